@@ -1,0 +1,62 @@
+"""`kbd adopt`: hand a note the user edited back to kbd, which regenerates it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kbd.compile.model import WikiModel
+from kbd.compile.run import open_state
+from kbd.config import Config
+from kbd.lock import VaultLock
+from kbd.state import State
+from kbd.vault.layout import VaultLayout
+from kbd.vault.write import VaultWriter
+
+
+@dataclass(frozen=True)
+class AdoptResult:
+    path: str
+    adopted: bool
+    message: str
+
+
+def adopt_notes(root: Path, config: Config, notes: list[str]) -> list[AdoptResult]:
+    layout = VaultLayout.from_config(root, config)
+    results = []
+    with VaultLock(layout.state_dir):
+        state = open_state(layout)
+        try:
+            writer = VaultWriter(layout, state)
+            model = WikiModel(state, layout, config.compile.max_concepts_per_source)
+            for rel in notes:
+                results.append(_adopt(state, writer, model, rel))
+        finally:
+            state.close()
+    return results
+
+
+def _adopt(state: State, writer: VaultWriter, model: WikiModel, rel: str) -> AdoptResult:
+    record = state.output(rel)
+    if record is None:
+        return AdoptResult(rel, False, "kbd did not write this note, so there is nothing to hand back")
+    if not record.user_edited:
+        return AdoptResult(rel, False, "kbd already manages this note")
+    if not writer.adopt(rel):
+        return AdoptResult(rel, False, "the note no longer exists; the next compile recreates it if it is needed")
+    with state.transaction():
+        state.mark_dirty([_dirty_key(state, model, rel), "status"])
+    return AdoptResult(rel, True, "handed back to kbd; it will be regenerated")
+
+
+def _dirty_key(state: State, model: WikiModel, rel: str) -> str:
+    fixed = {model.layout.index_note: "index", model.layout.log_note: "log", model.layout.status_note: "status"}
+    if rel in fixed:
+        return fixed[rel]
+    for row in state.db.execute("SELECT id, note_name FROM sources"):
+        if model.source_path(row["note_name"]) == rel:
+            return f"source:{row['id']}"
+    for row in state.db.execute("SELECT key, note_name FROM concepts"):
+        if model.concept_path(row["note_name"]) == rel:
+            return f"concept:{row['key']}"
+    return "status"  # no longer generated: the next compile deletes it as an orphan

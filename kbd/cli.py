@@ -1,0 +1,232 @@
+"""The `kbd` command: argument parsing and printing only; the work happens in the modules."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kbd import __version__
+from kbd.config import Config, ConfigError, load_config
+from kbd.lock import VaultBusy
+from kbd.logs import setup_logging
+from kbd.state import StateError
+from kbd.vault.layout import STATE_DIR, VaultLayout
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
+
+  kbd init ~/Vault --samples   lay out a vault (raw/, wiki/, kbd/) with three sample clippings
+  kbd compile ~/Vault          summarise new and changed clippings into wiki/ (no API key needed)
+  kbd status ~/Vault           what is in the wiki, what was skipped and why
+  kbd adopt NOTE               hand a generated note you edited back to kbd
+
+Clip articles into raw/ (Obsidian Web Clipper can save there directly), run `kbd compile`, and
+read wiki/index.md in Obsidian. Nothing under raw/ is ever modified.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except ConfigError as exc:
+        print(f"kbd: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except VaultBusy as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except StateError as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("\nkbd: interrupted; run the command again to finish (nothing is half-written)", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kbd", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"kbd {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("init", help="create the vault layout; never overwrites a file",
+                       description="Create raw/, wiki/, kbd/config.yaml and kbd/constraints.md in VAULT. "
+                                   "Existing files are left exactly as they are.")
+    p.add_argument("vault", type=Path, help="vault folder (created if missing)")
+    p.add_argument("--samples", action="store_true", help="also add three sample clippings to raw/")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("compile", help="compile new and changed clippings into the wiki",
+                       description="Summarise new and changed raw notes, update concept articles, index.md, "
+                                   "log.md and wiki/reports/Status.md. Unchanged notes cost nothing; a run "
+                                   "that is interrupted resumes where it stopped.")
+    _vault_args(p)
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
+    p.add_argument("-v", "--verbose", action="store_true", help="also print progress details to stderr")
+    p.set_defaults(handler=cmd_compile)
+
+    p = sub.add_parser("status", help="show what the wiki holds and what needs attention",
+                       description="Counts, the last run, skipped files with reasons, notes you edited, "
+                                   "failed jobs. The same is in wiki/reports/Status.md.")
+    _vault_args(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("adopt", help="hand a generated note you edited back to kbd",
+                       description="kbd never overwrites a generated note you edited; it lists it in "
+                                   "Status.md instead. `kbd adopt NOTE` hands it back: your edits are "
+                                   "replaced by a freshly generated note.")
+    p.add_argument("notes", nargs="+", type=Path, help="path of the note (absolute, or relative to here)")
+    p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+    p.set_defaults(handler=cmd_adopt)
+    return parser
+
+
+def _vault_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("vault", type=Path, nargs="?", default=Path("."), help="vault folder (default: here)")
+    p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+
+
+def _open_vault(vault: Path, config_path: Path | None) -> tuple[Path, Config]:
+    root = vault.expanduser().resolve()
+    if not root.is_dir():
+        raise ConfigError(f"{vault} is not a folder; create a vault with `kbd init {vault}`")
+    config = load_config(root, config_path)
+    layout = VaultLayout.from_config(root, config)
+    if not layout.abs(layout.raw).is_dir():
+        raise ConfigError(f"{root} has no {layout.raw}/ folder, so it is not a kbd vault yet; "
+                          f"run `kbd init {vault}` first (it changes no existing file)")
+    (root / STATE_DIR).mkdir(exist_ok=True)
+    return root, config
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from kbd.init import init_vault
+
+    report = init_vault(args.vault.expanduser(), samples=args.samples)
+    for rel in report.created:
+        print(f"  created {rel}")
+    for rel in report.kept:
+        print(f"  kept    {rel} (already there)")
+    print(f"kbd: vault ready at {args.vault}; clip articles into raw/ and run `kbd compile {args.vault}`")
+    return EXIT_OK
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    from kbd.compile.run import compile_vault
+
+    root, config = _open_vault(args.vault, args.config)
+    setup_logging(root, verbose=args.verbose)
+    progress = _Progress() if sys.stderr.isatty() and not args.quiet else None
+    try:
+        report = compile_vault(root, config, progress=progress)
+    finally:
+        if progress:
+            progress.finish()
+    layout = VaultLayout.from_config(root, config)
+    if report.changed_anything or report.failed:
+        line = f"compiled {report.ingested} sources; wiki has {report.sources} sources, {report.concepts} concepts"
+        if report.removed or report.moved:
+            line += f"; removed {report.removed}, moved {report.moved}"
+    else:
+        line = f"nothing to do: {report.sources} sources, {report.concepts} concepts up to date"
+    notes = []
+    if report.skipped:
+        notes.append(f"skipped {report.skipped}")
+    if report.failed:
+        notes.append(f"failed {report.failed}")
+    if report.kept_user_edits:
+        notes.append(f"kept your edits to {len(report.kept_user_edits)} notes")
+    if notes:
+        line += "; " + ", ".join(notes) + f" (see {layout.status_note})"
+    print(line)
+    return EXIT_FAILURE if report.failed else EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from kbd.status import vault_status
+
+    root, config = _open_vault(args.vault, args.config)
+    status = vault_status(root, config)
+    if args.json:
+        print(json.dumps(status.to_json(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"vault      {status.vault}")
+    print(f"wiki       {status.sources} sources, {status.concepts} concepts")
+    print(f"changed    {status.last_change or 'never compiled'}")
+    if status.last_run:
+        r = status.last_run
+        print(f"last run   {r['kind']} at {r['finished']}: {r.get('ingested', 0)} compiled, "
+              f"{r.get('removed', 0)} removed, {r.get('failed', 0)} failed")
+    print(f"queue      {status.pending_jobs} pending, {len(status.failed_jobs)} failed")
+    for job in status.failed_jobs:
+        print(f"  failed   {job['job']}: {job['error']}")
+    for item in status.rejected:
+        print(f"  skipped  {item['path']}: {item['reason']}")
+    for item in status.ignored:
+        print(f"  ignored  {item['path']}: {item['reason']}")
+    for path in status.user_edited:
+        print(f"  edited   {path} (yours now; `kbd adopt` hands it back)")
+    print(f"report     {status.status_note}")
+    return EXIT_OK
+
+
+def cmd_adopt(args: argparse.Namespace) -> int:
+    from kbd.adopt import adopt_notes
+
+    notes = [n.expanduser().resolve() for n in args.notes]
+    root = _find_vault(notes[0])
+    if root is None:
+        raise ConfigError(f"{args.notes[0]} is not inside a kbd vault (no {STATE_DIR}/ folder above it)")
+    root, config = _open_vault(root, args.config)
+    setup_logging(root)
+    rels = []
+    for note in notes:
+        if not note.is_relative_to(root):
+            raise ConfigError(f"{note} is not inside the vault {root}")
+        rels.append(note.relative_to(root).as_posix())
+    results = adopt_notes(root, config, rels)
+    for r in results:
+        print(f"{'adopted' if r.adopted else 'skipped'} {r.path}: {r.message}")
+    if any(r.adopted for r in results):
+        from kbd.compile.run import compile_vault
+
+        compile_vault(root, config)
+        print("regenerated; run `kbd status` to see the wiki")
+    return EXIT_OK if all(r.adopted for r in results) else EXIT_FAILURE
+
+
+def _find_vault(path: Path) -> Path | None:
+    for folder in [path, *path.parents]:
+        if (folder / STATE_DIR / "state.db").exists():
+            return folder
+    return None
+
+
+class _Progress:
+    """One self-overwriting line on stderr while a long compile runs."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, phase: str, done: int, total: int, item: str) -> None:
+        if total and done % max(1, total // 200) and done != total:
+            return
+        text = f"{phase:8} [{done}/{total}] {item}" if total else f"{phase:8} {item}"
+        width = 100
+        sys.stderr.write("\r" + text[:width].ljust(width))
+        sys.stderr.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 100 + "\r")
+            sys.stderr.flush()

@@ -1,0 +1,65 @@
+"""Decide which concepts get an article, corpus-wide, and queue every note that depends on them.
+
+A concept gets an article once `concept_min_sources` sources mention it and loses it when fewer
+do. Only the concepts touched since the last run are looked at, so the cost of one ingest does
+not grow with the wiki.
+"""
+
+from __future__ import annotations
+
+from kbd.compile.ingest import NameBook
+from kbd.state import State
+
+# A concept shared by more sources than this says little about how two of them relate, so it is
+# not used to find related sources (and a change to it does not re-render all of them).
+RELATED_MAX_SOURCES = 30
+
+
+def concept_sources(state: State, key: str) -> list[int]:
+    return [r[0] for r in state.db.execute("SELECT source_id FROM source_concepts WHERE key=?", (key,))]
+
+
+def display_name(state: State, key: str) -> str:
+    """The spelling most sources use; ties go to the alphabetically first."""
+    row = state.db.execute(
+        "SELECT name, COUNT(*) AS n FROM source_concepts WHERE key=? GROUP BY name ORDER BY n DESC, name LIMIT 1",
+        (key,)).fetchone()
+    return row["name"] if row else key
+
+
+def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple[int, int]:
+    """Create and retire concept articles for every concept queued for re-rendering; queue what
+    depends on them. One transaction, so a crash cannot leave a page without its dependents queued.
+    Returns (created, retired)."""
+    created = retired = 0
+    with state.transaction():
+        keys = [n.split(":", 1)[1] for n in state.dirty() if n.startswith("concept:")]
+        for key in keys:
+            sources = concept_sources(state, key)
+            page = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
+            changed = False
+            if len(sources) >= min_sources and page is None:
+                state.db.execute("INSERT INTO concepts(key, note_name) VALUES(?, ?)",
+                                 (key, names.claim(display_name(state, key))))
+                created += 1
+                changed = True
+            elif len(sources) < min_sources and page is not None:
+                state.db.execute("DELETE FROM concepts WHERE key=?", (key,))
+                names.release(page["note_name"])
+                retired += 1
+                changed = True
+            if changed:
+                # Its sources gain or lose a link; their other concepts gain or lose a related concept.
+                state.mark_dirty(f"source:{s}" for s in sources)
+                state.mark_dirty(f"concept:{k}" for k in _co_occurring(state, key))
+                state.mark_dirty(["index"])
+            if len(sources) <= RELATED_MAX_SOURCES + 1:
+                # Related-source lists of every source sharing this concept may change.
+                state.mark_dirty(f"source:{s}" for s in sources)
+    return created, retired
+
+
+def _co_occurring(state: State, key: str) -> list[str]:
+    return [r[0] for r in state.db.execute(
+        "SELECT DISTINCT b.key FROM source_concepts a JOIN source_concepts b ON a.source_id=b.source_id "
+        "JOIN concepts c ON c.key=b.key WHERE a.key=? AND b.key<>?", (key, key))]

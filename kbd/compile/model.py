@@ -1,0 +1,198 @@
+"""Build the typed note models the renderers take, from state.db. Reads only the database."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import PurePosixPath
+
+from kbd.compile.concepts import RELATED_MAX_SOURCES
+from kbd.engines.base import SourceSummary
+from kbd.render.notes import (
+    ConceptNote,
+    IndexEntry,
+    LogEntry,
+    NoteRef,
+    SourceNote,
+    StatusReport,
+    render_concept_note,
+    render_index,
+    render_log,
+    render_source_note,
+    render_status,
+)
+from kbd.state import State
+from kbd.vault.layout import VaultLayout
+from kbd.vault.links import wikilink
+from kbd.vault.sanitize import escape_text
+
+RELATED_SOURCES_SHOWN = 5
+RELATED_CONCEPTS_SHOWN = 6
+SYNTHESIS_SENTENCES = 3
+_UNLINKABLE = re.compile(r"[#^|\[\]]")
+
+
+class WikiModel:
+    def __init__(self, state: State, layout: VaultLayout, max_concepts: int) -> None:
+        self.state = state
+        self.layout = layout
+        self.max_concepts = max_concepts
+
+    def source_path(self, note_name: str) -> str:
+        return f"{self.layout.sources}/{note_name}.md"
+
+    def concept_path(self, note_name: str) -> str:
+        return f"{self.layout.concepts}/{note_name}.md"
+
+    def desired_paths(self) -> set[str]:
+        paths = {self.source_path(r[0]) for r in self.state.db.execute("SELECT note_name FROM sources")}
+        paths |= {self.concept_path(r[0]) for r in self.state.db.execute("SELECT note_name FROM concepts")}
+        return paths | {self.layout.index_note, self.layout.log_note, self.layout.status_note}
+
+    def render(self, dirty: str) -> tuple[str, str] | None:
+        """(path, text) for one queued note, or None when it no longer exists."""
+        kind, _, ident = dirty.partition(":")
+        if kind == "source":
+            return self._source(int(ident))
+        if kind == "concept":
+            return self._concept(ident)
+        if kind == "index":
+            return self.layout.index_note, self._index()
+        if kind == "log":
+            return self.layout.log_note, self._log()
+        if kind == "status":
+            return self.layout.status_note, self._status()
+        return None
+
+    # -- sources ----------------------------------------------------------------------------
+    def _source(self, source_id: int) -> tuple[str, str] | None:
+        row = self.state.db.execute("SELECT * FROM sources WHERE id=?", (source_id,)).fetchone()
+        if row is None:
+            return None
+        data = json.loads(row["result"])
+        summary = SourceSummary.from_json(data["summary"])
+        meta = data["meta"]
+        mentions = self.state.db.execute(
+            "SELECT sc.sentence, c.note_name FROM source_concepts sc JOIN concepts c ON c.key=sc.key "
+            "WHERE sc.source_id=? ORDER BY sc.rank LIMIT ?", (source_id, self.max_concepts)).fetchall()
+        linked = [(NoteRef(self.concept_path(m["note_name"]), m["note_name"]), m["sentence"]) for m in mentions]
+        raw = PurePosixPath(row["raw_path"])
+        stem_path = str(raw.with_suffix(""))
+        clipping = wikilink(stem_path) if not _UNLINKABLE.search(stem_path) else row["raw_path"]
+        note = SourceNote(
+            title=row["title"],
+            aliases=[row["title"]] if row["title"] != row["note_name"] else [],
+            clipping=clipping,
+            url=meta.get("source"),
+            authors=list(meta.get("author") or []),
+            published=meta.get("published"),
+            summary=summary.summary,
+            key_points=summary.key_points,
+            concepts=linked,
+            related=self._related_sources(source_id),
+            tags=list(summary.tags),
+            engine=row["engine"],
+            input_hash=row["sha256"],
+            generated=row["generated"],
+            warnings=json.loads(row["warnings"]),
+        )
+        return self.source_path(row["note_name"]), render_source_note(note)
+
+    def _related_sources(self, source_id: int) -> list[tuple[NoteRef, list[str]]]:
+        rows = self.state.db.execute(
+            "SELECT b.source_id AS other, c.note_name AS concept, s.title, s.note_name "
+            "FROM source_concepts a JOIN concepts c ON c.key=a.key "
+            "JOIN source_concepts b ON b.key=a.key AND b.source_id<>a.source_id "
+            "JOIN sources s ON s.id=b.source_id "
+            "WHERE a.source_id=? AND (SELECT COUNT(*) FROM source_concepts x WHERE x.key=a.key) <= ?",
+            (source_id, RELATED_MAX_SOURCES)).fetchall()
+        shared: dict[int, list[str]] = {}
+        info: dict[int, tuple[str, str]] = {}
+        for r in rows:
+            shared.setdefault(r["other"], []).append(r["concept"])
+            info[r["other"]] = (r["title"], r["note_name"])
+        ranked = sorted(shared, key=lambda o: (-len(shared[o]), info[o][0].casefold(), o))
+        return [(NoteRef(self.source_path(info[o][1]), info[o][0]), sorted(shared[o])[:4])
+                for o in ranked[:RELATED_SOURCES_SHOWN]]
+
+    # -- concepts ---------------------------------------------------------------------------
+    def _concept(self, key: str) -> tuple[str, str] | None:
+        page = self.state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
+        if page is None:
+            return None
+        name = page["note_name"]
+        rows = self.state.db.execute(
+            "SELECT sc.name, sc.sentence, sc.score, s.title, s.note_name, s.generated FROM source_concepts sc "
+            "JOIN sources s ON s.id=sc.source_id WHERE sc.key=?", (key,)).fetchall()
+        refs = {r["note_name"]: NoteRef(self.source_path(r["note_name"]), r["title"]) for r in rows}
+        mentions = sorted(((refs[r["note_name"]], r["sentence"]) for r in rows),
+                          key=lambda m: (m[0].title.casefold(), m[0].path))
+        synthesis: list[tuple[str, NoteRef]] = []
+        for r in sorted(rows, key=lambda r: (-r["score"], r["title"].casefold(), r["note_name"])):
+            if len(synthesis) >= SYNTHESIS_SENTENCES:
+                break
+            if all(r["sentence"] != s for s, _ in synthesis):
+                synthesis.append((r["sentence"], refs[r["note_name"]]))
+        spellings = Counter(r["name"] for r in rows)
+        aliases = sorted(n for n in spellings if n != name)[:5]
+        related = self.state.db.execute(
+            "SELECT c.note_name, COUNT(*) AS n FROM source_concepts a "
+            "JOIN source_concepts b ON b.source_id=a.source_id AND b.key<>a.key "
+            "JOIN concepts c ON c.key=b.key WHERE a.key=? GROUP BY c.note_name "
+            "ORDER BY n DESC, c.note_name LIMIT ?", (key, RELATED_CONCEPTS_SHOWN)).fetchall()
+        note = ConceptNote(
+            name=name,
+            aliases=aliases,
+            synthesis=synthesis,
+            mentions=mentions,
+            related=[NoteRef(self.concept_path(r["note_name"]), r["note_name"]) for r in related],
+            generated=max(r["generated"] for r in rows),
+        )
+        return self.concept_path(name), render_concept_note(note)
+
+    # -- index, log, status -----------------------------------------------------------------
+    def _index(self) -> str:
+        sources = [IndexEntry(NoteRef(self.source_path(r["note_name"]), r["title"]), r["description"])
+                   for r in self.state.db.execute("SELECT title, note_name, description FROM sources")]
+        sources.sort(key=lambda e: (e.ref.title.casefold(), e.ref.path))
+        concepts = []
+        for r in self.state.db.execute(
+                "SELECT c.note_name, COUNT(sc.source_id) AS n FROM concepts c "
+                "JOIN source_concepts sc ON sc.key=c.key GROUP BY c.key"):
+            concepts.append(IndexEntry(NoteRef(self.concept_path(r["note_name"]), r["note_name"]), "", r["n"]))
+        concepts.sort(key=lambda e: (e.ref.title.casefold(), e.ref.path))
+        return render_index(sources, concepts)
+
+    def _log(self) -> str:
+        names = {r["id"]: (r["title"], r["note_name"]) for r in
+                 self.state.db.execute("SELECT id, title, note_name FROM sources")}
+        entries = []
+        for r in self.state.db.execute("SELECT * FROM log_entries ORDER BY id"):
+            lines = []
+            if r["source_id"] in names:
+                title, note_name = names[r["source_id"]]
+                lines.append(f"- Summary: {NoteRef(self.source_path(note_name), title).link()}")
+            if r["detail"]:
+                label = {"skip": "Reason", "move": "Moved", "remove": "Clipping"}.get(r["kind"], "Clipping")
+                lines.append(f"- {label}: {escape_text(r['detail'])}")
+            entries.append(LogEntry(r["time"].replace("T", " ")[:16], r["kind"], r["title"], lines))
+        return render_log(entries)
+
+    def _status(self) -> str:
+        db = self.state.db
+        rejected = [(r["path"], r["reason"]) for r in
+                    db.execute("SELECT path, reason FROM files WHERE status='rejected' ORDER BY path")]
+        ignored = [(r["path"], r["reason"]) for r in
+                   db.execute("SELECT path, reason FROM files WHERE status='ignored' ORDER BY path")]
+        warnings = [(r["raw_path"], w) for r in db.execute("SELECT raw_path, warnings FROM sources ORDER BY raw_path")
+                    for w in json.loads(r["warnings"])]
+        edited = [r["path"] for r in db.execute("SELECT path FROM outputs WHERE user_edited=1 ORDER BY path")]
+        failed = [(r["dedupe_key"], r["last_error"] or "") for r in self.state.failed_jobs()]
+        last = self.state.get_meta("last_change")
+        return render_status(StatusReport(
+            sources=db.execute("SELECT COUNT(*) FROM sources").fetchone()[0],
+            concepts=db.execute("SELECT COUNT(*) FROM concepts").fetchone()[0],
+            last_change=last.replace("T", " ")[:16] if last else None,
+            rejected=rejected, ignored=ignored, warnings=warnings, user_edited=edited,
+            failed_jobs=failed, pending_jobs=self.state.count_jobs("pending")))

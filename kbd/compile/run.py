@@ -1,0 +1,245 @@
+"""`kbd compile`: enqueue what changed, drain the queue, render and write what it touched."""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kbd import clock
+from kbd.compile.concepts import reconcile_concepts
+from kbd.compile.ingest import (
+    IngestOutcome,
+    NameBook,
+    commit_move,
+    commit_rejection,
+    commit_summary,
+    init_worker,
+    remove_source,
+    summarise_file,
+)
+from kbd.compile.model import WikiModel
+from kbd.compile.scan import Candidate, scan_raw
+from kbd.config import Config
+from kbd.lock import VaultLock
+from kbd.state import Job, State
+from kbd.vault.layout import VaultLayout
+from kbd.vault.write import Outcome, VaultWriter
+
+log = logging.getLogger("kbd.compile")
+Progress = Callable[[str, int, int, str], None]  # phase, done, total, current item
+PARALLEL_THRESHOLD = 4  # fewer ingests than this run in-process: a pool costs more than it saves
+
+
+@dataclass
+class CompileReport:
+    ingested: int = 0
+    removed: int = 0
+    moved: int = 0
+    failed: int = 0
+    newly_skipped: int = 0
+    written: int = 0
+    deleted: int = 0
+    kept_user_edits: list[str] = field(default_factory=list)
+    sources: int = 0
+    concepts: int = 0
+    skipped: int = 0  # rejected raw files in the vault now
+    engine_calls: int = 0
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.ingested or self.removed or self.moved or self.written or self.deleted)
+
+
+def open_state(layout: VaultLayout) -> State:
+    return State(layout.state_dir / "state.db")
+
+
+def compile_vault(root: Path, config: Config, progress: Progress | None = None) -> CompileReport:
+    layout = VaultLayout.from_config(root, config)
+    with VaultLock(layout.state_dir):
+        state = open_state(layout)
+        try:
+            return Compiler(layout, config, state, progress).run()
+        finally:
+            state.close()
+
+
+class Compiler:
+    def __init__(self, layout: VaultLayout, config: Config, state: State, progress: Progress | None) -> None:
+        self.layout = layout
+        self.config = config
+        self.state = state
+        self.writer = VaultWriter(layout, state)
+        self.progress = progress or (lambda *_: None)
+        self.report = CompileReport()
+        self.now = clock.stamp(clock.now())
+        self.source_names = NameBook([r[0] for r in state.db.execute("SELECT note_name FROM sources")])
+        self.concept_names = NameBook([r[0] for r in state.db.execute("SELECT note_name FROM concepts")])
+
+    def run(self) -> CompileReport:
+        run_id = self.state.db.execute("INSERT INTO runs(kind, started) VALUES('compile', ?)",
+                                       (clock.stamp(clock.now()),)).lastrowid
+        self.writer.remove_stray_temp_files()
+        self.state.requeue_interrupted()
+        edited = self.writer.check_user_edits()
+        if edited:
+            self.state.mark_dirty(["status"])
+            self.report.kept_user_edits.extend(edited)
+        self._enqueue()
+        self._drain()
+        reconcile_concepts(self.state, self.config.compile.concept_min_sources, self.concept_names)
+        self._render()
+        self.state.prune_done_jobs()
+        db = self.state.db
+        self.report.sources = db.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+        self.report.concepts = db.execute("SELECT COUNT(*) FROM concepts").fetchone()[0]
+        self.report.skipped = db.execute("SELECT COUNT(*) FROM files WHERE status='rejected'").fetchone()[0]
+        db.execute("UPDATE runs SET finished=?, summary=? WHERE id=?",
+                   (clock.stamp(clock.now()), json.dumps(self.report.__dict__, default=list), run_id))
+        log.info("compile: %d ingested, %d removed, %d moved, %d failed, %d written, %d deleted",
+                 self.report.ingested, self.report.removed, self.report.moved, self.report.failed,
+                 self.report.written, self.report.deleted)
+        return self.report
+
+    # -- events → jobs ----------------------------------------------------------------------
+    def _enqueue(self) -> None:
+        self.progress("scan", 0, 0, self.layout.raw)
+        scan = scan_raw(self.layout, self.state, self.config.compile.max_note_bytes)
+        by_sha = {c.sha256: c for c in scan.changed}
+        moves: list[tuple[str, Candidate]] = []
+        for old in list(scan.gone):
+            row = self.state.db.execute("SELECT sha256 FROM sources WHERE raw_path=?", (old,)).fetchone()
+            target = by_sha.get(row["sha256"]) if row else None
+            if target and not self.state.db.execute("SELECT 1 FROM sources WHERE raw_path=?",
+                                                    (target.path,)).fetchone():
+                moves.append((old, target))
+                scan.gone.remove(old)
+                scan.changed.remove(target)
+                del by_sha[target.sha256]
+        with self.state.transaction():
+            for c in scan.touched:
+                self.state.db.execute("UPDATE files SET size=?, mtime_ns=? WHERE path=?", (c.size, c.mtime_ns, c.path))
+            for path in scan.forgotten:
+                self.state.db.execute("DELETE FROM files WHERE path=?", (path,))
+                self.state.mark_dirty(["status"])
+            for rejection in scan.ignored:
+                commit_rejection(self.state, rejection, 0, 0, self.source_names, self.now)
+            for rejection, size, mtime_ns in scan.rejected:
+                log.warning("skipped %s: %s", rejection.path, rejection.reason)
+                commit_rejection(self.state, rejection, size, mtime_ns, self.source_names, self.now)
+                self.report.newly_skipped += 1
+            for old, target in moves:
+                self.state.enqueue("move", f"move:{old}->{target.path}",
+                                   {"from": old, "to": target.path, "size": target.size,
+                                    "mtime_ns": target.mtime_ns}, self.now)
+            for path in scan.gone:
+                self.state.enqueue("remove", f"remove:{path}", {"path": path}, self.now)
+            current = {c.path: c.sha256 for c in scan.changed}
+            for job in self.state.pending_jobs("ingest"):
+                if job.payload["path"] in current and current[job.payload["path"]] != job.payload["sha256"]:
+                    self.state.drop_jobs([job.id])  # superseded by a newer version of the file
+            for c in scan.changed:
+                self.state.enqueue("ingest", f"ingest:{c.path}@{c.sha256}", {"path": c.path, "sha256": c.sha256},
+                                   self.now)
+
+    # -- jobs → engine → state --------------------------------------------------------------
+    def _drain(self) -> None:
+        jobs = self.state.pending_jobs()
+        for job in (j for j in jobs if j.kind in ("move", "remove")):
+            with self.state.transaction():
+                if job.kind == "move":
+                    p = job.payload
+                    commit_move(self.state, p["from"], p["to"], p["size"], p["mtime_ns"], self.source_names,
+                                self.now)
+                    self.report.moved += 1
+                else:
+                    if remove_source(self.state, job.payload["path"], self.source_names, self.now,
+                                     "was deleted; its summary was removed"):
+                        self.report.removed += 1
+                    self.state.db.execute("DELETE FROM files WHERE path=?", (job.payload["path"],))
+                self.state.job_done(job.id, self.now)
+        ingests = sorted((j for j in jobs if j.kind == "ingest"), key=lambda j: j.payload["path"])
+        for done, (job, outcome) in enumerate(self._summarise(ingests), start=1):
+            self.progress("compile", done, len(ingests), job.payload["path"])
+            with self.state.transaction():
+                self._commit(job, outcome)
+
+    def _summarise(self, jobs: list[Job]) -> Iterator[tuple[Job, IngestOutcome]]:
+        root, limit = str(self.layout.root), self.config.compile.max_note_bytes
+        with self.state.transaction():
+            for job in jobs:
+                self.state.job_started(job.id, self.now)
+        if len(jobs) < PARALLEL_THRESHOLD:
+            init_worker(self.config)
+            for job in jobs:
+                yield job, summarise_file(root, job.payload["path"], limit)
+            return
+        workers = self.config.compile.workers or os.cpu_count() or 1
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context(method),
+                                 initializer=init_worker, initargs=(self.config,)) as pool:
+            outcomes = pool.map(summarise_file, [root] * len(jobs), [j.payload["path"] for j in jobs],
+                                [limit] * len(jobs), chunksize=2)
+            yield from zip(jobs, outcomes, strict=True)
+
+    def _commit(self, job: Job, outcome: IngestOutcome) -> None:
+        if outcome.error:
+            log.error("failed %s: %s", outcome.path, outcome.error)
+            self.state.job_failed(job.id, outcome.error, self.now)
+            self.state.mark_dirty(["status"])
+            self.report.failed += 1
+            return
+        if outcome.rejection:
+            log.warning("skipped %s: %s", outcome.path, outcome.rejection.reason)
+            commit_rejection(self.state, outcome.rejection, outcome.size, outcome.mtime_ns, self.source_names,
+                             self.now)
+            self.report.newly_skipped += 1
+        elif outcome.summary is not None:
+            for warning in outcome.warnings:
+                log.warning("%s: %s", outcome.path, warning)
+            commit_summary(self.state, outcome, self.source_names, self.now)
+            self.report.ingested += 1
+            self.report.engine_calls += 1
+        self.state.job_done(job.id, self.now)
+
+    # -- state → render → write -------------------------------------------------------------
+    def _render(self) -> None:
+        dirty = self.state.dirty()
+        if not dirty:
+            return
+        model = WikiModel(self.state, self.layout, self.config.compile.max_concepts_per_source)
+        desired = model.desired_paths()
+        for record in self.state.outputs():
+            if record.path not in desired and not record.user_edited:
+                self._apply(record.path, self.writer.delete(record.path))
+        # Index, log and status last: they describe the notes written before them. Writing can
+        # queue the status note again (a user edit found on the way), hence the second pass.
+        order = {"index": 1, "log": 2, "status": 3}
+        while dirty:
+            dirty.sort(key=lambda n: (order.get(n, 0), n))
+            for done, note in enumerate(dirty, start=1):
+                self.progress("write", done, len(dirty), note)
+                rendered = model.render(note)
+                if rendered is not None:
+                    self._apply(rendered[0], self.writer.write(*rendered))
+                with self.state.transaction():
+                    self.state.clear_dirty([note])
+            dirty = self.state.dirty()
+
+    def _apply(self, path: str, outcome: Outcome) -> None:
+        if outcome is Outcome.WRITTEN:
+            self.report.written += 1
+        elif outcome is Outcome.DELETED:
+            self.report.deleted += 1
+        elif outcome is Outcome.KEPT_USER_EDIT:
+            if path not in self.report.kept_user_edits:
+                log.warning("kept your edits to %s; kbd no longer updates it (kbd adopt hands it back)", path)
+                self.report.kept_user_edits.append(path)
+                self.state.mark_dirty(["status"])
+

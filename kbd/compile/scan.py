@@ -1,0 +1,105 @@
+"""Find what changed under the raw folder since the ledger last saw it.
+
+Stat first; read and hash only files whose size or mtime moved. A file whose bytes are unchanged
+(touched, copied back) costs one hash and no engine work.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from kbd.state import State
+from kbd.vault.layout import VaultLayout, is_conflict_copy, is_ignored_name
+from kbd.vault.note import Rejection, check_file, file_sha256
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: str
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class ScanResult:
+    changed: list[Candidate] = field(default_factory=list)  # new or different bytes
+    touched: list[Candidate] = field(default_factory=list)  # same bytes, new stat
+    gone: list[str] = field(default_factory=list)  # accepted before, no longer on disk
+    forgotten: list[str] = field(default_factory=list)  # rejected or ignored before, no longer on disk
+    rejected: list[tuple[Rejection, int, int]] = field(default_factory=list)  # with size, mtime_ns
+    ignored: list[Rejection] = field(default_factory=list)
+    seen: int = 0
+
+
+def scan_raw(layout: VaultLayout, state: State, max_bytes: int) -> ScanResult:
+    result = ScanResult()
+    ledger = {r["path"]: r for r in state.db.execute("SELECT * FROM files")}
+    seen: set[str] = set()
+    for rel, is_symlink_dir in _walk(layout.abs(layout.raw), layout.raw):
+        seen.add(rel)
+        known = ledger.get(rel)
+        if is_symlink_dir:
+            if known is None:
+                result.rejected.append((Rejection(rel, "symlinked folder; kbd does not follow symlinks"), 0, 0))
+            continue
+        if is_conflict_copy(rel.rsplit("/", 1)[-1]):
+            if known is None:
+                result.ignored.append(Rejection(rel, "sync conflict copy", kind="ignored"))
+            continue
+        result.seen += 1
+        path = layout.root / rel
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if known is not None and known["size"] == st.st_size and known["mtime_ns"] == st.st_mtime_ns:
+            continue  # unchanged since the ledger saw it, accepted or rejected
+        rejection = check_file(layout.root, rel, max_bytes)
+        if rejection is None:
+            try:
+                with open(path, "rb") as fh:
+                    sha = file_sha256(fh.read())
+            except OSError as exc:
+                rejection = Rejection(rel, f"cannot be read ({exc.strerror})")
+        if rejection is not None:
+            result.rejected.append((rejection, st.st_size, st.st_mtime_ns))
+            continue
+        candidate = Candidate(rel, sha, st.st_size, st.st_mtime_ns)
+        if known is not None and known["sha256"] == sha and known["status"] == "ok":
+            result.touched.append(candidate)
+        else:
+            result.changed.append(candidate)
+    for rel, row in ledger.items():
+        if rel not in seen:
+            if row["status"] == "ok":
+                result.gone.append(rel)
+            else:
+                result.forgotten.append(rel)
+    result.gone.sort()
+    result.changed.sort(key=lambda c: c.path)
+    return result
+
+
+def _walk(root: os.PathLike[str] | str, prefix: str) -> list[tuple[str, bool]]:
+    """Markdown files below `root` as vault-relative paths, sorted; symlinked folders flagged."""
+    found: list[tuple[str, bool]] = []
+    if not os.path.isdir(root):
+        return found
+    for folder, dirs, files in os.walk(root):
+        rel_folder = os.path.relpath(folder, root)
+        base = prefix if rel_folder == "." else f"{prefix}/{rel_folder.replace(os.sep, '/')}"
+        keep = []
+        for d in sorted(dirs):
+            if is_ignored_name(d):
+                continue
+            if os.path.islink(os.path.join(folder, d)):
+                found.append((f"{base}/{d}", True))
+                continue
+            keep.append(d)
+        dirs[:] = keep
+        for name in sorted(files):
+            if name.lower().endswith(".md") and not is_ignored_name(name):
+                found.append((f"{base}/{name}", False))
+    return found

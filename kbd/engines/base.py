@@ -1,0 +1,74 @@
+"""The engine protocol and the result types every stage after it consumes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from kbd.vault.markdown import Document
+from kbd.vault.note import ClipperMeta
+
+
+@dataclass(frozen=True)
+class ConceptMention:
+    key: str  # normalised name: how mentions in different sources are matched
+    name: str  # how this source writes it
+    score: float
+    sentence: str  # what this source says about it, verbatim
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    title: str
+    summary: list[str]
+    key_points: list[str]
+    concepts: list[ConceptMention]
+    tags: list[str]
+    description: str  # one line for the index
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SourceSummary:
+        concepts = [ConceptMention(**c) for c in data.get("concepts", [])]
+        return cls(title=data["title"], summary=list(data["summary"]), key_points=list(data["key_points"]),
+                   concepts=concepts, tags=list(data.get("tags", [])), description=data.get("description", ""))
+
+
+@dataclass(frozen=True)
+class SourceInput:
+    title: str
+    document: Document
+    meta: ClipperMeta = field(default_factory=ClipperMeta)
+
+
+class Engine(Protocol):
+    name: str
+
+    def summarize_source(self, source: SourceInput) -> SourceSummary: ...
+
+
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def concept_key(name: str) -> str:
+    """Normalise a concept name so that `B-trees`, `B-tree` and `b tree` meet in one article."""
+    words = _PUNCT.sub(" ", name.casefold()).split()
+    if not words:
+        return ""
+    words[-1] = singular(words[-1])
+    return " ".join(words)
+
+
+def singular(word: str) -> str:
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is", "os")):
+        return word[:-1]
+    return word

@@ -1,0 +1,27 @@
+"""Logging: `.kbd/kbd.log` (rotated) for the record, stderr for what needs attention now."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+from kbd.vault.layout import STATE_DIR
+
+
+def setup_logging(vault: Path | None, verbose: bool = False) -> None:
+    root = logging.getLogger("kbd")
+    root.setLevel(logging.DEBUG)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    stderr = logging.StreamHandler()
+    stderr.setLevel(logging.INFO if verbose else logging.WARNING)
+    stderr.setFormatter(logging.Formatter("kbd: %(message)s"))
+    root.addHandler(stderr)
+    if vault is not None and (vault / STATE_DIR).is_dir():
+        file_handler = logging.handlers.RotatingFileHandler(
+            vault / STATE_DIR / "kbd.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        file_handler.setLevel(logging.INFO)
+        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(file_handler)

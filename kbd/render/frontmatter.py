@@ -1,0 +1,59 @@
+"""Frontmatter emitted by hand, so each property has exactly one YAML type across the vault.
+
+Types: text (always double-quoted), list of text (flow sequence), bool, `Date` and `DateTime`
+(unquoted ISO, which Obsidian shows as date properties). Frontmatter stays flat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Date:
+    iso: str  # YYYY-MM-DD
+
+
+@dataclass(frozen=True)
+class DateTime:
+    iso: str  # YYYY-MM-DDTHH:MM:SS
+
+
+Value = str | bool | list[str] | Date | DateTime
+
+
+def yaml_str(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif code < 0x20 or code == 0x7F or ch in "\x85\u2028\u2029\ufeff" or 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else "")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def render_frontmatter(fields: list[tuple[str, Value | None]]) -> str:
+    """`---` block with the given properties in order; None values are left out."""
+    lines = ["---"]
+    for key, value in fields:
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            rendered = "true" if value else "false"
+        elif isinstance(value, str):
+            rendered = yaml_str(value)
+        elif isinstance(value, (Date, DateTime)):
+            rendered = value.iso
+        elif isinstance(value, list):
+            rendered = "[" + ", ".join(yaml_str(v) for v in value) + "]"
+        else:
+            raise TypeError(f"frontmatter value for {key!r} has unsupported type {type(value).__name__}")
+        lines.append(f"{key}: {rendered}")
+    lines.append("---")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,221 @@
+"""One renderer per note type. Input: a typed model with everything resolved (paths, titles,
+links that exist). Output: the full text of the note. No I/O, no clock, no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kbd.render.frontmatter import Date, DateTime, render_frontmatter
+from kbd.vault.links import wikilink
+from kbd.vault.sanitize import escape_text
+
+
+@dataclass(frozen=True)
+class NoteRef:
+    """A link target that is known to exist when the note is written."""
+
+    path: str  # vault-relative, with .md
+    title: str
+
+    def link(self) -> str:
+        return wikilink(self.path, link_text(self.title))
+
+
+def link_text(title: str) -> str:
+    # The alias part of a wikilink cannot hold `|`, `[` or `]`.
+    return title.replace("|", "-").replace("[", "(").replace("]", ")").strip() or "untitled"
+
+
+@dataclass(frozen=True)
+class SourceNote:
+    title: str
+    aliases: list[str]
+    clipping: str  # "[[raw/…]]" when linkable, else the raw path as text
+    url: str | None
+    authors: list[str]
+    published: str | None
+    summary: list[str]
+    key_points: list[str]
+    concepts: list[tuple[NoteRef, str]]  # concept, what this source says about it
+    related: list[tuple[NoteRef, list[str]]]  # source, names of shared concepts
+    tags: list[str]
+    engine: str
+    input_hash: str
+    generated: str
+    verified: bool = True
+    warnings: list[str] = field(default_factory=list)
+
+
+def render_source_note(note: SourceNote) -> str:
+    front = render_frontmatter([
+        ("title", note.title),
+        ("aliases", note.aliases),
+        ("type", "source"),
+        ("clipping", note.clipping),
+        ("source", note.url),
+        ("author", note.authors),
+        ("published", Date(note.published) if note.published else None),
+        ("concepts", [c.link() for c, _ in note.concepts]),
+        ("tags", ["kbd/source", *[t for t in note.tags if t != "kbd/source"]]),
+        ("engine", note.engine),
+        ("input_hash", note.input_hash),
+        ("generated", DateTime(note.generated)),
+        ("verified", note.verified),
+    ])
+    out = [front, f"# {escape_text(note.title)}", ""]
+    origin = [f"Clipping: {note.clipping}" if note.clipping.startswith("[[") else
+              f"Clipping: {escape_text(note.clipping)}"]
+    if note.url:
+        origin.append(f"[original]({_url(note.url)})")
+    if note.authors:
+        origin.append("by " + ", ".join(escape_text(a) for a in note.authors))
+    if note.published:
+        origin.append(f"published {note.published}")
+    out += [" · ".join(origin), ""]
+    out.append("> [!summary]")
+    for sentence in note.summary:
+        out.append(f"> {escape_text(sentence)}")
+    out.append("")
+    if note.warnings:
+        out.append("> [!warning] Input problems")
+        out += [f"> - {escape_text(w)}" for w in note.warnings]
+        out.append("")
+    if note.key_points:
+        out += ["## Key points", *[f"- {escape_text(p)}" for p in note.key_points], ""]
+    out.append("## Concepts")
+    if note.concepts:
+        out += [f"- {ref.link()} — {escape_text(said)}" for ref, said in note.concepts]
+    if not note.concepts:
+        out.append("- None yet: no concept here is shared with another source.")
+    out.append("")
+    out.append("## Related sources")
+    if note.related:
+        for ref, shared in note.related:
+            out.append(f"- {ref.link()} — shares " + ", ".join(escape_text(s) for s in shared))
+    else:
+        out.append("- None yet: no other source shares a concept with this one.")
+    return "\n".join(out).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class ConceptNote:
+    name: str
+    aliases: list[str]
+    synthesis: list[tuple[str, NoteRef]]  # sentence, the source it comes from
+    mentions: list[tuple[NoteRef, str]]  # source, what it says
+    related: list[NoteRef]
+    generated: str
+
+
+def render_concept_note(note: ConceptNote) -> str:
+    front = render_frontmatter([
+        ("title", note.name),
+        ("aliases", note.aliases),
+        ("type", "concept"),
+        ("sources", [ref.link() for ref, _ in note.mentions]),
+        ("related", [ref.link() for ref in note.related]),
+        ("tags", ["kbd/concept"]),
+        ("generated", DateTime(note.generated)),
+    ])
+    out = [front, f"# {escape_text(note.name)}", ""]
+    if note.synthesis:
+        out.append("> [!abstract] Synthesis")
+        out += [f"> {escape_text(s)} ({ref.link()})" for s, ref in note.synthesis]
+        out.append("")
+    out.append(f"## What the sources say ({len(note.mentions)})")
+    out += [f"- {ref.link()} — {escape_text(said)}" for ref, said in note.mentions]
+    out.append("")
+    out.append("## Related concepts")
+    out += [f"- {ref.link()}" for ref in note.related] or ["- None yet."]
+    return "\n".join(out).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    ref: NoteRef
+    description: str
+    count: int = 0  # sources, for concepts
+
+
+def render_index(sources: list[IndexEntry], concepts: list[IndexEntry]) -> str:
+    front = render_frontmatter([("title", "Index"), ("type", "index"), ("tags", ["kbd/index"])])
+    out = [front, "# Index", "",
+           f"{len(sources)} sources, {len(concepts)} concepts. Generated by kbd; edits here are not kept.", "",
+           f"## Sources ({len(sources)})"]
+    out += [f"- {e.ref.link()} — {escape_text(e.description)}" for e in sources] or ["- None yet."]
+    out += ["", f"## Concepts ({len(concepts)})"]
+    out += [f"- {e.ref.link()} — {e.count} sources" + (f": {escape_text(e.description)}" if e.description else "")
+            for e in concepts] or ["- None yet."]
+    return "\n".join(out).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    time: str  # YYYY-MM-DD HH:MM
+    kind: str
+    title: str
+    lines: list[str]  # markdown, already safe (links resolved, text escaped)
+
+
+def render_log(entries: list[LogEntry]) -> str:
+    front = render_frontmatter([("title", "Log"), ("type", "log"), ("tags", ["kbd/log"])])
+    out = [front, "# Log", "", "What kbd did, oldest first. One entry per operation.", ""]
+    for e in entries:
+        out.append(f"## [{e.time}] {e.kind} | {escape_text(e.title)}")
+        out += e.lines
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    sources: int
+    concepts: int
+    last_change: str | None
+    rejected: list[tuple[str, str]]  # raw path, reason
+    ignored: list[tuple[str, str]]
+    warnings: list[tuple[str, str]]
+    user_edited: list[str]  # vault paths of notes kbd no longer manages
+    failed_jobs: list[tuple[str, str]]
+    pending_jobs: int
+
+
+def render_status(report: StatusReport) -> str:
+    front = render_frontmatter([("title", "Status"), ("type", "status"), ("tags", ["kbd/report"])])
+    out = [front, "# kbd status", ""]
+    out.append(f"- **Wiki**: {report.sources} sources, {report.concepts} concepts")
+    out.append(f"- **Last change**: {report.last_change or 'never'}")
+    out.append(f"- **Queue**: {report.pending_jobs} pending, {len(report.failed_jobs)} failed")
+    out.append(f"- **Skipped files**: {len(report.rejected)}; ignored: {len(report.ignored)}; "
+               f"notes you edited: {len(report.user_edited)}")
+    out.append("")
+    if report.failed_jobs:
+        out += ["## Failed jobs", "They are retried on the next compile.", ""]
+        out += [f"- {escape_text(key)} — {escape_text(err)}" for key, err in report.failed_jobs]
+        out.append("")
+    if report.user_edited:
+        out += ["## Notes you edited",
+                "kbd keeps your version and no longer updates these. To hand one back (your edits will be "
+                "replaced), run `kbd adopt <note>`.", ""]
+        out += [f"- {wikilink(p)}" for p in report.user_edited]
+        out.append("")
+    if report.rejected:
+        out += ["## Skipped files", "These raw files were not compiled. Fix the file and kbd picks it up.", ""]
+        out += [f"- {escape_text(p)} — {escape_text(r)}" for p, r in report.rejected]
+        out.append("")
+    if report.warnings:
+        out += ["## Compiled with warnings", ""]
+        out += [f"- {escape_text(p)} — {escape_text(w)}" for p, w in report.warnings]
+        out.append("")
+    if report.ignored:
+        out += ["## Ignored", "Sync conflict copies are never compiled; resolve them in your sync tool.", ""]
+        out += [f"- {escape_text(p)} — {escape_text(r)}" for p, r in report.ignored]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _url(url: str) -> str:
+    # Percent-encode what would end or break a markdown link destination.
+    for raw, encoded in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E")):
+        url = url.replace(raw, encoded)
+    return url

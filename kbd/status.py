@@ -1,0 +1,58 @@
+"""What `kbd status` reports, read from state.db."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kbd.config import Config
+from kbd.state import State
+from kbd.vault.layout import VaultLayout
+
+
+@dataclass
+class VaultStatus:
+    vault: str
+    sources: int = 0
+    concepts: int = 0
+    last_change: str | None = None
+    last_run: dict[str, Any] | None = None
+    pending_jobs: int = 0
+    failed_jobs: list[dict[str, str]] = field(default_factory=list)
+    rejected: list[dict[str, str]] = field(default_factory=list)
+    ignored: list[dict[str, str]] = field(default_factory=list)
+    user_edited: list[str] = field(default_factory=list)
+    status_note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def vault_status(root: Path, config: Config) -> VaultStatus:
+    layout = VaultLayout.from_config(root, config)
+    status = VaultStatus(vault=str(layout.root), status_note=layout.status_note)
+    if not (layout.state_dir / "state.db").exists():
+        return status
+    state = State(layout.state_dir / "state.db")
+    try:
+        db = state.db
+        status.sources = db.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+        status.concepts = db.execute("SELECT COUNT(*) FROM concepts").fetchone()[0]
+        status.last_change = state.get_meta("last_change")
+        row = db.execute("SELECT * FROM runs WHERE finished IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
+        if row:
+            status.last_run = {"kind": row["kind"], "started": row["started"], "finished": row["finished"],
+                               **json.loads(row["summary"] or "{}")}
+        status.pending_jobs = state.count_jobs("pending")
+        status.failed_jobs = [{"job": r["dedupe_key"], "error": r["last_error"] or "", "attempts": str(r["attempts"])}
+                              for r in state.failed_jobs()]
+        for kind, target in (("rejected", status.rejected), ("ignored", status.ignored)):
+            target.extend({"path": r["path"], "reason": r["reason"]} for r in db.execute(
+                "SELECT path, reason FROM files WHERE status=? ORDER BY path", (kind,)))
+        status.user_edited = [r["path"] for r in db.execute(
+            "SELECT path FROM outputs WHERE user_edited=1 ORDER BY path")]
+    finally:
+        state.close()
+    return status

@@ -1,0 +1,89 @@
+"""Obsidian wikilinks: parsing, and resolution by Obsidian's rules.
+
+Resolution (case-insensitive): an exact vault path; then a path relative to the linking note's
+folder; then, among files whose path ends with the link text, the one with the shortest path.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+
+
+@dataclass(frozen=True)
+class WikiLink:
+    target: str  # the path or name part, without #heading / #^block / |alias
+    heading: str | None = None
+    block: str | None = None
+    alias: str | None = None
+    embed: bool = False
+    size: str | None = None  # `|300` or `|300x200` on an embed
+
+
+def parse_wikilink(inner: str, embed: bool = False) -> WikiLink:
+    """Parse the text between `[[` and `]]`."""
+    target, alias = ([*inner.split("|", 1), None])[:2] if "|" in inner else (inner, None)
+    size = None
+    if embed and alias is not None and re.fullmatch(r"\d+(x\d+)?", alias.strip()):
+        size, alias = alias.strip(), None
+    heading = block = None
+    if "#" in target:
+        target, fragment = target.split("#", 1)
+        if fragment.startswith("^"):
+            block = fragment[1:]
+        else:
+            heading = fragment
+    return WikiLink(target=target.strip(), heading=heading, block=block,
+                    alias=alias.strip() if alias else None, embed=embed, size=size)
+
+
+def find_wikilinks(text: str) -> list[WikiLink]:
+    return [parse_wikilink(m.group(2), embed=bool(m.group(1))) for m in WIKILINK.finditer(text)]
+
+
+def wikilink(path: str, display: str | None = None) -> str:
+    """A link to a vault-relative note path, written with the full path so it cannot be
+    captured by a same-named note elsewhere (raw clippings share their titles with summaries),
+    and always with display text, since Obsidian shows a path link's text as the whole path."""
+    target = path[:-3] if path.endswith(".md") else path
+    return f"[[{target}|{display or posixpath.basename(target)}]]"
+
+
+class LinkResolver:
+    """Resolves link targets against a fixed set of vault files (POSIX, vault-relative)."""
+
+    def __init__(self, files: Iterable[str]) -> None:
+        self._exact: dict[str, str] = {}
+        self._by_name: dict[str, list[str]] = {}
+        for path in files:
+            self._exact[path.casefold()] = path
+            self._by_name.setdefault(posixpath.basename(path).casefold(), []).append(path)
+
+    def resolve(self, target: str, from_path: str = "") -> str | None:
+        if not target:
+            return from_path or None  # [[#heading]] links into the same note
+        for candidate in _with_md(target):
+            hit = self._exact.get(candidate.casefold())
+            if hit:
+                return hit
+        folder = posixpath.dirname(from_path)
+        if folder:
+            for candidate in _with_md(posixpath.normpath(posixpath.join(folder, target))):
+                hit = self._exact.get(candidate.casefold())
+                if hit:
+                    return hit
+        for candidate in _with_md(target):
+            suffix = candidate.casefold()
+            matches = [p for p in self._by_name.get(posixpath.basename(suffix), [])
+                       if p.casefold() == suffix or p.casefold().endswith("/" + suffix)]
+            if matches:
+                return min(matches, key=lambda p: (p.count("/"), len(p), p))
+        return None
+
+
+def _with_md(target: str) -> list[str]:
+    return [target] if target.lower().endswith(".md") else [target + ".md", target]

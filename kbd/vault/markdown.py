@@ -1,0 +1,220 @@
+"""Markdown with Obsidian syntax, parsed by mistune into plain-text blocks.
+
+The engines never see markdown: they get `Document`s of headings, paragraphs, list items and
+quotes as plain text, plus what the note links to. Obsidian syntax handled: wikilinks and embeds
+(`[[a#h|b]]`, `![[img.png|300]]`), `%% comments %%`, callouts (`> [!note] Title`), block ids
+(`^abc123`), tags. Code is kept out of the prose; raw HTML is reduced to its text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+import mistune
+
+from kbd.vault.links import parse_wikilink
+
+_COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
+_BLOCK_ID = re.compile(r"\s\^[A-Za-z0-9-]+\s*$")
+_CALLOUT = re.compile(r"^\[![\w-]+\][+-]?\s*")
+_TAG = re.compile(r"(?<![\w/#&])#([A-Za-z_\u00c0-\uffff][\w\-/\u00c0-\uffff]*)")
+_WS = re.compile(r"\s+")
+
+PROSE_KINDS = ("paragraph", "item", "quote")
+
+
+@dataclass
+class Block:
+    kind: str  # heading | paragraph | item | quote | table | html
+    text: str
+    level: int = 0  # heading level
+    section: int = -1  # index into Document.headings of the heading above, -1 before any
+
+
+@dataclass
+class Document:
+    blocks: list[Block] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    wikilinks: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    def prose(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind in PROSE_KINDS]
+
+    def plain_text(self) -> str:
+        return "\n\n".join(b.text for b in self.blocks)
+
+
+def _wikilink_plugin(md: mistune.Markdown) -> None:
+    def parse(inline: Any, m: re.Match[str], state: Any) -> int:
+        raw = m.group(0)
+        link = parse_wikilink(m.group("wl_inner"), embed=raw.startswith("!"))
+        state.append_token({"type": "wikilink", "attrs": {"link": link}})
+        return m.end()
+
+    md.inline.register("wikilink", r"!?\[\[(?P<wl_inner>[^\[\]\n]+?)\]\]", parse, before="link")
+
+
+_markdown = mistune.create_markdown(
+    renderer=None, plugins=["table", "strikethrough", "footnotes", "url", _wikilink_plugin])
+
+
+def parse_markdown(body: str) -> Document:
+    """Parse a note body (frontmatter already removed) into a Document."""
+    doc = Document()
+    tokens = _markdown(_COMMENT.sub(" ", body))
+    _Walker(doc).blocks(tokens)
+    return doc
+
+
+class _Walker:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+
+    def add(self, kind: str, text: str, level: int = 0) -> None:
+        text = _WS.sub(" ", _BLOCK_ID.sub("", text)).strip()
+        if not text:
+            return
+        if kind == "heading":
+            self.doc.headings.append(text)
+            self.doc.blocks.append(Block(kind, text, level, len(self.doc.headings) - 1))
+            return
+        self.doc.tags.extend(m.group(1) for m in _TAG.finditer(text))
+        self.doc.blocks.append(Block(kind, text, 0, len(self.doc.headings) - 1))
+
+    def blocks(self, tokens: list[dict[str, Any]], kind: str = "paragraph") -> None:
+        for tok in tokens:
+            t = tok["type"]
+            if t == "heading":
+                self.add("heading", self.inline(tok.get("children", [])), tok["attrs"]["level"])
+            elif t in ("paragraph", "block_text"):
+                self.add(kind, self.inline(tok.get("children", [])))
+            elif t == "list":
+                for item in tok.get("children", []):
+                    self.blocks(item.get("children", []), "item")
+            elif t == "block_quote":
+                start = len(self.doc.blocks)
+                self.blocks(tok.get("children", []), "quote")
+                if len(self.doc.blocks) > start and self.doc.blocks[start].kind == "quote":
+                    first = self.doc.blocks[start]
+                    first.text = _CALLOUT.sub("", first.text)
+                    if not first.text:
+                        del self.doc.blocks[start]
+            elif t == "table":
+                rows = []
+                for part in tok.get("children", []):
+                    cells_rows = part.get("children", [])
+                    if part["type"] == "table_head":
+                        cells_rows = [part]
+                    for row in cells_rows:
+                        rows.append(" | ".join(self.inline(c.get("children", [])) for c in row["children"]))
+                self.add("table", " ; ".join(rows))
+            elif t == "block_html":
+                self.add("html", html_to_text(tok.get("raw", "")))
+            elif t == "footnotes":
+                for item in tok.get("children", []):
+                    self.blocks(item.get("children", []), "item")
+            elif "children" in tok and t not in ("block_code",):
+                self.blocks(tok["children"], kind)
+
+    def inline(self, tokens: list[dict[str, Any]]) -> str:
+        out: list[str] = []
+        for tok in tokens:
+            t = tok["type"]
+            if t == "text":
+                out.append(tok["raw"])
+            elif t == "codespan":
+                out.append(tok["raw"])
+            elif t in ("softbreak", "linebreak"):
+                out.append(" ")
+            elif t == "link":
+                url = tok.get("attrs", {}).get("url", "")
+                if url:
+                    self.doc.urls.append(url)
+                out.append(self.inline(tok.get("children", [])))
+            elif t == "image":
+                url = tok.get("attrs", {}).get("url", "")
+                if url:
+                    self.doc.images.append(url)
+            elif t == "wikilink":
+                link = tok["attrs"]["link"]
+                if link.embed:
+                    self.doc.images.append(link.target)
+                else:
+                    self.doc.wikilinks.append(link.target)
+                    out.append(link.alias or link.heading or link.target)
+            elif t == "inline_html":
+                out.append(html_to_text(tok.get("raw", "")))
+            elif t == "footnote_ref":
+                continue
+            elif "children" in tok:
+                out.append(self.inline(tok["children"]))
+            elif "raw" in tok:
+                out.append(tok["raw"])
+        return "".join(out)
+
+
+class _TextExtractor(HTMLParser):
+    _SKIP = frozenset({"script", "style", "template", "iframe", "object", "noscript", "svg"})
+    _BREAK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self.skipping += 1
+        elif tag in ("td", "th"):
+            self.parts.append(" | ")
+        elif tag in self._BREAK:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self.skipping:
+            self.skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextExtractor()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # html.parser is lenient; anything it still rejects is just not text
+        return ""
+    return _WS.sub(" ", "".join(parser.parts)).strip(" |")
+
+
+_ABBREV = re.compile(
+    r"\b(?:e\.g|i\.e|etc|vs|cf|al|approx|Dr|Mr|Mrs|Ms|Prof|Fig|Figs|Eq|No|Vol|pp|Inc|Ltd|Jr|Sr|St|U\.S)\.$",
+    re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9\u00c0-\u024f])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences; sentences are exact substrings of `text`."""
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        candidate = text[start:m.start()]
+        if _ABBREV.search(candidate) or re.search(r"\b[A-Z]\.$", candidate):
+            continue
+        end = m.end()
+        piece = text[start:end].strip()
+        if piece:
+            out.append(piece)
+        start = end
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out

@@ -1,0 +1,268 @@
+"""Reading one raw note: every check that stands between a hostile file and the engines.
+
+A file either becomes a `RawNote` (possibly with warnings, e.g. frontmatter that had to be
+ignored) or a `Rejection` with a reason a person can act on. Nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from kbd.vault.layout import clean_title
+from kbd.vault.markdown import Document, parse_markdown
+
+MAX_FRONTMATTER_BYTES = 64 * 1024
+MAX_FRONTMATTER_DEPTH = 20
+MAX_FRONTMATTER_NODES = 5_000
+# python-frontmatter finds the fences; its split keeps the newline that ends the opening `---`, so a
+# 0-based line inside the frontmatter plus one is the 1-based line in the file.
+_FM_HANDLER = frontmatter.YAMLHandler()
+
+
+@dataclass(frozen=True)
+class Rejection:
+    path: str
+    reason: str
+    kind: str = "rejected"  # rejected | ignored
+
+
+@dataclass
+class ClipperMeta:
+    """The Web Clipper properties kbd uses, normalised to one type each."""
+
+    title: str | None = None
+    source: str | None = None
+    author: list[str] = field(default_factory=list)
+    published: str | None = None  # YYYY-MM-DD
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RawNote:
+    path: str  # vault-relative POSIX path
+    sha256: str
+    size: int
+    title: str
+    meta: ClipperMeta
+    document: Document
+    warnings: list[str] = field(default_factory=list)
+
+
+def file_sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def check_file(vault_root: Path, rel: str, max_bytes: int) -> Rejection | None:
+    """Cheap checks that need no read: symlinks, special files, size."""
+    path = vault_root / rel
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        return Rejection(rel, f"cannot be read ({exc.strerror})")
+    if os.path.islink(path):
+        try:
+            target = path.resolve(strict=True)
+        except RuntimeError:
+            return Rejection(rel, "symlink loop; kbd does not follow symlinks")
+        except OSError:
+            return Rejection(rel, "broken symlink; kbd does not follow symlinks")
+        if not target.is_relative_to(vault_root):
+            return Rejection(rel, "symlink to outside the vault; kbd does not follow symlinks")
+        return Rejection(rel, f"symlink to {target.relative_to(vault_root).as_posix()}; "
+                              "kbd does not follow symlinks (it compiles the target where it lives)")
+    if not os.path.isfile(path):
+        return Rejection(rel, "not a regular file")
+    if st.st_size > max_bytes:
+        return Rejection(rel, f"{st.st_size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit "
+                              "(raise compile.max_note_bytes in kbd/config.yaml to include it)")
+    return None
+
+
+def read_raw_note(vault_root: Path, rel: str, max_bytes: int) -> RawNote | Rejection:
+    rejected = check_file(vault_root, rel, max_bytes)
+    if rejected:
+        return rejected
+    try:
+        with open(vault_root / rel, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        return Rejection(rel, f"cannot be read ({exc.strerror})")
+    if len(data) > max_bytes:
+        return Rejection(rel, f"grew past the {max_bytes / 1e6:g} MB limit while being read")
+    return parse_raw_note(rel, data)
+
+
+def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
+    """Turn the bytes of a clipping into a RawNote, or say why not."""
+    if not data.strip():
+        return Rejection(rel, "empty file")
+    if b"\x00" in data[:8192]:
+        return Rejection(rel, "binary file (contains NUL bytes), not a markdown note")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return Rejection(rel, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                              "re-save the file as UTF-8")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    warnings: list[str] = []
+    meta_raw, body = _split_frontmatter(text, warnings)
+    meta = _clipper_meta(meta_raw, warnings)
+    if not body.strip():
+        return Rejection(rel, "no body text (frontmatter only)")
+    document = parse_markdown(body)
+    if not document.blocks:
+        return Rejection(rel, "no readable text (only code, images or markup)")
+    stem = Path(rel).stem
+    first_h1 = next((b.text for b in document.blocks if b.kind == "heading" and b.level == 1), None)
+    title = clean_title(meta.title or first_h1 or stem) or clean_title(stem) or "Untitled"
+    return RawNote(path=rel, sha256=file_sha256(data), size=len(data), title=title, meta=meta,
+                   document=document, warnings=warnings)
+
+
+def _split_frontmatter(text: str, warnings: list[str]) -> tuple[dict[str, Any], str]:
+    if not _FM_HANDLER.detect(text):
+        return {}, text
+    try:
+        fm_text, body = _FM_HANDLER.split(text)
+    except ValueError:
+        return {}, text  # a leading `---` rule with no closing fence: it is all body
+    if len(fm_text.encode("utf-8")) > MAX_FRONTMATTER_BYTES:
+        warnings.append(f"frontmatter is over {MAX_FRONTMATTER_BYTES // 1024} KB; ignored it")
+        return {}, body
+    problem = _frontmatter_problem(fm_text)
+    if problem:
+        warnings.append(f"frontmatter ignored: {problem}")
+        return {}, body
+    try:
+        value = yaml.load(fm_text, Loader=_StrictLoader)
+    except _DuplicateKey as exc:
+        warnings.append(f"frontmatter ignored: {exc}")
+        return {}, body
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        warnings.append(f"frontmatter ignored: invalid YAML{where} ({getattr(exc, 'problem', exc)})")
+        return {}, body
+    if value is None:
+        return {}, body
+    if not isinstance(value, dict):
+        warnings.append("frontmatter ignored: it is not a set of `key: value` properties")
+        return {}, body
+    return value, body
+
+
+def _frontmatter_problem(fm_text: str) -> str | None:
+    """Walk YAML events (iteratively, so deep nesting cannot exhaust the stack)."""
+    depth = nodes = 0
+    try:
+        for event in yaml.parse(fm_text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return "YAML anchors and aliases are not allowed"
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_FRONTMATTER_DEPTH:
+                    return f"nested more than {MAX_FRONTMATTER_DEPTH} levels deep"
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            nodes += 1
+            if nodes > MAX_FRONTMATTER_NODES:
+                return f"more than {MAX_FRONTMATTER_NODES} values"
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        return f"invalid YAML{where} ({getattr(exc, 'problem', exc)})"
+    except RecursionError:
+        return f"nested more than {MAX_FRONTMATTER_DEPTH} levels deep"
+    return None
+
+
+class _DuplicateKey(yaml.YAMLError):
+    pass
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (list, dict)):
+                raise _DuplicateKey(f"unhashable key at line {key_node.start_mark.line + 1}")
+            if key in seen:
+                raise _DuplicateKey(f"duplicate key `{key}` at line {key_node.start_mark.line + 1}")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_WIKILINK_TEXT = re.compile(r"^\[\[([^\]|]*)(?:\|([^\]]*))?\]\]$")
+_TAG_OK = re.compile(r"[^\w\-/]", re.UNICODE)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = clean_title(str(value))
+    return text or None
+
+
+def _clipper_meta(raw: dict[str, Any], warnings: list[str]) -> ClipperMeta:
+    meta = ClipperMeta()
+    lower = {str(k).lower(): v for k, v in raw.items()}
+    meta.title = _text(lower.get("title"))
+    source = _text(lower.get("source") or lower.get("url"))
+    if source and re.match(r"^https?://[^\s]+$", source, re.IGNORECASE):
+        meta.source = source
+    elif source:
+        warnings.append("`source` is not an http(s) URL; left out of the summary")
+    author = lower.get("author") or lower.get("authors")
+    for item in author if isinstance(author, list) else [author]:
+        text = _text(item)
+        if text:
+            m = _WIKILINK_TEXT.match(text)
+            meta.author.append(clean_title((m.group(2) or m.group(1)) if m else text))
+    meta.author = [a for a in meta.author if a][:20]
+    meta.published = _date(lower.get("published"))
+    meta.description = _text(lower.get("description"))
+    tags = lower.get("tags")
+    if isinstance(tags, str):
+        tags = re.split(r"[,\s]+", tags)
+    for tag in tags if isinstance(tags, list) else []:
+        clean = normalise_tag(str(tag)) if tag is not None else ""
+        if clean and clean not in meta.tags:
+            meta.tags.append(clean)
+    return meta
+
+
+def normalise_tag(tag: str) -> str:
+    """An Obsidian-valid tag: no `#`, no spaces, only word chars, `-` and `/`, not all digits."""
+    tag = tag.strip().lstrip("#").strip().replace(" ", "-")
+    tag = _TAG_OK.sub("", tag).strip("/-")
+    if not tag or tag.replace("/", "").isdigit():
+        return ""
+    return tag[:100]
+
+
+def _date(value: Any) -> str | None:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        m = re.match(r"^\s*(\d{4})-(\d{2})-(\d{2})", value)
+        if m:
+            try:
+                return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+            except ValueError:
+                return None
+    return None

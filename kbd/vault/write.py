@@ -1,0 +1,204 @@
+"""The writer: the only code that changes files in the vault.
+
+Every write is contained in the wiki folder, refuses symlinked path components, is sanitised,
+skipped when the bytes are unchanged, and replaces the target atomically (temp file in the same
+folder, fsync, rename, fsync the folder). The outputs ledger in state.db records the hash of
+every file written; a file whose bytes differ from what kbd wrote was edited by its user and is
+left alone until `kbd adopt`.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import os
+from pathlib import Path, PurePosixPath
+
+from kbd.state import State
+from kbd.vault.layout import TEMP_SUFFIX, VaultLayout
+from kbd.vault.sanitize import sanitize_markdown
+
+
+class WriteRefused(Exception):
+    """A write that would leave the wiki folder or pass through a symlink."""
+
+
+class Outcome(enum.Enum):
+    WRITTEN = "written"
+    UNCHANGED = "unchanged"
+    DELETED = "deleted"
+    KEPT_USER_EDIT = "kept-user-edit"
+
+
+def sha256_bytes(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def atomic_write(path: Path, data: bytes) -> os.stat_result:
+    """Replace `path` with `data` so that a crash leaves either the old or the new file."""
+    tmp = path.with_name(f".{path.name}{TEMP_SUFFIX}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return os.stat(path)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class VaultWriter:
+    def __init__(self, layout: VaultLayout, state: State) -> None:
+        self.layout = layout
+        self.state = state
+
+    def target(self, rel: str) -> Path:
+        """Resolve a vault-relative path, refusing anything outside the wiki folder or via a symlink."""
+        pure = PurePosixPath(rel)
+        if pure.is_absolute() or ".." in pure.parts or not pure.parts:
+            raise WriteRefused(f"{rel}: not a plain vault-relative path")
+        wiki = PurePosixPath(self.layout.wiki)
+        if wiki not in pure.parents:
+            raise WriteRefused(f"{rel}: kbd writes only inside {self.layout.wiki}/")
+        path = self.layout.root
+        for part in pure.parts:
+            path = path / part
+            if path.is_symlink():
+                raise WriteRefused(f"{rel}: {path.relative_to(self.layout.root)} is a symlink; kbd will not "
+                                   "write through it")
+        return path
+
+    def write(self, rel: str, text: str) -> Outcome:
+        path = self.target(rel)
+        data = sanitize_markdown(text).encode("utf-8")
+        new_hash = sha256_bytes(data)
+        record = self.state.output(rel)
+        if record and record.user_edited:
+            return Outcome.KEPT_USER_EDIT
+        current = _read(path)
+        if current is not None:
+            current_hash = sha256_bytes(current)
+            if current_hash == new_hash:
+                if not record or record.sha256 != new_hash:
+                    st = os.stat(path)
+                    self.state.output_written(rel, new_hash, st.st_size, st.st_mtime_ns)
+                return Outcome.UNCHANGED
+            if record is None or current_hash not in (record.sha256, record.pending_sha256):
+                self._keep_users(rel, record)
+                return Outcome.KEPT_USER_EDIT
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.state.output_pending(rel, new_hash)
+        st = atomic_write(path, data)
+        self.state.output_written(rel, new_hash, st.st_size, st.st_mtime_ns)
+        return Outcome.WRITTEN
+
+    def delete(self, rel: str) -> Outcome:
+        path = self.target(rel)
+        record = self.state.output(rel)
+        current = _read(path)
+        if current is None:
+            self.state.output_forget(rel)
+            return Outcome.UNCHANGED
+        if record is None or record.user_edited or sha256_bytes(current) not in (record.sha256,
+                                                                                  record.pending_sha256):
+            self._keep_users(rel, record)
+            return Outcome.KEPT_USER_EDIT
+        path.unlink()
+        _fsync_dir(path.parent)
+        self.state.output_forget(rel)
+        return Outcome.DELETED
+
+    def _keep_users(self, rel: str, record: object | None) -> None:
+        if record is None:
+            # A file kbd never wrote sits where kbd wants to write: it is the user's.
+            self.state.output_pending(rel, "")
+        self.state.output_user_edited(rel)
+
+    def check_user_edits(self) -> list[str]:
+        """Find kbd-written files whose bytes changed on disk (stat first, hash only on change).
+        Marks them user-edited and returns their paths; missing files are forgotten if user-owned."""
+        edited = []
+        for record in self.state.outputs():
+            if record.user_edited:
+                if not (self.layout.root / record.path).exists():
+                    self.state.output_forget(record.path)
+                continue
+            path = self.layout.root / record.path
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                continue  # regenerated when its note is next rendered
+            if st.st_size == record.size and st.st_mtime_ns == record.mtime_ns:
+                continue
+            current = _read(path)
+            if current is not None and sha256_bytes(current) not in (record.sha256, record.pending_sha256):
+                self.state.output_user_edited(record.path)
+                edited.append(record.path)
+            elif current is not None:
+                self.state.output_written(record.path, sha256_bytes(current), st.st_size, st.st_mtime_ns)
+        return edited
+
+    def adopt(self, rel: str) -> bool:
+        """Hand a user-edited note back to kbd: its current bytes become kbd's, to be regenerated."""
+        record = self.state.output(rel)
+        path = self.target(rel)
+        current = _read(path)
+        if record is None or current is None:
+            return False
+        st = os.stat(path)
+        self.state.output_written(rel, sha256_bytes(current), st.st_size, st.st_mtime_ns)
+        return True
+
+    def remove_stray_temp_files(self) -> int:
+        wiki = self.layout.abs(self.layout.wiki)
+        removed = 0
+        if not wiki.is_dir():
+            return 0
+        for folder, dirs, files in os.walk(wiki):
+            dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
+            for name in files:
+                if name.endswith(TEMP_SUFFIX):
+                    os.unlink(os.path.join(folder, name))
+                    removed += 1
+        return removed
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise WriteRefused(f"{path}: cannot be read safely ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+def create_if_missing(root: Path, rel: str, data: bytes) -> bool:
+    """Create a file that does not exist yet (used by `kbd init`); never replaces anything.
+
+    Returns False when something already exists at `rel`, whatever it is.
+    """
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return True
