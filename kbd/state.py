@@ -35,7 +35,8 @@ MIGRATIONS: list[str] = [
         result TEXT NOT NULL,           -- the SourceSummary + metadata, JSON
         engine TEXT NOT NULL,
         generated TEXT NOT NULL,
-        warnings TEXT NOT NULL DEFAULT '[]'
+        warnings TEXT NOT NULL DEFAULT '[]',
+        related TEXT                    -- related-sources list as last rendered, JSON
     );
     CREATE TABLE source_concepts (
         source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
@@ -49,7 +50,8 @@ MIGRATIONS: list[str] = [
     CREATE INDEX source_concepts_by_key ON source_concepts(key);
     CREATE TABLE concepts (
         key TEXT PRIMARY KEY,
-        note_name TEXT NOT NULL UNIQUE
+        note_name TEXT NOT NULL UNIQUE,
+        source_count INTEGER NOT NULL DEFAULT 0
     );
     CREATE TABLE outputs (
         path TEXT PRIMARY KEY,          -- vault-relative path of a file kbd wrote
@@ -59,7 +61,7 @@ MIGRATIONS: list[str] = [
         mtime_ns INTEGER,
         user_edited INTEGER NOT NULL DEFAULT 0
     );
-    CREATE TABLE dirty (note TEXT PRIMARY KEY);  -- source:<id> | concept:<key> | index | log | status
+    CREATE TABLE dirty (note TEXT PRIMARY KEY);  -- source:<id> | related:<id> | concept:<key> | index | log | status
     CREATE TABLE jobs (
         id INTEGER PRIMARY KEY,
         kind TEXT NOT NULL,

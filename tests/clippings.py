@@ -1,7 +1,8 @@
 """Deterministic synthetic Web Clipper notes for tests and benchmarks.
 
 Articles are built from topic clusters so that sources share concepts the way real reading
-does: a handful of terms per topic, recurring across the articles of that topic.
+does: a dozen terms per topic, recurring across the articles of that topic, with a few popular
+topics and a long tail of rare ones.
 """
 
 from __future__ import annotations
@@ -26,12 +27,43 @@ TOPICS: dict[str, list[str]] = {
                   "customer acquisition cost", "gross margin", "pricing power", "two-sided market",
                   "economies of scale"],
 }
+_MODIFIERS = ("adaptive batched cached columnar concurrent distributed durable elastic encrypted eventual "
+              "federated hierarchical immutable incremental indexed isolated lazy layered local lossy "
+              "mutable online optimistic parallel partitioned persistent pessimistic probabilistic quantized "
+              "reactive replicated sampled sharded sparse speculative streaming structured synthetic "
+              "tiered transactional vectorized versioned weighted").split()
+_NOUNS = ("allocator arena barrier bitmap bloom buffer cache checkpoint codec compiler cursor daemon "
+          "dictionary encoder executor filter gateway graph hash heap histogram index iterator journal "
+          "kernel ledger lease lexer loader lock mailbox manifest matrix mesh monitor mutex optimizer parser "
+          "pipeline planner pointer pool profiler protocol proxy queue quota reducer registry renderer "
+          "replica resolver router runtime scheduler segment sequencer serializer snapshot socket solver "
+          "splitter stack store tokenizer tracer trie validator vector watcher").split()
+
+
+def _generated_topics(count: int = 144, seed: int = 5) -> dict[str, list[str]]:
+    rng = random.Random(seed)
+    topics: dict[str, list[str]] = {}
+    for i in range(count):
+        terms: set[str] = set()
+        while len(terms) < 12:
+            terms.add(f"{rng.choice(_MODIFIERS)} {rng.choice(_NOUNS)}")
+        topics[f"topic-{i}"] = sorted(terms)
+    return topics
+
+
+TOPICS.update(_generated_topics())
+_TOPIC_NAMES = list(TOPICS)
+# Reading concentrates: a few topics get many articles, most get a handful (Zipf-like weights).
+_TOPIC_WEIGHTS = [1 / (rank + 5) for rank in range(len(_TOPIC_NAMES))]
+
 VERBS = ["shapes", "limits", "explains", "dominates", "hides", "amplifies", "reduces", "exposes", "drives",
          "constrains", "changes", "undermines"]
-FILLER = ["in practice", "under load", "for most teams", "at scale", "in production", "over time",
-          "in the common case", "on modern hardware", "when budgets are tight", "in every benchmark we ran"]
-OPENERS = ["It turns out that", "Most engineers assume that", "The surprising part is that",
-           "A careful reading shows that", "Our measurements suggest that", "In short,", "Put simply,"]
+# Connective filler is made of function words, as in real prose: only the topic terms recur as
+# multi-word phrases across articles (a fixed template phrase would look like a concept everywhere).
+FILLER = ["most of the time", "in many of these cases", "more often than not", "as far as we can tell",
+          "when it matters", "again and again", "for the most part", "even so", "at least here"]
+OPENERS = ["As it happens,", "Above all,", "Even so,", "In other words,", "Once again,", "Still,", "Then again,",
+           "By and large,"]
 NAMES = ["Ada Example", "Grace Sample", "Alan Placeholder", "Barbara Draft", "Edsger Mock", "Radia Stub"]
 
 
@@ -45,13 +77,13 @@ def _sentence(rng: random.Random, terms: list[str]) -> str:
     a, b = rng.sample(terms, 2)
     opener = rng.choice(OPENERS)
     return (f"{opener} the {a} {rng.choice(VERBS)} the {b} {rng.choice(FILLER)}, "
-            f"and {rng.randint(2, 97)} percent of cases follow that pattern.")
+            f"and {rng.randint(2, 97)} of every hundred cases are like that.")
 
 
 def make_clipping(index: int, words: int = 1500, seed: int = 7) -> Clipping:
     rng = random.Random(seed * 100_003 + index)
-    topic = list(TOPICS)[index % len(TOPICS)]
-    terms = TOPICS[topic] + rng.sample(TOPICS[rng.choice(list(TOPICS))], 2)
+    topic = rng.choices(_TOPIC_NAMES, _TOPIC_WEIGHTS)[0] if index >= len(TOPICS) else _TOPIC_NAMES[index]
+    terms = TOPICS[topic] + rng.sample(TOPICS[rng.choice(_TOPIC_NAMES)], 2)
     focus = rng.sample(terms, 2)
     title = f"{focus[0].capitalize()} and the {focus[1]}: notes {index}"
     author = rng.choice(NAMES)

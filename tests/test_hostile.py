@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from kbd.vault.sanitize import escape_text, is_inert, sanitize_markdown
@@ -83,5 +84,7 @@ def test_sanitizer_leaves_ordinary_markdown_alone() -> None:
 def test_escaped_text_renders_as_the_same_text_and_nothing_more() -> None:
     escaped = escape_text("# not a heading [[not a link]] %%not a comment%% #not-a-tag <b>x</b> $x$ `code`")
     assert "[[" not in escaped and "%%" not in escaped and "<b>" not in escaped
-    assert re.sub(r"\\(.)", r"\1", escaped) == \
+    # What a markdown renderer shows: backslash escapes and entities resolved.
+    assert html.unescape(re.sub(r"\\(.)", r"\1", escaped)) == \
         "# not a heading [[not a link]] %%not a comment%% #not-a-tag <b>x</b> $x$ `code`"
+    assert sanitize_markdown(escaped) == escaped, "the sanitiser must not mangle escaped text"

@@ -39,8 +39,8 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
             page = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
             changed = False
             if len(sources) >= min_sources and page is None:
-                state.db.execute("INSERT INTO concepts(key, note_name) VALUES(?, ?)",
-                                 (key, names.claim(display_name(state, key))))
+                state.db.execute("INSERT INTO concepts(key, note_name, source_count) VALUES(?, ?, ?)",
+                                 (key, names.claim(display_name(state, key)), len(sources)))
                 created += 1
                 changed = True
             elif len(sources) < min_sources and page is not None:
@@ -48,14 +48,17 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 names.release(page["note_name"])
                 retired += 1
                 changed = True
+            elif page is not None:
+                state.db.execute("UPDATE concepts SET source_count=? WHERE key=?", (len(sources), key))
             if changed:
                 # Its sources gain or lose a link; their other concepts gain or lose a related concept.
                 state.mark_dirty(f"source:{s}" for s in sources)
                 state.mark_dirty(f"concept:{k}" for k in _co_occurring(state, key))
                 state.mark_dirty(["index"])
             if len(sources) <= RELATED_MAX_SOURCES + 1:
-                # Related-source lists of every source sharing this concept may change.
-                state.mark_dirty(f"source:{s}" for s in sources)
+                # Related-source lists of the sources sharing this concept may change; each is
+                # checked and re-rendered only if its list really did.
+                state.mark_dirty(f"related:{s}" for s in sources)
     return created, retired
 
 

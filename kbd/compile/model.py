@@ -1,10 +1,16 @@
-"""Build the typed note models the renderers take, from state.db. Reads only the database."""
+"""Build the typed note models the renderers take, from state.db.
+
+Reads only the database. A rendered source note carries the related-sources list it was
+rendered with; the caller records it once the note is written, so that a later change can tell
+cheaply (and crash-safely) whether the note needs rendering again.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from kbd.compile.concepts import RELATED_MAX_SOURCES
@@ -33,6 +39,18 @@ SYNTHESIS_SENTENCES = 3
 _UNLINKABLE = re.compile(r"[#^|\[\]]")
 
 
+@dataclass(frozen=True)
+class Rendered:
+    path: str
+    text: str
+    source_id: int | None = None  # for source notes: the related list to record once written
+    related_json: str | None = None
+
+
+def _related_json(related: list[tuple[NoteRef, list[str]]]) -> str:
+    return json.dumps([[ref.path, ref.title, shared] for ref, shared in related], ensure_ascii=False)
+
+
 class WikiModel:
     def __init__(self, state: State, layout: VaultLayout, max_concepts: int) -> None:
         self.state = state
@@ -50,23 +68,31 @@ class WikiModel:
         paths |= {self.concept_path(r[0]) for r in self.state.db.execute("SELECT note_name FROM concepts")}
         return paths | {self.layout.index_note, self.layout.log_note, self.layout.status_note}
 
-    def render(self, dirty: str) -> tuple[str, str] | None:
-        """(path, text) for one queued note, or None when it no longer exists."""
+    def render(self, dirty: str) -> Rendered | None:
+        """One queued note, or None when it no longer exists (or needs no re-render)."""
         kind, _, ident = dirty.partition(":")
+        if kind == "related":
+            return self._source_if_related_changed(int(ident))
         if kind == "source":
             return self._source(int(ident))
         if kind == "concept":
             return self._concept(ident)
         if kind == "index":
-            return self.layout.index_note, self._index()
+            return Rendered(self.layout.index_note, self._index())
         if kind == "log":
-            return self.layout.log_note, self._log()
+            return Rendered(self.layout.log_note, self._log())
         if kind == "status":
-            return self.layout.status_note, self._status()
+            return Rendered(self.layout.status_note, self._status())
         return None
 
     # -- sources ----------------------------------------------------------------------------
-    def _source(self, source_id: int) -> tuple[str, str] | None:
+    def _source_if_related_changed(self, source_id: int) -> Rendered | None:
+        row = self.state.db.execute("SELECT related FROM sources WHERE id=?", (source_id,)).fetchone()
+        if row is None or row["related"] == _related_json(self.related_sources(source_id)):
+            return None
+        return self._source(source_id)
+
+    def _source(self, source_id: int) -> Rendered | None:
         row = self.state.db.execute("SELECT * FROM sources WHERE id=?", (source_id,)).fetchone()
         if row is None:
             return None
@@ -80,6 +106,7 @@ class WikiModel:
         raw = PurePosixPath(row["raw_path"])
         stem_path = str(raw.with_suffix(""))
         clipping = wikilink(stem_path) if not _UNLINKABLE.search(stem_path) else row["raw_path"]
+        related = self.related_sources(source_id)
         note = SourceNote(
             title=row["title"],
             aliases=[row["title"]] if row["title"] != row["note_name"] else [],
@@ -90,34 +117,41 @@ class WikiModel:
             summary=summary.summary,
             key_points=summary.key_points,
             concepts=linked,
-            related=self._related_sources(source_id),
+            related=related,
             tags=list(summary.tags),
             engine=row["engine"],
             input_hash=row["sha256"],
             generated=row["generated"],
             warnings=json.loads(row["warnings"]),
         )
-        return self.source_path(row["note_name"]), render_source_note(note)
+        return Rendered(self.source_path(row["note_name"]), render_source_note(note), source_id,
+                        _related_json(related))
 
-    def _related_sources(self, source_id: int) -> list[tuple[NoteRef, list[str]]]:
+    def related_sources(self, source_id: int) -> list[tuple[NoteRef, list[str]]]:
+        """Sources sharing the most concept articles with this one (concepts in at most
+        RELATED_MAX_SOURCES sources only: sharing a ubiquitous concept says little)."""
         rows = self.state.db.execute(
-            "SELECT b.source_id AS other, c.note_name AS concept, s.title, s.note_name "
-            "FROM source_concepts a JOIN concepts c ON c.key=a.key "
-            "JOIN source_concepts b ON b.key=a.key AND b.source_id<>a.source_id "
-            "JOIN sources s ON s.id=b.source_id "
-            "WHERE a.source_id=? AND (SELECT COUNT(*) FROM source_concepts x WHERE x.key=a.key) <= ?",
-            (source_id, RELATED_MAX_SOURCES)).fetchall()
+            "SELECT b.source_id AS other, c.note_name AS concept FROM source_concepts a "
+            "JOIN concepts c ON c.key=a.key AND c.source_count<=? "
+            "JOIN source_concepts b ON b.key=a.key AND b.source_id<>a.source_id WHERE a.source_id=?",
+            (RELATED_MAX_SOURCES, source_id)).fetchall()
         shared: dict[int, list[str]] = {}
-        info: dict[int, tuple[str, str]] = {}
         for r in rows:
             shared.setdefault(r["other"], []).append(r["concept"])
-            info[r["other"]] = (r["title"], r["note_name"])
-        ranked = sorted(shared, key=lambda o: (-len(shared[o]), info[o][0].casefold(), o))
+        if not shared:
+            return []
+        # Rank by shared count first, then fetch titles only for the candidates at the top.
+        cutoff = sorted((len(v) for v in shared.values()), reverse=True)[:RELATED_SOURCES_SHOWN][-1]
+        candidates = [o for o, v in shared.items() if len(v) >= cutoff]
+        marks = ",".join("?" * len(candidates))
+        info = {r["id"]: (r["title"], r["note_name"]) for r in self.state.db.execute(
+            f"SELECT id, title, note_name FROM sources WHERE id IN ({marks})", candidates)}
+        ranked = sorted(candidates, key=lambda o: (-len(shared[o]), info[o][0].casefold(), o))
         return [(NoteRef(self.source_path(info[o][1]), info[o][0]), sorted(shared[o])[:4])
                 for o in ranked[:RELATED_SOURCES_SHOWN]]
 
     # -- concepts ---------------------------------------------------------------------------
-    def _concept(self, key: str) -> tuple[str, str] | None:
+    def _concept(self, key: str) -> Rendered | None:
         page = self.state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
         if page is None:
             return None
@@ -136,11 +170,12 @@ class WikiModel:
                 synthesis.append((r["sentence"], refs[r["note_name"]]))
         spellings = Counter(r["name"] for r in rows)
         aliases = sorted(n for n in spellings if n != name)[:5]
+        # Co-occurrence among each source's main concepts (its top-ranked ones) is the signal.
         related = self.state.db.execute(
             "SELECT c.note_name, COUNT(*) AS n FROM source_concepts a "
-            "JOIN source_concepts b ON b.source_id=a.source_id AND b.key<>a.key "
+            "JOIN source_concepts b ON b.source_id=a.source_id AND b.key<>a.key AND b.rank<? "
             "JOIN concepts c ON c.key=b.key WHERE a.key=? GROUP BY c.note_name "
-            "ORDER BY n DESC, c.note_name LIMIT ?", (key, RELATED_CONCEPTS_SHOWN)).fetchall()
+            "ORDER BY n DESC, c.note_name LIMIT ?", (self.max_concepts, key, RELATED_CONCEPTS_SHOWN)).fetchall()
         note = ConceptNote(
             name=name,
             aliases=aliases,
@@ -149,7 +184,7 @@ class WikiModel:
             related=[NoteRef(self.concept_path(r["note_name"]), r["note_name"]) for r in related],
             generated=max(r["generated"] for r in rows),
         )
-        return self.concept_path(name), render_concept_note(note)
+        return Rendered(self.concept_path(name), render_concept_note(note))
 
     # -- index, log, status -----------------------------------------------------------------
     def _index(self) -> str:
@@ -157,10 +192,9 @@ class WikiModel:
                    for r in self.state.db.execute("SELECT title, note_name, description FROM sources")]
         sources.sort(key=lambda e: (e.ref.title.casefold(), e.ref.path))
         concepts = []
-        for r in self.state.db.execute(
-                "SELECT c.note_name, COUNT(sc.source_id) AS n FROM concepts c "
-                "JOIN source_concepts sc ON sc.key=c.key GROUP BY c.key"):
-            concepts.append(IndexEntry(NoteRef(self.concept_path(r["note_name"]), r["note_name"]), "", r["n"]))
+        for r in self.state.db.execute("SELECT note_name, source_count FROM concepts"):
+            concepts.append(IndexEntry(NoteRef(self.concept_path(r["note_name"]), r["note_name"]), "",
+                                       r["source_count"]))
         concepts.sort(key=lambda e: (e.ref.title.casefold(), e.ref.path))
         return render_index(sources, concepts)
 

@@ -33,6 +33,7 @@ from kbd.vault.write import Outcome, VaultWriter
 
 log = logging.getLogger("kbd.compile")
 Progress = Callable[[str, int, int, str], None]  # phase, done, total, current item
+WRITE_BATCH = 200  # notes rendered and written per batch: one fsync per folder, two commits
 PARALLEL_THRESHOLD = 4  # fewer ingests than this run in-process: a pool costs more than it saves
 
 
@@ -218,19 +219,37 @@ class Compiler:
         for record in self.state.outputs():
             if record.path not in desired and not record.user_edited:
                 self._apply(record.path, self.writer.delete(record.path))
-        # Index, log and status last: they describe the notes written before them. Writing can
-        # queue the status note again (a user edit found on the way), hence the second pass.
-        order = {"index": 1, "log": 2, "status": 3}
+        # Index and log after the notes they list, the status note last of all: it reports what
+        # the writes before it found (a user edit is discovered only when kbd tries to write).
         while dirty:
-            dirty.sort(key=lambda n: (order.get(n, 0), n))
-            for done, note in enumerate(dirty, start=1):
-                self.progress("write", done, len(dirty), note)
-                rendered = model.render(note)
-                if rendered is not None:
-                    self._apply(rendered[0], self.writer.write(*rendered))
-                with self.state.transaction():
-                    self.state.clear_dirty([note])
+            phases = [[n for n in dirty if n not in ("index", "log", "status")],
+                      [n for n in dirty if n in ("index", "log")], [n for n in dirty if n == "status"]]
+            for phase in phases:
+                self._render_phase(model, phase)
             dirty = self.state.dirty()
+
+    def _render_phase(self, model: WikiModel, notes: list[str]) -> None:
+        queued = set(notes)
+        for first in range(0, len(notes), WRITE_BATCH):
+            batch = notes[first:first + WRITE_BATCH]
+            self.progress("write", first + len(batch), len(notes), batch[-1])
+            rendered = []
+            for note in batch:
+                kind, _, ident = note.partition(":")
+                # A full re-render of the source already covers its related list.
+                if kind == "related" and f"source:{ident}" in queued:
+                    continue
+                result = model.render(note)
+                if result is not None:
+                    rendered.append(result)
+            outcomes = self.writer.write_many([(r.path, r.text) for r in rendered])
+            with self.state.transaction():
+                self.state.clear_dirty(batch)
+                for r in rendered:
+                    if r.source_id is not None:
+                        self.state.db.execute("UPDATE sources SET related=? WHERE id=?", (r.related_json, r.source_id))
+            for r, outcome in zip(rendered, outcomes, strict=True):
+                self._apply(r.path, outcome)
 
     def _apply(self, path: str, outcome: Outcome) -> None:
         if outcome is Outcome.WRITTEN:
@@ -241,5 +260,6 @@ class Compiler:
             if path not in self.report.kept_user_edits:
                 log.warning("kept your edits to %s; kbd no longer updates it (kbd adopt hands it back)", path)
                 self.report.kept_user_edits.append(path)
-                self.state.mark_dirty(["status"])
+                if path != self.layout.status_note:
+                    self.state.mark_dirty(["status"])
 

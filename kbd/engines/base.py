@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kbd.vault.markdown import Document
@@ -28,7 +29,11 @@ class SourceSummary:
     description: str  # one line for the index
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Built by hand: dataclasses.asdict deep-copies every field and was a hot spot of compile.
+        return {"title": self.title, "summary": list(self.summary), "key_points": list(self.key_points),
+                "concepts": [{"key": c.key, "name": c.name, "score": c.score, "sentence": c.sentence}
+                             for c in self.concepts],
+                "tags": list(self.tags), "description": self.description}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SourceSummary:
@@ -53,6 +58,7 @@ class Engine(Protocol):
 _PUNCT = re.compile(r"[^\w\s]")
 
 
+@functools.lru_cache(maxsize=65536)
 def concept_key(name: str) -> str:
     """Normalise a concept name so that `B-trees`, `B-tree` and `b tree` meet in one article."""
     words = _PUNCT.sub(" ", name.casefold()).split()

@@ -62,6 +62,7 @@ class _Sentence:
     section: int
     first_in_block: bool
     words: list[str]  # lowercased content words
+    tokens: list[str]  # every token, words and punctuation, as written
     eligible: bool  # fit to quote in a summary (length, no URLs, not a fragment)
     score: float = 0.0
 
@@ -109,12 +110,12 @@ def _sentences(source: SourceInput) -> list[_Sentence]:
     out: list[_Sentence] = []
     for block in source.document.prose():
         for i, text in enumerate(split_sentences(block.text)):
-            words = _WORD.findall(text)
-            eligible = (MIN_WORDS <= len(words) <= MAX_WORDS and not _URLISH.search(text)
+            tokens = _TOKEN.findall(text)
+            lowered = [t.lower() for t in tokens if t[0].isalpha()]
+            eligible = (MIN_WORDS <= len(lowered) <= MAX_WORDS and not _URLISH.search(text)
                         and not text.endswith((":", ",")) and text.count("|") <= 1)
-            lowered = [w.lower() for w in words]
-            content = [w for w in lowered if w not in STOPWORDS and len(w) > 2]
-            out.append(_Sentence(text, len(out), block.section, i == 0, content, eligible))
+            content = [w for w in lowered if len(w) > 2 and w not in STOPWORDS]
+            out.append(_Sentence(text, len(out), block.section, i == 0, content, tokens, eligible))
     return out
 
 
@@ -156,6 +157,8 @@ def _similar(a: list[str], b: list[str]) -> bool:
 
 def _is_term(token: str) -> bool:
     """A single token that can stand alone as a concept: B-tree, LSM, PostgreSQL."""
+    if token.islower() and "-" not in token:
+        return False  # the common case, decided without a regex
     if _ACRONYM.match(token) and token.lower() not in STOPWORDS:
         return True
     if "-" in token.strip("-") and all(len(p) >= 1 for p in token.split("-")):
@@ -165,21 +168,16 @@ def _is_term(token: str) -> bool:
 
 
 def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str]) -> list[ConceptMention]:
+    phrase_counts: Counter[str] = Counter()
+    for s in sentences:
+        phrase_counts.update(_candidate_phrases(s.tokens))
     counts: Counter[str] = Counter()
     forms: dict[str, Counter[str]] = defaultdict(Counter)
-    best_sentence: dict[str, tuple[float, int, str]] = {}
-    for s in sentences:
-        seen_here: set[str] = set()
-        for phrase in _candidate_phrases(s.text):
-            key = concept_key(phrase)
-            if not key or key in seen_here:
-                continue
-            seen_here.add(key)
-            counts[key] += 1
-            forms[key][phrase] += 1
-            mark = (float(s.eligible), s.score, -s.position, s.text)
-            if key not in best_sentence or mark[:3] > best_sentence[key][:3]:
-                best_sentence[key] = mark
+    for phrase, n in phrase_counts.items():
+        key = concept_key(phrase)
+        if key:
+            counts[key] += n
+            forms[key][phrase] += n
     heading_text = " ".join([*source.document.headings, source.title]).casefold()
     scored: list[tuple[float, str]] = []
     for key, count in counts.items():
@@ -198,34 +196,41 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
         kept.append((score, key))
         if len(kept) >= CANDIDATES_KEPT:
             break
+    lowered = [s.text.lower() for s in sentences]
     mentions = []
     for score, key in kept:
         form = sorted(forms[key].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
         name = form[0].upper() + form[1:] if form.islower() else form
-        mentions.append(ConceptMention(key=key, name=name, score=round(score, 3),
-                                       sentence=best_sentence[key][3]))
+        needle = form.lower()
+        # What this source says about it: the best quotable sentence that uses its usual spelling.
+        hits = [i for i, text in enumerate(lowered) if needle in text] or [0]
+        best = max(hits, key=lambda i: (sentences[i].eligible, sentences[i].score, -i))
+        mentions.append(ConceptMention(key=key, name=name, score=round(score, 3), sentence=sentences[best].text))
     return mentions
 
 
-def _candidate_phrases(text: str) -> list[str]:
+def _candidate_phrases(tokens: list[str]) -> list[str]:
     """Runs of content words split at stopwords and punctuation; n-grams of 2–3 words from each
-    run, plus stand-alone technical terms."""
+    run, plus stand-alone technical terms. (Hot loop: kept to plain list and set operations.)"""
     phrases: list[str] = []
+    append = phrases.append
     run: list[str] = []
-    for token in [*_TOKEN.findall(text), "."]:
-        word = token.strip("'’")
-        lowered = word.lower()
-        is_word = bool(word) and (word[0].isalpha())
-        if is_word and lowered not in STOPWORDS and len(lowered) > 1 and not lowered.isdigit():
-            run.append(word)
-            if _is_term(word):
-                phrases.append(word)
-            continue
+    stop, edge = STOPWORDS, EDGE_VERBS
+    for token in [*tokens, "."]:
+        if token[0].isalpha() and len(token) > 1:
+            lowered = token.lower()
+            if lowered not in stop:
+                run.append(token)
+                if (lowered != token or "-" in token) and _is_term(token):
+                    append(token)
+                continue
         if len(run) >= 2:
-            for n in (2, 3):
-                for i in range(len(run) - n + 1):
-                    gram = run[i:i + n]
-                    if gram[0].lower() not in EDGE_VERBS:
-                        phrases.append(" ".join(gram))
+            last = len(run) - 1
+            for i in range(last):
+                if run[i].lower() in edge:
+                    continue
+                append(f"{run[i]} {run[i + 1]}")
+                if i + 1 < last:
+                    append(f"{run[i]} {run[i + 1]} {run[i + 2]}")
         run = []
     return phrases

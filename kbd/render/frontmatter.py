@@ -6,6 +6,7 @@ Types: text (always double-quoted), list of text (flow sequence), bool, `Date` a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -22,7 +23,13 @@ class DateTime:
 Value = str | bool | list[str] | Date | DateTime
 
 
+_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f\x85\u2028\u2029\ufeff\ud800-\udfff]')
+
+
 def yaml_str(text: str) -> str:
+    """A YAML double-quoted scalar that reads back as exactly `text`."""
+    if not _NEEDS_ESCAPE.search(text):
+        return f'"{text}"'
     out = ['"']
     for ch in text:
         code = ord(ch)

@@ -29,6 +29,10 @@ _REMOTE_EMBED = re.compile(r"!\[\[(?=\s*[a-z][a-z0-9+.-]*://)", re.IGNORECASE)
 _EVENT_ATTR = re.compile(r"\bon[a-z]+\s*=", re.IGNORECASE)
 
 
+# A line with none of these characters has nothing to neutralise (the common case, kept fast).
+_MAYBE_LIVE = re.compile(r"[<`%]|\]\(|!\[|^ {0,3}~~~")
+
+
 def sanitize_markdown(text: str) -> str:
     out: list[str] = []
     fence: str | None = None
@@ -38,6 +42,9 @@ def sanitize_markdown(text: str) -> str:
             stripped = line.strip()
             if stripped.startswith(fence[0]) and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
                 fence = None
+            continue
+        if not _MAYBE_LIVE.search(line):
+            out.append(line)
             continue
         m = _FENCE.match(line)
         if m:
@@ -77,12 +84,21 @@ def _sanitize_prose(text: str) -> str:
     return text
 
 
-_ESCAPE = re.compile(r"([\\`*_{}\[\]<>()#+!|~=^$%&])")
+_ESCAPE = re.compile(r"([\\`*_{}\[\]()#+!|~=^$%])")
+_SPACE = re.compile(r"\s+")
+
+
+# Text with none of these renders as itself already (the common case, returned untouched).
+_NEEDS_ESCAPING = re.compile(r"[\\`*_{}\[\]()#+!|~=^$%&<>\t\n\r\f\v]|  |^[\s\d-]|\s$")
 
 
 def escape_text(text: str) -> str:
     """Plain text → markdown that renders as that text and nothing more."""
-    text = re.sub(r"\s+", " ", text).strip()
+    if not _NEEDS_ESCAPING.search(text):
+        return text
+    text = _SPACE.sub(" ", text).strip()
+    # Entities, not backslashes, for &, < and >: the sanitiser leaves `&lt;` alone and Obsidian shows `<`.
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _ESCAPE.sub(r"\\\1", text)
     # A leading `-`, `+`, `1.` or `>` would start a list or quote when the text begins a line.
     text = re.sub(r"^(\d+)\.", r"\1\\.", text)

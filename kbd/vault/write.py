@@ -12,11 +12,14 @@ from __future__ import annotations
 import enum
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 from kbd.state import State
 from kbd.vault.layout import TEMP_SUFFIX, VaultLayout
 from kbd.vault.sanitize import sanitize_markdown
+
+IO_THREADS = 8
 
 
 class WriteRefused(Exception):
@@ -34,8 +37,11 @@ def sha256_bytes(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def atomic_write(path: Path, data: bytes) -> os.stat_result:
-    """Replace `path` with `data` so that a crash leaves either the old or the new file."""
+def atomic_write(path: Path, data: bytes, sync_folder: bool = True) -> os.stat_result:
+    """Replace `path` with `data` so that a crash leaves either the old or the new file.
+
+    `sync_folder=False` leaves fsyncing the folder (which makes the rename durable) to the caller,
+    who may batch it over many files."""
     tmp = path.with_name(f".{path.name}{TEMP_SUFFIX}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
     try:
@@ -47,7 +53,8 @@ def atomic_write(path: Path, data: bytes) -> os.stat_result:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if sync_folder:
+        _fsync_dir(path.parent)
     return os.stat(path)
 
 
@@ -81,27 +88,60 @@ class VaultWriter:
         return path
 
     def write(self, rel: str, text: str) -> Outcome:
-        path = self.target(rel)
-        data = sanitize_markdown(text).encode("utf-8")
-        new_hash = sha256_bytes(data)
+        return self.write_many([(rel, text)])[0]
+
+    def write_many(self, notes: list[tuple[str, str]]) -> list[Outcome]:
+        """Write a batch of (vault-relative path, text). The protocol that tells a crash from a
+        user edit: the new hashes are recorded as pending (one commit) before any file is
+        replaced, and as written (one commit) after every file and folder is fsynced."""
+        outcomes: list[Outcome] = []
+        to_write: list[tuple[int, str, Path, bytes, str]] = []
+        for rel, text in notes:
+            path = self.target(rel)
+            data = sanitize_markdown(text).encode("utf-8")
+            new_hash = sha256_bytes(data)
+            outcomes.append(self._decide(rel, path, new_hash))
+            if outcomes[-1] is Outcome.WRITTEN:
+                to_write.append((len(outcomes) - 1, rel, path, data, new_hash))
+        if not to_write:
+            return outcomes
+        with self.state.transaction():
+            for _, rel, _, _, new_hash in to_write:
+                self.state.output_pending(rel, new_hash)
+        folders = sorted({path.parent for _, _, path, _, _ in to_write})
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+        # fsync waits on the disk, not the CPU, and releases the GIL: overlapping a batch's fsyncs
+        # lets the filesystem commit them together.
+        if len(to_write) == 1:
+            stats = [atomic_write(to_write[0][2], to_write[0][3], sync_folder=False)]
+        else:
+            with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
+                stats = list(pool.map(lambda item: atomic_write(item[2], item[3], sync_folder=False), to_write))
+        for folder in folders:
+            _fsync_dir(folder)
+        with self.state.transaction():
+            for (_, rel, _, _, new_hash), st in zip(to_write, stats, strict=True):
+                self.state.output_written(rel, new_hash, st.st_size, st.st_mtime_ns)
+        return outcomes
+
+    def _decide(self, rel: str, path: Path, new_hash: str) -> Outcome:
+        """WRITTEN means "go ahead"; anything else is final."""
         record = self.state.output(rel)
         if record and record.user_edited:
             return Outcome.KEPT_USER_EDIT
         current = _read(path)
-        if current is not None:
-            current_hash = sha256_bytes(current)
-            if current_hash == new_hash:
-                if not record or record.sha256 != new_hash:
-                    st = os.stat(path)
-                    self.state.output_written(rel, new_hash, st.st_size, st.st_mtime_ns)
-                return Outcome.UNCHANGED
-            if record is None or current_hash not in (record.sha256, record.pending_sha256):
-                self._keep_users(rel, record)
-                return Outcome.KEPT_USER_EDIT
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.state.output_pending(rel, new_hash)
-        st = atomic_write(path, data)
-        self.state.output_written(rel, new_hash, st.st_size, st.st_mtime_ns)
+        if current is None:
+            return Outcome.WRITTEN
+        current_hash = sha256_bytes(current)
+        if current_hash == new_hash:
+            if not record or record.sha256 != new_hash:
+                st = os.stat(path)
+                self.state.output_written(rel, new_hash, st.st_size, st.st_mtime_ns)
+            return Outcome.UNCHANGED
+        if record is None or current_hash not in (record.sha256, record.pending_sha256):
+            self._keep_users(rel, record)
+            return Outcome.KEPT_USER_EDIT
         return Outcome.WRITTEN
 
     def delete(self, rel: str) -> Outcome:
@@ -130,19 +170,20 @@ class VaultWriter:
         """Find kbd-written files whose bytes changed on disk (stat first, hash only on change).
         Marks them user-edited and returns their paths; missing files are forgotten if user-owned."""
         edited = []
+        root = str(self.layout.root)
         for record in self.state.outputs():
             if record.user_edited:
-                if not (self.layout.root / record.path).exists():
+                if not os.path.lexists(f"{root}/{record.path}"):
                     self.state.output_forget(record.path)
                 continue
-            path = self.layout.root / record.path
+            path = f"{root}/{record.path}"
             try:
                 st = os.lstat(path)
             except FileNotFoundError:
                 continue  # regenerated when its note is next rendered
             if st.st_size == record.size and st.st_mtime_ns == record.mtime_ns:
                 continue
-            current = _read(path)
+            current = _read(Path(path))
             if current is not None and sha256_bytes(current) not in (record.sha256, record.pending_sha256):
                 self.state.output_user_edited(record.path)
                 edited.append(record.path)
