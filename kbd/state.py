@@ -61,7 +61,8 @@ MIGRATIONS: list[str] = [
         mtime_ns INTEGER,
         user_edited INTEGER NOT NULL DEFAULT 0
     );
-    CREATE TABLE dirty (note TEXT PRIMARY KEY);  -- source:<id> | related:<id> | concept:<key> | index | log | status
+    -- source:<id> | related:<id> | concept:<key> | index | log | status | orphans
+    CREATE TABLE dirty (note TEXT PRIMARY KEY);
     CREATE TABLE jobs (
         id INTEGER PRIMARY KEY,
         kind TEXT NOT NULL,

@@ -5,14 +5,25 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
-from kbd.vault.markdown import parse_markdown
+from kbd.vault.markdown import parse_markdown, split_sentences
 from tests.clippings import make_clipping
 from tests.conftest import Vault, clipper_note, unresolved_links
 
 FORBIDDEN = set('\\/:*?"<>|#^[]%')
+
+
+class _Sample(NamedTuple):
+    file: str
+    title: str
+
+
+SAMPLE_NAMES = [_Sample("Why B-trees stay shallow.md", "Why B-trees stay shallow"),
+                _Sample("LSM trees explained.md", "LSM trees, explained without the hype"),
+                _Sample("What a write-ahead log guarantees.md", "What a write-ahead log guarantees")]
 
 
 def _compile_corpus(vault: Vault, n: int = 12) -> None:
@@ -146,3 +157,35 @@ def test_status_json_reports_counts(sample_vault: Vault) -> None:
     assert data["sources"] == 3 and data["concepts"] >= 4
     assert data["last_run"]["ingested"] == 3 or data["last_run"]["ingested"] == 0
     assert data["rejected"] == [] and data["failed_jobs"] == []
+
+
+def test_each_concept_of_a_source_quotes_its_own_sentence(sample_vault: Vault) -> None:
+    """A sentence is quoted for two concepts only when one of them appears in no other sentence."""
+    sample_vault.compile()
+    for sample in SAMPLE_NAMES:
+        note = (sample_vault.wiki / f"sources/{sample.title}.md").read_text()
+        raw = (sample_vault.raw / sample.file).read_text().split("---", 2)[2]
+        sentences = [x.lower() for b in parse_markdown(raw).prose() for x in split_sentences(b.text)]
+        section = note.split("## Concepts", 1)[1].split("##", 1)[0]
+        quoted = [(re.search(r"\|([^\]]+)\]\]", line).group(1), line.split(" — ", 1)[1])
+                  for line in section.splitlines() if " — " in line]
+        for sentence in {s for _, s in quoted}:
+            sharing = [n for n, s in quoted if s == sentence]
+            if len(sharing) > 1:
+                only_here = [n for n in sharing if sum(n.lower() in x for x in sentences) == 1]
+                assert only_here, f"{sample.title}: {sharing} share a sentence though each has others"
+
+
+def test_concept_synthesis_appears_only_when_it_condenses_many_sources(vault: Vault) -> None:
+    for i in range(5):
+        vault.clip(f"n{i}.md", clipper_note(f"Note {i}", f"The buffer pool decides what stays in memory, case {i}. "
+                                                         f"A buffer pool of {i + 2} GB serves most reads."))
+    vault.compile()
+    many = (vault.wiki / "concepts/Buffer pool.md").read_text()
+    assert "> [!abstract] Synthesis" in many and "## What the sources say (5)" in many
+    (vault.raw / "n3.md").unlink()
+    (vault.raw / "n4.md").unlink()
+    vault.sync_raw()
+    vault.compile()
+    few = (vault.wiki / "concepts/Buffer pool.md").read_text()
+    assert "Synthesis" not in few and "## What the sources say (3)" in few

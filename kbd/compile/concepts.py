@@ -46,6 +46,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
             elif len(sources) < min_sources and page is not None:
                 state.db.execute("DELETE FROM concepts WHERE key=?", (key,))
                 names.release(page["note_name"])
+                state.mark_dirty(["orphans"])
                 retired += 1
                 changed = True
             elif page is not None:

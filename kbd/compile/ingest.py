@@ -121,6 +121,7 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
         if outcome.title != row["title"]:
             names.release(name)
             name = names.claim(outcome.title)
+            state.mark_dirty(["orphans"])  # the note under its old name
         old_keys = _source_keys(state, source_id)
         state.db.execute(
             "UPDATE sources SET sha256=?, note_name=?, title=?, description=?, result=?, engine=?, generated=?, "
@@ -148,7 +149,7 @@ def remove_source(state: State, raw_path: str, names: NameBook, now: str, why: s
     state.db.execute("DELETE FROM sources WHERE id=?", (row["id"],))
     names.release(row["note_name"])
     _log(state, now, "remove", row["title"], None, f"{raw_path} {why}")
-    state.mark_dirty(["index", "log", "status", *(f"concept:{k}" for k in keys)])
+    state.mark_dirty(["index", "log", "status", "orphans", *(f"concept:{k}" for k in keys)])
     state.set_meta("last_change", now)
     return True
 
@@ -175,6 +176,7 @@ def commit_move(state: State, old: str, new: str, size: int, mtime_ns: int, name
         if title != row["title"]:
             names.release(name)
             name = names.claim(title)
+            state.mark_dirty(["orphans"])
     state.db.execute("UPDATE sources SET raw_path=?, title=?, note_name=? WHERE id=?", (new, title, name, row["id"]))
     state.db.execute("DELETE FROM files WHERE path=?", (old,))
     _set_file(state, new, size, mtime_ns, row["sha256"], "ok", None)

@@ -11,7 +11,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from kbd.compile.concepts import RELATED_MAX_SOURCES
 from kbd.engines.base import SourceSummary
@@ -83,7 +83,7 @@ class WikiModel:
             return Rendered(self.layout.log_note, self._log())
         if kind == "status":
             return Rendered(self.layout.status_note, self._status())
-        return None
+        return None  # "orphans" is handled by the caller
 
     # -- sources ----------------------------------------------------------------------------
     def _source_if_related_changed(self, source_id: int) -> Rendered | None:
@@ -230,3 +230,13 @@ class WikiModel:
             last_change=last.replace("T", " ")[:16] if last else None,
             rejected=rejected, ignored=ignored, warnings=warnings, user_edited=edited,
             failed_jobs=failed, pending_jobs=self.state.count_jobs("pending")))
+
+
+def render_batch(state_path: str, layout: VaultLayout, max_concepts: int, notes: list[str]) -> list[Rendered]:
+    """Render queued notes in a worker process, from its own (read-only) connection to state.db."""
+    state = State(Path(state_path))
+    try:
+        model = WikiModel(state, layout, max_concepts)
+        return [r for r in map(model.render, notes) if r is not None]
+    finally:
+        state.close()

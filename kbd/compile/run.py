@@ -6,7 +6,7 @@ import json
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +23,7 @@ from kbd.compile.ingest import (
     remove_source,
     summarise_file,
 )
-from kbd.compile.model import WikiModel
+from kbd.compile.model import Rendered, WikiModel, render_batch
 from kbd.compile.scan import Candidate, scan_raw
 from kbd.config import Config
 from kbd.lock import VaultLock
@@ -34,7 +34,8 @@ from kbd.vault.write import Outcome, VaultWriter
 log = logging.getLogger("kbd.compile")
 Progress = Callable[[str, int, int, str], None]  # phase, done, total, current item
 WRITE_BATCH = 200  # notes rendered and written per batch: one fsync per folder, two commits
-PARALLEL_THRESHOLD = 4  # fewer ingests than this run in-process: a pool costs more than it saves
+PARALLEL_THRESHOLD = 4
+PARALLEL_RENDER_THRESHOLD = 2 * WRITE_BATCH  # fewer ingests than this run in-process: a pool costs more than it saves
 
 
 @dataclass
@@ -181,10 +182,7 @@ class Compiler:
             for job in jobs:
                 yield job, summarise_file(root, job.payload["path"], limit)
             return
-        workers = self.config.compile.workers or os.cpu_count() or 1
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context(method),
-                                 initializer=init_worker, initargs=(self.config,)) as pool:
+        with self._pool(len(jobs), init_worker, (self.config,)) as pool:
             outcomes = pool.map(summarise_file, [root] * len(jobs), [j.payload["path"] for j in jobs],
                                 [limit] * len(jobs), chunksize=2)
             yield from zip(jobs, outcomes, strict=True)
@@ -215,10 +213,15 @@ class Compiler:
         if not dirty:
             return
         model = WikiModel(self.state, self.layout, self.config.compile.max_concepts_per_source)
-        desired = model.desired_paths()
-        for record in self.state.outputs():
-            if record.path not in desired and not record.user_edited:
-                self._apply(record.path, self.writer.delete(record.path))
+        if "orphans" in dirty:
+            # Only removals, renames and retired concepts leave notes nothing generates any more.
+            desired = model.desired_paths()
+            for record in self.state.outputs():
+                if record.path not in desired and not record.user_edited:
+                    self._apply(record.path, self.writer.delete(record.path))
+            with self.state.transaction():
+                self.state.clear_dirty(["orphans"])
+            dirty.remove("orphans")
         # Index and log after the notes they list, the status note last of all: it reports what
         # the writes before it found (a user edit is discovered only when kbd tries to write).
         while dirty:
@@ -230,18 +233,29 @@ class Compiler:
 
     def _render_phase(self, model: WikiModel, notes: list[str]) -> None:
         queued = set(notes)
-        for first in range(0, len(notes), WRITE_BATCH):
-            batch = notes[first:first + WRITE_BATCH]
-            self.progress("write", first + len(batch), len(notes), batch[-1])
-            rendered = []
-            for note in batch:
-                kind, _, ident = note.partition(":")
-                # A full re-render of the source already covers its related list.
-                if kind == "related" and f"source:{ident}" in queued:
-                    continue
-                result = model.render(note)
-                if result is not None:
-                    rendered.append(result)
+        # A full re-render of a source already covers its related list.
+        batches = [[n for n in notes[i:i + WRITE_BATCH]
+                    if not (n.startswith("related:") and f"source:{n[8:]}" in queued)]
+                   for i in range(0, len(notes), WRITE_BATCH)]
+        cleared = [notes[i:i + WRITE_BATCH] for i in range(0, len(notes), WRITE_BATCH)]
+        if len(notes) < PARALLEL_RENDER_THRESHOLD:
+            rendered = ([r for r in map(model.render, batch) if r is not None] for batch in batches)
+            self._write_batches(rendered, cleared)
+            return
+        # Many notes (a cold compile): worker processes render the next batches from their own
+        # read-only connections while this process writes the previous one.
+        state_path = str(self.state.path)
+        with self._pool(len(batches), None, ()) as pool:
+            rendered = pool.map(render_batch, [state_path] * len(batches), [self.layout] * len(batches),
+                                [model.max_concepts] * len(batches), batches)
+            self._write_batches(rendered, cleared)
+
+    def _write_batches(self, rendered_batches: Iterable[list[Rendered]], cleared: list[list[str]]) -> None:
+        done = 0
+        total = sum(map(len, cleared))
+        for rendered, batch in zip(rendered_batches, cleared, strict=True):
+            done += len(batch)
+            self.progress("write", done, total, "notes")
             outcomes = self.writer.write_many([(r.path, r.text) for r in rendered])
             with self.state.transaction():
                 self.state.clear_dirty(batch)
@@ -250,6 +264,13 @@ class Compiler:
                         self.state.db.execute("UPDATE sources SET related=? WHERE id=?", (r.related_json, r.source_id))
             for r, outcome in zip(rendered, outcomes, strict=True):
                 self._apply(r.path, outcome)
+
+    def _pool(self, jobs: int, initializer: Callable[..., None] | None, initargs: tuple[object, ...]
+              ) -> ProcessPoolExecutor:
+        workers = self.config.compile.workers or os.cpu_count() or 1
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        return ProcessPoolExecutor(max_workers=max(1, min(workers, jobs)), initializer=initializer,
+                                   initargs=initargs, mp_context=multiprocessing.get_context(method))
 
     def _apply(self, path: str, outcome: Outcome) -> None:
         if outcome is Outcome.WRITTEN:

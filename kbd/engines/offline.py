@@ -197,6 +197,7 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
         if len(kept) >= CANDIDATES_KEPT:
             break
     lowered = [s.text.lower() for s in sentences]
+    used: set[int] = set()
     mentions = []
     for score, key in kept:
         form = sorted(forms[key].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
@@ -204,7 +205,9 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
         needle = form.lower()
         # What this source says about it: the best quotable sentence that uses its usual spelling.
         hits = [i for i, text in enumerate(lowered) if needle in text] or [0]
-        best = max(hits, key=lambda i: (sentences[i].eligible, sentences[i].score, -i))
+        # Prefer a sentence no stronger concept of this source already quotes.
+        best = max(hits, key=lambda i: (i not in used, sentences[i].eligible, sentences[i].score, -i))
+        used.add(best)
         mentions.append(ConceptMention(key=key, name=name, score=round(score, 3), sentence=sentences[best].text))
     return mentions
 

@@ -23,7 +23,8 @@ class DateTime:
 Value = str | bool | list[str] | Date | DateTime
 
 
-_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f\x85\u2028\u2029\ufeff\ud800-\udfff]')
+# Outside YAML's printable set, or special inside a double-quoted scalar.
+_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
 
 
 def yaml_str(text: str) -> str:
@@ -37,7 +38,7 @@ def yaml_str(text: str) -> str:
             out.append('\\"')
         elif ch == "\\":
             out.append("\\\\")
-        elif code < 0x20 or code == 0x7F or ch in "\x85\u2028\u2029\ufeff" or 0xD800 <= code <= 0xDFFF:
+        elif code < 0x20 or 0x7F <= code <= 0x9F or ch in "\u2028\u2029\ufeff\ufffe\uffff" or 0xD800 <= code <= 0xDFFF:
             out.append(f"\\u{code:04x}" if code <= 0xFFFF else "")
         else:
             out.append(ch)

@@ -118,7 +118,8 @@ def render_concept_note(note: ConceptNote) -> str:
         ("generated", DateTime(note.generated)),
     ])
     out = [front, f"# {escape_text(note.name)}", ""]
-    if note.synthesis:
+    # With only a few sources the synthesis would repeat the bullets below it word for word.
+    if note.synthesis and len(note.mentions) > len(note.synthesis):
         out.append("> [!abstract] Synthesis")
         out += [f"> {escape_text(s)} ({ref.link()})" for s, ref in note.synthesis]
         out.append("")

@@ -26,6 +26,8 @@ MAX_FRONTMATTER_NODES = 5_000
 # python-frontmatter finds the fences; its split keeps the newline that ends the opening `---`, so a
 # 0-based line inside the frontmatter plus one is the 1-based line in the file.
 _FM_HANDLER = frontmatter.YAMLHandler()
+# LibYAML's C parser when PyYAML was built with it (its wheels are): same safe semantics, ~10x faster.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ def _frontmatter_problem(fm_text: str) -> str | None:
     """Walk YAML events (iteratively, so deep nesting cannot exhaust the stack)."""
     depth = nodes = 0
     try:
-        for event in yaml.parse(fm_text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(fm_text, Loader=_SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 return "YAML anchors and aliases are not allowed"
             if isinstance(event, yaml.CollectionStartEvent):
@@ -190,7 +192,7 @@ class _DuplicateKey(yaml.YAMLError):
     pass
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

@@ -171,24 +171,24 @@ class VaultWriter:
         Marks them user-edited and returns their paths; missing files are forgotten if user-owned."""
         edited = []
         root = str(self.layout.root)
-        for record in self.state.outputs():
-            if record.user_edited:
-                if not os.path.lexists(f"{root}/{record.path}"):
-                    self.state.output_forget(record.path)
-                continue
-            path = f"{root}/{record.path}"
+        rows = self.state.db.execute(
+            "SELECT path, sha256, pending_sha256, size, mtime_ns, user_edited FROM outputs").fetchall()
+        for path, sha, pending, size, mtime_ns, user_edited in rows:
+            full = f"{root}/{path}"
             try:
-                st = os.lstat(path)
+                st = os.lstat(full)
             except FileNotFoundError:
-                continue  # regenerated when its note is next rendered
-            if st.st_size == record.size and st.st_mtime_ns == record.mtime_ns:
+                if user_edited:
+                    self.state.output_forget(path)
+                continue  # otherwise regenerated when its note is next rendered
+            if user_edited or (st.st_size == size and st.st_mtime_ns == mtime_ns):
                 continue
-            current = _read(Path(path))
-            if current is not None and sha256_bytes(current) not in (record.sha256, record.pending_sha256):
-                self.state.output_user_edited(record.path)
-                edited.append(record.path)
+            current = _read(Path(full))
+            if current is not None and sha256_bytes(current) not in (sha, pending):
+                self.state.output_user_edited(path)
+                edited.append(path)
             elif current is not None:
-                self.state.output_written(record.path, sha256_bytes(current), st.st_size, st.st_mtime_ns)
+                self.state.output_written(path, sha256_bytes(current), st.st_size, st.st_mtime_ns)
         return edited
 
     def adopt(self, rel: str) -> bool:

@@ -1,0 +1,67 @@
+"""Config errors name the file, the line and the key, and say what would be valid."""
+
+from pathlib import Path
+
+import pytest
+
+from kbd.config import ConfigError, load_config, parse_config
+from tests.conftest import run_kbd
+
+
+@pytest.mark.parametrize(("text", "line", "key", "words"), [
+    ("compile:\n  concept_min_source: 3\n", 2, "compile.concept_min_source", "did you mean `concept_min_sources`"),
+    ("compile:\n  workers: many\n", 2, "compile.workers", "must be a whole number"),
+    ("compile:\n  concept_min_sources: 0\n", 2, "compile.concept_min_sources", "between 1 and 1000"),
+    ("compile: [1, 2]\n", 1, "compile", "must be a mapping"),
+    ("paths:\n  raw: ../outside\n", None, "paths.raw", "inside the vault"),
+    ("paths:\n  raw: notes\n  wiki: notes/wiki\n", None, "paths.wiki", "must not contain each other"),
+    ("models:\n  worker: {}\n", 1, "models", "LLM engine is not in this version"),
+    ("triggers: []\n", 1, "triggers", "kbd run"),
+    ("compile:\n  workers: 2\n  workers: 3\n", 3, "compile.workers", "appears twice"),
+    ("compile:\n  workers: [\n", 3, None, "invalid YAML"),
+])
+def test_config_errors_locate_the_problem(text: str, line: int | None, key: str | None, words: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "kbd/config.yaml")
+    assert err.value.line == line
+    assert err.value.key == key
+    assert words in str(err.value)
+    assert str(err.value).startswith("kbd/config.yaml")
+
+
+def test_defaults_and_overrides() -> None:
+    config = parse_config("paths:\n  raw: Clippings\ncompile:\n  concept_min_sources: 3\n")
+    assert config.paths.raw == "Clippings" and config.paths.wiki == "wiki"
+    assert config.compile.concept_min_sources == 3 and config.compile.max_note_bytes == 5_000_000
+    assert parse_config("") == parse_config("# only comments\n")
+
+
+def test_missing_config_means_defaults_but_a_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    assert load_config(tmp_path).compile.concept_min_sources == 2
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path, tmp_path / "nope.yaml")
+
+
+def test_cli_exits_2_on_a_config_error_and_names_it(tmp_path: Path) -> None:
+    assert run_kbd("init", str(tmp_path / "v")).returncode == 0
+    (tmp_path / "v/kbd/config.yaml").write_text("compile:\n  concept_min_source: 3\n")
+    result = run_kbd("compile", str(tmp_path / "v"))
+    assert result.returncode == 2
+    assert "kbd/config.yaml, line 2, key `compile.concept_min_source`" in result.stderr
+
+
+def test_cli_refuses_a_folder_that_is_not_a_vault(tmp_path: Path) -> None:
+    result = run_kbd("compile", str(tmp_path))
+    assert result.returncode == 2 and "kbd init" in result.stderr
+    assert not (tmp_path / ".kbd").exists()
+
+
+def test_a_custom_raw_folder_is_compiled(tmp_path: Path) -> None:
+    root = tmp_path / "v"
+    assert run_kbd("init", str(root)).returncode == 0
+    (root / "kbd/config.yaml").write_text("paths:\n  raw: Clippings\n")
+    (root / "Clippings").mkdir()
+    (root / "Clippings/a.md").write_text("---\ntitle: A note\n---\nThe buffer pool keeps pages. The buffer pool.\n")
+    result = run_kbd("compile", str(root))
+    assert result.returncode == 0, result.stderr
+    assert (root / "wiki/sources/A note.md").read_text().count("[[Clippings/a|") == 2
