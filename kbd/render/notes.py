@@ -190,29 +190,27 @@ def render_status(report: StatusReport) -> str:
     out.append(f"- **Skipped files**: {len(report.rejected)}; ignored: {len(report.ignored)}; "
                f"notes you edited: {len(report.user_edited)}")
     out.append("")
-    if report.failed_jobs:
-        out += ["## Failed jobs", "They are retried on the next compile.", ""]
-        out += [f"- {escape_text(key)} — {escape_text(err)}" for key, err in report.failed_jobs]
-        out.append("")
+    out += _section("Failed jobs", "They are retried on the next compile.", report.failed_jobs)
     if report.user_edited:
         out += ["## Notes you edited",
                 "kbd keeps your version and no longer updates these. To hand one back (your edits will be "
                 "replaced), run `kbd adopt <note>`.", ""]
         out += [f"- {wikilink(p)}" for p in report.user_edited]
         out.append("")
-    if report.rejected:
-        out += ["## Skipped files", "These raw files were not compiled. Fix the file and kbd picks it up.", ""]
-        out += [f"- {escape_text(p)} — {escape_text(r)}" for p, r in report.rejected]
-        out.append("")
-    if report.warnings:
-        out += ["## Compiled with warnings", ""]
-        out += [f"- {escape_text(p)} — {escape_text(w)}" for p, w in report.warnings]
-        out.append("")
-    if report.ignored:
-        out += ["## Ignored", "Sync conflict copies are never compiled; resolve them in your sync tool.", ""]
-        out += [f"- {escape_text(p)} — {escape_text(r)}" for p, r in report.ignored]
-        out.append("")
+    out += _section("Skipped files", "These raw files were not compiled. Fix the file and kbd picks it up.",
+                    report.rejected)
+    out += _section("Compiled with warnings", "", report.warnings)
+    out += _section("Ignored", "Sync conflict copies are never compiled; resolve them in your sync tool.",
+                    report.ignored)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _section(title: str, intro: str, items: list[tuple[str, str]]) -> list[str]:
+    """A report section of `- what — why` lines; nothing at all when there are no items."""
+    if not items:
+        return []
+    lines = [f"## {title}", *([intro] if intro else []), ""]
+    return [*lines, *(f"- {escape_text(what)} — {escape_text(why)}" for what, why in items), ""]
 
 
 def _url(url: str) -> str:
