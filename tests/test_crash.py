@@ -97,12 +97,14 @@ def test_sigkill_at_random_points_then_rerun_matches_an_uninterrupted_run(tmp_pa
             shutil.copytree(start, work, symlinks=True)
             if change:
                 change(work)
+            raw_before = tree_bytes(work / "raw")
             # Spread the kill points over the run, each jittered inside its slot.
             delay = 0.9 * seconds * (slot + rng.random()) / kills
             if _compile_and_kill(work, delay):
                 slot += 1
             _compile_until_done(work)
             assert _wiki(work) == expected, f"scenario {n}, kill after {delay:.3f}s: vault differs"
+            assert tree_bytes(work / "raw") == raw_before, "kbd changed a byte under raw/"
             _no_temp_files(work)
             shutil.rmtree(work)
         killed += slot
