@@ -23,6 +23,8 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
   kbd compile ~/Vault          summarise new and changed clippings into wiki/ (no API key needed)
   kbd status ~/Vault           what is in the wiki, what was skipped and why
   kbd adopt NOTE               hand a generated note you edited back to kbd
+  kbd run ~/Vault              stay running: compile on every clip, run config.yaml triggers
+  kbd service install ~/Vault  start `kbd run` at login (systemd user unit / launchd agent)
 
 Clip articles into raw/ (Obsidian Web Clipper can save there directly), run `kbd compile`, and
 read wiki/index.md in Obsidian. Nothing under raw/ is ever modified.
@@ -87,6 +89,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("notes", nargs="+", type=Path, help="path of the note (absolute, or relative to here)")
     p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
     p.set_defaults(handler=cmd_adopt)
+
+    p = sub.add_parser("run", help="stay running: watch the vault and run triggers",
+                       description="Watch the vault and compile each clipping about two seconds after it lands; "
+                                   "run the triggers in kbd/config.yaml (cron, every, start, files); reload the "
+                                   "config when you save it. Ctrl-C or SIGTERM stop it cleanly; unfinished work "
+                                   "is resumed on the next start. One `kbd run` per vault.")
+    _vault_args(p)
+    p.add_argument("-v", "--verbose", action="store_true", help="print every run to stderr, not only problems")
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("service", help="run kbd at login", description="Manage running `kbd run` at login.")
+    service = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    s_install = service.add_parser("install", help="write a systemd user unit (Linux) or launchd agent (macOS)",
+                                   description="Write a service file that runs `kbd run VAULT` at login and "
+                                               "restarts it if it fails, then print the command that enables it.")
+    s_install.add_argument("vault", type=Path, nargs="?", default=Path("."), help="vault folder (default: here)")
+    s_install.add_argument("--force", action="store_true", help="replace an existing service file")
+    s_install.set_defaults(handler=cmd_service_install)
     return parser
 
 
@@ -202,6 +222,27 @@ def cmd_adopt(args: argparse.Namespace) -> int:
         compile_vault(root, config)
         print("regenerated; run `kbd status` to see the wiki")
     return EXIT_OK if all(r.adopted for r in results) else EXIT_FAILURE
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from kbd.daemon.service import run_daemon
+
+    root, _ = _open_vault(args.vault, args.config)
+    setup_logging(root, verbose=None)
+    return run_daemon(root, args.config)
+
+
+def cmd_service_install(args: argparse.Namespace) -> int:
+    from kbd.daemon.install import install_service
+
+    root, _ = _open_vault(args.vault, None)
+    unit, written = install_service(root, Path.home(), force=args.force)
+    if not written:
+        print(f"kbd: {unit.path} already exists; pass --force to replace it", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"wrote {unit.path}")
+    print(f"enable it now and at every login with:\n  {unit.enable}")
+    return EXIT_OK
 
 
 def _find_vault(path: Path) -> Path | None:

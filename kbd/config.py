@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,8 +22,12 @@ CONFIG_RELPATH = "kbd/config.yaml"
 NOT_YET_SUPPORTED = {
     "models": "the LLM engine is not in this version of kbd yet; remove `models:` to use the offline engine",
     "budget": "budgets apply to model calls, which this version of kbd does not make yet",
-    "triggers": "triggers run under `kbd run`, which this version of kbd does not have yet",
 }
+# Jobs a trigger may `run:` today, and the ones that arrive in later versions.
+BUILTIN_JOBS = ("compile", "index")
+LATER_JOBS = {"lint": "the lint job", "monitor": "web monitoring", "slides": "the slides job", "ask": "the ask job"}
+_EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class ConfigError(Exception):
@@ -54,13 +59,39 @@ class CompileConfig:
 
 
 @dataclass(frozen=True)
+class DaemonConfig:
+    debounce_seconds: float = 1.5  # quiet period per file before a change counts
+    reconcile_minutes: int = 10  # full rescan, to catch anything the watcher missed
+    missed_run_grace_hours: int = 24  # a scheduled run missed by less than this runs once on start or wake
+    watcher: str = "auto"  # auto: native file events (polling if the OS refuses); polling: for network drives
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    kind: str  # files | cron | every | start
+    spec: str  # glob, crontab line, seconds, or ""
+    run: str
+    params: tuple[tuple[str, str], ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     paths: PathsConfig = field(default_factory=PathsConfig)
     compile: CompileConfig = field(default_factory=CompileConfig)
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    triggers: tuple[Trigger, ...] | None = None  # None: the default (compile on changes in raw/)
     source: str | None = None  # the file this was read from, for messages
 
+    def effective_triggers(self) -> tuple[Trigger, ...]:
+        if self.triggers is not None:
+            return self.triggers
+        return (Trigger("clip", "files", f"{self.paths.raw.strip('/')}/**/*.md", "compile"),)
 
-_SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig}
+
+_SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig, "daemon": DaemonConfig}
+_CHOICES: dict[str, tuple[str, ...]] = {"watcher": ("auto", "polling")}
 # Turns one composed node into a Python value with the same tag resolution as yaml.safe_load.
 _constructor = yaml.SafeLoader("")
 _LIMITS: dict[str, tuple[int, int]] = {
@@ -68,6 +99,8 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "max_note_bytes": (1_000, 1_000_000_000),
     "max_concepts_per_source": (1, 100),
     "workers": (0, 256),
+    "reconcile_minutes": (1, 10_000),
+    "missed_run_grace_hours": (0, 10_000),
 }
 
 
@@ -107,8 +140,11 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
         line = key_node.start_mark.line + 1
         if name in NOT_YET_SUPPORTED:
             raise ConfigError(NOT_YET_SUPPORTED[name], file=shown, line=line, key=name)
+        if name == "triggers":
+            values[name] = _triggers(value_node, shown)
+            continue
         if name not in _SECTIONS:
-            raise ConfigError(_unknown(name, list(_SECTIONS)), file=shown, line=line, key=name)
+            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers"]), file=shown, line=line, key=name)
         values[name] = _section(_SECTIONS[name], value_node, shown, name)
     config = Config(source=shown, **values)
     _check_paths(config.paths, shown)
@@ -151,10 +187,17 @@ def _section(cls: type, node: yaml.Node, shown: str, name: str) -> Any:
             if not low <= raw <= high:
                 raise ConfigError(f"must be between {low} and {high}, got {raw}", file=shown, line=line,
                                   key=dotted)
+        elif expected is float:
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0.05 <= raw <= 600:
+                raise ConfigError(f"must be a number of seconds between 0.05 and 600, got {value_node.value!r}",
+                                  file=shown, line=line, key=dotted)
+            raw = float(raw)
         elif expected is str:
             if not isinstance(raw, str) or not raw.strip():
                 raise ConfigError("must be a non-empty text value", file=shown, line=line, key=dotted)
             raw = raw.strip()
+            if key in _CHOICES and raw not in _CHOICES[key]:
+                raise ConfigError(f"must be one of {', '.join(_CHOICES[key])}", file=shown, line=line, key=dotted)
         values[key] = raw
     return cls(**values)
 
@@ -181,3 +224,95 @@ def _check_paths(paths: PathsConfig, shown: str) -> None:
     if raw == wiki or raw in wiki.parents or wiki in raw.parents:
         raise ConfigError("the raw and wiki folders must not contain each other", file=shown,
                           key="paths.wiki")
+
+
+def _triggers(node: yaml.Node, shown: str) -> tuple[Trigger, ...]:
+    if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
+        return ()
+    if not isinstance(node, yaml.SequenceNode):
+        raise ConfigError("must be a list of triggers, each `- {name: ..., on: {...}, run: ...}`", file=shown,
+                          line=node.start_mark.line + 1, key="triggers")
+    triggers: list[Trigger] = []
+    for index, item in enumerate(node.value):
+        where = f"triggers[{index}]"
+        line = item.start_mark.line + 1
+        if not isinstance(item, yaml.MappingNode):
+            raise ConfigError("each trigger must be a mapping with name, on and run", file=shown, line=line, key=where)
+        fields_ = {k.value: v for k, v in _pairs(item, shown, where + ".")}
+        for key in fields_:
+            if key not in ("name", "on", "run", "with"):
+                raise ConfigError(_unknown(key, ["name", "on", "run", "with"]), file=shown, line=line,
+                                  key=f"{where}.{key}")
+        for key in ("name", "on", "run"):
+            if key not in fields_:
+                raise ConfigError(f"`{key}:` is missing", file=shown, line=line, key=where)
+        name = _constructor.construct_object(fields_["name"])
+        if not isinstance(name, str) or not re.fullmatch(r"[\w.-]{1,64}", name):
+            raise ConfigError("must be a short name of letters, digits, `-`, `_` or `.`", file=shown, line=line,
+                              key=f"{where}.name")
+        where = f"triggers.{name}"
+        if any(t.name == name for t in triggers):
+            raise ConfigError("two triggers have this name; names must be unique", file=shown, line=line, key=where)
+        run = _constructor.construct_object(fields_["run"])
+        _check_job(run, shown, fields_["run"].start_mark.line + 1, f"{where}.run")
+        kind, spec = _trigger_on(fields_["on"], shown, f"{where}.on")
+        params: tuple[tuple[str, str], ...] = ()
+        if "with" in fields_:
+            value = _constructor.construct_object(fields_["with"], deep=True)
+            if not isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in value.values()):
+                raise ConfigError("must be a flat mapping of parameters", file=shown,
+                                  line=fields_["with"].start_mark.line + 1, key=f"{where}.with")
+            params = tuple(sorted((str(k), str(v)) for k, v in value.items()))
+        triggers.append(Trigger(name, kind, spec, run, params, line))
+    return tuple(triggers)
+
+
+def _check_job(run: object, shown: str, line: int, key: str) -> None:
+    if not isinstance(run, str) or not run:
+        raise ConfigError(f"must name a job: {', '.join(BUILTIN_JOBS)}", file=shown, line=line, key=key)
+    if run in BUILTIN_JOBS:
+        return
+    if run in LATER_JOBS:
+        raise ConfigError(f"{LATER_JOBS[run]} is not in this version of kbd yet; this trigger would never run. "
+                          f"Jobs available now: {', '.join(BUILTIN_JOBS)}", file=shown, line=line, key=key)
+    raise ConfigError(f"no job called `{run}`; jobs available now: {', '.join(BUILTIN_JOBS)} (custom skills in "
+                      "kbd/skills/ need a model, which this version of kbd does not support yet)",
+                      file=shown, line=line, key=key)
+
+
+def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:
+    line = node.start_mark.line + 1
+    value = _constructor.construct_object(node, deep=True) if isinstance(node, yaml.MappingNode) else None
+    if not isinstance(value, dict) or not value:
+        raise ConfigError("must be one of {files: GLOB}, {cron: \"m h dom mon dow\"}, {every: 6h}, {start: true}",
+                          file=shown, line=line, key=key)
+    if "url" in value:
+        raise ConfigError("web monitors (`url:`) are not in this version of kbd yet", file=shown, line=line, key=key)
+    if len(value) != 1:
+        raise ConfigError("give exactly one of files, cron, every, start", file=shown, line=line, key=key)
+    kind, spec = next(iter(value.items()))
+    if kind == "files":
+        if not isinstance(spec, str) or not spec.strip() or spec.startswith("/") or ".." in spec.split("/"):
+            raise ConfigError("must be a glob inside the vault, e.g. \"raw/**/*.md\"", file=shown, line=line,
+                              key=f"{key}.files")
+        return "files", spec.strip()
+    if kind == "cron":
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(str(spec))
+        except ValueError as exc:
+            raise ConfigError(f"not a valid cron line ({exc}); e.g. \"0 3 * * *\" is 03:00 every day",
+                              file=shown, line=line, key=f"{key}.cron") from None
+        return "cron", str(spec)
+    if kind == "every":
+        m = _EVERY.match(str(spec))
+        if not m or int(m.group(1)) == 0:
+            raise ConfigError(f"must be a duration like 30s, 10m, 6h or 1d, got {spec!r}", file=shown, line=line,
+                              key=f"{key}.every")
+        return "every", str(int(m.group(1)) * _UNITS[m.group(2)])
+    if kind == "start":
+        if spec is not True:
+            raise ConfigError("write `start: true` to run when kbd starts", file=shown, line=line, key=f"{key}.start")
+        return "start", ""
+    raise ConfigError(_unknown(str(kind), ["files", "cron", "every", "start"]), file=shown, line=line, key=key)

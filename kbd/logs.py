@@ -9,15 +9,17 @@ from pathlib import Path
 from kbd.vault.layout import STATE_DIR
 
 
-def setup_logging(vault: Path | None, verbose: bool = False) -> None:
+def setup_logging(vault: Path | None, verbose: bool | None = False) -> None:
+    """verbose: True prints info to stderr; False only warnings; None (the daemon) info, with times."""
     root = logging.getLogger("kbd")
     root.setLevel(logging.DEBUG)
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
     stderr = logging.StreamHandler()
-    stderr.setLevel(logging.INFO if verbose else logging.WARNING)
-    stderr.setFormatter(logging.Formatter("kbd: %(message)s"))
+    stderr.setLevel(logging.WARNING if verbose is False else logging.INFO)
+    stderr.setFormatter(logging.Formatter("%(asctime)s kbd: %(message)s" if verbose is None else "kbd: %(message)s",
+                                          "%H:%M:%S"))
     root.addHandler(stderr)
     if vault is not None and (vault / STATE_DIR).is_dir():
         file_handler = logging.handlers.RotatingFileHandler(

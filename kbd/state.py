@@ -92,6 +92,14 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: when each scheduled trigger last ran, so a restart neither repeats nor skips it
+    """
+    CREATE TABLE trigger_runs (
+        name TEXT PRIMARY KEY,
+        last_run TEXT NOT NULL,         -- ISO timestamp with UTC offset
+        outcome TEXT NOT NULL DEFAULT ''
+    );
+    """,
 ]
 
 

@@ -224,12 +224,14 @@ class WikiModel:
         edited = [r["path"] for r in db.execute("SELECT path FROM outputs WHERE user_edited=1 ORDER BY path")]
         failed = [(r["dedupe_key"], r["last_error"] or "") for r in self.state.failed_jobs()]
         last = self.state.get_meta("last_change")
+        daemon = self.state.get_meta("daemon")
         return render_status(StatusReport(
             sources=db.execute("SELECT COUNT(*) FROM sources").fetchone()[0],
             concepts=db.execute("SELECT COUNT(*) FROM concepts").fetchone()[0],
             last_change=last.replace("T", " ")[:16] if last else None,
             rejected=rejected, ignored=ignored, warnings=warnings, user_edited=edited,
-            failed_jobs=failed, pending_jobs=self.state.count_jobs("pending")))
+            failed_jobs=failed, pending_jobs=self.state.count_jobs("pending"),
+            daemon=json.loads(daemon) if daemon else None))
 
 
 def render_batch(state_path: str, layout: VaultLayout, max_concepts: int, notes: list[str]) -> list[Rendered]:

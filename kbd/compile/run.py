@@ -6,6 +6,7 @@ import json
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ class CompileReport:
     concepts: int = 0
     skipped: int = 0  # rejected raw files in the vault now
     engine_calls: int = 0
+    stopped: bool = False  # ended early on request; the rest is still queued
 
     @property
     def changed_anything(self) -> bool:
@@ -73,7 +75,15 @@ def compile_vault(root: Path, config: Config, progress: Progress | None = None) 
 
 
 class Compiler:
-    def __init__(self, layout: VaultLayout, config: Config, state: State, progress: Progress | None) -> None:
+    """One compile. The caller holds the vault lock and owns `state`.
+
+    `stop`, when set (SIGTERM to the daemon), ends the run after the job in hand: what is left
+    stays queued in state.db and the next run picks it up.
+    """
+
+    def __init__(self, layout: VaultLayout, config: Config, state: State, progress: Progress | None = None,
+                 stop: threading.Event | None = None) -> None:
+        self.stop = stop or threading.Event()
         self.layout = layout
         self.config = config
         self.state = state
@@ -95,6 +105,10 @@ class Compiler:
             self.report.kept_user_edits.extend(edited)
         self._enqueue()
         self._drain()
+        if self.stop.is_set():
+            self.state.requeue_interrupted()
+            self.report.stopped = True
+            return self.report
         reconcile_concepts(self.state, self.config.compile.concept_min_sources, self.concept_names)
         self._render()
         self.state.prune_done_jobs()
@@ -167,10 +181,16 @@ class Compiler:
                     self.state.db.execute("DELETE FROM files WHERE path=?", (job.payload["path"],))
                 self.state.job_done(job.id, self.now)
         ingests = sorted((j for j in jobs if j.kind == "ingest"), key=lambda j: j.payload["path"])
-        for done, (job, outcome) in enumerate(self._summarise(ingests), start=1):
-            self.progress("compile", done, len(ingests), job.payload["path"])
-            with self.state.transaction():
-                self._commit(job, outcome)
+        outcomes = self._summarise(ingests)
+        try:
+            for done, (job, outcome) in enumerate(outcomes, start=1):
+                self.progress("compile", done, len(ingests), job.payload["path"])
+                with self.state.transaction():
+                    self._commit(job, outcome)
+                if self.stop.is_set():
+                    break
+        finally:
+            outcomes.close()
 
     def _summarise(self, jobs: list[Job]) -> Iterator[tuple[Job, IngestOutcome]]:
         root, limit = str(self.layout.root), self.config.compile.max_note_bytes
@@ -182,10 +202,14 @@ class Compiler:
             for job in jobs:
                 yield job, summarise_file(root, job.payload["path"], limit)
             return
-        with self._pool(len(jobs), init_worker, (self.config,)) as pool:
+        pool = self._pool(len(jobs), init_worker, (self.config,))
+        try:
             outcomes = pool.map(summarise_file, [root] * len(jobs), [j.payload["path"] for j in jobs],
                                 [limit] * len(jobs), chunksize=2)
             yield from zip(jobs, outcomes, strict=True)
+        finally:
+            # On a stop, notes not yet started are dropped here and stay queued for the next run.
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _commit(self, job: Job, outcome: IngestOutcome) -> None:
         if outcome.error:
@@ -210,7 +234,7 @@ class Compiler:
     # -- state → render → write -------------------------------------------------------------
     def _render(self) -> None:
         dirty = self.state.dirty()
-        if not dirty:
+        if not dirty or self.stop.is_set():
             return
         model = WikiModel(self.state, self.layout, self.config.compile.max_concepts_per_source)
         if "orphans" in dirty:

@@ -4,6 +4,7 @@ links that exist). Output: the full text of the note. No I/O, no clock, no datab
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from kbd.render.frontmatter import Date, DateTime, render_frontmatter
 from kbd.vault.links import wikilink
@@ -179,6 +180,7 @@ class StatusReport:
     user_edited: list[str]  # vault paths of notes kbd no longer manages
     failed_jobs: list[tuple[str, str]]
     pending_jobs: int
+    daemon: dict[str, Any] | None = None  # present while `kbd run` is running
 
 
 def render_status(report: StatusReport) -> str:
@@ -190,6 +192,8 @@ def render_status(report: StatusReport) -> str:
     out.append(f"- **Skipped files**: {len(report.rejected)}; ignored: {len(report.ignored)}; "
                f"notes you edited: {len(report.user_edited)}")
     out.append("")
+    if report.daemon:
+        out += _daemon_section(report.daemon)
     out += _section("Failed jobs", "They are retried on the next compile.", report.failed_jobs)
     if report.user_edited:
         out += ["## Notes you edited",
@@ -203,6 +207,24 @@ def render_status(report: StatusReport) -> str:
     out += _section("Ignored", "Sync conflict copies are never compiled; resolve them in your sync tool.",
                     report.ignored)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _daemon_section(d: dict[str, Any]) -> list[str]:
+    out = ["## kbd run", f"Running since {d['since'].replace('T', ' ')[:16]} (pid {d['pid']}); watching by "
+           f"{escape_text(d['watching'])}; full rescan every {d['reconcile_minutes']} minutes.", ""]
+    if d.get("config_error"):
+        out += ["> [!warning] kbd/config.yaml has an error; the previous configuration is still in force",
+                f"> {escape_text(d['config_error'])}", ""]
+    out += ["| trigger | on | runs | last run | next run |", "|---|---|---|---|---|"]
+    out += [f"| {escape_text(t['name'])} | {escape_text(t['on'])} | {escape_text(t['run'])} | {t['last_run']} | "
+            f"{t['next_run']} |" for t in d["triggers"]]
+    out.append("")
+    if d.get("recent"):
+        out += ["Recent runs, newest first:", ""]
+        out += [f"- {r['time'].replace('T', ' ')[:16]} {escape_text(r['trigger'])} → {escape_text(r['job'])} "
+                f"({escape_text(r['reason'])}): {escape_text(r['outcome'])}" for r in d["recent"]]
+        out.append("")
+    return out
 
 
 def _section(title: str, intro: str, items: list[tuple[str, str]]) -> list[str]:

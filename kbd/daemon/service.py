@@ -1,0 +1,271 @@
+"""The daemon: one worker loop fed by the watcher, the scheduler and signals.
+
+Every state.db access happens on the thread that calls `Daemon.run`; the watcher's and the
+scheduler's threads only put requests on the queue. Jobs therefore never overlap, and a burst of
+requests for one trigger collapses into a single run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import re
+import signal
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kbd import clock
+from kbd.compile.model import WikiModel
+from kbd.compile.run import open_state
+from kbd.config import CONFIG_RELPATH, ConfigError, Trigger, load_config
+from kbd.daemon.schedule import TriggerScheduler
+from kbd.daemon.watch import VaultWatcher
+from kbd.jobs import JOBS, JobContext
+from kbd.lock import VaultLock
+from kbd.vault.layout import VaultLayout
+from kbd.vault.write import VaultWriter, sha256_bytes
+
+log = logging.getLogger("kbd.daemon")
+RECONCILE = "reconcile"
+
+
+@dataclass(frozen=True)
+class _Run:
+    trigger: Trigger
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Paths:
+    paths: frozenset[str]
+
+
+class _Stop:
+    pass
+
+
+def glob_to_regex(glob: str) -> re.Pattern[str]:
+    """`raw/**/*.md` style globs: `**` spans folders, `*` and `?` stay inside one."""
+    out, i = [], 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z", re.IGNORECASE)
+
+
+def _static_prefix(glob: str) -> str:
+    head = re.split(r"[*?\[]", glob, maxsplit=1)[0]
+    return head.rsplit("/", 1)[0] + "/" if "/" in head else ""
+
+
+class Daemon:
+    def __init__(self, root: Path, config_path: Path | None = None) -> None:
+        self.root = root
+        self.config_path = config_path
+        self.config_rel = (config_path.resolve().relative_to(root).as_posix()
+                           if config_path and config_path.resolve().is_relative_to(root) else CONFIG_RELPATH)
+        self.requests: queue.Queue[_Run | _Paths | _Stop] = queue.Queue()
+        self.queued: set[str] = set()
+        self.queued_lock = threading.Lock()
+        self.stop = threading.Event()
+        self.config_error: str | None = None
+        self.recent: deque[dict[str, str]] = deque(maxlen=8)
+        self.started = clock.stamp(clock.now())
+
+    # -- requests, from any thread ----------------------------------------------------------
+    def request(self, trigger: Trigger, reason: str) -> None:
+        with self.queued_lock:
+            if trigger.name in self.queued:
+                return  # already waiting to run: one run will cover both
+            self.queued.add(trigger.name)
+        self.requests.put(_Run(trigger, reason))
+
+    def _on_paths(self, paths: set[str]) -> None:
+        self.requests.put(_Paths(frozenset(paths)))
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        log.info("received %s; stopping after the job in hand", signal.Signals(signum).name)
+        self.stop.set()
+        self.requests.put(_Stop())
+
+    # -- main loop --------------------------------------------------------------------------
+    def run(self) -> int:
+        self.config = load_config(self.root, self.config_path)
+        self.layout = VaultLayout.from_config(self.root, self.config)
+        with VaultLock(self.layout.state_dir):
+            self.state = open_state(self.layout)
+            self.writer = VaultWriter(self.layout, self.state)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, self._on_signal)
+            self.watcher = VaultWatcher(self.root, self.config.daemon.debounce_seconds, self._on_paths,
+                                        force_polling=self.config.daemon.watcher == "polling")
+            self.scheduler = TriggerScheduler(lambda t: self.request(t, "schedule"),
+                                              timedelta(hours=self.config.daemon.missed_run_grace_hours))
+            try:
+                self.watching = self.watcher.start()
+                log.info("kbd %s watching %s (%s)", os.getpid(), self.root, self.watching)
+                self._apply_triggers(starting=True)
+                self._publish()
+                self._loop()
+            finally:
+                self.scheduler.shutdown()
+                self.watcher.stop()
+                self.state.db.execute("DELETE FROM meta WHERE key='daemon'")
+                self._render_status()
+                self.state.close()
+                log.info("kbd stopped")
+        return 0
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            item = self.requests.get()
+            if isinstance(item, _Stop):
+                break
+            if isinstance(item, _Paths):
+                self._handle_paths(item.paths)
+                continue
+            with self.queued_lock:
+                self.queued.discard(item.trigger.name)
+            self._run_job(item.trigger, item.reason)
+
+    def _handle_paths(self, paths: frozenset[str]) -> None:
+        if self.config_rel in paths:
+            self._reload()
+        for trigger in self.config.effective_triggers():
+            if trigger.kind != "files":
+                continue
+            pattern, prefix = glob_to_regex(trigger.spec), _static_prefix(trigger.spec).lower()
+            for rel in paths:
+                if rel == self.config_rel:
+                    continue
+                is_dir = (self.root / rel).is_dir()
+                if (pattern.match(rel) and not self._own_echo(rel)) or \
+                        ((is_dir or not rel.lower().endswith(".md")) and (rel.lower() + "/").startswith(prefix)):
+                    self.request(trigger, f"changed: {rel}")
+                    break
+
+    def _own_echo(self, rel: str) -> bool:
+        """A change event for a file whose bytes are what kbd last wrote there."""
+        record = self.state.output(rel)
+        if record is None:
+            return False
+        try:
+            data = (self.root / rel).read_bytes()
+        except OSError:
+            return False
+        return sha256_bytes(data) in (record.sha256, record.pending_sha256)
+
+    def _run_job(self, trigger: Trigger, reason: str) -> None:
+        started = self.scheduler.now()
+        try:
+            result = JOBS[trigger.run](JobContext(self.layout, self.config, self.state, self.stop),
+                                       dict(trigger.params))
+            outcome = result.summary
+            level = logging.ERROR if result.failed else logging.INFO
+        except Exception as exc:  # one failing job must not take the daemon down
+            log.exception("%s failed", trigger.name)
+            outcome, level = f"failed: {type(exc).__name__}: {exc}", logging.ERROR
+        log.log(level, "%s → %s (%s): %s", trigger.name, trigger.run, reason, outcome)
+        if trigger.kind in ("cron", "every"):
+            self.state.db.execute(
+                "INSERT INTO trigger_runs(name, last_run, outcome) VALUES(?, ?, ?) ON CONFLICT(name) DO UPDATE "
+                "SET last_run=excluded.last_run, outcome=excluded.outcome",
+                (trigger.name, started.isoformat(), outcome))
+        self.recent.appendleft({"time": clock.stamp(clock.now()), "trigger": trigger.name, "job": trigger.run,
+                                "reason": reason[:120], "outcome": outcome})
+        self._publish()
+
+    def _last_runs(self) -> dict[str, datetime]:
+        return {r["name"]: datetime.fromisoformat(r["last_run"])
+                for r in self.state.db.execute("SELECT name, last_run FROM trigger_runs")}
+
+    def _apply_triggers(self, starting: bool = False) -> None:
+        triggers = self.config.effective_triggers()
+        reconcile = Trigger(RECONCILE, "every", str(self.config.daemon.reconcile_minutes * 60), "compile")
+        missed = self.scheduler.apply(triggers, self._last_runs(),
+                                      extra=[(RECONCILE, int(reconcile.spec),
+                                              lambda: self.request(reconcile, "periodic rescan"))])
+        if starting:
+            self.request(reconcile, "start-up scan")
+            for t in triggers:
+                if t.kind == "start":
+                    self.request(t, "kbd started")
+        for t in missed:
+            self.request(t, "missed while kbd was not running")
+
+    def _reload(self) -> None:
+        try:
+            new = load_config(self.root, self.config_path)
+            if new.paths != self.config.paths:
+                raise ConfigError("changing `paths:` needs a restart of kbd run; keeping the previous paths",
+                                  file=self.config_rel, key="paths")
+        except ConfigError as exc:
+            self.config_error = str(exc)
+            log.error("config not reloaded, the previous one stays in force: %s", exc)
+            self._publish()
+            return
+        self.config = new
+        self.config_error = None
+        self._apply_triggers()
+        log.info("config reloaded: %d triggers", len(new.effective_triggers()))
+        self._publish()
+
+    # -- the status note --------------------------------------------------------------------
+    def _publish(self) -> None:
+        next_runs = self.scheduler.next_runs()
+        last_runs = self._last_runs()
+        triggers = [{"name": t.name, "on": _describe(t), "run": t.run,
+                     "last_run": _short(last_runs.get(t.name)), "next_run": _short(next_runs.get(t.name))}
+                    for t in self.config.effective_triggers()]
+        info: dict[str, Any] = {"pid": os.getpid(), "since": self.started, "watching": self.watching,
+                                "config_error": self.config_error, "triggers": triggers,
+                                "reconcile_minutes": self.config.daemon.reconcile_minutes,
+                                "recent": list(self.recent)}
+        self.state.set_meta("daemon", json.dumps(info, ensure_ascii=False))
+        self._render_status()
+
+    def _render_status(self) -> None:
+        model = WikiModel(self.state, self.layout, self.config.compile.max_concepts_per_source)
+        rendered = model.render("status")
+        if rendered is not None:
+            self.writer.write(rendered.path, rendered.text)
+
+
+def _describe(t: Trigger) -> str:
+    if t.kind == "every":
+        seconds = int(t.spec)
+        for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+            if seconds % size == 0:
+                return f"every {seconds // size}{unit}"
+        return f"every {seconds}s"
+    return {"files": f"files {t.spec}", "cron": f"cron {t.spec}", "start": "at start"}[t.kind]
+
+
+def _short(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def run_daemon(root: Path, config_path: Path | None = None) -> int:
+    return Daemon(root, config_path).run()
+
+
+

@@ -1,0 +1,50 @@
+"""The one table from a job's name to the function that runs it. The CLI, the daemon and config
+validation (`config.BUILTIN_JOBS`, kept equal to `JOBS` by a test) all go through it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kbd.config import Config
+from kbd.state import State
+from kbd.vault.layout import VaultLayout
+
+
+@dataclass(frozen=True)
+class JobContext:
+    layout: VaultLayout
+    config: Config
+    state: State
+    stop: threading.Event
+
+
+@dataclass(frozen=True)
+class JobResult:
+    summary: str
+    failed: bool = False
+
+
+def run_compile(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    from kbd.compile.run import Compiler
+
+    report = Compiler(ctx.layout, ctx.config, ctx.state, stop=ctx.stop).run()
+    summary = (f"compiled {report.ingested}, removed {report.removed}, moved {report.moved}, "
+               f"failed {report.failed}, skipped {report.newly_skipped}; wrote {report.written} notes")
+    if report.stopped:
+        summary += " (stopped early; the rest is queued)"
+    return JobResult(summary, failed=bool(report.failed))
+
+
+def run_index(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Regenerate index.md (and anything else pending)."""
+    with ctx.state.transaction():
+        ctx.state.mark_dirty(["index"])
+    return run_compile(ctx, params)
+
+
+JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {
+    "compile": run_compile,
+    "index": run_index,
+}

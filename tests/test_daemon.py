@@ -1,0 +1,400 @@
+"""`kbd run` as a user runs it: a real subprocess, real files, real signals (issue: the daemon)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from kbd.config import BUILTIN_JOBS
+from kbd.daemon.install import service_file
+from kbd.daemon.service import glob_to_regex
+from kbd.jobs import JOBS
+from tests.conftest import FIXED_EPOCH, Vault, clipper_note
+
+BODY = ("The buffer pool keeps hot pages in memory. A buffer pool with a clock sweep evicts cold pages first. "
+        "Sizing the buffer pool is the most important tuning decision for a database server.")
+FAST = "daemon:\n  debounce_seconds: 0.3\n"
+
+
+class Running:
+    def __init__(self, vault: Vault, proc: subprocess.Popen[str]) -> None:
+        self.vault = vault
+        self.proc = proc
+
+    def runs(self) -> int:
+        """Compile runs recorded so far (every job the daemon runs is a compile underneath)."""
+        with sqlite3.connect(self.vault.root / ".kbd/state.db") as db:
+            return db.execute("SELECT COUNT(*) FROM runs WHERE finished IS NOT NULL").fetchone()[0]
+
+    def trigger_run(self, name: str) -> str | None:
+        with sqlite3.connect(self.vault.root / ".kbd/state.db") as db:
+            row = db.execute("SELECT last_run FROM trigger_runs WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def stop(self, sig: int = signal.SIGTERM) -> float:
+        start = time.monotonic()
+        self.proc.send_signal(sig)
+        self.proc.wait(timeout=30)
+        return time.monotonic() - start
+
+    def output(self) -> str:
+        return self.proc.stdout.read() if self.proc.stdout else ""
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 15, what: str = "") -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+
+
+def start_daemon(vault: Vault, *extra: str) -> Running:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    proc = subprocess.Popen([sys.executable, "-P", "-m", "kbd", "run", str(vault.root), *extra], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+    running = Running(vault, proc)
+    wait_for(lambda: proc.poll() is not None or "## kbd run" in _status(vault), what="the daemon to start")
+    assert proc.poll() is None, running.output()
+    wait_for(lambda: running.runs() >= 1, what="the start-up scan")
+    return running
+
+
+def _status(vault: Vault) -> str:
+    path = vault.wiki / "reports/Status.md"
+    return path.read_text() if path.exists() else ""
+
+
+@pytest.fixture
+def daemon_vault(vault: Vault) -> Iterator[Vault]:
+    (vault.root / "kbd/config.yaml").write_text(FAST)
+    yield vault
+
+
+@pytest.fixture
+def running(daemon_vault: Vault) -> Iterator[Running]:
+    r = start_daemon(daemon_vault)
+    yield r
+    if r.proc.poll() is None:
+        r.stop()
+
+
+def summary(vault: Vault, title: str) -> Path:
+    return vault.wiki / "sources" / f"{title}.md"
+
+
+def test_a_clipping_is_compiled_within_seconds(running: Running) -> None:
+    vault = running.vault
+    start = time.monotonic()
+    vault.clip("Fresh clip.md", clipper_note("Fresh clip", BODY))
+    wait_for(lambda: summary(vault, "Fresh clip").exists(), what="the summary")
+    assert time.monotonic() - start < 3.0
+    wait_for(lambda: "Fresh clip" in (vault.wiki / "index.md").read_text(), what="the index")
+
+
+def test_editor_save_patterns_moves_and_deletes(running: Running, tmp_path: Path) -> None:
+    vault = running.vault
+    # temp file + rename (most editors and sync tools)
+    tmp = vault.raw / ".Atomic.md.tmp"
+    tmp.write_text(clipper_note("Atomic save", BODY))
+    os.replace(tmp, vault.raw / "Atomic.md")
+    # vim: the old file is renamed to a backup, the new one written in its place
+    vault.clip("Vim.md", clipper_note("Vim first", BODY))
+    wait_for(lambda: summary(vault, "Vim first").exists(), what="vim's first save")
+    os.rename(vault.raw / "Vim.md", vault.raw / "Vim.md~")
+    (vault.raw / "Vim.md").write_text(clipper_note("Vim second", BODY))
+    os.unlink(vault.raw / "Vim.md~")
+    # a whole folder moved in
+    outside = tmp_path / "Downloads"
+    outside.mkdir()
+    (outside / "One.md").write_text(clipper_note("Moved in one", BODY))
+    (outside / "Two.md").write_text(clipper_note("Moved in two", BODY))
+    os.rename(outside, vault.raw / "batch")
+    vault.sync_raw()
+    for title in ("Atomic save", "Vim second", "Moved in one", "Moved in two"):
+        wait_for(lambda t=title: summary(vault, t).exists(), what=title)
+    wait_for(lambda: not summary(vault, "Vim first").exists(), what="the old vim title to go")
+    os.rename(vault.raw / "batch/One.md", vault.raw / "One renamed.md")
+    (vault.raw / "batch/Two.md").unlink()
+    vault.sync_raw()
+    wait_for(lambda: not summary(vault, "Moved in two").exists(), what="the deleted note's summary to go")
+    wait_for(lambda: "move | Moved in one" in (vault.wiki / "log.md").read_text(), what="the move in the log")
+    assert summary(vault, "Moved in one").exists()
+
+
+def test_ignored_paths_and_kbds_own_writes_trigger_nothing(running: Running) -> None:
+    vault = running.vault
+    vault.clip("Real.md", clipper_note("Real", BODY))
+    wait_for(lambda: summary(vault, "Real").exists(), what="the summary")
+    time.sleep(1.5)  # kbd's own writes to wiki/ arrive as events and must not cause another run
+    settled = running.runs()
+    (vault.root / ".obsidian").mkdir(exist_ok=True)
+    (vault.root / ".obsidian/workspace.json").write_text("{}")
+    (vault.root / ".git").mkdir(exist_ok=True)
+    (vault.root / ".git/HEAD").write_text("ref")
+    vault.clip(".hidden.md", BODY)
+    vault.clip("Real.md~", BODY)
+    vault.clip(".Real.md.swp", "swap")
+    vault.clip("Real.sync-conflict-20260101-101010-ABCDEFG.md", BODY)
+    vault.clip("Real (Conflicted copy 2026-01-01 101010).md", BODY)
+    (vault.root / "My own note.md").write_text("outside raw: not kbd's business")
+    time.sleep(1.5)
+    assert running.runs() == settled
+
+
+def test_start_up_scan_catches_what_changed_while_stopped(daemon_vault: Vault) -> None:
+    daemon_vault.clip("Before.md", clipper_note("Before start", BODY))
+    r = start_daemon(daemon_vault)
+    try:
+        wait_for(lambda: summary(daemon_vault, "Before start").exists(), what="the start-up scan")
+    finally:
+        r.stop()
+
+
+def test_a_second_daemon_is_refused_and_a_dead_ones_lock_is_taken_over(running: Running) -> None:
+    vault = running.vault
+    second = subprocess.run([sys.executable, "-P", "-m", "kbd", "run", str(vault.root)], capture_output=True,
+                            text=True, timeout=30)
+    assert second.returncode == 1
+    assert f"pid {running.proc.pid}" in second.stderr
+    running.stop(signal.SIGKILL)
+    again = start_daemon(vault)
+    vault.clip("After takeover.md", clipper_note("After takeover", BODY))
+    wait_for(lambda: summary(vault, "After takeover").exists(), what="the new daemon to work")
+    assert again.stop() < 10
+
+
+def test_sigint_and_sigterm_stop_it_promptly_even_mid_compile(daemon_vault: Vault) -> None:
+    from tests.clippings import make_clipping
+
+    r = start_daemon(daemon_vault)
+    assert r.stop(signal.SIGINT) < 10 and r.proc.returncode == 0
+    for i in range(60):
+        c = make_clipping(i, words=4000)
+        daemon_vault.clip(c.filename, c.text)
+    r = start_daemon(daemon_vault)
+    time.sleep(1.0)
+    assert r.stop(signal.SIGTERM) < 10 and r.proc.returncode == 0
+    assert "## kbd run" not in _status(daemon_vault), "the status note no longer says kbd is running"
+
+
+def test_sigkill_mid_work_then_restart_finishes_every_note_exactly_once(daemon_vault: Vault) -> None:
+    from tests.clippings import make_clipping
+
+    titles = []
+    for i in range(30):
+        c = make_clipping(i, words=3000)
+        daemon_vault.clip(c.filename, c.text)
+        titles.append(c.filename)
+    r = start_daemon(daemon_vault)
+    time.sleep(1.0)
+    r.stop(signal.SIGKILL)
+    r = start_daemon(daemon_vault)
+    try:
+        wait_for(lambda: len(list((daemon_vault.wiki / "sources").glob("*.md"))) == 30, timeout=60,
+                 what="all 30 summaries")
+        wait_for(lambda: "30 sources" in _status(daemon_vault), timeout=30, what="the final status")
+    finally:
+        r.stop()
+    log = (daemon_vault.wiki / "log.md").read_text()
+    assert log.count("] ingest | ") == 30, "each note ingested exactly once"
+    assert not list(daemon_vault.root.rglob("*.kbd-tmp"))
+
+
+def test_a_stream_of_bad_files_then_a_good_one(running: Running) -> None:
+    vault = running.vault
+    for i in range(20):
+        vault.clip(f"bad {i}.md", [b"", b"\x00\x01binary", b"\xff\xfe latin", b"---\ntitle: x\n---\n"][i % 4])
+    vault.clip("Good after bad.md", clipper_note("Good after bad", BODY))
+    wait_for(lambda: summary(vault, "Good after bad").exists(), what="the good note")
+    def skipped() -> int:
+        section = _status(vault).partition("## Skipped files")[2].partition("\n## ")[0]
+        return section.count("- raw/bad ")
+
+    wait_for(lambda: skipped() == 20, what="all bad files listed")
+    assert running.proc.poll() is None
+
+
+def test_interval_and_start_triggers_run_and_survive_restart(daemon_vault: Vault) -> None:
+    (daemon_vault.root / "kbd/config.yaml").write_text(
+        FAST + "triggers:\n  - {name: clip, on: {files: \"raw/**/*.md\"}, run: compile}\n"
+               "  - {name: often, on: {every: 1s}, run: index}\n"
+               "  - {name: warm, on: {start: true}, run: compile}\n")
+    r = start_daemon(daemon_vault)
+    try:
+        first = wait_for(lambda: r.trigger_run("often"), what="the interval trigger")
+        wait_for(lambda: (r.trigger_run("often") or "") > str(first), what="a second interval run")
+        wait_for(lambda: "warm → compile (kbd started)" in _status(daemon_vault), what="the start trigger")
+        assert "| often | every 1s | index |" in _status(daemon_vault)
+    finally:
+        r.stop()
+
+
+def test_a_daily_job_missed_while_down_runs_once_and_a_restart_does_not_repeat_it(daemon_vault: Vault) -> None:
+    (daemon_vault.root / "kbd/config.yaml").write_text(
+        FAST + "  missed_run_grace_hours: 48\ntriggers:\n  - {name: nightly, on: {cron: \"0 3 * * *\"}, run: index}\n")
+    r = start_daemon(daemon_vault)
+    r.stop()
+    two_days_ago = (datetime.now().astimezone() - timedelta(days=1, hours=1)).isoformat()
+    with sqlite3.connect(daemon_vault.root / ".kbd/state.db") as db:
+        db.execute("INSERT INTO trigger_runs(name, last_run) VALUES('nightly', ?)", (two_days_ago,))
+    r = start_daemon(daemon_vault)
+    try:
+        ran = wait_for(lambda: r.trigger_run("nightly") != two_days_ago and r.trigger_run("nightly"),
+                       what="the missed nightly run")
+        time.sleep(1.0)
+        assert _status(daemon_vault).count("nightly → index (missed while kbd was not running)") == 1
+    finally:
+        r.stop()
+    r = start_daemon(daemon_vault)
+    try:
+        time.sleep(1.5)
+        assert r.trigger_run("nightly") == ran, "a restart must not repeat a job that already ran"
+    finally:
+        r.stop()
+
+
+def test_config_changes_are_live_and_a_broken_config_keeps_the_previous_one(running: Running) -> None:
+    vault = running.vault
+    config = vault.root / "kbd/config.yaml"
+    config.write_text(FAST + "triggers:\n  - {name: often, on: {every: 1s}, run: index}\n")
+    wait_for(lambda: running.trigger_run("often"), what="the new trigger to run")
+    config.write_text(FAST + "triggers:\n  - {name: often, on: {every: 1s}, run: lint}\n")
+    wait_for(lambda: "has an error" in _status(vault), what="the config error in Status.md")
+    status = _status(vault).replace("\\", "")
+    assert "kbd/config.yaml, line 4, key `triggers.often.run`: the lint job is not in this version" in status
+    before = running.trigger_run("often")
+    wait_for(lambda: running.trigger_run("often") != before, what="the previous trigger to keep running")
+    assert "config not reloaded" in (vault.root / ".kbd/kbd.log").read_text()
+
+
+def test_idle_means_idle_and_memory_stays_flat(running: Running) -> None:
+    """CPU over 60 idle seconds < 1 s; RSS after 1,000 file events within 10 MB of before."""
+    pid = running.proc.pid
+    time.sleep(1.0)
+
+    def cpu_seconds() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb() -> float:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    before = cpu_seconds()
+    time.sleep(60)
+    idle = cpu_seconds() - before
+    rss_start = rss_mb()
+    notes = running.vault.root / "Journal"
+    notes.mkdir()
+    for i in range(1000):
+        (notes / f"day {i % 50}.md").write_text(f"entry {i}")
+    time.sleep(2)
+    rss_end = rss_mb()
+    print(f"idle CPU over 60 s: {idle:.2f} s; RSS {rss_start:.1f} MB → {rss_end:.1f} MB after 1,000 events")
+    assert idle < 1.0
+    assert rss_end - rss_start < 10
+    assert running.proc.poll() is None
+
+
+def test_service_install_writes_a_systemd_user_unit(daemon_vault: Vault, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    result = subprocess.run([sys.executable, "-P", "-m", "kbd", "service", "install", str(daemon_vault.root)],
+                            capture_output=True, text=True, env={**os.environ, "HOME": str(home)}, timeout=30)
+    assert result.returncode == 0, result.stderr
+    unit = home / ".config/systemd/user/kbd-Vault.service"
+    text = unit.read_text()
+    assert f"ExecStart={sys.executable} -P -m kbd run {daemon_vault.root}" in text
+    assert "Restart=on-failure" in text and "WantedBy=default.target" in text and "KillSignal=SIGTERM" in text
+    assert "systemctl --user enable --now kbd-Vault.service" in result.stdout
+    again = subprocess.run([sys.executable, "-P", "-m", "kbd", "service", "install", str(daemon_vault.root)],
+                           capture_output=True, text=True, env={**os.environ, "HOME": str(home)}, timeout=30)
+    assert again.returncode == 1 and "--force" in again.stderr
+    plist = service_file(daemon_vault.root, home, platform="darwin")
+    assert "<key>RunAtLoad</key>" in plist.text and plist.path.name == "dev.kbd.Vault.plist"
+
+
+def test_the_job_table_and_config_agree() -> None:
+    assert set(JOBS) == set(BUILTIN_JOBS)
+
+
+def test_globs_match_like_a_user_expects() -> None:
+    pattern = glob_to_regex("raw/**/*.md")
+    assert pattern.match("raw/a.md") and pattern.match("raw/x/y/a.md")
+    assert not pattern.match("raw/a.png") and not pattern.match("wiki/a.md")
+
+
+
+
+def test_own_writes_are_recognised_by_hash_even_under_a_catch_all_trigger(daemon_vault: Vault) -> None:
+    (daemon_vault.root / "kbd/config.yaml").write_text(
+        FAST + "triggers:\n  - {name: everything, on: {files: \"**/*.md\"}, run: compile}\n")
+    r = start_daemon(daemon_vault)
+    try:
+        daemon_vault.clip("Echo.md", clipper_note("Echo test", BODY))
+        wait_for(lambda: summary(daemon_vault, "Echo test").exists(), what="the summary")
+        time.sleep(2.0)  # every note kbd just wrote matches **/*.md; none may start another run
+        settled = r.runs()
+        time.sleep(2.0)
+        assert r.runs() == settled
+        note = summary(daemon_vault, "Echo test")
+        note.write_text(note.read_text() + "\nmy edit\n")  # a user edit does start a run, which reports it
+        wait_for(lambda: "## Notes you edited" in _status(daemon_vault), what="the edit in Status.md")
+    finally:
+        r.stop()
+
+
+def test_polling_mode_for_network_drives(daemon_vault: Vault) -> None:
+    (daemon_vault.root / "kbd/config.yaml").write_text(FAST + "  watcher: polling\n")
+    r = start_daemon(daemon_vault)
+    try:
+        assert "polling every 2 s" in _status(daemon_vault)
+        daemon_vault.clip("Polled.md", clipper_note("Polled", BODY))
+        wait_for(lambda: summary(daemon_vault, "Polled").exists(), what="the polled summary")
+    finally:
+        r.stop()
+
+
+def test_runs_missed_while_the_machine_slept_happen_once_on_wake(daemon_vault: Vault) -> None:
+    (daemon_vault.root / "kbd/config.yaml").write_text(
+        FAST + "triggers:\n  - {name: often, on: {every: 1s}, run: index}\n")
+    r = start_daemon(daemon_vault)
+    try:
+        wait_for(lambda: r.trigger_run("often"), what="the first run")
+        log = daemon_vault.root / ".kbd/kbd.log"
+        r.proc.send_signal(signal.SIGSTOP)  # what a laptop lid does to a process
+        time.sleep(5)
+        before = log.read_text().count("often → index")
+        r.proc.send_signal(signal.SIGCONT)
+        time.sleep(0.8)
+        woke = log.read_text().count("often → index") - before
+        assert woke == 1, f"{woke} runs right after waking; five were missed and should coalesce into one"
+    finally:
+        r.stop()
+
+
+def test_a_cron_trigger_fires_on_time(daemon_vault: Vault) -> None:
+    (daemon_vault.root / "kbd/config.yaml").write_text(
+        FAST + "triggers:\n  - {name: minutely, on: {cron: \"* * * * *\"}, run: index}\n")
+    r = start_daemon(daemon_vault)
+    try:
+        row = next(line for line in _status(daemon_vault).splitlines() if line.startswith("| minutely |"))
+        next_run = datetime.strptime(row.split("|")[5].strip(), "%Y-%m-%d %H:%M")
+        assert timedelta(0) < next_run - datetime.now().replace(second=0, microsecond=0) <= timedelta(minutes=1)
+        ran = wait_for(lambda: r.trigger_run("minutely"), timeout=65, what="the cron run")
+        assert datetime.fromisoformat(str(ran)).second < 5, "a cron job runs at the top of its minute"
+    finally:
+        r.stop()
