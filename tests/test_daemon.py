@@ -398,3 +398,41 @@ def test_a_cron_trigger_fires_on_time(daemon_vault: Vault) -> None:
         assert datetime.fromisoformat(str(ran)).second < 5, "a cron job runs at the top of its minute"
     finally:
         r.stop()
+
+
+def test_a_job_that_throws_is_recorded_and_the_daemon_carries_on(running: Running, tmp_path: Path) -> None:
+    vault = running.vault
+    sources = vault.wiki / "sources"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    sources.rename(tmp_path / "sources-aside")
+    sources.symlink_to(elsewhere)  # the writer refuses to write through it: the compile job raises
+    vault.clip("Blocked.md", clipper_note("Blocked", BODY))
+    wait_for(lambda: "failed: WriteRefused" in _status(vault), what="the failure in Status.md")
+    assert list(elsewhere.iterdir()) == [], "nothing was written through the symlink"
+    assert running.proc.poll() is None
+    sources.unlink()
+    (tmp_path / "sources-aside").rename(sources)
+    vault.clip("Unblocked.md", clipper_note("Unblocked", BODY))
+    wait_for(lambda: summary(vault, "Unblocked").exists() and summary(vault, "Blocked").exists(),
+             what="both notes once the vault is sane again")
+
+
+INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
+
+
+@pytest.mark.skipif(not os.access(INOTIFY_INSTANCES, os.W_OK), reason="needs root to lower the inotify limit")
+def test_falls_back_to_polling_when_the_os_refuses_file_events(daemon_vault: Vault) -> None:
+    original = INOTIFY_INSTANCES.read_text()
+    INOTIFY_INSTANCES.write_text("0")  # no new inotify instance for anyone, just for this start
+    try:
+        r = start_daemon(daemon_vault)
+    finally:
+        INOTIFY_INSTANCES.write_text(original)
+    try:
+        assert "polling every 2 s, because the OS refused file events" in _status(daemon_vault)
+        daemon_vault.clip("Polled anyway.md", clipper_note("Polled anyway", BODY))
+        wait_for(lambda: summary(daemon_vault, "Polled anyway").exists(), what="the summary")
+        assert "fs.inotify.max_user_watches" in (daemon_vault.root / ".kbd/kbd.log").read_text()
+    finally:
+        r.stop()
