@@ -87,6 +87,7 @@ class Daemon:
         self.queued: set[str] = set()
         self.queued_lock = threading.Lock()
         self.stop = threading.Event()
+        self.stop_signal = ""
         self.config_error: str | None = None
         self.recent: deque[dict[str, str]] = deque(maxlen=8)
         self.started = clock.stamp(clock.now())
@@ -103,9 +104,11 @@ class Daemon:
         self.requests.put(_Paths(frozenset(paths)))
 
     def _on_signal(self, signum: int, _frame: object) -> None:
-        log.info("received %s; stopping after the job in hand", signal.Signals(signum).name)
+        # Runs on the main thread between two bytecodes, possibly while it holds the queue's lock
+        # inside get(): putting from here could deadlock, so a helper thread delivers the stop.
         self.stop.set()
-        self.requests.put(_Stop())
+        self.stop_signal = signal.Signals(signum).name
+        threading.Thread(target=self.requests.put, args=(_Stop(),), daemon=True).start()
 
     # -- main loop --------------------------------------------------------------------------
     def run(self) -> int:
@@ -146,6 +149,8 @@ class Daemon:
             with self.queued_lock:
                 self.queued.discard(item.trigger.name)
             self._run_job(item.trigger, item.reason)
+        if self.stop_signal:
+            log.info("received %s; stopped after the job in hand", self.stop_signal)
 
     def _handle_paths(self, paths: frozenset[str]) -> None:
         if self.config_rel in paths:
