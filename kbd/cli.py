@@ -96,7 +96,6 @@ def _parser() -> argparse.ArgumentParser:
                                    "config when you save it. Ctrl-C or SIGTERM stop it cleanly; unfinished work "
                                    "is resumed on the next start. One `kbd run` per vault.")
     _vault_args(p)
-    p.add_argument("-v", "--verbose", action="store_true", help="print every run to stderr, not only problems")
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("service", help="run kbd at login", description="Manage running `kbd run` at login.")
@@ -228,7 +227,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kbd.daemon.service import run_daemon
 
     root, _ = _open_vault(args.vault, args.config)
-    setup_logging(root, verbose=None)
+    setup_logging(root, verbose=None)  # each run, timestamped: what a foreground daemon should show
     return run_daemon(root, args.config)
 
 
