@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -167,6 +168,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if notes:
         line += "; " + ", ".join(notes) + f" (see {layout.status_note})"
     print(line)
+    logging.getLogger("kbd.compile").info("kbd compile: %s", line)
     return EXIT_FAILURE if report.failed else EXIT_OK
 
 

@@ -118,7 +118,7 @@ class Compiler:
         self.report.skipped = db.execute("SELECT COUNT(*) FROM files WHERE status='rejected'").fetchone()[0]
         db.execute("UPDATE runs SET finished=?, summary=? WHERE id=?",
                    (clock.stamp(clock.now()), json.dumps(self.report.__dict__, default=list), run_id))
-        log.info("compile: %d ingested, %d removed, %d moved, %d failed, %d written, %d deleted",
+        log.debug("compile: %d ingested, %d removed, %d moved, %d failed, %d written, %d deleted",
                  self.report.ingested, self.report.removed, self.report.moved, self.report.failed,
                  self.report.written, self.report.deleted)
         return self.report

@@ -237,9 +237,11 @@ class Daemon:
     # -- the status note --------------------------------------------------------------------
     def _publish(self) -> None:
         next_runs = self.scheduler.next_runs()
-        last_runs = self._last_runs()
+        last_runs = {name: _short(moment) for name, moment in self._last_runs().items()}
+        for run in reversed(self.recent):  # file and start triggers are not persisted; this session's are known
+            last_runs.setdefault(run["trigger"], run["time"].replace("T", " ")[:16])
         triggers = [{"name": t.name, "on": _describe(t), "run": t.run,
-                     "last_run": _short(last_runs.get(t.name)), "next_run": _short(next_runs.get(t.name))}
+                     "last_run": last_runs.get(t.name, "—"), "next_run": _short(next_runs.get(t.name))}
                     for t in self.config.effective_triggers()]
         info: dict[str, Any] = {"pid": os.getpid(), "since": self.started, "watching": self.watching,
                                 "config_error": self.config_error, "triggers": triggers,
