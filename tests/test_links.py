@@ -42,3 +42,14 @@ def test_citation_brackets_are_not_wikilinks() -> None:
 def test_kbd_links_always_carry_display_text() -> None:
     assert wikilink("wiki/concepts/B-tree.md", "B-tree") == "[[wiki/concepts/B-tree|B-tree]]"
     assert wikilink("raw/x.md") == "[[raw/x|x]]"
+
+
+def test_sync_conflict_copies_are_recognised() -> None:
+    from kbd.vault.layout import is_conflict_copy
+
+    for name in ["Note.sync-conflict-20260101-101010-ABCDEFG.md", "Note (Conflicted copy 2026-01-01 101010).md",
+                 "Note (Ben's conflicted copy 2026-01-01).md", "Note (conflict 2026-01-01 10-10-10).md"]:
+        assert is_conflict_copy(name), name
+    for name in ["Conflict resolution in CRDTs.md", "Note (draft).md", "Why conflicts happen.md",
+                 "CRDTs (conflict-free replicated data types).md", "Wars (conflict in 1914).md"]:
+        assert not is_conflict_copy(name), name

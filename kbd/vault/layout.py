@@ -60,7 +60,9 @@ class VaultLayout:
 
 _CONFLICT_PATTERNS = (
     re.compile(r"\.sync-conflict-\d{8}-\d{6}"),  # Syncthing
-    re.compile(r" \((?:[Cc]onflicted copy|[Cc]onflict)[^)]*\)"),  # Obsidian Sync, Dropbox
+    # Obsidian Sync, Dropbox, Nextcloud: "(… conflicted copy 2026-01-01 …)"; the date keeps a title like
+    # "CRDTs (conflict-free replicated data types)" from being mistaken for one.
+    re.compile(r" \([^)]*\bconflict(?:ed copy)?\b[^)]*\d{4}-?\d{2}-?\d{2}[^)]*\)", re.IGNORECASE),
 )
 _TEMP_PATTERNS = re.compile(r"(~$|\.swp$|\.swx$|\.tmp$|\.temp$|\.part$|\.crdownload$|\.kbd-tmp$|^\.#|^#.*#$)")
 
