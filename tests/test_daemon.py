@@ -187,6 +187,13 @@ def test_sigint_and_sigterm_stop_it_promptly_even_mid_compile(daemon_vault: Vaul
     time.sleep(1.0)
     assert r.stop(signal.SIGTERM) < 10 and r.proc.returncode == 0
     assert "## kbd run" not in _status(daemon_vault), "the status note no longer says kbd is running"
+    assert "stopped early; the rest is queued" in (daemon_vault.root / ".kbd/kbd.log").read_text()
+    r = start_daemon(daemon_vault)
+    try:
+        wait_for(lambda: len(list((daemon_vault.wiki / "sources").glob("*.md"))) == 60, timeout=60,
+                 what="the re-queued notes to be compiled")
+    finally:
+        r.stop()
 
 
 def test_sigkill_mid_work_then_restart_finishes_every_note_exactly_once(daemon_vault: Vault) -> None:
