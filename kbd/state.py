@@ -100,6 +100,34 @@ MIGRATIONS: list[str] = [
         outcome TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 3: every model call with its usage and cost, and the answers cached by content hash
+    """
+    CREATE TABLE llm_calls (
+        id INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,             -- ISO, UTC
+        day TEXT NOT NULL,              -- YYYY-MM-DD (UTC), for the daily cap
+        run TEXT NOT NULL,              -- the compile or job run it belongs to
+        job TEXT NOT NULL,
+        skill TEXT NOT NULL,
+        role TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cached_tokens INTEGER NOT NULL DEFAULT 0,
+        requests INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        latency_ms INTEGER NOT NULL DEFAULT 0,
+        outcome TEXT NOT NULL           -- ok | cached | refused: budget | error: ...
+    );
+    CREATE INDEX llm_calls_by_day ON llm_calls(day);
+    CREATE INDEX llm_calls_by_run ON llm_calls(run);
+    CREATE TABLE llm_cache (
+        key TEXT PRIMARY KEY,
+        result TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    """,
 ]
 
 
