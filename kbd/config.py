@@ -19,10 +19,8 @@ CONFIG_RELPATH = "kbd/config.yaml"
 
 # Sections that later versions of kbd understand; naming them now gives a clear error instead of
 # a silent no-op (a config that asks for a model must not quietly run offline).
-NOT_YET_SUPPORTED = {
-    "models": "the LLM engine is not in this version of kbd yet; remove `models:` to use the offline engine",
-    "budget": "budgets apply to model calls, which this version of kbd does not make yet",
-}
+NOT_YET_SUPPORTED: dict[str, str] = {}
+PROVIDERS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 # Jobs a trigger may `run:` today, and the ones that arrive in later versions.
 BUILTIN_JOBS = ("compile", "index")
 LATER_JOBS = {"lint": "the lint job", "monitor": "web monitoring", "slides": "the slides job", "ask": "the ask job"}
@@ -77,11 +75,33 @@ class Trigger:
 
 
 @dataclass(frozen=True)
+class ModelConfig:
+    provider: str
+    model: str
+    base_url: str
+    api_key_env: str | None = None
+    price_input: float = 0.0  # US dollars per million tokens
+    price_output: float = 0.0
+    price_cached_input: float | None = None
+    max_concurrency: int = 4
+    structured: str = "json_schema"
+    timeout_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    daily_usd: float | None = None
+    per_run_usd: float | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     paths: PathsConfig = field(default_factory=PathsConfig)
     compile: CompileConfig = field(default_factory=CompileConfig)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     triggers: tuple[Trigger, ...] | None = None  # None: the default (compile on changes in raw/)
+    models: dict[str, ModelConfig] = field(default_factory=dict)  # role → model; empty: offline engine
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
     source: str | None = None  # the file this was read from, for messages
 
     def effective_triggers(self) -> tuple[Trigger, ...]:
@@ -143,8 +163,15 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
         if name == "triggers":
             values[name] = _triggers(value_node, shown)
             continue
+        if name == "models":
+            values[name] = _models(value_node, shown)
+            continue
+        if name == "budget":
+            values[name] = _budget(value_node, shown)
+            continue
         if name not in _SECTIONS:
-            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers"]), file=shown, line=line, key=name)
+            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget"]), file=shown, line=line,
+                              key=name)
         values[name] = _section(_SECTIONS[name], value_node, shown, name)
     config = Config(source=shown, **values)
     _check_paths(config.paths, shown)
@@ -316,3 +343,89 @@ def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:
             raise ConfigError("write `start: true` to run when kbd starts", file=shown, line=line, key=f"{key}.start")
         return "start", ""
     raise ConfigError(_unknown(str(kind), ["files", "cron", "every", "start"]), file=shown, line=line, key=key)
+
+
+_MODEL_KEYS = ("provider", "model", "base_url", "api_key_env", "price_per_mtok", "max_concurrency", "structured",
+               "timeout_seconds")
+
+
+def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
+    if not isinstance(node, yaml.MappingNode):
+        raise ConfigError("must map a role (worker) to a model", file=shown, line=node.start_mark.line + 1,
+                          key="models")
+    models: dict[str, ModelConfig] = {}
+    for key_node, value_node in _pairs(node, shown, "models."):
+        role, line = key_node.value, key_node.start_mark.line + 1
+        where = f"models.{role}"
+        if role == "verifier":
+            raise ConfigError("the verify gate is not in this version of kbd yet; remove models.verifier",
+                              file=shown, line=line, key=where)
+        if role != "worker":
+            raise ConfigError(_unknown(role, ["worker"]), file=shown, line=line, key=where)
+        value = _constructor.construct_object(value_node, deep=True)
+        if not isinstance(value, dict):
+            raise ConfigError("must be a mapping: {provider: ..., model: ..., api_key_env: ...}", file=shown,
+                              line=line, key=where)
+        for k in value:
+            if k not in _MODEL_KEYS:
+                raise ConfigError(_unknown(str(k), list(_MODEL_KEYS)), file=shown, line=line, key=f"{where}.{k}")
+        provider = value.get("provider")
+        if provider not in PROVIDERS:
+            raise ConfigError("must be openai (any OpenAI-compatible server: OpenAI, Kimi, OpenRouter, Ollama, "
+                              "vLLM, llama.cpp, LM Studio) or anthropic", file=shown, line=line,
+                              key=f"{where}.provider")
+        if not isinstance(value.get("model"), str) or not value["model"].strip():
+            raise ConfigError("name the model, e.g. gpt-4.1-mini or claude-sonnet-4-5", file=shown, line=line,
+                              key=f"{where}.model")
+        base_url = value.get("base_url", PROVIDERS[provider])
+        if not isinstance(base_url, str) or not re.match(r"^https?://", base_url):
+            raise ConfigError("must be an http(s) URL", file=shown, line=line, key=f"{where}.base_url")
+        key_env = value.get("api_key_env")
+        if key_env is not None and (not isinstance(key_env, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*",
+                                                                                       key_env)):
+            raise ConfigError("must be the NAME of an environment variable holding the key (keys never go in this "
+                              "file)", file=shown, line=line, key=f"{where}.api_key_env")
+        prices = value.get("price_per_mtok") or {}
+        if not isinstance(prices, dict) or any(k not in ("input", "output", "cached_input") for k in prices) or \
+                any(not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 for v in prices.values()):
+            raise ConfigError("must be {input: N, output: N, cached_input: N} in US dollars per million tokens",
+                              file=shown, line=line, key=f"{where}.price_per_mtok")
+        concurrency = value.get("max_concurrency", 4)
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 64:
+            raise ConfigError("must be a whole number from 1 to 64", file=shown, line=line,
+                              key=f"{where}.max_concurrency")
+        structured = value.get("structured", "json_schema")
+        if structured not in ("json_schema", "json_object", "prompt") or (provider == "anthropic"
+                                                                          and structured != "json_schema"):
+            raise ConfigError("must be json_schema, json_object or prompt (openai provider only)", file=shown,
+                              line=line, key=f"{where}.structured")
+        timeout = value.get("timeout_seconds", 120)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 1 <= timeout <= 3600:
+            raise ConfigError("must be a number of seconds from 1 to 3600", file=shown, line=line,
+                              key=f"{where}.timeout_seconds")
+        models[role] = ModelConfig(provider=provider, model=value["model"].strip(), base_url=base_url,
+                                   api_key_env=key_env, price_input=float(prices.get("input", 0)),
+                                   price_output=float(prices.get("output", 0)),
+                                   price_cached_input=(float(prices["cached_input"]) if "cached_input" in prices
+                                                       else None),
+                                   max_concurrency=concurrency, structured=structured, timeout_seconds=float(timeout))
+    if models and "worker" not in models:
+        raise ConfigError("models needs a worker", file=shown, line=node.start_mark.line + 1, key="models")
+    return models
+
+
+def _budget(node: yaml.Node, shown: str) -> BudgetConfig:
+    value = _constructor.construct_object(node, deep=True)
+    if value is None:
+        return BudgetConfig()
+    if not isinstance(value, dict):
+        raise ConfigError("must be {daily_usd: N, per_run_usd: N}", file=shown, line=node.start_mark.line + 1,
+                          key="budget")
+    for k, v in value.items():
+        if k not in ("daily_usd", "per_run_usd"):
+            raise ConfigError(_unknown(str(k), ["daily_usd", "per_run_usd"]), file=shown,
+                              line=node.start_mark.line + 1, key=f"budget.{k}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+            raise ConfigError("must be an amount in US dollars, e.g. 2.00", file=shown, line=node.start_mark.line + 1,
+                              key=f"budget.{k}")
+    return BudgetConfig(daily_usd=value.get("daily_usd"), per_run_usd=value.get("per_run_usd"))

@@ -259,6 +259,10 @@ class State:
     def job_failed(self, job_id: int, error: str, now: str) -> None:
         self.db.execute("UPDATE jobs SET state='failed', last_error=?, updated=? WHERE id=?", (error, now, job_id))
 
+    def job_paused(self, job_id: int, reason: str, now: str) -> None:
+        """Back to pending with the reason (e.g. a spending cap), to run on a later run."""
+        self.db.execute("UPDATE jobs SET state='pending', last_error=?, updated=? WHERE id=?", (reason, now, job_id))
+
     def drop_jobs(self, ids: Iterable[int]) -> None:
         self.db.executemany("DELETE FROM jobs WHERE id=?", [(i,) for i in ids])
 

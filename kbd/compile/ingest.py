@@ -16,6 +16,8 @@ from pathlib import Path, PurePosixPath
 from kbd.config import Config
 from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput, SourceSummary
+from kbd.engines.client import ModelError
+from kbd.engines.gateway import BudgetExceeded
 from kbd.state import State
 from kbd.vault.layout import clean_title, safe_note_name, unique_name
 from kbd.vault.note import ClipperMeta, Rejection, read_raw_note
@@ -35,6 +37,7 @@ class IngestOutcome:
     engine: str = ""
     rejection: Rejection | None = None
     error: str | None = None
+    paused: str | None = None  # a spending cap was reached: the job waits for the next run
 
 
 _worker_engine: Engine | None = None
@@ -45,9 +48,9 @@ def init_worker(config: Config) -> None:
     _worker_engine = make_engine(config)
 
 
-def summarise_file(root: str, rel: str, max_bytes: int) -> IngestOutcome:
+def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = None) -> IngestOutcome:
     """Read, check, parse and summarise one raw note. Never raises."""
-    engine = _worker_engine
+    engine = engine or _worker_engine
     assert engine is not None, "init_worker() was not called"
     try:
         st = os.lstat(Path(root) / rel)
@@ -57,12 +60,16 @@ def summarise_file(root: str, rel: str, max_bytes: int) -> IngestOutcome:
         note = read_raw_note(Path(root), rel, max_bytes)
         if isinstance(note, Rejection):
             return IngestOutcome(rel, st.st_size, st.st_mtime_ns, rejection=note)
-        summary = engine.summarize_source(SourceInput(note.title, note.document, note.meta))
+        summary = engine.summarize_source(SourceInput(note.title, note.document, note.meta, label=rel))
         stem = PurePosixPath(rel).stem
         title_from = "filename" if note.title == clean_title(stem) and note.meta.title is None else "content"
         return IngestOutcome(rel, st.st_size, st.st_mtime_ns, sha256=note.sha256, title=note.title,
                              title_from=title_from, meta=note.meta, warnings=note.warnings,
                              summary=summary, engine=engine.name)
+    except BudgetExceeded as exc:
+        return IngestOutcome(rel, st.st_size, st.st_mtime_ns, paused=str(exc))
+    except ModelError as exc:
+        return IngestOutcome(rel, st.st_size, st.st_mtime_ns, error=str(exc))
     except Exception as exc:  # an engine bug must fail one job, not the run
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return IngestOutcome(rel, st.st_size, st.st_mtime_ns, error=f"internal error: {detail}")

@@ -11,6 +11,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from kbd.compile.concepts import RELATED_MAX_SOURCES
@@ -123,6 +124,8 @@ class WikiModel:
             input_hash=row["sha256"],
             generated=row["generated"],
             warnings=json.loads(row["warnings"]),
+            verified=summary.verified,
+            objections=summary.objections,
         )
         return Rendered(self.source_path(row["note_name"]), render_source_note(note), source_id,
                         _related_json(related))
@@ -225,13 +228,23 @@ class WikiModel:
         failed = [(r["dedupe_key"], r["last_error"] or "") for r in self.state.failed_jobs()]
         last = self.state.get_meta("last_change")
         daemon = self.state.get_meta("daemon")
+        spend = None
+        if db.execute("SELECT 1 FROM llm_calls LIMIT 1").fetchone():
+            today = datetime.now(UTC).date().isoformat()
+            day_cost, day_calls = db.execute("SELECT COALESCE(SUM(cost_usd), 0), COUNT(*) FROM llm_calls "
+                                             "WHERE day=? AND outcome='ok'", (today,)).fetchone()
+            total = db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls").fetchone()[0]
+            spend = (float(day_cost), float(total), int(day_calls))
+        paused = db.execute("SELECT last_error FROM jobs WHERE state='pending' AND last_error IS NOT NULL "
+                            "ORDER BY updated DESC LIMIT 1").fetchone()
         return render_status(StatusReport(
             sources=db.execute("SELECT COUNT(*) FROM sources").fetchone()[0],
             concepts=db.execute("SELECT COUNT(*) FROM concepts").fetchone()[0],
             last_change=last.replace("T", " ")[:16] if last else None,
             rejected=rejected, ignored=ignored, warnings=warnings, user_edited=edited,
             failed_jobs=failed, pending_jobs=self.state.count_jobs("pending"),
-            daemon=json.loads(daemon) if daemon else None))
+            daemon=json.loads(daemon) if daemon else None, spend=spend,
+            paused=f"model calls wait: {paused[0]}" if paused else None))
 
 
 def render_batch(state_path: str, layout: VaultLayout, max_concepts: int, notes: list[str]) -> list[Rendered]:

@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from kbd.compile.ingest import (
 from kbd.compile.model import Rendered, WikiModel, render_batch
 from kbd.compile.scan import Candidate, scan_raw
 from kbd.config import Config
+from kbd.engines import make_engine
 from kbd.lock import VaultLock
 from kbd.state import Job, State
 from kbd.vault.layout import VaultLayout
@@ -54,6 +55,7 @@ class CompileReport:
     skipped: int = 0  # rejected raw files in the vault now
     engine_calls: int = 0
     stopped: bool = False  # ended early on request; the rest is still queued
+    paused: int = 0  # jobs waiting because a spending cap was reached
 
     @property
     def changed_anything(self) -> bool:
@@ -97,6 +99,7 @@ class Compiler:
     def run(self) -> CompileReport:
         run_id = self.state.db.execute("INSERT INTO runs(kind, started) VALUES('compile', ?)",
                                        (clock.stamp(clock.now()),)).lastrowid
+        self.run_id = f"compile:{run_id}"
         self.writer.remove_stray_temp_files()
         self.state.requeue_interrupted()
         edited = self.writer.check_user_edits()
@@ -197,6 +200,9 @@ class Compiler:
         with self.state.transaction():
             for job in jobs:
                 self.state.job_started(job.id, self.now)
+        if self.config.models:
+            yield from self._summarise_with_model(jobs, root, limit)
+            return
         if len(jobs) < PARALLEL_THRESHOLD:
             init_worker(self.config)
             for job in jobs:
@@ -211,7 +217,29 @@ class Compiler:
             # On a stop, notes not yet started are dropped here and stay queued for the next run.
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def _summarise_with_model(self, jobs: list[Job], root: str, limit: int
+                              ) -> Iterator[tuple[Job, IngestOutcome]]:
+        """Model calls wait on the network, not the CPU: threads, as many as the model allows."""
+        if not jobs:
+            return
+        known = {r[0]: r[1] for r in self.state.db.execute("SELECT key, note_name FROM concepts")}
+        engine = make_engine(self.config, self.layout.root, self.state.path, self.run_id, known)
+        pool = ThreadPoolExecutor(max_workers=self.config.models["worker"].max_concurrency)
+        try:
+            outcomes = pool.map(lambda job: summarise_file(root, job.payload["path"], limit, engine), jobs)
+            yield from zip(jobs, outcomes, strict=True)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            engine.gateway.close()  # type: ignore[attr-defined]
+
     def _commit(self, job: Job, outcome: IngestOutcome) -> None:
+        if outcome.paused:
+            if not self.report.paused:
+                log.warning("model calls paused: %s", outcome.paused)
+            self.state.job_paused(job.id, outcome.paused, self.now)
+            self.state.mark_dirty(["status"])
+            self.report.paused += 1
+            return
         if outcome.error:
             log.error("failed %s: %s", outcome.path, outcome.error)
             self.state.job_failed(job.id, outcome.error, self.now)

@@ -1,16 +1,43 @@
-"""Engines turn typed inputs into typed results and never touch files.
+"""Engines turn typed inputs into typed results and never touch the vault.
 
 Features get their engine from `make_engine`; none imports a concrete engine.
 """
 
 from __future__ import annotations
 
-from kbd.config import Config
+import os
+from pathlib import Path
+
+from kbd.config import Config, ConfigError
 from kbd.engines.base import Engine
 
 
-def make_engine(config: Config) -> Engine:
-    """The engine the config asks for. With no `models:` section that is the offline engine."""
-    from kbd.engines.offline import OfflineEngine
+def make_engine(config: Config, vault_root: Path | None = None, state_path: Path | None = None, run: str = "",
+                known_concepts: dict[str, str] | None = None) -> Engine:
+    """The engine the config asks for: the offline engine, or with `models:` the LLM engine (which
+    needs the vault, for skills and constraints, and state.db, for its cache, budget and usage)."""
+    if not config.models:
+        from kbd.engines.offline import OfflineEngine
 
-    return OfflineEngine(max_concepts=config.compile.max_concepts_per_source)
+        return OfflineEngine(max_concepts=config.compile.max_concepts_per_source)
+    if vault_root is None or state_path is None:
+        raise ValueError("the LLM engine needs the vault and its state.db")
+    from kbd.engines.client import ModelSpec
+    from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
+    from kbd.engines.llm import LLMEngine
+    from kbd.engines.skills import load_skill
+
+    roles = {}
+    for name, m in config.models.items():
+        if m.api_key_env and not os.environ.get(m.api_key_env):
+            raise ConfigError(f"the environment variable {m.api_key_env} is not set; export your API key in it "
+                              "before running kbd (keys are never read from files)", file=config.source,
+                              key=f"models.{name}.api_key_env")
+        spec = ModelSpec(m.provider, m.model, m.base_url, m.api_key_env, m.structured, m.timeout_seconds)
+        roles[name] = Role(spec, Prices(m.price_input, m.price_output, m.price_cached_input))
+    constraints_file = vault_root / "kbd" / "constraints.md"
+    constraints = constraints_file.read_text(encoding="utf-8") if constraints_file.is_file() else ""
+    gateway = ModelGateway(state_path, roles, Caps(config.budget.daily_usd, config.budget.per_run_usd),
+                           constraints, run)
+    skill = load_skill("summarize_source", vault_root / "kbd" / "skills")
+    return LLMEngine(gateway, skill, known_concepts or {}, config.compile.max_concepts_per_source)

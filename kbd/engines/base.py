@@ -27,19 +27,23 @@ class SourceSummary:
     concepts: list[ConceptMention]
     tags: list[str]
     description: str  # one line for the index
+    verified: bool = True
+    objections: list[str] = field(default_factory=list)  # why it is not verified
 
     def to_json(self) -> dict[str, Any]:
         # Built by hand: dataclasses.asdict deep-copies every field and was a hot spot of compile.
         return {"title": self.title, "summary": list(self.summary), "key_points": list(self.key_points),
                 "concepts": [{"key": c.key, "name": c.name, "score": c.score, "sentence": c.sentence}
                              for c in self.concepts],
-                "tags": list(self.tags), "description": self.description}
+                "tags": list(self.tags), "description": self.description, "verified": self.verified,
+                "objections": list(self.objections)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SourceSummary:
         concepts = [ConceptMention(**c) for c in data.get("concepts", [])]
         return cls(title=data["title"], summary=list(data["summary"]), key_points=list(data["key_points"]),
-                   concepts=concepts, tags=list(data.get("tags", [])), description=data.get("description", ""))
+                   concepts=concepts, tags=list(data.get("tags", [])), description=data.get("description", ""),
+                   verified=data.get("verified", True), objections=list(data.get("objections", [])))
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class SourceInput:
     title: str
     document: Document
     meta: ClipperMeta = field(default_factory=ClipperMeta)
+    label: str = ""  # where it came from (the raw path), to label it in prompts
 
 
 class Engine(Protocol):

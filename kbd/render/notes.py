@@ -45,6 +45,7 @@ class SourceNote:
     generated: str
     verified: bool = True
     warnings: list[str] = field(default_factory=list)
+    objections: list[str] = field(default_factory=list)
 
 
 def render_source_note(note: SourceNote) -> str:
@@ -77,6 +78,10 @@ def render_source_note(note: SourceNote) -> str:
     for sentence in note.summary:
         out.append(f"> {escape_text(sentence)}")
     out.append("")
+    if not note.verified:
+        out.append("> [!warning] Not verified: check this summary against the clipping")
+        out += [f"> - {escape_text(o)}" for o in note.objections]
+        out.append("")
     if note.warnings:
         out.append("> [!warning] Input problems")
         out += [f"> - {escape_text(w)}" for w in note.warnings]
@@ -181,6 +186,8 @@ class StatusReport:
     failed_jobs: list[tuple[str, str]]
     pending_jobs: int
     daemon: dict[str, Any] | None = None  # present while `kbd run` is running
+    spend: tuple[float, float, int] | None = None  # today, total (US dollars), calls today; None: no model used
+    paused: str | None = None  # why pending jobs wait (a spending cap)
 
 
 def render_status(report: StatusReport) -> str:
@@ -189,6 +196,11 @@ def render_status(report: StatusReport) -> str:
     out.append(f"- **Wiki**: {report.sources} sources, {report.concepts} concepts")
     out.append(f"- **Last change**: {report.last_change or 'never'}")
     out.append(f"- **Queue**: {report.pending_jobs} pending, {len(report.failed_jobs)} failed")
+    if report.spend is not None:
+        today, total, calls = report.spend
+        out.append(f"- **Model spend**: ${today:.4f} today ({calls} calls), ${total:.4f} in total")
+    if report.paused:
+        out.append(f"- **Paused**: {escape_text(report.paused)}")
     out.append(f"- **Skipped files**: {len(report.rejected)}; ignored: {len(report.ignored)}; "
                f"notes you edited: {len(report.user_edited)}")
     out.append("")
