@@ -22,6 +22,7 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
 
   kbd init ~/Vault --samples   lay out a vault (raw/, wiki/, kbd/) with three sample clippings
   kbd compile ~/Vault          summarise new and changed clippings into wiki/ (no API key needed)
+  kbd plan ~/Vault             what a compile would do and cost, before spending anything
   kbd status ~/Vault           what is in the wiki, what was skipped and why
   kbd adopt NOTE               hand a generated note you edited back to kbd
   kbd run ~/Vault              stay running: compile on every clip, run config.yaml triggers
@@ -75,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
     p.add_argument("-v", "--verbose", action="store_true", help="also print progress details to stderr")
     p.set_defaults(handler=cmd_compile)
+
+    p = sub.add_parser("plan", help="what a compile would do and cost; spends nothing",
+                       description="List the clippings a compile would summarise, the model calls and tokens "
+                                   "each would take and the estimated cost, against your budget. Reads only.")
+    _vault_args(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_plan)
 
     p = sub.add_parser("status", help="show what the wiki holds and what needs attention",
                        description="Counts, the last run, skipped files with reasons, notes you edited, "
@@ -170,6 +178,40 @@ def cmd_compile(args: argparse.Namespace) -> int:
     print(line)
     logging.getLogger("kbd.compile").info("kbd compile: %s", line)
     return EXIT_FAILURE if report.failed else EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from kbd.plan import plan_compile
+
+    root, config = _open_vault(args.vault, args.config)
+    plan = plan_compile(root, config)
+    if args.json:
+        print(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not plan.sources and not plan.removals:
+        print(f"nothing to do: the wiki is up to date (engine {plan.engine})")
+        return EXIT_OK
+    for item in plan.sources:
+        if item.skipped:
+            print(f"  skip  {item.path}: {item.skipped}")
+        elif plan.calls or plan.cached_calls:
+            cached = f" ({item.cached_calls} cached)" if item.cached_calls else ""
+            print(f"  {item.calls:>3} calls {item.input_tokens:>8,} in {item.output_tokens:>7,} out "
+                  f"${item.cost_usd:>8.4f}  {item.path}{cached}")
+        else:
+            print(f"  summarise {item.path}")
+    print(f"{len(plan.sources)} clippings to compile, {plan.removals} to remove; engine {plan.engine}")
+    if plan.calls or plan.cached_calls:
+        print(f"{plan.calls} model calls (+{plan.cached_calls} from cache), about {plan.input_tokens:,} input and "
+              f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}")
+        caps = []
+        if plan.per_run_cap_usd is not None:
+            caps.append(f"per run ${plan.per_run_cap_usd:.2f}")
+        if plan.daily_cap_usd is not None:
+            caps.append(f"today ${plan.daily_cap_usd:.2f} (spent ${plan.spent_today_usd:.4f})")
+        if caps:
+            print("budget: " + ", ".join(caps))
+    return EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:

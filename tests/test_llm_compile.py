@@ -27,7 +27,10 @@ def honest_model(received: Received) -> Action:
                 for n in NAMES if n.lower() in body.lower()]
     result = {"title": "ignored", "summary": sentences[:3] or ["Nothing."], "key_points": sentences[3:6],
               "concepts": concepts, "tags": ["databases"]}
-    return Action(body=openai_reply(json.dumps(result), usage=(len(user) // 4, 150, 0)))
+    content = json.dumps(result)
+    # Token counts as a tokenizer would report them: about four characters per token.
+    prompt_chars = sum(len(m["content"]) for m in received.body["messages"])
+    return Action(body=openai_reply(content, usage=(prompt_chars // 4, len(content) // 4, 0)))
 
 
 @pytest.fixture

@@ -85,6 +85,12 @@ class ModelGateway:
         tokens_out = skill.max_output_tokens
         return tokens_in, tokens_out, role.prices.cost(Usage(tokens_in, tokens_out, 0))
 
+    def cached(self, skill: Skill, user: str) -> bool:
+        role = self.roles[skill.role]
+        key = cache_key(role.spec.provider, role.spec.model, skill, self.constraints, user)
+        with self.lock:
+            return self.db.execute("SELECT 1 FROM llm_cache WHERE key=?", (key,)).fetchone() is not None
+
     def call(self, skill: Skill, user: str, job: str) -> dict[str, Any]:
         role = self.roles.get(skill.role)
         if role is None:

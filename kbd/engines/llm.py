@@ -60,6 +60,15 @@ class LLMEngine:
         self.known = known_concepts  # concept key → article name, for the names that occur in a source
         self.max_concepts = max_concepts
 
+    def planned_calls(self, source: SourceInput) -> list[str]:
+        """The user messages of the map calls a summary takes (the reduce call, for a long source,
+        is estimated from them: it carries their results, not the source)."""
+        text = source_text(source)
+        label = source.label or source.title
+        parts = chunks(text)
+        return [self._message(source, label, part, f"part {i + 1} of {len(parts)}" if len(parts) > 1 else "")
+                for i, part in enumerate(parts)]
+
     def summarize_source(self, source: SourceInput) -> SourceSummary:
         text = source_text(source)
         label = source.label or source.title
@@ -77,10 +86,13 @@ class LLMEngine:
         return self._to_summary(source, result, text)
 
     def _call(self, source: SourceInput, label: str, text: str, part: str) -> dict[str, Any]:
+        return self.gateway.call(self.skill, self._message(source, label, text, part), f"ingest:{label}")
+
+    def _message(self, source: SourceInput, label: str, text: str, part: str) -> str:
         known = self._known_in(text)
         header = (f"Existing concepts: {', '.join(known)}\n\n" if known else "")
         body = f"Title: {source.title}\n" + (f"({part})\n" if part else "") + "\n" + text
-        return self.gateway.call(self.skill, header + untrusted(label, body), f"ingest:{label}")
+        return header + untrusted(label, body)
 
     def _known_in(self, text: str) -> list[str]:
         words = _WORDS.findall(text.lower())

@@ -28,7 +28,8 @@ class Skill:
     version: str
     schema: dict[str, Any]
     prompt: str
-    max_output_tokens: int
+    max_output_tokens: int  # the most a reply may take (budget checks assume this)
+    expected_output_tokens: int  # what a reply usually takes (plans estimate with this)
     origin: str  # "built-in" or the vault path it was read from
 
 
@@ -57,7 +58,8 @@ def parse_skill(text: str, origin: str) -> Skill:
         raise SkillError(f"{origin}: schema must be a JSON schema of type object")
     return Skill(name=str(meta["name"]), role=str(meta["role"]), version=str(meta["version"]),
                  schema=meta["schema"], prompt=post.content.strip(),
-                 max_output_tokens=int(meta.get("max_output_tokens", 2000)), origin=origin)
+                 max_output_tokens=int(meta.get("max_output_tokens", 2000)),
+                 expected_output_tokens=int(meta.get("expected_output_tokens", 500)), origin=origin)
 
 
 def system_prompt(skill: Skill, constraints: str) -> str:

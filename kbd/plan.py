@@ -1,0 +1,103 @@
+"""`kbd plan`: what a compile would do and what it would cost, spending nothing.
+
+It scans like a compile (reading only), builds each model call exactly as the engine would, and
+prices it: input tokens = characters / 3.5, output tokens = the skill's usual reply size. Calls
+already in the cache cost nothing and are counted as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kbd.compile.run import open_state
+from kbd.compile.scan import scan_raw
+from kbd.config import Config
+from kbd.engines import make_engine
+from kbd.engines.base import SourceInput
+from kbd.engines.client import Usage
+from kbd.engines.gateway import estimate_tokens
+from kbd.engines.llm import LLMEngine
+from kbd.engines.skills import system_prompt
+from kbd.vault.layout import VaultLayout
+from kbd.vault.note import Rejection, read_raw_note
+
+
+@dataclass
+class PlannedSource:
+    path: str
+    calls: int = 0
+    cached_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    skipped: str | None = None
+
+
+@dataclass
+class Plan:
+    engine: str
+    sources: list[PlannedSource] = field(default_factory=list)
+    removals: int = 0
+    calls: int = 0
+    cached_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    daily_cap_usd: float | None = None
+    per_run_cap_usd: float | None = None
+    spent_today_usd: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def plan_compile(root: Path, config: Config) -> Plan:
+    layout = VaultLayout.from_config(root, config)
+    state = open_state(layout)
+    try:
+        scan = scan_raw(layout, state, config.compile.max_note_bytes)
+        known = {r[0]: r[1] for r in state.db.execute("SELECT key, note_name FROM concepts")}
+        engine = make_engine(config, layout.root, state.path, "plan", known)
+        plan = Plan(engine=engine.name, removals=len(scan.gone),
+                    daily_cap_usd=config.budget.daily_usd, per_run_cap_usd=config.budget.per_run_usd)
+        for candidate in scan.changed:
+            item = PlannedSource(candidate.path)
+            plan.sources.append(item)
+            note = read_raw_note(layout.root, candidate.path, config.compile.max_note_bytes)
+            if isinstance(note, Rejection):
+                item.skipped = note.reason
+                continue
+            if not isinstance(engine, LLMEngine):
+                continue  # the offline engine makes no model calls
+            gateway, skill = engine.gateway, engine.skill
+            prices = gateway.roles[skill.role].prices
+            messages = engine.planned_calls(SourceInput(note.title, note.document, note.meta, label=candidate.path))
+            system = system_prompt(skill, gateway.constraints)
+            for user in messages:
+                if gateway.cached(skill, user):
+                    item.cached_calls += 1
+                    continue
+                item.calls += 1
+                item.input_tokens += estimate_tokens(len(system) + len(user))
+                item.output_tokens += skill.expected_output_tokens
+            if len(messages) > 1:
+                # Combining the parts: in go their summaries and concept sentences (about half of
+                # each part's reply), out comes one summary.
+                item.calls += 1
+                item.input_tokens += estimate_tokens(len(system)) + len(messages) * skill.expected_output_tokens // 2
+                item.output_tokens += skill.expected_output_tokens
+            item.cost_usd = prices.cost(Usage(item.input_tokens, item.output_tokens, 0))
+        if isinstance(engine, LLMEngine):
+            plan.spent_today_usd = engine.gateway.spent()[1]
+            engine.gateway.close()
+        for item in plan.sources:
+            plan.calls += item.calls
+            plan.cached_calls += item.cached_calls
+            plan.input_tokens += item.input_tokens
+            plan.output_tokens += item.output_tokens
+            plan.cost_usd += item.cost_usd
+        return plan
+    finally:
+        state.close()
