@@ -24,6 +24,7 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
   kbd compile ~/Vault          summarise new and changed clippings into wiki/ (no API key needed)
   kbd plan ~/Vault             what a compile would do and cost, before spending anything
   kbd status ~/Vault           what is in the wiki, what was skipped and why
+  kbd doctor ~/Vault           check config, folders, keys and model endpoints
   kbd adopt NOTE               hand a generated note you edited back to kbd
   kbd run ~/Vault              stay running: compile on every clip, run config.yaml triggers
   kbd service install ~/Vault  start `kbd run` at login (systemd user unit / launchd agent)
@@ -83,6 +84,14 @@ def _parser() -> argparse.ArgumentParser:
     _vault_args(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=cmd_plan)
+
+    p = sub.add_parser("doctor", help="check the config, folders, state, keys and model endpoints",
+                       description="Check that the vault is ready: config valid, folders present, state.db "
+                                   "readable, and for each model that its key variable is set and its endpoint "
+                                   "answers and accepts the key (a free model-list request). Exit 1 if not.")
+    p.add_argument("vault", type=Path, nargs="?", default=Path("."), help="vault folder (default: here)")
+    p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+    p.set_defaults(handler=cmd_doctor)
 
     p = sub.add_parser("status", help="show what the wiki holds and what needs attention",
                        description="Counts, the last run, skipped files with reasons, notes you edited, "
@@ -212,6 +221,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
         if caps:
             print("budget: " + ", ".join(caps))
     return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from kbd.doctor import run_checks
+
+    checks = run_checks(args.vault.expanduser().resolve(), args.config)
+    for check in checks:
+        print(f"{'ok ' if check.ok else 'BAD'}  {check.name:16} {check.detail}")
+    bad = sum(not c.ok for c in checks)
+    print("all good" if not bad else f"{bad} problem{'s' if bad > 1 else ''} to fix")
+    return EXIT_OK if not bad else EXIT_FAILURE
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -49,6 +49,7 @@ class FakeLLM:
         self.script: deque[Action] = deque()
         self.received: list[Received] = []
         self.default: Callable[[Received], Action] = lambda r: Action(500, {"error": "nothing scripted"})
+        self.accepted_key: str | None = None  # GET /models answers 401 to any other key
         self._lock = threading.Lock()
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -89,6 +90,16 @@ class FakeLLM:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
+
+            def do_GET(self) -> None:  # model lists, for `kbd doctor`
+                auth = self.headers.get("authorization", "") or self.headers.get("x-api-key", "")
+                ok = fake.accepted_key is None or fake.accepted_key in auth
+                data = json.dumps({"data": [{"id": "test-model"}]} if ok else {"error": "bad key"}).encode()
+                self.send_response(200 if ok else 401)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -1,0 +1,51 @@
+"""`kbd doctor` says what is wrong and never prints a key (part of the LLM-engine issue)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import Vault, run_kbd
+from tests.fake_llm import FakeLLM, fake_llm
+from tests.test_llm_compile import KEY, configure
+
+
+@pytest.fixture
+def server() -> Iterator[FakeLLM]:
+    with fake_llm() as fake:
+        fake.accepted_key = KEY
+        yield fake
+
+
+def test_a_ready_vault_with_a_model(vault: Vault, server: FakeLLM) -> None:
+    configure(vault, server)
+    result = run_kbd("doctor", str(vault.root), env={"KBD_TEST_KEY": KEY})
+    assert result.returncode == 0, result.stdout
+    assert "ok   worker key" in result.stdout and "answers; model test-model" in result.stdout
+    assert KEY not in result.stdout + result.stderr
+
+
+def test_a_missing_key_a_rejected_key_and_a_dead_endpoint(vault: Vault, server: FakeLLM) -> None:
+    configure(vault, server)
+    missing = run_kbd("doctor", str(vault.root), env={"KBD_TEST_KEY": ""})
+    assert missing.returncode == 1 and "$KBD_TEST_KEY is not set" in missing.stdout
+    rejected = run_kbd("doctor", str(vault.root), env={"KBD_TEST_KEY": "sk-wrong-key-123"})
+    assert rejected.returncode == 1 and "rejected the key (HTTP 401)" in rejected.stdout
+    assert "sk-wrong-key-123" not in rejected.stdout
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead_port = s.getsockname()[1]
+    (vault.root / "kbd/config.yaml").write_text(
+        f"models:\n  worker: {{provider: anthropic, base_url: \"http://127.0.0.1:{dead_port}\", model: m}}\n")
+    dead = run_kbd("doctor", str(vault.root))
+    assert dead.returncode == 1 and "is unreachable" in dead.stdout
+
+
+def test_an_offline_vault_and_a_broken_config(vault: Vault) -> None:
+    result = run_kbd("doctor", str(vault.root))
+    assert result.returncode == 0 and "offline engine" in result.stdout
+    (vault.root / "kbd/config.yaml").write_text("compile:\n  workers: lots\n")
+    broken = run_kbd("doctor", str(vault.root))
+    assert broken.returncode == 1 and "line 2, key `compile.workers`" in broken.stdout
