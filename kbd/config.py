@@ -357,11 +357,8 @@ def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
     for key_node, value_node in _pairs(node, shown, "models."):
         role, line = key_node.value, key_node.start_mark.line + 1
         where = f"models.{role}"
-        if role == "verifier":
-            raise ConfigError("the verify gate is not in this version of kbd yet; remove models.verifier",
-                              file=shown, line=line, key=where)
-        if role != "worker":
-            raise ConfigError(_unknown(role, ["worker"]), file=shown, line=line, key=where)
+        if role not in ("worker", "verifier"):
+            raise ConfigError(_unknown(role, ["worker", "verifier"]), file=shown, line=line, key=where)
         value = _constructor.construct_object(value_node, deep=True)
         if not isinstance(value, dict):
             raise ConfigError("must be a mapping: {provider: ..., model: ..., api_key_env: ...}", file=shown,

@@ -89,6 +89,15 @@ def plan_compile(root: Path, config: Config) -> Plan:
                 item.input_tokens += estimate_tokens(len(system)) + len(messages) * skill.expected_output_tokens // 2
                 item.output_tokens += skill.expected_output_tokens
             item.cost_usd = prices.cost(Usage(item.input_tokens, item.output_tokens, 0))
+            if engine.verifier is not None and item.calls:
+                # One check per summary (a rejection costs one more summary and check, not planned).
+                checker = engine.verifier
+                tokens_in = estimate_tokens(len(system_prompt(checker, gateway.constraints)) + sum(map(len, messages))) \
+                    + skill.expected_output_tokens
+                item.calls += 1
+                item.input_tokens += tokens_in
+                item.output_tokens += checker.expected_output_tokens
+                item.cost_usd += gateway.roles["verifier"].prices.cost(Usage(tokens_in, checker.expected_output_tokens))
         if isinstance(engine, LLMEngine):
             plan.spent_today_usd = engine.gateway.spent()[1]
             engine.gateway.close()

@@ -237,6 +237,8 @@ class WikiModel:
             spend = (float(day_cost), float(total), int(day_calls))
         paused = db.execute("SELECT last_error FROM jobs WHERE state='pending' AND last_error IS NOT NULL "
                             "ORDER BY updated DESC LIMIT 1").fetchone()
+        unverified = [self.source_path(r[0]) for r in db.execute(
+            "SELECT note_name FROM sources WHERE json_extract(result, '$.summary.verified') = 0 ORDER BY note_name")]
         return render_status(StatusReport(
             sources=db.execute("SELECT COUNT(*) FROM sources").fetchone()[0],
             concepts=db.execute("SELECT COUNT(*) FROM concepts").fetchone()[0],
@@ -244,7 +246,7 @@ class WikiModel:
             rejected=rejected, ignored=ignored, warnings=warnings, user_edited=edited,
             failed_jobs=failed, pending_jobs=self.state.count_jobs("pending"),
             daemon=json.loads(daemon) if daemon else None, spend=spend,
-            paused=f"model calls wait: {paused[0]}" if paused else None))
+            paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified))
 
 
 def render_batch(state_path: str, layout: VaultLayout, max_concepts: int, notes: list[str]) -> list[Rendered]:

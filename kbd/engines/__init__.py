@@ -39,5 +39,7 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
     constraints = constraints_file.read_text(encoding="utf-8") if constraints_file.is_file() else ""
     gateway = ModelGateway(state_path, roles, Caps(config.budget.daily_usd, config.budget.per_run_usd),
                            constraints, run)
-    skill = load_skill("summarize_source", vault_root / "kbd" / "skills")
-    return LLMEngine(gateway, skill, known_concepts or {}, config.compile.max_concepts_per_source)
+    skills = vault_root / "kbd" / "skills"
+    verifier = load_skill("verify_summary", skills) if "verifier" in roles else None
+    return LLMEngine(gateway, load_skill("summarize_source", skills), known_concepts or {},
+                     config.compile.max_concepts_per_source, verifier)

@@ -10,8 +10,10 @@ check); a summary that fails it is kept but marked unverified, with the reasons.
 
 from __future__ import annotations
 
+import json
 import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from kbd.engines.base import ConceptMention, SourceInput, SourceSummary, concept_key
@@ -52,13 +54,15 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
 
 
 class LLMEngine:
-    def __init__(self, gateway: ModelGateway, skill: Skill, known_concepts: dict[str, str], max_concepts: int) -> None:
+    def __init__(self, gateway: ModelGateway, skill: Skill, known_concepts: dict[str, str], max_concepts: int,
+                 verifier: Skill | None = None) -> None:
         role = gateway.roles["worker"].spec
         self.name = f"{role.provider}:{role.model}"
         self.gateway = gateway
         self.skill = skill
         self.known = known_concepts  # concept key → article name, for the names that occur in a source
         self.max_concepts = max_concepts
+        self.verifier = verifier
 
     def planned_calls(self, source: SourceInput) -> list[str]:
         """The user messages of the map calls a summary takes (the reduce call, for a long source,
@@ -72,9 +76,32 @@ class LLMEngine:
     def summarize_source(self, source: SourceInput) -> SourceSummary:
         text = source_text(source)
         label = source.label or source.title
+        result = self._summarise(source, label, text, "")
+        objections: list[str] = []
+        if self.verifier is not None:
+            # The verify gate: one retry with the verifier's objections, then the note is written
+            # unverified, with the objections for the reader.
+            objections = self._verify(source, label, text, result)
+            if objections:
+                result = self._summarise(source, label, text, "A reviewer found these problems in an earlier "
+                                         "summary; avoid them: " + " | ".join(objections))
+                objections = self._verify(source, label, text, result)
+        summary = self._to_summary(source, result, text)
+        if objections:
+            summary = replace(summary, verified=False, objections=sorted({*summary.objections, *objections}))
+        return summary
+
+    def _verify(self, source: SourceInput, label: str, text: str, result: dict[str, Any]) -> list[str]:
+        assert self.verifier is not None
+        claims = json.dumps({k: result.get(k) for k in ("summary", "key_points", "concepts")}, ensure_ascii=False)
+        user = untrusted(label, f"Title: {source.title}\n\n{text}") + "\n\n" + untrusted("summary to check", claims)
+        verdict = self.gateway.call(self.verifier, user, f"verify:{label}")
+        return [] if verdict["ok"] else [_line(o) for o in verdict["objections"] if _line(o)] or ["rejected"]
+
+    def _summarise(self, source: SourceInput, label: str, text: str, feedback: str) -> dict[str, Any]:
         parts = chunks(text)
         if len(parts) == 1:
-            result = self._call(source, label, text, "")
+            result = self._call(source, label, text, "", feedback)
         else:
             with ThreadPoolExecutor(max_workers=min(4, len(parts))) as pool:
                 mapped = list(pool.map(lambda ip: self._call(source, label, ip[1], f"part {ip[0] + 1} of "
@@ -82,11 +109,12 @@ class LLMEngine:
             digest = "\n\n".join(
                 f"Part {i + 1}: " + " ".join(r["summary"]) + "\nConcepts: " +
                 "; ".join(f"{c['name']}: {c['says']}" for c in r["concepts"]) for i, r in enumerate(mapped))
-            result = self._call(source, label, digest, "summaries of all parts, to combine")
-        return self._to_summary(source, result, text)
+            result = self._call(source, label, digest, "summaries of all parts, to combine", feedback)
+        return result
 
-    def _call(self, source: SourceInput, label: str, text: str, part: str) -> dict[str, Any]:
-        return self.gateway.call(self.skill, self._message(source, label, text, part), f"ingest:{label}")
+    def _call(self, source: SourceInput, label: str, text: str, part: str, feedback: str = "") -> dict[str, Any]:
+        message = self._message(source, label, text, part) + (f"\n\n{feedback}" if feedback else "")
+        return self.gateway.call(self.skill, message, f"ingest:{label}")
 
     def _message(self, source: SourceInput, label: str, text: str, part: str) -> str:
         known = self._known_in(text)

@@ -188,6 +188,7 @@ class StatusReport:
     daemon: dict[str, Any] | None = None  # present while `kbd run` is running
     spend: tuple[float, float, int] | None = None  # today, total (US dollars), calls today; None: no model used
     paused: str | None = None  # why pending jobs wait (a spending cap)
+    unverified: list[str] = field(default_factory=list)  # source notes a verifier or grounding check objected to
 
 
 def render_status(report: StatusReport) -> str:
@@ -207,6 +208,11 @@ def render_status(report: StatusReport) -> str:
     if report.daemon:
         out += _daemon_section(report.daemon)
     out += _section("Failed jobs", "They are retried on the next compile.", report.failed_jobs)
+    if report.unverified:
+        out += ["## Unverified summaries", "A verifier or the grounding check objected; each note says why. "
+                "Check them against their clippings.", ""]
+        out += [f"- {wikilink(p)}" for p in report.unverified]
+        out.append("")
     if report.user_edited:
         out += ["## Notes you edited",
                 "kbd keeps your version and no longer updates these. To hand one back (your edits will be "
