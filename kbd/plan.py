@@ -92,12 +92,14 @@ def plan_compile(root: Path, config: Config) -> Plan:
             if engine.verifier is not None and item.calls:
                 # One check per summary (a rejection costs one more summary and check, not planned).
                 checker = engine.verifier
-                tokens_in = estimate_tokens(len(system_prompt(checker, gateway.constraints)) + sum(map(len, messages))) \
-                    + skill.expected_output_tokens
+                checker_system = system_prompt(checker, gateway.constraints)
+                source_chars = sum(map(len, messages))
+                tokens_in = estimate_tokens(len(checker_system) + source_chars) + skill.expected_output_tokens
                 item.calls += 1
                 item.input_tokens += tokens_in
                 item.output_tokens += checker.expected_output_tokens
-                item.cost_usd += gateway.roles["verifier"].prices.cost(Usage(tokens_in, checker.expected_output_tokens))
+                check_usage = Usage(tokens_in, checker.expected_output_tokens)
+                item.cost_usd += gateway.roles["verifier"].prices.cost(check_usage)
         if isinstance(engine, LLMEngine):
             plan.spent_today_usd = engine.gateway.spent()[1]
             engine.gateway.close()
