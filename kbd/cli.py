@@ -250,6 +250,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"last run   {r['kind']} at {r['finished']}: {r.get('ingested', 0)} compiled, "
               f"{r.get('removed', 0)} removed, {r.get('failed', 0)} failed")
     print(f"queue      {status.pending_jobs} pending, {len(status.failed_jobs)} failed")
+    if status.paused:
+        print(f"  paused   {status.paused}")
+    for s in status.spend:
+        print(f"spend      {s['role']} {s['provider']}:{s['model']}: ${s['today_usd']:.4f} today, "
+              f"${s['total_usd']:.4f} total; {s['calls']} calls ({s['cached']} cached), "
+              f"{s['input_tokens']:,} in / {s['output_tokens']:,} out tokens")
     for job in status.failed_jobs:
         print(f"  failed   {job['job']}: {job['error']}")
     for item in status.rejected:

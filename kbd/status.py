@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ class VaultStatus:
     rejected: list[dict[str, str]] = field(default_factory=list)
     ignored: list[dict[str, str]] = field(default_factory=list)
     user_edited: list[str] = field(default_factory=list)
+    spend: list[dict[str, Any]] = field(default_factory=list)  # per role and model: today and total
+    paused: str | None = None
     status_note: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -53,6 +56,16 @@ def vault_status(root: Path, config: Config) -> VaultStatus:
                 "SELECT path, reason FROM files WHERE status=? ORDER BY path", (kind,)))
         status.user_edited = [r["path"] for r in db.execute(
             "SELECT path FROM outputs WHERE user_edited=1 ORDER BY path")]
+        today = datetime.now(UTC).date().isoformat()
+        status.spend = [dict(r) for r in db.execute(
+            "SELECT role, provider, model, COUNT(*) FILTER (WHERE outcome='ok') AS calls, "
+            "COUNT(*) FILTER (WHERE outcome='cached') AS cached, "
+            "COALESCE(SUM(cost_usd) FILTER (WHERE day=?), 0) AS today_usd, COALESCE(SUM(cost_usd), 0) AS total_usd, "
+            "COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens "
+            "FROM llm_calls GROUP BY role, provider, model ORDER BY role, model", (today,))]
+        row = db.execute("SELECT last_error FROM jobs WHERE state='pending' AND last_error IS NOT NULL "
+                         "ORDER BY updated DESC LIMIT 1").fetchone()
+        status.paused = row[0] if row else None
     finally:
         state.close()
     return status

@@ -147,3 +147,13 @@ def test_a_missing_key_variable_is_a_clear_error(sample_vault: Vault, server: Fa
     result = run_kbd("compile", str(sample_vault.root), env={"KBD_TEST_KEY": ""})
     assert result.returncode == 2
     assert "KBD_TEST_KEY is not set" in result.stderr and len(server.received) == 0
+
+
+def test_status_shows_spend_per_role_and_model(sample_vault: Vault, server: FakeLLM) -> None:
+    configure(sample_vault, server)
+    sample_vault.compile()
+    sample_vault.compile()
+    text = sample_vault.kbd("status", ".").stdout
+    assert re.search(r"spend      worker openai:test-model: \$0\.\d+ today, \$0\.\d+ total; 3 calls", text), text
+    data = json.loads(sample_vault.kbd("status", ".", "--json").stdout)
+    assert data["spend"][0]["calls"] == 3 and data["spend"][0]["today_usd"] > 0
