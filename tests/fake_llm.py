@@ -50,6 +50,8 @@ class FakeLLM:
         self.received: list[Received] = []
         self.default: Callable[[Received], Action] = lambda r: Action(500, {"error": "nothing scripted"})
         self.accepted_key: str | None = None  # GET /models answers 401 to any other key
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests it was answering at one time
         self._lock = threading.Lock()
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -76,8 +78,13 @@ class FakeLLM:
                 except ValueError:
                     body = {}
                 action = fake._next(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                with fake._lock:
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
                 if action.delay:
                     time.sleep(action.delay)
+                with fake._lock:
+                    fake.in_flight -= 1
                 payload = action.body if isinstance(action.body, str) else json.dumps(action.body)
                 data = payload.encode()
                 try:

@@ -157,3 +157,21 @@ def test_status_shows_spend_per_role_and_model(sample_vault: Vault, server: Fake
     assert re.search(r"spend      worker openai:test-model: \$0\.\d+ today, \$0\.\d+ total; 3 calls", text), text
     data = json.loads(sample_vault.kbd("status", ".", "--json").stdout)
     assert data["spend"][0]["calls"] == 3 and data["spend"][0]["today_usd"] > 0
+
+
+def test_calls_run_in_parallel_up_to_max_concurrency(vault: Vault, server: FakeLLM) -> None:
+    from tests.clippings import make_clipping
+
+    def slow(received: Received) -> Action:
+        reply = honest_model(received)
+        reply.delay = 0.3
+        return reply
+
+    server.default = slow
+    configure(vault, server)  # max_concurrency: 4
+    for i in range(10):
+        c = make_clipping(i, words=400)
+        vault.clip(c.filename, c.text)
+    vault.compile()
+    assert len(server.received) == 10
+    assert server.max_in_flight == 4, f"{server.max_in_flight} requests at once; the config allows 4"
