@@ -102,7 +102,7 @@ def plan_compile(root: Path, config: Config) -> Plan:
                 item.cost_usd += gateway.roles["verifier"].prices.cost(check_usage)
         if isinstance(engine, LLMEngine):
             plan.spent_today_usd = engine.gateway.spent()[1]
-            engine.gateway.close()
+        engine.close()
         for item in plan.sources:
             plan.calls += item.calls
             plan.cached_calls += item.cached_calls

@@ -128,6 +128,12 @@ MIGRATIONS: list[str] = [
         created TEXT NOT NULL
     );
     """,
+    # 4: Status.md lists unverified summaries and sources with warnings on every run; without
+    # these it parsed every stored result
+    """
+    CREATE INDEX sources_by_verified ON sources(json_extract(result, '$.summary.verified'));
+    CREATE INDEX sources_with_warnings ON sources(raw_path) WHERE warnings <> '[]';
+    """,
 ]
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from kbd.engines.client import ModelClient, ModelError, ModelSpec
-from kbd.engines.gateway import BudgetExceeded, Caps, ModelGateway, Prices, Role
+from kbd.engines.client import ModelClient, ModelSpec
+from kbd.engines.errors import BudgetExceeded, ModelError
+from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
 from kbd.engines.skills import SkillError, load_skill, parse_skill, untrusted
 from kbd.state import State
 from tests.fake_llm import Action, FakeLLM, fake_llm, openai_reply

@@ -11,16 +11,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from kbd.engines.client import (
-    BadOutput,
-    CircuitBreaker,
-    EndpointDown,
-    ModelClient,
-    ModelError,
-    ModelSpec,
-    QuotaExceeded,
-    Truncated,
-)
+from kbd.engines.client import CircuitBreaker, ModelClient, ModelSpec
+from kbd.engines.errors import BadOutput, EndpointDown, ModelError, QuotaExceeded, Truncated
 from tests.fake_llm import Action, FakeLLM, anthropic_reply, fake_llm, openai_reply
 
 SCHEMA = {"type": "object", "required": ["title", "points"], "additionalProperties": False,

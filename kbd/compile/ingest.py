@@ -16,8 +16,7 @@ from pathlib import Path, PurePosixPath
 from kbd.config import Config
 from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput, SourceSummary
-from kbd.engines.client import ModelError
-from kbd.engines.gateway import BudgetExceeded
+from kbd.engines.errors import BudgetExceeded, ModelError
 from kbd.state import State
 from kbd.vault.layout import clean_title, safe_note_name, unique_name
 from kbd.vault.note import ClipperMeta, Rejection, read_raw_note

@@ -222,7 +222,8 @@ class WikiModel:
                     db.execute("SELECT path, reason FROM files WHERE status='rejected' ORDER BY path")]
         ignored = [(r["path"], r["reason"]) for r in
                    db.execute("SELECT path, reason FROM files WHERE status='ignored' ORDER BY path")]
-        warnings = [(r["raw_path"], w) for r in db.execute("SELECT raw_path, warnings FROM sources ORDER BY raw_path")
+        warnings = [(r["raw_path"], w) for r in db.execute(
+            "SELECT raw_path, warnings FROM sources WHERE warnings <> '[]' ORDER BY raw_path")
                     for w in json.loads(r["warnings"])]
         edited = [r["path"] for r in db.execute("SELECT path FROM outputs WHERE user_edited=1 ORDER BY path")]
         failed = [(r["dedupe_key"], r["last_error"] or "") for r in self.state.failed_jobs()]

@@ -28,7 +28,6 @@ from kbd.compile.model import Rendered, WikiModel, render_batch
 from kbd.compile.scan import Candidate, scan_raw
 from kbd.config import Config
 from kbd.engines import make_engine
-from kbd.engines.llm import LLMEngine
 from kbd.lock import VaultLock
 from kbd.state import Job, State
 from kbd.vault.layout import VaultLayout
@@ -231,8 +230,7 @@ class Compiler:
             yield from zip(jobs, outcomes, strict=True)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            if isinstance(engine, LLMEngine):
-                engine.gateway.close()
+            engine.close()
 
     def _commit(self, job: Job, outcome: IngestOutcome) -> None:
         if outcome.paused:

@@ -59,6 +59,9 @@ class Engine(Protocol):
 
     def summarize_source(self, source: SourceInput) -> SourceSummary: ...
 
+    def close(self) -> None:
+        """Release connections; the engine is not used again."""
+
 
 _PUNCT = re.compile(r"[^\w\s]")
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from kbd.engines.errors import BadOutput, EndpointDown, ModelError, QuotaExceeded, Truncated
 from kbd.engines.schema import schema_errors
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
@@ -29,26 +30,6 @@ QUOTA_MARKERS = ("insufficient_quota", "billing_hard_limit", "spend limit", "spe
                  "quota exceeded", "exceeded your current quota")
 ANTHROPIC_VERSION = "2023-06-01"
 RESULT_TOOL = "record_result"
-
-
-class ModelError(Exception):
-    """A model call that did not produce a usable result. The message is safe to show and log."""
-
-
-class QuotaExceeded(ModelError):
-    """The provider says the account is out of quota or over a spend limit: retrying cannot help."""
-
-
-class EndpointDown(ModelError):
-    """The circuit breaker is open for this endpoint: calls fail fast until it cools down."""
-
-
-class BadOutput(ModelError):
-    """The reply was not JSON matching the schema, even after one repair attempt."""
-
-
-class Truncated(ModelError):
-    """The reply hit the output-token limit, even after one retry with a larger limit."""
 
 
 @dataclass(frozen=True)

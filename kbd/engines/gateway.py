@@ -19,14 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kbd.engines.client import ModelClient, ModelError, ModelSpec, Usage
+from kbd.engines.client import ModelClient, ModelSpec, Usage
+from kbd.engines.errors import BudgetExceeded, ModelError
 from kbd.engines.skills import Skill, cache_key, system_prompt
 
 CHARS_PER_TOKEN = 3.5
-
-
-class BudgetExceeded(ModelError):
-    """The call would cross a spending cap; it was not made and its job stays pending."""
 
 
 @dataclass(frozen=True)

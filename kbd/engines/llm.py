@@ -64,6 +64,9 @@ class LLMEngine:
         self.max_concepts = max_concepts
         self.verifier = verifier
 
+    def close(self) -> None:
+        self.gateway.close()
+
     def planned_calls(self, source: SourceInput) -> list[str]:
         """The user messages of the map calls a summary takes (the reduce call, for a long source,
         is estimated from them: it carries their results, not the source)."""

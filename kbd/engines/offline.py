@@ -73,6 +73,9 @@ class OfflineEngine:
     def __init__(self, max_concepts: int = 12) -> None:
         self.max_concepts = max_concepts
 
+    def close(self) -> None:
+        pass  # holds nothing
+
     def summarize_source(self, source: SourceInput) -> SourceSummary:
         sentences = _sentences(source)
         freq = Counter(w for s in sentences for w in s.words)

@@ -29,34 +29,42 @@ _REMOTE_EMBED = re.compile(r"!\[\[(?=\s*[a-z][a-z0-9+.-]*://)", re.IGNORECASE)
 _EVENT_ATTR = re.compile(r"\bon[a-z]+\s*=", re.IGNORECASE)
 
 
-# A line with none of these characters has nothing to neutralise (the common case, kept fast).
-_MAYBE_LIVE = re.compile(r"[<`%]|\]\(|!\[|^ {0,3}~~~")
+# A line with none of these has nothing to neutralise and cannot open or close a fence: only
+# the lines holding one are looked at (most lines of a generated note hold none).
+_MAYBE_LIVE = re.compile(r"[<`%]|\]\(|!\[|~~~")
 
 
 def sanitize_markdown(text: str) -> str:
     out: list[str] = []
     fence: str | None = None
-    for line in text.split("\n"):
-        if fence is not None:
-            out.append(line)
-            stripped = line.strip()
-            if stripped.startswith(fence[0]) and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
-                fence = None
-            continue
-        if not _MAYBE_LIVE.search(line):
-            out.append(line)
-            continue
-        m = _FENCE.match(line)
-        if m:
-            fence = m.group("fence")
-            info = m.group("info").strip()
-            lang = info.split()[0].lower().lstrip("{.") if info else ""
-            if lang in EXECUTABLE_FENCES or "`" in info:
-                line = f"{m.group('indent')}{fence}text"
-            out.append(line)
-            continue
-        out.append(_sanitize_line(line))
-    return "\n".join(out)
+    pos = 0
+    while m := _MAYBE_LIVE.search(text, pos):
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        out.append(text[pos:start])
+        line, fence = _sanitize_fence_aware(text[start:end], fence)
+        out.append(line)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _sanitize_fence_aware(line: str, fence: str | None) -> tuple[str, str | None]:
+    """One line, given the code fence it is in (None outside one); returns the line and the fence after it."""
+    if fence is not None:
+        stripped = line.strip()
+        if stripped.startswith(fence[0]) and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
+            fence = None
+        return line, fence
+    m = _FENCE.match(line)
+    if m:
+        info = m.group("info").strip()
+        lang = info.split()[0].lower().lstrip("{.") if info else ""
+        if lang in EXECUTABLE_FENCES or "`" in info:
+            line = f"{m.group('indent')}{m.group('fence')}text"
+        return line, m.group("fence")
+    return _sanitize_line(line), None
 
 
 def _sanitize_line(line: str) -> str:
