@@ -131,8 +131,14 @@ MIGRATIONS: list[str] = [
     # 4: Status.md lists unverified summaries and sources with warnings on every run; without
     # these it parsed every stored result
     """
-    CREATE INDEX sources_by_verified ON sources(json_extract(result, '$.summary.verified'));
+    CREATE INDEX sources_unverified ON sources(note_name) WHERE json_extract(result, '$.summary.verified') = 0;
     CREATE INDEX sources_with_warnings ON sources(raw_path) WHERE warnings <> '[]';
+    """,
+    # 5: log.md only grows; each entry's markdown is kept with the summary link it was made
+    # for, so a run re-renders only the entries whose summary was renamed or removed since
+    """
+    ALTER TABLE log_entries ADD COLUMN rendered TEXT;
+    ALTER TABLE log_entries ADD COLUMN rendered_for TEXT;
     """,
 ]
 

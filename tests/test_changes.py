@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 
 from tests.conftest import Vault
 
@@ -87,3 +88,24 @@ def test_renaming_a_note_titled_by_its_file_name_renames_its_summary(vault: Vaul
     report = vault.compile()
     assert report.moved == 1 and report.engine_calls == 0
     assert sorted(p.name for p in (vault.wiki / "sources").glob("*.md")) == ["new name.md"]
+    log = (vault.wiki / "log.md").read_text()
+    assert "[[wiki/sources/new name|new name]]" in log and "sources/old name" not in log, \
+        "every log entry of the source links its summary under the new name"
+
+
+def test_log_kept_entry_by_entry_equals_one_rebuilt_from_scratch(sample_vault: Vault) -> None:
+    sample_vault.compile()
+    (sample_vault.raw / f"{BTREE}.md").rename(sample_vault.raw / "btree (moved).md")
+    (sample_vault.raw / "LSM trees explained.md").unlink()
+    sample_vault.clip("Another note.md", "The buffer pool keeps hot pages in memory. It evicts cold pages first.")
+    sample_vault.sync_raw()
+    sample_vault.compile()
+    kept = (sample_vault.wiki / "log.md").read_text()
+    assert kept.count("\n## [") == 6  # three ingests, a move, a removal, an ingest
+
+    (sample_vault.wiki / "log.md").unlink()
+    with sqlite3.connect(sample_vault.root / ".kbd/state.db") as db:
+        db.execute("UPDATE log_entries SET rendered=NULL, rendered_for=NULL")
+        db.execute("INSERT OR IGNORE INTO dirty(note) VALUES('log')")
+    sample_vault.compile()
+    assert (sample_vault.wiki / "log.md").read_text() == kept

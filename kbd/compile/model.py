@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
@@ -26,6 +26,7 @@ from kbd.render.notes import (
     render_concept_note,
     render_index,
     render_log,
+    render_log_entry,
     render_source_note,
     render_status,
 )
@@ -46,6 +47,7 @@ class Rendered:
     text: str
     source_id: int | None = None  # for source notes: the related list to record once written
     related_json: str | None = None
+    log_entries: list[tuple[int, str, str]] = field(default_factory=list)  # for log.md: (id, markdown, made for)
 
 
 def _related_json(related: list[tuple[NoteRef, list[str]]]) -> str:
@@ -81,7 +83,7 @@ class WikiModel:
         if kind == "index":
             return Rendered(self.layout.index_note, self._index())
         if kind == "log":
-            return Rendered(self.layout.log_note, self._log())
+            return self._log()
         if kind == "status":
             return Rendered(self.layout.status_note, self._status())
         return None  # "orphans" is handled by the caller
@@ -201,20 +203,27 @@ class WikiModel:
         concepts.sort(key=lambda e: (e.ref.title.casefold(), e.ref.path))
         return render_index(sources, concepts)
 
-    def _log(self) -> str:
+    def _log(self) -> Rendered:
         names = {r["id"]: (r["title"], r["note_name"]) for r in
                  self.state.db.execute("SELECT id, title, note_name FROM sources")}
-        entries = []
+        parts, fresh = [], []
         for r in self.state.db.execute("SELECT * FROM log_entries ORDER BY id"):
+            # An entry depends only on its own row and on its summary's current name and title.
+            link = names.get(r["source_id"])
+            made_for = "\0".join(link) if link else ""
+            if r["rendered"] is not None and r["rendered_for"] == made_for:
+                parts.append(r["rendered"])
+                continue
             lines = []
-            if r["source_id"] in names:
-                title, note_name = names[r["source_id"]]
-                lines.append(f"- Summary: {NoteRef(self.source_path(note_name), title).link()}")
+            if link:
+                lines.append(f"- Summary: {NoteRef(self.source_path(link[1]), link[0]).link()}")
             if r["detail"]:
                 label = {"skip": "Reason", "move": "Moved", "remove": "Clipping"}.get(r["kind"], "Clipping")
                 lines.append(f"- {label}: {escape_text(r['detail'])}")
-            entries.append(LogEntry(r["time"].replace("T", " ")[:16], r["kind"], r["title"], lines))
-        return render_log(entries)
+            text = render_log_entry(LogEntry(r["time"].replace("T", " ")[:16], r["kind"], r["title"], lines))
+            parts.append(text)
+            fresh.append((r["id"], text, made_for))
+        return Rendered(self.layout.log_note, render_log(parts), log_entries=fresh)
 
     def _status(self) -> str:
         db = self.state.db

@@ -314,6 +314,8 @@ class Compiler:
                 for r in rendered:
                     if r.source_id is not None:
                         self.state.db.execute("UPDATE sources SET related=? WHERE id=?", (r.related_json, r.source_id))
+                    self.state.db.executemany("UPDATE log_entries SET rendered=?, rendered_for=? WHERE id=?",
+                                              [(text, made_for, i) for i, text, made_for in r.log_entries])
             for r, outcome in zip(rendered, outcomes, strict=True):
                 self._apply(r.path, outcome)
 

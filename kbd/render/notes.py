@@ -164,14 +164,15 @@ class LogEntry:
     lines: list[str]  # markdown, already safe (links resolved, text escaped)
 
 
-def render_log(entries: list[LogEntry]) -> str:
+def render_log_entry(entry: LogEntry) -> str:
+    return "\n".join([f"## [{entry.time}] {entry.kind} | {escape_text(entry.title)}", *entry.lines, ""])
+
+
+def render_log(entries: list[str]) -> str:
+    """log.md from its entries, oldest first, each from `render_log_entry`."""
     front = render_frontmatter([("title", "Log"), ("type", "log"), ("tags", ["kbd/log"])])
-    out = [front, "# Log", "", "What kbd did, oldest first. One entry per operation.", ""]
-    for e in entries:
-        out.append(f"## [{e.time}] {e.kind} | {escape_text(e.title)}")
-        out += e.lines
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    head = "\n".join([front, "# Log", "", "What kbd did, oldest first. One entry per operation.", ""])
+    return (head + "\n" + "\n".join(entries)).rstrip() + "\n"
 
 
 @dataclass(frozen=True)
