@@ -302,9 +302,9 @@ def _check_job(run: object, shown: str, line: int, key: str) -> None:
     if run in LATER_JOBS:
         raise ConfigError(f"{LATER_JOBS[run]} is not in this version of kbd yet; this trigger would never run. "
                           f"Jobs available now: {', '.join(BUILTIN_JOBS)}", file=shown, line=line, key=key)
-    raise ConfigError(f"no job called `{run}`; jobs available now: {', '.join(BUILTIN_JOBS)} (custom skills in "
-                      "kbd/skills/ need a model, which this version of kbd does not support yet)",
-                      file=shown, line=line, key=key)
+    raise ConfigError(f"no job called `{run}`; jobs available now: {', '.join(BUILTIN_JOBS)} (a trigger cannot "
+                      "run a custom skill in this version; a file in kbd/skills/ only overrides the built-in "
+                      "skill of the same name)", file=shown, line=line, key=key)
 
 
 def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:

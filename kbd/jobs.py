@@ -18,6 +18,7 @@ class JobContext:
     config: Config
     state: State
     stop: threading.Event
+    changed: frozenset[str] | None = None  # paths a watcher reported; None: look at the whole vault
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class JobResult:
 def run_compile(ctx: JobContext, params: dict[str, str]) -> JobResult:
     from kbd.compile.run import Compiler
 
-    report = Compiler(ctx.layout, ctx.config, ctx.state, stop=ctx.stop).run()
+    report = Compiler(ctx.layout, ctx.config, ctx.state, stop=ctx.stop, only=ctx.changed).run()
     summary = (f"compiled {report.ingested}, removed {report.removed}, moved {report.moved}, "
                f"failed {report.failed}, skipped {report.newly_skipped}; wrote {report.written} notes")
     if report.stopped:

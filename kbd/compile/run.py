@@ -7,7 +7,7 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,8 +84,9 @@ class Compiler:
     """
 
     def __init__(self, layout: VaultLayout, config: Config, state: State, progress: Progress | None = None,
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None, only: Collection[str] | None = None) -> None:
         self.stop = stop or threading.Event()
+        self.only = only
         self.layout = layout
         self.config = config
         self.state = state
@@ -100,9 +101,12 @@ class Compiler:
         run_id = self.state.db.execute("INSERT INTO runs(kind, started) VALUES('compile', ?)",
                                        (clock.stamp(clock.now()),)).lastrowid
         self.run_id = f"compile:{run_id}"
-        self.writer.remove_stray_temp_files()
         self.state.requeue_interrupted()
-        edited = self.writer.check_user_edits()
+        if self.only is None:
+            self.writer.remove_stray_temp_files()
+        # A run for watcher-reported paths looks at just those: the daemon's start-up and periodic
+        # reconcile runs look at everything, and the writer never replaces an edited note anyway.
+        edited = self.writer.check_user_edits(self.only)
         if edited:
             self.state.mark_dirty(["status"])
             self.report.kept_user_edits.extend(edited)
@@ -129,7 +133,7 @@ class Compiler:
     # -- events → jobs ----------------------------------------------------------------------
     def _enqueue(self) -> None:
         self.progress("scan", 0, 0, self.layout.raw)
-        scan = scan_raw(self.layout, self.state, self.config.compile.max_note_bytes)
+        scan = scan_raw(self.layout, self.state, self.config.compile.max_note_bytes, self.only)
         by_sha = {c.sha256: c for c in scan.changed}
         moves: list[tuple[str, Candidate]] = []
         for old in list(scan.gone):

@@ -7,6 +7,8 @@ Stat first; read and hash only files whose size or mtime moved. A file whose byt
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from kbd.state import State
@@ -33,11 +35,18 @@ class ScanResult:
     seen: int = 0
 
 
-def scan_raw(layout: VaultLayout, state: State, max_bytes: int) -> ScanResult:
+def scan_raw(layout: VaultLayout, state: State, max_bytes: int, only: Collection[str] | None = None) -> ScanResult:
+    """Everything under the raw folder, or with `only` (vault-relative paths a watcher reported:
+    files, folders, or paths that are gone) just those and what lies below them; the rest is
+    taken to be as the ledger last saw it."""
     result = ScanResult()
-    ledger = {r["path"]: r for r in state.db.execute("SELECT * FROM files")}
+    if only is None:
+        ledger = {r["path"]: r for r in state.db.execute("SELECT * FROM files")}
+        found = _walk(layout.abs(layout.raw), layout.raw)
+    else:
+        ledger, found = _reported(layout, state, only)
     seen: set[str] = set()
-    for rel, is_symlink_dir in _walk(layout.abs(layout.raw), layout.raw):
+    for rel, is_symlink_dir in found:
         seen.add(rel)
         known = ledger.get(rel)
         if is_symlink_dir:
@@ -80,6 +89,32 @@ def scan_raw(layout: VaultLayout, state: State, max_bytes: int) -> ScanResult:
     result.gone.sort()
     result.changed.sort(key=lambda c: c.path)
     return result
+
+
+def _reported(layout: VaultLayout, state: State, only: Collection[str]
+              ) -> tuple[dict[str, sqlite3.Row], list[tuple[str, bool]]]:
+    """The ledger rows and the files on disk at or below each reported path inside the raw folder."""
+    ledger: dict[str, sqlite3.Row] = {}
+    found: dict[str, bool] = {}
+    for rel in sorted(set(only)):
+        if rel != layout.raw and not rel.startswith(layout.raw + "/"):
+            continue
+        # "0" is the character after "/": the range is everything below `rel`.
+        for row in state.db.execute("SELECT * FROM files WHERE path=? OR (path>? AND path<?)",
+                                    (rel, rel + "/", rel + "0")):
+            ledger[row["path"]] = row
+        parts = rel[len(layout.raw):].strip("/").split("/") if rel != layout.raw else []
+        if any(is_ignored_name(p) for p in parts) or any(
+                os.path.islink(layout.root / layout.raw / "/".join(parts[:i])) for i in range(1, len(parts))):
+            continue  # inside a dot-folder or below a symlinked folder: what a full walk never enters
+        full = layout.root / rel
+        if os.path.islink(full) and os.path.isdir(full):
+            found[rel] = True
+        elif os.path.isdir(full):
+            found.update(_walk(full, rel))
+        elif os.path.lexists(full) and rel.lower().endswith(".md"):
+            found[rel] = False
+    return ledger, sorted(found.items())
 
 
 def _walk(root: os.PathLike[str] | str, prefix: str) -> list[tuple[str, bool]]:

@@ -86,6 +86,9 @@ class Daemon:
         self.requests: queue.Queue[_Run | _Paths | _Stop] = queue.Queue()
         self.queued: set[str] = set()
         self.queued_lock = threading.Lock()
+        # Paths reported for each queued file trigger: its compile looks at just those. Touched
+        # only by the worker loop.
+        self.changed: dict[str, set[str]] = {}
         self.stop = threading.Event()
         self.stop_signal = ""
         self.config_error: str | None = None
@@ -148,7 +151,7 @@ class Daemon:
                 continue
             with self.queued_lock:
                 self.queued.discard(item.trigger.name)
-            self._run_job(item.trigger, item.reason)
+            self._run_job(item.trigger, item.reason, self.changed.pop(item.trigger.name, None))
         if self.stop_signal:
             log.info("received %s; stopped after the job in hand", self.stop_signal)
 
@@ -159,14 +162,18 @@ class Daemon:
             if trigger.kind != "files":
                 continue
             pattern, prefix = glob_to_regex(trigger.spec), _static_prefix(trigger.spec).lower()
-            for rel in paths:
+            matched = []
+            for rel in sorted(paths):
                 if rel == self.config_rel:
                     continue
                 is_dir = (self.root / rel).is_dir()
                 if (pattern.match(rel) and not self._own_echo(rel)) or \
                         ((is_dir or not rel.lower().endswith(".md")) and (rel.lower() + "/").startswith(prefix)):
-                    self.request(trigger, f"changed: {rel}")
-                    break
+                    matched.append(rel)
+            if matched:
+                self.changed.setdefault(trigger.name, set()).update(matched)
+                self.request(trigger, f"changed: {matched[0]}" + (f" and {len(matched) - 1} more"
+                                                                 if len(matched) > 1 else ""))
 
     def _own_echo(self, rel: str) -> bool:
         """A change event for a file whose bytes are what kbd last wrote there."""
@@ -179,11 +186,12 @@ class Daemon:
             return False
         return sha256_bytes(data) in (record.sha256, record.pending_sha256)
 
-    def _run_job(self, trigger: Trigger, reason: str) -> None:
+    def _run_job(self, trigger: Trigger, reason: str, changed: set[str] | None = None) -> None:
         started = self.scheduler.now()
         try:
-            result = JOBS[trigger.run](JobContext(self.layout, self.config, self.state, self.stop),
-                                       dict(trigger.params))
+            context = JobContext(self.layout, self.config, self.state, self.stop,
+                                 frozenset(changed) if changed is not None else None)
+            result = JOBS[trigger.run](context, dict(trigger.params))
             outcome = result.summary
             level = logging.ERROR if result.failed else logging.INFO
         except Exception as exc:  # one failing job must not take the daemon down

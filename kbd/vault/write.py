@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import os
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
@@ -166,13 +167,18 @@ class VaultWriter:
             self.state.output_pending(rel, "")
         self.state.output_user_edited(rel)
 
-    def check_user_edits(self) -> list[str]:
-        """Find kbd-written files whose bytes changed on disk (stat first, hash only on change).
-        Marks them user-edited and returns their paths; missing files are forgotten if user-owned."""
+    def check_user_edits(self, only: Collection[str] | None = None) -> list[str]:
+        """Find kbd-written files whose bytes changed on disk (stat first, hash only on change),
+        all of them or those among `only`. Marks them user-edited and returns their paths;
+        missing files are forgotten if user-owned."""
         edited = []
         root = str(self.layout.root)
-        rows = self.state.db.execute(
-            "SELECT path, sha256, pending_sha256, size, mtime_ns, user_edited FROM outputs").fetchall()
+        query = "SELECT path, sha256, pending_sha256, size, mtime_ns, user_edited FROM outputs"
+        if only is None:
+            rows = self.state.db.execute(query).fetchall()
+        else:
+            rows = [row for path in sorted(set(only))
+                    for row in self.state.db.execute(query + " WHERE path=?", (path,))]
         for path, sha, pending, size, mtime_ns, user_edited in rows:
             full = f"{root}/{path}"
             try:
