@@ -55,7 +55,9 @@ def make_vault(root: Path, notes: int, seed: int = 1) -> int:
 
 
 def compile_once(root: Path) -> tuple[float, str]:
-    env = {**os.environ}
+    # An installed kbd runs from byte-compiled modules. Images that set PYTHONDONTWRITEBYTECODE
+    # (this one does) would recompile every module of an editable install on every start.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-P", "-m", "kbd", "compile", "--quiet", str(root)], env=env,
                             capture_output=True, text=True)
