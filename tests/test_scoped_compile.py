@@ -42,9 +42,9 @@ def _make_changes(root: Path) -> list[str]:
     (raw / "Untouched.md").touch()
     kept = root / "wiki" / "sources" / "Kept.md"
     kept.write_text(kept.read_text() + "\nMy own note on this source.\n")
-    return ["wiki/sources/Kept.md", "raw/Edited.md", "raw/New one.md", "raw/Deleted.md", "raw/Renamed.md", "raw/Renamed (moved).md",
-            "raw/moved in", "raw/old folder", "raw/.hidden/Secret.md", "raw/linked folder", "raw/Untouched.md",
-            "wiki/index.md", "Elsewhere.md"]
+    return ["wiki/sources/Kept.md", "raw/Edited.md", "raw/New one.md", "raw/Deleted.md", "raw/Renamed.md",
+            "raw/Renamed (moved).md", "raw/moved in", "raw/old folder", "raw/.hidden/Secret.md", "raw/linked folder",
+            "raw/Untouched.md", "wiki/index.md", "Elsewhere.md"]
 
 
 def _vault_before(vault: Vault) -> None:
