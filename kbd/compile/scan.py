@@ -38,7 +38,7 @@ class ScanResult:
 def scan_raw(layout: VaultLayout, state: State, max_bytes: int, only: Collection[str] | None = None) -> ScanResult:
     """Everything under the raw folder, or with `only` (vault-relative paths a watcher reported:
     files, folders, or paths that are gone) just those and what lies below them; the rest is
-    taken to be as the ledger last saw it."""
+    taken to be as the ledger last saw it, unless one of them is gone."""
     result = ScanResult()
     if only is None:
         ledger = {r["path"]: r for r in state.db.execute("SELECT * FROM files")}
@@ -86,6 +86,10 @@ def scan_raw(layout: VaultLayout, state: State, max_bytes: int, only: Collection
                 result.gone.append(rel)
             else:
                 result.forgotten.append(rel)
+    if only is not None and result.gone:
+        # The two ends of a move can reach the watcher in different batches, and a gone file may
+        # have moved anywhere: look at everything, so that a move is not taken for a delete.
+        return scan_raw(layout, state, max_bytes)
     result.gone.sort()
     result.changed.sort(key=lambda c: c.path)
     return result
