@@ -157,6 +157,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
     from kbd.compile.run import compile_vault
 
@@ -170,18 +174,19 @@ def cmd_compile(args: argparse.Namespace) -> int:
             progress.finish()
     layout = VaultLayout.from_config(root, config)
     if report.changed_anything or report.failed:
-        line = f"compiled {report.ingested} sources; wiki has {report.sources} sources, {report.concepts} concepts"
+        line = (f"compiled {_count(report.ingested, 'source')}; wiki has {_count(report.sources, 'source')}, "
+                f"{_count(report.concepts, 'concept')}")
         if report.removed or report.moved:
             line += f"; removed {report.removed}, moved {report.moved}"
     else:
-        line = f"nothing to do: {report.sources} sources, {report.concepts} concepts up to date"
+        line = f"nothing to do: {_count(report.sources, 'source')}, {_count(report.concepts, 'concept')} up to date"
     notes = []
     if report.skipped:
         notes.append(f"skipped {report.skipped}")
     if report.failed:
         notes.append(f"failed {report.failed}")
     if report.kept_user_edits:
-        notes.append(f"kept your edits to {len(report.kept_user_edits)} notes")
+        notes.append(f"kept your edits to {_count(len(report.kept_user_edits), 'note')}")
     if notes:
         line += "; " + ", ".join(notes) + f" (see {layout.status_note})"
     print(line)
@@ -209,7 +214,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
                   f"${item.cost_usd:>8.4f}  {item.path}{cached}")
         else:
             print(f"  summarise {item.path}")
-    print(f"{len(plan.sources)} clippings to compile, {plan.removals} to remove; engine {plan.engine}")
+    print(f"{_count(len(plan.sources), 'clipping')} to compile, {plan.removals} to remove; engine {plan.engine}")
     if plan.calls or plan.cached_calls:
         print(f"{plan.calls} model calls (+{plan.cached_calls} from cache), about {plan.input_tokens:,} input and "
               f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}")
@@ -243,7 +248,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(status.to_json(), indent=2, ensure_ascii=False))
         return EXIT_OK
     print(f"vault      {status.vault}")
-    print(f"wiki       {status.sources} sources, {status.concepts} concepts")
+    print(f"wiki       {_count(status.sources, 'source')}, {_count(status.concepts, 'concept')}")
     print(f"changed    {status.last_change or 'never compiled'}")
     if status.last_run:
         r = status.last_run

@@ -34,6 +34,12 @@ def _compile_corpus(vault: Vault, n: int = 12) -> None:
     assert report.ingested == n
 
 
+def test_the_summary_line_counts_in_words_a_person_would_use(vault: Vault) -> None:
+    vault.clip("Only one.md", clipper_note("Only one", "The buffer pool keeps hot pages in memory."))
+    assert vault.kbd("compile", ".").stdout == "compiled 1 source; wiki has 1 source, 0 concepts\n"
+    assert vault.kbd("compile", ".").stdout == "nothing to do: 1 source, 0 concepts up to date\n"
+
+
 def test_compile_writes_summaries_concepts_index_log_and_status(sample_vault: Vault) -> None:
     result = sample_vault.kbd("compile", ".")
     assert re.fullmatch(r"compiled 3 sources; wiki has 3 sources, \d+ concepts\n", result.stdout)
