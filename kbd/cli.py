@@ -89,8 +89,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Check that the vault is ready: config valid, folders present, state.db "
                                    "readable, and for each model that its key variable is set and its endpoint "
                                    "answers and accepts the key (a free model-list request). Exit 1 if not.")
-    p.add_argument("vault", type=Path, nargs="?", default=Path("."), help="vault folder (default: here)")
-    p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+    _vault_args(p)
     p.set_defaults(handler=cmd_doctor)
 
     p = sub.add_parser("status", help="show what the wiki holds and what needs attention",
