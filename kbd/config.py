@@ -86,6 +86,7 @@ class ModelConfig:
     max_concurrency: int = 4
     structured: str = "json_schema"
     timeout_seconds: float = 120.0
+    max_input_tokens: int | None = None  # most input per request (sets the part size); None: from the model
 
 
 @dataclass(frozen=True)
@@ -346,7 +347,7 @@ def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:
 
 
 _MODEL_KEYS = ("provider", "model", "base_url", "api_key_env", "price_per_mtok", "max_concurrency", "structured",
-               "timeout_seconds")
+               "timeout_seconds", "max_input_tokens")
 
 
 def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
@@ -400,12 +401,19 @@ def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 1 <= timeout <= 3600:
             raise ConfigError("must be a number of seconds from 1 to 3600", file=shown, line=line,
                               key=f"{where}.timeout_seconds")
+        input_tokens = value.get("max_input_tokens")
+        if input_tokens is not None and (isinstance(input_tokens, bool) or not isinstance(input_tokens, int)
+                                         or not 1_000 <= input_tokens <= 10_000_000):
+            raise ConfigError("must be a whole number of tokens from 1000 to 10000000 (the most kbd puts into one "
+                              "request; long sources are split into parts of this size)", file=shown, line=line,
+                              key=f"{where}.max_input_tokens")
         models[role] = ModelConfig(provider=provider, model=value["model"].strip(), base_url=base_url,
                                    api_key_env=key_env, price_input=float(prices.get("input", 0)),
                                    price_output=float(prices.get("output", 0)),
                                    price_cached_input=(float(prices["cached_input"]) if "cached_input" in prices
                                                        else None),
-                                   max_concurrency=concurrency, structured=structured, timeout_seconds=float(timeout))
+                                   max_concurrency=concurrency, structured=structured, timeout_seconds=float(timeout),
+                                   max_input_tokens=input_tokens)
     if models and "worker" not in models:
         raise ConfigError("models needs a worker", file=shown, line=node.start_mark.line + 1, key="models")
     return models

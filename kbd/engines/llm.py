@@ -18,6 +18,7 @@ from typing import Any
 
 from kbd.engines.base import ConceptMention, SourceInput, SourceSummary, concept_key
 from kbd.engines.gateway import ModelGateway
+from kbd.engines.provenance import MadeBy, skill_label
 from kbd.engines.skills import Skill, untrusted
 from kbd.vault.layout import clean_title
 from kbd.vault.note import normalise_tag
@@ -55,9 +56,11 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
 
 class LLMEngine:
     def __init__(self, gateway: ModelGateway, skill: Skill, known_concepts: dict[str, str], max_concepts: int,
-                 verifier: Skill | None = None) -> None:
+                 verifier: Skill | None = None, made_by: MadeBy | None = None, part_chars: int = CHUNK_CHARS) -> None:
         role = gateway.roles["worker"].spec
         self.name = f"{role.provider}:{role.model}"
+        self.made_by = made_by or MadeBy(self.name, skill_label(skill))
+        self.part_chars = part_chars  # the most source text one request carries (see engines/context.py)
         self.gateway = gateway
         self.skill = skill
         self.known = known_concepts  # concept key → article name, for the names that occur in a source
@@ -72,7 +75,7 @@ class LLMEngine:
         is estimated from them: it carries their results, not the source)."""
         text = source_text(source)
         label = source.label or source.title
-        parts = chunks(text)
+        parts = chunks(text, self.part_chars)
         return [self._message(source, label, part, f"part {i + 1} of {len(parts)}" if len(parts) > 1 else "")
                 for i, part in enumerate(parts)]
 
@@ -102,7 +105,7 @@ class LLMEngine:
         return [] if verdict["ok"] else [_line(o) for o in verdict["objections"] if _line(o)] or ["rejected"]
 
     def _summarise(self, source: SourceInput, label: str, text: str, feedback: str) -> dict[str, Any]:
-        parts = chunks(text)
+        parts = chunks(text, self.part_chars)
         if len(parts) == 1:
             result = self._call(source, label, text, "", feedback)
         else:

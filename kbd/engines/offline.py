@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from kbd.engines.base import ConceptMention, SourceInput, SourceSummary, concept_key
+from kbd.engines.provenance import OFFLINE
 from kbd.vault.markdown import split_sentences
 
 STOPWORDS = frozenset("""
@@ -69,6 +70,7 @@ class _Sentence:
 
 class OfflineEngine:
     name = "offline"
+    made_by = OFFLINE
 
     def __init__(self, max_concepts: int = 12) -> None:
         self.max_concepts = max_concepts
