@@ -13,6 +13,7 @@ import pytest
 
 from kbd.engines.client import CircuitBreaker, ModelClient, ModelSpec
 from kbd.engines.errors import BadOutput, EndpointDown, ModelError, QuotaExceeded, Truncated
+from kbd.engines.throttle import Throttle
 from tests.fake_llm import Action, FakeLLM, anthropic_reply, fake_llm, openai_reply
 
 SCHEMA = {"type": "object", "required": ["title", "points"], "additionalProperties": False,
@@ -33,15 +34,23 @@ def api_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class Sleeps(list[float]):
+    """Records the client's sleeps instead of sleeping, and moves the throttle's clock on by them."""
+
+    now = 0.0
+
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 
 def client(server: FakeLLM, provider: str = "openai", **spec: object) -> tuple[ModelClient, Sleeps]:
     sleeps = Sleeps()
     base = server.url + ("/v1" if provider == "openai" else "")
     made = ModelClient(ModelSpec(provider=provider, model="test-model", base_url=base, api_key_env="KBD_TEST_KEY",
-                                 **spec), sleep=sleeps)
+                                 **spec), sleep=sleeps, throttle=Throttle(4, clock=sleeps.clock))
     return made, sleeps
 
 
@@ -67,7 +76,7 @@ def test_servers_with_less_structured_output_support(server: FakeLLM, mode: str)
     assert c.complete("rules", "source", SCHEMA).data == GOOD
     body = server.received[0].body
     assert body.get("response_format") == ({"type": "json_object"} if mode == "json_object" else None)
-    assert '"required": ["title", "points"]' in body["messages"][0]["content"], "the schema goes into the prompt"
+    assert '"required": ["title", "points"]' in body["messages"][-1]["content"], "the schema goes into the prompt"
 
 
 def test_anthropic_forced_tool_call(server: FakeLLM) -> None:

@@ -35,8 +35,11 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
             raise ConfigError(f"the environment variable {m.api_key_env} is not set; export your API key in it "
                               "before running kbd (keys are never read from files)", file=config.source,
                               key=f"models.{name}.api_key_env")
-        spec = ModelSpec(m.provider, m.model, m.base_url, m.api_key_env, m.structured, m.timeout_seconds)
-        roles[name] = Role(spec, Prices(m.price_input, m.price_output, m.price_cached_input))
+        spec = ModelSpec(m.provider, m.model, m.base_url, m.api_key_env, m.structured, m.timeout_seconds,
+                         reasoning_effort=m.reasoning_effort, reasoning_tokens=m.reasoning_tokens,
+                         thinking_budget=m.thinking_budget_tokens, max_concurrency=m.max_concurrency,
+                         requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute)
+        roles[name] = Role(spec, Prices(m.price_input, m.price_output, m.price_cached_input, m.price_cache_write))
     constraints = read_constraints(vault_root)
     gateway = ModelGateway(state_path, roles, Caps(config.budget.daily_usd, config.budget.per_run_usd),
                            constraints, run)
