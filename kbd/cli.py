@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kbd import __version__
 from kbd.config import Config, ConfigError, load_config
@@ -14,6 +15,9 @@ from kbd.lock import VaultBusy
 from kbd.logs import setup_logging
 from kbd.state import StateError
 from kbd.vault.layout import STATE_DIR, VaultLayout
+
+if TYPE_CHECKING:
+    from kbd.plan import Plan
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -76,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     _vault_args(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
     p.add_argument("-v", "--verbose", action="store_true", help="also print progress details to stderr")
+    p.add_argument("--redo", nargs="?", const="stale", choices=("stale", "all"),
+                   help="also summarise again the notes an older engine made (another model, skill or "
+                        "kbd/constraints.md; `kbd plan` shows how many and the cost), or with --redo=all every "
+                        "note; notes you edited are left alone and the budget caps apply")
+    p.add_argument("--limit", type=_positive, metavar="N", help="with --redo: redo at most N notes this run")
     p.set_defaults(handler=cmd_compile)
 
     p = sub.add_parser("plan", help="what a compile would do and cost; spends nothing",
@@ -87,9 +96,12 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", help="check the config, folders, state, keys and model endpoints",
                        description="Check that the vault is ready: config valid, folders present, state.db "
-                                   "readable, and for each model that its key variable is set and its endpoint "
-                                   "answers and accepts the key (a free model-list request). Exit 1 if not.")
+                                   "readable, and for each model that its key variable is set, its endpoint "
+                                   "answers and accepts the key (a free model-list request), and one tiny real "
+                                   "structured request succeeds (a few dozen tokens, within the budget). Exit 1 if "
+                                   "not.")
     _vault_args(p)
+    p.add_argument("--no-network", action="store_true", help="make no request to any model endpoint")
     p.set_defaults(handler=cmd_doctor)
 
     p = sub.add_parser("status", help="show what the wiki holds and what needs attention",
@@ -156,18 +168,32 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of notes, 1 or more, got {text!r}")
+    return value
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from kbd.compile.run import compile_vault
+    from kbd.compile.run import CompileOptions, compile_vault
 
+    if args.limit is not None and not args.redo:
+        print("kbd: --limit goes with --redo (e.g. `kbd compile --redo --limit 20`)", file=sys.stderr)
+        return EXIT_USAGE
     root, config = _open_vault(args.vault, args.config)
     setup_logging(root, verbose=args.verbose)
     progress = _Progress() if sys.stderr.isatty() and not args.quiet else None
     try:
-        report = compile_vault(root, config, progress=progress)
+        report = compile_vault(root, config, progress=progress,
+                               options=CompileOptions(redo=args.redo, limit=args.limit))
     finally:
         if progress:
             progress.finish()
@@ -188,7 +214,12 @@ def cmd_compile(args: argparse.Namespace) -> int:
         notes.append(f"kept your edits to {_count(len(report.kept_user_edits), 'note')}")
     if notes:
         line += "; " + ", ".join(notes) + f" (see {layout.status_note})"
+    if report.redone:
+        line += f"; redid {_count(report.redone, 'note')} with the current engine"
     print(line)
+    if report.out_of_date:
+        print(f"{_count(report.out_of_date, 'note')} made by an older engine (model, skill or constraints); "
+              "`kbd plan` shows what redoing them costs, `kbd compile --redo` redoes them")
     logging.getLogger("kbd.compile").info("kbd compile: %s", line)
     return EXIT_FAILURE if report.failed else EXIT_OK
 
@@ -201,7 +232,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
         return EXIT_OK
-    if not plan.sources and not plan.removals:
+    if not plan.sources and not plan.removals and not plan.redo.notes:
         print(f"nothing to do: the wiki is up to date (engine {plan.engine})")
         return EXIT_OK
     for item in plan.sources:
@@ -224,13 +255,29 @@ def cmd_plan(args: argparse.Namespace) -> int:
             caps.append(f"today ${plan.daily_cap_usd:.2f} (spent ${plan.spent_today_usd:.4f})")
         if caps:
             print("budget: " + ", ".join(caps))
+    if plan.redo.notes:
+        _print_redo(plan)
     return EXIT_OK
+
+
+def _print_redo(plan: Plan) -> None:
+    redo = plan.redo
+    why = ", ".join(f"{what} changed for {n}" if what != "unknown engine" else f"{n} made before kbd recorded it"
+                    for what, n in sorted(redo.reasons.items(), key=lambda kv: -kv[1]))
+    print(f"{_count(redo.notes, 'note')} made by an older engine than {plan.engine}" + (f" ({why})" if why else "")
+          + "; nothing is redone until you ask")
+    if redo.calls or redo.cached_calls:
+        print(f"  `kbd compile --redo` would make {redo.calls} model calls (+{redo.cached_calls} from cache), about "
+              f"{redo.input_tokens:,} input and {redo.output_tokens:,} output tokens, estimated ${redo.cost_usd:.4f}"
+              " (`--limit N` redoes fewer)")
+    else:
+        print("  `kbd compile --redo` redoes them (no model calls)")
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from kbd.doctor import run_checks
 
-    checks = run_checks(args.vault.expanduser().resolve(), args.config)
+    checks = run_checks(args.vault.expanduser().resolve(), args.config, network=not args.no_network)
     for check in checks:
         print(f"{'ok ' if check.ok else 'BAD'}  {check.name:16} {check.detail}")
     bad = sum(not c.ok for c in checks)
@@ -256,6 +303,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"queue      {status.pending_jobs} pending, {len(status.failed_jobs)} failed")
     if status.paused:
         print(f"  paused   {status.paused}")
+    if status.engine:
+        older = f"; {_count(status.out_of_date, 'note')} made by an older engine (`kbd plan`, `kbd compile --redo`)"
+        print(f"engine     {status.engine}" + (older if status.out_of_date else ""))
     for s in status.spend:
         print(f"spend      {s['role']} {s['provider']}:{s['model']}: ${s['today_usd']:.4f} today, "
               f"${s['total_usd']:.4f} total; {s['calls']} calls ({s['cached']} cached), "

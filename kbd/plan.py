@@ -2,7 +2,8 @@
 
 It scans like a compile (reading only), builds each model call exactly as the engine would, and
 prices it: input tokens = characters / 3.5, output tokens = the skill's usual reply size. Calls
-already in the cache cost nothing and are counted as such.
+already in the cache cost nothing and are counted as such. Summaries an older engine made (another
+model, skill or constraints) are counted and priced apart: `kbd compile --redo` redoes them.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kbd.compile.redo import out_of_date
 from kbd.compile.run import open_state
 from kbd.compile.scan import scan_raw
 from kbd.config import Config
 from kbd.engines import make_engine
-from kbd.engines.base import SourceInput
+from kbd.engines.base import Engine, SourceInput
 from kbd.engines.client import Usage
 from kbd.engines.gateway import estimate_tokens
 from kbd.engines.llm import LLMEngine
@@ -36,6 +38,20 @@ class PlannedSource:
 
 
 @dataclass
+class RedoPlan:
+    """Summaries an older engine made, and what `kbd compile --redo` would spend redoing them."""
+
+    notes: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)  # what changed ("model", "constraints") → notes
+    calls: int = 0
+    cached_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    sources: list[PlannedSource] = field(default_factory=list)
+
+
+@dataclass
 class Plan:
     engine: str
     sources: list[PlannedSource] = field(default_factory=list)
@@ -48,6 +64,7 @@ class Plan:
     daily_cap_usd: float | None = None
     per_run_cap_usd: float | None = None
     spent_today_usd: float = 0.0
+    redo: RedoPlan = field(default_factory=RedoPlan)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,43 +80,14 @@ def plan_compile(root: Path, config: Config) -> Plan:
         plan = Plan(engine=engine.name, removals=len(scan.gone),
                     daily_cap_usd=config.budget.daily_usd, per_run_cap_usd=config.budget.per_run_usd)
         for candidate in scan.changed:
-            item = PlannedSource(candidate.path)
-            plan.sources.append(item)
-            note = read_raw_note(layout.root, candidate.path, config.compile.max_note_bytes)
-            if isinstance(note, Rejection):
-                item.skipped = note.reason
-                continue
-            if not isinstance(engine, LLMEngine):
-                continue  # the offline engine makes no model calls
-            gateway, skill = engine.gateway, engine.skill
-            prices = gateway.roles[skill.role].prices
-            messages = engine.planned_calls(SourceInput(note.title, note.document, note.meta, label=candidate.path))
-            system = system_prompt(skill, gateway.constraints)
-            for user in messages:
-                if gateway.cached(skill, user):
-                    item.cached_calls += 1
-                    continue
-                item.calls += 1
-                item.input_tokens += estimate_tokens(len(system) + len(user))
-                item.output_tokens += skill.expected_output_tokens
-            if len(messages) > 1:
-                # Combining the parts: in go their summaries and concept sentences (about half of
-                # each part's reply), out comes one summary.
-                item.calls += 1
-                item.input_tokens += estimate_tokens(len(system)) + len(messages) * skill.expected_output_tokens // 2
-                item.output_tokens += skill.expected_output_tokens
-            item.cost_usd = prices.cost(Usage(item.input_tokens, item.output_tokens, 0))
-            if engine.verifier is not None and item.calls:
-                # One check per summary (a rejection costs one more summary and check, not planned).
-                checker = engine.verifier
-                checker_system = system_prompt(checker, gateway.constraints)
-                source_chars = sum(map(len, messages))
-                tokens_in = estimate_tokens(len(checker_system) + source_chars) + skill.expected_output_tokens
-                item.calls += 1
-                item.input_tokens += tokens_in
-                item.output_tokens += checker.expected_output_tokens
-                check_usage = Usage(tokens_in, checker.expected_output_tokens)
-                item.cost_usd += gateway.roles["verifier"].prices.cost(check_usage)
+            plan.sources.append(_estimate(layout, config, engine, candidate.path))
+        changed = {c.path for c in scan.changed} | set(scan.gone)
+        stale = [s for s in out_of_date(state, layout, engine.made_by) if s.raw_path not in changed]
+        plan.redo.notes = len(stale)
+        for item in stale:
+            for reason in item.changes:
+                plan.redo.reasons[reason] = plan.redo.reasons.get(reason, 0) + 1
+            plan.redo.sources.append(_estimate(layout, config, engine, item.raw_path))
         if isinstance(engine, LLMEngine):
             plan.spent_today_usd = engine.gateway.spent()[1]
         engine.close()
@@ -109,6 +97,53 @@ def plan_compile(root: Path, config: Config) -> Plan:
             plan.input_tokens += item.input_tokens
             plan.output_tokens += item.output_tokens
             plan.cost_usd += item.cost_usd
+        for item in plan.redo.sources:
+            plan.redo.calls += item.calls
+            plan.redo.cached_calls += item.cached_calls
+            plan.redo.input_tokens += item.input_tokens
+            plan.redo.output_tokens += item.output_tokens
+            plan.redo.cost_usd += item.cost_usd
         return plan
     finally:
         state.close()
+
+
+def _estimate(layout: VaultLayout, config: Config, engine: Engine, path: str) -> PlannedSource:
+    """The calls, tokens and cost of summarising one clipping, built as the engine would."""
+    item = PlannedSource(path)
+    note = read_raw_note(layout.root, path, config.compile.max_note_bytes)
+    if isinstance(note, Rejection):
+        item.skipped = note.reason
+        return item
+    if not isinstance(engine, LLMEngine):
+        return item  # the offline engine makes no model calls
+    gateway, skill = engine.gateway, engine.skill
+    prices = gateway.roles[skill.role].prices
+    messages = engine.planned_calls(SourceInput(note.title, note.document, note.meta, label=path))
+    system = system_prompt(skill, gateway.constraints)
+    for user in messages:
+        if gateway.cached(skill, user):
+            item.cached_calls += 1
+            continue
+        item.calls += 1
+        item.input_tokens += estimate_tokens(len(system) + len(user))
+        item.output_tokens += skill.expected_output_tokens
+    if len(messages) > 1:
+        # Combining the parts: in go their summaries and concept sentences (about half of
+        # each part's reply), out comes one summary.
+        item.calls += 1
+        item.input_tokens += estimate_tokens(len(system)) + len(messages) * skill.expected_output_tokens // 2
+        item.output_tokens += skill.expected_output_tokens
+    item.cost_usd = prices.cost(Usage(item.input_tokens, item.output_tokens, 0))
+    if engine.verifier is not None and item.calls:
+        # One check per summary (a rejection costs one more summary and check, not planned).
+        checker = engine.verifier
+        checker_system = system_prompt(checker, gateway.constraints)
+        source_chars = sum(map(len, messages))
+        tokens_in = estimate_tokens(len(checker_system) + source_chars) + skill.expected_output_tokens
+        item.calls += 1
+        item.input_tokens += tokens_in
+        item.output_tokens += checker.expected_output_tokens
+        check_usage = Usage(tokens_in, checker.expected_output_tokens)
+        item.cost_usd += gateway.roles["verifier"].prices.cost(check_usage)
+    return item

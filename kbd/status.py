@@ -8,7 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kbd.compile.redo import count_out_of_date
 from kbd.config import Config
+from kbd.engines.provenance import current_made_by
+from kbd.engines.skills import SkillError
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
 
@@ -27,6 +30,8 @@ class VaultStatus:
     user_edited: list[str] = field(default_factory=list)
     spend: list[dict[str, Any]] = field(default_factory=list)  # per role and model: today and total
     paused: str | None = None
+    engine: str = ""  # the configured engine ("offline" or provider:model)
+    out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints)
     status_note: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -66,6 +71,13 @@ def vault_status(root: Path, config: Config) -> VaultStatus:
         row = db.execute("SELECT last_error FROM jobs WHERE state='pending' AND last_error IS NOT NULL "
                          "ORDER BY updated DESC LIMIT 1").fetchone()
         status.paused = row[0] if row else None
+        try:
+            current = current_made_by(config, layout.root)
+        except (SkillError, OSError, UnicodeDecodeError):
+            current = None  # a broken skill override: `kbd compile` names the problem
+        if current is not None:
+            status.engine = current.engine
+            status.out_of_date = count_out_of_date(state, layout, current)
     finally:
         state.close()
     return status

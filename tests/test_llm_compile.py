@@ -63,7 +63,7 @@ def test_a_model_fills_the_same_shape_of_vault(sample_vault: Vault, server: Fake
     keys = {k for p, t in generated.items() if p.startswith("wiki/sources/")
             for k in yaml.safe_load(t.split("---\n", 2)[1])}
     assert keys <= {"title", "aliases", "type", "clipping", "source", "author", "published", "concepts", "tags",
-                    "engine", "input_hash", "generated", "verified"}
+                    "engine", "skill", "constraints", "input_hash", "generated", "verified"}
     assert "Model spend" in sample_vault.status()
 
 

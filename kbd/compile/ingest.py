@@ -34,6 +34,7 @@ class IngestOutcome:
     warnings: list[str] = field(default_factory=list)
     summary: SourceSummary | None = None
     engine: str = ""
+    made_by: str = ""  # MadeBy.key() of the engine that wrote the summary
     rejection: Rejection | None = None
     error: str | None = None
     paused: str | None = None  # a spending cap was reached: the job waits for the next run
@@ -64,7 +65,7 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
         title_from = "filename" if note.title == clean_title(stem) and note.meta.title is None else "content"
         return IngestOutcome(rel, st.st_size, st.st_mtime_ns, sha256=note.sha256, title=note.title,
                              title_from=title_from, meta=note.meta, warnings=note.warnings,
-                             summary=summary, engine=engine.name)
+                             summary=summary, engine=engine.name, made_by=engine.made_by.key())
     except BudgetExceeded as exc:
         return IngestOutcome(rel, st.st_size, st.st_mtime_ns, paused=str(exc))
     except ModelError as exc:
@@ -105,7 +106,8 @@ def _source_keys(state: State, source_id: int) -> set[str]:
     return {r[0] for r in state.db.execute("SELECT key FROM source_concepts WHERE source_id=?", (source_id,))}
 
 
-def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: str) -> None:
+def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: str, redo: bool = False) -> None:
+    """Record a summary; `redo` marks one made again by a newer engine (the clipping is unchanged)."""
     assert outcome.summary is not None and outcome.meta is not None and outcome.title is not None
     summary, meta = outcome.summary, outcome.meta
     row = state.db.execute("SELECT id, note_name, title FROM sources WHERE raw_path=?", (outcome.path,)).fetchone()
@@ -116,9 +118,9 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
         name = names.claim(outcome.title)
         cur = state.db.execute(
             "INSERT INTO sources(raw_path, sha256, note_name, title, description, result, engine, generated, "
-            "warnings) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "warnings, made_by) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (outcome.path, outcome.sha256, name, outcome.title, summary.description, result, outcome.engine, now,
-             json.dumps(outcome.warnings)))
+             json.dumps(outcome.warnings), outcome.made_by))
         source_id = cur.lastrowid
         kind = "ingest"
     else:
@@ -131,11 +133,11 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
         old_keys = _source_keys(state, source_id)
         state.db.execute(
             "UPDATE sources SET sha256=?, note_name=?, title=?, description=?, result=?, engine=?, generated=?, "
-            "warnings=? WHERE id=?",
+            "warnings=?, made_by=? WHERE id=?",
             (outcome.sha256, name, outcome.title, summary.description, result, outcome.engine, now,
-             json.dumps(outcome.warnings), source_id))
+             json.dumps(outcome.warnings), outcome.made_by, source_id))
         state.db.execute("DELETE FROM source_concepts WHERE source_id=?", (source_id,))
-        kind = "update"
+        kind = "redo" if redo else "update"
     state.db.executemany(
         "INSERT INTO source_concepts(source_id, key, name, score, sentence, rank) VALUES(?, ?, ?, ?, ?, ?)",
         [(source_id, c.key, c.name, c.score, c.sentence, rank) for rank, c in enumerate(summary.concepts)])

@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from kbd.compile.concepts import RELATED_MAX_SOURCES
+from kbd.compile.redo import count_out_of_date
 from kbd.engines.base import SourceSummary
+from kbd.engines.provenance import MadeBy
 from kbd.render.notes import (
     ConceptNote,
     IndexEntry,
@@ -110,6 +112,7 @@ class WikiModel:
         stem_path = str(raw.with_suffix(""))
         clipping = wikilink(stem_path) if not _UNLINKABLE.search(stem_path) else row["raw_path"]
         related = self.related_sources(source_id)
+        made_by = MadeBy.from_key(row["made_by"])
         note = SourceNote(
             title=row["title"],
             aliases=[row["title"]] if row["title"] != row["note_name"] else [],
@@ -128,6 +131,9 @@ class WikiModel:
             warnings=json.loads(row["warnings"]),
             verified=summary.verified,
             objections=summary.objections,
+            skill=made_by.skill if made_by else None,
+            verifier=made_by.verifier if made_by and made_by.verifier else None,
+            constraints=made_by.constraints if made_by and made_by.constraints else None,
         )
         return Rendered(self.source_path(row["note_name"]), render_source_note(note), source_id,
                         _related_json(related))
@@ -256,7 +262,8 @@ class WikiModel:
             rejected=rejected, ignored=ignored, warnings=warnings, user_edited=edited,
             failed_jobs=failed, pending_jobs=self.state.count_jobs("pending"),
             daemon=json.loads(daemon) if daemon else None, spend=spend,
-            paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified))
+            paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified,
+            out_of_date=count_out_of_date(self.state, self.layout)))
 
 
 def render_batch(state_path: str, layout: VaultLayout, max_concepts: int, notes: list[str]) -> list[Rendered]:

@@ -25,9 +25,12 @@ from kbd.compile.ingest import (
     summarise_file,
 )
 from kbd.compile.model import Rendered, WikiModel, render_batch
+from kbd.compile.redo import CURRENT_META, count_out_of_date, out_of_date
 from kbd.compile.scan import Candidate, scan_raw
 from kbd.config import Config
 from kbd.engines import make_engine
+from kbd.engines.provenance import MadeBy, current_made_by
+from kbd.engines.skills import SkillError
 from kbd.lock import VaultLock
 from kbd.state import Job, State
 from kbd.vault.layout import VaultLayout
@@ -56,22 +59,31 @@ class CompileReport:
     engine_calls: int = 0
     stopped: bool = False  # ended early on request; the rest is still queued
     paused: int = 0  # jobs waiting because a spending cap was reached
+    redone: int = 0  # summaries made again by the configured engine (`--redo`)
+    out_of_date: int = 0  # summaries an older engine made, after this run
 
     @property
     def changed_anything(self) -> bool:
         return bool(self.ingested or self.removed or self.moved or self.written or self.deleted)
 
 
+@dataclass(frozen=True)
+class CompileOptions:
+    redo: str | None = None  # "stale": summaries an older engine made; "all": every summary
+    limit: int | None = None  # redo at most this many
+
+
 def open_state(layout: VaultLayout) -> State:
     return State(layout.state_dir / "state.db")
 
 
-def compile_vault(root: Path, config: Config, progress: Progress | None = None) -> CompileReport:
+def compile_vault(root: Path, config: Config, progress: Progress | None = None,
+                  options: CompileOptions | None = None) -> CompileReport:
     layout = VaultLayout.from_config(root, config)
     with VaultLock(layout.state_dir):
         state = open_state(layout)
         try:
-            return Compiler(layout, config, state, progress).run()
+            return Compiler(layout, config, state, progress, options=options).run()
         finally:
             state.close()
 
@@ -84,9 +96,11 @@ class Compiler:
     """
 
     def __init__(self, layout: VaultLayout, config: Config, state: State, progress: Progress | None = None,
-                 stop: threading.Event | None = None, only: Collection[str] | None = None) -> None:
+                 stop: threading.Event | None = None, only: Collection[str] | None = None,
+                 options: CompileOptions | None = None) -> None:
         self.stop = stop or threading.Event()
         self.only = only
+        self.options = options or CompileOptions()
         self.layout = layout
         self.config = config
         self.state = state
@@ -110,7 +124,10 @@ class Compiler:
         if edited:
             self.state.mark_dirty(["status"])
             self.report.kept_user_edits.extend(edited)
+        current = self._note_engine()
         self._enqueue()
+        if self.options.redo and current is not None:
+            self._enqueue_redo(current)
         self._drain()
         if self.stop.is_set():
             self.state.requeue_interrupted()
@@ -123,6 +140,8 @@ class Compiler:
         self.report.sources = db.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
         self.report.concepts = db.execute("SELECT COUNT(*) FROM concepts").fetchone()[0]
         self.report.skipped = db.execute("SELECT COUNT(*) FROM files WHERE status='rejected'").fetchone()[0]
+        if current is not None:
+            self.report.out_of_date = count_out_of_date(self.state, self.layout, current)
         db.execute("UPDATE runs SET finished=?, summary=? WHERE id=?",
                    (clock.stamp(clock.now()), json.dumps(self.report.__dict__, default=list), run_id))
         log.debug("compile: %d ingested, %d removed, %d moved, %d failed, %d written, %d deleted",
@@ -170,6 +189,33 @@ class Compiler:
             for c in scan.changed:
                 self.state.enqueue("ingest", f"ingest:{c.path}@{c.sha256}", {"path": c.path, "sha256": c.sha256},
                                    self.now)
+
+    def _note_engine(self) -> MadeBy | None:
+        """What the configured engine records; kept in state.db for Status.md, which counts the
+        summaries an older engine made."""
+        try:
+            current = current_made_by(self.config, self.layout.root)
+        except (SkillError, OSError, UnicodeDecodeError) as exc:
+            log.warning("cannot tell which notes are out of date: %s", exc)
+            return None
+        if self.state.get_meta(CURRENT_META) != current.key():
+            with self.state.transaction():
+                self.state.set_meta(CURRENT_META, current.key())
+                self.state.mark_dirty(["status"])
+        return current
+
+    def _enqueue_redo(self, current: MadeBy) -> None:
+        """`--redo`: summaries an older engine made (or all of them) go back into the queue, as
+        many as `--limit` allows; the spending caps still apply to every call they make."""
+        queued = {j.payload["path"] if j.kind != "move" else j.payload["from"] for j in self.state.pending_jobs()}
+        todo = [s for s in out_of_date(self.state, self.layout, current, everything=self.options.redo == "all")
+                if s.raw_path not in queued]
+        if self.options.limit is not None:
+            todo = todo[:self.options.limit]
+        with self.state.transaction():
+            for item in todo:
+                self.state.enqueue("ingest", f"ingest:{item.raw_path}@{item.sha256}",
+                                   {"path": item.raw_path, "sha256": item.sha256, "redo": True}, self.now)
 
     # -- jobs → engine → state --------------------------------------------------------------
     def _drain(self) -> None:
@@ -258,8 +304,10 @@ class Compiler:
         elif outcome.summary is not None:
             for warning in outcome.warnings:
                 log.warning("%s: %s", outcome.path, warning)
-            commit_summary(self.state, outcome, self.source_names, self.now)
+            redo = bool(job.payload.get("redo"))
+            commit_summary(self.state, outcome, self.source_names, self.now, redo=redo)
             self.report.ingested += 1
+            self.report.redone += redo
             self.report.engine_calls += 1
         self.state.job_done(job.id, self.now)
 

@@ -44,6 +44,9 @@ class SourceNote:
     input_hash: str
     generated: str
     verified: bool = True
+    skill: str | None = None  # what made it besides the engine (engines/provenance.py)
+    verifier: str | None = None
+    constraints: str | None = None
     warnings: list[str] = field(default_factory=list)
     objections: list[str] = field(default_factory=list)
 
@@ -60,6 +63,9 @@ def render_source_note(note: SourceNote) -> str:
         ("concepts", [c.link() for c, _ in note.concepts]),
         ("tags", ["kbd/source", *[t for t in note.tags if t != "kbd/source"]]),
         ("engine", note.engine),
+        ("skill", note.skill),
+        ("verifier", note.verifier),
+        ("constraints", note.constraints),
         ("input_hash", note.input_hash),
         ("generated", DateTime(note.generated)),
         ("verified", note.verified),
@@ -190,6 +196,7 @@ class StatusReport:
     spend: tuple[float, float, int] | None = None  # today, total (US dollars), calls today; None: no model used
     paused: str | None = None  # why pending jobs wait (a spending cap)
     unverified: list[str] = field(default_factory=list)  # source notes a verifier or grounding check objected to
+    out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints) than the configured one
 
 
 def render_status(report: StatusReport) -> str:
@@ -203,6 +210,11 @@ def render_status(report: StatusReport) -> str:
         out.append(f"- **Model spend**: ${today:.4f} today ({calls} calls), ${total:.4f} in total")
     if report.paused:
         out.append(f"- **Paused**: {escape_text(report.paused)}")
+    if report.out_of_date:
+        notes = f"{report.out_of_date} note" + ("s" if report.out_of_date != 1 else "")
+        out.append(f"- **Made by an older engine**: {notes} (the model, a skill or "
+                   "kbd/constraints.md changed since); `kbd plan` shows what redoing them costs, "
+                   "`kbd compile --redo` redoes them")
     out.append(f"- **Skipped files**: {len(report.rejected)}; ignored: {len(report.ignored)}; "
                f"notes you edited: {len(report.user_edited)}")
     out.append("")
