@@ -1,7 +1,11 @@
 """`kbd doctor`: is this vault ready? Config, folders, state, and each model's key and endpoint.
 
-Endpoints are checked with the providers' model-list request, which costs nothing. Keys are
-never printed, only whether the variable is set and whether the endpoint accepted it.
+Endpoints are checked with the providers' model-list request, which costs nothing, then with one
+tiny real structured request per configured model (a few dozen tokens, within the budget and
+recorded like every call), so a model that refuses the requests kbd makes (a schema its server
+does not accept, a parameter a reasoning model refuses) shows before a compile does. With
+`network=False` no request is made. Keys are never printed, only whether the variable is set and
+whether the endpoint accepted it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ class Check:
     detail: str
 
 
-def run_checks(root: Path, config_path: Path | None = None, timeout: float = 10.0) -> list[Check]:
+def run_checks(root: Path, config_path: Path | None = None, timeout: float = 10.0, network: bool = True
+               ) -> list[Check]:
     checks: list[Check] = []
     try:
         config = load_config(root, config_path)
@@ -48,8 +53,33 @@ def run_checks(root: Path, config_path: Path | None = None, timeout: float = 10.
     if not config.models:
         checks.append(Check("engine", True, "offline engine (no models: section); no key needed"))
     for role, model in config.models.items():
-        checks += _model_checks(role, model, config, timeout)
+        if not network:
+            checks.append(Check(f"{role} endpoint", True, f"not contacted (--no-network); model {model.model}"))
+            continue
+        found = _model_checks(role, model, config, timeout)
+        checks += found
+        if all(c.ok for c in found):
+            checks.append(_structured_check(role, config, layout))
     return checks
+
+
+def _structured_check(role: str, config: Config, layout: VaultLayout) -> Check:
+    from kbd.engines import make_engine
+    from kbd.engines.errors import ModelError
+    from kbd.engines.llm import LLMEngine
+
+    try:
+        engine = make_engine(config, layout.root, layout.state_dir / "state.db", run="doctor")
+    except (ConfigError, OSError, Exception) as exc:  # a broken skill override, a missing key: say which
+        return Check(f"{role} request", False, str(exc))
+    assert isinstance(engine, LLMEngine)
+    try:
+        engine.gateway.probe(role)
+        return Check(f"{role} request", True, "a structured request was accepted and answered")
+    except ModelError as exc:
+        return Check(f"{role} request", False, f"a tiny structured request failed: {exc}")
+    finally:
+        engine.close()
 
 
 def _model_checks(role: str, model: object, config: Config, timeout: float) -> list[Check]:

@@ -29,6 +29,8 @@ from kbd.engines.throttle import Throttle
 
 CHARS_PER_TOKEN = 3.5
 PESSIMISTIC_CHARS_PER_TOKEN = 2.0  # reservations: dense text (code, numbers, CJK) takes more tokens
+PROBE_SCHEMA: dict[str, Any] = {"type": "object", "additionalProperties": False, "required": ["ok"],
+                                "properties": {"ok": {"type": "boolean"}}}
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,32 @@ class ModelGateway:
                          int(completion.latency_seconds * 1000), "ok")
             self.db.execute("INSERT OR REPLACE INTO llm_cache(key, result, created) VALUES(?, ?, ?)",
                             (key, json.dumps(completion.data, ensure_ascii=False), _now().isoformat()))
+        return completion.data
+
+    def probe(self, role_name: str) -> dict[str, Any]:
+        """One tiny real structured request to a role's model, as every call is made (strict schema,
+        reasoning settings, budget, usage record) but never answered from the cache: `kbd doctor`
+        uses it so a model that refuses kbd's requests shows before a compile."""
+        role = self.roles[role_name]
+        skill = Skill(name="doctor", role=role_name, version="1", schema=PROBE_SCHEMA,
+                      prompt="Check that structured replies work: reply with ok set to true.", max_output_tokens=16,
+                      expected_output_tokens=8, origin="built-in")
+        meter = _Meter(self, role)
+        start = time.monotonic()
+        try:
+            completion = self.clients[role_name].complete(system_prompt(skill, self.constraints),
+                                                          task_prompt(skill, ""), PROBE_SCHEMA,
+                                                          skill.max_output_tokens, meter=meter)
+        except ModelError as exc:
+            with self.lock:
+                self.settled -= meter.cost
+                self._record("doctor", skill, role, meter.usage, meter.requests, meter.cost,
+                             int((time.monotonic() - start) * 1000), f"error: {exc}"[:300])
+            raise
+        with self.lock:
+            self.settled -= meter.cost
+            self._record("doctor", skill, role, completion.usage, completion.requests, meter.cost,
+                         int(completion.latency_seconds * 1000), "ok")
         return completion.data
 
     def spent(self) -> tuple[float, float]:
