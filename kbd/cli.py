@@ -285,6 +285,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_OK if not bad else EXIT_FAILURE
 
 
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "n/a"
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from kbd.status import vault_status
 
@@ -309,7 +313,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     for s in status.spend:
         print(f"spend      {s['role']} {s['provider']}:{s['model']}: ${s['today_usd']:.4f} today, "
               f"${s['total_usd']:.4f} total; {s['calls']} calls ({s['cached']} cached), "
-              f"{s['input_tokens']:,} in / {s['output_tokens']:,} out tokens")
+              f"{s['input_tokens']:,} in / {s['output_tokens']:,} out tokens; prompt cache "
+              f"{_share(s['cached_input_tokens'], s['input_tokens'])} of input")
     for job in status.failed_jobs:
         print(f"  failed   {job['job']}: {job['error']}")
     for item in status.rejected:

@@ -66,7 +66,8 @@ def vault_status(root: Path, config: Config) -> VaultStatus:
             "SELECT role, provider, model, COUNT(*) FILTER (WHERE outcome='ok') AS calls, "
             "COUNT(*) FILTER (WHERE outcome='cached') AS cached, "
             "COALESCE(SUM(cost_usd) FILTER (WHERE day=?), 0) AS today_usd, COALESCE(SUM(cost_usd), 0) AS total_usd, "
-            "COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens "
+            "COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens, "
+            "COALESCE(SUM(cached_tokens), 0) AS cached_input_tokens "
             "FROM llm_calls GROUP BY role, provider, model ORDER BY role, model", (today,))]
         row = db.execute("SELECT last_error FROM jobs WHERE state='pending' AND last_error IS NOT NULL "
                          "ORDER BY updated DESC LIMIT 1").fetchone()
