@@ -87,6 +87,8 @@ def untrusted(label: str, text: str) -> str:
 
 
 def cache_key(provider: str, model: str, skill: Skill, constraints: str, user: str) -> str:
-    """Same provider, model, skill version, constraints and input → same answer; no second call."""
-    material = json.dumps([provider, model, skill.name, skill.version, constraints, user], ensure_ascii=False)
+    """Same provider, model, skill (version, prompt and schema: an override that keeps the version
+    number is still another skill), constraints and input → same answer; no second call."""
+    material = json.dumps([provider, model, skill.name, skill.version, skill.prompt, skill.schema, constraints, user],
+                          ensure_ascii=False, sort_keys=True)
     return "sha256:" + hashlib.sha256(material.encode("utf-8")).hexdigest()
