@@ -70,7 +70,16 @@ def _texts(value: Any) -> list[str]:
 
 def last_user_text(received: Received) -> str:
     """The text of the last user message, whichever wire format carried it."""
-    content = received.body["messages"][-1]["content"]
+    return _message_text(received.body["messages"][-1])
+
+
+def first_user_text(received: Received) -> str:
+    """The text of the first user message (the request itself, before any repair turns)."""
+    return _message_text(next(m for m in received.body["messages"] if m["role"] == "user"))
+
+
+def _message_text(message: dict[str, Any]) -> str:
+    content = message["content"]
     return content if isinstance(content, str) else "".join(b.get("text", "") for b in content)
 
 

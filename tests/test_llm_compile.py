@@ -12,7 +12,7 @@ import yaml
 
 from kbd.vault.sanitize import is_inert
 from tests.conftest import Vault, run_kbd, tree_bytes, unresolved_links
-from tests.fake_llm import Action, FakeLLM, Received, fake_llm, last_user_text, openai_reply, structured_reply
+from tests.fake_llm import Action, FakeLLM, Received, fake_llm, first_user_text, openai_reply, structured_reply
 
 KEY = "sk-test-COMPILE-SECRET-777"
 NAMES = ("B-tree", "write-ahead log", "LSM tree", "sorted run", "write amplification")
@@ -21,9 +21,10 @@ NAMES = ("B-tree", "write-ahead log", "LSM tree", "sorted run", "write amplifica
 def honest_model(received: Received) -> Action:
     """Summarises like a model would: sentences and concepts taken from the (first) untrusted block,
     in the wire format of the request, with the usage and prompt caching the provider would report."""
-    user = last_user_text(received)
+    user = first_user_text(received)
     body = user.split("<untrusted", 1)[1].split(">", 1)[1].split("</untrusted>", 1)[0]
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", body) if len(s.split()) > 5 and "Title:" not in s]
+    sentences = [s.strip()[:300] for s in re.split(r"(?<=[.!?])\s+", body)
+                 if len(s.split()) > 5 and "Title:" not in s]
     concepts = [{"name": n, "says": next((s for s in sentences if n.lower() in s.lower()), n)}
                 for n in NAMES if n.lower() in body.lower()]
     result = {"title": "ignored", "summary": sentences[:3] or ["Nothing."], "key_points": sentences[3:6],
