@@ -118,6 +118,8 @@ class FakeLLM:
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests it was answering at one time
         self.refusals: list[tuple[str, int, dict[str, Any]]] = []  # (path, status, error body) it answered
+        # More protocols mounted on the same server (tests/fake_batch.py): True when it answered.
+        self.extra: Callable[[BaseHTTPRequestHandler], bool] | None = None
         self._prefixes: set[str] = set()  # Anthropic: cached prefixes
         self._prompts: list[str] = []  # OpenAI: earlier prompts, for the longest cached prefix
         self._lock = threading.Lock()
@@ -179,6 +181,8 @@ class FakeLLM:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                if fake.extra is not None and fake.extra(self):
+                    return
                 with fake._lock:
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
@@ -223,6 +227,8 @@ class FakeLLM:
                     pass  # the client gave up (a timeout test)
 
             def do_GET(self) -> None:  # model lists, for `kbd doctor`
+                if fake.extra is not None and fake.extra(self):
+                    return
                 auth = self.headers.get("authorization", "") or self.headers.get("x-api-key", "")
                 ok = fake.accepted_key is None or fake.accepted_key in auth
                 data = json.dumps({"data": [{"id": "test-model"}]} if ok else {"error": "bad key"}).encode()
