@@ -106,8 +106,7 @@ class ModelGateway:
         if role is None:
             raise ModelError(f"skill `{skill.name}` needs a `{skill.role}` model; add models.{skill.role} "
                              "to the config")
-        key = cache_key(role.spec.provider, role.spec.model, skill, self.constraints,
-                        f"{prefix}\n\n{user}" if prefix else user)
+        key = self.cache_key(skill, user, prefix)
         with self.lock:
             hit = self.db.execute("SELECT result FROM llm_cache WHERE key=?", (key,)).fetchone()
             if hit:
@@ -134,6 +133,23 @@ class ModelGateway:
             self.db.execute("INSERT OR REPLACE INTO llm_cache(key, result, created) VALUES(?, ?, ?)",
                             (key, json.dumps(completion.data, ensure_ascii=False), _now().isoformat()))
         return completion.data
+
+    def cache_key(self, skill: Skill, user: str, prefix: str = "") -> str:
+        """Where `call` keeps the result of this call."""
+        role = self.roles[skill.role]
+        return cache_key(role.spec.provider, role.spec.model, skill, self.constraints,
+                         f"{prefix}\n\n{user}" if prefix else user)
+
+    def record_batched(self, job: str, skill: Skill, usage: Usage, cost: float, key: str,
+                       data: dict[str, Any] | None, problem: str | None) -> None:
+        """An answer collected from a provider batch (kbd/compile/backfill.py): recorded like a call,
+        at the batch price, and, when valid, cached where `call` will find it."""
+        role = self.roles[skill.role]
+        with self.lock:
+            self._record(job, skill, role, usage, 1, cost, 0, "ok" if data is not None else f"error: {problem}"[:300])
+            if data is not None:
+                self.db.execute("INSERT OR REPLACE INTO llm_cache(key, result, created) VALUES(?, ?, ?)",
+                                (key, json.dumps(data, ensure_ascii=False), _now().isoformat()))
 
     def probe(self, role_name: str) -> dict[str, Any]:
         """One tiny real structured request to a role's model, as every call is made (strict schema,
@@ -171,7 +187,11 @@ class ModelGateway:
 
     def _over_cap(self, estimate: float) -> str | None:
         run, day = self.spent()
-        run, day = run + self.settled, day + self.settled
+        # Batches sent but not yet collected hold what they may cost (their run's, and today's).
+        mine, waiting = self.db.execute(
+            "SELECT COALESCE(SUM(reserved_usd) FILTER (WHERE run=?), 0), COALESCE(SUM(reserved_usd), 0) "
+            "FROM batches WHERE state='submitted'", (self.run,)).fetchone()
+        run, day = run + self.settled + mine, day + self.settled + waiting
         if self.caps.per_run_usd is not None and run + self.reserved + estimate > self.caps.per_run_usd:
             return (f"the next call (about ${estimate:.4f}) would take this run past budget.per_run_usd "
                     f"(${self.caps.per_run_usd:.2f}; spent ${run:.4f})")
