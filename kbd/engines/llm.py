@@ -74,9 +74,13 @@ class LLMEngine:
     def planned_calls(self, source: SourceInput) -> list[str]:
         """The user messages of the map calls a summary takes (the reduce call, for a long source,
         is estimated from them: it carries their results, not the source)."""
+        return [f"{prefix}\n\n{task}" for prefix, task in self.map_calls(source)]
+
+    def map_calls(self, source: SourceInput) -> list[tuple[str, str]]:
+        """(prefix, task) of the first calls a summary takes, one per part: what a batch sends ahead."""
         label = source.label or source.title
         parts = chunks(source_text(source), self.part_chars)
-        return [f"{self._prefix(source, label, part, i, len(parts))}\n\n{self._task(part, [])}"
+        return [(self._prefix(source, label, part, i, len(parts)), self._task(part, []))
                 for i, part in enumerate(parts)]
 
     def summarize_source(self, source: SourceInput) -> SourceSummary:
