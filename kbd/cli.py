@@ -17,6 +17,7 @@ from kbd.state import StateError
 from kbd.vault.layout import STATE_DIR, VaultLayout
 
 if TYPE_CHECKING:
+    from kbd.compile.run import CompileReport
     from kbd.plan import Plan
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -85,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
                         "kbd/constraints.md; `kbd plan` shows how many and the cost), or with --redo=all every "
                         "note; notes you edited are left alone and the budget caps apply")
     p.add_argument("--limit", type=_positive, metavar="N", help="with --redo: redo at most N notes this run")
+    p.add_argument("--batch", action="store_true",
+                   help="send the queued summaries through the provider's batch interface (half price, answers "
+                        "within 24 h); later runs of `kbd compile` or `kbd run` collect them")
     p.set_defaults(handler=cmd_compile)
 
     p = sub.add_parser("plan", help="what a compile would do and cost; spends nothing",
@@ -193,7 +197,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     progress = _Progress() if sys.stderr.isatty() and not args.quiet else None
     try:
         report = compile_vault(root, config, progress=progress,
-                               options=CompileOptions(redo=args.redo, limit=args.limit))
+                               options=CompileOptions(redo=args.redo, limit=args.limit, batch=args.batch))
     finally:
         if progress:
             progress.finish()
@@ -203,6 +207,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
                 f"{_count(report.concepts, 'concept')}")
         if report.removed or report.moved:
             line += f"; removed {report.removed}, moved {report.moved}"
+    elif report.batches.sent or report.batches.waiting:
+        line = f"compiled 0 sources while batches run; wiki has {_count(report.sources, 'source')}, " \
+               f"{_count(report.concepts, 'concept')}"
     else:
         line = f"nothing to do: {_count(report.sources, 'source')}, {_count(report.concepts, 'concept')} up to date"
     notes = []
@@ -217,6 +224,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if report.redone:
         line += f"; redid {_count(report.redone, 'note')} with the current engine"
     print(line)
+    _print_batches(report)
     if report.out_of_date:
         print(f"{_count(report.out_of_date, 'note')} made by an older engine (model, skill or constraints); "
               "`kbd plan` shows what redoing them costs, `kbd compile --redo` redoes them")
@@ -258,6 +266,20 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if plan.redo.notes:
         _print_redo(plan)
     return EXIT_OK
+
+
+def _print_batches(report: CompileReport) -> None:
+    b = report.batches
+    if b.collected or b.failed:
+        print(f"collected {_count(b.collected, 'answer')} from batches at the batch price"
+              + (f"; {b.failed} failed and were retried normally" if b.failed else ""))
+    for sent in b.sent:
+        print(f"sent batch {sent}")
+    for waiting in b.waiting:
+        print(f"batch {waiting}")
+    if b.sent or b.waiting:
+        print("answers usually come within minutes and at most 24 h: run `kbd compile` again (or leave `kbd run` "
+              "running) to collect them")
 
 
 def _print_redo(plan: Plan) -> None:

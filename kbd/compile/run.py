@@ -9,10 +9,11 @@ import os
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
 from kbd import clock
+from kbd.compile.backfill import BatchReport, collect, outstanding, submit
 from kbd.compile.concepts import reconcile_concepts
 from kbd.compile.ingest import (
     IngestOutcome,
@@ -60,6 +61,7 @@ class CompileReport:
     stopped: bool = False  # ended early on request; the rest is still queued
     paused: int = 0  # jobs waiting because a spending cap was reached
     redone: int = 0  # summaries made again by the configured engine (`--redo`)
+    batches: BatchReport = field(default_factory=BatchReport)  # sent, waiting and collected (`--batch`)
     out_of_date: int = 0  # summaries an older engine made, after this run
 
     @property
@@ -71,6 +73,7 @@ class CompileReport:
 class CompileOptions:
     redo: str | None = None  # "stale": summaries an older engine made; "all": every summary
     limit: int | None = None  # redo at most this many
+    batch: bool = False  # send the queued summaries through the provider's batch interface
 
 
 def open_state(layout: VaultLayout) -> State:
@@ -128,7 +131,8 @@ class Compiler:
         self._enqueue()
         if self.options.redo and current is not None:
             self._enqueue_redo(current)
-        self._drain()
+        held = self._batches()
+        self._drain(held)
         if self.stop.is_set():
             self.state.requeue_interrupted()
             self.report.stopped = True
@@ -143,7 +147,7 @@ class Compiler:
         if current is not None:
             self.report.out_of_date = count_out_of_date(self.state, self.layout, current)
         db.execute("UPDATE runs SET finished=?, summary=? WHERE id=?",
-                   (clock.stamp(clock.now()), json.dumps(self.report.__dict__, default=list), run_id))
+                   (clock.stamp(clock.now()), json.dumps(self.report.__dict__, default=_jsonable), run_id))
         log.debug("compile: %d ingested, %d removed, %d moved, %d failed, %d written, %d deleted",
                  self.report.ingested, self.report.removed, self.report.moved, self.report.failed,
                  self.report.written, self.report.deleted)
@@ -217,9 +221,24 @@ class Compiler:
                 self.state.enqueue("ingest", f"ingest:{item.raw_path}@{item.sha256}",
                                    {"path": item.raw_path, "sha256": item.sha256, "redo": True}, self.now)
 
+    def _batches(self) -> set[int]:
+        """Collect the batches that have ended (runs over the whole vault: not on every file event);
+        with `--batch`, send the queued summaries as a new batch. The ids of jobs not to run now."""
+        report = self.report.batches
+        if self.only is None and outstanding(self.state):
+            self.progress("batches", 0, 0, "checking sent batches")
+            collect(self.state, self.layout, self.config, self.run_id, report)
+        if self.options.batch:
+            self.progress("batches", 0, 0, "sending a batch")
+            submit(self.state, self.layout, self.config, self.state.pending_jobs("ingest"), self.run_id, self.now,
+                   report)
+        for problem in report.problems:
+            log.warning("%s", problem)
+        return report.held
+
     # -- jobs → engine → state --------------------------------------------------------------
-    def _drain(self) -> None:
-        jobs = self.state.pending_jobs()
+    def _drain(self, held: Collection[int] = ()) -> None:
+        jobs = [j for j in self.state.pending_jobs() if j.id not in held]
         for job in (j for j in jobs if j.kind in ("move", "remove")):
             with self.state.transaction():
                 if job.kind == "move":
@@ -390,3 +409,9 @@ class Compiler:
                 if path != self.layout.status_note:
                     self.state.mark_dirty(["status"])
 
+
+def _jsonable(value: object) -> object:
+    """Report fields for the runs table: dataclasses as objects, sets as lists."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return list(value)  # type: ignore[call-overload]
