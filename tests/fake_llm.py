@@ -186,9 +186,18 @@ class FakeLLM:
                 with fake._lock:
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                self.counted = True
                 try:
                     self._answer()
                 finally:
+                    self._done()
+
+            def _done(self) -> None:
+                """Stop counting this request just before its last bytes go out: the client cannot
+                finish reading (and start its next request) before that, so the count never
+                overlaps one request's end with the next one's start."""
+                if self.counted:
+                    self.counted = False
                     with fake._lock:
                         fake.in_flight -= 1
 
@@ -211,6 +220,7 @@ class FakeLLM:
                     self.send_header("content-length", str(len(data)))
                     self.end_headers()
                     if action.cut is not None:  # promise the whole body, send part, drop the connection
+                        self._done()
                         self.wfile.write(data[:action.cut])
                         self.wfile.flush()
                         self.connection.shutdown(socket.SHUT_RDWR)
@@ -218,10 +228,13 @@ class FakeLLM:
                         return
                     if action.drip:
                         for i in range(0, len(data), 16):
+                            if i + 16 >= len(data):
+                                self._done()
                             self.wfile.write(data[i:i + 16])
                             self.wfile.flush()
                             time.sleep(action.drip)
                         return
+                    self._done()
                     self.wfile.write(data)
                 except OSError:
                     pass  # the client gave up (a timeout test)
