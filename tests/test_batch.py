@@ -189,3 +189,17 @@ def test_the_fake_refuses_batches_the_real_services_refuse(server: FakeLLM) -> N
         assert http.post("/v1/messages/batches", headers={"anthropic-version": ""},
                          json={"requests": []}).status_code in (400, 401)
     assert batches.answered == []
+
+
+def test_concepts_added_while_a_batch_runs_do_not_cost_the_answers_again(sample_vault: Vault,
+                                                                         server: FakeLLM) -> None:
+    batches = FakeBatches(server)
+    configure(sample_vault, server)
+    sample_vault.kbd("compile", ".", "--batch")
+    # Meanwhile another compile made a concept that these clippings mention: the engine's
+    # requests now carry it as a naming hint.
+    with db(sample_vault) as conn:
+        conn.execute("INSERT INTO concepts(key, note_name, source_count) VALUES('b tree', 'B-tree', 2)")
+    batches.finish()
+    sample_vault.kbd("compile", ".")
+    assert len(server.received) == 0 and len(sources(sample_vault)) == 3

@@ -155,7 +155,8 @@ def collect(state: State, layout: VaultLayout, config: Config, run: str, report:
     batches = list(state.db.execute("SELECT * FROM batches WHERE state='submitted' ORDER BY submitted"))
     if not batches:
         return
-    engine = make_engine(config, layout.root, state.path, run, {})
+    known = {r[0]: r[1] for r in state.db.execute("SELECT key, note_name FROM concepts")}
+    engine = make_engine(config, layout.root, state.path, run, known)
     try:
         for batch in batches:
             role = engine.gateway.roles.get(batch["role"]) if isinstance(engine, LLMEngine) else None
@@ -165,13 +166,14 @@ def collect(state: State, layout: VaultLayout, config: Config, run: str, report:
                 _release(state, batch["id"], "abandoned", set())
                 continue
             assert isinstance(engine, LLMEngine)
-            _collect_one(state, layout, engine, BatchClient(engine.gateway.clients[batch["role"]]), batch, report)
+            _collect_one(state, layout, engine, BatchClient(engine.gateway.clients[batch["role"]]), batch, report,
+                         config.compile.max_note_bytes)
     finally:
         engine.close()
 
 
 def _collect_one(state: State, layout: VaultLayout, engine: LLMEngine, client: BatchClient, batch: sqlite3.Row,
-                 report: BatchReport) -> None:
+                 report: BatchReport, max_bytes: int) -> None:
     from kbd.engines.batch import BATCH_DISCOUNT
 
     batch_id = batch["id"]
@@ -209,10 +211,41 @@ def _collect_one(state: State, layout: VaultLayout, engine: LLMEngine, client: B
         cost = gateway.roles[batch["role"]].prices.cost(result.usage) * BATCH_DISCOUNT
         gateway.record_batched(job, skills[row["skill"]], result.usage, cost, row["cache_key"], result.data,
                                result.problem)
+    _follow_new_concepts(state, layout, engine, rows, max_bytes)
     if status.problem:
         report.problems.append(f"batch {batch_id} {status.status}: {status.problem}; its clippings are compiled "
                                "normally")
     _release(state, batch_id, "collected", failed_jobs)
+
+
+def _follow_new_concepts(state: State, layout: VaultLayout, engine: LLMEngine, rows: list[sqlite3.Row],
+                         max_bytes: int) -> None:
+    """A request names the existing concepts that occur in its source, as a hint for naming. When
+    concepts were added while the batch ran, the engine now asks with a longer hint, and would miss
+    the batch's answers in the cache and pay for each again: the answers are filed under the new
+    requests too (same source, same skill and model; only the naming hint differs)."""
+    by_job: dict[str, list[sqlite3.Row]] = {}
+    for row in rows:
+        by_job.setdefault(row["job"], []).append(row)
+    gateway, skill = engine.gateway, engine.skill
+    for job_key, sent in by_job.items():
+        job = state.db.execute("SELECT payload FROM jobs WHERE dedupe_key=?", (job_key,)).fetchone()
+        if job is None:
+            continue
+        path = json.loads(job["payload"])["path"]
+        note = read_raw_note(layout.root, path, max_bytes)
+        if isinstance(note, Rejection):
+            continue
+        calls = engine.map_calls(SourceInput(note.title, note.document, note.meta, label=path))
+        now = [gateway.cache_key(skill, task, prefix) for prefix, task in calls]
+        then = [r["cache_key"] for r in sorted(sent, key=lambda r: int(r["custom_id"][1:]))]
+        if len(now) != len(then):
+            continue  # another part size: the source is summarised afresh
+        with gateway.lock:
+            for new, old in zip(now, then, strict=True):
+                if new != old:
+                    gateway.db.execute("INSERT OR IGNORE INTO llm_cache(key, result, created) "
+                                       "SELECT ?, result, created FROM llm_cache WHERE key=?", (new, old))
 
 
 def _release(state: State, batch_id: str, outcome: str, failed_jobs: set[str]) -> None:
