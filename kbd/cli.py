@@ -240,8 +240,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
         return EXIT_OK
+    if plan.in_batches:
+        print(f"{_count(plan.in_batches, 'clipping')} wait for a batch already sent (`kbd status` shows it); "
+              "`kbd compile` collects it once it ends")
     if not plan.sources and not plan.removals and not plan.redo.notes:
-        print(f"nothing to do: the wiki is up to date (engine {plan.engine})")
+        print(f"nothing else to do (engine {plan.engine})" if plan.in_batches else
+              f"nothing to do: the wiki is up to date (engine {plan.engine})")
         return EXIT_OK
     for item in plan.sources:
         if item.skipped:
@@ -255,7 +259,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     print(f"{_count(len(plan.sources), 'clipping')} to compile, {plan.removals} to remove; engine {plan.engine}")
     if plan.calls or plan.cached_calls:
         print(f"{plan.calls} model calls (+{plan.cached_calls} from cache), about {plan.input_tokens:,} input and "
-              f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}")
+              f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}"
+              + (f" (with --batch about ${plan.batch_cost_usd:.4f}, answers within 24 h)" if plan.calls else ""))
         caps = []
         if plan.per_run_cap_usd is not None:
             caps.append(f"per run ${plan.per_run_cap_usd:.2f}")
@@ -329,6 +334,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"queue      {status.pending_jobs} pending, {len(status.failed_jobs)} failed")
     if status.paused:
         print(f"  paused   {status.paused}")
+    for b in status.batches:
+        print(f"batch      {b['id']} ({b['provider']}:{b['model']}): {b['status']}, "
+              f"{_count(b['requests'], 'request')}, up to ${b['reserved_usd']:.4f} reserved; "
+              f"sent {b['submitted'].replace('T', ' ')[:16]}")
     if status.engine:
         older = f"; {_count(status.out_of_date, 'note')} made by an older engine (`kbd plan`, `kbd compile --redo`)"
         print(f"engine     {status.engine}" + (older if status.out_of_date else ""))

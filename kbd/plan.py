@@ -18,6 +18,7 @@ from kbd.compile.scan import scan_raw
 from kbd.config import Config
 from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput
+from kbd.engines.batch import BATCH_DISCOUNT
 from kbd.engines.client import Usage
 from kbd.engines.gateway import estimate_tokens
 from kbd.engines.llm import LLMEngine
@@ -35,6 +36,7 @@ class PlannedSource:
     output_tokens: int = 0
     cost_usd: float = 0.0
     skipped: str | None = None
+    batch_cost_usd: float = 0.0  # the same with --batch: its first calls at the batch discount
 
 
 @dataclass
@@ -65,6 +67,8 @@ class Plan:
     per_run_cap_usd: float | None = None
     spent_today_usd: float = 0.0
     redo: RedoPlan = field(default_factory=RedoPlan)
+    batch_cost_usd: float = 0.0  # what the compile would cost with --batch
+    in_batches: int = 0  # changed clippings whose summaries are in a batch already sent
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,7 +83,12 @@ def plan_compile(root: Path, config: Config) -> Plan:
         engine = make_engine(config, layout.root, state.path, "plan", known)
         plan = Plan(engine=engine.name, removals=len(scan.gone),
                     daily_cap_usd=config.budget.daily_usd, per_run_cap_usd=config.budget.per_run_usd)
+        batched = {r[0] for r in state.db.execute("SELECT json_extract(payload, '$.path') FROM jobs "
+                                                  "WHERE state='batched'")}
         for candidate in scan.changed:
+            if candidate.path in batched:
+                plan.in_batches += 1
+                continue
             plan.sources.append(_estimate(layout, config, engine, candidate.path))
         changed = {c.path for c in scan.changed} | set(scan.gone)
         stale = [s for s in out_of_date(state, layout, engine.made_by) if s.raw_path not in changed]
@@ -97,6 +106,7 @@ def plan_compile(root: Path, config: Config) -> Plan:
             plan.input_tokens += item.input_tokens
             plan.output_tokens += item.output_tokens
             plan.cost_usd += item.cost_usd
+            plan.batch_cost_usd += item.batch_cost_usd
         for item in plan.redo.sources:
             plan.redo.calls += item.calls
             plan.redo.cached_calls += item.cached_calls
@@ -128,6 +138,7 @@ def _estimate(layout: VaultLayout, config: Config, engine: Engine, path: str) ->
         item.calls += 1
         item.input_tokens += estimate_tokens(len(system) + len(user))
         item.output_tokens += skill.expected_output_tokens
+    first_calls = prices.cost(Usage(item.input_tokens, item.output_tokens, 0))
     if len(messages) > 1:
         # Combining the parts: in go their summaries and concept sentences (about half of
         # each part's reply), out comes one summary.
@@ -135,6 +146,7 @@ def _estimate(layout: VaultLayout, config: Config, engine: Engine, path: str) ->
         item.input_tokens += estimate_tokens(len(system)) + len(messages) * skill.expected_output_tokens // 2
         item.output_tokens += skill.expected_output_tokens
     item.cost_usd = prices.cost(Usage(item.input_tokens, item.output_tokens, 0))
+    item.batch_cost_usd = item.cost_usd - first_calls * (1 - BATCH_DISCOUNT)
     if engine.verifier is not None and item.calls:
         # One check per summary (a rejection costs one more summary and check, not planned).
         checker = engine.verifier
@@ -146,4 +158,5 @@ def _estimate(layout: VaultLayout, config: Config, engine: Engine, path: str) ->
         item.output_tokens += checker.expected_output_tokens
         check_usage = Usage(tokens_in, checker.expected_output_tokens)
         item.cost_usd += gateway.roles["verifier"].prices.cost(check_usage)
+        item.batch_cost_usd += gateway.roles["verifier"].prices.cost(check_usage)
     return item

@@ -32,6 +32,7 @@ class VaultStatus:
     paused: str | None = None
     engine: str = ""  # the configured engine ("offline" or provider:model)
     out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints)
+    batches: list[dict[str, Any]] = field(default_factory=list)  # sent with --batch, not yet collected
     status_note: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -72,6 +73,9 @@ def vault_status(root: Path, config: Config) -> VaultStatus:
         row = db.execute("SELECT last_error FROM jobs WHERE state='pending' AND last_error IS NOT NULL "
                          "ORDER BY updated DESC LIMIT 1").fetchone()
         status.paused = row[0] if row else None
+        status.batches = [dict(r) for r in db.execute(
+            "SELECT id, provider, model, status, requests, reserved_usd, submitted FROM batches "
+            "WHERE state='submitted' ORDER BY submitted")]
         try:
             current = current_made_by(config, layout.root)
         except (SkillError, OSError, UnicodeDecodeError):

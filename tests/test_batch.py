@@ -57,6 +57,9 @@ def test_a_batch_is_sent_survives_restarts_and_is_collected_at_half_price(sample
                                                                           provider: str) -> None:
     batches = FakeBatches(server)
     configure(sample_vault, server, provider)
+    planned = json.loads(sample_vault.kbd("plan", ".", "--json").stdout)
+    assert planned["batch_cost_usd"] == pytest.approx(planned["cost_usd"] / 2)
+    assert "with --batch about $" in sample_vault.kbd("plan", ".").stdout
     sent = sample_vault.kbd("compile", ".", "--batch")
     assert len(server.received) == 0, "nothing is asked synchronously"
     assert "sent batch" in sent.stdout and "3 clippings, 3 requests" in sent.stdout, sent.stdout
@@ -68,6 +71,9 @@ def test_a_batch_is_sent_survives_restarts_and_is_collected_at_half_price(sample
         assert state == "submitted" and reserved > 0
         assert conn.execute("SELECT COUNT(*) FROM jobs WHERE state='batched'").fetchone()[0] == 3
     assert batch_id in batches.batches and sources(sample_vault) == []
+    assert f"batch      {batch_id} ({provider}:test-model): sent, 3 requests" in sample_vault.kbd("status", ".").stdout
+    assert f"**Batches sent**: {batch_id}" in sample_vault.status().replace("\\", "")
+    assert json.loads(sample_vault.kbd("plan", ".", "--json").stdout)["in_batches"] == 3
 
     waiting = sample_vault.kbd("compile", ".")  # a new process: what it knows comes from state.db
     assert f"batch {batch_id}: in_progress (0 of 3 done)" in waiting.stdout, waiting.stdout

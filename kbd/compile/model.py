@@ -263,7 +263,9 @@ class WikiModel:
             failed_jobs=failed, pending_jobs=self.state.count_jobs("pending"),
             daemon=json.loads(daemon) if daemon else None, spend=spend,
             paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified,
-            out_of_date=count_out_of_date(self.state, self.layout)))
+            out_of_date=count_out_of_date(self.state, self.layout),
+            batches=[(r["id"], r["status"], r["requests"], r["reserved_usd"]) for r in db.execute(
+                "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")]))
 
 
 def render_batch(state_path: str, layout: VaultLayout, max_concepts: int, notes: list[str]) -> list[Rendered]:

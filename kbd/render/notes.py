@@ -197,6 +197,7 @@ class StatusReport:
     paused: str | None = None  # why pending jobs wait (a spending cap)
     unverified: list[str] = field(default_factory=list)  # source notes a verifier or grounding check objected to
     out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints) than the configured one
+    batches: list[tuple[str, str, int, float]] = field(default_factory=list)  # sent, waiting: id, status, requests, $
 
 
 def render_status(report: StatusReport) -> str:
@@ -210,6 +211,11 @@ def render_status(report: StatusReport) -> str:
         out.append(f"- **Model spend**: ${today:.4f} today ({calls} calls), ${total:.4f} in total")
     if report.paused:
         out.append(f"- **Paused**: {escape_text(report.paused)}")
+    if report.batches:
+        waiting = ", ".join(f"{escape_text(i)} ({escape_text(s)}, {n} requests)" for i, s, n, _ in report.batches)
+        held = sum(r for *_, r in report.batches)
+        out.append(f"- **Batches sent**: {waiting}; up to ${held:.4f} held against the budget. `kbd compile` "
+                   "collects them once they end")
     if report.out_of_date:
         notes = f"{report.out_of_date} note" + ("s" if report.out_of_date != 1 else "")
         out.append(f"- **Made by an older engine**: {notes} (the model, a skill or "
