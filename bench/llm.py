@@ -181,13 +181,13 @@ def providers_figures(latency: float) -> None:
                 vault_with(root, server.url, provider, 20, 1500, ", max_concurrency: 4")
                 compile_vault(root, load_config(root))
                 with sqlite3.connect(root / ".kbd/state.db") as db:
-                    n, tokens, cached, cost = db.execute(
-                        "SELECT COUNT(*), SUM(input_tokens), SUM(cached_tokens), SUM(cost_usd) FROM llm_calls "
-                        "WHERE outcome='ok'").fetchone()
-                full = sum(r.prompt_tokens for r in server.received) * 3.0 / 1e6
+                    n, tokens, cached, output, cost = db.execute(
+                        "SELECT COUNT(*), SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens), SUM(cost_usd) "
+                        "FROM llm_calls WHERE outcome='ok'").fetchone()
+                uncached = (tokens * 3.0 + output * 15.0) / 1e6
                 print(f"prompt cache ({provider}): 20 sources with a verifier ({counts['rejected']} first checks "
                       f"rejected): {n} calls, {tokens:,} input tokens, {cached:,} served from the provider's cache "
-                      f"({100 * cached / tokens:.0f}%); cost ${cost:.4f} (input at full price alone: ${full:.4f})")
+                      f"({100 * cached / tokens:.0f}%); cost ${cost:.4f}, ${uncached:.4f} without the cache")
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
