@@ -148,15 +148,17 @@ def _estimate(layout: VaultLayout, config: Config, engine: Engine, path: str) ->
     item.cost_usd = prices.cost(Usage(item.input_tokens, item.output_tokens, 0))
     item.batch_cost_usd = item.cost_usd - first_calls * (1 - BATCH_DISCOUNT)
     if engine.verifier is not None and item.calls:
-        # One check per summary (a rejection costs one more summary and check, not planned).
+        # One check per request that made the summary: the source, or each part and the
+        # combination of the parts (a rejection costs one more summary and check, not planned).
+        checks = 1 if len(messages) == 1 else len(messages) + 1
         checker = engine.verifier
         checker_system = system_prompt(checker, gateway.constraints)
         source_chars = sum(map(len, messages))
-        tokens_in = estimate_tokens(len(checker_system) + source_chars) + skill.expected_output_tokens
-        item.calls += 1
+        tokens_in = estimate_tokens(checks * len(checker_system) + source_chars) + checks * skill.expected_output_tokens
+        item.calls += checks
         item.input_tokens += tokens_in
-        item.output_tokens += checker.expected_output_tokens
-        check_usage = Usage(tokens_in, checker.expected_output_tokens)
+        item.output_tokens += checks * checker.expected_output_tokens
+        check_usage = Usage(tokens_in, checks * checker.expected_output_tokens)
         item.cost_usd += gateway.roles["verifier"].prices.cost(check_usage)
         item.batch_cost_usd += gateway.roles["verifier"].prices.cost(check_usage)
     return item

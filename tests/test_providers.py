@@ -409,3 +409,13 @@ def test_a_model_error_is_never_a_partial_note(vault: Vault, server: FakeLLM) ->
     vault.kbd("compile", str(vault.root), check=False)
     assert not list((vault.root / "wiki").rglob("sources/*.md"))
     assert len(server.received) == 1, "a 400 is never retried"
+
+
+def test_plan_counts_one_check_per_part_and_one_for_the_combination(vault: Vault, server: FakeLLM) -> None:
+    server.default = model
+    configure(vault, server, extra=", max_input_tokens: 2000", verifier=True)
+    c = make_clipping(1, words=6000)
+    vault.clip(c.filename, c.text)
+    planned = json.loads(vault.kbd("plan", str(vault.root), "--json").stdout)
+    vault.compile()
+    assert planned["calls"] == len(server.received), "every summary and check was planned, no more"
