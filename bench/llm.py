@@ -9,7 +9,8 @@ HTTP requests of a no-op re-run; the peak of requests in flight against max_conc
 compile of long sources with a verifier (parts, checks and retries share the cap); a 429 storm
 (half the requests for 10 s answered 429 with retry-after) that must finish every job; input
 tokens served from the provider's prompt cache over a compile with a verifier, for both wire
-formats (as the fake reports them, the providers' rules); and the provider-faults table.
+formats (as the fake reports them, the providers' rules); calls per long source before and after
+the part-size change (bench/part_size.py); and the provider-faults table.
 Everything runs on 127.0.0.1; no key or network is needed.
 """
 
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.compile import machine  # noqa: E402
+from bench.part_size import long_source_calls  # noqa: E402
 from kbd.compile.run import compile_vault  # noqa: E402
 from kbd.config import load_config  # noqa: E402
 from kbd.engines.base import concept_key  # noqa: E402
@@ -70,6 +72,7 @@ def main() -> None:
         faults_table()
         return
     providers_figures(args.latency)
+    long_source_calls()
     base = Path(tempfile.mkdtemp(prefix="kbd-llm-bench-"))
     with fake_llm() as server:
         def slow(received: Received) -> Action:
