@@ -81,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     _vault_args(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
     p.add_argument("-v", "--verbose", action="store_true", help="also print progress details to stderr")
-    p.add_argument("--redo", nargs="?", const="stale", choices=("stale", "all"),
+    p.add_argument("--redo", nargs="?", const="stale", metavar="stale|all",
                    help="also summarise again the notes an older engine made (another model, skill or "
                         "kbd/constraints.md; `kbd plan` shows how many and the cost), or with --redo=all every "
                         "note; notes you edited are left alone and the budget caps apply")
@@ -189,6 +189,11 @@ def _count(n: int, noun: str) -> str:
 def cmd_compile(args: argparse.Namespace) -> int:
     from kbd.compile.run import CompileOptions, compile_vault
 
+    if args.redo not in (None, "stale", "all"):
+        if args.vault != Path("."):
+            print(f"kbd: --redo takes stale or all, not {args.redo!r}", file=sys.stderr)
+            return EXIT_USAGE
+        args.vault, args.redo = Path(args.redo), "stale"  # `kbd compile --redo ~/Vault`
     if args.limit is not None and not args.redo:
         print("kbd: --limit goes with --redo (e.g. `kbd compile --redo --limit 20`)", file=sys.stderr)
         return EXIT_USAGE

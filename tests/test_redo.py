@@ -60,7 +60,7 @@ def test_adding_a_model_redoes_nothing_until_asked_and_plan_prices_the_redo(samp
     assert json.loads(sample_vault.kbd("status", ".", "--json").stdout)["out_of_date"] == 3
     assert len(server.received) == 0, "plan and status spend nothing"
 
-    result = sample_vault.kbd("compile", ".", "--redo")
+    result = sample_vault.kbd("compile", "--redo", str(sample_vault.root))  # the vault after a bare --redo
     assert len(server.received) == 3
     assert "redid 3 notes with the current engine" in result.stdout
     note = sample_vault.note(NOTE)
@@ -79,6 +79,7 @@ def test_redo_limit_redoes_only_that_many(sample_vault: Vault, server: FakeLLM) 
     assert len(server.received) == 1
     assert plan(sample_vault)["redo"]["notes"] == 2
     assert sample_vault.kbd("compile", ".", "--limit", "1", check=False).returncode == 2
+    assert sample_vault.kbd("compile", ".", "--redo=some", check=False).returncode == 2
 
 
 @pytest.mark.parametrize("change", ["constraints", "model", "skill override", "verifier"])

@@ -9,7 +9,6 @@ redoes them within the budget. A note its user edited is theirs: it is neither c
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from kbd.engines.provenance import MadeBy
@@ -52,10 +51,3 @@ def count_out_of_date(state: State, layout: VaultLayout, current: MadeBy | None 
         current = stored
     return len(out_of_date(state, layout, current))
 
-
-def describe(stale: list[OutOfDate]) -> str:
-    """'3 (model changed for 2, constraints changed for 1)'."""
-    reasons = Counter(c for item in stale for c in item.changes)
-    detail = ", ".join(f"{what} changed for {n}" if what != "unknown engine" else f"{n} made before kbd recorded it"
-                       for what, n in reasons.most_common())
-    return f"{len(stale)}" + (f" ({detail})" if detail else "")
