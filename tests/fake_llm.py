@@ -13,6 +13,7 @@ prefix up to the last `cache_control` block, reading it when seen before and wri
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -68,6 +69,15 @@ def _texts(value: Any) -> list[str]:
     return []
 
 
+def _asked_tool(received: Received) -> str:
+    """The tool an obedient model calls: the forced one, else the one the task names, else the first."""
+    choice = received.body.get("tool_choice") or {}
+    if choice.get("type") == "tool":
+        return str(choice["name"])
+    named = re.search(r"calling the ([A-Za-z0-9_-]+) tool", first_user_text(received))
+    return named.group(1) if named else str(received.body["tools"][0]["name"])
+
+
 def last_user_text(received: Received) -> str:
     """The text of the last user message, whichever wire format carried it."""
     return _message_text(received.body["messages"][-1])
@@ -91,6 +101,7 @@ def structured_reply(received: Received, data: Any, output_tokens: int | None = 
     if received.path.endswith("/messages"):
         reply = anthropic_reply(data, usage=(received.prompt_tokens - received.cached_tokens
                                              - received.cache_write_tokens, out, received.cached_tokens))
+        reply["content"][0]["name"] = _asked_tool(received)
         reply["usage"]["cache_creation_input_tokens"] = received.cache_write_tokens
         return Action(body=reply)
     return Action(body=openai_reply(text, usage=(received.prompt_tokens, out, received.cached_tokens)))

@@ -378,6 +378,9 @@ def test_calls_about_one_source_share_a_cached_prefix_and_it_is_priced(vault: Va
     if provider == "anthropic":
         first = server.received[0].body["messages"][0]["content"][0]
         assert first["cache_control"] == {"type": "ephemeral"} and first["text"].startswith("<untrusted")
+        assert len({json.dumps(r.body["tools"]) for r in server.received}) == 1, "one prefix: the same tools"
+    check = next(r for r in server.received if "summary to check" in first_user_text(r))
+    assert check.cached_tokens > 0, "the check reads the source from the cache the summary wrote"
     rows = calls(vault)
     cached = sum(r["cached_tokens"] for r in rows)
     assert cached > 0, "the retry and the second check read the source from the provider's cache"

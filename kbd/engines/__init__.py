@@ -46,6 +46,7 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
     skills = vault_root / "kbd" / "skills"
     skill = load_skill(WORKER_SKILL, skills)
     verifier = load_skill(VERIFIER_SKILL, skills) if "verifier" in roles else None
+    gateway.share_tools([skill, *([verifier] if verifier else [])])
     worker = config.models["worker"]
     input_tokens = worker.max_input_tokens or default_input_tokens(worker.model)
     return LLMEngine(gateway, skill, known_concepts or {}, config.compile.max_concepts_per_source, verifier,

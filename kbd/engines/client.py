@@ -161,6 +161,7 @@ class _Reply:
     data: Any  # anthropic: tool input (already JSON)
     truncated: bool
     usage: Usage
+    problem: str | None = None  # anthropic: the model called another tool than the task's
 
 
 class _Transient(Exception):
@@ -176,6 +177,10 @@ class ModelClient:
     max_wait_seconds: float = 120.0  # a retry-after longer than this fails the call (retried on the next run)
     transport: httpx.BaseTransport | None = None
     throttle: Throttle | None = None  # shared by every client of one model; made from the spec if absent
+    # Anthropic: every result tool the calls to this model use (name → schema), all offered in every
+    # request, so that calls of different skills about one source share one cacheable prefix
+    # (tools come first in it, and a change of tool_choice would invalidate the cached messages).
+    tools: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.http = httpx.Client(timeout=self.spec.timeout_seconds, transport=self.transport)
@@ -188,17 +193,17 @@ class ModelClient:
 
     # -- the one public call ----------------------------------------------------------------
     def complete(self, system: str, user: str, schema: dict[str, Any], max_tokens: int | None = None,
-                 meter: Meter | None = None, prefix: str = "") -> Completion:
+                 meter: Meter | None = None, prefix: str = "", tool: str = RESULT_TOOL) -> Completion:
         """`prefix` (the source, shared by every call about it) goes first in the user turn and is
         marked cacheable; `user` is the task. Every request is reserved and settled on `meter`."""
         start = time.monotonic()
         meter = meter or _NoMeter()
         budget = max_tokens or self.spec.max_output_tokens
         usage, requests = Usage(), 0
-        messages: list[dict[str, Any]] = [{"role": "user", "content": self._user_content(prefix, user, schema)}]
+        messages: list[dict[str, Any]] = [{"role": "user", "content": self._user_content(prefix, user, schema, tool)}]
         repaired = grown = False
         while True:
-            reply, tries = self._post_with_retries(system, messages, schema, budget, meter)
+            reply, tries = self._post_with_retries(system, messages, schema, budget, meter, tool)
             usage, requests = usage + reply.usage, requests + tries
             if reply.truncated:
                 if grown:
@@ -220,8 +225,8 @@ class ModelClient:
 
     # -- wire -------------------------------------------------------------------------------
     def _post_with_retries(self, system: str, messages: list[dict[str, Any]], schema: dict[str, Any],
-                           max_tokens: int, meter: Meter) -> tuple[_Reply, int]:
-        url, headers, body = self._request(system, messages, schema, max_tokens)
+                           max_tokens: int, meter: Meter, tool: str) -> tuple[_Reply, int]:
+        url, headers, body = self._request(system, messages, schema, max_tokens, tool)
         endpoint = self.spec.base_url
         prompt_chars = len(json.dumps(body, ensure_ascii=False))
         wire_budget = body.get("max_tokens") or body.get("max_completion_tokens") or max_tokens
@@ -239,7 +244,7 @@ class ModelClient:
                 self.throttle.observe(response_headers)
                 if status == 200:
                     billed = self._billed(text)  # charged whatever becomes of the reply
-                    reply = self._reply(text)
+                    reply = self._reply(text, tool)
                     self.breaker.succeeded()
                     return reply, sent
             except (httpx.TimeoutException, httpx.TransportError, _Transient) as exc:
@@ -294,11 +299,11 @@ class ModelClient:
                     raise httpx.ReadTimeout(f"the answer took longer than {self.spec.timeout_seconds:.0f} s")
             return response.status_code, response.headers, b"".join(chunks).decode("utf-8", "replace")
 
-    def _user_content(self, prefix: str, task: str, schema: dict[str, Any]) -> str | list[dict[str, Any]]:
+    def _user_content(self, prefix: str, task: str, schema: dict[str, Any], tool: str) -> str | list[dict[str, Any]]:
         if self.spec.provider == "openai" and self.spec.structured != "json_schema":
             task = f"{task}\n\nReply with only a JSON object matching this JSON schema:\n{json.dumps(schema)}"
-        if self.spec.provider == "anthropic" and self.spec.thinking_budget:
-            task = f"{task}\n\nGive the result by calling the {RESULT_TOOL} tool."
+        if self.spec.provider == "anthropic" and (self.spec.thinking_budget or len(self._offered(tool, schema)) > 1):
+            task = f"{task}\n\nGive the result by calling the {tool} tool."
         if not prefix:
             return task
         if self.spec.provider == "anthropic":
@@ -306,17 +311,25 @@ class ModelClient:
                     {"type": "text", "text": task}]
         return f"{prefix}\n\n{task}"
 
+    def _offered(self, tool: str, schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {**(self.tools if tool in self.tools else {}), tool: schema}
+
     def _request(self, system: str, messages: list[dict[str, Any]], schema: dict[str, Any],
-                 max_tokens: int) -> tuple[str, dict[str, str], dict[str, Any]]:
+                 max_tokens: int, tool: str) -> tuple[str, dict[str, str], dict[str, Any]]:
         key = os.environ.get(self.spec.api_key_env, "") if self.spec.api_key_env else ""
         base = self.spec.base_url.rstrip("/")
         if self.spec.provider == "anthropic":
             headers = {"x-api-key": key, "anthropic-version": ANTHROPIC_VERSION, "content-type": "application/json"}
+            offered = self._offered(tool, schema)
             body: dict[str, Any] = {
                 "model": self.spec.model, "max_tokens": max_tokens + self.spec.reasoning_allowance(),
                 "system": system, "messages": messages,
-                "tools": [{"name": RESULT_TOOL, "description": "Record the result.", "input_schema": schema}],
-                "tool_choice": {"type": "tool", "name": RESULT_TOOL}}
+                "tools": [{"name": name, "description": "Record the result" + (" of the task that names this tool."
+                                                                              if len(offered) > 1 else "."),
+                           "input_schema": offered[name]} for name in sorted(offered)],
+                # One tool: force it. Several: any of them (the same choice in every request, so the
+                # cached prefix holds); the task names the one to call.
+                "tool_choice": {"type": "tool", "name": tool} if len(offered) == 1 else {"type": "any"}}
             if self.spec.thinking_budget:
                 # Extended thinking refuses a forced tool call; the model is asked to call it instead.
                 body["thinking"] = {"type": "enabled", "budget_tokens": self.spec.thinking_budget}
@@ -342,7 +355,7 @@ class ModelClient:
         body["messages"] = [{"role": "system", "content": system}, *messages]
         return base + "/chat/completions", headers, body
 
-    def _reply(self, text: str) -> _Reply:
+    def _reply(self, text: str, tool: str = RESULT_TOOL) -> _Reply:
         try:
             payload = json.loads(text)
         except ValueError:
@@ -358,10 +371,12 @@ class ModelClient:
                 raise _Transient("the answer had no content")
             if payload.get("stop_reason") == "refusal":
                 raise Refused(f"{self.spec.model} refused to answer (stop_reason: refusal)")
-            tool = next((b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"), None)
+            calls = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
+            called = next((b for b in calls if b.get("name") == tool), None)
             text_out = "".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
-            return _Reply(text=None if tool else text_out, data=tool.get("input") if tool else None,
-                          truncated=payload.get("stop_reason") == "max_tokens", usage=usage)
+            wrong = f"it called the {calls[0].get('name')} tool; call {tool}" if calls and not called else None
+            return _Reply(text=None if called else text_out, data=called.get("input") if called else None,
+                          truncated=payload.get("stop_reason") == "max_tokens", usage=usage, problem=wrong)
         choices = payload.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             raise _Transient("the answer had no choices")
@@ -393,6 +408,8 @@ class ModelClient:
 
     @staticmethod
     def _parse(reply: _Reply, schema: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        if reply.problem:
+            return {}, reply.problem
         data = reply.data
         if data is None:
             text = (reply.text or "").strip()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
 import threading
 import time
@@ -117,7 +118,8 @@ class ModelGateway:
         try:
             completion = self.clients[skill.role].complete(system_prompt(skill, self.constraints),
                                                            task_prompt(skill, user), skill.schema,
-                                                           skill.max_output_tokens, meter=meter, prefix=prefix)
+                                                           skill.max_output_tokens, meter=meter, prefix=prefix,
+                                                           tool=tool_name(skill))
         except ModelError as exc:
             with self.lock:
                 self.settled -= meter.cost
@@ -150,6 +152,14 @@ class ModelGateway:
             if data is not None:
                 self.db.execute("INSERT OR REPLACE INTO llm_cache(key, result, created) VALUES(?, ?, ?)",
                                 (key, json.dumps(data, ensure_ascii=False), _now().isoformat()))
+
+    def share_tools(self, skills: list[Skill]) -> None:
+        """Offer every skill's result tool in every request to the model that runs it (Anthropic),
+        so that a summary and its check share one cacheable prefix when one model does both."""
+        for name, client in self.clients.items():
+            model = _where(self.roles[name].spec)
+            client.tools = {tool_name(s): s.schema for s in skills
+                            if s.role in self.roles and _where(self.roles[s.role].spec) == model}
 
     def probe(self, role_name: str) -> dict[str, Any]:
         """One tiny real structured request to a role's model, as every call is made (strict schema,
@@ -244,6 +254,15 @@ class _Meter:
             self.cost += cost
 
 
+def tool_name(skill: Skill) -> str:
+    """The name of a skill's result tool, as Anthropic accepts tool names (^[a-zA-Z0-9_-]{1,64}$)."""
+    return "record_" + re.sub(r"[^a-zA-Z0-9_-]", "_", skill.name)[:57]
+
+
+def _where(spec: ModelSpec) -> tuple[str, str, str]:
+    return spec.provider, spec.base_url.rstrip("/"), spec.model
+
+
 def _clients(roles: dict[str, Role]) -> dict[str, ModelClient]:
     """One client per role; roles served by the same model share one throttle, so the model's
     max_concurrency and rate limits hold across worker and verifier calls alike."""
@@ -251,10 +270,9 @@ def _clients(roles: dict[str, Role]) -> dict[str, ModelClient]:
     clients = {}
     for name, role in roles.items():
         spec = role.spec
-        where = (spec.provider, spec.base_url.rstrip("/"), spec.model)
+        where = _where(spec)
         if where not in throttles:
-            same = [r.spec for r in roles.values() if (r.spec.provider, r.spec.base_url.rstrip("/"), r.spec.model)
-                    == where]
+            same = [r.spec for r in roles.values() if _where(r.spec) == where]
             throttles[where] = Throttle(min(s.max_concurrency for s in same),
                                         _least([s.requests_per_minute for s in same]),
                                         _least([s.tokens_per_minute for s in same]))
