@@ -299,7 +299,8 @@ class ModelClient:
                     raise httpx.ReadTimeout(f"the answer took longer than {self.spec.timeout_seconds:.0f} s")
             return response.status_code, response.headers, b"".join(chunks).decode("utf-8", "replace")
 
-    def _user_content(self, prefix: str, task: str, schema: dict[str, Any], tool: str) -> str | list[dict[str, Any]]:
+    def _user_content(self, prefix: str, task: str, schema: dict[str, Any], tool: str = RESULT_TOOL
+                      ) -> str | list[dict[str, Any]]:
         if self.spec.provider == "openai" and self.spec.structured != "json_schema":
             task = f"{task}\n\nReply with only a JSON object matching this JSON schema:\n{json.dumps(schema)}"
         if self.spec.provider == "anthropic" and (self.spec.thinking_budget or len(self._offered(tool, schema)) > 1):
@@ -315,7 +316,7 @@ class ModelClient:
         return {**(self.tools if tool in self.tools else {}), tool: schema}
 
     def _request(self, system: str, messages: list[dict[str, Any]], schema: dict[str, Any],
-                 max_tokens: int, tool: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+                 max_tokens: int, tool: str = RESULT_TOOL) -> tuple[str, dict[str, str], dict[str, Any]]:
         key = os.environ.get(self.spec.api_key_env, "") if self.spec.api_key_env else ""
         base = self.spec.base_url.rstrip("/")
         if self.spec.provider == "anthropic":
