@@ -100,22 +100,21 @@ def plan_compile(root: Path, config: Config) -> Plan:
         if isinstance(engine, LLMEngine):
             plan.spent_today_usd = engine.gateway.spent()[1]
         engine.close()
-        for item in plan.sources:
-            plan.calls += item.calls
-            plan.cached_calls += item.cached_calls
-            plan.input_tokens += item.input_tokens
-            plan.output_tokens += item.output_tokens
-            plan.cost_usd += item.cost_usd
-            plan.batch_cost_usd += item.batch_cost_usd
-        for item in plan.redo.sources:
-            plan.redo.calls += item.calls
-            plan.redo.cached_calls += item.cached_calls
-            plan.redo.input_tokens += item.input_tokens
-            plan.redo.output_tokens += item.output_tokens
-            plan.redo.cost_usd += item.cost_usd
+        _add_up(plan, plan.sources)
+        _add_up(plan.redo, plan.redo.sources)
+        plan.batch_cost_usd = sum(item.batch_cost_usd for item in plan.sources)
         return plan
     finally:
         state.close()
+
+
+def _add_up(total: Plan | RedoPlan, items: list[PlannedSource]) -> None:
+    for item in items:
+        total.calls += item.calls
+        total.cached_calls += item.cached_calls
+        total.input_tokens += item.input_tokens
+        total.output_tokens += item.output_tokens
+        total.cost_usd += item.cost_usd
 
 
 def _estimate(layout: VaultLayout, config: Config, engine: Engine, path: str) -> PlannedSource:

@@ -209,3 +209,16 @@ def test_concepts_added_while_a_batch_runs_do_not_cost_the_answers_again(sample_
     batches.finish()
     sample_vault.kbd("compile", ".")
     assert len(server.received) == 0 and len(sources(sample_vault)) == 3
+
+
+def test_a_clipping_deleted_while_its_batch_runs_is_simply_dropped(sample_vault: Vault, server: FakeLLM) -> None:
+    batches = FakeBatches(server)
+    configure(sample_vault, server)
+    sample_vault.kbd("compile", ".", "--batch")
+    (sample_vault.raw / "Why B-trees stay shallow.md").unlink()
+    sample_vault.sync_raw()
+    batches.finish()
+    result = sample_vault.kbd("compile", ".")
+    assert result.stdout.startswith("compiled 2 sources") and "skipped" not in result.stdout + result.stderr
+    assert len(sources(sample_vault)) == 2 and len(server.received) == 0
+    assert "Skipped files**: 0" in sample_vault.status()

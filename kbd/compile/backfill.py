@@ -163,7 +163,7 @@ def collect(state: State, layout: VaultLayout, config: Config, run: str, report:
             if role is None or (role.spec.provider, role.spec.model) != (batch["provider"], batch["model"]):
                 report.problems.append(f"batch {batch['id']} went to {batch['provider']}:{batch['model']}, which "
                                        "the config no longer names; its clippings are compiled normally")
-                _release(state, batch["id"], "abandoned", set())
+                _release(state, layout, batch["id"], "abandoned", set())
                 continue
             assert isinstance(engine, LLMEngine)
             _collect_one(state, layout, engine, BatchClient(engine.gateway.clients[batch["role"]]), batch, report,
@@ -215,7 +215,7 @@ def _collect_one(state: State, layout: VaultLayout, engine: LLMEngine, client: B
     if status.problem:
         report.problems.append(f"batch {batch_id} {status.status}: {status.problem}; its clippings are compiled "
                                "normally")
-    _release(state, batch_id, "collected", failed_jobs)
+    _release(state, layout, batch_id, "collected", failed_jobs)
 
 
 def _follow_new_concepts(state: State, layout: VaultLayout, engine: LLMEngine, rows: list[sqlite3.Row],
@@ -248,10 +248,15 @@ def _follow_new_concepts(state: State, layout: VaultLayout, engine: LLMEngine, r
                                        "SELECT ?, result, created FROM llm_cache WHERE key=?", (new, old))
 
 
-def _release(state: State, batch_id: str, outcome: str, failed_jobs: set[str]) -> None:
+def _release(state: State, layout: VaultLayout, batch_id: str, outcome: str, failed_jobs: set[str]) -> None:
     """The batch's jobs go back into the queue (those whose answer failed, never to a batch again);
-    a job superseded meanwhile by a newer version of its clipping is dropped."""
+    a job superseded meanwhile by a newer version of its clipping, or whose clipping is gone, is
+    dropped."""
     with state.transaction():
+        for row in state.db.execute("SELECT id, payload FROM jobs WHERE state='batched' AND dedupe_key IN "
+                                    "(SELECT job FROM batch_requests WHERE batch_id=?)", (batch_id,)).fetchall():
+            if not (layout.root / json.loads(row["payload"])["path"]).is_file():
+                state.db.execute("DELETE FROM jobs WHERE id=?", (row["id"],))
         for (key,) in state.db.execute("SELECT DISTINCT job FROM batch_requests WHERE batch_id=?",
                                        (batch_id,)).fetchall():
             state.db.execute(
