@@ -96,7 +96,8 @@ def test_a_batch_is_sent_survives_restarts_and_is_collected_at_half_price(sample
     assert len(batches.answered) == 3
 
 
-def test_partial_failures_are_retried_normally(sample_vault: Vault, server: FakeLLM) -> None:
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_partial_failures_are_retried_normally(sample_vault: Vault, server: FakeLLM, provider: str) -> None:
     batches = FakeBatches(server, auto_finish=True)
 
     def flaky(received: Received) -> Action:
@@ -106,7 +107,7 @@ def test_partial_failures_are_retried_normally(sample_vault: Vault, server: Fake
 
     batches.answer = flaky
     batches.expire = {"r0"}
-    configure(sample_vault, server)
+    configure(sample_vault, server, provider)
     sample_vault.kbd("compile", ".", "--batch")
     result = sample_vault.kbd("compile", ".", "--batch")
     assert "collected 1 answer from batches at the batch price; 2 failed and were retried normally" in result.stdout
@@ -222,3 +223,18 @@ def test_a_clipping_deleted_while_its_batch_runs_is_simply_dropped(sample_vault:
     assert result.stdout.startswith("compiled 2 sources") and "skipped" not in result.stdout + result.stderr
     assert len(sources(sample_vault)) == 2 and len(server.received) == 0
     assert "Skipped files**: 0" in sample_vault.status()
+
+
+def test_a_long_source_sends_its_parts_in_the_batch_and_combines_them_after(vault: Vault, server: FakeLLM) -> None:
+    from tests.clippings import make_clipping
+
+    batches = FakeBatches(server, auto_finish=True)
+    long = make_clipping(21, words=11_000)
+    vault.clip(long.filename, long.text)
+    configure(vault, server)
+    config = vault.root / "kbd/config.yaml"
+    config.write_text(config.read_text().replace("model: test-model", "model: test-model, max_input_tokens: 8000"))
+    assert "1 clipping, 3 requests" in vault.kbd("compile", ".", "--batch").stdout
+    vault.kbd("compile", ".")
+    assert len(batches.answered) == 3 and len(server.received) == 1, "the parts in the batch, their combination after"
+    assert len(sources(vault)) == 1
