@@ -238,3 +238,13 @@ def test_a_long_source_sends_its_parts_in_the_batch_and_combines_them_after(vaul
     vault.kbd("compile", ".")
     assert len(batches.answered) == 3 and len(server.received) == 1, "the parts in the batch, their combination after"
     assert len(sources(vault)) == 1
+
+
+def test_redo_through_a_batch(sample_vault: Vault, server: FakeLLM) -> None:
+    batches = FakeBatches(server, auto_finish=True)
+    sample_vault.compile()
+    configure(sample_vault, server)
+    assert "3 clippings, 3 requests" in sample_vault.kbd("compile", ".", "--redo", "--batch").stdout
+    result = sample_vault.kbd("compile", ".")
+    assert "redid 3 notes" in result.stdout and len(server.received) == 0 and len(batches.answered) == 3
+    assert sample_vault.note(NOTE)["engine"] == "openai:test-model"

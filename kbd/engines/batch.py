@@ -14,6 +14,7 @@ like any other. Results are billed at `BATCH_DISCOUNT` of the synchronous price.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ OPENAI_ENDPOINT = "/v1/chat/completions"
 MAX_REQUESTS = 10_000  # per batch, well inside both providers' limits (50,000 and 100,000)
 _ENDED = {"completed", "failed", "expired", "cancelled"}  # OpenAI statuses after which nothing changes
 _ATTEMPTS = 4
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 
 
 @dataclass(frozen=True)
@@ -69,15 +71,15 @@ class BatchClient:
         """Send (custom_id, body) pairs as one batch; its id."""
         if self.spec.provider == "anthropic":
             payload = {"requests": [{"custom_id": cid, "params": body} for cid, body in requests]}
-            return str(self._json("POST", f"{self.base}/messages/batches", json=payload)["id"])
+            return _id(self._json("POST", f"{self.base}/messages/batches", json=payload))
         lines = "".join(json.dumps({"custom_id": cid, "method": "POST", "url": OPENAI_ENDPOINT, "body": body},
                                    ensure_ascii=False) + "\n" for cid, body in requests)
         uploaded = self._json("POST", f"{self.base}/files", data={"purpose": "batch"},
                               files={"file": ("kbd-batch.jsonl", lines.encode("utf-8"), "application/jsonl")})
         batch = self._json("POST", f"{self.base}/batches",
-                           json={"input_file_id": uploaded["id"], "endpoint": OPENAI_ENDPOINT,
+                           json={"input_file_id": _id(uploaded), "endpoint": OPENAI_ENDPOINT,
                                  "completion_window": COMPLETION_WINDOW, "metadata": {"made_by": "kbd compile"}})
-        return str(batch["id"])
+        return _id(batch)
 
     def poll(self, batch_id: str) -> BatchStatus:
         if self.spec.provider == "anthropic":
@@ -112,7 +114,7 @@ class BatchClient:
         for file_key in ("output_file_id", "error_file_id"):
             if not batch.get(file_key):
                 continue
-            for line in self._lines(f"{self.base}/files/{batch[file_key]}/content"):
+            for line in self._lines(f"{self.base}/files/{_id({'id': batch[file_key]})}/content"):
                 cid = line.get("custom_id")
                 response = line.get("response") or {}
                 if response.get("status_code") == 200:
@@ -180,3 +182,11 @@ class BatchClient:
             if isinstance(line, dict) and isinstance(line.get("custom_id"), str):
                 out.append(line)
         return out
+
+
+def _id(payload: dict[str, Any]) -> str:
+    """An id the provider gave: it goes into URLs and state.db, so it must look like one."""
+    value = payload.get("id")
+    if not isinstance(value, str) or not _ID.match(value):
+        raise ModelError(f"the batch interface answered an id kbd cannot use: {str(value)[:80]!r}")
+    return value
