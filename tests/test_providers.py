@@ -422,3 +422,29 @@ def test_plan_counts_one_check_per_part_and_one_for_the_combination(vault: Vault
     planned = json.loads(vault.kbd("plan", str(vault.root), "--json").stdout)
     vault.compile()
     assert planned["calls"] == len(server.received), "every summary and check was planned, no more"
+
+
+@pytest.mark.parametrize(("setting", "key"), [
+    ("provider: anthropic, model: claude-x, reasoning_effort: low", "reasoning_effort"),
+    ("provider: openai, model: o3, reasoning_effort: extreme", "reasoning_effort"),
+    ("provider: anthropic, model: claude-x, thinking_budget_tokens: 500", "thinking_budget_tokens"),
+    ("provider: openai, model: gpt-5, thinking_budget_tokens: 2048", "thinking_budget_tokens"),
+    ("provider: openai, model: m, requests_per_minute: 0", "requests_per_minute"),
+    ("provider: openai, model: m, price_per_mtok: {cache_write: -1}", "price_per_mtok"),
+])
+def test_a_wrong_model_setting_names_its_key(setting: str, key: str) -> None:
+    from kbd.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError) as err:
+        parse_config(f"models:\n  worker: {{{setting}}}\n")
+    assert f"models.worker.{key}" in str(err.value)
+
+
+def test_new_model_settings_reach_the_request(vault: Vault, server: FakeLLM) -> None:
+    server.default = model
+    configure(vault, server, "anthropic", extra=", thinking_budget_tokens: 1500, requests_per_minute: 600")
+    vault.clip("Trees.md", "---\ntitle: Trees\n---\nBalanced trees keep lookups cheap for every query.\n")
+    assert vault.compile().failed == 0
+    body = server.received[0].body
+    assert body["thinking"] == {"type": "enabled", "budget_tokens": 1500} and body["tool_choice"] == {"type": "auto"}
+    assert server.received[0].refused is None
