@@ -68,7 +68,7 @@ def submit(state: State, layout: VaultLayout, config: Config, jobs: list[Job], r
     """Send the model calls of queued ingest jobs as batches (see the module docstring)."""
     from kbd.engines.batch import BATCH_DISCOUNT, MAX_REQUESTS, BatchClient
     from kbd.engines.client import Usage
-    from kbd.engines.gateway import PESSIMISTIC_CHARS_PER_TOKEN
+    from kbd.engines.gateway import PESSIMISTIC_CHARS_PER_TOKEN, tool_name
     from kbd.engines.llm import LLMEngine
 
     jobs = [j for j in jobs if j.kind == "ingest" and j.payload.get("batch") != "failed"]
@@ -95,7 +95,8 @@ def submit(state: State, layout: VaultLayout, config: Config, jobs: list[Job], r
                                                              label=job.payload["path"])):
                 if gateway.cached(skill, f"{prefix}\n\n{task}"):
                     continue
-                body = client.body(system, prefix, task_prompt(skill, task), skill.schema, skill.max_output_tokens)
+                body = client.body(system, prefix, task_prompt(skill, task), skill.schema, skill.max_output_tokens,
+                                   tool_name(skill))
                 out = int(body.get("max_tokens") or body.get("max_completion_tokens") or skill.max_output_tokens)
                 worst = Usage(math.ceil(len(json.dumps(body, ensure_ascii=False)) / PESSIMISTIC_CHARS_PER_TOKEN), out)
                 group.append(_Request(job, gateway.cache_key(skill, task, prefix), body,
@@ -175,6 +176,7 @@ def collect(state: State, layout: VaultLayout, config: Config, run: str, report:
 def _collect_one(state: State, layout: VaultLayout, engine: LLMEngine, client: BatchClient, batch: sqlite3.Row,
                  report: BatchReport, max_bytes: int) -> None:
     from kbd.engines.batch import BATCH_DISCOUNT
+    from kbd.engines.gateway import tool_name
 
     batch_id = batch["id"]
     try:
@@ -192,7 +194,7 @@ def _collect_one(state: State, layout: VaultLayout, engine: LLMEngine, client: B
     for name in {r["skill"] for r in rows} - set(skills):
         skills[name] = load_skill(name, layout.root / "kbd" / "skills")
     try:
-        results = client.results(batch_id, engine.skill.schema) if status.done else {}
+        results = client.results(batch_id, engine.skill.schema, tool_name(engine.skill)) if status.done else {}
     except ModelError as exc:
         report.problems.append(f"batch {batch_id}: results could not be read ({exc}); trying again on the next run")
         return

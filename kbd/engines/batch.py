@@ -61,10 +61,11 @@ class BatchClient:
         base = self.spec.base_url.rstrip("/")
         self.base = base if self.spec.provider == "openai" or base.endswith("/v1") else base + "/v1"
 
-    def body(self, system: str, prefix: str, task: str, schema: dict[str, Any], max_tokens: int) -> dict[str, Any]:
-        """The request body, as the synchronous call would send it."""
-        messages = [{"role": "user", "content": self.client._user_content(prefix, task, schema)}]
-        return self.client._request(system, messages, schema, max_tokens)[2]
+    def body(self, system: str, prefix: str, task: str, schema: dict[str, Any], max_tokens: int,
+             tool: str) -> dict[str, Any]:
+        """The request body, as the synchronous call would send it (`tool`: Anthropic's result tool)."""
+        messages = [{"role": "user", "content": self.client._user_content(prefix, task, schema, tool)}]
+        return self.client._request(system, messages, schema, max_tokens, tool)[2]
 
     # -- submit, poll, collect --------------------------------------------------------------
     def submit(self, requests: list[tuple[str, dict[str, Any]]]) -> str:
@@ -97,14 +98,14 @@ class BatchClient:
         return BatchStatus(batch_id, b.get("status") in _ENDED, str(b.get("status")), int(counts.get("completed", 0)),
                            int(counts.get("failed", 0)), int(counts.get("total", 0)), problem)
 
-    def results(self, batch_id: str, schema: dict[str, Any]) -> dict[str, BatchResult]:
+    def results(self, batch_id: str, schema: dict[str, Any], tool: str) -> dict[str, BatchResult]:
         """Every answer of an ended batch, by custom_id, checked against `schema`."""
         out: dict[str, BatchResult] = {}
         if self.spec.provider == "anthropic":
             for line in self._lines(f"{self.base}/messages/batches/{batch_id}/results"):
                 result = line.get("result") or {}
                 if result.get("type") == "succeeded":
-                    out[line["custom_id"]] = self._read(line["custom_id"], result.get("message"), schema)
+                    out[line["custom_id"]] = self._read(line["custom_id"], result.get("message"), schema, tool)
                 else:
                     why = _error_message(json.dumps(result.get("error"))) if result.get("error") else ""
                     out[line["custom_id"]] = BatchResult(line["custom_id"], None, Usage(),
@@ -118,7 +119,7 @@ class BatchClient:
                 cid = line.get("custom_id")
                 response = line.get("response") or {}
                 if response.get("status_code") == 200:
-                    out[cid] = self._read(cid, response.get("body"), schema)
+                    out[cid] = self._read(cid, response.get("body"), schema, tool)
                 else:
                     error = line.get("error") or (response.get("body") or {}).get("error") or {}
                     status = f"HTTP {response['status_code']}: " if response.get("status_code") else ""
@@ -126,12 +127,12 @@ class BatchClient:
                                            f"{status}{error.get('message') or error.get('code') or 'failed'}")
         return out
 
-    def _read(self, custom_id: str, payload: Any, schema: dict[str, Any]) -> BatchResult:
+    def _read(self, custom_id: str, payload: Any, schema: dict[str, Any], tool: str) -> BatchResult:
         """One answer, read exactly as a synchronous reply is: refusals, truncation, schema."""
         text = json.dumps(payload)
         usage = self.client._billed(text)
         try:
-            reply = self.client._reply(text)
+            reply = self.client._reply(text, tool)
         except (_Transient, ModelError) as exc:
             return BatchResult(custom_id, None, usage, str(exc))
         if reply.truncated:
