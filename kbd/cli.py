@@ -229,8 +229,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if report.redone:
         line += f"; redid {_count(report.redone, 'note')} with the current engine"
     print(line)
-    _print_batches(report)
-    if report.out_of_date:
+    if not args.quiet:
+        _print_batches(report)
+    if report.out_of_date and not args.quiet:
         print(f"{_count(report.out_of_date, 'note')} made by an older engine (model, skill or constraints); "
               "`kbd plan` shows what redoing them costs, `kbd compile --redo` redoes them")
     logging.getLogger("kbd.compile").info("kbd compile: %s", line)
