@@ -140,7 +140,7 @@ def test_the_circuit_breaker_stops_calls_to_a_dead_endpoint_then_tries_again(ser
     now = [1000.0]
     c, _ = client(server, max_retries=10)
     c.breaker = CircuitBreaker(threshold=3, cooldown_seconds=60, clock=lambda: now[0])
-    with pytest.raises(EndpointDown):
+    with pytest.raises(EndpointDown, match=r"3 times in a row \(last: HTTP 500\)"):
         c.complete("r", "s", SCHEMA)
     assert len(server.received) == 3
     with pytest.raises(EndpointDown):

@@ -138,14 +138,16 @@ class CircuitBreaker:
     clock: Callable[[], float] = time.monotonic
     failures: int = 0
     open_until: float = 0.0
+    last_failure: str = ""
 
     def check(self, endpoint: str) -> None:
         if self.failures >= self.threshold and self.clock() < self.open_until:
             wait = self.open_until - self.clock()
-            raise EndpointDown(f"{endpoint} failed {self.failures} times in a row; not calling it for another "
-                               f"{wait:.0f} s")
+            raise EndpointDown(f"{endpoint} failed {self.failures} times in a row (last: {self.last_failure}); not "
+                               f"calling it for another {wait:.0f} s")
 
-    def failed(self) -> None:
+    def failed(self, why: str = "") -> None:
+        self.last_failure = why or self.last_failure or "no reason given"
         self.failures += 1
         if self.failures >= self.threshold:
             self.open_until = self.clock() + self.cooldown_seconds
@@ -248,7 +250,8 @@ class ModelClient:
                     self.breaker.succeeded()
                     return reply, sent
             except (httpx.TimeoutException, httpx.TransportError, _Transient) as exc:
-                self.breaker.failed()
+                self.breaker.failed(self._safe(str(exc)) if isinstance(exc, _Transient) else
+                                    f"no answer ({type(exc).__name__})")
                 if attempt > self.spec.max_retries:
                     what = str(exc) if isinstance(exc, _Transient) else f"no answer ({type(exc).__name__})"
                     raise ModelError(f"{endpoint}: {self._safe(what)} after {attempt} attempts") from None
@@ -279,7 +282,7 @@ class ModelClient:
                 self.throttle.pause(wait)
                 self.sleep(wait)
                 continue
-            self.breaker.failed()
+            self.breaker.failed(f"HTTP {status}")
             if attempt > self.spec.max_retries:
                 raise ModelError(f"{endpoint}: HTTP {status} after {attempt} attempts: {detail}")
             wait = self._backoff(attempt, response_headers.get("retry-after"))
