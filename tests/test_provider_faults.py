@@ -6,7 +6,6 @@ retries bounded, and the jobs succeed once the fault clears. The fault table is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,17 +20,6 @@ from tests.test_llm_compile import KEY
 SOURCES = 2
 
 
-@pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
-
-
 def compile_once(root: Path) -> tuple[int, int]:
     report = compile_vault(root, load_config(root))
     return report.ingested, report.failed
@@ -39,8 +27,14 @@ def compile_once(root: Path) -> tuple[int, int]:
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_a_passing_fault_costs_a_bounded_retry_and_loses_nothing(vault: Vault, server: FakeLLM, provider: str,
-                                                                 fault: str) -> None:
+def test_a_passing_fault_costs_a_bounded_retry_and_loses_nothing(vault: Vault, monkeypatch: pytest.MonkeyPatch,
+                                                                 provider: str, fault: str) -> None:
+    monkeypatch.setenv("KBD_TEST_KEY", KEY)
+    with fake_llm() as server:
+        check_passing_fault(vault, server, provider, fault)
+
+
+def check_passing_fault(vault: Vault, server: FakeLLM, provider: str, fault: str) -> None:
     configure(vault.root, server.url, provider)
     add_sources(vault.root, SOURCES)
     vault.sync_raw()
@@ -54,8 +48,14 @@ def test_a_passing_fault_costs_a_bounded_retry_and_loses_nothing(vault: Vault, s
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
 @pytest.mark.parametrize("fault", ["503 unavailable", "connection reset mid-body"])
-def test_a_lasting_fault_fails_the_jobs_cleanly_and_they_succeed_once_it_clears(vault: Vault, server: FakeLLM,
-                                                                                provider: str, fault: str) -> None:
+def test_a_lasting_fault_fails_the_jobs_cleanly_and_they_succeed_once_it_clears(
+        vault: Vault, monkeypatch: pytest.MonkeyPatch, provider: str, fault: str) -> None:
+    monkeypatch.setenv("KBD_TEST_KEY", KEY)
+    with fake_llm() as server:
+        check_lasting_fault(vault, server, provider, fault)
+
+
+def check_lasting_fault(vault: Vault, server: FakeLLM, provider: str, fault: str) -> None:
     configure(vault.root, server.url, provider)
     add_sources(vault.root, SOURCES)
     vault.sync_raw()
