@@ -385,6 +385,7 @@ def test_calls_about_one_source_share_a_cached_prefix_and_it_is_priced(vault: Va
     cached = sum(r["cached_tokens"] for r in rows)
     assert cached > 0, "the retry and the second check read the source from the provider's cache"
     assert "prompt cache" in vault.kbd("status", str(vault.root)).stdout
+    assert "of input tokens served from the provider's cache" in vault.status()
     full_price = sum((r["input_tokens"] * 1.0 + r["output_tokens"] * 4.0) / 1e6 for r in rows)
     assert sum(r["cost_usd"] for r in rows) < full_price, "cached input is priced at cached_input"
 

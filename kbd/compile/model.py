@@ -244,13 +244,16 @@ class WikiModel:
         failed = [(r["dedupe_key"], r["last_error"] or "") for r in self.state.failed_jobs()]
         last = self.state.get_meta("last_change")
         daemon = self.state.get_meta("daemon")
-        spend = None
+        spend = cache = None
         if db.execute("SELECT 1 FROM llm_calls LIMIT 1").fetchone():
             today = datetime.now(UTC).date().isoformat()
             day_cost, day_calls = db.execute("SELECT COALESCE(SUM(cost_usd), 0), COUNT(*) FROM llm_calls "
                                              "WHERE day=? AND outcome='ok'", (today,)).fetchone()
             total = db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls").fetchone()[0]
             spend = (float(day_cost), float(total), int(day_calls))
+            cached, everything = db.execute("SELECT COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(input_tokens), 0) "
+                                            "FROM llm_calls").fetchone()
+            cache = (int(cached), int(everything))
         paused = db.execute("SELECT last_error FROM jobs WHERE state='pending' AND last_error IS NOT NULL "
                             "ORDER BY updated DESC LIMIT 1").fetchone()
         unverified = [self.source_path(r[0]) for r in db.execute(
@@ -261,7 +264,7 @@ class WikiModel:
             last_change=last.replace("T", " ")[:16] if last else None,
             rejected=rejected, ignored=ignored, warnings=warnings, user_edited=edited,
             failed_jobs=failed, pending_jobs=self.state.count_jobs("pending"),
-            daemon=json.loads(daemon) if daemon else None, spend=spend,
+            daemon=json.loads(daemon) if daemon else None, spend=spend, prompt_cache=cache,
             paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified,
             out_of_date=count_out_of_date(self.state, self.layout),
             batches=[(r["id"], r["status"], r["requests"], r["reserved_usd"]) for r in db.execute(

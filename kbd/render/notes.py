@@ -198,6 +198,7 @@ class StatusReport:
     unverified: list[str] = field(default_factory=list)  # source notes a verifier or grounding check objected to
     out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints) than the configured one
     batches: list[tuple[str, str, int, float]] = field(default_factory=list)  # sent, waiting: id, status, requests, $
+    prompt_cache: tuple[int, int] | None = None  # input tokens read from the provider's prompt cache, of all input
 
 
 def render_status(report: StatusReport) -> str:
@@ -209,6 +210,10 @@ def render_status(report: StatusReport) -> str:
     if report.spend is not None:
         today, total, calls = report.spend
         out.append(f"- **Model spend**: ${today:.4f} today ({calls} calls), ${total:.4f} in total")
+    if report.prompt_cache is not None and report.prompt_cache[1]:
+        cached, everything = report.prompt_cache
+        out.append(f"- **Prompt cache**: {100 * cached / everything:.0f}% of input tokens served from the "
+                   "provider's cache")
     if report.paused:
         out.append(f"- **Paused**: {escape_text(report.paused)}")
     if report.batches:
