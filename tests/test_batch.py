@@ -16,6 +16,7 @@ from kbd.config import load_config
 from kbd.jobs import JobContext, run_compile
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
+from kbd.vault.note import file_sha256
 from tests.conftest import Vault
 from tests.fake_batch import FakeBatches
 from tests.fake_llm import Action, FakeLLM, Received, fake_llm, last_user_text
@@ -250,3 +251,34 @@ def test_redo_through_a_batch(sample_vault: Vault, server: FakeLLM) -> None:
     result = sample_vault.kbd("compile", ".")
     assert "redid 3 notes" in result.stdout and len(server.received) == 0 and len(batches.answered) == 3
     assert sample_vault.note(NOTE)["engine"] == "openai:test-model"
+
+
+def test_a_batch_for_a_model_no_longer_configured_is_left_and_its_clippings_compiled(sample_vault: Vault,
+                                                                                    server: FakeLLM) -> None:
+    FakeBatches(server)
+    configure(sample_vault, server)
+    sample_vault.kbd("compile", ".", "--batch")
+    config = sample_vault.root / "kbd/config.yaml"
+    config.write_text(config.read_text().replace("model: test-model", "model: test-model-2"))
+    result = sample_vault.kbd("compile", ".")
+    assert "which the config no longer names" in result.stderr and result.stdout.startswith("compiled 3 sources")
+    assert len(server.received) == 3 and sample_vault.note(NOTE)["engine"] == "openai:test-model-2"
+    with db(sample_vault) as conn:
+        assert conn.execute("SELECT state FROM batches").fetchone()[0] == "abandoned"
+
+
+def test_a_clipping_changed_while_its_batch_runs_is_compiled_once_from_its_new_text(sample_vault: Vault,
+                                                                                   server: FakeLLM) -> None:
+    batches = FakeBatches(server)
+    configure(sample_vault, server)
+    sample_vault.kbd("compile", ".", "--batch")
+    path = sample_vault.raw / "Why B-trees stay shallow.md"
+    sample_vault.clip(path.name, path.read_text() + "\nA fresh closing paragraph says the B-tree stays wonderfully "
+                      "shallow in practice.\n")
+    sample_vault.kbd("compile", ".")
+    assert len(server.received) == 1, "the new version is compiled at once"
+    batches.finish()
+    sample_vault.kbd("compile", ".")
+    assert len(server.received) == 1, "the batch's answer for the old version is not used to redo it"
+    assert len(sources(sample_vault)) == 3
+    assert sample_vault.note(NOTE)["input_hash"] == file_sha256(path.read_bytes())

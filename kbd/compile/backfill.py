@@ -262,9 +262,11 @@ def _release(state: State, layout: VaultLayout, batch_id: str, outcome: str, fai
         for (key,) in state.db.execute("SELECT DISTINCT job FROM batch_requests WHERE batch_id=?",
                                        (batch_id,)).fetchall():
             state.db.execute(
-                "DELETE FROM jobs WHERE dedupe_key=? AND state='batched' AND EXISTS (SELECT 1 FROM jobs other WHERE "
+                "DELETE FROM jobs WHERE dedupe_key=? AND state='batched' AND (EXISTS (SELECT 1 FROM jobs other WHERE "
                 "other.kind='ingest' AND other.dedupe_key<>jobs.dedupe_key AND "
-                "json_extract(other.payload, '$.path') = json_extract(jobs.payload, '$.path'))", (key,))
+                "json_extract(other.payload, '$.path') = json_extract(jobs.payload, '$.path')) OR EXISTS (SELECT 1 "
+                "FROM files f WHERE f.path = json_extract(jobs.payload, '$.path') AND f.status='ok' AND "
+                "f.sha256 <> json_extract(jobs.payload, '$.sha256')))", (key,))
             state.db.execute("UPDATE jobs SET state='pending', payload=CASE WHEN ? THEN json_set(payload, '$.batch', "
                              "'failed') ELSE payload END WHERE dedupe_key=? AND state='batched'",
                              (key in failed_jobs or outcome == "abandoned", key))
