@@ -282,3 +282,5 @@ def test_a_clipping_changed_while_its_batch_runs_is_compiled_once_from_its_new_t
     assert len(server.received) == 1, "the batch's answer for the old version is not used to redo it"
     assert len(sources(sample_vault)) == 3
     assert sample_vault.note(NOTE)["input_hash"] == file_sha256(path.read_bytes())
+    log = (sample_vault.wiki / "log.md").read_text()
+    assert log.count("| Why B-trees stay shallow") == 1, "compiled once, not again when the batch came back"
