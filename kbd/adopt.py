@@ -39,6 +39,8 @@ def adopt_notes(root: Path, config: Config, notes: list[str]) -> list[AdoptResul
 def _adopt(state: State, writer: VaultWriter, model: WikiModel, rel: str) -> AdoptResult:
     record = state.output(rel)
     if record is None:
+        if not (model.layout.root / rel).exists():
+            return AdoptResult(rel, False, "does not exist; check the path (`kbd status` lists the notes you edited)")
         return AdoptResult(rel, False, "kbd did not write this note, so there is nothing to hand back")
     if not record.user_edited:
         return AdoptResult(rel, False, "kbd already manages this note")

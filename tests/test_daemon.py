@@ -170,7 +170,7 @@ def test_a_second_daemon_is_refused_and_a_dead_ones_lock_is_taken_over(running: 
     vault = running.vault
     second = subprocess.run([sys.executable, "-P", "-m", "kbd", "run", str(vault.root)], capture_output=True,
                             text=True, timeout=30)
-    assert second.returncode == 1
+    assert second.returncode == 2, "a lock conflict is a refusal (README: exit code 2)"
     assert f"pid {running.proc.pid}" in second.stderr
     running.stop(signal.SIGKILL)
     again = start_daemon(vault)
@@ -331,16 +331,17 @@ def test_service_install_writes_a_systemd_user_unit(daemon_vault: Vault, tmp_pat
     result = subprocess.run([sys.executable, "-P", "-m", "kbd", "service", "install", str(daemon_vault.root)],
                             capture_output=True, text=True, env={**os.environ, "HOME": str(home)}, timeout=30)
     assert result.returncode == 0, result.stderr
-    unit = home / ".config/systemd/user/kbd-Vault.service"
+    unit = service_file(daemon_vault.root, home, platform="linux").path
+    assert unit.name.startswith("kbd-Vault-") and unit.suffix == ".service"
     text = unit.read_text()
     assert f"ExecStart={sys.executable} -P -m kbd run {daemon_vault.root}" in text
     assert "Restart=on-failure" in text and "WantedBy=default.target" in text and "KillSignal=SIGTERM" in text
-    assert "systemctl --user enable --now kbd-Vault.service" in result.stdout
+    assert f"systemctl --user enable --now {unit.name}" in result.stdout
     again = subprocess.run([sys.executable, "-P", "-m", "kbd", "service", "install", str(daemon_vault.root)],
                            capture_output=True, text=True, env={**os.environ, "HOME": str(home)}, timeout=30)
-    assert again.returncode == 1 and "--force" in again.stderr
+    assert again.returncode == 2 and "--force" in again.stderr
     plist = service_file(daemon_vault.root, home, platform="darwin")
-    assert "<key>RunAtLoad</key>" in plist.text and plist.path.name == "dev.kbd.Vault.plist"
+    assert "<key>RunAtLoad</key>" in plist.text and plist.path.name.startswith("dev.kbd.Vault-")
 
 
 def test_the_job_table_and_config_agree() -> None:
