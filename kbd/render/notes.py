@@ -144,7 +144,7 @@ def render_concept_note(note: ConceptNote) -> str:
         heading = f"## What the sources say: the {len(note.mentions)} most relevant of {total}"
     out.append(heading)
     # A sentence already quoted in the synthesis is not repeated word for word below it.
-    out += [f"- {ref.link()} — " + ("quoted in the synthesis" if said in quoted else escape_text(said))
+    out += [f"- {ref.link()}" if said in quoted else f"- {ref.link()} — {escape_text(said)}"
             for ref, said in note.mentions]
     if note.more:
         rest = total - len(note.mentions)
@@ -256,7 +256,7 @@ def _pager(pages: list[NoteRef], page: int) -> str:
     if len(pages) < 2:
         return ""
     others = [ref.link() if i != page else f"**{i}**" for i, ref in enumerate(pages, start=1)]
-    return f"Page {page} of {len(pages)}: " + " · ".join(others)
+    return f"Page {page} of {len(pages)}: " + " · ".join(others) + "."
 
 
 def paginate(lines: list[str], budget: int) -> list[list[str]]:
