@@ -55,6 +55,9 @@ def _dirty_key(state: State, model: WikiModel, rel: str) -> str:
     fixed = {model.layout.index_note: "index", model.layout.log_note: "log", model.layout.status_note: "status"}
     if rel in fixed:
         return fixed[rel]
+    owner = state.db.execute("SELECT owner FROM pages WHERE path=?", (rel,)).fetchone()
+    if owner is not None:  # a sub-page is regenerated with the note that owns it
+        return str(owner[0])
     for row in state.db.execute("SELECT id, note_name FROM sources"):
         if model.source_path(row["note_name"]) == rel:
             return f"source:{row['id']}"

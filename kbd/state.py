@@ -145,7 +145,7 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE pages (
         path TEXT PRIMARY KEY,          -- vault-relative path of the sub-page
-        owner TEXT NOT NULL             -- index | concept:<key>
+        owner TEXT NOT NULL             -- index | log | concept:<key>
     );
     CREATE INDEX pages_by_owner ON pages(owner);
     ALTER TABLE sources ADD COLUMN url_key TEXT;

@@ -9,7 +9,9 @@ import sqlite3
 
 import pytest
 
+from kbd.adopt import adopt_notes
 from kbd.compile import model
+from kbd.config import load_config
 from tests.conftest import Vault, clipper_note, unresolved_links
 
 POOL = ("The buffer pool keeps hot pages in memory. A buffer pool with a clock sweep evicts cold pages first. "
@@ -178,3 +180,34 @@ def test_a_copy_whose_original_changes_is_compiled_again_in_the_same_run(vault: 
     vault.clip("a.md", clipper_note("Write-ahead logging", ARTICLE + " Updated.", source="https://example.org/x"))
     report = vault.compile()
     assert report.sources == 2, "b no longer matches a, so it is a source of its own at once"
+
+
+def test_a_long_log_moves_its_oldest_entries_to_numbered_parts(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model, "PAGE_BUDGET", 500)
+    for i in range(12):
+        vault.clip(f"n{i}.md", pool_note(i))
+    vault.compile()
+    log = (vault.wiki / "log.md").read_text()
+    parts = sorted((vault.wiki / "index").glob("Log *.md"))
+    assert parts and "Older entries: [[wiki/index/Log 1|Log, part 1]]" in log
+    everything = log + "".join(p.read_text() for p in parts)
+    assert len(re.findall(r"^## \[.*\] ingest \| ", everything, re.M)) == 12, "every entry is kept, once"
+    assert all(p.stat().st_size < 1000 for p in [vault.wiki / "log.md", *parts])
+    assert unresolved_links(vault.root, vault.generated()) == []
+
+
+def test_an_edited_sub_page_is_kept_and_adopt_hands_it_back(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model, "CONCEPT_SOURCES_SHOWN", 2)
+    for i in range(4):
+        vault.clip(f"n{i}.md", pool_note(i))
+    vault.compile()
+    sub = vault.wiki / "index/mentions/Buffer pool.md"
+    sub.write_text(sub.read_text() + "\nmy note\n")
+    vault.clip("n4.md", pool_note(4))
+    vault.compile()
+    assert sub.read_text().endswith("my note\n")
+    assert "wiki/index/mentions/Buffer pool" in vault.status()
+    results = adopt_notes(vault.root, load_config(vault.root), ["wiki/index/mentions/Buffer pool.md"])
+    assert [r.adopted for r in results] == [True]
+    vault.compile()
+    assert "my note" not in sub.read_text() and "Pool note" in sub.read_text()

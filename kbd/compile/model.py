@@ -83,7 +83,7 @@ class WikiModel:
         paths = {self.source_path(r[0]) for r in self.state.db.execute("SELECT note_name FROM sources")}
         paths |= {self.concept_path(r[0]) for r in self.state.db.execute("SELECT note_name FROM concepts")}
         paths |= {r[0] for r in self.state.db.execute(
-            "SELECT path FROM pages WHERE owner='index' OR substr(owner, 9) IN (SELECT key FROM concepts)")}
+            "SELECT path FROM pages WHERE owner IN ('index', 'log') OR substr(owner, 9) IN (SELECT key FROM concepts)")}
         return paths | {self.layout.index_note, self.layout.log_note, self.layout.status_note}
 
     def sub_page(self, kind: str, name: str, page: int) -> NoteRef:
@@ -284,7 +284,15 @@ class WikiModel:
             text = render_log_entry(LogEntry(r["time"].replace("T", " ")[:16], r["kind"], r["title"], lines))
             parts.append(text)
             fresh.append((r["id"], text, made_for))
-        return Rendered(self.layout.log_note, render_log(parts), log_entries=fresh)
+        # log.md only grows: past one page, the oldest entries move to numbered parts (a full part
+        # keeps its entries, so it is rewritten only when an entry in it is).
+        chunks = paginate(parts, PAGE_BUDGET)
+        older = [NoteRef(f"{self.layout.wiki}/index/Log {i}.md", f"Log, part {i}") for i in range(1, len(chunks))]
+        log_ref = NoteRef(self.layout.log_note, "Log")
+        pages = [(ref.path, render_log(chunk, title=ref.title, log=log_ref))
+                 for ref, chunk in zip(older, chunks, strict=False)]
+        text = render_log(chunks[-1] if chunks else [], older)
+        return Rendered(self.layout.log_note, text, log_entries=fresh, owner="log", pages=pages)
 
     def _status(self) -> str:
         db = self.state.db

@@ -283,7 +283,7 @@ class Compiler:
         if "orphans" in dirty:
             # Only removals, renames and retired concepts leave notes nothing generates any more.
             with self.state.transaction():  # sub-pages of retired concepts go with them
-                self.state.db.execute("DELETE FROM pages WHERE owner<>'index' AND substr(owner, 9) NOT IN "
+                self.state.db.execute("DELETE FROM pages WHERE owner LIKE 'concept:%' AND substr(owner, 9) NOT IN "
                                       "(SELECT key FROM concepts)")
             desired = model.desired_paths()
             for record in self.state.outputs():

@@ -285,10 +285,18 @@ def render_log_entry(entry: LogEntry) -> str:
     return "\n".join([f"## [{entry.time}] {entry.kind} | {escape_text(entry.title)}", *entry.lines, ""])
 
 
-def render_log(entries: list[str]) -> str:
-    """log.md from its entries, oldest first, each from `render_log_entry`."""
-    front = render_frontmatter([("title", "Log"), ("type", "log"), ("tags", ["kbd/log"])])
-    head = "\n".join([front, "# Log", "", "What kbd did, oldest first. One entry per operation.", ""])
+def render_log(entries: list[str], older: list[NoteRef] | None = None, title: str = "Log",
+               log: NoteRef | None = None) -> str:
+    """log.md from its entries, oldest first, each from `render_log_entry`. When the log has grown
+    past one page, log.md holds the newest entries and links to the `older` parts; a part itself
+    gets its `title` and a link back to the `log`."""
+    front = render_frontmatter([("title", title), ("type", "log"), ("tags", ["kbd/log"])])
+    intro = "What kbd did, oldest first. One entry per operation."
+    if older:
+        intro += " Older entries: " + ", ".join(ref.link() for ref in older) + "."
+    if log is not None:
+        intro = f"Older entries of {log.link()}, oldest first."
+    head = "\n".join([front, f"# {escape_text(title)}", "", intro, ""])
     return (head + "\n" + "\n".join(entries)).rstrip() + "\n"
 
 
