@@ -201,6 +201,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if report.changed_anything or report.failed:
         line = (f"compiled {_count(report.ingested, 'source')}; wiki has {_count(report.sources, 'source')}, "
                 f"{_count(report.concepts, 'concept')}")
+        if report.duplicates:
+            copies = "1 copy" if report.duplicates == 1 else f"{report.duplicates} copies"
+            line += f"; {copies} of articles already there joined their notes (see {layout.log_note})"
         if report.removed or report.moved:
             line += f"; removed {report.removed}, moved {report.moved}"
     else:

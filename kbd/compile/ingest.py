@@ -144,14 +144,16 @@ def _forget_copy(state: State, raw_path: str) -> int | None:
     return int(row["source_id"])
 
 
-def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: str) -> None:
+def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: str) -> bool:
+    """Store a summary; returns False when the clipping is a copy of a source already there (it
+    then joins that source instead of becoming one)."""
     assert outcome.summary is not None and outcome.meta is not None and outcome.title is not None
     summary, meta = outcome.summary, outcome.meta
     _forget_copy(state, outcome.path)
     original = _original(state, outcome)
     if original is not None:
         _commit_copy(state, outcome, names, now, *original)
-        return
+        return False
     row = state.db.execute("SELECT id, note_name, title FROM sources WHERE raw_path=?", (outcome.path,)).fetchone()
     result = json.dumps({"summary": summary.to_json(), "meta": meta.__dict__, "title_from": outcome.title_from},
                         sort_keys=True, ensure_ascii=False)
@@ -190,6 +192,7 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
     state.mark_dirty([f"source:{source_id}", "index", "log", "status",
                       *(f"concept:{k}" for k in old_keys | new_keys)])
     state.set_meta("last_change", now)
+    return True
 
 
 def _commit_copy(state: State, outcome: IngestOutcome, names: NameBook, now: str, source_id: int, original: str,

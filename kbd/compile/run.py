@@ -56,10 +56,11 @@ class CompileReport:
     engine_calls: int = 0
     stopped: bool = False  # ended early on request; the rest is still queued
     paused: int = 0  # jobs waiting because a spending cap was reached
+    duplicates: int = 0  # clippings that joined the source note of the same article
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.ingested or self.removed or self.moved or self.written or self.deleted)
+        return bool(self.ingested or self.removed or self.moved or self.written or self.deleted or self.duplicates)
 
 
 def open_state(layout: VaultLayout) -> State:
@@ -269,8 +270,10 @@ class Compiler:
         elif outcome.summary is not None:
             for warning in outcome.warnings:
                 log.warning("%s: %s", outcome.path, warning)
-            commit_summary(self.state, outcome, self.source_names, self.now)
-            self.report.ingested += 1
+            if commit_summary(self.state, outcome, self.source_names, self.now):
+                self.report.ingested += 1
+            else:
+                self.report.duplicates += 1
             self.report.engine_calls += 1
         self.state.job_done(job.id, self.now)
 
