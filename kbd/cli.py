@@ -172,6 +172,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     from kbd.init import init_vault
 
     root = args.vault.expanduser()
+    enclosing = enclosing_vault(root.resolve())
+    if enclosing is not None:
+        raise UsageError(f"{root} is inside the vault {enclosing}; a vault inside a vault would compile its notes "
+                         f"twice. Run kbd on {_shown(enclosing)}, or pick a folder outside it")
     report = init_vault(root, samples=args.samples)
     for rel in report.created:
         print(f"  created {rel}")

@@ -56,6 +56,12 @@ def test_a_command_run_inside_raw_points_to_the_vault_not_to_kbd_init(vault: Vau
     assert not (vault.raw / ".kbd").exists() and not (vault.raw / "raw").exists()
 
 
+def test_init_inside_a_vault_refuses_to_nest_one(vault: Vault) -> None:
+    result = run_kbd("init", ".", cwd=vault.raw)
+    assert result.returncode == 2 and f"inside the vault {vault.root}" in result.stderr
+    assert not (vault.raw / "kbd").exists() and not (vault.raw / "wiki").exists()
+
+
 def test_init_creates_the_raw_folder_the_config_names(tmp_path: Path) -> None:
     root = tmp_path / "Vault"
     (root / "kbd").mkdir(parents=True)
