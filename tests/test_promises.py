@@ -163,6 +163,8 @@ def test_when_the_first_clipping_goes_a_copy_takes_over_and_a_changed_copy_stand
     assert report.sources == 1
     note = vault.note("wiki/sources/Write-ahead logging.md")
     assert note["clipping"] == "[[raw/b|b]]" and "copies" not in note.metadata
+    assert "raw/a.md was deleted; its summary was removed; its copy raw/b.md takes over" in \
+        (vault.wiki / "log.md").read_text()
     vault.clip("a.md", clipper_note("Write-ahead logging", ARTICLE, source="https://example.org/wal"))
     vault.compile()
     assert vault.note("wiki/sources/Write-ahead logging.md")["copies"] == ["[[raw/a|a]]"]

@@ -218,6 +218,9 @@ def remove_source(state: State, raw_path: str, names: NameBook, now: str, why: s
     row = state.db.execute("SELECT id, note_name, title FROM sources WHERE raw_path=?", (raw_path,)).fetchone()
     if row is None:
         return False
+    heir = state.db.execute("SELECT MIN(raw_path) FROM copies WHERE source_id=?", (row["id"],)).fetchone()[0]
+    if heir is not None:
+        why += f"; its copy {heir} takes over"
     release_copies(state, row["id"], now)
     keys = _source_keys(state, row["id"])
     state.db.execute("DELETE FROM sources WHERE id=?", (row["id"],))
