@@ -214,3 +214,12 @@ def test_an_edited_sub_page_is_kept_and_adopt_hands_it_back(vault: Vault, monkey
     assert [r.adopted for r in results] == [True]
     vault.compile()
     assert "my note" not in sub.read_text() and "Pool note" in sub.read_text()
+
+
+def test_titles_are_grouped_under_their_first_letter_digits_and_other_last(vault: Vault) -> None:
+    for i, title in enumerate(["Über caches", "2024 outage report", "日本 notes", "apple pages", "Zebra tables"]):
+        vault.clip(f"t{i}.md", clipper_note(title, f"{POOL} Page {i} of the set, titled {title}."))
+    vault.compile()
+    sources = (vault.wiki / "index.md").read_text().split("## Sources", 1)[1].split("## Concepts", 1)[0]
+    assert re.findall(r"^### (.+)$", sources, re.M) == ["A", "U", "Z", "0-9", "Other"]
+    assert sources.index("Über caches") > sources.index("### U") > sources.index("apple pages")
