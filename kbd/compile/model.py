@@ -25,6 +25,7 @@ from kbd.render.notes import (
     NoteRef,
     SourceNote,
     StatusReport,
+    clip_text,
     index_line,
     mention_line,
     paginate,
@@ -203,7 +204,7 @@ class WikiModel:
                 synthesis.append((r["sentence"], refs[r["note_name"]]))
         generated = max(r["generated"] for r in rows)
         rest.sort(key=lambda r: (r["title"].casefold(), r["note_name"]))
-        chunks = paginate([mention_line(refs[r["note_name"]], _clip(r["sentence"], MENTION_CHARS)) for r in rest],
+        chunks = paginate([mention_line(refs[r["note_name"]], clip_text(r["sentence"], MENTION_CHARS)) for r in rest],
                           PAGE_BUDGET)
         more = [self.sub_page("mentions", name, i) for i in range(1, len(chunks) + 1)]
         concept_ref = NoteRef(self.concept_path(name), name)
@@ -340,10 +341,6 @@ def _letter(title: str) -> str:
     if first.isascii() and first.isalpha():
         return first.upper()
     return "0-9" if first.isdigit() else "Other"
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def render_batch(state_path: str, layout: VaultLayout, max_concepts: int, notes: list[str]) -> list[Rendered]:
