@@ -11,6 +11,8 @@ whether the endpoint accepted it.
 from __future__ import annotations
 
 import os
+import sqlite3
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +20,8 @@ import httpx
 
 from kbd.config import Config, ConfigError, load_config
 from kbd.engines.client import ANTHROPIC_VERSION
-from kbd.state import State, StateError
-from kbd.vault.layout import VaultLayout
+from kbd.state import MIGRATIONS, State
+from kbd.vault.layout import VaultLayout, enclosing_vault
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,12 @@ class Check:
 
 def run_checks(root: Path, config_path: Path | None = None, timeout: float = 10.0, network: bool = True
                ) -> list[Check]:
+    """Reads only (the structured request's usage record aside): a typo in the path must not leave
+    folders or a state.db behind."""
     checks: list[Check] = []
+    if not root.is_dir():
+        what = "does not exist" if not root.exists() else "is not a folder"
+        return [Check("vault", False, f"{root} {what}; check the path, or create a vault with `kbd init`")]
     try:
         config = load_config(root, config_path)
         checks.append(Check("config", True, f"{config.source or 'defaults'} is valid"))
@@ -39,17 +46,19 @@ def run_checks(root: Path, config_path: Path | None = None, timeout: float = 10.
         return [Check("config", False, str(exc))]
     layout = VaultLayout.from_config(root, config)
     raw = layout.abs(layout.raw)
-    checks.append(Check("raw folder", raw.is_dir(), f"{layout.raw}/" + (" exists" if raw.is_dir() else
-                                                                         " is missing: run `kbd init`")))
+    enclosing = None if raw.is_dir() else enclosing_vault(root)
+    if enclosing is not None:
+        return [*checks, Check("vault", False, f"{root} is inside the vault {enclosing}, not a vault itself; "
+                                               f"run `kbd doctor {enclosing}`")]
+    if not raw.is_dir():
+        return [*checks, Check("vault", False, f"{root} has no {layout.raw}/ folder, so it is not a kbd vault yet; "
+                                               f"run `kbd init {root}` (it changes no existing file)")]
+    checks.append(Check("raw folder", True, f"{layout.raw}/ exists"))
     wiki = layout.abs(layout.wiki)
     writable = wiki.is_dir() and os.access(wiki, os.W_OK)
     checks.append(Check("wiki folder", writable, f"{layout.wiki}/ " + ("is writable" if writable else
                                                                          "is missing or not writable")))
-    try:
-        State(layout.state_dir / "state.db").close()
-        checks.append(Check("state", True, ".kbd/state.db opens and is up to date"))
-    except (StateError, OSError, Exception) as exc:
-        checks.append(Check("state", False, f".kbd/state.db: {exc}"))
+    checks.append(_state_check(layout.state_dir / "state.db"))
     if not config.models:
         checks.append(Check("engine", True, "offline engine (no models: section); no key needed"))
     for role, model in config.models.items():
@@ -68,18 +77,60 @@ def _structured_check(role: str, config: Config, layout: VaultLayout) -> Check:
     from kbd.engines.errors import ModelError
     from kbd.engines.llm import LLMEngine
 
+    existing = layout.state_dir / "state.db"
+    with tempfile.TemporaryDirectory(prefix="kbd-doctor-") as scratch:
+        # The request is budgeted and recorded in the vault's state.db when it is up to date; doctor
+        # never creates or upgrades it, so otherwise the record goes to a scratch copy.
+        path = existing if _schema(existing) == len(MIGRATIONS) else Path(scratch) / "state.db"
+        State(path).close()
+        try:
+            engine = make_engine(config, layout.root, path, run="doctor")
+        except (ConfigError, OSError, Exception) as exc:  # a broken skill override, a missing key: say which
+            return Check(f"{role} request", False, str(exc))
+        assert isinstance(engine, LLMEngine)
+        try:
+            engine.gateway.probe(role)
+            return Check(f"{role} request", True, "a structured request was accepted and answered")
+        except ModelError as exc:
+            return Check(f"{role} request", False, f"a tiny structured request failed: {exc}")
+        finally:
+            engine.close()
+
+
+def _schema(path: Path) -> int | None:
+    """The schema version of a state.db, read without writing; None when there is none to read."""
+    if not path.exists():
+        return None
     try:
-        engine = make_engine(config, layout.root, layout.state_dir / "state.db", run="doctor")
-    except (ConfigError, OSError, Exception) as exc:  # a broken skill override, a missing key: say which
-        return Check(f"{role} request", False, str(exc))
-    assert isinstance(engine, LLMEngine)
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            return int(db.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+
+
+def _state_check(path: Path) -> Check:
+    """Open state.db read-only (no migration, no file created) and compare its schema version."""
+    if not path.exists():
+        return Check("state", True, ".kbd/state.db does not exist yet; the first `kbd compile` creates it")
     try:
-        engine.gateway.probe(role)
-        return Check(f"{role} request", True, "a structured request was accepted and answered")
-    except ModelError as exc:
-        return Check(f"{role} request", False, f"a tiny structured request failed: {exc}")
-    finally:
-        engine.close()
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        return Check("state", False, f".kbd/state.db cannot be read ({exc}); move it away and run `kbd compile` "
+                                     "to rebuild it")
+    if version > len(MIGRATIONS):
+        return Check("state", False, f".kbd/state.db was written by a newer kbd (schema {version}); upgrade kbd")
+    if version < len(MIGRATIONS):
+        return Check("state", True, f".kbd/state.db opens; the next compile upgrades it (schema {version} → "
+                                    f"{len(MIGRATIONS)})")
+    return Check("state", True, ".kbd/state.db opens and is up to date")
 
 
 def _model_checks(role: str, model: object, config: Config, timeout: float) -> list[Check]:

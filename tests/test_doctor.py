@@ -49,7 +49,7 @@ def test_an_offline_vault_and_a_broken_config(vault: Vault) -> None:
     assert result.returncode == 0 and "offline engine" in result.stdout
     (vault.root / "kbd/config.yaml").write_text("compile:\n  workers: lots\n")
     broken = run_kbd("doctor", str(vault.root))
-    assert broken.returncode == 1 and "line 2, key `compile.workers`" in broken.stdout
+    assert broken.returncode == 2 and "line 2, key `compile.workers`" in broken.stdout
 
 
 def test_doctor_sends_one_tiny_structured_request_per_model(vault: Vault, server: FakeLLM) -> None:
