@@ -151,3 +151,18 @@ def test_summaries_made_before_the_record_existed(sample_vault: Vault) -> None:
     with sqlite3.connect(sample_vault.root / ".kbd/state.db") as db:
         db.execute("UPDATE sources SET made_by=NULL WHERE raw_path LIKE '%B-trees%'")
     assert plan(sample_vault)["redo"] == {**plan(sample_vault)["redo"], "notes": 1, "reasons": {"unknown engine": 1}}
+
+
+def test_redoing_a_source_does_not_pay_for_its_copies(vault: Vault, server: FakeLLM) -> None:
+    from tests.conftest import clipper_note
+
+    body = "A B-tree keeps its height low because every page holds many keys, so lookups touch few pages."
+    vault.clip("Original.md", clipper_note("B-trees stay shallow", body, source="https://example.org/btree"))
+    vault.clip("Copy.md", clipper_note("B-trees stay shallow (again)", body + " Clipped twice.",
+                                       source="https://example.org/btree"))
+    vault.compile()
+    assert len(list((vault.wiki / "sources").glob("*.md"))) == 1, "the copy joined the original's note"
+    configure(vault, server)
+    assert plan(vault)["redo"]["notes"] == 1
+    vault.kbd("compile", ".", "--redo")
+    assert len(server.received) == 1

@@ -156,7 +156,8 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
     if original is not None:
         _commit_copy(state, outcome, names, now, *original)
         return False
-    row = state.db.execute("SELECT id, note_name, title FROM sources WHERE raw_path=?", (outcome.path,)).fetchone()
+    row = state.db.execute("SELECT id, note_name, title, sha256 FROM sources WHERE raw_path=?",
+                           (outcome.path,)).fetchone()
     result = json.dumps({"summary": summary.to_json(), "meta": meta.__dict__, "title_from": outcome.title_from},
                         sort_keys=True, ensure_ascii=False)
     old_keys: set[str] = set()
@@ -177,7 +178,8 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
             name = names.claim(outcome.title)
             state.mark_dirty(["orphans"])  # the note under its old name
         old_keys = _source_keys(state, source_id)
-        release_copies(state, source_id, now)  # they may no longer be copies of what it is now
+        if row["sha256"] != outcome.sha256:  # not for a redo: the clipping, and so its copies, are unchanged
+            release_copies(state, source_id, now)  # they may no longer be copies of what it is now
         state.db.execute(
             "UPDATE sources SET sha256=?, note_name=?, title=?, description=?, result=?, engine=?, generated=?, "
             "warnings=?, made_by=?, url_key=?, text_key=? WHERE id=?",
