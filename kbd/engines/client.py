@@ -371,10 +371,10 @@ class ModelClient:
             raise _Transient(f"HTTP 200 carrying an error: {_error_message(text)[:300]}")
         if self.spec.provider == "anthropic":
             content = payload.get("content")
-            if not isinstance(content, list):
-                raise _Transient("the answer had no content")
             if payload.get("stop_reason") == "refusal":
                 raise Refused(f"{self.spec.model} refused to answer (stop_reason: refusal)")
+            if not isinstance(content, list) or not content:  # like empty choices: nothing came back
+                raise _Transient("the answer had no content")
             calls = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
             called = next((b for b in calls if b.get("name") == tool), None)
             text_out = "".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
