@@ -16,8 +16,9 @@ Figures:
 - top-30 junk: among the 30 concepts with the most sources, the share that no article labels;
 - boilerplate sentences: summary and key-point sentences that are not the article's own prose
   (cookie, menu, caption, reference, citation residue...); target 0;
-- core-topic recall: labelled core topics that are linked concepts of their article;
-- whole-word bullets: concept bullets whose quoted sentence contains the concept as whole words;
+- core-topic recall: labelled core topics among the article's 12 top-ranked concepts;
+- whole-word bullets: concept bullets whose quoted sentence contains the concept (or a name the
+  source defines for it, "LSM tree" for "log-structured merge tree") as whole words;
 - summary from abstract/description: summaries using a sentence of the article's abstract, or
   its description when it has no abstract.
 """
@@ -77,9 +78,15 @@ def measure(db_path: Path, labels: dict[str, dict[str, object]]) -> dict[str, fl
     spellings: dict[str, set[str]] = {}
     for r in db.execute("SELECT key, name FROM source_concepts"):
         spellings.setdefault(r["key"], set()).add(r["name"])
+    defined: dict[str, set[str]] = {}  # names the sources define as the concept's abbreviation or synonym
     for r in db.execute("SELECT result FROM sources"):
         for c in json.loads(r["result"])["summary"]["concepts"]:
-            spellings.setdefault(c["key"], set()).update(c.get("aliases", []))
+            defined.setdefault(c["key"], set()).update(c.get("aliases", []))
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name='concept_aliases'").fetchone():
+        for r in db.execute("SELECT key, name FROM concept_aliases"):
+            defined.setdefault(r["key"], set()).add(r["name"])
+    for key, names in defined.items():
+        spellings.setdefault(key, set()).update(names)
     everything = [label for entry in labels.values() for label in [*entry["concepts"], *entry["topics"]]]
     hits = linked_total = found = wanted = topic_found = topic_wanted = 0
     bullets = whole = chosen = furniture = with_digest = from_digest = 0
@@ -96,15 +103,20 @@ def measure(db_path: Path, labels: dict[str, dict[str, object]]) -> dict[str, fl
         for label in entry["concepts"]:
             wanted += 1
             found += any(_matches(names, [label]) for names in linked)
+        # A core topic is found when it is among the article's own top concepts (a concept article
+        # also needs a second source, which a topic of one article cannot have).
+        ranked = db.execute("SELECT key, name FROM source_concepts WHERE source_id=? ORDER BY rank LIMIT ?",
+                            (src["id"], MAX_LINKED)).fetchall()
+        top = [[phrase_tokens(n) for n in {r["name"], *spellings.get(r["key"], ())}] for r in ranked]
         for label in entry["topics"]:
             topic_wanted += 1
-            topic_found += any(_matches(names, [label]) for names in linked)
+            topic_found += any(_matches(names, [label]) for names in top)
         for r in rows:
             bullets += 1
             said = phrase_tokens(r["sentence"])
-            whole += contains_phrase(said, phrase_tokens(r["name"]))
+            whole += any(contains_phrase(said, phrase_tokens(n)) for n in {r["name"], *defined.get(r["key"], ())})
         summary = json.loads(src["result"])["summary"]
-        prose = [" ".join(strip_citations(p).split()) for p in entry["prose"]]
+        prose = [" ".join(strip_citations(p.replace("`", "")).split()) for p in entry["prose"]]
         for sentence in [*summary["summary"], *summary["key_points"]]:
             chosen += 1
             furniture += not any(" ".join(sentence.split()) in p for p in prose)

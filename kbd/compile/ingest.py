@@ -13,10 +13,12 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from kbd.compile.aliases import canonical_mentions
 from kbd.config import Config
 from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput, SourceSummary
 from kbd.engines.errors import BudgetExceeded, ModelError
+from kbd.engines.text import article_fingerprint
 from kbd.state import State
 from kbd.vault.layout import clean_title, safe_note_name, unique_name
 from kbd.vault.note import ClipperMeta, Rejection, read_raw_note
@@ -37,6 +39,7 @@ class IngestOutcome:
     rejection: Rejection | None = None
     error: str | None = None
     paused: str | None = None  # a spending cap was reached: the job waits for the next run
+    article: str | None = None  # what makes two clippings one article (see article_identity)
 
 
 _worker_engine: Engine | None = None
@@ -64,7 +67,8 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
         title_from = "filename" if note.title == clean_title(stem) and note.meta.title is None else "content"
         return IngestOutcome(rel, st.st_size, st.st_mtime_ns, sha256=note.sha256, title=note.title,
                              title_from=title_from, meta=note.meta, warnings=note.warnings,
-                             summary=summary, engine=engine.name)
+                             summary=summary, engine=engine.name,
+                             article=article_identity(article_fingerprint(note.document), note.meta.source))
     except BudgetExceeded as exc:
         return IngestOutcome(rel, st.st_size, st.st_mtime_ns, paused=str(exc))
     except ModelError as exc:
@@ -72,6 +76,18 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
     except Exception as exc:  # an engine bug must fail one job, not the run
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return IngestOutcome(rel, st.st_size, st.st_mtime_ns, error=f"internal error: {detail}")
+
+
+def article_identity(fingerprint: str | None, url: str | None) -> str | None:
+    """Its main text's fingerprint; for a text too short to tell, its URL (scheme, `www.`,
+    fragment and trailing slash ignored); else None (every such clipping counts on its own)."""
+    if fingerprint:
+        return "text:" + fingerprint
+    if url and "://" in url:
+        rest = url.split("://", 1)[1].split("#", 1)[0].rstrip("/")
+        host, _, path = rest.partition("/")
+        return "url:" + host.lower().removeprefix("www.") + ("/" + path if path else "")
+    return None
 
 
 class NameBook:
@@ -116,9 +132,9 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
         name = names.claim(outcome.title)
         cur = state.db.execute(
             "INSERT INTO sources(raw_path, sha256, note_name, title, description, result, engine, generated, "
-            "warnings) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "warnings, article) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (outcome.path, outcome.sha256, name, outcome.title, summary.description, result, outcome.engine, now,
-             json.dumps(outcome.warnings)))
+             json.dumps(outcome.warnings), outcome.article))
         source_id = cur.lastrowid
         kind = "ingest"
     else:
@@ -131,17 +147,18 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
         old_keys = _source_keys(state, source_id)
         state.db.execute(
             "UPDATE sources SET sha256=?, note_name=?, title=?, description=?, result=?, engine=?, generated=?, "
-            "warnings=? WHERE id=?",
+            "warnings=?, article=? WHERE id=?",
             (outcome.sha256, name, outcome.title, summary.description, result, outcome.engine, now,
-             json.dumps(outcome.warnings), source_id))
+             json.dumps(outcome.warnings), outcome.article, source_id))
         state.db.execute("DELETE FROM source_concepts WHERE source_id=?", (source_id,))
         kind = "update"
+    mentions = canonical_mentions(state, summary.concepts)
     state.db.executemany(
         "INSERT INTO source_concepts(source_id, key, name, score, sentence, rank) VALUES(?, ?, ?, ?, ?, ?)",
-        [(source_id, c.key, c.name, c.score, c.sentence, rank) for rank, c in enumerate(summary.concepts)])
+        [(source_id, c.key, c.name, c.score, c.sentence, rank) for rank, c in enumerate(mentions)])
     _set_file(state, outcome.path, outcome.size, outcome.mtime_ns, outcome.sha256, "ok", None)
     _log(state, now, kind, outcome.title, source_id, outcome.path)
-    new_keys = {c.key for c in summary.concepts}
+    new_keys = {c.key for c in mentions}
     state.mark_dirty([f"source:{source_id}", "index", "log", "status",
                       *(f"concept:{k}" for k in old_keys | new_keys)])
     state.set_meta("last_change", now)

@@ -36,13 +36,18 @@ we've well were weren't what what's whatever when when's whence whenever where w
 wherever whether which while whilst who who's whoever whole whom whose why why's will with within without
 won't would wouldn't yet you you'd you'll you're you've your yours yourself yourselves i.e e.g vs versus
 here's yes ok okay oh also just simply actually basically especially particularly usually generally
-typically roughly nearly almost approximately
+typically roughly nearly almost approximately downwards upwards forwards backwards afterwards apart away
+aside alike ahead zero two three four five six seven eight nine ten eleven twelve
+fifteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands million millions
+billion billions dozen dozens half quarter twice thrice percent
 """)
 
 # Vague or evaluative modifiers: a curator drops them from the front of a name ("Important
 # results" → not a concept, "Recent work" → not a concept).
 GENERIC_MODIFIERS = _words("""
-able additional adequate default aforementioned all appropriate available bad basic best better big certain clear
+able additional adequate default healthy unhealthy inactive active middle-aged cheap expensive fast slow quick
+safe unsafe costly efficient inefficient stable unstable ready unlikely unable
+aforementioned all appropriate available bad basic best better big certain clear
 close common complete considerable constant current different difficult direct due early easy effective
 enough entire equal essential exact existing extra false few fewer final fine first following former free
 full further general given good great greater greatest hard high higher highest huge important
@@ -57,7 +62,8 @@ various vast whole wide wider worse worst wrong young
 
 # Nouns too general to be a concept on their own (they may still head a longer name).
 GENERIC_NOUNS = _words("""
-adult patient child children man men woman women
+adult patient child children man men woman women household installer price demand hour minute second decade
+century morning evening afternoon tonne euro dollar pound people customer company firm government country
 ability access account action activity addition advantage age aim amount analysis answer approach area
 argument article aspect attempt author average basis beginning behavior behaviour benefit bit body book
 case cause center chance change chapter characteristic choice claim class comparison component concern
@@ -146,6 +152,12 @@ show sign sit solve sound speak spend stand start state stay stop store stress s
 suffer suggest suit supply support suppose survive take talk target teach tell tend test thank think
 throw touch track train transfer transform treat trigger try turn understand undergo use vary view
 visit wait walk want warn watch wear win wish wonder work worry write yield
+flush sustain favour favor outperform outweigh overwrite rewrite reuse replay recycle reclaim reload restart
+retry scan split spread sleep wake shrink stretch sink slip slide swing merge sort fetch cache buffer append
+prepend insert delete update drop fire launch ship deploy host compile parse render load unload encode decode
+encrypt decrypt compress decompress serialise serialize hash sign verify validate enforce guarantee ensure
+accelerate slow speed boost cut trim lower raise lift drag pull push rank score beat lag trail lead outpace
+handle tolerate survive recover crash fail stall block lock unlock wrap unwrap bind attach detach mount
 """)
 _IRREGULAR = _words("""
 am is are was were been being has had having does did done doing goes went gone made makes took taken
@@ -165,7 +177,9 @@ outline pay place plan play point present promise rest result return rise run se
 sound stand start state stay stop store stress study supply support talk target test track train
 transfer trigger turn use view visit wait walk watch wear work yield exercise sleep index log cache query
 block model process record review screen report sample script build fix release view update upgrade
-write read sort merge
+write read sort merge buffer hash lock scan split update insert delete crash lag score rank host fire launch ship
+load swing sink slip slide wrap mount sign boost cut lift drag pull push trail lead speed spread flush append fetch
+compile render parse replay restart wake
 learning training processing programming computing logging caching sleeping eating drinking smoking
 screening testing modeling modelling reasoning writing reading engineering marketing planning scheduling
 indexing sharding hashing fasting dreaming napping mapping rendering loading streaming routing tracing

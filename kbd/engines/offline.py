@@ -246,18 +246,32 @@ def _trim(run: list[str]) -> list[str]:
     return run[start:end]
 
 
+def _verb_after(run: list[str], token: str, klass: int) -> bool:
+    """A present-tense verb right after its subject: "runs" after "SQLite" (but "sorted runs")."""
+    prev = run[-1]
+    if klass == _AMBIG:
+        return token.islower() and not (prev.islower() and prev.endswith(_ADJ_SUFFIXES))
+    # A long run with an -s word after a singular noun: "fractal tree index flushes messages".
+    return (len(run) >= 3 and token.islower() and token.endswith("es") and len(token) > 5 and prev.islower()
+            and not prev.endswith("s") and not prev.endswith(_ADJ_SUFFIXES))
+
+
 def _chunks(tokens: list[str]) -> list[list[str]]:
     """Noun-phrase-like runs: content words between function words, verbs and punctuation."""
     out: list[list[str]] = []
     run: list[str] = []
     before = "."
     for token in [*tokens, "."]:
-        if _klass(token) != _BREAK:
+        klass = _klass(token)
+        if klass != _BREAK:
             if not run and (token.lower() in VERB_FORMS or token.lower() in NOUNISH) and before.lower() in _VERB_CUES:
                 before = token  # "never block writers", "to store data": a verb, whatever else it can be
                 continue
-            run.append(token)
-            continue
+            if run and _verb_after(run, token, klass):
+                klass = _BREAK  # "B-tree favours read latency": the subject's verb ends the phrase
+            else:
+                run.append(token)
+                continue
         if run:
             chunk = _trim(run)
             if chunk:
@@ -396,7 +410,9 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
         if " " in short and _ABBREV_TOKEN.match(head):  # "LSM" alone, once "LSM tree" is defined
             counts[kl] += counts.pop(concept_key(head), 0.0) or 0.0
             forms.pop(concept_key(head), None)
-        aliases[kl][short] += forms.pop(ks, Counter()).total() + 1
+        forms[kl].update(forms.pop(ks, Counter()))  # its name is whichever the article uses most
+        aliases[kl][short] += 1
+        aliases[kl][long] += 1
     featured_tokens = [phrase_tokens(t) for t in (source.title, source.meta.description or "",
                                                    *source.document.headings)]
     scored: list[tuple[float, str]] = []
@@ -416,8 +432,11 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
     scored.sort(key=lambda t: (-t[0], t[1]))
     kept: list[tuple[float, str]] = []
     for score, key in scored:
-        # A phrase inside a longer kept phrase with as many mentions adds nothing of its own.
-        if any(f" {key} " in f" {k} " and counts[k] >= counts[key] for _, k in kept):
+        # A phrase inside a longer kept phrase with as many mentions adds nothing of its own; a
+        # single word mostly used as the head of a kept phrase ("grid" of "power grid") neither.
+        single = " " not in key
+        if any(f" {key} " in f" {k} " and (counts[k] >= counts[key] or (single and 2 * counts[k] >= counts[key]))
+               for _, k in kept):
             continue
         kept.append((score, key))
         if len(kept) >= CANDIDATES_KEPT:
@@ -451,7 +470,8 @@ def _quote(sentences: list[_Sentence], kept: list[tuple[float, str]], forms: dic
         best = max(hits, key=lambda i: (i not in used, sentences[i].eligible, sentences[i].score, -i))
         used.add(best)
         name = form[0].upper() + form[1:] if form.islower() else form
-        alias_names = tuple(a for a, _ in aliases[key].most_common(3)) if key in aliases else ()
+        alias_names = tuple(a for a, _ in aliases[key].most_common(4) if a.casefold() != form.casefold())[:3] \
+            if key in aliases else ()
         mentions.append(ConceptMention(key=key, name=name, score=round(score, 3), sentence=sentences[best].text,
                                        aliases=alias_names))
     return mentions

@@ -8,6 +8,7 @@ and conclusions so that they weigh more. Pure functions of a parsed `Document`: 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -187,3 +188,16 @@ def clean_document(document: Document) -> list[CleanBlock]:
         if len(text.split()) >= 8:
             seen_prose = True
     return out
+
+
+_WORDS = re.compile(r"\w+")
+FINGERPRINT_MIN_WORDS = 30  # shorter texts are too generic to call two clippings one article
+
+
+def article_fingerprint(document: Document) -> str | None:
+    """A hash of the article's own prose, case, punctuation and page furniture ignored: two clippings
+    of one article from different pages (other menus, banners, reference styles) share it."""
+    words = _WORDS.findall(" ".join(b.text for b in clean_document(document)).casefold())
+    if len(words) < FINGERPRINT_MIN_WORDS:
+        return None
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()[:32]
