@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from kbd.compile.aliases import canonical_mentions
+from kbd.compile.related import series_siblings
 from kbd.config import Config
 from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput, SourceSummary
@@ -159,6 +160,8 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
     _set_file(state, outcome.path, outcome.size, outcome.mtime_ns, outcome.sha256, "ok", None)
     _log(state, now, kind, outcome.title, source_id, outcome.path)
     new_keys = {c.key for c in mentions}
+    # The other parts of a multi-part article list this one among their related sources.
+    state.mark_dirty(f"related:{s}" for s in series_siblings(state, source_id, outcome.title))
     state.mark_dirty([f"source:{source_id}", "index", "log", "status",
                       *(f"concept:{k}" for k in old_keys | new_keys)])
     state.set_meta("last_change", now)
@@ -169,6 +172,7 @@ def remove_source(state: State, raw_path: str, names: NameBook, now: str, why: s
     if row is None:
         return False
     keys = _source_keys(state, row["id"])
+    state.mark_dirty(f"related:{s}" for s in series_siblings(state, row["id"], row["title"]))
     state.db.execute("DELETE FROM sources WHERE id=?", (row["id"],))
     names.release(row["note_name"])
     _log(state, now, "remove", row["title"], None, f"{raw_path} {why}")

@@ -430,13 +430,18 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
             1.5 * centrality
         scored.append((score, key))
     scored.sort(key=lambda t: (-t[0], t[1]))
+    # A single word mostly used as the head of one phrase ("grid" of "power grid") is that phrase.
+    headed: Counter[str] = Counter()
+    for _, key in scored:
+        if " " in key:
+            head = key.rsplit(" ", 1)[1]
+            headed[head] = max(headed[head], int(counts[key]))
     kept: list[tuple[float, str]] = []
     for score, key in scored:
-        # A phrase inside a longer kept phrase with as many mentions adds nothing of its own; a
-        # single word mostly used as the head of a kept phrase ("grid" of "power grid") neither.
-        single = " " not in key
-        if any(f" {key} " in f" {k} " and (counts[k] >= counts[key] or (single and 2 * counts[k] >= counts[key]))
-               for _, k in kept):
+        if " " not in key and 2 * headed.get(key, 0) >= counts[key]:
+            continue
+        # A phrase inside a longer kept phrase with as many mentions adds nothing of its own.
+        if any(f" {key} " in f" {k} " and counts[k] >= counts[key] for _, k in kept):
             continue
         kept.append((score, key))
         if len(kept) >= CANDIDATES_KEPT:

@@ -63,6 +63,8 @@ _BOILERPLATE = re.compile(
     r"|\b\d+[- ]min(?:ute)?s? read\b|^(?:posted|published|written|updated) (?:on|by|in)\b|^by [A-Z][^.!?]{0,100}$"
     r"|\bwas this (?:page|article|post) (?:helpful|useful)|\bedit (?:this page|on github)|\b(?:previous|next) (?:topic|"
     r"page|post|article):|^tags?:|^(?:filed|posted) under\b|\bcorrespondent\b|\breporter\b|\bstaff writer\b"
+    r"|\b(?:listed|available|shown|provided|reported) in (?:the )?(?:online )?supplement|\bsee (?:the )?supplement"
+    r"|^(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*(?:,\s*(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*)+\.?$"
     r"|\bphotograph:|\bphoto(?:graph)? by\b|\bimage (?:credit|source):|\bgetty images\b|\billustration:",
     re.IGNORECASE)
 # A caption: "Figure 2.", "Fig 3:", "Table 1 —", "Supplementary Figure S1".
