@@ -36,7 +36,7 @@ we've well were weren't what what's whatever when when's whence whenever where w
 wherever whether which while whilst who who's whoever whole whom whose why why's will with within without
 won't would wouldn't yet you you'd you'll you're you've your yours yourself yourselves i.e e.g vs versus
 here's yes ok okay oh also just simply actually basically especially particularly usually generally
-typically roughly nearly almost approximately downwards upwards forwards backwards afterwards apart away
+typically roughly nearly almost approximately far downwards upwards forwards backwards afterwards apart away
 aside alike ahead zero two three four five six seven eight nine ten eleven twelve
 fifteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands million millions
 billion billions dozen dozens half quarter twice thrice percent

@@ -199,6 +199,7 @@ _BREAK, _NOUN, _PART, _AMBIG, _MOD = range(5)
 # After these words a word that can be a verb is one.
 _VERB_CUES = frozenset("""to not never can cannot can't will won't would should must may might could always often
 also do does did don't doesn't didn't usually rarely sometimes just""".split())
+_DETERMINERS = frozenset("the a an this these those its their our your his her every each some any no".split())
 _ADJ_SUFFIXES = ("ed", "al", "ive", "ous", "ic", "ful", "ble", "ary", "ent", "ant", "ing", "ar")
 
 
@@ -273,6 +274,9 @@ def _chunks(tokens: list[str]) -> list[list[str]]:
                 run.append(token)
                 continue
         if run:
+            if len(run) >= 2 and token.lower() in _DETERMINERS and run[-1].islower() and run[-1].endswith("s") \
+                    and not run[-1].endswith(("ss", "us", "is")):
+                run.pop()  # "the B-tree dominates the log": a noun phrase does not run into a determiner
             chunk = _trim(run)
             if chunk:
                 out.append(chunk[-MAX_PHRASE_WORDS:])

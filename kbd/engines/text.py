@@ -42,7 +42,9 @@ _CONCLUSION_SECTION = re.compile(
 _DIGEST_LEAD = re.compile(r"^(?:abstract|summary|highlights|tl;?dr|background|objectives?|methods|results"
                           r"|conclusions?|purpose|findings|interpretation)\s*[:.—–-]\s+", re.IGNORECASE)
 
-# Blocks that are page furniture wherever they stand. Matched on the block's text.
+# Blocks that are page furniture wherever they stand. Matched on the block's (or sentence's) text,
+# and only when it contains one of _TRIGGERS: a search over every sentence of a long clipping
+# must cost a few substring tests, not a pass of this whole pattern.
 _BOILERPLATE = re.compile(
     r"\bcookies?\b.{0,80}\b(?:use|consent|accept|settings|preferences|polic(?:y|ies)|improve|experience)"
     r"|\b(?:we|this (?:site|website)) uses? cookies|\baccept (?:all|cookies)|\breject all\b|\bmanage (?:cookies|"
@@ -60,13 +62,25 @@ _BOILERPLATE = re.compile(
     r"|\badvertisement\b|\bsponsored\b|\bread (?:more|next)\b|\bcontinue reading\b|\brelated:\s"
     r"|\bclick here\b|\bsupport (?:our|independent) journalism|\bdonate\b|\bpaywall|\bregister to\b"
     r"|\bthis (?:article|story) (?:was|is) (?:originally )?(?:published|updated)|\blast (?:updated|modified)\b"
-    r"|\b\d+[- ]min(?:ute)?s? read\b|^(?:posted|published|written|updated) (?:on|by|in)\b|^by [A-Z][^.!?]{0,100}$"
-    r"|\bwas this (?:page|article|post) (?:helpful|useful)|\bedit (?:this page|on github)|\b(?:previous|next) (?:topic|"
-    r"page|post|article):|^tags?:|^(?:filed|posted) under\b|\bcorrespondent\b|\breporter\b|\bstaff writer\b"
+    r"|\b\d+[- ]min(?:ute)?s? read\b|\bwas this (?:page|article|post) (?:helpful|useful)"
+    r"|\bedit (?:this page|on github)|\bcorrespondent\b|\breporter\b|\bstaff writer\b"
     r"|\b(?:listed|available|shown|provided|reported) in (?:the )?(?:online )?supplement|\bsee (?:the )?supplement"
-    r"|^(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*(?:,\s*(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*)+\.?$"
     r"|\bphotograph:|\bphoto(?:graph)? by\b|\bimage (?:credit|source):|\bgetty images\b|\billustration:",
     re.IGNORECASE)
+_TRIGGERS = tuple(t.replace("_", " ") for t in """cookie accept reject_all manage_ privacy terms_of terms_and subscri
+sign_up sign_in log_in login account newsletter share_ facebook twitter linkedin whatsapp reddit pinterest copy_link
+skip_to jump_to back_to_top new_window new_tab download viewer view_larger view_full powerpoint rights_reserved ©
+(c)_ copyright corresponding scholar pubmed crossref web_of_science doi orcid creative_commons cc_by cc-by
+open_access received published_online first_published article_history citation cite_this advertisement sponsored
+read_more read_next continue_reading min_read mins_read minute_read minutes_read related: click_here journalism
+donate paywall register_to this_article this_story last_updated last_modified was_this edit_this edit_on
+correspondent reporter staff_writer supplement photograph photo_by image_credit image_source getty
+illustration:""".split())
+# Furniture recognised by how a block starts (case matters: "By Jane Doe", not "by the way").
+_BOILER_START = re.compile(
+    r"(?i:posted|published|written|updated) (?i:on|by|in)\b|By [A-Z][^.!?]{0,100}$|(?i:tags?):"
+    r"|(?i:filed|posted) under\b|(?i:previous|next) (?i:topic|page|post|article):"
+    r"|(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*(?:,\s*(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*)+\.?$")
 # A caption: "Figure 2.", "Fig 3:", "Table 1 —", "Supplementary Figure S1".
 _CAPTION = re.compile(r"^(?:supplementary\s+)?(?:fig(?:ure)?s?|table|chart|graph|plate|box|video|image|scheme)\.?\s*"
                       r"S?\d+[A-Za-z]?\b|^(?:source|credit|caption):", re.IGNORECASE)
@@ -76,12 +90,13 @@ _AFFILIATION = re.compile(
     r"\b.{0,120}\b(?:university|institute|hospital|college|[A-Z]{2} \d{5}|\d{4,5}|usa|uk|germany|china|france|"
     r"japan|canada|australia|netherlands|italy|spain|sweden)\b|\S+@\S+\.\w{2,}", re.IGNORECASE)
 # A reference-list entry: "Smith J, Doe A. Title. Journal. 2020;12:34–56." and its relatives.
-_REFERENCE = re.compile(
-    r"^\[?\d{1,3}[.)\]]\s+[A-Z][\w'’-]+,?\s+(?:[A-Z]\.?\s*){1,3}[,.]"
-    r"|^[A-Z][\w'’-]+,?\s+(?:[A-Z]\.?\s?){1,3}(?:,\s*[A-Z][\w'’-]+,?\s+(?:[A-Z]\.?\s?){1,3})*(?:,?\s*et al\.?)?"
-    r"[.,]?\s*(?:\(\d{4}\)|\d{4}[.;])"
-    r"|\b\d{4};\s*\d+(?:\(\d+\))?:\s*\d+|\bet al\.,? \(?\d{4}\)?\.\s+\S.*\.\s+\S.*\d+[–-]\d+",
-    re.UNICODE)
+_REFERENCE_START = re.compile(
+    r"\[?\d{1,3}[.)\]]\s+[A-Z][\w'’-]+,?\s+(?:[A-Z]\.?\s*){1,3}[,.]"
+    r"|[A-Z][\w'’-]+,?\s+(?:[A-Z]\.?\s?){1,3}(?:,\s*[A-Z][\w'’-]+,?\s+(?:[A-Z]\.?\s?){1,3})*(?:,?\s*et al\.?)?"
+    r"[.,]?\s*(?:\(\d{4}\)|\d{4}[.;])")
+_REFERENCE = re.compile(r"\b\d{4};\s*\d+(?:\(\d+\))?:\s*\d+|\bet al\.,? \(?\d{4}\)?\.\s+\S.*\.\s+\S.*\d+[–-]\d+")
+_AFFILIATION_TRIGGERS = ("depart", "dept", "facult", "school", "institut", "division", "centre", "center", "laborator",
+                         "hospital", "universit", "college", "@")
 
 # Citation markers inside prose, and what is left of them when the clipper drops the numbers.
 _CITATION = re.compile(
@@ -121,8 +136,14 @@ def _has_superscript(text: str) -> bool:
 
 def is_boilerplate(text: str) -> bool:
     """Page furniture: cookie, subscribe, share, navigation, caption, copyright, reference, affiliation."""
-    return bool(_BOILERPLATE.search(text) or _CAPTION.match(text) or _REFERENCE.search(text)
-                or (len(text) < 400 and _AFFILIATION.search(text)))
+    if _CAPTION.match(text) or _BOILER_START.match(text) or _REFERENCE_START.match(text):
+        return True
+    low = text.lower()
+    if any(t in low for t in _TRIGGERS) and _BOILERPLATE.search(text):
+        return True
+    if (";" in text or "et al" in low) and _REFERENCE.search(text):
+        return True
+    return len(text) < 400 and any(t in low for t in _AFFILIATION_TRIGGERS) and bool(_AFFILIATION.search(text))
 
 
 def _is_nav_run(items: list[Block]) -> bool:
@@ -136,8 +157,22 @@ def _is_nav_run(items: list[Block]) -> bool:
     return navish >= 2 or len(items) >= 6
 
 
+_last: tuple[Document | None, list[CleanBlock]] = (None, [])
+
+
 def clean_document(document: Document) -> list[CleanBlock]:
-    """The article's own prose blocks, in order, with citations stripped and digest sections marked."""
+    """The article's own prose blocks, in order, with citations stripped and digest sections marked.
+    (The engine and the article fingerprint both ask, one after the other: the last answer is kept.)"""
+    global _last
+    doc, cleaned = _last
+    if doc is document:
+        return cleaned
+    cleaned = _clean(document)
+    _last = (document, cleaned)
+    return cleaned
+
+
+def _clean(document: Document) -> list[CleanBlock]:
     blocks = document.blocks
     out: list[CleanBlock] = []
     dropping_level = 0  # > 0: inside a dropped section opened by a heading of this level
