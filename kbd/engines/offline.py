@@ -11,6 +11,7 @@ Scoring is plain term frequency with position bonuses: fast and predictable.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -35,7 +36,7 @@ from kbd.engines.lexicon import (
     VERB_FORMS,
     is_adverb,
 )
-from kbd.engines.text import CleanBlock, clean_document, is_boilerplate
+from kbd.engines.text import CleanBlock, clean_document, is_boilerplate, might_hold_boilerplate
 from kbd.vault.markdown import split_sentences
 
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’+-]*[A-Za-z0-9\u00c0-\u024f+]|[A-Za-z]")
@@ -133,7 +134,7 @@ def _summary(sentences: list[_Sentence], k: int, description: str | None) -> tup
 def _sentences(blocks: list[CleanBlock]) -> list[_Sentence]:
     out: list[_Sentence] = []
     for block in blocks:
-        suspect = len(block.text) >= 600 and is_boilerplate(block.text)
+        suspect = len(block.text) >= 600 and might_hold_boilerplate(block.text)
         for i, text in enumerate(split_sentences(block.text)):
             tokens = _TOKEN.findall(text)
             lowered = [t.lower() for t in tokens if t[0].isalpha()]
@@ -300,11 +301,9 @@ def _candidate_phrases(tokens: list[str]) -> list[str]:
 
 
 # Definitions that make two names one concept: "Y (X)", "X (Y)", "X, or Y,", "X — also called Y".
-_NAME = r"[A-Za-z][\w'’-]*(?:\s+[A-Za-z][\w'’-]*){0,6}"
-_PAREN_DEF = re.compile(rf"({_NAME})\s+\((?:or\s+|i\.e\.,?\s+|also\s+)?([^()]{{1,60}})\)")
-_OR_DEF = re.compile(rf"({_NAME}),\s+or\s+({_NAME})(?=\s*(?:[,;.)—–]|$|\s+for short))")
-_AKA_DEF = re.compile(rf"({_NAME})\s*(?:,|—|–|\s-)?\s*(?:\(\s*)?(?:also|sometimes|often|commonly)\s+"
-                      rf"(?:called|known as|referred to as|termed|named|abbreviated(?: as)?)\s+({_NAME})")
+_PAREN_LEAD = re.compile(r"^\s*(?:or|i\.e\.,?|also|aka)\s+", re.IGNORECASE)
+_AKA_CUE = re.compile(r"\b(?:also|sometimes|often|commonly)\s+(?:called|known as|referred to as|termed|named"
+                      r"|abbreviated(?: as)?)\s+")
 _ABBREV_TOKEN = re.compile(r"^[A-Z][A-Za-z0-9-]{0,9}$")
 
 
@@ -335,40 +334,56 @@ def _np(text: str, last: bool) -> list[str]:
     return chunks[-1] if last else chunks[0]
 
 
+def _positions(text: str, marker: str, most: int = 8) -> list[int]:
+    """Where `marker` occurs, the first `most` times (a real sentence defines a name or two)."""
+    out, start = [], 0
+    while len(out) < most and (i := text.find(marker, start)) != -1:
+        out.append(i)
+        start = i + len(marker)
+    return out
+
+
 def _definitions(sentences: list[_Sentence]) -> list[tuple[str, str]]:
-    """(alias, name) pairs this source defines."""
-    pairs: list[tuple[str, str]] = []
+    """(alias, name) pairs this source defines. Each cue ("(", ", or ", "also called") is looked at
+    once, with the noun phrases just before and just after it: linear in the text, however long."""
+    pairs: dict[tuple[str, str], None] = {}
+
+    def add(short: list[str], long: list[str]) -> None:
+        pairs[(" ".join(short), " ".join(long))] = None
+
     for s in sentences:
         text = s.text
-        if "(" in text:
-            for m in _PAREN_DEF.finditer(text):
-                before, inside = _np(m.group(1), last=True), _np(m.group(2), last=False)
-                if not before or not inside:
-                    continue
-                if _abbreviates(inside, before[-len(before):]):
-                    for i in range(len(before)):  # the shortest tail of the phrase it abbreviates
-                        if _abbreviates(inside, before[i:]):
-                            pairs.append((" ".join(inside), " ".join(before[i:])))
-                            break
-                elif len(before) >= 1 and _abbreviates(before[-1:], inside):
-                    pairs.append((before[-1], " ".join(inside)))
-        if ", or " in text:
-            for m in _OR_DEF.finditer(text):
-                first, second = _np(m.group(1), last=True), _np(m.group(2), last=False)
-                for short, long in ((second, first), (first, second)):
-                    if short and long and _abbreviates(short, long):
-                        pairs.append((" ".join(short), " ".join(long)))
-                        break
-        if " called " in text or " known as " in text or " termed " in text or " named " in text \
-                or "abbreviated" in text or " referred to as " in text:
-            for m in _AKA_DEF.finditer(text):
-                first, second = _np(m.group(1), last=True), _np(m.group(2), last=False)
-                if first and second:
-                    if _abbreviates(first, second):
-                        pairs.append((" ".join(first), " ".join(second)))
-                    else:
-                        pairs.append((" ".join(second), " ".join(first)))
-    return pairs
+        for i in _positions(text, "(") if "(" in text else ():
+            close = text.find(")", i, i + 62)
+            if close == -1:
+                continue
+            before = _np(text[max(0, i - 80):i], last=True)
+            inside = _np(_PAREN_LEAD.sub("", text[i + 1:close]), last=False)
+            if not before or not inside:
+                continue
+            # "classic write-ahead logging (WAL)": the tail of the phrase whose initials it spells.
+            tail = next((before[k:] for k in range(len(before)) if _abbreviates(inside, before[k:])), None)
+            if tail:
+                add(inside, tail)
+            elif _abbreviates(before[-1:], inside):
+                add(before[-1:], inside)
+        for i in _positions(text, ", or ") if ", or " in text else ():
+            first, second = _np(text[max(0, i - 80):i], last=True), _np(text[i + 5:i + 85], last=False)
+            for short, long in ((second, first), (first, second)):
+                if short and long and _abbreviates(short, long):
+                    add(short, long)
+                    break
+        cues = _AKA_CUE.finditer(text) if "also" in text or "commonly" in text or "sometimes" in text \
+            or "often" in text else iter(())
+        for m in itertools.islice(cues, 8):
+            first = _np(text[max(0, m.start() - 80):m.start()], last=True)
+            second = _np(text[m.end():m.end() + 80], last=False)
+            if first and second:
+                if _abbreviates(first, second):
+                    add(first, second)
+                else:
+                    add(second, first)
+    return list(pairs)
 
 
 def _acceptable(key: str, form: str, count: float, featured: bool) -> bool:

@@ -134,8 +134,15 @@ def _has_superscript(text: str) -> bool:
     return any(c in text for c in "¹²³⁴⁵⁶⁷⁸⁹⁰")
 
 
+def might_hold_boilerplate(text: str) -> bool:
+    """Cheap test of a long block: could any of its sentences be furniture?"""
+    low = text.lower()
+    return any(t in low for t in _TRIGGERS) or ";" in text or any(t in low for t in _AFFILIATION_TRIGGERS)
+
+
 def is_boilerplate(text: str) -> bool:
     """Page furniture: cookie, subscribe, share, navigation, caption, copyright, reference, affiliation."""
+    text = text[:2000]  # furniture is short; a longer text is judged by its start (bounded time)
     if _CAPTION.match(text) or _BOILER_START.match(text) or _REFERENCE_START.match(text):
         return True
     low = text.lower()
