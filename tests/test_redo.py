@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kbd.engines.provenance import OFFLINE
+from kbd.engines.provenance import OFFLINE, MadeBy
 from kbd.state import MIGRATIONS
 from tests.conftest import Vault
 from tests.fake_llm import FakeLLM, fake_llm
@@ -145,8 +145,10 @@ def test_redo_all_redoes_notes_the_current_engine_made(sample_vault: Vault, serv
 
 
 def test_summaries_made_before_the_record_existed(sample_vault: Vault) -> None:
-    """The migration gives offline summaries the offline engine's record; any other is unknown."""
-    assert any(OFFLINE.key() in m and "made_by" in m for m in MIGRATIONS)
+    """The migration gives offline summaries the record of the offline engine that made them
+    (version 1, out of date since the curating engine); a model-made one's is unknown."""
+    before = MadeBy(engine="offline", skill="extractive v1")
+    assert any(before.key() in m and "made_by" in m for m in MIGRATIONS) and before != OFFLINE
     sample_vault.compile()
     with sqlite3.connect(sample_vault.root / ".kbd/state.db") as db:
         db.execute("UPDATE sources SET made_by=NULL WHERE raw_path LIKE '%B-trees%'")
