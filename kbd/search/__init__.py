@@ -4,7 +4,7 @@ Public interface used by the CLI, `kbd serve` and `kbd mcp`; everything else in 
 package is an implementation detail.
 """
 
-from kbd.search.query import SearchHit, SearchResults, search_vault
-from kbd.search.index import ensure_index
+from kbd.search.index import ensure_index, update_index
+from kbd.search.query import QueryError, SearchHit, SearchResults, search_vault
 
-__all__ = ["SearchHit", "SearchResults", "ensure_index", "search_vault"]
+__all__ = ["QueryError", "SearchHit", "SearchResults", "ensure_index", "search_vault", "update_index"]

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
+
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
 
 from kbd.config import Config
+from kbd.search.index import SearchIndex, text_analyzer
+from kbd.search.notes import NOTE_TYPES, read_note
+from kbd.vault.markdown import parse_markdown
+from kbd.vault.note import split_frontmatter
+
+SNIPPET_CHARS = 240
+MODES = ("bm25", "hybrid")
+_FIELDS = ["title", "aliases", "headings", "tags", "body"]
+_FENCE = re.compile(r"^(```|~~~)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,26 @@ class SearchResults:
     suggestion: str | None  # "did you mean" when nothing matched and a fuzzy query did
 
 
+class QueryError(ValueError):
+    """A query or option the engine cannot run; the message says how to fix it."""
+
+
+def obsidian_uri(vault_name: str, path: str) -> str:
+    file = path[:-3] if path.lower().endswith(".md") else path
+    return f"obsidian://open?vault={quote(vault_name, safe='')}&file={quote(file, safe='')}"
+
+
+def make_parser(schema) -> qparser.QueryParser:  # type: ignore[no-untyped-def]
+    """Words are ORed with a bonus for notes that have more of them: a natural question finds
+    the notes that share most of its words, not only notes that have every one."""
+    parser = qparser.MultifieldParser(_FIELDS, schema, group=qparser.OrGroup.factory(0.9))
+    parser.add_plugin(qparser.FieldAliasPlugin({"tags": ["tag"], "title": ["name"], "folder": ["in"],
+                                                "aliases": ["alias"]}))
+    parser.add_plugin(qparser.PrefixPlugin())
+    parser.remove_plugin_class(qparser.BoostPlugin)  # `word^2` is noise from pasted text, not a boost
+    return parser
+
+
 def search_vault(
     root: Path,
     config: Config,
@@ -36,4 +72,207 @@ def search_vault(
     note_type: str | None = None,
     mode: str = "bm25",
 ) -> SearchResults:
-    raise NotImplementedError
+    """Search the vault's notes. The index is built on first use; searches read its last
+    committed state and never wait for a writer."""
+    if mode not in MODES:
+        raise QueryError(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
+    if note_type is not None and note_type not in NOTE_TYPES:
+        raise QueryError(f"unknown note type {note_type!r}; use one of: {', '.join(NOTE_TYPES)}")
+    if limit < 1:
+        raise QueryError("limit must be at least 1")
+    query = query.strip()
+    if not query:
+        return SearchResults(query, [], 0, None)
+    index = SearchIndex(root, config)
+    ix = index.open() or index.ensure()
+    parser = make_parser(ix.schema)
+    q = _normalise(parser.parse(_prepare(query)))
+    type_filter = wq.Term("type", note_type) if note_type else None
+    with ix.searcher(weighting=BM25F()) as searcher:
+        hits, total = _run(searcher, q, limit, type_filter)
+        suggestion = None
+        if not hits:
+            corrected = did_you_mean(searcher, query)
+            if corrected:
+                fuzzy = _normalise(parser.parse(_prepare(corrected)))
+                hits, total = _run(searcher, fuzzy, limit, type_filter)
+                if hits:
+                    suggestion, q = corrected, fuzzy
+        terms = _query_terms(q)
+        vault = index.layout.root.name
+        out = [_hit(index, vault, stored, score, terms) for stored, score in hits]
+    return SearchResults(query, [h for h in out if h is not None], total, suggestion)
+
+
+_PLAIN_WORD = re.compile(r"^[^\W\d_]{3,}$")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+def did_you_mean(searcher: Searcher, query: str) -> str | None:
+    """The query with each plain word the index does not know replaced by the closest word it
+    does know (edit distance ≤ 2, same first letter, commonest first); None if nothing changes."""
+    words = query.split(" ")
+    changed = False
+    for i, word in enumerate(words):
+        if not _PLAIN_WORD.match(word) or word in _OPERATORS:
+            continue
+        stems = [t.text for t in _analyzer(word)]
+        if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):
+            continue
+        for field in ("title", "body"):
+            found = searcher.suggest(field, word.lower(), limit=1, maxdist=2, prefix=1)
+            if found:
+                words[i] = found[0]
+                changed = True
+                break
+    return " ".join(words) if changed else None
+
+
+def _prepare(text: str) -> str:
+    """`tag:#x` is how people write tags; whoosh would read `#x` as a word."""
+    return re.sub(r"\b(tags?):#", r"\1:", text)
+
+
+def _normalise(q: wq.Query) -> wq.Query:
+    """Lowercase field values of the ID fields; a bare NullQuery stays a NullQuery."""
+    def fix(node: wq.Query) -> wq.Query:
+        if isinstance(node, wq.Term) and node.fieldname in ("type", "folder", "tags"):
+            return wq.Term(node.fieldname, node.text.lower().lstrip("#"), boost=node.boost)
+        return node.apply(fix)
+    return fix(q)
+
+
+def _run(searcher: Searcher, q: wq.Query, limit: int, type_filter: wq.Query | None
+         ) -> tuple[list[tuple[dict[str, object], float]], int]:
+    if q is wq.NullQuery:
+        return [], 0
+    results = searcher.search(q, limit=limit, filter=type_filter, terms=False)
+    hits = [(r.fields(), r.score) for r in results]
+    return hits, max(len(results), len(hits))
+
+
+def _query_terms(q: wq.Query) -> tuple[set[str], tuple[str, ...]]:
+    """Analysed words and prefixes the query looks for, for highlighting."""
+    words: set[str] = set()
+    prefixes: list[str] = []
+    for leaf in q.leaves():
+        if isinstance(leaf, wq.Prefix):
+            prefixes.append(leaf.text)
+        elif isinstance(leaf, wq.Phrase):
+            words.update(str(w) for w in leaf.words)
+        elif isinstance(leaf, wq.Term) and leaf.fieldname not in ("type", "folder", "path", "mtime"):
+            words.add(str(leaf.text))
+    return words, tuple(prefixes)
+
+
+_analyzer = text_analyzer()
+
+
+def _hit(index: SearchIndex, vault: str, stored: dict[str, object], score: float,
+         terms: tuple[set[str], tuple[str, ...]]) -> SearchHit | None:
+    path = str(stored["path"])
+    snippet, spans = best_passage(index, path, terms)
+    return SearchHit(path=path, title=str(stored.get("title") or path), type=str(stored.get("type") or "note"),
+                     score=round(float(score), 4), snippet=snippet, highlights=spans, uri=obsidian_uri(vault, path))
+
+
+def best_passage(index: SearchIndex, path: str, terms: tuple[set[str], tuple[str, ...]]
+                 ) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The passage of the note that holds most of the query's words, as plain text, with the
+    character spans of those words. Read from the note itself: what the user sees now."""
+    fields = None
+    try:
+        data = index.layout.abs(path).read_bytes()
+        if len(data) <= index.config.compile.max_note_bytes and b"\x00" not in data[:8192]:
+            text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+            _, body, _ = split_frontmatter(text)
+            passages = _passages(body)
+        else:
+            passages = []
+    except OSError:
+        passages = []
+    if not passages:
+        fields = read_note(index.layout, index.config, path)
+        passages = [fields.body] if fields else []
+    words, prefixes = terms
+    pattern = _prefilter(words, prefixes)
+    ranked = passages
+    if pattern is not None:
+        counted = [(len(set(m.group(0).lower() for m in pattern.finditer(p))), i) for i, p in enumerate(passages)]
+        order = sorted(counted, key=lambda c: (-c[0], c[1]))
+        ranked = [passages[i] for n, i in order[:4] if n] or passages[:1]
+    best_text, best_spans, best_score = "", (), -1
+    for raw in ranked[:4]:
+        plain = parse_markdown(raw, keep_code=True).plain_text().replace("\n\n", " ")
+        if not plain:
+            continue
+        spans = _spans(plain, words, prefixes)
+        score = len({plain[s:e].lower() for s, e in spans})
+        if score > best_score:
+            best_text, best_spans, best_score = plain, spans, score
+    return _window(best_text, best_spans)
+
+
+def _passages(body: str) -> list[str]:
+    """Blank-line separated blocks; a fenced code block stays one passage."""
+    out: list[str] = []
+    current: list[str] = []
+    fenced = False
+    for line in body.split("\n"):
+        if _FENCE.match(line.lstrip()):
+            fenced = not fenced
+        if not line.strip() and not fenced:
+            if current:
+                out.append("\n".join(current))
+                current = []
+            continue
+        current.append(line)
+    if current:
+        out.append("\n".join(current))
+    return [p for p in out if not p.lstrip().startswith("#") or len(out) == 1] or out
+
+
+def _prefilter(words: set[str], prefixes: tuple[str, ...]) -> re.Pattern[str] | None:
+    # A stem is the start of its words, except a final `i` for `y` (memory → memori): drop it.
+    heads = {w[:-1] if len(w) > 3 and w.endswith("i") else w for w in words if w}
+    heads.update(p for p in prefixes if p)
+    if not heads:
+        return None
+    alternatives = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.IGNORECASE)
+
+
+def _spans(plain: str, words: set[str], prefixes: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    spans = []
+    for token in _analyzer(plain, positions=False, chars=True, removestops=True):
+        if token.text in words or any(token.text.startswith(p) for p in prefixes):
+            spans.append((token.startchar, token.endchar))
+    return tuple(spans)
+
+
+def _window(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Cut the passage to about SNIPPET_CHARS around its densest run of highlights."""
+    if len(text) <= SNIPPET_CHARS:
+        return text, spans
+    if spans:
+        best_start, best_count = spans[0][0], 0
+        for i, (s, _) in enumerate(spans):
+            count = sum(1 for s2, e2 in spans[i:] if e2 <= s + SNIPPET_CHARS)
+            if count > best_count:
+                best_start, best_count = s, count
+        start = max(0, best_start - SNIPPET_CHARS // 4)
+    else:
+        start = 0
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 30 else start
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start + SNIPPET_CHARS // 2 else end
+    prefix = "…" if start else ""
+    suffix = "…" if end < len(text) else ""
+    cut = prefix + text[start:end] + suffix
+    shift = len(prefix) - start
+    kept = tuple((s + shift, e + shift) for s, e in spans if s >= start and e <= end)
+    return cut, kept
