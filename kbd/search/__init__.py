@@ -4,7 +4,8 @@ Public interface used by the CLI, `kbd serve` and `kbd mcp`; everything else in 
 package is an implementation detail.
 """
 
-from kbd.search.index import ensure_index, update_index
+from kbd.search.index import IndexUnavailable, SearchIndex, ensure_index, update_index
 from kbd.search.query import QueryError, SearchHit, SearchResults, search_vault
 
-__all__ = ["QueryError", "SearchHit", "SearchResults", "ensure_index", "search_vault", "update_index"]
+__all__ = ["IndexUnavailable", "QueryError", "SearchHit", "SearchIndex", "SearchResults", "ensure_index",
+           "search_vault", "update_index"]

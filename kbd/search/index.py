@@ -119,14 +119,19 @@ class SearchIndex:
             self.sync(ix, wait=False)
         return ix
 
-    # -- writing ---------------------------------------------------------------------------
-    def rebuild(self, progress: Progress | None = None) -> FileIndex:
-        """Index every note of the vault into a fresh folder, then swap it in.
+    def doc_count(self) -> int:
+        ix = self.open()
+        if ix is None:
+            return 0
+        return int(ix.doc_count())
 
-        Readers of the old index keep their open files until they finish."""
+    # -- writing ---------------------------------------------------------------------------
+    def rebuild(self, progress: Progress | None = None, *, force: bool = False) -> FileIndex:
+        """Index every note of the vault into a fresh folder, then swap it in (`force`: even
+        when the current index is fine). Readers of the old index keep their open files."""
         lock = _writer_lock(self.folder)
         with lock:
-            ix = self.open()  # another thread may have rebuilt it while this one waited
+            ix = None if force else self.open()  # another thread may have rebuilt it meanwhile
             if ix is not None:
                 return ix
             state_dir = self.layout.state_dir

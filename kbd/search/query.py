@@ -21,7 +21,8 @@ from kbd.vault.note import split_frontmatter
 SNIPPET_CHARS = 240
 MODES = ("bm25", "hybrid")
 _FIELDS = ["title", "aliases", "headings", "tags", "body"]
-_FENCE = re.compile(r"^(```|~~~)", re.MULTILINE)
+_FENCE = re.compile(r"^(```|~~~)")
+_HEADING = re.compile(r"^#{1,6}(\s|$)")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,13 @@ class SearchResults:
     hits: list[SearchHit]
     total: int
     suggestion: str | None  # "did you mean" when nothing matched and a fuzzy query did
+
+    def to_json(self) -> dict[str, object]:
+        """The `kbd search --json` schema (documented in the README; keep it stable)."""
+        return {"query": self.query, "total": self.total, "suggestion": self.suggestion,
+                "hits": [{"path": h.path, "title": h.title, "type": h.type, "score": h.score,
+                          "snippet": h.snippet, "highlights": [list(s) for s in h.highlights], "uri": h.uri}
+                         for h in self.hits]}
 
 
 class QueryError(ValueError):
@@ -198,38 +206,50 @@ def best_passage(index: SearchIndex, path: str, terms: tuple[set[str], tuple[str
     pattern = _prefilter(words, prefixes)
     ranked = passages
     if pattern is not None:
-        counted = [(len(set(m.group(0).lower() for m in pattern.finditer(p))), i) for i, p in enumerate(passages)]
-        order = sorted(counted, key=lambda c: (-c[0], c[1]))
-        ranked = [passages[i] for n, i in order[:4] if n] or passages[:1]
-    best_text, best_spans, best_score = "", (), -1
+        counted = []
+        for i, passage in enumerate(passages):
+            found = [m.group(0).lower() for m in pattern.finditer(passage)]
+            counted.append((len(set(found)), len(found), i))
+        counted.sort(key=lambda c: (-c[0], -c[1], c[2]))
+        ranked = [passages[i] for distinct, _, i in counted[:4] if distinct] or passages[:1]
+    best_text, best_spans, best_score = "", (), (-1, -1)
     for raw in ranked[:4]:
         plain = parse_markdown(raw, keep_code=True).plain_text().replace("\n\n", " ")
         if not plain:
             continue
         spans = _spans(plain, words, prefixes)
-        score = len({plain[s:e].lower() for s, e in spans})
+        score = (len({plain[s:e].lower() for s, e in spans}), len(spans))
         if score > best_score:
             best_text, best_spans, best_score = plain, spans, score
     return _window(best_text, best_spans)
 
 
 def _passages(body: str) -> list[str]:
-    """Blank-line separated blocks; a fenced code block stays one passage."""
+    """Blocks between blank lines and headings; a fenced code block stays one passage.
+    Headings are left out (the title already shows them) unless they are all there is."""
     out: list[str] = []
+    headings: list[str] = []
     current: list[str] = []
     fenced = False
+
+    def flush() -> None:
+        if current:
+            out.append("\n".join(current))
+            current.clear()
+
     for line in body.split("\n"):
         if _FENCE.match(line.lstrip()):
             fenced = not fenced
-        if not line.strip() and not fenced:
-            if current:
-                out.append("\n".join(current))
-                current = []
+        elif not fenced and not line.strip():
+            flush()
+            continue
+        elif not fenced and line.startswith("#") and _HEADING.match(line):
+            flush()
+            headings.append(line)
             continue
         current.append(line)
-    if current:
-        out.append("\n".join(current))
-    return [p for p in out if not p.lstrip().startswith("#") or len(out) == 1] or out
+    flush()
+    return out or headings
 
 
 def _prefilter(words: set[str], prefixes: tuple[str, ...]) -> re.Pattern[str] | None:
