@@ -259,12 +259,31 @@ def ensure_index(root: Path, config: Config, progress: Progress | None = None) -
 
 
 def update_index(root: Path, config: Config, paths: Iterable[str] | None = None) -> int:
-    """For the compile pipeline and the daemon: index exactly `paths` (None: sync the whole
-    vault). An index that does not exist yet is left for the first search to build."""
+    """For the compile pipeline and the daemon: index exactly `paths`, vault-relative (None:
+    compare the whole vault). A folder among them, or a reported path that is gone and was
+    not a note, means a folder moved or was deleted: then the whole vault is compared.
+
+    An index that does not exist yet is left for the first search to build. Never raises: the
+    index is derived data, and a failure here must not fail the compile that wrote the notes
+    (the next search or sync heals it)."""
     index = SearchIndex(root, config)
-    ix = index.open()
-    if ix is None:
+    try:
+        ix = index.open()
+        if ix is None:
+            return 0
+        if paths is not None:
+            paths = set(paths)
+            if any(_is_folder_change(index.layout.abs(p), p) for p in paths):
+                paths = None
+        if paths is None:
+            return index.sync(ix)
+        return index.update(paths, ix)
+    except Exception:
+        log.exception("updating the search index failed; the next search will catch up")
         return 0
-    if paths is None:
-        return index.sync(ix)
-    return index.update(paths, ix)
+
+
+def _is_folder_change(path: Path, rel: str) -> bool:
+    if path.is_dir():
+        return True
+    return not rel.lower().endswith(".md") and not path.exists()
