@@ -28,6 +28,8 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
   kbd plan ~/Vault             what a compile would do and cost, before spending anything
   kbd status ~/Vault           what is in the wiki, what was skipped and why
   kbd search ~/Vault "query"   full-text search over every note (--json for other tools)
+  kbd serve ~/Vault            the search page on http://127.0.0.1:8765/, opens notes in Obsidian
+  kbd mcp ~/Vault              search and read notes as MCP tools for another agent (stdio)
   kbd doctor ~/Vault           check config, folders, keys and model endpoints
   kbd adopt NOTE               hand a generated note you edited back to kbd
   kbd run ~/Vault              stay running: compile on every clip, run config.yaml triggers
@@ -134,6 +136,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=MODES, default="bm25",
                    help="bm25 (default, offline) or hybrid (adds embeddings, see search.embeddings)")
     p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("serve", help="a local search page that opens notes in Obsidian",
+                       description="Serve a search page for the vault: results as you type, type filters, a "
+                                   "safe preview of each note, links that open it in Obsidian, and the status "
+                                   "report. Listens on 127.0.0.1 only (your machine) unless --host says "
+                                   "otherwise. Read-only. Ctrl-C stops it.")
+    _vault_args(p)
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0: any free port)")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1); anything but loopback exposes "
+                                  "your notes, with no login, to whoever can reach it")
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("mcp", help="serve search and notes to another agent over MCP (stdio)",
+                       description="Run a Model Context Protocol server on stdin/stdout with the tools search, "
+                                   "read_note and list_notes (read-only, inside the vault only). Add it to an "
+                                   "MCP client (Claude Code, Codex, ...) as the command `kbd mcp VAULT`. "
+                                   "Needs the optional extra: pip install 'kbd[mcp]'.")
+    _vault_args(p)
+    p.set_defaults(handler=cmd_mcp)
 
     p = sub.add_parser("adopt", help="hand a generated note you edited back to kbd",
                        description="kbd never overwrites a generated note you edited; it lists it in "
@@ -371,6 +392,48 @@ def _print_results(results: Any, color: bool) -> None:
     shown = len(results.hits)
     if results.total > shown:
         print(f"{shown} of {results.total} matching notes; -n {min(results.total, 100)} shows more")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kbd.search import ensure_index
+    from kbd.serve import DEFAULT_HOST, is_loopback, make_server
+
+    root, config = _open_vault(args.vault, args.config)
+    host = args.host or DEFAULT_HOST
+    if not is_loopback(host):
+        print(f"kbd: warning: listening on {host}: anyone who can reach this address can read every note "
+              "in the vault (there is no login)", file=sys.stderr)
+    progress = _Progress() if sys.stderr.isatty() else None
+    try:
+        ensure_index(root, config, (lambda done, total: progress("index", done, total, "notes")) if progress else None)
+    finally:
+        if progress:
+            progress.finish()
+    try:
+        server = make_server(root, config, host, args.port)
+    except OSError as exc:
+        print(f"kbd: cannot listen on {host}:{args.port} ({exc.strerror}); pick another with --port", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"kbd: searching {root} at {server.url} (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nkbd: search page stopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from kbd.mcp import McpMissing, run_stdio
+
+    root, config = _open_vault(args.vault, args.config)
+    try:
+        run_stdio(root, config)
+    except McpMissing as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
 
 
 def cmd_adopt(args: argparse.Namespace) -> int:
