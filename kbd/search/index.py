@@ -249,7 +249,10 @@ def _document(fields: NoteFields) -> dict[str, object]:
     }
     name = fields.path.rsplit("/", 1)[-1]
     if fields.type == "note" and name in ("index.md", "log.md") and fields.folder.count("/") == 0:
+        # The catalogue and the log name every note; their own titles are not what anyone looks for.
         doc["_boost"] = LOW_BOOST
+        doc["_stored_title"] = doc["title"]
+        doc["title"] = ""
     return doc
 
 
