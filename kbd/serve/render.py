@@ -24,7 +24,7 @@ from kbd.vault.note import split_frontmatter
 from kbd.vault.sanitize import sanitize_markdown
 
 _COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
-_CALLOUT = re.compile(r"^<blockquote>\n<p>\[!([\w-]{1,40})\][+-]? ?")
+_CALLOUT = re.compile(r"^<p>\[!([\w-]{1,40})\][+-]? ?([^\n]*?)(\n|</p>\n?)")
 
 
 class _InertHTML(mistune.HTMLRenderer):
@@ -62,11 +62,12 @@ class _InertHTML(mistune.HTMLRenderer):
         return self._note_link(link.target, escape_html(shown or link.target))
 
     def block_quote(self, text: str) -> str:
-        m = _CALLOUT.match("<blockquote>\n" + text)
-        if m:  # an Obsidian callout: `> [!warning] Title`
-            rest = text[m.end() - len("<blockquote>\n"):]
-            return (f'<blockquote class="callout callout-{m.group(1).lower()}">\n'
-                    f'<p class="callout-title">{rest}</blockquote>\n')
+        m = _CALLOUT.match(text)
+        if m:  # an Obsidian callout: `> [!warning] Title` then its body
+            kind = m.group(1).lower()
+            rest = ("<p>" if m.group(3) == "\n" else "") + text[m.end():]
+            return (f'<blockquote class="callout callout-{kind}">\n'
+                    f'<p class="callout-title">{m.group(2) or kind.capitalize()}</p>\n{rest}</blockquote>\n')
         return "<blockquote>\n" + text + "</blockquote>\n"
 
     def _note_link(self, target: str, text: str) -> str:

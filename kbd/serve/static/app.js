@@ -123,6 +123,8 @@
     head.append(el("h1", "preview-title", data.title), el("span", "path", data.path), open);
     const body = el("div", "preview-body");
     body.innerHTML = data.html; // rendered by the server: raw HTML escaped, links checked, CSP-bound
+    const first = body.firstElementChild;
+    if (first && first.tagName === "H1" && first.textContent.trim() === data.title) first.remove();
     preview.replaceChildren(head, body);
     preview.scrollTop = 0;
   }
