@@ -6,6 +6,7 @@ A person (or an agent) names a note by its vault path, by a link target as Obsid
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from kbd.config import Config
@@ -25,7 +26,9 @@ def find_note(root: Path, config: Config, ref: str, from_path: str = "") -> str 
     if not ref:
         return None
     if "/" in ref or "\\" in ref or ref.lower().endswith(".md"):
-        clean_note_path(ref if ref.lower().endswith(".md") else ref + ".md")
+        rel = clean_note_path(ref if ref.lower().endswith(".md") else ref + ".md")
+        if os.path.lexists(root / rel):
+            return rel  # exactly what was asked for; reading it says why not if it is a symlink
     found = LinkResolver(walk_notes(root)).resolve(ref, from_path)
     if found:
         return found
