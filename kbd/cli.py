@@ -143,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "report. Listens on 127.0.0.1 only (your machine) unless --host says "
                                    "otherwise. Read-only. Ctrl-C stops it.")
     _vault_args(p)
-    p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0: any free port)")
+    p.add_argument("--port", type=_port, default=8765, help="port to listen on (default 8765; 0: any free port)")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1); anything but loopback exposes "
                                   "your notes, with no login, to whoever can reach it")
     p.set_defaults(handler=cmd_serve)
@@ -392,6 +392,12 @@ def _print_results(results: Any, color: bool) -> None:
     shown = len(results.hits)
     if results.total > shown:
         print(f"{shown} of {results.total} matching notes; -n {min(results.total, 100)} shows more")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return int(text)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
