@@ -235,3 +235,11 @@ def test_kbd_serve_says_so_when_the_port_is_taken(compiled: Vault) -> None:
                               capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert proc.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr and "--port" in proc.stderr
+
+
+def test_a_huge_note_previews_its_beginning_and_says_where_the_rest_is() -> None:
+    text = "# Big\n\n" + "".join(f"Paragraph {i} about B-trees.\n\n" for i in range(50_000))
+    html = render_note(text, max_chars=10_000)
+    assert "Paragraph 0 about" in html and "Paragraph 40000" not in html
+    assert html.rstrip().endswith("open the note in Obsidian to read the rest.</p>")
+    assert render_note("# Small\n\nAll of it.\n", max_chars=10_000).endswith("<p>All of it.</p>\n")
