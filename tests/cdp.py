@@ -21,6 +21,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+_KEY_CODES = {"ArrowDown": 40, "ArrowUp": 38, "Enter": 13}
+
 
 def find_chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome"):
@@ -182,6 +184,15 @@ class Chromium:
         for char in text:
             self.call("Input.dispatchKeyEvent", type="keyDown", text=char, unmodifiedText=char, key=char)
             self.call("Input.dispatchKeyEvent", type="keyUp", key=char)
+
+    def press(self, key: str) -> None:
+        """One named key (ArrowDown, ArrowUp, Enter) into the focused element."""
+        code = _KEY_CODES[key]
+        text = {"text": "\r"} if key == "Enter" else {}
+        self.call("Input.dispatchKeyEvent", type="rawKeyDown", key=key, code=key, windowsVirtualKeyCode=code)
+        if text:
+            self.call("Input.dispatchKeyEvent", type="char", key=key, **text)
+        self.call("Input.dispatchKeyEvent", type="keyUp", key=key, code=key, windowsVirtualKeyCode=code)
 
     def click(self, selector: str) -> None:
         """A real mouse click at the middle of the first element matching `selector`."""

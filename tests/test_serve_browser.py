@@ -69,7 +69,10 @@ def test_typing_a_query_shows_results_and_a_preview(sample_vault: Vault, browser
 
         browser.click("#types button[data-type='']")
         browser.wait_for("document.querySelector('#results .badge')?.textContent === 'source'")
-        browser.click("#results .result-title")
+        browser.click("#q")
+        browser.press("ArrowDown")  # from the box to the first result, as a keyboard user goes
+        assert browser.evaluate("document.activeElement.textContent") == "Why B-trees stay shallow"
+        browser.press("Enter")
         title = browser.wait_for("document.querySelector('#preview .preview-title')?.textContent")
         assert title == "Why B-trees stay shallow"
         assert browser.evaluate("document.querySelectorAll('#preview .preview-body li').length") >= 3

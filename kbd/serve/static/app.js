@@ -136,6 +136,19 @@
     openNote({ ref: link.dataset.note, from: notePath });
   });
 
+  // Arrow keys move from the box through the results; Enter on a result opens its preview.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    const titles = Array.from(results.querySelectorAll(".result-title"));
+    const at = document.activeElement === box ? -1 : titles.indexOf(document.activeElement);
+    if (at === -1 && document.activeElement !== box) return;
+    const next = event.key === "ArrowDown" ? titles[at + 1] : (at > 0 ? titles[at - 1] : box);
+    if (next) {
+      event.preventDefault();
+      next.focus();
+    }
+  });
+
   box.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(search, 120);
