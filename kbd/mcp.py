@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from kbd.config import Config
 from kbd.search import IndexUnavailable, QueryError, search_vault
 from kbd.search.notes import NOTE_TYPES, note_type, walk_notes
-from kbd.serve.notes import find_note, note_title, note_uri
+from kbd.serve.notes import find_note, note_title_and_type, note_uri
 from kbd.vault.layout import VaultLayout
 from kbd.vault.read import NoteRefused, read_note_text
 
@@ -80,7 +80,8 @@ def build_server(root: Path, config: Config) -> MCPServer:
         except NoteRefused as exc:
             raise ToolError(str(exc)) from None
         limit = max(1, max_chars)
-        return {"path": rel, "title": note_title(layout, rel, text), "type": note_type(layout, rel),
+        title, kind = note_title_and_type(layout, rel, text)
+        return {"path": rel, "title": title, "type": kind,
                 "uri": note_uri(root, rel), "truncated": len(text) > limit, "text": text[:limit]}
 
     @server.tool()

@@ -194,6 +194,8 @@ def test_requests_addressed_to_another_host_name_are_refused(compiled: Vault) ->
         assert status == 421 and b"hits" not in body
         assert get(server, "/", headers={"Host": f"localhost:{port}"})[0] == 200
         assert get(server, "/", method="POST")[0] == 405
+        assert get(server, "/api/search?" + "&".join(f"p{i}=x" for i in range(30)))[0] == 400
+        assert get(server, "/api/search?q=tree")[0] == 200  # and it keeps serving
 
 
 def _start_serve(root: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:

@@ -17,6 +17,8 @@ from kbd.vault.layout import VaultLayout
 from kbd.vault.links import LinkResolver
 from kbd.vault.read import clean_note_path
 
+HEAD_CHARS = 200_000  # frontmatter is capped at 64 KB; the first heading comes before this
+
 
 def find_note(root: Path, config: Config, ref: str, from_path: str = "") -> str | None:
     """The vault path of the note `ref` names (path, link target or title), or None.
@@ -39,9 +41,11 @@ def find_note(root: Path, config: Config, ref: str, from_path: str = "") -> str 
     return next((h.path for h in hits if h.title.casefold() == ref.casefold()), None)
 
 
-def note_title(layout: VaultLayout, rel: str, text: str) -> str:
-    """The title a note shows: its `title` property, else its first heading, else its file name."""
-    return note_fields(layout, rel, text).title
+def note_title_and_type(layout: VaultLayout, rel: str, text: str) -> tuple[str, str]:
+    """The title a note shows (its `title` property, else its first heading, else its file name)
+    and its type, as the search index has them. Both sit at the top: a huge note is not parsed whole."""
+    fields = note_fields(layout, rel, text[:HEAD_CHARS])
+    return fields.title, fields.type
 
 
 def note_uri(root: Path, rel: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import socket
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 from kbd.config import Config
 from kbd.search import IndexUnavailable, QueryError, search_vault
 from kbd.search.notes import NOTE_TYPES
-from kbd.serve.notes import find_note, note_title, note_uri
+from kbd.serve.notes import find_note, note_title_and_type, note_uri
 from kbd.serve.render import page, render_note
 from kbd.vault.layout import VaultLayout
 from kbd.vault.read import NoteRefused, read_note_text
@@ -85,6 +86,8 @@ class SearchServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, site: Site, host: str, port: int) -> None:
+        if ":" in host:
+            self.address_family = socket.AF_INET6
         self.site = site
         self.check_host = is_loopback(host)
         super().__init__((host, port), _Handler)
@@ -116,8 +119,20 @@ class _Handler(BaseHTTPRequestHandler):
                                                             "or localhost")
             return
         url = urlsplit(self.path)
-        params = {k: v[0] for k, v in parse_qs(url.query, max_num_fields=20).items()}
-        route = url.path
+        try:
+            params = {k: v[0] for k, v in parse_qs(url.query, max_num_fields=20).items()}
+        except ValueError:
+            self._send_text(HTTPStatus.BAD_REQUEST, "too many query parameters")
+            return
+        try:
+            self._route(url.path, params)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser went away (a newer keystroke's request replaced this one)
+        except Exception:
+            log.exception("kbd serve: %s failed", self.path)
+            self._send_text(HTTPStatus.INTERNAL_SERVER_ERROR, "kbd could not answer this; see .kbd/kbd.log")
+
+    def _route(self, route: str, params: dict[str, str]) -> None:
         if route == "/":
             self._send(HTTPStatus.OK, _STATIC["index.html"], self.server.site.static["index.html"])
         elif route.startswith("/static/") and route[len("/static/"):] in _STATIC:
@@ -174,7 +189,8 @@ class _Handler(BaseHTTPRequestHandler):
         except NoteRefused as exc:
             self._send_json(HTTPStatus.NOT_FOUND, {"error": str(exc)})
             return
-        self._send_json(HTTPStatus.OK, {"path": rel, "title": note_title(site.layout, rel, text),
+        title, kind = note_title_and_type(site.layout, rel, text)
+        self._send_json(HTTPStatus.OK, {"path": rel, "title": title, "type": kind,
                                         "uri": note_uri(site.root, rel), "html": render_note(text)})
 
     def _status(self) -> None:
