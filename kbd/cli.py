@@ -405,6 +405,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from kbd.serve import DEFAULT_HOST, is_loopback, make_server
 
     root, config = _open_vault(args.vault, args.config)
+    setup_logging(root)
     host = args.host or DEFAULT_HOST
     if not is_loopback(host):
         print(f"kbd: warning: listening on {host}: anyone who can reach this address can read every note "
@@ -434,6 +435,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     from kbd.mcp import McpMissing, run_stdio
 
     root, config = _open_vault(args.vault, args.config)
+    setup_logging(root)  # stderr and .kbd/kbd.log; stdout belongs to the protocol
     try:
         run_stdio(root, config)
     except McpMissing as exc:
