@@ -401,7 +401,7 @@ def _port(text: str) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from kbd.search import ensure_index
+    from kbd.search import IndexUnavailable, ensure_index
     from kbd.serve import DEFAULT_HOST, is_loopback, make_server
 
     root, config = _open_vault(args.vault, args.config)
@@ -413,6 +413,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     progress = _Progress() if sys.stderr.isatty() else None
     try:
         ensure_index(root, config, (lambda done, total: progress("index", done, total, "notes")) if progress else None)
+    except IndexUnavailable as exc:
+        print(f"kbd: {exc}; the page answers searches once the index is ready", file=sys.stderr)
     finally:
         if progress:
             progress.finish()
