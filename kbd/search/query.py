@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,19 +11,25 @@ from urllib.parse import quote
 
 from whoosh import qparser
 from whoosh import query as wq
+from whoosh.index import FileIndex
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
+from whoosh.support.charset import accent_map
 
 from kbd.config import Config
 from kbd.search.index import SearchIndex, text_analyzer
-from kbd.search.notes import NOTE_TYPES, read_note
+from kbd.search.notes import NOTE_TYPES
 from kbd.vault.markdown import parse_markdown
-from kbd.vault.note import split_frontmatter
 
+log = logging.getLogger("kbd.search")
 SNIPPET_CHARS = 240
 MODES = ("bm25", "hybrid")
 _FIELDS = ["title", "aliases", "headings", "tags", "body"]
 _FENCE = re.compile(r"^(```|~~~)")
+_FRONTMATTER = re.compile(r"\A---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+# Accent folding that keeps every character in place, so spans found in the folded text are
+# spans of the original.
+_FOLD = {k: v for k, v in accent_map.items() if isinstance(v, str) and len(v) == 1}
 _HEADING = re.compile(r"^#{1,6}(\s|$)")
 
 
@@ -92,7 +100,17 @@ def search_vault(
     if not query:
         return SearchResults(query, [], 0, None)
     index = SearchIndex(root, config)
-    ix = index.open() or index.ensure()
+    ix = index.open(check=False)
+    if ix is None:
+        ix = index.ensure()
+    try:
+        return _search(index, ix, query, limit, note_type)
+    except Exception as exc:  # a damaged segment shows itself only when read: rebuild, then retry once
+        log.warning("search index unreadable (%s: %s); rebuilding it", type(exc).__name__, exc)
+        return _search(index, index.rebuild(force=True), query, limit, note_type)
+
+
+def _search(index: SearchIndex, ix: FileIndex, query: str, limit: int, note_type: str | None) -> SearchResults:
     parser = make_parser(ix.schema)
     q = _normalise(parser.parse(_prepare(query)))
     type_filter = wq.Term("type", note_type) if note_type else None
@@ -106,10 +124,10 @@ def search_vault(
                 hits, total = _run(searcher, fuzzy, limit, type_filter)
                 if hits:
                     suggestion, q = corrected, fuzzy
-        terms = _query_terms(q)
-        vault = index.layout.root.name
-        out = [_hit(index, vault, stored, score, terms) for stored, score in hits]
-    return SearchResults(query, [h for h in out if h is not None], total, suggestion)
+    terms = _query_terms(q)
+    vault = index.layout.root.name
+    out = [_hit(index, vault, stored, score, terms) for stored, score in hits]
+    return SearchResults(query, out, total, suggestion)
 
 
 _PLAIN_WORD = re.compile(r"^[^\W\d_]{3,}$")
@@ -177,7 +195,7 @@ _analyzer = text_analyzer()
 
 
 def _hit(index: SearchIndex, vault: str, stored: dict[str, object], score: float,
-         terms: tuple[set[str], tuple[str, ...]]) -> SearchHit | None:
+         terms: tuple[set[str], tuple[str, ...]]) -> SearchHit:
     path = str(stored["path"])
     snippet, spans = best_passage(index, path, terms)
     return SearchHit(path=path, title=str(stored.get("title") or path), type=str(stored.get("type") or "note"),
@@ -188,36 +206,31 @@ def best_passage(index: SearchIndex, path: str, terms: tuple[set[str], tuple[str
                  ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The passage of the note that holds most of the query's words, as plain text, with the
     character spans of those words. Read from the note itself: what the user sees now."""
-    fields = None
     try:
         data = index.layout.abs(path).read_bytes()
-        if len(data) <= index.config.compile.max_note_bytes and b"\x00" not in data[:8192]:
-            text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
-            _, body, _ = split_frontmatter(text)
-            passages = _passages(body)
-        else:
-            passages = []
     except OSError:
-        passages = []
-    if not passages:
-        fields = read_note(index.layout, index.config, path)
-        passages = [fields.body] if fields else []
+        return "", ()
+    if len(data) > index.config.compile.max_note_bytes or b"\x00" in data[:8192]:
+        return "", ()
+    text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    passages = _passages(_FRONTMATTER.sub("", text, count=1))
     words, prefixes = terms
     pattern = _prefilter(words, prefixes)
-    ranked = passages
+    ranked = passages[:1]
     if pattern is not None:
         counted = []
         for i, passage in enumerate(passages):
-            found = [m.group(0).lower() for m in pattern.finditer(passage)]
-            counted.append((len(set(found)), len(found), i))
+            found = [m.group(0).lower() for m in pattern.finditer(passage.translate(_FOLD))]
+            if found:
+                counted.append((len(set(found)), len(found), i))
         counted.sort(key=lambda c: (-c[0], -c[1], c[2]))
-        ranked = [passages[i] for distinct, _, i in counted[:4] if distinct] or passages[:1]
+        ranked = [passages[i] for _, _, i in counted[:2]] or ranked
     best_text, best_spans, best_score = "", (), (-1, -1)
-    for raw in ranked[:4]:
+    for raw in ranked:
         plain = parse_markdown(raw, keep_code=True).plain_text().replace("\n\n", " ")
         if not plain:
             continue
-        spans = _spans(plain, words, prefixes)
+        spans = _spans(plain, pattern, words, prefixes)
         score = (len({plain[s:e].lower() for s, e in spans}), len(spans))
         if score > best_score:
             best_text, best_spans, best_score = plain, spans, score
@@ -262,12 +275,25 @@ def _prefilter(words: set[str], prefixes: tuple[str, ...]) -> re.Pattern[str] | 
     return re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.IGNORECASE)
 
 
-def _spans(plain: str, words: set[str], prefixes: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+def _spans(plain: str, pattern: re.Pattern[str] | None, words: set[str], prefixes: tuple[str, ...]
+           ) -> tuple[tuple[int, int], ...]:
+    """Spans of the words in `plain` that the query matched: the prefilter finds candidates, the
+    index's own analyzer decides (so `replays` is marked for `replay`, `cafe` marks `café`)."""
+    if pattern is None:
+        return ()
     spans = []
-    for token in _analyzer(plain, positions=False, chars=True, removestops=True):
-        if token.text in words or any(token.text.startswith(p) for p in prefixes):
-            spans.append((token.startchar, token.endchar))
+    for m in pattern.finditer(plain.translate(_FOLD)):
+        stem = _stem(m.group(0).lower())
+        if stem in words or any(stem.startswith(p) for p in prefixes) or \
+                any(m.group(0).lower().startswith(p) for p in prefixes):
+            spans.append((m.start(), m.end()))
     return tuple(spans)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _stem(word: str) -> str:
+    tokens = [t.text for t in _analyzer(word)]
+    return tokens[0] if len(tokens) == 1 else word
 
 
 def _window(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, tuple[tuple[int, int], ...]]:
