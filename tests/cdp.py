@@ -109,7 +109,10 @@ class Chromium:
                  "--remote-debugging-address=127.0.0.1", f"--user-data-dir={profile}", "--no-first-run",
                  "--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-extensions", "--disable-default-apps", "--metrics-recording-only",
-                 "--disable-dev-shm-usage", "--window-size=1280,820", "--hide-scrollbars", "about:blank"],
+                 "--disable-dev-shm-usage", "--no-pings", "--disable-domain-reliability",
+                 "--disable-client-side-phishing-detection", "--disable-features=Translate,OptimizationHints,"
+                 "MediaRouter,AutofillServerCommunication", "--window-size=1280,820", "--hide-scrollbars",
+                 "about:blank"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         self.next_id = 0
         self.ws: _WebSocket | None = None
