@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
@@ -245,3 +246,16 @@ def test_a_huge_note_previews_its_beginning_and_says_where_the_rest_is() -> None
     assert "Paragraph 0 about" in html and "Paragraph 40000" not in html
     assert html.rstrip().endswith("open the note in Obsidian to read the rest.</p>")
     assert render_note("# Small\n\nAll of it.\n", max_chars=10_000).endswith("<p>All of it.</p>\n")
+
+
+def test_a_note_saved_while_the_page_is_open_is_found_without_a_restart(
+        compiled: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kbd.serve.server.REFRESH_SECONDS", 0.0)
+    with running_server(compiled.root) as server:
+        assert get_json(server, "/api/search?q=quokka")[1]["hits"] == []
+        (compiled.root / "Quokka facts.md").write_text("# Quokka facts\n\nThe quokka smiles.\n", encoding="utf-8")
+        deadline = time.monotonic() + 20
+        while not (hits := get_json(server, "/api/search?q=quokka")[1]["hits"]):
+            assert time.monotonic() < deadline, "the new note never showed up"
+            time.sleep(0.2)
+    assert hits[0]["path"] == "Quokka facts.md"

@@ -19,6 +19,8 @@ import ipaddress
 import json
 import logging
 import socket
+import threading
+import time
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,7 +30,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from kbd.config import Config
-from kbd.search import IndexUnavailable, QueryError, search_vault
+from kbd.search import IndexUnavailable, QueryError, ensure_index, search_vault
 from kbd.search.notes import NOTE_TYPES
 from kbd.serve.notes import find_note, note_title_and_type, note_uri
 from kbd.serve.render import page, render_note
@@ -41,6 +43,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 MAX_QUERY_CHARS = 500
 MAX_LIMIT = 50
+REFRESH_SECONDS = 5.0
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
                                 "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -90,7 +93,32 @@ class SearchServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         self.site = site
         self.check_host = is_loopback(host)
+        self._refresh_lock = threading.Lock()
+        self._refreshing = False
+        self._last_refresh = time.monotonic()
         super().__init__((host, port), _Handler)
+
+    def refresh_index_soon(self) -> None:
+        """Bring the index up to date with notes edited since the last look, in the background:
+        without `kbd run`, nothing else would. At most every REFRESH_SECONDS, and only while
+        someone is searching; the search under way reads the last committed state meanwhile."""
+        with self._refresh_lock:
+            if self._refreshing or time.monotonic() - self._last_refresh < REFRESH_SECONDS:
+                return
+            self._refreshing = True
+        threading.Thread(target=self._refresh_index, name="kbd-serve-index", daemon=True).start()
+
+    def _refresh_index(self) -> None:
+        try:
+            ensure_index(self.site.root, self.site.config)
+        except IndexUnavailable as exc:
+            log.info("search index not refreshed: %s", exc)
+        except Exception:
+            log.exception("kbd serve: refreshing the search index failed")
+        finally:
+            with self._refresh_lock:
+                self._refreshing = False
+                self._last_refresh = time.monotonic()
 
     @property
     def url(self) -> str:
@@ -168,6 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
             limit = min(max(int(params.get("limit", "20")), 1), MAX_LIMIT)
         except ValueError:
             limit = 20
+        self.server.refresh_index_soon()
         try:
             results = search_vault(site.root, site.config, query, limit=limit, note_type=note_type)
         except QueryError as exc:
