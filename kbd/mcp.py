@@ -8,12 +8,13 @@ an optional extra (`pip install 'kbd[mcp]'`) so the base install stays as small 
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kbd.config import Config
-from kbd.search import IndexUnavailable, QueryError, search_vault
+from kbd.search import IndexUnavailable, QueryError, ensure_index, search_vault
 from kbd.search.notes import NOTE_TYPES, note_type, walk_notes
 from kbd.serve.notes import find_note, note_title_and_type, note_uri
 from kbd.vault.layout import VaultLayout
@@ -26,6 +27,7 @@ INSTALL_HINT = "kbd mcp needs the MCP SDK, an optional extra: pip install 'kbd[m
 MAX_SEARCH_RESULTS = 50
 MAX_LISTED = 1_000
 DEFAULT_NOTE_CHARS = 60_000
+REFRESH_SECONDS = 5.0
 
 INSTRUCTIONS = """\
 Tools over one Obsidian vault compiled by kbd: clipped articles in raw/, and the wiki kbd made
@@ -48,6 +50,17 @@ def build_server(root: Path, config: Config) -> MCPServer:
 
     layout = VaultLayout.from_config(root, config)
     server = MCPServer("kbd", instructions=INSTRUCTIONS)
+    last_sync = [float("-inf")]
+
+    def current_index() -> None:
+        """Like `kbd search`: catch up with notes edited since the last look (at most every few seconds)."""
+        if time.monotonic() - last_sync[0] < REFRESH_SECONDS:
+            return
+        try:
+            ensure_index(root, config)
+        except IndexUnavailable:
+            pass  # another kbd process is writing it: search what is committed
+        last_sync[0] = time.monotonic()
 
     @server.tool()
     def search(query: str, limit: int = 10, type: str | None = None) -> dict[str, Any]:
@@ -58,6 +71,7 @@ def build_server(root: Path, config: Config) -> MCPServer:
         raw (clippings) or note (the user's own). Each hit has path, title, type, score, a snippet
         of the best passage and an obsidian:// URI. When nothing matches, `suggestion` holds the
         spelling that was tried instead."""
+        current_index()
         try:
             results = search_vault(root, config, query, limit=max(1, min(limit, MAX_SEARCH_RESULTS)),
                                    note_type=type or None)

@@ -155,3 +155,16 @@ def test_kbd_mcp_without_the_extra_says_how_to_install_it(
     assert main(["mcp", str(compiled.root)]) == 2
     err = capsys.readouterr().err
     assert "pip install 'kbd[mcp]'" in err
+
+
+def test_search_tool_finds_a_note_written_after_the_server_started(
+        compiled: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kbd.mcp.REFRESH_SECONDS", 0.0)
+
+    async def body(client: Client) -> Any:
+        before = await client.call_tool("search", {"query": "quokka"})
+        (compiled.root / "Quokka facts.md").write_text("# Quokka facts\n\nThe quokka smiles.\n", encoding="utf-8")
+        return before, await client.call_tool("search", {"query": "quokka"})
+    before, after = _with_client(compiled.root, body)
+    assert _data(before)["hits"] == []
+    assert [h["path"] for h in _data(after)["hits"]] == ["Quokka facts.md"]
