@@ -20,6 +20,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -138,17 +139,36 @@ def fts_search(db: sqlite3.Connection, text: str, limit: int = 10) -> list[tuple
 
 
 # -- measuring ------------------------------------------------------------------------------
+# Runs a module or script and reports its own peak RSS (VmHWM) on exit: the child's ru_maxrss would
+# also count the benchmark's own memory, which a forked child carries until it execs.
+_PEAK = ("import atexit, runpy, sys\n"
+         "def peak():\n"
+         "    for line in open('/proc/self/status'):\n"
+         "        if line.startswith('VmHWM:'):\n"
+         "            sys.stderr.write('PEAK ' + line.split()[1] + '\\n')\n"
+         "atexit.register(peak)\n"
+         "target, sys.argv = sys.argv[1], sys.argv[1:]\n"
+         "runpy.run_module(target, run_name='__main__') if not target.endswith('.py') else "
+         "runpy.run_path(target, run_name='__main__')\n")
+
+
 def run_child(*args: str) -> tuple[float, float, str, float]:
     """Run a child process; its wall time (s), peak RSS (MB), stdout and CPU time (s)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, env=ENV, cwd=ROOT)
-    out = proc.stdout.read().decode() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.Popen([sys.executable, "-c", _PEAK, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=ENV, cwd=ROOT)
+    out, err = (b.decode() for b in proc.communicate())
     elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
-        raise SystemExit(f"child {args} failed with {proc.returncode}")
-    return elapsed, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime
+        raise SystemExit(f"child {args} failed with {proc.returncode}: {err[-2000:]}")
+    peak = next((int(line.split()[1]) / 1024 for line in err.splitlines() if line.startswith("PEAK ")), 0.0)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - _children_cpu[0]
+    _children_cpu[0] = usage.ru_utime + usage.ru_stime
+    return elapsed, peak, out, cpu
+
+
+_children_cpu = [0.0]
 
 
 def folder_mb(folder: Path) -> float:
@@ -164,7 +184,7 @@ def bench_whoosh(root: Path, queries: list[str], labelled: dict[str, str]) -> di
     from kbd.search import SearchIndex, search_vault
 
     shutil.rmtree(root / ".kbd" / "search", ignore_errors=True)
-    build_s, build_rss, _, build_cpu = run_child("-m", "kbd", "search", str(root), "--rebuild")
+    build_s, build_rss, _, build_cpu = run_child("kbd", "search", str(root), "--rebuild")
     config = load_config(root)
     index = SearchIndex(root, config)
     updates = []
@@ -187,7 +207,8 @@ def bench_whoosh(root: Path, queries: list[str], labelled: dict[str, str]) -> di
         cpu.append(time.process_time() - start_cpu)
     ranked = [[h.path for h in search_vault(root, config, q).hits] for q, _ in QUERIES]
     mrr, recall = rank_metrics(ranked, [{labelled[k] for k in keys} for _, keys in QUERIES])
-    commands = [run_child("-m", "kbd", "search", str(root), q, "--json") for q in ("sleep memory", "raft leader",
+    hybrid = bench_hybrid(root, labelled)
+    commands = [run_child("kbd", "search", str(root), q, "--json") for q in ("sleep memory", "raft leader",
                                                                                  "write-ahead log", "circad*",
                                                                                  "tag:pkm")]
     return {"build_s": build_s, "build_cpu": build_cpu, "build_rss": build_rss,
@@ -197,7 +218,37 @@ def bench_whoosh(root: Path, queries: list[str], labelled: dict[str, str]) -> di
             "p50_ms": pct(latencies, 0.5) * 1000, "p95_ms": pct(latencies, 0.95) * 1000,
             "command_ms": statistics.median(c[0] for c in commands) * 1000,
             "command_rss": max(c[1] for c in commands), "size_mb": folder_mb(root / ".kbd" / "search"),
-            "mrr": mrr, "recall": recall}
+            "mrr": mrr, "recall": recall, **hybrid}
+
+
+def bench_hybrid(root: Path, labelled: dict[str, str]) -> dict[str, float]:
+    """--mode hybrid on the labelled queries, with the fake embeddings endpoint of the tests
+    (hashed word features: it measures the machinery, not a real model's quality)."""
+    from kbd.search import search_vault
+    from tests.fake_llm import fake_llm
+
+    config_file = root / "kbd" / "config.yaml"
+    saved = config_file.read_bytes() if config_file.exists() else None
+    with fake_llm() as fake:
+        config_file.write_text(f"search:\n  embeddings: bench-embed\n  embeddings_url: {fake.url}/v1\n")
+        config = load_config(root)
+        start = time.perf_counter()
+        ranked = [[h.path for h in search_vault(root, config, q, mode="hybrid").hits] for q, _ in QUERIES]
+        cold = (time.perf_counter() - start) / len(QUERIES)
+        warm = []
+        for q, _ in QUERIES:
+            start = time.perf_counter()
+            search_vault(root, config, q, mode="hybrid")
+            warm.append(time.perf_counter() - start)
+        texts = sum(len(r.body["input"]) for r in fake.received)
+    if saved is None:
+        config_file.unlink()
+    else:
+        config_file.write_bytes(saved)
+    mrr, recall = rank_metrics(ranked, [{labelled[k] for k in keys} for _, keys in QUERIES])
+    return {"hybrid_mrr": mrr, "hybrid_recall": recall, "hybrid_cold_ms": cold * 1000,
+            "hybrid_p50_ms": pct(warm, 0.5) * 1000, "hybrid_texts": texts,
+            "vectors_mb": (root / ".kbd" / "vectors.db").stat().st_size / 1e6}
 
 
 def bench_fts5(root: Path, queries: list[str], labelled: dict[str, str]) -> dict[str, float]:
@@ -285,12 +336,17 @@ def main() -> None:
                 ("peak RSS, command", "command_rss", "{:.0f} MB", ""),
                 ("MRR@10 (labelled)", "mrr", "{:.3f}", ""),
                 ("recall@10 (labelled)", "recall", "{:.3f}", "")]
+        w = results["whoosh"]
         print("\n| measure | whoosh (kbd) | SQLite FTS5 | target |\n|---|---|---|---|")
         for name, key, fmt, target in rows:
             w, f = (fmt.format(results[e][key]) for e in ("whoosh", "fts5"))
             if key == "p50_cpu":
                 w, f = (f"{results[e]['p50_cpu']:.1f} / {results[e]['p95_cpu']:.1f} ms" for e in ("whoosh", "fts5"))
             print(f"| {name} | {w} | {f} | {target} |")
+        print(f"\nhybrid (whoosh BM25 top {100} re-ranked with fake embeddings, RRF): MRR@10 {w['hybrid_mrr']:.3f}, "
+              f"recall@10 {w['hybrid_recall']:.3f}; query {w['hybrid_cold_ms']:.0f} ms with embedding "
+              f"({w['hybrid_texts']:,} texts embedded for {len(QUERIES)} queries), p50 {w['hybrid_p50_ms']:.0f} ms "
+              f"from cached vectors; vectors.db {w['vectors_mb']:.0f} MB")
         print(f"\nload average during the run: {os.getloadavg()[0]:.1f} (wall times include waiting for the CPU)")
     finally:
         if tmp:

@@ -346,6 +346,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("kbd: search needs a query, e.g. kbd search ~/Vault \"sleep memory\" (or --rebuild)", file=sys.stderr)
         return EXIT_USAGE
     root, config = _open_vault(args.vault, args.config)
+    setup_logging(root)
     index = SearchIndex(root, config)
     progress = _Progress() if sys.stderr.isatty() and not args.json else None
     report = (lambda done, total: progress("index", done, total, "notes")) if progress else None

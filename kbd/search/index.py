@@ -25,6 +25,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.analysis import STOP_WORDS, Analyzer, Token
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.lang import stemmer_for_language
 from whoosh.support.charset import accent_map
@@ -43,7 +44,7 @@ SCHEMA_VERSION = 2
 INDEX_NAME = f"kbd_v{SCHEMA_VERSION}"
 SEARCH_DIR = "search"
 WRITE_TIMEOUT = 10.0  # seconds a daemon or compile waits for another process's writer
-COMMIT_EVERY = 2_000  # notes per commit during a rebuild: bounded memory, visible progress
+BUILD_LIMIT_MB = 96  # the rebuild's in-memory posting pool before it spills to disk
 Progress = Callable[[int, int], None]  # notes done, notes in total
 _TOKEN = re.compile(r"\w+(\.?\w+)*", re.UNICODE)  # whoosh's default tokenizer: `e.g`, `3.14` are one token
 _FOLD_ALL = accent_map
@@ -162,9 +163,14 @@ class SearchIndex:
         """The committed index, or None when it is missing, unreadable or of another schema.
         `check` also opens every segment (searches skip that and rebuild when a read fails)."""
         try:
-            if not whoosh_index.exists_in(self.folder, INDEX_NAME):
+            if not self.folder.is_dir():
                 return None
-            ix = whoosh_index.open_dir(self.folder, INDEX_NAME)
+            # No mmap: a segment file damaged or truncated under a mapping kills the process with
+            # SIGBUS; read() turns the same damage into an exception, and a rebuild.
+            storage = FileStorage(os.fspath(self.folder), supports_mmap=False)
+            if not storage.index_exists(INDEX_NAME):
+                return None
+            ix = storage.open_index(INDEX_NAME)
             if check:
                 with ix.reader() as reader:
                     reader.doc_count_all()  # reads the segment headers: a damaged file fails here
@@ -215,20 +221,22 @@ class SearchIndex:
                 total, done = len(notes), 0
                 if progress:
                     progress(0, total)
-                for start in range(0, total, COMMIT_EVERY):
-                    writer = new_ix.writer(limitmb=128)
-                    try:
-                        for rel in notes[start:start + COMMIT_EVERY]:
-                            fields = read_note(self.layout, self.config, rel)
-                            if fields is not None:
-                                writer.add_document(**_document(fields))
-                            done += 1
-                            if progress and (done % 50 == 0 or done == total):
-                                progress(done, total)
-                    except BaseException:
-                        writer.cancel()
-                        raise
-                    writer.commit()
+                # One writer, one commit: a single segment searches several times faster than many
+                # (whoosh opens and merges every segment on every search); the writer's pool spills
+                # to temporary runs on disk beyond `limitmb`, so memory stays bounded.
+                writer = new_ix.writer(limitmb=BUILD_LIMIT_MB)
+                try:
+                    for rel in notes:
+                        fields = read_note(self.layout, self.config, rel)
+                        if fields is not None:
+                            writer.add_document(**_document(fields))
+                        done += 1
+                        if progress and (done % 50 == 0 or done == total):
+                            progress(done, total)
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit()
                 old = state_dir / f"{SEARCH_DIR}.old-{os.getpid()}"
                 if self.folder.exists():
                     os.replace(self.folder, old)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import os
 import re
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -17,8 +21,9 @@ from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 
 from kbd.config import Config
+from kbd.search.embed import CANDIDATES
 from kbd.search.index import SearchIndex, text_analyzer
-from kbd.search.notes import NOTE_TYPES
+from kbd.search.notes import NOTE_TYPES, read_note
 from kbd.vault.markdown import parse_markdown
 
 log = logging.getLogger("kbd.search")
@@ -99,22 +104,78 @@ def search_vault(
     query = query.strip()
     if not query:
         return SearchResults(query, [], 0, None)
+    if mode == "hybrid" and not config.search.embeddings:
+        raise QueryError("--mode hybrid needs an embeddings model: set search.embeddings in kbd/config.yaml "
+                         "(e.g. nomic-embed-text with Ollama); without it search is BM25 only")
     index = SearchIndex(root, config)
-    ix = index.open(check=False)
-    if ix is None:
-        ix = index.ensure()
+    wanted = max(limit, CANDIDATES) if mode == "hybrid" else limit
     try:
-        return _search(index, ix, query, limit, note_type)
+        bm25 = _search(index, query, wanted, note_type)
     except Exception as exc:  # a damaged segment shows itself only when read: rebuild, then retry once
         log.warning("search index unreadable (%s: %s); rebuilding it", type(exc).__name__, exc)
-        return _search(index, index.rebuild(force=True), query, limit, note_type)
+        _forget(index)
+        index.rebuild(force=True)
+        bm25 = _search(index, query, wanted, note_type)
+    hits, total, suggestion, terms = bm25
+    if mode == "hybrid" and len(hits) > 1:
+        hits = _hybrid(index, config, suggestion or query, hits)
+    vault = index.layout.root.name
+    out = [_hit(index, vault, stored, score, terms) for stored, score in hits[:limit]]
+    return SearchResults(query, out, total, suggestion)
 
 
-def _search(index: SearchIndex, ix: FileIndex, query: str, limit: int, note_type: str | None) -> SearchResults:
-    parser = make_parser(ix.schema)
-    q = _normalise(parser.parse(_prepare(query)))
+class _Open:
+    """An open index and searcher, reused across searches in one process (`kbd serve`, `kbd mcp`):
+    opening the segment files costs more than a search. Used under its lock (whoosh searchers are
+    not documented as thread-safe); refreshed when a writer has committed since."""
+
+    def __init__(self, ix: FileIndex, inode: int) -> None:
+        self.ix = ix
+        self.inode = inode  # a rebuild swaps the folder: a new inode means reopen
+        self.searcher = ix.searcher(weighting=BM25F())
+        self.parser = make_parser(ix.schema)
+        self.lock = threading.Lock()
+
+
+_open: dict[str, _Open] = {}
+_open_guard = threading.Lock()
+
+
+def _forget(index: SearchIndex) -> None:
+    with _open_guard:
+        entry = _open.pop(os.fspath(index.folder), None)
+    if entry is not None:
+        entry.searcher.close()
+
+
+@contextlib.contextmanager
+def _searcher(index: SearchIndex) -> Iterator[_Open]:
+    key = os.fspath(index.folder)
+    with _open_guard:
+        entry = _open.get(key)
+    try:
+        inode = os.stat(index.folder).st_ino
+    except OSError:
+        inode = -1
+    if entry is None or entry.inode != inode:
+        ix = index.open(check=False) or index.ensure()
+        entry = _Open(ix, os.stat(index.folder).st_ino)
+        with _open_guard:
+            old, _open[key] = _open.get(key), entry
+        if old is not None:
+            old.searcher.close()
+    with entry.lock:
+        if not entry.searcher.up_to_date():
+            entry.searcher = entry.searcher.refresh()
+        yield entry
+
+
+def _search(index: SearchIndex, query: str, limit: int, note_type: str | None
+            ) -> tuple[list[tuple[dict[str, object], float]], int, str | None, tuple[set[str], tuple[str, ...]]]:
     type_filter = wq.Term("type", note_type) if note_type else None
-    with ix.searcher(weighting=BM25F()) as searcher:
+    with _searcher(index) as entry:
+        parser, searcher = entry.parser, entry.searcher
+        q = _normalise(parser.parse(_prepare(query)))
         hits, total = _run(searcher, q, limit, type_filter)
         suggestion = None
         if not hits:
@@ -124,10 +185,27 @@ def _search(index: SearchIndex, ix: FileIndex, query: str, limit: int, note_type
                 hits, total = _run(searcher, fuzzy, limit, type_filter)
                 if hits:
                     suggestion, q = corrected, fuzzy
-    terms = _query_terms(q)
-    vault = index.layout.root.name
-    out = [_hit(index, vault, stored, score, terms) for stored, score in hits]
-    return SearchResults(query, out, total, suggestion)
+    return hits, total, suggestion, _query_terms(q)
+
+
+def _hybrid(index: SearchIndex, config: Config, query: str, hits: list[tuple[dict[str, object], float]]
+            ) -> list[tuple[dict[str, object], float]]:
+    """BM25's candidates re-ranked by reciprocal rank fusion of their BM25 and vector ranks. When
+    the embeddings endpoint fails or the budget is spent, the BM25 order stands (with a warning)."""
+    from kbd.engines.errors import ModelError
+    from kbd.search.embed import Embedder, fuse, vector_order
+
+    by_path = {str(stored["path"]): (stored, score) for stored, score in hits}
+    stamps = {path: f"{stored.get('mtime')}:{stored.get('size')}" for path, (stored, _) in by_path.items()}
+    embedder = Embedder(index.layout.root, config)
+    try:
+        semantic = vector_order(embedder, query, stamps, lambda path: read_note(index.layout, config, path))
+    except ModelError as exc:
+        log.warning("semantic ranking unavailable (%s); showing BM25 results", exc)
+        return hits
+    finally:
+        embedder.close()
+    return [(by_path[path][0], round(score, 6)) for path, score in fuse(list(by_path), semantic)]
 
 
 _PLAIN_WORD = re.compile(r"^[^\W\d_]{3,}$")
@@ -174,7 +252,10 @@ def _run(searcher: Searcher, q: wq.Query, limit: int, type_filter: wq.Query | No
         return [], 0
     results = searcher.search(q, limit=limit, filter=type_filter, terms=False)
     hits = [(r.fields(), r.score) for r in results]
-    return hits, max(len(results), len(hits))
+    # Counting every match costs a second pass over the postings (60 ms at 10,000 notes): the
+    # total is exact when all matches fit in `limit`, otherwise whoosh's estimate, capped.
+    total = len(hits) if len(hits) < limit else min(results.estimated_length(), searcher.doc_count())
+    return hits, max(total, len(hits))
 
 
 def _query_terms(q: wq.Query) -> tuple[set[str], tuple[str, ...]]:
@@ -199,7 +280,7 @@ def _hit(index: SearchIndex, vault: str, stored: dict[str, object], score: float
     path = str(stored["path"])
     snippet, spans = best_passage(index, path, terms)
     return SearchHit(path=path, title=str(stored.get("title") or path), type=str(stored.get("type") or "note"),
-                     score=round(float(score), 4), snippet=snippet, highlights=spans, uri=obsidian_uri(vault, path))
+                     score=round(float(score), 6), snippet=snippet, highlights=spans, uri=obsidian_uri(vault, path))
 
 
 def best_passage(index: SearchIndex, path: str, terms: tuple[set[str], tuple[str, ...]]
