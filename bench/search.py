@@ -180,6 +180,17 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def figures(build_s: float, build_cpu: float, build_rss: float, updates: list[float], latencies: list[float],
+            cpu: list[float], commands: list[tuple[float, float, str, float]]) -> dict[str, float]:
+    return {"build_s": build_s, "build_cpu": build_cpu, "build_rss": build_rss,
+            "update_ms": statistics.median(updates) * 1000,
+            "p50_ms": pct(latencies, 0.5) * 1000, "p95_ms": pct(latencies, 0.95) * 1000,
+            "p50_cpu": pct(cpu, 0.5) * 1000, "p95_cpu": pct(cpu, 0.95) * 1000,
+            "command_ms": statistics.median(c[0] for c in commands) * 1000,
+            "command_cpu": statistics.median(c[3] for c in commands) * 1000,
+            "command_rss": max(c[1] for c in commands)}
+
+
 def bench_whoosh(root: Path, queries: list[str], labelled: dict[str, str]) -> dict[str, float]:
     from kbd.search import SearchIndex, search_vault
 
@@ -211,14 +222,8 @@ def bench_whoosh(root: Path, queries: list[str], labelled: dict[str, str]) -> di
     commands = [run_child("kbd", "search", str(root), q, "--json") for q in ("sleep memory", "raft leader",
                                                                                  "write-ahead log", "circad*",
                                                                                  "tag:pkm")]
-    return {"build_s": build_s, "build_cpu": build_cpu, "build_rss": build_rss,
-            "p50_cpu": pct(cpu, 0.5) * 1000, "p95_cpu": pct(cpu, 0.95) * 1000,
-            "command_cpu": statistics.median(c[3] for c in commands) * 1000,
-            "update_ms": statistics.median(updates) * 1000,
-            "p50_ms": pct(latencies, 0.5) * 1000, "p95_ms": pct(latencies, 0.95) * 1000,
-            "command_ms": statistics.median(c[0] for c in commands) * 1000,
-            "command_rss": max(c[1] for c in commands), "size_mb": folder_mb(root / ".kbd" / "search"),
-            "mrr": mrr, "recall": recall, **hybrid}
+    return {**figures(build_s, build_cpu, build_rss, updates, latencies, cpu, commands),
+            "size_mb": folder_mb(root / ".kbd" / "search"), "mrr": mrr, "recall": recall, **hybrid}
 
 
 def bench_hybrid(root: Path, labelled: dict[str, str]) -> dict[str, float]:
@@ -279,14 +284,8 @@ def bench_fts5(root: Path, queries: list[str], labelled: dict[str, str]) -> dict
     db.close()
     commands = [run_child(__file__, "--child", "fts5-query", str(db_path), q) for q in
                 ("sleep memory", "raft leader", "write-ahead log", "circad*", "tag:pkm")]
-    return {"build_s": build_s, "build_cpu": build_cpu, "build_rss": build_rss,
-            "p50_cpu": pct(cpu, 0.5) * 1000, "p95_cpu": pct(cpu, 0.95) * 1000,
-            "command_cpu": statistics.median(c[3] for c in commands) * 1000,
-            "update_ms": statistics.median(updates) * 1000,
-            "p50_ms": pct(latencies, 0.5) * 1000, "p95_ms": pct(latencies, 0.95) * 1000,
-            "command_ms": statistics.median(c[0] for c in commands) * 1000,
-            "command_rss": max(c[1] for c in commands), "size_mb": db_path.stat().st_size / 1e6,
-            "mrr": mrr, "recall": recall}
+    return {**figures(build_s, build_cpu, build_rss, updates, latencies, cpu, commands),
+            "size_mb": db_path.stat().st_size / 1e6, "mrr": mrr, "recall": recall}
 
 
 def child(args: list[str]) -> None:
@@ -336,17 +335,17 @@ def main() -> None:
                 ("peak RSS, command", "command_rss", "{:.0f} MB", ""),
                 ("MRR@10 (labelled)", "mrr", "{:.3f}", ""),
                 ("recall@10 (labelled)", "recall", "{:.3f}", "")]
-        w = results["whoosh"]
+        wh = results["whoosh"]
         print("\n| measure | whoosh (kbd) | SQLite FTS5 | target |\n|---|---|---|---|")
         for name, key, fmt, target in rows:
             w, f = (fmt.format(results[e][key]) for e in ("whoosh", "fts5"))
             if key == "p50_cpu":
                 w, f = (f"{results[e]['p50_cpu']:.1f} / {results[e]['p95_cpu']:.1f} ms" for e in ("whoosh", "fts5"))
             print(f"| {name} | {w} | {f} | {target} |")
-        print(f"\nhybrid (whoosh BM25 top {100} re-ranked with fake embeddings, RRF): MRR@10 {w['hybrid_mrr']:.3f}, "
-              f"recall@10 {w['hybrid_recall']:.3f}; query {w['hybrid_cold_ms']:.0f} ms with embedding "
-              f"({w['hybrid_texts']:,} texts embedded for {len(QUERIES)} queries), p50 {w['hybrid_p50_ms']:.0f} ms "
-              f"from cached vectors; vectors.db {w['vectors_mb']:.0f} MB")
+        print(f"\nhybrid (whoosh BM25 top {100} re-ranked with fake embeddings, RRF): MRR@10 {wh['hybrid_mrr']:.3f}, "
+              f"recall@10 {wh['hybrid_recall']:.3f}; query {wh['hybrid_cold_ms']:.0f} ms with embedding "
+              f"({wh['hybrid_texts']:,} texts embedded for {len(QUERIES)} queries), p50 {wh['hybrid_p50_ms']:.0f} ms "
+              f"from cached vectors; vectors.db {wh['vectors_mb']:.0f} MB")
         print(f"\nload average during the run: {os.getloadavg()[0]:.1f} (wall times include waiting for the CPU)")
     finally:
         if tmp:

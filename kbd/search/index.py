@@ -40,7 +40,7 @@ log = logging.getLogger("kbd.search")
 
 # Bump when the schema or the way notes are turned into fields changes: an index written by
 # another version is then rebuilt instead of being read with the wrong fields.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 INDEX_NAME = f"kbd_v{SCHEMA_VERSION}"
 SEARCH_DIR = "search"
 WRITE_TIMEOUT = 10.0  # seconds a daemon or compile waits for another process's writer
@@ -123,13 +123,15 @@ def text_analyzer() -> TextAnalyzer:
 
 def make_schema() -> Schema:
     ana = text_analyzer()
+    # A word the analyzer splits (`write-ahead`, `force-with-lease`) is searched as a phrase.
+    phrase = "phrase"
     return Schema(
         path=ID(stored=True, unique=True),
-        title=TEXT(analyzer=ana, field_boost=TITLE_BOOST, stored=True, spelling=True),
-        aliases=TEXT(analyzer=ana, field_boost=ALIAS_BOOST, stored=True),
+        title=TEXT(analyzer=ana, field_boost=TITLE_BOOST, stored=True, spelling=True, multitoken_query=phrase),
+        aliases=TEXT(analyzer=ana, field_boost=ALIAS_BOOST, stored=True, multitoken_query=phrase),
         tags=KEYWORD(lowercase=True, commas=True, scorable=True, stored=True, field_boost=TAG_BOOST),
-        headings=TEXT(analyzer=ana, field_boost=HEADING_BOOST),
-        body=TEXT(analyzer=ana, spelling=True),
+        headings=TEXT(analyzer=ana, field_boost=HEADING_BOOST, multitoken_query=phrase),
+        body=TEXT(analyzer=ana, spelling=True, multitoken_query=phrase),
         type=ID(stored=True),
         folder=ID(stored=True),
         mtime=NUMERIC(int, bits=64, stored=True),  # nanoseconds since the epoch
