@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -259,3 +260,11 @@ def test_a_note_saved_while_the_page_is_open_is_found_without_a_restart(
             assert time.monotonic() < deadline, "the new note never showed up"
             time.sleep(0.2)
     assert hits[0]["path"] == "Quokka facts.md"
+
+
+def test_many_searches_at_once_all_get_their_own_answer(compiled: Vault) -> None:
+    queries = ["shallow", "tree", "compaction", "fan-out", "write", "log", "page", "merge"] * 3
+    with running_server(compiled.root) as server, ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda q: (q, get_json(server, f"/api/search?q={q}")), queries))
+    for query, (status, data) in answers:
+        assert status == 200 and data["query"] == query and data["hits"], query
