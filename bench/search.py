@@ -232,6 +232,7 @@ def bench_hybrid(root: Path, labelled: dict[str, str]) -> dict[str, float]:
     from kbd.search import search_vault
     from tests.fake_llm import fake_llm
 
+    (root / ".kbd" / "vectors.db").unlink(missing_ok=True)  # cold: every candidate's passages embedded once
     config_file = root / "kbd" / "config.yaml"
     saved = config_file.read_bytes() if config_file.exists() else None
     with fake_llm() as fake:

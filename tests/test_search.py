@@ -145,13 +145,13 @@ def test_the_daemon_indexes_the_users_notes_as_they_change(compiled: Vault) -> N
     running = start_daemon(compiled)
     try:
         write(compiled, "notes/Ideas.md", "# Ideas\n\nA zeppelin museum.\n")
-        wait_for(lambda: paths(compiled, "zeppelin") == ["notes/Ideas.md"], what="the new note in the index")
+        wait_for(lambda: paths(compiled, "zeppelin") == ["notes/Ideas.md"], what="the new note", timeout=40)
         write(compiled, "notes/Ideas.md", "# Ideas\n\nA submarine museum.\n")
-        wait_for(lambda: paths(compiled, "submarine") and not paths(compiled, "zeppelin"), what="the edit")
+        wait_for(lambda: paths(compiled, "submarine") and not paths(compiled, "zeppelin"), what="the edit", timeout=40)
         (compiled.root / "notes/Ideas.md").unlink()
-        wait_for(lambda: not paths(compiled, "submarine"), what="the delete")
+        wait_for(lambda: not paths(compiled, "submarine"), what="the delete", timeout=40)
         compiled.clip("Naps.md", clipper_note("Naps", "A short afternoon nap restores alertness."))
-        wait_for(lambda: "wiki/sources/Naps.md" in paths(compiled, "afternoon nap"), what="the compiled clip")
+        wait_for(lambda: "wiki/sources/Naps.md" in paths(compiled, "afternoon nap"), what="the clip", timeout=40)
     finally:
         running.stop()
 

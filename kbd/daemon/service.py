@@ -186,10 +186,12 @@ class Daemon:
 
     def _ensure_search_index(self) -> None:
         """Build the search index if it is missing or broken (once; then it is kept current)."""
-        from kbd.search import ensure_index
+        from kbd.search import IndexUnavailable, ensure_index
 
         try:
             ensure_index(self.root, self.config)
+        except IndexUnavailable as exc:  # another process is building it: it will be there shortly
+            log.info("search index: %s", exc)
         except Exception:  # derived data: a failure here must not stop the daemon
             log.exception("the search index could not be built; `kbd search` will try again")
 
