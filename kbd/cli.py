@@ -380,7 +380,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.query is None and not args.rebuild:
         print("kbd: search needs a query, e.g. kbd search ~/Vault \"sleep memory\" (or --rebuild)", file=sys.stderr)
         return EXIT_USAGE
-    root, config = _open_vault(args.vault, args.config)
+    root, config = _open_vault(args.vault, args.config, "search")
     setup_logging(root)
     index = SearchIndex(root, config)
     progress = _Progress() if sys.stderr.isatty() and not args.json else None
@@ -440,7 +440,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from kbd.search import IndexUnavailable, ensure_index
     from kbd.serve import DEFAULT_HOST, is_loopback, make_server
 
-    root, config = _open_vault(args.vault, args.config)
+    root, config = _open_vault(args.vault, args.config, "serve")
     setup_logging(root)
     host = args.host or DEFAULT_HOST
     if not is_loopback(host):
@@ -472,7 +472,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_mcp(args: argparse.Namespace) -> int:
     from kbd.mcp import McpMissing, run_stdio
 
-    root, config = _open_vault(args.vault, args.config)
+    root, config = _open_vault(args.vault, args.config, "mcp")
     setup_logging(root)  # stderr and .kbd/kbd.log; stdout belongs to the protocol
     try:
         run_stdio(root, config)
