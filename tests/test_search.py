@@ -152,8 +152,12 @@ def test_the_daemon_indexes_the_users_notes_as_they_change(compiled: Vault) -> N
         wait_for(lambda: not paths(compiled, "submarine"), what="the delete", timeout=40)
         compiled.clip("Naps.md", clipper_note("Naps", "A short afternoon nap restores alertness."))
         wait_for(lambda: "wiki/sources/Naps.md" in paths(compiled, "afternoon nap"), what="the clip", timeout=40)
-    finally:
+    except AssertionError as exc:
         running.stop()
+        raise AssertionError(f"{exc}; the daemon said:\n{running.output()}") from None
+    finally:
+        if running.proc.poll() is None:
+            running.stop()
 
 
 _KILLED_WRITER = """
