@@ -141,8 +141,13 @@ def test_compile_indexes_exactly_what_it_wrote_and_the_users_own_notes(compiled:
 def test_the_daemon_indexes_the_users_notes_as_they_change(compiled: Vault) -> None:
     from tests.test_daemon import FAST, start_daemon, wait_for
 
-    (compiled.root / "kbd/config.yaml").write_text(FAST)
+    # Polling: the same on every machine (this one often runs out of inotify instances and polls anyway).
+    (compiled.root / "kbd/config.yaml").write_text(FAST + "  watcher: polling\n")
+    ensure_index(compiled.root, load_config(compiled.root))  # so every change below is the daemon's doing
     running = start_daemon(compiled)
+    # start_daemon returns once Status.md shows the daemon; the fixture's own compile already counts as a
+    # run, so also wait for the daemon's start-up scan: by then its watcher has its first snapshot.
+    wait_for(lambda: running.runs() >= 2, what="the start-up scan", timeout=40)
     try:
         write(compiled, "notes/Ideas.md", "# Ideas\n\nA zeppelin museum.\n")
         wait_for(lambda: paths(compiled, "zeppelin") == ["notes/Ideas.md"], what="the new note", timeout=40)

@@ -68,7 +68,7 @@ def test_hybrid_ranks_by_fused_ranks_and_embeds_each_passage_once(vault: Vault, 
     assert calls and all(c[0] == "embeddings" and c[1] == "test-embed" and c[2] > 0 and c[3] == "ok" for c in calls)
 
 
-def test_a_spent_budget_or_a_dead_endpoint_leaves_bm25_results(vault: Vault, fake: FakeLLM) -> None:
+def test_a_spent_budget_leaves_the_bm25_results_with_a_warning(vault: Vault, fake: FakeLLM) -> None:
     write_notes(vault)
     configure(vault, fake, "  embeddings_price: 1000000\nbudget:\n  daily_usd: 0.0001\n")
     result = run_kbd("search", str(vault.root), "apple banana", "--mode", "hybrid", "--json")
