@@ -143,6 +143,37 @@ class ModelClient:
     def _post_with_retries(self, system: str, messages: list[dict[str, str]], schema: dict[str, Any],
                            max_tokens: int) -> tuple[_Reply, int]:
         url, headers, body = self._request(system, messages, schema, max_tokens)
+        response, attempts = self._send(url, headers, body)
+        try:
+            reply = self._reply(response.json())
+        except (ValueError, KeyError, IndexError, TypeError):
+            reply = _Reply(text=response.text, data=None, truncated=False, usage=Usage())
+        return reply, attempts
+
+    def embed(self, texts: list[str]) -> tuple[list[list[float]], Usage, int]:
+        """Vectors for `texts` from an OpenAI-compatible `/v1/embeddings` endpoint (OpenAI, Ollama,
+        vLLM, llama.cpp, LM Studio), with the same retries, breaker and key handling as `complete`.
+        Returns the vectors in input order, the usage and the HTTP requests it took."""
+        key = os.environ.get(self.spec.api_key_env, "") if self.spec.api_key_env else ""
+        headers = {"content-type": "application/json"}
+        if key:
+            headers["authorization"] = f"Bearer {key}"
+        url = self.spec.base_url.rstrip("/") + "/embeddings"
+        response, attempts = self._send(url, headers, {"model": self.spec.model, "input": texts})
+        try:
+            payload = response.json()
+            rows = sorted(payload["data"], key=lambda row: row["index"])
+            vectors = [[float(x) for x in row["embedding"]] for row in rows]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadOutput(f"{self.spec.base_url}: the embeddings reply is not in the OpenAI shape ({exc})") from None
+        if len(vectors) != len(texts) or len({len(v) for v in vectors}) > 1:
+            raise BadOutput(f"{self.spec.base_url}: asked for {len(texts)} embeddings, got {len(vectors)} "
+                            "(or vectors of different lengths)")
+        u = payload.get("usage") or {}
+        return vectors, Usage(int(u.get("prompt_tokens", 0) or 0), 0, 0), attempts
+
+    def _send(self, url: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[httpx.Response, int]:
+        """POST with retries: the 200 response and the number of attempts it took."""
         endpoint = self.spec.base_url
         attempt = 0
         while True:
@@ -157,12 +188,8 @@ class ModelClient:
                 self.sleep(self._backoff(attempt, None))
                 continue
             if response.status_code == 200:
-                try:
-                    reply = self._reply(response.json())
-                except (ValueError, KeyError, IndexError, TypeError):
-                    reply = _Reply(text=response.text, data=None, truncated=False, usage=Usage())
                 self.breaker.succeeded()
-                return reply, attempt
+                return response, attempt
             detail = self._safe(response.text[:500])
             if self._is_quota(response):
                 raise QuotaExceeded(f"{endpoint}: HTTP {response.status_code}, quota or spend limit reached: {detail}")

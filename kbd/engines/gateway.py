@@ -125,6 +125,32 @@ class ModelGateway:
                             (key, json.dumps(completion.data, ensure_ascii=False), _now().isoformat()))
         return completion.data
 
+    def embed(self, role_name: str, texts: list[str], job: str) -> list[list[float]]:
+        """Embeddings through the same budget check and usage record as every other call. The
+        caller caches vectors by content hash; this never sends an unchanged text twice."""
+        role = self.roles[role_name]
+        estimate = role.prices.cost(Usage(estimate_tokens(sum(map(len, texts))), 0, 0))
+        with self.lock:
+            refusal = self._over_cap(estimate)
+            if refusal:
+                self._record_call(job, "embed", role_name, role, Usage(), 0, 0.0, 0, f"refused: {refusal}")
+                raise BudgetExceeded(refusal)
+            self.reserved += estimate
+        start = time.monotonic()
+        try:
+            vectors, usage, requests = self.clients[role_name].embed(texts)
+        except ModelError as exc:
+            with self.lock:
+                self.reserved -= estimate
+                self._record_call(job, "embed", role_name, role, Usage(), 0, 0.0,
+                                  int((time.monotonic() - start) * 1000), f"error: {exc}"[:300])
+            raise
+        with self.lock:
+            self.reserved -= estimate
+            self._record_call(job, "embed", role_name, role, usage, requests, role.prices.cost(usage),
+                              int((time.monotonic() - start) * 1000), "ok")
+        return vectors
+
     def spent(self) -> tuple[float, float]:
         """(this run, today) in US dollars, calls in flight not included."""
         run = self.db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls WHERE run=?",
@@ -145,12 +171,16 @@ class ModelGateway:
 
     def _record(self, job: str, skill: Skill, role: Role, usage: Usage, requests: int, cost: float,
                 latency_ms: int, outcome: str) -> None:
+        self._record_call(job, skill.name, skill.role, role, usage, requests, cost, latency_ms, outcome)
+
+    def _record_call(self, job: str, skill: str, role_name: str, role: Role, usage: Usage, requests: int,
+                     cost: float, latency_ms: int, outcome: str) -> None:
         now = _now()
         self.db.execute(
             "INSERT INTO llm_calls(time, day, run, job, skill, role, provider, model, input_tokens, output_tokens, "
             "cached_tokens, requests, cost_usd, latency_ms, outcome) "
             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (now.isoformat(), now.date().isoformat(), self.run, job, skill.name, skill.role, role.spec.provider,
+            (now.isoformat(), now.date().isoformat(), self.run, job, skill, role_name, role.spec.provider,
              role.spec.model, usage.input_tokens, usage.output_tokens, usage.cached_tokens, requests, cost,
              latency_ms, outcome))
 

@@ -135,6 +135,15 @@ def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
                    document=document, warnings=warnings)
 
 
+def split_frontmatter(text: str) -> tuple[dict[str, Any], str, list[str]]:
+    """A note's properties and body, with the same caps and checks as a clipping gets.
+
+    Frontmatter that is unsafe or invalid is ignored (an empty dict) with a warning saying why."""
+    warnings: list[str] = []
+    meta, body = _split_frontmatter(text, warnings)
+    return meta, body, warnings
+
+
 def _split_frontmatter(text: str, warnings: list[str]) -> tuple[dict[str, Any], str]:
     if not _FM_HANDLER.detect(text):
         return {}, text
