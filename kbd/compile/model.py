@@ -8,11 +8,10 @@ cheaply (and crash-safely) whether the note needs rendering again.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from kbd.compile.concepts import RELATED_MAX_SOURCES
 from kbd.engines.base import SourceSummary
@@ -32,13 +31,11 @@ from kbd.render.notes import (
 )
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
-from kbd.vault.links import wikilink
 from kbd.vault.sanitize import escape_text
 
 RELATED_SOURCES_SHOWN = 5
 RELATED_CONCEPTS_SHOWN = 6
 SYNTHESIS_SENTENCES = 3
-_UNLINKABLE = re.compile(r"[#^|\[\]]")
 
 
 @dataclass(frozen=True)
@@ -106,14 +103,11 @@ class WikiModel:
             "SELECT sc.sentence, c.note_name FROM source_concepts sc JOIN concepts c ON c.key=sc.key "
             "WHERE sc.source_id=? ORDER BY sc.rank LIMIT ?", (source_id, self.max_concepts)).fetchall()
         linked = [(NoteRef(self.concept_path(m["note_name"]), m["note_name"]), m["sentence"]) for m in mentions]
-        raw = PurePosixPath(row["raw_path"])
-        stem_path = str(raw.with_suffix(""))
-        clipping = wikilink(stem_path) if not _UNLINKABLE.search(stem_path) else row["raw_path"]
         related = self.related_sources(source_id)
         note = SourceNote(
             title=row["title"],
             aliases=[row["title"]] if row["title"] != row["note_name"] else [],
-            clipping=clipping,
+            clipping=row["raw_path"],
             url=meta.get("source"),
             authors=list(meta.get("author") or []),
             published=meta.get("published"),

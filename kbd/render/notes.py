@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kbd.render.frontmatter import Date, DateTime, render_frontmatter
+from kbd.render.frontmatter import Date, DateTime, Link, render_frontmatter
 from kbd.vault.links import wikilink
-from kbd.vault.sanitize import escape_text
+from kbd.vault.sanitize import escape_text, link_alias, link_target
+
+BY_LINE_AUTHORS = 6  # the "by …" line names this many authors, then says how many more
 
 
 @dataclass(frozen=True)
@@ -19,19 +21,14 @@ class NoteRef:
     title: str
 
     def link(self) -> str:
-        return wikilink(self.path, link_text(self.title))
-
-
-def link_text(title: str) -> str:
-    # The alias part of a wikilink cannot hold `|`, `[` or `]`.
-    return title.replace("|", "-").replace("[", "(").replace("]", ")").strip() or "untitled"
+        return wikilink(self.path, link_alias(self.title))
 
 
 @dataclass(frozen=True)
 class SourceNote:
     title: str
     aliases: list[str]
-    clipping: str  # "[[raw/…]]" when linkable, else the raw path as text
+    clipping: str  # vault path of the raw note: a link when a wikilink can name it, else text
     url: str | None
     authors: list[str]
     published: str | None
@@ -48,16 +45,25 @@ class SourceNote:
     objections: list[str] = field(default_factory=list)
 
 
+def by_line(authors: list[str]) -> str:
+    """The first few authors, then how many more: a paper with 40 authors gets a short line."""
+    shown = ", ".join(escape_text(a) for a in authors[:BY_LINE_AUTHORS])
+    more = len(authors) - BY_LINE_AUTHORS
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
 def render_source_note(note: SourceNote) -> str:
+    stem = note.clipping[:-3] if note.clipping.endswith(".md") else note.clipping
+    clip = wikilink(note.clipping, link_alias(stem.rsplit("/", 1)[-1])) if link_target(stem) else None
     front = render_frontmatter([
         ("title", note.title),
         ("aliases", note.aliases),
         ("type", "source"),
-        ("clipping", note.clipping),
+        ("clipping", Link(clip) if clip else note.clipping),
         ("source", note.url),
         ("author", note.authors),
         ("published", Date(note.published) if note.published else None),
-        ("concepts", [c.link() for c, _ in note.concepts]),
+        ("concepts", [Link(c.link()) for c, _ in note.concepts]),
         ("tags", ["kbd/source", *[t for t in note.tags if t != "kbd/source"]]),
         ("engine", note.engine),
         ("input_hash", note.input_hash),
@@ -65,12 +71,11 @@ def render_source_note(note: SourceNote) -> str:
         ("verified", note.verified),
     ])
     out = [front, f"# {escape_text(note.title)}", ""]
-    origin = [f"Clipping: {note.clipping}" if note.clipping.startswith("[[") else
-              f"Clipping: {escape_text(note.clipping)}"]
+    origin = [f"Clipping: {clip}" if clip else f"Clipping: {escape_text(note.clipping)}"]
     if note.url:
         origin.append(f"[original]({_url(note.url)})")
     if note.authors:
-        origin.append("by " + ", ".join(escape_text(a) for a in note.authors))
+        origin.append("by " + by_line(note.authors))
     if note.published:
         origin.append(f"published {note.published}")
     out += [" · ".join(origin), ""]
@@ -118,8 +123,8 @@ def render_concept_note(note: ConceptNote) -> str:
         ("title", note.name),
         ("aliases", note.aliases),
         ("type", "concept"),
-        ("sources", [ref.link() for ref, _ in note.mentions]),
-        ("related", [ref.link() for ref in note.related]),
+        ("sources", [Link(ref.link()) for ref, _ in note.mentions]),
+        ("related", [Link(ref.link()) for ref in note.related]),
         ("tags", ["kbd/concept"]),
         ("generated", DateTime(note.generated)),
     ])
