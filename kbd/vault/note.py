@@ -181,6 +181,9 @@ def _split_frontmatter(text: str, warnings: list[str]) -> tuple[dict[str, Any], 
         where = f" at line {mark.line + 1}" if mark else ""
         warnings.append(f"frontmatter ignored: invalid YAML{where} ({getattr(exc, 'problem', exc)})")
         return {}, body
+    except (ValueError, OverflowError) as exc:  # a date that does not exist: `published: 2024-02-30`
+        warnings.append(f"frontmatter ignored: {exc}")
+        return {}, body
     if value is None:
         return {}, body
     if not isinstance(value, dict):

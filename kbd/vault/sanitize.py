@@ -212,8 +212,9 @@ def render_as_text(markdown: str) -> str:
 
 # -- links --------------------------------------------------------------------------------------
 
-# A wikilink target cannot hold these (or they mean something else there: heading, block, alias).
-_UNLINKABLE = re.compile(r"[\[\]|#^\x00-\x1f\x7f\u2028\u2029]|<%|%>|%%|`")
+# A wikilink target cannot hold these (or they mean something else there: heading, block, alias), and
+# `"` and `\` are not in any name Obsidian gives a file (nor do they survive a property's quoting intact).
+_UNLINKABLE = re.compile(r'[\[\]|#^"\\\x00-\x1f\x7f\u2028\u2029]|<%|%>|%%|`')
 
 
 def link_target(path: str) -> str | None:
