@@ -110,7 +110,7 @@ _NAMES = {
 def corpus() -> list[Case]:
     cases = [Case("body", f"body {i:02d}.md", _note(f"Body case {i}: {label}", body))
              for i, (label, body) in enumerate(_BODIES.items())]
-    for i, (label, (front, body)) in enumerate(_PROPERTIES.items()):
+    for i, (front, body) in enumerate(_PROPERTIES.values()):
         cases.append(Case("property", f"property {i:02d}.md", front + body + "\n" + PROSE + "\n"))
     for label, name in _NAMES.items():
         cases.append(Case("name", name, f"Hostile name case ({label}).\n\n{PROSE}\n"))
