@@ -168,7 +168,8 @@ _SPACE = re.compile(r"\s+")
 # punctuation (parentheses, `%`, `=`, `&`, `!`, `>` …) only does in the patterns listed here.
 _INLINE_LIVE = re.compile(
     r"(?P<templater><(?=%))"  # Templater reads raw text: its tag must not survive even behind a backslash
-    r"|[`*\[|]|\](?=\()"  # code spans, emphasis, links/embeds/wikilinks/footnotes/task boxes, table cells
+    r"|[`\[|]|\](?=\()"  # code spans, links/embeds/wikilinks/footnotes/task boxes, table cells
+    r"|(?<!\s)\*|\*(?!\s)"  # emphasis (a `*` with space on both sides cannot open or close one)
     r"|\\(?=[!-/:-@\[-`{-~]|$)"  # a backslash that would escape the next character or break the line
     r"|(?<![^\W_])_|_(?![^\W_])"  # emphasis; snake_case stays as it is
     r"|<(?=[A-Za-z/!?])"  # HTML and autolinks
@@ -176,7 +177,7 @@ _INLINE_LIVE = re.compile(
     r"|(?P<comment>(?<=%)%)"  # `%%` comments: the raw text never holds two in a row
     r"|=(?==)|(?<==)="  # `==highlight==`
     r"|~(?=~)|(?<=~)~"  # `~~strike~~`, `~~~` fences
-    r"|(?<!\S)#(?=\S)"  # tags (a heading at the start is handled below)
+    r"|(?<!\S)#(?=[^\s!-/:-@\[-^`{-~])"  # tags (a heading at the start is handled below)
     r"|(?<!\S)\^(?=[A-Za-z0-9-]+$)"  # a block id at the end of the line
 )
 # What opens a block at the start of a line: list item, quote, heading, thematic break, setext underline.
