@@ -270,7 +270,7 @@ def _clipper_meta(raw: dict[str, Any], warnings: list[str]) -> ClipperMeta:
             else:
                 dropped += 1
     if dropped:
-        warnings.append(f"left out {dropped} `author` {'entry' if dropped == 1 else 'entries'} that "
+        warnings.append(f"left out {dropped} author {'entry' if dropped == 1 else 'entries'} that "
                         "{} not a name".format("is" if dropped == 1 else "are"))
     meta.author = meta.author[:MAX_AUTHORS]
     meta.published = _date(lower.get("published"))
