@@ -37,8 +37,6 @@ _REMOTE_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?\s*(?=[a-z][a-z0-9+.-]*:|//)", 
 _REMOTE_EMBED = re.compile(r"!\[\[(?=\s*[a-z][a-z0-9+.-]*://)", re.IGNORECASE)
 _EVENT_ATTR = re.compile(r"\bon[a-z]+\s*=", re.IGNORECASE)
 _WIKILINK = re.compile(r"(?<!\\)\[\[[^\[\]\n]+?\]\]")
-# Block quote markers and list markers that open a container before a line's content.
-_CONTAINER = re.compile(r" {0,3}(?:>|(?:[-+*]|\d{1,9}[.)])(?= |\t|$))[ \t]?")
 
 # A line with none of these has nothing to neutralise and cannot open a fence.
 _MAYBE_LIVE = re.compile(r"[<`%]|\]\(|!\[|~~~")
@@ -47,21 +45,49 @@ _MAYBE_LIVE = re.compile(r"[<`%]|\]\(|!\[|~~~")
 def sanitize_markdown(text: str) -> str:
     front, body = _split_front(text)
     out: list[str] = []
-    fence: _Fence | None = None
-    for line in body.split("\n"):
-        if fence is None and not _MAYBE_LIVE.search(line):
+    blocks = _Blocks()
+    lines = body.split("\n")
+    for number, line in enumerate(lines):
+        kind, start = blocks.line(line)
+        if kind == "code":
+            out.append(_TEMPLATER.sub("&lt;%", line))  # Templater runs inside code blocks too
+            continue
+        if not _MAYBE_LIVE.search(line):
             out.append(line)
             continue
-        kind, start, fence = _classify(line, fence)
         if kind == "open":
             m = _FENCE.match(line[start:])
             assert m is not None
             if _fence_lang(m) in EXECUTABLE_FENCES:
                 line = f"{line[:start]}{m.group('indent')}{m.group('fence')}text"
+            line = _TEMPLATER.sub("&lt;%", line)
         elif kind == "text":
-            line = line[:start] + _sanitize_line(line[start:])
+            # Wherever the structure above got it wrong, an executable fence at any indentation loses its language.
+            prefix = _ANY_CONTAINERS.match(line).end()
+            loose = _FENCE.match(line[prefix:])
+            if loose and _fence_lang(loose) in EXECUTABLE_FENCES:
+                line = line[:prefix] + loose.group("fence") + "text"
+                start = min(start, prefix)
+            following = lines[number + 1].lstrip(" \t>") if number + 1 < len(lines) else ""
+            line = line[:start] + _sanitize_line(_disarm_query_openers(line[start:], following))
         out.append(line)
     return front + "\n".join(out)
+
+
+# Any run of quote and list markers and indentation before a line's content.
+_ANY_CONTAINERS = re.compile(r"(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)))*[ \t]*")
+# A backtick run (not itself escaped) that a query would follow if it opened a code span.
+_QUERY_OPENER = re.compile(r"((?:^|[^\\])(?:\\\\)*)(`+)(?=[ \t]*(?:\$=|=|dv\.|tp\.))")
+_TRAILING_TICKS = re.compile(r"((?:^|[^\\])(?:\\\\)*)(`+)([ \t]*)$")
+
+
+def _disarm_query_openers(line: str, following: str) -> str:
+    """Escape every backtick run that could open a code span holding a Dataview query, wherever
+    CommonMark would pair it (a code span may also run on into the next line of its paragraph)."""
+    line = _QUERY_OPENER.sub(lambda m: m.group(1) + "\\`" * len(m.group(2)), line)
+    if _INLINE_QUERY.match(following) and not following.startswith("%"):
+        line = _TRAILING_TICKS.sub(lambda m: m.group(1) + "\\`" * len(m.group(2)) + m.group(3), line)
+    return line
 
 
 def _split_front(text: str) -> tuple[str, str]:
@@ -81,47 +107,87 @@ class _Fence:
         self.marker, self.quotes, self.indent = marker, quotes, indent
 
 
-def _containers(line: str) -> tuple[int, int, int]:
-    """(length of the container prefix, block quote depth, column where the content starts)."""
-    pos = quotes = column = 0
-    while (m := _CONTAINER.match(line, pos)) and m.end() > pos:
-        if ">" in m.group(0):
+_QUOTE = re.compile(r" {0,3}> ?")
+_LIST_MARKER = re.compile(r"( {0,3})(?:[-+*]|\d{1,9}[.)])(?:( {1,4})(?=\S)|[ \t]*$)")
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+class _Blocks:
+    """Block structure line by line, as CommonMark sees it for what matters here: which lines are
+    inside a code fence, where fences open, and the block quotes and list items around them."""
+
+    def __init__(self) -> None:
+        self.fence: _Fence | None = None
+        self.quotes = 0
+        self.lists: list[int] = []  # content columns of the open list items (inside the quotes)
+        self.blank = False  # the previous line was blank
+
+    def line(self, line: str) -> tuple[str, int]:
+        """("code" | "open" | "text", where the line's content starts)."""
+        pos = quotes = 0
+        while (q := _QUOTE.match(line, pos)) and q.end() > pos:
             quotes += 1
-            column = 0  # list indentation counts again from inside the quote
-        else:
-            column += m.end() - pos
-        pos = m.end()
-    return pos, quotes, column
+            pos = q.end()
+        rest = line[pos:]
+        fence = self.fence
+        if fence is not None:
+            if quotes >= fence.quotes and (not rest.strip() or _indent(line[self._quote_end(line, fence.quotes):])
+                                           >= fence.indent):
+                start = self._quote_end(line, fence.quotes)
+                code = line[start:][fence.indent:]
+                stripped = code.strip()
+                if stripped and set(stripped) == {fence.marker[0]} and len(stripped) >= len(fence.marker) \
+                        and _indent(code) <= 3:
+                    self.fence = None
+                return "code", start
+            self.fence = None  # the block quote or list item holding the fence ended, and the fence with it
+        if quotes != self.quotes:
+            self.quotes, self.lists = quotes, []
+        if not rest.strip():
+            self.blank = True
+            return "text", pos
+        indent = _indent(rest)
+        # A less indented line ends list items after a blank line, or when it starts a block of its
+        # own; otherwise it is a lazy continuation of the paragraph and stays inside them.
+        if self.blank or _FENCE.match(rest.lstrip()) or _LIST_MARKER.match(rest.lstrip()):
+            while self.lists and indent < self.lists[-1]:
+                self.lists.pop()
+        self.blank = False
+        base = min(self.lists[-1], indent) if self.lists else 0
+        column = base
+        content = rest[base:]
+        while m := _LIST_MARKER.match(content):  # list markers, nested ones on the same line included
+            width = m.end() if m.group(2) else len(content.rstrip())
+            column += width if m.group(2) else len(m.group(0)) + 1
+            self.lists.append(column)
+            content = content[width:]
+            if not m.group(2):
+                break
+        start = len(line) - len(content)
+        m = _FENCE.match(content)
+        if m and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
+            self.fence = _Fence(m.group("fence"), quotes, column + len(m.group("indent")))
+            return "open", start
+        return "text", start
+
+    @staticmethod
+    def _quote_end(line: str, depth: int) -> int:
+        pos = 0
+        for _ in range(depth):
+            q = _QUOTE.match(line, pos)
+            if q is None:
+                break
+            pos = q.end()
+        return pos
 
 
 def _fence_lang(m: re.Match[str]) -> str:
-    info = m.group("info").strip()
-    return info.split()[0].lower().lstrip("{.") if info else ""
-
-
-def _classify(line: str, fence: _Fence | None) -> tuple[str, int, _Fence | None]:
-    """What a line is, given the code fence it is in (None outside one): "code" (inside a fence,
-    its closing line included), "open" (opens one) or "text"; with where its content starts and
-    the fence open after it."""
-    if fence is not None:
-        pos = quotes = 0
-        while (q := re.match(r" {0,3}> ?", line[pos:])) and quotes < fence.quotes:
-            quotes += 1
-            pos += q.end()
-        rest = line[pos:]
-        if quotes == fence.quotes and (not rest.strip() or len(rest) - len(rest.lstrip(" ")) >= fence.indent):
-            code = rest[fence.indent:] if rest.strip() else ""
-            stripped = code.strip()
-            if stripped and set(stripped) == {fence.marker[0]} and len(stripped) >= len(fence.marker) \
-                    and len(code) - len(code.lstrip(" ")) <= 3:
-                return "code", pos, None
-            return "code", pos, fence
-        # The block quote or list item holding the fence ended here, and the fence with it.
-    start, quotes, column = _containers(line)
-    m = _FENCE.match(line[start:])
-    if m and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
-        return "open", start, _Fence(m.group("fence"), quotes, column + len(m.group("indent")))
-    return "text", start, None
+    """The fence's language as a plugin matches it; a prefix that names one counts (`dataviewjs{x}`)."""
+    word = re.match(r"[{.]*([A-Za-z0-9_-]*)", m.group("info").strip())
+    return word.group(1).lower() if word else ""
 
 
 def _sanitize_line(line: str) -> str:
@@ -279,10 +345,12 @@ def is_inert(text: str) -> list[str]:
     front, body = _split_front(text)
     if "<%" in front:
         problems.append("Templater tag in the frontmatter")
-    fence: _Fence | None = None
+    blocks = _Blocks()
     for line in body.split("\n"):
-        kind, start, fence = _classify(line, fence)
+        kind, start = blocks.line(line)
         if kind == "code":
+            if "<%" in line:
+                problems.append("Templater tag")
             continue
         if kind == "open":
             m = _FENCE.match(line[start:])
