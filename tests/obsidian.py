@@ -85,11 +85,11 @@ def body_problems(body: str) -> list[str]:
             code_lines.update(range(tok.map[0], tok.map[1]))
     # Obsidian's own syntax, found in the raw text outside code blocks.
     for number, line in enumerate(flat.split("\n")):
+        if "<%" in line:  # Templater reads the raw text, code blocks included
+            problems.append(f"Templater tag: {line!r}")
         if number in code_lines:
             continue
         prose = re.sub(r"(?<![`\\])(`+)(?!`).+?(?<!`)\1(?!`)", "CODE", line)
-        if "<%" in line:
-            problems.append(f"Templater tag: {line!r}")
         if "%%" in prose:
             problems.append(f"comment: {line!r}")
         tagged = re.sub(r"^(?:> ?)*#{1,6} ", "", prose)

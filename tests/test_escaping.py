@@ -74,6 +74,12 @@ def test_fences_inside_quotes_and_list_items_are_neutralised_as_commonmark_reads
         # The quote ends, so does its fence: the HTML after it is live again and must be escaped.
         "> ```python\n> x = 1\n<script>alert(1)</script>\n",
         "- ```text\n  code\nplain <iframe src=x></iframe>\n",
+        # Lazy continuation lines keep the nested item open: the fence is inside it, not code.
+        "- 1. text\n    more\ntext\n      ```dataviewjs\n      app.vault.adapter.remove('raw')\n      ```\n",
+        "- 1. > ```dataviewjs\n     > x\n",
+        # A code span runs on into the next line of its paragraph.
+        "Run this `\n$=app.vault.adapter.write('x','y')` now.\n",
+        "```python\n<% tp.file.rename('x') %>\n```\n",
     ]
     for note in notes:
         assert live_content(note), f"the checker must see {note!r} as live"
