@@ -20,8 +20,9 @@ class Case:
     text: str
 
 
-def _note(title: str, body: str, extra: str = "") -> str:
-    return f'---\ntitle: "{title}"\nsource: "https://example.org/a"\n{extra}---\n{body}\n\n{PROSE}\n'
+def _note(number: int, title: str, body: str) -> str:
+    # One URL per case: clippings of one URL are one article, compiled once.
+    return f'---\ntitle: "{title}"\nsource: "https://example.org/case-{number}"\n---\n{body}\n\n{PROSE}\n'
 
 
 _BODIES = {
@@ -108,7 +109,7 @@ _NAMES = {
 
 
 def corpus() -> list[Case]:
-    cases = [Case("body", f"body {i:02d}.md", _note(f"Body case {i}: {label}", body))
+    cases = [Case("body", f"body {i:02d}.md", _note(i, f"Body case {i}: {label}", body))
              for i, (label, body) in enumerate(_BODIES.items())]
     for i, (front, body) in enumerate(_PROPERTIES.values()):
         cases.append(Case("property", f"property {i:02d}.md", front + body + "\n" + PROSE + "\n"))

@@ -25,7 +25,7 @@ _SAFE_HREF = re.compile(r"^(https?://|#|mailto:)", re.IGNORECASE)
 # An Obsidian tag: `#` after a space or the line start, then a character that may start one.
 _TAG = re.compile(r"(?<!\S)#(?=[^\s\d!-/:-@\[-^`{-~])")
 _MATH = re.compile(r"(?<!\\)\$(?=[^\s$])(?:[^$\\\n]|\\.)*?(?<=[^\s\\])\$(?!\d)")
-_LINK_KEYS = {"clipping", "concepts", "sources", "related"}
+_LINK_KEYS = {"clipping", "copies", "concepts", "sources", "related", "concept"}  # links kbd writes
 
 
 def split_note(text: str) -> tuple[str, str]:

@@ -180,18 +180,3 @@ def test_each_concept_of_a_source_quotes_its_own_sentence(sample_vault: Vault) -
             if len(sharing) > 1:
                 only_here = [n for n in sharing if sum(n.lower() in x for x in sentences) == 1]
                 assert only_here, f"{sample.title}: {sharing} share a sentence though each has others"
-
-
-def test_concept_synthesis_appears_only_when_it_condenses_many_sources(vault: Vault) -> None:
-    for i in range(5):
-        vault.clip(f"n{i}.md", clipper_note(f"Note {i}", f"The buffer pool decides what stays in memory, case {i}. "
-                                                         f"A buffer pool of {i + 2} GB serves most reads."))
-    vault.compile()
-    many = (vault.wiki / "concepts/Buffer pool.md").read_text()
-    assert "> [!abstract] Synthesis" in many and "## What the sources say (5)" in many
-    (vault.raw / "n3.md").unlink()
-    (vault.raw / "n4.md").unlink()
-    vault.sync_raw()
-    vault.compile()
-    few = (vault.wiki / "concepts/Buffer pool.md").read_text()
-    assert "Synthesis" not in few and "## What the sources say (3)" in few

@@ -95,6 +95,9 @@ def _check_vault(vault: Vault, expected: list[str]) -> dict[str, int]:
     db = sqlite3.connect(vault.root / ".kbd" / "state.db")
     files = {r[0]: (r[1], r[2]) for r in db.execute("SELECT path, status, reason FROM files")}
     sources = {r[0]: r[1] for r in db.execute("SELECT raw_path, note_name FROM sources")}
+    # A copy of an article already compiled counts once: its note is the first clipping's.
+    sources.update({r[0]: r[1] for r in db.execute(
+        "SELECT c.raw_path, s.note_name FROM copies c JOIN sources s ON s.id=c.source_id")})
     db.close()
     status = vault.status()
     outcome = {"compiled": 0, "skipped": 0}
@@ -109,6 +112,7 @@ def _check_vault(vault: Vault, expected: list[str]) -> dict[str, int]:
             assert reason, f"{rel!r} skipped without a reason"
             outcome["skipped"] += 1
     assert f"Skipped files**: {outcome['skipped']}" in status
+    outcome["source notes"] = len({sources[rel] for rel in expected if files[rel][0] == "ok"})
     return outcome
 
 
@@ -136,19 +140,20 @@ def _run_corpus(vault: Vault, config: str) -> dict[str, int]:
     outcome = _check_vault(vault, expected)
     kinds = {k: sum(c.kind == k for c in cases) for k in ("body", "property", "name")}
     print(f"\nhostile corpus: {len(cases)} inputs ({kinds}), {outcome['compiled']} compiled, "
-          f"{outcome['skipped']} skipped with a reason, {len(vault.generated())} notes checked, {seconds:.1f} s")
+          f"{outcome['skipped']} skipped with a reason, {outcome['source notes']} source notes, "
+          f"{len(vault.generated())} notes checked, {seconds:.1f} s")
     return outcome
 
 
 def test_hostile_corpus_through_the_offline_engine(vault: Vault) -> None:
     outcome = _run_corpus(vault, "")
-    assert outcome["compiled"] >= 60, "the corpus must exercise the writer, not only the rejections"
+    assert outcome["source notes"] >= 60, "the corpus must exercise the writer, not only the rejections"
 
 
 def test_hostile_corpus_through_an_obeying_model(vault: Vault, model: tuple[FakeLLM, ObeyingModel]) -> None:
     fake, obeying = model
     outcome = _run_corpus(vault, _model_config(fake))
-    assert outcome["compiled"] >= 60
+    assert outcome["source notes"] >= 60
     assert len(fake.received) >= 60
     assert obeying.broken_delimiters == [], "a label or a clipping closed the untrusted block early"
     note = vault.generated()
