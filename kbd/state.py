@@ -160,6 +160,18 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX copies_by_source ON copies(source_id);
     """,
+    # 7: concepts count distinct articles, not files (`article`: a hash of the main text, else the
+    # URL); a name a source defines as another's abbreviation or synonym ("WAL" for "write-ahead
+    # log") makes every source's mention of either meet in one article
+    """
+    ALTER TABLE sources ADD COLUMN article TEXT;
+    CREATE TABLE concept_aliases (
+        alias TEXT PRIMARY KEY,         -- concept key of the alias
+        key TEXT NOT NULL,              -- concept key of the name it stands for
+        name TEXT NOT NULL              -- the alias as the defining source writes it
+    );
+    CREATE INDEX concept_aliases_by_key ON concept_aliases(key);
+    """,
 ]
 
 

@@ -78,7 +78,8 @@ def test_compile_writes_summaries_concepts_index_log_and_status(sample_vault: Va
 def test_summary_sentences_are_copied_verbatim_from_the_source(sample_vault: Vault) -> None:
     sample_vault.compile()
     raw = (sample_vault.raw / "Why B-trees stay shallow.md").read_text()
-    plain = parse_markdown(raw.split("---", 2)[2]).plain_text()
+    # The body, or the clipping's own `description` (what a summary falls back to without an abstract).
+    plain = parse_markdown(raw.split("---", 2)[2]).plain_text() + "\n" + raw.split("---", 2)[1]
     note = sample_vault.note("wiki/sources/Why B-trees stay shallow.md")
     summary = [line[2:] for line in note.content.splitlines() if line.startswith("> ") and "[!" not in line]
     assert 3 <= len(summary) <= 6

@@ -13,11 +13,14 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from kbd.compile.aliases import canonical_mentions
 from kbd.compile.duplicates import text_key, url_key
+from kbd.compile.related import series_siblings
 from kbd.config import Config
 from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput, SourceSummary
 from kbd.engines.errors import BudgetExceeded, ModelError
+from kbd.engines.text import article_fingerprint
 from kbd.state import State
 from kbd.vault.layout import clean_title, safe_note_name, unique_name
 from kbd.vault.note import ClipperMeta, Rejection, read_raw_note
@@ -40,6 +43,7 @@ class IngestOutcome:
     paused: str | None = None  # a spending cap was reached: the job waits for the next run
     url_key: str | None = None  # identity of the article, to find copies (kbd.compile.duplicates)
     text_key: str | None = None
+    article: str | None = None  # what makes two clippings one article for counting (see article_identity)
 
 
 _worker_engine: Engine | None = None
@@ -68,7 +72,8 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
         return IngestOutcome(rel, st.st_size, st.st_mtime_ns, sha256=note.sha256, title=note.title,
                              title_from=title_from, meta=note.meta, warnings=note.warnings,
                              summary=summary, engine=engine.name, url_key=url_key(note.meta.source),
-                             text_key=text_key(note.document.plain_text()))
+                             text_key=text_key(note.document.plain_text()),
+                             article=article_identity(article_fingerprint(note.document), note.meta.source))
     except BudgetExceeded as exc:
         return IngestOutcome(rel, st.st_size, st.st_mtime_ns, paused=str(exc))
     except ModelError as exc:
@@ -76,6 +81,16 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
     except Exception as exc:  # an engine bug must fail one job, not the run
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return IngestOutcome(rel, st.st_size, st.st_mtime_ns, error=f"internal error: {detail}")
+
+
+def article_identity(fingerprint: str | None, url: str | None) -> str | None:
+    """Its main text's fingerprint (page furniture ignored, so two clippings of one article from
+    different pages meet even where `text_key` differs); for a text too short to tell, its URL;
+    else None (every such clipping counts on its own)."""
+    if fingerprint:
+        return "text:" + fingerprint
+    key = url_key(url)
+    return "url:" + key if key else None
 
 
 class NameBook:
@@ -162,9 +177,9 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
         name = names.claim(outcome.title)
         cur = state.db.execute(
             "INSERT INTO sources(raw_path, sha256, note_name, title, description, result, engine, generated, "
-            "warnings, url_key, text_key) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "warnings, url_key, text_key, article) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (outcome.path, outcome.sha256, name, outcome.title, summary.description, result, outcome.engine, now,
-             json.dumps(outcome.warnings), outcome.url_key, outcome.text_key))
+             json.dumps(outcome.warnings), outcome.url_key, outcome.text_key, outcome.article))
         source_id = cur.lastrowid
         kind = "ingest"
     else:
@@ -178,17 +193,20 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
         release_copies(state, source_id, now)  # they may no longer be copies of what it is now
         state.db.execute(
             "UPDATE sources SET sha256=?, note_name=?, title=?, description=?, result=?, engine=?, generated=?, "
-            "warnings=?, url_key=?, text_key=? WHERE id=?",
+            "warnings=?, url_key=?, text_key=?, article=? WHERE id=?",
             (outcome.sha256, name, outcome.title, summary.description, result, outcome.engine, now,
-             json.dumps(outcome.warnings), outcome.url_key, outcome.text_key, source_id))
+             json.dumps(outcome.warnings), outcome.url_key, outcome.text_key, outcome.article, source_id))
         state.db.execute("DELETE FROM source_concepts WHERE source_id=?", (source_id,))
         kind = "update"
+    mentions = canonical_mentions(state, summary.concepts)
     state.db.executemany(
         "INSERT INTO source_concepts(source_id, key, name, score, sentence, rank) VALUES(?, ?, ?, ?, ?, ?)",
-        [(source_id, c.key, c.name, c.score, c.sentence, rank) for rank, c in enumerate(summary.concepts)])
+        [(source_id, c.key, c.name, c.score, c.sentence, rank) for rank, c in enumerate(mentions)])
     _set_file(state, outcome.path, outcome.size, outcome.mtime_ns, outcome.sha256, "ok", None)
     _log(state, now, kind, outcome.title, source_id, outcome.path)
-    new_keys = {c.key for c in summary.concepts}
+    new_keys = {c.key for c in mentions}
+    # The other parts of a multi-part article list this one among their related sources.
+    state.mark_dirty(f"related:{s}" for s in series_siblings(state, source_id, outcome.title))
     state.mark_dirty([f"source:{source_id}", "index", "log", "status",
                       *(f"concept:{k}" for k in old_keys | new_keys)])
     state.set_meta("last_change", now)
@@ -223,6 +241,7 @@ def remove_source(state: State, raw_path: str, names: NameBook, now: str, why: s
         why += f"; its copy {heir} takes over"
     release_copies(state, row["id"], now)
     keys = _source_keys(state, row["id"])
+    state.mark_dirty(f"related:{s}" for s in series_siblings(state, row["id"], row["title"]))
     state.db.execute("DELETE FROM sources WHERE id=?", (row["id"],))
     names.release(row["note_name"])
     if log:

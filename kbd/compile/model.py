@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kbd.compile.aliases import alias_names
 from kbd.compile.concepts import RELATED_MAX_SOURCES
+from kbd.compile.related import WEAK_KEYS, series_siblings
 from kbd.engines.base import SourceSummary
 from kbd.render.notes import (
     ConceptNote,
@@ -159,23 +161,29 @@ class WikiModel:
         """Sources sharing the most concept articles with this one (concepts in at most
         RELATED_MAX_SOURCES sources only: sharing a ubiquitous concept says little)."""
         rows = self.state.db.execute(
-            "SELECT b.source_id AS other, c.note_name AS concept FROM source_concepts a "
+            "SELECT b.source_id AS other, c.note_name AS concept, c.key AS key FROM source_concepts a "
             "JOIN concepts c ON c.key=a.key AND c.source_count<=? "
             "JOIN source_concepts b ON b.key=a.key AND b.source_id<>a.source_id WHERE a.source_id=?",
             (RELATED_MAX_SOURCES, source_id)).fetchall()
         shared: dict[int, list[str]] = {}
         for r in rows:
-            shared.setdefault(r["other"], []).append(r["concept"])
-        if not shared:
+            if r["key"] not in WEAK_KEYS:  # "shares Meta-analysis, PubMed" relates nothing
+                shared.setdefault(r["other"], []).append(r["concept"])
+        title = self.state.db.execute("SELECT title FROM sources WHERE id=?", (source_id,)).fetchone()
+        parts = series_siblings(self.state, source_id, title[0]) if title else []
+        if not shared and not parts:
             return []
         # Rank by shared count first, then fetch titles only for the candidates at the top.
-        cutoff = sorted((len(v) for v in shared.values()), reverse=True)[:RELATED_SOURCES_SHOWN][-1]
-        candidates = [o for o, v in shared.items() if len(v) >= cutoff]
+        cutoff = sorted((len(v) for v in shared.values()), reverse=True)[:RELATED_SOURCES_SHOWN][-1] if shared else 0
+        candidates = [o for o, v in shared.items() if len(v) >= cutoff and o not in parts] + parts
         marks = ",".join("?" * len(candidates))
         info = {r["id"]: (r["title"], r["note_name"]) for r in self.state.db.execute(
             f"SELECT id, title, note_name FROM sources WHERE id IN ({marks})", candidates)}
-        ranked = sorted(candidates, key=lambda o: (-len(shared[o]), info[o][0].casefold(), o))
-        return [(NoteRef(self.source_path(info[o][1]), info[o][0]), sorted(shared[o])[:4])
+        # The other parts of a multi-part article come first.
+        ranked = parts + sorted((o for o in candidates if o not in parts),
+                                key=lambda o: (-len(shared[o]), info[o][0].casefold(), o))
+        return [(NoteRef(self.source_path(info[o][1]), info[o][0]),
+                 ["the same series"] if o in parts else sorted(shared[o])[:4])
                 for o in ranked[:RELATED_SOURCES_SHOWN]]
 
     # -- concepts ---------------------------------------------------------------------------
@@ -207,7 +215,9 @@ class WikiModel:
         pages = [(ref.path, render_mentions_page(ref.title, concept_ref, lines, more, i, generated))
                  for i, (ref, lines) in enumerate(zip(more, chunks, strict=True), start=1)]
         spellings = Counter(r["name"] for r in rows)
-        aliases = sorted(n for n in spellings if n != name)[:5]
+        # Spellings the sources use, and abbreviations or synonyms a source defined for it.
+        names = {*spellings, *alias_names(self.state, key)}
+        aliases = sorted(n for n in names if n.casefold() != name.casefold())[:5]
         # Co-occurrence among each source's main concepts (its top-ranked ones) is the signal.
         related = self.state.db.execute(
             "SELECT c.note_name, COUNT(*) AS n FROM source_concepts a "
