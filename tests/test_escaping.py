@@ -121,8 +121,8 @@ def test_a_title_ending_in_md_is_linked_to_its_own_note(vault: Vault) -> None:
     vault.clip("b.md", clipper_note("Other", "The sorted string table is immutable here."))
     vault.compile()
     assert (vault.wiki / "sources/Alpha.md.md").exists()
-    concept = (vault.wiki / "concepts/Sorted string table.md").read_text(encoding="utf-8")
-    assert "[[wiki/sources/Alpha.md.md|Alpha.md]]" in concept
+    index = (vault.wiki / "index.md").read_text(encoding="utf-8")
+    assert "[[wiki/sources/Alpha.md.md|Alpha.md]]" in index
     assert unresolved_links(vault.root, vault.generated()) == []
 
 
