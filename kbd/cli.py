@@ -8,7 +8,7 @@ import logging
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kbd import __version__
 from kbd.config import Config, ConfigError, load_config
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from kbd.plan import Plan
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+NOTE_TYPES = ("source", "concept", "answer", "slides", "report", "raw", "note")  # = kbd.search.notes.NOTE_TYPES
+MODES = ("bm25", "hybrid")
 
 
 class UsageError(Exception):
@@ -34,6 +36,9 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
   kbd compile ~/Vault          summarise new and changed clippings into wiki/ (no API key needed)
   kbd plan ~/Vault             what a compile would do and cost, before spending anything
   kbd status ~/Vault           what is in the wiki, what was skipped and why
+  kbd search ~/Vault "query"   full-text search over every note (--json for other tools)
+  kbd serve ~/Vault            the search page on http://127.0.0.1:8765/, opens notes in Obsidian
+  kbd mcp ~/Vault              search and read notes as MCP tools for another agent (stdio)
   kbd doctor ~/Vault           check config, folders, keys and model endpoints
   kbd adopt NOTE               hand a generated note you edited back to kbd
   kbd run ~/Vault              stay running: compile on every clip, run config.yaml triggers
@@ -42,6 +47,23 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
 Clip articles into raw/ (Obsidian Web Clipper can save there directly), run `kbd compile`, and
 read wiki/index.md in Obsidian. Nothing under raw/ is ever modified.
 """
+
+
+SEARCH_HELP = """\
+Search every markdown note of the vault: wiki notes, raw clippings and your own notes.
+Results are ranked by BM25F (a word in a title or heading counts more than one in passing).
+
+  kbd search ~/Vault "sleep memory"         notes with these words, best first
+  kbd search ~/Vault '"deep sleep"'         an exact phrase
+  kbd search ~/Vault "circad*"              words starting with circad
+  kbd search ~/Vault "tag:health type:source"   by tag (nested tags included) and note type
+  kbd search ~/Vault "title:sleep in:raw"   in titles only; notes in the raw folder
+  kbd search ~/Vault "sleep NOT coffee"     AND, OR, NOT and (parentheses) work too
+
+Words are matched by stem and without accents (sleeping = sleep, cafe = café). When nothing
+matches, the closest known spelling is tried and shown as "did you mean".
+The index lives in .kbd/search/ and keeps itself current; --rebuild is rarely needed.
+Exit status: 0 found, 1 nothing found, 2 usage error."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,6 +139,40 @@ def _parser() -> argparse.ArgumentParser:
     _vault_args(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("search", help="search every note of the vault",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description=SEARCH_HELP)
+    p.add_argument("vault", type=Path, help="vault folder (`.` for here)")
+    p.add_argument("query", nargs="?", help="what to look for (quote it when it has spaces)")
+    p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+    p.add_argument("-n", "--limit", type=_positive, default=10, metavar="N", help="show N results (default 10)")
+    p.add_argument("--type", dest="note_type", choices=NOTE_TYPES, help="only notes of this type")
+    p.add_argument("--json", action="store_true", help="machine-readable output (schema in the README)")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the index from the notes first "
+                                                          "(rarely needed: it heals itself)")
+    p.add_argument("--mode", choices=MODES, default="bm25",
+                   help="bm25 (default, offline) or hybrid (adds embeddings, see search.embeddings)")
+    p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("serve", help="a local search page that opens notes in Obsidian",
+                       description="Serve a search page for the vault: results as you type, type filters, a "
+                                   "safe preview of each note, links that open it in Obsidian, and the status "
+                                   "report. Listens on 127.0.0.1 only (your machine) unless --host says "
+                                   "otherwise. Read-only. Ctrl-C stops it.")
+    _vault_args(p)
+    p.add_argument("--port", type=_port, default=8765, help="port to listen on (default 8765; 0: any free port)")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1); anything but loopback exposes "
+                                  "your notes, with no login, to whoever can reach it")
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("mcp", help="serve search and notes to another agent over MCP (stdio)",
+                       description="Run a Model Context Protocol server on stdin/stdout with the tools search, "
+                                   "read_note and list_notes (read-only, inside the vault only). Add it to an "
+                                   "MCP client (Claude Code, Codex, ...) as the command `kbd mcp VAULT`. "
+                                   "Needs the optional extra: pip install 'kbd[mcp]'.")
+    _vault_args(p)
+    p.set_defaults(handler=cmd_mcp)
 
     p = sub.add_parser("adopt", help="hand a generated note you edited back to kbd",
                        description="kbd never overwrites a generated note you edited; it lists it in "
@@ -395,6 +451,124 @@ def cmd_status(args: argparse.Namespace) -> int:
     for path in status.user_edited:
         print(f"  edited   {path} (yours now; `kbd adopt` hands it back)")
     print(f"report     {status.status_note}")
+    return EXIT_OK
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from kbd.search import QueryError, SearchIndex, search_vault
+
+    if args.query is None and not args.rebuild:
+        print("kbd: search needs a query, e.g. kbd search ~/Vault \"sleep memory\" (or --rebuild)", file=sys.stderr)
+        return EXIT_USAGE
+    root, config = _open_vault(args.vault, args.config, "search")
+    setup_logging(root)
+    index = SearchIndex(root, config)
+    progress = _Progress() if sys.stderr.isatty() and not args.json else None
+    report = (lambda done, total: progress("index", done, total, "notes")) if progress else None
+    try:
+        if args.rebuild:
+            index.rebuild(report, force=True)
+        else:
+            index.ensure(report)
+    finally:
+        if progress:
+            progress.finish()
+    if args.query is None:
+        print(f"search index rebuilt: {_count(index.doc_count(), 'note')}")
+        return EXIT_OK
+    try:
+        results = search_vault(root, config, args.query, limit=args.limit, note_type=args.note_type, mode=args.mode)
+    except QueryError as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(results.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_results(results, sys.stdout.isatty())
+    return EXIT_OK if results.hits else EXIT_FAILURE
+
+
+def _print_results(results: Any, color: bool) -> None:
+    if results.suggestion:
+        print(f"nothing matched {results.query!r}; did you mean {results.suggestion!r}? showing those results")
+    if not results.hits:
+        print(f"nothing matched {results.query!r}")
+        return
+    on, off = ("\033[1;33m", "\033[0m") if color else ("", "")
+    for rank, hit in enumerate(results.hits, start=1):
+        print(f"{rank:>2}. {hit.title}  [{hit.type}, {hit.score:.2f}]")
+        print(f"    {hit.path}")
+        if hit.snippet:
+            text, last = [], 0
+            for start, end in hit.highlights:
+                text += [hit.snippet[last:start], on, hit.snippet[start:end], off]
+                last = end
+            text.append(hit.snippet[last:])
+            print(f"    {''.join(text)}")
+    shown = len(results.hits)
+    if results.total > shown:
+        print(f"{shown} of {results.total} matching notes; -n {min(results.total, 100)} shows more")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return int(text)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kbd.search import IndexUnavailable, ensure_index
+    from kbd.serve import DEFAULT_HOST, is_loopback, make_server
+
+    root, config = _open_vault(args.vault, args.config, "serve")
+    setup_logging(root)
+    host = args.host or DEFAULT_HOST
+    if not is_loopback(host):
+        print(f"kbd: warning: listening on {host}: anyone who can reach this address can read every note "
+              "in the vault (there is no login)", file=sys.stderr)
+    progress = _Progress() if sys.stderr.isatty() else None
+    try:
+        ensure_index(root, config, (lambda done, total: progress("index", done, total, "notes")) if progress else None)
+    except IndexUnavailable as exc:
+        print(f"kbd: {exc}; the page answers searches once the index is ready", file=sys.stderr)
+    finally:
+        if progress:
+            progress.finish()
+    try:
+        server = make_server(root, config, host, args.port)
+    except OSError as exc:
+        print(f"kbd: cannot listen on {host}:{args.port} ({exc.strerror}); pick another with --port", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"kbd: searching {root} at {server.url} (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nkbd: search page stopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from kbd.mcp import McpMissing, run_stdio
+
+    root, config = _open_vault(args.vault, args.config, "mcp")
+    setup_logging(root)  # stderr and .kbd/kbd.log; stdout belongs to the protocol
+    try:
+        run_stdio(root, config)
+    except McpMissing as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 

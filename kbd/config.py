@@ -105,6 +105,15 @@ class BudgetConfig:
 
 
 @dataclass(frozen=True)
+class SearchConfig:
+    embeddings: str = ""  # a model name turns on `--mode hybrid`; empty: BM25 only, no network
+    embeddings_url: str = "http://localhost:11434/v1"  # any OpenAI-compatible /v1 (Ollama by default)
+    embeddings_key_env: str = ""  # environment variable holding the key, if the endpoint needs one
+    embeddings_concurrency: int = 4
+    embeddings_price: float = 0.0  # US dollars per million input tokens, for the budget
+
+
+@dataclass(frozen=True)
 class Config:
     paths: PathsConfig = field(default_factory=PathsConfig)
     compile: CompileConfig = field(default_factory=CompileConfig)
@@ -112,6 +121,7 @@ class Config:
     triggers: tuple[Trigger, ...] | None = None  # None: the default (compile on changes in raw/)
     models: dict[str, ModelConfig] = field(default_factory=dict)  # role → model; empty: offline engine
     budget: BudgetConfig = field(default_factory=BudgetConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
     source: str | None = None  # the file this was read from, for messages
 
     def effective_triggers(self) -> tuple[Trigger, ...]:
@@ -120,7 +130,8 @@ class Config:
         return (Trigger("clip", "files", f"{self.paths.raw.strip('/')}/**/*.md", "compile"),)
 
 
-_SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig, "daemon": DaemonConfig}
+_SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig, "daemon": DaemonConfig,
+                              "search": SearchConfig}
 _CHOICES: dict[str, tuple[str, ...]] = {"watcher": ("auto", "polling")}
 # Turns one composed node into a Python value with the same tag resolution as yaml.safe_load.
 _constructor = yaml.SafeLoader("")
@@ -131,6 +142,7 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "workers": (0, 256),
     "reconcile_minutes": (1, 10_000),
     "missed_run_grace_hours": (0, 10_000),
+    "embeddings_concurrency": (1, 64),
 }
 
 
@@ -224,6 +236,11 @@ def _section(cls: type, node: yaml.Node, shown: str, name: str) -> Any:
             if not low <= raw <= high:
                 raise ConfigError(f"must be between {low} and {high}, got {raw}", file=shown, line=line,
                                   key=dotted)
+        elif expected is float and key.endswith("_price"):
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
+                raise ConfigError(f"must be a price in US dollars per million tokens (0 or more), got "
+                                  f"{value_node.value!r}", file=shown, line=line, key=dotted)
+            raw = float(raw)
         elif expected is float:
             if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0.05 <= raw <= 600:
                 raise ConfigError(f"must be a number of seconds between 0.05 and 600, got {value_node.value!r}",

@@ -12,6 +12,7 @@ prefix up to the last `cache_control` block, reading it when seen before and wri
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import socket
@@ -120,6 +121,40 @@ def anthropic_reply(data: Any, stop: str = "tool_use", usage: tuple[int, int, in
             "usage": {"input_tokens": usage[0], "output_tokens": usage[1], "cache_read_input_tokens": usage[2]}}
 
 
+EMBEDDING_DIMENSIONS = 64
+
+
+def fake_embedding(text: str) -> list[float]:
+    """A deterministic stand-in for a real embedding: hashed word features, where a word and its
+    plural share a feature. Texts that share words point the same way."""
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        word = word[:-1] if len(word) > 3 and word.endswith("s") else word
+        digest = hashlib.sha256(word.encode()).digest()
+        vector[digest[0] % EMBEDDING_DIMENSIONS] += 1.0 if digest[1] % 2 else -1.0
+    return vector
+
+
+def embeddings_reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """OpenAI's POST /v1/embeddings, refusing what the real API refuses (no model, empty or
+    non-string input, more than 2048 inputs) with its status and error shape."""
+    def refuse(message: str, param: str) -> tuple[int, dict[str, Any]]:
+        return 400, {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": None}}
+
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return refuse("you must provide a model parameter", "model")
+    texts = body.get("input")
+    texts = [texts] if isinstance(texts, str) else texts
+    if not isinstance(texts, list) or not texts or len(texts) > 2048:
+        return refuse("'input' must be a non-empty string or array of at most 2048 strings", "input")
+    if not all(isinstance(t, str) and t for t in texts):
+        return refuse("'input' must contain only non-empty strings", "input")
+    data = [{"object": "embedding", "index": i, "embedding": fake_embedding(t)} for i, t in enumerate(texts)]
+    tokens = sum(len(t.split()) for t in texts)
+    return 200, {"object": "list", "data": data, "model": body["model"],
+                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+
+
 class FakeLLM:
     def __init__(self) -> None:
         self.script: deque[Action] = deque()
@@ -218,7 +253,13 @@ class FakeLLM:
                     body = json.loads(self.rfile.read(length) or b"{}")
                 except ValueError:
                     body = None
-                action = fake._next(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                if self.path.rstrip("/").endswith("/embeddings"):  # search's semantic ranking
+                    with fake._lock:
+                        fake.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()},
+                                                      body))
+                    action = Action(*embeddings_reply(body if isinstance(body, dict) else {}))
+                else:
+                    action = fake._next(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 if action.delay:
                     time.sleep(action.delay)
                 payload = action.body if isinstance(action.body, str) else json.dumps(action.body)

@@ -13,6 +13,7 @@ import yaml
 from kbd.vault.sanitize import is_inert
 from tests.conftest import Vault, run_kbd, tree_bytes, unresolved_links
 from tests.fake_llm import Action, FakeLLM, Received, fake_llm, first_user_text, openai_reply, structured_reply
+from tests.obsidian import live_content
 
 KEY = "sk-test-COMPILE-SECRET-777"
 NAMES = ("B-tree", "write-ahead log", "LSM tree", "sorted run", "write amplification")
@@ -125,7 +126,7 @@ def test_a_compromised_model_cannot_escape_the_wiki_or_plant_code(vault: Vault, 
     for path, text in vault.generated().items():
         assert is_inert(text) == [], f"{path}: {is_inert(text)}"
         # A URL may survive as text or a plain link; never as an image, iframe or other fetch.
-        assert "![x](https://evil" not in text and "<iframe" not in text
+        assert live_content(text) == [], f"{path}: {live_content(text)}"
         assert "[[Evil" not in text and "[[../" not in text
     assert (vault.wiki / "sources/Normal article.md").exists(), "code, not the model, names the files"
 

@@ -8,12 +8,11 @@ cheaply (and crash-safely) whether the note needs rendering again.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from kbd.compile.aliases import alias_names
 from kbd.compile.concepts import RELATED_MAX_SOURCES
@@ -44,7 +43,6 @@ from kbd.render.notes import (
 )
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
-from kbd.vault.links import wikilink
 from kbd.vault.sanitize import escape_text
 
 RELATED_SOURCES_SHOWN = 5
@@ -54,7 +52,6 @@ CONCEPT_SOURCES_SHOWN = 30  # sources quoted on a concept page; the rest go, by 
 MENTION_CHARS = 160  # what a further source says, on a concept's sub-page
 PAGE_BUDGET = 150_000  # bytes of list lines per page: every page stays well under 200 KB
 INDEX_INLINE_MAX = 200  # sources (or concepts) listed on index.md itself; more go to per-letter notes
-_UNLINKABLE = re.compile(r"[#^|\[\]]")
 
 
 @dataclass(frozen=True)
@@ -136,15 +133,14 @@ class WikiModel:
             "SELECT sc.sentence, c.note_name FROM source_concepts sc JOIN concepts c ON c.key=sc.key "
             "WHERE sc.source_id=? ORDER BY sc.rank LIMIT ?", (source_id, self.max_concepts)).fetchall()
         linked = [(NoteRef(self.concept_path(m["note_name"]), m["note_name"]), m["sentence"]) for m in mentions]
-        clipping = _clipping_link(row["raw_path"])
-        copies = [_clipping_link(r[0]) for r in self.state.db.execute(
+        copies = [r[0] for r in self.state.db.execute(
             "SELECT raw_path FROM copies WHERE source_id=? ORDER BY raw_path", (source_id,))]
         related = self.related_sources(source_id)
         made_by = MadeBy.from_key(row["made_by"])
         note = SourceNote(
             title=row["title"],
             aliases=[row["title"]] if row["title"] != row["note_name"] else [],
-            clipping=clipping,
+            clipping=row["raw_path"],
             copies=copies,
             url=meta.get("source"),
             authors=list(meta.get("author") or []),
@@ -349,12 +345,6 @@ class WikiModel:
             out_of_date=count_out_of_date(self.state, self.layout),
             batches=[(r["id"], r["status"], r["requests"], r["reserved_usd"]) for r in db.execute(
                 "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")]))
-
-
-def _clipping_link(raw_path: str) -> str:
-    """`[[raw/…]]` to a clipping, or its path as text when a link could not reach it."""
-    stem_path = str(PurePosixPath(raw_path).with_suffix(""))
-    return wikilink(stem_path) if not _UNLINKABLE.search(stem_path) else raw_path
 
 
 def _letter(title: str) -> str:

@@ -111,6 +111,7 @@ class Compiler:
         self.writer = VaultWriter(layout, state)
         self.progress = progress or (lambda *_: None)
         self.report = CompileReport()
+        self.written: set[str] = set()  # notes this run wrote or deleted, for the search index
         self.now = clock.stamp(clock.now())
         self.source_names = NameBook([r[0] for r in state.db.execute("SELECT note_name FROM sources")])
         self.concept_names = NameBook([r[0] for r in state.db.execute("SELECT note_name FROM concepts")])
@@ -137,6 +138,7 @@ class Compiler:
         if self.stop.is_set():
             self.state.requeue_interrupted()
             self.report.stopped = True
+            self._update_search_index()
             return self.report
         reconcile_concepts(self.state, self.config.compile.concept_min_sources, self.concept_names)
         self._render()
@@ -152,7 +154,15 @@ class Compiler:
         log.debug("compile: %d ingested, %d removed, %d moved, %d failed, %d written, %d deleted",
                  self.report.ingested, self.report.removed, self.report.moved, self.report.failed,
                  self.report.written, self.report.deleted)
+        self._update_search_index()
         return self.report
+
+    def _update_search_index(self) -> None:
+        """Index exactly what this run saw change or wrote; a full run compares the whole vault,
+        which also catches the user's own notes."""
+        from kbd.search import update_index  # whoosh loads only when a compile gets this far
+
+        update_index(self.layout.root, self.config, None if self.only is None else {*self.only, *self.written})
 
     # -- events → jobs ----------------------------------------------------------------------
     def _enqueue(self) -> None:
@@ -429,6 +439,8 @@ class Compiler:
                                    initargs=initargs, mp_context=multiprocessing.get_context(method))
 
     def _apply(self, path: str, outcome: Outcome) -> None:
+        if outcome in (Outcome.WRITTEN, Outcome.DELETED):
+            self.written.add(path)
         if outcome is Outcome.WRITTEN:
             self.report.written += 1
         elif outcome is Outcome.DELETED:

@@ -29,7 +29,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -37,6 +37,7 @@ from kbd.engines.errors import BadOutput, EndpointDown, ModelError, QuotaExceede
 from kbd.engines.schema import schema_errors
 from kbd.engines.throttle import Throttle
 
+_T = TypeVar("_T")
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 QUOTA_MARKERS = ("insufficient_quota", "billing_hard_limit", "spend limit", "spending limit", "credit balance",
                  "quota exceeded", "exceeded your current quota")
@@ -229,9 +230,36 @@ class ModelClient:
     def _post_with_retries(self, system: str, messages: list[dict[str, Any]], schema: dict[str, Any],
                            max_tokens: int, meter: Meter, tool: str) -> tuple[_Reply, int]:
         url, headers, body = self._request(system, messages, schema, max_tokens, tool)
+        return self._send(url, headers, body, meter, lambda text: self._reply(text, tool))
+
+    def embed(self, texts: list[str], meter: Meter | None = None) -> tuple[list[list[float]], Usage, int]:
+        """Vectors for `texts` from an OpenAI-compatible `/v1/embeddings` endpoint (OpenAI, Ollama,
+        vLLM, llama.cpp, LM Studio), with the same throttle, budget, retries, breaker and key handling
+        as `complete`. Returns the vectors in input order, the usage and the HTTP requests it took."""
+        key = os.environ.get(self.spec.api_key_env, "") if self.spec.api_key_env else ""
+        headers = {"content-type": "application/json"}
+        if key:
+            headers["authorization"] = f"Bearer {key}"
+        url = self.spec.base_url.rstrip("/") + "/embeddings"
+        payload, attempts = self._send(url, headers, {"model": self.spec.model, "input": texts}, meter or _NoMeter(),
+                                       _json_object)
+        try:
+            rows = sorted(payload["data"], key=lambda row: row["index"])
+            vectors = [[float(x) for x in row["embedding"]] for row in rows]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadOutput(f"{self.spec.base_url}: the embeddings reply is not in the OpenAI shape ({exc})") from None
+        if len(vectors) != len(texts) or len({len(v) for v in vectors}) > 1:
+            raise BadOutput(f"{self.spec.base_url}: asked for {len(texts)} embeddings, got {len(vectors)} "
+                            "(or vectors of different lengths)")
+        return vectors, self._usage(payload.get("usage")), attempts
+
+    def _send(self, url: str, headers: dict[str, str], body: dict[str, Any], meter: Meter,
+              read: Callable[[str], _T]) -> tuple[_T, int]:
+        """POST with retries: what `read` makes of the 200 answer (it raises _Transient for an answer
+        worth asking again) and the HTTP requests it took."""
         endpoint = self.spec.base_url
         prompt_chars = len(json.dumps(body, ensure_ascii=False))
-        wire_budget = body.get("max_tokens") or body.get("max_completion_tokens") or max_tokens
+        wire_budget = body.get("max_tokens") or body.get("max_completion_tokens") or 0
         attempt = rate_limited = sent = 0
         assert self.throttle is not None
         while True:
@@ -246,9 +274,9 @@ class ModelClient:
                 self.throttle.observe(response_headers)
                 if status == 200:
                     billed = self._billed(text)  # charged whatever becomes of the reply
-                    reply = self._reply(text, tool)
+                    result = read(text)
                     self.breaker.succeeded()
-                    return reply, sent
+                    return result, sent
             except (httpx.TimeoutException, httpx.TransportError, _Transient) as exc:
                 self.breaker.failed(self._safe(str(exc)) if isinstance(exc, _Transient) else
                                     f"no answer ({type(exc).__name__})")
@@ -501,6 +529,18 @@ def _drop_optional_nulls(data: Any, schema: dict[str, Any]) -> Any:
     return {k: (_drop_optional_nulls(v, properties[k]) if k in properties else v)
             for k, v in data.items() if not (v is None and k in properties and k not in required
                                              and "null" not in str(properties[k].get("type")))}
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        raise _Transient("the answer was not JSON (cut short or garbled on the wire)") from None
+    if not isinstance(payload, dict):
+        raise _Transient("the answer was not a JSON object")
+    if "error" in payload:
+        raise _Transient(f"HTTP 200 carrying an error: {_error_message(text)[:300]}")
+    return payload
 
 
 def _error_message(text: str) -> str:

@@ -187,6 +187,30 @@ class ModelGateway:
                          int(completion.latency_seconds * 1000), "ok")
         return completion.data
 
+    def embed(self, role_name: str, texts: list[str], job: str) -> list[list[float]]:
+        """Embeddings through the same throttle, per-request budget reservation and usage record as
+        every other call. The caller caches vectors by content hash; this never sends an unchanged
+        text twice."""
+        role = self.roles[role_name]
+        meter = _Meter(self, role)
+        start = time.monotonic()
+        try:
+            vectors, usage, requests = self.clients[role_name].embed(texts, meter=meter)
+        except ModelError as exc:
+            with self.lock:
+                self.settled -= meter.cost
+                refused = isinstance(exc, BudgetExceeded) and meter.requests == 0
+                self._record_call(job, "embed", role_name, role, meter.usage, meter.requests, meter.cost,
+                                  int((time.monotonic() - start) * 1000),
+                                  (f"refused: {exc}" if refused else f"error: {exc}")[:300])
+            raise
+        with self.lock:
+            self.settled -= meter.cost
+            self._record_call(job, "embed", role_name, role, usage, requests, meter.cost,
+                              int((time.monotonic() - start) * 1000), "ok")
+        return vectors
+
+
     def spent(self) -> tuple[float, float]:
         """(this run, today) in US dollars, calls in flight not included."""
         run = self.db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls WHERE run=?",
@@ -212,12 +236,16 @@ class ModelGateway:
 
     def _record(self, job: str, skill: Skill, role: Role, usage: Usage, requests: int, cost: float,
                 latency_ms: int, outcome: str) -> None:
+        self._record_call(job, skill.name, skill.role, role, usage, requests, cost, latency_ms, outcome)
+
+    def _record_call(self, job: str, skill: str, role_name: str, role: Role, usage: Usage, requests: int,
+                     cost: float, latency_ms: int, outcome: str) -> None:
         now = _now()
         self.db.execute(
             "INSERT INTO llm_calls(time, day, run, job, skill, role, provider, model, input_tokens, output_tokens, "
             "cached_tokens, requests, cost_usd, latency_ms, outcome) "
             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (now.isoformat(), now.date().isoformat(), self.run, job, skill.name, skill.role, role.spec.provider,
+            (now.isoformat(), now.date().isoformat(), self.run, job, skill, role_name, role.spec.provider,
              role.spec.model, usage.input_tokens, usage.output_tokens, usage.cached_tokens, requests, cost,
              latency_ms, outcome))
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import frontmatter
 
+from kbd.vault.sanitize import prompt_attribute, prompt_data
+
 
 class SkillError(Exception):
     pass
@@ -82,8 +84,7 @@ def task_prompt(skill: Skill, task: str) -> str:
 
 def untrusted(label: str, text: str) -> str:
     """Delimit clipped text so that nothing inside it can close the block early."""
-    safe = text.replace("</untrusted", "<\\/untrusted")
-    return f'<untrusted source="{label}">\n{safe}\n</untrusted>'
+    return f'<untrusted source="{prompt_attribute(label)}">\n{prompt_data(text)}\n</untrusted>'
 
 
 def cache_key(provider: str, model: str, skill: Skill, constraints: str, user: str) -> str:
