@@ -30,7 +30,7 @@ CONSTRAINTS_FILE = Path("kbd") / "constraints.md"
 @dataclass(frozen=True)
 class MadeBy:
     engine: str  # "offline", or the worker model as "provider:model"
-    skill: str  # "summarize_source v1 #1a2b3c4d": name, version and a hash of the prompt and schema
+    skill: str  # "summarize_source v1 (1a2b3c4d)": name, version and a hash of the prompt and schema
     verifier: str = ""  # the verifier model and its skill, when one checks summaries
     constraints: str = ""  # hash of kbd/constraints.md; "" for an engine that reads none
 
@@ -70,7 +70,8 @@ OFFLINE = MadeBy(engine="offline", skill=f"extractive v{OFFLINE_VERSION}")
 def skill_label(skill: Skill) -> str:
     material = json.dumps([skill.name, skill.version, skill.prompt, skill.schema, skill.max_output_tokens],
                           sort_keys=True, ensure_ascii=False)
-    return f"{skill.name} v{skill.version} #{hashlib.sha256(material.encode('utf-8')).hexdigest()[:8]}"
+    # No "#": the property sanitiser reads "#…" in a property as a tag and drops it.
+    return f"{skill.name} v{skill.version} ({hashlib.sha256(material.encode('utf-8')).hexdigest()[:8]})"
 
 
 def constraints_hash(constraints: str) -> str:
