@@ -8,7 +8,7 @@ import logging
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbd import __version__
 from kbd.config import Config, ConfigError, load_config
@@ -16,6 +16,10 @@ from kbd.lock import VaultBusy
 from kbd.logs import setup_logging
 from kbd.state import StateError
 from kbd.vault.layout import STATE_DIR, VaultLayout, enclosing_vault
+
+if TYPE_CHECKING:
+    from kbd.compile.run import CompileReport
+    from kbd.plan import Plan
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 NOTE_TYPES = ("source", "concept", "answer", "slides", "report", "raw", "note")  # = kbd.search.notes.NOTE_TYPES
@@ -101,6 +105,14 @@ def _parser() -> argparse.ArgumentParser:
     _vault_args(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
     p.add_argument("-v", "--verbose", action="store_true", help="also print progress details to stderr")
+    p.add_argument("--redo", nargs="?", const="stale", metavar="stale|all",
+                   help="also summarise again the notes an older engine made (another model, skill or "
+                        "kbd/constraints.md; `kbd plan` shows how many and the cost), or with --redo=all every "
+                        "note; notes you edited are left alone and the budget caps apply")
+    p.add_argument("--limit", type=_positive, metavar="N", help="with --redo: redo at most N notes this run")
+    p.add_argument("--batch", action="store_true",
+                   help="send the queued summaries through the provider's batch interface (half price, answers "
+                        "within 24 h); later runs of `kbd compile` or `kbd run` collect them")
     p.set_defaults(handler=cmd_compile)
 
     p = sub.add_parser("plan", help="what a compile would do and cost; spends nothing",
@@ -112,11 +124,13 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", help="check the config, folders, state, keys and model endpoints",
                        description="Check that the vault is ready: config valid, folders present, state.db "
-                                   "readable, and for each model that its key variable is set and its endpoint "
-                                   "answers and accepts the key (a free model-list request). Reads only: it "
-                                   "creates nothing. Exit 1 if a check fails, 2 if VAULT is not a vault or its "
-                                   "config is invalid.")
+                                   "readable, and for each model that its key variable is set, its endpoint "
+                                   "answers and accepts the key (a free model-list request), and one tiny real "
+                                   "structured request succeeds (a few dozen tokens, within the budget). Creates "
+                                   "nothing. Exit 1 if a check fails, 2 if VAULT is not a vault or its config is "
+                                   "invalid.")
     _vault_args(p)
+    p.add_argument("--no-network", action="store_true", help="make no request to any model endpoint")
     p.set_defaults(handler=cmd_doctor)
 
     p = sub.add_parser("status", help="show what the wiki holds and what needs attention",
@@ -243,18 +257,37 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of notes, 1 or more, got {text!r}")
+    return value
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from kbd.compile.run import compile_vault
+    from kbd.compile.run import CompileOptions, compile_vault
 
+    if args.redo not in (None, "stale", "all"):
+        if args.vault != Path("."):
+            print(f"kbd: --redo takes stale or all, not {args.redo!r}", file=sys.stderr)
+            return EXIT_USAGE
+        args.vault, args.redo = Path(args.redo), "stale"  # `kbd compile --redo ~/Vault`
+    if args.limit is not None and not args.redo:
+        print("kbd: --limit goes with --redo (e.g. `kbd compile --redo --limit 20`)", file=sys.stderr)
+        return EXIT_USAGE
     root, config = _open_vault(args.vault, args.config, "compile")
     setup_logging(root, verbose=args.verbose)
     progress = _Progress() if sys.stderr.isatty() and not args.quiet else None
     try:
-        report = compile_vault(root, config, progress=progress)
+        report = compile_vault(root, config, progress=progress,
+                               options=CompileOptions(redo=args.redo, limit=args.limit, batch=args.batch))
     finally:
         if progress:
             progress.finish()
@@ -267,6 +300,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
             line += f"; {copies} of articles already there joined their notes (see {layout.log_note})"
         if report.removed or report.moved:
             line += f"; removed {report.removed}, moved {report.moved}"
+    elif report.batches.sent or report.batches.waiting:
+        line = f"compiled 0 sources while batches run; wiki has {_count(report.sources, 'source')}, " \
+               f"{_count(report.concepts, 'concept')}"
     else:
         line = f"nothing to do: {_count(report.sources, 'source')}, {_count(report.concepts, 'concept')} up to date"
     notes = []
@@ -278,7 +314,14 @@ def cmd_compile(args: argparse.Namespace) -> int:
         notes.append(f"kept your edits to {_count(len(report.kept_user_edits), 'note')}")
     if notes:
         line += "; " + ", ".join(notes) + f" (see {layout.status_note})"
+    if report.redone:
+        line += f"; redid {_count(report.redone, 'note')} with the current engine"
     print(line)
+    if not args.quiet:
+        _print_batches(report)
+    if report.out_of_date and not args.quiet:
+        print(f"{_count(report.out_of_date, 'note')} made by an older engine (model, skill or constraints); "
+              "`kbd plan` shows what redoing them costs, `kbd compile --redo` redoes them")
     logging.getLogger("kbd.compile").info("kbd compile: %s", line)
     return EXIT_FAILURE if report.failed else EXIT_OK
 
@@ -291,8 +334,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
         return EXIT_OK
-    if not plan.sources and not plan.removals:
-        print(f"nothing to do: the wiki is up to date (engine {plan.engine})")
+    if plan.in_batches:
+        print(f"{_count(plan.in_batches, 'clipping')} wait for a batch already sent (`kbd status` shows it); "
+              "`kbd compile` collects it once it ends")
+    if not plan.sources and not plan.removals and not plan.redo.notes:
+        print(f"nothing else to do (engine {plan.engine})" if plan.in_batches else
+              f"nothing to do: the wiki is up to date (engine {plan.engine})")
         return EXIT_OK
     for item in plan.sources:
         if item.skipped:
@@ -306,7 +353,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     print(f"{_count(len(plan.sources), 'clipping')} to compile, {plan.removals} to remove; engine {plan.engine}")
     if plan.calls or plan.cached_calls:
         print(f"{plan.calls} model calls (+{plan.cached_calls} from cache), about {plan.input_tokens:,} input and "
-              f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}")
+              f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}"
+              + (f" (with --batch about ${plan.batch_cost_usd:.4f}, answers within 24 h)" if plan.calls else ""))
         caps = []
         if plan.per_run_cap_usd is not None:
             caps.append(f"per run ${plan.per_run_cap_usd:.2f}")
@@ -314,13 +362,43 @@ def cmd_plan(args: argparse.Namespace) -> int:
             caps.append(f"today ${plan.daily_cap_usd:.2f} (spent ${plan.spent_today_usd:.4f})")
         if caps:
             print("budget: " + ", ".join(caps))
+    if plan.redo.notes:
+        _print_redo(plan)
     return EXIT_OK
+
+
+def _print_batches(report: CompileReport) -> None:
+    b = report.batches
+    if b.collected or b.failed:
+        print(f"collected {_count(b.collected, 'answer')} from batches at the batch price"
+              + (f"; {b.failed} failed and were retried normally" if b.failed else ""))
+    for sent in b.sent:
+        print(f"sent batch {sent}")
+    for waiting in b.waiting:
+        print(f"batch {waiting}")
+    if b.sent or b.waiting:
+        print("answers usually come within minutes and at most 24 h: run `kbd compile` again (or leave `kbd run` "
+              "running) to collect them")
+
+
+def _print_redo(plan: Plan) -> None:
+    redo = plan.redo
+    why = ", ".join(f"{what} changed for {n}" if what != "unknown engine" else f"{n} made before kbd recorded it"
+                    for what, n in sorted(redo.reasons.items(), key=lambda kv: -kv[1]))
+    print(f"{_count(redo.notes, 'note')} made by an older engine than {plan.engine}" + (f" ({why})" if why else "")
+          + "; nothing is redone until you ask")
+    if redo.calls or redo.cached_calls:
+        print(f"  `kbd compile --redo` would make {redo.calls} model calls (+{redo.cached_calls} from cache), about "
+              f"{redo.input_tokens:,} input and {redo.output_tokens:,} output tokens, estimated ${redo.cost_usd:.4f}"
+              " (`--limit N` redoes fewer)")
+    else:
+        print("  `kbd compile --redo` redoes them (no model calls)")
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from kbd.doctor import run_checks
 
-    checks = run_checks(args.vault.expanduser().resolve(), args.config)
+    checks = run_checks(args.vault.expanduser().resolve(), args.config, network=not args.no_network)
     for check in checks:
         print(f"{'ok ' if check.ok else 'BAD'}  {check.name:16} {check.detail}")
     bad = [c for c in checks if not c.ok]
@@ -328,6 +406,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if any(c.name in ("vault", "config") for c in bad):
         return EXIT_USAGE  # no vault there, or a config that cannot be used: a usage or config error
     return EXIT_OK if not bad else EXIT_FAILURE
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "n/a"
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -348,10 +430,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"queue      {status.pending_jobs} pending, {len(status.failed_jobs)} failed")
     if status.paused:
         print(f"  paused   {status.paused}")
+    for b in status.batches:
+        print(f"batch      {b['id']} ({b['provider']}:{b['model']}): {b['status']}, "
+              f"{_count(b['requests'], 'request')}, up to ${b['reserved_usd']:.4f} reserved; "
+              f"sent {b['submitted'].replace('T', ' ')[:16]}")
+    if status.engine:
+        older = f"; {_count(status.out_of_date, 'note')} made by an older engine (`kbd plan`, `kbd compile --redo`)"
+        print(f"engine     {status.engine}" + (older if status.out_of_date else ""))
     for s in status.spend:
         print(f"spend      {s['role']} {s['provider']}:{s['model']}: ${s['today_usd']:.4f} today, "
               f"${s['total_usd']:.4f} total; {s['calls']} calls ({s['cached']} cached), "
-              f"{s['input_tokens']:,} in / {s['output_tokens']:,} out tokens")
+              f"{s['input_tokens']:,} in / {s['output_tokens']:,} out tokens; prompt cache "
+              f"{_share(s['cached_input_tokens'], s['input_tokens'])} of input")
     for job in status.failed_jobs:
         print(f"  failed   {job['job']}: {job['error']}")
     for item in status.rejected:

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from kbd.compile.aliases import alias_names
 from kbd.compile.concepts import RELATED_MAX_SOURCES
+from kbd.compile.redo import count_out_of_date
 from kbd.compile.related import WEAK_KEYS, series_siblings
 from kbd.engines.base import SourceSummary
+from kbd.engines.provenance import MadeBy
 from kbd.render.notes import (
     ConceptNote,
     IndexEntry,
@@ -134,6 +136,7 @@ class WikiModel:
         copies = [r[0] for r in self.state.db.execute(
             "SELECT raw_path FROM copies WHERE source_id=? ORDER BY raw_path", (source_id,))]
         related = self.related_sources(source_id)
+        made_by = MadeBy.from_key(row["made_by"])
         note = SourceNote(
             title=row["title"],
             aliases=[row["title"]] if row["title"] != row["note_name"] else [],
@@ -153,6 +156,9 @@ class WikiModel:
             warnings=json.loads(row["warnings"]),
             verified=summary.verified,
             objections=summary.objections,
+            skill=made_by.skill if made_by else None,
+            verifier=made_by.verifier if made_by and made_by.verifier else None,
+            constraints=made_by.constraints if made_by and made_by.constraints else None,
         )
         return Rendered(self.source_path(row["note_name"]), render_source_note(note), source_id,
                         _related_json(related))
@@ -314,13 +320,16 @@ class WikiModel:
         failed = [(r["dedupe_key"], r["last_error"] or "") for r in self.state.failed_jobs()]
         last = self.state.get_meta("last_change")
         daemon = self.state.get_meta("daemon")
-        spend = None
+        spend = cache = None
         if db.execute("SELECT 1 FROM llm_calls LIMIT 1").fetchone():
             today = datetime.now(UTC).date().isoformat()
             day_cost, day_calls = db.execute("SELECT COALESCE(SUM(cost_usd), 0), COUNT(*) FROM llm_calls "
                                              "WHERE day=? AND outcome='ok'", (today,)).fetchone()
             total = db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls").fetchone()[0]
             spend = (float(day_cost), float(total), int(day_calls))
+            cached, everything = db.execute("SELECT COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(input_tokens), 0) "
+                                            "FROM llm_calls").fetchone()
+            cache = (int(cached), int(everything))
         paused = db.execute("SELECT last_error FROM jobs WHERE state='pending' AND last_error IS NOT NULL "
                             "ORDER BY updated DESC LIMIT 1").fetchone()
         unverified = [self.source_path(r[0]) for r in db.execute(
@@ -331,8 +340,11 @@ class WikiModel:
             last_change=last.replace("T", " ")[:16] if last else None,
             rejected=rejected, ignored=ignored, warnings=warnings, user_edited=edited,
             failed_jobs=failed, pending_jobs=self.state.count_jobs("pending"),
-            daemon=json.loads(daemon) if daemon else None, spend=spend,
-            paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified))
+            daemon=json.loads(daemon) if daemon else None, spend=spend, prompt_cache=cache,
+            paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified,
+            out_of_date=count_out_of_date(self.state, self.layout),
+            batches=[(r["id"], r["status"], r["requests"], r["reserved_usd"]) for r in db.execute(
+                "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")]))
 
 
 def _letter(title: str) -> str:

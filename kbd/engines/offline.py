@@ -37,6 +37,7 @@ from kbd.engines.lexicon import (
     is_adverb,
     is_verb,
 )
+from kbd.engines.provenance import OFFLINE
 from kbd.engines.text import CleanBlock, clean_document, is_boilerplate, might_hold_boilerplate
 from kbd.vault.markdown import split_sentences
 
@@ -67,6 +68,7 @@ class _Sentence:
 
 class OfflineEngine:
     name = "offline"
+    made_by = OFFLINE
 
     def __init__(self, max_concepts: int = 12) -> None:
         self.max_concepts = max_concepts

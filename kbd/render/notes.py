@@ -41,6 +41,9 @@ class SourceNote:
     input_hash: str
     generated: str
     verified: bool = True
+    skill: str | None = None  # what made it besides the engine (engines/provenance.py)
+    verifier: str | None = None
+    constraints: str | None = None
     warnings: list[str] = field(default_factory=list)
     objections: list[str] = field(default_factory=list)
     copies: list[str] = field(default_factory=list)  # duplicate clippings of the same article, like `clipping`
@@ -74,6 +77,9 @@ def render_source_note(note: SourceNote) -> str:
         ("concepts", [Link(c.link()) for c, _ in note.concepts]),
         ("tags", ["kbd/source", *[t for t in note.tags if t != "kbd/source"]]),
         ("engine", note.engine),
+        ("skill", note.skill),
+        ("verifier", note.verifier),
+        ("constraints", note.constraints),
         ("input_hash", note.input_hash),
         ("generated", DateTime(note.generated)),
         ("verified", note.verified),
@@ -331,6 +337,9 @@ class StatusReport:
     spend: tuple[float, float, int] | None = None  # today, total (US dollars), calls today; None: no model used
     paused: str | None = None  # why pending jobs wait (a spending cap)
     unverified: list[str] = field(default_factory=list)  # source notes a verifier or grounding check objected to
+    out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints) than the configured one
+    batches: list[tuple[str, str, int, float]] = field(default_factory=list)  # sent, waiting: id, status, requests, $
+    prompt_cache: tuple[int, int] | None = None  # input tokens read from the provider's prompt cache, of all input
 
 
 def render_status(report: StatusReport) -> str:
@@ -342,8 +351,22 @@ def render_status(report: StatusReport) -> str:
     if report.spend is not None:
         today, total, calls = report.spend
         out.append(f"- **Model spend**: ${today:.4f} today ({calls} calls), ${total:.4f} in total")
+    if report.prompt_cache is not None and report.prompt_cache[1]:
+        cached, everything = report.prompt_cache
+        out.append(f"- **Prompt cache**: {100 * cached / everything:.0f}% of input tokens served from the "
+                   "provider's cache")
     if report.paused:
         out.append(f"- **Paused**: {escape_text(report.paused)}")
+    if report.batches:
+        waiting = ", ".join(f"{escape_text(i)} ({escape_text(s)}, {n} requests)" for i, s, n, _ in report.batches)
+        held = sum(r for *_, r in report.batches)
+        out.append(f"- **Batches sent**: {waiting}; up to ${held:.4f} held against the budget. `kbd compile` "
+                   "collects them once they end")
+    if report.out_of_date:
+        notes = f"{report.out_of_date} note" + ("s" if report.out_of_date != 1 else "")
+        out.append(f"- **Made by an older engine**: {notes} (the model, a skill or "
+                   "kbd/constraints.md changed since); `kbd plan` shows what redoing them costs, "
+                   "`kbd compile --redo` redoes them")
     out.append(f"- **Skipped files**: {len(report.rejected)}; ignored: {len(report.ignored)}; "
                f"notes you edited: {len(report.user_edited)}")
     out.append("")
