@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kbd.config import Config
-from kbd.search import IndexUnavailable, QueryError, ensure_index, search_vault
+from kbd.search import IndexUnavailable, QueryError, ensure_index
 from kbd.search.notes import NOTE_TYPES, note_type, walk_notes
-from kbd.serve.notes import find_note, note_title_and_type, note_uri
+from kbd.serve.notes import find_note, note_title_and_type, note_uri, search_notes
 from kbd.vault.layout import VaultLayout
 from kbd.vault.read import NoteRefused, read_note_text
 
@@ -73,7 +73,7 @@ def build_server(root: Path, config: Config) -> MCPServer:
         spelling that was tried instead."""
         current_index()
         try:
-            results = search_vault(root, config, query, limit=max(1, min(limit, MAX_SEARCH_RESULTS)),
+            results = search_notes(root, config, query, limit=max(1, min(limit, MAX_SEARCH_RESULTS)),
                                    note_type=type or None)
         except (QueryError, IndexUnavailable) as exc:
             raise ToolError(str(exc)) from None

@@ -84,6 +84,7 @@ def test_typing_a_query_shows_results_and_a_preview(sample_vault: Vault, browser
                          ".startsWith('wiki/concepts/')")
         browser.click("#results .result-title")
         browser.wait_for("document.querySelector('#preview .preview-title')?.textContent === " + json.dumps(title))
+        assert browser.evaluate("document.querySelector('.right').scrollTop") == 0  # a new note starts at its top
 
         shot = tmp_path / "serve.png"
         browser.screenshot(shot)

@@ -151,19 +151,15 @@ def _forget(index: SearchIndex) -> None:
 @contextlib.contextmanager
 def _searcher(index: SearchIndex) -> Iterator[_Open]:
     key = os.fspath(index.folder)
-    with _open_guard:
-        entry = _open.get(key)
     try:
         inode = os.stat(index.folder).st_ino
     except OSError:
         inode = -1
-    if entry is None or entry.inode != inode:
-        ix = index.open(check=False) or index.ensure()
-        entry = _Open(ix, os.stat(index.folder).st_ino)
-        with _open_guard:
-            old, _open[key] = _open.get(key), entry
-        if old is not None:
-            old.searcher.close()
+    with _open_guard:  # opened under the guard: two threads' first searches must not replace each other's
+        entry = _open.get(key)
+        if entry is None or entry.inode != inode:
+            ix = index.open(check=False) or index.ensure()
+            entry = _open[key] = _Open(ix, os.stat(index.folder).st_ino)
     with entry.lock:
         if not entry.searcher.up_to_date():
             entry.searcher = entry.searcher.refresh()

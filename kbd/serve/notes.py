@@ -7,17 +7,28 @@ A person (or an agent) names a note by its vault path, by a link target as Obsid
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
+from typing import Any
 
 from kbd.config import Config
-from kbd.search import QueryError, search_vault
+from kbd.search import QueryError, SearchResults, search_vault
 from kbd.search.notes import note_fields, walk_notes
 from kbd.search.query import obsidian_uri
 from kbd.vault.layout import VaultLayout
 from kbd.vault.links import LinkResolver
 from kbd.vault.read import clean_note_path
 
+_SEARCH_LOCK = threading.Lock()
 HEAD_CHARS = 200_000  # frontmatter is capped at 64 KB; the first heading comes before this
+
+
+def search_notes(root: Path, config: Config, query: str, **options: Any) -> SearchResults:
+    """search_vault, one call at a time in this process: kbd.search shares one open searcher per
+    process, and two threads opening it at once (or one reopening it after a rebuild) close it under
+    each other. A search takes milliseconds, so a person typing never notices the queue."""
+    with _SEARCH_LOCK:
+        return search_vault(root, config, query, **options)
 
 
 def find_note(root: Path, config: Config, ref: str, from_path: str = "") -> str | None:
@@ -35,7 +46,7 @@ def find_note(root: Path, config: Config, ref: str, from_path: str = "") -> str 
     if found:
         return found
     try:
-        hits = search_vault(root, config, ref, limit=20).hits
+        hits = search_notes(root, config, ref, limit=20).hits
     except QueryError:
         return None
     return next((h.path for h in hits if h.title.casefold() == ref.casefold()), None)

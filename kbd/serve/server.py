@@ -30,9 +30,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from kbd.config import Config
-from kbd.search import IndexUnavailable, QueryError, ensure_index, search_vault
+from kbd.search import IndexUnavailable, QueryError, ensure_index
 from kbd.search.notes import NOTE_TYPES
-from kbd.serve.notes import find_note, note_title_and_type, note_uri
+from kbd.serve.notes import find_note, note_title_and_type, note_uri, search_notes
 from kbd.serve.render import page, render_note
 from kbd.vault.layout import VaultLayout
 from kbd.vault.read import NoteRefused, read_note_text
@@ -198,7 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
             limit = 20
         self.server.refresh_index_soon()
         try:
-            results = search_vault(site.root, site.config, query, limit=limit, note_type=note_type)
+            results = search_notes(site.root, site.config, query, limit=limit, note_type=note_type)
         except QueryError as exc:
             self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
             return

@@ -126,7 +126,7 @@
     const first = body.firstElementChild;
     if (first && first.tagName === "H1" && first.textContent.trim() === data.title) first.remove();
     preview.replaceChildren(head, body);
-    preview.scrollTop = 0;
+    preview.parentElement.scrollTop = 0; // the pane that scrolls, so a new note starts at its top
   }
 
   preview.addEventListener("click", (event) => {
