@@ -154,9 +154,9 @@ class Compiler:
             for rejection in scan.ignored:
                 commit_rejection(self.state, rejection, 0, 0, self.source_names, self.now)
             for rejection, size, mtime_ns in scan.rejected:
-                log.warning("skipped %s: %s", rejection.path, rejection.reason)
-                commit_rejection(self.state, rejection, size, mtime_ns, self.source_names, self.now)
-                self.report.newly_skipped += 1
+                if commit_rejection(self.state, rejection, size, mtime_ns, self.source_names, self.now):
+                    log.warning("skipped %s: %s", rejection.path, rejection.reason)
+                    self.report.newly_skipped += 1
             for old, target in moves:
                 self.state.enqueue("move", f"move:{old}->{target.path}",
                                    {"from": old, "to": target.path, "size": target.size,
@@ -251,10 +251,10 @@ class Compiler:
             self.report.failed += 1
             return
         if outcome.rejection:
-            log.warning("skipped %s: %s", outcome.path, outcome.rejection.reason)
-            commit_rejection(self.state, outcome.rejection, outcome.size, outcome.mtime_ns, self.source_names,
-                             self.now)
-            self.report.newly_skipped += 1
+            if commit_rejection(self.state, outcome.rejection, outcome.size, outcome.mtime_ns, self.source_names,
+                                self.now):
+                log.warning("skipped %s: %s", outcome.path, outcome.rejection.reason)
+                self.report.newly_skipped += 1
         elif outcome.summary is not None:
             for warning in outcome.warnings:
                 log.warning("%s: %s", outcome.path, warning)

@@ -28,6 +28,7 @@ from kbd.daemon.schedule import TriggerScheduler
 from kbd.daemon.watch import VaultWatcher
 from kbd.jobs import JOBS, JobContext
 from kbd.lock import VaultLock
+from kbd.vault.fsread import Unreadable, read_optional
 from kbd.vault.layout import VaultLayout
 from kbd.vault.write import VaultWriter, sha256_bytes
 
@@ -181,8 +182,10 @@ class Daemon:
         if record is None:
             return False
         try:
-            data = (self.root / rel).read_bytes()
-        except OSError:
+            data = read_optional(self.root, rel)
+        except (Unreadable, OSError):
+            return False  # a FIFO or symlink swapped in is never opened for reading
+        if data is None:
             return False
         return sha256_bytes(data) in (record.sha256, record.pending_sha256)
 

@@ -10,13 +10,15 @@ import datetime as dt
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+import stat
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import frontmatter
 import yaml
 
+from kbd.vault.fsread import Unreadable, change_stamp, read_snapshot
 from kbd.vault.layout import clean_title
 from kbd.vault.markdown import Document, parse_markdown
 
@@ -35,6 +37,10 @@ class Rejection:
     path: str
     reason: str
     kind: str = "rejected"  # rejected | ignored
+    # The file's size and change stamp as the reason applies to them; stamp 0 (a race, a file
+    # that kept changing) makes the next scan look at the file again.
+    size: int = 0
+    stamp: int = 0
 
 
 @dataclass
@@ -58,6 +64,7 @@ class RawNote:
     meta: ClipperMeta
     document: Document
     warnings: list[str] = field(default_factory=list)
+    stamp: int = 0  # change stamp of the version read (fsread.change_stamp), 0 if too recent to trust
 
 
 def file_sha256(data: bytes) -> str:
@@ -65,13 +72,20 @@ def file_sha256(data: bytes) -> str:
 
 
 def check_file(vault_root: Path, rel: str, max_bytes: int) -> Rejection | None:
-    """Cheap checks that need no read: symlinks, special files, size."""
+    """Cheap checks that need no read, for a precise reason: symlinks, special files, size. Only a
+    hint: what counts is what `read_raw_note` finds on the descriptor it opens."""
     path = vault_root / rel
     try:
         st = os.lstat(path)
     except OSError as exc:
         return Rejection(rel, f"cannot be read ({exc.strerror})")
-    if os.path.islink(path):
+    rejection = _check_stat(vault_root, rel, st, max_bytes)
+    return replace(rejection, size=st.st_size, stamp=change_stamp(st)) if rejection else None
+
+
+def _check_stat(vault_root: Path, rel: str, st: os.stat_result, max_bytes: int) -> Rejection | None:
+    path = vault_root / rel
+    if stat.S_ISLNK(st.st_mode):
         try:
             target = path.resolve(strict=True)
         except RuntimeError:
@@ -82,7 +96,7 @@ def check_file(vault_root: Path, rel: str, max_bytes: int) -> Rejection | None:
             return Rejection(rel, "symlink to outside the vault; kbd does not follow symlinks")
         return Rejection(rel, f"symlink to {target.relative_to(vault_root).as_posix()}; "
                               "kbd does not follow symlinks (it compiles the target where it lives)")
-    if not os.path.isfile(path):
+    if not stat.S_ISREG(st.st_mode):
         return Rejection(rel, "not a regular file")
     if st.st_size > max_bytes:
         return Rejection(rel, f"{st.st_size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit "
@@ -95,13 +109,18 @@ def read_raw_note(vault_root: Path, rel: str, max_bytes: int) -> RawNote | Rejec
     if rejected:
         return rejected
     try:
-        with open(vault_root / rel, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+        snap = read_snapshot(vault_root, rel, max_bytes)
+    except FileNotFoundError:
+        return Rejection(rel, "disappeared while kbd read it")
+    except Unreadable as exc:
+        return Rejection(rel, exc.reason)  # stamp 0: raced with a change, looked at again next scan
     except OSError as exc:
         return Rejection(rel, f"cannot be read ({exc.strerror})")
-    if len(data) > max_bytes:
-        return Rejection(rel, f"grew past the {max_bytes / 1e6:g} MB limit while being read")
-    return parse_raw_note(rel, data)
+    note = parse_raw_note(rel, snap.data)
+    if isinstance(note, Rejection):
+        return replace(note, size=snap.size, stamp=snap.stamp)
+    note.stamp = snap.stamp
+    return note
 
 
 def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
