@@ -10,10 +10,13 @@ is then hashed: if it is what kbd expected, it is unlinked; if not, the two are 
 the user's bytes stay where they were. An editor that saves by opening the path (Obsidian,
 `>>`, editors writing in place or by rename) either wrote before the swap (its bytes are in the
 displaced file and get checked) or after it (on top of kbd's version, where the next scan sees a
-user edit). A process that keeps a descriptor open across the swap and writes through it later
-writes into the displaced file: its size and stamp are compared again after the unlink, and a
-change found then is put back as the user's version. Creating a file that must not exist yet
-uses RENAME_NOREPLACE, so a file the user created meanwhile is never replaced.
+user edit). A process that opened the note before the swap and writes through that descriptor
+after it writes into the displaced file: so before hashing it, kbd takes a write lease on it
+(fcntl F_SETLEASE), which the kernel grants only when no other descriptor anywhere has the file
+open, and which keeps anyone from opening it while held. The bytes hashed under the lease are
+final. Without leases (other systems, some network filesystems) the displaced file's size and
+mtime are compared again after the unlink, and a change found then is put back as the user's.
+Creating a file that must not exist yet uses RENAME_NOREPLACE, so a file the user created meanwhile is never replaced.
 
 Where renameat2 is missing (not Linux, or a filesystem that refuses the flags), creation uses
 link(2), which never replaces, and replacement falls back to re-hashing the destination just
@@ -27,9 +30,13 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import fcntl
 import hashlib
 import os
+import signal
 import stat
+import sys
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -43,6 +50,8 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 RENAME_NOREPLACE = 1
 RENAME_EXCHANGE = 2
+_F_SETSIG = 10 if sys.platform.startswith("linux") else None  # fcntl(2) F_SETSIG; not in Python's fcntl
+LEASE_WAIT = 2.0
 
 
 class SymlinkRefused(Exception):
@@ -217,25 +226,57 @@ def _exchange(dir_fd: int, tmp: str, name: str, data: bytes, expected: set[str],
     try:
         fd = os.open(tmp, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC, dir_fd=dir_fd)
     except OSError:
-        fd = -1  # a symlink or special file the user put there: certainly not kbd's
+        return _swap_back(dir_fd, tmp, name, data)  # a symlink or special file the user put there
     try:
-        displaced = None
-        if fd >= 0:
-            before = os.fstat(fd)
-            if stat.S_ISREG(before.st_mode):
-                displaced = _read_all(fd)
-        if displaced is not None and sha256_bytes(displaced) in expected:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            return _swap_back(dir_fd, tmp, name, data)
+        leased = _lease(fd)
+        if leased is False:
+            return _swap_back(dir_fd, tmp, name, data)  # someone keeps writing to it: theirs
+        try:
+            displaced = _read_all(fd)
+            if sha256_bytes(displaced) not in expected:
+                return _swap_back(dir_fd, tmp, name, data)
             os.unlink(tmp, dir_fd=dir_fd)
+        finally:
+            if leased:
+                fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+        if leased is None:
             after = os.fstat(fd)
-            if (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns):
-                return Replaced(True, st.st_size, st.st_mtime_ns)
-            # Written through a descriptor opened before the swap: those bytes are the user's.
-            os.lseek(fd, 0, os.SEEK_SET)
-            return _put_back(dir_fd, name, _read_all(fd), sha256_bytes(data))
-        return _swap_back(dir_fd, tmp, name, data)
+            if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+                # Written through a descriptor opened before the swap: those bytes are the user's.
+                os.lseek(fd, 0, os.SEEK_SET)
+                return _put_back(dir_fd, name, _read_all(fd), sha256_bytes(data))
+        return Replaced(True, st.st_size, st.st_mtime_ns)
     finally:
-        if fd >= 0:
-            os.close(fd)
+        os.close(fd)
+
+
+def _lease(fd: int) -> bool | None:
+    """Take a write lease on the displaced file: granted only while no other descriptor anywhere
+    has it open, and while held, nobody can open it. With it, the bytes hashed are final: no
+    writer that opened the note before the swap can still add to them. True: held; False: someone
+    kept it open for LEASE_WAIT seconds; None: leases unsupported here (only a stat check then)."""
+    if _F_SETSIG is None or not hasattr(fcntl, "F_SETLEASE"):
+        return None
+    try:
+        # A lease break is signalled to the holder, by default with SIGIO, which would end the
+        # process: SIGURG is ignored unless handled.
+        fcntl.fcntl(fd, _F_SETSIG, signal.SIGURG)
+    except OSError:
+        return None
+    deadline = time.monotonic() + LEASE_WAIT
+    while True:
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+            return True
+        except OSError as exc:
+            if exc.errno != errno.EAGAIN:
+                return None  # EINVAL (filesystem), EACCES (not the owner), ENOLCK: no leases here
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.002)
 
 
 def _swap_back(dir_fd: int, tmp: str, name: str, data: bytes) -> Replaced:
