@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from kbd.config import Config, ConfigError, load_config
 from kbd.lock import VaultBusy
 from kbd.logs import setup_logging
 from kbd.state import StateError
+from kbd.vault.errors import WriteRefused
 from kbd.vault.layout import STATE_DIR, VaultLayout
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -51,9 +54,30 @@ def main(argv: list[str] | None = None) -> int:
     except StateError as exc:
         print(f"kbd: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except WriteRefused as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except sqlite3.Error as exc:
+        print(f"kbd: the state database in {STATE_DIR}/ cannot be used ({exc}); check that the folder is "
+              "writable and the disk is not full", file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:
+        print(f"kbd: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print("\nkbd: interrupted; run the command again to finish (nothing is half-written)", file=sys.stderr)
         return 130
+
+
+def _os_error(exc: OSError) -> str:
+    """A file-system failure in words: what failed, where, and what to do (never a traceback)."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return (f"{exc.strerror}{where}: the disk is full or a file-size limit was reached; nothing was left "
+                "half-written; free some space and run the command again")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{exc.strerror}{where}: kbd needs to write there; check its permissions"
+    return f"{exc.strerror or exc}{where}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -186,11 +210,14 @@ def cmd_compile(args: argparse.Namespace) -> int:
         notes.append(f"failed {report.failed}")
     if report.kept_user_edits:
         notes.append(f"kept your edits to {_count(len(report.kept_user_edits), 'note')}")
+    if report.refused:
+        notes.append(f"could not write {_count(len(report.refused), 'note')}: {report.refused[0]}"
+                     + (" and more" if len(report.refused) > 1 else ""))
     if notes:
         line += "; " + ", ".join(notes) + f" (see {layout.status_note})"
     print(line)
     logging.getLogger("kbd.compile").info("kbd compile: %s", line)
-    return EXIT_FAILURE if report.failed else EXIT_OK
+    return EXIT_FAILURE if report.failed or report.refused else EXIT_OK
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
@@ -48,6 +48,7 @@ class Rendered:
     source_id: int | None = None  # for source notes: the related list to record once written
     related_json: str | None = None
     log_entries: list[tuple[int, str, str]] = field(default_factory=list)  # for log.md: (id, markdown, made for)
+    key: str = ""  # the render-queue entry that produced it, to queue it again if its write is refused
 
 
 def _related_json(related: list[tuple[NoteRef, list[str]]]) -> str:
@@ -73,6 +74,13 @@ class WikiModel:
 
     def render(self, dirty: str) -> Rendered | None:
         """One queued note, or None when it no longer exists (or needs no re-render)."""
+        rendered = self._render(dirty)
+        if rendered is None:
+            return None
+        kind, _, ident = dirty.partition(":")
+        return replace(rendered, key=f"source:{ident}" if kind == "related" else dirty)
+
+    def _render(self, dirty: str) -> Rendered | None:
         kind, _, ident = dirty.partition(":")
         if kind == "related":
             return self._source_if_related_changed(int(ident))
@@ -236,6 +244,8 @@ class WikiModel:
                     for w in json.loads(r["warnings"])]
         edited = [r["path"] for r in db.execute("SELECT path FROM outputs WHERE user_edited=1 ORDER BY path")]
         failed = [(r["dedupe_key"], r["last_error"] or "") for r in self.state.failed_jobs()]
+        refused = json.loads(self.state.get_meta("refused_writes") or "{}")
+        failed += [(f"write:{path}", reason) for path, (reason, _) in sorted(refused.items())]
         last = self.state.get_meta("last_change")
         daemon = self.state.get_meta("daemon")
         spend = None

@@ -31,7 +31,7 @@ from kbd.engines import make_engine
 from kbd.lock import VaultLock
 from kbd.state import Job, State
 from kbd.vault.layout import VaultLayout
-from kbd.vault.write import Outcome, VaultWriter
+from kbd.vault.write import Outcome, VaultWriter, WriteRefused
 
 log = logging.getLogger("kbd.compile")
 Progress = Callable[[str, int, int, str], None]  # phase, done, total, current item
@@ -50,6 +50,7 @@ class CompileReport:
     written: int = 0
     deleted: int = 0
     kept_user_edits: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # notes not written: a symlink or FIFO in the way
     sources: int = 0
     concepts: int = 0
     skipped: int = 0  # rejected raw files in the vault now
@@ -96,6 +97,8 @@ class Compiler:
         self.now = clock.stamp(clock.now())
         self.source_names = NameBook([r[0] for r in state.db.execute("SELECT note_name FROM sources")])
         self.concept_names = NameBook([r[0] for r in state.db.execute("SELECT note_name FROM concepts")])
+        # Writes refused (a symlink or FIFO where a note goes): path → [reason, render-queue key].
+        self.refused: dict[str, list[str]] = json.loads(state.get_meta("refused_writes") or "{}")
 
     def run(self) -> CompileReport:
         run_id = self.state.db.execute("INSERT INTO runs(kind, started) VALUES('compile', ?)",
@@ -106,6 +109,9 @@ class Compiler:
             self.writer.remove_stray_temp_files()
         # A run for watcher-reported paths looks at just those: the daemon's start-up and periodic
         # reconcile runs look at everything, and the writer never replaces an edited note anyway.
+        if self.refused:
+            with self.state.transaction():  # try them again: the user may have fixed what was in the way
+                self.state.mark_dirty(key for _, key in self.refused.values() if key)
         edited = self.writer.check_user_edits(self.only)
         if edited:
             self.state.mark_dirty(["status"])
@@ -274,7 +280,12 @@ class Compiler:
             desired = model.desired_paths()
             for record in self.state.outputs():
                 if record.path not in desired and not record.user_edited:
-                    self._apply(record.path, self.writer.delete(record.path))
+                    try:
+                        outcome = self.writer.delete(record.path)
+                    except WriteRefused as exc:
+                        self.writer.refused[record.path] = str(exc)
+                        outcome = Outcome.REFUSED
+                    self._apply(record.path, outcome)
             with self.state.transaction():
                 self.state.clear_dirty(["orphans"])
             dirty.remove("orphans")
@@ -321,7 +332,12 @@ class Compiler:
                     self.state.db.executemany("UPDATE log_entries SET rendered=?, rendered_for=? WHERE id=?",
                                               [(text, made_for, i) for i, text, made_for in r.log_entries])
             for r, outcome in zip(rendered, outcomes, strict=True):
-                self._apply(r.path, outcome)
+                self._apply(r.path, outcome, r.key)
+
+    def _save_refused(self) -> None:
+        with self.state.transaction():
+            self.state.set_meta("refused_writes", json.dumps(self.refused, ensure_ascii=False))
+            self.state.mark_dirty(["status"])
 
     def _pool(self, jobs: int, initializer: Callable[..., None] | None, initargs: tuple[object, ...]
               ) -> ProcessPoolExecutor:
@@ -330,11 +346,22 @@ class Compiler:
         return ProcessPoolExecutor(max_workers=max(1, min(workers, jobs)), initializer=initializer,
                                    initargs=initargs, mp_context=multiprocessing.get_context(method))
 
-    def _apply(self, path: str, outcome: Outcome) -> None:
+    def _apply(self, path: str, outcome: Outcome, key: str = "") -> None:
+        if outcome is not Outcome.REFUSED and path in self.refused:
+            del self.refused[path]
+            self._save_refused()
         if outcome is Outcome.WRITTEN:
             self.report.written += 1
         elif outcome is Outcome.DELETED:
             self.report.deleted += 1
+        elif outcome is Outcome.REFUSED:
+            reason = self.writer.refused.get(path, "refused")
+            if path not in self.report.refused:
+                log.error("did not write %s: %s", path, reason)
+                self.report.refused.append(path)
+            if self.refused.get(path) != [reason, key]:
+                self.refused[path] = [reason, key]
+                self._save_refused()
         elif outcome is Outcome.KEPT_USER_EDIT:
             if path not in self.report.kept_user_edits:
                 log.warning("kept your edits to %s; kbd no longer updates it (kbd adopt hands it back)", path)

@@ -30,7 +30,7 @@ from kbd.jobs import JOBS, JobContext
 from kbd.lock import VaultLock
 from kbd.vault.fsread import Unreadable, read_optional
 from kbd.vault.layout import VaultLayout
-from kbd.vault.write import VaultWriter, sha256_bytes
+from kbd.vault.write import VaultWriter, WriteRefused, sha256_bytes
 
 log = logging.getLogger("kbd.daemon")
 RECONCILE = "reconcile"
@@ -239,6 +239,11 @@ class Daemon:
             log.error("config not reloaded, the previous one stays in force: %s", exc)
             self._publish()
             return
+        except Exception as exc:  # whatever the file holds, the daemon keeps the config it has
+            log.exception("config not reloaded, the previous one stays in force")
+            self.config_error = f"{self.config_rel}: cannot be loaded ({type(exc).__name__}: {exc})"
+            self._publish()
+            return
         self.config = new
         self.config_error = None
         self._apply_triggers()
@@ -265,7 +270,10 @@ class Daemon:
         model = WikiModel(self.state, self.layout, self.config.compile.max_concepts_per_source)
         rendered = model.render("status")
         if rendered is not None:
-            self.writer.write(rendered.path, rendered.text)
+            try:
+                self.writer.write(rendered.path, rendered.text)
+            except (WriteRefused, OSError) as exc:  # e.g. wiki/reports swapped for a symlink
+                log.error("status note not written: %s", exc)
 
 
 def _describe(t: Trigger) -> str:

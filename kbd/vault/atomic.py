@@ -188,9 +188,9 @@ def fsync_folder(dir_fd: int) -> None:
 def install(dir_fd: int, name: str, data: bytes, expected: Collection[str] | None) -> Replaced:
     """Put `data` at `name` in the folder if what is there now is one of the `expected` hashes
     (None: if nothing is there). Never loses what is there otherwise (see the module doc)."""
-    st = write_temp(dir_fd, name, data)
     tmp = temp_name(name)
     try:
+        st = write_temp(dir_fd, name, data)  # a full disk fails here, and the finally removes the rest
         if expected is None:
             return _create(dir_fd, tmp, name, st)
         return _exchange(dir_fd, tmp, name, data, set(expected), st)

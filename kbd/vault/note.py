@@ -21,15 +21,15 @@ import yaml
 from kbd.vault.fsread import Unreadable, change_stamp, read_snapshot
 from kbd.vault.layout import clean_title
 from kbd.vault.markdown import Document, parse_markdown
+from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, SafeLoader, yaml_problem
 
-MAX_FRONTMATTER_BYTES = 64 * 1024
-MAX_FRONTMATTER_DEPTH = 20
-MAX_FRONTMATTER_NODES = 5_000
+MAX_FRONTMATTER_BYTES = MAX_BYTES
+MAX_FRONTMATTER_DEPTH = MAX_DEPTH
+MAX_FRONTMATTER_NODES = MAX_NODES
 # python-frontmatter finds the fences; its split keeps the newline that ends the opening `---`, so a
 # 0-based line inside the frontmatter plus one is the 1-based line in the file.
 _FM_HANDLER = frontmatter.YAMLHandler()
-# LibYAML's C parser when PyYAML was built with it (its wheels are): same safe semantics, ~10x faster.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeLoader = SafeLoader
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,9 @@ def _split_frontmatter(text: str, warnings: list[str]) -> tuple[dict[str, Any], 
         where = f" at line {mark.line + 1}" if mark else ""
         warnings.append(f"frontmatter ignored: invalid YAML{where} ({getattr(exc, 'problem', exc)})")
         return {}, body
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. `!!int "x"`, `!!float 1e999999`
+        warnings.append(f"frontmatter ignored: a value cannot be read ({exc})")
+        return {}, body
     if value is None:
         return {}, body
     if not isinstance(value, dict):
@@ -183,28 +186,12 @@ def _split_frontmatter(text: str, warnings: list[str]) -> tuple[dict[str, Any], 
 
 
 def _frontmatter_problem(fm_text: str) -> str | None:
-    """Walk YAML events (iteratively, so deep nesting cannot exhaust the stack)."""
-    depth = nodes = 0
-    try:
-        for event in yaml.parse(fm_text, Loader=_SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                return "YAML anchors and aliases are not allowed"
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_FRONTMATTER_DEPTH:
-                    return f"nested more than {MAX_FRONTMATTER_DEPTH} levels deep"
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            nodes += 1
-            if nodes > MAX_FRONTMATTER_NODES:
-                return f"more than {MAX_FRONTMATTER_NODES} values"
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        return f"invalid YAML{where} ({getattr(exc, 'problem', exc)})"
-    except RecursionError:
-        return f"nested more than {MAX_FRONTMATTER_DEPTH} levels deep"
-    return None
+    problem = yaml_problem(fm_text, MAX_FRONTMATTER_DEPTH, MAX_FRONTMATTER_NODES)
+    if problem is None:
+        return None
+    if problem.message.startswith("invalid YAML") and problem.line is not None:
+        return f"invalid YAML at line {problem.line} {problem.message[len('invalid YAML '):]}"
+    return problem.message
 
 
 class _DuplicateKey(yaml.YAMLError):
@@ -212,7 +199,9 @@ class _DuplicateKey(yaml.YAMLError):
 
 
 class _StrictLoader(_SafeLoader):  # type: ignore[misc,valid-type]
-    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
+    """SafeLoader that refuses duplicate keys instead of silently keeping the last one, and keeps
+    dates and times as the text they are: `published: 2024-02-30` is then one bad property
+    (left out with a warning), not a failure to read the whole frontmatter."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -225,6 +214,8 @@ class _StrictLoader(_SafeLoader):  # type: ignore[misc,valid-type]
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_str)
 
 _WIKILINK_TEXT = re.compile(r"^\[\[([^\]|]*)(?:\|([^\]]*))?\]\]$")
 _TAG_OK = re.compile(r"[^\w\-/]", re.UNICODE)
@@ -254,6 +245,9 @@ def _clipper_meta(raw: dict[str, Any], warnings: list[str]) -> ClipperMeta:
             meta.author.append(clean_title((m.group(2) or m.group(1)) if m else text))
     meta.author = [a for a in meta.author if a][:20]
     meta.published = _date(lower.get("published"))
+    if meta.published is None and lower.get("published") not in (None, ""):
+        warnings.append(f"`published: {str(lower['published'])[:40]}` is not a valid date (YYYY-MM-DD); "
+                        "left out of the summary")
     meta.description = _text(lower.get("description"))
     tags = lower.get("tags")
     if isinstance(tags, str):

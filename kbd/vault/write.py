@@ -28,6 +28,7 @@ from kbd.vault.atomic import (
     remove,
     sha256_bytes,
 )
+from kbd.vault.errors import WriteRefused
 from kbd.vault.fsread import Unreadable, read_optional
 from kbd.vault.layout import TEMP_SUFFIX, VaultLayout
 from kbd.vault.sanitize import sanitize_markdown
@@ -36,15 +37,12 @@ IO_THREADS = 8
 log = logging.getLogger("kbd.write")
 
 
-class WriteRefused(Exception):
-    """A write that would leave the wiki folder or pass through a symlink."""
-
-
 class Outcome(enum.Enum):
     WRITTEN = "written"
     UNCHANGED = "unchanged"
     DELETED = "deleted"
     KEPT_USER_EDIT = "kept-user-edit"
+    REFUSED = "refused"  # a symlink or special file in the way: nothing written, reason in `refused`
 
 
 def _parts(path: Path, root: Path) -> tuple[str, ...]:
@@ -55,6 +53,7 @@ class VaultWriter:
     def __init__(self, layout: VaultLayout, state: State) -> None:
         self.layout = layout
         self.state = state
+        self.refused: dict[str, str] = {}  # path → why, for every write refused by this writer
 
     def target(self, rel: str) -> Path:
         """Resolve a vault-relative path, refusing anything outside the wiki folder or via a symlink."""
@@ -73,7 +72,11 @@ class VaultWriter:
         return path
 
     def write(self, rel: str, text: str) -> Outcome:
-        return self.write_many([(rel, text)])[0]
+        """One note; raises WriteRefused where write_many reports Outcome.REFUSED."""
+        outcome = self.write_many([(rel, text)])[0]
+        if outcome is Outcome.REFUSED:
+            raise WriteRefused(self.refused[rel])
+        return outcome
 
     def write_many(self, notes: list[tuple[str, str]]) -> list[Outcome]:
         """Write a batch of (vault-relative path, text). The protocol that tells a crash from a
@@ -82,24 +85,27 @@ class VaultWriter:
         is swapped in only if the bytes it displaces are kbd's (kbd.vault.atomic)."""
         outcomes: list[Outcome] = []
         to_write: list[tuple[int, str, Path, bytes, str, frozenset[str] | None]] = []
-        for rel, text in notes:
-            path = self.target(rel)
-            data = sanitize_markdown(text).encode("utf-8")
-            new_hash = sha256_bytes(data)
-            outcome, expected = self._decide(rel, path, new_hash)
-            outcomes.append(outcome)
-            if outcome is Outcome.WRITTEN:
-                to_write.append((len(outcomes) - 1, rel, path, data, new_hash, expected))
-        if not to_write:
-            return outcomes
-        with self.state.transaction():
-            for _, rel, _, _, new_hash, _ in to_write:
-                self.state.output_pending(rel, new_hash)
         folders: dict[Path, int] = {}
         try:
-            for _, rel, path, _, _, _ in to_write:
-                if path.parent not in folders:
-                    folders[path.parent] = self._open_folder(rel, path.parent)
+            for rel, text in notes:
+                data = sanitize_markdown(text).encode("utf-8")
+                new_hash = sha256_bytes(data)
+                try:
+                    path = self.target(rel)
+                    outcome, expected = self._decide(rel, path, new_hash)
+                    if outcome is Outcome.WRITTEN and path.parent not in folders:
+                        folders[path.parent] = self._open_folder(rel, path.parent)
+                except WriteRefused as exc:
+                    self.refused[rel] = str(exc)
+                    outcome = Outcome.REFUSED
+                outcomes.append(outcome)
+                if outcome is Outcome.WRITTEN:
+                    to_write.append((len(outcomes) - 1, rel, path, data, new_hash, expected))
+            if not to_write:
+                return outcomes
+            with self.state.transaction():
+                for _, rel, _, _, new_hash, _ in to_write:
+                    self.state.output_pending(rel, new_hash)
 
             def one(item: tuple[int, str, Path, bytes, str, frozenset[str] | None]) -> Replaced:
                 _, _, path, data, _, expected = item
