@@ -103,7 +103,9 @@ class VaultWriter:
                     to_write.append((len(outcomes) - 1, rel, path, data, new_hash, expected))
             if not to_write:
                 return outcomes
-            with self.state.transaction():
+            # Durable before any file changes: after a power cut, a file holding the pending hash
+            # must be recognised as kbd's, not taken for a user edit.
+            with self.state.durable_transaction():
                 for _, rel, _, _, new_hash, _ in to_write:
                     self.state.output_pending(rel, new_hash)
 
