@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -116,18 +118,27 @@ def test_a_symlinked_sources_folder_or_note_is_reported_not_written_through(vaul
     assert "write:wiki/" not in vault.status()
 
 
-def test_a_read_only_state_folder_is_a_message(vault: Vault) -> None:
+def _make_read_only(folder: Path) -> Callable[[], None]:
+    """Read-only even for root (chattr +i), else by permissions; returns the undo."""
     if os.geteuid() == 0:
-        pytest.skip("root ignores file permissions")
+        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)]).returncode != 0:
+            pytest.skip("root ignores permissions and chattr +i is not available here")
+        return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True) and None
+    folder.chmod(0o500)
+    return lambda: folder.chmod(0o755)
+
+
+def test_a_read_only_state_folder_is_a_message(vault: Vault) -> None:
     vault.clip("a.md", clipper_note("A", BODY))
     state = vault.root / ".kbd"
     state.mkdir(exist_ok=True)
-    state.chmod(0o500)
+    undo = _make_read_only(state)
     try:
         result = vault.kbd("compile", ".", check=False)
     finally:
-        state.chmod(0o755)
+        undo()
     assert result.returncode == 1
+    assert ".kbd" in result.stderr
     _no_traceback(result)
 
 

@@ -324,13 +324,18 @@ def remove(dir_fd: int, name: str, expected: Collection[str]) -> bool:
     if current is not None and sha256_bytes(current) in expected:
         os.unlink(aside, dir_fd=dir_fd)
         return True
+    _put_aside_back(dir_fd, aside, name)
+    return False
+
+
+def _put_aside_back(dir_fd: int, aside: str, name: str) -> None:
+    """Move user bytes set aside back to `name`, or beside it if the user made a new `name`."""
     try:
         if not renameat2(dir_fd, aside, name, RENAME_NOREPLACE):
             os.link(aside, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
             os.unlink(aside, dir_fd=dir_fd)
     except FileExistsError:
         os.rename(aside, _free_name(dir_fd, name), src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-    return False
 
 
 def recover(dir_fd: int, leftover: str, name: str, known: Collection[str], pending: str | None) -> bool:
@@ -361,10 +366,5 @@ def recover(dir_fd: int, leftover: str, name: str, known: Collection[str], pendi
             return True
         os.unlink(leftover, dir_fd=dir_fd)
         return True
-    try:
-        if not renameat2(dir_fd, leftover, name, RENAME_NOREPLACE):
-            os.link(leftover, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
-            os.unlink(leftover, dir_fd=dir_fd)
-    except FileExistsError:
-        os.rename(leftover, _free_name(dir_fd, name), src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    _put_aside_back(dir_fd, leftover, name)
     return True

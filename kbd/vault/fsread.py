@@ -18,12 +18,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kbd.vault.atomic import SymlinkRefused, open_folder
+
 ATTEMPTS = 3
 # A file changed within this long before it was read may change again inside one timestamp tick
 # (2 s on FAT/exFAT) without its stamp moving: its stamp is not recorded, so it is hashed again.
 RACY_NS = 2_000_000_000
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _NOCTTY = getattr(os, "O_NOCTTY", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -53,22 +54,10 @@ def change_stamp(st: os.stat_result) -> int:
 def open_dir_beneath(root: Path | str, parts: tuple[str, ...]) -> int:
     """A descriptor for the folder `root/parts...`, each component opened without following a
     symlink. Raises FileNotFoundError, or Unreadable for a symlinked or non-folder component."""
-    fd = os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
     try:
-        for i, part in enumerate(parts):
-            try:
-                nfd = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=fd)
-            except OSError as exc:
-                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-                    shown = "/".join(parts[:i + 1])
-                    raise Unreadable(f"{shown} is a symlink or not a folder; kbd does not follow symlinks") from None
-                raise
-            os.close(fd)
-            fd = nfd
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+        return open_folder(str(root), parts, create=False)
+    except SymlinkRefused as exc:
+        raise Unreadable(f"{exc} is a symlink or not a folder; kbd does not follow symlinks") from None
 
 
 def open_beneath(root: Path | str, rel: str) -> int:
