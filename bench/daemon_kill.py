@@ -97,6 +97,7 @@ def kill_trials(notes: int, kills: int, seed: int, base: Path, log: Callable[[st
         raise SystemExit(result.stderr)
     summary = KillSummary(reference_seconds=time.monotonic() - t0)
     expected = wiki(reference)
+    reported = 0
     for n in range(kills):
         work = base / f"kill-{n}"
         shutil.copytree(pristine, work, symlinks=True)
@@ -134,6 +135,9 @@ def kill_trials(notes: int, kills: int, seed: int, base: Path, log: Callable[[st
             differ = sorted(k for k in set(got) | set(expected) if got.get(k) != expected.get(k))
             summary.problems.append(f"kill {n} after {delay:.2f}s: wiki differs from the reference: {differ[:3]}")
         shutil.rmtree(work)
+        for problem in summary.problems[reported:]:
+            log("  " + problem)
+        reported = len(summary.problems)
         log(f"kill {n + 1}/{kills} after {delay:.2f}s: {'mid-compile' if alive and not compiled else 'late'}, "
             f"{len(summary.problems)} problems so far")
     summary.seconds = time.monotonic() - start
