@@ -14,6 +14,7 @@ records the daemon's runs).
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import random
 import shutil
@@ -134,6 +135,9 @@ def kill_trials(notes: int, kills: int, seed: int, base: Path, log: Callable[[st
         if got != expected:
             differ = sorted(k for k in set(got) | set(expected) if got.get(k) != expected.get(k))
             summary.problems.append(f"kill {n} after {delay:.2f}s: wiki differs from the reference: {differ[:3]}")
+            diff = difflib.unified_diff(expected.get(differ[0], b"").decode(errors="replace").splitlines(),
+                                        got.get(differ[0], b"").decode(errors="replace").splitlines(), lineterm="")
+            log("\n".join(list(diff)[:30]))
         shutil.rmtree(work)
         for problem in summary.problems[reported:]:
             log("  " + problem)

@@ -1,10 +1,11 @@
 """The writer: the only code that changes files in the vault.
 
-Every write is contained in the wiki folder, refuses symlinked path components, is sanitised,
-skipped when the bytes are unchanged, and replaces the target atomically (temp file in the same
-folder, fsync, rename, fsync the folder). The outputs ledger in state.db records the hash of
-every file written; a file whose bytes differ from what kbd wrote was edited by its user and is
-left alone until `kbd adopt`.
+Every write is contained in the wiki folder, refuses symlinked path components (checked on
+the descriptors it writes through, not only on the path), is sanitised, skipped when the bytes
+are unchanged, and replaces the target atomically (temp file in the same folder, fsync, an
+exchange that checks the bytes it displaced, fsync the folder; see kbd.vault.atomic). The
+outputs ledger in state.db records the hash of every file written; a file whose bytes differ
+from what kbd wrote was edited by its user and is left alone until `kbd adopt`.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ class VaultWriter:
         self.refused: dict[str, str] = {}  # path → why, for every write refused by this writer
 
     def target(self, rel: str) -> Path:
-        """Resolve a vault-relative path, refusing anything outside the wiki folder or via a symlink."""
+        """Resolve a vault-relative path, refusing anything outside the wiki folder or via a symlink.
+        The symlink check here gives the early, precise message; the write itself is safe because
+        it goes through folder descriptors opened without following symlinks."""
         pure = PurePosixPath(rel)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts:
             raise WriteRefused(f"{rel}: not a plain vault-relative path")
