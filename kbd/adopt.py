@@ -39,6 +39,8 @@ def adopt_notes(root: Path, config: Config, notes: list[str]) -> list[AdoptResul
 def _adopt(state: State, writer: VaultWriter, model: WikiModel, rel: str) -> AdoptResult:
     record = state.output(rel)
     if record is None:
+        if not (model.layout.root / rel).exists():
+            return AdoptResult(rel, False, "does not exist; check the path (`kbd status` lists the notes you edited)")
         return AdoptResult(rel, False, "kbd did not write this note, so there is nothing to hand back")
     if not record.user_edited:
         return AdoptResult(rel, False, "kbd already manages this note")
@@ -53,6 +55,9 @@ def _dirty_key(state: State, model: WikiModel, rel: str) -> str:
     fixed = {model.layout.index_note: "index", model.layout.log_note: "log", model.layout.status_note: "status"}
     if rel in fixed:
         return fixed[rel]
+    owner = state.db.execute("SELECT owner FROM pages WHERE path=?", (rel,)).fetchone()
+    if owner is not None:  # a sub-page is regenerated with the note that owns it
+        return str(owner[0])
     for row in state.db.execute("SELECT id, note_name FROM sources"):
         if model.source_path(row["note_name"]) == rel:
             return f"source:{row['id']}"

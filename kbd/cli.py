@@ -6,6 +6,7 @@ import argparse
 import errno
 import json
 import logging
+import shlex
 import sqlite3
 import sys
 from pathlib import Path
@@ -16,9 +17,13 @@ from kbd.lock import VaultBusy
 from kbd.logs import setup_logging
 from kbd.state import StateError
 from kbd.vault.errors import WriteRefused
-from kbd.vault.layout import STATE_DIR, VaultLayout
+from kbd.vault.layout import STATE_DIR, VaultLayout, enclosing_vault
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The command cannot run as given (no vault there, a note outside the vault): exit code 2."""
 
 DESCRIPTION = """\
 kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
@@ -48,12 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"kbd: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except VaultBusy as exc:
+    except (UsageError, VaultBusy, StateError) as exc:  # a refusal, not a failed job: README's exit code 2
         print(f"kbd: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
-    except StateError as exc:
-        print(f"kbd: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return EXIT_USAGE
     except WriteRefused as exc:
         print(f"kbd: {exc}", file=sys.stderr)
         return EXIT_FAILURE
@@ -112,7 +114,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="check the config, folders, state, keys and model endpoints",
                        description="Check that the vault is ready: config valid, folders present, state.db "
                                    "readable, and for each model that its key variable is set and its endpoint "
-                                   "answers and accepts the key (a free model-list request). Exit 1 if not.")
+                                   "answers and accepts the key (a free model-list request). Reads only: it "
+                                   "creates nothing. Exit 1 if a check fails, 2 if VAULT is not a vault or its "
+                                   "config is invalid.")
     _vault_args(p)
     p.set_defaults(handler=cmd_doctor)
 
@@ -155,28 +159,54 @@ def _vault_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
 
 
-def _open_vault(vault: Path, config_path: Path | None) -> tuple[Path, Config]:
+def _open_vault(vault: Path, config_path: Path | None, command: str, create_state: bool = True
+                ) -> tuple[Path, Config]:
+    """The vault root and its config, or a ConfigError whose advice fits where the user is.
+    Read-only commands pass `create_state=False`: they must not leave a `.kbd/` behind."""
     root = vault.expanduser().resolve()
     if not root.is_dir():
-        raise ConfigError(f"{vault} is not a folder; create a vault with `kbd init {vault}`")
+        what = "does not exist" if not root.exists() else "is not a folder"
+        raise UsageError(f"{vault} {what}; check the path, or create a vault there with `kbd init {vault}`")
     config = load_config(root, config_path)
     layout = VaultLayout.from_config(root, config)
     if not layout.abs(layout.raw).is_dir():
-        raise ConfigError(f"{root} has no {layout.raw}/ folder, so it is not a kbd vault yet; "
-                          f"run `kbd init {vault}` first (it changes no existing file)")
-    (root / STATE_DIR).mkdir(exist_ok=True)
+        enclosing = enclosing_vault(root)
+        if enclosing is not None:
+            raise UsageError(f"{root} is inside the vault {enclosing}, not a vault itself; run the command on "
+                              f"the vault: `kbd {command} {_shown(enclosing)}`")
+        raise UsageError(f"{root} has no {layout.raw}/ folder, so it is not a kbd vault yet; "
+                          f"run `kbd init {_shown(root)}` first (it creates {layout.raw}/ and changes no "
+                          "existing file)")
+    if create_state:
+        (root / STATE_DIR).mkdir(exist_ok=True)
     return root, config
+
+
+def _shown(path: Path) -> str:
+    """`path` as the user would type it from here: relative when at or below the working folder."""
+    cwd = Path.cwd().resolve()
+    if path.is_relative_to(cwd):
+        return shlex.quote(str(path.relative_to(cwd))) if path != cwd else "."
+    if cwd.is_relative_to(path):
+        return "/".join([".."] * len(cwd.relative_to(path).parts))
+    return shlex.quote(str(path))
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     from kbd.init import init_vault
 
-    report = init_vault(args.vault.expanduser(), samples=args.samples)
+    root = args.vault.expanduser()
+    enclosing = enclosing_vault(root.resolve())
+    if enclosing is not None:
+        raise UsageError(f"{root} is inside the vault {enclosing}; a vault inside a vault would compile its notes "
+                         f"twice. Run kbd on {_shown(enclosing)}, or pick a folder outside it")
+    report = init_vault(root, samples=args.samples)
     for rel in report.created:
         print(f"  created {rel}")
     for rel in report.kept:
         print(f"  kept    {rel} (already there)")
-    print(f"kbd: vault ready at {args.vault}; clip articles into raw/ and run `kbd compile {args.vault}`")
+    shown = _shown(root.resolve())
+    print(f"kbd: vault ready at {shown}; clip articles into {report.raw}/ and run `kbd compile {shown}`")
     return EXIT_OK
 
 
@@ -187,7 +217,7 @@ def _count(n: int, noun: str) -> str:
 def cmd_compile(args: argparse.Namespace) -> int:
     from kbd.compile.run import compile_vault
 
-    root, config = _open_vault(args.vault, args.config)
+    root, config = _open_vault(args.vault, args.config, "compile")
     setup_logging(root, verbose=args.verbose)
     progress = _Progress() if sys.stderr.isatty() and not args.quiet else None
     try:
@@ -199,6 +229,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if report.changed_anything or report.failed:
         line = (f"compiled {_count(report.ingested, 'source')}; wiki has {_count(report.sources, 'source')}, "
                 f"{_count(report.concepts, 'concept')}")
+        if report.duplicates:
+            copies = "1 copy" if report.duplicates == 1 else f"{report.duplicates} copies"
+            line += f"; {copies} of articles already there joined their notes (see {layout.log_note})"
         if report.removed or report.moved:
             line += f"; removed {report.removed}, moved {report.moved}"
     else:
@@ -223,7 +256,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     from kbd.plan import plan_compile
 
-    root, config = _open_vault(args.vault, args.config)
+    root, config = _open_vault(args.vault, args.config, "plan", create_state=False)
     plan = plan_compile(root, config)
     if args.json:
         print(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
@@ -260,15 +293,17 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     checks = run_checks(args.vault.expanduser().resolve(), args.config)
     for check in checks:
         print(f"{'ok ' if check.ok else 'BAD'}  {check.name:16} {check.detail}")
-    bad = sum(not c.ok for c in checks)
-    print("all good" if not bad else f"{bad} problem{'s' if bad > 1 else ''} to fix")
+    bad = [c for c in checks if not c.ok]
+    print("all good" if not bad else f"{_count(len(bad), 'problem')} to fix")
+    if any(c.name in ("vault", "config") for c in bad):
+        return EXIT_USAGE  # no vault there, or a config that cannot be used: a usage or config error
     return EXIT_OK if not bad else EXIT_FAILURE
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     from kbd.status import vault_status
 
-    root, config = _open_vault(args.vault, args.config)
+    root, config = _open_vault(args.vault, args.config, "status", create_state=False)
     status = vault_status(root, config)
     if args.json:
         print(json.dumps(status.to_json(), indent=2, ensure_ascii=False))
@@ -305,13 +340,13 @@ def cmd_adopt(args: argparse.Namespace) -> int:
     notes = [n.expanduser().resolve() for n in args.notes]
     root = _find_vault(notes[0])
     if root is None:
-        raise ConfigError(f"{args.notes[0]} is not inside a kbd vault (no {STATE_DIR}/ folder above it)")
-    root, config = _open_vault(root, args.config)
+        raise UsageError(f"{args.notes[0]} is not inside a kbd vault (no {STATE_DIR}/ folder above it)")
+    root, config = _open_vault(root, args.config, "adopt")
     setup_logging(root)
     rels = []
     for note in notes:
         if not note.is_relative_to(root):
-            raise ConfigError(f"{note} is not inside the vault {root}")
+            raise UsageError(f"{note} is not inside the vault {root}")
         rels.append(note.relative_to(root).as_posix())
     results = adopt_notes(root, config, rels)
     for r in results:
@@ -321,13 +356,13 @@ def cmd_adopt(args: argparse.Namespace) -> int:
 
         compile_vault(root, config)
         print("regenerated; run `kbd status` to see the wiki")
-    return EXIT_OK if all(r.adopted for r in results) else EXIT_FAILURE
+    return EXIT_OK if all(r.adopted for r in results) else EXIT_USAGE
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from kbd.daemon.service import run_daemon
 
-    root, _ = _open_vault(args.vault, args.config)
+    root, _ = _open_vault(args.vault, args.config, "run")
     setup_logging(root, verbose=None)  # each run, timestamped: what a foreground daemon should show
     return run_daemon(root, args.config)
 
@@ -335,11 +370,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_service_install(args: argparse.Namespace) -> int:
     from kbd.daemon.install import install_service
 
-    root, _ = _open_vault(args.vault, None)
+    root, _ = _open_vault(args.vault, None, "service install", create_state=False)
     unit, written = install_service(root, Path.home(), force=args.force)
     if not written:
         print(f"kbd: {unit.path} already exists; pass --force to replace it", file=sys.stderr)
-        return EXIT_FAILURE
+        return EXIT_USAGE
     print(f"wrote {unit.path}")
     print(f"enable it now and at every login with:\n  {unit.enable}")
     return EXIT_OK

@@ -26,6 +26,9 @@ NOT_YET_SUPPORTED: dict[str, str] = {}
 PROVIDERS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 # Jobs a trigger may `run:` today, and the ones that arrive in later versions.
 BUILTIN_JOBS = ("compile", "index")
+# The parameters each job takes under a trigger's `with:`; any other key is refused like every
+# other unknown key (a typo must not be accepted silently).
+JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": ()}
 LATER_JOBS = {"lint": "the lint job", "monitor": "web monitoring", "slides": "the slides job", "ask": "the ask job"}
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -314,6 +317,12 @@ def _triggers(node: yaml.Node, shown: str) -> tuple[Trigger, ...]:
             if not isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in value.values()):
                 raise ConfigError("must be a flat mapping of parameters", file=shown,
                                   line=fields_["with"].start_mark.line + 1, key=f"{where}.with")
+            for key_node, _ in fields_["with"].value:
+                if key_node.value not in JOB_PARAMS[run]:
+                    message = (_unknown(str(key_node.value), list(JOB_PARAMS[run])) if JOB_PARAMS[run] else
+                               f"unknown key; the {run} job takes no parameters, so leave out `with:`")
+                    raise ConfigError(message, file=shown, line=key_node.start_mark.line + 1,
+                                      key=f"{where}.with.{key_node.value}")
             params = tuple(sorted((str(k), str(v)) for k, v in value.items()))
         triggers.append(Trigger(name, kind, spec, run, params, line))
     return tuple(triggers)

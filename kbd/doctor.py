@@ -7,6 +7,7 @@ never printed, only whether the variable is set and whether the endpoint accepte
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import httpx
 
 from kbd.config import Config, ConfigError, load_config
 from kbd.engines.client import ANTHROPIC_VERSION
-from kbd.state import State, StateError
-from kbd.vault.layout import VaultLayout
+from kbd.state import MIGRATIONS
+from kbd.vault.layout import VaultLayout, enclosing_vault
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,11 @@ class Check:
 
 
 def run_checks(root: Path, config_path: Path | None = None, timeout: float = 10.0) -> list[Check]:
+    """Reads only: a typo in the path must not leave folders or a state.db behind."""
     checks: list[Check] = []
+    if not root.is_dir():
+        what = "does not exist" if not root.exists() else "is not a folder"
+        return [Check("vault", False, f"{root} {what}; check the path, or create a vault with `kbd init`")]
     try:
         config = load_config(root, config_path)
         checks.append(Check("config", True, f"{config.source or 'defaults'} is valid"))
@@ -34,22 +39,46 @@ def run_checks(root: Path, config_path: Path | None = None, timeout: float = 10.
         return [Check("config", False, str(exc))]
     layout = VaultLayout.from_config(root, config)
     raw = layout.abs(layout.raw)
-    checks.append(Check("raw folder", raw.is_dir(), f"{layout.raw}/" + (" exists" if raw.is_dir() else
-                                                                         " is missing: run `kbd init`")))
+    enclosing = None if raw.is_dir() else enclosing_vault(root)
+    if enclosing is not None:
+        return [*checks, Check("vault", False, f"{root} is inside the vault {enclosing}, not a vault itself; "
+                                               f"run `kbd doctor {enclosing}`")]
+    if not raw.is_dir():
+        return [*checks, Check("vault", False, f"{root} has no {layout.raw}/ folder, so it is not a kbd vault yet; "
+                                               f"run `kbd init {root}` (it changes no existing file)")]
+    checks.append(Check("raw folder", True, f"{layout.raw}/ exists"))
     wiki = layout.abs(layout.wiki)
     writable = wiki.is_dir() and os.access(wiki, os.W_OK)
     checks.append(Check("wiki folder", writable, f"{layout.wiki}/ " + ("is writable" if writable else
                                                                          "is missing or not writable")))
-    try:
-        State(layout.state_dir / "state.db").close()
-        checks.append(Check("state", True, ".kbd/state.db opens and is up to date"))
-    except (StateError, OSError, Exception) as exc:
-        checks.append(Check("state", False, f".kbd/state.db: {exc}"))
+    checks.append(_state_check(layout.state_dir / "state.db"))
     if not config.models:
         checks.append(Check("engine", True, "offline engine (no models: section); no key needed"))
     for role, model in config.models.items():
         checks += _model_checks(role, model, config, timeout)
     return checks
+
+
+def _state_check(path: Path) -> Check:
+    """Open state.db read-only (no migration, no file created) and compare its schema version."""
+    if not path.exists():
+        return Check("state", True, ".kbd/state.db does not exist yet; the first `kbd compile` creates it")
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        return Check("state", False, f".kbd/state.db cannot be read ({exc}); move it away and run `kbd compile` "
+                                     "to rebuild it")
+    if version > len(MIGRATIONS):
+        return Check("state", False, f".kbd/state.db was written by a newer kbd (schema {version}); upgrade kbd")
+    if version < len(MIGRATIONS):
+        return Check("state", True, f".kbd/state.db opens; the next compile upgrades it (schema {version} → "
+                                    f"{len(MIGRATIONS)})")
+    return Check("state", True, ".kbd/state.db opens and is up to date")
 
 
 def _model_checks(role: str, model: object, config: Config, timeout: float) -> list[Check]:

@@ -7,6 +7,7 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
+from kbd.config import load_config
 from kbd.vault.write import create_if_missing
 
 KEEP_FILE = ".keep"  # marks an empty folder in the template; not copied
@@ -16,13 +17,22 @@ KEEP_FILE = ".keep"  # marks an empty folder in the template; not copied
 class InitReport:
     created: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # already there, left untouched
+    raw: str = "raw"  # the raw folder, vault-relative
 
 
-def init_vault(root: Path, samples: bool = False) -> InitReport:
+def init_vault(root: Path, samples: bool = False, config_path: Path | None = None) -> InitReport:
+    """Lay out `root`. The template's `raw/` and `wiki/` go where the config's `paths:` say (a config
+    already in the vault, or `config_path`): with `paths.raw: Clippings` that is `Clippings/`.
+    Raises ConfigError, before creating anything, when that config is invalid."""
     report = InitReport()
+    config = load_config(root, config_path)
+    folders = {"raw": config.paths.raw.strip("/"), "wiki": config.paths.wiki.strip("/")}
+    report.raw = folders["raw"]
     root.mkdir(parents=True, exist_ok=True)
     template = resources.files("kbd") / "vault_template"
-    for rel, item in _walk(template, ""):
+    for template_rel, item in _walk(template, ""):
+        top, _, rest = template_rel.partition("/")
+        rel = "/".join(p for p in (folders.get(top, top), rest) if p)
         if item.is_dir():
             target = root / rel
             if not target.exists():
@@ -33,7 +43,7 @@ def init_vault(root: Path, samples: bool = False) -> InitReport:
     if samples:
         for item in sorted(resources.files("kbd").joinpath("samples").iterdir(), key=lambda t: t.name):
             if item.name.endswith(".md"):
-                _create(root, f"raw/{item.name}", item.read_bytes(), report)
+                _create(root, f"{folders['raw']}/{item.name}", item.read_bytes(), report)
     return report
 
 

@@ -7,11 +7,11 @@ already in the cache cost nothing and are counted as such.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kbd.compile.run import open_state
 from kbd.compile.scan import scan_raw
 from kbd.config import Config
 from kbd.engines import make_engine
@@ -20,6 +20,7 @@ from kbd.engines.client import Usage
 from kbd.engines.gateway import estimate_tokens
 from kbd.engines.llm import LLMEngine
 from kbd.engines.skills import system_prompt
+from kbd.state import State
 from kbd.vault.layout import VaultLayout
 from kbd.vault.note import Rejection, read_raw_note
 
@@ -54,8 +55,16 @@ class Plan:
 
 
 def plan_compile(root: Path, config: Config) -> Plan:
+    """Reads only. A vault never compiled has no state.db, and planning must not create one: the
+    plan then runs against an empty state in a temporary folder outside the vault."""
     layout = VaultLayout.from_config(root, config)
-    state = open_state(layout)
+    with tempfile.TemporaryDirectory(prefix="kbd-plan-") as scratch:
+        existing = layout.state_dir / "state.db"
+        state = State(existing if existing.exists() else Path(scratch) / "state.db")
+        return _plan(layout, config, state)
+
+
+def _plan(layout: VaultLayout, config: Config, state: State) -> Plan:
     try:
         scan = scan_raw(layout, state, config.compile.max_note_bytes)
         known = {r[0]: r[1] for r in state.db.execute("SELECT key, note_name FROM concepts")}

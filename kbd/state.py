@@ -140,6 +140,38 @@ MIGRATIONS: list[str] = [
     ALTER TABLE log_entries ADD COLUMN rendered TEXT;
     ALTER TABLE log_entries ADD COLUMN rendered_for TEXT;
     """,
+    # 6: sub-pages a note owns (index.md's per-letter notes, a concept's further sources), and
+    # duplicate clippings: a copy (same URL or same normalised text) joins its source's note
+    """
+    CREATE TABLE pages (
+        path TEXT PRIMARY KEY,          -- vault-relative path of the sub-page
+        owner TEXT NOT NULL             -- index | log | concept:<key>
+    );
+    CREATE INDEX pages_by_owner ON pages(owner);
+    ALTER TABLE sources ADD COLUMN url_key TEXT;
+    ALTER TABLE sources ADD COLUMN text_key TEXT;
+    CREATE INDEX sources_by_url_key ON sources(url_key);
+    CREATE INDEX sources_by_text_key ON sources(text_key);
+    CREATE TABLE copies (
+        raw_path TEXT PRIMARY KEY,      -- the duplicate clipping
+        source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        sha256 TEXT NOT NULL,
+        why TEXT NOT NULL               -- same URL | same text
+    );
+    CREATE INDEX copies_by_source ON copies(source_id);
+    """,
+    # 7: concepts count distinct articles, not files (`article`: a hash of the main text, else the
+    # URL); a name a source defines as another's abbreviation or synonym ("WAL" for "write-ahead
+    # log") makes every source's mention of either meet in one article
+    """
+    ALTER TABLE sources ADD COLUMN article TEXT;
+    CREATE TABLE concept_aliases (
+        alias TEXT PRIMARY KEY,         -- concept key of the alias
+        key TEXT NOT NULL,              -- concept key of the name it stands for
+        name TEXT NOT NULL              -- the alias as the defining source writes it
+    );
+    CREATE INDEX concept_aliases_by_key ON concept_aliases(key);
+    """,
 ]
 
 

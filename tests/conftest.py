@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -46,8 +47,10 @@ def tree_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def clipper_note(title: str, body: str, *, source: str = "https://example.org/a", author: str = "Ada Example",
+def clipper_note(title: str, body: str, *, source: str | None = None, author: str = "Ada Example",
                  published: str = "2025-03-14", tags: tuple[str, ...] = ("clippings",)) -> str:
+    # Two clippings of one URL are one article (they share a source note): each title gets its own.
+    source = source or "https://example.org/" + "-".join(re.findall(r"\w+", title.lower()))
     tag_lines = "".join(f'  - "{t}"\n' for t in tags)
     return (f'---\ntitle: "{title}"\nsource: "{source}"\nauthor:\n  - "[[{author}]]"\npublished: {published}\n'
             f"created: 2026-11-20\ntags:\n{tag_lines}---\n{body}\n")

@@ -16,16 +16,21 @@ ALIAS_BOMB = "---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a,
              "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n---\n"
 
 
+def _body(n: int) -> str:
+    """GOOD_BODY made distinct: clippings with the same text would be one article."""
+    return f"{GOOD_BODY} Server number {n} has its own buffer pool."
+
+
 def _bad_vault(vault: Vault, tmp_path_factory_dir: os.PathLike[str]) -> None:
     vault.clip("empty.md", b"")
     vault.clip("frontmatter only.md", "---\ntitle: Only properties\ntags: [a]\n---\n")
     vault.clip("binary.md", b"PK\x03\x04\x00\x00binary zip data" + bytes(range(256)))
     vault.clip("latin1.md", "Caf\xe9 cr\xe8me br\xfbl\xe9e is a dessert.".encode("latin-1"))
     vault.clip("huge.md", b"word " * (10 * 1024 * 1024))  # 50 MB
-    vault.clip("deep yaml.md", "---\ntitle: " + "[" * 2000 + "]" * 2000 + "\n---\n" + GOOD_BODY)
-    vault.clip("alias bomb.md", ALIAS_BOMB + GOOD_BODY)
-    vault.clip("duplicate keys.md", "---\ntitle: One\ntitle: Two\n---\n" + GOOD_BODY)
-    vault.clip("broken yaml.md", "---\ntitle: [unclosed\nsource: x\n---\n" + GOOD_BODY)
+    vault.clip("deep yaml.md", "---\ntitle: " + "[" * 2000 + "]" * 2000 + "\n---\n" + _body(1))
+    vault.clip("alias bomb.md", ALIAS_BOMB + _body(2))
+    vault.clip("duplicate keys.md", "---\ntitle: One\ntitle: Two\n---\n" + _body(3))
+    vault.clip("broken yaml.md", "---\ntitle: [unclosed\nsource: x\n---\n" + _body(4))
     outside = os.path.join(tmp_path_factory_dir, "outside.md")
     with open(outside, "w") as fh:
         fh.write(GOOD_BODY)
@@ -34,10 +39,10 @@ def _bad_vault(vault: Vault, tmp_path_factory_dir: os.PathLike[str]) -> None:
     os.symlink(vault.raw / "loop a.md", vault.raw / "loop b.md")
     vault.clip("Why B-trees stay shallow.sync-conflict-20260101-101010-ABCDEFG.md", GOOD_BODY)
     vault.clip("Why B-trees stay shallow (Conflicted copy 2026-01-01 101010).md", GOOD_BODY)
-    vault.clip("with spaces and ünïcödé 日本.md", clipper_note("Spaces and unicode", GOOD_BODY))
-    vault.clip("hash # and 100% done.md", clipper_note("Hash and percent", GOOD_BODY))
-    vault.clip("n" * 240 + ".md", clipper_note("Long file name", GOOD_BODY))
-    vault.clip("nested/deeper/good.md", clipper_note("A good note", GOOD_BODY))
+    vault.clip("with spaces and ünïcödé 日本.md", clipper_note("Spaces and unicode", _body(5)))
+    vault.clip("hash # and 100% done.md", clipper_note("Hash and percent", _body(6)))
+    vault.clip("n" * 240 + ".md", clipper_note("Long file name", _body(7)))
+    vault.clip("nested/deeper/good.md", clipper_note("A good note", _body(8)))
     vault.sync_raw()
 
 

@@ -30,6 +30,8 @@ from tests.conftest import run_kbd
     ("triggers:\n  - {name: x, on: {every: 6h}, run: my-skill}\n", 2, "triggers.x.run", "no job called `my-skill`"),
     ("triggers:\n  - {name: x, on: {start: true}, run: compile}\n  - {name: x, on: {start: true}, run: index}\n",
      3, "triggers.x", "unique"),
+    ("triggers:\n  - name: x\n    on: {start: true}\n    run: compile\n    with: {quiet: true}\n", 5,
+     "triggers.x.with.quiet", "takes no parameters"),
     ("daemon:\n  debounce_seconds: 0\n", 2, "daemon.debounce_seconds", "between 0.05 and 600"),
     ("compile:\n  workers: 2\n  workers: 3\n", 3, "compile.workers", "appears twice"),
     ("compile:\n  workers: [\n", 3, None, "invalid YAML"),

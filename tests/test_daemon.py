@@ -26,6 +26,11 @@ BODY = ("The buffer pool keeps hot pages in memory. A buffer pool with a clock s
 FAST = "daemon:\n  debounce_seconds: 0.3\n"
 
 
+def body(title: str) -> str:
+    """BODY made distinct per note: clippings with the same text would be one article."""
+    return f"{BODY} These notes are called {title}."
+
+
 class Running:
     def __init__(self, vault: Vault, proc: subprocess.Popen[str]) -> None:
         self.vault = vault
@@ -98,7 +103,7 @@ def summary(vault: Vault, title: str) -> Path:
 def test_a_clipping_is_compiled_within_seconds(running: Running) -> None:
     vault = running.vault
     start = time.monotonic()
-    vault.clip("Fresh clip.md", clipper_note("Fresh clip", BODY))
+    vault.clip("Fresh clip.md", clipper_note("Fresh clip", body("Fresh clip")))
     wait_for(lambda: summary(vault, "Fresh clip").exists(), what="the summary")
     assert time.monotonic() - start < 3.0
     wait_for(lambda: "Fresh clip" in (vault.wiki / "index.md").read_text(), what="the index")
@@ -108,19 +113,19 @@ def test_editor_save_patterns_moves_and_deletes(running: Running, tmp_path: Path
     vault = running.vault
     # temp file + rename (most editors and sync tools)
     tmp = vault.raw / ".Atomic.md.tmp"
-    tmp.write_text(clipper_note("Atomic save", BODY))
+    tmp.write_text(clipper_note("Atomic save", body("Atomic save")))
     os.replace(tmp, vault.raw / "Atomic.md")
     # vim: the old file is renamed to a backup, the new one written in its place
-    vault.clip("Vim.md", clipper_note("Vim first", BODY))
+    vault.clip("Vim.md", clipper_note("Vim first", body("Vim first")))
     wait_for(lambda: summary(vault, "Vim first").exists(), what="vim's first save")
     os.rename(vault.raw / "Vim.md", vault.raw / "Vim.md~")
-    (vault.raw / "Vim.md").write_text(clipper_note("Vim second", BODY))
+    (vault.raw / "Vim.md").write_text(clipper_note("Vim second", body("Vim second")))
     os.unlink(vault.raw / "Vim.md~")
     # a whole folder moved in
     outside = tmp_path / "Downloads"
     outside.mkdir()
-    (outside / "One.md").write_text(clipper_note("Moved in one", BODY))
-    (outside / "Two.md").write_text(clipper_note("Moved in two", BODY))
+    (outside / "One.md").write_text(clipper_note("Moved in one", body("Moved in one")))
+    (outside / "Two.md").write_text(clipper_note("Moved in two", body("Moved in two")))
     os.rename(outside, vault.raw / "batch")
     vault.sync_raw()
     for title in ("Atomic save", "Vim second", "Moved in one", "Moved in two"):
@@ -139,7 +144,7 @@ def test_editor_save_patterns_moves_and_deletes(running: Running, tmp_path: Path
 
 def test_ignored_paths_and_kbds_own_writes_trigger_nothing(running: Running) -> None:
     vault = running.vault
-    vault.clip("Real.md", clipper_note("Real", BODY))
+    vault.clip("Real.md", clipper_note("Real", body("Real")))
     wait_for(lambda: summary(vault, "Real").exists(), what="the summary")
     time.sleep(1.5)  # kbd's own writes to wiki/ arrive as events and must not cause another run
     settled = running.runs()
@@ -158,7 +163,7 @@ def test_ignored_paths_and_kbds_own_writes_trigger_nothing(running: Running) -> 
 
 
 def test_start_up_scan_catches_what_changed_while_stopped(daemon_vault: Vault) -> None:
-    daemon_vault.clip("Before.md", clipper_note("Before start", BODY))
+    daemon_vault.clip("Before.md", clipper_note("Before start", body("Before start")))
     r = start_daemon(daemon_vault)
     try:
         wait_for(lambda: summary(daemon_vault, "Before start").exists(), what="the start-up scan")
@@ -170,11 +175,11 @@ def test_a_second_daemon_is_refused_and_a_dead_ones_lock_is_taken_over(running: 
     vault = running.vault
     second = subprocess.run([sys.executable, "-P", "-m", "kbd", "run", str(vault.root)], capture_output=True,
                             text=True, timeout=30)
-    assert second.returncode == 1
+    assert second.returncode == 2, "a lock conflict is a refusal (README: exit code 2)"
     assert f"pid {running.proc.pid}" in second.stderr
     running.stop(signal.SIGKILL)
     again = start_daemon(vault)
-    vault.clip("After takeover.md", clipper_note("After takeover", BODY))
+    vault.clip("After takeover.md", clipper_note("After takeover", body("After takeover")))
     wait_for(lambda: summary(vault, "After takeover").exists(), what="the new daemon to work")
     assert again.stop() < 10
 
@@ -232,7 +237,7 @@ def test_a_stream_of_bad_files_then_a_good_one(running: Running) -> None:
     vault = running.vault
     for i in range(20):
         vault.clip(f"bad {i}.md", [b"", b"\x00\x01binary", b"\xff\xfe latin", b"---\ntitle: x\n---\n"][i % 4])
-    vault.clip("Good after bad.md", clipper_note("Good after bad", BODY))
+    vault.clip("Good after bad.md", clipper_note("Good after bad", body("Good after bad")))
     wait_for(lambda: summary(vault, "Good after bad").exists(), what="the good note")
     def skipped() -> int:
         section = _status(vault).partition("## Skipped files")[2].partition("\n## ")[0]
@@ -331,16 +336,17 @@ def test_service_install_writes_a_systemd_user_unit(daemon_vault: Vault, tmp_pat
     result = subprocess.run([sys.executable, "-P", "-m", "kbd", "service", "install", str(daemon_vault.root)],
                             capture_output=True, text=True, env={**os.environ, "HOME": str(home)}, timeout=30)
     assert result.returncode == 0, result.stderr
-    unit = home / ".config/systemd/user/kbd-Vault.service"
+    unit = service_file(daemon_vault.root, home, platform="linux").path
+    assert unit.name.startswith("kbd-Vault-") and unit.suffix == ".service"
     text = unit.read_text()
     assert f"ExecStart={sys.executable} -P -m kbd run {daemon_vault.root}" in text
     assert "Restart=on-failure" in text and "WantedBy=default.target" in text and "KillSignal=SIGTERM" in text
-    assert "systemctl --user enable --now kbd-Vault.service" in result.stdout
+    assert f"systemctl --user enable --now {unit.name}" in result.stdout
     again = subprocess.run([sys.executable, "-P", "-m", "kbd", "service", "install", str(daemon_vault.root)],
                            capture_output=True, text=True, env={**os.environ, "HOME": str(home)}, timeout=30)
-    assert again.returncode == 1 and "--force" in again.stderr
+    assert again.returncode == 2 and "--force" in again.stderr
     plist = service_file(daemon_vault.root, home, platform="darwin")
-    assert "<key>RunAtLoad</key>" in plist.text and plist.path.name == "dev.kbd.Vault.plist"
+    assert "<key>RunAtLoad</key>" in plist.text and plist.path.name.startswith("dev.kbd.Vault-")
 
 
 def test_the_job_table_and_config_agree() -> None:
@@ -360,7 +366,7 @@ def test_own_writes_are_recognised_by_hash_even_under_a_catch_all_trigger(daemon
         FAST + "triggers:\n  - {name: everything, on: {files: \"**/*.md\"}, run: compile}\n")
     r = start_daemon(daemon_vault)
     try:
-        daemon_vault.clip("Echo.md", clipper_note("Echo test", BODY))
+        daemon_vault.clip("Echo.md", clipper_note("Echo test", body("Echo test")))
         wait_for(lambda: summary(daemon_vault, "Echo test").exists(), what="the summary")
         time.sleep(2.0)  # every note kbd just wrote matches **/*.md; none may start another run
         settled = r.runs()
@@ -378,7 +384,7 @@ def test_polling_mode_for_network_drives(daemon_vault: Vault) -> None:
     r = start_daemon(daemon_vault)
     try:
         assert "polling every 2 s" in _status(daemon_vault)
-        daemon_vault.clip("Polled.md", clipper_note("Polled", BODY))
+        daemon_vault.clip("Polled.md", clipper_note("Polled", body("Polled")))
         wait_for(lambda: summary(daemon_vault, "Polled").exists(), what="the polled summary")
     finally:
         r.stop()
@@ -425,14 +431,14 @@ def test_a_refused_write_is_reported_and_the_daemon_carries_on(running: Running,
     elsewhere.mkdir()
     sources.rename(tmp_path / "sources-aside")
     sources.symlink_to(elsewhere)  # the writer refuses to write through it: those notes are reported
-    vault.clip("Blocked.md", clipper_note("Blocked", BODY))
+    vault.clip("Blocked.md", clipper_note("Blocked", body("Blocked")))
     wait_for(lambda: "write:wiki/sources/Blocked.md" in _status(vault) and "symlink" in _status(vault),
              what="the refused write in Status.md")
     assert list(elsewhere.iterdir()) == [], "nothing was written through the symlink"
     assert running.proc.poll() is None
     sources.unlink()
     (tmp_path / "sources-aside").rename(sources)
-    vault.clip("Unblocked.md", clipper_note("Unblocked", BODY))
+    vault.clip("Unblocked.md", clipper_note("Unblocked", body("Unblocked")))
     wait_for(lambda: summary(vault, "Unblocked").exists() and summary(vault, "Blocked").exists(),
              what="both notes once the vault is sane again")
 
@@ -450,7 +456,7 @@ def test_falls_back_to_polling_when_the_os_refuses_file_events(daemon_vault: Vau
         INOTIFY_INSTANCES.write_text(original)
     try:
         assert "polling every 2 s, because the OS refused file events" in _status(daemon_vault)
-        daemon_vault.clip("Polled anyway.md", clipper_note("Polled anyway", BODY))
+        daemon_vault.clip("Polled anyway.md", clipper_note("Polled anyway", body("Polled anyway")))
         wait_for(lambda: summary(daemon_vault, "Polled anyway").exists(), what="the summary")
         assert "fs.inotify.max_user_watches" in (daemon_vault.root / ".kbd/kbd.log").read_text()
     finally:

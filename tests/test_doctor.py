@@ -48,4 +48,4 @@ def test_an_offline_vault_and_a_broken_config(vault: Vault) -> None:
     assert result.returncode == 0 and "offline engine" in result.stdout
     (vault.root / "kbd/config.yaml").write_text("compile:\n  workers: lots\n")
     broken = run_kbd("doctor", str(vault.root))
-    assert broken.returncode == 1 and "line 2, key `compile.workers`" in broken.stdout
+    assert broken.returncode == 2 and "line 2, key `compile.workers`" in broken.stdout

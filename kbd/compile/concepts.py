@@ -1,8 +1,8 @@
 """Decide which concepts get an article, corpus-wide, and queue every note that depends on them.
 
-A concept gets an article once `concept_min_sources` sources mention it and loses it when fewer
-do. Only the concepts touched since the last run are looked at, so the cost of one ingest does
-not grow with the wiki.
+A concept gets an article once `concept_min_sources` distinct articles mention it (two clippings
+of one article count once) and loses it when fewer do. Only the concepts touched since the last
+run are looked at, so the cost of one ingest does not grow with the wiki.
 """
 
 from __future__ import annotations
@@ -13,6 +13,13 @@ from kbd.state import State
 # A concept shared by more sources than this says little about how two of them relate, so it is
 # not used to find related sources (and a change to it does not re-render all of them).
 RELATED_MAX_SOURCES = 30
+
+
+def article_count(state: State, key: str) -> int:
+    """How many distinct articles mention a concept: two clippings of one article count once."""
+    return state.db.execute(
+        "SELECT COUNT(DISTINCT COALESCE(s.article, 'id:' || s.id)) FROM source_concepts sc "
+        "JOIN sources s ON s.id=sc.source_id WHERE sc.key=?", (key,)).fetchone()[0]
 
 
 def concept_sources(state: State, key: str) -> list[int]:
@@ -36,21 +43,22 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
         keys = [n.split(":", 1)[1] for n in state.dirty() if n.startswith("concept:")]
         for key in keys:
             sources = concept_sources(state, key)
+            articles = article_count(state, key) if len(sources) >= min_sources else len(sources)
             page = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
             changed = False
-            if len(sources) >= min_sources and page is None:
+            if articles >= min_sources and page is None:
                 state.db.execute("INSERT INTO concepts(key, note_name, source_count) VALUES(?, ?, ?)",
-                                 (key, names.claim(display_name(state, key)), len(sources)))
+                                 (key, names.claim(display_name(state, key)), articles))
                 created += 1
                 changed = True
-            elif len(sources) < min_sources and page is not None:
+            elif articles < min_sources and page is not None:
                 state.db.execute("DELETE FROM concepts WHERE key=?", (key,))
                 names.release(page["note_name"])
                 state.mark_dirty(["orphans"])
                 retired += 1
                 changed = True
             elif page is not None:
-                state.db.execute("UPDATE concepts SET source_count=? WHERE key=?", (len(sources), key))
+                state.db.execute("UPDATE concepts SET source_count=? WHERE key=?", (articles, key))
             if changed:
                 # Its sources gain or lose a link; their other concepts gain or lose a related concept.
                 state.mark_dirty(f"source:{s}" for s in sources)

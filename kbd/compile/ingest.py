@@ -12,10 +12,14 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from kbd.compile.aliases import canonical_mentions
+from kbd.compile.duplicates import text_key, url_key
+from kbd.compile.related import series_siblings
 from kbd.config import Config
 from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput, SourceSummary
 from kbd.engines.errors import BudgetExceeded, ModelError
+from kbd.engines.text import article_fingerprint
 from kbd.state import State
 from kbd.vault.layout import clean_title, safe_note_name, unique_name
 from kbd.vault.note import ClipperMeta, Rejection, read_raw_note
@@ -36,6 +40,9 @@ class IngestOutcome:
     rejection: Rejection | None = None
     error: str | None = None
     paused: str | None = None  # a spending cap was reached: the job waits for the next run
+    url_key: str | None = None  # identity of the article, to find copies (kbd.compile.duplicates)
+    text_key: str | None = None
+    article: str | None = None  # what makes two clippings one article for counting (see article_identity)
 
 
 _worker_engine: Engine | None = None
@@ -63,7 +70,9 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
         title_from = "filename" if note.title == clean_title(stem) and note.meta.title is None else "content"
         return IngestOutcome(rel, size, stamp, sha256=note.sha256, title=note.title,
                              title_from=title_from, meta=note.meta, warnings=note.warnings,
-                             summary=summary, engine=engine.name)
+                             summary=summary, engine=engine.name, url_key=url_key(note.meta.source),
+                             text_key=text_key(note.document.plain_text()),
+                             article=article_identity(article_fingerprint(note.document), note.meta.source))
     except BudgetExceeded as exc:
         return IngestOutcome(rel, size, stamp, paused=str(exc))
     except ModelError as exc:
@@ -71,6 +80,16 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
     except Exception as exc:  # an engine bug must fail one job, not the run
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return IngestOutcome(rel, size, stamp, error=f"internal error: {detail}")
+
+
+def article_identity(fingerprint: str | None, url: str | None) -> str | None:
+    """Its main text's fingerprint (page furniture ignored, so two clippings of one article from
+    different pages meet even where `text_key` differs); for a text too short to tell, its URL;
+    else None (every such clipping counts on its own)."""
+    if fingerprint:
+        return "text:" + fingerprint
+    key = url_key(url)
+    return "url:" + key if key else None
 
 
 class NameBook:
@@ -104,9 +123,51 @@ def _source_keys(state: State, source_id: int) -> set[str]:
     return {r[0] for r in state.db.execute("SELECT key FROM source_concepts WHERE source_id=?", (source_id,))}
 
 
-def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: str) -> None:
+def _original(state: State, outcome: IngestOutcome) -> tuple[int, str, str] | None:
+    """The source this clipping is a copy of (id, its clipping, why), if any; never itself."""
+    for column, value, why in (("url_key", outcome.url_key, "same URL"), ("text_key", outcome.text_key, "same text")):
+        if value is None:
+            continue
+        row = state.db.execute(f"SELECT id, raw_path FROM sources WHERE {column}=? AND raw_path<>? ORDER BY id LIMIT 1",
+                               (value, outcome.path)).fetchone()
+        if row is not None:
+            return row["id"], row["raw_path"], why
+    return None
+
+
+def release_copies(state: State, source_id: int, now: str) -> None:
+    """Detach the copies of a source (it changed or went away): each is compiled again and either
+    rejoins an original or becomes a source of its own."""
+    for row in state.db.execute("SELECT raw_path, sha256 FROM copies WHERE source_id=? ORDER BY raw_path",
+                                (source_id,)).fetchall():
+        state.db.execute("DELETE FROM copies WHERE raw_path=?", (row["raw_path"],))
+        state.db.execute("DELETE FROM files WHERE path=?", (row["raw_path"],))
+        key = f"ingest:{row['raw_path']}@{row['sha256']}"
+        # A fresh job (not the finished one re-armed), so a compile already under way runs it too.
+        state.db.execute("DELETE FROM jobs WHERE dedupe_key=? AND state IN ('done', 'failed')", (key,))
+        state.enqueue("ingest", key, {"path": row["raw_path"], "sha256": row["sha256"]}, now)
+
+
+def _forget_copy(state: State, raw_path: str) -> int | None:
+    """Detach `raw_path` if it is a copy; returns the source it belonged to."""
+    row = state.db.execute("SELECT source_id FROM copies WHERE raw_path=?", (raw_path,)).fetchone()
+    if row is None:
+        return None
+    state.db.execute("DELETE FROM copies WHERE raw_path=?", (raw_path,))
+    state.mark_dirty([f"source:{row['source_id']}", "status"])
+    return int(row["source_id"])
+
+
+def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: str) -> bool:
+    """Store a summary; returns False when the clipping is a copy of a source already there (it
+    then joins that source instead of becoming one)."""
     assert outcome.summary is not None and outcome.meta is not None and outcome.title is not None
     summary, meta = outcome.summary, outcome.meta
+    _forget_copy(state, outcome.path)
+    original = _original(state, outcome)
+    if original is not None:
+        _commit_copy(state, outcome, names, now, *original)
+        return False
     row = state.db.execute("SELECT id, note_name, title FROM sources WHERE raw_path=?", (outcome.path,)).fetchone()
     result = json.dumps({"summary": summary.to_json(), "meta": meta.__dict__, "title_from": outcome.title_from},
                         sort_keys=True, ensure_ascii=False)
@@ -115,9 +176,9 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
         name = names.claim(outcome.title)
         cur = state.db.execute(
             "INSERT INTO sources(raw_path, sha256, note_name, title, description, result, engine, generated, "
-            "warnings) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "warnings, url_key, text_key, article) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (outcome.path, outcome.sha256, name, outcome.title, summary.description, result, outcome.engine, now,
-             json.dumps(outcome.warnings)))
+             json.dumps(outcome.warnings), outcome.url_key, outcome.text_key, outcome.article))
         source_id = cur.lastrowid
         kind = "ingest"
     else:
@@ -128,32 +189,62 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
             name = names.claim(outcome.title)
             state.mark_dirty(["orphans"])  # the note under its old name
         old_keys = _source_keys(state, source_id)
+        release_copies(state, source_id, now)  # they may no longer be copies of what it is now
         state.db.execute(
             "UPDATE sources SET sha256=?, note_name=?, title=?, description=?, result=?, engine=?, generated=?, "
-            "warnings=? WHERE id=?",
+            "warnings=?, url_key=?, text_key=?, article=? WHERE id=?",
             (outcome.sha256, name, outcome.title, summary.description, result, outcome.engine, now,
-             json.dumps(outcome.warnings), source_id))
+             json.dumps(outcome.warnings), outcome.url_key, outcome.text_key, outcome.article, source_id))
         state.db.execute("DELETE FROM source_concepts WHERE source_id=?", (source_id,))
         kind = "update"
+    mentions = canonical_mentions(state, summary.concepts)
     state.db.executemany(
         "INSERT INTO source_concepts(source_id, key, name, score, sentence, rank) VALUES(?, ?, ?, ?, ?, ?)",
-        [(source_id, c.key, c.name, c.score, c.sentence, rank) for rank, c in enumerate(summary.concepts)])
+        [(source_id, c.key, c.name, c.score, c.sentence, rank) for rank, c in enumerate(mentions)])
     _set_file(state, outcome.path, outcome.size, outcome.mtime_ns, outcome.sha256, "ok", None)
     _log(state, now, kind, outcome.title, source_id, outcome.path)
-    new_keys = {c.key for c in summary.concepts}
+    new_keys = {c.key for c in mentions}
+    # The other parts of a multi-part article list this one among their related sources.
+    state.mark_dirty(f"related:{s}" for s in series_siblings(state, source_id, outcome.title))
     state.mark_dirty([f"source:{source_id}", "index", "log", "status",
                       *(f"concept:{k}" for k in old_keys | new_keys)])
     state.set_meta("last_change", now)
+    return True
 
 
-def remove_source(state: State, raw_path: str, names: NameBook, now: str, why: str) -> bool:
+def _commit_copy(state: State, outcome: IngestOutcome, names: NameBook, now: str, source_id: int, original: str,
+                 why: str) -> None:
+    # A clipping that was a source of its own until now hands its summary over to the original.
+    remove_source(state, outcome.path, names, now, f"is now a copy of {original}", log=False)
+    state.db.execute("INSERT OR REPLACE INTO copies(raw_path, source_id, sha256, why) VALUES(?, ?, ?, ?)",
+                     (outcome.path, source_id, outcome.sha256, why))
+    _set_file(state, outcome.path, outcome.size, outcome.mtime_ns, outcome.sha256, "ok", None)
+    _log(state, now, "duplicate", outcome.title or outcome.path, source_id,
+         f"{outcome.path} is a copy of {original} ({why}): one source note links both, and it counts once")
+    state.mark_dirty([f"source:{source_id}", "log", "status"])
+    state.set_meta("last_change", now)
+
+
+def remove_source(state: State, raw_path: str, names: NameBook, now: str, why: str, log: bool = True) -> bool:
+    """Remove the summary of `raw_path` (or detach it, if it is a copy). Its copies, if it had any,
+    are compiled again: the first becomes the source. Returns whether a summary was removed."""
+    copy_of = _forget_copy(state, raw_path)
+    if copy_of is not None and log:
+        _log(state, now, "remove", raw_path, copy_of, f"{raw_path} {why}; it was a copy, the summary stays")
+        state.mark_dirty(["log"])
     row = state.db.execute("SELECT id, note_name, title FROM sources WHERE raw_path=?", (raw_path,)).fetchone()
     if row is None:
         return False
+    heir = state.db.execute("SELECT MIN(raw_path) FROM copies WHERE source_id=?", (row["id"],)).fetchone()[0]
+    if heir is not None:
+        why += f"; its copy {heir} takes over"
+    release_copies(state, row["id"], now)
     keys = _source_keys(state, row["id"])
+    state.mark_dirty(f"related:{s}" for s in series_siblings(state, row["id"], row["title"]))
     state.db.execute("DELETE FROM sources WHERE id=?", (row["id"],))
     names.release(row["note_name"])
-    _log(state, now, "remove", row["title"], None, f"{raw_path} {why}")
+    if log:
+        _log(state, now, "remove", row["title"], None, f"{raw_path} {why}")
     state.mark_dirty(["index", "log", "status", "orphans", *(f"concept:{k}" for k in keys)])
     state.set_meta("last_change", now)
     return True

@@ -9,24 +9,34 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from kbd.compile.aliases import alias_names
 from kbd.compile.concepts import RELATED_MAX_SOURCES
+from kbd.compile.related import WEAK_KEYS, series_siblings
 from kbd.engines.base import SourceSummary
 from kbd.render.notes import (
     ConceptNote,
     IndexEntry,
+    IndexGroup,
     LogEntry,
     NoteRef,
     SourceNote,
     StatusReport,
+    clip_text,
+    index_line,
+    mention_line,
+    paginate,
     render_concept_note,
     render_index,
+    render_index_page,
     render_log,
     render_log_entry,
+    render_mentions_page,
     render_source_note,
     render_status,
 )
@@ -38,6 +48,10 @@ from kbd.vault.sanitize import escape_text
 RELATED_SOURCES_SHOWN = 5
 RELATED_CONCEPTS_SHOWN = 6
 SYNTHESIS_SENTENCES = 3
+CONCEPT_SOURCES_SHOWN = 30  # sources quoted on a concept page; the rest go, by title, to its sub-pages
+MENTION_CHARS = 160  # what a further source says, on a concept's sub-page
+PAGE_BUDGET = 150_000  # bytes of list lines per page: every page stays well under 200 KB
+INDEX_INLINE_MAX = 200  # sources (or concepts) listed on index.md itself; more go to per-letter notes
 _UNLINKABLE = re.compile(r"[#^|\[\]]")
 
 
@@ -48,6 +62,8 @@ class Rendered:
     source_id: int | None = None  # for source notes: the related list to record once written
     related_json: str | None = None
     log_entries: list[tuple[int, str, str]] = field(default_factory=list)  # for log.md: (id, markdown, made for)
+    owner: str | None = None  # "index" or "concept:<key>": the note owns sub-pages, `pages` is all of them now
+    pages: list[tuple[str, str]] = field(default_factory=list)  # (path, text) written along with the note
     key: str = ""  # the render-queue entry that produced it, to queue it again if its write is refused
 
 
@@ -70,7 +86,19 @@ class WikiModel:
     def desired_paths(self) -> set[str]:
         paths = {self.source_path(r[0]) for r in self.state.db.execute("SELECT note_name FROM sources")}
         paths |= {self.concept_path(r[0]) for r in self.state.db.execute("SELECT note_name FROM concepts")}
+        paths |= {r[0] for r in self.state.db.execute(
+            "SELECT path FROM pages WHERE owner IN ('index', 'log') OR substr(owner, 9) IN (SELECT key FROM concepts)")}
         return paths | {self.layout.index_note, self.layout.log_note, self.layout.status_note}
+
+    def sub_page(self, kind: str, name: str, page: int) -> NoteRef:
+        """Sub-page `page` (1-based) of an index group (kind "Sources"/"Concepts") or of a concept's
+        further sources (kind "mentions"); all live under wiki/index/."""
+        suffix = "" if page == 1 else f" {page}"
+        if kind == "mentions":
+            return NoteRef(f"{self.layout.wiki}/index/mentions/{name}{suffix}.md",
+                           f"{name}: sources" + ("" if page == 1 else f" ({page})"))
+        return NoteRef(f"{self.layout.wiki}/index/{kind} {name}{suffix}.md",
+                       f"{kind}: {name}" + ("" if page == 1 else f" ({page})"))
 
     def render(self, dirty: str) -> Rendered | None:
         """One queued note, or None when it no longer exists (or needs no re-render)."""
@@ -89,7 +117,7 @@ class WikiModel:
         if kind == "concept":
             return self._concept(ident)
         if kind == "index":
-            return Rendered(self.layout.index_note, self._index())
+            return self._index()
         if kind == "log":
             return self._log()
         if kind == "status":
@@ -114,14 +142,15 @@ class WikiModel:
             "SELECT sc.sentence, c.note_name FROM source_concepts sc JOIN concepts c ON c.key=sc.key "
             "WHERE sc.source_id=? ORDER BY sc.rank LIMIT ?", (source_id, self.max_concepts)).fetchall()
         linked = [(NoteRef(self.concept_path(m["note_name"]), m["note_name"]), m["sentence"]) for m in mentions]
-        raw = PurePosixPath(row["raw_path"])
-        stem_path = str(raw.with_suffix(""))
-        clipping = wikilink(stem_path) if not _UNLINKABLE.search(stem_path) else row["raw_path"]
+        clipping = _clipping_link(row["raw_path"])
+        copies = [_clipping_link(r[0]) for r in self.state.db.execute(
+            "SELECT raw_path FROM copies WHERE source_id=? ORDER BY raw_path", (source_id,))]
         related = self.related_sources(source_id)
         note = SourceNote(
             title=row["title"],
             aliases=[row["title"]] if row["title"] != row["note_name"] else [],
             clipping=clipping,
+            copies=copies,
             url=meta.get("source"),
             authors=list(meta.get("author") or []),
             published=meta.get("published"),
@@ -144,23 +173,29 @@ class WikiModel:
         """Sources sharing the most concept articles with this one (concepts in at most
         RELATED_MAX_SOURCES sources only: sharing a ubiquitous concept says little)."""
         rows = self.state.db.execute(
-            "SELECT b.source_id AS other, c.note_name AS concept FROM source_concepts a "
+            "SELECT b.source_id AS other, c.note_name AS concept, c.key AS key FROM source_concepts a "
             "JOIN concepts c ON c.key=a.key AND c.source_count<=? "
             "JOIN source_concepts b ON b.key=a.key AND b.source_id<>a.source_id WHERE a.source_id=?",
             (RELATED_MAX_SOURCES, source_id)).fetchall()
         shared: dict[int, list[str]] = {}
         for r in rows:
-            shared.setdefault(r["other"], []).append(r["concept"])
-        if not shared:
+            if r["key"] not in WEAK_KEYS:  # "shares Meta-analysis, PubMed" relates nothing
+                shared.setdefault(r["other"], []).append(r["concept"])
+        title = self.state.db.execute("SELECT title FROM sources WHERE id=?", (source_id,)).fetchone()
+        parts = series_siblings(self.state, source_id, title[0]) if title else []
+        if not shared and not parts:
             return []
         # Rank by shared count first, then fetch titles only for the candidates at the top.
-        cutoff = sorted((len(v) for v in shared.values()), reverse=True)[:RELATED_SOURCES_SHOWN][-1]
-        candidates = [o for o, v in shared.items() if len(v) >= cutoff]
+        cutoff = sorted((len(v) for v in shared.values()), reverse=True)[:RELATED_SOURCES_SHOWN][-1] if shared else 0
+        candidates = [o for o, v in shared.items() if len(v) >= cutoff and o not in parts] + parts
         marks = ",".join("?" * len(candidates))
         info = {r["id"]: (r["title"], r["note_name"]) for r in self.state.db.execute(
             f"SELECT id, title, note_name FROM sources WHERE id IN ({marks})", candidates)}
-        ranked = sorted(candidates, key=lambda o: (-len(shared[o]), info[o][0].casefold(), o))
-        return [(NoteRef(self.source_path(info[o][1]), info[o][0]), sorted(shared[o])[:4])
+        # The other parts of a multi-part article come first.
+        ranked = parts + sorted((o for o in candidates if o not in parts),
+                                key=lambda o: (-len(shared[o]), info[o][0].casefold(), o))
+        return [(NoteRef(self.source_path(info[o][1]), info[o][0]),
+                 ["the same series"] if o in parts else sorted(shared[o])[:4])
                 for o in ranked[:RELATED_SOURCES_SHOWN]]
 
     # -- concepts ---------------------------------------------------------------------------
@@ -173,16 +208,28 @@ class WikiModel:
             "SELECT sc.name, sc.sentence, sc.score, s.title, s.note_name, s.generated FROM source_concepts sc "
             "JOIN sources s ON s.id=sc.source_id WHERE sc.key=?", (key,)).fetchall()
         refs = {r["note_name"]: NoteRef(self.source_path(r["note_name"]), r["title"]) for r in rows}
-        mentions = sorted(((refs[r["note_name"]], r["sentence"]) for r in rows),
-                          key=lambda m: (m[0].title.casefold(), m[0].path))
+        # Most relevant first: the sources where the concept scores highest.
+        ranked = sorted(rows, key=lambda r: (-r["score"], r["title"].casefold(), r["note_name"]))
+        shown, rest = ranked[:CONCEPT_SOURCES_SHOWN], ranked[CONCEPT_SOURCES_SHOWN:]
+        mentions = [(refs[r["note_name"]], r["sentence"]) for r in shown]
         synthesis: list[tuple[str, NoteRef]] = []
-        for r in sorted(rows, key=lambda r: (-r["score"], r["title"].casefold(), r["note_name"])):
+        for r in ranked:
             if len(synthesis) >= SYNTHESIS_SENTENCES:
                 break
             if all(r["sentence"] != s for s, _ in synthesis):
                 synthesis.append((r["sentence"], refs[r["note_name"]]))
+        generated = max(r["generated"] for r in rows)
+        rest.sort(key=lambda r: (r["title"].casefold(), r["note_name"]))
+        chunks = paginate([mention_line(refs[r["note_name"]], clip_text(r["sentence"], MENTION_CHARS)) for r in rest],
+                          PAGE_BUDGET)
+        more = [self.sub_page("mentions", name, i) for i in range(1, len(chunks) + 1)]
+        concept_ref = NoteRef(self.concept_path(name), name)
+        pages = [(ref.path, render_mentions_page(ref.title, concept_ref, lines, more, i, generated))
+                 for i, (ref, lines) in enumerate(zip(more, chunks, strict=True), start=1)]
         spellings = Counter(r["name"] for r in rows)
-        aliases = sorted(n for n in spellings if n != name)[:5]
+        # Spellings the sources use, and abbreviations or synonyms a source defined for it.
+        names = {*spellings, *alias_names(self.state, key)}
+        aliases = sorted(n for n in names if n.casefold() != name.casefold())[:5]
         # Co-occurrence among each source's main concepts (its top-ranked ones) is the signal.
         related = self.state.db.execute(
             "SELECT c.note_name, COUNT(*) AS n FROM source_concepts a "
@@ -195,21 +242,45 @@ class WikiModel:
             synthesis=synthesis,
             mentions=mentions,
             related=[NoteRef(self.concept_path(r["note_name"]), r["note_name"]) for r in related],
-            generated=max(r["generated"] for r in rows),
+            generated=generated,
+            source_count=len(rows),
+            more=more,
         )
-        return Rendered(self.concept_path(name), render_concept_note(note))
+        return Rendered(self.concept_path(name), render_concept_note(note), owner=f"concept:{key}", pages=pages)
 
     # -- index, log, status -----------------------------------------------------------------
-    def _index(self) -> str:
+    def _index(self) -> Rendered:
         sources = [IndexEntry(NoteRef(self.source_path(r["note_name"]), r["title"]), r["description"])
                    for r in self.state.db.execute("SELECT title, note_name, description FROM sources")]
-        sources.sort(key=lambda e: (e.ref.title.casefold(), e.ref.path))
-        concepts = []
-        for r in self.state.db.execute("SELECT note_name, source_count FROM concepts"):
-            concepts.append(IndexEntry(NoteRef(self.concept_path(r["note_name"]), r["note_name"]), "",
-                                       r["source_count"]))
-        concepts.sort(key=lambda e: (e.ref.title.casefold(), e.ref.path))
-        return render_index(sources, concepts)
+        # A concept's one-line description: the sentence of the source where it scores highest.
+        concepts = [IndexEntry(NoteRef(self.concept_path(r["note_name"]), r["note_name"]), r["said"] or "",
+                               r["source_count"]) for r in self.state.db.execute(
+            "SELECT c.note_name, c.source_count, (SELECT sc.sentence FROM source_concepts sc WHERE sc.key=c.key "
+            "ORDER BY sc.score DESC, sc.source_id LIMIT 1) AS said FROM concepts c")]
+        pages: list[tuple[str, str]] = []
+        groups = [self._index_groups(kind, entries, pages) for kind, entries in
+                  (("Sources", sources), ("Concepts", concepts))]
+        return Rendered(self.layout.index_note, render_index(*groups), owner="index", pages=pages)
+
+    def _index_groups(self, kind: str, entries: list[IndexEntry], pages: list[tuple[str, str]]) -> list[IndexGroup]:
+        """Entries by first letter. Up to INDEX_INLINE_MAX they are listed on index.md itself; beyond
+        that each letter gets its own notes (split by size), and index.md links to them."""
+        entries.sort(key=lambda e: (e.ref.title.casefold(), e.ref.path))
+        letters: dict[str, list[IndexEntry]] = {}
+        for e in entries:
+            letters.setdefault(_letter(e.ref.title), []).append(e)
+        order = sorted(letters, key=lambda label: (label == "Other", label == "0-9", label))
+        if len(entries) <= INDEX_INLINE_MAX:
+            return [IndexGroup(label, letters[label]) for label in order]
+        index = NoteRef(self.layout.index_note, "Index")
+        groups = []
+        for label in order:
+            chunks = paginate([index_line(e) for e in letters[label]], PAGE_BUDGET)
+            refs = [self.sub_page(kind, label, i) for i in range(1, len(chunks) + 1)]
+            pages += [(ref.path, render_index_page(ref.title, lines, refs, i, index))
+                      for i, (ref, lines) in enumerate(zip(refs, chunks, strict=True), start=1)]
+            groups.append(IndexGroup(label, letters[label], refs))
+        return groups
 
     def _log(self) -> Rendered:
         names = {r["id"]: (r["title"], r["note_name"]) for r in
@@ -226,12 +297,21 @@ class WikiModel:
             if link:
                 lines.append(f"- Summary: {NoteRef(self.source_path(link[1]), link[0]).link()}")
             if r["detail"]:
-                label = {"skip": "Reason", "move": "Moved", "remove": "Clipping"}.get(r["kind"], "Clipping")
+                label = {"skip": "Reason", "move": "Moved", "remove": "Clipping", "duplicate": "Copy"}.get(
+                    r["kind"], "Clipping")
                 lines.append(f"- {label}: {escape_text(r['detail'])}")
             text = render_log_entry(LogEntry(r["time"].replace("T", " ")[:16], r["kind"], r["title"], lines))
             parts.append(text)
             fresh.append((r["id"], text, made_for))
-        return Rendered(self.layout.log_note, render_log(parts), log_entries=fresh)
+        # log.md only grows: past one page, the oldest entries move to numbered parts (a full part
+        # keeps its entries, so it is rewritten only when an entry in it is).
+        chunks = paginate(parts, PAGE_BUDGET)
+        older = [NoteRef(f"{self.layout.wiki}/index/Log {i}.md", f"Log, part {i}") for i in range(1, len(chunks))]
+        log_ref = NoteRef(self.layout.log_note, "Log")
+        pages = [(ref.path, render_log(chunk, title=ref.title, log=log_ref))
+                 for ref, chunk in zip(older, chunks, strict=False)]
+        text = render_log(chunks[-1] if chunks else [], older)
+        return Rendered(self.layout.log_note, text, log_entries=fresh, owner="log", pages=pages)
 
     def _status(self) -> str:
         db = self.state.db
@@ -267,6 +347,20 @@ class WikiModel:
             failed_jobs=failed, pending_jobs=self.state.count_jobs("pending"),
             daemon=json.loads(daemon) if daemon else None, spend=spend,
             paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified))
+
+
+def _clipping_link(raw_path: str) -> str:
+    """`[[raw/…]]` to a clipping, or its path as text when a link could not reach it."""
+    stem_path = str(PurePosixPath(raw_path).with_suffix(""))
+    return wikilink(stem_path) if not _UNLINKABLE.search(stem_path) else raw_path
+
+
+def _letter(title: str) -> str:
+    """The group a title is listed under: its first letter (accents dropped), 0-9, or Other."""
+    first = next((c for c in unicodedata.normalize("NFKD", title) if c.isalnum()), "")
+    if first.isascii() and first.isalpha():
+        return first.upper()
+    return "0-9" if first.isdigit() else "Other"
 
 
 def render_batch(state_path: str, layout: VaultLayout, max_concepts: int, notes: list[str]) -> list[Rendered]:

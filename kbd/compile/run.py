@@ -61,10 +61,11 @@ class CompileReport:
     engine_calls: int = 0
     stopped: bool = False  # ended early on request; the rest is still queued
     paused: int = 0  # jobs waiting because a spending cap was reached
+    duplicates: int = 0  # clippings that joined the source note of the same article
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.ingested or self.removed or self.moved or self.written or self.deleted)
+        return bool(self.ingested or self.removed or self.moved or self.written or self.deleted or self.duplicates)
 
 
 PR_SET_PDEATHSIG = 1
@@ -233,7 +234,18 @@ class Compiler:
                         self.report.removed += 1
                     self.state.db.execute("DELETE FROM files WHERE path=?", (job.payload["path"],))
                 self.state.job_done(job.id, self.now)
-        ingests = sorted((j for j in jobs if j.kind == "ingest"), key=lambda j: j.payload["path"])
+        # Removing or changing a source whose clipping had copies queues those copies again (the
+        # first becomes the source): rounds go on until no ingest queued during this run is left.
+        seen: set[int] = set()
+        while not self.stop.is_set():
+            ingests = sorted((j for j in self.state.pending_jobs("ingest") if j.id not in seen),
+                             key=lambda j: j.payload["path"])
+            if not ingests:
+                break
+            seen.update(j.id for j in ingests)
+            self._ingest(ingests)
+
+    def _ingest(self, ingests: list[Job]) -> None:
         outcomes = self._summarise(ingests)
         try:
             for done, (job, outcome) in enumerate(outcomes, start=1):
@@ -304,8 +316,10 @@ class Compiler:
         elif outcome.summary is not None:
             for warning in outcome.warnings:
                 log.warning("%s: %s", outcome.path, warning)
-            commit_summary(self.state, outcome, self.source_names, self.now)
-            self.report.ingested += 1
+            if commit_summary(self.state, outcome, self.source_names, self.now):
+                self.report.ingested += 1
+            else:
+                self.report.duplicates += 1
             self.report.engine_calls += 1
         self.state.job_done(job.id, self.now)
 
@@ -317,15 +331,13 @@ class Compiler:
         model = WikiModel(self.state, self.layout, self.config.compile.max_concepts_per_source)
         if "orphans" in dirty:
             # Only removals, renames and retired concepts leave notes nothing generates any more.
+            with self.state.transaction():  # sub-pages of retired concepts go with them
+                self.state.db.execute("DELETE FROM pages WHERE owner LIKE 'concept:%' AND substr(owner, 9) NOT IN "
+                                      "(SELECT key FROM concepts)")
             desired = model.desired_paths()
             for record in self.state.outputs():
                 if record.path not in desired and not record.user_edited:
-                    try:
-                        outcome = self.writer.delete(record.path)
-                    except WriteRefused as exc:
-                        self.writer.refused[record.path] = str(exc)
-                        outcome = Outcome.REFUSED
-                    self._apply(record.path, outcome)
+                    self._apply(record.path, self._delete(record.path))
             with self.state.transaction():
                 self.state.clear_dirty(["orphans"])
             dirty.remove("orphans")
@@ -363,7 +375,9 @@ class Compiler:
         for rendered, batch in zip(rendered_batches, cleared, strict=True):
             done += len(batch)
             self.progress("write", done, total, "notes")
-            outcomes = self.writer.write_many([(r.path, r.text) for r in rendered])
+            writes = [(r.path, r.text) for r in rendered] + [page for r in rendered for page in r.pages]
+            outcomes = self.writer.write_many(writes)
+            stale: list[str] = []
             with self.state.transaction():
                 self.state.clear_dirty(batch)
                 for r in rendered:
@@ -371,8 +385,28 @@ class Compiler:
                         self.state.db.execute("UPDATE sources SET related=? WHERE id=?", (r.related_json, r.source_id))
                     self.state.db.executemany("UPDATE log_entries SET rendered=?, rendered_for=? WHERE id=?",
                                               [(text, made_for, i) for i, text, made_for in r.log_entries])
-            for r, outcome in zip(rendered, outcomes, strict=True):
-                self._apply(r.path, outcome, r.key)
+                    if r.owner is not None:
+                        stale += self._record_pages(r.owner, [path for path, _ in r.pages])
+            keys = [r.key for r in rendered] + [r.key for r in rendered for _ in r.pages]
+            for (path, _), outcome, key in zip(writes, outcomes, keys, strict=True):
+                self._apply(path, outcome, key)
+            for path in stale:
+                self._apply(path, self._delete(path))
+
+    def _record_pages(self, owner: str, paths: list[str]) -> list[str]:
+        """Record the sub-pages `owner` has now; returns the ones it no longer has (to delete)."""
+        db = self.state.db
+        old = {r[0] for r in db.execute("SELECT path FROM pages WHERE owner=?", (owner,))}
+        db.execute("DELETE FROM pages WHERE owner=?", (owner,))
+        db.executemany("INSERT OR REPLACE INTO pages(path, owner) VALUES(?, ?)", [(p, owner) for p in paths])
+        return sorted(old - set(paths))
+
+    def _delete(self, path: str) -> Outcome:
+        try:
+            return self.writer.delete(path)
+        except WriteRefused as exc:
+            self.writer.refused[path] = str(exc)
+            return Outcome.REFUSED
 
     def _save_refused(self) -> None:
         with self.state.transaction():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shlex
 import sys
@@ -18,7 +19,9 @@ class ServiceFile:
 
 
 def _slug(vault: Path) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", vault.name).strip("-.") or "vault"
+    """The folder name plus a short hash of the whole path: `a/Vault` and `b/Vault` get two units."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", vault.name).strip("-.") or "vault"
+    return f"{name}-{hashlib.sha256(str(vault).encode()).hexdigest()[:8]}"
 
 
 def service_file(vault: Path, home: Path, platform: str = sys.platform, python: str = sys.executable) -> ServiceFile:

@@ -17,6 +17,7 @@ class ConceptMention:
     name: str  # how this source writes it
     score: float
     sentence: str  # what this source says about it, verbatim
+    aliases: tuple[str, ...] = ()  # other names this source defines for it ("WAL" for "Write-ahead log")
 
 
 @dataclass(frozen=True)
@@ -33,14 +34,15 @@ class SourceSummary:
     def to_json(self) -> dict[str, Any]:
         # Built by hand: dataclasses.asdict deep-copies every field and was a hot spot of compile.
         return {"title": self.title, "summary": list(self.summary), "key_points": list(self.key_points),
-                "concepts": [{"key": c.key, "name": c.name, "score": c.score, "sentence": c.sentence}
-                             for c in self.concepts],
+                "concepts": [{"key": c.key, "name": c.name, "score": c.score, "sentence": c.sentence,
+                              "aliases": list(c.aliases)} for c in self.concepts],
                 "tags": list(self.tags), "description": self.description, "verified": self.verified,
                 "objections": list(self.objections)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SourceSummary:
-        concepts = [ConceptMention(**c) for c in data.get("concepts", [])]
+        concepts = [ConceptMention(c["key"], c["name"], c["score"], c["sentence"], tuple(c.get("aliases", ())))
+                    for c in data.get("concepts", [])]
         return cls(title=data["title"], summary=list(data["summary"]), key_points=list(data["key_points"]),
                    concepts=concepts, tags=list(data.get("tags", [])), description=data.get("description", ""),
                    verified=data.get("verified", True), objections=list(data.get("objections", [])))
@@ -68,12 +70,40 @@ _PUNCT = re.compile(r"[^\w\s]")
 
 @functools.lru_cache(maxsize=65536)
 def concept_key(name: str) -> str:
-    """Normalise a concept name so that `B-trees`, `B-tree` and `b tree` meet in one article."""
+    """Normalise a concept name so that `B-trees`, `B-tree` and `b tree` meet in one article, and
+    `write-ahead log` and `write-ahead logging`, `cache` and `caching` too."""
     words = _PUNCT.sub(" ", name.casefold()).split()
     if not words:
         return ""
-    words[-1] = singular(words[-1])
+    words[-1] = word_key(words[-1])
     return " ".join(words)
+
+
+@functools.lru_cache(maxsize=65536)
+def word_key(word: str) -> str:
+    """One lowercase word reduced to what its singular, plural and -ing forms share."""
+    word = singular(word)
+    if len(word) > 5 and word.endswith("ing") and word.isalpha() and any(v in word[:-3] for v in "aeiouy"):
+        word = word[:-3]
+        if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "lsz":
+            word = word[:-1]  # logging → log, running → run
+    if len(word) > 4 and word.endswith("e") and word[-2] not in "aeiou":
+        word = word[:-1]  # cache / caching, store / storing
+    return word
+
+
+def phrase_tokens(text: str) -> list[str]:
+    """Every word of `text` as `word_key` sees it: what whole-word concept matching compares."""
+    return [word_key(w) for w in _PUNCT.sub(" ", text.casefold()).split()]
+
+
+def contains_phrase(haystack: list[str], needle: list[str]) -> bool:
+    """Whether the word sequence `needle` occurs in `haystack` as whole words (never inside a word)."""
+    n = len(needle)
+    if not n:
+        return False
+    first = needle[0]
+    return any(haystack[i:i + n] == needle for i, w in enumerate(haystack) if w == first)
 
 
 def singular(word: str) -> str:

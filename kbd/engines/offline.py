@@ -1,50 +1,43 @@
-"""The offline engine: extractive summaries and keyphrase concepts, no model, no network.
+"""The offline engine: extractive summaries and noun-phrase concepts, no model, no network.
 
-Every sentence it returns is copied verbatim from the source; it never writes a sentence of
-its own. Scoring is plain term frequency with position and title bonuses: fast (it must keep up
-with a cold compile of thousands of long articles) and predictable.
+It reads only the article's own prose (engines/text.py drops what the page wraps it in). Every
+sentence it returns is copied from that prose (citation markers removed); it never writes a
+sentence of its own. Summaries prefer the article's own abstract/summary/highlights, then its
+`description`. Concepts are noun phrases found with a small lexicon (engines/lexicon.py);
+definitions in the text ("write-ahead logging (WAL)") merge a name with its abbreviation.
+Scoring is plain term frequency with position bonuses: fast and predictable.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from kbd.engines.base import ConceptMention, SourceInput, SourceSummary, concept_key
+from kbd.engines.base import (
+    ConceptMention,
+    SourceInput,
+    SourceSummary,
+    concept_key,
+    contains_phrase,
+    phrase_tokens,
+    singular,
+)
+from kbd.engines.lexicon import (
+    BOILERPLATE_CONCEPTS,
+    BOILERPLATE_PHRASES,
+    GENERIC_MODIFIERS,
+    GENERIC_NOUNS,
+    NOUNISH,
+    STOPWORDS,
+    VERB_FORMS,
+    is_adverb,
+)
+from kbd.engines.text import CleanBlock, clean_document, is_boilerplate, might_hold_boilerplate
 from kbd.vault.markdown import split_sentences
-
-STOPWORDS = frozenset("""
-a about above after again against all almost also although always am among an and another any are aren't
-around as at be because been before being below between both but by can can't cannot could couldn't did
-didn't do does doesn't doing don't down during each either else enough etc even ever every few for from
-further get gets got had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers
-herself him himself his how how's however i i'd i'll i'm i've if in into is isn't it it's its itself just
-let's like made make makes many may me might more most much must mustn't my myself need needs neither no
-nor not now of off often on once one only onto or other others otherwise ought our ours ourselves out over
-own per perhaps quite rather really same say says said see seen shall shan't she she'd she'll she's should
-shouldn't since so some such than that that's the their theirs them themselves then there there's
-therefore these they they'd they'll they're they've this those though through thus to too toward towards
-under until up upon us use used uses using very via was wasn't we we'd we'll we're we've well were weren't
-what what's whatever when when's where where's whether which while who who's whom whose why why's will
-with within without won't would wouldn't yet you you'd you'll you're you've your yours yourself yourselves
-whereas already still back way ways thing things lot lots kind kinds sort part parts example examples
-number numbers case cases fact point points end today yesterday tomorrow week weeks year years month
-months day days time times first second third last next new old good bad great big small large little
-long short high low right left best better worse worst less least several various different same able
-new one two three four five six seven eight nine ten hundred thousand million billion let also i.e e.g
-click subscribe newsletter cookie cookies privacy article articles post posts blog comment comments reply
-today's get getting go goes going gone come comes came take takes took put puts
-""".split())
-
-# Unambiguous verb forms: a phrase that begins with one ("keeps read", "costs write") is a clause
-# fragment, not a concept. The corpus threshold filters most of the rest.
-EDGE_VERBS = frozenset("""
-keeps kept makes takes gives gave needs means costs trades shows helps allows lets requires provides
-includes become becomes became seems seemed wants wanted tries tried finds found knows knew thinks thought
-brings brought produces creates adds gets got goes went does did says told gives lets puts
-""".split())
 
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’+-]*[A-Za-z0-9\u00c0-\u024f+]|[A-Za-z]")
 _TOKEN = re.compile(_WORD.pattern + r"|[^\sA-Za-z\u00c0-\u024f]")
@@ -53,6 +46,7 @@ _INNER_CAPS = re.compile(r"^[A-Za-z]+[a-z][A-Z][A-Za-z0-9]*$|^[A-Z][a-z]+[A-Z]")
 _URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\.(?:com|org|net|io)\b")
 MIN_WORDS, MAX_WORDS = 6, 60
 SUMMARY_MAX, KEY_POINTS_MAX, CANDIDATES_KEPT = 5, 5, 30
+MAX_PHRASE_WORDS = 5
 
 
 @dataclass
@@ -64,6 +58,9 @@ class _Sentence:
     words: list[str]  # lowercased content words
     tokens: list[str]  # every token, words and punctuation, as written
     eligible: bool  # fit to quote in a summary (length, no URLs, not a fragment)
+    weight: float = 1.0  # the abstract, summary and conclusions weigh more
+    digest: bool = False  # inside the article's own abstract / summary / highlights
+    boilerplate: bool = False  # page furniture inside a long block: never quoted, never a concept
     score: float = 0.0
 
 
@@ -77,27 +74,25 @@ class OfflineEngine:
         pass  # holds nothing
 
     def summarize_source(self, source: SourceInput) -> SourceSummary:
-        sentences = _sentences(source)
-        freq = Counter(w for s in sentences for w in s.words)
+        blocks = clean_document(source.document)
+        sentences = _sentences(blocks)
+        freq = Counter(w for s in sentences if not s.boilerplate for w in s.words)
         title_words = {w.lower() for w in _WORD.findall(source.title)} - STOPWORDS
         _score(sentences, freq, title_words)
-        summary = _pick(sentences, SUMMARY_MAX if len(sentences) > 12 else 3, set())
-        chosen = {s.position for s in summary}
+        description = _usable_description(source.meta.description)
+        summary_text, chosen = _summary(sentences, SUMMARY_MAX if len(sentences) > 12 else 3, description)
         key_points = _pick(sentences, KEY_POINTS_MAX, chosen, spread_sections=True)
         concepts = _concepts(source, sentences, freq)
-        if not summary:  # no prose sentence qualified: fall back to the longest text block
-            longest = max(source.document.blocks, key=lambda b: len(b.text))
-            summary_text = [longest.text[:600]]
-        else:
-            summary_text = [s.text for s in summary]
-        description = source.meta.description or summary_text[0]
+        if not summary_text:  # no prose sentence qualified: fall back to the longest text block
+            texts = [b.text for b in blocks] or [b.text for b in source.document.blocks] or [source.title]
+            summary_text = [max(texts, key=len)[:600]]
         return SourceSummary(
             title=source.title,
             summary=summary_text,
             key_points=[s.text for s in key_points],
             concepts=concepts,
             tags=list(source.meta.tags),
-            description=_clip(description, 220),
+            description=_clip(source.meta.description or summary_text[0], 220),
         )
 
 
@@ -109,16 +104,46 @@ def _clip(text: str, limit: int) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def _sentences(source: SourceInput) -> list[_Sentence]:
+def _usable_description(description: str | None) -> str | None:
+    """The clipping's `description`, when it is a sentence of the article and not site furniture."""
+    if not description:
+        return None
+    text = re.sub(r"\s+", " ", description).strip()
+    if len(_WORD.findall(text)) < MIN_WORDS or is_boilerplate(text) or _URLISH.search(text):
+        return None
+    return text
+
+
+def _summary(sentences: list[_Sentence], k: int, description: str | None) -> tuple[list[str], set[int]]:
+    """The article's own abstract/summary/highlights first; else its `description` and its best prose."""
+    digest = [s for s in sentences if s.digest and s.eligible]
+    if digest:
+        picked = _pick(digest, k, set())
+        if len(picked) < 2:
+            picked = sorted(picked + _pick(sentences, k - len(picked), {s.position for s in picked}),
+                            key=lambda s: s.position)
+        return [s.text for s in picked], {s.position for s in picked}
+    if description:
+        words = [w for w in (w.lower() for w in _WORD.findall(description)) if w not in STOPWORDS]
+        rest = [s for s in _pick(sentences, k, set()) if not _similar(s.words, words)][:k - 1]
+        return [description, *(s.text for s in rest)], {s.position for s in rest}
+    picked = _pick(sentences, k, set())
+    return [s.text for s in picked], {s.position for s in picked}
+
+
+def _sentences(blocks: list[CleanBlock]) -> list[_Sentence]:
     out: list[_Sentence] = []
-    for block in source.document.prose():
+    for block in blocks:
+        suspect = len(block.text) >= 600 and might_hold_boilerplate(block.text)
         for i, text in enumerate(split_sentences(block.text)):
             tokens = _TOKEN.findall(text)
             lowered = [t.lower() for t in tokens if t[0].isalpha()]
-            eligible = (MIN_WORDS <= len(lowered) <= MAX_WORDS and not _URLISH.search(text)
+            furniture = suspect and is_boilerplate(text)
+            eligible = (MIN_WORDS <= len(lowered) <= MAX_WORDS and not _URLISH.search(text) and not furniture
                         and not text.endswith((":", ",")) and text.count("|") <= 1)
             content = [w for w in lowered if len(w) > 2 and w not in STOPWORDS]
-            out.append(_Sentence(text, len(out), block.section, i == 0, content, tokens, eligible))
+            out.append(_Sentence(text, len(out), block.section, i == 0, content, tokens, eligible,
+                                 block.weight, block.digest, furniture))
     return out
 
 
@@ -133,8 +158,8 @@ def _score(sentences: list[_Sentence], freq: Counter[str], title_words: set[str]
         # order differs in the last bits between processes, enough to flip near-tied sentences.
         weight = math.fsum(freq[w] / top for w in unique) / math.sqrt(len(s.words))
         position = 1.0 - s.position / n
-        s.score = weight * (1.0 + 0.25 * position) + (0.2 if s.first_in_block else 0.0) + \
-            0.3 * len(unique & title_words) / max(1, len(title_words))
+        s.score = s.weight * (weight * (1.0 + 0.25 * position) + (0.2 if s.first_in_block else 0.0) +
+                              0.3 * len(unique & title_words) / max(1, len(title_words)))
 
 
 def _pick(sentences: list[_Sentence], k: int, exclude: set[int],
@@ -172,73 +197,307 @@ def _is_term(token: str) -> bool:
     return bool(_INNER_CAPS.match(token))
 
 
-def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str]) -> list[ConceptMention]:
-    phrase_counts: Counter[str] = Counter()
+# Word classes for chunking (see engines/lexicon.py).
+_BREAK, _NOUN, _PART, _AMBIG, _MOD = range(5)
+# After these words a word that can be a verb is one.
+_VERB_CUES = frozenset("""to not never can cannot can't will won't would should must may might could always often
+also do does did don't doesn't didn't usually rarely sometimes just""".split())
+_DETERMINERS = frozenset("the a an this these those its their our your his her every each some any no".split())
+_ADJ_SUFFIXES = ("ed", "al", "ive", "ous", "ic", "ful", "ble", "ary", "ent", "ant", "ing", "ar")
+
+
+@functools.lru_cache(maxsize=131072)
+def _klass(token: str) -> int:
+    if len(token) < 2 or not token[0].isalpha():
+        return _BREAK
+    lower = token.lower()
+    if lower in STOPWORDS:
+        return _BREAK
+    if token.isupper() or (lower != token and _is_term(token)):
+        return _NOUN  # LSM, B-tree, PostgreSQL
+    if is_adverb(lower):
+        return _BREAK
+    if lower in VERB_FORMS and lower not in NOUNISH:
+        if lower.endswith(("ed", "ing", "en")):
+            return _PART  # "sorted run" is a name, "run sorted" is not
+        if lower.endswith("s") and singular(lower) in NOUNISH:
+            return _AMBIG  # "runs", "costs": a noun after an adjective, else a verb
+        return _BREAK
+    if lower in GENERIC_MODIFIERS:
+        return _MOD
+    if lower.endswith("ed") and len(lower) > 4 and "-" not in lower:
+        return _PART  # but "log-structured merge tree" is a name
+    return _NOUN
+
+
+def _trim(run: list[str]) -> list[str]:
+    """Cut a run of content words down to a noun phrase: no participle, vague adjective or
+    verb-like plural at its edges ("B-tree keeps", "Following code", "default SQLite runs")."""
+    start, end = 0, len(run)
+    while start < end and _klass(run[start]) in (_PART, _MOD) and run[start].lower() not in NOUNISH:
+        start += 1
+    while end > start:
+        last = _klass(run[end - 1])
+        if last in (_PART, _MOD):
+            end -= 1
+            continue
+        if last == _AMBIG:
+            prev = run[end - 2] if end - 2 >= start else ""
+            if not (prev.islower() and prev.endswith(_ADJ_SUFFIXES)):
+                end -= 1
+                continue
+        break
+    return run[start:end]
+
+
+def _verb_after(run: list[str], token: str, klass: int) -> bool:
+    """A present-tense verb right after its subject: "runs" after "SQLite" (but "sorted runs")."""
+    prev = run[-1]
+    if klass == _AMBIG:
+        return token.islower() and not (prev.islower() and prev.endswith(_ADJ_SUFFIXES))
+    # A long run with an -s word after a singular noun: "fractal tree index flushes messages".
+    return (len(run) >= 3 and token.islower() and token.endswith("es") and len(token) > 5 and prev.islower()
+            and not prev.endswith("s") and not prev.endswith(_ADJ_SUFFIXES))
+
+
+def _chunks(tokens: list[str]) -> list[list[str]]:
+    """Noun-phrase-like runs: content words between function words, verbs and punctuation."""
+    out: list[list[str]] = []
+    run: list[str] = []
+    before = "."
+    for token in [*tokens, "."]:
+        klass = _klass(token)
+        if klass != _BREAK:
+            if not run and (token.lower() in VERB_FORMS or token.lower() in NOUNISH) and before.lower() in _VERB_CUES:
+                before = token  # "never block writers", "to store data": a verb, whatever else it can be
+                continue
+            if run and _verb_after(run, token, klass):
+                klass = _BREAK  # "B-tree favours read latency": the subject's verb ends the phrase
+            else:
+                run.append(token)
+                continue
+        if run:
+            if len(run) >= 2 and token.lower() in _DETERMINERS and run[-1].islower() and run[-1].endswith("s") \
+                    and not run[-1].endswith(("ss", "us", "is")):
+                run.pop()  # "the B-tree dominates the log": a noun phrase does not run into a determiner
+            chunk = _trim(run)
+            if chunk:
+                out.append(chunk[-MAX_PHRASE_WORDS:])
+            run = []
+        before = token
+    return out
+
+
+def _candidate_phrases(tokens: list[str]) -> list[str]:
+    """Every right-headed sub-phrase of every noun phrase ("Pittsburgh Sleep Quality Index" →
+    itself, "Sleep Quality Index", "Quality Index", "Index"), plus stand-alone technical terms."""
+    phrases: list[str] = []
+    for chunk in _chunks(tokens):
+        n = len(chunk)
+        for i in range(n):
+            phrases.append(" ".join(chunk[i:]))
+        for token in chunk[:-1]:
+            if token.lower() != token and _is_term(token):
+                phrases.append(token)
+    return phrases
+
+
+# Definitions that make two names one concept: "Y (X)", "X (Y)", "X, or Y,", "X — also called Y".
+_PAREN_LEAD = re.compile(r"^\s*(?:or|i\.e\.,?|also|aka)\s+", re.IGNORECASE)
+_AKA_CUE = re.compile(r"\b(?:also|sometimes|often|commonly)\s+(?:called|known as|referred to as|termed|named"
+                      r"|abbreviated(?: as)?)\s+")
+_ABBREV_TOKEN = re.compile(r"^[A-Z][A-Za-z0-9-]{0,9}$")
+
+
+def _initials(words: list[str]) -> tuple[str, str]:
+    """Initials of a name, per word and per hyphen part: ("wl", "wal") for "write-ahead logging"."""
+    per_word = "".join(w[0] for w in words).lower()
+    per_part = "".join(p[0] for w in words for p in w.split("-") if p).lower()
+    return per_word, per_part
+
+
+def _abbreviates(short: list[str], long: list[str]) -> bool:
+    """Whether `short` ("LSM tree", "WAL") abbreviates `long` ("log-structured merge tree")."""
+    while short and long and len(short) > 1 and short[-1].lower() == long[-1].lower():
+        short, long = short[:-1], long[:-1]  # a shared head: "LSM tree" / "... merge tree"
+    if len(short) != 1 or not long or not _ABBREV_TOKEN.match(short[0]):
+        return False
+    token = short[0]
+    letters = token[:-1] if token.endswith("s") and token[:-1].isupper() else token
+    if sum(c.isupper() for c in letters) < 2:
+        return False
+    return letters.lower().replace("-", "") in _initials(long)
+
+
+def _np(text: str, last: bool) -> list[str]:
+    chunks = _chunks(_TOKEN.findall(text))
+    if not chunks:
+        return []
+    return chunks[-1] if last else chunks[0]
+
+
+def _positions(text: str, marker: str, most: int = 8) -> list[int]:
+    """Where `marker` occurs, the first `most` times (a real sentence defines a name or two)."""
+    out, start = [], 0
+    while len(out) < most and (i := text.find(marker, start)) != -1:
+        out.append(i)
+        start = i + len(marker)
+    return out
+
+
+def _definitions(sentences: list[_Sentence]) -> list[tuple[str, str]]:
+    """(alias, name) pairs this source defines. Each cue ("(", ", or ", "also called") is looked at
+    once, with the noun phrases just before and just after it: linear in the text, however long."""
+    pairs: dict[tuple[str, str], None] = {}
+
+    def add(short: list[str], long: list[str]) -> None:
+        pairs[(" ".join(short), " ".join(long))] = None
+
     for s in sentences:
-        phrase_counts.update(_candidate_phrases(s.tokens))
+        text = s.text
+        for i in _positions(text, "(") if "(" in text else ():
+            close = text.find(")", i, i + 62)
+            if close == -1:
+                continue
+            before = _np(text[max(0, i - 80):i], last=True)
+            inside = _np(_PAREN_LEAD.sub("", text[i + 1:close]), last=False)
+            if not before or not inside:
+                continue
+            # "classic write-ahead logging (WAL)": the tail of the phrase whose initials it spells.
+            tail = next((before[k:] for k in range(len(before)) if _abbreviates(inside, before[k:])), None)
+            if tail:
+                add(inside, tail)
+            elif _abbreviates(before[-1:], inside):
+                add(before[-1:], inside)
+        for i in _positions(text, ", or ") if ", or " in text else ():
+            first, second = _np(text[max(0, i - 80):i], last=True), _np(text[i + 5:i + 85], last=False)
+            for short, long in ((second, first), (first, second)):
+                if short and long and _abbreviates(short, long):
+                    add(short, long)
+                    break
+        cues = _AKA_CUE.finditer(text) if "also" in text or "commonly" in text or "sometimes" in text \
+            or "often" in text else iter(())
+        for m in itertools.islice(cues, 8):
+            first = _np(text[max(0, m.start() - 80):m.start()], last=True)
+            second = _np(text[m.end():m.end() + 80], last=False)
+            if first and second:
+                if _abbreviates(first, second):
+                    add(first, second)
+                else:
+                    add(second, first)
+    return list(pairs)
+
+
+def _acceptable(key: str, form: str, count: float, featured: bool) -> bool:
+    """Whether a candidate can be a concept at all: no boilerplate, no vague or generic name, and a
+    single common word only when the article keeps returning to it or features it."""
+    if key in BOILERPLATE_PHRASES:
+        return False
+    words = form.lower().replace("-", " ").split()
+    if len(words) == 1:
+        word = key
+        if word in BOILERPLATE_CONCEPTS or form.lower() in BOILERPLATE_CONCEPTS or len(word) < 3:
+            return False
+        if form.isupper() or _is_term(form) or any(c.isupper() for c in form[1:]):
+            return count >= 2 or featured
+        if word in GENERIC_NOUNS or singular(form.lower()) in GENERIC_NOUNS or form.lower() in GENERIC_MODIFIERS:
+            return False
+        return count >= 3 or (featured and count >= 2)
+    if any(w in BOILERPLATE_CONCEPTS and w not in NOUNISH and len(w) <= 4 for w in words):
+        return False  # "95% CI", "SMD values", "PubMed search"
+    generic = GENERIC_NOUNS | GENERIC_MODIFIERS
+    return not all(singular(w) in generic or w in generic for w in words)
+
+
+def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str]) -> list[ConceptMention]:
     counts: Counter[str] = Counter()
     forms: dict[str, Counter[str]] = defaultdict(Counter)
-    for phrase, n in phrase_counts.items():
-        key = concept_key(phrase)
-        if key:
-            counts[key] += n
-            forms[key][phrase] += n
-    heading_text = " ".join([*source.document.headings, source.title]).casefold()
+    for s in sentences:
+        if s.boilerplate:
+            continue
+        for phrase in _candidate_phrases(s.tokens):
+            key = concept_key(phrase)
+            if key:
+                counts[key] += s.weight
+                forms[key][phrase] += 1
+    aliases: dict[str, Counter[str]] = defaultdict(Counter)
+    for short, long in _definitions(sentences):
+        ks, kl = concept_key(short), concept_key(long)
+        if not ks or not kl or ks == kl:
+            continue
+        counts[kl] += counts.pop(ks, 0.0) or 0.0
+        forms[kl][long] += 1
+        head = short.split()[0]
+        if " " in short and _ABBREV_TOKEN.match(head):  # "LSM" alone, once "LSM tree" is defined
+            counts[kl] += counts.pop(concept_key(head), 0.0) or 0.0
+            forms.pop(concept_key(head), None)
+        forms[kl].update(forms.pop(ks, Counter()))  # its name is whichever the article uses most
+        aliases[kl][short] += 1
+        aliases[kl][long] += 1
+    featured_tokens = [phrase_tokens(t) for t in (source.title, source.meta.description or "",
+                                                   *source.document.headings)]
     scored: list[tuple[float, str]] = []
     for key, count in counts.items():
-        in_title = key in heading_text
+        form = _best_form(forms[key])
+        needle = phrase_tokens(form)
+        in_title = contains_phrase(featured_tokens[0], needle)
+        featured = in_title or any(contains_phrase(t, needle) for t in featured_tokens[1:])
+        if not _acceptable(key, form, count, featured):
+            continue
         words = key.split()
         # Words the article keeps coming back to make its phrases more central.
         centrality = sum(min(freq[w], 10) for w in words) / (10 * len(words))
-        score = count * (1.0 + 0.6 * (len(words) - 1)) + (3.0 if in_title else 0.0) + 1.5 * centrality
+        score = count * (1.0 + 0.5 * (len(words) - 1)) + (3.0 if in_title else 1.5 if featured else 0.0) + \
+            1.5 * centrality
         scored.append((score, key))
     scored.sort(key=lambda t: (-t[0], t[1]))
+    # A single word mostly used as the head of one phrase ("grid" of "power grid") is that phrase.
+    headed: Counter[str] = Counter()
+    for _, key in scored:
+        if " " in key:
+            head = key.rsplit(" ", 1)[1]
+            headed[head] = max(headed[head], int(counts[key]))
     kept: list[tuple[float, str]] = []
     for score, key in scored:
+        if " " not in key and 2 * headed.get(key, 0) >= counts[key]:
+            continue
         # A phrase inside a longer kept phrase with as many mentions adds nothing of its own.
         if any(f" {key} " in f" {k} " and counts[k] >= counts[key] for _, k in kept):
             continue
         kept.append((score, key))
         if len(kept) >= CANDIDATES_KEPT:
             break
-    lowered = [s.text.lower() for s in sentences]
+    return _quote(sentences, kept, forms, aliases)
+
+
+def _best_form(forms: Counter[str]) -> str:
+    return sorted(forms.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+
+
+def _quote(sentences: list[_Sentence], kept: list[tuple[float, str]], forms: dict[str, Counter[str]],
+           aliases: dict[str, Counter[str]]) -> list[ConceptMention]:
+    """One mention per concept, quoting the best sentence that contains it as whole words."""
+    tokens = [phrase_tokens(s.text) for s in sentences]
+    where: dict[str, set[int]] = defaultdict(set)
+    for i, words in enumerate(tokens):
+        for w in words:
+            where[w].add(i)
     used: set[int] = set()
     mentions = []
     for score, key in kept:
-        form = sorted(forms[key].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-        name = form[0].upper() + form[1:] if form.islower() else form
-        needle = form.lower()
-        # What this source says about it: the best quotable sentence that uses its usual spelling.
-        hits = [i for i, text in enumerate(lowered) if needle in text] or [0]
+        form = _best_form(forms[key])
+        names = [form, *forms[key], *aliases.get(key, ())]
+        needles = [n for n in (phrase_tokens(x) for x in names) if n]
+        hits = {i for needle in needles for i in where.get(needle[0], ())
+                if not sentences[i].boilerplate and contains_phrase(tokens[i], needle)}
+        if not hits:
+            continue
         # Prefer a sentence no stronger concept of this source already quotes.
         best = max(hits, key=lambda i: (i not in used, sentences[i].eligible, sentences[i].score, -i))
         used.add(best)
-        mentions.append(ConceptMention(key=key, name=name, score=round(score, 3), sentence=sentences[best].text))
+        name = form[0].upper() + form[1:] if form.islower() else form
+        alias_names = tuple(a for a, _ in aliases[key].most_common(4) if a.casefold() != form.casefold())[:3] \
+            if key in aliases else ()
+        mentions.append(ConceptMention(key=key, name=name, score=round(score, 3), sentence=sentences[best].text,
+                                       aliases=alias_names))
     return mentions
-
-
-def _candidate_phrases(tokens: list[str]) -> list[str]:
-    """Runs of content words split at stopwords and punctuation; n-grams of 2–3 words from each
-    run, plus stand-alone technical terms. (Hot loop: kept to plain list and set operations.)"""
-    phrases: list[str] = []
-    append = phrases.append
-    run: list[str] = []
-    stop, edge = STOPWORDS, EDGE_VERBS
-    for token in [*tokens, "."]:
-        if token[0].isalpha() and len(token) > 1:
-            lowered = token.lower()
-            if lowered not in stop:
-                run.append(token)
-                if (lowered != token or "-" in token) and _is_term(token):
-                    append(token)
-                continue
-        if len(run) >= 2:
-            last = len(run) - 1
-            for i in range(last):
-                if run[i].lower() in edge:
-                    continue
-                append(f"{run[i]} {run[i + 1]}")
-                if i + 1 < last:
-                    append(f"{run[i]} {run[i + 1]} {run[i + 2]}")
-        run = []
-    return phrases

@@ -46,6 +46,7 @@ class SourceNote:
     verified: bool = True
     warnings: list[str] = field(default_factory=list)
     objections: list[str] = field(default_factory=list)
+    copies: list[str] = field(default_factory=list)  # duplicate clippings of the same article, like `clipping`
 
 
 def render_source_note(note: SourceNote) -> str:
@@ -54,6 +55,7 @@ def render_source_note(note: SourceNote) -> str:
         ("aliases", note.aliases),
         ("type", "source"),
         ("clipping", note.clipping),
+        ("copies", note.copies or None),
         ("source", note.url),
         ("author", note.authors),
         ("published", Date(note.published) if note.published else None),
@@ -74,6 +76,9 @@ def render_source_note(note: SourceNote) -> str:
     if note.published:
         origin.append(f"published {note.published}")
     out += [" · ".join(origin), ""]
+    if note.copies:
+        shown = [c if c.startswith("[[") else escape_text(c) for c in note.copies]
+        out += [f"Also clipped as {', '.join(shown)} (the same article; it counts once).", ""]
     out.append("> [!summary]")
     for sentence in note.summary:
         out.append(f"> {escape_text(sentence)}")
@@ -107,33 +112,80 @@ def render_source_note(note: SourceNote) -> str:
 class ConceptNote:
     name: str
     aliases: list[str]
-    synthesis: list[tuple[str, NoteRef]]  # sentence, the source it comes from
-    mentions: list[tuple[NoteRef, str]]  # source, what it says
+    synthesis: list[tuple[str, NoteRef]]  # sentence, the source it comes from; most relevant first
+    mentions: list[tuple[NoteRef, str]]  # source, what it says: the most relevant ones, most relevant first
     related: list[NoteRef]
     generated: str
+    source_count: int = 0  # every source that mentions it; more than `mentions` when the rest are on `more`
+    more: list[NoteRef] = field(default_factory=list)  # sub-pages listing the other sources
 
 
 def render_concept_note(note: ConceptNote) -> str:
+    total = max(note.source_count, len(note.mentions))
     front = render_frontmatter([
         ("title", note.name),
         ("aliases", note.aliases),
         ("type", "concept"),
-        ("sources", [ref.link() for ref, _ in note.mentions]),
+        ("sources", [ref.link() for ref, _ in note.mentions]),  # the most relevant; all are in the body or sub-pages
         ("related", [ref.link() for ref in note.related]),
         ("tags", ["kbd/concept"]),
         ("generated", DateTime(note.generated)),
     ])
     out = [front, f"# {escape_text(note.name)}", ""]
-    # With only a few sources the synthesis would repeat the bullets below it word for word.
-    if note.synthesis and len(note.mentions) > len(note.synthesis):
-        out.append("> [!abstract] Synthesis")
-        out += [f"> {escape_text(s)} ({ref.link()})" for s, ref in note.synthesis]
-        out.append("")
-    out.append(f"## What the sources say ({len(note.mentions)})")
-    out += [f"- {ref.link()} — {escape_text(said)}" for ref, said in note.mentions]
+    quoted = {s for s, _ in note.synthesis}
+    out.append("> [!abstract] Synthesis")
+    out.append(f"> {_synthesis_lead(note, total)}")
+    if note.synthesis:
+        out.append(">")
+        out += [f"> - {escape_text(s)} ({ref.link()})" for s, ref in note.synthesis]
+    out.append("")
+    heading = f"## What the sources say ({total})"
+    if total > len(note.mentions):
+        heading = f"## What the sources say: the {len(note.mentions)} most relevant of {total}"
+    out.append(heading)
+    # A sentence already quoted in the synthesis is not repeated word for word below it.
+    out += [f"- {ref.link()}" if said in quoted else f"- {ref.link()} — {escape_text(said)}"
+            for ref, said in note.mentions]
+    if note.more:
+        rest = total - len(note.mentions)
+        out += ["", f"The other {rest} sources are listed, by title, on " + ", ".join(ref.link() for ref in note.more)
+                + "."]
     out.append("")
     out.append("## Related concepts")
     out += [f"- {ref.link()}" for ref in note.related] or ["- None yet."]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _synthesis_lead(note: ConceptNote, total: int) -> str:
+    """One sentence that places the concept: how many sources, which matter most, what it goes with."""
+    closest = [ref.link() for ref, _ in note.mentions[:3]]
+    lead = f"{_count(total, 'source')} in this wiki discuss{'es' if total == 1 else ''} {escape_text(note.name)}"
+    lead += f", most closely {_and(closest)}" if closest else ""
+    if note.related:
+        lead += f"; it comes up most often with {_and([ref.link() for ref in note.related[:3]])}"
+    return lead + "."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def mention_line(ref: NoteRef, said: str) -> str:
+    """One source on a concept's sub-page of further sources."""
+    return f"- {ref.link()} — {escape_text(said)}"
+
+
+def render_mentions_page(title: str, concept: NoteRef, lines: list[str], pages: list[NoteRef], page: int,
+                         generated: str) -> str:
+    """Page `page` (1-based) of the sources a concept page had no room for, from `mention_line`."""
+    front = render_frontmatter([("title", title), ("type", "index"), ("concept", concept.link()),
+                                ("tags", ["kbd/index"]), ("generated", DateTime(generated))])
+    out = [front, f"# {escape_text(title)}", "",
+           f"More sources that discuss {concept.link()}, by title. {_pager(pages, page)}".rstrip(), "", *lines]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -144,16 +196,85 @@ class IndexEntry:
     count: int = 0  # sources, for concepts
 
 
-def render_index(sources: list[IndexEntry], concepts: list[IndexEntry]) -> str:
+@dataclass(frozen=True)
+class IndexGroup:
+    """Entries under one first letter; `pages` are its sub-index notes when index.md lists it only by link."""
+
+    label: str
+    entries: list[IndexEntry]
+    pages: list[NoteRef] = field(default_factory=list)
+
+
+INDEX_DESCRIPTION_CHARS = 200
+EDIT_NOTE = ("Generated by kbd and rewritten on every change. If you edit it, kbd keeps your version and stops "
+             "updating it (Status.md lists it); `kbd adopt` on it hands it back.")
+
+
+def clip_text(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to at most about `limit` characters, with an ellipsis if cut."""
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def index_line(entry: IndexEntry) -> str:
+    text = clip_text(entry.description, INDEX_DESCRIPTION_CHARS)
+    count = f" ({_count(entry.count, 'source')})" if entry.count else ""
+    return f"- {entry.ref.link()}{count} — {escape_text(text)}" if text else f"- {entry.ref.link()}{count}"
+
+
+def render_index(sources: list[IndexGroup], concepts: list[IndexGroup]) -> str:
+    """index.md: sources and concepts grouped by first letter. A group with sub-index pages is one
+    line linking to them; otherwise its entries are listed here with their one-line descriptions."""
+    n_sources = sum(len(g.entries) for g in sources)
+    n_concepts = sum(len(g.entries) for g in concepts)
     front = render_frontmatter([("title", "Index"), ("type", "index"), ("tags", ["kbd/index"])])
-    out = [front, "# Index", "",
-           f"{len(sources)} sources, {len(concepts)} concepts. Generated by kbd; edits here are not kept.", "",
-           f"## Sources ({len(sources)})"]
-    out += [f"- {e.ref.link()} — {escape_text(e.description)}" for e in sources] or ["- None yet."]
-    out += ["", f"## Concepts ({len(concepts)})"]
-    out += [f"- {e.ref.link()} — {e.count} sources" + (f": {escape_text(e.description)}" if e.description else "")
-            for e in concepts] or ["- None yet."]
+    out = [front, "# Index", "", f"{_count(n_sources, 'source')}, {_count(n_concepts, 'concept')}. {EDIT_NOTE}"]
+    for heading, groups, total in (("Sources", sources, n_sources), ("Concepts", concepts, n_concepts)):
+        out += ["", f"## {heading} ({total})"]
+        if not groups:
+            out += ["", "- None yet."]
+        if any(g.pages for g in groups):
+            out.append("")
+            out += [f"- {escape_text(g.label)} ({len(g.entries)}): " + ", ".join(p.link() for p in g.pages)
+                    + f" — {_span(g.entries)}" for g in groups]
+            continue
+        for g in groups:
+            out += ["", f"### {escape_text(g.label)}", "", *map(index_line, g.entries)]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _span(entries: list[IndexEntry]) -> str:
+    first, last = link_text(entries[0].ref.title), link_text(entries[-1].ref.title)
+    return escape_text(first if first == last else f"{first} … {last}")
+
+
+def render_index_page(title: str, lines: list[str], pages: list[NoteRef], page: int, index: NoteRef) -> str:
+    """One sub-index note: page `page` (1-based) of a group's `index_line`s."""
+    front = render_frontmatter([("title", title), ("type", "index"), ("tags", ["kbd/index"])])
+    out = [front, f"# {escape_text(title)}", "", f"Part of {index.link()}. {_pager(pages, page)} {EDIT_NOTE}",
+           "", *lines]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _pager(pages: list[NoteRef], page: int) -> str:
+    if len(pages) < 2:
+        return ""
+    others = [ref.link() if i != page else f"**{i}**" for i, ref in enumerate(pages, start=1)]
+    return f"Page {page} of {len(pages)}: " + " · ".join(others) + "."
+
+
+def paginate(lines: list[str], budget: int) -> list[list[str]]:
+    """Split lines into pages of at most `budget` UTF-8 bytes each (a longer single line gets a page)."""
+    pages: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        n = len(line.encode("utf-8")) + 1
+        if pages[-1] and size + n > budget:
+            pages.append([])
+            size = 0
+        pages[-1].append(line)
+        size += n
+    return pages if pages[0] else []
 
 
 @dataclass(frozen=True)
@@ -168,10 +289,18 @@ def render_log_entry(entry: LogEntry) -> str:
     return "\n".join([f"## [{entry.time}] {entry.kind} | {escape_text(entry.title)}", *entry.lines, ""])
 
 
-def render_log(entries: list[str]) -> str:
-    """log.md from its entries, oldest first, each from `render_log_entry`."""
-    front = render_frontmatter([("title", "Log"), ("type", "log"), ("tags", ["kbd/log"])])
-    head = "\n".join([front, "# Log", "", "What kbd did, oldest first. One entry per operation.", ""])
+def render_log(entries: list[str], older: list[NoteRef] | None = None, title: str = "Log",
+               log: NoteRef | None = None) -> str:
+    """log.md from its entries, oldest first, each from `render_log_entry`. When the log has grown
+    past one page, log.md holds the newest entries and links to the `older` parts; a part itself
+    gets its `title` and a link back to the `log`."""
+    front = render_frontmatter([("title", title), ("type", "log"), ("tags", ["kbd/log"])])
+    intro = "What kbd did, oldest first. One entry per operation."
+    if older:
+        intro += " Older entries: " + ", ".join(ref.link() for ref in older) + "."
+    if log is not None:
+        intro = f"Older entries of {log.link()}, oldest first."
+    head = "\n".join([front, f"# {escape_text(title)}", "", intro, ""])
     return (head + "\n" + "\n".join(entries)).rstrip() + "\n"
 
 

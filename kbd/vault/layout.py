@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from kbd.config import Config
+from kbd.config import CONFIG_RELPATH, Config
 
 STATE_DIR = ".kbd"
 CONTROL_DIR = "kbd"
@@ -56,6 +56,15 @@ class VaultLayout:
 
     def abs(self, rel: str) -> Path:
         return self.root / rel
+
+
+def enclosing_vault(folder: Path) -> Path | None:
+    """The nearest folder above `folder` that is a kbd vault (has `.kbd/` or `kbd/config.yaml`): a
+    command run inside `raw/` must point to that vault, not suggest making a new one there."""
+    for parent in folder.parents:
+        if (parent / STATE_DIR).is_dir() or (parent / CONFIG_RELPATH).is_file():
+            return parent
+    return None
 
 
 _CONFLICT_PATTERNS = (

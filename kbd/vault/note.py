@@ -138,10 +138,14 @@ def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
     warnings: list[str] = []
     meta_raw, body = _split_frontmatter(text, warnings)
     meta = _clipper_meta(meta_raw, warnings)
-    if not body.strip():
-        return Rejection(rel, "no body text (frontmatter only)")
     document = parse_markdown(body)
+    if not document.blocks and meta.description and meta.description.strip():
+        # A clipping of just its properties (title, URL, description) is a short source note:
+        # the description is its text.
+        document = parse_markdown(meta.description)
     if not document.blocks:
+        if not body.strip():
+            return Rejection(rel, "no body text (frontmatter only) and no `description:` to make a short note of")
         return Rejection(rel, "no readable text (only code, images or markup)")
     stem = Path(rel).stem
     first_h1 = next((b.text for b in document.blocks if b.kind == "heading" and b.level == 1), None)

@@ -1,0 +1,247 @@
+"""Main-text extraction for clipped pages: what the article says, without what the page wraps it in.
+
+Web Clipper brings along reference lists, figure captions and download links, citation brackets,
+cookie/subscribe/share blocks, site navigation and author affiliation blocks. The offline engine
+reads only what `clean_document` keeps, and marks the article's own abstract, summary, highlights
+and conclusions so that they weigh more. Pure functions of a parsed `Document`: no files, no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from kbd.vault.markdown import Block, Document
+
+# Sections that are never the article's prose: everything under such a heading is dropped, up to
+# the next heading of the same or a higher level.
+_DROP_SECTION = re.compile(
+    r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:references?|bibliography|works cited|literature cited|citations?|sources|notes"
+    r"|footnotes|endnotes|acknowledge?ments?|funding(?: information| sources)?|author(?:s'?)? (?:information|"
+    r"contributions?|details|affiliations?)|affiliations?|about the authors?|conflicts? of interest"
+    r"|competing interests?|declarations?|disclosures?|ethics(?: statement| declarations)?|data availability"
+    r"(?: statement)?|supplementary (?:material|information|data)|supporting information|additional information"
+    r"|rights and permissions|permissions|copyright(?: information)?|cite this article|article information"
+    r"|metrics|cited by|related (?:articles|stories|posts|content|reading)|recommended(?: articles| for you)?"
+    r"|read (?:more|next)|more (?:from|on|like this|stories)|further reading|see also|keep reading|share(?: this)?"
+    r"(?: article| story| post)?|comments?|leave a (?:comment|reply)|newsletter|subscribe|sign up|follow us"
+    r"|you (?:may|might) also like|popular(?: now| stories)?|trending|most read|advertisement|footer|navigation"
+    r"|tags|topics|categories|peer review(?: information)?|publisher'?s note|abbreviations|keywords"
+    r"|table of contents|contents|in this article|on this page|jump to)\W*$", re.IGNORECASE)
+
+# The article's own digest: these sections weigh more when choosing the summary.
+_DIGEST_SECTION = re.compile(
+    r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:abstract|summary|highlights|key (?:points|findings|takeaways)|tl;?dr"
+    r"|in brief|at a glance|structured abstract|plain language summary|lay summary|the bottom line|takeaways)\W*$",
+    re.IGNORECASE)
+_CONCLUSION_SECTION = re.compile(
+    r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:conclusions?|concluding remarks|discussion(?: and conclusions?)?"
+    r"|implications|interpretation|final thoughts|wrapping up|summary and conclusions?)\W*$", re.IGNORECASE)
+# "Abstract" or "Background:" written as a paragraph's lead-in rather than as a heading.
+_DIGEST_LEAD = re.compile(r"^(?:abstract|summary|highlights|tl;?dr|background|objectives?|methods|results"
+                          r"|conclusions?|purpose|findings|interpretation)\s*[:.—–-]\s+", re.IGNORECASE)
+
+# Blocks that are page furniture wherever they stand. Matched on the block's (or sentence's) text,
+# and only when it contains one of _TRIGGERS: a search over every sentence of a long clipping
+# must cost a few substring tests, not a pass of this whole pattern.
+_BOILERPLATE = re.compile(
+    r"\bcookies?\b.{0,80}\b(?:use|consent|accept|settings|preferences|polic(?:y|ies)|improve|experience)"
+    r"|\b(?:we|this (?:site|website)) uses? cookies|\baccept (?:all|cookies)|\breject all\b|\bmanage (?:cookies|"
+    r"preferences|consent)|\bprivacy (?:policy|settings|notice|preferences)"
+    r"|\bterms (?:of (?:use|service)|and conditions)"
+    r"|\bsubscribe\b|\bsign (?:up|in)\b|\blog ?in\b|\bcreate (?:an|a free) account|\bnewsletter|\bunsubscribe"
+    r"|\bshare (?:this|on|via|article)|\b(?:facebook|twitter|linkedin|whatsapp|reddit|pinterest)\b.*\b(?:facebook|"
+    r"twitter|linkedin|whatsapp|reddit|pinterest|email|x)\b|\bcopy link\b|\bskip to (?:main )?(?:content|navigation)"
+    r"|\bjump to\b|\bback to top\b|\bopens? in (?:a )?new (?:window|tab)|\bdownload (?:high-res|full[- ]size|figure"
+    r"|image|pdf|citation|slide|powerpoint)|\bopen in (?:figure )?viewer|\bview (?:larger|full[- ]size) image"
+    r"|\bpowerpoint slide|\ball rights reserved|©|\(c\) \d{4}|\bcopyright \d{4}|\bcorresponding author"
+    r"|\bgoogle scholar|\bpubmed\b|\bcrossref\b|\bweb of science\b|\bdoi:\s*10\.|\bdoi\.org/|\borcid\b"
+    r"|\bcreative commons\b|\bcc[ -]by\b|\bopen access\b.*\blicen[cs]e|\breceived:? \d|\baccepted:? \d"
+    r"|\bpublished online\b|\bfirst published\b|\barticle history\b|\bcitation:\s|\bcite this\b"
+    r"|\badvertisement\b|\bsponsored\b|\bread (?:more|next)\b|\bcontinue reading\b|\brelated:\s"
+    r"|\bclick here\b|\bsupport (?:our|independent) journalism|\bdonate\b|\bpaywall|\bregister to\b"
+    r"|\bthis (?:article|story) (?:was|is) (?:originally )?(?:published|updated)|\blast (?:updated|modified)\b"
+    r"|\b\d+[- ]min(?:ute)?s? read\b|\bwas this (?:page|article|post) (?:helpful|useful)"
+    r"|\bedit (?:this page|on github)|\bcorrespondent\b|\breporter\b|\bstaff writer\b"
+    r"|\b(?:listed|available|shown|provided|reported) in (?:the )?(?:online )?supplement|\bsee (?:the )?supplement"
+    r"|\bphotograph:|\bphoto(?:graph)? by\b|\bimage (?:credit|source):|\bgetty images\b|\billustration:",
+    re.IGNORECASE)
+_TRIGGERS = tuple(t.replace("_", " ") for t in """cookie accept reject_all manage_ privacy terms_of terms_and subscri
+sign_up sign_in log_in login account newsletter share_ facebook twitter linkedin whatsapp reddit pinterest copy_link
+skip_to jump_to back_to_top new_window new_tab download viewer view_larger view_full powerpoint rights_reserved ©
+(c)_ copyright corresponding scholar pubmed crossref web_of_science doi orcid creative_commons cc_by cc-by
+open_access received published_online first_published article_history citation cite_this advertisement sponsored
+read_more read_next continue_reading min_read mins_read minute_read minutes_read related: click_here journalism
+donate paywall register_to this_article this_story last_updated last_modified was_this edit_this edit_on
+correspondent reporter staff_writer supplement photograph photo_by image_credit image_source getty
+illustration:""".split())
+# Furniture recognised by how a block starts (case matters: "By Jane Doe", not "by the way").
+_BOILER_START = re.compile(
+    r"(?i:posted|published|written|updated) (?i:on|by|in)\b|By [A-Z][^.!?]{0,100}$|(?i:tags?):"
+    r"|(?i:filed|posted) under\b|(?i:previous|next) (?i:topic|page|post|article):"
+    r"|(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*(?:,\s*(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*)+\.?$")
+# A caption: "Figure 2.", "Fig 3:", "Table 1 —", "Supplementary Figure S1".
+_CAPTION = re.compile(r"^(?:supplementary\s+)?(?:fig(?:ure)?s?|table|chart|graph|plate|box|video|image|scheme)\.?\s*"
+                      r"S?\d+[A-Za-z]?\b|^(?:source|credit|caption):", re.IGNORECASE)
+# Affiliation lines: departments, universities, postcodes, e-mail addresses.
+_AFFILIATION = re.compile(
+    r"\b(?:department|dept\.|faculty|school|institute|division|centre|center|laboratory|hospital|university|college)"
+    r"\b.{0,120}\b(?:university|institute|hospital|college|[A-Z]{2} \d{5}|\d{4,5}|usa|uk|germany|china|france|"
+    r"japan|canada|australia|netherlands|italy|spain|sweden)\b|\S+@\S+\.\w{2,}", re.IGNORECASE)
+# A reference-list entry: "Smith J, Doe A. Title. Journal. 2020;12:34–56." and its relatives.
+_REFERENCE_START = re.compile(
+    r"\[?\d{1,3}[.)\]]\s+[A-Z][\w'’-]+,?\s+(?:[A-Z]\.?\s*){1,3}[,.]"
+    r"|[A-Z][\w'’-]+,?\s+(?:[A-Z]\.?\s?){1,3}(?:,\s*[A-Z][\w'’-]+,?\s+(?:[A-Z]\.?\s?){1,3})*(?:,?\s*et al\.?)?"
+    r"[.,]?\s*(?:\(\d{4}\)|\d{4}[.;])")
+_REFERENCE = re.compile(r"\b\d{4};\s*\d+(?:\(\d+\))?:\s*\d+|\bet al\.,? \(?\d{4}\)?\.\s+\S.*\.\s+\S.*\d+[–-]\d+")
+_AFFILIATION_TRIGGERS = ("depart", "dept", "facult", "school", "institut", "division", "centre", "center", "laborator",
+                         "hospital", "universit", "college", "@")
+
+# Citation markers inside prose, and what is left of them when the clipper drops the numbers.
+_CITATION = re.compile(
+    r"\s?\\?\[\s*(?:\d+(?:\s*[-–,]\s*\d+)*|[,\s\\]*|\d+\s*[,–-]?\s*)\\?\]"  # [1], [1-3], [1, 4], [,,,,]
+    r"|\s?\[(?:\d+|[a-z])\]\([^)]*\)"  # [12](#ref-CR12) when a link survived
+    r"|\s?\((?:[A-Z][\w'’-]+(?: and [A-Z][\w'’-]+| et al\.?)?,? \d{4}[a-z]?(?:;\s*)?)+\)"  # (Smith et al., 2020)
+    r"|\s?\((?:\d{1,3}(?:\s*[-–,]\s*\d{1,3})*)\)(?=[.,;:]|\s[A-Z]|$)"  # (1, 2) before punctuation
+    r"|(?<=[a-z.,)])(?:\^\d+(?:[,-]\d+)*|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)"  # superscripts
+    r"|\s?\[(?:citation needed|edit)\]", re.IGNORECASE)
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:])")
+_NAV_WORDS = frozenset("""home menu search news world politics business sport sports opinion culture lifestyle
+travel tech technology science health video videos podcasts podcast newsletters latest about contact login
+sections account subscribe more weather markets entertainment style food arts books docs documentation tutorial
+reference guide guides blog posts rss archive archives tags projects faq help support pricing products""".split())
+
+
+@dataclass
+class CleanBlock:
+    kind: str
+    text: str  # citation markers removed
+    section: int
+    weight: float  # 1.0 ordinary prose; more in the abstract/summary/highlights and conclusions
+    digest: bool  # inside the article's own abstract / summary / highlights
+
+
+def strip_citations(text: str) -> str:
+    """Remove citation brackets and their residue: `[1]`, `[1–3]`, `\\[,,,\\]`, `(Smith et al., 2020)`."""
+    if "[" not in text and "(" not in text and "^" not in text and not _has_superscript(text):
+        return text
+    out = _CITATION.sub("", text)
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", out).strip() if out != text else text
+
+
+def _has_superscript(text: str) -> bool:
+    return any(c in text for c in "¹²³⁴⁵⁶⁷⁸⁹⁰")
+
+
+def might_hold_boilerplate(text: str) -> bool:
+    """Cheap test of a long block: could any of its sentences be furniture?"""
+    low = text.lower()
+    return any(t in low for t in _TRIGGERS) or ";" in text or any(t in low for t in _AFFILIATION_TRIGGERS)
+
+
+def is_boilerplate(text: str) -> bool:
+    """Page furniture: cookie, subscribe, share, navigation, caption, copyright, reference, affiliation."""
+    text = text[:2000]  # furniture is short; a longer text is judged by its start (bounded time)
+    if _CAPTION.match(text) or _BOILER_START.match(text) or _REFERENCE_START.match(text):
+        return True
+    low = text.lower()
+    if any(t in low for t in _TRIGGERS) and _BOILERPLATE.search(text):
+        return True
+    if (";" in text or "et al" in low) and _REFERENCE.search(text):
+        return True
+    return len(text) < 400 and any(t in low for t in _AFFILIATION_TRIGGERS) and bool(_AFFILIATION.search(text))
+
+
+def _is_nav_run(items: list[Block]) -> bool:
+    """A run of short list items that is a site menu: no sentence, mostly one or two words."""
+    if len(items) < 3:
+        return False
+    words = [b.text.split() for b in items]
+    if any(len(w) > 4 or b.text.rstrip().endswith((".", "?", "!")) for w, b in zip(words, items, strict=True)):
+        return False
+    navish = sum(1 for w in words if any(x.lower().strip("|·›»") in _NAV_WORDS for x in w))
+    return navish >= 2 or len(items) >= 6
+
+
+_last: tuple[Document | None, list[CleanBlock]] = (None, [])
+
+
+def clean_document(document: Document) -> list[CleanBlock]:
+    """The article's own prose blocks, in order, with citations stripped and digest sections marked.
+    (The engine and the article fingerprint both ask, one after the other: the last answer is kept.)"""
+    global _last
+    doc, cleaned = _last
+    if doc is document:
+        return cleaned
+    cleaned = _clean(document)
+    _last = (document, cleaned)
+    return cleaned
+
+
+def _clean(document: Document) -> list[CleanBlock]:
+    blocks = document.blocks
+    out: list[CleanBlock] = []
+    dropping_level = 0  # > 0: inside a dropped section opened by a heading of this level
+    digest_level = conclusion_level = 0
+    seen_prose = False
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        if b.kind == "heading":
+            level = b.level or 1
+            if dropping_level and level <= dropping_level:
+                dropping_level = 0
+            if digest_level and level <= digest_level:
+                digest_level = 0
+            if conclusion_level and level <= conclusion_level:
+                conclusion_level = 0
+            if not dropping_level:
+                if _DROP_SECTION.match(b.text):
+                    dropping_level = level
+                elif _DIGEST_SECTION.match(b.text):
+                    digest_level = level
+                elif _CONCLUSION_SECTION.match(b.text):
+                    conclusion_level = level
+            i += 1
+            continue
+        if b.kind == "item":
+            j = i
+            while j < len(blocks) and blocks[j].kind == "item":
+                j += 1
+            if _is_nav_run(blocks[i:j]) and (not seen_prose or j == len(blocks) or not dropping_level):
+                i = j
+                continue
+        i += 1
+        if dropping_level or b.kind not in ("paragraph", "item", "quote"):
+            continue
+        text = b.text
+        # A short block that is furniture goes whole; a long one is filtered sentence by sentence
+        # by the engine (a cookie word inside real prose must not cost the paragraph).
+        if len(text) < 600 and is_boilerplate(text):
+            continue
+        lead = _DIGEST_LEAD.match(text)
+        digest = bool(digest_level) or bool(lead and not seen_prose)
+        if lead and lead.group(0).lower().startswith(("abstract", "summary", "highlights", "tl")):
+            text = text[lead.end():]
+        text = strip_citations(text)
+        if not text:
+            continue
+        weight = 1.6 if digest else 1.3 if conclusion_level else 1.0
+        out.append(CleanBlock(b.kind, text, b.section, weight, digest))
+        if len(text.split()) >= 8:
+            seen_prose = True
+    return out
+
+
+_WORDS = re.compile(r"\w+")
+FINGERPRINT_MIN_WORDS = 30  # shorter texts are too generic to call two clippings one article
+
+
+def article_fingerprint(document: Document) -> str | None:
+    """A hash of the article's own prose, case, punctuation and page furniture ignored: two clippings
+    of one article from different pages (other menus, banners, reference styles) share it."""
+    words = _WORDS.findall(" ".join(b.text for b in clean_document(document)).casefold())
+    if len(words) < FINGERPRINT_MIN_WORDS:
+        return None
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()[:32]
