@@ -106,7 +106,8 @@ def test_a_clipping_is_compiled_within_seconds(running: Running) -> None:
     vault.clip("Fresh clip.md", clipper_note("Fresh clip", body("Fresh clip")))
     wait_for(lambda: summary(vault, "Fresh clip").exists(), what="the summary")
     assert time.monotonic() - start < 3.0
-    wait_for(lambda: "Fresh clip" in (vault.wiki / "index.md").read_text(), what="the index")
+    index = vault.wiki / "index.md"  # written just after the summary: it may not exist yet
+    wait_for(lambda: index.exists() and "Fresh clip" in index.read_text(), what="the index")
 
 
 def test_editor_save_patterns_moves_and_deletes(running: Running, tmp_path: Path) -> None:

@@ -84,8 +84,9 @@ def test_a_non_ascii_api_key_is_a_config_error(vault: Vault) -> None:
 
 
 def test_an_invalid_date_drops_that_property_with_a_warning(vault: Vault) -> None:
-    vault.clip("a.md", clipper_note("Impossible day", BODY, published="2024-02-30"))
-    vault.clip("b.md", clipper_note("Bad time", BODY, published="2024-01-01 25:61:00"))
+    vault.clip("a.md", clipper_note("Impossible day", BODY, published="2024-02-30", source="https://example.org/a"))
+    vault.clip("b.md", clipper_note("Bad time", BODY.replace("buffer pool", "write-ahead log"),
+                                    published="2024-01-01 25:61:00", source="https://example.org/b"))
     report = vault.compile()
     assert report.ingested == 2 and report.failed == 0
     note = vault.note("wiki/sources/Impossible day.md")
