@@ -26,7 +26,6 @@ from kbd.compile.run import open_state
 from kbd.config import CONFIG_RELPATH, ConfigError, Trigger, load_config
 from kbd.daemon.schedule import TriggerScheduler
 from kbd.daemon.watch import VaultWatcher
-from kbd.engines.base import concept_key
 from kbd.jobs import JOBS, JobContext
 from kbd.lock import VaultLock
 from kbd.vault.fsread import Unreadable, read_optional
@@ -201,9 +200,6 @@ class Daemon:
         except Exception as exc:  # one failing job must not take the daemon down
             log.exception("%s failed", trigger.name)
             outcome, level = f"failed: {type(exc).__name__}: {exc}", logging.ERROR
-        # The phrase cache speeds up one compile; kept across jobs it only grows with every new
-        # clipping's vocabulary (up to 64k phrases, ~20 MB) in a process that runs for months.
-        concept_key.cache_clear()
         log.log(level, "%s → %s (%s): %s", trigger.name, trigger.run, reason, outcome)
         if trigger.kind in ("cron", "every"):
             self.state.db.execute(
