@@ -1,7 +1,6 @@
 """How well the offline engine reads: concepts, clean summaries, core topics, against a labelled corpus.
 
     python bench/quality.py [--base REV] [--corpus DIR] [--json FILE]
-    python bench/quality.py --scale 5000      # concept articles against sources on a large vault
 
 The corpus (bench/corpus/*.md, self-written, four domains: papers with abstracts, news with cookie
 banners and menus, blog posts, documentation pages) comes with bench/corpus/labels.json: for each
@@ -34,7 +33,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -168,33 +166,6 @@ def run_at(rev: str, corpus: Path, work: Path) -> Path | None:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
 
 
-def scale(notes: int) -> None:
-    """Compile `notes` synthetic clippings (tests/clippings.py) and count what the wiki became."""
-    from tests.clippings import make_clipping
-
-    with tempfile.TemporaryDirectory(prefix="kbd-quality-scale-") as tmp:
-        corpus = Path(tmp) / "corpus"
-        corpus.mkdir()
-        for i in range(notes):
-            c = make_clipping(i, words=600)
-            (corpus / c.filename).write_text(c.text, encoding="utf-8")
-        (Path(tmp) / "now").mkdir()
-        started = time.perf_counter()
-        db_path = compile_corpus(ROOT, corpus, Path(tmp) / "now")
-        took = time.perf_counter() - started
-        db = sqlite3.connect(db_path)
-        sources = db.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
-        concepts = db.execute("SELECT COUNT(*) FROM concepts").fetchone()[0]
-        top = db.execute("SELECT note_name, source_count FROM concepts ORDER BY source_count DESC LIMIT 8").fetchall()
-        db.close()
-        wiki = Path(tmp) / "now" / "vault" / "wiki"
-        largest = max((p.stat().st_size, p.name) for p in wiki.rglob("*.md"))
-    print(f"scale: {notes} synthetic clippings compiled in {took:.1f} s: {sources} sources, {concepts} concept "
-          f"articles ({concepts / max(1, sources):.2f} per source); largest page {largest[1]} "
-          f"{largest[0] / 1024:.0f} KB")
-    print("most shared:", ", ".join(f"{n} ({c})" for n, c in top))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", default="main", help="git revision to compare with (default: main); '' for none")
@@ -202,13 +173,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--show-top", action="store_true", help="list the 30 most-shared concepts")
     parser.add_argument("--keep", type=Path, help="copy the compiled vault of this tree here, to read it")
-    parser.add_argument("--scale", type=int, metavar="N",
-                        help="instead: compile N synthetic clippings and count concept articles against sources")
     args = parser.parse_args()
-    if args.scale:
-        print(machine())
-        scale(args.scale)
-        return 0
     labels = json.loads((args.corpus / "labels.json").read_text())
     domains = Counter(str(e["domain"]) for e in labels.values())
     print(machine())

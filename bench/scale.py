@@ -110,7 +110,7 @@ def main() -> None:
     parser.add_argument("--notes", type=int, default=5000)
     parser.add_argument("--keep", type=Path, help="build the vault here and keep it")
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="kbd-scale-"))
+    scratch = None if args.keep else Path(tempfile.mkdtemp(prefix="kbd-scale-"))
     root = args.keep or scratch / "Vault"
     try:
         size = make_vault(root, args.notes)
@@ -144,7 +144,7 @@ def main() -> None:
                   f"{bullets} source bullets, {(root / top).stat().st_size / 1024:.1f} KB, {len(subs)} sub-pages "
                   f"for the rest")
     finally:
-        if not args.keep:
+        if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -10,6 +10,7 @@ import shlex
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kbd import __version__
 from kbd.config import Config, ConfigError, load_config
@@ -19,7 +20,13 @@ from kbd.state import StateError
 from kbd.vault.errors import WriteRefused
 from kbd.vault.layout import STATE_DIR, VaultLayout, enclosing_vault
 
+if TYPE_CHECKING:
+    from kbd.compile.run import CompileReport
+    from kbd.plan import Plan
+
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+NOTE_TYPES = ("source", "concept", "answer", "slides", "report", "raw", "note")  # = kbd.search.notes.NOTE_TYPES
+MODES = ("bm25", "hybrid")
 
 
 class UsageError(Exception):
@@ -32,6 +39,9 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
   kbd compile ~/Vault          summarise new and changed clippings into wiki/ (no API key needed)
   kbd plan ~/Vault             what a compile would do and cost, before spending anything
   kbd status ~/Vault           what is in the wiki, what was skipped and why
+  kbd search ~/Vault "query"   full-text search over every note (--json for other tools)
+  kbd serve ~/Vault            the search page on http://127.0.0.1:8765/, opens notes in Obsidian
+  kbd mcp ~/Vault              search and read notes as MCP tools for another agent (stdio)
   kbd doctor ~/Vault           check config, folders, keys and model endpoints
   kbd adopt NOTE               hand a generated note you edited back to kbd
   kbd run ~/Vault              stay running: compile on every clip, run config.yaml triggers
@@ -40,6 +50,23 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
 Clip articles into raw/ (Obsidian Web Clipper can save there directly), run `kbd compile`, and
 read wiki/index.md in Obsidian. Nothing under raw/ is ever modified.
 """
+
+
+SEARCH_HELP = """\
+Search every markdown note of the vault: wiki notes, raw clippings and your own notes.
+Results are ranked by BM25F (a word in a title or heading counts more than one in passing).
+
+  kbd search ~/Vault "sleep memory"         notes with these words, best first
+  kbd search ~/Vault '"deep sleep"'         an exact phrase
+  kbd search ~/Vault "circad*"              words starting with circad
+  kbd search ~/Vault "tag:health type:source"   by tag (nested tags included) and note type
+  kbd search ~/Vault "title:sleep in:raw"   in titles only; notes in the raw folder
+  kbd search ~/Vault "sleep NOT coffee"     AND, OR, NOT and (parentheses) work too
+
+Words are matched by stem and without accents (sleeping = sleep, cafe = café). When nothing
+matches, the closest known spelling is tried and shown as "did you mean".
+The index lives in .kbd/search/ and keeps itself current; --rebuild is rarely needed.
+Exit status: 0 found, 1 nothing found, 2 usage error."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +129,14 @@ def _parser() -> argparse.ArgumentParser:
     _vault_args(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
     p.add_argument("-v", "--verbose", action="store_true", help="also print progress details to stderr")
+    p.add_argument("--redo", nargs="?", const="stale", metavar="stale|all",
+                   help="also summarise again the notes an older engine made (another model, skill or "
+                        "kbd/constraints.md; `kbd plan` shows how many and the cost), or with --redo=all every "
+                        "note; notes you edited are left alone and the budget caps apply")
+    p.add_argument("--limit", type=_positive, metavar="N", help="with --redo: redo at most N notes this run")
+    p.add_argument("--batch", action="store_true",
+                   help="send the queued summaries through the provider's batch interface (half price, answers "
+                        "within 24 h); later runs of `kbd compile` or `kbd run` collect them")
     p.set_defaults(handler=cmd_compile)
 
     p = sub.add_parser("plan", help="what a compile would do and cost; spends nothing",
@@ -113,11 +148,13 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", help="check the config, folders, state, keys and model endpoints",
                        description="Check that the vault is ready: config valid, folders present, state.db "
-                                   "readable, and for each model that its key variable is set and its endpoint "
-                                   "answers and accepts the key (a free model-list request). Reads only: it "
-                                   "creates nothing. Exit 1 if a check fails, 2 if VAULT is not a vault or its "
-                                   "config is invalid.")
+                                   "readable, and for each model that its key variable is set, its endpoint "
+                                   "answers and accepts the key (a free model-list request), and one tiny real "
+                                   "structured request succeeds (a few dozen tokens, within the budget). Creates "
+                                   "nothing. Exit 1 if a check fails, 2 if VAULT is not a vault or its config is "
+                                   "invalid.")
     _vault_args(p)
+    p.add_argument("--no-network", action="store_true", help="make no request to any model endpoint")
     p.set_defaults(handler=cmd_doctor)
 
     p = sub.add_parser("status", help="show what the wiki holds and what needs attention",
@@ -126,6 +163,40 @@ def _parser() -> argparse.ArgumentParser:
     _vault_args(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("search", help="search every note of the vault",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description=SEARCH_HELP)
+    p.add_argument("vault", type=Path, help="vault folder (`.` for here)")
+    p.add_argument("query", nargs="?", help="what to look for (quote it when it has spaces)")
+    p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+    p.add_argument("-n", "--limit", type=_positive, default=10, metavar="N", help="show N results (default 10)")
+    p.add_argument("--type", dest="note_type", choices=NOTE_TYPES, help="only notes of this type")
+    p.add_argument("--json", action="store_true", help="machine-readable output (schema in the README)")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the index from the notes first "
+                                                          "(rarely needed: it heals itself)")
+    p.add_argument("--mode", choices=MODES, default="bm25",
+                   help="bm25 (default, offline) or hybrid (adds embeddings, see search.embeddings)")
+    p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("serve", help="a local search page that opens notes in Obsidian",
+                       description="Serve a search page for the vault: results as you type, type filters, a "
+                                   "safe preview of each note, links that open it in Obsidian, and the status "
+                                   "report. Listens on 127.0.0.1 only (your machine) unless --host says "
+                                   "otherwise. Read-only. Ctrl-C stops it.")
+    _vault_args(p)
+    p.add_argument("--port", type=_port, default=8765, help="port to listen on (default 8765; 0: any free port)")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1); anything but loopback exposes "
+                                  "your notes, with no login, to whoever can reach it")
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("mcp", help="serve search and notes to another agent over MCP (stdio)",
+                       description="Run a Model Context Protocol server on stdin/stdout with the tools search, "
+                                   "read_note and list_notes (read-only, inside the vault only). Add it to an "
+                                   "MCP client (Claude Code, Codex, ...) as the command `kbd mcp VAULT`. "
+                                   "Needs the optional extra: pip install 'kbd[mcp]'.")
+    _vault_args(p)
+    p.set_defaults(handler=cmd_mcp)
 
     p = sub.add_parser("adopt", help="hand a generated note you edited back to kbd",
                        description="kbd never overwrites a generated note you edited; it lists it in "
@@ -210,18 +281,37 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of notes, 1 or more, got {text!r}")
+    return value
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from kbd.compile.run import compile_vault
+    from kbd.compile.run import CompileOptions, compile_vault
 
+    if args.redo not in (None, "stale", "all"):
+        if args.vault != Path("."):
+            print(f"kbd: --redo takes stale or all, not {args.redo!r}", file=sys.stderr)
+            return EXIT_USAGE
+        args.vault, args.redo = Path(args.redo), "stale"  # `kbd compile --redo ~/Vault`
+    if args.limit is not None and not args.redo:
+        print("kbd: --limit goes with --redo (e.g. `kbd compile --redo --limit 20`)", file=sys.stderr)
+        return EXIT_USAGE
     root, config = _open_vault(args.vault, args.config, "compile")
     setup_logging(root, verbose=args.verbose)
     progress = _Progress() if sys.stderr.isatty() and not args.quiet else None
     try:
-        report = compile_vault(root, config, progress=progress)
+        report = compile_vault(root, config, progress=progress,
+                               options=CompileOptions(redo=args.redo, limit=args.limit, batch=args.batch))
     finally:
         if progress:
             progress.finish()
@@ -234,6 +324,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
             line += f"; {copies} of articles already there joined their notes (see {layout.log_note})"
         if report.removed or report.moved:
             line += f"; removed {report.removed}, moved {report.moved}"
+    elif report.batches.sent or report.batches.waiting:
+        line = f"compiled 0 sources while batches run; wiki has {_count(report.sources, 'source')}, " \
+               f"{_count(report.concepts, 'concept')}"
     else:
         line = f"nothing to do: {_count(report.sources, 'source')}, {_count(report.concepts, 'concept')} up to date"
     notes = []
@@ -248,7 +341,14 @@ def cmd_compile(args: argparse.Namespace) -> int:
                      + (" and more" if len(report.refused) > 1 else ""))
     if notes:
         line += "; " + ", ".join(notes) + f" (see {layout.status_note})"
+    if report.redone:
+        line += f"; redid {_count(report.redone, 'note')} with the current engine"
     print(line)
+    if not args.quiet:
+        _print_batches(report)
+    if report.out_of_date and not args.quiet:
+        print(f"{_count(report.out_of_date, 'note')} made by an older engine (model, skill or constraints); "
+              "`kbd plan` shows what redoing them costs, `kbd compile --redo` redoes them")
     logging.getLogger("kbd.compile").info("kbd compile: %s", line)
     return EXIT_FAILURE if report.failed or report.refused else EXIT_OK
 
@@ -261,8 +361,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
         return EXIT_OK
-    if not plan.sources and not plan.removals:
-        print(f"nothing to do: the wiki is up to date (engine {plan.engine})")
+    if plan.in_batches:
+        print(f"{_count(plan.in_batches, 'clipping')} wait for a batch already sent (`kbd status` shows it); "
+              "`kbd compile` collects it once it ends")
+    if not plan.sources and not plan.removals and not plan.redo.notes:
+        print(f"nothing else to do (engine {plan.engine})" if plan.in_batches else
+              f"nothing to do: the wiki is up to date (engine {plan.engine})")
         return EXIT_OK
     for item in plan.sources:
         if item.skipped:
@@ -276,7 +380,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     print(f"{_count(len(plan.sources), 'clipping')} to compile, {plan.removals} to remove; engine {plan.engine}")
     if plan.calls or plan.cached_calls:
         print(f"{plan.calls} model calls (+{plan.cached_calls} from cache), about {plan.input_tokens:,} input and "
-              f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}")
+              f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}"
+              + (f" (with --batch about ${plan.batch_cost_usd:.4f}, answers within 24 h)" if plan.calls else ""))
         caps = []
         if plan.per_run_cap_usd is not None:
             caps.append(f"per run ${plan.per_run_cap_usd:.2f}")
@@ -284,13 +389,43 @@ def cmd_plan(args: argparse.Namespace) -> int:
             caps.append(f"today ${plan.daily_cap_usd:.2f} (spent ${plan.spent_today_usd:.4f})")
         if caps:
             print("budget: " + ", ".join(caps))
+    if plan.redo.notes:
+        _print_redo(plan)
     return EXIT_OK
+
+
+def _print_batches(report: CompileReport) -> None:
+    b = report.batches
+    if b.collected or b.failed:
+        print(f"collected {_count(b.collected, 'answer')} from batches at the batch price"
+              + (f"; {b.failed} failed and were retried normally" if b.failed else ""))
+    for sent in b.sent:
+        print(f"sent batch {sent}")
+    for waiting in b.waiting:
+        print(f"batch {waiting}")
+    if b.sent or b.waiting:
+        print("answers usually come within minutes and at most 24 h: run `kbd compile` again (or leave `kbd run` "
+              "running) to collect them")
+
+
+def _print_redo(plan: Plan) -> None:
+    redo = plan.redo
+    why = ", ".join(f"{what} changed for {n}" if what != "unknown engine" else f"{n} made before kbd recorded it"
+                    for what, n in sorted(redo.reasons.items(), key=lambda kv: -kv[1]))
+    print(f"{_count(redo.notes, 'note')} made by an older engine than {plan.engine}" + (f" ({why})" if why else "")
+          + "; nothing is redone until you ask")
+    if redo.calls or redo.cached_calls:
+        print(f"  `kbd compile --redo` would make {redo.calls} model calls (+{redo.cached_calls} from cache), about "
+              f"{redo.input_tokens:,} input and {redo.output_tokens:,} output tokens, estimated ${redo.cost_usd:.4f}"
+              " (`--limit N` redoes fewer)")
+    else:
+        print("  `kbd compile --redo` redoes them (no model calls)")
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from kbd.doctor import run_checks
 
-    checks = run_checks(args.vault.expanduser().resolve(), args.config)
+    checks = run_checks(args.vault.expanduser().resolve(), args.config, network=not args.no_network)
     for check in checks:
         print(f"{'ok ' if check.ok else 'BAD'}  {check.name:16} {check.detail}")
     bad = [c for c in checks if not c.ok]
@@ -298,6 +433,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if any(c.name in ("vault", "config") for c in bad):
         return EXIT_USAGE  # no vault there, or a config that cannot be used: a usage or config error
     return EXIT_OK if not bad else EXIT_FAILURE
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "n/a"
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -318,10 +457,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"queue      {status.pending_jobs} pending, {len(status.failed_jobs)} failed")
     if status.paused:
         print(f"  paused   {status.paused}")
+    for b in status.batches:
+        print(f"batch      {b['id']} ({b['provider']}:{b['model']}): {b['status']}, "
+              f"{_count(b['requests'], 'request')}, up to ${b['reserved_usd']:.4f} reserved; "
+              f"sent {b['submitted'].replace('T', ' ')[:16]}")
+    if status.engine:
+        older = f"; {_count(status.out_of_date, 'note')} made by an older engine (`kbd plan`, `kbd compile --redo`)"
+        print(f"engine     {status.engine}" + (older if status.out_of_date else ""))
     for s in status.spend:
         print(f"spend      {s['role']} {s['provider']}:{s['model']}: ${s['today_usd']:.4f} today, "
               f"${s['total_usd']:.4f} total; {s['calls']} calls ({s['cached']} cached), "
-              f"{s['input_tokens']:,} in / {s['output_tokens']:,} out tokens")
+              f"{s['input_tokens']:,} in / {s['output_tokens']:,} out tokens; prompt cache "
+              f"{_share(s['cached_input_tokens'], s['input_tokens'])} of input")
     for job in status.failed_jobs:
         print(f"  failed   {job['job']}: {job['error']}")
     for item in status.rejected:
@@ -331,6 +478,124 @@ def cmd_status(args: argparse.Namespace) -> int:
     for path in status.user_edited:
         print(f"  edited   {path} (yours now; `kbd adopt` hands it back)")
     print(f"report     {status.status_note}")
+    return EXIT_OK
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from kbd.search import QueryError, SearchIndex, search_vault
+
+    if args.query is None and not args.rebuild:
+        print("kbd: search needs a query, e.g. kbd search ~/Vault \"sleep memory\" (or --rebuild)", file=sys.stderr)
+        return EXIT_USAGE
+    root, config = _open_vault(args.vault, args.config, "search")
+    setup_logging(root)
+    index = SearchIndex(root, config)
+    progress = _Progress() if sys.stderr.isatty() and not args.json else None
+    report = (lambda done, total: progress("index", done, total, "notes")) if progress else None
+    try:
+        if args.rebuild:
+            index.rebuild(report, force=True)
+        else:
+            index.ensure(report)
+    finally:
+        if progress:
+            progress.finish()
+    if args.query is None:
+        print(f"search index rebuilt: {_count(index.doc_count(), 'note')}")
+        return EXIT_OK
+    try:
+        results = search_vault(root, config, args.query, limit=args.limit, note_type=args.note_type, mode=args.mode)
+    except QueryError as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(results.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_results(results, sys.stdout.isatty())
+    return EXIT_OK if results.hits else EXIT_FAILURE
+
+
+def _print_results(results: Any, color: bool) -> None:
+    if results.suggestion:
+        print(f"nothing matched {results.query!r}; did you mean {results.suggestion!r}? showing those results")
+    if not results.hits:
+        print(f"nothing matched {results.query!r}")
+        return
+    on, off = ("\033[1;33m", "\033[0m") if color else ("", "")
+    for rank, hit in enumerate(results.hits, start=1):
+        print(f"{rank:>2}. {hit.title}  [{hit.type}, {hit.score:.2f}]")
+        print(f"    {hit.path}")
+        if hit.snippet:
+            text, last = [], 0
+            for start, end in hit.highlights:
+                text += [hit.snippet[last:start], on, hit.snippet[start:end], off]
+                last = end
+            text.append(hit.snippet[last:])
+            print(f"    {''.join(text)}")
+    shown = len(results.hits)
+    if results.total > shown:
+        print(f"{shown} of {results.total} matching notes; -n {min(results.total, 100)} shows more")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return int(text)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kbd.search import IndexUnavailable, ensure_index
+    from kbd.serve import DEFAULT_HOST, is_loopback, make_server
+
+    root, config = _open_vault(args.vault, args.config, "serve")
+    setup_logging(root)
+    host = args.host or DEFAULT_HOST
+    if not is_loopback(host):
+        print(f"kbd: warning: listening on {host}: anyone who can reach this address can read every note "
+              "in the vault (there is no login)", file=sys.stderr)
+    progress = _Progress() if sys.stderr.isatty() else None
+    try:
+        ensure_index(root, config, (lambda done, total: progress("index", done, total, "notes")) if progress else None)
+    except IndexUnavailable as exc:
+        print(f"kbd: {exc}; the page answers searches once the index is ready", file=sys.stderr)
+    finally:
+        if progress:
+            progress.finish()
+    try:
+        server = make_server(root, config, host, args.port)
+    except OSError as exc:
+        print(f"kbd: cannot listen on {host}:{args.port} ({exc.strerror}); pick another with --port", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"kbd: searching {root} at {server.url} (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nkbd: search page stopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from kbd.mcp import McpMissing, run_stdio
+
+    root, config = _open_vault(args.vault, args.config, "mcp")
+    setup_logging(root)  # stderr and .kbd/kbd.log; stdout belongs to the protocol
+    try:
+        run_stdio(root, config)
+    except McpMissing as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 

@@ -89,15 +89,31 @@ class ModelConfig:
     price_input: float = 0.0  # US dollars per million tokens
     price_output: float = 0.0
     price_cached_input: float | None = None
+    price_cache_write: float | None = None
     max_concurrency: int = 4
     structured: str = "json_schema"
     timeout_seconds: float = 120.0
+    reasoning_effort: str | None = None  # openai reasoning models (o-series, gpt-5)
+    reasoning_tokens: int | None = None  # openai: room for reasoning on top of each answer's budget
+    thinking_budget_tokens: int | None = None  # anthropic extended thinking
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
+    max_input_tokens: int | None = None  # most input per request (sets the part size); None: from the model
 
 
 @dataclass(frozen=True)
 class BudgetConfig:
     daily_usd: float | None = None
     per_run_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    embeddings: str = ""  # a model name turns on `--mode hybrid`; empty: BM25 only, no network
+    embeddings_url: str = "http://localhost:11434/v1"  # any OpenAI-compatible /v1 (Ollama by default)
+    embeddings_key_env: str = ""  # environment variable holding the key, if the endpoint needs one
+    embeddings_concurrency: int = 4
+    embeddings_price: float = 0.0  # US dollars per million input tokens, for the budget
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,7 @@ class Config:
     triggers: tuple[Trigger, ...] | None = None  # None: the default (compile on changes in raw/)
     models: dict[str, ModelConfig] = field(default_factory=dict)  # role → model; empty: offline engine
     budget: BudgetConfig = field(default_factory=BudgetConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
     source: str | None = None  # the file this was read from, for messages
 
     def effective_triggers(self) -> tuple[Trigger, ...]:
@@ -116,7 +133,8 @@ class Config:
         return (Trigger("clip", "files", f"{self.paths.raw.strip('/')}/**/*.md", "compile"),)
 
 
-_SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig, "daemon": DaemonConfig}
+_SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig, "daemon": DaemonConfig,
+                              "search": SearchConfig}
 _CHOICES: dict[str, tuple[str, ...]] = {"watcher": ("auto", "polling")}
 MAX_TRIGGERS = 100
 MAX_EVERY_SECONDS = 366 * 86400
@@ -139,6 +157,7 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "workers": (0, 256),
     "reconcile_minutes": (1, 10_000),
     "missed_run_grace_hours": (0, 10_000),
+    "embeddings_concurrency": (1, 64),
 }
 
 
@@ -239,6 +258,11 @@ def _section(cls: type, node: yaml.Node, shown: str, name: str) -> Any:
             if not low <= raw <= high:
                 raise ConfigError(f"must be between {low} and {high}, got {raw}", file=shown, line=line,
                                   key=dotted)
+        elif expected is float and key.endswith("_price"):
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
+                raise ConfigError(f"must be a price in US dollars per million tokens (0 or more), got "
+                                  f"{value_node.value!r}", file=shown, line=line, key=dotted)
+            raw = float(raw)
         elif expected is float:
             if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0.05 <= raw <= 600:
                 raise ConfigError(f"must be a number of seconds between 0.05 and 600, got {value_node.value!r}",
@@ -384,7 +408,9 @@ def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:
 
 
 _MODEL_KEYS = ("provider", "model", "base_url", "api_key_env", "price_per_mtok", "max_concurrency", "structured",
-               "timeout_seconds")
+               "timeout_seconds", "max_input_tokens", "reasoning_effort", "reasoning_tokens", "thinking_budget_tokens",
+               "requests_per_minute", "tokens_per_minute")
+_EFFORTS = ("none", "minimal", "low", "medium", "high")
 
 
 def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
@@ -421,10 +447,11 @@ def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
             raise ConfigError("must be the NAME of an environment variable holding the key (keys never go in this "
                               "file)", file=shown, line=line, key=f"{where}.api_key_env")
         prices = value.get("price_per_mtok") or {}
-        if not isinstance(prices, dict) or any(k not in ("input", "output", "cached_input") for k in prices) or \
+        if not isinstance(prices, dict) or \
+                any(k not in ("input", "output", "cached_input", "cache_write") for k in prices) or \
                 any(not _amount(v) for v in prices.values()):
-            raise ConfigError("must be {input: N, output: N, cached_input: N} in US dollars per million tokens",
-                              file=shown, line=line, key=f"{where}.price_per_mtok")
+            raise ConfigError("must be {input: N, output: N, cached_input: N, cache_write: N} in US dollars per "
+                              "million tokens", file=shown, line=line, key=f"{where}.price_per_mtok")
         concurrency = value.get("max_concurrency", 4)
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 64:
             raise ConfigError("must be a whole number from 1 to 64", file=shown, line=line,
@@ -438,12 +465,38 @@ def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 1 <= timeout <= 3600:
             raise ConfigError("must be a number of seconds from 1 to 3600", file=shown, line=line,
                               key=f"{where}.timeout_seconds")
+        input_tokens = value.get("max_input_tokens")
+        if input_tokens is not None and (isinstance(input_tokens, bool) or not isinstance(input_tokens, int)
+                                         or not 1_000 <= input_tokens <= 10_000_000):
+            raise ConfigError("must be a whole number of tokens from 1000 to 10000000 (the most kbd puts into one "
+                              "request; long sources are split into parts of this size)", file=shown, line=line,
+                              key=f"{where}.max_input_tokens")
+        effort = value.get("reasoning_effort")
+        if effort is not None and (provider != "openai" or effort not in _EFFORTS):
+            raise ConfigError("must be none, minimal, low, medium or high (OpenAI reasoning models: o-series, "
+                              "gpt-5); for Anthropic use thinking_budget_tokens", file=shown, line=line,
+                              key=f"{where}.reasoning_effort")
+        limits = {}
+        for name, low, high in (("reasoning_tokens", 0, 200_000), ("thinking_budget_tokens", 1024, 128_000),
+                                ("requests_per_minute", 1, 1_000_000), ("tokens_per_minute", 1, 1_000_000_000)):
+            number = value.get(name)
+            if number is not None and (isinstance(number, bool) or not isinstance(number, int)
+                                       or not low <= number <= high):
+                raise ConfigError(f"must be a whole number from {low:,} to {high:,}", file=shown, line=line,
+                                  key=f"{where}.{name}")
+            limits[name] = number
+        if limits["thinking_budget_tokens"] is not None and provider != "anthropic":
+            raise ConfigError("is for Anthropic models; OpenAI reasoning models take reasoning_effort", file=shown,
+                              line=line, key=f"{where}.thinking_budget_tokens")
         models[role] = ModelConfig(provider=provider, model=value["model"].strip(), base_url=base_url,
                                    api_key_env=key_env, price_input=float(prices.get("input", 0)),
                                    price_output=float(prices.get("output", 0)),
                                    price_cached_input=(float(prices["cached_input"]) if "cached_input" in prices
                                                        else None),
-                                   max_concurrency=concurrency, structured=structured, timeout_seconds=float(timeout))
+                                   price_cache_write=(float(prices["cache_write"]) if "cache_write" in prices
+                                                      else None),
+                                   max_concurrency=concurrency, structured=structured, timeout_seconds=float(timeout),
+                                   max_input_tokens=input_tokens, reasoning_effort=effort, **limits)
     if models and "worker" not in models:
         raise ConfigError("models needs a worker", file=shown, line=node.start_mark.line + 1, key="models")
     return models

@@ -1,13 +1,18 @@
 """`kbd doctor`: is this vault ready? Config, folders, state, and each model's key and endpoint.
 
-Endpoints are checked with the providers' model-list request, which costs nothing. Keys are
-never printed, only whether the variable is set and whether the endpoint accepted it.
+Endpoints are checked with the providers' model-list request, which costs nothing, then with one
+tiny real structured request per configured model (a few dozen tokens, within the budget and
+recorded like every call), so a model that refuses the requests kbd makes (a schema its server
+does not accept, a parameter a reasoning model refuses) shows before a compile does. With
+`network=False` no request is made. Keys are never printed, only whether the variable is set and
+whether the endpoint accepted it.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +20,7 @@ import httpx
 
 from kbd.config import Config, ConfigError, load_config
 from kbd.engines.client import ANTHROPIC_VERSION
-from kbd.state import MIGRATIONS
+from kbd.state import MIGRATIONS, State
 from kbd.vault.layout import VaultLayout, enclosing_vault
 
 
@@ -26,8 +31,10 @@ class Check:
     detail: str
 
 
-def run_checks(root: Path, config_path: Path | None = None, timeout: float = 10.0) -> list[Check]:
-    """Reads only: a typo in the path must not leave folders or a state.db behind."""
+def run_checks(root: Path, config_path: Path | None = None, timeout: float = 10.0, network: bool = True
+               ) -> list[Check]:
+    """Reads only (the structured request's usage record aside): a typo in the path must not leave
+    folders or a state.db behind."""
     checks: list[Check] = []
     if not root.is_dir():
         what = "does not exist" if not root.exists() else "is not a folder"
@@ -55,8 +62,53 @@ def run_checks(root: Path, config_path: Path | None = None, timeout: float = 10.
     if not config.models:
         checks.append(Check("engine", True, "offline engine (no models: section); no key needed"))
     for role, model in config.models.items():
-        checks += _model_checks(role, model, config, timeout)
+        if not network:
+            checks.append(Check(f"{role} endpoint", True, f"not contacted (--no-network); model {model.model}"))
+            continue
+        found = _model_checks(role, model, config, timeout)
+        checks += found
+        if all(c.ok for c in found):
+            checks.append(_structured_check(role, config, layout))
     return checks
+
+
+def _structured_check(role: str, config: Config, layout: VaultLayout) -> Check:
+    from kbd.engines import make_engine
+    from kbd.engines.errors import ModelError
+    from kbd.engines.llm import LLMEngine
+
+    existing = layout.state_dir / "state.db"
+    with tempfile.TemporaryDirectory(prefix="kbd-doctor-") as scratch:
+        # The request is budgeted and recorded in the vault's state.db when it is up to date; doctor
+        # never creates or upgrades it, so otherwise the record goes to a scratch copy.
+        path = existing if _schema(existing) == len(MIGRATIONS) else Path(scratch) / "state.db"
+        State(path).close()
+        try:
+            engine = make_engine(config, layout.root, path, run="doctor")
+        except (ConfigError, OSError, Exception) as exc:  # a broken skill override, a missing key: say which
+            return Check(f"{role} request", False, str(exc))
+        assert isinstance(engine, LLMEngine)
+        try:
+            engine.gateway.probe(role)
+            return Check(f"{role} request", True, "a structured request was accepted and answered")
+        except ModelError as exc:
+            return Check(f"{role} request", False, f"a tiny structured request failed: {exc}")
+        finally:
+            engine.close()
+
+
+def _schema(path: Path) -> int | None:
+    """The schema version of a state.db, read without writing; None when there is none to read."""
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            return int(db.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
 
 
 def _state_check(path: Path) -> Check:

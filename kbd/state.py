@@ -172,6 +172,40 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX concept_aliases_by_key ON concept_aliases(key);
     """,
+    # what made each source summary (engine, model, skill version, verifier, constraints hash;
+    # engines/provenance.py), so that a change of engine is noticed; summaries made before this
+    # by the offline engine get its record, model-made ones stay unknown (out of date)
+    """
+    ALTER TABLE sources ADD COLUMN made_by TEXT;
+    UPDATE sources SET made_by = '{"constraints": "", "engine": "offline", "skill": "extractive v1", "verifier": ""}'
+        WHERE engine = 'offline';
+    """,
+    # batch backfills (`kbd compile --batch`): each batch sent to a provider's batch interface and
+    # what each of its requests is for, so that a later run, after a restart too, collects it
+    """
+    CREATE TABLE batches (
+        id TEXT PRIMARY KEY,            -- the provider's batch id
+        role TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        state TEXT NOT NULL,            -- submitted | collected | abandoned
+        status TEXT NOT NULL DEFAULT '',-- the provider's last word on it
+        submitted TEXT NOT NULL,        -- ISO, UTC
+        finished TEXT,
+        requests INTEGER NOT NULL,
+        reserved_usd REAL NOT NULL,     -- held against the spending caps until collected
+        run TEXT NOT NULL               -- the run that sent it
+    );
+    CREATE TABLE batch_requests (
+        batch_id TEXT NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+        custom_id TEXT NOT NULL,
+        cache_key TEXT NOT NULL,        -- where its result goes in llm_cache
+        skill TEXT NOT NULL,
+        job TEXT NOT NULL,              -- the ingest job (dedupe key) waiting for it
+        PRIMARY KEY (batch_id, custom_id)
+    );
+    CREATE INDEX batch_requests_by_job ON batch_requests(job);
+    """,
 ]
 
 

@@ -8,7 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kbd.compile.redo import count_out_of_date
 from kbd.config import Config
+from kbd.engines.provenance import current_made_by
+from kbd.engines.skills import SkillError
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
 
@@ -27,6 +30,9 @@ class VaultStatus:
     user_edited: list[str] = field(default_factory=list)
     spend: list[dict[str, Any]] = field(default_factory=list)  # per role and model: today and total
     paused: str | None = None
+    engine: str = ""  # the configured engine ("offline" or provider:model)
+    out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints)
+    batches: list[dict[str, Any]] = field(default_factory=list)  # sent with --batch, not yet collected
     status_note: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -61,11 +67,22 @@ def vault_status(root: Path, config: Config) -> VaultStatus:
             "SELECT role, provider, model, COUNT(*) FILTER (WHERE outcome='ok') AS calls, "
             "COUNT(*) FILTER (WHERE outcome='cached') AS cached, "
             "COALESCE(SUM(cost_usd) FILTER (WHERE day=?), 0) AS today_usd, COALESCE(SUM(cost_usd), 0) AS total_usd, "
-            "COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens "
+            "COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens, "
+            "COALESCE(SUM(cached_tokens), 0) AS cached_input_tokens "
             "FROM llm_calls GROUP BY role, provider, model ORDER BY role, model", (today,))]
         row = db.execute("SELECT last_error FROM jobs WHERE state='pending' AND last_error IS NOT NULL "
                          "ORDER BY updated DESC LIMIT 1").fetchone()
         status.paused = row[0] if row else None
+        status.batches = [dict(r) for r in db.execute(
+            "SELECT id, provider, model, status, requests, reserved_usd, submitted FROM batches "
+            "WHERE state='submitted' ORDER BY submitted")]
+        try:
+            current = current_made_by(config, layout.root)
+        except (SkillError, OSError, UnicodeDecodeError):
+            current = None  # a broken skill override: `kbd compile` names the problem
+        if current is not None:
+            status.engine = current.engine
+            status.out_of_date = count_out_of_date(state, layout, current)
     finally:
         state.close()
     return status

@@ -1,11 +1,21 @@
 """A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions and Anthropic messages
 wire formats, for testing kbd's providers offline. Tests script its replies and faults (status
-codes with retry-after, slow answers, malformed JSON, truncated output) and read what it received.
+codes with retry-after, slow answers, slow-drip bodies, connections reset mid-body, malformed JSON,
+truncated output) and read what it received.
+
+Like the real services it refuses, with their status code and error body, every request they
+would refuse (tests/provider_rules.py); a refused request never consumes a scripted reply. It
+counts requests in flight, and it reports prompt caching as the providers do: OpenAI caches the
+longest prompt prefix seen before, in 128-token steps from 1,024 tokens; Anthropic caches the
+prefix up to the last `cache_control` block, reading it when seen before and writing it otherwise.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import socket
 import threading
 import time
 from collections import deque
@@ -15,13 +25,19 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.provider_rules import anthropic_problem, openai_problem
+
+CHARS_PER_TOKEN = 4  # how the fake counts tokens
+
 
 @dataclass
 class Action:
     status: int = 200
     body: Any = None  # dict → JSON; str → sent as is (malformed on purpose)
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
+    delay: float = 0.0  # seconds before the answer starts
+    drip: float = 0.0  # seconds between 16-byte pieces of the body (a slow-drip body)
+    cut: int | None = None  # close the connection after this many body bytes (a reset mid-body)
 
 
 @dataclass
@@ -29,6 +45,67 @@ class Received:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    prompt_tokens: int = 0  # the whole prompt, as the fake counts tokens
+    cached_tokens: int = 0  # of which served from the provider's prompt cache
+    cache_write_tokens: int = 0  # Anthropic: of which written to the cache
+    refused: int | None = None  # the status the provider rules refused it with
+
+
+def prompt_text(body: dict[str, Any]) -> str:
+    """Everything a provider counts as prompt, in order (tools, system, messages)."""
+    return "".join(_texts([body.get("tools"), body.get("system"), body.get("messages")]))
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    if isinstance(value, dict):
+        if "text" in value:
+            return [value["text"]]
+        if "content" in value:
+            return _texts(value["content"])
+        return [json.dumps(value, sort_keys=True)]
+    return []
+
+
+def _asked_tool(received: Received) -> str:
+    """The tool an obedient model calls: the forced one, else the one the task names, else the first."""
+    choice = received.body.get("tool_choice") or {}
+    if choice.get("type") == "tool":
+        return str(choice["name"])
+    named = re.search(r"calling the ([A-Za-z0-9_-]+) tool", first_user_text(received))
+    return named.group(1) if named else str(received.body["tools"][0]["name"])
+
+
+def last_user_text(received: Received) -> str:
+    """The text of the last user message, whichever wire format carried it."""
+    return _message_text(received.body["messages"][-1])
+
+
+def first_user_text(received: Received) -> str:
+    """The text of the first user message (the request itself, before any repair turns)."""
+    return _message_text(next(m for m in received.body["messages"] if m["role"] == "user"))
+
+
+def _message_text(message: dict[str, Any]) -> str:
+    content = message["content"]
+    return content if isinstance(content, str) else "".join(b.get("text", "") for b in content)
+
+
+def structured_reply(received: Received, data: Any, output_tokens: int | None = None) -> Action:
+    """A successful structured answer in the wire format of the request, with the usage a real
+    provider would report for it (prompt tokens, prompt-cache reads and writes)."""
+    text = json.dumps(data)
+    out = output_tokens if output_tokens is not None else max(1, len(text) // CHARS_PER_TOKEN)
+    if received.path.endswith("/messages"):
+        reply = anthropic_reply(data, usage=(received.prompt_tokens - received.cached_tokens
+                                             - received.cache_write_tokens, out, received.cached_tokens))
+        reply["content"][0]["name"] = _asked_tool(received)
+        reply["usage"]["cache_creation_input_tokens"] = received.cache_write_tokens
+        return Action(body=reply)
+    return Action(body=openai_reply(text, usage=(received.prompt_tokens, out, received.cached_tokens)))
 
 
 def openai_reply(content: str, finish: str = "stop", usage: tuple[int, int, int] = (100, 20, 0)) -> dict[str, Any]:
@@ -44,6 +121,40 @@ def anthropic_reply(data: Any, stop: str = "tool_use", usage: tuple[int, int, in
             "usage": {"input_tokens": usage[0], "output_tokens": usage[1], "cache_read_input_tokens": usage[2]}}
 
 
+EMBEDDING_DIMENSIONS = 64
+
+
+def fake_embedding(text: str) -> list[float]:
+    """A deterministic stand-in for a real embedding: hashed word features, where a word and its
+    plural share a feature. Texts that share words point the same way."""
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        word = word[:-1] if len(word) > 3 and word.endswith("s") else word
+        digest = hashlib.sha256(word.encode()).digest()
+        vector[digest[0] % EMBEDDING_DIMENSIONS] += 1.0 if digest[1] % 2 else -1.0
+    return vector
+
+
+def embeddings_reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """OpenAI's POST /v1/embeddings, refusing what the real API refuses (no model, empty or
+    non-string input, more than 2048 inputs) with its status and error shape."""
+    def refuse(message: str, param: str) -> tuple[int, dict[str, Any]]:
+        return 400, {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": None}}
+
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return refuse("you must provide a model parameter", "model")
+    texts = body.get("input")
+    texts = [texts] if isinstance(texts, str) else texts
+    if not isinstance(texts, list) or not texts or len(texts) > 2048:
+        return refuse("'input' must be a non-empty string or array of at most 2048 strings", "input")
+    if not all(isinstance(t, str) and t for t in texts):
+        return refuse("'input' must contain only non-empty strings", "input")
+    data = [{"object": "embedding", "index": i, "embedding": fake_embedding(t)} for i, t in enumerate(texts)]
+    tokens = sum(len(t.split()) for t in texts)
+    return 200, {"object": "list", "data": data, "model": body["model"],
+                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+
+
 class FakeLLM:
     def __init__(self) -> None:
         self.script: deque[Action] = deque()
@@ -52,6 +163,11 @@ class FakeLLM:
         self.accepted_key: str | None = None  # GET /models answers 401 to any other key
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests it was answering at one time
+        self.refusals: list[tuple[str, int, dict[str, Any]]] = []  # (path, status, error body) it answered
+        # More protocols mounted on the same server (tests/fake_batch.py): True when it answered.
+        self.extra: Callable[[BaseHTTPRequestHandler], bool] | None = None
+        self._prefixes: set[str] = set()  # Anthropic: cached prefixes
+        self._prompts: list[str] = []  # OpenAI: earlier prompts, for the longest cached prefix
         self._lock = threading.Lock()
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -63,28 +179,89 @@ class FakeLLM:
         return self
 
     def _next(self, received: Received) -> Action:
+        problem = self._problem(received)
         with self._lock:
             self.received.append(received)
-            return self.script.popleft() if self.script else self.default(received)
+            if problem is not None:
+                received.refused = problem[0]
+                self.refusals.append((received.path, *problem))
+                return Action(problem[0], problem[1])
+            self._count_cache(received)
+            if self.script:
+                return self.script.popleft()
+        return self.default(received)
+
+    def _problem(self, received: Received) -> tuple[int, dict[str, Any]] | None:
+        if received.path.endswith("/chat/completions"):
+            return openai_problem(received.headers, received.body, self.accepted_key)
+        if received.path.endswith("/messages"):
+            return anthropic_problem(received.headers, received.body, self.accepted_key)
+        return None
+
+    def _count_cache(self, received: Received) -> None:
+        body = received.body
+        if not isinstance(body, dict) or "messages" not in body:
+            return
+        model = str(body.get("model"))
+        prompt = model + "\x00" + prompt_text(body)
+        received.prompt_tokens = (len(prompt) - len(model) - 1) // CHARS_PER_TOKEN
+        if received.path.endswith("/messages"):
+            marked = _cached_prefix(body)
+            if marked is not None and len(marked) // CHARS_PER_TOKEN >= 1024:
+                key = model + "\x00" + marked
+                tokens = len(marked) // CHARS_PER_TOKEN
+                if key in self._prefixes:
+                    received.cached_tokens = tokens
+                else:
+                    received.cache_write_tokens = tokens
+                    self._prefixes.add(key)
+            return
+        best = max((_common(prompt, p) for p in self._prompts), default=0) - len(model) - 1
+        tokens = best // CHARS_PER_TOKEN
+        if received.prompt_tokens >= 1024 and tokens >= 1024:
+            received.cached_tokens = tokens // 128 * 128
+        self._prompts.append(prompt)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                if fake.extra is not None and fake.extra(self):
+                    return
+                with fake._lock:
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                self.counted = True
+                try:
+                    self._answer()
+                finally:
+                    self._done()
+
+            def _done(self) -> None:
+                """Stop counting this request just before its last bytes go out: the client cannot
+                finish reading (and start its next request) before that, so the count never
+                overlaps one request's end with the next one's start."""
+                if self.counted:
+                    self.counted = False
+                    with fake._lock:
+                        fake.in_flight -= 1
+
+            def _answer(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 try:
                     body = json.loads(self.rfile.read(length) or b"{}")
                 except ValueError:
-                    body = {}
-                action = fake._next(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                with fake._lock:
-                    fake.in_flight += 1
-                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                    body = None
+                if self.path.rstrip("/").endswith("/embeddings"):  # search's semantic ranking
+                    with fake._lock:
+                        fake.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()},
+                                                      body))
+                    action = Action(*embeddings_reply(body if isinstance(body, dict) else {}))
+                else:
+                    action = fake._next(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 if action.delay:
                     time.sleep(action.delay)
-                with fake._lock:
-                    fake.in_flight -= 1
                 payload = action.body if isinstance(action.body, str) else json.dumps(action.body)
                 data = payload.encode()
                 try:
@@ -94,11 +271,29 @@ class FakeLLM:
                     self.send_header("content-type", "application/json")
                     self.send_header("content-length", str(len(data)))
                     self.end_headers()
+                    if action.cut is not None:  # promise the whole body, send part, drop the connection
+                        self._done()
+                        self.wfile.write(data[:action.cut])
+                        self.wfile.flush()
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        self.close_connection = True
+                        return
+                    if action.drip:
+                        for i in range(0, len(data), 16):
+                            if i + 16 >= len(data):
+                                self._done()
+                            self.wfile.write(data[i:i + 16])
+                            self.wfile.flush()
+                            time.sleep(action.drip)
+                        return
+                    self._done()
                     self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
+                except OSError:
                     pass  # the client gave up (a timeout test)
 
             def do_GET(self) -> None:  # model lists, for `kbd doctor`
+                if fake.extra is not None and fake.extra(self):
+                    return
                 auth = self.headers.get("authorization", "") or self.headers.get("x-api-key", "")
                 ok = fake.accepted_key is None or fake.accepted_key in auth
                 data = json.dumps({"data": [{"id": "test-model"}]} if ok else {"error": "bad key"}).encode()
@@ -112,6 +307,29 @@ class FakeLLM:
                 pass
 
         return Handler
+
+
+def _cached_prefix(body: dict[str, Any]) -> str | None:
+    """Anthropic: the prompt text up to and including the last block marked cache_control."""
+    blocks: list[Any] = [*(body.get("tools") or []),
+                         *(body["system"] if isinstance(body.get("system"), list) else
+                           [{"text": body["system"]}] if isinstance(body.get("system"), str) else []),
+                         *(b for m in body["messages"] for b in (m["content"] if isinstance(m["content"], list)
+                                                                   else [{"text": m["content"]}]))]
+    last = max((i for i, b in enumerate(blocks) if isinstance(b, dict) and "cache_control" in b), default=None)
+    return None if last is None else "".join(t for b in blocks[:last + 1] for t in _texts([b]))
+
+
+def _common(a: str, b: str) -> int:
+    """Length of the common prefix of a and b (binary search over slices, fast on long prompts)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import Vault, run_kbd
-from tests.fake_llm import FakeLLM, fake_llm
+from tests.fake_llm import Action, FakeLLM, fake_llm, openai_reply
 from tests.test_llm_compile import KEY, configure
 
 
@@ -21,6 +21,7 @@ def server() -> Iterator[FakeLLM]:
 
 def test_a_ready_vault_with_a_model(vault: Vault, server: FakeLLM) -> None:
     configure(vault, server)
+    server.default = lambda r: Action(body=openai_reply('{"ok": true}'))
     result = run_kbd("doctor", str(vault.root), env={"KBD_TEST_KEY": KEY})
     assert result.returncode == 0, result.stdout
     assert "ok   worker key" in result.stdout and "answers; model test-model" in result.stdout
@@ -49,3 +50,35 @@ def test_an_offline_vault_and_a_broken_config(vault: Vault) -> None:
     (vault.root / "kbd/config.yaml").write_text("compile:\n  workers: lots\n")
     broken = run_kbd("doctor", str(vault.root))
     assert broken.returncode == 2 and "line 2, key `compile.workers`" in broken.stdout
+
+
+def test_doctor_sends_one_tiny_structured_request_per_model(vault: Vault, server: FakeLLM) -> None:
+    configure(vault, server)
+    server.default = lambda r: Action(body=openai_reply('{"ok": true}', usage=(60, 3, 0)))
+    result = run_kbd("doctor", str(vault.root), env={"KBD_TEST_KEY": KEY})
+    assert result.returncode == 0, result.stdout
+    assert "ok   worker request" in result.stdout
+    posts = [r for r in server.received if r.path.endswith("/chat/completions")]
+    assert len(posts) == 1 and posts[0].body["response_format"]["json_schema"]["strict"] is True
+    assert posts[0].refused is None
+
+
+def test_doctor_shows_a_model_that_refuses_kbds_requests_before_a_compile(vault: Vault, server: FakeLLM) -> None:
+    # A reasoning model refuses max_tokens (the fake answers as OpenAI does); here kbd sends
+    # max_completion_tokens, so make the server refuse the schema instead, as a server without
+    # strict-schema support would.
+    configure(vault, server)
+    server.default = lambda r: Action(400, {"error": {"message": "Invalid schema for response_format 'result': "
+                                                       "'anyOf' is not permitted.", "type": "invalid_request_error",
+                                                       "param": "response_format", "code": "invalid_json_schema"}})
+    result = run_kbd("doctor", str(vault.root), env={"KBD_TEST_KEY": KEY})
+    assert result.returncode == 1
+    assert "BAD  worker request" in result.stdout and "refused the result schema" in result.stdout
+    assert len([r for r in server.received if r.path.endswith("/chat/completions")]) == 1, "never retried"
+
+
+def test_doctor_no_network_contacts_nothing(vault: Vault, server: FakeLLM) -> None:
+    configure(vault, server)
+    result = run_kbd("doctor", str(vault.root), "--no-network", env={"KBD_TEST_KEY": KEY})
+    assert result.returncode == 0 and "not contacted (--no-network)" in result.stdout
+    assert server.received == []

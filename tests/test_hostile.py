@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import re
 
-from kbd.vault.sanitize import escape_text, is_inert, sanitize_markdown
+from kbd.vault.sanitize import escape_text, is_inert, render_as_text, sanitize_markdown
 from tests.conftest import Vault
+from tests.obsidian import live_content, visible_text
 
 HOSTILE = """---
 title: "Totally normal <% tp.system.prompt('x') %> article <script>alert(1)</script>"
@@ -46,8 +46,10 @@ def test_hostile_clipping_yields_only_inert_notes(vault: Vault) -> None:
     for path, text in generated.items():
         assert is_inert(text) == [], f"{path}: {is_inert(text)}"
     assert "```dataviewjs" not in everything
-    assert not re.search(r"`\$=", everything)
-    assert "<%" not in everything and "<script" not in everything.lower() and "<iframe" not in everything.lower()
+    assert not re.search(r"(?<!\\)`\$=", everything), "a backtick before `$=` must be escaped"
+    assert "<%" not in everything
+    for path, text in generated.items():
+        assert live_content(text) == [], f"{path}: {live_content(text)}"
     assert not re.search(r"\]\(\s*(javascript|data):", everything, re.I)
     assert "evil.example/collect" not in everything
     assert "#injected-tag" not in everything.replace("\\#", "")
@@ -82,9 +84,10 @@ def test_sanitizer_leaves_ordinary_markdown_alone() -> None:
 
 
 def test_escaped_text_renders_as_the_same_text_and_nothing_more() -> None:
-    escaped = escape_text("# not a heading [[not a link]] %%not a comment%% #not-a-tag <b>x</b> $x$ `code`")
-    assert "[[" not in escaped and "%%" not in escaped and "<b>" not in escaped
-    # What a markdown renderer shows: backslash escapes and entities resolved.
-    assert html.unescape(re.sub(r"\\(.)", r"\1", escaped)) == \
-        "# not a heading [[not a link]] %%not a comment%% #not-a-tag <b>x</b> $x$ `code`"
+    original = "# not a heading [[not a link]] %%not a comment%% #not-a-tag <b>x</b> $x$ `code` <% tp.x %>"
+    escaped = escape_text(original)
+    assert live_content(escaped) == [], live_content(escaped)
+    assert "[[" not in escaped and "%%" not in escaped and "<%" not in escaped
+    assert visible_text(escaped) == original, "a CommonMark reader shows exactly the original text"
+    assert render_as_text(escaped) == original
     assert sanitize_markdown(escaped) == escaped, "the sanitiser must not mangle escaped text"

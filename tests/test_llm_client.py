@@ -13,6 +13,7 @@ import pytest
 
 from kbd.engines.client import CircuitBreaker, ModelClient, ModelSpec
 from kbd.engines.errors import BadOutput, EndpointDown, ModelError, QuotaExceeded, Truncated
+from kbd.engines.throttle import Throttle
 from tests.fake_llm import Action, FakeLLM, anthropic_reply, fake_llm, openai_reply
 
 SCHEMA = {"type": "object", "required": ["title", "points"], "additionalProperties": False,
@@ -33,15 +34,23 @@ def api_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class Sleeps(list[float]):
+    """Records the client's sleeps instead of sleeping, and moves the throttle's clock on by them."""
+
+    now = 0.0
+
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 
 def client(server: FakeLLM, provider: str = "openai", **spec: object) -> tuple[ModelClient, Sleeps]:
     sleeps = Sleeps()
     base = server.url + ("/v1" if provider == "openai" else "")
     made = ModelClient(ModelSpec(provider=provider, model="test-model", base_url=base, api_key_env="KBD_TEST_KEY",
-                                 **spec), sleep=sleeps)
+                                 **spec), sleep=sleeps, throttle=Throttle(4, clock=sleeps.clock))
     return made, sleeps
 
 
@@ -67,7 +76,7 @@ def test_servers_with_less_structured_output_support(server: FakeLLM, mode: str)
     assert c.complete("rules", "source", SCHEMA).data == GOOD
     body = server.received[0].body
     assert body.get("response_format") == ({"type": "json_object"} if mode == "json_object" else None)
-    assert '"required": ["title", "points"]' in body["messages"][0]["content"], "the schema goes into the prompt"
+    assert '"required": ["title", "points"]' in body["messages"][-1]["content"], "the schema goes into the prompt"
 
 
 def test_anthropic_forced_tool_call(server: FakeLLM) -> None:
@@ -131,7 +140,7 @@ def test_the_circuit_breaker_stops_calls_to_a_dead_endpoint_then_tries_again(ser
     now = [1000.0]
     c, _ = client(server, max_retries=10)
     c.breaker = CircuitBreaker(threshold=3, cooldown_seconds=60, clock=lambda: now[0])
-    with pytest.raises(EndpointDown):
+    with pytest.raises(EndpointDown, match=r"3 times in a row \(last: HTTP 500\)"):
         c.complete("r", "s", SCHEMA)
     assert len(server.received) == 3
     with pytest.raises(EndpointDown):

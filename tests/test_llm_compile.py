@@ -12,25 +12,25 @@ import yaml
 
 from kbd.vault.sanitize import is_inert
 from tests.conftest import Vault, run_kbd, tree_bytes, unresolved_links
-from tests.fake_llm import Action, FakeLLM, Received, fake_llm, openai_reply
+from tests.fake_llm import Action, FakeLLM, Received, fake_llm, first_user_text, openai_reply, structured_reply
+from tests.obsidian import live_content
 
 KEY = "sk-test-COMPILE-SECRET-777"
 NAMES = ("B-tree", "write-ahead log", "LSM tree", "sorted run", "write amplification")
 
 
 def honest_model(received: Received) -> Action:
-    """Summarises like a model would: sentences and concepts taken from the untrusted block."""
-    user = received.body["messages"][-1]["content"]
-    body = user.split("<untrusted", 1)[1].split(">", 1)[1].rsplit("</untrusted>", 1)[0]
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", body) if len(s.split()) > 5 and "Title:" not in s]
+    """Summarises like a model would: sentences and concepts taken from the (first) untrusted block,
+    in the wire format of the request, with the usage and prompt caching the provider would report."""
+    user = first_user_text(received)
+    body = user.split("<untrusted", 1)[1].split(">", 1)[1].split("</untrusted>", 1)[0]
+    sentences = [s.strip()[:300] for s in re.split(r"(?<=[.!?])\s+", body)
+                 if len(s.split()) > 5 and "Title:" not in s]
     concepts = [{"name": n, "says": next((s for s in sentences if n.lower() in s.lower()), n)}
                 for n in NAMES if n.lower() in body.lower()]
     result = {"title": "ignored", "summary": sentences[:3] or ["Nothing."], "key_points": sentences[3:6],
               "concepts": concepts, "tags": ["databases"]}
-    content = json.dumps(result)
-    # Token counts as a tokenizer would report them: about four characters per token.
-    prompt_chars = sum(len(m["content"]) for m in received.body["messages"])
-    return Action(body=openai_reply(content, usage=(prompt_chars // 4, len(content) // 4, 0)))
+    return structured_reply(received, result)
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_a_model_fills_the_same_shape_of_vault(sample_vault: Vault, server: Fake
     keys = {k for p, t in generated.items() if p.startswith("wiki/sources/")
             for k in yaml.safe_load(t.split("---\n", 2)[1])}
     assert keys <= {"title", "aliases", "type", "clipping", "source", "author", "published", "concepts", "tags",
-                    "engine", "input_hash", "generated", "verified"}
+                    "engine", "skill", "constraints", "input_hash", "generated", "verified"}
     assert "Model spend" in sample_vault.status()
 
 
@@ -87,7 +87,7 @@ def test_only_matching_existing_concepts_go_into_a_call(sample_vault: Vault, ser
     sample_vault.clip("New.md", "---\ntitle: New\n---\nA B-tree is a balanced tree for disks and SSDs alike.\n")
     sample_vault.compile()
     user = server.received[-1].body["messages"][-1]["content"]
-    assert user.startswith("Existing concepts: B-tree\n"), user[:200]
+    assert '<untrusted source="existing concepts">\nB-tree\n</untrusted>' in user, user[-400:]
 
 
 def test_a_spending_cap_pauses_jobs_and_status_says_why(sample_vault: Vault, server: FakeLLM) -> None:
@@ -126,7 +126,7 @@ def test_a_compromised_model_cannot_escape_the_wiki_or_plant_code(vault: Vault, 
     for path, text in vault.generated().items():
         assert is_inert(text) == [], f"{path}: {is_inert(text)}"
         # A URL may survive as text or a plain link; never as an image, iframe or other fetch.
-        assert "![x](https://evil" not in text and "<iframe" not in text
+        assert live_content(text) == [], f"{path}: {live_content(text)}"
         assert "[[Evil" not in text and "[[../" not in text
     assert (vault.wiki / "sources/Normal article.md").exists(), "code, not the model, names the files"
 

@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kbd.config import Config
-from kbd.render.frontmatter import render_frontmatter
+from kbd.render.frontmatter import render_frontmatter, yaml_str
 from kbd.state import State
 from kbd.vault.layout import MAX_NAME_BYTES, VaultLayout, safe_note_name, unique_name
+from kbd.vault.sanitize import property_text
 from kbd.vault.write import Outcome, VaultWriter, WriteRefused
 
 
@@ -78,9 +79,12 @@ _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
 @settings(max_examples=300, deadline=None)
 @given(title=_text, tags=st.lists(_text, max_size=4), flag=st.booleans())
 def test_frontmatter_reads_back_exactly_as_written(title: str, tags: list[str], flag: bool) -> None:
+    assert yaml.safe_load("x: " + yaml_str(title)) == {"x": title}, "the YAML scalar escape loses nothing"
     text = render_frontmatter([("title", title), ("tags", tags), ("verified", flag)])
     data = yaml.safe_load(text.split("---\n")[1])
-    assert data == {"title": title, "tags": tags, "verified": flag}
+    # Properties are data: what reads back is the text with links, tags and entities made plain.
+    assert data == {"title": property_text(title), "tags": [property_text(t) for t in tags], "verified": flag}
+    assert "<%" not in text
 
 
 @settings(max_examples=500, deadline=None)

@@ -37,6 +37,7 @@ class IngestOutcome:
     warnings: list[str] = field(default_factory=list)
     summary: SourceSummary | None = None
     engine: str = ""
+    made_by: str = ""  # MadeBy.key() of the engine that wrote the summary
     rejection: Rejection | None = None
     error: str | None = None
     paused: str | None = None  # a spending cap was reached: the job waits for the next run
@@ -70,8 +71,8 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
         title_from = "filename" if note.title == clean_title(stem) and note.meta.title is None else "content"
         return IngestOutcome(rel, size, stamp, sha256=note.sha256, title=note.title,
                              title_from=title_from, meta=note.meta, warnings=note.warnings,
-                             summary=summary, engine=engine.name, url_key=url_key(note.meta.source),
-                             text_key=text_key(note.document.plain_text()),
+                             summary=summary, engine=engine.name, made_by=engine.made_by.key(),
+                             url_key=url_key(note.meta.source), text_key=text_key(note.document.plain_text()),
                              article=article_identity(article_fingerprint(note.document), note.meta.source))
     except BudgetExceeded as exc:
         return IngestOutcome(rel, size, stamp, paused=str(exc))
@@ -158,9 +159,10 @@ def _forget_copy(state: State, raw_path: str) -> int | None:
     return int(row["source_id"])
 
 
-def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: str) -> bool:
+def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: str, redo: bool = False) -> bool:
     """Store a summary; returns False when the clipping is a copy of a source already there (it
-    then joins that source instead of becoming one)."""
+    then joins that source instead of becoming one). `redo` marks a summary made again by a newer
+    engine (the clipping is unchanged)."""
     assert outcome.summary is not None and outcome.meta is not None and outcome.title is not None
     summary, meta = outcome.summary, outcome.meta
     _forget_copy(state, outcome.path)
@@ -168,7 +170,8 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
     if original is not None:
         _commit_copy(state, outcome, names, now, *original)
         return False
-    row = state.db.execute("SELECT id, note_name, title FROM sources WHERE raw_path=?", (outcome.path,)).fetchone()
+    row = state.db.execute("SELECT id, note_name, title, sha256 FROM sources WHERE raw_path=?",
+                           (outcome.path,)).fetchone()
     result = json.dumps({"summary": summary.to_json(), "meta": meta.__dict__, "title_from": outcome.title_from},
                         sort_keys=True, ensure_ascii=False)
     old_keys: set[str] = set()
@@ -176,9 +179,9 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
         name = names.claim(outcome.title)
         cur = state.db.execute(
             "INSERT INTO sources(raw_path, sha256, note_name, title, description, result, engine, generated, "
-            "warnings, url_key, text_key, article) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "warnings, made_by, url_key, text_key, article) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (outcome.path, outcome.sha256, name, outcome.title, summary.description, result, outcome.engine, now,
-             json.dumps(outcome.warnings), outcome.url_key, outcome.text_key, outcome.article))
+             json.dumps(outcome.warnings), outcome.made_by, outcome.url_key, outcome.text_key, outcome.article))
         source_id = cur.lastrowid
         kind = "ingest"
     else:
@@ -189,14 +192,16 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
             name = names.claim(outcome.title)
             state.mark_dirty(["orphans"])  # the note under its old name
         old_keys = _source_keys(state, source_id)
-        release_copies(state, source_id, now)  # they may no longer be copies of what it is now
+        if row["sha256"] != outcome.sha256:  # not for a redo: the clipping, and so its copies, are unchanged
+            release_copies(state, source_id, now)  # they may no longer be copies of what it is now
         state.db.execute(
             "UPDATE sources SET sha256=?, note_name=?, title=?, description=?, result=?, engine=?, generated=?, "
-            "warnings=?, url_key=?, text_key=?, article=? WHERE id=?",
+            "warnings=?, made_by=?, url_key=?, text_key=?, article=? WHERE id=?",
             (outcome.sha256, name, outcome.title, summary.description, result, outcome.engine, now,
-             json.dumps(outcome.warnings), outcome.url_key, outcome.text_key, outcome.article, source_id))
+             json.dumps(outcome.warnings), outcome.made_by, outcome.url_key, outcome.text_key, outcome.article,
+             source_id))
         state.db.execute("DELETE FROM source_concepts WHERE source_id=?", (source_id,))
-        kind = "update"
+        kind = "redo" if redo else "update"
     mentions = canonical_mentions(state, summary.concepts)
     state.db.executemany(
         "INSERT INTO source_concepts(source_id, key, name, score, sentence, rank) VALUES(?, ?, ?, ?, ?, ?)",

@@ -8,17 +8,18 @@ cheaply (and crash-safely) whether the note needs rendering again.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from kbd.compile.aliases import alias_names
 from kbd.compile.concepts import RELATED_MAX_SOURCES
+from kbd.compile.redo import count_out_of_date
 from kbd.compile.related import WEAK_KEYS, series_siblings
 from kbd.engines.base import SourceSummary
+from kbd.engines.provenance import MadeBy
 from kbd.render.notes import (
     ConceptNote,
     IndexEntry,
@@ -42,7 +43,6 @@ from kbd.render.notes import (
 )
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
-from kbd.vault.links import wikilink
 from kbd.vault.sanitize import escape_text
 
 RELATED_SOURCES_SHOWN = 5
@@ -52,7 +52,6 @@ CONCEPT_SOURCES_SHOWN = 30  # sources quoted on a concept page; the rest go, by 
 MENTION_CHARS = 160  # what a further source says, on a concept's sub-page
 PAGE_BUDGET = 150_000  # bytes of list lines per page: every page stays well under 200 KB
 INDEX_INLINE_MAX = 200  # sources (or concepts) listed on index.md itself; more go to per-letter notes
-_UNLINKABLE = re.compile(r"[#^|\[\]]")
 
 
 @dataclass(frozen=True)
@@ -142,14 +141,14 @@ class WikiModel:
             "SELECT sc.sentence, c.note_name FROM source_concepts sc JOIN concepts c ON c.key=sc.key "
             "WHERE sc.source_id=? ORDER BY sc.rank LIMIT ?", (source_id, self.max_concepts)).fetchall()
         linked = [(NoteRef(self.concept_path(m["note_name"]), m["note_name"]), m["sentence"]) for m in mentions]
-        clipping = _clipping_link(row["raw_path"])
-        copies = [_clipping_link(r[0]) for r in self.state.db.execute(
+        copies = [r[0] for r in self.state.db.execute(
             "SELECT raw_path FROM copies WHERE source_id=? ORDER BY raw_path", (source_id,))]
         related = self.related_sources(source_id)
+        made_by = MadeBy.from_key(row["made_by"])
         note = SourceNote(
             title=row["title"],
             aliases=[row["title"]] if row["title"] != row["note_name"] else [],
-            clipping=clipping,
+            clipping=row["raw_path"],
             copies=copies,
             url=meta.get("source"),
             authors=list(meta.get("author") or []),
@@ -165,6 +164,9 @@ class WikiModel:
             warnings=json.loads(row["warnings"]),
             verified=summary.verified,
             objections=summary.objections,
+            skill=made_by.skill if made_by else None,
+            verifier=made_by.verifier if made_by and made_by.verifier else None,
+            constraints=made_by.constraints if made_by and made_by.constraints else None,
         )
         return Rendered(self.source_path(row["note_name"]), render_source_note(note), source_id,
                         _related_json(related))
@@ -328,13 +330,16 @@ class WikiModel:
         failed += [(f"write:{path}", reason) for path, (reason, _) in sorted(refused.items())]
         last = self.state.get_meta("last_change")
         daemon = self.state.get_meta("daemon")
-        spend = None
+        spend = cache = None
         if db.execute("SELECT 1 FROM llm_calls LIMIT 1").fetchone():
             today = datetime.now(UTC).date().isoformat()
             day_cost, day_calls = db.execute("SELECT COALESCE(SUM(cost_usd), 0), COUNT(*) FROM llm_calls "
                                              "WHERE day=? AND outcome='ok'", (today,)).fetchone()
             total = db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls").fetchone()[0]
             spend = (float(day_cost), float(total), int(day_calls))
+            cached, everything = db.execute("SELECT COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(input_tokens), 0) "
+                                            "FROM llm_calls").fetchone()
+            cache = (int(cached), int(everything))
         paused = db.execute("SELECT last_error FROM jobs WHERE state='pending' AND last_error IS NOT NULL "
                             "ORDER BY updated DESC LIMIT 1").fetchone()
         unverified = [self.source_path(r[0]) for r in db.execute(
@@ -345,14 +350,11 @@ class WikiModel:
             last_change=last.replace("T", " ")[:16] if last else None,
             rejected=rejected, ignored=ignored, warnings=warnings, user_edited=edited,
             failed_jobs=failed, pending_jobs=self.state.count_jobs("pending"),
-            daemon=json.loads(daemon) if daemon else None, spend=spend,
-            paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified))
-
-
-def _clipping_link(raw_path: str) -> str:
-    """`[[raw/…]]` to a clipping, or its path as text when a link could not reach it."""
-    stem_path = str(PurePosixPath(raw_path).with_suffix(""))
-    return wikilink(stem_path) if not _UNLINKABLE.search(stem_path) else raw_path
+            daemon=json.loads(daemon) if daemon else None, spend=spend, prompt_cache=cache,
+            paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified,
+            out_of_date=count_out_of_date(self.state, self.layout),
+            batches=[(r["id"], r["status"], r["requests"], r["reserved_usd"]) for r in db.execute(
+                "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")]))
 
 
 def _letter(title: str) -> str:

@@ -13,10 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
 from kbd import clock
+from kbd.compile.backfill import BatchReport, collect, outstanding, submit
 from kbd.compile.concepts import reconcile_concepts
 from kbd.compile.ingest import (
     IngestOutcome,
@@ -29,9 +30,12 @@ from kbd.compile.ingest import (
     summarise_file,
 )
 from kbd.compile.model import Rendered, WikiModel, render_batch
+from kbd.compile.redo import CURRENT_META, count_out_of_date, out_of_date
 from kbd.compile.scan import Candidate, scan_raw
 from kbd.config import Config
 from kbd.engines import make_engine
+from kbd.engines.provenance import MadeBy, current_made_by
+from kbd.engines.skills import SkillError
 from kbd.lock import VaultLock
 from kbd.state import Job, State
 from kbd.vault.layout import VaultLayout
@@ -61,6 +65,9 @@ class CompileReport:
     engine_calls: int = 0
     stopped: bool = False  # ended early on request; the rest is still queued
     paused: int = 0  # jobs waiting because a spending cap was reached
+    redone: int = 0  # summaries made again by the configured engine (`--redo`)
+    batches: BatchReport = field(default_factory=BatchReport)  # sent, waiting and collected (`--batch`)
+    out_of_date: int = 0  # summaries an older engine made, after this run
     duplicates: int = 0  # clippings that joined the source note of the same article
 
     @property
@@ -104,16 +111,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class CompileOptions:
+    redo: str | None = None  # "stale": summaries an older engine made; "all": every summary
+    limit: int | None = None  # redo at most this many
+    batch: bool = False  # send the queued summaries through the provider's batch interface
+
+
 def open_state(layout: VaultLayout) -> State:
     return State(layout.state_dir / "state.db")
 
 
-def compile_vault(root: Path, config: Config, progress: Progress | None = None) -> CompileReport:
+def compile_vault(root: Path, config: Config, progress: Progress | None = None,
+                  options: CompileOptions | None = None) -> CompileReport:
     layout = VaultLayout.from_config(root, config)
     with VaultLock(layout.state_dir):
         state = open_state(layout)
         try:
-            return Compiler(layout, config, state, progress).run()
+            return Compiler(layout, config, state, progress, options=options).run()
         finally:
             state.close()
 
@@ -126,15 +141,18 @@ class Compiler:
     """
 
     def __init__(self, layout: VaultLayout, config: Config, state: State, progress: Progress | None = None,
-                 stop: threading.Event | None = None, only: Collection[str] | None = None) -> None:
+                 stop: threading.Event | None = None, only: Collection[str] | None = None,
+                 options: CompileOptions | None = None) -> None:
         self.stop = stop or threading.Event()
         self.only = only
+        self.options = options or CompileOptions()
         self.layout = layout
         self.config = config
         self.state = state
         self.writer = VaultWriter(layout, state)
         self.progress = progress or (lambda *_: None)
         self.report = CompileReport()
+        self.written: set[str] = set()  # notes this run wrote or deleted, for the search index
         self.now = clock.stamp(clock.now())
         self.source_names = NameBook([r[0] for r in state.db.execute("SELECT note_name FROM sources")])
         self.concept_names = NameBook([r[0] for r in state.db.execute("SELECT note_name FROM concepts")])
@@ -157,11 +175,16 @@ class Compiler:
         if edited:
             self.state.mark_dirty(["status"])
             self.report.kept_user_edits.extend(edited)
+        current = self._note_engine()
         self._enqueue()
-        self._drain()
+        if self.options.redo and current is not None:
+            self._enqueue_redo(current)
+        held = self._batches()
+        self._drain(held)
         if self.stop.is_set():
             self.state.requeue_interrupted()
             self.report.stopped = True
+            self._update_search_index()
             return self.report
         reconcile_concepts(self.state, self.config.compile.concept_min_sources, self.concept_names)
         self._render()
@@ -170,12 +193,22 @@ class Compiler:
         self.report.sources = db.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
         self.report.concepts = db.execute("SELECT COUNT(*) FROM concepts").fetchone()[0]
         self.report.skipped = db.execute("SELECT COUNT(*) FROM files WHERE status='rejected'").fetchone()[0]
+        if current is not None:
+            self.report.out_of_date = count_out_of_date(self.state, self.layout, current)
         db.execute("UPDATE runs SET finished=?, summary=? WHERE id=?",
-                   (clock.stamp(clock.now()), json.dumps(self.report.__dict__, default=list), run_id))
+                   (clock.stamp(clock.now()), json.dumps(self.report.__dict__, default=_jsonable), run_id))
         log.debug("compile: %d ingested, %d removed, %d moved, %d failed, %d written, %d deleted",
                  self.report.ingested, self.report.removed, self.report.moved, self.report.failed,
                  self.report.written, self.report.deleted)
+        self._update_search_index()
         return self.report
+
+    def _update_search_index(self) -> None:
+        """Index exactly what this run saw change or wrote; a full run compares the whole vault,
+        which also catches the user's own notes."""
+        from kbd.search import update_index  # whoosh loads only when a compile gets this far
+
+        update_index(self.layout.root, self.config, None if self.only is None else {*self.only, *self.written})
 
     # -- events → jobs ----------------------------------------------------------------------
     def _enqueue(self) -> None:
@@ -218,9 +251,51 @@ class Compiler:
                 self.state.enqueue("ingest", f"ingest:{c.path}@{c.sha256}", {"path": c.path, "sha256": c.sha256},
                                    self.now)
 
+    def _note_engine(self) -> MadeBy | None:
+        """What the configured engine records; kept in state.db for Status.md, which counts the
+        summaries an older engine made."""
+        try:
+            current = current_made_by(self.config, self.layout.root)
+        except (SkillError, OSError, UnicodeDecodeError) as exc:
+            log.warning("cannot tell which notes are out of date: %s", exc)
+            return None
+        if self.state.get_meta(CURRENT_META) != current.key():
+            with self.state.transaction():
+                self.state.set_meta(CURRENT_META, current.key())
+                self.state.mark_dirty(["status"])
+        return current
+
+    def _enqueue_redo(self, current: MadeBy) -> None:
+        """`--redo`: summaries an older engine made (or all of them) go back into the queue, as
+        many as `--limit` allows; the spending caps still apply to every call they make."""
+        queued = {j.payload["path"] if j.kind != "move" else j.payload["from"] for j in self.state.pending_jobs()}
+        todo = [s for s in out_of_date(self.state, self.layout, current, everything=self.options.redo == "all")
+                if s.raw_path not in queued]
+        if self.options.limit is not None:
+            todo = todo[:self.options.limit]
+        with self.state.transaction():
+            for item in todo:
+                self.state.enqueue("ingest", f"ingest:{item.raw_path}@{item.sha256}",
+                                   {"path": item.raw_path, "sha256": item.sha256, "redo": True}, self.now)
+
+    def _batches(self) -> set[int]:
+        """Collect the batches that have ended (runs over the whole vault: not on every file event);
+        with `--batch`, send the queued summaries as a new batch. The ids of jobs not to run now."""
+        report = self.report.batches
+        if self.only is None and outstanding(self.state):
+            self.progress("batches", 0, 0, "checking sent batches")
+            collect(self.state, self.layout, self.config, self.run_id, report)
+        if self.options.batch:
+            self.progress("batches", 0, 0, "sending a batch")
+            submit(self.state, self.layout, self.config, self.state.pending_jobs("ingest"), self.run_id, self.now,
+                   report)
+        for problem in report.problems:
+            log.warning("%s", problem)
+        return report.held
+
     # -- jobs → engine → state --------------------------------------------------------------
-    def _drain(self) -> None:
-        jobs = self.state.pending_jobs()
+    def _drain(self, held: Collection[int] = ()) -> None:
+        jobs = [j for j in self.state.pending_jobs() if j.id not in held]
         for job in (j for j in jobs if j.kind in ("move", "remove")):
             with self.state.transaction():
                 if job.kind == "move":
@@ -316,8 +391,10 @@ class Compiler:
         elif outcome.summary is not None:
             for warning in outcome.warnings:
                 log.warning("%s: %s", outcome.path, warning)
-            if commit_summary(self.state, outcome, self.source_names, self.now):
+            redo = bool(job.payload.get("redo"))
+            if commit_summary(self.state, outcome, self.source_names, self.now, redo=redo):
                 self.report.ingested += 1
+                self.report.redone += redo
             else:
                 self.report.duplicates += 1
             self.report.engine_calls += 1
@@ -425,6 +502,8 @@ class Compiler:
         if outcome is not Outcome.REFUSED and path in self.refused:
             del self.refused[path]
             self._save_refused()
+        if outcome in (Outcome.WRITTEN, Outcome.DELETED):
+            self.written.add(path)
         if outcome is Outcome.WRITTEN:
             self.report.written += 1
         elif outcome is Outcome.DELETED:
@@ -444,3 +523,9 @@ class Compiler:
                 if path != self.layout.status_note:
                     self.state.mark_dirty(["status"])
 
+
+def _jsonable(value: object) -> object:
+    """Report fields for the runs table: dataclasses as objects, sets as lists."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return list(value)  # type: ignore[call-overload]

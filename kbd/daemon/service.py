@@ -132,6 +132,7 @@ class Daemon:
                 log.info("kbd %s watching %s (%s)", os.getpid(), self.root, self.watching)
                 self._apply_triggers(starting=True)
                 self._publish()
+                self._ensure_search_index()
                 self._loop()
             finally:
                 self.scheduler.shutdown()
@@ -175,6 +176,25 @@ class Daemon:
                 self.changed.setdefault(trigger.name, set()).update(matched)
                 self.request(trigger, f"changed: {matched[0]}" + (f" and {len(matched) - 1} more"
                                                                  if len(matched) > 1 else ""))
+        # Notes no compile will look at (the user's own notes, edits to wiki notes): indexed here,
+        # on the worker thread, so the index still has exactly one writer.
+        pending = set().union(*self.changed.values())
+        rest = [p for p in paths if p not in pending and p != self.config_rel and not self._own_echo(p)]
+        if rest:
+            from kbd.search import update_index
+
+            update_index(self.root, self.config, rest)
+
+    def _ensure_search_index(self) -> None:
+        """Build the search index if it is missing or broken (once; then it is kept current)."""
+        from kbd.search import IndexUnavailable, ensure_index
+
+        try:
+            ensure_index(self.root, self.config)
+        except IndexUnavailable as exc:  # another process is building it: it will be there shortly
+            log.info("search index: %s", exc)
+        except Exception:  # derived data: a failure here must not stop the daemon
+            log.exception("the search index could not be built; `kbd search` will try again")
 
     def _own_echo(self, rel: str) -> bool:
         """A change event for a file whose bytes are what kbd last wrote there."""

@@ -23,9 +23,11 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
     if vault_root is None or state_path is None:
         raise ValueError("the LLM engine needs the vault and its state.db")
     from kbd.engines.client import ModelSpec
+    from kbd.engines.context import default_input_tokens, part_chars
     from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
     from kbd.engines.llm import LLMEngine
-    from kbd.engines.skills import load_skill
+    from kbd.engines.provenance import VERIFIER_SKILL, WORKER_SKILL, made_by, read_constraints
+    from kbd.engines.skills import load_skill, system_prompt
 
     roles = {}
     for name, m in config.models.items():
@@ -40,13 +42,20 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
             raise ConfigError(f"the key in the environment variable {m.api_key_env} contains a space, a control "
                               "or a non-ASCII character (often a quote or no-break space pasted with it); "
                               "paste the key again", file=config.source, key=f"models.{name}.api_key_env")
-        spec = ModelSpec(m.provider, m.model, m.base_url, m.api_key_env, m.structured, m.timeout_seconds)
-        roles[name] = Role(spec, Prices(m.price_input, m.price_output, m.price_cached_input))
-    constraints_file = vault_root / "kbd" / "constraints.md"
-    constraints = constraints_file.read_text(encoding="utf-8") if constraints_file.is_file() else ""
+        spec = ModelSpec(m.provider, m.model, m.base_url, m.api_key_env, m.structured, m.timeout_seconds,
+                         reasoning_effort=m.reasoning_effort, reasoning_tokens=m.reasoning_tokens,
+                         thinking_budget=m.thinking_budget_tokens, max_concurrency=m.max_concurrency,
+                         requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute)
+        roles[name] = Role(spec, Prices(m.price_input, m.price_output, m.price_cached_input, m.price_cache_write))
+    constraints = read_constraints(vault_root)
     gateway = ModelGateway(state_path, roles, Caps(config.budget.daily_usd, config.budget.per_run_usd),
                            constraints, run)
     skills = vault_root / "kbd" / "skills"
-    verifier = load_skill("verify_summary", skills) if "verifier" in roles else None
-    return LLMEngine(gateway, load_skill("summarize_source", skills), known_concepts or {},
-                     config.compile.max_concepts_per_source, verifier)
+    skill = load_skill(WORKER_SKILL, skills)
+    verifier = load_skill(VERIFIER_SKILL, skills) if "verifier" in roles else None
+    gateway.share_tools([skill, *([verifier] if verifier else [])])
+    worker = config.models["worker"]
+    input_tokens = worker.max_input_tokens or default_input_tokens(worker.model)
+    return LLMEngine(gateway, skill, known_concepts or {}, config.compile.max_concepts_per_source, verifier,
+                     made_by=made_by(config, skill, verifier, constraints),
+                     part_chars=part_chars(input_tokens, len(system_prompt(skill, constraints))))

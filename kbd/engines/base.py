@@ -5,10 +5,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kbd.vault.markdown import Document
 from kbd.vault.note import ClipperMeta
+
+if TYPE_CHECKING:
+    from kbd.engines.provenance import MadeBy
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class SourceInput:
 
 class Engine(Protocol):
     name: str
+    made_by: MadeBy  # recorded with every summary, to notice when the engine changes
 
     def summarize_source(self, source: SourceInput) -> SourceSummary: ...
 

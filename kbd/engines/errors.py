@@ -26,3 +26,13 @@ class Truncated(ModelError):
 
 class BudgetExceeded(ModelError):
     """The call would cross a spending cap; it was not made and its job stays pending."""
+
+
+class Refused(ModelError):
+    """The model declined to answer (OpenAI `refusal`, Anthropic stop_reason `refusal`, a content
+    filter): asking again with the same input would be refused again."""
+
+
+class SchemaRejected(ModelError):
+    """The provider refused the result schema kbd sent (a 400 about the schema): a configuration
+    problem (e.g. `structured:` for a server that does not support strict schemas), never retried."""

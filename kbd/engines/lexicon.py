@@ -55,7 +55,7 @@ increasing individual initial key large larger largest last late later latest le
 long longer low lower lowest main major many minor modern more most much multiple necessary new next nice
 normal novel numerous old older only original other overall own particular past possible potential
 present previous primary prior proper real recent related relevant remaining respective right same second
-separate serious several short significant similar simple single small smaller so-called specific
+separate serious several short significant similar simple small smaller so-called specific
 standard strong stronger such sufficient third top total true typical unique unknown upper useful usual
 various vast whole wide wider worse worst wrong young
 """)
@@ -64,6 +64,7 @@ various vast whole wide wider worse worst wrong young
 GENERIC_NOUNS = _words("""
 adult patient child children man men woman women household installer price demand hour minute second decade
 century morning evening afternoon tonne euro dollar pound people customer company firm government country
+error request installation deployment operation cycle
 ability access account action activity addition advantage age aim amount analysis answer approach area
 argument article aspect attempt author average basis beginning behavior behaviour benefit bit body book
 case cause center chance change chapter characteristic choice claim class comparison component concern
@@ -158,6 +159,9 @@ prepend insert delete update drop fire launch ship deploy host compile parse ren
 encrypt decrypt compress decompress serialise serialize hash sign verify validate enforce guarantee ensure
 accelerate slow speed boost cut trim lower raise lift drag pull push rank score beat lag trail lead outpace
 handle tolerate survive recover crash fail stall block lock unlock wrap unwrap bind attach detach mount
+control configure disable tune migrate debug scale rotate monitor uninstall specify override inherit expose
+invoke instantiate initialise initialize iterate modify navigate notify persist poll populate redirect resume
+retrieve revert schedule suspend throttle toggle upload
 """)
 _IRREGULAR = _words("""
 am is are was were been being has had having does did done doing goes went gone made makes took taken

@@ -18,12 +18,14 @@ from typing import Any
 
 from kbd.engines.base import ConceptMention, SourceInput, SourceSummary, concept_key
 from kbd.engines.gateway import ModelGateway
+from kbd.engines.provenance import MadeBy, skill_label
 from kbd.engines.skills import Skill, untrusted
 from kbd.vault.layout import clean_title
 from kbd.vault.note import normalise_tag
 
 CHUNK_CHARS = 24_000
 MAX_KNOWN_CONCEPTS = 40
+WHOLE = -1  # the verifier's key for the combination of a long source's parts
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _WORDS = re.compile(r"[\w'’-]+")
 _MARKUP = re.compile(r"[\[\]|#^<>{}`*_~\\/:\"%=$]|\.\.")
@@ -55,9 +57,11 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
 
 class LLMEngine:
     def __init__(self, gateway: ModelGateway, skill: Skill, known_concepts: dict[str, str], max_concepts: int,
-                 verifier: Skill | None = None) -> None:
+                 verifier: Skill | None = None, made_by: MadeBy | None = None, part_chars: int = CHUNK_CHARS) -> None:
         role = gateway.roles["worker"].spec
         self.name = f"{role.provider}:{role.model}"
+        self.made_by = made_by or MadeBy(self.name, skill_label(skill))
+        self.part_chars = part_chars  # the most source text one request carries (see engines/context.py)
         self.gateway = gateway
         self.skill = skill
         self.known = known_concepts  # concept key → article name, for the names that occur in a source
@@ -70,60 +74,96 @@ class LLMEngine:
     def planned_calls(self, source: SourceInput) -> list[str]:
         """The user messages of the map calls a summary takes (the reduce call, for a long source,
         is estimated from them: it carries their results, not the source)."""
-        text = source_text(source)
+        return [f"{prefix}\n\n{task}" for prefix, task in self.map_calls(source)]
+
+    def map_calls(self, source: SourceInput) -> list[tuple[str, str]]:
+        """(prefix, task) of the first calls a summary takes, one per part: what a batch sends ahead."""
         label = source.label or source.title
-        parts = chunks(text)
-        return [self._message(source, label, part, f"part {i + 1} of {len(parts)}" if len(parts) > 1 else "")
+        parts = chunks(source_text(source), self.part_chars)
+        return [(self._prefix(source, label, part, i, len(parts)), self._task(part, []))
                 for i, part in enumerate(parts)]
 
     def summarize_source(self, source: SourceInput) -> SourceSummary:
         text = source_text(source)
         label = source.label or source.title
-        result = self._summarise(source, label, text, "")
-        objections: list[str] = []
+        parts = chunks(text, self.part_chars)
+        result, checks = self._summarise(source, label, parts, {})
+        objections: dict[int, list[str]] = {}
         if self.verifier is not None:
             # The verify gate: one retry with the verifier's objections, then the note is written
             # unverified, with the objections for the reader.
-            objections = self._verify(source, label, text, result)
+            objections = self._verify(label, checks)
             if objections:
-                result = self._summarise(source, label, text, "A reviewer found these problems in an earlier "
-                                         "summary; avoid them: " + " | ".join(objections))
-                objections = self._verify(source, label, text, result)
+                result, checks = self._summarise(source, label, parts, objections)
+                objections = self._verify(label, checks)
         summary = self._to_summary(source, result, text)
-        if objections:
-            summary = replace(summary, verified=False, objections=sorted({*summary.objections, *objections}))
+        found = sorted({o for each in objections.values() for o in each})
+        if found:
+            summary = replace(summary, verified=False, objections=sorted({*summary.objections, *found}))
         return summary
 
-    def _verify(self, source: SourceInput, label: str, text: str, result: dict[str, Any]) -> list[str]:
-        assert self.verifier is not None
-        claims = json.dumps({k: result.get(k) for k in ("summary", "key_points", "concepts")}, ensure_ascii=False)
-        user = untrusted(label, f"Title: {source.title}\n\n{text}") + "\n\n" + untrusted("summary to check", claims)
-        verdict = self.gateway.call(self.verifier, user, f"verify:{label}")
-        return [] if verdict["ok"] else [_line(o) for o in verdict["objections"] if _line(o)] or ["rejected"]
-
-    def _summarise(self, source: SourceInput, label: str, text: str, feedback: str) -> dict[str, Any]:
-        parts = chunks(text)
+    def _summarise(self, source: SourceInput, label: str, parts: list[str], feedback: dict[int, list[str]]
+                   ) -> tuple[dict[str, Any], list[tuple[int, str, dict[str, Any]]]]:
+        """The summary, and what the verifier checks it against: (key, prefix, claims) per request
+        that made it. Key i is part i (or the whole source); WHOLE is the combination of the parts,
+        checked against the part summaries it was made from. Every request about one part, or
+        about the combination, starts with the same prefix, so retries, repairs and checks read it
+        from the provider's prompt cache."""
         if len(parts) == 1:
-            result = self._call(source, label, text, "", feedback)
-        else:
-            with ThreadPoolExecutor(max_workers=min(4, len(parts))) as pool:
-                mapped = list(pool.map(lambda ip: self._call(source, label, ip[1], f"part {ip[0] + 1} of "
-                                                             f"{len(parts)}"), enumerate(parts)))
-            digest = "\n\n".join(
-                f"Part {i + 1}: " + " ".join(r["summary"]) + "\nConcepts: " +
-                "; ".join(f"{c['name']}: {c['says']}" for c in r["concepts"]) for i, r in enumerate(mapped))
-            result = self._call(source, label, digest, "summaries of all parts, to combine", feedback)
-        return result
+            prefix = self._prefix(source, label, parts[0], 0, 1)
+            result = self._call(prefix, self._task(parts[0], feedback.get(0, [])), label)
+            return result, [(0, prefix, result)]
+        prefixes = [self._prefix(source, label, part, i, len(parts)) for i, part in enumerate(parts)]
+        with ThreadPoolExecutor(max_workers=min(4, len(parts))) as pool:  # the model's throttle caps requests
+            mapped = list(pool.map(lambda i: self._call(prefixes[i], self._task(parts[i], feedback.get(i, [])),
+                                                        label), range(len(parts))))
+        digest = "\n\n".join(
+            f"Part {i + 1}: " + " ".join(r["summary"]) + "\nConcepts: " +
+            "; ".join(f"{c['name']}: {c['says']}" for c in r["concepts"]) for i, r in enumerate(mapped))
+        # The part summaries are model-made text: they travel as untrusted data like the source.
+        combined = untrusted(f"{label} (summaries of its {len(parts)} parts, to combine)",
+                             f"Title: {source.title}\n\n{digest}")
+        result = self._call(combined, self._task(digest, feedback.get(WHOLE, [])), label)
+        return result, [*((i, prefixes[i], r) for i, r in enumerate(mapped)), (WHOLE, combined, result)]
 
-    def _call(self, source: SourceInput, label: str, text: str, part: str, feedback: str = "") -> dict[str, Any]:
-        message = self._message(source, label, text, part) + (f"\n\n{feedback}" if feedback else "")
-        return self.gateway.call(self.skill, message, f"ingest:{label}")
+    def _verify(self, label: str, checks: list[tuple[int, str, dict[str, Any]]]) -> dict[int, list[str]]:
+        """Each check is no larger than the request that made the claims: one part (or the part
+        summaries) and the claims made from it, never the whole of a long source."""
+        assert self.verifier is not None
+        verifier = self.verifier
 
-    def _message(self, source: SourceInput, label: str, text: str, part: str) -> str:
+        def check(item: tuple[int, str, dict[str, Any]]) -> tuple[int, list[str]]:
+            key, prefix, result = item
+            claims = json.dumps({k: result.get(k) for k in ("summary", "key_points", "concepts")}, ensure_ascii=False)
+            verdict = self.gateway.call(verifier, untrusted("summary to check", claims), f"verify:{label}",
+                                        prefix=prefix)
+            found = [] if verdict["ok"] else [_line(o) for o in verdict["objections"] if _line(o)] or ["rejected"]
+            return key, found
+
+        with ThreadPoolExecutor(max_workers=min(4, len(checks))) as pool:
+            return {key: found for key, found in pool.map(check, checks) if found}
+
+    def _call(self, prefix: str, task: str, label: str) -> dict[str, Any]:
+        return self.gateway.call(self.skill, task, f"ingest:{label}", prefix=prefix)
+
+    @staticmethod
+    def _prefix(source: SourceInput, label: str, text: str, index: int, count: int) -> str:
+        """The source (or one part of it): the cacheable start of every request about it."""
+        part = f"(part {index + 1} of {count})\n" if count > 1 else ""
+        return untrusted(label, f"Title: {source.title}\n{part}\n{text}")
+
+    def _task(self, text: str, objections: list[str]) -> str:
+        """The call-specific rest of a request. Concept names and a reviewer's objections are
+        model-made text: they are delimited as untrusted data too."""
+        pieces = []
         known = self._known_in(text)
-        header = (f"Existing concepts: {', '.join(known)}\n\n" if known else "")
-        body = f"Title: {source.title}\n" + (f"({part})\n" if part else "") + "\n" + text
-        return header + untrusted(label, body)
+        if known:
+            pieces.append("Existing concepts (prefer these names for the same things):\n"
+                          + untrusted("existing concepts", "\n".join(known)))
+        if objections:
+            pieces.append("A reviewer found these problems in an earlier summary; avoid them:\n"
+                          + untrusted("reviewer objections", "\n".join(objections)))
+        return "\n\n".join(pieces)
 
     def _known_in(self, text: str) -> list[str]:
         words = _WORDS.findall(text.lower())
@@ -157,7 +197,11 @@ class LLMEngine:
             clean = normalise_tag(str(tag))
             if clean and clean not in tags:
                 tags.append(clean)
-        objections = grounding_problems([*summary, *points, *(c.sentence for c in concepts)], text)
+        # The clipping's title and properties are part of what it says (a year in the title, the author).
+        meta = source.meta
+        known_text = "\n".join([text, source.title, meta.title or "", meta.source or "", *meta.author,
+                                 meta.published or "", meta.description or "", *meta.tags])
+        objections = grounding_problems([*summary, *points, *(c.sentence for c in concepts)], known_text)
         return SourceSummary(title=source.title, summary=summary or [source.title], key_points=points,
                              concepts=concepts, tags=tags,
                              description=_line(source.meta.description or (summary[0] if summary else ""))[:220],

@@ -35,7 +35,9 @@ from kbd.engines.lexicon import (
     STOPWORDS,
     VERB_FORMS,
     is_adverb,
+    is_verb,
 )
+from kbd.engines.provenance import OFFLINE
 from kbd.engines.text import CleanBlock, clean_document, is_boilerplate, might_hold_boilerplate
 from kbd.vault.markdown import split_sentences
 
@@ -66,6 +68,7 @@ class _Sentence:
 
 class OfflineEngine:
     name = "offline"
+    made_by = OFFLINE
 
     def __init__(self, max_concepts: int = 12) -> None:
         self.max_concepts = max_concepts
@@ -201,7 +204,8 @@ def _is_term(token: str) -> bool:
 _BREAK, _NOUN, _PART, _AMBIG, _MOD = range(5)
 # After these words a word that can be a verb is one.
 _VERB_CUES = frozenset("""to not never can cannot can't will won't would should must may might could always often
-also do does did don't doesn't didn't usually rarely sometimes just""".split())
+also do does did don't doesn't didn't usually rarely sometimes just i you we they he she""".split())
+_ADJECTIVE_ENDINGS = ("able", "ible", "ous", "ful", "less")
 _DETERMINERS = frozenset("the a an this these those its their our your his her every each some any no".split())
 _ADJ_SUFFIXES = ("ed", "al", "ive", "ous", "ic", "ful", "ble", "ary", "ent", "ant", "ing", "ar")
 
@@ -400,8 +404,9 @@ def _acceptable(key: str, form: str, count: float, featured: bool) -> bool:
             return False
         if form.isupper() or _is_term(form) or any(c.isupper() for c in form[1:]):
             return count >= 2 or featured
-        if word in GENERIC_NOUNS or singular(form.lower()) in GENERIC_NOUNS or form.lower() in GENERIC_MODIFIERS:
-            return False
+        if word in GENERIC_NOUNS or singular(form.lower()) in GENERIC_NOUNS or form.lower() in GENERIC_MODIFIERS \
+                or form.lower().endswith(_ADJECTIVE_ENDINGS) or is_verb(form.lower()):
+            return False  # "Unavailable", "Configure": an adjective or a verb is no concept on its own
         return count >= 3 or (featured and count >= 2)
     if any(w in BOILERPLATE_CONCEPTS and w not in NOUNISH and len(w) <= 4 for w in words):
         return False  # "95% CI", "SMD values", "PubMed search"

@@ -2,12 +2,18 @@
 
 Types: text (always double-quoted), list of text (flow sequence), bool, `Date` and `DateTime`
 (unquoted ISO, which Obsidian shows as date properties). Frontmatter stays flat.
+
+Properties are data: every plain `str` value goes through `property_text` (no `[[links]]`, tags or
+HTML entities from a clipping become live in a property); only a `Link` kbd made itself is written
+as a link. `yaml_str` is the one YAML scalar escape.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from kbd.vault.sanitize import property_text
 
 
 @dataclass(frozen=True)
@@ -20,11 +26,19 @@ class DateTime:
     iso: str  # YYYY-MM-DDTHH:MM:SS
 
 
-Value = str | bool | list[str] | Date | DateTime
+@dataclass(frozen=True)
+class Link:
+    """A wikilink kbd wrote to a note that exists (e.g. from `NoteRef.link()`), kept as a link."""
+
+    text: str
 
 
-# Outside YAML's printable set, or special inside a double-quoted scalar.
-_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]')
+Value = str | bool | Link | list[str | Link] | Date | DateTime
+
+
+# Outside YAML's printable set, or special inside a double-quoted scalar; `%` for Templater, which
+# reads a file's raw text (a `<%` written as `<\x25` reads back the same and runs nowhere).
+_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]|<%|%>')
 
 
 def yaml_str(text: str) -> str:
@@ -32,9 +46,11 @@ def yaml_str(text: str) -> str:
     if not _NEEDS_ESCAPE.search(text):
         return f'"{text}"'
     out = ['"']
-    for ch in text:
+    for i, ch in enumerate(text):
         code = ord(ch)
-        if ch == '"':
+        if ch == "%" and (text[i - 1:i] == "<" or text[i + 1:i + 2] == ">"):
+            out.append("\\x25")
+        elif ch == '"':
             out.append('\\"')
         elif ch == "\\":
             out.append("\\\\")
@@ -55,11 +71,14 @@ def render_frontmatter(fields: list[tuple[str, Value | None]]) -> str:
         if isinstance(value, bool):
             rendered = "true" if value else "false"
         elif isinstance(value, str):
-            rendered = yaml_str(value)
+            rendered = yaml_str(property_text(value))
+        elif isinstance(value, Link):
+            rendered = yaml_str(value.text)
         elif isinstance(value, (Date, DateTime)):
             rendered = value.iso
         elif isinstance(value, list):
-            rendered = "[" + ", ".join(yaml_str(v) for v in value) + "]"
+            rendered = "[" + ", ".join(yaml_str(v.text if isinstance(v, Link) else property_text(v))
+                                       for v in value) + "]"
         else:
             raise TypeError(f"frontmatter value for {key!r} has unsupported type {type(value).__name__}")
         lines.append(f"{key}: {rendered}")

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kbd.render.frontmatter import Date, DateTime, render_frontmatter
+from kbd.render.frontmatter import Date, DateTime, Link, render_frontmatter
 from kbd.vault.links import wikilink
-from kbd.vault.sanitize import escape_text
+from kbd.vault.sanitize import escape_text, link_alias, link_target
+
+BY_LINE_AUTHORS = 6  # the "by …" line names this many authors, then says how many more
 
 
 @dataclass(frozen=True)
@@ -19,19 +21,14 @@ class NoteRef:
     title: str
 
     def link(self) -> str:
-        return wikilink(self.path, link_text(self.title))
-
-
-def link_text(title: str) -> str:
-    # The alias part of a wikilink cannot hold `|`, `[` or `]`.
-    return title.replace("|", "-").replace("[", "(").replace("]", ")").strip() or "untitled"
+        return wikilink(self.path, link_alias(self.title))
 
 
 @dataclass(frozen=True)
 class SourceNote:
     title: str
     aliases: list[str]
-    clipping: str  # "[[raw/…]]" when linkable, else the raw path as text
+    clipping: str  # vault path of the raw note: a link when a wikilink can name it, else text
     url: str | None
     authors: list[str]
     published: str | None
@@ -44,40 +41,60 @@ class SourceNote:
     input_hash: str
     generated: str
     verified: bool = True
+    skill: str | None = None  # what made it besides the engine (engines/provenance.py)
+    verifier: str | None = None
+    constraints: str | None = None
     warnings: list[str] = field(default_factory=list)
     objections: list[str] = field(default_factory=list)
     copies: list[str] = field(default_factory=list)  # duplicate clippings of the same article, like `clipping`
 
 
+def by_line(authors: list[str]) -> str:
+    """The first few authors, then how many more: a paper with 40 authors gets a short line."""
+    shown = ", ".join(escape_text(a) for a in authors[:BY_LINE_AUTHORS])
+    more = len(authors) - BY_LINE_AUTHORS
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def clipping_link(raw_path: str) -> str | None:
+    """`[[raw/…|name]]` to a clipping, or None when no wikilink can name its path exactly."""
+    stem = raw_path[:-3] if raw_path.endswith(".md") else raw_path
+    return wikilink(raw_path, link_alias(stem.rsplit("/", 1)[-1])) if link_target(stem) else None
+
+
 def render_source_note(note: SourceNote) -> str:
+    clip = clipping_link(note.clipping)
+    copies = [(clipping_link(c), c) for c in note.copies]
     front = render_frontmatter([
         ("title", note.title),
         ("aliases", note.aliases),
         ("type", "source"),
-        ("clipping", note.clipping),
-        ("copies", note.copies or None),
+        ("clipping", Link(clip) if clip else note.clipping),
+        ("copies", [Link(link) if link else path for link, path in copies] or None),
         ("source", note.url),
         ("author", note.authors),
         ("published", Date(note.published) if note.published else None),
-        ("concepts", [c.link() for c, _ in note.concepts]),
+        ("concepts", [Link(c.link()) for c, _ in note.concepts]),
         ("tags", ["kbd/source", *[t for t in note.tags if t != "kbd/source"]]),
         ("engine", note.engine),
+        ("skill", note.skill),
+        ("verifier", note.verifier),
+        ("constraints", note.constraints),
         ("input_hash", note.input_hash),
         ("generated", DateTime(note.generated)),
         ("verified", note.verified),
     ])
     out = [front, f"# {escape_text(note.title)}", ""]
-    origin = [f"Clipping: {note.clipping}" if note.clipping.startswith("[[") else
-              f"Clipping: {escape_text(note.clipping)}"]
+    origin = [f"Clipping: {clip}" if clip else f"Clipping: {escape_text(note.clipping)}"]
     if note.url:
         origin.append(f"[original]({_url(note.url)})")
     if note.authors:
-        origin.append("by " + ", ".join(escape_text(a) for a in note.authors))
+        origin.append("by " + by_line(note.authors))
     if note.published:
         origin.append(f"published {note.published}")
     out += [" · ".join(origin), ""]
     if note.copies:
-        shown = [c if c.startswith("[[") else escape_text(c) for c in note.copies]
+        shown = [link or escape_text(path) for link, path in copies]
         out += [f"Also clipped as {', '.join(shown)} (the same article; it counts once).", ""]
     out.append("> [!summary]")
     for sentence in note.summary:
@@ -126,8 +143,9 @@ def render_concept_note(note: ConceptNote) -> str:
         ("title", note.name),
         ("aliases", note.aliases),
         ("type", "concept"),
-        ("sources", [ref.link() for ref, _ in note.mentions]),  # the most relevant; all are in the body or sub-pages
-        ("related", [ref.link() for ref in note.related]),
+        # The most relevant sources; all are in the body or sub-pages.
+        ("sources", [Link(ref.link()) for ref, _ in note.mentions]),
+        ("related", [Link(ref.link()) for ref in note.related]),
         ("tags", ["kbd/concept"]),
         ("generated", DateTime(note.generated)),
     ])
@@ -182,7 +200,7 @@ def mention_line(ref: NoteRef, said: str) -> str:
 def render_mentions_page(title: str, concept: NoteRef, lines: list[str], pages: list[NoteRef], page: int,
                          generated: str) -> str:
     """Page `page` (1-based) of the sources a concept page had no room for, from `mention_line`."""
-    front = render_frontmatter([("title", title), ("type", "index"), ("concept", concept.link()),
+    front = render_frontmatter([("title", title), ("type", "index"), ("concept", Link(concept.link())),
                                 ("tags", ["kbd/index"]), ("generated", DateTime(generated))])
     out = [front, f"# {escape_text(title)}", "",
            f"More sources that discuss {concept.link()}, by title. {_pager(pages, page)}".rstrip(), "", *lines]
@@ -244,7 +262,7 @@ def render_index(sources: list[IndexGroup], concepts: list[IndexGroup]) -> str:
 
 
 def _span(entries: list[IndexEntry]) -> str:
-    first, last = link_text(entries[0].ref.title), link_text(entries[-1].ref.title)
+    first, last = entries[0].ref.title, entries[-1].ref.title
     return escape_text(first if first == last else f"{first} … {last}")
 
 
@@ -319,6 +337,9 @@ class StatusReport:
     spend: tuple[float, float, int] | None = None  # today, total (US dollars), calls today; None: no model used
     paused: str | None = None  # why pending jobs wait (a spending cap)
     unverified: list[str] = field(default_factory=list)  # source notes a verifier or grounding check objected to
+    out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints) than the configured one
+    batches: list[tuple[str, str, int, float]] = field(default_factory=list)  # sent, waiting: id, status, requests, $
+    prompt_cache: tuple[int, int] | None = None  # input tokens read from the provider's prompt cache, of all input
 
 
 def render_status(report: StatusReport) -> str:
@@ -330,8 +351,22 @@ def render_status(report: StatusReport) -> str:
     if report.spend is not None:
         today, total, calls = report.spend
         out.append(f"- **Model spend**: ${today:.4f} today ({calls} calls), ${total:.4f} in total")
+    if report.prompt_cache is not None and report.prompt_cache[1]:
+        cached, everything = report.prompt_cache
+        out.append(f"- **Prompt cache**: {100 * cached / everything:.0f}% of input tokens served from the "
+                   "provider's cache")
     if report.paused:
         out.append(f"- **Paused**: {escape_text(report.paused)}")
+    if report.batches:
+        waiting = ", ".join(f"{escape_text(i)} ({escape_text(s)}, {n} requests)" for i, s, n, _ in report.batches)
+        held = sum(r for *_, r in report.batches)
+        out.append(f"- **Batches sent**: {waiting}; up to ${held:.4f} held against the budget. `kbd compile` "
+                   "collects them once they end")
+    if report.out_of_date:
+        notes = f"{report.out_of_date} note" + ("s" if report.out_of_date != 1 else "")
+        out.append(f"- **Made by an older engine**: {notes} (the model, a skill or "
+                   "kbd/constraints.md changed since); `kbd plan` shows what redoing them costs, "
+                   "`kbd compile --redo` redoes them")
     out.append(f"- **Skipped files**: {len(report.rejected)}; ignored: {len(report.ignored)}; "
                f"notes you edited: {len(report.user_edited)}")
     out.append("")

@@ -85,8 +85,9 @@ def is_ignored_name(name: str) -> bool:
     return name.startswith(".") or bool(_TEMP_PATTERNS.search(name))
 
 
-# Characters Obsidian forbids or that break links, plus control characters.
-_FORBIDDEN = re.compile(r'[\\/:*?"<>|#^\[\]%\x00-\x1f\x7f]')
+# Characters Obsidian forbids or that break links, backticks (a code span around a link's target
+# would swallow it), plus control characters.
+_FORBIDDEN = re.compile(r'[\\/:*?"<>|#^\[\]%`\x00-\x1f\x7f]')
 
 
 def clean_title(text: str) -> str:

@@ -50,7 +50,12 @@ def wikilink(path: str, display: str | None = None) -> str:
     captured by a same-named note elsewhere (raw clippings share their titles with summaries),
     and always with display text, since Obsidian shows a path link's text as the whole path."""
     target = path[:-3] if path.endswith(".md") else path
+    if _EXTENSION.search(posixpath.basename(target)):
+        target = path  # `Alpha.md.md` or `Report.pdf.md`: without `.md` the link means another file
     return f"[[{target}|{display or posixpath.basename(target)}]]"
+
+
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 
 
 class LinkResolver:

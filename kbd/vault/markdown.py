@@ -32,7 +32,7 @@ PROSE_KINDS = ("paragraph", "item", "quote")
 
 @dataclass
 class Block:
-    kind: str  # heading | paragraph | item | quote | table | html
+    kind: str  # heading | paragraph | item | quote | table | html | code (only with keep_code)
     text: str
     level: int = 0  # heading level
     section: int = -1  # index into Document.headings of the heading above, -1 before any
@@ -94,17 +94,21 @@ _markdown = _Markdown(renderer=None, plugins=[
 _wikilink_plugin(_markdown)
 
 
-def parse_markdown(body: str) -> Document:
-    """Parse a note body (frontmatter already removed) into a Document."""
+def parse_markdown(body: str, *, keep_code: bool = False) -> Document:
+    """Parse a note body (frontmatter already removed) into a Document.
+
+    Code blocks are left out unless `keep_code` (the search index keeps them: code is searchable).
+    """
     doc = Document()
     tokens = _markdown(_COMMENT.sub(" ", body))
-    _Walker(doc).blocks(tokens)
+    _Walker(doc, keep_code).blocks(tokens)
     return doc
 
 
 class _Walker:
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, keep_code: bool = False) -> None:
         self.doc = doc
+        self.keep_code = keep_code
 
     def add(self, kind: str, text: str, level: int = 0) -> None:
         text = _WS.sub(" ", _BLOCK_ID.sub("", text)).strip()
@@ -149,6 +153,8 @@ class _Walker:
             elif t == "footnotes":
                 for item in tok.get("children", []):
                     self.blocks(item.get("children", []), "item")
+            elif t == "block_code" and self.keep_code:
+                self.add("code", tok.get("raw", ""))
             elif "children" in tok and t not in ("block_code",):
                 self.blocks(tok["children"], kind)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import os
 import re
 import stat
@@ -147,11 +148,45 @@ def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
         if not body.strip():
             return Rejection(rel, "no body text (frontmatter only) and no `description:` to make a short note of")
         return Rejection(rel, "no readable text (only code, images or markup)")
-    stem = Path(rel).stem
-    first_h1 = next((b.text for b in document.blocks if b.kind == "heading" and b.level == 1), None)
-    title = clean_title(meta.title or first_h1 or stem) or clean_title(stem) or "Untitled"
+    title = note_title(meta.title, document, Path(rel).stem)
     return RawNote(path=rel, sha256=file_sha256(data), size=len(data), title=title, meta=meta,
                    document=document, warnings=warnings)
+
+
+def split_frontmatter(text: str) -> tuple[dict[str, Any], str, list[str]]:
+    """A note's properties and body, with the same caps and checks as a clipping gets.
+
+    Frontmatter that is unsafe or invalid is ignored (an empty dict) with a warning saying why."""
+    warnings: list[str] = []
+    meta, body = _split_frontmatter(text, warnings)
+    return meta, body, warnings
+
+
+# What editors and the Web Clipper call a note they could not name.
+_PLACEHOLDER_TITLE = re.compile(r"^(untitled|new note|no title|document|page)(\s*[-_(]?\s*\d+\)?)?$", re.IGNORECASE)
+_FIRST_LINE_TITLE_CHARS = 120
+
+
+def note_title(from_meta: str | None, document: Document, stem: str) -> str:
+    """The clipping's real title: the `title` property, else its first heading (H1 first), else its
+    file name, else the first short line of text; "Untitled" and friends count as no title."""
+    headings = [b for b in document.blocks[:8] if b.kind == "heading"]
+    h1 = [b.text for b in headings if b.level == 1]
+    first_line = next((b.text for b in document.blocks[:3] if b.kind in ("paragraph", "quote", "item")
+                       and len(b.text) <= _FIRST_LINE_TITLE_CHARS), None)
+    for candidate in (from_meta, *h1, *(b.text for b in headings), stem, first_line):
+        title = clean_title(_strip_tags(candidate or ""))
+        if title and not _PLACEHOLDER_TITLE.match(title):
+            return title
+    return "Untitled"
+
+
+# Inline formatting a publisher's HTML title brings along (`<em>Drosophila</em>`): its text is the title.
+_INLINE_TAG = re.compile(r"</?(?:em|i|b|strong|sub|sup|span|mark|small|u|br|wbr)\b[^<>]*>", re.IGNORECASE)
+
+
+def _strip_tags(text: str) -> str:
+    return _INLINE_TAG.sub("", text)
 
 
 def _split_frontmatter(text: str, warnings: list[str]) -> tuple[dict[str, Any], str]:
@@ -228,7 +263,8 @@ _TAG_OK = re.compile(r"[^\w\-/]", re.UNICODE)
 def _text(value: Any) -> str | None:
     if value is None or isinstance(value, (dict, list)):
         return None
-    text = clean_title(str(value))
+    # Entities are the clipper's HTML showing through (`Tom &amp; Jerry`): the property is the text.
+    text = clean_title(html.unescape(str(value)))
     return text or None
 
 
@@ -242,12 +278,21 @@ def _clipper_meta(raw: dict[str, Any], warnings: list[str]) -> ClipperMeta:
     elif source:
         warnings.append("`source` is not an http(s) URL; left out of the summary")
     author = lower.get("author") or lower.get("authors")
+    dropped = 0
     for item in author if isinstance(author, list) else [author]:
         text = _text(item)
         if text:
             m = _WIKILINK_TEXT.match(text)
-            meta.author.append(clean_title((m.group(2) or m.group(1)) if m else text))
-    meta.author = [a for a in meta.author if a][:20]
+            name = clean_title(((m.group(2) or m.group(1)) if m else text).strip("[]# ,;"))
+            if is_person_name(name):
+                if name not in meta.author:
+                    meta.author.append(name)
+            else:
+                dropped += 1
+    if dropped:
+        warnings.append(f"left out {dropped} author {'entry' if dropped == 1 else 'entries'} that "
+                        "{} not a name".format("is" if dropped == 1 else "are"))
+    meta.author = meta.author[:MAX_AUTHORS]
     meta.published = _date(lower.get("published"))
     if meta.published is None and lower.get("published") not in (None, ""):
         warnings.append(f"`published: {str(lower['published'])[:40]}` is not a valid date (YYYY-MM-DD); "
@@ -261,6 +306,44 @@ def _clipper_meta(raw: dict[str, Any], warnings: list[str]) -> ClipperMeta:
         if clean and clean not in meta.tags:
             meta.tags.append(clean)
     return meta
+
+
+MAX_AUTHORS = 50
+# What the Web Clipper picks up as `author` on journal pages that is not a person: section names,
+# degrees, site furniture.
+_NOT_NAMES = frozenset("""
+abstract acknowledgements acknowledgments affiliations article articles author authors
+author information authors and affiliations citation cite close comments competing interests
+conclusion conclusions contact contributions copyright correspondence corresponding author
+data availability declarations discussion download editor editors editorial email ethics
+figures footnotes funding highlights home introduction keywords login log in menu methods
+metrics more notes open access pdf permissions references related results rights
+rights and permissions search share sign in star methods subscribe summary supplementary
+supplementary information supplementary material tables twitter facebook linkedin view
+md phd msc bsc ma ba mph rn do dds mbbs frcp facp jr sr ii iii iv staff admin anonymous
+unknown n/a na none null undefined
+""".strip().split("\n"))
+_NOT_NAME_WORDS = frozenset(w for line in _NOT_NAMES for w in line.split())
+_NAME_PARTICLES = frozenset("de da del della der di du dos van von la le el al bin ibn y st. zu ten ter".split())
+
+
+def is_person_name(text: str) -> bool:
+    """Whether an `author` entry reads as a name (a person's or a publisher's): short, no digits,
+    no e-mail or web address, no sentence, not a section heading or a degree."""
+    words = text.split()
+    if not words or len(words) > 6 or len(text) > 60:
+        return False
+    if re.search(r"[\d@/\\<>{}=+*|;:!?()\[\]%$#_\"]|https?|www\.", text, re.IGNORECASE):
+        return False
+    folded = " ".join(w.strip(".,") for w in words).casefold()
+    if folded in _NOT_NAMES or all(w.strip(".,").casefold() in _NOT_NAME_WORDS for w in words):
+        return False
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 2 or (len(words) == 1 and len(letters) < 3):
+        return False
+    # No word of a name starts in lower case, except a particle ("van", "de"): a lower-case word means
+    # a piece of a sentence.
+    return all(not w[0].islower() or w.casefold() in _NAME_PARTICLES for w in words)
 
 
 def normalise_tag(tag: str) -> str:

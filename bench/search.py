@@ -1,0 +1,357 @@
+"""Benchmark `kbd search` (whoosh) against a SQLite FTS5 baseline on a 10,000-note vault.
+
+    python bench/search.py [--notes 10000] [--keep DIR]
+
+The vault is generated deterministically: the 56 labelled notes of tests/search_corpus.py,
+clipping-sized articles in raw/ (30 %, 800–4,000 words) and short notes in notes/ (the rest,
+40–250 words), on shared topic vocabularies. Both engines index the same fields of the same notes,
+read by the same code (kbd/search/notes.py), and rank with BM25 with the same field weights.
+
+Prints the machine, then for each engine: full build time, one-note update time, query latency
+p50/p95 over 200 mixed queries in-process (snippets included), the whole command's wall time in a
+fresh process, index size on disk, peak RSS of the build and of the command, and MRR@10 /
+recall@10 of the labelled queries among the 10,000 notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.compile import machine  # noqa: E402
+from kbd.config import load_config  # noqa: E402
+from kbd.init import init_vault  # noqa: E402
+from kbd.search.notes import read_note, walk_notes  # noqa: E402
+from kbd.vault.layout import VaultLayout  # noqa: E402
+from tests.clippings import TOPICS as VOCAB  # noqa: E402
+from tests.clippings import make_clipping  # noqa: E402
+from tests.search_corpus import QUERIES, rank_metrics, write_corpus  # noqa: E402
+
+TARGETS = {"p50": 30, "p95": 100, "command": 500, "update": 200, "build": 120}
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def make_vault(root: Path, notes: int, seed: int = 11) -> tuple[dict[str, str], int]:
+    init_vault(root)
+    labelled = write_corpus(root)
+    rng = random.Random(seed)
+    total = 0
+    (root / "notes").mkdir(exist_ok=True)
+    for i in range(notes - len(labelled)):
+        article = i % 10 < 3
+        c = make_clipping(i, words=rng.randint(800, 4000) if article else rng.randint(40, 250), seed=seed)
+        data = c.text.encode()
+        (root / ("raw" if article else "notes") / c.filename).write_bytes(data)
+        total += len(data)
+    return labelled, total
+
+
+def mixed_queries(n: int = 200, seed: int = 5) -> list[str]:
+    """The labelled queries, then words, pairs, phrases, prefixes and tag filters from the vocabulary."""
+    rng = random.Random(seed)
+    terms = [t for name in list(VOCAB)[:40] for t in VOCAB[name]]
+    out = [q for q, _ in QUERIES]
+    while len(out) < n:
+        kind = len(out) % 5
+        term = rng.choice(terms)
+        if kind == 0:
+            out.append(term.split()[0])
+        elif kind == 1:
+            out.append(f"{term} {rng.choice(terms).split()[-1]}")
+        elif kind == 2:
+            out.append(f'"{term}"')
+        elif kind == 3:
+            out.append(term.split()[0][:5] + "*")
+        else:
+            out.append(f"tag:{rng.choice(list(VOCAB)[:6])} {term.split()[-1]}")
+    return out
+
+
+# -- SQLite FTS5 baseline ---------------------------------------------------------------------
+FTS_WEIGHTS = "5.0, 4.0, 2.0, 2.0, 1.0"  # title, aliases, tags, headings, body: kbd's BM25F boosts
+
+
+def fts_build(root: Path, db_path: Path) -> None:
+    config = load_config(root)
+    layout = VaultLayout.from_config(root, config)
+    db = sqlite3.connect(db_path)
+    db.execute("CREATE VIRTUAL TABLE notes USING fts5(title, aliases, tags, headings, body, path UNINDEXED, "
+               "type UNINDEXED, tokenize='porter unicode61 remove_diacritics 2')")
+    with db:
+        for rel in sorted(walk_notes(root)):
+            fields = read_note(layout, config, rel)
+            if fields:
+                db.execute("INSERT INTO notes VALUES (?,?,?,?,?,?,?)", _fts_row(fields))
+    db.close()
+
+
+def _fts_row(fields: object) -> tuple[str, ...]:
+    f = fields
+    return (f.title, " ".join(f.aliases), " ".join(f.tags), "\n".join(f.headings), f.body,  # type: ignore[attr-defined]
+            f.path, f.type)  # type: ignore[attr-defined]
+
+
+_FTS_TOKEN = re.compile(r'"[^"]*"|\S+')
+
+
+def fts_query(text: str) -> str:
+    """The same query language, as FTS5 MATCH syntax: words ORed, phrases, prefixes, tag:/type:."""
+    parts = []
+    for tok in _FTS_TOKEN.findall(text):
+        if tok.startswith('"'):
+            parts.append(tok if len(tok) > 2 else "")
+        elif tok.startswith(("tag:", "type:")):
+            value = re.sub(r"\W", "", tok.split(":", 1)[1])
+            parts.append(f'tags : "{value}"' if tok.startswith("tag:") else "")
+        elif tok.endswith("*"):
+            word = re.sub(r"\W", "", tok[:-1])
+            parts.append(f'"{word}" *' if word else "")
+        else:
+            words = re.findall(r"\w+", tok)
+            parts.append(" ".join(f'"{w}"' for w in words))
+    return " OR ".join(p for p in parts if p)
+
+
+def fts_search(db: sqlite3.Connection, text: str, limit: int = 10) -> list[tuple[str, str]]:
+    match = fts_query(text)
+    if not match:
+        return []
+    try:
+        return db.execute(f"SELECT path, snippet(notes, 4, '[', ']', '…', 30) FROM notes WHERE notes MATCH ? "
+                          f"ORDER BY bm25(notes, {FTS_WEIGHTS}) LIMIT ?", (match, limit)).fetchall()
+    except sqlite3.OperationalError:
+        return []
+
+
+# -- measuring ------------------------------------------------------------------------------
+# Runs a module or script and reports its own peak RSS (VmHWM) on exit: the child's ru_maxrss would
+# also count the benchmark's own memory, which a forked child carries until it execs.
+_PEAK = ("import atexit, runpy, sys\n"
+         "def peak():\n"
+         "    for line in open('/proc/self/status'):\n"
+         "        if line.startswith('VmHWM:'):\n"
+         "            sys.stderr.write('PEAK ' + line.split()[1] + '\\n')\n"
+         "atexit.register(peak)\n"
+         "target, sys.argv = sys.argv[1], sys.argv[1:]\n"
+         "runpy.run_module(target, run_name='__main__') if not target.endswith('.py') else "
+         "runpy.run_path(target, run_name='__main__')\n")
+
+
+def run_child(*args: str) -> tuple[float, float, str, float]:
+    """Run a child process; its wall time (s), peak RSS (MB), stdout and CPU time (s)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", _PEAK, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=ENV, cwd=ROOT)
+    out, err = (b.decode() for b in proc.communicate())
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"child {args} failed with {proc.returncode}: {err[-2000:]}")
+    peak = next((int(line.split()[1]) / 1024 for line in err.splitlines() if line.startswith("PEAK ")), 0.0)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - _children_cpu[0]
+    _children_cpu[0] = usage.ru_utime + usage.ru_stime
+    return elapsed, peak, out, cpu
+
+
+_children_cpu = [0.0]
+
+
+def folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def figures(build_s: float, build_cpu: float, build_rss: float, updates: list[float], latencies: list[float],
+            cpu: list[float], commands: list[tuple[float, float, str, float]]) -> dict[str, float]:
+    return {"build_s": build_s, "build_cpu": build_cpu, "build_rss": build_rss,
+            "update_ms": statistics.median(updates) * 1000,
+            "p50_ms": pct(latencies, 0.5) * 1000, "p95_ms": pct(latencies, 0.95) * 1000,
+            "p50_cpu": pct(cpu, 0.5) * 1000, "p95_cpu": pct(cpu, 0.95) * 1000,
+            "command_ms": statistics.median(c[0] for c in commands) * 1000,
+            "command_cpu": statistics.median(c[3] for c in commands) * 1000,
+            "command_rss": max(c[1] for c in commands)}
+
+
+def bench_whoosh(root: Path, queries: list[str], labelled: dict[str, str]) -> dict[str, float]:
+    from kbd.search import SearchIndex, search_vault
+
+    shutil.rmtree(root / ".kbd" / "search", ignore_errors=True)
+    build_s, build_rss, _, build_cpu = run_child("kbd", "search", str(root), "--rebuild")
+    config = load_config(root)
+    index = SearchIndex(root, config)
+    updates = []
+    note = root / "notes" / sorted(os.listdir(root / "notes"))[17]
+    rel = note.relative_to(root).as_posix()
+    original = note.read_bytes()
+    for i in range(7):
+        note.write_bytes(original + f"\n\nedit number {i} mentions zeppelins\n".encode())
+        start = time.perf_counter()
+        index.update([rel])
+        updates.append(time.perf_counter() - start)
+    note.write_bytes(original)
+    index.update([rel])
+    search_vault(root, config, "warm up")
+    latencies, cpu = [], []
+    for q in queries:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        search_vault(root, config, q)
+        latencies.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    ranked = [[h.path for h in search_vault(root, config, q).hits] for q, _ in QUERIES]
+    mrr, recall = rank_metrics(ranked, [{labelled[k] for k in keys} for _, keys in QUERIES])
+    hybrid = bench_hybrid(root, labelled)
+    commands = [run_child("kbd", "search", str(root), q, "--json") for q in ("sleep memory", "raft leader",
+                                                                                 "write-ahead log", "circad*",
+                                                                                 "tag:pkm")]
+    return {**figures(build_s, build_cpu, build_rss, updates, latencies, cpu, commands),
+            "size_mb": folder_mb(root / ".kbd" / "search"), "mrr": mrr, "recall": recall, **hybrid}
+
+
+def bench_hybrid(root: Path, labelled: dict[str, str]) -> dict[str, float]:
+    """--mode hybrid on the labelled queries, with the fake embeddings endpoint of the tests
+    (hashed word features: it measures the machinery, not a real model's quality)."""
+    from kbd.search import search_vault
+    from tests.fake_llm import fake_llm
+
+    (root / ".kbd" / "vectors.db").unlink(missing_ok=True)  # cold: every candidate's passages embedded once
+    config_file = root / "kbd" / "config.yaml"
+    saved = config_file.read_bytes() if config_file.exists() else None
+    with fake_llm() as fake:
+        config_file.write_text(f"search:\n  embeddings: bench-embed\n  embeddings_url: {fake.url}/v1\n")
+        config = load_config(root)
+        start = time.perf_counter()
+        ranked = [[h.path for h in search_vault(root, config, q, mode="hybrid").hits] for q, _ in QUERIES]
+        cold = (time.perf_counter() - start) / len(QUERIES)
+        warm = []
+        for q, _ in QUERIES:
+            start = time.perf_counter()
+            search_vault(root, config, q, mode="hybrid")
+            warm.append(time.perf_counter() - start)
+        texts = sum(len(r.body["input"]) for r in fake.received)
+    if saved is None:
+        config_file.unlink()
+    else:
+        config_file.write_bytes(saved)
+    mrr, recall = rank_metrics(ranked, [{labelled[k] for k in keys} for _, keys in QUERIES])
+    return {"hybrid_mrr": mrr, "hybrid_recall": recall, "hybrid_cold_ms": cold * 1000,
+            "hybrid_p50_ms": pct(warm, 0.5) * 1000, "hybrid_texts": texts,
+            "vectors_mb": (root / ".kbd" / "vectors.db").stat().st_size / 1e6}
+
+
+def bench_fts5(root: Path, queries: list[str], labelled: dict[str, str]) -> dict[str, float]:
+    db_path = root / ".kbd" / "fts5.db"
+    db_path.unlink(missing_ok=True)
+    build_s, build_rss, _, build_cpu = run_child(__file__, "--child", "fts5-build", str(root), str(db_path))
+    config = load_config(root)
+    layout = VaultLayout.from_config(root, config)
+    db = sqlite3.connect(db_path)
+    note = root / "notes" / sorted(os.listdir(root / "notes"))[17]
+    rel = note.relative_to(root).as_posix()
+    updates = []
+    for _ in range(7):
+        start = time.perf_counter()
+        fields = read_note(layout, config, rel)
+        with db:
+            db.execute("DELETE FROM notes WHERE path=?", (rel,))
+            db.execute("INSERT INTO notes VALUES (?,?,?,?,?,?,?)", _fts_row(fields))
+        updates.append(time.perf_counter() - start)
+    latencies, cpu = [], []
+    for q in queries:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fts_search(db, q)
+        latencies.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    ranked = [[r[0] for r in fts_search(db, q)] for q, _ in QUERIES]
+    mrr, recall = rank_metrics(ranked, [{labelled[k] for k in keys} for _, keys in QUERIES])
+    db.close()
+    commands = [run_child(__file__, "--child", "fts5-query", str(db_path), q) for q in
+                ("sleep memory", "raft leader", "write-ahead log", "circad*", "tag:pkm")]
+    return {**figures(build_s, build_cpu, build_rss, updates, latencies, cpu, commands),
+            "size_mb": db_path.stat().st_size / 1e6, "mrr": mrr, "recall": recall}
+
+
+def child(args: list[str]) -> None:
+    if args[0] == "fts5-build":
+        fts_build(Path(args[1]), Path(args[2]))
+    elif args[0] == "fts5-query":  # the FTS5 equivalent of `kbd search --json`
+        db = sqlite3.connect(args[1])
+        print(json.dumps(fts_search(db, args[2]), ensure_ascii=False))
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        child(sys.argv[2:])
+        return
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--notes", type=int, default=10_000)
+    ap.add_argument("--keep", type=Path, help="build the vault here and keep it (reused if it exists)")
+    args = ap.parse_args()
+    print(f"machine: {machine()}")
+    print(f"uname:   {' '.join(os.uname())}")
+    tmp = None
+    if args.keep:
+        root = args.keep.resolve()
+    else:
+        tmp = tempfile.mkdtemp(prefix="kbd-bench-search-")
+        root = Path(tmp) / "Vault"
+    try:
+        if not (root / "notes").is_dir():
+            start = time.perf_counter()
+            labelled, size = make_vault(root, args.notes)
+            print(f"vault:   {args.notes:,} notes, {size / 1e6:.1f} MB of markdown (made in "
+                  f"{time.perf_counter() - start:.1f} s)")
+        else:
+            labelled = {t: p for t, p in write_corpus(root).items()}
+        queries = mixed_queries()
+        results = {"whoosh": bench_whoosh(root, queries, labelled), "fts5": bench_fts5(root, queries, labelled)}
+        rows = [("full build, wall", "build_s", "{:.1f} s", f"< {TARGETS['build']} s"),
+                ("full build, CPU", "build_cpu", "{:.1f} s", ""),
+                ("one-note update", "update_ms", "{:.0f} ms", f"< {TARGETS['update']} ms"),
+                ("query p50 (in-process)", "p50_ms", "{:.1f} ms", f"< {TARGETS['p50']} ms"),
+                ("query p95 (in-process)", "p95_ms", "{:.1f} ms", f"< {TARGETS['p95']} ms"),
+                ("query p50 / p95, CPU", "p50_cpu", "{:.1f}", ""),
+                ("search command, wall", "command_ms", "{:.0f} ms", f"< {TARGETS['command']} ms"),
+                ("search command, CPU", "command_cpu", "{:.0f} ms", ""),
+                ("index size", "size_mb", "{:.0f} MB", ""),
+                ("peak RSS, build", "build_rss", "{:.0f} MB", ""),
+                ("peak RSS, command", "command_rss", "{:.0f} MB", ""),
+                ("MRR@10 (labelled)", "mrr", "{:.3f}", ""),
+                ("recall@10 (labelled)", "recall", "{:.3f}", "")]
+        wh = results["whoosh"]
+        print("\n| measure | whoosh (kbd) | SQLite FTS5 | target |\n|---|---|---|---|")
+        for name, key, fmt, target in rows:
+            w, f = (fmt.format(results[e][key]) for e in ("whoosh", "fts5"))
+            if key == "p50_cpu":
+                w, f = (f"{results[e]['p50_cpu']:.1f} / {results[e]['p95_cpu']:.1f} ms" for e in ("whoosh", "fts5"))
+            print(f"| {name} | {w} | {f} | {target} |")
+        print(f"\nhybrid (whoosh BM25 top {100} re-ranked with fake embeddings, RRF): MRR@10 {wh['hybrid_mrr']:.3f}, "
+              f"recall@10 {wh['hybrid_recall']:.3f}; query {wh['hybrid_cold_ms']:.0f} ms with embedding "
+              f"({wh['hybrid_texts']:,} texts embedded for {len(QUERIES)} queries), p50 {wh['hybrid_p50_ms']:.0f} ms "
+              f"from cached vectors; vectors.db {wh['vectors_mb']:.0f} MB")
+        print(f"\nload average during the run: {os.getloadavg()[0]:.1f} (wall times include waiting for the CPU)")
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""What made a generated note: the engine and its model, the skill version, the verifier and the
+constraints it followed.
+
+Every source summary records this (in state.db and, flat, in the note's frontmatter). A summary
+whose record differs from what the configured engine would write now is out of date; nothing is
+redone because of that alone: `kbd plan` counts and prices such notes and `kbd compile --redo`
+redoes them, within the budget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the offline engine imports this module: it stays light
+    from kbd.config import Config
+    from kbd.engines.skills import Skill
+
+# The offline engine's own version: raise it when its output for the same clipping changes.
+# 2: the curating offline engine (summaries made before it carry version 1: out of date, redone for free).
+OFFLINE_VERSION = "2"
+WORKER_SKILL = "summarize_source"
+VERIFIER_SKILL = "verify_summary"
+CONSTRAINTS_FILE = Path("kbd") / "constraints.md"
+
+
+@dataclass(frozen=True)
+class MadeBy:
+    engine: str  # "offline", or the worker model as "provider:model"
+    skill: str  # "summarize_source v1 #1a2b3c4d": name, version and a hash of the prompt and schema
+    verifier: str = ""  # the verifier model and its skill, when one checks summaries
+    constraints: str = ""  # hash of kbd/constraints.md; "" for an engine that reads none
+
+    def key(self) -> str:
+        """The stored form: equal keys mean the same engine would make the same note."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_key(cls, key: str | None) -> MadeBy | None:
+        if not key:
+            return None
+        try:
+            data = json.loads(key)
+            return cls(**{f.name: str(data.get(f.name, "")) for f in fields(cls)})
+        except (ValueError, TypeError, AttributeError):
+            return None
+
+    def changes(self, older: MadeBy | None) -> list[str]:
+        """What differs from an older record, in words: ["model", "constraints"]."""
+        if older is None:
+            return ["unknown engine"]
+        out = []
+        if older.engine != self.engine:
+            out.append("engine" if "offline" in (older.engine, self.engine) else "model")
+        if older.skill != self.skill and older.engine == self.engine:
+            out.append("skill")
+        if older.verifier != self.verifier:
+            out.append("verifier")
+        if older.constraints != self.constraints and older.engine == self.engine:
+            out.append("constraints")
+        return out
+
+
+OFFLINE = MadeBy(engine="offline", skill=f"extractive v{OFFLINE_VERSION}")
+
+
+def skill_label(skill: Skill) -> str:
+    material = json.dumps([skill.name, skill.version, skill.prompt, skill.schema, skill.max_output_tokens],
+                          sort_keys=True, ensure_ascii=False)
+    return f"{skill.name} v{skill.version} #{hashlib.sha256(material.encode('utf-8')).hexdigest()[:8]}"
+
+
+def constraints_hash(constraints: str) -> str:
+    return "sha256:" + hashlib.sha256(constraints.strip().encode("utf-8")).hexdigest()[:12]
+
+
+def read_constraints(vault_root: Path) -> str:
+    path = vault_root / CONSTRAINTS_FILE
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def made_by(config: Config, skill: Skill, verifier_skill: Skill | None, constraints: str) -> MadeBy:
+    """The record the configured model engine writes (the offline engine's is `OFFLINE`)."""
+    worker = config.models["worker"]
+    verifier = ""
+    if verifier_skill is not None and "verifier" in config.models:
+        v = config.models["verifier"]
+        verifier = f"{v.provider}:{v.model} {skill_label(verifier_skill)}"
+    return MadeBy(engine=f"{worker.provider}:{worker.model}", skill=skill_label(skill), verifier=verifier,
+                  constraints=constraints_hash(constraints))
+
+
+def current_made_by(config: Config, vault_root: Path) -> MadeBy:
+    """What the configured engine would record now, without building it (no key, no network)."""
+    if not config.models:
+        return OFFLINE
+    from kbd.engines.skills import load_skill
+
+    skills = vault_root / "kbd" / "skills"
+    verifier = load_skill(VERIFIER_SKILL, skills) if "verifier" in config.models else None
+    return made_by(config, load_skill(WORKER_SKILL, skills), verifier, read_constraints(vault_root))

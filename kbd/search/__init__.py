@@ -1,0 +1,11 @@
+"""Full-text search over the vault: one whoosh index in `.kbd/search/`, BM25F ranking.
+
+Public interface used by the CLI, `kbd serve` and `kbd mcp`; everything else in this
+package is an implementation detail.
+"""
+
+from kbd.search.index import IndexUnavailable, SearchIndex, ensure_index, update_index
+from kbd.search.query import QueryError, SearchHit, SearchResults, search_vault
+
+__all__ = ["IndexUnavailable", "QueryError", "SearchHit", "SearchIndex", "SearchResults", "ensure_index",
+           "search_vault", "update_index"]

@@ -1,0 +1,137 @@
+"""Which files of a vault are searchable notes, and the fields of one note as a reader sees it.
+
+Every markdown note counts: wiki notes, raw clippings and the user's own notes. Dot-folders
+(`.obsidian/`, `.kbd/`, `.git/`), editor temp files, sync conflict copies, symlinks, binary,
+non-UTF-8 and oversized files do not. Nothing here raises on a bad file: it is just not a note.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kbd.config import Config
+from kbd.vault.layout import VaultLayout, clean_title, is_conflict_copy, is_ignored_name
+from kbd.vault.markdown import parse_markdown
+from kbd.vault.note import check_file, normalise_tag, split_frontmatter
+
+NOTE_TYPES = ("source", "concept", "answer", "slides", "report", "raw", "note")
+_WIKI_FOLDERS = {"sources": "source", "concepts": "concept", "answers": "answer", "slides": "slides",
+                 "reports": "report"}
+MAX_FIELD_CHARS = 2_000  # a title, alias or heading longer than this is not a title
+
+
+@dataclass(frozen=True)
+class NoteFields:
+    path: str  # vault-relative POSIX path
+    title: str
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]
+    headings: tuple[str, ...]
+    body: str  # the reader's text: no frontmatter, link display text, code kept
+    type: str
+    folder: str
+    mtime_ns: int
+    size: int
+
+
+def is_note_name(name: str) -> bool:
+    return name.lower().endswith(".md") and not is_ignored_name(name) and not is_conflict_copy(name)
+
+
+def walk_notes(root: Path) -> dict[str, tuple[int, int]]:
+    """Every searchable note: vault-relative path → (mtime_ns, size). Symlinks are not followed."""
+    found: dict[str, tuple[int, int]] = {}
+    stack = [("", os.fspath(root))]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not is_conflict_copy(name):
+                        stack.append((f"{prefix}{name}/", entry.path))
+                elif entry.is_file(follow_symlinks=False) and is_note_name(name):
+                    st = entry.stat(follow_symlinks=False)
+                    found[prefix + name] = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                continue
+    return found
+
+
+def note_type(layout: VaultLayout, rel: str, declared: object = None) -> str:
+    parts = rel.split("/")
+    if rel.startswith(layout.raw + "/"):
+        return "raw"
+    if rel.startswith(layout.wiki + "/"):
+        folder = rel[len(layout.wiki) + 1:].split("/")[0]
+        if folder in _WIKI_FOLDERS and len(parts) > 1 + layout.wiki.count("/") + 1:
+            return _WIKI_FOLDERS[folder]
+        if isinstance(declared, str) and declared.strip().lower() in NOTE_TYPES:
+            return declared.strip().lower()
+    return "note"
+
+
+def read_note(layout: VaultLayout, config: Config, rel: str) -> NoteFields | None:
+    """The fields of one note, or None when the file is not (or no longer) a readable note."""
+    if not is_note_name(rel.rsplit("/", 1)[-1]) or any(p.startswith(".") for p in rel.split("/")):
+        return None
+    if check_file(layout.root, rel, config.compile.max_note_bytes) is not None:
+        return None
+    try:
+        fd = os.open(layout.abs(rel), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        data = fh.read(config.compile.max_note_bytes + 1)
+    if len(data) > config.compile.max_note_bytes or b"\x00" in data[:8192]:
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    return note_fields(layout, rel, text, st.st_mtime_ns, st.st_size)
+
+
+def note_fields(layout: VaultLayout, rel: str, text: str, mtime_ns: int = 0, size: int = 0) -> NoteFields:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    meta, body, _ = split_frontmatter(text)
+    lower = {str(k).lower(): v for k, v in meta.items()}
+    document = parse_markdown(body, keep_code=True)
+    first_h1 = next((b.text for b in document.blocks if b.kind == "heading" and b.level == 1), None)
+    stem = rel.rsplit("/", 1)[-1][:-3]
+    title = clean_title(_scalar(lower.get("title")) or first_h1 or stem)[:MAX_FIELD_CHARS] or stem
+    aliases = tuple(clean_title(a)[:MAX_FIELD_CHARS] for a in _strings(lower.get("aliases") or lower.get("alias")))
+    tags: list[str] = []
+    for tag in [*_strings(lower.get("tags") or lower.get("tag"), split=True), *document.tags]:
+        clean = normalise_tag(tag).lower()
+        if clean and clean not in tags:
+            tags.append(clean)
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    return NoteFields(path=rel, title=title, aliases=tuple(a for a in aliases if a), tags=tuple(tags),
+                      headings=tuple(h[:MAX_FIELD_CHARS] for h in document.headings),
+                      body=document.plain_text(), type=note_type(layout, rel, lower.get("type")), folder=folder,
+                      mtime_ns=mtime_ns, size=size)
+
+
+def _scalar(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value)
+
+
+def _strings(value: Any, split: bool = False) -> list[str]:
+    if isinstance(value, str):
+        return [v for v in (value.replace(",", " ").split() if split else [value]) if v]
+    if isinstance(value, list):
+        return [str(v) for v in value if v is not None and not isinstance(v, (dict, list))]
+    return []

@@ -1,0 +1,405 @@
+"""Queries against the search index: BM25F ranking, snippets, did-you-mean."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.index import FileIndex
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.support.charset import accent_map
+
+from kbd.config import Config
+from kbd.search.embed import CANDIDATES
+from kbd.search.index import SearchIndex, text_analyzer
+from kbd.search.notes import NOTE_TYPES, read_note
+from kbd.vault.markdown import parse_markdown
+
+log = logging.getLogger("kbd.search")
+SNIPPET_CHARS = 240
+MODES = ("bm25", "hybrid")
+_FIELDS = ["title", "aliases", "headings", "tags", "body"]
+_FENCE = re.compile(r"^(```|~~~)")
+_FRONTMATTER = re.compile(r"\A---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+# Accent folding that keeps every character in place, so spans found in the folded text are
+# spans of the original.
+_FOLD = {k: v for k, v in accent_map.items() if isinstance(v, str) and len(v) == 1}
+_HEADING = re.compile(r"^#{1,6}(\s|$)")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    path: str  # vault-relative posix path, e.g. "wiki/sources/X.md"
+    title: str
+    type: str  # source | concept | answer | slides | report | raw | note
+    score: float
+    snippet: str  # plain text of the best passage (no markdown syntax)
+    highlights: tuple[tuple[int, int], ...]  # [start, end) char spans in snippet to highlight
+    uri: str  # obsidian://open?vault=<vault folder name>&file=<path without .md>
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    hits: list[SearchHit]
+    total: int
+    suggestion: str | None  # "did you mean" when nothing matched and a fuzzy query did
+
+    def to_json(self) -> dict[str, object]:
+        """The `kbd search --json` schema (documented in the README; keep it stable)."""
+        return {"query": self.query, "total": self.total, "suggestion": self.suggestion,
+                "hits": [{"path": h.path, "title": h.title, "type": h.type, "score": h.score,
+                          "snippet": h.snippet, "highlights": [list(s) for s in h.highlights], "uri": h.uri}
+                         for h in self.hits]}
+
+
+class QueryError(ValueError):
+    """A query or option the engine cannot run; the message says how to fix it."""
+
+
+def obsidian_uri(vault_name: str, path: str) -> str:
+    file = path[:-3] if path.lower().endswith(".md") else path
+    return f"obsidian://open?vault={quote(vault_name, safe='')}&file={quote(file, safe='')}"
+
+
+def make_parser(schema) -> qparser.QueryParser:  # type: ignore[no-untyped-def]
+    """Words are ORed with a bonus for notes that have more of them: a natural question finds
+    the notes that share most of its words, not only notes that have every one."""
+    parser = qparser.MultifieldParser(_FIELDS, schema, group=qparser.OrGroup.factory(0.9))
+    parser.add_plugin(qparser.FieldAliasPlugin({"tags": ["tag"], "title": ["name"], "folder": ["in"],
+                                                "aliases": ["alias"]}))
+    parser.add_plugin(qparser.PrefixPlugin())
+    parser.remove_plugin_class(qparser.BoostPlugin)  # `word^2` is noise from pasted text, not a boost
+    return parser
+
+
+def search_vault(
+    root: Path,
+    config: Config,
+    query: str,
+    *,
+    limit: int = 10,
+    note_type: str | None = None,
+    mode: str = "bm25",
+) -> SearchResults:
+    """Search the vault's notes. The index is built on first use; searches read its last
+    committed state and never wait for a writer."""
+    if mode not in MODES:
+        raise QueryError(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
+    if note_type is not None and note_type not in NOTE_TYPES:
+        raise QueryError(f"unknown note type {note_type!r}; use one of: {', '.join(NOTE_TYPES)}")
+    if limit < 1:
+        raise QueryError("limit must be at least 1")
+    query = query.strip()
+    if not query:
+        return SearchResults(query, [], 0, None)
+    if mode == "hybrid" and not config.search.embeddings:
+        raise QueryError("--mode hybrid needs an embeddings model: set search.embeddings in kbd/config.yaml "
+                         "(e.g. nomic-embed-text with Ollama); without it search is BM25 only")
+    index = SearchIndex(root, config)
+    wanted = max(limit, CANDIDATES) if mode == "hybrid" else limit
+    try:
+        bm25 = _search(index, query, wanted, note_type)
+    except Exception as exc:  # a damaged segment shows itself only when read: rebuild, then retry once
+        log.warning("search index unreadable (%s: %s); rebuilding it", type(exc).__name__, exc)
+        _forget(index)
+        index.rebuild(force=True)
+        bm25 = _search(index, query, wanted, note_type)
+    hits, total, suggestion, terms = bm25
+    if mode == "hybrid" and len(hits) > 1:
+        hits = _hybrid(index, config, suggestion or query, hits)
+    vault = index.layout.root.name
+    out = [_hit(index, vault, stored, score, terms) for stored, score in hits[:limit]]
+    return SearchResults(query, out, total, suggestion)
+
+
+class _Open:
+    """An open index and searcher, reused across searches in one process (`kbd serve`, `kbd mcp`):
+    opening the segment files costs more than a search. Used under its lock (whoosh searchers are
+    not documented as thread-safe); refreshed when a writer has committed since."""
+
+    def __init__(self, ix: FileIndex, inode: int) -> None:
+        self.ix = ix
+        self.inode = inode  # a rebuild swaps the folder: a new inode means reopen
+        self.searcher = ix.searcher(weighting=BM25F())
+        self.parser = make_parser(ix.schema)
+        self.lock = threading.Lock()
+
+
+_open: dict[str, _Open] = {}
+_open_guard = threading.Lock()
+
+
+def _forget(index: SearchIndex) -> None:
+    with _open_guard:
+        entry = _open.pop(os.fspath(index.folder), None)
+    if entry is not None:
+        entry.searcher.close()
+
+
+@contextlib.contextmanager
+def _searcher(index: SearchIndex) -> Iterator[_Open]:
+    key = os.fspath(index.folder)
+    with _open_guard:
+        entry = _open.get(key)
+    try:
+        inode = os.stat(index.folder).st_ino
+    except OSError:
+        inode = -1
+    if entry is None or entry.inode != inode:
+        ix = index.open(check=False) or index.ensure()
+        entry = _Open(ix, os.stat(index.folder).st_ino)
+        with _open_guard:
+            old, _open[key] = _open.get(key), entry
+        if old is not None:
+            old.searcher.close()
+    with entry.lock:
+        if not entry.searcher.up_to_date():
+            entry.searcher = entry.searcher.refresh()
+        yield entry
+
+
+def _search(index: SearchIndex, query: str, limit: int, note_type: str | None
+            ) -> tuple[list[tuple[dict[str, object], float]], int, str | None, tuple[set[str], tuple[str, ...]]]:
+    type_filter = wq.Term("type", note_type) if note_type else None
+    with _searcher(index) as entry:
+        parser, searcher = entry.parser, entry.searcher
+        q = _normalise(parser.parse(_prepare(query)))
+        hits, total = _run(searcher, q, limit, type_filter)
+        suggestion = None
+        if not hits:
+            corrected = did_you_mean(searcher, query)
+            if corrected:
+                fuzzy = _normalise(parser.parse(_prepare(corrected)))
+                hits, total = _run(searcher, fuzzy, limit, type_filter)
+                if hits:
+                    suggestion, q = corrected, fuzzy
+    return hits, total, suggestion, _query_terms(q)
+
+
+def _hybrid(index: SearchIndex, config: Config, query: str, hits: list[tuple[dict[str, object], float]]
+            ) -> list[tuple[dict[str, object], float]]:
+    """BM25's candidates re-ranked by reciprocal rank fusion of their BM25 and vector ranks. When
+    the embeddings endpoint fails or the budget is spent, the BM25 order stands (with a warning)."""
+    from kbd.engines.errors import ModelError
+    from kbd.search.embed import Embedder, fuse, vector_order
+
+    by_path = {str(stored["path"]): (stored, score) for stored, score in hits}
+    stamps = {path: f"{stored.get('mtime')}:{stored.get('size')}" for path, (stored, _) in by_path.items()}
+    embedder = Embedder(index.layout.root, config)
+    try:
+        semantic = vector_order(embedder, query, stamps, lambda path: read_note(index.layout, config, path))
+    except ModelError as exc:
+        log.warning("semantic ranking unavailable (%s); showing BM25 results", exc)
+        return hits
+    finally:
+        embedder.close()
+    return [(by_path[path][0], round(score, 6)) for path, score in fuse(list(by_path), semantic)]
+
+
+_PLAIN_WORD = re.compile(r"^[^\W\d_]{3,}$")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+def did_you_mean(searcher: Searcher, query: str) -> str | None:
+    """The query with each plain word the index does not know replaced by the closest word it
+    does know (edit distance ≤ 2, same first letter, commonest first); None if nothing changes."""
+    words = query.split(" ")
+    changed = False
+    for i, word in enumerate(words):
+        if not _PLAIN_WORD.match(word) or word in _OPERATORS:
+            continue
+        stems = [t.text for t in _analyzer(word)]
+        if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):
+            continue
+        for field in ("title", "body"):
+            found = searcher.suggest(field, word.lower(), limit=1, maxdist=2, prefix=1)
+            if found:
+                words[i] = found[0]
+                changed = True
+                break
+    return " ".join(words) if changed else None
+
+
+def _prepare(text: str) -> str:
+    """`tag:#x` is how people write tags; whoosh would read `#x` as a word."""
+    return re.sub(r"\b(tags?):#", r"\1:", text)
+
+
+def _normalise(q: wq.Query) -> wq.Query:
+    """Lowercase field values of the ID fields; a bare NullQuery stays a NullQuery."""
+    def fix(node: wq.Query) -> wq.Query:
+        if isinstance(node, wq.Term) and node.fieldname in ("type", "folder", "tags"):
+            return wq.Term(node.fieldname, node.text.lower().lstrip("#"), boost=node.boost)
+        return node.apply(fix)
+    return fix(q)
+
+
+def _run(searcher: Searcher, q: wq.Query, limit: int, type_filter: wq.Query | None
+         ) -> tuple[list[tuple[dict[str, object], float]], int]:
+    if q is wq.NullQuery:
+        return [], 0
+    results = searcher.search(q, limit=limit, filter=type_filter, terms=False)
+    hits = [(r.fields(), r.score) for r in results]
+    # Counting every match costs a second pass over the postings (60 ms at 10,000 notes): the
+    # total is exact when all matches fit in `limit`, otherwise whoosh's estimate, capped.
+    total = len(hits) if len(hits) < limit else min(results.estimated_length(), searcher.doc_count())
+    return hits, max(total, len(hits))
+
+
+def _query_terms(q: wq.Query) -> tuple[set[str], tuple[str, ...]]:
+    """Analysed words and prefixes the query looks for, for highlighting."""
+    words: set[str] = set()
+    prefixes: list[str] = []
+    for leaf in q.leaves():
+        if isinstance(leaf, wq.Prefix):
+            prefixes.append(leaf.text)
+        elif isinstance(leaf, wq.Phrase):
+            words.update(str(w) for w in leaf.words)
+        elif isinstance(leaf, wq.Term) and leaf.fieldname not in ("type", "folder", "path", "mtime"):
+            words.add(str(leaf.text))
+    return words, tuple(prefixes)
+
+
+_analyzer = text_analyzer()
+
+
+def _hit(index: SearchIndex, vault: str, stored: dict[str, object], score: float,
+         terms: tuple[set[str], tuple[str, ...]]) -> SearchHit:
+    path = str(stored["path"])
+    snippet, spans = best_passage(index, path, terms)
+    return SearchHit(path=path, title=str(stored.get("title") or path), type=str(stored.get("type") or "note"),
+                     score=round(float(score), 6), snippet=snippet, highlights=spans, uri=obsidian_uri(vault, path))
+
+
+def best_passage(index: SearchIndex, path: str, terms: tuple[set[str], tuple[str, ...]]
+                 ) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The passage of the note that holds most of the query's words, as plain text, with the
+    character spans of those words. Read from the note itself: what the user sees now."""
+    try:
+        data = index.layout.abs(path).read_bytes()
+    except OSError:
+        return "", ()
+    if len(data) > index.config.compile.max_note_bytes or b"\x00" in data[:8192]:
+        return "", ()
+    text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    passages = _passages(_FRONTMATTER.sub("", text, count=1))
+    words, prefixes = terms
+    pattern = _prefilter(words, prefixes)
+    ranked = passages[:1]
+    if pattern is not None:
+        counted = []
+        for i, passage in enumerate(passages):
+            found = [m.group(0).lower() for m in pattern.finditer(passage.translate(_FOLD))]
+            if found:
+                counted.append((len(set(found)), len(found), i))
+        counted.sort(key=lambda c: (-c[0], -c[1], c[2]))
+        ranked = [passages[i] for _, _, i in counted[:2]] or ranked
+    best_text, best_spans, best_score = "", (), (-1, -1)
+    for raw in ranked:
+        plain = parse_markdown(raw, keep_code=True).plain_text().replace("\n\n", " ")
+        if not plain:
+            continue
+        spans = _spans(plain, pattern, words, prefixes)
+        score = (len({plain[s:e].lower() for s, e in spans}), len(spans))
+        if score > best_score:
+            best_text, best_spans, best_score = plain, spans, score
+    return _window(best_text, best_spans)
+
+
+def _passages(body: str) -> list[str]:
+    """Blocks between blank lines and headings; a fenced code block stays one passage.
+    Headings are left out (the title already shows them) unless they are all there is."""
+    out: list[str] = []
+    headings: list[str] = []
+    current: list[str] = []
+    fenced = False
+
+    def flush() -> None:
+        if current:
+            out.append("\n".join(current))
+            current.clear()
+
+    for line in body.split("\n"):
+        if _FENCE.match(line.lstrip()):
+            fenced = not fenced
+        elif not fenced and not line.strip():
+            flush()
+            continue
+        elif not fenced and line.startswith("#") and _HEADING.match(line):
+            flush()
+            headings.append(line)
+            continue
+        current.append(line)
+    flush()
+    return out or headings
+
+
+def _prefilter(words: set[str], prefixes: tuple[str, ...]) -> re.Pattern[str] | None:
+    # A stem is the start of its words, except a final `i` for `y` (memory → memori): drop it.
+    heads = {w[:-1] if len(w) > 3 and w.endswith("i") else w for w in words if w}
+    heads.update(p for p in prefixes if p)
+    if not heads:
+        return None
+    alternatives = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.IGNORECASE)
+
+
+def _spans(plain: str, pattern: re.Pattern[str] | None, words: set[str], prefixes: tuple[str, ...]
+           ) -> tuple[tuple[int, int], ...]:
+    """Spans of the words in `plain` that the query matched: the prefilter finds candidates, the
+    index's own analyzer decides (so `replays` is marked for `replay`, `cafe` marks `café`)."""
+    if pattern is None:
+        return ()
+    spans = []
+    for m in pattern.finditer(plain.translate(_FOLD)):
+        stem = _stem(m.group(0).lower())
+        if stem in words or any(stem.startswith(p) for p in prefixes) or \
+                any(m.group(0).lower().startswith(p) for p in prefixes):
+            spans.append((m.start(), m.end()))
+    return tuple(spans)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _stem(word: str) -> str:
+    tokens = [t.text for t in _analyzer(word)]
+    return tokens[0] if len(tokens) == 1 else word
+
+
+def _window(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Cut the passage to about SNIPPET_CHARS around its densest run of highlights."""
+    if len(text) <= SNIPPET_CHARS:
+        return text, spans
+    if spans:
+        best_start, best_count = spans[0][0], 0
+        for i, (s, _) in enumerate(spans):
+            count = sum(1 for s2, e2 in spans[i:] if e2 <= s + SNIPPET_CHARS)
+            if count > best_count:
+                best_start, best_count = s, count
+        start = max(0, best_start - SNIPPET_CHARS // 4)
+    else:
+        start = 0
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 30 else start
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start + SNIPPET_CHARS // 2 else end
+    prefix = "…" if start else ""
+    suffix = "…" if end < len(text) else ""
+    cut = prefix + text[start:end] + suffix
+    shift = len(prefix) - start
+    kept = tuple((s + shift, e + shift) for s, e in spans if s >= start and e <= end)
+    return cut, kept
