@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import shlex
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +17,7 @@ from kbd.config import Config, ConfigError, load_config
 from kbd.lock import VaultBusy
 from kbd.logs import setup_logging
 from kbd.state import StateError
+from kbd.vault.errors import WriteRefused
 from kbd.vault.layout import STATE_DIR, VaultLayout, enclosing_vault
 
 if TYPE_CHECKING:
@@ -80,9 +83,30 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, VaultBusy, StateError) as exc:  # a refusal, not a failed job: README's exit code 2
         print(f"kbd: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except WriteRefused as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except sqlite3.Error as exc:
+        print(f"kbd: the state database in {STATE_DIR}/ cannot be used ({exc}); check that the folder is "
+              "writable and the disk is not full", file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:
+        print(f"kbd: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print("\nkbd: interrupted; run the command again to finish (nothing is half-written)", file=sys.stderr)
         return 130
+
+
+def _os_error(exc: OSError) -> str:
+    """A file-system failure in words: what failed, where, and what to do (never a traceback)."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return (f"{exc.strerror}{where}: the disk is full or a file-size limit was reached; nothing was left "
+                "half-written; free some space and run the command again")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{exc.strerror}{where}: kbd needs to write there; check its permissions"
+    return f"{exc.strerror or exc}{where}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -312,6 +336,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
         notes.append(f"failed {report.failed}")
     if report.kept_user_edits:
         notes.append(f"kept your edits to {_count(len(report.kept_user_edits), 'note')}")
+    if report.refused:
+        notes.append(f"could not write {_count(len(report.refused), 'note')}: {report.refused[0]}"
+                     + (" and more" if len(report.refused) > 1 else ""))
     if notes:
         line += "; " + ", ".join(notes) + f" (see {layout.status_note})"
     if report.redone:
@@ -323,7 +350,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
         print(f"{_count(report.out_of_date, 'note')} made by an older engine (model, skill or constraints); "
               "`kbd plan` shows what redoing them costs, `kbd compile --redo` redoes them")
     logging.getLogger("kbd.compile").info("kbd compile: %s", line)
-    return EXIT_FAILURE if report.failed else EXIT_OK
+    return EXIT_FAILURE if report.failed or report.refused else EXIT_OK
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ person reading it is editing YAML in Obsidian, not reading a traceback.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from dataclasses import dataclass, field, fields
@@ -14,6 +15,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
+
+from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, yaml_problem
 
 CONFIG_RELPATH = "kbd/config.yaml"
 
@@ -133,8 +136,20 @@ class Config:
 _SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig, "daemon": DaemonConfig,
                               "search": SearchConfig}
 _CHOICES: dict[str, tuple[str, ...]] = {"watcher": ("auto", "polling")}
-# Turns one composed node into a Python value with the same tag resolution as yaml.safe_load.
-_constructor = yaml.SafeLoader("")
+MAX_TRIGGERS = 100
+MAX_EVERY_SECONDS = 366 * 86400
+
+
+def _construct(node: yaml.Node, shown: str, key: str, deep: bool = True) -> Any:
+    """One composed node as a Python value, with yaml.safe_load's tag resolution; a value no tag
+    can build (`!!int "x"`, an unhashable key, `!!python/...`) is a ConfigError, not a traceback."""
+    constructor = yaml.SafeLoader("")
+    try:
+        return constructor.construct_object(node, deep=deep)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        problem = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
+        raise ConfigError(f"this value cannot be read: {problem}", file=shown, line=node.start_mark.line + 1,
+                          key=key) from None
 _LIMITS: dict[str, tuple[int, int]] = {
     "concept_min_sources": (1, 1000),
     "max_note_bytes": (1_000, 1_000_000_000),
@@ -164,6 +179,13 @@ def load_config(vault: Path, explicit: Path | None = None) -> Config:
 
 
 def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
+    # The config is edited by hand and synced between machines: the same caps as clippings'
+    # frontmatter, checked before PyYAML builds anything (an alias bomb would take gigabytes).
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise ConfigError(f"the file is over {MAX_BYTES // 1024} KB; kbd's config is a few dozen lines", file=shown)
+    problem = yaml_problem(text, MAX_DEPTH, MAX_NODES)
+    if problem is not None:
+        raise ConfigError(problem.message, file=shown, line=problem.line)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -227,7 +249,7 @@ def _section(cls: type, node: yaml.Node, shown: str, name: str) -> Any:
             raise ConfigError(_unknown(key, list(known)), file=shown, line=key_node.start_mark.line + 1,
                               key=dotted)
         expected = type(known[key].default)
-        raw = _constructor.construct_object(value_node, deep=True)
+        raw = _construct(value_node, shown, dotted)
         if expected is int:
             if isinstance(raw, bool) or not isinstance(raw, int):
                 raise ConfigError(f"must be a whole number, got {value_node.value!r}", file=shown,
@@ -286,6 +308,9 @@ def _triggers(node: yaml.Node, shown: str) -> tuple[Trigger, ...]:
     if not isinstance(node, yaml.SequenceNode):
         raise ConfigError("must be a list of triggers, each `- {name: ..., on: {...}, run: ...}`", file=shown,
                           line=node.start_mark.line + 1, key="triggers")
+    if len(node.value) > MAX_TRIGGERS:
+        raise ConfigError(f"{len(node.value)} triggers; at most {MAX_TRIGGERS} are allowed", file=shown,
+                          line=node.start_mark.line + 1, key="triggers")
     triggers: list[Trigger] = []
     for index, item in enumerate(node.value):
         where = f"triggers[{index}]"
@@ -300,19 +325,19 @@ def _triggers(node: yaml.Node, shown: str) -> tuple[Trigger, ...]:
         for key in ("name", "on", "run"):
             if key not in fields_:
                 raise ConfigError(f"`{key}:` is missing", file=shown, line=line, key=where)
-        name = _constructor.construct_object(fields_["name"])
+        name = _construct(fields_["name"], shown, f"{where}.name")
         if not isinstance(name, str) or not re.fullmatch(r"[\w.-]{1,64}", name):
             raise ConfigError("must be a short name of letters, digits, `-`, `_` or `.`", file=shown, line=line,
                               key=f"{where}.name")
         where = f"triggers.{name}"
         if any(t.name == name for t in triggers):
             raise ConfigError("two triggers have this name; names must be unique", file=shown, line=line, key=where)
-        run = _constructor.construct_object(fields_["run"])
+        run = _construct(fields_["run"], shown, f"triggers.{name}.run")
         _check_job(run, shown, fields_["run"].start_mark.line + 1, f"{where}.run")
         kind, spec = _trigger_on(fields_["on"], shown, f"{where}.on")
         params: tuple[tuple[str, str], ...] = ()
         if "with" in fields_:
-            value = _constructor.construct_object(fields_["with"], deep=True)
+            value = _construct(fields_["with"], shown, f"{where}.with")
             if not isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in value.values()):
                 raise ConfigError("must be a flat mapping of parameters", file=shown,
                                   line=fields_["with"].start_mark.line + 1, key=f"{where}.with")
@@ -342,7 +367,7 @@ def _check_job(run: object, shown: str, line: int, key: str) -> None:
 
 def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:
     line = node.start_mark.line + 1
-    value = _constructor.construct_object(node, deep=True) if isinstance(node, yaml.MappingNode) else None
+    value = _construct(node, shown, key) if isinstance(node, yaml.MappingNode) else None
     if not isinstance(value, dict) or not value:
         raise ConfigError("must be one of {files: GLOB}, {cron: \"m h dom mon dow\"}, {every: 6h}, {start: true}",
                           file=shown, line=line, key=key)
@@ -370,7 +395,11 @@ def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:
         if not m or int(m.group(1)) == 0:
             raise ConfigError(f"must be a duration like 30s, 10m, 6h or 1d, got {spec!r}", file=shown, line=line,
                               key=f"{key}.every")
-        return "every", str(int(m.group(1)) * _UNITS[m.group(2)])
+        seconds = int(m.group(1)) * _UNITS[m.group(2)] if len(m.group(1)) < 12 else MAX_EVERY_SECONDS + 1
+        if seconds > MAX_EVERY_SECONDS:
+            raise ConfigError(f"at most 366d, got {str(spec)[:40]!r}; for rarer runs use a cron line", file=shown,
+                              line=line, key=f"{key}.every")
+        return "every", str(seconds)
     if kind == "start":
         if spec is not True:
             raise ConfigError("write `start: true` to run when kbd starts", file=shown, line=line, key=f"{key}.start")
@@ -394,7 +423,7 @@ def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
         where = f"models.{role}"
         if role not in ("worker", "verifier"):
             raise ConfigError(_unknown(role, ["worker", "verifier"]), file=shown, line=line, key=where)
-        value = _constructor.construct_object(value_node, deep=True)
+        value = _construct(value_node, shown, where)
         if not isinstance(value, dict):
             raise ConfigError("must be a mapping: {provider: ..., model: ..., api_key_env: ...}", file=shown,
                               line=line, key=where)
@@ -420,7 +449,7 @@ def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
         prices = value.get("price_per_mtok") or {}
         if not isinstance(prices, dict) or \
                 any(k not in ("input", "output", "cached_input", "cache_write") for k in prices) or \
-                any(not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 for v in prices.values()):
+                any(not _amount(v) for v in prices.values()):
             raise ConfigError("must be {input: N, output: N, cached_input: N, cache_write: N} in US dollars per "
                               "million tokens", file=shown, line=line, key=f"{where}.price_per_mtok")
         concurrency = value.get("max_concurrency", 4)
@@ -473,8 +502,13 @@ def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
     return models
 
 
+def _amount(value: object) -> bool:
+    """A finite, non-negative number: `.nan` would silently disable a cap, `.inf` means none."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+
+
 def _budget(node: yaml.Node, shown: str) -> BudgetConfig:
-    value = _constructor.construct_object(node, deep=True)
+    value = _construct(node, shown, "budget")
     if value is None:
         return BudgetConfig()
     if not isinstance(value, dict):
@@ -484,7 +518,7 @@ def _budget(node: yaml.Node, shown: str) -> BudgetConfig:
         if k not in ("daily_usd", "per_run_usd"):
             raise ConfigError(_unknown(str(k), ["daily_usd", "per_run_usd"]), file=shown,
                               line=node.start_mark.line + 1, key=f"budget.{k}")
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-            raise ConfigError("must be an amount in US dollars, e.g. 2.00", file=shown, line=node.start_mark.line + 1,
-                              key=f"budget.{k}")
+        if not _amount(v):
+            raise ConfigError(f"must be an amount in US dollars, e.g. 2.00, got {v!r}", file=shown,
+                              line=node.start_mark.line + 1, key=f"budget.{k}")
     return BudgetConfig(daily_usd=value.get("daily_usd"), per_run_usd=value.get("per_run_usd"))

@@ -265,6 +265,18 @@ class State:
             raise
         self.db.execute("COMMIT")
 
+    @contextmanager
+    def durable_transaction(self) -> Iterator[sqlite3.Connection]:
+        """A transaction that is on disk, WAL fsynced, when it returns: for a record that must
+        survive a power cut before the files it describes change (synchronous=NORMAL, kept for
+        everything else, may lose the last commits to a power cut, never to a crash of kbd)."""
+        self.db.execute("PRAGMA synchronous=FULL")
+        try:
+            with self.transaction() as db:
+                yield db
+        finally:
+            self.db.execute("PRAGMA synchronous=NORMAL")
+
     def close(self) -> None:
         self.db.close()
 

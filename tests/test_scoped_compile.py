@@ -88,9 +88,11 @@ def test_scanning_reported_paths_finds_what_a_full_scan_finds_there(vault: Vault
     assert changed == ["raw/Edited.md", "raw/New one.md", "raw/moved in/In a folder too.md",
                        "raw/moved in/In a folder.md"]
     assert (touched, gone, rejected) == (["raw/Untouched.md"], [], ["raw/linked folder"])
-    # A full scan finds the same, and the unreported edit that the next reconcile will pick up.
+    # A full scan finds the same, and the unreported edit that the next reconcile will pick up. It
+    # may find more touched files: one read within 2 s of its last change is hashed again (fsread).
     full = _summary(_scan(vault, None))
-    assert full[0] == ["raw/Edited.md", "raw/Kept.md", *changed[1:]] and full[1:] == (touched, gone, [], rejected, [])
+    assert full[0] == ["raw/Edited.md", "raw/Kept.md", *changed[1:]] and full[2:] == (gone, [], rejected, [])
+    assert set(touched) <= set(full[1])
 
 
 def test_a_move_is_recognised_even_when_the_watcher_reports_only_its_old_path(vault: Vault) -> None:

@@ -60,9 +60,9 @@ def test_unchanged_bytes_are_not_rewritten(writer: VaultWriter, tmp_path: Path) 
 def test_a_crash_after_replace_is_not_mistaken_for_a_user_edit(writer: VaultWriter, tmp_path: Path) -> None:
     writer.write("wiki/a.md", "v1\n")
     # Simulate a crash between the replace and the ledger update: pending recorded, file replaced.
-    from kbd.vault.write import atomic_write, sha256_bytes
+    from kbd.vault.write import sha256_bytes
     writer.state.output_pending("wiki/a.md", sha256_bytes(b"v2\n"))
-    atomic_write(tmp_path / "wiki/a.md", b"v2\n")
+    (tmp_path / "wiki/a.md").write_bytes(b"v2\n")
     assert writer.write("wiki/a.md", "v3\n") is Outcome.WRITTEN
     assert (tmp_path / "wiki/a.md").read_text() == "v3\n"
 

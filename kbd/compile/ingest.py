@@ -8,7 +8,6 @@ so a crash between any two steps leaves a state the next run completes exactly o
 from __future__ import annotations
 
 import json
-import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -30,7 +29,7 @@ from kbd.vault.note import ClipperMeta, Rejection, read_raw_note
 class IngestOutcome:
     path: str
     size: int
-    mtime_ns: int
+    mtime_ns: int  # the change stamp (fsread.change_stamp) of the version read; 0: look again next scan
     sha256: str | None = None
     title: str | None = None
     title_from: str = "frontmatter"
@@ -59,29 +58,29 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
     """Read, check, parse and summarise one raw note. Never raises."""
     engine = engine or _worker_engine
     assert engine is not None, "init_worker() was not called"
-    try:
-        st = os.lstat(Path(root) / rel)
-    except OSError as exc:
-        return IngestOutcome(rel, 0, 0, rejection=Rejection(rel, f"cannot be read ({exc.strerror})"))
+    # The size and stamp recorded are those of the very bytes summarised (read_raw_note takes
+    # them from the descriptor it read), never of a path looked at before or after.
+    size = stamp = 0
     try:
         note = read_raw_note(Path(root), rel, max_bytes)
         if isinstance(note, Rejection):
-            return IngestOutcome(rel, st.st_size, st.st_mtime_ns, rejection=note)
+            return IngestOutcome(rel, note.size, note.stamp, rejection=note)
+        size, stamp = note.size, note.stamp
         summary = engine.summarize_source(SourceInput(note.title, note.document, note.meta, label=rel))
         stem = PurePosixPath(rel).stem
         title_from = "filename" if note.title == clean_title(stem) and note.meta.title is None else "content"
-        return IngestOutcome(rel, st.st_size, st.st_mtime_ns, sha256=note.sha256, title=note.title,
+        return IngestOutcome(rel, size, stamp, sha256=note.sha256, title=note.title,
                              title_from=title_from, meta=note.meta, warnings=note.warnings,
                              summary=summary, engine=engine.name, made_by=engine.made_by.key(),
                              url_key=url_key(note.meta.source), text_key=text_key(note.document.plain_text()),
                              article=article_identity(article_fingerprint(note.document), note.meta.source))
     except BudgetExceeded as exc:
-        return IngestOutcome(rel, st.st_size, st.st_mtime_ns, paused=str(exc))
+        return IngestOutcome(rel, size, stamp, paused=str(exc))
     except ModelError as exc:
-        return IngestOutcome(rel, st.st_size, st.st_mtime_ns, error=str(exc))
+        return IngestOutcome(rel, size, stamp, error=str(exc))
     except Exception as exc:  # an engine bug must fail one job, not the run
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return IngestOutcome(rel, st.st_size, st.st_mtime_ns, error=f"internal error: {detail}")
+        return IngestOutcome(rel, size, stamp, error=f"internal error: {detail}")
 
 
 def article_identity(fingerprint: str | None, url: str | None) -> str | None:
@@ -257,14 +256,17 @@ def remove_source(state: State, raw_path: str, names: NameBook, now: str, why: s
 
 
 def commit_rejection(state: State, rejection: Rejection, size: int, mtime_ns: int, names: NameBook,
-                     now: str) -> None:
+                     now: str) -> bool:
+    """Record a skipped file; True when it is newly skipped or for a new reason."""
     before = state.db.execute("SELECT status, reason FROM files WHERE path=?", (rejection.path,)).fetchone()
     remove_source(state, rejection.path, names, now, "was removed from the wiki: " + rejection.reason)
     _set_file(state, rejection.path, size, mtime_ns, None, rejection.kind, rejection.reason)
-    if rejection.kind == "rejected" and (before is None or before["reason"] != rejection.reason):
+    new = before is None or before["status"] != rejection.kind or before["reason"] != rejection.reason
+    if rejection.kind == "rejected" and new:
         _log(state, now, "skip", rejection.path, None, rejection.reason)
         state.mark_dirty(["log"])
     state.mark_dirty(["status"])
+    return new
 
 
 def commit_move(state: State, old: str, new: str, size: int, mtime_ns: int, names: NameBook, now: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,6 +63,7 @@ class Rendered:
     log_entries: list[tuple[int, str, str]] = field(default_factory=list)  # for log.md: (id, markdown, made for)
     owner: str | None = None  # "index" or "concept:<key>": the note owns sub-pages, `pages` is all of them now
     pages: list[tuple[str, str]] = field(default_factory=list)  # (path, text) written along with the note
+    key: str = ""  # the render-queue entry that produced it, to queue it again if its write is refused
 
 
 def _related_json(related: list[tuple[NoteRef, list[str]]]) -> str:
@@ -100,6 +101,13 @@ class WikiModel:
 
     def render(self, dirty: str) -> Rendered | None:
         """One queued note, or None when it no longer exists (or needs no re-render)."""
+        rendered = self._render(dirty)
+        if rendered is None:
+            return None
+        kind, _, ident = dirty.partition(":")
+        return replace(rendered, key=f"source:{ident}" if kind == "related" else dirty)
+
+    def _render(self, dirty: str) -> Rendered | None:
         kind, _, ident = dirty.partition(":")
         if kind == "related":
             return self._source_if_related_changed(int(ident))
@@ -318,6 +326,8 @@ class WikiModel:
                     for w in json.loads(r["warnings"])]
         edited = [r["path"] for r in db.execute("SELECT path FROM outputs WHERE user_edited=1 ORDER BY path")]
         failed = [(r["dedupe_key"], r["last_error"] or "") for r in self.state.failed_jobs()]
+        refused = json.loads(self.state.get_meta("refused_writes") or "{}")
+        failed += [(f"write:{path}", reason) for path, (reason, _) in sorted(refused.items())]
         last = self.state.get_meta("last_change")
         daemon = self.state.get_meta("daemon")
         spend = cache = None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, is_dataclass
@@ -35,7 +39,7 @@ from kbd.engines.skills import SkillError
 from kbd.lock import VaultLock
 from kbd.state import Job, State
 from kbd.vault.layout import VaultLayout
-from kbd.vault.write import Outcome, VaultWriter
+from kbd.vault.write import Outcome, VaultWriter, WriteRefused
 
 log = logging.getLogger("kbd.compile")
 Progress = Callable[[str, int, int, str], None]  # phase, done, total, current item
@@ -54,6 +58,7 @@ class CompileReport:
     written: int = 0
     deleted: int = 0
     kept_user_edits: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # notes not written: a symlink or FIFO in the way
     sources: int = 0
     concepts: int = 0
     skipped: int = 0  # rejected raw files in the vault now
@@ -68,6 +73,42 @@ class CompileReport:
     @property
     def changed_anything(self) -> bool:
         return bool(self.ingested or self.removed or self.moved or self.written or self.deleted or self.duplicates)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def start_worker(kbd_pid: int, initializer: Callable[..., None] | None, initargs: tuple[object, ...]) -> None:
+    """Pool worker start-up: die with kbd. A SIGKILLed `kbd compile` cannot shut its pool down,
+    and its workers would otherwise live on without a parent. On Linux the kernel kills the
+    worker when its parent (the pool's fork server, which itself exits when kbd dies) goes
+    (prctl PR_SET_PDEATHSIG); everywhere, a watcher thread ends the worker within a second of
+    its parent or kbd disappearing."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if not _alive(kbd_pid) or os.getppid() != parent:  # died before the prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            if os.getppid() != parent or not _alive(kbd_pid):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="kbd-die-with-parent", daemon=True).start()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -115,6 +156,8 @@ class Compiler:
         self.now = clock.stamp(clock.now())
         self.source_names = NameBook([r[0] for r in state.db.execute("SELECT note_name FROM sources")])
         self.concept_names = NameBook([r[0] for r in state.db.execute("SELECT note_name FROM concepts")])
+        # Writes refused (a symlink or FIFO where a note goes): path → [reason, render-queue key].
+        self.refused: dict[str, list[str]] = json.loads(state.get_meta("refused_writes") or "{}")
 
     def run(self) -> CompileReport:
         run_id = self.state.db.execute("INSERT INTO runs(kind, started) VALUES('compile', ?)",
@@ -125,6 +168,9 @@ class Compiler:
             self.writer.remove_stray_temp_files()
         # A run for watcher-reported paths looks at just those: the daemon's start-up and periodic
         # reconcile runs look at everything, and the writer never replaces an edited note anyway.
+        if self.refused:
+            with self.state.transaction():  # try them again: the user may have fixed what was in the way
+                self.state.mark_dirty(key for _, key in self.refused.values() if key)
         edited = self.writer.check_user_edits(self.only)
         if edited:
             self.state.mark_dirty(["status"])
@@ -188,9 +234,9 @@ class Compiler:
             for rejection in scan.ignored:
                 commit_rejection(self.state, rejection, 0, 0, self.source_names, self.now)
             for rejection, size, mtime_ns in scan.rejected:
-                log.warning("skipped %s: %s", rejection.path, rejection.reason)
-                commit_rejection(self.state, rejection, size, mtime_ns, self.source_names, self.now)
-                self.report.newly_skipped += 1
+                if commit_rejection(self.state, rejection, size, mtime_ns, self.source_names, self.now):
+                    log.warning("skipped %s: %s", rejection.path, rejection.reason)
+                    self.report.newly_skipped += 1
             for old, target in moves:
                 self.state.enqueue("move", f"move:{old}->{target.path}",
                                    {"from": old, "to": target.path, "size": target.size,
@@ -338,10 +384,10 @@ class Compiler:
             self.report.failed += 1
             return
         if outcome.rejection:
-            log.warning("skipped %s: %s", outcome.path, outcome.rejection.reason)
-            commit_rejection(self.state, outcome.rejection, outcome.size, outcome.mtime_ns, self.source_names,
-                             self.now)
-            self.report.newly_skipped += 1
+            if commit_rejection(self.state, outcome.rejection, outcome.size, outcome.mtime_ns, self.source_names,
+                                self.now):
+                log.warning("skipped %s: %s", outcome.path, outcome.rejection.reason)
+                self.report.newly_skipped += 1
         elif outcome.summary is not None:
             for warning in outcome.warnings:
                 log.warning("%s: %s", outcome.path, warning)
@@ -368,7 +414,7 @@ class Compiler:
             desired = model.desired_paths()
             for record in self.state.outputs():
                 if record.path not in desired and not record.user_edited:
-                    self._apply(record.path, self.writer.delete(record.path))
+                    self._apply(record.path, self._delete(record.path))
             with self.state.transaction():
                 self.state.clear_dirty(["orphans"])
             dirty.remove("orphans")
@@ -418,10 +464,11 @@ class Compiler:
                                               [(text, made_for, i) for i, text, made_for in r.log_entries])
                     if r.owner is not None:
                         stale += self._record_pages(r.owner, [path for path, _ in r.pages])
-            for (path, _), outcome in zip(writes, outcomes, strict=True):
-                self._apply(path, outcome)
+            keys = [r.key for r in rendered] + [r.key for r in rendered for _ in r.pages]
+            for (path, _), outcome, key in zip(writes, outcomes, keys, strict=True):
+                self._apply(path, outcome, key)
             for path in stale:
-                self._apply(path, self.writer.delete(path))
+                self._apply(path, self._delete(path))
 
     def _record_pages(self, owner: str, paths: list[str]) -> list[str]:
         """Record the sub-pages `owner` has now; returns the ones it no longer has (to delete)."""
@@ -431,20 +478,44 @@ class Compiler:
         db.executemany("INSERT OR REPLACE INTO pages(path, owner) VALUES(?, ?)", [(p, owner) for p in paths])
         return sorted(old - set(paths))
 
+    def _delete(self, path: str) -> Outcome:
+        try:
+            return self.writer.delete(path)
+        except WriteRefused as exc:
+            self.writer.refused[path] = str(exc)
+            return Outcome.REFUSED
+
+    def _save_refused(self) -> None:
+        with self.state.transaction():
+            self.state.set_meta("refused_writes", json.dumps(self.refused, ensure_ascii=False))
+            self.state.mark_dirty(["status"])
+
     def _pool(self, jobs: int, initializer: Callable[..., None] | None, initargs: tuple[object, ...]
               ) -> ProcessPoolExecutor:
         workers = self.config.compile.workers or os.cpu_count() or 1
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        return ProcessPoolExecutor(max_workers=max(1, min(workers, jobs)), initializer=initializer,
-                                   initargs=initargs, mp_context=multiprocessing.get_context(method))
+        return ProcessPoolExecutor(max_workers=max(1, min(workers, jobs)), initializer=start_worker,
+                                   initargs=(os.getpid(), initializer, initargs),
+                                   mp_context=multiprocessing.get_context(method))
 
-    def _apply(self, path: str, outcome: Outcome) -> None:
+    def _apply(self, path: str, outcome: Outcome, key: str = "") -> None:
+        if outcome is not Outcome.REFUSED and path in self.refused:
+            del self.refused[path]
+            self._save_refused()
         if outcome in (Outcome.WRITTEN, Outcome.DELETED):
             self.written.add(path)
         if outcome is Outcome.WRITTEN:
             self.report.written += 1
         elif outcome is Outcome.DELETED:
             self.report.deleted += 1
+        elif outcome is Outcome.REFUSED:
+            reason = self.writer.refused.get(path, "refused")
+            if path not in self.report.refused:
+                log.error("did not write %s: %s", path, reason)
+                self.report.refused.append(path)
+            if self.refused.get(path) != [reason, key]:
+                self.refused[path] = [reason, key]
+                self._save_refused()
         elif outcome is Outcome.KEPT_USER_EDIT:
             if path not in self.report.kept_user_edits:
                 log.warning("kept your edits to %s; kbd no longer updates it (kbd adopt hands it back)", path)

@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from kbd.state import State
+from kbd.vault.fsread import Unreadable, change_stamp, read_snapshot
 from kbd.vault.layout import VaultLayout, is_conflict_copy, is_ignored_name
 from kbd.vault.note import Rejection, check_file, file_sha256
 
@@ -21,7 +22,7 @@ class Candidate:
     path: str
     sha256: str
     size: int
-    mtime_ns: int
+    mtime_ns: int  # change stamp (fsread.change_stamp) of the version hashed; 0: look again next scan
 
 
 @dataclass
@@ -63,19 +64,25 @@ def scan_raw(layout: VaultLayout, state: State, max_bytes: int, only: Collection
             st = os.lstat(path)
         except OSError:
             continue
-        if known is not None and known["size"] == st.st_size and known["mtime_ns"] == st.st_mtime_ns:
+        if known is not None and known["size"] == st.st_size and known["mtime_ns"] == change_stamp(st):
             continue  # unchanged since the ledger saw it, accepted or rejected
         rejection = check_file(layout.root, rel, max_bytes)
         if rejection is None:
+            # The hash, size and stamp all come from one read of one opened file (see fsread):
+            # what was looked at above only chose whether to read.
             try:
-                with open(path, "rb") as fh:
-                    sha = file_sha256(fh.read())
+                snap = read_snapshot(layout.root, rel, max_bytes)
+            except FileNotFoundError:
+                continue
+            except Unreadable as exc:
+                rejection = Rejection(rel, exc.reason)
             except OSError as exc:
                 rejection = Rejection(rel, f"cannot be read ({exc.strerror})")
         if rejection is not None:
-            result.rejected.append((rejection, st.st_size, st.st_mtime_ns))
+            result.rejected.append((rejection, rejection.size, rejection.stamp))
             continue
-        candidate = Candidate(rel, sha, st.st_size, st.st_mtime_ns)
+        sha = file_sha256(snap.data)
+        candidate = Candidate(rel, sha, snap.size, snap.stamp)
         if known is not None and known["sha256"] == sha and known["status"] == "ok":
             result.touched.append(candidate)
         else:

@@ -28,8 +28,9 @@ from kbd.daemon.schedule import TriggerScheduler
 from kbd.daemon.watch import VaultWatcher
 from kbd.jobs import JOBS, JobContext
 from kbd.lock import VaultLock
+from kbd.vault.fsread import Unreadable, read_optional
 from kbd.vault.layout import VaultLayout
-from kbd.vault.write import VaultWriter, sha256_bytes
+from kbd.vault.write import VaultWriter, WriteRefused, sha256_bytes
 
 log = logging.getLogger("kbd.daemon")
 RECONCILE = "reconcile"
@@ -201,8 +202,10 @@ class Daemon:
         if record is None:
             return False
         try:
-            data = (self.root / rel).read_bytes()
-        except OSError:
+            data = read_optional(self.root, rel)
+        except (Unreadable, OSError):
+            return False  # a FIFO or symlink swapped in is never opened for reading
+        if data is None:
             return False
         return sha256_bytes(data) in (record.sha256, record.pending_sha256)
 
@@ -256,6 +259,11 @@ class Daemon:
             log.error("config not reloaded, the previous one stays in force: %s", exc)
             self._publish()
             return
+        except Exception as exc:  # whatever the file holds, the daemon keeps the config it has
+            log.exception("config not reloaded, the previous one stays in force")
+            self.config_error = f"{self.config_rel}: cannot be loaded ({type(exc).__name__}: {exc})"
+            self._publish()
+            return
         self.config = new
         self.config_error = None
         self._apply_triggers()
@@ -282,7 +290,10 @@ class Daemon:
         model = WikiModel(self.state, self.layout, self.config.compile.max_concepts_per_source)
         rendered = model.render("status")
         if rendered is not None:
-            self.writer.write(rendered.path, rendered.text)
+            try:
+                self.writer.write(rendered.path, rendered.text)
+            except (WriteRefused, OSError) as exc:  # e.g. wiki/reports swapped for a symlink
+                log.error("status note not written: %s", exc)
 
 
 def _describe(t: Trigger) -> str:

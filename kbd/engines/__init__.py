@@ -35,6 +35,13 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
             raise ConfigError(f"the environment variable {m.api_key_env} is not set; export your API key in it "
                               "before running kbd (keys are never read from files)", file=config.source,
                               key=f"models.{name}.api_key_env")
+        key = os.environ.get(m.api_key_env, "") if m.api_key_env else ""
+        if not (key.isascii() and key.isprintable()) or key != key.strip():
+            # An HTTP header holds ASCII only; a pasted curly quote or no-break space would fail
+            # every request with an encoding error deep inside the HTTP client.
+            raise ConfigError(f"the key in the environment variable {m.api_key_env} contains a space, a control "
+                              "or a non-ASCII character (often a quote or no-break space pasted with it); "
+                              "paste the key again", file=config.source, key=f"models.{name}.api_key_env")
         spec = ModelSpec(m.provider, m.model, m.base_url, m.api_key_env, m.structured, m.timeout_seconds,
                          reasoning_effort=m.reasoning_effort, reasoning_tokens=m.reasoning_tokens,
                          thinking_budget=m.thinking_budget_tokens, max_concurrency=m.max_concurrency,

@@ -157,7 +157,9 @@ def _score(sentences: list[_Sentence], freq: Counter[str], title_words: set[str]
         unique = set(s.words)
         if not unique:
             continue
-        weight = sum(freq[w] / top for w in unique) / math.sqrt(len(s.words))
+        # fsum: a set's order follows the per-process string hash, and a plain float sum in that
+        # order differs in the last bits between processes, enough to flip near-tied sentences.
+        weight = math.fsum(freq[w] / top for w in unique) / math.sqrt(len(s.words))
         position = 1.0 - s.position / n
         s.score = s.weight * (weight * (1.0 + 0.25 * position) + (0.2 if s.first_in_block else 0.0) +
                               0.3 * len(unique & title_words) / max(1, len(title_words)))

@@ -11,24 +11,26 @@ import hashlib
 import html
 import os
 import re
-from dataclasses import dataclass, field
+import stat
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import frontmatter
 import yaml
 
+from kbd.vault.fsread import Unreadable, change_stamp, read_snapshot
 from kbd.vault.layout import clean_title
 from kbd.vault.markdown import Document, parse_markdown
+from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, SafeLoader, yaml_problem
 
-MAX_FRONTMATTER_BYTES = 64 * 1024
-MAX_FRONTMATTER_DEPTH = 20
-MAX_FRONTMATTER_NODES = 5_000
+MAX_FRONTMATTER_BYTES = MAX_BYTES
+MAX_FRONTMATTER_DEPTH = MAX_DEPTH
+MAX_FRONTMATTER_NODES = MAX_NODES
 # python-frontmatter finds the fences; its split keeps the newline that ends the opening `---`, so a
 # 0-based line inside the frontmatter plus one is the 1-based line in the file.
 _FM_HANDLER = frontmatter.YAMLHandler()
-# LibYAML's C parser when PyYAML was built with it (its wheels are): same safe semantics, ~10x faster.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeLoader = SafeLoader
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class Rejection:
     path: str
     reason: str
     kind: str = "rejected"  # rejected | ignored
+    # The file's size and change stamp as the reason applies to them; stamp 0 (a race, a file
+    # that kept changing) makes the next scan look at the file again.
+    size: int = 0
+    stamp: int = 0
 
 
 @dataclass
@@ -59,6 +65,7 @@ class RawNote:
     meta: ClipperMeta
     document: Document
     warnings: list[str] = field(default_factory=list)
+    stamp: int = 0  # change stamp of the version read (fsread.change_stamp), 0 if too recent to trust
 
 
 def file_sha256(data: bytes) -> str:
@@ -66,13 +73,20 @@ def file_sha256(data: bytes) -> str:
 
 
 def check_file(vault_root: Path, rel: str, max_bytes: int) -> Rejection | None:
-    """Cheap checks that need no read: symlinks, special files, size."""
+    """Cheap checks that need no read, for a precise reason: symlinks, special files, size. Only a
+    hint: what counts is what `read_raw_note` finds on the descriptor it opens."""
     path = vault_root / rel
     try:
         st = os.lstat(path)
     except OSError as exc:
         return Rejection(rel, f"cannot be read ({exc.strerror})")
-    if os.path.islink(path):
+    rejection = _check_stat(vault_root, rel, st, max_bytes)
+    return replace(rejection, size=st.st_size, stamp=change_stamp(st)) if rejection else None
+
+
+def _check_stat(vault_root: Path, rel: str, st: os.stat_result, max_bytes: int) -> Rejection | None:
+    path = vault_root / rel
+    if stat.S_ISLNK(st.st_mode):
         try:
             target = path.resolve(strict=True)
         except RuntimeError:
@@ -83,7 +97,7 @@ def check_file(vault_root: Path, rel: str, max_bytes: int) -> Rejection | None:
             return Rejection(rel, "symlink to outside the vault; kbd does not follow symlinks")
         return Rejection(rel, f"symlink to {target.relative_to(vault_root).as_posix()}; "
                               "kbd does not follow symlinks (it compiles the target where it lives)")
-    if not os.path.isfile(path):
+    if not stat.S_ISREG(st.st_mode):
         return Rejection(rel, "not a regular file")
     if st.st_size > max_bytes:
         return Rejection(rel, f"{st.st_size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit "
@@ -96,13 +110,18 @@ def read_raw_note(vault_root: Path, rel: str, max_bytes: int) -> RawNote | Rejec
     if rejected:
         return rejected
     try:
-        with open(vault_root / rel, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+        snap = read_snapshot(vault_root, rel, max_bytes)
+    except FileNotFoundError:
+        return Rejection(rel, "disappeared while kbd read it")
+    except Unreadable as exc:
+        return Rejection(rel, exc.reason)  # stamp 0: raced with a change, looked at again next scan
     except OSError as exc:
         return Rejection(rel, f"cannot be read ({exc.strerror})")
-    if len(data) > max_bytes:
-        return Rejection(rel, f"grew past the {max_bytes / 1e6:g} MB limit while being read")
-    return parse_raw_note(rel, data)
+    note = parse_raw_note(rel, snap.data)
+    if isinstance(note, Rejection):
+        return replace(note, size=snap.size, stamp=snap.stamp)
+    note.stamp = snap.stamp
+    return note
 
 
 def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
@@ -194,8 +213,8 @@ def _split_frontmatter(text: str, warnings: list[str]) -> tuple[dict[str, Any], 
         where = f" at line {mark.line + 1}" if mark else ""
         warnings.append(f"frontmatter ignored: invalid YAML{where} ({getattr(exc, 'problem', exc)})")
         return {}, body
-    except (ValueError, OverflowError) as exc:  # a date that does not exist: `published: 2024-02-30`
-        warnings.append(f"frontmatter ignored: {exc}")
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. `!!int "x"`, `!!float 1e999999`
+        warnings.append(f"frontmatter ignored: a value cannot be read ({exc})")
         return {}, body
     if value is None:
         return {}, body
@@ -206,28 +225,12 @@ def _split_frontmatter(text: str, warnings: list[str]) -> tuple[dict[str, Any], 
 
 
 def _frontmatter_problem(fm_text: str) -> str | None:
-    """Walk YAML events (iteratively, so deep nesting cannot exhaust the stack)."""
-    depth = nodes = 0
-    try:
-        for event in yaml.parse(fm_text, Loader=_SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                return "YAML anchors and aliases are not allowed"
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_FRONTMATTER_DEPTH:
-                    return f"nested more than {MAX_FRONTMATTER_DEPTH} levels deep"
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            nodes += 1
-            if nodes > MAX_FRONTMATTER_NODES:
-                return f"more than {MAX_FRONTMATTER_NODES} values"
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        return f"invalid YAML{where} ({getattr(exc, 'problem', exc)})"
-    except RecursionError:
-        return f"nested more than {MAX_FRONTMATTER_DEPTH} levels deep"
-    return None
+    problem = yaml_problem(fm_text, MAX_FRONTMATTER_DEPTH, MAX_FRONTMATTER_NODES)
+    if problem is None:
+        return None
+    if problem.message.startswith("invalid YAML") and problem.line is not None:
+        return f"invalid YAML at line {problem.line} {problem.message[len('invalid YAML '):]}"
+    return problem.message
 
 
 class _DuplicateKey(yaml.YAMLError):
@@ -235,7 +238,9 @@ class _DuplicateKey(yaml.YAMLError):
 
 
 class _StrictLoader(_SafeLoader):  # type: ignore[misc,valid-type]
-    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
+    """SafeLoader that refuses duplicate keys instead of silently keeping the last one, and keeps
+    dates and times as the text they are: `published: 2024-02-30` is then one bad property
+    (left out with a warning), not a failure to read the whole frontmatter."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -248,6 +253,8 @@ class _StrictLoader(_SafeLoader):  # type: ignore[misc,valid-type]
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_str)
 
 _WIKILINK_TEXT = re.compile(r"^\[\[([^\]|]*)(?:\|([^\]]*))?\]\]$")
 _TAG_OK = re.compile(r"[^\w\-/]", re.UNICODE)
@@ -287,6 +294,9 @@ def _clipper_meta(raw: dict[str, Any], warnings: list[str]) -> ClipperMeta:
                         "{} not a name".format("is" if dropped == 1 else "are"))
     meta.author = meta.author[:MAX_AUTHORS]
     meta.published = _date(lower.get("published"))
+    if meta.published is None and lower.get("published") not in (None, ""):
+        warnings.append(f"`published: {str(lower['published'])[:40]}` is not a valid date (YYYY-MM-DD); "
+                        "left out of the summary")
     meta.description = _text(lower.get("description"))
     tags = lower.get("tags")
     if isinstance(tags, str):

@@ -1,30 +1,41 @@
 """The writer: the only code that changes files in the vault.
 
-Every write is contained in the wiki folder, refuses symlinked path components, is sanitised,
-skipped when the bytes are unchanged, and replaces the target atomically (temp file in the same
-folder, fsync, rename, fsync the folder). The outputs ledger in state.db records the hash of
-every file written; a file whose bytes differ from what kbd wrote was edited by its user and is
-left alone until `kbd adopt`.
+Every write is contained in the wiki folder, refuses symlinked path components (checked on
+the descriptors it writes through, not only on the path), is sanitised, skipped when the bytes
+are unchanged, and replaces the target atomically (temp file in the same folder, fsync, an
+exchange that checks the bytes it displaced, fsync the folder; see kbd.vault.atomic). The
+outputs ledger in state.db records the hash of every file written; a file whose bytes differ
+from what kbd wrote was edited by its user and is left alone until `kbd adopt`.
 """
 
 from __future__ import annotations
 
 import enum
-import hashlib
+import logging
 import os
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 from kbd.state import State
+from kbd.vault.atomic import (
+    ASIDE_SUFFIX,
+    Replaced,
+    SymlinkRefused,
+    fsync_folder,
+    install,
+    open_folder,
+    recover,
+    remove,
+    sha256_bytes,
+)
+from kbd.vault.errors import WriteRefused
+from kbd.vault.fsread import Unreadable, read_optional
 from kbd.vault.layout import TEMP_SUFFIX, VaultLayout
 from kbd.vault.sanitize import sanitize_markdown
 
 IO_THREADS = 8
-
-
-class WriteRefused(Exception):
-    """A write that would leave the wiki folder or pass through a symlink."""
+log = logging.getLogger("kbd.write")
 
 
 class Outcome(enum.Enum):
@@ -32,48 +43,23 @@ class Outcome(enum.Enum):
     UNCHANGED = "unchanged"
     DELETED = "deleted"
     KEPT_USER_EDIT = "kept-user-edit"
+    REFUSED = "refused"  # a symlink or special file in the way: nothing written, reason in `refused`
 
 
-def sha256_bytes(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def atomic_write(path: Path, data: bytes, sync_folder: bool = True) -> os.stat_result:
-    """Replace `path` with `data` so that a crash leaves either the old or the new file.
-
-    `sync_folder=False` leaves fsyncing the folder (which makes the rename durable) to the caller,
-    who may batch it over many files."""
-    tmp = path.with_name(f".{path.name}{TEMP_SUFFIX}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if sync_folder:
-        _fsync_dir(path.parent)
-    return os.stat(path)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _parts(path: Path, root: Path) -> tuple[str, ...]:
+    return path.relative_to(root).parts
 
 
 class VaultWriter:
     def __init__(self, layout: VaultLayout, state: State) -> None:
         self.layout = layout
         self.state = state
+        self.refused: dict[str, str] = {}  # path → why, for every write refused by this writer
 
     def target(self, rel: str) -> Path:
-        """Resolve a vault-relative path, refusing anything outside the wiki folder or via a symlink."""
+        """Resolve a vault-relative path, refusing anything outside the wiki folder or via a symlink.
+        The symlink check here gives the early, precise message; the write itself is safe because
+        it goes through folder descriptors opened without following symlinks."""
         pure = PurePosixPath(rel)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts:
             raise WriteRefused(f"{rel}: not a plain vault-relative path")
@@ -89,66 +75,101 @@ class VaultWriter:
         return path
 
     def write(self, rel: str, text: str) -> Outcome:
-        return self.write_many([(rel, text)])[0]
+        """One note; raises WriteRefused where write_many reports Outcome.REFUSED."""
+        outcome = self.write_many([(rel, text)])[0]
+        if outcome is Outcome.REFUSED:
+            raise WriteRefused(self.refused[rel])
+        return outcome
 
     def write_many(self, notes: list[tuple[str, str]]) -> list[Outcome]:
         """Write a batch of (vault-relative path, text). The protocol that tells a crash from a
         user edit: the new hashes are recorded as pending (one commit) before any file is
-        replaced, and as written (one commit) after every file and folder is fsynced."""
+        replaced, and as written (one commit) after every file and folder is fsynced. Each file
+        is swapped in only if the bytes it displaces are kbd's (kbd.vault.atomic)."""
         outcomes: list[Outcome] = []
-        to_write: list[tuple[int, str, Path, bytes, str]] = []
-        for rel, text in notes:
-            path = self.target(rel)
-            data = sanitize_markdown(text).encode("utf-8")
-            new_hash = sha256_bytes(data)
-            outcomes.append(self._decide(rel, path, new_hash))
-            if outcomes[-1] is Outcome.WRITTEN:
-                to_write.append((len(outcomes) - 1, rel, path, data, new_hash))
-        if not to_write:
-            return outcomes
+        to_write: list[tuple[int, str, Path, bytes, str, frozenset[str] | None]] = []
+        folders: dict[Path, int] = {}
+        try:
+            for rel, text in notes:
+                data = sanitize_markdown(text).encode("utf-8")
+                new_hash = sha256_bytes(data)
+                try:
+                    path = self.target(rel)
+                    outcome, expected = self._decide(rel, path, new_hash)
+                    if outcome is Outcome.WRITTEN and path.parent not in folders:
+                        folders[path.parent] = self._open_folder(rel, path.parent)
+                except WriteRefused as exc:
+                    self.refused[rel] = str(exc)
+                    outcome = Outcome.REFUSED
+                outcomes.append(outcome)
+                if outcome is Outcome.WRITTEN:
+                    to_write.append((len(outcomes) - 1, rel, path, data, new_hash, expected))
+            if not to_write:
+                return outcomes
+            # Durable before any file changes: after a power cut, a file holding the pending hash
+            # must be recognised as kbd's, not taken for a user edit.
+            with self.state.durable_transaction():
+                for _, rel, _, _, new_hash, _ in to_write:
+                    self.state.output_pending(rel, new_hash)
+
+            def one(item: tuple[int, str, Path, bytes, str, frozenset[str] | None]) -> Replaced:
+                _, _, path, data, _, expected = item
+                return install(folders[path.parent], path.name, data, expected)
+
+            # fsync waits on the disk, not the CPU, and releases the GIL: overlapping a batch's
+            # fsyncs lets the filesystem commit them together.
+            if len(to_write) == 1:
+                results = [one(to_write[0])]
+            else:
+                with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
+                    results = list(pool.map(one, to_write))
+            for fd in folders.values():
+                fsync_folder(fd)
+        finally:
+            for fd in folders.values():
+                os.close(fd)
         with self.state.transaction():
-            for _, rel, _, _, new_hash in to_write:
-                self.state.output_pending(rel, new_hash)
-        folders = sorted({path.parent for _, _, path, _, _ in to_write})
-        for folder in folders:
-            folder.mkdir(parents=True, exist_ok=True)
-        # fsync waits on the disk, not the CPU, and releases the GIL: overlapping a batch's fsyncs
-        # lets the filesystem commit them together.
-        if len(to_write) == 1:
-            stats = [atomic_write(to_write[0][2], to_write[0][3], sync_folder=False)]
-        else:
-            with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
-                stats = list(pool.map(lambda item: atomic_write(item[2], item[3], sync_folder=False), to_write))
-        for folder in folders:
-            _fsync_dir(folder)
-        with self.state.transaction():
-            for (_, rel, _, _, new_hash), st in zip(to_write, stats, strict=True):
-                self.state.output_written(rel, new_hash, st.st_size, st.st_mtime_ns)
+            for (index, rel, _, _, new_hash, _), result in zip(to_write, results, strict=True):
+                if result.ok:
+                    self.state.output_written(rel, new_hash, result.size, result.mtime_ns)
+                else:
+                    self._keep_users(rel, self.state.output(rel))
+                    outcomes[index] = Outcome.KEPT_USER_EDIT
+                    if result.conflict:
+                        log.warning("%s was edited while kbd wrote it; your second version is kept as %s",
+                                    rel, result.conflict)
         return outcomes
 
-    def _decide(self, rel: str, path: Path, new_hash: str) -> Outcome:
-        """WRITTEN means "go ahead"; anything else is final."""
+    def _open_folder(self, rel: str, folder: Path) -> int:
+        try:
+            return open_folder(str(self.layout.root), _parts(folder, self.layout.root), create=True)
+        except SymlinkRefused as exc:
+            raise WriteRefused(f"{rel}: {exc} is a symlink or not a folder; kbd will not write through it") from None
+
+    def _decide(self, rel: str, path: Path, new_hash: str) -> tuple[Outcome, frozenset[str] | None]:
+        """WRITTEN means "go ahead", with the hashes the file may hold when it is replaced (None:
+        it must not exist); anything else is final."""
         record = self.state.output(rel)
         if record and record.user_edited:
-            return Outcome.KEPT_USER_EDIT
-        current = _read(path)
+            return Outcome.KEPT_USER_EDIT, None
+        current = self._read(rel)
         if current is None:
-            return Outcome.WRITTEN
+            return Outcome.WRITTEN, None
         current_hash = sha256_bytes(current)
         if current_hash == new_hash:
             if not record or record.sha256 != new_hash:
-                st = os.stat(path)
+                st = os.stat(path, follow_symlinks=False)
                 self.state.output_written(rel, new_hash, st.st_size, st.st_mtime_ns)
-            return Outcome.UNCHANGED
+            return Outcome.UNCHANGED, None
         if record is None or current_hash not in (record.sha256, record.pending_sha256):
             self._keep_users(rel, record)
-            return Outcome.KEPT_USER_EDIT
-        return Outcome.WRITTEN
+            return Outcome.KEPT_USER_EDIT, None
+        return Outcome.WRITTEN, frozenset(h for h in (record.sha256, record.pending_sha256) if h)
 
     def delete(self, rel: str) -> Outcome:
         path = self.target(rel)
         record = self.state.output(rel)
-        current = _read(path)
+        current = self._read(rel)
         if current is None:
             self.state.output_forget(rel)
             return Outcome.UNCHANGED
@@ -156,10 +177,23 @@ class VaultWriter:
                                                                                   record.pending_sha256):
             self._keep_users(rel, record)
             return Outcome.KEPT_USER_EDIT
-        path.unlink()
-        _fsync_dir(path.parent)
+        fd = self._open_folder(rel, path.parent)
+        try:
+            removed = remove(fd, path.name, {h for h in (record.sha256, record.pending_sha256) if h})
+            fsync_folder(fd)
+        finally:
+            os.close(fd)
+        if not removed:
+            self._keep_users(rel, record)
+            return Outcome.KEPT_USER_EDIT
         self.state.output_forget(rel)
         return Outcome.DELETED
+
+    def _read(self, rel: str) -> bytes | None:
+        try:
+            return read_optional(self.layout.root, rel)
+        except Unreadable as exc:
+            raise WriteRefused(f"{rel}: cannot be read safely ({exc.reason})") from None
 
     def _keep_users(self, rel: str, record: object | None) -> None:
         if record is None:
@@ -189,7 +223,10 @@ class VaultWriter:
                 continue  # otherwise regenerated when its note is next rendered
             if user_edited or (st.st_size == size and st.st_mtime_ns == mtime_ns):
                 continue
-            current = _read(Path(full))
+            try:
+                current = self._read(path)
+            except WriteRefused:
+                continue  # a symlink or FIFO where kbd's note was: refused when kbd next writes there
             if current is not None and sha256_bytes(current) not in (sha, pending):
                 self.state.output_user_edited(path)
                 edited.append(path)
@@ -201,36 +238,46 @@ class VaultWriter:
         """Hand a user-edited note back to kbd: its current bytes become kbd's, to be regenerated."""
         record = self.state.output(rel)
         path = self.target(rel)
-        current = _read(path)
+        current = self._read(rel)
         if record is None or current is None:
             return False
-        st = os.stat(path)
+        st = os.stat(path, follow_symlinks=False)
         self.state.output_written(rel, sha256_bytes(current), st.st_size, st.st_mtime_ns)
         return True
 
     def remove_stray_temp_files(self) -> int:
+        """After a crash: remove kbd's unfinished writes; put back user bytes a crash caught in
+        the middle of an exchange or a delete (kbd.vault.atomic.recover). Returns how many
+        leftovers were dealt with."""
         wiki = self.layout.abs(self.layout.wiki)
-        removed = 0
+        handled = 0
         if not wiki.is_dir():
             return 0
         for folder, dirs, files in os.walk(wiki):
             dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
-            for name in files:
-                if name.endswith(TEMP_SUFFIX):
-                    os.unlink(os.path.join(folder, name))
-                    removed += 1
-        return removed
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise WriteRefused(f"{path}: cannot be read safely ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as fh:
-        return fh.read()
+            leftovers = [n for n in files if n.startswith(".") and n.endswith((TEMP_SUFFIX, ASIDE_SUFFIX))]
+            if not leftovers:
+                continue
+            folder_path = Path(folder)
+            try:
+                fd = open_folder(str(self.layout.root), _parts(folder_path, self.layout.root), create=False)
+            except (SymlinkRefused, FileNotFoundError):
+                continue
+            try:
+                for leftover in leftovers:
+                    suffix = TEMP_SUFFIX if leftover.endswith(TEMP_SUFFIX) else ASIDE_SUFFIX
+                    name = leftover[1:-len(suffix)]
+                    rel = (folder_path / name).relative_to(self.layout.root).as_posix()
+                    record = self.state.output(rel)
+                    known = {h for h in (record.sha256, record.pending_sha256) if h} if record else set()
+                    if recover(fd, leftover, name, known, record.pending_sha256 if record else None):
+                        log.warning("a crash interrupted kbd while it replaced %s; your version is back", rel)
+                        self._keep_users(rel, record)
+                    handled += 1
+                fsync_folder(fd)
+            finally:
+                os.close(fd)
+        return handled
 
 
 def create_if_missing(root: Path, rel: str, data: bytes) -> bool:

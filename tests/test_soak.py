@@ -1,0 +1,19 @@
+"""Issue 8, acceptance 6 (CI size): `kbd run` under a stream of file events with time triggers
+firing, then no leak and an empty queue. bench/soak.py runs the same for 30 minutes and 10,000
+events; here one minute and 600 events, so that CI stays within its time budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.compile import compile_once, make_vault
+from bench.soak import soak
+
+
+def test_the_daemon_does_not_leak_under_a_stream_of_events(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    make_vault(vault, 40)
+    compile_once(vault)
+    result = soak(vault, minutes=1, events=600, every="10s", log=lambda _: None)
+    assert result.passed, result.lines()
+    assert result.trigger_runs >= 6, "the time triggers did not fire every 10 s"
