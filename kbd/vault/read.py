@@ -1,18 +1,17 @@
 """Reading one note a caller asked for by name (the search page, the MCP server), safely.
 
 A requested path is untrusted: it may try `..`, an absolute path, a dot-folder such as `.kbd/`,
-or a symlink that leads out of the vault. `read_note_text` walks the path one folder at a time
-with `openat(O_NOFOLLOW)`, so what is opened is what was checked (no check-then-open race), then
-`fstat`s the descriptor: only a regular markdown file inside the vault, under the size cap, valid
-UTF-8 and not binary, is returned. Everything else raises `NoteRefused` with a reason to show.
+or a symlink that leads out of the vault. `read_note_text` reads through `fsread` (every folder
+opened without following a symlink, then `fstat` on the descriptor): only a regular markdown file
+inside the vault, under the size cap, valid UTF-8 and not binary, is returned. Everything else
+raises `NoteRefused` with a reason to show.
 """
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
+from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import is_conflict_copy
 
 
@@ -42,36 +41,14 @@ def clean_note_path(requested: str) -> str:
 def read_note_text(root: Path, requested: str, max_bytes: int) -> tuple[str, str]:
     """(vault-relative path, text) of the note at `requested`; NoteRefused when it is not a readable note."""
     rel = clean_note_path(requested)
-    parts = rel.split("/")
     try:
-        folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+        data = read_snapshot(root, rel, max_bytes).data
+    except FileNotFoundError:
+        raise NoteRefused(f"{rel}: no such note") from None
+    except Unreadable as exc:
+        raise NoteRefused(f"{rel}: {exc.reason}") from None
     except OSError as exc:
-        raise NoteRefused(f"the vault {root} cannot be opened ({exc.strerror})") from None
-    try:
-        for part in parts[:-1]:
-            try:
-                child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
-            except FileNotFoundError:
-                raise NoteRefused(f"{rel}: no such note") from None
-            except OSError:
-                raise NoteRefused(f"{rel}: {part}/ is a symlink or not a folder (symlinks are not followed)") from None
-            os.close(folder)
-            folder = child
-        try:
-            fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
-        except FileNotFoundError:
-            raise NoteRefused(f"{rel}: no such note") from None
-        except OSError:
-            raise NoteRefused(f"{rel}: a symlink or unreadable file; kbd does not follow symlinks") from None
-    finally:
-        os.close(folder)
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise NoteRefused(f"{rel}: not a regular file")
-        data = fh.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise NoteRefused(f"{rel}: over the {max_bytes / 1e6:g} MB limit (compile.max_note_bytes)")
+        raise NoteRefused(f"{rel}: cannot be read ({exc.strerror})") from None
     if b"\x00" in data[:8192]:
         raise NoteRefused(f"{rel}: a binary file, not a markdown note")
     try:
