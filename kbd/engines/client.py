@@ -388,15 +388,8 @@ class ModelClient:
         return base + "/chat/completions", headers, body
 
     def _reply(self, text: str, tool: str = RESULT_TOOL) -> _Reply:
-        try:
-            payload = json.loads(text)
-        except ValueError:
-            raise _Transient("the answer was not JSON (cut short or garbled on the wire)") from None
-        if not isinstance(payload, dict):
-            raise _Transient("the answer was not a JSON object")
+        payload = _json_object(text)
         usage = self._usage(payload.get("usage"))
-        if "error" in payload or payload.get("type") == "error":  # some gateways answer 200 with an error body
-            raise _Transient(f"HTTP 200 carrying an error: {_error_message(text)[:300]}")
         if self.spec.provider == "anthropic":
             content = payload.get("content")
             if payload.get("stop_reason") == "refusal":
@@ -538,7 +531,7 @@ def _json_object(text: str) -> dict[str, Any]:
         raise _Transient("the answer was not JSON (cut short or garbled on the wire)") from None
     if not isinstance(payload, dict):
         raise _Transient("the answer was not a JSON object")
-    if "error" in payload:
+    if "error" in payload or payload.get("type") == "error":  # some gateways answer 200 with an error body
         raise _Transient(f"HTTP 200 carrying an error: {_error_message(text)[:300]}")
     return payload
 
