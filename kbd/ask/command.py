@@ -153,7 +153,8 @@ def _earlier(layout: VaultLayout, question: str) -> set[str]:
         return set()
     state = State(path)
     try:
-        row = state.db.execute("SELECT note_name FROM answers WHERE question_key=?", (question_key(question),)).fetchone()
+        row = state.db.execute("SELECT note_name FROM answers WHERE question_key=?",
+                               (question_key(question),)).fetchone()
     finally:
         state.close()
     return {f"{answers_folder(layout)}/{row[0]}.md"} if row else set()

@@ -1,9 +1,9 @@
 """The offline answerer: an extractive answer, no model, no network.
 
 It writes nothing of its own: each claim is one sentence copied from a retrieved passage, cited to
-the note it came from (an earlier answer is not requoted). Sentences are ranked by how many of the question's words they hold and by
-the passage's rank; the same sentence quoted by several notes (a concept note repeats what its
-sources say) is given once, from the best-ranked note.
+the note it came from (an earlier answer is not requoted). Sentences are ranked by how many of the
+question's words they hold and by the passage's rank; the same sentence quoted by several notes
+(a concept note repeats what its sources say) is given once, from the best-ranked note.
 """
 
 from __future__ import annotations
