@@ -41,8 +41,10 @@ def server() -> Iterator[FakeLLM]:
         yield fake
 
 
-def configure(vault: Vault, server: FakeLLM, extra: str = "", verifier: bool = False) -> None:
-    model = ("{provider: openai, base_url: \"" + server.url + "/v1\", model: test-model, api_key_env: KBD_ASK_KEY, "
+def configure(vault: Vault, server: FakeLLM, extra: str = "", verifier: bool = False, provider: str = "openai"
+              ) -> None:
+    url = server.url + ("/v1" if provider == "openai" else "")
+    model = ("{provider: " + provider + ", base_url: \"" + url + "\", model: test-model, api_key_env: KBD_ASK_KEY, "
              "price_per_mtok: {input: 1.0, output: 4.0}}")
     text = f"models:\n  worker: {model}\n" + (f"  verifier: {model}\n" if verifier else "") + extra
     (vault.root / "kbd/config.yaml").write_text(text)
@@ -133,14 +135,17 @@ def test_offline_answer_is_extractive_and_labelled(sample_vault: Vault) -> None:
     assert live(text) == []
 
 
-def test_every_rendered_citation_resolves_to_a_heading_that_exists(sample_vault: Vault, server: FakeLLM) -> None:
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_every_rendered_citation_resolves_to_a_heading_that_exists(sample_vault: Vault, server: FakeLLM,
+                                                                   provider: str) -> None:
     compiled(sample_vault)
     sample_vault.kbd("ask", ".", QUESTION)
     assert assert_citations_resolve(sample_vault, answer_text(sample_vault)) >= 3
-    configure(sample_vault, server)
+    configure(sample_vault, server, provider=provider)
     question = "What does a write-ahead log guarantee after a crash?"
     result = ask_json(sample_vault, question)
-    assert result["engine"] == "openai:test-model" and result["extractive"] is False and result["claims"]
+    assert server.refusals == []
+    assert result["engine"] == f"{provider}:test-model" and result["extractive"] is False and result["claims"]
     assert_quotes_occur(sample_vault, result)
     text = answer_text(sample_vault, result["note"])
     assert assert_citations_resolve(sample_vault, text) >= len(result["claims"])
@@ -397,3 +402,15 @@ def test_hostile_clipping_text_cannot_reach_an_answer_live(vault: Vault, server:
     text = answer_text(vault, model["note"])
     assert live(text) == [], live(text)
     assert unresolved_links(vault.root, {"answer": text}) == []
+
+
+def test_a_hostile_question_files_an_inert_note(sample_vault: Vault) -> None:
+    compiled(sample_vault)
+    question = "Why are B-trees shallow? <script>alert(1)</script> `$=dv.pages()` [[../../x]] #tag %% <% tp %>"
+    result = ask_json(sample_vault, question)
+    note = result["note"]
+    assert note.startswith("wiki/answers/") and note.count("/") == 2 and "[" not in note and "<" not in note
+    text = answer_text(sample_vault, note)
+    assert live(text) == [], live(text)
+    assert sample_vault.note(note)["question"] == "Why are B-trees shallow? <script>alert(1)</script> " \
+        "`$=dv.pages()` ../../x tag %% <% tp %>"
