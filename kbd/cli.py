@@ -580,7 +580,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from kbd.ask.command import AskError, AskFailed, AskOptions, ask
 
     root, config = _open_vault(args.vault, args.config, "ask", create_state=not args.plan)
-    setup_logging(root) if not args.plan else None
+    if not args.plan:
+        setup_logging(root)
     tty = sys.stderr.isatty() and not args.json
     progress = (lambda line: print(f"kbd: {line}…", file=sys.stderr, flush=True)) if tty else None
     try:
