@@ -271,10 +271,11 @@ def note_blocks(body: str) -> tuple[list[Block], list[str]]:
         plain = re.sub(r"\s+", " ", parse_markdown(raw).plain_text()).strip()
         if not plain:
             return
-        # A block that is mostly links (a list of notes, "see also") points elsewhere; it says nothing.
-        own = re.sub(r"\s+", " ", parse_markdown(_LINKS.sub(" ", raw)).plain_text()).strip()
-        if _content_words(own) * 2 < _content_words(plain):
-            return
+        own = plain
+        if "[" in raw:  # A block that is mostly links (a list of notes, "see also") points elsewhere
+            own = re.sub(r"\s+", " ", parse_markdown(_LINKS.sub(" ", raw)).plain_text()).strip()
+            if _content_words(own) * 2 < _content_words(plain):
+                return
         blocks.append(Block(heading, block_id, plain, own))
 
     for line in body.split("\n"):
