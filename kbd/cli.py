@@ -634,7 +634,8 @@ def _print_answer(result: Any) -> None:
     print()
     spent = f"; spent ${result.spent_usd:.4f} in {_count(result.calls, 'request')}" if result.calls else ""
     where = {"written": f"filed to {result.note}", "unchanged": f"{result.note} is up to date",
-             "not-filed": "not filed (--no-file)",
+             "not-filed": "not filed (--no-file)" if result.plan.passages else
+                          "nothing filed: no note matches the question",
              "kept-user-edit": f"not filed: you edited {result.note}, kbd keeps your version "
                                "(`kbd adopt` on it hands it back)"}[result.filed]
     print(f"{where} · engine {result.engine}{spent}")

@@ -426,3 +426,10 @@ def test_a_concept_note_the_user_edited_keeps_their_version(sample_vault: Vault)
     assert concept.read_text() == mine
     other = (sample_vault.wiki / "concepts/LSM tree.md").read_text()
     assert "## Questions answered here" in other  # the concepts kbd still manages do list it
+
+
+def test_a_question_nothing_matches_is_not_filed(sample_vault: Vault) -> None:
+    compiled(sample_vault)
+    result = sample_vault.kbd("ask", ".", "zebra quantum chromodynamics", check=False)
+    assert result.returncode == 1 and "no note matches" in result.stdout
+    assert not (sample_vault.wiki / "answers/zebra quantum chromodynamics.md").exists()

@@ -117,7 +117,7 @@ def ask(root: Path, config: Config, question: str, options: AskOptions, progress
     plan = retrieve(root, config, question, exclude=_earlier(layout, question))
     if options.plan_only:
         return _plan(root, config, layout, plan)
-    if not options.file:
+    if not options.file or not plan.passages:  # no note matches: nothing worth filing
         state = State(layout.state_dir / "state.db")
         try:
             answer, spent, calls = _answer(root, config, state, plan, say)
