@@ -54,9 +54,15 @@ def relink(ctx: FixContext, fix: Fix) -> str:
 
 @fixer("recompile")
 def recompile(ctx: FixContext, fix: Fix) -> str:
+    """Compile one clipping. The clippings whose files are gone are looked at too, so that a note
+    the user renamed or moved is recognised as moved, not summarised a second time."""
     raw = fix.arg("raw")
-    compile_now(ctx, {raw})
-    row = ctx.state.db.execute("SELECT note_name FROM sources WHERE raw_path=?", (raw,)).fetchone()
+    gone = {str(r[0]) for r in ctx.state.db.execute("SELECT raw_path FROM sources")
+            if not ctx.layout.abs(str(r[0])).exists()}
+    compile_now(ctx, {raw, *gone})
+    row = ctx.state.db.execute(
+        "SELECT note_name FROM sources WHERE raw_path=? UNION ALL SELECT s.note_name FROM copies c "
+        "JOIN sources s ON s.id=c.source_id WHERE c.raw_path=?", (raw, raw)).fetchone()
     if row is None:
         why = ctx.state.db.execute("SELECT reason FROM files WHERE path=?", (raw,)).fetchone()
         raise FixFailed(f"{note_link(raw)} could not be compiled" + (f": {escape_text(why[0])}" if why and why[0]
@@ -76,6 +82,11 @@ def merge_concepts(ctx: FixContext, fix: Fix) -> str:
     if alias_key in pages:
         _owned(ctx, f"{ctx.layout.concepts}/{pages[alias_key]}.md")
     with ctx.state.transaction():
+        # Concept pages list their related concepts: those sharing a source with the duplicate link
+        # to its page and are redone too (after define_alias moves the mentions, nothing points there).
+        ctx.state.mark_dirty(f"concept:{r[0]}" for r in ctx.state.db.execute(
+            "SELECT DISTINCT b.key FROM source_concepts a JOIN source_concepts b ON a.source_id=b.source_id "
+            "JOIN concepts c ON c.key=b.key WHERE a.key=? AND b.key<>?", (alias_key, alias_key)))
         define_alias(ctx.state, alias, into)
     compile_now(ctx)
     kept = ctx.state.db.execute("SELECT note_name FROM concepts WHERE key=?", (resolve(ctx.state, into),)).fetchone()

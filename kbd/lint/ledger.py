@@ -57,7 +57,8 @@ def settle(state: State, fix_id: str, ok: bool, record: str, when: str) -> None:
 
 
 def previous_counts(state: State) -> dict[str, int]:
-    row = state.db.execute("SELECT counts FROM lint_runs ORDER BY id DESC LIMIT 1").fetchone()
+    """The counts of the last report written (a `--no-write` run is not a report to compare with)."""
+    row = state.db.execute("SELECT counts FROM lint_runs WHERE report<>'' ORDER BY id DESC LIMIT 1").fetchone()
     return {str(k): int(v) for k, v in json.loads(row[0]).items()} if row else {}
 
 
