@@ -335,3 +335,32 @@ def test_the_lint_job_runs_from_a_trigger_and_shows_in_status(vault: Vault) -> N
     finally:
         running.stop()
     shutil.rmtree(vault.root / ".kbd" / "search", ignore_errors=True)
+
+
+def test_a_name_in_three_clippings_with_no_page_gets_a_page_when_ticked(vault: Vault) -> None:
+    vault.clip("Ledgers.md", clipper_note("Ledgers", f"{BODY} The quasar ledger shapes the pool. The quasar "
+                                                     "ledger limits the log. The quasar ledger explains the tree."))
+    for i in range(2):
+        vault.clip(f"Aside {i}.md", clipper_note(f"Aside {i}", f"{BODY} Part {i}. A quasar ledger appears once."))
+    vault.compile()
+    # A model engine is choosier than the offline one: it filed the name under one clipping only.
+    state = State(vault.root / ".kbd" / "state.db")
+    try:
+        with state.transaction():
+            state.db.execute("DELETE FROM source_concepts WHERE key='quasar ledger' AND source_id IN "
+                             "(SELECT id FROM sources WHERE raw_path LIKE 'raw/Aside%')")
+            state.mark_dirty(["concept:quasar ledger"])
+    finally:
+        state.close()
+    vault.compile()
+    assert not (vault.wiki / "concepts" / "Quasar ledger.md").exists()
+    report = lint(vault)
+    names = [f for f in report.findings if f.check == "unlinked_names"]
+    assert [dict(f.detail)["name"].casefold() for f in names if f.fix] == ["quasar ledger"], \
+        [f.message for f in names]
+    page = vault.root / report.path
+    page.write_text(page.read_text().replace("- [ ] Create a concept page", "- [x] Create a concept page"))
+    again = lint(vault)
+    assert [(a.kind, a.ok) for a in again.applied] == [("create_concept", True)], again.applied
+    assert (vault.wiki / "concepts" / "Quasar ledger.md").exists()
+    assert found(again, "unlinked_names") == [] and found(again, "broken_links") == []
