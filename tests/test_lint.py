@@ -227,7 +227,8 @@ def test_a_fix_never_changes_a_note_the_user_owns(vault: Vault, tmp_path: Path) 
         from kbd.lint.registry import FIXERS
 
         with pytest.raises(FixFailed, match="is yours"):
-            FIXERS["relink"](ctx, Fix.make("relink", "x", note="Mine.md", old="[[Clip 0s]]", new="[[Clip 0]]"))
+            FIXERS["relink"](ctx, Fix.make("relink", "x", note="Mine.md", old='["[[Clip 0s]]"]',
+                                                   new='["[[Clip 0]]"]'))
     finally:
         state.close()
     assert (vault.root / "Mine.md").read_text() == "My note links [[Clip 0s]].\n"
