@@ -107,12 +107,25 @@ def _apply(ctx: FixContext, fix: Fix, report: str, when: str) -> AppliedFix:
     return AppliedFix(fix.fix_id, fix.kind, fix.label, ok, record, report)
 
 
+def apply_ticks_now(layout: VaultLayout, config: Config, state: State,
+                    stop: threading.Event | None = None) -> list[AppliedFix]:
+    """Apply ticked boxes without a full lint (the daemon, when a report changes)."""
+    if not config.lint.apply_ticks or not state.db.execute(
+            "SELECT 1 FROM lint_fixes WHERE state='offered' LIMIT 1").fetchone():
+        return []
+    load()
+    moment = clock.now()
+    ctx = FixContext(layout, config, state, VaultWriter(layout, state), moment.strftime("%Y-%m-%d"),
+                     stop or threading.Event())
+    return apply_ticked(ctx, clock.stamp(moment))
+
+
 def report_paths(layout: VaultLayout) -> list[str]:
     folder = layout.abs(layout.reports)
     if not folder.is_dir():
         return []
     return sorted(f"{layout.reports}/{p.name}" for p in folder.iterdir()
-                  if ledger.REPORT_NAME.match(p.name) and p.is_file() and not p.is_symlink())
+                  if layout.is_lint_report(f"{layout.reports}/{p.name}") and p.is_file() and not p.is_symlink())
 
 
 def apply_ticked(ctx: FixContext, when: str) -> list[AppliedFix]:
