@@ -15,6 +15,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import unquote
 
 from kbd.engines.base import concept_key, phrase_tokens
 from kbd.lint.findings import Finding, Fix, Severity
@@ -45,12 +46,7 @@ def _suggest(ctx: LintContext, target: str, cache: dict[str, str | None]) -> str
     key = concept_key(posixpath.basename(target))
     if key in cache:
         return cache[key]
-    names = ctx.vault.__dict__.setdefault("_names_by_key", None)
-    if names is None:
-        names = {}
-        for path in ctx.vault.notes:
-            names.setdefault(concept_key(posixpath.basename(path)[:-3]), path)
-        ctx.vault.__dict__["_names_by_key"] = names
+    names = ctx.vault.by_name_key
     hit = names.get(key)
     if hit is None and key:
         close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.8)
@@ -134,8 +130,6 @@ def _markdown_images(visible: str) -> Iterator[tuple[int, str]]:
         target = m.group(1)
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) or target.startswith("#"):
             continue  # a URL (https:, data:, obsidian:), not a vault file
-        from urllib.parse import unquote
-
         yield visible.count("\n", 0, m.start()) + 1, unquote(target)
 
 

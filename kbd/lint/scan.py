@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from kbd.engines.base import concept_key
 from kbd.state import State
 from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, STATE_DIR, VaultLayout, is_conflict_copy, is_ignored_name
@@ -68,6 +69,14 @@ class VaultScan:
                 if target and target != note.path:
                     result.setdefault(target, set()).add(note.path)
         return result
+
+    @cached_property
+    def by_name_key(self) -> dict[str, str]:
+        """Normalised note name (case, punctuation, plural: engines.base.concept_key) → a note so named."""
+        names: dict[str, str] = {}
+        for path in sorted(self.notes):
+            names.setdefault(concept_key(os.path.basename(path)[:-3]), path)
+        return names
 
     def in_area(self, *areas: str) -> list[NoteFacts]:
         return [n for n in self.notes.values() if n.area in areas]
