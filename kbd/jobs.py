@@ -45,7 +45,23 @@ def run_index(ctx: JobContext, params: dict[str, str]) -> JobResult:
     return run_compile(ctx, params)
 
 
+def run_monitor(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Check the web monitor `name` (a url trigger), or every monitor in the config."""
+    from kbd.monitor.check import MonitorChecker
+
+    checker = MonitorChecker(ctx.layout, ctx.config, ctx.state)
+    try:
+        results = checker.check_all([params["name"]] if "name" in params else None, stop=ctx.stop)
+    finally:
+        checker.close()
+    if not results:
+        return JobResult(f"no web monitor called {params['name']!r} in the config" if "name" in params
+                         else "no web monitors in the config", failed="name" in params)
+    return JobResult("; ".join(f"{r.name}: {r.detail}" for r in results), failed=any(r.problem for r in results))
+
+
 JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {
     "compile": run_compile,
     "index": run_index,
+    "monitor": run_monitor,
 }
