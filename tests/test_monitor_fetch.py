@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import re
 import time
 import zlib
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ def site() -> Iterator[PageServer]:
 
 def test_loopback_is_refused_by_default(site: PageServer) -> None:
     url = site.page("/", "<p>hello</p>")
-    with pytest.raises(FetchRefused, match="127.0.0.1 is a loopback address"):
+    with pytest.raises(FetchRefused, match=re.escape("127.0.0.1 is a loopback address")):
         fetch(url, FetchSettings())
     assert site.requests == []  # refused before connecting
 
@@ -40,14 +41,14 @@ def test_loopback_is_fetched_when_the_config_allows_private_networks(site: PageS
 
 
 def test_a_name_that_resolves_to_loopback_is_refused(site: PageServer) -> None:
-    with pytest.raises(FetchRefused, match="intranet.test resolves to 127.0.0.1, which is a loopback address"):
+    with pytest.raises(FetchRefused, match=re.escape("intranet.test resolves to 127.0.0.1, which is a loopback")):
         fetch("http://intranet.test/", FetchSettings(), resolve=resolver({"intranet.test": ["127.0.0.1"]}))
 
 
 def test_every_address_a_name_resolves_to_must_be_public(monkeypatch: pytest.MonkeyPatch, site: PageServer) -> None:
     connected = translate_connections(monkeypatch, site)
     both = resolver({"mixed.test": [PUBLIC_IP, "10.0.0.5"]})
-    with pytest.raises(FetchRefused, match="10.0.0.5, which is a private address"):
+    with pytest.raises(FetchRefused, match=re.escape("10.0.0.5, which is a private address")):
         fetch("http://mixed.test/", FetchSettings(), resolve=both)
     assert connected == []
 
@@ -63,7 +64,7 @@ def test_a_public_page_is_fetched_from_the_checked_address(monkeypatch: pytest.M
 def test_redirect_to_metadata_address_is_refused(monkeypatch: pytest.MonkeyPatch, site: PageServer) -> None:
     connected = translate_connections(monkeypatch, site)
     site.page("/", "", status=302, headers={"location": "http://169.254.169.254/latest/meta-data/"})
-    with pytest.raises(FetchRefused, match="169.254.169.254 is a link-local"):
+    with pytest.raises(FetchRefused, match=re.escape("169.254.169.254 is a link-local")):
         fetch("http://public.test/", FetchSettings(), resolve=PUBLIC)
     assert connected == [PUBLIC_IP]  # the metadata address was never connected to
 
@@ -82,7 +83,7 @@ def test_redirect_to_a_name_of_a_private_address_is_refused(monkeypatch: pytest.
     translate_connections(monkeypatch, site)
     site.page("/", "", status=307, headers={"location": "http://router.test/admin"})
     names = resolver({"public.test": [PUBLIC_IP], "router.test": ["192.168.1.1"]})
-    with pytest.raises(FetchRefused, match="router.test resolves to 192.168.1.1, which is a private address"):
+    with pytest.raises(FetchRefused, match=re.escape("router.test resolves to 192.168.1.1, which is a private")):
         fetch("http://public.test/", FetchSettings(), resolve=names)
 
 
@@ -149,14 +150,14 @@ def test_decompression_bomb_is_capped(site: PageServer) -> None:
     bomb = gzip.compress(b"\0" * 50_000_000, compresslevel=9)  # 50 MB of zeros in about 50 KB
     url = site.page("/", bomb, headers={"content-encoding": "gzip"})
     start = time.monotonic()
-    with pytest.raises(FetchFailed, match="over monitor.max_bytes"):
+    with pytest.raises(FetchFailed, match=re.escape("over monitor.max_bytes")):
         fetch(url, FetchSettings(allow_private_networks=True, max_bytes=1_000_000))
     assert time.monotonic() - start < 5
 
 
 def test_deflate_bomb_is_capped_too(site: PageServer) -> None:
     url = site.page("/", zlib.compress(b"a" * 20_000_000, 9), headers={"content-encoding": "deflate"})
-    with pytest.raises(FetchFailed, match="over monitor.max_bytes"):
+    with pytest.raises(FetchFailed, match=re.escape("over monitor.max_bytes")):
         fetch(url, FetchSettings(allow_private_networks=True, max_bytes=100_000))
 
 
@@ -167,10 +168,10 @@ def test_a_compressed_page_is_decompressed(site: PageServer) -> None:
 
 def test_a_page_over_the_byte_cap_is_refused_without_reading_it_all(site: PageServer) -> None:
     url = site.page("/", b"x" * 300_000, chunked=True)
-    with pytest.raises(FetchFailed, match="over monitor.max_bytes"):
+    with pytest.raises(FetchFailed, match=re.escape("over monitor.max_bytes")):
         fetch(url, FetchSettings(allow_private_networks=True, max_bytes=100_000))
     url = site.page("/declared", b"x" * 300_000)
-    with pytest.raises(FetchFailed, match="300,000 bytes, over monitor.max_bytes"):
+    with pytest.raises(FetchFailed, match=re.escape("300,000 bytes, over monitor.max_bytes")):
         fetch(url, FetchSettings(allow_private_networks=True, max_bytes=100_000))
 
 

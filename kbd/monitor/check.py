@@ -86,13 +86,15 @@ class MonitorChecker:
         if self.engine is not None:
             self.engine.close()
 
+    def forget_others(self) -> None:
+        """Monitors taken out of the config take their snapshots and Status.md rows with them."""
+        names = [m.name for m in monitors(self.config)]
+        self.state.db.execute(f"DELETE FROM monitors WHERE name NOT IN ({','.join('?' * len(names))})", names)
+
     def check_all(self, names: list[str] | None = None, stop: threading.Event | None = None) -> list[CheckResult]:
-        configured = monitors(self.config)
-        with self.state.transaction():  # monitors taken out of the config take their snapshots with them
-            self.state.db.execute(f"DELETE FROM monitors WHERE name NOT IN ({','.join('?' * len(configured))})",
-                                  [m.name for m in configured])
+        self.forget_others()
         results = []
-        for monitor in configured:
+        for monitor in monitors(self.config):
             if names is not None and monitor.name not in names:
                 continue
             if stop is not None and stop.is_set():

@@ -31,10 +31,6 @@ class MonitorRun:
 
 def monitor_vault(root: Path, config: Config, name: str | None = None) -> MonitorRun:
     names = [m.name for m in monitors(config)]
-    if not names:
-        raise NoSuchMonitor(f"no web monitors in {config.source or 'kbd/config.yaml'}; add one, e.g.\n{EXAMPLE}")
-    if name is not None and name not in names:
-        raise NoSuchMonitor(f"no web monitor called {name!r}; the config has: {', '.join(names)}")
     layout = VaultLayout.from_config(root, config)
     with VaultLock(layout.state_dir):
         state = open_state(layout)
@@ -42,6 +38,12 @@ def monitor_vault(root: Path, config: Config, name: str | None = None) -> Monito
             writer = VaultWriter(layout, state)
             checker = MonitorChecker(layout, config, state, writer)
             try:
+                checker.forget_others()  # monitors taken out of the config leave Status.md too
+                if not names:
+                    raise NoSuchMonitor(f"no web monitors in {config.source or 'kbd/config.yaml'}; add one, e.g."
+                                        f"\n{EXAMPLE}")
+                if name is not None and name not in names:
+                    raise NoSuchMonitor(f"no web monitor called {name!r}; the config has: {', '.join(names)}")
                 run = MonitorRun(checker.check_all([name] if name else None), layout.status_note)
             finally:
                 checker.close()
