@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kbd.config import Config
 from kbd.state import State
@@ -57,7 +57,13 @@ def run_monitor(ctx: JobContext, params: dict[str, str]) -> JobResult:
     if not results:
         return JobResult(f"no web monitor called {params['name']!r} in the config" if "name" in params
                          else "no web monitors in the config", failed="name" in params)
-    return JobResult("; ".join(f"{r.name}: {r.detail}" for r in results), failed=any(r.problem for r in results))
+    summary = JobResult("; ".join(f"{r.name}: {r.detail}" for r in results), failed=any(r.problem for r in results))
+    clippings = frozenset(r.clipping for r in results if r.clipping)
+    if not clippings:
+        return summary
+    # `ingest: true`: the new versions flow through compile now, whatever other triggers the config has.
+    compiled = run_compile(replace(ctx, changed=clippings), {})
+    return JobResult(f"{summary.summary}; {compiled.summary}", failed=summary.failed or compiled.failed)
 
 
 JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {

@@ -337,3 +337,31 @@ def test_a_spent_budget_still_writes_the_report_with_the_paragraphs(vault: Vault
     text = (vault.root / result.report).read_text()
     assert "no model account of the change" in text and "per_run_usd" in text
     assert "> The Pro plan costs $25 per month, billed monthly." in text
+
+
+# -- from `kbd run` ----------------------------------------------------------------------------
+
+def test_kbd_run_checks_a_url_trigger_and_compiles_the_ingested_version(vault: Vault, site: PageServer) -> None:
+    from datetime import datetime, timedelta
+
+    from tests.test_daemon import FAST, start_daemon, wait_for
+
+    configure(vault, site.page("/pricing", pricing()), ingest=True, extra=FAST)
+    (vault.root / "kbd/config.yaml").write_text((vault.root / "kbd/config.yaml").read_text().replace("6h", "1m"))
+    start_daemon(vault).stop()
+    earlier = (datetime.now().astimezone() - timedelta(minutes=2)).isoformat()
+    with sqlite3.connect(vault.root / ".kbd/state.db") as db:  # the check was due while kbd was not running
+        db.execute("INSERT INTO trigger_runs(name, last_run) VALUES('acme', ?)", (earlier,))
+    running = start_daemon(vault)
+    try:
+        wait_for(lambda: (vault.wiki / "sources/Acme pricing.md").exists(), timeout=30,
+                 what="the monitor's clipping to be compiled")
+        wait_for(lambda: "acme → monitor (missed while kbd was not running)" in vault.status(),
+                 what="the run in Status.md")
+        status = vault.status()
+        assert f"{site.url}/pricing every 1m" in status.replace("\\", "")
+        assert "## Web monitors" in status and "| acme |" in status
+    finally:
+        running.stop()
+        vault.sync_raw()
+    assert "$20 per month" in (vault.wiki / "sources/Acme pricing.md").read_text()
