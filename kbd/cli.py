@@ -49,7 +49,8 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
   kbd service install ~/Vault  start `kbd run` at login (systemd user unit / launchd agent)
 
 Clip articles into raw/ (Obsidian Web Clipper can save there directly), run `kbd compile`, and
-read wiki/index.md in Obsidian. Nothing under raw/ is ever modified.
+read wiki/index.md in Obsidian. Nothing under raw/ is ever modified (a web monitor with
+`ingest: true` only adds its own notes there).
 """
 
 
@@ -668,6 +669,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     else:
         for r in run.results:
             print(f"{r.name}: {r.detail}")
+        if any(r.clipping for r in run.results):
+            print(f"run `kbd compile {_shown(root)}` to summarise the new versions (`kbd run` does it by itself)")
         print(f"see {run.status_note}")
     if run.status_problem:
         print(f"kbd: Status.md not updated: {run.status_problem}", file=sys.stderr)

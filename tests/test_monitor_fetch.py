@@ -53,6 +53,11 @@ def test_every_address_a_name_resolves_to_must_be_public(monkeypatch: pytest.Mon
     assert connected == []
 
 
+def test_an_ipv6_only_name_with_a_private_address_is_refused(site: PageServer) -> None:
+    with pytest.raises(FetchRefused, match=re.escape("v6.test resolves to fd12::1, which is a private")):
+        fetch("https://v6.test/", FetchSettings(), resolve=resolver({"v6.test": ["fd12::1"]}))
+
+
 def test_a_public_page_is_fetched_from_the_checked_address(monkeypatch: pytest.MonkeyPatch, site: PageServer) -> None:
     connected = translate_connections(monkeypatch, site)
     site.page("/pricing", "<p>Pro: $20</p>")

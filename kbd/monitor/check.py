@@ -100,8 +100,8 @@ class MonitorChecker:
             if stop is not None and stop.is_set():
                 break
             result = self.check(monitor)
-            log.log(logging.WARNING if result.problem else logging.INFO, "monitor %s: %s: %s", monitor.name,
-                    result.outcome, result.detail)
+            # INFO: `kbd monitor` prints the outcome and `kbd run` logs a failed job as an error already.
+            log.info("monitor %s: %s", monitor.name, result.detail)
             results.append(result)
         return results
 
