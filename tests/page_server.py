@@ -138,7 +138,7 @@ def resolver(names: dict[str, list[str]], calls: list[str] | None = None) -> Cal
     return getaddrinfo
 
 
-def translate_connections(monkeypatch: pytest.MonkeyPatch, site: PageServer) -> list[str]:
+def translate_connections(monkeypatch: pytest.MonkeyPatch, site: PageServer | int) -> list[str]:
     """Connections kbd makes to PUBLIC_IP reach the page server instead (a stand-in for the
     internet); any other address is refused. Returns the list of addresses kbd connected to."""
     connected: list[str] = []
@@ -148,7 +148,7 @@ def translate_connections(monkeypatch: pytest.MonkeyPatch, site: PageServer) -> 
         connected.append(host)
         if host != PUBLIC_IP:
             raise httpcore.ConnectError(f"the test network has no route to {host}")
-        return real(self, "127.0.0.1", site.port, *args, **kwargs)
+        return real(self, "127.0.0.1", site if isinstance(site, int) else site.port, *args, **kwargs)
 
     monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", connect_tcp)
     return connected

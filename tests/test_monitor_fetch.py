@@ -4,12 +4,17 @@ cookies, no proxy variables, conditional requests. Against a real loopback serve
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import ipaddress
 import re
+import socket
+import ssl
+import threading
 import time
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -236,3 +241,49 @@ def test_too_many_redirects_fail(site: PageServer) -> None:
 def test_an_error_status_fails_with_the_status(site: PageServer) -> None:
     with pytest.raises(FetchFailed, match="404 Not Found"):
         fetch(site.url + "/missing", ALLOW)
+
+
+def test_tls_names_the_host_and_verifies_its_certificate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """kbd connects to the checked address, but TLS is about the name: SNI says `public.test` and a
+    certificate no trusted authority signed is refused (no `verify=False` anywhere)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "public.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("public.test")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    names: list[str | None] = []
+    context.sni_callback = lambda sock, server_name, ctx: names.append(server_name)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        try:
+            context.wrap_socket(conn, server_side=True).close()
+        except (ssl.SSLError, OSError):
+            pass  # the client refused the certificate
+        conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    connected = translate_connections(monkeypatch, listener.getsockname()[1])
+    try:
+        with pytest.raises(FetchFailed, match="CERTIFICATE_VERIFY_FAILED"):
+            fetch("https://public.test/", FetchSettings(timeout=5), resolve=PUBLIC)
+    finally:
+        thread.join(5)
+        listener.close()
+    assert connected == [PUBLIC_IP] and names == ["public.test"]
