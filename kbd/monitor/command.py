@@ -1,4 +1,7 @@
-"""`kbd monitor VAULT [NAME]`: check web monitors now (cli.py only parses and prints)."""
+"""`kbd monitor VAULT [NAME]`: check web monitors now (cli.py only parses and prints).
+
+A front door like the daemon: after the checks it re-renders Status.md with the same renderer the
+daemon and compile use (kbd.compile.model), so the last-checked times show without a compile."""
 
 from __future__ import annotations
 
@@ -6,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kbd.compile.model import WikiModel
-from kbd.compile.run import open_state
 from kbd.config import Config
 from kbd.lock import VaultLock
 from kbd.monitor.check import CheckResult, MonitorChecker
 from kbd.monitor.settings import monitors
+from kbd.state import State
 from kbd.vault.layout import VaultLayout
 from kbd.vault.write import VaultWriter, WriteRefused
 
@@ -33,7 +36,7 @@ def monitor_vault(root: Path, config: Config, name: str | None = None) -> Monito
     names = [m.name for m in monitors(config)]
     layout = VaultLayout.from_config(root, config)
     with VaultLock(layout.state_dir):
-        state = open_state(layout)
+        state = State(layout.state_dir / "state.db")
         try:
             writer = VaultWriter(layout, state)
             checker = MonitorChecker(layout, config, state, writer)
