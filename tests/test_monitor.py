@@ -231,6 +231,31 @@ def test_kbd_monitor_checks_one_monitor_or_says_which_exist(vault: Vault, site: 
     assert "monitor    acme" not in vault.kbd("status", ".").stdout  # a monitor taken out of the config is gone
 
 
+def test_the_monitor_job_checks_the_named_monitor_or_every_one(vault: Vault, site: PageServer) -> None:
+    import threading
+
+    from kbd.jobs import JOBS, JobContext
+    from kbd.state import State
+    from kbd.vault.layout import VaultLayout
+
+    configure(vault, site.page("/pricing", pricing()))
+    config_file = vault.root / "kbd/config.yaml"
+    config_file.write_text(config_file.read_text()
+                           + f"  - {{name: blog, on: {{url: \"{site.url}/blog\", every: 1d}}}}\n"
+                           "  - {name: nightly, on: {cron: \"0 3 * * *\"}, run: monitor, with: {name: blog}}\n")
+    config = load_config(vault.root)
+    state = State(vault.root / ".kbd/state.db")
+    try:
+        context = JobContext(VaultLayout.from_config(vault.root, config), config, state, threading.Event())
+        one = JOBS["monitor"](context, {"name": "blog"})
+        assert one.failed and one.summary == "blog: failed: the server answered 404 Not Found"
+        every = JOBS["monitor"](context, {})
+        assert every.summary.startswith("acme: first check") and "blog: failed" in every.summary
+    finally:
+        state.close()
+    assert site.paths() == ["/blog", "/pricing", "/blog"]
+
+
 # -- with a model --------------------------------------------------------------------------------
 
 @pytest.fixture
