@@ -70,6 +70,8 @@ def test_broken_json_and_binary_text_are_refused() -> None:
         extract(b"{not json", "application/json")
     with pytest.raises(Unsupported, match="binary"):
         extract(b"text\x00\x00\x00binary", "text/plain")
+    with pytest.raises(Unsupported, match="nested too deeply"):
+        extract(b"[" * 100_000 + b"]" * 100_000, "application/json")
 
 
 def test_diff_groups_replaced_paragraphs_and_counts_the_rest() -> None:

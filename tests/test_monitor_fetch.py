@@ -238,6 +238,12 @@ def test_too_many_redirects_fail(site: PageServer) -> None:
     assert len(site.requests) == 4
 
 
+def test_a_redirect_to_an_invalid_url_fails_with_the_reason(site: PageServer) -> None:
+    site.page("/", "", status=302, headers={"location": "http://[zz]/admin"})
+    with pytest.raises(FetchFailed, match="Invalid URL in location header"):
+        fetch(site.url + "/", ALLOW)
+
+
 def test_an_error_status_fails_with_the_status(site: PageServer) -> None:
     with pytest.raises(FetchFailed, match="404 Not Found"):
         fetch(site.url + "/missing", ALLOW)

@@ -72,16 +72,22 @@ def extract(body: bytes, content_type: str, charset: str | None = None) -> Page:
     if kind == "html":
         text = decode(body, charset or _meta_charset(body))
         parser = _MainText()
-        parser.feed(text)
-        parser.close()
+        try:
+            parser.feed(text)
+            parser.close()
+        except (AssertionError, ValueError) as exc:  # html.parser gives up on some broken declarations
+            raise Unsupported(f"the page's HTML cannot be read ({exc})") from None
         return Page(parser.page_title(), "html", tuple(_dedupe(parser.result())))
     text = decode(body, charset)
     if kind == "json":
         try:
             data = json.loads(text)
+            leaves = _leaves(data, "")
         except ValueError as exc:
             raise Unsupported(f"the page says it is JSON but does not parse ({exc})") from None
-        lines = [Block("line", normalise(f"{path}: {value}")) for path, value in _leaves(data, "")]
+        except RecursionError:
+            raise Unsupported("the page's JSON is nested too deeply to read") from None
+        lines = [Block("line", normalise(f"{path}: {value}")) for path, value in leaves]
         return Page("", "json", tuple(lines[:MAX_JSON_LINES]))
     paragraphs = [normalise(p) for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n"))]
     blocks = [Block("paragraph", p) for p in paragraphs if p]

@@ -154,7 +154,7 @@ def fetch(url: str, settings: FetchSettings, validators: Validators | None = Non
                         location = response.headers.get("location")
                         if not location:
                             raise FetchFailed(f"the server answered {response.status_code} without saying where to")
-                        current = check_url(current.join(location))
+                        current = check_url(current.join(location))  # httpx has refused an invalid one
                         continue
                     return _answer(current, response, settings)
             except httpx.TimeoutException:
@@ -266,7 +266,7 @@ def _resolve(host: str, port: int, timeout: float, resolve: Resolver) -> list[IP
         infos = pool.submit(resolve, host, port, type=socket.SOCK_STREAM).result(timeout=timeout)
     except FutureTimeout:
         raise FetchFailed(f"looking up {host} took longer than {timeout:g} s") from None
-    except (socket.gaierror, UnicodeError) as exc:
+    except (OSError, UnicodeError) as exc:  # socket.gaierror and friends
         raise FetchFailed(f"the name {host} does not resolve ({getattr(exc, 'strerror', None) or exc})") from None
     finally:
         pool.shutdown(wait=False)
