@@ -201,6 +201,22 @@ def test_a_server_that_never_answers_times_out(site: PageServer) -> None:
     assert time.monotonic() - start < 2.5
 
 
+def test_the_connect_timeout_bounds_each_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host that never completes the TCP handshake (here: the socket layer saying so after the
+    timeout kbd gave it) fails with the setting to change, having waited no longer than it."""
+    given: list[float] = []
+
+    def unreachable(address: tuple[str, int], timeout: float, **kwargs: object) -> socket.socket:
+        given.append(timeout)
+        assert address[0] == PUBLIC_IP  # the checked address, not a name
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(socket, "create_connection", unreachable)
+    with pytest.raises(FetchFailed, match=re.escape("did not answer in time (monitor.connect_timeout_seconds 0.5 s)")):
+        fetch("http://public.test/", FetchSettings(connect_timeout=0.5), resolve=PUBLIC)
+    assert given == [0.5]
+
+
 def test_no_cookies_are_sent_back(site: PageServer) -> None:
     site.page("/", "", status=302, headers={"location": "/next", "set-cookie": "session=abc; Path=/"})
     url = site.page("/next", "<p>next</p>")
