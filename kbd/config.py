@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from kbd.lint.settings import LintSettings, parse_lint
 from kbd.monitor.settings import MonitorConfig, is_url_trigger, parse_monitor_section, url_trigger
 from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, yaml_problem
 
@@ -26,11 +27,11 @@ CONFIG_RELPATH = "kbd/config.yaml"
 NOT_YET_SUPPORTED: dict[str, str] = {}
 PROVIDERS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 # Jobs a trigger may `run:` today, and the ones that arrive in later versions.
-BUILTIN_JOBS = ("compile", "index", "monitor")
+BUILTIN_JOBS = ("compile", "index", "lint", "monitor")
 # The parameters each job takes under a trigger's `with:`; any other key is refused like every
 # other unknown key (a typo must not be accepted silently).
-JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "monitor": ("name",)}
-LATER_JOBS = {"lint": "the lint job", "slides": "the slides job", "ask": "the ask job"}
+JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "lint": (), "monitor": ("name",)}
+LATER_JOBS = {"slides": "the slides job", "ask": "the ask job"}
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -126,6 +127,7 @@ class Config:
     models: dict[str, ModelConfig] = field(default_factory=dict)  # role → model; empty: offline engine
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    lint: LintSettings = field(default_factory=LintSettings)
     monitor: MonitorConfig = field(default_factory=MonitorConfig)
     source: str | None = None  # the file this was read from, for messages
 
@@ -215,12 +217,15 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
         if name == "budget":
             values[name] = _budget(value_node, shown)
             continue
+        if name == "lint":
+            values[name] = parse_lint(value_node, shown)
+            continue
         if name == "monitor":
             values[name] = parse_monitor_section(value_node, shown)
             continue
         if name not in _SECTIONS:
-            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "monitor"]), file=shown,
-                              line=line, key=name)
+            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "lint", "monitor"]),
+                              file=shown, line=line, key=name)
         values[name] = _section(_SECTIONS[name], value_node, shown, name)
     config = Config(source=shown, **values)
     _check_paths(config.paths, shown)
