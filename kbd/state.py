@@ -206,6 +206,34 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX batch_requests_by_job ON batch_requests(job);
     """,
+    # answers filed back by `kbd ask` (kbd/ask/file.py): one per normalised question, with the
+    # content hash of every note it cites (for stale tracking) and the concepts it draws on (their
+    # notes list it under "Questions answered here")
+    """
+    CREATE TABLE answers (
+        id INTEGER PRIMARY KEY,
+        question_key TEXT NOT NULL UNIQUE,  -- the normalised question (kbd.ask.file.question_key)
+        question TEXT NOT NULL,             -- as last asked
+        note_name TEXT NOT NULL UNIQUE,     -- file name under wiki/answers/, without .md
+        asked TEXT NOT NULL,                -- ISO timestamp of the answer
+        engine TEXT NOT NULL,
+        verified INTEGER NOT NULL,
+        result TEXT NOT NULL                -- the Answer, JSON
+    );
+    CREATE TABLE answer_sources (
+        answer_id INTEGER NOT NULL REFERENCES answers(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,                 -- vault-relative path of a note the answer cites
+        sha256 TEXT NOT NULL,               -- "sha256:<hex>" of that note's bytes when the answer was made
+        PRIMARY KEY (answer_id, path)
+    );
+    CREATE INDEX answer_sources_by_path ON answer_sources(path);
+    CREATE TABLE answer_concepts (
+        answer_id INTEGER NOT NULL REFERENCES answers(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,                  -- concept key
+        PRIMARY KEY (answer_id, key)
+    );
+    CREATE INDEX answer_concepts_by_key ON answer_concepts(key);
+    """,
 ]
 
 
