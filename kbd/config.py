@@ -12,12 +12,15 @@ import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from kbd.ask.settings import AskSettings
 from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, yaml_problem
+
+if TYPE_CHECKING:
+    from kbd.ask.decksettings import DeckSpec
 
 CONFIG_RELPATH = "kbd/config.yaml"
 
@@ -127,6 +130,7 @@ class Config:
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     ask: AskSettings = field(default_factory=AskSettings)
+    decks: tuple[DeckSpec, ...] = ()  # decks kbd keeps current (kbd/ask/decksettings.py)
     source: str | None = None  # the file this was read from, for messages
 
     def effective_triggers(self) -> tuple[Trigger, ...]:
@@ -216,9 +220,14 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
         if name == "budget":
             values[name] = _budget(value_node, shown)
             continue
+        if name == "decks":
+            from kbd.ask.decksettings import parse_decks
+
+            values[name] = parse_decks(value_node, shown)
+            continue
         if name not in _SECTIONS:
-            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget"]), file=shown, line=line,
-                              key=name)
+            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "decks"]), file=shown,
+                              line=line, key=name)
         values[name] = _section(_SECTIONS[name], value_node, shown, name)
     config = Config(source=shown, **values)
     _check_paths(config.paths, shown)

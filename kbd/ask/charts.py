@@ -14,8 +14,9 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 
-from kbd.ask.deck import Chart, ChartPoint, Passage
+from kbd.engines.answers import Passage
 from kbd.engines.base import singular
+from kbd.engines.decks import Chart, ChartPoint
 
 MAX_POINTS = 8
 MIN_POINTS = 2
@@ -32,7 +33,7 @@ _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _CLAUSE = re.compile(r"[,;:()]|\s(?:and|but|while|whereas|versus|vs\.?|compared with|than)\s", re.IGNORECASE)
 _FILLER = {"a", "an", "the", "of", "by", "to", "in", "on", "at", "was", "were", "is", "are", "about", "around",
            "nearly", "roughly", "approximately", "only", "just", "some", "with", "for", "from", "had", "has",
-           "have", "that", "which", "who", "reached", "rose", "fell", "at", "least", "almost", "over", "under"}
+           "have", "that", "which", "who", "reached", "rose", "fell", "least", "almost", "over", "under"}
 _MEASURE_NAMES = {"d": "Cohen's d", "g": "Hedges' g", "r": "correlation r", "or": "odds ratio", "rr": "risk ratio",
                   "hr": "hazard ratio", "smd": "standardised mean difference"}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import quote
 
-from kbd.ask.deck import Chart, Deck, Slide
+from kbd.engines.decks import Chart, Deck, Slide
 from kbd.render.frontmatter import DateTime, Link, render_frontmatter
 from kbd.vault.links import wikilink
 from kbd.vault.sanitize import comment_text, escape_text, link_alias
@@ -29,7 +29,7 @@ def render_deck(deck: Deck, path: str) -> str:
         ("type", "slides"),
         ("query", deck.query),
         ("concept", deck.concept),
-        ("sources", [Link(wikilink(p.note, link_alias(p.title))) for p in sources]),
+        ("sources", [Link(wikilink(p.path, link_alias(p.title))) for p in sources]),
         ("tags", ["kbd/slides"]),
         ("engine", deck.engine),
         ("generated", DateTime(deck.generated)),
@@ -96,7 +96,7 @@ def _short_caption(deck: Deck, chart: Chart) -> str:
 def _sources_slide(deck: Deck, sources: list) -> str:
     lines = ["## Sources", ""]
     for passage in sources[:SOURCES_ON_SLIDE]:
-        lines.append(f"- {escape_text(passage.title)} ({escape_text(passage.note)})")
+        lines.append(f"- {escape_text(passage.title)} ({escape_text(passage.path)})")
     if len(sources) > SOURCES_ON_SLIDE:
         lines.append(f"- {escape_text(f'and {len(sources) - SOURCES_ON_SLIDE} more, listed in the note’s sources')}")
     if not sources:
