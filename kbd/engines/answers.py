@@ -75,15 +75,16 @@ class Citation:
     heading: str | None = None
     block: str | None = None
     note_hash: str = ""
+    note_type: str = ""  # source | concept | answer | raw | note
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "title": self.title, "quote": self.quote, "heading": self.heading,
-                "block": self.block, "note_hash": self.note_hash}
+                "block": self.block, "note_hash": self.note_hash, "note_type": self.note_type}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Citation:
         return cls(path=data["path"], title=data["title"], quote=data["quote"], heading=data.get("heading"),
-                   block=data.get("block"), note_hash=data.get("note_hash", ""))
+                   block=data.get("block"), note_hash=data.get("note_hash", ""), note_type=data.get("note_type", ""))
 
 
 @dataclass(frozen=True)
