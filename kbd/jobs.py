@@ -45,7 +45,19 @@ def run_index(ctx: JobContext, params: dict[str, str]) -> JobResult:
     return run_compile(ctx, params)
 
 
+def run_slides(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Make again the decks of the config whose notes changed (kbd/ask/slides.py); the rest cost nothing."""
+    from kbd.ask.slides_command import refresh_all
+
+    outcomes = refresh_all(ctx.layout, ctx.config, ctx.state, list(ctx.config.decks), ctx.stop)
+    made = [o for o in outcomes if o.made]
+    trouble = [f"{o.title}: {o.message}" for o in outcomes if o.path is None]
+    summary = f"{len(made)} of {len(outcomes)} decks made again" + (f"; {'; '.join(trouble)}" if trouble else "")
+    return JobResult(summary, failed=any(o.message.startswith("failed") for o in outcomes))
+
+
 JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {
     "compile": run_compile,
     "index": run_index,
+    "slides": run_slides,
 }

@@ -23,6 +23,7 @@ from kbd.ask.file import Filed
 from kbd.ask.retrieve import NoteText, read_note, retrieve
 from kbd.clock import now, stamp
 from kbd.config import Config
+from kbd.engines import slide_maker_identity
 from kbd.engines.answers import Answer, Passage
 from kbd.engines.base import concept_key
 from kbd.engines.decks import FIXED_SLIDES, TITLE_CHARS, Chart, Deck, Slide, SlideDraft, SlideMaker
@@ -280,7 +281,7 @@ def refresh_deck(layout: VaultLayout, config: Config, state: State, spec: DeckSp
     found = material(layout, config, state, spec)
     if found.problem is not None:
         return DeckOutcome(spec.title, None, False, found.problem)
-    made_by_now = _made_by(config)
+    made_by_now = slide_maker_identity(config, layout.root)
     if not force and is_current(state, spec, made_by_now, found.inputs):
         row = state.db.execute("SELECT id, note_name, deck FROM decks WHERE deck_key=?",
                                (deck_key(spec.title),)).fetchone()
@@ -301,13 +302,6 @@ def refresh_deck(layout: VaultLayout, config: Config, state: State, spec: DeckSp
         deck_id, path = record_deck(layout, state, spec, deck, made_by_now, found.inputs)
     return DeckOutcome(spec.title, path, True, f"made from {len(found.inputs)} notes", len(deck.slides) + FIXED_SLIDES,
                        deck_id, list(deck.warnings))
-
-
-def _made_by(config: Config) -> str:
-    """What the decks record to notice a change of engine: the models and the skills' versions."""
-    from kbd.engines import slide_maker_identity
-
-    return slide_maker_identity(config)
 
 
 def file_deck(ctx: FormatContext) -> Filed:

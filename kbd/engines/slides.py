@@ -26,7 +26,9 @@ def line(text: object) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    return [s for s in (line(p) for p in _SENTENCE.split(line(text))) if len(s.split()) >= 3]
+    """Whole sentences of three words or more; a bare "(Title)" that attributes the next one is left out."""
+    return [s for s in (line(p) for p in _SENTENCE.split(line(text)))
+            if len(s.split()) >= 3 and not (s.startswith("(") and s.endswith(")"))]
 
 
 def shorten(text: str, limit: int = BULLET_CHARS) -> str:
@@ -54,21 +56,21 @@ class OfflineSlides:
 
     def slides(self, title: str, passages: list[Passage], max_slides: int) -> SlideDraft:
         del title  # an extractive deck takes its words from the passages only
-        groups: dict[str, list[int]] = {}
+        groups: dict[str, list[int]] = {}  # a clipping and its summary share a title: one slide
         for i, passage in enumerate(passages):
-            groups.setdefault(passage.path, []).append(i)
+            groups.setdefault(passage.title.casefold(), []).append(i)
         seen: set[str] = set()
         out: list[Slide] = []
         for indices in groups.values():
             if len(out) >= max_slides:
                 break
-            bullets: list[str] = []
-            for i in indices:
-                for sentence in sentences(passages[i].text) or [line(passages[i].text)]:
-                    key = _key(sentence)
-                    if key and key not in seen and len(bullets) < OFFLINE_BULLETS:
-                        seen.add(key)
-                        bullets.append(shorten(sentence))
+            found = [s for i in indices for s in sentences(passages[i].text) or [line(passages[i].text)]]
+            fresh = [s for s in dict.fromkeys(found) if _key(s) and _key(s) not in seen]
+            # Short sentences first, as they are; long ones only to fill, cut at a clause.
+            chosen = ([s for s in fresh if len(s) <= BULLET_CHARS] + [s for s in fresh if len(s) > BULLET_CHARS]
+                      )[:OFFLINE_BULLETS]
+            bullets = [shorten(s) for s in fresh if s in chosen]
+            seen.update(_key(s) for s in chosen)
             if bullets:
                 notes = " ".join(line(passages[i].text) for i in indices)
                 out.append(Slide(title=shorten(passages[indices[0]].title, TITLE_CHARS), bullets=tuple(bullets),
