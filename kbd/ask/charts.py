@@ -183,7 +183,7 @@ def render_svg(chart: Chart, sources: list[str]) -> str:
     low, high = ticks[0], ticks[-1]
     y = lambda v: top + plot_h * (high - v) / (high - low)  # noqa: E731
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-           f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{_xml(chart.title)}">',
+           f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img">',
            f"<title>{_xml(chart.title)}</title>",
            f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
            f'<text x="{WIDTH // 2}" y="30" font-family="sans-serif" font-size="20" font-weight="bold" '

@@ -397,7 +397,7 @@ def is_inert(text: str) -> list[str]:
 
 _SVG_ELEMENTS = frozenset({"svg", "g", "rect", "line", "polyline", "circle", "text", "title", "desc", "tspan"})
 _SVG_ATTRIBUTES = frozenset({
-    "xmlns", "width", "height", "viewBox", "role", "aria-label", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r",
+    "xmlns", "width", "height", "viewBox", "role", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r",
     "points", "fill", "stroke", "stroke-width", "font-family", "font-size", "font-weight", "text-anchor",
     "dominant-baseline", "transform", "rx",
 })
