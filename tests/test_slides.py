@@ -158,8 +158,8 @@ def test_a_recorded_deck_whose_chart_numbers_are_not_in_its_passages_renders_wit
     state = State(layout.state_dir / "state.db")
     passages = (passage("wiki/sources/A.md", "Remission reached 47% with exercise."),
                 passage("wiki/sources/B.md", "Remission reached 48% with medication."))
-    chart = Chart("Remission", "%", "bar", (ChartPoint("exercise", 47.0, "47%", 0), ChartPoint("made up", 93, "93%", 1)),
-                  asset="wiki/answers/assets/Deck - deck chart 1.svg")
+    points = (ChartPoint("exercise", 47.0, "47%", 0), ChartPoint("made up", 93, "93%", 1))
+    chart = Chart("Remission", "%", "bar", points, asset="wiki/answers/assets/Deck - deck chart 1.svg")
     deck = deck_of((Slide("A", ("Remission reached 47% with exercise",), "", (0,)),
                     Slide("Remission", (), "", (0, 1), chart=0)), passages, (chart,))
     state.db.execute("INSERT INTO decks(deck_key, note_name, spec, made_by, deck, generated) VALUES(?, ?, ?, ?, ?, ?)",
@@ -276,10 +276,11 @@ def test_config_decks_are_validated_with_the_key_and_line() -> None:
     assert [(d.title, d.query, d.concept, d.max_slides) for d in config.decks] == [
         ("Sleep and mood", "sleep mood depression", None, 8), ("Circadian rhythm", None, "Circadian rhythm", 12)]
     assert [t.run for t in config.effective_triggers()] == ["compile", "slides", "slides"]
-    for text, key in [("decks:\n  - {titel: x}\n", "decks[0].titel"), ("decks:\n  - {title: x, max_slides: 1}\n",
-                                                                         "decks[0].max_slides"),
-                      ("decks:\n  - {query: x}\n", "decks[0]"), ("decks:\n  - {title: a}\n  - {title: A}\n", "decks[1]"),
-                      ("decks:\n  - {title: a, from: ../x.md}\n", "decks[0].from")]:
+    bad = [("decks:\n  - {titel: x}\n", "decks[0].titel"),
+           ("decks:\n  - {title: x, max_slides: 1}\n", "decks[0].max_slides"),
+           ("decks:\n  - {query: x}\n", "decks[0]"), ("decks:\n  - {title: a}\n  - {title: A}\n", "decks[1]"),
+           ("decks:\n  - {title: a, from: ../x.md}\n", "decks[0].from")]
+    for text, key in bad:
         with pytest.raises(ConfigError) as caught:
             parse_config(text)
         assert caught.value.key == key and caught.value.line is not None
