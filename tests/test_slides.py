@@ -395,3 +395,17 @@ def test_a_spending_cap_pauses_the_deck_and_keeps_the_earlier_one(vault: Vault, 
     result = vault.kbd("slides", ".", check=False)
     assert result.returncode == 1 and "paused" in result.stdout and "per_run_usd" in result.stdout
     assert not (vault.root / "wiki/slides/Remission.md").exists() and server.received == []
+
+
+def test_an_answer_whose_quotes_compare_numbers_embeds_a_chart_of_them(vault: Vault) -> None:
+    clip_trials(vault)
+    vault.compile()
+    vault.kbd("ask", ".", "How often does depression go into remission with exercise, medication or placebo?")
+    note = next((vault.wiki / "answers").glob("*.md")).read_text()
+    svg = next((vault.wiki / "answers/assets").glob("*.svg"))
+    assert f"![[wiki/answers/assets/{svg.name}]]" in note and svg_problems(svg.read_text()) == []
+    caption = note.split("## Chart", 1)[1].split("## Sources", 1)[0]
+    for number in ("47%", "48%", "31%"):
+        assert number in caption and number in svg.read_text()
+    assert "(Exercise trial for depression)" in caption
+    assert unresolved_links(vault.root, {"answer": note}) == []

@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 
-from kbd.engines.answers import Passage
+from kbd.engines.answers import Answer, Passage
 from kbd.engines.base import singular
 from kbd.engines.decks import Chart, ChartPoint
 
@@ -34,6 +34,8 @@ _CLAUSE = re.compile(r"[,;:()]|\s(?:and|but|while|whereas|versus|vs\.?|compared 
 _FILLER = {"a", "an", "the", "of", "by", "to", "in", "on", "at", "was", "were", "is", "are", "about", "around",
            "nearly", "roughly", "approximately", "only", "just", "some", "with", "for", "from", "had", "has",
            "have", "that", "which", "who", "reached", "rose", "fell", "least", "almost", "over", "under"}
+_VERBS = {"went", "were", "was", "had", "have", "has", "reached", "improved", "showed", "reported", "achieved", "got",
+          "experienced", "saw", "remained", "recovered", "entered", "did", "are", "is", "fell", "rose", "stayed"}
 _MEASURE_NAMES = {"d": "Cohen's d", "g": "Hedges' g", "r": "correlation r", "or": "odds ratio", "rr": "risk ratio",
                   "hr": "hazard ratio", "smd": "standardised mean difference"}
 
@@ -136,6 +138,10 @@ def _label(sentence: str, start: int, end: int) -> str:
     right = _CLAUSE.split(sentence[end:])[0].split()
     while right and right[0].lower() in _FILLER:
         right.pop(0)
+    for i, word in enumerate(right):  # "of patients who exercised went into remission": up to the verb
+        if i and word.lower() in _VERBS:
+            right = right[:i]
+            break
     return " ".join(right[:5]).strip(" .")
 
 
@@ -243,3 +249,29 @@ def _ticks(low: float, high: float) -> list[float]:
 def _tick(value: float, unit: str) -> str:
     text = f"{value:.0f}" if value == int(value) else f"{value:.2f}".rstrip("0").rstrip(".")
     return text + ("%" if unit == "%" else "")
+
+
+def caption(chart: Chart, titles: list[str]) -> str:
+    """The charted numbers as the passages state them, each with the note it comes from (`titles[i]`
+    for point i)."""
+    parts = [f"{p.label}: {p.shown} ({titles[i]})" for i, p in enumerate(chart.points)]
+    return "Chart of the numbers the sources state: " + "; ".join(parts) + "."
+
+
+def answer_chart(answer: Answer, asset: str) -> tuple[Chart, str, str] | None:
+    """The chart an answer's cited quotes support: (chart, its SVG, its caption), or None."""
+    quotes: list[Passage] = []
+    for claim in answer.claims:
+        for c in claim.citations:
+            if all((q.path, q.text) != (c.path, c.quote) for q in quotes):
+                quotes.append(Passage(path=c.path, title=c.title, note_type="", heading=c.heading, block=c.block,
+                                      text=c.quote, tokens=0, note_hash=c.note_hash, score=0.0, kbd_owned=False))
+    chart = find_chart(quotes, answer.question[:60])
+    if chart is None:
+        return None
+    points = grounded(list(chart.points), quotes)
+    if len(points) < MIN_POINTS:
+        return None
+    chart = replace(chart, points=tuple(points), asset=asset)
+    titles = [quotes[p.passage].title for p in chart.points]
+    return chart, render_svg(chart, titles), caption(chart, titles)

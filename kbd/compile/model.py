@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kbd.ask.charts import answer_chart
 from kbd.ask.slides import deck_files, deck_paths
 from kbd.compile.aliases import alias_names
 from kbd.compile.concepts import RELATED_MAX_SOURCES
@@ -95,7 +96,8 @@ class WikiModel:
         paths |= deck_paths(self.state, self.layout)
         paths |= {r[0] for r in self.state.db.execute(
             "SELECT path FROM pages WHERE owner IN ('index', 'log') OR substr(owner, 9) IN (SELECT key FROM concepts) "
-            "OR (owner LIKE 'slides:%' AND CAST(substr(owner, 8) AS INTEGER) IN (SELECT id FROM decks))")}
+            "OR (owner LIKE 'slides:%' AND CAST(substr(owner, 8) AS INTEGER) IN (SELECT id FROM decks)) "
+            "OR (owner LIKE 'answer:%' AND CAST(substr(owner, 8) AS INTEGER) IN (SELECT id FROM answers))")}
         return paths | {self.layout.index_note, self.layout.log_note, self.layout.status_note}
 
     def sub_page(self, kind: str, name: str, page: int) -> NoteRef:
@@ -280,8 +282,13 @@ class WikiModel:
         row = self.state.db.execute("SELECT * FROM answers WHERE id=?", (answer_id,)).fetchone()
         if row is None:
             return None
-        note = AnswerNote(Answer.from_json(json.loads(row["result"])), row["asked"], note_name=row["note_name"])
-        return Rendered(self.answer_path(row["note_name"]), render_answer_note(note))
+        answer = Answer.from_json(json.loads(row["result"]))
+        # A chart of the numbers its cited quotes state, when they compare (kbd/ask/charts.py).
+        chart = answer_chart(answer, f"{self.layout.wiki}/answers/assets/{row['note_name']} - chart.svg")
+        note = AnswerNote(answer, row["asked"], note_name=row["note_name"],
+                          chart=(chart[0].asset, chart[2]) if chart else None)
+        return Rendered(self.answer_path(row["note_name"]), render_answer_note(note), owner=f"answer:{answer_id}",
+                        pages=[(chart[0].asset, chart[1])] if chart else [])
 
     # -- index, log, status -----------------------------------------------------------------
     def _index(self) -> Rendered:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import quote
 
+from kbd.ask.charts import caption as chart_caption
 from kbd.engines.decks import Chart, Deck, Slide
 from kbd.render.frontmatter import DateTime, Link, render_frontmatter
 from kbd.vault.links import wikilink
@@ -82,8 +83,7 @@ def _image(chart: Chart, path: str) -> str:
 
 def caption(deck: Deck, chart: Chart) -> str:
     """The charted numbers as the passages state them, each with the note it comes from."""
-    parts = [f"{p.label}: {p.shown} ({deck.passages[p.passage].title})" for p in chart.points]
-    return "Chart of the numbers the sources state: " + "; ".join(parts) + "."
+    return chart_caption(chart, [deck.passages[p.passage].title for p in chart.points])
 
 
 def _short_caption(deck: Deck, chart: Chart) -> str:
