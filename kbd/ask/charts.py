@@ -53,7 +53,9 @@ def find_chart(passages: list[Passage] | tuple[Passage, ...], title: str) -> Cha
                     continue
                 label = _label(sentence, start, end) or passage.title
                 point = ChartPoint(label=label[:40], value=value, shown=shown, passage=index)
-                if all((p.shown, p.passage) != (shown, index) for p in groups[kind]):
+                # One point per number and note title: a clipping and its summary state it twice.
+                if all((p.shown, passages[p.passage].title.casefold()) != (shown, passage.title.casefold())
+                       for p in groups[kind]):
                     groups[kind].append(point)
                     found = _YEAR.findall(sentence.replace(shown, ""))
                     years[(index, shown)] = found[0] if len(set(found)) == 1 else None
@@ -182,7 +184,8 @@ def render_svg(chart: Chart, sources: list[str]) -> str:
     """The chart as a self-contained SVG: no script, no links, no external references, no styles.
     `sources[i]` names the note point i comes from; it is written under the point's label, so the
     picture carries its numbers and their sources wherever it is shown."""
-    left, right, top, bottom = 70, 30, 56, 110
+    rotate = len(chart.points) > 4
+    left, right, top, bottom = (150 if rotate else 70), 30, 56, 110
     plot_w, plot_h = WIDTH - left - right, HEIGHT - top - bottom
     values = [p.value for p in chart.points]
     ticks = _ticks(min(0.0, *values), max(0.0, *values))
@@ -203,7 +206,6 @@ def render_svg(chart: Chart, sources: list[str]) -> str:
                'stroke-width="1.5"/>')
     n = len(chart.points)
     slot = plot_w / n
-    rotate = n > 4
     centres = [left + slot * (i + 0.5) for i in range(n)]
     if chart.kind == "line":
         coords = " ".join(f"{x:.1f},{y(p.value):.1f}" for x, p in zip(centres, chart.points, strict=True))

@@ -147,7 +147,8 @@ def assemble(title: str, draft: SlideDraft, passages: list[Passage], engine: str
     charts: tuple[Chart, ...] = ()
     if chart is not None:
         charts = (chart,)
-        slides.append(Slide(title=shorten(chart.title, TITLE_CHARS), chart=0,
+        what = chart.title.split(": ", 1)[-1]  # the picture carries the deck's title; the slide says what it shows
+        slides.append(Slide(title=shorten(what[:1].upper() + what[1:], TITLE_CHARS), chart=0,
                             cites=tuple(dict.fromkeys(p.passage for p in chart.points))))
     return Deck(title=title, subtitle=subtitle, slides=tuple(slides), passages=tuple(passages), engine=engine,
                 generated=stamp(now()), charts=charts, verified=draft.verified, objections=tuple(draft.objections),
