@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,59 +105,77 @@ class AskResult:
 
 def ask(root: Path, config: Config, question: str, options: AskOptions, progress: Progress | None = None
         ) -> AskResult:
+    """`kbd ask`: takes the vault lock to file the answer (none for --plan and --no-file)."""
     say = progress or (lambda _: None)
+    question = _clean(question)
+    layout = VaultLayout.from_config(root, config)
+    if options.plan_only:
+        say("searching the wiki")
+        return _plan(root, config, layout, retrieve(root, config, question, exclude=_earlier(layout, question)))
+    if not options.file:
+        state = State(layout.state_dir / "state.db")
+        try:
+            return ask_locked(layout, config, state, question, options, say)
+        finally:
+            state.close()
+    _filer(options.format)  # an unknown format is refused before anything is spent or locked
+    with VaultLock(layout.state_dir):
+        state = State(layout.state_dir / "state.db")
+        try:
+            return ask_locked(layout, config, state, question, options, say)
+        finally:
+            state.close()
+
+
+def ask_locked(layout: VaultLayout, config: Config, state: State, question: str, options: AskOptions,
+               progress: Progress | None = None) -> AskResult:
+    """The same, for a caller that holds the vault lock and owns `state` (a daemon job): answer, and
+    unless `options.file` is false file the answer and render what filing queued."""
+    say = progress or (lambda _: None)
+    question = _clean(question)
+    filer = _filer(options.format) if options.file and not options.plan_only else None
+    say("searching the wiki")
+    # The earlier answer to this same question is what is being redone: never a source for it.
+    plan = retrieve(layout.root, config, question, exclude=_earlier(layout, question, state))
+    if options.plan_only:
+        return _plan(layout.root, config, layout, plan)
+    if filer is None:
+        answer, spent, calls = _answer(layout.root, config, state, plan, say)
+        return AskResult(question, answer.engine, plan, CallEstimate(), answer, None, "not-filed", spent, calls)
+    path = answer_path(layout, state, question)
+    edited = options.format == "md" and user_edited(layout, state, path)
+    answer, spent, calls = _answer(layout.root, config, state, plan, say)
+    if edited:
+        return AskResult(question, answer.engine, plan, CallEstimate(), answer, path, "kept-user-edit", spent, calls)
+    say("filing the answer")
+    asked = clock.stamp(clock.now())
+    filed = filer(FormatContext(layout, config, state, question, plan, answer, asked))
+    before = state.output(filed.path)
+    _render(layout, config, state, filed.path)
+    after = state.output(filed.path)
+    outcome = "kept-user-edit" if after is not None and after.user_edited else \
+        "unchanged" if before is not None and after is not None and before.sha256 == after.sha256 else "written"
+    return AskResult(question, answer.engine, plan, CallEstimate(), answer, filed.path, outcome, spent, calls)
+
+
+def _clean(question: str) -> str:
     question = " ".join(question.split())
     if not question:
         raise AskError("the question is empty; e.g. kbd ask ~/Vault \"Why do B-trees stay shallow?\"")
     if len(question) > MAX_QUESTION_CHARS:
         raise AskError(f"the question is over {MAX_QUESTION_CHARS} characters; ask something shorter")
-    filer = _filer(options.format) if options.file and not options.plan_only else None
-    layout = VaultLayout.from_config(root, config)
-    say("searching the wiki")
-    # The earlier answer to this same question is what is being redone: never a source for it.
-    plan = retrieve(root, config, question, exclude=_earlier(layout, question))
-    if options.plan_only:
-        return _plan(root, config, layout, plan)
-    if not options.file:
-        state = State(layout.state_dir / "state.db")
-        try:
-            answer, spent, calls = _answer(root, config, state, plan, say)
-        finally:
-            state.close()
-        return AskResult(question, answer.engine, plan, CallEstimate(), answer, None, "not-filed", spent, calls)
-    assert filer is not None
-    with VaultLock(layout.state_dir):
-        state = State(layout.state_dir / "state.db")
-        try:
-            path = answer_path(layout, state, question)
-            edited = options.format == "md" and user_edited(layout, state, path)
-            answer, spent, calls = _answer(root, config, state, plan, say)
-            if edited:
-                return AskResult(question, answer.engine, plan, CallEstimate(), answer, path, "kept-user-edit",
-                                 spent, calls)
-            say("filing the answer")
-            asked = clock.stamp(clock.now())
-            filed = filer(FormatContext(layout, config, state, question, plan, answer, asked))
-            before = state.output(filed.path)
-            _render(layout, config, state, filed.path)
-            after = state.output(filed.path)
-            outcome = "kept-user-edit" if after is not None and after.user_edited else \
-                "unchanged" if before is not None and after is not None and before.sha256 == after.sha256 else "written"
-            return AskResult(question, answer.engine, plan, CallEstimate(), answer, filed.path, outcome, spent, calls)
-        finally:
-            state.close()
+    return question
 
 
-def _earlier(layout: VaultLayout, question: str) -> set[str]:
-    path = layout.state_dir / "state.db"
-    if not path.exists():
-        return set()
-    state = State(path)
-    try:
-        row = state.db.execute("SELECT note_name FROM answers WHERE question_key=?",
-                               (question_key(question),)).fetchone()
-    finally:
-        state.close()
+def _earlier(layout: VaultLayout, question: str, state: State | None = None) -> set[str]:
+    """The note of the earlier answer to this question, if there is one."""
+    if state is None:
+        path = layout.state_dir / "state.db"
+        if not path.exists():
+            return set()
+        with closing(State(path)) as opened:
+            return _earlier(layout, question, opened)
+    row = state.db.execute("SELECT note_name FROM answers WHERE question_key=?", (question_key(question),)).fetchone()
     return {f"{answers_folder(layout)}/{row[0]}.md"} if row else set()
 
 
