@@ -409,3 +409,55 @@ def test_an_answer_whose_quotes_compare_numbers_embeds_a_chart_of_them(vault: Va
         assert number in caption and number in svg.read_text()
     assert "(Exercise trial for depression)" in caption
     assert unresolved_links(vault.root, {"answer": note}) == []
+
+
+# -- hostile input ------------------------------------------------------------------------------
+
+def test_hostile_clippings_cannot_reach_a_deck_live(vault: Vault, tmp_path: Path) -> None:
+    from tests.obsidian import live_content
+
+    for case in corpus():
+        vault.clip(case.name, case.text)
+    vault.compile()
+    vault.kbd("slides", ".", "Sorted string table compaction", "--max-slides", "14")
+    concepts = [p.stem for p in (vault.wiki / "concepts").glob("*.md")]
+    if concepts:
+        vault.kbd("slides", ".", "--concept", concepts[0])
+    decks = sorted((vault.wiki / "slides").glob("*.md"))
+    assert decks
+    for deck in decks:
+        text = deck.read_text()
+        assert is_inert(text) == [] and live_content(text) == [], deck.name
+        assert sanitize_markdown(text) == text
+        html = render_html(deck, tmp_path / f"{deck.stem}.html")
+        assert len(slide_sections(html)) == len(slides_of(text))
+        assert "evil.example" not in html.split("<body", 1)[1]
+
+
+def test_a_compromised_model_cannot_put_anything_live_into_a_deck(vault: Vault, server: FakeLLM, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KBD_TEST_KEY", KEY)
+    from tests.obsidian import live_content
+
+    clip_trials(vault)
+    vault.kbd("compile", ".")
+    configure(vault, server)
+
+    def hostile(received: Received):
+        result = slides_result(received)
+        for i, slide in enumerate(result["slides"]):
+            payload = REPLY_PAYLOADS[i % len(REPLY_PAYLOADS)]
+            slide["title"] = payload[:80]
+            slide["bullets"] = [payload[:150], f"-->{payload[:100]}<!--"]
+            slide["notes"] = f"--> {payload} <!-- theme: gaia"
+        return structured_reply(received, result)
+
+    server.default = hostile
+    vault.kbd("slides", ".")
+    deck = vault.root / "wiki/slides/Remission.md"
+    text = deck.read_text()
+    assert is_inert(text) == [] and live_content(text) == [] and sanitize_markdown(text) == text
+    html = render_html(deck, tmp_path / "deck.html")
+    sections = slide_sections(html)
+    assert len(sections) == len(slides_of(text)) and all('data-theme="default"' in s for s in sections)
+    assert len(speaker_notes(html)) == len(sections)
