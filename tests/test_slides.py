@@ -461,3 +461,21 @@ def test_a_compromised_model_cannot_put_anything_live_into_a_deck(vault: Vault, 
     sections = slide_sections(html)
     assert len(sections) == len(slides_of(text)) and all('data-theme="default"' in s for s in sections)
     assert len(speaker_notes(html)) == len(sections)
+
+
+def test_kbd_run_keeps_a_config_deck_current_as_clippings_arrive(vault: Vault) -> None:
+    from tests.test_daemon import FAST, start_daemon, wait_for
+
+    (vault.root / "kbd/config.yaml").write_text(FAST + 'decks:\n  - {title: "Remission", query: "remission"}\n')
+    running = start_daemon(vault)
+    try:
+        deck = vault.root / "wiki/slides/Remission.md"
+        vault.clip("Exercise trial for depression.md",
+                   clipper_note("Exercise trial for depression", TRIALS["Exercise trial for depression"]))
+        wait_for(lambda: deck.exists() and "Exercise trial for depression" in deck.read_text(), timeout=30,
+                 what="the deck")
+        vault.clip("Antidepressant study.md", clipper_note("Antidepressant study", TRIALS["Antidepressant study"]))
+        wait_for(lambda: "Antidepressant study" in deck.read_text(), timeout=30, what="the deck to be made again")
+    finally:
+        running.stop()
+    assert "kbd/slides" in deck.read_text() and is_inert(deck.read_text()) == []
