@@ -11,6 +11,7 @@ notes and the search index; it never calls a model.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -279,10 +280,16 @@ def refresh_deck(layout: VaultLayout, config: Config, state: State, spec: DeckSp
                  force: bool = False) -> DeckOutcome:
     """Make the deck `spec` describes unless the recorded one is current (`force`: make it anyway).
     Queues it for rendering; the caller renders (kbd.jobs' compile job)."""
-    found = material(layout, config, state, spec)
+    answer = _filed_answer(layout, state, spec.answer) if spec.answer else None
+    if answer is not None:  # a kbd answer: its checked claims are the slides, no model call
+        found = Material([], {spec.answer: _hash(layout, spec.answer),  # type: ignore[dict-item]
+                              **{c.path: c.note_hash for claim in answer.claims for c in claim.citations}})
+        made_by_now = f"answer: {answer.engine}"
+    else:
+        found = material(layout, config, state, spec)
+        made_by_now = slide_maker_identity(config, layout.root)
     if found.problem is not None:
         return DeckOutcome(spec.title, None, False, found.problem)
-    made_by_now = slide_maker_identity(config, layout.root)
     if not force and is_current(state, spec, made_by_now, found.inputs):
         row = state.db.execute("SELECT id, note_name, deck FROM decks WHERE deck_key=?",
                                (deck_key(spec.title),)).fetchone()
@@ -292,17 +299,33 @@ def refresh_deck(layout: VaultLayout, config: Config, state: State, spec: DeckSp
                 state.mark_dirty([f"slides:{row['id']}"])
         slides = len(json.loads(row["deck"])["slides"]) + FIXED_SLIDES
         return DeckOutcome(spec.title, path, False, "current: no note it draws from has changed", slides, row["id"])
-    engine = maker()
-    try:
-        deck = make_deck(spec, found, engine)
-    finally:
-        engine.close()
+    if answer is not None:
+        deck = replace(deck_from_answer(answer, spec.title, spec.max_slides), query=None, answer=spec.answer)
+    else:
+        engine = maker()
+        try:
+            deck = make_deck(spec, found, engine)
+        finally:
+            engine.close()
     if not deck.slides:
         return DeckOutcome(spec.title, None, False, "the passages found gave no slide; nothing was written")
     with state.transaction():
         deck_id, path = record_deck(layout, state, spec, deck, made_by_now, found.inputs)
     return DeckOutcome(spec.title, path, True, f"made from {len(found.inputs)} notes", len(deck.slides) + FIXED_SLIDES,
                        deck_id, list(deck.warnings))
+
+
+def _filed_answer(layout: VaultLayout, state: State, path: str) -> Answer | None:
+    """The checked answer kbd filed at `path` (a note in wiki/answers/), if it is one."""
+    folder = f"{layout.wiki}/answers/"
+    if not path.startswith(folder) or "/" in path[len(folder):] or not layout.abs(path).is_file():
+        return None
+    row = state.db.execute("SELECT result FROM answers WHERE note_name=?", (path[len(folder):-3],)).fetchone()
+    return Answer.from_json(json.loads(row[0])) if row else None
+
+
+def _hash(layout: VaultLayout, path: str) -> str:
+    return "sha256:" + hashlib.sha256(layout.abs(path).read_bytes()).hexdigest()
 
 
 def file_deck(ctx: FormatContext) -> Filed:
