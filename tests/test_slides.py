@@ -301,6 +301,16 @@ def configure(vault: Vault, server: FakeLLM, extra: str = "") -> None:
         'decks:\n  - {title: "Remission", query: "remission depression patients", max_slides: 12}\n' + extra)
 
 
+@pytest.fixture
+def model_vault(vault: Vault, server: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> Vault:
+    """The three trials compiled offline, then a worker model and a deck in the config."""
+    monkeypatch.setenv("KBD_TEST_KEY", KEY)
+    clip_trials(vault)
+    vault.kbd("compile", ".")
+    configure(vault, server)
+    return vault
+
+
 def run_slides_job(vault: Vault) -> str:
     config = load_config(vault.root)
     layout = VaultLayout.from_config(vault.root, config)
@@ -314,11 +324,8 @@ def run_slides_job(vault: Vault) -> str:
 
 
 def test_a_config_deck_is_made_again_when_a_note_it_drew_from_changes_and_only_then(
-        vault: Vault, server: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
-    clip_trials(vault)
-    vault.kbd("compile", ".")
-    configure(vault, server)
+        model_vault: Vault, server: FakeLLM) -> None:
+    vault = model_vault
     deck = vault.root / "wiki/slides/Remission.md"
     assert run_slides_job(vault) == "1 of 1 decks made again"
     made = [r for r in server.received if "You make a slide deck" in r.body["messages"][-1]["content"]]
@@ -339,11 +346,8 @@ def test_a_config_deck_is_made_again_when_a_note_it_drew_from_changes_and_only_t
 
 
 def test_the_model_deck_keeps_only_slides_that_cite_a_passage_and_bullets_whose_numbers_it_states(
-        vault: Vault, server: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
-    clip_trials(vault)
-    vault.kbd("compile", ".")
-    configure(vault, server)
+        model_vault: Vault, server: FakeLLM) -> None:
+    vault = model_vault
 
     def careless(received: Received):
         result = slides_result(received, extra_bullet="Exercise cured 93% of patients.")
@@ -362,11 +366,8 @@ def test_the_model_deck_keeps_only_slides_that_cite_a_passage_and_bullets_whose_
 
 
 def test_with_a_verifier_a_deck_it_keeps_objecting_to_is_marked_unverified(
-        vault: Vault, server: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
-    clip_trials(vault)
-    vault.kbd("compile", ".")
-    configure(vault, server)
+        model_vault: Vault, server: FakeLLM) -> None:
+    vault = model_vault
     config = (vault.root / "kbd/config.yaml").read_text().replace(
         "decks:", "  verifier: {provider: openai, base_url: \"" + server.url + "/v1\", model: judge, "
                   "api_key_env: KBD_TEST_KEY}\ndecks:")
@@ -386,11 +387,8 @@ def test_with_a_verifier_a_deck_it_keeps_objecting_to_is_marked_unverified(
     assert len(retries) == 1  # one retry with the objections; the same deck's second check comes from the cache
 
 
-def test_a_spending_cap_pauses_the_deck_and_keeps_the_earlier_one(vault: Vault, server: FakeLLM,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
-    clip_trials(vault)
-    vault.kbd("compile", ".")
+def test_a_spending_cap_pauses_the_deck_and_keeps_the_earlier_one(model_vault: Vault, server: FakeLLM) -> None:
+    vault = model_vault
     configure(vault, server, "budget: {per_run_usd: 0.000001}\n")
     result = vault.kbd("slides", ".", check=False)
     assert result.returncode == 1 and "paused" in result.stdout and "per_run_usd" in result.stdout
@@ -434,14 +432,11 @@ def test_hostile_clippings_cannot_reach_a_deck_live(vault: Vault, tmp_path: Path
         assert "evil.example" not in html.split("<body", 1)[1]
 
 
-def test_a_compromised_model_cannot_put_anything_live_into_a_deck(vault: Vault, server: FakeLLM, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
+def test_a_compromised_model_cannot_put_anything_live_into_a_deck(model_vault: Vault, server: FakeLLM,
+                                                                   tmp_path: Path) -> None:
+    vault = model_vault
     from tests.obsidian import live_content
 
-    clip_trials(vault)
-    vault.kbd("compile", ".")
-    configure(vault, server)
 
     def hostile(received: Received):
         result = slides_result(received)

@@ -18,6 +18,7 @@ from kbd.engines.decks import SlideMaker
 
 if TYPE_CHECKING:
     from kbd.engines.gateway import ModelGateway
+    from kbd.engines.skills import Skill
 
 
 def make_engine(config: Config, vault_root: Path | None = None, state_path: Path | None = None, run: str = "",
@@ -88,14 +89,22 @@ def make_answerer(config: Config, vault_root: Path | None = None, state_path: Pa
     if vault_root is None or state_path is None:
         raise ValueError("the model answerer needs the vault and its state.db")
     from kbd.engines.llm_answer import ANSWER_SKILL, VERIFY_ANSWER_SKILL, LLMAnswerer
+
+    return LLMAnswerer(*_skilled_gateway(config, vault_root, state_path, run, ANSWER_SKILL, VERIFY_ANSWER_SKILL))
+
+
+def _skilled_gateway(config: Config, vault_root: Path, state_path: Path, run: str, worker: str, verifier: str
+                     ) -> tuple[ModelGateway, Skill, Skill | None]:
+    """The gateway with a worker skill and, when a verifier model is configured, its checking skill
+    (a file of the same name in kbd/skills/ overrides either)."""
     from kbd.engines.skills import load_skill
 
     gateway = make_gateway(config, vault_root, state_path, run)
     skills = vault_root / "kbd" / "skills"
-    skill = load_skill(ANSWER_SKILL, skills)
-    verifier = load_skill(VERIFY_ANSWER_SKILL, skills) if "verifier" in gateway.roles else None
-    gateway.share_tools([skill, *([verifier] if verifier else [])])
-    return LLMAnswerer(gateway, skill, verifier)
+    skill = load_skill(worker, skills)
+    check = load_skill(verifier, skills) if "verifier" in gateway.roles else None
+    gateway.share_tools([skill, *([check] if check else [])])
+    return gateway, skill, check
 
 
 def make_slide_maker(config: Config, vault_root: Path | None = None, state_path: Path | None = None, run: str = ""
@@ -108,15 +117,9 @@ def make_slide_maker(config: Config, vault_root: Path | None = None, state_path:
         return OfflineSlides()
     if vault_root is None or state_path is None:
         raise ValueError("the model slide maker needs the vault and its state.db")
-    from kbd.engines.skills import load_skill
     from kbd.engines.slides import ModelSlides
 
-    gateway = make_gateway(config, vault_root, state_path, run)
-    skills = vault_root / "kbd" / "skills"
-    skill = load_skill("make_slides", skills)
-    verifier = load_skill("verify_slides", skills) if "verifier" in gateway.roles else None
-    gateway.share_tools([skill, *([verifier] if verifier else [])])
-    return ModelSlides(gateway, skill, verifier)
+    return ModelSlides(*_skilled_gateway(config, vault_root, state_path, run, "make_slides", "verify_slides"))
 
 
 def slide_maker_identity(config: Config, vault_root: Path) -> str:
