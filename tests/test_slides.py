@@ -474,3 +474,14 @@ def test_kbd_run_keeps_a_config_deck_current_as_clippings_arrive(vault: Vault) -
     finally:
         running.stop()
     assert "kbd/slides" in deck.read_text() and is_inert(deck.read_text()) == []
+
+
+def test_a_deck_the_user_edited_is_kept_and_said_so(vault: Vault) -> None:
+    clip_trials(vault)
+    vault.compile()
+    vault.kbd("slides", ".", "Remission")
+    deck = vault.root / "wiki/slides/Remission.md"
+    edited = deck.read_text().replace("## Sources", "## Sources (checked by me)")
+    deck.write_text(edited)
+    result = vault.kbd("slides", ".", "Remission", "--force")
+    assert "kept your edited version" in result.stdout and deck.read_text() == edited

@@ -17,6 +17,7 @@ from dataclasses import replace
 from kbd.engines.answers import Answer, Passage
 from kbd.engines.base import singular
 from kbd.engines.decks import Chart, ChartPoint
+from kbd.render.slides import chart_caption
 
 MAX_POINTS = 8
 MIN_POINTS = 2
@@ -253,13 +254,6 @@ def _tick(value: float, unit: str) -> str:
     return text + ("%" if unit == "%" else "")
 
 
-def caption(chart: Chart, titles: list[str]) -> str:
-    """The charted numbers as the passages state them, each with the note it comes from (`titles[i]`
-    for point i)."""
-    parts = [f"{p.label}: {p.shown} ({titles[i]})" for i, p in enumerate(chart.points)]
-    return "Chart of the numbers the sources state: " + "; ".join(parts) + "."
-
-
 def answer_chart(answer: Answer, asset: str) -> tuple[Chart, str, str] | None:
     """The chart an answer's cited quotes support: (chart, its SVG, its caption), or None."""
     quotes: list[Passage] = []
@@ -276,4 +270,4 @@ def answer_chart(answer: Answer, asset: str) -> tuple[Chart, str, str] | None:
         return None
     chart = replace(chart, points=tuple(points), asset=asset)
     titles = [quotes[p.passage].title for p in chart.points]
-    return chart, render_svg(chart, titles), caption(chart, titles)
+    return chart, render_svg(chart, titles), chart_caption(chart, titles)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import quote
 
-from kbd.ask.charts import caption as chart_caption
 from kbd.engines.decks import Chart, Deck, Slide
 from kbd.render.frontmatter import DateTime, Link, render_frontmatter
 from kbd.vault.links import wikilink
@@ -84,6 +83,12 @@ def _image(chart: Chart, path: str) -> str:
 def caption(deck: Deck, chart: Chart) -> str:
     """The charted numbers as the passages state them, each with the note it comes from."""
     return chart_caption(chart, [deck.passages[p.passage].title for p in chart.points])
+
+
+def chart_caption(chart: Chart, titles: list[str]) -> str:
+    """A chart's numbers as the passages state them, each with its note's title (`titles[i]` for point i)."""
+    parts = [f"{p.label}: {p.shown} ({titles[i]})" for i, p in enumerate(chart.points)]
+    return "Chart of the numbers the sources state: " + "; ".join(parts) + "."
 
 
 def _short_caption(deck: Deck, chart: Chart) -> str:
