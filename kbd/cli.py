@@ -611,7 +611,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from kbd.ask.command import AskError, AskFailed, AskOptions, ask
 
     root, config = _open_vault(args.vault, args.config, "ask", create_state=not args.plan)
-    setup_logging(root) if not args.plan else None
+    if not args.plan:
+        setup_logging(root)
     tty = sys.stderr.isatty() and not args.json
     progress = (lambda line: print(f"kbd: {line}…", file=sys.stderr, flush=True)) if tty else None
     try:
@@ -702,7 +703,8 @@ def _print_answer(result: Any) -> None:
     print()
     spent = f"; spent ${result.spent_usd:.4f} in {_count(result.calls, 'request')}" if result.calls else ""
     where = {"written": f"filed to {result.note}", "unchanged": f"{result.note} is up to date",
-             "not-filed": "not filed (--no-file)",
+             "not-filed": "not filed (--no-file)" if result.plan.passages else
+                          "nothing filed: no note matches the question",
              "kept-user-edit": f"not filed: you edited {result.note}, kbd keeps your version "
                                "(`kbd adopt` on it hands it back)"}[result.filed]
     print(f"{where} · engine {result.engine}{spent}")

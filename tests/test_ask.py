@@ -414,3 +414,22 @@ def test_a_hostile_question_files_an_inert_note(sample_vault: Vault) -> None:
     assert live(text) == [], live(text)
     assert sample_vault.note(note)["question"] == "Why are B-trees shallow? <script>alert(1)</script> " \
         "`$=dv.pages()` ../../x tag %% <% tp %>"
+
+
+def test_a_concept_note_the_user_edited_keeps_their_version(sample_vault: Vault) -> None:
+    compiled(sample_vault)
+    concept = sample_vault.wiki / "concepts/B-tree.md"
+    mine = concept.read_text() + "\nMy own thoughts on B-trees.\n"
+    concept.write_text(mine)
+    result = ask_json(sample_vault, QUESTION)
+    assert result["filed"] == "written"
+    assert concept.read_text() == mine
+    other = (sample_vault.wiki / "concepts/LSM tree.md").read_text()
+    assert "## Questions answered here" in other  # the concepts kbd still manages do list it
+
+
+def test_a_question_nothing_matches_is_not_filed(sample_vault: Vault) -> None:
+    compiled(sample_vault)
+    result = sample_vault.kbd("ask", ".", "zebra quantum chromodynamics", check=False)
+    assert result.returncode == 1 and "no note matches" in result.stdout
+    assert not (sample_vault.wiki / "answers/zebra quantum chromodynamics.md").exists()

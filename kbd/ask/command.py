@@ -14,7 +14,6 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,10 @@ class AskError(Exception):
 
 class AskFailed(Exception):
     """Answering failed (the model call failed or the budget refused it); nothing was filed: exit code 1."""
+
+    def __init__(self, message: str, budget: bool = False) -> None:
+        super().__init__(message)
+        self.budget = budget  # a spending cap refused the call: later questions would be refused too
 
 
 @dataclass(frozen=True)
@@ -105,48 +108,62 @@ class AskResult:
 
 def ask(root: Path, config: Config, question: str, options: AskOptions, progress: Progress | None = None
         ) -> AskResult:
-    """`kbd ask`: takes the vault lock to file the answer (none for --plan and --no-file)."""
     say = progress or (lambda _: None)
-    question = _clean(question)
+    question = clean_question(question)
+    filer = _filer(options.format) if options.file and not options.plan_only else None
     layout = VaultLayout.from_config(root, config)
+    say("searching the wiki")
+    # The earlier answer to this same question is what is being redone: never a source for it.
+    plan = retrieve(root, config, question, exclude=_earlier(layout, question))
     if options.plan_only:
-        say("searching the wiki")
-        return _plan(root, config, layout, retrieve(root, config, question, exclude=_earlier(layout, question)))
-    if not options.file:
+        return _plan(root, config, layout, plan)
+    if not options.file or not plan.passages:  # no note matches: nothing worth filing
         state = State(layout.state_dir / "state.db")
         try:
-            return ask_locked(layout, config, state, question, options, say)
+            answer, spent, calls = _answer(root, config, state, plan, say)
         finally:
             state.close()
-    _filer(options.format)  # an unknown format is refused before anything is spent or locked
+        return AskResult(question, answer.engine, plan, CallEstimate(), answer, None, "not-filed", spent, calls)
+    assert filer is not None
     with VaultLock(layout.state_dir):
         state = State(layout.state_dir / "state.db")
         try:
-            return ask_locked(layout, config, state, question, options, say)
+            return _file(root, config, state, question, plan, filer, options.format, say)
         finally:
             state.close()
 
 
-def ask_locked(layout: VaultLayout, config: Config, state: State, question: str, options: AskOptions,
-               progress: Progress | None = None) -> AskResult:
-    """The same, for a caller that holds the vault lock and owns `state` (a daemon job): answer, and
-    unless `options.file` is false file the answer and render what filing queued."""
+def ask_and_file(root: Path, config: Config, state: State, question: str, format: str = "md",
+                 progress: Progress | None = None) -> AskResult:
+    """Answer and file `question` for a caller that already holds the vault lock and `state` (the
+    daemon's jobs: question notes, stale answers)."""
     say = progress or (lambda _: None)
-    question = _clean(question)
-    filer = _filer(options.format) if options.file and not options.plan_only else None
-    say("searching the wiki")
-    # The earlier answer to this same question is what is being redone: never a source for it.
-    plan = retrieve(layout.root, config, question, exclude=_earlier(layout, question, state))
-    if options.plan_only:
-        return _plan(layout.root, config, layout, plan)
-    if filer is None:
-        answer, spent, calls = _answer(layout.root, config, state, plan, say)
-        return AskResult(question, answer.engine, plan, CallEstimate(), answer, None, "not-filed", spent, calls)
+    question = clean_question(question)
+    filer = _filer(format)
+    layout = VaultLayout.from_config(root, config)
+    plan = retrieve(root, config, question, exclude=_earlier(layout, question))
+    return _file(root, config, state, question, plan, filer, format, say)
+
+
+def clean_question(question: str) -> str:
+    """The question on one line; AskError when it is empty or too long to be a question."""
+    question = " ".join(question.split())
+    if not question:
+        raise AskError("the question is empty; e.g. kbd ask ~/Vault \"Why do B-trees stay shallow?\"")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise AskError(f"the question is over {MAX_QUESTION_CHARS} characters; ask something shorter")
+    return question
+
+
+def _file(root: Path, config: Config, state: State, question: str, plan: RetrievalPlan, filer: Filer,
+          format: str, say: Progress) -> AskResult:
+    layout = VaultLayout.from_config(root, config)
     path = answer_path(layout, state, question)
-    edited = options.format == "md" and user_edited(layout, state, path)
-    answer, spent, calls = _answer(layout.root, config, state, plan, say)
+    edited = format == "md" and user_edited(layout, state, path)
+    answer, spent, calls = _answer(root, config, state, plan, say)
     if edited:
-        return AskResult(question, answer.engine, plan, CallEstimate(), answer, path, "kept-user-edit", spent, calls)
+        return AskResult(question, answer.engine, plan, CallEstimate(), answer, path, "kept-user-edit",
+                         spent, calls)
     say("filing the answer")
     asked = clock.stamp(clock.now())
     filed = filer(FormatContext(layout, config, state, question, plan, answer, asked))
@@ -158,24 +175,16 @@ def ask_locked(layout: VaultLayout, config: Config, state: State, question: str,
     return AskResult(question, answer.engine, plan, CallEstimate(), answer, filed.path, outcome, spent, calls)
 
 
-def _clean(question: str) -> str:
-    question = " ".join(question.split())
-    if not question:
-        raise AskError("the question is empty; e.g. kbd ask ~/Vault \"Why do B-trees stay shallow?\"")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise AskError(f"the question is over {MAX_QUESTION_CHARS} characters; ask something shorter")
-    return question
-
-
-def _earlier(layout: VaultLayout, question: str, state: State | None = None) -> set[str]:
-    """The note of the earlier answer to this question, if there is one."""
-    if state is None:
-        path = layout.state_dir / "state.db"
-        if not path.exists():
-            return set()
-        with closing(State(path)) as opened:
-            return _earlier(layout, question, opened)
-    row = state.db.execute("SELECT note_name FROM answers WHERE question_key=?", (question_key(question),)).fetchone()
+def _earlier(layout: VaultLayout, question: str) -> set[str]:
+    path = layout.state_dir / "state.db"
+    if not path.exists():
+        return set()
+    state = State(path)
+    try:
+        row = state.db.execute("SELECT note_name FROM answers WHERE question_key=?",
+                               (question_key(question),)).fetchone()
+    finally:
+        state.close()
     return {f"{answers_folder(layout)}/{row[0]}.md"} if row else set()
 
 
@@ -193,7 +202,7 @@ def _filer(name: str) -> Filer:
 
 def _answer(root: Path, config: Config, state: State, plan: RetrievalPlan, say: Progress
             ) -> tuple[Answer, float, int]:
-    from kbd.engines.errors import ModelError
+    from kbd.engines.errors import BudgetExceeded, ModelError
 
     run = state.db.execute("INSERT INTO runs(kind, started) VALUES('ask', ?)",
                            (clock.stamp(clock.now()),)).lastrowid
@@ -203,7 +212,8 @@ def _answer(root: Path, config: Config, state: State, plan: RetrievalPlan, say: 
         say(f"answering with {answerer.name} from {len(plan.passages)} passages")
         answer = answer_question(plan, answerer)
     except ModelError as exc:
-        raise AskFailed(f"the model could not answer: {exc}; nothing was filed") from None
+        raise AskFailed(f"the model could not answer: {exc}; nothing was filed",
+                        budget=isinstance(exc, BudgetExceeded)) from None
     finally:
         answerer.close()
     spent, calls = state.db.execute("SELECT COALESCE(SUM(cost_usd), 0), COALESCE(SUM(requests), 0) FROM llm_calls "

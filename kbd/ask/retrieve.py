@@ -2,10 +2,11 @@
 notes, and the best passages of all of them fill a token budget (never a whole large note).
 
 A passage is a few consecutive paragraphs or list items under one heading, at most
-`ask.passage_tokens` long; it is scored by the share of the question's words it holds, weighted
-by how its note was found (a search hit by its rank, a linked note at half its linker's weight).
-The budget is filled best passage first, at most `PER_NOTE` passages from any one note, so the
-prompt stays the same size however large the vault grows.
+`ask.passage_tokens` long; it is scored by the share of the question's words it holds (each word
+weighted by how few of the candidate passages hold it), times a weight for how its note was
+found (a search hit by its rank, a linked note at half its linker's weight). The budget is
+filled best passage first, at most `PER_NOTE` passages from any one note, so the prompt stays
+the same size however large the vault grows.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import hashlib
 import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -128,8 +130,13 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
             if linked.path not in notes:
                 notes[linked.path] = linked
             weights[linked.path] = max(weights.get(linked.path, 0.0), weights[path] * LINKED_WEIGHT)
-    candidates = [p for path, note in notes.items() for p in _passages(note, weights[path], terms,
-                                                                       config.ask.passage_tokens)]
+    found = [(p, words) for note in notes.values() for p, words in _passages(note, terms, config.ask.passage_tokens)]
+    # A question word few passages hold says more about which passage answers it than one most
+    # of them hold: each word counts by its inverse passage frequency among the candidates.
+    held = Counter(w for _, words in found for w in words)
+    idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in terms}
+    whole = sum(idf.values()) or 1.0
+    candidates = [replace(p, score=weights[p.path] * (sum(idf[w] for w in words) / whole + 0.1)) for p, words in found]
     candidates.sort(key=lambda p: (-p.score, p.path, p.heading or ""))
     chosen: list[Passage] = []
     per_note: dict[str, int] = {}
@@ -264,10 +271,11 @@ def note_blocks(body: str) -> tuple[list[Block], list[str]]:
         plain = re.sub(r"\s+", " ", parse_markdown(raw).plain_text()).strip()
         if not plain:
             return
-        # A block that is mostly links (a list of notes, "see also") points elsewhere; it says nothing.
-        own = re.sub(r"\s+", " ", parse_markdown(_LINKS.sub(" ", raw)).plain_text()).strip()
-        if _content_words(own) * 2 < _content_words(plain):
-            return
+        own = plain
+        if "[" in raw:  # A block that is mostly links (a list of notes, "see also") points elsewhere
+            own = re.sub(r"\s+", " ", parse_markdown(_LINKS.sub(" ", raw)).plain_text()).strip()
+            if _content_words(own) * 2 < _content_words(plain):
+                return
         blocks.append(Block(heading, block_id, plain, own))
 
     for line in body.split("\n"):
@@ -298,9 +306,10 @@ def _content_words(text: str) -> int:
     return sum(1 for w in _WORD.findall(text.casefold()) if w not in STOPWORDS)
 
 
-def _passages(note: NoteText, weight: float, terms: set[str], limit: int) -> list[Passage]:
+def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage, set[str]]]:
     """The note's blocks grouped into passages (consecutive blocks under one heading, at most
-    `limit` tokens; a longer block is cut at sentence ends), each scored against the question."""
+    `limit` tokens; a longer block is cut at sentence ends) that hold some of the question's words,
+    each with those words (the caller scores them)."""
     pieces: list[Block] = []
     for block in note.blocks:
         if estimate_tokens(block.text) <= limit:
@@ -331,11 +340,10 @@ def _passages(note: NoteText, weight: float, terms: set[str], limit: int) -> lis
         found = question_terms(" ".join(b.own for b in group)) & terms
         if not found:
             continue
-        score = weight * (len(found) / max(1, len(terms)) + 0.1)
         block = group[0].block if len(group) == 1 else None
-        out.append(Passage(path=note.path, title=note.title, note_type=note.note_type, heading=group[0].heading,
-                           block=block, text=text, tokens=estimate_tokens(text), note_hash=note.sha256,
-                           score=score, kbd_owned=note.kbd_owned))
+        out.append((Passage(path=note.path, title=note.title, note_type=note.note_type, heading=group[0].heading,
+                            block=block, text=text, tokens=estimate_tokens(text), note_hash=note.sha256,
+                            score=0.0, kbd_owned=note.kbd_owned), found))
     return out
 
 

@@ -1,14 +1,17 @@
 """The offline answerer: an extractive answer, no model, no network.
 
 It writes nothing of its own: each claim is one sentence copied from a retrieved passage, cited to
-the note it came from (an earlier answer is not requoted). Sentences are ranked by how many of the
-question's words they hold and by the passage's rank; the same sentence quoted by several notes
-(a concept note repeats what its sources say) is given once, from the best-ranked note.
+the note it came from (an earlier answer is not requoted). Sentences are ranked by the question's
+words they hold (a word few of them hold counts for more) and by the passage's score; the same
+sentence quoted by several notes (a concept note repeats what its sources say) is given once, from
+the best-ranked note.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 
 from kbd.engines.answers import CallEstimate, CitedQuote, Claim, Draft, DraftClaim, Passage
 from kbd.engines.base import word_key
@@ -36,7 +39,7 @@ class OfflineAnswerer:
 
     def draft(self, question: str, passages: list[Passage], feedback: list[str]) -> Draft:
         wanted = _terms(question)
-        ranked: list[tuple[float, int, str, str]] = []
+        found: list[tuple[set[str], int, Passage, str]] = []
         for rank, passage in enumerate(passages):
             if passage.note_type == "answer":
                 continue  # an earlier extractive answer only quotes notes that are here themselves
@@ -47,9 +50,15 @@ class OfflineAnswerer:
                     if len(_WORD.findall(sentence)) < MIN_WORDS or len(sentence) > MAX_CHARS or \
                             (sentence.startswith("(") and sentence.endswith(")")):  # "(Title)" after a quote
                         continue
-                    found = len(_terms(sentence) & wanted)
-                    if found:
-                        ranked.append((found / max(1, len(wanted)) + passage.score, -rank, passage.path, sentence))
+                    words = _terms(sentence) & wanted
+                    if words:
+                        found.append((words, rank, passage, sentence))
+        # A question word that few sentences hold counts for more than one most of them hold.
+        held = Counter(w for words, *_ in found for w in words)
+        idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in wanted}
+        whole = sum(idf.values()) or 1.0
+        ranked = [(sum(idf[w] for w in words) / whole + passage.score, -rank, passage.path, sentence)
+                  for words, rank, passage, sentence in found]
         ranked.sort(key=lambda r: (-r[0], -r[1]))
         claims: list[DraftClaim] = []
         seen: set[str] = set()
