@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from kbd.ask.settings import AskSettings
+from kbd.lint.settings import LintSettings, parse_lint
 from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, yaml_problem
 
 if TYPE_CHECKING:
@@ -29,11 +30,11 @@ CONFIG_RELPATH = "kbd/config.yaml"
 NOT_YET_SUPPORTED: dict[str, str] = {}
 PROVIDERS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 # Jobs a trigger may `run:` today, and the ones that arrive in later versions.
-BUILTIN_JOBS = ("compile", "index", "slides")
+BUILTIN_JOBS = ("compile", "index", "lint", "slides")
 # The parameters each job takes under a trigger's `with:`; any other key is refused like every
 # other unknown key (a typo must not be accepted silently).
-JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "slides": ()}
-LATER_JOBS = {"lint": "the lint job", "monitor": "web monitoring", "ask": "the ask job"}
+JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "lint": (), "slides": ()}
+LATER_JOBS = {"monitor": "web monitoring", "ask": "the ask job"}
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -131,6 +132,7 @@ class Config:
     search: SearchConfig = field(default_factory=SearchConfig)
     ask: AskSettings = field(default_factory=AskSettings)
     decks: tuple[DeckSpec, ...] = ()  # decks kbd keeps current (kbd/ask/decksettings.py)
+    lint: LintSettings = field(default_factory=LintSettings)
     source: str | None = None  # the file this was read from, for messages
 
     def effective_triggers(self) -> tuple[Trigger, ...]:
@@ -229,8 +231,11 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
 
             values[name] = parse_decks(value_node, shown)
             continue
+        if name == "lint":
+            values[name] = parse_lint(value_node, shown)
+            continue
         if name not in _SECTIONS:
-            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "decks"]), file=shown,
+            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "decks", "lint"]), file=shown,
                               line=line, key=name)
         values[name] = _section(_SECTIONS[name], value_node, shown, name)
     config = Config(source=shown, **values)
