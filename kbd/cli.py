@@ -103,6 +103,22 @@ private ones); size and time are capped (monitor.max_bytes, monitor.timeout_seco
 Exit status: 0 every check worked, 1 a page could not be fetched or read, 2 usage or config error."""
 
 
+SLIDES_HELP = """\
+Make a Marp slide deck in wiki/slides/ from what the wiki says, with its sources, speaker notes and,
+when the sources state comparable numbers, a chart. Open it in Obsidian with the Marp Slides
+plugin, or render it with marp-cli (`marp --html wiki/slides/Deck.md`).
+
+  kbd slides ~/Vault "Sleep and mood"                     a deck of the notes that match the title
+  kbd slides ~/Vault "Body clocks" --concept "Circadian rhythm"   from a concept article and its sources
+  kbd slides ~/Vault --from "wiki/answers/Does exercise help.md"  from an answer (or any note)
+  kbd slides ~/Vault                                      refresh the decks listed under `decks:`
+
+Without a model the deck is extractive (the sources' own sentences); with `models:` the worker model
+writes it and kbd checks every slide against the passages it cites. A deck is made again only when
+a note it draws from changed (--force makes it anyway); `kbd run` keeps the config's decks current.
+Exit status: 0 every deck made or current, 1 a deck could not be made, 2 usage error."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -226,6 +242,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("md", "marp"), default="md",
                    help="md: an answer note in wiki/answers/ (default); marp: a slide deck in wiki/slides/")
     p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("slides", help="make a Marp slide deck from the wiki, or refresh the decks in the config",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, description=SLIDES_HELP)
+    p.add_argument("vault", type=Path, help="vault folder (`.` for here)")
+    p.add_argument("title", nargs="?", help="the deck's title, also what it searches for (quote it); leave it "
+                                            "out to refresh every deck under `decks:` in the config")
+    p.add_argument("--concept", metavar="NAME", help="make the deck from this concept article and its sources")
+    p.add_argument("--from", dest="note", metavar="NOTE", help="make the deck from this note (an answer in "
+                                                              "wiki/answers/, usually)")
+    p.add_argument("--max-slides", type=int, default=12, metavar="N",
+                   help="at most N slides, the title and Sources slides included (default 12)")
+    p.add_argument("--force", action="store_true", help="make the deck again even if no note it draws from changed")
+    p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_slides)
 
     p = sub.add_parser("serve", help="a local search page that opens notes in Obsidian",
                        description="Serve a search page for the vault: results as you type, type filters, a "
@@ -638,6 +669,44 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if result.filed == "kept-user-edit":
         return EXIT_FAILURE
     return EXIT_OK if result.filed == "planned" or (result.answer and result.answer.claims) else EXIT_FAILURE
+
+
+def cmd_slides(args: argparse.Namespace) -> int:
+    from kbd.ask.slides_command import SlidesError, SlidesRequest, make_slides
+
+    root, config = _open_vault(args.vault, args.config, "slides")
+    setup_logging(root)
+    note = _vault_relative(root, args.note) if args.note else None
+    tty = sys.stderr.isatty() and not args.json
+    progress = (lambda line: print(f"kbd: {line}…", file=sys.stderr, flush=True)) if tty else None
+    request = SlidesRequest(title=args.title, concept=args.concept, note=note, max_slides=args.max_slides,
+                            force=args.force)
+    try:
+        outcomes = make_slides(root, config, request, progress)
+    except SlidesError as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps([{"title": o.title, "note": o.path, "made": o.made, "slides": o.slides,
+                           "message": o.message, "dropped": o.warnings} for o in outcomes], indent=2,
+                         ensure_ascii=False))
+    for o in outcomes if not args.json else ():
+        where = f"{o.path} ({_count(o.slides, 'slide')})" if o.path else o.title
+        print(f"{'wrote' if o.made else 'kept ' if o.path else 'no deck'} {where}: {o.message}")
+        for warning in o.warnings:
+            print(f"  dropped: {warning}")
+    return EXIT_OK if all(o.path for o in outcomes) else EXIT_FAILURE
+
+
+def _vault_relative(root: Path, note: str) -> str:
+    """A note given as a path from here or inside the vault, as the vault-relative path kbd uses."""
+    path = Path(note).expanduser()
+    if path.is_absolute() or path.exists():
+        try:
+            return path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            raise UsageError(f"{note} is not inside the vault {root}") from None
+    return path.as_posix()
 
 
 def _print_answer(result: Any) -> None:

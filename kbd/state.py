@@ -277,6 +277,28 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX answer_concepts_by_key ON answer_concepts(key);
     """,
+    # Marp decks (kbd/ask/slides.py): each with what it is made from (its spec: query, concept or
+    # answer, and max_slides), the engine that made it, the Deck itself (rendered from here), and
+    # the content hash of every note it drew from: a deck from the config is made again when one of
+    # them changes, and only then
+    """
+    CREATE TABLE decks (
+        id INTEGER PRIMARY KEY,
+        deck_key TEXT NOT NULL UNIQUE,      -- the normalised title: the same title is the same deck
+        note_name TEXT NOT NULL UNIQUE,     -- file name under wiki/slides/, without .md
+        spec TEXT NOT NULL,                 -- JSON: title, query, concept, answer, max_slides
+        made_by TEXT NOT NULL,              -- the slide maker (engine, model, skill versions)
+        deck TEXT NOT NULL,                 -- the Deck, JSON (kbd.engines.decks)
+        generated TEXT NOT NULL
+    );
+    CREATE TABLE deck_inputs (
+        deck_id INTEGER NOT NULL REFERENCES decks(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,                 -- a note the deck drew from
+        sha256 TEXT NOT NULL,               -- "sha256:<hex>" of its bytes when the deck was made
+        PRIMARY KEY (deck_id, path)
+    );
+    CREATE INDEX deck_inputs_by_path ON deck_inputs(path);
+    """,
 ]
 
 

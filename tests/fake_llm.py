@@ -429,3 +429,37 @@ class AskModel:
                 lead = "Put another way" if repair else "According to the notes"  # a retry says it differently
                 claims.append({"text": f"{lead}, {sentence}", "citations": [{"note": path, "quote": sentence}]})
         return structured_reply(received, {"claims": claims})
+
+
+# -- kbd's slide skills (make_slides, verify_slides), answered as an obedient model would -----------
+
+_PASSAGE_BLOCK = re.compile(r'<untrusted source="P(\d+): ([^"]*)">\n(.*?)\n</untrusted>', re.DOTALL)
+
+
+def slides_result(received: Received, extra_bullet: str | None = None) -> dict[str, Any]:
+    """make_slides: one slide per passage the task gives (as many as it allows), the passage's first
+    sentences as bullets, citing it; `extra_bullet` is added to the first slide (a made-up claim)."""
+    text = first_user_text(received)
+    allowed = int(re.search(r"At most (\d+) slides", text).group(1))
+    slides = []
+    for number, title, body in _PASSAGE_BLOCK.findall(text.split("Passages:", 1)[1])[:allowed]:
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", body.strip()) if len(s.split()) > 3][:3]
+        slides.append({"title": title.split(" — ")[0][:80], "bullets": sentences or [body[:150]],
+                       "notes": f"Explain what {title[:60]} says.", "cites": [int(number)]})
+    if extra_bullet and slides:
+        slides[0]["bullets"].append(extra_bullet)
+    return {"slides": slides}
+
+
+def slides_model(received: Received) -> Action:
+    """A model that knows kbd's slide skills: makes decks, and as the verifier finds nothing wrong;
+    asked for a source summary (a compile in the same test), it quotes the source's first sentences."""
+    text = first_user_text(received)
+    if "You check a slide deck" in text:
+        return structured_reply(received, {"ok": True, "objections": []})
+    if "You make a slide deck" in text:
+        return structured_reply(received, slides_result(received))
+    body = text.split("<untrusted", 1)[1].split(">", 1)[1].split("</untrusted>", 1)[0]
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", body) if len(s.split()) > 5 and "Title:" not in s]
+    return structured_reply(received, {"title": "ignored", "summary": sentences[:3] or ["Nothing."],
+                                       "key_points": sentences[3:6], "concepts": [], "tags": []})

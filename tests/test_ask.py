@@ -371,8 +371,8 @@ def test_a_spending_cap_fails_the_ask_cleanly(sample_vault: Vault, server: FakeL
 
 def test_usage_errors_exit_2(sample_vault: Vault) -> None:
     assert sample_vault.kbd("ask", ".", "   ", check=False).returncode == 2
-    result = sample_vault.kbd("ask", ".", QUESTION, "--format", "marp", check=False)
-    assert result.returncode == 2 and "slides" in result.stderr
+    result = sample_vault.kbd("ask", ".", QUESTION, "--format", "pptx", check=False)
+    assert result.returncode == 2 and "marp" in result.stderr
 
 
 # -- 8. hostile input ---------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kbd.ask.charts import answer_chart
+from kbd.ask.slides import deck_files, deck_paths
 from kbd.compile.aliases import alias_names
 from kbd.compile.concepts import RELATED_MAX_SOURCES
 from kbd.compile.redo import count_out_of_date
@@ -91,8 +93,11 @@ class WikiModel:
         paths = {self.source_path(r[0]) for r in self.state.db.execute("SELECT note_name FROM sources")}
         paths |= {self.concept_path(r[0]) for r in self.state.db.execute("SELECT note_name FROM concepts")}
         paths |= {self.answer_path(r[0]) for r in self.state.db.execute("SELECT note_name FROM answers")}
+        paths |= deck_paths(self.state, self.layout)
         paths |= {r[0] for r in self.state.db.execute(
-            "SELECT path FROM pages WHERE owner IN ('index', 'log') OR substr(owner, 9) IN (SELECT key FROM concepts)")}
+            "SELECT path FROM pages WHERE owner IN ('index', 'log') OR substr(owner, 9) IN (SELECT key FROM concepts) "
+            "OR (owner LIKE 'slides:%' AND CAST(substr(owner, 8) AS INTEGER) IN (SELECT id FROM decks)) "
+            "OR (owner LIKE 'answer:%' AND CAST(substr(owner, 8) AS INTEGER) IN (SELECT id FROM answers))")}
         return paths | {self.layout.index_note, self.layout.log_note, self.layout.status_note}
 
     def sub_page(self, kind: str, name: str, page: int) -> NoteRef:
@@ -123,6 +128,8 @@ class WikiModel:
             return self._concept(ident)
         if kind == "answer":
             return self._answer(int(ident))
+        if kind == "slides":
+            return self._deck(int(ident))
         if kind == "index":
             return self._index()
         if kind == "log":
@@ -263,12 +270,25 @@ class WikiModel:
         return Rendered(self.concept_path(name), render_concept_note(note), owner=f"concept:{key}", pages=pages)
 
     # -- answers (kbd ask) -------------------------------------------------------------------
+    def _deck(self, deck_id: int) -> Rendered | None:
+        """A Marp deck and its chart images (kbd/ask/slides.py), which it owns as pages."""
+        files = deck_files(self.state, self.layout, deck_id)
+        if files is None:
+            return None
+        (path, text), *charts = files
+        return Rendered(path, text, owner=f"slides:{deck_id}", pages=charts)
+
     def _answer(self, answer_id: int) -> Rendered | None:
         row = self.state.db.execute("SELECT * FROM answers WHERE id=?", (answer_id,)).fetchone()
         if row is None:
             return None
-        note = AnswerNote(Answer.from_json(json.loads(row["result"])), row["asked"], note_name=row["note_name"])
-        return Rendered(self.answer_path(row["note_name"]), render_answer_note(note))
+        answer = Answer.from_json(json.loads(row["result"]))
+        # A chart of the numbers its cited quotes state, when they compare (kbd/ask/charts.py).
+        chart = answer_chart(answer, f"{self.layout.wiki}/answers/assets/{row['note_name']} - chart.svg")
+        note = AnswerNote(answer, row["asked"], note_name=row["note_name"],
+                          chart=(chart[0].asset, chart[2]) if chart else None)
+        return Rendered(self.answer_path(row["note_name"]), render_answer_note(note), owner=f"answer:{answer_id}",
+                        pages=[(chart[0].asset, chart[1])] if chart else [])
 
     # -- index, log, status -----------------------------------------------------------------
     def _index(self) -> Rendered:

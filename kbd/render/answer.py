@@ -32,6 +32,7 @@ class AnswerNote:
     stale: bool = False  # a cited note changed since (set by stale tracking)
     stale_because: list[str] = field(default_factory=list)  # what changed, one line each (plain text)
     note_name: str = ""  # the file name (without .md), when it differs from the question
+    chart: tuple[str, str] | None = None  # (vault path of its SVG, caption): numbers the cited quotes state
 
 
 def claim_block(number: int) -> str:
@@ -108,6 +109,8 @@ def render_answer_note(note: AnswerNote) -> str:
     else:
         out += _written(answer.claims)
     out.append("")
+    if note.chart is not None:
+        out += ["## Chart", "", f"![[{note.chart[0]}]]", "", escape_text(note.chart[1]), ""]
     if sources:
         out += ["## Sources", *(f"- {note_link(path, title)}" for path, title in sources), ""]
     out.append("Filed by `kbd ask`. Asking the same question again updates this note, unless you edit it: then "
