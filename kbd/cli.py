@@ -44,6 +44,9 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
   kbd mcp ~/Vault              search and read notes as MCP tools for another agent (stdio)
   kbd doctor ~/Vault           check config, folders, keys and model endpoints
   kbd adopt NOTE               hand a generated note you edited back to kbd
+  kbd ask ~/Vault "question"   answer from the wiki with checked citations; file it in wiki/answers/
+  kbd slides ~/Vault "Title"   a Marp deck in wiki/slides/ from what the wiki says
+  kbd lint ~/Vault             health checks; a report whose ticked boxes kbd applies
   kbd monitor ~/Vault          check the web pages config.yaml monitors; report what changed
   kbd run ~/Vault              stay running: compile on every clip, run config.yaml triggers
   kbd service install ~/Vault  start `kbd run` at login (systemd user unit / launchd agent)
