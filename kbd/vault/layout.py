@@ -51,6 +51,12 @@ class VaultLayout:
         return f"{self.reports}/Status.md"
 
     @property
+    def questions(self) -> str:
+        """Where the user drops question notes; the only notes outside the wiki kbd writes into
+        (inside their managed region)."""
+        return f"{CONTROL_DIR}/questions"
+
+    @property
     def state_dir(self) -> Path:
         return self.root / STATE_DIR
 
