@@ -152,7 +152,7 @@ def test_a_user_edit_during_region_writes_is_never_lost(writer: VaultWriter) -> 
     thread.start()
     outcomes = []
     try:
-        for i in range(60):
+        for i in range(40):
             outcomes.append(writer.write_region(rel, "answer", f"Answer {i}").outcome)
     finally:
         stop.set()
