@@ -69,6 +69,21 @@ The index lives in .kbd/search/ and keeps itself current; --rebuild is rarely ne
 Exit status: 0 found, 1 nothing found, 2 usage error."""
 
 
+ASK_HELP = """\
+Answer a question from the wiki. Search picks the best notes, their links lead to concept and
+source notes, and the best passages (within ask.context_tokens) go to the model, which answers in
+claims that each quote the note they rest on. kbd checks every quote against its note, asks once
+for a repair, and drops what is still unsupported. Without a model (no `models:` in the config)
+the answer is extractive: the best passages, quoted and cited.
+
+  kbd ask ~/Vault "Why do B-trees stay shallow?"            answer and file wiki/answers/<question>.md
+  kbd ask ~/Vault "Why do B-trees stay shallow?" --plan     notes, tokens and cost; spends nothing
+  kbd ask ~/Vault "What is a WAL?" --no-file --json         print only, machine-readable
+
+Asking the same question again updates the same note, unless you edited it.
+Exit status: 0 answered, 1 no answer or not filed (or the model failed), 2 usage error."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -178,6 +193,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=MODES, default="bm25",
                    help="bm25 (default, offline) or hybrid (adds embeddings, see search.embeddings)")
     p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question from the wiki, with citations, and file the answer",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, description=ASK_HELP)
+    p.add_argument("vault", type=Path, help="vault folder (`.` for here)")
+    p.add_argument("question", help="the question (quote it)")
+    p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+    p.add_argument("--plan", action="store_true", help="show the notes and passages chosen, the tokens and the "
+                                                       "estimated cost; no model call, nothing written")
+    p.add_argument("--no-file", dest="file", action="store_false", help="print the answer; write nothing into "
+                                                                        "the vault")
+    p.add_argument("--json", action="store_true", help="machine-readable output (schema in the README)")
+    p.add_argument("--format", choices=("md", "marp"), default="md",
+                   help="md: an answer note in wiki/answers/ (default); marp: a slide deck in wiki/slides/")
+    p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser("serve", help="a local search page that opens notes in Obsidian",
                        description="Serve a search page for the vault: results as you type, type filters, a "
@@ -545,6 +574,75 @@ def _print_results(results: Any, color: bool) -> None:
     shown = len(results.hits)
     if results.total > shown:
         print(f"{shown} of {results.total} matching notes; -n {min(results.total, 100)} shows more")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from kbd.ask.command import AskError, AskFailed, AskOptions, ask
+
+    root, config = _open_vault(args.vault, args.config, "ask", create_state=not args.plan)
+    setup_logging(root) if not args.plan else None
+    tty = sys.stderr.isatty() and not args.json
+    progress = (lambda line: print(f"kbd: {line}…", file=sys.stderr, flush=True)) if tty else None
+    try:
+        result = ask(root, config, args.question, AskOptions(plan_only=args.plan, file=args.file,
+                                                            format=args.format), progress)
+    except AskError as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except AskFailed as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_answer(result)
+    if result.filed == "kept-user-edit":
+        return EXIT_FAILURE
+    return EXIT_OK if result.filed == "planned" or (result.answer and result.answer.claims) else EXIT_FAILURE
+
+
+def _print_answer(result: Any) -> None:
+    plan = result.plan
+    if result.answer is None:
+        print(f"question   {result.question}")
+        print(f"engine     {result.engine}")
+        print(f"context    {_count(len(plan.passages), 'passage')} from {_count(len(plan.chosen_notes()), 'note')}, "
+              f"{plan.tokens} of {plan.budget} tokens" + (f" ({plan.left_out} more did not fit)" if plan.left_out
+                                                            else ""))
+        for p in plan.passages:
+            print(f"  {p.tokens:>5}  {p.path}{p.anchor}")
+        est = result.estimate
+        cost = f"${est.usd:.4f}" if est.calls else "nothing (offline, or answered before: cached)"
+        print(f"estimate   {_count(est.calls, 'model call')}, {est.input_tokens} input + {est.output_tokens} output "
+              f"tokens at most; cost {cost}")
+        return
+    answer = result.answer
+    print(f"# {answer.question}")
+    if answer.extractive:
+        print("(extractive answer (no model configured): the passages that match best, quoted)")
+    print()
+    if not answer.claims:
+        print("Nothing in the wiki supports an answer to this question yet.")
+    for number, claim in enumerate(answer.claims, start=1):
+        sources = "; ".join(f"{c.path}{_anchor(c)}" for c in claim.citations)
+        print(f"{number}. {claim.text}\n   [{sources}]")
+    if answer.dropped:
+        print(f"\n{_count(len(answer.dropped), 'claim')} dropped: their quotes were not found in the cited notes")
+    if not answer.verified:
+        print("\nnot verified: " + "; ".join(answer.objections))
+    print()
+    spent = f"; spent ${result.spent_usd:.4f} in {_count(result.calls, 'request')}" if result.calls else ""
+    where = {"written": f"filed to {result.note}", "unchanged": f"{result.note} is up to date",
+             "not-filed": "not filed (--no-file)",
+             "kept-user-edit": f"not filed: you edited {result.note}, kbd keeps your version "
+                               "(`kbd adopt` on it hands it back)"}[result.filed]
+    print(f"{where} · engine {result.engine}{spent}")
+
+
+def _anchor(citation: Any) -> str:
+    from kbd.render.answer import anchor
+
+    return anchor(citation)
 
 
 def _port(text: str) -> int:

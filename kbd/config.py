@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from kbd.ask.settings import AskSettings
 from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, yaml_problem
 
 CONFIG_RELPATH = "kbd/config.yaml"
@@ -125,6 +126,7 @@ class Config:
     models: dict[str, ModelConfig] = field(default_factory=dict)  # role → model; empty: offline engine
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    ask: AskSettings = field(default_factory=AskSettings)
     source: str | None = None  # the file this was read from, for messages
 
     def effective_triggers(self) -> tuple[Trigger, ...]:
@@ -134,7 +136,7 @@ class Config:
 
 
 _SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig, "daemon": DaemonConfig,
-                              "search": SearchConfig}
+                              "search": SearchConfig, "ask": AskSettings}
 _CHOICES: dict[str, tuple[str, ...]] = {"watcher": ("auto", "polling")}
 MAX_TRIGGERS = 100
 MAX_EVERY_SECONDS = 366 * 86400
@@ -158,6 +160,7 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "reconcile_minutes": (1, 10_000),
     "missed_run_grace_hours": (0, 10_000),
     "embeddings_concurrency": (1, 64),
+    "context_tokens": (0, 200_000), "top_hits": (1, 100), "passage_tokens": (50, 4_000),
 }
 
 

@@ -206,6 +206,34 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX batch_requests_by_job ON batch_requests(job);
     """,
+    # answers filed back by `kbd ask` (kbd/ask/file.py): one per normalised question, with the
+    # content hash of every note it cites (for stale tracking) and the concepts it draws on (their
+    # notes list it under "Questions answered here")
+    """
+    CREATE TABLE answers (
+        id INTEGER PRIMARY KEY,
+        question_key TEXT NOT NULL UNIQUE,  -- the normalised question (kbd.ask.file.question_key)
+        question TEXT NOT NULL,             -- as last asked
+        note_name TEXT NOT NULL UNIQUE,     -- file name under wiki/answers/, without .md
+        asked TEXT NOT NULL,                -- ISO timestamp of the answer
+        engine TEXT NOT NULL,
+        verified INTEGER NOT NULL,
+        result TEXT NOT NULL                -- the Answer, JSON
+    );
+    CREATE TABLE answer_sources (
+        answer_id INTEGER NOT NULL REFERENCES answers(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,                 -- vault-relative path of a note the answer cites
+        sha256 TEXT NOT NULL,               -- "sha256:<hex>" of that note's bytes when the answer was made
+        PRIMARY KEY (answer_id, path)
+    );
+    CREATE INDEX answer_sources_by_path ON answer_sources(path);
+    CREATE TABLE answer_concepts (
+        answer_id INTEGER NOT NULL REFERENCES answers(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,                  -- concept key
+        PRIMARY KEY (answer_id, key)
+    );
+    CREATE INDEX answer_concepts_by_key ON answer_concepts(key);
+    """,
     # managed regions in notes the user owns (kbd/vault/write.py: the region's hash as kbd wrote it,
     # and the whole note's, so kbd knows its own echo and a crash mid-write), and question notes
     # in kbd/questions/ with the hash of the question each was last answered for (kbd/ask/questions.py)
@@ -228,6 +256,12 @@ MIGRATIONS: list[str] = [
         answer TEXT,                    -- vault path of the answer note or deck
         asked TEXT NOT NULL,
         outcome TEXT NOT NULL DEFAULT ''
+    );
+    -- answers whose cited notes changed since they were made (kbd/ask/stale.py)
+    CREATE TABLE answer_stale (
+        answer_id INTEGER PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
+        changed TEXT NOT NULL,          -- JSON list of [path, "changed" | "removed"]
+        since TEXT NOT NULL
     );
     """,
 ]

@@ -1,15 +1,21 @@
 """Engines turn typed inputs into typed results and never touch the vault.
 
-Features get their engine from `make_engine`; none imports a concrete engine.
+Features get their engine from `make_engine` (summaries) or `make_answerer` (answers); none imports
+a concrete engine. `make_gateway` is the one way to the configured models for any other skill.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kbd.config import Config, ConfigError
+from kbd.engines.answers import Answerer
 from kbd.engines.base import Engine
+
+if TYPE_CHECKING:
+    from kbd.engines.gateway import ModelGateway
 
 
 def make_engine(config: Config, vault_root: Path | None = None, state_path: Path | None = None, run: str = "",
@@ -22,12 +28,30 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
         return OfflineEngine(max_concepts=config.compile.max_concepts_per_source)
     if vault_root is None or state_path is None:
         raise ValueError("the LLM engine needs the vault and its state.db")
-    from kbd.engines.client import ModelSpec
     from kbd.engines.context import default_input_tokens, part_chars
-    from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
     from kbd.engines.llm import LLMEngine
-    from kbd.engines.provenance import VERIFIER_SKILL, WORKER_SKILL, made_by, read_constraints
+    from kbd.engines.provenance import VERIFIER_SKILL, WORKER_SKILL, made_by
     from kbd.engines.skills import load_skill, system_prompt
+
+    gateway = make_gateway(config, vault_root, state_path, run)
+    constraints = gateway.constraints
+    skills = vault_root / "kbd" / "skills"
+    skill = load_skill(WORKER_SKILL, skills)
+    verifier = load_skill(VERIFIER_SKILL, skills) if "verifier" in gateway.roles else None
+    gateway.share_tools([skill, *([verifier] if verifier else [])])
+    worker = config.models["worker"]
+    input_tokens = worker.max_input_tokens or default_input_tokens(worker.model)
+    return LLMEngine(gateway, skill, known_concepts or {}, config.compile.max_concepts_per_source, verifier,
+                     made_by=made_by(config, skill, verifier, constraints),
+                     part_chars=part_chars(input_tokens, len(system_prompt(skill, constraints))))
+
+
+def make_gateway(config: Config, vault_root: Path, state_path: Path, run: str = "") -> ModelGateway:
+    """The one way to the configured models: every call through it is cached, budgeted and recorded.
+    Refuses (ConfigError) when a model's key variable is unset or holds an unusable key."""
+    from kbd.engines.client import ModelSpec
+    from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
+    from kbd.engines.provenance import read_constraints
 
     roles = {}
     for name, m in config.models.items():
@@ -48,14 +72,25 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
                          requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute)
         roles[name] = Role(spec, Prices(m.price_input, m.price_output, m.price_cached_input, m.price_cache_write))
     constraints = read_constraints(vault_root)
-    gateway = ModelGateway(state_path, roles, Caps(config.budget.daily_usd, config.budget.per_run_usd),
-                           constraints, run)
+    return ModelGateway(state_path, roles, Caps(config.budget.daily_usd, config.budget.per_run_usd), constraints, run)
+
+
+def make_answerer(config: Config, vault_root: Path | None = None, state_path: Path | None = None, run: str = ""
+                  ) -> Answerer:
+    """The answerer the config asks for: extractive offline, or the worker model (with the verifier
+    model's check when one is configured)."""
+    if not config.models:
+        from kbd.engines.offline_answer import OfflineAnswerer
+
+        return OfflineAnswerer()
+    if vault_root is None or state_path is None:
+        raise ValueError("the model answerer needs the vault and its state.db")
+    from kbd.engines.llm_answer import ANSWER_SKILL, VERIFY_ANSWER_SKILL, LLMAnswerer
+    from kbd.engines.skills import load_skill
+
+    gateway = make_gateway(config, vault_root, state_path, run)
     skills = vault_root / "kbd" / "skills"
-    skill = load_skill(WORKER_SKILL, skills)
-    verifier = load_skill(VERIFIER_SKILL, skills) if "verifier" in roles else None
+    skill = load_skill(ANSWER_SKILL, skills)
+    verifier = load_skill(VERIFY_ANSWER_SKILL, skills) if "verifier" in gateway.roles else None
     gateway.share_tools([skill, *([verifier] if verifier else [])])
-    worker = config.models["worker"]
-    input_tokens = worker.max_input_tokens or default_input_tokens(worker.model)
-    return LLMEngine(gateway, skill, known_concepts or {}, config.compile.max_concepts_per_source, verifier,
-                     made_by=made_by(config, skill, verifier, constraints),
-                     part_chars=part_chars(input_tokens, len(system_prompt(skill, constraints))))
+    return LLMAnswerer(gateway, skill, verifier)
