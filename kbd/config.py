@@ -26,11 +26,11 @@ CONFIG_RELPATH = "kbd/config.yaml"
 NOT_YET_SUPPORTED: dict[str, str] = {}
 PROVIDERS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 # Jobs a trigger may `run:` today, and the ones that arrive in later versions.
-BUILTIN_JOBS = ("compile", "index")
+BUILTIN_JOBS = ("compile", "index", "ask")
 # The parameters each job takes under a trigger's `with:`; any other key is refused like every
 # other unknown key (a typo must not be accepted silently).
-JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": ()}
-LATER_JOBS = {"lint": "the lint job", "monitor": "web monitoring", "slides": "the slides job", "ask": "the ask job"}
+JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "ask": ()}
+LATER_JOBS = {"lint": "the lint job", "monitor": "web monitoring", "slides": "the slides job"}
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -132,7 +132,8 @@ class Config:
     def effective_triggers(self) -> tuple[Trigger, ...]:
         if self.triggers is not None:
             return self.triggers
-        return (Trigger("clip", "files", f"{self.paths.raw.strip('/')}/**/*.md", "compile"),)
+        return (Trigger("clip", "files", f"{self.paths.raw.strip('/')}/**/*.md", "compile"),
+                Trigger("questions", "files", "kbd/questions/**/*.md", "ask"))
 
 
 _SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig, "daemon": DaemonConfig,

@@ -38,6 +38,18 @@ def run_compile(ctx: JobContext, params: dict[str, str]) -> JobResult:
     return JobResult(summary, failed=bool(report.failed))
 
 
+def run_ask(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Answer the question notes in kbd/questions/ that are new or changed."""
+    from kbd.ask.questions import answer_question_notes
+
+    report = answer_question_notes(ctx.layout.root, ctx.config, ctx.state)
+    if report.asked or report.forgotten or report.failed or report.regions:
+        from kbd.compile.run import Compiler
+
+        Compiler(ctx.layout, ctx.config, ctx.state, stop=ctx.stop, only=frozenset()).run()  # Status.md
+    return JobResult(report.summary(), failed=bool(report.failed))
+
+
 def run_index(ctx: JobContext, params: dict[str, str]) -> JobResult:
     """Regenerate index.md (and anything else pending)."""
     with ctx.state.transaction():
@@ -48,4 +60,5 @@ def run_index(ctx: JobContext, params: dict[str, str]) -> JobResult:
 JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {
     "compile": run_compile,
     "index": run_index,
+    "ask": run_ask,
 }

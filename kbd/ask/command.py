@@ -41,6 +41,10 @@ class AskError(Exception):
 class AskFailed(Exception):
     """Answering failed (the model call failed or the budget refused it); nothing was filed: exit code 1."""
 
+    def __init__(self, message: str, budget: bool = False) -> None:
+        super().__init__(message)
+        self.budget = budget  # a spending cap refused the call: later questions would be refused too
+
 
 @dataclass(frozen=True)
 class AskOptions:
@@ -128,23 +132,45 @@ def ask(root: Path, config: Config, question: str, options: AskOptions, progress
     with VaultLock(layout.state_dir):
         state = State(layout.state_dir / "state.db")
         try:
-            path = answer_path(layout, state, question)
-            edited = options.format == "md" and user_edited(layout, state, path)
-            answer, spent, calls = _answer(root, config, state, plan, say)
-            if edited:
-                return AskResult(question, answer.engine, plan, CallEstimate(), answer, path, "kept-user-edit",
-                                 spent, calls)
-            say("filing the answer")
-            asked = clock.stamp(clock.now())
-            filed = filer(FormatContext(layout, config, state, question, plan, answer, asked))
-            before = state.output(filed.path)
-            _render(layout, config, state, filed.path)
-            after = state.output(filed.path)
-            outcome = "kept-user-edit" if after is not None and after.user_edited else \
-                "unchanged" if before is not None and after is not None and before.sha256 == after.sha256 else "written"
-            return AskResult(question, answer.engine, plan, CallEstimate(), answer, filed.path, outcome, spent, calls)
+            return _file(root, config, state, question, plan, filer, options.format, say)
         finally:
             state.close()
+
+
+def ask_and_file(root: Path, config: Config, state: State, question: str, format: str = "md",
+                 progress: Progress | None = None) -> AskResult:
+    """Answer and file `question` for a caller that already holds the vault lock and `state` (the
+    daemon's jobs: question notes, stale answers)."""
+    say = progress or (lambda _: None)
+    question = " ".join(question.split())
+    if not question:
+        raise AskError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise AskError(f"the question is over {MAX_QUESTION_CHARS} characters; ask something shorter")
+    filer = _filer(format)
+    layout = VaultLayout.from_config(root, config)
+    plan = retrieve(root, config, question, exclude=_earlier(layout, question))
+    return _file(root, config, state, question, plan, filer, format, say)
+
+
+def _file(root: Path, config: Config, state: State, question: str, plan: RetrievalPlan, filer: Filer,
+          format: str, say: Progress) -> AskResult:
+    layout = VaultLayout.from_config(root, config)
+    path = answer_path(layout, state, question)
+    edited = format == "md" and user_edited(layout, state, path)
+    answer, spent, calls = _answer(root, config, state, plan, say)
+    if edited:
+        return AskResult(question, answer.engine, plan, CallEstimate(), answer, path, "kept-user-edit",
+                         spent, calls)
+    say("filing the answer")
+    asked = clock.stamp(clock.now())
+    filed = filer(FormatContext(layout, config, state, question, plan, answer, asked))
+    before = state.output(filed.path)
+    _render(layout, config, state, filed.path)
+    after = state.output(filed.path)
+    outcome = "kept-user-edit" if after is not None and after.user_edited else \
+        "unchanged" if before is not None and after is not None and before.sha256 == after.sha256 else "written"
+    return AskResult(question, answer.engine, plan, CallEstimate(), answer, filed.path, outcome, spent, calls)
 
 
 def _earlier(layout: VaultLayout, question: str) -> set[str]:
@@ -174,7 +200,7 @@ def _filer(name: str) -> Filer:
 
 def _answer(root: Path, config: Config, state: State, plan: RetrievalPlan, say: Progress
             ) -> tuple[Answer, float, int]:
-    from kbd.engines.errors import ModelError
+    from kbd.engines.errors import BudgetExceeded, ModelError
 
     run = state.db.execute("INSERT INTO runs(kind, started) VALUES('ask', ?)",
                            (clock.stamp(clock.now()),)).lastrowid
@@ -184,7 +210,8 @@ def _answer(root: Path, config: Config, state: State, plan: RetrievalPlan, say: 
         say(f"answering with {answerer.name} from {len(plan.passages)} passages")
         answer = answer_question(plan, answerer)
     except ModelError as exc:
-        raise AskFailed(f"the model could not answer: {exc}; nothing was filed") from None
+        raise AskFailed(f"the model could not answer: {exc}; nothing was filed",
+                        budget=isinstance(exc, BudgetExceeded)) from None
     finally:
         answerer.close()
     spent, calls = state.db.execute("SELECT COALESCE(SUM(cost_usd), 0), COALESCE(SUM(requests), 0) FROM llm_calls "

@@ -18,6 +18,7 @@ from kbd.compile.aliases import alias_names
 from kbd.compile.concepts import RELATED_MAX_SOURCES
 from kbd.compile.redo import count_out_of_date
 from kbd.compile.related import WEAK_KEYS, series_siblings
+from kbd.compile.stale import stale_answers, stale_because
 from kbd.engines.answers import Answer
 from kbd.engines.base import SourceSummary
 from kbd.engines.provenance import MadeBy
@@ -267,7 +268,9 @@ class WikiModel:
         row = self.state.db.execute("SELECT * FROM answers WHERE id=?", (answer_id,)).fetchone()
         if row is None:
             return None
-        note = AnswerNote(Answer.from_json(json.loads(row["result"])), row["asked"], note_name=row["note_name"])
+        because = stale_because(self.state, answer_id)
+        note = AnswerNote(Answer.from_json(json.loads(row["result"])), row["asked"], note_name=row["note_name"],
+                          stale=bool(because), stale_because=because)
         return Rendered(self.answer_path(row["note_name"]), render_answer_note(note))
 
     # -- index, log, status -----------------------------------------------------------------
@@ -389,7 +392,19 @@ class WikiModel:
             paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified,
             out_of_date=count_out_of_date(self.state, self.layout),
             batches=[(r["id"], r["status"], r["requests"], r["reserved_usd"]) for r in db.execute(
-                "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")]))
+                "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")],
+            stale_answers=[(self.answer_path(name), why) for name, why in stale_answers(self.state)],
+            questions=self._question_problems()))
+
+    def _question_problems(self) -> list[tuple[str, str]]:
+        """Question notes kbd could not answer (tried again on its next run) or link, and why."""
+        db = self.state.db
+        out = [(r["path"], r["outcome"][len("failed: "):]) for r in db.execute(
+            "SELECT path, outcome FROM questions WHERE outcome LIKE 'failed: %' ORDER BY path")]
+        out += [(r["path"], f"kbd no longer updates its answer link there: {r['reason']} "
+                            f"(`kbd adopt {r['path']}` hands it back)")
+                for r in db.execute("SELECT path, reason FROM regions WHERE user_edited=1 ORDER BY path")]
+        return out
 
 
 def _letter(title: str) -> str:
