@@ -257,7 +257,15 @@ MIGRATIONS: list[str] = [
         asked TEXT NOT NULL,
         outcome TEXT NOT NULL DEFAULT ''
     );
-    -- answers whose cited notes changed since they were made (kbd/ask/stale.py)
+    -- cited notes' content hashes (kbd.vault.note.content_sha256) as of a size and mtime, so that
+    -- an unchanged note is not read again (kbd/compile/stale.py)
+    CREATE TABLE cited_notes (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,      -- kbd.vault.fsread.change_stamp: the later of mtime and ctime
+        sha256 TEXT NOT NULL
+    );
+    -- answers whose cited notes changed since they were made (kbd/compile/stale.py)
     CREATE TABLE answer_stale (
         answer_id INTEGER PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
         changed TEXT NOT NULL,          -- JSON list of [path, "changed" | "removed"]

@@ -3,7 +3,9 @@ when one of them changes or goes, the answer is marked stale (`answer_stale`) an
 re-rendered with `stale: true` and a callout naming what changed.
 
 Cheap enough for every compile and daemon run: no model call, and no file read unless a cited
-note's size or mtime differs from what a ledger (kbd's outputs, the raw files) recorded for it.
+note's size or mtime moved since it was last hashed. The hash is of what an answer can cite
+(kbd.vault.note.content_sha256): a concept note gaining a "Questions answered here" link is not
+a change to what the answer rests on.
 (Here, not in kbd/ask/, because the compile's render owns the answer notes and runs this check.)
 """
 
@@ -14,29 +16,34 @@ import os
 
 from kbd import clock
 from kbd.state import State
-from kbd.vault.fsread import Unreadable, read_optional
+from kbd.vault.fsread import Unreadable, change_stamp, read_snapshot
 from kbd.vault.layout import VaultLayout
-from kbd.vault.write import sha256_bytes
+from kbd.vault.note import content_sha256
 
 CHANGED, REMOVED = "changed", "removed"
 
 
 def current_hash(layout: VaultLayout, state: State, path: str) -> str | None:
-    """The note's content hash now ("sha256:<hex>"), None if it is gone or unreadable."""
+    """The content hash of the note now (kbd.vault.note.content_sha256, as `kbd ask` records it),
+    None if it is gone or unreadable. Read only when its size or mtime moved since last time."""
     try:
         st = os.lstat(layout.abs(path))
     except (FileNotFoundError, NotADirectoryError):
         return None
-    for sql in ("SELECT sha256, size, mtime_ns FROM outputs WHERE path=? AND user_edited=0 AND pending_sha256 IS NULL",
-                "SELECT sha256, size, mtime_ns FROM files WHERE path=? AND status='ok'"):
-        row = state.db.execute(sql, (path,)).fetchone()
-        if row is not None and row[0] and (row[1], row[2]) == (st.st_size, st.st_mtime_ns):
-            return str(row[0])
+    row = state.db.execute("SELECT size, mtime_ns, sha256 FROM cited_notes WHERE path=?", (path,)).fetchone()
+    if row is not None and (row[0], row[1]) == (st.st_size, change_stamp(st)):
+        return str(row[2])
     try:
-        data = read_optional(layout.root, path)
-    except (Unreadable, OSError):
+        snapshot = read_snapshot(layout.root, path)
+        text = snapshot.data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except (FileNotFoundError, Unreadable, UnicodeDecodeError, OSError):
         return None
-    return sha256_bytes(data) if data is not None else None
+    digest = content_sha256(text, path.startswith(layout.wiki + "/"))
+    if snapshot.stamp:  # a file changed this very moment is hashed again next time
+        state.db.execute("INSERT INTO cited_notes(path, size, mtime_ns, sha256) VALUES(?, ?, ?, ?) ON CONFLICT(path) "
+                         "DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns, sha256=excluded.sha256",
+                         (path, snapshot.size, snapshot.stamp, digest))
+    return digest
 
 
 def stale_changes(layout: VaultLayout, state: State) -> dict[int, list[tuple[str, str]]]:
