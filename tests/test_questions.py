@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -247,3 +248,35 @@ def _model_config(fake: FakeLLM, daily_usd: float) -> str:
 def _no_stray_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("KBD_TEST_KEY", raising=False)
     yield
+
+
+# -- with `kbd run` going ---------------------------------------------------------------------------
+
+def test_kbd_run_answers_a_dropped_question_and_its_region_write_is_no_edit(sample_vault: Vault) -> None:
+    from tests.test_daemon import FAST, start_daemon, wait_for
+
+    vault = sample_vault
+    (vault.root / "kbd/config.yaml").write_text(FAST)
+    question(vault, "Asked while stopped.md", "What does a write-ahead log guarantee?\n")
+    running = start_daemon(vault)
+    try:
+        early = vault.root / "kbd/questions/Asked while stopped.md"
+        wait_for(lambda: find(early.read_text(encoding="utf-8"), "answer"), timeout=60,
+                 what="the question dropped before kbd run started to be answered")
+        path = question(vault, "Dropped.md", QUESTION + "\n")
+        wait_for(lambda: find(path.read_text(encoding="utf-8"), "answer"), timeout=30, what="the answer link")
+        answer = linked_answer(vault, path)
+        assert "B-tree" in answer.read_text(encoding="utf-8")
+        # kbd's region write reaches the watcher like any edit: it must not be asked again.
+        time.sleep(2.5)
+        asked = ask_runs(vault)
+        assert asked == 2
+        # The user edits the question: asked again, once.
+        edited = path.read_text(encoding="utf-8").replace(QUESTION, "How deep is a B-tree of a billion keys?", 1)
+        path.write_text(edited, encoding="utf-8")
+        wait_for(lambda: ask_runs(vault) == 3, timeout=30, what="the edited question to be asked")
+        wait_for(lambda: "billion" in linked_answer(vault, path).name, timeout=30, what="the new link")
+        time.sleep(2.5)
+        assert ask_runs(vault) == 3
+    finally:
+        running.stop()
