@@ -43,7 +43,7 @@ def run_ask(ctx: JobContext, params: dict[str, str]) -> JobResult:
     from kbd.ask.questions import answer_question_notes
 
     report = answer_question_notes(ctx.layout.root, ctx.config, ctx.state)
-    if report.asked or report.forgotten or report.failed or report.regions:
+    if report.changed:
         from kbd.compile.run import Compiler
 
         Compiler(ctx.layout, ctx.config, ctx.state, stop=ctx.stop, only=frozenset()).run()  # Status.md

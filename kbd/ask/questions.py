@@ -24,7 +24,7 @@ from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import VaultLayout, is_conflict_copy, is_ignored_name
 from kbd.vault.links import wikilink
 from kbd.vault.note import split_frontmatter
-from kbd.vault.region import without
+from kbd.vault.region import Malformed, find, without
 from kbd.vault.sanitize import escape_text, link_alias
 from kbd.vault.write import RegionOutcome, VaultWriter
 
@@ -56,6 +56,7 @@ class QuestionsReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # question note, why (tried again later)
     regions: list[tuple[str, str]] = field(default_factory=list)  # question note, why its region was not written
     forgotten: int = 0  # question notes deleted since (their answers stay)
+    changed: bool = False  # something Status.md reports changed
 
     def summary(self) -> str:
         parts = [f"answered {len(self.asked)} question notes", f"{self.unchanged} unchanged"]
@@ -104,6 +105,10 @@ def read_question(layout: VaultLayout, rel: str) -> Question | str:
         return "not valid UTF-8 text"
     if "<%" in text:
         return "holds a Templater tag (`<% … %>`): a template, not a question"
+    try:
+        find(text, REGION)
+    except Malformed as exc:
+        return f"kbd's answer markers are broken ({exc}); remove them and kbd asks it"
     meta, body, _ = split_frontmatter(without(text, REGION))
     fmt = meta.get("format", "md")
     if not isinstance(fmt, str) or fmt.strip().lower() not in FORMATS:
@@ -136,6 +141,9 @@ def answer_question_notes(root: Path, config: Config, state: State) -> Questions
         question = read_question(layout, rel)
         if isinstance(question, str):
             report.skipped.append((rel, question))
+            if rel not in known or known[rel]["outcome"] != f"skipped: {question}":
+                _record(state, rel, "", None, f"skipped: {question}")  # listed in Status.md
+                report.changed = True
             continue
         row = known.get(rel)
         if row is not None and row["question_sha256"] == question.sha256:
@@ -171,7 +179,8 @@ def answer_question_notes(root: Path, config: Config, state: State) -> Questions
                 state.db.execute("DELETE FROM questions WHERE path=?", (rel,))
                 state.db.execute("DELETE FROM regions WHERE path=?", (rel,))
         report.forgotten = len(gone)
-    if report.asked or report.failed or gone or report.regions:
+    report.changed = report.changed or bool(report.asked or report.failed or gone or report.regions)
+    if report.changed:
         with state.transaction():
             state.mark_dirty(["status"])
     return report

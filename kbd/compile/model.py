@@ -399,8 +399,9 @@ class WikiModel:
     def _question_problems(self) -> list[tuple[str, str]]:
         """Question notes kbd could not answer (tried again on its next run) or link, and why."""
         db = self.state.db
-        out = [(r["path"], r["outcome"][len("failed: "):]) for r in db.execute(
-            "SELECT path, outcome FROM questions WHERE outcome LIKE 'failed: %' ORDER BY path")]
+        out = [(r["path"], r["outcome"].split(": ", 1)[1]) for r in db.execute(
+            "SELECT path, outcome FROM questions WHERE outcome LIKE 'failed: %' OR outcome LIKE 'skipped: %' "
+            "ORDER BY path")]
         out += [(r["path"], f"kbd no longer updates its answer link there: {r['reason']} "
                             f"(`kbd adopt {r['path']}` hands it back)")
                 for r in db.execute("SELECT path, reason FROM regions WHERE user_edited=1 ORDER BY path")]
