@@ -22,6 +22,7 @@ _WORD_LINE = re.compile(r"^[A-Za-z][^\n`*_\[\]<>|#%$=]{40,}$", re.MULTILINE)
 class CitingModel:
     invent_rate: float = 0.0  # share of citations made up
     completion_tokens: int = 60  # usage reported per reply
+    delay: float = 0.0  # seconds before each reply (a model's latency)
     seed: int = 7
     invented: set[tuple[str, str]] = field(default_factory=set)  # (note, quote) it made up
     citations: int = 0  # every citation it gave
@@ -52,7 +53,8 @@ class CitingModel:
                 claims.append({"text": f"According to the wiki: {quote}.",
                                "citations": [{"note": note, "quote": quote}]})
         content = json.dumps({"claims": claims})
-        return Action(body=openai_reply(content, usage=(received.prompt_tokens, self.completion_tokens, 0)))
+        return Action(body=openai_reply(content, usage=(received.prompt_tokens, self.completion_tokens, 0)),
+                      delay=self.delay)
 
 
 def _quote(passage: str) -> str | None:
