@@ -173,6 +173,14 @@ def test_user_edit_in_the_question_notes_region_is_reported_in_status(compiled: 
     assert "## Question notes" in status and "kbd/questions/Q.md" in status
     assert "you edited the text inside kbd's region" in status
     assert "kbd adopt kbd/questions/Q.md" in status
+    # `kbd adopt` hands the region back: the next run writes kbd's link there again.
+    result = vault.kbd("adopt", "kbd/questions/Q.md")
+    assert "adopted kbd/questions/Q.md" in result.stdout
+    run_job(vault)
+    text = path.read_text(encoding="utf-8")
+    assert "**My answer**" not in text and "**Answer**" in text
+    assert text.startswith("What does a write-ahead log guarantee?\n")
+    assert "## Question notes" not in vault.status()
 
 
 # -- stale answers --------------------------------------------------------------------------------
