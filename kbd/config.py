@@ -29,7 +29,7 @@ PROVIDERS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.an
 BUILTIN_JOBS = ("compile", "index", "ask")
 # The parameters each job takes under a trigger's `with:`; any other key is refused like every
 # other unknown key (a typo must not be accepted silently).
-JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "ask": ()}
+JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "ask": ("refresh_stale",)}
 LATER_JOBS = {"lint": "the lint job", "monitor": "web monitoring", "slides": "the slides job"}
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -39,9 +39,16 @@ def run_compile(ctx: JobContext, params: dict[str, str]) -> JobResult:
 
 
 def run_ask(ctx: JobContext, params: dict[str, str]) -> JobResult:
-    """Answer the question notes in kbd/questions/ that are new or changed."""
+    """Answer the question notes in kbd/questions/ that are new or changed; with `refresh_stale:
+    true`, also ask again the answers a changed note made stale (within the budget)."""
     from kbd.ask.questions import answer_question_notes
 
+    if params.get("refresh_stale", "").lower() in ("true", "yes", "1"):
+        from kbd.ask.refresh import refresh_with
+
+        refreshed = refresh_with(ctx.layout, ctx.config, ctx.state)
+        return JobResult(f"re-asked {len(refreshed.refreshed)} stale answers, {len(refreshed.left)} still stale",
+                         failed=bool(refreshed.left))
     report = answer_question_notes(ctx.layout.root, ctx.config, ctx.state)
     if report.changed:
         from kbd.compile.run import Compiler

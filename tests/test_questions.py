@@ -29,13 +29,13 @@ from tests.fake_llm import FakeLLM, fake_llm
 QUESTION = "Why do B-trees stay shallow?"
 
 
-def run_job(vault: Vault, name: str = "ask") -> JobResult:
+def run_job(vault: Vault, name: str = "ask", **params: str) -> JobResult:
     config = load_config(vault.root)
     layout = VaultLayout.from_config(vault.root, config)
     with VaultLock(layout.state_dir):
         state = open_state(layout)
         try:
-            return JOBS[name](JobContext(layout, config, state, threading.Event()), {})
+            return JOBS[name](JobContext(layout, config, state, threading.Event()), params)
         finally:
             state.close()
 
@@ -217,6 +217,10 @@ def test_changed_source_marks_answer_stale(compiled: Vault) -> None:
     assert changed, note.content
     status = vault.status()
     assert "## Stale answers" in status and answer.stem in status
+    # With `kbd run` going, a trigger's `ask` job with `refresh_stale: true` asks it again.
+    assert run_job(vault, refresh_stale="true").summary == "re-asked 1 stale answers, 0 still stale"
+    assert not frontmatter.loads(answer.read_text(encoding="utf-8")).get("stale")
+    assert "## Stale answers" not in vault.status()
 
 
 def test_refresh_stale_reasks_within_budget(compiled: Vault, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,36 +24,42 @@ class RefreshResult:
 
 
 def refresh_stale(root: Path, config: Config, progress: Callable[[str], None] | None = None) -> RefreshResult:
-    say = progress or (lambda _: None)
     layout = VaultLayout.from_config(root, config)
-    result = RefreshResult()
     with VaultLock(layout.state_dir):
         state = State(layout.state_dir / "state.db")
         try:
-            _render(layout, config, state)  # brings the stale marks up to date (no model call)
-            stale = state.db.execute("SELECT a.question FROM answer_stale s JOIN answers a ON a.id=s.answer_id "
-                                     "ORDER BY s.since, a.id").fetchall()
-            for number, (question,) in enumerate(stale, start=1):
-                say(f"re-asking {number} of {len(stale)}: {question[:80]}")
-                try:
-                    asked = ask_and_file(layout.root, config, state, question, "md", say)
-                except AskFailed as exc:
-                    if exc.budget:
-                        result.left += [(q, f"not re-asked: {exc}") for (q,) in stale[number - 1:]]
-                        break
-                    result.left.append((question, str(exc)))
-                    continue
-                except AskError as exc:
-                    result.left.append((question, str(exc)))
-                    continue
-                result.spent_usd += asked.spent_usd
-                result.calls += asked.calls
-                if asked.filed == "kept-user-edit":
-                    result.left.append((question, f"you edited {asked.note}; kbd kept your version"))
-                else:
-                    result.refreshed.append((question, asked.note or ""))
+            return refresh_with(layout, config, state, progress)
         finally:
             state.close()
+
+
+def refresh_with(layout: VaultLayout, config: Config, state: State,
+                 progress: Callable[[str], None] | None = None) -> RefreshResult:
+    """refresh_stale for a caller that holds the vault lock (the daemon's `ask` job)."""
+    say = progress or (lambda _: None)
+    result = RefreshResult()
+    _render(layout, config, state)  # brings the stale marks up to date (no model call)
+    stale = state.db.execute("SELECT a.question FROM answer_stale s JOIN answers a ON a.id=s.answer_id "
+                             "ORDER BY s.since, a.id").fetchall()
+    for number, (question,) in enumerate(stale, start=1):
+        say(f"re-asking {number} of {len(stale)}: {question[:80]}")
+        try:
+            asked = ask_and_file(layout.root, config, state, question, "md", say)
+        except AskFailed as exc:
+            if exc.budget:
+                result.left += [(q, f"not re-asked: {exc}") for (q,) in stale[number - 1:]]
+                break
+            result.left.append((question, str(exc)))
+            continue
+        except AskError as exc:
+            result.left.append((question, str(exc)))
+            continue
+        result.spent_usd += asked.spent_usd
+        result.calls += asked.calls
+        if asked.filed == "kept-user-edit":
+            result.left.append((question, f"you edited {asked.note}; kbd kept your version"))
+        else:
+            result.refreshed.append((question, asked.note or ""))
     return result
 
 
