@@ -109,11 +109,7 @@ class AskResult:
 def ask(root: Path, config: Config, question: str, options: AskOptions, progress: Progress | None = None
         ) -> AskResult:
     say = progress or (lambda _: None)
-    question = " ".join(question.split())
-    if not question:
-        raise AskError("the question is empty; e.g. kbd ask ~/Vault \"Why do B-trees stay shallow?\"")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise AskError(f"the question is over {MAX_QUESTION_CHARS} characters; ask something shorter")
+    question = _checked(question)
     filer = _filer(options.format) if options.file and not options.plan_only else None
     layout = VaultLayout.from_config(root, config)
     say("searching the wiki")
@@ -142,15 +138,20 @@ def ask_and_file(root: Path, config: Config, state: State, question: str, format
     """Answer and file `question` for a caller that already holds the vault lock and `state` (the
     daemon's jobs: question notes, stale answers)."""
     say = progress or (lambda _: None)
-    question = " ".join(question.split())
-    if not question:
-        raise AskError("the question is empty")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise AskError(f"the question is over {MAX_QUESTION_CHARS} characters; ask something shorter")
+    question = _checked(question)
     filer = _filer(format)
     layout = VaultLayout.from_config(root, config)
     plan = retrieve(root, config, question, exclude=_earlier(layout, question))
     return _file(root, config, state, question, plan, filer, format, say)
+
+
+def _checked(question: str) -> str:
+    question = " ".join(question.split())
+    if not question:
+        raise AskError("the question is empty; e.g. kbd ask ~/Vault \"Why do B-trees stay shallow?\"")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise AskError(f"the question is over {MAX_QUESTION_CHARS} characters; ask something shorter")
+    return question
 
 
 def _file(root: Path, config: Config, state: State, question: str, plan: RetrievalPlan, filer: Filer,
