@@ -515,6 +515,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  ignored  {item['path']}: {item['reason']}")
     for path in status.user_edited:
         print(f"  edited   {path} (yours now; `kbd adopt` hands it back)")
+    for item in status.stale_answers:
+        print(f"  stale    {item['note']}: {item['changed']} (`kbd ask VAULT --refresh-stale`)")
     print(f"report     {status.status_note}")
     return EXIT_OK
 

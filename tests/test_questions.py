@@ -217,6 +217,7 @@ def test_changed_source_marks_answer_stale(compiled: Vault) -> None:
     assert changed, note.content
     status = vault.status()
     assert "## Stale answers" in status and answer.stem in status
+    assert f"stale    wiki/answers/{answer.name}" in vault.kbd("status", ".").stdout
     # With `kbd run` going, a trigger's `ask` job with `refresh_stale: true` asks it again.
     assert run_job(vault, refresh_stale="true").summary == "re-asked 1 stale answers, 0 still stale"
     assert not frontmatter.loads(answer.read_text(encoding="utf-8")).get("stale")
