@@ -595,7 +595,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
               "shallow?\"", file=sys.stderr)
         return EXIT_USAGE
     root, config = _open_vault(args.vault, args.config, "ask", create_state=not args.plan)
-    setup_logging(root) if not args.plan else None
+    if not args.plan:
+        setup_logging(root)
     if args.refresh_stale:
         return _refresh_stale(root, config, args.json)
     tty = sys.stderr.isatty() and not args.json

@@ -109,7 +109,7 @@ class AskResult:
 def ask(root: Path, config: Config, question: str, options: AskOptions, progress: Progress | None = None
         ) -> AskResult:
     say = progress or (lambda _: None)
-    question = _checked(question)
+    question = clean_question(question)
     filer = _filer(options.format) if options.file and not options.plan_only else None
     layout = VaultLayout.from_config(root, config)
     say("searching the wiki")
@@ -138,14 +138,15 @@ def ask_and_file(root: Path, config: Config, state: State, question: str, format
     """Answer and file `question` for a caller that already holds the vault lock and `state` (the
     daemon's jobs: question notes, stale answers)."""
     say = progress or (lambda _: None)
-    question = _checked(question)
+    question = clean_question(question)
     filer = _filer(format)
     layout = VaultLayout.from_config(root, config)
     plan = retrieve(root, config, question, exclude=_earlier(layout, question))
     return _file(root, config, state, question, plan, filer, format, say)
 
 
-def _checked(question: str) -> str:
+def clean_question(question: str) -> str:
+    """The question on one line; AskError when it is empty or too long to be a question."""
     question = " ".join(question.split())
     if not question:
         raise AskError("the question is empty; e.g. kbd ask ~/Vault \"Why do B-trees stay shallow?\"")

@@ -63,7 +63,11 @@ class OfflineAnswerer:
             claims.append(DraftClaim(sentence, (CitedQuote(path, sentence),)))
             if len(claims) >= MAX_CLAIMS:
                 break
-        return Draft(claims)
+        # Grouped by note (the note of the best sentence first), best first within each note.
+        first: dict[str, int] = {}
+        for i, claim in enumerate(claims):
+            first.setdefault(claim.citations[0].note, i)
+        return Draft(sorted(claims, key=lambda c: first[c.citations[0].note]))
 
     def verify(self, question: str, passages: list[Passage], claims: list[Claim]) -> list[str]:
         return []
