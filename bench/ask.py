@@ -5,8 +5,8 @@
 
 The vaults come from bench/search.py's generator (the labelled notes of tests/search_corpus.py plus
 clipping-sized articles in raw/ and short notes in notes/); the questions are the labelled queries.
-The fake model (tests/fake_llm.py, answering as tests/fake_answers.py) cites passages it is given,
-and waits `--latency` seconds before every reply.
+The fake model (tests/fake_llm.py's AskModel) cites the passages it is given, one claim each
+quoting its first sentence, and waits `--latency` seconds before every reply.
 
 Prints the machine, then for the small and the large vault: search index build time, retrieval
 time p50/p95 (search, link walk, passages into the token budget), prompt tokens per question (the
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.compile import machine  # noqa: E402
 from bench.search import make_vault, pct  # noqa: E402
-from kbd.ask.answer import check_draft  # noqa: E402
+from kbd.ask.answer import check_citation  # noqa: E402
 from kbd.ask.command import AskOptions, ask  # noqa: E402
 from kbd.ask.retrieve import normalise, retrieve  # noqa: E402
 from kbd.compile.run import open_state  # noqa: E402
@@ -41,11 +41,24 @@ from kbd.config import load_config  # noqa: E402
 from kbd.engines import make_answerer  # noqa: E402
 from kbd.search import ensure_index  # noqa: E402
 from kbd.vault.layout import VaultLayout  # noqa: E402
-from tests.fake_answers import CitingModel  # noqa: E402
-from tests.fake_llm import FakeLLM, fake_llm  # noqa: E402
+from tests.fake_llm import Action, AskModel, FakeLLM, Received, fake_llm  # noqa: E402
 from tests.search_corpus import QUERIES  # noqa: E402
 
 KEY_ENV = "KBD_BENCH_ASK_KEY"
+INVENTED_NOTE, INVENTED_QUOTE = "wiki/sources/Invented note.md", "the moon is made of green cheese"  # AskModel's
+
+
+class SlowAskModel(AskModel):
+    """The tests' ask model, taking `delay` seconds to answer like a hosted model."""
+
+    def __init__(self, delay: float, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.delay = delay
+
+    def __call__(self, received: Received) -> Action:
+        action = super().__call__(received)
+        action.delay = self.delay
+        return action
 
 
 def model_config(url: str, model: str, context_tokens: int = 0) -> str:
@@ -88,7 +101,7 @@ def size_figures(root: Path, questions: list[str], latency: float, small_budget:
         retrieve(root, config, q)
         retrieval.append(time.perf_counter() - started)
     with fake_llm() as fake:
-        fake.default = CitingModel(delay=latency)
+        fake.default = SlowAskModel(latency)
         tokens = prompt_tokens(root, fake, questions, "bench-tokens", 0)
         tokens_small = prompt_tokens(root, fake, questions, "bench-tokens-small", small_budget)
         (root / "kbd" / "config.yaml").write_text(model_config(fake.url, "bench-e2e"))
@@ -118,8 +131,6 @@ def compare(label: str, few: Tokens, many: Tokens, sizes: tuple[int, int]) -> fl
 def citation_check(root: Path, questions: list[str], invent: float) -> dict[str, float]:
     """Drafts from a model that invents a share of its citations, through kbd's citation check."""
     with fake_llm() as fake:
-        model = CitingModel(invent_rate=invent, seed=3)
-        fake.default = model
         (root / "kbd" / "config.yaml").write_text(model_config(fake.url, "bench-citations"))
         config = load_config(root)
         layout = VaultLayout.from_config(root, config)
@@ -127,22 +138,26 @@ def citation_check(root: Path, questions: list[str], invent: float) -> dict[str,
         answerer = make_answerer(config, root, state.path, "bench")
         issued = invented = caught = genuine_rejected = 0
         try:
-            for q in questions:
+            # Half the questions get citations of notes it was not given, half quotes no note holds.
+            liars = [AskModel(invent=invent, kind="quote"), AskModel(invent=invent, kind="note")]
+            for number, q in enumerate(questions):
+                fake.default = liars[number % 2]
                 plan = retrieve(root, config, q)
                 draft = answerer.draft(q, plan.passages, [])
-                claims, _ = check_draft(draft, plan)
-                accepted = {(c.path, normalise(c.quote)) for claim in claims for c in claim.citations}
+                provided = set(plan.chosen_notes())
                 for item in draft.claims:
                     for cited in item.citations:
                         issued += 1
-                        made_up = (cited.note, cited.quote) in model.invented
-                        kept = (cited.note, normalise(cited.quote)) in accepted
+                        made_up = cited.note == INVENTED_NOTE or cited.quote == INVENTED_QUOTE
+                        citation, why = check_citation(cited, plan, provided)
                         invented += made_up
-                        caught += made_up and not kept
-                        genuine_rejected += (not made_up) and not kept
-                        if kept:  # independently: the quote is in the text of the note it names
-                            text = " ".join(b.text for b in plan.notes[cited.note].blocks)
-                            assert normalise(cited.quote) in normalise(text), (cited.note, cited.quote)
+                        caught += made_up and citation is None
+                        if not made_up and citation is None:
+                            genuine_rejected += 1
+                            print(f"  genuine citation rejected: {why}")
+                        if citation is not None:  # independently: the quote is in the text of the note
+                            text = " ".join(b.text for b in plan.notes[citation.path].blocks)
+                            assert normalise(citation.quote) in normalise(text), (citation.path, citation.quote)
         finally:
             answerer.close()
             state.close()

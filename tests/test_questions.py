@@ -23,8 +23,7 @@ from kbd.lock import VaultLock
 from kbd.vault.layout import VaultLayout
 from kbd.vault.region import find
 from tests.conftest import Vault, tree_bytes
-from tests.fake_answers import CitingModel
-from tests.fake_llm import FakeLLM, fake_llm
+from tests.fake_llm import Action, AskModel, FakeLLM, Received, fake_llm
 
 QUESTION = "Why do B-trees stay shallow?"
 
@@ -233,7 +232,7 @@ def test_refresh_stale_reasks_within_budget(compiled: Vault, monkeypatch: pytest
     assert all(frontmatter.loads(p.read_text(encoding="utf-8")).get("stale") for p in (first, second))
     monkeypatch.setenv("KBD_TEST_KEY", "sk-test-refresh")
     with fake_llm() as fake:
-        fake.default = CitingModel(completion_tokens=1500)
+        fake.default = CostlyAskModel()
         # Each answer costs $1.50 (1,500 output tokens at $1,000 a million); the daily cap of $2.50
         # leaves room for one, and the budget check refuses the second before it is sent.
         (vault.root / "kbd/config.yaml").write_text(_model_config(fake, daily_usd=2.5))
@@ -249,6 +248,15 @@ def test_refresh_stale_reasks_within_budget(compiled: Vault, monkeypatch: pytest
     assert frontmatter.loads(refreshed.read_text(encoding="utf-8"))["engine"] == "openai:test-model"
     # With nothing stale left under the cap, the stale one stays listed in Status.md.
     assert "## Stale answers" in vault.status()
+
+
+class CostlyAskModel(AskModel):
+    """The tests' ask model, reporting 1,500 output tokens for every answer."""
+
+    def __call__(self, received: Received) -> Action:
+        action = super().__call__(received)
+        action.body["usage"]["completion_tokens"] = 1500
+        return action
 
 
 def _model_config(fake: FakeLLM, daily_usd: float) -> str:

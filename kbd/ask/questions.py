@@ -78,6 +78,8 @@ def question_notes(layout: VaultLayout) -> list[str]:
     """Every note in the questions folder that is a question (no templates, no conflict copies,
     no hidden or temporary files), symlinks not followed."""
     top = layout.abs(layout.questions)
+    if any(os.path.islink(p) for p in (layout.abs("kbd"), top)):
+        return []  # a folder swapped for a symlink leads out of the vault: not followed
     found: list[str] = []
     for folder, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(folder, d)))
