@@ -35,6 +35,7 @@ class VaultStatus:
     out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints)
     batches: list[dict[str, Any]] = field(default_factory=list)  # sent with --batch, not yet collected
     stale_answers: list[dict[str, str]] = field(default_factory=list)  # answer notes a cited note's change made stale
+    monitors: list[dict[str, Any]] = field(default_factory=list)  # web monitors: last check and its outcome
     status_note: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -80,6 +81,8 @@ def vault_status(root: Path, config: Config) -> VaultStatus:
             "WHERE state='submitted' ORDER BY submitted")]
         status.stale_answers = [{"note": f"{layout.wiki}/answers/{name}.md", "changed": why}
                                 for name, why in stale_answers(state)]
+        status.monitors = [dict(r) for r in db.execute(
+            "SELECT name, url, checked, changed, outcome FROM monitors WHERE url <> '' ORDER BY name")]
         try:
             current = current_made_by(config, layout.root)
         except (SkillError, OSError, UnicodeDecodeError):

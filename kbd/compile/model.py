@@ -395,7 +395,9 @@ class WikiModel:
             batches=[(r["id"], r["status"], r["requests"], r["reserved_usd"]) for r in db.execute(
                 "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")],
             stale_answers=[(self.answer_path(name), why) for name, why in stale_answers(self.state)],
-            questions=self._question_problems()))
+            questions=self._question_problems(),
+            monitors=[(r["name"], r["url"], r["checked"] or "", r["outcome"]) for r in db.execute(
+                "SELECT name, url, checked, outcome FROM monitors WHERE url <> '' ORDER BY name")]))
 
     def _question_problems(self) -> list[tuple[str, str]]:
         """Question notes kbd could not answer (tried again on its next run) or link, and why."""

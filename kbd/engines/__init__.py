@@ -47,8 +47,8 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
 
 
 def make_gateway(config: Config, vault_root: Path, state_path: Path, run: str = "") -> ModelGateway:
-    """The one way to the configured models: every call through it is cached, budgeted and recorded.
-    Refuses (ConfigError) when a model's key variable is unset or holds an unusable key."""
+    """The one way to the configured models (keys from the environment, budget caps, the cache and
+    usage records in state.db, kbd/constraints.md); needs `models:` in the config."""
     from kbd.engines.client import ModelSpec
     from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
     from kbd.engines.provenance import read_constraints
@@ -71,8 +71,8 @@ def make_gateway(config: Config, vault_root: Path, state_path: Path, run: str = 
                          thinking_budget=m.thinking_budget_tokens, max_concurrency=m.max_concurrency,
                          requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute)
         roles[name] = Role(spec, Prices(m.price_input, m.price_output, m.price_cached_input, m.price_cache_write))
-    constraints = read_constraints(vault_root)
-    return ModelGateway(state_path, roles, Caps(config.budget.daily_usd, config.budget.per_run_usd), constraints, run)
+    return ModelGateway(state_path, roles, Caps(config.budget.daily_usd, config.budget.per_run_usd),
+                        read_constraints(vault_root), run)
 
 
 def make_answerer(config: Config, vault_root: Path | None = None, state_path: Path | None = None, run: str = ""

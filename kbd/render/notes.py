@@ -353,6 +353,7 @@ class StatusReport:
     prompt_cache: tuple[int, int] | None = None  # input tokens read from the provider's prompt cache, of all input
     stale_answers: list[tuple[str, str]] = field(default_factory=list)  # answer note, what changed since
     questions: list[tuple[str, str]] = field(default_factory=list)  # question note, why kbd could not answer or link
+    monitors: list[tuple[str, str, str, str]] = field(default_factory=list)  # web monitors: name, URL, checked, outcome
 
 
 def render_status(report: StatusReport) -> str:
@@ -386,6 +387,13 @@ def render_status(report: StatusReport) -> str:
     if report.daemon:
         out += _daemon_section(report.daemon)
     out += _section("Failed jobs", "They are retried on the next compile.", report.failed_jobs)
+    if report.monitors:
+        out += ["## Web monitors", "When each monitored page was last checked and what came of it; a change "
+                "writes a report note here in reports/.", "", "| monitor | page | last checked | outcome |",
+                "|---|---|---|---|"]
+        out += [f"| {escape_text(name)} | {escape_text(url)} | {checked.replace('T', ' ')[:16] or '—'} | "
+                f"{escape_text(outcome)} |" for name, url, checked, outcome in report.monitors]
+        out.append("")
     if report.unverified:
         out += ["## Unverified summaries", "A verifier or the grounding check objected; each note says why. "
                 "Check them against their clippings.", ""]
