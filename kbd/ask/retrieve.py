@@ -11,7 +11,6 @@ the same size however large the vault grows.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import unicodedata
@@ -32,7 +31,7 @@ from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, VaultLayout, clean_title
 from kbd.vault.links import find_wikilinks
 from kbd.vault.markdown import parse_markdown, split_sentences
-from kbd.vault.note import split_frontmatter
+from kbd.vault.note import NAVIGATION_HEADINGS, content_sha256, split_frontmatter
 
 PER_NOTE = 3  # passages from one note at most: an answer draws on several notes
 LINKS_PER_NOTE = 8  # links followed from one search hit
@@ -47,7 +46,6 @@ _ITEM = re.compile(r"^\s*(?:>\s*)*(?:[-+*]|\d{1,9}[.)])\s+")
 _BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
 _LINKS = re.compile(r"!?\[\[[^\[\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
 # Sections of kbd's own notes that only point elsewhere (kbd/render): nothing there answers a question.
-NAVIGATION_HEADINGS = frozenset({"Related sources", "Related concepts", "Questions answered here", "Sources", "Chart"})
 
 
 @dataclass(frozen=True)
@@ -237,16 +235,17 @@ def read_note(layout: VaultLayout, config: Config, path: str, note_type: str) ->
     if any(part.startswith(".") for part in path.split("/")) or not path.lower().endswith(".md"):
         return None
     try:
-        text, data = _read_text(layout, config, path)
+        text, _ = _read_text(layout, config, path)
     except (FileNotFoundError, Unreadable, UnicodeDecodeError, OSError):
         return None
     meta, body, _ = split_frontmatter(text)
     title = meta.get("title") if isinstance(meta.get("title"), str) else None
     blocks, headings = note_blocks(body)
-    if path.startswith(layout.wiki + "/"):
+    owned = path.startswith(layout.wiki + "/")
+    if owned:
         blocks = [b for b in blocks if b.heading not in NAVIGATION_HEADINGS and not b.text.startswith("Clipping: ")]
     return NoteText(path=path, title=clean_title(title or path.rsplit("/", 1)[-1][:-3]), note_type=note_type,
-                    sha256="sha256:" + hashlib.sha256(data).hexdigest(), kbd_owned=path.startswith(layout.wiki + "/"),
+                    sha256=content_sha256(text, owned), kbd_owned=path.startswith(layout.wiki + "/"),
                     blocks=tuple(blocks), headings=frozenset(headings))
 
 
