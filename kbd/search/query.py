@@ -122,8 +122,8 @@ def search_vault(
     hits, total, suggestion, terms = bm25
     semantic: dict[str, int] = {}  # path → number of its passage closest to the query
     if mode == "hybrid" and not _FILTERS.search(query):
-        hits, semantic = _hybrid(index, config, query, hits, wanted, note_type)
-        total = max(total, len(hits))
+        hits, semantic = _hybrid(index, config, query, hits, wanted, limit, note_type)
+        total = max(total, len(hits), len(semantic))
     vault = index.layout.root.name
     out = [_hit(index, vault, stored, score, terms, semantic.get(str(stored["path"])))
            for stored, score in hits[:limit]]
@@ -195,10 +195,11 @@ def _search(index: SearchIndex, query: str, limit: int, note_type: str | None
 
 
 def _hybrid(index: SearchIndex, config: Config, query: str, hits: list[tuple[dict[str, object], float]],
-            wanted: int, note_type: str | None) -> tuple[list[tuple[dict[str, object], float]], dict[str, int]]:
-    """BM25's best notes and the vectors' best notes over every passage of the vault, fused by
-    reciprocal rank fusion (and each semantic hit's closest passage). When the embeddings
-    endpoint fails or the budget is spent, the BM25 results stand (with a warning)."""
+            wanted: int, limit: int, note_type: str | None
+            ) -> tuple[list[tuple[dict[str, object], float]], dict[str, int]]:
+    """The best `limit` of BM25's and the vectors' best `wanted` notes (over every passage of the
+    vault), fused by reciprocal rank fusion, and each semantic hit's closest passage. When the
+    embeddings endpoint fails or the budget is spent, the BM25 results stand (with a warning)."""
     from kbd.engines.errors import ModelError
     from kbd.search.vectors import nearest_notes
 
@@ -215,6 +216,8 @@ def _hybrid(index: SearchIndex, config: Config, query: str, hits: list[tuple[dic
             stored = by_path[path][0] if path in by_path else entry.searcher.document(path=path)
             if stored is not None:  # a note the index no longer has (deleted since the vectors' last sync)
                 fused.append((stored, round(score, 6)))
+                if len(fused) == limit:
+                    break
     return fused, semantic
 
 

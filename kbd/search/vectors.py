@@ -65,30 +65,41 @@ def quantise(vector: list[float]) -> tuple[float, bytes]:
     return scale, bytes(min(255, max(1, round(x / scale) + 128)) if math.isfinite(x) else 128 for x in vector)
 
 
+_SCHEMA = """
+DROP TABLE IF EXISTS vectors;  -- the float32 re-ranking cache of an earlier version
+CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, scale REAL NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS embedded_notes (path TEXT PRIMARY KEY, model TEXT NOT NULL,
+    stamp TEXT NOT NULL, type TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS passages (path TEXT NOT NULL, seq INTEGER NOT NULL, key TEXT NOT NULL,
+    PRIMARY KEY (path, seq));
+CREATE INDEX IF NOT EXISTS passages_key ON passages(key);
+CREATE TABLE IF NOT EXISTS query_vectors (key TEXT PRIMARY KEY, scale REAL NOT NULL, data BLOB NOT NULL,
+    used INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+DROP TABLE IF EXISTS notes;  -- the earlier version's (path, stamp, keys)
+"""
+_schema_done: set[str] = set()  # stores whose tables this process has made sure of
+_schema_guard = threading.Lock()
+
+
 class VectorStore:
     """The SQLite file of embeddings and of which notes have which passages."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        existed = path.exists()
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript("""
-            DROP TABLE IF EXISTS vectors;  -- the float32 re-ranking cache of an earlier version
-            CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, scale REAL NOT NULL, data BLOB NOT NULL);
-            CREATE TABLE IF NOT EXISTS embedded_notes (path TEXT PRIMARY KEY, model TEXT NOT NULL,
-                stamp TEXT NOT NULL, type TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS passages (path TEXT NOT NULL, seq INTEGER NOT NULL, key TEXT NOT NULL,
-                PRIMARY KEY (path, seq));
-            CREATE INDEX IF NOT EXISTS passages_key ON passages(key);
-            CREATE TABLE IF NOT EXISTS query_vectors (key TEXT PRIMARY KEY, scale REAL NOT NULL, data BLOB NOT NULL,
-                used INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-            DROP TABLE IF EXISTS notes;  -- the earlier version's (path, stamp, keys)
-        """)
+        with _schema_guard:
+            if existed and os.fspath(path) in _schema_done:
+                return
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(_SCHEMA)
+            _schema_done.add(os.fspath(path))
 
     def close(self) -> None:
         self.db.close()
+
 
     def generation(self) -> int:
         """Changes whenever notes or their passages change (for the in-memory matrix)."""
