@@ -306,10 +306,11 @@ def _semantic_snippet(index: SearchIndex, path: str, passage: int) -> str:
     texts = passages(fields) if fields else []
     if passage >= len(texts):
         return ""
-    text = texts[passage]
-    if passage == 0 and fields and text.startswith(fields.title):
-        text = text[len(fields.title):]  # the first passage carries the title, which the hit shows already
-    return _window(" ".join(text.split()), ())[0]
+    text = " ".join(texts[passage].split())
+    title = " ".join(fields.title.split()) if fields else ""
+    while title and text.startswith(title):  # the title (and the note's own heading): the hit shows it already
+        text = text[len(title):].lstrip()
+    return _window(text, ())[0]
 
 
 def best_passage(index: SearchIndex, path: str, terms: tuple[set[str], tuple[str, ...]]
