@@ -48,6 +48,8 @@ def embedded_texts(fake: FakeLLM) -> list[str]:
 
 
 def stored_paths(vault: Vault) -> set[str]:
+    if not (vault.root / ".kbd/vectors.db").exists():
+        return set()
     with sqlite3.connect(vault.root / ".kbd/vectors.db") as db:
         return {r[0] for r in db.execute("SELECT path FROM embedded_notes")}
 
@@ -110,6 +112,29 @@ def test_vectors_follow_exactly_the_notes_written_and_deleted(vault: Vault, fake
         orphans = db.execute("SELECT COUNT(*) FROM embeddings WHERE key NOT IN (SELECT key FROM passages)").fetchone()
     assert orphans == (0,)  # a deleted or edited note's old vectors are gone
     assert all(h.path != "notes/Smoothie.md" for h in search_vault(vault.root, config, "yoghurt banana").hits)
+
+
+def test_the_daemon_embeds_the_users_notes_as_they_change_and_drops_deleted_ones(vault: Vault, fake: FakeLLM) -> None:
+    from tests.test_daemon import FAST, start_daemon, wait_for
+
+    write_notes(vault)
+    configure(vault, fake, FAST + "  watcher: polling\n")
+    running = start_daemon(vault)  # its start embeds the vault
+    try:
+        wait_for(lambda: "notes/Tax.md" in stored_paths(vault), what="the start-up sync", timeout=40)
+        # and its start-up scan, by which time the watcher has its first snapshot (see test_search.py)
+        wait_for(lambda: running.runs() >= 1, what="the start-up scan", timeout=40)
+        (vault.root / "notes/Cars.md").write_text("# Cars\n\nOur automobile is twelve years old.\n")
+        wait_for(lambda: "notes/Cars.md" in stored_paths(vault), what="the new note", timeout=40)
+        (vault.root / "notes/Cars.md").unlink()
+        wait_for(lambda: "notes/Cars.md" not in stored_paths(vault), what="the delete", timeout=40)
+    except AssertionError as exc:
+        running.stop()
+        raise AssertionError(f"{exc}; the daemon said:\n{running.output()}") from None
+    finally:
+        if running.proc.poll() is None:
+            running.stop()
+    assert sum("Tax" in t for t in embedded_texts(fake)) == 1  # unchanged notes were embedded once
 
 
 def test_compile_embeds_the_notes_it_writes(vault: Vault, fake: FakeLLM) -> None:

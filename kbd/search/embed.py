@@ -20,6 +20,7 @@ PASSAGE_CHARS = 1_200
 MAX_PASSAGES = 24  # per note: a book-length note costs at most this many vectors
 BATCH = 32  # texts per embeddings request
 ROLE = "embeddings"
+RETRIES = 2
 
 
 def passages(fields: NoteFields) -> list[str]:
@@ -56,7 +57,10 @@ class Embedder:
         self.concurrency = s.embeddings_concurrency
         state_path = root / ".kbd" / "state.db"
         State(state_path).close()  # creates or migrates state.db, where usage is recorded
-        spec = ModelSpec("openai", s.embeddings, s.embeddings_url, s.embeddings_key_env or None, timeout_seconds=60.0)
+        # Few retries: a local endpoint that is not running (Ollama stopped) must not hold a search or a
+        # compile for the ~15 s that the chat models' five retries take; the notes wait for the next sync.
+        spec = ModelSpec("openai", s.embeddings, s.embeddings_url, s.embeddings_key_env or None, timeout_seconds=60.0,
+                         max_retries=RETRIES)
         self.gateway = ModelGateway(state_path, {ROLE: Role(spec, Prices(input=s.embeddings_price))},
                                     Caps(config.budget.daily_usd, config.budget.per_run_usd), "",
                                     f"search:{clock.stamp(clock.now())}")
