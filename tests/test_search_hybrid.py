@@ -9,6 +9,7 @@ import json
 import math
 import random
 import sqlite3
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -94,6 +95,30 @@ def test_hybrid_fuses_word_and_meaning_ranks_and_embeds_each_passage_once(vault:
     assert calls and all(c[0] == "embeddings" and c[1] == "test-embed" and c[2] > 0 and c[3] == "ok" for c in calls)
 
 
+def test_a_fresh_process_reads_the_matrix_snapshot_and_a_change_replaces_it(vault: Vault, fake: FakeLLM) -> None:
+    from kbd.search import vectors
+
+    write_notes(vault)
+    configure(vault, fake)
+    config = load_config(vault.root)
+    ensure_index(vault.root, config)
+    first = search_vault(vault.root, config, "automobile upkeep").hits
+    (snapshot,) = (vault.root / ".kbd").glob("vectors-*.matrix")
+    written = snapshot.stat().st_mtime_ns
+    vectors._matrices.clear()  # as a new process would start
+    assert search_vault(vault.root, config, "automobile upkeep").hits == first
+    assert snapshot.stat().st_mtime_ns == written  # read, not rebuilt
+    (vault.root / "notes/Bus.md").write_text("# Bus\n\nThe truck needs an overhaul.\n")
+    ensure_index(vault.root, config)
+    vectors._matrices.clear()
+    hits = [h.path for h in search_vault(vault.root, config, "automobile upkeep").hits]
+    assert set(hits[:2]) == {"notes/Bus.md", "notes/Garage visit.md"}  # the new note is searched
+    assert snapshot.stat().st_mtime_ns != written
+    snapshot.write_bytes(snapshot.read_bytes()[:-100])  # damaged: rebuilt from the store, same answers
+    vectors._matrices.clear()
+    assert [h.path for h in search_vault(vault.root, config, "automobile upkeep").hits] == hits
+
+
 def test_vectors_follow_exactly_the_notes_written_and_deleted(vault: Vault, fake: FakeLLM) -> None:
     write_notes(vault)
     configure(vault, fake)
@@ -126,6 +151,8 @@ def test_the_daemon_embeds_the_users_notes_as_they_change_and_drops_deleted_ones
         wait_for(lambda: running.runs() >= 1, what="the start-up scan", timeout=40)
         (vault.root / "notes/Cars.md").write_text("# Cars\n\nOur automobile is twelve years old.\n")
         wait_for(lambda: "notes/Cars.md" in stored_paths(vault), what="the new note", timeout=40)
+        # A note made and removed between two polls (every 2 s) is no event at all: let a poll see it.
+        time.sleep(2.5)
         (vault.root / "notes/Cars.md").unlink()
         wait_for(lambda: "notes/Cars.md" not in stored_paths(vault), what="the delete", timeout=40)
     except AssertionError as exc:
@@ -200,7 +227,8 @@ def test_an_endpoint_that_fails_leaves_the_bm25_results_and_embeds_later(vault: 
     assert {"notes/Orchard.md", "notes/Tax.md", "notes/Garage visit.md"} <= stored_paths(vault)
 
 
-def test_quantised_scores_rank_like_exact_dot_products() -> None:
+@pytest.mark.parametrize("numpy", [False, True], ids=["stdlib", "numpy"])
+def test_quantised_scores_rank_like_exact_dot_products(numpy: bool) -> None:
     rng = random.Random(3)
     dims = 96
 
@@ -211,7 +239,9 @@ def test_quantised_scores_rank_like_exact_dot_products() -> None:
     vectors = [unit([rng.gauss(0, 1) for _ in range(dims)]) for _ in range(300)]
     query = unit([rng.gauss(0, 1) for _ in range(dims)])
     rows = [(f"n{i // 3:03}.md", "note", i % 3, *quantise(v)) for i, v in enumerate(vectors)]
-    found = Matrix(rows).nearest(*quantise(query), limit=100)
+    matrix = Matrix(rows, numpy=numpy)
+    assert (matrix.np is not None) == numpy  # numpy is in the dev lock: both paths are tested
+    found = matrix.nearest(*quantise(query), limit=100)
     exact = {f"n{i:03}.md": max(sum(a * b for a, b in zip(query, vectors[3 * i + j], strict=True)) for j in range(3))
              for i in range(100)}
     assert len(found) == 100
@@ -221,7 +251,19 @@ def test_quantised_scores_rank_like_exact_dot_products() -> None:
             pytest.approx(exact[path], abs=0.02)  # the passage it names is (within rounding) the closest one
     best = sorted(exact, key=lambda p: -exact[p])
     assert set(best[:5]) <= {p for p, _, _ in found[:10]}
-    assert Matrix(rows).nearest(*quantise(query), limit=10, note_type="concept") == []
+    assert matrix.nearest(*quantise(query), limit=10, note_type="concept") == []
+    typed = [(path, "concept" if path < "n050" else "note", seq, scale, data) for path, _, seq, scale, data in rows]
+    concepts = Matrix(typed, numpy=numpy).nearest(*quantise(query), limit=10, note_type="concept")
+    assert [p for p, _, _ in concepts] == [p for p, _, _ in found if p < "n050"][:10]
+
+
+def test_the_stdlib_and_numpy_searches_agree() -> None:
+    rng = random.Random(5)
+    rows = [(f"n{i // 5:04}.md", "note", i % 5, *quantise([rng.gauss(0, 1) for _ in range(64)])) for i in range(2_000)]
+    query = quantise([rng.gauss(0, 1) for _ in range(64)])
+    plain, fast = Matrix(rows, numpy=False).nearest(*query, 50), Matrix(rows, numpy=True).nearest(*query, 50)
+    assert [(p, s) for p, _, s in plain] == [(p, s) for p, _, s in fast]
+    assert [x for _, x, _ in plain] == pytest.approx([x for _, x, _ in fast], rel=1e-4)
 
 
 def test_reciprocal_rank_fusion_rewards_agreement() -> None:

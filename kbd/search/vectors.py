@@ -29,6 +29,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import heapq
+import json
 import logging
 import math
 import os
@@ -50,6 +51,7 @@ VECTORS_DB = "vectors.db"  # in .kbd/, not .kbd/search/: a rebuilt index keeps i
 LOCK_FILE = "vectors.lock"
 NOTES_PER_COMMIT = 64  # notes embedded and committed together: progress and partial work survive
 QUERY_CACHE = 1_000  # query vectors kept, so a repeated search makes no call
+SNAPSHOT_FORMAT = 1
 _LANE = 32  # bits per passage in a column integer: 768 dims × 255 × 255 < 2**32 (up to 66,000 dims)
 Progress = Callable[[int, int], None]  # notes done, notes to do
 
@@ -170,10 +172,25 @@ class _Transaction:
 
 
 # -- the matrix ------------------------------------------------------------------------------
-class Matrix:
-    """Every passage vector of one model, as column integers (see the module docstring)."""
+def numpy_module():  # type: ignore[no-untyped-def]
+    """numpy when it is installed (the optional extra `kbd[vectors]`) and KBD_VECTOR_MATH is not
+    `stdlib`, else None."""
+    if os.environ.get("KBD_VECTOR_MATH") == "stdlib":
+        return None
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
 
-    def __init__(self, rows: Iterable[tuple[str, str, int, float, bytes]]) -> None:
+
+class Matrix:
+    """Every passage vector of one model, in memory: with numpy (`kbd[vectors]`) one float32
+    array; without it, column integers (see the module docstring). `numpy`: None picks numpy when
+    it is installed; False forces the standard library."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, int, float, bytes]], numpy: bool | None = None,
+                 keep_bytes: bool = False) -> None:
         self.paths: list[str] = []
         self.types: list[str] = []
         owner = array("I")  # passage → index into paths
@@ -196,31 +213,79 @@ class Matrix:
         self.owner = owner
         self.scales = scales
         self.size = len(blobs)
-        flat = b"".join(blobs)
+        self.flat = b"".join(blobs)
         del blobs
-        n, d = self.size, self.dims
-        lanes = bytearray(4 * n)
+        self._arrange(numpy)
+        if not keep_bytes:
+            self.flat = b""  # `snapshot` needs them; searching does not
+
+    @classmethod
+    def from_snapshot(cls, data: bytes, numpy: bool | None = None) -> Matrix:
+        """A matrix from the bytes `snapshot` made (ValueError when they are not that)."""
+        end = data.index(b"\n")
+        header = json.loads(data[:end])
+        self = cls.__new__(cls)
+        self.dims, self.size = int(header["dims"]), int(header["size"])
+        self.paths = [str(p) for p, _, _ in header["notes"]]
+        self.types = [str(t) for _, t, _ in header["notes"]]
+        self.owner = array("I")
+        for i, (_, _, count) in enumerate(header["notes"]):
+            self.owner.extend([i] * int(count))
+        n, d, at = self.size, self.dims, end + 1
+        self.seqs, self.scales = array("H"), array("d")
+        self.seqs.frombytes(data[at:at + 2 * n])
+        self.scales.frombytes(data[at + 2 * n:at + 10 * n])
+        self.flat = data[at + 10 * n:at + 10 * n + n * d]
+        if len(self.owner) != n or len(self.flat) != n * d:
+            raise ValueError("truncated matrix snapshot")
+        self._arrange(numpy)
+        self.flat = b""
+        return self
+
+    def snapshot(self, generation: int, model: str) -> bytes:
+        counts = [0] * len(self.paths)
+        for note in self.owner:
+            counts[note] += 1
+        header = {"format": SNAPSHOT_FORMAT, "generation": generation, "model": model, "dims": self.dims,
+                  "size": self.size, "notes": [[p, t, c] for p, t, c in zip(self.paths, self.types, counts,
+                                                                            strict=True)]}
+        return json.dumps(header).encode() + b"\n" + self.seqs.tobytes() + self.scales.tobytes() + self.flat
+
+    def _arrange(self, numpy: bool | None) -> None:
+        flat, n, d = self.flat, self.size, self.dims
+        self.np = numpy_module() if numpy is not False else None
         self.columns: list[int] = []
+        self.sums = array("I")
+        if self.np is not None:
+            np = self.np
+            # (m' - 128) × scale per passage: the dot product with a float query is the cosine.
+            self.dense = (np.frombuffer(flat, np.uint8).reshape(n, d).astype(np.float32) - 128.0) * \
+                np.asarray(self.scales, np.float32)[:, None]
+            self.starts = np.flatnonzero(np.diff(np.asarray(self.owner, np.int64), prepend=-1))  # each note's first row
+            return
+        lanes = bytearray(4 * n)
         for i in range(d):
             lanes[0::4] = flat[i::d]  # dimension i of every passage, one byte in each 32-bit lane
             self.columns.append(int.from_bytes(lanes, "little"))
         del flat
         # Σ_i m'_i per passage (m' = m + 128, as stored), for turning unsigned products into signed ones.
-        sums = array("I")
         if n:
-            sums.frombytes(sum(self.columns).to_bytes(4 * n, "little"))
-        self.sums = sums
+            self.sums.frombytes(sum(self.columns).to_bytes(4 * n, "little"))
 
     def nbytes(self) -> int:
+        if self.np is not None:
+            return int(self.dense.nbytes) + self.size * 14
         return sum(c.bit_length() // 8 for c in self.columns) + self.size * 14
 
     def nearest(self, scale: float, query: bytes, limit: int, note_type: str | None = None
                 ) -> list[tuple[str, float, int]]:
         """The `limit` notes with the passage closest to the query (cosine similarity, both sides
         unit vectors): (path, similarity, that passage's number), most similar first."""
-        n, d = self.size, self.dims
-        if not n or len(query) != d:
+        if not self.size or len(query) != self.dims:
             return []
+        if self.np is not None:
+            return self._nearest_numpy(scale, query, limit, note_type)
+        n, d = self.size, self.dims
         acc = 0
         for value, column in zip(query, self.columns, strict=True):
             acc += value * column
@@ -242,6 +307,27 @@ class Matrix:
         top = heapq.nlargest(limit, notes, key=best.__getitem__)
         return [(self.paths[i], best[i] * scale, self.seqs[where[i]]) for i in top if best[i] > -math.inf]
 
+    def _nearest_numpy(self, scale: float, query: bytes, limit: int, note_type: str | None
+                       ) -> list[tuple[str, float, int]]:
+        np = self.np
+        q = (np.frombuffer(query, np.uint8).astype(np.float32) - 128.0) * np.float32(scale)
+        scores = self.dense @ q
+        best = np.maximum.reduceat(scores, self.starts)  # each note's closest passage
+        if note_type is not None:
+            best = np.where(np.asarray(self.types) == note_type, best, -np.inf)
+        k = min(limit, len(best))
+        top = np.argpartition(-best, k - 1)[:k]
+        top = top[np.argsort(-best[top], kind="stable")]
+        ends = np.append(self.starts[1:], self.size)
+        out = []
+        for i in top.tolist():
+            if best[i] == -np.inf:
+                continue
+            start = int(self.starts[i])
+            row = start + int(np.argmax(scores[start:int(ends[i])]))
+            out.append((self.paths[i], float(best[i]), self.seqs[row]))
+        return out
+
 
 @dataclass
 class _Cached:
@@ -254,14 +340,37 @@ _matrices_guard = threading.Lock()
 
 
 def matrix_for(store: VectorStore, model: str) -> Matrix:
-    """The store's matrix for `model`, loaded once per process and again only after a change."""
+    """The store's matrix for `model`, loaded once per process and again only after a change.
+    A fresh process reads it from a snapshot file next to the store (one read instead of a query
+    over every passage), which the first reader after a change writes."""
     key = (os.fspath(store.path), model)
     generation = store.generation()
     with _matrices_guard:
         cached = _matrices.get(key)
         if cached is None or cached.generation != generation:
-            cached = _matrices[key] = _Cached(generation, Matrix(store.rows(model)))
+            cached = _matrices[key] = _Cached(generation, _load(store, model, generation))
         return cached.matrix
+
+
+def _load(store: VectorStore, model: str, generation: int) -> Matrix:
+    snapshot = store.path.with_name(f"vectors-{hashlib.sha256(model.encode()).hexdigest()[:12]}.matrix")
+    try:
+        data = snapshot.read_bytes()
+        head = json.loads(data[:data.index(b"\n")])
+        if head.get("format") == SNAPSHOT_FORMAT and head.get("generation") == generation and \
+                head.get("model") == model:
+            return Matrix.from_snapshot(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # missing, stale or damaged: rebuilt from the store below
+    matrix = Matrix(store.rows(model), keep_bytes=True)
+    temp = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_bytes(matrix.snapshot(generation, model))
+        os.replace(temp, snapshot)
+    except OSError:
+        temp.unlink(missing_ok=True)
+    matrix.flat = b""
+    return matrix
 
 
 # -- searching and keeping current -----------------------------------------------------------
