@@ -111,7 +111,7 @@ def search_vault(
         raise QueryError("--mode hybrid needs an embeddings model: set search.embeddings in kbd/config.yaml "
                          "(e.g. nomic-embed-text with Ollama); without it search is BM25 only")
     index = SearchIndex(root, config)
-    wanted = max(limit, CANDIDATES) if mode == "hybrid" else limit
+    wanted = max(limit * 3, CANDIDATES) if mode == "hybrid" else limit
     try:
         bm25 = _search(index, query, wanted, note_type)
     except Exception as exc:  # a damaged segment shows itself only when read: rebuild, then retry once

@@ -258,9 +258,10 @@ class Matrix:
         self.sums = array("I")
         if self.np is not None:
             np = self.np
-            # (m' - 128) × scale per passage: the dot product with a float query is the cosine.
-            self.dense = (np.frombuffer(flat, np.uint8).reshape(n, d).astype(np.float32) - 128.0) * \
-                np.asarray(self.scales, np.float32)[:, None]
+            # (m' - 128) × scale per passage, in place: the dot product with a float query is the cosine.
+            self.dense = np.frombuffer(flat, np.uint8).reshape(n, d).astype(np.float32)
+            self.dense -= 128.0
+            self.dense *= np.asarray(self.scales, np.float32)[:, None]
             self.starts = np.flatnonzero(np.diff(np.asarray(self.owner, np.int64), prepend=-1))  # each note's first row
             return
         lanes = bytearray(4 * n)
