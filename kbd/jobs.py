@@ -45,7 +45,31 @@ def run_index(ctx: JobContext, params: dict[str, str]) -> JobResult:
     return run_compile(ctx, params)
 
 
+def run_lint(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Apply the boxes ticked in lint reports and write today's report (wiki/reports/Lint DATE.md)."""
+    from kbd.lint.run import run_lint as lint
+
+    report = lint(ctx.layout, ctx.config, ctx.state, stop=ctx.stop)
+    failed = [a for a in report.applied if not a.ok]
+    summary = f"{len(report.findings)} findings in {report.path or 'no report (not written)'}"
+    if report.applied:
+        summary += f"; applied {len(report.applied) - len(failed)} ticked fixes, {len(failed)} could not be done"
+    return JobResult(summary, failed=not report.path)
+
+
+def run_lint_ticks(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Apply the boxes just ticked in a lint report (the daemon runs this when a report changes)."""
+    from kbd.lint.run import apply_ticks_now
+
+    applied = apply_ticks_now(ctx.layout, ctx.config, ctx.state, ctx.stop)
+    failed = sum(1 for a in applied if not a.ok)
+    return JobResult(f"applied {len(applied) - failed} ticked fixes, {failed} could not be done", failed=bool(failed))
+
+
 JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {
     "compile": run_compile,
     "index": run_index,
+    "lint": run_lint,
 }
+# Jobs kbd runs by itself, never named by a trigger.
+INTERNAL_JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {"lint_ticks": run_lint_ticks}

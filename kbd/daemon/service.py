@@ -26,7 +26,7 @@ from kbd.compile.run import open_state
 from kbd.config import CONFIG_RELPATH, ConfigError, Trigger, load_config
 from kbd.daemon.schedule import TriggerScheduler
 from kbd.daemon.watch import VaultWatcher
-from kbd.jobs import JOBS, JobContext
+from kbd.jobs import INTERNAL_JOBS, JOBS, JobContext
 from kbd.lock import VaultLock
 from kbd.vault.fsread import Unreadable, read_optional
 from kbd.vault.layout import VaultLayout
@@ -34,6 +34,7 @@ from kbd.vault.write import VaultWriter, WriteRefused, sha256_bytes
 
 log = logging.getLogger("kbd.daemon")
 RECONCILE = "reconcile"
+LINT_TICKS = "lint-ticks"
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,7 @@ class Daemon:
                 self.changed.setdefault(trigger.name, set()).update(matched)
                 self.request(trigger, f"changed: {matched[0]}" + (f" and {len(matched) - 1} more"
                                                                  if len(matched) > 1 else ""))
+        self._on_ticks(paths)
         # Notes no compile will look at (the user's own notes, edits to wiki notes): indexed here,
         # on the worker thread, so the index still has exactly one writer.
         pending = set().union(*self.changed.values())
@@ -184,6 +186,13 @@ class Daemon:
             from kbd.search import update_index
 
             update_index(self.root, self.config, rest)
+
+    def _on_ticks(self, paths: frozenset[str]) -> None:
+        """A lint report the user edited (a box ticked): apply what was ticked now."""
+        ticked = sorted(p for p in paths if self.layout.is_lint_report(p) and not self._own_echo(p))
+        if ticked and self.config.lint.apply_ticks:
+            self.request(Trigger(LINT_TICKS, "files", f"{self.layout.reports}/Lint *.md", "lint_ticks"),
+                         f"changed: {ticked[0]}")
 
     def _ensure_search_index(self) -> None:
         """Build the search index if it is missing or broken (once; then it is kept current)."""
@@ -214,7 +223,7 @@ class Daemon:
         try:
             context = JobContext(self.layout, self.config, self.state, self.stop,
                                  frozenset(changed) if changed is not None else None)
-            result = JOBS[trigger.run](context, dict(trigger.params))
+            result = {**INTERNAL_JOBS, **JOBS}[trigger.run](context, dict(trigger.params))
             outcome = result.summary
             level = logging.ERROR if result.failed else logging.INFO
         except Exception as exc:  # one failing job must not take the daemon down
