@@ -20,6 +20,8 @@ from kbd.search.embed import RRF_K, fuse
 from kbd.search.vectors import Matrix, quantise
 from tests.conftest import Vault, run_kbd
 from tests.fake_llm import Action, FakeLLM, fake_llm
+from tests.test_daemon import FAST, wait_for
+from tests.test_search import daemon_running
 
 
 @pytest.fixture
@@ -140,12 +142,9 @@ def test_vectors_follow_exactly_the_notes_written_and_deleted(vault: Vault, fake
 
 
 def test_the_daemon_embeds_the_users_notes_as_they_change_and_drops_deleted_ones(vault: Vault, fake: FakeLLM) -> None:
-    from tests.test_daemon import FAST, start_daemon, wait_for
-
     write_notes(vault)
     configure(vault, fake, FAST + "  watcher: polling\n")
-    running = start_daemon(vault)  # its start embeds the vault
-    try:
+    with daemon_running(vault) as running:  # its start embeds the vault
         wait_for(lambda: "notes/Tax.md" in stored_paths(vault), what="the start-up sync", timeout=40)
         # and its start-up scan, by which time the watcher has its first snapshot (see test_search.py)
         wait_for(lambda: running.runs() >= 1, what="the start-up scan", timeout=40)
@@ -155,12 +154,6 @@ def test_the_daemon_embeds_the_users_notes_as_they_change_and_drops_deleted_ones
         time.sleep(2.5)
         (vault.root / "notes/Cars.md").unlink()
         wait_for(lambda: "notes/Cars.md" not in stored_paths(vault), what="the delete", timeout=40)
-    except AssertionError as exc:
-        running.stop()
-        raise AssertionError(f"{exc}; the daemon said:\n{running.output()}") from None
-    finally:
-        if running.proc.poll() is None:
-            running.stop()
     assert sum("Tax" in t for t in embedded_texts(fake)) == 1  # unchanged notes were embedded once
 
 
