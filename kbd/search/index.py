@@ -263,10 +263,12 @@ class SearchIndex:
         paths = sorted(set(paths))
         if not paths:
             return 0
-        ix = ix or self.open()
-        if ix is None:
-            return 0  # nothing to update: the next search rebuilds the index from the vault
         with _writer_lock(self.folder):
+            # Opened under the lock: another thread's commit deletes the table of contents an open
+            # outside it may be reading, and the update would be dropped as "unreadable".
+            ix = ix or self.open()
+            if ix is None:
+                return 0  # nothing to update: the next search rebuilds the index from the vault
             writer = self._writer(ix, wait)
             if writer is None:
                 return 0
