@@ -70,6 +70,10 @@ Results are ranked by BM25F (a word in a title or heading counts more than one i
 
 Words are matched by stem and without accents (sleeping = sleep, cafe = café). When nothing
 matches, the closest known spelling is tried and shown as "did you mean".
+With search.embeddings set in kbd/config.yaml (e.g. nomic-embed-text with Ollama), results
+also come by meaning (--mode hybrid, then the default): every passage of every note is
+embedded once, and a query finds notes that share no word with it. Queries with field
+filters or NOT are ranked by words alone; --mode bm25 never uses the network.
 The index lives in .kbd/search/ and keeps itself current; --rebuild is rarely needed.
 Exit status: 0 found, 1 nothing found, 2 usage error."""
 
@@ -234,8 +238,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output (schema in the README)")
     p.add_argument("--rebuild", action="store_true", help="rebuild the index from the notes first "
                                                           "(rarely needed: it heals itself)")
-    p.add_argument("--mode", choices=MODES, default="bm25",
-                   help="bm25 (default, offline) or hybrid (adds embeddings, see search.embeddings)")
+    p.add_argument("--mode", choices=MODES,
+                   help="bm25 (words only, offline) or hybrid (words and meaning, by embeddings); the default is "
+                        "hybrid when search.embeddings names a model in kbd/config.yaml, else bm25")
     p.set_defaults(handler=cmd_search)
 
     p = sub.add_parser("ask", help="answer a question from the wiki, with citations, and file the answer",
@@ -604,7 +609,8 @@ def _positive(text: str) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from kbd.search import QueryError, SearchIndex, search_vault
+    from kbd.search import QueryError, SearchIndex, search_vault, sync_vectors
+    from kbd.search.query import default_mode
 
     if args.query is None and not args.rebuild:
         print("kbd: search needs a query, e.g. kbd search ~/Vault \"sleep memory\" (or --rebuild)", file=sys.stderr)
@@ -614,11 +620,15 @@ def cmd_search(args: argparse.Namespace) -> int:
     index = SearchIndex(root, config)
     progress = _Progress() if sys.stderr.isatty() and not args.json else None
     report = (lambda done, total: progress("index", done, total, "notes")) if progress else None
+    mode = args.mode or default_mode(config)
     try:
         if args.rebuild:
             index.rebuild(report, force=True)
         else:
             index.ensure(report)
+        if mode == "hybrid" and config.search.embeddings:  # embed what changed since the last look
+            sync_vectors(root, config, None, (lambda done, total: progress("embed", done, total, "notes"))
+                         if progress else None)
     finally:
         if progress:
             progress.finish()
@@ -626,7 +636,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"search index rebuilt: {_count(index.doc_count(), 'note')}")
         return EXIT_OK
     try:
-        results = search_vault(root, config, args.query, limit=args.limit, note_type=args.note_type, mode=args.mode)
+        results = search_vault(root, config, args.query, limit=args.limit, note_type=args.note_type, mode=mode)
     except QueryError as exc:
         print(f"kbd: {exc}", file=sys.stderr)
         return EXIT_USAGE
