@@ -43,12 +43,17 @@ def render_log(vault: Vault, new_entries: int = 0) -> model.Rendered:
         state.close()
 
 
-def test_a_compile_renders_only_the_newest_log_page_however_long_the_log(
-        vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+def compile_a_long_log(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    """12 clippings with pages of 400 bytes: a log of several parts."""
     monkeypatch.setattr(model, "PAGE_BUDGET", 400)
     for i in range(12):
         vault.clip(f"n{i}.md", note(i))
     vault.compile()
+
+
+def test_a_compile_renders_only_the_newest_log_page_however_long_the_log(
+        vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    compile_a_long_log(vault, monkeypatch)
     parts = log_parts(vault)
     assert len(parts) >= 3
     unchanged = render_log(vault)
@@ -61,10 +66,7 @@ def test_a_compile_renders_only_the_newest_log_page_however_long_the_log(
 
 def test_a_log_part_is_rewritten_when_an_entry_in_it_changes_or_its_file_is_gone(
         vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(model, "PAGE_BUDGET", 400)
-    for i in range(12):
-        vault.clip(f"n{i}.md", note(i))
-    vault.compile()
+    compile_a_long_log(vault, monkeypatch)
     vault.clip("n0.md", note(0, title="Renamed pool note"))  # the summary's title and name change
     vault.compile()
     everything = (vault.wiki / "log.md").read_text() + "".join(log_parts(vault).values())
