@@ -44,11 +44,13 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
   kbd mcp ~/Vault              search and read notes as MCP tools for another agent (stdio)
   kbd doctor ~/Vault           check config, folders, keys and model endpoints
   kbd adopt NOTE               hand a generated note you edited back to kbd
+  kbd monitor ~/Vault          check the web pages config.yaml monitors; report what changed
   kbd run ~/Vault              stay running: compile on every clip, run config.yaml triggers
   kbd service install ~/Vault  start `kbd run` at login (systemd user unit / launchd agent)
 
 Clip articles into raw/ (Obsidian Web Clipper can save there directly), run `kbd compile`, and
-read wiki/index.md in Obsidian. Nothing under raw/ is ever modified.
+read wiki/index.md in Obsidian. Nothing under raw/ is ever modified (a web monitor with
+`ingest: true` only adds its own notes there).
 """
 
 
@@ -67,6 +69,23 @@ Words are matched by stem and without accents (sleeping = sleep, cafe = café). 
 matches, the closest known spelling is tried and shown as "did you mean".
 The index lives in .kbd/search/ and keeps itself current; --rebuild is rarely needed.
 Exit status: 0 found, 1 nothing found, 2 usage error."""
+
+
+MONITOR_HELP = """\
+Fetch each monitored page now and compare its main text with the last check. A change writes a
+report note, wiki/reports/Monitor NAME YYYY-MM-DD HHMM.md (with a model: what changed and why it
+matters; always the added and removed paragraphs). An unchanged page writes nothing; Status.md
+shows when it was last checked. With `ingest: true` the new version is also saved under raw/
+for compile. Monitors are triggers in kbd/config.yaml:
+
+  triggers:
+    - name: acme-pricing
+      on: {url: "https://acme.example/pricing", every: 6h}
+      with: {ingest: true}
+
+Only http(s) pages on public addresses are fetched (monitor.allow_private_networks: true allows
+private ones); size and time are capped (monitor.max_bytes, monitor.timeout_seconds).
+Exit status: 0 every check worked, 1 a page could not be fetched or read, 2 usage or config error."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,6 +224,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("notes", nargs="+", type=Path, help="path of the note (absolute, or relative to here)")
     p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
     p.set_defaults(handler=cmd_adopt)
+
+    p = sub.add_parser("lint", help="check the whole vault and write a report with fixes to tick",
+                       description=LINT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _vault_args(p)
+    p.add_argument("--json", action="store_true", help="print the findings as JSON (schema version 1)")
+    p.add_argument("--fix", action="store_true", help="apply every safe fix now, as if each box were ticked")
+    p.add_argument("--no-write", action="store_true", help="do not write the report note (nor apply ticks)")
+    p.set_defaults(handler=cmd_lint)
+
+    p = sub.add_parser("monitor", help="check the web pages the config monitors, now",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, description=MONITOR_HELP)
+    p.add_argument("vault", type=Path, nargs="?", default=Path("."), help="vault folder (default: here)")
+    p.add_argument("name", nargs="?", help="check only this monitor (the trigger's name); default: all")
+    p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_monitor)
 
     p = sub.add_parser("run", help="stay running: watch the vault and run triggers",
                        description="Watch the vault and compile each clipping about two seconds after it lands; "
@@ -477,6 +512,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  ignored  {item['path']}: {item['reason']}")
     for path in status.user_edited:
         print(f"  edited   {path} (yours now; `kbd adopt` hands it back)")
+    for m in status.monitors:
+        print(f"monitor    {m['name']} ({m['url']}): checked {(m['checked'] or 'never').replace('T', ' ')[:16]}, "
+              f"{m['outcome']}")
     print(f"report     {status.status_note}")
     return EXIT_OK
 
@@ -622,6 +660,62 @@ def cmd_adopt(args: argparse.Namespace) -> int:
         compile_vault(root, config)
         print("regenerated; run `kbd status` to see the wiki")
     return EXIT_OK if all(r.adopted for r in results) else EXIT_USAGE
+
+
+LINT_HELP = """Check the whole vault and write wiki/reports/Lint YYYY-MM-DD.md.
+
+Checks: broken links and embeds (with the likely target), missing attachments, orphan notes,
+clippings without a summary, stale summaries, concepts with one source, duplicate concepts,
+names mentioned in several notes with no page, missing or invalid frontmatter on kbd's notes,
+property type conflicts, empty notes, index drift, notes kbd stopped managing after you edited them.
+Switch checks off or tune them under `lint:` in kbd/config.yaml.
+
+A finding kbd can fix safely has a checkbox; tick it in Obsidian and the next `kbd lint` (or the
+`lint` trigger of `kbd run`) applies it and turns the line into a record. Notes you own are never
+changed by a fix.
+
+Exit status: 0 the vault was checked (findings or not), 1 a check or ticked fix failed or the
+report could not be written, 2 usage or config error."""
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from kbd.lint.command import lint_vault, report_json, summary_lines
+    from kbd.lint.run import LintOptions
+
+    root, config = _open_vault(args.vault, args.config, "lint")
+    setup_logging(root)
+    report = lint_vault(root, config, LintOptions(write=not args.no_write, apply_ticks=not args.no_write,
+                                                  fix_all=args.fix))
+    if args.json:
+        print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(summary_lines(report)))
+    broken = any(r.skipped and r.skipped.startswith("the check failed") for r in report.checks)
+    failed = broken or any(not a.ok for a in report.applied) or (not args.no_write and not report.path)
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from kbd.monitor.command import NoSuchMonitor, monitor_vault
+
+    root, config = _open_vault(args.vault, args.config, "monitor")
+    setup_logging(root)
+    try:
+        run = monitor_vault(root, config, args.name)
+    except NoSuchMonitor as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(json.dumps({"results": [r.to_json() for r in run.results], "status_note": run.status_note},
+                         indent=2, ensure_ascii=False))
+    else:
+        for r in run.results:
+            print(f"{r.name}: {r.detail}")
+        if any(r.clipping for r in run.results):
+            print(f"run `kbd compile {_shown(root)}` to summarise the new versions (`kbd run` does it by itself)")
+        print(f"see {run.status_note}")
+    if run.status_problem:
+        print(f"kbd: Status.md not updated: {run.status_problem}", file=sys.stderr)
+    return EXIT_FAILURE if any(r.problem for r in run.results) else EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kbd.config import Config
 from kbd.state import State
@@ -45,7 +45,53 @@ def run_index(ctx: JobContext, params: dict[str, str]) -> JobResult:
     return run_compile(ctx, params)
 
 
+def run_lint(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Apply the boxes ticked in lint reports and write today's report (wiki/reports/Lint DATE.md)."""
+    from kbd.lint.run import run_lint as lint
+
+    report = lint(ctx.layout, ctx.config, ctx.state, stop=ctx.stop)
+    failed = [a for a in report.applied if not a.ok]
+    summary = f"{len(report.findings)} findings in {report.path or 'no report (not written)'}"
+    if report.applied:
+        summary += f"; applied {len(report.applied) - len(failed)} ticked fixes, {len(failed)} could not be done"
+    return JobResult(summary, failed=not report.path)
+
+
+def run_lint_ticks(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Apply the boxes just ticked in a lint report (the daemon runs this when a report changes)."""
+    from kbd.lint.run import apply_ticks_now
+
+    applied = apply_ticks_now(ctx.layout, ctx.config, ctx.state, ctx.stop)
+    failed = sum(1 for a in applied if not a.ok)
+    return JobResult(f"applied {len(applied) - failed} ticked fixes, {failed} could not be done", failed=bool(failed))
+
+
+def run_monitor(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Check the web monitor `name` (a url trigger), or every monitor in the config."""
+    from kbd.monitor.check import MonitorChecker
+
+    checker = MonitorChecker(ctx.layout, ctx.config, ctx.state)
+    try:
+        results = checker.check_all([params["name"]] if "name" in params else None, stop=ctx.stop)
+    finally:
+        checker.close()
+    if not results:
+        return JobResult(f"no web monitor called {params['name']!r} in the config" if "name" in params
+                         else "no web monitors in the config", failed="name" in params)
+    summary = JobResult("; ".join(f"{r.name}: {r.detail}" for r in results), failed=any(r.problem for r in results))
+    clippings = frozenset(r.clipping for r in results if r.clipping)
+    if not clippings:
+        return summary
+    # `ingest: true`: the new versions flow through compile now, whatever other triggers the config has.
+    compiled = run_compile(replace(ctx, changed=clippings), {})
+    return JobResult(f"{summary.summary}; {compiled.summary}", failed=summary.failed or compiled.failed)
+
+
 JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {
     "compile": run_compile,
     "index": run_index,
+    "lint": run_lint,
+    "monitor": run_monitor,
 }
+# Jobs kbd runs by itself, never named by a trigger.
+INTERNAL_JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {"lint_ticks": run_lint_ticks}

@@ -206,6 +206,49 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX batch_requests_by_job ON batch_requests(job);
     """,
+    # lint: every fix a report offered (its checkbox carries only the id; kind and arguments stay
+    # here, so nothing typed into a report becomes a fix's input) and what each run counted
+    """
+    CREATE TABLE lint_fixes (
+        id TEXT PRIMARY KEY,            -- Fix.fix_id, the block id `^kbd-fix-<id>` on the report line
+        kind TEXT NOT NULL,
+        args TEXT NOT NULL,             -- JSON list of [name, value]
+        label TEXT NOT NULL,
+        offered TEXT NOT NULL,          -- the report that last offered it
+        state TEXT NOT NULL,            -- offered | applied | failed
+        done TEXT,                      -- ISO time it was applied or failed
+        record TEXT                     -- what was done, or why not
+    );
+    CREATE TABLE lint_runs (
+        id INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,             -- ISO, UTC
+        report TEXT NOT NULL,           -- the report note written ('' if none)
+        counts TEXT NOT NULL            -- JSON {check name: findings}
+    );
+    """,
+    # web monitors (kbd/monitor/): per monitor, the last version of its page (in .kbd/, never in the
+    # vault), the validators for a conditional request, when it was last checked and what came of it,
+    # and the clipping `ingest: true` keeps under raw/ with the hash kbd wrote there
+    """
+    CREATE TABLE monitors (
+        name TEXT PRIMARY KEY,          -- the trigger's name
+        url TEXT NOT NULL,              -- the configured URL the snapshot belongs to
+        final_url TEXT,                 -- where the page was found, after redirects
+        etag TEXT,
+        last_modified TEXT,
+        checked TEXT,                   -- local time of the last check, YYYY-MM-DDTHH:MM:SS
+        changed TEXT,                   -- local time the page last changed
+        outcome TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        content_type TEXT NOT NULL DEFAULT '',
+        snapshot TEXT,                  -- the page's main text, JSON list of blocks
+        snapshot_hash TEXT,
+        versions TEXT,                  -- JSON list of the content hashes of recent versions
+        raw_path TEXT,                  -- the clipping kept for `ingest: true`
+        raw_sha256 TEXT,                -- what kbd last wrote there
+        raw_content_hash TEXT           -- the version of the page it holds
+    );
+    """,
 ]
 
 

@@ -356,7 +356,8 @@ class WikiModel:
         warnings = [(r["raw_path"], w) for r in db.execute(
             "SELECT raw_path, warnings FROM sources WHERE warnings <> '[]' ORDER BY raw_path")
                     for w in json.loads(r["warnings"])]
-        edited = [r["path"] for r in db.execute("SELECT path FROM outputs WHERE user_edited=1 ORDER BY path")]
+        edited = [r["path"] for r in db.execute("SELECT path FROM outputs WHERE user_edited=1 ORDER BY path")
+                  if not self.layout.is_lint_report(r["path"])]  # ticking its boxes is how a report is used
         failed = [(r["dedupe_key"], r["last_error"] or "") for r in self.state.failed_jobs()]
         refused = json.loads(self.state.get_meta("refused_writes") or "{}")
         failed += [(f"write:{path}", reason) for path, (reason, _) in sorted(refused.items())]
@@ -386,7 +387,9 @@ class WikiModel:
             paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified,
             out_of_date=count_out_of_date(self.state, self.layout),
             batches=[(r["id"], r["status"], r["requests"], r["reserved_usd"]) for r in db.execute(
-                "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")]))
+                "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")],
+            monitors=[(r["name"], r["url"], r["checked"] or "", r["outcome"]) for r in db.execute(
+                "SELECT name, url, checked, outcome FROM monitors WHERE url <> '' ORDER BY name")]))
 
 
 def _letter(title: str) -> str:

@@ -27,7 +27,7 @@ from kbd.config import CONFIG_RELPATH, ConfigError, Trigger, load_config
 from kbd.daemon.memory import release_free_memory
 from kbd.daemon.schedule import TriggerScheduler
 from kbd.daemon.watch import VaultWatcher
-from kbd.jobs import JOBS, JobContext
+from kbd.jobs import INTERNAL_JOBS, JOBS, JobContext
 from kbd.lock import VaultLock
 from kbd.vault.fsread import Unreadable, read_optional
 from kbd.vault.layout import VaultLayout
@@ -35,6 +35,7 @@ from kbd.vault.write import VaultWriter, WriteRefused, sha256_bytes
 
 log = logging.getLogger("kbd.daemon")
 RECONCILE = "reconcile"
+LINT_TICKS = "lint-ticks"
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ class Daemon:
                 self.changed.setdefault(trigger.name, set()).update(matched)
                 self.request(trigger, f"changed: {matched[0]}" + (f" and {len(matched) - 1} more"
                                                                  if len(matched) > 1 else ""))
+        self._on_ticks(paths)
         # Notes no compile will look at (the user's own notes, edits to wiki notes): indexed here,
         # on the worker thread, so the index still has exactly one writer.
         pending = set().union(*self.changed.values())
@@ -185,6 +187,13 @@ class Daemon:
             from kbd.search import update_index
 
             update_index(self.root, self.config, rest)
+
+    def _on_ticks(self, paths: frozenset[str]) -> None:
+        """A lint report the user edited (a box ticked): apply what was ticked now."""
+        ticked = sorted(p for p in paths if self.layout.is_lint_report(p) and not self._own_echo(p))
+        if ticked and self.config.lint.apply_ticks:
+            self.request(Trigger(LINT_TICKS, "files", f"{self.layout.reports}/Lint *.md", "lint_ticks"),
+                         f"changed: {ticked[0]}")
 
     def _ensure_search_index(self) -> None:
         """Build the search index if it is missing or broken (once; then it is kept current)."""
@@ -215,7 +224,7 @@ class Daemon:
         try:
             context = JobContext(self.layout, self.config, self.state, self.stop,
                                  frozenset(changed) if changed is not None else None)
-            result = JOBS[trigger.run](context, dict(trigger.params))
+            result = {**INTERNAL_JOBS, **JOBS}[trigger.run](context, dict(trigger.params))
             outcome = result.summary
             level = logging.ERROR if result.failed else logging.INFO
         except Exception as exc:  # one failing job must not take the daemon down
@@ -299,6 +308,9 @@ class Daemon:
 
 
 def _describe(t: Trigger) -> str:
+    url = dict(t.params).get("url") if t.run == "monitor" else None
+    if url:  # a web monitor
+        return f"{url} {_describe(Trigger(t.name, t.kind, t.spec, t.run))}"
     if t.kind == "every":
         seconds = int(t.spec)
         for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
