@@ -24,7 +24,7 @@ from kbd import clock
 from kbd.compile.model import WikiModel
 from kbd.compile.run import open_state
 from kbd.config import CONFIG_RELPATH, ConfigError, Trigger, load_config
-from kbd.daemon.memory import release_free_memory
+from kbd.daemon.memory import limit_arenas, release_free_memory
 from kbd.daemon.schedule import TriggerScheduler
 from kbd.daemon.watch import VaultWatcher
 from kbd.jobs import INTERNAL_JOBS, JOBS, JobContext
@@ -118,6 +118,7 @@ class Daemon:
 
     # -- main loop --------------------------------------------------------------------------
     def run(self) -> int:
+        limit_arenas()
         self.config = load_config(self.root, self.config_path)
         self.layout = VaultLayout.from_config(self.root, self.config)
         with VaultLock(self.layout.state_dir):
