@@ -341,14 +341,14 @@ def test_an_account_the_verifier_rejects_twice_is_marked_unverified(vault: Vault
 
 
 def test_an_invented_number_fails_the_grounding_check(vault: Vault, site: PageServer, model: FakeLLM) -> None:
-    model.default = lambda r: structured_reply(r, {"summary": "The Pro plan rose by 40% to $28.",
+    model.default = lambda r: structured_reply(r, {"summary": "The Pro plan rose by 41.7% to $28.",
                                                    "why_it_matters": "Costs rise."})
     with_model(vault, model, site.page("/pricing", pricing()))
     check(vault)
     site.page("/pricing", pricing("$25"))
     [result] = check(vault)
     note = vault.note(result.report)
-    assert note["verified"] is False and "the number 40 does not appear" in note.content
+    assert note["verified"] is False and "the number 41.7 does not appear" in note.content
 
 
 def test_a_spent_budget_still_writes_the_report_with_the_paragraphs(vault: Vault, site: PageServer,
