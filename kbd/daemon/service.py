@@ -26,7 +26,7 @@ from kbd.compile.run import open_state
 from kbd.config import CONFIG_RELPATH, ConfigError, Trigger, load_config
 from kbd.daemon.schedule import TriggerScheduler
 from kbd.daemon.watch import VaultWatcher
-from kbd.jobs import JOBS, JobContext
+from kbd.jobs import JobContext, job_for
 from kbd.lock import VaultLock
 from kbd.vault.fsread import Unreadable, read_optional
 from kbd.vault.layout import VaultLayout
@@ -214,7 +214,7 @@ class Daemon:
         try:
             context = JobContext(self.layout, self.config, self.state, self.stop,
                                  frozenset(changed) if changed is not None else None)
-            result = JOBS[trigger.run](context, dict(trigger.params))
+            result = job_for(trigger.run)(context, dict(trigger.params))
             outcome = result.summary
             level = logging.ERROR if result.failed else logging.INFO
         except Exception as exc:  # one failing job must not take the daemon down

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kbd.config import Config, ConfigError
 from kbd.engines.base import Engine
+
+if TYPE_CHECKING:
+    from kbd.engines.gateway import ModelGateway
 
 
 def make_engine(config: Config, vault_root: Path | None = None, state_path: Path | None = None, run: str = "",
@@ -22,12 +26,31 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
         return OfflineEngine(max_concepts=config.compile.max_concepts_per_source)
     if vault_root is None or state_path is None:
         raise ValueError("the LLM engine needs the vault and its state.db")
-    from kbd.engines.client import ModelSpec
     from kbd.engines.context import default_input_tokens, part_chars
-    from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
     from kbd.engines.llm import LLMEngine
-    from kbd.engines.provenance import VERIFIER_SKILL, WORKER_SKILL, made_by, read_constraints
+    from kbd.engines.provenance import VERIFIER_SKILL, WORKER_SKILL, made_by
     from kbd.engines.skills import load_skill, system_prompt
+
+    gateway = make_gateway(config, vault_root, state_path, run)
+    constraints = gateway.constraints
+    roles = gateway.roles
+    skills = vault_root / "kbd" / "skills"
+    skill = load_skill(WORKER_SKILL, skills)
+    verifier = load_skill(VERIFIER_SKILL, skills) if "verifier" in roles else None
+    gateway.share_tools([skill, *([verifier] if verifier else [])])
+    worker = config.models["worker"]
+    input_tokens = worker.max_input_tokens or default_input_tokens(worker.model)
+    return LLMEngine(gateway, skill, known_concepts or {}, config.compile.max_concepts_per_source, verifier,
+                     made_by=made_by(config, skill, verifier, constraints),
+                     part_chars=part_chars(input_tokens, len(system_prompt(skill, constraints))))
+
+
+def make_gateway(config: Config, vault_root: Path, state_path: Path, run: str) -> ModelGateway:
+    """The one way any feature reaches a model: the configured roles (keys checked), the budget caps
+    and the vault's constraints, with state.db for the cache and usage records. Needs `models:`."""
+    from kbd.engines.client import ModelSpec
+    from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
+    from kbd.engines.provenance import read_constraints
 
     roles = {}
     for name, m in config.models.items():
@@ -50,12 +73,4 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
     constraints = read_constraints(vault_root)
     gateway = ModelGateway(state_path, roles, Caps(config.budget.daily_usd, config.budget.per_run_usd),
                            constraints, run)
-    skills = vault_root / "kbd" / "skills"
-    skill = load_skill(WORKER_SKILL, skills)
-    verifier = load_skill(VERIFIER_SKILL, skills) if "verifier" in roles else None
-    gateway.share_tools([skill, *([verifier] if verifier else [])])
-    worker = config.models["worker"]
-    input_tokens = worker.max_input_tokens or default_input_tokens(worker.model)
-    return LLMEngine(gateway, skill, known_concepts or {}, config.compile.max_concepts_per_source, verifier,
-                     made_by=made_by(config, skill, verifier, constraints),
-                     part_chars=part_chars(input_tokens, len(system_prompt(skill, constraints))))
+    return gateway
