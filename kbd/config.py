@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from kbd.lint.settings import LintSettings, parse_lint
 from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, yaml_problem
 
 CONFIG_RELPATH = "kbd/config.yaml"
@@ -25,12 +26,12 @@ CONFIG_RELPATH = "kbd/config.yaml"
 NOT_YET_SUPPORTED: dict[str, str] = {}
 PROVIDERS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 # Jobs a trigger may `run:` today, and the ones that arrive in later versions.
-BUILTIN_JOBS = ("compile", "index")
+BUILTIN_JOBS = ("compile", "index", "lint")
 # The parameters each job takes under a trigger's `with:`; any other key is refused like every
 # other unknown key (a typo must not be accepted silently).
-JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": ()}
+JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "lint": ()}
 SKILL_JOB = "skill:"  # `run: skill:NAME` runs the custom skill kbd/skills/NAME.md
-LATER_JOBS = {"lint": "the lint job", "monitor": "web monitoring", "slides": "the slides job", "ask": "the ask job"}
+LATER_JOBS = {"monitor": "web monitoring", "slides": "the slides job", "ask": "the ask job"}
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -126,6 +127,7 @@ class Config:
     models: dict[str, ModelConfig] = field(default_factory=dict)  # role → model; empty: offline engine
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    lint: LintSettings = field(default_factory=LintSettings)
     source: str | None = None  # the file this was read from, for messages
 
     def effective_triggers(self) -> tuple[Trigger, ...]:
@@ -218,8 +220,11 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
         if name == "budget":
             values[name] = _budget(value_node, shown)
             continue
+        if name == "lint":
+            values[name] = parse_lint(value_node, shown)
+            continue
         if name not in _SECTIONS:
-            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget"]), file=shown, line=line,
+            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "lint"]), file=shown, line=line,
                               key=name)
         values[name] = _section(_SECTIONS[name], value_node, shown, name)
     config = Config(source=shown, **values)

@@ -206,6 +206,26 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX batch_requests_by_job ON batch_requests(job);
     """,
+    # lint: every fix a report offered (its checkbox carries only the id; kind and arguments stay
+    # here, so nothing typed into a report becomes a fix's input) and what each run counted
+    """
+    CREATE TABLE lint_fixes (
+        id TEXT PRIMARY KEY,            -- Fix.fix_id, the block id `^kbd-fix-<id>` on the report line
+        kind TEXT NOT NULL,
+        args TEXT NOT NULL,             -- JSON list of [name, value]
+        label TEXT NOT NULL,
+        offered TEXT NOT NULL,          -- the report that last offered it
+        state TEXT NOT NULL,            -- offered | applied | failed
+        done TEXT,                      -- ISO time it was applied or failed
+        record TEXT                     -- what was done, or why not
+    );
+    CREATE TABLE lint_runs (
+        id INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,             -- ISO, UTC
+        report TEXT NOT NULL,           -- the report note written ('' if none)
+        counts TEXT NOT NULL            -- JSON {check name: findings}
+    );
+    """,
 ]
 
 

@@ -1,0 +1,3 @@
+"""The deterministic checks (no model), each registered with `registry.check`."""
+
+from __future__ import annotations
