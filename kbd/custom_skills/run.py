@@ -22,6 +22,7 @@ from kbd.custom_skills.render import SkillReport, render_skill_report
 from kbd.custom_skills.spec import CustomSkill, load_custom_skill
 from kbd.engines.client import Usage
 from kbd.engines.errors import BudgetExceeded, ModelError
+from kbd.engines.recurring import record_objections
 from kbd.engines.skills import Skill, load_skill, untrusted
 from kbd.render.notes import NoteRef
 from kbd.state import State
@@ -169,6 +170,7 @@ class SkillRunner:
         if outcome is Outcome.REFUSED:
             return SkillRun(plan, "failed", f"skill {self.custom.name}: {writer.refused[plan.report]}")
         self.state.set_meta(f"skill_last_run:{self.custom.name}", str(started))
+        record_objections(self.state, plan.report, objections)  # recurring kinds become proposed rules
         verdict = "" if not objections else f" (not verified: {len(objections)} objection(s), see the note)"
         if outcome is Outcome.KEPT_USER_EDIT:
             return SkillRun(plan, "kept-user-edit", f"skill {self.custom.name}: you edited {plan.report}, so it was "

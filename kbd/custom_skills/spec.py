@@ -21,6 +21,7 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from kbd.engines.schema import user_schema_problems
@@ -28,7 +29,8 @@ from kbd.engines.skills import Skill, SkillError, parse_skill
 from kbd.vault.layout import CONTROL_DIR, clean_title
 
 SKILLS_DIR = f"{CONTROL_DIR}/skills"
-BUILT_IN = ("summarize_source", "verify_summary", "verify_skill_output")
+BUILT_IN = frozenset(p.name[:-3] for p in resources.files("kbd.engines").joinpath("skills").iterdir()
+                     if p.name.endswith(".md"))  # overrides of these are prompts kbd runs itself
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 READ_KEYS = ("glob", "search", "since", "limit", "max_chars_per_note")
 WRITE_KEYS = ("report", "dated")
