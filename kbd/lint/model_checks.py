@@ -127,7 +127,7 @@ def unsupported_claims(ctx: LintContext, settings: CheckSettings) -> Iterable[Fi
     rows = ctx.state.db.execute("SELECT raw_path, note_name, title, result FROM sources WHERE engine != 'offline' "
                                 "ORDER BY note_name LIMIT ?", (settings.get("max_sources"),)).fetchall()
     for raw_path, note_name, title, result in rows:
-        data = json.loads(result)
+        data = json.loads(result).get("summary") or {}  # kbd/compile/ingest.py: {"summary": SourceSummary, ...}
         claims = [normalise(c) for c in [*data.get("summary", []), *data.get("key_points", []),
                                          *(c.get("sentence", "") for c in data.get("concepts", []))] if normalise(c)]
         body = _raw_body(ctx, raw_path)
@@ -248,15 +248,16 @@ def _run(ctx: LintContext, skill_name: str, batches: list[Batch], judge: Judge) 
             outcomes = list(pool.map(one, batches))
     finally:
         gateway.close()
-    problems: dict[str, int] = {}
+    problems: dict[str, list[str]] = {}  # budget | error | stopped → messages
     for outcome in outcomes:
         if isinstance(outcome, str):
-            problems[outcome] = problems.get(outcome, 0) + 1
+            problems.setdefault(outcome.split(":")[0], []).append(outcome)
         else:
             yield from outcome
-    for problem, n in problems.items():
+    for messages in problems.values():
         yield Finding(_check_of(skill_name), Severity.INFO, "",
-                      f"{n} of {len(batches)} checks were not made ({escape_text(problem)}); the next lint tries again")
+                      f"{len(messages)} of {len(batches)} checks were not made ({escape_text(messages[0])}); "
+                      "the next lint tries again")
 
 
 def _verified(gateway: Any, verifier: Skill, batch: Batch, found: list[tuple[str, Finding]],

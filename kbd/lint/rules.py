@@ -28,7 +28,7 @@ def sync_verifier_objections(state: State) -> None:
     sources table), so recurring ones are seen whoever ran the compile."""
     for raw_path, result in state.db.execute("SELECT raw_path, result FROM sources").fetchall():
         try:
-            objections = json.loads(result).get("objections") or []
+            objections = (json.loads(result).get("summary") or {}).get("objections") or []
         except (ValueError, AttributeError):
             continue
         record_objections(state, raw_path, [str(o) for o in objections])
@@ -47,7 +47,8 @@ def recurring_problems(ctx: LintContext, settings: CheckSettings) -> Iterable[Fi
         shown = "; ".join(f"“{e[:90]}”" for e in examples[:2])
         yield Finding("recurring_problems", Severity.WARNING, CONSTRAINTS,
                       f"{n} times the model wrote {kind.what} (e.g. {shown})",
-                      fix=Fix.make("adopt-constraint", f"Adopt the rule: {kind.rule}", kind=kind.name, rule=kind.rule),
+                      fix=Fix.make("adopt-constraint", f"Adopt the rule: {kind.rule}", problem=kind.name,
+                                   rule=kind.rule),
                       detail=(("kind", kind.name), ("count", str(n)), ("rule", kind.rule)))
 
 
@@ -56,7 +57,7 @@ def adopt_constraint(ctx: FixContext, fix: Fix) -> str:
     """Append the rule to kbd/constraints.md (the user's text is never changed) and count afresh."""
     from kbd.vault.errors import WriteRefused
 
-    rule, kind = fix.arg("rule"), fix.arg("kind")
+    rule, kind = fix.arg("rule"), fix.arg("problem")
     try:
         added = ctx.writer.append_line(CONSTRAINTS, f"- {rule}")
     except WriteRefused as exc:
