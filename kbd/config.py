@@ -224,8 +224,8 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
             values[name] = parse_lint(value_node, shown)
             continue
         if name not in _SECTIONS:
-            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "lint"]), file=shown, line=line,
-                              key=name)
+            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "lint"]), file=shown,
+                              line=line, key=name)
         values[name] = _section(_SECTIONS[name], value_node, shown, name)
     config = Config(source=shown, **values)
     _check_paths(config.paths, shown)

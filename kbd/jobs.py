@@ -53,9 +53,22 @@ def run_skill(ctx: JobContext, params: dict[str, str], name: str) -> JobResult:
     return JobResult(run.message, failed=run.failed)
 
 
+def run_lint(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Apply the boxes ticked in lint reports and write today's report (wiki/reports/Lint DATE.md)."""
+    from kbd.lint.run import run_lint as lint
+
+    report = lint(ctx.layout, ctx.config, ctx.state, stop=ctx.stop)
+    failed = [a for a in report.applied if not a.ok]
+    summary = f"{len(report.findings)} findings in {report.path or 'no report (not written)'}"
+    if report.applied:
+        summary += f"; applied {len(report.applied) - len(failed)} ticked fixes, {len(failed)} could not be done"
+    return JobResult(summary, failed=not report.path)
+
+
 JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {
     "compile": run_compile,
     "index": run_index,
+    "lint": run_lint,
 }
 
 

@@ -219,7 +219,7 @@ def test_a_schema_providers_would_refuse_is_refused_with_the_reason(schema: dict
 
 def test_a_skill_whose_name_differs_from_its_file_is_refused() -> None:
     text = (EXAMPLES / "weekly_digest.md").read_text()
-    with pytest.raises(SkillError, match="line 2: name is `weekly_digest` but the file is digest.md"):
+    with pytest.raises(SkillError, match=r"line 2: name is `weekly_digest` but the file is digest\.md"):
         parse_custom_skill(text, "kbd/skills/digest.md")
 
 
@@ -250,7 +250,8 @@ def test_model_text_is_sanitised_and_only_notes_it_read_become_links(compiled: V
 
     def hostile(received: Received) -> Action:
         return structured_reply(received, {
-            "overview": "<script>alert(1)</script> See [[Secret plans]] and [[lsm trees, explained without the hype]]. `$=dv.x`",
+            "overview": "<script>alert(1)</script> See [[Secret plans]] and "
+                        "[[lsm trees, explained without the hype]]. `$=dv.x`",
             "highlights": [{"source": "[[../../etc/passwd]]", "point": "![x](https://evil.example/t.png) %%x%%"}]})
 
     server.default = hostile

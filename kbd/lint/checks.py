@@ -1,3 +1,446 @@
-"""The deterministic checks (no model), each registered with `registry.check`."""
+"""The deterministic checks (no model), each registered with `registry.check`.
+
+Checks only read: the scanned vault (`ctx.vault`) and state.db. Messages are markdown for the
+report: a note that exists is a link (`note_link`), anything else is escaped text, so a report
+never adds a broken link of its own.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import posixpath
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from kbd.engines.base import concept_key, phrase_tokens
+from kbd.lint.findings import Finding, Fix, Severity
+from kbd.lint.registry import LintContext, check
+from kbd.lint.scan import NoteFacts
+from kbd.lint.settings import CheckSettings
+from kbd.vault.links import wikilink
+from kbd.vault.sanitize import escape_text, link_target
+
+# Notes whose links are catalogues or records, not content: they neither make a note "linked"
+# nor are they checked for broken links (a lint report quotes the broken links it lists).
+_NOT_CONTENT = ("index", "report")
+_ATTACHMENT = re.compile(r"\.(?!md$)[A-Za-z0-9]{1,8}$")
+
+
+def note_link(path: str) -> str:
+    """A link to a note that exists, or its path as text when no wikilink can point at it."""
+    return wikilink(path) if link_target(path) else escape_text(path)
+
+
+def _is_attachment(target: str) -> bool:
+    return bool(_ATTACHMENT.search(posixpath.basename(target)))
+
+
+def _suggest(ctx: LintContext, target: str, cache: dict[str, str | None]) -> str | None:
+    """The note a broken link most likely meant: same name ignoring case, punctuation and plurals,
+    else the closest name by spelling."""
+    key = concept_key(posixpath.basename(target))
+    if key in cache:
+        return cache[key]
+    names = ctx.vault.__dict__.setdefault("_names_by_key", None)
+    if names is None:
+        names = {}
+        for path in ctx.vault.notes:
+            names.setdefault(concept_key(posixpath.basename(path)[:-3]), path)
+        ctx.vault.__dict__["_names_by_key"] = names
+    hit = names.get(key)
+    if hit is None and key:
+        close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.8)
+        hit = names[close[0]] if close else None
+    cache[key] = hit
+    return hit
+
+
+@check("broken_links", "broken links")
+def broken_links(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
+    resolver, cache = ctx.vault.resolver, {}
+    for note in ctx.vault.notes.values():
+        if note.area in _NOT_CONTENT:
+            continue
+        for at in note.links:
+            target = at.link.target
+            if not target or _is_attachment(target) or resolver.resolve(target, note.path):
+                continue
+            if at.in_property and note.area == "raw":
+                continue  # the Web Clipper links every author (`[[Ada Example]]`) to a note nobody writes
+            guess = _suggest(ctx, target, cache)
+            if guess == note.path or (guess and note.area == "source" and _in_raw(ctx, target)):
+                guess = None  # a summary's link to its clipping: the clipping moved, compile follows it
+            kind = "embed of" if at.link.embed else "link to"
+            message = f"{note_link(note.path)}: {kind} “{escape_text(target)}” — no such note"
+            fix = None
+            if guess:
+                message += f"; did you mean {note_link(guess)}?"
+                if note.owner == "kbd":
+                    fix = Fix.make("relink", f"Relink to {note_link(guess)}", note=note.path, old=at.raw,
+                                   new=_relinked(at.raw, target, guess))
+            yield Finding("broken_links", Severity.WARNING, note.path, message, fix, at.line,
+                          (("target", target), ("suggestion", guess or "")))
+
+
+def _in_raw(ctx: LintContext, target: str) -> bool:
+    return target.casefold().startswith(ctx.layout.raw.casefold() + "/")
+
+
+def _relinked(raw: str, target: str, guess: str) -> str:
+    new_target = guess[:-3] if guess.endswith(".md") else guess
+    return raw.replace(target, new_target, 1)
+
+
+@check("missing_attachments", "missing attachments")
+def missing_attachments(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
+    resolver = ctx.vault.resolver
+    for note in ctx.vault.notes.values():
+        if note.area in _NOT_CONTENT:
+            continue
+        for at in note.links:
+            if _is_attachment(at.link.target) and not resolver.resolve(at.link.target, note.path):
+                yield Finding("missing_attachments", Severity.WARNING, note.path,
+                              f"{note_link(note.path)}: “{escape_text(at.link.target)}” — no such file in the vault",
+                              line=at.line, detail=(("target", at.link.target),))
+        for line, target in _markdown_images(note.visible):
+            folder = posixpath.dirname(note.path)
+            path = posixpath.normpath(posixpath.join(folder, target)) if not target.startswith("/") else target[1:]
+            if path not in ctx.vault.files and not resolver.resolve(target, note.path):
+                yield Finding("missing_attachments", Severity.WARNING, note.path,
+                              f"{note_link(note.path)}: image {escape_text(target)} — no such file in the vault",
+                              line=line, detail=(("target", target),))
+
+
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+
+
+def _markdown_images(visible: str) -> Iterator[tuple[int, str]]:
+    if "](" not in visible:
+        return
+    for m in _MD_IMAGE.finditer(visible):
+        target = m.group(1)
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) or target.startswith("#"):
+            continue  # a URL (https:, data:, obsidian:), not a vault file
+        from urllib.parse import unquote
+
+        yield visible.count("\n", 0, m.start()) + 1, unquote(target)
+
+
+@check("orphans", "orphan notes", options={"areas": ["source", "concept", "answer", "wiki", "other"]})
+def orphans(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
+    """A note no content note links to (the index, log and reports do not count: a catalogue
+    entry is not a link a reader follows from an idea)."""
+    areas = set(settings.get("areas"))
+    linked: set[str] = set()
+    resolver = ctx.vault.resolver
+    for note in ctx.vault.notes.values():
+        if note.area in _NOT_CONTENT or note.path == ctx.layout.log_note:
+            continue
+        for at in note.links:
+            target = resolver.resolve(at.link.target, note.path) if at.link.target else None
+            if target and target != note.path:
+                linked.add(target)
+    for note in ctx.vault.notes.values():
+        if note.area in areas and note.path not in linked and note.path != ctx.layout.log_note:
+            yield Finding("orphans", Severity.INFO, note.path, f"{note_link(note.path)}: no note links to it")
+
+
+def _sources(ctx: LintContext) -> dict[str, tuple[int, str, str]]:
+    """raw path → (source id, sha256 summarised, summary note path)."""
+    return {row[1]: (row[0], row[2], f"{ctx.layout.sources}/{row[3]}.md") for row in
+            ctx.state.db.execute("SELECT id, raw_path, sha256, note_name FROM sources")}
+
+
+@check("unsummarised", "raw notes without a summary")
+def unsummarised(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
+    sources = _sources(ctx)
+    copies = {r[0] for r in ctx.state.db.execute("SELECT raw_path FROM copies")}
+    why = {r[0]: (r[1], r[2]) for r in ctx.state.db.execute("SELECT path, status, reason FROM files")}
+    for note in ctx.vault.in_area("raw"):
+        if note.path in sources or note.path in copies:
+            continue
+        status, reason = why.get(note.path, (None, None))
+        if status in ("rejected", "ignored"):
+            message = f"{note_link(note.path)}: not summarised — kbd skipped it: {escape_text(reason or status)}"
+            fix = None
+        else:
+            message = f"{note_link(note.path)}: not summarised yet"
+            fix = Fix.make("recompile", f"Compile {note_link(note.path)}", raw=note.path)
+        yield Finding("unsummarised", Severity.WARNING, note.path, message, fix)
+
+
+@check("stale_summaries", "stale summaries")
+def stale_summaries(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
+    for raw, (_, sha, summary) in sorted(_sources(ctx).items()):
+        note = ctx.vault.notes.get(raw)
+        if note is None or sha.removeprefix("sha256:") == note.sha256:
+            continue
+        shown = note_link(summary) if summary in ctx.vault.notes else escape_text(summary)
+        yield Finding("stale_summaries", Severity.WARNING, summary,
+                      f"{shown}: {note_link(raw)} changed after it was summarised",
+                      Fix.make("recompile", f"Re-compile {note_link(raw)}", raw=raw))
+
+
+def _concept_pages(ctx: LintContext) -> dict[str, tuple[str, str]]:
+    """concept key → (page path, name) for every concept page kbd keeps."""
+    return {r[0]: (f"{ctx.layout.concepts}/{r[1]}.md", r[1])
+            for r in ctx.state.db.execute("SELECT key, note_name FROM concepts")}
+
+
+@check("single_source_concepts", "concepts with a single source")
+def single_source_concepts(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
+    from kbd.compile.concepts import article_count
+
+    for key, (path, _) in sorted(_concept_pages(ctx).items()):
+        if path in ctx.vault.notes and article_count(ctx.state, key) == 1:
+            yield Finding("single_source_concepts", Severity.INFO, path,
+                          f"{note_link(path)}: only one source mentions it")
+
+
+def _aliases(note: NoteFacts) -> list[str]:
+    value = note.properties.get("aliases")
+    items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+    return [str(v) for v in items if isinstance(v, (str, int, float)) and str(v).strip()]
+
+
+@check("duplicate_concepts", "duplicate concepts", options={"similarity": 0.0})
+def duplicate_concepts(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
+    """Two concept notes naming one thing: equal ignoring case, punctuation and plurals; one's
+    alias is the other's name; or names one letter apart (`similarity` > 0 also pairs names
+    whose spelling ratio reaches it). Reported once per pair, on the smaller concept."""
+    notes = ctx.vault.in_area("concept")
+    kbd_pages = {path: key for key, (path, _) in _concept_pages(ctx).items()}
+    names: dict[str, list[str]] = defaultdict(list)  # normalised name → concept note paths
+    for note in notes:
+        if note.properties.get("type") not in (None, "concept"):
+            continue  # a concept's sub-page of further sources
+        names[concept_key(note.stem)].append(note.path)
+    pairs: dict[tuple[str, str], str] = {}
+    for paths in names.values():
+        for other in paths[1:]:
+            pairs.setdefault(_pair(paths[0], other), "the same name")
+    for note in notes:
+        for alias in _aliases(note):
+            for other in names.get(concept_key(alias), []):
+                if other != note.path:
+                    pairs.setdefault(_pair(note.path, other), f"an alias of {note_link(note.path)}")
+    keys = sorted(k for k in names if len(k) >= 5)
+    by_deletion: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        for variant in {key, *(key[:i] + key[i + 1:] for i in range(len(key)))}:
+            by_deletion[variant].append(key)
+    ratio = float(settings.get("similarity"))
+    for group in by_deletion.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                if a != b and _one_edit(a, b) and not (a.isdigit() or b.isdigit()) and _differs_in_letter(a, b):
+                    pairs.setdefault(_pair(names[a][0], names[b][0]), "a name one letter apart")
+    if ratio > 0:
+        for i, a in enumerate(keys):
+            for b in keys[i + 1:i + 50]:
+                if difflib.SequenceMatcher(None, a, b).ratio() >= ratio:
+                    pairs.setdefault(_pair(names[a][0], names[b][0]), "a nearly identical name")
+    sources = {path: _source_count(ctx, kbd_pages.get(path)) for pair in pairs for path in pair}
+    for (a, b), why in sorted(pairs.items()):
+        keep, drop = (a, b) if (sources[a], -len(a)) >= (sources[b], -len(b)) else (b, a)
+        fix = None
+        if drop in kbd_pages and keep in kbd_pages and ctx.vault.notes[drop].owner == "kbd":
+            fix = Fix.make("merge_concepts", f"Merge {note_link(drop)} into {note_link(keep)}",
+                           alias=ctx.vault.notes[drop].stem, into=kbd_pages[keep])
+        yield Finding("duplicate_concepts", Severity.WARNING, drop,
+                      f"{note_link(drop)} and {note_link(keep)} look like one concept ({why})", fix,
+                      detail=(("other", keep),))
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    ops = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
+    return len(ops) == 1 and max(ops[0][2] - ops[0][1], ops[0][4] - ops[0][3]) == 1
+
+
+def _differs_in_letter(a: str, b: str) -> bool:
+    """`Raft v2` and `Raft v3` are two things; `consensus` and `consenus` are one misspelt."""
+    return not any(ch.isdigit() for ch in set(a) ^ set(b))
+
+
+def _source_count(ctx: LintContext, key: str | None) -> int:
+    if key is None:
+        return 0
+    return ctx.state.db.execute("SELECT COUNT(*) FROM source_concepts WHERE key=?", (key,)).fetchone()[0]
+
+
+@check("unlinked_names", "names mentioned in several notes with no page", options={"min_notes": 3})
+def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
+    """A name kbd's extraction found in sources that has no concept page, mentioned in at least
+    `min_notes` notes (clippings and the user's own notes; kbd's summaries repeat them)."""
+    least = int(settings.get("min_notes"))
+    pages = _concept_pages(ctx)
+    existing = {concept_key(n.stem) for n in ctx.vault.notes.values()}
+    candidates: dict[str, str] = {}
+    for key, name in ctx.state.db.execute(
+            "SELECT key, name FROM source_concepts GROUP BY key HAVING COUNT(*) >= 1 ORDER BY key"):
+        if key not in pages and key not in existing and len(key) >= 3:
+            candidates.setdefault(key, name)
+    if not candidates:
+        return
+    texts = [n for n in ctx.vault.notes.values() if n.area in ("raw", "other", "answer")]
+    postings: dict[str, set[int]] = defaultdict(set)
+    tokens: list[list[str]] = []
+    for i, note in enumerate(texts):
+        words = phrase_tokens(note.visible)
+        tokens.append(words)
+        for w in set(words):
+            postings[w].add(i)
+    raw_sources = _sources(ctx)
+    article = {raw: f"source:{sid}" for raw, (sid, _, _) in raw_sources.items()}
+    article.update({r[0]: f"source:{r[1]}" for r in ctx.state.db.execute("SELECT raw_path, source_id FROM copies")})
+    for _key, name in sorted(candidates.items()):
+        needle = phrase_tokens(name)
+        if not needle:
+            continue
+        ids = set.intersection(*(postings.get(w, set()) for w in needle))
+        if len(ids) < least:
+            continue
+        hits = [texts[i].path for i in sorted(ids) if _contains(tokens[i], needle)]
+        articles = {article.get(p, p) for p in hits}  # two clippings of one article count once
+        if len(articles) < least:
+            continue
+        sourced = sorted({p for p in hits if p in raw_sources})
+        fix = None
+        if len(sourced) >= ctx.config.compile.concept_min_sources:
+            fix = Fix.make("create_concept", f"Create a concept page for “{escape_text(name)}”", name=name,
+                           raws=json.dumps(sourced))
+        yield Finding("unlinked_names", Severity.INFO, "",
+                      f"“{escape_text(name)}” is mentioned in {len(articles)} notes but has no page "
+                      f"(e.g. {', '.join(note_link(p) for p in hits[:3])})", fix,
+                      detail=(("name", name), ("notes", str(len(articles)))))
+
+
+def _contains(haystack: list[str], needle: list[str]) -> bool:
+    n, first = len(needle), needle[0]
+    return any(haystack[i:i + n] == needle for i, w in enumerate(haystack) if w == first)
+
+
+_REQUIRED = {"source": ("title", "type", "tags"), "concept": ("title", "type", "tags")}
+
+
+@check("frontmatter", "notes kbd made with missing or invalid frontmatter")
+def frontmatter(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
+    for note in ctx.vault.notes.values():
+        if note.owner == "user" or note.area not in ("source", "concept", "index", "answer", "wiki", "report"):
+            continue  # the user's own notes may have any frontmatter, or none
+        if note.frontmatter == "none":
+            problem = "has no frontmatter"
+        elif note.frontmatter != "ok":
+            problem = f"frontmatter is invalid: {escape_text(note.frontmatter)}"
+        else:
+            missing = [k for k in _REQUIRED.get(note.area, ("type",)) if k not in note.properties]
+            if not missing:
+                continue
+            problem = f"frontmatter lacks {', '.join(missing)}"
+        yield Finding("frontmatter", Severity.ERROR, note.path, f"{note_link(note.path)}: {problem}")
+
+
+def shape(value: Any) -> str | None:
+    """The Obsidian property type a value has (None: empty, fits any type)."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, bool):
+        return "checkbox"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, dt.datetime):
+        return "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return "date"
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", value):
+            return "datetime"
+    return "text"
+
+
+# Obsidian shows a date in a datetime property and one text value in a list property as they are.
+_COMPATIBLE = {frozenset({"date", "datetime"}), frozenset({"text", "list"})}
+
+
+@check("property_types", "property type conflicts")
+def property_types(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
+    """One key, two shapes across the vault: the property editor can show only one. Each note
+    whose value has a less common shape than the key's usual one is reported."""
+    shapes: dict[str, Counter[str]] = defaultdict(Counter)
+    seen: list[tuple[NoteFacts, str, str]] = []
+    for note in ctx.vault.notes.values():
+        for key, value in note.properties.items():
+            s = shape(value)
+            if s is not None and isinstance(key, str):
+                shapes[key.casefold()][s] += 1
+                seen.append((note, key, s))
+    for note, key, s in seen:
+        counts = shapes[key.casefold()]
+        if len(counts) < 2:
+            continue
+        usual = max(counts, key=lambda k: (counts[k], k))
+        if s != usual and frozenset({s, usual}) not in _COMPATIBLE:
+            yield Finding("property_types", Severity.WARNING, note.path,
+                          f"{note_link(note.path)}: property `{escape_text(key)}` is {s} here but {usual} in "
+                          f"{counts[usual]} other notes", detail=(("key", key), ("shape", s), ("usual", usual)))
+
+
+@check("empty_notes", "empty notes")
+def empty_notes(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
+    for note in ctx.vault.notes.values():
+        if note.area not in ("report", "control") and not note.visible.strip():
+            yield Finding("empty_notes", Severity.INFO, note.path, f"{note_link(note.path)}: the note has no text")
+
+
+@check("index_drift", "index drift")
+def index_drift(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
+    """index.md (with its sub-pages) must list every source summary and concept page."""
+    index = ctx.layout.index_note
+    pages = [index, *(r[0] for r in ctx.state.db.execute("SELECT path FROM pages WHERE owner='index'"))]
+    notes = [ctx.vault.notes[p] for p in pages if p in ctx.vault.notes]
+    listed_notes = ctx.vault.in_area("source", "concept")
+    if index not in ctx.vault.notes:
+        if listed_notes:
+            yield Finding("index_drift", Severity.WARNING, index, f"{escape_text(index)} is missing",
+                          Fix.make("reindex", "Regenerate the index"))
+        return
+    resolver = ctx.vault.resolver
+    listed = {resolver.resolve(at.link.target, n.path) for n in notes for at in n.links if at.link.target}
+    fix = Fix.make("reindex", "Regenerate the index") if ctx.vault.notes[index].owner == "kbd" else None
+    for note in sorted(listed_notes, key=lambda n: n.path):
+        if note.path not in listed and note.properties.get("type") in ("source", "concept"):
+            yield Finding("index_drift", Severity.WARNING, note.path,
+                          f"{note_link(note.path)} is not listed in {note_link(index)}", fix)
+    for n in notes:
+        for at in n.links:
+            if at.link.target and not resolver.resolve(at.link.target, n.path):
+                yield Finding("index_drift", Severity.WARNING, n.path,
+                              f"{note_link(n.path)} lists {escape_text(at.raw)}, which does not exist", fix,
+                              at.line)
+
+
+@check("user_edits", "notes kbd stopped managing")
+def user_edits(ctx: LintContext, settings: CheckSettings) -> Iterable[Finding]:
+    for (path,) in ctx.state.db.execute("SELECT path FROM outputs WHERE user_edited=1 ORDER BY path"):
+        note = ctx.vault.notes.get(path)
+        if note is None or note.area == "report":
+            continue  # a report the user ticked boxes in is meant to be edited
+        yield Finding("user_edits", Severity.ERROR, path,
+                      f"{note_link(path)}: you edited it, so kbd no longer updates it; "
+                      f"`kbd adopt \"{path}\"` hands it back (your changes are then replaced)")

@@ -26,6 +26,7 @@ class LinkAt:
     link: WikiLink
     line: int  # 1-based line in the file
     raw: str  # `[[...]]` or `![[...]]` exactly as written
+    in_property: bool = False  # found in the frontmatter, not the body
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def scan_vault(layout: VaultLayout, state: State, exclude: Iterable[str] = ()) -
 
 
 def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(rel, p) or rel.startswith(p.rstrip("*").rstrip("/") + "/") and p.endswith("**")
+    return any(fnmatch.fnmatchcase(rel, p) or (rel.startswith(p.rstrip("*").rstrip("/") + "/") and p.endswith("**"))
                for p in patterns)
 
 
@@ -159,7 +160,7 @@ def _property_links(properties: dict[str, Any]) -> list[LinkAt]:
     for value in properties.values():
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and "[[" in item:
-                found.extend(LinkAt(at.link, 1, at.raw) for at in find_links(item))
+                found.extend(LinkAt(at.link, 1, at.raw, True) for at in find_links(item))
     return found
 
 

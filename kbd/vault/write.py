@@ -274,6 +274,34 @@ class VaultWriter:
                 self.state.output_written(path, sha256_bytes(current), st.st_size, st.st_mtime_ns)
         return edited
 
+    def patch_lines(self, rel: str, before: bytes, lines: dict[int, str]) -> bool:
+        """Replace some lines (0-based index → new text, sanitised here) of a note kbd wrote that
+        its user has since edited — a lint report whose boxes were ticked — keeping every other
+        byte. Done only if the note still holds `before` (checked on the bytes displaced, as every
+        write is); the note stays the user's. Returns whether it was written."""
+        record = self.state.output(rel)
+        if record is None:
+            return False  # kbd never wrote it: not kbd's to touch at all
+        path = self.target(rel)
+        text = before.decode("utf-8").split("\n")
+        for index, line in lines.items():
+            new = sanitize_markdown(line).rstrip("\n")
+            if "\n" in new or not 0 <= index < len(text):
+                raise WriteRefused(f"{rel}: a patch replaces one whole line with one line")
+            text[index] = new + ("\r" if text[index].endswith("\r") else "")
+        data = "\n".join(text).encode("utf-8")
+        fd = self._open_folder(rel, path.parent)
+        try:
+            result = install(fd, path.name, data, {sha256_bytes(before)})
+            fsync_folder(fd)
+        finally:
+            os.close(fd)
+        if result.ok:
+            with self.state.transaction():
+                self.state.output_written(rel, sha256_bytes(data), result.size, result.mtime_ns)
+                self.state.output_user_edited(rel)
+        return result.ok
+
     def adopt(self, rel: str) -> bool:
         """Hand a user-edited note back to kbd: its current bytes become kbd's, to be regenerated."""
         record = self.state.output(rel)
