@@ -110,7 +110,8 @@ def test_contradiction_with_both_quotes_in_their_notes_is_reported(compiled: Vau
     found = run_checks(compiled, "contradictions")
     assert found and all(f.check == "contradictions" for f in found)
     state = State(compiled.root / ".kbd/state.db")
-    raw_of = {f"wiki/sources/{name}.md": raw for name, raw in state.db.execute("SELECT note_name, raw_path FROM sources")}
+    raw_of = {f"wiki/sources/{name}.md": raw
+              for name, raw in state.db.execute("SELECT note_name, raw_path FROM sources")}
     state.close()
     for finding in found:
         detail = dict(finding.detail)
@@ -310,7 +311,7 @@ def test_appending_a_rule_keeps_every_byte_of_the_users_text(vault: Vault) -> No
     assert constraints.read_bytes() == mine.encode() + f"\n- {RULE}\n".encode()
     assert not writer.append_line("kbd/constraints.md", f"- {RULE}"), "already there: nothing written"
     assert constraints.read_bytes() == mine.encode() + f"\n- {RULE}\n".encode()
-    with pytest.raises(WriteRefused, match="kbd appends only to kbd/constraints.md"):
+    with pytest.raises(WriteRefused, match=r"kbd appends only to kbd/constraints\.md"):
         writer.append_line("kbd/config.yaml", "x: 1")
     assert state.output("kbd/constraints.md") is None, "the file stays the user's"
     state.close()
@@ -350,3 +351,44 @@ def test_a_symlinked_constraints_file_is_refused(vault: Vault, tmp_path: Path) -
     with pytest.raises(FixFailed, match="symlink"):
         tick(vault, fix)
     assert outside.read_text() == "- theirs\n"
+
+
+# -- through `kbd lint`: the report, its checkboxes, the next run ---------------------------------
+
+def lint_report(vault: Vault) -> Path:
+    [report] = sorted((vault.root / "wiki/reports").glob("Lint *.md"))
+    return report
+
+
+def test_without_a_model_the_model_sections_say_they_need_one(sample_vault: Vault) -> None:
+    sample_vault.compile()
+    sample_vault.kbd("lint", ".")
+    text = lint_report(sample_vault).read_text()
+    for title in ("contradictions between sources", "claims not supported by their source",
+                  "gaps: suggested articles and questions"):
+        assert re.search(re.escape(title) + r".*needs a model", text, re.I), (title, text)
+
+
+def test_ticking_the_proposed_rule_in_the_report_adopts_it(compiled: Vault, server: FakeLLM) -> None:
+    from tests.test_custom_skills import install
+
+    state = State(compiled.root / ".kbd/state.db")
+    for note in ("raw/a.md", "raw/b.md", "raw/c.md"):
+        record_objections(state, note, ["the number 42 does not appear in the clipping"])
+    state.close()
+    (compiled.root / "kbd/config.yaml").write_text((compiled.root / "kbd/config.yaml").read_text()
+                                                   + "lint: {contradictions: false, unsupported_claims: false, "
+                                                     "gaps: false}\n")
+    compiled.kbd("lint", ".")
+    report = lint_report(compiled)
+    text = report.read_text()
+    line = next(x for x in text.splitlines() if f"Adopt the rule: {RULE}" in x)
+    assert line.startswith("- [ ] ")
+    report.write_text(text.replace(line, line.replace("- [ ] ", "- [x] ", 1)))
+    compiled.kbd("lint", ".")
+    assert (compiled.root / "kbd/constraints.md").read_text().endswith(f"- {RULE}\n")
+    done = next(x for x in report.read_text().splitlines() if "^kbd-fix-" in x and "[x]" in x)
+    assert "Adopted the rule" in done
+    install(compiled, "weekly_digest")
+    compiled.kbd("skill", ".", "weekly_digest")
+    assert RULE in server.received[-1].body["messages"][0]["content"]

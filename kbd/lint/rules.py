@@ -44,7 +44,7 @@ def recurring_problems(ctx: LintContext, settings: CheckSettings) -> Iterable[Fi
         kind = BY_NAME.get(name)
         if kind is None or n < threshold or kind.rule in constraints:
             continue
-        shown = "; ".join(f"“{e[:90]}”" for e in examples[:2])
+        shown = "; ".join(f"“{_clip(e)}”" for e in examples[:2])
         yield Finding("recurring_problems", Severity.WARNING, CONSTRAINTS,
                       f"{n} times the model wrote {kind.what} (e.g. {shown})",
                       fix=Fix.make("adopt-constraint", f"Adopt the rule: {kind.rule}", problem=kind.name,
@@ -66,6 +66,10 @@ def adopt_constraint(ctx: FixContext, fix: Fix) -> str:
                          "SET rule=excluded.rule, adopted=excluded.adopted", (kind, rule, clock.stamp(clock.now())))
     already = "" if added else " (it was already there)"
     return f"Adopted the rule “{rule}” into [[kbd/constraints]]{already}; every model call from now on follows it"
+
+
+def _clip(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _read_constraints(ctx: LintContext) -> str:
