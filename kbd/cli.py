@@ -412,13 +412,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(f"{plan.calls} model calls (+{plan.cached_calls} from cache), about {plan.input_tokens:,} input and "
               f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}"
               + (f" (with --batch about ${plan.batch_cost_usd:.4f}, answers within 24 h)" if plan.calls else ""))
-        caps = []
-        if plan.per_run_cap_usd is not None:
-            caps.append(f"per run ${plan.per_run_cap_usd:.2f}")
-        if plan.daily_cap_usd is not None:
-            caps.append(f"today ${plan.daily_cap_usd:.2f} (spent ${plan.spent_today_usd:.4f})")
-        if caps:
-            print("budget: " + ", ".join(caps))
+        if _budget_line(plan):
+            print(_budget_line(plan))
     if plan.redo.notes:
         _print_redo(plan)
     return EXIT_OK
@@ -696,14 +691,19 @@ def _skill_plan_text(plan: Any) -> str:
     else:
         lines.append(f"{_count(plan.calls, 'model call')}, about {plan.input_tokens:,} input and "
                      f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}")
-        caps = []
-        if plan.per_run_cap_usd is not None:
-            caps.append(f"per run ${plan.per_run_cap_usd:.2f}")
-        if plan.daily_cap_usd is not None:
-            caps.append(f"today ${plan.daily_cap_usd:.2f} (spent ${plan.spent_today_usd:.4f})")
-        if caps:
-            lines.append("budget: " + ", ".join(caps))
+        if _budget_line(plan):
+            lines.append(_budget_line(plan))
     return "\n".join(lines)
+
+
+def _budget_line(plan: Any) -> str:
+    """`budget: per run $X, today $Y (spent $Z)` for a plan with caps; empty without caps."""
+    caps = []
+    if plan.per_run_cap_usd is not None:
+        caps.append(f"per run ${plan.per_run_cap_usd:.2f}")
+    if plan.daily_cap_usd is not None:
+        caps.append(f"today ${plan.daily_cap_usd:.2f} (spent ${plan.spent_today_usd:.4f})")
+    return "budget: " + ", ".join(caps) if caps else ""
 
 
 LINT_HELP = """Check the whole vault and write wiki/reports/Lint YYYY-MM-DD.md.

@@ -8,7 +8,6 @@ The planner runs first, always: `kbd skill --plan` stops there; a run prints it 
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,7 +25,7 @@ from kbd.engines.recurring import record_objections
 from kbd.engines.skills import Skill, load_skill, untrusted
 from kbd.render.notes import NoteRef
 from kbd.state import State
-from kbd.vault.layout import VaultLayout, safe_note_name
+from kbd.vault.layout import VaultLayout, glob_to_regex, safe_note_name
 from kbd.vault.read import NoteRefused, read_note_text
 from kbd.vault.write import Outcome, VaultWriter
 
@@ -265,7 +264,7 @@ class SkillRunner:
             return [h.path for h in hits.hits]
         from kbd.search.notes import walk_notes
 
-        pattern = _glob(reads.glob or "")
+        pattern = glob_to_regex(reads.glob or "")
         notes = walk_notes(self.layout.root)
         return sorted((p for p in notes if pattern.fullmatch(p)), key=lambda p: (-notes[p][0], p))
 
@@ -290,28 +289,6 @@ def run_custom_skill(layout: VaultLayout, config: Config, state: State, name: st
                      stop: threading.Event | None = None) -> SkillRun:
     del stop  # one request: nothing to stop between
     return SkillRunner(layout, config, state, name).run()
-
-
-def _glob(pattern: str) -> re.Pattern[str]:
-    """A vault-relative glob: `*` and `?` within one folder, `**/` any folders (or none)."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out), re.IGNORECASE)
 
 
 def _title_and_body(rel: str, text: str) -> tuple[str, str]:

@@ -29,7 +29,7 @@ from kbd.daemon.watch import VaultWatcher
 from kbd.jobs import JobContext, job_for
 from kbd.lock import VaultLock
 from kbd.vault.fsread import Unreadable, read_optional
-from kbd.vault.layout import VaultLayout
+from kbd.vault.layout import VaultLayout, glob_to_regex
 from kbd.vault.write import VaultWriter, WriteRefused, sha256_bytes
 
 log = logging.getLogger("kbd.daemon")
@@ -51,26 +51,6 @@ class _Stop:
     pass
 
 
-def glob_to_regex(glob: str) -> re.Pattern[str]:
-    """`raw/**/*.md` style globs: `**` spans folders, `*` and `?` stay inside one."""
-    out, i = [], 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z", re.IGNORECASE)
 
 
 def _static_prefix(glob: str) -> str:
