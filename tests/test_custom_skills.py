@@ -303,3 +303,14 @@ def test_unknown_skill_from_the_cli_names_the_file(vault: Vault) -> None:
     result = vault.kbd("skill", ".", "nope", check=False)
     assert result.returncode == 2 and "kbd/skills/nope.md: no such file" in result.stderr
     assert frontmatter  # the module is used by Vault.note
+
+
+def test_a_skill_runs_against_anthropic_too(compiled: Vault, server: FakeLLM) -> None:
+    (compiled.root / "kbd/config.yaml").write_text(
+        "models:\n  worker: {provider: anthropic, base_url: \"" + server.url + "\", model: claude-test, "
+        "api_key_env: KBD_TEST_KEY}\n")
+    install(compiled, "questions_to_explore")
+    compiled.kbd("skill", ".", "questions_to_explore")
+    assert server.refusals == [] and server.received[0].path.endswith("/messages")
+    assert server.received[0].body["tools"][0]["name"] == "record_questions_to_explore"
+    assert (compiled.root / "wiki/reports/Questions to explore.md").exists()

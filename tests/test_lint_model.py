@@ -392,3 +392,18 @@ def test_ticking_the_proposed_rule_in_the_report_adopts_it(compiled: Vault, serv
     install(compiled, "weekly_digest")
     compiled.kbd("skill", ".", "weekly_digest")
     assert RULE in server.received[-1].body["messages"][0]["content"]
+
+
+def test_model_checks_keep_to_the_models_concurrency_cap(compiled: Vault, server: FakeLLM) -> None:
+    (compiled.root / "kbd/config.yaml").write_text(
+        (compiled.root / "kbd/config.yaml").read_text().replace("max_concurrency: 2", "max_concurrency: 1"))
+
+    def slow(received: Received) -> Action:
+        action = lint_model(received)
+        action.delay = 0.05
+        return action
+
+    server.default = slow
+    server.max_in_flight = 0
+    run_checks(compiled, "contradictions")
+    assert len(server.received) >= 3 and server.max_in_flight == 1
