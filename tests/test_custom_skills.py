@@ -72,7 +72,8 @@ def test_weekly_digest_example_runs_and_links_the_sources_it_read(compiled: Vaul
     assert len(server.received) == 1
     note = compiled.note(DIGEST)
     assert note["type"] == "report" and note["verified"] is True and note["skill"].startswith("weekly_digest v1")
-    assert "## Highlights" in note.content and "[[wiki/sources/Why B-trees stay shallow|" in note.content
+    assert note["title"] == "Weekly digest 2026-09-21" and "## Highlights" in note.content
+    assert "- [[wiki/sources/Why B-trees stay shallow|Why B-trees stay shallow]] — What Why B-trees" in note.content
     assert unresolved_links(compiled.root, {DIGEST: (compiled.root / DIGEST).read_text()}) == []
     calls = State(compiled.root / ".kbd/state.db").db.execute("SELECT job, outcome FROM llm_calls").fetchall()
     assert [tuple(c) for c in calls] == [("skill:weekly_digest", "ok")]
@@ -83,7 +84,8 @@ def test_questions_example_keeps_one_note_current(compiled: Vault, server: FakeL
     install(compiled, "questions_to_explore")
     compiled.kbd("skill", ".", "questions_to_explore")
     note = compiled.note("wiki/reports/Questions to explore.md")
-    assert note.content.count("- How does ") == 3 and "why: The article does not say." in note.content
+    assert note.content.count("- How does ") == 3
+    assert "why: The article does not say.; concepts: [[wiki/concepts/" in note.content
     request = first_user_text(server.received[0])
     assert '<untrusted source="wiki/concepts/' in request and '<untrusted source="wiki/sources/' not in request, \
         "it reads only the notes its `reads:` names"

@@ -76,7 +76,9 @@ def _inline(value: Any, by_title: dict[str, NoteRef]) -> str:
             return ""
         lead, rest = parts[0], parts[1:]
         text = _inline(lead[1], by_title)
-        if rest:
+        if len(rest) == 1:  # "lead — the other field": a label would only repeat the obvious
+            text += " — " + _inline(rest[0][1], by_title)
+        elif rest:
             text += " — " + "; ".join(f"{escape_text(k.replace('_', ' '))}: {_inline(v, by_title)}" for k, v in rest)
         return text
     if isinstance(value, list):

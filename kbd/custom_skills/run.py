@@ -96,10 +96,13 @@ class SkillRunner:
         self.picked: list[PickedNote] = []
 
     @property
-    def report_path(self) -> str:
+    def report_title(self) -> str:
         writes = self.custom.writes
-        title = f"{writes.report} {clock.now().date().isoformat()}" if writes.dated else writes.report
-        return f"{self.layout.reports}/{safe_note_name(title)}.md"
+        return f"{writes.report} {clock.now().date().isoformat()}" if writes.dated else writes.report
+
+    @property
+    def report_path(self) -> str:
+        return f"{self.layout.reports}/{safe_note_name(self.report_title)}.md"
 
     def plan(self) -> SkillPlan:
         custom = self.custom
@@ -159,7 +162,7 @@ class SkillRunner:
             gateway.close()
         from kbd.engines.provenance import skill_label
 
-        report = SkillReport(title=self.custom.writes.report, skill=skill_label(self.custom.skill), engine=engine,
+        report = SkillReport(title=self.report_title, skill=skill_label(self.custom.skill), engine=engine,
                              generated=clock.stamp(clock.now()), result=result, schema=self.custom.skill.schema,
                              notes=[NoteRef(n.path, n.title) for n in self.picked],
                              description=self.custom.skill.description, verified=not objections,
