@@ -407,3 +407,18 @@ def test_model_checks_keep_to_the_models_concurrency_cap(compiled: Vault, server
     server.max_in_flight = 0
     run_checks(compiled, "contradictions")
     assert len(server.received) >= 3 and server.max_in_flight == 1
+
+
+@pytest.mark.parametrize(("objection", "kind"), [
+    ("the number 4 does not appear in the clipping", "invented-number"),
+    ("It invents a statistic: 90 percent.", "invented-number"),
+    ("the quotation “a slow disk” does not appear in the clipping", "invented-quote"),
+    ("The answer has no citation for its second claim.", "missing-citation"),
+    ("The summary reverses the article's conclusion.", "contradicts-source"),
+    ("The article does not say that compaction is free.", "unsupported-claim"),
+])
+def test_objections_are_sorted_into_kinds_by_what_they_say(objection: str, kind: str) -> None:
+    from kbd.engines.recurring import classify
+
+    found = classify(objection)
+    assert found is not None and found.name == kind
