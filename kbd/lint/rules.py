@@ -34,7 +34,8 @@ def sync_verifier_objections(state: State) -> None:
         record_objections(state, raw_path, [str(o) for o in objections])
 
 
-@check("recurring_problems", "rules proposed for recurring problems", options={"min_count": 3})
+# needs_model: only model output has these problems (summaries, skills and model checks all need one).
+@check("recurring_problems", "rules proposed for recurring problems", options={"min_count": 3}, needs_model=True)
 def recurring_problems(ctx: LintContext, settings: CheckSettings) -> Iterable[Finding]:
     """A `- [ ]` proposal per kind of problem seen at least `min_count` times in model output."""
     sync_verifier_objections(ctx.state)
