@@ -65,11 +65,22 @@ def run_lint(ctx: JobContext, params: dict[str, str]) -> JobResult:
     return JobResult(summary, failed=not report.path)
 
 
+def run_lint_ticks(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Apply the boxes just ticked in a lint report (the daemon runs this when a report changes)."""
+    from kbd.lint.run import apply_ticks_now
+
+    applied = apply_ticks_now(ctx.layout, ctx.config, ctx.state, ctx.stop)
+    failed = sum(1 for a in applied if not a.ok)
+    return JobResult(f"applied {len(applied) - failed} ticked fixes, {failed} could not be done", failed=bool(failed))
+
+
 JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {
     "compile": run_compile,
     "index": run_index,
     "lint": run_lint,
 }
+# Jobs kbd runs by itself, never named by a trigger.
+INTERNAL_JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {"lint_ticks": run_lint_ticks}
 
 
 def job_for(run: str) -> Callable[[JobContext, dict[str, str]], JobResult]:
@@ -77,4 +88,4 @@ def job_for(run: str) -> Callable[[JobContext, dict[str, str]], JobResult]:
     if run.startswith(SKILL_JOB):
         name = run[len(SKILL_JOB):]
         return lambda ctx, params: run_skill(ctx, params, name)
-    return JOBS[run]
+    return {**INTERNAL_JOBS, **JOBS}[run]

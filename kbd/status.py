@@ -61,7 +61,7 @@ def vault_status(root: Path, config: Config) -> VaultStatus:
             target.extend({"path": r["path"], "reason": r["reason"]} for r in db.execute(
                 "SELECT path, reason FROM files WHERE status=? ORDER BY path", (kind,)))
         status.user_edited = [r["path"] for r in db.execute(
-            "SELECT path FROM outputs WHERE user_edited=1 ORDER BY path")]
+            "SELECT path FROM outputs WHERE user_edited=1 ORDER BY path") if not layout.is_lint_report(r["path"])]
         today = datetime.now(UTC).date().isoformat()
         status.spend = [dict(r) for r in db.execute(
             "SELECT role, provider, model, COUNT(*) FILTER (WHERE outcome='ok') AS calls, "

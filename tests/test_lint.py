@@ -228,7 +228,8 @@ def test_a_fix_never_changes_a_note_the_user_owns(vault: Vault, tmp_path: Path) 
         from kbd.lint.registry import FIXERS
 
         with pytest.raises(FixFailed, match="is yours"):
-            FIXERS["relink"](ctx, Fix.make("relink", "x", note="Mine.md", old="[[Clip 0s]]", new="[[Clip 0]]"))
+            FIXERS["relink"](ctx, Fix.make("relink", "x", note="Mine.md", old='["[[Clip 0s]]"]',
+                                                   new='["[[Clip 0]]"]'))
     finally:
         state.close()
     assert (vault.root / "Mine.md").read_text() == "My note links [[Clip 0s]].\n"
@@ -365,3 +366,27 @@ def test_a_name_in_three_clippings_with_no_page_gets_a_page_when_ticked(vault: V
     assert [(a.kind, a.ok) for a in again.applied] == [("create_concept", True)], again.applied
     assert (vault.wiki / "concepts" / "Quasar ledger.md").exists()
     assert found(again, "unlinked_names") == [] and found(again, "broken_links") == []
+
+
+def test_kbd_run_applies_a_box_as_soon_as_it_is_ticked(vault: Vault) -> None:
+    from tests.test_daemon import FAST, start_daemon, wait_for
+
+    _compiled(vault)
+    _rename_concept(vault)
+    write(vault, "kbd/config.yaml", FAST)
+    report = lint(vault)
+    page = vault.root / report.path
+    text = page.read_text(encoding="utf-8")
+    assert "- [ ] Relink to" in text
+    running = start_daemon(vault)
+    try:
+        wait_for(lambda: (vault.wiki / "reports" / "Status.md").exists(), timeout=60, what="the daemon to start")
+        page.write_text(text.replace("- [ ] Relink to", "- [x] Relink to", 1), encoding="utf-8")
+        wait_for(lambda: "- [x] Done 2026-09-21: relinked" in page.read_text(encoding="utf-8"), timeout=60,
+                 what="the ticked fix to be applied")
+        status = (vault.wiki / "reports" / "Status.md")
+        wait_for(lambda: "lint-ticks → lint_ticks" in status.read_text().replace("\\", ""), what="the run in Status.md")
+    finally:
+        running.stop()
+    assert page.read_text(encoding="utf-8").count("- [x] Done") == 1
+    assert "Lint 2026-09-21" not in status.read_text(), "a ticked report is not listed as a note kbd stopped managing"

@@ -324,7 +324,8 @@ class WikiModel:
         warnings = [(r["raw_path"], w) for r in db.execute(
             "SELECT raw_path, warnings FROM sources WHERE warnings <> '[]' ORDER BY raw_path")
                     for w in json.loads(r["warnings"])]
-        edited = [r["path"] for r in db.execute("SELECT path FROM outputs WHERE user_edited=1 ORDER BY path")]
+        edited = [r["path"] for r in db.execute("SELECT path FROM outputs WHERE user_edited=1 ORDER BY path")
+                  if not self.layout.is_lint_report(r["path"])]  # ticking its boxes is how a report is used
         failed = [(r["dedupe_key"], r["last_error"] or "") for r in self.state.failed_jobs()]
         refused = json.loads(self.state.get_meta("refused_writes") or "{}")
         failed += [(f"write:{path}", reason) for path, (reason, _) in sorted(refused.items())]

@@ -34,6 +34,7 @@ from kbd.vault.write import VaultWriter, WriteRefused, sha256_bytes
 
 log = logging.getLogger("kbd.daemon")
 RECONCILE = "reconcile"
+LINT_TICKS = "lint-ticks"
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ class Daemon:
                 self.changed.setdefault(trigger.name, set()).update(matched)
                 self.request(trigger, f"changed: {matched[0]}" + (f" and {len(matched) - 1} more"
                                                                  if len(matched) > 1 else ""))
+        self._on_ticks(paths)
         # Notes no compile will look at (the user's own notes, edits to wiki notes): indexed here,
         # on the worker thread, so the index still has exactly one writer.
         pending = set().union(*self.changed.values())
@@ -164,6 +166,13 @@ class Daemon:
             from kbd.search import update_index
 
             update_index(self.root, self.config, rest)
+
+    def _on_ticks(self, paths: frozenset[str]) -> None:
+        """A lint report the user edited (a box ticked): apply what was ticked now."""
+        ticked = sorted(p for p in paths if self.layout.is_lint_report(p) and not self._own_echo(p))
+        if ticked and self.config.lint.apply_ticks:
+            self.request(Trigger(LINT_TICKS, "files", f"{self.layout.reports}/Lint *.md", "lint_ticks"),
+                         f"changed: {ticked[0]}")
 
     def _ensure_search_index(self) -> None:
         """Build the search index if it is missing or broken (once; then it is kept current)."""

@@ -15,11 +15,12 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import unquote
 
 from kbd.engines.base import concept_key, phrase_tokens
 from kbd.lint.findings import Finding, Fix, Severity
 from kbd.lint.registry import LintContext, check
-from kbd.lint.scan import NoteFacts
+from kbd.lint.scan import LinkAt, NoteFacts
 from kbd.lint.settings import CheckSettings
 from kbd.vault.links import wikilink
 from kbd.vault.sanitize import escape_text, link_target
@@ -45,12 +46,7 @@ def _suggest(ctx: LintContext, target: str, cache: dict[str, str | None]) -> str
     key = concept_key(posixpath.basename(target))
     if key in cache:
         return cache[key]
-    names = ctx.vault.__dict__.setdefault("_names_by_key", None)
-    if names is None:
-        names = {}
-        for path in ctx.vault.notes:
-            names.setdefault(concept_key(posixpath.basename(path)[:-3]), path)
-        ctx.vault.__dict__["_names_by_key"] = names
+    names = ctx.vault.by_name_key
     hit = names.get(key)
     if hit is None and key:
         close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.8)
@@ -61,29 +57,38 @@ def _suggest(ctx: LintContext, target: str, cache: dict[str, str | None]) -> str
 
 @check("broken_links", "broken links")
 def broken_links(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
+    """One finding per note and missing target (all its lines listed): a fix relinks them all."""
     resolver, cache = ctx.vault.resolver, {}
     for note in ctx.vault.notes.values():
         if note.area in _NOT_CONTENT:
             continue
+        grouped: dict[str, list[LinkAt]] = {}
         for at in note.links:
             target = at.link.target
             if not target or _is_attachment(target) or resolver.resolve(target, note.path):
                 continue
             if at.in_property and note.area == "raw":
                 continue  # the Web Clipper links every author (`[[Ada Example]]`) to a note nobody writes
+            grouped.setdefault(target, []).append(at)
+        for target, places in grouped.items():
             guess = _suggest(ctx, target, cache)
             if guess == note.path or (guess and note.area == "source" and _in_raw(ctx, target)):
                 guess = None  # a summary's link to its clipping: the clipping moved, compile follows it
-            kind = "embed of" if at.link.embed else "link to"
-            message = f"{note_link(note.path)}: {kind} “{escape_text(target)}” — no such note"
+            kinds = {"embed of" if at.link.embed else "link to" for at in places}
+            message = f"{note_link(note.path)}: {' and '.join(sorted(kinds))} “{escape_text(target)}” — no such note"
+            lines = sorted({at.line for at in places})
+            if len(lines) > 1:
+                message += f" (lines {', '.join(map(str, lines))})"
             fix = None
             if guess:
                 message += f"; did you mean {note_link(guess)}?"
                 if note.owner == "kbd":
-                    fix = Fix.make("relink", f"Relink to {note_link(guess)}", note=note.path, old=at.raw,
-                                   new=_relinked(at.raw, target, guess))
-            yield Finding("broken_links", Severity.WARNING, note.path, message, fix, at.line,
-                          (("target", target), ("suggestion", guess or "")))
+                    fix = Fix.make("relink", f"Relink to {note_link(guess)}", note=note.path,
+                                   old=json.dumps(sorted({at.raw for at in places})),
+                                   new=json.dumps([_relinked(raw, target, guess)
+                                                   for raw in sorted({at.raw for at in places})]))
+            yield Finding("broken_links", Severity.WARNING, note.path, message, fix,
+                          lines[0] if len(lines) == 1 else None, (("target", target), ("suggestion", guess or "")))
 
 
 def _in_raw(ctx: LintContext, target: str) -> bool:
@@ -125,8 +130,6 @@ def _markdown_images(visible: str) -> Iterator[tuple[int, str]]:
         target = m.group(1)
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) or target.startswith("#"):
             continue  # a URL (https:, data:, obsidian:), not a vault file
-        from urllib.parse import unquote
-
         yield visible.count("\n", 0, m.start()) + 1, unquote(target)
 
 
@@ -285,10 +288,12 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     least = int(settings.get("min_notes"))
     pages = _concept_pages(ctx)
     existing = {concept_key(n.stem) for n in ctx.vault.notes.values()}
+    aliases = {r[0] for r in ctx.state.db.execute("SELECT alias FROM concept_aliases")}
+    page_names = [phrase_tokens(n.stem) for n in ctx.vault.notes.values() if n.area == "concept"]
     candidates: dict[str, str] = {}
     for key, name in ctx.state.db.execute(
             "SELECT key, name FROM source_concepts GROUP BY key HAVING COUNT(*) >= 1 ORDER BY key"):
-        if key not in pages and key not in existing and len(key) >= 3:
+        if key not in pages and key not in existing and key not in aliases and len(key) >= 3:
             candidates.setdefault(key, name)
     if not candidates:
         return
@@ -310,7 +315,9 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
         ids = set.intersection(*(postings.get(w, set()) for w in needle))
         if len(ids) < least:
             continue
-        hits = [texts[i].path for i in sorted(ids) if _contains(tokens[i], needle)]
+        longer = [n for n in page_names if len(n) > len(needle) and _occurrences(n, needle)]
+        hits = [texts[i].path for i in sorted(ids)
+                if _occurrences(tokens[i], needle) > sum(_occurrences(tokens[i], n) for n in longer)]
         articles = {article.get(p, p) for p in hits}  # two clippings of one article count once
         if len(articles) < least:
             continue
@@ -325,9 +332,9 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
                       detail=(("name", name), ("notes", str(len(articles)))))
 
 
-def _contains(haystack: list[str], needle: list[str]) -> bool:
+def _occurrences(haystack: list[str], needle: list[str]) -> int:
     n, first = len(needle), needle[0]
-    return any(haystack[i:i + n] == needle for i, w in enumerate(haystack) if w == first)
+    return sum(1 for i, w in enumerate(haystack) if w == first and haystack[i:i + n] == needle)
 
 
 _REQUIRED = {"source": ("title", "type", "tags"), "concept": ("title", "type", "tags")}
@@ -414,7 +421,10 @@ def index_drift(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
     index = ctx.layout.index_note
     pages = [index, *(r[0] for r in ctx.state.db.execute("SELECT path FROM pages WHERE owner='index'"))]
     notes = [ctx.vault.notes[p] for p in pages if p in ctx.vault.notes]
-    listed_notes = ctx.vault.in_area("source", "concept")
+    # The pages kbd keeps (the user's own notes in those folders are not the index's business).
+    kept = [f"{ctx.layout.sources}/{r[0]}.md" for r in ctx.state.db.execute("SELECT note_name FROM sources")]
+    kept += [path for path, _ in _concept_pages(ctx).values()]
+    listed_notes = [ctx.vault.notes[p] for p in kept if p in ctx.vault.notes]
     if index not in ctx.vault.notes:
         if listed_notes:
             yield Finding("index_drift", Severity.WARNING, index, f"{escape_text(index)} is missing",
@@ -424,7 +434,7 @@ def index_drift(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
     listed = {resolver.resolve(at.link.target, n.path) for n in notes for at in n.links if at.link.target}
     fix = Fix.make("reindex", "Regenerate the index") if ctx.vault.notes[index].owner == "kbd" else None
     for note in sorted(listed_notes, key=lambda n: n.path):
-        if note.path not in listed and note.properties.get("type") in ("source", "concept"):
+        if note.path not in listed:
             yield Finding("index_drift", Severity.WARNING, note.path,
                           f"{note_link(note.path)} is not listed in {note_link(index)}", fix)
     for n in notes:

@@ -42,14 +42,18 @@ def _owned(ctx: FixContext, path: str) -> bytes:
 
 @fixer("relink")
 def relink(ctx: FixContext, fix: Fix) -> str:
-    path, old, new = fix.arg("note"), fix.arg("old"), fix.arg("new")
+    path = fix.arg("note")
+    olds, news = json.loads(fix.arg("old")), json.loads(fix.arg("new"))
     text = _owned(ctx, path).decode("utf-8")
-    if old not in text:
-        raise FixFailed(f"{note_link(path)} no longer contains {escape_text(old)}")
-    outcome = ctx.writer.write(path, text.replace(old, new))
+    if not any(old in text for old in olds):
+        raise FixFailed(f"{note_link(path)} no longer contains the broken link")
+    for old, new in zip(olds, news, strict=True):
+        text = text.replace(str(old), str(new))
+    outcome = ctx.writer.write(path, text)
     if outcome is Outcome.KEPT_USER_EDIT:
         raise FixFailed(f"{note_link(path)} was edited by you meanwhile; kbd left it alone")
-    return f"relinked {escape_text(old)} to {escape_text(new)} in {note_link(path)}"
+    return f"relinked {escape_text(', '.join(map(str, olds)))} to {escape_text(', '.join(map(str, news)))} in " \
+           f"{note_link(path)}"
 
 
 @fixer("recompile")

@@ -12,7 +12,6 @@ from kbd.state import State
 
 # `- [x] anything ^kbd-fix-<id>`: only the id is taken from the note; the fix itself is in state.db.
 TICKED = re.compile(r"^\s*[-*+] \[[xX]\] .*\^kbd-fix-([0-9a-f]{12})\s*$")
-REPORT_NAME = re.compile(r"^Lint \d{4}-\d{2}-\d{2}( \(\d+\))?\.md$")
 
 
 @dataclass(frozen=True)

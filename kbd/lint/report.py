@@ -35,8 +35,8 @@ def render_report(report: LintReport, generated: str) -> str:
     front = render_frontmatter([("title", f"Lint {report.date}"), ("type", "lint"), ("date", Date(report.date)),
                                 ("tags", ["kbd/report"]), ("generated", DateTime(generated))])
     out = [front, f"# Lint {report.date}", "",
-           f"{len(findings)} findings; {fixable} can be fixed by kbd. Tick a box and the next lint (`kbd lint`, "
-           "or the `lint` trigger of `kbd run`) applies that fix; the line then records what was done. "
+           f"{len(findings)} findings; {fixable} can be fixed by kbd. Tick a box: `kbd run` applies that fix as soon "
+           "as this note is saved (otherwise the next `kbd lint` does), and the line then records what was done. "
            "Findings without a box need your judgement. kbd never changes a note you own to fix anything.", "",
            "## Counts", ""]
     out += [count_line(run, report.previous_counts.get(run.name) if report.previous_counts else None)

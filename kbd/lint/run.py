@@ -36,7 +36,7 @@ def run_lint(layout: VaultLayout, config: Config, state: State, options: LintOpt
              stop: threading.Event | None = None) -> LintReport:
     options = options or LintOptions()
     stop = stop or threading.Event()
-    checks = load()
+    load()
     moment = clock.now()
     date, when = moment.strftime("%Y-%m-%d"), clock.stamp(moment)
     writer = VaultWriter(layout, state)
@@ -46,13 +46,13 @@ def run_lint(layout: VaultLayout, config: Config, state: State, options: LintOpt
         writer.check_user_edits()  # the ledger must know about edits made since the last compile
     if options.apply_ticks and config.lint.apply_ticks:
         applied += apply_ticked(fix_ctx, when)
-    runs = _check(layout, config, state, stop, checks)
+    runs = _check(layout, config, state, stop)
     if options.fix_all:
         fixes = {f.fix.fix_id: f.fix for run in runs for f in run.findings if f.fix is not None}
         if fixes:
             for fix in fixes.values():
                 applied.append(_apply(fix_ctx, fix, "", when))
-            runs = _check(layout, config, state, stop, checks)
+            runs = _check(layout, config, state, stop)
     report = LintReport(date, tuple(runs), ledger.previous_counts(state), tuple(applied))
     path = ""
     if options.write:
@@ -64,14 +64,11 @@ def run_lint(layout: VaultLayout, config: Config, state: State, options: LintOpt
     return report
 
 
-def _check(layout: VaultLayout, config: Config, state: State, stop: threading.Event,
-           checks: dict[str, object]) -> list[CheckRun]:
-    from kbd.lint.registry import CHECKS
-
+def _check(layout: VaultLayout, config: Config, state: State, stop: threading.Event) -> list[CheckRun]:
     vault = scan_vault(layout, state, config.lint.exclude)
     ctx = LintContext(layout, config, state, vault, stop)
     runs: list[CheckRun] = []
-    for spec in CHECKS.values():
+    for spec in load().values():
         settings = config.lint.for_check(spec)
         if not settings.enabled:
             runs.append(CheckRun(spec.name, spec.title, skipped="switched off in kbd/config.yaml (lint:)"))
@@ -107,12 +104,25 @@ def _apply(ctx: FixContext, fix: Fix, report: str, when: str) -> AppliedFix:
     return AppliedFix(fix.fix_id, fix.kind, fix.label, ok, record, report)
 
 
+def apply_ticks_now(layout: VaultLayout, config: Config, state: State,
+                    stop: threading.Event | None = None) -> list[AppliedFix]:
+    """Apply ticked boxes without a full lint (the daemon, when a report changes)."""
+    if not config.lint.apply_ticks or not state.db.execute(
+            "SELECT 1 FROM lint_fixes WHERE state='offered' LIMIT 1").fetchone():
+        return []
+    load()
+    moment = clock.now()
+    ctx = FixContext(layout, config, state, VaultWriter(layout, state), moment.strftime("%Y-%m-%d"),
+                     stop or threading.Event())
+    return apply_ticked(ctx, clock.stamp(moment))
+
+
 def report_paths(layout: VaultLayout) -> list[str]:
     folder = layout.abs(layout.reports)
     if not folder.is_dir():
         return []
     return sorted(f"{layout.reports}/{p.name}" for p in folder.iterdir()
-                  if ledger.REPORT_NAME.match(p.name) and p.is_file() and not p.is_symlink())
+                  if layout.is_lint_report(f"{layout.reports}/{p.name}") and p.is_file() and not p.is_symlink())
 
 
 def apply_ticked(ctx: FixContext, when: str) -> list[AppliedFix]:

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from kbd.engines.base import concept_key
 from kbd.state import State
 from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, STATE_DIR, VaultLayout, is_conflict_copy, is_ignored_name
-from kbd.vault.links import WIKILINK, LinkResolver, WikiLink, parse_wikilink
+from kbd.vault.links import LinkResolver, WikiLink, parse_wikilink
 from kbd.vault.note import split_frontmatter
 
 MAX_LINT_BYTES = 5_000_000  # a bigger "note" is reported as unreadable, not parsed
@@ -68,6 +69,14 @@ class VaultScan:
                 if target and target != note.path:
                     result.setdefault(target, set()).add(note.path)
         return result
+
+    @cached_property
+    def by_name_key(self) -> dict[str, str]:
+        """Normalised note name (case, punctuation, plural: engines.base.concept_key) → a note so named."""
+        names: dict[str, str] = {}
+        for path in sorted(self.notes):
+            names.setdefault(concept_key(os.path.basename(path)[:-3]), path)
+        return names
 
     def in_area(self, *areas: str) -> list[NoteFacts]:
         return [n for n in self.notes.values() if n.area in areas]
@@ -144,13 +153,22 @@ def read_note(layout: VaultLayout, rel: str, data: bytes, owner: str) -> NoteFac
                      tuple(links), owner)
 
 
+# A literal first character lets the regex engine skip to each `[[` (WIKILINK's leading `!?` makes
+# it try every position); an embed is told by the character before.
+_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
+
+
 def find_links(visible: str) -> list[LinkAt]:
+    if "[[" not in visible:
+        return []
     result = []
     line, last = 1, 0
-    for m in WIKILINK.finditer(visible):
-        line += visible.count("\n", last, m.start())
-        last = m.start()
-        result.append(LinkAt(parse_wikilink(m.group(2), embed=bool(m.group(1))), line, m.group(0)))
+    for m in _LINK.finditer(visible):
+        start = m.start()
+        line += visible.count("\n", last, start)
+        last = start
+        embed = start > 0 and visible[start - 1] == "!"
+        result.append(LinkAt(parse_wikilink(m.group(1), embed=embed), line, ("!" if embed else "") + m.group(0)))
     return result
 
 

@@ -50,12 +50,20 @@ class VaultLayout:
     def status_note(self) -> str:
         return f"{self.reports}/Status.md"
 
+    def is_lint_report(self, rel: str) -> bool:
+        """A dated lint report: a note the user is meant to edit (ticking boxes), not a stopped one."""
+        folder, _, name = rel.rpartition("/")
+        return folder == self.reports and bool(_LINT_REPORT.match(name))
+
     @property
     def state_dir(self) -> Path:
         return self.root / STATE_DIR
 
     def abs(self, rel: str) -> Path:
         return self.root / rel
+
+
+_LINT_REPORT = re.compile(r"^Lint \d{4}-\d{2}-\d{2}( \(\d+\))?\.md$")
 
 
 def enclosing_vault(folder: Path) -> Path | None:
