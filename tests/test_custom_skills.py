@@ -316,3 +316,14 @@ def test_a_skill_runs_against_anthropic_too(compiled: Vault, server: FakeLLM) ->
     assert server.refusals == [] and server.received[0].path.endswith("/messages")
     assert server.received[0].body["tools"][0]["name"] == "record_questions_to_explore"
     assert (compiled.root / "wiki/reports/Questions to explore.md").exists()
+
+
+def test_a_skill_reads_the_notes_a_search_finds(compiled: Vault, server: FakeLLM) -> None:
+    configure(compiled, server)
+    text = (EXAMPLES / "weekly_digest.md").read_text().replace(
+        'reads: {glob: "wiki/sources/*.md", since: 7d, limit: 30}', 'reads: {search: "compaction", limit: 2}')
+    install(compiled, "weekly_digest", text)
+    plan = json.loads(compiled.kbd("skill", ".", "weekly_digest", "--plan", "--json").stdout)
+    assert len(plan["notes"]) == 2 and plan["left_out"], "the best two of the notes the search finds"
+    assert all("compaction" in (compiled.root / p).read_text().lower() for p in plan["notes"])
+    assert "raw/What a write-ahead log guarantees.md" not in plan["notes"]
