@@ -390,3 +390,10 @@ def test_kbd_run_applies_a_box_as_soon_as_it_is_ticked(vault: Vault) -> None:
         running.stop()
     assert page.read_text(encoding="utf-8").count("- [x] Done") == 1
     assert "Lint 2026-09-21" not in status.read_text(), "a ticked report is not listed as a note kbd stopped managing"
+
+
+def test_ordinary_words_are_not_offered_as_missing_pages() -> None:
+    from kbd.lint.checks import looks_like_a_name
+
+    assert [n for n in ("Night", "Rows", "Complaints", "Treatment", "Buffer pool", "SQLite", "MVCC", "Python3")
+            if looks_like_a_name(n)] == ["Buffer pool", "SQLite", "MVCC", "Python3"]
