@@ -7,7 +7,8 @@ import json
 import re
 from typing import Any
 
-from tests.fake_llm import Action, Received, first_user_text, structured_reply
+from tests.conftest import Vault
+from tests.fake_llm import Action, FakeLLM, Received, first_user_text, structured_reply
 
 BLOCK = re.compile(r'<untrusted source="([^"]*)">\n(.*?)\n</untrusted>', re.S)
 
@@ -40,3 +41,11 @@ def skill_model(received: Received) -> Action:
     else:
         result = json.loads(json.dumps({"text": "unexpected request"}))
     return structured_reply(received, result)
+
+
+def configure(vault: Vault, server: FakeLLM, extra: str = "", verifier: bool = False) -> None:
+    """A worker (and optionally a verifier) model on the fake server, keyed by $KBD_TEST_KEY, plus `extra` YAML."""
+    model = ("{provider: openai, base_url: \"" + server.url + "/v1\", model: test-model, api_key_env: KBD_TEST_KEY, "
+             "price_per_mtok: {input: 1.0, output: 4.0}, max_concurrency: 2}")
+    (vault.root / "kbd/config.yaml").write_text("models:\n  worker: " + model + "\n"
+                                                + ("  verifier: " + model + "\n" if verifier else "") + extra)

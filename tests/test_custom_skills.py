@@ -23,7 +23,7 @@ from kbd.vault.sanitize import is_inert
 from tests.conftest import Vault, unresolved_links
 from tests.fake_llm import Action, FakeLLM, Received, fake_llm, first_user_text, structured_reply
 from tests.provider_rules import strict_schema_problem
-from tests.skill_model import skill_model
+from tests.skill_model import configure, skill_model
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "skills"
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -40,13 +40,6 @@ def server() -> Iterator[FakeLLM]:
 @pytest.fixture(autouse=True)
 def key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KBD_TEST_KEY", "sk-test-SKILL-SECRET")
-
-
-def configure(vault: Vault, server: FakeLLM, extra: str = "", verifier: bool = False) -> None:
-    model = ("{provider: openai, base_url: \"" + server.url + "/v1\", model: test-model, api_key_env: KBD_TEST_KEY, "
-             "price_per_mtok: {input: 1.0, output: 4.0}, max_concurrency: 2}")
-    (vault.root / "kbd/config.yaml").write_text("models:\n  worker: " + model + "\n"
-                                                + ("  verifier: " + model + "\n" if verifier else "") + extra)
 
 
 def install(vault: Vault, name: str, text: str | None = None) -> None:

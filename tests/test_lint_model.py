@@ -24,7 +24,7 @@ from kbd.vault.layout import VaultLayout
 from kbd.vault.write import VaultWriter
 from tests.conftest import Vault, unresolved_links
 from tests.fake_llm import Action, FakeLLM, Received, fake_llm, first_user_text, structured_reply
-from tests.skill_model import asks, blocks, skill_model
+from tests.skill_model import asks, blocks, configure, skill_model
 from tests.test_llm_compile import honest_model
 
 RULE = "Never write a number, date, percentage or statistic that does not appear word for word in the source."
@@ -72,13 +72,6 @@ def server() -> Iterator[FakeLLM]:
 @pytest.fixture(autouse=True)
 def key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KBD_TEST_KEY", "sk-test-LINT-SECRET")
-
-
-def configure(vault: Vault, server: FakeLLM, extra: str = "", verifier: bool = False) -> None:
-    model = ("{provider: openai, base_url: \"" + server.url + "/v1\", model: test-model, api_key_env: KBD_TEST_KEY, "
-             "price_per_mtok: {input: 1.0, output: 4.0}, max_concurrency: 2}")
-    (vault.root / "kbd/config.yaml").write_text("models:\n  worker: " + model + "\n"
-                                                + ("  verifier: " + model + "\n" if verifier else "") + extra)
 
 
 def run_checks(vault: Vault, *names: str) -> list[Finding]:
