@@ -45,11 +45,13 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
   kbd doctor ~/Vault           check config, folders, keys and model endpoints
   kbd adopt NOTE               hand a generated note you edited back to kbd
   kbd skill ~/Vault NAME       run a custom skill of kbd/skills/ (cost shown first; --plan to only look)
+  kbd monitor ~/Vault          check the web pages config.yaml monitors; report what changed
   kbd run ~/Vault              stay running: compile on every clip, run config.yaml triggers
   kbd service install ~/Vault  start `kbd run` at login (systemd user unit / launchd agent)
 
 Clip articles into raw/ (Obsidian Web Clipper can save there directly), run `kbd compile`, and
-read wiki/index.md in Obsidian. Nothing under raw/ is ever modified.
+read wiki/index.md in Obsidian. Nothing under raw/ is ever modified (a web monitor with
+`ingest: true` only adds its own notes there).
 """
 
 
@@ -81,6 +83,23 @@ Words are matched by stem and without accents (sleeping = sleep, cafe = café). 
 matches, the closest known spelling is tried and shown as "did you mean".
 The index lives in .kbd/search/ and keeps itself current; --rebuild is rarely needed.
 Exit status: 0 found, 1 nothing found, 2 usage error."""
+
+
+MONITOR_HELP = """\
+Fetch each monitored page now and compare its main text with the last check. A change writes a
+report note, wiki/reports/Monitor NAME YYYY-MM-DD HHMM.md (with a model: what changed and why it
+matters; always the added and removed paragraphs). An unchanged page writes nothing; Status.md
+shows when it was last checked. With `ingest: true` the new version is also saved under raw/
+for compile. Monitors are triggers in kbd/config.yaml:
+
+  triggers:
+    - name: acme-pricing
+      on: {url: "https://acme.example/pricing", every: 6h}
+      with: {ingest: true}
+
+Only http(s) pages on public addresses are fetched (monitor.allow_private_networks: true allows
+private ones); size and time are capped (monitor.max_bytes, monitor.timeout_seconds).
+Exit status: 0 every check worked, 1 a page could not be fetched or read, 2 usage or config error."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,6 +246,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--fix", action="store_true", help="apply every safe fix now, as if each box were ticked")
     p.add_argument("--no-write", action="store_true", help="do not write the report note (nor apply ticks)")
     p.set_defaults(handler=cmd_lint)
+
+    p = sub.add_parser("monitor", help="check the web pages the config monitors, now",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, description=MONITOR_HELP)
+    p.add_argument("vault", type=Path, nargs="?", default=Path("."), help="vault folder (default: here)")
+    p.add_argument("name", nargs="?", help="check only this monitor (the trigger's name); default: all")
+    p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_monitor)
 
     p = sub.add_parser("run", help="stay running: watch the vault and run triggers",
                        description="Watch the vault and compile each clipping about two seconds after it lands; "
@@ -502,6 +529,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  ignored  {item['path']}: {item['reason']}")
     for path in status.user_edited:
         print(f"  edited   {path} (yours now; `kbd adopt` hands it back)")
+    for m in status.monitors:
+        print(f"monitor    {m['name']} ({m['url']}): checked {(m['checked'] or 'never').replace('T', ' ')[:16]}, "
+              f"{m['outcome']}")
     print(f"report     {status.status_note}")
     return EXIT_OK
 
@@ -737,6 +767,29 @@ def cmd_lint(args: argparse.Namespace) -> int:
     broken = any(r.skipped and r.skipped.startswith("the check failed") for r in report.checks)
     failed = broken or any(not a.ok for a in report.applied) or (not args.no_write and not report.path)
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from kbd.monitor.command import NoSuchMonitor, monitor_vault
+
+    root, config = _open_vault(args.vault, args.config, "monitor")
+    setup_logging(root)
+    try:
+        run = monitor_vault(root, config, args.name)
+    except NoSuchMonitor as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(json.dumps({"results": [r.to_json() for r in run.results], "status_note": run.status_note},
+                         indent=2, ensure_ascii=False))
+    else:
+        for r in run.results:
+            print(f"{r.name}: {r.detail}")
+        if any(r.clipping for r in run.results):
+            print(f"run `kbd compile {_shown(root)}` to summarise the new versions (`kbd run` does it by itself)")
+        print(f"see {run.status_note}")
+    if run.status_problem:
+        print(f"kbd: Status.md not updated: {run.status_problem}", file=sys.stderr)
+    return EXIT_FAILURE if any(r.problem for r in run.results) else EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:

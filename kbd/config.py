@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from kbd.lint.settings import LintSettings, parse_lint
+from kbd.monitor.settings import MonitorConfig, is_url_trigger, parse_monitor_section, url_trigger
 from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, yaml_problem
 
 CONFIG_RELPATH = "kbd/config.yaml"
@@ -26,12 +27,12 @@ CONFIG_RELPATH = "kbd/config.yaml"
 NOT_YET_SUPPORTED: dict[str, str] = {}
 PROVIDERS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 # Jobs a trigger may `run:` today, and the ones that arrive in later versions.
-BUILTIN_JOBS = ("compile", "index", "lint")
+BUILTIN_JOBS = ("compile", "index", "lint", "monitor")
 # The parameters each job takes under a trigger's `with:`; any other key is refused like every
 # other unknown key (a typo must not be accepted silently).
-JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "lint": ()}
+JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "lint": (), "monitor": ("name",)}
 SKILL_JOB = "skill:"  # `run: skill:NAME` runs the custom skill kbd/skills/NAME.md
-LATER_JOBS = {"monitor": "web monitoring", "slides": "the slides job", "ask": "the ask job"}
+LATER_JOBS = {"slides": "the slides job", "ask": "the ask job"}
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -128,6 +129,7 @@ class Config:
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     lint: LintSettings = field(default_factory=LintSettings)
+    monitor: MonitorConfig = field(default_factory=MonitorConfig)
     source: str | None = None  # the file this was read from, for messages
 
     def effective_triggers(self) -> tuple[Trigger, ...]:
@@ -223,9 +225,12 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
         if name == "lint":
             values[name] = parse_lint(value_node, shown)
             continue
+        if name == "monitor":
+            values[name] = parse_monitor_section(value_node, shown)
+            continue
         if name not in _SECTIONS:
-            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "lint"]), file=shown,
-                              line=line, key=name)
+            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "lint", "monitor"]),
+                              file=shown, line=line, key=name)
         values[name] = _section(_SECTIONS[name], value_node, shown, name)
     config = Config(source=shown, **values)
     _check_paths(config.paths, shown)
@@ -333,7 +338,7 @@ def _triggers(node: yaml.Node, shown: str) -> tuple[Trigger, ...]:
                 raise ConfigError(_unknown(key, ["name", "on", "run", "with"]), file=shown, line=line,
                                   key=f"{where}.{key}")
         for key in ("name", "on", "run"):
-            if key not in fields_:
+            if key not in fields_ and not (key == "run" and is_url_trigger(fields_.get("on"))):
                 raise ConfigError(f"`{key}:` is missing", file=shown, line=line, key=where)
         name = _construct(fields_["name"], shown, f"{where}.name")
         if not isinstance(name, str) or not re.fullmatch(r"[\w.-]{1,64}", name):
@@ -342,6 +347,9 @@ def _triggers(node: yaml.Node, shown: str) -> tuple[Trigger, ...]:
         where = f"triggers.{name}"
         if any(t.name == name for t in triggers):
             raise ConfigError("two triggers have this name; names must be unique", file=shown, line=line, key=where)
+        if is_url_trigger(fields_["on"]):  # a web monitor: kbd/monitor/settings.py
+            triggers.append(url_trigger(name, fields_, shown, where))
+            continue
         run = _construct(fields_["run"], shown, f"triggers.{name}.run")
         _check_job(run, shown, fields_["run"].start_mark.line + 1, f"{where}.run")
         kind, spec = _trigger_on(fields_["on"], shown, f"{where}.on")
@@ -386,8 +394,6 @@ def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:
     if not isinstance(value, dict) or not value:
         raise ConfigError("must be one of {files: GLOB}, {cron: \"m h dom mon dow\"}, {every: 6h}, {start: true}",
                           file=shown, line=line, key=key)
-    if "url" in value:
-        raise ConfigError("web monitors (`url:`) are not in this version of kbd yet", file=shown, line=line, key=key)
     if len(value) != 1:
         raise ConfigError("give exactly one of files, cron, every, start", file=shown, line=line, key=key)
     kind, spec = next(iter(value.items()))
@@ -406,20 +412,24 @@ def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:
                               file=shown, line=line, key=f"{key}.cron") from None
         return "cron", str(spec)
     if kind == "every":
-        m = _EVERY.match(str(spec))
-        if not m or int(m.group(1)) == 0:
-            raise ConfigError(f"must be a duration like 30s, 10m, 6h or 1d, got {spec!r}", file=shown, line=line,
-                              key=f"{key}.every")
-        seconds = int(m.group(1)) * _UNITS[m.group(2)] if len(m.group(1)) < 12 else MAX_EVERY_SECONDS + 1
-        if seconds > MAX_EVERY_SECONDS:
-            raise ConfigError(f"at most 366d, got {str(spec)[:40]!r}; for rarer runs use a cron line", file=shown,
-                              line=line, key=f"{key}.every")
-        return "every", str(seconds)
+        return "every", str(every_seconds(spec, shown, line, f"{key}.every"))
     if kind == "start":
         if spec is not True:
             raise ConfigError("write `start: true` to run when kbd starts", file=shown, line=line, key=f"{key}.start")
         return "start", ""
     raise ConfigError(_unknown(str(kind), ["files", "cron", "every", "start"]), file=shown, line=line, key=key)
+
+
+def every_seconds(spec: object, shown: str, line: int, key: str) -> int:
+    """An `every:` duration (30s, 10m, 6h, 1d) in seconds."""
+    m = _EVERY.match(str(spec))
+    if not m or int(m.group(1)) == 0:
+        raise ConfigError(f"must be a duration like 30s, 10m, 6h or 1d, got {spec!r}", file=shown, line=line, key=key)
+    seconds = int(m.group(1)) * _UNITS[m.group(2)] if len(m.group(1)) < 12 else MAX_EVERY_SECONDS + 1
+    if seconds > MAX_EVERY_SECONDS:
+        raise ConfigError(f"at most 366d, got {str(spec)[:40]!r}; for rarer runs use a cron line", file=shown,
+                          line=line, key=key)
+    return seconds
 
 
 _MODEL_KEYS = ("provider", "model", "base_url", "api_key_env", "price_per_mtok", "max_concurrency", "structured",

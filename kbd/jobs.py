@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kbd.config import SKILL_JOB, Config
 from kbd.state import State
@@ -74,10 +74,32 @@ def run_lint_ticks(ctx: JobContext, params: dict[str, str]) -> JobResult:
     return JobResult(f"applied {len(applied) - failed} ticked fixes, {failed} could not be done", failed=bool(failed))
 
 
+def run_monitor(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Check the web monitor `name` (a url trigger), or every monitor in the config."""
+    from kbd.monitor.check import MonitorChecker
+
+    checker = MonitorChecker(ctx.layout, ctx.config, ctx.state)
+    try:
+        results = checker.check_all([params["name"]] if "name" in params else None, stop=ctx.stop)
+    finally:
+        checker.close()
+    if not results:
+        return JobResult(f"no web monitor called {params['name']!r} in the config" if "name" in params
+                         else "no web monitors in the config", failed="name" in params)
+    summary = JobResult("; ".join(f"{r.name}: {r.detail}" for r in results), failed=any(r.problem for r in results))
+    clippings = frozenset(r.clipping for r in results if r.clipping)
+    if not clippings:
+        return summary
+    # `ingest: true`: the new versions flow through compile now, whatever other triggers the config has.
+    compiled = run_compile(replace(ctx, changed=clippings), {})
+    return JobResult(f"{summary.summary}; {compiled.summary}", failed=summary.failed or compiled.failed)
+
+
 JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {
     "compile": run_compile,
     "index": run_index,
     "lint": run_lint,
+    "monitor": run_monitor,
 }
 # Jobs kbd runs by itself, never named by a trigger.
 INTERNAL_JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {"lint_ticks": run_lint_ticks}

@@ -226,6 +226,29 @@ MIGRATIONS: list[str] = [
         counts TEXT NOT NULL            -- JSON {check name: findings}
     );
     """,
+    # web monitors (kbd/monitor/): per monitor, the last version of its page (in .kbd/, never in the
+    # vault), the validators for a conditional request, when it was last checked and what came of it,
+    # and the clipping `ingest: true` keeps under raw/ with the hash kbd wrote there
+    """
+    CREATE TABLE monitors (
+        name TEXT PRIMARY KEY,          -- the trigger's name
+        url TEXT NOT NULL,              -- the configured URL the snapshot belongs to
+        final_url TEXT,                 -- where the page was found, after redirects
+        etag TEXT,
+        last_modified TEXT,
+        checked TEXT,                   -- local time of the last check, YYYY-MM-DDTHH:MM:SS
+        changed TEXT,                   -- local time the page last changed
+        outcome TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        content_type TEXT NOT NULL DEFAULT '',
+        snapshot TEXT,                  -- the page's main text, JSON list of blocks
+        snapshot_hash TEXT,
+        versions TEXT,                  -- JSON list of the content hashes of recent versions
+        raw_path TEXT,                  -- the clipping kept for `ingest: true`
+        raw_sha256 TEXT,                -- what kbd last wrote there
+        raw_content_hash TEXT           -- the version of the page it holds
+    );
+    """,
     # self-improving rules: each distinct occurrence of a kind of problem the verifier or a lint check
     # found in model output (counted once, however often it is seen again), and the rules adopted
     """

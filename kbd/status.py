@@ -33,6 +33,7 @@ class VaultStatus:
     engine: str = ""  # the configured engine ("offline" or provider:model)
     out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints)
     batches: list[dict[str, Any]] = field(default_factory=list)  # sent with --batch, not yet collected
+    monitors: list[dict[str, Any]] = field(default_factory=list)  # web monitors: last check and its outcome
     status_note: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -76,6 +77,8 @@ def vault_status(root: Path, config: Config) -> VaultStatus:
         status.batches = [dict(r) for r in db.execute(
             "SELECT id, provider, model, status, requests, reserved_usd, submitted FROM batches "
             "WHERE state='submitted' ORDER BY submitted")]
+        status.monitors = [dict(r) for r in db.execute(
+            "SELECT name, url, checked, changed, outcome FROM monitors WHERE url <> '' ORDER BY name")]
         try:
             current = current_made_by(config, layout.root)
         except (SkillError, OSError, UnicodeDecodeError):

@@ -13,6 +13,7 @@ prefix up to the last `cache_control` block, reading it when seen before and wri
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import socket
@@ -87,6 +88,13 @@ def last_user_text(received: Received) -> str:
 def first_user_text(received: Received) -> str:
     """The text of the first user message (the request itself, before any repair turns)."""
     return _message_text(next(m for m in received.body["messages"] if m["role"] == "user"))
+
+
+def untrusted_blocks(received: Received) -> list[tuple[str, str]]:
+    """Every `<untrusted source="…">` block of the request's first user message, as (label, text):
+    what a model is given to work on (a clipping, a page's changed paragraphs)."""
+    return [(html.unescape(label), text) for label, text in
+            re.findall(r'<untrusted source="([^"]*)">\n(.*?)\n</untrusted>', first_user_text(received), re.S)]
 
 
 def _message_text(message: dict[str, Any]) -> str:

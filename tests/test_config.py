@@ -21,15 +21,27 @@ from tests.conftest import run_kbd
     ("models:\n  worker: {provider: openai, model: m, api_key_env: sk-live-123}\n", 2, "models.worker.api_key_env",
      "keys never go in this file"),
     ("budget: {daily_usd: lots}\n", 1, "budget.daily_usd", "US dollars"),
-    ("triggers:\n  - {name: nightly, on: {cron: \"0 3 * * *\"}, run: monitor}\n", 2, "triggers.nightly.run",
-     "web monitoring is not in this version"),
+    ("triggers:\n  - {name: nightly, on: {cron: \"0 3 * * *\"}, run: slides}\n", 2, "triggers.nightly.run",
+     "the slides job is not in this version"),
     ("lint:\n  broken_link: false\n", 2, "lint.broken_link", "did you mean `broken_links`"),
     ("lint:\n  unlinked_names: {min_notes: many}\n", 2, "lint.unlinked_names.min_notes", "whole number"),
     ("lint:\n  orphans: {depth: 2}\n", 2, "lint.orphans.depth", "unknown key"),
     ("triggers:\n  - {name: x, on: {cron: \"0 3\"}, run: compile}\n", 2, "triggers.x.on.cron", "not a valid cron"),
     ("triggers:\n  - {name: x, on: {every: soon}, run: compile}\n", 2, "triggers.x.on.every", "like 30s, 10m"),
-    ("triggers:\n  - {name: x, on: {url: \"https://a.example\", every: 6h}, run: compile}\n", 2, "triggers.x.on",
-     "web monitors"),
+    ("triggers:\n  - {name: x, on: {url: \"https://a.example\", every: 6h}, run: compile}\n", 2, "triggers.x.run",
+     "a url trigger runs the monitor job"),
+    ("triggers:\n  - {name: x, on: {url: \"file:///etc/passwd\", every: 6h}}\n", 2, "triggers.x.on.url",
+     "only http and https pages"),
+    ("triggers:\n  - {name: x, on: {url: \"https://a.example\"}}\n", 2, "triggers.x.on", "how often"),
+    ("triggers:\n  - {name: x, on: {url: \"https://a.example\", every: 5s}}\n", 2, "triggers.x.on.every",
+     "at most once a minute"),
+    ("triggers:\n  - {name: x, on: {url: \"https://a.example\", every: 1h}, with: {ingest: yes please}}\n", 2,
+     "triggers.x.with.ingest", "true or false"),
+    ("triggers:\n  - {name: x, on: {url: \"https://a.example\", every: 1h}, with: {ingets: true}}\n", 2,
+     "triggers.x.with.ingets", "did you mean `ingest`"),
+    ("monitor:\n  allow_private_networks: 1\n", 2, "monitor.allow_private_networks", "true or false"),
+    ("monitor:\n  max_bytes: 10\n", 2, "monitor.max_bytes", "from 1,000 to 100,000,000"),
+    ("monitor:\n  timeout: 5\n", 2, "monitor.timeout", "did you mean `timeout_seconds`"),
     ("triggers:\n  - {name: x, on: {every: 6h}, run: my-skill}\n", 2, "triggers.x.run", "no job called `my-skill`"),
     ("triggers:\n  - {name: x, on: {start: true}, run: compile}\n  - {name: x, on: {start: true}, run: index}\n",
      3, "triggers.x", "unique"),
@@ -46,6 +58,21 @@ def test_config_errors_locate_the_problem(text: str, line: int | None, key: str 
     assert err.value.key == key
     assert words in str(err.value)
     assert str(err.value).startswith("kbd/config.yaml")
+
+
+def test_a_url_trigger_is_a_web_monitor_run_by_the_monitor_job() -> None:
+    from kbd.monitor.settings import Monitor, monitors
+
+    config = parse_config("monitor:\n  allow_private_networks: true\n  max_bytes: 50000\ntriggers:\n"
+                          "  - name: acme\n    on: {url: \"https://acme.example/pricing#plans\", every: 6h}\n"
+                          "    with: {ingest: true}\n"
+                          "  - {name: nightly-checks, on: {cron: \"0 3 * * *\"}, run: monitor, with: {name: acme}}\n")
+    assert config.monitor.allow_private_networks and config.monitor.max_bytes == 50_000
+    acme, nightly = config.triggers or ()
+    assert (acme.kind, acme.spec, acme.run) == ("every", "21600", "monitor")
+    assert monitors(config) == [Monitor("acme", "https://acme.example/pricing", 21600, ingest=True)]
+    assert (nightly.run, dict(nightly.params)) == ("monitor", {"name": "acme"})
+    assert parse_config("").monitor.allow_private_networks is False
 
 
 def test_defaults_and_overrides() -> None:

@@ -355,7 +355,9 @@ class WikiModel:
             paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified,
             out_of_date=count_out_of_date(self.state, self.layout),
             batches=[(r["id"], r["status"], r["requests"], r["reserved_usd"]) for r in db.execute(
-                "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")]))
+                "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")],
+            monitors=[(r["name"], r["url"], r["checked"] or "", r["outcome"]) for r in db.execute(
+                "SELECT name, url, checked, outcome FROM monitors WHERE url <> '' ORDER BY name")]))
 
 
 def _letter(title: str) -> str:

@@ -286,6 +286,9 @@ class Daemon:
 
 
 def _describe(t: Trigger) -> str:
+    url = dict(t.params).get("url") if t.run == "monitor" else None
+    if url:  # a web monitor
+        return f"{url} {_describe(Trigger(t.name, t.kind, t.spec, t.run))}"
     if t.kind == "every":
         seconds = int(t.spec)
         for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):

@@ -33,10 +33,9 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
 
     gateway = make_gateway(config, vault_root, state_path, run)
     constraints = gateway.constraints
-    roles = gateway.roles
     skills = vault_root / "kbd" / "skills"
     skill = load_skill(WORKER_SKILL, skills)
-    verifier = load_skill(VERIFIER_SKILL, skills) if "verifier" in roles else None
+    verifier = load_skill(VERIFIER_SKILL, skills) if "verifier" in gateway.roles else None
     gateway.share_tools([skill, *([verifier] if verifier else [])])
     worker = config.models["worker"]
     input_tokens = worker.max_input_tokens or default_input_tokens(worker.model)
@@ -45,9 +44,9 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
                      part_chars=part_chars(input_tokens, len(system_prompt(skill, constraints))))
 
 
-def make_gateway(config: Config, vault_root: Path, state_path: Path, run: str) -> ModelGateway:
-    """The one way any feature reaches a model: the configured roles (keys checked), the budget caps
-    and the vault's constraints, with state.db for the cache and usage records. Needs `models:`."""
+def make_gateway(config: Config, vault_root: Path, state_path: Path, run: str = "") -> ModelGateway:
+    """The one way to the configured models (keys from the environment, budget caps, the cache and
+    usage records in state.db, kbd/constraints.md); needs `models:` in the config."""
     from kbd.engines.client import ModelSpec
     from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
     from kbd.engines.provenance import read_constraints
@@ -70,7 +69,5 @@ def make_gateway(config: Config, vault_root: Path, state_path: Path, run: str) -
                          thinking_budget=m.thinking_budget_tokens, max_concurrency=m.max_concurrency,
                          requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute)
         roles[name] = Role(spec, Prices(m.price_input, m.price_output, m.price_cached_input, m.price_cache_write))
-    constraints = read_constraints(vault_root)
-    gateway = ModelGateway(state_path, roles, Caps(config.budget.daily_usd, config.budget.per_run_usd),
-                           constraints, run)
-    return gateway
+    return ModelGateway(state_path, roles, Caps(config.budget.daily_usd, config.budget.per_run_usd),
+                        read_constraints(vault_root), run)

@@ -340,6 +340,7 @@ class StatusReport:
     out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints) than the configured one
     batches: list[tuple[str, str, int, float]] = field(default_factory=list)  # sent, waiting: id, status, requests, $
     prompt_cache: tuple[int, int] | None = None  # input tokens read from the provider's prompt cache, of all input
+    monitors: list[tuple[str, str, str, str]] = field(default_factory=list)  # web monitors: name, URL, checked, outcome
 
 
 def render_status(report: StatusReport) -> str:
@@ -373,6 +374,13 @@ def render_status(report: StatusReport) -> str:
     if report.daemon:
         out += _daemon_section(report.daemon)
     out += _section("Failed jobs", "They are retried on the next compile.", report.failed_jobs)
+    if report.monitors:
+        out += ["## Web monitors", "When each monitored page was last checked and what came of it; a change "
+                "writes a report note here in reports/.", "", "| monitor | page | last checked | outcome |",
+                "|---|---|---|---|"]
+        out += [f"| {escape_text(name)} | {escape_text(url)} | {checked.replace('T', ' ')[:16] or '—'} | "
+                f"{escape_text(outcome)} |" for name, url, checked, outcome in report.monitors]
+        out.append("")
     if report.unverified:
         out += ["## Unverified summaries", "A verifier or the grounding check objected; each note says why. "
                 "Check them against their clippings.", ""]

@@ -143,6 +143,33 @@ class VaultWriter:
                                     rel, result.conflict)
         return outcomes
 
+    def write_clipping(self, rel: str, text: str, expected: str | None) -> tuple[Outcome, str]:
+        """The one kind of file kbd writes under the raw folder, and only because the user asked for
+        it with a monitor's `ingest: true`: a Web Clipper-style note of a monitored page. With
+        `expected` None it is a new file, created only if nothing is at `rel` (what is there, the
+        user's, is never replaced: KEPT_USER_EDIT). Otherwise `rel` is replaced only while it still
+        holds `expected`, the hash kbd wrote there, checked on the bytes displaced (kbd.vault.atomic).
+        It stays out of the outputs ledger: the clipping is the user's to compile, edit or delete like
+        any other (the monitor keeps the hash). Returns the outcome and the hash of the new bytes."""
+        pure = PurePosixPath(rel)
+        if pure.is_absolute() or ".." in pure.parts or PurePosixPath(self.layout.raw) not in pure.parents \
+                or pure.suffix != ".md":
+            raise WriteRefused(f"{rel}: a clipping goes into {self.layout.raw}/ as a .md note")
+        data = sanitize_markdown(text).encode("utf-8")
+        new_hash = sha256_bytes(data)
+        if new_hash == expected:
+            return Outcome.UNCHANGED, new_hash
+        try:
+            fd = open_folder(str(self.layout.root), pure.parent.parts, create=True)
+        except SymlinkRefused as exc:
+            raise WriteRefused(f"{rel}: {exc} is a symlink or not a folder; kbd will not write through it") from None
+        try:
+            result = install(fd, pure.name, data, None if expected is None else {expected})
+            fsync_folder(fd)
+        finally:
+            os.close(fd)
+        return (Outcome.WRITTEN if result.ok else Outcome.KEPT_USER_EDIT), new_hash
+
     def _open_folder(self, rel: str, folder: Path) -> int:
         try:
             return open_folder(str(self.layout.root), _parts(folder, self.layout.root), create=True)
