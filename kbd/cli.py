@@ -45,6 +45,9 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
   kbd doctor ~/Vault           check config, folders, keys and model endpoints
   kbd adopt NOTE               hand a generated note you edited back to kbd
   kbd skill ~/Vault NAME       run a custom skill of kbd/skills/ (cost shown first; --plan to only look)
+  kbd ask ~/Vault "question"   answer from the wiki with checked citations; file it in wiki/answers/
+  kbd slides ~/Vault "Title"   a Marp deck in wiki/slides/ from what the wiki says
+  kbd lint ~/Vault             health checks; a report whose ticked boxes kbd applies
   kbd monitor ~/Vault          check the web pages config.yaml monitors; report what changed
   kbd run ~/Vault              stay running: compile on every clip, run config.yaml triggers
   kbd service install ~/Vault  start `kbd run` at login (systemd user unit / launchd agent)
@@ -85,6 +88,21 @@ The index lives in .kbd/search/ and keeps itself current; --rebuild is rarely ne
 Exit status: 0 found, 1 nothing found, 2 usage error."""
 
 
+ASK_HELP = """\
+Answer a question from the wiki. Search picks the best notes, their links lead to concept and
+source notes, and the best passages (within ask.context_tokens) go to the model, which answers in
+claims that each quote the note they rest on. kbd checks every quote against its note, asks once
+for a repair, and drops what is still unsupported. Without a model (no `models:` in the config)
+the answer is extractive: the best passages, quoted and cited.
+
+  kbd ask ~/Vault "Why do B-trees stay shallow?"            answer and file wiki/answers/<question>.md
+  kbd ask ~/Vault "Why do B-trees stay shallow?" --plan     notes, tokens and cost; spends nothing
+  kbd ask ~/Vault "What is a WAL?" --no-file --json         print only, machine-readable
+
+Asking the same question again updates the same note, unless you edited it.
+Exit status: 0 answered, 1 no answer or not filed (or the model failed), 2 usage error."""
+
+
 MONITOR_HELP = """\
 Fetch each monitored page now and compare its main text with the last check. A change writes a
 report note, wiki/reports/Monitor NAME YYYY-MM-DD HHMM.md (with a model: what changed and why it
@@ -100,6 +118,22 @@ for compile. Monitors are triggers in kbd/config.yaml:
 Only http(s) pages on public addresses are fetched (monitor.allow_private_networks: true allows
 private ones); size and time are capped (monitor.max_bytes, monitor.timeout_seconds).
 Exit status: 0 every check worked, 1 a page could not be fetched or read, 2 usage or config error."""
+
+
+SLIDES_HELP = """\
+Make a Marp slide deck in wiki/slides/ from what the wiki says, with its sources, speaker notes and,
+when the sources state comparable numbers, a chart. Open it in Obsidian with the Marp Slides
+plugin, or render it with marp-cli (`marp --html wiki/slides/Deck.md`).
+
+  kbd slides ~/Vault "Sleep and mood"                     a deck of the notes that match the title
+  kbd slides ~/Vault "Body clocks" --concept "Circadian rhythm"   from a concept article and its sources
+  kbd slides ~/Vault --from "wiki/answers/Does exercise help.md"  from an answer (or any note)
+  kbd slides ~/Vault                                      refresh the decks listed under `decks:`
+
+Without a model the deck is extractive (the sources' own sentences); with `models:` the worker model
+writes it and kbd checks every slide against the passages it cites. A deck is made again only when
+a note it draws from changed (--force makes it anyway); `kbd run` keeps the config's decks current.
+Exit status: 0 every deck made or current, 1 a deck could not be made, 2 usage error."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,6 +245,35 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=MODES, default="bm25",
                    help="bm25 (default, offline) or hybrid (adds embeddings, see search.embeddings)")
     p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question from the wiki, with citations, and file the answer",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, description=ASK_HELP)
+    p.add_argument("vault", type=Path, help="vault folder (`.` for here)")
+    p.add_argument("question", help="the question (quote it)")
+    p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+    p.add_argument("--plan", action="store_true", help="show the notes and passages chosen, the tokens and the "
+                                                       "estimated cost; no model call, nothing written")
+    p.add_argument("--no-file", dest="file", action="store_false", help="print the answer; write nothing into "
+                                                                        "the vault")
+    p.add_argument("--json", action="store_true", help="machine-readable output (schema in the README)")
+    p.add_argument("--format", choices=("md", "marp"), default="md",
+                   help="md: an answer note in wiki/answers/ (default); marp: a slide deck in wiki/slides/")
+    p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("slides", help="make a Marp slide deck from the wiki, or refresh the decks in the config",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, description=SLIDES_HELP)
+    p.add_argument("vault", type=Path, help="vault folder (`.` for here)")
+    p.add_argument("title", nargs="?", help="the deck's title, also what it searches for (quote it); leave it "
+                                            "out to refresh every deck under `decks:` in the config")
+    p.add_argument("--concept", metavar="NAME", help="make the deck from this concept article and its sources")
+    p.add_argument("--from", dest="note", metavar="NOTE", help="make the deck from this note (an answer in "
+                                                              "wiki/answers/, usually)")
+    p.add_argument("--max-slides", type=int, default=12, metavar="N",
+                   help="at most N slides, the title and Sources slides included (default 12)")
+    p.add_argument("--force", action="store_true", help="make the deck again even if no note it draws from changed")
+    p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_slides)
 
     p = sub.add_parser("serve", help="a local search page that opens notes in Obsidian",
                        description="Serve a search page for the vault: results as you type, type filters, a "
@@ -600,6 +663,115 @@ def _print_results(results: Any, color: bool) -> None:
     shown = len(results.hits)
     if results.total > shown:
         print(f"{shown} of {results.total} matching notes; -n {min(results.total, 100)} shows more")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from kbd.ask.command import AskError, AskFailed, AskOptions, ask
+
+    root, config = _open_vault(args.vault, args.config, "ask", create_state=not args.plan)
+    if not args.plan:
+        setup_logging(root)
+    tty = sys.stderr.isatty() and not args.json
+    progress = (lambda line: print(f"kbd: {line}…", file=sys.stderr, flush=True)) if tty else None
+    try:
+        result = ask(root, config, args.question, AskOptions(plan_only=args.plan, file=args.file,
+                                                            format=args.format), progress)
+    except AskError as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except AskFailed as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_answer(result)
+    if result.filed == "kept-user-edit":
+        return EXIT_FAILURE
+    return EXIT_OK if result.filed == "planned" or (result.answer and result.answer.claims) else EXIT_FAILURE
+
+
+def cmd_slides(args: argparse.Namespace) -> int:
+    from kbd.ask.slides_command import SlidesError, SlidesRequest, make_slides
+
+    root, config = _open_vault(args.vault, args.config, "slides")
+    setup_logging(root)
+    note = _vault_relative(root, args.note) if args.note else None
+    tty = sys.stderr.isatty() and not args.json
+    progress = (lambda line: print(f"kbd: {line}…", file=sys.stderr, flush=True)) if tty else None
+    request = SlidesRequest(title=args.title, concept=args.concept, note=note, max_slides=args.max_slides,
+                            force=args.force)
+    try:
+        outcomes = make_slides(root, config, request, progress)
+    except SlidesError as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps([{"title": o.title, "note": o.path, "made": o.made, "slides": o.slides,
+                           "message": o.message, "dropped": o.warnings} for o in outcomes], indent=2,
+                         ensure_ascii=False))
+    for o in outcomes if not args.json else ():
+        where = f"{o.path} ({_count(o.slides, 'slide')})" if o.path else o.title
+        print(f"{'wrote' if o.made else 'kept ' if o.path else 'no deck'} {where}: {o.message}")
+        for warning in o.warnings:
+            print(f"  dropped: {warning}")
+    return EXIT_OK if all(o.path for o in outcomes) else EXIT_FAILURE
+
+
+def _vault_relative(root: Path, note: str) -> str:
+    """A note given as a path from here or inside the vault, as the vault-relative path kbd uses."""
+    path = Path(note).expanduser()
+    if path.is_absolute() or path.exists():
+        try:
+            return path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            raise UsageError(f"{note} is not inside the vault {root}") from None
+    return path.as_posix()
+
+
+def _print_answer(result: Any) -> None:
+    plan = result.plan
+    if result.answer is None:
+        print(f"question   {result.question}")
+        print(f"engine     {result.engine}")
+        print(f"context    {_count(len(plan.passages), 'passage')} from {_count(len(plan.chosen_notes()), 'note')}, "
+              f"{plan.tokens} of {plan.budget} tokens" + (f" ({plan.left_out} more did not fit)" if plan.left_out
+                                                            else ""))
+        for p in plan.passages:
+            print(f"  {p.tokens:>5}  {p.path}{p.anchor}")
+        est = result.estimate
+        cost = f"${est.usd:.4f}" if est.calls else "nothing (offline, or answered before: cached)"
+        print(f"estimate   {_count(est.calls, 'model call')}, {est.input_tokens} input + {est.output_tokens} output "
+              f"tokens at most; cost {cost}")
+        return
+    answer = result.answer
+    print(f"# {answer.question}")
+    if answer.extractive:
+        print("(extractive answer (no model configured): the passages that match best, quoted)")
+    print()
+    if not answer.claims:
+        print("Nothing in the wiki supports an answer to this question yet.")
+    for number, claim in enumerate(answer.claims, start=1):
+        sources = "; ".join(f"{c.path}{_anchor(c)}" for c in claim.citations)
+        print(f"{number}. {claim.text}\n   [{sources}]")
+    if answer.dropped:
+        print(f"\n{_count(len(answer.dropped), 'claim')} dropped: their quotes were not found in the cited notes")
+    if not answer.verified:
+        print("\nnot verified: " + "; ".join(answer.objections))
+    print()
+    spent = f"; spent ${result.spent_usd:.4f} in {_count(result.calls, 'request')}" if result.calls else ""
+    where = {"written": f"filed to {result.note}", "unchanged": f"{result.note} is up to date",
+             "not-filed": "not filed (--no-file)" if result.plan.passages else
+                          "nothing filed: no note matches the question",
+             "kept-user-edit": f"not filed: you edited {result.note}, kbd keeps your version "
+                               "(`kbd adopt` on it hands it back)"}[result.filed]
+    print(f"{where} · engine {result.engine}{spent}")
+
+
+def _anchor(citation: Any) -> str:
+    from kbd.render.answer import anchor
+
+    return anchor(citation)
 
 
 def _port(text: str) -> int:

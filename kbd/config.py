@@ -12,13 +12,17 @@ import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from kbd.ask.settings import AskSettings
 from kbd.lint.settings import LintSettings, parse_lint
 from kbd.monitor.settings import MonitorConfig, is_url_trigger, parse_monitor_section, url_trigger
 from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, yaml_problem
+
+if TYPE_CHECKING:
+    from kbd.ask.decksettings import DeckSpec
 
 CONFIG_RELPATH = "kbd/config.yaml"
 
@@ -27,12 +31,12 @@ CONFIG_RELPATH = "kbd/config.yaml"
 NOT_YET_SUPPORTED: dict[str, str] = {}
 PROVIDERS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 # Jobs a trigger may `run:` today, and the ones that arrive in later versions.
-BUILTIN_JOBS = ("compile", "index", "lint", "monitor")
+BUILTIN_JOBS = ("compile", "index", "lint", "monitor", "slides")
 # The parameters each job takes under a trigger's `with:`; any other key is refused like every
 # other unknown key (a typo must not be accepted silently).
-JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "lint": (), "monitor": ("name",)}
+JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "lint": (), "monitor": ("name",), "slides": ()}
 SKILL_JOB = "skill:"  # `run: skill:NAME` runs the custom skill kbd/skills/NAME.md
-LATER_JOBS = {"slides": "the slides job", "ask": "the ask job"}
+LATER_JOBS = {"ask": "the ask job"}
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -128,6 +132,8 @@ class Config:
     models: dict[str, ModelConfig] = field(default_factory=dict)  # role → model; empty: offline engine
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    ask: AskSettings = field(default_factory=AskSettings)
+    decks: tuple[DeckSpec, ...] = ()  # decks kbd keeps current (kbd/ask/decksettings.py)
     lint: LintSettings = field(default_factory=LintSettings)
     monitor: MonitorConfig = field(default_factory=MonitorConfig)
     source: str | None = None  # the file this was read from, for messages
@@ -135,11 +141,15 @@ class Config:
     def effective_triggers(self) -> tuple[Trigger, ...]:
         if self.triggers is not None:
             return self.triggers
-        return (Trigger("clip", "files", f"{self.paths.raw.strip('/')}/**/*.md", "compile"),)
+        clips = f"{self.paths.raw.strip('/')}/**/*.md"
+        # With decks to keep current: after each compile of a clip (the queue runs in this order), and
+        # once at start, after the start-up scan.
+        decks = (Trigger("decks", "files", clips, "slides"), Trigger("decks-start", "start", "", "slides"))
+        return (Trigger("clip", "files", clips, "compile"), *(decks if self.decks else ()))
 
 
 _SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig, "daemon": DaemonConfig,
-                              "search": SearchConfig}
+                              "search": SearchConfig, "ask": AskSettings}
 _CHOICES: dict[str, tuple[str, ...]] = {"watcher": ("auto", "polling")}
 MAX_TRIGGERS = 100
 MAX_EVERY_SECONDS = 366 * 86400
@@ -163,6 +173,7 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "reconcile_minutes": (1, 10_000),
     "missed_run_grace_hours": (0, 10_000),
     "embeddings_concurrency": (1, 64),
+    "context_tokens": (0, 200_000), "top_hits": (1, 100), "passage_tokens": (50, 4_000),
 }
 
 
@@ -222,6 +233,11 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
         if name == "budget":
             values[name] = _budget(value_node, shown)
             continue
+        if name == "decks":
+            from kbd.ask.decksettings import parse_decks
+
+            values[name] = parse_decks(value_node, shown)
+            continue
         if name == "lint":
             values[name] = parse_lint(value_node, shown)
             continue
@@ -229,7 +245,7 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
             values[name] = parse_monitor_section(value_node, shown)
             continue
         if name not in _SECTIONS:
-            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "lint", "monitor"]),
+            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "decks", "lint", "monitor"]),
                               file=shown, line=line, key=name)
         values[name] = _section(_SECTIONS[name], value_node, shown, name)
     config = Config(source=shown, **values)

@@ -53,6 +53,17 @@ def run_skill(ctx: JobContext, params: dict[str, str], name: str) -> JobResult:
     return JobResult(run.message, failed=run.failed)
 
 
+def run_slides(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Make again the decks of the config whose notes changed (kbd/ask/slides.py); the rest cost nothing."""
+    from kbd.ask.slides_command import refresh_all
+
+    outcomes = refresh_all(ctx.layout, ctx.config, ctx.state, list(ctx.config.decks), ctx.stop)
+    made = [o for o in outcomes if o.made]
+    trouble = [f"{o.title}: {o.message}" for o in outcomes if o.path is None]
+    summary = f"{len(made)} of {len(outcomes)} decks made again" + (f"; {'; '.join(trouble)}" if trouble else "")
+    return JobResult(summary, failed=any(o.message.startswith("failed") for o in outcomes))
+
+
 def run_lint(ctx: JobContext, params: dict[str, str]) -> JobResult:
     """Apply the boxes ticked in lint reports and write today's report (wiki/reports/Lint DATE.md)."""
     from kbd.lint.run import run_lint as lint
@@ -100,6 +111,7 @@ JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {
     "index": run_index,
     "lint": run_lint,
     "monitor": run_monitor,
+    "slides": run_slides,
 }
 # Jobs kbd runs by itself, never named by a trigger.
 INTERNAL_JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {"lint_ticks": run_lint_ticks}

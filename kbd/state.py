@@ -249,6 +249,56 @@ MIGRATIONS: list[str] = [
         raw_content_hash TEXT           -- the version of the page it holds
     );
     """,
+    # answers filed back by `kbd ask` (kbd/ask/file.py): one per normalised question, with the
+    # content hash of every note it cites (for stale tracking) and the concepts it draws on (their
+    # notes list it under "Questions answered here")
+    """
+    CREATE TABLE answers (
+        id INTEGER PRIMARY KEY,
+        question_key TEXT NOT NULL UNIQUE,  -- the normalised question (kbd.ask.file.question_key)
+        question TEXT NOT NULL,             -- as last asked
+        note_name TEXT NOT NULL UNIQUE,     -- file name under wiki/answers/, without .md
+        asked TEXT NOT NULL,                -- ISO timestamp of the answer
+        engine TEXT NOT NULL,
+        verified INTEGER NOT NULL,
+        result TEXT NOT NULL                -- the Answer, JSON
+    );
+    CREATE TABLE answer_sources (
+        answer_id INTEGER NOT NULL REFERENCES answers(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,                 -- vault-relative path of a note the answer cites
+        sha256 TEXT NOT NULL,               -- "sha256:<hex>" of that note's bytes when the answer was made
+        PRIMARY KEY (answer_id, path)
+    );
+    CREATE INDEX answer_sources_by_path ON answer_sources(path);
+    CREATE TABLE answer_concepts (
+        answer_id INTEGER NOT NULL REFERENCES answers(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,                  -- concept key
+        PRIMARY KEY (answer_id, key)
+    );
+    CREATE INDEX answer_concepts_by_key ON answer_concepts(key);
+    """,
+    # Marp decks (kbd/ask/slides.py): each with what it is made from (its spec: query, concept or
+    # answer, and max_slides), the engine that made it, the Deck itself (rendered from here), and
+    # the content hash of every note it drew from: a deck from the config is made again when one of
+    # them changes, and only then
+    """
+    CREATE TABLE decks (
+        id INTEGER PRIMARY KEY,
+        deck_key TEXT NOT NULL UNIQUE,      -- the normalised title: the same title is the same deck
+        note_name TEXT NOT NULL UNIQUE,     -- file name under wiki/slides/, without .md
+        spec TEXT NOT NULL,                 -- JSON: title, query, concept, answer, max_slides
+        made_by TEXT NOT NULL,              -- the slide maker (engine, model, skill versions)
+        deck TEXT NOT NULL,                 -- the Deck, JSON (kbd.engines.decks)
+        generated TEXT NOT NULL
+    );
+    CREATE TABLE deck_inputs (
+        deck_id INTEGER NOT NULL REFERENCES decks(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,                 -- a note the deck drew from
+        sha256 TEXT NOT NULL,               -- "sha256:<hex>" of its bytes when the deck was made
+        PRIMARY KEY (deck_id, path)
+    );
+    CREATE INDEX deck_inputs_by_path ON deck_inputs(path);
+    """,
     # self-improving rules: each distinct occurrence of a kind of problem the verifier or a lint check
     # found in model output (counted once, however often it is seen again), and the rules adopted
     """

@@ -350,3 +350,116 @@ def fake_llm() -> Iterator[FakeLLM]:
     finally:
         fake.server.shutdown()
         fake.server.server_close()
+
+
+# -- the ask skills (kbd ask) ---------------------------------------------------------------------
+_PASSAGE = re.compile(r'<untrusted source="([^"]*)">\n(.*?)\n</untrusted>', re.DOTALL)
+
+
+def ask_passages(received: Received) -> list[tuple[str, str]]:
+    """(note path, passage text) of every passage in an ask request, in order."""
+    out = []
+    for source, body in _PASSAGE.findall(first_user_text(received)):
+        if source in ("question", "problems found", "answer to check"):
+            continue
+        text = body.split("\n\n", 1)[1] if body.startswith("Title:") and "\n\n" in body else body
+        out.append((source.split("#", 1)[0].replace("&amp;", "&").replace("&quot;", '"'), text))
+    return out
+
+
+def is_ask_request(received: Received) -> bool:
+    return "You answer a question from passages" in first_user_text(received)
+
+
+def is_answer_check(received: Received) -> bool:
+    return "You check an answer to a question" in first_user_text(received)
+
+
+def is_repair(received: Received) -> bool:
+    return '<untrusted source="problems found">' in first_user_text(received)
+
+
+class AskModel:
+    """A model answering kbd's ask skills like a careful one would: one claim per passage (up to
+    `claims`), quoting the passage's first sentence. With `invent` it makes citations up, every
+    `1/invent`-th claim it makes, deterministically (a quote no note has, or a note it was not given), and
+    keeps doing so in the repair unless `repairs` is true. As the verifier it raises `objections`
+    in its first `objecting` checks, then says ok. Everything it answered is counted in `invented` and `honest`."""
+
+    def __init__(self, claims: int = 4, invent: float = 0.0, kind: str = "quote", repairs: bool = False,
+                 objections: list[str] | None = None, objecting: int = 1) -> None:
+        self.claims = claims
+        self.invent = invent
+        self.kind = kind
+        self.repairs = repairs
+        self.objections = list(objections or [])
+        self.objecting = objecting  # how many checks object (then it is satisfied)
+        self.invented = 0
+        self.honest = 0
+        self.asked = 0
+        self._claims = 0  # claims made so far: every 1/invent-th of them is invented
+        self._lock = threading.Lock()
+
+    def __call__(self, received: Received) -> Action:
+        if is_answer_check(received):
+            with self._lock:
+                objections = self.objections if self.objecting > 0 else []
+                self.objecting -= 1
+            return structured_reply(received, {"ok": not objections, "objections": objections})
+        if not is_ask_request(received):
+            return Action(500, {"error": "not an ask request"})
+        repair = is_repair(received)
+        claims = []
+        with self._lock:
+            self.asked += 1
+            for i, (path, text) in enumerate(ask_passages(received)[:self.claims]):
+                sentence = re.split(r"(?<=[.!?])\s+", text.replace("\n", " "))[0][:300]
+                n, self._claims = self._claims, self._claims + 1
+                lies = int((n + 1) * self.invent) > int(n * self.invent)
+                if lies and (not repair or not self.repairs):
+                    self.invented += 1
+                    if self.kind == "note":
+                        claims.append({"text": f"Claim {i} from a note nobody wrote.",
+                                       "citations": [{"note": "wiki/sources/Invented note.md", "quote": sentence}]})
+                    else:
+                        claims.append({"text": f"Invented claim {i}: the moon is made of cheese.",
+                                       "citations": [{"note": path, "quote": "the moon is made of green cheese"}]})
+                    continue
+                self.honest += 1
+                lead = "Put another way" if repair else "According to the notes"  # a retry says it differently
+                claims.append({"text": f"{lead}, {sentence}", "citations": [{"note": path, "quote": sentence}]})
+        return structured_reply(received, {"claims": claims})
+
+
+# -- kbd's slide skills (make_slides, verify_slides), answered as an obedient model would -----------
+
+_PASSAGE_BLOCK = re.compile(r'<untrusted source="P(\d+): ([^"]*)">\n(.*?)\n</untrusted>', re.DOTALL)
+
+
+def slides_result(received: Received, extra_bullet: str | None = None) -> dict[str, Any]:
+    """make_slides: one slide per passage the task gives (as many as it allows), the passage's first
+    sentences as bullets, citing it; `extra_bullet` is added to the first slide (a made-up claim)."""
+    text = first_user_text(received)
+    allowed = int(re.search(r"At most (\d+) slides", text).group(1))
+    slides = []
+    for number, title, body in _PASSAGE_BLOCK.findall(text.split("Passages:", 1)[1])[:allowed]:
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", body.strip()) if len(s.split()) > 3][:3]
+        slides.append({"title": title.split(" — ")[0][:80], "bullets": sentences or [body[:150]],
+                       "notes": f"Explain what {title[:60]} says.", "cites": [int(number)]})
+    if extra_bullet and slides:
+        slides[0]["bullets"].append(extra_bullet)
+    return {"slides": slides}
+
+
+def slides_model(received: Received) -> Action:
+    """A model that knows kbd's slide skills: makes decks, and as the verifier finds nothing wrong;
+    asked for a source summary (a compile in the same test), it quotes the source's first sentences."""
+    text = first_user_text(received)
+    if "You check a slide deck" in text:
+        return structured_reply(received, {"ok": True, "objections": []})
+    if "You make a slide deck" in text:
+        return structured_reply(received, slides_result(received))
+    body = text.split("<untrusted", 1)[1].split(">", 1)[1].split("</untrusted>", 1)[0]
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", body) if len(s.split()) > 5 and "Title:" not in s]
+    return structured_reply(received, {"title": "ignored", "summary": sentences[:3] or ["Nothing."],
+                                       "key_points": sentences[3:6], "concepts": [], "tags": []})

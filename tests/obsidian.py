@@ -25,6 +25,11 @@ _SAFE_HREF = re.compile(r"^(https?://|#|mailto:)", re.IGNORECASE)
 # An Obsidian tag: `#` after a space or the line start, then a character that may start one.
 _TAG = re.compile(r"(?<!\S)#(?=[^\s\d!-/:-@\[-^`{-~])")
 _MATH = re.compile(r"(?<!\\)\$(?=[^\s$])(?:[^$\\\n]|\\.)*?(?<=[^\s\\])\$(?!\d)")
+# What kbd itself puts into decks and answers: speaker notes in a comment, and its own SVG charts
+# (local files the writer checked; kbd/ask/charts.py), by relative path or embed.
+_SPEAKER_NOTES = re.compile(r"<!-- (?:(?!--)[^<>`\[\]\n])* -->")
+_KBD_CHART = re.compile(r"(?:\.\./)*answers/assets/[^/:?#]+\.svg")
+_KBD_CHART_EMBED = re.compile(r"wiki/answers/assets/[^/:?#|\]]+\.svg")
 _LINK_KEYS = {"clipping", "copies", "concepts", "sources", "related", "concept"}  # links kbd writes
 
 
@@ -74,7 +79,7 @@ def body_problems(body: str) -> list[str]:
     problems: list[str] = []
     # Obsidian reads wikilinks first: their text is never parsed as markdown or HTML.
     for m in _WIKILINK.finditer(body):
-        if m.group(1):
+        if m.group(1) and not _KBD_CHART_EMBED.fullmatch(m.group(2)):
             problems.append(f"embed: {m.group(0)}")
     flat = _WIKILINK.sub("\u27e6link\u27e7", body)  # a placeholder nothing can combine with
     tokens = _md.parse(flat)
@@ -118,11 +123,13 @@ def _token_problems(tok: Any) -> list[str]:
         lang = tok.info.strip().split()[0].lower().lstrip("{.") if tok.info.strip() else ""
         return [f"executable code block: {tok.info!r}"] if lang in EXECUTABLE_FENCES else []
     if tok.type in ("html_block", "html_inline"):
+        if tok.type == "html_block" and _SPEAKER_NOTES.fullmatch(tok.content.strip()):
+            return []  # a comment (a deck's speaker notes) that nothing inside can end: hidden, inert
         return [f"raw HTML: {tok.content.strip()[:80]!r}"]
     if tok.type == "code_inline" and _INLINE_QUERY.match(tok.content):
         return [f"inline query: {tok.content!r}"]
     if tok.type == "image":
-        return [f"image: {tok.attrGet('src')!r}"]
+        return [] if _KBD_CHART.fullmatch(str(tok.attrGet("src"))) else [f"image: {tok.attrGet('src')!r}"]
     if tok.type == "link_open":
         href = str(tok.attrGet("href") or "")
         return [] if _SAFE_HREF.match(href) else [f"link to {href!r}"]

@@ -292,10 +292,10 @@ def test_config_changes_are_live_and_a_broken_config_keeps_the_previous_one(runn
     config = vault.root / "kbd/config.yaml"
     config.write_text(FAST + "triggers:\n  - {name: often, on: {every: 1s}, run: index}\n")
     wait_for(lambda: running.trigger_run("often"), what="the new trigger to run")
-    config.write_text(FAST + "triggers:\n  - {name: often, on: {every: 1s}, run: slides}\n")
+    config.write_text(FAST + "triggers:\n  - {name: often, on: {every: 1s}, run: tidy}\n")
     wait_for(lambda: "has an error" in _status(vault), what="the config error in Status.md")
     status = _status(vault).replace("\\", "")
-    assert "kbd/config.yaml, line 4, key `triggers.often.run`: the slides job is not in this version" in status
+    assert "kbd/config.yaml, line 4, key `triggers.often.run`: no job called `tidy`" in status
     before = running.trigger_run("often")
     wait_for(lambda: running.trigger_run("often") != before, what="the previous trigger to keep running")
     assert "config not reloaded" in (vault.root / ".kbd/kbd.log").read_text()

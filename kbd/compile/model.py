@@ -14,12 +14,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kbd.ask.charts import answer_chart
+from kbd.ask.slides import deck_files, deck_paths
 from kbd.compile.aliases import alias_names
 from kbd.compile.concepts import RELATED_MAX_SOURCES
 from kbd.compile.redo import count_out_of_date
 from kbd.compile.related import WEAK_KEYS, series_siblings
+from kbd.engines.answers import Answer
 from kbd.engines.base import SourceSummary
 from kbd.engines.provenance import MadeBy
+from kbd.render.answer import AnswerNote, render_answer_note
 from kbd.render.notes import (
     ConceptNote,
     IndexEntry,
@@ -82,11 +86,18 @@ class WikiModel:
     def concept_path(self, note_name: str) -> str:
         return f"{self.layout.concepts}/{note_name}.md"
 
+    def answer_path(self, note_name: str) -> str:
+        return f"{self.layout.wiki}/answers/{note_name}.md"
+
     def desired_paths(self) -> set[str]:
         paths = {self.source_path(r[0]) for r in self.state.db.execute("SELECT note_name FROM sources")}
         paths |= {self.concept_path(r[0]) for r in self.state.db.execute("SELECT note_name FROM concepts")}
+        paths |= {self.answer_path(r[0]) for r in self.state.db.execute("SELECT note_name FROM answers")}
+        paths |= deck_paths(self.state, self.layout)
         paths |= {r[0] for r in self.state.db.execute(
-            "SELECT path FROM pages WHERE owner IN ('index', 'log') OR substr(owner, 9) IN (SELECT key FROM concepts)")}
+            "SELECT path FROM pages WHERE owner IN ('index', 'log') OR substr(owner, 9) IN (SELECT key FROM concepts) "
+            "OR (owner LIKE 'slides:%' AND CAST(substr(owner, 8) AS INTEGER) IN (SELECT id FROM decks)) "
+            "OR (owner LIKE 'answer:%' AND CAST(substr(owner, 8) AS INTEGER) IN (SELECT id FROM answers))")}
         return paths | {self.layout.index_note, self.layout.log_note, self.layout.status_note}
 
     def sub_page(self, kind: str, name: str, page: int) -> NoteRef:
@@ -115,6 +126,10 @@ class WikiModel:
             return self._source(int(ident))
         if kind == "concept":
             return self._concept(ident)
+        if kind == "answer":
+            return self._answer(int(ident))
+        if kind == "slides":
+            return self._deck(int(ident))
         if kind == "index":
             return self._index()
         if kind == "log":
@@ -238,7 +253,11 @@ class WikiModel:
             "JOIN source_concepts b ON b.source_id=a.source_id AND b.key<>a.key AND b.rank<? "
             "JOIN concepts c ON c.key=b.key WHERE a.key=? GROUP BY c.note_name "
             "ORDER BY n DESC, c.note_name LIMIT ?", (self.max_concepts, key, RELATED_CONCEPTS_SHOWN)).fetchall()
+        questions = [NoteRef(self.answer_path(r["note_name"]), r["question"]) for r in self.state.db.execute(
+            "SELECT a.note_name, a.question FROM answer_concepts ac JOIN answers a ON a.id=ac.answer_id "
+            "WHERE ac.key=? ORDER BY a.question COLLATE NOCASE, a.id", (key,))]
         note = ConceptNote(
+            questions=questions,
             name=name,
             aliases=aliases,
             synthesis=synthesis,
@@ -250,6 +269,27 @@ class WikiModel:
         )
         return Rendered(self.concept_path(name), render_concept_note(note), owner=f"concept:{key}", pages=pages)
 
+    # -- answers (kbd ask) -------------------------------------------------------------------
+    def _deck(self, deck_id: int) -> Rendered | None:
+        """A Marp deck and its chart images (kbd/ask/slides.py), which it owns as pages."""
+        files = deck_files(self.state, self.layout, deck_id)
+        if files is None:
+            return None
+        (path, text), *charts = files
+        return Rendered(path, text, owner=f"slides:{deck_id}", pages=charts)
+
+    def _answer(self, answer_id: int) -> Rendered | None:
+        row = self.state.db.execute("SELECT * FROM answers WHERE id=?", (answer_id,)).fetchone()
+        if row is None:
+            return None
+        answer = Answer.from_json(json.loads(row["result"]))
+        # A chart of the numbers its cited quotes state, when they compare (kbd/ask/charts.py).
+        chart = answer_chart(answer, f"{self.layout.wiki}/answers/assets/{row['note_name']} - chart.svg")
+        note = AnswerNote(answer, row["asked"], note_name=row["note_name"],
+                          chart=(chart[0].asset, chart[2]) if chart else None)
+        return Rendered(self.answer_path(row["note_name"]), render_answer_note(note), owner=f"answer:{answer_id}",
+                        pages=[(chart[0].asset, chart[1])] if chart else [])
+
     # -- index, log, status -----------------------------------------------------------------
     def _index(self) -> Rendered:
         sources = [IndexEntry(NoteRef(self.source_path(r["note_name"]), r["title"]), r["description"])
@@ -259,9 +299,13 @@ class WikiModel:
                                r["source_count"]) for r in self.state.db.execute(
             "SELECT c.note_name, c.source_count, (SELECT sc.sentence FROM source_concepts sc WHERE sc.key=c.key "
             "ORDER BY sc.score DESC, sc.source_id LIMIT 1) AS said FROM concepts c")]
+        # An answer's one-line description: its first claim.
+        answers = [IndexEntry(NoteRef(self.answer_path(r["note_name"]), r["question"]),
+                              next((c["text"] for c in json.loads(r["result"])["claims"]), ""))
+                   for r in self.state.db.execute("SELECT question, note_name, result FROM answers")]
         pages: list[tuple[str, str]] = []
         groups = [self._index_groups(kind, entries, pages) for kind, entries in
-                  (("Sources", sources), ("Concepts", concepts))]
+                  (("Sources", sources), ("Concepts", concepts), ("Answers", answers))]
         return Rendered(self.layout.index_note, render_index(*groups), owner="index", pages=pages)
 
     def _index_groups(self, kind: str, entries: list[IndexEntry], pages: list[tuple[str, str]]) -> list[IndexGroup]:
@@ -287,15 +331,26 @@ class WikiModel:
     def _log(self) -> Rendered:
         names = {r["id"]: (r["title"], r["note_name"]) for r in
                  self.state.db.execute("SELECT id, title, note_name FROM sources")}
+        answers = {self.answer_path(r["note_name"]): (r["question"], r["note_name"]) for r in
+                   self.state.db.execute("SELECT question, note_name FROM answers")}
         parts, fresh = [], []
         for r in self.state.db.execute("SELECT * FROM log_entries ORDER BY id"):
             # An entry depends only on its own row and on its summary's current name and title.
             link = names.get(r["source_id"])
+            if r["kind"] == "ask":  # `kbd ask`: the detail is the answer note's path, linked while it exists
+                link = answers.get(r["detail"])
             made_for = "\0".join(link) if link else ""
             if r["rendered"] is not None and r["rendered_for"] == made_for:
                 parts.append(r["rendered"])
                 continue
             lines = []
+            if r["kind"] == "ask":
+                answer = NoteRef(r["detail"], link[0]).link() if link else escape_text(r["detail"])
+                text = render_log_entry(LogEntry(r["time"].replace("T", " ")[:16], r["kind"], r["title"],
+                                                 [f"- Answer: {answer}"]))
+                parts.append(text)
+                fresh.append((r["id"], text, made_for))
+                continue
             if link:
                 lines.append(f"- Summary: {NoteRef(self.source_path(link[1]), link[0]).link()}")
             if r["detail"]:

@@ -1,6 +1,8 @@
 """Engines turn typed inputs into typed results and never touch the vault.
 
-Features get their engine from `make_engine`; none imports a concrete engine.
+Features get their engine from `make_engine` (summaries), `make_answerer` (answers) or
+`make_slide_maker` (decks); none imports
+a concrete engine. `make_gateway` is the one way to the configured models for any other skill.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kbd.config import Config, ConfigError
+from kbd.engines.answers import Answerer
 from kbd.engines.base import Engine
+from kbd.engines.decks import SlideMaker
 
 if TYPE_CHECKING:
     from kbd.engines.gateway import ModelGateway
+    from kbd.engines.skills import Skill
 
 
 def make_engine(config: Config, vault_root: Path | None = None, state_path: Path | None = None, run: str = "",
@@ -71,3 +76,67 @@ def make_gateway(config: Config, vault_root: Path, state_path: Path, run: str = 
         roles[name] = Role(spec, Prices(m.price_input, m.price_output, m.price_cached_input, m.price_cache_write))
     return ModelGateway(state_path, roles, Caps(config.budget.daily_usd, config.budget.per_run_usd),
                         read_constraints(vault_root), run)
+
+
+def make_answerer(config: Config, vault_root: Path | None = None, state_path: Path | None = None, run: str = ""
+                  ) -> Answerer:
+    """The answerer the config asks for: extractive offline, or the worker model (with the verifier
+    model's check when one is configured)."""
+    if not config.models:
+        from kbd.engines.offline_answer import OfflineAnswerer
+
+        return OfflineAnswerer()
+    if vault_root is None or state_path is None:
+        raise ValueError("the model answerer needs the vault and its state.db")
+    from kbd.engines.llm_answer import ANSWER_SKILL, VERIFY_ANSWER_SKILL, LLMAnswerer
+
+    return LLMAnswerer(*_skilled_gateway(config, vault_root, state_path, run, ANSWER_SKILL, VERIFY_ANSWER_SKILL))
+
+
+def _skilled_gateway(config: Config, vault_root: Path, state_path: Path, run: str, worker: str, verifier: str
+                     ) -> tuple[ModelGateway, Skill, Skill | None]:
+    """The gateway with a worker skill and, when a verifier model is configured, its checking skill
+    (a file of the same name in kbd/skills/ overrides either)."""
+    from kbd.engines.skills import load_skill
+
+    gateway = make_gateway(config, vault_root, state_path, run)
+    skills = vault_root / "kbd" / "skills"
+    skill = load_skill(worker, skills)
+    check = load_skill(verifier, skills) if "verifier" in gateway.roles else None
+    gateway.share_tools([skill, *([check] if check else [])])
+    return gateway, skill, check
+
+
+def make_slide_maker(config: Config, vault_root: Path | None = None, state_path: Path | None = None, run: str = ""
+                     ) -> SlideMaker:
+    """The slide maker the config asks for: extractive offline, or the worker model's `make_slides`
+    skill (checked by the verifier model's `verify_slides` when one is configured)."""
+    if not config.models:
+        from kbd.engines.slides import OfflineSlides
+
+        return OfflineSlides()
+    if vault_root is None or state_path is None:
+        raise ValueError("the model slide maker needs the vault and its state.db")
+    from kbd.engines.slides import ModelSlides
+
+    return ModelSlides(*_skilled_gateway(config, vault_root, state_path, run, "make_slides", "verify_slides"))
+
+
+def slide_maker_identity(config: Config, vault_root: Path) -> str:
+    """What made a deck, without connecting to anything: the engine, the models and the skills
+    (version and text, so that an edited override counts), for noticing when a deck is out of date."""
+    if not config.models:
+        from kbd.engines.slides import OfflineSlides
+
+        return OfflineSlides.made_by
+    import hashlib
+
+    from kbd.engines.skills import load_skill
+
+    skills = vault_root / "kbd" / "skills"
+    names = ["make_slides", *(["verify_slides"] if "verifier" in config.models else [])]
+    parts = [f"{role}={m.provider}:{m.model}" for role, m in sorted(config.models.items())]
+    for name in names:
+        skill = load_skill(name, skills)
+        parts.append(f"{name} v{skill.version} " + hashlib.sha256(skill.prompt.encode()).hexdigest()[:12])
+    return "; ".join(parts)

@@ -135,6 +135,7 @@ class ConceptNote:
     generated: str
     source_count: int = 0  # every source that mentions it; more than `mentions` when the rest are on `more`
     more: list[NoteRef] = field(default_factory=list)  # sub-pages listing the other sources
+    questions: list[NoteRef] = field(default_factory=list)  # answers (wiki/answers/) that draw on it
 
 
 def render_concept_note(note: ConceptNote) -> str:
@@ -171,6 +172,8 @@ def render_concept_note(note: ConceptNote) -> str:
     out.append("")
     out.append("## Related concepts")
     out += [f"- {ref.link()}" for ref in note.related] or ["- None yet."]
+    if note.questions:
+        out += ["", "## Questions answered here", *(f"- {ref.link()}" for ref in note.questions)]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -240,14 +243,22 @@ def index_line(entry: IndexEntry) -> str:
     return f"- {entry.ref.link()}{count} — {escape_text(text)}" if text else f"- {entry.ref.link()}{count}"
 
 
-def render_index(sources: list[IndexGroup], concepts: list[IndexGroup]) -> str:
-    """index.md: sources and concepts grouped by first letter. A group with sub-index pages is one
-    line linking to them; otherwise its entries are listed here with their one-line descriptions."""
+def render_index(sources: list[IndexGroup], concepts: list[IndexGroup], answers: list[IndexGroup] | None = None
+                 ) -> str:
+    """index.md: sources and concepts (and answers filed by `kbd ask`, when there are any) grouped
+    by first letter. A group with sub-index pages is one line linking to them; otherwise its
+    entries are listed here with their one-line descriptions."""
     n_sources = sum(len(g.entries) for g in sources)
     n_concepts = sum(len(g.entries) for g in concepts)
+    n_answers = sum(len(g.entries) for g in answers or [])
     front = render_frontmatter([("title", "Index"), ("type", "index"), ("tags", ["kbd/index"])])
-    out = [front, "# Index", "", f"{_count(n_sources, 'source')}, {_count(n_concepts, 'concept')}. {EDIT_NOTE}"]
-    for heading, groups, total in (("Sources", sources, n_sources), ("Concepts", concepts, n_concepts)):
+    counts = f"{_count(n_sources, 'source')}, {_count(n_concepts, 'concept')}"
+    counts += f", {_count(n_answers, 'answer')}" if n_answers else ""
+    out = [front, "# Index", "", f"{counts}. {EDIT_NOTE}"]
+    sections = [("Sources", sources, n_sources), ("Concepts", concepts, n_concepts)]
+    if n_answers:
+        sections.append(("Answers", answers or [], n_answers))
+    for heading, groups, total in sections:
         out += ["", f"## {heading} ({total})"]
         if not groups:
             out += ["", "- None yet."]

@@ -61,6 +61,8 @@ def sanitize_markdown(text: str) -> str:
             if _fence_lang(m) in EXECUTABLE_FENCES:
                 line = f"{line[:start]}{m.group('indent')}{m.group('fence')}text"
             line = _TEMPLATER.sub("&lt;%", line)
+        elif kind == "text" and start == 0 and _SPEAKER_NOTES.fullmatch(line):
+            pass  # a comment made by comment_text: inert, and Marp's speaker notes
         elif kind == "text":
             # Wherever the structure above got it wrong, an executable fence at any indentation loses its language.
             prefix = _ANY_CONTAINERS.match(line).end()
@@ -72,6 +74,22 @@ def sanitize_markdown(text: str) -> str:
             line = line[:start] + _sanitize_line(_disarm_query_openers(line[start:], following))
         out.append(line)
     return front + "\n".join(out)
+
+
+# An HTML comment on a line of its own whose text comment_text made: nothing inside can end it
+# early, open a tag, an Obsidian comment, a link or a code span.
+_SPEAKER_NOTES = re.compile(r"<!-- (?:(?!--|%%)[^<>`\[\]\n])* -->")
+
+
+def comment_text(text: str) -> str:
+    """Text for the inside of an HTML comment (Marp's speaker notes): one line that cannot close the
+    comment (no `--`, `<` or `>`), and holds no Obsidian comment, link or code span."""
+    text = _SPACE.sub(" ", text).strip()
+    text = text.replace("<", "\u2039").replace(">", "\u203a").replace("[", "(").replace("]", ")")
+    text = re.sub(r"-{2,}", "\u2013", text.replace("`", "'"))
+    while "%%" in text:
+        text = text.replace("%%", "% %")
+    return text
 
 
 # Any run of quote and list markers and indentation before a line's content.
@@ -372,4 +390,42 @@ def is_inert(text: str) -> list[str]:
             problems.append("script link")
         if re.search(r"!\[[^\]]*\]\(\s*<?\s*(https?:)?//", prose, re.I):
             problems.append("remote image")
+    return problems
+
+
+# -- SVG ----------------------------------------------------------------------------------------
+
+_SVG_ELEMENTS = frozenset({"svg", "g", "rect", "line", "polyline", "circle", "text", "title", "desc", "tspan"})
+_SVG_ATTRIBUTES = frozenset({
+    "xmlns", "width", "height", "viewBox", "role", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r",
+    "points", "fill", "stroke", "stroke-width", "font-family", "font-size", "font-weight", "text-anchor",
+    "dominant-baseline", "transform", "rx",
+})
+_SVG_VALUE = re.compile(r"[\w #%.,()\-:/;]*")
+
+
+def svg_problems(text: str) -> list[str]:
+    """What in an SVG could run, fetch or style anything: empty for the charts kbd draws. Only a small
+    set of drawing elements and presentational attributes is allowed; no script, no foreignObject,
+    no links (href) or url() references, no style sheets, no DOCTYPE or entities."""
+    import xml.etree.ElementTree as ElementTree
+
+    if "<!" in text or "<?" in text:
+        return ["DOCTYPE, entity, comment or processing instruction"]
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        return [f"not well-formed XML ({exc})"]
+    problems = []
+    for element in root.iter():
+        name = element.tag.split("}", 1)[-1]
+        if name not in _SVG_ELEMENTS:
+            problems.append(f"element <{name}>")
+        for attribute, value in element.attrib.items():
+            if attribute.split("}", 1)[-1] not in _SVG_ATTRIBUTES:
+                problems.append(f"attribute {attribute} on <{name}>")
+            elif attribute != "xmlns" and (not _SVG_VALUE.fullmatch(value) or "url(" in value.lower()):
+                problems.append(f"value of {attribute} on <{name}>")
+    if root.tag != "{http://www.w3.org/2000/svg}svg":
+        problems.append("the root element is not <svg>")
     return problems

@@ -33,7 +33,7 @@ from kbd.vault.atomic import (
 from kbd.vault.errors import WriteRefused
 from kbd.vault.fsread import Unreadable, read_optional
 from kbd.vault.layout import TEMP_SUFFIX, VaultLayout
-from kbd.vault.sanitize import sanitize_markdown
+from kbd.vault.sanitize import sanitize_markdown, svg_problems
 
 IO_THREADS = 8
 APPENDABLE = ("kbd/constraints.md",)  # user-owned control files kbd may append a line to, nothing else
@@ -94,9 +94,10 @@ class VaultWriter:
         folders: dict[Path, int] = {}
         try:
             for rel, text in notes:
-                data = sanitize_markdown(text).encode("utf-8")
+                data = (text if rel.endswith(".svg") else sanitize_markdown(text)).encode("utf-8")
                 new_hash = sha256_bytes(data)
                 try:
+                    _check_kind(rel, text)
                     path = self.target(rel)
                     outcome, expected = self._decide(rel, path, new_hash)
                     if outcome is Outcome.WRITTEN and path.parent not in folders:
@@ -373,6 +374,17 @@ class VaultWriter:
             finally:
                 os.close(fd)
         return handled
+
+
+def _check_kind(rel: str, text: str) -> None:
+    """Notes are sanitised markdown; the only other files kbd writes are its own charts, SVG that
+    must pass `svg_problems` (no script, links, external references or styles)."""
+    if rel.endswith(".svg"):
+        problems = svg_problems(text)
+        if problems:
+            raise WriteRefused(f"{rel}: not a safe image ({'; '.join(problems[:3])}); nothing was written")
+    elif not rel.endswith(".md"):
+        raise WriteRefused(f"{rel}: kbd writes only markdown notes and its own SVG charts")
 
 
 def create_if_missing(root: Path, rel: str, data: bytes) -> bool:

@@ -1,0 +1,127 @@
+"""From passages to a checked answer: the engine drafts claims with citations; kbd checks that
+every cited note was retrieved and every quote occurs in it (whitespace-normalised), asks once
+for a repair listing the failures, drops what is still unsupported and, with a verifier model,
+passes the answer through the verify gate as summaries are (one retry with the objections, then
+`verified: false` with the objections shown)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kbd.ask.retrieve import NoteText, RetrievalPlan, normalise
+from kbd.engines.answers import Answer, Answerer, Citation, CitedQuote, Claim, Draft
+
+MIN_QUOTE_CHARS, MIN_QUOTE_WORDS = 12, 3
+_QUOTE_MARKS = "\"'“”‘’«»`"
+
+
+@dataclass(frozen=True)
+class Failure:
+    claim: str
+    reason: str  # one line, for the repair request and the note
+
+    def line(self) -> str:
+        return f"claim “{self.claim[:160]}”: {self.reason}"
+
+
+def answer_question(plan: RetrievalPlan, answerer: Answerer) -> Answer:
+    """The checked answer to `plan.question` from `plan.passages`."""
+    question, passages = plan.question, plan.passages
+    if not passages:
+        return Answer(question=question, engine=answerer.name, extractive=answerer.extractive, claims=[])
+    draft = answerer.draft(question, passages, [])
+    claims, failures = check_draft(draft, plan)
+    repaired = False
+    if failures and not answerer.extractive:
+        repaired = True
+        draft = answerer.draft(question, passages, [f.line() for f in failures])
+        claims, failures = check_draft(draft, plan)
+    objections: list[str] = []
+    if answerer.can_verify and claims:
+        objections = answerer.verify(question, passages, claims)
+        if objections:
+            retry, retry_failures = check_draft(answerer.draft(question, passages, objections), plan)
+            if retry:
+                claims, failures = retry, retry_failures
+                objections = answerer.verify(question, passages, claims)
+    kept = {c.text for c in claims}
+    dropped = list(dict.fromkeys((f.claim, f.reason) for f in failures if f.claim not in kept))
+    return Answer(question=question, engine=answerer.name, extractive=answerer.extractive, claims=claims,
+                  dropped=dropped, verified=not objections, objections=objections, repaired=repaired)
+
+
+def check_draft(draft: Draft, plan: RetrievalPlan) -> tuple[list[Claim], list[Failure]]:
+    """(claims whose citations hold, keeping only those citations; what failed and why). A claim
+    with no citation that holds is left out; it appears among the failures."""
+    claims: list[Claim] = []
+    failures: list[Failure] = []
+    provided = set(plan.chosen_notes())
+    for item in draft.claims:
+        text = re.sub(r"\s+", " ", item.text).strip()
+        if not text:
+            continue
+        held: list[Citation] = []
+        for cited in item.citations:
+            citation, problem = check_citation(cited, plan, provided)
+            if citation is not None:
+                if citation not in held:
+                    held.append(citation)
+            else:
+                failures.append(Failure(text, problem))
+        if not item.citations:
+            failures.append(Failure(text, "it cites no note"))
+        if held:
+            claims.append(Claim(text, tuple(held)))
+    return claims, failures
+
+
+def check_citation(cited: CitedQuote, plan: RetrievalPlan, provided: set[str]) -> tuple[Citation | None, str]:
+    """The citation, located in its note, or None and why it does not hold."""
+    note = resolve_note(cited.note, plan, provided)
+    if note is None:
+        return None, f"it cites “{cited.note[:120]}”, which is not one of the notes provided"
+    quote = cited.quote.strip().strip(_QUOTE_MARKS).strip()
+    wanted = normalise(quote)
+    if len(wanted) < MIN_QUOTE_CHARS or len(wanted.split()) < MIN_QUOTE_WORDS:
+        return None, f"its quote from {note.path} is too short to check; quote a whole phrase or sentence"
+    if "..." in quote or "…" in quote:
+        return None, f"its quote from {note.path} leaves words out (…); quote the passage exactly"
+    block = find_quote(note, wanted)
+    if block is None:
+        return None, f"the quote “{quote[:120]}” does not occur in {note.path}"
+    heading, block_id = block
+    return Citation(path=note.path, title=note.title, quote=quote, heading=heading, block=block_id,
+                    note_hash=note.sha256, note_type=note.note_type), ""
+
+
+def resolve_note(name: str, plan: RetrievalPlan, provided: set[str]) -> NoteText | None:
+    """The provided note a citation names: its path (with or without .md), or its title."""
+    name = name.strip().strip("[]").split("|", 1)[0].split("#", 1)[0].strip()
+    for candidate in (name, name + ".md"):
+        if candidate in provided:
+            return plan.notes[candidate]
+    folded = name.casefold()
+    for path in provided:
+        note = plan.notes[path]
+        if folded in (note.title.casefold(), path.rsplit("/", 1)[-1][:-3].casefold()):
+            return note
+    return None
+
+
+def find_quote(note: NoteText, wanted: str) -> tuple[str | None, str | None] | None:
+    """(heading, block id) of the block where the normalised quote starts, or None if the note
+    does not contain it. A quote may run across blocks (two list items, say)."""
+    texts = [normalise(b.text) for b in note.blocks]
+    for block, text in zip(note.blocks, texts, strict=True):
+        if wanted in text:
+            return block.heading, block.block
+    joined, starts = "", []
+    for text in texts:
+        starts.append(len(joined))
+        joined += text + " "
+    at = joined.find(wanted)
+    if at < 0:
+        return None
+    index = max(i for i, start in enumerate(starts) if start <= at)
+    return note.blocks[index].heading, None  # a block id names one block, not a run of them

@@ -1,0 +1,358 @@
+"""Retrieval for a question: search picks the top hits, their links lead to concept and source
+notes, and the best passages of all of them fill a token budget (never a whole large note).
+
+A passage is a few consecutive paragraphs or list items under one heading, at most
+`ask.passage_tokens` long; it is scored by the share of the question's words it holds (each word
+weighted by how few of the candidate passages hold it), times a weight for how its note was
+found (a search hit by its rank, a linked note at half its linker's weight). The budget is
+filled best passage first, at most `PER_NOTE` passages from any one note, so the prompt stays
+the same size however large the vault grows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from kbd.ask.settings import context_budget
+from kbd.config import Config
+from kbd.engines.answers import Passage
+from kbd.engines.base import word_key
+from kbd.engines.context import CHARS_PER_TOKEN, default_input_tokens
+from kbd.engines.lexicon import STOPWORDS
+from kbd.search import IndexUnavailable, QueryError, search_vault
+from kbd.vault.fsread import Unreadable, read_snapshot
+from kbd.vault.layout import CONTROL_DIR, VaultLayout, clean_title
+from kbd.vault.links import find_wikilinks
+from kbd.vault.markdown import parse_markdown, split_sentences
+from kbd.vault.note import split_frontmatter
+
+PER_NOTE = 3  # passages from one note at most: an answer draws on several notes
+LINKS_PER_NOTE = 8  # links followed from one search hit
+LINKED_WEIGHT = 0.5  # a note reached by a link counts half as much as the note that links to it
+FOLLOWED_TYPES = ("source", "concept", "answer")
+SKIPPED_TYPES = ("report", "slides")
+MIN_PASSAGE_WORDS = 4
+_WORD = re.compile(r"\w+", re.UNICODE)
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_ITEM = re.compile(r"^\s*(?:>\s*)*(?:[-+*]|\d{1,9}[.)])\s+")
+_BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
+_LINKS = re.compile(r"!?\[\[[^\[\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
+# Sections of kbd's own notes that only point elsewhere (kbd/render): nothing there answers a question.
+NAVIGATION_HEADINGS = frozenset({"Related sources", "Related concepts", "Questions answered here", "Sources", "Chart"})
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph, list item or quote of a note, as plain text, with where it sits."""
+
+    heading: str | None  # the heading above it, exactly as written; None: above any heading
+    block: str | None  # its `^block` id, if it has one
+    text: str
+    own: str = ""  # `text` without the text of its links: what the block itself says (for scoring)
+
+
+@dataclass(frozen=True)
+class NoteText:
+    """A note as retrieval read it: what quotes are checked against."""
+
+    path: str
+    title: str
+    note_type: str
+    sha256: str  # "sha256:<hex>" of its bytes
+    kbd_owned: bool
+    blocks: tuple[Block, ...]
+    headings: frozenset[str]  # every heading a link may name (`[[note#Heading]]`)
+
+
+@dataclass(frozen=True)
+class RetrievalPlan:
+    question: str
+    budget: int  # tokens the passages may take
+    passages: list[Passage]  # best first, within the budget
+    notes: dict[str, NoteText]  # every note read (search hits and the notes their links lead to)
+    hits: list[str]  # the search hits it started from, best first
+    left_out: int  # passages that did not fit the budget
+
+    @property
+    def tokens(self) -> int:
+        return sum(p.tokens for p in self.passages)
+
+    def chosen_notes(self) -> list[str]:
+        """Notes with at least one passage in the plan, in order of their best passage."""
+        return list(dict.fromkeys(p.path for p in self.passages))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"budget": self.budget, "tokens": self.tokens, "notes": self.chosen_notes(), "hits": list(self.hits),
+                "left_out": self.left_out,
+                "passages": [{"path": p.path, "anchor": p.anchor, "tokens": p.tokens, "score": round(p.score, 4)}
+                             for p in self.passages]}
+
+
+def estimate_tokens(text: str) -> int:
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def question_terms(text: str) -> set[str]:
+    """The content words of a question (or passage), reduced as concept names are."""
+    return {word_key(w) for w in _WORD.findall(text.casefold()) if w not in STOPWORDS and len(w) > 1}
+
+
+def retrieve(root: Path, config: Config, question: str, *, budget: int | None = None,
+             exclude: Collection[str] = ()) -> RetrievalPlan:
+    """The passages to answer `question` from. `budget`: tokens (default: `ask.context_tokens`,
+    sized for the worker model); `exclude`: note paths never to use (e.g. the answer being redone)."""
+    layout = VaultLayout.from_config(root, config)
+    if budget is None:
+        worker = config.models.get("worker")
+        model_tokens = None if worker is None else worker.max_input_tokens or default_input_tokens(worker.model)
+        budget = context_budget(config.ask, model_tokens)
+    terms = question_terms(question)
+    hits = _hits(root, config, layout, question, set(exclude))
+    notes: dict[str, NoteText] = {}
+    weights: dict[str, float] = {}
+    for rank, (path, note_type) in enumerate(hits):
+        note = read_note(layout, config, path, note_type)
+        if note is None:
+            continue
+        notes[path] = note
+        weights[path] = 1.0 / (1 + 0.15 * rank)
+    for path in list(notes):
+        for linked in _links(layout, config, path, notes, set(exclude)):
+            if linked.path not in notes:
+                notes[linked.path] = linked
+            weights[linked.path] = max(weights.get(linked.path, 0.0), weights[path] * LINKED_WEIGHT)
+    found = [(p, words) for note in notes.values() for p, words in _passages(note, terms, config.ask.passage_tokens)]
+    # A question word few passages hold says more about which passage answers it than one most
+    # of them hold: each word counts by its inverse passage frequency among the candidates.
+    held = Counter(w for _, words in found for w in words)
+    idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in terms}
+    whole = sum(idf.values()) or 1.0
+    candidates = [replace(p, score=weights[p.path] * (sum(idf[w] for w in words) / whole + 0.1)) for p, words in found]
+    candidates.sort(key=lambda p: (-p.score, p.path, p.heading or ""))
+    chosen: list[Passage] = []
+    per_note: dict[str, int] = {}
+    used = 0
+    for passage in candidates:
+        if per_note.get(passage.path, 0) >= PER_NOTE or used + passage.tokens > budget:
+            continue
+        chosen.append(passage)
+        per_note[passage.path] = per_note.get(passage.path, 0) + 1
+        used += passage.tokens
+    return RetrievalPlan(question=question, budget=budget, passages=chosen, notes=notes,
+                         hits=[p for p, _ in hits if p in notes], left_out=len(candidates) - len(chosen))
+
+
+def _hits(root: Path, config: Config, layout: VaultLayout, question: str, exclude: set[str]
+          ) -> list[tuple[str, str]]:
+    """(path, type) of the best search hits that are notes to answer from (not reports, decks,
+    catalogues, the log or kbd's control folder)."""
+    # The question's words only: `?`, `*`, `:` and upper-case AND/OR/NOT are query syntax.
+    query = " ".join(w.lower() for w in _WORD.findall(question))
+    if not query:
+        return []
+    wanted = config.ask.top_hits
+    try:
+        results = search_vault(root, config, query, limit=wanted * 3)
+    except (QueryError, IndexUnavailable):
+        return []
+    out = []
+    for hit in results.hits:
+        if hit.path in exclude or hit.type in SKIPPED_TYPES or not _answerable(layout, hit.path):
+            continue
+        out.append((hit.path, hit.type))
+        if len(out) >= wanted:
+            break
+    return out
+
+
+def _answerable(layout: VaultLayout, path: str) -> bool:
+    wiki = layout.wiki + "/"
+    if path.startswith(CONTROL_DIR + "/"):
+        return False
+    if path.startswith(wiki):
+        rest = path[len(wiki):]
+        return "/" in rest and rest.split("/", 1)[0] not in ("index", "reports", "slides")
+    return True
+
+
+def _links(layout: VaultLayout, config: Config, path: str, notes: dict[str, NoteText], exclude: set[str]
+           ) -> list[NoteText]:
+    """The concept, source and answer notes `path` links to, read (the first LINKS_PER_NOTE)."""
+    note = notes[path]
+    try:
+        text = _read_text(layout, config, path)[0]
+    except (OSError, Unreadable, UnicodeDecodeError):
+        return []
+    out: list[NoteText] = []
+    seen: set[str] = set()
+    folder = path.rsplit("/", 1)[0] if "/" in path else ""
+    for link in find_wikilinks(text):
+        if len(out) >= LINKS_PER_NOTE:
+            break
+        if link.embed or not link.target:
+            continue
+        target = link.target if link.target.lower().endswith(".md") else link.target + ".md"
+        candidates = [target, f"{folder}/{target}" if folder else target, f"{layout.concepts}/{target}",
+                      f"{layout.sources}/{target}", f"{layout.wiki}/answers/{target}"]
+        for candidate in candidates:
+            if candidate in seen or candidate == note.path or candidate in exclude:
+                continue
+            kind = _wiki_type(layout, candidate)
+            if kind not in FOLLOWED_TYPES:
+                continue
+            found = notes.get(candidate) or read_note(layout, config, candidate, kind)
+            if found is not None:
+                seen.add(candidate)
+                out.append(found)
+                break
+    return out
+
+
+def _wiki_type(layout: VaultLayout, path: str) -> str | None:
+    for folder, kind in ((layout.sources, "source"), (layout.concepts, "concept"),
+                         (f"{layout.wiki}/answers", "answer")):
+        if path.startswith(folder + "/") and "/" not in path[len(folder) + 1:]:
+            return kind
+    return None
+
+
+def _read_text(layout: VaultLayout, config: Config, path: str) -> tuple[str, bytes]:
+    data = read_snapshot(layout.root, path, config.compile.max_note_bytes).data
+    if b"\x00" in data[:8192]:
+        raise Unreadable("a binary file")
+    return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n"), data
+
+
+def read_note(layout: VaultLayout, config: Config, path: str, note_type: str) -> NoteText | None:
+    """The note at `path` split into blocks, or None when it is missing or not a readable note."""
+    if any(part.startswith(".") for part in path.split("/")) or not path.lower().endswith(".md"):
+        return None
+    try:
+        text, data = _read_text(layout, config, path)
+    except (FileNotFoundError, Unreadable, UnicodeDecodeError, OSError):
+        return None
+    meta, body, _ = split_frontmatter(text)
+    title = meta.get("title") if isinstance(meta.get("title"), str) else None
+    blocks, headings = note_blocks(body)
+    if path.startswith(layout.wiki + "/"):
+        blocks = [b for b in blocks if b.heading not in NAVIGATION_HEADINGS and not b.text.startswith("Clipping: ")]
+    return NoteText(path=path, title=clean_title(title or path.rsplit("/", 1)[-1][:-3]), note_type=note_type,
+                    sha256="sha256:" + hashlib.sha256(data).hexdigest(), kbd_owned=path.startswith(layout.wiki + "/"),
+                    blocks=tuple(blocks), headings=frozenset(headings))
+
+
+def note_blocks(body: str) -> tuple[list[Block], list[str]]:
+    """A note body (no frontmatter) as plain-text blocks under their headings: paragraphs, each
+    list item, quotes and tables; code blocks are left out (nothing to quote in an answer)."""
+    blocks: list[Block] = []
+    headings: list[str] = []
+    heading: str | None = None
+    current: list[str] = []
+    fenced = False
+
+    def flush() -> None:
+        if not current:
+            return
+        block_id = None
+        m = _BLOCK_ID.search(current[-1])
+        if m:
+            block_id = m.group(1)
+        raw = "\n".join(current)
+        current.clear()
+        plain = re.sub(r"\s+", " ", parse_markdown(raw).plain_text()).strip()
+        if not plain:
+            return
+        own = plain
+        if "[" in raw:  # A block that is mostly links (a list of notes, "see also") points elsewhere
+            own = re.sub(r"\s+", " ", parse_markdown(_LINKS.sub(" ", raw)).plain_text()).strip()
+            if _content_words(own) * 2 < _content_words(plain):
+                return
+        blocks.append(Block(heading, block_id, plain, own))
+
+    for line in body.split("\n"):
+        if _FENCE.match(line):
+            flush()
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        m = _HEADING.match(line)
+        if m:
+            flush()
+            heading = m.group(2).strip()
+            if heading:
+                headings.append(heading)
+            continue
+        if not line.strip() or (line.strip() == ">" and current):
+            flush()
+            continue
+        if _ITEM.match(line) and current:
+            flush()
+        current.append(line)
+    flush()
+    return blocks, headings
+
+
+def _content_words(text: str) -> int:
+    return sum(1 for w in _WORD.findall(text.casefold()) if w not in STOPWORDS)
+
+
+def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage, set[str]]]:
+    """The note's blocks grouped into passages (consecutive blocks under one heading, at most
+    `limit` tokens; a longer block is cut at sentence ends) that hold some of the question's words,
+    each with those words (the caller scores them)."""
+    pieces: list[Block] = []
+    for block in note.blocks:
+        if estimate_tokens(block.text) <= limit:
+            pieces.append(block)
+            continue
+        part = ""
+        for sentence in split_sentences(block.text):
+            sentence = sentence[:int(limit * CHARS_PER_TOKEN)]
+            if part and estimate_tokens(part + " " + sentence) > limit:
+                pieces.append(Block(block.heading, None, part, part))
+                part = ""
+            part = f"{part} {sentence}".strip()
+        if part:
+            pieces.append(Block(block.heading, None, part, part))
+    groups: list[list[Block]] = []
+    for piece in pieces:
+        last = groups[-1] if groups else None
+        if last and last[-1].heading == piece.heading and not last[-1].block and \
+                estimate_tokens(" ".join(b.text for b in [*last, piece])) <= limit:
+            last.append(piece)
+        else:
+            groups.append([piece])
+    out = []
+    for group in groups:
+        text = "\n".join(b.text for b in group)
+        if len(_WORD.findall(text)) < MIN_PASSAGE_WORDS:
+            continue
+        found = question_terms(" ".join(b.own for b in group)) & terms
+        if not found:
+            continue
+        block = group[0].block if len(group) == 1 else None
+        out.append((Passage(path=note.path, title=note.title, note_type=note.note_type, heading=group[0].heading,
+                            block=block, text=text, tokens=estimate_tokens(text), note_hash=note.sha256,
+                            score=0.0, kbd_owned=note.kbd_owned), found))
+    return out
+
+
+def normalise(text: str) -> str:
+    """Text as quotes are compared: compatibility forms, straight quotes and dashes, one space, no case."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_PUNCT)
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+_PUNCT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"',
+                        "\u201e": '"', "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " "})

@@ -1,0 +1,25 @@
+"""The `ask:` section of kbd/config.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+OFFLINE_CONTEXT_TOKENS = 1_500  # an extractive answer quotes a handful of passages
+MODEL_CONTEXT_MIN, MODEL_CONTEXT_MAX = 2_000, 12_000
+
+
+@dataclass(frozen=True)
+class AskSettings:
+    context_tokens: int = 0  # passages per question, in tokens; 0: sized for the worker model (or offline)
+    top_hits: int = 8  # search hits retrieval starts from, before following their links
+    passage_tokens: int = 300  # the most one passage may take: a long section is cut, never sent whole
+
+
+def context_budget(settings: AskSettings, model_input_tokens: int | None) -> int:
+    """Tokens of passages one question gets: the configured value, else a quarter of what the
+    worker model takes per request (within MODEL_CONTEXT_MIN..MAX), else the offline default."""
+    if settings.context_tokens:
+        return settings.context_tokens
+    if model_input_tokens is None:
+        return OFFLINE_CONTEXT_TOKENS
+    return max(MODEL_CONTEXT_MIN, min(MODEL_CONTEXT_MAX, model_input_tokens // 4))

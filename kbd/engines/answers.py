@@ -1,0 +1,154 @@
+"""What answering a question passes between stages: the passages retrieved for it, the engine's
+draft (claims with the notes and quotes they rest on, not yet checked) and the checked `Answer`.
+
+Engines (`Answerer`) turn a question and passages into a `Draft`; they never read notes. kbd
+(kbd/ask/answer.py) checks every citation of a draft against the notes, repairs once, drops
+what is still unsupported and builds the `Answer`, which renderers (kbd/render/answer.py) and
+state.db consume.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A bounded piece of one note, as the engine sees it: plain text under one heading."""
+
+    path: str  # vault-relative note path, e.g. "wiki/sources/X.md"
+    title: str  # the note's title
+    note_type: str  # source | concept | answer | raw | note (kbd.search note types)
+    heading: str | None  # the heading it sits under, exactly as written in the note; None: above any heading
+    block: str | None  # a `^block` id it carries (without `^`), when the note has one there
+    text: str  # plain text (no markdown syntax): what the model reads and quotes from
+    tokens: int  # estimated tokens of `text`
+    note_hash: str  # "sha256:<hex>" of the note's bytes when it was read
+    score: float  # retrieval score; higher is better
+    kbd_owned: bool  # kbd wrote the note (wiki/): it may carry block ids kbd added
+
+    @property
+    def anchor(self) -> str:
+        """The link fragment of the passage: `#^block`, `#Heading`, or "" (the note itself)."""
+        if self.block:
+            return f"#^{self.block}"
+        return f"#{self.heading}" if self.heading else ""
+
+
+@dataclass(frozen=True)
+class CitedQuote:
+    """One citation as an engine wrote it: not yet checked."""
+
+    note: str  # the note path it names (kbd resolves it against the retrieved notes)
+    quote: str  # the passage it quotes, supposedly verbatim
+
+
+@dataclass(frozen=True)
+class DraftClaim:
+    text: str
+    citations: tuple[CitedQuote, ...]
+
+
+@dataclass(frozen=True)
+class Draft:
+    claims: list[DraftClaim]
+
+
+@dataclass(frozen=True)
+class CallEstimate:
+    """What answering is expected to cost, at most (model engines; zeros offline)."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A checked citation: the quote occurs in the note, under `heading` (or at `block`)."""
+
+    path: str
+    title: str
+    quote: str
+    heading: str | None = None
+    block: str | None = None
+    note_hash: str = ""
+    note_type: str = ""  # source | concept | answer | raw | note
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "title": self.title, "quote": self.quote, "heading": self.heading,
+                "block": self.block, "note_hash": self.note_hash, "note_type": self.note_type}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Citation:
+        return cls(path=data["path"], title=data["title"], quote=data["quote"], heading=data.get("heading"),
+                   block=data.get("block"), note_hash=data.get("note_hash", ""), note_type=data.get("note_type", ""))
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str
+    citations: tuple[Citation, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": [c.to_json() for c in self.citations]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Claim:
+        return cls(text=data["text"], citations=tuple(Citation.from_json(c) for c in data["citations"]))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A checked answer: every claim has at least one citation whose quote occurs in its note."""
+
+    question: str
+    engine: str  # "offline" or "provider:model"
+    extractive: bool  # the offline engine's answer: quoted passages, no written synthesis
+    claims: list[Claim]
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (claim, why) removed as unsupported
+    verified: bool = True  # False: a verifier objected (see objections); True also when none is configured
+    objections: list[str] = field(default_factory=list)
+    repaired: bool = False  # a repair call was needed
+
+    def cited_paths(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for claim in self.claims:
+            for c in claim.citations:
+                seen.setdefault(c.path, None)
+        return list(seen)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"question": self.question, "engine": self.engine, "extractive": self.extractive,
+                "claims": [c.to_json() for c in self.claims],
+                "dropped": [{"claim": t, "reason": r} for t, r in self.dropped], "verified": self.verified,
+                "objections": list(self.objections), "repaired": self.repaired}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Answer:
+        return cls(question=data["question"], engine=data["engine"], extractive=data["extractive"],
+                   claims=[Claim.from_json(c) for c in data["claims"]],
+                   dropped=[(d["claim"], d["reason"]) for d in data.get("dropped", [])],
+                   verified=data.get("verified", True), objections=list(data.get("objections", [])),
+                   repaired=data.get("repaired", False))
+
+
+class Answerer(Protocol):
+    """Answers a question from passages. Two implementations: offline (extractive) and model."""
+
+    name: str  # "offline" or "provider:model", as written in the answer note's `engine`
+    extractive: bool
+    can_verify: bool  # a verifier model is configured
+
+    def estimate(self, question: str, passages: list[Passage]) -> CallEstimate:
+        """The most the first draft (and its check) costs; spends nothing."""
+
+    def draft(self, question: str, passages: list[Passage], feedback: list[str]) -> Draft:
+        """Claims citing the passages. `feedback`: problems of an earlier draft to fix (a repair)."""
+
+    def verify(self, question: str, passages: list[Passage], claims: list[Claim]) -> list[str]:
+        """The verifier's objections to checked claims; empty when it has none."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,85 @@
+"""The offline answerer: an extractive answer, no model, no network.
+
+It writes nothing of its own: each claim is one sentence copied from a retrieved passage, cited to
+the note it came from (an earlier answer is not requoted). Sentences are ranked by the question's
+words they hold (a word few of them hold counts for more) and by the passage's score; the same
+sentence quoted by several notes (a concept note repeats what its sources say) is given once, from
+the best-ranked note.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from kbd.engines.answers import CallEstimate, CitedQuote, Claim, Draft, DraftClaim, Passage
+from kbd.engines.base import word_key
+from kbd.engines.lexicon import STOPWORDS
+from kbd.vault.markdown import split_sentences
+
+MAX_CLAIMS = 8
+PER_NOTE = 3
+MIN_WORDS, MAX_CHARS = 5, 600
+_WORD = re.compile(r"\w+", re.UNICODE)
+_NAMED = re.compile(r"^[^—\n]{1,80} — (?=\S)")  # "B-tree — what the source says" in kbd's concept lists
+
+
+def _terms(text: str) -> set[str]:
+    return {word_key(w) for w in _WORD.findall(text.casefold()) if w not in STOPWORDS and len(w) > 1}
+
+
+class OfflineAnswerer:
+    name = "offline"
+    extractive = True
+    can_verify = False
+
+    def estimate(self, question: str, passages: list[Passage]) -> CallEstimate:
+        return CallEstimate()
+
+    def draft(self, question: str, passages: list[Passage], feedback: list[str]) -> Draft:
+        wanted = _terms(question)
+        found: list[tuple[set[str], int, Passage, str]] = []
+        for rank, passage in enumerate(passages):
+            if passage.note_type == "answer":
+                continue  # an earlier extractive answer only quotes notes that are here themselves
+            for line in passage.text.split("\n"):
+                for sentence in split_sentences(line):
+                    if passage.kbd_owned:
+                        sentence = _NAMED.sub("", sentence, count=1)
+                    if len(_WORD.findall(sentence)) < MIN_WORDS or len(sentence) > MAX_CHARS or \
+                            (sentence.startswith("(") and sentence.endswith(")")):  # "(Title)" after a quote
+                        continue
+                    words = _terms(sentence) & wanted
+                    if words:
+                        found.append((words, rank, passage, sentence))
+        # A question word that few sentences hold counts for more than one most of them hold.
+        held = Counter(w for words, *_ in found for w in words)
+        idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in wanted}
+        whole = sum(idf.values()) or 1.0
+        ranked = [(sum(idf[w] for w in words) / whole + passage.score, -rank, passage.path, sentence)
+                  for words, rank, passage, sentence in found]
+        ranked.sort(key=lambda r: (-r[0], -r[1]))
+        claims: list[DraftClaim] = []
+        seen: set[str] = set()
+        per_note: dict[str, int] = {}
+        for _, _, path, sentence in ranked:
+            key = " ".join(_WORD.findall(sentence.casefold()))
+            if key in seen or per_note.get(path, 0) >= PER_NOTE:
+                continue
+            seen.add(key)
+            per_note[path] = per_note.get(path, 0) + 1
+            claims.append(DraftClaim(sentence, (CitedQuote(path, sentence),)))
+            if len(claims) >= MAX_CLAIMS:
+                break
+        # Grouped by note (the note of the best sentence first), best first within each note.
+        first: dict[str, int] = {}
+        for i, claim in enumerate(claims):
+            first.setdefault(claim.citations[0].note, i)
+        return Draft(sorted(claims, key=lambda c: first[c.citations[0].note]))
+
+    def verify(self, question: str, passages: list[Passage], claims: list[Claim]) -> list[str]:
+        return []
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,164 @@
+"""Slide makers: passages → slides that cite them. The offline maker is extractive and
+deterministic (one slide per note, its sentences as short bullets); the model maker runs the
+`make_slides` skill through the gateway (cache, budget, usage record) and, with a verifier, the
+`verify_slides` gate. kbd checks what a model returns: every slide must cite a passage it was
+given, and a bullet whose numbers are not in the passages it cites is dropped."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from kbd.engines.answers import Passage
+from kbd.engines.decks import BULLET_CHARS, MAX_BULLETS, NOTES_CHARS, TITLE_CHARS, Slide, SlideDraft
+from kbd.engines.gateway import ModelGateway
+from kbd.engines.skills import Skill, untrusted
+
+OFFLINE_BULLETS = 4
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_CLAUSE_END = re.compile(r"[,;:—–]\s")
+
+
+def line(text: object) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip()
+
+
+def sentences(text: str) -> list[str]:
+    """Whole sentences of three words or more; a bare "(Title)" that attributes the next one is left out."""
+    return [s for s in (line(p) for p in _SENTENCE.split(line(text)))
+            if len(s.split()) >= 3 and not (s.startswith("(") and s.endswith(")"))]
+
+
+def shorten(text: str, limit: int = BULLET_CHARS) -> str:
+    """A bullet of at most `limit` characters: the text itself, else up to its last clause break that
+    fits, else up to a word, marked with an ellipsis."""
+    text = line(text)
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    breaks = [m.start() for m in _CLAUSE_END.finditer(head) if m.start() >= limit // 2]
+    cut = breaks[-1] if breaks else head.rfind(" ")
+    return (head[:cut] if cut > limit // 3 else head).rstrip(" ,;:—–") + "…"
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
+
+
+class OfflineSlides:
+    """One slide per note, in the order of its best passage: the note's title, its first sentences
+    as bullets (each once in the deck), the passages in full as the speaker notes."""
+
+    name = "offline"
+    made_by = "offline slides v1"
+
+    def slides(self, title: str, passages: list[Passage], max_slides: int) -> SlideDraft:
+        del title  # an extractive deck takes its words from the passages only
+        groups: dict[str, list[int]] = {}  # a clipping and its summary share a title: one slide
+        for i, passage in enumerate(passages):
+            groups.setdefault(passage.title.casefold(), []).append(i)
+        seen: set[str] = set()
+        out: list[Slide] = []
+        for indices in groups.values():
+            if len(out) >= max_slides:
+                break
+            found = [s for i in indices for s in sentences(passages[i].text) or [line(passages[i].text)]]
+            fresh = [s for s in dict.fromkeys(found) if _key(s) and _key(s) not in seen]
+            # Short sentences first, as they are; long ones only to fill, cut at a clause.
+            chosen = ([s for s in fresh if len(s) <= BULLET_CHARS] + [s for s in fresh if len(s) > BULLET_CHARS]
+                      )[:OFFLINE_BULLETS]
+            bullets = [shorten(s) for s in fresh if s in chosen]
+            seen.update(_key(s) for s in chosen)
+            if bullets:
+                notes = " ".join(line(passages[i].text) for i in indices)
+                out.append(Slide(title=shorten(passages[indices[0]].title, TITLE_CHARS), bullets=tuple(bullets),
+                                 notes=shorten(notes, NOTES_CHARS), cites=tuple(indices)))
+        return SlideDraft(out)
+
+    def close(self) -> None:
+        pass
+
+
+class ModelSlides:
+    def __init__(self, gateway: ModelGateway, skill: Skill, verifier: Skill | None = None) -> None:
+        role = gateway.roles["worker"].spec
+        self.name = f"{role.provider}:{role.model}"
+        self.made_by = json.dumps([self.name, skill.name, skill.version,
+                                   verifier.version if verifier else None,
+                                   gateway.roles["verifier"].spec.model if verifier else None])
+        self.gateway = gateway
+        self.skill = skill
+        self.verifier = verifier
+
+    def close(self) -> None:
+        self.gateway.close()
+
+    def task(self, title: str, passages: list[Passage], max_slides: int, objections: list[str]) -> str:
+        blocks = "\n\n".join(untrusted(f"P{i + 1}: {p.title}" + (f" — {p.heading}" if p.heading else ""), p.text)
+                             for i, p in enumerate(passages))
+        text = (f"Deck title: {title}\nAt most {max_slides} slides. Cite passages by number (P3 is 3).\n\n"
+                f"Passages:\n{blocks}")
+        if objections:
+            text += "\n\nA reviewer found these problems in an earlier deck; avoid them:\n" + untrusted(
+                "reviewer objections", "\n".join(objections))
+        return text
+
+    def slides(self, title: str, passages: list[Passage], max_slides: int) -> SlideDraft:
+        draft = self._make(title, passages, max_slides, [])
+        if self.verifier is None or not draft.slides:
+            return draft
+        objections = self._verify(title, passages, draft)
+        if objections:
+            draft = self._make(title, passages, max_slides, objections)
+            objections = self._verify(title, passages, draft)
+        if objections:
+            return SlideDraft(draft.slides, verified=False, objections=objections, dropped=draft.dropped)
+        return draft
+
+    def _make(self, title: str, passages: list[Passage], max_slides: int, objections: list[str]) -> SlideDraft:
+        result = self.gateway.call(self.skill, self.task(title, passages, max_slides, objections), f"slides:{title}")
+        return check_slides(result, passages, max_slides)
+
+    def _verify(self, title: str, passages: list[Passage], draft: SlideDraft) -> list[str]:
+        assert self.verifier is not None
+        claims = json.dumps([{"title": s.title, "bullets": list(s.bullets), "cites": [i + 1 for i in s.cites]}
+                             for s in draft.slides], ensure_ascii=False)
+        task = self.task(title, passages, len(draft.slides), []) + "\n\n" + untrusted("deck to check", claims)
+        verdict = self.gateway.call(self.verifier, task, f"verify-slides:{title}")
+        if verdict["ok"]:
+            return []
+        return [line(o) for o in verdict["objections"] if line(o)] or ["rejected"]
+
+
+def check_slides(result: dict[str, Any], passages: list[Passage], max_slides: int) -> SlideDraft:
+    """The model's slides as kbd keeps them: each citing passages it was given, bullets short and
+    their numbers found in the passages cited, at most `max_slides`."""
+    out: list[Slide] = []
+    dropped: list[str] = []
+    for number, item in enumerate(result.get("slides", []), start=1):
+        cites = tuple(dict.fromkeys(c - 1 for c in item.get("cites", [])
+                                    if isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= len(passages)))
+        title = shorten(line(item.get("title", "")), TITLE_CHARS)
+        if not cites or not title:
+            dropped.append(f"slide {number} ({title or 'untitled'}): cites no passage it was given")
+            continue
+        cited = " ".join(line(passages[i].text) for i in cites)
+        bullets = []
+        for bullet in item.get("bullets", [])[:MAX_BULLETS]:
+            text = line(bullet)
+            missing = [n for n in _NUMBER.findall(text) if n not in cited]
+            if missing:
+                dropped.append(f"slide {number}: “{shorten(text, 60)}” states {', '.join(missing)}, which the "
+                               "passages it cites do not")
+            elif text:
+                bullets.append(shorten(text))
+        if not bullets:
+            dropped.append(f"slide {number} ({title}): no bullet left")
+            continue
+        out.append(Slide(title=title, bullets=tuple(bullets), notes=shorten(line(item.get("notes", "")), NOTES_CHARS),
+                         cites=cites))
+        if len(out) >= max_slides:
+            break
+    return SlideDraft(out, dropped=dropped)
