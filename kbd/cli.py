@@ -44,6 +44,7 @@ kbd turns an Obsidian vault of clipped articles into a self-maintaining wiki.
   kbd mcp ~/Vault              search and read notes as MCP tools for another agent (stdio)
   kbd doctor ~/Vault           check config, folders, keys and model endpoints
   kbd adopt NOTE               hand a generated note you edited back to kbd
+  kbd skill ~/Vault NAME       run a custom skill of kbd/skills/ (cost shown first; --plan to only look)
   kbd ask ~/Vault "question"   answer from the wiki with checked citations; file it in wiki/answers/
   kbd slides ~/Vault "Title"   a Marp deck in wiki/slides/ from what the wiki says
   kbd lint ~/Vault             health checks; a report whose ticked boxes kbd applies
@@ -55,6 +56,19 @@ Clip articles into raw/ (Obsidian Web Clipper can save there directly), run `kbd
 read wiki/index.md in Obsidian. Nothing under raw/ is ever modified (a web monitor with
 `ingest: true` only adds its own notes there).
 """
+
+
+SKILL_HELP = """\
+Run a custom skill: a prompt file you write in kbd/skills/NAME.md that says what to read
+(`reads: {glob: ...}` or `reads: {search: ...}`), the output schema, and the report it writes
+(`writes: {report: TITLE}` → wiki/reports/TITLE YYYY-MM-DD.md). The README has two examples.
+
+  kbd skill ~/Vault weekly_digest --plan   what it would read and cost; spends nothing
+  kbd skill ~/Vault weekly_digest          show that, then run it (budget caps apply)
+
+A trigger runs it on a schedule: `- {name: digest, on: {cron: "0 8 * * 1"}, run: skill:weekly_digest}`.
+It needs a model (`models:` in kbd/config.yaml). Exit status: 0 done, 1 the run failed or was
+paused by the budget, 2 no such skill, a broken skill file, or no model configured."""
 
 
 SEARCH_HELP = """\
@@ -326,6 +340,14 @@ def _parser() -> argparse.ArgumentParser:
     _vault_args(p)
     p.set_defaults(handler=cmd_run)
 
+    p = sub.add_parser("skill", help="run a custom skill of kbd/skills/ now (cost shown first)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, description=SKILL_HELP)
+    p.add_argument("where", nargs="+", metavar="[VAULT] NAME", help="vault folder (default: here) and skill name")
+    p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+    p.add_argument("--plan", action="store_true", help="only show what it would read and cost; spend nothing")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_skill)
+
     p = sub.add_parser("service", help="run kbd at login", description="Manage running `kbd run` at login.")
     service = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     s_install = service.add_parser("install", help="write a systemd user unit (Linux) or launchd agent (macOS)",
@@ -494,13 +516,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(f"{plan.calls} model calls (+{plan.cached_calls} from cache), about {plan.input_tokens:,} input and "
               f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}"
               + (f" (with --batch about ${plan.batch_cost_usd:.4f}, answers within 24 h)" if plan.calls else ""))
-        caps = []
-        if plan.per_run_cap_usd is not None:
-            caps.append(f"per run ${plan.per_run_cap_usd:.2f}")
-        if plan.daily_cap_usd is not None:
-            caps.append(f"today ${plan.daily_cap_usd:.2f} (spent ${plan.spent_today_usd:.4f})")
-        if caps:
-            print("budget: " + ", ".join(caps))
+        if _budget_line(plan):
+            print(_budget_line(plan))
     if plan.redo.notes:
         _print_redo(plan)
     return EXIT_OK
@@ -882,6 +899,63 @@ def cmd_adopt(args: argparse.Namespace) -> int:
         compile_vault(root, config)
         print("regenerated; run `kbd status` to see the wiki")
     return EXIT_OK if all(r.adopted for r in results) else EXIT_USAGE
+
+
+def cmd_skill(args: argparse.Namespace) -> int:
+    from kbd.custom_skills.command import plan_skill, run_skill_now
+    from kbd.engines.skills import SkillError
+
+    if len(args.where) > 2:
+        raise UsageError("give the vault and one skill name: `kbd skill ~/Vault weekly_digest`")
+    vault, name = (Path(args.where[0]), args.where[1]) if len(args.where) == 2 else (Path("."), args.where[0])
+    root, config = _open_vault(vault, args.config, "skill")
+    try:
+        if args.plan:
+            plan = plan_skill(root, config, name)
+            print(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) if args.json else _skill_plan_text(plan))
+            return EXIT_USAGE if plan.needs_model else EXIT_OK
+        setup_logging(root)
+        run = run_skill_now(root, config, name, None if args.json else lambda p: print(_skill_plan_text(p)))
+    except SkillError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(json.dumps(run.to_json(), indent=2, ensure_ascii=False))
+    elif run.outcome != "needs-model":
+        print(run.message)
+    logging.getLogger("kbd.skill").info("kbd skill: %s", run.message)
+    if run.outcome == "needs-model":
+        print(f"kbd: {run.message}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_FAILURE if run.failed else EXIT_OK
+
+
+def _skill_plan_text(plan: Any) -> str:
+    lines = [f"skill {plan.skill}: reads {_count(len(plan.notes), 'note')}"
+             + (f" ({len(plan.left_out)} more matched but do not fit; narrow `reads:` or raise `limit`)"
+                if plan.left_out else "") + f", writes {plan.report}"]
+    lines += [f"  skipped {why}" for why in plan.skipped]
+    if plan.needs_model:
+        lines.append(plan.needs_model)
+    elif not plan.notes:
+        lines.append("nothing to read: no model call")
+    elif plan.cached:
+        lines.append("the same notes were read before: the answer comes from the cache, no model call ($0)")
+    else:
+        lines.append(f"{_count(plan.calls, 'model call')}, about {plan.input_tokens:,} input and "
+                     f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}")
+        if _budget_line(plan):
+            lines.append(_budget_line(plan))
+    return "\n".join(lines)
+
+
+def _budget_line(plan: Any) -> str:
+    """`budget: per run $X, today $Y (spent $Z)` for a plan with caps; empty without caps."""
+    caps = []
+    if plan.per_run_cap_usd is not None:
+        caps.append(f"per run ${plan.per_run_cap_usd:.2f}")
+    if plan.daily_cap_usd is not None:
+        caps.append(f"today ${plan.daily_cap_usd:.2f} (spent ${plan.spent_today_usd:.4f})")
+    return "budget: " + ", ".join(caps) if caps else ""
 
 
 LINT_HELP = """Check the whole vault and write wiki/reports/Lint YYYY-MM-DD.md.

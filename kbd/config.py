@@ -36,6 +36,7 @@ BUILTIN_JOBS = ("compile", "index", "lint", "monitor", "slides", "ask")
 # other unknown key (a typo must not be accepted silently).
 JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "lint": (), "monitor": ("name",), "slides": (),
                                           "ask": ("refresh_stale",)}
+SKILL_JOB = "skill:"  # `run: skill:NAME` runs the custom skill kbd/skills/NAME.md
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -191,7 +192,11 @@ def load_config(vault: Path, explicit: Path | None = None) -> Config:
         raise ConfigError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})", file=shown) from None
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", file=shown) from None
-    return parse_config(text, shown)
+    config = parse_config(text, shown)
+    from kbd.custom_skills.check import check_skill_triggers  # a trigger's skill file must exist and parse
+
+    check_skill_triggers(vault, config)
+    return config
 
 
 def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
@@ -371,9 +376,10 @@ def _triggers(node: yaml.Node, shown: str) -> tuple[Trigger, ...]:
             if not isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in value.values()):
                 raise ConfigError("must be a flat mapping of parameters", file=shown,
                                   line=fields_["with"].start_mark.line + 1, key=f"{where}.with")
+            accepted = JOB_PARAMS.get(run, ())
             for key_node, _ in fields_["with"].value:
-                if key_node.value not in JOB_PARAMS[run]:
-                    message = (_unknown(str(key_node.value), list(JOB_PARAMS[run])) if JOB_PARAMS[run] else
+                if key_node.value not in accepted:
+                    message = (_unknown(str(key_node.value), list(accepted)) if accepted else
                                f"unknown key; the {run} job takes no parameters, so leave out `with:`")
                     raise ConfigError(message, file=shown, line=key_node.start_mark.line + 1,
                                       key=f"{where}.with.{key_node.value}")
@@ -387,9 +393,13 @@ def _check_job(run: object, shown: str, line: int, key: str) -> None:
         raise ConfigError(f"must name a job: {', '.join(BUILTIN_JOBS)}", file=shown, line=line, key=key)
     if run in BUILTIN_JOBS:
         return
-    raise ConfigError(f"no job called `{run}`; jobs available now: {', '.join(BUILTIN_JOBS)} (a trigger cannot "
-                      "run a custom skill in this version; a file in kbd/skills/ only overrides the built-in "
-                      "skill of the same name)", file=shown, line=line, key=key)
+    if run.startswith(SKILL_JOB):  # a custom skill: its file is checked where the vault is known (load_config)
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", run[len(SKILL_JOB):]):
+            raise ConfigError("must be `skill:NAME`, NAME being a file kbd/skills/NAME.md (letters, digits, `-`, "
+                              "`_`)", file=shown, line=line, key=key)
+        return
+    raise ConfigError(f"no job called `{run}`; jobs available now: {', '.join(BUILTIN_JOBS)}, or `skill:NAME` "
+                      "for a custom skill in kbd/skills/NAME.md", file=shown, line=line, key=key)
 
 
 def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from kbd.config import Config
+from kbd.config import SKILL_JOB, Config
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
 
@@ -62,6 +62,14 @@ def run_index(ctx: JobContext, params: dict[str, str]) -> JobResult:
     with ctx.state.transaction():
         ctx.state.mark_dirty(["index"])
     return run_compile(ctx, params)
+
+
+def run_skill(ctx: JobContext, params: dict[str, str], name: str) -> JobResult:
+    """A custom skill (kbd/skills/NAME.md) from a trigger: planned, budgeted, verified, written."""
+    from kbd.custom_skills.run import run_custom_skill
+
+    run = run_custom_skill(ctx.layout, ctx.config, ctx.state, name, ctx.stop)
+    return JobResult(run.message, failed=run.failed)
 
 
 def run_slides(ctx: JobContext, params: dict[str, str]) -> JobResult:
@@ -127,3 +135,11 @@ JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {
 }
 # Jobs kbd runs by itself, never named by a trigger.
 INTERNAL_JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {"lint_ticks": run_lint_ticks}
+
+
+def job_for(run: str) -> Callable[[JobContext, dict[str, str]], JobResult]:
+    """The function a trigger's `run:` names: a job of the table, or `skill:NAME`."""
+    if run.startswith(SKILL_JOB):
+        name = run[len(SKILL_JOB):]
+        return lambda ctx, params: run_skill(ctx, params, name)
+    return {**INTERNAL_JOBS, **JOBS}[run]

@@ -337,6 +337,23 @@ MIGRATIONS: list[str] = [
         since TEXT NOT NULL
     );
     """,
+    # self-improving rules: each distinct occurrence of a kind of problem the verifier or a lint check
+    # found in model output (counted once, however often it is seen again), and the rules adopted
+    """
+    CREATE TABLE recurring_findings (
+        kind TEXT NOT NULL,             -- e.g. invented-number, unsupported-claim
+        key TEXT NOT NULL,              -- identity of the occurrence (hash of where and what)
+        origin TEXT NOT NULL,           -- verifier | lint
+        example TEXT NOT NULL,          -- one line, for the report
+        first_seen TEXT NOT NULL,       -- ISO
+        PRIMARY KEY (kind, key)
+    );
+    CREATE TABLE adopted_rules (
+        kind TEXT PRIMARY KEY,
+        rule TEXT NOT NULL,
+        adopted TEXT NOT NULL           -- ISO; only occurrences after it count towards a new proposal
+    );
+    """,
 ]
 
 

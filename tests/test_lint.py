@@ -111,8 +111,9 @@ def test_planted_defects_of_every_kind_are_found_with_precision_and_recall_one(t
                             timeout=300)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    checks = [c["name"] for c in data["checks"]]
-    assert set(checks) == set(load()), "every registered check ran"
+    assert {c["name"] for c in data["checks"]} == set(load()), "every registered check ran"
+    # kbd/lint/model_checks.py and rules.py need a model (tests/test_lint_model.py): skipped here
+    checks = [c["name"] for c in data["checks"] if not load()[c["name"]].needs_model]
     assert {check for check, _ in planted.expected} == set(checks), "a defect is planted for every check"
     scores = score(planted.expected, {finding_key(f) for f in data["findings"]}, checks)
     assert {c: s[:2] for c, s in scores.items()} == {c: (1.0, 1.0) for c in checks}
@@ -128,7 +129,7 @@ def test_checks_can_be_switched_off_and_tuned_in_config(vault: Vault) -> None:
     config = load_config(vault.root)
     assert config.lint.for_check(load()["unlinked_names"]).get("min_notes") == 5
     report = lint(vault, write=False)
-    skipped = {r.name: r.skipped for r in report.checks if r.skipped}
+    skipped = {r.name: r.skipped for r in report.checks if r.skipped and not load()[r.name].needs_model}
     assert set(skipped) == {"orphans", "broken_links"} and "switched off" in skipped["orphans"]
     assert found(report, "empty_notes") == [], "excluded folders are not looked at"
     assert "orphans" not in report.counts

@@ -27,10 +27,10 @@ from kbd.config import CONFIG_RELPATH, ConfigError, Trigger, load_config
 from kbd.daemon.memory import limit_arenas, release_free_memory
 from kbd.daemon.schedule import TriggerScheduler
 from kbd.daemon.watch import VaultWatcher
-from kbd.jobs import INTERNAL_JOBS, JOBS, JobContext
+from kbd.jobs import JobContext, job_for
 from kbd.lock import VaultLock
 from kbd.vault.fsread import Unreadable, read_optional
-from kbd.vault.layout import VaultLayout
+from kbd.vault.layout import VaultLayout, glob_to_regex
 from kbd.vault.write import VaultWriter, WriteRefused, sha256_bytes
 
 log = logging.getLogger("kbd.daemon")
@@ -53,26 +53,6 @@ class _Stop:
     pass
 
 
-def glob_to_regex(glob: str) -> re.Pattern[str]:
-    """`raw/**/*.md` style globs: `**` spans folders, `*` and `?` stay inside one."""
-    out, i = [], 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z", re.IGNORECASE)
 
 
 def _static_prefix(glob: str) -> str:
@@ -235,7 +215,7 @@ class Daemon:
         try:
             context = JobContext(self.layout, self.config, self.state, self.stop,
                                  frozenset(changed) if changed is not None else None)
-            result = {**INTERNAL_JOBS, **JOBS}[trigger.run](context, dict(trigger.params))
+            result = job_for(trigger.run)(context, dict(trigger.params))
             outcome = result.summary
             level = logging.ERROR if result.failed else logging.INFO
         except Exception as exc:  # one failing job must not take the daemon down

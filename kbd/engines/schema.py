@@ -51,3 +51,84 @@ def schema_errors(value: Any, schema: dict[str, Any], path: str = "$") -> list[s
             elif schema.get("additionalProperties") is False:
                 errors.append(f"{path}: unexpected `{key}`")
     return errors
+
+
+# What a schema a user writes (a custom skill's output) may hold: the keywords both OpenAI's strict
+# structured outputs and Anthropic's tool input schemas accept and kbd's validator above enforces,
+# plus minLength/maxLength (sent as a description, enforced here on the reply) and the bounds the
+# providers enforce themselves. Anything else would be refused by a provider, or silently dropped.
+_ANY_KEYS = {"type", "description", "title", "enum"}
+_USER_KEYS: dict[str, set[str]] = {
+    "object": _ANY_KEYS | {"properties", "required", "additionalProperties"},
+    "array": _ANY_KEYS | {"items", "minItems", "maxItems"},
+    "string": _ANY_KEYS | {"minLength", "maxLength", "pattern", "format"},
+    "number": _ANY_KEYS | {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"},
+    "integer": _ANY_KEYS | {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"},
+    "boolean": set(_ANY_KEYS),
+    "null": set(_ANY_KEYS),
+}
+MAX_DEPTH = 10  # OpenAI strict mode: at most 10 levels of nesting
+MAX_PROPERTIES = 5000  # and at most 5,000 object properties in all
+
+
+def user_schema_problems(schema: object) -> list[str]:
+    """Why a user-written output schema would not be accepted as it is, one `path: problem` line
+    each, with what to write instead; empty when every provider's strict mode takes it."""
+    if not isinstance(schema, dict):
+        return ["$: the schema must be a mapping (type: object, properties: ...)"]
+    if schema.get("type") != "object":
+        return ["$: the top level must be `type: object` (providers return one JSON object)"]
+    problems: list[str] = []
+    count = [0]
+    _user_node(schema, "$", 1, count, problems)
+    if count[0] > MAX_PROPERTIES:
+        problems.append(f"$: {count[0]} properties in all; providers accept at most {MAX_PROPERTIES}")
+    return problems
+
+
+def _user_node(node: object, path: str, depth: int, count: list[int], problems: list[str]) -> None:
+    if not isinstance(node, dict):
+        problems.append(f"{path}: must be a mapping with a `type`")
+        return
+    if depth > MAX_DEPTH:
+        problems.append(f"{path}: nested more than {MAX_DEPTH} levels deep; providers refuse deeper schemas")
+        return
+    kinds = node.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    unknown = [k for k in kinds if k not in _USER_KEYS]
+    if unknown or not kinds:
+        problems.append(f"{path}: `type` must be one of {', '.join(_USER_KEYS)} (or a list of them), "
+                        f"got {node.get('type')!r}")
+        return
+    allowed = set().union(*(_USER_KEYS[k] for k in kinds))
+    for key in node:
+        if key not in allowed:
+            hint = {"oneOf": "; list the alternatives' fields in one object instead",
+                    "anyOf": "; list the alternatives' fields in one object instead",
+                    "allOf": "; merge the parts into one object", "$ref": "; write the sub-schema out in place",
+                    "const": "; use `enum: [value]`",
+                    "uniqueItems": "; say it in the prompt instead",
+                    "minProperties": "; say it in the prompt instead",
+                    "maxProperties": "; say it in the prompt instead"}.get(str(key), "")
+            problems.append(f"{path}: `{key}` is not accepted here (providers' strict mode refuses it or kbd cannot "
+                            f"check it){hint}")
+    if "enum" in node and (not isinstance(node["enum"], list) or not node["enum"]):
+        problems.append(f"{path}: `enum` must be a non-empty list of values")
+    if "object" in kinds:
+        properties = node.get("properties", {})
+        if not isinstance(properties, dict):
+            problems.append(f"{path}: `properties` must map each field name to its schema")
+            return
+        if "additionalProperties" in node and node["additionalProperties"] is not False:
+            problems.append(f"{path}: `additionalProperties` may only be false (strict mode needs closed objects)")
+        required = node.get("required", [])
+        if not isinstance(required, list) or any(r not in properties for r in required):
+            problems.append(f"{path}: `required` must list names that are in `properties`")
+        count[0] += len(properties)
+        for name, sub in properties.items():
+            _user_node(sub, f"{path}.{name}", depth + 1, count, problems)
+    if "array" in kinds:
+        if "items" not in node:
+            problems.append(f"{path}: an array needs `items` (the schema of each element)")
+        else:
+            _user_node(node["items"], f"{path}[]", depth + 1, count, problems)

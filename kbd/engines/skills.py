@@ -7,8 +7,10 @@ prompt. Source text always travels as labelled, delimited, untrusted data.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -33,6 +35,11 @@ class Skill:
     max_output_tokens: int  # the most a reply may take (budget checks assume this)
     expected_output_tokens: int  # what a reply usually takes (plans estimate with this)
     origin: str  # "built-in" or the vault path it was read from
+    # A custom skill's own keys (kbd/custom_skills reads them): what it reads, where it writes.
+    description: str = ""
+    reads: dict[str, Any] | None = None
+    writes: dict[str, Any] | None = None
+    lines: dict[str, int] | None = None  # frontmatter key → line in the file, for messages
 
 
 def load_skill(name: str, vault_skills: Path | None = None) -> Skill:
@@ -51,17 +58,52 @@ def parse_skill(text: str, origin: str) -> Skill:
     except Exception as exc:  # a broken override must say where, not crash the run
         raise SkillError(f"{origin}: frontmatter does not parse ({exc})") from None
     meta = post.metadata
+    lines = _key_lines(text)
+
+    def where(key: str) -> str:
+        return f"{origin}, line {lines[key]}" if key in lines else origin
+
+    for key in meta:
+        if key not in SKILL_KEYS:
+            close = difflib.get_close_matches(str(key), SKILL_KEYS, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(SKILL_KEYS)}"
+            raise SkillError(f"{where(str(key))}: unknown key `{key}`; {hint}")
     for key in ("name", "role", "version", "schema"):
         if key not in meta:
             raise SkillError(f"{origin}: frontmatter needs `{key}`")
     if meta["role"] not in ("worker", "verifier"):
-        raise SkillError(f"{origin}: role must be worker or verifier")
+        raise SkillError(f"{where('role')}: role must be worker or verifier")
     if not isinstance(meta["schema"], dict) or meta["schema"].get("type") != "object":
-        raise SkillError(f"{origin}: schema must be a JSON schema of type object")
+        raise SkillError(f"{where('schema')}: schema must be a JSON schema of type object")
+    for key in ("max_output_tokens", "expected_output_tokens"):
+        value = meta.get(key, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+            raise SkillError(f"{where(key)}: {key} must be a whole number of tokens from 1 to 100000")
+    for key in ("reads", "writes"):
+        if key in meta and not isinstance(meta[key], dict):
+            raise SkillError(f"{where(key)}: `{key}` must be a mapping, e.g. {key}: {{glob: \"wiki/sources/*.md\"}}")
     return Skill(name=str(meta["name"]), role=str(meta["role"]), version=str(meta["version"]),
                  schema=meta["schema"], prompt=post.content.strip(),
                  max_output_tokens=int(meta.get("max_output_tokens", 2000)),
-                 expected_output_tokens=int(meta.get("expected_output_tokens", 500)), origin=origin)
+                 expected_output_tokens=int(meta.get("expected_output_tokens", 500)), origin=origin,
+                 description=str(meta.get("description", "")), reads=meta.get("reads"), writes=meta.get("writes"),
+                 lines=lines)
+
+
+SKILL_KEYS = ("name", "role", "version", "description", "schema", "max_output_tokens", "expected_output_tokens",
+              "reads", "writes")
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """The line of each top-level frontmatter key (1-based, counting the opening `---`)."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.split("\n")[1:], start=2):
+        if line.strip() == "---":
+            break
+        m = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
+        if m:
+            lines.setdefault(m.group(1), number)
+    return lines
 
 
 def system_prompt(skill: Skill, constraints: str) -> str:

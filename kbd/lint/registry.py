@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from kbd.vault.layout import VaultLayout
     from kbd.vault.write import VaultWriter
 
-CHECK_MODULES: list[str] = ["kbd.lint.checks"]
+CHECK_MODULES: list[str] = ["kbd.lint.checks", "kbd.lint.model_checks", "kbd.lint.rules"]
 FIX_MODULES: list[str] = ["kbd.lint.fixes"]
 
 

@@ -142,3 +142,25 @@ def unique_name(base: str, taken: set[str]) -> str:
         name = f"{base} ({n})"
     taken.add(name.casefold())
     return name
+
+
+def glob_to_regex(glob: str) -> re.Pattern[str]:
+    """`raw/**/*.md` style globs: `**` spans folders, `*` and `?` stay inside one."""
+    out, i = [], 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z", re.IGNORECASE)

@@ -40,6 +40,8 @@ from kbd.vault.sanitize import sanitize_markdown, svg_problems
 
 IO_THREADS = 8
 REGION_ATTEMPTS = 5  # a note the user keeps changing while kbd writes its region: tried again on the next run
+APPENDABLE = ("kbd/constraints.md",)  # user-owned control files kbd may append a line to, nothing else
+APPEND_ATTEMPTS = 5
 log = logging.getLogger("kbd.write")
 
 
@@ -271,6 +273,43 @@ class VaultWriter:
             # A file kbd never wrote sits where kbd wants to write: it is the user's.
             self.state.output_pending(rel, "")
         self.state.output_user_edited(rel)
+
+    def append_line(self, rel: str, line: str) -> bool:
+        """Append one line to a user-owned control file (`kbd/constraints.md`): the user's bytes stay
+        exactly as they are, the line goes after them (on a line of its own), and the file is replaced
+        atomically only if it still holds the bytes the new version was made from; if the user saved
+        it meanwhile, the line is appended to their new version instead. False when the line is
+        already there (nothing written). The file is not kbd's: it never enters the outputs ledger."""
+        if rel not in APPENDABLE:
+            raise WriteRefused(f"{rel}: kbd appends only to {', '.join(APPENDABLE)}")
+        line = sanitize_markdown(" ".join(line.split())).strip()
+        if not line:
+            raise WriteRefused(f"{rel}: nothing to append")
+        pure = PurePosixPath(rel)
+        for _ in range(APPEND_ATTEMPTS):
+            try:
+                fd = open_folder(str(self.layout.root), pure.parts[:-1], create=True)
+            except SymlinkRefused as exc:
+                raise WriteRefused(f"{rel}: {exc} is a symlink or not a folder; kbd will not write through it") \
+                    from None
+            try:
+                try:
+                    current = read_at(fd, pure.name)
+                except SymlinkRefused:
+                    raise WriteRefused(f"{rel}: is a symlink or not a regular file; kbd will not write to it") \
+                        from None
+                text = (current or b"").decode("utf-8", "surrogateescape")
+                if line in (existing.strip() for existing in text.splitlines()):
+                    return False
+                data = (current or b"") + (b"\n" if current and not current.endswith(b"\n") else b"") \
+                    + line.encode("utf-8") + b"\n"
+                result = install(fd, pure.name, data, None if current is None else {sha256_bytes(current)})
+                fsync_folder(fd)
+            finally:
+                os.close(fd)
+            if result.ok:
+                return True
+        raise WriteRefused(f"{rel}: it kept changing while kbd appended to it; nothing was appended, try again")
 
     def check_user_edits(self, only: Collection[str] | None = None) -> list[str]:
         """Find kbd-written files whose bytes changed on disk (stat first, hash only on change),
