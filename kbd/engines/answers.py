@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
+def article_key(path: str, title: str, note_type: str) -> str:
+    """What a cited note stands for: a source note (the summary) and its clipping share a title and
+    are one article, listed once; every other note is itself."""
+    return f"article:{title.casefold()}" if note_type in ("source", "raw") else path
+
+
 @dataclass(frozen=True)
 class Passage:
     """A bounded piece of one note, as the engine sees it: plain text under one heading."""
