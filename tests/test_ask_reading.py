@@ -155,3 +155,12 @@ def test_a_confidence_level_is_never_charted_as_a_finding() -> None:
                                 text=t, tokens=20, note_hash="sha256:x", score=1.0, kbd_owned=True)
                         for k, t in texts.items()], "Remission")
     assert chart is not None and sorted(p.shown for p in chart.points) == ["31%", "47%", "48%"]
+
+
+def test_a_concept_deck_shows_what_the_sources_say_without_their_titles_in_front(sleep_vault: Vault) -> None:
+    sleep_vault.kbd("slides", ".", "Sleep", "--concept", "Sleep")
+    deck = (sleep_vault.wiki / "slides" / "Sleep.md").read_text(encoding="utf-8")
+    first = deck.split("\n## ", 2)[1]
+    bullets = re.findall(r"^- (.*)$", first, re.MULTILINE)
+    titles = [p.stem for p in sleep_vault.raw.glob("*.md")]
+    assert bullets and not [b for b in bullets if " — " in b or any(b.startswith(t[:40]) for t in titles)], bullets

@@ -9,8 +9,16 @@ state.db consume.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+_NAMED = re.compile(r"^[^—\n]{1,80} — (?=\S)")  # "B-tree — what the source says" in kbd's concept lists
+
+
+def without_attribution(sentence: str) -> str:
+    """A sentence of kbd's own lists ("Title — what it says") without the name in front."""
+    return _NAMED.sub("", sentence, count=1)
 
 
 def article_key(path: str, title: str, note_type: str) -> str:

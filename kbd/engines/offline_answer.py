@@ -13,7 +13,16 @@ import math
 import re
 from collections import Counter
 
-from kbd.engines.answers import CallEstimate, CitedQuote, Claim, Draft, DraftClaim, Passage, article_key
+from kbd.engines.answers import (
+    CallEstimate,
+    CitedQuote,
+    Claim,
+    Draft,
+    DraftClaim,
+    Passage,
+    article_key,
+    without_attribution,
+)
 from kbd.engines.base import word_key
 from kbd.engines.lexicon import STOPWORDS
 from kbd.vault.markdown import split_sentences
@@ -22,7 +31,6 @@ MAX_CLAIMS = 8
 PER_NOTE = 3
 MIN_WORDS, MAX_CHARS = 5, 600
 _WORD = re.compile(r"\w+", re.UNICODE)
-_NAMED = re.compile(r"^[^—\n]{1,80} — (?=\S)")  # "B-tree — what the source says" in kbd's concept lists
 
 
 def _terms(text: str) -> set[str]:
@@ -46,7 +54,7 @@ class OfflineAnswerer:
             for line in passage.text.split("\n"):
                 for sentence in split_sentences(line):
                     if passage.kbd_owned:
-                        sentence = _NAMED.sub("", sentence, count=1)
+                        sentence = without_attribution(sentence)
                     if len(_WORD.findall(sentence)) < MIN_WORDS or len(sentence) > MAX_CHARS or \
                             (sentence.startswith("(") and sentence.endswith(")")):  # "(Title)" after a quote
                         continue

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from kbd.engines.answers import Passage
+from kbd.engines.answers import Passage, without_attribution
 from kbd.engines.decks import BULLET_CHARS, MAX_BULLETS, NOTES_CHARS, TITLE_CHARS, Slide, SlideDraft
 from kbd.engines.gateway import ModelGateway
 from kbd.engines.skills import Skill, untrusted
@@ -78,7 +78,8 @@ class OfflineSlides:
         for indices in groups.values():
             if len(out) >= max_slides:
                 break
-            found = [s for i in indices for s in sentences(passages[i].text) or [line(passages[i].text)]]
+            found = [without_attribution(s) if passages[i].kbd_owned else s
+                     for i in indices for s in sentences(passages[i].text) or [line(passages[i].text)]]
             fresh = [s for s in dict.fromkeys(found) if _key(s) and _key(s) not in seen]
             # Short sentences first, as they are; long ones only to fill, cut at a clause.
             chosen = ([s for s in fresh if len(s) <= BULLET_CHARS] + [s for s in fresh if len(s) > BULLET_CHARS]
