@@ -11,7 +11,7 @@ from kbd.config import Config
 from kbd.lock import VaultLock
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
-from kbd.vault.write import VaultWriter
+from kbd.vault.write import VaultWriter, WriteRefused
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ def adopt_notes(root: Path, config: Config, notes: list[str]) -> list[AdoptResul
 
 
 def _adopt(state: State, writer: VaultWriter, model: WikiModel, rel: str) -> AdoptResult:
+    if rel.startswith(model.layout.questions + "/"):
+        return _adopt_question(state, writer, rel)
     record = state.output(rel)
     if record is None:
         if not (model.layout.root / rel).exists():
@@ -65,3 +67,18 @@ def _dirty_key(state: State, model: WikiModel, rel: str) -> str:
         if model.concept_path(row["note_name"]) == rel:
             return f"concept:{row['key']}"
     return "status"  # no longer generated: the next compile deletes it as an orphan
+
+
+def _adopt_question(state: State, writer: VaultWriter, rel: str) -> AdoptResult:
+    """A question note whose answer link kbd stopped updating: the region is kbd's again, and
+    the question is asked again at the next run (which writes the link)."""
+    try:
+        adopted = writer.adopt_region(rel)
+    except WriteRefused as exc:
+        return AdoptResult(rel, False, str(exc))
+    if not adopted:
+        return AdoptResult(rel, False, "kbd updates this note's answer link already (or the note is gone)")
+    with state.transaction():
+        state.db.execute("DELETE FROM questions WHERE path=?", (rel,))
+        state.mark_dirty(["status"])
+    return AdoptResult(rel, True, "the answer link is kbd's again; the question is asked at the next run")

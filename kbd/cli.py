@@ -70,6 +70,10 @@ Results are ranked by BM25F (a word in a title or heading counts more than one i
 
 Words are matched by stem and without accents (sleeping = sleep, cafe = café). When nothing
 matches, the closest known spelling is tried and shown as "did you mean".
+With search.embeddings set in kbd/config.yaml (e.g. nomic-embed-text with Ollama), results
+also come by meaning (--mode hybrid, then the default): every passage of every note is
+embedded once, and a query finds notes that share no word with it. Queries with field
+filters or NOT are ranked by words alone; --mode bm25 never uses the network.
 The index lives in .kbd/search/ and keeps itself current; --rebuild is rarely needed.
 Exit status: 0 found, 1 nothing found, 2 usage error."""
 
@@ -85,7 +89,13 @@ the answer is extractive: the best passages, quoted and cited.
   kbd ask ~/Vault "Why do B-trees stay shallow?" --plan     notes, tokens and cost; spends nothing
   kbd ask ~/Vault "What is a WAL?" --no-file --json         print only, machine-readable
 
-Asking the same question again updates the same note, unless you edited it.
+Asking the same question again updates the same note, unless you edited it. When a note an
+answer cites changes, the answer is marked stale (`stale: true`, listed in Status.md):
+
+  kbd ask ~/Vault --refresh-stale                           ask the stale ones again, within the budget
+
+In Obsidian: drop a note into kbd/questions/ while `kbd run` is going; the answer's link appears
+in the note, between %% kbd:begin answer %% and %% kbd:end answer %%.
 Exit status: 0 answered, 1 no answer or not filed (or the model failed), 2 usage error."""
 
 
@@ -228,15 +238,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output (schema in the README)")
     p.add_argument("--rebuild", action="store_true", help="rebuild the index from the notes first "
                                                           "(rarely needed: it heals itself)")
-    p.add_argument("--mode", choices=MODES, default="bm25",
-                   help="bm25 (default, offline) or hybrid (adds embeddings, see search.embeddings)")
+    p.add_argument("--mode", choices=MODES,
+                   help="bm25 (words only, offline) or hybrid (words and meaning, by embeddings); the default is "
+                        "hybrid when search.embeddings names a model in kbd/config.yaml, else bm25")
     p.set_defaults(handler=cmd_search)
 
     p = sub.add_parser("ask", help="answer a question from the wiki, with citations, and file the answer",
                        formatter_class=argparse.RawDescriptionHelpFormatter, description=ASK_HELP)
     p.add_argument("vault", type=Path, help="vault folder (`.` for here)")
-    p.add_argument("question", help="the question (quote it)")
+    p.add_argument("question", nargs="?", help="the question (quote it)")
     p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
+    p.add_argument("--refresh-stale", action="store_true",
+                   help="instead of a question: ask again every answer a changed note made stale (listed in "
+                        "Status.md), until a spending cap stops it")
     p.add_argument("--plan", action="store_true", help="show the notes and passages chosen, the tokens and the "
                                                        "estimated cost; no model call, nothing written")
     p.add_argument("--no-file", dest="file", action="store_false", help="print the answer; write nothing into "
@@ -575,6 +589,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  ignored  {item['path']}: {item['reason']}")
     for path in status.user_edited:
         print(f"  edited   {path} (yours now; `kbd adopt` hands it back)")
+    for item in status.stale_answers:
+        print(f"  stale    {item['note']}: {item['changed']} (`kbd ask VAULT --refresh-stale`)")
     for m in status.monitors:
         print(f"monitor    {m['name']} ({m['url']}): checked {(m['checked'] or 'never').replace('T', ' ')[:16]}, "
               f"{m['outcome']}")
@@ -593,7 +609,8 @@ def _positive(text: str) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from kbd.search import QueryError, SearchIndex, search_vault
+    from kbd.search import QueryError, SearchIndex, search_vault, sync_vectors
+    from kbd.search.query import default_mode
 
     if args.query is None and not args.rebuild:
         print("kbd: search needs a query, e.g. kbd search ~/Vault \"sleep memory\" (or --rebuild)", file=sys.stderr)
@@ -603,11 +620,15 @@ def cmd_search(args: argparse.Namespace) -> int:
     index = SearchIndex(root, config)
     progress = _Progress() if sys.stderr.isatty() and not args.json else None
     report = (lambda done, total: progress("index", done, total, "notes")) if progress else None
+    mode = args.mode or default_mode(config)
     try:
         if args.rebuild:
             index.rebuild(report, force=True)
         else:
             index.ensure(report)
+        if mode == "hybrid" and config.search.embeddings:  # embed what changed since the last look
+            sync_vectors(root, config, None, (lambda done, total: progress("embed", done, total, "notes"))
+                         if progress else None)
     finally:
         if progress:
             progress.finish()
@@ -615,7 +636,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"search index rebuilt: {_count(index.doc_count(), 'note')}")
         return EXIT_OK
     try:
-        results = search_vault(root, config, args.query, limit=args.limit, note_type=args.note_type, mode=args.mode)
+        results = search_vault(root, config, args.query, limit=args.limit, note_type=args.note_type, mode=mode)
     except QueryError as exc:
         print(f"kbd: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -651,9 +672,15 @@ def _print_results(results: Any, color: bool) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     from kbd.ask.command import AskError, AskFailed, AskOptions, ask
 
+    if args.refresh_stale == bool(args.question):
+        print("kbd: give either a question or --refresh-stale; e.g. kbd ask ~/Vault \"Why do B-trees stay "
+              "shallow?\"", file=sys.stderr)
+        return EXIT_USAGE
     root, config = _open_vault(args.vault, args.config, "ask", create_state=not args.plan)
     if not args.plan:
         setup_logging(root)
+    if args.refresh_stale:
+        return _refresh_stale(root, config, args.json)
     tty = sys.stderr.isatty() and not args.json
     progress = (lambda line: print(f"kbd: {line}…", file=sys.stderr, flush=True)) if tty else None
     try:
@@ -710,6 +737,29 @@ def _vault_relative(root: Path, note: str) -> str:
         except ValueError:
             raise UsageError(f"{note} is not inside the vault {root}") from None
     return path.as_posix()
+
+
+def _refresh_stale(root: Path, config: Any, as_json: bool) -> int:
+    from kbd.ask.refresh import refresh_stale
+
+    tty = sys.stderr.isatty() and not as_json
+    result = refresh_stale(root, config, (lambda line: print(f"kbd: {line}…", file=sys.stderr, flush=True))
+                           if tty else None)
+    if as_json:
+        print(json.dumps({"refreshed": [{"question": q, "note": n} for q, n in result.refreshed],
+                          "left": [{"question": q, "reason": r} for q, r in result.left],
+                          "spent": {"calls": result.calls, "usd": round(result.spent_usd, 6)}},
+                         indent=2, ensure_ascii=False))
+    else:
+        if not result.refreshed and not result.left:
+            print("no stale answers")
+        for question, note in result.refreshed:
+            print(f"re-asked   {question} → {note}")
+        for question, reason in result.left:
+            print(f"still stale {question}: {reason}")
+        if result.calls:
+            print(f"spent      ${result.spent_usd:.4f} ({result.calls} model calls)")
+    return EXIT_FAILURE if result.left else EXIT_OK
 
 
 def _print_answer(result: Any) -> None:

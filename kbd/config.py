@@ -30,12 +30,12 @@ CONFIG_RELPATH = "kbd/config.yaml"
 # a silent no-op (a config that asks for a model must not quietly run offline).
 NOT_YET_SUPPORTED: dict[str, str] = {}
 PROVIDERS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
-# Jobs a trigger may `run:` today, and the ones that arrive in later versions.
-BUILTIN_JOBS = ("compile", "index", "lint", "monitor", "slides")
+# Jobs a trigger may `run:`.
+BUILTIN_JOBS = ("compile", "index", "lint", "monitor", "slides", "ask")
 # The parameters each job takes under a trigger's `with:`; any other key is refused like every
 # other unknown key (a typo must not be accepted silently).
-JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "lint": (), "monitor": ("name",), "slides": ()}
-LATER_JOBS = {"ask": "the ask job"}
+JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "lint": (), "monitor": ("name",), "slides": (),
+                                          "ask": ("refresh_stale",)}
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -144,7 +144,8 @@ class Config:
         # With decks to keep current: after each compile of a clip (the queue runs in this order), and
         # once at start, after the start-up scan.
         decks = (Trigger("decks", "files", clips, "slides"), Trigger("decks-start", "start", "", "slides"))
-        return (Trigger("clip", "files", clips, "compile"), *(decks if self.decks else ()))
+        return (Trigger("clip", "files", clips, "compile"),
+                Trigger("questions", "files", "kbd/questions/**/*.md", "ask"), *(decks if self.decks else ()))
 
 
 _SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig, "daemon": DaemonConfig,
@@ -386,9 +387,6 @@ def _check_job(run: object, shown: str, line: int, key: str) -> None:
         raise ConfigError(f"must name a job: {', '.join(BUILTIN_JOBS)}", file=shown, line=line, key=key)
     if run in BUILTIN_JOBS:
         return
-    if run in LATER_JOBS:
-        raise ConfigError(f"{LATER_JOBS[run]} is not in this version of kbd yet; this trigger would never run. "
-                          f"Jobs available now: {', '.join(BUILTIN_JOBS)}", file=shown, line=line, key=key)
     raise ConfigError(f"no job called `{run}`; jobs available now: {', '.join(BUILTIN_JOBS)} (a trigger cannot "
                       "run a custom skill in this version; a file in kbd/skills/ only overrides the built-in "
                       "skill of the same name)", file=shown, line=line, key=key)

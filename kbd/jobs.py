@@ -38,6 +38,25 @@ def run_compile(ctx: JobContext, params: dict[str, str]) -> JobResult:
     return JobResult(summary, failed=bool(report.failed))
 
 
+def run_ask(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Answer the question notes in kbd/questions/ that are new or changed; with `refresh_stale:
+    true`, also ask again the answers a changed note made stale (within the budget)."""
+    from kbd.ask.questions import answer_question_notes
+
+    if params.get("refresh_stale", "").lower() in ("true", "yes", "1"):
+        from kbd.ask.refresh import refresh_with
+
+        refreshed = refresh_with(ctx.layout, ctx.config, ctx.state)
+        return JobResult(f"re-asked {len(refreshed.refreshed)} stale answers, {len(refreshed.left)} still stale",
+                         failed=bool(refreshed.left))
+    report = answer_question_notes(ctx.layout.root, ctx.config, ctx.state)
+    if report.changed:
+        from kbd.compile.run import Compiler
+
+        Compiler(ctx.layout, ctx.config, ctx.state, stop=ctx.stop, only=frozenset()).run()  # Status.md
+    return JobResult(report.summary(), failed=bool(report.failed))
+
+
 def run_index(ctx: JobContext, params: dict[str, str]) -> JobResult:
     """Regenerate index.md (and anything else pending)."""
     with ctx.state.transaction():
@@ -104,6 +123,7 @@ JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {
     "lint": run_lint,
     "monitor": run_monitor,
     "slides": run_slides,
+    "ask": run_ask,
 }
 # Jobs kbd runs by itself, never named by a trigger.
 INTERNAL_JOBS: dict[str, Callable[[JobContext, dict[str, str]], JobResult]] = {"lint_ticks": run_lint_ticks}

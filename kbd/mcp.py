@@ -64,7 +64,8 @@ def build_server(root: Path, config: Config) -> MCPServer:
 
     @server.tool()
     def search(query: str, limit: int = 10, type: str | None = None) -> dict[str, Any]:
-        """Full-text search (BM25) over every note of the vault; best first.
+        """Search every note of the vault, best first: by words (BM25), and also by meaning when the
+        vault's config names an embeddings model (search.embeddings).
 
         Query syntax: plain words, "an exact phrase", prefix*, tag:name, type:concept, title:word,
         AND/OR/NOT. `type` keeps only one kind of note: source, concept, answer, slides, report,

@@ -299,6 +299,44 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX deck_inputs_by_path ON deck_inputs(path);
     """,
+    # managed regions in notes the user owns (kbd/vault/write.py: the region's hash as kbd wrote it,
+    # and the whole note's, so kbd knows its own echo and a crash mid-write), and question notes
+    # in kbd/questions/ with the hash of the question each was last answered for (kbd/ask/questions.py)
+    """
+    CREATE TABLE regions (
+        path TEXT NOT NULL,             -- vault-relative path of the user's note
+        name TEXT NOT NULL,             -- the region: %% kbd:begin <name> %%
+        sha256 TEXT,                    -- the region's content as kbd last wrote it
+        pending_sha256 TEXT,
+        note_sha256 TEXT,               -- the whole note just after kbd's last write
+        pending_note_sha256 TEXT,       -- the whole note kbd is writing now
+        base_note_sha256 TEXT,          -- the whole note kbd's pending write replaces
+        user_edited INTEGER NOT NULL DEFAULT 0,
+        reason TEXT,                    -- why kbd stopped updating it
+        PRIMARY KEY (path, name)
+    );
+    CREATE TABLE questions (
+        path TEXT PRIMARY KEY,          -- the question note
+        question_sha256 TEXT NOT NULL,  -- its text without kbd's region, when it was last answered
+        answer TEXT,                    -- vault path of the answer note or deck
+        asked TEXT NOT NULL,
+        outcome TEXT NOT NULL DEFAULT ''
+    );
+    -- cited notes' content hashes (kbd.vault.note.content_sha256) as of a size and mtime, so that
+    -- an unchanged note is not read again (kbd/compile/stale.py)
+    CREATE TABLE cited_notes (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,      -- kbd.vault.fsread.change_stamp: the later of mtime and ctime
+        sha256 TEXT NOT NULL
+    );
+    -- answers whose cited notes changed since they were made (kbd/compile/stale.py)
+    CREATE TABLE answer_stale (
+        answer_id INTEGER PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
+        changed TEXT NOT NULL,          -- JSON list of [path, "changed" | "removed"]
+        since TEXT NOT NULL
+    );
+    """,
 ]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kbd.compile.redo import count_out_of_date
+from kbd.compile.stale import stale_answers
 from kbd.config import Config
 from kbd.engines.provenance import current_made_by
 from kbd.engines.skills import SkillError
@@ -33,6 +34,7 @@ class VaultStatus:
     engine: str = ""  # the configured engine ("offline" or provider:model)
     out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints)
     batches: list[dict[str, Any]] = field(default_factory=list)  # sent with --batch, not yet collected
+    stale_answers: list[dict[str, str]] = field(default_factory=list)  # answer notes a cited note's change made stale
     monitors: list[dict[str, Any]] = field(default_factory=list)  # web monitors: last check and its outcome
     status_note: str = ""
 
@@ -77,6 +79,8 @@ def vault_status(root: Path, config: Config) -> VaultStatus:
         status.batches = [dict(r) for r in db.execute(
             "SELECT id, provider, model, status, requests, reserved_usd, submitted FROM batches "
             "WHERE state='submitted' ORDER BY submitted")]
+        status.stale_answers = [{"note": f"{layout.wiki}/answers/{name}.md", "changed": why}
+                                for name, why in stale_answers(state)]
         status.monitors = [dict(r) for r in db.execute(
             "SELECT name, url, checked, changed, outcome FROM monitors WHERE url <> '' ORDER BY name")]
         try:

@@ -130,20 +130,32 @@ def anthropic_reply(data: Any, stop: str = "tool_use", usage: tuple[int, int, in
 
 
 EMBEDDING_DIMENSIONS = 64
+# Words that mean the same to a person, as a real embedding model would place them together: each
+# group is one concept, so a query can find a note that shares no word with it.
+CONCEPTS = (
+    ("vehicle", ("car", "automobile", "sedan", "vehicle", "truck", "motorcar")),
+    ("upkeep", ("maintenance", "upkeep", "servicing", "repair", "mechanic", "overhaul")),
+    ("sleep", ("sleep", "slumber", "nap", "insomnia", "drowsiness")),
+    ("money", ("money", "cash", "finance", "budget", "savings")),
+)
+_CONCEPT_OF = {word: concept for concept, words in CONCEPTS for word in words}
 
 
-def fake_embedding(text: str) -> list[float]:
-    """A deterministic stand-in for a real embedding: hashed word features, where a word and its
-    plural share a feature. Texts that share words point the same way."""
-    vector = [0.0] * EMBEDDING_DIMENSIONS
+def fake_embedding(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[float]:
+    """A deterministic stand-in for a real embedding: a bag of hashed features, one per concept
+    (the synonyms of CONCEPTS share one) or per other word, where a word and its plural share a
+    feature. Texts that share words or meanings point the same way."""
+    vector = [0.0] * dimensions
     for word in re.findall(r"[a-z0-9]+", text.lower()):
         word = word[:-1] if len(word) > 3 and word.endswith("s") else word
-        digest = hashlib.sha256(word.encode()).digest()
-        vector[digest[0] % EMBEDDING_DIMENSIONS] += 1.0 if digest[1] % 2 else -1.0
+        feature = _CONCEPT_OF.get(word, word)
+        digest = hashlib.sha256(feature.encode()).digest()
+        index = int.from_bytes(digest[:4], "little") % dimensions
+        vector[index] += 1.0 if digest[4] % 2 else -1.0
     return vector
 
 
-def embeddings_reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def embeddings_reply(body: dict[str, Any], dimensions: int = EMBEDDING_DIMENSIONS) -> tuple[int, dict[str, Any]]:
     """OpenAI's POST /v1/embeddings, refusing what the real API refuses (no model, empty or
     non-string input, more than 2048 inputs) with its status and error shape."""
     def refuse(message: str, param: str) -> tuple[int, dict[str, Any]]:
@@ -157,7 +169,8 @@ def embeddings_reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return refuse("'input' must be a non-empty string or array of at most 2048 strings", "input")
     if not all(isinstance(t, str) and t for t in texts):
         return refuse("'input' must contain only non-empty strings", "input")
-    data = [{"object": "embedding", "index": i, "embedding": fake_embedding(t)} for i, t in enumerate(texts)]
+    data = [{"object": "embedding", "index": i, "embedding": fake_embedding(t, dimensions)}
+            for i, t in enumerate(texts)]
     tokens = sum(len(t.split()) for t in texts)
     return 200, {"object": "list", "data": data, "model": body["model"],
                  "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
@@ -168,6 +181,8 @@ class FakeLLM:
         self.script: deque[Action] = deque()
         self.received: list[Received] = []
         self.default: Callable[[Received], Action] = lambda r: Action(500, {"error": "nothing scripted"})
+        self.embedding_dimensions = EMBEDDING_DIMENSIONS
+        self.embeddings_fail: Action | None = None  # answer every /embeddings request with this
         self.accepted_key: str | None = None  # GET /models answers 401 to any other key
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests it was answering at one time
@@ -265,7 +280,8 @@ class FakeLLM:
                     with fake._lock:
                         fake.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()},
                                                       body))
-                    action = Action(*embeddings_reply(body if isinstance(body, dict) else {}))
+                    action = fake.embeddings_fail or Action(*embeddings_reply(body if isinstance(body, dict) else {},
+                                                                              fake.embedding_dimensions))
                 else:
                     action = fake._next(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 if action.delay:

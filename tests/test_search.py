@@ -3,6 +3,7 @@ the query language, keeping the index current and healing it, and the command's 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from kbd.search import SearchIndex, ensure_index, search_vault
 from kbd.search.index import INDEX_NAME, SEARCH_DIR
 from kbd.search.notes import NOTE_TYPES
 from tests.conftest import Vault, clipper_note, run_kbd
+from tests.test_daemon import FAST, Running, start_daemon, wait_for
 
 SLEEP = ("During slow-wave sleep the hippocampus replays the day and the cortex stores it. People deprived of "
          "sleep after learning remember markedly less a week later.")
@@ -138,17 +141,28 @@ def test_compile_indexes_exactly_what_it_wrote_and_the_users_own_notes(compiled:
     assert paths(compiled, "adenosine") == ["wiki/log.md"]  # only the log entry of its removal is left
 
 
-def test_the_daemon_indexes_the_users_notes_as_they_change(compiled: Vault) -> None:
-    from tests.test_daemon import FAST, start_daemon, wait_for
+@contextlib.contextmanager
+def daemon_running(vault: Vault) -> Iterator[Running]:
+    """`kbd run` on the vault for the block, stopped after it; a failed wait shows what it said."""
+    running = start_daemon(vault)
+    try:
+        yield running
+    except AssertionError as exc:
+        running.stop()
+        raise AssertionError(f"{exc}; the daemon said:\n{running.output()}") from None
+    finally:
+        if running.proc.poll() is None:
+            running.stop()
 
+
+def test_the_daemon_indexes_the_users_notes_as_they_change(compiled: Vault) -> None:
     # Polling: the same on every machine (this one often runs out of inotify instances and polls anyway).
     (compiled.root / "kbd/config.yaml").write_text(FAST + "  watcher: polling\n")
     ensure_index(compiled.root, load_config(compiled.root))  # so every change below is the daemon's doing
-    running = start_daemon(compiled)
-    # start_daemon returns once Status.md shows the daemon; the fixture's own compile already counts as a
-    # run, so also wait for the daemon's start-up scan: by then its watcher has its first snapshot.
-    wait_for(lambda: running.runs() >= 2, what="the start-up scan", timeout=40)
-    try:
+    with daemon_running(compiled) as running:
+        # start_daemon returns once Status.md shows the daemon; the fixture's own compile already counts as a
+        # run, so also wait for the daemon's start-up scan: by then its watcher has its first snapshot.
+        wait_for(lambda: running.runs() >= 2, what="the start-up scan", timeout=40)
         write(compiled, "notes/Ideas.md", "# Ideas\n\nA zeppelin museum.\n")
         wait_for(lambda: paths(compiled, "zeppelin") == ["notes/Ideas.md"], what="the new note", timeout=40)
         write(compiled, "notes/Ideas.md", "# Ideas\n\nA submarine museum.\n")
@@ -157,12 +171,6 @@ def test_the_daemon_indexes_the_users_notes_as_they_change(compiled: Vault) -> N
         wait_for(lambda: not paths(compiled, "submarine"), what="the delete", timeout=40)
         compiled.clip("Naps.md", clipper_note("Naps", "A short afternoon nap restores alertness."))
         wait_for(lambda: "wiki/sources/Naps.md" in paths(compiled, "afternoon nap"), what="the clip", timeout=40)
-    except AssertionError as exc:
-        running.stop()
-        raise AssertionError(f"{exc}; the daemon said:\n{running.output()}") from None
-    finally:
-        if running.proc.poll() is None:
-            running.stop()
 
 
 _KILLED_WRITER = """

@@ -11,7 +11,6 @@ the same size however large the vault grows.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import unicodedata
@@ -33,7 +32,7 @@ from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, VaultLayout, clean_title
 from kbd.vault.links import find_wikilinks
 from kbd.vault.markdown import parse_markdown, split_sentences
-from kbd.vault.note import split_frontmatter
+from kbd.vault.note import NAVIGATION_HEADINGS, content_sha256, split_frontmatter
 
 PER_NOTE = 3  # passages from one note at most: an answer draws on several notes
 LINKS_PER_NOTE = 8  # links followed from one search hit
@@ -47,10 +46,6 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _ITEM = re.compile(r"^\s*(?:>\s*)*(?:[-+*]|\d{1,9}[.)])\s+")
 _BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
 _LINKS = re.compile(r"!?\[\[[^\[\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
-# Sections of kbd's own notes that only point elsewhere (kbd/render): nothing there answers a question.
-# A source note's "Concepts" list repeats its own sentences behind links to concept notes.
-NAVIGATION_HEADINGS = frozenset({"Related sources", "Related concepts", "Questions answered here", "Sources", "Chart",
-                                 "Concepts"})
 # kbd's callouts that say what the note holds; every other one (input problems, not verified, stale,
 # extractive-answer labels, dropped claims) is about how kbd made the note, not about the subject.
 CONTENT_CALLOUTS = frozenset({"summary", "abstract", "tldr"})
@@ -248,7 +243,7 @@ def read_note(layout: VaultLayout, config: Config, path: str, note_type: str) ->
     if any(part.startswith(".") for part in path.split("/")) or not path.lower().endswith(".md"):
         return None
     try:
-        text, data = _read_text(layout, config, path)
+        text, _ = _read_text(layout, config, path)
     except (FileNotFoundError, Unreadable, UnicodeDecodeError, OSError):
         return None
     meta, body, _ = split_frontmatter(text)
@@ -262,7 +257,7 @@ def read_note(layout: VaultLayout, config: Config, path: str, note_type: str) ->
     clipping = meta.get("clipping") if owned and isinstance(meta.get("clipping"), str) else None
     links = find_wikilinks(clipping) if clipping else []
     return NoteText(path=path, title=clean_title(title or path.rsplit("/", 1)[-1][:-3]), note_type=note_type,
-                    sha256="sha256:" + hashlib.sha256(data).hexdigest(), kbd_owned=owned,
+                    sha256=content_sha256(text, owned), kbd_owned=owned,
                     blocks=tuple(blocks), headings=frozenset(headings),
                     clipping=links[0].target + ".md" if links and links[0].target else None)
 

@@ -20,6 +20,7 @@ from kbd.compile.aliases import alias_names
 from kbd.compile.concepts import RELATED_MAX_SOURCES
 from kbd.compile.redo import count_out_of_date
 from kbd.compile.related import WEAK_KEYS, series_siblings
+from kbd.compile.stale import stale_answers, stale_because
 from kbd.engines.answers import Answer
 from kbd.engines.base import SourceSummary
 from kbd.engines.provenance import MadeBy
@@ -283,10 +284,11 @@ class WikiModel:
         if row is None:
             return None
         answer = Answer.from_json(json.loads(row["result"]))
+        because = stale_because(self.state, answer_id)
         # A chart of the numbers its cited quotes state, when they compare (kbd/ask/charts.py).
         chart = answer_chart(answer, f"{self.layout.wiki}/answers/assets/{row['note_name']} - chart.svg")
-        note = AnswerNote(answer, row["asked"], note_name=row["note_name"],
-                          chart=(chart[0].asset, chart[2]) if chart else None)
+        note = AnswerNote(answer, row["asked"], note_name=row["note_name"], stale=bool(because),
+                          stale_because=because, chart=(chart[0].asset, chart[2]) if chart else None)
         return Rendered(self.answer_path(row["note_name"]), render_answer_note(note), owner=f"answer:{answer_id}",
                         pages=[(chart[0].asset, chart[1])] if chart else [])
 
@@ -418,8 +420,21 @@ class WikiModel:
             out_of_date=count_out_of_date(self.state, self.layout),
             batches=[(r["id"], r["status"], r["requests"], r["reserved_usd"]) for r in db.execute(
                 "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")],
+            stale_answers=[(self.answer_path(name), why) for name, why in stale_answers(self.state)],
+            questions=self._question_problems(),
             monitors=[(r["name"], r["url"], r["checked"] or "", r["outcome"]) for r in db.execute(
                 "SELECT name, url, checked, outcome FROM monitors WHERE url <> '' ORDER BY name")]))
+
+    def _question_problems(self) -> list[tuple[str, str]]:
+        """Question notes kbd could not answer (tried again on its next run) or link, and why."""
+        db = self.state.db
+        out = [(r["path"], r["outcome"].split(": ", 1)[1]) for r in db.execute(
+            "SELECT path, outcome FROM questions WHERE outcome LIKE 'failed: %' OR outcome LIKE 'skipped: %' "
+            "ORDER BY path")]
+        out += [(r["path"], f"kbd no longer updates its answer link there: {r['reason']} "
+                            f"(`kbd adopt {r['path']}` hands it back)")
+                for r in db.execute("SELECT path, reason FROM regions WHERE user_edited=1 ORDER BY path")]
+        return out
 
 
 def _letter(title: str) -> str:

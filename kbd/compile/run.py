@@ -32,6 +32,7 @@ from kbd.compile.ingest import (
 from kbd.compile.model import Rendered, WikiModel, render_batch
 from kbd.compile.redo import CURRENT_META, count_out_of_date, out_of_date
 from kbd.compile.scan import Candidate, scan_raw
+from kbd.compile.stale import mark_stale
 from kbd.config import Config
 from kbd.engines import make_engine
 from kbd.engines.provenance import MadeBy, current_made_by
@@ -188,6 +189,9 @@ class Compiler:
             return self.report
         reconcile_concepts(self.state, self.config.compile.concept_min_sources, self.concept_names)
         self._render()
+        # Answers citing a note this run (or the user) changed: marked stale from the ledgers' hashes.
+        if mark_stale(self.layout, self.state):
+            self._render()
         self.state.prune_done_jobs()
         db = self.state.db
         self.report.sources = db.execute("SELECT COUNT(*) FROM sources").fetchone()[0]

@@ -209,7 +209,7 @@ class Daemon:
         """A change event for a file whose bytes are what kbd last wrote there."""
         record = self.state.output(rel)
         if record is None:
-            return False
+            return self._own_region_echo(rel)
         try:
             data = read_optional(self.root, rel)
         except (Unreadable, OSError):
@@ -217,6 +217,16 @@ class Daemon:
         if data is None:
             return False
         return sha256_bytes(data) in (record.sha256, record.pending_sha256)
+
+    def _own_region_echo(self, rel: str) -> bool:
+        """A question note holding exactly what kbd's region write left there."""
+        if not rel.startswith(self.layout.questions + "/"):
+            return False
+        try:
+            data = read_optional(self.root, rel)
+        except (Unreadable, OSError):
+            return False
+        return data is not None and self.writer.is_own_region_echo(rel, data)
 
     def _run_job(self, trigger: Trigger, reason: str, changed: set[str] | None = None) -> None:
         started = self.scheduler.now()
@@ -254,6 +264,8 @@ class Daemon:
             for t in triggers:
                 if t.kind == "start":
                     self.request(t, "kbd started")
+                elif t.kind == "files" and t.run == "ask":  # question notes dropped while kbd was stopped
+                    self.request(t, "start-up scan")
         for t in missed:
             self.request(t, "missed while kbd was not running")
 

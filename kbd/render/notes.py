@@ -355,6 +355,8 @@ class StatusReport:
     out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints) than the configured one
     batches: list[tuple[str, str, int, float]] = field(default_factory=list)  # sent, waiting: id, status, requests, $
     prompt_cache: tuple[int, int] | None = None  # input tokens read from the provider's prompt cache, of all input
+    stale_answers: list[tuple[str, str]] = field(default_factory=list)  # answer note, what changed since
+    questions: list[tuple[str, str]] = field(default_factory=list)  # question note, why kbd could not answer or link
     monitors: list[tuple[str, str, str, str]] = field(default_factory=list)  # web monitors: name, URL, checked, outcome
 
 
@@ -407,6 +409,13 @@ def render_status(report: StatusReport) -> str:
                 "replaced), run `kbd adopt <note>`.", ""]
         out += [f"- {wikilink(p)}" for p in report.user_edited]
         out.append("")
+    if report.stale_answers:
+        out += ["## Stale answers", "A note these answers cite has changed since they were answered. "
+                "`kbd ask <vault> --refresh-stale` asks them again (within the budget).", ""]
+        out += [f"- {wikilink(p)} — {escape_text(why)}" for p, why in report.stale_answers]
+        out.append("")
+    out += _section("Question notes", "Notes in kbd/questions/ kbd could not answer, or whose answer link it "
+                    "could not write.", report.questions)
     out += _section("Skipped files", "These raw files were not compiled. Fix the file and kbd picks it up.",
                     report.rejected)
     out += _section("Compiled with warnings", "", report.warnings)

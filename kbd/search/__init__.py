@@ -6,6 +6,7 @@ package is an implementation detail.
 
 from kbd.search.index import IndexUnavailable, SearchIndex, ensure_index, update_index
 from kbd.search.query import QueryError, SearchHit, SearchResults, search_vault
+from kbd.search.vectors import VectorSync, sync_vectors
 
-__all__ = ["IndexUnavailable", "QueryError", "SearchHit", "SearchIndex", "SearchResults", "ensure_index",
-           "search_vault", "update_index"]
+__all__ = ["IndexUnavailable", "QueryError", "SearchHit", "SearchIndex", "SearchResults", "VectorSync",
+           "ensure_index", "search_vault", "sync_vectors", "update_index"]

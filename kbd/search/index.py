@@ -263,10 +263,12 @@ class SearchIndex:
         paths = sorted(set(paths))
         if not paths:
             return 0
-        ix = ix or self.open()
-        if ix is None:
-            return 0  # nothing to update: the next search rebuilds the index from the vault
         with _writer_lock(self.folder):
+            # Opened under the lock: another thread's commit deletes the table of contents an open
+            # outside it may be reading, and the update would be dropped as "unreadable".
+            ix = ix or self.open()
+            if ix is None:
+                return 0  # nothing to update: the next search rebuilds the index from the vault
             writer = self._writer(ix, wait)
             if writer is None:
                 return 0
@@ -332,9 +334,14 @@ def _document(fields: NoteFields) -> dict[str, object]:
     return doc
 
 
-def ensure_index(root: Path, config: Config, progress: Progress | None = None) -> None:
-    """Build the index if it is missing or broken, then bring it up to date with the vault."""
+def ensure_index(root: Path, config: Config, progress: Progress | None = None, *, vectors: bool = True) -> None:
+    """Build the index if it is missing or broken, then bring it up to date with the vault;
+    with `search.embeddings` (and `vectors`), embed the notes that changed since the last look."""
     SearchIndex(root, config).ensure(progress)
+    if vectors and config.search.embeddings:
+        from kbd.search.vectors import sync_vectors
+
+        sync_vectors(root, config, None, progress)
 
 
 def update_index(root: Path, config: Config, paths: Iterable[str] | None = None) -> int:
@@ -344,7 +351,8 @@ def update_index(root: Path, config: Config, paths: Iterable[str] | None = None)
 
     An index that does not exist yet is left for the first search to build. Never raises: the
     index is derived data, and a failure here must not fail the compile that wrote the notes
-    (the next search or sync heals it)."""
+    (the next search or sync heals it). With `search.embeddings`, the same notes' vectors are
+    brought up to date too, through the same path."""
     index = SearchIndex(root, config)
     try:
         ix = index.open()
@@ -354,12 +362,18 @@ def update_index(root: Path, config: Config, paths: Iterable[str] | None = None)
             paths = set(paths)
             if any(_is_folder_change(index.layout.abs(p), p) for p in paths):
                 paths = None
-        if paths is None:
-            return index.sync(ix)
-        return index.update(paths, ix)
+        done = index.sync(ix) if paths is None else index.update(paths, ix)
     except Exception:
         log.exception("updating the search index failed; the next search will catch up")
         return 0
+    if config.search.embeddings:
+        from kbd.search.vectors import sync_vectors
+
+        try:
+            sync_vectors(root, config, paths)
+        except Exception:
+            log.exception("updating the search vectors failed; the next search will catch up")
+    return done
 
 
 def _is_folder_change(path: Path, rel: str) -> bool:

@@ -21,7 +21,7 @@ from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 
 from kbd.config import Config
-from kbd.search.embed import CANDIDATES
+from kbd.search.embed import CANDIDATES, fuse, passages
 from kbd.search.index import SearchIndex, text_analyzer
 from kbd.search.notes import NOTE_TYPES, read_note
 from kbd.vault.markdown import parse_markdown
@@ -91,10 +91,13 @@ def search_vault(
     *,
     limit: int = 10,
     note_type: str | None = None,
-    mode: str = "bm25",
+    mode: str | None = None,
 ) -> SearchResults:
     """Search the vault's notes. The index is built on first use; searches read its last
-    committed state and never wait for a writer."""
+    committed state and never wait for a writer. `mode` None: hybrid when `search.embeddings`
+    names a model, else bm25."""
+    if mode is None:
+        mode = default_mode(config)
     if mode not in MODES:
         raise QueryError(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
     if note_type is not None and note_type not in NOTE_TYPES:
@@ -108,7 +111,7 @@ def search_vault(
         raise QueryError("--mode hybrid needs an embeddings model: set search.embeddings in kbd/config.yaml "
                          "(e.g. nomic-embed-text with Ollama); without it search is BM25 only")
     index = SearchIndex(root, config)
-    wanted = max(limit, CANDIDATES) if mode == "hybrid" else limit
+    wanted = max(limit * 3, CANDIDATES) if mode == "hybrid" else limit
     try:
         bm25 = _search(index, query, wanted, note_type)
     except Exception as exc:  # a damaged segment shows itself only when read: rebuild, then retry once
@@ -117,11 +120,18 @@ def search_vault(
         index.rebuild(force=True)
         bm25 = _search(index, query, wanted, note_type)
     hits, total, suggestion, terms = bm25
-    if mode == "hybrid" and len(hits) > 1:
-        hits = _hybrid(index, config, suggestion or query, hits)
+    semantic: dict[str, int] = {}  # path → number of its passage closest to the query
+    if mode == "hybrid" and not _FILTERS.search(query):
+        hits, semantic = _hybrid(index, config, query, hits, wanted, limit, note_type)
+        total = max(total, len(hits), len(semantic))
     vault = index.layout.root.name
-    out = [_hit(index, vault, stored, score, terms) for stored, score in hits[:limit]]
+    out = [_hit(index, vault, stored, score, terms, semantic.get(str(stored["path"])))
+           for stored, score in hits[:limit]]
     return SearchResults(query, out, total, suggestion)
+
+
+def default_mode(config: Config) -> str:
+    return "hybrid" if config.search.embeddings else "bm25"
 
 
 class _Open:
@@ -184,26 +194,36 @@ def _search(index: SearchIndex, query: str, limit: int, note_type: str | None
     return hits, total, suggestion, _query_terms(q)
 
 
-def _hybrid(index: SearchIndex, config: Config, query: str, hits: list[tuple[dict[str, object], float]]
-            ) -> list[tuple[dict[str, object], float]]:
-    """BM25's candidates re-ranked by reciprocal rank fusion of their BM25 and vector ranks. When
-    the embeddings endpoint fails or the budget is spent, the BM25 order stands (with a warning)."""
+def _hybrid(index: SearchIndex, config: Config, query: str, hits: list[tuple[dict[str, object], float]],
+            wanted: int, limit: int, note_type: str | None
+            ) -> tuple[list[tuple[dict[str, object], float]], dict[str, int]]:
+    """The best `limit` of BM25's and the vectors' best `wanted` notes (over every passage of the
+    vault), fused by reciprocal rank fusion, and each semantic hit's closest passage. When the
+    embeddings endpoint fails or the budget is spent, the BM25 results stand (with a warning)."""
     from kbd.engines.errors import ModelError
-    from kbd.search.embed import Embedder, fuse, vector_order
+    from kbd.search.vectors import nearest_notes
 
-    by_path = {str(stored["path"]): (stored, score) for stored, score in hits}
-    stamps = {path: f"{stored.get('mtime')}:{stored.get('size')}" for path, (stored, _) in by_path.items()}
-    embedder = Embedder(index.layout.root, config)
     try:
-        semantic = vector_order(embedder, query, stamps, lambda path: read_note(index.layout, config, path))
+        nearest = nearest_notes(index.layout.root, config, query, wanted, note_type)
     except ModelError as exc:
         log.warning("semantic ranking unavailable (%s); showing BM25 results", exc)
-        return hits
-    finally:
-        embedder.close()
-    return [(by_path[path][0], round(score, 6)) for path, score in fuse(list(by_path), semantic)]
+        return hits, {}
+    by_path = {str(stored["path"]): (stored, score) for stored, score in hits}
+    semantic = {path: seq for path, _, seq in nearest}
+    fused: list[tuple[dict[str, object], float]] = []
+    with _searcher(index) as entry:
+        for path, score in fuse(list(by_path), [path for path, _, _ in nearest]):
+            stored = by_path[path][0] if path in by_path else entry.searcher.document(path=path)
+            if stored is not None:  # a note the index no longer has (deleted since the vectors' last sync)
+                fused.append((stored, round(score, 6)))
+                if len(fused) == limit:
+                    break
+    return fused, semantic
 
 
+# Field filters and NOT narrow a query in ways the vectors cannot follow: such a query is ranked by BM25.
+_FILTERS = re.compile(r"(?<![\w\"])(?:tags?|type|title|name|aliases|alias|folder|in|path|headings|body):"
+                      r"|(?:^|\s)(?:NOT|ANDNOT)\s")
 _PLAIN_WORD = re.compile(r"^[^\W\d_]{3,}$")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
@@ -272,11 +292,25 @@ _analyzer = text_analyzer()
 
 
 def _hit(index: SearchIndex, vault: str, stored: dict[str, object], score: float,
-         terms: tuple[set[str], tuple[str, ...]]) -> SearchHit:
+         terms: tuple[set[str], tuple[str, ...]], passage: int | None = None) -> SearchHit:
     path = str(stored["path"])
     snippet, spans = best_passage(index, path, terms)
+    if not spans and passage is not None:  # found by meaning: show the passage that matched
+        snippet = _semantic_snippet(index, path, passage) or snippet
     return SearchHit(path=path, title=str(stored.get("title") or path), type=str(stored.get("type") or "note"),
                      score=round(float(score), 6), snippet=snippet, highlights=spans, uri=obsidian_uri(vault, path))
+
+
+def _semantic_snippet(index: SearchIndex, path: str, passage: int) -> str:
+    fields = read_note(index.layout, index.config, path)
+    texts = passages(fields) if fields else []
+    if passage >= len(texts):
+        return ""
+    text = " ".join(texts[passage].split())
+    title = " ".join(fields.title.split()) if fields else ""
+    while title and text.startswith(title):  # the title (and the note's own heading): the hit shows it already
+        text = text[len(title):].lstrip()
+    return _window(text, ())[0]
 
 
 def best_passage(index: SearchIndex, path: str, terms: tuple[set[str], tuple[str, ...]]

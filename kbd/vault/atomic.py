@@ -282,8 +282,25 @@ def _lease(fd: int) -> bool | None:
 def _swap_back(dir_fd: int, tmp: str, name: str, data: bytes) -> Replaced:
     renameat2(dir_fd, tmp, name, RENAME_EXCHANGE)
     # Someone who opened `name` in the instant kbd's version stood there wrote into kbd's file:
-    # that is a second version of theirs, kept beside the first rather than thrown away.
-    if read_at(dir_fd, tmp) != data:
+    # that is a second version of theirs, kept beside the first rather than thrown away. Read
+    # under a lease like the displaced version, so that a write still to come through a
+    # descriptor opened then is not lost with kbd's file.
+    try:
+        fd = os.open(tmp, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return Replaced(False)
+    try:
+        before = os.fstat(fd)
+        leased = _lease(fd)
+        try:
+            current = _read_all(fd)
+        finally:
+            if leased:
+                fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+        after = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if current != data or leased is False or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
         conflict = _free_name(dir_fd, name)
         os.rename(tmp, conflict, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
         return Replaced(False, conflict=conflict)

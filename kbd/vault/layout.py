@@ -56,6 +56,12 @@ class VaultLayout:
         return folder == self.reports and bool(_LINT_REPORT.match(name))
 
     @property
+    def questions(self) -> str:
+        """Where the user drops question notes; the only notes outside the wiki kbd writes into
+        (inside their managed region)."""
+        return f"{CONTROL_DIR}/questions"
+
+    @property
     def state_dir(self) -> Path:
         return self.root / STATE_DIR
 

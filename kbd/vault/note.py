@@ -72,6 +72,35 @@ def file_sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+# Sections of kbd's notes that list other notes and change as the wiki grows: an answer never
+# rests on them (kbd ask leaves them out of its passages; stale tracking out of its hashes). A source
+# note's "Concepts" list is one too: its own sentences again, behind links to concept notes.
+NAVIGATION_HEADINGS = frozenset({"Related sources", "Related concepts", "Questions answered here", "Sources", "Chart",
+                                 "Concepts"})
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
+
+
+def content_sha256(text: str, kbd_owned: bool) -> str:
+    """The hash of what an answer can cite in a note: its body (properties left out), and in kbd's
+    own notes without the navigation sections, so that filing an answer (which adds it under a
+    concept's "Questions answered here") or a new related source does not make answers stale."""
+    _, body, _ = split_frontmatter(text)
+    lines = body.replace("\r\n", "\n").split("\n")
+    if kbd_owned:
+        kept, skipping_below = [], 0
+        for line in lines:
+            m = _HEADING.match(line)
+            if m and skipping_below and len(m.group(1)) <= skipping_below:
+                skipping_below = 0
+            if m and not skipping_below and m.group(2) in NAVIGATION_HEADINGS:
+                skipping_below = len(m.group(1))
+            if not skipping_below:
+                kept.append(line)
+        lines = kept
+    canonical = "\n".join(line.rstrip() for line in lines).strip()
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def check_file(vault_root: Path, rel: str, max_bytes: int) -> Rejection | None:
     """Cheap checks that need no read, for a precise reason: symlinks, special files, size. Only a
     hint: what counts is what `read_raw_note` finds on the descriptor it opens."""

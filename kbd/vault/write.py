@@ -15,6 +15,7 @@ import logging
 import os
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from kbd.state import State
@@ -25,6 +26,7 @@ from kbd.vault.atomic import (
     fsync_folder,
     install,
     open_folder,
+    read_at,
     recover,
     remove,
     sha256_bytes,
@@ -32,9 +34,11 @@ from kbd.vault.atomic import (
 from kbd.vault.errors import WriteRefused
 from kbd.vault.fsread import Unreadable, read_optional
 from kbd.vault.layout import TEMP_SUFFIX, VaultLayout
+from kbd.vault.region import Malformed, check_name, find, inner, region_hash, splice
 from kbd.vault.sanitize import sanitize_markdown, svg_problems
 
 IO_THREADS = 8
+REGION_ATTEMPTS = 5  # a note the user keeps changing while kbd writes its region: tried again on the next run
 log = logging.getLogger("kbd.write")
 
 
@@ -44,6 +48,32 @@ class Outcome(enum.Enum):
     DELETED = "deleted"
     KEPT_USER_EDIT = "kept-user-edit"
     REFUSED = "refused"  # a symlink or special file in the way: nothing written, reason in `refused`
+
+
+class RegionOutcome(enum.Enum):
+    WRITTEN = "written"
+    UNCHANGED = "unchanged"
+    USER_EDITED = "user-edited"  # the user changed or removed the region: kbd no longer touches it
+    GONE = "gone"  # the note is not there (deleted or moved)
+    BUSY = "busy"  # the note changed under every attempt; nothing written, try again later
+    REFUSED = "refused"  # a symlink or special file, or not a note kbd may write into
+
+
+@dataclass(frozen=True)
+class RegionWrite:
+    outcome: RegionOutcome
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RegionRecord:
+    sha256: str | None
+    pending_sha256: str | None
+    note_sha256: str | None
+    pending_note_sha256: str | None
+    base_note_sha256: str | None
+    user_edited: bool
+    reason: str | None
 
 
 def _parts(path: Path, root: Path) -> tuple[str, ...]:
@@ -301,6 +331,162 @@ class VaultWriter:
         self.state.output_written(rel, sha256_bytes(current), st.st_size, st.st_mtime_ns)
         return True
 
+    # -- managed regions in the user's notes ------------------------------------------------
+    def managed_note(self, rel: str) -> PurePosixPath:
+        """A note kbd may write a region into: a markdown note under the questions folder."""
+        pure = PurePosixPath(rel)
+        if pure.is_absolute() or ".." in pure.parts or not pure.parts or pure.suffix.lower() != ".md":
+            raise WriteRefused(f"{rel}: not a plain vault-relative path to a note")
+        if PurePosixPath(self.layout.questions) not in pure.parents:
+            raise WriteRefused(f"{rel}: kbd writes into your notes only inside a managed region of a note "
+                               f"in {self.layout.questions}/")
+        return pure
+
+    def region(self, rel: str, name: str) -> RegionRecord | None:
+        row = self.state.db.execute("SELECT * FROM regions WHERE path=? AND name=?", (rel, name)).fetchone()
+        if row is None:
+            return None
+        return RegionRecord(row["sha256"], row["pending_sha256"], row["note_sha256"], row["pending_note_sha256"],
+                            row["base_note_sha256"], bool(row["user_edited"]), row["reason"])
+
+    def is_own_region_echo(self, rel: str, data: bytes) -> bool:
+        """The note holds exactly what kbd's last region write left there."""
+        digest = sha256_bytes(data)
+        return self.state.db.execute(
+            "SELECT 1 FROM regions WHERE path=? AND ? IN (note_sha256, pending_note_sha256)",
+            (rel, digest)).fetchone() is not None
+
+    def write_region(self, rel: str, name: str, content: str) -> RegionWrite:
+        """Put `content` in the region `name` of the user's note `rel` (appending the region the
+        first time); every byte outside the region stays as it is. Only if the region holds what
+        kbd last wrote there: a user edit in it (or its removal) stops kbd for good, with the
+        reason in the ledger, until `kbd adopt`. The note is swapped in atomically and only if it
+        still holds the bytes the new version was made from (kbd.vault.atomic); a user edit
+        anywhere in the note meanwhile is kept, and kbd starts again from it."""
+        check_name(name)
+        pure = self.managed_note(rel)
+        record = self.region(rel, name)
+        if record is not None and record.user_edited:
+            return RegionWrite(RegionOutcome.USER_EDITED, record.reason or "")
+        body = inner(sanitize_markdown(content))
+        try:
+            fd = open_folder(str(self.layout.root), pure.parent.parts, create=False)
+        except FileNotFoundError:
+            return RegionWrite(RegionOutcome.GONE, f"{rel} is not there")
+        except SymlinkRefused as exc:
+            return RegionWrite(RegionOutcome.REFUSED, f"{rel}: {exc} is a symlink or not a folder")
+        try:
+            for _ in range(REGION_ATTEMPTS):
+                try:
+                    current = read_at(fd, pure.name)
+                except SymlinkRefused:
+                    return RegionWrite(RegionOutcome.REFUSED, f"{rel} is a symlink or not a regular file")
+                if current is None:
+                    return RegionWrite(RegionOutcome.GONE, f"{rel} is not there")
+                try:
+                    text = current.decode("utf-8")
+                except UnicodeDecodeError:
+                    return self._stop_region(rel, name, "the note is not valid UTF-8")
+                try:
+                    found = find(text, name)
+                except Malformed as exc:
+                    return self._stop_region(rel, name, str(exc))
+                known = {h for h in (record.sha256, record.pending_sha256) if h} if record else set()
+                if found is None and record is not None and record.sha256:  # a pending one may never have landed
+                    return self._stop_region(rel, name, "you removed kbd's region from the note")
+                if found is not None and region_hash(found.body(text)) not in known and found.body(text).strip():
+                    return self._stop_region(rel, name, "you edited the text inside kbd's region")
+                new = splice(text, name, body).encode("utf-8")
+                new_region = region_hash(body)
+                if new == current:
+                    self._region_written(rel, name, new_region, sha256_bytes(new))
+                    return RegionWrite(RegionOutcome.UNCHANGED)
+                with self.state.durable_transaction():
+                    self.state.db.execute(
+                        "INSERT INTO regions(path, name, pending_sha256, pending_note_sha256, base_note_sha256) "
+                        "VALUES(?, ?, ?, ?, ?) ON CONFLICT(path, name) DO UPDATE SET "
+                        "pending_sha256=excluded.pending_sha256, pending_note_sha256=excluded.pending_note_sha256, "
+                        "base_note_sha256=excluded.base_note_sha256",
+                        (rel, name, new_region, sha256_bytes(new), sha256_bytes(current)))
+                result = install(fd, pure.name, new, {sha256_bytes(current)})
+                if result.ok:
+                    fsync_folder(fd)
+                    self._region_written(rel, name, new_region, sha256_bytes(new))
+                    return RegionWrite(RegionOutcome.WRITTEN)
+                if result.conflict:
+                    log.warning("%s was edited while kbd wrote its %s region; your second version is kept as %s",
+                                rel, name, result.conflict)
+                record = self.region(rel, name)  # the user's version stays; start again from it
+        finally:
+            os.close(fd)
+        return RegionWrite(RegionOutcome.BUSY, f"{rel} kept changing while kbd wrote its {name} region; "
+                                               "kbd tries again on its next run")
+
+    def _region_written(self, rel: str, name: str, region: str, note: str) -> None:
+        self.state.db.execute(
+            "INSERT INTO regions(path, name, sha256, note_sha256) VALUES(?, ?, ?, ?) ON CONFLICT(path, name) "
+            "DO UPDATE SET sha256=excluded.sha256, note_sha256=excluded.note_sha256, pending_sha256=NULL, "
+            "pending_note_sha256=NULL, base_note_sha256=NULL, user_edited=0, reason=NULL",
+            (rel, name, region, note))
+
+    def _stop_region(self, rel: str, name: str, reason: str) -> RegionWrite:
+        self.state.db.execute(
+            "INSERT INTO regions(path, name, user_edited, reason) VALUES(?, ?, 1, ?) ON CONFLICT(path, name) "
+            "DO UPDATE SET user_edited=1, reason=excluded.reason", (rel, name, reason))
+        log.warning("%s: %s; kbd no longer updates its %s region there (`kbd adopt %s` hands it back)",
+                    rel, reason, name, rel)
+        return RegionWrite(RegionOutcome.USER_EDITED, reason)
+
+    def adopt_region(self, rel: str) -> bool:
+        """Hand the regions of a user's note back to kbd: whatever is in them now is replaced on
+        kbd's next write (a removed region is appended again)."""
+        data = self._read_managed(rel)
+        rows = self.state.db.execute("SELECT name FROM regions WHERE path=? AND user_edited=1", (rel,)).fetchall()
+        if data is None or not rows:
+            return False
+        text = data.decode("utf-8", "replace")
+        for (name,) in rows:
+            try:
+                found = find(text, name)
+            except Malformed:
+                return False
+            if found is None:
+                self.state.db.execute("DELETE FROM regions WHERE path=? AND name=?", (rel, name))
+            else:
+                self._region_written(rel, name, region_hash(found.body(text)), sha256_bytes(data))
+        return True
+
+    def _read_managed(self, rel: str) -> bytes | None:
+        self.managed_note(rel)
+        try:
+            return read_optional(self.layout.root, rel)
+        except Unreadable:
+            return None
+
+    def _recover_regions(self) -> int:
+        """After a crash in the middle of a region write: the user's version of the note is put
+        back if it is not the one kbd built its write on (kbd.vault.atomic.recover)."""
+        handled = 0
+        rows = self.state.db.execute("SELECT path, note_sha256, pending_note_sha256, base_note_sha256 FROM regions "
+                                     "WHERE pending_note_sha256 IS NOT NULL").fetchall()
+        for path, note, pending, base in rows:
+            pure = PurePosixPath(path)
+            try:
+                fd = open_folder(str(self.layout.root), pure.parent.parts, create=False)
+            except (SymlinkRefused, FileNotFoundError):
+                continue
+            try:
+                leftover = f".{pure.name}{TEMP_SUFFIX}"
+                if _exists_at(fd, leftover):
+                    known = {h for h in (note, base, pending) if h}
+                    if recover(fd, leftover, pure.name, known, pending):
+                        log.warning("a crash interrupted kbd while it wrote into %s; your version is back", path)
+                    fsync_folder(fd)
+                    handled += 1
+            finally:
+                os.close(fd)
+        return handled
+
     def remove_stray_temp_files(self) -> int:
         """After a crash: remove kbd's unfinished writes; put back user bytes a crash caught in
         the middle of an exchange or a delete (kbd.vault.atomic.recover). Returns how many
@@ -308,7 +494,7 @@ class VaultWriter:
         wiki = self.layout.abs(self.layout.wiki)
         handled = 0
         if not wiki.is_dir():
-            return 0
+            return self._recover_regions()
         for folder, dirs, files in os.walk(wiki):
             dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
             leftovers = [n for n in files if n.startswith(".") and n.endswith((TEMP_SUFFIX, ASIDE_SUFFIX))]
@@ -333,7 +519,16 @@ class VaultWriter:
                 fsync_folder(fd)
             finally:
                 os.close(fd)
-        return handled
+        return handled + self._recover_regions()
+
+
+def _exists_at(dir_fd: int, name: str) -> bool:
+    """Something is at `name` in the folder (not followed if a symlink)."""
+    try:
+        os.lstat(name, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _check_kind(rel: str, text: str) -> None:
