@@ -161,10 +161,11 @@ class _User:
                 note.write_bytes(note.read_bytes())  # same bytes: kbd must not take it for an edit
 
 
-def soak(vault: Path, minutes: float, events: int, every: str, log=print) -> SoakResult:
+def soak(vault: Path, minutes: float, events: int, every: str, log=print, heap: Path | None = None) -> SoakResult:
     (vault / "kbd" / "config.yaml").write_text(_config(every), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    proc = subprocess.Popen([sys.executable, "-P", "-m", "kbd", "run", str(vault)], env=env,
+    kbd = ["-m", "kbd"] if heap is None else [str(ROOT / "bench/heap_probe.py"), str(heap)]
+    proc = subprocess.Popen([sys.executable, "-P", *kbd, "run", str(vault)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     problems: list[str] = []
     samples: list[Sample] = []
@@ -250,6 +251,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--notes", type=int, default=300)
     parser.add_argument("--every", default="1m", help="interval of the two time triggers")
+    parser.add_argument("--heap", type=Path, metavar="FILE",
+                        help="run the daemon under bench/heap_probe.py, which appends live-heap figures to FILE")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     base = Path(tempfile.mkdtemp(prefix="kbd-soak-"))
@@ -259,7 +262,7 @@ def main() -> None:
         compile_once(vault)
         print(f"vault: {args.notes} notes, compiled; soak {args.minutes:g} min, {args.events} events, "
               f"triggers every {args.every}")
-        result = soak(vault, args.minutes, args.events, args.every, log=lambda m: print(m, flush=True))
+        result = soak(vault, args.minutes, args.events, args.every, log=lambda m: print(m, flush=True), heap=args.heap)
         for line in result.lines():
             print(line)
         sys.exit(0 if result.passed else 1)

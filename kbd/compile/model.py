@@ -8,8 +8,10 @@ cheaply (and crash-safely) whether the note needs rendering again.
 from __future__ import annotations
 
 import json
+import sqlite3
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,8 +68,9 @@ class Rendered:
     source_id: int | None = None  # for source notes: the related list to record once written
     related_json: str | None = None
     log_entries: list[tuple[int, str, str]] = field(default_factory=list)  # for log.md: (id, markdown, made for)
-    owner: str | None = None  # "index" or "concept:<key>": the note owns sub-pages, `pages` is all of them now
+    owner: str | None = None  # "index" or "concept:<key>": the note owns sub-pages, `pages` + `kept_pages` now
     pages: list[tuple[str, str]] = field(default_factory=list)  # (path, text) written along with the note
+    kept_pages: list[str] = field(default_factory=list)  # sub-pages it still owns, unchanged, not rendered again
     key: str = ""  # the render-queue entry that produced it, to queue it again if its write is refused
 
 
@@ -76,10 +79,14 @@ def _related_json(related: list[tuple[NoteRef, list[str]]]) -> str:
 
 
 class WikiModel:
-    def __init__(self, state: State, layout: VaultLayout, max_concepts: int) -> None:
+    def __init__(self, state: State, layout: VaultLayout, max_concepts: int,
+                 as_written: Callable[[str], bool] | None = None) -> None:
         self.state = state
         self.layout = layout
         self.max_concepts = max_concepts
+        # Whether a file on disk is still what kbd last wrote there (VaultWriter.as_written). Given,
+        # the log's full parts that did not change are not rendered again; without it they all are.
+        self.as_written = as_written or (lambda _path: False)
 
     def source_path(self, note_name: str) -> str:
         return f"{self.layout.sources}/{note_name}.md"
@@ -335,49 +342,71 @@ class WikiModel:
         return groups
 
     def _log(self) -> Rendered:
+        """log.md and its numbered parts. The log only grows, so its work must not: an entry is
+        rendered once and stored (again only when its summary's name or title changes), the pages
+        are cut from the stored sizes, and a full part is rendered again only from the first one
+        holding a newly rendered entry on, or when its file is not what kbd wrote. A log of 10,000
+        entries thus costs one page of text per compile, not the whole history (the daemon's
+        memory grew with it: docs/RELIABILITY.md, Soak)."""
         names = {r["id"]: (r["title"], r["note_name"]) for r in
                  self.state.db.execute("SELECT id, title, note_name FROM sources")}
         answers = {self.answer_path(r["note_name"]): (r["question"], r["note_name"]) for r in
                    self.state.db.execute("SELECT question, note_name FROM answers")}
         answers |= {f"{slides_folder(self.layout)}/{r[0]}.md": (r[0], r[0]) for r in
                     self.state.db.execute("SELECT note_name FROM decks")}
-        parts, fresh = [], []
-        for r in self.state.db.execute("SELECT * FROM log_entries ORDER BY id"):
+        fresh: list[tuple[int, str, str]] = []
+        chunks: list[list[int]] = []  # one per page, as `paginate` cuts them: [first id, last id, fresh]
+        size = 0
+        for r in self.state.db.execute("SELECT id, time, kind, title, source_id, detail, rendered_for, "
+                                       "length(CAST(rendered AS BLOB)) AS bytes FROM log_entries ORDER BY id"):
             # An entry depends only on its own row and on its summary's current name and title.
             link = names.get(r["source_id"])
             if r["kind"] in ("ask", "slides"):  # the detail is the answer or deck note's path, linked while it exists
                 link = answers.get(r["detail"])
             made_for = "\0".join(link) if link else ""
-            if r["rendered"] is not None and r["rendered_for"] == made_for:
-                parts.append(r["rendered"])
-                continue
-            lines = []
-            if r["kind"] in ("ask", "slides"):
-                answer = NoteRef(r["detail"], link[0]).link() if link else escape_text(r["detail"])
-                what = "Answer" if r["kind"] == "ask" else "Deck"
-                text = render_log_entry(LogEntry(r["time"].replace("T", " ")[:16], r["kind"], r["title"],
-                                                 [f"- {what}: {answer}"]))
-                parts.append(text)
+            if r["bytes"] is not None and r["rendered_for"] == made_for:
+                n, new = r["bytes"] + 1, 0
+            else:
+                text = self._log_entry(r, link)
                 fresh.append((r["id"], text, made_for))
-                continue
-            if link:
-                lines.append(f"- Summary: {NoteRef(self.source_path(link[1]), link[0]).link()}")
-            if r["detail"]:
-                label = {"skip": "Reason", "move": "Moved", "remove": "Clipping", "duplicate": "Copy"}.get(
-                    r["kind"], "Clipping")
-                lines.append(f"- {label}: {escape_text(r['detail'])}")
-            text = render_log_entry(LogEntry(r["time"].replace("T", " ")[:16], r["kind"], r["title"], lines))
-            parts.append(text)
-            fresh.append((r["id"], text, made_for))
-        # log.md only grows: past one page, the oldest entries move to numbered parts (a full part
-        # keeps its entries, so it is rewritten only when an entry in it is).
-        chunks = paginate(parts, PAGE_BUDGET)
+                n, new = len(text.encode("utf-8")) + 1, 1
+            if not chunks or size + n > PAGE_BUDGET:
+                chunks.append([r["id"], r["id"], 0])
+                size = 0
+            chunks[-1][1:] = [r["id"], chunks[-1][2] | new]
+            size += n
+        texts = {i: text for i, text, _ in fresh}
+        first_fresh = next((i for i, chunk in enumerate(chunks) if chunk[2]), len(chunks))
         older = [NoteRef(f"{self.layout.wiki}/index/Log {i}.md", f"Log, part {i}") for i in range(1, len(chunks))]
         log_ref = NoteRef(self.layout.log_note, "Log")
-        pages = [(ref.path, render_log(chunk, title=ref.title, log=log_ref))
-                 for ref, chunk in zip(older, chunks, strict=False)]
-        text = render_log(chunks[-1] if chunks else [], older)
-        return Rendered(self.layout.log_note, text, log_entries=fresh, owner="log", pages=pages)
+        pages, kept = [], []
+        for i, (ref, (first, last, _)) in enumerate(zip(older, chunks, strict=False)):
+            if i < first_fresh and self.as_written(ref.path):
+                kept.append(ref.path)
+            else:
+                pages.append((ref.path, render_log(self._log_texts(first, last, texts), title=ref.title, log=log_ref)))
+        text = render_log(self._log_texts(*chunks[-1][:2], texts) if chunks else [], older)
+        return Rendered(self.layout.log_note, text, log_entries=fresh, owner="log", pages=pages, kept_pages=kept)
+
+    def _log_entry(self, r: sqlite3.Row, link: tuple[str, str] | None) -> str:
+        if r["kind"] in ("ask", "slides"):
+            note = NoteRef(r["detail"], link[0]).link() if link else escape_text(r["detail"])
+            what = "Answer" if r["kind"] == "ask" else "Deck"
+            return render_log_entry(LogEntry(r["time"].replace("T", " ")[:16], r["kind"], r["title"],
+                                             [f"- {what}: {note}"]))
+        lines = []
+        if link:
+            lines.append(f"- Summary: {NoteRef(self.source_path(link[1]), link[0]).link()}")
+        if r["detail"]:
+            label = {"skip": "Reason", "move": "Moved", "remove": "Clipping", "duplicate": "Copy"}.get(
+                r["kind"], "Clipping")
+            lines.append(f"- {label}: {escape_text(r['detail'])}")
+        return render_log_entry(LogEntry(r["time"].replace("T", " ")[:16], r["kind"], r["title"], lines))
+
+    def _log_texts(self, first: int, last: int, fresh: dict[int, str]) -> list[str]:
+        """The entries with ids first..last: those rendered just now, the rest as stored."""
+        return [fresh.get(i, stored) for i, stored in self.state.db.execute(
+            "SELECT id, rendered FROM log_entries WHERE id BETWEEN ? AND ? ORDER BY id", (first, last))]
 
     def _status(self) -> str:
         db = self.state.db

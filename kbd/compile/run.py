@@ -409,7 +409,7 @@ class Compiler:
         dirty = self.state.dirty()
         if not dirty or self.stop.is_set():
             return
-        model = WikiModel(self.state, self.layout, self.config.compile.max_concepts_per_source)
+        model = WikiModel(self.state, self.layout, self.config.compile.max_concepts_per_source, self.writer.as_written)
         if "orphans" in dirty:
             # Only removals, renames and retired concepts leave notes nothing generates any more.
             with self.state.transaction():  # sub-pages of retired concepts go with them
@@ -467,7 +467,7 @@ class Compiler:
                     self.state.db.executemany("UPDATE log_entries SET rendered=?, rendered_for=? WHERE id=?",
                                               [(text, made_for, i) for i, text, made_for in r.log_entries])
                     if r.owner is not None:
-                        stale += self._record_pages(r.owner, [path for path, _ in r.pages])
+                        stale += self._record_pages(r.owner, [path for path, _ in r.pages] + r.kept_pages)
             keys = [r.key for r in rendered] + [r.key for r in rendered for _ in r.pages]
             for (path, _), outcome, key in zip(writes, outcomes, keys, strict=True):
                 self._apply(path, outcome, key)

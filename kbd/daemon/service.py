@@ -24,6 +24,7 @@ from kbd import clock
 from kbd.compile.model import WikiModel
 from kbd.compile.run import open_state
 from kbd.config import CONFIG_RELPATH, ConfigError, Trigger, load_config
+from kbd.daemon.memory import limit_arenas, release_free_memory
 from kbd.daemon.schedule import TriggerScheduler
 from kbd.daemon.watch import VaultWatcher
 from kbd.jobs import INTERNAL_JOBS, JOBS, JobContext
@@ -117,6 +118,7 @@ class Daemon:
 
     # -- main loop --------------------------------------------------------------------------
     def run(self) -> int:
+        limit_arenas()
         self.config = load_config(self.root, self.config_path)
         self.layout = VaultLayout.from_config(self.root, self.config)
         with VaultLock(self.layout.state_dir):
@@ -248,6 +250,7 @@ class Daemon:
         self.recent.appendleft({"time": clock.stamp(clock.now()), "trigger": trigger.name, "job": trigger.run,
                                 "reason": reason[:120], "outcome": outcome})
         self._publish()
+        release_free_memory()
 
     def _last_runs(self) -> dict[str, datetime]:
         return {r["name"]: datetime.fromisoformat(r["last_run"])

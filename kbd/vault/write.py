@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 import os
+import stat
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -246,6 +247,18 @@ class VaultWriter:
             return Outcome.KEPT_USER_EDIT
         self.state.output_forget(rel)
         return Outcome.DELETED
+
+    def as_written(self, rel: str) -> bool:
+        """The file is, by its size and modification time, what kbd last wrote there and kbd still
+        owns it: rewriting identical content can be skipped without reading the file."""
+        record = self.state.output(rel)
+        if record is None or record.user_edited or record.pending_sha256 or record.size is None:
+            return False
+        try:
+            st = os.lstat(self.layout.abs(rel))
+        except OSError:
+            return False
+        return stat.S_ISREG(st.st_mode) and st.st_size == record.size and st.st_mtime_ns == record.mtime_ns
 
     def _read(self, rel: str) -> bytes | None:
         try:
