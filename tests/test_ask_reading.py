@@ -15,6 +15,7 @@ from kbd.ask.charts import find_chart
 from kbd.ask.retrieve import NoteText, read_note
 from kbd.config import load_config
 from kbd.engines.answers import Passage
+from kbd.lint.findings import LintReport
 from kbd.lint.run import LintOptions, run_lint
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
@@ -49,6 +50,16 @@ def read(vault: Vault, rel: str, note_type: str) -> NoteText:
     note = read_note(VaultLayout.from_config(vault.root, config), config, rel, note_type)
     assert note is not None, rel
     return note
+
+
+def lint(vault: Vault) -> LintReport:
+    config = load_config(vault.root)
+    layout = VaultLayout.from_config(vault.root, config)
+    state = State(layout.state_dir / "state.db")
+    try:
+        return run_lint(layout, config, state, LintOptions())
+    finally:
+        state.close()
 
 
 def bullets_and_notes(deck: str) -> str:
@@ -123,13 +134,7 @@ def test_decks_are_listed_in_the_index_and_the_log_so_lint_finds_no_orphan_deck(
     assert "## Slides (1)" in index and "[[wiki/slides/Sleep and mood|Sleep and mood]] — Extractive deck" in index
     log = (sleep_vault.wiki / "log.md").read_text(encoding="utf-8")
     assert "- Deck: [[wiki/slides/Sleep and mood|Sleep and mood]]" in log
-    config = load_config(sleep_vault.root)
-    layout = VaultLayout.from_config(sleep_vault.root, config)
-    state = State(layout.state_dir / "state.db")
-    try:
-        report = run_lint(layout, config, state, LintOptions())
-    finally:
-        state.close()
+    report = lint(sleep_vault)
     orphans = [f.path for f in report.findings if f.check == "orphans"]
     assert DECK not in orphans
     assert not [f for f in report.findings if f.path == DECK and f.check in ("orphans", "frontmatter", "index_drift")]
@@ -137,13 +142,7 @@ def test_decks_are_listed_in_the_index_and_the_log_so_lint_finds_no_orphan_deck(
 
 def test_a_deck_nothing_lists_is_still_an_orphan(sleep_vault: Vault) -> None:
     shutil.copy(sleep_vault.root / DECK, sleep_vault.wiki / "slides" / "Copied by hand.md")
-    config = load_config(sleep_vault.root)
-    layout = VaultLayout.from_config(sleep_vault.root, config)
-    state = State(layout.state_dir / "state.db")
-    try:
-        report = run_lint(layout, config, state, LintOptions())
-    finally:
-        state.close()
+    report = lint(sleep_vault)
     assert "wiki/slides/Copied by hand.md" in [f.path for f in report.findings if f.check == "orphans"]
 
 
