@@ -30,6 +30,7 @@ _MEASURE = re.compile(r"\b(effect sizes?|odds ratios?|hazard ratios?|risk ratios
                       rf"(?:\s+(?:of|was|is|were|=))?\s*:?\s*(?:\w+\s*=\s*)?({_NUM})(?![\d%])", re.IGNORECASE)
 _SHORT_MEASURE = re.compile(rf"(?<![\w.])(d|g|r|OR|RR|HR|SMD)\s*=\s*({_NUM})(?![\d%])")
 _COUNT = re.compile(rf"(?<![\w.,-])({_NUM})\s+([a-z]{{3,}}s)\b")
+_CONFIDENCE = re.compile(r"\s*(?:CI\b|Cr?I\b|confidence|credible)", re.IGNORECASE)
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _CLAUSE = re.compile(r"[,;:()]|\s(?:and|but|while|whereas|versus|vs\.?|compared with|than)\s", re.IGNORECASE)
 _FILLER = {"a", "an", "the", "of", "by", "to", "in", "on", "at", "was", "were", "is", "are", "about", "around",
@@ -101,8 +102,9 @@ def _mentions(sentence: str) -> list[tuple[str, int, int, str]]:
     found = []
     taken: list[tuple[int, int]] = []
     for m in _PERCENT.finditer(sentence):
-        found.append(("percent", m.start(), m.end(), m.group(0)))
         taken.append(m.span())
+        if not _CONFIDENCE.match(sentence, m.end()):  # "95% CI" is the interval's level, not a finding
+            found.append(("percent", m.start(), m.end(), m.group(0)))
     for m in _MEASURE.finditer(sentence):
         name = m.group(1).lower().rstrip("s").replace("’", "'")
         key = {"cohen's d": "d", "hedges' g": "g"}.get(name, name)

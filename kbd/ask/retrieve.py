@@ -26,6 +26,7 @@ from kbd.engines.answers import Passage
 from kbd.engines.base import word_key
 from kbd.engines.context import CHARS_PER_TOKEN, default_input_tokens
 from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.text import dropped_section, prose
 from kbd.search import IndexUnavailable, QueryError, search_vault
 from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, VaultLayout, clean_title
@@ -45,7 +46,12 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _ITEM = re.compile(r"^\s*(?:>\s*)*(?:[-+*]|\d{1,9}[.)])\s+")
 _BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
 _LINKS = re.compile(r"!?\[\[[^\[\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
-# Sections of kbd's own notes that only point elsewhere (kbd/render): nothing there answers a question.
+# kbd's callouts that say what the note holds; every other one (input problems, not verified, stale,
+# extractive-answer labels, dropped claims) is about how kbd made the note, not about the subject.
+CONTENT_CALLOUTS = frozenset({"summary", "abstract", "tldr"})
+_CALLOUT = re.compile(r"^\s*>\s*\[!([A-Za-z-]+)\][+-]?")
+# kbd's own lines about the note: "Clipping: [[raw/…]] · by …", "Filed by `kbd ask`. …"
+_KBD_LINE = re.compile(r"^(?:Clipping: |Filed by `kbd )")
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class NoteText:
     kbd_owned: bool
     blocks: tuple[Block, ...]
     headings: frozenset[str]  # every heading a link may name (`[[note#Heading]]`)
+    clipping: str | None = None  # a source note: the clipping it summarises (vault-relative path)
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,7 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
     whole = sum(idf.values()) or 1.0
     candidates = [replace(p, score=weights[p.path] * (sum(idf[w] for w in words) / whole + 0.1)) for p, words in found]
     candidates.sort(key=lambda p: (-p.score, p.path, p.heading or ""))
+    candidates = [p for p in candidates if not _said_by_summary(p, notes)]
     chosen: list[Passage] = []
     per_note: dict[str, int] = {}
     used = 0
@@ -240,13 +248,63 @@ def read_note(layout: VaultLayout, config: Config, path: str, note_type: str) ->
         return None
     meta, body, _ = split_frontmatter(text)
     title = meta.get("title") if isinstance(meta.get("title"), str) else None
-    blocks, headings = note_blocks(body)
     owned = path.startswith(layout.wiki + "/")
+    blocks, headings = note_blocks(without_kbd_chrome(body) if owned else body)
     if owned:
-        blocks = [b for b in blocks if b.heading not in NAVIGATION_HEADINGS and not b.text.startswith("Clipping: ")]
+        blocks = [b for b in blocks if b.heading not in NAVIGATION_HEADINGS]
+    else:
+        blocks = article_blocks(blocks)
+    clipping = meta.get("clipping") if owned and isinstance(meta.get("clipping"), str) else None
+    links = find_wikilinks(clipping) if clipping else []
     return NoteText(path=path, title=clean_title(title or path.rsplit("/", 1)[-1][:-3]), note_type=note_type,
-                    sha256=content_sha256(text, owned), kbd_owned=path.startswith(layout.wiki + "/"),
-                    blocks=tuple(blocks), headings=frozenset(headings))
+                    sha256=content_sha256(text, owned), kbd_owned=owned,
+                    blocks=tuple(blocks), headings=frozenset(headings),
+                    clipping=links[0].target + ".md" if links and links[0].target else None)
+
+
+def _said_by_summary(passage: Passage, notes: dict[str, NoteText]) -> bool:
+    """A clipping's passage whose every sentence its source note (read too) already says: the
+    summary speaks for the article, the clipping only adds what the summary leaves out."""
+    summary = next((n for n in notes.values() if n.clipping == passage.path), None)
+    if summary is None:
+        return False
+    said = {_sentence_key(s) for b in summary.blocks for s in split_sentences(b.text)}
+    return all(_sentence_key(s) in said for s in split_sentences(passage.text) if _sentence_key(s))
+
+
+def _sentence_key(sentence: str) -> str:
+    return " ".join(_WORD.findall(sentence.casefold()))
+
+
+def without_kbd_chrome(body: str) -> str:
+    """A note kbd wrote, without what kbd says about the note itself: callouts other than the
+    summary (input problems, verification and staleness warnings, labels) and its footer lines."""
+    out: list[str] = []
+    skipping = False
+    for text in body.split("\n"):
+        m = _CALLOUT.match(text)
+        if m:
+            skipping = m.group(1).casefold() not in CONTENT_CALLOUTS
+        elif skipping and not text.lstrip().startswith(">"):
+            skipping = False
+        if skipping or _KBD_LINE.match(text):
+            continue
+        out.append(text)
+    return "\n".join(out)
+
+
+def article_blocks(blocks: list[Block]) -> list[Block]:
+    """A clipping's blocks as the compile reads the article (kbd/engines/text.py): no page furniture
+    (authors, affiliations, captions, references, cookie and share text), no citation markers."""
+    out = []
+    for block in blocks:
+        if block.heading and dropped_section(block.heading):
+            continue
+        text = prose(block.text)
+        if text is None:
+            continue
+        out.append(block if text == block.text else replace(block, text=text, own=prose(block.own) or text))
+    return out
 
 
 def note_blocks(body: str) -> tuple[list[Block], list[str]]:

@@ -25,7 +25,7 @@ from kbd.ask.retrieve import NoteText, read_note, retrieve
 from kbd.clock import now, stamp
 from kbd.config import Config
 from kbd.engines import slide_maker_identity
-from kbd.engines.answers import Answer, Passage
+from kbd.engines.answers import Answer, Passage, article_key
 from kbd.engines.base import concept_key
 from kbd.engines.decks import FIXED_SLIDES, TITLE_CHARS, Chart, Deck, Slide, SlideDraft, SlideMaker
 from kbd.engines.slides import line, shorten
@@ -197,7 +197,7 @@ def deck_from_answer(answer: Answer, title: str, max_slides: int) -> Deck:
 def make_deck(spec: DeckSpec, found: Material, maker: SlideMaker) -> Deck:
     draft = maker.slides(spec.title, found.passages, spec.max_slides - FIXED_SLIDES)
     kind = "extractive deck (no model configured)" if maker.name == "offline" else f"made by {maker.name}"
-    notes = len(found.inputs)
+    notes = len({article_key(p.path, p.title, p.note_type) for p in found.passages})  # a clipping and its summary: 1
     subtitle = f"{kind[0].upper()}{kind[1:]} · from {notes} {'note' if notes == 1 else 'notes'}"
     return assemble(spec.title, draft, found.passages, maker.name, spec.max_slides, subtitle, query=spec.query or (
         spec.title if spec.concept is None and spec.answer is None else None), concept=spec.concept,
@@ -240,8 +240,11 @@ def record_deck(layout: VaultLayout, state: State, spec: DeckSpec, deck: Deck, m
     state.db.execute("DELETE FROM deck_inputs WHERE deck_id=?", (deck_id,))
     state.db.executemany("INSERT INTO deck_inputs(deck_id, path, sha256) VALUES(?, ?, ?)",
                          [(deck_id, path, sha) for path, sha in sorted(inputs.items())])
-    state.mark_dirty([f"slides:{deck_id}"])
-    return int(deck_id), f"{slides_folder(layout)}/{name}.md"
+    path = f"{slides_folder(layout)}/{name}.md"
+    state.db.execute("INSERT INTO log_entries(time, kind, title, source_id, detail) VALUES(?, 'slides', ?, NULL, ?)",
+                     (deck.generated, deck.title, path))
+    state.mark_dirty([f"slides:{deck_id}", "index", "log"])
+    return int(deck_id), path
 
 
 def deck_files(state: State, layout: VaultLayout, deck_id: int) -> list[tuple[str, str]] | None:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kbd.ask.charts import answer_chart
-from kbd.ask.slides import deck_files, deck_paths
+from kbd.ask.slides import deck_files, deck_paths, slides_folder
 from kbd.compile.aliases import alias_names
 from kbd.compile.concepts import RELATED_MAX_SOURCES
 from kbd.compile.redo import count_out_of_date
@@ -312,9 +312,13 @@ class WikiModel:
         answers = [IndexEntry(NoteRef(self.answer_path(r["note_name"]), r["question"]),
                               next((c["text"] for c in json.loads(r["result"])["claims"]), ""))
                    for r in self.state.db.execute("SELECT question, note_name, result FROM answers")]
+        # A deck's one-line description: what it was made from.
+        decks = [IndexEntry(NoteRef(f"{slides_folder(self.layout)}/{name}.md", deck["title"]), deck["subtitle"])
+                 for name, deck in ((r[0], json.loads(r[1])) for r in
+                                    self.state.db.execute("SELECT note_name, deck FROM decks"))]
         pages: list[tuple[str, str]] = []
         groups = [self._index_groups(kind, entries, pages) for kind, entries in
-                  (("Sources", sources), ("Concepts", concepts), ("Answers", answers))]
+                  (("Sources", sources), ("Concepts", concepts), ("Answers", answers), ("Slides", decks))]
         return Rendered(self.layout.index_note, render_index(*groups), owner="index", pages=pages)
 
     def _index_groups(self, kind: str, entries: list[IndexEntry], pages: list[tuple[str, str]]) -> list[IndexGroup]:
@@ -348,6 +352,8 @@ class WikiModel:
                  self.state.db.execute("SELECT id, title, note_name FROM sources")}
         answers = {self.answer_path(r["note_name"]): (r["question"], r["note_name"]) for r in
                    self.state.db.execute("SELECT question, note_name FROM answers")}
+        answers |= {f"{slides_folder(self.layout)}/{r[0]}.md": (r[0], r[0]) for r in
+                    self.state.db.execute("SELECT note_name FROM decks")}
         fresh: list[tuple[int, str, str]] = []
         chunks: list[list[int]] = []  # one per page, as `paginate` cuts them: [first id, last id, fresh]
         size = 0
@@ -355,7 +361,7 @@ class WikiModel:
                                        "length(CAST(rendered AS BLOB)) AS bytes FROM log_entries ORDER BY id"):
             # An entry depends only on its own row and on its summary's current name and title.
             link = names.get(r["source_id"])
-            if r["kind"] == "ask":  # `kbd ask`: the detail is the answer note's path, linked while it exists
+            if r["kind"] in ("ask", "slides"):  # the detail is the answer or deck note's path, linked while it exists
                 link = answers.get(r["detail"])
             made_for = "\0".join(link) if link else ""
             if r["bytes"] is not None and r["rendered_for"] == made_for:
@@ -383,10 +389,11 @@ class WikiModel:
         return Rendered(self.layout.log_note, text, log_entries=fresh, owner="log", pages=pages, kept_pages=kept)
 
     def _log_entry(self, r: sqlite3.Row, link: tuple[str, str] | None) -> str:
-        if r["kind"] == "ask":
-            answer = NoteRef(r["detail"], link[0]).link() if link else escape_text(r["detail"])
+        if r["kind"] in ("ask", "slides"):
+            note = NoteRef(r["detail"], link[0]).link() if link else escape_text(r["detail"])
+            what = "Answer" if r["kind"] == "ask" else "Deck"
             return render_log_entry(LogEntry(r["time"].replace("T", " ")[:16], r["kind"], r["title"],
-                                             [f"- Answer: {answer}"]))
+                                             [f"- {what}: {note}"]))
         lines = []
         if link:
             lines.append(f"- Summary: {NoteRef(self.source_path(link[1]), link[0]).link()}")

@@ -9,8 +9,22 @@ state.db consume.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+_NAMED = re.compile(r"^[^—\n]{1,80} — (?=\S)")  # "B-tree — what the source says" in kbd's concept lists
+
+
+def without_attribution(sentence: str) -> str:
+    """A sentence of kbd's own lists ("Title — what it says") without the name in front."""
+    return _NAMED.sub("", sentence, count=1)
+
+
+def article_key(path: str, title: str, note_type: str) -> str:
+    """What a cited note stands for: a source note (the summary) and its clipping share a title and
+    are one article, listed once; every other note is itself."""
+    return f"article:{title.casefold()}" if note_type in ("source", "raw") else path
 
 
 @dataclass(frozen=True)

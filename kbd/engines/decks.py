@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kbd.engines.answers import Passage
+from kbd.engines.answers import Passage, article_key
 
 MAX_BULLETS = 5  # a slide with more is a page of text, not a slide
 BULLET_CHARS = 110  # longer bullets are cut at a clause or word; the whole sentence goes to the notes
@@ -70,14 +70,15 @@ class Deck:
     warnings: tuple[str, ...] = ()
 
     def cited_notes(self) -> list[Passage]:
-        """One passage per cited note, in order of first citation: the deck's sources."""
+        """One passage per cited article or note, in order of first citation: the deck's sources (an
+        article's summary note stands for its clipping)."""
         seen: dict[str, Passage] = {}
-        for slide in self.slides:
-            for i in slide.cites:
-                seen.setdefault(self.passages[i].path, self.passages[i])
-        for chart in self.charts:
-            for point in chart.points:
-                seen.setdefault(self.passages[point.passage].path, self.passages[point.passage])
+        cited = [i for slide in self.slides for i in slide.cites]
+        cited += [point.passage for chart in self.charts for point in chart.points]
+        for p in (self.passages[i] for i in cited):
+            key = article_key(p.path, p.title, p.note_type)
+            if key not in seen or (p.note_type == "source" and seen[key].note_type != "source"):
+                seen[key] = p
         return list(seen.values())
 
     def to_json(self) -> dict[str, Any]:

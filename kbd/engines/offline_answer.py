@@ -13,7 +13,16 @@ import math
 import re
 from collections import Counter
 
-from kbd.engines.answers import CallEstimate, CitedQuote, Claim, Draft, DraftClaim, Passage
+from kbd.engines.answers import (
+    CallEstimate,
+    CitedQuote,
+    Claim,
+    Draft,
+    DraftClaim,
+    Passage,
+    article_key,
+    without_attribution,
+)
 from kbd.engines.base import word_key
 from kbd.engines.lexicon import STOPWORDS
 from kbd.vault.markdown import split_sentences
@@ -22,7 +31,6 @@ MAX_CLAIMS = 8
 PER_NOTE = 3
 MIN_WORDS, MAX_CHARS = 5, 600
 _WORD = re.compile(r"\w+", re.UNICODE)
-_NAMED = re.compile(r"^[^—\n]{1,80} — (?=\S)")  # "B-tree — what the source says" in kbd's concept lists
 
 
 def _terms(text: str) -> set[str]:
@@ -46,7 +54,7 @@ class OfflineAnswerer:
             for line in passage.text.split("\n"):
                 for sentence in split_sentences(line):
                     if passage.kbd_owned:
-                        sentence = _NAMED.sub("", sentence, count=1)
+                        sentence = without_attribution(sentence)
                     if len(_WORD.findall(sentence)) < MIN_WORDS or len(sentence) > MAX_CHARS or \
                             (sentence.startswith("(") and sentence.endswith(")")):  # "(Title)" after a quote
                         continue
@@ -72,11 +80,18 @@ class OfflineAnswerer:
             claims.append(DraftClaim(sentence, (CitedQuote(path, sentence),)))
             if len(claims) >= MAX_CLAIMS:
                 break
-        # Grouped by note (the note of the best sentence first), best first within each note.
+        # Grouped by article (a summary and its clipping are one) or note, the best first, best
+        # first within each: the order the answer note lists them in.
+        by_path = {p.path: p for p in passages}
+
+        def group(claim: DraftClaim) -> str:
+            p = by_path[claim.citations[0].note]
+            return article_key(p.path, p.title, p.note_type)
+
         first: dict[str, int] = {}
         for i, claim in enumerate(claims):
-            first.setdefault(claim.citations[0].note, i)
-        return Draft(sorted(claims, key=lambda c: first[c.citations[0].note]))
+            first.setdefault(group(claim), i)
+        return Draft(sorted(claims, key=lambda c: first[group(c)]))
 
     def verify(self, question: str, passages: list[Passage], claims: list[Claim]) -> list[str]:
         return []

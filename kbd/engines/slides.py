@@ -10,12 +10,13 @@ import json
 import re
 from typing import Any
 
-from kbd.engines.answers import Passage
+from kbd.engines.answers import Passage, without_attribution
 from kbd.engines.decks import BULLET_CHARS, MAX_BULLETS, NOTES_CHARS, TITLE_CHARS, Slide, SlideDraft
 from kbd.engines.gateway import ModelGateway
 from kbd.engines.skills import Skill, untrusted
 
 OFFLINE_BULLETS = 4
+OFFLINE_NOTES_CHARS = 600  # speaker notes: what the presenter says around the bullets, not the passages in full
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _CLAUSE_END = re.compile(r"[,;:—–]\s")
@@ -47,6 +48,19 @@ def _key(text: str) -> str:
     return re.sub(r"\W+", " ", text.casefold()).strip()
 
 
+def speaker_notes(found: list[str], limit: int = OFFLINE_NOTES_CHARS) -> str:
+    """A short paragraph of whole sentences from the cited passages, each said once."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for sentence in found:
+        key = _key(sentence)
+        if not key or key in seen or sum(len(s) + 1 for s in out) + len(sentence) > limit:
+            continue
+        seen.add(key)
+        out.append(sentence)
+    return " ".join(out) or shorten(found[0], limit) if found else ""
+
+
 class OfflineSlides:
     """One slide per note, in the order of its best passage: the note's title, its first sentences
     as bullets (each once in the deck), the passages in full as the speaker notes."""
@@ -64,7 +78,8 @@ class OfflineSlides:
         for indices in groups.values():
             if len(out) >= max_slides:
                 break
-            found = [s for i in indices for s in sentences(passages[i].text) or [line(passages[i].text)]]
+            found = [without_attribution(s) if passages[i].kbd_owned else s
+                     for i in indices for s in sentences(passages[i].text) or [line(passages[i].text)]]
             fresh = [s for s in dict.fromkeys(found) if _key(s) and _key(s) not in seen]
             # Short sentences first, as they are; long ones only to fill, cut at a clause.
             chosen = ([s for s in fresh if len(s) <= BULLET_CHARS] + [s for s in fresh if len(s) > BULLET_CHARS]
@@ -72,9 +87,8 @@ class OfflineSlides:
             bullets = [shorten(s) for s in fresh if s in chosen]
             seen.update(_key(s) for s in chosen)
             if bullets:
-                notes = " ".join(line(passages[i].text) for i in indices)
                 out.append(Slide(title=shorten(passages[indices[0]].title, TITLE_CHARS), bullets=tuple(bullets),
-                                 notes=shorten(notes, NOTES_CHARS), cites=tuple(indices)))
+                                 notes=speaker_notes(fresh), cites=tuple(indices)))
         return SlideDraft(out)
 
     def close(self) -> None:

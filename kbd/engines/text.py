@@ -215,23 +215,35 @@ def _clean(document: Document) -> list[CleanBlock]:
         i += 1
         if dropping_level or b.kind not in ("paragraph", "item", "quote"):
             continue
-        text = b.text
-        # A short block that is furniture goes whole; a long one is filtered sentence by sentence
-        # by the engine (a cookie word inside real prose must not cost the paragraph).
-        if len(text) < 600 and is_boilerplate(text):
+        text = prose(b.text)
+        if text is None:
             continue
-        lead = _DIGEST_LEAD.match(text)
+        lead = _DIGEST_LEAD.match(b.text)
         digest = bool(digest_level) or bool(lead and not seen_prose)
-        if lead and lead.group(0).lower().startswith(("abstract", "summary", "highlights", "tl")):
-            text = text[lead.end():]
-        text = strip_citations(text)
-        if not text:
-            continue
         weight = 1.6 if digest else 1.3 if conclusion_level else 1.0
         out.append(CleanBlock(b.kind, text, b.section, weight, digest))
         if len(text.split()) >= 8:
             seen_prose = True
     return out
+
+
+def prose(text: str) -> str | None:
+    """One block of a clipping as the article's prose: None when it is page furniture, else its text
+    without an "Abstract:" lead-in and without citation markers. (Retrieval for `kbd ask` and
+    `kbd slides` reads clippings through this too.)"""
+    # A short block that is furniture goes whole; a long one is filtered sentence by sentence
+    # by the engine (a cookie word inside real prose must not cost the paragraph).
+    if len(text) < 600 and is_boilerplate(text):
+        return None
+    lead = _DIGEST_LEAD.match(text)
+    if lead and lead.group(0).lower().startswith(("abstract", "summary", "highlights", "tl")):
+        text = text[lead.end():]
+    return strip_citations(text) or None
+
+
+def dropped_section(heading: str) -> bool:
+    """A heading whose section is never the article's prose (references, affiliations, share, …)."""
+    return bool(_DROP_SECTION.match(heading))
 
 
 _WORDS = re.compile(r"\w+")

@@ -133,21 +133,25 @@ def _markdown_images(visible: str) -> Iterator[tuple[int, str]]:
         yield visible.count("\n", 0, m.start()) + 1, unquote(target)
 
 
-@check("orphans", "orphan notes", options={"areas": ["source", "concept", "answer", "wiki", "other"]})
+@check("orphans", "orphan notes", options={"areas": ["source", "concept", "answer", "slides", "wiki", "other"]})
 def orphans(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
     """A note no content note links to (the index, log and reports do not count: a catalogue
-    entry is not a link a reader follows from an idea)."""
+    entry is not a link a reader follows from an idea). A deck is the exception: it is a talk,
+    not an idea other notes cite, and its place is the index's Slides list."""
     areas = set(settings.get("areas"))
     linked: set[str] = set()
+    catalogued: set[str] = set()
     resolver = ctx.vault.resolver
     for note in ctx.vault.notes.values():
-        if note.area in _NOT_CONTENT or note.path == ctx.layout.log_note:
+        if note.area == "report" or note.path == ctx.layout.log_note:
             continue
         for at in note.links:
             target = resolver.resolve(at.link.target, note.path) if at.link.target else None
             if target and target != note.path:
-                linked.add(target)
+                (catalogued if note.area in _NOT_CONTENT else linked).add(target)
     for note in ctx.vault.notes.values():
+        if note.area == "slides" and note.path in catalogued:
+            continue
         if note.area in areas and note.path not in linked and note.path != ctx.layout.log_note:
             yield Finding("orphans", Severity.INFO, note.path, f"{note_link(note.path)}: no note links to it")
 
@@ -355,7 +359,8 @@ _REQUIRED = {"source": ("title", "type", "tags"), "concept": ("title", "type", "
 @check("frontmatter", "notes kbd made with missing or invalid frontmatter")
 def frontmatter(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
     for note in ctx.vault.notes.values():
-        if note.owner == "user" or note.area not in ("source", "concept", "index", "answer", "wiki", "report"):
+        if note.owner == "user" or note.area not in ("source", "concept", "index", "answer", "slides", "wiki",
+                                                                "report"):
             continue  # the user's own notes may have any frontmatter, or none
         if note.frontmatter == "none":
             problem = "has no frontmatter"

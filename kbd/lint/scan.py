@@ -125,7 +125,7 @@ def area_of(layout: VaultLayout, rel: str) -> str:
     if rel == layout.index_note or rel.startswith(f"{layout.wiki}/index/"):
         return "index"
     for area, folder in (("source", layout.sources), ("concept", layout.concepts), ("report", layout.reports),
-                         ("answer", f"{layout.wiki}/answers")):
+                         ("answer", f"{layout.wiki}/answers"), ("slides", f"{layout.wiki}/slides")):
         if rel.startswith(folder + "/"):
             return area
     if rel.startswith(layout.wiki + "/"):

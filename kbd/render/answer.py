@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kbd.engines.answers import Answer, Citation, Claim
+from kbd.engines.answers import Answer, Citation, Claim, article_key
 from kbd.render.frontmatter import DateTime, Link, render_frontmatter
 from kbd.vault.links import wikilink
 from kbd.vault.sanitize import escape_text, link_alias, link_target
@@ -119,11 +119,14 @@ def render_answer_note(note: AnswerNote) -> str:
 
 
 def _sources(claims: list[Claim]) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
+    """(path, title) of each article cited, once: a cited summary stands for its clipping."""
+    seen: dict[str, Citation] = {}
     for claim in claims:
         for c in claim.citations:
-            seen.setdefault(c.path, c.title)
-    return list(seen.items())
+            key = article_key(c.path, c.title, c.note_type)
+            if key not in seen or (c.note_type == "source" and seen[key].note_type != "source"):
+                seen[key] = c
+    return [(c.path, c.title) for c in seen.values()]
 
 
 def _written(claims: list[Claim]) -> list[str]:
@@ -140,14 +143,17 @@ def _written(claims: list[Claim]) -> list[str]:
 
 
 def _extractive(claims: list[Claim]) -> list[str]:
-    """Quoted passages grouped by the note they come from, in the order of each note's best one."""
+    """Quoted passages grouped by the article (or other note) they come from, in the order of each
+    one's best passage; each quote cites the note it is in (the summary or the clipping)."""
     groups: dict[str, list[tuple[int, Claim]]] = {}
     for number, claim in enumerate(claims, start=1):
-        groups.setdefault(claim.citations[0].path, []).append((number, claim))
+        c = claim.citations[0]
+        groups.setdefault(article_key(c.path, c.title, c.note_type), []).append((number, claim))
     out: list[str] = []
     for items in groups.values():
         first = items[0][1].citations[0]
-        kind = _KINDS.get(first.note_type)
+        kinds = list(dict.fromkeys(_KINDS.get(claim.citations[0].note_type) for _, claim in items))
+        kind = " and ".join(k for k in kinds if k)
         out += [f"### {escape_text(first.title)}" + (f" ({kind})" if kind else ""), ""]
         for number, claim in items:
             c = claim.citations[0]

@@ -243,21 +243,25 @@ def index_line(entry: IndexEntry) -> str:
     return f"- {entry.ref.link()}{count} — {escape_text(text)}" if text else f"- {entry.ref.link()}{count}"
 
 
-def render_index(sources: list[IndexGroup], concepts: list[IndexGroup], answers: list[IndexGroup] | None = None
-                 ) -> str:
-    """index.md: sources and concepts (and answers filed by `kbd ask`, when there are any) grouped
-    by first letter. A group with sub-index pages is one line linking to them; otherwise its
-    entries are listed here with their one-line descriptions."""
+def render_index(sources: list[IndexGroup], concepts: list[IndexGroup], answers: list[IndexGroup] | None = None,
+                 decks: list[IndexGroup] | None = None) -> str:
+    """index.md: sources and concepts (and answers filed by `kbd ask` and decks made by `kbd slides`,
+    when there are any) grouped by first letter. A group with sub-index pages is one line linking
+    to them; otherwise its entries are listed here with their one-line descriptions."""
     n_sources = sum(len(g.entries) for g in sources)
     n_concepts = sum(len(g.entries) for g in concepts)
     n_answers = sum(len(g.entries) for g in answers or [])
+    n_decks = sum(len(g.entries) for g in decks or [])
     front = render_frontmatter([("title", "Index"), ("type", "index"), ("tags", ["kbd/index"])])
     counts = f"{_count(n_sources, 'source')}, {_count(n_concepts, 'concept')}"
     counts += f", {_count(n_answers, 'answer')}" if n_answers else ""
+    counts += f", {_count(n_decks, 'deck')}" if n_decks else ""
     out = [front, "# Index", "", f"{counts}. {EDIT_NOTE}"]
     sections = [("Sources", sources, n_sources), ("Concepts", concepts, n_concepts)]
     if n_answers:
         sections.append(("Answers", answers or [], n_answers))
+    if n_decks:
+        sections.append(("Slides", decks or [], n_decks))
     for heading, groups, total in sections:
         out += ["", f"## {heading} ({total})"]
         if not groups:

@@ -73,8 +73,10 @@ def file_sha256(data: bytes) -> str:
 
 
 # Sections of kbd's notes that list other notes and change as the wiki grows: an answer never
-# rests on them (kbd ask leaves them out of its passages; stale tracking out of its hashes).
-NAVIGATION_HEADINGS = frozenset({"Related sources", "Related concepts", "Questions answered here", "Sources", "Chart"})
+# rests on them (kbd ask leaves them out of its passages; stale tracking out of its hashes). A source
+# note's "Concepts" list is one too: its own sentences again, behind links to concept notes.
+NAVIGATION_HEADINGS = frozenset({"Related sources", "Related concepts", "Questions answered here", "Sources", "Chart",
+                                 "Concepts"})
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 
 
