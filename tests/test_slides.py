@@ -275,7 +275,7 @@ def test_config_decks_are_validated_with_the_key_and_line() -> None:
                           '  - {concept: "Circadian rhythm"}\n')
     assert [(d.title, d.query, d.concept, d.max_slides) for d in config.decks] == [
         ("Sleep and mood", "sleep mood depression", None, 8), ("Circadian rhythm", None, "Circadian rhythm", 12)]
-    assert [t.run for t in config.effective_triggers()] == ["compile", "slides", "slides"]
+    assert [t.run for t in config.effective_triggers()] == ["compile", "ask", "slides", "slides"]
     bad = [("decks:\n  - {titel: x}\n", "decks[0].titel"),
            ("decks:\n  - {title: x, max_slides: 1}\n", "decks[0].max_slides"),
            ("decks:\n  - {query: x}\n", "decks[0]"), ("decks:\n  - {title: a}\n  - {title: A}\n", "decks[1]"),
