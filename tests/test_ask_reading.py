@@ -163,3 +163,12 @@ def test_a_concept_deck_shows_what_the_sources_say_without_their_titles_in_front
     bullets = re.findall(r"^- (.*)$", first, re.MULTILINE)
     titles = [p.stem for p in sleep_vault.raw.glob("*.md")]
     assert bullets and not [b for b in bullets if " — " in b or any(b.startswith(t[:40]) for t in titles)], bullets
+
+
+def test_a_concept_bullets_source_in_brackets_never_joins_the_next_bullet() -> None:
+    from kbd.engines.slides import sentences
+
+    text = ("In a twelve-week trial, adults who exercised slept better. (Regular exercise improves sleep)\n"
+            "We pooled 41 randomised trials of exercise. (Exercise as a treatment for depression)")
+    assert sentences(text) == ["In a twelve-week trial, adults who exercised slept better.",
+                               "We pooled 41 randomised trials of exercise."]

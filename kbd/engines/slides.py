@@ -18,6 +18,7 @@ from kbd.engines.skills import Skill, untrusted
 OFFLINE_BULLETS = 4
 OFFLINE_NOTES_CHARS = 600  # speaker notes: what the presenter says around the bullets, not the passages in full
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+_ATTRIBUTION = re.compile(r"(?<=[.!?])\s*\([^()]+\)$")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _CLAUSE_END = re.compile(r"[,;:—–]\s")
 
@@ -27,9 +28,15 @@ def line(text: object) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """Whole sentences of three words or more; a bare "(Title)" that attributes the next one is left out."""
-    return [s for s in (line(p) for p in _SENTENCE.split(line(text)))
-            if len(s.split()) >= 3 and not (s.startswith("(") and s.endswith(")"))]
+    """Whole sentences of three words or more. Each line is split on its own (a passage's lines are
+    list items or paragraphs), and a "(Title)" after a line's last sentence, which attributes that
+    sentence in kbd's concept notes, is left out rather than glued to the next line's first."""
+    found: list[str] = []
+    for raw in text.splitlines():
+        body = _ATTRIBUTION.sub("", line(raw))
+        found += [s for s in (line(p) for p in _SENTENCE.split(body))
+                  if len(s.split()) >= 3 and not (s.startswith("(") and s.endswith(")"))]
+    return found
 
 
 def shorten(text: str, limit: int = BULLET_CHARS) -> str:
