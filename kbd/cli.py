@@ -16,6 +16,7 @@ from kbd import __version__
 from kbd.config import Config, ConfigError, load_config
 from kbd.lock import VaultBusy
 from kbd.logs import setup_logging
+from kbd.render.notes import counted
 from kbd.state import StateError
 from kbd.vault.errors import WriteRefused
 from kbd.vault.layout import STATE_DIR, VaultLayout, enclosing_vault
@@ -425,10 +426,6 @@ def _positive(text: str) -> int:
     return value
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def cmd_compile(args: argparse.Namespace) -> int:
     from kbd.compile.run import CompileOptions, compile_vault
 
@@ -451,37 +448,37 @@ def cmd_compile(args: argparse.Namespace) -> int:
             progress.finish()
     layout = VaultLayout.from_config(root, config)
     if report.changed_anything or report.failed:
-        line = (f"compiled {_count(report.ingested, 'source')}; wiki has {_count(report.sources, 'source')}, "
-                f"{_count(report.concepts, 'concept')}")
+        line = (f"compiled {counted(report.ingested, 'source')}; wiki has {counted(report.sources, 'source')}, "
+                f"{counted(report.concepts, 'concept')}")
         if report.duplicates:
             copies = "1 copy" if report.duplicates == 1 else f"{report.duplicates} copies"
             line += f"; {copies} of articles already there joined their notes (see {layout.log_note})"
         if report.removed or report.moved:
             line += f"; removed {report.removed}, moved {report.moved}"
     elif report.batches.sent or report.batches.waiting:
-        line = f"compiled 0 sources while batches run; wiki has {_count(report.sources, 'source')}, " \
-               f"{_count(report.concepts, 'concept')}"
+        line = f"compiled 0 sources while batches run; wiki has {counted(report.sources, 'source')}, " \
+               f"{counted(report.concepts, 'concept')}"
     else:
-        line = f"nothing to do: {_count(report.sources, 'source')}, {_count(report.concepts, 'concept')} up to date"
+        line = f"nothing to do: {counted(report.sources, 'source')}, {counted(report.concepts, 'concept')} up to date"
     notes = []
     if report.skipped:
         notes.append(f"skipped {report.skipped}")
     if report.failed:
         notes.append(f"failed {report.failed}")
     if report.kept_user_edits:
-        notes.append(f"kept your edits to {_count(len(report.kept_user_edits), 'note')}")
+        notes.append(f"kept your edits to {counted(len(report.kept_user_edits), 'note')}")
     if report.refused:
-        notes.append(f"could not write {_count(len(report.refused), 'note')}: {report.refused[0]}"
+        notes.append(f"could not write {counted(len(report.refused), 'note')}: {report.refused[0]}"
                      + (" and more" if len(report.refused) > 1 else ""))
     if notes:
         line += "; " + ", ".join(notes) + f" (see {layout.status_note})"
     if report.redone:
-        line += f"; redid {_count(report.redone, 'note')} with the current engine"
+        line += f"; redid {counted(report.redone, 'note')} with the current engine"
     print(line)
     if not args.quiet:
         _print_batches(report)
     if report.out_of_date and not args.quiet:
-        print(f"{_count(report.out_of_date, 'note')} made by an older engine (model, skill or constraints); "
+        print(f"{counted(report.out_of_date, 'note')} made by an older engine (model, skill or constraints); "
               "`kbd plan` shows what redoing them costs, `kbd compile --redo` redoes them")
     logging.getLogger("kbd.compile").info("kbd compile: %s", line)
     return EXIT_FAILURE if report.failed or report.refused else EXIT_OK
@@ -496,7 +493,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(json.dumps(plan.to_json(), indent=2, ensure_ascii=False))
         return EXIT_OK
     if plan.in_batches:
-        print(f"{_count(plan.in_batches, 'clipping')} wait for a batch already sent (`kbd status` shows it); "
+        print(f"{counted(plan.in_batches, 'clipping')} wait for a batch already sent (`kbd status` shows it); "
               "`kbd compile` collects it once it ends")
     if not plan.sources and not plan.removals and not plan.redo.notes:
         print(f"nothing else to do (engine {plan.engine})" if plan.in_batches else
@@ -511,7 +508,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
                   f"${item.cost_usd:>8.4f}  {item.path}{cached}")
         else:
             print(f"  summarise {item.path}")
-    print(f"{_count(len(plan.sources), 'clipping')} to compile, {plan.removals} to remove; engine {plan.engine}")
+    print(f"{counted(len(plan.sources), 'clipping')} to compile, {plan.removals} to remove; engine {plan.engine}")
     if plan.calls or plan.cached_calls:
         print(f"{plan.calls} model calls (+{plan.cached_calls} from cache), about {plan.input_tokens:,} input and "
               f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}"
@@ -526,7 +523,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def _print_batches(report: CompileReport) -> None:
     b = report.batches
     if b.collected or b.failed:
-        print(f"collected {_count(b.collected, 'answer')} from batches at the batch price"
+        print(f"collected {counted(b.collected, 'answer')} from batches at the batch price"
               + (f"; {b.failed} failed and were retried normally" if b.failed else ""))
     for sent in b.sent:
         print(f"sent batch {sent}")
@@ -541,7 +538,7 @@ def _print_redo(plan: Plan) -> None:
     redo = plan.redo
     why = ", ".join(f"{what} changed for {n}" if what != "unknown engine" else f"{n} made before kbd recorded it"
                     for what, n in sorted(redo.reasons.items(), key=lambda kv: -kv[1]))
-    print(f"{_count(redo.notes, 'note')} made by an older engine than {plan.engine}" + (f" ({why})" if why else "")
+    print(f"{counted(redo.notes, 'note')} made by an older engine than {plan.engine}" + (f" ({why})" if why else "")
           + "; nothing is redone until you ask")
     if redo.calls or redo.cached_calls:
         print(f"  `kbd compile --redo` would make {redo.calls} model calls (+{redo.cached_calls} from cache), about "
@@ -558,7 +555,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for check in checks:
         print(f"{'ok ' if check.ok else 'BAD'}  {check.name:16} {check.detail}")
     bad = [c for c in checks if not c.ok]
-    print("all good" if not bad else f"{_count(len(bad), 'problem')} to fix")
+    print("all good" if not bad else f"{counted(len(bad), 'problem')} to fix")
     if any(c.name in ("vault", "config") for c in bad):
         return EXIT_USAGE  # no vault there, or a config that cannot be used: a usage or config error
     return EXIT_OK if not bad else EXIT_FAILURE
@@ -577,7 +574,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(status.to_json(), indent=2, ensure_ascii=False))
         return EXIT_OK
     print(f"vault      {status.vault}")
-    print(f"wiki       {_count(status.sources, 'source')}, {_count(status.concepts, 'concept')}")
+    print(f"wiki       {counted(status.sources, 'source')}, {counted(status.concepts, 'concept')}")
     print(f"changed    {status.last_change or 'never compiled'}")
     if status.last_run:
         r = status.last_run
@@ -588,10 +585,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  paused   {status.paused}")
     for b in status.batches:
         print(f"batch      {b['id']} ({b['provider']}:{b['model']}): {b['status']}, "
-              f"{_count(b['requests'], 'request')}, up to ${b['reserved_usd']:.4f} reserved; "
+              f"{counted(b['requests'], 'request')}, up to ${b['reserved_usd']:.4f} reserved; "
               f"sent {b['submitted'].replace('T', ' ')[:16]}")
     if status.engine:
-        older = f"; {_count(status.out_of_date, 'note')} made by an older engine (`kbd plan`, `kbd compile --redo`)"
+        older = f"; {counted(status.out_of_date, 'note')} made by an older engine (`kbd plan`, `kbd compile --redo`)"
         print(f"engine     {status.engine}" + (older if status.out_of_date else ""))
     for s in status.spend:
         print(f"spend      {s['role']} {s['provider']}:{s['model']}: ${s['today_usd']:.4f} today, "
@@ -650,7 +647,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         if progress:
             progress.finish()
     if args.query is None:
-        print(f"search index rebuilt: {_count(index.doc_count(), 'note')}")
+        print(f"search index rebuilt: {counted(index.doc_count(), 'note')}")
         return EXIT_OK
     try:
         results = search_vault(root, config, args.query, limit=args.limit, note_type=args.note_type, mode=mode)
@@ -738,7 +735,7 @@ def cmd_slides(args: argparse.Namespace) -> int:
                            "message": o.message, "dropped": o.warnings} for o in outcomes], indent=2,
                          ensure_ascii=False))
     for o in outcomes if not args.json else ():
-        where = f"{o.path} ({_count(o.slides, 'slide')})" if o.path else o.title
+        where = f"{o.path} ({counted(o.slides, 'slide')})" if o.path else o.title
         print(f"{'wrote' if o.made else 'kept ' if o.path else 'no deck'} {where}: {o.message}")
         for warning in o.warnings:
             print(f"  dropped: {warning}")
@@ -784,14 +781,14 @@ def _print_answer(result: Any) -> None:
     if result.answer is None:
         print(f"question   {result.question}")
         print(f"engine     {result.engine}")
-        print(f"context    {_count(len(plan.passages), 'passage')} from {_count(len(plan.chosen_notes()), 'note')}, "
+        print(f"context    {counted(len(plan.passages), 'passage')} from {counted(len(plan.chosen_notes()), 'note')}, "
               f"{plan.tokens} of {plan.budget} tokens" + (f" ({plan.left_out} more did not fit)" if plan.left_out
                                                             else ""))
         for p in plan.passages:
             print(f"  {p.tokens:>5}  {p.path}{p.anchor}")
         est = result.estimate
         cost = f"${est.usd:.4f}" if est.calls else "nothing (offline, or answered before: cached)"
-        print(f"estimate   {_count(est.calls, 'model call')}, {est.input_tokens} input + {est.output_tokens} output "
+        print(f"estimate   {counted(est.calls, 'model call')}, {est.input_tokens} input + {est.output_tokens} output "
               f"tokens at most; cost {cost}")
         return
     answer = result.answer
@@ -805,11 +802,11 @@ def _print_answer(result: Any) -> None:
         sources = "; ".join(f"{c.path}{_anchor(c)}" for c in claim.citations)
         print(f"{number}. {claim.text}\n   [{sources}]")
     if answer.dropped:
-        print(f"\n{_count(len(answer.dropped), 'claim')} dropped: their quotes were not found in the cited notes")
+        print(f"\n{counted(len(answer.dropped), 'claim')} dropped: their quotes were not found in the cited notes")
     if not answer.verified:
         print("\nnot verified: " + "; ".join(answer.objections))
     print()
-    spent = f"; spent ${result.spent_usd:.4f} in {_count(result.calls, 'request')}" if result.calls else ""
+    spent = f"; spent ${result.spent_usd:.4f} in {counted(result.calls, 'request')}" if result.calls else ""
     where = {"written": f"filed to {result.note}", "unchanged": f"{result.note} is up to date",
              "not-filed": "not filed (--no-file)" if result.plan.passages else
                           "nothing filed: no note matches the question",
@@ -930,7 +927,7 @@ def cmd_skill(args: argparse.Namespace) -> int:
 
 
 def _skill_plan_text(plan: Any) -> str:
-    lines = [f"skill {plan.skill}: reads {_count(len(plan.notes), 'note')}"
+    lines = [f"skill {plan.skill}: reads {counted(len(plan.notes), 'note')}"
              + (f" ({len(plan.left_out)} more matched but do not fit; narrow `reads:` or raise `limit`)"
                 if plan.left_out else "") + f", writes {plan.report}"]
     lines += [f"  skipped {why}" for why in plan.skipped]
@@ -941,7 +938,7 @@ def _skill_plan_text(plan: Any) -> str:
     elif plan.cached:
         lines.append("the same notes were read before: the answer comes from the cache, no model call ($0)")
     else:
-        lines.append(f"{_count(plan.calls, 'model call')}, about {plan.input_tokens:,} input and "
+        lines.append(f"{counted(plan.calls, 'model call')}, about {plan.input_tokens:,} input and "
                      f"{plan.output_tokens:,} output tokens, estimated ${plan.cost_usd:.4f}")
         if _budget_line(plan):
             lines.append(_budget_line(plan))

@@ -36,8 +36,9 @@ from kbd.engines.change import ChangeEngine, ChangeInput, ChangeSummary, make_ch
 from kbd.monitor.diff import diff_paragraphs
 from kbd.monitor.extract import Page, Unsupported, extract
 from kbd.monitor.fetch import FetchFailed, FetchRefused, FetchSettings, Validators, fetch
-from kbd.monitor.render import ChangeReportNote, _count, render_change_report, render_clipping
+from kbd.monitor.render import ChangeReportNote, render_change_report, render_clipping
 from kbd.monitor.settings import Monitor, monitors
+from kbd.render.notes import counted
 from kbd.state import State
 from kbd.vault.layout import VaultLayout, safe_note_name
 from kbd.vault.write import Outcome, VaultWriter, WriteRefused
@@ -159,7 +160,7 @@ class MonitorChecker:
         except (WriteRefused, OSError) as exc:
             # The snapshot stays as it was: the next check reports this change again.
             return self._record(monitor, now, "failed", f"changed, but the report could not be written: {exc}")
-        detail = (f"changed: {_count(len(diff.added), 'paragraph')} added, {len(diff.removed)} removed; see {report}"
+        detail = (f"changed: {counted(len(diff.added), 'paragraph')} added, {len(diff.removed)} removed; see {report}"
                   + _saved(clipping, clip_problem))
         return self._record(monitor, now, "changed", detail, fields, changed=now, report=report, clipping=clipping)
 

@@ -13,6 +13,7 @@ from kbd.engines.change import ChangeSummary
 from kbd.monitor.diff import PageDiff
 from kbd.monitor.extract import Page
 from kbd.render.frontmatter import Date, DateTime, render_frontmatter
+from kbd.render.notes import counted
 from kbd.vault.sanitize import escape_text, link_alias, link_target
 
 MAX_SHOWN = 120  # paragraphs quoted in one report; the rest are counted
@@ -54,7 +55,7 @@ def render_change_report(note: ChangeReportNote) -> str:
     seen = note.checked.replace("T", " ")[:16]
     out = [render_frontmatter(fields) + f"# {escape_text(note.page_title or note.monitor)} changed", "",
            f"{web_link(note.page_title or note.url, note.url)} changed {since} (seen {seen}): "
-           f"{_count(len(d.added), 'paragraph')} added, {len(d.removed)} removed, {d.kept} unchanged."
+           f"{counted(len(d.added), 'paragraph')} added, {len(d.removed)} removed, {d.kept} unchanged."
            + (" It is back to a version seen before." if note.seen_before else ""), ""]
     if note.summary is not None:
         s = note.summary
@@ -76,7 +77,7 @@ def render_change_report(note: ChangeReportNote) -> str:
     for number, hunk in enumerate(d.hunks, 1):
         if shown >= MAX_SHOWN:
             rest = sum(len(h.removed) + len(h.added) for h in d.hunks[number - 1:])
-            out += [f"… and {_count(rest, 'more changed paragraph')} not shown here.", ""]
+            out += [f"… and {counted(rest, 'more changed paragraph')} not shown here.", ""]
             break
         out.append(f"### Change {number}")
         for label, paragraphs in (("Removed" if not hunk.added else "Was", hunk.removed),
@@ -117,5 +118,3 @@ def _quoted(paragraphs: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -180,14 +180,15 @@ def render_concept_note(note: ConceptNote) -> str:
 def _synthesis_lead(note: ConceptNote, total: int) -> str:
     """One sentence that places the concept: how many sources, which matter most, what it goes with."""
     closest = [ref.link() for ref, _ in note.mentions[:3]]
-    lead = f"{_count(total, 'source')} in this wiki discuss{'es' if total == 1 else ''} {escape_text(note.name)}"
+    lead = f"{counted(total, 'source')} in this wiki discuss{'es' if total == 1 else ''} {escape_text(note.name)}"
     lead += f", most closely {_and(closest)}" if closest else ""
     if note.related:
         lead += f"; it comes up most often with {_and([ref.link() for ref in note.related[:3]])}"
     return lead + "."
 
 
-def _count(n: int, noun: str) -> str:
+def counted(n: int, noun: str) -> str:
+    """`1 source`, `2 sources`."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
@@ -239,7 +240,7 @@ def clip_text(text: str, limit: int) -> str:
 
 def index_line(entry: IndexEntry) -> str:
     text = clip_text(entry.description, INDEX_DESCRIPTION_CHARS)
-    count = f" ({_count(entry.count, 'source')})" if entry.count else ""
+    count = f" ({counted(entry.count, 'source')})" if entry.count else ""
     return f"- {entry.ref.link()}{count} — {escape_text(text)}" if text else f"- {entry.ref.link()}{count}"
 
 
@@ -253,9 +254,9 @@ def render_index(sources: list[IndexGroup], concepts: list[IndexGroup], answers:
     n_answers = sum(len(g.entries) for g in answers or [])
     n_decks = sum(len(g.entries) for g in decks or [])
     front = render_frontmatter([("title", "Index"), ("type", "index"), ("tags", ["kbd/index"])])
-    counts = f"{_count(n_sources, 'source')}, {_count(n_concepts, 'concept')}"
-    counts += f", {_count(n_answers, 'answer')}" if n_answers else ""
-    counts += f", {_count(n_decks, 'deck')}" if n_decks else ""
+    counts = f"{counted(n_sources, 'source')}, {counted(n_concepts, 'concept')}"
+    counts += f", {counted(n_answers, 'answer')}" if n_answers else ""
+    counts += f", {counted(n_decks, 'deck')}" if n_decks else ""
     out = [front, "# Index", "", f"{counts}. {EDIT_NOTE}"]
     sections = [("Sources", sources, n_sources), ("Concepts", concepts, n_concepts)]
     if n_answers:
