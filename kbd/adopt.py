@@ -39,6 +39,8 @@ def adopt_notes(root: Path, config: Config, notes: list[str]) -> list[AdoptResul
 def _adopt(state: State, writer: VaultWriter, model: WikiModel, rel: str) -> AdoptResult:
     if rel.startswith(model.layout.questions + "/"):
         return _adopt_question(state, writer, rel)
+    if state.db.execute("SELECT 1 FROM regions WHERE path=? AND user_edited=1", (rel,)).fetchone() is not None:
+        return _adopt_skill_region(writer, rel)
     record = state.output(rel)
     if record is None:
         if not (model.layout.root / rel).exists():
@@ -67,6 +69,18 @@ def _dirty_key(state: State, model: WikiModel, rel: str) -> str:
         if model.concept_path(row["note_name"]) == rel:
             return f"concept:{row['key']}"
     return "status"  # no longer generated: the next compile deletes it as an orphan
+
+
+def _adopt_skill_region(writer: VaultWriter, rel: str) -> AdoptResult:
+    """A note of the user's whose region a custom skill writes (the ledger row says kbd wrote it):
+    the region is kbd's again, and the skill's next run replaces what is in it."""
+    try:
+        adopted = writer.adopt_region(rel, rel)
+    except WriteRefused as exc:
+        return AdoptResult(rel, False, str(exc))
+    if not adopted:
+        return AdoptResult(rel, False, "the note is gone or its region markers are broken; fix them and try again")
+    return AdoptResult(rel, True, "the region is kbd's again; the skill rewrites it at its next run")
 
 
 def _adopt_question(state: State, writer: VaultWriter, rel: str) -> AdoptResult:

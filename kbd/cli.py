@@ -62,7 +62,9 @@ read wiki/index.md in Obsidian. Nothing under raw/ is ever modified (a web monit
 SKILL_HELP = """\
 Run a custom skill: a prompt file you write in kbd/skills/NAME.md that says what to read
 (`reads: {glob: ...}` or `reads: {search: ...}`), the output schema, and the report it writes
-(`writes: {report: TITLE}` → wiki/reports/TITLE YYYY-MM-DD.md). The README has two examples.
+(`writes: {report: TITLE}` → wiki/reports/TITLE YYYY-MM-DD.md, or `writes: {note: PATH, region: NAME}`
+→ between the `%% kbd:begin NAME %%` / `%% kbd:end NAME %%` lines you put in your note). The README
+has two examples.
 
   kbd skill ~/Vault weekly_digest --plan   what it would read and cost; spends nothing
   kbd skill ~/Vault weekly_digest          show that, then run it (budget caps apply)

@@ -320,3 +320,99 @@ def test_a_skill_reads_the_notes_a_search_finds(compiled: Vault, server: FakeLLM
     assert len(plan["notes"]) == 2 and plan["left_out"], "the best two of the notes the search finds"
     assert all("compaction" in (compiled.root / p).read_text().lower() for p in plan["notes"])
     assert "raw/What a write-ahead log guarantees.md" not in plan["notes"]
+
+
+REGION_NOTE = "Journal/Weekly.md"
+BEFORE = "---\ntags: [journal]\n---\n# My week\n\nWhat I did.\n\n%% kbd:begin digest %%\n"
+AFTER = "%% kbd:end digest %%\n\nMy own closing thoughts.\n"
+
+
+def install_region_skill(vault: Vault, note: str = REGION_NOTE, version: int = 1) -> None:
+    text = (EXAMPLES / "weekly_digest.md").read_text()
+    install(vault, "weekly_digest", text.replace('writes: {report: "Weekly digest"}',
+                                                 f'writes: {{note: "{note}", region: digest}}')
+            .replace("version: 1", f"version: {version}"))
+
+
+def test_a_skill_writes_only_inside_the_region_of_the_users_note(compiled: Vault, server: FakeLLM) -> None:
+    configure(compiled, server)
+    install_region_skill(compiled)
+    note = compiled.root / REGION_NOTE
+    note.parent.mkdir()
+    note.write_bytes((BEFORE + AFTER).encode())
+    result = compiled.kbd("skill", ".", "weekly_digest")
+    assert "wrote the digest region of Journal/Weekly.md from 3 note(s)" in result.stdout, result.stdout
+    data = note.read_bytes().decode()
+    assert data.startswith(BEFORE) and data.endswith(AFTER), "every byte outside the region is the user's"
+    inside = data[len(BEFORE):-len(AFTER)]
+    assert "## Highlights" in inside and "[[wiki/sources/Why B-trees stay shallow|Why B-trees stay shallow]]" in inside
+    assert "title:" not in inside and "%%" not in inside, "no frontmatter, nothing that ends the region early"
+    assert not (compiled.root / DIGEST).exists() and len(server.received) == 1
+
+
+def test_a_user_edit_in_the_skill_region_stops_kbd_and_is_reported(compiled: Vault, server: FakeLLM) -> None:
+    configure(compiled, server)
+    install_region_skill(compiled)
+    note = compiled.root / REGION_NOTE
+    note.parent.mkdir()
+    note.write_text(BEFORE + AFTER)
+    compiled.kbd("skill", ".", "weekly_digest")
+    edited = note.read_text().replace("## Highlights", "## Highlights\n\nMy note inside kbd's part.")
+    note.write_text(edited)
+    install_region_skill(compiled, version=2)  # a new prompt: the model is asked again
+    result = compiled.kbd("skill", ".", "weekly_digest", check=False)
+    assert "you edited the text inside kbd's region" in result.stdout + result.stderr
+    assert "kbd adopt Journal/Weekly.md" in result.stdout + result.stderr
+    assert note.read_text() == edited
+    again = compiled.kbd("skill", ".", "weekly_digest", check=False)
+    assert "kbd no longer writes its digest region" in again.stdout + again.stderr and note.read_text() == edited
+    compiled.compile()
+    assert "kbd no longer updates its custom skill's region there: you edited the text inside kbd's region" \
+        in compiled.status()
+    assert "the region is kbd's again" in compiled.kbd("adopt", REGION_NOTE).stdout
+    compiled.kbd("skill", ".", "weekly_digest")
+    handed_back = note.read_text()
+    assert "My note inside" not in handed_back and handed_back.startswith(BEFORE) and handed_back.endswith(AFTER)
+
+
+def test_a_skill_note_without_markers_is_refused_with_the_lines_to_paste(compiled: Vault, server: FakeLLM) -> None:
+    configure(compiled, server)
+    install_region_skill(compiled)
+    note = compiled.root / REGION_NOTE
+    note.parent.mkdir()
+    note.write_text("# My week\n\nNo markers yet.\n")
+    result = compiled.kbd("skill", ".", "weekly_digest", check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in out
+    assert "Journal/Weekly.md has no `digest` region" in out
+    assert "%% kbd:begin digest %%\n%% kbd:end digest %%" in out, out
+    assert note.read_text() == "# My week\n\nNo markers yet.\n" and server.received == [], "nothing spent"
+    note.unlink()
+    gone = compiled.kbd("skill", ".", "weekly_digest", check=False)
+    assert "Journal/Weekly.md is not there" in gone.stdout + gone.stderr and not note.exists(), "never created"
+
+
+@pytest.mark.parametrize("target", ["raw/Mine.md", "wiki/sources/Why B-trees stay shallow.md"])
+def test_a_skill_cannot_write_a_region_in_raw_or_wiki(compiled: Vault, server: FakeLLM, target: str) -> None:
+    configure(compiled, server)
+    install_region_skill(compiled, target)
+    note = compiled.root / target
+    note.write_text((note.read_text() if note.exists() else "# Mine\n") + "\n%% kbd:begin digest %%\n"
+                    "%% kbd:end digest %%\n")
+    compiled.sync_raw()
+    before = note.read_bytes()
+    result = compiled.kbd("skill", ".", "weekly_digest", check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in out
+    assert f"{target}: a skill writes a region only into your own notes, not into raw/, wiki/" in out, out
+    assert note.read_bytes() == before and server.received == []
+
+
+@pytest.mark.parametrize("target", [".kbd/state.md", "kbd/config.yaml", "../outside.md", "/etc/notes.md",
+                                    "kbd/skills/weekly_digest.md"])
+def test_a_skill_region_in_kbds_folders_or_outside_the_vault_is_refused_naming_the_line(target: str) -> None:
+    text = (EXAMPLES / "weekly_digest.md").read_text().replace(
+        'writes: {report: "Weekly digest"}', f'writes: {{note: "{target}", region: digest}}')
+    with pytest.raises(SkillError) as caught:
+        parse_custom_skill(text, "kbd/skills/weekly_digest.md")
+    assert str(caught.value).startswith("kbd/skills/weekly_digest.md, line 7: `note` must be a note (.md) of yours")

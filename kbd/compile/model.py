@@ -457,10 +457,14 @@ class WikiModel:
     def _question_problems(self) -> list[tuple[str, str]]:
         """Question notes kbd could not answer (tried again on its next run) or link, and why."""
         db = self.state.db
+
+        def what(path: str) -> str:  # a question's answer link, or the region a custom skill writes
+            return "answer link" if path.startswith(self.layout.questions + "/") else "custom skill's region"
+
         out = [(r["path"], r["outcome"].split(": ", 1)[1]) for r in db.execute(
             "SELECT path, outcome FROM questions WHERE outcome LIKE 'failed: %' OR outcome LIKE 'skipped: %' "
             "ORDER BY path")]
-        out += [(r["path"], f"kbd no longer updates its answer link there: {r['reason']} "
+        out += [(r["path"], f"kbd no longer updates its {what(r['path'])} there: {r['reason']} "
                             f"(`kbd adopt {r['path']}` hands it back)")
                 for r in db.execute("SELECT path, reason FROM regions WHERE user_edited=1 ORDER BY path")]
         return out

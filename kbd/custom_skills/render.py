@@ -34,13 +34,18 @@ class SkillReport:
 
 
 def render_skill_report(report: SkillReport) -> str:
-    by_title = {n.title.casefold(): n for n in report.notes}
     front = render_frontmatter([
         ("title", report.title), ("type", "report"), ("skill", report.skill), ("engine", report.engine),
         ("generated", DateTime(report.generated)), ("verified", report.verified),
         ("sources", [Link(n.link()) for n in report.notes]), ("tags", ["kbd/report"]),
     ])
-    lines = [f"# {escape_text(report.title)}", ""]
+    return front + f"# {escape_text(report.title)}\n\n" + render_skill_body(report)
+
+
+def render_skill_body(report: SkillReport) -> str:
+    """The report without its frontmatter and title: what goes into a managed region of the user's note."""
+    by_title = {n.title.casefold(): n for n in report.notes}
+    lines: list[str] = []
     if report.description:
         lines += [escape_text(report.description), ""]
     if not report.verified:
@@ -57,7 +62,7 @@ def render_skill_report(report: SkillReport) -> str:
     if report.left_out:
         lines.append(f"- … and {report.left_out} more that did not fit in one request (raise `reads.limit` or "
                      "narrow `reads`)")
-    return front + "\n".join(lines).rstrip() + "\n"
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def _block(value: Any, by_title: dict[str, NoteRef]) -> list[str]:

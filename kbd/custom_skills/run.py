@@ -17,7 +17,7 @@ import frontmatter
 
 from kbd import clock
 from kbd.config import Config
-from kbd.custom_skills.render import SkillReport, render_skill_report
+from kbd.custom_skills.render import SkillReport, render_skill_body, render_skill_report
 from kbd.custom_skills.spec import CustomSkill, load_custom_skill
 from kbd.engines.client import Usage
 from kbd.engines.errors import BudgetExceeded, ModelError
@@ -25,9 +25,12 @@ from kbd.engines.recurring import record_objections
 from kbd.engines.skills import Skill, load_skill, untrusted
 from kbd.render.notes import NoteRef
 from kbd.state import State
+from kbd.vault.errors import WriteRefused
+from kbd.vault.fsread import Unreadable, read_optional
 from kbd.vault.layout import VaultLayout, glob_to_regex, safe_note_name
 from kbd.vault.read import NoteRefused, read_note_text
-from kbd.vault.write import Outcome, VaultWriter
+from kbd.vault.region import Malformed, find
+from kbd.vault.write import Outcome, RegionOutcome, RegionWrite, VaultWriter, missing_markers
 
 VERIFIER = "verify_skill_output"
 NEEDS_MODEL = ("the skill `{name}` needs a model: it asks a model to write its result, and the offline engine "
@@ -102,7 +105,28 @@ class SkillRunner:
 
     @property
     def report_path(self) -> str:
+        if self.custom.writes.note is not None:
+            return self.custom.writes.note
         return f"{self.layout.reports}/{safe_note_name(self.report_title)}.md"
+
+    def _region_problem(self) -> str | None:
+        """Why the skill's region cannot be written (checked before any model call), or None."""
+        writes = self.custom.writes
+        if writes.note is None or writes.region is None:
+            return None
+        writer = VaultWriter(self.layout, self.state)
+        try:
+            writer.managed_note(writes.note, writes.note)
+            data = read_optional(self.layout.root, writes.note)
+        except (WriteRefused, Unreadable) as exc:
+            return str(exc)
+        if data is None:
+            return f"{writes.note} is not there; a skill writes only into a note of yours that exists"
+        try:
+            found = find(data.decode("utf-8", "replace"), writes.region)
+        except Malformed as exc:
+            return f"{writes.note}: {exc}"
+        return missing_markers(writes.note, writes.region) if found is None else None
 
     def plan(self) -> SkillPlan:
         custom = self.custom
@@ -143,6 +167,9 @@ class SkillRunner:
             why = "no note changed since its last run" if self.custom.reads.since_last_run else "no note matches"
             return SkillRun(plan, "nothing-to-read", f"skill {self.custom.name}: nothing to read ({why} its "
                                                      "`reads:`); no model call, no report")
+        problem = self._region_problem()
+        if problem is not None:
+            return SkillRun(plan, "failed", f"skill {self.custom.name}: {problem}")
         started = time.time_ns()
         run_id = self.state.db.execute("INSERT INTO runs(kind, started) VALUES(?, ?)",
                                        (f"skill:{self.custom.name}", clock.stamp(clock.now()))).lastrowid
@@ -168,6 +195,10 @@ class SkillRunner:
                              description=self.custom.skill.description, verified=not objections,
                              objections=objections, left_out=len(plan.left_out))
         writer = VaultWriter(self.layout, self.state)
+        if self.custom.writes.region is not None:
+            return self._finish_region(plan, writer.write_region(plan.report, self.custom.writes.region,
+                                                                 render_skill_body(report), plan.report),
+                                       started, objections)
         outcome = writer.write_many([(plan.report, render_skill_report(report))])[0]
         if outcome is Outcome.REFUSED:
             return SkillRun(plan, "failed", f"skill {self.custom.name}: {writer.refused[plan.report]}")
@@ -181,6 +212,22 @@ class SkillRunner:
         return SkillRun(plan, "written" if outcome is Outcome.WRITTEN else "unchanged",
                         f"skill {self.custom.name}: wrote {plan.report} from {len(self.picked)} note(s){verdict}",
                         plan.report, not objections, objections)
+
+    def _finish_region(self, plan: SkillPlan, written: RegionWrite, started: int,
+                       objections: list[str]) -> SkillRun:
+        name, region = self.custom.name, self.custom.writes.region
+        if written.outcome is RegionOutcome.USER_EDITED:
+            return SkillRun(plan, "kept-user-edit", f"skill {name}: {plan.report}: {written.reason}; kbd no "
+                                                    f"longer writes its {region} region there (`kbd adopt "
+                                                    f"{plan.report}` hands it back)", plan.report,
+                            not objections, objections)
+        if written.outcome not in (RegionOutcome.WRITTEN, RegionOutcome.UNCHANGED):
+            return SkillRun(plan, "failed", f"skill {name}: {written.reason}; nothing was written")
+        self.state.set_meta(f"skill_last_run:{name}", str(started))
+        verdict = "" if not objections else f" (not verified: {len(objections)} objection(s))"
+        return SkillRun(plan, written.outcome.value, f"skill {name}: wrote the {region} region of {plan.report} "
+                                                     f"from {len(self.picked)} note(s){verdict}", plan.report,
+                        not objections, objections)
 
     def _result(self, gateway: Any, prefix: str, job: str) -> tuple[dict[str, Any], list[str]]:
         """The model's result and what is wrong with it: the grounding check (numbers and quotations
@@ -224,9 +271,9 @@ class SkillRunner:
         """The notes the skill reads, newest first (or in search order), at most `limit`, within one
         request's input budget; the rest are named, never silently dropped."""
         reads = self.custom.reads
-        own = f"{self.layout.reports}/{safe_note_name(self.custom.writes.report)}"
-        candidates = self._candidates()
-        candidates = [p for p in candidates if not p.startswith(own)]  # never its own reports
+        writes = self.custom.writes
+        own = writes.note or f"{self.layout.reports}/{safe_note_name(writes.report)}"
+        candidates = [p for p in self._candidates() if not p.startswith(own)]  # never its own output
         cutoff = None
         if reads.since_hours is not None:
             cutoff = time.time_ns() - reads.since_hours * 3600 * 10**9

@@ -8,6 +8,7 @@ version: 1
 description: What I learned this week
 reads: {glob: "wiki/sources/*.md", since: last-run, limit: 20}   # or {search: "sleep OR memory"}
 writes: {report: "Weekly digest"}                                 # wiki/reports/Weekly digest YYYY-MM-DD.md
+# or writes: {note: "Journal/Weekly.md", region: digest}: between the markers you put in your note
 schema: {type: object, properties: {...}, required: [...]}
 ---
 The prompt.
@@ -34,6 +35,8 @@ BUILT_IN = frozenset(p.name[:-3] for p in resources.files("kbd.engines").joinpat
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 READ_KEYS = ("glob", "search", "since", "limit", "max_chars_per_note")
 WRITE_KEYS = ("report", "dated")
+REGION_KEYS = ("note", "region")
+_REGION = re.compile(r"[a-z][a-z0-9-]{0,40}")
 _SINCE = re.compile(r"^\s*(\d{1,5})\s*([hdw])\s*$")
 _HOURS = {"h": 1, "d": 24, "w": 168}
 
@@ -52,6 +55,8 @@ class Reads:
 class Writes:
     report: str  # the report's title; the note is wiki/reports/<title>[ YYYY-MM-DD].md
     dated: bool = True  # a new dated note per day, or one note kept current
+    note: str | None = None  # or: the user's note (vault-relative) whose managed region the skill writes
+    region: str | None = None  # the region's name, between `%% kbd:begin NAME %%` and `%% kbd:end NAME %%`
 
 
 @dataclass(frozen=True)
@@ -155,8 +160,7 @@ def _writes(skill: Skill, where: Callable[[str], str]) -> Writes:
         raise SkillError(f"{at}: say where the result goes: `writes: {{report: \"Weekly digest\"}}` (a note in "
                          "wiki/reports/)")
     if "region" in value or "note" in value:
-        raise SkillError(f"{at}: writing into a managed region of another note is not in this version of kbd; "
-                         "use `writes: {report: \"TITLE\"}` (a note in wiki/reports/)")
+        return _region_writes(value, at)
     _known(value, WRITE_KEYS, at, "writes")
     title = value.get("report")
     if not isinstance(title, str) or not clean_title(title) or len(title) > 120:
@@ -165,6 +169,25 @@ def _writes(skill: Skill, where: Callable[[str], str]) -> Writes:
     if not isinstance(dated, bool):
         raise SkillError(f"{at}: `dated` must be true (a new note each day) or false (one note kept current)")
     return Writes(clean_title(title), dated)
+
+
+def _region_writes(value: dict[str, object], at: str) -> Writes:
+    """`writes: {note: "Journal/Weekly.md", region: digest}`: the part of the user's own note between
+    the markers the user put there. Where the vault's raw/ and wiki/ folders are is checked by the writer."""
+    _known(value, REGION_KEYS, at, "writes")
+    note, region = value.get("note"), value.get("region")
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
+        raise SkillError(f"{at}: `region` must be a name of lowercase letters, digits and `-`, starting with a "
+                         "letter, e.g. `region: digest`")
+    if not isinstance(note, str) or not note.strip():
+        raise SkillError(f"{at}: `note` must be the path of your note that holds the region, e.g. "
+                         "`note: \"Journal/Weekly.md\"`")
+    pure = PurePosixPath(note.strip())
+    if pure.is_absolute() or ".." in pure.parts or pure.suffix.lower() != ".md" or \
+            any(p.startswith(".") for p in pure.parts) or pure.parts[0] == CONTROL_DIR:
+        raise SkillError(f"{at}: `note` must be a note (.md) of yours inside the vault: no `/` at the start, no "
+                         f"`..`, not in a hidden folder or {CONTROL_DIR}/, got {note!r}")
+    return Writes(report=region, dated=False, note=pure.as_posix(), region=region)
 
 
 def _known(value: dict[str, object], keys: tuple[str, ...], at: str, section: str) -> None:

@@ -34,8 +34,8 @@ from kbd.vault.atomic import (
 )
 from kbd.vault.errors import WriteRefused
 from kbd.vault.fsread import Unreadable, read_optional
-from kbd.vault.layout import TEMP_SUFFIX, VaultLayout
-from kbd.vault.region import Malformed, check_name, find, inner, region_hash, splice
+from kbd.vault.layout import CONTROL_DIR, STATE_DIR, TEMP_SUFFIX, VaultLayout
+from kbd.vault.region import Malformed, begin_marker, check_name, end_marker, find, inner, region_hash, splice
 from kbd.vault.sanitize import sanitize_markdown, svg_problems
 
 IO_THREADS = 8
@@ -384,11 +384,22 @@ class VaultWriter:
         return True
 
     # -- managed regions in the user's notes ------------------------------------------------
-    def managed_note(self, rel: str) -> PurePosixPath:
-        """A note kbd may write a region into: a markdown note under the questions folder."""
+    def managed_note(self, rel: str, declared: str | None = None) -> PurePosixPath:
+        """A note kbd may write a region into: a markdown note under the questions folder, or the
+        user's note a custom skill names as its target (`declared`), never one in raw/, in the wiki
+        (kbd writes its own notes whole), in kbd's control or state folders, or in a hidden folder."""
         pure = PurePosixPath(rel)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts or pure.suffix.lower() != ".md":
             raise WriteRefused(f"{rel}: not a plain vault-relative path to a note")
+        if declared is not None and rel == declared:
+            refused = (self.layout.raw, self.layout.wiki, STATE_DIR, CONTROL_DIR)
+            if any(PurePosixPath(folder) in pure.parents for folder in refused) and \
+                    PurePosixPath(self.layout.questions) not in pure.parents:
+                raise WriteRefused(f"{rel}: a skill writes a region only into your own notes, not into "
+                                   f"{self.layout.raw}/, {self.layout.wiki}/, {STATE_DIR}/ or {CONTROL_DIR}/")
+            if any(part.startswith(".") for part in pure.parts):
+                raise WriteRefused(f"{rel}: a skill does not write into hidden folders or notes")
+            return pure
         if PurePosixPath(self.layout.questions) not in pure.parents:
             raise WriteRefused(f"{rel}: kbd writes into your notes only inside a managed region of a note "
                                f"in {self.layout.questions}/")
@@ -408,15 +419,16 @@ class VaultWriter:
             "SELECT 1 FROM regions WHERE path=? AND ? IN (note_sha256, pending_note_sha256)",
             (rel, digest)).fetchone() is not None
 
-    def write_region(self, rel: str, name: str, content: str) -> RegionWrite:
+    def write_region(self, rel: str, name: str, content: str, declared: str | None = None) -> RegionWrite:
         """Put `content` in the region `name` of the user's note `rel` (appending the region the
         first time); every byte outside the region stays as it is. Only if the region holds what
         kbd last wrote there: a user edit in it (or its removal) stops kbd for good, with the
         reason in the ledger, until `kbd adopt`. The note is swapped in atomically and only if it
         still holds the bytes the new version was made from (kbd.vault.atomic); a user edit
-        anywhere in the note meanwhile is kept, and kbd starts again from it."""
+        anywhere in the note meanwhile is kept, and kbd starts again from it. With `declared` (the
+        note a custom skill names) the user must have put the region's markers there: kbd never adds them."""
         check_name(name)
-        pure = self.managed_note(rel)
+        pure = self.managed_note(rel, declared)
         record = self.region(rel, name)
         if record is not None and record.user_edited:
             return RegionWrite(RegionOutcome.USER_EDITED, record.reason or "")
@@ -446,6 +458,8 @@ class VaultWriter:
                 known = {h for h in (record.sha256, record.pending_sha256) if h} if record else set()
                 if found is None and record is not None and record.sha256:  # a pending one may never have landed
                     return self._stop_region(rel, name, "you removed kbd's region from the note")
+                if found is None and declared is not None:
+                    return RegionWrite(RegionOutcome.REFUSED, missing_markers(rel, name))
                 if found is not None and region_hash(found.body(text)) not in known and found.body(text).strip():
                     return self._stop_region(rel, name, "you edited the text inside kbd's region")
                 new = splice(text, name, body).encode("utf-8")
@@ -489,10 +503,10 @@ class VaultWriter:
                     rel, reason, name, rel)
         return RegionWrite(RegionOutcome.USER_EDITED, reason)
 
-    def adopt_region(self, rel: str) -> bool:
+    def adopt_region(self, rel: str, declared: str | None = None) -> bool:
         """Hand the regions of a user's note back to kbd: whatever is in them now is replaced on
         kbd's next write (a removed region is appended again)."""
-        data = self._read_managed(rel)
+        data = self._read_managed(rel, declared)
         rows = self.state.db.execute("SELECT name FROM regions WHERE path=? AND user_edited=1", (rel,)).fetchall()
         if data is None or not rows:
             return False
@@ -508,8 +522,8 @@ class VaultWriter:
                 self._region_written(rel, name, region_hash(found.body(text)), sha256_bytes(data))
         return True
 
-    def _read_managed(self, rel: str) -> bytes | None:
-        self.managed_note(rel)
+    def _read_managed(self, rel: str, declared: str | None = None) -> bytes | None:
+        self.managed_note(rel, declared)
         try:
             return read_optional(self.layout.root, rel)
         except Unreadable:
@@ -572,6 +586,11 @@ class VaultWriter:
             finally:
                 os.close(fd)
         return handled + self._recover_regions()
+
+
+def missing_markers(rel: str, name: str) -> str:
+    return (f"{rel} has no `{name}` region; kbd never adds one to your note. Paste these two lines where it "
+            f"should go:\n{begin_marker(name)}\n{end_marker(name)}")
 
 
 def _exists_at(dir_fd: int, name: str) -> bool:
