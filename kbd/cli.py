@@ -9,6 +9,7 @@ import logging
 import shlex
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -685,6 +686,13 @@ def _print_results(results: Any, color: bool) -> None:
         print(f"{shown} of {results.total} matching notes; -n {min(results.total, 100)} shows more")
 
 
+def _step_printer(as_json: bool) -> Callable[[str], None] | None:
+    """Progress lines (`kbd: retrieving…`) on a terminal; nothing when piped or printing JSON."""
+    if not sys.stderr.isatty() or as_json:
+        return None
+    return lambda line: print(f"kbd: {line}…", file=sys.stderr, flush=True)
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from kbd.ask.command import AskError, AskFailed, AskOptions, ask
 
@@ -697,8 +705,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         setup_logging(root)
     if args.refresh_stale:
         return _refresh_stale(root, config, args.json)
-    tty = sys.stderr.isatty() and not args.json
-    progress = (lambda line: print(f"kbd: {line}…", file=sys.stderr, flush=True)) if tty else None
+    progress = _step_printer(args.json)
     try:
         result = ask(root, config, args.question, AskOptions(plan_only=args.plan, file=args.file,
                                                             format=args.format), progress)
@@ -723,8 +730,7 @@ def cmd_slides(args: argparse.Namespace) -> int:
     root, config = _open_vault(args.vault, args.config, "slides")
     setup_logging(root)
     note = _vault_relative(root, args.note) if args.note else None
-    tty = sys.stderr.isatty() and not args.json
-    progress = (lambda line: print(f"kbd: {line}…", file=sys.stderr, flush=True)) if tty else None
+    progress = _step_printer(args.json)
     request = SlidesRequest(title=args.title, concept=args.concept, note=note, max_slides=args.max_slides,
                             force=args.force)
     try:
@@ -758,9 +764,7 @@ def _vault_relative(root: Path, note: str) -> str:
 def _refresh_stale(root: Path, config: Any, as_json: bool) -> int:
     from kbd.ask.refresh import refresh_stale
 
-    tty = sys.stderr.isatty() and not as_json
-    result = refresh_stale(root, config, (lambda line: print(f"kbd: {line}…", file=sys.stderr, flush=True))
-                           if tty else None)
+    result = refresh_stale(root, config, _step_printer(as_json))
     if as_json:
         print(json.dumps({"refreshed": [{"question": q, "note": n} for q, n in result.refreshed],
                           "left": [{"question": q, "reason": r} for q, r in result.left],
