@@ -1,12 +1,13 @@
-"""SIGKILL the real daemon at random moments of a cold compile; check convergence and orphans.
+"""SIGKILL the real daemon at random points of a cold compile; check convergence and orphans.
 
-    python bench/daemon_kill.py [--notes 200] [--kills 50] [--seed 1]
+    python bench/daemon_kill.py [--notes 200] [--kills 50] [--seed 1] [--at-random-times]
 
 A vault of N clippings is compiled once without interruption (the reference). Then, K times:
-a fresh copy starts `kbd run`, whose start-up scan compiles the N notes; at a random moment
-within the reference compile time the daemon's own process (not its group, as the OOM killer or
-`kill -9 PID` would) gets SIGKILL. Checks: no process of the daemon's process group is alive 10 s
-later (its pool workers and fork server die with it), no temp file is visible, raw/ is untouched,
+a fresh copy starts `kbd run`, whose start-up scan compiles the N notes; at a hold point of a
+random one of its writes (kbd.vault.holdpoint; or, with --at-random-times, at a random moment
+within the reference compile time) the daemon's own process (not its group, as the OOM killer or
+`kill -9 PID` would) gets SIGKILL. Checks: no process of the daemon's process group outlives it
+(its pool workers and fork server die with it), no temp file is visible, raw/ is untouched,
 and after `kbd compile` the wiki is byte for byte the reference (the status note aside: it
 records the daemon's runs).
 """
@@ -31,8 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kbd.init import init_vault  # noqa: E402
+from kbd.vault.holdpoint import POINTS, hold_env  # noqa: E402
 from kbd.vault.layout import TEMP_SUFFIX  # noqa: E402
 from tests.clippings import make_clipping  # noqa: E402
+from tests.events import held_or_exited, wait_for  # noqa: E402
 
 EPOCH = "1790000000"
 
@@ -80,8 +83,11 @@ class KillSummary:
     seconds: float = 0.0
 
 
-def kill_trials(notes: int, kills: int, seed: int, base: Path, log: Callable[[str], None] = lambda _: None
-                ) -> KillSummary:
+def kill_trials(notes: int, kills: int, seed: int, base: Path, log: Callable[[str], None] = lambda _: None,
+                at_writes: bool = True) -> KillSummary:
+    """at_writes: each kill lands at a hold point (between a temp file and its rename, or just
+    after the rename) of a random one of the compile's writes, so every kill is mid-compile on
+    any machine; otherwise at a random moment within the reference compile's time."""
     start = time.monotonic()
     pristine = base / "pristine"
     init_vault(pristine)
@@ -98,29 +104,43 @@ def kill_trials(notes: int, kills: int, seed: int, base: Path, log: Callable[[st
         raise SystemExit(result.stderr)
     summary = KillSummary(reference_seconds=time.monotonic() - t0)
     expected = wiki(reference)
+    writes = len(expected)  # the start-up compile writes each of these at least once
     reported = 0
     for n in range(kills):
         work = base / f"kill-{n}"
         shutil.copytree(pristine, work, symlinks=True)
         raw_before = raw(work)
-        proc = subprocess.Popen([sys.executable, "-P", "-m", "kbd", "run", str(work)], env=_env(),
+        marker = base / f"kill-{n}.held"
+        if at_writes:
+            count, point = rng.randint(1, writes), rng.choice(POINTS)
+            when = f"at {point} #{count}"
+            env = {**_env(), **hold_env(point, count, str(marker))}
+        else:
+            delay = rng.uniform(0.3, 0.3 + 1.2 * summary.reference_seconds)
+            when, env = f"after {delay:.2f}s", _env()
+        proc = subprocess.Popen([sys.executable, "-P", "-m", "kbd", "run", str(work)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
-        delay = rng.uniform(0.3, 0.3 + 1.2 * summary.reference_seconds)
-        time.sleep(delay)
-        alive = proc.poll() is None
+        if at_writes:
+            alive = held_or_exited(proc, marker, what=f"kill {n}'s hold point")
+        else:
+            time.sleep(delay)
+            alive = proc.poll() is None
         compiled = (work / "wiki/index.md").exists()
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         summary.kills += 1
-        summary.killed_mid_compile += int(alive and not compiled)
-        deadline = time.monotonic() + 10
-        while group(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        summary.killed_mid_compile += int(alive and (at_writes or not compiled))
+        # Pool workers and the fork server notice their parent's death on their own; the safety
+        # net is long so that a loaded machine only makes this slower, never a false orphan.
+        try:
+            wait_for(lambda pid=proc.pid: not group(pid), timeout=120)
+        except AssertionError:
+            pass
         left = group(proc.pid)
         if left:
             summary.orphans += len(left)
-            summary.problems.append(f"kill {n} after {delay:.2f}s: {len(left)} processes outlived the daemon")
+            summary.problems.append(f"kill {n} {when}: {len(left)} processes outlived the daemon")
             for pid in left:
                 os.kill(pid, signal.SIGKILL)
         finish = _kbd("compile", str(work))
@@ -134,7 +154,7 @@ def kill_trials(notes: int, kills: int, seed: int, base: Path, log: Callable[[st
         got = wiki(work)
         if got != expected:
             differ = sorted(k for k in set(got) | set(expected) if got.get(k) != expected.get(k))
-            summary.problems.append(f"kill {n} after {delay:.2f}s: wiki differs from the reference: {differ[:3]}")
+            summary.problems.append(f"kill {n} {when}: wiki differs from the reference: {differ[:3]}")
             diff = difflib.unified_diff(expected.get(differ[0], b"").decode(errors="replace").splitlines(),
                                         got.get(differ[0], b"").decode(errors="replace").splitlines(), lineterm="")
             log("\n".join(list(diff)[:30]))
@@ -142,7 +162,7 @@ def kill_trials(notes: int, kills: int, seed: int, base: Path, log: Callable[[st
         for problem in summary.problems[reported:]:
             log("  " + problem)
         reported = len(summary.problems)
-        log(f"kill {n + 1}/{kills} after {delay:.2f}s: {'mid-compile' if alive and not compiled else 'late'}, "
+        log(f"kill {n + 1}/{kills} {when}: {'mid-compile' if alive and not compiled else 'late'}, "
             f"{len(summary.problems)} problems so far")
     summary.seconds = time.monotonic() - start
     return summary
@@ -153,13 +173,16 @@ def main() -> None:
     parser.add_argument("--notes", type=int, default=200)
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--at-random-times", action="store_true",
+                        help="kill after random delays instead of at hold points of random writes")
     args = parser.parse_args()
     from bench.compile import machine
 
     print(f"machine: {machine()}")
     base = Path(tempfile.mkdtemp(prefix="kbd-kill-"))
     try:
-        s = kill_trials(args.notes, args.kills, args.seed, base, log=lambda m: print(m, flush=True))
+        s = kill_trials(args.notes, args.kills, args.seed, base, log=lambda m: print(m, flush=True),
+                        at_writes=not args.at_random_times)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     print(f"{s.kills} SIGKILLs of `kbd run` during a {args.notes}-note cold compile (reference compile "

@@ -5,16 +5,16 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from kbd.init import init_vault
+from kbd.vault.holdpoint import POINTS, hold_env
 from kbd.vault.layout import TEMP_SUFFIX
 from tests.clippings import make_clipping
 from tests.conftest import FIXED_EPOCH, run_kbd, tree_bytes
+from tests.events import held_or_exited, kill_group
 
 COLD_KILLS = 12
 INCREMENTAL_KILLS = 10
@@ -25,18 +25,18 @@ def _compile_until_done(root: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def _compile_and_kill(root: Path, delay: float) -> bool:
-    """Start a compile, SIGKILL its whole process group after `delay` seconds. True if it was killed."""
-    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
+def _compile_and_kill(root: Path, point: str, count: int) -> bool:
+    """Start a compile, hold it at the `count`-th `point`, SIGKILL its whole process group there.
+    True if it was killed at that point (False: the run ended before reaching it)."""
+    marker = root.parent / f"{root.name}.held"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH, **hold_env(point, count, str(marker))}
     proc = subprocess.Popen([sys.executable, "-P", "-m", "kbd", "compile", str(root)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                             start_new_session=True)
-    time.sleep(delay)
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    return proc.wait() == -signal.SIGKILL
+    held = held_or_exited(proc, marker)
+    kill_group(proc)
+    marker.unlink(missing_ok=True)
+    return held
 
 
 def _wiki(root: Path) -> dict[str, bytes]:
@@ -59,12 +59,6 @@ def _incremental_changes(root: Path) -> None:
         (root / "raw" / c.filename).write_text(c.text)
 
 
-def _timed(root: Path) -> float:
-    start = time.monotonic()
-    _compile_until_done(root)
-    return time.monotonic() - start
-
-
 def test_sigkill_at_random_points_then_rerun_matches_an_uninterrupted_run(tmp_path: Path) -> None:
     pristine = tmp_path / "pristine"
     init_vault(pristine)
@@ -74,38 +68,39 @@ def test_sigkill_at_random_points_then_rerun_matches_an_uninterrupted_run(tmp_pa
 
     reference = tmp_path / "reference"
     shutil.copytree(pristine, reference, symlinks=True)
-    cold_seconds = _timed(reference)
+    _compile_until_done(reference)
     cold_expected = _wiki(reference)
     compiled = tmp_path / "compiled"
     shutil.copytree(reference, compiled, symlinks=True)
     _incremental_changes(reference)
-    incremental_seconds = _timed(reference)
+    _compile_until_done(reference)
     incremental_expected = _wiki(reference)
     assert cold_expected != incremental_expected
 
     rng = random.Random(20261122)
     killed = 0
-    scenarios = [(pristine, None, cold_seconds, cold_expected, COLD_KILLS),
-                 (compiled, _incremental_changes, incremental_seconds, incremental_expected, INCREMENTAL_KILLS)]
-    for n, (start, change, seconds, expected, kills) in enumerate(scenarios):
-        slot = attempts = 0
-        # Every attempt must end identical; only attempts that really killed a working process
-        # count towards the kill points (a slot whose run had already finished is tried again).
-        while slot < kills and attempts < 3 * kills:
-            attempts += 1
-            work = tmp_path / f"run-{n}-{attempts}"
+    # Each run writes at least every file that differs from where it started: kill points among
+    # those writes all fall inside the run, whatever the machine's speed.
+    cold_writes = sum(1 for rel in cold_expected if rel.startswith("wiki/"))
+    incremental_writes = sum(1 for rel, data in incremental_expected.items()
+                             if rel.startswith("wiki/") and cold_expected.get(rel) != data)
+    scenarios = [(pristine, None, cold_writes, cold_expected, COLD_KILLS),
+                 (compiled, _incremental_changes, incremental_writes, incremental_expected, INCREMENTAL_KILLS)]
+    for n, (start, change, writes, expected, kills) in enumerate(scenarios):
+        for slot in range(kills):
+            work = tmp_path / f"run-{n}-{slot}"
             shutil.copytree(start, work, symlinks=True)
             if change:
                 change(work)
             raw_before = tree_bytes(work / "raw")
-            # Spread the kill points over the run, each jittered inside its slot.
-            delay = 0.9 * seconds * (slot + rng.random()) / kills
-            if _compile_and_kill(work, delay):
-                slot += 1
+            # Spread the kill points over the run's writes, each jittered inside its slot, half of
+            # them between a temp file and its rename, half after the rename.
+            count = 1 + int(writes * (slot + rng.random()) / kills)
+            point = rng.choice(POINTS)
+            killed += _compile_and_kill(work, point, count)
             _compile_until_done(work)
-            assert _wiki(work) == expected, f"scenario {n}, kill after {delay:.3f}s: vault differs"
+            assert _wiki(work) == expected, f"scenario {n}, killed at {point} #{count}: vault differs"
             assert tree_bytes(work / "raw") == raw_before, "kbd changed a byte under raw/"
             _no_temp_files(work)
             shutil.rmtree(work)
-        killed += slot
-    assert killed >= 20, f"only {killed} of the runs were still working when killed"
+    assert killed == COLD_KILLS + INCREMENTAL_KILLS, f"only {killed} of the runs reached their kill point"

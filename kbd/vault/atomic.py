@@ -40,6 +40,7 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from kbd.vault import holdpoint
 from kbd.vault.layout import TEMP_SUFFIX
 
 ASIDE_SUFFIX = ".kbd-del"
@@ -191,9 +192,13 @@ def install(dir_fd: int, name: str, data: bytes, expected: Collection[str] | Non
     tmp = temp_name(name)
     try:
         st = write_temp(dir_fd, name, data)  # a full disk fails here, and the finally removes the rest
+        holdpoint.reach("temp-written")
         if expected is None:
-            return _create(dir_fd, tmp, name, st)
-        return _exchange(dir_fd, tmp, name, data, set(expected), st)
+            replaced = _create(dir_fd, tmp, name, st)
+        else:
+            replaced = _exchange(dir_fd, tmp, name, data, set(expected), st)
+        holdpoint.reach("installed")
+        return replaced
     finally:
         try:
             os.unlink(tmp, dir_fd=dir_fd)
