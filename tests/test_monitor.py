@@ -379,7 +379,7 @@ def test_kbd_run_checks_a_url_trigger_and_compiles_the_ingested_version(vault: V
         db.execute("INSERT INTO trigger_runs(name, last_run) VALUES('acme', ?)", (earlier,))
     running = start_daemon(vault)
     try:
-        wait_for(lambda: (vault.wiki / "sources/Acme pricing.md").exists(), timeout=30,
+        wait_for(lambda: (vault.wiki / "sources/Acme pricing.md").exists(),
                  what="the monitor's clipping to be compiled")
         wait_for(lambda: "acme → monitor (missed while kbd was not running)" in vault.status(),
                  what="the run in Status.md")

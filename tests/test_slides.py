@@ -467,10 +467,10 @@ def test_kbd_run_keeps_a_config_deck_current_as_clippings_arrive(vault: Vault) -
         deck = vault.root / "wiki/slides/Remission.md"
         vault.clip("Exercise trial for depression.md",
                    clipper_note("Exercise trial for depression", TRIALS["Exercise trial for depression"]))
-        wait_for(lambda: deck.exists() and "Exercise trial for depression" in deck.read_text(), timeout=30,
+        wait_for(lambda: deck.exists() and "Exercise trial for depression" in deck.read_text(),
                  what="the deck")
         vault.clip("Antidepressant study.md", clipper_note("Antidepressant study", TRIALS["Antidepressant study"]))
-        wait_for(lambda: "Antidepressant study" in deck.read_text(), timeout=30, what="the deck to be made again")
+        wait_for(lambda: "Antidepressant study" in deck.read_text(), what="the deck to be made again")
     finally:
         running.stop()
     assert "kbd/slides" in deck.read_text() and is_inert(deck.read_text()) == []

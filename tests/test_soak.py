@@ -16,7 +16,7 @@ def test_the_daemon_does_not_leak_under_a_stream_of_events(tmp_path: Path) -> No
     make_vault(vault, 40)
     compile_once(vault)
     result = soak(vault, minutes=3, events=1800, every="10s", log=lambda _: None)
-    assert result.passed, result.lines()
     # Fires that come while a job runs collapse into one run (one worker), so a loaded machine
-    # runs fewer than the 36 fires: what matters is that both triggers kept running.
-    assert result.trigger_runs >= 6, "the time triggers did not keep firing"
+    # runs fewer than the 36 fires: what matters is that both triggers kept running (each at
+    # least twice, a check inside `passed`).
+    assert result.passed, result.lines()
