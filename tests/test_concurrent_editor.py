@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tests.clippings import make_clipping
 from tests.conftest import Vault
-from tests.test_daemon import FAST, Running, start_daemon, wait_for
+from tests.test_daemon import FAST, Running, drain, start_daemon, wait_for
 
 SECONDS = 25
 MIN_ACTIONS = 8
@@ -125,8 +125,8 @@ def test_a_user_working_in_the_vault_loses_nothing_while_the_daemon_compiles(vau
     running: Running = start_daemon(vault)
     # The daemon logs every job to stderr: read it as it comes, or a full pipe would block it.
     output: list[str] = []
-    drain = threading.Thread(target=lambda: output.extend(running.proc.stdout or []), daemon=True)
-    drain.start()
+    reader = threading.Thread(target=lambda: output.extend(running.proc.stdout or []), daemon=True)
+    reader.start()
     user = User(vault, secret, seed=3)
     try:
         deadline = time.monotonic() + SECONDS
@@ -152,7 +152,7 @@ def test_a_user_working_in_the_vault_loses_nothing_while_the_daemon_compiles(vau
     finally:
         if running.proc.poll() is None:
             running.proc.kill()
-        drain.join(10)
+        reader.join(600)
     text = _all_text(vault)
     lost = [(m, user.markers[m]) for m in user.markers if m not in text]
     assert lost == [], f"user bytes lost: {lost[:5]} of {len(user.markers)}"
