@@ -295,3 +295,12 @@ def test_a_daemon_killed_mid_job_is_reported_and_a_rerun_works_in_process(
     stopper.append(restarted)
     assert vault.kbd("compile", ".").stdout.startswith("nothing to do")
     assert daemon_log(vault).count("running for the CLI") == 2
+
+
+def test_a_vault_held_by_another_command_is_still_refused_and_ask_says_no_file(sample_vault: Vault) -> None:
+    from kbd.lock import VaultLock
+
+    with VaultLock(sample_vault.root / ".kbd"):  # a plain command (not a daemon) holds the vault: no socket
+        result = sample_vault.kbd("ask", ".", QUESTION, check=False)
+    assert result.returncode == 2 and f"pid {os.getpid()}" in result.stderr
+    assert "`kbd ask --no-file` answers now without filing" in result.stderr

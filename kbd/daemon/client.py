@@ -13,6 +13,7 @@ import socket
 import stat
 import sys
 from pathlib import Path
+from typing import Any
 
 from kbd.daemon.protocol import (
     MAX_MESSAGE,
@@ -25,7 +26,7 @@ from kbd.daemon.protocol import (
     socket_path,
 )
 
-EXIT_FAILURE, EXIT_INTERRUPTED = 1, 130
+EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
 
 def socket_refusal(path: Path, uid: int) -> str | None:
@@ -72,17 +73,22 @@ def _converse(sock: socket.socket, argv: list[str]) -> int:
     try:
         sock.sendall(encode("run", argv=argv, cwd=os.getcwd(),
                             tty={"stdout": sys.stdout.isatty(), "stderr": sys.stderr.isatty()}))
-    except ProtocolError as exc:
+    except ProtocolError as exc:  # a command line over the size limit
         print(f"kbd: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return EXIT_USAGE
     except OSError:
-        return _gone(None)
+        return _gone([])
     reader = LineReader(sock)
-    daemon_pid: int | None = None
+    daemon_pid: list[int] = []
     cancelled = False
     while True:
         try:
             message = read_message(reader, SERVER_MESSAGES)
+            if message is None:
+                return _gone(daemon_pid)
+            code = _take(message, daemon_pid)
+            if code is not None:
+                return code
         except KeyboardInterrupt:
             if cancelled:  # a second Ctrl-C: stop waiting (the daemon sees the connection close)
                 print("\nkbd: interrupted; the daemon stops the command at its next safe point", file=sys.stderr)
@@ -92,31 +98,33 @@ def _converse(sock: socket.socket, argv: list[str]) -> int:
                 sock.sendall(encode("cancel"))
             except OSError:
                 return _gone(daemon_pid)
-            continue
         except ProtocolError as exc:
             print(f"kbd: the daemon sent {exc}; the command's outcome is unknown (see .kbd/kbd.log)",
                   file=sys.stderr)
             return EXIT_FAILURE
-        except OSError:
+        except (ConnectionResetError, ConnectionAbortedError):  # not BrokenPipeError: that is our stdout
             return _gone(daemon_pid)
-        if message is None:
-            return _gone(daemon_pid)
-        kind = message["type"]
-        if kind == "accepted":
-            daemon_pid = message["pid"]
-        elif kind == "out":
-            stream = sys.stdout if message["stream"] == "stdout" else sys.stderr
-            stream.write(message["text"])
-            stream.flush()
-        elif kind == "exit":
-            return int(message["code"])
-        else:  # error: the daemon refused the request
-            print(f"kbd: the daemon refused the command: {message['message'][:MAX_MESSAGE]}", file=sys.stderr)
-            return EXIT_FAILURE
 
 
-def _gone(pid: int | None) -> int:
-    who = f"the kbd daemon (pid {pid})" if pid else "the kbd daemon"
+def _take(message: dict[str, Any], daemon_pid: list[int]) -> int | None:
+    """Act on one message from the daemon; the command's exit code once it has ended."""
+    kind = message["type"]
+    if kind == "accepted":
+        daemon_pid.append(message["pid"])
+    elif kind == "out":
+        stream = sys.stdout if message["stream"] == "stdout" else sys.stderr
+        stream.write(message["text"])
+        stream.flush()
+    elif kind == "exit":
+        return int(message["code"])
+    else:  # error: the daemon refused the request (README: a refusal is exit code 2)
+        print(f"kbd: the daemon refused the command: {message['message'][:MAX_MESSAGE]}", file=sys.stderr)
+        return EXIT_USAGE
+    return None
+
+
+def _gone(pid: list[int]) -> int:
+    who = f"the kbd daemon (pid {pid[0]})" if pid else "the kbd daemon"
     print(f"kbd: {who} stopped before the command finished; what it had written is complete (writes are "
           "atomic) and the rest is still queued: run the command again (with no daemon running, it runs here)",
           file=sys.stderr)

@@ -7,6 +7,11 @@ CLI code an in-process run uses, so the vault ends the same either way; what the
 streams back, its exit code is the CLI's, and the CLI's Ctrl-C (a `cancel` message, or the
 connection dropping) stops it at its next safe point (kbd/interrupt.py).
 
+What is handed over is the command line, not a job of the table in kbd/jobs.py: a command has
+options a trigger's job has not (a question, --format, --redo, --fix, a deck title), and running the
+very handler an in-process run runs is what makes the text, the exit code and the vault the same.
+The daemon's own triggers keep going through the job table.
+
 Only the user running the daemon may use it: the socket is 0600 in a 0700 folder, and each
 connection's peer uid (SO_PEERCRED) must be the daemon's own.
 """
@@ -174,6 +179,9 @@ class _RoutedStream(io.TextIOBase):
     def isatty(self) -> bool:
         job: HandedJob | None = getattr(_local, "job", None)
         return job.tty[self.name] if job is not None else self.own.isatty()
+
+    def fileno(self) -> int:  # for code that writes below Python (faulthandler): the daemon's own
+        return self.own.fileno()
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
