@@ -107,9 +107,6 @@ class Daemon:
         self.config = load_config(self.root, self.config_path)
         self.layout = VaultLayout.from_config(self.root, self.config)
         with VaultLock(self.layout.state_dir):
-            self.server = CommandServer(self.layout.state_dir, self.requests.put) if self.front_door else None
-            if self.server is not None and not self.server.start():
-                self.server = None
             self.state = open_state(self.layout)
             self.writer = VaultWriter(self.layout, self.state)
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -119,6 +116,9 @@ class Daemon:
             self.scheduler = TriggerScheduler(lambda t: self.request(t, "schedule"),
                                               timedelta(hours=self.config.daemon.missed_run_grace_hours))
             try:
+                # First thing: from here on the CLI's commands queue up here instead of failing on the lock.
+                server = CommandServer(self.layout.state_dir, self.requests.put) if self.front_door else None
+                self.server = server if server is not None and server.start() else None
                 self.watching = self.watcher.start()
                 log.info("kbd %s watching %s (%s)", os.getpid(), self.root, self.watching)
                 self._apply_triggers(starting=True)

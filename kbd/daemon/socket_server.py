@@ -48,6 +48,9 @@ from kbd.logs import logging_kept
 
 log = logging.getLogger("kbd.daemon")
 FIRST_MESSAGE_SECONDS = 30  # a client that connects and says nothing is dropped after this
+# A CLI that stops reading (suspended, or its stdout a full pipe) is given up after this, so that the
+# daemon's one worker thread is never stuck on it: its command stops at the next safe point.
+SEND_SECONDS = 120
 EXIT_FAILURE, EXIT_INTERRUPTED = 1, 130
 FrontDoor = Callable[[list[str]], int]
 
@@ -77,6 +80,7 @@ class HandedJob:
         self.conn = conn
         self.cancel = threading.Event()
         self.finished = threading.Event()
+        self.gone = False  # the CLI stopped reading: its output is dropped
         self._send_lock = threading.Lock()
 
     @property
@@ -91,22 +95,26 @@ class HandedJob:
 
     def _send(self, messages: list[bytes], last: bool = False) -> None:
         with self._send_lock:
-            if self.finished.is_set():
+            if self.finished.is_set() or self.gone:
                 return
             if last:  # set first: the CLI closes the connection as soon as it has this, and that is no Ctrl-C
                 self.finished.set()
             try:
                 for message in messages:
                     self.conn.sendall(message)
-            except OSError:
-                self.cancel.set()  # the CLI is gone: nobody is waiting for the rest
+            except OSError:  # the CLI is gone or stuck: nobody is waiting for the rest
+                self.gone = True
+                self.cancel.set()
 
     def run(self, front_door: FrontDoor) -> int:
         """Run the command here, as the CLI would have in its own process (worker thread only)."""
         if self.cancel.is_set():  # Ctrl-C, or the CLI went away, while it waited in the queue
             self.write("stderr", "\nkbd: interrupted before the daemon started it; nothing was changed\n")
             return self.finish(EXIT_INTERRUPTED)
-        previous = os.getcwd()
+        try:
+            previous = os.getcwd()
+        except OSError:  # the folder the daemon was started in is gone
+            previous = "/"
         try:
             # The command's relative paths are the user's: work from their folder. Every other
             # thread of the daemon uses absolute paths, and commands run one at a time.
@@ -133,7 +141,10 @@ class HandedJob:
         finally:
             logging.getLogger("kbd").removeHandler(warnings)
             _local.job = None
-            os.chdir(previous)
+            try:
+                os.chdir(previous)
+            except OSError:
+                os.chdir("/")
         return self.finish(code)
 
     def finish(self, code: int) -> int:
@@ -293,7 +304,7 @@ class CommandServer:
             if argv[0] not in HANDED_COMMANDS:
                 raise ProtocolError(f"`kbd {argv[0][:40]}` is not a command the daemon runs "
                                     f"(it runs {', '.join(HANDED_COMMANDS)})")
-            conn.settimeout(None)
+            conn.settimeout(SEND_SECONDS)
         except (ProtocolError, OSError) as exc:
             log.warning("socket: refused a client: %s", exc)
             _refuse(conn, str(exc) if isinstance(exc, ProtocolError) else f"no run message ({exc})")
@@ -312,7 +323,10 @@ class CommandServer:
     def _listen_for_cancel(self, job: HandedJob, reader: LineReader) -> None:
         try:
             while not job.finished.is_set():
-                message = read_message(reader, CLIENT_MESSAGES)
+                try:
+                    message = read_message(reader, CLIENT_MESSAGES)
+                except TimeoutError:  # the socket's timeout is for sending; a quiet CLI is fine
+                    continue
                 if message is None:
                     break
                 if message["type"] != "cancel":
