@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -23,8 +24,10 @@ from kbd.daemon.protocol import MAX_MESSAGE, VERSION, socket_path
 from kbd.daemon.socket_server import peer_refusal
 from tests.conftest import FIXED_EPOCH, SAMPLES, Vault, clipper_note, run_kbd, tree_bytes
 from tests.fake_llm import Action, FakeLLM, Received, fake_llm
+from tests.page_server import PageServer, page_server
 from tests.test_daemon import Running, start_daemon, wait_for
 from tests.test_llm_compile import KEY, honest_model
+from tests.test_monitor import pricing
 
 QUIET = "triggers: []\ndaemon: {debounce_seconds: 0.3, reconcile_minutes: 10000}\n"  # the CLI's jobs only
 QUESTION = "Why do B-trees stay shallow?"
@@ -68,12 +71,17 @@ def cli(vault: Vault, *args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
 
 
-def session(folder: Path) -> list[tuple[int, str, str]]:
+def session(folder: Path, site: PageServer) -> list[tuple[int, str, str]]:
     """One user's session of the commands that need the vault, from the vault's parent folder."""
     runs = []
+    site.page("/pricing", pricing())
     for args in (("compile", "Vault"), ("ask", "Vault", QUESTION), ("slides", "Vault", "B-trees"),
-                 ("lint", "Vault"), ("ask", "Vault", "zebra quokka marmalade"), ("monitor", "Vault"),
+                 ("lint", "Vault"), ("monitor", "Vault"), ("changed page",), ("monitor", "Vault"),
+                 ("ask", "Vault", "zebra quokka marmalade"), ("monitor", "Vault", "nosuch"),
                  ("compile", "Vault", "--limit", "3"), ("skill", "Vault", "nosuch")):
+        if args == ("changed page",):
+            site.page("/pricing", pricing("$25", extra="<p>A new Team plan arrives in January.</p>"))
+            continue
         result = kbd_in(folder, *args)
         runs.append((result.returncode, result.stdout, result.stderr))
     note = folder / "Vault/wiki/sources/Why B-trees stay shallow.md"
@@ -84,11 +92,13 @@ def session(folder: Path) -> list[tuple[int, str, str]]:
     return runs
 
 
-def twin_vaults(tmp_path: Path) -> tuple[Vault, Vault]:
+def twin_vaults(tmp_path: Path, site: PageServer) -> tuple[Vault, Vault]:
     vaults = []
     for side in ("daemon", "alone"):
         v = Vault(tmp_path / side / "Vault")
-        (v.root / "kbd/config.yaml").write_text(QUIET)
+        (v.root / "kbd/config.yaml").write_text(  # one web monitor, due in 6 h: only `kbd monitor` checks it
+            QUIET.replace("triggers: []\n", "triggers:\n  - {name: acme, on: {url: \"" + site.url + "/pricing\", "
+                          "every: 6h}}\nmonitor: {allow_private_networks: true}\n"))
         vaults.append(v)
     return vaults[0], vaults[1]
 
@@ -100,21 +110,23 @@ def clip_samples(vault: Vault) -> None:
 
 def test_every_command_works_while_the_daemon_runs_and_leaves_the_vault_as_in_process(
         tmp_path: Path, stopper: list[Running]) -> None:
-    served, alone = twin_vaults(tmp_path)
-    stopper.append(start(served))
-    for v in (served, alone):
-        clip_samples(v)
-    with_daemon = session(served.root.parent)
-    in_process = session(alone.root.parent)
+    with page_server() as site:
+        served, alone = twin_vaults(tmp_path, site)
+        stopper.append(start(served))
+        for v in (served, alone):
+            clip_samples(v)
+        with_daemon = session(served.root.parent, site)
+        in_process = session(alone.root.parent, site)
     assert with_daemon == in_process, "the same text and exit codes either way"
     codes = [code for code, _, _ in with_daemon]
-    # compile, ask, slides, lint work; a question nothing matches fails (1); no monitor, --limit without
-    # --redo and an unknown skill are usage errors (2); adopting the edited note works
-    assert codes == [0, 0, 0, 0, 1, 2, 2, 2, 0], with_daemon
+    # compile, ask, slides, lint and two checks of a page work; a question nothing matches fails (1); an
+    # unknown monitor, --limit without --redo and an unknown skill are usage errors (2); adopting works
+    assert codes == [0, 0, 0, 0, 0, 0, 1, 2, 2, 2, 0], with_daemon
     assert "filed to wiki/answers/Why do B-trees stay shallow.md" in with_daemon[1][1]
+    assert "acme: changed" in with_daemon[5][1] and list((served.wiki / "reports").glob("Monitor acme *.md"))
     log = daemon_log(served)
     for command in ("compile", "ask", "slides", "lint", "monitor", "skill", "adopt"):
-        assert f"kbd {command} " in log and "running for the CLI" in log, f"kbd {command} was not handed over"
+        assert re.search(rf"kbd {command} [^\n]*: running for the CLI", log), f"kbd {command} was not handed over"
     skip = ("reports/Status.md",)  # it shows the daemon's own section
     assert tree_bytes(served.wiki, skip) == tree_bytes(alone.wiki, skip)
     assert (served.wiki / "slides/B-trees.md").exists() and (served.wiki / "reports").is_dir()
