@@ -28,7 +28,7 @@ def refresh_stale(root: Path, config: Config, progress: Callable[[str], None] | 
     with VaultLock(layout.state_dir):
         state = State(layout.state_dir / "state.db")
         try:
-            return refresh_with(layout, config, state, progress)  # each answer's filing is a safe point
+            return refresh_with(layout, config, state, progress)
         finally:
             state.close()
 
