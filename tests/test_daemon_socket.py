@@ -316,3 +316,25 @@ def test_a_vault_held_by_another_command_is_still_refused_and_ask_says_no_file(s
         result = sample_vault.kbd("ask", ".", QUESTION, check=False)
     assert result.returncode == 2 and f"pid {os.getpid()}" in result.stderr
     assert "`kbd ask --no-file` answers now without filing" in result.stderr
+
+
+def test_stopping_the_daemon_mid_job_stops_the_handed_command_cleanly(
+        vault: Vault, gated: tuple[FakeLLM, Gate], stopper: list[Running]) -> None:
+    fake, gate = gated
+    model_vault(vault, fake, 0)
+    running = start(vault)
+    stopper.append(running)
+    model_vault(vault, fake, 6)
+    compiling = cli(vault, "compile", "Vault")
+    assert gate.arrived.wait(60), "the daemon never started the handed-over compile"
+    running.proc.send_signal(signal.SIGTERM)
+    wait_for(lambda: "the daemon is stopping; stopping at the next safe point" in daemon_log(vault),
+             what="the stop to reach the command")
+    gate.open.set()
+    out, err = compiling.communicate(timeout=60)
+    assert compiling.returncode == 130 and "interrupted; run the command again to finish" in err, out + err
+    assert running.proc.wait(timeout=30) == 0
+    assert len(sources(vault)) < 6 and pending(vault) > 0
+    assert not sock(vault).exists(), "a daemon that stops removes its socket"
+    assert vault.kbd("compile", ".").stdout.startswith("compiled ")
+    assert len(sources(vault)) == 6

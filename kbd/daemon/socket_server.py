@@ -274,6 +274,7 @@ class CommandServer:
         """The daemon is stopping: the command in hand stops at its next safe point."""
         with self.jobs_lock:
             for job in self.jobs:
+                log.info("%s: the daemon is stopping; stopping at the next safe point", job.title)
                 job.cancel.set()
 
     def _accept(self) -> None:
