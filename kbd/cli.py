@@ -150,19 +150,28 @@ a note it draws from changed (--force makes it anyway); `kbd run` keeps the conf
 Exit status: 0 every deck made or current, 1 a deck could not be made, 2 usage error."""
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, hand_over: bool = True) -> int:
+    """`hand_over=False`: never pass the command to a daemon (the daemon itself runs it so)."""
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
     try:
+        if hand_over and (vault := _daemon_vault(args)) is not None:
+            from kbd.daemon.client import hand_over as to_daemon
+
+            code = to_daemon(vault / STATE_DIR, sys.argv[1:] if argv is None else argv)
+            if code is not None:
+                return code
         return args.handler(args)
     except ConfigError as exc:
         print(f"kbd: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (UsageError, VaultBusy, StateError) as exc:  # a refusal, not a failed job: README's exit code 2
-        print(f"kbd: {exc}", file=sys.stderr)
+        hint = "; `kbd ask --no-file` answers now without filing" if isinstance(exc, VaultBusy) and \
+            args.command == "ask" else ""
+        print(f"kbd: {exc}{hint}", file=sys.stderr)
         return EXIT_USAGE
     except WriteRefused as exc:
         print(f"kbd: {exc}", file=sys.stderr)
@@ -177,6 +186,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nkbd: interrupted; run the command again to finish (nothing is half-written)", file=sys.stderr)
         return 130
+
+
+def _daemon_vault(args: argparse.Namespace) -> Path | None:
+    """The vault of a command that needs the vault lock (a `kbd run` holding it runs the command, see
+    kbd/daemon/client.py); None for a command that reads only or runs anywhere."""
+    command = args.command
+    if command == "adopt":
+        return _find_vault(args.notes[0].expanduser().resolve())
+    if command == "skill":
+        return None if args.plan else Path(args.where[0] if len(args.where) == 2 else ".").expanduser().resolve()
+    if command == "ask" and not args.refresh_stale and (args.plan or not args.file):
+        return None
+    if command in ("compile", "ask", "lint", "slides", "monitor"):
+        return args.vault.expanduser().resolve()
+    return None
 
 
 def _os_error(exc: OSError) -> str:
@@ -1022,7 +1046,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     root, _ = _open_vault(args.vault, args.config, "run")
     setup_logging(root, verbose=None)  # each run, timestamped: what a foreground daemon should show
-    return run_daemon(root, args.config)
+    return run_daemon(root, args.config, front_door=lambda argv: main(argv, hand_over=False))
 
 
 def cmd_service_install(args: argparse.Namespace) -> int:

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from kbd.vault.layout import STATE_DIR
 
+_kept = False
+
+
+@contextmanager
+def logging_kept() -> Iterator[None]:
+    """A command the daemon runs for the CLI logs through the daemon's setup: its own
+    `setup_logging` call changes nothing meanwhile."""
+    global _kept
+    _kept = True
+    try:
+        yield
+    finally:
+        _kept = False
+
 
 def setup_logging(vault: Path | None, verbose: bool | None = False) -> None:
     """verbose: True prints info to stderr; False only warnings; None (the daemon) info, with times."""
+    if _kept:
+        return
     root = logging.getLogger("kbd")
     root.setLevel(logging.DEBUG)
     for handler in list(root.handlers):

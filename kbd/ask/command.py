@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kbd import clock
+from kbd import clock, interrupt
 from kbd.ask.answer import answer_question
 from kbd.ask.file import Filed, answer_path, answers_folder, question_key, user_edited
 from kbd.ask.retrieve import RetrievalPlan, retrieve
@@ -160,7 +160,9 @@ def _file(root: Path, config: Config, state: State, question: str, plan: Retriev
     layout = VaultLayout.from_config(root, config)
     path = answer_path(layout, state, question)
     edited = format == "md" and user_edited(layout, state, path)
+    interrupt.checkpoint()  # safe points of a handed-over `kbd ask`: before the model call and before filing
     answer, spent, calls = _answer(root, config, state, plan, say)
+    interrupt.checkpoint()
     if edited:
         return AskResult(question, answer.engine, plan, CallEstimate(), answer, path, "kept-user-edit",
                          spent, calls)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kbd import clock
+from kbd import clock, interrupt
 from kbd.ask.decksettings import DEFAULT_MAX_SLIDES, MAX_SLIDES, MIN_SLIDES, DeckSpec
 from kbd.ask.slides import DeckOutcome, refresh_deck
 from kbd.config import Config
@@ -62,7 +62,9 @@ def make_slides(root: Path, config: Config, request: SlidesRequest, progress: Pr
     with VaultLock(layout.state_dir):
         state = State(layout.state_dir / "state.db")
         try:
-            return refresh_all(layout, config, state, specs, threading.Event(), request.force, say)
+            outcomes = refresh_all(layout, config, state, specs, interrupt.current(), request.force, say)
+            interrupt.checkpoint()
+            return outcomes
         finally:
             state.close()
 

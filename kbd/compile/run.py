@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
-from kbd import clock
+from kbd import clock, interrupt
 from kbd.compile.backfill import BatchReport, collect, outstanding, submit
 from kbd.compile.concepts import reconcile_concepts
 from kbd.compile.ingest import (
@@ -129,7 +129,9 @@ def compile_vault(root: Path, config: Config, progress: Progress | None = None,
     with VaultLock(layout.state_dir):
         state = open_state(layout)
         try:
-            return Compiler(layout, config, state, progress, options=options).run()
+            report = Compiler(layout, config, state, progress, stop=interrupt.current(), options=options).run()
+            interrupt.checkpoint()  # a handed-over compile stopped by Ctrl-C ends as an in-process one does
+            return report
         finally:
             state.close()
 

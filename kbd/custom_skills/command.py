@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kbd import interrupt
 from kbd.compile.run import open_state
 from kbd.config import Config
 from kbd.custom_skills.run import SkillPlan, SkillRun, SkillRunner
@@ -31,6 +32,7 @@ def run_skill_now(root: Path, config: Config, name: str, show_plan: object = Non
             plan = runner.plan()
             if callable(show_plan):
                 show_plan(plan)
+            interrupt.checkpoint()  # the run is one model call: the safe point is before it
             return runner.run(plan)
         finally:
             state.close()

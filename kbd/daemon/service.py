@@ -26,6 +26,7 @@ from kbd.compile.run import open_state
 from kbd.config import CONFIG_RELPATH, ConfigError, Trigger, load_config
 from kbd.daemon.memory import limit_arenas, release_free_memory
 from kbd.daemon.schedule import TriggerScheduler
+from kbd.daemon.socket_server import CommandServer, FrontDoor, HandedJob
 from kbd.daemon.watch import VaultWatcher
 from kbd.jobs import JobContext, job_for
 from kbd.lock import VaultLock
@@ -61,18 +62,20 @@ def _static_prefix(glob: str) -> str:
 
 
 class Daemon:
-    def __init__(self, root: Path, config_path: Path | None = None) -> None:
+    def __init__(self, root: Path, config_path: Path | None = None, front_door: FrontDoor | None = None) -> None:
         self.root = root
+        self.front_door = front_door  # runs a command line the CLI hands over (cli.main, passed in by it)
         self.config_path = config_path
         self.config_rel = (config_path.resolve().relative_to(root).as_posix()
                            if config_path and config_path.resolve().is_relative_to(root) else CONFIG_RELPATH)
-        self.requests: queue.Queue[_Run | _Paths | _Stop] = queue.Queue()
+        self.requests: queue.Queue[_Run | _Paths | _Stop | HandedJob] = queue.Queue()
         self.queued: set[str] = set()
         self.queued_lock = threading.Lock()
         # Paths reported for each queued file trigger: its compile looks at just those. Touched
         # only by the worker loop.
         self.changed: dict[str, set[str]] = {}
         self.stop = threading.Event()
+        self.server: CommandServer | None = None
         self.stop_signal = ""
         self.config_error: str | None = None
         self.recent: deque[dict[str, str]] = deque(maxlen=8)
@@ -95,6 +98,8 @@ class Daemon:
         self.stop.set()
         self.stop_signal = signal.Signals(signum).name
         threading.Thread(target=self.requests.put, args=(_Stop(),), daemon=True).start()
+        if self.server is not None:
+            threading.Thread(target=self.server.cancel_all, daemon=True).start()
 
     # -- main loop --------------------------------------------------------------------------
     def run(self) -> int:
@@ -111,6 +116,9 @@ class Daemon:
             self.scheduler = TriggerScheduler(lambda t: self.request(t, "schedule"),
                                               timedelta(hours=self.config.daemon.missed_run_grace_hours))
             try:
+                # First thing: from here on the CLI's commands queue up here instead of failing on the lock.
+                server = CommandServer(self.layout.state_dir, self.requests.put) if self.front_door else None
+                self.server = server if server is not None and server.start() else None
                 self.watching = self.watcher.start()
                 log.info("kbd %s watching %s (%s)", os.getpid(), self.root, self.watching)
                 self._apply_triggers(starting=True)
@@ -118,6 +126,8 @@ class Daemon:
                 self._ensure_search_index()
                 self._loop()
             finally:
+                if self.server is not None:
+                    self.server.close()
                 self.scheduler.shutdown()
                 self.watcher.stop()
                 self.state.db.execute("DELETE FROM meta WHERE key='daemon'")
@@ -133,6 +143,9 @@ class Daemon:
                 break
             if isinstance(item, _Paths):
                 self._handle_paths(item.paths)
+                continue
+            if isinstance(item, HandedJob):
+                self._run_handed(item)
                 continue
             with self.queued_lock:
                 self.queued.discard(item.trigger.name)
@@ -232,6 +245,18 @@ class Daemon:
         self._publish()
         release_free_memory()
 
+    def _run_handed(self, job: HandedJob) -> None:
+        """A command the CLI handed over, run here as it would have run in the CLI's process."""
+        assert self.front_door is not None
+        log.info("%s: running for the CLI", job.title)
+        code = job.run(self.front_door)
+        outcome = {0: "done", 130: "interrupted (Ctrl-C)"}.get(code, f"exit code {code}")
+        log.log(logging.INFO if code in (0, 130) else logging.ERROR, "%s: %s", job.title, outcome)
+        self.recent.appendleft({"time": clock.stamp(clock.now()), "trigger": "cli", "job": job.title,
+                                "reason": "handed over by the CLI", "outcome": outcome})
+        self._publish()
+        release_free_memory()
+
     def _last_runs(self) -> dict[str, datetime]:
         return {r["name"]: datetime.fromisoformat(r["last_run"])
                 for r in self.state.db.execute("SELECT name, last_run FROM trigger_runs")}
@@ -317,8 +342,8 @@ def _short(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
-def run_daemon(root: Path, config_path: Path | None = None) -> int:
-    return Daemon(root, config_path).run()
+def run_daemon(root: Path, config_path: Path | None = None, front_door: FrontDoor | None = None) -> int:
+    return Daemon(root, config_path, front_door).run()
 
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kbd import interrupt
 from kbd.config import Config
 from kbd.lint.findings import LintReport
 from kbd.lint.run import LintOptions, run_lint
@@ -21,7 +22,9 @@ def lint_vault(root: Path, config: Config, options: LintOptions | None = None) -
     with VaultLock(layout.state_dir):
         state = open_state(layout)
         try:
-            return run_lint(layout, config, state, options)
+            report = run_lint(layout, config, state, options, stop=interrupt.current())
+            interrupt.checkpoint()
+            return report
         finally:
             state.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kbd import interrupt
 from kbd.compile.model import WikiModel
 from kbd.config import Config
 from kbd.lock import VaultLock
@@ -47,7 +48,9 @@ def monitor_vault(root: Path, config: Config, name: str | None = None) -> Monito
                                         f"\n{EXAMPLE}")
                 if name is not None and name not in names:
                     raise NoSuchMonitor(f"no web monitor called {name!r}; the config has: {', '.join(names)}")
-                run = MonitorRun(checker.check_all([name] if name else None), layout.status_note)
+                run = MonitorRun(checker.check_all([name] if name else None, stop=interrupt.current()),
+                                 layout.status_note)
+                interrupt.checkpoint()
             finally:
                 checker.close()
             rendered = WikiModel(state, layout, config.compile.max_concepts_per_source).render("status")
