@@ -27,6 +27,7 @@ from kbd.engines.answers import Answer
 from kbd.engines.base import SourceSummary
 from kbd.engines.provenance import MadeBy
 from kbd.render.answer import AnswerNote, render_answer_note
+from kbd.render.bases import BaseFolders, render_bases
 from kbd.render.notes import (
     ConceptNote,
     IndexEntry,
@@ -319,7 +320,15 @@ class WikiModel:
         pages: list[tuple[str, str]] = []
         groups = [self._index_groups(kind, entries, pages) for kind, entries in
                   (("Sources", sources), ("Concepts", concepts), ("Answers", answers), ("Slides", decks))]
-        return Rendered(self.layout.index_note, render_index(*groups), owner="index", pages=pages)
+        # The Bases views are index pages: written, owned and retired with index.md, which links them.
+        views = render_bases(self.base_folders())
+        pages += views
+        return Rendered(self.layout.index_note, render_index(*groups, views=[p for p, _ in views]), owner="index",
+                        pages=pages)
+
+    def base_folders(self) -> BaseFolders:
+        return BaseFolders(self.layout.wiki, self.layout.sources, self.layout.concepts,
+                           f"{self.layout.wiki}/answers", self.layout.reports)
 
     def _index_groups(self, kind: str, entries: list[IndexEntry], pages: list[tuple[str, str]]) -> list[IndexGroup]:
         """Entries by first letter. Up to INDEX_INLINE_MAX they are listed on index.md itself; beyond

@@ -32,6 +32,7 @@ from kbd.vault.atomic import (
     remove,
     sha256_bytes,
 )
+from kbd.vault.basefile import base_problems
 from kbd.vault.errors import WriteRefused
 from kbd.vault.fsread import Unreadable, read_optional
 from kbd.vault.layout import CONTROL_DIR, STATE_DIR, TEMP_SUFFIX, VaultLayout
@@ -124,7 +125,8 @@ class VaultWriter:
         folders: dict[Path, int] = {}
         try:
             for rel, text in notes:
-                data = (text if rel.endswith(".svg") else sanitize_markdown(text)).encode("utf-8")
+                # Charts and Bases views are not markdown: each has its own check in _check_kind.
+                data = (text if rel.endswith((".svg", ".base")) else sanitize_markdown(text)).encode("utf-8")
                 new_hash = sha256_bytes(data)
                 try:
                     _check_kind(rel, text)
@@ -604,13 +606,18 @@ def _exists_at(dir_fd: int, name: str) -> bool:
 
 def _check_kind(rel: str, text: str) -> None:
     """Notes are sanitised markdown; the only other files kbd writes are its own charts, SVG that
-    must pass `svg_problems` (no script, links, external references or styles)."""
+    must pass `svg_problems` (no script, links, external references or styles), and its Bases
+    views (`base_problems`)."""
     if rel.endswith(".svg"):
         problems = svg_problems(text)
         if problems:
             raise WriteRefused(f"{rel}: not a safe image ({'; '.join(problems[:3])}); nothing was written")
+    elif rel.endswith(".base"):
+        problems = base_problems(text)
+        if problems:
+            raise WriteRefused(f"{rel}: not a Bases view ({'; '.join(problems[:3])}); nothing was written")
     elif not rel.endswith(".md"):
-        raise WriteRefused(f"{rel}: kbd writes only markdown notes and its own SVG charts")
+        raise WriteRefused(f"{rel}: kbd writes only markdown notes, its own SVG charts and Bases views")
 
 
 def create_if_missing(root: Path, rel: str, data: bytes) -> bool:
