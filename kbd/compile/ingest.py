@@ -20,6 +20,7 @@ from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput, SourceSummary
 from kbd.engines.errors import BudgetExceeded, ModelError
 from kbd.engines.text import article_fingerprint
+from kbd.papers.read import is_pdf, read_pdf
 from kbd.state import State
 from kbd.vault.layout import clean_title, safe_note_name, unique_name
 from kbd.vault.note import ClipperMeta, Rejection, read_raw_note
@@ -62,7 +63,8 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
     # them from the descriptor it read), never of a path looked at before or after.
     size = stamp = 0
     try:
-        note = read_raw_note(Path(root), rel, max_bytes)
+        # A PDF is read in a capped worker process and parsed as a paper's markdown (kbd/papers).
+        note = read_pdf(Path(root), rel, max_bytes) if is_pdf(rel) else read_raw_note(Path(root), rel, max_bytes)
         if isinstance(note, Rejection):
             return IngestOutcome(rel, note.size, note.stamp, rejection=note)
         size, stamp = note.size, note.stamp

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from kbd.state import State
 from kbd.vault.fsread import Unreadable, change_stamp, read_snapshot
-from kbd.vault.layout import VaultLayout, is_conflict_copy, is_ignored_name
+from kbd.vault.layout import VaultLayout, is_conflict_copy, is_ignored_name, is_source_name
 from kbd.vault.note import Rejection, check_file, file_sha256
 
 
@@ -123,13 +123,13 @@ def _reported(layout: VaultLayout, state: State, only: Collection[str]
             found[rel] = True
         elif os.path.isdir(full):
             found.update(_walk(full, rel))
-        elif os.path.lexists(full) and rel.lower().endswith(".md"):
+        elif os.path.lexists(full) and is_source_name(rel.rsplit("/", 1)[-1]):
             found[rel] = False
     return ledger, sorted(found.items())
 
 
 def _walk(root: os.PathLike[str] | str, prefix: str) -> list[tuple[str, bool]]:
-    """Markdown files below `root` as vault-relative paths, sorted; symlinked folders flagged."""
+    """Notes and PDFs below `root` as vault-relative paths, sorted; symlinked folders flagged."""
     found: list[tuple[str, bool]] = []
     if not os.path.isdir(root):
         return found
@@ -146,6 +146,6 @@ def _walk(root: os.PathLike[str] | str, prefix: str) -> list[tuple[str, bool]]:
             keep.append(d)
         dirs[:] = keep
         for name in sorted(files):
-            if name.lower().endswith(".md") and not is_ignored_name(name):
+            if is_source_name(name):
                 found.append((f"{base}/{name}", False))
     return found
