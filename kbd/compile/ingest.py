@@ -45,6 +45,7 @@ class IngestOutcome:
     url_key: str | None = None  # identity of the article, to find copies (kbd.compile.duplicates)
     text_key: str | None = None
     article: str | None = None  # what makes two clippings one article for counting (see article_identity)
+    images: list[tuple[str, str]] = field(default_factory=list)  # (raw/assets/… copy, caption), kbd/compile/images.py
 
 
 _worker_engine: Engine | None = None
@@ -174,8 +175,10 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
         return False
     row = state.db.execute("SELECT id, note_name, title, sha256 FROM sources WHERE raw_path=?",
                            (outcome.path,)).fetchone()
-    result = json.dumps({"summary": summary.to_json(), "meta": meta.__dict__, "title_from": outcome.title_from},
-                        sort_keys=True, ensure_ascii=False)
+    record = {"summary": summary.to_json(), "meta": meta.__dict__, "title_from": outcome.title_from}
+    if outcome.images:
+        record["images"] = outcome.images
+    result = json.dumps(record, sort_keys=True, ensure_ascii=False)
     old_keys: set[str] = set()
     if row is None:
         name = names.claim(outcome.title)

@@ -191,6 +191,7 @@ class WikiModel:
             skill=made_by.skill if made_by else None,
             verifier=made_by.verifier if made_by and made_by.verifier else None,
             constraints=made_by.constraints if made_by and made_by.constraints else None,
+            images=[(path, caption) for path, caption in data.get("images", [])],
         )
         return Rendered(self.source_path(row["note_name"]), render_source_note(note), source_id,
                         _related_json(related))

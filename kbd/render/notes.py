@@ -47,6 +47,7 @@ class SourceNote:
     constraints: str | None = None
     warnings: list[str] = field(default_factory=list)
     objections: list[str] = field(default_factory=list)
+    images: list[tuple[str, str]] = field(default_factory=list)  # local copies (raw/assets/…) and captions
     copies: list[str] = field(default_factory=list)  # duplicate clippings of the same article, like `clipping`
 
 
@@ -111,6 +112,11 @@ def render_source_note(note: SourceNote) -> str:
         out.append("")
     if note.key_points:
         out += ["## Key points", *[f"- {escape_text(p)}" for p in note.key_points], ""]
+    if note.images:  # the clipping's images, downloaded: embedded from raw/assets/, captioned
+        out.append("## Images")
+        for path, caption in note.images:
+            out += ["", f"![[{path}]]"] + ([f"*{escape_text(caption)}*"] if caption else [])
+        out.append("")
     out.append("## Concepts")
     if note.concepts:
         out += [f"- {ref.link()} — {escape_text(said)}" for ref, said in note.concepts]

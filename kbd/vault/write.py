@@ -43,6 +43,7 @@ IO_THREADS = 8
 REGION_ATTEMPTS = 5  # a note the user keeps changing while kbd writes its region: tried again on the next run
 APPENDABLE = ("kbd/constraints.md",)  # user-owned control files kbd may append a line to, nothing else
 APPEND_ATTEMPTS = 5
+IMAGE_SUFFIXES = (".png", ".jpg", ".gif", ".webp")  # what write_asset stores under raw/assets/
 log = logging.getLogger("kbd.write")
 
 
@@ -202,6 +203,30 @@ class VaultWriter:
         finally:
             os.close(fd)
         return (Outcome.WRITTEN if result.ok else Outcome.KEPT_USER_EDIT), new_hash
+
+    def write_asset(self, rel: str, data: bytes) -> Outcome:
+        """An image downloaded for a clipping, at `<raw>/assets/<clipping>/<hash>.<ext>`: the one place
+        kbd writes under the raw folder. DESIGN §2 names raw/assets/ as where a clipping's images are
+        kept, next to the clipping (Obsidian and the Web Clipper look for them there). Only new files
+        are created, named by their content's hash: kbd never replaces or deletes a file there and
+        never touches a clipping's own bytes; the folders are opened without following symlinks."""
+        pure = PurePosixPath(rel)
+        assets = PurePosixPath(self.layout.raw) / "assets"
+        if (pure.is_absolute() or ".." in pure.parts or pure.parent.parent != assets
+                or pure.suffix.lower() not in IMAGE_SUFFIXES or pure.name.startswith(".")):
+            raise WriteRefused(f"{rel}: kbd writes under {self.layout.raw}/ only images in {assets}/<clipping>/")
+        try:
+            fd = open_folder(str(self.layout.root), pure.parent.parts, create=True)
+        except SymlinkRefused as exc:
+            raise WriteRefused(f"{rel}: {exc} is a symlink; kbd will not write through it") from None
+        try:
+            if _exists_at(fd, pure.name):
+                return Outcome.UNCHANGED  # the same bytes: the name is their hash
+            written = install(fd, pure.name, data, None)
+            fsync_folder(fd)
+        finally:
+            os.close(fd)
+        return Outcome.WRITTEN if written.ok else Outcome.UNCHANGED
 
     def _open_folder(self, rel: str, folder: Path) -> int:
         try:
