@@ -104,8 +104,9 @@ def _wrap(text: str, chars: int) -> list[str]:
     return lines
 
 
-def paper_pdf(paper: Paper, columns: int = 2, interleave: bool = False, min_pages: int = 1) -> bytes:
-    """The paper laid out on as many pages as it needs (at least `min_pages`, repeating sections)."""
+def paper_pdf(paper: Paper, columns: int = 2, interleave: bool = False, min_pages: int = 1, padding: int = 0) -> bytes:
+    """The paper laid out on as many pages as it needs (at least `min_pages`, repeating sections);
+    `padding` bytes of an unused stream stand in for a paper's figures."""
     col_w = 40 if columns == 2 else 90
     xs = [54, 318] if columns == 2 else [72]
     top, bottom, leading = 700, 80, 12
@@ -151,7 +152,8 @@ def paper_pdf(paper: Paper, columns: int = 2, interleave: bool = False, min_page
             items += [t for col in columns_items for t in col]
         pages.append(items)
     info = {"Title": paper.title, "Author": ", ".join(paper.authors), "CreationDate": f"D:{paper.date}120000Z"}
-    return build_pdf([_stream(p) for p in pages], info)
+    figures = [b"<< /Length %d >>\nstream\n" % padding + bytes(padding) + b"\nendstream"] if padding else []
+    return build_pdf([_stream(p) for p in pages], info, extra_objects=figures)
 
 
 def sample_paper(seed_words: str = "consensus") -> Paper:

@@ -108,3 +108,10 @@ def test_not_a_pdf_and_too_many_pages_are_named(tmp_path: Path) -> None:
     (tmp_path / "raw" / "long.pdf").write_bytes(paper_pdf(sample_paper(), min_pages=12))
     long = read_pdf(tmp_path, "raw/long.pdf", 5_000_000, Caps(pages=10))
     assert isinstance(long, Rejection) and "over the 10-page limit" in long.reason
+
+
+def test_a_paper_larger_than_the_note_cap_is_read(vault: Vault) -> None:
+    """A paper's PDF is mostly figures: up to 50 MB is read although clippings stop at 5 MB."""
+    vault.clip("Big figures.pdf", paper_pdf(sample_paper(), padding=6_000_000))
+    assert vault.compile().ingested == 1
+    assert (vault.wiki / "sources" / "Fast Recovery for Consensus Protocols.md").is_file()

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from kbd.papers.read import is_pdf, pdf_max_bytes
 from kbd.state import State
 from kbd.vault.fsread import Unreadable, change_stamp, read_snapshot
 from kbd.vault.layout import VaultLayout, is_conflict_copy, is_ignored_name, is_source_name
@@ -66,12 +67,13 @@ def scan_raw(layout: VaultLayout, state: State, max_bytes: int, only: Collection
             continue
         if known is not None and known["size"] == st.st_size and known["mtime_ns"] == change_stamp(st):
             continue  # unchanged since the ledger saw it, accepted or rejected
-        rejection = check_file(layout.root, rel, max_bytes)
+        limit = pdf_max_bytes(max_bytes) if is_pdf(rel) else max_bytes
+        rejection = check_file(layout.root, rel, limit)
         if rejection is None:
             # The hash, size and stamp all come from one read of one opened file (see fsread):
             # what was looked at above only chose whether to read.
             try:
-                snap = read_snapshot(layout.root, rel, max_bytes)
+                snap = read_snapshot(layout.root, rel, limit)
             except FileNotFoundError:
                 continue
             except Unreadable as exc:

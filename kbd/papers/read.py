@@ -1,7 +1,7 @@
 """A PDF in the raw folder as a `RawNote`: its text read in a worker process under caps, then
 parsed as the markdown of a paper, so every engine summarises it as it does a clipping.
 
-The caps, the same for every PDF: size (`compile.max_note_bytes`, as for a clipping), pages
+The caps, the same for every PDF: size (`compile.max_note_bytes`, at least PDF_MAX_BYTES), pages
 (MAX_PAGES), wall-clock time (DEADLINE_SECONDS; the worker is killed), CPU time and address space
 (set by the worker on itself, kbd/papers/worker.py). A PDF that breaks one, or has no text layer,
 is a `Rejection` with its reason: listed in Status.md, never a note.
@@ -22,6 +22,9 @@ from kbd.vault.markdown import parse_markdown
 from kbd.vault.note import ClipperMeta, RawNote, Rejection, check_file, file_sha256
 
 MAX_PAGES = 1000
+# A paper's PDF is mostly its figures: arXiv papers of 10-35 MB are common, while their text is a
+# few hundred KB. The text is what the page and memory caps bound; the file itself may be larger.
+PDF_MAX_BYTES = 50_000_000
 DEADLINE_SECONDS = 120.0
 MEMORY_MB = 1024
 
@@ -37,8 +40,14 @@ def is_pdf(rel: str) -> bool:
     return rel.lower().endswith(".pdf")
 
 
+def pdf_max_bytes(max_note_bytes: int) -> int:
+    """The size cap of a PDF: `compile.max_note_bytes`, but at least PDF_MAX_BYTES."""
+    return max(max_note_bytes, PDF_MAX_BYTES)
+
+
 def read_pdf(vault_root: Path, rel: str, max_bytes: int, caps: Caps | None = None) -> RawNote | Rejection:
     caps = caps or Caps()
+    max_bytes = pdf_max_bytes(max_bytes)
     rejected = check_file(vault_root, rel, max_bytes)
     if rejected:
         return rejected
