@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from kbd.papers.layout import clean_text
 from kbd.papers.read import Caps, read_pdf
 from kbd.vault.note import RawNote, Rejection
 from tests.conftest import Vault
@@ -115,3 +116,7 @@ def test_a_paper_larger_than_the_note_cap_is_read(vault: Vault) -> None:
     vault.clip("Big figures.pdf", paper_pdf(sample_paper(), padding=6_000_000))
     assert vault.compile().ingested == 1
     assert (vault.wiki / "sources" / "Fast Recovery for Consensus Protocols.md").is_file()
+
+
+def test_tex_accents_and_ligatures_read_as_words() -> None:
+    assert clean_text("En conf´erence, le d´epˆot, ﬁxed") == "En conférence, le dépôt, fixed"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from statistics import median
@@ -88,7 +89,7 @@ def lines_of(page: Page, number: int) -> list[Line]:
             if cut is not None:
                 parts = [group[:cut], group[cut:]]
         for part in parts:
-            text = _small_caps(_join_fragments(part))
+            text = clean_text(_small_caps(_join_fragments(part)))
             size = max(f.size for f in part)
             line = Line(part[0].x, part[0].y, size, text, page=number)
             if right is not None:
@@ -102,6 +103,21 @@ def lines_of(page: Page, number: int) -> list[Line]:
                     line.column = "left"
             lines.append(line)
     return lines
+
+
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                            "\ufb05": "st", "\ufb06": "st"})
+# TeX sets an accent as a spacing mark before its letter ("conf´erence"): made one character again.
+_SPACING_ACCENTS = {"´": "\u0301", "`": "\u0300", "ˆ": "\u0302", "¨": "\u0308", "˜": "\u0303", "¸": "\u0327",
+                    "ˇ": "\u030c"}
+_ACCENTED = re.compile(f"([{''.join(_SPACING_ACCENTS)}])\\s?([A-Za-z])")
+
+
+def clean_text(text: str) -> str:
+    """Ligatures spelled out and TeX's spacing accents joined to their letters (search and quotes
+    match the words a reader types)."""
+    text = text.translate(_LIGATURES)
+    return unicodedata.normalize("NFC", _ACCENTED.sub(lambda m: m.group(2) + _SPACING_ACCENTS[m.group(1)], text))
 
 
 def _small_caps(text: str) -> str:
