@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from kbd.papers.authors import authors_from_title_block
 from kbd.papers.layout import clean_text
 from kbd.papers.read import Caps, read_pdf
 from kbd.vault.note import RawNote, Rejection
@@ -120,3 +121,14 @@ def test_a_paper_larger_than_the_note_cap_is_read(vault: Vault) -> None:
 
 def test_tex_accents_and_ligatures_read_as_words() -> None:
     assert clean_text("En conf´erence, le d´epˆot, ﬁxed") == "En conférence, le dépôt, fixed"
+
+
+def test_authors_are_read_from_the_title_block_only_when_they_read_cleanly() -> None:
+    assert authors_from_title_block(["Ada B. Example Grace Sample", "Example Labs",
+                                     "{ada, grace}@example.org"]) == ["Ada B. Example", "Grace Sample"]
+    assert authors_from_title_block(["Ada Example ∗, Lin Sample & Kai de Vries", "University of Nowhere"]) == [
+        "Ada Example", "Lin Sample", "Kai de Vries"]
+    # Three names run together with three addresses: cut in pairs it would be four, so none is guessed.
+    assert authors_from_title_block(["Ada Lin Example Grace Kai Sample Tom R. Writer",
+                                     "ada@x.org grace@x.org", "tom@x.org"]) == []
+    assert authors_from_title_block(["We study how replicas agree."]) == []

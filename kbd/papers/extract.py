@@ -78,7 +78,9 @@ def extract(data: bytes, max_pages: int) -> Extracted:
     title = _text(meta.get("/Title"))
     if not title or _PLACEHOLDER_TITLE.search(title):
         title = paper.title
-    authors = [a.strip() for a in re.split(r";|,|\band\b", _text(meta.get("/Author")) or "") if a.strip()]
+    named = re.sub(r"\([^)]*@[^)]*\)|<[^>]*@[^>]*>", "", _text(meta.get("/Author")) or "")  # "Ann (ann@x.org)"
+    authors = [a.strip() for a in re.split(r";|,|\band\b", named) if a.strip()]
+    authors = authors or paper.authors
     return Extracted(count, paper.markdown, paper.chars, title, authors[:20],
                      _stamp_date("".join(rotated)) or _pdf_date(_text(meta.get("/CreationDate"))),
                      paper.has_abstract, paper.dropped)

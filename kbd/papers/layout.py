@@ -20,6 +20,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from statistics import median
 
+from kbd.papers.authors import authors_from_title_block
+
 
 @dataclass(frozen=True)
 class Fragment:
@@ -53,6 +55,7 @@ class Paper:
     has_abstract: bool = False
     chars: int = 0
     dropped: list[str] = field(default_factory=list)  # what was left out, for the warning
+    authors: list[str] = field(default_factory=list)  # from the title block (kbd/papers/authors.py)
 
 
 MARGIN = 0.08  # top and bottom share of a page where headers, footers and page numbers live
@@ -210,6 +213,7 @@ def to_markdown(pages: list[Page]) -> Paper:
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     title = _title(per_page[0] if per_page else [], body)
     paper = Paper("", title=title)
+    paper.authors = authors_from_title_block(_title_block(ordered, body))
     if drop:
         paper.dropped.append(f"{len(drop)} header, footer and page-number lines")
     blocks: list[str] = []
@@ -277,6 +281,19 @@ def to_markdown(pages: list[Page]) -> Paper:
     paper.markdown = "\n\n".join(b if b.startswith("## ") else _md_text(b) for b in blocks) + "\n"
     paper.chars = sum(len(b) for b in blocks)
     return paper
+
+
+def _title_block(ordered: list[Line], body: float) -> list[str]:
+    """Page one's lines between the title (larger type) and the abstract; none without an abstract."""
+    lines: list[str] = []
+    for line in ordered:
+        if line.page != 0:
+            return []
+        if _ABSTRACT.match(line.text.strip()):
+            return lines
+        if line.size < body * 1.3:
+            lines.append(line.text)
+    return []
 
 
 def _is_chart_label(text: str) -> bool:
