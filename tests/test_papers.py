@@ -19,6 +19,7 @@ from kbd.papers.layout import clean_text
 from kbd.papers.read import Caps, read_pdf
 from kbd.vault.note import RawNote, Rejection
 from tests.conftest import Vault
+from tests.fake_llm import fake_llm
 from tests.pdf_maker import (
     decompression_bomb,
     deep_objects,
@@ -27,6 +28,7 @@ from tests.pdf_maker import (
     scanned_pdf,
     xref_loop,
 )
+from tests.test_llm_compile import KEY, honest_model
 
 
 def _text(note: RawNote) -> str:
@@ -132,3 +134,19 @@ def test_authors_are_read_from_the_title_block_only_when_they_read_cleanly() -> 
     assert authors_from_title_block(["Ada Lin Example Grace Kai Sample Tom R. Writer",
                                      "ada@x.org grace@x.org", "tom@x.org"]) == []
     assert authors_from_title_block(["We study how replicas agree."]) == []
+
+
+def test_a_long_paper_goes_to_the_model_in_parts_as_a_long_clipping_does(
+        vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KBD_TEST_KEY", KEY)
+    vault.clip("Long paper.pdf", paper_pdf(sample_paper(), min_pages=12))
+    with fake_llm() as server:
+        server.default = honest_model
+        (vault.root / "kbd/config.yaml").write_text(
+            f"models:\n  worker: {{provider: openai, base_url: \"{server.url}/v1\", model: gpt-4o-mini, "
+            f"api_key_env: KBD_TEST_KEY, max_input_tokens: 8000}}\n")
+        report = vault.compile()
+        assert report.ingested == 1
+        assert len(server.received) > 2, "a paper over the part size is summarised in parts, then combined"
+        assert max(r.prompt_tokens for r in server.received) <= 8000
+    assert (vault.wiki / "sources" / "Fast Recovery for Consensus Protocols.md").is_file()
