@@ -25,7 +25,18 @@ def cap(memory_mb: int, cpu_seconds: int) -> None:
         resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
 
 
+def die_with_parent() -> None:
+    """On Linux, the kernel kills this process when the one that started it dies (a compile killed
+    mid-PDF leaves no reader running on its own); elsewhere the CPU cap ends it."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+
+
 def main() -> int:
+    die_with_parent()
     max_pages, memory_mb, cpu_seconds = (int(a) for a in sys.argv[1:4])
     data = sys.stdin.buffer.read()
     cap(memory_mb, cpu_seconds)
