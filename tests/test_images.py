@@ -89,12 +89,14 @@ def test_svg_and_a_lying_content_type_are_not_kept(vault: Vault, site: PageServe
     _configure(vault, "{download: true, allow_private_networks: true}")
     svg = site.page("/fig/logo.svg", SVG, content_type="image/svg+xml")
     fake = site.page("/fig/fake.png", b"<html>not an image</html>", content_type="image/png")
-    _clip(vault, site, extra=f"\n![logo]({svg})\n\n![fake]({fake})\n")
+    disguised = site.page("/fig/shape.png", SVG, content_type="image/svg+xml")
+    _clip(vault, site, extra=f"\n![logo]({svg})\n\n![fake]({fake})\n\n![shape]({disguised})\n")
     _compile(vault)
     vault.sync_raw()
     assert len(list((vault.raw / "assets" / "B-trees").iterdir())) == 3
     text = (vault.wiki / "sources" / "Why B-trees stay shallow.md").read_text(encoding="utf-8")
-    assert "2 of 5 images not downloaded" in text and "SVG is never fetched" in text
+    assert "3 of 6 images not downloaded" in text and "SVG is never fetched" in text
+    assert "/fig/logo.svg" not in site.paths(), "an .svg URL is not even requested"
 
 
 def test_download_false_leaves_images_remote(vault: Vault, site: PageServer) -> None:

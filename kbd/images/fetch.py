@@ -65,13 +65,15 @@ def remote_images(markdown: str) -> list[RemoteImage]:
 
 def download(image: RemoteImage, settings: FetchSettings) -> Downloaded | str:
     """The image, or why it was not kept (one line, for the source note's warnings)."""
+    if re.search(r"\.svgz?$", image.url.split("?", 1)[0].split("#", 1)[0], re.IGNORECASE):
+        return f"image {image.url[:120]} not downloaded: SVG is never fetched as an image"
     try:
         got = fetch(image.url, settings)
     except (FetchRefused, FetchFailed) as exc:
         # The fetcher names the monitor's settings; images have their own, under `images:`.
         return f"image {image.url[:120]} not downloaded: {str(exc).replace('monitor.', 'images.')}"
     if got.content_type in ("image/svg+xml", "image/svg") or got.body.lstrip()[:5].lower() in (b"<svg ", b"<?xml"):
-        return f"image {image.url[:120]} not downloaded: SVG is never fetched as an image"
+        return f"image {image.url[:120]} not kept: it is SVG, which kbd never keeps as an image"
     known = FORMATS.get(got.content_type)
     if known is None:
         return f"image {image.url[:120]} not downloaded: {got.content_type or 'no type'} is not an image kbd keeps"
