@@ -124,6 +124,17 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
+class ImagesConfig:
+    """`images:`: remote images a clipping embeds, downloaded to raw/assets/<clipping>/ (kbd/images).
+    Off unless asked for: see docs/images.md for why."""
+
+    download: bool = False
+    allow_private_networks: bool = False  # true lets an image come from loopback/private/link-local addresses
+    max_bytes: int = 10_000_000
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     paths: PathsConfig = field(default_factory=PathsConfig)
     compile: CompileConfig = field(default_factory=CompileConfig)
@@ -136,6 +147,7 @@ class Config:
     decks: tuple[DeckSpec, ...] = ()  # decks kbd keeps current (kbd/ask/decksettings.py)
     lint: LintSettings = field(default_factory=LintSettings)
     monitor: MonitorConfig = field(default_factory=MonitorConfig)
+    images: ImagesConfig = field(default_factory=ImagesConfig)
     source: str | None = None  # the file this was read from, for messages
 
     def effective_triggers(self) -> tuple[Trigger, ...]:
@@ -150,7 +162,7 @@ class Config:
 
 
 _SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig, "daemon": DaemonConfig,
-                              "search": SearchConfig, "ask": AskSettings}
+                              "search": SearchConfig, "ask": AskSettings, "images": ImagesConfig}
 _CHOICES: dict[str, tuple[str, ...]] = {"watcher": ("auto", "polling")}
 MAX_TRIGGERS = 100
 MAX_EVERY_SECONDS = 366 * 86400
@@ -282,6 +294,8 @@ def _section(cls: type, node: yaml.Node, shown: str, name: str) -> Any:
                               key=dotted)
         expected = type(known[key].default)
         raw = _construct(value_node, shown, dotted)
+        if expected is bool and not isinstance(raw, bool):
+            raise ConfigError(f"must be true or false, got {value_node.value!r}", file=shown, line=line, key=dotted)
         if expected is int:
             if isinstance(raw, bool) or not isinstance(raw, int):
                 raise ConfigError(f"must be a whole number, got {value_node.value!r}", file=shown,

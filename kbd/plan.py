@@ -23,6 +23,7 @@ from kbd.engines.client import Usage
 from kbd.engines.gateway import estimate_tokens
 from kbd.engines.llm import LLMEngine
 from kbd.engines.skills import system_prompt
+from kbd.papers.read import is_pdf, read_pdf
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
 from kbd.vault.note import Rejection, read_raw_note
@@ -129,7 +130,9 @@ def _add_up(total: Plan | RedoPlan, items: list[PlannedSource]) -> None:
 def _estimate(layout: VaultLayout, config: Config, engine: Engine, path: str) -> PlannedSource:
     """The calls, tokens and cost of summarising one clipping, built as the engine would."""
     item = PlannedSource(path)
-    note = read_raw_note(layout.root, path, config.compile.max_note_bytes)
+    max_bytes = config.compile.max_note_bytes
+    # A PDF's text is what the engine is given: read it as a compile would (capped worker, kbd/papers).
+    note = read_pdf(layout.root, path, max_bytes) if is_pdf(path) else read_raw_note(layout.root, path, max_bytes)
     if isinstance(note, Rejection):
         item.skipped = note.reason
         return item

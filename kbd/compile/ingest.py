@@ -20,6 +20,7 @@ from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput, SourceSummary
 from kbd.engines.errors import BudgetExceeded, ModelError
 from kbd.engines.text import article_fingerprint
+from kbd.papers.read import is_pdf, read_pdf
 from kbd.state import State
 from kbd.vault.layout import clean_title, safe_note_name, unique_name
 from kbd.vault.note import ClipperMeta, Rejection, read_raw_note
@@ -44,6 +45,7 @@ class IngestOutcome:
     url_key: str | None = None  # identity of the article, to find copies (kbd.compile.duplicates)
     text_key: str | None = None
     article: str | None = None  # what makes two clippings one article for counting (see article_identity)
+    images: list[tuple[str, str]] = field(default_factory=list)  # (raw/assets/… copy, caption), kbd/compile/images.py
 
 
 _worker_engine: Engine | None = None
@@ -62,7 +64,8 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
     # them from the descriptor it read), never of a path looked at before or after.
     size = stamp = 0
     try:
-        note = read_raw_note(Path(root), rel, max_bytes)
+        # A PDF is read in a capped worker process and parsed as a paper's markdown (kbd/papers).
+        note = read_pdf(Path(root), rel, max_bytes) if is_pdf(rel) else read_raw_note(Path(root), rel, max_bytes)
         if isinstance(note, Rejection):
             return IngestOutcome(rel, note.size, note.stamp, rejection=note)
         size, stamp = note.size, note.stamp
@@ -172,8 +175,10 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
         return False
     row = state.db.execute("SELECT id, note_name, title, sha256 FROM sources WHERE raw_path=?",
                            (outcome.path,)).fetchone()
-    result = json.dumps({"summary": summary.to_json(), "meta": meta.__dict__, "title_from": outcome.title_from},
-                        sort_keys=True, ensure_ascii=False)
+    record = {"summary": summary.to_json(), "meta": meta.__dict__, "title_from": outcome.title_from}
+    if outcome.images:
+        record["images"] = outcome.images
+    result = json.dumps(record, sort_keys=True, ensure_ascii=False)
     old_keys: set[str] = set()
     if row is None:
         name = names.claim(outcome.title)

@@ -27,6 +27,7 @@ from kbd.engines.answers import Answer
 from kbd.engines.base import SourceSummary
 from kbd.engines.provenance import MadeBy
 from kbd.render.answer import AnswerNote, render_answer_note
+from kbd.render.bases import BaseFolders, render_bases
 from kbd.render.notes import (
     ConceptNote,
     IndexEntry,
@@ -190,6 +191,7 @@ class WikiModel:
             skill=made_by.skill if made_by else None,
             verifier=made_by.verifier if made_by and made_by.verifier else None,
             constraints=made_by.constraints if made_by and made_by.constraints else None,
+            images=[(path, caption) for path, caption in data.get("images", [])],
         )
         return Rendered(self.source_path(row["note_name"]), render_source_note(note), source_id,
                         _related_json(related))
@@ -319,7 +321,15 @@ class WikiModel:
         pages: list[tuple[str, str]] = []
         groups = [self._index_groups(kind, entries, pages) for kind, entries in
                   (("Sources", sources), ("Concepts", concepts), ("Answers", answers), ("Slides", decks))]
-        return Rendered(self.layout.index_note, render_index(*groups), owner="index", pages=pages)
+        # The Bases views are index pages: written, owned and retired with index.md, which links them.
+        views = render_bases(self.base_folders())
+        pages += views
+        return Rendered(self.layout.index_note, render_index(*groups, views=[p for p, _ in views]), owner="index",
+                        pages=pages)
+
+    def base_folders(self) -> BaseFolders:
+        return BaseFolders(self.layout.wiki, self.layout.sources, self.layout.concepts,
+                           f"{self.layout.wiki}/answers", self.layout.reports)
 
     def _index_groups(self, kind: str, entries: list[IndexEntry], pages: list[tuple[str, str]]) -> list[IndexGroup]:
         """Entries by first letter. Up to INDEX_INLINE_MAX they are listed on index.md itself; beyond

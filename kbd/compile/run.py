@@ -19,6 +19,7 @@ from pathlib import Path
 from kbd import clock, interrupt
 from kbd.compile.backfill import BatchReport, collect, outstanding, submit
 from kbd.compile.concepts import reconcile_concepts
+from kbd.compile.images import localise_images
 from kbd.compile.ingest import (
     IngestOutcome,
     NameBook,
@@ -331,6 +332,8 @@ class Compiler:
         try:
             for done, (job, outcome) in enumerate(outcomes, start=1):
                 self.progress("compile", done, len(ingests), job.payload["path"])
+                outcome = localise_images(outcome, self.layout, self.config.images, self.writer,
+                                          self.config.compile.max_note_bytes)
                 with self.state.transaction():
                     self._commit(job, outcome)
                 if self.stop.is_set():

@@ -11,9 +11,10 @@ import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from kbd.papers.read import is_pdf, pdf_max_bytes
 from kbd.state import State
 from kbd.vault.fsread import Unreadable, change_stamp, read_snapshot
-from kbd.vault.layout import VaultLayout, is_conflict_copy, is_ignored_name
+from kbd.vault.layout import VaultLayout, is_conflict_copy, is_ignored_name, is_source_name
 from kbd.vault.note import Rejection, check_file, file_sha256
 
 
@@ -66,12 +67,13 @@ def scan_raw(layout: VaultLayout, state: State, max_bytes: int, only: Collection
             continue
         if known is not None and known["size"] == st.st_size and known["mtime_ns"] == change_stamp(st):
             continue  # unchanged since the ledger saw it, accepted or rejected
-        rejection = check_file(layout.root, rel, max_bytes)
+        limit = pdf_max_bytes(max_bytes) if is_pdf(rel) else max_bytes
+        rejection = check_file(layout.root, rel, limit)
         if rejection is None:
             # The hash, size and stamp all come from one read of one opened file (see fsread):
             # what was looked at above only chose whether to read.
             try:
-                snap = read_snapshot(layout.root, rel, max_bytes)
+                snap = read_snapshot(layout.root, rel, limit)
             except FileNotFoundError:
                 continue
             except Unreadable as exc:
@@ -123,13 +125,13 @@ def _reported(layout: VaultLayout, state: State, only: Collection[str]
             found[rel] = True
         elif os.path.isdir(full):
             found.update(_walk(full, rel))
-        elif os.path.lexists(full) and rel.lower().endswith(".md"):
+        elif os.path.lexists(full) and is_source_name(rel.rsplit("/", 1)[-1]):
             found[rel] = False
     return ledger, sorted(found.items())
 
 
 def _walk(root: os.PathLike[str] | str, prefix: str) -> list[tuple[str, bool]]:
-    """Markdown files below `root` as vault-relative paths, sorted; symlinked folders flagged."""
+    """Notes and PDFs below `root` as vault-relative paths, sorted; symlinked folders flagged."""
     found: list[tuple[str, bool]] = []
     if not os.path.isdir(root):
         return found
@@ -146,6 +148,6 @@ def _walk(root: os.PathLike[str] | str, prefix: str) -> list[tuple[str, bool]]:
             keep.append(d)
         dirs[:] = keep
         for name in sorted(files):
-            if name.lower().endswith(".md") and not is_ignored_name(name):
+            if is_source_name(name):
                 found.append((f"{base}/{name}", False))
     return found

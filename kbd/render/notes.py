@@ -3,6 +3,7 @@ links that exist). Output: the full text of the note. No I/O, no clock, no datab
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,7 @@ class SourceNote:
     constraints: str | None = None
     warnings: list[str] = field(default_factory=list)
     objections: list[str] = field(default_factory=list)
+    images: list[tuple[str, str]] = field(default_factory=list)  # local copies (raw/assets/…) and captions
     copies: list[str] = field(default_factory=list)  # duplicate clippings of the same article, like `clipping`
 
 
@@ -110,6 +112,11 @@ def render_source_note(note: SourceNote) -> str:
         out.append("")
     if note.key_points:
         out += ["## Key points", *[f"- {escape_text(p)}" for p in note.key_points], ""]
+    if note.images:  # the clipping's images, downloaded: embedded from raw/assets/, captioned
+        out.append("## Images")
+        for path, caption in note.images:
+            out += ["", f"![[{path}]]"] + ([f"*{escape_text(caption)}*"] if caption else [])
+        out.append("")
     out.append("## Concepts")
     if note.concepts:
         out += [f"- {ref.link()} — {escape_text(said)}" for ref, said in note.concepts]
@@ -245,7 +252,7 @@ def index_line(entry: IndexEntry) -> str:
 
 
 def render_index(sources: list[IndexGroup], concepts: list[IndexGroup], answers: list[IndexGroup] | None = None,
-                 decks: list[IndexGroup] | None = None) -> str:
+                 decks: list[IndexGroup] | None = None, views: list[str] | None = None) -> str:
     """index.md: sources and concepts (and answers filed by `kbd ask` and decks made by `kbd slides`,
     when there are any) grouped by first letter. A group with sub-index pages is one line linking
     to them; otherwise its entries are listed here with their one-line descriptions."""
@@ -258,6 +265,8 @@ def render_index(sources: list[IndexGroup], concepts: list[IndexGroup], answers:
     counts += f", {counted(n_answers, 'answer')}" if n_answers else ""
     counts += f", {counted(n_decks, 'deck')}" if n_decks else ""
     out = [front, "# Index", "", f"{counts}. {EDIT_NOTE}"]
+    if views:  # Obsidian Bases files (kbd/render/bases.py): sortable tables of the same notes
+        out += ["", "Views: " + ", ".join(wikilink(p, posixpath.basename(p)[:-5]) for p in views)]
     sections = [("Sources", sources, n_sources), ("Concepts", concepts, n_concepts)]
     if n_answers:
         sections.append(("Answers", answers or [], n_answers))

@@ -90,6 +90,14 @@ _CONFLICT_PATTERNS = (
 _TEMP_PATTERNS = re.compile(r"(~$|\.swp$|\.swx$|\.tmp$|\.temp$|\.part$|\.crdownload$|\.kbd-tmp$|^\.#|^#.*#$)")
 
 
+# What kbd compiles from the raw folder: clipped notes, and PDF papers (kbd/papers).
+SOURCE_SUFFIXES = (".md", ".pdf")
+
+
+def is_source_name(name: str) -> bool:
+    return name.lower().endswith(SOURCE_SUFFIXES) and not is_ignored_name(name)
+
+
 def is_conflict_copy(name: str) -> bool:
     return any(p.search(name) for p in _CONFLICT_PATTERNS)
 

@@ -32,6 +32,7 @@ from kbd.vault.atomic import (
     remove,
     sha256_bytes,
 )
+from kbd.vault.basefile import base_problems
 from kbd.vault.errors import WriteRefused
 from kbd.vault.fsread import Unreadable, read_optional
 from kbd.vault.layout import CONTROL_DIR, STATE_DIR, TEMP_SUFFIX, VaultLayout
@@ -42,6 +43,7 @@ IO_THREADS = 8
 REGION_ATTEMPTS = 5  # a note the user keeps changing while kbd writes its region: tried again on the next run
 APPENDABLE = ("kbd/constraints.md",)  # user-owned control files kbd may append a line to, nothing else
 APPEND_ATTEMPTS = 5
+IMAGE_SUFFIXES = (".png", ".jpg", ".gif", ".webp")  # what write_asset stores under raw/assets/
 log = logging.getLogger("kbd.write")
 
 
@@ -124,7 +126,8 @@ class VaultWriter:
         folders: dict[Path, int] = {}
         try:
             for rel, text in notes:
-                data = (text if rel.endswith(".svg") else sanitize_markdown(text)).encode("utf-8")
+                # Charts and Bases views are not markdown: each has its own check in _check_kind.
+                data = (text if rel.endswith((".svg", ".base")) else sanitize_markdown(text)).encode("utf-8")
                 new_hash = sha256_bytes(data)
                 try:
                     _check_kind(rel, text)
@@ -200,6 +203,30 @@ class VaultWriter:
         finally:
             os.close(fd)
         return (Outcome.WRITTEN if result.ok else Outcome.KEPT_USER_EDIT), new_hash
+
+    def write_asset(self, rel: str, data: bytes) -> Outcome:
+        """An image downloaded for a clipping, at `<raw>/assets/<clipping>/<hash>.<ext>`: the one place
+        kbd writes under the raw folder. DESIGN §2 names raw/assets/ as where a clipping's images are
+        kept, next to the clipping (Obsidian and the Web Clipper look for them there). Only new files
+        are created, named by their content's hash: kbd never replaces or deletes a file there and
+        never touches a clipping's own bytes; the folders are opened without following symlinks."""
+        pure = PurePosixPath(rel)
+        assets = PurePosixPath(self.layout.raw) / "assets"
+        if (pure.is_absolute() or ".." in pure.parts or pure.parent.parent != assets
+                or pure.suffix.lower() not in IMAGE_SUFFIXES or pure.name.startswith(".")):
+            raise WriteRefused(f"{rel}: kbd writes under {self.layout.raw}/ only images in {assets}/<clipping>/")
+        try:
+            fd = open_folder(str(self.layout.root), pure.parent.parts, create=True)
+        except SymlinkRefused as exc:
+            raise WriteRefused(f"{rel}: {exc} is a symlink; kbd will not write through it") from None
+        try:
+            if _exists_at(fd, pure.name):
+                return Outcome.UNCHANGED  # the same bytes: the name is their hash
+            written = install(fd, pure.name, data, None)
+            fsync_folder(fd)
+        finally:
+            os.close(fd)
+        return Outcome.WRITTEN if written.ok else Outcome.UNCHANGED
 
     def _open_folder(self, rel: str, folder: Path) -> int:
         try:
@@ -604,13 +631,18 @@ def _exists_at(dir_fd: int, name: str) -> bool:
 
 def _check_kind(rel: str, text: str) -> None:
     """Notes are sanitised markdown; the only other files kbd writes are its own charts, SVG that
-    must pass `svg_problems` (no script, links, external references or styles)."""
+    must pass `svg_problems` (no script, links, external references or styles), and its Bases
+    views (`base_problems`)."""
     if rel.endswith(".svg"):
         problems = svg_problems(text)
         if problems:
             raise WriteRefused(f"{rel}: not a safe image ({'; '.join(problems[:3])}); nothing was written")
+    elif rel.endswith(".base"):
+        problems = base_problems(text)
+        if problems:
+            raise WriteRefused(f"{rel}: not a Bases view ({'; '.join(problems[:3])}); nothing was written")
     elif not rel.endswith(".md"):
-        raise WriteRefused(f"{rel}: kbd writes only markdown notes and its own SVG charts")
+        raise WriteRefused(f"{rel}: kbd writes only markdown notes, its own SVG charts and Bases views")
 
 
 def create_if_missing(root: Path, rel: str, data: bytes) -> bool:

@@ -1,0 +1,1 @@
+"""Images a clipping embeds from the web, kept locally under raw/assets/<clipping>/."""
