@@ -74,6 +74,8 @@ def _pick(rng: random.Random, items: tuple[str, ...], low: int, high: int) -> li
 
 
 def _sentence(rng: random.Random) -> str:
+    if rng.random() < 0.4:  # a finding a chart is drawn from, when two of them are cited together
+        return f"In the {rng.choice(WORDS)} group, {rng.choice(NUMBERS)} of patients went into remission. "
     parts = _pick(rng, WORDS, 2, 8)
     for _ in range(rng.randint(0, 3)):
         parts.insert(rng.randint(0, len(parts)), rng.choice(NUMBERS if rng.random() < 0.6 else MARKUP))
@@ -106,8 +108,9 @@ def make_case(seed: int) -> FuzzCase:
             data = data[: rng.randint(0, len(data))] + bytes([0xff, 0xfe])  # invalid UTF-8
         clippings.append((name, data))
     question_note = _frontmatter(rng) + _sentence(rng) + (rng.choice(MARKUP) if rng.random() < 0.5 else "")
-    question = " ".join(_pick(rng, WORDS, 1, 6) + _pick(rng, NUMBERS + MARKUP, 0, 2)).strip() or "sleep"
-    deck = " ".join(_pick(rng, WORDS, 1, 4) + _pick(rng, MARKUP, 0, 1)).strip() or "sleep"
+    topic = "What share of patients went into remission" if rng.random() < 0.6 else ""
+    question = " ".join([topic, *_pick(rng, WORDS, 1, 6), *_pick(rng, NUMBERS + MARKUP, 0, 2)]).strip()
+    deck = " ".join(["remission" if topic else "", *_pick(rng, WORDS, 1, 4), *_pick(rng, MARKUP, 0, 1)]).strip()
     query = " ".join(_pick(rng, WORDS, 0, 4) + _pick(rng, OPERATORS, 0, 4)).strip() or "sleep"
     return FuzzCase(seed, tuple(clippings), question_note, question, deck, query)
 

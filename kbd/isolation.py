@@ -96,3 +96,15 @@ def failed_on(state: State, key: str, inputs: str) -> bool:
 def note_failures(state: State) -> list[NoteFailure]:
     return [NoteFailure(r["key"], r["stage"], r["note"], r["reason"], r["inputs"]) for r in
             state.db.execute("SELECT * FROM note_failures ORDER BY note, stage")]
+
+
+def settle(state: State, failures: Iterable[NoteFailure], succeeded: Iterable[str], now: str) -> bool:
+    """Record what failed and clear what succeeded (the caller holds a transaction); True when the
+    recorded failures changed, so that Status.md is rendered again."""
+    failures = list(failures)
+    failed = {f.key for f in failures}
+    changed = record_failures(state, failures, now)
+    changed += clear_failures(state, [k for k in succeeded if k not in failed])
+    if changed:
+        state.mark_dirty(["status"])
+    return bool(changed)

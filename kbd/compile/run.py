@@ -38,7 +38,7 @@ from kbd.config import Config
 from kbd.engines import make_engine
 from kbd.engines.provenance import MadeBy, current_made_by
 from kbd.engines.skills import SkillError
-from kbd.isolation import NoteFailure, clear_failures, contain, record_failures
+from kbd.isolation import NoteFailure, contain, settle
 from kbd.lock import VaultLock
 from kbd.state import Job, State
 from kbd.vault.layout import VaultLayout
@@ -476,11 +476,8 @@ class Compiler:
             stale: list[str] = []
             with self.state.transaction():
                 self.state.clear_dirty(batch)
-                failed = {f.key for f in failures}
-                changed = record_failures(self.state, failures, self.now)
-                changed += clear_failures(self.state, [f"render:{n}" for n in batch if f"render:{n}" not in failed])
-                if changed and "status" not in batch:  # never from the status note's own failure: no loop
-                    self.state.mark_dirty(["status"])
+                if settle(self.state, failures, [f"render:{n}" for n in batch], self.now) and "status" in batch:
+                    self.state.clear_dirty(["status"])  # the status note's own failure: no loop
                 self.report.failed += len(failures)
                 for r in rendered:
                     if r.source_id is not None:

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from kbd.engines.base import concept_key
+from kbd.isolation import NoteFailure, contain
 from kbd.state import State
 from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, STATE_DIR, VaultLayout, is_conflict_copy, is_ignored_name
@@ -110,7 +111,11 @@ def scan_vault(layout: VaultLayout, state: State, exclude: Iterable[str] = ()) -
             except (Unreadable, FileNotFoundError, OSError) as exc:
                 unreadable[rel] = getattr(exc, "reason", None) or str(exc)
                 continue
-            notes[rel] = read_note(layout, rel, data, owners.get(rel, "user"))
+            facts = contain("lint", rel, read_note, layout, rel, data, owners.get(rel, "user"))
+            if isinstance(facts, NoteFailure):  # this note is reported as unreadable; the others are checked
+                unreadable[rel] = f"kbd could not read it: {facts.reason}"
+                continue
+            notes[rel] = facts
     return VaultScan(layout, notes, files, unreadable)
 
 
