@@ -12,6 +12,7 @@ import json
 
 from kbd.compile.aliases import define_alias, resolve
 from kbd.engines.base import concept_key
+from kbd.isolation import note_failures
 from kbd.lint.checks import note_link
 from kbd.lint.findings import Fix
 from kbd.lint.registry import FixContext, FixFailed, fixer
@@ -34,10 +35,9 @@ def compile_now(ctx: FixContext, only: set[str] | None = None, notes: tuple[str,
                             f"(`kbd adopt \"{path}\"` hands it back)")
         if path in report.refused:
             raise FixFailed(f"{escape_text(path)} could not be written: something else is in its place")
-        failed = ctx.state.db.execute("SELECT reason FROM note_failures WHERE note=? AND stage='render'",
-                                      (path,)).fetchone()
+        failed = next((f for f in note_failures(ctx.state) if f.note == path and f.stage == "render"), None)
         if failed is not None:
-            raise FixFailed(f"{note_link(path)} could not be made: {escape_text(failed[0])}")
+            raise FixFailed(f"{note_link(path)} could not be made: {escape_text(failed.reason)}")
 
 
 def _owned(ctx: FixContext, path: str) -> bytes:
