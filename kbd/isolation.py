@@ -1,14 +1,16 @@
 """Failure isolation: the one place where work on one note runs (DESIGN.md, "Failure isolation").
 
 The rule. Work done for one note — summarise a clipping, render a note (its chart included),
-index a note for search, read a note for lint — runs through `contain()`. An exception there
-fails that note and nothing else:
+index a note for search, read a note for lint, answer one question note — runs through
+`contain()`. An exception there fails that note and nothing else:
 
-- the note is recorded as failed with a one-line reason (`note_failures` in state.db, by
-  `record_failures`); Status.md and `kbd status` name the note and the reason;
+- the note is recorded as failed with a one-line reason, and Status.md and `kbd status` name it:
+  a render or index failure in `note_failures` (state.db, by `settle`: "Failed notes"); a
+  summary as its failed ingest job ("Failed jobs"); a question note in the questions ledger
+  ("Question notes"); a note lint cannot read among the report's unreadable notes;
 - it is tried again when its inputs change: the queue that asked for the work (the render
-  queue, the ingest job keyed by the clipping's hash, the search index's change list) asks
-  again only then, and a unit that succeeds or goes away is cleared (`clear_failures`);
+  queue, the ingest job keyed by the clipping's hash, the search index's change list, the
+  question's hash) asks again only then, and a unit that succeeds or goes away is cleared;
 - every other note proceeds, and nothing partial is written for the failed one.
 
 `contain()` is pure (no state, no I/O besides the log), so it also runs inside worker
@@ -37,7 +39,6 @@ class NoteFailure:
     stage: str  # summarise | render | index | lint
     note: str  # vault-relative path of the note the work was for
     reason: str  # one line, for Status.md and `kbd status`
-    inputs: str = ""  # what it failed on, when the caller can say ('' = its queue decides when to retry)
 
 
 def describe(exc: BaseException) -> str:
@@ -48,7 +49,7 @@ def describe(exc: BaseException) -> str:
 
 
 def contain(stage: str, note: str | Callable[[], str], work: Callable[..., T], *args: Any, key: str | None = None,
-            inputs: str = "", passes: tuple[type[Exception], ...] = ()) -> T | NoteFailure:
+            passes: tuple[type[Exception], ...] = ()) -> T | NoteFailure:
     """Run `work(*args)` for one note: its result, or the NoteFailure that says why it failed. `note` may
     be a function, called only on a failure (finding a note's path can cost a query). Exceptions
     in `passes` are the caller's own outcomes (a refusal it reports its way) and go through."""
@@ -62,39 +63,33 @@ def contain(stage: str, note: str | Callable[[], str], work: Callable[..., T], *
             note = note() if callable(note) else note
         except Exception as lookup:  # the name is for the user; a failure to find it is not a second crash
             note = f"(unknown note: {describe(lookup)})"
-        failure = NoteFailure(key or f"{stage}:{note}", stage, note, reason, inputs)
+        failure = NoteFailure(key or f"{stage}:{note}", stage, note, reason)
         log.error("%s failed for %s: %s; the rest of the vault goes on", stage, note, failure.reason)
         log.debug("traceback of the %s failure for %s", stage, note, exc_info=True)
         return failure
 
 
-def record_failures(state: State, failures: Iterable[NoteFailure], now: str) -> int:
+def _record(state: State, failures: Iterable[NoteFailure], now: str) -> int:
     """Record failures (the caller holds a transaction); returns how many are new or changed."""
     changed = 0
     for f in failures:
-        row = state.db.execute("SELECT reason, inputs FROM note_failures WHERE key=?", (f.key,)).fetchone()
+        row = state.db.execute("SELECT note, reason FROM note_failures WHERE key=?", (f.key,)).fetchone()
         state.db.execute(
-            "INSERT INTO note_failures(key, stage, note, reason, inputs, since) VALUES(?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET note=excluded.note, reason=excluded.reason, inputs=excluded.inputs, "
-            "attempts=attempts+1", (f.key, f.stage, f.note, f.reason, f.inputs, now))
-        changed += row is None or tuple(row) != (f.reason, f.inputs)
+            "INSERT INTO note_failures(key, stage, note, reason, since) VALUES(?, ?, ?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET note=excluded.note, reason=excluded.reason, attempts=attempts+1",
+            (f.key, f.stage, f.note, f.reason, now))
+        changed += row is None or tuple(row) != (f.note, f.reason)
     return changed
 
 
-def clear_failures(state: State, keys: Iterable[str]) -> int:
+def _clear(state: State, keys: Iterable[str]) -> int:
     """The units that succeeded or no longer exist (the caller holds a transaction); returns how
     many recorded failures that cleared."""
     return sum(state.db.execute("DELETE FROM note_failures WHERE key=?", (k,)).rowcount for k in keys)
 
 
-def failed_on(state: State, key: str, inputs: str) -> bool:
-    """Whether this unit already failed on exactly these inputs (not worth trying until they change)."""
-    return state.db.execute("SELECT 1 FROM note_failures WHERE key=? AND inputs=?", (key, inputs)).fetchone() \
-        is not None
-
-
 def note_failures(state: State) -> list[NoteFailure]:
-    return [NoteFailure(r["key"], r["stage"], r["note"], r["reason"], r["inputs"]) for r in
+    return [NoteFailure(r["key"], r["stage"], r["note"], r["reason"]) for r in
             state.db.execute("SELECT * FROM note_failures ORDER BY note, stage")]
 
 
@@ -103,8 +98,8 @@ def settle(state: State, failures: Iterable[NoteFailure], succeeded: Iterable[st
     recorded failures changed, so that Status.md is rendered again."""
     failures = list(failures)
     failed = {f.key for f in failures}
-    changed = record_failures(state, failures, now)
-    changed += clear_failures(state, [k for k in succeeded if k not in failed])
+    changed = _record(state, failures, now)
+    changed += _clear(state, [k for k in succeeded if k not in failed])
     if changed:
         state.mark_dirty(["status"])
     return bool(changed)

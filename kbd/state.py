@@ -362,7 +362,6 @@ MIGRATIONS: list[str] = [
         stage TEXT NOT NULL,            -- summarise | render | index | lint
         note TEXT NOT NULL,             -- vault-relative path of the note it was for
         reason TEXT NOT NULL,           -- one line: what went wrong
-        inputs TEXT NOT NULL DEFAULT '',-- what it failed on ('' = its queue decides when to try again)
         since TEXT NOT NULL,            -- ISO, when it first failed
         attempts INTEGER NOT NULL DEFAULT 1
     );
