@@ -5,9 +5,9 @@ index a note for search, read a note for lint, answer one question note — runs
 `contain()`. An exception there fails that note and nothing else:
 
 - the note is recorded as failed with a one-line reason, and Status.md and `kbd status` name it:
-  a render or index failure in `note_failures` (state.db, by `settle`: "Failed notes"); a
+  a render, index or lint failure in `note_failures` (state.db, by `settle`: "Failed notes"); a
   summary as its failed ingest job ("Failed jobs"); a question note in the questions ledger
-  ("Question notes"); a note lint cannot read among the report's unreadable notes;
+  ("Question notes");
 - it is tried again when its inputs change: the queue that asked for the work (the render
   queue, the ingest job keyed by the clipping's hash, the search index's change list, the
   question's hash) asks again only then, and a unit that succeeds or goes away is cleared;

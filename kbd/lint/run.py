@@ -11,6 +11,7 @@ from datetime import datetime
 
 from kbd import clock
 from kbd.config import Config
+from kbd.isolation import note_failures, settle
 from kbd.lint import ledger
 from kbd.lint.findings import AppliedFix, CheckRun, Fix, LintReport
 from kbd.lint.registry import FIXERS, FixContext, FixFailed, LintContext, load
@@ -65,6 +66,9 @@ def run_lint(layout: VaultLayout, config: Config, state: State, options: LintOpt
 
 def _check(layout: VaultLayout, config: Config, state: State, stop: threading.Event) -> list[CheckRun]:
     vault = scan_vault(layout, state, config.lint.exclude)
+    with state.transaction():  # a note lint could not read is in Status.md until it reads again or goes
+        settle(state, vault.failed, [f.key for f in note_failures(state) if f.stage == "lint"],
+               clock.stamp(clock.now()))
     ctx = LintContext(layout, config, state, vault, stop)
     runs: list[CheckRun] = []
     for spec in load().values():
