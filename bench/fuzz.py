@@ -1,8 +1,9 @@
 """Fuzzing the vault (issue 18): random and hostile clippings, properties, question notes, questions
 and queries go through `kbd compile`, `ask`, `slides`, `lint`, `search` and `status`, as a user runs
-them. Each case must end without a traceback (an exception escaping the CLI, or one printed), with an
-exit code the README documents, and without stopping the vault: a plain clipping added after the
-hostile ones is still compiled, no chart holds a non-finite number, no half-written file is left.
+them, and through the question notes job `kbd run` runs. Each case must end without a traceback (an
+exception escaping the CLI or the job, or one printed), with an exit code the README documents, and
+without stopping the vault: a plain clipping added after the hostile ones is still compiled, no chart
+holds a non-finite number, no half-written file is left, no byte under raw/ changes.
 
     python -m bench.fuzz [--cases N] [--seed S]
 
@@ -20,6 +21,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -30,7 +32,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.compile import machine  # noqa: E402
 from kbd.cli import main as kbd_main  # noqa: E402
+from kbd.compile.run import open_state  # noqa: E402
+from kbd.config import load_config  # noqa: E402
 from kbd.init import init_vault  # noqa: E402
+from kbd.jobs import JobContext, job_for  # noqa: E402
+from kbd.vault.layout import VaultLayout  # noqa: E402
 from tests.hostile_corpus import corpus  # noqa: E402
 
 WORDS = ("sleep", "memory", "exercise", "remission", "patients", "trial", "depression", "B-tree", "log", "index",
@@ -164,6 +170,9 @@ def run_case(case: FuzzCase, base: Path, work: Path) -> CaseResult:
         code, out, err = run_kbd(*args)
         if code not in ALLOWED_EXIT or "Traceback" in err or "Traceback" in out:
             result.problems.append(f"`kbd {args[0]}` exit {code}: {_tail(err or out)}")
+    problem = _question_notes(root)
+    if problem:
+        result.problems.append(problem)
     (root / "raw" / "Fuzz control.md").write_text(
         '---\ntitle: "Fuzz control"\n---\nSleep consolidates memory in adults. 41% of adults sleep too little.\n',
         encoding="utf-8")
@@ -186,6 +195,23 @@ def run_case(case: FuzzCase, base: Path, work: Path) -> CaseResult:
     shutil.rmtree(root, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _question_notes(root: Path) -> str | None:
+    """The question notes job, as `kbd run` runs it when a note in kbd/questions/ changes (the same
+    function, from the one job table): None, or the exception that escaped it."""
+    config = load_config(root)
+    layout = VaultLayout.from_config(root, config)
+    state = open_state(layout)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            job_for("ask")(JobContext(layout, config, state, threading.Event()), {})
+    except Exception:
+        return f"the question notes job raised: {_tail(traceback.format_exc())}"
+    finally:
+        state.close()
+    return None
 
 
 def _tail(text: str, lines: int = 6) -> str:
