@@ -607,7 +607,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         r = status.last_run
         print(f"last run   {r['kind']} at {r['finished']}: {r.get('ingested', 0)} compiled, "
               f"{r.get('removed', 0)} removed, {r.get('failed', 0)} failed")
-    print(f"queue      {status.pending_jobs} pending, {len(status.failed_jobs)} failed")
+    print(f"queue      {status.pending_jobs} pending, {len(status.failed_jobs) + len(status.failed_notes)} failed")
     if status.paused:
         print(f"  paused   {status.paused}")
     for b in status.batches:
@@ -624,6 +624,8 @@ def cmd_status(args: argparse.Namespace) -> int:
               f"{_share(s['cached_input_tokens'], s['input_tokens'])} of input")
     for job in status.failed_jobs:
         print(f"  failed   {job['job']}: {job['error']}")
+    for note in status.failed_notes:
+        print(f"  failed   {note['note']} ({note['stage']}): {note['error']}")
     for item in status.rejected:
         print(f"  skipped  {item['path']}: {item['reason']}")
     for item in status.ignored:

@@ -354,6 +354,18 @@ MIGRATIONS: list[str] = [
         adopted TEXT NOT NULL           -- ISO; only occurrences after it count towards a new proposal
     );
     """,
+    # isolate (issue 18): per-note work that failed (kbd/isolation.py), one row per unit of work until
+    # it succeeds or goes; Status.md and `kbd status` name the note and the reason
+    """
+    CREATE TABLE note_failures (
+        key TEXT PRIMARY KEY,           -- the unit of work: <stage>:<what>, e.g. render:answer:3
+        stage TEXT NOT NULL,            -- summarise | render | index | lint
+        note TEXT NOT NULL,             -- vault-relative path of the note it was for
+        reason TEXT NOT NULL,           -- one line: what went wrong
+        since TEXT NOT NULL,            -- ISO, when it first failed
+        attempts INTEGER NOT NULL DEFAULT 1
+    );
+    """,
 ]
 
 

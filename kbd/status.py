@@ -13,6 +13,7 @@ from kbd.compile.stale import stale_answers
 from kbd.config import Config
 from kbd.engines.provenance import current_made_by
 from kbd.engines.skills import SkillError
+from kbd.isolation import note_failures
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
 
@@ -36,6 +37,7 @@ class VaultStatus:
     batches: list[dict[str, Any]] = field(default_factory=list)  # sent with --batch, not yet collected
     stale_answers: list[dict[str, str]] = field(default_factory=list)  # answer notes a cited note's change made stale
     monitors: list[dict[str, Any]] = field(default_factory=list)  # web monitors: last check and its outcome
+    failed_notes: list[dict[str, str]] = field(default_factory=list)  # per-note work that failed (kbd/isolation.py)
     status_note: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -60,6 +62,7 @@ def vault_status(root: Path, config: Config) -> VaultStatus:
         status.pending_jobs = state.count_jobs("pending")
         status.failed_jobs = [{"job": r["dedupe_key"], "error": r["last_error"] or "", "attempts": str(r["attempts"])}
                               for r in state.failed_jobs()]
+        status.failed_notes = [{"note": f.note, "stage": f.stage, "error": f.reason} for f in note_failures(state)]
         for kind, target in (("rejected", status.rejected), ("ignored", status.ignored)):
             target.extend({"path": r["path"], "reason": r["reason"]} for r in db.execute(
                 "SELECT path, reason FROM files WHERE status=? ORDER BY path", (kind,)))

@@ -416,3 +416,17 @@ def test_a_skill_region_in_kbds_folders_or_outside_the_vault_is_refused_naming_t
     with pytest.raises(SkillError) as caught:
         parse_custom_skill(text, "kbd/skills/weekly_digest.md")
     assert str(caught.value).startswith("kbd/skills/weekly_digest.md, line 7: `note` must be a note (.md) of yours")
+
+
+def test_region_markers_inside_a_dataviewjs_block_are_refused_before_any_model_call(compiled: Vault,
+                                                                                     server: FakeLLM) -> None:
+    configure(compiled, server)
+    install_region_skill(compiled)
+    note = compiled.root / REGION_NOTE
+    note.parent.mkdir()
+    text = "# My week\n\n```dataviewjs\n%% kbd:begin digest %%\n%% kbd:end digest %%\n```\n"
+    note.write_text(text)
+    result = compiled.kbd("skill", ".", "weekly_digest", check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "is inside a code block" in result.stdout + result.stderr
+    assert note.read_text() == text and server.received == [], "no model call, not a byte written"

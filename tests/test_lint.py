@@ -397,3 +397,34 @@ def test_ordinary_words_are_not_offered_as_missing_pages() -> None:
 
     assert [n for n in ("Night", "Rows", "Complaints", "Treatment", "Buffer pool", "SQLite", "MVCC", "Python3")
             if looks_like_a_name(n)] == ["Buffer pool", "SQLite", "MVCC", "Python3"]
+
+
+def test_a_ticked_index_fix_is_not_done_when_the_user_edited_the_index_meanwhile(vault: Vault) -> None:
+    """The daemon's path (apply_ticks_now, a report changed) checks for user edits as `kbd lint`
+    does: the user's index.md is kept, and the fix is recorded "Not done", never "Done"."""
+    from kbd.lint.run import apply_ticks_now
+
+    _compiled(vault)
+    _rename_concept(vault)  # index.md now links a page that is gone: the index fix is offered
+    report = lint(vault)
+    page = vault.root / report.path
+    text = page.read_text(encoding="utf-8")
+    box = next(line for line in text.split("\n") if line.startswith("- [ ] Regenerate the index"))
+    index = vault.wiki / "index.md"
+    mine = index.read_text(encoding="utf-8") + "\nMy own reading list: [[Clip 0]].\n"
+    index.write_text(mine, encoding="utf-8")
+    page.write_text(text.replace(box, box.replace("- [ ]", "- [x]", 1)), encoding="utf-8")
+
+    config = load_config(vault.root)
+    layout = VaultLayout.from_config(vault.root, config)
+    state = State(layout.state_dir / "state.db")
+    try:
+        applied = apply_ticks_now(layout, config, state)
+    finally:
+        state.close()
+    assert [(a.kind, a.ok) for a in applied] == [("reindex", False)]
+    assert "yours" in applied[0].record
+    assert index.read_text(encoding="utf-8") == mine, "the user's index.md is kept byte for byte"
+    record = next(line for line in page.read_text(encoding="utf-8").split("\n") if "^kbd-fix-" in line
+                  and "index" in line.lower())
+    assert record.startswith("- [x] Not done 2026-09-21: ") and "Done 2026" not in record.replace("Not done", "")

@@ -164,3 +164,56 @@ def test_a_user_edit_during_region_writes_is_never_lost(writer: VaultWriter) -> 
     for line in saved:
         assert line in text or any(line in c for c in conflicts), f"lost the user's {line!r}"
     assert text.startswith("Question?\n")
+
+
+# -- markers count only where Obsidian reads the note's own text (issue 18) ----------------------------
+
+HIDING = {
+    "a dataviewjs block": ("```dataviewjs\n%% kbd:begin answer %%\n%% kbd:end answer %%\n```\n", "a code block"),
+    "a tilde fence": ("~~~\n%% kbd:begin answer %%\n%% kbd:end answer %%\n~~~\n", "a code block"),
+    "a comment block": ("%%\nmy drafts\n%% kbd:begin answer %%\n%% kbd:end answer %%\n%%\n", "a `%%` comment"),
+    "an html comment": ("<!--\n%% kbd:begin answer %%\n%% kbd:end answer %%\n-->\n", "an HTML comment"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HIDING))
+def test_markers_inside_code_or_a_comment_are_refused_with_where_they_are(writer: VaultWriter, case: str) -> None:
+    hidden, where = HIDING[case]
+    text = f"Why do B-trees stay shallow?\n\n{hidden}\nMy own notes.\n"
+    path = _note(writer, "Q.md", text)
+    result = writer.write_region("kbd/questions/Q.md", "answer", "**Answer**: [[Fan-out]]")
+    assert result.outcome is RegionOutcome.USER_EDITED
+    assert f"is inside {where}" in result.reason and "outside code blocks, comments and frontmatter" in result.reason
+    assert path.read_text(encoding="utf-8") == text, "nothing lands inside the block"
+
+
+def test_markers_inside_frontmatter_are_refused_and_the_yaml_is_kept(writer: VaultWriter) -> None:
+    text = "---\ntags: [q]\n%% kbd:begin answer %%\n%% kbd:end answer %%\n---\nWhy do B-trees stay shallow?\n"
+    path = _note(writer, "Q.md", text)
+    result = writer.write_region("kbd/questions/Q.md", "answer", "title: injected\n")
+    assert result.outcome is RegionOutcome.USER_EDITED and "is inside the frontmatter" in result.reason
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_markers_shown_in_a_code_block_next_to_real_ones_are_ignored(writer: VaultWriter) -> None:
+    shown = "```\n%% kbd:begin answer %%\n%% kbd:end answer %%\n```\n"
+    text = f"Q?\n\nkbd's markers look like this:\n{shown}\n%% kbd:begin answer %%\n%% kbd:end answer %%\n"
+    path = _note(writer, "Q.md", text)
+    assert writer.write_region("kbd/questions/Q.md", "answer", "Answer").outcome is RegionOutcome.WRITTEN
+    after = path.read_text(encoding="utf-8")
+    assert after.startswith(f"Q?\n\nkbd's markers look like this:\n{shown}") and after.endswith(
+        "%% kbd:begin answer %%\nAnswer\n%% kbd:end answer %%\n")
+
+
+def test_a_region_is_not_appended_into_a_code_block_left_open(writer: VaultWriter) -> None:
+    text = "Q?\n\n```dataviewjs\ndv.paragraph('mine')\n"
+    path = _note(writer, "Q.md", text)
+    result = writer.write_region("kbd/questions/Q.md", "answer", "Answer")
+    assert result.outcome is RegionOutcome.USER_EDITED and "ends inside a code block" in result.reason
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_inline_markers_and_inline_code_do_not_open_a_comment() -> None:
+    text = "Q? `%%` is how a comment starts.\n%% kbd:begin answer %%\nA\n%% kbd:end answer %%\n"
+    found = find(text, "answer")
+    assert found is not None and found.body(text) == "A\n"

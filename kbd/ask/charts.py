@@ -22,6 +22,10 @@ from kbd.render.slides import chart_caption
 MAX_POINTS = 8
 MIN_POINTS = 2
 WIDTH, HEIGHT = 800, 400
+MAX_DIGITS = 15  # digits a charted number may have: a float holds 15 exactly
+MAX_MAGNITUDE = 1e12  # beyond this no stated figure is charted (the axis arithmetic stays finite)
+MAX_TICKS = 12
+MAX_NUMBER_CHARS = 40  # what `_value` looks at: a longer "number" is never one it keeps
 COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#eeca3b", "#9d755d")
 
 _NUM = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?|-?\.\d+"
@@ -122,13 +126,20 @@ def _mentions(sentence: str) -> list[tuple[str, int, int, str]]:
 
 
 def _value(shown: str) -> float | None:
-    m = re.match(rf"^({_NUM})", shown.strip())
+    """The number `shown` starts with, or None when it is not one a chart can draw: more than
+    MAX_DIGITS digits (a clipping can hold a 400-digit "percentage") or beyond MAX_MAGNITUDE.
+    Bounded here, where text becomes a number, so that no infinity reaches the drawing."""
+    m = re.match(rf"^({_NUM})", shown.strip()[:MAX_NUMBER_CHARS])
     if not m:
         return None
+    digits = m.group(1).replace(",", "")
+    if sum(c.isdigit() for c in digits) > MAX_DIGITS:
+        return None
     try:
-        return float(m.group(1).replace(",", ""))
+        value = float(digits)
     except ValueError:
         return None
+    return value if math.isfinite(value) and abs(value) <= MAX_MAGNITUDE else None
 
 
 def _label(sentence: str, start: int, end: int) -> str:
@@ -191,6 +202,8 @@ def render_svg(chart: Chart, sources: list[str]) -> str:
     left, right, top, bottom = (150 if rotate else 70), 30, 56, 110
     plot_w, plot_h = WIDTH - left - right, HEIGHT - top - bottom
     values = [p.value for p in chart.points]
+    if not all(math.isfinite(v) and abs(v) <= MAX_MAGNITUDE for v in values):  # points come through `_value`
+        raise ValueError("a chart value is not a finite number within range; nothing is drawn")
     ticks = _ticks(min(0.0, *values), max(0.0, *values))
     low, high = ticks[0], ticks[-1]
     y = lambda v: top + plot_h * (high - v) / (high - low)  # noqa: E731
@@ -246,8 +259,10 @@ def _ticks(low: float, high: float) -> list[float]:
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.floor(low / step) * step
     ticks = [first]
-    while ticks[-1] < high * 1.06 or len(ticks) < 2:
-        ticks.append(round(ticks[-1] + step, 10))
+    # Multiples of the step, not running sums rounded (a step below the rounding never moved on),
+    # and never more than MAX_TICKS of them, whatever the values.
+    while (ticks[-1] < high * 1.06 or len(ticks) < 2) and len(ticks) < MAX_TICKS:
+        ticks.append(first + len(ticks) * step)
     return ticks
 
 

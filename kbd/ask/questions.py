@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from kbd import clock
 from kbd.config import Config
+from kbd.isolation import NoteFailure, contain
 from kbd.state import State
 from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import VaultLayout, is_conflict_copy, is_ignored_name
@@ -155,8 +156,11 @@ def answer_question_notes(root: Path, config: Config, state: State) -> Questions
         if fmt == "marp" and not _has_slides():
             fmt, note = "md", "Slide decks (`format: marp`) need the slides feature, which this version of kbd " \
                               "does not have yet; answered as a note instead."
-        try:
-            result = ask_and_file(layout.root, config, state, question.text, fmt)
+        try:  # one question note's failure is that note's (kbd/isolation.py); the others are still asked
+            result = contain("ask", rel, ask_and_file, layout.root, config, state, question.text, fmt,
+                             passes=(AskError, AskFailed))
+            if isinstance(result, NoteFailure):
+                raise AskFailed(result.reason)
         except (AskError, AskFailed) as exc:
             report.failed.append((rel, str(exc)))
             log.warning("%s: not answered: %s", rel, exc)

@@ -8,7 +8,6 @@ so a crash between any two steps leaves a state the next run completes exactly o
 from __future__ import annotations
 
 import json
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -20,6 +19,7 @@ from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput, SourceSummary
 from kbd.engines.errors import BudgetExceeded, ModelError
 from kbd.engines.text import article_fingerprint
+from kbd.isolation import NoteFailure, contain
 from kbd.papers.read import is_pdf, read_pdf
 from kbd.state import State
 from kbd.vault.layout import clean_title, safe_note_name, unique_name
@@ -60,6 +60,14 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
     """Read, check, parse and summarise one raw note. Never raises."""
     engine = engine or _worker_engine
     assert engine is not None, "init_worker() was not called"
+    read: list[int] = [0, 0]  # size and stamp of the bytes read, for the outcome of a failure too
+    result = contain("summarise", rel, _summarise, root, rel, max_bytes, engine, read)
+    if isinstance(result, NoteFailure):  # an engine bug fails this clipping's job, not the run
+        return IngestOutcome(rel, read[0], read[1], error=f"internal error: {result.reason}")
+    return result
+
+
+def _summarise(root: str, rel: str, max_bytes: int, engine: Engine, read: list[int]) -> IngestOutcome:
     # The size and stamp recorded are those of the very bytes summarised (read_raw_note takes
     # them from the descriptor it read), never of a path looked at before or after.
     size = stamp = 0
@@ -68,7 +76,7 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
         note = read_pdf(Path(root), rel, max_bytes) if is_pdf(rel) else read_raw_note(Path(root), rel, max_bytes)
         if isinstance(note, Rejection):
             return IngestOutcome(rel, note.size, note.stamp, rejection=note)
-        size, stamp = note.size, note.stamp
+        size, stamp = read[:] = note.size, note.stamp
         summary = engine.summarize_source(SourceInput(note.title, note.document, note.meta, label=rel))
         stem = PurePosixPath(rel).stem
         title_from = "filename" if note.title == clean_title(stem) and note.meta.title is None else "content"
@@ -81,9 +89,6 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
         return IngestOutcome(rel, size, stamp, paused=str(exc))
     except ModelError as exc:
         return IngestOutcome(rel, size, stamp, error=str(exc))
-    except Exception as exc:  # an engine bug must fail one job, not the run
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return IngestOutcome(rel, size, stamp, error=f"internal error: {detail}")
 
 
 def article_identity(fingerprint: str | None, url: str | None) -> str | None:

@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 from kbd.ask.charts import answer_chart
 from kbd.ask.slides import deck_files, deck_paths, slides_folder
@@ -26,6 +25,7 @@ from kbd.compile.stale import stale_answers, stale_because
 from kbd.engines.answers import Answer
 from kbd.engines.base import SourceSummary
 from kbd.engines.provenance import MadeBy
+from kbd.isolation import note_failures
 from kbd.render.answer import AnswerNote, render_answer_note
 from kbd.render.bases import BaseFolders, render_bases
 from kbd.render.notes import (
@@ -311,8 +311,7 @@ class WikiModel:
             "SELECT c.note_name, c.source_count, (SELECT sc.sentence FROM source_concepts sc WHERE sc.key=c.key "
             "ORDER BY sc.score DESC, sc.source_id LIMIT 1) AS said FROM concepts c")]
         # An answer's one-line description: its first claim.
-        answers = [IndexEntry(NoteRef(self.answer_path(r["note_name"]), r["question"]),
-                              next((c["text"] for c in json.loads(r["result"])["claims"]), ""))
+        answers = [IndexEntry(NoteRef(self.answer_path(r["note_name"]), r["question"]), _first_claim(r["result"]))
                    for r in self.state.db.execute("SELECT question, note_name, result FROM answers")]
         # A deck's one-line description: what it was made from.
         decks = [IndexEntry(NoteRef(f"{slides_folder(self.layout)}/{name}.md", deck["title"]), deck["subtitle"])
@@ -462,7 +461,8 @@ class WikiModel:
             stale_answers=[(self.answer_path(name), why) for name, why in stale_answers(self.state)],
             questions=self._question_problems(),
             monitors=[(r["name"], r["url"], r["checked"] or "", r["outcome"]) for r in db.execute(
-                "SELECT name, url, checked, outcome FROM monitors WHERE url <> '' ORDER BY name")]))
+                "SELECT name, url, checked, outcome FROM monitors WHERE url <> '' ORDER BY name")],
+            failed_notes=[(f.note, f.stage, f.reason) for f in note_failures(self.state)]))
 
     def _question_problems(self) -> list[tuple[str, str]]:
         """Question notes kbd could not answer (tried again on its next run) or link, and why."""
@@ -480,19 +480,18 @@ class WikiModel:
         return out
 
 
+def _first_claim(result: str) -> str:
+    """An answer's first claim, for its index line; '' when the stored answer cannot be read (that
+    answer's own note fails and says why; the index lists the others as usual)."""
+    try:
+        return str(next((c["text"] for c in json.loads(result)["claims"]), ""))
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
 def _letter(title: str) -> str:
     """The group a title is listed under: its first letter (accents dropped), 0-9, or Other."""
     first = next((c for c in unicodedata.normalize("NFKD", title) if c.isalnum()), "")
     if first.isascii() and first.isalpha():
         return first.upper()
     return "0-9" if first.isdigit() else "Other"
-
-
-def render_batch(state_path: str, layout: VaultLayout, max_concepts: int, notes: list[str]) -> list[Rendered]:
-    """Render queued notes in a worker process, from its own (read-only) connection to state.db."""
-    state = State(Path(state_path))
-    try:
-        model = WikiModel(state, layout, max_concepts)
-        return [r for r in map(model.render, notes) if r is not None]
-    finally:
-        state.close()

@@ -19,6 +19,7 @@ from pathlib import Path
 from kbd import clock, interrupt
 from kbd.compile.backfill import BatchReport, collect, outstanding, submit
 from kbd.compile.concepts import reconcile_concepts
+from kbd.compile.contained import render_batch, render_isolated
 from kbd.compile.images import localise_images
 from kbd.compile.ingest import (
     IngestOutcome,
@@ -30,7 +31,7 @@ from kbd.compile.ingest import (
     remove_source,
     summarise_file,
 )
-from kbd.compile.model import Rendered, WikiModel, render_batch
+from kbd.compile.model import Rendered, WikiModel
 from kbd.compile.redo import CURRENT_META, count_out_of_date, out_of_date
 from kbd.compile.scan import Candidate, scan_raw
 from kbd.compile.stale import mark_stale
@@ -38,6 +39,7 @@ from kbd.config import Config
 from kbd.engines import make_engine
 from kbd.engines.provenance import MadeBy, current_made_by
 from kbd.engines.skills import SkillError
+from kbd.isolation import NoteFailure, contain, settle
 from kbd.lock import VaultLock
 from kbd.state import Job, State
 from kbd.vault.layout import VaultLayout
@@ -334,8 +336,12 @@ class Compiler:
                 self.progress("compile", done, len(ingests), job.payload["path"])
                 outcome = localise_images(outcome, self.layout, self.config.images, self.writer,
                                           self.config.compile.max_note_bytes)
-                with self.state.transaction():
-                    self._commit(job, outcome)
+                committed = contain("summarise", job.payload["path"], self._commit_one, job, outcome)
+                if isinstance(committed, NoteFailure):  # rolled back; the job fails, retried when the clipping changes
+                    with self.state.transaction():
+                        self.state.job_failed(job.id, committed.reason, self.now)
+                        self.state.mark_dirty(["status"])
+                    self.report.failed += 1
                 if self.stop.is_set():
                     break
         finally:
@@ -377,6 +383,10 @@ class Compiler:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             engine.close()
+
+    def _commit_one(self, job: Job, outcome: IngestOutcome) -> None:
+        with self.state.transaction():
+            self._commit(job, outcome)
 
     def _commit(self, job: Job, outcome: IngestOutcome) -> None:
         if outcome.paused:
@@ -444,7 +454,7 @@ class Compiler:
                    for i in range(0, len(notes), WRITE_BATCH)]
         cleared = [notes[i:i + WRITE_BATCH] for i in range(0, len(notes), WRITE_BATCH)]
         if len(notes) < PARALLEL_RENDER_THRESHOLD:
-            rendered = ([r for r in map(model.render, batch) if r is not None] for batch in batches)
+            rendered = ([r for r in (render_isolated(model, n) for n in batch) if r is not None] for batch in batches)
             self._write_batches(rendered, cleared)
             return
         # Many notes (a cold compile): worker processes render the next batches from their own
@@ -455,17 +465,25 @@ class Compiler:
                                 [model.max_concepts] * len(batches), batches)
             self._write_batches(rendered, cleared)
 
-    def _write_batches(self, rendered_batches: Iterable[list[Rendered]], cleared: list[list[str]]) -> None:
+    def _write_batches(self, rendered_batches: Iterable[list[Rendered | NoteFailure]], cleared: list[list[str]]
+                       ) -> None:
         done = 0
         total = sum(map(len, cleared))
-        for rendered, batch in zip(rendered_batches, cleared, strict=True):
+        for results, batch in zip(rendered_batches, cleared, strict=True):
             done += len(batch)
             self.progress("write", done, total, "notes")
+            # A note that failed to render keeps its last good version on disk and is recorded
+            # (kbd/isolation.py); it is rendered again when something queues it again.
+            failures = [r for r in results if isinstance(r, NoteFailure)]
+            rendered = [r for r in results if isinstance(r, Rendered)]
             writes = [(r.path, r.text) for r in rendered] + [page for r in rendered for page in r.pages]
             outcomes = self.writer.write_many(writes)
             stale: list[str] = []
             with self.state.transaction():
                 self.state.clear_dirty(batch)
+                if settle(self.state, failures, [f"render:{n}" for n in batch], self.now) and "status" in batch:
+                    self.state.clear_dirty(["status"])  # the status note's own failure: no loop
+                self.report.failed += len(failures)
                 for r in rendered:
                     if r.source_id is not None:
                         self.state.db.execute("UPDATE sources SET related=? WHERE id=?", (r.related_json, r.source_id))

@@ -12,6 +12,7 @@ import json
 
 from kbd.compile.aliases import define_alias, resolve
 from kbd.engines.base import concept_key
+from kbd.isolation import note_failures
 from kbd.lint.checks import note_link
 from kbd.lint.findings import Fix
 from kbd.lint.registry import FixContext, FixFailed, fixer
@@ -20,11 +21,23 @@ from kbd.vault.sanitize import escape_text
 from kbd.vault.write import Outcome
 
 
-def compile_now(ctx: FixContext, only: set[str] | None = None) -> None:
-    """Run the compiler over what the fix queued (state.db's render queue) and the raw notes named."""
+def compile_now(ctx: FixContext, only: set[str] | None = None, notes: tuple[str, ...] = ()) -> None:
+    """Run the compiler over what the fix queued (state.db's render queue) and the raw notes named.
+    `notes`: the notes the fix is about; FixFailed unless each was written (or already right): a fix
+    is reported done only when it was done."""
     from kbd.compile.run import Compiler
 
-    Compiler(ctx.layout, ctx.config, ctx.state, stop=ctx.stop, only=only if only is not None else set()).run()
+    report = Compiler(ctx.layout, ctx.config, ctx.state, stop=ctx.stop,
+                      only=only if only is not None else set()).run()
+    for path in notes:
+        if path in report.kept_user_edits:
+            raise FixFailed(f"{note_link(path)} was edited by you meanwhile; kbd kept your version "
+                            f"(`kbd adopt \"{path}\"` hands it back)")
+        if path in report.refused:
+            raise FixFailed(f"{escape_text(path)} could not be written: something else is in its place")
+        failed = next((f for f in note_failures(ctx.state) if f.note == path and f.stage == "render"), None)
+        if failed is not None:
+            raise FixFailed(f"{note_link(path)} could not be made: {escape_text(failed.reason)}")
 
 
 def _owned(ctx: FixContext, path: str) -> bytes:
@@ -92,7 +105,7 @@ def merge_concepts(ctx: FixContext, fix: Fix) -> str:
             "SELECT DISTINCT b.key FROM source_concepts a JOIN source_concepts b ON a.source_id=b.source_id "
             "JOIN concepts c ON c.key=b.key WHERE a.key=? AND b.key<>?", (alias_key, alias_key)))
         define_alias(ctx.state, alias, into)
-    compile_now(ctx)
+    compile_now(ctx, notes=(f"{ctx.layout.concepts}/{pages[resolve(ctx.state, into)]}.md",))
     kept = ctx.state.db.execute("SELECT note_name FROM concepts WHERE key=?", (resolve(ctx.state, into),)).fetchone()
     shown = note_link(f"{ctx.layout.concepts}/{kept[0]}.md") if kept else escape_text(into)
     return f"merged “{escape_text(alias)}” into {shown}, kept as its alias"
@@ -131,5 +144,5 @@ def reindex(ctx: FixContext, fix: Fix) -> str:
         raise FixFailed(f"{note_link(index)} is yours (you edited it); `kbd adopt \"{index}\"` hands it back")
     with ctx.state.transaction():
         ctx.state.mark_dirty(["index"])
-    compile_now(ctx)
+    compile_now(ctx, notes=(index,))
     return f"regenerated {note_link(index)}"

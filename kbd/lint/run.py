@@ -7,9 +7,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from kbd import clock
 from kbd.config import Config
+from kbd.isolation import note_failures, settle
 from kbd.lint import ledger
 from kbd.lint.findings import AppliedFix, CheckRun, Fix, LintReport
 from kbd.lint.registry import FIXERS, FixContext, FixFailed, LintContext, load
@@ -38,12 +40,10 @@ def run_lint(layout: VaultLayout, config: Config, state: State, options: LintOpt
     stop = stop or threading.Event()
     load()
     moment = clock.now()
-    date, when = moment.strftime("%Y-%m-%d"), clock.stamp(moment)
-    writer = VaultWriter(layout, state)
-    fix_ctx = FixContext(layout, config, state, writer, date, stop)
+    when = clock.stamp(moment)
+    fix_ctx = fix_context(layout, config, state, stop, moment)
+    writer = fix_ctx.writer
     applied: list[AppliedFix] = []
-    with state.transaction():
-        writer.check_user_edits()  # the ledger must know about edits made since the last compile
     if options.apply_ticks and config.lint.apply_ticks:
         applied += apply_ticked(fix_ctx, when)
     runs = _check(layout, config, state, stop)
@@ -53,7 +53,7 @@ def run_lint(layout: VaultLayout, config: Config, state: State, options: LintOpt
             for fix in fixes.values():
                 applied.append(_apply(fix_ctx, fix, "", when))
             runs = _check(layout, config, state, stop)
-    report = LintReport(date, tuple(runs), ledger.previous_counts(state), tuple(applied))
+    report = LintReport(fix_ctx.date, tuple(runs), ledger.previous_counts(state), tuple(applied))
     path = ""
     if options.write:
         path = _write_report(layout, state, writer, report, when)
@@ -66,6 +66,9 @@ def run_lint(layout: VaultLayout, config: Config, state: State, options: LintOpt
 
 def _check(layout: VaultLayout, config: Config, state: State, stop: threading.Event) -> list[CheckRun]:
     vault = scan_vault(layout, state, config.lint.exclude)
+    with state.transaction():  # a note lint could not read is in Status.md until it reads again or goes
+        settle(state, vault.failed, [f.key for f in note_failures(state) if f.stage == "lint"],
+               clock.stamp(clock.now()))
     ctx = LintContext(layout, config, state, vault, stop)
     runs: list[CheckRun] = []
     for spec in load().values():
@@ -112,9 +115,18 @@ def apply_ticks_now(layout: VaultLayout, config: Config, state: State,
         return []
     load()
     moment = clock.now()
-    ctx = FixContext(layout, config, state, VaultWriter(layout, state), moment.strftime("%Y-%m-%d"),
-                     stop or threading.Event())
-    return apply_ticked(ctx, clock.stamp(moment))
+    return apply_ticked(fix_context(layout, config, state, stop or threading.Event(), moment), clock.stamp(moment))
+
+
+def fix_context(layout: VaultLayout, config: Config, state: State, stop: threading.Event,
+                moment: datetime) -> FixContext:
+    """What every path that applies fixes starts from (`kbd lint`, `--fix`, the daemon's ticks):
+    the ledger first learns of the edits the user made since kbd last looked, so that no fix
+    replaces, or reports as done, a note that is the user's now."""
+    writer = VaultWriter(layout, state)
+    with state.transaction():
+        writer.check_user_edits()
+    return FixContext(layout, config, state, writer, moment.strftime("%Y-%m-%d"), stop)
 
 
 def report_paths(layout: VaultLayout) -> list[str]:

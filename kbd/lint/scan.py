@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from kbd.engines.base import concept_key
+from kbd.isolation import NoteFailure, contain
 from kbd.state import State
 from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, STATE_DIR, VaultLayout, is_conflict_copy, is_ignored_name
@@ -54,6 +55,7 @@ class VaultScan:
     notes: dict[str, NoteFacts]
     files: set[str]  # every file path kbd looked at, notes and attachments alike
     unreadable: dict[str, str] = field(default_factory=dict)  # path → why it was not read
+    failed: list[NoteFailure] = field(default_factory=list)  # notes whose reading failed (kbd/isolation.py)
 
     @cached_property
     def resolver(self) -> LinkResolver:
@@ -90,6 +92,7 @@ def scan_vault(layout: VaultLayout, state: State, exclude: Iterable[str] = ()) -
     notes: dict[str, NoteFacts] = {}
     files: set[str] = set()
     unreadable: dict[str, str] = {}
+    failed: list[NoteFailure] = []
     for folder, dirs, names in os.walk(root):
         rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         rel_folder = "" if rel_folder == "." else rel_folder
@@ -110,8 +113,12 @@ def scan_vault(layout: VaultLayout, state: State, exclude: Iterable[str] = ()) -
             except (Unreadable, FileNotFoundError, OSError) as exc:
                 unreadable[rel] = getattr(exc, "reason", None) or str(exc)
                 continue
-            notes[rel] = read_note(layout, rel, data, owners.get(rel, "user"))
-    return VaultScan(layout, notes, files, unreadable)
+            facts = contain("lint", rel, read_note, layout, rel, data, owners.get(rel, "user"))
+            if isinstance(facts, NoteFailure):  # recorded by the lint run; the other notes are checked
+                failed.append(facts)
+                continue
+            notes[rel] = facts
+    return VaultScan(layout, notes, files, unreadable, failed)
 
 
 def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:

@@ -368,6 +368,7 @@ class StatusReport:
     stale_answers: list[tuple[str, str]] = field(default_factory=list)  # answer note, what changed since
     questions: list[tuple[str, str]] = field(default_factory=list)  # question note, why kbd could not answer or link
     monitors: list[tuple[str, str, str, str]] = field(default_factory=list)  # web monitors: name, URL, checked, outcome
+    failed_notes: list[tuple[str, str, str]] = field(default_factory=list)  # note, stage, reason (kbd/isolation.py)
 
 
 def render_status(report: StatusReport) -> str:
@@ -375,7 +376,8 @@ def render_status(report: StatusReport) -> str:
     out = [front, "# kbd status", ""]
     out.append(f"- **Wiki**: {report.sources} sources, {report.concepts} concepts")
     out.append(f"- **Last change**: {report.last_change or 'never'}")
-    out.append(f"- **Queue**: {report.pending_jobs} pending, {len(report.failed_jobs)} failed")
+    out.append(f"- **Queue**: {report.pending_jobs} pending, {len(report.failed_jobs) + len(report.failed_notes)} "
+               "failed")
     if report.spend is not None:
         today, total, calls = report.spend
         out.append(f"- **Model spend**: ${today:.4f} today ({calls} calls), ${total:.4f} in total")
@@ -401,6 +403,9 @@ def render_status(report: StatusReport) -> str:
     if report.daemon:
         out += _daemon_section(report.daemon)
     out += _section("Failed jobs", "They are retried on the next compile.", report.failed_jobs)
+    out += _section("Failed notes", "kbd could not make or read these notes; each keeps its last good version, "
+                    "everything else is up to date, and each is tried again when what it is made from changes.",
+                    [(f"{note} ({stage})", reason) for note, stage, reason in report.failed_notes])
     if report.monitors:
         out += ["## Web monitors", "When each monitored page was last checked and what came of it; a change "
                 "writes a report note here in reports/.", "", "| monitor | page | last checked | outcome |",

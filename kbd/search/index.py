@@ -32,8 +32,11 @@ from whoosh.support.charset import accent_map
 from whoosh.util.filelock import FcntlLock
 from whoosh.writing import LockError
 
+from kbd import clock
 from kbd.config import Config
+from kbd.isolation import NoteFailure, contain, settle
 from kbd.search.notes import NoteFields, read_note, walk_notes
+from kbd.state import State
 from kbd.vault.layout import VaultLayout
 
 log = logging.getLogger("kbd.search")
@@ -159,6 +162,7 @@ class SearchIndex:
         self.layout = VaultLayout.from_config(root, config)
         self.config = config
         self.folder = self.layout.state_dir / SEARCH_DIR
+        self.read: dict[str, NoteFailure | None] = {}  # notes this object indexed: None, or why it could not
 
     # -- opening ---------------------------------------------------------------------------
     def open(self, *, check: bool = True) -> FileIndex | None:
@@ -229,8 +233,8 @@ class SearchIndex:
                 writer = new_ix.writer(limitmb=BUILD_LIMIT_MB)
                 try:
                     for rel in notes:
-                        fields = read_note(self.layout, self.config, rel)
-                        if fields is not None:
+                        fields = self._read(rel)
+                        if isinstance(fields, NoteFields):  # a note that fails is left out (and logged), alone
                             writer.add_document(**_document(fields))
                         done += 1
                         if progress and (done % 50 == 0 or done == total):
@@ -274,16 +278,21 @@ class SearchIndex:
                 return 0
             try:
                 for rel in paths:
-                    fields = read_note(self.layout, self.config, rel)
+                    fields = self._read(rel)
                     if fields is None:
                         writer.delete_by_term("path", rel)
-                    else:
+                    elif isinstance(fields, NoteFields):  # a failure keeps the note's last indexed version
                         writer.update_document(**_document(fields))
             except BaseException:
                 writer.cancel()
                 raise
             writer.commit()
         return len(paths)
+
+    def _read(self, rel: str) -> NoteFields | NoteFailure | None:
+        fields = contain("index", rel, read_note, self.layout, self.config, rel)
+        self.read[rel] = fields if isinstance(fields, NoteFailure) else None
+        return fields
 
     def sync(self, ix: FileIndex | None = None, *, wait: bool = True) -> int:
         """Compare the vault with the index (modified time and size) and update what differs."""
@@ -366,6 +375,14 @@ def update_index(root: Path, config: Config, paths: Iterable[str] | None = None)
     except Exception:
         log.exception("updating the search index failed; the next search will catch up")
         return 0
+    if index.read:  # notes that could not be indexed, and those indexed again since (kbd/isolation.py)
+        state = State(index.layout.state_dir / "state.db")
+        try:
+            with state.transaction():
+                settle(state, [f for f in index.read.values() if f is not None],
+                       [f"index:{rel}" for rel, f in index.read.items() if f is None], clock.stamp(clock.now()))
+        finally:
+            state.close()
     if config.search.embeddings:
         from kbd.search.vectors import sync_vectors
 

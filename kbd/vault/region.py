@@ -46,9 +46,66 @@ def _marker_lines(text: str, marker: str) -> list[re.Match[str]]:
     return list(re.finditer(rf"^[ \t]*{re.escape(marker)}[ \t]*(?:\r?\n|\Z)", text, re.MULTILINE))
 
 
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_COMMENT_TOKEN = re.compile(r"%%|<!--|-->")
+_INSIDE = {"%%": "a `%%` comment", "<!--": "an HTML comment"}
+
+
+def hidden_lines(text: str) -> tuple[dict[int, str], str | None]:
+    """What each line lies inside as Obsidian reads the note, by the offset where the line starts
+    (only lines inside something are listed): "the frontmatter", "a code block", "a `%%` comment"
+    or "an HTML comment"; and what the end of the note lies inside (None: nothing). A marker line
+    in any of these is text Obsidian does not treat as the note's own: a region there would put
+    kbd's text into a code block (a `dataviewjs` one runs it) or into the note's YAML."""
+    lines = text.split("\n")
+    inside: dict[int, str] = {}
+    front = bool(lines) and lines[0].rstrip("\r") == "---" and any(ln.rstrip("\r") == "---" for ln in lines[1:])
+    fence: str | None = None
+    comment: str | None = None
+    offset = 0
+    for number, line in enumerate(lines):
+        if front:
+            inside[offset] = "the frontmatter"
+            front = number == 0 or line.rstrip("\r") != "---"
+        elif fence is not None:
+            inside[offset] = "a code block"
+            m = _FENCE.match(line)
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and \
+                    not line.strip()[len(m.group(1)):]:
+                fence = None
+        elif comment is None and (m := _FENCE.match(line)):
+            inside[offset], fence = "a code block", m.group(1)
+        else:
+            if comment is not None:
+                inside[offset] = _INSIDE[comment]
+            for token in _COMMENT_TOKEN.findall(_CODE_SPAN.sub("", line) if comment is None else line):
+                if comment is None and token in _INSIDE:
+                    comment = token
+                elif (comment, token) in (("%%", "%%"), ("<!--", "-->")):
+                    comment = None
+        offset += len(line) + 1
+    return inside, ("a code block" if fence is not None else _INSIDE.get(comment or ""))
+
+
 def find(text: str, name: str) -> Found | None:
-    """The region `name` in `text`; None when neither marker is there; Malformed otherwise."""
-    begins, ends = _marker_lines(text, begin_marker(name)), _marker_lines(text, end_marker(name))
+    """The region `name` in `text`; None when neither marker is there; Malformed otherwise.
+    Only marker lines outside code blocks, comments and frontmatter count (`hidden_lines`); the
+    markers found only inside them are refused, with where they are."""
+    inside, _ = hidden_lines(text)
+    hidden: list[tuple[str, str]] = []
+    begins, ends = [], []
+    for marker, kept in ((begin_marker(name), begins), (end_marker(name), ends)):
+        for m in _marker_lines(text, marker):
+            if m.start() in inside:
+                hidden.append((marker, inside[m.start()]))
+            else:
+                kept.append(m)
+    if hidden and (len(begins) != 1 or len(ends) != 1):
+        marker, where = hidden[0]
+        raise Malformed(f"the `{marker}` line is inside {where}; kbd uses region markers only outside code "
+                        "blocks, comments and frontmatter, as Obsidian reads the note: put both marker lines "
+                        "in the note's text")
     if not begins and not ends:
         if begin_marker(name) in text or end_marker(name) in text:
             raise Malformed(f"a `{begin_marker(name)}` or `{end_marker(name)}` marker is not on a line of its own")
@@ -70,12 +127,17 @@ def inner(content: str) -> str:
 
 def splice(text: str, name: str, content: str) -> str:
     """`text` with region `name` holding `content`; a missing region is appended at the end after
-    a blank line. Every byte outside the region is kept as it is."""
+    a blank line (Malformed if the end of the note is inside a code block or comment). Every byte
+    outside the region is kept as it is."""
     found = find(text, name)
     newline = "\r\n" if "\r\n" in text else "\n"
     body = inner(content).replace("\n", newline)
     if found is not None:
         return text[:found.start] + body + text[found.end:]
+    _, open_at_end = hidden_lines(text)
+    if open_at_end is not None:
+        raise Malformed(f"the note ends inside {open_at_end}, so a region added at its end would be inside it "
+                        "too; close it, or put the two marker lines where the region should go")
     if not text.strip() or text.endswith("\n\n") or text.endswith("\r\n\r\n"):
         lead = ""
     elif text.endswith("\n"):

@@ -489,7 +489,10 @@ class VaultWriter:
                     return RegionWrite(RegionOutcome.REFUSED, missing_markers(rel, name))
                 if found is not None and region_hash(found.body(text)) not in known and found.body(text).strip():
                     return self._stop_region(rel, name, "you edited the text inside kbd's region")
-                new = splice(text, name, body).encode("utf-8")
+                try:
+                    new = splice(text, name, body).encode("utf-8")
+                except Malformed as exc:  # the note ends inside an open code block or comment
+                    return self._stop_region(rel, name, str(exc))
                 new_region = region_hash(body)
                 if new == current:
                     self._region_written(rel, name, new_region, sha256_bytes(new))
