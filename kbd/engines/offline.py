@@ -26,6 +26,7 @@ from kbd.engines.base import (
     phrase_tokens,
     singular,
 )
+from kbd.engines.commonness import is_common_word
 from kbd.engines.lexicon import (
     BOILERPLATE_CONCEPTS,
     BOILERPLATE_PHRASES,
@@ -49,6 +50,9 @@ _URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\.(?:com|org|net|io)\b")
 MIN_WORDS, MAX_WORDS = 6, 60
 SUMMARY_MAX, KEY_POINTS_MAX, CANDIDATES_KEPT = 5, 5, 30
 MAX_PHRASE_WORDS = 5
+# Mentions per prose sentence at which a single common word is what the article is about (tuned on
+# the development halves; a passing "models" in a long paper stays far below it).
+DENSE = 0.25
 
 
 @dataclass
@@ -214,9 +218,9 @@ _ADJ_SUFFIXES = ("ed", "al", "ive", "ous", "ic", "ful", "ble", "ary", "ent", "an
 def _klass(token: str) -> int:
     if len(token) < 2 or not token[0].isalpha():
         return _BREAK
-    lower = token.lower()
+    lower = token.lower().replace("’", "'")
     if lower in STOPWORDS:
-        return _BREAK
+        return _BREAK  # "It’s", "Don’t" as well as "it's": a contraction is never part of a name
     if token.isupper() or (lower != token and _is_term(token)):
         return _NOUN  # LSM, B-tree, PostgreSQL
     if is_adverb(lower):
@@ -392,9 +396,10 @@ def _definitions(sentences: list[_Sentence]) -> list[tuple[str, str]]:
     return list(pairs)
 
 
-def _acceptable(key: str, form: str, count: float, featured: bool) -> bool:
+def _acceptable(key: str, form: str, count: float, featured: bool, in_title: bool, density: float) -> bool:
     """Whether a candidate can be a concept at all: no boilerplate, no vague or generic name, and a
-    single common word only when the article keeps returning to it or features it."""
+    single common English word only when the article is about it (its title, a heading it keeps
+    coming back to, or a density no passing mention reaches), never because it is frequent."""
     if key in BOILERPLATE_PHRASES:
         return False
     words = form.lower().replace("-", " ").split()
@@ -407,6 +412,10 @@ def _acceptable(key: str, form: str, count: float, featured: bool) -> bool:
         if word in GENERIC_NOUNS or singular(form.lower()) in GENERIC_NOUNS or form.lower() in GENERIC_MODIFIERS \
                 or form.lower().endswith(_ADJECTIVE_ENDINGS) or is_verb(form.lower()):
             return False  # "Unavailable", "Configure": an adjective or a verb is no concept on its own
+        if is_common_word(form) or is_common_word(singular(form.lower())):
+            # "Models", "Night": only where it is the topic, and used as a name on its own, not only
+            # inside a longer one ("Language" of "Small Language Model" in a title).
+            return (in_title and count >= 2) or (featured and count >= 3) or (count >= 3 and density >= DENSE)
         return count >= 3 or (featured and count >= 2)
     if any(w in BOILERPLATE_CONCEPTS and w not in NOUNISH and len(w) <= 4 for w in words):
         return False  # "95% CI", "SMD values", "PubMed search"
@@ -442,12 +451,13 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
     featured_tokens = [phrase_tokens(t) for t in (source.title, source.meta.description or "",
                                                    *source.document.headings)]
     scored: list[tuple[float, str]] = []
+    prose = max(1, sum(1 for s in sentences if not s.boilerplate))
     for key, count in counts.items():
         form = _best_form(forms[key])
         needle = phrase_tokens(form)
         in_title = contains_phrase(featured_tokens[0], needle)
         featured = in_title or any(contains_phrase(t, needle) for t in featured_tokens[1:])
-        if not _acceptable(key, form, count, featured):
+        if not _acceptable(key, form, count, featured, in_title, count / prose):
             continue
         words = key.split()
         # Words the article keeps coming back to make its phrases more central.
