@@ -56,10 +56,16 @@ def notes_of(corpus: Path, half: str) -> list[Path]:
     return [p for p in notes if half in ("all", half_of(p.relative_to(corpus).as_posix()))]
 
 
-def compile_half(tree: Path, corpus: Path, half: str, work: Path) -> Path:
-    """Compile one half of the corpus with the kbd in `tree`; returns the vault."""
+def compile_half(tree: Path, corpus: Path, half: str, work: Path, hide_wordfreq: bool = False) -> Path:
+    """Compile one half of the corpus with the kbd in `tree`; returns the vault. `hide_wordfreq`
+    makes the engine run its fallback, as on an install without the `wordfreq` extra."""
     vault = work / "vault"
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+    path = [str(tree)]
+    if hide_wordfreq:
+        (work / "shim").mkdir()
+        (work / "shim" / "wordfreq.py").write_text('raise ImportError("hidden by the bench")\n')
+        path.insert(0, str(work / "shim"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     subprocess.run([sys.executable, "-m", "kbd", "init", str(vault)], check=True, env=env, capture_output=True,
                    cwd=tree)
     for note in notes_of(corpus, half):

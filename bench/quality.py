@@ -181,6 +181,8 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="copy the compiled vault of this tree here, to read it")
     parser.add_argument("--real", type=Path, help="a real corpus folder: label-free figures on one half of it")
     parser.add_argument("--half", default="dev", choices=("dev", "test", "all"))
+    parser.add_argument("--without-wordfreq", action="store_true",
+                        help="with --real: compile as an install without the wordfreq extra would")
     parser.add_argument("--sample", type=Path, help="with --real: write 40 random concepts etc. here, to read")
     args = parser.parse_args()
     if args.real:
@@ -214,11 +216,13 @@ def main() -> int:
 def main_real(args: argparse.Namespace) -> int:
     print(machine())
     notes = heldout.notes_of(args.real, args.half)
-    print(f"corpus: {args.real} ({args.half} half: {len(notes)} notes)")
+    print(f"corpus: {args.real} ({args.half} half: {len(notes)} notes)"
+          + (", engine without wordfreq" if args.without_wordfreq else ""))
     with tempfile.TemporaryDirectory(prefix="kbd-heldout-") as tmp:
         work = Path(tmp)
         (work / "now").mkdir()
-        now = heldout.measure(heldout.compile_half(ROOT, args.real, args.half, work / "now"))
+        now = heldout.measure(heldout.compile_half(ROOT, args.real, args.half, work / "now",
+                                                   hide_wordfreq=args.without_wordfreq))
         if args.sample:
             heldout.sample(work / "now" / "vault", args.sample)
         if args.keep:

@@ -56,7 +56,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
             sources = concept_sources(state, key)
             articles = article_count(state, key) if len(sources) >= min_sources else len(sources)
             if articles >= min_sources and not is_central(state, key):
-                articles = 0  # mentioned by enough sources, but none is about it
+                articles = 0  # mentioned by enough sources, but only in passing: none is about it
             page = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
             changed = False
             if articles >= min_sources and page is None:
