@@ -27,6 +27,7 @@ from kbd.engines.base import (
 )
 from kbd.engines.chunking import ADJECTIVE_ENDINGS, TOKEN, WORD, candidate_phrases, is_term, noun_chunks
 from kbd.engines.commonness import is_common_word
+from kbd.engines.findings import finding_rank
 from kbd.engines.lexicon import (
     BOILERPLATE_CONCEPTS,
     BOILERPLATE_PHRASES,
@@ -401,7 +402,9 @@ def _quote(sentences: list[_Sentence], kept: list[tuple[float, str]], forms: dic
         if not hits:
             continue
         # Prefer a sentence no stronger concept of this source already quotes.
-        best = max(hits, key=lambda i: (i not in used, sentences[i].eligible, sentences[i].score, -i))
+        # Results before aims and methods: the page says what the source found about the concept.
+        best = max(hits, key=lambda i: (i not in used, sentences[i].eligible, finding_rank(sentences[i].text),
+                                        sentences[i].score, -i))
         used.add(best)
         name = form[0].upper() + form[1:] if form.islower() else form
         alias_names = tuple(a for a, _ in aliases[key].most_common(4) if a.casefold() != form.casefold())[:3] \
