@@ -112,11 +112,10 @@ def measure(vault: Path) -> dict[str, float]:
                                      "ON c.key=sc.key"):
         pages.setdefault(key, set()).add(source_id)
     for word, ids in sorted(topics.items()):
-        # Its page: the concept named by the word, else the one with the word in its name that lists
-        # most of the titled sources ("Knowledge graph" for "graph").
-        own = pages.get(concept_key(word))
-        named = [k for k in pages if word in phrase_tokens(k)]
-        best = own if own is not None else max((pages[k] for k in named), key=lambda v: len(v & ids), default=set())
+        # Its page: of the concepts named by the word or with it in their name, the one that lists most
+        # of the titled sources ("Knowledge graph" for "graph"): the page a reader would open for it.
+        named = [k for k in pages if k == concept_key(word) or word in phrase_tokens(k)]
+        best = max((pages[k] for k in named), key=lambda v: len(v & ids), default=set())
         shares.append(len(best & ids) / len(ids))
         out[f"core topic '{word}' ({len(ids)} titled)"] = shares[-1]
     out["core-topic coverage (mean)"] = sum(shares) / len(shares) if shares else float("nan")

@@ -28,6 +28,8 @@ def is_term(token: str) -> bool:
         return True
     if "-" in token.strip("-") and all(len(p) >= 1 for p in token.split("-")):
         parts = token.lower().split("-")
+        if len(parts) > 3:
+            return False  # "Do-you-need-an-upper-ontology": a page's URL slug, not a name
         return not all(p in STOPWORDS or p.isdigit() for p in parts) and len(token) >= 4
     return bool(_INNER_CAPS.match(token))
 

@@ -292,8 +292,8 @@ def _definitions(sentences: list[_Sentence]) -> list[tuple[str, str]]:
 
 def _acceptable(key: str, form: str, count: float, featured: bool, in_title: bool, density: float) -> bool:
     """Whether a candidate can be a concept at all: no boilerplate, no vague or generic name, and a
-    single common English word only when the article is about it (its title, a heading it keeps
-    coming back to, or a density no passing mention reaches), never because it is frequent."""
+    single common English word only when the article is about it (its title, or a density no passing
+    mention reaches), never because it is frequent."""
     if key in BOILERPLATE_PHRASES:
         return False
     words = form.lower().replace("-", " ").split()
@@ -307,9 +307,10 @@ def _acceptable(key: str, form: str, count: float, featured: bool, in_title: boo
                 or form.lower().endswith(ADJECTIVE_ENDINGS) or is_verb(form.lower()):
             return False  # "Unavailable", "Configure": an adjective or a verb is no concept on its own
         if is_common_word(form) or is_common_word(singular(form.lower())):
-            # "Models", "Night": only where it is the topic, and used as a name on its own, not only
-            # inside a longer one ("Language" of "Small Language Model" in a title).
-            return (in_title and count >= 2) or (featured and count >= 3) or (count >= 3 and density >= DENSE)
+            # "Models", "Night": only where it is the topic (the title, used as a name on its own more than
+            # once, not only inside a longer one), or dense. A heading is not enough: docs pages head their
+            # sections "Import", "Export", "Commands" (tuned on the development halves).
+            return (in_title and count >= 2) or (count >= 3 and density >= DENSE)
         return count >= 3 or (featured and count >= 2)
     if any(w in BOILERPLATE_CONCEPTS and w not in NOUNISH and len(w) <= 4 for w in words):
         return False  # "95% CI", "SMD values", "PubMed search"
