@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kbd.engines.answers import Answer, Citation, Claim, article_key
+from kbd.engines.answers import LEAD_LABEL, Answer, Citation, Claim, article_key
 from kbd.render.frontmatter import DateTime, Link, render_frontmatter
 from kbd.vault.links import wikilink
 from kbd.vault.sanitize import escape_text, link_alias, link_target
@@ -148,7 +148,7 @@ def _extractive(claims: list[Claim]) -> list[str]:
     one's best passage; each quote cites the note it is in (the summary or the clipping)."""
     # The first claim is the engine's best answer: it leads, on its own, before the evidence.
     lead = claims[0].citations[0]
-    out = [f"**Best match:** “{escape_text(lead.quote)}” — {citation_link(lead, _where(lead))} ^{claim_block(1)}", ""]
+    out = [f"**{LEAD_LABEL}:** “{escape_text(lead.quote)}” — {citation_link(lead, _where(lead))} ^{claim_block(1)}", ""]
     groups: dict[str, list[tuple[int, Claim]]] = {}
     for number, claim in enumerate(claims[1:], start=2):
         c = claim.citations[0]
