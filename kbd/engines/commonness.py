@@ -15,7 +15,7 @@ import functools
 
 try:  # optional: a 57 MB wheel of word lists for 40 languages, so it is an extra, not a dependency
     from wordfreq import zipf_frequency
-except ImportError:  # pragma: no cover - exercised by the fallback test through `common_by_lexicon`
+except ImportError:  # the fallback below: tests/test_reading_real.py and bench --without-wordfreq
     zipf_frequency = None
 
 # Tuned on the development halves: "graph" (4.05), "settings" (4.2) and "integrity" (4.2) are common;
