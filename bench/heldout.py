@@ -37,10 +37,11 @@ from pathlib import Path
 from kbd.engines.base import concept_key, phrase_tokens
 from kbd.engines.lexicon import STOPWORDS
 
+# A result: a number, or a verb that reports one (the definition; "is" and "uses" are not).
 RESULT = re.compile(
-    r"\d|\b(?:found|find|finds|show(?:s|ed|n)?|reduc(?:es|ed)|increas(?:es|ed)|decreas(?:es|ed)|improv(?:es|ed)"
-    r"|lower(?:s|ed)|rais(?:es|ed)|associated with|linked to|predict(?:s|ed)|outperform(?:s|ed)?|caus(?:es|ed)"
-    r"|led to|leads to|results? in|is|are|was|were|means|lets|makes|returns|stores|uses|holds)\b", re.IGNORECASE)
+    r"\d|\b(?:found|finds|show(?:s|ed|n)?|demonstrat(?:es|ed)|reveal(?:s|ed)|reduc(?:es|ed)|increas(?:es|ed)"
+    r"|decreas(?:es|ed)|improv(?:es|ed)|lower(?:s|ed)|rais(?:es|ed)|associated with|linked to|predict(?:s|ed)"
+    r"|outperform(?:s|ed)?|caus(?:es|ed)|led to|leads to|results? in|enables?|allows?|prevents?)\b", re.IGNORECASE)
 AIM_OR_METHOD = re.compile(
     r"^(?:we|this (?:study|paper|review|article)|the (?:aim|objective|purpose)|our (?:aim|goal))\b.{0,40}"
     r"\b(?:search(?:ed)?|aim(?:s|ed)?|sought|investigat\w*|examin\w*|assess\w*|evaluat\w*|recruit\w*|"

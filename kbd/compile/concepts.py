@@ -10,14 +10,15 @@ run are looked at, so the cost of one ingest does not grow with the wiki.
 from __future__ import annotations
 
 from kbd.compile.ingest import NameBook
+from kbd.engines.base import PAGE_RANK
 from kbd.state import State
 
 # A concept shared by more sources than this says little about how two of them relate, so it is
 # not used to find related sources (and a change to it does not re-render all of them).
 RELATED_MAX_SOURCES = 30
-# A concept needs a source that is about it: among that source's strongest concepts. Tuned on the
-# development halves of two real corpora (README, "Reading quality").
-CENTRAL_RANK = 3
+# A concept needs a source that is about it: among that source's PAGE_RANK strongest concepts. Tuned
+# on the development halves of two real corpora (README, "Reading quality").
+CENTRAL_RANK = PAGE_RANK
 
 
 def article_count(state: State, key: str) -> int:
