@@ -66,7 +66,9 @@ def write_clean_vault(root: Path, topics: int = 4, per_topic: int = 3) -> None:
             rng = random.Random(f"{topic}{j}")
             body = " ".join(_sentence(rng, TOPICS[topic]) for _ in range(25))
             if (topic, j) == (next(iter(TOPICS)), 0):  # a name only this clipping has: extracted, no page
-                body += " " + " ".join(f"The {UNPAGED} {verb} the rest." for verb in ("limits", "explains", "shapes"))
+                # ... and is about, among its strongest concepts: lint offers only such names a page.
+                body += " " + " ".join(f"The {UNPAGED} {verb} the rest." for verb in (
+                    "limits", "explains", "shapes", "orders", "bounds", "drives", "sets", "keeps"))
             title = f"{topic.capitalize()} notes {j}"
             (root / "raw" / f"{title}.md").write_text(
                 f'---\ntitle: "{title}"\nsource: "https://example.org/{topic}/{j}"\ncreated: 2026-11-20\n'

@@ -47,7 +47,10 @@ def test_compile_writes_summaries_concepts_index_log_and_status(sample_vault: Va
     assert sources == ["LSM trees, explained without the hype.md", "What a write-ahead log guarantees.md",
                        "Why B-trees stay shallow.md"]
     concepts = {p.stem for p in (sample_vault.wiki / "concepts").glob("*.md")}
-    assert {"B-tree", "LSM tree", "Write-ahead log", "Write amplification"} <= concepts
+    assert {"B-tree", "LSM tree", "Write-ahead log"} <= concepts
+    # Each sample mentions write amplification once, in passing (its 12th-15th concept): no source is
+    # about it, so it gets no page (issue 23: a page needs a source that ranks it among its 3 strongest).
+    assert "Write amplification" not in concepts
 
     note = sample_vault.note("wiki/sources/Why B-trees stay shallow.md")
     assert note["type"] == "source"
@@ -161,7 +164,7 @@ def test_touching_a_raw_note_without_changing_it_costs_no_engine_work(sample_vau
 def test_status_json_reports_counts(sample_vault: Vault) -> None:
     sample_vault.compile()
     data = json.loads(sample_vault.kbd("status", ".", "--json").stdout)
-    assert data["sources"] == 3 and data["concepts"] >= 4
+    assert data["sources"] == 3 and data["concepts"] >= 3  # no page for passing mentions (issue 23)
     assert data["last_run"]["ingested"] == 3 or data["last_run"]["ingested"] == 0
     assert data["rejected"] == [] and data["failed_jobs"] == []
 

@@ -121,15 +121,16 @@ def test_read_note_refuses_anything_outside_the_vault(compiled: Vault) -> None:
 def test_list_notes_pages_through_the_vault_by_folder_and_type(compiled: Vault) -> None:
     async def body(client: Client) -> Any:
         return (await client.call_tool("list_notes", {}),
-                await client.call_tool("list_notes", {"type": "concept", "limit": 3}),
+                # limit 2: the sample vault makes 3 concept pages (passing mentions get none, issue 23)
+                await client.call_tool("list_notes", {"type": "concept", "limit": 2}),
                 await client.call_tool("list_notes", {"folder": "Journal"}),
-                await client.call_tool("list_notes", {"type": "concept", "limit": 3, "offset": 3}))
+                await client.call_tool("list_notes", {"type": "concept", "limit": 2, "offset": 2}))
     everything, concepts, journal, page2 = (_data(r) for r in _with_client(compiled.root, body))
     paths = [n["path"] for n in everything["notes"]]
     assert paths == sorted(paths) and "raw/Why B-trees stay shallow.md" in paths
     assert not any(p.startswith((".kbd/", "kbd/config")) for p in paths)
     assert everything["total"] == len(paths) and everything["next_offset"] is None
-    assert [n["type"] for n in concepts["notes"]] == ["concept"] * 3 and concepts["next_offset"] == 3
+    assert [n["type"] for n in concepts["notes"]] == ["concept"] * 2 and concepts["next_offset"] == 2
     assert {n["path"] for n in concepts["notes"]}.isdisjoint(n["path"] for n in page2["notes"])
     assert journal["notes"] == [{"path": "Journal/Reading list.md", "type": "note",
                                  "modified": journal["notes"][0]["modified"]}]

@@ -36,6 +36,10 @@ _SHORT_MEASURE = re.compile(rf"(?<![\w.])(d|g|r|OR|RR|HR|SMD)\s*=\s*({_NUM})(?![
 _COUNT = re.compile(rf"(?<![\w.,-])({_NUM})\s+([a-z]{{3,}}s)\b")
 _CONFIDENCE = re.compile(r"\s*(?:CI\b|Cr?I\b|confidence|credible)", re.IGNORECASE)
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+# "79 551 participants": digits grouped by a (thin, no-break) space are one number, which a chart must
+# not read as 551; such a number is never charted (the other rules stay as strict as they are).
+_GROUP_BEFORE = re.compile(r"\d[ \u00a0\u2009\u202f]$")
+_GROUP_AFTER = re.compile(r"[ \u00a0\u2009\u202f]\d{3}(?!\d)")
 _CLAUSE = re.compile(r"[,;:()]|\s(?:and|but|while|whereas|versus|vs\.?|compared with|than)\s", re.IGNORECASE)
 _FILLER = {"a", "an", "the", "of", "by", "to", "in", "on", "at", "was", "were", "is", "are", "about", "around",
            "nearly", "roughly", "approximately", "only", "just", "some", "with", "for", "from", "had", "has",
@@ -122,7 +126,14 @@ def _mentions(sentence: str) -> list[tuple[str, int, int, str]]:
         if any(a <= m.start() < b for a, b in taken) or _YEAR.fullmatch(m.group(1)):
             continue
         found.append((f"count:{singular(m.group(2))}", m.start(), m.end(), m.group(1)))
-    return found
+    return [f for f in found if not _space_grouped(sentence, f[1])]
+
+
+def _space_grouped(sentence: str, start: int) -> bool:
+    """Whether the number starting at `start` is one group of a number written with thousands spaces."""
+    number = re.match(_NUM, sentence[start:])
+    end = start + (len(number.group(0)) if number else 0)
+    return bool(_GROUP_BEFORE.search(sentence[max(0, start - 2):start])) or bool(_GROUP_AFTER.match(sentence, end))
 
 
 def _value(shown: str) -> float | None:

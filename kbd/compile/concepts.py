@@ -1,18 +1,24 @@
 """Decide which concepts get an article, corpus-wide, and queue every note that depends on them.
 
 A concept gets an article once `concept_min_sources` distinct articles mention it (two clippings
-of one article count once) and loses it when fewer do. Only the concepts touched since the last
+of one article count once) and at least one of them is about it (ranks it among its CENTRAL_RANK
+strongest concepts), and loses it when that stops being true. A name every page mentions in passing
+("File", "Web page" in a docs site) makes a page nobody would open. Only the concepts touched since the last
 run are looked at, so the cost of one ingest does not grow with the wiki.
 """
 
 from __future__ import annotations
 
 from kbd.compile.ingest import NameBook
+from kbd.engines.base import PAGE_RANK
 from kbd.state import State
 
 # A concept shared by more sources than this says little about how two of them relate, so it is
 # not used to find related sources (and a change to it does not re-render all of them).
 RELATED_MAX_SOURCES = 30
+# A concept needs a source that is about it: among that source's PAGE_RANK strongest concepts. Tuned
+# on the development halves of two real corpora (README, "Reading quality").
+CENTRAL_RANK = PAGE_RANK
 
 
 def article_count(state: State, key: str) -> int:
@@ -20,6 +26,12 @@ def article_count(state: State, key: str) -> int:
     return state.db.execute(
         "SELECT COUNT(DISTINCT COALESCE(s.article, 'id:' || s.id)) FROM source_concepts sc "
         "JOIN sources s ON s.id=sc.source_id WHERE sc.key=?", (key,)).fetchone()[0]
+
+
+def is_central(state: State, key: str) -> bool:
+    """Whether some source ranks the concept among its CENTRAL_RANK strongest."""
+    row = state.db.execute("SELECT MIN(rank) FROM source_concepts WHERE key=?", (key,)).fetchone()
+    return row[0] is not None and row[0] < CENTRAL_RANK
 
 
 def concept_sources(state: State, key: str) -> list[int]:
@@ -44,6 +56,8 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
         for key in keys:
             sources = concept_sources(state, key)
             articles = article_count(state, key) if len(sources) >= min_sources else len(sources)
+            if articles >= min_sources and not is_central(state, key):
+                articles = 0  # mentioned by enough sources, but only in passing: none is about it
             page = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
             changed = False
             if articles >= min_sources and page is None:

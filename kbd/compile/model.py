@@ -24,6 +24,7 @@ from kbd.compile.related import WEAK_KEYS, series_siblings
 from kbd.compile.stale import stale_answers, stale_because
 from kbd.engines.answers import Answer
 from kbd.engines.base import SourceSummary
+from kbd.engines.findings import finding_rank, strongest_findings
 from kbd.engines.provenance import MadeBy
 from kbd.isolation import note_failures
 from kbd.render.answer import AnswerNote, render_answer_note
@@ -238,13 +239,15 @@ class WikiModel:
         # Most relevant first: the sources where the concept scores highest.
         ranked = sorted(rows, key=lambda r: (-r["score"], r["title"].casefold(), r["note_name"]))
         shown, rest = ranked[:CONCEPT_SOURCES_SHOWN], ranked[CONCEPT_SOURCES_SHOWN:]
+        # Results first on the page, and the synthesis is the findings the sources agree on (issue 23).
+        shown.sort(key=lambda r: -finding_rank(r["sentence"]))
         mentions = [(refs[r["note_name"]], r["sentence"]) for r in shown]
-        synthesis: list[tuple[str, NoteRef]] = []
+        first: dict[str, sqlite3.Row] = {}
         for r in ranked:
-            if len(synthesis) >= SYNTHESIS_SENTENCES:
-                break
-            if all(r["sentence"] != s for s, _ in synthesis):
-                synthesis.append((r["sentence"], refs[r["note_name"]]))
+            first.setdefault(r["sentence"], r)  # one sentence quoted once, from its strongest source
+        unique = list(first.values())
+        synthesis = [(unique[i]["sentence"], refs[unique[i]["note_name"]])
+                     for i in strongest_findings([r["sentence"] for r in unique], SYNTHESIS_SENTENCES)]
         generated = max(r["generated"] for r in rows)
         rest.sort(key=lambda r: (r["title"].casefold(), r["note_name"]))
         chunks = paginate([mention_line(refs[r["note_name"]], clip_text(r["sentence"], MENTION_CHARS)) for r in rest],

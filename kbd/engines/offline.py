@@ -10,7 +10,6 @@ Scoring is plain term frequency with position bonuses: fast and predictable.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import re
@@ -26,6 +25,9 @@ from kbd.engines.base import (
     phrase_tokens,
     singular,
 )
+from kbd.engines.chunking import ADJECTIVE_ENDINGS, TOKEN, WORD, candidate_phrases, is_term, noun_chunks
+from kbd.engines.commonness import is_common_word
+from kbd.engines.findings import finding_rank
 from kbd.engines.lexicon import (
     BOILERPLATE_CONCEPTS,
     BOILERPLATE_PHRASES,
@@ -33,22 +35,19 @@ from kbd.engines.lexicon import (
     GENERIC_NOUNS,
     NOUNISH,
     STOPWORDS,
-    VERB_FORMS,
-    is_adverb,
     is_verb,
 )
 from kbd.engines.provenance import OFFLINE
 from kbd.engines.text import CleanBlock, clean_document, is_boilerplate, might_hold_boilerplate
 from kbd.vault.markdown import split_sentences
 
-_WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’+-]*[A-Za-z0-9\u00c0-\u024f+]|[A-Za-z]")
-_TOKEN = re.compile(_WORD.pattern + r"|[^\sA-Za-z\u00c0-\u024f]")
-_ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,6}s?$")
-_INNER_CAPS = re.compile(r"^[A-Za-z]+[a-z][A-Z][A-Za-z0-9]*$|^[A-Z][a-z]+[A-Z]")
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\.(?:com|org|net|io)\b")
 MIN_WORDS, MAX_WORDS = 6, 60
 SUMMARY_MAX, KEY_POINTS_MAX, CANDIDATES_KEPT = 5, 5, 30
-MAX_PHRASE_WORDS = 5
+# Mentions per prose sentence at which a single common word is what the article is about (tuned on
+# the development halves; a passing "models" in a long paper stays far below it).
+DENSE = 0.25
 
 
 @dataclass
@@ -80,9 +79,9 @@ class OfflineEngine:
         blocks = clean_document(source.document)
         sentences = _sentences(blocks)
         freq = Counter(w for s in sentences if not s.boilerplate for w in s.words)
-        title_words = {w.lower() for w in _WORD.findall(source.title)} - STOPWORDS
+        title_words = {w.lower() for w in WORD.findall(source.title)} - STOPWORDS
         _score(sentences, freq, title_words)
-        description = _usable_description(source.meta.description)
+        description = _usable_description(source.meta.description, sentences)
         summary_text, chosen = _summary(sentences, SUMMARY_MAX if len(sentences) > 12 else 3, description)
         key_points = _pick(sentences, KEY_POINTS_MAX, chosen, spread_sections=True)
         concepts = _concepts(source, sentences, freq)
@@ -95,7 +94,7 @@ class OfflineEngine:
             key_points=[s.text for s in key_points],
             concepts=concepts,
             tags=list(source.meta.tags),
-            description=_clip(source.meta.description or summary_text[0], 220),
+            description=_clip(description or summary_text[0], 220),
         )
 
 
@@ -107,14 +106,30 @@ def _clip(text: str, limit: int) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def _usable_description(description: str | None) -> str | None:
-    """The clipping's `description`, when it is a sentence of the article and not site furniture."""
+def _usable_description(description: str | None, sentences: list[_Sentence]) -> str | None:
+    """The clipping's `description`, when it is a sentence of the article and not site furniture.
+    One the site cut short ("…the concordance between dietary…") is completed from the article's
+    own text, or left out when the article does not hold it."""
     if not description:
         return None
     text = re.sub(r"\s+", " ", description).strip()
-    if len(_WORD.findall(text)) < MIN_WORDS or is_boilerplate(text) or _URLISH.search(text):
+    if text.endswith(("…", "...")):
+        text = _completed(text.rstrip(".…").rstrip(), sentences)
+    if not text or len(WORD.findall(text)) < MIN_WORDS or is_boilerplate(text) or _URLISH.search(text):
         return None
     return text
+
+
+def _completed(stem: str, sentences: list[_Sentence]) -> str | None:
+    """`stem` continued to the end of its sentence in the article's prose; None if it is not there."""
+    if len(stem) < 20:
+        return None
+    prose = " ".join(s.text for s in sentences if not s.boilerplate)
+    at = prose.find(stem)
+    if at == -1:
+        return None
+    end = _SENTENCE_END.search(prose, at + len(stem))
+    return prose[at:end.end()].strip() if end else prose[at:].strip()
 
 
 def _summary(sentences: list[_Sentence], k: int, description: str | None) -> tuple[list[str], set[int]]:
@@ -127,7 +142,7 @@ def _summary(sentences: list[_Sentence], k: int, description: str | None) -> tup
                             key=lambda s: s.position)
         return [s.text for s in picked], {s.position for s in picked}
     if description:
-        words = [w for w in (w.lower() for w in _WORD.findall(description)) if w not in STOPWORDS]
+        words = [w for w in (w.lower() for w in WORD.findall(description)) if w not in STOPWORDS]
         rest = [s for s in _pick(sentences, k, set()) if not _similar(s.words, words)][:k - 1]
         return [description, *(s.text for s in rest)], {s.position for s in rest}
     picked = _pick(sentences, k, set())
@@ -139,7 +154,7 @@ def _sentences(blocks: list[CleanBlock]) -> list[_Sentence]:
     for block in blocks:
         suspect = len(block.text) >= 600 and might_hold_boilerplate(block.text)
         for i, text in enumerate(split_sentences(block.text)):
-            tokens = _TOKEN.findall(text)
+            tokens = TOKEN.findall(text)
             lowered = [t.lower() for t in tokens if t[0].isalpha()]
             furniture = suspect and is_boilerplate(text)
             eligible = (MIN_WORDS <= len(lowered) <= MAX_WORDS and not _URLISH.search(text) and not furniture
@@ -188,123 +203,6 @@ def _similar(a: list[str], b: list[str]) -> bool:
     return bool(sa and sb) and len(sa & sb) / len(sa | sb) > 0.6
 
 
-def _is_term(token: str) -> bool:
-    """A single token that can stand alone as a concept: B-tree, LSM, PostgreSQL."""
-    if token.islower() and "-" not in token:
-        return False  # the common case, decided without a regex
-    if _ACRONYM.match(token) and token.lower() not in STOPWORDS:
-        return True
-    if "-" in token.strip("-") and all(len(p) >= 1 for p in token.split("-")):
-        parts = token.lower().split("-")
-        return not all(p in STOPWORDS or p.isdigit() for p in parts) and len(token) >= 4
-    return bool(_INNER_CAPS.match(token))
-
-
-# Word classes for chunking (see engines/lexicon.py).
-_BREAK, _NOUN, _PART, _AMBIG, _MOD = range(5)
-# After these words a word that can be a verb is one.
-_VERB_CUES = frozenset("""to not never can cannot can't will won't would should must may might could always often
-also do does did don't doesn't didn't usually rarely sometimes just i you we they he she""".split())
-_ADJECTIVE_ENDINGS = ("able", "ible", "ous", "ful", "less")
-_DETERMINERS = frozenset("the a an this these those its their our your his her every each some any no".split())
-_ADJ_SUFFIXES = ("ed", "al", "ive", "ous", "ic", "ful", "ble", "ary", "ent", "ant", "ing", "ar")
-
-
-@functools.lru_cache(maxsize=131072)
-def _klass(token: str) -> int:
-    if len(token) < 2 or not token[0].isalpha():
-        return _BREAK
-    lower = token.lower()
-    if lower in STOPWORDS:
-        return _BREAK
-    if token.isupper() or (lower != token and _is_term(token)):
-        return _NOUN  # LSM, B-tree, PostgreSQL
-    if is_adverb(lower):
-        return _BREAK
-    if lower in VERB_FORMS and lower not in NOUNISH:
-        if lower.endswith(("ed", "ing", "en")):
-            return _PART  # "sorted run" is a name, "run sorted" is not
-        if lower.endswith("s") and singular(lower) in NOUNISH:
-            return _AMBIG  # "runs", "costs": a noun after an adjective, else a verb
-        return _BREAK
-    if lower in GENERIC_MODIFIERS:
-        return _MOD
-    if lower.endswith("ed") and len(lower) > 4 and "-" not in lower:
-        return _PART  # but "log-structured merge tree" is a name
-    return _NOUN
-
-
-def _trim(run: list[str]) -> list[str]:
-    """Cut a run of content words down to a noun phrase: no participle, vague adjective or
-    verb-like plural at its edges ("B-tree keeps", "Following code", "default SQLite runs")."""
-    start, end = 0, len(run)
-    while start < end and _klass(run[start]) in (_PART, _MOD) and run[start].lower() not in NOUNISH:
-        start += 1
-    while end > start:
-        last = _klass(run[end - 1])
-        if last in (_PART, _MOD):
-            end -= 1
-            continue
-        if last == _AMBIG:
-            prev = run[end - 2] if end - 2 >= start else ""
-            if not (prev.islower() and prev.endswith(_ADJ_SUFFIXES)):
-                end -= 1
-                continue
-        break
-    return run[start:end]
-
-
-def _verb_after(run: list[str], token: str, klass: int) -> bool:
-    """A present-tense verb right after its subject: "runs" after "SQLite" (but "sorted runs")."""
-    prev = run[-1]
-    if klass == _AMBIG:
-        return token.islower() and not (prev.islower() and prev.endswith(_ADJ_SUFFIXES))
-    # A long run with an -s word after a singular noun: "fractal tree index flushes messages".
-    return (len(run) >= 3 and token.islower() and token.endswith("es") and len(token) > 5 and prev.islower()
-            and not prev.endswith("s") and not prev.endswith(_ADJ_SUFFIXES))
-
-
-def _chunks(tokens: list[str]) -> list[list[str]]:
-    """Noun-phrase-like runs: content words between function words, verbs and punctuation."""
-    out: list[list[str]] = []
-    run: list[str] = []
-    before = "."
-    for token in [*tokens, "."]:
-        klass = _klass(token)
-        if klass != _BREAK:
-            if not run and (token.lower() in VERB_FORMS or token.lower() in NOUNISH) and before.lower() in _VERB_CUES:
-                before = token  # "never block writers", "to store data": a verb, whatever else it can be
-                continue
-            if run and _verb_after(run, token, klass):
-                klass = _BREAK  # "B-tree favours read latency": the subject's verb ends the phrase
-            else:
-                run.append(token)
-                continue
-        if run:
-            if len(run) >= 2 and token.lower() in _DETERMINERS and run[-1].islower() and run[-1].endswith("s") \
-                    and not run[-1].endswith(("ss", "us", "is")):
-                run.pop()  # "the B-tree dominates the log": a noun phrase does not run into a determiner
-            chunk = _trim(run)
-            if chunk:
-                out.append(chunk[-MAX_PHRASE_WORDS:])
-            run = []
-        before = token
-    return out
-
-
-def _candidate_phrases(tokens: list[str]) -> list[str]:
-    """Every right-headed sub-phrase of every noun phrase ("Pittsburgh Sleep Quality Index" →
-    itself, "Sleep Quality Index", "Quality Index", "Index"), plus stand-alone technical terms."""
-    phrases: list[str] = []
-    for chunk in _chunks(tokens):
-        n = len(chunk)
-        for i in range(n):
-            phrases.append(" ".join(chunk[i:]))
-        for token in chunk[:-1]:
-            if token.lower() != token and _is_term(token):
-                phrases.append(token)
-    return phrases
-
 
 # Definitions that make two names one concept: "Y (X)", "X (Y)", "X, or Y,", "X — also called Y".
 _PAREN_LEAD = re.compile(r"^\s*(?:or|i\.e\.,?|also|aka)\s+", re.IGNORECASE)
@@ -334,7 +232,7 @@ def _abbreviates(short: list[str], long: list[str]) -> bool:
 
 
 def _np(text: str, last: bool) -> list[str]:
-    chunks = _chunks(_TOKEN.findall(text))
+    chunks = noun_chunks(TOKEN.findall(text))
     if not chunks:
         return []
     return chunks[-1] if last else chunks[0]
@@ -392,9 +290,10 @@ def _definitions(sentences: list[_Sentence]) -> list[tuple[str, str]]:
     return list(pairs)
 
 
-def _acceptable(key: str, form: str, count: float, featured: bool) -> bool:
+def _acceptable(key: str, form: str, count: float, featured: bool, in_title: bool, density: float) -> bool:
     """Whether a candidate can be a concept at all: no boilerplate, no vague or generic name, and a
-    single common word only when the article keeps returning to it or features it."""
+    single common English word only when the article is about it (its title, or a density no passing
+    mention reaches), never because it is frequent."""
     if key in BOILERPLATE_PHRASES:
         return False
     words = form.lower().replace("-", " ").split()
@@ -402,11 +301,16 @@ def _acceptable(key: str, form: str, count: float, featured: bool) -> bool:
         word = key
         if word in BOILERPLATE_CONCEPTS or form.lower() in BOILERPLATE_CONCEPTS or len(word) < 3:
             return False
-        if form.isupper() or _is_term(form) or any(c.isupper() for c in form[1:]):
+        if form.isupper() or is_term(form) or any(c.isupper() for c in form[1:]):
             return count >= 2 or featured
         if word in GENERIC_NOUNS or singular(form.lower()) in GENERIC_NOUNS or form.lower() in GENERIC_MODIFIERS \
-                or form.lower().endswith(_ADJECTIVE_ENDINGS) or is_verb(form.lower()):
+                or form.lower().endswith(ADJECTIVE_ENDINGS) or is_verb(form.lower()):
             return False  # "Unavailable", "Configure": an adjective or a verb is no concept on its own
+        if is_common_word(form) or is_common_word(singular(form.lower())):
+            # "Models", "Night": only where it is the topic (the title, used as a name on its own more than
+            # once, not only inside a longer one), or dense. A heading is not enough: docs pages head their
+            # sections "Import", "Export", "Commands" (tuned on the development halves).
+            return (in_title and count >= 2) or (count >= 3 and density >= DENSE)
         return count >= 3 or (featured and count >= 2)
     if any(w in BOILERPLATE_CONCEPTS and w not in NOUNISH and len(w) <= 4 for w in words):
         return False  # "95% CI", "SMD values", "PubMed search"
@@ -420,7 +324,7 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
     for s in sentences:
         if s.boilerplate:
             continue
-        for phrase in _candidate_phrases(s.tokens):
+        for phrase in candidate_phrases(s.tokens):
             key = concept_key(phrase)
             if key:
                 counts[key] += s.weight
@@ -442,12 +346,13 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
     featured_tokens = [phrase_tokens(t) for t in (source.title, source.meta.description or "",
                                                    *source.document.headings)]
     scored: list[tuple[float, str]] = []
+    prose = max(1, sum(1 for s in sentences if not s.boilerplate))
     for key, count in counts.items():
         form = _best_form(forms[key])
         needle = phrase_tokens(form)
         in_title = contains_phrase(featured_tokens[0], needle)
         featured = in_title or any(contains_phrase(t, needle) for t in featured_tokens[1:])
-        if not _acceptable(key, form, count, featured):
+        if not _acceptable(key, form, count, featured, in_title, count / prose):
             continue
         words = key.split()
         # Words the article keeps coming back to make its phrases more central.
@@ -498,7 +403,9 @@ def _quote(sentences: list[_Sentence], kept: list[tuple[float, str]], forms: dic
         if not hits:
             continue
         # Prefer a sentence no stronger concept of this source already quotes.
-        best = max(hits, key=lambda i: (i not in used, sentences[i].eligible, sentences[i].score, -i))
+        # Results before aims and methods: the page says what the source found about the concept.
+        best = max(hits, key=lambda i: (i not in used, sentences[i].eligible, finding_rank(sentences[i].text),
+                                        sentences[i].score, -i))
         used.add(best)
         name = form[0].upper() + form[1:] if form.islower() else form
         alias_names = tuple(a for a, _ in aliases[key].most_common(4) if a.casefold() != form.casefold())[:3] \

@@ -2,7 +2,8 @@
 
 It writes nothing of its own: each claim is one sentence copied from a retrieved passage, cited to
 the note it came from (an earlier answer is not requoted). Sentences are ranked by the question's
-words they hold (a word few of them hold counts for more) and by the passage's score; the same
+words they hold (a word few of them hold counts for more), by the passage's score and by whether they
+state a result; the best comes first, as the answer, and the rest follow grouped by note. The same
 sentence quoted by several notes (a concept note repeats what its sources say) is given once, from
 the best-ranked note.
 """
@@ -24,10 +25,15 @@ from kbd.engines.answers import (
     without_attribution,
 )
 from kbd.engines.base import word_key
+from kbd.engines.findings import finding_rank
 from kbd.engines.lexicon import STOPWORDS
 from kbd.vault.markdown import split_sentences
 
 MAX_CLAIMS = 8
+FINDING_BONUS = 0.15  # per step of findings.finding_rank: 0 aim/method, 1 statement, 2 result
+TITLE_BONUS = 0.5  # times the share of the question's words the passage's note title holds
+DEFINITION_BONUS = 0.5
+_WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s*\??\s*$", re.IGNORECASE)
 PER_NOTE = 3
 MIN_WORDS, MAX_CHARS = 5, 600
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -35,6 +41,15 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 def _terms(text: str) -> set[str]:
     return {word_key(w) for w in _WORD.findall(text.casefold()) if w not in STOPWORDS and len(w) > 1}
+
+
+def _definition(question: str) -> re.Pattern[str] | None:
+    """For "What is X?", a pattern for the sentences that define X ("X is …", "An X is …")."""
+    m = _WHAT_IS.match(question)
+    if not m:
+        return None
+    subject = re.escape(m.group(1)).replace(r"\ ", r"\s+")
+    return re.compile(rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?\s+(?:is|are|means|refers\s+to)\b", re.IGNORECASE)
 
 
 class OfflineAnswerer:
@@ -65,8 +80,14 @@ class OfflineAnswerer:
         held = Counter(w for words, *_ in found for w in words)
         idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in wanted}
         whole = sum(idf.values()) or 1.0
-        ranked = [(sum(idf[w] for w in words) / whole + passage.score, -rank, passage.path, sentence)
-                  for words, rank, passage, sentence in found]
+        # A sentence that states a finding answers better than one that states an aim or a method.
+        # So does one from a note whose title is about the question, and one that defines what the
+        # question asks about ("An ontology is a formal, explicit specification…" for "What is an ontology?").
+        defines = _definition(question)
+        ranked = [(sum(idf[w] for w in words) / whole + passage.score + FINDING_BONUS * finding_rank(sentence)
+                   + TITLE_BONUS * len(_terms(passage.title) & wanted) / max(1, len(wanted))
+                   + (DEFINITION_BONUS if defines and defines.match(sentence) else 0.0), -rank,
+                   passage.path, sentence) for words, rank, passage, sentence in found]
         ranked.sort(key=lambda r: (-r[0], -r[1]))
         claims: list[DraftClaim] = []
         seen: set[str] = set()
@@ -88,10 +109,12 @@ class OfflineAnswerer:
             p = by_path[claim.citations[0].note]
             return article_key(p.path, p.title, p.note_type)
 
+        # The answer leads with the sentence that answers best; the rest follow as its evidence.
+        lead, rest = claims[:1], claims[1:]
         first: dict[str, int] = {}
-        for i, claim in enumerate(claims):
+        for i, claim in enumerate(rest):
             first.setdefault(group(claim), i)
-        return Draft(sorted(claims, key=lambda c: first[group(c)]))
+        return Draft(lead + sorted(rest, key=lambda c: first[group(c)]))
 
     def verify(self, question: str, passages: list[Passage], claims: list[Claim]) -> list[str]:
         return []

@@ -12,6 +12,7 @@ from typing import Any
 
 from kbd.engines.answers import Passage, without_attribution
 from kbd.engines.decks import BULLET_CHARS, MAX_BULLETS, NOTES_CHARS, TITLE_CHARS, Slide, SlideDraft
+from kbd.engines.findings import finding_rank
 from kbd.engines.gateway import ModelGateway
 from kbd.engines.skills import Skill, untrusted
 
@@ -88,9 +89,10 @@ class OfflineSlides:
             found = [without_attribution(s) if passages[i].kbd_owned else s
                      for i in indices for s in sentences(passages[i].text) or [line(passages[i].text)]]
             fresh = [s for s in dict.fromkeys(found) if _key(s) and _key(s) not in seen]
-            # Short sentences first, as they are; long ones only to fill, cut at a clause.
-            chosen = ([s for s in fresh if len(s) <= BULLET_CHARS] + [s for s in fresh if len(s) > BULLET_CHARS]
-                      )[:OFFLINE_BULLETS]
+            # Results before statements, and aims and methods only when the note says nothing else;
+            # short sentences first, as they are; long ones only to fill, cut at a clause.
+            told = [s for s in fresh if finding_rank(s) > 0] or fresh
+            chosen = sorted(told, key=lambda s: (-finding_rank(s), len(s) > BULLET_CHARS))[:OFFLINE_BULLETS]
             bullets = [shorten(s) for s in fresh if s in chosen]
             seen.update(_key(s) for s in chosen)
             if bullets:

@@ -107,6 +107,11 @@ _CITATION = re.compile(
     r"|(?<=[a-z.,)])(?:\^\d+(?:[,-]\d+)*|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)"  # superscripts
     r"|\s?\[(?:citation needed|edit)\]", re.IGNORECASE)
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:])")
+# MathJax's delimiters as a clipper leaves them (`\(\:\beta\:\:\)`, `\[x^2\]`): the page meant maths,
+# which Obsidian writes `$…$`. Its spacing commands (`\:`, `\,`, `\;`, `\!`, `\ `) are layout, not content.
+_MATHJAX = re.compile(r"\\\((.{1,200}?)\\\)|\\\[(.{1,200}?)\\\]")
+_TEX_SPACING = re.compile(r"\\[:;,! ]")
+_DOLLAR_SPAN = re.compile(r"(\$[^$\n]{1,200}\$)")
 _NAV_WORDS = frozenset("""home menu search news world politics business sport sports opinion culture lifestyle
 travel tech technology science health video videos podcasts podcast newsletters latest about contact login
 sections account subscribe more weather markets entertainment style food arts books docs documentation tutorial
@@ -120,6 +125,18 @@ class CleanBlock:
     section: int
     weight: float  # 1.0 ordinary prose; more in the abstract/summary/highlights and conclusions
     digest: bool  # inside the article's own abstract / summary / highlights
+
+
+def mathjax_to_dollars(text: str) -> str:
+    """`\\(\\:\\beta\\:\\)` → `$\\beta$`: MathJax delimiters as Obsidian's inline maths."""
+    if "\\(" not in text and "\\[" not in text:
+        return text
+
+    def dollars(m: re.Match[str]) -> str:
+        tex = " ".join(_TEX_SPACING.sub(" ", m.group(1) or m.group(2)).split())
+        return f"${tex}$" if tex and "$" not in tex else m.group(0)
+
+    return _MATHJAX.sub(dollars, text)
 
 
 def strip_citations(text: str) -> str:
@@ -238,7 +255,18 @@ def prose(text: str) -> str | None:
     lead = _DIGEST_LEAD.match(text)
     if lead and lead.group(0).lower().startswith(("abstract", "summary", "highlights", "tl")):
         text = text[lead.end():]
-    return strip_citations(text) or None
+    maths = mathjax_to_dollars(text)
+    if maths == text:
+        return strip_citations(text) or None
+    # A superscript inside maths (`$x^2$`) is no citation marker: strip only between the formulas.
+    parts = _DOLLAR_SPAN.split(maths)
+    return "".join(p if i % 2 else _keep_edges(p, strip_citations(p)) for i, p in enumerate(parts)).strip() or None
+
+
+def _keep_edges(before: str, after: str) -> str:
+    """`after` with the spaces `before` had at its ends (they separate it from the formulas)."""
+    lead, trail = before[:len(before) - len(before.lstrip())], before[len(before.rstrip()):]
+    return lead + after.strip() + trail if after.strip() else lead
 
 
 def dropped_section(heading: str) -> bool:

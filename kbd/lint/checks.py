@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
-from kbd.engines.base import concept_key, phrase_tokens
+from kbd.engines.base import PAGE_RANK, concept_key, phrase_tokens
 from kbd.lint.findings import Finding, Fix, Severity
 from kbd.lint.registry import LintContext, check
 from kbd.lint.scan import LinkAt, NoteFacts
@@ -296,7 +296,8 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     page_names = [phrase_tokens(n.stem) for n in ctx.vault.notes.values() if n.area == "concept"]
     candidates: dict[str, str] = {}
     for key, name in ctx.state.db.execute(
-            "SELECT key, name FROM source_concepts GROUP BY key HAVING COUNT(*) >= 1 ORDER BY key"):
+            # Only names some source is about: passing mentions get no page by design (issue 23).
+            "SELECT key, name FROM source_concepts GROUP BY key HAVING MIN(rank) < ? ORDER BY key", (PAGE_RANK,)):
         if (key not in pages and key not in existing and key not in aliases and len(key) >= 3
                 and looks_like_a_name(name)):
             candidates.setdefault(key, name)

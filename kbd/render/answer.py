@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kbd.engines.answers import Answer, Citation, Claim, article_key
+from kbd.engines.answers import LEAD_LABEL, Answer, Citation, Claim, article_key
 from kbd.render.frontmatter import DateTime, Link, render_frontmatter
 from kbd.vault.links import wikilink
 from kbd.vault.sanitize import escape_text, link_alias, link_target
@@ -88,8 +88,9 @@ def render_answer_note(note: AnswerNote) -> str:
         out.append("")
     if answer.extractive:
         out += [f"> [!info] {EXTRACTIVE_LABEL}",
-                "> The passages of the wiki that match the question best, quoted as they are and grouped by "
-                "note. Configure a model (`models:` in kbd/config.yaml) for a written answer.", ""]
+                "> The passage that answers the question best, then the others that match it, quoted "
+                "as they are and grouped by note. Configure a model (`models:` in kbd/config.yaml) for a "
+                "written answer.", ""]
     if not answer.verified:
         out.append("> [!warning] Not verified: the verifier objected to this answer; check it against the sources")
         out += [f"> - {escape_text(o)}" for o in answer.objections]
@@ -145,11 +146,13 @@ def _written(claims: list[Claim]) -> list[str]:
 def _extractive(claims: list[Claim]) -> list[str]:
     """Quoted passages grouped by the article (or other note) they come from, in the order of each
     one's best passage; each quote cites the note it is in (the summary or the clipping)."""
+    # The first claim is the engine's best answer: it leads, on its own, before the evidence.
+    lead = claims[0].citations[0]
+    out = [f"**{LEAD_LABEL}:** “{escape_text(lead.quote)}” — {citation_link(lead, _where(lead))} ^{claim_block(1)}", ""]
     groups: dict[str, list[tuple[int, Claim]]] = {}
-    for number, claim in enumerate(claims, start=1):
+    for number, claim in enumerate(claims[1:], start=2):
         c = claim.citations[0]
         groups.setdefault(article_key(c.path, c.title, c.note_type), []).append((number, claim))
-    out: list[str] = []
     for items in groups.values():
         first = items[0][1].citations[0]
         kinds = list(dict.fromkeys(_KINDS.get(claim.citations[0].note_type) for _, claim in items))

@@ -206,8 +206,19 @@ def note_title(from_meta: str | None, document: Document, stem: str) -> str:
     for candidate in (from_meta, *h1, *(b.text for b in headings), stem, first_line):
         title = clean_title(_strip_tags(candidate or ""))
         if title and not _PLACEHOLDER_TITLE.match(title):
-            return title
+            return _with_page_name(title, h1) if candidate is from_meta else title
     return "Untitled"
+
+
+def _with_page_name(title: str, h1: list[str]) -> str:
+    """A one-word `title` is the name of a section or tab of a page ("Treatment"): it keeps the page's
+    own name before it ("Circadian rhythm disorders — Treatment")."""
+    if " " in title or not h1:
+        return title
+    page = clean_title(_strip_tags(h1[0]))
+    if not page or _PLACEHOLDER_TITLE.match(page) or title.casefold() in page.casefold():
+        return title
+    return f"{page} — {title}"
 
 
 # Inline formatting a publisher's HTML title brings along (`<em>Drosophila</em>`): its text is the title.
@@ -318,6 +329,13 @@ def _clipper_meta(raw: dict[str, Any], warnings: list[str]) -> ClipperMeta:
                     meta.author.append(name)
             else:
                 dropped += 1
+    # Where the list held chrome or a place, it was read from the page's affiliation and link blocks,
+    # and a single word beside full names is one more piece of them ("Perth" beside "Western
+    # Australia" after a paper's authors), not a byline.
+    if dropped and any(" " in a for a in meta.author):
+        single = [a for a in meta.author if " " not in a]
+        dropped += len(single)
+        meta.author = [a for a in meta.author if " " in a]
     if dropped:
         warnings.append(f"left out {dropped} author {'entry' if dropped == 1 else 'entries'} that "
                         "{} not a name".format("is" if dropped == 1 else "are"))
@@ -353,6 +371,16 @@ md phd msc bsc ma ba mph rn do dds mbbs frcp facp jr sr ii iii iv staff admin an
 unknown n/a na none null undefined
 """.strip().split("\n"))
 _NOT_NAME_WORDS = frozenset(w for line in _NOT_NAMES for w in line.split())
+# Words no byline holds: an entry with one of these is a link of the page's chrome ("Google Scholar",
+# "Submission Guidelines", "View ORCID profile") or a place from an affiliation ("Western Australia").
+_CHROME_WORDS = frozenset("""
+scholar pubmed medline crossref scopus orcid guidelines guideline submission submissions profile reprints
+preprint metrics permissions citations cite bibtex endnote ris export alerts alert rss feed
+australia austria belgium brazil canada chile china denmark england finland france germany greece india
+ireland israel italy japan korea mexico netherlands norway poland portugal russia scotland singapore
+spain sweden switzerland taiwan turkey ukraine usa u.s.a. wales zealand
+western eastern northern southern
+""".split())
 _NAME_PARTICLES = frozenset("de da del della der di du dos van von la le el al bin ibn y st. zu ten ter".split())
 
 
@@ -366,6 +394,8 @@ def is_person_name(text: str) -> bool:
         return False
     folded = " ".join(w.strip(".,") for w in words).casefold()
     if folded in _NOT_NAMES or all(w.strip(".,").casefold() in _NOT_NAME_WORDS for w in words):
+        return False
+    if any(w.strip(".,").casefold() in _CHROME_WORDS for w in words):
         return False
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 2 or (len(words) == 1 and len(letters) < 3):

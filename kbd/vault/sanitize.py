@@ -274,15 +274,35 @@ def _escape_one(m: re.Match[str]) -> str:
     return "&lt;" if m.group("templater") else "&#37;" if m.group("comment") else "\\" + m.group(0)
 
 
+# TeX the page meant as maths (`$\\lambda$`, `$e^{2i\\pi} = 1$`): Obsidian renders it, so it stays maths.
+# Only the characters of plain TeX, with a command or a sub/superscript in it, no space inside the
+# dollars' edges (Obsidian's own rule), and nothing markdown, HTML or Templater could read.
+_TEX_SPAN = re.compile(r"(?<![\\$\w])\$(?=[^\s$])([A-Za-z0-9\\{}^_=+\-*/.,()'! ]{1,200})(?<=[^\s\\])\$(?![\w$])")
+_TEX_MARK = re.compile(r"\\[A-Za-z]{2,}|[\^_]")
+
+
+def _escape_prose(text: str, beside_maths: bool = False) -> str:
+    text = _INLINE_LIVE.sub(_escape_one, text)
+    if text.count("$") > 1 or beside_maths:  # `$…$` is inline maths in Obsidian
+        text = text.replace("$", "\\$")
+    return text
+
+
 def escape_text(text: str) -> str:
     """Plain text → markdown that renders as that text and nothing more, on one line (which may
-    start a paragraph, a list item or a quote)."""
+    start a paragraph, a list item or a quote). TeX maths the text holds stays maths."""
     if not _NEEDS_ESCAPING.search(text):
         return text
     text = _SPACE.sub(" ", text).strip()
-    text = _INLINE_LIVE.sub(_escape_one, text)
-    if text.count("$") > 1:  # `$…$` is inline maths in Obsidian
-        text = text.replace("$", "\\$")
+    spans = [m for m in _TEX_SPAN.finditer(text) if _TEX_MARK.search(m.group(1))] if "$" in text else []
+    if spans:
+        pieces, at = [], 0
+        for m in spans:
+            pieces += [_escape_prose(text[at:m.start()], True), m.group(0)]
+            at = m.end()
+        text = "".join(pieces) + _escape_prose(text[at:], True)
+    else:
+        text = _escape_prose(text)
     m = _LINE_START.match(text)
     if m:
         cut = m.end() if m.group(0)[0].isdigit() else 0

@@ -1,0 +1,140 @@
+"""Noun-phrase chunking without a tagger: which runs of words in a sentence can name a concept.
+
+A word's class (engines/lexicon.py) says whether it can end a noun phrase, start one, or neither;
+runs of content words between function words, verbs and punctuation are trimmed to noun phrases
+("B-tree keeps" → "B-tree"). Split from engines/offline.py, which scores what this finds.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from kbd.engines.base import singular
+from kbd.engines.lexicon import GENERIC_MODIFIERS, NOUNISH, STOPWORDS, VERB_FORMS, is_adverb
+
+WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’+-]*[A-Za-z0-9\u00c0-\u024f+]|[A-Za-z]")
+TOKEN = re.compile(WORD.pattern + r"|[^\sA-Za-z\u00c0-\u024f]")
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,6}s?$")
+_INNER_CAPS = re.compile(r"^[A-Za-z]+[a-z][A-Z][A-Za-z0-9]*$|^[A-Z][a-z]+[A-Z]")
+MAX_PHRASE_WORDS = 5
+
+
+def is_term(token: str) -> bool:
+    """A single token that can stand alone as a concept: B-tree, LSM, PostgreSQL."""
+    if token.islower() and "-" not in token:
+        return False  # the common case, decided without a regex
+    if _ACRONYM.match(token) and token.lower() not in STOPWORDS:
+        return True
+    if "-" in token.strip("-") and all(len(p) >= 1 for p in token.split("-")):
+        parts = token.lower().split("-")
+        if len(parts) > 3:
+            return False  # "Do-you-need-an-upper-ontology": a page's URL slug, not a name
+        return not all(p in STOPWORDS or p.isdigit() for p in parts) and len(token) >= 4
+    return bool(_INNER_CAPS.match(token))
+
+
+# Word classes for chunking (see engines/lexicon.py).
+_BREAK, _NOUN, _PART, _AMBIG, _MOD = range(5)
+# After these words a word that can be a verb is one.
+_VERB_CUES = frozenset("""to not never can cannot can't will won't would should must may might could always often
+also do does did don't doesn't didn't usually rarely sometimes just i you we they he she""".split())
+ADJECTIVE_ENDINGS = ("able", "ible", "ous", "ful", "less")
+_DETERMINERS = frozenset("the a an this these those its their our your his her every each some any no".split())
+_ADJ_SUFFIXES = ("ed", "al", "ive", "ous", "ic", "ful", "ble", "ary", "ent", "ant", "ing", "ar")
+
+
+@functools.lru_cache(maxsize=131072)
+def word_class(token: str) -> int:
+    if len(token) < 2 or not token[0].isalpha():
+        return _BREAK
+    lower = token.lower().replace("’", "'")
+    if lower in STOPWORDS:
+        return _BREAK  # "It’s", "Don’t" as well as "it's": a contraction is never part of a name
+    if token.isupper() or (lower != token and is_term(token)):
+        return _NOUN  # LSM, B-tree, PostgreSQL
+    if is_adverb(lower):
+        return _BREAK
+    if lower in VERB_FORMS and lower not in NOUNISH:
+        if lower.endswith(("ed", "ing", "en")):
+            return _PART  # "sorted run" is a name, "run sorted" is not
+        if lower.endswith("s") and singular(lower) in NOUNISH:
+            return _AMBIG  # "runs", "costs": a noun after an adjective, else a verb
+        return _BREAK
+    if lower in GENERIC_MODIFIERS:
+        return _MOD
+    if lower.endswith("ed") and len(lower) > 4 and "-" not in lower:
+        return _PART  # but "log-structured merge tree" is a name
+    return _NOUN
+
+
+def _trim(run: list[str]) -> list[str]:
+    """Cut a run of content words down to a noun phrase: no participle, vague adjective or
+    verb-like plural at its edges ("B-tree keeps", "Following code", "default SQLite runs")."""
+    start, end = 0, len(run)
+    while start < end and word_class(run[start]) in (_PART, _MOD) and run[start].lower() not in NOUNISH:
+        start += 1
+    while end > start:
+        last = word_class(run[end - 1])
+        if last in (_PART, _MOD):
+            end -= 1
+            continue
+        if last == _AMBIG:
+            prev = run[end - 2] if end - 2 >= start else ""
+            if not (prev.islower() and prev.endswith(_ADJ_SUFFIXES)):
+                end -= 1
+                continue
+        break
+    return run[start:end]
+
+
+def _verb_after(run: list[str], token: str, klass: int) -> bool:
+    """A present-tense verb right after its subject: "runs" after "SQLite" (but "sorted runs")."""
+    prev = run[-1]
+    if klass == _AMBIG:
+        return token.islower() and not (prev.islower() and prev.endswith(_ADJ_SUFFIXES))
+    # A long run with an -s word after a singular noun: "fractal tree index flushes messages".
+    return (len(run) >= 3 and token.islower() and token.endswith("es") and len(token) > 5 and prev.islower()
+            and not prev.endswith("s") and not prev.endswith(_ADJ_SUFFIXES))
+
+
+def noun_chunks(tokens: list[str]) -> list[list[str]]:
+    """Noun-phrase-like runs: content words between function words, verbs and punctuation."""
+    out: list[list[str]] = []
+    run: list[str] = []
+    before = "."
+    for token in [*tokens, "."]:
+        klass = word_class(token)
+        if klass != _BREAK:
+            if not run and (token.lower() in VERB_FORMS or token.lower() in NOUNISH) and before.lower() in _VERB_CUES:
+                before = token  # "never block writers", "to store data": a verb, whatever else it can be
+                continue
+            if run and _verb_after(run, token, klass):
+                klass = _BREAK  # "B-tree favours read latency": the subject's verb ends the phrase
+            else:
+                run.append(token)
+                continue
+        if run:
+            if len(run) >= 2 and token.lower() in _DETERMINERS and run[-1].islower() and run[-1].endswith("s") \
+                    and not run[-1].endswith(("ss", "us", "is")):
+                run.pop()  # "the B-tree dominates the log": a noun phrase does not run into a determiner
+            chunk = _trim(run)
+            if chunk:
+                out.append(chunk[-MAX_PHRASE_WORDS:])
+            run = []
+        before = token
+    return out
+
+
+def candidate_phrases(tokens: list[str]) -> list[str]:
+    """Every right-headed sub-phrase of every noun phrase ("Pittsburgh Sleep Quality Index" →
+    itself, "Sleep Quality Index", "Quality Index", "Index"), plus stand-alone technical terms."""
+    phrases: list[str] = []
+    for chunk in noun_chunks(tokens):
+        n = len(chunk)
+        for i in range(n):
+            phrases.append(" ".join(chunk[i:]))
+        for token in chunk[:-1]:
+            if token.lower() != token and is_term(token):
+                phrases.append(token)
+    return phrases

@@ -1,0 +1,37 @@
+"""How common a word is in general English.
+
+A single common word ("Models", "Association", "Night") is a concept only when a source is about
+it (its title, or a heading it keeps coming back to), never because it is frequent: frequency in
+one article says nothing about whether the word names a topic. With the optional `wordfreq`
+package (`pip install kbd[wordfreq]`) "common" means a Zipf frequency of at least COMMON_ZIPF in
+general English, so a rare single word ("ontology", "melatonin") can still be a concept by density
+alone. Without it every plain single word counts as common: the stricter rule, which loses those
+rare words unless a title features them (figures for both in the README, "Reading quality").
+"""
+
+from __future__ import annotations
+
+import functools
+
+try:  # optional: a 57 MB wheel of word lists for 40 languages, so it is an extra, not a dependency
+    from wordfreq import zipf_frequency
+except ImportError:  # the fallback below: tests/test_reading_real.py and bench --without-wordfreq
+    zipf_frequency = None
+
+# Tuned on the development halves: "graph" (4.05), "settings" (4.2) and "integrity" (4.2) are common;
+# "plugin" (3.3), "taxonomy" (3.1) and "ontology" (2.9) are not.
+COMMON_ZIPF = 4.0
+
+
+@functools.lru_cache(maxsize=65536)
+def is_common_word(word: str) -> bool:
+    """Whether a single word is an everyday English word (case ignored)."""
+    lower = word.lower().replace("’", "'")
+    if zipf_frequency is None:
+        return common_by_lexicon(lower)
+    return zipf_frequency(lower, "en") >= COMMON_ZIPF
+
+
+def common_by_lexicon(word: str) -> bool:
+    """The fallback without word frequencies: every plain alphabetic word is taken as common."""
+    return word.replace("'", "").replace("-", "").isalpha()
