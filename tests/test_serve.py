@@ -86,6 +86,29 @@ def test_a_connection_that_goes_quiet_is_closed_by_the_server(vault: Vault, sent
         assert get(server, "/")[0] == 200  # and it still answers everyone else
 
 
+def test_a_query_the_parser_cannot_read_is_a_400_with_the_reason(compiled: Vault) -> None:
+    folder = compiled.root / ".kbd" / "search"
+    with running_server(compiled.root) as server:
+        get(server, "/api/search?q=tree")
+        before = folder.stat().st_ino
+        status, data = get_json(server, "/api/search?q=NOT%20NOT%20sleep")
+        assert status == 400 and data["error"].startswith("the query cannot be read: an operator")
+        assert folder.stat().st_ino == before  # no rebuild
+        assert get_json(server, "/api/search?q=tree")[0] == 200
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("/api/search?q=" + "tree+" * 250, "the query is 1,250 characters long; the most kbd searches for is 1,000"),
+    ("/api/note?ref=" + "x" * 30_000, "ref is 30,000 characters long; the most kbd accepts is 1,000"),
+    ("/api/note?path=" + "x/" * 600, "path is 1,200 characters long; the most kbd accepts is 1,000"),
+    ("/api/note?ref=B-tree&from=" + "x" * 1_001, "from is 1,001 characters long; the most kbd accepts is 1,000"),
+])
+def test_every_request_input_has_a_length_cap(compiled: Vault, path: str, message: str) -> None:
+    with running_server(compiled.root) as server:
+        status, data = get_json(server, path)
+    assert (status, data) == (400, {"error": message})
+
+
 def test_the_page_has_no_inline_script_and_loads_nothing_remote(compiled: Vault) -> None:
     with running_server(compiled.root) as server:
         for path in ("/", "/status"):

@@ -8,13 +8,15 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from whoosh import qparser
 from whoosh import query as wq
+from whoosh.collectors import Collector, FilterCollector, TimeLimit, WrappingCollector
 from whoosh.index import FileIndex
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
@@ -22,13 +24,17 @@ from whoosh.support.charset import accent_map
 
 from kbd.config import Config
 from kbd.search.embed import CANDIDATES, fuse, passages
-from kbd.search.index import SearchIndex, text_analyzer
+from kbd.search.index import IndexUnavailable, SearchIndex, text_analyzer
 from kbd.search.notes import NOTE_TYPES, read_note
 from kbd.vault.markdown import parse_markdown
 
 log = logging.getLogger("kbd.search")
 SNIPPET_CHARS = 240
 MODES = ("bm25", "hybrid")
+# Bounds on one request's work (a query reaches kbd from `kbd search`, the search page, MCP and `kbd ask`).
+MAX_QUERY_CHARS = 1_000  # = the longest question `kbd ask` takes, whose words become a query
+MAX_SUGGESTED_WORDS = 5  # did-you-mean looks up this many unknown words at most: whoosh's suggest scans the word list
+SEARCH_SECONDS = 5.0  # the ranking and did-you-mean of one search stop at this deadline
 _FIELDS = ["title", "aliases", "headings", "tags", "body"]
 _FENCE = re.compile(r"^(```|~~~)")
 _FRONTMATTER = re.compile(r"\A---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -68,6 +74,10 @@ class QueryError(ValueError):
     """A query or option the engine cannot run; the message says how to fix it."""
 
 
+class _Unreadable(IndexUnavailable):
+    """Reading the index failed, not parsing the query: the one failure that means a damaged index."""
+
+
 def obsidian_uri(vault_name: str, path: str) -> str:
     file = path[:-3] if path.lower().endswith(".md") else path
     return f"obsidian://open?vault={quote(vault_name, safe='')}&file={quote(file, safe='')}"
@@ -104,6 +114,9 @@ def search_vault(
         raise QueryError(f"unknown note type {note_type!r}; use one of: {', '.join(NOTE_TYPES)}")
     if limit < 1:
         raise QueryError("limit must be at least 1")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(query):,} characters long; the most kbd searches for is "
+                         f"{MAX_QUERY_CHARS:,}")
     query = query.strip()
     if not query:
         return SearchResults(query, [], 0, None)
@@ -114,7 +127,7 @@ def search_vault(
     wanted = max(limit * 3, CANDIDATES) if mode == "hybrid" else limit
     try:
         bm25 = _search(index, query, wanted, note_type)
-    except Exception as exc:  # a damaged segment shows itself only when read: rebuild, then retry once
+    except _Unreadable as exc:  # a damaged segment shows itself only when read: rebuild, then retry once
         log.warning("search index unreadable (%s: %s); rebuilding it", type(exc).__name__, exc)
         _forget(index)
         index.rebuild(force=True)
@@ -176,19 +189,38 @@ def _searcher(index: SearchIndex) -> Iterator[_Open]:
         yield entry
 
 
-def _search(index: SearchIndex, query: str, limit: int, note_type: str | None
-            ) -> tuple[list[tuple[dict[str, object], float]], int, str | None, tuple[set[str], tuple[str, ...]]]:
+_Found = tuple[list[tuple[dict[str, object], float]], int, str | None, tuple[set[str], tuple[str, ...]]]
+
+
+def _reading(search: Callable[..., _Found]) -> Callable[..., _Found]:
+    """Any failure of `search` other than the query's own (QueryError) or a refusal to open
+    (IndexUnavailable) is a failure to read the index: _Unreadable, which search_vault heals."""
+    @functools.wraps(search)
+    def reading(*args: object, **kwargs: object) -> _Found:
+        try:
+            return search(*args, **kwargs)
+        except (QueryError, IndexUnavailable):
+            raise
+        except Exception as exc:  # whoosh raises many kinds on damaged files
+            raise _Unreadable(f"the search index could not be read ({type(exc).__name__}: {exc}); "
+                              "`kbd search --rebuild` builds it afresh") from exc
+    return reading
+
+
+@_reading
+def _search(index: SearchIndex, query: str, limit: int, note_type: str | None) -> _Found:
     type_filter = wq.Term("type", note_type) if note_type else None
+    deadline = time.monotonic() + SEARCH_SECONDS
     with _searcher(index) as entry:
         parser, searcher = entry.parser, entry.searcher
-        q = _normalise(parser.parse(_prepare(query)))
-        hits, total = _run(searcher, q, limit, type_filter)
+        q = _parse(parser, query)
+        hits, total = _run(searcher, q, limit, type_filter, deadline)
         suggestion = None
         if not hits:
-            corrected = did_you_mean(searcher, query)
+            corrected = did_you_mean(searcher, query, deadline)
             if corrected:
-                fuzzy = _normalise(parser.parse(_prepare(corrected)))
-                hits, total = _run(searcher, fuzzy, limit, type_filter)
+                fuzzy = _parse(parser, corrected)
+                hits, total = _run(searcher, fuzzy, limit, type_filter, deadline)
                 if hits:
                     suggestion, q = corrected, fuzzy
     return hits, total, suggestion, _query_terms(q)
@@ -228,24 +260,44 @@ _PLAIN_WORD = re.compile(r"^[^\W\d_]{3,}$")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
 
-def did_you_mean(searcher: Searcher, query: str) -> str | None:
+def did_you_mean(searcher: Searcher, query: str, deadline: float = float("inf")) -> str | None:
     """The query with each plain word the index does not know replaced by the closest word it
-    does know (edit distance ≤ 2, same first letter, commonest first); None if nothing changes."""
+    does know (edit distance ≤ 2, same first letter, commonest first); None if nothing changes.
+    At most MAX_SUGGESTED_WORDS distinct words are looked up, and none after `deadline`."""
     words = query.split(" ")
-    changed = False
+    looked_up: dict[str, str | None] = {}
     for i, word in enumerate(words):
         if not _PLAIN_WORD.match(word) or word in _OPERATORS:
             continue
-        stems = [t.text for t in _analyzer(word)]
-        if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):
-            continue
-        for field in ("title", "body"):
-            found = searcher.suggest(field, word.lower(), limit=1, maxdist=2, prefix=1)
-            if found:
-                words[i] = found[0]
-                changed = True
-                break
-    return " ".join(words) if changed else None
+        if word not in looked_up:
+            if len(looked_up) >= MAX_SUGGESTED_WORDS or time.monotonic() >= deadline:
+                continue
+            looked_up[word] = _closest_known(searcher, word)
+        words[i] = looked_up[word] or word
+    return " ".join(words) if any(looked_up.values()) else None
+
+
+def _closest_known(searcher: Searcher, word: str) -> str | None:
+    stems = [t.text for t in _analyzer(word)]
+    if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):
+        return None
+    for field in ("title", "body"):
+        found = searcher.suggest(field, word.lower(), limit=1, maxdist=2, prefix=1)
+        if found:
+            return str(found[0])
+    return None
+
+
+def _parse(parser: qparser.QueryParser, text: str) -> wq.Query:
+    """The parsed query; QueryError when whoosh's parser fails on it (`NOT NOT sleep` raises its
+    IndexError, `AND ANDNOT ANDNOT` an AssertionError): a mistake in the query, not in the index."""
+    try:
+        return _normalise(parser.parse(_prepare(text)))
+    except Exception as exc:
+        log.info("query %r not parsed: %s: %s", text[:200], type(exc).__name__, exc)
+        raise QueryError("the query cannot be read: an operator (AND, OR, NOT, ANDNOT, ANDMAYBE, TO) needs a "
+                         "word on each side (NOT: after it), brackets and quotes must be closed; write "
+                         "operators in lower case to search for them as words") from None
 
 
 def _prepare(text: str) -> str:
@@ -262,16 +314,44 @@ def _normalise(q: wq.Query) -> wq.Query:
     return fix(q)
 
 
-def _run(searcher: Searcher, q: wq.Query, limit: int, type_filter: wq.Query | None
-         ) -> tuple[list[tuple[dict[str, object], float]], int]:
+def _run(searcher: Searcher, q: wq.Query, limit: int, type_filter: wq.Query | None,
+         deadline: float = float("inf")) -> tuple[list[tuple[dict[str, object], float]], int]:
     if q is wq.NullQuery:
         return [], 0
-    results = searcher.search(q, limit=limit, filter=type_filter, terms=False)
+    # As searcher.search(q, limit=, filter=, terms=False) builds it, with the deadline inside the filter
+    # (whoosh's FilterCollector drives its child note by note, past TimeLimitCollector's own check).
+    collector = FilterCollector(_Deadline(searcher.collector(limit=limit, terms=False), deadline), type_filter)
+    try:
+        if time.monotonic() >= deadline:
+            raise TimeLimit
+        searcher.search_with_collector(q, collector)
+    except TimeLimit:
+        raise QueryError(f"the search took longer than {SEARCH_SECONDS:g} s and was stopped; use fewer words "
+                         "or wildcards (*), or narrow it with type: or tag:") from None
+    results = collector.results()
     hits = [(r.fields(), r.score) for r in results]
     # Counting every match costs a second pass over the postings (60 ms at 10,000 notes): the
     # total is exact when all matches fit in `limit`, otherwise whoosh's estimate, capped.
     total = len(hits) if len(hits) < limit else min(results.estimated_length(), searcher.doc_count())
     return hits, max(total, len(hits))
+
+
+class _Deadline(WrappingCollector):
+    """Stops a search at its deadline (TimeLimit), checked at every matching note. No alarm signal
+    (whoosh's TimeLimitCollector): searches run in the search page's and the MCP server's threads."""
+
+    def __init__(self, child: Collector, deadline: float) -> None:
+        super().__init__(child)
+        self.deadline = deadline
+
+    def collect_matches(self) -> None:
+        for sub_docnum in self.child.matches():
+            self.collect(sub_docnum)
+
+    def collect(self, sub_docnum: int) -> object:
+        if time.monotonic() >= self.deadline:
+            raise TimeLimit
+        return self.child.collect(sub_docnum)
 
 
 def _query_terms(q: wq.Query) -> tuple[set[str], tuple[str, ...]]:

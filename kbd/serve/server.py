@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 from kbd.config import Config
 from kbd.search import IndexUnavailable, QueryError, ensure_index
 from kbd.search.notes import NOTE_TYPES
-from kbd.serve.notes import find_note, note_title_and_type, note_uri, search_notes
+from kbd.serve.notes import TooLong, check_length, find_note, note_title_and_type, note_uri, search_notes
 from kbd.serve.render import page, render_note
 from kbd.vault.layout import VaultLayout
 from kbd.vault.read import NoteRefused, read_note_text
@@ -43,7 +43,6 @@ log = logging.getLogger("kbd.serve")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-MAX_QUERY_CHARS = 500
 MAX_LIMIT = 50
 REFRESH_SECONDS = 5.0
 IDLE_SECONDS = 30.0  # a connection silent this long (no request line, no header, no body) is closed
@@ -209,7 +208,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _search(self, params: dict[str, str]) -> None:
         site = self.server.site
-        query = params.get("q", "")[:MAX_QUERY_CHARS]
+        query = params.get("q", "")  # kbd.search refuses one over its cap, with the reason
         note_type = params.get("type") or None
         if note_type is not None and note_type not in NOTE_TYPES:
             self._send_json(HTTPStatus.BAD_REQUEST, {"error": f"unknown type; use one of {', '.join(NOTE_TYPES)}"})
@@ -232,6 +231,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _note(self, params: dict[str, str]) -> None:
         site = self.server.site
         ref = params.get("ref", "")
+        try:
+            for name in ("path", "ref", "from"):
+                check_length(name, params.get(name, ""))
+        except TooLong as exc:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+            return
         try:
             requested = params.get("path") or find_note(site.root, site.config, ref, params.get("from", ""))
             if not requested:
