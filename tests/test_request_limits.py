@@ -1,7 +1,8 @@
 """Errors are errors (issue 18, item 2): a query the parser cannot read is the user's mistake, said
-as such (exit 2), and never taken for a damaged index; every query has a length cap, and the work
-one search does is bounded (a few spelling look-ups, a deadline). Only a failed read of the index
-rebuilds it (tests/test_search.py heals a damaged one)."""
+as such (exit 2), and never taken for a damaged index; every query and question has a length cap,
+and the work one search does is bounded (a few spelling look-ups, a deadline). Only a failed read
+of the index rebuilds it (tests/test_search.py heals a damaged one). The search page's and the MCP
+server's side of the same rules: tests/test_serve.py and tests/test_mcp.py."""
 
 from __future__ import annotations
 
@@ -80,4 +81,16 @@ def test_a_search_past_its_deadline_stops_with_the_reason(indexed: Vault, monkey
     monkeypatch.setattr(search_query, "SEARCH_SECONDS", 0.0)
     with pytest.raises(QueryError, match="the search took longer than 0 s and was stopped"):
         search_vault(indexed.root, load_config(indexed.root), "sleep")
+    assert index_files(indexed.root) == before
+
+
+def test_kbd_ask_refuses_a_question_over_the_cap_before_searching(indexed: Vault) -> None:
+    from kbd.ask.command import MAX_QUESTION_CHARS
+
+    before = index_files(indexed.root)
+    question = "Why does sleep help memory? " * 40
+    assert len(question.strip()) > MAX_QUESTION_CHARS
+    result = indexed.kbd("ask", ".", question, "--no-file", check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "kbd: the question is over 1000 characters; ask something shorter" in result.stderr
     assert index_files(indexed.root) == before
