@@ -109,10 +109,10 @@ def decode(body: bytes, charset: str | None) -> str:
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if body.startswith(bom):
             return body.decode(name, errors="replace")
-    return body.decode(text_codec(charset), errors="replace")
+    return body.decode(_text_codec(charset), errors="replace")
 
 
-def text_codec(charset: str | None) -> str:
+def _text_codec(charset: str | None) -> str:
     """The Python codec for a page's charset label: one of TEXT_CODECS, else utf-8 (as a browser
     ignores a label it does not know). `codecs.lookup` alone also finds codecs that are no text
     encoding (rot13, hex, base64, idna, undefined, punycode, unicode-escape), which fail or
