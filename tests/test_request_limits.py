@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kbd.config import load_config
-from kbd.search import QueryError, ensure_index, search_vault
+from kbd.search import QueryError, ensure_index, limits, search_vault
 from kbd.search import query as search_query
 from kbd.search.index import SEARCH_DIR
 from tests.conftest import Vault, clipper_note
@@ -60,7 +60,7 @@ def test_kbd_search_says_what_is_wrong_with_the_query_and_exits_2(indexed: Vault
 
 
 def test_a_query_over_the_length_cap_is_refused_with_the_cap(indexed: Vault) -> None:
-    longest = " ".join(["sleep"] * 200)[:search_query.MAX_QUERY_CHARS]
+    longest = " ".join(["sleep"] * 200)[:limits.MAX_QUERY_CHARS]
     assert search_vault(indexed.root, load_config(indexed.root), longest).total == 2
     result = indexed.kbd("search", ".", longest + "x", check=False)
     assert result.returncode == 2
@@ -68,7 +68,7 @@ def test_a_query_over_the_length_cap_is_refused_with_the_cap(indexed: Vault) -> 
 
 
 def test_did_you_mean_looks_up_only_the_first_few_unknown_words(indexed: Vault) -> None:
-    assert search_query.MAX_SUGGESTED_WORDS == 5
+    assert limits.MAX_SUGGESTED_WORDS == 5
     typed = "slep hipocampus cortx depived learnng espreso remembr"
     results = search_vault(indexed.root, load_config(indexed.root), typed)
     assert results.suggestion == "sleep hippocampus cortex deprived learning espreso remembr"
@@ -78,7 +78,7 @@ def test_did_you_mean_looks_up_only_the_first_few_unknown_words(indexed: Vault) 
 
 def test_a_search_past_its_deadline_stops_with_the_reason(indexed: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
     before = index_files(indexed.root)
-    monkeypatch.setattr(search_query, "SEARCH_SECONDS", 0.0)
+    monkeypatch.setattr(search_query, "SEARCH_SECONDS", 0.0)  # where each search reads it
     with pytest.raises(QueryError, match="the search took longer than 0 s and was stopped"):
         search_vault(indexed.root, load_config(indexed.root), "sleep")
     assert index_files(indexed.root) == before

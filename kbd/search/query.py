@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from whoosh import qparser
 from whoosh import query as wq
-from whoosh.collectors import Collector, FilterCollector, TimeLimit, WrappingCollector
+from whoosh.collectors import TimeLimit
 from whoosh.index import FileIndex
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
@@ -25,16 +25,14 @@ from whoosh.support.charset import accent_map
 from kbd.config import Config
 from kbd.search.embed import CANDIDATES, fuse, passages
 from kbd.search.index import IndexUnavailable, SearchIndex, text_analyzer
+from kbd.search.limits import MAX_QUERY_CHARS, SEARCH_SECONDS, search_until
 from kbd.search.notes import NOTE_TYPES, read_note
+from kbd.search.spelling import did_you_mean
 from kbd.vault.markdown import parse_markdown
 
 log = logging.getLogger("kbd.search")
 SNIPPET_CHARS = 240
 MODES = ("bm25", "hybrid")
-# Bounds on one request's work (a query reaches kbd from `kbd search`, the search page, MCP and `kbd ask`).
-MAX_QUERY_CHARS = 1_000  # = the longest question `kbd ask` takes, whose words become a query
-MAX_SUGGESTED_WORDS = 5  # did-you-mean looks up this many unknown words at most: whoosh's suggest scans the word list
-SEARCH_SECONDS = 5.0  # the ranking and did-you-mean of one search stop at this deadline
 _FIELDS = ["title", "aliases", "headings", "tags", "body"]
 _FENCE = re.compile(r"^(```|~~~)")
 _FRONTMATTER = re.compile(r"\A---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -256,38 +254,6 @@ def _hybrid(index: SearchIndex, config: Config, query: str, hits: list[tuple[dic
 # Field filters and NOT narrow a query in ways the vectors cannot follow: such a query is ranked by BM25.
 _FILTERS = re.compile(r"(?<![\w\"])(?:tags?|type|title|name|aliases|alias|folder|in|path|headings|body):"
                       r"|(?:^|\s)(?:NOT|ANDNOT)\s")
-_PLAIN_WORD = re.compile(r"^[^\W\d_]{3,}$")
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-
-
-def did_you_mean(searcher: Searcher, query: str, deadline: float = float("inf")) -> str | None:
-    """The query with each plain word the index does not know replaced by the closest word it
-    does know (edit distance ≤ 2, same first letter, commonest first); None if nothing changes.
-    At most MAX_SUGGESTED_WORDS distinct words are looked up, and none after `deadline`."""
-    words = query.split(" ")
-    looked_up: dict[str, str | None] = {}
-    for i, word in enumerate(words):
-        if not _PLAIN_WORD.match(word) or word in _OPERATORS:
-            continue
-        if word not in looked_up:
-            if len(looked_up) >= MAX_SUGGESTED_WORDS or time.monotonic() >= deadline:
-                continue
-            looked_up[word] = _closest_known(searcher, word)
-        words[i] = looked_up[word] or word
-    return " ".join(words) if any(looked_up.values()) else None
-
-
-def _closest_known(searcher: Searcher, word: str) -> str | None:
-    stems = [t.text for t in _analyzer(word)]
-    if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):
-        return None
-    for field in ("title", "body"):
-        found = searcher.suggest(field, word.lower(), limit=1, maxdist=2, prefix=1)
-        if found:
-            return str(found[0])
-    return None
-
-
 def _parse(parser: qparser.QueryParser, text: str) -> wq.Query:
     """The parsed query; QueryError when whoosh's parser fails on it (`NOT NOT sleep` raises its
     IndexError, `AND ANDNOT ANDNOT` an AssertionError): a mistake in the query, not in the index."""
@@ -318,40 +284,16 @@ def _run(searcher: Searcher, q: wq.Query, limit: int, type_filter: wq.Query | No
          deadline: float = float("inf")) -> tuple[list[tuple[dict[str, object], float]], int]:
     if q is wq.NullQuery:
         return [], 0
-    # As searcher.search(q, limit=, filter=, terms=False) builds it, with the deadline inside the filter
-    # (whoosh's FilterCollector drives its child note by note, past TimeLimitCollector's own check).
-    collector = FilterCollector(_Deadline(searcher.collector(limit=limit, terms=False), deadline), type_filter)
     try:
-        if time.monotonic() >= deadline:
-            raise TimeLimit
-        searcher.search_with_collector(q, collector)
+        results = search_until(searcher, q, limit, type_filter, deadline)
     except TimeLimit:
         raise QueryError(f"the search took longer than {SEARCH_SECONDS:g} s and was stopped; use fewer words "
                          "or wildcards (*), or narrow it with type: or tag:") from None
-    results = collector.results()
     hits = [(r.fields(), r.score) for r in results]
     # Counting every match costs a second pass over the postings (60 ms at 10,000 notes): the
     # total is exact when all matches fit in `limit`, otherwise whoosh's estimate, capped.
     total = len(hits) if len(hits) < limit else min(results.estimated_length(), searcher.doc_count())
     return hits, max(total, len(hits))
-
-
-class _Deadline(WrappingCollector):
-    """Stops a search at its deadline (TimeLimit), checked at every matching note. No alarm signal
-    (whoosh's TimeLimitCollector): searches run in the search page's and the MCP server's threads."""
-
-    def __init__(self, child: Collector, deadline: float) -> None:
-        super().__init__(child)
-        self.deadline = deadline
-
-    def collect_matches(self) -> None:
-        for sub_docnum in self.child.matches():
-            self.collect(sub_docnum)
-
-    def collect(self, sub_docnum: int) -> object:
-        if time.monotonic() >= self.deadline:
-            raise TimeLimit
-        return self.child.collect(sub_docnum)
 
 
 def _query_terms(q: wq.Query) -> tuple[set[str], tuple[str, ...]]:
