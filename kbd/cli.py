@@ -652,7 +652,7 @@ def _positive(text: str) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from kbd.search import QueryError, SearchIndex, search_vault, sync_vectors
+    from kbd.search import IndexUnavailable, QueryError, SearchIndex, search_vault, sync_vectors
     from kbd.search.query import default_mode
 
     if args.query is None and not args.rebuild:
@@ -672,6 +672,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         if mode == "hybrid" and config.search.embeddings:  # embed what changed since the last look
             sync_vectors(root, config, None, (lambda done, total: progress("embed", done, total, "notes"))
                          if progress else None)
+    except IndexUnavailable as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     finally:
         if progress:
             progress.finish()
@@ -683,6 +686,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     except QueryError as exc:
         print(f"kbd: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except IndexUnavailable as exc:
+        print(f"kbd: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     if args.json:
         print(json.dumps(results.to_json(), indent=2, ensure_ascii=False))
     else:

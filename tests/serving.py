@@ -16,8 +16,8 @@ from kbd.serve import SearchServer, make_server
 
 
 @contextmanager
-def running_server(root: Path, host: str = "127.0.0.1") -> Iterator[SearchServer]:
-    server = make_server(root, load_config(root), host=host, port=0)
+def running_server(root: Path, host: str = "127.0.0.1", **options: Any) -> Iterator[SearchServer]:
+    server = make_server(root, load_config(root), host=host, port=0, **options)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -322,6 +322,17 @@ def test_a_skill_reads_the_notes_a_search_finds(compiled: Vault, server: FakeLLM
     assert "raw/What a write-ahead log guarantees.md" not in plan["notes"]
 
 
+
+def test_a_search_the_parser_cannot_read_is_refused_naming_the_skill_file(compiled: Vault, server: FakeLLM) -> None:
+    configure(compiled, server)
+    text = (EXAMPLES / "weekly_digest.md").read_text().replace(
+        'reads: {glob: "wiki/sources/*.md", since: 7d, limit: 30}', 'reads: {search: "NOT NOT compaction"}')
+    install(compiled, "weekly_digest", text)
+    result = compiled.kbd("skill", ".", "weekly_digest", check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "kbd/skills/weekly_digest.md: reads.search: the query cannot be read" in result.stderr
+    assert server.received == []
+
 REGION_NOTE = "Journal/Weekly.md"
 BEFORE = "---\ntags: [journal]\n---\n# My week\n\nWhat I did.\n\n%% kbd:begin digest %%\n"
 AFTER = "%% kbd:end digest %%\n\nMy own closing thoughts.\n"

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ import pytest
 
 from kbd.cli import main
 from kbd.config import load_config
+from kbd.search import ensure_index
+from kbd.search.index import SEARCH_DIR
 from tests.conftest import FIXED_EPOCH, Vault
 
 mcp = pytest.importorskip("mcp", reason="the optional extra kbd[mcp] is in requirements-dev.lock")
@@ -169,3 +173,65 @@ def test_search_tool_finds_a_note_written_after_the_server_started(
     before, after = _with_client(compiled.root, body)
     assert _data(before)["hits"] == []
     assert [h["path"] for h in _data(after)["hits"]] == ["Quokka facts.md"]
+
+
+# -- bad requests (issue 18, item 2) ---------------------------------------------------------------
+def test_search_tool_says_what_is_wrong_with_a_query_it_cannot_read(compiled: Vault) -> None:
+    async def body(client: Client) -> Any:
+        return await client.call_tool("search", {"query": "NOT NOT sleep"})
+    assert "the query cannot be read: an operator (AND, OR, NOT" in _error(_with_client(compiled.root, body))
+
+
+@pytest.mark.parametrize(("tool", "arguments"), [
+    ("search", {"query": "tree " * 1_000}),
+    ("search", {"query": "tree", "type": "concept" * 1_000}),
+    ("read_note", {"note": "B-tree" * 1_000}),
+    ("list_notes", {"folder": "wiki/" * 1_000}),
+    ("list_notes", {"type": "x" * 5_000}),
+])
+def test_every_text_argument_has_a_length_cap(compiled: Vault, tool: str, arguments: dict[str, Any]) -> None:
+    async def body(client: Client) -> Any:
+        return await client.call_tool(tool, arguments)
+    message = _error(_with_client(compiled.root, body))
+    [(name, value)] = [(k, v) for k, v in arguments.items() if len(v) > 1_000]
+    assert f"`{name}` is {len(value):,} characters long; the most kbd accepts is 1,000" in message
+
+
+def _rpc(proc: subprocess.Popen[bytes], message: dict[str, Any]) -> None:
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(message).encode() + b"\n")
+    proc.stdin.flush()
+
+
+def test_kbd_mcp_exits_when_the_client_closes_stdin_during_a_tool_call(compiled: Vault) -> None:
+    # A tool call that cannot finish: the index's table of contents is a FIFO nobody writes to,
+    # so reading it blocks (as a read from a hung network disk would).
+    ensure_index(compiled.root, load_config(compiled.root))
+    [toc] = (compiled.root / ".kbd" / SEARCH_DIR).glob("*.toc")
+    toc.unlink()
+    os.mkfifo(toc)
+    proc = subprocess.Popen([sys.executable, "-P", "-m", "kbd", "mcp", str(compiled.root)], cwd=compiled.root,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH})
+    opened: list[int] = []
+    writer = threading.Thread(target=lambda: opened.append(os.open(toc, os.O_WRONLY)), daemon=True)
+    try:
+        _rpc(proc, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}})
+        assert proc.stdout is not None and b'"id":1' in proc.stdout.readline()
+        _rpc(proc, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+        _rpc(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                    "params": {"name": "search", "arguments": {"query": "tree"}}})
+        writer.start()
+        writer.join(timeout=60)  # returns when the tool call has opened the FIFO: it is at work now
+        assert opened, "the search never reached the index"
+        proc.stdin.close()  # type: ignore[union-attr]
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for fd in opened:
+            os.close(fd)
+        if not opened:  # unblock the writer thread's open
+            os.close(os.open(toc, os.O_RDONLY | os.O_NONBLOCK))

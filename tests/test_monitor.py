@@ -218,6 +218,70 @@ def test_a_page_kbd_cannot_read_is_reported_with_the_reason(vault: Vault, site: 
     assert "cannot be read: the page is application/pdf; kbd monitors HTML, plain-text and JSON" in result.stdout
 
 
+def configure_many(vault: Vault, urls: dict[str, str]) -> None:
+    (vault.root / "kbd/config.yaml").write_text(
+        "monitor:\n  allow_private_networks: true\ntriggers:\n"
+        + "".join(f"  - name: {name}\n    on: {{url: \"{url}\", every: 6h}}\n" for name, url in urls.items()))
+
+
+def test_a_charset_that_is_no_text_encoding_is_read_as_utf8(vault: Vault, site: PageServer) -> None:
+    # Python's codecs know rot13, idna, undefined and hex too; none of them is how a web page is encoded.
+    body = "<html><head>{meta}</head><body><main><p>Caf\u00e9\u2019s prices went up.</p></main></body></html>"
+    configure_many(vault, {
+        "rot13": site.page("/rot13", body.format(meta=""), content_type="text/html; charset=rot13"),
+        "idna": site.page("/idna", body.format(meta=""), content_type="text/html; charset=idna"),
+        "undefined": site.page("/undefined", body.format(meta=""), content_type="text/html; charset=undefined"),
+        "hex": site.page("/hex", body.format(meta='<meta charset="hex">'), content_type="text/html"),
+        "cp1252": site.page("/cp1252", body.format(meta="").encode("cp1252"), content_type="text/html; charset=latin1"),
+    })
+    result = vault.kbd("monitor", ".", "--json")
+    outcomes = {r["name"]: r["outcome"] for r in json.loads(result.stdout)["results"]}
+    assert outcomes == dict.fromkeys(["rot13", "idna", "undefined", "hex", "cp1252"], "first")
+    with sqlite3.connect(vault.root / ".kbd/state.db") as db:
+        snapshots = dict(db.execute("SELECT name, snapshot FROM monitors").fetchall())
+    assert all("Caf\u00e9\u2019s prices went up." in json.loads(s)[0][1] for s in snapshots.values())
+
+
+def test_a_redirect_to_an_invalid_url_fails_that_page_and_the_next_monitor_still_runs(
+        vault: Vault, site: PageServer) -> None:
+    configure_many(vault, {"broken": site.page("/moved", "", status=302, headers={"location": "http:x"}),
+                           "acme": site.page("/pricing", pricing())})
+    result = vault.kbd("monitor", ".", check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "broken: failed: 127.0.0.1 answered with an address that is not a valid URL" in result.stdout
+    assert "acme: first check" in result.stdout
+    status = vault.status()
+    assert "| broken |" in status and "not a valid URL" in status and "| acme |" in status
+
+
+def test_a_check_that_fails_unforeseen_is_that_pages_status_row_and_later_monitors_run(
+        vault: Vault, site: PageServer) -> None:
+    from kbd.monitor.check import MonitorChecker
+    from kbd.monitor.fetch import fetch
+    from kbd.state import State
+    from kbd.vault.layout import VaultLayout
+
+    configure_many(vault, {"odd": site.page("/odd", pricing()), "acme": site.page("/pricing", pricing())})
+
+    def fetch_with_a_bug_for_odd(url: str, *args: object) -> object:
+        if url.endswith("/odd"):
+            raise KeyError("a bug kbd did not foresee")
+        return fetch(url, *args)  # type: ignore[arg-type]
+
+    config = load_config(vault.root)
+    state = State(vault.root / ".kbd/state.db")
+    try:
+        checker = MonitorChecker(VaultLayout.from_config(vault.root, config), config, state,
+                                 fetcher=fetch_with_a_bug_for_odd)
+        odd, acme = checker.check_all()
+    finally:
+        state.close()
+    assert odd.outcome == "failed" and "KeyError" in odd.detail and "a bug kbd did not foresee" in odd.detail
+    assert acme.outcome == "first"
+    with sqlite3.connect(vault.root / ".kbd/state.db") as db:
+        assert "KeyError" in db.execute("SELECT outcome FROM monitors WHERE name='odd'").fetchone()[0]
+
+
 def test_kbd_monitor_checks_one_monitor_or_says_which_exist(vault: Vault, site: PageServer) -> None:
     configure(vault, site.page("/pricing", pricing()))
     result = vault.kbd("monitor", ".", "acme", "--json")

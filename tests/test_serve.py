@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from kbd.serve import SearchServer
 from kbd.serve.render import render_note
 from kbd.vault.read import NoteRefused, read_note_text
 from tests.conftest import FIXED_EPOCH, Vault
@@ -41,6 +43,70 @@ def test_every_response_carries_a_strict_content_security_policy(compiled: Vault
             assert headers["x-frame-options"] == "DENY", path
             assert headers["referrer-policy"] == "no-referrer", path
         assert get(server, "/static/app.js")[1]["content-type"].startswith("text/javascript")
+
+
+def _raw_request(server: SearchServer, data: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes no HTTP client would, read the answer up to the server closing the connection."""
+    with socket.create_connection(server.server_address[:2], timeout=30) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize(("request_bytes", "expected"), [
+    (b"GARBAGE\r\n\r\n", 400),
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
+    (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", 431),
+    (b"BREW / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 501),
+    (b"GET / HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n", 505),
+])
+def test_the_standard_librarys_own_error_pages_carry_the_security_headers(
+        vault: Vault, request_bytes: bytes, expected: int) -> None:
+    with running_server(vault.root) as server:
+        status, headers, body = _raw_request(server, request_bytes)
+    assert status == expected
+    assert headers["content-security-policy"] == CSP
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["content-type"] == "text/plain; charset=utf-8" and b"<" not in body
+
+
+@pytest.mark.parametrize("sent", [b"", b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"])
+def test_a_connection_that_goes_quiet_is_closed_by_the_server(vault: Vault, sent: bytes) -> None:
+    with running_server(vault.root, idle_seconds=0.2) as server:
+        with socket.create_connection(server.server_address[:2], timeout=30) as sock:
+            sock.sendall(sent)
+            assert sock.recv(65536) == b""  # the server hung up; the client's 30 s never ran out
+        assert get(server, "/")[0] == 200  # and it still answers everyone else
+
+
+def test_a_query_the_parser_cannot_read_is_a_400_with_the_reason(compiled: Vault) -> None:
+    folder = compiled.root / ".kbd" / "search"
+    with running_server(compiled.root) as server:
+        get(server, "/api/search?q=tree")
+        before = folder.stat().st_ino
+        status, data = get_json(server, "/api/search?q=NOT%20NOT%20sleep")
+        assert status == 400 and data["error"].startswith("the query cannot be read: an operator")
+        assert folder.stat().st_ino == before  # no rebuild
+        assert get_json(server, "/api/search?q=tree")[0] == 200
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("/api/search?q=" + "tree+" * 250, "the query is 1,250 characters long; the most kbd searches for is 1,000"),
+    ("/api/note?ref=" + "x" * 30_000, "ref is 30,000 characters long; the most kbd accepts is 1,000"),
+    ("/api/note?path=" + "x/" * 600, "path is 1,200 characters long; the most kbd accepts is 1,000"),
+    ("/api/note?ref=B-tree&from=" + "x" * 1_001, "from is 1,001 characters long; the most kbd accepts is 1,000"),
+])
+def test_every_request_input_has_a_length_cap(compiled: Vault, path: str, message: str) -> None:
+    with running_server(compiled.root) as server:
+        status, data = get_json(server, path)
+    assert (status, data) == (400, {"error": message})
 
 
 def test_the_page_has_no_inline_script_and_loads_nothing_remote(compiled: Vault) -> None:

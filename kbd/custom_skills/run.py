@@ -22,7 +22,7 @@ from kbd.custom_skills.spec import CustomSkill, load_custom_skill
 from kbd.engines.client import Usage
 from kbd.engines.errors import BudgetExceeded, ModelError
 from kbd.engines.recurring import record_objections
-from kbd.engines.skills import Skill, load_skill, untrusted
+from kbd.engines.skills import Skill, SkillError, load_skill, untrusted
 from kbd.render.notes import NoteRef
 from kbd.state import State
 from kbd.vault.errors import WriteRefused
@@ -308,9 +308,12 @@ class SkillRunner:
     def _candidates(self) -> list[str]:
         reads = self.custom.reads
         if reads.search is not None:
-            from kbd.search import search_vault
+            from kbd.search import QueryError, search_vault
 
-            hits = search_vault(self.layout.root, self.config, reads.search, limit=reads.limit * 3)
+            try:
+                hits = search_vault(self.layout.root, self.config, reads.search, limit=reads.limit * 3)
+            except QueryError as exc:
+                raise SkillError(f"{self.custom.path}: reads.search: {exc}") from None
             return [h.path for h in hits.hits]
         from kbd.search.notes import walk_notes
 

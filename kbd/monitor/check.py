@@ -100,7 +100,13 @@ class MonitorChecker:
                 continue
             if stop is not None and stop.is_set():
                 break
-            result = self.check(monitor)
+            try:
+                result = self.check(monitor)
+            except Exception as exc:  # one page kbd did not foresee must not stop the monitors after it
+                log.exception("monitor %s: the check failed", monitor.name)
+                why = f"{type(exc).__name__}: {str(exc)[:300]}"
+                result = self._record(monitor, clock.stamp(clock.now()), "failed",
+                                      f"failed: kbd could not check this page ({why}); see .kbd/kbd.log")
             # INFO: `kbd monitor` prints the outcome and `kbd run` logs a failed job as an error already.
             log.info("monitor %s: %s", monitor.name, result.detail)
             results.append(result)

@@ -31,6 +31,16 @@ VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "source", "
                   "param", "track"})
 MAX_JSON_LINES = 20_000
 _SPACE = re.compile(r"\s+")
+# The encodings of the WHATWG Encoding Standard (what browsers decode), as Python names them.
+TEXT_CODECS = frozenset({
+    "utf-8", "utf-16", "utf-16-le", "utf-16-be", "ascii", "cp866", "koi8-r", "koi8-u", "mac-roman", "mac-cyrillic",
+    "cp874", "tis-620", *(f"iso8859-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16)),
+    *(f"cp125{n}" for n in range(9)), "gbk", "gb2312", "gb18030", "big5", "big5hkscs", "euc_jp", "iso2022_jp",
+    "shift_jis", "cp932", "euc_kr", "cp949"})
+_LABELS = {"windows-874": "cp874", "x-mac-cyrillic": "mac-cyrillic", "x-sjis": "shift_jis", "ms932": "cp932"}
+# Browsers read these labels as the Windows code page that extends them (the Encoding Standard's rule).
+_AS_BROWSERS = {"ascii": "cp1252", "iso8859-1": "cp1252", "iso8859-9": "cp1254", "iso8859-11": "cp874",
+                "tis-620": "cp874"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
@@ -99,11 +109,20 @@ def decode(body: bytes, charset: str | None) -> str:
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if body.startswith(bom):
             return body.decode(name, errors="replace")
+    return body.decode(_text_codec(charset), errors="replace")
+
+
+def _text_codec(charset: str | None) -> str:
+    """The Python codec for a page's charset label: one of TEXT_CODECS, else utf-8 (as a browser
+    ignores a label it does not know). `codecs.lookup` alone also finds codecs that are no text
+    encoding (rot13, hex, base64, idna, undefined, punycode, unicode-escape), which fail or
+    mean something else on a web page."""
+    label = (charset or "").strip().lower()
     try:
-        codec = codecs.lookup(charset or "utf-8").name
+        codec = codecs.lookup(_LABELS.get(label, label)).name if label else "utf-8"
     except LookupError:
-        codec = "utf-8"
-    return body.decode(codec, errors="replace")
+        return "utf-8"
+    return _AS_BROWSERS.get(codec, codec) if codec in TEXT_CODECS else "utf-8"
 
 
 def _kind(body: bytes, content_type: str) -> str:

@@ -165,6 +165,8 @@ def fetch(url: str, settings: FetchSettings, validators: Validators | None = Non
                                   f"{settings.connect_timeout:g} s)") from None
             except httpx.HTTPError as exc:
                 raise FetchFailed(f"network error talking to {host}: {exc or type(exc).__name__}") from None
+            except httpx.InvalidURL as exc:  # not an HTTPError: httpx reads a redirect's Location (`http:x`) itself
+                raise FetchFailed(f"{host} answered with an address that is not a valid URL ({exc})") from None
         raise FetchFailed(f"more than {settings.max_redirects} redirects (monitor.max_redirects)")
 
 

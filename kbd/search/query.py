@@ -8,13 +8,15 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from whoosh import qparser
 from whoosh import query as wq
+from whoosh.collectors import TimeLimit
 from whoosh.index import FileIndex
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
@@ -22,8 +24,10 @@ from whoosh.support.charset import accent_map
 
 from kbd.config import Config
 from kbd.search.embed import CANDIDATES, fuse, passages
-from kbd.search.index import SearchIndex, text_analyzer
+from kbd.search.index import IndexUnavailable, SearchIndex, text_analyzer
+from kbd.search.limits import MAX_QUERY_CHARS, SEARCH_SECONDS, search_until
 from kbd.search.notes import NOTE_TYPES, read_note
+from kbd.search.spelling import did_you_mean
 from kbd.vault.markdown import parse_markdown
 
 log = logging.getLogger("kbd.search")
@@ -68,6 +72,10 @@ class QueryError(ValueError):
     """A query or option the engine cannot run; the message says how to fix it."""
 
 
+class _Unreadable(IndexUnavailable):
+    """Reading the index failed, not parsing the query: the one failure that means a damaged index."""
+
+
 def obsidian_uri(vault_name: str, path: str) -> str:
     file = path[:-3] if path.lower().endswith(".md") else path
     return f"obsidian://open?vault={quote(vault_name, safe='')}&file={quote(file, safe='')}"
@@ -104,6 +112,9 @@ def search_vault(
         raise QueryError(f"unknown note type {note_type!r}; use one of: {', '.join(NOTE_TYPES)}")
     if limit < 1:
         raise QueryError("limit must be at least 1")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(query):,} characters long; the most kbd searches for is "
+                         f"{MAX_QUERY_CHARS:,}")
     query = query.strip()
     if not query:
         return SearchResults(query, [], 0, None)
@@ -114,7 +125,7 @@ def search_vault(
     wanted = max(limit * 3, CANDIDATES) if mode == "hybrid" else limit
     try:
         bm25 = _search(index, query, wanted, note_type)
-    except Exception as exc:  # a damaged segment shows itself only when read: rebuild, then retry once
+    except _Unreadable as exc:  # a damaged segment shows itself only when read: rebuild, then retry once
         log.warning("search index unreadable (%s: %s); rebuilding it", type(exc).__name__, exc)
         _forget(index)
         index.rebuild(force=True)
@@ -176,19 +187,38 @@ def _searcher(index: SearchIndex) -> Iterator[_Open]:
         yield entry
 
 
-def _search(index: SearchIndex, query: str, limit: int, note_type: str | None
-            ) -> tuple[list[tuple[dict[str, object], float]], int, str | None, tuple[set[str], tuple[str, ...]]]:
+_Found = tuple[list[tuple[dict[str, object], float]], int, str | None, tuple[set[str], tuple[str, ...]]]
+
+
+def _reading(search: Callable[..., _Found]) -> Callable[..., _Found]:
+    """Any failure of `search` other than the query's own (QueryError) or a refusal to open
+    (IndexUnavailable) is a failure to read the index: _Unreadable, which search_vault heals."""
+    @functools.wraps(search)
+    def reading(*args: object, **kwargs: object) -> _Found:
+        try:
+            return search(*args, **kwargs)
+        except (QueryError, IndexUnavailable):
+            raise
+        except Exception as exc:  # whoosh raises many kinds on damaged files
+            raise _Unreadable(f"the search index could not be read ({type(exc).__name__}: {exc}); "
+                              "`kbd search --rebuild` builds it afresh") from exc
+    return reading
+
+
+@_reading
+def _search(index: SearchIndex, query: str, limit: int, note_type: str | None) -> _Found:
     type_filter = wq.Term("type", note_type) if note_type else None
+    deadline = time.monotonic() + SEARCH_SECONDS
     with _searcher(index) as entry:
         parser, searcher = entry.parser, entry.searcher
-        q = _normalise(parser.parse(_prepare(query)))
-        hits, total = _run(searcher, q, limit, type_filter)
+        q = _parse(parser, query)
+        hits, total = _run(searcher, q, limit, type_filter, deadline)
         suggestion = None
         if not hits:
-            corrected = did_you_mean(searcher, query)
+            corrected = did_you_mean(searcher, query, deadline)
             if corrected:
-                fuzzy = _normalise(parser.parse(_prepare(corrected)))
-                hits, total = _run(searcher, fuzzy, limit, type_filter)
+                fuzzy = _parse(parser, corrected)
+                hits, total = _run(searcher, fuzzy, limit, type_filter, deadline)
                 if hits:
                     suggestion, q = corrected, fuzzy
     return hits, total, suggestion, _query_terms(q)
@@ -224,28 +254,16 @@ def _hybrid(index: SearchIndex, config: Config, query: str, hits: list[tuple[dic
 # Field filters and NOT narrow a query in ways the vectors cannot follow: such a query is ranked by BM25.
 _FILTERS = re.compile(r"(?<![\w\"])(?:tags?|type|title|name|aliases|alias|folder|in|path|headings|body):"
                       r"|(?:^|\s)(?:NOT|ANDNOT)\s")
-_PLAIN_WORD = re.compile(r"^[^\W\d_]{3,}$")
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-
-
-def did_you_mean(searcher: Searcher, query: str) -> str | None:
-    """The query with each plain word the index does not know replaced by the closest word it
-    does know (edit distance ≤ 2, same first letter, commonest first); None if nothing changes."""
-    words = query.split(" ")
-    changed = False
-    for i, word in enumerate(words):
-        if not _PLAIN_WORD.match(word) or word in _OPERATORS:
-            continue
-        stems = [t.text for t in _analyzer(word)]
-        if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):
-            continue
-        for field in ("title", "body"):
-            found = searcher.suggest(field, word.lower(), limit=1, maxdist=2, prefix=1)
-            if found:
-                words[i] = found[0]
-                changed = True
-                break
-    return " ".join(words) if changed else None
+def _parse(parser: qparser.QueryParser, text: str) -> wq.Query:
+    """The parsed query; QueryError when whoosh's parser fails on it (`NOT NOT sleep` raises its
+    IndexError, `AND ANDNOT ANDNOT` an AssertionError): a mistake in the query, not in the index."""
+    try:
+        return _normalise(parser.parse(_prepare(text)))
+    except Exception as exc:
+        log.info("query %r not parsed: %s: %s", text[:200], type(exc).__name__, exc)
+        raise QueryError("the query cannot be read: an operator (AND, OR, NOT, ANDNOT, ANDMAYBE, TO) needs a "
+                         "word on each side (NOT: after it), brackets and quotes must be closed; write "
+                         "operators in lower case to search for them as words") from None
 
 
 def _prepare(text: str) -> str:
@@ -262,11 +280,15 @@ def _normalise(q: wq.Query) -> wq.Query:
     return fix(q)
 
 
-def _run(searcher: Searcher, q: wq.Query, limit: int, type_filter: wq.Query | None
-         ) -> tuple[list[tuple[dict[str, object], float]], int]:
+def _run(searcher: Searcher, q: wq.Query, limit: int, type_filter: wq.Query | None,
+         deadline: float = float("inf")) -> tuple[list[tuple[dict[str, object], float]], int]:
     if q is wq.NullQuery:
         return [], 0
-    results = searcher.search(q, limit=limit, filter=type_filter, terms=False)
+    try:
+        results = search_until(searcher, q, limit, type_filter, deadline)
+    except TimeLimit:
+        raise QueryError(f"the search took longer than {SEARCH_SECONDS:g} s and was stopped; use fewer words "
+                         "or wildcards (*), or narrow it with type: or tag:") from None
     hits = [(r.fields(), r.score) for r in results]
     # Counting every match costs a second pass over the postings (60 ms at 10,000 notes): the
     # total is exact when all matches fit in `limit`, otherwise whoosh's estimate, capped.

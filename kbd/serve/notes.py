@@ -21,6 +21,19 @@ from kbd.vault.read import clean_note_path
 
 _SEARCH_LOCK = threading.Lock()
 HEAD_CHARS = 200_000  # frontmatter is capped at 64 KB; the first heading comes before this
+# A note's path, link target or title, and any other text argument of a request: Obsidian keeps a
+# file name under 255 bytes, so this is room for deep folders, and it bounds what a request costs.
+MAX_REF_CHARS = 1_000
+
+
+class TooLong(ValueError):
+    """A request's input is over its length cap (the message names the input and the cap)."""
+
+
+def check_length(name: str, value: str, most: int = MAX_REF_CHARS) -> str:
+    if len(value) > most:
+        raise TooLong(f"{name} is {len(value):,} characters long; the most kbd accepts is {most:,}")
+    return value
 
 
 def search_notes(root: Path, config: Config, query: str, **options: Any) -> SearchResults:
@@ -34,8 +47,10 @@ def search_notes(root: Path, config: Config, query: str, **options: Any) -> Sear
 def find_note(root: Path, config: Config, ref: str, from_path: str = "") -> str | None:
     """The vault path of the note `ref` names (path, link target or title), or None.
 
-    A `ref` that is a path leading out of the vault (`..`, absolute, a hidden folder) raises NoteRefused."""
-    ref = ref.strip()
+    A `ref` that is a path leading out of the vault (`..`, absolute, a hidden folder) raises NoteRefused;
+    one over MAX_REF_CHARS raises TooLong."""
+    ref = check_length("the note's name", ref).strip()
+    check_length("the linking note's path", from_path)
     if not ref:
         return None
     if "/" in ref or "\\" in ref or ref.lower().endswith(".md"):

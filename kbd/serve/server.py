@@ -7,8 +7,10 @@ Routes (GET and HEAD only):
   /api/note?path=  or  ?ref=    one note rendered to inert HTML (path: vault path; ref: a link target)
   /status                wiki/reports/Status.md, rendered
 
-Every response carries a strict Content-Security-Policy (scripts and styles from this server
-only, nothing remote, no framing), `X-Content-Type-Options: nosniff` and no referrer. The server
+Every response, the standard library's own error pages included (400, 414, 431, 501, 505),
+carries a strict Content-Security-Policy (scripts and styles from this server only, nothing
+remote, no framing), `X-Content-Type-Options: nosniff` and no referrer. A connection that sends
+nothing for IDLE_SECONDS is closed, so idle sockets cannot hold the server's threads. The server
 binds to 127.0.0.1 unless told otherwise, and then answers only requests addressed to a loopback
 name, so a web page the browser visits cannot reach it through DNS rebinding.
 """
@@ -32,7 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 from kbd.config import Config
 from kbd.search import IndexUnavailable, QueryError, ensure_index
 from kbd.search.notes import NOTE_TYPES
-from kbd.serve.notes import find_note, note_title_and_type, note_uri, search_notes
+from kbd.serve.notes import TooLong, check_length, find_note, note_title_and_type, note_uri, search_notes
 from kbd.serve.render import page, render_note
 from kbd.vault.layout import VaultLayout
 from kbd.vault.read import NoteRefused, read_note_text
@@ -41,9 +43,9 @@ log = logging.getLogger("kbd.serve")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-MAX_QUERY_CHARS = 500
 MAX_LIMIT = 50
 REFRESH_SECONDS = 5.0
+IDLE_SECONDS = 30.0  # a connection silent this long (no request line, no header, no body) is closed
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
                                 "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -88,10 +90,11 @@ class Site:
 class SearchServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, site: Site, host: str, port: int) -> None:
+    def __init__(self, site: Site, host: str, port: int, idle_seconds: float = IDLE_SECONDS) -> None:
         if ":" in host:
             self.address_family = socket.AF_INET6
         self.site = site
+        self.idle_seconds = idle_seconds
         self.check_host = is_loopback(host)
         self._refresh_lock = threading.Lock()
         self._refreshing = False
@@ -127,15 +130,33 @@ class SearchServer(ThreadingHTTPServer):
         return f"http://{shown}:{port}/"
 
 
-def make_server(root: Path, config: Config, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> SearchServer:
+def make_server(root: Path, config: Config, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+                idle_seconds: float = IDLE_SECONDS) -> SearchServer:
     """A server bound to host:port (port 0: any free port), not yet serving."""
-    return SearchServer(Site.load(root, config), host, port)
+    return SearchServer(Site.load(root, config), host, port, idle_seconds)
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: SearchServer
     server_version = "kbd"
     sys_version = ""
+    # The standard library's error pages (send_error) as plain text: nothing in them is markup.
+    error_content_type = "text/plain; charset=utf-8"
+    error_message_format = "%(code)d %(message)s: %(explain)s\n"
+    # A request line that cannot be parsed is answered as HTTP/1.0 (status line and headers), not as
+    # HTTP/0.9, the standard library's default, which is a bare body without a single header.
+    default_request_version = "HTTP/1.0"
+
+    def setup(self) -> None:
+        self.timeout = self.server.idle_seconds  # StreamRequestHandler.setup sets it on the socket
+        super().setup()
+
+    def end_headers(self) -> None:
+        """Every response passes here, send_error's included: the security headers go on all of them."""
+        self.send_header("Cache-Control", "no-store")
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        super().end_headers()
 
     def do_HEAD(self) -> None:
         self.do_GET(head=True)
@@ -187,7 +208,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _search(self, params: dict[str, str]) -> None:
         site = self.server.site
-        query = params.get("q", "")[:MAX_QUERY_CHARS]
+        query = params.get("q", "")  # kbd.search refuses one over its cap, with the reason
         note_type = params.get("type") or None
         if note_type is not None and note_type not in NOTE_TYPES:
             self._send_json(HTTPStatus.BAD_REQUEST, {"error": f"unknown type; use one of {', '.join(NOTE_TYPES)}"})
@@ -210,6 +231,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _note(self, params: dict[str, str]) -> None:
         site = self.server.site
         ref = params.get("ref", "")
+        try:
+            for name in ("path", "ref", "from"):
+                check_length(name, params.get(name, ""))
+        except TooLong as exc:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+            return
         try:
             requested = params.get("path") or find_note(site.root, site.config, ref, params.get("from", ""))
             if not requested:
@@ -243,9 +270,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        for name, value in SECURITY_HEADERS.items():
-            self.send_header(name, value)
         self.end_headers()
         if not getattr(self, "head", False):
             self.wfile.write(body)
