@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from kbd.compile.aliases import canonical_mentions
@@ -18,7 +18,7 @@ from kbd.compile.related import series_siblings
 from kbd.config import Config
 from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput, SourceSummary
-from kbd.engines.errors import BudgetExceeded, ModelError
+from kbd.engines.errors import NOTE_FAILURES, BudgetExceeded, ModelError
 from kbd.engines.text import article_fingerprint
 from kbd.state import State
 from kbd.vault.layout import clean_title, safe_note_name, unique_name
@@ -54,8 +54,12 @@ def init_worker(config: Config) -> None:
     _worker_engine = make_engine(config)
 
 
-def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = None) -> IngestOutcome:
-    """Read, check, parse and summarise one raw note. Never raises."""
+def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = None,
+                   fallback: Engine | None = None) -> IngestOutcome:
+    """Read, check, parse and summarise one raw note. Never raises. A note the model cannot write
+    (its output never matched the schema, was cut short, refused, too long for its context) is
+    written by `fallback`, the offline engine, and marked so; `kbd compile --redo` tries the model
+    again, since what made it is not the configured engine."""
     engine = engine or _worker_engine
     assert engine is not None, "init_worker() was not called"
     # The size and stamp recorded are those of the very bytes summarised (read_raw_note takes
@@ -66,12 +70,23 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
         if isinstance(note, Rejection):
             return IngestOutcome(rel, note.size, note.stamp, rejection=note)
         size, stamp = note.size, note.stamp
-        summary = engine.summarize_source(SourceInput(note.title, note.document, note.meta, label=rel))
+        source = SourceInput(note.title, note.document, note.meta, label=rel)
+        name, made_by, warnings = engine.name, engine.made_by.key(), list(note.warnings)
+        try:
+            summary = engine.summarize_source(source)
+        except NOTE_FAILURES as exc:
+            if fallback is None:
+                raise
+            summary = fallback.summarize_source(source)
+            name = f"{fallback.name} (model failed: {exc.short})"
+            made_by = replace(fallback.made_by, engine=name).key()
+            warnings.append(f"{engine.name} could not write this summary ({exc}); the offline engine wrote it, "
+                            "`kbd compile --redo` asks the model again")
         stem = PurePosixPath(rel).stem
         title_from = "filename" if note.title == clean_title(stem) and note.meta.title is None else "content"
         return IngestOutcome(rel, size, stamp, sha256=note.sha256, title=note.title,
-                             title_from=title_from, meta=note.meta, warnings=note.warnings,
-                             summary=summary, engine=engine.name, made_by=engine.made_by.key(),
+                             title_from=title_from, meta=note.meta, warnings=warnings,
+                             summary=summary, engine=name, made_by=made_by,
                              url_key=url_key(note.meta.source), text_key=text_key(note.document.plain_text()),
                              article=article_identity(article_fingerprint(note.document), note.meta.source))
     except BudgetExceeded as exc:

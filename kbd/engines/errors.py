@@ -19,9 +19,13 @@ class EndpointDown(ModelError):
 class BadOutput(ModelError):
     """The reply was not JSON matching the schema, even after one repair attempt."""
 
+    short = "no output matching the schema"  # for `engine: offline (model failed: …)`
+
 
 class Truncated(ModelError):
     """The reply hit the output-token limit, even after one retry with a larger limit."""
+
+    short = "output cut at the token limit"  # for `engine: offline (model failed: …)`
 
 
 class BudgetExceeded(ModelError):
@@ -31,6 +35,8 @@ class BudgetExceeded(ModelError):
 class Refused(ModelError):
     """The model declined to answer (OpenAI `refusal`, Anthropic stop_reason `refusal`, a content
     filter): asking again with the same input would be refused again."""
+
+    short = "the model refused"  # for `engine: offline (model failed: …)`
 
 
 class RequestRefused(ModelError):
@@ -51,6 +57,8 @@ class SchemaRejected(RequestRefused):
 
 class TooLong(RequestRefused):
     """The request does not fit the model's context window: a smaller part might."""
+
+    short = "too long for the model's context"  # for `engine: offline (model failed: …)`
 
 
 # What one note's call can fail with while the model itself works: the note is then written by

@@ -1,0 +1,166 @@
+"""Local models as first-class providers (issue 19): the structured mode a server takes, found and
+remembered; refused requests that say why and are never retried; small-model robustness
+(truncation, overlong values, notes written offline when the model cannot). Exercised against the
+loopback fake keeping llama-cpp-python's and Ollama's rules (tests/provider_rules.py)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kbd.engines.client import ModelClient, ModelSpec
+from kbd.engines.errors import RequestRefused, TooLong
+from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
+from kbd.engines.skills import load_skill, untrusted
+from kbd.state import State
+from tests.conftest import Vault, run_kbd
+from tests.fake_llm import Action, FakeLLM, Received, fake_llm, first_user_text, openai_reply, structured_reply
+from tests.test_llm_compile import honest_model
+
+RESULT = {"title": "T", "summary": ["The B-tree stays shallow."], "key_points": [], "concepts": [], "tags": []}
+
+
+@pytest.fixture
+def server() -> Iterator[FakeLLM]:
+    with fake_llm() as fake:
+        fake.default = lambda r: structured_reply(r, RESULT)
+        yield fake
+
+
+def gateway(db: Path, server: FakeLLM, structured: str = "auto") -> ModelGateway:
+    State(db).close()
+    spec = ModelSpec("openai", "smollm2", server.url + "/v1", structured=structured, max_retries=5)
+    return ModelGateway(db, {"worker": Role(spec, Prices())}, Caps(), "", "run",
+                        clients={"worker": ModelClient(spec, sleep=lambda s: None)})
+
+
+def formats(server: FakeLLM) -> list[str]:
+    """How each request sent the schema, in order."""
+    out = []
+    for r in server.received:
+        if r.path.endswith("/api/chat"):
+            out.append("ollama")
+        else:
+            out.append((r.body.get("response_format") or {}).get("type", "prompt"))
+    return out
+
+
+def test_auto_finds_the_mode_llama_cpp_python_takes_and_remembers_it(tmp_path: Path, server: FakeLLM) -> None:
+    server.imitates = "llama-cpp-python"
+    skill = load_skill("summarize_source")
+    gw = gateway(tmp_path / "state.db", server)
+    assert gw.call(skill, untrusted("raw/a.md", "The B-tree stays shallow."), "ingest:a") == RESULT
+    assert formats(server) == ["json_schema", "json_object"]
+    assert server.received[0].refused == 500 and server.received[1].refused is None
+    sent = server.received[1].body["response_format"]
+    assert sent["schema"]["properties"]["tags"]["maxItems"] == 8, "the schema goes with json_object, bounds and all"
+    gw.close()
+    row = sqlite3.connect(tmp_path / "state.db").execute("SELECT mode, reason FROM structured_modes").fetchone()
+    assert row[0] == "json_object" and "Input should be 'text' or 'json_object'" in row[1]
+    # A later run (a new gateway on the same state.db) asks in the remembered mode at once.
+    again = gateway(tmp_path / "state.db", server)
+    again.call(skill, untrusted("raw/b.md", "LSM trees write fast."), "ingest:b")
+    assert formats(server)[2:] == ["json_object"]
+    again.close()
+
+
+def test_a_500_naming_a_request_field_is_one_request_with_the_servers_message_and_the_fix(
+        tmp_path: Path, server: FakeLLM) -> None:
+    server.imitates = "llama-cpp-python"
+    gw = gateway(tmp_path / "state.db", server, structured="json_schema")
+    with pytest.raises(RequestRefused) as refused:
+        gw.call(load_skill("summarize_source"), "task", "ingest:a")
+    message = str(refused.value)
+    assert len(server.received) == 1, "never retried"
+    assert "HTTP 500" in message and "Input should be 'text' or 'json_object'" in message
+    assert "Fix: set `structured: auto`" in message and "json_object" in message
+    assert gw.clients["worker"].breaker.failures == 0, "a refused request is not an outage"
+    gw.close()
+
+
+def test_auto_falls_back_to_ollamas_native_format(tmp_path: Path, server: FakeLLM) -> None:
+    server.imitates = "ollama"
+    refusing = {"error": {"message": "response_format is not supported", "type": "invalid_request_error",
+                          "param": "response_format", "code": None}}
+    server.default = lambda r: structured_reply(r, RESULT) if r.path.endswith("/api/chat") else Action(400, refusing)
+    gw = gateway(tmp_path / "state.db", server)
+    assert gw.call(load_skill("summarize_source"), "The B-tree.", "ingest:a") == RESULT
+    assert formats(server) == ["json_schema", "json_object", "ollama"]
+    native = server.received[-1]
+    assert native.path == "/api/chat" and native.refused is None
+    assert native.body["format"]["required"] == ["title", "summary", "key_points", "concepts", "tags"]
+    assert native.body["stream"] is False and native.body["options"]["num_predict"] == 1500
+    gw.close()
+
+
+def test_a_too_long_request_is_refused_with_the_fix_and_not_retried(tmp_path: Path, server: FakeLLM) -> None:
+    server.default = lambda r: Action(400, {"error": {
+        "message": "This model's maximum context length is 2048 tokens. However, you requested 3100 tokens (1600 "
+                   "in the messages, 1500 in the completion). Please reduce the length of the messages or "
+                   "completion.", "type": "invalid_request_error", "param": "messages",
+        "code": "context_length_exceeded"}})
+    gw = gateway(tmp_path / "state.db", server, structured="json_object")
+    with pytest.raises(TooLong, match="lower `max_input_tokens`"):
+        gw.call(load_skill("summarize_source"), "task", "ingest:a")
+    assert len(server.received) == 1
+    gw.close()
+
+
+def _overlong(received: Received) -> Action:
+    result = {**RESULT, "tags": [f"tag{i}" for i in range(20)], "title": "word " * 100}
+    return structured_reply(received, result)
+
+
+def test_overlong_arrays_and_strings_are_trimmed_to_the_schemas_bounds(tmp_path: Path, server: FakeLLM) -> None:
+    server.default = _overlong
+    gw = gateway(tmp_path / "state.db", server, structured="json_object")
+    data = gw.call(load_skill("summarize_source"), "task", "ingest:a")
+    assert len(data["tags"]) == 8 and len(data["title"]) <= 300 and not data["title"].endswith(" ")
+    assert len(server.received) == 1, "trimmed, not repaired"
+    gw.close()
+
+
+def configure(vault: Vault, server: FakeLLM, structured: str = "") -> None:
+    extra = f", structured: {structured}" if structured else ""
+    (vault.root / "kbd/config.yaml").write_text(
+        "models:\n  worker: {provider: openai, base_url: \"" + server.url + "/v1\", model: smollm2, "
+        "max_concurrency: 1" + extra + "}\n")
+
+
+def test_doctor_passes_with_auto_against_llama_cpp_python_and_says_which_mode_and_why(
+        sample_vault: Vault, server: FakeLLM) -> None:
+    server.imitates = "llama-cpp-python"
+    server.default = lambda r: structured_reply(r, {"ok": True})
+    configure(sample_vault, server)
+    result = run_kbd("doctor", str(sample_vault.root))
+    assert result.returncode == 0, result.stdout
+    line = next(x for x in result.stdout.splitlines() if "worker request" in x)
+    assert line.startswith("ok") and "structured: auto chose json_object" in line
+    assert "json_schema refused (HTTP 500" in line
+
+
+def test_a_note_the_model_cannot_write_is_written_offline_marked_and_redone(sample_vault: Vault,
+                                                                           server: FakeLLM) -> None:
+    def garbling(received: Received) -> Action:
+        if "Why B-trees stay shallow" in first_user_text(received):
+            return Action(body=openai_reply(json.dumps({"unexpected": "shape"})))
+        return honest_model(received)
+
+    server.default = garbling
+    configure(sample_vault, server, structured="json_object")
+    result = sample_vault.kbd("compile", ".")
+    assert result.returncode == 0 and result.stdout.startswith("compiled 3 sources"), result.stdout + result.stderr
+    note = sample_vault.note("wiki/sources/Why B-trees stay shallow.md")
+    assert note["engine"] == "offline (model failed: no output matching the schema)"
+    assert "could not write this summary" in result.stderr
+    sources = (sample_vault.wiki / "sources").glob("*.md")
+    others = [sample_vault.note(f"wiki/sources/{p.name}")["engine"] for p in sources if "B-trees" not in p.stem]
+    assert others == ["openai:smollm2"] * 2
+    server.default = honest_model  # the model works again
+    redo = sample_vault.kbd("compile", ".", "--redo")
+    assert redo.returncode == 0, redo.stdout + redo.stderr
+    assert sample_vault.note("wiki/sources/Why B-trees stay shallow.md")["engine"] == "openai:smollm2"
