@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from kbd.config import load_config
 from kbd.engines.client import ModelClient, ModelSpec
 from kbd.engines.errors import RequestRefused, TooLong
 from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
+from kbd.engines.presets import models_block, parse_model, server_context
 from kbd.engines.skills import load_skill, untrusted
 from kbd.state import State
 from tests.conftest import Vault, run_kbd
@@ -164,3 +166,26 @@ def test_a_note_the_model_cannot_write_is_written_offline_marked_and_redone(samp
     redo = sample_vault.kbd("compile", ".", "--redo")
     assert redo.returncode == 0, redo.stdout + redo.stderr
     assert sample_vault.note("wiki/sources/Why B-trees stay shallow.md")["engine"] == "openai:smollm2"
+
+
+def test_init_with_a_local_model_writes_its_preset(tmp_path: Path) -> None:
+    result = run_kbd("init", str(tmp_path / "Vault"), "--model", "ollama:qwen3:8b")
+    assert result.returncode == 0, result.stdout + result.stderr
+    config = load_config(tmp_path / "Vault")
+    worker = config.models["worker"]
+    assert (worker.base_url, worker.model, worker.api_key_env) == ("http://localhost:11434/v1", "qwen3:8b", None)
+    assert (worker.max_concurrency, worker.structured, worker.price_input, worker.price_output) == (1, "auto", 0, 0)
+    assert worker.max_input_tokens is not None and worker.max_input_tokens >= 1000
+    again = run_kbd("init", str(tmp_path / "Vault"), "--model", "vllm:some-model")
+    assert "left as it is" in again.stdout and load_config(tmp_path / "Vault").models["worker"].model == "qwen3:8b"
+    wrong = run_kbd("init", str(tmp_path / "Other"), "--model", "ollamma:qwen3")
+    assert wrong.returncode == 2 and "ollama, llama.cpp, lmstudio, vllm" in wrong.stderr
+
+
+def test_the_preset_takes_ollamas_context_from_api_show(server: FakeLLM) -> None:
+    server.then(Action(body={"parameters": "num_ctx 8192\nstop \"<|im_end|>\"",
+                             "model_info": {"qwen3.context_length": 40960}}))
+    preset, model = parse_model("ollama:qwen3:8b")
+    assert server_context(preset, model, server.url + "/v1") == 8192
+    assert server.received[-1].path == "/api/show" and server.received[-1].body == {"model": "qwen3:8b"}
+    assert "max_input_tokens: 6192" in models_block(preset, model, 8192)
