@@ -19,6 +19,7 @@ from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
 from kbd.engines.presets import models_block, parse_model, server_context
 from kbd.engines.skills import load_skill, untrusted
 from kbd.state import State
+from tests.clippings import make_clipping
 from tests.conftest import Vault, run_kbd
 from tests.fake_llm import Action, FakeLLM, Received, fake_llm, first_user_text, openai_reply, structured_reply
 from tests.test_llm_compile import honest_model
@@ -189,3 +190,29 @@ def test_the_preset_takes_ollamas_context_from_api_show(server: FakeLLM) -> None
     assert server_context(preset, model, server.url + "/v1") == 8192
     assert server.received[-1].path == "/api/show" and server.received[-1].body == {"model": "qwen3:8b"}
     assert "max_input_tokens: 6192" in models_block(preset, model, 8192)
+
+
+def test_a_source_too_long_for_the_servers_context_is_summarised_in_smaller_parts(vault: Vault,
+                                                                                   server: FakeLLM) -> None:
+    limit = 6_000  # characters of task the server's context takes, the model's answer included
+
+    def small_context(received: Received) -> Action:
+        if len(first_user_text(received)) > limit:
+            return Action(400, {"error": {"message": "This model's maximum context length is 2048 tokens. However, "
+                                                     "you requested 4000 tokens.", "type": "invalid_request_error",
+                                          "param": "messages", "code": "context_length_exceeded"}})
+        return honest_model(received)
+
+    server.default = small_context
+    clipping = make_clipping(0, words=1400)
+    vault.clip(clipping.filename, clipping.text)
+    (vault.root / "kbd/config.yaml").write_text(
+        "models:\n  worker: {provider: openai, base_url: \"" + server.url + "/v1\", model: smollm2, "
+        "max_concurrency: 1, structured: json_object, max_input_tokens: 4000}\n")
+    result = vault.kbd("compile", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+    (note,) = (vault.wiki / "sources").glob("*.md")
+    assert vault.note(f"wiki/sources/{note.name}")["engine"] == "openai:smollm2"
+    refused = [r for r in server.received if r.refused or len(first_user_text(r)) > limit]
+    assert len(refused) == 1, "one refusal, never retried as it was; then smaller parts"
+    assert any("part 1 of" in first_user_text(r) for r in server.received[1:])
