@@ -1,0 +1,83 @@
+"""kbd against the recorded answers of a real llama-cpp-python 0.3.36 server serving
+SmolLM2-135M-Instruct (issue 19). bench/local_model.py made the recording
+(tests/recordings/llama_cpp_python.json); tests/replay.py serves its bytes on 127.0.0.1, so these
+run in CI without building or starting the server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kbd.engines.client import ModelClient, ModelSpec
+from kbd.engines.errors import RequestRefused
+from tests.conftest import SAMPLES, Vault, run_kbd
+from tests.replay import load, replay
+
+CORPUS = Path(__file__).resolve().parent.parent / "bench" / "corpus"
+RECORDED = load()
+MODEL = "smollm2-135m"
+SCHEMA = {"type": "object", "additionalProperties": False, "required": ["ok"],
+          "properties": {"ok": {"type": "boolean"}}}
+
+
+def configure(vault: Vault, url: str, structured: str = "auto") -> None:
+    (vault.root / "kbd/config.yaml").write_text(
+        f"models:\n  worker: {{provider: openai, base_url: \"{url}/v1\", model: {MODEL}, max_concurrency: 1, "
+        f"structured: {structured}, timeout_seconds: 900, max_input_tokens: {RECORDED['n_ctx'] - 3000}}}\n")
+
+
+def recorded_clippings() -> list[str]:
+    """The clippings the recorded compile summarised, in the order it sent them."""
+    names: list[str] = []
+    for e in RECORDED["exchanges"]:
+        if e["phase"] == "compile" and e["request"]["method"] == "POST":
+            text = json.dumps(e["request"]["body"])
+            for part in text.split('untrusted source=\\"raw/')[1:]:
+                name = part.split('\\"', 1)[0].encode().decode("unicode_escape")
+                if name not in names:
+                    names.append(name)
+    return names
+
+
+def test_the_real_servers_500_for_json_schema_is_one_request_with_its_message_and_the_fix() -> None:
+    (said,) = {json.loads(e["response"]["body"])["error"]["message"] for e in RECORDED["exchanges"]
+               if e["response"]["status"] == 500}
+    with replay("doctor-json_schema") as server:
+        client = ModelClient(ModelSpec("openai", MODEL, server.url + "/v1", structured="json_schema"),
+                             sleep=lambda s: pytest.fail("a refused request is never retried"))
+        with pytest.raises(RequestRefused) as refused:
+            client.complete("rules", "Reply with ok set to true.", SCHEMA)
+    assert [r["path"] for r in server.received] == ["/v1/chat/completions"], "one request"
+    message = str(refused.value)
+    assert "HTTP 500" in message and said[:60] in message
+    assert "Fix: set `structured: auto`" in message
+    assert client.breaker.failures == 0
+
+
+def test_doctor_with_auto_passes_against_the_recorded_server(vault: Vault) -> None:
+    with replay("doctor-auto") as server:
+        configure(vault, server.url)
+        result = run_kbd("doctor", str(vault.root))
+    assert result.returncode == 0, result.stdout
+    line = next(x for x in result.stdout.splitlines() if "worker request" in x)
+    assert "structured: auto chose json_object" in line and "json_schema refused (HTTP 500" in line
+    assert server.unmatched == []
+
+
+def test_the_recorded_compile_gives_model_written_notes_and_marks_the_rest(vault: Vault) -> None:
+    names = recorded_clippings()
+    for name in names:
+        source = SAMPLES / name if (SAMPLES / name).exists() else CORPUS / name
+        vault.clip(name, source.read_bytes())
+    with replay("compile") as server:
+        configure(vault, server.url)
+        result = vault.kbd("compile", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert server.unmatched == [], server.unmatched
+    engines = [vault.note(f"wiki/sources/{p.name}")["engine"] for p in sorted((vault.wiki / "sources").glob("*.md"))]
+    assert len(engines) == len(names) == 13
+    by_model = engines.count(f"openai:{MODEL}")
+    assert by_model >= 12, engines
+    assert all(e == f"openai:{MODEL}" or e.startswith("offline (model failed: ") for e in engines), engines
