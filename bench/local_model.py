@@ -129,14 +129,22 @@ class Recorder:
     """A loopback proxy in front of the server that keeps every exchange: kbd's request (parsed)
     and the server's answer exactly as it came (status, content type, body text)."""
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, save: Path | None, about: dict[str, Any]) -> None:
         self.upstream = upstream
+        self.save = save  # written again after every exchange: a run stopped early keeps what it did
+        self.about = about
         self.phase = ""
         self.exchanges: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def write(self) -> None:
+        if self.save is not None:
+            self.save.parent.mkdir(parents=True, exist_ok=True)
+            self.save.write_text(json.dumps({**self.about, "exchanges": self.exchanges}, indent=1,
+                                            ensure_ascii=False) + "\n")
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         recorder = self
@@ -159,6 +167,7 @@ class Recorder:
                         "response": {"status": answer.status_code,
                                      "content_type": answer.headers.get("content-type", ""),
                                      "body": body.decode("utf-8")}})
+                    recorder.write()
                 self.send_response(answer.status_code)
                 self.send_header("content-type", answer.headers.get("content-type", "application/json"))
                 self.send_header("content-length", str(len(body)))
@@ -177,8 +186,18 @@ class Recorder:
         return Handler
 
 
-def kbd(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kbd", *args], capture_output=True, text=True, cwd=ROOT)
+def kbd(*args: str, minutes: float | None = None) -> subprocess.CompletedProcess[str]:
+    """Run kbd; after `minutes` it is asked to stop (SIGTERM: it finishes the note in hand and keeps
+    the rest queued), so a slow machine still reports on the notes it compiled."""
+    process = subprocess.Popen([sys.executable, "-m", "kbd", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=ROOT)
+    try:
+        out, err = process.communicate(timeout=minutes * 60 if minutes else None)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        out, err = process.communicate()
+        err += f"\n(stopped after {minutes:g} minutes)"
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 def configure(vault: Path, url: str, structured: str) -> None:
@@ -233,6 +252,7 @@ def main() -> None:
     parser.add_argument("--clippings", type=int, default=10, help="clipped articles from bench/corpus")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", type=Path, help="build the vault here and keep it (default: a temporary one)")
+    parser.add_argument("--minutes", type=float, help="stop the compile after this long and report what it did")
     args = parser.parse_args()
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
     installed = ensure_env(args.env)
@@ -240,7 +260,9 @@ def main() -> None:
     gguf = find_gguf(args.env)
     scratch = Path(tempfile.mkdtemp(prefix="kbd-local-"))
     server, url = start_server(args.env, gguf, args.threads, scratch / "server.log")
-    recorder = Recorder(url)
+    recorder = Recorder(url, args.record / "llama_cpp_python.json" if args.record else None,
+                        {"server": "llama-cpp-python 0.3.36 (llama_cpp.server)", "model": gguf.name,
+                         "n_ctx": CONTEXT_TOKENS})
     try:
         vault = args.keep or scratch / "Vault"
         if vault.exists():
@@ -256,8 +278,10 @@ def main() -> None:
         doctor = kbd("doctor", str(vault))
         refused = [e for e in recorder.exchanges if e["phase"] == recorder.phase]
         line = next((x for x in doctor.stdout.splitlines() if "worker request" in x), doctor.stdout)
-        print(f"doctor, structured: json_schema → exit {doctor.returncode}; requests in json_schema before the "
-              f"answer: {sum(1 for e in refused if 'json_schema' in json.dumps(e['request']['body']))}\n  {line}")
+        first = next(i for i, e in enumerate(refused) if e["request"]["method"] == "POST")
+        again = [e for e in refused[first + 1:] if e["response"]["status"] == 500]
+        print(f"doctor, structured: json_schema → exit {doctor.returncode}; the refused request was sent once, "
+              f"then doctor tried the other modes ({len(again)} more refusal(s) in its search)\n  {line}")
 
         recorder.phase = "doctor-auto"
         configure(vault, recorder.url, "auto")
@@ -267,7 +291,7 @@ def main() -> None:
 
         recorder.phase = "compile"
         start = time.monotonic()
-        compiled = kbd("compile", str(vault))
+        compiled = kbd("compile", str(vault), minutes=args.minutes)
         seconds = time.monotonic() - start
         print(f"compile → exit {compiled.returncode}: {(compiled.stdout.strip().splitlines() or [''])[0]}")
         for problem in compiled.stderr.splitlines():
@@ -297,12 +321,7 @@ def main() -> None:
         server.wait(timeout=30)
         recorder.server.shutdown()
     if args.record:
-        args.record.mkdir(parents=True, exist_ok=True)
-        out = args.record / "llama_cpp_python.json"
-        out.write_text(json.dumps({"server": "llama-cpp-python 0.3.36 (llama_cpp.server)", "model": gguf.name,
-                                   "n_ctx": CONTEXT_TOKENS, "exchanges": recorder.exchanges},
-                                  indent=1, ensure_ascii=False) + "\n")
-        print(f"recorded {len(recorder.exchanges)} exchanges in {out}")
+        print(f"recorded {len(recorder.exchanges)} exchanges in {recorder.save}")
 
 
 if __name__ == "__main__":

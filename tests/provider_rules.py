@@ -367,9 +367,12 @@ def _bad_cache_control(body: dict[str, Any]) -> str | None:
 #   stream false it answers {"model", "created_at", "message": {"role", "content"}, "done": true,
 #   "done_reason": "stop" | "length", "prompt_eval_count", "eval_count", ...}; errors are
 #   {"error": "..."} (400 for a bad request, 404 for a model it does not have).
+# The message, byte for byte as the real server answered (the path is where that server was installed).
 LLAMA_CPP_PYTHON_FORMAT_ERROR = (
-    "[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input should be 'text' or "
-    "'json_object'\", 'input': 'json_schema', 'ctx': {'expected': \"'text' or 'json_object'\"}}]")
+    "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input "
+    "should be 'text' or 'json_object'\", 'input': 'json_schema', 'ctx': {'expected': \"'text' or 'json_object'\"}}"
+    "\n\n  File \"/work/llamaenv/lib/python3.11/site-packages/llama_cpp/server/app.py\", line 376, in "
+    "create_chat_completion\n    POST /v1/chat/completions")
 
 
 def llama_cpp_python_problem(path: str, body: Any) -> Refusal | None:

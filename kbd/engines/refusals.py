@@ -77,7 +77,7 @@ def names_a_field(text: str, body: dict[str, Any]) -> bool:
 def refusal(status: int, text: str, body: dict[str, Any], endpoint: str, model: str, mode: str,
             key: str = "") -> RequestRefused:
     """The error for a refused request, with what to change in the config."""
-    said = redact(error_message(text), key)[:500] or "(no message)"
+    said = " ".join(redact(error_message(text), key).split())[:500] or "(no message)"  # one line, for doctor
     head = f"{endpoint} refused the request for {model} (HTTP {status}): {said}"
     if about_format(status, text, mode):
         fix = ("set `structured: auto` for this model (kbd then finds how this server takes a schema), or "
