@@ -216,3 +216,14 @@ def test_a_source_too_long_for_the_servers_context_is_summarised_in_smaller_part
     refused = [r for r in server.received if r.refused or len(first_user_text(r)) > limit]
     assert len(refused) == 1, "one refusal, never retried as it was; then smaller parts"
     assert any("part 1 of" in first_user_text(r) for r in server.received[1:])
+
+
+def test_a_raw_newline_inside_a_string_is_text_not_a_reason_to_repair(tmp_path: Path, server: FakeLLM) -> None:
+    # What SmolLM2-135M wrote under llama-cpp-python's grammar (tests/recordings/): JSON whose strings
+    # hold raw line breaks, which strict JSON refuses.
+    server.then(Action(body=openai_reply('{"title": "B-trees", "summary": ["Shallow\nand wide."], "key_points": [],'
+                                         ' "concepts": [], "tags": []}')))
+    gw = gateway(tmp_path / "state.db", server, structured="json_object")
+    data = gw.call(load_skill("summarize_source"), "task", "ingest:a")
+    assert data["summary"] == ["Shallow\nand wide."] and len(server.received) == 1
+    gw.close()

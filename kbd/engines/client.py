@@ -237,7 +237,8 @@ class ModelClient:
         at once; only transport failures, 429s and overloads are asked again."""
         endpoint = self.spec.base_url
         prompt_chars = len(json.dumps(body, ensure_ascii=False))
-        wire_budget = body.get("max_tokens") or body.get("max_completion_tokens") or 0
+        wire_budget = (body.get("max_tokens") or body.get("max_completion_tokens")
+                       or (body.get("options") or {}).get("num_predict") or 0)  # Ollama's native /api/chat
         attempt = rate_limited = sent = 0
         assert self.throttle is not None
         while True:
@@ -426,7 +427,9 @@ class ModelClient:
             if text.startswith("```"):  # some servers wrap JSON in a code fence despite instructions
                 text = text.strip("`").removeprefix("json").strip()
             try:
-                data = json.loads(text)
+                # strict=False: a raw newline or tab inside a string (small models write them, seen
+                # from SmolLM2 under llama.cpp's grammar) is kept as text, not a reason to repair.
+                data = json.loads(text, strict=False)
             except ValueError as exc:
                 return {}, f"not JSON ({exc.msg} at character {exc.pos})"
         data, reply.trimmed = fit_bounds(drop_optional_nulls(data, schema), schema)
