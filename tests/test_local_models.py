@@ -160,6 +160,8 @@ def test_a_note_the_model_cannot_write_is_written_offline_marked_and_redone(samp
     note = sample_vault.note("wiki/sources/Why B-trees stay shallow.md")
     assert note["engine"] == "offline (model failed: no output matching the schema)"
     assert "could not write this summary" in result.stderr
+    status = (sample_vault.wiki / "reports/Status.md").read_text()
+    assert "**Written offline, the model failed**: 1 note" in status
     sources = (sample_vault.wiki / "sources").glob("*.md")
     others = [sample_vault.note(f"wiki/sources/{p.name}")["engine"] for p in sources if "B-trees" not in p.stem]
     assert others == ["openai:smollm2"] * 2
@@ -167,6 +169,7 @@ def test_a_note_the_model_cannot_write_is_written_offline_marked_and_redone(samp
     redo = sample_vault.kbd("compile", ".", "--redo")
     assert redo.returncode == 0, redo.stdout + redo.stderr
     assert sample_vault.note("wiki/sources/Why B-trees stay shallow.md")["engine"] == "openai:smollm2"
+    assert "Written offline" not in (sample_vault.wiki / "reports/Status.md").read_text()
 
 
 def test_init_with_a_local_model_writes_its_preset(tmp_path: Path) -> None:
