@@ -5,7 +5,9 @@ run in CI without building or starting the server."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -32,12 +34,13 @@ def recorded_clippings() -> list[str]:
     """The clippings the recorded compile summarised, in the order it sent them."""
     names: list[str] = []
     for e in RECORDED["exchanges"]:
-        if e["phase"] == "compile" and e["request"]["method"] == "POST":
-            text = json.dumps(e["request"]["body"])
-            for part in text.split('untrusted source=\\"raw/')[1:]:
-                name = part.split('\\"', 1)[0].encode().decode("unicode_escape")
-                if name not in names:
-                    names.append(name)
+        body = e["request"]["body"]
+        if e["phase"] != "compile" or not isinstance(body, dict):
+            continue
+        for message in body.get("messages", []):
+            for label in re.findall(r'<untrusted source="raw/([^"]*\.md)">', str(message.get("content", ""))):
+                if html.unescape(label) not in names:
+                    names.append(html.unescape(label))
     return names
 
 
@@ -51,7 +54,7 @@ def test_the_real_servers_500_for_json_schema_is_one_request_with_its_message_an
             client.complete("rules", "Reply with ok set to true.", SCHEMA)
     assert [r["path"] for r in server.received] == ["/v1/chat/completions"], "one request"
     message = str(refused.value)
-    assert "HTTP 500" in message and said[:60] in message
+    assert "HTTP 500" in message and " ".join(said.split())[:120] in message, "the server's own words, on one line"
     assert "Fix: set `structured: auto`" in message
     assert client.breaker.failures == 0
 
