@@ -5,8 +5,10 @@ bench/local_model.py records every exchange between kbd and a real llama-cpp-pyt
 against the real server's behaviour without building or running it. A request is matched to a
 recorded one by its exact body first; else by its shape (path, how the schema was sent, the
 untrusted sources it carries, how many messages), so that a reworded prompt still finds its
-answer. A refusal (any status but 200) answers every request of its shape, as the real server
-would; a 200 is served once. A request nothing matches gets 404 and is listed in `unmatched`.
+answer; else by its kind (the shape without the sources: a skill that reads the most recent
+notes may read others than it did when recorded). A refusal (any status but 200) answers every
+request of its shape, as the real server would; a 200 is served once. A request nothing matches
+gets 404 and is listed in `unmatched`.
 """
 
 from __future__ import annotations
@@ -54,14 +56,20 @@ class Replay:
         with self.lock:
             self.received.append({"method": method, "path": path, "body": body})
             wanted = shape(method, path, body)
-            for exact in (True, False):
+            for level in ("body", "shape", "kind"):
                 for i, e in enumerate(self.exchanges):
                     request, response = e["request"], e["response"]
                     if (request["method"], request["path"]) != (method, path):
                         continue
                     if i in self.used and response["status"] == 200 and method == "POST":
                         continue
-                    same = request["body"] == body if exact else shape(method, path, request["body"]) == wanted
+                    recorded = shape(method, path, request["body"])
+                    if level == "body":
+                        same = request["body"] == body
+                    elif level == "shape":
+                        same = recorded == wanted
+                    else:  # the same kind of request about other notes (which notes a skill reads can vary)
+                        same = recorded[:3] + recorded[4:] == wanted[:3] + wanted[4:]
                     if same:
                         self.used.add(i)
                         self.served.append(response["status"])
