@@ -230,3 +230,20 @@ def test_a_raw_newline_inside_a_string_is_text_not_a_reason_to_repair(tmp_path: 
     data = gw.call(load_skill("summarize_source"), "task", "ingest:a")
     assert data["summary"] == ["Shallow\nand wide."] and len(server.received) == 1
     gw.close()
+
+
+def test_a_reply_cut_off_every_time_is_retried_with_more_room_then_written_offline_and_marked(
+        sample_vault: Vault, server: FakeLLM) -> None:
+    def rambling(received: Received) -> Action:
+        if "Why B-trees stay shallow" in first_user_text(received):
+            return Action(body=openai_reply('{"title": "Why B-trees", "summary": ["They stay sh', finish="length"))
+        return honest_model(received)
+
+    server.default = rambling
+    configure(sample_vault, server, structured="json_object")
+    result = sample_vault.kbd("compile", ".")
+    assert result.stdout.startswith("compiled 3 sources"), result.stdout + result.stderr
+    note = sample_vault.note("wiki/sources/Why B-trees stay shallow.md")
+    assert note["engine"] == "offline (model failed: output cut at the token limit)"
+    cut = [r.body["max_tokens"] for r in server.received if "Why B-trees stay shallow" in first_user_text(r)]
+    assert cut == [1500, 3000], "once more with twice the room; a short source has no smaller parts"

@@ -28,7 +28,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import httpx
@@ -165,7 +165,7 @@ class ModelClient:
                 self._decided(mode, tried)  # the server took the mode; the model's answer was the trouble
                 raise
             self._decided(mode, tried)
-            return completion
+            return replace(completion, requests=completion.requests + len(tried))  # each refusal was one
         raise ModelError(f"{self.spec.base_url}: no way of sending a schema was accepted: " + "; ".join(tried))
 
     def _decided(self, mode: str, tried: list[str]) -> None:
