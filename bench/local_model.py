@@ -12,7 +12,9 @@ this machine's own processor crashed on the first token. It starts `llama_cpp.se
 1. `kbd doctor` with `structured: json_schema` (the server refuses it: one request, its message
    and the fix), then with `auto` (it must pass and say which mode it chose);
 2. `kbd compile` of the 3 sample clippings and `--clippings` clipped articles from bench/corpus;
-3. `kbd ask` and a custom skill.
+3. `kbd ask` and a custom skill;
+4. a clipping far longer than the server's context, with `max_input_tokens` set above it: the
+   note must be written offline and marked (`--only-too-long` runs just this step).
 
 Prints notes compiled (by the model, or offline and marked), schema failures, repairs, trims,
 truncations, time per note, and the machine. With `--record DIR` every request and answer (the
@@ -244,6 +246,33 @@ def figures(vault: Path, exchanges: list[dict[str, Any]], seconds: float) -> dic
             "seconds_per_note": seconds / max(1, len(engines))}
 
 
+def long_clipping() -> str:
+    """One long page: every bench/corpus article one after another (about 90 KB, far more than an
+    8k context holds), as a clipper would save a long read."""
+    bodies = [p.read_text(encoding="utf-8").split("---\n", 2)[-1] for p in sorted((ROOT / "bench/corpus").glob("*.md"))]
+    return ("---\ntitle: \"The whole reading list\"\nsource: \"https://example.org/reading-list\"\n"
+            "tags:\n  - \"clippings\"\n---\n" + "\n\n".join(bodies))
+
+
+def too_long(recorder: Recorder, vault: Path) -> None:
+    """A clipping too long for the server's context, with `max_input_tokens` set above it (as a user
+    who does not know the server's context might): the note must be written offline and marked."""
+    recorder.phase = "too-long"
+    init_vault(vault)
+    (vault / "raw/The whole reading list.md").write_text(long_clipping(), encoding="utf-8")
+    configure(vault, recorder.url, "json_object")
+    text = (vault / "kbd/config.yaml").read_text().replace(f"max_input_tokens: {CONTEXT_TOKENS - 3000}",
+                                                           "max_input_tokens: 40000")
+    (vault / "kbd/config.yaml").write_text(text)
+    start = time.monotonic()
+    compiled = kbd("compile", str(vault))
+    engine = next((line for line in (vault / "wiki/sources/The whole reading list.md").read_text().splitlines()
+                   if line.startswith("engine:")), "no note") if (vault / "wiki/sources").is_dir() else "no note"
+    sent = [e for e in recorder.exchanges if e["phase"] == "too-long"]
+    print(f"too long for the context → exit {compiled.returncode} in {time.monotonic() - start:.0f} s, "
+          f"{len(sent)} requests ({', '.join(str(e['response']['status']) for e in sent)}): {engine}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--env", type=Path, default=Path(tempfile.gettempdir()) / "kbd-llamaenv",
@@ -253,6 +282,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", type=Path, help="build the vault here and keep it (default: a temporary one)")
     parser.add_argument("--minutes", type=float, help="stop the compile after this long and report what it did")
+    parser.add_argument("--only-too-long", action="store_true",
+                        help="run only the last step (a clipping too long for the server's context), adding its "
+                             "exchanges to the recording")
     args = parser.parse_args()
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
     installed = ensure_env(args.env)
@@ -263,6 +295,17 @@ def main() -> None:
     recorder = Recorder(url, args.record / "llama_cpp_python.json" if args.record else None,
                         {"server": "llama-cpp-python 0.3.36 (llama_cpp.server)", "model": gguf.name,
                          "n_ctx": CONTEXT_TOKENS})
+    if args.only_too_long:
+        if recorder.save is not None and recorder.save.exists():
+            recorder.exchanges = [e for e in json.loads(recorder.save.read_text())["exchanges"]
+                                  if e["phase"] != "too-long"]
+        try:
+            too_long(recorder, scratch / "Long")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            recorder.server.shutdown()
+        return
     try:
         vault = args.keep or scratch / "Vault"
         if vault.exists():
@@ -316,6 +359,7 @@ def main() -> None:
         skill = kbd("skill", str(vault), "takeaways")
         print(f"custom skill → exit {skill.returncode} in {time.monotonic() - start:.0f} s: "
               f"{(skill.stdout.strip().splitlines() or [skill.stderr.strip()])[-1][:200]}")
+        too_long(recorder, scratch / "Long")
     finally:
         server.terminate()
         server.wait(timeout=30)

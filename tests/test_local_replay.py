@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.local_model import QUESTION, SKILL
+from bench.local_model import QUESTION, SKILL, long_clipping
 from kbd.engines.client import ModelClient, ModelSpec
 from kbd.engines.errors import RequestRefused
 from tests.conftest import SAMPLES, Vault, run_kbd
@@ -94,3 +94,19 @@ def test_the_recorded_compile_ask_and_custom_skill_replay_as_they_ran(vault: Vau
         assert skill.returncode == 0, skill.stdout + skill.stderr
         assert "> [!warning] Not verified" in (vault.wiki / "reports/Takeaways.md").read_text()
     assert server.unmatched == [], server.unmatched
+
+
+def test_a_clipping_too_long_for_the_real_servers_context_is_written_offline_and_marked(vault: Vault) -> None:
+    vault.clip("The whole reading list.md", long_clipping())
+    with replay("too-long") as server:
+        configure(vault, server.url, structured="json_object")
+        config = vault.root / "kbd/config.yaml"
+        config.write_text(config.read_text().replace(f"max_input_tokens: {RECORDED['n_ctx'] - 3000}",
+                                                     "max_input_tokens: 40000"))
+        result = vault.kbd("compile", ".")
+    note = vault.note("wiki/sources/The whole reading list.md")
+    assert note["engine"] == "offline (model failed: too long for the model's context)"
+    assert "maximum context length is 8192 tokens" in result.stderr and "lower `max_input_tokens`" in result.stderr
+    assert server.served == [400] and server.unmatched == []
+    status = (vault.wiki / "reports/Status.md").read_text()
+    assert "**Written offline, the model failed**: 1 note" in status
