@@ -1,14 +1,17 @@
 """Model providers over plain httpx: OpenAI-compatible chat completions and Anthropic messages.
 
-One call = one structured result: the reply must be JSON matching the caller's schema (OpenAI
-`response_format` json_schema / json_object, or the schema in the prompt; Anthropic a tool call
-whose input_schema is the result schema). The client owns everything that can go wrong on the
-wire: retries with exponential backoff and jitter that honour `retry-after`, no retries for quota
-or spend-limit errors, refusals or a refused schema, a circuit breaker per endpoint that only
-repeated 5xx and connection failures open (a 429 is rate limiting, not an outage: it slows every
-caller of the model down instead), one repair attempt for invalid JSON, one retry with a larger
-output budget for truncated replies, and a total deadline per request so a slow-drip body cannot
-hang a job. API keys come from the environment at call time and never appear in an error message.
+One call = one structured result: the reply must be JSON matching the caller's schema (sent in
+the structured mode the config names or `auto` finds: kbd/engines/structured.py; Anthropic a tool
+call whose input_schema is the result schema). The client owns everything that can go wrong on the
+wire: retries with exponential backoff and jitter that honour `retry-after`, only for transport
+failures, 429s and overloads; no retries for quota or spend-limit errors, model refusals, or a
+request the server refused (a 4xx, or a 500 whose body names a request field: the error carries
+the server's message and the fix, kbd/engines/refusals.py); a circuit breaker per endpoint that
+only repeated overloads and connection failures open (a 429 is rate limiting, not an outage: it
+slows every caller of the model down instead), one repair attempt for invalid JSON, values trimmed
+to the schema's bounds, one retry with a larger output budget for truncated replies, and a total
+deadline per request so a slow-drip body cannot hang a job. API keys come from the environment at
+call time and never appear in an error message.
 
 The request rules of both providers that this module follows are written down, with the pages
 they come from, in tests/provider_rules.py, which the test server enforces.
