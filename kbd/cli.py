@@ -425,6 +425,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"  created {rel}")
     for rel in report.kept:
         print(f"  kept    {rel} (already there)")
+    if report.models_written:
+        print(f"kbd: kbd/config.yaml uses {args.model} on this machine; `kbd doctor {_shown(root.resolve())}` checks "
+              "that the server answers and which structured mode it takes")
     if models and not report.models_written:
         print("kbd: kbd/config.yaml was already there and is left as it is; to use the model, put this in it:\n"
               + models)
