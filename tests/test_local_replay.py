@@ -60,6 +60,17 @@ def test_the_real_servers_500_for_json_schema_is_one_request_with_its_message_an
     assert client.breaker.failures == 0
 
 
+def test_doctor_with_json_schema_shows_the_servers_refusal_and_the_mode_that_works(vault: Vault) -> None:
+    with replay("doctor-json_schema") as server:
+        configure(vault, server.url, structured="json_schema")
+        result = run_kbd("doctor", str(vault.root))
+    assert result.returncode == 1
+    line = next(x for x in result.stdout.splitlines() if "worker request" in x)
+    assert line.startswith("BAD") and "(HTTP 500): 1 validation error" in line and "Fix: set `structured: auto`" in line
+    assert "This server works with `structured: json_object` (or `auto`)" in line
+    assert server.unmatched == []
+
+
 def test_doctor_with_auto_passes_against_the_recorded_server(vault: Vault) -> None:
     with replay("doctor-auto") as server:
         configure(vault, server.url)
