@@ -225,6 +225,8 @@ def _parser() -> argparse.ArgumentParser:
                                    "Existing files are left exactly as they are.")
     p.add_argument("vault", type=Path, help="vault folder (created if missing)")
     p.add_argument("--samples", action="store_true", help="also add three sample clippings to raw/")
+    p.add_argument("--model", metavar="SERVER:MODEL", help="a model on this machine, e.g. ollama:qwen3:8b (servers: "
+                   "ollama, llama.cpp, lmstudio, vllm): its preset goes into a new kbd/config.yaml")
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("compile", help="compile new and changed clippings into the wiki",
@@ -433,11 +435,26 @@ def cmd_init(args: argparse.Namespace) -> int:
     if enclosing is not None:
         raise UsageError(f"{root} is inside the vault {enclosing}; a vault inside a vault would compile its notes "
                          f"twice. Run kbd on {_shown(enclosing)}, or pick a folder outside it")
-    report = init_vault(root, samples=args.samples)
+    models = ""
+    if args.model:
+        from kbd.engines.presets import models_block, parse_model, server_context
+
+        try:
+            preset, model = parse_model(args.model)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        models = models_block(preset, model, server_context(preset, model))
+    report = init_vault(root, samples=args.samples, models=models)
     for rel in report.created:
         print(f"  created {rel}")
     for rel in report.kept:
         print(f"  kept    {rel} (already there)")
+    if report.models_written:
+        print(f"kbd: kbd/config.yaml uses {args.model} on this machine; `kbd doctor {_shown(root.resolve())}` checks "
+              "that the server answers and which structured mode it takes")
+    if models and not report.models_written:
+        print("kbd: kbd/config.yaml was already there and is left as it is; to use the model, put this in it:\n"
+              + models)
     shown = _shown(root.resolve())
     print(f"kbd: vault ready at {shown}; clip articles into {report.raw}/ and run `kbd compile {shown}`")
     return EXIT_OK

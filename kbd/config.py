@@ -98,7 +98,7 @@ class ModelConfig:
     price_cached_input: float | None = None
     price_cache_write: float | None = None
     max_concurrency: int = 4
-    structured: str = "json_schema"
+    structured: str = "auto"  # how the schema is sent (kbd/engines/structured.py); auto finds out
     timeout_seconds: float = 120.0
     reasoning_effort: str | None = None  # openai reasoning models (o-series, gpt-5)
     reasoning_tokens: int | None = None  # openai: room for reasoning on top of each answer's budget
@@ -464,6 +464,7 @@ _MODEL_KEYS = ("provider", "model", "base_url", "api_key_env", "price_per_mtok",
                "timeout_seconds", "max_input_tokens", "reasoning_effort", "reasoning_tokens", "thinking_budget_tokens",
                "requests_per_minute", "tokens_per_minute")
 _EFFORTS = ("none", "minimal", "low", "medium", "high")
+STRUCTURED_MODES = ("auto", "json_schema", "json_object", "ollama", "prompt")  # kbd/engines/structured.py
 
 
 def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
@@ -509,11 +510,11 @@ def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 64:
             raise ConfigError("must be a whole number from 1 to 64", file=shown, line=line,
                               key=f"{where}.max_concurrency")
-        structured = value.get("structured", "json_schema")
-        if structured not in ("json_schema", "json_object", "prompt") or (provider == "anthropic"
-                                                                          and structured != "json_schema"):
-            raise ConfigError("must be json_schema, json_object or prompt (openai provider only)", file=shown,
-                              line=line, key=f"{where}.structured")
+        structured = value.get("structured", "auto")
+        if structured not in STRUCTURED_MODES or (provider == "anthropic"
+                                                  and structured not in ("auto", "json_schema")):
+            raise ConfigError("must be auto, json_schema, json_object, ollama or prompt (all but auto for the openai "
+                              "provider only)", file=shown, line=line, key=f"{where}.structured")
         timeout = value.get("timeout_seconds", 120)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 1 <= timeout <= 3600:
             raise ConfigError("must be a number of seconds from 1 to 3600", file=shown, line=line,

@@ -15,13 +15,18 @@ import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from kbd.config import Config, ConfigError, load_config
 from kbd.engines.client import ANTHROPIC_VERSION
+from kbd.engines.structured import AUTO, MODE_WORDS
 from kbd.state import MIGRATIONS, State
 from kbd.vault.layout import VaultLayout, enclosing_vault
+
+if TYPE_CHECKING:
+    from kbd.engines.gateway import ModelGateway
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,7 @@ def run_checks(root: Path, config_path: Path | None = None, timeout: float = 10.
 
 def _structured_check(role: str, config: Config, layout: VaultLayout) -> Check:
     from kbd.engines import make_engine
-    from kbd.engines.errors import ModelError
+    from kbd.engines.errors import ModelError, RequestRefused
     from kbd.engines.llm import LLMEngine
 
     existing = layout.state_dir / "state.db"
@@ -89,12 +94,38 @@ def _structured_check(role: str, config: Config, layout: VaultLayout) -> Check:
             return Check(f"{role} request", False, str(exc))
         assert isinstance(engine, LLMEngine)
         try:
-            engine.gateway.probe(role)
-            return Check(f"{role} request", True, "a structured request was accepted and answered")
+            mode, why = engine.gateway.probe(role, fresh=True)
+            return Check(f"{role} request", True, "a structured request was accepted and answered"
+                         + _mode_words(config.models[role].structured, mode, why))
+        except RequestRefused as exc:
+            hint = ""
+            if exc.about_format and config.models[role].structured != AUTO:
+                hint = _suggestion(engine.gateway, role)
+            return Check(f"{role} request", False, f"a tiny structured request failed: {exc}{hint}")
         except ModelError as exc:
             return Check(f"{role} request", False, f"a tiny structured request failed: {exc}")
         finally:
             engine.close()
+
+
+def _mode_words(configured: str, mode: str, why: str) -> str:
+    """How the schema went out, and why that way: what `structured: auto` chose is worth knowing."""
+    if mode not in MODE_WORDS:
+        return ""
+    chosen = f"; structured: {configured}" + (f" chose {MODE_WORDS[mode]}" if configured == AUTO
+                                              else f" ({MODE_WORDS[mode]})")
+    return chosen + (f" — {why}" if why and configured == AUTO else "")
+
+
+def _suggestion(gateway: ModelGateway, role: str) -> str:
+    """With an explicit mode the server refused: the mode that works, found as `auto` would."""
+    from kbd.engines.errors import ModelError
+
+    try:
+        mode, why = gateway.probe(role, structured=AUTO)
+    except ModelError:
+        return ""
+    return f". This server works with `structured: {mode}` (or `auto`): {why}"
 
 
 def _schema(path: Path) -> int | None:

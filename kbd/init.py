@@ -11,6 +11,7 @@ from kbd.config import load_config
 from kbd.vault.write import create_if_missing
 
 KEEP_FILE = ".keep"  # marks an empty folder in the template; not copied
+CONFIG_FILE = "kbd/config.yaml"
 
 
 @dataclass
@@ -18,12 +19,15 @@ class InitReport:
     created: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # already there, left untouched
     raw: str = "raw"  # the raw folder, vault-relative
+    models_written: bool = False  # the `models:` section went into a new kbd/config.yaml
 
 
-def init_vault(root: Path, samples: bool = False, config_path: Path | None = None) -> InitReport:
+def init_vault(root: Path, samples: bool = False, config_path: Path | None = None, models: str = "") -> InitReport:
     """Lay out `root`. The template's `raw/` and `wiki/` go where the config's `paths:` say (a config
     already in the vault, or `config_path`): with `paths.raw: Clippings` that is `Clippings/`.
-    Raises ConfigError, before creating anything, when that config is invalid."""
+    `models`: a `models:` section (kbd/engines/presets.py) to end a new kbd/config.yaml with; an
+    existing config is never changed. Raises ConfigError, before creating anything, when that
+    config is invalid."""
     report = InitReport()
     config = load_config(root, config_path)
     folders = {"raw": config.paths.raw.strip("/"), "wiki": config.paths.wiki.strip("/")}
@@ -39,7 +43,11 @@ def init_vault(root: Path, samples: bool = False, config_path: Path | None = Non
                 target.mkdir(parents=True)
                 report.created.append(rel + "/")
         elif item.name != KEEP_FILE:
-            _create(root, rel, item.read_bytes(), report)
+            data = item.read_bytes()
+            if rel == CONFIG_FILE and models:
+                data = data.rstrip(b"\n") + b"\n\n" + models.encode("utf-8")
+            _create(root, rel, data, report)
+            report.models_written |= bool(models) and rel == CONFIG_FILE and rel in report.created
     if samples:
         for item in sorted(resources.files("kbd").joinpath("samples").iterdir(), key=lambda t: t.name):
             if item.name.endswith(".md"):

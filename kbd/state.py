@@ -366,6 +366,16 @@ MIGRATIONS: list[str] = [
         attempts INTEGER NOT NULL DEFAULT 1
     );
     """,
+    # localmodels: the structured-output mode `structured: auto` found per endpoint and model
+    # (kbd/engines/structured.py), so later runs skip the probe; `kbd doctor` shows it and why
+    """
+    CREATE TABLE structured_modes (
+        endpoint TEXT PRIMARY KEY,      -- "provider base_url model"
+        mode TEXT NOT NULL,             -- json_schema | json_object | ollama | prompt
+        reason TEXT NOT NULL,           -- what was refused before it, in the server's words
+        decided TEXT NOT NULL           -- ISO
+    );
+    """,
 ]
 
 

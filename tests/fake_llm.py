@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.provider_rules import anthropic_problem, openai_problem
+from tests.provider_rules import anthropic_problem, llama_cpp_python_problem, ollama_problem, openai_problem
 
 CHARS_PER_TOKEN = 4  # how the fake counts tokens
 
@@ -107,6 +107,8 @@ def structured_reply(received: Received, data: Any, output_tokens: int | None = 
     provider would report for it (prompt tokens, prompt-cache reads and writes)."""
     text = json.dumps(data)
     out = output_tokens if output_tokens is not None else max(1, len(text) // CHARS_PER_TOKEN)
+    if received.path.endswith("/api/chat"):
+        return Action(body=ollama_reply(text, usage=(received.prompt_tokens, out)))
     if received.path.endswith("/messages"):
         reply = anthropic_reply(data, usage=(received.prompt_tokens - received.cached_tokens
                                              - received.cache_write_tokens, out, received.cached_tokens))
@@ -121,6 +123,13 @@ def openai_reply(content: str, finish: str = "stop", usage: tuple[int, int, int]
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
             "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": usage[0] + usage[1],
                       "prompt_tokens_details": {"cached_tokens": usage[2]}}}
+
+
+def ollama_reply(content: str, done: str = "stop", usage: tuple[int, int] = (100, 20)) -> dict[str, Any]:
+    """[OL] Ollama's native /api/chat answer with stream false."""
+    return {"model": "test", "created_at": "2026-12-03T22:00:00Z", "message": {"role": "assistant", "content": content},
+            "done": True, "done_reason": done, "total_duration": 1, "prompt_eval_count": usage[0],
+            "eval_count": usage[1]}
 
 
 def anthropic_reply(data: Any, stop: str = "tool_use", usage: tuple[int, int, int] = (100, 20, 0)) -> dict[str, Any]:
@@ -184,6 +193,9 @@ class FakeLLM:
         self.embedding_dimensions = EMBEDDING_DIMENSIONS
         self.embeddings_fail: Action | None = None  # answer every /embeddings request with this
         self.accepted_key: str | None = None  # GET /models answers 401 to any other key
+        # Which real server's rules it keeps (tests/provider_rules.py): "openai" (with Anthropic's
+        # on /messages), "llama-cpp-python" or "ollama" (OpenAI's on /v1, its own on /api/chat).
+        self.imitates = "openai"
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests it was answering at one time
         self.refusals: list[tuple[str, int, dict[str, Any]]] = []  # (path, status, error body) it answered
@@ -215,6 +227,13 @@ class FakeLLM:
         return self.default(received)
 
     def _problem(self, received: Received) -> tuple[int, dict[str, Any]] | None:
+        if self.imitates == "llama-cpp-python":
+            return llama_cpp_python_problem(received.path, received.body)
+        if received.path.endswith("/api/chat"):
+            if self.imitates == "ollama":
+                return ollama_problem(received.path, received.body)
+            return 404, {"error": {"message": f"Invalid URL (POST {received.path})", "type": "invalid_request_error",
+                                   "param": None, "code": None}}
         if received.path.endswith("/chat/completions"):
             return openai_problem(received.headers, received.body, self.accepted_key)
         if received.path.endswith("/messages"):

@@ -349,3 +349,55 @@ def _bad_cache_control(body: dict[str, Any]) -> str | None:
                                  or mark.get("ttl", "5m") not in ("5m", "1h")):
             return "cache_control.type: Input tag does not match the expected tag 'ephemeral'"
     return None
+
+
+# -- local servers (issue 19) ---------------------------------------------------------------------
+# [LCP] llama-cpp-python 0.3.36, `python -m llama_cpp.server`, read in its source and met for real
+# (tests/recordings/ holds its answers, byte for byte):
+# - llama_cpp/llama_types.py: ChatCompletionRequestResponseFormat is {type: Literal["text",
+#   "json_object"], schema: NotRequired[JsonType]}; llama_chat_format.py turns a json_object's
+#   `schema` into a grammar (_grammar_for_response_format), so the reply matches the schema.
+# - llama_cpp/server/errors.py, RouteErrorHandler: any exception while handling a request, the
+#   request's own validation error included, is answered HTTP 500 {"error": {"message": str(error),
+#   "type": "internal_server_error", "param": null, "code": null}}; "Requested tokens (N) exceed
+#   context window of M" is answered 400 with code context_length_exceeded and param messages.
+# - It is FastAPI: a path it does not serve (POST /api/chat) is 404 {"detail": "Not Found"}.
+# [OL] Ollama (docs/api.md, "Generate a chat completion"; "Structured outputs"): POST /api/chat
+#   takes model, messages, format ("json" or a JSON schema), stream, options (num_predict). With
+#   stream false it answers {"model", "created_at", "message": {"role", "content"}, "done": true,
+#   "done_reason": "stop" | "length", "prompt_eval_count", "eval_count", ...}; errors are
+#   {"error": "..."} (400 for a bad request, 404 for a model it does not have).
+# The message, byte for byte as the real server answered (the path is where that server was installed).
+LLAMA_CPP_PYTHON_FORMAT_ERROR = (
+    "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input "
+    "should be 'text' or 'json_object'\", 'input': 'json_schema', 'ctx': {'expected': \"'text' or 'json_object'\"}}"
+    "\n\n  File \"/work/llamaenv/lib/python3.11/site-packages/llama_cpp/server/app.py\", line 376, in "
+    "create_chat_completion\n    POST /v1/chat/completions")
+
+
+def llama_cpp_python_problem(path: str, body: Any) -> Refusal | None:
+    """[LCP] Why llama-cpp-python's server would refuse this request, with its status and body."""
+    if not path.endswith("/chat/completions"):
+        return 404, {"detail": "Not Found"}
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        return 500, {"error": {"message": "Field required: messages", "type": "internal_server_error",
+                               "param": None, "code": None}}
+    fmt = body.get("response_format")
+    if fmt is not None and (not isinstance(fmt, dict) or fmt.get("type") not in ("text", "json_object")):
+        return 500, {"error": {"message": LLAMA_CPP_PYTHON_FORMAT_ERROR, "type": "internal_server_error",
+                               "param": None, "code": None}}
+    return None
+
+
+def ollama_problem(path: str, body: Any) -> Refusal | None:
+    """[OL] Why Ollama's native /api/chat would refuse this request."""
+    if not path.endswith("/api/chat"):
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("model"), str) or not body["model"]:
+        return 400, {"error": "model is required"}
+    if not isinstance(body.get("messages"), list):
+        return 400, {"error": "messages must be a list"}
+    fmt = body.get("format")
+    if fmt is not None and fmt != "json" and not isinstance(fmt, dict):
+        return 400, {"error": "invalid format: expected \"json\" or a JSON schema"}
+    return None

@@ -14,8 +14,8 @@ import pytest
 
 from kbd.ask.retrieve import normalise, note_blocks, retrieve
 from kbd.config import load_config
-from kbd.engines.client import strict_schema
 from kbd.engines.skills import load_skill
+from kbd.engines.structured import strict_schema
 from kbd.vault.links import WIKILINK, parse_wikilink
 from kbd.vault.note import split_frontmatter
 from tests.conftest import Vault, clipper_note, unresolved_links

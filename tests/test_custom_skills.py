@@ -13,9 +13,9 @@ import pytest
 
 from kbd.config import ConfigError, load_config
 from kbd.custom_skills.spec import parse_custom_skill
-from kbd.engines.client import strict_schema
 from kbd.engines.schema import user_schema_problems
 from kbd.engines.skills import SkillError
+from kbd.engines.structured import strict_schema
 from kbd.jobs import JobContext, job_for
 from kbd.state import State
 from kbd.vault.layout import VaultLayout

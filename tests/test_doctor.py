@@ -68,13 +68,19 @@ def test_doctor_shows_a_model_that_refuses_kbds_requests_before_a_compile(vault:
     # max_completion_tokens, so make the server refuse the schema instead, as a server without
     # strict-schema support would.
     configure(vault, server)
+    config = vault.root / "kbd/config.yaml"
+    config.write_text(config.read_text().replace("max_concurrency: 4", "max_concurrency: 4, structured: json_schema"))
     server.default = lambda r: Action(400, {"error": {"message": "Invalid schema for response_format 'result': "
                                                        "'anyOf' is not permitted.", "type": "invalid_request_error",
                                                        "param": "response_format", "code": "invalid_json_schema"}})
     result = run_kbd("doctor", str(vault.root), env={"KBD_TEST_KEY": KEY})
     assert result.returncode == 1
     assert "BAD  worker request" in result.stdout and "refused the result schema" in result.stdout
-    assert len([r for r in server.received if r.path.endswith("/chat/completions")]) == 1, "never retried"
+    assert "structured: auto" in result.stdout, "the fix is named"
+    # The refused request went out once; doctor then looked for a mode that works, one request per mode.
+    sent = [r.body.get("response_format", {}).get("type", "none") for r in server.received
+            if r.path.endswith("/chat/completions")]
+    assert sent == ["json_schema", "json_schema", "json_object", "none"], sent
 
 
 def test_doctor_no_network_contacts_nothing(vault: Vault, server: FakeLLM) -> None:

@@ -75,7 +75,9 @@ def test_servers_with_less_structured_output_support(server: FakeLLM, mode: str)
     c, _ = client(server, structured=mode)
     assert c.complete("rules", "source", SCHEMA).data == GOOD
     body = server.received[0].body
-    assert body.get("response_format") == ({"type": "json_object"} if mode == "json_object" else None)
+    # json_object carries the schema in the form llama.cpp's servers turn into a grammar
+    assert body.get("response_format") == ({"type": "json_object", "schema": SCHEMA} if mode == "json_object"
+                                           else None)
     assert '"required": ["title", "points"]' in body["messages"][-1]["content"], "the schema goes into the prompt"
 
 

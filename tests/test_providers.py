@@ -14,10 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kbd.engines.client import ModelClient, ModelSpec, Usage, strict_schema
+from kbd.engines.client import ModelClient, ModelSpec, Usage
 from kbd.engines.errors import BadOutput, BudgetExceeded, Refused, SchemaRejected
 from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
 from kbd.engines.skills import load_skill, untrusted
+from kbd.engines.structured import strict_schema
 from kbd.engines.throttle import Throttle
 from kbd.state import State
 from tests.clippings import make_clipping
@@ -133,16 +134,16 @@ def test_the_fake_refuses_what_anthropic_refuses_with_its_error_shape(server: Fa
     assert server.script == type(server.script)(), "a refused request consumes no scripted reply"
 
 
-def test_kbds_skill_schemas_are_sent_in_the_strict_subset_and_bounds_checked_after(server: FakeLLM) -> None:
+def test_kbds_skill_schemas_are_sent_in_the_strict_subset_and_overlong_replies_trimmed_after(server: FakeLLM
+                                                                                             ) -> None:
     for name in ("summarize_source", "verify_summary"):
         schema = load_skill(name).schema
         assert strict_schema_problem(schema) is not None, "the raw skill schema has bounds strict mode refuses"
         assert strict_schema_problem(strict_schema(schema)) is None
-    too_long = {"title": "x" * 50}
-    server.then(Action(body=openai_reply(json.dumps(too_long))), Action(body=openai_reply(json.dumps(too_long))))
-    client = ModelClient(spec(server))
-    with pytest.raises(BadOutput, match="longer than 20 characters"):
-        client.complete("rules", "task", SCHEMA)
+    too_long = {"title": "word " * 10}
+    server.then(Action(body=openai_reply(json.dumps(too_long))))
+    result = ModelClient(spec(server)).complete("rules", "task", SCHEMA)
+    assert result.data == {"title": "word word word word"} and result.trimmed == 1 and result.requests == 1
     sent = server.received[0].body["response_format"]["json_schema"]["schema"]
     assert "maxLength" not in json.dumps(sent) and "at most 20 characters" in json.dumps(sent)
     assert all(r.refused is None for r in server.received)

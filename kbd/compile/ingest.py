@@ -8,7 +8,7 @@ so a crash between any two steps leaves a state the next run completes exactly o
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from kbd.compile.aliases import canonical_mentions
@@ -17,7 +17,7 @@ from kbd.compile.related import series_siblings
 from kbd.config import Config
 from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput, SourceSummary
-from kbd.engines.errors import BudgetExceeded, ModelError
+from kbd.engines.errors import NOTE_FAILURES, BudgetExceeded, ModelError
 from kbd.engines.text import article_fingerprint
 from kbd.isolation import NoteFailure, contain
 from kbd.papers.read import is_pdf, read_pdf
@@ -56,18 +56,23 @@ def init_worker(config: Config) -> None:
     _worker_engine = make_engine(config)
 
 
-def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = None) -> IngestOutcome:
-    """Read, check, parse and summarise one raw note. Never raises."""
+def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = None,
+                   fallback: Engine | None = None) -> IngestOutcome:
+    """Read, check, parse and summarise one raw note. Never raises. A note the model cannot write
+    (its output never matched the schema, was cut short, refused, too long for its context) is
+    written by `fallback`, the offline engine, and marked so; `kbd compile --redo` tries the model
+    again, since what made it is not the configured engine."""
     engine = engine or _worker_engine
     assert engine is not None, "init_worker() was not called"
     read: list[int] = [0, 0]  # size and stamp of the bytes read, for the outcome of a failure too
-    result = contain("summarise", rel, _summarise, root, rel, max_bytes, engine, read)
+    result = contain("summarise", rel, _summarise, root, rel, max_bytes, engine, fallback, read)
     if isinstance(result, NoteFailure):  # an engine bug fails this clipping's job, not the run
         return IngestOutcome(rel, read[0], read[1], error=f"internal error: {result.reason}")
     return result
 
 
-def _summarise(root: str, rel: str, max_bytes: int, engine: Engine, read: list[int]) -> IngestOutcome:
+def _summarise(root: str, rel: str, max_bytes: int, engine: Engine, fallback: Engine | None,
+               read: list[int]) -> IngestOutcome:
     # The size and stamp recorded are those of the very bytes summarised (read_raw_note takes
     # them from the descriptor it read), never of a path looked at before or after.
     size = stamp = 0
@@ -77,12 +82,23 @@ def _summarise(root: str, rel: str, max_bytes: int, engine: Engine, read: list[i
         if isinstance(note, Rejection):
             return IngestOutcome(rel, note.size, note.stamp, rejection=note)
         size, stamp = read[:] = note.size, note.stamp
-        summary = engine.summarize_source(SourceInput(note.title, note.document, note.meta, label=rel))
+        source = SourceInput(note.title, note.document, note.meta, label=rel)
+        name, made_by, warnings = engine.name, engine.made_by.key(), list(note.warnings)
+        try:
+            summary = engine.summarize_source(source)
+        except NOTE_FAILURES as exc:
+            if fallback is None:
+                raise
+            summary = fallback.summarize_source(source)
+            name = f"{fallback.name} (model failed: {exc.short})"
+            made_by = replace(fallback.made_by, engine=name).key()
+            warnings.append(f"{engine.name} could not write this summary ({exc}); the offline engine wrote it, "
+                            "`kbd compile --redo` asks the model again")
         stem = PurePosixPath(rel).stem
         title_from = "filename" if note.title == clean_title(stem) and note.meta.title is None else "content"
         return IngestOutcome(rel, size, stamp, sha256=note.sha256, title=note.title,
-                             title_from=title_from, meta=note.meta, warnings=note.warnings,
-                             summary=summary, engine=engine.name, made_by=engine.made_by.key(),
+                             title_from=title_from, meta=note.meta, warnings=warnings,
+                             summary=summary, engine=name, made_by=made_by,
                              url_key=url_key(note.meta.source), text_key=text_key(note.document.plain_text()),
                              article=article_identity(article_fingerprint(note.document), note.meta.source))
     except BudgetExceeded as exc:

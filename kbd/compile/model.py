@@ -459,6 +459,8 @@ class WikiModel:
             daemon=json.loads(daemon) if daemon else None, spend=spend, prompt_cache=cache,
             paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified,
             out_of_date=count_out_of_date(self.state, self.layout),
+            model_failed=db.execute("SELECT COUNT(*) FROM sources WHERE engine LIKE 'offline (model failed%'"
+                                    ).fetchone()[0],
             batches=[(r["id"], r["status"], r["requests"], r["reserved_usd"]) for r in db.execute(
                 "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")],
             stale_answers=[(self.answer_path(name), why) for name, why in stale_answers(self.state)],

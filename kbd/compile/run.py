@@ -36,7 +36,7 @@ from kbd.compile.redo import CURRENT_META, count_out_of_date, out_of_date
 from kbd.compile.scan import Candidate, scan_raw
 from kbd.compile.stale import mark_stale
 from kbd.config import Config
-from kbd.engines import make_engine
+from kbd.engines import make_engine, make_offline_engine
 from kbd.engines.provenance import MadeBy, current_made_by
 from kbd.engines.skills import SkillError
 from kbd.isolation import NoteFailure, contain, settle
@@ -376,9 +376,10 @@ class Compiler:
             return
         known = {r[0]: r[1] for r in self.state.db.execute("SELECT key, note_name FROM concepts")}
         engine = make_engine(self.config, self.layout.root, self.state.path, self.run_id, known)
+        fallback = make_offline_engine(self.config)  # writes, marked, what the model could not
         pool = ThreadPoolExecutor(max_workers=self.config.models["worker"].max_concurrency)
         try:
-            outcomes = pool.map(lambda job: summarise_file(root, job.payload["path"], limit, engine), jobs)
+            outcomes = pool.map(lambda job: summarise_file(root, job.payload["path"], limit, engine, fallback), jobs)
             yield from zip(jobs, outcomes, strict=True)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -49,6 +49,13 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
                      part_chars=part_chars(input_tokens, len(system_prompt(skill, constraints))))
 
 
+def make_offline_engine(config: Config) -> Engine:
+    """The offline engine whatever the config says: it writes the notes a model could not."""
+    from kbd.engines.offline import OfflineEngine
+
+    return OfflineEngine(max_concepts=config.compile.max_concepts_per_source)
+
+
 def make_gateway(config: Config, vault_root: Path, state_path: Path, run: str = "") -> ModelGateway:
     """The one way to the configured models (keys from the environment, budget caps, the cache and
     usage records in state.db, kbd/constraints.md); needs `models:` in the config."""

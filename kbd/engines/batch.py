@@ -21,8 +21,9 @@ from typing import Any
 
 import httpx
 
-from kbd.engines.client import RETRY_STATUSES, ModelClient, Usage, _error_message, _Transient
+from kbd.engines.client import RETRY_STATUSES, ModelClient, Usage, _Transient
 from kbd.engines.errors import ModelError
+from kbd.engines.refusals import error_message
 
 BATCH_DISCOUNT = 0.5
 COMPLETION_WINDOW = "24h"
@@ -107,7 +108,7 @@ class BatchClient:
                 if result.get("type") == "succeeded":
                     out[line["custom_id"]] = self._read(line["custom_id"], result.get("message"), schema, tool)
                 else:
-                    why = _error_message(json.dumps(result.get("error"))) if result.get("error") else ""
+                    why = error_message(json.dumps(result.get("error"))) if result.get("error") else ""
                     out[line["custom_id"]] = BatchResult(line["custom_id"], None, Usage(),
                                                          f"{result.get('type', 'no result')} {why}".strip())
             return out
@@ -157,7 +158,7 @@ class BatchClient:
             if response.status_code == 200:
                 return response
             if response.status_code not in RETRY_STATUSES or attempt == _ATTEMPTS:
-                detail = self.client._safe(_error_message(response.text)[:300])
+                detail = self.client._safe(error_message(response.text)[:300])
                 raise ModelError(f"{self.spec.base_url}: the batch interface answered HTTP {response.status_code} "
                                  f"to {method} {url.removeprefix(self.base)}: {detail}")
             time.sleep(min(30.0, self.client._backoff(attempt, response.headers.get("retry-after"))))

@@ -1,14 +1,17 @@
 """Model providers over plain httpx: OpenAI-compatible chat completions and Anthropic messages.
 
-One call = one structured result: the reply must be JSON matching the caller's schema (OpenAI
-`response_format` json_schema / json_object, or the schema in the prompt; Anthropic a tool call
-whose input_schema is the result schema). The client owns everything that can go wrong on the
-wire: retries with exponential backoff and jitter that honour `retry-after`, no retries for quota
-or spend-limit errors, refusals or a refused schema, a circuit breaker per endpoint that only
-repeated 5xx and connection failures open (a 429 is rate limiting, not an outage: it slows every
-caller of the model down instead), one repair attempt for invalid JSON, one retry with a larger
-output budget for truncated replies, and a total deadline per request so a slow-drip body cannot
-hang a job. API keys come from the environment at call time and never appear in an error message.
+One call = one structured result: the reply must be JSON matching the caller's schema (sent in
+the structured mode the config names or `auto` finds: kbd/engines/structured.py; Anthropic a tool
+call whose input_schema is the result schema). The client owns everything that can go wrong on the
+wire: retries with exponential backoff and jitter that honour `retry-after`, only for transport
+failures, 429s and overloads; no retries for quota or spend-limit errors, model refusals, or a
+request the server refused (a 4xx, or a 500 whose body names a request field: the error carries
+the server's message and the fix, kbd/engines/refusals.py); a circuit breaker per endpoint that
+only repeated overloads and connection failures open (a 429 is rate limiting, not an outage: it
+slows every caller of the model down instead), one repair attempt for invalid JSON, values trimmed
+to the schema's bounds, one retry with a larger output budget for truncated replies, and a total
+deadline per request so a slow-drip body cannot hang a job. API keys come from the environment at
+call time and never appear in an error message.
 
 The request rules of both providers that this module follows are written down, with the pages
 they come from, in tests/provider_rules.py, which the test server enforces.
@@ -25,139 +28,48 @@ import email.utils
 import json
 import os
 import random
-import re
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 import httpx
 
-from kbd.engines.errors import BadOutput, EndpointDown, ModelError, QuotaExceeded, Refused, SchemaRejected, Truncated
+from kbd.engines.calls import (
+    CircuitBreaker,
+    Completion,
+    Meter,
+    ModelSpec,
+    ModeMemory,
+    NoMeter,
+    Usage,
+)
+from kbd.engines.errors import BadOutput, ModelError, QuotaExceeded, Refused, RequestRefused, Truncated
+from kbd.engines.refusals import error_message, names_a_field, redact, refusal
 from kbd.engines.schema import schema_errors
+from kbd.engines.structured import (
+    AUTO,
+    MODE_WORDS,
+    MODES,
+    drop_optional_nulls,
+    fit_bounds,
+    ollama_body,
+    ollama_root,
+    response_format,
+    schema_in_prompt,
+)
 from kbd.engines.throttle import Throttle
 
 _T = TypeVar("_T")
+# Worth asking again: rate limits, timeouts and overloads. A 500 only when its body does not name
+# a field of the request (then the server refused the request itself: kbd/engines/refusals.py).
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 QUOTA_MARKERS = ("insufficient_quota", "billing_hard_limit", "spend limit", "spending limit", "credit balance",
                  "quota exceeded", "exceeded your current quota")
 ANTHROPIC_VERSION = "2023-06-01"
 RESULT_TOOL = "record_result"
 MAX_RATE_LIMIT_RETRIES = 30  # 429s are waited out (retry-after) this many times before a call gives up
-# Reasoning tokens an OpenAI reasoning model may spend before its answer, per reasoning_effort,
-# when the config does not say (`reasoning_tokens`); they count against max_completion_tokens.
-REASONING_TOKENS = {"none": 0, "minimal": 1024, "low": 4096, "medium": 8192, "high": 16384}
-# Keywords OpenAI strict mode does not accept ("Supported schemas"; see tests/provider_rules.py).
-# kbd's own validator enforces them on the reply instead.
-_NOT_STRICT = ("minLength", "maxLength", "minProperties", "maxProperties", "patternProperties",
-               "unevaluatedProperties", "propertyNames", "unevaluatedItems", "contains", "minContains",
-               "maxContains", "uniqueItems", "allOf", "not", "if", "then", "else", "dependentRequired",
-               "dependentSchemas")
-
-
-def is_reasoning_model(model: str) -> bool:
-    """OpenAI's o-series and gpt-5 family take max_completion_tokens and no temperature."""
-    name = model.rsplit("/", 1)[-1].lower()
-    return bool(re.match(r"^o\d", name) or name.startswith("gpt-5"))
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    provider: str  # openai | anthropic
-    model: str
-    base_url: str
-    api_key_env: str | None = None
-    structured: str = "json_schema"  # openai-compatible only: json_schema | json_object | prompt
-    timeout_seconds: float = 120.0
-    max_retries: int = 5
-    max_output_tokens: int = 4096
-    reasoning_effort: str | None = None  # openai reasoning models: none | minimal | low | medium | high
-    reasoning_tokens: int | None = None  # openai: reasoning allowance on top of the answer's budget
-    thinking_budget: int | None = None  # anthropic extended thinking: budget_tokens (>= 1024)
-    max_concurrency: int = 4
-    requests_per_minute: int | None = None
-    tokens_per_minute: int | None = None
-
-    @property
-    def reasoning(self) -> bool:
-        return self.provider == "openai" and (self.reasoning_effort is not None or is_reasoning_model(self.model))
-
-    def reasoning_allowance(self) -> int:
-        """Output tokens a reply may spend thinking before its answer (billed as output)."""
-        if self.provider == "anthropic":
-            return self.thinking_budget or 0
-        if not self.reasoning:
-            return 0
-        if self.reasoning_tokens is not None:
-            return self.reasoning_tokens
-        return REASONING_TOKENS[self.reasoning_effort or "medium"]
-
-
-@dataclass(frozen=True)
-class Usage:
-    input_tokens: int = 0  # the whole prompt, cached and cache-written tokens included
-    output_tokens: int = 0  # reasoning tokens included
-    cached_tokens: int = 0  # of the input: read from the provider's prompt cache
-    cache_write_tokens: int = 0  # of the input: written to the prompt cache (Anthropic)
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(self.input_tokens + other.input_tokens, self.output_tokens + other.output_tokens,
-                     self.cached_tokens + other.cached_tokens, self.cache_write_tokens + other.cache_write_tokens)
-
-
-@dataclass(frozen=True)
-class Completion:
-    data: dict[str, Any]
-    usage: Usage
-    requests: int  # HTTP requests this result took, retries and repair included
-    latency_seconds: float
-
-
-class Meter(Protocol):
-    """Accounts for every request of a call: `reserve` before it is sent (may refuse it, raising
-    BudgetExceeded), `settle` with what it was billed once it ended, whatever its fate."""
-
-    def reserve(self, prompt_chars: int, max_tokens: int) -> None: ...
-
-    def settle(self, usage: Usage) -> None: ...
-
-
-class _NoMeter:
-    def reserve(self, prompt_chars: int, max_tokens: int) -> None:
-        pass
-
-    def settle(self, usage: Usage) -> None:
-        pass
-
-
-@dataclass
-class CircuitBreaker:
-    """Opens after `threshold` consecutive failed attempts; lets one trial call through after `cooldown`."""
-
-    threshold: int = 5
-    cooldown_seconds: float = 60.0
-    clock: Callable[[], float] = time.monotonic
-    failures: int = 0
-    open_until: float = 0.0
-    last_failure: str = ""
-
-    def check(self, endpoint: str) -> None:
-        if self.failures >= self.threshold and self.clock() < self.open_until:
-            wait = self.open_until - self.clock()
-            raise EndpointDown(f"{endpoint} failed {self.failures} times in a row (last: {self.last_failure}); not "
-                               f"calling it for another {wait:.0f} s")
-
-    def failed(self, why: str = "") -> None:
-        self.last_failure = why or self.last_failure or "no reason given"
-        self.failures += 1
-        if self.failures >= self.threshold:
-            self.open_until = self.clock() + self.cooldown_seconds
-
-    def succeeded(self) -> None:
-        self.failures = 0
-        self.open_until = 0.0
-
-
 @dataclass
 class _Reply:
     text: str | None  # openai: message content; anthropic: text blocks when no tool was called
@@ -165,6 +77,7 @@ class _Reply:
     truncated: bool
     usage: Usage
     problem: str | None = None  # anthropic: the model called another tool than the task's
+    trimmed: int = 0
 
 
 class _Transient(Exception):
@@ -184,12 +97,36 @@ class ModelClient:
     # request, so that calls of different skills about one source share one cacheable prefix
     # (tools come first in it, and a change of tool_choice would invalidate the cached messages).
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)
+    modes: ModeMemory | None = None  # `structured: auto`: what worked before, per endpoint and model
 
     def __post_init__(self) -> None:
         self.http = httpx.Client(timeout=self.spec.timeout_seconds, transport=self.transport)
         if self.throttle is None:
             self.throttle = Throttle(self.spec.max_concurrency, self.spec.requests_per_minute,
                                      self.spec.tokens_per_minute)
+        self.mode_reason = ""  # why the mode in use was chosen (`kbd doctor` shows it)
+        self._mode: str | None = None if self.spec.structured == AUTO else self.spec.structured
+        self._probing = threading.Lock()
+
+    @property
+    def where(self) -> str:
+        """The endpoint and model a remembered mode belongs to."""
+        return f"{self.spec.provider} {self.spec.base_url.rstrip('/')} {self.spec.model}"
+
+    def structured_mode(self) -> str | None:
+        """The mode requests go out in: the configured one, or what `auto` found (None: not yet known)."""
+        if self.spec.provider != "openai":
+            return "tool"
+        if self._mode is None and self.modes is not None:
+            known = self.modes.remembered(self.where)
+            if known is not None and known[0] in MODES:
+                self._mode, self.mode_reason = known[0], known[1]
+        return self._mode
+
+    def forget_mode(self) -> None:
+        """Find the mode again on the next call (`kbd doctor` does, and so does a refused remembered mode)."""
+        if self.spec.structured == AUTO:
+            self._mode, self.mode_reason = None, ""
 
     def close(self) -> None:
         self.http.close()
@@ -199,14 +136,57 @@ class ModelClient:
                  meter: Meter | None = None, prefix: str = "", tool: str = RESULT_TOOL) -> Completion:
         """`prefix` (the source, shared by every call about it) goes first in the user turn and is
         marked cacheable; `user` is the task. Every request is reserved and settled on `meter`."""
+        meter = meter or NoMeter()
+        mode = self.structured_mode()
+        if mode is not None:
+            try:
+                return self._complete(mode, system, user, schema, max_tokens, meter, prefix, tool)
+            except RequestRefused as exc:
+                if not (exc.about_format and self.spec.structured == AUTO):
+                    raise
+                self.forget_mode()  # the server changed since the mode was remembered: find it again
+        with self._probing:  # one call finds the mode; the others wait for it
+            mode = self.structured_mode()
+            if mode is not None:
+                return self._complete(mode, system, user, schema, max_tokens, meter, prefix, tool)
+            return self._complete_probing(system, user, schema, max_tokens, meter, prefix, tool)
+
+    def _complete_probing(self, system: str, user: str, schema: dict[str, Any], max_tokens: int | None,
+                          meter: Meter, prefix: str, tool: str) -> Completion:
+        """`structured: auto` with no mode known: the call itself, in each mode in turn until the
+        server accepts one; that mode is remembered, with why the ones before it were not."""
+        tried: list[str] = []
+        for mode in MODES:
+            try:
+                completion = self._complete(mode, system, user, schema, max_tokens, meter, prefix, tool)
+            except RequestRefused as exc:
+                if not exc.about_format:
+                    raise
+                tried.append(f"{mode} refused (HTTP {exc.status}: {_said(str(exc))})")
+                continue
+            except (BadOutput, Truncated, Refused):
+                self._decided(mode, tried)  # the server took the mode; the model's answer was the trouble
+                raise
+            self._decided(mode, tried)
+            return replace(completion, requests=completion.requests + len(tried))  # each refusal was one
+        raise ModelError(f"{self.spec.base_url}: no way of sending a schema was accepted: " + "; ".join(tried))
+
+    def _decided(self, mode: str, tried: list[str]) -> None:
+        self._mode = mode
+        self.mode_reason = "; ".join([*tried, f"{MODE_WORDS[mode]} accepted"])
+        if self.modes is not None:
+            self.modes.remember(self.where, mode, self.mode_reason)
+
+    def _complete(self, mode: str, system: str, user: str, schema: dict[str, Any], max_tokens: int | None,
+                  meter: Meter, prefix: str, tool: str) -> Completion:
         start = time.monotonic()
-        meter = meter or _NoMeter()
         budget = max_tokens or self.spec.max_output_tokens
         usage, requests = Usage(), 0
-        messages: list[dict[str, Any]] = [{"role": "user", "content": self._user_content(prefix, user, schema, tool)}]
+        messages: list[dict[str, Any]] = [{"role": "user",
+                                           "content": self._user_content(prefix, user, schema, tool, mode)}]
         repaired = grown = False
         while True:
-            reply, tries = self._post_with_retries(system, messages, schema, budget, meter, tool)
+            reply, tries = self._post_with_retries(system, messages, schema, budget, meter, tool, mode)
             usage, requests = usage + reply.usage, requests + tries
             if reply.truncated:
                 if grown:
@@ -215,7 +195,7 @@ class ModelClient:
                 continue
             data, problem = self._parse(reply, schema)
             if problem is None:
-                return Completion(data, usage, requests, time.monotonic() - start)
+                return Completion(data, usage, requests, time.monotonic() - start, reply.trimmed)
             if repaired:
                 raise BadOutput(f"{self.spec.model} returned output that does not match the schema after a repair "
                                 f"attempt: {problem}")
@@ -228,9 +208,9 @@ class ModelClient:
 
     # -- wire -------------------------------------------------------------------------------
     def _post_with_retries(self, system: str, messages: list[dict[str, Any]], schema: dict[str, Any],
-                           max_tokens: int, meter: Meter, tool: str) -> tuple[_Reply, int]:
-        url, headers, body = self._request(system, messages, schema, max_tokens, tool)
-        return self._send(url, headers, body, meter, lambda text: self._reply(text, tool))
+                           max_tokens: int, meter: Meter, tool: str, mode: str) -> tuple[_Reply, int]:
+        url, headers, body = self._request(system, messages, schema, max_tokens, tool, mode)
+        return self._send(url, headers, body, meter, lambda text: self._reply(text, tool, mode), mode)
 
     def embed(self, texts: list[str], meter: Meter | None = None) -> tuple[list[list[float]], Usage, int]:
         """Vectors for `texts` from an OpenAI-compatible `/v1/embeddings` endpoint (OpenAI, Ollama,
@@ -241,7 +221,7 @@ class ModelClient:
         if key:
             headers["authorization"] = f"Bearer {key}"
         url = self.spec.base_url.rstrip("/") + "/embeddings"
-        payload, attempts = self._send(url, headers, {"model": self.spec.model, "input": texts}, meter or _NoMeter(),
+        payload, attempts = self._send(url, headers, {"model": self.spec.model, "input": texts}, meter or NoMeter(),
                                        _json_object)
         try:
             rows = sorted(payload["data"], key=lambda row: row["index"])
@@ -254,12 +234,14 @@ class ModelClient:
         return vectors, self._usage(payload.get("usage")), attempts
 
     def _send(self, url: str, headers: dict[str, str], body: dict[str, Any], meter: Meter,
-              read: Callable[[str], _T]) -> tuple[_T, int]:
+              read: Callable[[str], _T], mode: str = "") -> tuple[_T, int]:
         """POST with retries: what `read` makes of the 200 answer (it raises _Transient for an answer
-        worth asking again) and the HTTP requests it took."""
+        worth asking again) and the HTTP requests it took. A refused request raises RequestRefused
+        at once; only transport failures, 429s and overloads are asked again."""
         endpoint = self.spec.base_url
         prompt_chars = len(json.dumps(body, ensure_ascii=False))
-        wire_budget = body.get("max_tokens") or body.get("max_completion_tokens") or 0
+        wire_budget = (body.get("max_tokens") or body.get("max_completion_tokens")
+                       or (body.get("options") or {}).get("num_predict") or 0)  # Ollama's native /api/chat
         attempt = rate_limited = sent = 0
         assert self.throttle is not None
         while True:
@@ -288,15 +270,11 @@ class ModelClient:
             finally:
                 self.throttle.release()
                 meter.settle(billed)
-            detail = self._safe(_error_message(text)[:500])
+            detail = self._safe(error_message(text)[:500])
             if self._is_quota(status, text):
                 raise QuotaExceeded(f"{endpoint}: HTTP {status}, quota or spend limit reached: {detail}")
-            if status not in RETRY_STATUSES:
-                if status == 400 and _about_schema(text):
-                    raise SchemaRejected(f"{self.spec.model} at {endpoint} refused the result schema kbd sent "
-                                         f"(HTTP 400: {detail}); set `structured: json_object` or `prompt` for this "
-                                         "model if its server does not support strict JSON schemas")
-                raise ModelError(f"{endpoint}: HTTP {status}: {detail}")
+            if status not in RETRY_STATUSES or (status == 500 and names_a_field(text, body)):
+                raise refusal(status, text, body, endpoint, self.spec.model, mode, self._key())
             if status == 429:  # rate limiting, not an outage: wait as asked, slow every caller down
                 rate_limited += 1
                 attempt -= 1
@@ -330,9 +308,9 @@ class ModelClient:
                     raise httpx.ReadTimeout(f"the answer took longer than {self.spec.timeout_seconds:.0f} s")
             return response.status_code, response.headers, b"".join(chunks).decode("utf-8", "replace")
 
-    def _user_content(self, prefix: str, task: str, schema: dict[str, Any], tool: str = RESULT_TOOL
-                      ) -> str | list[dict[str, Any]]:
-        if self.spec.provider == "openai" and self.spec.structured != "json_schema":
+    def _user_content(self, prefix: str, task: str, schema: dict[str, Any], tool: str = RESULT_TOOL,
+                      mode: str = "json_schema") -> str | list[dict[str, Any]]:
+        if self.spec.provider == "openai" and schema_in_prompt(mode):
             task = f"{task}\n\nReply with only a JSON object matching this JSON schema:\n{json.dumps(schema)}"
         if self.spec.provider == "anthropic" and (self.spec.thinking_budget or len(self._offered(tool, schema)) > 1):
             task = f"{task}\n\nGive the result by calling the {tool} tool."
@@ -347,8 +325,9 @@ class ModelClient:
         return {**(self.tools if tool in self.tools else {}), tool: schema}
 
     def _request(self, system: str, messages: list[dict[str, Any]], schema: dict[str, Any],
-                 max_tokens: int, tool: str = RESULT_TOOL) -> tuple[str, dict[str, str], dict[str, Any]]:
-        key = os.environ.get(self.spec.api_key_env, "") if self.spec.api_key_env else ""
+                 max_tokens: int, tool: str = RESULT_TOOL, mode: str = "json_schema"
+                 ) -> tuple[str, dict[str, str], dict[str, Any]]:
+        key = self._key()
         base = self.spec.base_url.rstrip("/")
         if self.spec.provider == "anthropic":
             headers = {"x-api-key": key, "anthropic-version": ANTHROPIC_VERSION, "content-type": "application/json"}
@@ -370,6 +349,9 @@ class ModelClient:
         headers = {"content-type": "application/json"}
         if key:
             headers["authorization"] = f"Bearer {key}"
+        if mode == "ollama":
+            return (ollama_root(base) + "/api/chat", headers,
+                    ollama_body(self.spec.model, system, messages, schema, max_tokens))
         body = {"model": self.spec.model}
         if self.spec.reasoning:
             # Reasoning models refuse max_tokens; max_completion_tokens covers reasoning + answer.
@@ -378,17 +360,20 @@ class ModelClient:
                 body["reasoning_effort"] = self.spec.reasoning_effort
         else:
             body["max_tokens"] = max_tokens
-        if self.spec.structured == "json_schema":
-            body["response_format"] = {"type": "json_schema",
-                                       "json_schema": {"name": "result", "schema": strict_schema(schema),
-                                                       "strict": True}}
-        elif self.spec.structured == "json_object":
-            body["response_format"] = {"type": "json_object"}
+        fmt = response_format(mode, schema)
+        if fmt is not None:
+            body["response_format"] = fmt
         body["messages"] = [{"role": "system", "content": system}, *messages]
         return base + "/chat/completions", headers, body
 
-    def _reply(self, text: str, tool: str = RESULT_TOOL) -> _Reply:
+    def _reply(self, text: str, tool: str = RESULT_TOOL, mode: str = "") -> _Reply:
         payload = _json_object(text)
+        if mode == "ollama":  # /api/chat: {"message": {...}, "done_reason": "stop" | "length", counts}
+            message = payload.get("message")
+            if not isinstance(message, dict):
+                raise _Transient("the answer had no message")
+            return _Reply(text=str(message.get("content") or ""), data=None, usage=self._usage(payload),
+                          truncated=payload.get("done_reason") == "length")
         usage = self._usage(payload.get("usage"))
         if self.spec.provider == "anthropic":
             content = payload.get("content")
@@ -419,11 +404,15 @@ class ModelClient:
             payload = json.loads(text)
         except ValueError:
             return Usage()
-        return self._usage(payload.get("usage")) if isinstance(payload, dict) else Usage()
+        if not isinstance(payload, dict):
+            return Usage()
+        return self._usage(payload if "eval_count" in payload else payload.get("usage"))
 
     def _usage(self, u: Any) -> Usage:
         if not isinstance(u, dict):
             return Usage()
+        if "eval_count" in u or "prompt_eval_count" in u:  # Ollama's native reply counts at its top level
+            return Usage(_int(u.get("prompt_eval_count")), _int(u.get("eval_count")))
         if self.spec.provider == "anthropic":
             # input_tokens excludes cache reads and cache writes; kbd's input_tokens is the whole prompt.
             read, write = _int(u.get("cache_read_input_tokens")), _int(u.get("cache_creation_input_tokens"))
@@ -441,10 +430,12 @@ class ModelClient:
             if text.startswith("```"):  # some servers wrap JSON in a code fence despite instructions
                 text = text.strip("`").removeprefix("json").strip()
             try:
-                data = json.loads(text)
+                # strict=False: a raw newline or tab inside a string (small models write them, seen
+                # from SmolLM2 under llama.cpp's grammar) is kept as text, not a reason to repair.
+                data = json.loads(text, strict=False)
             except ValueError as exc:
                 return {}, f"not JSON ({exc.msg} at character {exc.pos})"
-        data = _drop_optional_nulls(data, schema)
+        data, reply.trimmed = fit_bounds(drop_optional_nulls(data, schema), schema)
         errors = schema_errors(data, schema)
         if errors:
             return {}, "; ".join(errors[:5])
@@ -470,58 +461,11 @@ class ModelClient:
         lowered = text.lower()
         return any(marker in lowered for marker in QUOTA_MARKERS)
 
+    def _key(self) -> str:
+        return os.environ.get(self.spec.api_key_env, "") if self.spec.api_key_env else ""
+
     def _safe(self, text: str) -> str:
-        key = os.environ.get(self.spec.api_key_env, "") if self.spec.api_key_env else ""
-        return text.replace(key, "[api key]") if key else text
-
-
-def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema as OpenAI strict mode accepts it: every object closed and listing every property
-    in `required` (a property that was optional may be null instead), and no keyword outside the
-    strict subset (bounds such as maxLength become a description; kbd's validator enforces them
-    on the reply)."""
-    out: dict[str, Any] = {}
-    notes = []
-    for key, value in schema.items():
-        if key in _NOT_STRICT:
-            if key in ("minLength", "maxLength"):
-                notes.append(f"{'at most' if key == 'maxLength' else 'at least'} {value} characters")
-            continue
-        if key == "properties":
-            required = set(schema.get("required", []))
-            out[key] = {name: (strict_schema(sub) if name in required else _nullable(strict_schema(sub)))
-                        for name, sub in value.items()}
-        elif key == "items" and isinstance(value, dict):
-            out[key] = strict_schema(value)
-        else:
-            out[key] = value
-    if schema.get("type") == "object":
-        out["additionalProperties"] = False
-        out["required"] = list(schema.get("properties", {}))
-    if notes:
-        out["description"] = "; ".join([*([schema["description"]] if "description" in schema else []), *notes])
-    return out
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    kinds = schema.get("type")
-    if isinstance(kinds, str):
-        return {**schema, "type": [kinds, "null"]}
-    if isinstance(kinds, list) and "null" not in kinds:
-        return {**schema, "type": [*kinds, "null"]}
-    return schema
-
-
-def _drop_optional_nulls(data: Any, schema: dict[str, Any]) -> Any:
-    """Undo `strict_schema`'s nullable optionals: a null for a property the skill made optional
-    means "absent"."""
-    if not isinstance(data, dict) or schema.get("type") != "object":
-        return data
-    required = set(schema.get("required", []))
-    properties = schema.get("properties", {})
-    return {k: (_drop_optional_nulls(v, properties[k]) if k in properties else v)
-            for k, v in data.items() if not (v is None and k in properties and k not in required
-                                             and "null" not in str(properties[k].get("type")))}
+        return redact(text, self._key())
 
 
 def _json_object(text: str) -> dict[str, Any]:
@@ -532,32 +476,14 @@ def _json_object(text: str) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise _Transient("the answer was not a JSON object")
     if "error" in payload or payload.get("type") == "error":  # some gateways answer 200 with an error body
-        raise _Transient(f"HTTP 200 carrying an error: {_error_message(text)[:300]}")
+        raise _Transient(f"HTTP 200 carrying an error: {error_message(text)[:300]}")
     return payload
 
 
-def _error_message(text: str) -> str:
-    """The message of either provider's error body ({"error": {"message": ...}}), else the text."""
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        return text
-    error = payload.get("error") if isinstance(payload, dict) else None
-    if isinstance(error, dict) and isinstance(error.get("message"), str):
-        kind = error.get("type") or error.get("code")
-        return f"{error['message']}" + (f" ({kind})" if kind else "")
-    return text
-
-
-def _about_schema(text: str) -> bool:
-    try:
-        error = json.loads(text).get("error") or {}
-    except (ValueError, AttributeError):
-        return False
-    if not isinstance(error, dict):
-        return False
-    return (error.get("code") == "invalid_json_schema" or str(error.get("param", "")).startswith("response_format")
-            or "schema" in str(error.get("message", "")).lower())
+def _said(message: str) -> str:
+    """The server's words out of a RequestRefused message, short."""
+    said = message.split("): ", 1)[-1].split(". Fix:", 1)[0]
+    return said[:160]
 
 
 def _int(value: Any) -> int:

@@ -18,7 +18,7 @@ import re
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,8 @@ class ModelGateway:
         # One connection shared by the worker threads, every use under the lock.
         self.db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None, timeout=30)
         self.lock = threading.Lock()
+        for client in self.clients.values():
+            client.modes = self
         self.reserved = 0.0  # requests in flight, at their pessimistic estimate
         self.settled = 0.0  # requests ended but their call not yet recorded
 
@@ -161,31 +163,52 @@ class ModelGateway:
             client.tools = {tool_name(s): s.schema for s in skills
                             if s.role in self.roles and _where(self.roles[s.role].spec) == model}
 
-    def probe(self, role_name: str) -> dict[str, Any]:
+    def remembered(self, where: str) -> tuple[str, str] | None:
+        """The structured-output mode `auto` found for an endpoint and model, and why (ModeMemory)."""
+        with self.lock:
+            row = self.db.execute("SELECT mode, reason FROM structured_modes WHERE endpoint=?", (where,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def remember(self, where: str, mode: str, reason: str) -> None:
+        with self.lock:
+            self.db.execute("INSERT OR REPLACE INTO structured_modes(endpoint, mode, reason, decided) "
+                            "VALUES(?, ?, ?, ?)", (where, mode, reason, _now().isoformat()))
+
+    def probe(self, role_name: str, fresh: bool = False, structured: str | None = None) -> tuple[str, str]:
         """One tiny real structured request to a role's model, as every call is made (strict schema,
         reasoning settings, budget, usage record) but never answered from the cache: `kbd doctor`
-        uses it so a model that refuses kbd's requests shows before a compile."""
+        uses it so a model that refuses kbd's requests shows before a compile. `fresh`: find the
+        structured mode again (`auto`) instead of using the remembered one; `structured`: try that
+        setting instead of the configured one, remembering nothing. Returns the structured mode the
+        request went out in and why that one."""
         role = self.roles[role_name]
+        client = self.clients[role_name]
+        if structured is not None:  # what another `structured:` setting would do (doctor's suggestion)
+            client = ModelClient(replace(role.spec, structured=structured), throttle=client.throttle)
+        elif fresh:
+            client.forget_mode()
         skill = Skill(name="doctor", role=role_name, version="1", schema=PROBE_SCHEMA,
                       prompt="Check that structured replies work: reply with ok set to true.", max_output_tokens=16,
                       expected_output_tokens=8, origin="built-in")
         meter = _Meter(self, role)
         start = time.monotonic()
         try:
-            completion = self.clients[role_name].complete(system_prompt(skill, self.constraints),
-                                                          task_prompt(skill, ""), PROBE_SCHEMA,
-                                                          skill.max_output_tokens, meter=meter)
+            completion = client.complete(system_prompt(skill, self.constraints), task_prompt(skill, ""), PROBE_SCHEMA,
+                                         skill.max_output_tokens, meter=meter)
         except ModelError as exc:
             with self.lock:
                 self.settled -= meter.cost
                 self._record("doctor", skill, role, meter.usage, meter.requests, meter.cost,
                              int((time.monotonic() - start) * 1000), f"error: {exc}"[:300])
             raise
+        finally:
+            if client is not self.clients[role_name]:
+                client.close()
         with self.lock:
             self.settled -= meter.cost
             self._record("doctor", skill, role, completion.usage, completion.requests, meter.cost,
                          int(completion.latency_seconds * 1000), "ok")
-        return completion.data
+        return client.structured_mode() or "", client.mode_reason
 
     def embed(self, role_name: str, texts: list[str], job: str) -> list[list[float]]:
         """Embeddings through the same throttle, per-request budget reservation and usage record as

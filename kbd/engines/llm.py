@@ -17,6 +17,8 @@ from dataclasses import replace
 from typing import Any
 
 from kbd.engines.base import ConceptMention, SourceInput, SourceSummary, concept_key
+from kbd.engines.context import MIN_PART_CHARS
+from kbd.engines.errors import TooLong, Truncated
 from kbd.engines.gateway import ModelGateway
 from kbd.engines.provenance import MadeBy, skill_label
 from kbd.engines.skills import Skill, untrusted
@@ -87,7 +89,16 @@ class LLMEngine:
         text = source_text(source)
         label = source.label or source.title
         parts = chunks(text, self.part_chars)
-        result, checks = self._summarise(source, label, parts, {})
+        try:
+            result, checks = self._summarise(source, label, parts, {})
+        except (Truncated, TooLong):
+            # Once more in smaller parts: less to say per request, and less context needed. A small
+            # local model with a small context window fails here first.
+            smaller = chunks(text, max(MIN_PART_CHARS, self.part_chars // 2))
+            if len(smaller) <= len(parts):
+                raise
+            parts = smaller
+            result, checks = self._summarise(source, label, parts, {})
         objections: dict[int, list[str]] = {}
         if self.verifier is not None:
             # The verify gate: one retry with the verifier's objections, then the note is written

@@ -55,7 +55,8 @@ class MadeBy:
             return ["unknown engine"]
         out = []
         if older.engine != self.engine:
-            out.append("engine" if "offline" in (older.engine, self.engine) else "model")
+            offline = older.engine.startswith("offline") or self.engine.startswith("offline")
+            out.append("engine" if offline else "model")
         if older.skill != self.skill and older.engine == self.engine:
             out.append("skill")
         if older.verifier != self.verifier:

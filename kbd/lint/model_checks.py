@@ -124,8 +124,9 @@ def unsupported_claims(ctx: LintContext, settings: CheckSettings) -> Iterable[Fi
     batches = []
     too_long = 0
     # Offline summaries are sentences copied from their source: supported by construction.
-    rows = ctx.state.db.execute("SELECT raw_path, note_name, title, result FROM sources WHERE engine != 'offline' "
-                                "ORDER BY note_name LIMIT ?", (settings.get("max_sources"),)).fetchall()
+    rows = ctx.state.db.execute("SELECT raw_path, note_name, title, result FROM sources "
+                                "WHERE engine NOT LIKE 'offline%' ORDER BY note_name LIMIT ?",
+                                (settings.get("max_sources"),)).fetchall()
     for raw_path, note_name, title, result in rows:
         data = json.loads(result).get("summary") or {}  # kbd/compile/ingest.py: {"summary": SourceSummary, ...}
         claims = [normalise(c) for c in [*data.get("summary", []), *data.get("key_points", []),

@@ -363,6 +363,7 @@ class StatusReport:
     paused: str | None = None  # why pending jobs wait (a spending cap)
     unverified: list[str] = field(default_factory=list)  # source notes a verifier or grounding check objected to
     out_of_date: int = 0  # summaries made by an older engine (model, skill, constraints) than the configured one
+    model_failed: int = 0  # summaries the offline engine wrote because the model could not
     batches: list[tuple[str, str, int, float]] = field(default_factory=list)  # sent, waiting: id, status, requests, $
     prompt_cache: tuple[int, int] | None = None  # input tokens read from the provider's prompt cache, of all input
     stale_answers: list[tuple[str, str]] = field(default_factory=list)  # answer note, what changed since
@@ -397,6 +398,10 @@ def render_status(report: StatusReport) -> str:
         out.append(f"- **Made by an older engine**: {notes} (the model, a skill or "
                    "kbd/constraints.md changed since); `kbd plan` shows what redoing them costs, "
                    "`kbd compile --redo` redoes them")
+    if report.model_failed:
+        out.append(f"- **Written offline, the model failed**: {report.model_failed} note"
+                   + ("s" if report.model_failed != 1 else "") + " (`engine: offline (model failed: …)`); "
+                   "`kbd compile --redo` asks the model again")
     out.append(f"- **Skipped files**: {len(report.rejected)}; ignored: {len(report.ignored)}; "
                f"notes you edited: {len(report.user_edited)}")
     out.append("")
