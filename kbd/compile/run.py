@@ -209,10 +209,12 @@ class Compiler:
 
     def _update_search_index(self) -> None:
         """Index exactly what this run saw change or wrote; a full run compares the whole vault,
-        which also catches the user's own notes."""
+        which also catches the user's own notes. A vault with no index yet gets it built here, so
+        the first search never waits for it (a stop ends that build)."""
         from kbd.search import update_index  # whoosh loads only when a compile gets this far
 
-        update_index(self.layout.root, self.config, None if self.only is None else {*self.only, *self.written})
+        update_index(self.layout.root, self.config, None if self.only is None else {*self.only, *self.written},
+                     stop=self.stop.is_set)
 
     # -- events → jobs ----------------------------------------------------------------------
     def _enqueue(self) -> None:

@@ -4,9 +4,10 @@ Public interface used by the CLI, `kbd serve` and `kbd mcp`; everything else in 
 package is an implementation detail.
 """
 
+from kbd.search.build import BuildStopped
 from kbd.search.index import IndexUnavailable, SearchIndex, ensure_index, update_index
 from kbd.search.query import QueryError, SearchHit, SearchResults, search_vault
 from kbd.search.vectors import VectorSync, sync_vectors
 
-__all__ = ["IndexUnavailable", "QueryError", "SearchHit", "SearchIndex", "SearchResults", "VectorSync",
+__all__ = ["BuildStopped", "IndexUnavailable", "QueryError", "SearchHit", "SearchIndex", "SearchResults", "VectorSync",
            "ensure_index", "search_vault", "sync_vectors", "update_index"]

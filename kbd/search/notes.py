@@ -35,6 +35,10 @@ class NoteFields:
     folder: str
     mtime_ns: int
     size: int
+    # One article, one result: a clipping's own path; for its source summary, the clipping's path
+    # (the summary's `clipping:` link); else empty (the note is an article of its own).
+    article: str = ""
+    cites: tuple[str, ...] = ()  # an answer's links, lowercased note names (it ranks below them)
 
 
 def is_note_name(name: str) -> bool:
@@ -67,6 +71,13 @@ def walk_notes(root: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
+def is_navigation(layout: VaultLayout, rel: str) -> bool:
+    """kbd's catalogue pages (`index.md`, sub-index and mentions pages under `index/`): they list
+    thousands of titles, so as documents they match every query, and re-indexing their 150 KB on
+    every new note was most of an update's time. Their notes are indexed on their own."""
+    return rel == layout.index_note or rel.startswith(f"{layout.wiki}/index/")
+
+
 def note_type(layout: VaultLayout, rel: str, declared: object = None) -> str:
     parts = rel.split("/")
     if rel.startswith(layout.raw + "/"):
@@ -83,6 +94,8 @@ def note_type(layout: VaultLayout, rel: str, declared: object = None) -> str:
 def read_note(layout: VaultLayout, config: Config, rel: str) -> NoteFields | None:
     """The fields of one note, or None when the file is not (or no longer) a readable note."""
     if not is_note_name(rel.rsplit("/", 1)[-1]) or any(p.startswith(".") for p in rel.split("/")):
+        return None
+    if is_navigation(layout, rel):
         return None
     if check_file(layout.root, rel, config.compile.max_note_bytes) is not None:
         return None
@@ -117,10 +130,29 @@ def note_fields(layout: VaultLayout, rel: str, text: str, mtime_ns: int = 0, siz
         if clean and clean not in tags:
             tags.append(clean)
     folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    kind = note_type(layout, rel, lower.get("type"))
+    article = rel if kind == "raw" else _linked_path(_scalar(lower.get("clipping"))) if kind == "source" else ""
+    cites = tuple(sorted({link_name(t) for t in document.wikilinks if t})) if kind == "answer" else ()
     return NoteFields(path=rel, title=title, aliases=tuple(a for a in aliases if a), tags=tuple(tags),
                       headings=tuple(h[:MAX_FIELD_CHARS] for h in document.headings),
-                      body=document.plain_text(), type=note_type(layout, rel, lower.get("type")), folder=folder,
-                      mtime_ns=mtime_ns, size=size)
+                      body=document.plain_text(), type=kind, folder=folder,
+                      mtime_ns=mtime_ns, size=size, article=article, cites=cites)
+
+
+def _linked_path(link: str | None) -> str:
+    """`[[raw/Some clipping|Some clipping]]` → `raw/Some clipping.md`."""
+    if not link:
+        return ""
+    target = link.strip().removeprefix("[[").removesuffix("]]").split("|", 1)[0].split("#", 1)[0].strip()
+    if not target:
+        return ""
+    return target if target.lower().endswith(".md") else f"{target}.md"
+
+
+def link_name(path: str) -> str:
+    """The note a path or link names: last component, no `.md`, lowercase."""
+    name = path.rsplit("/", 1)[-1]
+    return (name[:-3] if name.lower().endswith(".md") else name).lower()
 
 
 def _scalar(value: Any) -> str | None:
