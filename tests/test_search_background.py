@@ -150,3 +150,27 @@ def test_a_build_on_worker_processes_indexes_every_note(vault: Vault, monkeypatc
     assert index.doc_count() >= 60 and (index.folder / STAMP).exists()
     assert [h.path for h in search_vault(vault.root, load_config(vault.root), "number42").hits] == \
         ["notes/Note 00042.md"]
+
+
+def test_compile_indexes_a_clipping_from_its_own_parse_with_the_same_fields(vault: Vault,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from kbd.compile.ingest import summarise_file
+    from kbd.engines import make_engine
+    from kbd.search.notes import read_note
+    from kbd.vault import fsread
+    from kbd.vault.layout import VaultLayout
+
+    monkeypatch.setattr(fsread, "RACY_NS", 0)  # a clipping saved a moment ago counts as settled
+
+    text = clipper_note("Vectors", "A vector reserves capacity with `reserve`. #cpp/containers\n\n"
+                        "```cpp\nstd::vector<int> v; v.reserve(100);\n```\n\n## Complexity\n\nAmortised constant.\n")
+    vault.clip("Vectors.md", text)
+    config = load_config(vault.root)
+    outcome = summarise_file(str(vault.root), "raw/Vectors.md", config.compile.max_note_bytes, make_engine(config))
+    assert outcome.search is not None and outcome.search.stamp
+    index = SearchIndex(vault.root, config)
+    (prepared,) = index._current({"raw/Vectors.md": outcome.search}).values()
+    assert prepared == read_note(VaultLayout.from_config(vault.root, config), config, "raw/Vectors.md")
+    assert "v.reserve(100)" in prepared.body and "Complexity" in prepared.headings
+    vault.clip("Vectors.md", text + "\nEdited since.\n")  # a newer version: the index reads the file itself
+    assert index._current({"raw/Vectors.md": outcome.search}) == {}

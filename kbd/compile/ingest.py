@@ -11,6 +11,7 @@ import json
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from kbd.compile.aliases import canonical_mentions
 from kbd.compile.duplicates import text_key, url_key
@@ -22,7 +23,10 @@ from kbd.engines.errors import BudgetExceeded, ModelError
 from kbd.engines.text import article_fingerprint
 from kbd.state import State
 from kbd.vault.layout import clean_title, safe_note_name, unique_name
-from kbd.vault.note import ClipperMeta, Rejection, read_raw_note
+from kbd.vault.note import ClipperMeta, RawNote, Rejection, read_raw_note
+
+if TYPE_CHECKING:
+    from kbd.search import NoteFields
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class IngestOutcome:
     url_key: str | None = None  # identity of the article, to find copies (kbd.compile.duplicates)
     text_key: str | None = None
     article: str | None = None  # what makes two clippings one article for counting (see article_identity)
+    search: NoteFields | None = None  # the clipping's search-index fields, from this same parse
 
 
 _worker_engine: Engine | None = None
@@ -73,7 +78,8 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
                              title_from=title_from, meta=note.meta, warnings=note.warnings,
                              summary=summary, engine=engine.name, made_by=engine.made_by.key(),
                              url_key=url_key(note.meta.source), text_key=text_key(note.document.plain_text()),
-                             article=article_identity(article_fingerprint(note.document), note.meta.source))
+                             article=article_identity(article_fingerprint(note.document), note.meta.source),
+                             search=_search_fields(note))
     except BudgetExceeded as exc:
         return IngestOutcome(rel, size, stamp, paused=str(exc))
     except ModelError as exc:
@@ -81,6 +87,14 @@ def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = 
     except Exception as exc:  # an engine bug must fail one job, not the run
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return IngestOutcome(rel, size, stamp, error=f"internal error: {detail}")
+
+
+def _search_fields(note: RawNote) -> NoteFields | None:
+    from kbd.search import parsed_note_fields  # in the worker: whoosh loads once per process
+
+    if note.searchable is None or not note.stamp:
+        return None  # a version too recent to trust: the index reads the file itself
+    return parsed_note_fields(note.path, "raw", note.properties, note.searchable, size=note.size, stamp=note.stamp)
 
 
 def article_identity(fingerprint: str | None, url: str | None) -> str | None:

@@ -28,6 +28,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -167,7 +168,7 @@ class SearchIndex:
                 new_ix = whoosh_index.create_in(fresh, make_schema(), INDEX_NAME)
                 on_disk = walk_notes(self.layout.root)
                 notes = sorted(p for p in on_disk if not is_navigation(self.layout, p))
-                usable = {p: f for p, f in (prepared or {}).items() if on_disk.get(p) == (f.mtime_ns, f.size)}
+                usable = self._current(prepared)
                 done = fill(new_ix, self.layout, self.config, notes, usable, progress, stop)
                 with _writer_lock(self.folder):
                     old = state_dir / f"{SEARCH_DIR}.old-{os.getpid()}"
@@ -207,8 +208,9 @@ class SearchIndex:
                 self._distrust()
                 return 0
             try:
+                usable = self._current({p: prepared[p] for p in paths if p in prepared} if prepared else None)
                 for rel in paths:
-                    fields = (prepared or {}).get(rel) or read_note(self.layout, self.config, rel)
+                    fields = usable.get(rel) or read_note(self.layout, self.config, rel)
                     if fields is None:
                         writer.delete_by_term("path", rel)
                     else:
@@ -226,7 +228,21 @@ class SearchIndex:
     def is_trusted_file(self) -> bool:
         return (self.folder / STAMP).is_file()
 
-    def sync(self, ix: FileIndex | None = None, *, wait: bool = True) -> int:
+    def _current(self, prepared: dict[str, NoteFields] | None) -> dict[str, NoteFields]:
+        """The prepared fields whose file is still the version parsed (same size and change stamp),
+        with the modified time the index records."""
+        usable = {}
+        for rel, fields in (prepared or {}).items():
+            try:
+                st = os.stat(self.layout.abs(rel), follow_symlinks=False)
+            except OSError:
+                continue
+            if fields.stamp and (st.st_size, max(st.st_mtime_ns, st.st_ctime_ns)) == (fields.size, fields.stamp):
+                usable[rel] = replace(fields, mtime_ns=st.st_mtime_ns, stamp=0)
+        return usable
+
+    def sync(self, ix: FileIndex | None = None, *, wait: bool = True,
+             prepared: dict[str, NoteFields] | None = None) -> int:
         """Compare the vault with the index (modified time and size), update what differs and
         stamp the index as current."""
         ix = ix or self.open()
@@ -241,7 +257,7 @@ class SearchIndex:
         done = 0
         if changed or gone:
             log.debug("search index: %d changed, %d gone", len(changed), len(gone))
-            done = self.update([*changed, *gone], ix, wait=wait)
+            done = self.update([*changed, *gone], ix, wait=wait, prepared=prepared)
             if done == 0:
                 return 0  # another writer was busy: not current, no stamp
         self._stamp()
@@ -340,7 +356,7 @@ def update_index(root: Path, config: Config, paths: Iterable[str] | None = None,
             paths = set(paths)
             if any(_is_folder_change(index.layout.abs(p), p) for p in paths):
                 paths = None
-        done = index.sync(ix) if paths is None else index.update(paths, ix, prepared=prepared)
+        done = index.sync(ix, prepared=prepared) if paths is None else index.update(paths, ix, prepared=prepared)
     except (IndexUnavailable, BuildStopped) as exc:
         log.info("search index not updated: %s", exc or "stopped")
         return 0

@@ -14,7 +14,7 @@ from typing import Any
 
 from kbd.config import Config
 from kbd.vault.layout import VaultLayout, clean_title, is_conflict_copy, is_ignored_name
-from kbd.vault.markdown import parse_markdown
+from kbd.vault.markdown import Document, parse_markdown
 from kbd.vault.note import check_file, normalise_tag, split_frontmatter
 
 NOTE_TYPES = ("source", "concept", "answer", "slides", "report", "raw", "note")
@@ -39,6 +39,7 @@ class NoteFields:
     # (the summary's `clipping:` link); else empty (the note is an article of its own).
     article: str = ""
     cites: tuple[str, ...] = ()  # an answer's links, lowercased note names (it ranks below them)
+    stamp: int = 0  # prepared by compile: the change stamp of the version it parsed (mtime_ns is 0 then)
 
 
 def is_note_name(name: str) -> bool:
@@ -118,8 +119,15 @@ def read_note(layout: VaultLayout, config: Config, rel: str) -> NoteFields | Non
 def note_fields(layout: VaultLayout, rel: str, text: str, mtime_ns: int = 0, size: int = 0) -> NoteFields:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     meta, body, _ = split_frontmatter(text)
-    lower = {str(k).lower(): v for k, v in meta.items()}
     document = parse_markdown(body, keep_code=True)
+    return parsed_note_fields(rel, note_type(layout, rel, _declared_type(meta)), meta, document, mtime_ns, size)
+
+
+def parsed_note_fields(rel: str, kind: str, properties: dict[str, Any], document: Document, mtime_ns: int = 0,
+                       size: int = 0, stamp: int = 0) -> NoteFields:
+    """The fields of a note someone already parsed (`document` with code blocks kept); `stamp`:
+    the change stamp of the version parsed, for fields prepared by compile."""
+    lower = {str(k).lower(): v for k, v in properties.items()}
     first_h1 = next((b.text for b in document.blocks if b.kind == "heading" and b.level == 1), None)
     stem = rel.rsplit("/", 1)[-1][:-3]
     title = clean_title(_scalar(lower.get("title")) or first_h1 or stem)[:MAX_FIELD_CHARS] or stem
@@ -130,13 +138,16 @@ def note_fields(layout: VaultLayout, rel: str, text: str, mtime_ns: int = 0, siz
         if clean and clean not in tags:
             tags.append(clean)
     folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
-    kind = note_type(layout, rel, lower.get("type"))
     article = rel if kind == "raw" else _linked_path(_scalar(lower.get("clipping"))) if kind == "source" else ""
     cites = tuple(sorted({link_name(t) for t in document.wikilinks if t})) if kind == "answer" else ()
     return NoteFields(path=rel, title=title, aliases=tuple(a for a in aliases if a), tags=tuple(tags),
                       headings=tuple(h[:MAX_FIELD_CHARS] for h in document.headings),
                       body=document.plain_text(), type=kind, folder=folder,
-                      mtime_ns=mtime_ns, size=size, article=article, cites=cites)
+                      mtime_ns=mtime_ns, size=size, article=article, cites=cites, stamp=stamp)
+
+
+def _declared_type(meta: dict[str, Any]) -> object:
+    return next((v for k, v in meta.items() if str(k).lower() == "type"), None)
 
 
 def _linked_path(link: str | None) -> str:
