@@ -351,12 +351,13 @@ def update_index(root: Path, config: Config, paths: Iterable[str] | None = None,
             if index.building():
                 return 0
             index.rebuild(prepared=prepared, stop=stop)
-            return 0
-        if paths is not None:
-            paths = set(paths)
-            if any(_is_folder_change(index.layout.abs(p), p) for p in paths):
-                paths = None
-        done = index.sync(ix, prepared=prepared) if paths is None else index.update(paths, ix, prepared=prepared)
+            paths, done = None, 0  # the vectors too: the whole vault
+        else:
+            if paths is not None:
+                paths = set(paths)
+                if any(_is_folder_change(index.layout.abs(p), p) for p in paths):
+                    paths = None
+            done = index.sync(ix, prepared=prepared) if paths is None else index.update(paths, ix, prepared=prepared)
     except (IndexUnavailable, BuildStopped) as exc:
         log.info("search index not updated: %s", exc or "stopped")
         return 0

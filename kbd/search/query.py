@@ -24,7 +24,8 @@ from kbd.config import Config
 from kbd.search.embed import CANDIDATES, fuse, passages
 from kbd.search.index import IndexUnavailable, SearchIndex
 from kbd.search.notes import NOTE_TYPES, read_note
-from kbd.search.rank import answers_after_sources, one_per_article
+from kbd.search.rank import CANDIDATES as RANKED
+from kbd.search.rank import answers_after_sources, one_per_article, synthesis_after_articles
 from kbd.search.schema import text_analyzer
 from kbd.vault.markdown import parse_markdown
 
@@ -123,7 +124,7 @@ def search_vault(
     if notice is not None and index.open(check=False) is None:
         return SearchResults(query, [], 0, None, notice)
     # More matches than shown: a clipping and its summary fold into one result.
-    wanted = max(limit * 3, CANDIDATES) if mode == "hybrid" else limit * 2 + 10
+    wanted = max(limit * 3, CANDIDATES) if mode == "hybrid" else max(limit * 2 + 10, RANKED)
     try:
         bm25 = _search(index, query, wanted, note_type)
     except Exception as exc:  # a damaged segment shows itself only when read: rebuild, then retry once
@@ -136,6 +137,8 @@ def search_vault(
     if mode == "hybrid" and not _FILTERS.search(query):
         hits, semantic = _hybrid(index, config, query, hits, wanted, wanted, note_type)
         total = max(total, len(hits), len(semantic))
+    if note_type is None and not _ASKS_CONCEPTS.search(query):
+        hits = synthesis_after_articles(hits)
     articles = one_per_article(hits)
     if note_type != "answer" and not _ASKS_ANSWERS.search(query):
         articles = answers_after_sources(articles)
@@ -147,6 +150,7 @@ def search_vault(
 
 
 _ASKS_ANSWERS = re.compile(r"(?<![\w\"])type:answer\b", re.IGNORECASE)
+_ASKS_CONCEPTS = re.compile(r"(?<![\w\"])type:concept\b", re.IGNORECASE)
 
 
 def _readiness(index: SearchIndex) -> str | None:

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from kbd.search.notes import link_name
 
 Match = tuple[dict[str, object], float]  # stored fields, score
+# kbd's concept articles are its own synthesis, made of short keyphrase titles that match a query's
+# words exactly: among the matches they count this much of their score, so the article a person
+# clipped comes first when both match (tuned on the tuning half of bench/search_docs.py).
+CONCEPT_WEIGHT = 0.5
+CANDIDATES = 100  # matches re-ranked for one page of results
 
 
 @dataclass(frozen=True)
@@ -17,6 +22,13 @@ class Article:
     stored: dict[str, object]  # the note the result shows: the best-ranked note of the article
     score: float
     also: tuple[str, ...]  # the article's other notes among the matches (a clipping's summary, or back)
+
+
+def synthesis_after_articles(matches: list[Match]) -> list[Match]:
+    """Concept articles' scores weighted down (CONCEPT_WEIGHT), the matches re-sorted."""
+    weighted = [(stored, score * CONCEPT_WEIGHT if stored.get("type") == "concept" else score)
+                for stored, score in matches]
+    return sorted(weighted, key=lambda m: -m[1])
 
 
 def one_per_article(matches: list[Match]) -> list[Article]:
