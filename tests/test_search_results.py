@@ -54,3 +54,16 @@ def test_a_clipping_and_its_summary_are_one_result_that_links_both(vault: Vault)
     assert len(shown) == 1 and {shown[0]["path"], *shown[0]["also"]} == article
     text = run_kbd("search", str(vault.root), "deep sleep hippocampus").stdout
     assert "also raw/Sleep and the hippocampus.md" in text or "also wiki/sources/Sleep and the hippocampus.md" in text
+
+
+def test_a_clipped_article_ranks_above_kbds_concept_article_on_the_same_words(vault: Vault) -> None:
+    vault.clip("Sizing the page cache.md", clipper_note(
+        "Sizing the page cache", "The page cache keeps hot pages in memory; size the page cache to the working set."))
+    vault.compile()
+    (vault.wiki / "concepts").mkdir(exist_ok=True)
+    (vault.wiki / "concepts/Page cache.md").write_text(
+        "---\ntype: concept\n---\n# Page cache\n\nThe page cache, as two sources describe it.\n")
+    config = load_config(vault.root)
+    hits = search_vault(vault.root, config, "page cache").hits
+    assert "Sizing the page cache" in hits[0].path, [h.path for h in hits]
+    assert search_vault(vault.root, config, "page cache type:concept").hits[0].path == "wiki/concepts/Page cache.md"
