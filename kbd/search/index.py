@@ -63,6 +63,7 @@ class IndexUnavailable(Exception):
     """The index could not be opened or built (the message says why and what to do)."""
 
 
+_ensured: set[str] = set()
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
 
@@ -131,10 +132,15 @@ class SearchIndex:
         committed state is what searches see."""
         ix = self.open()
         if ix is None:
-            return self.rebuild(progress, stop=stop)
-        if heal and not (trust and self.is_trusted()):
+            ix = self.rebuild(progress, stop=stop)
+        elif heal and not (trust and self.is_trusted()):
             self.sync(ix, wait=False)
+        _ensured.add(os.fspath(self.folder))
         return ix
+
+    def ensured(self) -> bool:
+        """`ensure` ran in this process (a search need not check again)."""
+        return os.fspath(self.folder) in _ensured
 
     def doc_count(self) -> int:
         ix = self.open()

@@ -161,8 +161,8 @@ def _readiness(index: SearchIndex) -> str | None:
             return "the search index is being built (kbd run or kbd compile is on it); try again in a minute"
         return "the search index is being rebuilt; these results come from the previous one"
     with _open_guard:
-        if os.fspath(index.folder) in _open:
-            return None  # this process has it open: kbd serve and kbd mcp refresh it themselves
+        if os.fspath(index.folder) in _open or index.ensured():
+            return None  # this process has it open or checked: kbd serve and kbd mcp refresh it themselves
     try:
         index.ensure()
     except IndexUnavailable as exc:  # a build started just now, in another process
