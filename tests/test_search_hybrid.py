@@ -54,7 +54,10 @@ def stored_paths(vault: Vault) -> set[str]:
     if not (vault.root / ".kbd/vectors.db").exists():
         return set()
     with sqlite3.connect(vault.root / ".kbd/vectors.db") as db:
-        return {r[0] for r in db.execute("SELECT path FROM embedded_notes")}
+        try:
+            return {r[0] for r in db.execute("SELECT path FROM embedded_notes")}
+        except sqlite3.OperationalError:  # the daemon's background thread is creating the file right now
+            return set()
 
 
 def test_a_query_sharing_no_word_with_a_note_finds_it_by_meaning_in_hybrid_mode_only(
