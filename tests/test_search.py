@@ -19,7 +19,7 @@ import pytest
 
 from kbd.config import load_config
 from kbd.search import SearchIndex, ensure_index, search_vault
-from kbd.search.index import INDEX_NAME, SEARCH_DIR, STAMP
+from kbd.search.index import CATALOGUE, INDEX_NAME, SEARCH_DIR, STAMP
 from kbd.search.notes import NOTE_TYPES
 from tests.conftest import Vault, clipper_note, run_kbd
 from tests.test_daemon import FAST, Running, start_daemon, wait_for
@@ -206,7 +206,7 @@ def test_a_writer_killed_mid_write_leaves_no_lock_and_no_trace(compiled: Vault) 
     assert paths(compiled, "afterkill") == ["notes/After.md"]
     assert paths(compiled, "phantomword") == []
     leftovers = sorted(p.name for p in folder.iterdir() if p.suffix not in (".seg", ".toc") and
-                       not p.name.endswith("_WRITELOCK") and p.name != STAMP)
+                       not p.name.endswith("_WRITELOCK") and p.name not in (STAMP, CATALOGUE))
     assert leftovers == []  # the dead writer's half-written files were cleaned up by the next commit
 
 

@@ -52,6 +52,7 @@ SCHEMA_VERSION = 4  # 4: kbd's navigation pages are not documents
 INDEX_NAME = f"kbd_v{SCHEMA_VERSION}"
 SEARCH_DIR = "search"
 STAMP = "kbd-current.json"
+CATALOGUE = "kbd-catalogue.json"
 WRITE_TIMEOUT = 10.0  # seconds a daemon or compile waits for another process's writer
 # An update commits its own small segment; small segments are merged only when this many pile
 # up, and never into a large one (whoosh's MERGE_SMALL rewrote the big segment every ~9th update).
@@ -213,23 +214,50 @@ class SearchIndex:
             if writer is None:
                 self._distrust()
                 return 0
+            catalogue = self._catalogue(ix)
             try:
                 usable = self._current({p: prepared[p] for p in paths if p in prepared} if prepared else None)
                 for rel in paths:
                     fields = usable.get(rel) or read_note(self.layout, self.config, rel)
                     if fields is None:
                         writer.delete_by_term("path", rel)
+                        catalogue.pop(rel, None)
                     else:
                         writer.update_document(**document(fields))
+                        catalogue[rel] = (fields.mtime_ns, fields.size)
             except BaseException:
                 writer.cancel()
                 self._distrust()
                 raise
             trusted = self.is_trusted_file()
             writer.commit(mergetype=merge_small_segments)
+            self._write_catalogue(catalogue)  # after the commit: at worst it names notes to re-read
             if trusted:  # current before, and these were the changes: current again
                 self._stamp()
         return len(paths)
+
+    def _catalogue(self, ix: FileIndex) -> dict[str, tuple[int, int]]:
+        """Path → (modified time, size) of every indexed note: kept beside the index, because
+        reading it from the index's stored fields took 0.5 s at 33,000 notes."""
+        try:
+            saved = json.loads((self.folder / CATALOGUE).read_text())
+            if saved.get("schema") == SCHEMA_VERSION and saved.get("toc") == ix.latest_generation():
+                return {p: (int(m), int(z)) for p, (m, z) in saved["notes"].items()}
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            pass
+        with ix.searcher() as searcher:
+            return {f["path"]: (f.get("mtime"), f.get("size")) for f in searcher.all_stored_fields()}
+
+    def _write_catalogue(self, catalogue: dict[str, tuple[int, int]]) -> None:
+        ix = self.open(check=False)
+        if ix is None:
+            return
+        try:
+            tmp = self.folder / f".{CATALOGUE}.tmp"
+            tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "toc": ix.latest_generation(), "notes": catalogue}))
+            os.replace(tmp, self.folder / CATALOGUE)
+        except OSError as exc:  # without it the next compare reads the index's stored fields
+            log.debug("search index catalogue not written: %s", exc)
 
     def is_trusted_file(self) -> bool:
         return (self.folder / STAMP).is_file()
@@ -256,8 +284,7 @@ class SearchIndex:
             self.rebuild()
             return 0
         on_disk = {p: s for p, s in walk_notes(self.layout.root).items() if not is_navigation(self.layout, p)}
-        with ix.searcher() as searcher:
-            indexed = {f["path"]: (f.get("mtime"), f.get("size")) for f in searcher.all_stored_fields()}
+        indexed = self._catalogue(ix)
         changed = [p for p, stamp in on_disk.items() if indexed.get(p) != stamp]
         gone = [p for p in indexed if p not in on_disk]
         done = 0
@@ -266,6 +293,8 @@ class SearchIndex:
             done = self.update([*changed, *gone], ix, wait=wait, prepared=prepared)
             if done == 0:
                 return 0  # another writer was busy: not current, no stamp
+        elif not (self.folder / CATALOGUE).exists():
+            self._write_catalogue(indexed)  # a fresh build: the next compare reads it from here
         self._stamp()
         return done
 
