@@ -73,10 +73,11 @@ def walk_notes(root: Path) -> dict[str, tuple[int, int]]:
 
 
 def is_navigation(layout: VaultLayout, rel: str) -> bool:
-    """kbd's catalogue pages (`index.md`, sub-index and mentions pages under `index/`): they list
-    thousands of titles, so as documents they match every query, and re-indexing their 150 KB on
-    every new note was most of an update's time. Their notes are indexed on their own."""
-    return rel == layout.index_note or rel.startswith(f"{layout.wiki}/index/")
+    """kbd's catalogue pages (`index.md`, `log.md`, the sub-index, mentions and older log pages
+    under `index/`): they list thousands of titles, so as documents they match every query, and
+    re-indexing their 150 KB on every new note was most of an update's time. The notes they list
+    are indexed on their own."""
+    return rel in (layout.index_note, layout.log_note) or rel.startswith(f"{layout.wiki}/index/")
 
 
 def note_type(layout: VaultLayout, rel: str, declared: object = None) -> str:

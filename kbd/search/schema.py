@@ -17,8 +17,6 @@ _stem_en = stemmer_for_language("en")
 
 # Boosts of BM25F: a word in the title says more about a note than the same word in passing.
 TITLE_BOOST, ALIAS_BOOST, HEADING_BOOST, TAG_BOOST = 5.0, 4.0, 2.0, 2.0
-# Catalogues that list every title would top almost any query; they still match, lower down.
-LOW_BOOST = 0.2
 
 
 class TextAnalyzer(Analyzer):
@@ -120,11 +118,4 @@ def document(fields: NoteFields) -> dict[str, object]:
         "type": fields.type, "folder": fields.folder, "mtime": fields.mtime_ns, "size": fields.size,
         "article": fields.article, "cites": list(fields.cites),
     }
-    name = fields.path.rsplit("/", 1)[-1]
-    if fields.type == "note" and name == "log.md" and fields.folder.count("/") == 0:
-        # The log names every note; its own title is not what anyone looks for. (The catalogue,
-        # index.md, is not indexed at all: kbd.search.notes.is_navigation.)
-        doc["_boost"] = LOW_BOOST
-        doc["_stored_title"] = doc["title"]
-        doc["title"] = ""
     return doc
