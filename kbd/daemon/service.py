@@ -117,6 +117,9 @@ class Daemon:
                 log.info("kbd %s watching %s (%s)", os.getpid(), self.root, self.watching)
                 self._apply_triggers(starting=True)
                 self._publish()
+                from kbd.search import reserve_build
+
+                reserve_build(self.root, self.config)  # the start-up compile leaves a missing index to it
                 indexing = threading.Thread(target=self._ensure_search_index, name="kbd-search-build", daemon=True)
                 indexing.start()  # in the background: compiles start at once, and a stop ends it
                 self._loop()
@@ -186,7 +189,7 @@ class Daemon:
         """On its own thread: build the search index if it is missing or broken, or bring it up to
         date (once; then compiles and the watcher keep it current). Searches meanwhile answer from
         what exists; a stop ends the build between two notes."""
-        from kbd.search import BuildStopped, IndexUnavailable, ensure_index
+        from kbd.search import BuildStopped, IndexUnavailable, ensure_index, release_build
 
         log.info("search index: checking")
         try:
@@ -198,6 +201,8 @@ class Daemon:
             log.info("search index: %s", exc)
         except Exception:  # derived data: a failure here must not stop the daemon
             log.exception("the search index could not be built; `kbd search` will try again")
+        finally:
+            release_build(self.root, self.config)
 
     def _own_echo(self, rel: str) -> bool:
         """A change event for a file whose bytes are what kbd last wrote there."""

@@ -65,6 +65,7 @@ class IndexUnavailable(Exception):
 
 
 _ensured: set[str] = set()
+_reserved: set[str] = set()  # index folders a background thread of this process builds
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
 
@@ -367,6 +368,17 @@ def ensure_index(root: Path, config: Config, progress: Progress | None = None, *
         sync_vectors(root, config, None, progress)
 
 
+def reserve_build(root: Path, config: Config) -> None:
+    """This process builds the index on a background thread (the daemon): until `release_build`,
+    `update_index` leaves a missing index to it instead of building it on the caller's thread;
+    that build's closing sync catches what the caller wrote meanwhile."""
+    _reserved.add(os.fspath(SearchIndex(root, config).folder))
+
+
+def release_build(root: Path, config: Config) -> None:
+    _reserved.discard(os.fspath(SearchIndex(root, config).folder))
+
+
 def update_index(root: Path, config: Config, paths: Iterable[str] | None = None, *,
                  prepared: dict[str, NoteFields] | None = None, stop: Stop | None = None) -> int:
     """For the compile pipeline and the daemon: index exactly `paths`, vault-relative (None:
@@ -383,7 +395,7 @@ def update_index(root: Path, config: Config, paths: Iterable[str] | None = None,
     try:
         ix = index.open()
         if ix is None:
-            if index.building():
+            if index.building() or os.fspath(index.folder) in _reserved:
                 return 0
             index.rebuild(prepared=prepared, stop=stop)
             paths, done = None, 0  # the vectors too: the whole vault
