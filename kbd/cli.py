@@ -684,8 +684,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     try:
         if args.rebuild:
             index.rebuild(report, force=True)
-        else:
-            index.ensure(report)
+        elif not index.building():  # else a build is under way: the results say what they come from
+            try:
+                index.ensure(report)
+            except IndexUnavailable:
+                pass  # a build began just now, in another process
         if mode == "hybrid" and config.search.embeddings:  # embed what changed since the last look
             sync_vectors(root, config, None, (lambda done, total: progress("embed", done, total, "notes"))
                          if progress else None)
@@ -714,6 +717,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _print_results(results: Any, color: bool) -> None:
+    if results.notice:
+        print(f"kbd: {results.notice}", file=sys.stderr)
     if results.suggestion:
         print(f"nothing matched {results.query!r}; did you mean {results.suggestion!r}? showing those results")
     if not results.hits:
@@ -722,7 +727,7 @@ def _print_results(results: Any, color: bool) -> None:
     on, off = ("\033[1;33m", "\033[0m") if color else ("", "")
     for rank, hit in enumerate(results.hits, start=1):
         print(f"{rank:>2}. {hit.title}  [{hit.type}, {hit.score:.2f}]")
-        print(f"    {hit.path}")
+        print(f"    {hit.path}" + "".join(f"\n    also {path}" for path in hit.also))
         if hit.snippet:
             text, last = [], 0
             for start, end in hit.highlights:

@@ -76,7 +76,7 @@ def test_search_tool_answers_with_the_kbd_search_json_schema(compiled: Vault) ->
     plain, filtered, bad = _with_client(compiled.root, body)
     data = _data(plain)
     assert data["hits"][0]["title"] == "Why B-trees stay shallow"
-    assert set(data["hits"][0]) == {"path", "title", "type", "score", "snippet", "highlights", "uri"}
+    assert set(data["hits"][0]) == {"path", "title", "type", "score", "snippet", "highlights", "uri", "also"}
     hits = _data(filtered)["hits"]
     assert len(hits) == 2 and {h["type"] for h in hits} == {"concept"}
     assert "unknown note type" in _error(bad)

@@ -18,7 +18,7 @@ import pytest
 
 from kbd.config import load_config
 from kbd.search import SearchIndex, ensure_index, search_vault
-from kbd.search.index import INDEX_NAME, SEARCH_DIR
+from kbd.search.index import CATALOGUE, INDEX_NAME, SEARCH_DIR, STAMP
 from kbd.search.notes import NOTE_TYPES
 from tests.conftest import Vault, clipper_note, run_kbd
 from tests.test_daemon import FAST, Running, start_daemon, wait_for
@@ -54,8 +54,11 @@ def test_every_kind_of_note_is_found_with_its_type(compiled: Vault) -> None:
     write(compiled, "wiki/concepts/Slow-wave sleep.md", "# Slow-wave sleep\n\nDeep sleep.\n")
     hits = search_vault(compiled.root, load_config(compiled.root), "sleep", limit=20).hits
     types = {h.path: h.type for h in hits}
-    assert types["raw/How sleep consolidates memory.md"] == "raw"
-    assert types["wiki/sources/How sleep consolidates memory.md"] == "source"
+    # A clipping and its summary are one article: one result, naming the other note.
+    article = {"raw/How sleep consolidates memory.md": "raw", "wiki/sources/How sleep consolidates memory.md": "source"}
+    shown = [h for h in hits if h.path in article]
+    assert len(shown) == 1 and types[shown[0].path] == article[shown[0].path]
+    assert set(shown[0].also) == set(article) - {shown[0].path}
     assert types["notes/Sleep diary.md"] == "note"
     assert types["wiki/concepts/Slow-wave sleep.md"] == "concept"
     assert paths(compiled, "napping")[0] == "wiki/answers/Why do we nap.md"
@@ -130,14 +133,15 @@ def test_compile_indexes_exactly_what_it_wrote_and_the_users_own_notes(compiled:
     write(compiled, "notes/Garden.md", "# Garden\n\nTomatoes need sun.\n")
     (compiled.root / "notes/Sleep diary.md").unlink()
     compiled.compile()
-    assert set(paths(compiled, "adenosine")) >= {"raw/Coffee and adenosine.md",
-                                                 "wiki/sources/Coffee and adenosine.md"}
+    (hit,) = [h for h in search_vault(compiled.root, load_config(compiled.root), "adenosine").hits
+              if "Coffee and adenosine" in h.path]  # the clipping and its summary: one article
+    assert {hit.path, *hit.also} == {"raw/Coffee and adenosine.md", "wiki/sources/Coffee and adenosine.md"}
     assert paths(compiled, "tomatoes") == ["notes/Garden.md"]
     assert paths(compiled, "espresso") == []
     (compiled.raw / "Coffee and adenosine.md").unlink()
     compiled.sync_raw()
     compiled.compile()
-    assert paths(compiled, "adenosine") == ["wiki/log.md"]  # only the log entry of its removal is left
+    assert paths(compiled, "adenosine") == []  # only the log's entry of its removal is left: not a document
 
 
 @contextlib.contextmanager
@@ -199,7 +203,7 @@ def test_a_writer_killed_mid_write_leaves_no_lock_and_no_trace(compiled: Vault) 
     assert paths(compiled, "afterkill") == ["notes/After.md"]
     assert paths(compiled, "phantomword") == []
     leftovers = sorted(p.name for p in folder.iterdir() if p.suffix not in (".seg", ".toc") and
-                       not p.name.endswith("_WRITELOCK"))
+                       not p.name.endswith("_WRITELOCK") and p.name not in (STAMP, CATALOGUE))
     assert leftovers == []  # the dead writer's half-written files were cleaned up by the next commit
 
 
@@ -306,10 +310,10 @@ def test_cli_json_follows_the_documented_schema(compiled: Vault) -> None:
     result = run_kbd("search", str(compiled.root), "sleep", "--json", "-n", "2", "--type", "raw")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"query", "total", "suggestion", "hits"}
+    assert set(data) == {"query", "total", "suggestion", "notice", "hits"}
     assert data["query"] == "sleep" and data["suggestion"] is None and data["total"] == 1
     (hit,) = data["hits"]
-    assert set(hit) == {"path", "title", "type", "score", "snippet", "highlights", "uri"}
+    assert set(hit) == {"path", "title", "type", "score", "snippet", "highlights", "uri", "also"}
     assert hit["type"] == "raw" and hit["uri"].startswith("obsidian://open?vault=Vault&file=raw%2F")
     assert all(hit["snippet"][s:e].lower().startswith("sleep") for s, e in hit["highlights"])
     empty = run_kbd("search", str(compiled.root), "qqqxyzzy", "--json")

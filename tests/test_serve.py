@@ -125,7 +125,7 @@ def test_search_api_answers_with_the_search_json_schema_and_filters_by_type(comp
         assert status == 200
         assert data["total"] >= 2 and data["query"] == "shallow"
         top = data["hits"][0]
-        assert set(top) == {"path", "title", "type", "score", "snippet", "highlights", "uri"}
+        assert set(top) == {"path", "title", "type", "score", "snippet", "highlights", "uri", "also"}
         assert top["title"] == "Why B-trees stay shallow"
         start, end = top["highlights"][0]
         assert top["snippet"][start:end].lower().startswith("shallow")

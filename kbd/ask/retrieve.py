@@ -172,12 +172,18 @@ def _hits(root: Path, config: Config, layout: VaultLayout, question: str, exclud
         return []
     out = []
     for hit in results.hits:
-        if hit.path in exclude or hit.type in SKIPPED_TYPES or not _answerable(layout, hit.path):
-            continue
-        out.append((hit.path, hit.type))
+        # A result is one article: its clipping and its summary both answer (search shows one).
+        for path, kind in ((hit.path, hit.type), *((p, _article_type(layout, p)) for p in hit.also)):
+            if path in exclude or kind in SKIPPED_TYPES or not _answerable(layout, path):
+                continue
+            out.append((path, kind))
         if len(out) >= wanted:
             break
-    return out
+    return out[:wanted]
+
+
+def _article_type(layout: VaultLayout, path: str) -> str:
+    return "raw" if path.startswith(layout.raw + "/") else "source"
 
 
 def _answerable(layout: VaultLayout, path: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from kbd.compile.aliases import canonical_mentions
 from kbd.compile.duplicates import text_key, url_key
@@ -23,7 +24,10 @@ from kbd.isolation import NoteFailure, contain
 from kbd.papers.read import is_pdf, read_pdf
 from kbd.state import State
 from kbd.vault.layout import clean_title, safe_note_name, unique_name
-from kbd.vault.note import ClipperMeta, Rejection, read_raw_note
+from kbd.vault.note import ClipperMeta, RawNote, Rejection, read_raw_note
+
+if TYPE_CHECKING:
+    from kbd.search import NoteFields
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class IngestOutcome:
     text_key: str | None = None
     article: str | None = None  # what makes two clippings one article for counting (see article_identity)
     images: list[tuple[str, str]] = field(default_factory=list)  # (raw/assets/… copy, caption), kbd/compile/images.py
+    search: NoteFields | None = None  # the clipping's search-index fields, from this same parse
 
 
 _worker_engine: Engine | None = None
@@ -100,11 +105,20 @@ def _summarise(root: str, rel: str, max_bytes: int, engine: Engine, fallback: En
                              title_from=title_from, meta=note.meta, warnings=warnings,
                              summary=summary, engine=name, made_by=made_by,
                              url_key=url_key(note.meta.source), text_key=text_key(note.document.plain_text()),
-                             article=article_identity(article_fingerprint(note.document), note.meta.source))
+                             article=article_identity(article_fingerprint(note.document), note.meta.source),
+                             search=_search_fields(note))
     except BudgetExceeded as exc:
         return IngestOutcome(rel, size, stamp, paused=str(exc))
     except ModelError as exc:
         return IngestOutcome(rel, size, stamp, error=str(exc))
+
+
+def _search_fields(note: RawNote) -> NoteFields | None:
+    from kbd.search import parsed_note_fields  # in the worker: whoosh loads once per process
+
+    if note.searchable is None or not note.stamp:
+        return None  # a version too recent to trust: the index reads the file itself
+    return parsed_note_fields(note.path, "raw", note.properties, note.searchable, size=note.size, stamp=note.stamp)
 
 
 def article_identity(fingerprint: str | None, url: str | None) -> str | None:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kbd import clock, interrupt
 from kbd.compile.backfill import BatchReport, collect, outstanding, submit
@@ -44,6 +45,9 @@ from kbd.lock import VaultLock
 from kbd.state import Job, State
 from kbd.vault.layout import VaultLayout
 from kbd.vault.write import Outcome, VaultWriter, WriteRefused
+
+if TYPE_CHECKING:  # whoosh loads only when a compile gets as far as the index
+    from kbd.search import NoteFields
 
 log = logging.getLogger("kbd.compile")
 Progress = Callable[[str, int, int, str], None]  # phase, done, total, current item
@@ -159,6 +163,7 @@ class Compiler:
         self.progress = progress or (lambda *_: None)
         self.report = CompileReport()
         self.written: set[str] = set()  # notes this run wrote or deleted, for the search index
+        self.searchable: dict[str, NoteFields] = {}  # clippings' index fields from this run's parse
         self.now = clock.stamp(clock.now())
         self.source_names = NameBook([r[0] for r in state.db.execute("SELECT note_name FROM sources")])
         self.concept_names = NameBook([r[0] for r in state.db.execute("SELECT note_name FROM concepts")])
@@ -214,10 +219,12 @@ class Compiler:
 
     def _update_search_index(self) -> None:
         """Index exactly what this run saw change or wrote; a full run compares the whole vault,
-        which also catches the user's own notes."""
+        which also catches the user's own notes. A vault with no index yet gets it built here, so
+        the first search never waits for it (a stop ends that build)."""
         from kbd.search import update_index  # whoosh loads only when a compile gets this far
 
-        update_index(self.layout.root, self.config, None if self.only is None else {*self.only, *self.written})
+        update_index(self.layout.root, self.config, None if self.only is None else {*self.only, *self.written},
+                     prepared=self.searchable, stop=self.stop.is_set)
 
     # -- events → jobs ----------------------------------------------------------------------
     def _enqueue(self) -> None:
@@ -409,6 +416,8 @@ class Compiler:
                 log.warning("skipped %s: %s", outcome.path, outcome.rejection.reason)
                 self.report.newly_skipped += 1
         elif outcome.summary is not None:
+            if outcome.search is not None:
+                self.searchable[outcome.path] = outcome.search
             for warning in outcome.warnings:
                 log.warning("%s: %s", outcome.path, warning)
             redo = bool(job.payload.get("redo"))

@@ -37,6 +37,7 @@ from kbd.vault.write import VaultWriter, WriteRefused, sha256_bytes
 log = logging.getLogger("kbd.daemon")
 RECONCILE = "reconcile"
 LINT_TICKS = "lint-ticks"
+INDEX_STOP_SECONDS = 5.0  # a stopping search-index build ends between two notes; this bounds the wait
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class Daemon:
                                         force_polling=self.config.daemon.watcher == "polling")
             self.scheduler = TriggerScheduler(lambda t: self.request(t, "schedule"),
                                               timedelta(hours=self.config.daemon.missed_run_grace_hours))
+            indexing: threading.Thread | None = None
             try:
                 # First thing: from here on the CLI's commands queue up here instead of failing on the lock.
                 server = CommandServer(self.layout.state_dir, self.requests.put) if self.front_door else None
@@ -123,9 +125,16 @@ class Daemon:
                 log.info("kbd %s watching %s (%s)", os.getpid(), self.root, self.watching)
                 self._apply_triggers(starting=True)
                 self._publish()
-                self._ensure_search_index()
+                from kbd.search import reserve_build
+
+                reserve_build(self.root, self.config)  # the start-up compile leaves a missing index to it
+                indexing = threading.Thread(target=self._ensure_search_index, name="kbd-search-build", daemon=True)
+                indexing.start()  # in the background: compiles start at once, and a stop ends it
                 self._loop()
             finally:
+                self.stop.set()
+                if indexing is not None:
+                    indexing.join(timeout=INDEX_STOP_SECONDS)
                 if self.server is not None:
                     self.server.close()
                 self.scheduler.shutdown()
@@ -190,15 +199,23 @@ class Daemon:
                          f"changed: {ticked[0]}")
 
     def _ensure_search_index(self) -> None:
-        """Build the search index if it is missing or broken (once; then it is kept current)."""
-        from kbd.search import IndexUnavailable, ensure_index
+        """On its own thread: build the search index if it is missing or broken, or bring it up to
+        date (once; then compiles and the watcher keep it current). Searches meanwhile answer from
+        what exists; a stop ends the build between two notes."""
+        from kbd.search import BuildStopped, IndexUnavailable, ensure_index, release_build
 
+        log.info("search index: checking")
         try:
-            ensure_index(self.root, self.config)
+            ensure_index(self.root, self.config, stop=self.stop.is_set)
+            log.info("search index: ready")
+        except BuildStopped:
+            log.info("search index: build stopped; the next start resumes it")
         except IndexUnavailable as exc:  # another process is building it: it will be there shortly
             log.info("search index: %s", exc)
         except Exception:  # derived data: a failure here must not stop the daemon
             log.exception("the search index could not be built; `kbd search` will try again")
+        finally:
+            release_build(self.root, self.config)
 
     def _own_echo(self, rel: str) -> bool:
         """A change event for a file whose bytes are what kbd last wrote there."""

@@ -1,7 +1,15 @@
-"""The whoosh index in `.kbd/search/`: schema, the one writer, self-healing.
+"""The whoosh index in `.kbd/search/`: the one writer, self-healing, never in the way.
 
 The index is derived data. It is rebuilt from the vault whenever it is missing, unreadable or was
-written with another schema version; deleting `.kbd/search/` loses nothing.
+written with another schema version; deleting `.kbd/search/` loses nothing. A build runs into a
+fresh folder that is swapped in when done (kbd.search.build), so searches keep answering from the
+index that exists meanwhile, and a build can be stopped at any moment.
+
+Trust: every writer that leaves the index matching the vault writes a stamp into the index folder:
+the modified time of every folder of the vault. A search whose folders still match it does not
+compare every note with the index (0.3 s at 10,000 notes): a note added, removed or renamed changes
+its folder, and edits reach the index through compile and `kbd run`. A writer that skipped changes
+(another process held the lock) removes the stamp, and the next search compares.
 
 Writers: every change goes through `SearchIndex.update` or `SearchIndex.sync`, which take a
 per-folder thread lock (one writer per process) and whoosh's write lock (one writer across
@@ -14,28 +22,28 @@ contents and never wait for a writer.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-import re
 import shutil
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import STOP_WORDS, Analyzer, Token
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
-from whoosh.lang import stemmer_for_language
-from whoosh.support.charset import accent_map
+from whoosh.reading import SegmentReader
 from whoosh.util.filelock import FcntlLock
 from whoosh.writing import LockError
 
 from kbd import clock
 from kbd.config import Config
 from kbd.isolation import NoteFailure, contain, settle
-from kbd.search.notes import NoteFields, read_note, walk_notes
+from kbd.search.build import BuildStopped, Progress, Stop, fill
+from kbd.search.notes import NoteFields, is_navigation, read_note, walk_notes
+from kbd.search.schema import document, make_schema
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
 
@@ -43,109 +51,24 @@ log = logging.getLogger("kbd.search")
 
 # Bump when the schema or the way notes are turned into fields changes: an index written by
 # another version is then rebuilt instead of being read with the wrong fields.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: kbd's navigation pages (index, log, sub-pages) are not documents
 INDEX_NAME = f"kbd_v{SCHEMA_VERSION}"
 SEARCH_DIR = "search"
+STAMP = "kbd-current.json"
+CATALOGUE = "kbd-catalogue.json"
 WRITE_TIMEOUT = 10.0  # seconds a daemon or compile waits for another process's writer
-BUILD_LIMIT_MB = 96  # the rebuild's in-memory posting pool before it spills to disk
-Progress = Callable[[int, int], None]  # notes done, notes in total
-_TOKEN = re.compile(r"\w+(\.?\w+)*", re.UNICODE)  # whoosh's default tokenizer: `e.g`, `3.14` are one token
-_FOLD_ALL = accent_map
-_stem_en = stemmer_for_language("en")
-
-# Boosts of BM25F: a word in the title says more about a note than the same word in passing.
-TITLE_BOOST, ALIAS_BOOST, HEADING_BOOST, TAG_BOOST = 5.0, 4.0, 2.0, 2.0
-# Catalogues that list every title would top almost any query; they still match, lower down.
-LOW_BOOST = 0.2
-
-
-class TextAnalyzer(Analyzer):
-    """English stemming with accent folding: `Café`, `cafe` and `cafés` are one word.
-
-    The same tokens as whoosh's `RegexTokenizer | LowercaseFilter | CharsetFilter(accent_map) |
-    StopFilter | StemFilter` chain, in one loop with a stem cache: that chain of generators was
-    two thirds of the time to index a note."""
-
-    is_morph = True
-
-    def __init__(self) -> None:
-        self._stems: dict[str, str] = {}
-
-    def __getstate__(self) -> dict[str, object]:
-        return {}  # pickled into the index's table of contents: no cache
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self._stems = {}
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def has_morph(self) -> bool:
-        return True
-
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
-                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-                 mode: str = "", no_morph: bool = False, **kwargs: object):  # type: ignore[no-untyped-def]
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        stems = self._stems
-        if len(stems) > 200_000:
-            stems.clear()
-        matches = _TOKEN.finditer(value) if tokenize else iter([None])
-        pos = start_pos
-        for m in matches:
-            raw = m.group(0) if m is not None else value
-            text = raw.lower().translate(_FOLD_ALL)
-            if keeporiginal:
-                token.original = raw
-            token.stopped = text in STOP_WORDS
-            if token.stopped and removestops:
-                continue  # as whoosh's StopFilter(renumber=True): no gap in positions
-            if not token.stopped and not no_morph:
-                stem = stems.get(text)
-                if stem is None:
-                    stem = stems[text] = _stem_en(text)
-                text = stem
-            token.text = text
-            token.boost = 1.0
-            if positions:
-                token.pos = pos
-            if chars:
-                start = m.start() if m is not None else 0
-                token.startchar = start_char + start
-                token.endchar = start_char + start + len(raw)
-            pos += 1
-            yield token
-
-
-def text_analyzer() -> TextAnalyzer:
-    return TextAnalyzer()
-
-
-def make_schema() -> Schema:
-    ana = text_analyzer()
-    # A word the analyzer splits (`write-ahead`, `force-with-lease`) is searched as a phrase.
-    phrase = "phrase"
-    return Schema(
-        path=ID(stored=True, unique=True),
-        title=TEXT(analyzer=ana, field_boost=TITLE_BOOST, stored=True, spelling=True, multitoken_query=phrase),
-        aliases=TEXT(analyzer=ana, field_boost=ALIAS_BOOST, stored=True, multitoken_query=phrase),
-        tags=KEYWORD(lowercase=True, commas=True, scorable=True, stored=True, field_boost=TAG_BOOST),
-        headings=TEXT(analyzer=ana, field_boost=HEADING_BOOST, multitoken_query=phrase),
-        body=TEXT(analyzer=ana, spelling=True, multitoken_query=phrase),
-        type=ID(stored=True),
-        folder=ID(stored=True),
-        mtime=NUMERIC(int, bits=64, stored=True),  # nanoseconds since the epoch
-        size=STORED(),
-    )
+# An update commits its own small segment; small segments are merged only when this many pile
+# up, and never into a large one (whoosh's MERGE_SMALL rewrote the big segment every ~9th update).
+SMALL_SEGMENTS = 8
+SMALL_SHARE = 0.02  # a segment with fewer than this share of the index's notes is small
 
 
 class IndexUnavailable(Exception):
     """The index could not be opened or built (the message says why and what to do)."""
 
 
+_ensured: set[str] = set()
+_reserved: set[str] = set()  # index folders a background thread of this process builds
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
 
@@ -186,16 +109,44 @@ class SearchIndex:
                         self.folder, type(exc).__name__, exc)
             return None
 
-    def ensure(self, progress: Progress | None = None, *, heal: bool = True) -> FileIndex:
-        """Open the index, rebuilding it when needed; then bring it up to date with the vault
-        (`heal`) unless another process is writing it right now, in which case the last
+    def is_trusted(self) -> bool:
+        """A writer left the index matching the vault, and no folder changed since (see the
+        module's note on trust)."""
+        try:
+            stamp = json.loads((self.folder / STAMP).read_text())
+        except (OSError, ValueError):
+            return False
+        return isinstance(stamp, dict) and stamp.get("schema") == SCHEMA_VERSION and \
+            stamp.get("folders") == folder_stamps(self.layout.root)
+
+    def building(self) -> bool:
+        """Another thread or process is building the index right now."""
+        lock = FcntlLock(os.fspath(self.layout.state_dir / f"{SEARCH_DIR}.build-lock"))
+        try:
+            if lock.acquire(blocking=False):
+                lock.release()
+                return False
+        except OSError:
+            return False
+        return True
+
+    def ensure(self, progress: Progress | None = None, *, heal: bool = True, trust: bool = True,
+               stop: Stop | None = None) -> FileIndex:
+        """Open the index, building it when needed (IndexUnavailable when another thread or process
+        is building it); then bring it up to date with the vault (`heal`), unless a writer stamped
+        it as current and `trust`, or another process is writing it right now: then the last
         committed state is what searches see."""
         ix = self.open()
         if ix is None:
-            return self.rebuild(progress)
-        if heal:
+            ix = self.rebuild(progress, stop=stop)
+        elif heal and not (trust and self.is_trusted()):
             self.sync(ix, wait=False)
+        _ensured.add(os.fspath(self.folder))
         return ix
+
+    def ensured(self) -> bool:
+        """`ensure` ran in this process (a search need not check again)."""
+        return os.fspath(self.folder) in _ensured
 
     def doc_count(self) -> int:
         ix = self.open()
@@ -204,63 +155,54 @@ class SearchIndex:
         return int(ix.doc_count())
 
     # -- writing ---------------------------------------------------------------------------
-    def rebuild(self, progress: Progress | None = None, *, force: bool = False) -> FileIndex:
-        """Index every note of the vault into a fresh folder, then swap it in (`force`: even
-        when the current index is fine). Readers of the old index keep their open files."""
-        lock = _writer_lock(self.folder)
-        with lock:
-            ix = None if force else self.open()  # another thread may have rebuilt it meanwhile
+    def rebuild(self, progress: Progress | None = None, *, force: bool = False, stop: Stop | None = None,
+                prepared: dict[str, NoteFields] | None = None) -> FileIndex:
+        """Index every note of the vault into a fresh folder, then swap it in (`force`: even when
+        the current index is fine). Searches and updates use the current index meanwhile; notes
+        changed during the build are caught by a sync right after the swap. `stop` is asked
+        between notes: true ends the build at once (BuildStopped), leaving the current index.
+        `prepared`: fields compile already parsed, by path (used when the note is unchanged)."""
+        state_dir = self.layout.state_dir
+        state_dir.mkdir(parents=True, exist_ok=True)
+        build_lock = FcntlLock(os.fspath(state_dir / f"{SEARCH_DIR}.build-lock"))
+        if not build_lock.acquire(blocking=False):
+            raise IndexUnavailable("the search index is being built by another kbd process or thread; "
+                                   "try again shortly")
+        try:
+            ix = None if force else self.open()  # another thread may have built it meanwhile
             if ix is not None:
                 return ix
-            state_dir = self.layout.state_dir
-            state_dir.mkdir(parents=True, exist_ok=True)
-            fresh = state_dir / f"{SEARCH_DIR}.new-{os.getpid()}"
-            shutil.rmtree(fresh, ignore_errors=True)
+            for stale in state_dir.glob(f"{SEARCH_DIR}.new-*"):  # left by a build that was killed
+                shutil.rmtree(stale, ignore_errors=True)
+            fresh = state_dir / f"{SEARCH_DIR}.new-{os.getpid()}-{threading.get_ident()}"
             fresh.mkdir()
-            build_lock = FcntlLock(os.fspath(state_dir / f"{SEARCH_DIR}.build-lock"))
-            if not build_lock.acquire(blocking=False):
-                shutil.rmtree(fresh, ignore_errors=True)
-                raise IndexUnavailable("another kbd process is building the search index; try again shortly")
             try:
                 new_ix = whoosh_index.create_in(fresh, make_schema(), INDEX_NAME)
-                notes = sorted(walk_notes(self.layout.root))
-                total, done = len(notes), 0
-                if progress:
-                    progress(0, total)
-                # One writer, one commit: a single segment searches several times faster than many
-                # (whoosh opens and merges every segment on every search); the writer's pool spills
-                # to temporary runs on disk beyond `limitmb`, so memory stays bounded.
-                writer = new_ix.writer(limitmb=BUILD_LIMIT_MB)
-                try:
-                    for rel in notes:
-                        fields = self._read(rel)
-                        if isinstance(fields, NoteFields):  # a note that fails is left out (and logged), alone
-                            writer.add_document(**_document(fields))
-                        done += 1
-                        if progress and (done % 50 == 0 or done == total):
-                            progress(done, total)
-                except BaseException:
-                    writer.cancel()
-                    raise
-                writer.commit()
-                old = state_dir / f"{SEARCH_DIR}.old-{os.getpid()}"
-                if self.folder.exists():
-                    os.replace(self.folder, old)
-                os.replace(fresh, self.folder)
-                shutil.rmtree(old, ignore_errors=True)
+                on_disk = walk_notes(self.layout.root)
+                notes = sorted(p for p in on_disk if not is_navigation(self.layout, p))
+                usable = self._current(prepared)
+                done = fill(new_ix, self.layout, self.config, notes, usable, progress, stop)
+                with _writer_lock(self.folder):
+                    old = state_dir / f"{SEARCH_DIR}.old-{os.getpid()}"
+                    if self.folder.exists():
+                        os.replace(self.folder, old)
+                    os.replace(fresh, self.folder)
+                    shutil.rmtree(old, ignore_errors=True)
             except BaseException:
                 shutil.rmtree(fresh, ignore_errors=True)
                 raise
-            finally:
-                build_lock.release()
-            log.info("search index built: %d notes", done)
-            ix = self.open()
-            if ix is None:
-                raise IndexUnavailable(f"the search index in {self.folder} could not be read back after "
-                                       "building it; check the disk, then run `kbd search --rebuild`")
-            return ix
+        finally:
+            build_lock.release()
+        log.info("search index built: %d notes", done)
+        ix = self.open()
+        if ix is None:
+            raise IndexUnavailable(f"the search index in {self.folder} could not be read back after "
+                                   "building it; check the disk, then run `kbd search --rebuild`")
+        self.sync(ix)  # what changed while it was built; stamps it as current
+        return ix
 
-    def update(self, paths: Iterable[str], ix: FileIndex | None = None, *, wait: bool = True) -> int:
+    def update(self, paths: Iterable[str], ix: FileIndex | None = None, *, wait: bool = True,
+               prepared: dict[str, NoteFields] | None = None) -> int:
         """Re-read exactly these vault-relative paths: changed notes are replaced, notes that are
         gone or no longer readable are removed. Returns how many paths were applied (0 when
         `wait` is false and another writer is busy)."""
@@ -272,21 +214,33 @@ class SearchIndex:
             # outside it may be reading, and the update would be dropped as "unreadable".
             ix = ix or self.open()
             if ix is None:
-                return 0  # nothing to update: the next search rebuilds the index from the vault
+                return 0  # nothing to update: the next build reads the vault as it is then
             writer = self._writer(ix, wait)
             if writer is None:
+                self._distrust()
                 return 0
+            catalogue = self._catalogue(ix)
             try:
+                usable = self._current({p: prepared[p] for p in paths if p in prepared} if prepared else None)
                 for rel in paths:
-                    fields = self._read(rel)
+                    fields = usable.get(rel) or self._read(rel)
+                    if isinstance(fields, NoteFailure):
+                        continue  # a failure keeps the note's last indexed version
                     if fields is None:
                         writer.delete_by_term("path", rel)
-                    elif isinstance(fields, NoteFields):  # a failure keeps the note's last indexed version
-                        writer.update_document(**_document(fields))
+                        catalogue.pop(rel, None)
+                    else:
+                        writer.update_document(**document(fields))
+                        catalogue[rel] = (fields.mtime_ns, fields.size)
             except BaseException:
                 writer.cancel()
+                self._distrust()
                 raise
-            writer.commit()
+            trusted = self.is_trusted_file()
+            writer.commit(mergetype=merge_small_segments)
+            self._write_catalogue(catalogue)  # after the commit: at worst it names notes to re-read
+            if trusted:  # current before, and these were the changes: current again
+                self._stamp()
         return len(paths)
 
     def _read(self, rel: str) -> NoteFields | NoteFailure | None:
@@ -294,21 +248,81 @@ class SearchIndex:
         self.read[rel] = fields if isinstance(fields, NoteFailure) else None
         return fields
 
-    def sync(self, ix: FileIndex | None = None, *, wait: bool = True) -> int:
-        """Compare the vault with the index (modified time and size) and update what differs."""
+    def _catalogue(self, ix: FileIndex) -> dict[str, tuple[int, int]]:
+        """Path → (modified time, size) of every indexed note: kept beside the index, because
+        reading it from the index's stored fields took 0.5 s at 33,000 notes."""
+        try:
+            saved = json.loads((self.folder / CATALOGUE).read_text())
+            if saved.get("schema") == SCHEMA_VERSION and saved.get("toc") == ix.latest_generation():
+                return {p: (int(m), int(z)) for p, (m, z) in saved["notes"].items()}
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            pass
+        with ix.searcher() as searcher:
+            return {f["path"]: (f.get("mtime"), f.get("size")) for f in searcher.all_stored_fields()}
+
+    def _write_catalogue(self, catalogue: dict[str, tuple[int, int]]) -> None:
+        ix = self.open(check=False)
+        if ix is None:
+            return
+        try:
+            tmp = self.folder / f".{CATALOGUE}.tmp"
+            tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "toc": ix.latest_generation(), "notes": catalogue}))
+            os.replace(tmp, self.folder / CATALOGUE)
+        except OSError as exc:  # without it the next compare reads the index's stored fields
+            log.debug("search index catalogue not written: %s", exc)
+
+    def is_trusted_file(self) -> bool:
+        return (self.folder / STAMP).is_file()
+
+    def _current(self, prepared: dict[str, NoteFields] | None) -> dict[str, NoteFields]:
+        """The prepared fields whose file is still the version parsed (same size and change stamp),
+        with the modified time the index records."""
+        usable = {}
+        for rel, fields in (prepared or {}).items():
+            try:
+                st = os.stat(self.layout.abs(rel), follow_symlinks=False)
+            except OSError:
+                continue
+            if fields.stamp and (st.st_size, max(st.st_mtime_ns, st.st_ctime_ns)) == (fields.size, fields.stamp):
+                usable[rel] = replace(fields, mtime_ns=st.st_mtime_ns, stamp=0)
+        return usable
+
+    def sync(self, ix: FileIndex | None = None, *, wait: bool = True,
+             prepared: dict[str, NoteFields] | None = None) -> int:
+        """Compare the vault with the index (modified time and size), update what differs and
+        stamp the index as current."""
         ix = ix or self.open()
         if ix is None:
             self.rebuild()
             return 0
-        on_disk = walk_notes(self.layout.root)
-        with ix.searcher() as searcher:
-            indexed = {f["path"]: (f.get("mtime"), f.get("size")) for f in searcher.all_stored_fields()}
+        on_disk = {p: s for p, s in walk_notes(self.layout.root).items() if not is_navigation(self.layout, p)}
+        indexed = self._catalogue(ix)
         changed = [p for p, stamp in on_disk.items() if indexed.get(p) != stamp]
         gone = [p for p in indexed if p not in on_disk]
+        done = 0
         if changed or gone:
             log.debug("search index: %d changed, %d gone", len(changed), len(gone))
-            return self.update([*changed, *gone], ix, wait=wait)
-        return 0
+            done = self.update([*changed, *gone], ix, wait=wait, prepared=prepared)
+            if done == 0:
+                return 0  # another writer was busy: not current, no stamp
+        elif not (self.folder / CATALOGUE).exists():
+            self._write_catalogue(indexed)  # a fresh build: the next compare reads it from here
+        self._stamp()
+        return done
+
+    def _stamp(self) -> None:
+        try:
+            tmp = self.folder / f".{STAMP}.tmp"
+            tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "folders": folder_stamps(self.layout.root)}))
+            os.replace(tmp, self.folder / STAMP)
+        except OSError as exc:  # no stamp only means the next search compares the vault
+            log.debug("search index stamp not written: %s", exc)
+
+    def _distrust(self) -> None:
+        try:
+            (self.folder / STAMP).unlink(missing_ok=True)
+        except OSError:
+            pass
 
     @staticmethod
     def _writer(ix: FileIndex, wait: bool):  # type: ignore[no-untyped-def]
@@ -321,57 +335,90 @@ class SearchIndex:
             return None
 
 
-def _document(fields: NoteFields) -> dict[str, object]:
-    tags: list[str] = []
-    for tag in fields.tags:  # `tag:health` also finds `#health/sleep`, as Obsidian's tag search does
-        parts = tag.split("/")
-        for i in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:i])
-            if prefix not in tags:
-                tags.append(prefix)
-    doc: dict[str, object] = {
-        "path": fields.path, "title": fields.title, "aliases": "\n".join(fields.aliases),
-        "tags": ",".join(tags), "headings": "\n".join(fields.headings), "body": fields.body,
-        "type": fields.type, "folder": fields.folder, "mtime": fields.mtime_ns, "size": fields.size,
-    }
-    name = fields.path.rsplit("/", 1)[-1]
-    if fields.type == "note" and name in ("index.md", "log.md") and fields.folder.count("/") == 0:
-        # The catalogue and the log name every note; their own titles are not what anyone looks for.
-        doc["_boost"] = LOW_BOOST
-        doc["_stored_title"] = doc["title"]
-        doc["title"] = ""
-    return doc
+def folder_stamps(root: Path) -> dict[str, int]:
+    """Every folder of the vault (dot-folders and symlinks aside) → its modified time (ns)."""
+    found: dict[str, int] = {}
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        folder = os.path.join(root, rel) if rel else os.fspath(root)
+        try:
+            found[rel] = os.stat(folder, follow_symlinks=False).st_mtime_ns
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        stack.extend(f"{rel}{e.name}/" for e in entries
+                     if not e.name.startswith(".") and e.is_dir(follow_symlinks=False))
+    return found
 
 
-def ensure_index(root: Path, config: Config, progress: Progress | None = None, *, vectors: bool = True) -> None:
-    """Build the index if it is missing or broken, then bring it up to date with the vault;
-    with `search.embeddings` (and `vectors`), embed the notes that changed since the last look."""
-    SearchIndex(root, config).ensure(progress)
+def merge_small_segments(writer, segments):  # type: ignore[no-untyped-def]
+    """whoosh merge policy: merge the small segments once SMALL_SEGMENTS of them pile up; never
+    rewrite a large one (an update then costs the notes it changed, not the index's size)."""
+    total = sum(s.doc_count_all() for s in segments) or 1
+    small = [s for s in segments if s.doc_count_all() < max(50, total * SMALL_SHARE)]
+    if len(small) < SMALL_SEGMENTS:
+        return list(segments)
+    for seg in small:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in small]
+
+
+def ensure_index(root: Path, config: Config, progress: Progress | None = None, *, vectors: bool = True,
+                 stop: Stop | None = None) -> None:
+    """Build the index if it is missing or broken, then compare every note with it (for the
+    background refreshes of `kbd serve` and `kbd mcp`, which also catch notes edited in place);
+    with `search.embeddings` (and `vectors`), embed the notes that changed since the last look.
+    `stop` ends a build early (BuildStopped)."""
+    SearchIndex(root, config).ensure(progress, trust=False, stop=stop)
     if vectors and config.search.embeddings:
         from kbd.search.vectors import sync_vectors
 
         sync_vectors(root, config, None, progress)
 
 
-def update_index(root: Path, config: Config, paths: Iterable[str] | None = None) -> int:
+def reserve_build(root: Path, config: Config) -> None:
+    """This process builds the index on a background thread (the daemon): until `release_build`,
+    `update_index` leaves a missing index to it instead of building it on the caller's thread;
+    that build's closing sync catches what the caller wrote meanwhile."""
+    _reserved.add(os.fspath(SearchIndex(root, config).folder))
+
+
+def release_build(root: Path, config: Config) -> None:
+    _reserved.discard(os.fspath(SearchIndex(root, config).folder))
+
+
+def update_index(root: Path, config: Config, paths: Iterable[str] | None = None, *,
+                 prepared: dict[str, NoteFields] | None = None, stop: Stop | None = None) -> int:
     """For the compile pipeline and the daemon: index exactly `paths`, vault-relative (None:
     compare the whole vault). A folder among them, or a reported path that is gone and was
     not a note, means a folder moved or was deleted: then the whole vault is compared.
+    `prepared`: the fields of notes the caller already parsed, by path.
 
-    An index that does not exist yet is left for the first search to build. Never raises: the
-    index is derived data, and a failure here must not fail the compile that wrote the notes
-    (the next search or sync heals it). With `search.embeddings`, the same notes' vectors are
-    brought up to date too, through the same path."""
+    An index that does not exist yet is built here (compile keeps the index current, so the
+    first search never waits for it), unless another thread or process is building it already:
+    that build's closing sync catches these notes. Never raises: the index is derived data, and
+    a failure here must not fail the compile that wrote the notes (the next search or sync heals
+    it). With `search.embeddings`, the same notes' vectors are brought up to date too."""
     index = SearchIndex(root, config)
     try:
         ix = index.open()
         if ix is None:
-            return 0
-        if paths is not None:
-            paths = set(paths)
-            if any(_is_folder_change(index.layout.abs(p), p) for p in paths):
-                paths = None
-        done = index.sync(ix) if paths is None else index.update(paths, ix)
+            if index.building() or os.fspath(index.folder) in _reserved:
+                return 0
+            index.rebuild(prepared=prepared, stop=stop)
+            paths, done = None, 0  # the vectors too: the whole vault
+        else:
+            if paths is not None:
+                paths = set(paths)
+                if any(_is_folder_change(index.layout.abs(p), p) for p in paths):
+                    paths = None
+            done = index.sync(ix, prepared=prepared) if paths is None else index.update(paths, ix, prepared=prepared)
+    except (IndexUnavailable, BuildStopped) as exc:
+        log.info("search index not updated: %s", exc or "stopped")
+        return 0
     except Exception:
         log.exception("updating the search index failed; the next search will catch up")
         return 0

@@ -14,7 +14,7 @@ from typing import Any
 
 from kbd.config import Config
 from kbd.vault.layout import VaultLayout, clean_title, is_conflict_copy, is_ignored_name
-from kbd.vault.markdown import parse_markdown
+from kbd.vault.markdown import Document, parse_markdown
 from kbd.vault.note import check_file, normalise_tag, split_frontmatter
 
 NOTE_TYPES = ("source", "concept", "answer", "slides", "report", "raw", "note")
@@ -35,6 +35,11 @@ class NoteFields:
     folder: str
     mtime_ns: int
     size: int
+    # One article, one result: a clipping's own path; for its source summary, the clipping's path
+    # (the summary's `clipping:` link); else empty (the note is an article of its own).
+    article: str = ""
+    cites: tuple[str, ...] = ()  # an answer's links, lowercased note names (it ranks below them)
+    stamp: int = 0  # prepared by compile: the change stamp of the version it parsed (mtime_ns is 0 then)
 
 
 def is_note_name(name: str) -> bool:
@@ -67,6 +72,14 @@ def walk_notes(root: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
+def is_navigation(layout: VaultLayout, rel: str) -> bool:
+    """kbd's catalogue pages (`index.md`, `log.md`, the sub-index, mentions and older log pages
+    under `index/`): they list thousands of titles, so as documents they match every query, and
+    re-indexing their 150 KB on every new note was most of an update's time. The notes they list
+    are indexed on their own."""
+    return rel in (layout.index_note, layout.log_note) or rel.startswith(f"{layout.wiki}/index/")
+
+
 def note_type(layout: VaultLayout, rel: str, declared: object = None) -> str:
     parts = rel.split("/")
     if rel.startswith(layout.raw + "/"):
@@ -83,6 +96,8 @@ def note_type(layout: VaultLayout, rel: str, declared: object = None) -> str:
 def read_note(layout: VaultLayout, config: Config, rel: str) -> NoteFields | None:
     """The fields of one note, or None when the file is not (or no longer) a readable note."""
     if not is_note_name(rel.rsplit("/", 1)[-1]) or any(p.startswith(".") for p in rel.split("/")):
+        return None
+    if is_navigation(layout, rel):
         return None
     if check_file(layout.root, rel, config.compile.max_note_bytes) is not None:
         return None
@@ -105,8 +120,15 @@ def read_note(layout: VaultLayout, config: Config, rel: str) -> NoteFields | Non
 def note_fields(layout: VaultLayout, rel: str, text: str, mtime_ns: int = 0, size: int = 0) -> NoteFields:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     meta, body, _ = split_frontmatter(text)
-    lower = {str(k).lower(): v for k, v in meta.items()}
     document = parse_markdown(body, keep_code=True)
+    return parsed_note_fields(rel, note_type(layout, rel, _declared_type(meta)), meta, document, mtime_ns, size)
+
+
+def parsed_note_fields(rel: str, kind: str, properties: dict[str, Any], document: Document, mtime_ns: int = 0,
+                       size: int = 0, stamp: int = 0) -> NoteFields:
+    """The fields of a note someone already parsed (`document` with code blocks kept); `stamp`:
+    the change stamp of the version parsed, for fields prepared by compile."""
+    lower = {str(k).lower(): v for k, v in properties.items()}
     first_h1 = next((b.text for b in document.blocks if b.kind == "heading" and b.level == 1), None)
     stem = rel.rsplit("/", 1)[-1][:-3]
     title = clean_title(_scalar(lower.get("title")) or first_h1 or stem)[:MAX_FIELD_CHARS] or stem
@@ -117,10 +139,32 @@ def note_fields(layout: VaultLayout, rel: str, text: str, mtime_ns: int = 0, siz
         if clean and clean not in tags:
             tags.append(clean)
     folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    article = rel if kind == "raw" else _linked_path(_scalar(lower.get("clipping"))) if kind == "source" else ""
+    cites = tuple(sorted({link_name(t) for t in document.wikilinks if t})) if kind == "answer" else ()
     return NoteFields(path=rel, title=title, aliases=tuple(a for a in aliases if a), tags=tuple(tags),
                       headings=tuple(h[:MAX_FIELD_CHARS] for h in document.headings),
-                      body=document.plain_text(), type=note_type(layout, rel, lower.get("type")), folder=folder,
-                      mtime_ns=mtime_ns, size=size)
+                      body=document.plain_text(), type=kind, folder=folder,
+                      mtime_ns=mtime_ns, size=size, article=article, cites=cites, stamp=stamp)
+
+
+def _declared_type(meta: dict[str, Any]) -> object:
+    return next((v for k, v in meta.items() if str(k).lower() == "type"), None)
+
+
+def _linked_path(link: str | None) -> str:
+    """`[[raw/Some clipping|Some clipping]]` → `raw/Some clipping.md`."""
+    if not link:
+        return ""
+    target = link.strip().removeprefix("[[").removesuffix("]]").split("|", 1)[0].split("#", 1)[0].strip()
+    if not target:
+        return ""
+    return target if target.lower().endswith(".md") else f"{target}.md"
+
+
+def link_name(path: str) -> str:
+    """The note a path or link names: last component, no `.md`, lowercase."""
+    name = path.rsplit("/", 1)[-1]
+    return (name[:-3] if name.lower().endswith(".md") else name).lower()
 
 
 def _scalar(value: Any) -> str | None:

@@ -24,9 +24,12 @@ from whoosh.support.charset import accent_map
 
 from kbd.config import Config
 from kbd.search.embed import CANDIDATES, fuse, passages
-from kbd.search.index import IndexUnavailable, SearchIndex, text_analyzer
+from kbd.search.index import IndexUnavailable, SearchIndex
 from kbd.search.limits import MAX_QUERY_CHARS, SEARCH_SECONDS, search_until
 from kbd.search.notes import NOTE_TYPES, read_note
+from kbd.search.rank import CANDIDATES as RANKED
+from kbd.search.rank import answers_after_sources, one_per_article, synthesis_after_articles
+from kbd.search.schema import text_analyzer
 from kbd.search.spelling import did_you_mean
 from kbd.vault.markdown import parse_markdown
 
@@ -51,6 +54,7 @@ class SearchHit:
     snippet: str  # plain text of the best passage (no markdown syntax)
     highlights: tuple[tuple[int, int], ...]  # [start, end) char spans in snippet to highlight
     uri: str  # obsidian://open?vault=<vault folder name>&file=<path without .md>
+    also: tuple[str, ...] = ()  # the same article's other notes (a clipping's summary, a summary's clipping)
 
 
 @dataclass(frozen=True)
@@ -59,12 +63,14 @@ class SearchResults:
     hits: list[SearchHit]
     total: int
     suggestion: str | None  # "did you mean" when nothing matched and a fuzzy query did
+    notice: str | None = None  # the index is being built: what these results are drawn from
 
     def to_json(self) -> dict[str, object]:
         """The `kbd search --json` schema (documented in the README; keep it stable)."""
-        return {"query": self.query, "total": self.total, "suggestion": self.suggestion,
+        return {"query": self.query, "total": self.total, "suggestion": self.suggestion, "notice": self.notice,
                 "hits": [{"path": h.path, "title": h.title, "type": h.type, "score": h.score,
-                          "snippet": h.snippet, "highlights": [list(s) for s in h.highlights], "uri": h.uri}
+                          "snippet": h.snippet, "highlights": [list(s) for s in h.highlights], "uri": h.uri,
+                          "also": list(h.also)}
                          for h in self.hits]}
 
 
@@ -101,9 +107,12 @@ def search_vault(
     note_type: str | None = None,
     mode: str | None = None,
 ) -> SearchResults:
-    """Search the vault's notes. The index is built on first use; searches read its last
-    committed state and never wait for a writer. `mode` None: hybrid when `search.embeddings`
-    names a model, else bm25."""
+    """Search the vault's notes, one result per article (a clipping and its summary are one),
+    answer notes after the sources they cite unless `note_type` asks for answers. Searches read the
+    index's last committed state and never wait for a writer; while the index is being built they
+    answer from the one that exists and say so (`notice`). An index nobody built yet (a vault
+    never compiled) is built here. `mode` None: hybrid when `search.embeddings` names a model,
+    else bm25."""
     if mode is None:
         mode = default_mode(config)
     if mode not in MODES:
@@ -122,7 +131,11 @@ def search_vault(
         raise QueryError("--mode hybrid needs an embeddings model: set search.embeddings in kbd/config.yaml "
                          "(e.g. nomic-embed-text with Ollama); without it search is BM25 only")
     index = SearchIndex(root, config)
-    wanted = max(limit * 3, CANDIDATES) if mode == "hybrid" else limit
+    notice = _readiness(index)
+    if notice is not None and index.open(check=False) is None:
+        return SearchResults(query, [], 0, None, notice)
+    # More matches than shown: a clipping and its summary fold into one result.
+    wanted = max(limit * 3, CANDIDATES) if mode == "hybrid" else max(limit * 2 + 10, RANKED)
     try:
         bm25 = _search(index, query, wanted, note_type)
     except _Unreadable as exc:  # a damaged segment shows itself only when read: rebuild, then retry once
@@ -133,12 +146,39 @@ def search_vault(
     hits, total, suggestion, terms = bm25
     semantic: dict[str, int] = {}  # path → number of its passage closest to the query
     if mode == "hybrid" and not _FILTERS.search(query):
-        hits, semantic = _hybrid(index, config, query, hits, wanted, limit, note_type)
+        hits, semantic = _hybrid(index, config, query, hits, wanted, wanted, note_type)
         total = max(total, len(hits), len(semantic))
+    if note_type is None and not _ASKS_CONCEPTS.search(query):
+        hits = synthesis_after_articles(hits)
+    articles = one_per_article(hits)
+    if note_type != "answer" and not _ASKS_ANSWERS.search(query):
+        articles = answers_after_sources(articles)
     vault = index.layout.root.name
-    out = [_hit(index, vault, stored, score, terms, semantic.get(str(stored["path"])))
-           for stored, score in hits[:limit]]
-    return SearchResults(query, out, total, suggestion)
+    # Snippets (reading and parsing the note) only for the results shown.
+    out = [_hit(index, vault, a.stored, a.score, terms, semantic.get(str(a.stored["path"])), a.also)
+           for a in articles[:limit]]
+    return SearchResults(query, out, total, suggestion, notice)
+
+
+_ASKS_ANSWERS = re.compile(r"(?<![\w\"])type:answer\b", re.IGNORECASE)
+_ASKS_CONCEPTS = re.compile(r"(?<![\w\"])type:concept\b", re.IGNORECASE)
+
+
+def _readiness(index: SearchIndex) -> str | None:
+    """Make sure there is an index to search, the first time this process searches it; None, or
+    what the user should know about the results (a build is under way)."""
+    if index.building():
+        if index.open(check=False) is None:
+            return "the search index is being built (kbd run or kbd compile is on it); try again in a minute"
+        return "the search index is being rebuilt; these results come from the previous one"
+    with _open_guard:
+        if os.fspath(index.folder) in _open or index.ensured():
+            return None  # this process has it open or checked: kbd serve and kbd mcp refresh it themselves
+    try:
+        index.ensure()
+    except IndexUnavailable as exc:  # a build started just now, in another process
+        return str(exc)
+    return None
 
 
 def default_mode(config: Config) -> str:
@@ -314,13 +354,15 @@ _analyzer = text_analyzer()
 
 
 def _hit(index: SearchIndex, vault: str, stored: dict[str, object], score: float,
-         terms: tuple[set[str], tuple[str, ...]], passage: int | None = None) -> SearchHit:
+         terms: tuple[set[str], tuple[str, ...]], passage: int | None = None, also: tuple[str, ...] = ()
+         ) -> SearchHit:
     path = str(stored["path"])
     snippet, spans = best_passage(index, path, terms)
     if not spans and passage is not None:  # found by meaning: show the passage that matched
         snippet = _semantic_snippet(index, path, passage) or snippet
     return SearchHit(path=path, title=str(stored.get("title") or path), type=str(stored.get("type") or "note"),
-                     score=round(float(score), 6), snippet=snippet, highlights=spans, uri=obsidian_uri(vault, path))
+                     score=round(float(score), 6), snippet=snippet, highlights=spans, uri=obsidian_uri(vault, path),
+                     also=also)
 
 
 def _semantic_snippet(index: SearchIndex, path: str, passage: int) -> str:

@@ -66,6 +66,10 @@ class RawNote:
     document: Document
     warnings: list[str] = field(default_factory=list)
     stamp: int = 0  # change stamp of the version read (fsread.change_stamp), 0 if too recent to trust
+    # The body as the search index reads it (code blocks kept) and the note's own properties: the
+    # index takes its text from this parse instead of parsing the clipping a second time.
+    searchable: Document | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
 
 
 def file_sha256(data: bytes) -> str:
@@ -168,7 +172,9 @@ def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
     warnings: list[str] = []
     meta_raw, body = _split_frontmatter(text, warnings)
     meta = _clipper_meta(meta_raw, warnings)
-    document = parse_markdown(body)
+    searchable = parse_markdown(body, keep_code=True)
+    # The same parse without code blocks (what keep_code=False leaves out, nothing else).
+    document = replace(searchable, blocks=[b for b in searchable.blocks if b.kind != "code"])
     if not document.blocks and meta.description and meta.description.strip():
         # A clipping of just its properties (title, URL, description) is a short source note:
         # the description is its text.
@@ -179,7 +185,7 @@ def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
         return Rejection(rel, "no readable text (only code, images or markup)")
     title = note_title(meta.title, document, Path(rel).stem)
     return RawNote(path=rel, sha256=file_sha256(data), size=len(data), title=title, meta=meta,
-                   document=document, warnings=warnings)
+                   document=document, warnings=warnings, searchable=searchable, properties=meta_raw)
 
 
 def split_frontmatter(text: str) -> tuple[dict[str, Any], str, list[str]]:
