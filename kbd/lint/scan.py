@@ -6,7 +6,6 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,32 +15,38 @@ from kbd.engines.base import concept_key
 from kbd.state import State
 from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, STATE_DIR, VaultLayout, is_conflict_copy, is_ignored_name
-from kbd.vault.links import LinkResolver, WikiLink, parse_wikilink
+from kbd.vault.linkgrammar import (
+    LinkAt,
+    attachment_folder,
+    blank_code_and_comments,
+    blank_fenced_code,
+    find_links,
+    headings_and_blocks,
+    markdown_images,
+)
+from kbd.vault.links import LinkResolver
 from kbd.vault.note import split_frontmatter
 
 MAX_LINT_BYTES = 5_000_000  # a bigger "note" is reported as unreadable, not parsed
 
 
-@dataclass(frozen=True)
-class LinkAt:
-    link: WikiLink
-    line: int  # 1-based line in the file
-    raw: str  # `[[...]]` or `![[...]]` exactly as written
-    in_property: bool = False  # found in the frontmatter, not the body
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteFacts:
+    """What lint keeps of a note after reading it once. The text itself is not kept (at 10,000
+    notes it was most of lint's memory): a check that needs it reads it again with `VaultScan.text`."""
+
     path: str  # vault-relative, POSIX
     area: str  # raw | source | concept | answer | report | index | wiki | control | other
     size: int
     sha256: str
     properties: dict[str, Any]  # {} when there is no frontmatter or it is invalid
     frontmatter: str  # "none" | "ok" | the reason it is invalid
-    body: str  # text after the frontmatter, as written
-    visible: str  # body with code, `%%` comments and HTML comments blanked (same line numbers)
-    links: tuple[LinkAt, ...]  # outside code and comments, frontmatter links included (line 0 offset)
+    links: tuple[LinkAt, ...]  # outside code and comments, frontmatter links included
     owner: str  # kbd | user-edited | user
+    images: tuple[tuple[int, str], ...] = ()  # (line, target) of each `![alt](file)` naming a vault file
+    headings: frozenset[str] = frozenset()  # linkgrammar.heading_key of every heading
+    blocks: frozenset[str] = frozenset()  # block ids (`^id`), casefolded
+    has_text: bool = True  # anything visible besides frontmatter, code and comments
 
     @property
     def stem(self) -> str:
@@ -55,9 +60,21 @@ class VaultScan:
     files: set[str]  # every file path kbd looked at, notes and attachments alike
     unreadable: dict[str, str] = field(default_factory=dict)  # path → why it was not read
 
+    attachments: str | None = None  # the attachment folder from .obsidian/app.json
+
     @cached_property
     def resolver(self) -> LinkResolver:
-        return LinkResolver(self.files)
+        return LinkResolver(self.files, self.attachments)
+
+    def text(self, path: str) -> str:
+        """A note's visible body (code and comments blanked), read again from disk; "" if it is
+        gone or unreadable now."""
+        try:
+            data = read_snapshot(str(self.layout.root), path, MAX_LINT_BYTES).data
+        except (Unreadable, FileNotFoundError, OSError):
+            return ""
+        _, body, _ = split_frontmatter(data.decode("utf-8", "replace").replace("\r\n", "\n"))
+        return blank_code_and_comments(body)
 
     @cached_property
     def inbound(self) -> dict[str, set[str]]:
@@ -111,7 +128,7 @@ def scan_vault(layout: VaultLayout, state: State, exclude: Iterable[str] = ()) -
                 unreadable[rel] = getattr(exc, "reason", None) or str(exc)
                 continue
             notes[rel] = read_note(layout, rel, data, owners.get(rel, "user"))
-    return VaultScan(layout, notes, files, unreadable)
+    return VaultScan(layout, notes, files, unreadable, attachment_folder(root))
 
 
 def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
@@ -145,70 +162,24 @@ def read_note(layout: VaultLayout, rel: str, data: bytes, owner: str) -> NoteFac
         status = "ok"
     else:
         status = "none"
-    offset = text[: len(text) - len(body)].count("\n") if body and text.endswith(body) else 0
+    head = text[: len(text) - len(body)] if text.endswith(body) else ""
+    first_line = head.count("\n") + 1  # line numbers count from the file's first line, frontmatter included
     visible = blank_code_and_comments(body)
-    links = [LinkAt(at.link, at.line + offset, at.raw) for at in find_links(visible)]
-    links.extend(_property_links(properties))
-    return NoteFacts(rel, area_of(layout, rel), len(data), sha, properties, status, body, visible,
-                     tuple(links), owner)
+    links = find_links(visible, first_line)
+    links.extend(_property_links(properties, head))
+    headings, blocks = headings_and_blocks(blank_fenced_code(body) if visible is not body else body)
+    return NoteFacts(rel, area_of(layout, rel), len(data), sha, properties, status, tuple(links), owner,
+                     tuple(markdown_images(visible, first_line)), headings, blocks, bool(visible.strip()))
 
 
-# A literal first character lets the regex engine skip to each `[[` (WIKILINK's leading `!?` makes
-# it try every position); an embed is told by the character before.
-_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
-
-
-def find_links(visible: str) -> list[LinkAt]:
-    if "[[" not in visible:
-        return []
-    result = []
-    line, last = 1, 0
-    for m in _LINK.finditer(visible):
-        start = m.start()
-        line += visible.count("\n", last, start)
-        last = start
-        embed = start > 0 and visible[start - 1] == "!"
-        result.append(LinkAt(parse_wikilink(m.group(1), embed=embed), line, ("!" if embed else "") + m.group(0)))
-    return result
-
-
-def _property_links(properties: dict[str, Any]) -> list[LinkAt]:
+def _property_links(properties: dict[str, Any], frontmatter: str) -> list[LinkAt]:
     """Links in properties count as links (Obsidian's graph and backlinks show them)."""
     found = []
     for value in properties.values():
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and "[[" in item:
-                found.extend(LinkAt(at.link, 1, at.raw, True) for at in find_links(item))
+                for at in find_links(item):
+                    where = frontmatter.find(at.raw)
+                    line = frontmatter.count("\n", 0, where) + 1 if where >= 0 else 1
+                    found.append(LinkAt(at.link, line, at.raw, True))
     return found
-
-
-_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})")
-# One left-to-right pass, as Obsidian reads: whichever starts first wins, so `%%` inside a code span
-# is code and a backtick inside a `%%` comment is comment.
-_HIDDEN = re.compile(r"(`+)(?:(?!\1).)+?\1|%%.*?(?:%%|\Z)|<!--.*?(?:-->|\Z)|\$\$.*?\$\$", re.DOTALL)
-
-
-def _blank(match: re.Match[str]) -> str:
-    return re.sub(r"[^\n]", " ", match.group(0))
-
-
-def blank_code_and_comments(body: str) -> str:
-    """The body with everything Obsidian does not read as links blanked out, keeping every
-    newline (line numbers stay right): fenced code blocks, inline code spans, `%%` comments,
-    HTML comments and display math."""
-    if "`" not in body and "~~~" not in body and "%%" not in body and "<!--" not in body and "$$" not in body:
-        return body
-    lines = body.split("\n")
-    fence: str | None = None
-    for i, line in enumerate(lines):
-        m = _FENCE.match(line)
-        if fence is None:
-            if m:
-                fence = m.group(2)
-                lines[i] = ""
-        else:
-            if m and m.group(2)[0] == fence[0] and len(m.group(2)) >= len(fence) and not line.strip()[len(m.group(2)):]:
-                fence = None
-            lines[i] = ""
-    text = "\n".join(lines)
-    return _HIDDEN.sub(_blank, text)

@@ -25,8 +25,10 @@ class WikiLink:
 
 
 def parse_wikilink(inner: str, embed: bool = False) -> WikiLink:
-    """Parse the text between `[[` and `]]`."""
+    """Parse the text between `[[` and `]]`. `[[Target\\|alias]]` is how a link with an alias is
+    written in a table (the pipe escaped for the table): the backslash is not part of the target."""
     target, alias = ([*inner.split("|", 1), None])[:2] if "|" in inner else (inner, None)
+    target = target.rstrip("\\")
     size = None
     if embed and alias is not None and re.fullmatch(r"\d+(x\d+)?", alias.strip()):
         size, alias = alias.strip(), None
@@ -61,7 +63,10 @@ _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 class LinkResolver:
     """Resolves link targets against a fixed set of vault files (POSIX, vault-relative)."""
 
-    def __init__(self, files: Iterable[str]) -> None:
+    def __init__(self, files: Iterable[str], attachment_folder: str | None = None) -> None:
+        # Obsidian's attachment folder (`.obsidian/app.json`): a bare attachment name is looked
+        # for there first, so it wins over a same-named file elsewhere.
+        self._attachments = attachment_folder
         self._exact: dict[str, str] = {}
         self._by_name: dict[str, list[str]] = {}
         for path in files:
@@ -73,6 +78,10 @@ class LinkResolver:
             return from_path or None  # [[#heading]] links into the same note
         for candidate in _with_md(target):
             hit = self._exact.get(candidate.casefold())
+            if hit:
+                return hit
+        if self._attachments and "/" not in target:
+            hit = self._exact.get(f"{self._attachments}/{target}".casefold())
             if hit:
                 return hit
         folder = posixpath.dirname(from_path)
