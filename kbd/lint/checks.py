@@ -7,14 +7,12 @@ never adds a broken link of its own.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import json
 import posixpath
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from kbd.engines.base import concept_key, phrase_tokens
 from kbd.lint.findings import Finding, Fix, Severity
@@ -254,11 +252,7 @@ def duplicate_concepts(ctx: LintContext, settings: CheckSettings) -> Iterator[Fi
                 sure.setdefault(_pair(path, other), f"“{escape_text(stem)}” abbreviates {note_link(other)}")
     alike: dict[tuple[str, str], str] = {}
     keys = sorted(k for k in names if len(k) >= 5)
-    by_deletion: dict[str, list[str]] = defaultdict(list)
-    for key in keys:
-        for variant in {key, *(key[:i] + key[i + 1:] for i in range(len(key)))}:
-            by_deletion[variant].append(key)
-    for group in by_deletion.values():
+    for group in _one_deletion_groups(keys):
         for i, a in enumerate(group):
             for b in group[i + 1:]:
                 if a != b and _one_edit(a, b) and not (a.isdigit() or b.isdigit()) and _differs_in_letter(a, b):
@@ -301,6 +295,23 @@ def _initials(name: str) -> str:
 def _is_abbreviation(name: str) -> bool:
     """One word of 2-8 letters written mostly in capitals: `MVCC`, `WAL`, `SSOs` is not one."""
     return 2 <= len(name) <= 8 and name.isalpha() and sum(c.isupper() for c in name) >= max(2, len(name) - 1)
+
+
+def _one_deletion_groups(keys: list[str]) -> Iterator[list[str]]:
+    """Groups of keys that share a one-letter deletion (or where one is the other minus a letter):
+    every pair one edit apart is in a group. One variant length at a time, so only one length's
+    variants are in memory (all of them at once were the peak of a 13,000-concept lint)."""
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for key in keys:
+        by_length[len(key)].append(key)
+    for length in sorted(set(by_length) | {n - 1 for n in by_length}):
+        variants: dict[str, list[str]] = defaultdict(list)
+        for key in by_length.get(length, ()):
+            variants[key].append(key)
+        for key in by_length.get(length + 1, ()):
+            for variant in {key[:i] + key[i + 1:] for i in range(len(key))}:
+                variants[variant].append(key)
+        yield from (group for group in variants.values() if len(group) > 1)
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
@@ -354,7 +365,7 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     for note in ctx.vault.notes.values():
         if note.area not in ("raw", "other", "answer"):
             continue
-        counts = matcher.count(phrase_tokens(ctx.vault.text(note.path)))
+        counts = matcher.count(ctx.vault.text(note.path))
         for phrase, found in counts.items():
             if phrase in wanted and found > sum(counts.get(n, 0) for n in longer.get(phrase, ())):
                 hits_of[phrase].append(note.path)
@@ -402,35 +413,12 @@ def frontmatter(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
         elif note.frontmatter != "ok":
             problem = f"frontmatter is invalid: {escape_text(note.frontmatter)}"
         else:
-            missing = [k for k in _REQUIRED.get(note.area, ("type",)) if k not in note.properties]
+            present = {k for k, _ in note.keys}
+            missing = [k for k in _REQUIRED.get(note.area, ("type",)) if k not in present]
             if not missing:
                 continue
             problem = f"frontmatter lacks {', '.join(missing)}"
         yield Finding("frontmatter", Severity.ERROR, note.path, f"{note_link(note.path)}: {problem}")
-
-
-def shape(value: Any) -> str | None:
-    """The Obsidian property type a value has (None: empty, fits any type)."""
-    if value is None or value == "" or value == []:
-        return None
-    if isinstance(value, bool):
-        return "checkbox"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, dt.datetime):
-        return "datetime"
-    if isinstance(value, dt.date):
-        return "date"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, str):
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return "date"
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", value):
-            return "datetime"
-    return "text"
 
 
 # Obsidian shows a date in a datetime property and one text value in a list property as they are.
@@ -444,9 +432,8 @@ def property_types(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     shapes: dict[str, Counter[str]] = defaultdict(Counter)
     seen: list[tuple[NoteFacts, str, str]] = []
     for note in ctx.vault.notes.values():
-        for key, value in note.properties.items():
-            s = shape(value)
-            if s is not None and isinstance(key, str):
+        for key, s in note.keys:
+            if s is not None:
                 shapes[key.casefold()][s] += 1
                 seen.append((note, key, s))
     for note, key, s in seen:

@@ -6,6 +6,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from kbd.engines.base import plain_words, word_key
+
 
 def longer_page_names(needles: set[tuple[str, ...]], page_names: set[tuple[str, ...]]
                       ) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
@@ -31,12 +33,23 @@ class PhraseMatcher:
             for word in phrase:
                 node = node.setdefault(word, {})
             node[""] = phrase  # "" is never a word: it marks the end of a phrase
+        self._starts: dict[str, Any] = {}  # raw word → the trie node it starts (None: none)
+        self._keyed: dict[str, str] = {}  # raw word → its word_key
 
-    def count(self, words: list[str]) -> dict[tuple[str, ...], int]:
+    def count(self, text: str) -> dict[tuple[str, ...], int]:
+        """How often each phrase occurs in `text`, compared as `phrase_tokens` (whole words,
+        case, punctuation and plurals ignored)."""
+        words = plain_words(text)
+        if len(self._starts) > _MEMO_WORDS:  # identifiers make the vocabulary of code docs unbounded
+            self._starts.clear()
+            self._keyed.clear()
         counts: dict[tuple[str, ...], int] = defaultdict(int)
-        trie, n = self._trie, len(words)
-        for i, word in enumerate(words):
-            node = trie.get(word)
+        starts, keyed, trie, n = self._starts, self._keyed, self._trie, len(words)
+        for i, raw in enumerate(words):
+            # One dict lookup per word: most words start no phrase (memoised per raw word).
+            node = starts.get(raw, _UNSEEN)
+            if node is _UNSEEN:
+                node = starts[raw] = trie.get(_key(keyed, raw))
             j = i + 1
             while node is not None:
                 phrase = node.get("")
@@ -44,6 +57,17 @@ class PhraseMatcher:
                     counts[phrase] += 1
                 if j >= n:
                     break
-                node = node.get(words[j])
+                node = node.get(_key(keyed, words[j]))
                 j += 1
         return counts
+
+
+_UNSEEN: Any = object()
+_MEMO_WORDS = 50_000
+
+
+def _key(memo: dict[str, str], raw: str) -> str:
+    key = memo.get(raw)
+    if key is None:
+        key = memo[raw] = word_key(raw)
+    return key

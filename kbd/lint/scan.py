@@ -3,9 +3,12 @@ every other file (attachments), with Obsidian's link resolution over them. Read-
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
+import functools
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,10 +27,11 @@ from kbd.vault.linkgrammar import (
     headings_and_blocks,
     markdown_images,
 )
-from kbd.vault.links import LinkResolver
+from kbd.vault.links import LinkResolver, WikiLink
 from kbd.vault.note import split_frontmatter
 
 MAX_LINT_BYTES = 5_000_000  # a bigger "note" is reported as unreadable, not parsed
+_FRONTMATTER = re.compile(r"---[ \t]*\n(?:.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +43,14 @@ class NoteFacts:
     area: str  # raw | source | concept | answer | report | index | wiki | control | other
     size: int
     sha256: str
-    properties: dict[str, Any]  # {} when there is no frontmatter or it is invalid
+    properties: dict[str, Any]  # `type` and `aliases` only ({} when the frontmatter is absent or invalid)
     frontmatter: str  # "none" | "ok" | the reason it is invalid
     links: tuple[LinkAt, ...]  # outside code and comments, frontmatter links included
     owner: str  # kbd | user-edited | user
     images: tuple[tuple[int, str], ...] = ()  # (line, target) of each `![alt](file)` naming a vault file
-    headings: frozenset[str] = frozenset()  # linkgrammar.heading_key of every heading
-    blocks: frozenset[str] = frozenset()  # block ids (`^id`), casefolded
+    keys: tuple[tuple[str, str | None], ...] = ()  # every property: (key, its shape; None when empty)
+    headings: str = ""  # linkgrammar.headings_and_blocks: every heading's key
+    blocks: str = ""  # and every block id
     has_text: bool = True  # anything visible besides frontmatter, code and comments
 
     @property
@@ -73,8 +78,9 @@ class VaultScan:
             data = read_snapshot(str(self.layout.root), path, MAX_LINT_BYTES).data
         except (Unreadable, FileNotFoundError, OSError):
             return ""
-        _, body, _ = split_frontmatter(data.decode("utf-8", "replace").replace("\r\n", "\n"))
-        return blank_code_and_comments(body)
+        text = data.decode("utf-8", "replace").replace("\r\n", "\n")
+        fence = _FRONTMATTER.match(text)  # its properties were read in the scan: no second YAML parse
+        return blank_code_and_comments(text[fence.end():] if fence else text)
 
     @cached_property
     def inbound(self) -> dict[str, set[str]]:
@@ -102,11 +108,16 @@ class VaultScan:
 def scan_vault(layout: VaultLayout, state: State, exclude: Iterable[str] = ()) -> VaultScan:
     root = str(layout.root)
     patterns = tuple(exclude)
-    owners = {path: ("user-edited" if edited else "kbd")
-              for path, edited in state.db.execute("SELECT path, user_edited FROM outputs")}
+    owners: dict[str, str] = {}
+    written: dict[str, str] = {}  # path → the sha256 kbd wrote there
+    for path, edited, sha in state.db.execute("SELECT path, user_edited, sha256 FROM outputs"):
+        owners[path] = "user-edited" if edited else "kbd"
+        if sha and not edited:
+            written[path] = sha
     notes: dict[str, NoteFacts] = {}
     files: set[str] = set()
     unreadable: dict[str, str] = {}
+    parsed: dict[str, tuple[WikiLink, str]] = {}  # one parse per distinct link, shared by every note
     for folder, dirs, names in os.walk(root):
         rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         rel_folder = "" if rel_folder == "." else rel_folder
@@ -127,7 +138,7 @@ def scan_vault(layout: VaultLayout, state: State, exclude: Iterable[str] = ()) -
             except (Unreadable, FileNotFoundError, OSError) as exc:
                 unreadable[rel] = getattr(exc, "reason", None) or str(exc)
                 continue
-            notes[rel] = read_note(layout, rel, data, owners.get(rel, "user"))
+            notes[rel] = read_note(layout, rel, data, owners.get(rel, "user"), parsed, written.get(rel))
     return VaultScan(layout, notes, files, unreadable, attachment_folder(root))
 
 
@@ -152,10 +163,13 @@ def area_of(layout: VaultLayout, rel: str) -> str:
     return "other"
 
 
-def read_note(layout: VaultLayout, rel: str, data: bytes, owner: str) -> NoteFacts:
+def read_note(layout: VaultLayout, rel: str, data: bytes, owner: str,
+              parsed: dict[str, tuple[WikiLink, str]] | None = None, written: str | None = None) -> NoteFacts:
+    """`written`: the sha256 the ledger has for the file kbd wrote there, if any."""
     sha = hashlib.sha256(data).hexdigest()
     text = data.decode("utf-8", "replace").replace("\r\n", "\n")
-    properties, body, warnings = split_frontmatter(text)
+    properties, body, warnings = split_frontmatter(text, trusted=written is not None and
+                                                   written.removeprefix("sha256:") == sha)
     if warnings:
         status = warnings[0].removeprefix("frontmatter ignored: ")
     elif text.startswith("---\n") and body is not text:
@@ -165,20 +179,58 @@ def read_note(layout: VaultLayout, rel: str, data: bytes, owner: str) -> NoteFac
     head = text[: len(text) - len(body)] if text.endswith(body) else ""
     first_line = head.count("\n") + 1  # line numbers count from the file's first line, frontmatter included
     visible = blank_code_and_comments(body)
-    links = find_links(visible, first_line)
-    links.extend(_property_links(properties, head))
+    links = find_links(visible, first_line, parsed)
+    links.extend(_property_links(properties, head, parsed))
     headings, blocks = headings_and_blocks(blank_fenced_code(body) if visible is not body else body)
-    return NoteFacts(rel, area_of(layout, rel), len(data), sha, properties, status, tuple(links), owner,
-                     tuple(markdown_images(visible, first_line)), headings, blocks, bool(visible.strip()))
+    kept = {k: properties[k] for k in _KEPT_PROPERTIES if k in properties}
+    keys = tuple(_key_shape(k, shape(v)) for k, v in properties.items() if isinstance(k, str))
+    return NoteFacts(rel, area_of(layout, rel), len(data), sha, kept, status, tuple(links), owner,
+                     tuple(markdown_images(visible, first_line)), keys, headings, blocks, bool(visible.strip()))
 
 
-def _property_links(properties: dict[str, Any], frontmatter: str) -> list[LinkAt]:
+@functools.lru_cache(maxsize=4096)
+def _key_shape(key: str, kind: str | None) -> tuple[str, str | None]:
+    """One shared (key, shape) pair per distinct pair: 30,000 notes repeat the same few keys."""
+    return key, kind
+
+
+# The properties checks read by value; of the rest lint keeps the key and its shape (a source
+# summary's property values were a fifth of lint's memory at 30,000 notes).
+_KEPT_PROPERTIES = ("type", "aliases")
+
+
+def shape(value: Any) -> str | None:
+    """The Obsidian property type a value has (None: empty, fits any type)."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, bool):
+        return "checkbox"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, dt.datetime):
+        return "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return "date"
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", value):
+            return "datetime"
+    return "text"
+
+
+def _property_links(properties: dict[str, Any], frontmatter: str,
+                    parsed: dict[str, tuple[WikiLink, str]] | None) -> list[LinkAt]:
     """Links in properties count as links (Obsidian's graph and backlinks show them)."""
     found = []
     for value in properties.values():
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and "[[" in item:
-                for at in find_links(item):
+                for at in find_links(item, 1, parsed):
                     where = frontmatter.find(at.raw)
                     line = frontmatter.count("\n", 0, where) + 1 if where >= 0 else 1
                     found.append(LinkAt(at.link, line, at.raw, True))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # lint holds hundreds of thousands of them
 class WikiLink:
     target: str  # the path or name part, without #heading / #^block / |alias
     heading: str | None = None
