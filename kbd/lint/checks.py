@@ -357,7 +357,7 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     needles = {key: words for key, words in needles.items() if words}
     wanted = set(needles.values())
     longer = longer_page_names(wanted, page_names)
-    matcher = PhraseMatcher([*needles.values(), *longer])
+    matcher = PhraseMatcher([*wanted, *(page for pages in longer.values() for page in pages)])
     hits_of: dict[tuple[str, ...], list[str]] = defaultdict(list)
     # One note at a time (its text is read again, never held): count every candidate and longer
     # page name in one pass over its words. A note counts for a candidate when the name occurs
