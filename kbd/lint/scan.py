@@ -227,11 +227,14 @@ def _property_links(properties: dict[str, Any], frontmatter: str,
                     parsed: dict[str, tuple[WikiLink, str]] | None) -> list[LinkAt]:
     """Links in properties count as links (Obsidian's graph and backlinks show them)."""
     found = []
+    after: dict[str, int] = {}  # raw link → where its last occurrence was found (a link can repeat)
     for value in properties.values():
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and "[[" in item:
                 for at in find_links(item, 1, parsed):
-                    where = frontmatter.find(at.raw)
+                    where = frontmatter.find(at.raw, after.get(at.raw, 0))
+                    if where >= 0:
+                        after[at.raw] = where + len(at.raw)
                     line = frontmatter.count("\n", 0, where) + 1 if where >= 0 else 1
                     found.append(LinkAt(at.link, line, at.raw, True))
     return found
