@@ -16,7 +16,16 @@ from collections.abc import Iterable, Iterator
 
 from kbd.engines.base import concept_key, phrase_tokens
 from kbd.lint.findings import Finding, Fix, Severity
-from kbd.lint.phrases import PhraseMatcher, longer_page_names
+from kbd.lint.phrases import (
+    WORD,
+    PhraseMatcher,
+    differs_in_letter,
+    initials,
+    is_abbreviation,
+    longer_page_names,
+    one_deletion_groups,
+    one_edit,
+)
 from kbd.lint.registry import LintContext, check
 from kbd.lint.scan import LinkAt, NoteFacts
 from kbd.lint.settings import CheckSettings
@@ -219,10 +228,10 @@ def _aliases(note: NoteFacts) -> list[str]:
 def duplicate_concepts(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
     """Two concept notes naming one thing. A merge is offered (with a box to tick) only on evidence
     that the names share a meaning: the same words ignoring case, punctuation and plurals; one's
-    alias is the other's name; or one is the other's abbreviation (`MVCC`, `Multi-version
-    concurrency control`). Names that are only spelt alike (one letter apart, or a spelling ratio
-    of at least `similarity` when it is > 0) are listed without a box: `Light` and `Night` are one
-    letter apart and two things. Reported once per pair, on the smaller concept."""
+    alias is the other's name; or one is the other's abbreviation, written out on one of the
+    pages (`Multi-version concurrency control (MVCC)`). Names that are only spelt alike (one letter
+    apart, or a spelling ratio of at least `similarity` when it is > 0) are listed without a box:
+    `Light` and `Night` are one letter apart and two things. Reported once per pair, on the smaller concept."""
     notes = ctx.vault.in_area("concept")
     kbd_pages = {path: key for key, (path, _) in _concept_pages(ctx).items()}
     names: dict[str, list[str]] = defaultdict(list)  # normalised name → concept note paths
@@ -243,19 +252,20 @@ def duplicate_concepts(ctx: LintContext, settings: CheckSettings) -> Iterator[Fi
                     sure.setdefault(_pair(note.path, other), f"an alias of {note_link(note.path)}")
     by_initials: dict[str, list[str]] = defaultdict(list)
     for path, stem in stems.items():
-        initials = _initials(stem)
-        if initials:
-            by_initials[initials].append(path)
+        letters = initials(stem)
+        if letters:
+            by_initials[letters].append(path)
     for path, stem in stems.items():
-        if _is_abbreviation(stem):
+        if is_abbreviation(stem):
             for other in by_initials.get(stem.casefold(), []):
-                sure.setdefault(_pair(path, other), f"“{escape_text(stem)}” abbreviates {note_link(other)}")
+                if _defines(ctx, (path, other), stem, stems[other]):
+                    sure.setdefault(_pair(path, other), f"“{escape_text(stem)}” abbreviates {note_link(other)}")
     alike: dict[tuple[str, str], str] = {}
     keys = sorted(k for k in names if len(k) >= 5)
-    for group in _one_deletion_groups(keys):
+    for group in one_deletion_groups(keys):
         for i, a in enumerate(group):
             for b in group[i + 1:]:
-                if a != b and _one_edit(a, b) and not (a.isdigit() or b.isdigit()) and _differs_in_letter(a, b):
+                if a != b and one_edit(a, b) and not (a.isdigit() or b.isdigit()) and differs_in_letter(a, b):
                     alike.setdefault(_pair(names[a][0], names[b][0]), "names one letter apart")
     ratio = float(settings.get("similarity"))
     if ratio > 0:
@@ -283,57 +293,24 @@ def duplicate_concepts(ctx: LintContext, settings: CheckSettings) -> Iterator[Fi
                       detail=(("other", keep), ("evidence", why)))
 
 
-_WORD = re.compile(r"[^\W_]+")
-
-
-def _initials(name: str) -> str:
-    """`Multi-version concurrency control` → `mvcc`; "" for a name of fewer than two words."""
-    words = _WORD.findall(name)
-    return "".join(w[0] for w in words).casefold() if len(words) >= 2 else ""
-
-
-def _is_abbreviation(name: str) -> bool:
-    """One word of 2-8 letters written mostly in capitals: `MVCC`, `WAL`, `SSOs` is not one."""
-    return 2 <= len(name) <= 8 and name.isalpha() and sum(c.isupper() for c in name) >= max(2, len(name) - 1)
-
-
-def _one_deletion_groups(keys: list[str]) -> Iterator[list[str]]:
-    """Groups of keys that share a one-letter deletion (or where one is the other minus a letter):
-    every pair one edit apart is in a group. One variant length at a time, so only one length's
-    variants are in memory (all of them at once were the peak of a 13,000-concept lint)."""
-    by_length: dict[int, list[str]] = defaultdict(list)
-    for key in keys:
-        by_length[len(key)].append(key)
-    for length in sorted(set(by_length) | {n - 1 for n in by_length}):
-        variants: dict[str, list[str]] = defaultdict(list)
-        for key in by_length.get(length, ()):
-            variants[key].append(key)
-        for key in by_length.get(length + 1, ()):
-            for variant in {key[:i] + key[i + 1:] for i in range(len(key))}:
-                variants[variant].append(key)
-        yield from (group for group in variants.values() if len(group) > 1)
-
-
 def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
-
-
-def _one_edit(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1:
-        return False
-    ops = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
-    return len(ops) == 1 and max(ops[0][2] - ops[0][1], ops[0][4] - ops[0][3]) == 1
-
-
-def _differs_in_letter(a: str, b: str) -> bool:
-    """`Raft v2` and `Raft v3` are two things; `consensus` and `consenus` are one misspelt."""
-    return not any(ch.isdigit() for ch in set(a) ^ set(b))
 
 
 def _source_count(ctx: LintContext, key: str | None) -> int:
     if key is None:
         return 0
     return ctx.state.db.execute("SELECT COUNT(*) FROM source_concepts WHERE key=?", (key,)).fetchone()[0]
+
+
+def _defines(ctx: LintContext, pages: tuple[str, str], short: str, long: str) -> bool:
+    """Whether one of the two pages writes the abbreviation out: `Long (SHORT)` or `SHORT (Long)`.
+    Same initials alone are no evidence: on a C++ documentation vault `ADO` matched `ATL Dialog
+    object` and `Automatic data objects`, `CDC` four unrelated names."""
+    long_words = r"\W+".join(map(re.escape, WORD.findall(long)))
+    abbr = re.escape(short)
+    written = re.compile(rf"\b{long_words}\W*\(\s*{abbr}\s*\)|\b{abbr}\s*\(\s*{long_words}\W*\)", re.IGNORECASE)
+    return any(written.search(ctx.vault.text(page)) for page in pages)
 
 
 @check("unlinked_names", "names mentioned in several notes with no page", options={"min_notes": 3})

@@ -1,9 +1,12 @@
-"""Finding many names in many notes at once: what `unlinked_names` counts with."""
+"""Names: finding many in many notes at once (`unlinked_names`), and telling which two are spelt
+alike or one abbreviates the other (`duplicate_concepts`)."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kbd.engines.base import plain_words, word_key
@@ -71,3 +74,46 @@ def _key(memo: dict[str, str], raw: str) -> str:
     if key is None:
         key = memo[raw] = word_key(raw)
     return key
+
+
+def one_deletion_groups(keys: list[str]) -> Iterator[list[str]]:
+    """Groups of keys that share a one-letter deletion (or where one is the other minus a letter):
+    every pair one edit apart is in a group. One variant length at a time, so only one length's
+    variants are in memory (all of them at once were the peak of a 13,000-concept lint)."""
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for key in keys:
+        by_length[len(key)].append(key)
+    for length in sorted(set(by_length) | {n - 1 for n in by_length}):
+        variants: dict[str, list[str]] = defaultdict(list)
+        for key in by_length.get(length, ()):
+            variants[key].append(key)
+        for key in by_length.get(length + 1, ()):
+            for variant in {key[:i] + key[i + 1:] for i in range(len(key))}:
+                variants[variant].append(key)
+        yield from (group for group in variants.values() if len(group) > 1)
+
+
+def one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    ops = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
+    return len(ops) == 1 and max(ops[0][2] - ops[0][1], ops[0][4] - ops[0][3]) == 1
+
+
+def differs_in_letter(a: str, b: str) -> bool:
+    """`Raft v2` and `Raft v3` are two things; `consensus` and `consenus` are one misspelt."""
+    return not any(ch.isdigit() for ch in set(a) ^ set(b))
+
+
+WORD = re.compile(r"[^\W_]+")
+
+
+def initials(name: str) -> str:
+    """`Multi-version concurrency control` → `mvcc`; "" for a name of fewer than two words."""
+    words = WORD.findall(name)
+    return "".join(w[0] for w in words).casefold() if len(words) >= 2 else ""
+
+
+def is_abbreviation(name: str) -> bool:
+    """One word of 2-8 letters written mostly in capitals: `MVCC`, `WAL`, `SSOs` is not one."""
+    return 2 <= len(name) <= 8 and name.isalpha() and sum(c.isupper() for c in name) >= max(2, len(name) - 1)
