@@ -126,6 +126,10 @@ def test_a_merge_is_offered_on_a_shared_lemma_an_alias_or_a_written_out_abbrevia
     write(vault, "wiki/concepts/B-tree.md", "Singular.\n")
     write(vault, "wiki/concepts/WAL.md", '---\naliases: ["Journal"]\n---\nLog.\n')
     write(vault, "wiki/concepts/Journal.md", "Same thing.\n")
+    write(vault, "wiki/concepts/AVX-512.md", "Vector instructions.\n")  # pairs seen on cpp-docs
+    write(vault, "wiki/concepts/AVX512.md", "The same.\n")
+    write(vault, "wiki/concepts/Active Server Pages Component Wizard.md", "A wizard.\n")
+    write(vault, "wiki/concepts/Active Server Page Component Wizard.md", "The same.\n")
     write(vault, "wiki/concepts/CRect.md", "A class.\n")
     write(vault, "wiki/concepts/CREATE.md", "A statement.\n")
     report = lint(vault, write=False)
@@ -133,7 +137,10 @@ def test_a_merge_is_offered_on_a_shared_lemma_an_alias_or_a_written_out_abbrevia
             if f.severity is Severity.WARNING}
     c = "wiki/concepts/"
     assert sure == {frozenset((f"{c}MVCC.md", f"{c}Multi-version concurrency control.md")),
-                    frozenset((f"{c}B-trees.md", f"{c}B-tree.md")), frozenset((f"{c}WAL.md", f"{c}Journal.md"))}
+                    frozenset((f"{c}B-trees.md", f"{c}B-tree.md")), frozenset((f"{c}WAL.md", f"{c}Journal.md")),
+                    frozenset((f"{c}AVX-512.md", f"{c}AVX512.md")),
+                    frozenset((f"{c}Active Server Pages Component Wizard.md",
+                               f"{c}Active Server Page Component Wizard.md"))}
     assert not any("ADO" in f.message for f in findings(report, "duplicate_concepts"))
     crect = [f for f in findings(report, "duplicate_concepts") if "CRect" in f.message]
     assert [(f.severity, f.fix) for f in crect] == [(Severity.INFO, None)], "spelt alike: listed, no box"

@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
-from kbd.engines.base import concept_key, phrase_tokens
+from kbd.engines.base import concept_key, phrase_tokens, word_key
 from kbd.lint.findings import Finding, Fix, Severity
 from kbd.lint.phrases import (
     WORD,
@@ -227,7 +227,7 @@ def _aliases(note: NoteFacts) -> list[str]:
 @check("duplicate_concepts", "duplicate concepts", options={"similarity": 0.0})
 def duplicate_concepts(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
     """Two concept notes naming one thing. A merge is offered (with a box to tick) only on evidence
-    that the names share a meaning: the same words ignoring case, punctuation and plurals; one's
+    that the names share a meaning: the same words ignoring case, punctuation, spacing and plurals; one's
     alias is the other's name; or one is the other's abbreviation, written out on one of the
     pages (`Multi-version concurrency control (MVCC)`). Names that are only spelt alike (one letter
     apart, or a spelling ratio of at least `similarity` when it is > 0) are listed without a box:
@@ -245,6 +245,9 @@ def duplicate_concepts(ctx: LintContext, settings: CheckSettings) -> Iterator[Fi
     for paths in names.values():
         for other in paths[1:]:
             sure.setdefault(_pair(paths[0], other), "the same name")
+    for paths in _same_words(names).values():  # `AVX-512`/`AVX512`, `Server Pages Wizard`/`Server Page Wizard`
+        for other in paths[1:]:
+            sure.setdefault(_pair(paths[0], other), "the same words")
     for note in notes:
         for alias in _aliases(note):
             for other in names.get(concept_key(alias), []):
@@ -291,6 +294,15 @@ def duplicate_concepts(ctx: LintContext, settings: CheckSettings) -> Iterator[Fi
         yield Finding("duplicate_concepts", Severity.WARNING, drop,
                       f"{note_link(drop)} and {note_link(keep)} look like one concept ({why})", fix,
                       detail=(("other", keep), ("evidence", why)))
+
+
+def _same_words(names: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Names whose words, each reduced to its lemma (`word_key`), spell the same letters: the
+    same words with another plural, hyphen or space. Only groups of two or more."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for key, paths in names.items():
+        groups["".join(word_key(w) for w in key.split())].append(paths[0])
+    return {k: v for k, v in groups.items() if len(v) > 1}
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
