@@ -103,7 +103,7 @@ def _missing_fragment(ctx: LintContext, note: NoteFacts, at: LinkAt, found: str)
     facts = ctx.vault.notes.get(found)
     if facts is None:
         return
-    missing = missing_fragment(at.link, facts.headings, facts.blocks)
+    missing = missing_fragment(at.link, *ctx.vault.anchors(found))
     if missing is None:
         return
     what = "block" if missing.startswith("^") else "heading"

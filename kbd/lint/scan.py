@@ -49,8 +49,6 @@ class NoteFacts:
     owner: str  # kbd | user-edited | user
     images: tuple[tuple[int, str], ...] = ()  # (line, target) of each `![alt](file)` naming a vault file
     keys: tuple[tuple[str, str | None], ...] = ()  # every property: (key, its shape; None when empty)
-    headings: str = ""  # linkgrammar.headings_and_blocks: every heading's key
-    blocks: str = ""  # and every block id
     has_text: bool = True  # anything visible besides frontmatter, code and comments
 
     @property
@@ -66,6 +64,7 @@ class VaultScan:
     unreadable: dict[str, str] = field(default_factory=dict)  # path → why it was not read
 
     attachments: str | None = None  # the attachment folder from .obsidian/app.json
+    _anchors: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @cached_property
     def resolver(self) -> LinkResolver:
@@ -74,13 +73,23 @@ class VaultScan:
     def text(self, path: str) -> str:
         """A note's visible body (code and comments blanked), read again from disk; "" if it is
         gone or unreadable now."""
+        return blank_code_and_comments(self._body(path))
+
+    def anchors(self, path: str) -> tuple[str, str]:
+        """A note's headings and block ids (`linkgrammar.headings_and_blocks`), read when a link
+        names one: few notes are such targets, so the scan does not collect them for every note."""
+        if path not in self._anchors:
+            self._anchors[path] = headings_and_blocks(blank_fenced_code(self._body(path)))
+        return self._anchors[path]
+
+    def _body(self, path: str) -> str:
         try:
             data = read_snapshot(str(self.layout.root), path, MAX_LINT_BYTES).data
         except (Unreadable, FileNotFoundError, OSError):
             return ""
         text = data.decode("utf-8", "replace").replace("\r\n", "\n")
         fence = _FRONTMATTER.match(text)  # its properties were read in the scan: no second YAML parse
-        return blank_code_and_comments(text[fence.end():] if fence else text)
+        return text[fence.end():] if fence else text
 
     @cached_property
     def inbound(self) -> dict[str, set[str]]:
@@ -181,11 +190,10 @@ def read_note(layout: VaultLayout, rel: str, data: bytes, owner: str,
     visible = blank_code_and_comments(body)
     links = find_links(visible, first_line, parsed)
     links.extend(_property_links(properties, head, parsed))
-    headings, blocks = headings_and_blocks(blank_fenced_code(body) if visible is not body else body)
     kept = {k: properties[k] for k in _KEPT_PROPERTIES if k in properties}
     keys = tuple(_key_shape(k, shape(v)) for k, v in properties.items() if isinstance(k, str))
     return NoteFacts(rel, area_of(layout, rel), len(data), sha, kept, status, tuple(links), owner,
-                     tuple(markdown_images(visible, first_line)), keys, headings, blocks, bool(visible.strip()))
+                     tuple(markdown_images(visible, first_line)), keys, bool(visible.strip()))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -225,16 +233,18 @@ def shape(value: Any) -> str | None:
 
 def _property_links(properties: dict[str, Any], frontmatter: str,
                     parsed: dict[str, tuple[WikiLink, str]] | None) -> list[LinkAt]:
-    """Links in properties count as links (Obsidian's graph and backlinks show them)."""
+    """Links in properties count as links (Obsidian's graph and backlinks show them). Each gets
+    the line of its own occurrence in the frontmatter (one link can be in two properties)."""
+    if "[[" not in frontmatter:
+        return []
+    lines: dict[str, list[int]] = {}  # raw link → its lines in the frontmatter, last first
+    for at in reversed(find_links(frontmatter, 1, parsed)):
+        lines.setdefault(at.raw, []).append(at.line)
     found = []
-    after: dict[str, int] = {}  # raw link → where its last occurrence was found (a link can repeat)
     for value in properties.values():
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and "[[" in item:
                 for at in find_links(item, 1, parsed):
-                    where = frontmatter.find(at.raw, after.get(at.raw, 0))
-                    if where >= 0:
-                        after[at.raw] = where + len(at.raw)
-                    line = frontmatter.count("\n", 0, where) + 1 if where >= 0 else 1
-                    found.append(LinkAt(at.link, line, at.raw, True))
+                    left = lines.get(at.raw)
+                    found.append(LinkAt(at.link, left.pop() if left else 1, at.raw, True))
     return found
