@@ -52,7 +52,7 @@ class PhraseMatcher:
             # One dict lookup per word: most words start no phrase (memoised per raw word).
             node = starts.get(raw, _UNSEEN)
             if node is _UNSEEN:
-                node = starts[raw] = trie.get(_key(keyed, raw))
+                node = starts[raw] = trie.get(word_key(raw))
             j = i + 1
             while node is not None:
                 phrase = node.get("")
@@ -60,20 +60,17 @@ class PhraseMatcher:
                     counts[phrase] += 1
                 if j >= n:
                     break
-                node = node.get(_key(keyed, words[j]))
+                word = words[j]
+                key = keyed.get(word)
+                if key is None:
+                    key = keyed[word] = word_key(word)
+                node = node.get(key)
                 j += 1
         return counts
 
 
 _UNSEEN: Any = object()
 _MEMO_WORDS = 50_000
-
-
-def _key(memo: dict[str, str], raw: str) -> str:
-    key = memo.get(raw)
-    if key is None:
-        key = memo[raw] = word_key(raw)
-    return key
 
 
 def one_deletion_groups(keys: list[str]) -> Iterator[list[str]]:

@@ -68,12 +68,21 @@ class LinkResolver:
         # for there first, so it wins over a same-named file elsewhere.
         self._attachments = attachment_folder
         self._exact: dict[str, str] = {}
+        self._memo: dict[tuple[str, str], str | None] = {}
         self._by_name: dict[str, list[str]] = {}
         for path in files:
             self._exact[path.casefold()] = path
             self._by_name.setdefault(posixpath.basename(path).casefold(), []).append(path)
 
     def resolve(self, target: str, from_path: str = "") -> str | None:
+        # The answer depends on the target and the linking note's folder only; lint asks it for
+        # every one of hundreds of thousands of links, most of them repeats.
+        key = (target, posixpath.dirname(from_path) if target else from_path)
+        if key not in self._memo:
+            self._memo[key] = self._resolve(target, from_path)
+        return self._memo[key]
+
+    def _resolve(self, target: str, from_path: str) -> str | None:
         if not target:
             return from_path or None  # [[#heading]] links into the same note
         for candidate in _with_md(target):
