@@ -1,13 +1,16 @@
 """How the wiki itself scales: page sizes and concept counts on a large documentation corpus.
 
-    python bench/scale.py [--notes 5000] [--keep DIR]
+    python bench/scale.py [--notes 5000] [--keep DIR] [--docs FOLDER] [--lint]
 
 Generates a deterministic documentation-style vault (pages of a fictional product's manual: how-to
 pages, reference pages and troubleshooting notes over a vocabulary whose popular terms occur on
 thousands of pages, with abbreviations next to their expansions), runs `kbd compile` on it once as
 a user would, and prints: the machine; compile time; sources vs concept articles; the largest
 pages kbd wrote (index.md, its sub-index notes, concept pages and their sub-pages), how many exceed
-200 KB; and what the most-mentioned concept's page shows.
+200 KB; and what the most-mentioned concept's page shows. `--docs FOLDER` takes the pages from a
+real documentation folder instead (every `.md` under it, e.g. MicrosoftDocs/cpp-docs' `docs/`:
+9,746 pages); `--lint` then times one full `kbd lint` on the compiled vault (CPU, wall, peak RSS,
+slowest parts; targets < 20 s CPU and < 300 MB).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.compile import compile_once, machine  # noqa: E402
+from bench.lint import print_lint_figures  # noqa: E402
 from kbd.init import init_vault  # noqa: E402
 
 LIMIT = 200 * 1024
@@ -100,6 +104,19 @@ def make_vault(root: Path, notes: int, seed: int = 7) -> int:
     return total
 
 
+def copy_docs(root: Path, folder: Path) -> tuple[int, int]:
+    """Every markdown page under `folder` into raw/ (sub-folders kept); (pages, bytes)."""
+    init_vault(root)
+    pages = total = 0
+    for page in sorted(folder.rglob("*.md")):
+        target = root / "raw" / page.relative_to(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = page.read_bytes()
+        target.write_bytes(data)
+        pages, total = pages + 1, total + len(data)
+    return pages, total
+
+
 def _source_count(concept_page: str) -> int:
     m = re.search(r"^## What the sources say(?: \((\d+)\)|: the \d+ most relevant of (\d+))", concept_page, re.M)
     return int(m.group(1) or m.group(2)) if m else 0
@@ -109,13 +126,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notes", type=int, default=5000)
     parser.add_argument("--keep", type=Path, help="build the vault here and keep it")
+    parser.add_argument("--docs", type=Path, help="a folder of real documentation pages to use instead")
+    parser.add_argument("--lint", action="store_true", help="then time one full kbd lint")
     args = parser.parse_args()
     scratch = None if args.keep else Path(tempfile.mkdtemp(prefix="kbd-scale-"))
     root = args.keep or scratch / "Vault"
     try:
-        size = make_vault(root, args.notes)
+        if args.docs:
+            pages, size = copy_docs(root, args.docs)
+        else:
+            pages, size = args.notes, make_vault(root, args.notes)
         print(f"machine: {machine()}")
-        print(f"corpus: {args.notes:,} documentation pages, {size / 1e6:.1f} MB of markdown")
+        print(f"corpus: {pages:,} documentation pages, {size / 1e6:.1f} MB of markdown")
         elapsed, line = compile_once(root)
         print(f"cold compile: {elapsed:.1f} s ({line})")
         wiki = root / "wiki"
@@ -143,6 +165,9 @@ def main() -> None:
             print(f"most-mentioned concept: {top} ({mentioned[top]:,} sources): \"{shown}\"; "
                   f"{bullets} source bullets, {(root / top).stat().st_size / 1024:.1f} KB, {len(subs)} sub-pages "
                   f"for the rest")
+        if args.lint:
+            notes = sum(1 for p in root.rglob("*.md") if ".kbd" not in p.parts)
+            print_lint_figures(root, notes)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -103,7 +103,12 @@ def word_key(word: str) -> str:
 
 def phrase_tokens(text: str) -> list[str]:
     """Every word of `text` as `word_key` sees it: what whole-word concept matching compares."""
-    return [word_key(w) for w in _PUNCT.sub(" ", text.casefold()).split()]
+    return [word_key(w) for w in plain_words(text)]
+
+
+def plain_words(text: str) -> list[str]:
+    """The words of `text`, casefolded, before `word_key` (`phrase_tokens` = word_key of each)."""
+    return _PUNCT.sub(" ", text.casefold()).split()
 
 
 def contains_phrase(haystack: list[str], needle: list[str]) -> bool:

@@ -7,37 +7,40 @@ never adds a broken link of its own.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import json
 import posixpath
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from typing import Any
-from urllib.parse import unquote
 
-from kbd.engines.base import PAGE_RANK, concept_key, phrase_tokens
+from kbd.engines.base import PAGE_RANK, concept_key, phrase_tokens, word_key
 from kbd.lint.findings import Finding, Fix, Severity
+from kbd.lint.phrases import (
+    WORD,
+    PhraseMatcher,
+    differs_in_letter,
+    initials,
+    is_abbreviation,
+    longer_page_names,
+    one_deletion_groups,
+    one_edit,
+)
 from kbd.lint.registry import LintContext, check
 from kbd.lint.scan import LinkAt, NoteFacts
 from kbd.lint.settings import CheckSettings
+from kbd.vault.linkgrammar import is_attachment, missing_fragment
 from kbd.vault.links import wikilink
 from kbd.vault.sanitize import escape_text, link_target
 
 # Notes whose links are catalogues or records, not content: they neither make a note "linked"
 # nor are they checked for broken links (a lint report quotes the broken links it lists).
 _NOT_CONTENT = ("index", "report")
-_ATTACHMENT = re.compile(r"\.(?!md$)[A-Za-z0-9]{1,8}$")
 
 
 def note_link(path: str) -> str:
     """A link to a note that exists, or its path as text when no wikilink can point at it."""
     return wikilink(path) if link_target(path) else escape_text(path)
-
-
-def _is_attachment(target: str) -> bool:
-    return bool(_ATTACHMENT.search(posixpath.basename(target)))
 
 
 def _suggest(ctx: LintContext, target: str, cache: dict[str, str | None]) -> str | None:
@@ -65,11 +68,15 @@ def broken_links(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]
         grouped: dict[str, list[LinkAt]] = {}
         for at in note.links:
             target = at.link.target
-            if not target or _is_attachment(target) or resolver.resolve(target, note.path):
-                continue
             if at.in_property and note.area == "raw":
                 continue  # the Web Clipper links every author (`[[Ada Example]]`) to a note nobody writes
-            grouped.setdefault(target, []).append(at)
+            if is_attachment(target):
+                continue  # missing_attachments reports those
+            found = resolver.resolve(target, note.path)
+            if found is None:
+                grouped.setdefault(target, []).append(at)
+            elif found.endswith(".md") and (at.link.heading or at.link.block is not None):
+                yield from _missing_fragment(ctx, note, at, found)
         for target, places in grouped.items():
             guess = _suggest(ctx, target, cache)
             if guess == note.path or (guess and note.area == "source" and _in_raw(ctx, target)):
@@ -91,6 +98,21 @@ def broken_links(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]
                           lines[0] if len(lines) == 1 else None, (("target", target), ("suggestion", guess or "")))
 
 
+def _missing_fragment(ctx: LintContext, note: NoteFacts, at: LinkAt, found: str) -> Iterator[Finding]:
+    """A link to a heading or block the note it resolves to does not have."""
+    facts = ctx.vault.notes.get(found)
+    if facts is None:
+        return
+    missing = missing_fragment(at.link, *ctx.vault.anchors(found))
+    if missing is None:
+        return
+    what = "block" if missing.startswith("^") else "heading"
+    yield Finding("broken_links", Severity.WARNING, note.path,
+                  f"{note_link(note.path)}: {escape_text(at.raw)} — {note_link(found)} has no {what} "
+                  f"“{escape_text(missing)}”", line=at.line,
+                  detail=(("target", f"{at.link.target}#{missing}"), ("suggestion", "")))
+
+
 def _in_raw(ctx: LintContext, target: str) -> bool:
     return target.casefold().startswith(ctx.layout.raw.casefold() + "/")
 
@@ -107,37 +129,25 @@ def missing_attachments(ctx: LintContext, settings: CheckSettings) -> Iterator[F
         if note.area in _NOT_CONTENT:
             continue
         for at in note.links:
-            if _is_attachment(at.link.target) and not resolver.resolve(at.link.target, note.path):
+            if at.in_property and note.area == "raw":
+                continue  # Web Clipper property links (authors, sites) are names, not files
+            if is_attachment(at.link.target) and not resolver.resolve(at.link.target, note.path):
                 yield Finding("missing_attachments", Severity.WARNING, note.path,
                               f"{note_link(note.path)}: “{escape_text(at.link.target)}” — no such file in the vault",
                               line=at.line, detail=(("target", at.link.target),))
-        for line, target in _markdown_images(note.visible):
+        for line, target in note.images:
             folder = posixpath.dirname(note.path)
             path = posixpath.normpath(posixpath.join(folder, target)) if not target.startswith("/") else target[1:]
-            if path not in ctx.vault.files and not resolver.resolve(target, note.path):
+            if path not in ctx.vault.files and not resolver.resolve(target.lstrip("/"), note.path):
                 yield Finding("missing_attachments", Severity.WARNING, note.path,
                               f"{note_link(note.path)}: image {escape_text(target)} — no such file in the vault",
                               line=line, detail=(("target", target),))
 
 
-_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-
-
-def _markdown_images(visible: str) -> Iterator[tuple[int, str]]:
-    if "](" not in visible:
-        return
-    for m in _MD_IMAGE.finditer(visible):
-        target = m.group(1)
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) or target.startswith("#"):
-            continue  # a URL (https:, data:, obsidian:), not a vault file
-        yield visible.count("\n", 0, m.start()) + 1, unquote(target)
-
-
 @check("orphans", "orphan notes", options={"areas": ["source", "concept", "answer", "slides", "wiki", "other"]})
 def orphans(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
-    """A note no content note links to (the index, log and reports do not count: a catalogue
-    entry is not a link a reader follows from an idea). A deck is the exception: it is a talk,
-    not an idea other notes cite, and its place is the index's Slides list."""
+    """A note nothing links to: no content note and none of kbd's index pages (index.md, its
+    sub-index and mentions pages). The log and the reports do not count: they are records."""
     areas = set(settings.get("areas"))
     linked: set[str] = set()
     catalogued: set[str] = set()
@@ -150,8 +160,8 @@ def orphans(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
             if target and target != note.path:
                 (catalogued if note.area in _NOT_CONTENT else linked).add(target)
     for note in ctx.vault.notes.values():
-        if note.area == "slides" and note.path in catalogued:
-            continue
+        if note.path in catalogued:
+            continue  # kbd's index and its sub-pages are how a reader finds it
         if note.area in areas and note.path not in linked and note.path != ctx.layout.log_note:
             yield Finding("orphans", Severity.INFO, note.path, f"{note_link(note.path)}: no note links to it")
 
@@ -216,73 +226,103 @@ def _aliases(note: NoteFacts) -> list[str]:
 
 @check("duplicate_concepts", "duplicate concepts", options={"similarity": 0.0})
 def duplicate_concepts(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
-    """Two concept notes naming one thing: equal ignoring case, punctuation and plurals; one's
-    alias is the other's name; or names one letter apart (`similarity` > 0 also pairs names
-    whose spelling ratio reaches it). Reported once per pair, on the smaller concept."""
+    """Two concept notes naming one thing. A merge is offered (with a box to tick) only on evidence
+    that the names share a meaning: the same words ignoring case, punctuation, spacing and plurals; one's
+    alias is the other's name; or one is the other's abbreviation, written out on one of the
+    pages (`Multi-version concurrency control (MVCC)`). Names that are only spelt alike (one letter
+    apart, or a spelling ratio of at least `similarity` when it is > 0) are listed without a box:
+    `Light` and `Night` are one letter apart and two things. Reported once per pair, on the smaller concept."""
     notes = ctx.vault.in_area("concept")
     kbd_pages = {path: key for key, (path, _) in _concept_pages(ctx).items()}
     names: dict[str, list[str]] = defaultdict(list)  # normalised name → concept note paths
+    stems: dict[str, str] = {}
     for note in notes:
         if note.properties.get("type") not in (None, "concept"):
             continue  # a concept's sub-page of further sources
         names[concept_key(note.stem)].append(note.path)
-    pairs: dict[tuple[str, str], str] = {}
+        stems[note.path] = note.stem
+    sure: dict[tuple[str, str], str] = {}
     for paths in names.values():
         for other in paths[1:]:
-            pairs.setdefault(_pair(paths[0], other), "the same name")
+            sure.setdefault(_pair(paths[0], other), "the same name")
+    for paths in _same_words(names).values():  # `AVX-512`/`AVX512`, `Server Pages Wizard`/`Server Page Wizard`
+        for other in paths[1:]:
+            sure.setdefault(_pair(paths[0], other), "the same words")
     for note in notes:
         for alias in _aliases(note):
             for other in names.get(concept_key(alias), []):
                 if other != note.path:
-                    pairs.setdefault(_pair(note.path, other), f"an alias of {note_link(note.path)}")
+                    sure.setdefault(_pair(note.path, other), f"an alias of {note_link(note.path)}")
+    by_initials: dict[str, list[str]] = defaultdict(list)
+    for path, stem in stems.items():
+        letters = initials(stem)
+        if letters:
+            by_initials[letters].append(path)
+    for path, stem in stems.items():
+        if is_abbreviation(stem):
+            for other in by_initials.get(stem.casefold(), []):
+                if _defines(ctx, (path, other), stem, stems[other]):
+                    sure.setdefault(_pair(path, other), f"“{escape_text(stem)}” abbreviates {note_link(other)}")
+    alike: dict[tuple[str, str], str] = {}
     keys = sorted(k for k in names if len(k) >= 5)
-    by_deletion: dict[str, list[str]] = defaultdict(list)
-    for key in keys:
-        for variant in {key, *(key[:i] + key[i + 1:] for i in range(len(key)))}:
-            by_deletion[variant].append(key)
-    ratio = float(settings.get("similarity"))
-    for group in by_deletion.values():
+    for group in one_deletion_groups(keys):
         for i, a in enumerate(group):
             for b in group[i + 1:]:
-                if a != b and _one_edit(a, b) and not (a.isdigit() or b.isdigit()) and _differs_in_letter(a, b):
-                    pairs.setdefault(_pair(names[a][0], names[b][0]), "a name one letter apart")
+                if a != b and one_edit(a, b) and not (a.isdigit() or b.isdigit()) and differs_in_letter(a, b):
+                    alike.setdefault(_pair(names[a][0], names[b][0]), "names one letter apart")
+    ratio = float(settings.get("similarity"))
     if ratio > 0:
         for i, a in enumerate(keys):
             for b in keys[i + 1:i + 50]:
                 if difflib.SequenceMatcher(None, a, b).ratio() >= ratio:
-                    pairs.setdefault(_pair(names[a][0], names[b][0]), "a nearly identical name")
+                    alike.setdefault(_pair(names[a][0], names[b][0]), "nearly identical names")
+    pairs = {**{p: (why, False) for p, why in alike.items() if p not in sure},
+             **{p: (why, True) for p, why in sure.items()}}
     sources = {path: _source_count(ctx, kbd_pages.get(path)) for pair in pairs for path in pair}
-    for (a, b), why in sorted(pairs.items()):
+    for (a, b), (why, evidence) in sorted(pairs.items()):
         keep, drop = (a, b) if (sources[a], -len(a)) >= (sources[b], -len(b)) else (b, a)
+        if not evidence:
+            yield Finding("duplicate_concepts", Severity.INFO, drop,
+                          f"{note_link(drop)} and {note_link(keep)} are spelt alike ({why}); nothing says they "
+                          f"mean the same, so no merge is offered — if they do, give one the other's name "
+                          f"as an alias", detail=(("other", keep), ("evidence", "")))
+            continue
         fix = None
         if drop in kbd_pages and keep in kbd_pages and ctx.vault.notes[drop].owner == "kbd":
             fix = Fix.make("merge_concepts", f"Merge {note_link(drop)} into {note_link(keep)}",
                            alias=ctx.vault.notes[drop].stem, into=kbd_pages[keep])
         yield Finding("duplicate_concepts", Severity.WARNING, drop,
                       f"{note_link(drop)} and {note_link(keep)} look like one concept ({why})", fix,
-                      detail=(("other", keep),))
+                      detail=(("other", keep), ("evidence", why)))
+
+
+def _same_words(names: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Names whose words, each reduced to its lemma (`word_key`), spell the same letters: the
+    same words with another plural, hyphen or space. Only groups of two or more."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for key, paths in names.items():
+        groups["".join(word_key(w) for w in key.split())].append(paths[0])
+    return {k: v for k, v in groups.items() if len(v) > 1}
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
-def _one_edit(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1:
-        return False
-    ops = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
-    return len(ops) == 1 and max(ops[0][2] - ops[0][1], ops[0][4] - ops[0][3]) == 1
-
-
-def _differs_in_letter(a: str, b: str) -> bool:
-    """`Raft v2` and `Raft v3` are two things; `consensus` and `consenus` are one misspelt."""
-    return not any(ch.isdigit() for ch in set(a) ^ set(b))
-
-
 def _source_count(ctx: LintContext, key: str | None) -> int:
     if key is None:
         return 0
     return ctx.state.db.execute("SELECT COUNT(*) FROM source_concepts WHERE key=?", (key,)).fetchone()[0]
+
+
+def _defines(ctx: LintContext, pages: tuple[str, str], short: str, long: str) -> bool:
+    """Whether one of the two pages writes the abbreviation out: `Long (SHORT)` or `SHORT (Long)`.
+    Same initials alone are no evidence: on a C++ documentation vault `ADO` matched `ATL Dialog
+    object` and `Automatic data objects`, `CDC` four unrelated names."""
+    long_words = r"\W+".join(map(re.escape, WORD.findall(long)))
+    abbr = re.escape(short)
+    written = re.compile(rf"\b{long_words}\W*\(\s*{abbr}\s*\)|\b{abbr}\s*\(\s*{long_words}\W*\)", re.IGNORECASE)
+    return any(written.search(ctx.vault.text(page)) for page in pages)
 
 
 @check("unlinked_names", "names mentioned in several notes with no page", options={"min_notes": 3})
@@ -293,7 +333,7 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     pages = _concept_pages(ctx)
     existing = {concept_key(n.stem) for n in ctx.vault.notes.values()}
     aliases = {r[0] for r in ctx.state.db.execute("SELECT alias FROM concept_aliases")}
-    page_names = [phrase_tokens(n.stem) for n in ctx.vault.notes.values() if n.area == "concept"]
+    page_names = {tuple(phrase_tokens(n.stem)) for n in ctx.vault.notes.values() if n.area == "concept"}
     candidates: dict[str, str] = {}
     for key, name in ctx.state.db.execute(
             # Only names some source is about: passing mentions get no page by design (issue 23).
@@ -303,27 +343,27 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
             candidates.setdefault(key, name)
     if not candidates:
         return
-    texts = [n for n in ctx.vault.notes.values() if n.area in ("raw", "other", "answer")]
-    postings: dict[str, set[int]] = defaultdict(set)
-    tokens: list[list[str]] = []
-    for i, note in enumerate(texts):
-        words = phrase_tokens(note.visible)
-        tokens.append(words)
-        for w in set(words):
-            postings[w].add(i)
+    needles = {key: tuple(phrase_tokens(name)) for key, name in candidates.items()}
+    needles = {key: words for key, words in needles.items() if words}
+    wanted = set(needles.values())
+    longer = longer_page_names(wanted, page_names)
+    matcher = PhraseMatcher([*wanted, *(page for pages in longer.values() for page in pages)])
+    hits_of: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    # One note at a time (its text is read again, never held): count every candidate and longer
+    # page name in one pass over its words. A note counts for a candidate when the name occurs
+    # there more often than inside longer page names (`buffer pool` inside `buffer pool manager`).
+    for note in ctx.vault.notes.values():
+        if note.area not in ("raw", "other", "answer"):
+            continue
+        counts = matcher.count(ctx.vault.text(note.path))
+        for phrase, found in counts.items():
+            if phrase in wanted and found > sum(counts.get(n, 0) for n in longer.get(phrase, ())):
+                hits_of[phrase].append(note.path)
     raw_sources = _sources(ctx)
     article = {raw: f"source:{sid}" for raw, (sid, _, _) in raw_sources.items()}
     article.update({r[0]: f"source:{r[1]}" for r in ctx.state.db.execute("SELECT raw_path, source_id FROM copies")})
-    for _key, name in sorted(candidates.items()):
-        needle = phrase_tokens(name)
-        if not needle:
-            continue
-        ids = set.intersection(*(postings.get(w, set()) for w in needle))
-        if len(ids) < least:
-            continue
-        longer = [n for n in page_names if len(n) > len(needle) and _occurrences(n, needle)]
-        hits = [texts[i].path for i in sorted(ids)
-                if _occurrences(tokens[i], needle) > sum(_occurrences(tokens[i], n) for n in longer)]
+    for key, name in sorted(candidates.items()):
+        hits = sorted(hits_of.get(needles.get(key, ()), ()))
         articles = {article.get(p, p) for p in hits}  # two clippings of one article count once
         if len(articles) < least:
             continue
@@ -349,11 +389,6 @@ def looks_like_a_name(name: str) -> bool:
     return any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
 
 
-def _occurrences(haystack: list[str], needle: list[str]) -> int:
-    n, first = len(needle), needle[0]
-    return sum(1 for i, w in enumerate(haystack) if w == first and haystack[i:i + n] == needle)
-
-
 _REQUIRED = {"source": ("title", "type", "tags"), "concept": ("title", "type", "tags")}
 
 
@@ -368,35 +403,12 @@ def frontmatter(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
         elif note.frontmatter != "ok":
             problem = f"frontmatter is invalid: {escape_text(note.frontmatter)}"
         else:
-            missing = [k for k in _REQUIRED.get(note.area, ("type",)) if k not in note.properties]
+            present = {k for k, _ in note.keys}
+            missing = [k for k in _REQUIRED.get(note.area, ("type",)) if k not in present]
             if not missing:
                 continue
             problem = f"frontmatter lacks {', '.join(missing)}"
         yield Finding("frontmatter", Severity.ERROR, note.path, f"{note_link(note.path)}: {problem}")
-
-
-def shape(value: Any) -> str | None:
-    """The Obsidian property type a value has (None: empty, fits any type)."""
-    if value is None or value == "" or value == []:
-        return None
-    if isinstance(value, bool):
-        return "checkbox"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, dt.datetime):
-        return "datetime"
-    if isinstance(value, dt.date):
-        return "date"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, str):
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return "date"
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", value):
-            return "datetime"
-    return "text"
 
 
 # Obsidian shows a date in a datetime property and one text value in a list property as they are.
@@ -410,9 +422,8 @@ def property_types(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     shapes: dict[str, Counter[str]] = defaultdict(Counter)
     seen: list[tuple[NoteFacts, str, str]] = []
     for note in ctx.vault.notes.values():
-        for key, value in note.properties.items():
-            s = shape(value)
-            if s is not None and isinstance(key, str):
+        for key, s in note.keys:
+            if s is not None:
                 shapes[key.casefold()][s] += 1
                 seen.append((note, key, s))
     for note, key, s in seen:
@@ -429,7 +440,7 @@ def property_types(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
 @check("empty_notes", "empty notes")
 def empty_notes(ctx: LintContext, settings: CheckSettings) -> Iterator[Finding]:
     for note in ctx.vault.notes.values():
-        if note.area not in ("report", "control") and not note.visible.strip():
+        if note.area not in ("report", "control") and not note.has_text:
             yield Finding("empty_notes", Severity.INFO, note.path, f"{note_link(note.path)}: the note has no text")
 
 

@@ -3,7 +3,9 @@ every other file (attachments), with Obsidian's link resolution over them. Read-
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
+import functools
 import hashlib
 import os
 import re
@@ -17,32 +19,38 @@ from kbd.isolation import NoteFailure, contain
 from kbd.state import State
 from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, STATE_DIR, VaultLayout, is_conflict_copy, is_ignored_name
-from kbd.vault.links import LinkResolver, WikiLink, parse_wikilink
+from kbd.vault.linkgrammar import (
+    LinkAt,
+    attachment_folder,
+    blank_code_and_comments,
+    blank_fenced_code,
+    find_links,
+    headings_and_blocks,
+    markdown_images,
+)
+from kbd.vault.links import LinkResolver, WikiLink
 from kbd.vault.note import split_frontmatter
 
 MAX_LINT_BYTES = 5_000_000  # a bigger "note" is reported as unreadable, not parsed
+_FRONTMATTER = re.compile(r"---[ \t]*\n(?:.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
-@dataclass(frozen=True)
-class LinkAt:
-    link: WikiLink
-    line: int  # 1-based line in the file
-    raw: str  # `[[...]]` or `![[...]]` exactly as written
-    in_property: bool = False  # found in the frontmatter, not the body
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteFacts:
+    """What lint keeps of a note after reading it once. The text itself is not kept (at 10,000
+    notes it was most of lint's memory): a check that needs it reads it again with `VaultScan.text`."""
+
     path: str  # vault-relative, POSIX
     area: str  # raw | source | concept | answer | report | index | wiki | control | other
     size: int
     sha256: str
-    properties: dict[str, Any]  # {} when there is no frontmatter or it is invalid
+    properties: dict[str, Any]  # `type` and `aliases` only ({} when the frontmatter is absent or invalid)
     frontmatter: str  # "none" | "ok" | the reason it is invalid
-    body: str  # text after the frontmatter, as written
-    visible: str  # body with code, `%%` comments and HTML comments blanked (same line numbers)
-    links: tuple[LinkAt, ...]  # outside code and comments, frontmatter links included (line 0 offset)
+    links: tuple[LinkAt, ...]  # outside code and comments, frontmatter links included
     owner: str  # kbd | user-edited | user
+    images: tuple[tuple[int, str], ...] = ()  # (line, target) of each `![alt](file)` naming a vault file
+    keys: tuple[tuple[str, str | None], ...] = ()  # every property: (key, its shape; None when empty)
+    has_text: bool = True  # anything visible besides frontmatter, code and comments
 
     @property
     def stem(self) -> str:
@@ -57,9 +65,33 @@ class VaultScan:
     unreadable: dict[str, str] = field(default_factory=dict)  # path → why it was not read
     failed: list[NoteFailure] = field(default_factory=list)  # notes whose reading failed (kbd/isolation.py)
 
+    attachments: str | None = None  # the attachment folder from .obsidian/app.json
+    _anchors: dict[str, tuple[str, str]] = field(default_factory=dict)
+
     @cached_property
     def resolver(self) -> LinkResolver:
-        return LinkResolver(self.files)
+        return LinkResolver(self.files, self.attachments)
+
+    def text(self, path: str) -> str:
+        """A note's visible body (code and comments blanked), read again from disk; "" if it is
+        gone or unreadable now."""
+        return blank_code_and_comments(self._body(path))
+
+    def anchors(self, path: str) -> tuple[str, str]:
+        """A note's headings and block ids (`linkgrammar.headings_and_blocks`), read when a link
+        names one: few notes are such targets, so the scan does not collect them for every note."""
+        if path not in self._anchors:
+            self._anchors[path] = headings_and_blocks(blank_fenced_code(self._body(path)))
+        return self._anchors[path]
+
+    def _body(self, path: str) -> str:
+        try:
+            data = read_snapshot(str(self.layout.root), path, MAX_LINT_BYTES).data
+        except (Unreadable, FileNotFoundError, OSError):
+            return ""
+        text = data.decode("utf-8", "replace").replace("\r\n", "\n")
+        fence = _FRONTMATTER.match(text)  # its properties were read in the scan: no second YAML parse
+        return text[fence.end():] if fence else text
 
     @cached_property
     def inbound(self) -> dict[str, set[str]]:
@@ -87,12 +119,17 @@ class VaultScan:
 def scan_vault(layout: VaultLayout, state: State, exclude: Iterable[str] = ()) -> VaultScan:
     root = str(layout.root)
     patterns = tuple(exclude)
-    owners = {path: ("user-edited" if edited else "kbd")
-              for path, edited in state.db.execute("SELECT path, user_edited FROM outputs")}
+    owners: dict[str, str] = {}
+    written: dict[str, str] = {}  # path → the sha256 kbd wrote there
+    for path, edited, sha in state.db.execute("SELECT path, user_edited, sha256 FROM outputs"):
+        owners[path] = "user-edited" if edited else "kbd"
+        if sha and not edited:
+            written[path] = sha
     notes: dict[str, NoteFacts] = {}
     files: set[str] = set()
     unreadable: dict[str, str] = {}
     failed: list[NoteFailure] = []
+    parsed: dict[str, tuple[WikiLink, str]] = {}  # one parse per distinct link, shared by every note
     for folder, dirs, names in os.walk(root):
         rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         rel_folder = "" if rel_folder == "." else rel_folder
@@ -113,12 +150,13 @@ def scan_vault(layout: VaultLayout, state: State, exclude: Iterable[str] = ()) -
             except (Unreadable, FileNotFoundError, OSError) as exc:
                 unreadable[rel] = getattr(exc, "reason", None) or str(exc)
                 continue
-            facts = contain("lint", rel, read_note, layout, rel, data, owners.get(rel, "user"))
+            facts = contain("lint", rel, read_note, layout, rel, data, owners.get(rel, "user"), parsed,
+                            written.get(rel))
             if isinstance(facts, NoteFailure):  # recorded by the lint run; the other notes are checked
                 failed.append(facts)
                 continue
             notes[rel] = facts
-    return VaultScan(layout, notes, files, unreadable, failed)
+    return VaultScan(layout, notes, files, unreadable, failed=failed, attachments=attachment_folder(root))
 
 
 def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
@@ -142,80 +180,79 @@ def area_of(layout: VaultLayout, rel: str) -> str:
     return "other"
 
 
-def read_note(layout: VaultLayout, rel: str, data: bytes, owner: str) -> NoteFacts:
+def read_note(layout: VaultLayout, rel: str, data: bytes, owner: str,
+              parsed: dict[str, tuple[WikiLink, str]] | None = None, written: str | None = None) -> NoteFacts:
+    """`written`: the sha256 the ledger has for the file kbd wrote there, if any."""
     sha = hashlib.sha256(data).hexdigest()
     text = data.decode("utf-8", "replace").replace("\r\n", "\n")
-    properties, body, warnings = split_frontmatter(text)
+    properties, body, warnings = split_frontmatter(text, trusted=written is not None and
+                                                   written.removeprefix("sha256:") == sha)
     if warnings:
         status = warnings[0].removeprefix("frontmatter ignored: ")
     elif text.startswith("---\n") and body is not text:
         status = "ok"
     else:
         status = "none"
-    offset = text[: len(text) - len(body)].count("\n") if body and text.endswith(body) else 0
+    head = text[: len(text) - len(body)] if text.endswith(body) else ""
+    first_line = head.count("\n") + 1  # line numbers count from the file's first line, frontmatter included
     visible = blank_code_and_comments(body)
-    links = [LinkAt(at.link, at.line + offset, at.raw) for at in find_links(visible)]
-    links.extend(_property_links(properties))
-    return NoteFacts(rel, area_of(layout, rel), len(data), sha, properties, status, body, visible,
-                     tuple(links), owner)
+    links = find_links(visible, first_line, parsed)
+    links.extend(_property_links(properties, head, parsed))
+    kept = {k: properties[k] for k in _KEPT_PROPERTIES if k in properties}
+    keys = tuple(_key_shape(k, shape(v)) for k, v in properties.items() if isinstance(k, str))
+    return NoteFacts(rel, area_of(layout, rel), len(data), sha, kept, status, tuple(links), owner,
+                     tuple(markdown_images(visible, first_line)), keys, bool(visible.strip()))
 
 
-# A literal first character lets the regex engine skip to each `[[` (WIKILINK's leading `!?` makes
-# it try every position); an embed is told by the character before.
-_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
+@functools.lru_cache(maxsize=4096)
+def _key_shape(key: str, kind: str | None) -> tuple[str, str | None]:
+    """One shared (key, shape) pair per distinct pair: 30,000 notes repeat the same few keys."""
+    return key, kind
 
 
-def find_links(visible: str) -> list[LinkAt]:
-    if "[[" not in visible:
+# The properties checks read by value; of the rest lint keeps the key and its shape (a source
+# summary's property values were a fifth of lint's memory at 30,000 notes).
+_KEPT_PROPERTIES = ("type", "aliases")
+
+
+def shape(value: Any) -> str | None:
+    """The Obsidian property type a value has (None: empty, fits any type)."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, bool):
+        return "checkbox"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, dt.datetime):
+        return "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return "date"
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", value):
+            return "datetime"
+    return "text"
+
+
+def _property_links(properties: dict[str, Any], frontmatter: str,
+                    parsed: dict[str, tuple[WikiLink, str]] | None) -> list[LinkAt]:
+    """Links in properties count as links (Obsidian's graph and backlinks show them). Each gets
+    the line of its own occurrence in the frontmatter (one link can be in two properties)."""
+    if "[[" not in frontmatter:
         return []
-    result = []
-    line, last = 1, 0
-    for m in _LINK.finditer(visible):
-        start = m.start()
-        line += visible.count("\n", last, start)
-        last = start
-        embed = start > 0 and visible[start - 1] == "!"
-        result.append(LinkAt(parse_wikilink(m.group(1), embed=embed), line, ("!" if embed else "") + m.group(0)))
-    return result
-
-
-def _property_links(properties: dict[str, Any]) -> list[LinkAt]:
-    """Links in properties count as links (Obsidian's graph and backlinks show them)."""
+    lines: dict[str, list[int]] = {}  # raw link → its lines in the frontmatter, last first
+    for at in reversed(find_links(frontmatter, 1, parsed)):
+        lines.setdefault(at.raw, []).append(at.line)
     found = []
     for value in properties.values():
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and "[[" in item:
-                found.extend(LinkAt(at.link, 1, at.raw, True) for at in find_links(item))
+                for at in find_links(item, 1, parsed):
+                    left = lines.get(at.raw)
+                    found.append(LinkAt(at.link, left.pop() if left else 1, at.raw, True))
     return found
-
-
-_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})")
-# One left-to-right pass, as Obsidian reads: whichever starts first wins, so `%%` inside a code span
-# is code and a backtick inside a `%%` comment is comment.
-_HIDDEN = re.compile(r"(`+)(?:(?!\1).)+?\1|%%.*?(?:%%|\Z)|<!--.*?(?:-->|\Z)|\$\$.*?\$\$", re.DOTALL)
-
-
-def _blank(match: re.Match[str]) -> str:
-    return re.sub(r"[^\n]", " ", match.group(0))
-
-
-def blank_code_and_comments(body: str) -> str:
-    """The body with everything Obsidian does not read as links blanked out, keeping every
-    newline (line numbers stay right): fenced code blocks, inline code spans, `%%` comments,
-    HTML comments and display math."""
-    if "`" not in body and "~~~" not in body and "%%" not in body and "<!--" not in body and "$$" not in body:
-        return body
-    lines = body.split("\n")
-    fence: str | None = None
-    for i, line in enumerate(lines):
-        m = _FENCE.match(line)
-        if fence is None:
-            if m:
-                fence = m.group(2)
-                lines[i] = ""
-        else:
-            if m and m.group(2)[0] == fence[0] and len(m.group(2)) >= len(fence) and not line.strip()[len(m.group(2)):]:
-                fence = None
-            lines[i] = ""
-    text = "\n".join(lines)
-    return _HIDDEN.sub(_blank, text)

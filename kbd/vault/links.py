@@ -14,7 +14,7 @@ from dataclasses import dataclass
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # lint holds hundreds of thousands of them
 class WikiLink:
     target: str  # the path or name part, without #heading / #^block / |alias
     heading: str | None = None
@@ -25,8 +25,10 @@ class WikiLink:
 
 
 def parse_wikilink(inner: str, embed: bool = False) -> WikiLink:
-    """Parse the text between `[[` and `]]`."""
+    """Parse the text between `[[` and `]]`. `[[Target\\|alias]]` is how a link with an alias is
+    written in a table (the pipe escaped for the table): the backslash is not part of the target."""
     target, alias = ([*inner.split("|", 1), None])[:2] if "|" in inner else (inner, None)
+    target = target.rstrip("\\")
     size = None
     if embed and alias is not None and re.fullmatch(r"\d+(x\d+)?", alias.strip()):
         size, alias = alias.strip(), None
@@ -61,18 +63,34 @@ _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 class LinkResolver:
     """Resolves link targets against a fixed set of vault files (POSIX, vault-relative)."""
 
-    def __init__(self, files: Iterable[str]) -> None:
+    def __init__(self, files: Iterable[str], attachment_folder: str | None = None) -> None:
+        # Obsidian's attachment folder (`.obsidian/app.json`): a bare attachment name is looked
+        # for there first, so it wins over a same-named file elsewhere.
+        self._attachments = attachment_folder
         self._exact: dict[str, str] = {}
+        self._memo: dict[tuple[str, str], str | None] = {}
         self._by_name: dict[str, list[str]] = {}
         for path in files:
             self._exact[path.casefold()] = path
             self._by_name.setdefault(posixpath.basename(path).casefold(), []).append(path)
 
     def resolve(self, target: str, from_path: str = "") -> str | None:
+        # The answer depends on the target and the linking note's folder only; lint asks it for
+        # every one of hundreds of thousands of links, most of them repeats.
+        key = (target, posixpath.dirname(from_path) if target else from_path)
+        if key not in self._memo:
+            self._memo[key] = self._resolve(target, from_path)
+        return self._memo[key]
+
+    def _resolve(self, target: str, from_path: str) -> str | None:
         if not target:
             return from_path or None  # [[#heading]] links into the same note
         for candidate in _with_md(target):
             hit = self._exact.get(candidate.casefold())
+            if hit:
+                return hit
+        if self._attachments and "/" not in target:
+            hit = self._exact.get(f"{self._attachments}/{target}".casefold())
             if hit:
                 return hit
         folder = posixpath.dirname(from_path)

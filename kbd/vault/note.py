@@ -188,12 +188,14 @@ def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
                    document=document, warnings=warnings, searchable=searchable, properties=meta_raw)
 
 
-def split_frontmatter(text: str) -> tuple[dict[str, Any], str, list[str]]:
+def split_frontmatter(text: str, trusted: bool = False) -> tuple[dict[str, Any], str, list[str]]:
     """A note's properties and body, with the same caps and checks as a clipping gets.
 
-    Frontmatter that is unsafe or invalid is ignored (an empty dict) with a warning saying why."""
+    Frontmatter that is unsafe or invalid is ignored (an empty dict) with a warning saying why.
+    `trusted`: bytes kbd wrote itself and nobody changed since (the ledger's hash): the YAML
+    safety walk (aliases, depth, node count) is skipped; it was a third of lint's vault read."""
     warnings: list[str] = []
-    meta, body = _split_frontmatter(text, warnings)
+    meta, body = _split_frontmatter(text, warnings, trusted)
     return meta, body, warnings
 
 
@@ -235,7 +237,7 @@ def _strip_tags(text: str) -> str:
     return _INLINE_TAG.sub("", text)
 
 
-def _split_frontmatter(text: str, warnings: list[str]) -> tuple[dict[str, Any], str]:
+def _split_frontmatter(text: str, warnings: list[str], trusted: bool = False) -> tuple[dict[str, Any], str]:
     if not _FM_HANDLER.detect(text):
         return {}, text
     try:
@@ -245,7 +247,7 @@ def _split_frontmatter(text: str, warnings: list[str]) -> tuple[dict[str, Any], 
     if len(fm_text.encode("utf-8")) > MAX_FRONTMATTER_BYTES:
         warnings.append(f"frontmatter is over {MAX_FRONTMATTER_BYTES // 1024} KB; ignored it")
         return {}, body
-    problem = _frontmatter_problem(fm_text)
+    problem = None if trusted else _frontmatter_problem(fm_text)
     if problem:
         warnings.append(f"frontmatter ignored: {problem}")
         return {}, body
