@@ -21,7 +21,7 @@ import yaml
 
 from kbd.compile.run import open_state
 from kbd.config import load_config
-from kbd.lint.checks import shape
+from kbd.lint.scan import shape
 from kbd.vault.layout import VaultLayout
 from kbd.vault.write import Outcome, VaultWriter
 from tests.conftest import Vault, unresolved_links
