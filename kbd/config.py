@@ -125,10 +125,10 @@ class SearchConfig:
 
 @dataclass(frozen=True)
 class ImagesConfig:
-    """`images:`: remote images a clipping embeds, downloaded to raw/assets/<clipping>/ (kbd/images).
-    Off unless asked for: see docs/images.md for why."""
+    """`images:`: remote images a clipping embeds, downloaded to raw/assets/<clipping>/ (kbd/images);
+    `download: false` opts out."""
 
-    download: bool = False
+    download: bool = True
     allow_private_networks: bool = False  # true lets an image come from loopback/private/link-local addresses
     max_bytes: int = 10_000_000
     timeout_seconds: float = 30.0
