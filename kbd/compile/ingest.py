@@ -19,6 +19,7 @@ from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput, SourceSummary
 from kbd.engines.errors import BudgetExceeded, ModelError
 from kbd.engines.text import article_fingerprint
+from kbd.images.fetch import FetchedImages
 from kbd.isolation import NoteFailure, contain
 from kbd.papers.read import is_pdf, read_pdf
 from kbd.state import State
@@ -46,6 +47,7 @@ class IngestOutcome:
     text_key: str | None = None
     article: str | None = None  # what makes two clippings one article for counting (see article_identity)
     images: list[tuple[str, str]] = field(default_factory=list)  # (raw/assets/… copy, caption), kbd/compile/images.py
+    prefetched: FetchedImages | None = None  # downloaded before the summary, for a vision model to describe
 
 
 _worker_engine: Engine | None = None
@@ -56,18 +58,21 @@ def init_worker(config: Config) -> None:
     _worker_engine = make_engine(config)
 
 
-def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = None) -> IngestOutcome:
-    """Read, check, parse and summarise one raw note. Never raises."""
+def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = None,
+                   images: tuple[tuple[str, str], ...] = ()) -> IngestOutcome:
+    """Read, check, parse and summarise one raw note (with `images`, the (caption, description) of
+    each of its images, for the summary's input). Never raises."""
     engine = engine or _worker_engine
     assert engine is not None, "init_worker() was not called"
     read: list[int] = [0, 0]  # size and stamp of the bytes read, for the outcome of a failure too
-    result = contain("summarise", rel, _summarise, root, rel, max_bytes, engine, read)
+    result = contain("summarise", rel, _summarise, root, rel, max_bytes, engine, read, images)
     if isinstance(result, NoteFailure):  # an engine bug fails this clipping's job, not the run
         return IngestOutcome(rel, read[0], read[1], error=f"internal error: {result.reason}")
     return result
 
 
-def _summarise(root: str, rel: str, max_bytes: int, engine: Engine, read: list[int]) -> IngestOutcome:
+def _summarise(root: str, rel: str, max_bytes: int, engine: Engine, read: list[int],
+               images: tuple[tuple[str, str], ...]) -> IngestOutcome:
     # The size and stamp recorded are those of the very bytes summarised (read_raw_note takes
     # them from the descriptor it read), never of a path looked at before or after.
     size = stamp = 0
@@ -77,7 +82,7 @@ def _summarise(root: str, rel: str, max_bytes: int, engine: Engine, read: list[i
         if isinstance(note, Rejection):
             return IngestOutcome(rel, note.size, note.stamp, rejection=note)
         size, stamp = read[:] = note.size, note.stamp
-        summary = engine.summarize_source(SourceInput(note.title, note.document, note.meta, label=rel))
+        summary = engine.summarize_source(SourceInput(note.title, note.document, note.meta, label=rel, images=images))
         stem = PurePosixPath(rel).stem
         title_from = "filename" if note.title == clean_title(stem) and note.meta.title is None else "content"
         return IngestOutcome(rel, size, stamp, sha256=note.sha256, title=note.title,

@@ -36,6 +36,7 @@ import httpx
 from kbd.engines.errors import BadOutput, EndpointDown, ModelError, QuotaExceeded, Refused, SchemaRejected, Truncated
 from kbd.engines.schema import schema_errors
 from kbd.engines.throttle import Throttle
+from kbd.engines.vision import IMAGE_TOKENS, ImageInput, image_chars
 
 _T = TypeVar("_T")
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
@@ -196,14 +197,22 @@ class ModelClient:
 
     # -- the one public call ----------------------------------------------------------------
     def complete(self, system: str, user: str, schema: dict[str, Any], max_tokens: int | None = None,
-                 meter: Meter | None = None, prefix: str = "", tool: str = RESULT_TOOL) -> Completion:
+                 meter: Meter | None = None, prefix: str = "", tool: str = RESULT_TOOL,
+                 image: ImageInput | None = None) -> Completion:
         """`prefix` (the source, shared by every call about it) goes first in the user turn and is
-        marked cacheable; `user` is the task. Every request is reserved and settled on `meter`."""
+        marked cacheable; `user` is the task; `image` (for a vision model) goes with the task. Every
+        request is reserved and settled on `meter`."""
         start = time.monotonic()
         meter = meter or _NoMeter()
         budget = max_tokens or self.spec.max_output_tokens
         usage, requests = Usage(), 0
-        messages: list[dict[str, Any]] = [{"role": "user", "content": self._user_content(prefix, user, schema, tool)}]
+        content = self._user_content(prefix, user, schema, tool)
+        if image is not None:
+            # Anthropic reads an image best before the text about it; OpenAI-compatible servers after it.
+            text = [{"type": "text", "text": content}] if isinstance(content, str) else content
+            content = ([image.part("anthropic"), *text] if self.spec.provider == "anthropic"
+                       else [*text, image.part("openai")])
+        messages: list[dict[str, Any]] = [{"role": "user", "content": content}]
         repaired = grown = False
         while True:
             reply, tries = self._post_with_retries(system, messages, schema, budget, meter, tool)
@@ -258,7 +267,8 @@ class ModelClient:
         """POST with retries: what `read` makes of the 200 answer (it raises _Transient for an answer
         worth asking again) and the HTTP requests it took."""
         endpoint = self.spec.base_url
-        prompt_chars = len(json.dumps(body, ensure_ascii=False))
+        encoded, images = image_chars(body)
+        prompt_chars = len(json.dumps(body, ensure_ascii=False)) - encoded + int(images * IMAGE_TOKENS * 3.5)
         wire_budget = body.get("max_tokens") or body.get("max_completion_tokens") or 0
         attempt = rate_limited = sent = 0
         assert self.throttle is not None
