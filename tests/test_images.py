@@ -1,8 +1,9 @@
-"""Local images (issue 20, part 2): with `images: {download: true}`, the remote images a clipping
+"""Local images (issue 20, part 2): by default the remote images a clipping
 embeds are downloaded through the monitor's SSRF-safe fetcher into raw/assets/<clipping>/, checked
 (declared type and magic bytes agree, no SVG, size cap), named by content hash, and embedded with
-their captions in the source note. The clipping's own bytes never change. A loopback server
-(tests/page_server.py) stands in for the web."""
+their captions in the source note. The clipping's own bytes never change. With a vision model
+each image's description joins the summary's input. A loopback server (tests/page_server.py)
+stands in for the web, the strict fake (tests/fake_llm.py) for the model."""
 
 from __future__ import annotations
 
