@@ -81,8 +81,7 @@ def test_three_remote_images_become_three_local_copies(vault: Vault, site: PageS
 
 
 def test_images_from_private_addresses_are_refused_unless_allowed(vault: Vault, site: PageServer) -> None:
-    _configure(vault, "{download: true}")
-    _clip(vault, site)
+    _clip(vault, site)  # the default config: downloads on, private addresses refused
     _compile(vault)
     assert not list((vault.raw / "assets").rglob("*.*")) and site.requests == []
     note = vault.note("wiki/sources/Why B-trees stay shallow.md")
@@ -260,3 +259,21 @@ def test_the_fake_accepts_images_in_the_documented_shapes(model: FakeLLM, provid
         else _anthropic_image("image/png", PNG64)
     model.then(Action(body={"ok": True}))
     assert _post(model, provider, part).status_code == 200
+
+
+def test_a_refused_description_is_a_warning_and_the_summary_goes_on(vault: Vault, site: PageServer, model: FakeLLM,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuses_images(received: Received) -> Action:
+        if _image_parts(received):
+            return Action(400, {"error": {"message": "Image content is not supported by this model.",
+                                          "type": "invalid_request_error", "param": None, "code": None}})
+        return vision_model(received)
+
+    model.default = refuses_images
+    _configure_model(vault, model, "openai", True, monkeypatch)
+    _clip_two(vault, site)
+    _compile(vault)
+    vault.sync_raw()
+    note = (vault.wiki / "sources" / "Why B-trees stay shallow.md").read_text(encoding="utf-8")
+    assert "2 of 2 images not described" in note and note.count("![[raw/assets/B-trees/") == 2
+    assert "its images" not in first_user_text(model.received[-1])

@@ -48,7 +48,7 @@ def fetch_images(layout: VaultLayout, rel: str, settings: ImagesConfig, max_byte
 def summarise_with_images(layout: VaultLayout, config: Config, rel: str, engine: Engine) -> IngestOutcome:
     """summarise_file, and for a vision model the descriptions of the clipping's images in its input."""
     root, limit = str(layout.root), config.compile.max_note_bytes
-    describe = getattr(engine, "describe_image", None)
+    describe = getattr(engine, "describe_image", None)  # a model engine has it; features name no concrete engine
     if not config.images.download or describe is None or is_pdf(rel) or not config.models["worker"].vision:
         return summarise_file(root, rel, limit, engine)
     fetched = fetch_images(layout, rel, config.images, limit)
@@ -69,7 +69,10 @@ def summarise_with_images(layout: VaultLayout, config: Config, rel: str, engine:
     for problem in problems:
         log.info("%s: %s", rel, problem)
     outcome = summarise_file(root, rel, limit, engine, images=tuple(described))
-    return replace(outcome, prefetched=fetched, warnings=[*outcome.warnings, *problems[:1]])
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        problems = [f"{len(problems)} of {len(fetched.downloaded)} images not described: {problems[0]}{more}"]
+    return replace(outcome, prefetched=fetched, warnings=[*outcome.warnings, *problems])
 
 
 def localise_images(outcome: IngestOutcome, layout: VaultLayout, settings: ImagesConfig, writer: VaultWriter,
