@@ -69,6 +69,10 @@ def compile_half(tree: Path, corpus: Path, half: str, work: Path, hide_wordfreq:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     subprocess.run([sys.executable, "-m", "kbd", "init", str(vault)], check=True, env=env, capture_output=True,
                    cwd=tree)
+    if (tree / "kbd" / "images").is_dir():  # the corpus's figures are on public hosts: a bench stays offline
+        # (a kbd older than image downloads neither fetches images nor knows the key)
+        with (vault / "kbd" / "config.yaml").open("a", encoding="utf-8") as config:
+            config.write("\nimages: {download: false}\n")
     for note in notes_of(corpus, half):
         target = vault / "raw" / note.relative_to(corpus)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -62,6 +62,10 @@ def compile_corpus(tree: Path, corpus: Path, work: Path) -> Path:
     # cwd=tree: `python -m` puts the working directory first on sys.path.
     subprocess.run([sys.executable, "-m", "kbd", "init", str(vault)], check=True, env=env, capture_output=True,
                    cwd=tree)
+    if (tree / "kbd" / "images").is_dir():  # the corpus's figures are on public hosts: a bench stays offline
+        # (a kbd older than image downloads neither fetches images nor knows the key)
+        with (vault / "kbd" / "config.yaml").open("a", encoding="utf-8") as config:
+            config.write("\nimages: {download: false}\n")
     raw = vault / "raw"
     for note in corpus.glob("*.md"):
         shutil.copy(note, raw / note.name)

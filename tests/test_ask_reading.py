@@ -36,6 +36,7 @@ PAGE_JUNK = ("Department of", "Institute of", "Correspondence", "@example", "Rec
 
 @pytest.fixture
 def sleep_vault(vault: Vault) -> Vault:
+    vault.no_image_downloads()  # the corpus's figures are on *.example hosts
     for path in sorted(CORPUS.glob("*.md")):
         if re.search(r"sleep|insomnia|caffeine|alcohol", path.name, re.IGNORECASE):
             vault.clip(path.name, path.read_bytes())

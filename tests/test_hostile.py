@@ -37,6 +37,7 @@ OTHER = "---\ntitle: Other\n---\nThe sorted string table is immutable. A sorted 
 
 
 def test_hostile_clipping_yields_only_inert_notes(vault: Vault) -> None:
+    vault.no_image_downloads()  # its image is on evil.example: tests stay on 127.0.0.1
     vault.clip("hostile.md", HOSTILE)
     vault.clip("other.md", OTHER)
     vault.compile()

@@ -20,6 +20,7 @@ from kbd.engines import make_engine
 from kbd.engines.base import Engine, SourceInput, SourceSummary
 from kbd.engines.errors import NOTE_FAILURES, BudgetExceeded, ModelError
 from kbd.engines.text import article_fingerprint
+from kbd.images.fetch import FetchedImages
 from kbd.isolation import NoteFailure, contain
 from kbd.papers.read import is_pdf, read_pdf
 from kbd.state import State
@@ -51,6 +52,7 @@ class IngestOutcome:
     article: str | None = None  # what makes two clippings one article for counting (see article_identity)
     images: list[tuple[str, str]] = field(default_factory=list)  # (raw/assets/… copy, caption), kbd/compile/images.py
     search: NoteFields | None = None  # the clipping's search-index fields, from this same parse
+    prefetched: FetchedImages | None = None  # downloaded before the summary, for a vision model to describe
 
 
 _worker_engine: Engine | None = None
@@ -62,22 +64,23 @@ def init_worker(config: Config) -> None:
 
 
 def summarise_file(root: str, rel: str, max_bytes: int, engine: Engine | None = None,
-                   fallback: Engine | None = None) -> IngestOutcome:
-    """Read, check, parse and summarise one raw note. Never raises. A note the model cannot write
+                   fallback: Engine | None = None, images: tuple[tuple[str, str], ...] = ()) -> IngestOutcome:
+    """Read, check, parse and summarise one raw note (with `images`, the (caption, description) of
+    each of its images, for the summary's input). Never raises. A note the model cannot write
     (its output never matched the schema, was cut short, refused, too long for its context) is
     written by `fallback`, the offline engine, and marked so; `kbd compile --redo` tries the model
     again, since what made it is not the configured engine."""
     engine = engine or _worker_engine
     assert engine is not None, "init_worker() was not called"
     read: list[int] = [0, 0]  # size and stamp of the bytes read, for the outcome of a failure too
-    result = contain("summarise", rel, _summarise, root, rel, max_bytes, engine, fallback, read)
+    result = contain("summarise", rel, _summarise, root, rel, max_bytes, engine, fallback, read, images)
     if isinstance(result, NoteFailure):  # an engine bug fails this clipping's job, not the run
         return IngestOutcome(rel, read[0], read[1], error=f"internal error: {result.reason}")
     return result
 
 
 def _summarise(root: str, rel: str, max_bytes: int, engine: Engine, fallback: Engine | None,
-               read: list[int]) -> IngestOutcome:
+               read: list[int], images: tuple[tuple[str, str], ...]) -> IngestOutcome:
     # The size and stamp recorded are those of the very bytes summarised (read_raw_note takes
     # them from the descriptor it read), never of a path looked at before or after.
     size = stamp = 0
@@ -87,7 +90,7 @@ def _summarise(root: str, rel: str, max_bytes: int, engine: Engine, fallback: En
         if isinstance(note, Rejection):
             return IngestOutcome(rel, note.size, note.stamp, rejection=note)
         size, stamp = read[:] = note.size, note.stamp
-        source = SourceInput(note.title, note.document, note.meta, label=rel)
+        source = SourceInput(note.title, note.document, note.meta, label=rel, images=images)
         name, made_by, warnings = engine.name, engine.made_by.key(), list(note.warnings)
         try:
             summary = engine.summarize_source(source)

@@ -21,7 +21,7 @@ from kbd import clock, interrupt
 from kbd.compile.backfill import BatchReport, collect, outstanding, submit
 from kbd.compile.concepts import reconcile_concepts
 from kbd.compile.contained import render_batch, render_isolated
-from kbd.compile.images import localise_images
+from kbd.compile.images import localise_images, summarise_with_images
 from kbd.compile.ingest import (
     IngestOutcome,
     NameBook,
@@ -386,7 +386,8 @@ class Compiler:
         fallback = make_offline_engine(self.config)  # writes, marked, what the model could not
         pool = ThreadPoolExecutor(max_workers=self.config.models["worker"].max_concurrency)
         try:
-            outcomes = pool.map(lambda job: summarise_file(root, job.payload["path"], limit, engine, fallback), jobs)
+            outcomes = pool.map(lambda job: summarise_with_images(self.layout, self.config, job.payload["path"],
+                                                                  engine, fallback), jobs)
             yield from zip(jobs, outcomes, strict=True)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -44,9 +44,10 @@ def make_engine(config: Config, vault_root: Path | None = None, state_path: Path
     gateway.share_tools([skill, *([verifier] if verifier else [])])
     worker = config.models["worker"]
     input_tokens = worker.max_input_tokens or default_input_tokens(worker.model)
+    describer = load_skill("describe_image", skills) if worker.vision and config.images.download else None
     return LLMEngine(gateway, skill, known_concepts or {}, config.compile.max_concepts_per_source, verifier,
                      made_by=made_by(config, skill, verifier, constraints),
-                     part_chars=part_chars(input_tokens, len(system_prompt(skill, constraints))))
+                     part_chars=part_chars(input_tokens, len(system_prompt(skill, constraints))), describer=describer)
 
 
 def make_offline_engine(config: Config) -> Engine:

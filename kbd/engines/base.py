@@ -57,6 +57,8 @@ class SourceInput:
     document: Document
     meta: ClipperMeta = field(default_factory=ClipperMeta)
     label: str = ""  # where it came from (the raw path), to label it in prompts
+    # (caption, a vision model's description) of each image the clipping embeds (kbd/compile/images.py)
+    images: tuple[tuple[str, str], ...] = ()
 
 
 class Engine(Protocol):

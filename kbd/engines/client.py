@@ -60,6 +60,7 @@ from kbd.engines.structured import (
     schema_in_prompt,
 )
 from kbd.engines.throttle import Throttle
+from kbd.engines.vision import IMAGE_TOKENS, ImageInput, image_chars
 
 _T = TypeVar("_T")
 # Worth asking again: rate limits, timeouts and overloads. A 500 only when its body does not name
@@ -133,14 +134,16 @@ class ModelClient:
 
     # -- the one public call ----------------------------------------------------------------
     def complete(self, system: str, user: str, schema: dict[str, Any], max_tokens: int | None = None,
-                 meter: Meter | None = None, prefix: str = "", tool: str = RESULT_TOOL) -> Completion:
+                 meter: Meter | None = None, prefix: str = "", tool: str = RESULT_TOOL,
+                 image: ImageInput | None = None) -> Completion:
         """`prefix` (the source, shared by every call about it) goes first in the user turn and is
-        marked cacheable; `user` is the task. Every request is reserved and settled on `meter`."""
+        marked cacheable; `user` is the task; `image` (for a vision model) goes with the task. Every
+        request is reserved and settled on `meter`."""
         meter = meter or NoMeter()
         mode = self.structured_mode()
         if mode is not None:
             try:
-                return self._complete(mode, system, user, schema, max_tokens, meter, prefix, tool)
+                return self._complete(mode, system, user, schema, max_tokens, meter, prefix, tool, image)
             except RequestRefused as exc:
                 if not (exc.about_format and self.spec.structured == AUTO):
                     raise
@@ -148,17 +151,17 @@ class ModelClient:
         with self._probing:  # one call finds the mode; the others wait for it
             mode = self.structured_mode()
             if mode is not None:
-                return self._complete(mode, system, user, schema, max_tokens, meter, prefix, tool)
-            return self._complete_probing(system, user, schema, max_tokens, meter, prefix, tool)
+                return self._complete(mode, system, user, schema, max_tokens, meter, prefix, tool, image)
+            return self._complete_probing(system, user, schema, max_tokens, meter, prefix, tool, image)
 
     def _complete_probing(self, system: str, user: str, schema: dict[str, Any], max_tokens: int | None,
-                          meter: Meter, prefix: str, tool: str) -> Completion:
+                          meter: Meter, prefix: str, tool: str, image: ImageInput | None) -> Completion:
         """`structured: auto` with no mode known: the call itself, in each mode in turn until the
         server accepts one; that mode is remembered, with why the ones before it were not."""
         tried: list[str] = []
         for mode in MODES:
             try:
-                completion = self._complete(mode, system, user, schema, max_tokens, meter, prefix, tool)
+                completion = self._complete(mode, system, user, schema, max_tokens, meter, prefix, tool, image)
             except RequestRefused as exc:
                 if not exc.about_format:
                     raise
@@ -178,12 +181,17 @@ class ModelClient:
             self.modes.remember(self.where, mode, self.mode_reason)
 
     def _complete(self, mode: str, system: str, user: str, schema: dict[str, Any], max_tokens: int | None,
-                  meter: Meter, prefix: str, tool: str) -> Completion:
+                  meter: Meter, prefix: str, tool: str, image: ImageInput | None = None) -> Completion:
         start = time.monotonic()
         budget = max_tokens or self.spec.max_output_tokens
         usage, requests = Usage(), 0
-        messages: list[dict[str, Any]] = [{"role": "user",
-                                           "content": self._user_content(prefix, user, schema, tool, mode)}]
+        content = self._user_content(prefix, user, schema, tool, mode)
+        if image is not None:
+            # Anthropic reads an image best before the text about it; OpenAI-compatible servers after it.
+            text = [{"type": "text", "text": content}] if isinstance(content, str) else content
+            content = ([image.part("anthropic"), *text] if self.spec.provider == "anthropic"
+                       else [*text, image.part("openai")])
+        messages: list[dict[str, Any]] = [{"role": "user", "content": content}]
         repaired = grown = False
         while True:
             reply, tries = self._post_with_retries(system, messages, schema, budget, meter, tool, mode)
@@ -239,7 +247,8 @@ class ModelClient:
         worth asking again) and the HTTP requests it took. A refused request raises RequestRefused
         at once; only transport failures, 429s and overloads are asked again."""
         endpoint = self.spec.base_url
-        prompt_chars = len(json.dumps(body, ensure_ascii=False))
+        encoded, images = image_chars(body)
+        prompt_chars = len(json.dumps(body, ensure_ascii=False)) - encoded + int(images * IMAGE_TOKENS * 3.5)
         wire_budget = (body.get("max_tokens") or body.get("max_completion_tokens")
                        or (body.get("options") or {}).get("num_predict") or 0)  # Ollama's native /api/chat
         attempt = rate_limited = sent = 0

@@ -27,6 +27,7 @@ from kbd.engines.client import ModelClient, ModelSpec, Usage
 from kbd.engines.errors import BudgetExceeded, ModelError
 from kbd.engines.skills import Skill, cache_key, system_prompt, task_prompt
 from kbd.engines.throttle import Throttle
+from kbd.engines.vision import ImageInput
 
 CHARS_PER_TOKEN = 3.5
 PESSIMISTIC_CHARS_PER_TOKEN = 2.0  # reservations: dense text (code, numbers, CJK) takes more tokens
@@ -102,14 +103,16 @@ class ModelGateway:
         with self.lock:
             return self.db.execute("SELECT 1 FROM llm_cache WHERE key=?", (key,)).fetchone() is not None
 
-    def call(self, skill: Skill, user: str, job: str, prefix: str = "") -> dict[str, Any]:
+    def call(self, skill: Skill, user: str, job: str, prefix: str = "", image: ImageInput | None = None
+             ) -> dict[str, Any]:
         """The skill's result for `user` (the task); `prefix` (the source) goes before the task and
-        is shared, as a cacheable prompt prefix, by every call about the same source."""
+        is shared, as a cacheable prompt prefix, by every call about the same source. An `image`
+        (for a vision model) is keyed in the cache by its content hash."""
         role = self.roles.get(skill.role)
         if role is None:
             raise ModelError(f"skill `{skill.name}` needs a `{skill.role}` model; add models.{skill.role} "
                              "to the config")
-        key = self.cache_key(skill, user, prefix)
+        key = self.cache_key(skill, user + (f"\n\nimage sha256:{image.sha256}" if image else ""), prefix)
         with self.lock:
             hit = self.db.execute("SELECT result FROM llm_cache WHERE key=?", (key,)).fetchone()
             if hit:
@@ -121,7 +124,7 @@ class ModelGateway:
             completion = self.clients[skill.role].complete(system_prompt(skill, self.constraints),
                                                            task_prompt(skill, user), skill.schema,
                                                            skill.max_output_tokens, meter=meter, prefix=prefix,
-                                                           tool=tool_name(skill))
+                                                           tool=tool_name(skill), image=image)
         except ModelError as exc:
             with self.lock:
                 self.settled -= meter.cost

@@ -22,6 +22,7 @@ from kbd.engines.errors import TooLong, Truncated
 from kbd.engines.gateway import ModelGateway
 from kbd.engines.provenance import MadeBy, skill_label
 from kbd.engines.skills import Skill, untrusted
+from kbd.engines.vision import ImageInput
 from kbd.vault.layout import clean_title
 from kbd.vault.note import normalise_tag
 
@@ -59,7 +60,8 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
 
 class LLMEngine:
     def __init__(self, gateway: ModelGateway, skill: Skill, known_concepts: dict[str, str], max_concepts: int,
-                 verifier: Skill | None = None, made_by: MadeBy | None = None, part_chars: int = CHUNK_CHARS) -> None:
+                 verifier: Skill | None = None, made_by: MadeBy | None = None, part_chars: int = CHUNK_CHARS,
+                 describer: Skill | None = None) -> None:
         role = gateway.roles["worker"].spec
         self.name = f"{role.provider}:{role.model}"
         self.made_by = made_by or MadeBy(self.name, skill_label(skill))
@@ -69,6 +71,7 @@ class LLMEngine:
         self.known = known_concepts  # concept key → article name, for the names that occur in a source
         self.max_concepts = max_concepts
         self.verifier = verifier
+        self.describer = describer  # the describe_image skill, for a vision model (`vision: true`)
 
     def close(self) -> None:
         self.gateway.close()
@@ -84,6 +87,15 @@ class LLMEngine:
         parts = chunks(source_text(source), self.part_chars)
         return [(self._prefix(source, label, part, i, len(parts)), self._task(part, []))
                 for i, part in enumerate(parts)]
+
+    def describe_image(self, image: ImageInput, label: str) -> str | None:
+        """What a vision model sees in one image of a clipping, or None (no vision model, or an image
+        its provider would refuse). Cached by the image's content hash: an unchanged image costs nothing."""
+        provider = self.gateway.roles["worker"].spec.provider
+        if self.describer is None or not image.fits(provider):
+            return None
+        result = self.gateway.call(self.describer, "", f"describe:{label}", image=image)
+        return _line(result["description"])[:2000] or None
 
     def summarize_source(self, source: SourceInput) -> SourceSummary:
         text = source_text(source)
@@ -161,7 +173,13 @@ class LLMEngine:
     def _prefix(source: SourceInput, label: str, text: str, index: int, count: int) -> str:
         """The source (or one part of it): the cacheable start of every request about it."""
         part = f"(part {index + 1} of {count})\n" if count > 1 else ""
-        return untrusted(label, f"Title: {source.title}\n{part}\n{text}")
+        prefix = untrusted(label, f"Title: {source.title}\n{part}\n{text}")
+        if source.images and index == 0:
+            # A model wrote the descriptions from the clipping's images: untrusted data like the source.
+            described = "\n\n".join(f"Image {i} (caption: {caption or 'none'}): {description}"
+                                      for i, (caption, description) in enumerate(source.images, start=1))
+            prefix += "\n\n" + untrusted(f"{label} (its images, as a model described them)", described)
+        return prefix
 
     def _task(self, text: str, objections: list[str]) -> str:
         """The call-specific rest of a request. Concept names and a reviewer's objections are
@@ -210,8 +228,9 @@ class LLMEngine:
                 tags.append(clean)
         # The clipping's title and properties are part of what it says (a year in the title, the author).
         meta = source.meta
-        known_text = "\n".join([text, source.title, meta.title or "", meta.source or "", *meta.author,
-                                 meta.published or "", meta.description or "", *meta.tags])
+        known_text = "\n".join([text, *(d for _, d in source.images), source.title, meta.title or "",
+                                 meta.source or "", *meta.author, meta.published or "", meta.description or "",
+                                 *meta.tags])
         objections = grounding_problems([*summary, *points, *(c.sentence for c in concepts)], known_text)
         return SourceSummary(title=source.title, summary=summary or [source.title], key_points=points,
                              concepts=concepts, tags=tags,

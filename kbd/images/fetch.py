@@ -47,6 +47,20 @@ class Downloaded:
     def name(self) -> str:
         return f"{hashlib.sha256(self.data).hexdigest()[:16]}.{self.extension}"
 
+    @property
+    def media_type(self) -> str:
+        return next(kind for kind, (extension, _) in FORMATS.items() if extension == self.extension)
+
+
+@dataclass(frozen=True)
+class FetchedImages:
+    """What one version of a clipping's remote images came to."""
+
+    sha256: str  # of the clipping's bytes they were found in
+    total: int  # remote images it embeds (at most MAX_IMAGES)
+    downloaded: tuple[Downloaded, ...]
+    problems: tuple[str, ...]  # one line per image not kept
+
 
 def remote_images(markdown: str) -> list[RemoteImage]:
     """The remote image embeds of a clipping's text, in order, each URL once (code blocks skipped)."""
