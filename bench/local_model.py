@@ -207,7 +207,8 @@ def configure(vault: Path, url: str, structured: str) -> None:
         "models:\n  worker:\n    provider: openai\n"
         f"    base_url: {url}/v1\n    model: {MODEL}\n    max_concurrency: 1\n    structured: {structured}\n"
         "    timeout_seconds: 900\n    price_per_mtok: {input: 0, output: 0}\n"
-        f"    max_input_tokens: {CONTEXT_TOKENS - 3000}\n")
+        f"    max_input_tokens: {CONTEXT_TOKENS - 3000}\n"
+        "images: {download: false}\n")  # bench/corpus's example.org images are never to be fetched
 
 
 def pick_clippings(count: int) -> list[Path]:

@@ -28,7 +28,10 @@ SCHEMA = {"type": "object", "additionalProperties": False, "required": ["ok"],
 def configure(vault: Vault, url: str, structured: str = "auto") -> None:
     (vault.root / "kbd/config.yaml").write_text(
         f"models:\n  worker: {{provider: openai, base_url: \"{url}/v1\", model: {MODEL}, max_concurrency: 1, "
-        f"structured: {structured}, timeout_seconds: 900, max_input_tokens: {RECORDED['n_ctx'] - 3000}}}\n")
+        f"structured: {structured}, timeout_seconds: 900, max_input_tokens: {RECORDED['n_ctx'] - 3000}}}\n"
+        # The recordings predate image downloads, and bench/corpus embeds example.org images that
+        # a test must never try to fetch (tests stay on 127.0.0.1).
+        "images: {download: false}\n")
 
 
 def recorded_clippings() -> list[str]:
