@@ -314,10 +314,12 @@ def test_a_skill_runs_against_anthropic_too(compiled: Vault, server: FakeLLM) ->
 def test_a_skill_reads_the_notes_a_search_finds(compiled: Vault, server: FakeLLM) -> None:
     configure(compiled, server)
     text = (EXAMPLES / "weekly_digest.md").read_text().replace(
-        'reads: {glob: "wiki/sources/*.md", since: 7d, limit: 30}', 'reads: {search: "compaction", limit: 2}')
+        'reads: {glob: "wiki/sources/*.md", since: 7d, limit: 30}', 'reads: {search: "compaction", limit: 1}')
     install(compiled, "weekly_digest", text)
     plan = json.loads(compiled.kbd("skill", ".", "weekly_digest", "--plan", "--json").stdout)
-    assert len(plan["notes"]) == 2 and plan["left_out"], "the best two of the notes the search finds"
+    # The samples make two results for "compaction" (a clipping and its summary are one result since
+    # issue 22): the best one is read, the other is left out.
+    assert len(plan["notes"]) == 1 and plan["left_out"], "the best of the notes the search finds"
     assert all("compaction" in (compiled.root / p).read_text().lower() for p in plan["notes"])
     assert "raw/What a write-ahead log guarantees.md" not in plan["notes"]
 

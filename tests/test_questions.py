@@ -205,8 +205,8 @@ def test_changed_source_marks_answer_stale(compiled: Vault) -> None:
     if target is None:  # only summaries cited: change the clipping they summarise
         target = "raw/Why B-trees stay shallow.md"
     clip = vault.root / target
-    vault.clip(clip.name, clip.read_text(encoding="utf-8").replace(
-        "Every relational database", "Nearly every relational database"))
+    # Whichever clipping the answer cites, a correction to it changes its bytes.
+    vault.clip(clip.name, clip.read_text(encoding="utf-8") + "\nA correction: the figures above are for 4 KiB pages.\n")
     vault.compile()
     note = frontmatter.loads(answer.read_text(encoding="utf-8"))
     assert note["stale"] is True

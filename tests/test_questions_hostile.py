@@ -92,8 +92,10 @@ def _ask_job(vault: Vault) -> str:
 
 def _live(text: str) -> list[str]:
     """live_content, less the one block id per claim kbd gives its own answer notes by design
-    (acceptance 2: later answers cite a claim exactly); the escape makes any other caret text."""
-    return [p for p in live_content(text) if not re.fullmatch(r"block id: (['\"])- .* \^claim-\d+\1", p, re.DOTALL)]
+    (acceptance 2: later answers cite a claim exactly): a claim bullet, or the offline answer's lead
+    claim ("**Best match:**", issue 23). The escape makes any other caret text."""
+    claim = r"block id: (['\"])(- |\*\*Best match:\*\* ).* \^claim-\d+\1"
+    return [p for p in live_content(text) if not re.fullmatch(claim, p, re.DOTALL)]
 
 
 def _check(vault: Vault) -> int:
