@@ -16,10 +16,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import clean_title
 from kbd.vault.markdown import parse_markdown
-from kbd.vault.note import ClipperMeta, RawNote, Rejection, check_file, file_sha256
+from kbd.vault.note import ClipperMeta, RawNote, Rejection, file_sha256, read_checked
 
 MAX_PAGES = 1000
 # A paper's PDF is mostly its figures: arXiv papers of 10-35 MB are common, while their text is a
@@ -48,17 +47,9 @@ def pdf_max_bytes(max_note_bytes: int) -> int:
 def read_pdf(vault_root: Path, rel: str, max_bytes: int, caps: Caps | None = None) -> RawNote | Rejection:
     caps = caps or Caps()
     max_bytes = pdf_max_bytes(max_bytes)
-    rejected = check_file(vault_root, rel, max_bytes)
-    if rejected:
-        return rejected
-    try:
-        snap = read_snapshot(vault_root, rel, max_bytes)
-    except FileNotFoundError:
-        return Rejection(rel, "disappeared while kbd read it")
-    except Unreadable as exc:
-        return Rejection(rel, exc.reason)
-    except OSError as exc:
-        return Rejection(rel, f"cannot be read ({exc.strerror})")
+    snap = read_checked(vault_root, rel, max_bytes)
+    if isinstance(snap, Rejection):
+        return snap
 
     def rejection(reason: str) -> Rejection:
         return Rejection(rel, reason, size=snap.size, stamp=snap.stamp)

@@ -19,7 +19,7 @@ from typing import Any
 import frontmatter
 import yaml
 
-from kbd.vault.fsread import Unreadable, change_stamp, read_snapshot
+from kbd.vault.fsread import Snapshot, Unreadable, change_stamp, read_snapshot
 from kbd.vault.layout import clean_title
 from kbd.vault.markdown import Document, parse_markdown
 from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, SafeLoader, yaml_problem
@@ -138,18 +138,25 @@ def _check_stat(vault_root: Path, rel: str, st: os.stat_result, max_bytes: int) 
     return None
 
 
-def read_raw_note(vault_root: Path, rel: str, max_bytes: int) -> RawNote | Rejection:
+def read_checked(vault_root: Path, rel: str, max_bytes: int) -> Snapshot | Rejection:
+    """The bytes of a raw file (note or PDF) that passed the input checks, or why not."""
     rejected = check_file(vault_root, rel, max_bytes)
     if rejected:
         return rejected
     try:
-        snap = read_snapshot(vault_root, rel, max_bytes)
+        return read_snapshot(vault_root, rel, max_bytes)
     except FileNotFoundError:
         return Rejection(rel, "disappeared while kbd read it")
     except Unreadable as exc:
         return Rejection(rel, exc.reason)  # stamp 0: raced with a change, looked at again next scan
     except OSError as exc:
         return Rejection(rel, f"cannot be read ({exc.strerror})")
+
+
+def read_raw_note(vault_root: Path, rel: str, max_bytes: int) -> RawNote | Rejection:
+    snap = read_checked(vault_root, rel, max_bytes)
+    if isinstance(snap, Rejection):
+        return snap
     note = parse_raw_note(rel, snap.data)
     if isinstance(note, Rejection):
         return replace(note, size=snap.size, stamp=snap.stamp)
