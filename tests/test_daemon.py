@@ -235,8 +235,10 @@ def test_sigkill_mid_work_then_restart_finishes_every_note_exactly_once(daemon_v
         titles.append(c.filename)
     marker = daemon_vault.root.parent / "held"
     r = start_daemon(daemon_vault, hold=hold_env("installed", 12, str(marker)))
-    wait_for(marker.exists, what="the daemon to hold after its 12th write, mid-compile")
-    r.stop(signal.SIGKILL)
+    try:
+        wait_for(marker.exists, what="the daemon to hold after its 12th write, mid-compile")
+    finally:
+        r.stop(signal.SIGKILL)  # a held daemon answers no SIGTERM: never leave one behind
     assert len(list((daemon_vault.wiki / "sources").glob("*.md"))) < 30
     r = start_daemon(daemon_vault)
     try:
