@@ -33,8 +33,10 @@ def _compile_and_kill(root: Path, point: str, count: int) -> bool:
     proc = subprocess.Popen([sys.executable, "-P", "-m", "kbd", "compile", str(root)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                             start_new_session=True)
-    held = held_or_exited(proc, marker)
-    kill_group(proc)
+    try:
+        held = held_or_exited(proc, marker)
+    finally:
+        kill_group(proc)  # a held process answers no SIGTERM: never leave one behind
     marker.unlink(missing_ok=True)
     return held
 
