@@ -188,6 +188,7 @@ def test_core_topics_can_be_single_lowercase_words_and_long_named_terms(vault: V
 
 
 def test_boilerplate_never_becomes_a_concept_across_many_papers(vault: Vault) -> None:
+    vault.no_image_downloads()  # the papers embed a figure from journal.example, never to be fetched
     for i in range(3):
         vault.clip(f"Paper {i}.md", clipper_note(f"Insomnia study {i}", paper(f"Insomnia study {i}", SLEEP_ABSTRACT,
                                                                               SLEEP_BODY.replace("71%", f"7{i}%"))))
