@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import signal
@@ -471,12 +472,16 @@ INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
 
 @pytest.mark.skipif(not os.access(INOTIFY_INSTANCES, os.W_OK), reason="needs root to lower the inotify limit")
 def test_falls_back_to_polling_when_the_os_refuses_file_events(daemon_vault: Vault) -> None:
-    original = INOTIFY_INSTANCES.read_text()
-    INOTIFY_INSTANCES.write_text("0")  # no new inotify instance for anyone, just for this start
-    try:
-        r = start_daemon(daemon_vault)
-    finally:
-        INOTIFY_INSTANCES.write_text(original)
+    # The limit is the whole machine's: copies of this suite running side by side take turns at it,
+    # so none reads another's 0 as the value to put back.
+    with open("/tmp/kbd-tests-inotify-limit.lock", "w") as turn:
+        fcntl.flock(turn, fcntl.LOCK_EX)
+        original = INOTIFY_INSTANCES.read_text()
+        INOTIFY_INSTANCES.write_text("0")  # no new inotify instance for anyone, just for this start
+        try:
+            r = start_daemon(daemon_vault)
+        finally:
+            INOTIFY_INSTANCES.write_text(original)
     try:
         assert "polling every 2 s, because the OS refused file events" in _status(daemon_vault)
         daemon_vault.clip("Polled anyway.md", clipper_note("Polled anyway", body("Polled anyway")))
