@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bench.compile import compile_once, machine, make_vault  # noqa: E402
 from kbd.config import _EVERY, _UNITS  # noqa: E402  (the same reading of `every:` as kbd)
 from tests.clippings import make_clipping  # noqa: E402
+from tests.events import drain  # noqa: E402
 
 DRAIN_SECONDS = 600  # a safety net: the drain is waited for as an event, this only bounds a stuck daemon
 QUIET_SAMPLES = 5  # samples, 1 s apart, of the idle daemon at the end
@@ -107,19 +108,6 @@ def _config(every: str | None) -> str:
         text += (f"  - {{name: tick, on: {{every: {every}}}, run: compile}}\n"
                  f"  - {{name: reindex, on: {{every: {every}}}, run: index}}\n")
     return text
-
-
-def _reloads(vault: Path) -> int:
-    return sum(p.read_text(errors="replace").count("config reloaded") for p in (vault / ".kbd").glob("kbd.log*"))
-
-
-def _wait_reloaded(vault: Path) -> None:
-    """Wait for the config write just made to be answered (the worker handles events in order)."""
-    before, start = _reloads(vault), time.monotonic()
-    while _reloads(vault) <= before:
-        if time.monotonic() - start > DRAIN_SECONDS:
-            raise SystemExit("the daemon did not answer a config change")
-        time.sleep(0.05)
 
 
 def _drained(vault: Path) -> bool:
@@ -225,10 +213,7 @@ def soak(vault: Path, minutes: float, events: int, every: str, log=print, heap: 
         # The time triggers go (a live config reload), then every event and every run it asked
         # for is waited out: the end figures are of an idle daemon, on a fast machine or a slow one.
         (vault / "kbd" / "config.yaml").write_text(_config(None), encoding="utf-8")
-        _wait_reloaded(vault)
-        for _ in range(2):
-            (vault / "kbd" / "config.yaml").write_text(_config(None), encoding="utf-8")
-            _wait_reloaded(vault)
+        drain(vault)
         # A trigger may be running a job at any one moment (its process pool brings a manager
         # thread and pipes): a leak is what stays, so the end figure is the least of a few samples.
         quiet = []

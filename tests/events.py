@@ -49,3 +49,25 @@ def log_lines(log: Path, needle: str) -> int:
         return sum(needle in line for line in log.read_text(encoding="utf-8", errors="replace").splitlines())
     except FileNotFoundError:
         return 0
+
+
+def daemon_log_lines(root: Path, needle: str) -> int:
+    """How many lines of a vault's daemon log, rotated files included, contain `needle`."""
+    return sum(log_lines(path, needle) for path in (root / ".kbd").glob("kbd.log*"))
+
+
+def drain(root: Path) -> None:
+    """Wait until the daemon running on the vault at `root` has handled every file event that
+    happened before this call, and has finished every run those events asked for.
+
+    Touching the config is an event the daemon answers with a "config reloaded" log line, on its
+    single worker thread, in the order events arrive. The first touch may share a batch with
+    earlier events (and its line can precede the runs they queue); a second touch, made after the
+    first was answered, comes after those runs in the worker's queue. No sleep, on any machine.
+    """
+    config = root / "kbd/config.yaml"
+    for _ in range(2):
+        before = daemon_log_lines(root, "config reloaded")
+        config.write_bytes(config.read_bytes())
+        wait_for(lambda before=before: daemon_log_lines(root, "config reloaded") > before,
+                 what="the config touch to be handled")

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from tests.clippings import make_clipping
 from tests.conftest import Vault
-from tests.test_daemon import FAST, Running, drain, start_daemon, wait_for
+from tests.events import drain
+from tests.test_daemon import FAST, Running, start_daemon, wait_for
 
 SECONDS = 25
 MIN_ACTIONS = 8
@@ -141,11 +142,11 @@ def test_a_user_working_in_the_vault_loses_nothing_while_the_daemon_compiles(vau
         vault.sync_raw()
         # The daemon catches up: every event handled, no job pending, and then kbd's own writes
         # (events like any other) start no compile at all.
-        drain(vault)
+        drain(vault.root)
         wait_for(lambda: _queue_empty(vault), what="the queue to drain")
-        drain(vault)
+        drain(vault.root)
         runs = _compile_runs(vault)
-        drain(vault)
+        drain(vault.root)
         assert _compile_runs(vault) == runs, "kbd's own writes started more work"
         running.stop()
         assert running.proc.returncode == 0

@@ -22,7 +22,7 @@ from kbd.daemon.service import glob_to_regex
 from kbd.jobs import JOBS
 from kbd.vault.holdpoint import hold_env
 from tests.conftest import FIXED_EPOCH, Vault, clipper_note
-from tests.events import log_lines, wait_for
+from tests.events import drain, wait_for
 
 BODY = ("The buffer pool keeps hot pages in memory. A buffer pool with a clock sweep evicts cold pages first. "
         "Sizing the buffer pool is the most important tuning decision for a database server.")
@@ -57,24 +57,6 @@ class Running:
 
     def output(self) -> str:
         return self.proc.stdout.read() if self.proc.stdout else ""
-
-
-def drain(vault: Vault) -> None:
-    """Wait until the daemon has handled every file event that happened before this call, and has
-    finished every run those events asked for.
-
-    Touching the config is an event the daemon answers with a "config reloaded" log line, on its
-    single worker thread, in the order events arrive. The first touch may share a batch with
-    earlier events (and its line can precede the runs they queue); a second touch, made after the
-    first was answered, comes after those runs in the worker's queue. No sleep, on any machine.
-    """
-    config = vault.root / "kbd/config.yaml"
-    log = vault.root / ".kbd/kbd.log"
-    for _ in range(2):
-        before = log_lines(log, "config reloaded")
-        config.write_bytes(config.read_bytes())
-        wait_for(lambda before=before: log_lines(log, "config reloaded") > before,
-                 what="the config touch to be handled")
 
 
 def start_daemon(vault: Vault, *extra: str, hold: dict[str, str] | None = None) -> Running:
@@ -157,7 +139,7 @@ def test_ignored_paths_and_kbds_own_writes_trigger_nothing(running: Running) -> 
     vault = running.vault
     vault.clip("Real.md", clipper_note("Real", body("Real")))
     wait_for(lambda: summary(vault, "Real").exists(), what="the summary")
-    drain(vault)  # kbd's own writes to wiki/ arrive as events and must not cause another run
+    drain(vault.root)  # kbd's own writes to wiki/ arrive as events and must not cause another run
     settled = running.runs()
     (vault.root / ".obsidian").mkdir(exist_ok=True)
     (vault.root / ".obsidian/workspace.json").write_text("{}")
@@ -169,7 +151,7 @@ def test_ignored_paths_and_kbds_own_writes_trigger_nothing(running: Running) -> 
     vault.clip("Real.sync-conflict-20260101-101010-ABCDEFG.md", BODY)
     vault.clip("Real (Conflicted copy 2026-01-01 101010).md", BODY)
     (vault.root / "My own note.md").write_text("outside raw: not kbd's business")
-    drain(vault)
+    drain(vault.root)
     assert running.runs() == settled
 
 
@@ -294,13 +276,13 @@ def test_a_daily_job_missed_while_down_runs_once_and_a_restart_does_not_repeat_i
     try:
         ran = wait_for(lambda: r.trigger_run("nightly") != two_days_ago and r.trigger_run("nightly"),
                        what="the missed nightly run")
-        drain(daemon_vault)
+        drain(daemon_vault.root)
         assert _status(daemon_vault).count("nightly → index (missed while kbd was not running)") == 1
     finally:
         r.stop()
     r = start_daemon(daemon_vault)
     try:
-        drain(daemon_vault)  # the start-up requests (a missed run among them) were queued before this
+        drain(daemon_vault.root)  # the start-up requests (a missed run among them) were queued before this
         assert r.trigger_run("nightly") == ran, "a restart must not repeat a job that already ran"
     finally:
         r.stop()
@@ -323,7 +305,7 @@ def test_config_changes_are_live_and_a_broken_config_keeps_the_previous_one(runn
 def test_idle_means_idle_and_memory_stays_flat(running: Running) -> None:
     """CPU over 60 idle seconds < 1 s; RSS after 1,000 file events within 10 MB of before."""
     pid = running.proc.pid
-    drain(running.vault)
+    drain(running.vault.root)
 
     def cpu_seconds() -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -343,7 +325,7 @@ def test_idle_means_idle_and_memory_stays_flat(running: Running) -> None:
     notes.mkdir()
     for i in range(1000):
         (notes / f"day {i % 50}.md").write_text(f"entry {i}")
-    drain(running.vault)
+    drain(running.vault.root)
     rss_end = rss_mb()
     print(f"idle CPU over 60 s: {idle:.2f} s; RSS {rss_start:.1f} MB → {rss_end:.1f} MB after 1,000 events")
     assert idle < 1.0
@@ -388,9 +370,9 @@ def test_own_writes_are_recognised_by_hash_even_under_a_catch_all_trigger(daemon
     try:
         daemon_vault.clip("Echo.md", clipper_note("Echo test", body("Echo test")))
         wait_for(lambda: summary(daemon_vault, "Echo test").exists(), what="the summary")
-        drain(daemon_vault)  # every note kbd just wrote matches **/*.md; none may start another run
+        drain(daemon_vault.root)  # every note kbd just wrote matches **/*.md; none may start another run
         settled = r.runs()
-        drain(daemon_vault)
+        drain(daemon_vault.root)
         assert r.runs() == settled
         note = summary(daemon_vault, "Echo test")
         note.write_text(note.read_text() + "\nmy edit\n")  # a user edit does start a run, which reports it

@@ -273,7 +273,8 @@ def _no_stray_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 # -- with `kbd run` going ---------------------------------------------------------------------------
 
 def test_kbd_run_answers_a_dropped_question_and_its_region_write_is_no_edit(sample_vault: Vault) -> None:
-    from tests.test_daemon import FAST, drain, start_daemon, wait_for
+    from tests.events import drain
+    from tests.test_daemon import FAST, start_daemon, wait_for
 
     vault = sample_vault
     (vault.root / "kbd/config.yaml").write_text(FAST)
@@ -288,7 +289,7 @@ def test_kbd_run_answers_a_dropped_question_and_its_region_write_is_no_edit(samp
         answer = linked_answer(vault, path)
         assert "B-tree" in answer.read_text(encoding="utf-8")
         # kbd's region write reaches the watcher like any edit: it must not be asked again.
-        drain(vault)
+        drain(vault.root)
         asked = ask_runs(vault)
         assert asked == 2
         # The user edits the question: asked again, once.
@@ -296,7 +297,7 @@ def test_kbd_run_answers_a_dropped_question_and_its_region_write_is_no_edit(samp
         path.write_text(edited, encoding="utf-8")
         wait_for(lambda: ask_runs(vault) == 3, what="the edited question to be asked")
         wait_for(lambda: "billion" in linked_answer(vault, path).name, what="the new link")
-        drain(vault)
+        drain(vault.root)
         assert ask_runs(vault) == 3
     finally:
         running.stop()
