@@ -23,6 +23,9 @@ from kbd.config import load_config
 from kbd.init import init_vault
 from kbd.vault.links import WIKILINK, LinkResolver, parse_wikilink
 
+# Fixtures shared by the modules that talk to the fake model (`server`, `key`, `model_reply`).
+pytest_plugins = ["tests.model_fixtures"]
+
 FIXED_EPOCH = "1790000000"  # 2026-09-21: generated timestamps are reproducible in tests
 
 

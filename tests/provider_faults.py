@@ -20,7 +20,7 @@ import frontmatter
 
 from tests.clippings import make_clipping
 from tests.fake_llm import Action, FakeLLM, Received, first_user_text, structured_reply
-from tests.test_llm_compile import honest_model
+from tests.model_fixtures import honest_model
 
 TIMEOUT_SECONDS = 1  # the vault's timeout_seconds: a delayed or dripping answer outlasts it
 CAP_USD = 0.05

@@ -20,7 +20,9 @@ from kbd.vault.note import file_sha256
 from tests.conftest import Vault
 from tests.fake_batch import FakeBatches
 from tests.fake_llm import Action, FakeLLM, Received, fake_llm, last_user_text
-from tests.test_llm_compile import KEY, honest_model
+from tests.model_fixtures import KEY, honest_model
+
+pytestmark = pytest.mark.usefixtures("key")
 
 NOTE = "wiki/sources/Why B-trees stay shallow.md"
 
@@ -31,11 +33,6 @@ def server() -> Iterator[FakeLLM]:
         fake.default = honest_model
         fake.accepted_key = KEY
         yield fake
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
 
 
 def configure(vault: Vault, server: FakeLLM, provider: str = "openai", budget: str = "") -> None:

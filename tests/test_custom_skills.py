@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import frontmatter
@@ -21,25 +20,21 @@ from kbd.state import State
 from kbd.vault.layout import VaultLayout
 from kbd.vault.sanitize import is_inert
 from tests.conftest import Vault, unresolved_links
-from tests.fake_llm import Action, FakeLLM, Received, fake_llm, first_user_text, structured_reply
+from tests.fake_llm import Action, FakeLLM, Received, first_user_text, structured_reply
+from tests.model_fixtures import Reply
 from tests.provider_rules import strict_schema_problem
 from tests.skill_model import configure, skill_model
 
+pytestmark = pytest.mark.usefixtures("key")
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "skills"
-README = Path(__file__).resolve().parent.parent / "README.md"
+SKILLS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "custom-skills.md"
 DIGEST = "wiki/reports/Weekly digest 2026-09-21.md"  # SOURCE_DATE_EPOCH in tests is 2026-09-21
 
 
 @pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        fake.default = skill_model
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", "sk-test-SKILL-SECRET")
+def model_reply() -> Reply:
+    return skill_model
 
 
 def install(vault: Vault, name: str, text: str | None = None) -> None:
@@ -84,10 +79,10 @@ def test_questions_example_keeps_one_note_current(compiled: Vault, server: FakeL
         "it reads only the notes its `reads:` names"
 
 
-def test_both_examples_are_in_the_readme_word_for_word() -> None:
-    readme = README.read_text()
+def test_both_examples_are_in_the_custom_skills_page_word_for_word() -> None:
+    page = SKILLS_PAGE.read_text()
     for example in ("weekly_digest", "questions_to_explore"):
-        assert (EXAMPLES / f"{example}.md").read_text().strip() in readme
+        assert (EXAMPLES / f"{example}.md").read_text().strip() in page
 
 
 def test_plan_shows_the_cost_and_spends_nothing(compiled: Vault, server: FakeLLM) -> None:
@@ -322,7 +317,6 @@ def test_a_skill_reads_the_notes_a_search_finds(compiled: Vault, server: FakeLLM
     assert len(plan["notes"]) == 1 and plan["left_out"], "the best of the notes the search finds"
     assert all("compaction" in (compiled.root / p).read_text().lower() for p in plan["notes"])
     assert "raw/What a write-ahead log guarantees.md" not in plan["notes"]
-
 
 
 def test_a_search_the_parser_cannot_read_is_refused_naming_the_skill_file(compiled: Vault, server: FakeLLM) -> None:

@@ -24,9 +24,9 @@ from kbd.daemon.protocol import MAX_MESSAGE, VERSION, socket_path
 from kbd.daemon.socket_server import peer_refusal
 from tests.conftest import FIXED_EPOCH, SAMPLES, Vault, clipper_note, run_kbd, tree_bytes
 from tests.fake_llm import Action, FakeLLM, Received, fake_llm
+from tests.model_fixtures import KEY, honest_model
 from tests.page_server import PageServer, page_server
 from tests.test_daemon import Running, start_daemon, wait_for
-from tests.test_llm_compile import KEY, honest_model
 from tests.test_monitor import pricing
 
 QUIET = "triggers: []\ndaemon: {debounce_seconds: 0.3, reconcile_minutes: 10000}\n"  # the CLI's jobs only

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import Vault, run_kbd
 from tests.fake_llm import Action, FakeLLM, fake_llm, openai_reply
-from tests.test_llm_compile import KEY, configure
+from tests.model_fixtures import KEY, configure
 
 
 @pytest.fixture

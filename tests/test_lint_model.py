@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,9 +22,11 @@ from kbd.vault.errors import WriteRefused
 from kbd.vault.layout import VaultLayout
 from kbd.vault.write import VaultWriter
 from tests.conftest import Vault, unresolved_links
-from tests.fake_llm import Action, FakeLLM, Received, fake_llm, first_user_text, structured_reply
+from tests.fake_llm import Action, FakeLLM, Received, first_user_text, structured_reply
+from tests.model_fixtures import Reply, honest_model
 from tests.skill_model import asks, blocks, configure, skill_model
-from tests.test_llm_compile import honest_model
+
+pytestmark = pytest.mark.usefixtures("key")
 
 RULE = "Never write a number, date, percentage or statistic that does not appear word for word in the source."
 
@@ -63,15 +64,8 @@ def first_sentence(text: str) -> str:
 
 
 @pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        fake.default = lint_model
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", "sk-test-LINT-SECRET")
+def model_reply() -> Reply:
+    return lint_model
 
 
 def run_checks(vault: Vault, *names: str) -> list[Finding]:

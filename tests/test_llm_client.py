@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -14,18 +13,20 @@ import pytest
 from kbd.engines.client import CircuitBreaker, ModelClient, ModelSpec
 from kbd.engines.errors import BadOutput, EndpointDown, ModelError, QuotaExceeded, Truncated
 from kbd.engines.throttle import Throttle
-from tests.fake_llm import Action, FakeLLM, anthropic_reply, fake_llm, openai_reply
+from tests.fake_llm import Action, FakeLLM, anthropic_reply, openai_reply
+from tests.model_fixtures import KEY
+
+pytestmark = pytest.mark.usefixtures("key")
 
 SCHEMA = {"type": "object", "required": ["title", "points"], "additionalProperties": False,
           "properties": {"title": {"type": "string"}, "points": {"type": "array", "items": {"type": "string"}}}}
 GOOD = {"title": "B-trees", "points": ["shallow", "wide"]}
-KEY = "sk-test-SECRET-0123456789"
 
 
 @pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        yield fake
+def model_reply() -> None:
+    """Nothing scripted: each test says what the fake model answers."""
+    return None
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,43 +11,11 @@ import yaml
 
 from kbd.vault.sanitize import is_inert
 from tests.conftest import Vault, run_kbd, tree_bytes, unresolved_links
-from tests.fake_llm import Action, FakeLLM, Received, fake_llm, first_user_text, openai_reply, structured_reply
+from tests.fake_llm import Action, FakeLLM, Received, openai_reply
+from tests.model_fixtures import KEY, configure, honest_model
 from tests.obsidian import live_content
 
-KEY = "sk-test-COMPILE-SECRET-777"
-NAMES = ("B-tree", "write-ahead log", "LSM tree", "sorted run", "write amplification")
-
-
-def honest_model(received: Received) -> Action:
-    """Summarises like a model would: sentences and concepts taken from the (first) untrusted block,
-    in the wire format of the request, with the usage and prompt caching the provider would report."""
-    user = first_user_text(received)
-    body = user.split("<untrusted", 1)[1].split(">", 1)[1].split("</untrusted>", 1)[0]
-    sentences = [s.strip()[:300] for s in re.split(r"(?<=[.!?])\s+", body)
-                 if len(s.split()) > 5 and "Title:" not in s]
-    concepts = [{"name": n, "says": next((s for s in sentences if n.lower() in s.lower()), n)}
-                for n in NAMES if n.lower() in body.lower()]
-    result = {"title": "ignored", "summary": sentences[:3] or ["Nothing."], "key_points": sentences[3:6],
-              "concepts": concepts, "tags": ["databases"]}
-    return structured_reply(received, result)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        fake.default = honest_model
-        yield fake
-
-
-def configure(vault: Vault, server: FakeLLM, budget: str = "") -> None:
-    (vault.root / "kbd/config.yaml").write_text(
-        "models:\n  worker: {provider: openai, base_url: \"" + server.url + "/v1\", model: test-model, "
-        "api_key_env: KBD_TEST_KEY, price_per_mtok: {input: 1.0, output: 4.0}, max_concurrency: 4}\n" + budget)
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
+pytestmark = pytest.mark.usefixtures("key")
 
 
 def test_a_model_fills_the_same_shape_of_vault(sample_vault: Vault, server: FakeLLM) -> None:

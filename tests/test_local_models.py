@@ -22,7 +22,7 @@ from kbd.state import State
 from tests.clippings import make_clipping
 from tests.conftest import Vault, run_kbd
 from tests.fake_llm import Action, FakeLLM, Received, fake_llm, first_user_text, openai_reply, structured_reply
-from tests.test_llm_compile import honest_model
+from tests.model_fixtures import honest_model
 
 RESULT = {"title": "T", "summary": ["The B-tree stays shallow."], "key_points": [], "concepts": [], "tags": []}
 

@@ -20,6 +20,7 @@ from kbd.papers.read import Caps, read_pdf
 from kbd.vault.note import RawNote, Rejection
 from tests.conftest import Vault
 from tests.fake_llm import fake_llm
+from tests.model_fixtures import KEY, honest_model
 from tests.pdf_maker import (
     decompression_bomb,
     deep_objects,
@@ -28,7 +29,6 @@ from tests.pdf_maker import (
     scanned_pdf,
     xref_loop,
 )
-from tests.test_llm_compile import KEY, honest_model
 
 
 def _text(note: RawNote) -> str:

@@ -5,7 +5,6 @@ characters, so it takes fewer calls."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,20 +12,9 @@ from kbd.config import ConfigError, parse_config
 from kbd.engines.context import UNKNOWN_MODEL_TOKENS, context_window, default_input_tokens
 from tests.clippings import make_clipping
 from tests.conftest import Vault
-from tests.fake_llm import FakeLLM, fake_llm
-from tests.test_llm_compile import KEY, honest_model
+from tests.fake_llm import FakeLLM
 
-
-@pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        fake.default = honest_model
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
+pytestmark = pytest.mark.usefixtures("key")
 
 
 def configure(vault: Vault, server: FakeLLM, model: str, extra: str = "") -> None:

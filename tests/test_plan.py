@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import Vault
-from tests.fake_llm import FakeLLM, fake_llm
-from tests.test_llm_compile import KEY, configure, honest_model
+from tests.fake_llm import FakeLLM
+from tests.model_fixtures import configure
 
-
-@pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        fake.default = honest_model
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
+pytestmark = pytest.mark.usefixtures("key")
 
 
 def test_plan_spends_nothing_and_is_within_25_percent_of_the_real_spend(sample_vault: Vault, server: FakeLLM) -> None:

@@ -14,8 +14,8 @@ from kbd.compile.run import compile_vault
 from kbd.config import load_config
 from tests.conftest import Vault
 from tests.fake_llm import FakeLLM, fake_llm
+from tests.model_fixtures import KEY
 from tests.provider_faults import CAP_USD, FAULTS, add_sources, configure, partial_notes, run_fault
-from tests.test_llm_compile import KEY
 
 SOURCES = 2
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -28,28 +27,24 @@ from tests.fake_llm import (
     FakeLLM,
     Received,
     anthropic_reply,
-    fake_llm,
     first_user_text,
     last_user_text,
     openai_reply,
     structured_reply,
 )
+from tests.model_fixtures import KEY, honest_model
 from tests.provider_rules import strict_schema_problem
-from tests.test_llm_compile import KEY, honest_model
+
+pytestmark = pytest.mark.usefixtures("key")
 
 SCHEMA = {"type": "object", "required": ["title"], "additionalProperties": False,
           "properties": {"title": {"type": "string", "maxLength": 20}}}
 
 
 @pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
+def model_reply() -> None:
+    """Nothing scripted: each test says what the fake model answers."""
+    return None
 
 
 def model(received: Received) -> Action:

@@ -7,30 +7,19 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
 
 import pytest
 
 from kbd.engines.provenance import OFFLINE, MadeBy
 from kbd.state import MIGRATIONS
 from tests.conftest import Vault
-from tests.fake_llm import FakeLLM, fake_llm
-from tests.test_llm_compile import KEY, configure, honest_model
+from tests.fake_llm import FakeLLM
+from tests.model_fixtures import configure, honest_model
 from tests.test_verify import verdict
 
+pytestmark = pytest.mark.usefixtures("key")
+
 NOTE = "wiki/sources/Why B-trees stay shallow.md"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        fake.default = honest_model
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
 
 
 def plan(vault: Vault) -> dict:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,11 +23,11 @@ from kbd.vault.layout import VaultLayout
 from kbd.vault.sanitize import is_inert, sanitize_markdown, svg_problems
 from kbd.vault.write import VaultWriter
 from tests.conftest import Vault, clipper_note, unresolved_links
-from tests.fake_llm import FakeLLM, Received, fake_llm, slides_model, slides_result, structured_reply
+from tests.fake_llm import FakeLLM, Received, slides_model, slides_result, structured_reply
 from tests.hostile_corpus import REPLY_PAYLOADS, corpus
 from tests.marp import render_html, slide_sections, speaker_notes
+from tests.model_fixtures import Reply
 
-KEY = "sk-test-SLIDES-SECRET-42"
 TRIALS = {
     "Exercise trial for depression": (
         "A randomised trial compared running with usual care for adults with depression. "
@@ -288,10 +287,8 @@ def test_config_decks_are_validated_with_the_key_and_line() -> None:
 
 
 @pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        fake.default = slides_model
-        yield fake
+def model_reply() -> Reply:
+    return slides_model
 
 
 def configure(vault: Vault, server: FakeLLM, extra: str = "") -> None:
@@ -302,9 +299,8 @@ def configure(vault: Vault, server: FakeLLM, extra: str = "") -> None:
 
 
 @pytest.fixture
-def model_vault(vault: Vault, server: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> Vault:
+def model_vault(vault: Vault, server: FakeLLM, key: str) -> Vault:
     """The three trials compiled offline, then a worker model and a deck in the config."""
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
     clip_trials(vault)
     vault.kbd("compile", ".")
     configure(vault, server)

@@ -4,13 +4,14 @@ its source; one rejection means one retry with its objections, a second means `v
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import Vault
-from tests.fake_llm import Action, FakeLLM, Received, fake_llm, openai_reply
-from tests.test_llm_compile import KEY, honest_model
+from tests.fake_llm import Action, FakeLLM, Received, openai_reply
+from tests.model_fixtures import honest_model
+
+pytestmark = pytest.mark.usefixtures("key")
 
 
 def verdict(ok: bool, *objections: str) -> Action:
@@ -18,14 +19,9 @@ def verdict(ok: bool, *objections: str) -> Action:
 
 
 @pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
+def model_reply() -> None:
+    """Nothing scripted: each test says what the fake model answers."""
+    return None
 
 
 def configure(vault: Vault, server: FakeLLM, verdicts: list[Action]) -> None:
