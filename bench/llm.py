@@ -39,8 +39,8 @@ from kbd.init import init_vault  # noqa: E402
 from kbd.state import State  # noqa: E402
 from tests.clippings import TOPICS, make_clipping  # noqa: E402
 from tests.fake_llm import Action, FakeLLM, Received, fake_llm, first_user_text, structured_reply  # noqa: E402
+from tests.model_fixtures import honest_model  # noqa: E402
 from tests.provider_faults import FAULTS, add_sources, configure, run_fault  # noqa: E402
-from tests.test_llm_compile import honest_model  # noqa: E402
 
 
 def make_vault(root: Path, url: str, sources: int, concurrency: int, seed: int = 11) -> None:

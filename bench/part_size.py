@@ -32,7 +32,7 @@ from kbd.init import init_vault  # noqa: E402
 from kbd.vault.note import Rejection, read_raw_note  # noqa: E402
 from tests.clippings import make_clipping  # noqa: E402
 from tests.fake_llm import fake_llm  # noqa: E402
-from tests.test_llm_compile import honest_model  # noqa: E402
+from tests.model_fixtures import honest_model  # noqa: E402
 
 OLD_PART_CHARS = 24_000
 SOURCES = 6

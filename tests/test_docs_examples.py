@@ -133,8 +133,12 @@ class Command:
 SHELL_COMMANDS = [Command(f"{b.where}+{n}", line.strip())
                   for b in ALL_BLOCKS if b.lang in SHELL
                   for n, line in enumerate(b.text.splitlines(), 1) if line.strip() and not line.startswith("#")]
-KBD_COMMANDS = [c for c in SHELL_COMMANDS if c.argv[0] == "kbd"]
-BENCH = re.compile(r"python3? (?:-m bench\.(\w+)|bench/(\w+)\.py)((?: +--?[\w-]+(?: +[\w./=-]+)?)*)")
+# Commands written inline in the prose, whole (a vault and no placeholder such as NAME, <note>, […]).
+INLINE_COMMANDS = sorted({Command(f"{doc.relative_to(REPO)}:inline `{span}`", span)
+                          for doc in DOCS for span in re.findall(r"`(kbd \w+ ~/Vault[^`]*)`", doc.read_text())
+                          if not re.search(r"[<\[…]|\b[A-Z]{3,}\b", span)}, key=lambda c: c.line)
+KBD_COMMANDS = [c for c in SHELL_COMMANDS if c.argv[0] == "kbd"] + INLINE_COMMANDS
+BENCH = re.compile(r"python3? (?:-m bench\.(\w+)|bench/(\w+)\.py)([^`\n|]*)")
 
 
 def test_every_shell_line_is_run_or_listed_with_the_reason_it_is_not() -> None:
@@ -206,6 +210,11 @@ def edited_note(home: Home, server: FakeLLM) -> None:
     assert compiled.returncode == 0 and "wiki/sources/Some note" in (home.vault / "wiki/reports/Status.md").read_text()
 
 
+def no_config_yet(home: Home, server: FakeLLM) -> None:
+    """`kbd init ~/Vault --model …` "writes the preset into a new kbd/config.yaml"."""
+    (home.vault / "kbd/config.yaml").unlink()
+
+
 def no_service_yet(home: Home, server: FakeLLM) -> None:
     """`kbd service install`: the first install (it never replaces a unit file without --force)."""
     for unit in (home.path / ".config/systemd/user").glob("kbd-*.service"):
@@ -240,6 +249,7 @@ PREMISES: dict[str, Callable[[Home, FakeLLM], None]] = {
     "kbd slides ~/Vault --from \"wiki/answers/Does exercise help.md\"": answer_filed,
     "kbd skill ~/Vault weekly_digest": skill_with_model,
     "kbd service install ~/Vault": no_service_yet,
+    "kbd init ~/Vault --model ollama:qwen3:8b": no_config_yet,
 }
 
 
