@@ -1,4 +1,4 @@
-"""What the README promises the reader: a synthesis on every concept, an index with one-line
+"""What the README and docs/compile.md promise the reader: a synthesis on every concept, an index with one-line
 descriptions that stays navigable at any size, short notes for description-only clippings, and one
 source note per article however many times it was clipped."""
 

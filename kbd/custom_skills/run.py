@@ -34,7 +34,7 @@ from kbd.vault.write import Outcome, RegionOutcome, RegionWrite, VaultWriter, mi
 
 VERIFIER = "verify_skill_output"
 NEEDS_MODEL = ("the skill `{name}` needs a model: it asks a model to write its result, and the offline engine "
-               "cannot. Add `models: {{worker: ...}}` to kbd/config.yaml (see the README), then run it again")
+               "cannot. Add `models: {{worker: ...}}` to kbd/config.yaml (see docs/models.md), then run it again")
 TASK = ("The notes above, each in its own <untrusted> block labelled with its path, are the material for this "
         "task. To name one of them, write its title in double brackets, e.g. [[Title]]. Reply with the JSON "
         "result only.")

@@ -89,7 +89,7 @@ def load_custom_skill(root: Path, name: str) -> CustomSkill:
             if (root / SKILLS_DIR).is_dir() else []
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"; did you mean `{close[0]}`?" if close else (f"; custom skills here: {', '.join(known)}" if known
-                                                               else "; the README shows two examples to start from")
+                                                               else "; docs/custom-skills.md has two examples")
         raise SkillError(f"{rel}: no such file{hint}")
     try:
         text = path.read_text(encoding="utf-8")
