@@ -28,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -298,7 +299,10 @@ def assert_runs_until_stopped(home: Home, argv: list[str]) -> None:
     try:
         if argv[1] == "serve":
             first = proc.stdout.readline()
-            assert "http://127.0.0.1:" in first, first + proc.stdout.read()
+            url = re.search(r"http://127\.0\.0\.1:\d+/", first)
+            assert url, first + proc.stdout.read()
+            with urllib.request.urlopen(url.group(0), timeout=SAFETY_NET) as page:  # ready: it answers
+                assert page.status == 200 and b"<html" in page.read().lower()
         else:  # `kbd run` is ready to take commands once its socket is there
             wait_for(lambda: proc.poll() is not None or socket.exists(), what="the daemon's socket")
             assert proc.poll() is None, proc.stdout.read()
