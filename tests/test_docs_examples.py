@@ -38,7 +38,7 @@ import yaml
 
 from kbd.config import load_config
 from kbd.custom_skills.spec import parse_custom_skill
-from tests.conftest import FIXED_EPOCH, SAMPLES, clipper_note
+from tests.conftest import FIXED_EPOCH, SAMPLES, clipper_note, tree_bytes
 from tests.events import SAFETY_NET, wait_for
 from tests.fake_llm import FakeLLM
 from tests.model_fixtures import KEY, KEY_ENV, Reply
@@ -172,9 +172,10 @@ class Home:
     def expand(self, argv: list[str]) -> list[str]:
         return [str(self.path) + arg[1:] if arg == "~" or arg.startswith("~/") else arg for arg in argv]
 
-    def kbd(self, argv: list[str], stdin: int | None = subprocess.DEVNULL) -> subprocess.CompletedProcess[str]:
+    def kbd(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-P", "-m", "kbd", *self.expand(argv[1:])], cwd=self.path,
-                              env=self.env, capture_output=True, text=True, stdin=stdin, timeout=SAFETY_NET)
+                              env=self.env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                              timeout=SAFETY_NET)
 
     def config(self, text: str) -> None:
         (self.vault / "kbd/config.yaml").write_text(text, encoding="utf-8")
@@ -199,6 +200,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
     compiled = made.kbd(["kbd", "compile", "~/Vault"])
     assert compiled.returncode == 0, compiled.stderr
     yield made
+    assert tree_bytes(made.vault / "raw") == tree_bytes(downloads), "no documented command changed raw/"
 
 
 # -- premises: the state a command's doc line takes for granted ------------------------------------
@@ -383,3 +385,24 @@ def test_every_config_example_parses_with_kbds_own_loader(block: Block, home: Ho
     config = tmp_path / "config.yaml"
     config.write_text(block.text, encoding="utf-8")
     load_config(home.vault, config)
+
+
+# -- links ------------------------------------------------------------------------------------------
+
+def github_anchor(heading: str) -> str:
+    """The id GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_relative_link_of_the_docs_reaches_a_file_and_heading() -> None:
+    for doc in DOCS:
+        text = re.sub(r"```.*?```|`[^`\n]*`", "", doc.read_text(encoding="utf-8"), flags=re.S)  # code is not a link
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (doc.parent / path).resolve() if path else doc
+            assert linked.exists(), f"{doc.relative_to(REPO)}: link to {target}, which does not exist"
+            if anchor and linked.suffix == ".md":
+                headings = re.findall(r"^#+ (.+)$", linked.read_text(encoding="utf-8"), re.M)
+                assert anchor in {github_anchor(h) for h in headings}, f"{doc.relative_to(REPO)}: no heading #{anchor}"
