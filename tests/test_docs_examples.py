@@ -286,6 +286,14 @@ def test_every_kbd_command_the_docs_show_runs(command: Command, home: Home, serv
         assert server.received, "the skill asked the (fake) model"
 
 
+@pytest.mark.parametrize("name", sorted({" ".join(c.argv[1:3] if c.argv[1] == "service" else c.argv[1:2])
+                                          for c in KBD_COMMANDS}))
+def test_every_command_the_docs_show_has_help(name: str) -> None:
+    result = subprocess.run([sys.executable, "-P", "-m", "kbd", *name.split(), "--help"], capture_output=True,
+                            text=True, timeout=SAFETY_NET)
+    assert result.returncode == 0 and result.stdout.startswith("usage: kbd " + name), result.stdout + result.stderr
+
+
 def assert_exit_0(command: Command, result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode == 0, f"{command.where}: `{command.line}` exited {result.returncode}\n" \
                                    f"{result.stdout}\n{result.stderr}"
