@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,17 +20,15 @@ from kbd.engines.skills import load_skill, untrusted
 from kbd.state import State
 from tests.clippings import make_clipping
 from tests.conftest import Vault, run_kbd
-from tests.fake_llm import Action, FakeLLM, Received, fake_llm, first_user_text, openai_reply, structured_reply
-from tests.model_fixtures import honest_model
+from tests.fake_llm import Action, FakeLLM, Received, first_user_text, openai_reply, structured_reply
+from tests.model_fixtures import Reply, honest_model
 
 RESULT = {"title": "T", "summary": ["The B-tree stays shallow."], "key_points": [], "concepts": [], "tags": []}
 
 
 @pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        fake.default = lambda r: structured_reply(r, RESULT)
-        yield fake
+def model_reply() -> Reply:
+    return lambda r: structured_reply(r, RESULT)
 
 
 def gateway(db: Path, server: FakeLLM, structured: str = "auto") -> ModelGateway:

@@ -26,10 +26,10 @@ from tests.fake_llm import (
     structured_reply,
     untrusted_blocks,
 )
+from tests.model_fixtures import KEY
 from tests.page_server import PageServer, page_server
 
-KEY = "sk-test-MONITOR-SECRET-555"
-
+pytestmark = pytest.mark.usefixtures("key")
 
 def pricing(pro: str = "$20", extra: str = "", nav: str = "Home · Blog") -> str:
     return (f"<!doctype html><html><head><title>Acme pricing</title><script>track()</script></head><body>"
@@ -326,11 +326,6 @@ def test_the_monitor_job_checks_the_named_monitor_or_every_one(vault: Vault, sit
 def model() -> Iterator[FakeLLM]:
     with fake_llm() as fake:
         yield fake
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_TEST_KEY", KEY)
 
 
 def honest_change_model(received: Received) -> Action:
