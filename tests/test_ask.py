@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,32 +18,27 @@ from kbd.engines.structured import strict_schema
 from kbd.vault.links import WIKILINK, parse_wikilink
 from kbd.vault.note import split_frontmatter
 from tests.conftest import Vault, clipper_note, unresolved_links
-from tests.fake_llm import AskModel, FakeLLM, fake_llm, is_ask_request, is_repair
+from tests.fake_llm import AskModel, FakeLLM, is_ask_request, is_repair
 from tests.hostile_corpus import REPLY_PAYLOADS, corpus
+from tests.model_fixtures import Reply
 from tests.obsidian import live_content
 from tests.provider_rules import strict_schema_problem
 
-KEY = "sk-test-ASK-SECRET-4242"
+pytestmark = pytest.mark.usefixtures("key")
+
 QUESTION = "Why do B-trees stay shallow?"
 ANSWER = "wiki/answers/Why do B-trees stay shallow.md"
 
 
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_ASK_KEY", KEY)
-
-
 @pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        fake.default = AskModel()
-        yield fake
+def model_reply() -> Reply:
+    return AskModel()
 
 
 def configure(vault: Vault, server: FakeLLM, extra: str = "", verifier: bool = False, provider: str = "openai"
               ) -> None:
     url = server.url + ("/v1" if provider == "openai" else "")
-    model = ("{provider: " + provider + ", base_url: \"" + url + "\", model: test-model, api_key_env: KBD_ASK_KEY, "
+    model = ("{provider: " + provider + ", base_url: \"" + url + "\", model: test-model, api_key_env: KBD_TEST_KEY, "
              "price_per_mtok: {input: 1.0, output: 4.0}}")
     text = f"models:\n  worker: {model}\n" + (f"  verifier: {model}\n" if verifier else "") + extra
     (vault.root / "kbd/config.yaml").write_text(text)

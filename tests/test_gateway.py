@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,19 +14,19 @@ from kbd.engines.errors import BudgetExceeded, ModelError
 from kbd.engines.gateway import Caps, ModelGateway, Prices, Role
 from kbd.engines.skills import SkillError, load_skill, parse_skill, untrusted
 from kbd.state import State
-from tests.fake_llm import Action, FakeLLM, fake_llm, openai_reply
+from tests.fake_llm import Action, FakeLLM, openai_reply
+from tests.model_fixtures import KEY, Reply
 
-KEY = "sk-test-GATEWAY-SECRET-42"
+pytestmark = pytest.mark.usefixtures("key")
+
 RESULT = {"title": "T", "summary": ["S."], "key_points": [], "concepts": [{"name": "B-tree", "says": "x"}],
           "tags": []}
 PRICES = Prices(input=1.0, output=4.0, cached_input=0.25)  # $ per million tokens
 
 
 @pytest.fixture
-def server() -> Iterator[FakeLLM]:
-    with fake_llm() as fake:
-        fake.default = lambda r: Action(body=openai_reply(json.dumps(RESULT), usage=(1000, 200, 400)))
-        yield fake
+def model_reply() -> Reply:
+    return lambda r: Action(body=openai_reply(json.dumps(RESULT), usage=(1000, 200, 400)))
 
 
 NO_CAPS = Caps()
@@ -36,14 +35,9 @@ NO_CAPS = Caps()
 def gateway(tmp_path: Path, server: FakeLLM, caps: Caps = NO_CAPS, run: str = "run-1",
             constraints: str = "Never use the word delve.") -> ModelGateway:
     State(tmp_path / "state.db").close()  # migrations
-    spec = ModelSpec("openai", "test-model", server.url + "/v1", api_key_env="KBD_GW_KEY")
+    spec = ModelSpec("openai", "test-model", server.url + "/v1", api_key_env="KBD_TEST_KEY")
     return ModelGateway(tmp_path / "state.db", {"worker": Role(spec, PRICES)}, caps, constraints, run,
                         clients={"worker": ModelClient(spec, sleep=lambda s: None)})
-
-
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_GW_KEY", KEY)
 
 
 def calls(tmp_path: Path) -> list[sqlite3.Row]:

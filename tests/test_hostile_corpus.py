@@ -28,7 +28,8 @@ from tests.fake_llm import Action, FakeLLM, Received, fake_llm, openai_reply
 from tests.hostile_corpus import CONFIGS, REPLY_PAYLOADS, corpus
 from tests.obsidian import live_content
 
-KEY = "sk-test-HOSTILE-CORPUS"
+pytestmark = pytest.mark.usefixtures("key")
+
 _DELIMITER_OPEN = re.compile(r"<\s*untrusted\b", re.IGNORECASE)
 _DELIMITER_CLOSE = re.compile(r"<\s*/\s*untrusted\s*>", re.IGNORECASE)
 
@@ -62,14 +63,9 @@ def model() -> Iterator[tuple[FakeLLM, ObeyingModel]]:
         yield fake, obeying
 
 
-@pytest.fixture(autouse=True)
-def key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KBD_HOSTILE_KEY", KEY)
-
-
 def _model_config(fake: FakeLLM) -> str:
     return ("models:\n  worker: {provider: openai, base_url: \"" + fake.url + "/v1\", model: test-model, "
-            "api_key_env: KBD_HOSTILE_KEY, max_concurrency: 4}\n")
+            "api_key_env: KBD_TEST_KEY, max_concurrency: 4}\n")
 
 
 class _Hang(Exception):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,6 @@ from tests.hostile_corpus import _BODIES, REPLY_PAYLOADS, corpus
 from tests.obsidian import live_content
 
 _BLOCK = re.compile(r'<untrusted source="([^"]*)">\n(.*?)\n</untrusted>', re.DOTALL)
-KEY = "sk-test-HOSTILE-ASK"
 
 # Question notes a hostile template, a pasted web page or a sync tool could leave in kbd/questions/.
 QUESTIONS = {
@@ -71,12 +69,6 @@ def hostile_vault(vault: Vault) -> Vault:
     for name, text in QUESTIONS.items():
         (vault.root / "kbd/questions" / name).write_text(text, encoding="utf-8")
     return vault
-
-
-@pytest.fixture
-def key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("KBD_HOSTILE_ASK_KEY", KEY)
-    yield
 
 
 def _ask_job(vault: Vault) -> str:
@@ -136,7 +128,7 @@ def test_hostile_questions_and_corpus_through_an_obeying_model(hostile_vault: Va
         fake.default = ObeyingAnswerer()
         (vault.root / "kbd/config.yaml").write_text(
             "models:\n  worker: {provider: openai, base_url: \"" + fake.url + "/v1\", model: test-model, "
-            "api_key_env: KBD_HOSTILE_ASK_KEY}\n")
+            "api_key_env: KBD_TEST_KEY}\n")
         summary = _ask_job(vault)
         assert len([r for r in fake.received if r.refused is None]) >= 6
     assert "answered 6 question notes" in summary, summary
