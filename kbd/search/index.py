@@ -144,6 +144,10 @@ class SearchIndex:
         _ensured.add(os.fspath(self.folder))
         return ix
 
+    def reserved(self) -> bool:
+        """A background thread of this process builds or checks the index (`reserve_build`)."""
+        return os.fspath(self.folder) in _reserved
+
     def ensured(self) -> bool:
         """`ensure` ran in this process (a search need not check again)."""
         return os.fspath(self.folder) in _ensured
@@ -406,7 +410,7 @@ def update_index(root: Path, config: Config, paths: Iterable[str] | None = None,
     try:
         ix = index.open()
         if ix is None:
-            if index.building() or os.fspath(index.folder) in _reserved:
+            if index.building() or index.reserved():
                 return 0
             index.rebuild(prepared=prepared, stop=stop)
             paths, done = None, 0  # the vectors too: the whole vault

@@ -174,6 +174,10 @@ def _readiness(index: SearchIndex) -> str | None:
     with _open_guard:
         if os.fspath(index.folder) in _open or index.ensured():
             return None  # this process has it open or checked: kbd serve and kbd mcp refresh it themselves
+    if index.reserved():  # a thread of this process (kbd serve, kbd run) is about to build or check it
+        if index.open(check=False) is None:
+            return "the search index is being built; search again in a minute"
+        return None
     try:
         index.ensure()
     except IndexUnavailable as exc:  # a build started just now, in another process
