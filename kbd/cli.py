@@ -17,7 +17,6 @@ from kbd import __version__
 from kbd.config import Config, ConfigError, load_config
 from kbd.lock import VaultBusy
 from kbd.logs import setup_logging
-from kbd.render.notes import counted
 from kbd.state import StateError
 from kbd.vault.errors import WriteRefused
 from kbd.vault.layout import STATE_DIR, VaultLayout, enclosing_vault
@@ -468,6 +467,12 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of notes, 1 or more, got {text!r}")
     return value
+
+
+def counted(n: int, noun: str) -> str:
+    from kbd.render.notes import counted as render_counted  # imported when used: it slowed every command's start
+
+    return render_counted(n, noun)
 
 
 def cmd_compile(args: argparse.Namespace) -> int:

@@ -51,7 +51,7 @@ log = logging.getLogger("kbd.search")
 
 # Bump when the schema or the way notes are turned into fields changes: an index written by
 # another version is then rebuilt instead of being read with the wrong fields.
-SCHEMA_VERSION = 4  # 4: kbd's navigation pages (index, log, sub-pages) are not documents
+SCHEMA_VERSION = 5  # 4: kbd's navigation pages (index, log, sub-pages) are not documents; 5: no body spelling field
 INDEX_NAME = f"kbd_v{SCHEMA_VERSION}"
 SEARCH_DIR = "search"
 STAMP = "kbd-current.json"
@@ -136,10 +136,13 @@ class SearchIndex:
         is building it); then bring it up to date with the vault (`heal`), unless a writer stamped
         it as current and `trust`, or another process is writing it right now: then the last
         committed state is what searches see."""
-        ix = self.open()
+        trusted = trust and self.is_trusted()
+        # A stamped index is not opened segment by segment here: the search that follows opens them
+        # anyway, and a damaged one fails there and is rebuilt (kbd.search.query).
+        ix = self.open(check=not trusted)
         if ix is None:
             ix = self.rebuild(progress, stop=stop)
-        elif heal and not (trust and self.is_trusted()):
+        elif heal and not trusted:
             self.sync(ix, wait=False)
         _ensured.add(os.fspath(self.folder))
         return ix
