@@ -335,8 +335,9 @@ def _run(searcher: Searcher, q: wq.Query, limit: int, type_filter: wq.Query | No
                          "or wildcards (*), or narrow it with type: or tag:") from None
     hits = [(r.fields(), r.score) for r in results]
     # Counting every match costs a second pass over the postings (60 ms at 10,000 notes): the
-    # total is exact when all matches fit in `limit`, otherwise whoosh's estimate, capped.
-    total = len(hits) if len(hits) < limit else min(results.estimated_length(), searcher.doc_count())
+    # total is exact when all matches fit in `limit`, otherwise whoosh's estimate from the words'
+    # document counts, capped (Results.estimated_length counts them all, through kbd's collectors).
+    total = len(hits) if len(hits) < limit else min(q.estimate_size(searcher.reader()), searcher.doc_count())
     return hits, max(total, len(hits))
 
 
