@@ -116,8 +116,20 @@ class SearchIndex:
             stamp = json.loads((self.folder / STAMP).read_text())
         except (OSError, ValueError):
             return False
-        return isinstance(stamp, dict) and stamp.get("schema") == SCHEMA_VERSION and \
-            stamp.get("folders") == folder_stamps(self.layout.root)
+        if not isinstance(stamp, dict) or stamp.get("schema") != SCHEMA_VERSION or \
+                not isinstance(stamp.get("folders"), dict):
+            return False
+        # Only the folders the stamp lists are looked at (listing every folder's entries to find
+        # its subfolders was most of a search's check): a folder made or removed since changes the
+        # modified time of the folder that holds it, which is listed.
+        root = os.fspath(self.layout.root)
+        for rel, mtime in stamp["folders"].items():
+            try:
+                if os.stat(os.path.join(root, rel) if rel else root, follow_symlinks=False).st_mtime_ns != mtime:
+                    return False
+            except (OSError, TypeError):
+                return False
+        return True
 
     def building(self) -> bool:
         """Another thread or process is building the index right now."""
