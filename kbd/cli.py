@@ -17,7 +17,6 @@ from kbd import __version__
 from kbd.config import Config, ConfigError, load_config
 from kbd.lock import VaultBusy
 from kbd.logs import setup_logging
-from kbd.render.notes import counted
 from kbd.state import StateError
 from kbd.vault.errors import WriteRefused
 from kbd.vault.layout import STATE_DIR, VaultLayout, enclosing_vault
@@ -470,6 +469,12 @@ def _positive(text: str) -> int:
     return value
 
 
+def counted(n: int, noun: str) -> str:
+    from kbd.render.notes import counted as render_counted  # imported when used: it slowed every command's start
+
+    return render_counted(n, noun)
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
     from kbd.compile.run import CompileOptions, compile_vault
 
@@ -888,7 +893,7 @@ def _port(text: str) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from kbd.search import IndexUnavailable, ensure_index
+    from kbd.search import SearchIndex
     from kbd.serve import DEFAULT_HOST, is_loopback, make_server
 
     root, config = _open_vault(args.vault, args.config, "serve")
@@ -897,19 +902,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not is_loopback(host):
         print(f"kbd: warning: listening on {host}: anyone who can reach this address can read every note "
               "in the vault (there is no login)", file=sys.stderr)
-    progress = _Progress() if sys.stderr.isatty() else None
-    try:
-        ensure_index(root, config, (lambda done, total: progress("index", done, total, "notes")) if progress else None)
-    except IndexUnavailable as exc:
-        print(f"kbd: {exc}; the page answers searches once the index is ready", file=sys.stderr)
-    finally:
-        if progress:
-            progress.finish()
     try:
         server = make_server(root, config, host, args.port)
     except OSError as exc:
         print(f"kbd: cannot listen on {host}:{args.port} ({exc.strerror}); pick another with --port", file=sys.stderr)
         return EXIT_FAILURE
+    if SearchIndex(root, config).open(check=False) is None:
+        print("kbd: building the search index in the background; the page says so and answers once it is "
+              "ready", file=sys.stderr)
+    server.build_index_in_background()  # the page answers at once, from what exists meanwhile
     print(f"kbd: searching {root} at {server.url} (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()

@@ -206,9 +206,10 @@ def load_config(vault: Path, explicit: Path | None = None) -> Config:
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", file=shown) from None
     config = parse_config(text, shown)
-    from kbd.custom_skills.check import check_skill_triggers  # a trigger's skill file must exist and parse
+    if config.triggers:  # imported only then: the skill machinery is a third of `kbd search`'s start-up
+        from kbd.custom_skills.check import check_skill_triggers  # a trigger's skill file must exist and parse
 
-    check_skill_triggers(vault, config)
+        check_skill_triggers(vault, config)
     return config
 
 

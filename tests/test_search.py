@@ -117,6 +117,14 @@ def test_a_title_match_outranks_a_passing_mention(vault: Vault) -> None:
     assert paths(vault, "bloom filter")[0] == "notes/Bloom filter.md"
 
 
+def test_a_misspelt_word_only_a_body_has_is_suggested_as_the_note_writes_it(vault: Vault) -> None:
+    """The body's index holds stems (`consolidation` → `consolid`); the suggestion is the word itself."""
+    write(vault, "notes/Sleep.md", "# Sleep\n\nDuring slow-wave sleep, Consolidation of memories happens.\n")
+    results = search_vault(vault.root, load_config(vault.root), "consolidaton")
+    assert results.suggestion == "consolidation"
+    assert [h.path for h in results.hits] == ["notes/Sleep.md"]
+
+
 def test_a_misspelt_query_suggests_the_word_the_vault_has(compiled: Vault) -> None:
     results = search_vault(compiled.root, load_config(compiled.root), "hipocampus")
     assert results.suggestion == "hippocampus"

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import threading
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -331,3 +334,49 @@ def test_many_searches_at_once_all_get_their_own_answer(compiled: Vault) -> None
         answers = list(pool.map(lambda q: (q, get_json(server, f"/api/search?q={q}")), queries))
     for query, (status, data) in answers:
         assert status == 200 and data["query"] == query and data["hits"], query
+
+
+def test_the_page_answers_while_the_index_builds_and_says_so(compiled: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 22: `kbd serve` builds a missing index on a thread; the page answers meanwhile, saying so.
+    Both moments are held: before the thread takes the build lock, and while it indexes notes."""
+    import kbd.search.index as search_index
+    import kbd.serve.server as serve_server
+
+    shutil.rmtree(compiled.root / ".kbd/search")
+    checking, may_check = threading.Event(), threading.Event()
+    indexing, may_index = threading.Event(), threading.Event()
+    real_ensure, real_fill = serve_server.ensure_index, search_index.fill
+
+    def held_ensure(*args: Any, **kwargs: Any) -> None:
+        checking.set()
+        may_check.wait(timeout=600)
+        real_ensure(*args, **kwargs)
+
+    def held_fill(*args: Any, **kwargs: Any) -> int:
+        indexing.set()
+        may_index.wait(timeout=600)
+        return real_fill(*args, **kwargs)
+
+    monkeypatch.setattr(serve_server, "ensure_index", held_ensure)
+    monkeypatch.setattr(search_index, "fill", held_fill)
+    with running_server(compiled.root) as server:
+        server.build_index_in_background()
+        for moment, reached, release in (("before the build begins", checking, may_check),
+                                         ("while notes are indexed", indexing, may_index)):
+            assert reached.wait(timeout=600), moment
+            status, data = get_json(server, "/api/search?q=tree")
+            assert status == 200 and data["hits"] == [], moment
+            assert "search index is being built" in data["notice"], moment
+            assert get(server, "/")[0] == 200, moment
+            release.set()
+        hits = wait_for(lambda: get_json(server, "/api/search?q=tree")[1]["hits"], what="the built index")
+        assert get_json(server, "/api/search?q=tree")[1]["notice"] is None
+    assert any(h["title"] == "B-tree" for h in hits)
+
+
+def test_kbd_serve_starts_at_once_and_says_the_index_is_being_built(compiled: Vault) -> None:
+    shutil.rmtree(compiled.root / ".kbd/search")
+    proc, line = _start_serve(compiled.root)
+    err = _stop(proc)
+    assert "at http://127.0.0.1:" in line
+    assert "building the search index in the background" in err

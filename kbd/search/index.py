@@ -51,7 +51,7 @@ log = logging.getLogger("kbd.search")
 
 # Bump when the schema or the way notes are turned into fields changes: an index written by
 # another version is then rebuilt instead of being read with the wrong fields.
-SCHEMA_VERSION = 4  # 4: kbd's navigation pages (index, log, sub-pages) are not documents
+SCHEMA_VERSION = 5  # 4: kbd's navigation pages (index, log, sub-pages) are not documents; 5: no body spelling field
 INDEX_NAME = f"kbd_v{SCHEMA_VERSION}"
 SEARCH_DIR = "search"
 STAMP = "kbd-current.json"
@@ -116,8 +116,20 @@ class SearchIndex:
             stamp = json.loads((self.folder / STAMP).read_text())
         except (OSError, ValueError):
             return False
-        return isinstance(stamp, dict) and stamp.get("schema") == SCHEMA_VERSION and \
-            stamp.get("folders") == folder_stamps(self.layout.root)
+        if not isinstance(stamp, dict) or stamp.get("schema") != SCHEMA_VERSION or \
+                not isinstance(stamp.get("folders"), dict):
+            return False
+        # Only the folders the stamp lists are looked at (listing every folder's entries to find
+        # its subfolders was most of a search's check): a folder made or removed since changes the
+        # modified time of the folder that holds it, which is listed.
+        root = os.fspath(self.layout.root)
+        for rel, mtime in stamp["folders"].items():
+            try:
+                if os.stat(os.path.join(root, rel) if rel else root, follow_symlinks=False).st_mtime_ns != mtime:
+                    return False
+            except (OSError, TypeError):
+                return False
+        return True
 
     def building(self) -> bool:
         """Another thread or process is building the index right now."""
@@ -136,13 +148,20 @@ class SearchIndex:
         is building it); then bring it up to date with the vault (`heal`), unless a writer stamped
         it as current and `trust`, or another process is writing it right now: then the last
         committed state is what searches see."""
-        ix = self.open()
+        trusted = trust and self.is_trusted()
+        # A stamped index is not opened segment by segment here: the search that follows opens them
+        # anyway, and a damaged one fails there and is rebuilt (kbd.search.query).
+        ix = self.open(check=not trusted)
         if ix is None:
             ix = self.rebuild(progress, stop=stop)
-        elif heal and not (trust and self.is_trusted()):
+        elif heal and not trusted:
             self.sync(ix, wait=False)
         _ensured.add(os.fspath(self.folder))
         return ix
+
+    def reserved(self) -> bool:
+        """A background thread of this process builds or checks the index (`reserve_build`)."""
+        return os.fspath(self.folder) in _reserved
 
     def ensured(self) -> bool:
         """`ensure` ran in this process (a search need not check again)."""
@@ -406,7 +425,7 @@ def update_index(root: Path, config: Config, paths: Iterable[str] | None = None,
     try:
         ix = index.open()
         if ix is None:
-            if index.building() or os.fspath(index.folder) in _reserved:
+            if index.building() or index.reserved():
                 return 0
             index.rebuild(prepared=prepared, stop=stop)
             paths, done = None, 0  # the vectors too: the whole vault

@@ -174,6 +174,10 @@ def _readiness(index: SearchIndex) -> str | None:
     with _open_guard:
         if os.fspath(index.folder) in _open or index.ensured():
             return None  # this process has it open or checked: kbd serve and kbd mcp refresh it themselves
+    if index.reserved():  # a thread of this process (kbd serve, kbd run) is about to build or check it
+        if index.open(check=False) is None:
+            return "the search index is being built; search again in a minute"
+        return None
     try:
         index.ensure()
     except IndexUnavailable as exc:  # a build started just now, in another process
@@ -255,7 +259,7 @@ def _search(index: SearchIndex, query: str, limit: int, note_type: str | None) -
         hits, total = _run(searcher, q, limit, type_filter, deadline)
         suggestion = None
         if not hits:
-            corrected = did_you_mean(searcher, query, deadline)
+            corrected = did_you_mean(searcher, query, deadline, lambda path: _note_text(index, path))
             if corrected:
                 fuzzy = _parse(parser, corrected)
                 hits, total = _run(searcher, fuzzy, limit, type_filter, deadline)
@@ -331,8 +335,9 @@ def _run(searcher: Searcher, q: wq.Query, limit: int, type_filter: wq.Query | No
                          "or wildcards (*), or narrow it with type: or tag:") from None
     hits = [(r.fields(), r.score) for r in results]
     # Counting every match costs a second pass over the postings (60 ms at 10,000 notes): the
-    # total is exact when all matches fit in `limit`, otherwise whoosh's estimate, capped.
-    total = len(hits) if len(hits) < limit else min(results.estimated_length(), searcher.doc_count())
+    # total is exact when all matches fit in `limit`, otherwise whoosh's estimate from the words'
+    # document counts, capped (Results.estimated_length counts them all, through kbd's collectors).
+    total = len(hits) if len(hits) < limit else min(q.estimate_size(searcher.reader()), searcher.doc_count())
     return hits, max(total, len(hits))
 
 
@@ -377,17 +382,23 @@ def _semantic_snippet(index: SearchIndex, path: str, passage: int) -> str:
     return _window(text, ())[0]
 
 
+def _note_text(index: SearchIndex, path: str) -> str:
+    try:
+        data = index.layout.abs(path).read_bytes()
+    except OSError:
+        return ""
+    if len(data) > index.config.compile.max_note_bytes or b"\x00" in data[:8192]:
+        return ""
+    return data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+
+
 def best_passage(index: SearchIndex, path: str, terms: tuple[set[str], tuple[str, ...]]
                  ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The passage of the note that holds most of the query's words, as plain text, with the
     character spans of those words. Read from the note itself: what the user sees now."""
-    try:
-        data = index.layout.abs(path).read_bytes()
-    except OSError:
+    text = _note_text(index, path)
+    if not text:
         return "", ()
-    if len(data) > index.config.compile.max_note_bytes or b"\x00" in data[:8192]:
-        return "", ()
-    text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
     passages = _passages(_FRONTMATTER.sub("", text, count=1))
     words, prefixes = terms
     pattern = _prefilter(words, prefixes)
@@ -399,7 +410,10 @@ def best_passage(index: SearchIndex, path: str, terms: tuple[set[str], tuple[str
             if found:
                 counted.append((len(set(found)), len(found), i))
         counted.sort(key=lambda c: (-c[0], -c[1], c[2]))
-        ranked = [passages[i] for _, _, i in counted[:2]] or ranked
+        # The runner-up is parsed too only when it has as many of the query's words: parsing (most
+        # of a snippet's cost) can only drop words (a link's target), never add them.
+        best = [c for c in counted[:2] if c[0] == counted[0][0]]
+        ranked = [passages[i] for _, _, i in best] or ranked
     best_text, best_spans, best_score = "", (), (-1, -1)
     for raw in ranked:
         plain = parse_markdown(raw, keep_code=True).plain_text().replace("\n\n", " ")

@@ -94,7 +94,10 @@ def make_schema() -> Schema:
         aliases=TEXT(analyzer=ana, field_boost=ALIAS_BOOST, stored=True, multitoken_query=phrase),
         tags=KEYWORD(lowercase=True, commas=True, scorable=True, stored=True, field_boost=TAG_BOOST),
         headings=TEXT(analyzer=ana, field_boost=HEADING_BOOST, multitoken_query=phrase),
-        body=TEXT(analyzer=ana, spelling=True, multitoken_query=phrase),
+        # No spelling field for the body: it indexed every word of every note a second time, unstemmed
+        # (half of a build's postings), for did-you-mean, which kbd.search.spelling answers from the
+        # body's own words instead, on the rare query that finds nothing.
+        body=TEXT(analyzer=ana, multitoken_query=phrase),
         type=ID(stored=True),
         folder=ID(stored=True),
         mtime=NUMERIC(int, bits=64, stored=True),  # nanoseconds since the epoch

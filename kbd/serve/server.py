@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from kbd.config import Config
-from kbd.search import IndexUnavailable, QueryError, ensure_index
+from kbd.search import IndexUnavailable, QueryError, ensure_index, release_build, reserve_build
 from kbd.search.notes import NOTE_TYPES
 from kbd.serve.notes import TooLong, check_length, find_note, note_title_and_type, note_uri, search_notes
 from kbd.serve.render import page, render_note
@@ -111,7 +111,17 @@ class SearchServer(ThreadingHTTPServer):
             self._refreshing = True
         threading.Thread(target=self._refresh_index, name="kbd-serve-index", daemon=True).start()
 
-    def _refresh_index(self) -> None:
+    def build_index_in_background(self) -> threading.Thread:
+        """At start-up: build a missing index (or bring an old one up to date) on a thread, so the
+        page answers at once; searches meanwhile answer from what exists and say so (`notice`)."""
+        with self._refresh_lock:
+            self._refreshing = True
+        reserve_build(self.site.root, self.site.config)  # a search leaves a missing index to this thread
+        thread = threading.Thread(target=self._refresh_index, args=(True,), name="kbd-serve-index", daemon=True)
+        thread.start()
+        return thread
+
+    def _refresh_index(self, reserved: bool = False) -> None:
         try:
             ensure_index(self.site.root, self.site.config)
         except IndexUnavailable as exc:
@@ -119,6 +129,8 @@ class SearchServer(ThreadingHTTPServer):
         except Exception:
             log.exception("kbd serve: refreshing the search index failed")
         finally:
+            if reserved:
+                release_build(self.site.root, self.site.config)
             with self._refresh_lock:
                 self._refreshing = False
                 self._last_refresh = time.monotonic()

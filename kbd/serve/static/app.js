@@ -77,12 +77,14 @@
 
   function showResults(data) {
     const n = data.hits.length;
+    // The index is being built: say what these results are drawn from.
+    const notice = data.notice ? " (" + data.notice + ")" : "";
     if (!n) {
-      summary.textContent = "No note matches “" + data.query + "”.";
+      summary.textContent = "No note matches “" + data.query + "”." + notice;
     } else {
       const more = data.total > n ? " (best " + n + " shown)" : "";
       const prefix = data.suggestion ? "Nothing matched; showing results for “" + data.suggestion + "”: " : "";
-      summary.textContent = prefix + data.total + (data.total === 1 ? " note" : " notes") + more;
+      summary.textContent = prefix + data.total + (data.total === 1 ? " note" : " notes") + more + notice;
     }
     results.replaceChildren(...data.hits.map((hit) => {
       const li = el("li", "result");
