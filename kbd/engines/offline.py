@@ -296,7 +296,6 @@ class _WordUse:
     the evidence that says whether a single word is a name in this article."""
     alone: float = 0.0  # a noun phrase of its own: "sleep", "the vault"
     headed: float = 0.0  # the last word of a longer name: "mouse models", "Wigner's Friend"
-    modifying: float = 0.0  # inside a longer name, before its head: "outgoing links", "file recovery"
     occurrences: int = 0  # as a token anywhere in the prose
     before_object: int = 0  # right before a determiner: "Rename the file", "Right-click a note"
 
@@ -316,8 +315,6 @@ def _word_uses(sentences: list[_Sentence]) -> dict[str, _WordUse]:
                 uses[keys[0]].alone += s.weight
                 continue
             uses[keys[-1]].headed += s.weight
-            for key in keys[:-1]:
-                uses[key].modifying += s.weight
         for token, after in zip(s.tokens, [*s.tokens[1:], "."], strict=True):
             if token[0].isalpha():
                 use = uses[concept_key(token)]
@@ -354,8 +351,10 @@ def _acceptable(key: str, form: str, count: float, featured: bool, in_title: boo
         if word in GENERIC_NOUNS or singular(form.lower()) in GENERIC_NOUNS or form.lower() in GENERIC_MODIFIERS \
                 or form.lower().endswith(ADJECTIVE_ENDINGS) or is_verb(form.lower()):
             return False  # "Unavailable", "Configure": an adjective or a verb is no concept on its own
-        if not in_title and use.alone < use.headed + use.modifying:
-            return False  # mostly a part of longer names: those are the concepts, this word is not one
+        if not in_title and use.alone < use.headed:
+            # Mostly the head of longer names: those are the concepts, this word alone is not one. (As a
+            # modifier it keeps its sense: "sleep quality" is about sleep, "Agile teams" about Agile.)
+            return False
         if is_common_word(form) or is_common_word(singular(form.lower())):
             # "Models", "Night": only where it is the topic (the title, used as a name on its own more than
             # once, not only inside a longer one), or dense. A heading is not enough: docs pages head their
