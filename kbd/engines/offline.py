@@ -325,8 +325,15 @@ def _word_uses(sentences: list[_Sentence]) -> dict[str, _WordUse]:
 
 def _bare_names(text: str) -> set[str]:
     """Keys of the words a title or heading uses as a name on its own ("Sleep and depression" →
-    sleep, depression; not "graph" in "Knowledge Graph Insights", nor "file" in "File recovery")."""
-    return {concept_key(chunk[0]) for chunk in noun_chunks(TOKEN.findall(text)) if len(chunk) == 1}
+    sleep, depression; "Insomnia study" → insomnia; not "graph" in "Knowledge Graph Insights", nor
+    "file" in "File recovery")."""
+    bare = set()
+    for chunk in noun_chunks(TOKEN.findall(text)):
+        while len(chunk) > 1 and singular(chunk[-1].lower()) in GENERIC_NOUNS:
+            chunk = chunk[:-1]  # "study" of "Insomnia study" says what kind of page, not what about
+        if len(chunk) == 1:
+            bare.add(concept_key(chunk[0]))
+    return bare
 
 
 def _acceptable(key: str, form: str, count: float, featured: bool, in_title: bool, density: float,
@@ -351,11 +358,12 @@ def _acceptable(key: str, form: str, count: float, featured: bool, in_title: boo
         if word in GENERIC_NOUNS or singular(form.lower()) in GENERIC_NOUNS or form.lower() in GENERIC_MODIFIERS \
                 or form.lower().endswith(ADJECTIVE_ENDINGS) or is_verb(form.lower()):
             return False  # "Unavailable", "Configure": an adjective or a verb is no concept on its own
-        if not in_title and use.alone < use.headed:
-            # Mostly the head of longer names: those are the concepts, this word alone is not one. (As a
-            # modifier it keeps its sense: "sleep quality" is about sleep, "Agile teams" about Agile.)
-            return False
         if is_common_word(form) or is_common_word(singular(form.lower())):
+            if not in_title and use.alone < use.headed:
+                # Mostly the head of longer names: those are the concepts, an everyday word alone is not one.
+                # A rare word keeps one sense ("insomnia severity" is about insomnia); as a modifier any
+                # word keeps its sense ("sleep quality" is about sleep, "Agile teams" about Agile).
+                return False
             # "Models", "Night": only where it is the topic (the title, used as a name on its own more than
             # once, not only inside a longer one), or dense. A heading is not enough: docs pages head their
             # sections "Import", "Export", "Commands" (tuned on the development halves).
