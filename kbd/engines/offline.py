@@ -323,7 +323,7 @@ def _word_uses(sentences: list[_Sentence]) -> dict[str, _WordUse]:
     return uses
 
 
-def _bare_names(text: str) -> set[str]:
+def bare_names(text: str) -> set[str]:
     """Keys of the words a title or heading uses as a name on its own ("Sleep and depression" →
     sleep, depression; "Insomnia study" → insomnia; not "graph" in "Knowledge Graph Insights", nor
     "file" in "File recovery")."""
@@ -412,8 +412,8 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
         aliases[kl][long] += 1
     featured_tokens = [phrase_tokens(t) for t in (source.title, source.meta.description or "",
                                                    *source.document.headings)]
-    bare_in_title = _bare_names(source.title)
-    bare_featured = bare_in_title.union(*(_bare_names(h) for h in source.document.headings))
+    bare_in_title = bare_names(source.title)
+    bare_featured = bare_in_title.union(*(bare_names(h) for h in source.document.headings))
     uses = _word_uses(sentences)
     scored: list[tuple[float, str]] = []
     prose = max(1, sum(1 for s in sentences if not s.boilerplate))
