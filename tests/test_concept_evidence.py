@@ -4,6 +4,8 @@ Every text below is a real page or a verbatim extract of one, from the developme
 - [POP] Obsidian Help (github.com/obsidianmd/obsidian-help, `en/User interface/Pop-out windows.md`),
   the whole page, in tests/real_pages/.
 - [ROAM] Obsidian Help, `en/Import notes/Import from Roam Research.md`, the whole page, in tests/real_pages/.
+- [DOCS] Obsidian Help, four whole pages in tests/real_pages/: "Drag and drop", "Attachments",
+  "Create a base", "Introduction to Bases".
 - [NARR] Kurt Cagle, "Narrative Models vs. Conceptual Models" (The Ontologist), as clipped in the
   public Obsidian vault github.com/alec-stealthea/Obsidian (`Clippings/The Ontologist/`): three of
   its paragraphs, verbatim.
@@ -19,6 +21,7 @@ from kbd.engines.base import SourceInput, SourceSummary
 from kbd.engines.offline import OfflineEngine
 from kbd.vault.markdown import parse_markdown
 from kbd.vault.note import ClipperMeta
+from tests.conftest import Vault
 
 PAGES = Path(__file__).parent / "real_pages"
 
@@ -77,3 +80,14 @@ def test_a_vague_modifier_before_a_proper_name_is_not_part_of_the_name() -> None
     found = names(page("Import from Roam Research"))  # "You will need the official Obsidian Importer plugin"
     assert not {n for n in found if n.startswith("official")}, found
     assert "Obsidian Importer plugin" in found or "Importer plugin" in found
+
+
+def test_an_everyday_word_gets_a_page_only_where_a_title_names_it(vault: Vault) -> None:
+    # Two short pages that repeat "file" ("Drag tabs", "Add an attachment") and are about something else;
+    # two pages on bases, one titled "Create a new base".
+    for name in ("Drag and drop", "Attachments", "Create a base", "Introduction to Bases"):
+        vault.clip(f"{name}.md", (PAGES / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    assert "File" not in pages and "Files" not in pages, pages
+    assert "Base" in pages or "Bases" in pages, pages
