@@ -180,8 +180,10 @@ def test_core_topics_can_be_single_lowercase_words_and_long_named_terms(vault: V
         "Caffeine worsens insomnia. Depression and caffeine use were linked, but depression did not predict "
         "caffeine use. Depression was measured twice.",
     ]
+    # An everyday word ("depression") gets a page only where a source about it names it in its title.
+    titles = ["Insomnia and depression", "Paper 1", "Paper 2"]
     for i, body in enumerate(bodies):
-        vault.clip(f"Paper {i}.md", clipper_note(f"Paper {i}", body))
+        vault.clip(f"Paper {i}.md", clipper_note(titles[i], body))
     vault.compile()
     concepts = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
     assert {"Depression", "Pittsburgh Sleep Quality Index"} <= concepts

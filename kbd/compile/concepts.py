@@ -2,7 +2,9 @@
 
 A concept gets an article once `concept_min_sources` distinct articles mention it (two clippings
 of one article count once) and at least one of them is about it (ranks it among its CENTRAL_RANK
-strongest concepts), and loses it when that stops being true. A name every page mentions in passing
+strongest concepts), and loses it when that stops being true. An everyday single word ("File",
+"Name", "Models") needs more: a source about it whose title names it on its own, since a short page
+can repeat a word it is not about ("file" on a page about attachments). A name every page mentions in passing
 ("File", "Web page" in a docs site) makes a page nobody would open. Only the concepts touched since the last
 run are looked at, so the cost of one ingest does not grow with the wiki.
 """
@@ -11,6 +13,9 @@ from __future__ import annotations
 
 from kbd.compile.ingest import NameBook
 from kbd.engines.base import PAGE_RANK
+from kbd.engines.chunking import is_term
+from kbd.engines.commonness import is_common_word
+from kbd.engines.offline import bare_names
 from kbd.state import State
 
 # A concept shared by more sources than this says little about how two of them relate, so it is
@@ -32,6 +37,20 @@ def is_central(state: State, key: str) -> bool:
     """Whether some source ranks the concept among its CENTRAL_RANK strongest."""
     row = state.db.execute("SELECT MIN(rank) FROM source_concepts WHERE key=?", (key,)).fetchone()
     return row[0] is not None and row[0] < CENTRAL_RANK
+
+
+def needs_a_title(name: str) -> bool:
+    """Whether a concept is an everyday single word, which the corpus must be about to give it a page."""
+    return name.isalpha() and not name.isupper() and not is_term(name) and is_common_word(name)
+
+
+def is_titled(state: State, key: str) -> bool:
+    """Whether some source that is about the concept (ranks it among its CENTRAL_RANK strongest) names
+    it on its own in its title ("Sleep and depression" names sleep; "Sleep quality in adolescents"
+    and "Accepted file formats" do not)."""
+    titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
+                              "WHERE sc.key=? AND sc.rank<?", (key, CENTRAL_RANK))
+    return any(key in bare_names(title) for (title,) in titles)
 
 
 def concept_sources(state: State, key: str) -> list[int]:
@@ -58,6 +77,8 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
             articles = article_count(state, key) if len(sources) >= min_sources else len(sources)
             if articles >= min_sources and not is_central(state, key):
                 articles = 0  # mentioned by enough sources, but only in passing: none is about it
+            if articles >= min_sources and needs_a_title(display_name(state, key)) and not is_titled(state, key):
+                articles = 0  # an everyday word the corpus is not about: no title names it
             page = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
             changed = False
             if articles >= min_sources and page is None:

@@ -290,10 +290,60 @@ def _definitions(sentences: list[_Sentence]) -> list[tuple[str, str]]:
     return list(pairs)
 
 
-def _acceptable(key: str, form: str, count: float, featured: bool, in_title: bool, density: float) -> bool:
+@dataclass
+class _WordUse:
+    """How an article uses one word, counted over its prose noun phrases (weighted like `counts`):
+    the evidence that says whether a single word is a name in this article."""
+    alone: float = 0.0  # a noun phrase of its own: "sleep", "the vault"
+    headed: float = 0.0  # the last word of a longer name: "mouse models", "Wigner's Friend"
+    occurrences: int = 0  # as a token anywhere in the prose
+    before_object: int = 0  # right before a determiner: "Rename the file", "Right-click a note"
+
+
+# What follows a verb and never a noun used as a name: "Rename the file", "Right-click your note".
+_OBJECT_CUES = frozenset("the a an your this these that those its their our my".split())
+
+
+def _word_uses(sentences: list[_Sentence]) -> dict[str, _WordUse]:
+    uses: dict[str, _WordUse] = defaultdict(_WordUse)
+    for s in sentences:
+        if s.boilerplate:
+            continue
+        for chunk in noun_chunks(s.tokens):
+            keys = [concept_key(w) for w in chunk]
+            if len(keys) == 1:
+                uses[keys[0]].alone += s.weight
+                continue
+            uses[keys[-1]].headed += s.weight
+        for token, after in zip(s.tokens, [*s.tokens[1:], "."], strict=True):
+            if token[0].isalpha():
+                use = uses[concept_key(token)]
+                use.occurrences += 1
+                use.before_object += after.lower() in _OBJECT_CUES
+    return uses
+
+
+def bare_names(text: str) -> set[str]:
+    """Keys of the words a title or heading uses as a name on its own ("Sleep and depression" →
+    sleep, depression; "Insomnia study" → insomnia; not "graph" in "Knowledge Graph Insights", nor
+    "file" in "File recovery")."""
+    bare = set()
+    for chunk in noun_chunks(TOKEN.findall(text)):
+        while len(chunk) > 1 and singular(chunk[-1].lower()) in GENERIC_NOUNS:
+            chunk = chunk[:-1]  # "study" of "Insomnia study" says what kind of page, not what about
+        if len(chunk) == 1:
+            bare.add(concept_key(chunk[0]))
+    return bare
+
+
+def _acceptable(key: str, form: str, count: float, featured: bool, in_title: bool, density: float,
+                use: _WordUse, lead: _WordUse) -> bool:
     """Whether a candidate can be a concept at all: no boilerplate, no vague or generic name, and a
     single common English word only when the article is about it (its title, or a density no passing
-    mention reaches), never because it is frequent."""
+    mention reaches), never because it is frequent. A single word must also be used as a name in the
+    article: mostly on its own, not as part of longer names (a homonym across sources: "Models" of
+    "mouse models" and "statistical models", "Friend" of "Wigner's Friend"), and not as a verb.
+    `use` is how the article uses the word, `lead` how it uses the first word of a longer name."""
     if key in BOILERPLATE_PHRASES:
         return False
     words = form.lower().replace("-", " ").split()
@@ -301,17 +351,34 @@ def _acceptable(key: str, form: str, count: float, featured: bool, in_title: boo
         word = key
         if word in BOILERPLATE_CONCEPTS or form.lower() in BOILERPLATE_CONCEPTS or len(word) < 3:
             return False
+        if use.occurrences and 2 * use.before_object >= use.occurrences:
+            return False  # "Rename the file", "Right-click the note": a verb with its object
         if form.isupper() or is_term(form) or any(c.isupper() for c in form[1:]):
             return count >= 2 or featured
         if word in GENERIC_NOUNS or singular(form.lower()) in GENERIC_NOUNS or form.lower() in GENERIC_MODIFIERS \
                 or form.lower().endswith(ADJECTIVE_ENDINGS) or is_verb(form.lower()):
             return False  # "Unavailable", "Configure": an adjective or a verb is no concept on its own
         if is_common_word(form) or is_common_word(singular(form.lower())):
+            if not in_title and use.alone < use.headed:
+                # Mostly the head of longer names: those are the concepts, an everyday word alone is not one.
+                # A rare word keeps one sense ("insomnia severity" is about insomnia); as a modifier any
+                # word keeps its sense ("sleep quality" is about sleep, "Agile teams" about Agile).
+                return False
             # "Models", "Night": only where it is the topic (the title, used as a name on its own more than
             # once, not only inside a longer one), or dense. A heading is not enough: docs pages head their
             # sections "Import", "Export", "Commands" (tuned on the development halves).
             return (in_title and count >= 2) or (count >= 3 and density >= DENSE)
         return count >= 3 or (featured and count >= 2)
+    spelled = form.split()
+    if len(spelled) > 1 and spelled[0].isalpha() and spelled[0].islower() and spelled[1][0].isupper():
+        return False  # "official Obsidian Importer plugin": a modifier in front of a proper name
+    if spelled[0].lower().endswith(("'s", "’s")) and is_common_word(spelled[0][:-2]):
+        return False  # "Today's daily note": whose it is, not what it is ("Wigner's Friend" stays)
+    if len(spelled) == 2 and spelled[0][0].isupper() and not is_common_word(spelled[0]) and spelled[1].islower() and \
+            (spelled[1] in GENERIC_NOUNS or singular(spelled[1]) in GENERIC_NOUNS):
+        return False  # "Obsidian team", "Obsidian files": a name's generic belongings, not a concept
+    if lead.occurrences and 2 * lead.before_object >= lead.occurrences:
+        return False  # "Change sort order": its first word is a verb here ("change the order")
     if any(w in BOILERPLATE_CONCEPTS and w not in NOUNISH and len(w) <= 4 for w in words):
         return False  # "95% CI", "SMD values", "PubMed search"
     generic = GENERIC_NOUNS | GENERIC_MODIFIERS
@@ -345,14 +412,21 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
         aliases[kl][long] += 1
     featured_tokens = [phrase_tokens(t) for t in (source.title, source.meta.description or "",
                                                    *source.document.headings)]
+    bare_in_title = bare_names(source.title)
+    bare_featured = bare_in_title.union(*(bare_names(h) for h in source.document.headings))
+    uses = _word_uses(sentences)
     scored: list[tuple[float, str]] = []
     prose = max(1, sum(1 for s in sentences if not s.boilerplate))
     for key, count in counts.items():
         form = _best_form(forms[key])
         needle = phrase_tokens(form)
-        in_title = contains_phrase(featured_tokens[0], needle)
-        featured = in_title or any(contains_phrase(t, needle) for t in featured_tokens[1:])
-        if not _acceptable(key, form, count, featured, in_title, count / prose):
+        if " " in key:
+            in_title = contains_phrase(featured_tokens[0], needle)
+            featured = in_title or any(contains_phrase(t, needle) for t in featured_tokens[1:])
+        else:  # a single word counts as featured only where it is a name on its own, not a modifier
+            in_title, featured = key in bare_in_title, key in bare_featured
+        if not _acceptable(key, form, count, featured, in_title, count / prose, uses.get(key, _WordUse()),
+                           uses.get(concept_key(form.split()[0]), _WordUse())):
             continue
         words = key.split()
         # Words the article keeps coming back to make its phrases more central.

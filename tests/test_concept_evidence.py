@@ -1,0 +1,93 @@
+"""Which names become concepts, decided by how the article uses them (issue 23, point 1).
+
+Every text below is a real page or a verbatim extract of one, from the development halves:
+- [POP] Obsidian Help (github.com/obsidianmd/obsidian-help, `en/User interface/Pop-out windows.md`),
+  the whole page, in tests/real_pages/.
+- [ROAM] Obsidian Help, `en/Import notes/Import from Roam Research.md`, the whole page, in tests/real_pages/.
+- [DOCS] Obsidian Help, four whole pages in tests/real_pages/: "Drag and drop", "Attachments",
+  "Create a base", "Introduction to Bases".
+- [NARR] Kurt Cagle, "Narrative Models vs. Conceptual Models" (The Ontologist), as clipped in the
+  public Obsidian vault github.com/alec-stealthea/Obsidian (`Clippings/The Ontologist/`): three of
+  its paragraphs, verbatim.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import frontmatter
+
+from kbd.engines.base import SourceInput, SourceSummary
+from kbd.engines.offline import OfflineEngine
+from kbd.vault.markdown import parse_markdown
+from kbd.vault.note import ClipperMeta
+from tests.conftest import Vault
+
+PAGES = Path(__file__).parent / "real_pages"
+
+# [NARR], paragraphs 3, 6 and 12 of the clipping.
+NARRATIVE_MODELS = (
+    "Most data representations are ultimately acyclic graphs. Relational databases are conventionally acyclic - "
+    "while it is possible to create a circular reference in a relational database, most such databases will "
+    "actively throw an error if one is detected, because a processor can easily end up in an infinite loop if it "
+    "encounters one. Most object models are trees, with XML and JSON (and other similar formats such as YAML) "
+    "being representations of such graphs in different notations. RDF is a cyclic graph that is usually acyclic, "
+    "but it doesn’t have to be. This is important, because it implies that you can represent all acyclic graphs "
+    "using RDF, but also most cyclic graphs if you’re creative about how you manage iteration.\n\n"
+    "In declarative models, a node representing an entity has both properties (characteristics that **define** "
+    "that entity) and inbound context **references**, that talk _about_ the entity in some way. For instance, in "
+    "a database, the row identifier in a given table - its **primary key** , typically holds information that "
+    "give table characteristics for that row (it’s properties), while a **foreign key** is a reference to that "
+    "primary key. An **attribute** is a value for a given property that contains a literal value - a string, a "
+    "number, a date, etc.\n\n"
+    "Semantic models such as RDF place the relationship (the predicate) between the object and the subject (such "
+    "as “has gender”. However, this is mainly a historical convention rather than any explicit mathematical "
+    "requirement, largely because such expressions somewhat mirror subject verb object relationships. However, "
+    "in the vast number of cases, the determining factor for the relationship can be thought of as the "
+    "following:\n")
+
+
+def summarise(body: str, title: str, description: str | None = None) -> SourceSummary:
+    meta = ClipperMeta(title=title, description=description)
+    return OfflineEngine().summarize_source(SourceInput(title, parse_markdown(body), meta))
+
+
+def page(name: str) -> SourceSummary:
+    post = frontmatter.loads((PAGES / f"{name}.md").read_text(encoding="utf-8"))
+    return summarise(post.content, name, post.get("description"))
+
+
+def names(summary: SourceSummary) -> set[str]:
+    return {c.name for c in summary.concepts}
+
+
+def test_a_verb_with_its_object_is_never_a_concept() -> None:
+    found = names(page("Pop-out windows"))  # "right-click a note", "Right-click a tab", "right-click a link"
+    assert "Right-click" not in found
+    assert {"Pop-out windows", "Command palette", "File explorer"} <= found
+
+
+def test_an_everyday_word_that_heads_different_names_is_not_a_concept_of_its_own() -> None:
+    # "pop-out windows", "vault window", "destination window": three things, none of them "Window".
+    assert "Window" not in names(page("Pop-out windows"))
+    # "object models", "declarative models", "semantic models", and a title naming two more kinds.
+    found = names(summarise(NARRATIVE_MODELS, "Narrative Models vs. Conceptual Models"))
+    assert not {"Model", "Models"} & found
+    assert {"RDF", "Object models"} <= found
+
+
+def test_a_vague_modifier_before_a_proper_name_is_not_part_of_the_name() -> None:
+    found = names(page("Import from Roam Research"))  # "You will need the official Obsidian Importer plugin"
+    assert not {n for n in found if n.startswith("official")}, found
+    assert "Obsidian Importer plugin" in found or "Importer plugin" in found
+
+
+def test_an_everyday_word_gets_a_page_only_where_a_title_names_it(vault: Vault) -> None:
+    # Two short pages that repeat "file" ("Drag tabs", "Add an attachment") and are about something else;
+    # two pages on bases, one titled "Create a new base".
+    for name in ("Drag and drop", "Attachments", "Create a base", "Introduction to Bases"):
+        vault.clip(f"{name}.md", (PAGES / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    assert "File" not in pages and "Files" not in pages, pages
+    assert "Base" in pages or "Bases" in pages, pages
