@@ -10,6 +10,8 @@ github.com/alec-stealthea/Obsidian, `Clippings/`, as clipped):
 
 from __future__ import annotations
 
+import json
+
 from kbd.engines.findings import finding_rank, stated_numbers, synthesis_points
 from tests.conftest import Vault, clipper_note
 
@@ -84,3 +86,36 @@ def test_findings_agree_and_numbers_come_from_the_bullets() -> None:
     # [I23] a number grouped by a thousands space is one number, its clause kept whole.
     assert [n.text for n in stated_numbers(["The cohort included 79 551 participants."], 1)] == [
         "The cohort included 79 551 participants"]
+
+
+# [GR] "Retrieval Augmented Generation", the first paragraphs as clipped (its `description` is the first
+# sentence, which ends in a colon: the summary's first line has no full stop).
+GRAPH_RAG_DESCRIPTION = ("“Graph RAG” (Graph-based Retrieval-Augmented Generation) is an approach to building "
+                         "language model applications that combines two key ideas:")
+GRAPH_RAG = (
+    f"{GRAPH_RAG_DESCRIPTION}\n\n"
+    "1. **Knowledge Graphs** – Data is stored in a graph structure (nodes and edges) that captures entities and "
+    "their relationships.\n"
+    "2. **Retrieval-Augmented Generation (RAG)** – A language model is augmented with an external knowledge "
+    "source. Before answering a query, it “retrieves” relevant information from that source to provide more "
+    "accurate and context-aware outputs.\n\n"
+    "In **Graph RAG**, the retrieval process looks up relevant nodes and relationships in a knowledge graph—rather "
+    "than searching plain text documents—so that the model can ground its generation in an explicit, structured "
+    "representation of the facts.\n")
+
+
+def test_an_answer_never_merges_two_lines_of_a_summary_into_one_claim(vault: Vault) -> None:
+    note = ('---\ntitle: "Retrieval Augmented Generation"\n'
+            f'description: "{GRAPH_RAG_DESCRIPTION}"\n---\n{GRAPH_RAG}')
+    vault.clip("rag.md", note)
+    vault.compile()
+    summary = (vault.wiki / "sources/Retrieval Augmented Generation.md").read_text(encoding="utf-8")
+    lines = [line[2:] for line in summary.split("> [!summary]\n", 1)[1].split("\n\n", 1)[0].splitlines()]
+    assert lines[0] == GRAPH_RAG_DESCRIPTION and len(lines) >= 2, lines
+    answer = json.loads(vault.kbd("ask", ".", "What is Graph RAG?", "--no-file", "--json").stdout)
+    claims = [c["text"] for c in answer["claims"]]
+    # Each claim is one sentence of the note, never the summary's first line run into its second (kbd's
+    # own merge made a quote longer than an answer takes, and the finding in it was lost).
+    assert claims and not answer["dropped"], answer
+    assert not [c for c in claims if "two key ideas:" in c and c != GRAPH_RAG_DESCRIPTION], claims
+    assert lines[1] in claims or any(lines[1] in c for c in claims), (lines, claims)

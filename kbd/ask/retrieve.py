@@ -255,7 +255,7 @@ def read_note(layout: VaultLayout, config: Config, path: str, note_type: str) ->
     meta, body, _ = split_frontmatter(text)
     title = meta.get("title") if isinstance(meta.get("title"), str) else None
     owned = path.startswith(layout.wiki + "/")
-    blocks, headings = note_blocks(without_kbd_chrome(body) if owned else body)
+    blocks, headings = note_blocks(without_kbd_chrome(body), quoted_lines=True) if owned else note_blocks(body)
     if owned:
         blocks = [b for b in blocks if b.heading not in NAVIGATION_HEADINGS]
     else:
@@ -313,9 +313,12 @@ def article_blocks(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def note_blocks(body: str) -> tuple[list[Block], list[str]]:
+def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], list[str]]:
     """A note body (no frontmatter) as plain-text blocks under their headings: paragraphs, each
-    list item, quotes and tables; code blocks are left out (nothing to quote in an answer)."""
+    list item, quotes and tables; code blocks are left out (nothing to quote in an answer).
+    `quoted_lines`: each line of a quote or callout is a block of its own, as in the notes kbd writes,
+    whose summary callout holds one sentence a line; joined, a line without a full stop ran into the
+    next and the two became one quote no longer than any answer takes (issue 23's omega-3 finding)."""
     blocks: list[Block] = []
     headings: list[str] = []
     heading: str | None = None
@@ -359,6 +362,9 @@ def note_blocks(body: str) -> tuple[list[Block], list[str]]:
             flush()
             continue
         if _ITEM.match(line) and current:
+            flush()
+        elif quoted_lines and current and line.lstrip().startswith(">") and current[-1].lstrip().startswith(">") \
+                and not _CALLOUT.match(current[-1]):
             flush()
         current.append(line)
     flush()
