@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 
+from kbd.engines.answers import Passage
 from kbd.engines.findings import finding_rank, stated_numbers, synthesis_points
+from kbd.engines.slides import OfflineSlides
 from tests.conftest import Vault, clipper_note
 
 # [KG], three paragraphs as clipped.
@@ -119,3 +121,44 @@ def test_an_answer_never_merges_two_lines_of_a_summary_into_one_claim(vault: Vau
     assert claims and not answer["dropped"], answer
     assert not [c for c in claims if "two key ideas:" in c and c != GRAPH_RAG_DESCRIPTION], claims
     assert lines[1] in claims or any(lines[1] in c for c in claims), (lines, claims)
+
+
+# [CR] Appleton et al., "ω-3 Fatty acids for major depressive disorder in adults: an abridged Cochrane review",
+# BMJ Open 2016 (PMC4785331), from its abstract: the objective, and three sentences of the results.
+OMEGA_TITLE = "ω-3 Fatty acids for major depressive disorder in adults: an abridged Cochrane review"
+OMEGA_AIM = ("To assess the effects of n-3 polyunsaturated fatty acids (n-3PUFAs; also known as ω-3 fatty acids) "
+             "compared with comparator for major depressive disorder (MDD) in adults.")
+OMEGA_COUNT = "20 trials encompassing 26 relevant studies were found."
+OMEGA_RESULT = ("For n-3PUFAs versus placebo, n-3PUFA supplementation resulted in a small-to-modest benefit for "
+                "depressive symptomology: SMD=−0.32 (95% CI −0.52 to −0.12; 25 studies, 1373 participants, very "
+                "low-quality evidence), but this effect is unlikely to be clinically meaningful, is very imprecise "
+                "and, based on funnel plot inspection, sensitivity analyses and comparison with large well-conducted "
+                "trials, is likely to be biased.")
+OMEGA_HARMS = ("Numbers of individuals experiencing adverse events were similar in intervention and placebo groups "
+               "(OR=1.24, 95% CI 0.95 to 1.62; 19 studies, 1207 participants; very low-quality evidence).")
+
+
+def source_passage(path: str, title: str, text: str) -> Passage:
+    return Passage(path=path, title=title, note_type="source", heading=None, block=None, text=text,
+                   tokens=len(text) // 4, note_hash="sha256:x", score=1.0, kbd_owned=True)
+
+
+def test_a_deck_has_one_slide_per_finding_results_first_never_aims_or_methods() -> None:
+    passages = [
+        source_passage("wiki/sources/Omega.md", OMEGA_TITLE,
+                       f"{OMEGA_AIM}\n{OMEGA_COUNT} {OMEGA_RESULT}\n{OMEGA_HARMS}"),
+        source_passage("wiki/sources/Google.md", "Introducing the Knowledge Graph: things, not strings", GOOGLE),
+    ]
+    deck = OfflineSlides().slides("Omega-3 fatty acids for depression", passages, 12)
+    leads = [s.bullets[0] for s in deck.slides]
+    # The two findings of the review are two slides, the pooled result first; its aim and its count of
+    # trials are on none (a deck of aims and methods scored 1 of 3).
+    omega = [s for s in deck.slides if OMEGA_TITLE.startswith(s.title.rstrip("…"))]
+    assert len(omega) == 2, leads
+    assert omega[0].bullets[0].startswith("For n-3PUFAs versus placebo") and "SMD=−0.32" in omega[0].bullets[0]
+    assert omega[1].bullets[0].startswith("Numbers of individuals experiencing adverse events")
+    shown = " ".join(b for s in deck.slides for b in s.bullets)
+    assert "To assess the effects" not in shown and "20 trials encompassing" not in shown, leads
+    # Every slide cites the passage its finding is from, and every finding is on one slide only.
+    assert all(passages[s.cites[0]].title.startswith(s.title.rstrip("…")) for s in deck.slides)
+    assert len(leads) == len(set(leads))

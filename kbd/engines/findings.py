@@ -20,9 +20,11 @@ _AIM_OR_METHOD = re.compile(
     r"|the (?:aim|objective|purpose|goal)s? of)\b[^.]{0,60}?\b(?:search(?:ed)?|aim(?:s|ed)?|sought|seek|set out"
     r"|investigat\w*|examin\w*|assess\w*|evaluat\w*|recruit\w*|conduct\w*|perform\w*|includ\w*|screen\w*"
     r"|review\w*|describ\w*|explor\w*|extract\w*|collect\w*|analy[sz]\w*|measur\w*|compar\w*|randomi[sz]\w*"
-    r"|design\w*|propos\w*|present\w*|report\w* on|focus\w*)\b"
-    r"|^(?:data|participants|patients|studies|trials|articles|records)\b[^.]{0,40}\b(?:were|was) "
-    r"(?:included|excluded|extracted|collected|recruited|screened|searched|randomi[sz]ed|assessed|measured)\b",
+    r"|design\w*|propos\w*|present\w*|introduc\w*|report\w* on|focus\w*)\b"
+    r"|^(?:to (?:assess|evaluate|examine|determine|investigate|compare)\b)"
+    r"|^(?:\d+\s+)?(?:data|participants|patients|studies|trials|articles|records)\b[^.]{0,40}\b(?:were|was) "
+    r"(?:included|excluded|extracted|collected|recruited|screened|searched|randomi[sz]ed|assessed|measured"
+    r"|found|identified)\b",
     re.IGNORECASE)
 # Verbs that report a result.
 _FINDING = re.compile(
@@ -30,7 +32,8 @@ _FINDING = re.compile(
     r"|reduc(?:es|ed)|increas(?:es|ed)|decreas(?:es|ed)|improv(?:es|ed)|lower(?:s|ed)|rais(?:es|ed)|rose|fell"
     r"|worsen(?:s|ed)|predict(?:s|ed)|associated with|linked (?:to|with)|related to|correlat(?:es|ed) with"
     r"|led to|leads to|result(?:s|ed)? in|caus(?:es|ed)|prevent(?:s|ed)|protect(?:s|ed)|outperform(?:s|ed)?"
-    r"|no (?:significant )?(?:difference|effect|association)|did not|was not|were not|higher|lower|more|less"
+    r"|no (?:significant )?(?:differences?|effects?|associations?)|(?:were|was|is|are) similar"
+    r"|did not|was not|were not|higher|lower|more|less"
     r"|faster|slower|better|worse)\b", re.IGNORECASE)
 
 
