@@ -105,33 +105,37 @@ class OfflineSlides:
         # statements; aims and methods make no slide unless no note says anything else; sentences that
         # name the deck's subject first when there are enough of them (a note retrieved for one word
         # of the title says other things too).
-        whole = [k for k, (s, _, _) in enumerate(said) if len(s.split()) >= MIN_FINDING_WORDS and not s.endswith("?")]
+        whole = [k for k, (s, _, _) in enumerate(said)
+                 if len(s.split()) >= MIN_FINDING_WORDS and _STATEMENT_END.search(s)]
         told = [k for k in whole if rank[k] > 0] or whole or list(range(len(said)))
         if sum(on_topic[k] for k in told) >= MIN_ON_TOPIC:
             told = [k for k in told if on_topic[k]]
         queues: dict[str, list[int]] = {a: [] for a in groups}
         for k in sorted(told, key=lambda k: (-rank[k], not _NUMBER.search(said[k][0]), k)):
             queues[said[k][2]].append(k)
-        # Articles take turns, in the order of their best passage.
+        # Articles take turns, in the order of their best passage: every result of the deck before any
+        # plain statement.
         used: set[int] = set()
         out: list[Slide] = []
-        while len(out) < max_slides and any(queues.values()):
-            for article in groups:
-                queue = queues[article]
-                while queue and queue[0] in used:
-                    queue.pop(0)
-                if not queue or len(out) >= max_slides:
-                    continue
-                k = queue.pop(0)
-                used.add(k)
-                agree = [j for j in told if j not in used and said[j][2] != article
-                         and len(words[k] & words[j]) >= 2][:OFFLINE_BULLETS - 1]
-                used.update(agree)
-                shown = [k, *agree]
-                out.append(Slide(title=shorten(passages[said[k][1]].title, TITLE_CHARS),
-                                 bullets=(shorten(said[k][0], FINDING_CHARS), *(shorten(said[j][0]) for j in agree)),
-                                 notes=speaker_notes([said[j][0] for j in shown]),
-                                 cites=tuple(dict.fromkeys(said[j][1] for j in shown))))
+        for level in sorted({rank[k] for k in told}, reverse=True):
+            taken = True
+            while taken and len(out) < max_slides:
+                taken = False
+                for article in groups:
+                    k = _head(queues[article], used)
+                    if k is None or rank[k] != level or len(out) >= max_slides:
+                        continue
+                    taken = True
+                    used.add(k)
+                    agree = [j for j in told if j not in used and said[j][2] != article
+                             and len(words[k] & words[j]) >= 2][:OFFLINE_BULLETS - 1]
+                    used.update(agree)
+                    shown = [k, *agree]
+                    out.append(Slide(title=shorten(passages[said[k][1]].title, TITLE_CHARS),
+                                     bullets=(shorten(said[k][0], FINDING_CHARS),
+                                              *(shorten(said[j][0]) for j in agree)),
+                                     notes=speaker_notes([said[j][0] for j in shown]),
+                                     cites=tuple(dict.fromkeys(said[j][1] for j in shown))))
         return SlideDraft(out)
 
     def close(self) -> None:
@@ -139,6 +143,12 @@ class OfflineSlides:
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+_STATEMENT_END = re.compile(r"[.!][\"”’)]*$")  # a sentence, not a question, a heading or a listed title
+
+
+def _head(queue: list[int], used: set[int]) -> int | None:
+    """The first sentence of an article's queue no slide has taken yet."""
+    return next((k for k in queue if k not in used), None)
 
 
 def _content(sentence: str) -> set[str]:
