@@ -27,6 +27,7 @@ from kbd.engines.base import word_key
 from kbd.engines.context import CHARS_PER_TOKEN, default_input_tokens
 from kbd.engines.lexicon import STOPWORDS
 from kbd.engines.text import dropped_section, prose
+from kbd.render.notes import NUMBERS_LABEL
 from kbd.search import IndexUnavailable, QueryError, search_vault
 from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, VaultLayout, clean_title
@@ -50,8 +51,9 @@ _LINKS = re.compile(r"!?\[\[[^\[\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
 # extractive-answer labels, dropped claims) is about how kbd made the note, not about the subject.
 CONTENT_CALLOUTS = frozenset({"summary", "abstract", "tldr"})
 _CALLOUT = re.compile(r"^\s*>\s*\[!([A-Za-z-]+)\][+-]?")
-# kbd's own lines about the note: "Clipping: [[raw/…]] · by …", "Filed by `kbd ask`. …"
-_KBD_LINE = re.compile(r"^(?:Clipping: |Filed by `kbd )")
+# kbd's own lines about the note: "Clipping: [[raw/…]] · by …", "Filed by `kbd ask`. …", and the list of
+# numbers in a concept's synthesis (each is also in its source's bullet, where an answer quotes it).
+_KBD_LINE = re.compile(rf"^(?:Clipping: |Filed by `kbd |>\s*{re.escape(NUMBERS_LABEL)} )")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from kbd.engines.skills import Skill, untrusted
 OFFLINE_BULLETS = 4
 FINDING_CHARS = 2 * BULLET_CHARS  # a slide's finding, stated whole where it fits; what agrees with it is shorter
 MIN_FINDING_WORDS = 6
+MIN_SHARED_WORDS = 3  # content words besides the deck's subject that a sentence shares with a finding it backs
 MIN_ON_TOPIC = 3  # findings that name the deck's subject, enough to leave out those that do not
 OFFLINE_NOTES_CHARS = 600  # speaker notes: what the presenter says around the bullets, not the passages in full
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
@@ -77,7 +78,7 @@ def speaker_notes(found: list[str], limit: int = OFFLINE_NOTES_CHARS) -> str:
 class OfflineSlides:
     """One slide per finding: results before statements, aims and methods only when no note says
     anything else. Each slide is titled by the article the finding comes from, opens with the finding
-    and adds what other articles say that agrees with it (two shared content words or more); every
+    and adds what other articles say that agrees with it (three shared content words or more); every
     sentence is on one slide only. Articles take turns, in the order of their best passage, so the
     deck covers them before it gives one a second slide. Speaker notes: the sentences whole."""
 
@@ -98,7 +99,8 @@ class OfflineSlides:
                         seen_keys.add(_key(s))
                         said.append((s, i, article))
         topic = _content(title)
-        words = [_content(s) - topic for s, _, _ in said]
+        # What a sentence says, without the note an answer's quote names after it ("“…” — Title › Heading").
+        words = [_content(_QUOTED_FROM.sub("", s)) - topic for s, _, _ in said]
         rank = [finding_rank(s) for s, _, _ in said]
         on_topic = [len(_content(s) & topic) >= min(2, len(topic)) for s, _, _ in said]
         # A finding is a whole statement: no question, no aside of a few words. Results before
@@ -128,7 +130,7 @@ class OfflineSlides:
                     taken = True
                     used.add(k)
                     agree = [j for j in told if j not in used and said[j][2] != article
-                             and len(words[k] & words[j]) >= 2][:OFFLINE_BULLETS - 1]
+                             and len(words[k] & words[j]) >= MIN_SHARED_WORDS][:OFFLINE_BULLETS - 1]
                     used.update(agree)
                     shown = [k, *agree]
                     out.append(Slide(title=shorten(passages[said[k][1]].title, TITLE_CHARS),
@@ -143,6 +145,7 @@ class OfflineSlides:
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+_QUOTED_FROM = re.compile(r"”\s+—\s+.*$")
 _STATEMENT_END = re.compile(r"[.!][\"”’)]*$")  # a sentence, not a question, a heading or a listed title
 
 

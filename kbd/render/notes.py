@@ -132,6 +132,9 @@ def render_source_note(note: SourceNote) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+NUMBERS_LABEL = "In numbers:"  # the synthesis line of the numbers the bullets state (kbd's, not a source's)
+
+
 @dataclass(frozen=True)
 class SynthesisLine:
     """A finding of a concept's synthesis: the sentence, its source, the other sources that agree."""
@@ -173,8 +176,8 @@ def render_concept_note(note: ConceptNote) -> str:
     out += [f"> - {_synthesis_line(line, total)}" for line in note.synthesis]
     if note.numbers:
         out.append(">")
-        out.append("> In numbers: " + "; ".join(f"{escape_text(text)} ({ref.link()})" for text, ref in note.numbers)
-                   + ".")
+        stated = "; ".join(f"{escape_text(text)} ({ref.link()})" for text, ref in note.numbers)
+        out.append(f"> {NUMBERS_LABEL} {stated}.")
     out.append("")
     heading = f"## What the sources say ({total})"
     if total > len(note.mentions):
@@ -196,15 +199,15 @@ def render_concept_note(note: ConceptNote) -> str:
 
 
 def _synthesis_line(line: SynthesisLine, total: int) -> str:
-    """A finding as its source states it, then how many of the concept's sources say the same."""
-    text = f"{escape_text(line.sentence)} ({line.source.link()})"
+    """A finding as its source states it, then, in the same brackets as its source (so that what reads
+    the page takes the sentence alone), how many of the concept's sources say the same."""
+    said = line.source.link()
     if line.agreeing:
-        agree = 1 + len(line.agreeing)
         links = [r.link() for r in line.agreeing[:3]]
         if len(line.agreeing) > 3:
             links.append(f"{len(line.agreeing) - 3} more")
-        text += f" — {agree} of {counted(total, 'source')} agree, also {_and(links)}"
-    return text
+        said += f"; {1 + len(line.agreeing)} of {counted(total, 'source')} agree, also {_and(links)}"
+    return f"{escape_text(line.sentence)} ({said})"
 
 
 def counted(n: int, noun: str) -> str:
