@@ -415,7 +415,8 @@ def test_a_concept_note_the_user_edited_keeps_their_version(sample_vault: Vault)
     concept = sample_vault.wiki / "concepts/B-tree.md"
     mine = concept.read_text() + "\nMy own thoughts on B-trees.\n"
     concept.write_text(mine)
-    result = ask_json(sample_vault, QUESTION)
+    # A question both concept notes answer (their syntheses state what the sources found about each).
+    result = ask_json(sample_vault, "How do LSM trees compare with B-trees?")
     assert result["filed"] == "written"
     assert concept.read_text() == mine
     other = (sample_vault.wiki / "concepts/LSM tree.md").read_text()

@@ -17,7 +17,7 @@ from pathlib import Path
 from kbd.ask.charts import _mentions
 from kbd.engines.base import SourceInput
 from kbd.engines.commonness import common_by_lexicon
-from kbd.engines.findings import finding_rank, strongest_findings
+from kbd.engines.findings import finding_rank, synthesis_points
 from kbd.engines.offline import OfflineEngine
 from kbd.engines.text import prose
 from kbd.vault.markdown import parse_markdown
@@ -127,7 +127,7 @@ def test_findings_come_before_aims_and_methods() -> None:
     method = "We searched for randomised controlled trials of exercise for depression."  # [I23]
     result = "Exercise reduced symptoms of depression compared with no treatment (SMD -0.67)."
     assert finding_rank(method) == 0 and finding_rank(result) == 2
-    assert strongest_findings([method, result], 1) == [1]
+    assert [p.index for p in synthesis_points([method, result], "exercise", 1)] == [1]
 
 
 REAL_PAGES = Path(__file__).parent / "real_pages"

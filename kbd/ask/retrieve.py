@@ -27,6 +27,7 @@ from kbd.engines.base import word_key
 from kbd.engines.context import CHARS_PER_TOKEN, default_input_tokens
 from kbd.engines.lexicon import STOPWORDS
 from kbd.engines.text import dropped_section, prose
+from kbd.render.notes import NUMBERS_LABEL
 from kbd.search import IndexUnavailable, QueryError, search_vault
 from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, VaultLayout, clean_title
@@ -50,8 +51,9 @@ _LINKS = re.compile(r"!?\[\[[^\[\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
 # extractive-answer labels, dropped claims) is about how kbd made the note, not about the subject.
 CONTENT_CALLOUTS = frozenset({"summary", "abstract", "tldr"})
 _CALLOUT = re.compile(r"^\s*>\s*\[!([A-Za-z-]+)\][+-]?")
-# kbd's own lines about the note: "Clipping: [[raw/…]] · by …", "Filed by `kbd ask`. …"
-_KBD_LINE = re.compile(r"^(?:Clipping: |Filed by `kbd )")
+# kbd's own lines about the note: "Clipping: [[raw/…]] · by …", "Filed by `kbd ask`. …", and the list of
+# numbers in a concept's synthesis (each is also in its source's bullet, where an answer quotes it).
+_KBD_LINE = re.compile(rf"^(?:Clipping: |Filed by `kbd |>\s*{re.escape(NUMBERS_LABEL)} )")
 
 
 @dataclass(frozen=True)
@@ -255,7 +257,7 @@ def read_note(layout: VaultLayout, config: Config, path: str, note_type: str) ->
     meta, body, _ = split_frontmatter(text)
     title = meta.get("title") if isinstance(meta.get("title"), str) else None
     owned = path.startswith(layout.wiki + "/")
-    blocks, headings = note_blocks(without_kbd_chrome(body) if owned else body)
+    blocks, headings = note_blocks(without_kbd_chrome(body), quoted_lines=True) if owned else note_blocks(body)
     if owned:
         blocks = [b for b in blocks if b.heading not in NAVIGATION_HEADINGS]
     else:
@@ -313,9 +315,12 @@ def article_blocks(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def note_blocks(body: str) -> tuple[list[Block], list[str]]:
+def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], list[str]]:
     """A note body (no frontmatter) as plain-text blocks under their headings: paragraphs, each
-    list item, quotes and tables; code blocks are left out (nothing to quote in an answer)."""
+    list item, quotes and tables; code blocks are left out (nothing to quote in an answer).
+    `quoted_lines`: each line of a quote or callout is a block of its own, as in the notes kbd writes,
+    whose summary callout holds one sentence a line; joined, a line without a full stop ran into the
+    next and the two became one quote no longer than any answer takes (issue 23's omega-3 finding)."""
     blocks: list[Block] = []
     headings: list[str] = []
     heading: str | None = None
@@ -359,6 +364,9 @@ def note_blocks(body: str) -> tuple[list[Block], list[str]]:
             flush()
             continue
         if _ITEM.match(line) and current:
+            flush()
+        elif quoted_lines and current and line.lstrip().startswith(">") and current[-1].lstrip().startswith(">") \
+                and not _CALLOUT.match(current[-1]):
             flush()
         current.append(line)
     flush()

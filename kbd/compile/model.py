@@ -24,7 +24,7 @@ from kbd.compile.related import WEAK_KEYS, series_siblings
 from kbd.compile.stale import stale_answers, stale_because
 from kbd.engines.answers import Answer
 from kbd.engines.base import SourceSummary
-from kbd.engines.findings import finding_rank, strongest_findings
+from kbd.engines.findings import finding_rank, stated_numbers, synthesis_points
 from kbd.engines.provenance import MadeBy
 from kbd.isolation import note_failures
 from kbd.render.answer import AnswerNote, render_answer_note
@@ -37,6 +37,7 @@ from kbd.render.notes import (
     NoteRef,
     SourceNote,
     StatusReport,
+    SynthesisLine,
     clip_text,
     index_line,
     mention_line,
@@ -56,7 +57,8 @@ from kbd.vault.sanitize import escape_text
 
 RELATED_SOURCES_SHOWN = 5
 RELATED_CONCEPTS_SHOWN = 6
-SYNTHESIS_SENTENCES = 3
+SYNTHESIS_SENTENCES = 3  # findings in a concept's synthesis
+SYNTHESIS_NUMBERS = 4  # numbers it repeats from the bullets
 CONCEPT_SOURCES_SHOWN = 30  # sources quoted on a concept page; the rest go, by title, to its sub-pages
 MENTION_CHARS = 160  # what a further source says, on a concept's sub-page
 PAGE_BUDGET = 150_000  # bytes of list lines per page: every page stays well under 200 KB
@@ -242,12 +244,16 @@ class WikiModel:
         # Results first on the page, and the synthesis is the findings the sources agree on (issue 23).
         shown.sort(key=lambda r: -finding_rank(r["sentence"]))
         mentions = [(refs[r["note_name"]], r["sentence"]) for r in shown]
-        first: dict[str, sqlite3.Row] = {}
-        for r in ranked:
-            first.setdefault(r["sentence"], r)  # one sentence quoted once, from its strongest source
-        unique = list(first.values())
-        synthesis = [(unique[i]["sentence"], refs[unique[i]["note_name"]])
-                     for i in strongest_findings([r["sentence"] for r in unique], SYNTHESIS_SENTENCES)]
+        # The synthesis is written from these bullets: the findings they agree on, each with the sources
+        # that say the same, then the numbers they state.
+        said = [r["sentence"] for r in shown]
+        synthesis = []
+        for point in synthesis_points(said, name, SYNTHESIS_SENTENCES):
+            agreeing = [refs[shown[j]["note_name"]] for j in point.agreeing]
+            synthesis.append(SynthesisLine(said[point.index], refs[shown[point.index]["note_name"]],
+                                           list(dict.fromkeys(a for a in agreeing
+                                                              if a != refs[shown[point.index]["note_name"]]))))
+        numbers = [(n.text, refs[shown[n.index]["note_name"]]) for n in stated_numbers(said, SYNTHESIS_NUMBERS)]
         generated = max(r["generated"] for r in rows)
         rest.sort(key=lambda r: (r["title"].casefold(), r["note_name"]))
         chunks = paginate([mention_line(refs[r["note_name"]], clip_text(r["sentence"], MENTION_CHARS)) for r in rest],
@@ -274,6 +280,7 @@ class WikiModel:
             name=name,
             aliases=aliases,
             synthesis=synthesis,
+            numbers=numbers,
             mentions=mentions,
             related=[NoteRef(self.concept_path(r["note_name"]), r["note_name"]) for r in related],
             generated=generated,

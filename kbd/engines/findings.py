@@ -9,16 +9,22 @@ drops a sentence, it only orders them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from kbd.engines.lexicon import STOPWORDS
 
 # Aims and methods: how a study was done, not what it showed.
 _AIM_OR_METHOD = re.compile(
-    r"^(?:we|our (?:study|team|aim|goal|objective)s?|this (?:study|paper|review|trial|article|work|analysis)"
+    r"^(?:in this (?:study|paper|review|trial|article|work),?\s+)?"
+    r"(?:we|the authors|our (?:study|team|aim|goal|objective)s?|this (?:study|paper|review|trial|article|work|analysis)"
     r"|the (?:aim|objective|purpose|goal)s? of)\b[^.]{0,60}?\b(?:search(?:ed)?|aim(?:s|ed)?|sought|seek|set out"
     r"|investigat\w*|examin\w*|assess\w*|evaluat\w*|recruit\w*|conduct\w*|perform\w*|includ\w*|screen\w*"
     r"|review\w*|describ\w*|explor\w*|extract\w*|collect\w*|analy[sz]\w*|measur\w*|compar\w*|randomi[sz]\w*"
-    r"|design\w*|propos\w*|present\w*|report\w* on|focus\w*)\b"
-    r"|^(?:data|participants|patients|studies|trials|articles|records)\b[^.]{0,40}\b(?:were|was) "
-    r"(?:included|excluded|extracted|collected|recruited|screened|searched|randomi[sz]ed|assessed|measured)\b",
+    r"|design\w*|propos\w*|present\w*|introduc\w*|report\w* on|focus\w*)\b"
+    r"|^(?:to (?:assess|evaluate|examine|determine|investigate|compare)\b)"
+    r"|^(?:\d+\s+)?(?:data|participants|patients|studies|trials|articles|records)\b[^.]{0,40}\b(?:were|was) "
+    r"(?:included|excluded|extracted|collected|recruited|screened|searched|randomi[sz]ed|assessed|measured"
+    r"|found|identified)\b",
     re.IGNORECASE)
 # Verbs that report a result.
 _FINDING = re.compile(
@@ -26,7 +32,8 @@ _FINDING = re.compile(
     r"|reduc(?:es|ed)|increas(?:es|ed)|decreas(?:es|ed)|improv(?:es|ed)|lower(?:s|ed)|rais(?:es|ed)|rose|fell"
     r"|worsen(?:s|ed)|predict(?:s|ed)|associated with|linked (?:to|with)|related to|correlat(?:es|ed) with"
     r"|led to|leads to|result(?:s|ed)? in|caus(?:es|ed)|prevent(?:s|ed)|protect(?:s|ed)|outperform(?:s|ed)?"
-    r"|no (?:significant )?(?:difference|effect|association)|did not|was not|were not|higher|lower|more|less"
+    r"|no (?:significant )?(?:differences?|effects?|associations?)|(?:were|was|is|are) similar"
+    r"|did not|was not|were not|higher|lower|more|less"
     r"|faster|slower|better|worse)\b", re.IGNORECASE)
 
 
@@ -38,17 +45,84 @@ def finding_rank(sentence: str) -> int:
     return 2 if _FINDING.search(sentence) else 1
 
 
-
-
 _CONTENT = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
 
 
-def strongest_findings(sentences: list[str], k: int) -> list[int]:
-    """The indices of the `k` sentences to put first in a synthesis: results before aims and
-    methods, then those the other sentences agree with (sharing two content words or more), then
-    those with a number; ties keep the given order."""
-    words = [{w.lower() for w in _CONTENT.findall(s)} for s in sentences]
-    agree = [sum(len(a & b) >= 2 for j, b in enumerate(words) if j != i) for i, a in enumerate(words)]
-    order = sorted(range(len(sentences)), key=lambda i: (-finding_rank(sentences[i]), -agree[i],
-                                                         not re.search(r"\d", sentences[i]), i))
-    return order[:k]
+@dataclass(frozen=True)
+class SynthesisPoint:
+    """One finding of a synthesis: the sentence that states it and the others that agree with it."""
+
+    index: int  # into the sentences given
+    agreeing: tuple[int, ...]  # the other sentences that say the same thing (same sentence, or shared words)
+
+
+@dataclass(frozen=True)
+class StatedNumber:
+    """A number a sentence states, with the words around it that say what it counts."""
+
+    index: int
+    text: str  # copied from the sentence: its clause that holds the number
+
+
+# A number worth repeating: digits with a decimal, a percent, or grouped thousands ("79 551"); not a
+# year on its own, not a citation marker ("[12]"), not a list number.
+_NUMBER = re.compile(r"(?<![\w.\[])[-−–]?\d+(?:[ \u00a0\u2009\u202f,]\d{3})*(?:\.\d+)?(?:\s?%)?(?![\w\]])")
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+_CLAUSE_BREAK = re.compile(r"[;:()]|,\s|\s[—–]\s")
+NUMBER_CLAUSE_CHARS = 140
+
+
+def _content_words(sentence: str, name_words: set[str]) -> set[str]:
+    return {w.lower() for w in _CONTENT.findall(sentence)} - STOPWORDS - name_words
+
+
+def synthesis_points(sentences: list[str], name: str, k: int) -> list[SynthesisPoint]:
+    """Up to `k` distinct findings the sentences state, strongest first (results before aims and
+    methods, then the most agreed with, then those with a number), each with the sentences that agree
+    with it: the same sentence, or one sharing two content words or more besides the concept's own name.
+    A sentence that agrees with a finding already chosen is its support, not a finding of its own."""
+    name_words = {w.lower() for w in _CONTENT.findall(name)}
+    words = [_content_words(s, name_words) for s in sentences]
+    keys = [" ".join(s.casefold().split()) for s in sentences]
+
+    def agree(i: int, j: int) -> bool:
+        return keys[i] == keys[j] or len(words[i] & words[j]) >= 2
+
+    agreeing = [tuple(j for j in range(len(sentences)) if j != i and agree(i, j)) for i in range(len(sentences))]
+    order = sorted(range(len(sentences)), key=lambda i: (-finding_rank(sentences[i]), -len(agreeing[i]),
+                                                         not _numbers(sentences[i]), i))
+    points: list[SynthesisPoint] = []
+    covered: set[int] = set()
+    for i in order:
+        if i in covered:
+            continue
+        points.append(SynthesisPoint(i, agreeing[i]))
+        covered.update((i, *agreeing[i]))
+        if len(points) >= k:
+            break
+    return points
+
+
+def _numbers(sentence: str) -> list[re.Match[str]]:
+    return [m for m in _NUMBER.finditer(sentence) if not _YEAR.match(m.group(0))
+            and (len(m.group(0).strip("-−–")) > 1 or m.group(0).endswith("%"))]
+
+
+def stated_numbers(sentences: list[str], k: int) -> list[StatedNumber]:
+    """Up to `k` numbers the sentences state, results first, each as the clause that holds it (copied,
+    not rewritten): "pooled SMD −0.67", "79 551 participants"."""
+    out: list[StatedNumber] = []
+    seen: set[str] = set()
+    for i in sorted(range(len(sentences)), key=lambda i: (-finding_rank(sentences[i]), i)):
+        sentence = sentences[i]
+        for m in _numbers(sentence)[:1]:  # one per sentence: the page has room for several sources
+            starts = [b.end() for b in _CLAUSE_BREAK.finditer(sentence, 0, m.start())]
+            ends = [b.start() for b in _CLAUSE_BREAK.finditer(sentence, m.end())]
+            clause = sentence[starts[-1] if starts else 0:ends[0] if ends else len(sentence)].strip(" .,;")
+            if len(clause) > NUMBER_CLAUSE_CHARS or len(clause.split()) < 2 or clause.casefold() in seen:
+                continue
+            seen.add(clause.casefold())
+            out.append(StatedNumber(i, clause))
+        if len(out) >= k:
+            break
+    return out

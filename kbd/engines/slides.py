@@ -1,5 +1,5 @@
 """Slide makers: passages → slides that cite them. The offline maker is extractive and
-deterministic (one slide per note, its sentences as short bullets); the model maker runs the
+deterministic (one slide per finding, results first, with what other notes say that agrees); the model maker runs the
 `make_slides` skill through the gateway (cache, budget, usage record) and, with a verifier, the
 `verify_slides` gate. kbd checks what a model returns: every slide must cite a passage it was
 given, and a bullet whose numbers are not in the passages it cites is dropped."""
@@ -11,12 +11,18 @@ import re
 from typing import Any
 
 from kbd.engines.answers import Passage, without_attribution
+from kbd.engines.base import singular
 from kbd.engines.decks import BULLET_CHARS, MAX_BULLETS, NOTES_CHARS, TITLE_CHARS, Slide, SlideDraft
 from kbd.engines.findings import finding_rank
 from kbd.engines.gateway import ModelGateway
+from kbd.engines.lexicon import STOPWORDS
 from kbd.engines.skills import Skill, untrusted
 
 OFFLINE_BULLETS = 4
+FINDING_CHARS = 2 * BULLET_CHARS  # a slide's finding, stated whole where it fits; what agrees with it is shorter
+MIN_FINDING_WORDS = 6
+MIN_SHARED_WORDS = 3  # content words besides the deck's subject that a sentence shares with a finding it backs
+MIN_ON_TOPIC = 3  # findings that name the deck's subject, enough to leave out those that do not
 OFFLINE_NOTES_CHARS = 600  # speaker notes: what the presenter says around the bullets, not the passages in full
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 _ATTRIBUTION = re.compile(r"(?<=[.!?])\s*\([^()]+\)$")
@@ -70,38 +76,86 @@ def speaker_notes(found: list[str], limit: int = OFFLINE_NOTES_CHARS) -> str:
 
 
 class OfflineSlides:
-    """One slide per note, in the order of its best passage: the note's title, its first sentences
-    as bullets (each once in the deck), the passages in full as the speaker notes."""
+    """One slide per finding: results before statements, aims and methods only when no note says
+    anything else. Each slide is titled by the article the finding comes from, opens with the finding
+    and adds what other articles say that agrees with it (three shared content words or more); every
+    sentence is on one slide only. Articles take turns, in the order of their best passage, so the
+    deck covers them before it gives one a second slide. Speaker notes: the sentences whole."""
 
     name = "offline"
-    made_by = "offline slides v1"
+    made_by = "offline slides v2"
 
     def slides(self, title: str, passages: list[Passage], max_slides: int) -> SlideDraft:
-        del title  # an extractive deck takes its words from the passages only
-        groups: dict[str, list[int]] = {}  # a clipping and its summary share a title: one slide
+        groups: dict[str, list[int]] = {}  # a clipping and its summary share a title: one article
         for i, passage in enumerate(passages):
             groups.setdefault(passage.title.casefold(), []).append(i)
-        seen: set[str] = set()
+        said: list[tuple[str, int, str]] = []  # (sentence, passage, article), each sentence once
+        seen_keys: set[str] = set()
+        for article, indices in groups.items():
+            for i in indices:
+                for s in sentences(passages[i].text) or [line(passages[i].text)]:
+                    s = without_attribution(s) if passages[i].kbd_owned else s
+                    if _key(s) and _key(s) not in seen_keys:
+                        seen_keys.add(_key(s))
+                        said.append((s, i, article))
+        topic = _content(title)
+        # What a sentence says, without the note an answer's quote names after it ("“…” — Title › Heading").
+        words = [_content(_QUOTED_FROM.sub("", s)) - topic for s, _, _ in said]
+        rank = [finding_rank(s) for s, _, _ in said]
+        on_topic = [len(_content(s) & topic) >= min(2, len(topic)) for s, _, _ in said]
+        # A finding is a whole statement: no question, no aside of a few words. Results before
+        # statements; aims and methods make no slide unless no note says anything else; sentences that
+        # name the deck's subject first when there are enough of them (a note retrieved for one word
+        # of the title says other things too).
+        whole = [k for k, (s, _, _) in enumerate(said)
+                 if len(s.split()) >= MIN_FINDING_WORDS and _STATEMENT_END.search(s)]
+        told = [k for k in whole if rank[k] > 0] or whole or list(range(len(said)))
+        if sum(on_topic[k] for k in told) >= MIN_ON_TOPIC:
+            told = [k for k in told if on_topic[k]]
+        queues: dict[str, list[int]] = {a: [] for a in groups}
+        for k in sorted(told, key=lambda k: (-rank[k], not _NUMBER.search(said[k][0]), k)):
+            queues[said[k][2]].append(k)
+        # Articles take turns, in the order of their best passage: every result of the deck before any
+        # plain statement.
+        used: set[int] = set()
         out: list[Slide] = []
-        for indices in groups.values():
-            if len(out) >= max_slides:
-                break
-            found = [without_attribution(s) if passages[i].kbd_owned else s
-                     for i in indices for s in sentences(passages[i].text) or [line(passages[i].text)]]
-            fresh = [s for s in dict.fromkeys(found) if _key(s) and _key(s) not in seen]
-            # Results before statements, and aims and methods only when the note says nothing else;
-            # short sentences first, as they are; long ones only to fill, cut at a clause.
-            told = [s for s in fresh if finding_rank(s) > 0] or fresh
-            chosen = sorted(told, key=lambda s: (-finding_rank(s), len(s) > BULLET_CHARS))[:OFFLINE_BULLETS]
-            bullets = [shorten(s) for s in fresh if s in chosen]
-            seen.update(_key(s) for s in chosen)
-            if bullets:
-                out.append(Slide(title=shorten(passages[indices[0]].title, TITLE_CHARS), bullets=tuple(bullets),
-                                 notes=speaker_notes(fresh), cites=tuple(indices)))
+        for level in sorted({rank[k] for k in told}, reverse=True):
+            taken = True
+            while taken and len(out) < max_slides:
+                taken = False
+                for article in groups:
+                    k = _head(queues[article], used)
+                    if k is None or rank[k] != level or len(out) >= max_slides:
+                        continue
+                    taken = True
+                    used.add(k)
+                    agree = [j for j in told if j not in used and said[j][2] != article
+                             and len(words[k] & words[j]) >= MIN_SHARED_WORDS][:OFFLINE_BULLETS - 1]
+                    used.update(agree)
+                    shown = [k, *agree]
+                    out.append(Slide(title=shorten(passages[said[k][1]].title, TITLE_CHARS),
+                                     bullets=(shorten(said[k][0], FINDING_CHARS),
+                                              *(shorten(said[j][0]) for j in agree)),
+                                     notes=speaker_notes([said[j][0] for j in shown]),
+                                     cites=tuple(dict.fromkeys(said[j][1] for j in shown))))
         return SlideDraft(out)
 
     def close(self) -> None:
         pass
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+_QUOTED_FROM = re.compile(r"”\s+—\s+.*$")
+_STATEMENT_END = re.compile(r"[.!][\"”’)]*$")  # a sentence, not a question, a heading or a listed title
+
+
+def _head(queue: list[int], used: set[int]) -> int | None:
+    """The first sentence of an article's queue no slide has taken yet."""
+    return next((k for k in queue if k not in used), None)
+
+
+def _content(sentence: str) -> set[str]:
+    return {singular(w.lower()) for w in _WORD.findall(sentence)} - STOPWORDS
 
 
 class ModelSlides:

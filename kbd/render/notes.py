@@ -132,17 +132,30 @@ def render_source_note(note: SourceNote) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+NUMBERS_LABEL = "In numbers:"  # the synthesis line of the numbers the bullets state (kbd's, not a source's)
+
+
+@dataclass(frozen=True)
+class SynthesisLine:
+    """A finding of a concept's synthesis: the sentence, its source, the other sources that agree."""
+
+    sentence: str
+    source: NoteRef
+    agreeing: list[NoteRef] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class ConceptNote:
     name: str
     aliases: list[str]
-    synthesis: list[tuple[str, NoteRef]]  # sentence, the source it comes from; most relevant first
+    synthesis: list[SynthesisLine]  # the findings the bullets agree on, strongest first
     mentions: list[tuple[NoteRef, str]]  # source, what it says: the most relevant ones, most relevant first
     related: list[NoteRef]
     generated: str
     source_count: int = 0  # every source that mentions it; more than `mentions` when the rest are on `more`
     more: list[NoteRef] = field(default_factory=list)  # sub-pages listing the other sources
     questions: list[NoteRef] = field(default_factory=list)  # answers (wiki/answers/) that draw on it
+    numbers: list[tuple[str, NoteRef]] = field(default_factory=list)  # clauses of the bullets with a number
 
 
 def render_concept_note(note: ConceptNote) -> str:
@@ -158,12 +171,13 @@ def render_concept_note(note: ConceptNote) -> str:
         ("generated", DateTime(note.generated)),
     ])
     out = [front, f"# {escape_text(note.name)}", ""]
-    quoted = {s for s, _ in note.synthesis}
+    quoted = {line.sentence for line in note.synthesis}
     out.append("> [!abstract] Synthesis")
-    out.append(f"> {_synthesis_lead(note, total)}")
-    if note.synthesis:
+    out += [f"> - {_synthesis_line(line, total)}" for line in note.synthesis]
+    if note.numbers:
         out.append(">")
-        out += [f"> - {escape_text(s)} ({ref.link()})" for s, ref in note.synthesis]
+        stated = "; ".join(f"{escape_text(text)} ({ref.link()})" for text, ref in note.numbers)
+        out.append(f"> {NUMBERS_LABEL} {stated}.")
     out.append("")
     heading = f"## What the sources say ({total})"
     if total > len(note.mentions):
@@ -184,14 +198,16 @@ def render_concept_note(note: ConceptNote) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _synthesis_lead(note: ConceptNote, total: int) -> str:
-    """One sentence that places the concept: how many sources, which matter most, what it goes with."""
-    closest = [ref.link() for ref, _ in note.mentions[:3]]
-    lead = f"{counted(total, 'source')} in this wiki discuss{'es' if total == 1 else ''} {escape_text(note.name)}"
-    lead += f", most closely {_and(closest)}" if closest else ""
-    if note.related:
-        lead += f"; it comes up most often with {_and([ref.link() for ref in note.related[:3]])}"
-    return lead + "."
+def _synthesis_line(line: SynthesisLine, total: int) -> str:
+    """A finding as its source states it, then, in the same brackets as its source (so that what reads
+    the page takes the sentence alone), how many of the concept's sources say the same."""
+    said = line.source.link()
+    if line.agreeing:
+        links = [r.link() for r in line.agreeing[:3]]
+        if len(line.agreeing) > 3:
+            links.append(f"{len(line.agreeing) - 3} more")
+        said += f"; {1 + len(line.agreeing)} of {counted(total, 'source')} agree, also {_and(links)}"
+    return f"{escape_text(line.sentence)} ({said})"
 
 
 def counted(n: int, noun: str) -> str:
