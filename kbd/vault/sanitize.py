@@ -281,6 +281,12 @@ _TEX_SPAN = re.compile(r"(?<![\\$\w])\$(?=[^\s$])([A-Za-z0-9\\{}^_=+\-*/.,()'! ]
 _TEX_MARK = re.compile(r"\\[A-Za-z]{2,}|[\^_]")
 
 
+def stays_maths(tex: str) -> bool:
+    """Whether `$tex$` is maths `escape_text` keeps as maths (else its dollars are escaped)."""
+    m = _TEX_SPAN.fullmatch(f"${tex}$")
+    return bool(m and _TEX_MARK.search(m.group(1)))
+
+
 def _escape_prose(text: str, beside_maths: bool = False) -> str:
     text = _INLINE_LIVE.sub(_escape_one, text)
     if text.count("$") > 1 or beside_maths:  # `$…$` is inline maths in Obsidian

@@ -1,0 +1,49 @@
+"""Text as the page meant it (issue 23, point 5), on extracts of real clippings.
+
+arXiv's HTML pages carry each formula as MathML with its TeX and its speech text; the Web Clipper
+flattens the three into one run ("Kticketsubscript𝐾ticketK_{\\text{ticket}}italic_K start_POSTSUBSCRIPT
+ticket end_POSTSUBSCRIPT"). The extract is tests/real_pages/arxiv-latexml-formulas.md (see its README).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kbd.engines.text import latexml_to_dollars, prose
+from kbd.vault.markdown import parse_markdown
+from kbd.vault.sanitize import escape_text, render_as_text
+
+ARXIV = (Path(__file__).parent / "real_pages" / "arxiv-latexml-formulas.md").read_text(encoding="utf-8")
+SPEECH = re.compile(r"italic_|caligraphic_|POSTSUBSCRIPT")
+
+
+def written(block_text: str) -> str:
+    """A block as a summary or bullet writes it."""
+    return escape_text(prose(block_text) or "")
+
+
+def test_a_flattened_inline_formula_is_written_as_its_tex() -> None:
+    paragraph, _ = [b.text for b in parse_markdown(ARXIV).blocks]
+    line = written(paragraph)
+    assert not SPEECH.search(line) and "\\$" not in line and "𝒫" not in line
+    assert "the top $K_{\\text{ticket}}$ most relevant historical issue tickets" in line
+    assert "the named entity set $\\mathcal{P}$ derived from user queries" in line
+    assert "For each entity pair $(k,v)\\in\\mathcal{P}$, cosine similarity" in line
+    # A bare letter is no maths to render: it stays a letter, without dollars or its glyph copies.
+    assert "between the entity value v and all graph nodes n corresponding to section k via" in line
+
+
+def test_a_displayed_formula_is_written_as_its_tex_alone() -> None:
+    _, table = [b.text for b in parse_markdown(ARXIV).blocks]
+    assert written(table) == "$t_{i}=t_{i,\\text{rule}}\\cup t_{i,\\text{llm}}$"
+
+
+def test_text_without_a_formula_is_left_as_it_is() -> None:
+    # From the same clipping (its Cypher query) and from Kurt Cagle's "Changing Knowledge Graph
+    # Properties and Other RDF Thoughts", as clipped in the same vault.
+    for text in ("MATCH (j:Ticket {ticket_ID: ’ENT-22970’}) -[:HAS_DESCRIPTION]-> (description:Description) "
+                 "-[:HAS_STEPS_TO_REPRODUCE]-> (steps_to_reproduce: StepsToReproduce) RETURN steps_to_reproduce.value",
+                 "The notation <<_>> indicates a reifier on that triple."):
+        assert latexml_to_dollars(text) == text
+        assert render_as_text(written(text)) == text
