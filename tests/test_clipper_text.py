@@ -47,3 +47,15 @@ def test_text_without_a_formula_is_left_as_it_is() -> None:
                  "The notation <<_>> indicates a reifier on that triple."):
         assert latexml_to_dollars(text) == text
         assert render_as_text(written(text)) == text
+
+
+def test_a_bracket_left_open_is_not_escaped_and_a_pair_still_is() -> None:
+    # MicrosoftDocs/cpp-docs, docs/standard-library/time-get-class.md: half-open ranges.
+    sentence = ("In this implementation, values in the range [69, 136) represent the range of years [1969, 2036). "
+                "Values in the range [0, 69) are also permissible.")
+    line = escape_text(sentence)
+    assert "\\[" not in line and render_as_text(line) == sentence
+    # The Cypher of the arXiv clipping above: a bracket pair is live (a link, a wikilink, a task box
+    # with a definition or a `(` beside it), so its `[` is escaped.
+    cypher = "-[:HAS_DESCRIPTION]-> (description:Description)"
+    assert escape_text(cypher).startswith("-\\[:HAS_DESCRIPTION]->") and render_as_text(escape_text(cypher)) == cypher
