@@ -7,8 +7,11 @@ ticket end_POSTSUBSCRIPT"). The extract is tests/real_pages/arxiv-latexml-formul
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
+
+from markdown_it import MarkdownIt
 
 from kbd.engines.text import latexml_to_dollars, prose
 from kbd.vault.markdown import parse_markdown
@@ -59,3 +62,20 @@ def test_a_bracket_left_open_is_not_escaped_and_a_pair_still_is() -> None:
     # with a definition or a `(` beside it), so its `[` is escaped.
     cypher = "-[:HAS_DESCRIPTION]-> (description:Description)"
     assert escape_text(cypher).startswith("-\\[:HAS_DESCRIPTION]->") and render_as_text(escape_text(cypher)) == cypher
+
+
+def test_escaped_brackets_never_make_a_link_whatever_surrounds_them() -> None:
+    # Lines of brackets, parentheses and words, escaped one by one, then read as CommonMark does in a
+    # paragraph, a callout and a list, under definitions for every label they could form.
+    parser = MarkdownIt("commonmark")
+    pieces = ["[", "]", "(", ")", "!", "^", " ", "a", "b", ":", "[[", "]]", "http://e.example", "-", " "]
+    labels = "".join(f"[{label}]: http://e.example\n" for label in ("a", "b", "a b", "a a", "b a", ":", "^a"))
+    rng = random.Random(23)
+    for _ in range(3000):
+        lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 10))) for _ in range(rng.randint(1, 3))]
+        escaped = [escape_text(line) for line in lines]
+        for body in ("\n".join(escaped), "> [!summary]\n" + "\n".join(f"> {e}" for e in escaped),
+                     "\n".join(f"- {e}" for e in escaped)):
+            tokens = [t.type for block in parser.parse(f"{labels}\n{body}\n") for t in block.children or []]
+            assert "link_open" not in tokens and "image" not in tokens, (lines, body)
+        assert [render_as_text(e) for e in escaped] == [" ".join(line.split()) for line in lines]
