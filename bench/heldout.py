@@ -14,7 +14,9 @@ Figures (no labels needed, so they carry from one corpus to the next):
   titled sources is how many of the sources with the word in their title its concept page lists;
 - result-bullet share: concept bullets that state a result (a number or a finding verb) rather than
   an aim or a method;
-- junk authors: author names that are site chrome, places or section names (read them: listed);
+- author names: how many distinct names the sources list. Whether one is junk (site chrome, a place, a
+  section name, the author of a related article or a reference) takes a reader: `--sample` lists them
+  all, with the sources' titles that differ from their file names, to be read by hand;
 - text damage: `\\$` or `\\*` in written bodies, summaries that open with a description cut mid-word,
   bodies with a formula's speech text (arXiv's "italic_K start_POSTSUBSCRIPT …" left beside its TeX);
 - titles unlike the file name: a Web Clipper names the file after the page's title, so a source
