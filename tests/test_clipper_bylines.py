@@ -59,11 +59,38 @@ def test_a_title_read_from_a_code_comment_gives_way_to_the_file_name() -> None:
     assert read("raw/Transforming RDF (to JSON).md", TRIGON).title == "Transforming RDF (to JSON)"
 
 
-def test_a_title_that_is_a_heading_of_the_page_stays() -> None:
-    # [ONT] "The Future of Knowledge": the title is the page's own first heading, not a comment.
-    text = ('---\ntitle: "Where Knowledge Graphs Came From"\n---\n# Where Knowledge Graphs Came From\n\n'
-            "I began working with what are now known as knowledge graphs in 2002.\n")
-    assert read("raw/The Future of Knowledge.md", text).title == "Where Knowledge Graphs Came From"
+# [ONT] "The Future of Knowledge": the same importer took the heading of the first section, below the
+# article's opening paragraph, for the title.
+FUTURE = """---
+type: Research Clipping
+title: "Where Knowledge Graphs Came From"
+---
+
+Knowledge graphs seem to have sprung up out of nowhere in the last couple of years, but they are in fact \
+one of the older data structures currently in use, dating back at least a quarter century.
+
+# Where Knowledge Graphs Came From
+
+I began working with what are now known as knowledge graphs in 2002.
+"""
+
+
+def test_a_title_read_from_a_section_below_the_opening_gives_way_to_the_file_name() -> None:
+    assert read("raw/The Future of Knowledge.md", FUTURE).title == "The Future of Knowledge"
+
+
+def test_a_title_that_heads_the_page_or_names_the_file_stays() -> None:
+    # The same page with its heading on top: the title is the page's own.
+    heading = "# Where Knowledge Graphs Came From\n\n"
+    on_top = FUTURE.replace(heading, "").replace("---\n\n", "---\n" + heading)
+    assert read("raw/The Future of Knowledge.md", on_top).title == "Where Knowledge Graphs Came From"
+    # A file the Web Clipper named after the title, less what a file name cannot hold.
+    assert read("raw/Where Knowledge Graphs Came From.md", FUTURE).title == "Where Knowledge Graphs Came From"
+    postal = ('---\ntitle: "Untying the Gordian Knot: Reforming Canada’s Postal Market"\n---\n'
+              "Canada Post’s financial crisis requires more than cost cuts.\n\n# Untying the Gordian Knot: "
+              "Reforming Canada’s Postal Market\n\nThis Commentary examines postal reform.\n")
+    assert (read("raw/Untying the Gordian Knot Reforming Canada’s Postal Market.md", postal).title
+            == "Untying the Gordian Knot: Reforming Canada’s Postal Market")
 
 
 # [SAGE], the properties as clipped and the abstract's first sentence.

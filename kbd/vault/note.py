@@ -220,22 +220,36 @@ def note_title(from_meta: str | None, document: Document, stem: str,
     """The clipping's real title: the `title` property, else its first heading (H1 first), else its
     file name, else the first short line of text; "Untitled" and friends count as no title.
 
-    A `title` that is only a comment line of one of the note's code blocks (`# SPARQL`, `# Prefixes`
-    in a Turtle listing) was taken by an importer that read the code's `#` as a heading: it is no
-    title, and the file name, which that importer left as the page's title, comes before the
-    page's section headings."""
+    An importer that takes a note's first `#` line for its title leaves the page's title in the file
+    name: a `title` that is only a comment of one of the note's code blocks (`# SPARQL`, `# Prefixes`
+    in a Turtle listing), or the heading of a section below the article's opening text, while the
+    file is named otherwise, gives way to the file name."""
     headings = [b for b in document.blocks[:8] if b.kind == "heading"]
     h1 = [b.text for b in headings if b.level == 1]
     first_line = next((b.text for b in document.blocks[:3] if b.kind in ("paragraph", "quote", "item")
                        and len(b.text) <= _FIRST_LINE_TITLE_CHARS), None)
-    sections = [b.text for b in headings]
-    if from_meta and from_meta not in sections and _in_a_code_comment(from_meta, code):
-        from_meta, sections = None, [stem, *sections]
-    for candidate in (from_meta, *h1, *sections, stem, first_line):
+    named = clean_title(stem)
+    if (from_meta and named and not _PLACEHOLDER_TITLE.match(named) and _letters(named) != _letters(from_meta)
+            and ((_in_a_code_comment(from_meta, code) and from_meta not in (b.text for b in headings))
+                 or _a_later_section(from_meta, document))):
+        return named
+    for candidate in (from_meta, *h1, *(b.text for b in headings), stem, first_line):
         title = clean_title(_strip_tags(candidate or ""))
         if title and not _PLACEHOLDER_TITLE.match(title):
             return _with_page_name(title, h1) if candidate is from_meta else title
     return "Untitled"
+
+
+def _letters(text: str) -> str:
+    """A name without its punctuation and case: a file name is its title less what no file name holds."""
+    return re.sub(r"[\W_]+", "", text).casefold()
+
+
+def _a_later_section(title: str, document: Document) -> bool:
+    """Whether `title` names a heading that comes after the article's opening text, not before it."""
+    blocks = document.blocks
+    return any(b.kind == "heading" and _letters(b.text) == _letters(title) for b in blocks[1:]) and not (
+        blocks and blocks[0].kind == "heading" and _letters(blocks[0].text) == _letters(title))
 
 
 def code_texts(document: Document) -> tuple[str, ...]:
