@@ -79,3 +79,15 @@ def test_escaped_brackets_never_make_a_link_whatever_surrounds_them() -> None:
             tokens = [t.type for block in parser.parse(f"{labels}\n{body}\n") for t in block.children or []]
             assert "link_open" not in tokens and "image" not in tokens, (lines, body)
         assert [render_as_text(e) for e in escaped] == [" ".join(line.split()) for line in lines]
+
+
+def test_a_p_value_in_dollars_stays_maths() -> None:
+    # Two public markdown notes on GitHub (found by exact search for "($p<0.05$)"): a market study's
+    # findings and an experiment plan.
+    for line in ("The Granger Causality test indicates significant statistical correlation at the **lags of 1 to "
+                 "4 days** ($p<0.05$).",
+                 "– Statistical significance: paired t-test ($p<0.05$) comparing each method to ERM baseline."):
+        written_line = written(parse_markdown(line).blocks[0].text)
+        assert "($p<0.05$)" in written_line and "\\$" not in written_line
+    # A `<` that could open a tag keeps its dollars escaped (the hostile corpus's script tag).
+    assert escape_text("$<script>alert(1)</script>$").startswith("\\$")

@@ -275,11 +275,13 @@ def _escape_one(m: re.Match[str]) -> str:
     return "&lt;" if m.group("templater") else "&#37;" if m.group("comment") else "\\" + m.group(0)
 
 
-# TeX the page meant as maths (`$\\lambda$`, `$e^{2i\\pi} = 1$`): Obsidian renders it, so it stays maths.
-# Only the characters of plain TeX, with a command or a sub/superscript in it, no space inside the
-# dollars' edges (Obsidian's own rule), and nothing markdown, HTML or Templater could read.
-_TEX_SPAN = re.compile(r"(?<![\\$\w])\$(?=[^\s$])([A-Za-z0-9\\{}^_=+\-*/.,()'! ]{1,200})(?<=[^\s\\])\$(?![\w$])")
-_TEX_MARK = re.compile(r"\\[A-Za-z]{2,}|[\^_]")
+# TeX the page meant as maths (`$\\lambda$`, `$e^{2i\\pi} = 1$`, `$p<0.05$`): Obsidian renders it, so it
+# stays maths. Only the characters of plain TeX, with a command, a sub/superscript or a comparison in
+# it, no space inside the dollars' edges (Obsidian's own rule), and nothing markdown, HTML or Templater
+# could read (a `<` before a letter, `/`, `!`, `?` or `%` could open a tag, an autolink or Templater).
+_TEX_SPAN = re.compile(r"(?<![\\$\w])\$(?=[^\s$])((?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >]|<(?![A-Za-z/!?%])){1,200})"
+                       r"(?<=[^\s\\])\$(?![\w$])")
+_TEX_MARK = re.compile(r"\\[A-Za-z]{2,}|[\^_<>]")
 
 
 def stays_maths(tex: str) -> bool:
