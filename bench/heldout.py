@@ -14,8 +14,13 @@ Figures (no labels needed, so they carry from one corpus to the next):
   titled sources is how many of the sources with the word in their title its concept page lists;
 - result-bullet share: concept bullets that state a result (a number or a finding verb) rather than
   an aim or a method;
-- junk authors: author names that are site chrome, places or section names (read them: listed);
-- text damage: `\\$` or `\\*` in written bodies, summaries that open with a description cut mid-word.
+- author names: how many distinct names the sources list. Whether one is junk (site chrome, a place, a
+  section name, the author of a related article or a reference) takes a reader: `--sample` lists them
+  all, with the sources' titles that differ from their file names, to be read by hand;
+- text damage: `\\$` or `\\*` in written bodies, summaries that open with a description cut mid-word,
+  bodies with a formula's speech text (arXiv's "italic_K start_POSTSUBSCRIPT …" left beside its TeX);
+- titles unlike the file name: a Web Clipper names the file after the page's title, so a source
+  title that differs is a repair or a wrong title (read them: listed with `--sample`).
 With `--sample FILE` it writes 40 random concepts (seeded) with their bullets, and the 30 most
 shared, for a read by hand with the rubric in the README.
 """
@@ -46,6 +51,16 @@ AIM_OR_METHOD = re.compile(
     r"^(?:we|this (?:study|paper|review|article)|the (?:aim|objective|purpose)|our (?:aim|goal))\b.{0,40}"
     r"\b(?:search(?:ed)?|aim(?:s|ed)?|sought|investigat\w*|examin\w*|assess\w*|evaluat\w*|recruit\w*|"
     r"conduct\w*|includ\w*|review\w*|describ\w*|explor\w*)\b", re.IGNORECASE)
+
+
+# What arXiv's MathML says aloud, flattened into the text by a clipper ("italic_K start_POSTSUBSCRIPT").
+FORMULA_SPEECH = re.compile(r"\b(?:italic|caligraphic|blackboard)_\S|\b(?:start|end)_POST(?:SUB|SUPER)SCRIPT")
+
+
+def retitled(db: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(file name, title) of the sources whose title is not their raw file's name."""
+    rows = db.execute("SELECT raw_path, title FROM sources").fetchall()
+    return [(Path(r[0]).stem, r[1]) for r in rows if Path(r[0]).stem != r[1]]
 
 
 def half_of(relpath: str) -> str:
@@ -131,6 +146,8 @@ def measure(vault: Path) -> dict[str, float]:
     out["author names"] = len(authors)
     bodies = [p.read_text(encoding="utf-8") for p in (vault / "wiki").rglob("*.md")]
     out["bodies with \\$ or \\*"] = sum(("\\$" in b or "\\*" in b) for b in bodies)
+    out["bodies with formula speech text"] = sum(bool(FORMULA_SPEECH.search(b)) for b in bodies)
+    out["titles unlike the file name"] = len(retitled(db))
     cut = 0
     for s in sources:
         summary = json.loads(s["result"]).get("summary", {}).get("summary", [])
@@ -159,5 +176,6 @@ def sample(vault: Path, path: Path, seed: int = 23) -> None:
     authors = Counter(a for (r,) in db.execute("SELECT result FROM sources")
                       for a in json.loads(r).get("meta", {}).get("author", []))
     lines += ["", "# authors", "", *(f"- {a} ({n})" for a, n in authors.most_common())]
+    lines += ["", "# titles unlike the file name", "", *(f"- {stem} → {title}" for stem, title in retitled(db))]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     db.close()

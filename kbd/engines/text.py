@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from kbd.vault.markdown import Block, Document
+from kbd.vault.sanitize import stays_maths
 
 # Sections that are never the article's prose: everything under such a heading is dropped, up to
 # the next heading of the same or a higher level.
@@ -111,6 +112,25 @@ _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:])")
 # which Obsidian writes `$…$`. Its spacing commands (`\:`, `\,`, `\;`, `\!`, `\ `) are layout, not content.
 _MATHJAX = re.compile(r"\\\((.{1,200}?)\\\)|\\\[(.{1,200}?)\\\]")
 _TEX_SPACING = re.compile(r"\\[:;,! ]")
+# arXiv's HTML (LaTeXML) as the Web Clipper flattens it: each formula becomes its glyphs, its TeX and its
+# speech text run together ("t𝑡𝑖t_{i}italic_t start_POSTSUBSCRIPT italic_i end_POSTSUBSCRIPT"). The speech
+# is recognisable; the TeX is the run before it that names the same letters and digits.
+_SPEECH_STYLE = (r"(?:bold-italic|bold-fraktur|bold-script|italic|caligraphic|bold|blackboard|fraktur|script"
+                 r"|sans-serif|monospace|roman)_[^\s,.;:)\]}]+")
+_SPEECH_MARK = _SPEECH_STYLE + r"|(?:start|end)_POST(?:SUB|SUPER)SCRIPT"
+_SPEECH = re.compile(
+    rf"(?:[(\[{{|]\s|(?<=[^\sA-Za-z])[A-Za-z]+\s(?:[(\[{{|]\s)?)?(?:{_SPEECH_MARK})"
+    rf"(?:\s(?:{_SPEECH_MARK})|\s(?:[^\sA-Za-z]{{1,3}}|[A-Za-z]+)(?=(?:\s(?:[^\sA-Za-z]{{1,3}}|[A-Za-z]+)){{0,6}}\s(?:{_SPEECH_MARK})))*"
+    r"(?:\s[)\]}|=])*")
+_SPEECH_WORDS = re.compile(rf"{_SPEECH_STYLE[:_SPEECH_STYLE.rindex('_')]}_|(?:start|end)_POST(?:SUB|SUPER)SCRIPT")
+# A command names no letter the speech says, except a function's name (`\\cos` is said "roman_cos").
+_TEX_COMMAND = re.compile(r"\\(?!(?:cos|sin|tan|log|ln|exp|max|min|lim|sup|inf|det|arg)\b)[A-Za-z]+|\\")
+_CLOSING = re.compile(r"(?:\s[)\]}|])*")
+_TRAILING_WORD = re.compile(r"\s(?:[A-Za-z0-9]+|[^\sA-Za-z0-9]{1,3})(?=\s|$)")
+# Mathematical alphanumerics and letterlike symbols: only a formula's glyphs are drawn from them.
+_MATH_GLYPH = re.compile("[\u2100-\u214f\U0001d400-\U0001d7ff]")
+# A TeX comment: LaTeXML keeps the source's line breaks inside a formula as `%` and a newline.
+_TEX_COMMENT = re.compile(r"(?<!\\)%\s*")
 _DOLLAR_SPAN = re.compile(r"(\$[^$\n]{1,200}\$)")
 _NAV_WORDS = frozenset("""home menu search news world politics business sport sports opinion culture lifestyle
 travel tech technology science health video videos podcasts podcast newsletters latest about contact login
@@ -137,6 +157,69 @@ def mathjax_to_dollars(text: str) -> str:
         return f"${tex}$" if tex and "$" not in tex else m.group(0)
 
     return _MATHJAX.sub(dollars, text)
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text if c.isascii() and c.isalnum())
+
+
+def latexml_to_dollars(text: str) -> str:
+    """arXiv's flattened formulas as the TeX they hold: "𝒫𝒫\\mathcal{P}caligraphic_P" → "$\\mathcal{P}$" (a
+    bare letter or number stays as plain text). A run whose TeX cannot be told apart stays as it is."""
+    if "_" not in text or not _MATH_GLYPH.search(text):
+        return text
+    out: list[str] = []
+    at = 0
+    for m in _SPEECH.finditer(text):
+        if m.start() < at:
+            continue
+        said, end = _letters(_SPEECH_WORDS.sub("", m.group(0))), m.end()
+        spoken = len(said)
+        window = max(at, m.start() - 2 * _MAX_TEX_CHARS)  # the TeX and its glyphs are in here
+        before = text[window:m.start()]
+        tex_at = _tex_starts(before, len(said) + _MAX_TRAILING_LETTERS)
+        # A formula's last words ("…, prompt )") can follow the speech's last mark.
+        word = _TRAILING_WORD.match(text, end)
+        while word and said not in tex_at and len(said) <= spoken + _MAX_TRAILING_LETTERS:
+            said, end = said + _letters(word.group(0)), word.end()
+            word = _TRAILING_WORD.match(text, end)
+        if not said or said not in tex_at:
+            continue
+        end = _CLOSING.match(text, end).end()
+        start = tex_at[said]
+        tex = _TEX_COMMENT.sub("", before[start:]).strip()
+        while start and not before[start - 1].isspace():
+            start -= 1
+        start += window
+        if not out and not text[end:].strip() and _MATH_GLYPH.search(text[at:start]):
+            start = at  # a displayed formula, the whole block: its glyphs have spaces of their own
+        out += [text[at:start], f"${tex}$" if stays_maths(tex) else tex]
+        at = end
+    return "".join(out) + text[at:] if out else text
+
+
+_MAX_TEX_CHARS = 600  # LaTeXML's TeX of one formula; a longer run before the speech is not searched
+_MAX_TRAILING_LETTERS = 40
+_TEX_TOKEN = re.compile(r"\\[A-Za-z]+|.", re.DOTALL)
+
+
+def _tex_starts(before: str, most: int) -> dict[str, int]:
+    """Where the TeX that ends `before` could start, by the letters and digits it names: for each key,
+    the earliest start (the whole TeX), never at a closing bracket or punctuation (the glyphs' end)."""
+    run = len(before)
+    while run and before[run - 1].isascii() and len(before) - run < _MAX_TEX_CHARS:
+        run -= 1
+    tokens = [(t.start() + run, t.group(0)) for t in _TEX_TOKEN.finditer(before[run:])]
+    starts: dict[str, int] = {}
+    letters: list[str] = []  # the key so far, last letter first
+    for at, token in reversed(tokens):
+        if not _TEX_COMMAND.fullmatch(token):
+            letters += reversed(_letters(token))
+        if len(letters) > most:
+            break
+        if token not in ")]},.;:=":  # closes the glyphs before it: TeX starts after it
+            starts["".join(reversed(letters))] = at
+    return starts
 
 
 def strip_citations(text: str) -> str:
@@ -255,7 +338,7 @@ def prose(text: str) -> str | None:
     lead = _DIGEST_LEAD.match(text)
     if lead and lead.group(0).lower().startswith(("abstract", "summary", "highlights", "tl")):
         text = text[lead.end():]
-    maths = mathjax_to_dollars(text)
+    maths = mathjax_to_dollars(latexml_to_dollars(text))
     if maths == text:
         return strip_citations(text) or None
     # A superscript inside maths (`$x^2$`) is no citation marker: strip only between the formulas.

@@ -190,7 +190,11 @@ def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
         if not body.strip():
             return Rejection(rel, "no body text (frontmatter only) and no `description:` to make a short note of")
         return Rejection(rel, "no readable text (only code, images or markup)")
-    title = note_title(meta.title, document, Path(rel).stem)
+    title = note_title(meta.title, document, Path(rel).stem, code_texts(searchable))
+    byline = byline_authors(document, meta.description)
+    # The page's byline is the authors when the properties name none, or name only some of them.
+    if byline and set(meta.author) <= set(byline):
+        meta.author = byline[:MAX_AUTHORS]
     return RawNote(path=rel, sha256=file_sha256(data), size=len(data), title=title, meta=meta,
                    document=document, warnings=warnings, searchable=searchable, properties=meta_raw)
 
@@ -211,18 +215,54 @@ _PLACEHOLDER_TITLE = re.compile(r"^(untitled|new note|no title|document|page)(\s
 _FIRST_LINE_TITLE_CHARS = 120
 
 
-def note_title(from_meta: str | None, document: Document, stem: str) -> str:
+def note_title(from_meta: str | None, document: Document, stem: str,
+               code: tuple[str, ...] = ()) -> str:
     """The clipping's real title: the `title` property, else its first heading (H1 first), else its
-    file name, else the first short line of text; "Untitled" and friends count as no title."""
+    file name, else the first short line of text; "Untitled" and friends count as no title.
+
+    An importer that takes a note's first `#` line for its title leaves the page's title in the file
+    name: a `title` that is only a comment of one of the note's code blocks (`# SPARQL`, `# Prefixes`
+    in a Turtle listing), or the heading of a section below the article's opening text, while the
+    file is named otherwise, gives way to the file name."""
     headings = [b for b in document.blocks[:8] if b.kind == "heading"]
     h1 = [b.text for b in headings if b.level == 1]
     first_line = next((b.text for b in document.blocks[:3] if b.kind in ("paragraph", "quote", "item")
                        and len(b.text) <= _FIRST_LINE_TITLE_CHARS), None)
+    named = clean_title(stem)
+    if (from_meta and named and not _PLACEHOLDER_TITLE.match(named) and _letters(named) != _letters(from_meta)
+            and ((_in_a_code_comment(from_meta, code) and from_meta not in (b.text for b in headings))
+                 or _a_later_section(from_meta, document))):
+        return named
     for candidate in (from_meta, *h1, *(b.text for b in headings), stem, first_line):
         title = clean_title(_strip_tags(candidate or ""))
         if title and not _PLACEHOLDER_TITLE.match(title):
             return _with_page_name(title, h1) if candidate is from_meta else title
     return "Untitled"
+
+
+def _letters(text: str) -> str:
+    """A name without its punctuation and case: a file name is its title less what no file name holds."""
+    return re.sub(r"[\W_]+", "", text).casefold()
+
+
+def _a_later_section(title: str, document: Document) -> bool:
+    """Whether `title` names a heading that comes after the article's opening text, not before it."""
+    blocks = document.blocks
+    return any(b.kind == "heading" and _letters(b.text) == _letters(title) for b in blocks[1:]) and not (
+        blocks and blocks[0].kind == "heading" and _letters(blocks[0].text) == _letters(title))
+
+
+def code_texts(document: Document) -> tuple[str, ...]:
+    """The text of a document's code blocks (whitespace folded, as the parse keeps it)."""
+    return tuple(b.text for b in document.blocks if b.kind == "code")
+
+
+def _in_a_code_comment(title: str, code: tuple[str, ...]) -> bool:
+    """Whether `title` is the text of a comment in one of the code blocks: after a shell, Turtle,
+    SPARQL or Python `#`, a C-like `//`, an SQL `--` or an HTML `<!--`, up to the end of a line
+    (the parse folds a block's lines into one, so: up to a space, the block's end or `-->`)."""
+    comment = re.compile(r"(?:^|\s)(?:#+|//+|--+|<!--)\s*" + re.escape(title) + r"(?=\s|$|-->)", re.IGNORECASE)
+    return any(comment.search(text) for text in code)
 
 
 def _with_page_name(title: str, h1: list[str]) -> str:
@@ -332,18 +372,15 @@ def _clipper_meta(raw: dict[str, Any], warnings: list[str]) -> ClipperMeta:
         meta.source = source
     elif source:
         warnings.append("`source` is not an http(s) URL; left out of the summary")
-    author = lower.get("author") or lower.get("authors")
     dropped = 0
-    for item in author if isinstance(author, list) else [author]:
-        text = _text(item)
-        if text:
-            m = _WIKILINK_TEXT.match(text)
-            name = clean_title(((m.group(2) or m.group(1)) if m else text).strip("[]# ,;"))
-            if is_person_name(name):
-                if name not in meta.author:
-                    meta.author.append(name)
-            else:
-                dropped += 1
+    # The clipper's `author`, else the page's own citation metadata when the template kept it
+    # (`citation_author`, Dublin Core's `creator`): the first of them that names someone.
+    for key in _AUTHOR_KEYS:
+        names, junk = _author_names(lower.get(key))
+        dropped += junk
+        if names:
+            meta.author = names
+            break
     # Where the list held chrome or a place, it was read from the page's affiliation and link blocks,
     # and a single word beside full names is one more piece of them ("Perth" beside "Western
     # Australia" after a paper's authors), not a byline.
@@ -351,9 +388,16 @@ def _clipper_meta(raw: dict[str, Any], warnings: list[str]) -> ClipperMeta:
         single = [a for a in meta.author if " " not in a]
         dropped += len(single)
         meta.author = [a for a in meta.author if " " in a]
+    # A journal page whose title names its authors ("… - Liam Magee, Vanicka Arora, Luke Munn, 2023")
+    # and whose list names none of them: the list was read from the related-article or
+    # citing-article blocks beside it. The title's names are the byline.
+    titled = _authors_in_title(meta.title or "")
+    if titled and not set(titled) & set(meta.author):
+        dropped += len(meta.author)
+        meta.author = titled
     if dropped:
         warnings.append(f"left out {dropped} author {'entry' if dropped == 1 else 'entries'} that "
-                        "{} not a name".format("is" if dropped == 1 else "are"))
+                        "{} not a name or not the page's own".format("is" if dropped == 1 else "are"))
     meta.author = meta.author[:MAX_AUTHORS]
     meta.published = _date(lower.get("published"))
     if meta.published is None and lower.get("published") not in (None, ""):
@@ -371,6 +415,68 @@ def _clipper_meta(raw: dict[str, Any], warnings: list[str]) -> ClipperMeta:
 
 
 MAX_AUTHORS = 50
+_AUTHOR_KEYS = ("author", "authors", "citation_author", "citation_authors", "dc.creator", "creator")
+
+
+def _author_names(value: Any) -> tuple[list[str], int]:
+    """The names an author property holds, and how many of its entries are not names. A YAML list
+    of wikilinks (the Web Clipper's), of `{name: …}` entries (a paper's metadata), or one string
+    naming several ("Khanna and Peter", "N. Raillard et al.")."""
+    items = value if isinstance(value, list) else [value]
+    names: list[str] = []
+    dropped = 0
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("name")
+        text = _text(item)
+        if not text:
+            continue
+        m = _WIKILINK_TEXT.match(text)
+        text = (m.group(2) or m.group(1)) if m else text
+        parts = [text] if m or isinstance(value, list) else _BETWEEN_NAMES.split(_ET_AL.sub("", text))
+        for part in parts:
+            name = clean_title(part.strip("[]# ,;"))
+            if not name:
+                continue
+            if is_person_name(name):
+                if name not in names:
+                    names.append(name)
+            else:
+                dropped += 1
+    return names, dropped
+
+
+_ET_AL = re.compile(r",?\s+et\s+al\.?\s*$", re.IGNORECASE)
+_BETWEEN_NAMES = re.compile(r"\s*(?:;|&|\band\b)\s*")
+# A title that ends with its authors and year, as SAGE Journals and others title their pages.
+_TITLE_AUTHORS = re.compile(r"\s[-–—|]\s+([^-–—|]+?),\s*(?:19|20)\d\d\s*$")
+
+
+def _authors_in_title(title: str) -> list[str]:
+    m = _TITLE_AUTHORS.search(title)
+    if not m:
+        return []
+    names = [clean_title(n) for n in m.group(1).split(",")]
+    if all(" " in n and is_person_name(n) for n in names):
+        return names
+    return []
+
+
+# A byline in the body or the description: "by Kurt Cagle & Chloe Shannon".
+_BYLINE = re.compile(r"^by\s+(.{4,200})$", re.IGNORECASE)
+_BYLINE_BLOCKS = 10
+
+
+def byline_authors(document: Document, description: str | None) -> list[str]:
+    """The authors a byline near the top of the page names, when every one of them is a full name."""
+    lines = [b.text for b in document.blocks[:_BYLINE_BLOCKS] if b.kind == "paragraph"]
+    for line in [description or "", *lines]:
+        m = _BYLINE.match(line.strip(" *_"))
+        if m:
+            names = [clean_title(n.strip(" *_.")) for n in re.split(r"\s*(?:,|;|&|\band\b)\s*", m.group(1))]
+            if names and all(" " in n and is_person_name(n) for n in names):
+                return names
+    return []
 # What the Web Clipper picks up as `author` on journal pages that is not a person: section names,
 # degrees, site furniture.
 _NOT_NAMES = frozenset("""

@@ -252,7 +252,8 @@ _SPACE = re.compile(r"\s+")
 # punctuation (parentheses, `%`, `=`, `&`, `!`, `>` …) only does in the patterns listed here.
 _INLINE_LIVE = re.compile(
     r"(?P<templater><(?=%))"  # Templater reads raw text: its tag must not survive even behind a backslash
-    r"|[`\[|]|\](?=\()"  # code spans, links/embeds/wikilinks/footnotes/task boxes, table cells
+    r"|[`|]"  # code spans, table cells
+    r"|(?P<bracket>[\[\]])"  # links/embeds/wikilinks/footnotes/task boxes: see _escape_prose
     r"|(?<!\s)\*|\*(?!\s)"  # emphasis (a `*` with space on both sides cannot open or close one)
     r"|\\(?=[!-/:-@\[-`{-~]|$)"  # a backslash that would escape the next character or break the line
     r"|(?<![^\W_])_|_(?![^\W_])"  # emphasis; snake_case stays as it is
@@ -266,7 +267,7 @@ _INLINE_LIVE = re.compile(
 )
 # What opens a block at the start of a line: list item, quote, heading, thematic break, setext underline.
 _LINE_START = re.compile(r"^(?:[-+](?=\s|$)|-+$|=+$|>|#(?=\s|$)|\d{1,9}(?=[.)](?:\s|$)))")
-_NEEDS_ESCAPING = re.compile(r"[\\`*_\[|<&%=~#^$+>\-\t\n\r\f\v]|  |^\s|\s$|^\d")
+_NEEDS_ESCAPING = re.compile(r"[\\`*_\[\]|<&%=~#^$+>\-\t\n\r\f\v]|  |^\s|\s$|^\d")
 
 
 def _escape_one(m: re.Match[str]) -> str:
@@ -274,15 +275,37 @@ def _escape_one(m: re.Match[str]) -> str:
     return "&lt;" if m.group("templater") else "&#37;" if m.group("comment") else "\\" + m.group(0)
 
 
-# TeX the page meant as maths (`$\\lambda$`, `$e^{2i\\pi} = 1$`): Obsidian renders it, so it stays maths.
-# Only the characters of plain TeX, with a command or a sub/superscript in it, no space inside the
-# dollars' edges (Obsidian's own rule), and nothing markdown, HTML or Templater could read.
-_TEX_SPAN = re.compile(r"(?<![\\$\w])\$(?=[^\s$])([A-Za-z0-9\\{}^_=+\-*/.,()'! ]{1,200})(?<=[^\s\\])\$(?![\w$])")
-_TEX_MARK = re.compile(r"\\[A-Za-z]{2,}|[\^_]")
+# TeX the page meant as maths (`$\\lambda$`, `$e^{2i\\pi} = 1$`, `$p<0.05$`): Obsidian renders it, so it
+# stays maths. Only the characters of plain TeX, with a command, a sub/superscript or a comparison in
+# it, no space inside the dollars' edges (Obsidian's own rule), and nothing markdown, HTML or Templater
+# could read (a `<` before a letter, `/`, `!`, `?` or `%` could open a tag, an autolink or Templater).
+_TEX_SPAN = re.compile(r"(?<![\\$\w])\$(?=[^\s$])((?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >]|<(?![A-Za-z/!?%])){1,200})"
+                       r"(?<=[^\s\\])\$(?![\w$])")
+_TEX_MARK = re.compile(r"\\[A-Za-z]{2,}|[\^_<>]")
+
+
+def stays_maths(tex: str) -> bool:
+    """Whether `$tex$` is maths `escape_text` keeps as maths (else its dollars are escaped)."""
+    m = _TEX_SPAN.fullmatch(f"${tex}$")
+    return bool(m and _TEX_MARK.search(m.group(1)))
 
 
 def _escape_prose(text: str, beside_maths: bool = False) -> str:
-    text = _INLINE_LIVE.sub(_escape_one, text)
+    # A bracket is live only with its partner (a link, wikilink, footnote, task box or callout needs
+    # both): a `[` with a `]` after it is escaped, and so is a `[` that starts the text (a reference
+    # definition's label can go on past the line); a `]` is escaped before `(` and when no `[` comes
+    # before it on the line (its `[` could be on the line above). A `[` left open, as in a sentence
+    # cut inside a bracket, stays as it is: no `\[` without its `]`.
+    last_close, first_open = text.rfind("]"), text.find("[")
+
+    def escape(m: re.Match[str]) -> str:
+        if m.group("bracket") == "[" and 0 < m.start() and m.start() > last_close:
+            return "["
+        if m.group("bracket") == "]" and 0 <= first_open < m.start() and not text.startswith("(", m.end()):
+            return "]"  # its `[` is escaped
+        return _escape_one(m)
+
+    text = _INLINE_LIVE.sub(escape, text)
     if text.count("$") > 1 or beside_maths:  # `$…$` is inline maths in Obsidian
         text = text.replace("$", "\\$")
     return text
