@@ -4,12 +4,26 @@ Status.md and `kbd status`, and every other note goes on; numbers are bounded be
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+from collections.abc import Callable
+from typing import Any
 
+import pytest
+
+import kbd.lint.scan as lint_scan
+import kbd.search.build as search_build
+import kbd.search.index as search_index
 from kbd.ask.charts import find_chart, render_svg
+from kbd.compile.run import open_state
+from kbd.config import load_config
 from kbd.engines.answers import Passage
 from kbd.engines.decks import Chart, ChartPoint
-from tests.conftest import Vault, clipper_note
+from kbd.lint.run import LintOptions, run_lint
+from kbd.search import ensure_index, search_vault
+from kbd.search.index import SEARCH_DIR
+from kbd.vault.layout import VaultLayout
+from tests.conftest import FIXED_EPOCH, Vault, clipper_note
 
 QUESTION = "What share of patients went into remission with exercise in depression?"
 
@@ -116,3 +130,72 @@ def test_a_note_that_cannot_be_rendered_fails_alone_is_named_in_status_and_is_re
     vault.kbd("ask", ".", QUESTION)  # asked again: a new stored answer, rendered and cleared
     assert "Failed notes" not in vault.status()
     assert "0 failed" in vault.kbd("status", ".").stdout
+
+
+def _unreadable(real: Callable[..., Any], bad: str) -> Callable[..., Any]:
+    """The reader a module uses, failing for one note as a reader bug on hostile bytes would."""
+    def read(*args: Any) -> Any:
+        if bad in args:
+            raise RuntimeError(f"cannot parse {bad}")
+        return real(*args)
+    return read
+
+
+def _user_notes(vault: Vault) -> None:
+    vault.clip("Sleep and memory.md", clipper_note("Sleep and memory", "Sleep consolidates memory in adults."))
+    (vault.root / "notes").mkdir()
+    (vault.root / "notes" / "Broken.md").write_text("# Broken\n\nA note about circadian rhythm.\n")
+    (vault.root / "notes" / "Fine.md").write_text("# Fine\n\nA note about melatonin timing.\n")
+
+
+def test_a_note_the_search_index_cannot_read_is_named_in_status_at_once_and_cleared_when_it_reads_again(
+        vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    _user_notes(vault)
+    for module in (search_index, search_build):
+        monkeypatch.setattr(module, "read_note", _unreadable(module.read_note, "notes/Broken.md"))
+    vault.compile()
+    status = vault.status()
+    assert "## Failed notes" in status and "- notes/Broken.md (index) — RuntimeError: cannot parse" in status, \
+        "named by the compile that met it, not the next one"
+    assert [h.path for h in search_vault(vault.root, load_config(vault.root), "melatonin").hits] == ["notes/Fine.md"]
+    shown = vault.kbd("status", ".")
+    assert "failed   notes/Broken.md (index): RuntimeError" in shown.stdout
+    monkeypatch.undo()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXED_EPOCH)
+    (vault.root / "notes" / "Broken.md").write_text("# Broken\n\nA note about circadian rhythm, mended.\n")
+    vault.compile()
+    assert "Failed notes" not in vault.status()
+    assert [h.path for h in search_vault(vault.root, load_config(vault.root), "circadian").hits] == ["notes/Broken.md"]
+
+
+def test_a_note_a_background_index_build_cannot_read_is_recorded(vault: Vault,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kbd serve`, `kbd mcp`, `kbd search` and the daemon build a missing index with ensure_index."""
+    _user_notes(vault)
+    vault.compile()
+    shutil.rmtree(vault.root / ".kbd" / SEARCH_DIR)
+    for module in (search_index, search_build):
+        monkeypatch.setattr(module, "read_note", _unreadable(module.read_note, "notes/Fine.md"))
+    ensure_index(vault.root, load_config(vault.root))
+    as_json = json.loads(vault.kbd("status", ".", "--json").stdout)
+    assert [(f["note"], f["stage"]) for f in as_json["failed_notes"]] == [("notes/Fine.md", "index")]
+    assert search_vault(vault.root, load_config(vault.root), "circadian").hits, "every other note is indexed"
+
+
+def test_a_note_lint_cannot_read_fails_alone_and_is_named_in_status(vault: Vault,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    _user_notes(vault)
+    (vault.root / "notes" / "Fine.md").write_text("# Fine\n\nSee [[Nowhere at all]].\n")
+    vault.compile()
+    monkeypatch.setattr(lint_scan, "read_note", _unreadable(lint_scan.read_note, "notes/Broken.md"))
+    layout = VaultLayout.from_config(vault.root, load_config(vault.root))
+    state = open_state(layout)
+    try:
+        report = run_lint(layout, load_config(vault.root), state, LintOptions(write=False))
+    finally:
+        state.close()
+    assert any("Nowhere at all" in f.message for f in report.findings), "every other note is checked"
+    monkeypatch.undo()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXED_EPOCH)
+    vault.compile()
+    assert "- notes/Broken.md (lint) — RuntimeError: cannot parse" in vault.status()

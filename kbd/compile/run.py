@@ -225,6 +225,8 @@ class Compiler:
 
         update_index(self.layout.root, self.config, None if self.only is None else {*self.only, *self.written},
                      prepared=self.searchable, stop=self.stop.is_set)
+        if "status" in self.state.dirty():  # a note the index could not read is named now, not next run
+            self._render()
 
     # -- events → jobs ----------------------------------------------------------------------
     def _enqueue(self) -> None:

@@ -190,6 +190,7 @@ class Daemon:
             from kbd.search import update_index
 
             update_index(self.root, self.config, rest)
+        self._render_status_if_due()
 
     def _on_ticks(self, paths: frozenset[str]) -> None:
         """A lint report the user edited (a box ticked): apply what was ticked now."""
@@ -208,6 +209,9 @@ class Daemon:
         try:
             ensure_index(self.root, self.config, stop=self.stop.is_set)
             log.info("search index: ready")
+            # Notes the build could not read are named in Status.md now: by the main loop, the
+            # one thread that writes (an empty batch of changed paths ends in that check).
+            self.requests.put(_Paths(frozenset()))
         except BuildStopped:
             log.info("search index: build stopped; the next start resumes it")
         except IndexUnavailable as exc:  # another process is building it: it will be there shortly
@@ -331,6 +335,14 @@ class Daemon:
                                 "recent": list(self.recent)}
         self.state.set_meta("daemon", json.dumps(info, ensure_ascii=False))
         self._render_status()
+
+    def _render_status_if_due(self) -> None:
+        """Status.md again when something outside a compile changed it (a note the search index
+        could not read, or read again): compiles render it themselves."""
+        if "status" in self.state.dirty():
+            self._render_status()
+            with self.state.transaction():
+                self.state.clear_dirty(["status"])
 
     def _render_status(self) -> None:
         model = WikiModel(self.state, self.layout, self.config.compile.max_concepts_per_source)

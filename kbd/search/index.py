@@ -391,7 +391,11 @@ def ensure_index(root: Path, config: Config, progress: Progress | None = None, *
     background refreshes of `kbd serve` and `kbd mcp`, which also catch notes edited in place);
     with `search.embeddings` (and `vectors`), embed the notes that changed since the last look.
     `stop` ends a build early (BuildStopped)."""
-    SearchIndex(root, config).ensure(progress, trust=False, stop=stop)
+    index = SearchIndex(root, config)
+    try:
+        index.ensure(progress, trust=False, stop=stop)
+    finally:  # what was read before a stop counts too
+        _settle_read(index)
     if vectors and config.search.embeddings:
         from kbd.search.vectors import sync_vectors
 
@@ -441,14 +445,7 @@ def update_index(root: Path, config: Config, paths: Iterable[str] | None = None,
     except Exception:
         log.exception("updating the search index failed; the next search will catch up")
         return 0
-    if index.read:  # notes that could not be indexed, and those indexed again since (kbd/isolation.py)
-        state = State(index.layout.state_dir / "state.db")
-        try:
-            with state.transaction():
-                settle(state, [f for f in index.read.values() if f is not None],
-                       [f"index:{rel}" for rel, f in index.read.items() if f is None], clock.stamp(clock.now()))
-        finally:
-            state.close()
+    _settle_read(index)
     if config.search.embeddings:
         from kbd.search.vectors import sync_vectors
 
@@ -457,6 +454,20 @@ def update_index(root: Path, config: Config, paths: Iterable[str] | None = None,
         except Exception:
             log.exception("updating the search vectors failed; the next search will catch up")
     return done
+
+
+def _settle_read(index: SearchIndex) -> None:
+    """Record the notes that could not be indexed and clear those indexed again since
+    (kbd/isolation.py), so that Status.md and `kbd status` name them whoever built the index."""
+    if not index.read:
+        return
+    state = State(index.layout.state_dir / "state.db")
+    try:
+        with state.transaction():
+            settle(state, [f for f in index.read.values() if f is not None],
+                   [f"index:{rel}" for rel, f in index.read.items() if f is None], clock.stamp(clock.now()))
+    finally:
+        state.close()
 
 
 def _is_folder_change(path: Path, rel: str) -> bool:
