@@ -2,27 +2,35 @@
 
 Every error names the file, the line and the key, and says what would be valid, because the
 person reading it is editing YAML in Obsidian, not reading a traceback.
+
+This module parses the sections no feature owns; a feature's section (ask, decks, lint, monitor),
+its trigger kinds and its load-time checks come through the registration points of
+kbd/configbase.py, and `config.<section>` reads them (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
-from kbd.ask.settings import AskSettings
-from kbd.lint.settings import LintSettings, parse_lint
-from kbd.monitor.settings import MonitorConfig, is_url_trigger, parse_monitor_section, url_trigger
+from kbd.configbase import (
+    ConfigError,
+    construct,
+    dataclass_section,
+    pairs,
+    registered_checks,
+    registered_section,
+    registered_sections,
+    registered_trigger_kinds,
+    unknown,
+)
 from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, yaml_problem
-
-if TYPE_CHECKING:
-    from kbd.ask.decksettings import DeckSpec
 
 CONFIG_RELPATH = "kbd/config.yaml"
 
@@ -40,19 +48,6 @@ SKILL_JOB = "skill:"  # `run: skill:NAME` runs the custom skill kbd/skills/NAME.
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-
-class ConfigError(Exception):
-    """A configuration problem, located precisely enough to fix without guessing."""
-
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 key: str | None = None) -> None:
-        self.message, self.file, self.line, self.key = message, file, line, key
-        where = file or "config"
-        if line is not None:
-            where += f", line {line}"
-        if key:
-            where += f", key `{key}`"
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)
@@ -144,41 +139,36 @@ class Config:
     models: dict[str, ModelConfig] = field(default_factory=dict)  # role → model; empty: offline engine
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
-    ask: AskSettings = field(default_factory=AskSettings)
-    decks: tuple[DeckSpec, ...] = ()  # decks kbd keeps current (kbd/ask/decksettings.py)
-    lint: LintSettings = field(default_factory=LintSettings)
-    monitor: MonitorConfig = field(default_factory=MonitorConfig)
     images: ImagesConfig = field(default_factory=ImagesConfig)
     source: str | None = None  # the file this was read from, for messages
+    # The sections features registered (kbd/configbase.py), by name, as the file gave them; read as
+    # attributes (`config.lint`), a section the file leaves out being its registered default.
+    sections: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when ordinary lookup fails: a registered section, else the usual AttributeError.
+        section = registered_section(name) if not name.startswith("__") and "sections" in self.__dict__ else None
+        if section is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return self.sections[name] if name in self.sections else section.default()
 
     def effective_triggers(self) -> tuple[Trigger, ...]:
         if self.triggers is not None:
             return self.triggers
         clips = f"{self.paths.raw.strip('/')}/**/*.md"
-        # With decks to keep current: after each compile of a clip (the queue runs in this order), and
-        # once at start, after the start-up scan.
-        decks = (Trigger("decks", "files", clips, "slides"), Trigger("decks-start", "start", "", "slides"))
+        added = tuple(t for section in registered_sections().values() if section.default_triggers
+                      for t in section.default_triggers(getattr(self, section.name), clips))
         return (Trigger("clip", "files", clips, "compile"),
-                Trigger("questions", "files", "kbd/questions/**/*.md", "ask"), *(decks if self.decks else ()))
+                Trigger("questions", "files", "kbd/questions/**/*.md", "ask"), *added)
 
 
 _SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig, "daemon": DaemonConfig,
-                              "search": SearchConfig, "ask": AskSettings, "images": ImagesConfig}
+                              "search": SearchConfig, "images": ImagesConfig}
 _CHOICES: dict[str, tuple[str, ...]] = {"watcher": ("auto", "polling")}
 MAX_TRIGGERS = 100
 MAX_EVERY_SECONDS = 366 * 86400
 
 
-def _construct(node: yaml.Node, shown: str, key: str, deep: bool = True) -> Any:
-    """One composed node as a Python value, with yaml.safe_load's tag resolution; a value no tag
-    can build (`!!int "x"`, an unhashable key, `!!python/...`) is a ConfigError, not a traceback."""
-    constructor = yaml.SafeLoader("")
-    try:
-        return constructor.construct_object(node, deep=deep)
-    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
-        problem = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
-        raise ConfigError(f"this value cannot be read: {problem}", file=shown, line=node.start_mark.line + 1,
-                          key=key) from None
 _LIMITS: dict[str, tuple[int, int]] = {
     "concept_min_sources": (1, 1000),
     "max_note_bytes": (1_000, 1_000_000_000),
@@ -187,7 +177,6 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "reconcile_minutes": (1, 10_000),
     "missed_run_grace_hours": (0, 10_000),
     "embeddings_concurrency": (1, 64),
-    "context_tokens": (0, 200_000), "top_hits": (1, 100), "passage_tokens": (50, 4_000),
 }
 
 
@@ -206,9 +195,8 @@ def load_config(vault: Path, explicit: Path | None = None) -> Config:
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", file=shown) from None
     config = parse_config(text, shown)
-    from kbd.custom_skills.check import check_skill_triggers  # a trigger's skill file must exist and parse
-
-    check_skill_triggers(vault, config)
+    for check in registered_checks():  # e.g. a trigger's skill file must exist and parse
+        check(vault, config)
     return config
 
 
@@ -233,7 +221,9 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
         raise ConfigError("the file must be a mapping of sections (paths:, compile:)", file=shown,
                           line=root.start_mark.line + 1)
     values: dict[str, Any] = {}
-    for key_node, value_node in _pairs(root, shown, ""):
+    sections: dict[str, Any] = {}
+    features = registered_sections()
+    for key_node, value_node in pairs(root, shown, ""):
         name = key_node.value
         line = key_node.start_mark.line + 1
         if name in NOT_YET_SUPPORTED:
@@ -247,88 +237,22 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
         if name == "budget":
             values[name] = _budget(value_node, shown)
             continue
-        if name == "decks":
-            from kbd.ask.decksettings import parse_decks
-
-            values[name] = parse_decks(value_node, shown)
-            continue
-        if name == "lint":
-            values[name] = parse_lint(value_node, shown)
-            continue
-        if name == "monitor":
-            values[name] = parse_monitor_section(value_node, shown)
+        if name in features:
+            sections[name] = features[name].parse(value_node, shown)
             continue
         if name not in _SECTIONS:
-            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "decks", "lint", "monitor"]),
+            raise ConfigError(unknown(name, [*_SECTIONS, "triggers", "models", "budget", *features]),
                               file=shown, line=line, key=name)
-        values[name] = _section(_SECTIONS[name], value_node, shown, name)
-    config = Config(source=shown, **values)
+        values[name] = dataclass_section(_SECTIONS[name], value_node, shown, name, _LIMITS, _CHOICES)
+    config = Config(source=shown, sections=sections, **values)
     _check_paths(config.paths, shown)
     return config
 
 
-def _pairs(node: yaml.MappingNode, shown: str, prefix: str) -> list[tuple[yaml.Node, yaml.Node]]:
-    seen: set[str] = set()
-    for key_node, _ in node.value:
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise ConfigError("keys must be plain names", file=shown, line=key_node.start_mark.line + 1)
-        if key_node.value in seen:
-            raise ConfigError("this key appears twice; keep one", file=shown,
-                              line=key_node.start_mark.line + 1, key=prefix + key_node.value)
-        seen.add(key_node.value)
-    return node.value
 
 
-def _section(cls: type, node: yaml.Node, shown: str, name: str) -> Any:
-    if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
-        return cls()
-    if not isinstance(node, yaml.MappingNode):
-        raise ConfigError("must be a mapping of keys", file=shown, line=node.start_mark.line + 1, key=name)
-    known = {f.name: f for f in fields(cls)}
-    values: dict[str, Any] = {}
-    for key_node, value_node in _pairs(node, shown, name + "."):
-        key = key_node.value
-        dotted = f"{name}.{key}"
-        line = value_node.start_mark.line + 1
-        if key not in known:
-            raise ConfigError(_unknown(key, list(known)), file=shown, line=key_node.start_mark.line + 1,
-                              key=dotted)
-        expected = type(known[key].default)
-        raw = _construct(value_node, shown, dotted)
-        if expected is bool and not isinstance(raw, bool):
-            raise ConfigError(f"must be true or false, got {value_node.value!r}", file=shown, line=line, key=dotted)
-        if expected is int:
-            if isinstance(raw, bool) or not isinstance(raw, int):
-                raise ConfigError(f"must be a whole number, got {value_node.value!r}", file=shown,
-                                  line=line, key=dotted)
-            low, high = _LIMITS.get(key, (0, 2**62))
-            if not low <= raw <= high:
-                raise ConfigError(f"must be between {low} and {high}, got {raw}", file=shown, line=line,
-                                  key=dotted)
-        elif expected is float and key.endswith("_price"):
-            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
-                raise ConfigError(f"must be a price in US dollars per million tokens (0 or more), got "
-                                  f"{value_node.value!r}", file=shown, line=line, key=dotted)
-            raw = float(raw)
-        elif expected is float:
-            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0.05 <= raw <= 600:
-                raise ConfigError(f"must be a number of seconds between 0.05 and 600, got {value_node.value!r}",
-                                  file=shown, line=line, key=dotted)
-            raw = float(raw)
-        elif expected is str:
-            if not isinstance(raw, str) or not raw.strip():
-                raise ConfigError("must be a non-empty text value", file=shown, line=line, key=dotted)
-            raw = raw.strip()
-            if key in _CHOICES and raw not in _CHOICES[key]:
-                raise ConfigError(f"must be one of {', '.join(_CHOICES[key])}", file=shown, line=line, key=dotted)
-        values[key] = raw
-    return cls(**values)
 
 
-def _unknown(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean `{close[0]}`?" if close else f"; known keys: {', '.join(known)}"
-    return f"unknown key{hint}"
 
 
 def _check_paths(paths: PathsConfig, shown: str) -> None:
@@ -364,37 +288,39 @@ def _triggers(node: yaml.Node, shown: str) -> tuple[Trigger, ...]:
         line = item.start_mark.line + 1
         if not isinstance(item, yaml.MappingNode):
             raise ConfigError("each trigger must be a mapping with name, on and run", file=shown, line=line, key=where)
-        fields_ = {k.value: v for k, v in _pairs(item, shown, where + ".")}
+        fields_ = {k.value: v for k, v in pairs(item, shown, where + ".")}
+        # A kind of trigger a feature registered (a web monitor's `on: {url: ...}`: kbd/monitor/settings.py).
+        feature_kind = next((k for k in registered_trigger_kinds() if k.matches(fields_.get("on"))), None)
         for key in fields_:
             if key not in ("name", "on", "run", "with"):
-                raise ConfigError(_unknown(key, ["name", "on", "run", "with"]), file=shown, line=line,
+                raise ConfigError(unknown(key, ["name", "on", "run", "with"]), file=shown, line=line,
                                   key=f"{where}.{key}")
         for key in ("name", "on", "run"):
-            if key not in fields_ and not (key == "run" and is_url_trigger(fields_.get("on"))):
+            if key not in fields_ and not (key == "run" and feature_kind is not None):
                 raise ConfigError(f"`{key}:` is missing", file=shown, line=line, key=where)
-        name = _construct(fields_["name"], shown, f"{where}.name")
+        name = construct(fields_["name"], shown, f"{where}.name")
         if not isinstance(name, str) or not re.fullmatch(r"[\w.-]{1,64}", name):
             raise ConfigError("must be a short name of letters, digits, `-`, `_` or `.`", file=shown, line=line,
                               key=f"{where}.name")
         where = f"triggers.{name}"
         if any(t.name == name for t in triggers):
             raise ConfigError("two triggers have this name; names must be unique", file=shown, line=line, key=where)
-        if is_url_trigger(fields_["on"]):  # a web monitor: kbd/monitor/settings.py
-            triggers.append(url_trigger(name, fields_, shown, where))
+        if feature_kind is not None:
+            triggers.append(feature_kind.build(name, fields_, shown, where))
             continue
-        run = _construct(fields_["run"], shown, f"triggers.{name}.run")
+        run = construct(fields_["run"], shown, f"triggers.{name}.run")
         _check_job(run, shown, fields_["run"].start_mark.line + 1, f"{where}.run")
         kind, spec = _trigger_on(fields_["on"], shown, f"{where}.on")
         params: tuple[tuple[str, str], ...] = ()
         if "with" in fields_:
-            value = _construct(fields_["with"], shown, f"{where}.with")
+            value = construct(fields_["with"], shown, f"{where}.with")
             if not isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in value.values()):
                 raise ConfigError("must be a flat mapping of parameters", file=shown,
                                   line=fields_["with"].start_mark.line + 1, key=f"{where}.with")
             accepted = JOB_PARAMS.get(run, ())
             for key_node, _ in fields_["with"].value:
                 if key_node.value not in accepted:
-                    message = (_unknown(str(key_node.value), list(accepted)) if accepted else
+                    message = (unknown(str(key_node.value), list(accepted)) if accepted else
                                f"unknown key; the {run} job takes no parameters, so leave out `with:`")
                     raise ConfigError(message, file=shown, line=key_node.start_mark.line + 1,
                                       key=f"{where}.with.{key_node.value}")
@@ -419,7 +345,7 @@ def _check_job(run: object, shown: str, line: int, key: str) -> None:
 
 def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:
     line = node.start_mark.line + 1
-    value = _construct(node, shown, key) if isinstance(node, yaml.MappingNode) else None
+    value = construct(node, shown, key) if isinstance(node, yaml.MappingNode) else None
     if not isinstance(value, dict) or not value:
         raise ConfigError("must be one of {files: GLOB}, {cron: \"m h dom mon dow\"}, {every: 6h}, {start: true}",
                           file=shown, line=line, key=key)
@@ -446,7 +372,7 @@ def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:
         if spec is not True:
             raise ConfigError("write `start: true` to run when kbd starts", file=shown, line=line, key=f"{key}.start")
         return "start", ""
-    raise ConfigError(_unknown(str(kind), ["files", "cron", "every", "start"]), file=shown, line=line, key=key)
+    raise ConfigError(unknown(str(kind), ["files", "cron", "every", "start"]), file=shown, line=line, key=key)
 
 
 def every_seconds(spec: object, shown: str, line: int, key: str) -> int:
@@ -473,18 +399,18 @@ def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
         raise ConfigError("must map a role (worker) to a model", file=shown, line=node.start_mark.line + 1,
                           key="models")
     models: dict[str, ModelConfig] = {}
-    for key_node, value_node in _pairs(node, shown, "models."):
+    for key_node, value_node in pairs(node, shown, "models."):
         role, line = key_node.value, key_node.start_mark.line + 1
         where = f"models.{role}"
         if role not in ("worker", "verifier"):
-            raise ConfigError(_unknown(role, ["worker", "verifier"]), file=shown, line=line, key=where)
-        value = _construct(value_node, shown, where)
+            raise ConfigError(unknown(role, ["worker", "verifier"]), file=shown, line=line, key=where)
+        value = construct(value_node, shown, where)
         if not isinstance(value, dict):
             raise ConfigError("must be a mapping: {provider: ..., model: ..., api_key_env: ...}", file=shown,
                               line=line, key=where)
         for k in value:
             if k not in _MODEL_KEYS:
-                raise ConfigError(_unknown(str(k), list(_MODEL_KEYS)), file=shown, line=line, key=f"{where}.{k}")
+                raise ConfigError(unknown(str(k), list(_MODEL_KEYS)), file=shown, line=line, key=f"{where}.{k}")
         provider = value.get("provider")
         if provider not in PROVIDERS:
             raise ConfigError("must be openai (any OpenAI-compatible server: OpenAI, Kimi, OpenRouter, Ollama, "
@@ -568,7 +494,7 @@ def _amount(value: object) -> bool:
 
 
 def _budget(node: yaml.Node, shown: str) -> BudgetConfig:
-    value = _construct(node, shown, "budget")
+    value = construct(node, shown, "budget")
     if value is None:
         return BudgetConfig()
     if not isinstance(value, dict):
@@ -576,7 +502,7 @@ def _budget(node: yaml.Node, shown: str) -> BudgetConfig:
                           key="budget")
     for k, v in value.items():
         if k not in ("daily_usd", "per_run_usd"):
-            raise ConfigError(_unknown(str(k), ["daily_usd", "per_run_usd"]), file=shown,
+            raise ConfigError(unknown(str(k), ["daily_usd", "per_run_usd"]), file=shown,
                               line=node.start_mark.line + 1, key=f"budget.{k}")
         if not _amount(v):
             raise ConfigError(f"must be an amount in US dollars, e.g. 2.00, got {v!r}", file=shown,

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import kbd.features  # noqa: F401  (registers every feature's config section and pages before a job runs)
 from kbd.config import SKILL_JOB, Config
 from kbd.state import State
 from kbd.vault.layout import VaultLayout

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from kbd.ask.charts import find_chart, render_svg
 from kbd.engines.answers import Passage
 from kbd.engines.decks import Chart, ChartPoint
+from kbd.render.charts import find_chart, render_svg
 from tests.conftest import Vault, clipper_note
 
 QUESTION = "What share of patients went into remission with exercise in depression?"

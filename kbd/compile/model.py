@@ -15,10 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from kbd.ask.charts import answer_chart
-from kbd.ask.slides import deck_files, deck_paths, slides_folder
 from kbd.compile.aliases import alias_names
 from kbd.compile.concepts import RELATED_MAX_SOURCES
+from kbd.compile.decks import deck_files, deck_paths, slides_folder
 from kbd.compile.redo import count_out_of_date
 from kbd.compile.related import WEAK_KEYS, series_siblings
 from kbd.compile.stale import stale_answers, stale_because
@@ -29,6 +28,7 @@ from kbd.engines.provenance import MadeBy
 from kbd.isolation import note_failures
 from kbd.render.answer import AnswerNote, render_answer_note
 from kbd.render.bases import BaseFolders, render_bases
+from kbd.render.charts import answer_chart
 from kbd.render.notes import (
     ConceptNote,
     IndexEntry,
@@ -297,7 +297,7 @@ class WikiModel:
             return None
         answer = Answer.from_json(json.loads(row["result"]))
         because = stale_because(self.state, answer_id)
-        # A chart of the numbers its cited quotes state, when they compare (kbd/ask/charts.py).
+        # A chart of the numbers its cited quotes state, when they compare (kbd/render/charts.py).
         chart = answer_chart(answer, f"{self.layout.wiki}/answers/assets/{row['note_name']} - chart.svg")
         note = AnswerNote(answer, row["asked"], note_name=row["note_name"], stale=bool(because),
                           stale_because=because, chart=(chart[0].asset, chart[2]) if chart else None)

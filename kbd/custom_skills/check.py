@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kbd.config import SKILL_JOB, Config, ConfigError
+from kbd.config import SKILL_JOB, Config
+from kbd.configbase import ConfigError, register_config_check
 from kbd.custom_skills.spec import load_custom_skill
 from kbd.engines.skills import SkillError
 
@@ -18,3 +19,6 @@ def check_skill_triggers(vault: Path, config: Config) -> None:
             except SkillError as exc:
                 raise ConfigError(f"this trigger runs a skill that cannot be used: {exc}", file=config.source,
                                   line=trigger.line, key=f"triggers.{trigger.name}.run") from None
+
+
+register_config_check(check_skill_triggers)
