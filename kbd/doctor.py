@@ -18,12 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 from kbd.commandline import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Subcommands, vault_args
 from kbd.config import Config, ConfigError, load_config
-from kbd.engines.client import ANTHROPIC_VERSION
-from kbd.engines.structured import AUTO, MODE_WORDS
 from kbd.render.notes import counted
 from kbd.state import MIGRATIONS, State
 from kbd.vault.layout import VaultLayout, enclosing_vault
@@ -84,6 +80,7 @@ def _structured_check(role: str, config: Config, layout: VaultLayout) -> Check:
     from kbd.engines import make_engine
     from kbd.engines.errors import ModelError, RequestRefused
     from kbd.engines.llm import LLMEngine
+    from kbd.engines.structured import AUTO  # the engines load only when a model is checked
 
     existing = layout.state_dir / "state.db"
     with tempfile.TemporaryDirectory(prefix="kbd-doctor-") as scratch:
@@ -113,6 +110,8 @@ def _structured_check(role: str, config: Config, layout: VaultLayout) -> Check:
 
 def _mode_words(configured: str, mode: str, why: str) -> str:
     """How the schema went out, and why that way: what `structured: auto` chose is worth knowing."""
+    from kbd.engines.structured import AUTO, MODE_WORDS
+
     if mode not in MODE_WORDS:
         return ""
     chosen = f"; structured: {configured}" + (f" chose {MODE_WORDS[mode]}" if configured == AUTO
@@ -123,6 +122,7 @@ def _mode_words(configured: str, mode: str, why: str) -> str:
 def _suggestion(gateway: ModelGateway, role: str) -> str:
     """With an explicit mode the server refused: the mode that works, found as `auto` would."""
     from kbd.engines.errors import ModelError
+    from kbd.engines.structured import AUTO
 
     try:
         mode, why = gateway.probe(role, structured=AUTO)
@@ -168,7 +168,10 @@ def _state_check(path: Path) -> Check:
 
 
 def _model_checks(role: str, model: object, config: Config, timeout: float) -> list[Check]:
+    import httpx  # `kbd doctor --no-network` and the rest of the CLI never load it
+
     from kbd.config import ModelConfig
+    from kbd.engines.client import ANTHROPIC_VERSION
 
     assert isinstance(model, ModelConfig)
     out = []

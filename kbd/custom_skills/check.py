@@ -7,11 +7,13 @@ from pathlib import Path
 
 from kbd.config import SKILL_JOB, Config
 from kbd.configbase import ConfigError, register_config_check
-from kbd.custom_skills.spec import load_custom_skill
-from kbd.engines.skills import SkillError
 
 
 def check_skill_triggers(vault: Path, config: Config) -> None:
+    # Loaded when a config names a skill: every command reads the config, few configs name one.
+    from kbd.custom_skills.spec import load_custom_skill
+    from kbd.engines.skills import SkillError
+
     for trigger in config.triggers or ():
         if trigger.run.startswith(SKILL_JOB):
             try:

@@ -27,7 +27,6 @@ from kbd.config import Trigger, every_seconds
 from kbd.configbase import ConfigError, ConfigSection, TriggerKind, register_section, register_trigger_kind
 from kbd.configbase import construct as _construct
 from kbd.configbase import unknown as _unknown
-from kbd.fetch import FetchRefused, check_url
 
 if TYPE_CHECKING:
     from kbd.config import Config
@@ -102,6 +101,8 @@ def is_url_trigger(on: yaml.Node) -> bool:
 
 def url_trigger(name: str, parts: dict[str, yaml.Node], shown: str, where: str) -> Trigger:
     """A `- {name: N, on: {url: U, every: 6h}, with: {ingest: true}}` trigger, checked."""
+    from kbd.fetch import FetchRefused, check_url  # httpx loads only for a config that monitors a page
+
     on = parts["on"]
     line = on.start_mark.line + 1
     value = _construct(on, shown, f"{where}.on")

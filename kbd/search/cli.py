@@ -12,8 +12,8 @@ from kbd.commandline import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Progress, Subcomm
 from kbd.logs import setup_logging
 from kbd.render.notes import counted
 
-NOTE_TYPES = ("source", "concept", "answer", "slides", "report", "raw", "note")  # = kbd.search.notes.NOTE_TYPES
-
+# = kbd.search.notes.NOTE_TYPES, written out so that the parser does not load mistune at start-up
+NOTE_TYPES = ("source", "concept", "answer", "slides", "report", "raw", "note")
 
 MODES = ("bm25", "hybrid")
 
