@@ -18,6 +18,14 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 Subcommands = argparse._SubParsersAction
 
 
+def counted(n: int, noun: str) -> str:
+    """"1 source", "3 sources" (kbd.render.notes.counted, imported when a command prints: the
+    renderers would slow every command's start)."""
+    from kbd.render.notes import counted as render_counted
+
+    return render_counted(n, noun)
+
+
 class UsageError(Exception):
     """The command cannot run as given (no vault there, a note outside the vault): exit code 2."""
 

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kbd.commandline import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Subcommands, vault_args
+from kbd.commandline import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Subcommands, counted, vault_args
 from kbd.config import Config, ConfigError, load_config
-from kbd.render.notes import counted
 from kbd.state import MIGRATIONS, State
 from kbd.vault.layout import VaultLayout, enclosing_vault
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from kbd.commandline import EXIT_OK, Subcommands, UsageError, shown_path
 from kbd.config import load_config
 from kbd.vault.layout import enclosing_vault
-from kbd.vault.write import create_if_missing
 
 KEEP_FILE = ".keep"  # marks an empty folder in the template; not copied
 CONFIG_FILE = "kbd/config.yaml"
@@ -59,6 +58,8 @@ def init_vault(root: Path, samples: bool = False, config_path: Path | None = Non
 
 
 def _create(root: Path, rel: str, data: bytes, report: InitReport) -> None:
+    from kbd.vault.write import create_if_missing  # the writer loads when a vault is made, not with the CLI
+
     (report.created if create_if_missing(root, rel, data) else report.kept).append(rel)
 
 

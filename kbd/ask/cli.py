@@ -9,9 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kbd.commandline import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Subcommands, UsageError, open_vault
+from kbd.commandline import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Subcommands, UsageError, counted, open_vault
 from kbd.logs import setup_logging
-from kbd.render.notes import counted
 
 ASK_HELP = """\
 Answer a question from the wiki. Search picks the best notes, their links lead to concept and

@@ -18,12 +18,12 @@ from kbd.commandline import (
     Subcommands,
     UsageError,
     budget_line,
+    counted,
     open_vault,
     positive,
     vault_args,
 )
 from kbd.logs import setup_logging
-from kbd.render.notes import counted
 from kbd.vault.layout import STATE_DIR, VaultLayout, enclosing_vault
 
 if TYPE_CHECKING:

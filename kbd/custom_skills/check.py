@@ -10,12 +10,12 @@ from kbd.configbase import ConfigError, register_config_check
 
 
 def check_skill_triggers(vault: Path, config: Config) -> None:
-    # Loaded when a config names a skill: every command reads the config, few configs name one.
-    from kbd.custom_skills.spec import load_custom_skill
-    from kbd.engines.skills import SkillError
-
     for trigger in config.triggers or ():
         if trigger.run.startswith(SKILL_JOB):
+            # Loaded when a config names a skill: every command reads the config, few configs name one.
+            from kbd.custom_skills.spec import load_custom_skill
+            from kbd.engines.skills import SkillError
+
             try:
                 load_custom_skill(vault, trigger.run[len(SKILL_JOB):])
             except SkillError as exc:

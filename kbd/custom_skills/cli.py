@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kbd.commandline import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Subcommands, UsageError, budget_line, open_vault
+from kbd.commandline import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Subcommands, UsageError, budget_line, counted, open_vault
 from kbd.logs import setup_logging
-from kbd.render.notes import counted
 
 SKILL_HELP = """\
 Run a custom skill: a prompt file you write in kbd/skills/NAME.md that says what to read

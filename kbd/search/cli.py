@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kbd.commandline import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Progress, Subcommands, open_vault, positive
+from kbd.commandline import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Progress, Subcommands, counted, open_vault, positive
 from kbd.logs import setup_logging
-from kbd.render.notes import counted
 
 # = kbd.search.notes.NOTE_TYPES, written out so that the parser does not load mistune at start-up
 NOTE_TYPES = ("source", "concept", "answer", "slides", "report", "raw", "note")
