@@ -251,7 +251,7 @@ MakerFactory = Callable[[], SlideMaker]
 def refresh_deck(layout: VaultLayout, config: Config, state: State, spec: DeckSpec, maker: MakerFactory,
                  force: bool = False) -> DeckOutcome:
     """Make the deck `spec` describes unless the recorded one is current (`force`: make it anyway).
-    Queues it for rendering; the caller renders (kbd.jobs' compile job)."""
+    Queues it for rendering; the caller renders (a compile limited to the deck)."""
     answer = _filed_answer(layout, state, spec.answer) if spec.answer else None
     if answer is not None:  # a kbd answer: its checked claims are the slides, no model call
         found = Material([], {spec.answer: _hash(layout, spec.answer),  # type: ignore[dict-item]

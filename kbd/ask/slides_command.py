@@ -1,5 +1,5 @@
 """`kbd slides` and the `slides` job: make or refresh decks, then write them through the compile
-render (the job table's compile job, limited to the decks: it ingests nothing)."""
+render (a compile limited to the decks: it ingests nothing)."""
 
 from __future__ import annotations
 
