@@ -212,6 +212,9 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
             sections[name] = features[name].parse(value_node, shown)
             continue
         if name not in _SECTIONS:
+            if not features:  # a program that parses configs without the features (kbd/features.py)
+                raise RuntimeError(f"config section {name!r}: no feature has registered its section; "
+                                   "import kbd.features before reading a config")
             raise ConfigError(unknown(name, [*_SECTIONS, "triggers", "models", "budget", *features]),
                               file=shown, line=line, key=name)
         values[name] = dataclass_section(_SECTIONS[name], value_node, shown, name, _LIMITS, _CHOICES)
