@@ -20,10 +20,12 @@ import yaml
 
 from kbd.configbase import (
     ConfigError,
+    JobSpec,
     construct,
     dataclass_section,
     pairs,
     registered_checks,
+    registered_jobs,
     registered_section,
     registered_sections,
     registered_trigger_kinds,
@@ -37,12 +39,9 @@ CONFIG_RELPATH = "kbd/config.yaml"
 # Sections that later versions of kbd understand; naming them now gives a clear error instead of
 # a silent no-op (a config that asks for a model must not quietly run offline).
 NOT_YET_SUPPORTED: dict[str, str] = {}
-# Jobs a trigger may `run:`.
-BUILTIN_JOBS = ("compile", "index", "lint", "monitor", "slides", "ask")
-# The parameters each job takes under a trigger's `with:`; any other key is refused like every
-# other unknown key (a typo must not be accepted silently).
-JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "lint": (), "monitor": ("name",), "slides": (),
-                                          "ask": ("refresh_stale",)}
+# The jobs a trigger may `run:`, and the parameters each takes under `with:`, are the ones the
+# features registered (kbd/configbase.py, JobSpec); any other key is refused like every other
+# unknown key (a typo must not be accepted silently).
 SKILL_JOB = "skill:"  # `run: skill:NAME` runs the custom skill kbd/skills/NAME.md
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -291,7 +290,7 @@ def _triggers(node: yaml.Node, shown: str) -> tuple[Trigger, ...]:
             if not isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in value.values()):
                 raise ConfigError("must be a flat mapping of parameters", file=shown,
                                   line=fields_["with"].start_mark.line + 1, key=f"{where}.with")
-            accepted = JOB_PARAMS.get(run, ())
+            accepted = trigger_jobs()[run].params if run in trigger_jobs() else ()
             for key_node, _ in fields_["with"].value:
                 if key_node.value not in accepted:
                     message = (unknown(str(key_node.value), list(accepted)) if accepted else
@@ -303,17 +302,23 @@ def _triggers(node: yaml.Node, shown: str) -> tuple[Trigger, ...]:
     return tuple(triggers)
 
 
+def trigger_jobs() -> dict[str, JobSpec]:
+    """The jobs a trigger may name, in the order they were registered."""
+    return {name: spec for name, spec in registered_jobs().items() if not spec.internal}
+
+
 def _check_job(run: object, shown: str, line: int, key: str) -> None:
+    names = ", ".join(trigger_jobs())
     if not isinstance(run, str) or not run:
-        raise ConfigError(f"must name a job: {', '.join(BUILTIN_JOBS)}", file=shown, line=line, key=key)
-    if run in BUILTIN_JOBS:
+        raise ConfigError(f"must name a job: {names}", file=shown, line=line, key=key)
+    if run in trigger_jobs():
         return
     if run.startswith(SKILL_JOB):  # a custom skill: its file is checked where the vault is known (load_config)
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", run[len(SKILL_JOB):]):
             raise ConfigError("must be `skill:NAME`, NAME being a file kbd/skills/NAME.md (letters, digits, `-`, "
                               "`_`)", file=shown, line=line, key=key)
         return
-    raise ConfigError(f"no job called `{run}`; jobs available now: {', '.join(BUILTIN_JOBS)}, or `skill:NAME` "
+    raise ConfigError(f"no job called `{run}`; jobs available now: {names}, or `skill:NAME` "
                       "for a custom skill in kbd/skills/NAME.md", file=shown, line=line, key=key)
 
 

@@ -4,9 +4,9 @@ section parsers share, and the registration points through which each feature de
 
 `kbd/config.py` parses the sections that belong to no feature (paths, compile, daemon, search,
 images, models, budget, triggers) and asks this registry for the rest; a feature registers its
-section, trigger kind or load-time check from its own `settings` module, and `kbd/features.py`
-imports those modules once. So config.py imports no feature and no feature imports config.py for
-its errors: nothing here imports anything of kbd.
+section, trigger kind or load-time check from its own `settings` module and its jobs from its
+`jobs` module, and `kbd/features.py` imports those modules once. So config.py imports no feature
+and no feature imports config.py for its errors: nothing here imports anything of kbd.
 """
 
 from __future__ import annotations
@@ -141,7 +141,20 @@ class TriggerKind:
     build: Callable[[str, dict[str, yaml.Node], str, str], Any]
 
 
+@dataclass(frozen=True)
+class JobSpec:
+    """A job a trigger may `run:` (or, `internal`, one kbd runs by itself, never named by a trigger):
+    `run(ctx, params)` takes a kbd.jobbase.JobContext and the trigger's `with:` (only `params`
+    keys), and returns a kbd.jobbase.JobResult."""
+
+    name: str
+    run: Callable[[Any, dict[str, str]], Any]
+    params: tuple[str, ...] = ()
+    internal: bool = False
+
+
 _SECTIONS: dict[str, ConfigSection] = {}
+_JOBS: dict[str, JobSpec] = {}
 _TRIGGER_KINDS: list[TriggerKind] = []
 _CHECKS: list[Callable[[Path, Any], None]] = []
 
@@ -161,6 +174,15 @@ def register_config_check(check: Callable[[Path, Any], None]) -> None:
     load_config runs it after parsing and it raises ConfigError."""
     if check not in _CHECKS:
         _CHECKS.append(check)
+
+
+def register_job(spec: JobSpec) -> None:
+    """Declare a feature's job (in the order config errors list them); kbd/jobs.py is the table."""
+    _JOBS[spec.name] = spec
+
+
+def registered_jobs() -> dict[str, JobSpec]:
+    return dict(_JOBS)
 
 
 def registered_sections() -> dict[str, ConfigSection]:
