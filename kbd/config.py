@@ -2,57 +2,50 @@
 
 Every error names the file, the line and the key, and says what would be valid, because the
 person reading it is editing YAML in Obsidian, not reading a traceback.
+
+This module parses the sections no feature owns; a feature's section (ask, decks, lint, monitor),
+its trigger kinds and its load-time checks come through the registration points of
+kbd/configbase.py, and `config.<section>` reads them (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
 
-import difflib
-import math
 import os
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
-from kbd.ask.settings import AskSettings
-from kbd.lint.settings import LintSettings, parse_lint
-from kbd.monitor.settings import MonitorConfig, is_url_trigger, parse_monitor_section, url_trigger
+from kbd.configbase import (
+    ConfigError,
+    JobSpec,
+    construct,
+    dataclass_section,
+    pairs,
+    registered_checks,
+    registered_jobs,
+    registered_section,
+    registered_sections,
+    registered_trigger_kinds,
+    unknown,
+)
+from kbd.modelconfig import BudgetConfig, ModelConfig, parse_budget, parse_models
 from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, yaml_problem
-
-if TYPE_CHECKING:
-    from kbd.ask.decksettings import DeckSpec
 
 CONFIG_RELPATH = "kbd/config.yaml"
 
 # Sections that later versions of kbd understand; naming them now gives a clear error instead of
 # a silent no-op (a config that asks for a model must not quietly run offline).
 NOT_YET_SUPPORTED: dict[str, str] = {}
-PROVIDERS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
-# Jobs a trigger may `run:`.
-BUILTIN_JOBS = ("compile", "index", "lint", "monitor", "slides", "ask")
-# The parameters each job takes under a trigger's `with:`; any other key is refused like every
-# other unknown key (a typo must not be accepted silently).
-JOB_PARAMS: dict[str, tuple[str, ...]] = {"compile": (), "index": (), "lint": (), "monitor": ("name",), "slides": (),
-                                          "ask": ("refresh_stale",)}
+# The jobs a trigger may `run:`, and the parameters each takes under `with:`, are the ones the
+# features registered (kbd/configbase.py, JobSpec); any other key is refused like every other
+# unknown key (a typo must not be accepted silently).
 SKILL_JOB = "skill:"  # `run: skill:NAME` runs the custom skill kbd/skills/NAME.md
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-
-class ConfigError(Exception):
-    """A configuration problem, located precisely enough to fix without guessing."""
-
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 key: str | None = None) -> None:
-        self.message, self.file, self.line, self.key = message, file, line, key
-        where = file or "config"
-        if line is not None:
-            where += f", line {line}"
-        if key:
-            where += f", key `{key}`"
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)
@@ -88,34 +81,6 @@ class Trigger:
 
 
 @dataclass(frozen=True)
-class ModelConfig:
-    provider: str
-    model: str
-    base_url: str
-    api_key_env: str | None = None
-    price_input: float = 0.0  # US dollars per million tokens
-    price_output: float = 0.0
-    price_cached_input: float | None = None
-    price_cache_write: float | None = None
-    max_concurrency: int = 4
-    structured: str = "auto"  # how the schema is sent (kbd/engines/structured.py); auto finds out
-    timeout_seconds: float = 120.0
-    reasoning_effort: str | None = None  # openai reasoning models (o-series, gpt-5)
-    reasoning_tokens: int | None = None  # openai: room for reasoning on top of each answer's budget
-    thinking_budget_tokens: int | None = None  # anthropic extended thinking
-    requests_per_minute: int | None = None
-    tokens_per_minute: int | None = None
-    max_input_tokens: int | None = None  # most input per request (sets the part size); None: from the model
-    vision: bool = False  # the model reads images: each downloaded image's description joins the summary's input
-
-
-@dataclass(frozen=True)
-class BudgetConfig:
-    daily_usd: float | None = None
-    per_run_usd: float | None = None
-
-
-@dataclass(frozen=True)
 class SearchConfig:
     embeddings: str = ""  # a model name turns on `--mode hybrid`; empty: BM25 only, no network
     embeddings_url: str = "http://localhost:11434/v1"  # any OpenAI-compatible /v1 (Ollama by default)
@@ -144,41 +109,36 @@ class Config:
     models: dict[str, ModelConfig] = field(default_factory=dict)  # role → model; empty: offline engine
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
-    ask: AskSettings = field(default_factory=AskSettings)
-    decks: tuple[DeckSpec, ...] = ()  # decks kbd keeps current (kbd/ask/decksettings.py)
-    lint: LintSettings = field(default_factory=LintSettings)
-    monitor: MonitorConfig = field(default_factory=MonitorConfig)
     images: ImagesConfig = field(default_factory=ImagesConfig)
     source: str | None = None  # the file this was read from, for messages
+    # The sections features registered (kbd/configbase.py), by name, as the file gave them; read as
+    # attributes (`config.lint`), a section the file leaves out being its registered default.
+    sections: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when ordinary lookup fails: a registered section, else the usual AttributeError.
+        section = registered_section(name) if not name.startswith("__") and "sections" in self.__dict__ else None
+        if section is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return self.sections[name] if name in self.sections else section.default()
 
     def effective_triggers(self) -> tuple[Trigger, ...]:
         if self.triggers is not None:
             return self.triggers
         clips = f"{self.paths.raw.strip('/')}/**/*.md"
-        # With decks to keep current: after each compile of a clip (the queue runs in this order), and
-        # once at start, after the start-up scan.
-        decks = (Trigger("decks", "files", clips, "slides"), Trigger("decks-start", "start", "", "slides"))
+        added = tuple(t for section in registered_sections().values() if section.default_triggers
+                      for t in section.default_triggers(getattr(self, section.name), clips))
         return (Trigger("clip", "files", clips, "compile"),
-                Trigger("questions", "files", "kbd/questions/**/*.md", "ask"), *(decks if self.decks else ()))
+                Trigger("questions", "files", "kbd/questions/**/*.md", "ask"), *added)
 
 
 _SECTIONS: dict[str, type] = {"paths": PathsConfig, "compile": CompileConfig, "daemon": DaemonConfig,
-                              "search": SearchConfig, "ask": AskSettings, "images": ImagesConfig}
+                              "search": SearchConfig, "images": ImagesConfig}
 _CHOICES: dict[str, tuple[str, ...]] = {"watcher": ("auto", "polling")}
 MAX_TRIGGERS = 100
 MAX_EVERY_SECONDS = 366 * 86400
 
 
-def _construct(node: yaml.Node, shown: str, key: str, deep: bool = True) -> Any:
-    """One composed node as a Python value, with yaml.safe_load's tag resolution; a value no tag
-    can build (`!!int "x"`, an unhashable key, `!!python/...`) is a ConfigError, not a traceback."""
-    constructor = yaml.SafeLoader("")
-    try:
-        return constructor.construct_object(node, deep=deep)
-    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
-        problem = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
-        raise ConfigError(f"this value cannot be read: {problem}", file=shown, line=node.start_mark.line + 1,
-                          key=key) from None
 _LIMITS: dict[str, tuple[int, int]] = {
     "concept_min_sources": (1, 1000),
     "max_note_bytes": (1_000, 1_000_000_000),
@@ -187,7 +147,6 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "reconcile_minutes": (1, 10_000),
     "missed_run_grace_hours": (0, 10_000),
     "embeddings_concurrency": (1, 64),
-    "context_tokens": (0, 200_000), "top_hits": (1, 100), "passage_tokens": (50, 4_000),
 }
 
 
@@ -206,10 +165,8 @@ def load_config(vault: Path, explicit: Path | None = None) -> Config:
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", file=shown) from None
     config = parse_config(text, shown)
-    if config.triggers:  # imported only then: the skill machinery is a third of `kbd search`'s start-up
-        from kbd.custom_skills.check import check_skill_triggers  # a trigger's skill file must exist and parse
-
-        check_skill_triggers(vault, config)
+    for check in registered_checks():  # e.g. a trigger's skill file must exist and parse
+        check(vault, config)
     return config
 
 
@@ -234,7 +191,9 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
         raise ConfigError("the file must be a mapping of sections (paths:, compile:)", file=shown,
                           line=root.start_mark.line + 1)
     values: dict[str, Any] = {}
-    for key_node, value_node in _pairs(root, shown, ""):
+    sections: dict[str, Any] = {}
+    features = registered_sections()
+    for key_node, value_node in pairs(root, shown, ""):
         name = key_node.value
         line = key_node.start_mark.line + 1
         if name in NOT_YET_SUPPORTED:
@@ -243,93 +202,30 @@ def parse_config(text: str, shown: str = CONFIG_RELPATH) -> Config:
             values[name] = _triggers(value_node, shown)
             continue
         if name == "models":
-            values[name] = _models(value_node, shown)
+            values[name] = parse_models(value_node, shown)
             continue
         if name == "budget":
-            values[name] = _budget(value_node, shown)
+            values[name] = parse_budget(value_node, shown)
             continue
-        if name == "decks":
-            from kbd.ask.decksettings import parse_decks
-
-            values[name] = parse_decks(value_node, shown)
-            continue
-        if name == "lint":
-            values[name] = parse_lint(value_node, shown)
-            continue
-        if name == "monitor":
-            values[name] = parse_monitor_section(value_node, shown)
+        if name in features:
+            sections[name] = features[name].parse(value_node, shown)
             continue
         if name not in _SECTIONS:
-            raise ConfigError(_unknown(name, [*_SECTIONS, "triggers", "models", "budget", "decks", "lint", "monitor"]),
+            if not features:  # a program that parses configs without the features (kbd/features.py)
+                raise RuntimeError(f"config section {name!r}: no feature has registered its section; "
+                                   "import kbd.features before reading a config")
+            raise ConfigError(unknown(name, [*_SECTIONS, "triggers", "models", "budget", *features]),
                               file=shown, line=line, key=name)
-        values[name] = _section(_SECTIONS[name], value_node, shown, name)
-    config = Config(source=shown, **values)
+        values[name] = dataclass_section(_SECTIONS[name], value_node, shown, name, _LIMITS, _CHOICES)
+    config = Config(source=shown, sections=sections, **values)
     _check_paths(config.paths, shown)
     return config
 
 
-def _pairs(node: yaml.MappingNode, shown: str, prefix: str) -> list[tuple[yaml.Node, yaml.Node]]:
-    seen: set[str] = set()
-    for key_node, _ in node.value:
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise ConfigError("keys must be plain names", file=shown, line=key_node.start_mark.line + 1)
-        if key_node.value in seen:
-            raise ConfigError("this key appears twice; keep one", file=shown,
-                              line=key_node.start_mark.line + 1, key=prefix + key_node.value)
-        seen.add(key_node.value)
-    return node.value
 
 
-def _section(cls: type, node: yaml.Node, shown: str, name: str) -> Any:
-    if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
-        return cls()
-    if not isinstance(node, yaml.MappingNode):
-        raise ConfigError("must be a mapping of keys", file=shown, line=node.start_mark.line + 1, key=name)
-    known = {f.name: f for f in fields(cls)}
-    values: dict[str, Any] = {}
-    for key_node, value_node in _pairs(node, shown, name + "."):
-        key = key_node.value
-        dotted = f"{name}.{key}"
-        line = value_node.start_mark.line + 1
-        if key not in known:
-            raise ConfigError(_unknown(key, list(known)), file=shown, line=key_node.start_mark.line + 1,
-                              key=dotted)
-        expected = type(known[key].default)
-        raw = _construct(value_node, shown, dotted)
-        if expected is bool and not isinstance(raw, bool):
-            raise ConfigError(f"must be true or false, got {value_node.value!r}", file=shown, line=line, key=dotted)
-        if expected is int:
-            if isinstance(raw, bool) or not isinstance(raw, int):
-                raise ConfigError(f"must be a whole number, got {value_node.value!r}", file=shown,
-                                  line=line, key=dotted)
-            low, high = _LIMITS.get(key, (0, 2**62))
-            if not low <= raw <= high:
-                raise ConfigError(f"must be between {low} and {high}, got {raw}", file=shown, line=line,
-                                  key=dotted)
-        elif expected is float and key.endswith("_price"):
-            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
-                raise ConfigError(f"must be a price in US dollars per million tokens (0 or more), got "
-                                  f"{value_node.value!r}", file=shown, line=line, key=dotted)
-            raw = float(raw)
-        elif expected is float:
-            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0.05 <= raw <= 600:
-                raise ConfigError(f"must be a number of seconds between 0.05 and 600, got {value_node.value!r}",
-                                  file=shown, line=line, key=dotted)
-            raw = float(raw)
-        elif expected is str:
-            if not isinstance(raw, str) or not raw.strip():
-                raise ConfigError("must be a non-empty text value", file=shown, line=line, key=dotted)
-            raw = raw.strip()
-            if key in _CHOICES and raw not in _CHOICES[key]:
-                raise ConfigError(f"must be one of {', '.join(_CHOICES[key])}", file=shown, line=line, key=dotted)
-        values[key] = raw
-    return cls(**values)
 
 
-def _unknown(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean `{close[0]}`?" if close else f"; known keys: {', '.join(known)}"
-    return f"unknown key{hint}"
 
 
 def _check_paths(paths: PathsConfig, shown: str) -> None:
@@ -365,37 +261,39 @@ def _triggers(node: yaml.Node, shown: str) -> tuple[Trigger, ...]:
         line = item.start_mark.line + 1
         if not isinstance(item, yaml.MappingNode):
             raise ConfigError("each trigger must be a mapping with name, on and run", file=shown, line=line, key=where)
-        fields_ = {k.value: v for k, v in _pairs(item, shown, where + ".")}
+        fields_ = {k.value: v for k, v in pairs(item, shown, where + ".")}
+        # A kind of trigger a feature registered (a web monitor's `on: {url: ...}`: kbd/monitor/settings.py).
+        feature_kind = next((k for k in registered_trigger_kinds() if k.matches(fields_.get("on"))), None)
         for key in fields_:
             if key not in ("name", "on", "run", "with"):
-                raise ConfigError(_unknown(key, ["name", "on", "run", "with"]), file=shown, line=line,
+                raise ConfigError(unknown(key, ["name", "on", "run", "with"]), file=shown, line=line,
                                   key=f"{where}.{key}")
         for key in ("name", "on", "run"):
-            if key not in fields_ and not (key == "run" and is_url_trigger(fields_.get("on"))):
+            if key not in fields_ and not (key == "run" and feature_kind is not None):
                 raise ConfigError(f"`{key}:` is missing", file=shown, line=line, key=where)
-        name = _construct(fields_["name"], shown, f"{where}.name")
+        name = construct(fields_["name"], shown, f"{where}.name")
         if not isinstance(name, str) or not re.fullmatch(r"[\w.-]{1,64}", name):
             raise ConfigError("must be a short name of letters, digits, `-`, `_` or `.`", file=shown, line=line,
                               key=f"{where}.name")
         where = f"triggers.{name}"
         if any(t.name == name for t in triggers):
             raise ConfigError("two triggers have this name; names must be unique", file=shown, line=line, key=where)
-        if is_url_trigger(fields_["on"]):  # a web monitor: kbd/monitor/settings.py
-            triggers.append(url_trigger(name, fields_, shown, where))
+        if feature_kind is not None:
+            triggers.append(feature_kind.build(name, fields_, shown, where))
             continue
-        run = _construct(fields_["run"], shown, f"triggers.{name}.run")
+        run = construct(fields_["run"], shown, f"triggers.{name}.run")
         _check_job(run, shown, fields_["run"].start_mark.line + 1, f"{where}.run")
         kind, spec = _trigger_on(fields_["on"], shown, f"{where}.on")
         params: tuple[tuple[str, str], ...] = ()
         if "with" in fields_:
-            value = _construct(fields_["with"], shown, f"{where}.with")
+            value = construct(fields_["with"], shown, f"{where}.with")
             if not isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in value.values()):
                 raise ConfigError("must be a flat mapping of parameters", file=shown,
                                   line=fields_["with"].start_mark.line + 1, key=f"{where}.with")
-            accepted = JOB_PARAMS.get(run, ())
+            accepted = trigger_jobs()[run].params if run in trigger_jobs() else ()
             for key_node, _ in fields_["with"].value:
                 if key_node.value not in accepted:
-                    message = (_unknown(str(key_node.value), list(accepted)) if accepted else
+                    message = (unknown(str(key_node.value), list(accepted)) if accepted else
                                f"unknown key; the {run} job takes no parameters, so leave out `with:`")
                     raise ConfigError(message, file=shown, line=key_node.start_mark.line + 1,
                                       key=f"{where}.with.{key_node.value}")
@@ -404,23 +302,29 @@ def _triggers(node: yaml.Node, shown: str) -> tuple[Trigger, ...]:
     return tuple(triggers)
 
 
+def trigger_jobs() -> dict[str, JobSpec]:
+    """The jobs a trigger may name, in the order they were registered."""
+    return {name: spec for name, spec in registered_jobs().items() if not spec.internal}
+
+
 def _check_job(run: object, shown: str, line: int, key: str) -> None:
+    names = ", ".join(trigger_jobs())
     if not isinstance(run, str) or not run:
-        raise ConfigError(f"must name a job: {', '.join(BUILTIN_JOBS)}", file=shown, line=line, key=key)
-    if run in BUILTIN_JOBS:
+        raise ConfigError(f"must name a job: {names}", file=shown, line=line, key=key)
+    if run in trigger_jobs():
         return
     if run.startswith(SKILL_JOB):  # a custom skill: its file is checked where the vault is known (load_config)
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", run[len(SKILL_JOB):]):
             raise ConfigError("must be `skill:NAME`, NAME being a file kbd/skills/NAME.md (letters, digits, `-`, "
                               "`_`)", file=shown, line=line, key=key)
         return
-    raise ConfigError(f"no job called `{run}`; jobs available now: {', '.join(BUILTIN_JOBS)}, or `skill:NAME` "
+    raise ConfigError(f"no job called `{run}`; jobs available now: {names}, or `skill:NAME` "
                       "for a custom skill in kbd/skills/NAME.md", file=shown, line=line, key=key)
 
 
 def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:
     line = node.start_mark.line + 1
-    value = _construct(node, shown, key) if isinstance(node, yaml.MappingNode) else None
+    value = construct(node, shown, key) if isinstance(node, yaml.MappingNode) else None
     if not isinstance(value, dict) or not value:
         raise ConfigError("must be one of {files: GLOB}, {cron: \"m h dom mon dow\"}, {every: 6h}, {start: true}",
                           file=shown, line=line, key=key)
@@ -447,7 +351,7 @@ def _trigger_on(node: yaml.Node, shown: str, key: str) -> tuple[str, str]:
         if spec is not True:
             raise ConfigError("write `start: true` to run when kbd starts", file=shown, line=line, key=f"{key}.start")
         return "start", ""
-    raise ConfigError(_unknown(str(kind), ["files", "cron", "every", "start"]), file=shown, line=line, key=key)
+    raise ConfigError(unknown(str(kind), ["files", "cron", "every", "start"]), file=shown, line=line, key=key)
 
 
 def every_seconds(spec: object, shown: str, line: int, key: str) -> int:
@@ -460,126 +364,3 @@ def every_seconds(spec: object, shown: str, line: int, key: str) -> int:
         raise ConfigError(f"at most 366d, got {str(spec)[:40]!r}; for rarer runs use a cron line", file=shown,
                           line=line, key=key)
     return seconds
-
-
-_MODEL_KEYS = ("provider", "model", "base_url", "api_key_env", "price_per_mtok", "max_concurrency", "structured",
-               "timeout_seconds", "max_input_tokens", "reasoning_effort", "reasoning_tokens", "thinking_budget_tokens",
-               "requests_per_minute", "tokens_per_minute", "vision")
-_EFFORTS = ("none", "minimal", "low", "medium", "high")
-STRUCTURED_MODES = ("auto", "json_schema", "json_object", "ollama", "prompt")  # kbd/engines/structured.py
-
-
-def _models(node: yaml.Node, shown: str) -> dict[str, ModelConfig]:
-    if not isinstance(node, yaml.MappingNode):
-        raise ConfigError("must map a role (worker) to a model", file=shown, line=node.start_mark.line + 1,
-                          key="models")
-    models: dict[str, ModelConfig] = {}
-    for key_node, value_node in _pairs(node, shown, "models."):
-        role, line = key_node.value, key_node.start_mark.line + 1
-        where = f"models.{role}"
-        if role not in ("worker", "verifier"):
-            raise ConfigError(_unknown(role, ["worker", "verifier"]), file=shown, line=line, key=where)
-        value = _construct(value_node, shown, where)
-        if not isinstance(value, dict):
-            raise ConfigError("must be a mapping: {provider: ..., model: ..., api_key_env: ...}", file=shown,
-                              line=line, key=where)
-        for k in value:
-            if k not in _MODEL_KEYS:
-                raise ConfigError(_unknown(str(k), list(_MODEL_KEYS)), file=shown, line=line, key=f"{where}.{k}")
-        provider = value.get("provider")
-        if provider not in PROVIDERS:
-            raise ConfigError("must be openai (any OpenAI-compatible server: OpenAI, Kimi, OpenRouter, Ollama, "
-                              "vLLM, llama.cpp, LM Studio) or anthropic", file=shown, line=line,
-                              key=f"{where}.provider")
-        if not isinstance(value.get("model"), str) or not value["model"].strip():
-            raise ConfigError("name the model, e.g. gpt-4.1-mini or claude-sonnet-4-5", file=shown, line=line,
-                              key=f"{where}.model")
-        base_url = value.get("base_url", PROVIDERS[provider])
-        if not isinstance(base_url, str) or not re.match(r"^https?://", base_url):
-            raise ConfigError("must be an http(s) URL", file=shown, line=line, key=f"{where}.base_url")
-        key_env = value.get("api_key_env")
-        if key_env is not None and (not isinstance(key_env, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*",
-                                                                                       key_env)):
-            raise ConfigError("must be the NAME of an environment variable holding the key (keys never go in this "
-                              "file)", file=shown, line=line, key=f"{where}.api_key_env")
-        prices = value.get("price_per_mtok") or {}
-        if not isinstance(prices, dict) or \
-                any(k not in ("input", "output", "cached_input", "cache_write") for k in prices) or \
-                any(not _amount(v) for v in prices.values()):
-            raise ConfigError("must be {input: N, output: N, cached_input: N, cache_write: N} in US dollars per "
-                              "million tokens", file=shown, line=line, key=f"{where}.price_per_mtok")
-        concurrency = value.get("max_concurrency", 4)
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 64:
-            raise ConfigError("must be a whole number from 1 to 64", file=shown, line=line,
-                              key=f"{where}.max_concurrency")
-        structured = value.get("structured", "auto")
-        if structured not in STRUCTURED_MODES or (provider == "anthropic"
-                                                  and structured not in ("auto", "json_schema")):
-            raise ConfigError("must be auto, json_schema, json_object, ollama or prompt (all but auto for the openai "
-                              "provider only)", file=shown, line=line, key=f"{where}.structured")
-        timeout = value.get("timeout_seconds", 120)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 1 <= timeout <= 3600:
-            raise ConfigError("must be a number of seconds from 1 to 3600", file=shown, line=line,
-                              key=f"{where}.timeout_seconds")
-        input_tokens = value.get("max_input_tokens")
-        if input_tokens is not None and (isinstance(input_tokens, bool) or not isinstance(input_tokens, int)
-                                         or not 1_000 <= input_tokens <= 10_000_000):
-            raise ConfigError("must be a whole number of tokens from 1000 to 10000000 (the most kbd puts into one "
-                              "request; long sources are split into parts of this size)", file=shown, line=line,
-                              key=f"{where}.max_input_tokens")
-        effort = value.get("reasoning_effort")
-        if effort is not None and (provider != "openai" or effort not in _EFFORTS):
-            raise ConfigError("must be none, minimal, low, medium or high (OpenAI reasoning models: o-series, "
-                              "gpt-5); for Anthropic use thinking_budget_tokens", file=shown, line=line,
-                              key=f"{where}.reasoning_effort")
-        limits = {}
-        for name, low, high in (("reasoning_tokens", 0, 200_000), ("thinking_budget_tokens", 1024, 128_000),
-                                ("requests_per_minute", 1, 1_000_000), ("tokens_per_minute", 1, 1_000_000_000)):
-            number = value.get(name)
-            if number is not None and (isinstance(number, bool) or not isinstance(number, int)
-                                       or not low <= number <= high):
-                raise ConfigError(f"must be a whole number from {low:,} to {high:,}", file=shown, line=line,
-                                  key=f"{where}.{name}")
-            limits[name] = number
-        if limits["thinking_budget_tokens"] is not None and provider != "anthropic":
-            raise ConfigError("is for Anthropic models; OpenAI reasoning models take reasoning_effort", file=shown,
-                              line=line, key=f"{where}.thinking_budget_tokens")
-        vision = value.get("vision", False)
-        if not isinstance(vision, bool):
-            raise ConfigError("must be true or false (true: the model reads images)", file=shown, line=line,
-                              key=f"{where}.vision")
-        models[role] = ModelConfig(provider=provider, model=value["model"].strip(), base_url=base_url,
-                                   api_key_env=key_env, price_input=float(prices.get("input", 0)),
-                                   price_output=float(prices.get("output", 0)),
-                                   price_cached_input=(float(prices["cached_input"]) if "cached_input" in prices
-                                                       else None),
-                                   price_cache_write=(float(prices["cache_write"]) if "cache_write" in prices
-                                                      else None),
-                                   max_concurrency=concurrency, structured=structured, timeout_seconds=float(timeout),
-                                   max_input_tokens=input_tokens, reasoning_effort=effort, vision=vision,
-                                   **limits)
-    if models and "worker" not in models:
-        raise ConfigError("models needs a worker", file=shown, line=node.start_mark.line + 1, key="models")
-    return models
-
-
-def _amount(value: object) -> bool:
-    """A finite, non-negative number: `.nan` would silently disable a cap, `.inf` means none."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
-
-
-def _budget(node: yaml.Node, shown: str) -> BudgetConfig:
-    value = _construct(node, shown, "budget")
-    if value is None:
-        return BudgetConfig()
-    if not isinstance(value, dict):
-        raise ConfigError("must be {daily_usd: N, per_run_usd: N}", file=shown, line=node.start_mark.line + 1,
-                          key="budget")
-    for k, v in value.items():
-        if k not in ("daily_usd", "per_run_usd"):
-            raise ConfigError(_unknown(str(k), ["daily_usd", "per_run_usd"]), file=shown,
-                              line=node.start_mark.line + 1, key=f"budget.{k}")
-        if not _amount(v):
-            raise ConfigError(f"must be an amount in US dollars, e.g. 2.00, got {v!r}", file=shown,
-                              line=node.start_mark.line + 1, key=f"budget.{k}")
-    return BudgetConfig(daily_usd=value.get("daily_usd"), per_run_usd=value.get("per_run_usd"))

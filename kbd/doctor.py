@@ -10,6 +10,7 @@ whether the endpoint accepted it.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sqlite3
 import tempfile
@@ -17,11 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
+from kbd.commandline import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Subcommands, counted, vault_args
 from kbd.config import Config, ConfigError, load_config
-from kbd.engines.client import ANTHROPIC_VERSION
-from kbd.engines.structured import AUTO, MODE_WORDS
 from kbd.state import MIGRATIONS, State
 from kbd.vault.layout import VaultLayout, enclosing_vault
 
@@ -81,6 +79,7 @@ def _structured_check(role: str, config: Config, layout: VaultLayout) -> Check:
     from kbd.engines import make_engine
     from kbd.engines.errors import ModelError, RequestRefused
     from kbd.engines.llm import LLMEngine
+    from kbd.engines.structured import AUTO  # the engines load only when a model is checked
 
     existing = layout.state_dir / "state.db"
     with tempfile.TemporaryDirectory(prefix="kbd-doctor-") as scratch:
@@ -110,6 +109,8 @@ def _structured_check(role: str, config: Config, layout: VaultLayout) -> Check:
 
 def _mode_words(configured: str, mode: str, why: str) -> str:
     """How the schema went out, and why that way: what `structured: auto` chose is worth knowing."""
+    from kbd.engines.structured import AUTO, MODE_WORDS
+
     if mode not in MODE_WORDS:
         return ""
     chosen = f"; structured: {configured}" + (f" chose {MODE_WORDS[mode]}" if configured == AUTO
@@ -120,6 +121,7 @@ def _mode_words(configured: str, mode: str, why: str) -> str:
 def _suggestion(gateway: ModelGateway, role: str) -> str:
     """With an explicit mode the server refused: the mode that works, found as `auto` would."""
     from kbd.engines.errors import ModelError
+    from kbd.engines.structured import AUTO
 
     try:
         mode, why = gateway.probe(role, structured=AUTO)
@@ -165,7 +167,10 @@ def _state_check(path: Path) -> Check:
 
 
 def _model_checks(role: str, model: object, config: Config, timeout: float) -> list[Check]:
+    import httpx  # `kbd doctor --no-network` and the rest of the CLI never load it
+
     from kbd.config import ModelConfig
+    from kbd.engines.client import ANTHROPIC_VERSION
 
     assert isinstance(model, ModelConfig)
     out = []
@@ -194,3 +199,29 @@ def _model_checks(role: str, model: object, config: Config, timeout: float) -> l
     else:
         out.append(Check(f"{role} endpoint", True, f"{base} answers; model {model.model}"))
     return out
+
+
+def add_doctor(sub: Subcommands) -> None:
+    p = sub.add_parser("doctor", help="check the config, folders, state, keys and model endpoints",
+                       description="Check that the vault is ready: config valid, folders present, state.db "
+                                   "readable, and for each model that its key variable is set, its endpoint "
+                                   "answers and accepts the key (a free model-list request), and one tiny real "
+                                   "structured request succeeds (a few dozen tokens, within the budget). Creates "
+                                   "nothing. Exit 1 if a check fails, 2 if VAULT is not a vault or its config is "
+                                   "invalid.")
+    vault_args(p)
+    p.add_argument("--no-network", action="store_true", help="make no request to any model endpoint")
+    p.set_defaults(handler=cmd_doctor)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from kbd.doctor import run_checks
+
+    checks = run_checks(args.vault.expanduser().resolve(), args.config, network=not args.no_network)
+    for check in checks:
+        print(f"{'ok ' if check.ok else 'BAD'}  {check.name:16} {check.detail}")
+    bad = [c for c in checks if not c.ok]
+    print("all good" if not bad else f"{counted(len(bad), 'problem')} to fix")
+    if any(c.name in ("vault", "config") for c in bad):
+        return EXIT_USAGE  # no vault there, or a config that cannot be used: a usage or config error
+    return EXIT_OK if not bad else EXIT_FAILURE

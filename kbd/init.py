@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
+from kbd.commandline import EXIT_OK, Subcommands, UsageError, shown_path
 from kbd.config import load_config
-from kbd.vault.write import create_if_missing
+from kbd.vault.layout import enclosing_vault
 
 KEEP_FILE = ".keep"  # marks an empty folder in the template; not copied
 CONFIG_FILE = "kbd/config.yaml"
@@ -56,6 +58,8 @@ def init_vault(root: Path, samples: bool = False, config_path: Path | None = Non
 
 
 def _create(root: Path, rel: str, data: bytes, report: InitReport) -> None:
+    from kbd.vault.write import create_if_missing  # the writer loads when a vault is made, not with the CLI
+
     (report.created if create_if_missing(root, rel, data) else report.kept).append(rel)
 
 
@@ -69,3 +73,47 @@ def _walk(folder: Traversable, prefix: str) -> list[tuple[str, Traversable]]:
         if item.is_dir():
             out.extend(_walk(item, rel + "/"))
     return out
+
+
+def add_init(sub: Subcommands) -> None:
+    p = sub.add_parser("init", help="create the vault layout; never overwrites a file",
+                       description="Create raw/, wiki/, kbd/config.yaml and kbd/constraints.md in VAULT. "
+                                   "Existing files are left exactly as they are.")
+    p.add_argument("vault", type=Path, help="vault folder (created if missing)")
+    p.add_argument("--samples", action="store_true", help="also add three sample clippings to raw/")
+    p.add_argument("--model", metavar="SERVER:MODEL", help="a model on this machine, e.g. ollama:qwen3:8b (servers: "
+                   "ollama, llama.cpp, lmstudio, vllm): its preset goes into a new kbd/config.yaml")
+    p.set_defaults(handler=cmd_init)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from kbd.init import init_vault
+
+    root = args.vault.expanduser()
+    enclosing = enclosing_vault(root.resolve())
+    if enclosing is not None:
+        raise UsageError(f"{root} is inside the vault {enclosing}; a vault inside a vault would compile its notes "
+                         f"twice. Run kbd on {shown_path(enclosing)}, or pick a folder outside it")
+    models = ""
+    if args.model:
+        from kbd.engines.presets import models_block, parse_model, server_context
+
+        try:
+            preset, model = parse_model(args.model)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        models = models_block(preset, model, server_context(preset, model))
+    report = init_vault(root, samples=args.samples, models=models)
+    for rel in report.created:
+        print(f"  created {rel}")
+    for rel in report.kept:
+        print(f"  kept    {rel} (already there)")
+    if report.models_written:
+        print(f"kbd: kbd/config.yaml uses {args.model} on this machine; `kbd doctor {shown_path(root.resolve())}` "
+              "checks that the server answers and which structured mode it takes")
+    if models and not report.models_written:
+        print("kbd: kbd/config.yaml was already there and is left as it is; to use the model, put this in it:\n"
+              + models)
+    shown = shown_path(root.resolve())
+    print(f"kbd: vault ready at {shown}; clip articles into {report.raw}/ and run `kbd compile {shown}`")
+    return EXIT_OK

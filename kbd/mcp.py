@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kbd.config import Config
-from kbd.search import IndexUnavailable, QueryError, ensure_index
-from kbd.search.notes import NOTE_TYPES, note_type, walk_notes
+from kbd.search import NOTE_TYPES, IndexUnavailable, QueryError, ensure_index, note_type, walk_notes
 from kbd.serve.notes import TooLong, check_length, find_note, note_title_and_type, note_uri, search_notes
 from kbd.vault.layout import VaultLayout
 from kbd.vault.read import NoteRefused, read_note_text

@@ -18,6 +18,7 @@ from pathlib import Path
 import frontmatter
 import pytest
 
+import kbd.features  # noqa: F401  (the features register their config sections, as the front doors do)
 from kbd.compile.run import CompileReport, compile_vault
 from kbd.config import load_config
 from kbd.init import init_vault

@@ -1,5 +1,5 @@
 """A pytest plugin (loaded with `-p tests.netguard`, pyproject's addopts, before conftest imports kbd,
-because kbd/monitor/fetch.py binds socket.getaddrinfo when it is imported): tests and the kbd
+because kbd/fetch.py binds socket.getaddrinfo when it is imported): tests and the kbd
 processes they start reach 127.0.0.1 only. Any attempt to look up another name or connect to another
 address is refused and fails the test that made it, naming the host (tests/netguard_site/sitecustomize.py
 does the refusing, in this process and, through PYTHONPATH, in every Python child)."""

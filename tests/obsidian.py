@@ -26,7 +26,7 @@ _SAFE_HREF = re.compile(r"^(https?://|#|mailto:)", re.IGNORECASE)
 _TAG = re.compile(r"(?<!\S)#(?=[^\s\d!-/:-@\[-^`{-~])")
 _MATH = re.compile(r"(?<!\\)\$(?=[^\s$])(?:[^$\\\n]|\\.)*?(?<=[^\s\\])\$(?!\d)")
 # What kbd itself puts into decks and answers: speaker notes in a comment, and its own SVG charts
-# (local files the writer checked; kbd/ask/charts.py), by relative path or embed.
+# (local files the writer checked; kbd/render/charts.py), by relative path or embed.
 _SPEAKER_NOTES = re.compile(r"<!-- (?:(?!--)[^<>`\[\]\n])* -->")
 _KBD_CHART = re.compile(r"(?:\.\./)*answers/assets/[^/:?#]+\.svg")
 _KBD_CHART_EMBED = re.compile(r"wiki/answers/assets/[^/:?#|\]]+\.svg")

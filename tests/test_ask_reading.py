@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kbd.ask.charts import find_chart
 from kbd.ask.retrieve import NoteText, read_note
 from kbd.config import load_config
 from kbd.engines.answers import Passage
 from kbd.lint.findings import LintReport
 from kbd.lint.run import LintOptions, run_lint
+from kbd.render.charts import find_chart
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
 from tests.conftest import Vault

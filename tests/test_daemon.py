@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kbd.config import BUILTIN_JOBS
+from kbd.config import parse_config, trigger_jobs
 from kbd.daemon.install import service_file
 from kbd.daemon.service import glob_to_regex
 from kbd.jobs import JOBS
@@ -352,7 +352,9 @@ def test_service_install_writes_a_systemd_user_unit(daemon_vault: Vault, tmp_pat
 
 
 def test_the_job_table_and_config_agree() -> None:
-    assert set(JOBS) == set(BUILTIN_JOBS)
+    assert set(JOBS) == set(trigger_jobs()) == {"compile", "index", "lint", "monitor", "slides", "ask"}
+    for job in JOBS:  # every job of the table is one a trigger may run
+        parse_config(f"triggers:\n  - {{name: t, on: {{start: true}}, run: {job}}}\n")
 
 
 def test_globs_match_like_a_user_expects() -> None:

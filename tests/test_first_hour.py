@@ -6,7 +6,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from kbd.config import JOB_PARAMS
+import pytest
+
+from kbd.config import ConfigError, parse_config, trigger_jobs
 from kbd.daemon.install import service_file
 from kbd.jobs import JOBS
 from kbd.lock import VaultLock
@@ -128,7 +130,11 @@ def test_index_says_truthfully_what_happens_to_edits(sample_vault: Vault) -> Non
 
 
 def test_trigger_parameters_are_checked_against_the_job_table() -> None:
-    assert set(JOB_PARAMS) == set(JOBS)
+    assert set(trigger_jobs()) == set(JOBS)
+    assert trigger_jobs()["ask"].params == ("refresh_stale",) and trigger_jobs()["monitor"].params == ("name",)
+    parse_config("triggers:\n  - {name: t, on: {start: true}, run: ask, with: {refresh_stale: true}}\n")
+    with pytest.raises(ConfigError, match="refresh_stale"):
+        parse_config("triggers:\n  - {name: t, on: {start: true}, run: ask, with: {refresh_stal: true}}\n")
 
 
 def test_the_repository_keeps_its_promises_about_itself() -> None:

@@ -14,12 +14,12 @@ import pytest
 import kbd.lint.scan as lint_scan
 import kbd.search.build as search_build
 import kbd.search.index as search_index
-from kbd.ask.charts import find_chart, render_svg
 from kbd.compile.run import open_state
 from kbd.config import load_config
 from kbd.engines.answers import Passage
 from kbd.engines.decks import Chart, ChartPoint
 from kbd.lint.run import LintOptions, run_lint
+from kbd.render.charts import find_chart, render_svg
 from kbd.search import ensure_index, search_vault
 from kbd.search.index import SEARCH_DIR
 from kbd.vault.layout import VaultLayout

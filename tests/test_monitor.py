@@ -256,8 +256,8 @@ def test_a_redirect_to_an_invalid_url_fails_that_page_and_the_next_monitor_still
 
 def test_a_check_that_fails_unforeseen_is_that_pages_status_row_and_later_monitors_run(
         vault: Vault, site: PageServer) -> None:
+    from kbd.fetch import fetch
     from kbd.monitor.check import MonitorChecker
-    from kbd.monitor.fetch import fetch
     from kbd.state import State
     from kbd.vault.layout import VaultLayout
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kbd.monitor.fetch import FetchFailed, FetchRefused, FetchSettings, Validators, fetch, why_not_public
+from kbd.fetch import FetchFailed, FetchRefused, FetchSettings, Validators, fetch, why_not_public
 from tests.page_server import PUBLIC_IP, PageServer, page_server, resolver, translate_connections
 
 ALLOW = FetchSettings(allow_private_networks=True)  # the explicit test config that lets loopback through

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kbd.ask.charts import _mentions
 from kbd.engines.base import SourceInput
 from kbd.engines.commonness import common_by_lexicon
 from kbd.engines.findings import finding_rank, synthesis_points
 from kbd.engines.offline import OfflineEngine
 from kbd.engines.text import prose
+from kbd.render.charts import _mentions
+from kbd.vault.authors import is_person_name
 from kbd.vault.markdown import parse_markdown
-from kbd.vault.note import ClipperMeta, is_person_name, note_title, parse_raw_note
+from kbd.vault.note import ClipperMeta, note_title, parse_raw_note
 from kbd.vault.sanitize import escape_text
 from tests.conftest import Vault
 

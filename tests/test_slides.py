@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kbd.ask.charts import find_chart, grounded, render_svg
 from kbd.config import ConfigError, load_config, parse_config
 from kbd.engines.answers import Passage
 from kbd.engines.decks import Chart, ChartPoint, Deck, Slide
 from kbd.jobs import JOBS, JobContext
+from kbd.render.charts import find_chart, grounded, render_svg
 from kbd.render.slides import render_deck
 from kbd.state import State
 from kbd.vault.errors import WriteRefused
@@ -151,7 +151,7 @@ def test_a_number_not_found_verbatim_in_its_cited_passage_is_never_charted() -> 
 
 
 def test_a_recorded_deck_whose_chart_numbers_are_not_in_its_passages_renders_without_the_chart(vault: Vault) -> None:
-    from kbd.ask.slides import deck_files
+    from kbd.compile.decks import deck_files
 
     layout = VaultLayout.from_config(vault.root, load_config(vault.root))
     state = State(layout.state_dir / "state.db")

@@ -20,8 +20,9 @@ from typing import Any
 
 from kbd import clock, interrupt
 from kbd.ask.answer import answer_question
-from kbd.ask.file import Filed, answer_path, answers_folder, question_key, user_edited
+from kbd.ask.file import Filed, FormatContext, answer_path, answers_folder, question_key, user_edited
 from kbd.ask.retrieve import RetrievalPlan, retrieve
+from kbd.compile.run import Compiler
 from kbd.config import Config
 from kbd.engines import make_answerer
 from kbd.engines.answers import Answer, CallEstimate
@@ -51,19 +52,6 @@ class AskOptions:
     plan_only: bool = False  # --plan: retrieval and the cost estimate; no model call, nothing written
     file: bool = True  # False (--no-file): answer, write nothing into the vault
     format: str = "md"  # md | marp (see FORMATS)
-
-
-@dataclass(frozen=True)
-class FormatContext:
-    """What a format's filer gets: the checked answer and everything it was made from."""
-
-    layout: VaultLayout
-    config: Config
-    state: State  # the caller holds the vault lock; the filer writes through the render queue only
-    question: str
-    plan: RetrievalPlan
-    answer: Answer
-    asked: str  # ISO timestamp (kbd.clock)
 
 
 # `--format NAME` → "module:function", a `Callable[[FormatContext], Filed]` imported when used. The
@@ -225,11 +213,9 @@ def _answer(root: Path, config: Config, state: State, plan: RetrievalPlan, say: 
 
 
 def _render(layout: VaultLayout, config: Config, state: State, path: str) -> None:
-    """Write what filing queued (the note, concept notes, index, log) through the job table's compile,
-    limited to `path`: it renders the queue and indexes what it wrote, and ingests nothing."""
-    from kbd.jobs import JOBS, JobContext
-
-    JOBS["compile"](JobContext(layout, config, state, threading.Event(), changed=frozenset({path})), {})
+    """Write what filing queued (the note, concept notes, index, log) through the compile the job table
+    runs, limited to `path`: it renders the queue and indexes what it wrote, and ingests nothing."""
+    Compiler(layout, config, state, stop=threading.Event(), only=frozenset({path})).run()
 
 
 def _plan(root: Path, config: Config, layout: VaultLayout, plan: RetrievalPlan) -> AskResult:

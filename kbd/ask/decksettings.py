@@ -15,7 +15,9 @@ from typing import Any
 
 import yaml
 
-from kbd.config import ConfigError, _construct
+from kbd.config import Trigger
+from kbd.configbase import ConfigError, ConfigSection, register_section
+from kbd.configbase import construct as _construct
 
 DEFAULT_MAX_SLIDES = 12
 MIN_SLIDES, MAX_SLIDES = 3, 40
@@ -93,3 +95,14 @@ def parse_decks(node: yaml.Node, shown: str) -> tuple[DeckSpec, ...]:
                               concept=" ".join(value["concept"].split()) if "concept" in value else None,
                               answer=answer, max_slides=slides))
     return tuple(specs)
+
+
+def deck_triggers(decks: tuple[DeckSpec, ...], clips: str) -> tuple[Trigger, ...]:
+    """With decks to keep current: after each compile of a clip (the queue runs in this order), and
+    once at start, after the start-up scan."""
+    if not decks:
+        return ()
+    return (Trigger("decks", "files", clips, "slides"), Trigger("decks-start", "start", "", "slides"))
+
+
+register_section(ConfigSection("decks", parse_decks, tuple, deck_triggers))

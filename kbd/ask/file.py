@@ -11,16 +11,13 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from kbd.ask.retrieve import RetrievalPlan
+from kbd.config import Config
 from kbd.engines.answers import Answer
 from kbd.state import State
 from kbd.vault.layout import VaultLayout, clean_title, safe_note_name, unique_name
 from kbd.vault.write import VaultWriter
-
-if TYPE_CHECKING:
-    from kbd.ask.command import FormatContext
 
 _EDGE = re.compile(r"^[\s?!.…¿¡:;,\"'“”‘’]+|[\s?!.…¿¡:;,\"'“”‘’]+$")
 
@@ -30,6 +27,19 @@ class Filed:
     path: str  # vault-relative path of the note it goes to
     answer_id: int | None  # row in `answers` (None for a format that keeps no answer row)
     render: list[str]  # render-queue keys it marked dirty (answer:<id>, concept:<key>, index, log)
+
+
+@dataclass(frozen=True)
+class FormatContext:
+    """What a format's filer gets: the checked answer and everything it was made from."""
+
+    layout: VaultLayout
+    config: Config
+    state: State  # the caller holds the vault lock; the filer writes through the render queue only
+    question: str
+    plan: RetrievalPlan
+    answer: Answer
+    asked: str  # ISO timestamp (kbd.clock)
 
 
 def question_key(question: str) -> str:

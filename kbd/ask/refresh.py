@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kbd.ask.command import AskError, AskFailed, ask_and_file
+from kbd.compile.run import Compiler
 from kbd.config import Config
 from kbd.lock import VaultLock
 from kbd.state import State
@@ -64,6 +65,4 @@ def refresh_with(layout: VaultLayout, config: Config, state: State,
 
 
 def _render(layout: VaultLayout, config: Config, state: State) -> None:
-    from kbd.jobs import JOBS, JobContext
-
-    JOBS["compile"](JobContext(layout, config, state, threading.Event(), changed=frozenset()), {})
+    Compiler(layout, config, state, stop=threading.Event(), only=frozenset()).run()

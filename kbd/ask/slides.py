@@ -18,24 +18,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from kbd.ask.charts import find_chart, grounded, render_svg
 from kbd.ask.decksettings import DeckSpec, deck_key
 from kbd.ask.file import Filed
 from kbd.ask.retrieve import NoteText, read_note, retrieve
 from kbd.clock import now, stamp
+from kbd.compile.decks import slides_folder
 from kbd.config import Config
 from kbd.engines import slide_maker_identity
 from kbd.engines.answers import Answer, Passage, article_key
 from kbd.engines.base import concept_key
 from kbd.engines.decks import FIXED_SLIDES, TITLE_CHARS, Chart, Deck, Slide, SlideDraft, SlideMaker
 from kbd.engines.slides import line, shorten
-from kbd.render.slides import render_deck
+from kbd.render.charts import find_chart
 from kbd.state import State
 from kbd.vault.layout import VaultLayout, safe_note_name, unique_name
 from kbd.vault.links import find_wikilinks
 
 if TYPE_CHECKING:
-    from kbd.ask.command import FormatContext
+    from kbd.ask.file import FormatContext
 
 PASSAGES_PER_NOTE = 4  # a concept or answer deck takes this many blocks of each note it draws from
 MAX_LINKED_NOTES = 12
@@ -60,10 +60,6 @@ class DeckOutcome:
     slides: int = 0  # slides in the deck, title and Sources included
     deck_id: int | None = None
     warnings: list[str] = field(default_factory=list)
-
-
-def slides_folder(layout: VaultLayout) -> str:
-    return f"{layout.wiki}/slides"
 
 
 def assets_folder(layout: VaultLayout) -> str:
@@ -247,33 +243,6 @@ def record_deck(layout: VaultLayout, state: State, spec: DeckSpec, deck: Deck, m
     return int(deck_id), path
 
 
-def deck_files(state: State, layout: VaultLayout, deck_id: int) -> list[tuple[str, str]] | None:
-    """(path, text) of the deck note and its chart images, as they are to be written; None when
-    the deck is gone. Every chart point is checked against its passage once more, here: a number
-    that is not in the passage it cites is never drawn."""
-    row = state.db.execute("SELECT note_name, deck FROM decks WHERE id=?", (deck_id,)).fetchone()
-    if row is None:
-        return None
-    deck = Deck.from_json(json.loads(row["deck"]))
-    path = f"{slides_folder(layout)}/{row['note_name']}.md"
-    charts, files = [], []
-    for chart in deck.charts:
-        points = tuple(grounded(list(chart.points), deck.passages))
-        charts.append(replace(chart, points=points) if len(points) >= 2 else None)
-    kept = tuple(c for c in charts if c is not None)
-    renumber = {old: new for new, old in enumerate(i for i, c in enumerate(charts) if c is not None)}
-    slides = tuple(s if s.chart is None else replace(s, chart=renumber[s.chart]) for s in deck.slides
-                   if s.chart is None or s.chart in renumber)
-    deck = replace(deck, charts=kept, slides=slides)
-    for chart in kept:
-        files.append((chart.asset, render_svg(chart, [deck.passages[p.passage].title for p in chart.points])))
-    return [(path, render_deck(deck, path)), *files]
-
-
-def deck_paths(state: State, layout: VaultLayout) -> set[str]:
-    return {f"{slides_folder(layout)}/{r[0]}.md" for r in state.db.execute("SELECT note_name FROM decks")}
-
-
 # -- commands ---------------------------------------------------------------------------------
 
 MakerFactory = Callable[[], SlideMaker]
@@ -282,7 +251,7 @@ MakerFactory = Callable[[], SlideMaker]
 def refresh_deck(layout: VaultLayout, config: Config, state: State, spec: DeckSpec, maker: MakerFactory,
                  force: bool = False) -> DeckOutcome:
     """Make the deck `spec` describes unless the recorded one is current (`force`: make it anyway).
-    Queues it for rendering; the caller renders (kbd.jobs' compile job)."""
+    Queues it for rendering; the caller renders (a compile limited to the deck)."""
     answer = _filed_answer(layout, state, spec.answer) if spec.answer else None
     if answer is not None:  # a kbd answer: its checked claims are the slides, no model call
         found = Material([], {spec.answer: _hash(layout, spec.answer),  # type: ignore[dict-item]

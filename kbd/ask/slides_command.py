@@ -1,5 +1,5 @@
 """`kbd slides` and the `slides` job: make or refresh decks, then write them through the compile
-render (the job table's compile job, limited to the decks: it ingests nothing)."""
+render (a compile limited to the decks: it ingests nothing)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from kbd import clock, interrupt
 from kbd.ask.decksettings import DEFAULT_MAX_SLIDES, MAX_SLIDES, MIN_SLIDES, DeckSpec
 from kbd.ask.slides import DeckOutcome, refresh_deck
+from kbd.compile.run import Compiler
 from kbd.config import Config
 from kbd.engines import make_slide_maker
 from kbd.engines.errors import BudgetExceeded, ModelError
@@ -103,6 +104,4 @@ def refresh_all(layout: VaultLayout, config: Config, state: State, specs: list[D
 
 
 def _render(layout: VaultLayout, config: Config, state: State, paths: set[str]) -> None:
-    from kbd.jobs import JOBS, JobContext
-
-    JOBS["compile"](JobContext(layout, config, state, threading.Event(), changed=frozenset(paths)), {})
+    Compiler(layout, config, state, stop=threading.Event(), only=frozenset(paths)).run()

@@ -105,7 +105,7 @@ def submit(state: State, layout: VaultLayout, config: Config, jobs: list[Job], r
                 continue  # answered from the cache: it runs now, for nothing
             cost = sum(r.reserve for r in group)
             with gateway.lock:
-                refusal = gateway._over_cap(reserved + cost)
+                refusal = gateway.over_cap(reserved + cost)
             if refusal:
                 with state.transaction():
                     state.job_paused(job.id, refusal.replace("the next call", "its batch requests"), now)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kbd.ask.slides import slides_folder
+from kbd.compile.decks import slides_folder
 from kbd.compile.model import Rendered, WikiModel
 from kbd.isolation import NoteFailure, contain
 from kbd.state import State

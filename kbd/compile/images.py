@@ -19,8 +19,8 @@ from kbd.config import Config, ImagesConfig
 from kbd.engines.base import Engine
 from kbd.engines.errors import BudgetExceeded, ModelError
 from kbd.engines.vision import ImageInput
+from kbd.fetch import FetchSettings
 from kbd.images.fetch import FetchedImages, download, remote_images
-from kbd.monitor.fetch import FetchSettings
 from kbd.papers.read import is_pdf
 from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import VaultLayout, safe_note_name

@@ -13,22 +13,20 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 
-from kbd.ask.charts import answer_chart
-from kbd.ask.slides import deck_files, deck_paths, slides_folder
 from kbd.compile.aliases import alias_names
 from kbd.compile.concepts import RELATED_MAX_SOURCES
-from kbd.compile.redo import count_out_of_date
+from kbd.compile.decks import deck_files, deck_paths, slides_folder
 from kbd.compile.related import WEAK_KEYS, series_siblings
-from kbd.compile.stale import stale_answers, stale_because
+from kbd.compile.stale import stale_because
+from kbd.compile.statuspage import status_text
 from kbd.engines.answers import Answer
 from kbd.engines.base import SourceSummary
 from kbd.engines.findings import finding_rank, stated_numbers, synthesis_points
 from kbd.engines.provenance import MadeBy
-from kbd.isolation import note_failures
 from kbd.render.answer import AnswerNote, render_answer_note
 from kbd.render.bases import BaseFolders, render_bases
+from kbd.render.charts import answer_chart
 from kbd.render.notes import (
     ConceptNote,
     IndexEntry,
@@ -36,7 +34,6 @@ from kbd.render.notes import (
     LogEntry,
     NoteRef,
     SourceNote,
-    StatusReport,
     SynthesisLine,
     clip_text,
     index_line,
@@ -49,7 +46,6 @@ from kbd.render.notes import (
     render_log_entry,
     render_mentions_page,
     render_source_note,
-    render_status,
 )
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
@@ -304,7 +300,7 @@ class WikiModel:
             return None
         answer = Answer.from_json(json.loads(row["result"]))
         because = stale_because(self.state, answer_id)
-        # A chart of the numbers its cited quotes state, when they compare (kbd/ask/charts.py).
+        # A chart of the numbers its cited quotes state, when they compare (kbd/render/charts.py).
         chart = answer_chart(answer, f"{self.layout.wiki}/answers/assets/{row['note_name']} - chart.svg")
         note = AnswerNote(answer, row["asked"], note_name=row["note_name"], stale=bool(because),
                           stale_because=because, chart=(chart[0].asset, chart[2]) if chart else None)
@@ -428,68 +424,7 @@ class WikiModel:
             "SELECT id, rendered FROM log_entries WHERE id BETWEEN ? AND ? ORDER BY id", (first, last))]
 
     def _status(self) -> str:
-        db = self.state.db
-        rejected = [(r["path"], r["reason"]) for r in
-                    db.execute("SELECT path, reason FROM files WHERE status='rejected' ORDER BY path")]
-        ignored = [(r["path"], r["reason"]) for r in
-                   db.execute("SELECT path, reason FROM files WHERE status='ignored' ORDER BY path")]
-        warnings = [(r["raw_path"], w) for r in db.execute(
-            "SELECT raw_path, warnings FROM sources WHERE warnings <> '[]' ORDER BY raw_path")
-                    for w in json.loads(r["warnings"])]
-        edited = [r["path"] for r in db.execute("SELECT path FROM outputs WHERE user_edited=1 ORDER BY path")
-                  if not self.layout.is_lint_report(r["path"])]  # ticking its boxes is how a report is used
-        failed = [(r["dedupe_key"], r["last_error"] or "") for r in self.state.failed_jobs()]
-        refused = json.loads(self.state.get_meta("refused_writes") or "{}")
-        failed += [(f"write:{path}", reason) for path, (reason, _) in sorted(refused.items())]
-        last = self.state.get_meta("last_change")
-        daemon = self.state.get_meta("daemon")
-        spend = cache = None
-        if db.execute("SELECT 1 FROM llm_calls LIMIT 1").fetchone():
-            today = datetime.now(UTC).date().isoformat()
-            day_cost, day_calls = db.execute("SELECT COALESCE(SUM(cost_usd), 0), COUNT(*) FROM llm_calls "
-                                             "WHERE day=? AND outcome='ok'", (today,)).fetchone()
-            total = db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls").fetchone()[0]
-            spend = (float(day_cost), float(total), int(day_calls))
-            cached, everything = db.execute("SELECT COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(input_tokens), 0) "
-                                            "FROM llm_calls").fetchone()
-            cache = (int(cached), int(everything))
-        paused = db.execute("SELECT last_error FROM jobs WHERE state='pending' AND last_error IS NOT NULL "
-                            "ORDER BY updated DESC LIMIT 1").fetchone()
-        unverified = [self.source_path(r[0]) for r in db.execute(
-            "SELECT note_name FROM sources WHERE json_extract(result, '$.summary.verified') = 0 ORDER BY note_name")]
-        return render_status(StatusReport(
-            sources=db.execute("SELECT COUNT(*) FROM sources").fetchone()[0],
-            concepts=db.execute("SELECT COUNT(*) FROM concepts").fetchone()[0],
-            last_change=last.replace("T", " ")[:16] if last else None,
-            rejected=rejected, ignored=ignored, warnings=warnings, user_edited=edited,
-            failed_jobs=failed, pending_jobs=self.state.count_jobs("pending"),
-            daemon=json.loads(daemon) if daemon else None, spend=spend, prompt_cache=cache,
-            paused=f"model calls wait: {paused[0]}" if paused else None, unverified=unverified,
-            out_of_date=count_out_of_date(self.state, self.layout),
-            model_failed=db.execute("SELECT COUNT(*) FROM sources WHERE engine LIKE 'offline (model failed%'"
-                                    ).fetchone()[0],
-            batches=[(r["id"], r["status"], r["requests"], r["reserved_usd"]) for r in db.execute(
-                "SELECT id, status, requests, reserved_usd FROM batches WHERE state='submitted' ORDER BY submitted")],
-            stale_answers=[(self.answer_path(name), why) for name, why in stale_answers(self.state)],
-            questions=self._question_problems(),
-            monitors=[(r["name"], r["url"], r["checked"] or "", r["outcome"]) for r in db.execute(
-                "SELECT name, url, checked, outcome FROM monitors WHERE url <> '' ORDER BY name")],
-            failed_notes=[(f.note, f.stage, f.reason) for f in note_failures(self.state)]))
-
-    def _question_problems(self) -> list[tuple[str, str]]:
-        """Question notes kbd could not answer (tried again on its next run) or link, and why."""
-        db = self.state.db
-
-        def what(path: str) -> str:  # a question's answer link, or the region a custom skill writes
-            return "answer link" if path.startswith(self.layout.questions + "/") else "custom skill's region"
-
-        out = [(r["path"], r["outcome"].split(": ", 1)[1]) for r in db.execute(
-            "SELECT path, outcome FROM questions WHERE outcome LIKE 'failed: %' OR outcome LIKE 'skipped: %' "
-            "ORDER BY path")]
-        out += [(r["path"], f"kbd no longer updates its {what(r['path'])} there: {r['reason']} "
-                            f"(`kbd adopt {r['path']}` hands it back)")
-                for r in db.execute("SELECT path, reason FROM regions WHERE user_edited=1 ORDER BY path")]
-        return out
+        return status_text(self.state, self.layout)
 
 
 def _first_claim(result: str) -> str:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
-import multiprocessing
-import os
-import signal
-import sys
 import threading
-import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kbd import clock, interrupt
-from kbd.compile.backfill import BatchReport, collect, outstanding, submit
+from kbd.compile.backfill import collect, outstanding, submit
 from kbd.compile.concepts import reconcile_concepts
 from kbd.compile.contained import render_batch, render_isolated
 from kbd.compile.images import localise_images, summarise_with_images
@@ -34,8 +28,10 @@ from kbd.compile.ingest import (
 )
 from kbd.compile.model import Rendered, WikiModel
 from kbd.compile.redo import CURRENT_META, count_out_of_date, out_of_date
+from kbd.compile.report import CompileOptions, CompileReport
 from kbd.compile.scan import Candidate, scan_raw
 from kbd.compile.stale import mark_stale
+from kbd.compile.workers import worker_pool
 from kbd.config import Config
 from kbd.engines import make_engine, make_offline_engine
 from kbd.engines.provenance import MadeBy, current_made_by
@@ -49,81 +45,12 @@ from kbd.vault.write import Outcome, VaultWriter, WriteRefused
 if TYPE_CHECKING:  # whoosh loads only when a compile gets as far as the index
     from kbd.search import NoteFields
 
+__all__ = ["CompileOptions", "CompileReport", "Compiler", "Progress", "compile_vault", "open_state"]
 log = logging.getLogger("kbd.compile")
 Progress = Callable[[str, int, int, str], None]  # phase, done, total, current item
 WRITE_BATCH = 200  # notes rendered and written per batch: one fsync per folder, two commits
 PARALLEL_THRESHOLD = 4
 PARALLEL_RENDER_THRESHOLD = 2 * WRITE_BATCH  # fewer ingests than this run in-process: a pool costs more than it saves
-
-
-@dataclass
-class CompileReport:
-    ingested: int = 0
-    removed: int = 0
-    moved: int = 0
-    failed: int = 0
-    newly_skipped: int = 0
-    written: int = 0
-    deleted: int = 0
-    kept_user_edits: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)  # notes not written: a symlink or FIFO in the way
-    sources: int = 0
-    concepts: int = 0
-    skipped: int = 0  # rejected raw files in the vault now
-    engine_calls: int = 0
-    stopped: bool = False  # ended early on request; the rest is still queued
-    paused: int = 0  # jobs waiting because a spending cap was reached
-    redone: int = 0  # summaries made again by the configured engine (`--redo`)
-    batches: BatchReport = field(default_factory=BatchReport)  # sent, waiting and collected (`--batch`)
-    out_of_date: int = 0  # summaries an older engine made, after this run
-    duplicates: int = 0  # clippings that joined the source note of the same article
-
-    @property
-    def changed_anything(self) -> bool:
-        return bool(self.ingested or self.removed or self.moved or self.written or self.deleted or self.duplicates)
-
-
-PR_SET_PDEATHSIG = 1
-
-
-def start_worker(kbd_pid: int, initializer: Callable[..., None] | None, initargs: tuple[object, ...]) -> None:
-    """Pool worker start-up: die with kbd. A SIGKILLed `kbd compile` cannot shut its pool down,
-    and its workers would otherwise live on without a parent. On Linux the kernel kills the
-    worker when its parent (the pool's fork server, which itself exits when kbd dies) goes
-    (prctl PR_SET_PDEATHSIG); everywhere, a watcher thread ends the worker within a second of
-    its parent or kbd disappearing."""
-    parent = os.getppid()
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if not _alive(kbd_pid) or os.getppid() != parent:  # died before the prctl took effect
-        os._exit(1)
-
-    def watch() -> None:
-        while True:
-            time.sleep(1)
-            if os.getppid() != parent or not _alive(kbd_pid):
-                os._exit(1)
-
-    threading.Thread(target=watch, name="kbd-die-with-parent", daemon=True).start()
-    if initializer is not None:
-        initializer(*initargs)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-@dataclass(frozen=True)
-class CompileOptions:
-    redo: str | None = None  # "stale": summaries an older engine made; "all": every summary
-    limit: int | None = None  # redo at most this many
-    batch: bool = False  # send the queued summaries through the provider's batch interface
 
 
 def open_state(layout: VaultLayout) -> State:
@@ -532,11 +459,7 @@ class Compiler:
 
     def _pool(self, jobs: int, initializer: Callable[..., None] | None, initargs: tuple[object, ...]
               ) -> ProcessPoolExecutor:
-        workers = self.config.compile.workers or os.cpu_count() or 1
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        return ProcessPoolExecutor(max_workers=max(1, min(workers, jobs)), initializer=start_worker,
-                                   initargs=(os.getpid(), initializer, initargs),
-                                   mp_context=multiprocessing.get_context(method))
+        return worker_pool(self.config.compile.workers, jobs, initializer, initargs)
 
     def _apply(self, path: str, outcome: Outcome, key: str = "") -> None:
         if outcome is not Outcome.REFUSED and path in self.refused:

@@ -315,7 +315,7 @@ class SkillRunner:
             except QueryError as exc:
                 raise SkillError(f"{self.custom.path}: reads.search: {exc}") from None
             return [h.path for h in hits.hits]
-        from kbd.search.notes import walk_notes
+        from kbd.search import walk_notes
 
         pattern = glob_to_regex(reads.glob or "")
         notes = walk_notes(self.layout.root)

@@ -3,6 +3,13 @@
 Features get their engine from `make_engine` (summaries), `make_answerer` (answers) or
 `make_slide_maker` (decks); none imports
 a concrete engine. `make_gateway` is the one way to the configured models for any other skill.
+
+Seams used across modules and packages (public, so a change to them is a change of interface):
+- `ModelClient.user_content(prefix, task, schema, tool)` and `ModelClient.build_request(system,
+  messages, schema, max_tokens, tool)` → (url, headers, body) in the provider's protocol: the
+  batch interface (engines/batch.py) sends exactly the body a direct call would.
+- `ModelGateway.over_cap(estimate)`: why spending `estimate` more would pass a budget cap, batches
+  in flight counted (compile/backfill.py reserves a batch's cost with it).
 """
 
 from __future__ import annotations

@@ -65,8 +65,8 @@ class BatchClient:
     def body(self, system: str, prefix: str, task: str, schema: dict[str, Any], max_tokens: int,
              tool: str) -> dict[str, Any]:
         """The request body, as the synchronous call would send it (`tool`: Anthropic's result tool)."""
-        messages = [{"role": "user", "content": self.client._user_content(prefix, task, schema, tool)}]
-        return self.client._request(system, messages, schema, max_tokens, tool)[2]
+        messages = [{"role": "user", "content": self.client.user_content(prefix, task, schema, tool)}]
+        return self.client.build_request(system, messages, schema, max_tokens, tool)[2]
 
     # -- submit, poll, collect --------------------------------------------------------------
     def submit(self, requests: list[tuple[str, dict[str, Any]]]) -> str:
@@ -143,7 +143,7 @@ class BatchClient:
 
     # -- wire -------------------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
-        headers = self.client._request("", [], {"type": "object"}, 1)[1]
+        headers = self.client.build_request("", [], {"type": "object"}, 1)[1]
         return {k: v for k, v in headers.items() if k != "content-type"}
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:

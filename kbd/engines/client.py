@@ -185,7 +185,7 @@ class ModelClient:
         start = time.monotonic()
         budget = max_tokens or self.spec.max_output_tokens
         usage, requests = Usage(), 0
-        content = self._user_content(prefix, user, schema, tool, mode)
+        content = self.user_content(prefix, user, schema, tool, mode)
         if image is not None:
             # Anthropic reads an image best before the text about it; OpenAI-compatible servers after it.
             text = [{"type": "text", "text": content}] if isinstance(content, str) else content
@@ -217,7 +217,7 @@ class ModelClient:
     # -- wire -------------------------------------------------------------------------------
     def _post_with_retries(self, system: str, messages: list[dict[str, Any]], schema: dict[str, Any],
                            max_tokens: int, meter: Meter, tool: str, mode: str) -> tuple[_Reply, int]:
-        url, headers, body = self._request(system, messages, schema, max_tokens, tool, mode)
+        url, headers, body = self.build_request(system, messages, schema, max_tokens, tool, mode)
         return self._send(url, headers, body, meter, lambda text: self._reply(text, tool, mode), mode)
 
     def embed(self, texts: list[str], meter: Meter | None = None) -> tuple[list[list[float]], Usage, int]:
@@ -317,8 +317,8 @@ class ModelClient:
                     raise httpx.ReadTimeout(f"the answer took longer than {self.spec.timeout_seconds:.0f} s")
             return response.status_code, response.headers, b"".join(chunks).decode("utf-8", "replace")
 
-    def _user_content(self, prefix: str, task: str, schema: dict[str, Any], tool: str = RESULT_TOOL,
-                      mode: str = "json_schema") -> str | list[dict[str, Any]]:
+    def user_content(self, prefix: str, task: str, schema: dict[str, Any], tool: str = RESULT_TOOL,
+                     mode: str = "json_schema") -> str | list[dict[str, Any]]:
         if self.spec.provider == "openai" and schema_in_prompt(mode):
             task = f"{task}\n\nReply with only a JSON object matching this JSON schema:\n{json.dumps(schema)}"
         if self.spec.provider == "anthropic" and (self.spec.thinking_budget or len(self._offered(tool, schema)) > 1):
@@ -333,9 +333,9 @@ class ModelClient:
     def _offered(self, tool: str, schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
         return {**(self.tools if tool in self.tools else {}), tool: schema}
 
-    def _request(self, system: str, messages: list[dict[str, Any]], schema: dict[str, Any],
-                 max_tokens: int, tool: str = RESULT_TOOL, mode: str = "json_schema"
-                 ) -> tuple[str, dict[str, str], dict[str, Any]]:
+    def build_request(self, system: str, messages: list[dict[str, Any]], schema: dict[str, Any],
+                      max_tokens: int, tool: str = RESULT_TOOL, mode: str = "json_schema"
+                      ) -> tuple[str, dict[str, str], dict[str, Any]]:
         key = self._key()
         base = self.spec.base_url.rstrip("/")
         if self.spec.provider == "anthropic":

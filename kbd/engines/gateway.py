@@ -245,7 +245,8 @@ class ModelGateway:
                               (_now().date().isoformat(),)).fetchone()[0]
         return float(run), float(day)
 
-    def _over_cap(self, estimate: float) -> str | None:
+    def over_cap(self, estimate: float) -> str | None:
+        """Why spending `estimate` more would pass a budget cap (batches in flight counted), else None."""
         run, day = self.spent()
         # Batches sent but not yet collected hold what they may cost (their run's, and today's).
         mine, waiting = self.db.execute(
@@ -291,7 +292,7 @@ class _Meter:
         worst = Usage(math.ceil(prompt_chars / PESSIMISTIC_CHARS_PER_TOKEN), max_tokens)
         estimate = self.role.prices.cost(worst)
         with self.gateway.lock:
-            refusal = self.gateway._over_cap(estimate)
+            refusal = self.gateway.over_cap(estimate)
             if refusal:
                 raise BudgetExceeded(refusal)
             self.gateway.reserved += estimate

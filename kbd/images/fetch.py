@@ -1,5 +1,5 @@
 """Find the remote images a clipping embeds and download them through the monitor's SSRF-safe
-fetcher (kbd/monitor/fetch.py: http(s) only, public addresses only unless allowed, every redirect
+fetcher (kbd/fetch.py: http(s) only, public addresses only unless allowed, every redirect
 checked, bytes and time capped, no cookies).
 
 An image is kept only if its declared type and its first bytes agree on a raster format kbd
@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from kbd.monitor.fetch import FetchFailed, FetchRefused, FetchSettings, fetch
+from kbd.fetch import FetchFailed, FetchRefused, FetchSettings, fetch
 
 MAX_IMAGES = 30  # per clipping: a gallery page does not turn into hundreds of downloads
 

@@ -26,9 +26,8 @@ from kbd.lint.phrases import (
     one_deletion_groups,
     one_edit,
 )
-from kbd.lint.registry import LintContext, check
+from kbd.lint.registry import CheckSettings, LintContext, check
 from kbd.lint.scan import LinkAt, NoteFacts
-from kbd.lint.settings import CheckSettings
 from kbd.vault.linkgrammar import is_attachment, missing_fragment
 from kbd.vault.links import wikilink
 from kbd.vault.sanitize import escape_text, link_target

@@ -27,8 +27,7 @@ from kbd.engines.errors import BudgetExceeded, ModelError
 from kbd.engines.recurring import record
 from kbd.engines.skills import Skill, load_skill, untrusted
 from kbd.lint.findings import Finding, Severity
-from kbd.lint.registry import LintContext, check
-from kbd.lint.settings import CheckSettings
+from kbd.lint.registry import CheckSettings, LintContext, check
 from kbd.render.notes import NoteRef
 from kbd.vault.read import NoteRefused, read_note_text
 from kbd.vault.sanitize import escape_text

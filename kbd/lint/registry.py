@@ -21,13 +21,21 @@ from kbd.lint.findings import Finding, Fix
 if TYPE_CHECKING:
     from kbd.config import Config
     from kbd.lint.scan import VaultScan
-    from kbd.lint.settings import CheckSettings
     from kbd.state import State
     from kbd.vault.layout import VaultLayout
     from kbd.vault.write import VaultWriter
 
 CHECK_MODULES: list[str] = ["kbd.lint.checks", "kbd.lint.model_checks", "kbd.lint.rules"]
 FIX_MODULES: list[str] = ["kbd.lint.fixes"]
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    enabled: bool = True
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        return self.options[name]
 
 
 @dataclass
@@ -57,7 +65,7 @@ class FixFailed(Exception):
     is the reason the report records."""
 
 
-CheckFunction = Callable[[LintContext, "CheckSettings"], Iterable[Finding]]
+CheckFunction = Callable[[LintContext, CheckSettings], Iterable[Finding]]
 FixFunction = Callable[[FixContext, Fix], str]
 
 

@@ -16,8 +16,7 @@ from collections.abc import Iterable
 from kbd import clock
 from kbd.engines.recurring import BY_NAME, counts, record_objections
 from kbd.lint.findings import Finding, Fix, Severity
-from kbd.lint.registry import FixContext, FixFailed, LintContext, check, fixer
-from kbd.lint.settings import CheckSettings
+from kbd.lint.registry import CheckSettings, FixContext, FixFailed, LintContext, check, fixer
 from kbd.state import State
 
 CONSTRAINTS = "kbd/constraints.md"

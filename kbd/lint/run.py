@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+import kbd.lint.settings  # noqa: F401  (registers the `lint:` section this module reads as config.lint)
 from kbd import clock
 from kbd.config import Config
 from kbd.isolation import note_failures, settle

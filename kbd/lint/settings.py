@@ -15,21 +15,15 @@ closest name, like every other key in the config.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import yaml
+import yaml
 
-    from kbd.lint.registry import CheckSpec
-
-
-@dataclass(frozen=True)
-class CheckSettings:
-    enabled: bool = True
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def get(self, name: str) -> Any:
-        return self.options[name]
+from kbd.configbase import ConfigError, ConfigSection, register_section
+from kbd.configbase import construct as _construct
+from kbd.configbase import pairs as _pairs
+from kbd.configbase import unknown as _unknown
+from kbd.lint.registry import CheckSettings, CheckSpec, load
 
 
 @dataclass(frozen=True)
@@ -48,10 +42,6 @@ _GENERAL = ("exclude", "apply_ticks")
 
 
 def parse_lint(node: yaml.Node, shown: str) -> LintSettings:
-    import yaml
-
-    from kbd.config import ConfigError, _construct, _pairs, _unknown
-    from kbd.lint.registry import load
 
     checks = load()
     if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
@@ -105,8 +95,6 @@ def parse_lint(node: yaml.Node, shown: str) -> LintSettings:
 
 
 def _option(value: Any, default: Any, shown: str, line: int, key: str) -> Any:
-    from kbd.config import ConfigError
-
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError("must be true or false", file=shown, line=line, key=key)
@@ -129,3 +117,6 @@ def _option(value: Any, default: Any, shown: str, line: int, key: str) -> Any:
     if not isinstance(value, str):
         raise ConfigError("must be a text value", file=shown, line=line, key=key)
     return value
+
+
+register_section(ConfigSection("lint", parse_lint, LintSettings))

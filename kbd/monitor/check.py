@@ -33,9 +33,9 @@ from typing import Any
 from kbd import clock
 from kbd.config import Config
 from kbd.engines.change import ChangeEngine, ChangeInput, ChangeSummary, make_change_engine
+from kbd.fetch import FetchFailed, FetchRefused, FetchSettings, Validators, fetch
 from kbd.monitor.diff import diff_paragraphs
 from kbd.monitor.extract import Page, Unsupported, extract
-from kbd.monitor.fetch import FetchFailed, FetchRefused, FetchSettings, Validators, fetch
 from kbd.monitor.render import ChangeReportNote, render_change_report, render_clipping
 from kbd.monitor.settings import Monitor, monitors
 from kbd.render.notes import counted

@@ -1,4 +1,4 @@
-"""`kbd monitor VAULT [NAME]`: check web monitors now (cli.py only parses and prints).
+"""`kbd monitor VAULT [NAME]`: check web monitors now (kbd/monitor/cli.py parses and prints).
 
 A front door like the daemon: after the checks it re-renders Status.md with the same renderer the
 daemon and compile use (kbd.compile.model), so the last-checked times show without a compile."""

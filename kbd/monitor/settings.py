@@ -13,7 +13,7 @@
         with: {ingest: true}          # also save each new version under raw/ for compile
 
 A url trigger runs the `monitor` job (its `run:` may be left out); its name is the monitor's name.
-Module-level imports stay out of kbd.config: config.py imports this module for its dataclass.
+Both are registered with kbd/configbase.py; config.py does not import this module.
 """
 
 from __future__ import annotations
@@ -23,8 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from kbd.config import Trigger, every_seconds
+from kbd.configbase import ConfigError, ConfigSection, TriggerKind, register_section, register_trigger_kind
+from kbd.configbase import construct as _construct
+from kbd.configbase import unknown as _unknown
+
 if TYPE_CHECKING:
-    from kbd.config import Config, Trigger
+    from kbd.config import Config
 
 MIN_EVERY_SECONDS = 60  # a page checked more often than once a minute burdens its server for nothing
 URL_TRIGGER_PARAMS = ("ingest",)
@@ -53,8 +58,6 @@ _LIMITS: dict[str, tuple[float, float]] = {"max_bytes": (1_000, 100_000_000), "c
 
 
 def parse_monitor_section(node: yaml.Node, shown: str) -> MonitorConfig:
-    from kbd.config import ConfigError, _construct, _unknown
-
     value = _construct(node, shown, "monitor")
     if value is None:
         return MonitorConfig()
@@ -98,8 +101,7 @@ def is_url_trigger(on: yaml.Node) -> bool:
 
 def url_trigger(name: str, parts: dict[str, yaml.Node], shown: str, where: str) -> Trigger:
     """A `- {name: N, on: {url: U, every: 6h}, with: {ingest: true}}` trigger, checked."""
-    from kbd.config import ConfigError, Trigger, _construct, _unknown, every_seconds
-    from kbd.monitor.fetch import FetchRefused, check_url
+    from kbd.fetch import FetchRefused, check_url  # httpx loads only for a config that monitors a page
 
     on = parts["on"]
     line = on.start_mark.line + 1
@@ -154,3 +156,7 @@ def monitors(config: Config) -> list[Monitor]:
         if t.run == "monitor" and "url" in params:
             found.append(Monitor(t.name, params["url"], int(t.spec), params.get("ingest") == "true"))
     return found
+
+
+register_section(ConfigSection("monitor", parse_monitor_section, MonitorConfig))
+register_trigger_kind(TriggerKind(is_url_trigger, url_trigger))

@@ -1,11 +1,74 @@
-"""Full-text search over the vault: one whoosh index in `.kbd/search/`, BM25F ranking.
+"""Full-text search over the vault: one whoosh index in `.kbd/search/`, BM25F ranking, and search
+by meaning over embedded passages (`--mode hybrid`).
 
-Public interface used by the CLI, `kbd serve` and `kbd mcp`; everything else in this
-package is an implementation detail.
+This is the package's public interface, used by the CLI, compile, ask, custom skills, `kbd serve`
+and `kbd mcp`; everything else in the package is an implementation detail. Other packages import
+these names from `kbd.search`, never from its modules (tests/test_architecture.py checks it).
+
+- Index: `SearchIndex` (build, heal, count), `ensure_index`, `update_index`, `reserve_build` /
+  `release_build` (one builder per vault), `BuildStopped`, `IndexUnavailable`.
+- Query: `search_vault` → `SearchResults` of `SearchHit`; `QueryError` for a query that cannot be
+  read; `obsidian_uri` (the link that opens a hit in Obsidian).
+- Notes as search sees them: `walk_notes` (every markdown note with its mtime and size),
+  `note_type` and `NOTE_TYPES`, `note_fields` / `parsed_note_fields` → `NoteFields`.
+- Meaning: `sync_vectors` / `VectorSync` (embed what changed).
+
+The names load on first use (PEP 562), so importing the CLI does not load whoosh.
 """
 
+from __future__ import annotations
+
+import importlib
 import sys
 import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kbd.search.build import BuildStopped
+    from kbd.search.index import (
+        IndexUnavailable,
+        SearchIndex,
+        ensure_index,
+        release_build,
+        reserve_build,
+        update_index,
+    )
+    from kbd.search.notes import NOTE_TYPES, NoteFields, note_fields, note_type, parsed_note_fields, walk_notes
+    from kbd.search.query import QueryError, SearchHit, SearchResults, obsidian_uri, search_vault
+    from kbd.search.vectors import VectorSync, sync_vectors
+
+_WHERE = {
+    "BuildStopped": "build",
+    "IndexUnavailable": "index", "SearchIndex": "index", "ensure_index": "index", "release_build": "index",
+    "reserve_build": "index", "update_index": "index",
+    "NOTE_TYPES": "notes", "NoteFields": "notes", "note_fields": "notes", "note_type": "notes",
+    "parsed_note_fields": "notes", "walk_notes": "notes",
+    "QueryError": "query", "SearchHit": "query", "SearchResults": "query", "obsidian_uri": "query",
+    "search_vault": "query",
+    "VectorSync": "vectors", "sync_vectors": "vectors",
+}
+__all__ = [
+    "NOTE_TYPES",
+    "BuildStopped",
+    "IndexUnavailable",
+    "NoteFields",
+    "QueryError",
+    "SearchHit",
+    "SearchIndex",
+    "SearchResults",
+    "VectorSync",
+    "ensure_index",
+    "note_fields",
+    "note_type",
+    "obsidian_uri",
+    "parsed_note_fields",
+    "release_build",
+    "reserve_build",
+    "search_vault",
+    "sync_vectors",
+    "update_index",
+    "walk_notes",
+]
 
 
 def _whoosh_without_urllib_request() -> None:
@@ -24,35 +87,11 @@ def _whoosh_without_urllib_request() -> None:
             del sys.modules["urllib.request"]
 
 
-_whoosh_without_urllib_request()
-
-from kbd.search.build import BuildStopped  # noqa: E402
-from kbd.search.index import (  # noqa: E402
-    IndexUnavailable,
-    SearchIndex,
-    ensure_index,
-    release_build,
-    reserve_build,
-    update_index,
-)
-from kbd.search.notes import NoteFields, parsed_note_fields  # noqa: E402
-from kbd.search.query import QueryError, SearchHit, SearchResults, search_vault  # noqa: E402
-from kbd.search.vectors import VectorSync, sync_vectors  # noqa: E402
-
-__all__ = [
-    "BuildStopped",
-    "IndexUnavailable",
-    "NoteFields",
-    "QueryError",
-    "SearchHit",
-    "SearchIndex",
-    "SearchResults",
-    "VectorSync",
-    "ensure_index",
-    "parsed_note_fields",
-    "release_build",
-    "reserve_build",
-    "search_vault",
-    "sync_vectors",
-    "update_index",
-]
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kbd.search' has no attribute {name!r}")
+    _whoosh_without_urllib_request()
+    value = getattr(importlib.import_module(f"kbd.search.{module}"), name)
+    globals()[name] = value
+    return value

@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kbd.config import Config
-from kbd.search import QueryError, SearchResults, search_vault
-from kbd.search.notes import note_fields, walk_notes
-from kbd.search.query import obsidian_uri
+from kbd.search import QueryError, SearchResults, note_fields, obsidian_uri, search_vault, walk_notes
 from kbd.vault.layout import VaultLayout
 from kbd.vault.links import LinkResolver
 from kbd.vault.read import clean_note_path

@@ -19,7 +19,7 @@ import mistune
 from mistune.util import escape as escape_html
 
 from kbd.vault.links import WikiLink
-from kbd.vault.markdown import _wikilink_plugin
+from kbd.vault.markdown import wikilink_plugin
 from kbd.vault.note import split_frontmatter
 from kbd.vault.sanitize import sanitize_markdown
 
@@ -79,7 +79,7 @@ class _InertHTML(mistune.HTMLRenderer):
 
 _MARKDOWN = mistune.Markdown(renderer=_InertHTML(), plugins=[
     mistune.plugins.import_plugin(name) for name in ("table", "strikethrough", "footnotes", "task_lists")])
-_wikilink_plugin(_MARKDOWN)
+wikilink_plugin(_MARKDOWN)
 
 
 def render_note(text: str, max_chars: int = PREVIEW_CHARS) -> str:

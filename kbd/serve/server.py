@@ -32,8 +32,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from kbd.config import Config
-from kbd.search import IndexUnavailable, QueryError, ensure_index, release_build, reserve_build
-from kbd.search.notes import NOTE_TYPES
+from kbd.search import NOTE_TYPES, IndexUnavailable, QueryError, ensure_index, release_build, reserve_build
 from kbd.serve.notes import TooLong, check_length, find_note, note_title_and_type, note_uri, search_notes
 from kbd.serve.render import page, render_note
 from kbd.vault.layout import VaultLayout

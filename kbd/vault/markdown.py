@@ -54,7 +54,8 @@ class Document:
         return "\n\n".join(b.text for b in self.blocks)
 
 
-def _wikilink_plugin(md: mistune.Markdown) -> None:
+def wikilink_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser Obsidian's `[[wikilinks]]` and `![[embeds]]` (kbd/serve renders with it)."""
     def parse(inline: Any, m: re.Match[str], state: Any) -> int:
         raw = m.group(0)
         link = parse_wikilink(m.group("wl_inner"), embed=raw.startswith("!"))
@@ -91,7 +92,7 @@ class _Markdown(mistune.Markdown):
 
 _markdown = _Markdown(renderer=None, plugins=[
     mistune.plugins.import_plugin(name) for name in ("table", "strikethrough", "footnotes")])
-_wikilink_plugin(_markdown)
+wikilink_plugin(_markdown)
 
 
 def parse_markdown(body: str, *, keep_code: bool = False) -> Document:

@@ -1,4 +1,5 @@
-"""The writer: the only code that changes files in the vault.
+"""The writer: the only code that changes files in the vault (with kbd/vault/regionwrite.py, the
+half of it that writes managed regions into the user's notes; VaultWriter is both).
 
 Every write is contained in the wiki folder, refuses symlinked path components (checked on
 the descriptors it writes through, not only on the path), is sanitised, skipped when the bytes
@@ -16,7 +17,6 @@ import os
 import stat
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from kbd.state import State
@@ -35,12 +35,11 @@ from kbd.vault.atomic import (
 from kbd.vault.basefile import base_problems
 from kbd.vault.errors import WriteRefused
 from kbd.vault.fsread import Unreadable, read_optional
-from kbd.vault.layout import CONTROL_DIR, STATE_DIR, TEMP_SUFFIX, VaultLayout
-from kbd.vault.region import Malformed, begin_marker, check_name, end_marker, find, inner, region_hash, splice
+from kbd.vault.layout import TEMP_SUFFIX, VaultLayout
+from kbd.vault.regionwrite import RegionOutcome, RegionRecord, RegionWrite, RegionWrites, exists_at, missing_markers
 from kbd.vault.sanitize import sanitize_markdown, svg_problems
 
 IO_THREADS = 8
-REGION_ATTEMPTS = 5  # a note the user keeps changing while kbd writes its region: tried again on the next run
 APPENDABLE = ("kbd/constraints.md",)  # user-owned control files kbd may append a line to, nothing else
 APPEND_ATTEMPTS = 5
 IMAGE_SUFFIXES = (".png", ".jpg", ".gif", ".webp")  # what write_asset stores under raw/assets/
@@ -55,37 +54,15 @@ class Outcome(enum.Enum):
     REFUSED = "refused"  # a symlink or special file in the way: nothing written, reason in `refused`
 
 
-class RegionOutcome(enum.Enum):
-    WRITTEN = "written"
-    UNCHANGED = "unchanged"
-    USER_EDITED = "user-edited"  # the user changed or removed the region: kbd no longer touches it
-    GONE = "gone"  # the note is not there (deleted or moved)
-    BUSY = "busy"  # the note changed under every attempt; nothing written, try again later
-    REFUSED = "refused"  # a symlink or special file, or not a note kbd may write into
-
-
-@dataclass(frozen=True)
-class RegionWrite:
-    outcome: RegionOutcome
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class RegionRecord:
-    sha256: str | None
-    pending_sha256: str | None
-    note_sha256: str | None
-    pending_note_sha256: str | None
-    base_note_sha256: str | None
-    user_edited: bool
-    reason: str | None
-
-
 def _parts(path: Path, root: Path) -> tuple[str, ...]:
     return path.relative_to(root).parts
 
 
-class VaultWriter:
+__all__ = ["Outcome", "RegionOutcome", "RegionRecord", "RegionWrite", "VaultWriter", "create_if_missing",
+           "missing_markers", "sha256_bytes"]
+
+
+class VaultWriter(RegionWrites):
     def __init__(self, layout: VaultLayout, state: State) -> None:
         self.layout = layout
         self.state = state
@@ -220,7 +197,7 @@ class VaultWriter:
         except SymlinkRefused as exc:
             raise WriteRefused(f"{rel}: {exc} is a symlink; kbd will not write through it") from None
         try:
-            if _exists_at(fd, pure.name):
+            if exists_at(fd, pure.name):
                 return Outcome.UNCHANGED  # the same bytes: the name is their hash
             written = install(fd, pure.name, data, None)
             fsync_folder(fd)
@@ -411,178 +388,6 @@ class VaultWriter:
         return True
 
     # -- managed regions in the user's notes ------------------------------------------------
-    def managed_note(self, rel: str, declared: str | None = None) -> PurePosixPath:
-        """A note kbd may write a region into: a markdown note under the questions folder, or the
-        user's note a custom skill names as its target (`declared`), never one in raw/, in the wiki
-        (kbd writes its own notes whole), in kbd's control or state folders, or in a hidden folder."""
-        pure = PurePosixPath(rel)
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts or pure.suffix.lower() != ".md":
-            raise WriteRefused(f"{rel}: not a plain vault-relative path to a note")
-        if declared is not None and rel == declared:
-            refused = (self.layout.raw, self.layout.wiki, STATE_DIR, CONTROL_DIR)
-            if any(PurePosixPath(folder) in pure.parents for folder in refused) and \
-                    PurePosixPath(self.layout.questions) not in pure.parents:
-                raise WriteRefused(f"{rel}: a skill writes a region only into your own notes, not into "
-                                   f"{self.layout.raw}/, {self.layout.wiki}/, {STATE_DIR}/ or {CONTROL_DIR}/")
-            if any(part.startswith(".") for part in pure.parts):
-                raise WriteRefused(f"{rel}: a skill does not write into hidden folders or notes")
-            return pure
-        if PurePosixPath(self.layout.questions) not in pure.parents:
-            raise WriteRefused(f"{rel}: kbd writes into your notes only inside a managed region of a note "
-                               f"in {self.layout.questions}/")
-        return pure
-
-    def region(self, rel: str, name: str) -> RegionRecord | None:
-        row = self.state.db.execute("SELECT * FROM regions WHERE path=? AND name=?", (rel, name)).fetchone()
-        if row is None:
-            return None
-        return RegionRecord(row["sha256"], row["pending_sha256"], row["note_sha256"], row["pending_note_sha256"],
-                            row["base_note_sha256"], bool(row["user_edited"]), row["reason"])
-
-    def is_own_region_echo(self, rel: str, data: bytes) -> bool:
-        """The note holds exactly what kbd's last region write left there."""
-        digest = sha256_bytes(data)
-        return self.state.db.execute(
-            "SELECT 1 FROM regions WHERE path=? AND ? IN (note_sha256, pending_note_sha256)",
-            (rel, digest)).fetchone() is not None
-
-    def write_region(self, rel: str, name: str, content: str, declared: str | None = None) -> RegionWrite:
-        """Put `content` in the region `name` of the user's note `rel` (appending the region the
-        first time); every byte outside the region stays as it is. Only if the region holds what
-        kbd last wrote there: a user edit in it (or its removal) stops kbd for good, with the
-        reason in the ledger, until `kbd adopt`. The note is swapped in atomically and only if it
-        still holds the bytes the new version was made from (kbd.vault.atomic); a user edit
-        anywhere in the note meanwhile is kept, and kbd starts again from it. With `declared` (the
-        note a custom skill names) the user must have put the region's markers there: kbd never adds them."""
-        check_name(name)
-        pure = self.managed_note(rel, declared)
-        record = self.region(rel, name)
-        if record is not None and record.user_edited:
-            return RegionWrite(RegionOutcome.USER_EDITED, record.reason or "")
-        body = inner(sanitize_markdown(content))
-        try:
-            fd = open_folder(str(self.layout.root), pure.parent.parts, create=False)
-        except FileNotFoundError:
-            return RegionWrite(RegionOutcome.GONE, f"{rel} is not there")
-        except SymlinkRefused as exc:
-            return RegionWrite(RegionOutcome.REFUSED, f"{rel}: {exc} is a symlink or not a folder")
-        try:
-            for _ in range(REGION_ATTEMPTS):
-                try:
-                    current = read_at(fd, pure.name)
-                except SymlinkRefused:
-                    return RegionWrite(RegionOutcome.REFUSED, f"{rel} is a symlink or not a regular file")
-                if current is None:
-                    return RegionWrite(RegionOutcome.GONE, f"{rel} is not there")
-                try:
-                    text = current.decode("utf-8")
-                except UnicodeDecodeError:
-                    return self._stop_region(rel, name, "the note is not valid UTF-8")
-                try:
-                    found = find(text, name)
-                except Malformed as exc:
-                    return self._stop_region(rel, name, str(exc))
-                known = {h for h in (record.sha256, record.pending_sha256) if h} if record else set()
-                if found is None and record is not None and record.sha256:  # a pending one may never have landed
-                    return self._stop_region(rel, name, "you removed kbd's region from the note")
-                if found is None and declared is not None:
-                    return RegionWrite(RegionOutcome.REFUSED, missing_markers(rel, name))
-                if found is not None and region_hash(found.body(text)) not in known and found.body(text).strip():
-                    return self._stop_region(rel, name, "you edited the text inside kbd's region")
-                try:
-                    new = splice(text, name, body).encode("utf-8")
-                except Malformed as exc:  # the note ends inside an open code block or comment
-                    return self._stop_region(rel, name, str(exc))
-                new_region = region_hash(body)
-                if new == current:
-                    self._region_written(rel, name, new_region, sha256_bytes(new))
-                    return RegionWrite(RegionOutcome.UNCHANGED)
-                with self.state.durable_transaction():
-                    self.state.db.execute(
-                        "INSERT INTO regions(path, name, pending_sha256, pending_note_sha256, base_note_sha256) "
-                        "VALUES(?, ?, ?, ?, ?) ON CONFLICT(path, name) DO UPDATE SET "
-                        "pending_sha256=excluded.pending_sha256, pending_note_sha256=excluded.pending_note_sha256, "
-                        "base_note_sha256=excluded.base_note_sha256",
-                        (rel, name, new_region, sha256_bytes(new), sha256_bytes(current)))
-                result = install(fd, pure.name, new, {sha256_bytes(current)})
-                if result.ok:
-                    fsync_folder(fd)
-                    self._region_written(rel, name, new_region, sha256_bytes(new))
-                    return RegionWrite(RegionOutcome.WRITTEN)
-                if result.conflict:
-                    log.warning("%s was edited while kbd wrote its %s region; your second version is kept as %s",
-                                rel, name, result.conflict)
-                record = self.region(rel, name)  # the user's version stays; start again from it
-        finally:
-            os.close(fd)
-        return RegionWrite(RegionOutcome.BUSY, f"{rel} kept changing while kbd wrote its {name} region; "
-                                               "kbd tries again on its next run")
-
-    def _region_written(self, rel: str, name: str, region: str, note: str) -> None:
-        self.state.db.execute(
-            "INSERT INTO regions(path, name, sha256, note_sha256) VALUES(?, ?, ?, ?) ON CONFLICT(path, name) "
-            "DO UPDATE SET sha256=excluded.sha256, note_sha256=excluded.note_sha256, pending_sha256=NULL, "
-            "pending_note_sha256=NULL, base_note_sha256=NULL, user_edited=0, reason=NULL",
-            (rel, name, region, note))
-
-    def _stop_region(self, rel: str, name: str, reason: str) -> RegionWrite:
-        self.state.db.execute(
-            "INSERT INTO regions(path, name, user_edited, reason) VALUES(?, ?, 1, ?) ON CONFLICT(path, name) "
-            "DO UPDATE SET user_edited=1, reason=excluded.reason", (rel, name, reason))
-        log.warning("%s: %s; kbd no longer updates its %s region there (`kbd adopt %s` hands it back)",
-                    rel, reason, name, rel)
-        return RegionWrite(RegionOutcome.USER_EDITED, reason)
-
-    def adopt_region(self, rel: str, declared: str | None = None) -> bool:
-        """Hand the regions of a user's note back to kbd: whatever is in them now is replaced on
-        kbd's next write (a removed region is appended again)."""
-        data = self._read_managed(rel, declared)
-        rows = self.state.db.execute("SELECT name FROM regions WHERE path=? AND user_edited=1", (rel,)).fetchall()
-        if data is None or not rows:
-            return False
-        text = data.decode("utf-8", "replace")
-        for (name,) in rows:
-            try:
-                found = find(text, name)
-            except Malformed:
-                return False
-            if found is None:
-                self.state.db.execute("DELETE FROM regions WHERE path=? AND name=?", (rel, name))
-            else:
-                self._region_written(rel, name, region_hash(found.body(text)), sha256_bytes(data))
-        return True
-
-    def _read_managed(self, rel: str, declared: str | None = None) -> bytes | None:
-        self.managed_note(rel, declared)
-        try:
-            return read_optional(self.layout.root, rel)
-        except Unreadable:
-            return None
-
-    def _recover_regions(self) -> int:
-        """After a crash in the middle of a region write: the user's version of the note is put
-        back if it is not the one kbd built its write on (kbd.vault.atomic.recover)."""
-        handled = 0
-        rows = self.state.db.execute("SELECT path, note_sha256, pending_note_sha256, base_note_sha256 FROM regions "
-                                     "WHERE pending_note_sha256 IS NOT NULL").fetchall()
-        for path, note, pending, base in rows:
-            pure = PurePosixPath(path)
-            try:
-                fd = open_folder(str(self.layout.root), pure.parent.parts, create=False)
-            except (SymlinkRefused, FileNotFoundError):
-                continue
-            try:
-                leftover = f".{pure.name}{TEMP_SUFFIX}"
-                if _exists_at(fd, leftover):
-                    known = {h for h in (note, base, pending) if h}
-                    if recover(fd, leftover, pure.name, known, pending):
-                        log.warning("a crash interrupted kbd while it wrote into %s; your version is back", path)
-                    fsync_folder(fd)
-                    handled += 1
-            finally:
-                os.close(fd)
-        return handled
-
     def remove_stray_temp_files(self) -> int:
         """After a crash: remove kbd's unfinished writes; put back user bytes a crash caught in
         the middle of an exchange or a delete (kbd.vault.atomic.recover). Returns how many
@@ -616,20 +421,6 @@ class VaultWriter:
             finally:
                 os.close(fd)
         return handled + self._recover_regions()
-
-
-def missing_markers(rel: str, name: str) -> str:
-    return (f"{rel} has no `{name}` region; kbd never adds one to your note. Paste these two lines where it "
-            f"should go:\n{begin_marker(name)}\n{end_marker(name)}")
-
-
-def _exists_at(dir_fd: int, name: str) -> bool:
-    """Something is at `name` in the folder (not followed if a symlink)."""
-    try:
-        os.lstat(name, dir_fd=dir_fd)
-    except FileNotFoundError:
-        return False
-    return True
 
 
 def _check_kind(rel: str, text: str) -> None:

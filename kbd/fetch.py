@@ -1,4 +1,5 @@
-"""Fetch one web page for a monitor, treating the network as hostile (DESIGN.md section 7).
+"""Fetch one web page (a monitored page, an image a clipping embeds), treating the network as hostile
+(DESIGN.md section 7). It sits below the features: kbd/monitor and kbd/images both use it.
 
 - http and https only; a URL carrying a user name or password is refused.
 - SSRF guard: the host name is resolved (A and AAAA) once per hop, and every address it resolves

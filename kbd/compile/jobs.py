@@ -1,0 +1,28 @@
+"""The compile feature's jobs: `compile` (what changed) and `index` (index.md again, with anything
+pending). Registered with kbd/configbase.py; kbd/jobs.py is the table that runs them."""
+
+from __future__ import annotations
+
+from kbd.compile.run import Compiler
+from kbd.configbase import JobSpec, register_job
+from kbd.jobbase import JobContext, JobResult
+
+
+def run_compile(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    report = Compiler(ctx.layout, ctx.config, ctx.state, stop=ctx.stop, only=ctx.changed).run()
+    summary = (f"compiled {report.ingested}, removed {report.removed}, moved {report.moved}, "
+               f"failed {report.failed}, skipped {report.newly_skipped}; wrote {report.written} notes")
+    if report.stopped:
+        summary += " (stopped early; the rest is queued)"
+    return JobResult(summary, failed=bool(report.failed))
+
+
+def run_index(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    """Regenerate index.md (and anything else pending)."""
+    with ctx.state.transaction():
+        ctx.state.mark_dirty(["index"])
+    return run_compile(ctx, params)
+
+
+register_job(JobSpec("compile", run_compile))
+register_job(JobSpec("index", run_index))
