@@ -1,14 +1,18 @@
 """The compile feature's jobs: `compile` (what changed) and `index` (index.md again, with anything
-pending). Registered with kbd/configbase.py; kbd/jobs.py is the table that runs them."""
+pending). Registered with kbd/configbase.py; kbd/jobs.py is the table that runs them.
+
+The work is imported when a job runs: every command registers the jobs (kbd/features.py), and a
+`kbd search` must not load compile to start."""
 
 from __future__ import annotations
 
-from kbd.compile.run import Compiler
 from kbd.configbase import JobSpec, register_job
 from kbd.jobbase import JobContext, JobResult
 
 
 def run_compile(ctx: JobContext, params: dict[str, str]) -> JobResult:
+    from kbd.compile.run import Compiler
+
     report = Compiler(ctx.layout, ctx.config, ctx.state, stop=ctx.stop, only=ctx.changed).run()
     summary = (f"compiled {report.ingested}, removed {report.removed}, moved {report.moved}, "
                f"failed {report.failed}, skipped {report.newly_skipped}; wrote {report.written} notes")

@@ -1,16 +1,19 @@
 """The lint feature's jobs: `lint` (apply ticked fixes, write today's report) and, run by kbd itself
-when a report changes, `lint_ticks`. Registered with kbd/configbase.py."""
+when a report changes, `lint_ticks`. Registered with kbd/configbase.py.
+
+The work is imported when a job runs: every command registers the jobs (kbd/features.py), and a
+`kbd search` must not load compile to start."""
 
 from __future__ import annotations
 
 from kbd.configbase import JobSpec, register_job
 from kbd.jobbase import JobContext, JobResult
-from kbd.lint.run import apply_ticks_now
-from kbd.lint.run import run_lint as lint
 
 
 def run_lint(ctx: JobContext, params: dict[str, str]) -> JobResult:
     """Apply the boxes ticked in lint reports and write today's report (wiki/reports/Lint DATE.md)."""
+    from kbd.lint.run import run_lint as lint
+
     report = lint(ctx.layout, ctx.config, ctx.state, stop=ctx.stop)
     failed = [a for a in report.applied if not a.ok]
     summary = f"{len(report.findings)} findings in {report.path or 'no report (not written)'}"
@@ -21,6 +24,8 @@ def run_lint(ctx: JobContext, params: dict[str, str]) -> JobResult:
 
 def run_lint_ticks(ctx: JobContext, params: dict[str, str]) -> JobResult:
     """Apply the boxes just ticked in a lint report (the daemon runs this when a report changes)."""
+    from kbd.lint.run import apply_ticks_now
+
     applied = apply_ticks_now(ctx.layout, ctx.config, ctx.state, ctx.stop)
     failed = sum(1 for a in applied if not a.ok)
     return JobResult(f"applied {len(applied) - failed} ticked fixes, {failed} could not be done", failed=bool(failed))

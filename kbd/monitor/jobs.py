@@ -1,5 +1,8 @@
 """The monitor feature's job: check the web monitors of the config now (a url trigger names one)
-and compile the new versions a monitor with `ingest: true` saved. Registered with kbd/configbase.py."""
+and compile the new versions a monitor with `ingest: true` saved. Registered with kbd/configbase.py.
+
+The work is imported when a job runs: every command registers the jobs (kbd/features.py), and a
+`kbd search` must not load compile to start."""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ from dataclasses import replace
 from kbd.compile.jobs import run_compile
 from kbd.configbase import JobSpec, register_job
 from kbd.jobbase import JobContext, JobResult
-from kbd.monitor.check import MonitorChecker
 
 
 def run_monitor(ctx: JobContext, params: dict[str, str]) -> JobResult:
     """Check the web monitor `name` (a url trigger), or every monitor in the config."""
+    from kbd.monitor.check import MonitorChecker
+
     checker = MonitorChecker(ctx.layout, ctx.config, ctx.state)
     try:
         results = checker.check_all([params["name"]] if "name" in params else None, stop=ctx.stop)
