@@ -12,8 +12,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from kbd.compile.jobs import run_compile
 from kbd.config import load_config
-from kbd.jobs import JobContext, run_compile
+from kbd.jobs import JobContext
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
 from kbd.vault.note import file_sha256
