@@ -142,6 +142,10 @@ def test_kbds_navigation_pages_are_not_documents(vault: Vault) -> None:
     assert "Clip 1" in (vault.wiki / "log.md").read_text()
     assert hits and not [h.path for h in hits if h.path in ("wiki/index.md", "wiki/log.md") or
                          h.path.startswith("wiki/index/")]
+    # Status.md neither: it differs by who runs kbd (the daemon's section), and as a document it
+    # changed every note's ranking and so the passages `kbd ask` chose.
+    assert "pending" in (vault.wiki / "reports/Status.md").read_text()
+    assert search_vault(vault.root, load_config(vault.root), "pending").hits == []
 
 
 def test_a_build_on_worker_processes_indexes_every_note(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:

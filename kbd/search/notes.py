@@ -76,8 +76,11 @@ def is_navigation(layout: VaultLayout, rel: str) -> bool:
     """kbd's catalogue pages (`index.md`, `log.md`, the sub-index, mentions and older log pages
     under `index/`): they list thousands of titles, so as documents they match every query, and
     re-indexing their 150 KB on every new note was most of an update's time. The notes they list
-    are indexed on their own."""
-    return rel in (layout.index_note, layout.log_note) or rel.startswith(f"{layout.wiki}/index/")
+    are indexed on their own. Status.md too: it is rewritten by every compile and differs by who
+    runs kbd (the daemon adds its own section), and as a document it shifted every note's ranking,
+    so `kbd ask` chose other passages under the daemon than without it (`kbd serve` shows it at
+    /status)."""
+    return rel in (layout.index_note, layout.log_note, layout.status_note) or rel.startswith(f"{layout.wiki}/index/")
 
 
 def note_type(layout: VaultLayout, rel: str, declared: object = None) -> str:
