@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,6 +196,16 @@ def test_kbd_keeps_the_floors_of_architecture_md() -> None:
 
 def test_architecture_md_stays_one_page() -> None:
     assert len(ARCHITECTURE.read_text(encoding="utf-8").splitlines()) < 150
+
+
+def test_starting_a_command_loads_no_features_work() -> None:
+    """Every command imports kbd/features.py, which registers every job: a jobs module imports its
+    work when the job runs, or each `kbd search` pays for loading compile (0.25 s of CPU)."""
+    heavy = ("whoosh", "mistune", "httpx", "wordfreq", "pypdf", "kbd.compile.run", "kbd.engines", "kbd.lint.run",
+             "kbd.monitor.check", "kbd.ask.questions", "kbd.custom_skills.run")
+    probe = f"import sys, kbd.cli; print(' '.join(m for m in {heavy!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert loaded.stdout.split() == []
 
 
 # The check itself must be able to fail: a small package with one of each breach.
