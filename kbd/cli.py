@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -83,6 +84,11 @@ def main(argv: list[str] | None = None, hand_over: bool = True) -> int:
         print(f"kbd: the state database in {STATE_DIR}/ cannot be used ({exc}); check that the folder is "
               "writable and the disk is not full", file=sys.stderr)
         return EXIT_FAILURE
+    except BrokenPipeError:
+        # `kbd status --json | head`: the reader stopped reading. Exit as `cat` does (128 + SIGPIPE),
+        # with no message, and keep Python from failing again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as exc:
         print(f"kbd: {_os_error(exc)}", file=sys.stderr)
         return EXIT_FAILURE

@@ -162,6 +162,21 @@ def test_a_full_disk_is_a_message_and_leaves_no_partial_file(vault: Vault) -> No
     assert (vault.wiki / "sources/Big.md").exists()
 
 
+def test_output_piped_into_a_reader_that_stopped_ends_quietly_as_cat_does(vault: Vault) -> None:
+    """`kbd status --json | head -1`: the reader closed the pipe. No 'kbd: Broken pipe', no traceback,
+    and the exit code says SIGPIPE (141) as cat's and git's do, not "a job failed" (1)."""
+    vault.kbd("compile", ".")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before kbd writes: its first write fails with EPIPE
+    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    try:
+        result = subprocess.run([sys.executable, "-P", "-m", "kbd", "status", ".", "--json"], cwd=vault.root,
+                                env=env, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=600)
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (141, "")
+
+
 def test_the_daemon_survives_a_broken_config_and_a_symlinked_reports_folder(vault: Vault, tmp_path: Path) -> None:
     daemon_vault = vault
     (vault.root / "kbd/config.yaml").write_text(FAST)

@@ -62,7 +62,7 @@ def add_ask(sub: Subcommands) -> None:
                                                        "estimated cost; no model call, nothing written")
     p.add_argument("--no-file", dest="file", action="store_false", help="print the answer; write nothing into "
                                                                         "the vault")
-    p.add_argument("--json", action="store_true", help="machine-readable output (schema in the README)")
+    p.add_argument("--json", action="store_true", help="machine-readable output (schema in docs/ask.md)")
     p.add_argument("--format", choices=("md", "marp"), default="md",
                    help="md: an answer note in wiki/answers/ (default); marp: a slide deck in wiki/slides/")
     p.set_defaults(handler=cmd_ask)

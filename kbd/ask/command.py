@@ -73,7 +73,7 @@ class AskResult:
     calls: int = 0  # model requests made (0 when answered offline or from the cache)
 
     def to_json(self) -> dict[str, Any]:
-        """The `kbd ask --json` schema (documented in the README; keep it stable)."""
+        """The `kbd ask --json` schema (documented in docs/ask.md; keep it stable)."""
         answer = self.answer
         return {
             "question": self.question,

@@ -16,8 +16,8 @@ SKILL_HELP = """\
 Run a custom skill: a prompt file you write in kbd/skills/NAME.md that says what to read
 (`reads: {glob: ...}` or `reads: {search: ...}`), the output schema, and the report it writes
 (`writes: {report: TITLE}` → wiki/reports/TITLE YYYY-MM-DD.md, or `writes: {note: PATH, region: NAME}`
-→ between the `%% kbd:begin NAME %%` / `%% kbd:end NAME %%` lines you put in your note). The README
-has two examples.
+→ between the `%% kbd:begin NAME %%` / `%% kbd:end NAME %%` lines you put in your note).
+docs/custom-skills.md has two worked examples.
 
   kbd skill ~/Vault weekly_digest --plan   what it would read and cost; spends nothing
   kbd skill ~/Vault weekly_digest          show that, then run it (budget caps apply)

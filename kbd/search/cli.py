@@ -47,7 +47,7 @@ def add_search(sub: Subcommands) -> None:
     p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
     p.add_argument("-n", "--limit", type=positive, default=10, metavar="N", help="show N results (default 10)")
     p.add_argument("--type", dest="note_type", choices=NOTE_TYPES, help="only notes of this type")
-    p.add_argument("--json", action="store_true", help="machine-readable output (schema in the README)")
+    p.add_argument("--json", action="store_true", help="machine-readable output (schema in docs/search.md)")
     p.add_argument("--rebuild", action="store_true", help="rebuild the index from the notes first "
                                                           "(rarely needed: it heals itself)")
     p.add_argument("--mode", choices=MODES,

@@ -57,7 +57,7 @@ class SearchResults:
     notice: str | None = None  # the index is being built: what these results are drawn from
 
     def to_json(self) -> dict[str, object]:
-        """The `kbd search --json` schema (documented in the README; keep it stable)."""
+        """The `kbd search --json` schema (documented in docs/search.md; keep it stable)."""
         return {"query": self.query, "total": self.total, "suggestion": self.suggestion, "notice": self.notice,
                 "hits": [{"path": h.path, "title": h.title, "type": h.type, "score": h.score,
                           "snippet": h.snippet, "highlights": [list(s) for s in h.highlights], "uri": h.uri,
