@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,6 +27,13 @@ from kbd.vault.links import WIKILINK, LinkResolver, parse_wikilink
 
 # Fixtures shared by the modules that talk to the fake model (`server`, `key`, `model_reply`).
 pytest_plugins = ["tests.model_fixtures"]
+
+# A suite started in the background by a script (`cmd &` without job control) inherits SIGINT
+# ignored, and so does every kbd it starts: Python then installs no KeyboardInterrupt, and the tests
+# that press Ctrl-C on `kbd serve` or a handed-over command wait forever. A handler here (not an
+# ignore) is reset to the default at exec, so each child kbd gets Ctrl-C as a person's terminal gives it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 FIXED_EPOCH = "1790000000"  # 2026-09-21: generated timestamps are reproducible in tests
 

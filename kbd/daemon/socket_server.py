@@ -26,6 +26,7 @@ import stat
 import struct
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -342,9 +343,23 @@ class CommandServer:
             job.cancel.set()
 
 
+REFUSAL_DRAIN_SECONDS = 2.0  # how long a refused client may go on sending before the connection closes
+
+
 def _refuse(conn: socket.socket, reason: str) -> None:
+    """Send the reason, then read and drop what the client still sends (a bounded amount, for a
+    short while) before closing: a client refused as it connects is still writing its request, and
+    closing at once failed that write (EPIPE), so it never read why (seen under load)."""
     try:
         conn.sendall(encode("error", message=reason[:MAX_MESSAGE // 2]))
+        conn.shutdown(socket.SHUT_WR)
+        deadline, left = time.monotonic() + REFUSAL_DRAIN_SECONDS, MAX_MESSAGE
+        while left > 0 and (wait := deadline - time.monotonic()) > 0:
+            conn.settimeout(wait)
+            chunk = conn.recv(min(left, 65536))
+            if not chunk:
+                break
+            left -= len(chunk)
     except (OSError, ProtocolError):
         pass
     _close(conn)
