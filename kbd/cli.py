@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import select
 import sqlite3
 import sys
 from pathlib import Path
@@ -84,7 +85,10 @@ def main(argv: list[str] | None = None, hand_over: bool = True) -> int:
         print(f"kbd: the state database in {STATE_DIR}/ cannot be used ({exc}); check that the folder is "
               "writable and the disk is not full", file=sys.stderr)
         return EXIT_FAILURE
-    except BrokenPipeError:
+    except BrokenPipeError as exc:
+        if not _stdout_reader_gone():  # some other pipe: an error like any other
+            print(f"kbd: {_os_error(exc)}", file=sys.stderr)
+            return EXIT_FAILURE
         # `kbd status --json | head`: the reader stopped reading. Exit as `cat` does (128 + SIGPIPE),
         # with no message, and keep Python from failing again when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -110,6 +114,16 @@ def _daemon_vault(args: argparse.Namespace) -> Path | None:
     if command in ("compile", "ask", "lint", "slides", "monitor"):
         return args.vault.expanduser().resolve()
     return None
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (poll reports an error on its write end)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), 0)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no poll (Windows), or stdout is not a file
+        return False
 
 
 def _os_error(exc: OSError) -> str:

@@ -177,6 +177,22 @@ def test_output_piped_into_a_reader_that_stopped_ends_quietly_as_cat_does(vault:
     assert (result.returncode, result.stderr) == (141, "")
 
 
+def test_a_broken_pipe_that_is_not_stdout_is_reported_as_an_error(vault: Vault, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Only a reader of stdout that stopped reading ends quietly; any other pipe is an error with its message."""
+    import errno
+
+    import kbd.compile.cli as compile_cli
+    from kbd.cli import main
+
+    def broken(args: object) -> int:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    monkeypatch.setattr(compile_cli, "cmd_status", broken)
+    assert main(["status", str(vault.root)], hand_over=False) == 1
+    assert "kbd: Broken pipe" in capsys.readouterr().err
+
+
 def test_the_daemon_survives_a_broken_config_and_a_symlinked_reports_folder(vault: Vault, tmp_path: Path) -> None:
     daemon_vault = vault
     (vault.root / "kbd/config.yaml").write_text(FAST)
