@@ -2,8 +2,8 @@
 (answer the question notes of kbd/questions/; `refresh_stale: true` asks stale answers again).
 Registered with kbd/configbase.py.
 
-The work is imported when a job runs: every command registers the jobs (kbd/features.py), and a
-`kbd search` must not load compile to start."""
+The work is imported when a job runs: every command registers every job (kbd/features.py), and
+no command should load a feature's work to start (tests/test_architecture.py)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The compile feature's jobs: `compile` (what changed) and `index` (index.md again, with anything
 pending). Registered with kbd/configbase.py; kbd/jobs.py is the table that runs them.
 
-The work is imported when a job runs: every command registers the jobs (kbd/features.py), and a
-`kbd search` must not load compile to start."""
+The work is imported when a job runs: every command registers every job (kbd/features.py), and
+no command should load a feature's work to start (tests/test_architecture.py)."""
 
 from __future__ import annotations
 

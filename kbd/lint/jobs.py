@@ -1,8 +1,8 @@
 """The lint feature's jobs: `lint` (apply ticked fixes, write today's report) and, run by kbd itself
 when a report changes, `lint_ticks`. Registered with kbd/configbase.py.
 
-The work is imported when a job runs: every command registers the jobs (kbd/features.py), and a
-`kbd search` must not load compile to start."""
+The work is imported when a job runs: every command registers every job (kbd/features.py), and
+no command should load a feature's work to start (tests/test_architecture.py)."""
 
 from __future__ import annotations
 
