@@ -11,6 +11,8 @@ run are looked at, so the cost of one ingest does not grow with the wiki.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+
 from kbd.compile.ingest import NameBook
 from kbd.engines.base import PAGE_RANK
 from kbd.engines.chunking import is_term
@@ -24,6 +26,9 @@ RELATED_MAX_SOURCES = 30
 # A concept needs a source that is about it: among that source's PAGE_RANK strongest concepts. Tuned
 # on the development halves of two real corpora (README, "Reading quality").
 CENTRAL_RANK = PAGE_RANK
+# How often one reconcile pass looks at a concept: a name can be looked at again when its maker's page
+# changes, and two names that make each other ("Obsidian Sync", "Sync Obsidian") must not loop.
+MAX_LOOKS = 3
 
 
 def article_count(state: State, key: str) -> int:
@@ -71,14 +76,26 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
     Returns (created, retired)."""
     created = retired = 0
     with state.transaction():
-        keys = [n.split(":", 1)[1] for n in state.dirty() if n.startswith("concept:")]
-        for key in keys:
+        # Longer names first: whether "Sync" gets a page depends on "Obsidian Sync" (_named_by_its_maker).
+        pending = sorted({n.split(":", 1)[1] for n in state.dirty() if n.startswith("concept:")},
+                         key=lambda k: (-len(k.split()), k))
+        done: set[str] = set()
+        looks: Counter[str] = Counter()
+        full_names = _FullNames(state)
+        while pending:
+            key = pending.pop(0)
+            if key in done or looks[key] >= MAX_LOOKS:
+                continue
+            done.add(key)
+            looks[key] += 1
             sources = concept_sources(state, key)
             articles = article_count(state, key) if len(sources) >= min_sources else len(sources)
             if articles >= min_sources and not is_central(state, key):
                 articles = 0  # mentioned by enough sources, but only in passing: none is about it
             if articles >= min_sources and needs_a_title(display_name(state, key)) and not is_titled(state, key):
                 articles = 0  # an everyday word the corpus is not about: no title names it
+            if articles >= min_sources and full_names.named_by_its_maker(key):
+                articles = 0  # "Sync" beside "Obsidian Sync": the same thing, its page is the full name's
             page = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
             changed = False
             if articles >= min_sources and page is None:
@@ -99,11 +116,53 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 state.mark_dirty(f"source:{s}" for s in sources)
                 state.mark_dirty(f"concept:{k}" for k in _co_occurring(state, key))
                 state.mark_dirty(["index"])
+                # "Sync" may gain or lose its page with "Obsidian Sync" or with "Obsidian": look at it again.
+                (full_names.created if page is None else full_names.retired)(key)
+                decided = [key.partition(" ")[2]] if " " in key else full_names.made_by(key)
+                state.mark_dirty(f"concept:{k}" for k in decided)
+                pending.extend(decided)
+                done.difference_update(decided)
+                pending.sort(key=lambda k: (-len(k.split()), k))
             if len(sources) <= RELATED_MAX_SOURCES + 1:
                 # Related-source lists of the sources sharing this concept may change; each is
                 # checked and re-rendered only if its list really did.
                 state.mark_dirty(f"related:{s}" for s in sources)
     return created, retired
+
+
+class _FullNames:
+    """Which concepts with a page are another one's name with its maker in front ("Obsidian Sync" is
+    "Sync" made by "Obsidian"), kept current as a reconcile pass creates and retires pages, so the
+    check costs a dictionary look-up and not a scan of every page."""
+
+    def __init__(self, state: State) -> None:
+        self.pages = {r[0] for r in state.db.execute("SELECT key FROM concepts")}
+        self.makers_of: dict[str, set[str]] = defaultdict(set)  # "sync" → {"obsidian"}
+        for key in self.pages:
+            self._add(key)
+
+    def _add(self, key: str) -> None:
+        maker, _, rest = key.partition(" ")
+        if rest:
+            self.makers_of[rest].add(maker)
+
+    def created(self, key: str) -> None:
+        self.pages.add(key)
+        self._add(key)
+
+    def retired(self, key: str) -> None:
+        self.pages.discard(key)
+        maker, _, rest = key.partition(" ")
+        if rest:
+            self.makers_of[rest].discard(maker)
+
+    def named_by_its_maker(self, key: str) -> bool:
+        """"Sync" when "Obsidian Sync" and "Obsidian" both have pages."""
+        return any(maker in self.pages for maker in self.makers_of.get(key, ()))
+
+    def made_by(self, maker: str) -> list[str]:
+        """The shorter names a maker's page decides: "sync" for "obsidian"."""
+        return [rest for rest, makers in self.makers_of.items() if maker in makers]
 
 
 def _co_occurring(state: State, key: str) -> list[str]:

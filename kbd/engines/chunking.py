@@ -14,7 +14,9 @@ from kbd.engines.base import singular
 from kbd.engines.lexicon import GENERIC_MODIFIERS, NOUNISH, STOPWORDS, VERB_FORMS, is_adverb
 
 WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’+-]*[A-Za-z0-9\u00c0-\u024f+]|[A-Za-z]")
-TOKEN = re.compile(WORD.pattern + r"|[^\sA-Za-z\u00c0-\u024f]")
+# A word glued to a number is one token ("2FA", "3D", "10mg", "2-factor"): it starts with a digit, so it is never
+# part of a name, and its letters are never a name of their own ("FA" of "2FA").
+TOKEN = re.compile(r"[0-9]+-?[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*|" + WORD.pattern + r"|[^\sA-Za-z\u00c0-\u024f]")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,6}s?$")
 _INNER_CAPS = re.compile(r"^[A-Za-z]+[a-z][A-Z][A-Za-z0-9]*$|^[A-Z][a-z]+[A-Z]")
 MAX_PHRASE_WORDS = 5
@@ -72,27 +74,39 @@ def _trim(run: list[str]) -> list[str]:
     """Cut a run of content words down to a noun phrase: no participle, vague adjective or
     verb-like plural at its edges ("B-tree keeps", "Following code", "default SQLite runs")."""
     start, end = 0, len(run)
-    while start < end and word_class(run[start]) in (_PART, _MOD) and run[start].lower() not in NOUNISH:
-        start += 1
+    while start < end and word_class(run[start]) in (_PART, _MOD) and run[start].lower() not in NOUNISH \
+            and not (start + 1 < end and _capitalised(run[start]) and _capitalised(run[start + 1])):
+        start += 1  # but "Live Preview", "Outgoing Links": capitalised words together are a name
     while end > start:
         last = word_class(run[end - 1])
-        if last in (_PART, _MOD):
+        named = end - 1 > start and _capitalised(run[end - 1]) and _capitalised(run[end - 2])
+        if last in (_PART, _MOD) and not named:
             end -= 1
             continue
         if last == _AMBIG:
             prev = run[end - 2] if end - 2 >= start else ""
-            if not (prev.islower() and prev.endswith(_ADJ_SUFFIXES)):
+            if not (_adjective_before(prev) or (_capitalised(prev) and _capitalised(run[end - 1]))):
                 end -= 1
                 continue
         break
     return run[start:end]
 
 
+def _capitalised(token: str) -> bool:
+    """A word written with a capital and then lower case: "Preview" (not "SQLite", not "preview")."""
+    return len(token) > 1 and token[0].isupper() and token[1:].islower()
+
+
+def _adjective_before(prev: str) -> bool:
+    """An adjective-like word before an -s word makes it a plural noun: "sorted runs", "Outgoing links"."""
+    return (prev.islower() or _capitalised(prev)) and prev.endswith(_ADJ_SUFFIXES)
+
+
 def _verb_after(run: list[str], token: str, klass: int) -> bool:
     """A present-tense verb right after its subject: "runs" after "SQLite" (but "sorted runs")."""
     prev = run[-1]
     if klass == _AMBIG:
-        return token.islower() and not (prev.islower() and prev.endswith(_ADJ_SUFFIXES))
+        return token.islower() and not _adjective_before(prev)
     # A long run with an -s word after a singular noun: "fractal tree index flushes messages".
     return (len(run) >= 3 and token.islower() and token.endswith("es") and len(token) > 5 and prev.islower()
             and not prev.endswith("s") and not prev.endswith(_ADJ_SUFFIXES))
@@ -103,10 +117,15 @@ def noun_chunks(tokens: list[str]) -> list[list[str]]:
     out: list[list[str]] = []
     run: list[str] = []
     before = "."
-    for token in [*tokens, "."]:
+    padded = [*tokens, "."]
+    for i, token in enumerate(padded):
         klass = word_class(token)
+        named = _in_a_name(padded, i)
+        if named:
+            klass = _NOUN  # "in Live Preview": a verb or modifier written as part of a name is part of it
         if klass != _BREAK:
-            if not run and (token.lower() in VERB_FORMS or token.lower() in NOUNISH) and before.lower() in _VERB_CUES:
+            if not run and not named and (token.lower() in VERB_FORMS or token.lower() in NOUNISH) \
+                    and before.lower() in _VERB_CUES:
                 before = token  # "never block writers", "to store data": a verb, whatever else it can be
                 continue
             if run and _verb_after(run, token, klass):
@@ -124,6 +143,16 @@ def noun_chunks(tokens: list[str]) -> list[list[str]]:
             run = []
         before = token
     return out
+
+
+def _in_a_name(tokens: list[str], i: int) -> bool:
+    """Whether tokens[i] is one of two or more capitalised words inside a sentence ("switch to Live
+    Preview"); a sentence's first word is capitalised anyway and says nothing."""
+    if i == 0 or not _capitalised(tokens[i]) or tokens[i].lower() in STOPWORDS:
+        return False
+    before = tokens[i - 1]
+    return (_capitalised(before) and i - 1 > 0 and before.lower() not in STOPWORDS) \
+        or (i + 1 < len(tokens) and _capitalised(tokens[i + 1]) and tokens[i + 1].lower() not in STOPWORDS)
 
 
 def candidate_phrases(tokens: list[str]) -> list[str]:

@@ -326,12 +326,14 @@ def _word_uses(sentences: list[_Sentence]) -> dict[str, _WordUse]:
 def bare_names(text: str) -> set[str]:
     """Keys of the words a title or heading uses as a name on its own ("Sleep and depression" →
     sleep, depression; "Insomnia study" → insomnia; not "graph" in "Knowledge Graph Insights", nor
-    "file" in "File recovery")."""
+    "file" in "File recovery", nor "building" in "Building Your Own Schema.org": a verb with its object)."""
+    tokens = TOKEN.findall(text)
+    verbs = {t for t, after in itertools.pairwise(tokens) if after.lower() in _OBJECT_CUES}
     bare = set()
-    for chunk in noun_chunks(TOKEN.findall(text)):
+    for chunk in noun_chunks(tokens):
         while len(chunk) > 1 and singular(chunk[-1].lower()) in GENERIC_NOUNS:
             chunk = chunk[:-1]  # "study" of "Insomnia study" says what kind of page, not what about
-        if len(chunk) == 1:
+        if len(chunk) == 1 and chunk[0] not in verbs:
             bare.add(concept_key(chunk[0]))
     return bare
 
@@ -379,6 +381,8 @@ def _acceptable(key: str, form: str, count: float, featured: bool, in_title: boo
         return False  # "Obsidian team", "Obsidian files": a name's generic belongings, not a concept
     if lead.occurrences and 2 * lead.before_object >= lead.occurrences:
         return False  # "Change sort order": its first word is a verb here ("change the order")
+    if lead.before_object and spelled[0][0].isupper() and is_verb(spelled[0].lower()):
+        return False  # "Open Settings": a button's label where the article says "open the vault" elsewhere
     if any(w in BOILERPLATE_CONCEPTS and w not in NOUNISH and len(w) <= 4 for w in words):
         return False  # "95% CI", "SMD values", "PubMed search"
     generic = GENERIC_NOUNS | GENERIC_MODIFIERS

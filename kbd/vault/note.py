@@ -217,8 +217,9 @@ _FIRST_LINE_TITLE_CHARS = 120
 
 def note_title(from_meta: str | None, document: Document, stem: str,
                code: tuple[str, ...] = ()) -> str:
-    """The clipping's real title: the `title` property, else its first heading (H1 first), else its
-    file name, else the first short line of text; "Untitled" and friends count as no title.
+    """The clipping's real title: the `title` property, else its first `#` heading, else its file name,
+    else its first lower heading, else the first short line of text; "Untitled" and friends count as
+    no title.
 
     An importer that takes a note's first `#` line for its title leaves the page's title in the file
     name: a `title` that is only a comment of one of the note's code blocks (`# SPARQL`, `# Prefixes`
@@ -233,7 +234,9 @@ def note_title(from_meta: str | None, document: Document, stem: str,
             and ((_in_a_code_comment(from_meta, code) and from_meta not in (b.text for b in headings))
                  or _a_later_section(from_meta, document))):
         return named
-    for candidate in (from_meta, *h1, *(b.text for b in headings), stem, first_line):
+    # A lower heading is a section's name ("## Open Settings" of Settings.md), never the note's, while the
+    # file has a name of its own: Obsidian shows the file name as a note's title.
+    for candidate in (from_meta, *h1, stem, *(b.text for b in headings), first_line):
         title = clean_title(_strip_tags(candidate or ""))
         if title and not _PLACEHOLDER_TITLE.match(title):
             return _with_page_name(title, h1) if candidate is from_meta else title
