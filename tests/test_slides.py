@@ -481,3 +481,22 @@ def test_a_deck_the_user_edited_is_kept_and_said_so(vault: Vault) -> None:
     deck.write_text(edited)
     result = vault.kbd("slides", ".", "Remission", "--force")
     assert "kept your edited version" in result.stdout and deck.read_text() == edited
+
+
+def test_a_deck_says_one_number_of_notes_and_names_a_clipping_by_its_summarys_title(vault: Vault) -> None:
+    # A real clipping whose `title` property is "SPARQL" (a comment heading of its code): kbd titles it
+    # "Knowledge Graphs and AI". The clipping and its summary are one article wherever the deck counts.
+    page = Path(__file__).parent / "real_pages" / "Knowledge Graphs and AI.md"
+    vault.no_image_downloads()  # its figures are on substackcdn.com
+    vault.clip("Knowledge Graphs and AI.md", page.read_text(encoding="utf-8"))
+    clip_trials(vault)
+    vault.compile()
+    result = vault.kbd("slides", ".", "knowledge graph")
+    made = re.search(r"made from (\d+) notes?", result.stdout)
+    text = (vault.root / "wiki/slides/knowledge graph.md").read_text()
+    subtitle = re.search(r"· from (\d+) notes?", text)
+    listed = [line for line in slides_of(text)[-1].splitlines() if line.startswith("- ")]
+    assert made and subtitle, (result.stdout, text)
+    assert int(made.group(1)) == int(subtitle.group(1)) == len(listed), (result.stdout, listed)
+    assert "SPARQL" not in "\n".join(listed)
+    assert not [s for s in slides_of(text) if s.startswith("## SPARQL")]

@@ -137,6 +137,11 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
             if linked.path not in notes:
                 notes[linked.path] = linked
             weights[linked.path] = max(weights.get(linked.path, 0.0), weights[path] * LINKED_WEIGHT)
+    for note in list(notes.values()):
+        # A clipping and its summary are one article under the summary's title, which kbd repaired (a
+        # clipping whose `title` is a heading of its code, "SPARQL", is "Knowledge Graphs and AI").
+        if note.clipping in notes and notes[note.clipping].title != note.title:
+            notes[note.clipping] = replace(notes[note.clipping], title=note.title)
     found = [(p, words) for note in notes.values() for p, words in _passages(note, terms, config.ask.passage_tokens)]
     # A question word few passages hold says more about which passage answers it than one most
     # of them hold: each word counts by its inverse passage frequency among the candidates.

@@ -25,7 +25,7 @@ from kbd.clock import now, stamp
 from kbd.compile.decks import slides_folder
 from kbd.config import Config
 from kbd.engines import slide_maker_identity
-from kbd.engines.answers import Answer, Passage, article_key
+from kbd.engines.answers import Answer, Passage
 from kbd.engines.base import concept_key
 from kbd.engines.decks import FIXED_SLIDES, TITLE_CHARS, Chart, Deck, Slide, SlideDraft, SlideMaker
 from kbd.engines.slides import line, shorten
@@ -193,11 +193,17 @@ def deck_from_answer(answer: Answer, title: str, max_slides: int) -> Deck:
 def make_deck(spec: DeckSpec, found: Material, maker: SlideMaker) -> Deck:
     draft = maker.slides(spec.title, found.passages, spec.max_slides - FIXED_SLIDES)
     kind = "extractive deck (no model configured)" if maker.name == "offline" else f"made by {maker.name}"
-    notes = len({article_key(p.path, p.title, p.note_type) for p in found.passages})  # a clipping and its summary: 1
-    subtitle = f"{kind[0].upper()}{kind[1:]} · from {notes} {'note' if notes == 1 else 'notes'}"
-    return assemble(spec.title, draft, found.passages, maker.name, spec.max_slides, subtitle, query=spec.query or (
+    deck = assemble(spec.title, draft, found.passages, maker.name, spec.max_slides, "", query=spec.query or (
         spec.title if spec.concept is None and spec.answer is None else None), concept=spec.concept,
         answer=spec.answer)
+    # The notes its slides cite, as the Sources slide lists them (a clipping and its summary: 1), not
+    # every note the search read: the title slide, the Sources slide and the command say one number.
+    return replace(deck, subtitle=f"{kind[0].upper()}{kind[1:]} · from {notes_phrase(deck)}")
+
+
+def notes_phrase(deck: Deck) -> str:
+    notes = len(deck.cited_notes())
+    return f"{notes} {'note' if notes == 1 else 'notes'}"
 
 
 # -- state ------------------------------------------------------------------------------------
@@ -283,7 +289,7 @@ def refresh_deck(layout: VaultLayout, config: Config, state: State, spec: DeckSp
         return DeckOutcome(spec.title, None, False, "the passages found gave no slide; nothing was written")
     with state.transaction():
         deck_id, path = record_deck(layout, state, spec, deck, made_by_now, found.inputs)
-    return DeckOutcome(spec.title, path, True, f"made from {len(found.inputs)} notes", len(deck.slides) + FIXED_SLIDES,
+    return DeckOutcome(spec.title, path, True, f"made from {notes_phrase(deck)}", len(deck.slides) + FIXED_SLIDES,
                        deck_id, list(deck.warnings))
 
 
