@@ -91,3 +91,13 @@ def test_a_p_value_in_dollars_stays_maths() -> None:
         assert "($p<0.05$)" in written_line and "\\$" not in written_line
     # A `<` that could open a tag keeps its dollars escaped (the hostile corpus's script tag).
     assert escape_text("$<script>alert(1)</script>$").startswith("\\$")
+
+
+def test_a_callouts_title_never_runs_into_its_first_sentence() -> None:
+    # Obsidian Help, "Views and editing mode" (tests/real_pages): "> [!tip] View side-by-side" over
+    # "> To open a note in both *Editing* and *Reading view* at the same time, …".
+    page = (Path(__file__).parent / "real_pages" / "Views and editing mode.md").read_text(encoding="utf-8")
+    texts = [b.text for b in parse_markdown(page).blocks if b.kind == "quote"]
+    assert "View side-by-side" in texts, texts
+    assert any(t.startswith("To open a note in both Editing and Reading view") for t in texts), texts
+    assert not [t for t in texts if t.startswith(("View side-by-side To", "Note By default"))], texts

@@ -31,6 +31,7 @@ PROSE_KINDS = ("paragraph", "item", "quote")
 
 
 @dataclass
+
 class Block:
     kind: str  # heading | paragraph | item | quote | table | html | code (only with keep_code)
     text: str
@@ -134,7 +135,7 @@ class _Walker:
                     self.blocks(item.get("children", []), "item")
             elif t == "block_quote":
                 start = len(self.doc.blocks)
-                self.blocks(tok.get("children", []), "quote")
+                self.blocks(_callout_title_apart(tok.get("children", [])), "quote")
                 if len(self.doc.blocks) > start and self.doc.blocks[start].kind == "quote":
                     first = self.doc.blocks[start]
                     first.text = _CALLOUT.sub("", first.text)
@@ -256,3 +257,17 @@ def split_sentences(text: str) -> list[str]:
     if tail:
         out.append(tail)
     return out
+
+
+def _callout_title_apart(children: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A callout's title line ("> [!note] Where you meet them") as a paragraph of its own, so its text
+    never runs into the callout's first sentence ("Where you meet them RocksDB, Cassandra…")."""
+    if not children or children[0].get("type") != "paragraph":
+        return children
+    inline = children[0].get("children", [])
+    if not inline or inline[0].get("type") != "text" or not _CALLOUT.match(inline[0].get("raw", "")):
+        return children
+    cut = next((i for i, t in enumerate(inline) if t.get("type") in ("softbreak", "linebreak")), None)
+    if cut is None:
+        return children
+    return [{**children[0], "children": inline[:cut]}, {**children[0], "children": inline[cut + 1:]}, *children[1:]]
