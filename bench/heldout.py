@@ -11,7 +11,9 @@ Figures (no labels needed, so they carry from one corpus to the next):
   1,000 / 5,000 most common English words (wordfreq's list; a dev dependency, not a runtime one);
 - concept articles per source;
 - core-topic coverage: a core topic is a word in at least 10 % of the titles (and of 3); its share of
-  titled sources is how many of the sources with the word in their title its concept page lists;
+  titled sources is how many of the sources with the word in their title its concept page lists; and
+  the same counting only titles that name the word on its own (kbd's bare_names: not "build" of
+  "Building Your Own Schema.org", nor "Obsidian" of "Introduction to Obsidian Sync");
 - result-bullet share: concept bullets that state a result (a number or a finding verb) rather than
   an aim or a method;
 - author names: how many distinct names the sources list. Whether one is junk (site chrome, a place, a
@@ -41,6 +43,7 @@ from pathlib import Path
 
 from kbd.engines.base import concept_key, phrase_tokens
 from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.offline import bare_names
 
 # A result: a number, or a verb that reports one (the definition; "is" and "uses" are not).
 RESULT = re.compile(
@@ -118,27 +121,30 @@ def measure(vault: Path) -> dict[str, float]:
         common = {phrase_tokens(w)[0] for w in _common(n) if phrase_tokens(w)}
         heads = [_head(c["note_name"]) for c in concepts]
         out[f"generic-head share (top {n})"] = sum(h in common for h in heads) / max(1, len(heads))
-    # Core topics: words in >= 10 % of the titles.
-    titled: dict[str, set[int]] = {}
-    for s in sources:
-        for w in set(phrase_tokens(s["title"])):
-            if w not in STOPWORDS and len(w) > 2 and not w.isdigit():
-                titled.setdefault(w, set()).add(s["id"])
-    floor = max(3, 0.10 * len(sources))
-    topics = {w: ids for w, ids in titled.items() if len(ids) >= floor}
-    shares = []
     pages: dict[str, set[int]] = {}
     for key, source_id in db.execute("SELECT sc.key, sc.source_id FROM source_concepts sc JOIN concepts c "
                                      "ON c.key=sc.key"):
         pages.setdefault(key, set()).add(source_id)
-    for word, ids in sorted(topics.items()):
-        # Its page: of the concepts named by the word or with it in their name, the one that lists most
-        # of the titled sources ("Knowledge graph" for "graph"): the page a reader would open for it.
-        named = [k for k in pages if k == concept_key(word) or word in phrase_tokens(k)]
-        best = max((pages[k] for k in named), key=lambda v: len(v & ids), default=set())
-        shares.append(len(best & ids) / len(ids))
-        out[f"core topic '{word}' ({len(ids)} titled)"] = shares[-1]
-    out["core-topic coverage (mean)"] = sum(shares) / len(shares) if shares else float("nan")
+    # Core topics: words in >= 10 % of the titles (the measure), and the same counting only the
+    # titles that name the word on its own ("Update Obsidian", not "Introduction to Obsidian Sync" nor
+    # "Building Your Own Schema.org"; kbd's own reading, engines/offline.bare_names).
+    for label, words_of in (("", lambda title: set(phrase_tokens(title))), (", named on its own", bare_names)):
+        titled: dict[str, set[int]] = {}
+        for s in sources:
+            for w in words_of(s["title"]):
+                if w not in STOPWORDS and len(w) > 2 and not w.isdigit():
+                    titled.setdefault(w, set()).add(s["id"])
+        floor = max(3, 0.10 * len(sources))
+        topics = {w: ids for w, ids in titled.items() if len(ids) >= floor}
+        shares = []
+        for word, ids in sorted(topics.items()):
+            # Its page: of the concepts named by the word or with it in their name, the one that lists most
+            # of the titled sources ("Knowledge graph" for "graph"): the page a reader would open for it.
+            named = [k for k in pages if k == concept_key(word) or word in phrase_tokens(k)]
+            best = max((pages[k] for k in named), key=lambda v: len(v & ids), default=set())
+            shares.append(len(best & ids) / len(ids))
+            out[f"core topic '{word}' ({len(ids)} titled{label})"] = shares[-1]
+        out[f"core-topic coverage (mean{label})"] = sum(shares) / len(shares) if shares else float("nan")
     bullets = [r[0] for r in db.execute("SELECT sc.sentence FROM source_concepts sc JOIN concepts c ON c.key=sc.key")]
     out["result-bullet share"] = sum(bool(RESULT.search(b)) and not AIM_OR_METHOD.search(b)
                                      for b in bullets) / max(1, len(bullets))
