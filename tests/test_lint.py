@@ -14,11 +14,13 @@ import pytest
 
 from bench.lint import build_planted_vault, finding_key, score
 from kbd.config import load_config, parse_config
-from kbd.lint.findings import Fix, LintReport
+from kbd.lint.findings import CheckRun, Fix, LintReport
 from kbd.lint.registry import FixContext, FixFailed, load
+from kbd.lint.report import render_report
 from kbd.lint.run import LintOptions, run_lint
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
+from kbd.vault.sanitize import escape_text
 from kbd.vault.write import VaultWriter
 from tests.conftest import FIXED_EPOCH, Vault, clipper_note, tree_bytes
 
@@ -150,6 +152,18 @@ def _compiled(vault: Vault, n: int = 3) -> None:
 
 def _report_text(vault: Vault, report: LintReport) -> str:
     return (vault.root / report.path).read_text(encoding="utf-8")
+
+
+def test_why_a_check_did_not_run_reads_as_kbd_wrote_it_and_a_failures_message_is_escaped(vault: Vault) -> None:
+    write(vault, "Notes.md", "Some text.\n")
+    write(vault, "kbd/config.yaml", "lint:\n  orphans: false\n")
+    text = _report_text(vault, lint(vault))
+    assert "add `models:` to kbd/config.yaml" in text and "\\`" not in text, text
+    assert "switched off in kbd/config.yaml (`lint:`)" in text
+    failed = "the check failed: ValueError: `[[x]]` <b>"  # an exception's message may quote a note
+    report = render_report(LintReport(date="2026-09-21", checks=(CheckRun("orphans", "orphans", skipped=failed),)),
+                           "2026-09-21T00:00:00")
+    assert escape_text(failed) in report and "`[[x]]`" not in report, report
 
 
 def test_report_counts_compare_with_the_previous_report(vault: Vault) -> None:

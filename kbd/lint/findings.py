@@ -8,6 +8,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+# Why a check did not run, in kbd's own words: the report shows them as written (`models:` as code);
+# any other reason (an exception's message, which may quote a note) is escaped.
+NEEDS_MODEL = "needs a model: add `models:` to kbd/config.yaml"
+SWITCHED_OFF = "switched off in kbd/config.yaml (`lint:`)"
+KBD_REASONS = frozenset({NEEDS_MODEL, SWITCHED_OFF})
+
 
 class Severity(enum.IntEnum):
     """How much a finding matters; the report lists the worse ones first."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kbd.lint.findings import CheckRun, Finding, LintReport
+from kbd.lint.findings import KBD_REASONS, CheckRun, Finding, LintReport
 from kbd.render.frontmatter import Date, DateTime, render_frontmatter
 from kbd.vault.sanitize import escape_text
 
@@ -18,10 +18,15 @@ def done_line(record: str, ok: bool, date: str, fix_id: str) -> str:
     return f"- [x] {'Done' if ok else 'Not done'} {date}: {record} ^kbd-fix-{fix_id}"
 
 
+def skip_reason(reason: str) -> str:
+    """Why a check did not run: kbd's own words as written, anything else (an exception's message) escaped."""
+    return reason if reason in KBD_REASONS else escape_text(reason)
+
+
 def count_line(run: CheckRun, before: int | None) -> str:
     title = run.title[:1].upper() + run.title[1:]
     if run.skipped is not None:
-        return f"- {title}: — ({escape_text(run.skipped)})"
+        return f"- {title}: — ({skip_reason(run.skipped)})"
     now = len(run.findings)
     change = f"{before} → {now}" if before is not None and before != now else f"{now}"
     if before is not None and before == now:
@@ -59,7 +64,7 @@ def render_report(report: LintReport, generated: str) -> str:
     skipped = [run for run in report.checks if run.skipped is not None]
     if skipped:
         out += ["## Not checked", ""]
-        out += [f"- {run.title[:1].upper() + run.title[1:]}: {escape_text(run.skipped or '')}" for run in skipped]
+        out += [f"- {run.title[:1].upper() + run.title[1:]}: {skip_reason(run.skipped or '')}" for run in skipped]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

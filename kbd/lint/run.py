@@ -14,7 +14,7 @@ from kbd import clock
 from kbd.config import Config
 from kbd.isolation import note_failures, settle
 from kbd.lint import ledger
-from kbd.lint.findings import AppliedFix, CheckRun, Fix, LintReport
+from kbd.lint.findings import NEEDS_MODEL, SWITCHED_OFF, AppliedFix, CheckRun, Fix, LintReport
 from kbd.lint.registry import FIXERS, FixContext, FixFailed, LintContext, load
 from kbd.lint.report import done_line, render_report
 from kbd.lint.scan import scan_vault
@@ -25,7 +25,6 @@ from kbd.vault.layout import VaultLayout
 from kbd.vault.write import Outcome, VaultWriter
 
 log = logging.getLogger("kbd.lint")
-NEEDS_MODEL = "needs a model: add `models:` to kbd/config.yaml"
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def _check(layout: VaultLayout, config: Config, state: State, stop: threading.Ev
     for spec in load().values():
         settings = config.lint.for_check(spec)
         if not settings.enabled:
-            runs.append(CheckRun(spec.name, spec.title, skipped="switched off in kbd/config.yaml (lint:)"))
+            runs.append(CheckRun(spec.name, spec.title, skipped=SWITCHED_OFF))
             continue
         if spec.needs_model and not config.models:
             runs.append(CheckRun(spec.name, spec.title, skipped=NEEDS_MODEL))
