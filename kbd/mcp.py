@@ -3,7 +3,7 @@
 Three read-only tools: `search` (the `kbd search --json` schema), `read_note` (one note's
 markdown, by vault path, link target or title; only notes inside the vault, never through `..`,
 a hidden folder or a symlink) and `list_notes`. Built on the official MCP Python SDK, which is
-an optional extra (`pip install 'kbd[mcp]'`) so the base install stays as small as it is.
+an optional extra (`.venv/bin/pip install '.[mcp]'` in a kbd checkout) so the base install stays as small as it is.
 
 Every text argument has a length cap, and a search a deadline (kbd.search). The tools run in worker
 threads that the server abandons when the client hangs up: closing stdin ends `kbd mcp` at once,
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
 log = logging.getLogger("kbd.mcp")
-INSTALL_HINT = "kbd mcp needs the MCP SDK, an optional extra: pip install 'kbd[mcp]'"
+INSTALL_HINT = ("kbd mcp needs the MCP SDK, an optional extra: in your kbd checkout run "
+                "`.venv/bin/pip install '.[mcp]'`")
 MAX_SEARCH_RESULTS = 50
 MAX_LISTED = 1_000
 DEFAULT_NOTE_CHARS = 60_000

@@ -159,7 +159,7 @@ def test_kbd_mcp_without_the_extra_says_how_to_install_it(
     monkeypatch.setitem(sys.modules, "mcp", None)  # what an install without the extra looks like to import
     assert main(["mcp", str(compiled.root)]) == 2
     err = capsys.readouterr().err
-    assert "pip install 'kbd[mcp]'" in err
+    assert ".venv/bin/pip install '.[mcp]'" in err
 
 
 def test_search_tool_finds_a_note_written_after_the_server_started(

@@ -28,7 +28,7 @@ def add_mcp(sub: Subcommands) -> None:
                        description="Run a Model Context Protocol server on stdin/stdout with the tools search, "
                                    "read_note and list_notes (read-only, inside the vault only). Add it to an "
                                    "MCP client (Claude Code, Codex, ...) as the command `kbd mcp VAULT`. "
-                                   "Needs the optional extra: pip install 'kbd[mcp]'.")
+                                   "Needs the optional extra: `.venv/bin/pip install '.[mcp]'` in a kbd checkout.")
     vault_args(p)
     p.set_defaults(handler=cmd_mcp)
 
