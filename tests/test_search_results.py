@@ -67,3 +67,11 @@ def test_a_clipped_article_ranks_above_kbds_concept_article_on_the_same_words(va
     hits = search_vault(vault.root, config, "page cache").hits
     assert "Sizing the page cache" in hits[0].path, [h.path for h in hits]
     assert search_vault(vault.root, config, "page cache type:concept").hits[0].path == "wiki/concepts/Page cache.md"
+
+
+def test_a_folded_clipping_is_not_counted_as_a_result_left_to_show(vault: Vault) -> None:
+    vault_with_answer(vault)
+    out = run_kbd("search", str(vault.root), "adenosine").stdout  # the Coffee clipping and its summary
+    assert "also " in out and "shows more" not in out, out
+    out = run_kbd("search", str(vault.root), "sleep", "-n", "1").stdout
+    assert "shows more" in out, out  # more articles than the one shown: the hint stays

@@ -123,6 +123,6 @@ def _print_results(results: Any, color: bool) -> None:
                 last = end
             text.append(hit.snippet[last:])
             print(f"    {''.join(text)}")
-    shown = len(results.hits)
+    shown = sum(1 + len(hit.also) for hit in results.hits)  # a folded clipping is shown, on its `also` line
     if results.total > shown:
         print(f"{shown} of {results.total} matching notes; -n {min(results.total, 100)} shows more")
