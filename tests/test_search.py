@@ -105,6 +105,7 @@ def test_phrases_fields_tags_types_and_prefixes(compiled: Vault) -> None:
     assert {h.type for h in search_vault(compiled.root, load_config(compiled.root), "sleep", note_type="source",
                                          limit=50).hits} == {"source"}
     assert "raw/How sleep consolidates memory.md" in paths(compiled, "hippocamp*")
+    assert "raw/How sleep consolidates memory.md" in paths(compiled, "slow-wa*")  # held as `slow` and `wave`
     assert paths(compiled, "nap log")[0] == "notes/Sleep diary.md"  # aliases
     assert paths(compiled, "title:diary") == ["notes/Sleep diary.md"]
 

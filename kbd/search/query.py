@@ -28,6 +28,7 @@ from kbd.search.limits import MAX_QUERY_CHARS, SEARCH_SECONDS, search_until
 from kbd.search.notes import NOTE_TYPES
 from kbd.search.rank import CANDIDATES as RANKED
 from kbd.search.rank import answers_after_sources, one_per_article, synthesis_after_articles
+from kbd.search.schema import WORD_TOKEN
 from kbd.search.snippets import best_passage, note_text, semantic_snippet
 from kbd.search.spelling import did_you_mean
 
@@ -293,7 +294,7 @@ def _parse(parser: qparser.QueryParser, text: str) -> wq.Query:
     """The parsed query; QueryError when whoosh's parser fails on it (`NOT NOT sleep` raises its
     IndexError, `AND ANDNOT ANDNOT` an AssertionError): a mistake in the query, not in the index."""
     try:
-        return _normalise(parser.parse(_prepare(text)))
+        return _split_prefixes(_normalise(parser.parse(_prepare(text))), parser.schema)
     except Exception as exc:
         log.info("query %r not parsed: %s: %s", text[:200], type(exc).__name__, exc)
         raise QueryError("the query cannot be read: an operator (AND, OR, NOT, ANDNOT, ANDMAYBE, TO) needs a "
@@ -304,6 +305,22 @@ def _parse(parser: qparser.QueryParser, text: str) -> wq.Query:
 def _prepare(text: str) -> str:
     """`tag:#x` is how people write tags; whoosh would read `#x` as a word."""
     return re.sub(r"\b(tags?):#", r"\1:", text)
+
+
+def _split_prefixes(q: wq.Query, schema) -> wq.Query:  # type: ignore[no-untyped-def]
+    """`B-tr*` as the index holds `B-tree` (the words `b` and `tree`): the whole words before the last
+    break are words, the last part is the prefix. Left as one prefix, it matched nothing."""
+    def fix(node: wq.Query) -> wq.Query:
+        if isinstance(node, wq.Prefix) and node.fieldname in schema.names():
+            parts = [m.group(0).lower() for m in WORD_TOKEN.finditer(node.text)]
+            analyzer = getattr(schema[node.fieldname], "analyzer", None)
+            if len(parts) > 1 and analyzer is not None:
+                words = [t.text for part in parts[:-1] for t in analyzer(part)]
+                return wq.And([*(wq.Term(node.fieldname, w) for w in words), wq.Prefix(node.fieldname, parts[-1])],
+                              boost=node.boost)
+            return node
+        return node.apply(fix)
+    return fix(q)
 
 
 def _normalise(q: wq.Query) -> wq.Query:

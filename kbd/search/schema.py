@@ -11,7 +11,7 @@ from whoosh.support.charset import accent_map
 
 from kbd.search.notes import NoteFields
 
-_TOKEN = re.compile(r"\w+(\.?\w+)*", re.UNICODE)  # whoosh's default tokenizer: `e.g`, `3.14` are one token
+WORD_TOKEN = re.compile(r"\w+(\.?\w+)*", re.UNICODE)  # whoosh's default tokenizer: `e.g`, `3.14` are one token
 _FOLD_ALL = accent_map
 _stem_en = stemmer_for_language("en")
 
@@ -53,7 +53,7 @@ class TextAnalyzer(Analyzer):
         stems = self._stems
         if len(stems) > 200_000:
             stems.clear()
-        matches = _TOKEN.finditer(value) if tokenize else iter([None])
+        matches = WORD_TOKEN.finditer(value) if tokenize else iter([None])
         pos = start_pos
         for m in matches:
             raw = m.group(0) if m is not None else value
