@@ -420,11 +420,15 @@ def test_runs_missed_while_the_machine_slept_happen_once_on_wake(daemon_vault: V
 def test_a_cron_trigger_fires_on_time(daemon_vault: Vault) -> None:
     (daemon_vault.root / "kbd/config.yaml").write_text(
         FAST + "triggers:\n  - {name: minutely, on: {cron: \"* * * * *\"}, run: index}\n")
+    started = datetime.now().replace(second=0, microsecond=0)
     r = start_daemon(daemon_vault)
     try:
         row = next(line for line in _status(daemon_vault).splitlines() if line.startswith("| minutely |"))
+        read = datetime.now().replace(second=0, microsecond=0)
         next_run = datetime.strptime(row.split("|")[5].strip(), "%Y-%m-%d %H:%M")
-        assert timedelta(0) < next_run - datetime.now().replace(second=0, microsecond=0) <= timedelta(minutes=1)
+        # Status.md was written between the start and this read: the next minute after that moment.
+        # (Compared with the minute of the read alone, a read at 13:42:00.1 of "13:42" failed.)
+        assert started < next_run <= read + timedelta(minutes=1), (started, next_run, read)
         ran = wait_for(lambda: r.trigger_run("minutely"), what="the cron run")
         # It ran at (not before) the time Status.md announced; how late a loaded machine starts it
         # is not this test's business.
