@@ -47,13 +47,23 @@ def test_entities_read_as_the_characters_they_stand_for() -> None:
     assert plain_text("3 &lt; 4 &amp;&amp; x&emsp;y") == "3 < 4 && x y"
 
 
-def test_a_search_command_never_loads_the_markdown_parser(compiled: Vault) -> None:  # noqa: F811
+def test_a_search_command_never_loads_the_markdown_parser_nor_whoosh_modules_kbd_does_not_use(
+        compiled: Vault) -> None:  # noqa: F811
     write(compiled, "notes/Linked.md", "# Linked\n\nThe **hippocampus** replays [[Sleep diary|the diary]] "
           "and `code` at night.\n")
     search_vault(compiled.root, load_config(compiled.root), "linked")  # indexed (this needs the parser), stamped
     probe = ("import sys, kbd.cli; code = kbd.cli.main(['search', sys.argv[1], 'hippocampus replays'], "
-             "hand_over=False); print('loaded:', *(m for m in ('mistune', 'kbd.vault.markdown') if m in sys.modules))")
+             "hand_over=False); print('loaded:', *(m for m in ('mistune', 'kbd.vault.markdown', "
+             "'whoosh.lang.morph_en', 'whoosh.lang.dmetaphone') if m in sys.modules))")
     shown = subprocess.run([sys.executable, "-c", probe, str(compiled.root)], capture_output=True, text=True,
                            check=True).stdout
     assert "notes/Linked.md" in shown and "The hippocampus replays the diary and code at night." in shown
     assert shown.strip().splitlines()[-1] == "loaded:"
+
+
+def test_the_whoosh_modules_kbd_does_not_load_still_work_when_called() -> None:
+    probe = ("import kbd.search; kbd.search.SearchIndex; from whoosh.query.terms import variations; "
+             "from whoosh.analysis.morph import double_metaphone; "
+             "print(sorted(variations('running'))[:3], double_metaphone('Thompson'))")
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "['ran', 'run', 'runner'] ('TMPSN', None)"
