@@ -11,7 +11,7 @@ from kbd.config import load_config
 from kbd.search import SearchIndex, search_vault
 from kbd.search.limits import search_until
 from kbd.search.query import _parse, make_parser
-from kbd.search.scoring import ReadOnceBM25F
+from kbd.search.scoring import ReadOnceBM25F, add_postings
 from tests.conftest import Vault
 from tests.test_search import write
 
@@ -90,3 +90,26 @@ def test_the_total_counts_every_matching_note_not_an_estimate(many_notes: Vault)
     # others do not (whoosh's estimate from the words' note counts was every note of the vault).
     assert search_vault(many_notes.root, config, "sleep coffee", limit=1).total == SLEEP_NOTES + COFFEE_NOTES
     assert search_vault(many_notes.root, config, "hippocampus", limit=1).total == SLEEP_NOTES - len(REWRITTEN)
+
+
+def test_postings_added_a_block_at_a_time_give_whooshs_scores_to_the_last_bit(many_notes: Vault) -> None:
+    ix = SearchIndex(many_notes.root, load_config(many_notes.root)).open()
+    assert ix is not None
+    with ix.searcher(weighting=ReadOnceBM25F()) as ours, ix.searcher(weighting=BM25F()) as theirs:
+        deleted = compared = 0
+        for (sub_ours, _), (sub_theirs, _) in zip(ours.leaf_searchers(), theirs.leaf_searchers(), strict=True):
+            deleted += sub_ours.reader().doc_count_all() - sub_ours.reader().doc_count()
+            for field, word in (("title", "sleep"), ("body", "sleep"), ("body", "cortex"), ("headings", "memori")):
+                q = wq.Term(field, word)
+                mine = q.matcher(sub_ours, sub_ours.context())
+                if not mine.is_active():  # not a word of this segment
+                    continue
+                added: dict[int, float] = {7: 1.5}  # a sum already begun
+                assert add_postings(mine, added, 0.5, lambda: None)
+                compared += 1
+                whooshs, expected = q.matcher(sub_theirs, sub_theirs.context()), {7: 1.5}
+                while whooshs.is_active():
+                    expected[whooshs.id()] = expected.get(whooshs.id(), 0.0) + whooshs.score() * 0.5
+                    whooshs.next()
+                assert added == expected, (field, word)  # exactly equal floats, deleted notes left out
+        assert deleted > 0 and compared >= 5

@@ -13,6 +13,8 @@ from whoosh import query as wq
 from whoosh.collectors import Collector, FilterCollector, TimeLimit, TopCollector, WrappingCollector
 from whoosh.searching import Searcher
 
+from kbd.search.scoring import add_postings
+
 MAX_QUERY_CHARS = 1_000  # = the longest question `kbd ask` takes, whose words become a query
 MAX_SUGGESTED_WORDS = 5  # did-you-mean looks up this many unknown words at most: whoosh's suggest scans the word list
 SEARCH_SECONDS = 5.0  # the ranking and did-you-mean of one search stop at this deadline
@@ -73,10 +75,17 @@ def _added_up(searcher: Searcher, q: wq.Or, limit: int, type_filter: wq.Query | 
     context = searcher.context()
     boost = q.boost
     scores: dict[int, float] = {}
+
+    def check() -> None:
+        if time.monotonic() >= deadline:
+            raise TimeLimit
+
     for sub, offset in searcher.leaf_searchers():
         part: dict[int, float] = {}
         for subq in q.subqueries:
             m = subq.matcher(sub, context)
+            if add_postings(m, part, boost, check):
+                continue
             read = 0
             while m.is_active():
                 docnum = m.id()
