@@ -29,7 +29,10 @@ def is_common_word(word: str) -> bool:
     lower = word.lower().replace("’", "'")
     if zipf_frequency is None:
         return common_by_lexicon(lower)
-    return zipf_frequency(lower, "en") >= COMMON_ZIPF
+    # The small list holds every word of Zipf 3 and above with the large list's frequency (the same
+    # answer for all 321,180 words of the large list at COMMON_ZIPF 4.0), and loads in 7 ms instead
+    # of 110 ms: a third of the CPU a compile of one new note spent beyond the vault's size.
+    return zipf_frequency(lower, "en", wordlist="small") >= COMMON_ZIPF
 
 
 def common_by_lexicon(word: str) -> bool:

@@ -71,20 +71,41 @@ __all__ = [
 ]
 
 
+# whoosh modules that whoosh imports at start for a feature kbd never uses, with the one name
+# imported from each: English word variations (the Variations query) and double metaphone (a
+# phonetic filter). Compiling their regular expressions was 4 ms of each `kbd search` call.
+_UNUSED_BY_KBD = {"whoosh.lang.morph_en": "variations", "whoosh.lang.dmetaphone": "double_metaphone"}
+
+
 def _whoosh_without_urllib_request() -> None:
     """whoosh.compat imports `urllib.request` (and with it http.client, email and ssl: a fifth of a
     `kbd search` call's start-up) for a `urlretrieve` whoosh never calls. It is given a stand-in for
-    the length of that import; the real module stays importable by anyone who needs it."""
+    the length of that import; the real module stays importable by anyone who needs it. The same
+    for the modules of _UNUSED_BY_KBD while whoosh's analysis and query modules load: their
+    stand-in functions import the real module when first called."""
     if "whoosh.compat" in sys.modules or "urllib.request" in sys.modules:
         return
-    stand_in = types.ModuleType("urllib.request")
-    stand_in.urlretrieve = None  # type: ignore[attr-defined]
-    sys.modules["urllib.request"] = stand_in
+    stand_ins = {"urllib.request": types.ModuleType("urllib.request")}
+    stand_ins["urllib.request"].urlretrieve = None  # type: ignore[attr-defined]
+    for module, name in _UNUSED_BY_KBD.items():
+        stand_ins[module] = types.ModuleType(module)
+        setattr(stand_ins[module], name, _on_first_call(module, name))
+    for module, stand_in in stand_ins.items():
+        sys.modules.setdefault(module, stand_in)
     try:
-        import whoosh.compat  # noqa: F401
+        import whoosh.analysis
+        import whoosh.compat
+        import whoosh.query  # noqa: F401
     finally:
-        if sys.modules.get("urllib.request") is stand_in:
-            del sys.modules["urllib.request"]
+        for module, stand_in in stand_ins.items():
+            if sys.modules.get(module) is stand_in:
+                del sys.modules[module]
+
+
+def _on_first_call(module: str, name: str) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+    return call
 
 
 def __getattr__(name: str) -> Any:

@@ -7,7 +7,6 @@ reciprocal rank fusion of the BM25 and vector rankings. Storing and searching th
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kbd import clock
@@ -79,6 +78,8 @@ class Embedder:
         if not texts:
             return []
         batches = [texts[i:i + BATCH] for i in range(0, len(texts), BATCH)]
+        from concurrent.futures import ThreadPoolExecutor  # only a sync with several batches needs threads
+
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(batches))) as pool:
             results = list(pool.map(lambda b: self.gateway.embed(ROLE, b, "search"), batches))
         self.requested += len(texts)

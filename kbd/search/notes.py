@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbd.config import Config
 from kbd.vault.layout import VaultLayout, clean_title, is_conflict_copy, is_ignored_name
-from kbd.vault.markdown import Document, parse_markdown
-from kbd.vault.note import check_file, normalise_tag, split_frontmatter
+
+if TYPE_CHECKING:
+    from kbd.vault.markdown import Document
 
 NOTE_TYPES = ("source", "concept", "answer", "slides", "report", "raw", "note")
 _WIKI_FOLDERS = {"sources": "source", "concepts": "concept", "answers": "answer", "slides": "slides",
@@ -102,6 +103,10 @@ def read_note(layout: VaultLayout, config: Config, rel: str) -> NoteFields | Non
         return None
     if is_navigation(layout, rel):
         return None
+    # Imported here, not with the module: a search reads note paths and types from this module, and
+    # needs neither the markdown parser nor the note checks (a tenth of a `kbd search` call's CPU).
+    from kbd.vault.note import check_file
+
     if check_file(layout.root, rel, config.compile.max_note_bytes) is not None:
         return None
     try:
@@ -121,6 +126,9 @@ def read_note(layout: VaultLayout, config: Config, rel: str) -> NoteFields | Non
 
 
 def note_fields(layout: VaultLayout, rel: str, text: str, mtime_ns: int = 0, size: int = 0) -> NoteFields:
+    from kbd.vault.markdown import parse_markdown
+    from kbd.vault.note import split_frontmatter
+
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     meta, body, _ = split_frontmatter(text)
     document = parse_markdown(body, keep_code=True)
@@ -131,6 +139,8 @@ def parsed_note_fields(rel: str, kind: str, properties: dict[str, Any], document
                        size: int = 0, stamp: int = 0) -> NoteFields:
     """The fields of a note someone already parsed (`document` with code blocks kept); `stamp`:
     the change stamp of the version parsed, for fields prepared by compile."""
+    from kbd.vault.note import normalise_tag
+
     lower = {str(k).lower(): v for k, v in properties.items()}
     first_h1 = next((b.text for b in document.blocks if b.kind == "heading" and b.level == 1), None)
     stem = rel.rsplit("/", 1)[-1][:-3]

@@ -18,7 +18,6 @@ from whoosh import qparser
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit
 from whoosh.index import FileIndex
-from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from kbd.config import Config
@@ -29,6 +28,7 @@ from kbd.search.notes import NOTE_TYPES
 from kbd.search.rank import CANDIDATES as RANKED
 from kbd.search.rank import answers_after_sources, one_per_article, synthesis_after_articles
 from kbd.search.schema import WORD_TOKEN
+from kbd.search.scoring import ReadOnceBM25F
 from kbd.search.snippets import best_passage, note_text, semantic_snippet
 from kbd.search.spelling import did_you_mean
 
@@ -189,7 +189,7 @@ class _Open:
     def __init__(self, ix: FileIndex, inode: int) -> None:
         self.ix = ix
         self.inode = inode  # a rebuild swaps the folder: a new inode means reopen
-        self.searcher = ix.searcher(weighting=BM25F())
+        self.searcher = ix.searcher(weighting=ReadOnceBM25F())
         self.parser = make_parser(ix.schema)
         self.lock = threading.Lock()
 
@@ -337,15 +337,17 @@ def _run(searcher: Searcher, q: wq.Query, limit: int, type_filter: wq.Query | No
     if q is wq.NullQuery:
         return [], 0
     try:
-        results = search_until(searcher, q, limit, type_filter, deadline)
+        ranked = search_until(searcher, q, limit, type_filter, deadline)
     except TimeLimit:
         raise QueryError(f"the search took longer than {SEARCH_SECONDS:g} s and was stopped; use fewer words "
                          "or wildcards (*), or narrow it with type: or tag:") from None
-    hits = [(r.fields(), r.score) for r in results]
-    # Counting every match costs a second pass over the postings (60 ms at 10,000 notes): the
-    # total is exact when all matches fit in `limit`, otherwise whoosh's estimate from the words'
-    # document counts, capped (Results.estimated_length counts them all, through kbd's collectors).
-    total = len(hits) if len(hits) < limit else min(q.estimate_size(searcher.reader()), searcher.doc_count())
+    hits = [(searcher.stored_fields(docnum), score) for docnum, score in ranked.matches]
+    total = ranked.total
+    if total is None:
+        # Counting every match costs a second pass over the postings (60 ms at 10,000 notes): the
+        # total is exact when all matches fit in `limit`, otherwise whoosh's estimate from the words'
+        # document counts, capped (Results.estimated_length counts them all, through kbd's collectors).
+        total = len(hits) if len(hits) < limit else min(q.estimate_size(searcher.reader()), searcher.doc_count())
     return hits, max(total, len(hits))
 
 

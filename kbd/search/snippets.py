@@ -1,6 +1,7 @@
 """The snippet a search hit shows: the passage of the note that holds the most of the query's words
 (or, for a hit by meaning, the passage that matched), cut to about SNIPPET_CHARS around its
-densest run of highlights, with the highlights' spans."""
+densest run of highlights, with the highlights' spans. The passage's plain text comes from
+kbd.search.plain, not the markdown parser: a `kbd search` call never loads mistune."""
 
 from __future__ import annotations
 
@@ -9,11 +10,9 @@ import re
 
 from whoosh.support.charset import accent_map
 
-from kbd.search.embed import passages
 from kbd.search.index import SearchIndex
-from kbd.search.notes import read_note
+from kbd.search.plain import plain_text
 from kbd.search.schema import text_analyzer
-from kbd.vault.markdown import parse_markdown
 
 SNIPPET_CHARS = 240
 
@@ -30,6 +29,9 @@ _HEADING = re.compile(r"^#{1,6}(\s|$)")
 _analyzer = text_analyzer()
 
 def semantic_snippet(index: SearchIndex, path: str, passage: int) -> str:
+    from kbd.search.embed import passages  # search by meaning only
+    from kbd.search.notes import read_note
+
     fields = read_note(index.layout, index.config, path)
     texts = passages(fields) if fields else []
     if passage >= len(texts):
@@ -67,13 +69,13 @@ def best_passage(index: SearchIndex, path: str, terms: tuple[set[str], tuple[str
             if found:
                 counted.append((len(set(found)), len(found), i))
         counted.sort(key=lambda c: (-c[0], -c[1], c[2]))
-        # The runner-up is parsed too only when it has as many of the query's words: parsing (most
-        # of a snippet's cost) can only drop words (a link's target), never add them.
+        # The runner-up is read too only when it has as many of the query's words: the plain text
+        # can only drop words (a link's target), never add them.
         best = [c for c in counted[:2] if c[0] == counted[0][0]]
         ranked = [passages[i] for _, _, i in best] or ranked
     best_text, best_spans, best_score = "", (), (-1, -1)
     for raw in ranked:
-        plain = parse_markdown(raw, keep_code=True).plain_text().replace("\n\n", " ")
+        plain = plain_text(raw)
         if not plain:
             continue
         spans = _spans(plain, pattern, words, prefixes)

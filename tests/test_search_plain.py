@@ -1,0 +1,69 @@
+"""A snippet's plain text without the markdown parser (issue 22: `kbd search` CPU at 10,000 notes):
+the same text as kbd.vault.markdown gives a passage, and a search that never loads mistune."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from kbd.config import load_config
+from kbd.search import search_vault
+from kbd.search.plain import plain_text
+from kbd.vault.markdown import parse_markdown
+from tests.conftest import Vault
+from tests.test_search import compiled, write  # noqa: F401  (the fixture)
+
+# Passages as they come in real notes (Web Clipper clippings, Microsoft's C++ docs, kbd's own pages).
+PASSAGES = [
+    "During **deep sleep** the *hippocampus* replays the ~~night~~ day, as [Walker](https://example.org/a_b) "
+    "and [[Sleep and memory|others]] found ([[notes/Nap#Method]], [[Cortex]]).",
+    "Call `std::vector::reserve` before a `push_back` loop; ``a `tick` inside`` stays code.",
+    "An escaped \\*star\\*, \\`/Zc:auto\\` and a snake_case_name stay as written, and so does 3 < 4.",
+    "![chart](img/chart.png) The chart, embedded: ![[diagram.png|300]] and a footnote[^1].\n\n[^1]: The note.",
+    "> [!note] A callout\n> with two lines of **quoted** text.",
+    "- first item with a [link](a.md)\n- second item\n  continued\n1. numbered",
+    "| Option | Meaning |\n|--|--|\n| `/W4` | warning level **4** |\n| [`/MD`](md.md) | DLL runtime |",
+    "| A | B | C |\n|--|--|--|\n| one row of two | cells |",
+    "Intro line before a table:\n| Header | Other |\n|---|---|\n| x | y |",
+    "```cpp\nint main() { return 0; }\n```",
+    "Some prose\n```\ncode after prose\n```\nand prose after.",
+    "Line one\\\nline two after a hard break, and <b>bold html</b> with <xref:System.String>.",
+    "[!INCLUDE[product-lifecycle-status](includes/lifecycle-note.md)] and "
+    "[IRowsetNotify](/previous-versions/ms712959(v=vs.85)).",
+    "A %%hidden comment%% sentence with a block id ^abc123",
+    "The message:\n>The system returned code *error code*\\\n>PCH: Commit size too large",
+]
+
+
+@pytest.mark.parametrize("passage", PASSAGES)
+def test_a_passage_reads_as_the_markdown_parser_reads_it(passage: str) -> None:
+    assert plain_text(passage) == parse_markdown(passage, keep_code=True).plain_text().replace("\n\n", " ")
+
+
+def test_entities_read_as_the_characters_they_stand_for() -> None:
+    # mistune leaves them as written (`&emsp;` in Microsoft's grammar pages): a snippet shows the text.
+    assert plain_text("3 &lt; 4 &amp;&amp; x&emsp;y") == "3 < 4 && x y"
+
+
+def test_a_search_command_never_loads_the_markdown_parser_nor_whoosh_modules_kbd_does_not_use(
+        compiled: Vault) -> None:  # noqa: F811
+    write(compiled, "notes/Linked.md", "# Linked\n\nThe **hippocampus** replays [[Sleep diary|the diary]] "
+          "and `code` at night.\n")
+    search_vault(compiled.root, load_config(compiled.root), "linked")  # indexed (this needs the parser), stamped
+    probe = ("import sys, kbd.cli; code = kbd.cli.main(['search', sys.argv[1], 'hippocampus replays'], "
+             "hand_over=False); print('loaded:', *(m for m in ('mistune', 'kbd.vault.markdown', "
+             "'whoosh.lang.morph_en', 'whoosh.lang.dmetaphone') if m in sys.modules))")
+    shown = subprocess.run([sys.executable, "-c", probe, str(compiled.root)], capture_output=True, text=True,
+                           check=True).stdout
+    assert "notes/Linked.md" in shown and "The hippocampus replays the diary and code at night." in shown
+    assert shown.strip().splitlines()[-1] == "loaded:"
+
+
+def test_the_whoosh_modules_kbd_does_not_load_still_work_when_called() -> None:
+    probe = ("import kbd.search; kbd.search.SearchIndex; from whoosh.query.terms import variations; "
+             "from whoosh.analysis.morph import double_metaphone; "
+             "print(sorted(variations('running'))[:3], double_metaphone('Thompson'))")
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "['ran', 'run', 'runner'] ('TMPSN', None)"
