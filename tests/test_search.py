@@ -110,6 +110,17 @@ def test_phrases_fields_tags_types_and_prefixes(compiled: Vault) -> None:
     assert paths(compiled, "title:diary") == ["notes/Sleep diary.md"]
 
 
+def test_a_prefix_on_a_hyphenated_word_matches_the_words_in_order_and_field_values_whole(vault: Vault) -> None:
+    write(vault, "notes/sleep-lab/Sleep stages.md", "---\ntags: [sleep-stage, web-clip]\n---\n# Sleep stages\n\n"
+                                                     "During slow-wave sleep the brain replays the day.\n")
+    write(vault, "notes/Elsewhere.md", "# Elsewhere\n\nA slow train went west; we watched the water.\n")
+    stages = "notes/sleep-lab/Sleep stages.md"
+    assert paths(vault, "slow-wa*", mode="bm25") == [stages]  # not "slow" in one place and "wa…" in another
+    assert paths(vault, "tag:sleep-st*") == [stages]  # a tag, a folder and a path are whole values, not words
+    assert paths(vault, "in:notes/sleep-l*") == [stages]
+    assert paths(vault, "path:notes/sleep-lab/Sle*") == [stages]
+
+
 def test_a_title_match_outranks_a_passing_mention(vault: Vault) -> None:
     for i in range(5):
         write(vault, f"notes/Other {i}.md", f"# Other {i}\n\nSomething else entirely, with a glance at "

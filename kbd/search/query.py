@@ -308,16 +308,18 @@ def _prepare(text: str) -> str:
 
 
 def _split_prefixes(q: wq.Query, schema) -> wq.Query:  # type: ignore[no-untyped-def]
-    """`B-tr*` as the index holds `B-tree` (the words `b` and `tree`): the whole words before the last
-    break are words, the last part is the prefix. Left as one prefix, it matched nothing."""
+    """`B-tr*` as the index holds `B-tree` (the words `b` and `tree`, one after the other): the whole
+    words before the last break, then the last part as a prefix, in that order and adjacent. Left as
+    one prefix, it matched nothing. Only in the fields kbd splits into words (`tag:my-ta*` and
+    `in:wiki/sou*` keep their prefix whole: those fields hold whole values)."""
     def fix(node: wq.Query) -> wq.Query:
-        if isinstance(node, wq.Prefix) and node.fieldname in schema.names():
+        if isinstance(node, wq.Prefix) and node.fieldname in _FIELDS and node.fieldname != "tags":
             parts = [m.group(0).lower() for m in WORD_TOKEN.finditer(node.text)]
-            analyzer = getattr(schema[node.fieldname], "analyzer", None)
-            if len(parts) > 1 and analyzer is not None:
+            if len(parts) > 1:
+                analyzer = schema[node.fieldname].analyzer
                 words = [t.text for part in parts[:-1] for t in analyzer(part)]
-                return wq.And([*(wq.Term(node.fieldname, w) for w in words), wq.Prefix(node.fieldname, parts[-1])],
-                              boost=node.boost)
+                return wq.Sequence([*(wq.Term(node.fieldname, w) for w in words),
+                                    wq.Prefix(node.fieldname, parts[-1])], boost=node.boost)
             return node
         return node.apply(fix)
     return fix(q)
