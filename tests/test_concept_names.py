@@ -11,8 +11,11 @@ from pathlib import Path
 
 import frontmatter
 
+from kbd.compile.concepts import reconcile_concepts
+from kbd.compile.ingest import NameBook
 from kbd.engines.base import SourceInput, SourceSummary
 from kbd.engines.offline import OfflineEngine
+from kbd.state import State
 from kbd.vault.markdown import parse_markdown
 from kbd.vault.note import ClipperMeta, note_title
 from tests.conftest import Vault
@@ -61,9 +64,12 @@ def test_a_buttons_label_is_not_a_concept_where_the_page_uses_its_verb_with_an_o
     assert "Vault switcher" in found or "Vault" in found or "Vaults" in found, found
 
 
+SYNC_PAGES = ("Introduction to Obsidian Sync", "Switch to Obsidian Sync", "Status icon and messages",
+              "Sync settings and selective syncing")
+
+
 def test_a_product_named_without_its_maker_has_no_page_beside_the_full_name(vault: Vault) -> None:
-    for name in ("Introduction to Obsidian Sync", "Switch to Obsidian Sync", "Status icon and messages",
-                 "Sync settings and selective syncing"):
+    for name in SYNC_PAGES:
         vault.clip(f"{name}.md", (PAGES / f"{name}.md").read_text(encoding="utf-8"))
     vault.compile()
     # No page "Obsidian" yet: "Sync" is a name of its own here.
@@ -75,3 +81,45 @@ def test_a_product_named_without_its_maker_has_no_page_beside_the_full_name(vaul
     assert {"Obsidian", "Obsidian Sync"} <= pages, pages
     assert "Sync" not in pages, pages  # the maker's page came later: the short name's page is retired
     assert "[[wiki/concepts/Sync|" not in "".join(p.read_text() for p in vault.wiki.rglob("*.md"))
+
+
+def _pages_after(db: Path, added: list[tuple[str, str]], passes: list[list[str]]) -> set[str]:
+    """Concept pages after reconcile passes over a copy of `db` in which `added` (key, name) are
+    mentioned at rank 0 by its first three sources; each pass looks at its list of concepts."""
+    copy = db.with_name(f"copy-{len(list(db.parent.glob('copy-*')))}.db")
+    copy.write_bytes(db.read_bytes())
+    state = State(copy)
+    ids = [r[0] for r in state.db.execute("SELECT id FROM sources ORDER BY id LIMIT 3")]
+    names = NameBook([r[0] for r in state.db.execute("SELECT note_name FROM concepts")])
+    with state.transaction():
+        for key, name in added:
+            state.db.executemany("INSERT OR REPLACE INTO source_concepts(source_id, key, name, score, sentence, rank) "
+                                 "VALUES(?, ?, ?, 1.0, 'x', 0)", [(i, key, name) for i in ids])
+    for looked_at in passes:
+        with state.transaction():
+            state.mark_dirty([f"concept:{k}" for k in looked_at])
+        reconcile_concepts(state, 2, names)
+    pages = {r[0] for r in state.db.execute("SELECT key FROM concepts")}
+    state.close()
+    return pages
+
+
+def test_names_that_make_each_other_get_the_same_pages_in_one_pass_or_one_at_a_time(vault: Vault) -> None:
+    for name in (*SYNC_PAGES, "About Obsidian", "Update Obsidian"):
+        vault.clip(f"{name}.md", (PAGES / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    db = vault.root / ".kbd/state.db"
+    made = [("sync obsidian", "Sync Obsidian"), ("sync", "Sync")]  # as if pages also named "Sync Obsidian"
+    keys = ["sync obsidian", "sync", "obsidian", "obsidian sync"]
+    at_once = _pages_after(db, made, [keys])
+    for order in (keys, keys[::-1], ["sync", "obsidian sync", "obsidian", "sync obsidian"]):
+        assert _pages_after(db, made, [[k] for k in order]) == at_once, order
+    assert "obsidian sync" in at_once and not {"obsidian", "sync"} <= at_once, at_once  # one of them makes the other
+
+
+def test_a_name_that_repeats_its_word_is_not_its_own_maker(vault: Vault) -> None:
+    for name in SYNC_PAGES:
+        vault.clip(f"{name}.md", (PAGES / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    made = [("sync sync", "Sync Sync"), ("sync", "Sync")]  # "Bora Bora" beside the Bora wind
+    assert {"sync sync", "sync"} <= _pages_after(vault.root / ".kbd/state.db", made, [["sync sync", "sync"]])
