@@ -94,7 +94,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 articles = 0  # mentioned by enough sources, but only in passing: none is about it
             if articles >= min_sources and needs_a_title(display_name(state, key)) and not is_titled(state, key):
                 articles = 0  # an everyday word the corpus is not about: no title names it
-            if articles >= min_sources and full_names.named_by_its_maker(key, articles):
+            if articles >= min_sources and full_names.named_by_its_maker(key):
                 articles = 0  # "Sync" beside "Obsidian Sync": the same thing, its page is the full name's
             page = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
             changed = False
@@ -111,20 +111,15 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 changed = True
             elif page is not None:
                 state.db.execute("UPDATE concepts SET source_count=? WHERE key=?", (articles, key))
-                if full_names.pages.get(key) != articles:
-                    full_names.counted(key, articles)
-                    _look_again(full_names.made_by(key), state, pending, done)  # a maker's count decides
             if changed:
                 # Its sources gain or lose a link; their other concepts gain or lose a related concept.
                 state.mark_dirty(f"source:{s}" for s in sources)
                 state.mark_dirty(f"concept:{k}" for k in _co_occurring(state, key))
                 state.mark_dirty(["index"])
                 # "Sync" may gain or lose its page with "Obsidian Sync" or with "Obsidian": look at it again.
-                if page is None:
-                    full_names.counted(key, articles)
-                else:
-                    full_names.retired(key)
-                _look_again([key.partition(" ")[2]] if " " in key else full_names.made_by(key), state, pending, done)
+                (full_names.created if page is None else full_names.retired)(key)
+                maker, _, rest = key.partition(" ")
+                _look_again([rest, maker] if rest else full_names.made_by(key), state, pending, done)
             if len(sources) <= RELATED_MAX_SOURCES + 1:
                 # Related-source lists of the sources sharing this concept may change; each is
                 # checked and re-rendered only if its list really did.
@@ -145,12 +140,10 @@ def _look_again(keys: list[str], state: State, pending: list[str], done: set[str
 class _FullNames:
     """Which concepts with a page are another one's name with its maker in front ("Obsidian Sync" is
     "Sync" made by "Obsidian"), kept current as a reconcile pass creates and retires pages, so the
-    check costs a dictionary look-up and not a scan of every page. A maker ranks above the name it makes
-    (more sources, or as many and first in alphabetical order), so two names can never make each other
-    ("Obsidian Sync", "Sync Obsidian"): the outcome never depends on which name a pass looks at first."""
+    check costs a dictionary look-up and not a scan of every page."""
 
     def __init__(self, state: State) -> None:
-        self.pages = {r[0]: r[1] for r in state.db.execute("SELECT key, source_count FROM concepts")}
+        self.pages = {r[0] for r in state.db.execute("SELECT key FROM concepts")}
         self.makers_of: dict[str, set[str]] = defaultdict(set)  # "sync" → {"obsidian"}
         self.made: dict[str, set[str]] = defaultdict(set)  # "obsidian" → {"sync", "publish"}
         for key in self.pages:
@@ -162,23 +155,22 @@ class _FullNames:
             self.makers_of[rest].add(maker)
             self.made[maker].add(rest)
 
-    def counted(self, key: str, articles: int) -> None:
-        """A page made now, or its source count changed."""
-        if key not in self.pages:
-            self._add(key)
-        self.pages[key] = articles
+    def created(self, key: str) -> None:
+        self.pages.add(key)
+        self._add(key)
 
     def retired(self, key: str) -> None:
-        self.pages.pop(key, None)
+        self.pages.discard(key)
         maker, _, rest = key.partition(" ")
         if rest:
             self.makers_of[rest].discard(maker)
             self.made[maker].discard(rest)
 
-    def named_by_its_maker(self, key: str, articles: int) -> bool:
-        """"Sync" when "Obsidian Sync" and "Obsidian" both have pages, and "Obsidian" at least as many
-        sources (on a tie, the name first in alphabetical order is the maker: an order with no cycle)."""
-        return any(maker in self.pages and (self.pages[maker], key) > (articles, maker)
+    def named_by_its_maker(self, key: str) -> bool:
+        """"Sync" when "Obsidian Sync" and "Obsidian" both have pages. Two names that make each other
+        ("Obsidian Sync" and "Sync Obsidian") are neither's maker: no cycle, so the pages never depend
+        on the order a pass looks at the names."""
+        return any(maker in self.pages and key not in self.makers_of.get(maker, ())
                    for maker in self.makers_of.get(key, ()))
 
     def made_by(self, maker: str) -> list[str]:
