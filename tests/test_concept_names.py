@@ -43,6 +43,15 @@ def test_a_note_with_no_title_property_and_no_h1_is_titled_by_its_file_name() ->
     assert note_title(None, parse_markdown(body), "Settings") == "Settings"
 
 
+def test_a_file_name_that_is_no_name_gives_way_to_the_heading() -> None:
+    document = parse_markdown("## Getting started with Sync\n\nSync keeps your notes in step across devices.\n")
+    for stem in ("index", "README", "2024-05-01", "20240501103022", "a1b2c3d4e5f6", "_", "sync.html",
+                 "getting-started-with-sync", "help.obsidian.md_sync"):
+        assert note_title(None, document, stem) == "Getting started with Sync", stem
+    for stem in ("Sync", "Sync guide", "B-tree"):
+        assert note_title(None, document, stem) == stem
+
+
 def test_the_letters_of_a_word_glued_to_a_number_are_not_a_name() -> None:
     # "Obsidian supports [[2-factor authentication]] (2FA) for Obsidian accounts, but it does not support 2FA
     # for opening and using the base application": no concept "FA", nor "Factor authentication".

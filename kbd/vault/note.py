@@ -235,12 +235,32 @@ def note_title(from_meta: str | None, document: Document, stem: str,
                  or _a_later_section(from_meta, document))):
         return named
     # A lower heading is a section's name ("## Open Settings" of Settings.md), never the note's, while the
-    # file has a name of its own: Obsidian shows the file name as a note's title.
-    for candidate in (from_meta, *h1, stem, *(b.text for b in headings), first_line):
+    # file has a name of its own: Obsidian shows the file name as a note's title. A file name that is no
+    # name (a date, an id, a slug, "index") gives way to the heading.
+    named_file = stem if _names_a_page(stem) else None
+    for candidate in (from_meta, *h1, named_file, *(b.text for b in headings), stem, first_line):
         title = clean_title(_strip_tags(candidate or ""))
         if title and not _PLACEHOLDER_TITLE.match(title):
             return _with_page_name(title, h1) if candidate is from_meta else title
     return "Untitled"
+
+
+# File names that say where a page sits, not what it is called.
+_FILE_NAMES = frozenset("index readme home default main page untitled".split())
+
+
+def _names_a_page(stem: str) -> bool:
+    """Whether a file name reads as a page's name ("Settings", "Live Preview", "B-tree"), not a date,
+    an id or hash, a URL slug ("getting-started-with-sync"), a file name with its extension
+    ("sync.html") or a folder's page ("index", "README")."""
+    words = re.findall(r"[^\W\d_]{2,}", stem)
+    if not words or stem.casefold() in _FILE_NAMES:
+        return False
+    if " " in stem.strip():
+        return True
+    if re.search(r"\d|_|\.\w{1,4}$", stem):
+        return False  # "20240501103022", "a1b2c3d4", "help_sync", "sync.html"
+    return not ("-" in stem and stem == stem.lower())  # "getting-started-with-sync", but "B-tree"
 
 
 def _letters(text: str) -> str:
