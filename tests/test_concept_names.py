@@ -14,6 +14,7 @@ import frontmatter
 from kbd.compile.concepts import reconcile_concepts
 from kbd.compile.ingest import NameBook
 from kbd.engines.base import SourceInput, SourceSummary
+from kbd.engines.chunking import TOKEN, noun_chunks
 from kbd.engines.offline import OfflineEngine
 from kbd.state import State
 from kbd.vault.markdown import parse_markdown
@@ -64,6 +65,12 @@ def test_capitalised_words_together_are_one_name() -> None:
     found = names(page("Views and editing mode"))
     assert "Live Preview" in found, found
     assert "Preview" not in found, found
+
+
+def test_an_adverb_ends_a_run_of_capitalised_words() -> None:
+    # The hostile review's label (not from a real page): "Manually" is no part of a name.
+    chunks = noun_chunks(TOKEN.findall("Then click Install Plugins Manually to continue."))
+    assert not [c for c in chunks if "Manually" in c], chunks
 
 
 def test_a_buttons_label_is_not_a_concept_where_the_page_uses_its_verb_with_an_object() -> None:

@@ -147,12 +147,16 @@ def noun_chunks(tokens: list[str]) -> list[list[str]]:
 
 def _in_a_name(tokens: list[str], i: int) -> bool:
     """Whether tokens[i] is one of two or more capitalised words inside a sentence ("switch to Live
-    Preview"); a sentence's first word is capitalised anyway and says nothing."""
-    if i == 0 or not _capitalised(tokens[i]) or tokens[i].lower() in STOPWORDS:
+    Preview"); a sentence's first word is capitalised anyway and says nothing, and an adverb ends a
+    button's label, not a name ("Install Plugins Manually")."""
+    if i == 0 or not _name_word(tokens[i]):
         return False
-    before = tokens[i - 1]
-    return (_capitalised(before) and i - 1 > 0 and before.lower() not in STOPWORDS) \
-        or (i + 1 < len(tokens) and _capitalised(tokens[i + 1]) and tokens[i + 1].lower() not in STOPWORDS)
+    return (i - 1 > 0 and _name_word(tokens[i - 1])) or (i + 1 < len(tokens) and _name_word(tokens[i + 1]))
+
+
+def _name_word(token: str) -> bool:
+    lower = token.lower()
+    return _capitalised(token) and lower not in STOPWORDS and not is_adverb(lower)
 
 
 def candidate_phrases(tokens: list[str]) -> list[str]:
