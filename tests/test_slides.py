@@ -499,4 +499,5 @@ def test_a_deck_says_one_number_of_notes_and_names_a_clipping_by_its_summarys_ti
     assert made and subtitle, (result.stdout, text)
     assert int(made.group(1)) == int(subtitle.group(1)) == len(listed), (result.stdout, listed)
     assert "SPARQL" not in "\n".join(listed)
+    assert "from 1 notes" not in text and "from 1 note" in text  # the speaker note of the title slide too
     assert not [s for s in slides_of(text) if s.startswith("## SPARQL")]

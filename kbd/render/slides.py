@@ -47,7 +47,7 @@ def _title_slide(deck: Deck, count: int) -> str:
         lines += ["", escape_text("Not verified: the checker objected to parts of this deck (see the notes).")]
     about = f"Deck about {deck.concept!r}" if deck.concept else f"Deck for the query {deck.query!r}" if deck.query \
         else "Deck"
-    notes = f"{about}, made by {deck.engine} from {count} notes."
+    notes = f"{about}, made by {deck.engine} from {count} {'note' if count == 1 else 'notes'}."
     if deck.objections:
         notes += " Objections: " + " ".join(deck.objections)
     if deck.warnings:
