@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,6 +81,8 @@ def _structured_check(role: str, config: Config, layout: VaultLayout) -> Check:
     from kbd.engines.structured import AUTO  # the engines load only when a model is checked
 
     existing = layout.state_dir / "state.db"
+    import tempfile  # only `kbd doctor` needs it; every other command imports this module for its parser
+
     with tempfile.TemporaryDirectory(prefix="kbd-doctor-") as scratch:
         # The request is budgeted and recorded in the vault's state.db when it is up to date; doctor
         # never creates or upgrades it, so otherwise the record goes to a scratch copy.

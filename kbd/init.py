@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
-from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kbd.commandline import EXIT_OK, Subcommands, UsageError, shown_path
 from kbd.config import load_config
+
+if TYPE_CHECKING:  # importlib.resources brings tempfile, random and more: only `kbd init` reads the template
+    from importlib.abc import Traversable
 from kbd.vault.layout import enclosing_vault
 
 KEEP_FILE = ".keep"  # marks an empty folder in the template; not copied
@@ -30,6 +32,8 @@ def init_vault(root: Path, samples: bool = False, config_path: Path | None = Non
     `models`: a `models:` section (kbd/engines/presets.py) to end a new kbd/config.yaml with; an
     existing config is never changed. Raises ConfigError, before creating anything, when that
     config is invalid."""
+    from importlib import resources  # with tempfile and random: only `kbd init` reads the template
+
     report = InitReport()
     config = load_config(root, config_path)
     folders = {"raw": config.paths.raw.strip("/"), "wiki": config.paths.wiki.strip("/")}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,7 +39,9 @@ def setup_logging(vault: Path | None, verbose: bool | None = False) -> None:
                                           "%H:%M:%S"))
     root.addHandler(stderr)
     if vault is not None and (vault / STATE_DIR).is_dir():
-        file_handler = logging.handlers.RotatingFileHandler(
+        from logging.handlers import RotatingFileHandler  # with socket: only a command writing the log needs it
+
+        file_handler = RotatingFileHandler(
             vault / STATE_DIR / "kbd.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8")
         file_handler.setLevel(logging.INFO)
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -54,7 +54,7 @@ def test_a_search_command_never_loads_the_markdown_parser_nor_whoosh_modules_kbd
     search_vault(compiled.root, load_config(compiled.root), "linked")  # indexed (this needs the parser), stamped
     probe = ("import sys, kbd.cli; code = kbd.cli.main(['search', sys.argv[1], 'hippocampus replays'], "
              "hand_over=False); print('loaded:', *(m for m in ('mistune', 'kbd.vault.markdown', "
-             "'whoosh.lang.morph_en', 'whoosh.lang.dmetaphone') if m in sys.modules))")
+             "'whoosh.lang.morph_en', 'whoosh.lang.dmetaphone', 'importlib.resources') if m in sys.modules))")
     shown = subprocess.run([sys.executable, "-c", probe, str(compiled.root)], capture_output=True, text=True,
                            check=True).stdout
     assert "notes/Linked.md" in shown and "The hippocampus replays the diary and code at night." in shown
