@@ -10,7 +10,7 @@ import pytest
 
 from kbd.config import load_config
 from kbd.search import search_vault
-from kbd.search.plain import plain_text
+from kbd.search.plain import MAX_PASSAGE_CHARS, plain_text
 from kbd.vault.markdown import parse_markdown
 from tests.conftest import Vault
 from tests.test_search import compiled, write  # noqa: F401  (the fixture)
@@ -67,3 +67,26 @@ def test_the_whoosh_modules_kbd_does_not_load_still_work_when_called() -> None:
              "print(sorted(variations('running'))[:3], double_metaphone('Thompson'))")
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert shown.strip() == "['ran', 'run', 'runner'] ('TMPSN', None)"
+
+
+@pytest.mark.parametrize("markdown, shown", [
+    ("sleep <!-- secret plan --> memory", "sleep memory"),
+    ("<script>\nvar sleep = 1;\n</script>", ""),
+    ("<style>body{}</style> sleep", "sleep"),
+    ('<a title="x>y" href="z">link</a>', "link"),
+    ("> > [!tip] inner\n> > sleep deeper", "inner sleep deeper"),
+    ("sleep `code` \x005\x00 tail", "sleep code 5 tail"),  # a NUL in the note is no mark of this module's
+    ("rem \ue03cscript\ue03e", "rem \ufffdscript\ufffd"),  # nor a private-use character
+])
+def test_hostile_markup_reads_as_the_reader_sees_it_and_never_raises(markdown: str, shown: str) -> None:
+    # Cases of a hostile review of the regular-expression reading (not from real pages).
+    assert plain_text(markdown) == shown
+
+
+def test_a_paragraph_of_markers_that_never_close_is_read_in_bounded_time(compiled: Vault) -> None:  # noqa: F811
+    # `*a *a *a …` made the emphasis expressions' work grow with the square of the paragraph (16 s for
+    # 90 KB, past the search deadline). Bounded by what is read, not timed: the snippet is found past it.
+    assert len(plain_text("*a " * 30000)) <= MAX_PASSAGE_CHARS
+    write(compiled, "notes/Stars.md", "# Stars\n\n" + "*a " * 30000 + "quokka dreams.\n")
+    hits = search_vault(compiled.root, load_config(compiled.root), "quokka").hits
+    assert hits and hits[0].path == "notes/Stars.md" and "quokka" in hits[0].snippet

@@ -15,8 +15,8 @@ import html
 import re
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
-_QUOTE = re.compile(r"^ {0,3}> ?", re.MULTILINE)
+_COMMENT = re.compile(r"%%.*?%%|<!--.*?(?:-->|$)|<(script|style)\b.*?(?:</\1\s*>|$)", re.DOTALL | re.IGNORECASE)
+_QUOTE = re.compile(r"^ {0,3}(?:> ?)+", re.MULTILINE)  # nested quotes and callouts too
 _CALLOUT = re.compile(r"^\[![\w-]+\][+-]?\s*")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+|$)(.*?)(?:[ \t]+#+)?[ \t]*$")
 _ITEM = re.compile(r"^[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)|^ {0,3}\[\^[^\]\n]+\]:[ \t]*")  # or a footnote
@@ -33,7 +33,7 @@ _LINK = re.compile(rf"\[([^\[\]\n]*)\]{_URL}")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\n]+\]")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>")
 _CODE_SPAN = re.compile(r"(?<![\\`])(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)  # \` is a backtick, not code
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s(?:[^<>\"']|\"[^\"]*\"|'[^']*')*)?/?>")  # quoted `>` too
 _STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _EMPHASIS_STAR = re.compile(r"\*(?=\S)(.+?)(?<=\S)\*")
 _EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_(?=\S)(.+?)(?<=\S)_(?!\w)")
@@ -43,9 +43,16 @@ _ESCAPED = re.compile("[\ue000-\ue07f]")  # an escaped ASCII character, set asid
 _CODE_MARK = "\0"  # a code span's text is set aside while emphasis is removed around it
 
 
+# The longest passage read whole. The emphasis and code-span expressions can take time that grows with
+# the square of a paragraph full of markers that never close (`*a *a *a …`): a snippet needs far less.
+MAX_PASSAGE_CHARS = 4_000
+
+
 def plain_text(passage: str) -> str:
-    """The text a reader sees in one passage of markdown (see the module's note)."""
-    text = _COMMENT.sub(" ", passage)
+    """The text a reader sees in one passage of markdown (see the module's note). NUL and the
+    private-use characters this module uses as marks cannot come from the note itself."""
+    text = _ESCAPED.sub("\ufffd", passage[:MAX_PASSAGE_CHARS].replace(_CODE_MARK, " "))
+    text = _COMMENT.sub(" ", text)
     parts: list[str] = []
     prose: list[str] = []
     code: list[str] | None = None

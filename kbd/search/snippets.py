@@ -11,7 +11,7 @@ import re
 from whoosh.support.charset import accent_map
 
 from kbd.search.index import SearchIndex
-from kbd.search.plain import plain_text
+from kbd.search.plain import MAX_PASSAGE_CHARS, plain_text
 from kbd.search.schema import text_analyzer
 
 SNIPPET_CHARS = 240
@@ -75,6 +75,10 @@ def best_passage(index: SearchIndex, path: str, terms: tuple[set[str], tuple[str
         ranked = [passages[i] for _, _, i in best] or ranked
     best_text, best_spans, best_score = "", (), (-1, -1)
     for raw in ranked:
+        if len(raw) > MAX_PASSAGE_CHARS and pattern is not None:  # read the part around its first match
+            first = pattern.search(raw.translate(_FOLD))
+            start = max(0, first.start() - MAX_PASSAGE_CHARS // 4) if first else 0
+            raw = raw[start:start + MAX_PASSAGE_CHARS]
         plain = plain_text(raw)
         if not plain:
             continue
