@@ -90,3 +90,13 @@ def test_a_paragraph_of_markers_that_never_close_is_read_in_bounded_time(compile
     write(compiled, "notes/Stars.md", "# Stars\n\n" + "*a " * 30000 + "quokka dreams.\n")
     hits = search_vault(compiled.root, load_config(compiled.root), "quokka").hits
     assert hits and hits[0].path == "notes/Stars.md" and "quokka" in hits[0].snippet
+
+
+def test_with_other_threads_running_whoosh_loads_without_stand_ins() -> None:
+    # A thread importing urllib.request (httpx does) while kbd.search loads whoosh could get the
+    # stand-in module (a hostile review made it happen with two threads): with threads, no stand-ins.
+    probe = ("import sys, threading; done = threading.Event(); t = threading.Thread(target=done.wait); t.start(); "
+             "import kbd.search; kbd.search.SearchIndex; done.set(); t.join(); "
+             "print(hasattr(sys.modules.get('urllib.request'), 'urlopen'))")
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "True"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 import types
 from typing import TYPE_CHECKING, Any
 
@@ -83,8 +84,8 @@ def _whoosh_without_urllib_request() -> None:
     the length of that import; the real module stays importable by anyone who needs it. The same
     for the modules of _UNUSED_BY_KBD while whoosh's analysis and query modules load: their
     stand-in functions import the real module when first called."""
-    if "whoosh.compat" in sys.modules or "urllib.request" in sys.modules:
-        return
+    if "whoosh.compat" in sys.modules or "urllib.request" in sys.modules or threading.active_count() > 1:
+        return  # with other threads running, one of them could import a stand-in: whoosh loads as it is
     stand_ins = {"urllib.request": types.ModuleType("urllib.request")}
     stand_ins["urllib.request"].urlretrieve = None  # type: ignore[attr-defined]
     for module, name in _UNUSED_BY_KBD.items():
