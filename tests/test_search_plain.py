@@ -61,12 +61,16 @@ def test_a_search_command_never_loads_the_markdown_parser_nor_whoosh_modules_kbd
     assert shown.strip().splitlines()[-1] == "loaded:"
 
 
+def python_prints(probe: str) -> str:
+    """What a fresh Python process running `probe` prints (a module's first import is the subject)."""
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+
+
 def test_the_whoosh_modules_kbd_does_not_load_still_work_when_called() -> None:
     probe = ("import kbd.search; kbd.search.SearchIndex; from whoosh.query.terms import variations; "
              "from whoosh.analysis.morph import double_metaphone; "
              "print(sorted(variations('running'))[:3], double_metaphone('Thompson'))")
-    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert shown.strip() == "['ran', 'run', 'runner'] ('TMPSN', None)"
+    assert python_prints(probe) == "['ran', 'run', 'runner'] ('TMPSN', None)"
 
 
 @pytest.mark.parametrize("markdown, shown", [
@@ -98,5 +102,4 @@ def test_with_other_threads_running_whoosh_loads_without_stand_ins() -> None:
     probe = ("import sys, threading; done = threading.Event(); t = threading.Thread(target=done.wait); t.start(); "
              "import kbd.search; kbd.search.SearchIndex; done.set(); t.join(); "
              "print(hasattr(sys.modules.get('urllib.request'), 'urlopen'))")
-    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert shown.strip() == "True"
+    assert python_prints(probe) == "True"
