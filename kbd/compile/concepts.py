@@ -11,6 +11,7 @@ run are looked at, so the cost of one ingest does not grow with the wiki.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 
 from kbd.compile.ingest import NameBook
@@ -76,14 +77,15 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
     Returns (created, retired)."""
     created = retired = 0
     with state.transaction():
-        # Longer names first: whether "Sync" gets a page depends on "Obsidian Sync" (_named_by_its_maker).
-        pending = sorted({n.split(":", 1)[1] for n in state.dirty() if n.startswith("concept:")},
-                         key=lambda k: (-len(k.split()), k))
+        # Longer names first: whether "Sync" gets a page depends on "Obsidian Sync" (_FullNames). A heap:
+        # a full compile looks at every concept of the vault, and names come back to it as pages change.
+        pending = [_longer_first(n.split(":", 1)[1]) for n in set(state.dirty()) if n.startswith("concept:")]
+        heapq.heapify(pending)
         done: set[str] = set()
         looks: Counter[str] = Counter()
         full_names = _FullNames(state)
         while pending:
-            key = pending.pop(0)
+            key = heapq.heappop(pending)[1]
             if key in done or looks[key] >= MAX_LOOKS:
                 continue
             done.add(key)
@@ -127,14 +129,16 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
     return created, retired
 
 
-def _look_again(keys: list[str], state: State, pending: list[str], done: set[str]) -> None:
+def _longer_first(key: str) -> tuple[int, str]:
+    return -len(key.split()), key
+
+
+def _look_again(keys: list[str], state: State, pending: list[tuple[int, str]], done: set[str]) -> None:
     """Queue concepts whose page depends on one that just changed (later in this pass, and rendered)."""
-    if not keys:
-        return
     state.mark_dirty(f"concept:{k}" for k in keys)
-    pending.extend(keys)
+    for key in keys:
+        heapq.heappush(pending, _longer_first(key))
     done.difference_update(keys)
-    pending.sort(key=lambda k: (-len(k.split()), k))
 
 
 class _FullNames:
