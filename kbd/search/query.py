@@ -17,6 +17,7 @@ from urllib.parse import quote
 from whoosh import qparser
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit
+from whoosh.fields import TEXT
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
@@ -310,13 +311,14 @@ def _prepare(text: str) -> str:
 def _split_prefixes(q: wq.Query, schema) -> wq.Query:  # type: ignore[no-untyped-def]
     """`B-tr*` as the index holds `B-tree` (the words `b` and `tree`, one after the other): the whole
     words before the last break, then the last part as a prefix, in that order and adjacent. Left as
-    one prefix, it matched nothing. Only in the fields kbd splits into words (`tag:my-ta*` and
-    `in:wiki/sou*` keep their prefix whole: those fields hold whole values)."""
+    one prefix, it matched nothing. Only in the TEXT fields, which kbd splits into words (`tag:my-ta*`
+    and `in:wiki/sou*` keep their prefix whole: KEYWORD and ID fields hold whole values)."""
     def fix(node: wq.Query) -> wq.Query:
-        if isinstance(node, wq.Prefix) and node.fieldname in _FIELDS and node.fieldname != "tags":
+        field = schema[node.fieldname] if isinstance(node, wq.Prefix) and node.fieldname in schema.names() else None
+        if isinstance(field, TEXT):
             parts = [m.group(0).lower() for m in WORD_TOKEN.finditer(node.text)]
             if len(parts) > 1:
-                analyzer = schema[node.fieldname].analyzer
+                analyzer = field.analyzer
                 words = [t.text for part in parts[:-1] for t in analyzer(part)]
                 return wq.Sequence([*(wq.Term(node.fieldname, w) for w in words),
                                     wq.Prefix(node.fieldname, parts[-1])], boost=node.boost)
