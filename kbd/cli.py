@@ -6,26 +6,17 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib
 import os
 import select
-import sqlite3
 import sys
 from pathlib import Path
 
 import kbd.features  # noqa: F401  (every feature's config section is registered before a command reads the config)
-from kbd import __version__, doctor, init
-from kbd.ask import cli as ask_cli
+from kbd import __version__
 from kbd.commandline import EXIT_FAILURE, EXIT_USAGE, UsageError
-from kbd.compile import cli as compile_cli
 from kbd.config import ConfigError
-from kbd.custom_skills import cli as skills_cli
-from kbd.daemon import cli as daemon_cli
-from kbd.lint import cli as lint_cli
 from kbd.lock import VaultBusy
-from kbd.monitor import cli as monitor_cli
-from kbd.search import cli as search_cli
-from kbd.serve import cli as serve_cli
-from kbd.state import StateError
 from kbd.vault.errors import WriteRefused
 from kbd.vault.layout import STATE_DIR, enclosing_vault
 
@@ -55,10 +46,34 @@ read wiki/index.md in Obsidian. Nothing under raw/ is ever modified (a web monit
 """
 
 
+# Each command as (name, module, the module's `add_<command>(sub)`), in the order `kbd --help` lists
+# them. A module is imported when the parser needs it: `kbd search` loads no other command's module,
+# a cost every search call would pay (docs/performance.md).
+COMMANDS = (
+    ("init", "kbd.init", "add_init"),
+    ("compile", "kbd.compile.cli", "add_compile"),
+    ("plan", "kbd.compile.cli", "add_plan"),
+    ("doctor", "kbd.doctor", "add_doctor"),
+    ("status", "kbd.compile.cli", "add_status"),
+    ("search", "kbd.search.cli", "add_search"),
+    ("ask", "kbd.ask.cli", "add_ask"),
+    ("slides", "kbd.ask.cli", "add_slides"),
+    ("serve", "kbd.serve.cli", "add_serve"),
+    ("mcp", "kbd.serve.cli", "add_mcp"),
+    ("adopt", "kbd.compile.cli", "add_adopt"),
+    ("lint", "kbd.lint.cli", "add_lint"),
+    ("monitor", "kbd.monitor.cli", "add_monitor"),
+    ("run", "kbd.daemon.cli", "add_run"),
+    ("skill", "kbd.custom_skills.cli", "add_skill"),
+    ("service", "kbd.daemon.cli", "add_service"),
+)
+
+
 def main(argv: list[str] | None = None, hand_over: bool = True) -> int:
     """`hand_over=False`: never pass the command to a daemon (the daemon itself runs it so)."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    parser = _parser(words[0] if words else None)
+    args = parser.parse_args(words)
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
@@ -73,7 +88,8 @@ def main(argv: list[str] | None = None, hand_over: bool = True) -> int:
     except ConfigError as exc:
         print(f"kbd: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (UsageError, VaultBusy, StateError) as exc:  # a refusal, not a failed job: README's exit code 2
+    # A refusal, not a failed job: README's exit code 2.
+    except (UsageError, VaultBusy, *_loaded("kbd.state", "StateError")) as exc:
         hint = "; `kbd ask --no-file` answers now without filing" if isinstance(exc, VaultBusy) and \
             args.command == "ask" else ""
         print(f"kbd: {exc}{hint}", file=sys.stderr)
@@ -81,7 +97,7 @@ def main(argv: list[str] | None = None, hand_over: bool = True) -> int:
     except WriteRefused as exc:
         print(f"kbd: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    except sqlite3.Error as exc:
+    except _loaded("sqlite3", "Error") as exc:
         print(f"kbd: the state database in {STATE_DIR}/ cannot be used ({exc}); check that the folder is "
               "writable and the disk is not full", file=sys.stderr)
         return EXIT_FAILURE
@@ -99,6 +115,13 @@ def main(argv: list[str] | None = None, hand_over: bool = True) -> int:
     except KeyboardInterrupt:
         print("\nkbd: interrupted; run the command again to finish (nothing is half-written)", file=sys.stderr)
         return 130
+
+
+def _loaded(module: str, name: str) -> tuple[type[BaseException], ...]:
+    """The exception class `module.name` if that module is loaded, else none: no exception of a module
+    never loaded can be raised, and `kbd search` need not load sqlite3 and state.db's code to catch them."""
+    loaded = sys.modules.get(module)
+    return (getattr(loaded, name),) if loaded is not None else ()
 
 
 def _daemon_vault(args: argparse.Namespace) -> Path | None:
@@ -137,26 +160,18 @@ def _os_error(exc: OSError) -> str:
     return f"{exc.strerror or exc}{where}"
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(first_word: str | None = None) -> argparse.ArgumentParser:
+    """The `kbd` parser; when the command line starts with a command's name, with that command
+    only (its usage and errors read the same; `kbd --help` and a mistyped command get them all)."""
     parser = argparse.ArgumentParser(prog="kbd", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"kbd {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    # In the order `kbd --help` lists them.
-    init.add_init(sub)
-    compile_cli.add_compile(sub)
-    compile_cli.add_plan(sub)
-    doctor.add_doctor(sub)
-    compile_cli.add_status(sub)
-    search_cli.add_search(sub)
-    ask_cli.add_ask(sub)
-    ask_cli.add_slides(sub)
-    serve_cli.add_serve(sub)
-    serve_cli.add_mcp(sub)
-    compile_cli.add_adopt(sub)
-    lint_cli.add_lint(sub)
-    monitor_cli.add_monitor(sub)
-    daemon_cli.add_run(sub, front_door=lambda argv: main(argv, hand_over=False))
-    skills_cli.add_skill(sub)
-    daemon_cli.add_service(sub)
+    named = [entry for entry in COMMANDS if entry[0] == first_word]
+    for name, module, adder in named or COMMANDS:
+        add = getattr(importlib.import_module(module), adder)
+        if name == "run":  # the daemon runs a command a CLI hands it through this front door
+            add(sub, front_door=lambda argv: main(argv, hand_over=False))
+        else:
+            add(sub)
     return parser

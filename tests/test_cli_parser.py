@@ -1,0 +1,43 @@
+"""`kbd COMMAND ...` builds the parser of that command only (its module is all a `kbd search` call
+loads of the CLI); what the user sees is the same as with every command's parser."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from kbd.cli import COMMANDS, _parser, main
+
+
+def subcommand(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices[name]
+
+
+@pytest.mark.parametrize("name", [command for command, _, _ in COMMANDS])
+def test_a_command_parsed_alone_has_the_usage_and_options_it_has_among_all(name: str) -> None:
+    assert subcommand(_parser(name), name).format_help() == subcommand(_parser(), name).format_help()
+
+
+def test_kbd_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    assert stop.value.code == 0
+    listed = capsys.readouterr().out
+    assert all(f"\n    {command} " in listed for command, _, _ in COMMANDS)
+
+
+def test_a_mistyped_command_is_answered_with_the_commands_there_are(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["serch", "~/Vault", "sleep"])
+    assert stop.value.code == 2
+    assert "invalid choice: 'serch' (choose from 'init', 'compile', 'plan', 'doctor', 'status', 'search'," \
+        in capsys.readouterr().err
+
+
+def test_a_bad_option_of_a_command_names_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["search", "~/Vault", "sleep", "--limit", "zero"])
+    assert stop.value.code == 2
+    assert "kbd search: error: argument -n/--limit: 'zero' is not a number" in capsys.readouterr().err
