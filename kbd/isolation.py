@@ -24,9 +24,10 @@ import logging
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from kbd.state import State
+if TYPE_CHECKING:
+    from kbd.state import State
 
 log = logging.getLogger("kbd.isolation")
 T = TypeVar("T")

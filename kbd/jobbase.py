@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from kbd.config import Config
-from kbd.state import State
-from kbd.vault.layout import VaultLayout
+if TYPE_CHECKING:  # a command that only reads (`kbd search`) need not load sqlite3
+    from kbd.config import Config
+    from kbd.state import State
+    from kbd.vault.layout import VaultLayout
 
 
 @dataclass(frozen=True)

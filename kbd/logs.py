@@ -39,10 +39,36 @@ def setup_logging(vault: Path | None, verbose: bool | None = False) -> None:
                                           "%H:%M:%S"))
     root.addHandler(stderr)
     if vault is not None and (vault / STATE_DIR).is_dir():
-        from logging.handlers import RotatingFileHandler  # with socket: only a command writing the log needs it
-
-        file_handler = RotatingFileHandler(
-            vault / STATE_DIR / "kbd.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        file_handler = LogFile(vault / STATE_DIR / "kbd.log")
         file_handler.setLevel(logging.INFO)
-        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(file_handler)
+
+
+class LogFile(logging.Handler):
+    """`.kbd/kbd.log`, rotated at 2 MB (three kept), opened with the first record: a command that
+    logs nothing (most `kbd search` calls) neither opens it nor loads logging.handlers, whose
+    import (with socket) was a tenth of a search's start-up."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self._file: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:  # called under the handler's lock
+        if self._file is None:
+            from logging.handlers import RotatingFileHandler
+
+            try:
+                self._file = RotatingFileHandler(self.path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+            except OSError:  # as a failed write of the open file is handled: logging's own report
+                self.handleError(record)
+                return
+            self._file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self._file.emit(record)
+
+    def close(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+        super().close()

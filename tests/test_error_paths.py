@@ -177,6 +177,32 @@ def test_output_piped_into_a_reader_that_stopped_ends_quietly_as_cat_does(vault:
     assert (result.returncode, result.stderr) == (141, "")
 
 
+def test_a_state_database_from_a_newer_kbd_is_refused_with_the_upgrade_to_make(vault: Vault) -> None:
+    """A fresh process loads sqlite3 only when a command opens state.db; its refusals still end in a
+    message and exit 2, not a traceback (kbd/cli.py catches them by the loaded module)."""
+    import sqlite3
+
+    vault.clip("Buffer pools.md", clipper_note("Buffer pools", BODY))
+    vault.compile()
+    db = sqlite3.connect(vault.root / ".kbd/state.db")
+    db.execute("PRAGMA user_version = 999")
+    db.close()
+    result = run_kbd("status", str(vault.root))
+    _no_traceback(result)
+    assert result.returncode == 2
+    assert "was written by a newer kbd (schema 999); upgrade kbd" in result.stderr
+
+
+def test_a_state_database_that_is_not_a_database_is_an_error_naming_its_folder(vault: Vault) -> None:
+    vault.clip("Buffer pools.md", clipper_note("Buffer pools", BODY))
+    vault.compile()
+    (vault.root / ".kbd/state.db").write_bytes(b"not a database " * 512)
+    result = run_kbd("status", str(vault.root))
+    _no_traceback(result)
+    assert result.returncode == 1
+    assert "the state database in .kbd/ cannot be used (file is not a database)" in result.stderr
+
+
 def test_a_broken_pipe_that_is_not_stdout_is_reported_as_an_error(vault: Vault, monkeypatch: pytest.MonkeyPatch,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     """Only a reader of stdout that stopped reading ends quietly; any other pipe is an error with its message."""

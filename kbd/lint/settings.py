@@ -15,7 +15,7 @@ closest name, like every other key in the config.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -23,7 +23,9 @@ from kbd.configbase import ConfigError, ConfigSection, register_section
 from kbd.configbase import construct as _construct
 from kbd.configbase import pairs as _pairs
 from kbd.configbase import unknown as _unknown
-from kbd.lint.registry import CheckSettings, CheckSpec, load
+
+if TYPE_CHECKING:
+    from kbd.lint.registry import CheckSettings, CheckSpec
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class LintSettings:
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # name → {"enabled": ..., option: value}
 
     def for_check(self, spec: CheckSpec) -> CheckSettings:
+        from kbd.lint.registry import CheckSettings
+
         given = self.checks.get(spec.name, {})
         options = {**spec.options, **{k: v for k, v in given.items() if k != "enabled"}}
         return CheckSettings(bool(given.get("enabled", spec.enabled)), options)
@@ -42,6 +46,9 @@ _GENERAL = ("exclude", "apply_ticks")
 
 
 def parse_lint(node: yaml.Node, shown: str) -> LintSettings:
+    # The registry loads with the first `lint:` section read: every command registers this
+    # section, and `kbd search` on a vault whose config leaves lint out need not pay for it.
+    from kbd.lint.registry import load
 
     checks = load()
     if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):

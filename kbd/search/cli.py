@@ -57,7 +57,7 @@ def add_search(sub: Subcommands) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from kbd.search import IndexUnavailable, QueryError, SearchIndex, search_vault, sync_vectors
+    from kbd.search import IndexUnavailable, QueryError, SearchIndex, search_vault
     from kbd.search.query import default_mode
 
     if args.query is None and not args.rebuild:
@@ -78,6 +78,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             except IndexUnavailable:
                 pass  # a build began just now, in another process
         if mode == "hybrid" and config.search.embeddings:  # embed what changed since the last look
+            from kbd.search import sync_vectors
+
             sync_vectors(root, config, None, (lambda done, total: progress("embed", done, total, "notes"))
                          if progress else None)
     except IndexUnavailable as exc:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import threading
 from collections.abc import Iterable
 from dataclasses import replace
@@ -33,10 +32,9 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import FileIndex
+from whoosh.index import FileIndex, LockError  # = whoosh.writing's, without loading the writer
 from whoosh.reading import SegmentReader
 from whoosh.util.filelock import FcntlLock
-from whoosh.writing import LockError
 
 from kbd import clock
 from kbd.config import Config
@@ -44,7 +42,6 @@ from kbd.isolation import NoteFailure, contain, settle
 from kbd.search.build import BuildStopped, Progress, Stop, fill
 from kbd.search.notes import NoteFields, is_navigation, read_note, walk_notes
 from kbd.search.schema import document, make_schema
-from kbd.state import State
 from kbd.vault.layout import VaultLayout
 
 log = logging.getLogger("kbd.search")
@@ -191,6 +188,8 @@ class SearchIndex:
             ix = None if force else self.open()  # another thread may have built it meanwhile
             if ix is not None:
                 return ix
+            import shutil  # only a build removes folders: a search call need not load it
+
             for stale in state_dir.glob(f"{SEARCH_DIR}.new-*"):  # left by a build that was killed
                 shutil.rmtree(stale, ignore_errors=True)
             fresh = state_dir / f"{SEARCH_DIR}.new-{os.getpid()}-{threading.get_ident()}"
@@ -461,6 +460,8 @@ def _settle_read(index: SearchIndex) -> None:
     (kbd/isolation.py), so that Status.md and `kbd status` name them whoever built the index."""
     if not index.read:
         return
+    from kbd.state import State  # a search that indexed nothing need not load sqlite3
+
     state = State(index.layout.state_dir / "state.db")
     try:
         with state.transaction():
