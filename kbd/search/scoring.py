@@ -3,8 +3,9 @@
 whoosh's BM25F scorer looks up a matching note's field length with a seek and a read of the
 segment file (kbd opens the index without mmap; see SearchIndex.open): at 25,000 notes that was
 two thirds of a query's scoring time. The lengths of one field are one byte per note, so a
-segment's whole column (25 KB) is read once per field and searcher and decoded with whoosh's own
-byte-to-length table; the scores are whoosh's, to the last bit.
+segment's whole column (25 KB) is read once per field and searcher, and a matching note's byte
+is decoded with whoosh's own byte-to-length table (decoding whole columns up front was a sixth of
+a `kbd search` call's own work); the scores are whoosh's, to the last bit.
 
 `add_postings` adds up a word's scores a block of postings at a time, with the same arithmetic.
 
@@ -27,7 +28,22 @@ from whoosh.scoring import BM25F, BaseScorer, BM25FScorer
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-_lengths: weakref.WeakKeyDictionary[IndexReader, dict[str, array]] = weakref.WeakKeyDictionary()
+_BYTE_TO_LENGTH: array = byte_to_length.__self__  # whoosh's table: byte_to_length is its __getitem__
+
+
+class FieldLengths:
+    """One field's length byte of every note of a segment; called with a note's number, its length."""
+
+    __slots__ = ("column",)
+
+    def __init__(self, column: bytes) -> None:
+        self.column = column
+
+    def __call__(self, docnum: int) -> int:
+        return _BYTE_TO_LENGTH[self.column[docnum]]
+
+
+_lengths: weakref.WeakKeyDictionary[IndexReader, dict[str, FieldLengths]] = weakref.WeakKeyDictionary()
 
 
 class ReadOnceBM25F(BM25F):
@@ -42,7 +58,7 @@ class ReadOnceBM25F(BM25F):
         return scorer
 
 
-def _length_lookup(reader: IndexReader, fieldname: str) -> Callable[[int], int] | None:
+def _length_lookup(reader: IndexReader, fieldname: str) -> FieldLengths | None:
     """The field's length of a note by its number in this segment, from the segment's length
     column read whole; None when the reader is not one whose column kbd knows how to read."""
     by_field = _lengths.setdefault(reader, {})
@@ -53,10 +69,9 @@ def _length_lookup(reader: IndexReader, fieldname: str) -> Callable[[int], int] 
             return None
         doccount = reader.doc_count_all()
         # A note past the column's end has no length stored (whoosh reads 0 for it); a note that
-        # matched a word in the field always has one, so the padding is never scored.
-        lengths = by_field[fieldname] = array("i", map(byte_to_length, column[:doccount]))
-        lengths.extend([1] * (doccount - len(lengths)))
-    return lengths.__getitem__
+        # matched a word in the field always has one, so the padding (byte 1: length 1) is never scored.
+        lengths = by_field[fieldname] = FieldLengths(column[:doccount].ljust(doccount, b"\x01"))
+    return lengths
 
 
 def _length_column(reader: IndexReader, fieldname: str) -> bytes | None:
@@ -86,9 +101,9 @@ def add_postings(matcher: Matcher, scores: dict[int, float], boost: float, check
     scorer = getattr(leaf, "scorer", None)
     if type(leaf) is not W3LeafMatcher or type(scorer) is not BM25FScorer:
         return False
-    lengths = getattr(scorer.dfl, "__self__", None)
-    if not isinstance(lengths, array):
+    if not isinstance(scorer.dfl, FieldLengths):
         return False
+    column, length_of_byte = scorer.dfl.column, _BYTE_TO_LENGTH
     idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
     while leaf.is_active():
         check()
@@ -100,7 +115,7 @@ def add_postings(matcher: Matcher, scores: dict[int, float], boost: float, check
             if docnum in excluded:
                 continue
             tf = weights[i]
-            score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[docnum] / avgfl)))
+            score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length_of_byte[column[docnum]] / avgfl)))
             scores[docnum] = scores.get(docnum, 0.0) + score * boost
         leaf._i = leaf._blocklength - 1
         leaf.next()
