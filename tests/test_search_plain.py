@@ -47,14 +47,23 @@ def test_entities_read_as_the_characters_they_stand_for() -> None:
     assert plain_text("3 &lt; 4 &amp;&amp; x&emsp;y") == "3 < 4 && x y"
 
 
-def test_a_search_command_never_loads_the_markdown_parser_nor_whoosh_modules_kbd_does_not_use(
-        compiled: Vault) -> None:  # noqa: F811
+# Each one was a share of every `kbd search` call's start-up (docs/performance.md): the markdown
+# parser, whoosh's modules for features kbd does not use (word variations, phonetics, the
+# fourteen other languages' stemmers, the index writer), other commands' modules, the lint
+# registry, sqlite3 (state.db), the rotating log file's module (opened with the first record)
+# and the vectors of search by meaning.
+NOT_FOR_A_SEARCH = ("mistune", "kbd.vault.markdown", "whoosh.lang.morph_en", "whoosh.lang.dmetaphone",
+                    "importlib.resources", "whoosh.lang.snowball.danish", "whoosh.writing", "kbd.ask.cli",
+                    "kbd.compile.cli", "kbd.lint.registry", "sqlite3", "kbd.state", "logging.handlers",
+                    "kbd.search.vectors")
+
+
+def test_a_search_command_loads_only_what_searching_needs(compiled: Vault) -> None:  # noqa: F811
     write(compiled, "notes/Linked.md", "# Linked\n\nThe **hippocampus** replays [[Sleep diary|the diary]] "
           "and `code` at night.\n")
     search_vault(compiled.root, load_config(compiled.root), "linked")  # indexed (this needs the parser), stamped
     probe = ("import sys, kbd.cli; code = kbd.cli.main(['search', sys.argv[1], 'hippocampus replays'], "
-             "hand_over=False); print('loaded:', *(m for m in ('mistune', 'kbd.vault.markdown', "
-             "'whoosh.lang.morph_en', 'whoosh.lang.dmetaphone', 'importlib.resources') if m in sys.modules))")
+             f"hand_over=False); print('loaded:', *(m for m in {NOT_FOR_A_SEARCH!r} if m in sys.modules))")
     shown = subprocess.run([sys.executable, "-c", probe, str(compiled.root)], capture_output=True, text=True,
                            check=True).stdout
     assert "notes/Linked.md" in shown and "The hippocampus replays the diary and code at night." in shown
@@ -68,9 +77,11 @@ def python_prints(probe: str) -> str:
 
 def test_the_whoosh_modules_kbd_does_not_load_still_work_when_called() -> None:
     probe = ("import kbd.search; kbd.search.SearchIndex; from whoosh.query.terms import variations; "
-             "from whoosh.analysis.morph import double_metaphone; "
-             "print(sorted(variations('running'))[:3], double_metaphone('Thompson'))")
-    assert python_prints(probe) == "['ran', 'run', 'runner'] ('TMPSN', None)"
+             "from whoosh.analysis.morph import double_metaphone; from whoosh.lang import stemmer_for_language; "
+             "from kbd.search.schema import text_analyzer; "
+             "print(sorted(variations('running'))[:3], double_metaphone('Thompson'), "
+             "stemmer_for_language('de')('häuser'), [t.text for t in text_analyzer()('Memories of running')])")
+    assert python_prints(probe) == "['ran', 'run', 'runner'] ('TMPSN', None) haus ['memori', 'run']"
 
 
 @pytest.mark.parametrize("markdown, shown", [

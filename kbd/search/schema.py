@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
+import threading
+import types
+from collections.abc import Callable
+from pathlib import Path
 
+import whoosh.lang
 from whoosh.analysis import STOP_WORDS, Analyzer, Token
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.lang import stemmer_for_language
 from whoosh.support.charset import accent_map
 
 from kbd.search.notes import NoteFields
 
 WORD_TOKEN = re.compile(r"\w+(\.?\w+)*", re.UNICODE)  # whoosh's default tokenizer: `e.g`, `3.14` are one token
 _FOLD_ALL = accent_map
-_stem_en = stemmer_for_language("en")
+
+
+def _english_stemmer() -> Callable[[str], str]:
+    """whoosh's English stemmer, the one `stemmer_for_language("en")` gives, without running the
+    whoosh.lang.snowball package, which loads the stemmers of fifteen languages (a hundredth of a
+    `kbd search` call). Its English module is loaded under a stand-in package that only says
+    where the modules are; importing the real package later still works and reuses it."""
+    package = "whoosh.lang.snowball"
+    if package in sys.modules or threading.active_count() > 1:  # another thread could import the stand-in
+        return whoosh.lang.stemmer_for_language("en")
+    stand_in = types.ModuleType(package)
+    stand_in.__path__ = [str(Path(whoosh.lang.__file__).parent / "snowball")]
+    sys.modules[package] = stand_in
+    try:
+        english = importlib.import_module(f"{package}.english")
+    finally:
+        if sys.modules.get(package) is stand_in:
+            del sys.modules[package]
+    return english.EnglishStemmer().stem
+
+
+_stem_en = _english_stemmer()
 
 # Boosts of BM25F: a word in the title says more about a note than the same word in passing.
 TITLE_BOOST, ALIAS_BOOST, HEADING_BOOST, TAG_BOOST = 5.0, 4.0, 2.0, 2.0
