@@ -46,26 +46,26 @@ read wiki/index.md in Obsidian. Nothing under raw/ is ever modified (a web monit
 """
 
 
-# Each command as (name, module, the module's `add_<command>(sub)`), in the order `kbd --help` lists
-# them. A module is imported when the parser needs it: `kbd search` loads no other command's module,
-# a cost every search call would pay (docs/performance.md).
+# Each command with the function that adds it to the parser ("module:function"), in the order
+# `kbd --help` lists them. A module is imported when the parser needs it: `kbd search` loads no
+# other command's module, a cost every search call would pay (docs/performance.md).
 COMMANDS = (
-    ("init", "kbd.init", "add_init"),
-    ("compile", "kbd.compile.cli", "add_compile"),
-    ("plan", "kbd.compile.cli", "add_plan"),
-    ("doctor", "kbd.doctor", "add_doctor"),
-    ("status", "kbd.compile.cli", "add_status"),
-    ("search", "kbd.search.cli", "add_search"),
-    ("ask", "kbd.ask.cli", "add_ask"),
-    ("slides", "kbd.ask.cli", "add_slides"),
-    ("serve", "kbd.serve.cli", "add_serve"),
-    ("mcp", "kbd.serve.cli", "add_mcp"),
-    ("adopt", "kbd.compile.cli", "add_adopt"),
-    ("lint", "kbd.lint.cli", "add_lint"),
-    ("monitor", "kbd.monitor.cli", "add_monitor"),
-    ("run", "kbd.daemon.cli", "add_run"),
-    ("skill", "kbd.custom_skills.cli", "add_skill"),
-    ("service", "kbd.daemon.cli", "add_service"),
+    ("init", "kbd.init:add_init"),
+    ("compile", "kbd.compile.cli:add_compile"),
+    ("plan", "kbd.compile.cli:add_plan"),
+    ("doctor", "kbd.doctor:add_doctor"),
+    ("status", "kbd.compile.cli:add_status"),
+    ("search", "kbd.search:add_search"),
+    ("ask", "kbd.ask.cli:add_ask"),
+    ("slides", "kbd.ask.cli:add_slides"),
+    ("serve", "kbd.serve.cli:add_serve"),
+    ("mcp", "kbd.serve.cli:add_mcp"),
+    ("adopt", "kbd.compile.cli:add_adopt"),
+    ("lint", "kbd.lint.cli:add_lint"),
+    ("monitor", "kbd.monitor.cli:add_monitor"),
+    ("run", "kbd.daemon.cli:add_run"),
+    ("skill", "kbd.custom_skills.cli:add_skill"),
+    ("service", "kbd.daemon.cli:add_service"),
 )
 
 
@@ -120,8 +120,8 @@ def main(argv: list[str] | None = None, hand_over: bool = True) -> int:
 def _loaded(module: str, name: str) -> tuple[type[BaseException], ...]:
     """The exception class `module.name` if that module is loaded, else none: no exception of a module
     never loaded can be raised, and `kbd search` need not load sqlite3 and state.db's code to catch them."""
-    loaded = sys.modules.get(module)
-    return (getattr(loaded, name),) if loaded is not None else ()
+    found = getattr(sys.modules.get(module), name, None)  # None too while another thread is importing it
+    return (found,) if isinstance(found, type) else ()
 
 
 def _daemon_vault(args: argparse.Namespace) -> Path | None:
@@ -168,7 +168,8 @@ def _parser(first_word: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kbd {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     named = [entry for entry in COMMANDS if entry[0] == first_word]
-    for name, module, adder in named or COMMANDS:
+    for name, where in named or COMMANDS:
+        module, _, adder = where.partition(":")
         add = getattr(importlib.import_module(module), adder)
         if name == "run":  # the daemon runs a command a CLI hands it through this front door
             add(sub, front_door=lambda argv: main(argv, hand_over=False))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,7 +52,7 @@ class LogFile(logging.Handler):
 
     def __init__(self, path: Path) -> None:
         super().__init__()
-        self.path = path
+        self.path = path.absolute()  # the daemon runs a handed-over command in the client's folder
         self._file: logging.Handler | None = None
 
     def emit(self, record: logging.LogRecord) -> None:  # called under the handler's lock
@@ -60,10 +61,11 @@ class LogFile(logging.Handler):
 
             try:
                 self._file = RotatingFileHandler(self.path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-            except OSError:  # as a failed write of the open file is handled: logging's own report
-                self.handleError(record)
-                return
-            self._file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+                self._file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            except OSError as exc:  # said once; the command goes on, its messages still reach stderr
+                print(f"kbd: cannot write the log {self.path} ({exc.strerror or exc}); going on without it",
+                      file=sys.stderr)
+                self._file = logging.NullHandler()
         self._file.emit(record)
 
     def close(self) -> None:

@@ -4,6 +4,8 @@ loads of the CLI); what the user sees is the same as with every command's parser
 from __future__ import annotations
 
 import argparse
+import sys
+import types
 
 import pytest
 
@@ -15,7 +17,7 @@ def subcommand(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentP
     return action.choices[name]
 
 
-@pytest.mark.parametrize("name", [command for command, _, _ in COMMANDS])
+@pytest.mark.parametrize("name", [command for command, _ in COMMANDS])
 def test_a_command_parsed_alone_has_the_usage_and_options_it_has_among_all(name: str) -> None:
     assert subcommand(_parser(name), name).format_help() == subcommand(_parser(), name).format_help()
 
@@ -25,7 +27,7 @@ def test_kbd_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> Non
         main(["--help"])
     assert stop.value.code == 0
     listed = capsys.readouterr().out
-    assert all(f"\n    {command} " in listed for command, _, _ in COMMANDS)
+    assert all(f"\n    {command} " in listed for command, _ in COMMANDS)
 
 
 def test_a_mistyped_command_is_answered_with_the_commands_there_are(capsys: pytest.CaptureFixture[str]) -> None:
@@ -41,3 +43,11 @@ def test_a_bad_option_of_a_command_names_the_command(capsys: pytest.CaptureFixtu
         main(["search", "~/Vault", "sleep", "--limit", "zero"])
     assert stop.value.code == 2
     assert "kbd search: error: argument -n/--limit: 'zero' is not a number" in capsys.readouterr().err
+
+
+def test_an_error_while_state_dbs_module_is_half_imported_is_reported_as_itself(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Another thread (a `kbd serve` request) may be importing kbd.state when an error reaches the CLI."""
+    monkeypatch.setitem(sys.modules, "kbd.state", types.ModuleType("kbd.state"))
+    assert main(["search", "/no/such/vault", "sleep"], hand_over=False) == 2
+    assert "/no/such/vault does not exist" in capsys.readouterr().err

@@ -40,3 +40,14 @@ def test_a_record_below_the_files_level_does_not_open_it(logged: Vault) -> None:
     setup_logging(logged.root)
     logging.getLogger("kbd.search").debug("a detail")
     assert not (logged.root / ".kbd/kbd.log").exists()
+
+
+def test_a_log_that_cannot_be_written_is_said_once_and_the_command_goes_on(
+        logged: Vault, capsys: pytest.CaptureFixture[str]) -> None:
+    (logged.root / ".kbd/kbd.log").mkdir()
+    setup_logging(logged.root)
+    logging.getLogger("kbd.search").info("search index built: %d notes", 3)
+    logging.getLogger("kbd.compile").warning("skipped raw/x.md: not UTF-8")
+    err = capsys.readouterr().err
+    assert err.count("cannot write the log") == 1 and "kbd.log (Is a directory); going on without it" in err
+    assert "kbd: skipped raw/x.md: not UTF-8" in err and "Traceback" not in err and "Logging error" not in err

@@ -78,10 +78,11 @@ def python_prints(probe: str) -> str:
 def test_the_whoosh_modules_kbd_does_not_load_still_work_when_called() -> None:
     probe = ("import kbd.search; kbd.search.SearchIndex; from whoosh.query.terms import variations; "
              "from whoosh.analysis.morph import double_metaphone; from whoosh.lang import stemmer_for_language; "
-             "from kbd.search.schema import text_analyzer; "
+             "from kbd.search.schema import text_analyzer; import whoosh.lang.snowball.english; "
              "print(sorted(variations('running'))[:3], double_metaphone('Thompson'), "
-             "stemmer_for_language('de')('häuser'), [t.text for t in text_analyzer()('Memories of running')])")
-    assert python_prints(probe) == "['ran', 'run', 'runner'] ('TMPSN', None) haus ['memori', 'run']"
+             "stemmer_for_language('de')('häuser'), [t.text for t in text_analyzer()('Memories of running')], "
+             "whoosh.lang.snowball.english.EnglishStemmer().stem('studies'))")
+    assert python_prints(probe) == "['ran', 'run', 'runner'] ('TMPSN', None) haus ['memori', 'run'] studi"
 
 
 @pytest.mark.parametrize("markdown, shown", [

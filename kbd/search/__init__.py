@@ -12,6 +12,7 @@ these names from `kbd.search`, never from its modules (tests/test_architecture.p
 - Notes as search sees them: `walk_notes` (every markdown note with its mtime and size),
   `note_type` and `NOTE_TYPES`, `note_fields` / `parsed_note_fields` → `NoteFields`.
 - Meaning: `sync_vectors` / `VectorSync` (embed what changed).
+- Command line: `add_search` adds `kbd search` to kbd/cli.py's parser.
 
 The names load on first use (PEP 562), so importing the CLI does not load whoosh.
 """
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "BuildStopped": "build",
+    "add_search": "cli",  # not imported for type checkers above: kbd.search.cli imports this package
     "IndexUnavailable": "index", "SearchIndex": "index", "ensure_index": "index", "release_build": "index",
     "reserve_build": "index", "update_index": "index",
     "NOTE_TYPES": "notes", "NoteFields": "notes", "note_fields": "notes", "note_type": "notes",
@@ -58,6 +60,7 @@ __all__ = [
     "SearchIndex",
     "SearchResults",
     "VectorSync",
+    "add_search",
     "ensure_index",
     "note_fields",
     "note_type",
@@ -113,7 +116,8 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'kbd.search' has no attribute {name!r}")
-    _whoosh_without_urllib_request()
+    if module != "cli":  # the command line's module loads whoosh only when the command runs
+        _whoosh_without_urllib_request()
     value = getattr(importlib.import_module(f"kbd.search.{module}"), name)
     globals()[name] = value
     return value

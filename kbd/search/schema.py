@@ -25,7 +25,8 @@ def _english_stemmer() -> Callable[[str], str]:
     """whoosh's English stemmer, the one `stemmer_for_language("en")` gives, without running the
     whoosh.lang.snowball package, which loads the stemmers of fifteen languages (a hundredth of a
     `kbd search` call). Its English module is loaded under a stand-in package that only says
-    where the modules are; importing the real package later still works and reuses it."""
+    where the modules are, then taken out of sys.modules with the modules it loaded: importing the
+    real package later loads it as whoosh would, as if this never happened."""
     package = "whoosh.lang.snowball"
     if package in sys.modules or threading.active_count() > 1:  # another thread could import the stand-in
         return whoosh.lang.stemmer_for_language("en")
@@ -35,8 +36,8 @@ def _english_stemmer() -> Callable[[str], str]:
     try:
         english = importlib.import_module(f"{package}.english")
     finally:
-        if sys.modules.get(package) is stand_in:
-            del sys.modules[package]
+        for name in [package, *(m for m in sys.modules if m.startswith(package + "."))]:
+            del sys.modules[name]
     return english.EnglishStemmer().stem
 
 
