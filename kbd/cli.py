@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None, hand_over: bool = True) -> int:
     """`hand_over=False`: never pass the command to a daemon (the daemon itself runs it so)."""
     words = sys.argv[1:] if argv is None else argv
     parser = _parser(words[0] if words else None)
-    args = parser.parse_args(words)
+    args = _parse(parser, words)
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
@@ -115,6 +115,20 @@ def main(argv: list[str] | None = None, hand_over: bool = True) -> int:
     except KeyboardInterrupt:
         print("\nkbd: interrupted; run the command again to finish (nothing is half-written)", file=sys.stderr)
         return 130
+
+
+def _parse(parser: argparse.ArgumentParser, words: list[str]) -> argparse.Namespace:
+    """argparse matches a command's positionals before its first option, so `kbd ask VAULT --no-file
+    "question"` read VAULT and no question, then refused "question". A command's late positional
+    (`late_positional` in its defaults) left empty takes the one word left over."""
+    args, extra = parser.parse_known_args(words)
+    late = getattr(args, "late_positional", None)
+    if late and len(extra) == 1 and not extra[0].startswith("-") and getattr(args, late) is None:
+        setattr(args, late, extra[0])
+    elif extra:
+        hint = f" (quote the {late} when it has spaces)" if late else ""
+        parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+    return args
 
 
 def _loaded(module: str, name: str) -> tuple[type[BaseException], ...]:

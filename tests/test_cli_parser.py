@@ -4,8 +4,10 @@ loads of the CLI); what the user sees is the same as with every command's parser
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +53,30 @@ def test_an_error_while_state_dbs_module_is_half_imported_is_reported_as_itself(
     monkeypatch.setitem(sys.modules, "kbd.state", types.ModuleType("kbd.state"))
     assert main(["search", "/no/such/vault", "sleep"], hand_over=False) == 2
     assert "/no/such/vault does not exist" in capsys.readouterr().err
+
+
+@pytest.fixture
+def samples(tmp_path: Path) -> Path:
+    vault = tmp_path / "Vault"
+    assert main(["init", str(vault), "--samples"], hand_over=False) == 0
+    return vault
+
+
+def test_a_query_after_an_option_is_the_query(samples: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["search", str(samples), "-n", "1", "write-ahead"], hand_over=False) == 0
+    assert capsys.readouterr().out.startswith(" 1. ")
+
+
+def test_a_question_after_an_option_is_the_question(samples: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["ask", str(samples), "--no-file", "--json", "what is a write-ahead log"], hand_over=False) == 0
+    assert json.loads(capsys.readouterr().out)["question"] == "what is a write-ahead log"
+
+
+def test_words_left_over_are_refused_with_the_advice_to_quote(samples: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["search", str(samples), "write-ahead", "log"], hand_over=False)
+    assert stop.value.code == 2
+    assert "unrecognized arguments: log (quote the query when it has spaces)" in capsys.readouterr().err

@@ -65,7 +65,7 @@ def add_ask(sub: Subcommands) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output (schema in docs/ask.md)")
     p.add_argument("--format", choices=("md", "marp"), default="md",
                    help="md: an answer note in wiki/answers/ (default); marp: a slide deck in wiki/slides/")
-    p.set_defaults(handler=cmd_ask)
+    p.set_defaults(handler=cmd_ask, late_positional="question")
 
 
 def add_slides(sub: Subcommands) -> None:
@@ -82,7 +82,7 @@ def add_slides(sub: Subcommands) -> None:
     p.add_argument("--force", action="store_true", help="make the deck again even if no note it draws from changed")
     p.add_argument("--config", type=Path, help="config file (default: VAULT/kbd/config.yaml)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(handler=cmd_slides)
+    p.set_defaults(handler=cmd_slides, late_positional="title")
 
 
 def _step_printer(as_json: bool) -> Callable[[str], None] | None:

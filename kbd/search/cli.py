@@ -53,7 +53,7 @@ def add_search(sub: Subcommands) -> None:
     p.add_argument("--mode", choices=MODES,
                    help="bm25 (words only, offline) or hybrid (words and meaning, by embeddings); the default is "
                         "hybrid when search.embeddings names a model in kbd/config.yaml, else bm25")
-    p.set_defaults(handler=cmd_search)
+    p.set_defaults(handler=cmd_search, late_positional="query")
 
 
 def cmd_search(args: argparse.Namespace) -> int:
