@@ -132,7 +132,9 @@ def test_a_deleted_question_note_is_not_recreated(writer: VaultWriter) -> None:
 
 def test_a_user_edit_during_region_writes_is_never_lost(writer: VaultWriter) -> None:
     """A user appends lines, one save at a time, while kbd rewrites the region over and over: every
-    line the user saved is in the final note, and the region holds kbd's last write."""
+    line the user saved is in the final note. While the user keeps saving, kbd may give way every
+    time (BUSY: tried again on its next run; on a loaded machine each of its writes is slower than
+    the user's saves); once the user stops, its next write lands."""
     path = _note(writer, "Q.md", "Question?\n")
     rel = "kbd/questions/Q.md"
     stop = threading.Event()
@@ -157,9 +159,10 @@ def test_a_user_edit_during_region_writes_is_never_lost(writer: VaultWriter) -> 
     finally:
         stop.set()
         thread.join()
-    assert RegionOutcome.WRITTEN in outcomes
-    assert RegionOutcome.USER_EDITED not in outcomes
+    assert set(outcomes) <= {RegionOutcome.WRITTEN, RegionOutcome.BUSY}
+    assert writer.write_region(rel, "answer", "Answer 40").outcome == RegionOutcome.WRITTEN
     text = path.read_text(encoding="utf-8")
+    assert "Answer 40" in text
     conflicts = [p.read_text(encoding="utf-8") for p in path.parent.iterdir() if "edited while kbd wrote" in p.name]
     for line in saved:
         assert line in text or any(line in c for c in conflicts), f"lost the user's {line!r}"
