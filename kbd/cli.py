@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None, hand_over: bool = True) -> int:
         if hand_over and (vault := _daemon_vault(args)) is not None:
             from kbd.daemon.client import hand_over as to_daemon
 
-            code = to_daemon(vault / STATE_DIR, sys.argv[1:] if argv is None else argv)
+            code = to_daemon(vault / STATE_DIR, words)
             if code is not None:
                 return code
         return args.handler(args)
