@@ -13,9 +13,9 @@ import frontmatter
 
 from kbd.compile.concepts import reconcile_concepts
 from kbd.compile.ingest import NameBook
-from kbd.engines.base import SourceInput, SourceSummary
+from kbd.engines.base import SourceInput, SourceSummary, concept_key
 from kbd.engines.chunking import TOKEN, noun_chunks
-from kbd.engines.offline import OfflineEngine
+from kbd.engines.offline import OfflineEngine, bare_names
 from kbd.state import State
 from kbd.vault.markdown import parse_markdown
 from kbd.vault.note import ClipperMeta, note_title
@@ -139,3 +139,66 @@ def test_a_name_that_repeats_its_word_is_not_its_own_maker(vault: Vault) -> None
     vault.compile()
     made = [("sync sync", "Sync Sync"), ("sync", "Sync")]  # "Bora Bora" beside the Bora wind
     assert {"sync sync", "sync"} <= _pages_after(vault.root / ".kbd/state.db", made, [["sync sync", "sync"]])
+
+
+ANKI = PAGES / "anki"  # whole pages of the Anki manual (github.com/ankitects/anki-manual, src/): README there
+
+
+def clip_anki(vault: Vault, *paths: str) -> None:
+    for path in paths:  # where the manual has them ("platform/linux/installing.md")
+        vault.clip(path, (ANKI / path).read_text(encoding="utf-8"))
+
+
+def test_a_section_that_titles_its_pages_gets_a_page_listing_them(vault: Vault) -> None:
+    # "Display Issues on Linux" and "Input Methods on Linux" never say "Linux" in their prose.
+    clip_anki(vault, "platform/linux/intro.md", "platform/linux/display-issues.md", "platform/linux/input-methods.md")
+    vault.compile()
+    assert "Linux" in concept_pages(vault), concept_pages(vault)
+    linux = (vault.wiki / "concepts" / "Linux.md").read_text(encoding="utf-8")
+    for title in ("Linux", "Display Issues on Linux", "Input Methods on Linux"):
+        assert f"|{title}]]" in linux, (title, linux)
+    # Only the title ties "Display Issues on Linux" to Linux: its bullet is the link, not the title again.
+    assert "|Display Issues on Linux]] — Display Issues on Linux" not in linux
+    source = (vault.wiki / "sources" / "Display Issues on Linux.md").read_text(encoding="utf-8")
+    assert "- [[wiki/concepts/Linux|Linux]]\n" in source, source
+
+
+def test_a_verb_beside_its_partner_in_a_title_is_no_name() -> None:
+    # "Copy and paste issues": the page is about copying and pasting, not about a thing called "Paste".
+    assert "past" not in bare_names("Copy and paste issues")
+    assert "linux" in bare_names("Display Issues on Linux")
+
+
+def test_a_names_everyday_belonging_has_no_page_beside_the_names(vault: Vault) -> None:
+    # The three install pages and *Profiles* say "Anki release" ("download the latest Anki release"); the
+    # release is Anki's, and the pages about it are on Anki's page.
+    clip_anki(vault, "platform/windows/installing.md", "platform/mac/installing.md", "platform/linux/installing.md",
+              "profiles.md")
+    vault.compile()
+    pages = concept_pages(vault)
+    assert "Anki" in pages, pages
+    assert not {p for p in pages if p.startswith("Anki ")}, pages
+
+
+def test_add_ons_and_add_on_are_one_concept() -> None:
+    # The Anki manual says "Add-ons" in headings and "add-on" in its prose: two pages before.
+    assert concept_key("Add-ons") == concept_key("add-on") == concept_key("Add-on")
+    assert concept_key("plug-ins") == concept_key("plug-in")
+    assert concept_key("natural gas") != concept_key("natural ga")
+
+
+def test_a_pages_spelling_wins_over_a_passing_capitalised_one(vault: Vault) -> None:
+    # *Media* writes "media"; *Self-Hosted Sync Server* writes "MEDIA" once, in passing. One each: the page
+    # about it names it.
+    clip_anki(vault, "media.md", "sync-server.md")
+    vault.compile()
+    pages = concept_pages(vault)
+    assert "Media" in pages and "MEDIA" not in pages, pages
+
+
+def test_a_step_that_opens_with_its_verb_is_not_a_name() -> None:
+    # *Themes*: "Open Settings." and "Open **Settings** → **Appearance**": steps, capitalised because they
+    # start the sentence; no concept "Open Settings".
+    found = names(page("Themes"))
+    assert not {n for n in found if n.lower().startswith("open ")}, found
+    assert "Community themes" in found or "Theme" in found, found

@@ -15,7 +15,7 @@ import heapq
 from collections import Counter, defaultdict
 
 from kbd.compile.ingest import NameBook
-from kbd.engines.base import PAGE_RANK
+from kbd.engines.base import PAGE_RANK, contains_phrase, phrase_tokens
 from kbd.engines.chunking import is_term
 from kbd.engines.commonness import is_common_word
 from kbd.engines.offline import bare_names
@@ -50,12 +50,13 @@ def needs_a_title(name: str) -> bool:
     return name.isalpha() and not name.isupper() and not is_term(name) and is_common_word(name)
 
 
-def is_titled(state: State, key: str) -> bool:
-    """Whether some source that is about the concept (ranks it among its CENTRAL_RANK strongest) names
-    it on its own in its title ("Sleep and depression" names sleep; "Sleep quality in adolescents"
-    and "Accepted file formats" do not)."""
+def is_titled(state: State, key: str, central_only: bool = True) -> bool:
+    """Whether some source that is about the concept (ranks it among its CENTRAL_RANK strongest; any
+    source that mentions it with `central_only=False`) names it on its own in its title ("Sleep and
+    depression" names sleep; "Sleep quality in adolescents" and "Accepted file formats" do not)."""
+    rank = CENTRAL_RANK if central_only else 1 << 30
     titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
-                              "WHERE sc.key=? AND sc.rank<?", (key, CENTRAL_RANK))
+                              "WHERE sc.key=? AND sc.rank<?", (key, rank))
     return any(key in bare_names(title) for (title,) in titles)
 
 
@@ -64,10 +65,11 @@ def concept_sources(state: State, key: str) -> list[int]:
 
 
 def display_name(state: State, key: str) -> str:
-    """The spelling most sources use; ties go to the alphabetically first."""
+    """The spelling most sources use; ties go to the source most about it ("Media" of the page *Media*
+    before "MEDIA" of a passing mention), then to the alphabetically first."""
     row = state.db.execute(
-        "SELECT name, COUNT(*) AS n FROM source_concepts WHERE key=? GROUP BY name ORDER BY n DESC, name LIMIT 1",
-        (key,)).fetchone()
+        "SELECT name, COUNT(*) AS n, MIN(rank) AS best FROM source_concepts WHERE key=? GROUP BY name "
+        "ORDER BY n DESC, best, name LIMIT 1", (key,)).fetchone()
     return row["name"] if row else key
 
 
@@ -92,12 +94,18 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
             looks[key] += 1
             sources = concept_sources(state, key)
             articles = article_count(state, key) if len(sources) >= min_sources else len(sources)
-            if articles >= min_sources and not is_central(state, key):
-                articles = 0  # mentioned by enough sources, but only in passing: none is about it
-            if articles >= min_sources and needs_a_title(display_name(state, key)) and not is_titled(state, key):
+            everyday = articles >= min_sources and needs_a_title(display_name(state, key))
+            if articles >= min_sources and not is_central(state, key) and \
+                    (everyday or not is_titled(state, key, central_only=False)):
+                # Mentioned by enough sources, but only in passing: none is about it. A title that names a
+                # rarer word on its own says its page is about it ("Input Methods on Linux").
+                articles = 0
+            if everyday and articles >= min_sources and not is_titled(state, key):
                 articles = 0  # an everyday word the corpus is not about: no title names it
             if articles >= min_sources and full_names.named_by_its_maker(key):
                 articles = 0  # "Sync" beside "Obsidian Sync": the same thing, its page is the full name's
+            if articles >= min_sources and full_names.belongs_to_a_page(state, key):
+                articles = 0  # "Obsidian app" beside "Obsidian": one of its everyday belongings
             page = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
             changed = False
             if articles >= min_sources and page is None:
@@ -122,6 +130,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 (full_names.created if page is None else full_names.retired)(key)
                 maker, _, rest = key.partition(" ")
                 _look_again([rest, maker] if rest else full_names.made_by(key), state, pending, done)
+                _look_again(_one_word_longer(state, key), state, pending, done)  # "obsidian app" for "obsidian"
             if len(sources) <= RELATED_MAX_SOURCES + 1:
                 # Related-source lists of the sources sharing this concept may change; each is
                 # checked and re-rendered only if its list really did.
@@ -177,9 +186,35 @@ class _FullNames:
         return any(maker in self.pages and key not in self.makers_of.get(maker, ())
                    for maker in self.makers_of.get(key, ()))
 
+    def belongs_to_a_page(self, state: State, key: str) -> bool:
+        """"Obsidian app", "Anki release", "Remote vault data": a name with a page ("Obsidian", "Remote
+        vault") and one everyday word after it, lowercase, that no source title names. An everyday word
+        is no such name: "Knowledge graph" is not Knowledge's."""
+        prefix, _, _ = key.rpartition(" ")
+        if not prefix or prefix not in self.pages:
+            return False
+        name = display_name(state, key)
+        last = name.rsplit(" ", 1)[-1]
+        if not (last.isalpha() and last.islower() and is_common_word(last)):
+            return False
+        if " " not in prefix and needs_a_title(display_name(state, prefix)):
+            return False
+        needle = phrase_tokens(name)
+        titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON "
+                                  "s.id=sc.source_id WHERE sc.key=?", (key,))
+        return not any(contains_phrase(phrase_tokens(title), needle) for (title,) in titles)
+
     def made_by(self, maker: str) -> list[str]:
         """The shorter names a maker's page decides: "sync" for "obsidian"."""
         return sorted(self.made.get(maker, ()))
+
+
+def _one_word_longer(state: State, key: str) -> list[str]:
+    """Concepts named by `key` and one more word, whose page `belongs_to_a_page` decides by key's.
+    A range on the key index ("obsidian " up to "obsidian!"), not a scan."""
+    rows = state.db.execute("SELECT DISTINCT key FROM source_concepts WHERE key >= ? AND key < ?",
+                            (key + " ", key + "!"))
+    return [k for (k,) in rows if " " not in k[len(key) + 1:]]
 
 
 def _co_occurring(state: State, key: str) -> list[str]:

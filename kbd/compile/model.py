@@ -163,7 +163,8 @@ class WikiModel:
         mentions = self.state.db.execute(
             "SELECT sc.sentence, c.note_name FROM source_concepts sc JOIN concepts c ON c.key=sc.key "
             "WHERE sc.source_id=? ORDER BY sc.rank LIMIT ?", (source_id, self.max_concepts)).fetchall()
-        linked = [(NoteRef(self.concept_path(m["note_name"]), m["note_name"]), m["sentence"]) for m in mentions]
+        linked = [(NoteRef(self.concept_path(m["note_name"]), m["note_name"]),
+                   "" if m["sentence"] == row["title"] else m["sentence"]) for m in mentions]
         copies = [r[0] for r in self.state.db.execute(
             "SELECT raw_path FROM copies WHERE source_id=? ORDER BY raw_path", (source_id,))]
         related = self.related_sources(source_id)
@@ -239,20 +240,23 @@ class WikiModel:
         shown, rest = ranked[:CONCEPT_SOURCES_SHOWN], ranked[CONCEPT_SOURCES_SHOWN:]
         # Results first on the page, and the synthesis is the findings the sources agree on (issue 23).
         shown.sort(key=lambda r: -finding_rank(r["sentence"]))
-        mentions = [(refs[r["note_name"]], r["sentence"]) for r in shown]
+        # A source only its title ties to the concept ("Display Issues on Linux") has nothing to quote.
+        said = [_quotable(r) for r in shown]
+        mentions = [(refs[r["note_name"]], text) for r, text in zip(shown, said, strict=True)]
         # The synthesis is written from these bullets: the findings they agree on, each with the sources
         # that say the same, then the numbers they state.
-        said = [r["sentence"] for r in shown]
+        quoted = [i for i, text in enumerate(said) if text]
         synthesis = []
-        for point in synthesis_points(said, name, SYNTHESIS_SENTENCES):
-            agreeing = [refs[shown[j]["note_name"]] for j in point.agreeing]
-            synthesis.append(SynthesisLine(said[point.index], refs[shown[point.index]["note_name"]],
-                                           list(dict.fromkeys(a for a in agreeing
-                                                              if a != refs[shown[point.index]["note_name"]]))))
-        numbers = [(n.text, refs[shown[n.index]["note_name"]]) for n in stated_numbers(said, SYNTHESIS_NUMBERS)]
+        for point in synthesis_points([said[i] for i in quoted], name, SYNTHESIS_SENTENCES):
+            source = refs[shown[quoted[point.index]]["note_name"]]
+            agreeing = [refs[shown[quoted[j]]["note_name"]] for j in point.agreeing]
+            synthesis.append(SynthesisLine(said[quoted[point.index]], source,
+                                           list(dict.fromkeys(a for a in agreeing if a != source))))
+        numbers = [(n.text, refs[shown[quoted[n.index]]["note_name"]])
+                   for n in stated_numbers([said[i] for i in quoted], SYNTHESIS_NUMBERS)]
         generated = max(r["generated"] for r in rows)
         rest.sort(key=lambda r: (r["title"].casefold(), r["note_name"]))
-        chunks = paginate([mention_line(refs[r["note_name"]], clip_text(r["sentence"], MENTION_CHARS)) for r in rest],
+        chunks = paginate([mention_line(refs[r["note_name"]], clip_text(_quotable(r), MENTION_CHARS)) for r in rest],
                           PAGE_BUDGET)
         more = [self.sub_page("mentions", name, i) for i in range(1, len(chunks) + 1)]
         concept_ref = NoteRef(self.concept_path(name), name)
@@ -442,3 +446,8 @@ def _letter(title: str) -> str:
     if first.isascii() and first.isalpha():
         return first.upper()
     return "0-9" if first.isdigit() else "Other"
+
+
+def _quotable(row: sqlite3.Row) -> str:
+    """What a source says about a concept; "" where only its title names it (the engine quotes the title)."""
+    return "" if row["sentence"] == row["title"] else row["sentence"]

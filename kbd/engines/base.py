@@ -82,12 +82,18 @@ PAGE_RANK = 3
 @functools.lru_cache(maxsize=65536)
 def concept_key(name: str) -> str:
     """Normalise a concept name so that `B-trees`, `B-tree` and `b tree` meet in one article, and
-    `write-ahead log` and `write-ahead logging`, `cache` and `caching` too."""
-    words = _PUNCT.sub(" ", name.casefold()).split()
+    `write-ahead log` and `write-ahead logging`, `cache` and `caching`, `add-ons` and `add-on` too."""
+    folded = name.casefold()
+    words = _PUNCT.sub(" ", folded).split()
     if not words:
         return ""
+    if _PARTICLE_PLURAL.search(folded):
+        words[-1] = words[-1][:-1]  # "add-ons", "plug-ins", "pop-ups": too short for `singular`
     words[-1] = word_key(words[-1])
     return " ".join(words)
+
+
+_PARTICLE_PLURAL = re.compile(r"\w-(?:on|in|up)s$")
 
 
 @functools.lru_cache(maxsize=65536)

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from kbd.engines.base import (
+    PAGE_RANK,
     ConceptMention,
     SourceInput,
     SourceSummary,
@@ -326,9 +327,13 @@ def _word_uses(sentences: list[_Sentence]) -> dict[str, _WordUse]:
 def bare_names(text: str) -> set[str]:
     """Keys of the words a title or heading uses as a name on its own ("Sleep and depression" →
     sleep, depression; "Insomnia study" → insomnia; not "graph" in "Knowledge Graph Insights", nor
-    "file" in "File recovery", nor "building" in "Building Your Own Schema.org": a verb with its object)."""
+    "file" in "File recovery", nor "building" in "Building Your Own Schema.org": a verb with its object,
+    nor "paste" in "Copy and paste issues": a verb's partner)."""
     tokens = TOKEN.findall(text)
     verbs = {t for t, after in itertools.pairwise(tokens) if after.lower() in _OBJECT_CUES}
+    for left, joint, right in zip(tokens, tokens[1:], tokens[2:], strict=False):
+        if joint.lower() in ("and", "or", "&") and (is_verb(left.lower()) or left in verbs):
+            verbs.add(right)  # "Copy and paste issues": paste is a verb like its partner
     bare = set()
     for chunk in noun_chunks(tokens):
         while len(chunk) > 1 and singular(chunk[-1].lower()) in GENERIC_NOUNS:
@@ -370,7 +375,9 @@ def _acceptable(key: str, form: str, count: float, featured: bool, in_title: boo
             # once, not only inside a longer one), or dense. A heading is not enough: docs pages head their
             # sections "Import", "Export", "Commands" (tuned on the development halves).
             return (in_title and count >= 2) or (count >= 3 and density >= DENSE)
-        return count >= 3 or (featured and count >= 2)
+        # A rarer word the title names on its own is what the page is about, however seldom its prose
+        # repeats it: docs pages under "Linux" rarely say "Linux" again ("Display Issues on Linux").
+        return count >= 3 or (featured and count >= 2) or in_title
     spelled = form.split()
     if len(spelled) > 1 and spelled[0].isalpha() and spelled[0].islower() and spelled[1][0].isupper():
         return False  # "official Obsidian Importer plugin": a modifier in front of a proper name
@@ -419,6 +426,8 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
     bare_in_title = bare_names(source.title)
     bare_featured = bare_in_title.union(*(bare_names(h) for h in source.document.headings))
     uses = _word_uses(sentences)
+    title_only = _title_only_names(source.title, bare_in_title, counts, forms)
+    inside = _words_inside(sentences)
     scored: list[tuple[float, str]] = []
     prose = max(1, sum(1 for s in sentences if not s.boilerplate))
     for key, count in counts.items():
@@ -429,6 +438,8 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
             featured = in_title or any(contains_phrase(t, needle) for t in featured_tokens[1:])
         else:  # a single word counts as featured only where it is a name on its own, not a modifier
             in_title, featured = key in bare_in_title, key in bare_featured
+        if " " in key and _an_instruction(form, sentences, inside):
+            continue
         if not _acceptable(key, form, count, featured, in_title, count / prose, uses.get(key, _WordUse()),
                            uses.get(concept_key(form.split()[0]), _WordUse())):
             continue
@@ -439,6 +450,10 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
             1.5 * centrality
         scored.append((score, key))
     scored.sort(key=lambda t: (-t[0], t[1]))
+    if title_only:  # kept whatever its count, after the page's strongest (a title makes it central)
+        rest = [t for t in scored if t[1] not in title_only]
+        named = sorted(t for t in scored if t[1] in title_only)
+        scored = rest[:PAGE_RANK] + named + rest[PAGE_RANK:]
     # A single word mostly used as the head of one phrase ("grid" of "power grid") is that phrase.
     headed: Counter[str] = Counter()
     for _, key in scored:
@@ -455,7 +470,48 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
         kept.append((score, key))
         if len(kept) >= CANDIDATES_KEPT:
             break
-    return _quote(sentences, kept, forms, aliases)
+    return _quote(sentences, kept, forms, aliases, source.title, title_only)
+
+
+def _words_inside(sentences: list[_Sentence]) -> dict[str, list[tuple[int, int]]]:
+    """Where each word stands inside a sentence (not at its start, nor after a label's opener):
+    sentence index and token position. One pass, for `_an_instruction`."""
+    where: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for n, s in enumerate(sentences):
+        for i in range(1, len(s.tokens)):
+            if s.tokens[i][0].isalpha() and s.tokens[i - 1] not in _LABEL_OPENERS:
+                where[s.tokens[i]].append((n, i))
+    return where
+
+
+def _an_instruction(form: str, sentences: list[_Sentence], inside: dict[str, list[tuple[int, int]]]) -> bool:
+    """A verb and what it acts on, capitalised only because each sentence starts with it ("Open
+    Settings → General."): an instruction, not a name. A name is capitalised inside sentences too
+    ("switch to Live Preview"). `inside` is `_words_inside(sentences)`."""
+    spelled = form.split()
+    if not is_verb(spelled[0].lower()):
+        return False
+    return not any(sentences[n].tokens[i:i + len(spelled)] == spelled for n, i in inside.get(spelled[0], ()))
+
+
+# Tokens after which a capital letter starts a label or a step, not a name: "→ Open Settings".
+_LABEL_OPENERS = frozenset(".:;!?→>-–—*\"“(")
+
+
+def _title_only_names(title: str, bare_in_title: set[str], counts: Counter[str],
+                      forms: dict[str, Counter[str]]) -> set[str]:
+    """Rarer single words the title names on its own ("Linux" of "Input Methods on Linux")
+    that the prose says fewer than twice: they become candidates, counted once for the title. Everyday
+    words ("Import", "Display") are left to the prose: a title alone does not make a page about them."""
+    found = set()
+    for token in TOKEN.findall(title):
+        key = concept_key(token)
+        if key in bare_in_title and counts.get(key, 0.0) < 2 and not is_common_word(token) \
+                and not is_common_word(singular(token.lower())):
+            counts[key] = counts.get(key, 0.0) + 1.0
+            forms[key][token] += 1
+            found.add(key)
+    return found
 
 
 def _best_form(forms: Counter[str]) -> str:
@@ -463,8 +519,9 @@ def _best_form(forms: Counter[str]) -> str:
 
 
 def _quote(sentences: list[_Sentence], kept: list[tuple[float, str]], forms: dict[str, Counter[str]],
-           aliases: dict[str, Counter[str]]) -> list[ConceptMention]:
-    """One mention per concept, quoting the best sentence that contains it as whole words."""
+           aliases: dict[str, Counter[str]], title: str, title_only: set[str]) -> list[ConceptMention]:
+    """One mention per concept, quoting the best sentence that contains it as whole words (a name only
+    the title gives, by the title)."""
     tokens = [phrase_tokens(s.text) for s in sentences]
     where: dict[str, set[int]] = defaultdict(set)
     for i, words in enumerate(tokens):
@@ -478,6 +535,9 @@ def _quote(sentences: list[_Sentence], kept: list[tuple[float, str]], forms: dic
         needles = [n for n in (phrase_tokens(x) for x in names) if n]
         hits = {i for needle in needles for i in where.get(needle[0], ())
                 if not sentences[i].boilerplate and contains_phrase(tokens[i], needle)}
+        if not hits and key in title_only:  # the whole page is about it: its title says so
+            mentions.append(ConceptMention(key=key, name=form, score=round(score, 3), sentence=title))
+            continue
         if not hits:
             continue
         # Prefer a sentence no stronger concept of this source already quotes.

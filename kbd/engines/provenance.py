@@ -22,7 +22,8 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # The offline engine's own version: raise it when its output for the same clipping changes.
 # 2: the curating offline engine (summaries made before it carry version 1: out of date, redone for free).
 # 3: concepts from evidence, findings first, maths kept, cut descriptions completed (issue 23).
-OFFLINE_VERSION = "3"
+# 4: names a title gives, "add-ons" with "add-on", steps that open with their verb (issue 23).
+OFFLINE_VERSION = "4"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"

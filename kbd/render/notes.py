@@ -119,7 +119,7 @@ def render_source_note(note: SourceNote) -> str:
         out.append("")
     out.append("## Concepts")
     if note.concepts:
-        out += [f"- {ref.link()} — {escape_text(said)}" for ref, said in note.concepts]
+        out += [f"- {ref.link()} — {escape_text(said)}" if said else f"- {ref.link()}" for ref, said in note.concepts]
     if not note.concepts:
         out.append("- None yet: no concept here is shared with another source.")
     out.append("")
@@ -184,7 +184,7 @@ def render_concept_note(note: ConceptNote) -> str:
         heading = f"## What the sources say: the {len(note.mentions)} most relevant of {total}"
     out.append(heading)
     # A sentence already quoted in the synthesis is not repeated word for word below it.
-    out += [f"- {ref.link()}" if said in quoted else f"- {ref.link()} — {escape_text(said)}"
+    out += [f"- {ref.link()}" if not said or said in quoted else f"- {ref.link()} — {escape_text(said)}"
             for ref, said in note.mentions]
     if note.more:
         rest = total - len(note.mentions)
@@ -220,8 +220,8 @@ def _and(items: list[str]) -> str:
 
 
 def mention_line(ref: NoteRef, said: str) -> str:
-    """One source on a concept's sub-page of further sources."""
-    return f"- {ref.link()} — {escape_text(said)}"
+    """One source on a concept's sub-page of further sources (with nothing to quote, its link alone)."""
+    return f"- {ref.link()} — {escape_text(said)}" if said else f"- {ref.link()}"
 
 
 def render_mentions_page(title: str, concept: NoteRef, lines: list[str], pages: list[NoteRef], page: int,
