@@ -202,3 +202,14 @@ def test_a_step_that_opens_with_its_verb_is_not_a_name() -> None:
     found = names(page("Themes"))
     assert not {n for n in found if n.lower().startswith("open ")}, found
     assert "Community themes" in found or "Theme" in found, found
+
+
+def test_an_everyday_word_a_title_names_lists_that_page_where_the_word_has_one(vault: Vault) -> None:
+    # *Windows* and *Windows installation issues* are about Windows; their steps say "Windows" once or
+    # not at all. *Installing & Upgrading Anki on Windows* says it often and gives the word its page.
+    clip_anki(vault, "platform/windows/intro.md", "platform/windows/installing.md",
+              "platform/windows/installation-issues.md")
+    vault.compile()
+    windows = (vault.wiki / "concepts" / "Windows.md").read_text(encoding="utf-8")
+    for title in ("Windows", "Installing & Upgrading Anki on Windows", "Windows installation issues"):
+        assert f"|{title}]]" in windows, (title, windows)

@@ -358,8 +358,10 @@ def _acceptable(key: str, form: str, count: float, featured: bool, in_title: boo
         word = key
         if word in BOILERPLATE_CONCEPTS or form.lower() in BOILERPLATE_CONCEPTS or len(word) < 3:
             return False
-        if use.occurrences and 2 * use.before_object >= use.occurrences:
-            return False  # "Rename the file", "Right-click the note": a verb with its object
+        if use.occurrences and 2 * use.before_object >= use.occurrences and not in_title:
+            # "Rename the file", "Right-click the note": a verb with its object. A title that names the word
+            # on its own makes it the page's topic, whatever the steps do with it ("Import from Evernote").
+            return False
         if form.isupper() or is_term(form) or any(c.isupper() for c in form[1:]):
             return count >= 2 or featured
         if word in GENERIC_NOUNS or singular(form.lower()) in GENERIC_NOUNS or form.lower() in GENERIC_MODIFIERS \
@@ -371,12 +373,13 @@ def _acceptable(key: str, form: str, count: float, featured: bool, in_title: boo
                 # A rare word keeps one sense ("insomnia severity" is about insomnia); as a modifier any
                 # word keeps its sense ("sleep quality" is about sleep, "Agile teams" about Agile).
                 return False
-            # "Models", "Night": only where it is the topic (the title, used as a name on its own more than
-            # once, not only inside a longer one), or dense. A heading is not enough: docs pages head their
-            # sections "Import", "Export", "Commands" (tuned on the development halves).
-            return (in_title and count >= 2) or (count >= 3 and density >= DENSE)
-        # A rarer word the title names on its own is what the page is about, however seldom its prose
-        # repeats it: docs pages under "Linux" rarely say "Linux" again ("Display Issues on Linux").
+            # "Models", "Night": only where it is the topic (the title names it on its own, not only inside a
+            # longer name), or dense. A heading is not enough: docs pages head their sections "Import",
+            # "Export", "Commands" (tuned on the development halves). Whether the corpus gives it a page is
+            # decided over all sources (compile/concepts.py): some source must rank it among its strongest.
+            return in_title or (count >= 3 and density >= DENSE)
+        # A word the title names on its own is what the page is about, however seldom its prose repeats it:
+        # docs pages under "Linux" rarely say "Linux" again ("Display Issues on Linux").
         return count >= 3 or (featured and count >= 2) or in_title
     spelled = form.split()
     if len(spelled) > 1 and spelled[0].isalpha() and spelled[0].islower() and spelled[1][0].isupper():
@@ -500,14 +503,14 @@ _LABEL_OPENERS = frozenset(".:;!?→>-–—*\"“(")
 
 def _title_only_names(title: str, bare_in_title: set[str], counts: Counter[str],
                       forms: dict[str, Counter[str]]) -> set[str]:
-    """Rarer single words the title names on its own ("Linux" of "Input Methods on Linux")
-    that the prose says fewer than twice: they become candidates, counted once for the title. Everyday
-    words ("Import", "Display") are left to the prose: a title alone does not make a page about them."""
+    """Single words the title names on its own ("Linux" of "Input Methods on Linux", "Windows" of
+    "Windows") that the prose says fewer than twice: they become candidates, counted once for the title,
+    so that the page is listed where the corpus has a page for the word. For an everyday word the title
+    alone does not make that page (compile/concepts.py: some source must rank it among its strongest)."""
     found = set()
     for token in TOKEN.findall(title):
         key = concept_key(token)
-        if key in bare_in_title and counts.get(key, 0.0) < 2 and not is_common_word(token) \
-                and not is_common_word(singular(token.lower())):
+        if key in bare_in_title and counts.get(key, 0.0) < 2:
             counts[key] = counts.get(key, 0.0) + 1.0
             forms[key][token] += 1
             found.add(key)
