@@ -316,7 +316,7 @@ def _word_uses(sentences: list[_Sentence]) -> dict[str, _WordUse]:
                 uses[keys[0]].alone += s.weight
                 continue
             uses[keys[-1]].headed += s.weight
-        for token, after in zip(s.tokens, [*s.tokens[1:], "."], strict=True):
+        for token, after in itertools.pairwise([*s.tokens, "."]):  # a sentence of no token ("×") has no pair
             if token[0].isalpha():
                 use = uses[concept_key(token)]
                 use.occurrences += 1
