@@ -8,6 +8,8 @@ Where the extracts come from (each cut to the lines that matter):
   2023), as clipped into a public Obsidian vault: the Web Clipper's `author` list holds the page's
   chrome and the authors of the articles listed beside it.
 - [JOSS] a Journal of Open Source Software paper's metadata (`authors:` entries with `name:`).
+- [E360] the home page of Yale Environment 360 (e360.yale.edu) as an HTML-to-Markdown crawl saved it
+  (github.com/NISHANTTMAURYA/dlrl, `dataset/raw_markdown/e360_yale_edu.md`, development half).
 """
 
 from __future__ import annotations
@@ -172,3 +174,23 @@ def test_a_sentence_that_starts_with_by_is_no_byline() -> None:
             "towards the desired outcome.\n\nBy the late 1970s, we were making the transition from type-oriented "
             "systems to object-oriented ones.\n")
     assert read("raw/x.md", text).meta.author == []
+
+
+def test_a_byline_under_another_articles_heading_is_that_articles() -> None:
+    # [E360] The home page lists its lead feature with the feature's byline: not the page's author.
+    home = ("Search Search\n\n# [Yale Environment 360](https://e360.yale.edu/)\n\n"
+            "## Published at the [Yale School of the Environment](http://environment.yale.edu/)\n\n"
+            "### ANALYSIS\n\n"
+            "#  [As U.S. and E.U. Retreat on Climate, China Takes the Leadership Role]"
+            "(https://e360.yale.edu/features/china-climate-diplomacy)\n\n"
+            "As U.N. talks get underway, China is emerging as a key leader in international climate efforts.\n\n"
+            "By [ Isabel Hilton](/authors/isabel-hilton)\n")
+    note = read("raw/e360_yale_edu.md", home)
+    assert note.title == "Yale Environment 360"
+    assert note.meta.author == []
+    # The same byline under the page's own heading is the page's.
+    feature = ("# As U.S. and E.U. Retreat on Climate, China Takes the Leadership Role\n\n"
+               "As U.N. talks get underway, China is emerging as a key leader in international climate efforts.\n\n"
+               "By [ Isabel Hilton](/authors/isabel-hilton)\n")
+    assert read("raw/china-climate-diplomacy.md", feature).meta.author == ["Isabel Hilton"]
+

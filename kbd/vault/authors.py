@@ -72,9 +72,12 @@ _BYLINE = re.compile(r"^by\s+(.{4,200})$", re.IGNORECASE)
 
 _BYLINE_BLOCKS = 10
 
-def byline_authors(document: Document, description: str | None) -> list[str]:
-    """The authors a byline near the top of the page names, when every one of them is a full name."""
-    lines = [b.text for b in document.blocks[:_BYLINE_BLOCKS] if b.kind == "paragraph"]
+def byline_authors(document: Document, description: str | None, title: str = "") -> list[str]:
+    """The authors a byline near the top of the page names, when every one of them is a full name. A
+    byline under a heading that is not the page's title is another article's, listed on this page (a
+    home page's teaser: "As U.S. and E.U. Retreat on Climate… By Isabel Hilton" on *Yale Environment 360*)."""
+    lines = [b.text for b in document.blocks[:_BYLINE_BLOCKS]
+             if b.kind == "paragraph" and _under_the_title(document, b.section, title)]
     for line in [description or "", *lines]:
         m = _BYLINE.match(line.strip(" *_"))
         if m:
@@ -82,6 +85,15 @@ def byline_authors(document: Document, description: str | None) -> list[str]:
             if names and all(" " in n and is_person_name(n) for n in names):
                 return names
     return []
+
+def _under_the_title(document: Document, section: int, title: str) -> bool:
+    """Whether a block stands before any heading or under one that is the page's title (either may hold
+    the other: "Article — Site" and "Article")."""
+    if section < 0 or not title:
+        return True
+    heading, page = document.headings[section].casefold().strip(), title.casefold().strip()
+    return bool(heading) and (heading in page or page in heading)
+
 
 # What the Web Clipper picks up as `author` on journal pages that is not a person: section names,
 # degrees, site furniture.

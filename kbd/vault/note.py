@@ -191,7 +191,7 @@ def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
             return Rejection(rel, "no body text (frontmatter only) and no `description:` to make a short note of")
         return Rejection(rel, "no readable text (only code, images or markup)")
     title = note_title(meta.title, document, Path(rel).stem, code_texts(searchable))
-    byline = byline_authors(document, meta.description)
+    byline = byline_authors(document, meta.description, title)
     # The page's byline is the authors when the properties name none, or name only some of them.
     if byline and set(meta.author) <= set(byline):
         meta.author = byline[:MAX_AUTHORS]
