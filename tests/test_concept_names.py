@@ -213,3 +213,65 @@ def test_an_everyday_word_a_title_names_lists_that_page_where_the_word_has_one(v
     windows = (vault.wiki / "concepts" / "Windows.md").read_text(encoding="utf-8")
     for title in ("Windows", "Installing & Upgrading Anki on Windows", "Windows installation issues"):
         assert f"|{title}]]" in windows, (title, windows)
+
+
+def summarise_extract(title: str, body: str) -> set[str]:
+    meta = ClipperMeta(title=title)
+    return names(OfflineEngine().summarize_source(SourceInput(title, parse_markdown(body), meta)))
+
+
+# Home pages as an HTML-to-Markdown crawl saved them (github.com/NISHANTTMAURYA/dlrl,
+# `dataset/raw_markdown/`, development half), cut to the lines that matter.
+META_ENGINEERING = """[ Open Source ](https://engineering.fb.com/category/open-source/) NOV 11, 2025
+
+[ StyleX: A Styling Library for CSS at Scale ](https://engineering.fb.com/2025/11/11/web/stylex/)
+
+[ ML Applications ](https://engineering.fb.com/category/ml-applications/) NOV 10, 2025
+
+[ Video Engineering ](https://engineering.fb.com/category/video-engineering/) NOV 4, 2025
+
+[ Video Invisible Watermarking at Scale ](https://engineering.fb.com/2025/11/04/video-engineering/video/)
+
+[ Security & Privacy ](https://engineering.fb.com/category/security/) OCT 23, 2025
+"""
+TECHCRUNCH = """###  [Databricks co-founder argues US must go open source to beat China in AI](https://techcrunch.com/x/)
+
+  * [Marina Temkin](https://techcrunch.com/author/marina-temkin/)
+
+2 days ago
+
+###  [ChatGPT: Everything you need to know about the AI-powered chatbot](https://techcrunch.com/y/)
+
+  * [Kyle Wiggers](https://techcrunch.com/author/kyle-wiggers/)
+
+2 days ago
+
+###  [Leaked documents shed light into how much OpenAI pays Microsoft](https://techcrunch.com/z/)
+
+3 days ago
+"""
+
+
+def test_a_date_and_a_time_ago_are_no_names() -> None:
+    found = summarise_extract("Engineering at Meta", META_ENGINEERING)
+    assert not {n for n in found if {"NOV", "OCT"} & set(n.split())}, found
+    found = summarise_extract("TechCrunch", TECHCRUNCH)
+    assert not {n for n in found if n.lower().endswith("ago")}, found
+
+
+# The crawl's *Deep learning* page (en.wikipedia.org), two paragraphs: it has no title and no heading,
+# so its file name is its title.
+DEEP_LEARNING = ('Deep learning architectures can be constructed with a [greedy](/wiki/Greedy_algorithm "Gre'
+                 'edy algorithm") layer-by-layer method.[[11]](#cite_note-BENGIO2007-11) Deep learning helps'
+                 ' to disentangle these abstractions and pick out which features improve performance.[[8]](#'
+                 'cite_note-BENGIO2012-8)\n\nDeep learning algorithms can be applied to unsupervised learning '
+                 'tasks. This is an important benefit because unlabeled data is more abundant than the label'
+                 'ed data. Examples of deep structures that can be trained in an unsupervised manner are [de'
+                 'ep belief networks](/wiki/Deep_belief_network "Deep belief network").[[8]](#cite_note-BENG'
+                 'IO2012-8)[[12]](#cite_note-SCHOLARDBNS-12)\n')
+
+
+def test_a_file_name_kept_as_the_title_names_no_concept() -> None:
+    found = summarise_extract("en_wikipedia_org_wiki_Deep_learning", DEEP_LEARNING)
+    assert not {n for n in found if n.lower() in ("wiki", "org", "en", "wikipedia")}, found
+

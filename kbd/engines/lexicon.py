@@ -16,7 +16,7 @@ def _words(text: str) -> frozenset[str]:
 
 # Function words and other words that never belong inside a concept name: they end a run.
 STOPWORDS = _words("""
-a about above across after afterwards again against all almost alone along already also although always am
+a about above across after afterwards again against ago all almost alone along already also although always am
 among amongst an and another any anybody anyone anything anyway anywhere are aren't around as at be became
 because become becomes becoming been before beforehand behind being below beside besides between beyond both
 but by can can't cannot could couldn't did didn't do does doesn't doing don't done down during each either

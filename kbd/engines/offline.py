@@ -10,6 +10,7 @@ Scoring is plain term frequency with position bonuses: fast and predictable.
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import math
 import re
@@ -41,6 +42,7 @@ from kbd.engines.lexicon import (
 from kbd.engines.provenance import OFFLINE
 from kbd.engines.text import CleanBlock, clean_document, is_boilerplate, might_hold_boilerplate
 from kbd.vault.markdown import split_sentences
+from kbd.vault.note import names_a_page
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\.(?:com|org|net|io)\b")
@@ -429,6 +431,7 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
     bare_in_title = bare_names(source.title)
     bare_featured = bare_in_title.union(*(bare_names(h) for h in source.document.headings))
     uses = _word_uses(sentences)
+    dated = _date_words(sentences)
     title_only = _title_only_names(source.title, bare_in_title, counts, forms)
     inside = _words_inside(sentences)
     scored: list[tuple[float, str]] = []
@@ -443,6 +446,8 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
             in_title, featured = key in bare_in_title, key in bare_featured
         if " " in key and _an_instruction(form, sentences, inside):
             continue
+        if dated.intersection(form.split()):
+            continue  # "NOV" of "NOV 4, 2025", "Video Engineering NOV": part of a date
         if not _acceptable(key, form, count, featured, in_title, count / prose, uses.get(key, _WordUse()),
                            uses.get(concept_key(form.split()[0]), _WordUse())):
             continue
@@ -476,6 +481,21 @@ def _concepts(source: SourceInput, sentences: list[_Sentence], freq: Counter[str
     return _quote(sentences, kept, forms, aliases, source.title, title_only)
 
 
+def _date_words(sentences: list[_Sentence]) -> set[str]:
+    """Month names as the article writes them beside a number ("NOV 4, 2025", "12 NOV 25", "January
+    2024"): a date, never a name. The months are the C locale's (calendar), not a word list of ours."""
+    dated = set()
+    for s in sentences:
+        for i, token in enumerate(s.tokens):
+            if token.casefold() in _MONTHS and (
+                    (i + 1 < len(s.tokens) and s.tokens[i + 1][0].isdigit()) or (i and s.tokens[i - 1][0].isdigit())):
+                dated.add(token)
+    return dated
+
+
+_MONTHS = frozenset(m.casefold() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:]))
+
+
 def _words_inside(sentences: list[_Sentence]) -> dict[str, list[tuple[int, int]]]:
     """Where each word stands inside a sentence (not at its start, nor after a label's opener):
     sentence index and token position. One pass, for `_an_instruction`."""
@@ -507,7 +527,9 @@ def _title_only_names(title: str, bare_in_title: set[str], counts: Counter[str],
     "Windows") that the prose says fewer than twice: they become candidates, counted once for the title,
     so that the page is listed where the corpus has a page for the word. For an everyday word the title
     alone does not make that page (compile/concepts.py: some source must rank it among its strongest)."""
-    found = set()
+    found: set[str] = set()
+    if not names_a_page(title):
+        return found  # a file name kept as the title ("en_wikipedia_org_wiki_Deep_learning") names nothing
     for token in TOKEN.findall(title):
         key = concept_key(token)
         if key in bare_in_title and counts.get(key, 0.0) < 2:

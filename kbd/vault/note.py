@@ -237,7 +237,7 @@ def note_title(from_meta: str | None, document: Document, stem: str,
     # A lower heading is a section's name ("## Open Settings" of Settings.md), never the note's, while the
     # file has a name of its own: Obsidian shows the file name as a note's title. A file name that is no
     # name (a date, an id, a slug, "index") gives way to the heading.
-    named_file = stem if _names_a_page(stem) else None
+    named_file = stem if names_a_page(stem) else None
     for candidate in (from_meta, *h1, named_file, *(b.text for b in headings), stem, first_line):
         title = clean_title(_strip_tags(candidate or ""))
         if title and not _PLACEHOLDER_TITLE.match(title):
@@ -249,7 +249,7 @@ def note_title(from_meta: str | None, document: Document, stem: str,
 _FILE_NAMES = frozenset("index readme home default main page untitled".split())
 
 
-def _names_a_page(stem: str) -> bool:
+def names_a_page(stem: str) -> bool:
     """Whether a file name reads as a page's name ("Settings", "Live Preview", "B-tree"), not a date,
     an id or hash, a URL slug ("getting-started-with-sync"), a file name with its extension
     ("sync.html") or a folder's page ("index", "README")."""
