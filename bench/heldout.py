@@ -42,8 +42,8 @@ from collections import Counter
 from pathlib import Path
 
 from kbd.engines.base import concept_key, phrase_tokens
+from kbd.engines.concept_mentions import bare_names
 from kbd.engines.lexicon import STOPWORDS
-from kbd.engines.offline import bare_names
 
 # A result: a number, or a verb that reports one (the definition; "is" and "uses" are not).
 RESULT = re.compile(
@@ -127,7 +127,7 @@ def measure(vault: Path) -> dict[str, float]:
         pages.setdefault(key, set()).add(source_id)
     # Core topics: words in >= 10 % of the titles (the measure), and the same counting only the
     # titles that name the word on its own ("Update Obsidian", not "Introduction to Obsidian Sync" nor
-    # "Building Your Own Schema.org"; kbd's own reading, engines/offline.bare_names).
+    # "Building Your Own Schema.org"; kbd's own reading, engines/concept_mentions.bare_names).
     for label, words_of in (("", lambda title: set(phrase_tokens(title))), (", named on its own", bare_names)):
         titled: dict[str, set[int]] = {}
         for s in sources:

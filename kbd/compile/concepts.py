@@ -18,7 +18,7 @@ from kbd.compile.ingest import NameBook
 from kbd.engines.base import PAGE_RANK, contains_phrase, phrase_tokens
 from kbd.engines.chunking import is_term
 from kbd.engines.commonness import is_common_word
-from kbd.engines.offline import bare_names
+from kbd.engines.concept_mentions import bare_names
 from kbd.state import State
 
 # A concept shared by more sources than this says little about how two of them relate, so it is

@@ -2,7 +2,7 @@
 
 A word's class (engines/lexicon.py) says whether it can end a noun phrase, start one, or neither;
 runs of content words between function words, verbs and punctuation are trimmed to noun phrases
-("B-tree keeps" → "B-tree"). Split from engines/offline.py, which scores what this finds.
+("B-tree keeps" → "B-tree"). Split from engines/offline.py; engines/concept_mentions.py scores what this finds.
 """
 
 from __future__ import annotations

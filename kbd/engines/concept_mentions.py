@@ -1,0 +1,414 @@
+"""Which noun phrases of one article are its concepts, ranked, each with the sentence that quotes it
+(the offline engine's concepts; engines/offline.py splits the article into sentences and summarises it).
+
+A candidate is a noun phrase of the prose (engines/chunking.py); definitions in the text ("write-ahead
+logging (WAL)") merge a name with its abbreviation. What stays is what the article is about: an
+everyday single word only where the title names it or the prose is dense with it, no verb, no step,
+no date, no page furniture (issue 23). The corpus-wide choice of pages is compile/concepts.py's.
+"""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from kbd.engines.base import (
+    PAGE_RANK,
+    ConceptMention,
+    SourceInput,
+    concept_key,
+    contains_phrase,
+    phrase_tokens,
+    singular,
+)
+from kbd.engines.chunking import ADJECTIVE_ENDINGS, TOKEN, candidate_phrases, is_term, noun_chunks
+from kbd.engines.commonness import is_common_word
+from kbd.engines.findings import finding_rank
+from kbd.engines.lexicon import (
+    BOILERPLATE_CONCEPTS,
+    BOILERPLATE_PHRASES,
+    GENERIC_MODIFIERS,
+    GENERIC_NOUNS,
+    NOUNISH,
+    is_verb,
+)
+from kbd.engines.prose import ProseSentence
+from kbd.vault.note import names_a_page
+
+CANDIDATES_KEPT = 30
+# Mentions per prose sentence at which a single common word is what the article is about (tuned on
+# the development halves; a passing "models" in a long paper stays far below it).
+DENSE = 0.25
+
+_PAREN_LEAD = re.compile(r"^\s*(?:or|i\.e\.,?|also|aka)\s+", re.IGNORECASE)
+_AKA_CUE = re.compile(r"\b(?:also|sometimes|often|commonly)\s+(?:called|known as|referred to as|termed|named"
+                      r"|abbreviated(?: as)?)\s+")
+_ABBREV_TOKEN = re.compile(r"^[A-Z][A-Za-z0-9-]{0,9}$")
+
+
+def _initials(words: list[str]) -> tuple[str, str]:
+    """Initials of a name, per word and per hyphen part: ("wl", "wal") for "write-ahead logging"."""
+    per_word = "".join(w[0] for w in words).lower()
+    per_part = "".join(p[0] for w in words for p in w.split("-") if p).lower()
+    return per_word, per_part
+
+
+def _abbreviates(short: list[str], long: list[str]) -> bool:
+    """Whether `short` ("LSM tree", "WAL") abbreviates `long` ("log-structured merge tree")."""
+    while short and long and len(short) > 1 and short[-1].lower() == long[-1].lower():
+        short, long = short[:-1], long[:-1]  # a shared head: "LSM tree" / "... merge tree"
+    if len(short) != 1 or not long or not _ABBREV_TOKEN.match(short[0]):
+        return False
+    token = short[0]
+    letters = token[:-1] if token.endswith("s") and token[:-1].isupper() else token
+    if sum(c.isupper() for c in letters) < 2:
+        return False
+    return letters.lower().replace("-", "") in _initials(long)
+
+
+def _np(text: str, last: bool) -> list[str]:
+    chunks = noun_chunks(TOKEN.findall(text))
+    if not chunks:
+        return []
+    return chunks[-1] if last else chunks[0]
+
+
+def _positions(text: str, marker: str, most: int = 8) -> list[int]:
+    """Where `marker` occurs, the first `most` times (a real sentence defines a name or two)."""
+    out, start = [], 0
+    while len(out) < most and (i := text.find(marker, start)) != -1:
+        out.append(i)
+        start = i + len(marker)
+    return out
+
+
+def _definitions(sentences: list[ProseSentence]) -> list[tuple[str, str]]:
+    """(alias, name) pairs this source defines. Each cue ("(", ", or ", "also called") is looked at
+    once, with the noun phrases just before and just after it: linear in the text, however long."""
+    pairs: dict[tuple[str, str], None] = {}
+
+    def add(short: list[str], long: list[str]) -> None:
+        pairs[(" ".join(short), " ".join(long))] = None
+
+    for s in sentences:
+        text = s.text
+        for i in _positions(text, "(") if "(" in text else ():
+            close = text.find(")", i, i + 62)
+            if close == -1:
+                continue
+            before = _np(text[max(0, i - 80):i], last=True)
+            inside = _np(_PAREN_LEAD.sub("", text[i + 1:close]), last=False)
+            if not before or not inside:
+                continue
+            # "classic write-ahead logging (WAL)": the tail of the phrase whose initials it spells.
+            tail = next((before[k:] for k in range(len(before)) if _abbreviates(inside, before[k:])), None)
+            if tail:
+                add(inside, tail)
+            elif _abbreviates(before[-1:], inside):
+                add(before[-1:], inside)
+        for i in _positions(text, ", or ") if ", or " in text else ():
+            first, second = _np(text[max(0, i - 80):i], last=True), _np(text[i + 5:i + 85], last=False)
+            for short, long in ((second, first), (first, second)):
+                if short and long and _abbreviates(short, long):
+                    add(short, long)
+                    break
+        cues = _AKA_CUE.finditer(text) if "also" in text or "commonly" in text or "sometimes" in text \
+            or "often" in text else iter(())
+        for m in itertools.islice(cues, 8):
+            first = _np(text[max(0, m.start() - 80):m.start()], last=True)
+            second = _np(text[m.end():m.end() + 80], last=False)
+            if first and second:
+                if _abbreviates(first, second):
+                    add(first, second)
+                else:
+                    add(second, first)
+    return list(pairs)
+
+
+@dataclass
+class _WordUse:
+    """How an article uses one word, counted over its prose noun phrases (weighted like `counts`):
+    the evidence that says whether a single word is a name in this article."""
+    alone: float = 0.0  # a noun phrase of its own: "sleep", "the vault"
+    headed: float = 0.0  # the last word of a longer name: "mouse models", "Wigner's Friend"
+    occurrences: int = 0  # as a token anywhere in the prose
+    before_object: int = 0  # right before a determiner: "Rename the file", "Right-click a note"
+
+
+# What follows a verb and never a noun used as a name: "Rename the file", "Right-click your note".
+_OBJECT_CUES = frozenset("the a an your this these that those its their our my".split())
+
+
+def _word_uses(sentences: list[ProseSentence]) -> dict[str, _WordUse]:
+    uses: dict[str, _WordUse] = defaultdict(_WordUse)
+    for s in sentences:
+        if s.boilerplate:
+            continue
+        for chunk in noun_chunks(s.tokens):
+            keys = [concept_key(w) for w in chunk]
+            if len(keys) == 1:
+                uses[keys[0]].alone += s.weight
+                continue
+            uses[keys[-1]].headed += s.weight
+        for token, after in itertools.pairwise([*s.tokens, "."]):  # a sentence of no token ("×") has no pair
+            if token[0].isalpha():
+                use = uses[concept_key(token)]
+                use.occurrences += 1
+                use.before_object += after.lower() in _OBJECT_CUES
+    return uses
+
+
+def bare_names(text: str) -> set[str]:
+    """Keys of the words a title or heading uses as a name on its own ("Sleep and depression" →
+    sleep, depression; "Insomnia study" → insomnia; not "graph" in "Knowledge Graph Insights", nor
+    "file" in "File recovery", nor "building" in "Building Your Own Schema.org": a verb with its object,
+    nor "paste" in "Copy and paste issues": a verb's partner)."""
+    tokens = TOKEN.findall(text)
+    verbs = {t for t, after in itertools.pairwise(tokens) if after.lower() in _OBJECT_CUES}
+    for left, joint, right in zip(tokens, tokens[1:], tokens[2:], strict=False):
+        if joint.lower() in ("and", "or", "&") and (is_verb(left.lower()) or left in verbs):
+            verbs.add(right)  # "Copy and paste issues": paste is a verb like its partner
+    bare = set()
+    for chunk in noun_chunks(tokens):
+        while len(chunk) > 1 and singular(chunk[-1].lower()) in GENERIC_NOUNS:
+            chunk = chunk[:-1]  # "study" of "Insomnia study" says what kind of page, not what about
+        if len(chunk) == 1 and chunk[0] not in verbs:
+            bare.add(concept_key(chunk[0]))
+    return bare
+
+
+def _acceptable(key: str, form: str, count: float, featured: bool, in_title: bool, density: float,
+                use: _WordUse, lead: _WordUse) -> bool:
+    """Whether a candidate can be a concept at all: no boilerplate, no vague or generic name, and a
+    single common English word only when the article is about it (its title, or a density no passing
+    mention reaches), never because it is frequent. A single word must also be used as a name in the
+    article: mostly on its own, not as part of longer names (a homonym across sources: "Models" of
+    "mouse models" and "statistical models", "Friend" of "Wigner's Friend"), and not as a verb.
+    `use` is how the article uses the word, `lead` how it uses the first word of a longer name."""
+    if key in BOILERPLATE_PHRASES:
+        return False
+    words = form.lower().replace("-", " ").split()
+    if len(words) == 1:
+        word = key
+        if word in BOILERPLATE_CONCEPTS or form.lower() in BOILERPLATE_CONCEPTS or len(word) < 3:
+            return False
+        if use.occurrences and 2 * use.before_object >= use.occurrences and not in_title:
+            # "Rename the file", "Right-click the note": a verb with its object. A title that names the word
+            # on its own makes it the page's topic, whatever the steps do with it ("Import from Evernote").
+            return False
+        if form.isupper() or is_term(form) or any(c.isupper() for c in form[1:]):
+            return count >= 2 or featured
+        if word in GENERIC_NOUNS or singular(form.lower()) in GENERIC_NOUNS or form.lower() in GENERIC_MODIFIERS \
+                or form.lower().endswith(ADJECTIVE_ENDINGS) or is_verb(form.lower()):
+            return False  # "Unavailable", "Configure": an adjective or a verb is no concept on its own
+        if is_common_word(form) or is_common_word(singular(form.lower())):
+            if not in_title and use.alone < use.headed:
+                # Mostly the head of longer names: those are the concepts, an everyday word alone is not one.
+                # A rare word keeps one sense ("insomnia severity" is about insomnia); as a modifier any
+                # word keeps its sense ("sleep quality" is about sleep, "Agile teams" about Agile).
+                return False
+            # "Models", "Night": only where it is the topic (the title names it on its own, not only inside a
+            # longer name), or dense. A heading is not enough: docs pages head their sections "Import",
+            # "Export", "Commands" (tuned on the development halves). Whether the corpus gives it a page is
+            # decided over all sources (compile/concepts.py): some source must rank it among its strongest.
+            return in_title or (count >= 3 and density >= DENSE)
+        # A word the title names on its own is what the page is about, however seldom its prose repeats it:
+        # docs pages under "Linux" rarely say "Linux" again ("Display Issues on Linux").
+        return count >= 3 or (featured and count >= 2) or in_title
+    spelled = form.split()
+    if len(spelled) > 1 and spelled[0].isalpha() and spelled[0].islower() and spelled[1][0].isupper():
+        return False  # "official Obsidian Importer plugin": a modifier in front of a proper name
+    if spelled[0].lower().endswith(("'s", "’s")) and is_common_word(spelled[0][:-2]):
+        return False  # "Today's daily note": whose it is, not what it is ("Wigner's Friend" stays)
+    if len(spelled) == 2 and spelled[0][0].isupper() and not is_common_word(spelled[0]) and spelled[1].islower() and \
+            (spelled[1] in GENERIC_NOUNS or singular(spelled[1]) in GENERIC_NOUNS):
+        return False  # "Obsidian team", "Obsidian files": a name's generic belongings, not a concept
+    if lead.occurrences and 2 * lead.before_object >= lead.occurrences:
+        return False  # "Change sort order": its first word is a verb here ("change the order")
+    if lead.before_object and spelled[0][0].isupper() and is_verb(spelled[0].lower()):
+        return False  # "Open Settings": a button's label where the article says "open the vault" elsewhere
+    if any(w in BOILERPLATE_CONCEPTS and w not in NOUNISH and len(w) <= 4 for w in words):
+        return False  # "95% CI", "SMD values", "PubMed search"
+    generic = GENERIC_NOUNS | GENERIC_MODIFIERS
+    return not all(singular(w) in generic or w in generic for w in words)
+
+
+def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: Counter[str]) -> list[ConceptMention]:
+    """The article's concepts, strongest first (at most CANDIDATES_KEPT), each quoted by one sentence."""
+    counts: Counter[str] = Counter()
+    forms: dict[str, Counter[str]] = defaultdict(Counter)
+    for s in sentences:
+        if s.boilerplate:
+            continue
+        for phrase in candidate_phrases(s.tokens):
+            key = concept_key(phrase)
+            if key:
+                counts[key] += s.weight
+                forms[key][phrase] += 1
+    aliases: dict[str, Counter[str]] = defaultdict(Counter)
+    for short, long in _definitions(sentences):
+        ks, kl = concept_key(short), concept_key(long)
+        if not ks or not kl or ks == kl:
+            continue
+        counts[kl] += counts.pop(ks, 0.0) or 0.0
+        forms[kl][long] += 1
+        head = short.split()[0]
+        if " " in short and _ABBREV_TOKEN.match(head):  # "LSM" alone, once "LSM tree" is defined
+            counts[kl] += counts.pop(concept_key(head), 0.0) or 0.0
+            forms.pop(concept_key(head), None)
+        forms[kl].update(forms.pop(ks, Counter()))  # its name is whichever the article uses most
+        aliases[kl][short] += 1
+        aliases[kl][long] += 1
+    featured_tokens = [phrase_tokens(t) for t in (source.title, source.meta.description or "",
+                                                   *source.document.headings)]
+    bare_in_title = bare_names(source.title)
+    bare_featured = bare_in_title.union(*(bare_names(h) for h in source.document.headings))
+    uses = _word_uses(sentences)
+    dated = _date_words(sentences)
+    title_only = _title_only_names(source.title, bare_in_title, counts, forms)
+    inside = _words_inside(sentences)
+    scored: list[tuple[float, str]] = []
+    prose = max(1, sum(1 for s in sentences if not s.boilerplate))
+    for key, count in counts.items():
+        form = _best_form(forms[key])
+        needle = phrase_tokens(form)
+        if " " in key:
+            in_title = contains_phrase(featured_tokens[0], needle)
+            featured = in_title or any(contains_phrase(t, needle) for t in featured_tokens[1:])
+        else:  # a single word counts as featured only where it is a name on its own, not a modifier
+            in_title, featured = key in bare_in_title, key in bare_featured
+        if " " in key and _an_instruction(form, sentences, inside):
+            continue
+        if dated.intersection(form.split()):
+            continue  # "NOV" of "NOV 4, 2025", "Video Engineering NOV": part of a date
+        if not _acceptable(key, form, count, featured, in_title, count / prose, uses.get(key, _WordUse()),
+                           uses.get(concept_key(form.split()[0]), _WordUse())):
+            continue
+        words = key.split()
+        # Words the article keeps coming back to make its phrases more central.
+        centrality = sum(min(freq[w], 10) for w in words) / (10 * len(words))
+        score = count * (1.0 + 0.5 * (len(words) - 1)) + (3.0 if in_title else 1.5 if featured else 0.0) + \
+            1.5 * centrality
+        scored.append((score, key))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    if title_only:  # kept whatever its count, after the page's strongest (a title makes it central)
+        rest = [t for t in scored if t[1] not in title_only]
+        named = sorted(t for t in scored if t[1] in title_only)
+        scored = rest[:PAGE_RANK] + named + rest[PAGE_RANK:]
+    # A single word mostly used as the head of one phrase ("grid" of "power grid") is that phrase.
+    headed: Counter[str] = Counter()
+    for _, key in scored:
+        if " " in key:
+            head = key.rsplit(" ", 1)[1]
+            headed[head] = max(headed[head], int(counts[key]))
+    kept: list[tuple[float, str]] = []
+    for score, key in scored:
+        if " " not in key and 2 * headed.get(key, 0) >= counts[key]:
+            continue
+        # A phrase inside a longer kept phrase with as many mentions adds nothing of its own.
+        if any(f" {key} " in f" {k} " and counts[k] >= counts[key] for _, k in kept):
+            continue
+        kept.append((score, key))
+        if len(kept) >= CANDIDATES_KEPT:
+            break
+    return _quote(sentences, kept, forms, aliases, source.title, title_only)
+
+
+def _date_words(sentences: list[ProseSentence]) -> set[str]:
+    """Month names as the article writes them beside a number ("NOV 4, 2025", "12 NOV 25", "January
+    2024"): a date, never a name. The months are the C locale's (calendar), not a word list of ours."""
+    dated = set()
+    for s in sentences:
+        for i, token in enumerate(s.tokens):
+            if token.casefold() in _MONTHS and (
+                    (i + 1 < len(s.tokens) and s.tokens[i + 1][0].isdigit()) or (i and s.tokens[i - 1][0].isdigit())):
+                dated.add(token)
+    return dated
+
+
+_MONTHS = frozenset(m.casefold() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:]))
+
+
+def _words_inside(sentences: list[ProseSentence]) -> dict[str, list[tuple[int, int]]]:
+    """Where each word stands inside a sentence (not at its start, nor after a label's opener):
+    sentence index and token position. One pass, for `_an_instruction`."""
+    where: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for n, s in enumerate(sentences):
+        for i in range(1, len(s.tokens)):
+            if s.tokens[i][0].isalpha() and s.tokens[i - 1] not in _LABEL_OPENERS:
+                where[s.tokens[i]].append((n, i))
+    return where
+
+
+def _an_instruction(form: str, sentences: list[ProseSentence], inside: dict[str, list[tuple[int, int]]]) -> bool:
+    """A verb and what it acts on, capitalised only because each sentence starts with it ("Open
+    Settings → General."): an instruction, not a name. A name is capitalised inside sentences too
+    ("switch to Live Preview"). `inside` is `_words_inside(sentences)`."""
+    spelled = form.split()
+    if not is_verb(spelled[0].lower()):
+        return False
+    return not any(sentences[n].tokens[i:i + len(spelled)] == spelled for n, i in inside.get(spelled[0], ()))
+
+
+# Tokens after which a capital letter starts a label or a step, not a name: "→ Open Settings".
+_LABEL_OPENERS = frozenset(".:;!?→>-–—*\"“(")
+
+
+def _title_only_names(title: str, bare_in_title: set[str], counts: Counter[str],
+                      forms: dict[str, Counter[str]]) -> set[str]:
+    """Single words the title names on its own ("Linux" of "Input Methods on Linux", "Windows" of
+    "Windows") that the prose says fewer than twice: they become candidates, counted once for the title,
+    so that the page is listed where the corpus has a page for the word. For an everyday word the title
+    alone does not make that page (compile/concepts.py: some source must rank it among its strongest)."""
+    found: set[str] = set()
+    if not names_a_page(title):
+        return found  # a file name kept as the title ("en_wikipedia_org_wiki_Deep_learning") names nothing
+    for token in TOKEN.findall(title):
+        key = concept_key(token)
+        if key in bare_in_title and counts.get(key, 0.0) < 2:
+            counts[key] = counts.get(key, 0.0) + 1.0
+            forms[key][token] += 1
+            found.add(key)
+    return found
+
+
+def _best_form(forms: Counter[str]) -> str:
+    return sorted(forms.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+
+
+def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms: dict[str, Counter[str]],
+           aliases: dict[str, Counter[str]], title: str, title_only: set[str]) -> list[ConceptMention]:
+    """One mention per concept, quoting the best sentence that contains it as whole words (a name only
+    the title gives, by the title)."""
+    tokens = [phrase_tokens(s.text) for s in sentences]
+    where: dict[str, set[int]] = defaultdict(set)
+    for i, words in enumerate(tokens):
+        for w in words:
+            where[w].add(i)
+    used: set[int] = set()
+    mentions = []
+    for score, key in kept:
+        form = _best_form(forms[key])
+        names = [form, *forms[key], *aliases.get(key, ())]
+        needles = [n for n in (phrase_tokens(x) for x in names) if n]
+        hits = {i for needle in needles for i in where.get(needle[0], ())
+                if not sentences[i].boilerplate and contains_phrase(tokens[i], needle)}
+        if not hits and key in title_only:  # the whole page is about it: its title says so
+            mentions.append(ConceptMention(key=key, name=form, score=round(score, 3), sentence=title))
+            continue
+        if not hits:
+            continue
+        # Prefer a sentence no stronger concept of this source already quotes.
+        # Results before aims and methods: the page says what the source found about the concept.
+        best = max(hits, key=lambda i: (i not in used, sentences[i].eligible, finding_rank(sentences[i].text),
+                                        sentences[i].score, -i))
+        used.add(best)
+        name = form[0].upper() + form[1:] if form.islower() else form
+        alias_names = tuple(a for a, _ in aliases[key].most_common(4) if a.casefold() != form.casefold())[:3] \
+            if key in aliases else ()
+        mentions.append(ConceptMention(key=key, name=name, score=round(score, 3), sentence=sentences[best].text,
+                                       aliases=alias_names))
+    return mentions

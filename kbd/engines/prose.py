@@ -1,0 +1,49 @@
+"""The article's prose as sentences: what the offline engine scores, quotes and finds concepts in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kbd.engines.chunking import TOKEN
+from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.text import CleanBlock, is_boilerplate, might_hold_boilerplate
+from kbd.vault.markdown import split_sentences
+
+URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\.(?:com|org|net|io)\b")
+MIN_WORDS, MAX_WORDS = 6, 60
+
+
+@dataclass
+class ProseSentence:
+    """One sentence of the article's prose, with what scoring and concept finding read of it."""
+
+    text: str
+    position: int  # order in the document
+    section: int
+    first_in_block: bool
+    words: list[str]  # lowercased content words
+    tokens: list[str]  # every token, words and punctuation, as written
+    eligible: bool  # fit to quote in a summary (length, no URLs, not a fragment)
+    weight: float = 1.0  # the abstract, summary and conclusions weigh more
+    digest: bool = False  # inside the article's own abstract / summary / highlights
+    boilerplate: bool = False  # page furniture inside a long block: never quoted, never a concept
+    score: float = 0.0
+
+
+
+def prose_sentences(blocks: list[CleanBlock]) -> list[ProseSentence]:
+    """The sentences of the article's cleaned blocks, in order, with their tokens and content words."""
+    out: list[ProseSentence] = []
+    for block in blocks:
+        suspect = len(block.text) >= 600 and might_hold_boilerplate(block.text)
+        for i, text in enumerate(split_sentences(block.text)):
+            tokens = TOKEN.findall(text)
+            lowered = [t.lower() for t in tokens if t[0].isalpha()]
+            furniture = suspect and is_boilerplate(text)
+            eligible = (MIN_WORDS <= len(lowered) <= MAX_WORDS and not URLISH.search(text) and not furniture
+                        and not text.endswith((":", ",")) and text.count("|") <= 1)
+            content = [w for w in lowered if len(w) > 2 and w not in STOPWORDS]
+            out.append(ProseSentence(text, len(out), block.section, i == 0, content, tokens, eligible,
+                                 block.weight, block.digest, furniture))
+    return out
