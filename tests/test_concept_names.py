@@ -276,3 +276,13 @@ def test_a_file_name_kept_as_the_title_names_no_concept() -> None:
     found = summarise_extract("en_wikipedia_org_wiki_Deep_learning", DEEP_LEARNING)
     assert not {n for n in found if n.lower() in ("wiki", "org", "en", "wikipedia")}, found
 
+
+
+def test_a_belonging_that_a_source_puts_first_keeps_its_page(vault: Vault) -> None:
+    # "Docker container" beside "Docker": where a source's first concept is the longer name, it is a thing
+    # of its own, not the name's belonging.
+    clip_anki(vault, "platform/windows/installing.md", "platform/mac/installing.md", "platform/linux/installing.md",
+              "profiles.md")
+    vault.compile()
+    db = vault.root / ".kbd/state.db"
+    assert "anki release" in _pages_after(db, [("anki release", "Anki release")], [["anki release"]])

@@ -12,11 +12,12 @@ run are looked at, so the cost of one ingest does not grow with the wiki.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections import Counter, defaultdict
 
 from kbd.compile.ingest import NameBook
-from kbd.engines.base import PAGE_RANK, contains_phrase, phrase_tokens
-from kbd.engines.chunking import is_term
+from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tokens
+from kbd.engines.chunking import TOKEN, is_term
 from kbd.engines.commonness import is_common_word
 from kbd.engines.concept_mentions import bare_names
 from kbd.state import State
@@ -60,6 +61,17 @@ def is_titled(state: State, key: str, central_only: bool = True) -> bool:
     return any(key in bare_names(title) for (title,) in titles)
 
 
+def is_named_in_prose(state: State, key: str) -> bool:
+    """Whether some source's quote writes the one-word concept capitalised inside a sentence, as a name
+    is written ("On Linux, …", "as JSON"), rather than only at a sentence's start or in lowercase."""
+    for (sentence,) in state.db.execute("SELECT sentence FROM source_concepts WHERE key=? AND sentence<>''", (key,)):
+        for before, token in itertools.pairwise(TOKEN.findall(sentence)):
+            inside = before[0].isalnum() or before == ","  # after a word, not where a sentence or label starts
+            if inside and token[0].isupper() and concept_key(token) == key:
+                return True
+    return False
+
+
 def concept_sources(state: State, key: str) -> list[int]:
     return [r[0] for r in state.db.execute("SELECT source_id FROM source_concepts WHERE key=?", (key,))]
 
@@ -96,9 +108,10 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
             articles = article_count(state, key) if len(sources) >= min_sources else len(sources)
             everyday = articles >= min_sources and needs_a_title(display_name(state, key))
             if articles >= min_sources and not is_central(state, key) and \
-                    (everyday or not is_titled(state, key, central_only=False)):
+                    (everyday or not is_titled(state, key, central_only=False) or not is_named_in_prose(state, key)):
                 # Mentioned by enough sources, but only in passing: none is about it. A title that names a
-                # rarer word on its own says its page is about it ("Input Methods on Linux").
+                # rarer word on its own says its page is about it ("Input Methods on Linux"), when the prose
+                # writes it as a name ("On Linux, recent Anki versions…"; not "see the troubleshooting steps").
                 articles = 0
             if everyday and articles >= min_sources and not is_titled(state, key):
                 articles = 0  # an everyday word the corpus is not about: no title names it
@@ -193,6 +206,8 @@ class _FullNames:
         prefix, _, _ = key.rpartition(" ")
         if not prefix or prefix not in self.pages:
             return False
+        if state.db.execute("SELECT 1 FROM source_concepts WHERE key=? AND rank=0", (key,)).fetchone():
+            return False  # "Docker container": the first concept of a source is a thing of its own
         name = display_name(state, key)
         last = name.rsplit(" ", 1)[-1]
         if not (last.isalpha() and last.islower() and is_common_word(last)):

@@ -164,7 +164,7 @@ class WikiModel:
             "SELECT sc.sentence, c.note_name FROM source_concepts sc JOIN concepts c ON c.key=sc.key "
             "WHERE sc.source_id=? ORDER BY sc.rank LIMIT ?", (source_id, self.max_concepts)).fetchall()
         linked = [(NoteRef(self.concept_path(m["note_name"]), m["note_name"]),
-                   "" if m["sentence"] == row["title"] else m["sentence"]) for m in mentions]
+                   m["sentence"]) for m in mentions]
         copies = [r[0] for r in self.state.db.execute(
             "SELECT raw_path FROM copies WHERE source_id=? ORDER BY raw_path", (source_id,))]
         related = self.related_sources(source_id)
@@ -240,9 +240,9 @@ class WikiModel:
         shown, rest = ranked[:CONCEPT_SOURCES_SHOWN], ranked[CONCEPT_SOURCES_SHOWN:]
         # Results first on the page, and the synthesis is the findings the sources agree on (issue 23).
         shown.sort(key=lambda r: -finding_rank(r["sentence"]))
-        # A source only its title ties to the concept ("Display Issues on Linux") has nothing to quote.
-        said = [_quotable(r) for r in shown]
-        mentions = [(refs[r["note_name"]], text) for r, text in zip(shown, said, strict=True)]
+        # A source only its title ties to the concept ("Display Issues on Linux") has nothing to quote: "".
+        said = [r["sentence"] for r in shown]
+        mentions = [(refs[r["note_name"]], r["sentence"]) for r in shown]
         # The synthesis is written from these bullets: the findings they agree on, each with the sources
         # that say the same, then the numbers they state.
         quoted = [i for i, text in enumerate(said) if text]
@@ -256,7 +256,7 @@ class WikiModel:
                    for n in stated_numbers([said[i] for i in quoted], SYNTHESIS_NUMBERS)]
         generated = max(r["generated"] for r in rows)
         rest.sort(key=lambda r: (r["title"].casefold(), r["note_name"]))
-        chunks = paginate([mention_line(refs[r["note_name"]], clip_text(_quotable(r), MENTION_CHARS)) for r in rest],
+        chunks = paginate([mention_line(refs[r["note_name"]], clip_text(r["sentence"], MENTION_CHARS)) for r in rest],
                           PAGE_BUDGET)
         more = [self.sub_page("mentions", name, i) for i in range(1, len(chunks) + 1)]
         concept_ref = NoteRef(self.concept_path(name), name)
@@ -319,7 +319,7 @@ class WikiModel:
         concepts = [IndexEntry(NoteRef(self.concept_path(r["note_name"]), r["note_name"]), r["said"] or "",
                                r["source_count"]) for r in self.state.db.execute(
             "SELECT c.note_name, c.source_count, (SELECT sc.sentence FROM source_concepts sc WHERE sc.key=c.key "
-            "ORDER BY sc.score DESC, sc.source_id LIMIT 1) AS said FROM concepts c")]
+            "AND sc.sentence<>'' ORDER BY sc.score DESC, sc.source_id LIMIT 1) AS said FROM concepts c")]
         # An answer's one-line description: its first claim.
         answers = [IndexEntry(NoteRef(self.answer_path(r["note_name"]), r["question"]), _first_claim(r["result"]))
                    for r in self.state.db.execute("SELECT question, note_name, result FROM answers")]
@@ -446,8 +446,3 @@ def _letter(title: str) -> str:
     if first.isascii() and first.isalpha():
         return first.upper()
     return "0-9" if first.isdigit() else "Other"
-
-
-def _quotable(row: sqlite3.Row) -> str:
-    """What a source says about a concept; "" where only its title names it (the engine quotes the title)."""
-    return "" if row["sentence"] == row["title"] else row["sentence"]

@@ -269,7 +269,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     uses = _word_uses(sentences)
     dated = _date_words(sentences)
     title_only = _title_only_names(source.title, bare_in_title, counts, forms)
-    inside = _words_inside(sentences)
+    steps = _Steps(sentences)
     scored: list[tuple[float, str]] = []
     prose = max(1, sum(1 for s in sentences if not s.boilerplate))
     for key, count in counts.items():
@@ -280,7 +280,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
             featured = in_title or any(contains_phrase(t, needle) for t in featured_tokens[1:])
         else:  # a single word counts as featured only where it is a name on its own, not a modifier
             in_title, featured = key in bare_in_title, key in bare_featured
-        if " " in key and _an_instruction(form, sentences, inside):
+        if " " in key and steps.is_step(form):
             continue
         if dated.intersection(form.split()):
             continue  # "NOV" of "NOV 4, 2025", "Video Engineering NOV": part of a date
@@ -296,7 +296,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     scored.sort(key=lambda t: (-t[0], t[1]))
     if title_only:  # kept whatever its count, after the page's strongest (a title makes it central)
         rest = [t for t in scored if t[1] not in title_only]
-        named = sorted(t for t in scored if t[1] in title_only)
+        named = sorted(t for t in scored if t[1] in title_only)[:PAGE_RANK]  # a title listing 14 tools
         scored = rest[:PAGE_RANK] + named + rest[PAGE_RANK:]
     # A single word mostly used as the head of one phrase ("grid" of "power grid") is that phrase.
     headed: Counter[str] = Counter()
@@ -314,7 +314,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
         kept.append((score, key))
         if len(kept) >= CANDIDATES_KEPT:
             break
-    return _quote(sentences, kept, forms, aliases, source.title, title_only)
+    return _quote(sentences, kept, forms, aliases, title_only)
 
 
 def _date_words(sentences: list[ProseSentence]) -> set[str]:
@@ -332,25 +332,40 @@ def _date_words(sentences: list[ProseSentence]) -> set[str]:
 _MONTHS = frozenset(m.casefold() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:]))
 
 
-def _words_inside(sentences: list[ProseSentence]) -> dict[str, list[tuple[int, int]]]:
-    """Where each word stands inside a sentence (not at its start, nor after a label's opener):
-    sentence index and token position. One pass, for `_an_instruction`."""
-    where: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for n, s in enumerate(sentences):
-        for i in range(1, len(s.tokens)):
-            if s.tokens[i][0].isalpha() and s.tokens[i - 1] not in _LABEL_OPENERS:
-                where[s.tokens[i]].append((n, i))
-    return where
+class _Steps:
+    """Which verb-led phrases of an article are steps ("Open Settings → General.", "Open Settings."):
+    capitalised only because a step starts with them, never inside a sentence, and ending where a step's
+    object ends (punctuation or the end). A name runs on ("Open Graph metadata lets pages…") or stands
+    inside sentences too ("switch to Live Preview"). Positions are indexed once and phrases looked up
+    by their first word, so the cost stays linear in the article's length."""
 
+    def __init__(self, sentences: list[ProseSentence]) -> None:
+        self.sentences = sentences
+        self.inside: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.opening: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for n, s in enumerate(sentences):
+            for i, token in enumerate(s.tokens):
+                if token[0].isalpha():
+                    starts = i == 0 or s.tokens[i - 1] in _LABEL_OPENERS
+                    (self.opening if starts else self.inside)[token].append((n, i))
+        self._inside_phrases: dict[tuple[str, int], set[tuple[str, ...]]] = {}
 
-def _an_instruction(form: str, sentences: list[ProseSentence], inside: dict[str, list[tuple[int, int]]]) -> bool:
-    """A verb and what it acts on, capitalised only because each sentence starts with it ("Open
-    Settings → General."): an instruction, not a name. A name is capitalised inside sentences too
-    ("switch to Live Preview"). `inside` is `_words_inside(sentences)`."""
-    spelled = form.split()
-    if not is_verb(spelled[0].lower()):
+    def is_step(self, form: str) -> bool:
+        spelled = form.split()
+        if not is_verb(spelled[0].lower()):
+            return False
+        width = len(spelled)
+        seen = self._inside_phrases.get((spelled[0], width))
+        if seen is None:
+            seen = {tuple(self.sentences[n].tokens[i:i + width]) for n, i in self.inside.get(spelled[0], ())}
+            self._inside_phrases[(spelled[0], width)] = seen
+        if tuple(spelled) in seen:
+            return False
+        for n, i in self.opening.get(spelled[0], ()):
+            tokens = self.sentences[n].tokens
+            if tokens[i:i + width] == spelled and (i + width == len(tokens) or not tokens[i + width][0].isalnum()):
+                return True
         return False
-    return not any(sentences[n].tokens[i:i + len(spelled)] == spelled for n, i in inside.get(spelled[0], ()))
 
 
 # Tokens after which a capital letter starts a label or a step, not a name: "→ Open Settings".
@@ -380,9 +395,9 @@ def _best_form(forms: Counter[str]) -> str:
 
 
 def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms: dict[str, Counter[str]],
-           aliases: dict[str, Counter[str]], title: str, title_only: set[str]) -> list[ConceptMention]:
+           aliases: dict[str, Counter[str]], title_only: set[str]) -> list[ConceptMention]:
     """One mention per concept, quoting the best sentence that contains it as whole words (a name only
-    the title gives, by the title)."""
+    the title gives has no sentence: "")."""
     tokens = [phrase_tokens(s.text) for s in sentences]
     where: dict[str, set[int]] = defaultdict(set)
     for i, words in enumerate(tokens):
@@ -396,8 +411,8 @@ def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms:
         needles = [n for n in (phrase_tokens(x) for x in names) if n]
         hits = {i for needle in needles for i in where.get(needle[0], ())
                 if not sentences[i].boilerplate and contains_phrase(tokens[i], needle)}
-        if not hits and key in title_only:  # the whole page is about it: its title says so
-            mentions.append(ConceptMention(key=key, name=form, score=round(score, 3), sentence=title))
+        if not hits and key in title_only:  # the whole page is about it, the title says so: nothing to quote
+            mentions.append(ConceptMention(key=key, name=form, score=round(score, 3), sentence=""))
             continue
         if not hits:
             continue

@@ -173,7 +173,8 @@ def unsupported_claims(ctx: LintContext, settings: CheckSettings) -> Iterable[Fi
 def gaps(ctx: LintContext, settings: CheckSettings) -> Iterable[Finding]:
     rows = ctx.state.db.execute(
         "SELECT c.key, c.note_name, (SELECT sc.sentence FROM source_concepts sc WHERE sc.key = c.key "
-        "ORDER BY sc.score DESC LIMIT 1) FROM concepts c ORDER BY c.source_count DESC, c.key LIMIT ?",
+        "AND sc.sentence <> '' ORDER BY sc.score DESC LIMIT 1) "
+        "FROM concepts c ORDER BY c.source_count DESC, c.key LIMIT ?",
         (settings.get("max_concepts"),)).fetchall()
     known = {key: name for key, name, _ in rows}
     all_keys = {r[0] for r in ctx.state.db.execute("SELECT key FROM concepts")}
