@@ -245,7 +245,9 @@ class WikiModel:
         mentions = [(refs[r["note_name"]], r["sentence"]) for r in shown]
         # The synthesis is written from these bullets: the findings they agree on, each with the sources
         # that say the same, then the numbers they state.
-        quoted = [i for i, text in enumerate(said) if text]
+        # A lead-in ("For instructions on how to install Anki on Windows, see:") introduces a list, it is
+        # no finding: the bullet keeps it, the synthesis does not.
+        quoted = [i for i, text in enumerate(said) if text and not text.rstrip().endswith(":")]
         synthesis = []
         for point in synthesis_points([said[i] for i in quoted], name, SYNTHESIS_SENTENCES):
             source = refs[shown[quoted[point.index]]["note_name"]]
