@@ -101,3 +101,15 @@ def test_a_callouts_title_never_runs_into_its_first_sentence() -> None:
     assert "View side-by-side" in texts, texts
     assert any(t.startswith("To open a note in both Editing and Reading view") for t in texts), texts
     assert not [t for t in texts if t.startswith(("View side-by-side To", "Note By default"))], texts
+
+
+def test_a_headings_permalink_is_no_part_of_its_text() -> None:
+    # The Flask docs' *Quickstart* (flask.palletsprojects.com) as an HTML-to-Markdown crawl saved it
+    # (github.com/NISHANTTMAURYA/dlrl, development half): Sphinx ends each heading with a "¶" link to itself.
+    document = parse_markdown(
+        '# Quickstart[¶](#quickstart "Link to this heading")\n\n'
+        "Eager to get started? This page gives a good introduction to Flask. Follow "
+        "[Installation](../installation/) to set up a project and install Flask first.\n\n"
+        '## A Minimal Application[¶](#a-minimal-application "Link to this heading")\n')
+    assert document.headings == ["Quickstart", "A Minimal Application"]
+    assert "Follow Installation to set up" in document.blocks[1].text

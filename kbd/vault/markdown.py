@@ -172,9 +172,12 @@ class _Walker:
                 out.append(" ")
             elif t == "link":
                 url = tok.get("attrs", {}).get("url", "")
+                text = self.inline(tok.get("children", []))
+                if url.startswith("#") and not any(c.isalnum() for c in text):
+                    continue  # a heading's permalink ("Quickstart[¶](#quickstart)"): no text of the page
                 if url:
                     self.doc.urls.append(url)
-                out.append(self.inline(tok.get("children", [])))
+                out.append(text)
             elif t == "image":
                 url = tok.get("attrs", {}).get("url", "")
                 if url:
