@@ -159,11 +159,12 @@ def _name_word(token: str) -> bool:
     return _capitalised(token) and lower not in STOPWORDS and not is_adverb(lower)
 
 
-def candidate_phrases(tokens: list[str]) -> list[str]:
-    """Every right-headed sub-phrase of every noun phrase ("Pittsburgh Sleep Quality Index" →
-    itself, "Sleep Quality Index", "Quality Index", "Index"), plus stand-alone technical terms."""
+def phrases_of(chunks: list[list[str]]) -> list[str]:
+    """Every right-headed sub-phrase of every noun phrase of a sentence (its `noun_chunks`):
+    "Pittsburgh Sleep Quality Index" → itself, "Sleep Quality Index", "Quality Index", "Index"; plus
+    stand-alone technical terms."""
     phrases: list[str] = []
-    for chunk in noun_chunks(tokens):
+    for chunk in chunks:
         n = len(chunk)
         for i in range(n):
             phrases.append(" ".join(chunk[i:]))

@@ -24,7 +24,7 @@ from kbd.engines.base import (
     phrase_tokens,
     singular,
 )
-from kbd.engines.chunking import ADJECTIVE_ENDINGS, TOKEN, candidate_phrases, is_term, noun_chunks
+from kbd.engines.chunking import ADJECTIVE_ENDINGS, TOKEN, is_term, noun_chunks, phrases_of
 from kbd.engines.commonness import is_common_word
 from kbd.engines.findings import finding_rank
 from kbd.engines.lexicon import (
@@ -33,6 +33,7 @@ from kbd.engines.lexicon import (
     GENERIC_MODIFIERS,
     GENERIC_NOUNS,
     NOUNISH,
+    VERB_FORMS,
     is_verb,
 )
 from kbd.engines.prose import ProseSentence
@@ -142,12 +143,12 @@ class _WordUse:
 _OBJECT_CUES = frozenset("the a an your this these that those its their our my".split())
 
 
-def _word_uses(sentences: list[ProseSentence]) -> dict[str, _WordUse]:
+def _word_uses(sentences: list[ProseSentence], chunks: list[list[list[str]]]) -> dict[str, _WordUse]:
     uses: dict[str, _WordUse] = defaultdict(_WordUse)
-    for s in sentences:
+    for s, chunked in zip(sentences, chunks, strict=True):
         if s.boilerplate:
             continue
-        for chunk in noun_chunks(s.tokens):
+        for chunk in chunked:
             keys = [concept_key(w) for w in chunk]
             if len(keys) == 1:
                 uses[keys[0]].alone += s.weight
@@ -240,10 +241,12 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     """The article's concepts, strongest first (at most CANDIDATES_KEPT), each quoted by one sentence."""
     counts: Counter[str] = Counter()
     forms: dict[str, Counter[str]] = defaultdict(Counter)
-    for s in sentences:
+    # Each sentence is chunked once: the candidates and the word uses both read the chunks.
+    chunks = [[] if s.boilerplate else noun_chunks(s.tokens) for s in sentences]
+    for s, chunked in zip(sentences, chunks, strict=True):
         if s.boilerplate:
             continue
-        for phrase in candidate_phrases(s.tokens):
+        for phrase in phrases_of(chunked):
             key = concept_key(phrase)
             if key:
                 counts[key] += s.weight
@@ -266,7 +269,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
                                                    *source.document.headings)]
     bare_in_title = bare_names(source.title)
     bare_featured = bare_in_title.union(*(bare_names(h) for h in source.document.headings))
-    uses = _word_uses(sentences)
+    uses = _word_uses(sentences, chunks)
     dated = _date_words(sentences)
     title_only = _title_only_names(source.title, bare_in_title, counts, forms)
     steps = _Steps(sentences)
@@ -322,10 +325,11 @@ def _date_words(sentences: list[ProseSentence]) -> set[str]:
     2024"): a date, never a name. The months are the C locale's (calendar), not a word list of ours."""
     dated = set()
     for s in sentences:
-        for i, token in enumerate(s.tokens):
-            if token.casefold() in _MONTHS and (
-                    (i + 1 < len(s.tokens) and s.tokens[i + 1][0].isdigit()) or (i and s.tokens[i - 1][0].isdigit())):
-                dated.add(token)
+        tokens = s.tokens
+        for i, token in enumerate(tokens):
+            if token[0].isdigit():  # numbers are few: look at their neighbours only
+                dated.update(tokens[j] for j in (i - 1, i + 1)
+                             if 0 <= j < len(tokens) and tokens[j].casefold() in _MONTHS)
     return dated
 
 
@@ -345,7 +349,7 @@ class _Steps:
         self.opening: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for n, s in enumerate(sentences):
             for i, token in enumerate(s.tokens):
-                if token[0].isalpha():
+                if token.lower() in VERB_FORMS:  # a step opens with a verb: nothing else is looked up
                     starts = i == 0 or s.tokens[i - 1] in _LABEL_OPENERS
                     (self.opening if starts else self.inside)[token].append((n, i))
         self._inside_phrases: dict[tuple[str, int], set[tuple[str, ...]]] = {}
@@ -405,6 +409,13 @@ def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms:
             where[w].add(i)
     used: set[int] = set()
     mentions = []
+    ranks: dict[int, int] = {}
+
+    def rank_of(i: int) -> int:  # a sentence is weighed for every concept it holds: once is enough
+        if i not in ranks:
+            ranks[i] = finding_rank(sentences[i].text)
+        return ranks[i]
+
     for score, key in kept:
         form = _best_form(forms[key])
         names = [form, *forms[key], *aliases.get(key, ())]
@@ -418,7 +429,7 @@ def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms:
             continue
         # Prefer a sentence no stronger concept of this source already quotes.
         # Results before aims and methods: the page says what the source found about the concept.
-        best = max(hits, key=lambda i: (i not in used, sentences[i].eligible, finding_rank(sentences[i].text),
+        best = max(hits, key=lambda i: (i not in used, sentences[i].eligible, rank_of(i),
                                         sentences[i].score, -i))
         used.add(best)
         name = form[0].upper() + form[1:] if form.islower() else form
