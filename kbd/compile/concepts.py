@@ -106,7 +106,8 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
             looks[key] += 1
             sources = concept_sources(state, key)
             articles = article_count(state, key) if len(sources) >= min_sources else len(sources)
-            everyday = articles >= min_sources and needs_a_title(display_name(state, key))
+            name = display_name(state, key) if articles >= min_sources else ""  # once: the rules below and the page
+            everyday = articles >= min_sources and needs_a_title(name)
             if articles >= min_sources and not is_central(state, key) and \
                     (everyday or not is_titled(state, key, central_only=False) or not is_named_in_prose(state, key)):
                 # Mentioned by enough sources, but only in passing: none is about it. A title that names a
@@ -117,13 +118,13 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 articles = 0  # an everyday word the corpus is not about: no title names it
             if articles >= min_sources and full_names.named_by_its_maker(key):
                 articles = 0  # "Sync" beside "Obsidian Sync": the same thing, its page is the full name's
-            if articles >= min_sources and full_names.belongs_to_a_page(state, key):
+            if articles >= min_sources and full_names.belongs_to_a_page(state, key, name):
                 articles = 0  # "Obsidian app" beside "Obsidian": one of its everyday belongings
             page = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
             changed = False
             if articles >= min_sources and page is None:
                 state.db.execute("INSERT INTO concepts(key, note_name, source_count) VALUES(?, ?, ?)",
-                                 (key, names.claim(display_name(state, key)), articles))
+                                 (key, names.claim(name), articles))
                 created += 1
                 changed = True
             elif articles < min_sources and page is not None:
@@ -199,16 +200,15 @@ class _FullNames:
         return any(maker in self.pages and key not in self.makers_of.get(maker, ())
                    for maker in self.makers_of.get(key, ()))
 
-    def belongs_to_a_page(self, state: State, key: str) -> bool:
+    def belongs_to_a_page(self, state: State, key: str, name: str) -> bool:
         """"Obsidian app", "Anki release", "Remote vault data": a name with a page ("Obsidian", "Remote
         vault") and one everyday word after it, lowercase, that no source title names. An everyday word
-        is no such name: "Knowledge graph" is not Knowledge's."""
+        is no such name: "Knowledge graph" is not Knowledge's. `name` is the key's `display_name`."""
         prefix, _, _ = key.rpartition(" ")
         if not prefix or prefix not in self.pages:
             return False
         if state.db.execute("SELECT 1 FROM source_concepts WHERE key=? AND rank=0", (key,)).fetchone():
             return False  # "Docker container": the first concept of a source is a thing of its own
-        name = display_name(state, key)
         last = name.rsplit(" ", 1)[-1]
         if not (last.isalpha() and last.islower() and is_common_word(last)):
             return False

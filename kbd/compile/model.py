@@ -163,8 +163,7 @@ class WikiModel:
         mentions = self.state.db.execute(
             "SELECT sc.sentence, c.note_name FROM source_concepts sc JOIN concepts c ON c.key=sc.key "
             "WHERE sc.source_id=? ORDER BY sc.rank LIMIT ?", (source_id, self.max_concepts)).fetchall()
-        linked = [(NoteRef(self.concept_path(m["note_name"]), m["note_name"]),
-                   m["sentence"]) for m in mentions]
+        linked = [(NoteRef(self.concept_path(m["note_name"]), m["note_name"]), m["sentence"]) for m in mentions]
         copies = [r[0] for r in self.state.db.execute(
             "SELECT raw_path FROM copies WHERE source_id=? ORDER BY raw_path", (source_id,))]
         related = self.related_sources(source_id)

@@ -119,7 +119,7 @@ def render_source_note(note: SourceNote) -> str:
         out.append("")
     out.append("## Concepts")
     if note.concepts:
-        out += [f"- {ref.link()} — {escape_text(said)}" if said else f"- {ref.link()}" for ref, said in note.concepts]
+        out += [mention_line(ref, said) for ref, said in note.concepts]
     if not note.concepts:
         out.append("- None yet: no concept here is shared with another source.")
     out.append("")
@@ -184,8 +184,7 @@ def render_concept_note(note: ConceptNote) -> str:
         heading = f"## What the sources say: the {len(note.mentions)} most relevant of {total}"
     out.append(heading)
     # A sentence already quoted in the synthesis is not repeated word for word below it.
-    out += [f"- {ref.link()}" if not said or said in quoted else f"- {ref.link()} — {escape_text(said)}"
-            for ref, said in note.mentions]
+    out += [mention_line(ref, "" if said in quoted else said) for ref, said in note.mentions]
     if note.more:
         rest = total - len(note.mentions)
         out += ["", f"The other {rest} sources are listed, by title, on " + ", ".join(ref.link() for ref in note.more)
@@ -220,7 +219,8 @@ def _and(items: list[str]) -> str:
 
 
 def mention_line(ref: NoteRef, said: str) -> str:
-    """One source on a concept's sub-page of further sources (with nothing to quote, its link alone)."""
+    """A bullet of a note, what it says after its link (with nothing to quote, the link alone): a concept
+    on a source note, a source on a concept note or its sub-pages."""
     return f"- {ref.link()} — {escape_text(said)}" if said else f"- {ref.link()}"
 
 

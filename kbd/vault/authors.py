@@ -72,7 +72,7 @@ _BYLINE = re.compile(r"^by\s+(.{4,200})$", re.IGNORECASE)
 
 _BYLINE_BLOCKS = 10
 
-def byline_authors(document: Document, description: str | None, title: str = "") -> list[str]:
+def byline_authors(document: Document, description: str | None, title: str) -> list[str]:
     """The authors a byline near the top of the page names, when every one of them is a full name. A
     byline under a heading that is not the page's title is another article's, listed on this page (a
     home page's teaser: "As U.S. and E.U. Retreat on Climate… By Isabel Hilton" on *Yale Environment 360*)."""
