@@ -13,7 +13,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from kbd.engines.text import latexml_to_dollars, prose
+from kbd.engines.text import clean_document, latexml_to_dollars, prose
 from kbd.vault.markdown import parse_markdown
 from kbd.vault.sanitize import escape_text, render_as_text
 
@@ -113,3 +113,66 @@ def test_a_headings_permalink_is_no_part_of_its_text() -> None:
         '## A Minimal Application[¶](#a-minimal-application "Link to this heading")\n')
     assert document.headings == ["Quickstart", "A Minimal Application"]
     assert "Follow Installation to set up" in document.blocks[1].text
+
+
+# Extracts of real pages as an HTML-to-Markdown crawl saved them (github.com/NISHANTTMAURYA/dlrl,
+# `dataset/raw_markdown/`, development half), and one page of Obsidian Help (development half).
+SI_MENU = ("Sports Illustrated's front page.\n\n"
+           "**SI Network**\n"
+           "    * [On SI ](https://www.si.com/fannation/)\n"
+           "    * [SI Swimsuit ](https://swimsuit.si.com/)\n"
+           "    * [SI Lifestyle ](https://lifestyle.si.com/)\n"
+           "    * [SI Kids ](https://www.sikids.com/)\n"
+           "    * [Esports Illustrated ](https://www.si.com/esports/)\n")
+WIKIPEDIA_AI = (
+    'See also: [Explainable AI](/wiki/Explainable_AI "Explainable AI"), [Algorithmic transparency]'
+    '(/wiki/Algorithmic_transparency "Algorithmic transparency"), and [Right to explanation]'
+    '(/wiki/Right_to_explanation "Right to explanation")\n\n'
+    "A network is typically called a deep neural network if it has at least 2 hidden layers."
+    "[[105]](#cite_note-Neural_networks-113)\n")
+
+
+def kept_text(page: str) -> list[str]:
+    return [b.text for b in clean_document(parse_markdown(page))]
+
+
+def test_a_menu_the_markdown_ran_into_one_paragraph_is_no_prose() -> None:
+    # A list indented four spaces under a label continues the label's paragraph (CommonMark), so the
+    # page's menu reads as "SI Network * On SI * SI Swimsuit * …": links, and no word of its own.
+    assert kept_text(SI_MENU) == ["Sports Illustrated's front page."]
+    related = "Related Topics: [intermediate](/tutorials/intermediate/) [devops](/tutorials/devops/) " \
+              "[tools](/tutorials/tools/)\n"  # realpython.com, under an article
+    assert kept_text(related) == []
+
+
+def test_a_see_also_line_is_no_prose_and_a_sentence_with_links_is() -> None:
+    assert kept_text(WIKIPEDIA_AI) == [
+        "A network is typically called a deep neural network if it has at least 2 hidden layers."]
+    # Obsidian Help, *Obsidian Flavored Markdown*: three links and a verb, a sentence.
+    supports = ("Obsidian supports [CommonMark](https://commonmark.org/), [GitHub Flavored Markdown]"
+                "(https://github.github.com/gfm/), and [LaTeX](https://www.latex-project.org/). \n")
+    assert kept_text(supports) == ["Obsidian supports CommonMark, GitHub Flavored Markdown, and LaTeX."]
+
+
+def test_a_link_alone_on_its_line_is_no_prose() -> None:
+    # w3schools.com's menu: each entry a paragraph of one link.
+    page = ('[ Where To Start ](/where_to_start.asp "Where To Start - Web Development")\n\n'
+            '[ Web Templates ](/w3css/w3css_templates.asp "Free Web Templates")\n\n'
+            "Python is a popular programming language. Python can be used on a server to create web "
+            "applications.\n")
+    assert kept_text(page) == ["Python is a popular programming language. Python can be used on a server "
+                               "to create web applications."]
+
+
+def test_a_citation_link_in_brackets_leaves_no_address_in_the_text() -> None:
+    # "[[105]](#cite_note-…)" is a link whose text is "[105]", not a wikilink followed by its address:
+    # before, every quote of a Wikipedia page ended with "105(#cite_note-Neural_networks-113)".
+    document = parse_markdown(WIKIPEDIA_AI)
+    assert "#cite_note-Neural_networks-113" in document.urls and "105" not in document.wikilinks
+    assert "cite_note" not in document.blocks[1].text
+    # arXiv's version list: "[[v1]](/abs/1706.03762v1)" gave the word "abs" to every version line.
+    assert parse_markdown("**[[v1]](/abs/1706.03762v1)** Mon, 12 Jun 2017").blocks[0].text == \
+        "[v1] Mon, 12 Jun 2017"
+    # A wikilink followed by words in brackets is still a wikilink.
+    note = parse_markdown("See [[Aliases]] (the page) and [[Properties]](beta).")
+    assert note.wikilinks == ["Aliases", "Properties"] and note.urls == []

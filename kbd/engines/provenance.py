@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 2: the curating offline engine (summaries made before it carry version 1: out of date, redone for free).
 # 3: concepts from evidence, findings first, maths kept, cut descriptions completed (issue 23).
 # 4: names a title gives, "add-ons" with "add-on", steps that open with their verb (issue 23).
-OFFLINE_VERSION = "4"
+OFFLINE_VERSION = "5"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"

@@ -12,7 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from kbd.vault.markdown import Block, Document
+from kbd.vault.markdown import WORD, Block, Document
 from kbd.vault.sanitize import stays_maths
 
 # Sections that are never the article's prose: everything under such a heading is dropped, up to
@@ -264,6 +264,20 @@ def _is_nav_run(items: list[Block]) -> bool:
     return navish >= 2 or len(items) >= 6
 
 
+def _is_link_list(block: Block) -> bool:
+    """A block that is links, not prose: a lone link on its own line ("[ Web Templates ](…)", a
+    menu entry), or a row of links the page's Markdown ran together ("Repositories * Topics * Trending
+    * Collections": a list indented under a label continues the label's paragraph), or a "See also: A,
+    B, and C" line: no more words of its own than links. A sentence is never one: "Obsidian supports
+    [CommonMark], [GitHub Flavored Markdown], and [LaTeX]." stays."""
+    if not block.links or block.text.rstrip().endswith((".", "!", "?")):
+        return False
+    words = len(WORD.findall(block.text))
+    if block.kind == "paragraph" and block.linked >= words:
+        return True
+    return block.links >= 3 and words - block.linked <= block.links
+
+
 _last: tuple[Document | None, list[CleanBlock]] = (None, [])
 
 
@@ -313,7 +327,7 @@ def _clean(document: Document) -> list[CleanBlock]:
                 i = j
                 continue
         i += 1
-        if dropping_level or b.kind not in ("paragraph", "item", "quote"):
+        if dropping_level or b.kind not in ("paragraph", "item", "quote") or _is_link_list(b):
             continue
         text = prose(b.text)
         if text is None:
@@ -357,14 +371,13 @@ def dropped_section(heading: str) -> bool:
     return bool(_DROP_SECTION.match(heading))
 
 
-_WORDS = re.compile(r"\w+")
 FINGERPRINT_MIN_WORDS = 30  # shorter texts are too generic to call two clippings one article
 
 
 def article_fingerprint(document: Document) -> str | None:
     """A hash of the article's own prose, case, punctuation and page furniture ignored: two clippings
     of one article from different pages (other menus, banners, reference styles) share it."""
-    words = _WORDS.findall(" ".join(b.text for b in clean_document(document)).casefold())
+    words = WORD.findall(" ".join(b.text for b in clean_document(document)).casefold())
     if len(words) < FINGERPRINT_MIN_WORDS:
         return None
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()[:32]

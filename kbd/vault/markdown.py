@@ -26,6 +26,9 @@ _CALLOUT = re.compile(r"^\[![\w-]+\][+-]?\s*")
 _TAG_CHAR = r"\s\x00-\x1f\x7f-\xbf!-,.:-@\[-^`{-~"
 _TAG = re.compile(rf"(?<![\w/#&])#([^{_TAG_CHAR}\d/-][^{_TAG_CHAR}]*)")
 _WS = re.compile(r"\s+")
+WORD = re.compile(r"\w+")  # a word, as Block.linked counts them
+# "(#cite_note-113)", "(/abs/1706.03762v1)", "(https://…)" right after "[[105]]": an address, not words
+_LINK_TARGET = re.compile(r"\((#[^\s()]+|\.{0,2}/[^\s()]*|[A-Za-z][A-Za-z0-9+.-]*://[^\s()]+)\)")
 
 PROSE_KINDS = ("paragraph", "item", "quote")
 
@@ -37,6 +40,8 @@ class Block:
     text: str
     level: int = 0  # heading level
     section: int = -1  # index into Document.headings of the heading above, -1 before any
+    links: int = 0  # web links in the block (wikilinks not counted)
+    linked: int = 0  # words of `text` inside those links
 
 
 @dataclass
@@ -111,8 +116,10 @@ class _Walker:
     def __init__(self, doc: Document, keep_code: bool = False) -> None:
         self.doc = doc
         self.keep_code = keep_code
+        self.links = self.linked = 0  # of the block being read
 
     def add(self, kind: str, text: str, level: int = 0) -> None:
+        links, linked, self.links, self.linked = self.links, self.linked, 0, 0
         text = _WS.sub(" ", _BLOCK_ID.sub("", text)).strip()
         if not text:
             return
@@ -121,7 +128,7 @@ class _Walker:
             self.doc.blocks.append(Block(kind, text, level, len(self.doc.headings) - 1))
             return
         self.doc.tags.extend(m.group(1) for m in _TAG.finditer(text))
-        self.doc.blocks.append(Block(kind, text, 0, len(self.doc.headings) - 1))
+        self.doc.blocks.append(Block(kind, text, 0, len(self.doc.headings) - 1, links, linked))
 
     def blocks(self, tokens: list[dict[str, Any]], kind: str = "paragraph") -> None:
         for tok in tokens:
@@ -162,10 +169,12 @@ class _Walker:
 
     def inline(self, tokens: list[dict[str, Any]]) -> str:
         out: list[str] = []
-        for tok in tokens:
+        cut = 0  # characters of this text token a bracketed link's target took
+        for i, tok in enumerate(tokens):
             t = tok["type"]
             if t == "text":
-                out.append(tok["raw"])
+                out.append(tok["raw"][cut:])
+                cut = 0
             elif t == "codespan":
                 out.append(tok["raw"])
             elif t in ("softbreak", "linebreak"):
@@ -177,6 +186,8 @@ class _Walker:
                     continue  # a heading's permalink ("Quickstart[¶](#quickstart)"): no text of the page
                 if url:
                     self.doc.urls.append(url)
+                    self.links += 1
+                    self.linked += len(WORD.findall(text))
                 out.append(text)
             elif t == "image":
                 url = tok.get("attrs", {}).get("url", "")
@@ -184,6 +195,18 @@ class _Walker:
                     self.doc.images.append(url)
             elif t == "wikilink":
                 link = tok["attrs"]["link"]
+                after = tokens[i + 1] if i + 1 < len(tokens) else None
+                target = _LINK_TARGET.match(after["raw"]) if after and after["type"] == "text" else None
+                if target and not link.embed:
+                    # `[[105]](#cite_note-113)`: a page's link whose text is in brackets (a citation
+                    # marker, "[v1]"), as HTML-to-Markdown writes it; not a wikilink and its target text.
+                    self.doc.urls.append(target.group(1))
+                    self.links += 1
+                    shown = link.alias or link.target
+                    self.linked += len(WORD.findall(shown))
+                    out.append(f"[{shown}]")
+                    cut = target.end()
+                    continue
                 if link.embed:
                     self.doc.images.append(link.target)
                 else:
