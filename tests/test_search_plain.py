@@ -33,6 +33,8 @@ PASSAGES = [
     "[!INCLUDE[product-lifecycle-status](includes/lifecycle-note.md)] and "
     "[IRowsetNotify](/previous-versions/ms712959(v=vs.85)).",
     "A %%hidden comment%% sentence with a block id ^abc123",
+    "at least 2 hidden layers.[[105]](#cite_note-Neural_networks-113) **[[v1]](/abs/1706.03762v1)** Mon, "
+    "[[Aliases]] (a page) and [[Properties|props]](https://example.org/p).",
     "The message:\n>The system returned code *error code*\\\n>PCH: Commit size too large",
 ]
 

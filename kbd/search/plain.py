@@ -14,6 +14,8 @@ from __future__ import annotations
 import html
 import re
 
+from kbd.vault.links import ADDRESS_AFTER_WIKILINK
+
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _COMMENT = re.compile(r"%%.*?%%|<!--.*?(?:-->|$)|<(script|style)\b.*?(?:</\1\s*>|$)", re.DOTALL | re.IGNORECASE)
 _QUOTE = re.compile(r"^ {0,3}(?:> ?)+", re.MULTILINE)  # nested quotes and callouts too
@@ -27,6 +29,8 @@ _WS = re.compile(r"\s+")
 
 _EMBED = re.compile(r"!\[\[[^\[\]\n]+?\]\]")
 _WIKILINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
+# "[[105]](#cite_note-113)": a link whose text is "[105]" (kbd.vault.markdown reads it so)
+_BRACKETED_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]" + ADDRESS_AFTER_WIKILINK)
 _URL = r"\((?:[^()\n]|\([^()\n]*\))*\)"  # a link's destination, which may hold balanced brackets
 _IMAGE = re.compile(rf"!\[[^\[\]\n]*\]{_URL}")
 _LINK = re.compile(rf"\[([^\[\]\n]*)\]{_URL}")
@@ -131,6 +135,7 @@ def _inline(text: str) -> str:
     text = _CODE_SPAN.sub(keep, text)
     text = _ESCAPE.sub(lambda m: chr(0xE000 + ord(m.group(1))), text)
     text = _EMBED.sub("", text)
+    text = _BRACKETED_LINK.sub(lambda m: f"[{_wikilink_text(m)}]", text)
     text = _WIKILINK.sub(_wikilink_text, text)
     text = _IMAGE.sub("", text)
     text = _FOOTNOTE_REF.sub("", text)

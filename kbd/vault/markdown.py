@@ -15,7 +15,7 @@ from typing import Any
 
 import mistune
 
-from kbd.vault.links import parse_wikilink
+from kbd.vault.links import ADDRESS_AFTER_WIKILINK, parse_wikilink
 
 _COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
 _BLOCK_ID = re.compile(r"\s\^[A-Za-z0-9-]+\s*$")
@@ -27,8 +27,7 @@ _TAG_CHAR = r"\s\x00-\x1f\x7f-\xbf!-,.:-@\[-^`{-~"
 _TAG = re.compile(rf"(?<![\w/#&])#([^{_TAG_CHAR}\d/-][^{_TAG_CHAR}]*)")
 _WS = re.compile(r"\s+")
 WORD = re.compile(r"\w+")  # a word, as Block.linked counts them
-# "(#cite_note-113)", "(/abs/1706.03762v1)", "(https://…)" right after "[[105]]": an address, not words
-_LINK_TARGET = re.compile(r"\((#[^\s()]+|\.{0,2}/[^\s()]*|[A-Za-z][A-Za-z0-9+.-]*://[^\s()]+)\)")
+_LINK_TARGET = re.compile(ADDRESS_AFTER_WIKILINK)
 
 PROSE_KINDS = ("paragraph", "item", "quote")
 
@@ -202,7 +201,7 @@ class _Walker:
                     # marker, "[v1]"), as HTML-to-Markdown writes it; not a wikilink and its target text.
                     self.doc.urls.append(target.group(1))
                     self.links += 1
-                    shown = link.alias or link.target
+                    shown = link.alias or link.heading or link.target
                     self.linked += len(WORD.findall(shown))
                     out.append(f"[{shown}]")
                     cut = target.end()
