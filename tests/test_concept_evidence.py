@@ -13,6 +13,7 @@ Every text below is a real page or a verbatim extract of one, from the developme
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import frontmatter
@@ -91,3 +92,42 @@ def test_an_everyday_word_gets_a_page_only_where_a_title_names_it(vault: Vault) 
     pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
     assert "File" not in pages and "Files" not in pages, pages
     assert "Base" in pages or "Bases" in pages, pages
+
+
+# Two real pages as an HTML-to-Markdown crawl saved them (github.com/NISHANTTMAURYA/dlrl,
+# `dataset/raw_markdown/`, development half): verbatim extracts, each page's opening sentence and the
+# newsletter form it carries.
+NATURE_CHATGPT = (
+    "# ChatGPT: five priorities for research\n\n"
+    "Since a chatbot called ChatGPT was released late last year, it has become apparent that this type of "
+    "artificial intelligence (AI) technology will have huge implications on the way in which researchers work.\n\n"
+    "## Sign up to Nature Briefing\n\n"
+    "An essential round-up of science news, opinion and analysis, delivered to your inbox every weekday.\n\n"
+    "Email address\n\n"
+    "Sign up\n\n"
+    "Sign up for the _Nature Briefing_ newsletter — what matters in science, free to your inbox daily.\n\n"
+    "Email address\n\n"
+    "Sign up\n")
+SERIOUS_EATS_FOOD_LAB = (
+    "  * Newsletter\n\n"
+    "Email Address\n\n"
+    "There was an error. Please try again.\n\n"
+    "Congrats, you’re signed up!\n\n"
+    "  * Get fresh recipes, cooking tips, deal alerts, and more! \n\n"
+    "Email Address\n\n"
+    "There was an error. Please try again.\n\n"
+    "# The Food Lab\n\n"
+    "The Food Lab unravels the mysteries of home cooking through science with J. Kenji López-Alt. \n")
+
+
+def test_a_name_every_source_has_only_as_a_label_gets_no_page(vault: Vault) -> None:
+    # Both pages rank the form's "Email address" among their strongest names, and neither says a
+    # sentence about it: a page for it would quote two labels.
+    vault.clip("nature_com_articles_d41586-023-00288-7.md", NATURE_CHATGPT)
+    vault.clip("seriouseats_com_the-food-lab.md", SERIOUS_EATS_FOOD_LAB)
+    vault.compile()
+    with sqlite3.connect(vault.root / ".kbd/state.db") as db:
+        ranked = dict(db.execute("SELECT key, MAX(rank) FROM source_concepts GROUP BY key HAVING COUNT(*) = 2"))
+    assert ranked.get("email address", 99) < 3, ranked  # both pages would give it a page...
+    pages = {p.stem.lower() for p in (vault.wiki / "concepts").glob("*.md")}
+    assert "email address" not in pages, pages  # ...but neither says anything about it

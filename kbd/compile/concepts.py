@@ -5,7 +5,8 @@ of one article count once) and at least one of them is about it (ranks it among 
 strongest concepts), and loses it when that stops being true. An everyday single word ("File",
 "Name", "Models") needs more: a source about it whose title names it on its own, since a short page
 can repeat a word it is not about ("file" on a page about attachments). A name every page mentions in passing
-("File", "Web page" in a docs site) makes a page nobody would open. Only the concepts touched since the last
+("File", "Web page" in a docs site) makes a page nobody would open, and so does one no source says a sentence
+about (a form's "Email address", a menu's "Technology of Business"). Only the concepts touched since the last
 run are looked at, so the cost of one ingest does not grow with the wiki.
 """
 
@@ -20,6 +21,7 @@ from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tok
 from kbd.engines.chunking import TOKEN, is_term
 from kbd.engines.commonness import is_common_word
 from kbd.engines.concept_mentions import bare_names
+from kbd.engines.prose import MIN_WORDS
 from kbd.state import State
 
 # A concept shared by more sources than this says little about how two of them relate, so it is
@@ -72,6 +74,16 @@ def is_named_in_prose(state: State, key: str) -> bool:
     return False
 
 
+def says_something(state: State, key: str) -> bool:
+    """Whether some source says a sentence about the concept (MIN_WORDS words at least, as a summary
+    quotes), or names it in its title (stored as an empty sentence). Not when every source has it only
+    as a label: "Email address" over a newsletter form, "Technology of Business" in a site's menu."""
+    for (sentence,) in state.db.execute("SELECT sentence FROM source_concepts WHERE key=?", (key,)):
+        if not sentence or sum(1 for t in TOKEN.findall(sentence) if t[0].isalpha()) >= MIN_WORDS:
+            return True
+    return False
+
+
 def concept_sources(state: State, key: str) -> list[int]:
     return [r[0] for r in state.db.execute("SELECT source_id FROM source_concepts WHERE key=?", (key,))]
 
@@ -116,6 +128,8 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 articles = 0
             if everyday and articles >= min_sources and not is_titled(state, key):
                 articles = 0  # an everyday word the corpus is not about: no title names it
+            if articles >= min_sources and not says_something(state, key):
+                articles = 0  # only ever a label: its page would say nothing
             if articles >= min_sources and full_names.named_by_its_maker(key):
                 articles = 0  # "Sync" beside "Obsidian Sync": the same thing, its page is the full name's
             if articles >= min_sources and full_names.belongs_to_a_page(state, key, name):
