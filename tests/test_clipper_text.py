@@ -13,6 +13,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from kbd.engines.prose import prose_sentences
 from kbd.engines.text import clean_document, latexml_to_dollars, prose
 from kbd.vault.markdown import parse_markdown
 from kbd.vault.sanitize import escape_text, render_as_text
@@ -176,3 +177,24 @@ def test_a_citation_link_in_brackets_leaves_no_address_in_the_text() -> None:
     # A wikilink followed by words in brackets is still a wikilink.
     note = parse_markdown("See [[Aliases]] (the page) and [[Properties]](beta).")
     assert note.wikilinks == ["Aliases", "Properties"] and note.urls == []
+
+
+def test_the_us_government_banner_is_no_part_of_the_page() -> None:
+    # The banner at the top of usa.gov's *How to vote* and of PubMed (crawl, development half), verbatim
+    # but for its icons: every federal site carries one, and "Official website" was a concept of two.
+    usa_gov = ("An official website of the United States government \n\nHere's how you know\n\n"
+               "**Official websites use .gov**  \nA **.gov** website belongs to an official government "
+               "organization in the United States. \n\n**Secure .gov websites use HTTPS**  \nA **lock** (  Lock "
+               "Locked padlock icon ) or **https://** means you’ve safely connected to the .gov website. Share "
+               "sensitive information only on official, secure websites. \n\n"
+               "#  How, when, and where to vote\nSee if you are eligible to vote absentee, early, or on Election "
+               "Day. Get voter ID requirements. \n")
+    pubmed = ("An official website of the United States government\n\nHere's how you know\n\n"
+              "**The .gov means it’s official.**   \nFederal government websites often end in .gov or .mil. Before "
+              "sharing sensitive information, make sure you’re on a federal government site. \n\n"
+              "**The site is secure.**   \nThe **https://** ensures that you are connecting to the official website "
+              "and that any information you provide is encrypted and transmitted securely. \n")
+    prose = [s.text for s in prose_sentences(clean_document(parse_markdown(usa_gov)))
+             + prose_sentences(clean_document(parse_markdown(pubmed))) if not s.boilerplate]
+    assert [p for p in prose if "official" in p.lower() or ".gov" in p] == [], prose
+    assert "See if you are eligible to vote absentee, early, or on Election Day." in prose
