@@ -173,7 +173,7 @@ def test_a_citation_link_in_brackets_leaves_no_address_in_the_text() -> None:
     assert "cite_note" not in document.blocks[1].text
     # arXiv's version list: "[[v1]](/abs/1706.03762v1)" gave the word "abs" to every version line.
     assert parse_markdown("**[[v1]](/abs/1706.03762v1)** Mon, 12 Jun 2017").blocks[0].text == \
-        "[v1] Mon, 12 Jun 2017"
+        "v1 Mon, 12 Jun 2017"
     # A wikilink followed by words in brackets is still a wikilink.
     note = parse_markdown("See [[Aliases]] (the page) and [[Properties]](beta).")
     assert note.wikilinks == ["Aliases", "Properties"] and note.urls == []
@@ -198,3 +198,42 @@ def test_the_us_government_banner_is_no_part_of_the_page() -> None:
              + prose_sentences(clean_document(parse_markdown(pubmed))) if not s.boilerplate]
     assert [p for p in prose if "official" in p.lower() or ".gov" in p] == [], prose
     assert "See if you are eligible to vote absentee, early, or on Election Day." in prose
+
+
+def test_wikipedias_hatnotes_are_no_part_of_the_article() -> None:
+    # *Machine learning* on en.wikipedia.org (crawl, development half), lines cut from the page: the hatnotes above
+    # the article and an excerpt's notice were its summary's first lines.
+    page = ('For the journal, see [Machine Learning (journal)](/wiki/Machine_Learning_\\(journal\\) '
+            '"Machine Learning \\(journal\\)").\n\n'
+            '"Statistical learning" redirects here. For statistical learning in linguistics, see [Statistical '
+            'learning in language acquisition](/wiki/Statistical_learning_in_language_acquisition "Statistical '
+            'learning in language acquisition").\n\n'
+            '**Machine learning** (**ML**) is a [field of study](/wiki/Field_of_study "Field of study") in '
+            '[artificial intelligence](/wiki/Artificial_intelligence "Artificial intelligence") concerned with the '
+            'development and study of [statistical algorithms](/wiki/Computational_statistics "Computational '
+            'statistics") that can learn from [data](/wiki/Data "Data").\n\n'
+            "Main article: [Timeline of machine learning](/wiki/Timeline_of_machine_learning)\n\n"
+            "This section is an excerpt from [Data compression § Machine learning](/wiki/Data_compression"
+            '#Machine_learning "Data compression").\n\n'
+            "There is a close connection between machine learning and compression.\n")
+    assert kept_text(page) == [
+        "Machine learning (ML) is a field of study in artificial intelligence concerned with the development "
+        "and study of statistical algorithms that can learn from data.",
+        "There is a close connection between machine learning and compression."]
+
+
+def test_a_sentence_is_prose_however_many_links_and_citation_marks_it_has() -> None:
+    # Found by a review: a lead that ends in citation marks, a line of Chinese, a user's reading list.
+    tokyo = ("**Tokyo** is the [capital](/wiki/Capital_city) and [most populous city](/wiki/List_of_largest_cities) "
+             "of [Japan](/wiki/Japan).[[1]](#cite_note-1)[[2]](#cite_note-2)\n")
+    assert kept_text(tokyo) == ["Tokyo is the capital and most populous city of Japan."]
+    chinese = ("**深度学习**是[机器学习](/wiki/机器学习)的分支，是一种以[人工神经网络](/wiki/人工神经网络)为架构，"
+               "对资料进行[表征学习](/wiki/表征学习)的[算法](/wiki/算法)。\n")
+    assert len(kept_text(chinese)) == 1
+    books = ("My mentor recommended these before I start leading the platform team in March.\n\n"
+             "Start with [The Manager's Path](https://example.org/a), [An Elegant Puzzle](https://example.org/b) "
+             "and [Staff Engineer](https://example.org/c)\n")
+    assert kept_text(books)[1] == "Start with The Manager's Path, An Elegant Puzzle and Staff Engineer"
+    # A wikilink followed by a link's address reads as the link's text, with brackets only for a citation mark.
+    assert parse_markdown("We agreed with [[Alice]](./people/alice) and [[Bob]](./people/bob).").blocks[0].text \
+        == "We agreed with Alice and Bob."

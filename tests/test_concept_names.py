@@ -102,7 +102,8 @@ def test_a_product_named_without_its_maker_has_no_page_beside_the_full_name(vaul
 
 def _pages_after(db: Path, added: list[tuple[str, str]], passes: list[list[str]]) -> set[str]:
     """Concept pages after reconcile passes over a copy of `db` in which `added` (key, name) are
-    mentioned at rank 0 by its first three sources; each pass looks at its list of concepts."""
+    mentioned at rank 0 by its first three sources, each in a sentence (a label alone makes no page);
+    each pass looks at its list of concepts."""
     copy = db.with_name(f"copy-{len(list(db.parent.glob('copy-*')))}.db")
     copy.write_bytes(db.read_bytes())
     state = State(copy)
@@ -111,7 +112,8 @@ def _pages_after(db: Path, added: list[tuple[str, str]], passes: list[list[str]]
     with state.transaction():
         for key, name in added:
             state.db.executemany("INSERT OR REPLACE INTO source_concepts(source_id, key, name, score, sentence, rank) "
-                                 "VALUES(?, ?, ?, 1.0, 'x', 0)", [(i, key, name) for i in ids])
+                                 "VALUES(?, ?, ?, 1.0, ?, 0)", [(i, key, name, f"The sources say this about {name}.")
+                                                               for i in ids])
     for looked_at in passes:
         with state.transaction():
             state.mark_dirty([f"concept:{k}" for k in looked_at])

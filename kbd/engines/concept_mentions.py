@@ -427,9 +427,10 @@ def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms:
             continue
         if not hits:
             continue
-        # Prefer a sentence no stronger concept of this source already quotes.
+        # A sentence before a label (a list item, a menu entry), even one a stronger concept of this source
+        # already quotes: the page must say something about it. Then one no stronger concept quotes.
         # Results before aims and methods: the page says what the source found about the concept.
-        best = max(hits, key=lambda i: (i not in used, sentences[i].eligible, rank_of(i),
+        best = max(hits, key=lambda i: (sentences[i].eligible, i not in used, rank_of(i),
                                         sentences[i].score, -i))
         used.add(best)
         name = form[0].upper() + form[1:] if form.islower() else form

@@ -85,7 +85,10 @@ illustration: .gov https:// official_website""".split())
 _BOILER_START = re.compile(
     r"(?i:posted|published|written|updated) (?i:on|by|in)\b|By [A-Z][^.!?]{0,100}$|(?i:tags?):"
     r"|(?i:filed|posted) under\b|(?i:previous|next) (?i:topic|page|post|article):"
-    r"|(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*(?:,\s*(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*)+\.?$")
+    r"|(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*(?:,\s*(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*)+\.?$"
+    # Wikipedia's hatnotes: a pointer to another page ("See also: …", "Main article: …"), not the article.
+    r"|For (?:other uses|the [^.,;:]{1,80}), see\b|See also:|Main articles?:|Further information:"
+    r"|Not to be confused with\b|This (?:section|article) is an excerpt from\b|\"[^\"]{1,80}\" redirects here\b")
 # A caption: "Figure 2.", "Fig 3:", "Table 1 —", "Supplementary Figure S1".
 _CAPTION = re.compile(r"^(?:supplementary\s+)?(?:fig(?:ure)?s?|table|chart|graph|plate|box|video|image|scheme)\.?\s*"
                       r"S?\d+[A-Za-z]?\b|^(?:source|credit|caption):", re.IGNORECASE)
@@ -269,17 +272,20 @@ def _is_nav_run(items: list[Block]) -> bool:
 
 
 def _is_link_list(block: Block) -> bool:
-    """A block that is links, not prose: a lone link on its own line ("[ Web Templates ](…)", a
-    menu entry), or a row of links the page's Markdown ran together ("Repositories * Topics * Trending
-    * Collections": a list indented under a label continues the label's paragraph), or a "See also: A,
-    B, and C" line: no more words of its own than links. A sentence is never one: "Obsidian supports
-    [CommonMark], [GitHub Flavored Markdown], and [LaTeX]." stays."""
-    if not block.links or block.text.rstrip().endswith((".", "!", "?")):
+    """A block that is links, not prose: a lone link on its line ("[ Web Templates ](…)", a menu entry), or
+    a row of links the page's Markdown ran together ("Repositories * Topics * Trending * Collections": a list
+    indented under a label continues the label's paragraph): no more words of its own than links, none
+    joined as prose enumerates them. A sentence is never one: "Obsidian supports [CommonMark], [GitHub
+    Flavored Markdown], and [LaTeX]." stays, and so does "Start with [A], [B] and [C]" in a reading list."""
+    if not block.links or _SENTENCE_END.search(strip_citations(block.text)):
         return False
     words = len(WORD.findall(block.text))
     if block.kind == "paragraph" and block.linked >= words:
         return True
-    return block.links >= 3 and words - block.linked <= block.links
+    return block.links >= 3 and not block.enumerated and words - block.linked <= block.links
+
+
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]»]*\s*$")
 
 
 _last: tuple[Document | None, list[CleanBlock]] = (None, [])

@@ -30,7 +30,7 @@ _WS = re.compile(r"\s+")
 _EMBED = re.compile(r"!\[\[[^\[\]\n]+?\]\]")
 _WIKILINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
 # "[[105]](#cite_note-113)": a link whose text is "[105]" (kbd.vault.markdown reads it so)
-_BRACKETED_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]" + ADDRESS_AFTER_WIKILINK)
+_BRACKETED_LINK = re.compile(r"(?<!!)\[\[([^\[\]\n]+?)\]\]" + ADDRESS_AFTER_WIKILINK)
 _URL = r"\((?:[^()\n]|\([^()\n]*\))*\)"  # a link's destination, which may hold balanced brackets
 _IMAGE = re.compile(rf"!\[[^\[\]\n]*\]{_URL}")
 _LINK = re.compile(rf"\[([^\[\]\n]*)\]{_URL}")
@@ -134,8 +134,8 @@ def _inline(text: str) -> str:
 
     text = _CODE_SPAN.sub(keep, text)
     text = _ESCAPE.sub(lambda m: chr(0xE000 + ord(m.group(1))), text)
+    text = _BRACKETED_LINK.sub(_bracketed_link_text, text)
     text = _EMBED.sub("", text)
-    text = _BRACKETED_LINK.sub(lambda m: f"[{_wikilink_text(m)}]", text)
     text = _WIKILINK.sub(_wikilink_text, text)
     text = _IMAGE.sub("", text)
     text = _FOOTNOTE_REF.sub("", text)
@@ -152,6 +152,14 @@ def _inline(text: str) -> str:
     if spans:
         text = re.sub(f"{_CODE_MARK}(\\d+){_CODE_MARK}", lambda m: spans[int(m.group(1))], text)
     return text
+
+
+def _bracketed_link_text(m: re.Match[str]) -> str:
+    """`[[105]](#cite_note-113)` as kbd.vault.markdown reads it: "[105]"; `[[v1]](/abs/…)`: "v1"."""
+    shown = _wikilink_text(m)
+    if any(c.isalpha() for c in shown):
+        return shown
+    return f"{chr(0xE000 + ord('['))}{shown}{chr(0xE000 + ord(']'))}"  # as escaped: no link's text for _LINK
 
 
 def _wikilink_text(m: re.Match[str]) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 # A web address in brackets right after "[[105]]": "(#cite_note-113)", "(/abs/1706.03762v1)", "(https://…)".
 # HTML-to-Markdown writes a link whose text is "[105]" so; words in brackets ("(beta)") are no address.
-ADDRESS_AFTER_WIKILINK = r"\((#[^\s()]+|\.{0,2}/[^\s()]*|[A-Za-z][A-Za-z0-9+.-]*://[^\s()]+)\)"
+ADDRESS_AFTER_WIKILINK = r"\((#[^\s()\\]+|\.{0,2}/[^\s()\\]*|[A-Za-z][A-Za-z0-9+.-]*://[^\s()\\]+)\)"
 
 
 @dataclass(frozen=True, slots=True)  # lint holds hundreds of thousands of them

@@ -28,6 +28,7 @@ _TAG = re.compile(rf"(?<![\w/#&])#([^{_TAG_CHAR}\d/-][^{_TAG_CHAR}]*)")
 _WS = re.compile(r"\s+")
 WORD = re.compile(r"\w+")  # a word, as Block.linked counts them
 _LINK_TARGET = re.compile(ADDRESS_AFTER_WIKILINK)
+_ENUMERATION = re.compile(r",|;|\b(?:and|or)\b", re.IGNORECASE)  # "A, B and C" in prose
 
 PROSE_KINDS = ("paragraph", "item", "quote")
 
@@ -39,8 +40,9 @@ class Block:
     text: str
     level: int = 0  # heading level
     section: int = -1  # index into Document.headings of the heading above, -1 before any
-    links: int = 0  # web links in the block (wikilinks not counted)
+    links: int = 0  # web links in the block with words in them (not wikilinks, not "[12]" citation marks)
     linked: int = 0  # words of `text` inside those links
+    enumerated: int = 0  # links joined to the one before as prose enumerates ("A, B and C"), not as a menu
 
 
 @dataclass
@@ -115,10 +117,13 @@ class _Walker:
     def __init__(self, doc: Document, keep_code: bool = False) -> None:
         self.doc = doc
         self.keep_code = keep_code
-        self.links = self.linked = 0  # of the block being read
+        self.links = self.linked = self.enumerated = 0  # of the block being read
+        self.between: str | None = None  # the block's text since its last web link (None: none yet)
 
     def add(self, kind: str, text: str, level: int = 0) -> None:
-        links, linked, self.links, self.linked = self.links, self.linked, 0, 0
+        links, linked, enumerated = self.links, self.linked, self.enumerated
+        self.links = self.linked = self.enumerated = 0
+        self.between = None
         text = _WS.sub(" ", _BLOCK_ID.sub("", text)).strip()
         if not text:
             return
@@ -127,7 +132,7 @@ class _Walker:
             self.doc.blocks.append(Block(kind, text, level, len(self.doc.headings) - 1))
             return
         self.doc.tags.extend(m.group(1) for m in _TAG.finditer(text))
-        self.doc.blocks.append(Block(kind, text, 0, len(self.doc.headings) - 1, links, linked))
+        self.doc.blocks.append(Block(kind, text, 0, len(self.doc.headings) - 1, links, linked, enumerated))
 
     def blocks(self, tokens: list[dict[str, Any]], kind: str = "paragraph") -> None:
         for tok in tokens:
@@ -166,6 +171,16 @@ class _Walker:
             elif "children" in tok and t not in ("block_code",):
                 self.blocks(tok["children"], kind)
 
+    def _web_link(self, url: str, text: str) -> None:
+        self.doc.urls.append(url)
+        if not any(c.isalpha() for c in text):
+            return  # a citation mark ("[12]", "12"): not one of the block's links
+        if self.between is not None and _ENUMERATION.search(self.between):
+            self.enumerated += 1
+        self.between = ""
+        self.links += 1
+        self.linked += len(WORD.findall(text))
+
     def inline(self, tokens: list[dict[str, Any]]) -> str:
         out: list[str] = []
         cut = 0  # characters of this text token a bracketed link's target took
@@ -174,19 +189,21 @@ class _Walker:
             if t == "text":
                 out.append(tok["raw"][cut:])
                 cut = 0
+                if self.between is not None:
+                    self.between += out[-1]
             elif t == "codespan":
                 out.append(tok["raw"])
             elif t in ("softbreak", "linebreak"):
                 out.append(" ")
             elif t == "link":
                 url = tok.get("attrs", {}).get("url", "")
+                between, self.between = self.between, None  # a link's own words are not between links
                 text = self.inline(tok.get("children", []))
+                self.between = between
                 if url.startswith("#") and not any(c.isalnum() for c in text):
                     continue  # a heading's permalink ("Quickstart[¶](#quickstart)"): no text of the page
                 if url:
-                    self.doc.urls.append(url)
-                    self.links += 1
-                    self.linked += len(WORD.findall(text))
+                    self._web_link(url, text)
                 out.append(text)
             elif t == "image":
                 url = tok.get("attrs", {}).get("url", "")
@@ -197,13 +214,13 @@ class _Walker:
                 after = tokens[i + 1] if i + 1 < len(tokens) else None
                 target = _LINK_TARGET.match(after["raw"]) if after and after["type"] == "text" else None
                 if target and not link.embed:
-                    # `[[105]](#cite_note-113)`: a page's link whose text is in brackets (a citation
-                    # marker, "[v1]"), as HTML-to-Markdown writes it; not a wikilink and its target text.
-                    self.doc.urls.append(target.group(1))
-                    self.links += 1
+                    # `[[105]](#cite_note-113)`: a page's link whose text is in brackets, as HTML-to-Markdown
+                    # writes it; not a wikilink and its target's text. A citation mark keeps its brackets
+                    # ("[105]", which citation stripping knows), a name loses them ("[[v1]](/abs/…)": "v1").
                     shown = link.alias or link.heading or link.target
-                    self.linked += len(WORD.findall(shown))
-                    out.append(f"[{shown}]")
+                    shown = f"[{shown}]" if not any(c.isalpha() for c in shown) else shown
+                    self._web_link(target.group(1), shown)
+                    out.append(shown)
                     cut = target.end()
                     continue
                 if link.embed:
