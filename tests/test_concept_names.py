@@ -292,3 +292,35 @@ def test_a_belonging_that_a_source_puts_first_keeps_its_page(vault: Vault) -> No
     vault.compile()
     db = vault.root / ".kbd/state.db"
     assert "anki release" in _pages_after(db, [("anki release", "Anki release")], [["anki release"]])
+
+
+# The opening and the category list of two Wikipedia articles as the crawl saved them (development half),
+# cut to the lines that matter; their titles are the crawl's file names.
+CLOUD_COMPUTING = (
+    "From Wikipedia, the free encyclopedia\n\n"
+    '**Cloud computing** is defined by the [ISO](/wiki/International_Organization_for_Standardization "International '
+    'Organization for Standardization") as "a paradigm for enabling network access to a scalable and elastic pool of '
+    'shareable physical or virtual resources with self-service provisioning and administration on demand".'
+    '[[1]](#cite_note-:0-1) It is commonly referred to as "the cloud".\n\n'
+    "  * [All Wikipedia articles written in American English](/wiki/Category:All_Wikipedia_articles_written_in_"
+    'American_English "Category:All Wikipedia articles written in American English")\n'
+    "  * [Wikipedia articles needing factual verification from July 2015](/wiki/Category:Wikipedia_articles_needing_"
+    'factual_verification_from_July_2015 "Category:Wikipedia articles needing factual verification from July 2015")\n')
+BLOCKCHAIN = (
+    "From Wikipedia, the free encyclopedia\n\n"
+    'A **blockchain** is a [distributed ledger](/wiki/Distributed_ledger "Distributed ledger") with growing lists of '
+    '[records](/wiki/Record_\\(computer_science\\) "Record \\(computer science\\)") (_blocks_) that are securely '
+    "linked together via cryptographic hashes.\n\n"
+    "  * [Wikipedia articles needing factual verification from January 2022](/wiki/Category:Wikipedia_articles_"
+    'needing_factual_verification_from_January_2022 "Category:Wikipedia articles needing factual verification")\n'
+    "  * [Wikipedia articles needing clarification from October 2021](/wiki/Category:Wikipedia_articles_needing_"
+    'clarification_from_October_2021 "Category:Wikipedia articles needing clarification from October 2021")\n')
+
+
+def test_a_word_of_a_file_name_kept_as_the_title_is_no_title_evidence(vault: Vault) -> None:
+    # "en_wikipedia_org_wiki_Blockchain" does not say the page is about Wikipedia: only the site's tagline and
+    # categories name it, so it gets no page (before: one, quoting "All Wikipedia articles written in …").
+    vault.clip("en_wikipedia_org_wiki_Cloud_computing.md", CLOUD_COMPUTING)
+    vault.clip("en_wikipedia_org_wiki_Blockchain.md", BLOCKCHAIN)
+    vault.compile()
+    assert "Wikipedia" not in concept_pages(vault)

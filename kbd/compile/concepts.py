@@ -23,6 +23,7 @@ from kbd.engines.commonness import is_common_word
 from kbd.engines.concept_mentions import bare_names
 from kbd.engines.prose import MIN_WORDS
 from kbd.state import State
+from kbd.vault.note import names_a_page
 
 # A concept shared by more sources than this says little about how two of them relate, so it is
 # not used to find related sources (and a change to it does not re-render all of them).
@@ -60,7 +61,7 @@ def is_titled(state: State, key: str, central_only: bool = True) -> bool:
     rank = CENTRAL_RANK if central_only else 1 << 30
     titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
                               "WHERE sc.key=? AND sc.rank<?", (key, rank))
-    return any(key in bare_names(title) for (title,) in titles)
+    return any(names_a_page(title) and key in bare_names(title) for (title,) in titles)
 
 
 def is_named_in_prose(state: State, key: str) -> bool:

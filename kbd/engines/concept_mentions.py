@@ -265,13 +265,14 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
         forms[kl].update(forms.pop(ks, Counter()))  # its name is whichever the article uses most
         aliases[kl][short] += 1
         aliases[kl][long] += 1
-    featured_tokens = [phrase_tokens(t) for t in (source.title, source.meta.description or "",
-                                                   *source.document.headings)]
-    bare_in_title = bare_names(source.title)
+    # A file name kept as the title ("pytorch_org_tutorials_beginner_basics_intro_html") names nothing.
+    title = source.title if names_a_page(source.title) else ""
+    featured_tokens = [phrase_tokens(t) for t in (title, source.meta.description or "", *source.document.headings)]
+    bare_in_title = bare_names(title)
     bare_featured = bare_in_title.union(*(bare_names(h) for h in source.document.headings))
     uses = _word_uses(sentences, chunks)
     dated = _date_words(sentences)
-    title_only = _title_only_names(source.title, bare_in_title, counts, forms)
+    title_only = _title_only_names(title, bare_in_title, counts, forms)
     steps = _Steps(sentences)
     scored: list[tuple[float, str]] = []
     prose = max(1, sum(1 for s in sentences if not s.boilerplate))
@@ -383,8 +384,6 @@ def _title_only_names(title: str, bare_in_title: set[str], counts: Counter[str],
     so that the page is listed where the corpus has a page for the word. For an everyday word the title
     alone does not make that page (compile/concepts.py: some source must rank it among its strongest)."""
     found: set[str] = set()
-    if not names_a_page(title):
-        return found  # a file name kept as the title ("en_wikipedia_org_wiki_Deep_learning") names nothing
     for token in TOKEN.findall(title):
         key = concept_key(token)
         if key in bare_in_title and counts.get(key, 0.0) < 2:
