@@ -324,3 +324,17 @@ def test_a_word_of_a_file_name_kept_as_the_title_is_no_title_evidence(vault: Vau
     vault.clip("en_wikipedia_org_wiki_Blockchain.md", BLOCKCHAIN)
     vault.compile()
     assert "Wikipedia" not in concept_pages(vault)
+
+
+def test_an_abbreviation_a_page_defines_and_writes_most_is_one_concept_with_its_other_pages(vault: Vault) -> None:
+    # *Deck Options* defines "Free Spaced Repetition Scheduler (FSRS)" and then writes "FSRS"; *Statistics*
+    # and *Searching* write "FSRS". The definition's page names the concept by the short name it uses
+    # most, and the short name still meets the other pages: one page "FSRS" with all three (before: the
+    # short name was not recorded as an alias, so the two keys stayed apart and neither made a page here;
+    # in a vault of clippings on RAG the same made two pages, "RAG" and "RAG (2)").
+    clip_anki(vault, "deck-options.md", "stats.md", "searching.md")
+    vault.compile()
+    pages = concept_pages(vault)
+    assert "FSRS" in pages and not {p for p in pages if p.startswith("FSRS ") or "Spaced" in p}, pages
+    text = (vault.wiki / "concepts" / "FSRS.md").read_text(encoding="utf-8")
+    assert all(f"wiki/sources/{title}|" in text for title in ("Deck Options", "Searching")), text

@@ -44,9 +44,17 @@ def article_count(state: State, key: str) -> int:
 
 
 def is_central(state: State, key: str) -> bool:
-    """Whether some source ranks the concept among its CENTRAL_RANK strongest."""
-    row = state.db.execute("SELECT MIN(rank) FROM source_concepts WHERE key=?", (key,)).fetchone()
-    return row[0] is not None and row[0] < CENTRAL_RANK
+    """Whether some source ranks the concept among its CENTRAL_RANK strongest and says a sentence about
+    it (or names it in its title): a newsletter form's "Email Address", the strongest name of a page of
+    menus, is no sign that the page is about it."""
+    rows = state.db.execute("SELECT sentence FROM source_concepts WHERE key=? AND rank<?", (key, CENTRAL_RANK))
+    return any(_is_said(sentence) for (sentence,) in rows)
+
+
+def _is_said(sentence: str) -> bool:
+    """A quote that says something (MIN_WORDS words at least, as a summary quotes), or a title's naming
+    (stored as an empty sentence); not a label."""
+    return not sentence or sum(1 for t in TOKEN.findall(sentence) if t[0].isalpha()) >= MIN_WORDS
 
 
 def needs_a_title(name: str) -> bool:
@@ -79,10 +87,8 @@ def says_something(state: State, key: str) -> bool:
     """Whether some source says a sentence about the concept (MIN_WORDS words at least, as a summary
     quotes), or names it in its title (stored as an empty sentence). Not when every source has it only
     as a label: "Email address" over a newsletter form, "Technology of Business" in a site's menu."""
-    for (sentence,) in state.db.execute("SELECT sentence FROM source_concepts WHERE key=?", (key,)):
-        if not sentence or sum(1 for t in TOKEN.findall(sentence) if t[0].isalpha()) >= MIN_WORDS:
-            return True
-    return False
+    return any(_is_said(sentence) for (sentence,) in
+               state.db.execute("SELECT sentence FROM source_concepts WHERE key=?", (key,)))
 
 
 def concept_sources(state: State, key: str) -> list[int]:

@@ -435,6 +435,10 @@ def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms:
         name = form[0].upper() + form[1:] if form.islower() else form
         alias_names = tuple(a for a, _ in aliases[key].most_common(4) if a.casefold() != form.casefold())[:3] \
             if key in aliases else ()
+        if key in aliases and concept_key(form) != key:
+            # The article writes the short name most ("RAG", defined as retrieval augmented generation) and
+            # so names the concept by it; it is still the long name's alias, for the other sources' "RAG".
+            alias_names = (form, *alias_names)
         mentions.append(ConceptMention(key=key, name=name, score=round(score, 3), sentence=sentences[best].text,
                                        aliases=alias_names))
     return mentions
