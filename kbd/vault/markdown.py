@@ -118,12 +118,12 @@ class _Walker:
         self.doc = doc
         self.keep_code = keep_code
         self.links = self.linked = self.enumerated = 0  # of the block being read
-        self.between: str | None = None  # the block's text since its last web link (None: none yet)
+        self.joined: bool | None = None  # an enumeration since the block's last web link (None: no link yet)
 
     def add(self, kind: str, text: str, level: int = 0) -> None:
         links, linked, enumerated = self.links, self.linked, self.enumerated
         self.links = self.linked = self.enumerated = 0
-        self.between = None
+        self.joined = None
         text = _WS.sub(" ", _BLOCK_ID.sub("", text)).strip()
         if not text:
             return
@@ -175,9 +175,9 @@ class _Walker:
         self.doc.urls.append(url)
         if not any(c.isalpha() for c in text):
             return  # a citation mark ("[12]", "12"): not one of the block's links
-        if self.between is not None and _ENUMERATION.search(self.between):
+        if self.joined:
             self.enumerated += 1
-        self.between = ""
+        self.joined = False
         self.links += 1
         self.linked += len(WORD.findall(text))
 
@@ -189,17 +189,17 @@ class _Walker:
             if t == "text":
                 out.append(tok["raw"][cut:])
                 cut = 0
-                if self.between is not None:
-                    self.between += out[-1]
+                if self.joined is False and _ENUMERATION.search(out[-1]):
+                    self.joined = True
             elif t == "codespan":
                 out.append(tok["raw"])
             elif t in ("softbreak", "linebreak"):
                 out.append(" ")
             elif t == "link":
                 url = tok.get("attrs", {}).get("url", "")
-                between, self.between = self.between, None  # a link's own words are not between links
+                joined, self.joined = self.joined, None  # a link's own words are not between links
                 text = self.inline(tok.get("children", []))
-                self.between = between
+                self.joined = joined
                 if url.startswith("#") and not any(c.isalnum() for c in text):
                     continue  # a heading's permalink ("Quickstart[¶](#quickstart)"): no text of the page
                 if url:
