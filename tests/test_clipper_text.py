@@ -237,3 +237,12 @@ def test_a_sentence_is_prose_however_many_links_and_citation_marks_it_has() -> N
     # A wikilink followed by a link's address reads as the link's text, with brackets only for a citation mark.
     assert parse_markdown("We agreed with [[Alice]](./people/alice) and [[Bob]](./people/bob).").blocks[0].text \
         == "We agreed with Alice and Bob."
+
+
+def test_a_user_paragraph_that_opens_like_a_hatnote_is_prose() -> None:
+    # A review's case (a recipe note): a hatnote is a pointer and little more than its links.
+    note = ("See also: the buttermilk pancake recipe, which uses both baking soda and baking powder and explains "
+            "why each one is there.\n\n"
+            "Not to be confused with [baking soda](https://en.wikipedia.org/wiki/Sodium_bicarbonate), baking powder "
+            "is a complete leavening agent: it contains both an alkaline base and the acid.\n")
+    assert len(kept_text(note)) == 2

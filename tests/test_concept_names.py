@@ -20,7 +20,7 @@ from kbd.engines.offline import OfflineEngine
 from kbd.state import State
 from kbd.vault.markdown import parse_markdown
 from kbd.vault.note import ClipperMeta, note_title
-from tests.conftest import Vault
+from tests.conftest import Vault, clipper_note
 
 PAGES = Path(__file__).parent / "real_pages"
 
@@ -338,3 +338,76 @@ def test_an_abbreviation_a_page_defines_and_writes_most_is_one_concept_with_its_
     assert "FSRS" in pages and not {p for p in pages if p.startswith("FSRS ") or "Spaced" in p}, pages
     text = (vault.wiki / "concepts" / "FSRS.md").read_text(encoding="utf-8")
     assert all(f"wiki/sources/{title}|" in text for title in ("Deck Options", "Searching")), text
+
+
+# Three clippings of the public vault github.com/alec-stealthea/Obsidian that write "RAG": *Prompt Engineering
+# Cheat Sheet* (development half; its RAG section, cut), *GraphRAG - The Marriage of Knowledge Graphs and RAG
+# (Neo4j)* (test half; whole, in tests/real_pages/) and *RAG with Knowledge Graphs for LinkedIn Customer
+# Service Question Answering* (test half; three of its paragraphs), which defines "retrieval-augmented
+# generation (RAG)". A bug fix, not a tuned rule: found trying the quick start as a person.
+PROMPT_ENGINEERING_RAG = (
+    '## **RAG — Retrieval augmented generation**\n\nRAG is maybe the most important technique develope'
+    'd in the field of LLMs in the last two years. This technique lets LLMs access your data or docu'
+    'ments to answer a question — overcoming limitations like knowledge cutoff in the pre-training d'
+    'ata. RAG allows us to tap into an extremely broad base of content, comprising megabytes and gig'
+    'abytes of data, leading to more comprehensive and up-to-date responses from LLMs.\n\nThe Prompt E'
+    'ngineering Cheat Sheet: Retrieval augmented generation (RAG) - a step-by-step introduction (ima'
+    'ge credit: Maximilian Vogel)\n')
+LINKEDIN_RAG = (
+    'In customer service technical support, swiftly and accurately retrieving relevant past issues i'
+    's critical for efficiently resolving customer inquiries. The conventional retrieval methods in '
+    'retrieval-augmented generation (RAG) for large language models (LLMs) treat a large corpus of p'
+    'ast issue tracking tickets as plain text, ignoring the crucial intra-issue structure and inter-'
+    'issue relations, which limits performance. We introduce a novel customer service question-answe'
+    'ring method that amalgamates RAG with a knowledge graph (KG). Our method constructs a KG from h'
+    'istorical issues for use in retrieval, retaining the intra-issue structure and inter-issue rela'
+    'tions. During the question-answering phase, our method parses consumer queries and retrieves re'
+    'lated sub-graphs from the KG to generate answers. This integration of a KG not only improves re'
+    'trieval accuracy by preserving customer service structure information but also enhances answeri'
+    'ng quality by mitigating the effects of text segmentation. Empirical assessments on our benchma'
+    'rk datasets, utilizing key retrieval (MRR, Recall@K, NDCG@K) and text generation (BLEU, ROUGE, '
+    'METEOR) metrics, reveal that our method outperforms the baseline by 77.6% in MRR and by 0.32 in'
+    ' BLEU. Our method has been deployed within LinkedIn’s customer service team for approximately s'
+    'ix months and has reduced the median per-issue resolution time by 28.6%.\n\nWe introduce an LLM-b'
+    'ased customer service question answering system that seamlessly integrates retrieval-augmented '
+    'generation (RAG) with a knowledge graph (KG). Our system.\n\nIn conclusion, our research signific'
+    'antly advances automated question answering systems for customer service. Integrating retrieval'
+    ' augmented generation (RAG) with a knowledge graph (KG) has improved retrieval and answering me'
+    'trics, and overall service effectiveness. Future work will focus on: developing an automated me'
+    'chanism for extracting graph templates, enhancing system adaptability; investigating dynamic up'
+    'dates to the knowledge graph based on user queries to improve real-time responsiveness; and exp'
+    'loring the system’s applicability in other contexts beyond customer service.\n')
+
+
+def test_a_page_keeps_its_name_when_a_later_source_defines_its_abbreviation(vault: Vault) -> None:
+    # Two clippings that write "RAG" make the page RAG; a third defines it ("retrieval-augmented generation
+    # (RAG)"), so the mentions move to the long name's concept, which takes the page over under the same
+    # name: before, it became "RAG (2)" beside a "RAG" about to go, and links to [[RAG]] broke.
+    graph_rag = "GraphRAG - The Marriage of Knowledge Graphs and RAG (Neo4j).md"
+    vault.clip("Prompt Engineering Cheat Sheet.md", clipper_note("Prompt Engineering Cheat Sheet",
+                                                                 PROMPT_ENGINEERING_RAG))
+    vault.clip(graph_rag, (PAGES / graph_rag).read_text(encoding="utf-8"))
+    vault.compile()
+    assert "RAG" in concept_pages(vault)
+    vault.clip("RAG with Knowledge Graphs.md", clipper_note(
+        "RAG with Knowledge Graphs for LinkedIn Customer Service Question Answering", LINKEDIN_RAG))
+    vault.compile()
+    pages = concept_pages(vault)
+    assert "RAG" in pages and not {p for p in pages if p.startswith("RAG (")}, pages
+    text = (vault.wiki / "concepts" / "RAG.md").read_text(encoding="utf-8")
+    assert "RAG with Knowledge Graphs for LinkedIn" in text and "Prompt Engineering Cheat Sheet" in text
+
+
+def test_an_abbreviation_in_capitals_meets_only_mentions_in_capitals(vault: Vault) -> None:
+    # One note defines "The Supplemental Nutrition Assistance Program (SNAP)"; two others write "Snap", the
+    # company (tests/review_cases/). Before, the alias took every "snap": one page quoting food stamps beside
+    # Snap's Spectacles.
+    cases = Path(__file__).parent / "review_cases"
+    for name in ("food-stamps.md", "snap-earnings.md", "snap-spectacles.md"):
+        vault.clip(name, (cases / name).read_text(encoding="utf-8"))
+    vault.compile()
+    assert (vault.wiki / "sources" / "Snapchat maker beats revenue forecasts as advertisers return.md").exists()
+    for page in (vault.wiki / "concepts").glob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        company = "Snapchat maker" in text or "Hands on with the new Spectacles" in text
+        assert not ("Who qualifies for food stamps" in text and company), page.name

@@ -2,7 +2,9 @@
 log-structured merge tree"): every source's mention of either meets in one concept article.
 
 The first definition of an alias wins; it is kept when its source goes (an abbreviation does not
-stop meaning its expansion). Only the concepts and sources it moves are queued again.
+stop meaning its expansion). An abbreviation written in capitals ("SNAP", "LIME") meets only the
+mentions written in capitals: "Snap" the company and "lime" the fruit keep their own concepts. Only
+the concepts and sources it moves are queued again.
 """
 
 from __future__ import annotations
@@ -13,9 +15,17 @@ from kbd.engines.base import ConceptMention, concept_key
 from kbd.state import State
 
 
-def resolve(state: State, key: str) -> str:
-    row = state.db.execute("SELECT key FROM concept_aliases WHERE alias=?", (key,)).fetchone()
-    return row[0] if row else key
+def resolve(state: State, key: str, written: str | None = None) -> str:
+    """The concept `key` names; `written`, the mention as its source writes it, must be in capitals
+    where the alias was defined in capitals."""
+    row = state.db.execute("SELECT key, name FROM concept_aliases WHERE alias=?", (key,)).fetchone()
+    if row is None or (written is not None and not _meets(row[1], written)):
+        return key
+    return row[0]
+
+
+def _meets(alias: str, written: str) -> bool:
+    return not alias.isupper() or written.isupper()
 
 
 def define_alias(state: State, alias: str, key: str) -> None:
@@ -26,7 +36,8 @@ def define_alias(state: State, alias: str, key: str) -> None:
         return
     state.db.execute("INSERT INTO concept_aliases(alias, key, name) VALUES(?, ?, ?)", (alias_key, key, alias))
     state.db.execute("UPDATE concept_aliases SET key=? WHERE key=?", (key, alias_key))
-    moved = [r[0] for r in state.db.execute("SELECT source_id FROM source_concepts WHERE key=?", (alias_key,))]
+    moved = [r[0] for r in state.db.execute("SELECT source_id, name FROM source_concepts WHERE key=?", (alias_key,))
+             if _meets(alias, r[1])]
     for source_id in moved:
         if state.db.execute("SELECT 1 FROM source_concepts WHERE source_id=? AND key=?", (source_id, key)).fetchone():
             state.db.execute("DELETE FROM source_concepts WHERE source_id=? AND key=?", (source_id, alias_key))
@@ -45,7 +56,7 @@ def canonical_mentions(state: State, mentions: list[ConceptMention]) -> list[Con
     out: list[ConceptMention] = []
     seen: set[str] = set()
     for m in mentions:
-        key = resolve(state, m.key)
+        key = resolve(state, m.key, m.name)
         if key in seen:
             continue
         seen.add(key)

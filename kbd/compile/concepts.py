@@ -23,6 +23,7 @@ from kbd.engines.commonness import is_common_word
 from kbd.engines.concept_mentions import bare_names
 from kbd.engines.prose import MIN_WORDS
 from kbd.state import State
+from kbd.vault.layout import safe_note_name
 from kbd.vault.note import names_a_page
 
 # A concept shared by more sources than this says little about how two of them relate, so it is
@@ -44,11 +45,15 @@ def article_count(state: State, key: str) -> int:
 
 
 def is_central(state: State, key: str) -> bool:
-    """Whether some source ranks the concept among its CENTRAL_RANK strongest and says a sentence about
-    it (or names it in its title): a newsletter form's "Email Address", the strongest name of a page of
-    menus, is no sign that the page is about it."""
-    rows = state.db.execute("SELECT sentence FROM source_concepts WHERE key=? AND rank<?", (key, CENTRAL_RANK))
-    return any(_is_said(sentence) for (sentence,) in rows)
+    """Whether some source ranks the concept among its CENTRAL_RANK strongest and says a sentence with it
+    (or names it in its title). A source that ranks it so with a label only (a list item, a heading's
+    bullets: "End-to-end encryption") counts when another source near that rank says a sentence with
+    it; a newsletter form's "Email Address", the strongest name of a page of menus, beside a passing
+    mention elsewhere, is no sign that any page is about it."""
+    rows = state.db.execute("SELECT rank, sentence FROM source_concepts WHERE key=? AND rank<?",
+                            (key, 2 * CENTRAL_RANK)).fetchall()
+    central = [_is_said(sentence) for rank, sentence in rows if rank < CENTRAL_RANK]
+    return any(central) or (bool(central) and any(_is_said(sentence) for _, sentence in rows))
 
 
 def _is_said(sentence: str) -> bool:
@@ -144,6 +149,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
             page = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
             changed = False
             if articles >= min_sources and page is None:
+                _free_a_moved_name(state, name, names)
                 state.db.execute("INSERT INTO concepts(key, note_name, source_count) VALUES(?, ?, ?)",
                                  (key, names.claim(name), articles))
                 created += 1
@@ -171,6 +177,19 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 # checked and re-rendered only if its list really did.
                 state.mark_dirty(f"related:{s}" for s in sources)
     return created, retired
+
+
+def _free_a_moved_name(state: State, name: str, names: NameBook) -> None:
+    """A page whose mentions all moved to another concept (an alias defined since: "RAG" of retrieval
+    augmented generation) gives its name up now, before the concept they moved to takes a name: the page
+    keeps its file name, and the links to it still work (not "RAG (2)" beside a "RAG" about to go)."""
+    wanted = safe_note_name(name).casefold()
+    for row in state.db.execute("SELECT key, note_name FROM concepts WHERE note_name=? COLLATE NOCASE",
+                                (safe_note_name(name),)).fetchall():
+        if row["note_name"].casefold() == wanted and not concept_sources(state, row["key"]):
+            state.db.execute("DELETE FROM concepts WHERE key=?", (row["key"],))
+            names.release(row["note_name"])
+            state.mark_dirty(["orphans", "index"])
 
 
 def _longer_first(key: str) -> tuple[int, str]:

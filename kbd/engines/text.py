@@ -85,10 +85,14 @@ illustration: .gov https:// official_website""".split())
 _BOILER_START = re.compile(
     r"(?i:posted|published|written|updated) (?i:on|by|in)\b|By [A-Z][^.!?]{0,100}$|(?i:tags?):"
     r"|(?i:filed|posted) under\b|(?i:previous|next) (?i:topic|page|post|article):"
-    r"|(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*(?:,\s*(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*)+\.?$"
-    # Wikipedia's hatnotes: a pointer to another page ("See also: …", "Main article: …"), not the article.
-    r"|For (?:other uses|the [^.,;:]{1,80}), see\b|See also:|Main articles?:|Further information:"
+    r"|(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*(?:,\s*(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*)+\.?$")
+# Wikipedia's hatnotes: a pointer to another page ("See also: …", "Main article: …"), not the article. A block
+# that opens so is one only when it is little more than its links: "See also: the buttermilk pancake recipe,
+# which uses both…" in a user's note is prose.
+_HATNOTE = re.compile(
+    r"For (?:other uses|the [^.,;:]{1,80}), see\b|See also:|Main articles?:|Further information:"
     r"|Not to be confused with\b|This (?:section|article) is an excerpt from\b|\"[^\"]{1,80}\" redirects here\b")
+_HATNOTE_OWN_WORDS = 12
 # A caption: "Figure 2.", "Fig 3:", "Table 1 —", "Supplementary Figure S1".
 _CAPTION = re.compile(r"^(?:supplementary\s+)?(?:fig(?:ure)?s?|table|chart|graph|plate|box|video|image|scheme)\.?\s*"
                       r"S?\d+[A-Za-z]?\b|^(?:source|credit|caption):", re.IGNORECASE)
@@ -271,6 +275,11 @@ def _is_nav_run(items: list[Block]) -> bool:
     return navish >= 2 or len(items) >= 6
 
 
+def _is_hatnote(block: Block) -> bool:
+    return bool(block.links and _HATNOTE.match(block.text)
+                and len(WORD.findall(block.text)) - block.linked <= _HATNOTE_OWN_WORDS)
+
+
 def _is_link_list(block: Block) -> bool:
     """A block that is links, not prose: a lone link on its line ("[ Web Templates ](…)", a menu entry), or
     a row of links the page's Markdown ran together ("Repositories * Topics * Trending * Collections": a list
@@ -337,7 +346,7 @@ def _clean(document: Document) -> list[CleanBlock]:
                 i = j
                 continue
         i += 1
-        if dropping_level or b.kind not in ("paragraph", "item", "quote") or _is_link_list(b):
+        if dropping_level or b.kind not in ("paragraph", "item", "quote") or _is_link_list(b) or _is_hatnote(b):
             continue
         text = prose(b.text)
         if text is None:
