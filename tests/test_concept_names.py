@@ -411,3 +411,14 @@ def test_an_abbreviation_in_capitals_meets_only_mentions_in_capitals(vault: Vaul
         text = page.read_text(encoding="utf-8")
         company = "Snapchat maker" in text or "Hands on with the new Spectacles" in text
         assert not ("Who qualifies for food stamps" in text and company), page.name
+
+
+def test_an_abbreviation_in_capitals_meets_its_plural(vault: Vault) -> None:
+    # Two clippings write "LLM" (one defines it), a third "LLMs": one page, with all three (before the plural
+    # counted as not in capitals: a page "LLMs" beside "LLM" in a vault of forty clippings).
+    vault.no_image_downloads()
+    for name in ("What is a Knowledge Graph Really?", "The Future of Knowledge", "What is an Ontology?"):
+        vault.clip(f"{name}.md", (PAGES / "clippings" / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    assert "LLMs" not in concept_pages(vault)
+    assert "wiki/sources/The Future of Knowledge|" in (vault.wiki / "concepts" / "LLM.md").read_text(encoding="utf-8")

@@ -25,7 +25,12 @@ def resolve(state: State, key: str, written: str | None = None) -> str:
 
 
 def _meets(alias: str, written: str) -> bool:
-    return not alias.isupper() or written.isupper()
+    return not _in_capitals(alias) or _in_capitals(written)
+
+
+def _in_capitals(name: str) -> bool:
+    """"SNAP", "LLM", and plurals "LLMs", "KGs"; not "Snap", "lime"."""
+    return (name[:-1] if len(name) > 2 and name.endswith("s") else name).isupper()
 
 
 def define_alias(state: State, alias: str, key: str) -> None:
