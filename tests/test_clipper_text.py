@@ -246,3 +246,14 @@ def test_a_user_paragraph_that_opens_like_a_hatnote_is_prose() -> None:
             "Not to be confused with [baking soda](https://en.wikipedia.org/wiki/Sodium_bicarbonate), baking powder "
             "is a complete leavening agent: it contains both an alkaline base and the acid.\n")
     assert len(kept_text(note)) == 2
+    # And a hatnote stays a hatnote when it is longer than its links (the review of that rule): *Computer
+    # terminal*'s, and a plain-text clip's "Main article:" line.
+    terminal = ('"Terminal" redirects here. For the 2004 film directed by Steven Spielberg and starring Tom Hanks, '
+                'see [The Terminal](https://en.wikipedia.org/wiki/The_Terminal "The Terminal"). For other uses, see '
+                "[Terminal (disambiguation)](https://en.wikipedia.org/wiki/Terminal_(disambiguation)).\n\n"
+                "Main article: History of machine learning\n\n"
+                "A **computer terminal** is an electronic or electromechanical hardware device that can be used for "
+                "entering data into, and transcribing data from, a computer or a computing system.\n")
+    assert kept_text(terminal) == [
+        "A computer terminal is an electronic or electromechanical hardware device that can be used for entering "
+        "data into, and transcribing data from, a computer or a computing system."]

@@ -12,7 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from kbd.vault.markdown import WORD, Block, Document
+from kbd.vault.markdown import WORD, Block, Document, split_sentences
 from kbd.vault.sanitize import stays_maths
 
 # Sections that are never the article's prose: everything under such a heading is dropped, up to
@@ -86,13 +86,18 @@ _BOILER_START = re.compile(
     r"(?i:posted|published|written|updated) (?i:on|by|in)\b|By [A-Z][^.!?]{0,100}$|(?i:tags?):"
     r"|(?i:filed|posted) under\b|(?i:previous|next) (?i:topic|page|post|article):"
     r"|(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*(?:,\s*(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*)+\.?$")
-# Wikipedia's hatnotes: a pointer to another page ("See also: …", "Main article: …"), not the article. A block
-# that opens so is one only when it is little more than its links: "See also: the buttermilk pancake recipe,
-# which uses both…" in a user's note is prose.
+# Wikipedia's hatnotes: pointers to other pages ("See also: …", "Main article: …", "For the journal, see …"),
+# not the article. A block is one when every sentence of it is such a pointer, short (HATNOTE_WORDS), and it
+# has links or is shorter still: "See also: the buttermilk pancake recipe, which uses both…" in a user's note,
+# "Not to be confused with baking soda, baking powder is…" and "For the science behind it, see below. In
+# short, …" are prose. After "… redirects here." every sentence is the hatnote's ("For the 2004 film, see …").
 _HATNOTE = re.compile(
-    r"For (?:other uses|the [^.,;:]{1,80}), see\b|See also:|Main articles?:|Further information:"
-    r"|Not to be confused with\b|This (?:section|article) is an excerpt from\b|\"[^\"]{1,80}\" redirects here\b")
-_HATNOTE_OWN_WORDS = 12
+    r"(?:For (?:other uses|the [^.,;:]{1,80}), see\b|See also:|Main articles?:|Further information:"
+    r"|This (?:section|article) is an excerpt from\b)")
+_NOT_CONFUSED = re.compile(r"Not to be confused with\b")
+_REDIRECT = re.compile(r"\"[^\"]{1,80}\" redirects here\b")
+_FOR_SEE = re.compile(r"For [^.,;:]{1,100}, see\b")
+HATNOTE_WORDS, UNLINKED_HATNOTE_WORDS, NOT_CONFUSED_WORDS = 25, 12, 12
 # A caption: "Figure 2.", "Fig 3:", "Table 1 —", "Supplementary Figure S1".
 _CAPTION = re.compile(r"^(?:supplementary\s+)?(?:fig(?:ure)?s?|table|chart|graph|plate|box|video|image|scheme)\.?\s*"
                       r"S?\d+[A-Za-z]?\b|^(?:source|credit|caption):", re.IGNORECASE)
@@ -276,8 +281,17 @@ def _is_nav_run(items: list[Block]) -> bool:
 
 
 def _is_hatnote(block: Block) -> bool:
-    return bool(block.links and _HATNOTE.match(block.text)
-                and len(WORD.findall(block.text)) - block.linked <= _HATNOTE_OWN_WORDS)
+    text = block.text
+    if not (_HATNOTE.match(text) or _NOT_CONFUSED.match(text) or _REDIRECT.match(text)):
+        return False  # the cheap test first: almost no block opens so
+    if not block.links and len(WORD.findall(text)) > UNLINKED_HATNOTE_WORDS:
+        return False
+    sentences = split_sentences(text)
+    redirect = bool(_REDIRECT.match(sentences[0]))
+    return all(len(WORD.findall(s)) <= HATNOTE_WORDS and (
+        _HATNOTE.match(s) or (redirect and _FOR_SEE.match(s))
+        or (_NOT_CONFUSED.match(s) and len(WORD.findall(s)) <= NOT_CONFUSED_WORDS))
+        for s in sentences[redirect:])
 
 
 def _is_link_list(block: Block) -> bool:
