@@ -183,10 +183,9 @@ def _free_a_moved_name(state: State, name: str, names: NameBook) -> None:
     """A page whose mentions all moved to another concept (an alias defined since: "RAG" of retrieval
     augmented generation) gives its name up now, before the concept they moved to takes a name: the page
     keeps its file name, and the links to it still work (not "RAG (2)" beside a "RAG" about to go)."""
-    wanted = safe_note_name(name).casefold()
     for row in state.db.execute("SELECT key, note_name FROM concepts WHERE note_name=? COLLATE NOCASE",
                                 (safe_note_name(name),)).fetchall():
-        if row["note_name"].casefold() == wanted and not concept_sources(state, row["key"]):
+        if not concept_sources(state, row["key"]):
             state.db.execute("DELETE FROM concepts WHERE key=?", (row["key"],))
             names.release(row["note_name"])
             state.mark_dirty(["orphans", "index"])

@@ -288,10 +288,13 @@ def _is_hatnote(block: Block) -> bool:
         return False
     sentences = split_sentences(text)
     redirect = bool(_REDIRECT.match(sentences[0]))
-    return all(len(WORD.findall(s)) <= HATNOTE_WORDS and (
-        _HATNOTE.match(s) or (redirect and _FOR_SEE.match(s))
-        or (_NOT_CONFUSED.match(s) and len(WORD.findall(s)) <= NOT_CONFUSED_WORDS))
-        for s in sentences[redirect:])
+    for sentence in sentences[redirect:]:
+        words = len(WORD.findall(sentence))
+        pointer = _HATNOTE.match(sentence) or (redirect and _FOR_SEE.match(sentence)) or \
+            (_NOT_CONFUSED.match(sentence) and words <= NOT_CONFUSED_WORDS)
+        if words > HATNOTE_WORDS or not pointer:
+            return False
+    return True
 
 
 def _is_link_list(block: Block) -> bool:

@@ -133,7 +133,7 @@ def _inline(text: str) -> str:
         return f"{_CODE_MARK}{len(spans) - 1}{_CODE_MARK}"
 
     text = _CODE_SPAN.sub(keep, text)
-    text = _ESCAPE.sub(lambda m: chr(0xE000 + ord(m.group(1))), text)
+    text = _ESCAPE.sub(lambda m: _set_aside(m.group(1)), text)
     text = _BRACKETED_LINK.sub(_bracketed_link_text, text)
     text = _EMBED.sub("", text)
     text = _WIKILINK.sub(_wikilink_text, text)
@@ -159,7 +159,12 @@ def _bracketed_link_text(m: re.Match[str]) -> str:
     shown = _wikilink_text(m)
     if any(c.isalpha() for c in shown):
         return shown
-    return f"{chr(0xE000 + ord('['))}{shown}{chr(0xE000 + ord(']'))}"  # as escaped: no link's text for _LINK
+    return f"{_set_aside('[')}{shown}{_set_aside(']')}"  # as if escaped: no link's text for _LINK
+
+
+def _set_aside(char: str) -> str:
+    """An escaped ASCII character, kept out of every pattern until _ESCAPED puts it back."""
+    return chr(0xE000 + ord(char))
 
 
 def _wikilink_text(m: re.Match[str]) -> str:

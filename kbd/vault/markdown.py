@@ -173,8 +173,8 @@ class _Walker:
 
     def _web_link(self, url: str, text: str) -> None:
         self.doc.urls.append(url)
-        if not any(c.isalpha() for c in text):
-            return  # a citation mark ("[12]", "12"): not one of the block's links
+        if _is_citation_mark(text):
+            return  # "[12]", "12": not one of the block's links
         if self.joined:
             self.enumerated += 1
         self.joined = False
@@ -211,14 +211,14 @@ class _Walker:
                     self.doc.images.append(url)
             elif t == "wikilink":
                 link = tok["attrs"]["link"]
+                shown = link.alias or link.heading or link.target
                 after = tokens[i + 1] if i + 1 < len(tokens) else None
                 target = _LINK_TARGET.match(after["raw"]) if after and after["type"] == "text" else None
                 if target and not link.embed:
                     # `[[105]](#cite_note-113)`: a page's link whose text is in brackets, as HTML-to-Markdown
                     # writes it; not a wikilink and its target's text. A citation mark keeps its brackets
                     # ("[105]", which citation stripping knows), a name loses them ("[[v1]](/abs/…)": "v1").
-                    shown = link.alias or link.heading or link.target
-                    shown = f"[{shown}]" if not any(c.isalpha() for c in shown) else shown
+                    shown = f"[{shown}]" if _is_citation_mark(shown) else shown
                     self._web_link(target.group(1), shown)
                     out.append(shown)
                     cut = target.end()
@@ -227,7 +227,7 @@ class _Walker:
                     self.doc.images.append(link.target)
                 else:
                     self.doc.wikilinks.append(link.target)
-                    out.append(link.alias or link.heading or link.target)
+                    out.append(shown)
             elif t == "inline_html":
                 out.append(html_to_text(tok.get("raw", "")))
             elif t == "footnote_ref":
@@ -237,6 +237,11 @@ class _Walker:
             elif "raw" in tok:
                 out.append(tok["raw"])
         return "".join(out)
+
+
+def _is_citation_mark(text: str) -> bool:
+    """A link's text that is a citation mark ("12", "[12]", "3–5"), not words."""
+    return not any(c.isalpha() for c in text)
 
 
 class _TextExtractor(HTMLParser):
