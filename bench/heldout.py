@@ -13,7 +13,8 @@ Figures (no labels needed, so they carry from one corpus to the next):
 - core-topic coverage: a core topic is a word in at least 10 % of the titles (and of 3); its share of
   titled sources is how many of the sources with the word in their title its concept page lists; and
   the same counting only titles that name the word on its own (kbd's bare_names: not "build" of
-  "Building Your Own Schema.org", nor "Obsidian" of "Introduction to Obsidian Sync");
+  "Building Your Own Schema.org", nor "Obsidian" of "Introduction to Obsidian Sync"). A file name
+  kept as the title ("bbc_com_news_technology") counts for neither, as it names nothing to kbd;
 - result-bullet share: concept bullets that state a result (a number or a finding verb) rather than
   an aim or a method;
 - author names: how many distinct names the sources list. Whether one is junk (site chrome, a place, a
@@ -44,6 +45,7 @@ from pathlib import Path
 from kbd.engines.base import concept_key, phrase_tokens
 from kbd.engines.concept_mentions import bare_names
 from kbd.engines.lexicon import STOPWORDS
+from kbd.vault.note import names_a_page
 
 # A result: a number, or a verb that reports one (the definition; "is" and "uses" are not).
 RESULT = re.compile(
@@ -131,6 +133,8 @@ def measure(vault: Path) -> dict[str, float]:
     for label, words_of in (("", lambda title: set(phrase_tokens(title))), (", named on its own", bare_names)):
         titled: dict[str, set[int]] = {}
         for s in sources:
+            if not names_a_page(s["title"]):
+                continue  # a file name kept as the title ("bbc_com_news_technology") has no topic words
             for w in words_of(s["title"]):
                 if w not in STOPWORDS and len(w) > 2 and not w.isdigit():
                     titled.setdefault(w, set()).add(s["id"])

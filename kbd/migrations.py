@@ -366,4 +366,9 @@ MIGRATIONS: list[str] = [
         decided TEXT NOT NULL           -- ISO
     );
     """,
+    # title listings (issue 23, kbd/compile/titled.py): the next compile looks at every source once, so a
+    # vault compiled before lists each source on the pages its title names
+    """
+    INSERT OR IGNORE INTO dirty(note) SELECT 'source:' || id FROM sources;
+    """,
 ]

@@ -17,6 +17,7 @@ import itertools
 from collections import Counter, defaultdict
 
 from kbd.compile.ingest import NameBook
+from kbd.compile.titled import TITLE_RANK, list_by_titles
 from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tokens
 from kbd.engines.chunking import TOKEN, is_term
 from kbd.engines.commonness import is_common_word
@@ -37,11 +38,13 @@ CENTRAL_RANK = PAGE_RANK
 MAX_LOOKS = 3
 
 
-def article_count(state: State, key: str) -> int:
-    """How many distinct articles mention a concept: two clippings of one article count once."""
+def article_count(state: State, key: str, listed: bool = False) -> int:
+    """How many distinct articles mention a concept: two clippings of one article count once. With
+    `listed`, the sources only their titles list too: what its page shows, not what decides it."""
     return state.db.execute(
         "SELECT COUNT(DISTINCT COALESCE(s.article, 'id:' || s.id)) FROM source_concepts sc "
-        "JOIN sources s ON s.id=sc.source_id WHERE sc.key=?", (key,)).fetchone()[0]
+        "JOIN sources s ON s.id=sc.source_id WHERE sc.key=? AND sc.rank<=?",
+        (key, TITLE_RANK if listed else TITLE_RANK - 1)).fetchone()[0]
 
 
 def is_central(state: State, key: str) -> bool:
@@ -71,7 +74,7 @@ def is_titled(state: State, key: str, central_only: bool = True) -> bool:
     """Whether some source that is about the concept (ranks it among its CENTRAL_RANK strongest; any
     source that mentions it with `central_only=False`) names it on its own in its title ("Sleep and
     depression" names sleep; "Sleep quality in adolescents" and "Accepted file formats" do not)."""
-    rank = CENTRAL_RANK if central_only else 1 << 30
+    rank = CENTRAL_RANK if central_only else TITLE_RANK
     titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
                               "WHERE sc.key=? AND sc.rank<?", (key, rank))
     return any(names_a_page(title) and key in bare_names(title) for (title,) in titles)
@@ -93,7 +96,7 @@ def says_something(state: State, key: str) -> bool:
     quotes), or names it in its title (stored as an empty sentence). Not when every source has it only
     as a label: "Email address" over a newsletter form, "Technology of Business" in a site's menu."""
     return any(_is_said(sentence) for (sentence,) in
-               state.db.execute("SELECT sentence FROM source_concepts WHERE key=?", (key,)))
+               state.db.execute("SELECT sentence FROM source_concepts WHERE key=? AND rank<?", (key, TITLE_RANK)))
 
 
 def concept_sources(state: State, key: str) -> list[int]:
@@ -104,8 +107,8 @@ def display_name(state: State, key: str) -> str:
     """The spelling most sources use; ties go to the source most about it ("Media" of the page *Media*
     before "MEDIA" of a passing mention), then to the alphabetically first."""
     row = state.db.execute(
-        "SELECT name, COUNT(*) AS n, MIN(rank) AS best FROM source_concepts WHERE key=? GROUP BY name "
-        "ORDER BY n DESC, best, name LIMIT 1", (key,)).fetchone()
+        "SELECT name, COUNT(*) AS n, MIN(rank) AS best FROM source_concepts WHERE key=? AND rank<? GROUP BY name "
+        "ORDER BY n DESC, best, name LIMIT 1", (key, TITLE_RANK)).fetchone()
     return row["name"] if row else key
 
 
@@ -113,7 +116,8 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
     """Create and retire concept articles for every concept queued for re-rendering; queue what
     depends on them. One transaction, so a crash cannot leave a page without its dependents queued.
     Returns (created, retired)."""
-    created = retired = 0
+    created: list[str] = []
+    retired = 0
     with state.transaction():
         # Longer names first: whether "Sync" gets a page depends on "Obsidian Sync" (_FullNames). A heap:
         # a full compile looks at every concept of the vault, and names come back to it as pages change.
@@ -151,8 +155,8 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
             if articles >= min_sources and page is None:
                 _free_a_moved_name(state, name, names)
                 state.db.execute("INSERT INTO concepts(key, note_name, source_count) VALUES(?, ?, ?)",
-                                 (key, names.claim(name), articles))
-                created += 1
+                                 (key, names.claim(name), article_count(state, key, listed=True)))
+                created.append(key)
                 changed = True
             elif articles < min_sources and page is not None:
                 state.db.execute("DELETE FROM concepts WHERE key=?", (key,))
@@ -161,7 +165,8 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 retired += 1
                 changed = True
             elif page is not None:
-                state.db.execute("UPDATE concepts SET source_count=? WHERE key=?", (articles, key))
+                state.db.execute("UPDATE concepts SET source_count=? WHERE key=?",
+                                 (article_count(state, key, listed=True), key))
             if changed:
                 # Its sources gain or lose a link; their other concepts gain or lose a related concept.
                 state.mark_dirty(f"source:{s}" for s in sources)
@@ -176,7 +181,9 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 # Related-source lists of the sources sharing this concept may change; each is
                 # checked and re-rendered only if its list really did.
                 state.mark_dirty(f"related:{s}" for s in sources)
-    return created, retired
+        for key in list_by_titles(state, created):
+            state.db.execute("UPDATE concepts SET source_count=? WHERE key=?", (article_count(state, key, True), key))
+    return len(created), retired
 
 
 def _free_a_moved_name(state: State, name: str, names: NameBook) -> None:
@@ -255,7 +262,7 @@ class _FullNames:
             return False
         needle = phrase_tokens(name)
         titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON "
-                                  "s.id=sc.source_id WHERE sc.key=?", (key,))
+                                  "s.id=sc.source_id WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK))
         return not any(contains_phrase(phrase_tokens(title), needle) for (title,) in titles)
 
     def made_by(self, maker: str) -> list[str]:

@@ -84,13 +84,18 @@ def concept_key(name: str) -> str:
     """Normalise a concept name so that `B-trees`, `B-tree` and `b tree` meet in one article, and
     `write-ahead log` and `write-ahead logging`, `cache` and `caching`, `add-ons` and `add-on` too."""
     folded = name.casefold()
-    words = _PUNCT.sub(" ", folded).split()
+    words = spelled_words(folded)
     if not words:
         return ""
     if _PARTICLE_PLURAL.search(folded):
         words[-1] = words[-1][:-1]  # "add-ons", "plug-ins", "pop-ups": too short for `singular`
     words[-1] = word_key(words[-1])
     return " ".join(words)
+
+
+def spelled_words(text: str) -> list[str]:
+    """The words of `text` as written, casefolded, split where concept names split (`B-trees` → b, trees)."""
+    return _PUNCT.sub(" ", text.casefold()).split()
 
 
 _PARTICLE_PLURAL = re.compile(r"\w-(?:on|in|up)s$")

@@ -1,0 +1,122 @@
+"""A concept page lists every source whose title names it, however little the source's prose says it.
+
+"Import CSV files" is one of the help's import pages though its prose says "import" only in "click
+Import"; "Set up Obsidian Sync" is an Obsidian page; "Knowledge Graph Insights" is about knowledge
+graphs though its text is an interview. The engine ranks a source's concepts by what its prose says,
+so a title's name can be missing from its mentions; a reader opening the concept's page expects the
+pages titled with it (issue 23: "core topics list their titled sources").
+
+A listing is a `source_concepts` row at TITLE_RANK, quoting the first line of the source's summary
+that names the concept (none if no line does). It never decides whether a page exists
+(compile/concepts.py leaves these rows out of every rule): only pages that exist list sources this way,
+so a page cannot keep itself alive by its own listings. The title must spell the name as some source
+spells it, a plural aside ("Building Your Own Schema.org" is no page of "build", which the
+sources write as a verb's noun), and a file name kept as the title names nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+
+from kbd.engines.base import concept_key, singular, spelled_words
+from kbd.engines.chunking import MAX_PHRASE_WORDS
+from kbd.state import State
+from kbd.vault.note import names_a_page
+
+# After every mention an engine or a user made (lint's create_concept files names at 1000).
+TITLE_RANK = 1 << 20
+
+
+def title_names(title: str) -> dict[str, set[tuple[str, ...]]]:
+    """Every concept key a title's runs of words make, with the words as the title spells them
+    (casefolded, the last in the singular): "Set up Obsidian Sync" → obsidian sync, obsidian, sync, set up, …"""
+    words = spelled_words(title) if names_a_page(title) else []
+    names: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + MAX_PHRASE_WORDS) + 1):
+            key = concept_key(" ".join(words[start:end]))
+            if key:
+                names[key].add(_spelling(words[start:end]))
+    return names
+
+
+def list_by_titles(state: State, created: Iterable[str]) -> set[str]:
+    """Bring the title listings up to date after a reconcile: anew for every source this run re-renders,
+    and for the pages `created` in it, over the other sources too. Queues what changed; returns the
+    concepts whose listings changed."""
+    pages = {r[0] for r in state.db.execute("SELECT key FROM concepts")}
+    dirty = {int(n.split(":", 1)[1]) for n in state.dirty() if n.startswith("source:")}
+    changed: set[str] = set()
+    for source_id in dirty:
+        changed |= _relist(state, source_id, pages)
+    created = [k for k in created if k in pages]
+    if not created:
+        return changed
+    # The other sources: only those whose title has the name's first word are read (an index of title
+    # words, not a scan of every title per page).
+    by_word: dict[str, set[int]] = defaultdict(set)
+    titles: dict[int, str] = {}
+    for source_id, title in state.db.execute("SELECT id, title FROM sources"):
+        if source_id not in dirty:
+            titles[source_id] = title
+            for word in spelled_words(title):
+                by_word[word].add(source_id)
+    for key in created:
+        spellings = _spellings(state, key)
+        for source_id in {s for spelled in spellings for s in by_word.get(spelled[0], ())}:
+            if title_names(titles[source_id]).get(key, set()) & spellings and _list(state, source_id, key):
+                changed.add(key)
+    return changed
+
+
+def _relist(state: State, source_id: int, pages: set[str]) -> set[str]:
+    row = state.db.execute("SELECT title FROM sources WHERE id=?", (source_id,)).fetchone()
+    mentioned = {r[0]: r[1] for r in state.db.execute("SELECT key, rank FROM source_concepts WHERE source_id=?",
+                                                     (source_id,))}
+    before = {k for k, rank in mentioned.items() if rank == TITLE_RANK}
+    after = set()
+    for key, spelled in (title_names(row[0]) if row else {}).items():
+        if key in pages and (key not in mentioned or key in before) and spelled & _spellings(state, key):
+            after.add(key)
+    state.db.executemany("DELETE FROM source_concepts WHERE source_id=? AND key=? AND rank=?",
+                         [(source_id, k, TITLE_RANK) for k in before - after])
+    for key in after - before:
+        _list(state, source_id, key)
+    if before != after:
+        state.mark_dirty(f"concept:{k}" for k in before ^ after)
+        state.mark_dirty([f"source:{source_id}", f"related:{source_id}", "index"])
+    return before ^ after
+
+
+def _list(state: State, source_id: int, key: str) -> bool:
+    """List the source on the key's page (unless the source mentions the concept already), quoting the
+    first line of its summary that names it."""
+    name = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()[0]
+    result = json.loads(state.db.execute("SELECT result FROM sources WHERE id=?", (source_id,)).fetchone()[0])
+    summary = result.get("summary", {})
+    quote = next((line for line in (*summary.get("summary", ()), *summary.get("key_points", ()))
+                  if _names(line, key)), "")
+    if state.db.execute("INSERT OR IGNORE INTO source_concepts(source_id, key, name, score, sentence, rank) "
+                        "VALUES(?, ?, ?, 0, ?, ?)", (source_id, key, name, quote, TITLE_RANK)).rowcount:
+        state.mark_dirty([f"concept:{key}", f"source:{source_id}", f"related:{source_id}", "index"])
+        return True
+    return False
+
+
+def _names(line: str, key: str) -> bool:
+    """Whether a line has the concept's name in it, as whole words ("imported" names import)."""
+    words, width = spelled_words(line), len(key.split())
+    return any(concept_key(" ".join(words[i:i + width])) == key for i in range(len(words) - width + 1))
+
+
+def _spellings(state: State, key: str) -> set[tuple[str, ...]]:
+    """How the sources write the concept, casefolded word by word ("obsidian", "sync")."""
+    return {_spelling(spelled_words(r[0])) for r in state.db.execute(
+        "SELECT DISTINCT name FROM source_concepts WHERE key=? AND rank<?", (key, TITLE_RANK))}
+
+
+def _spelling(words: list[str]) -> tuple[str, ...]:
+    """A name's words as written, a plural as its singular ("vaults" is "vault"; "building" stays)."""
+    return (*words[:-1], singular(words[-1])) if words else ()
