@@ -9,14 +9,15 @@ pages titled with it (issue 23: "core topics list their titled sources").
 A listing is a `source_concepts` row at TITLE_RANK, quoting the first line of the source's summary
 that names the concept (none if no line does). It never decides whether a page exists
 (compile/concepts.py leaves these rows out of every rule): only pages that exist list sources this way,
-so a page cannot keep itself alive by its own listings. The title must spell the name as some source
-spells it, a plural aside ("Building Your Own Schema.org" is no page of "build", which the
-sources write as a verb's noun), and a file name kept as the title names nothing.
+so a page cannot keep itself alive by its own listings. The title must write the page's name, in the
+singular or the plural ("Local and remote vaults" is a Vault page; "Building Your Own Schema.org" is
+no page of a "Build", though their keys meet), and a file name kept as the title names nothing.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -31,14 +32,14 @@ TITLE_RANK = 1 << 20
 
 def title_names(title: str) -> dict[str, set[tuple[str, ...]]]:
     """Every concept key a title's runs of words make, with the words as the title spells them
-    (casefolded, the last in the singular): "Set up Obsidian Sync" → obsidian sync, obsidian, sync, set up, …"""
+    (casefolded): "Set up Obsidian Sync" → obsidian sync, obsidian, sync, set up, …"""
     words = spelled_words(title) if names_a_page(title) else []
     names: dict[str, set[tuple[str, ...]]] = defaultdict(set)
     for start in range(len(words)):
         for end in range(start + 1, min(len(words), start + MAX_PHRASE_WORDS) + 1):
             key = concept_key(" ".join(words[start:end]))
             if key:
-                names[key].add(_spelling(words[start:end]))
+                names[key].add(tuple(words[start:end]))
     return names
 
 
@@ -62,11 +63,11 @@ def list_by_titles(state: State, created: Iterable[str]) -> set[str]:
         if source_id not in dirty:
             titles[source_id] = title
             for word in spelled_words(title):
-                by_word[word].add(source_id)
+                by_word[singular(word)].add(source_id)
     for key in created:
-        spellings = _spellings(state, key)
-        for source_id in {s for spelled in spellings for s in by_word.get(spelled[0], ())}:
-            if title_names(titles[source_id]).get(key, set()) & spellings and _list(state, source_id, key):
+        page = _page_spelling(state, key)
+        for source_id in by_word.get(singular(page[0]), ()) if page else ():
+            if _spells(title_names(titles[source_id]).get(key, set()), page) and _list(state, source_id, key):
                 changed.add(key)
     return changed
 
@@ -78,7 +79,7 @@ def _relist(state: State, source_id: int, pages: set[str]) -> set[str]:
     before = {k for k, rank in mentioned.items() if rank == TITLE_RANK}
     after = set()
     for key, spelled in (title_names(row[0]) if row else {}).items():
-        if key in pages and (key not in mentioned or key in before) and spelled & _spellings(state, key):
+        if key in pages and (key not in mentioned or key in before) and _spells(spelled, _page_spelling(state, key)):
             after.add(key)
     state.db.executemany("DELETE FROM source_concepts WHERE source_id=? AND key=? AND rank=?",
                          [(source_id, k, TITLE_RANK) for k in before - after])
@@ -111,12 +112,14 @@ def _names(line: str, key: str) -> bool:
     return any(concept_key(" ".join(words[i:i + width])) == key for i in range(len(words) - width + 1))
 
 
-def _spellings(state: State, key: str) -> set[tuple[str, ...]]:
-    """How the sources write the concept, casefolded word by word ("obsidian", "sync")."""
-    return {_spelling(spelled_words(r[0])) for r in state.db.execute(
-        "SELECT DISTINCT name FROM source_concepts WHERE key=? AND rank<?", (key, TITLE_RANK))}
+def _page_spelling(state: State, key: str) -> tuple[str, ...]:
+    """The page's name as words, casefolded ("Knowledge graph" → knowledge, graph; "RAG (2)" → rag)."""
+    row = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
+    return tuple(spelled_words(re.sub(r" \(\d+\)$", "", row[0]))) if row else ()
 
 
-def _spelling(words: list[str]) -> tuple[str, ...]:
-    """A name's words as written, a plural as its singular ("vaults" is "vault"; "building" stays)."""
-    return (*words[:-1], singular(words[-1])) if words else ()
+def _spells(spelled: set[tuple[str, ...]], page: tuple[str, ...]) -> bool:
+    """Whether a title writes the page's name, in the singular or the plural ("vaults" for Vault, "Plugin
+    security" for Plugins; not "Building" for Build)."""
+    return bool(page) and any(words[:-1] == page[:-1] and singular(words[-1]) == singular(page[-1])
+                              for words in spelled)
