@@ -200,6 +200,29 @@ def test_the_us_government_banner_is_no_part_of_the_page() -> None:
     assert "See if you are eligible to vote absentee, early, or on Election Day." in prose
 
 
+def test_an_affiliate_disclosure_is_no_part_of_the_page() -> None:
+    # Verbatim lines of the crawl (NISHANTTMAURYA/dlrl): Android Authority's, The Verge's and Wirecutter's home
+    # pages (test half: found reading it, so its figure for this rule is not a held-out one), Bon Appétit's footer
+    # (development half, without its copyright line). "Android Authority" was a concept page of its notice.
+    notices = [
+        "Affiliate links on Android Authority may earn us a commission. [Learn more.](https://www.androidauthority.com/"
+        "external-links/)",
+        "If you buy something from a Verge link, Vox Media may earn a commission. [See our ethics statement.]"
+        "(https://www.theverge.com/ethics-statement)",
+        "We independently review everything we recommend. We may get paid to link out to retailer sites, and when "
+        "you buy through our links, we may earn a commission. [Learn more›](/wirecutter/about/)",
+        "_Bon Appétit_ may earn a portion of sales from products that are purchased through our site as part of our "
+        "Affiliate Partnerships with retailers.",
+    ]
+    for notice in notices:
+        assert [s.text for s in prose_sentences(clean_document(parse_markdown(notice))) if not s.boilerplate] == [], \
+            notice
+    # Wikipedia's *Artificial intelligence* (development half): a commission that is no sales commission.
+    kept = ("The FCC, or the FTC, might provide the most robust oversight. According to the Commission Chairman "
+            "Willie L. Phillips, the grid must be ready.")
+    assert len([s for s in prose_sentences(clean_document(parse_markdown(kept))) if not s.boilerplate]) == 2
+
+
 def test_wikipedias_hatnotes_are_no_part_of_the_article() -> None:
     # *Machine learning* on en.wikipedia.org (crawl, development half), lines cut from the page: the hatnotes above
     # the article and an excerpt's notice were its summary's first lines.

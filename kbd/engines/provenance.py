@@ -23,7 +23,9 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 2: the curating offline engine (summaries made before it carry version 1: out of date, redone for free).
 # 3: concepts from evidence, findings first, maths kept, cut descriptions completed (issue 23).
 # 4: names a title gives, "add-ons" with "add-on", steps that open with their verb (issue 23).
-OFFLINE_VERSION = "5"
+# 5: page chrome (link rows, hatnotes, the U.S. government banner), abbreviations as aliases (issue 23).
+# 6: affiliate disclosures are page furniture (issue 23).
+OFFLINE_VERSION = "6"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"

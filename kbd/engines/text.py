@@ -70,7 +70,10 @@ _BOILERPLATE = re.compile(
     # The banner of every U.S. federal site (the U.S. Web Design System's "banner" component).
     r"|\ban official website of the united states government|\bofficial websites use \.gov|\.gov website belongs to"
     r"|\bsecure \.gov websites|\.gov means it.s official|\bwebsites often end in \.gov|\bconnected to the \.gov"
-    r"|\bhttps:// ensures that you are connecting",
+    r"|\bhttps:// ensures that you are connecting"
+    # Affiliate disclosures (the FTC's endorsement guides make sites print one on every page).
+    r"|\baffiliate (?:links?|partnerships?|link policy)\b"
+    r"|\bmay earn (?:us )?(?:a )?(?:commissions?|compensation|portion of sales)\b",
     re.IGNORECASE)
 _TRIGGERS = tuple(t.replace("_", " ") for t in """cookie accept reject_all manage_ privacy terms_of terms_and subscri
 sign_up sign_in log_in login account newsletter share_ facebook twitter linkedin whatsapp reddit pinterest copy_link
@@ -80,7 +83,7 @@ open_access received published_online first_published article_history citation c
 read_more read_next continue_reading min_read mins_read minute_read minutes_read related: click_here journalism
 donate paywall register_to this_article this_story last_updated last_modified was_this edit_this edit_on
 correspondent reporter staff_writer supplement photograph photo_by image_credit image_source getty
-illustration: .gov https:// official_website""".split())
+illustration: .gov https:// official_website affiliate may_earn""".split())
 # Furniture recognised by how a block starts (case matters: "By Jane Doe", not "by the way").
 _BOILER_START = re.compile(
     r"(?i:posted|published|written|updated) (?i:on|by|in)\b|By [A-Z][^.!?]{0,100}$|(?i:tags?):"
