@@ -64,10 +64,13 @@ def list_by_titles(state: State, created: Iterable[str]) -> set[str]:
             titles[source_id] = title
             for word in spelled_words(title):
                 by_word[singular(word)].add(source_id)
+    named: dict[int, dict[str, set[tuple[str, ...]]]] = {}  # a title is read once however many pages it names
     for key in created:
         page = _page_spelling(state, key)
         for source_id in by_word.get(singular(page[0]), ()) if page else ():
-            if _spells(title_names(titles[source_id]).get(key, set()), page) and _list(state, source_id, key):
+            if source_id not in named:
+                named[source_id] = title_names(titles[source_id])
+            if _spells(named[source_id].get(key, set()), page) and _list(state, source_id, key):
                 changed.add(key)
     return changed
 
