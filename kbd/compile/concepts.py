@@ -17,9 +17,9 @@ import itertools
 from collections import Counter, defaultdict
 
 from kbd.compile.ingest import NameBook
-from kbd.compile.titled import TITLE_RANK, list_by_titles
+from kbd.compile.titled import TITLE_RANK, list_by_titles, needs_a_title
 from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tokens
-from kbd.engines.chunking import TOKEN, is_term
+from kbd.engines.chunking import TOKEN
 from kbd.engines.commonness import is_common_word
 from kbd.engines.concept_mentions import bare_names
 from kbd.engines.prose import MIN_WORDS
@@ -65,11 +65,6 @@ def _is_said(sentence: str) -> bool:
     return not sentence or sum(1 for t in TOKEN.findall(sentence) if t[0].isalpha()) >= MIN_WORDS
 
 
-def needs_a_title(name: str) -> bool:
-    """Whether a concept is an everyday single word, which the corpus must be about to give it a page."""
-    return name.isalpha() and not name.isupper() and not is_term(name) and is_common_word(name)
-
-
 def is_titled(state: State, key: str, central_only: bool = True) -> bool:
     """Whether some source that is about the concept (ranks it among its CENTRAL_RANK strongest; any
     source that mentions it with `central_only=False`) names it on its own in its title ("Sleep and
@@ -83,7 +78,8 @@ def is_titled(state: State, key: str, central_only: bool = True) -> bool:
 def is_named_in_prose(state: State, key: str) -> bool:
     """Whether some source's quote writes the one-word concept capitalised inside a sentence, as a name
     is written ("On Linux, …", "as JSON"), rather than only at a sentence's start or in lowercase."""
-    for (sentence,) in state.db.execute("SELECT sentence FROM source_concepts WHERE key=? AND sentence<>''", (key,)):
+    for (sentence,) in state.db.execute("SELECT sentence FROM source_concepts WHERE key=? AND sentence<>'' AND rank<?",
+                                        (key, TITLE_RANK)):
         for before, token in itertools.pairwise(TOKEN.findall(sentence)):
             inside = before[0].isalnum() or before == ","  # after a word, not where a sentence or label starts
             if inside and token[0].isupper() and concept_key(token) == key:
@@ -182,7 +178,14 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 # checked and re-rendered only if its list really did.
                 state.mark_dirty(f"related:{s}" for s in sources)
         for key in list_by_titles(state, created):
-            state.db.execute("UPDATE concepts SET source_count=? WHERE key=?", (article_count(state, key, True), key))
+            page = state.db.execute("SELECT source_count FROM concepts WHERE key=?", (key,)).fetchone()
+            if page is None:
+                continue  # retired in this pass: its sources were queued then
+            count = article_count(state, key, listed=True)
+            state.db.execute("UPDATE concepts SET source_count=? WHERE key=?", (count, key))
+            if min(page[0], count) <= RELATED_MAX_SOURCES:
+                # Every source of it lists the sources it shares with the others, now one more or one fewer.
+                state.mark_dirty(f"related:{s}" for s in concept_sources(state, key))
     return len(created), retired
 
 

@@ -22,12 +22,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from kbd.engines.base import concept_key, singular, spelled_words
-from kbd.engines.chunking import MAX_PHRASE_WORDS
+from kbd.engines.chunking import MAX_PHRASE_WORDS, is_term
+from kbd.engines.commonness import is_common_word
+from kbd.engines.concept_mentions import bare_names
 from kbd.state import State
 from kbd.vault.note import names_a_page
 
 # After every mention an engine or a user made (lint's create_concept files names at 1000).
 TITLE_RANK = 1 << 20
+
+
+def needs_a_title(name: str) -> bool:
+    """Whether a concept is an everyday single word, which the corpus must be about to give it a page."""
+    return name.isalpha() and not name.isupper() and not is_term(name) and is_common_word(name)
 
 
 def title_names(title: str) -> dict[str, set[tuple[str, ...]]]:
@@ -66,11 +73,12 @@ def list_by_titles(state: State, created: Iterable[str]) -> set[str]:
                 by_word[singular(word)].add(source_id)
     named: dict[int, dict[str, set[tuple[str, ...]]]] = {}  # a title is read once however many pages it names
     for key in created:
-        page = _page_spelling(state, key)
-        for source_id in by_word.get(singular(page[0]), ()) if page else ():
+        page = _page_name(state, key)
+        words = spelled_words(page)
+        for source_id in by_word.get(singular(words[0]), ()) if words else ():
             if source_id not in named:
                 named[source_id] = title_names(titles[source_id])
-            if _spells(named[source_id].get(key, set()), page) and _list(state, source_id, key):
+            if names_the_page(titles[source_id], named[source_id], key, page) and _list(state, source_id, key):
                 changed.add(key)
     return changed
 
@@ -81,8 +89,10 @@ def _relist(state: State, source_id: int, pages: set[str]) -> set[str]:
                                                      (source_id,))}
     before = {k for k, rank in mentioned.items() if rank == TITLE_RANK}
     after = set()
-    for key, spelled in (title_names(row[0]) if row else {}).items():
-        if key in pages and (key not in mentioned or key in before) and _spells(spelled, _page_spelling(state, key)):
+    names = title_names(row[0]) if row else {}
+    for key in names:
+        if key in pages and (key not in mentioned or key in before) and names_the_page(row[0], names, key,
+                                                                                _page_name(state, key)):
             after.add(key)
     state.db.executemany("DELETE FROM source_concepts WHERE source_id=? AND key=? AND rank=?",
                          [(source_id, k, TITLE_RANK) for k in before - after])
@@ -115,14 +125,21 @@ def _names(line: str, key: str) -> bool:
     return any(concept_key(" ".join(words[i:i + width])) == key for i in range(len(words) - width + 1))
 
 
-def _page_spelling(state: State, key: str) -> tuple[str, ...]:
-    """The page's name as words, casefolded ("Knowledge graph" → knowledge, graph; "RAG (2)" → rag)."""
+def _page_name(state: State, key: str) -> str:
+    """The page's name as the sources write it ("RAG (2)" is "RAG")."""
     row = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
-    return tuple(spelled_words(re.sub(r" \(\d+\)$", "", row[0]))) if row else ()
+    return re.sub(r" \(\d+\)$", "", row[0]) if row else ""
 
 
-def _spells(spelled: set[tuple[str, ...]], page: tuple[str, ...]) -> bool:
-    """Whether a title writes the page's name, in the singular or the plural ("vaults" for Vault, "Plugin
-    security" for Plugins; not "Building" for Build)."""
-    return bool(page) and any(words[:-1] == page[:-1] and singular(words[-1]) == singular(page[-1])
-                              for words in spelled)
+def names_the_page(title: str, names: dict[str, set[tuple[str, ...]]], key: str, page: str) -> bool:
+    """Whether a title (its `title_names`) names the page: writes its name, in the singular or the plural
+    ("vaults" for Vault, "Plugin security" for Plugins; not "Building" for Build); and an everyday word
+    only where it opens the title or stands on its own there ("Import CSV files", "Sleep and mood"; not
+    "Symbolic links and junctions" for Link)."""
+    wanted = tuple(spelled_words(page))
+    if not wanted or not any(words[:-1] == wanted[:-1] and singular(words[-1]) == singular(wanted[-1])
+                             for words in names.get(key, ())):
+        return False
+    if len(wanted) == 1 and needs_a_title(page):
+        return singular(spelled_words(title)[0]) == singular(wanted[0]) or key in bare_names(title)
+    return True
