@@ -46,6 +46,18 @@ def test_a_concept_page_lists_every_source_whose_title_names_it(vault: Vault) ->
     assert "[[wiki/concepts/Import|Import]] (3 sources)" in index, index  # as many as the page lists
 
 
+def test_a_source_links_back_every_page_its_title_names_however_many_concepts_it_has(vault: Vault) -> None:
+    config = vault.root / "kbd" / "config.yaml"  # one concept link per source note, the strongest
+    text = config.read_text(encoding="utf-8")
+    assert "max_concepts_per_source: 12" in text
+    config.write_text(text.replace("max_concepts_per_source: 12", "max_concepts_per_source: 1"), encoding="utf-8")
+    clip(vault, *IMPORT_PAGES)
+    vault.compile()
+    assert "|Import Markdown files]]" in import_page(vault)
+    source = (vault.wiki / "sources" / "Import Markdown files.md").read_text(encoding="utf-8")
+    assert "[[wiki/concepts/Import|Import]]" in source, source
+
+
 def test_a_page_made_later_lists_the_titled_sources_compiled_before_it(vault: Vault) -> None:
     clip(vault, "Import from Roam Research", "Import Markdown files")
     vault.compile()

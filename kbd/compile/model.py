@@ -20,6 +20,7 @@ from kbd.compile.decks import deck_files, deck_paths, slides_folder
 from kbd.compile.related import WEAK_KEYS, series_siblings
 from kbd.compile.stale import stale_because
 from kbd.compile.statuspage import status_text
+from kbd.compile.titled import TITLE_RANK
 from kbd.engines.answers import Answer
 from kbd.engines.base import SourceSummary
 from kbd.engines.findings import finding_rank, stated_numbers, synthesis_points
@@ -160,9 +161,13 @@ class WikiModel:
         data = json.loads(row["result"])
         summary = SourceSummary.from_json(data["summary"])
         meta = data["meta"]
+        # Its strongest concepts, then every page its title names (compile/titled.py), which lists it back.
         mentions = self.state.db.execute(
             "SELECT sc.sentence, c.note_name FROM source_concepts sc JOIN concepts c ON c.key=sc.key "
-            "WHERE sc.source_id=? ORDER BY sc.rank LIMIT ?", (source_id, self.max_concepts)).fetchall()
+            "WHERE sc.source_id=? AND sc.rank<? ORDER BY sc.rank LIMIT ?",
+            (source_id, TITLE_RANK, self.max_concepts)).fetchall() + self.state.db.execute(
+            "SELECT sc.sentence, c.note_name FROM source_concepts sc JOIN concepts c ON c.key=sc.key "
+            "WHERE sc.source_id=? AND sc.rank=? ORDER BY c.note_name", (source_id, TITLE_RANK)).fetchall()
         linked = [(NoteRef(self.concept_path(m["note_name"]), m["note_name"]), m["sentence"]) for m in mentions]
         copies = [r[0] for r in self.state.db.execute(
             "SELECT raw_path FROM copies WHERE source_id=? ORDER BY raw_path", (source_id,))]
