@@ -217,10 +217,14 @@ def test_an_affiliate_disclosure_is_no_part_of_the_page() -> None:
     for notice in notices:
         assert [s.text for s in prose_sentences(clean_document(parse_markdown(notice))) if not s.boilerplate] == [], \
             notice
-    # Wikipedia's *Artificial intelligence* (development half): a commission that is no sales commission.
+    # Prose about commissions and affiliates, in nobody's own voice: Wikipedia's *Artificial intelligence*
+    # (development half), and news sentences a review wrote to attack the rule.
     kept = ("The FCC, or the FTC, might provide the most robust oversight. According to the Commission Chairman "
-            "Willie L. Phillips, the grid must be ready.")
-    assert len([s for s in prose_sentences(clean_document(parse_markdown(kept))) if not s.boilerplate]) == 2
+            "Willie L. Phillips, the grid must be ready. Real estate agents may earn a commission of up to six "
+            "percent on each sale. Workers may earn compensation for injuries sustained on the job. Amazon cut the "
+            "rates it pays on affiliate links, hurting thousands of small publishers. The university announced new "
+            "affiliate partnerships with three community colleges.")
+    assert len([s for s in prose_sentences(clean_document(parse_markdown(kept))) if not s.boilerplate]) == 6
 
 
 def test_wikipedias_hatnotes_are_no_part_of_the_article() -> None:

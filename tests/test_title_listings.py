@@ -172,3 +172,65 @@ def test_a_title_names_a_page_by_its_name_singular_or_plural_and_an_everyday_wor
     for title, page in named + unnamed:
         key = concept_key(page)
         assert names_the_page(title, title_names(title), key, page) == ((title, page) in named), (title, page)
+    # A name the prose writes with its capital ("written in Rust") is named by a title that writes it so.
+    assert names_the_page("Rust 1.80 released", title_names("Rust 1.80 released"), "rust", "Rust", True)
+    assert not names_the_page("How to remove rust from a bike", title_names("How to remove rust from a bike"),
+                              "rust", "Rust", True)
+
+
+def test_a_listing_gives_way_to_the_mention_an_alias_moves_onto_its_page(vault: Vault, tmp_path: Path) -> None:
+    # Found by a review: "Write-ahead logging in SQLite" says only "WAL", and its title lists it on the page
+    # "Write-ahead logging"; once another note defines "write-ahead logging (WAL)", its "WAL" mentions move
+    # to that page, and must replace the listing, not vanish under it.
+    bodies = {
+        "Write-ahead logging explained": "Write-ahead logging is a technique databases use to make changes durable. "
+        "With write-ahead logging, every change is first appended to a log file before the data pages are "
+        "modified. If the database crashes, write-ahead logging lets it replay the log and recover.",
+        "How write-ahead logging works": "In write-ahead logging, the log record describing a change must reach "
+        "stable storage before the changed page does. Write-ahead logging therefore turns random writes into "
+        "sequential appends. Many storage engines implement write-ahead logging in a similar way.",
+        "Write-ahead logging in SQLite": "SQLite offers a WAL mode. In WAL mode, readers do not block writers and "
+        "writers do not block readers. The WAL file grows until a checkpoint copies its pages back into the "
+        "database file. Checkpoints in SQLite run automatically when the WAL reaches a thousand pages.",
+        "Durability in databases": "Databases use write-ahead logging (WAL) to survive crashes. The WAL records each "
+        "change before it is applied. After a crash, the database replays the WAL to restore a consistent state.",
+    }
+    for title in list(bodies)[:3]:
+        vault.clip(f"{title}.md", clipper_note(title, bodies[title] + "\n\n" + bodies[title]))
+    vault.compile()
+    vault.clip("Durability in databases.md", clipper_note("Durability in databases", bodies["Durability in databases"]))
+    vault.compile()
+    for title in list(bodies)[:2]:
+        (vault.raw / f"{title}.md").unlink()
+    vault.sync_raw()
+    vault.compile()
+    # A fresh compile of the two notes left makes the page too (it names it "WAL", the incremental one
+    # keeps the name it had: that difference is older than title listings).
+    fresh = fresh_compile_of(vault, tmp_path / "fresh")
+    pages = [p for p in notes_of(vault) if p.startswith("concepts/")]
+    assert len(pages) == 1 and len([p for p in notes_of(fresh) if p.startswith("concepts/")]) == 1, pages
+    page = notes_of(vault)[pages[0]]
+    assert "|Write-ahead logging in SQLite]] — " in page or "([[wiki/sources/Write-ahead logging in SQLite|" in page, \
+        page  # quoted, as a source that says it, not a bare title listing
+
+
+def test_an_abbreviation_lists_the_titles_that_write_it_in_capitals(vault: Vault) -> None:
+    # Found by a review: the page "PET" (positron emission tomography) listed pet-care articles.
+    notes = {
+        "PET imaging in oncology": "PET scans show how tissues use glucose. Oncologists use PET to stage lymphoma "
+        "and lung cancer. A PET tracer such as FDG collects in active tumours. Combining PET with CT improves "
+        "anatomical detail.",
+        "Advances in PET detectors": "New PET detectors use silicon photomultipliers. Time-of-flight PET sharpens "
+        "images and lowers dose. Total-body PET scanners image the whole body at once. Hospitals are replacing "
+        "older PET systems.",
+        "PET and MRI compared": "Hospitals choose between scanners by what a clinician needs to see. Soft tissue "
+        "contrast favours one machine, metabolism the other. Costs differ by a factor of two.",
+        "Pet insurance explained": "Insurance policies cover vet bills after an excess. Lifetime cover renews every "
+        "year for chronic conditions. Older animals cost more to insure.",
+    }
+    for title, body in notes.items():
+        vault.clip(f"{title}.md", clipper_note(title, body + "\n\n" + body))
+    vault.compile()
+    page = (vault.wiki / "concepts" / "PET.md").read_text(encoding="utf-8")
+    assert "|PET and MRI compared]]" in page, page
+    assert "Pet insurance" not in page, page

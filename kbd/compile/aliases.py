@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from kbd.compile.titled import TITLE_RANK
 from kbd.engines.base import ConceptMention, concept_key
 from kbd.state import State
 
@@ -44,6 +45,9 @@ def define_alias(state: State, alias: str, key: str) -> None:
     moved = [r[0] for r in state.db.execute("SELECT source_id, name FROM source_concepts WHERE key=?", (alias_key,))
              if _meets(alias, r[1])]
     for source_id in moved:
+        # A title's listing of the concept (compile/titled.py) gives way to the mention that moves in.
+        state.db.execute("DELETE FROM source_concepts WHERE source_id=? AND key=? AND rank=?",
+                         (source_id, key, TITLE_RANK))
         if state.db.execute("SELECT 1 FROM source_concepts WHERE source_id=? AND key=?", (source_id, key)).fetchone():
             state.db.execute("DELETE FROM source_concepts WHERE source_id=? AND key=?", (source_id, alias_key))
         else:

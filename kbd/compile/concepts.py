@@ -13,12 +13,11 @@ run are looked at, so the cost of one ingest does not grow with the wiki.
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections import Counter, defaultdict
 
 from kbd.compile.ingest import NameBook
-from kbd.compile.titled import TITLE_RANK, list_by_titles, needs_a_title
-from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tokens
+from kbd.compile.titled import TITLE_RANK, is_named_in_prose, list_by_titles, needs_a_title
+from kbd.engines.base import PAGE_RANK, contains_phrase, phrase_tokens
 from kbd.engines.chunking import TOKEN
 from kbd.engines.commonness import is_common_word
 from kbd.engines.concept_mentions import bare_names
@@ -73,18 +72,6 @@ def is_titled(state: State, key: str, central_only: bool = True) -> bool:
     titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
                               "WHERE sc.key=? AND sc.rank<?", (key, rank))
     return any(names_a_page(title) and key in bare_names(title) for (title,) in titles)
-
-
-def is_named_in_prose(state: State, key: str) -> bool:
-    """Whether some source's quote writes the one-word concept capitalised inside a sentence, as a name
-    is written ("On Linux, …", "as JSON"), rather than only at a sentence's start or in lowercase."""
-    for (sentence,) in state.db.execute("SELECT sentence FROM source_concepts WHERE key=? AND sentence<>'' AND rank<?",
-                                        (key, TITLE_RANK)):
-        for before, token in itertools.pairwise(TOKEN.findall(sentence)):
-            inside = before[0].isalnum() or before == ","  # after a word, not where a sentence or label starts
-            if inside and token[0].isupper() and concept_key(token) == key:
-                return True
-    return False
 
 
 def says_something(state: State, key: str) -> bool:

@@ -16,13 +16,14 @@ no page of a "Build", though their keys meet), and a file name kept as the title
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from kbd.engines.base import concept_key, singular, spelled_words
-from kbd.engines.chunking import MAX_PHRASE_WORDS, is_term
+from kbd.engines.base import concept_key, singular, spelled_words, written_words
+from kbd.engines.chunking import MAX_PHRASE_WORDS, TOKEN, is_term
 from kbd.engines.commonness import is_common_word
 from kbd.engines.concept_mentions import bare_names
 from kbd.state import State
@@ -37,10 +38,22 @@ def needs_a_title(name: str) -> bool:
     return name.isalpha() and not name.isupper() and not is_term(name) and is_common_word(name)
 
 
+def is_named_in_prose(state: State, key: str) -> bool:
+    """Whether some source's quote writes the one-word concept capitalised inside a sentence, as a name
+    is written ("On Linux, …", "as JSON"), rather than only at a sentence's start or in lowercase."""
+    for (sentence,) in state.db.execute("SELECT sentence FROM source_concepts WHERE key=? AND sentence<>'' AND rank<?",
+                                        (key, TITLE_RANK)):
+        for before, token in itertools.pairwise(TOKEN.findall(sentence)):
+            inside = before[0].isalnum() or before == ","  # after a word, not where a sentence or label starts
+            if inside and token[0].isupper() and concept_key(token) == key:
+                return True
+    return False
+
+
 def title_names(title: str) -> dict[str, set[tuple[str, ...]]]:
-    """Every concept key a title's runs of words make, with the words as the title spells them
-    (casefolded): "Set up Obsidian Sync" → obsidian sync, obsidian, sync, set up, …"""
-    words = spelled_words(title) if names_a_page(title) else []
+    """Every concept key a title's runs of words make, with the words as the title writes them:
+    "Set up Obsidian Sync" → obsidian sync (Obsidian, Sync), obsidian (Obsidian), set up (Set, up), …"""
+    words = written_words(title) if names_a_page(title) else []
     names: dict[str, set[tuple[str, ...]]] = defaultdict(set)
     for start in range(len(words)):
         for end in range(start + 1, min(len(words), start + MAX_PHRASE_WORDS) + 1):
@@ -57,8 +70,9 @@ def list_by_titles(state: State, created: Iterable[str]) -> set[str]:
     pages = {r[0] for r in state.db.execute("SELECT key FROM concepts")}
     dirty = {int(n.split(":", 1)[1]) for n in state.dirty() if n.startswith("source:")}
     changed: set[str] = set()
+    capitalised = _Capitalised(state)
     for source_id in dirty:
-        changed |= _relist(state, source_id, pages)
+        changed |= _relist(state, source_id, pages, capitalised)
     created = [k for k in created if k in pages]
     if not created:
         return changed
@@ -78,12 +92,26 @@ def list_by_titles(state: State, created: Iterable[str]) -> set[str]:
         for source_id in by_word.get(singular(words[0]), ()) if words else ():
             if source_id not in named:
                 named[source_id] = title_names(titles[source_id])
-            if names_the_page(titles[source_id], named[source_id], key, page) and _list(state, source_id, key):
+            if names_the_page(titles[source_id], named[source_id], key, page, capitalised(key)) and \
+                    _list(state, source_id, key):
                 changed.add(key)
     return changed
 
 
-def _relist(state: State, source_id: int, pages: set[str]) -> set[str]:
+class _Capitalised(dict[str, bool]):
+    """`is_named_in_prose` of each page, read once per pass (a page named by many titles is asked often)."""
+
+    def __init__(self, state: State) -> None:
+        super().__init__()
+        self.state = state
+
+    def __call__(self, key: str) -> bool:
+        if key not in self:
+            self[key] = is_named_in_prose(self.state, key)
+        return self[key]
+
+
+def _relist(state: State, source_id: int, pages: set[str], capitalised: _Capitalised) -> set[str]:
     row = state.db.execute("SELECT title FROM sources WHERE id=?", (source_id,)).fetchone()
     mentioned = {r[0]: r[1] for r in state.db.execute("SELECT key, rank FROM source_concepts WHERE source_id=?",
                                                      (source_id,))}
@@ -91,8 +119,8 @@ def _relist(state: State, source_id: int, pages: set[str]) -> set[str]:
     after = set()
     names = title_names(row[0]) if row else {}
     for key in names:
-        if key in pages and (key not in mentioned or key in before) and names_the_page(row[0], names, key,
-                                                                                _page_name(state, key)):
+        if key in pages and (key not in mentioned or key in before) and \
+                names_the_page(row[0], names, key, _page_name(state, key), capitalised(key)):
             after.add(key)
     state.db.executemany("DELETE FROM source_concepts WHERE source_id=? AND key=? AND rank=?",
                          [(source_id, k, TITLE_RANK) for k in before - after])
@@ -131,15 +159,25 @@ def _page_name(state: State, key: str) -> str:
     return re.sub(r" \(\d+\)$", "", row[0]) if row else ""
 
 
-def names_the_page(title: str, names: dict[str, set[tuple[str, ...]]], key: str, page: str) -> bool:
+def names_the_page(title: str, names: dict[str, set[tuple[str, ...]]], key: str, page: str,
+                   capitalised: bool = False) -> bool:
     """Whether a title (its `title_names`) names the page: writes its name, in the singular or the plural
-    ("vaults" for Vault, "Plugin security" for Plugins; not "Building" for Build); and an everyday word
-    only where it opens the title or stands on its own there ("Import CSV files", "Sleep and mood"; not
-    "Symbolic links and junctions" for Link)."""
+    ("vaults" for Vault, "Plugin security" for Plugins; not "Building" for Build); an abbreviation in
+    capitals ("PET imaging", not "Pet insurance" nor "Why it matters" for IT), a name the prose writes
+    `capitalised` with its capital ("Rust 1.80 released", not "How to remove rust"), and an everyday
+    word only where it opens
+    the title or stands on its own there ("Import CSV files", "Sleep and mood"; not "Symbolic links and
+    junctions" for Link)."""
     wanted = tuple(spelled_words(page))
-    if not wanted or not any(words[:-1] == wanted[:-1] and singular(words[-1]) == singular(wanted[-1])
-                             for words in names.get(key, ())):
+    written = [words for words in names.get(key, ())
+               if tuple(w.casefold() for w in words[:-1]) == wanted[:-1]
+               and singular(words[-1].casefold()) == singular(wanted[-1])]
+    if not wanted or not written:
         return False
-    if len(wanted) == 1 and needs_a_title(page):
+    if len(wanted) > 1:
+        return True
+    if page.isupper():
+        return any(words[0].rstrip("s").isupper() for words in written)
+    if needs_a_title(page):
         return singular(spelled_words(title)[0]) == singular(wanted[0]) or key in bare_names(title)
-    return True
+    return not capitalised or any(words[0][0].isupper() for words in written)

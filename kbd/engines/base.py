@@ -93,8 +93,13 @@ def concept_key(name: str) -> str:
     return " ".join(words)
 
 
+def written_words(text: str) -> list[str]:
+    """The words of `text` as written, split where concept names split (`B-trees` → B, trees)."""
+    return _PUNCT.sub(" ", text).split()
+
+
 def spelled_words(text: str) -> list[str]:
-    """The words of `text` as written, casefolded, split where concept names split (`B-trees` → b, trees)."""
+    """The words of `text` casefolded, split where concept names split (`B-trees` → b, trees)."""
     return _PUNCT.sub(" ", text.casefold()).split()
 
 
