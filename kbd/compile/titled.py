@@ -11,7 +11,10 @@ that names the concept (none if no line does). It never decides whether a page e
 (compile/concepts.py leaves these rows out of every rule): only pages that exist list sources this way,
 so a page cannot keep itself alive by its own listings. The title must write the page's name, in the
 singular or the plural ("Local and remote vaults" is a Vault page; "Building Your Own Schema.org" is
-no page of a "Build", though their keys meet), and a file name kept as the title names nothing.
+no page of a "Build", though their keys meet), as a name where the sources write one (`names_the_page`),
+and a file name kept as the title names nothing. The two tests of a name that this and the page rules
+share live here too: an everyday word (`needs_a_title`), a name written with its capital
+(`is_named_in_prose`).
 """
 
 from __future__ import annotations
@@ -163,11 +166,10 @@ def names_the_page(title: str, names: dict[str, set[tuple[str, ...]]], key: str,
                    capitalised: bool = False) -> bool:
     """Whether a title (its `title_names`) names the page: writes its name, in the singular or the plural
     ("vaults" for Vault, "Plugin security" for Plugins; not "Building" for Build); an abbreviation in
-    capitals ("PET imaging", not "Pet insurance" nor "Why it matters" for IT), a name the prose writes
-    `capitalised` with its capital ("Rust 1.80 released", not "How to remove rust"), and an everyday
-    word only where it opens
-    the title or stands on its own there ("Import CSV files", "Sleep and mood"; not "Symbolic links and
-    junctions" for Link)."""
+    capitals ("PET imaging", not "Pet insurance" nor "Why it matters" for IT); a name the prose writes
+    `capitalised` with its capital ("Rust 1.80 released", not "How to remove rust"); an everyday word
+    only where it opens the title or stands on its own there ("Import CSV files", "Sleep and mood"; not
+    "Symbolic links and junctions" for Link)."""
     wanted = tuple(spelled_words(page))
     written = [words for words in names.get(key, ())
                if tuple(w.casefold() for w in words[:-1]) == wanted[:-1]
