@@ -84,7 +84,7 @@ def concept_key(name: str) -> str:
     """Normalise a concept name so that `B-trees`, `B-tree` and `b tree` meet in one article, and
     `write-ahead log` and `write-ahead logging`, `cache` and `caching`, `add-ons` and `add-on` too."""
     folded = name.casefold()
-    words = spelled_words(folded)
+    words = spelled_words(name)
     if not words:
         return ""
     if _PARTICLE_PLURAL.search(folded):
