@@ -25,6 +25,12 @@ def clip(vault: Vault, *titles: str) -> None:
         vault.clip(f"Import notes/{title}.md", (PAGES / f"{title}.md").read_text(encoding="utf-8"))
 
 
+def clip_notes(vault: Vault, notes: dict[str, str], twice: bool = False) -> None:
+    """Web Clipper notes titled by the keys, each body written once (or twice, for a longer note)."""
+    for title, body in notes.items():
+        vault.clip(f"{title}.md", clipper_note(title, f"{body}\n\n{body}" if twice else body))
+
+
 def import_page(vault: Vault) -> str:
     path = vault.wiki / "concepts" / "Import.md"
     return path.read_text(encoding="utf-8") if path.exists() else ""
@@ -152,8 +158,7 @@ def test_a_listings_quote_never_keeps_a_page_whose_source_about_it_went(vault: V
                                      "save the timeline and Ctrl+K to open the command palette. The shortcuts can "
                                      "be changed in the settings dialog of the Markwhen Editor.",
     }
-    for title, body in notes.items():
-        vault.clip(f"{title}.md", clipper_note(title, body))
+    clip_notes(vault, notes)
     vault.compile()
     (vault.raw / "Markwhen.md").unlink()
     vault.sync_raw()
@@ -195,10 +200,10 @@ def test_a_listing_gives_way_to_the_mention_an_alias_moves_onto_its_page(vault: 
         "Durability in databases": "Databases use write-ahead logging (WAL) to survive crashes. The WAL records each "
         "change before it is applied. After a crash, the database replays the WAL to restore a consistent state.",
     }
-    for title in list(bodies)[:3]:
-        vault.clip(f"{title}.md", clipper_note(title, bodies[title] + "\n\n" + bodies[title]))
+    durability = bodies.pop("Durability in databases")
+    clip_notes(vault, bodies, twice=True)
     vault.compile()
-    vault.clip("Durability in databases.md", clipper_note("Durability in databases", bodies["Durability in databases"]))
+    clip_notes(vault, {"Durability in databases": durability})
     vault.compile()
     for title in list(bodies)[:2]:
         (vault.raw / f"{title}.md").unlink()
@@ -228,8 +233,7 @@ def test_an_abbreviation_lists_the_titles_that_write_it_in_capitals(vault: Vault
         "Pet insurance explained": "Insurance policies cover vet bills after an excess. Lifetime cover renews every "
         "year for chronic conditions. Older animals cost more to insure.",
     }
-    for title, body in notes.items():
-        vault.clip(f"{title}.md", clipper_note(title, body + "\n\n" + body))
+    clip_notes(vault, notes, twice=True)
     vault.compile()
     page = (vault.wiki / "concepts" / "PET.md").read_text(encoding="utf-8")
     assert "|PET and MRI compared]]" in page, page
