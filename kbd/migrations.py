@@ -371,4 +371,10 @@ MIGRATIONS: list[str] = [
     """
     INSERT OR IGNORE INTO dirty(note) SELECT 'source:' || id FROM sources;
     """,
+    # marked names (issue 23, kbd/compile/concepts.py): whether the source links, emphasises or heads a section
+    # with the concept; a name of everyday words ("Web page", "File name") needs one source that does. Rows of
+    # summaries made before count as marked, as before, until their engine redoes them.
+    """
+    ALTER TABLE source_concepts ADD COLUMN marked INTEGER NOT NULL DEFAULT 1;
+    """,
 ]

@@ -121,14 +121,16 @@ SERIOUS_EATS_FOOD_LAB = (
 
 
 def test_a_name_every_source_has_only_as_a_label_gets_no_page(vault: Vault) -> None:
-    # Both pages rank the form's "Email address" among their strongest names, and neither says a
+    # Both pages have the form's "Email address" among their strongest names, and neither says a
     # sentence about it: a page for it would quote two labels.
     vault.clip("nature_com_articles_d41586-023-00288-7.md", NATURE_CHATGPT)
     vault.clip("seriouseats_com_the-food-lab.md", SERIOUS_EATS_FOOD_LAB)
     vault.compile()
     with sqlite3.connect(vault.root / ".kbd/state.db") as db:
         ranked = dict(db.execute("SELECT key, MAX(rank) FROM source_concepts GROUP BY key HAVING COUNT(*) = 2"))
-    assert ranked.get("email address", 99) < 3, ranked  # both pages would give it a page...
+    # Both pages have it (among their three strongest names until the names the pages mark came first:
+    # tests/test_marked_names.py); a page for it would quote two labels...
+    assert "email address" in ranked, ranked
     pages = {p.stem.lower() for p in (vault.wiki / "concepts").glob("*.md")}
     assert "email address" not in pages, pages  # ...but neither says anything about it
     # A third page says a sentence with it in passing (the Anki manual's *Add-ons*, development corpus):

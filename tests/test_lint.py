@@ -294,6 +294,8 @@ def test_merging_duplicate_concepts_keeps_the_name_as_an_alias_through_compile(v
         (keep_key, keep_name), (_, drop_name) = pages[0], pages[1]
         from kbd.lint.registry import FIXERS
 
+        load()  # the fixers register when their modules are imported (a lint run does it; this test alone not)
+
         ctx = FixContext(layout, config, state, VaultWriter(layout, state), "2026-09-21")
         record = FIXERS["merge_concepts"](ctx, Fix.make("merge_concepts", "m", alias=drop_name, into=keep_key))
         assert "kept as its alias" in record

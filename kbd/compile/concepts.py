@@ -6,7 +6,9 @@ strongest concepts), and loses it when that stops being true. An everyday single
 "Name", "Models") needs more: a source about it whose title names it on its own, since a short page
 can repeat a word it is not about ("file" on a page about attachments). A name every page mentions in passing
 ("File", "Web page" in a docs site) makes a page nobody would open, and so does one no source says a sentence
-about (a form's "Email address", a menu's "Technology of Business"). Only the concepts touched since the last
+about (a form's "Email address", a menu's "Technology of Business"), and so does a phrase of everyday words
+no source marks as a name ("Web page", "File name", "Error message": never linked, emphasised or a heading's).
+Only the concepts touched since the last
 run are looked at, so the cost of one ingest does not grow with the wiki.
 """
 
@@ -19,7 +21,7 @@ from kbd.compile.ingest import NameBook
 from kbd.compile.titled import TITLE_RANK, is_named_in_prose, list_by_titles, needs_a_title
 from kbd.engines.base import PAGE_RANK, contains_phrase, phrase_tokens
 from kbd.engines.chunking import TOKEN
-from kbd.engines.commonness import is_common_word
+from kbd.engines.commonness import is_common_word, is_everyday_phrase
 from kbd.engines.concept_mentions import bare_names
 from kbd.engines.prose import MIN_WORDS
 from kbd.state import State
@@ -82,6 +84,13 @@ def says_something(state: State, key: str) -> bool:
                state.db.execute("SELECT sentence FROM source_concepts WHERE key=? AND rank<?", (key, TITLE_RANK)))
 
 
+def is_marked(state: State, key: str) -> bool:
+    """Whether some source marks the concept as a name: links to it ("[[Command palette]]"), emphasises it
+    ("**Reading view**"), or writes it in its title, description or a heading."""
+    return state.db.execute("SELECT 1 FROM source_concepts WHERE key=? AND marked AND rank<? LIMIT 1",
+                            (key, TITLE_RANK)).fetchone() is not None
+
+
 def concept_sources(state: State, key: str) -> list[int]:
     return [r[0] for r in state.db.execute("SELECT source_id FROM source_concepts WHERE key=?", (key,))]
 
@@ -129,6 +138,8 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 articles = 0  # an everyday word the corpus is not about: no title names it
             if articles >= min_sources and not says_something(state, key):
                 articles = 0  # only ever a label: its page would say nothing
+            if articles >= min_sources and is_everyday_phrase(name) and not is_marked(state, key):
+                articles = 0  # "Web page", "Error message": a description no source marks as a name
             if articles >= min_sources and full_names.named_by_its_maker(key):
                 articles = 0  # "Sync" beside "Obsidian Sync": the same thing, its page is the full name's
             if articles >= min_sources and full_names.belongs_to_a_page(state, key, name):

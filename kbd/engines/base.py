@@ -21,6 +21,9 @@ class ConceptMention:
     score: float
     sentence: str  # what this source says about it, verbatim
     aliases: tuple[str, ...] = ()  # other names this source defines for it ("WAL" for "Write-ahead log")
+    # Whether the source marks it as a name: links to it, emphasises it, or writes it in its title, description or
+    # a heading. A model's concepts are its choice of names: marked.
+    marked: bool = True
 
 
 @dataclass(frozen=True)
@@ -38,14 +41,14 @@ class SourceSummary:
         # Built by hand: dataclasses.asdict deep-copies every field and was a hot spot of compile.
         return {"title": self.title, "summary": list(self.summary), "key_points": list(self.key_points),
                 "concepts": [{"key": c.key, "name": c.name, "score": c.score, "sentence": c.sentence,
-                              "aliases": list(c.aliases)} for c in self.concepts],
+                              "aliases": list(c.aliases), "marked": c.marked} for c in self.concepts],
                 "tags": list(self.tags), "description": self.description, "verified": self.verified,
                 "objections": list(self.objections)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SourceSummary:
-        concepts = [ConceptMention(c["key"], c["name"], c["score"], c["sentence"], tuple(c.get("aliases", ())))
-                    for c in data.get("concepts", [])]
+        concepts = [ConceptMention(c["key"], c["name"], c["score"], c["sentence"], tuple(c.get("aliases", ())),
+                                   c.get("marked", True)) for c in data.get("concepts", [])]
         return cls(title=data["title"], summary=list(data["summary"]), key_points=list(data["key_points"]),
                    concepts=concepts, tags=list(data.get("tags", [])), description=data.get("description", ""),
                    verified=data.get("verified", True), objections=list(data.get("objections", [])))

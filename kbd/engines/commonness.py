@@ -35,6 +35,14 @@ def is_common_word(word: str) -> bool:
     return zipf_frequency(lower, "en", wordlist="small") >= COMMON_ZIPF
 
 
+def is_everyday_phrase(name: str) -> bool:
+    """Whether a name is two everyday words ("Web page", "File name", "Knowledge base"), which a page writes
+    as a description as often as it names a thing by them. Longer names and hyphenated words are terms more
+    often than not ("Write-ahead log", "Pittsburgh Sleep Quality Index"; tuned on the development halves)."""
+    words = name.split()
+    return len(words) == 2 and all(w.isalpha() and is_common_word(w) for w in words)
+
+
 def common_by_lexicon(word: str) -> bool:
     """The fallback without word frequencies: every plain alphabetic word is taken as common."""
     return word.replace("'", "").replace("-", "").isalpha()

@@ -25,7 +25,7 @@ from kbd.engines.base import (
     singular,
 )
 from kbd.engines.chunking import ADJECTIVE_ENDINGS, TOKEN, is_term, noun_chunks, phrases_of
-from kbd.engines.commonness import is_common_word
+from kbd.engines.commonness import is_common_word, is_everyday_phrase
 from kbd.engines.findings import finding_rank
 from kbd.engines.lexicon import (
     BOILERPLATE_CONCEPTS,
@@ -269,12 +269,15 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     title = source.title if names_a_page(source.title) else ""
     featured_tokens = [phrase_tokens(t) for t in (title, source.meta.description or "", *source.document.headings)]
     bare_in_title = bare_names(title)
+    marked_names = _word_runs(source.document.marked)
     bare_featured = bare_in_title.union(*(bare_names(h) for h in source.document.headings))
     uses = _word_uses(sentences, chunks)
     dated = _date_words(sentences)
     title_only = _title_only_names(title, bare_in_title, counts, forms)
     steps = _Steps(sentences)
     scored: list[tuple[float, str]] = []
+    linked: set[str] = set()  # names the page links or emphasises
+    named: set[str] = set()  # names its title, description or a heading writes
     prose = max(1, sum(1 for s in sentences if not s.boilerplate))
     for key, count in counts.items():
         form = _best_form(forms[key])
@@ -291,6 +294,10 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
         if not _acceptable(key, form, count, featured, in_title, count / prose, uses.get(key, _WordUse()),
                            uses.get(concept_key(form.split()[0]), _WordUse())):
             continue
+        if tuple(needle) in marked_names:
+            linked.add(key)
+        elif featured:
+            named.add(key)
         words = key.split()
         # Words the article keeps coming back to make its phrases more central.
         centrality = sum(min(freq[w], 10) for w in words) / (10 * len(words))
@@ -298,6 +305,15 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
             1.5 * centrality
         scored.append((score, key))
     scored.sort(key=lambda t: (-t[0], t[1]))
+    # A name of two everyday words the page never marks ("the file name", "a web page") is a description: it is
+    # not among the page's PAGE_RANK strongest names while others are left, but stays a mention (tuned on the
+    # development halves). A page that links and emphasises none of its names (a paper's prose, a plain
+    # clipping) says nothing by leaving one plain ("deep sleep" of a sleep study): all count as marked.
+    marked = linked | named if linked else {k for _, k in scored}
+    plain = {k for _, k in scored if k not in marked and is_everyday_phrase(_best_form(forms[k]))}
+    if plain:
+        strongest = [t for t in scored if t[1] not in plain][:PAGE_RANK]
+        scored = strongest + [t for t in scored if t not in strongest]
     if title_only:  # kept whatever its count, after the page's strongest (a title makes it central)
         rest = [t for t in scored if t[1] not in title_only]
         named = sorted(t for t in scored if t[1] in title_only)[:PAGE_RANK]  # a title listing 14 tools
@@ -318,7 +334,23 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
         kept.append((score, key))
         if len(kept) >= CANDIDATES_KEPT:
             break
-    return _quote(sentences, kept, forms, aliases, title_only)
+    return _quote(sentences, kept, forms, aliases, title_only, marked)
+
+
+MARK_WORDS = 30  # the longest link or emphasis that can mark a name inside it ("[the core plugin](…)")
+
+
+def _word_runs(texts: list[str], longest: int = 6) -> set[tuple[str, ...]]:
+    """Every run of up to `longest` words (as `phrase_tokens` sees them) in the texts a page links or
+    emphasises: a name inside "[[Command palette|the palette]]" or "**Reading view** shows" is found in one look."""
+    runs: set[tuple[str, ...]] = set()
+    for text in texts:
+        words = phrase_tokens(text)
+        if len(words) > MARK_WORDS:
+            continue  # a paragraph in bold marks no name
+        for i in range(len(words)):
+            runs.update(tuple(words[i:j]) for j in range(i + 1, min(len(words), i + longest) + 1))
+    return runs
 
 
 def _date_words(sentences: list[ProseSentence]) -> set[str]:
@@ -398,7 +430,7 @@ def _best_form(forms: Counter[str]) -> str:
 
 
 def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms: dict[str, Counter[str]],
-           aliases: dict[str, Counter[str]], title_only: set[str]) -> list[ConceptMention]:
+           aliases: dict[str, Counter[str]], title_only: set[str], marked: set[str]) -> list[ConceptMention]:
     """One mention per concept, quoting the best sentence that contains it as whole words (a name only
     the title gives has no sentence: "")."""
     tokens = [phrase_tokens(s.text) for s in sentences]
@@ -422,7 +454,7 @@ def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms:
         hits = {i for needle in needles for i in where.get(needle[0], ())
                 if not sentences[i].boilerplate and contains_phrase(tokens[i], needle)}
         if not hits and key in title_only:  # the whole page is about it, the title says so: nothing to quote
-            mentions.append(ConceptMention(key=key, name=form, score=round(score, 3), sentence=""))
+            mentions.append(ConceptMention(key=key, name=form, score=round(score, 3), sentence="", marked=True))
             continue
         if not hits:
             continue
@@ -440,5 +472,5 @@ def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms:
             # so names the concept by it; it is still the long name's alias, for the other sources' "RAG".
             alias_names = (form, *alias_names)
         mentions.append(ConceptMention(key=key, name=name, score=round(score, 3), sentence=sentences[best].text,
-                                       aliases=alias_names))
+                                       aliases=alias_names, marked=key in marked))
     return mentions

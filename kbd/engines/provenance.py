@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 4: names a title gives, "add-ons" with "add-on", steps that open with their verb (issue 23).
 # 5: page chrome (link rows, hatnotes, the U.S. government banner), abbreviations as aliases (issue 23).
 # 6: affiliate disclosures are page furniture (issue 23).
-OFFLINE_VERSION = "6"
+# 7: each concept says whether the source marks it as a name (linked, emphasised, a heading's) (issue 23).
+OFFLINE_VERSION = "7"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"

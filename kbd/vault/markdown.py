@@ -53,6 +53,7 @@ class Document:
     images: list[str] = field(default_factory=list)
     wikilinks: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    marked: list[str] = field(default_factory=list)  # texts the page links or emphasises: what it names
 
     def prose(self) -> list[Block]:
         return [b for b in self.blocks if b.kind in PROSE_KINDS]
@@ -204,6 +205,7 @@ class _Walker:
                     continue  # a heading's permalink ("Quickstart[¶](#quickstart)"): no text of the page
                 if url:
                     self._web_link(url, text)
+                    self.doc.marked.append(text)
                 out.append(text)
             elif t == "image":
                 url = tok.get("attrs", {}).get("url", "")
@@ -227,11 +229,16 @@ class _Walker:
                     self.doc.images.append(link.target)
                 else:
                     self.doc.wikilinks.append(link.target)
+                    self.doc.marked.append(shown)
                     out.append(shown)
             elif t == "inline_html":
                 out.append(html_to_text(tok.get("raw", "")))
             elif t == "footnote_ref":
                 continue
+            elif t in ("emphasis", "strong"):
+                text = self.inline(tok.get("children", []))
+                self.doc.marked.append(text)
+                out.append(text)
             elif "children" in tok:
                 out.append(self.inline(tok["children"]))
             elif "raw" in tok:

@@ -1,0 +1,98 @@
+"""A phrase of everyday words is a name only where some source marks it as one (issue 23: "every
+concept page a reader opens is worth opening"): links to it, emphasises it, or writes it in its title or a
+heading. "The link destination", "a web page", "the property name" are descriptions.
+
+The pages are whole pages of Obsidian Help (development half of bench/heldout.py), copied unchanged
+into tests/real_pages/ (README there): *Internal links*, *Embed files* and *Aliases* each say "link
+destination" in passing; *Page preview* links [[File explorer]].
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from kbd.engines.base import SourceInput
+from kbd.engines.commonness import is_everyday_phrase
+from kbd.engines.offline import OfflineEngine
+from kbd.migrations import MIGRATIONS
+from kbd.vault.markdown import parse_markdown
+from tests.conftest import Vault
+from tests.test_lint import lint
+
+PAGES = Path(__file__).parent / "real_pages"
+LINKING = ("Internal links", "Embed files", "Aliases")
+
+
+def clip(vault: Vault, *titles: str) -> None:
+    vault.no_image_downloads()  # *Embed files* embeds an image of publish.obsidian.md
+    for title in titles:
+        vault.clip(f"{title}.md", (PAGES / f"{title}.md").read_text(encoding="utf-8"))
+
+
+def concept_pages(vault: Vault) -> set[str]:
+    return {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+
+
+def test_a_page_marks_what_it_links_and_emphasises() -> None:
+    document = parse_markdown("Enable [[Page preview]] or [the core plugin](https://help.obsidian.md/x) to see "
+                              "**Reading view** and *Live Preview*, not the link destination.")
+    assert document.marked == ["Page preview", "the core plugin", "Reading view", "Live Preview"]
+
+
+def test_a_concept_says_whether_its_source_marks_it() -> None:
+    body = (PAGES / "Page preview.md").read_text(encoding="utf-8").split("---", 2)[2]
+    summary = OfflineEngine().summarize_source(SourceInput(title="Page preview", document=parse_markdown(body)))
+    marked = {c.name: c.marked for c in summary.concepts}
+    assert marked["Page preview"] is True, marked  # its title
+    assert marked["File explorer"] is True, marked  # "in the [[File explorer]]"
+    assert marked["Editing view"] is False, marked  # "in editing view": words, not a link
+
+
+def test_a_phrase_of_everyday_words_no_source_marks_gets_no_page(vault: Vault) -> None:
+    clip(vault, *LINKING)
+    vault.compile()
+    pages = concept_pages(vault)
+    assert "Link destination" not in pages, pages
+    assert "Internal link" in pages, pages  # everyday words too, but a title's name, linked from the others
+
+
+def test_only_phrases_of_everyday_words_need_a_mark() -> None:
+    assert is_everyday_phrase("Link destination")
+    assert is_everyday_phrase("Web page")
+    assert not is_everyday_phrase("Write-ahead log")  # a hyphenated modifier: a term
+    assert not is_everyday_phrase("Pittsburgh Sleep Quality Index")
+    assert not is_everyday_phrase("Obsidian Sync")  # a rare word names the thing
+    assert not is_everyday_phrase("Page")  # one word: the title rule decides (kbd/compile/concepts.py)
+    assert not is_everyday_phrase("Python 3")
+
+
+def test_lint_offers_no_page_for_a_phrase_compiling_refuses(vault: Vault) -> None:
+    # Three help pages say "web page"; none links, emphasises or heads a section with it. *Web viewer* marks
+    # fewer than three names of its own, so the plain phrase is among its strongest (rank 2) all the same.
+    clip(vault, "Web viewer", "Settings", "Glossary")
+    vault.compile()
+    assert "Web page" not in concept_pages(vault)
+    with sqlite3.connect(vault.root / ".kbd" / "state.db") as db:
+        assert db.execute("SELECT MIN(rank), MAX(marked) FROM source_concepts WHERE key='web page'").fetchone() \
+            == (2, 0)
+    report = lint(vault)
+    assert [f.message for f in report.findings if f.check == "unlinked_names"] == []
+
+
+def test_a_vault_compiled_before_marks_keeps_its_pages(vault: Vault) -> None:
+    clip(vault, *LINKING)
+    vault.compile()
+    pages = concept_pages(vault)
+    # As a kbd before marks left it: its schema one migration short, every page due to be looked at again.
+    db = sqlite3.connect(vault.root / ".kbd" / "state.db")
+    with db:
+        db.execute("ALTER TABLE source_concepts DROP COLUMN marked")
+        db.execute("INSERT OR IGNORE INTO dirty(note) SELECT 'concept:' || key FROM concepts")
+        db.execute(f"PRAGMA user_version={len(MIGRATIONS) - 1}")
+    db.close()
+    vault.compile()
+    assert concept_pages(vault) == pages
+    with sqlite3.connect(vault.root / ".kbd" / "state.db") as db:
+        # Rows of summaries made before count as marked until their engine redoes them (`kbd compile --redo`).
+        assert db.execute("SELECT COUNT(*) FROM source_concepts WHERE NOT marked").fetchone()[0] == 0
