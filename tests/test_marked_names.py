@@ -4,7 +4,7 @@ heading. "The link destination", "a web page", "the property name" are descripti
 
 The pages are whole pages of Obsidian Help (development half of bench/heldout.py), copied unchanged
 into tests/real_pages/ (README there): *Internal links*, *Embed files* and *Aliases* each say "link
-destination" in passing; *Page preview* links [[File explorer]].
+destination" in passing; *Page preview* links two of its names.
 """
 
 from __future__ import annotations
@@ -36,17 +36,23 @@ def concept_pages(vault: Vault) -> set[str]:
 
 def test_a_page_marks_what_it_links_and_emphasises() -> None:
     document = parse_markdown("Enable [[Page preview]] or [the core plugin](https://help.obsidian.md/x) to see "
-                              "**Reading view** and *Live Preview*, not the link destination.")
-    assert document.marked == ["Page preview", "the core plugin", "Reading view", "Live Preview"]
+                              "**Reading view** and *Live Preview* ([[Help/Web page#Definition]]), not the link "
+                              "destination.")
+    assert document.marked == ["Page preview", "the core plugin", "Reading view", "Live Preview", "Definition",
+                               "Web page"]
 
 
 def test_a_concept_says_whether_its_source_marks_it() -> None:
+    body = (PAGES / "Internal links.md").read_text(encoding="utf-8").split("---", 2)[2]
+    summary = OfflineEngine().summarize_source(SourceInput(title="Internal links", document=parse_markdown(body)))
+    marked = {c.name: c.marked for c in summary.concepts}
+    assert marked["Markdown format"] is True, marked  # "**Markdown format**:" over its example
+    assert marked["Link destination"] is False, marked  # "as the link destination": words, not a mark
+    # *Page preview* links two of its names ([[File explorer]], [[core plugin|Core plugins]]): too few to
+    # say anything by leaving the others plain.
     body = (PAGES / "Page preview.md").read_text(encoding="utf-8").split("---", 2)[2]
     summary = OfflineEngine().summarize_source(SourceInput(title="Page preview", document=parse_markdown(body)))
-    marked = {c.name: c.marked for c in summary.concepts}
-    assert marked["Page preview"] is True, marked  # its title
-    assert marked["File explorer"] is True, marked  # "in the [[File explorer]]"
-    assert marked["Editing view"] is False, marked  # "in editing view": words, not a link
+    assert all(c.marked for c in summary.concepts), [(c.name, c.marked) for c in summary.concepts]
 
 
 def test_a_phrase_of_everyday_words_no_source_marks_gets_no_page(vault: Vault) -> None:
@@ -65,6 +71,33 @@ def test_only_phrases_of_everyday_words_need_a_mark() -> None:
     assert not is_everyday_phrase("Obsidian Sync")  # a rare word names the thing
     assert not is_everyday_phrase("Page")  # one word: the title rule decides (kbd/compile/concepts.py)
     assert not is_everyday_phrase("Python 3")
+
+
+def test_a_page_that_marks_none_of_its_names_leaves_none_plain(vault: Vault) -> None:
+    # Anki's two *Display issues* pages (README there): the Linux page emphasises no name of its own, so its
+    # "graphics driver" is as good a name as any of it; the Windows page emphasises _OpenGL_ and _ANGLE_.
+    for system in ("linux", "windows"):
+        vault.clip(f"{system}-display-issues.md",
+                   (PAGES / "anki" / "platform" / system / "display-issues.md").read_text(encoding="utf-8"))
+    vault.compile()
+    assert "Graphics driver" in concept_pages(vault)
+
+
+def test_a_renamed_clipping_marks_by_its_new_title(vault: Vault, tmp_path: Path) -> None:
+    # *Web viewer* says "web page" and marks it nowhere; *Clip web pages*, titled by its file name, marks it
+    # there only: renamed, its summary stays, but its title no longer names the page.
+    clip(vault, "Web viewer", "Clip web pages")
+    vault.compile()
+    assert "Web page" in concept_pages(vault)
+    (vault.raw / "Clip web pages.md").rename(vault.raw / "Web Clipper howto.md")
+    vault.sync_raw()
+    vault.compile()
+    assert "Web page" not in concept_pages(vault)
+    fresh = Vault(tmp_path / "fresh")
+    for path in sorted(vault.raw.rglob("*.md")):
+        fresh.clip(path.relative_to(vault.raw).as_posix(), path.read_bytes())
+    fresh.compile()
+    assert concept_pages(fresh) == concept_pages(vault)
 
 
 def test_lint_offers_no_page_for_a_phrase_compiling_refuses(vault: Vault) -> None:

@@ -84,11 +84,15 @@ def says_something(state: State, key: str) -> bool:
                state.db.execute("SELECT sentence FROM source_concepts WHERE key=? AND rank<?", (key, TITLE_RANK)))
 
 
-def is_marked(state: State, key: str) -> bool:
+def is_marked(state: State, key: str, name: str) -> bool:
     """Whether some source marks the concept as a name: links to it ("[[Command palette]]"), emphasises it
-    ("**Reading view**"), or writes it in its title, description or a heading."""
-    return state.db.execute("SELECT 1 FROM source_concepts WHERE key=? AND marked AND rank<? LIMIT 1",
-                            (key, TITLE_RANK)).fetchone() is not None
+    ("**Reading view**"), or writes it in its title (as it is now: a renamed clipping keeps its summary),
+    description or a heading."""
+    needle = phrase_tokens(name)
+    rows = state.db.execute("SELECT sc.marked, s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
+                            "WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK))
+    return any(marked or (names_a_page(title) and contains_phrase(phrase_tokens(title), needle))
+               for marked, title in rows)
 
 
 def concept_sources(state: State, key: str) -> list[int]:
@@ -138,7 +142,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 articles = 0  # an everyday word the corpus is not about: no title names it
             if articles >= min_sources and not says_something(state, key):
                 articles = 0  # only ever a label: its page would say nothing
-            if articles >= min_sources and is_everyday_phrase(name) and not is_marked(state, key):
+            if articles >= min_sources and is_everyday_phrase(name) and not is_marked(state, key, name):
                 articles = 0  # "Web page", "Error message": a description no source marks as a name
             if articles >= min_sources and full_names.named_by_its_maker(key):
                 articles = 0  # "Sync" beside "Obsidian Sync": the same thing, its page is the full name's

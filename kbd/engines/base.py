@@ -21,8 +21,9 @@ class ConceptMention:
     score: float
     sentence: str  # what this source says about it, verbatim
     aliases: tuple[str, ...] = ()  # other names this source defines for it ("WAL" for "Write-ahead log")
-    # Whether the source marks it as a name: links to it, emphasises it, or writes it in its title, description or
-    # a heading. A model's concepts are its choice of names: marked.
+    # Whether the source marks it as a name: links to it, emphasises it, or writes it in its description or a
+    # heading (its title can change without a new summary: compile reads it from the source). A model's
+    # concepts are its choice of names: marked.
     marked: bool = True
 
 

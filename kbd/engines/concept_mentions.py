@@ -277,16 +277,19 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     steps = _Steps(sentences)
     scored: list[tuple[float, str]] = []
     linked: set[str] = set()  # names the page links or emphasises
-    named: set[str] = set()  # names its title, description or a heading writes
+    marked: set[str] = set()  # ... or writes in its description or a heading (its title is read at compile time)
+    titled: set[str] = set()
     prose = max(1, sum(1 for s in sentences if not s.boilerplate))
     for key, count in counts.items():
         form = _best_form(forms[key])
         needle = phrase_tokens(form)
         if " " in key:
             in_title = contains_phrase(featured_tokens[0], needle)
-            featured = in_title or any(contains_phrase(t, needle) for t in featured_tokens[1:])
+            shown = any(contains_phrase(t, needle) for t in featured_tokens[1:])
+            featured = in_title or shown
         else:  # a single word counts as featured only where it is a name on its own, not a modifier
             in_title, featured = key in bare_in_title, key in bare_featured
+            shown = featured and not in_title
         if " " in key and steps.is_step(form):
             continue
         if dated.intersection(form.split()):
@@ -296,8 +299,10 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
             continue
         if tuple(needle) in marked_names:
             linked.add(key)
-        elif featured:
-            named.add(key)
+        if shown or key in linked:
+            marked.add(key)
+        if in_title:
+            titled.add(key)
         words = key.split()
         # Words the article keeps coming back to make its phrases more central.
         centrality = sum(min(freq[w], 10) for w in words) / (10 * len(words))
@@ -307,10 +312,11 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     scored.sort(key=lambda t: (-t[0], t[1]))
     # A name of two everyday words the page never marks ("the file name", "a web page") is a description: it is
     # not among the page's PAGE_RANK strongest names while others are left, but stays a mention (tuned on the
-    # development halves). A page that links and emphasises none of its names (a paper's prose, a plain
-    # clipping) says nothing by leaving one plain ("deep sleep" of a sleep study): all count as marked.
-    marked = linked | named if linked else {k for _, k in scored}
-    plain = {k for _, k in scored if k not in marked and is_everyday_phrase(_best_form(forms[k]))}
+    # development halves). A page that links or emphasises fewer than MARKING_PAGE of its names (a paper's
+    # prose, a blog post with a link or two) says nothing by leaving one plain ("deep sleep" of a sleep study).
+    if len(linked) < MARKING_PAGE:
+        marked = {k for _, k in scored}
+    plain = {k for _, k in scored if k not in marked and k not in titled and is_everyday_phrase(_best_form(forms[k]))}
     if plain:
         strongest = [t for t in scored if t[1] not in plain][:PAGE_RANK]
         scored = strongest + [t for t in scored if t not in strongest]
@@ -337,6 +343,9 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     return _quote(sentences, kept, forms, aliases, title_only, marked)
 
 
+# A page marks what it names when it links or emphasises this many of its names (tuned on the development
+# halves: docs pages mark a median of 2 to 5, a blog post may link one unrelated thing).
+MARKING_PAGE = 3
 MARK_WORDS = 30  # the longest link or emphasis that can mark a name inside it ("[the core plugin](…)")
 
 
@@ -454,7 +463,8 @@ def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms:
         hits = {i for needle in needles for i in where.get(needle[0], ())
                 if not sentences[i].boilerplate and contains_phrase(tokens[i], needle)}
         if not hits and key in title_only:  # the whole page is about it, the title says so: nothing to quote
-            mentions.append(ConceptMention(key=key, name=form, score=round(score, 3), sentence="", marked=True))
+            mentions.append(ConceptMention(key=key, name=form, score=round(score, 3), sentence="",
+                                           marked=key in marked))
             continue
         if not hits:
             continue

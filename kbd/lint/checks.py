@@ -14,6 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
+from kbd.compile.concepts import is_marked
 from kbd.engines.base import PAGE_RANK, concept_key, phrase_tokens, word_key
 from kbd.engines.commonness import is_everyday_phrase
 from kbd.lint.findings import Finding, Fix, Severity
@@ -335,13 +336,12 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     aliases = {r[0] for r in ctx.state.db.execute("SELECT alias FROM concept_aliases")}
     page_names = {tuple(phrase_tokens(n.stem)) for n in ctx.vault.notes.values() if n.area == "concept"}
     candidates: dict[str, str] = {}
-    for key, name, marked in ctx.state.db.execute(
+    for key, name in ctx.state.db.execute(
             # Only names some source is about: passing mentions get no page by design (issue 23), nor does a
             # phrase of everyday words no source marks as a name (kbd/compile/concepts.py).
-            "SELECT key, name, MAX(marked) FROM source_concepts GROUP BY key HAVING MIN(rank) < ? ORDER BY key",
-            (PAGE_RANK,)):
+            "SELECT key, name FROM source_concepts GROUP BY key HAVING MIN(rank) < ? ORDER BY key", (PAGE_RANK,)):
         if (key not in pages and key not in existing and key not in aliases and len(key) >= 3
-                and looks_like_a_name(name) and (marked or not is_everyday_phrase(name))):
+                and looks_like_a_name(name) and (not is_everyday_phrase(name) or is_marked(ctx.state, key, name))):
             candidates.setdefault(key, name)
     if not candidates:
         return

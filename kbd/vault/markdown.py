@@ -230,6 +230,8 @@ class _Walker:
                 else:
                     self.doc.wikilinks.append(link.target)
                     self.doc.marked.append(shown)
+                    if link.target and link.target != shown:  # "[[Web page#Definition]]" links Web page
+                        self.doc.marked.append(link.target.rsplit("/", 1)[-1])
                     out.append(shown)
             elif t == "inline_html":
                 out.append(html_to_text(tok.get("raw", "")))
