@@ -284,3 +284,16 @@ def test_a_user_paragraph_that_opens_like_a_hatnote_is_prose() -> None:
     assert kept_text(terminal) == [
         "A computer terminal is an electronic or electromechanical hardware device that can be used for entering "
         "data into, and transcribing data from, a computer or a computing system."]
+
+
+def test_a_menu_that_ends_a_list_goes_and_the_lists_sentences_stay() -> None:
+    # A list whose sentences run on into the site's menu: each tail of the run is judged on its own, as
+    # before the one-pass reading (kbd/engines/text.py `_menu_runs`), and a page of 20,000 such items reads
+    # in seconds (bench figures in docs/performance.md).
+    items = ["Heat pumps kept homes warm through the coldest January in a decade.",
+             "Installers say demand doubled.", "Home", "News", "Sport", "Weather", "Contact"]
+    kept = [b.text for b in clean_document(parse_markdown("\n".join(f"- {item}" for item in items)))]
+    assert kept == items[:2]
+    menu_first = ["Home", "News", "Sport", *items[:2]]
+    kept = [b.text for b in clean_document(parse_markdown("\n".join(f"- {item}" for item in menu_first)))]
+    assert kept == menu_first  # no tail is a menu: the sentences are at its end

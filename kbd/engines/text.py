@@ -274,15 +274,20 @@ def is_boilerplate(text: str) -> bool:
     return len(text) < 400 and any(t in low for t in _AFFILIATION_TRIGGERS) and bool(_AFFILIATION.search(text))
 
 
-def _is_nav_run(items: list[Block]) -> bool:
-    """A run of short list items that is a site menu: no sentence, mostly one or two words."""
-    if len(items) < 3:
-        return False
-    words = [b.text.split() for b in items]
-    if any(len(w) > 4 or b.text.rstrip().endswith((".", "?", "!")) for w, b in zip(words, items, strict=True)):
-        return False
-    navish = sum(1 for w in words if any(x.lower().strip("|·›»") in _NAV_WORDS for x in w))
-    return navish >= 2 or len(items) >= 6
+def _menu_runs(items: list[Block]) -> list[bool]:
+    """For each item of a run of list items, whether the run from it to the end is a site menu: three short
+    items or more, no sentence, some of them the menu words or six items at least. One pass from the end:
+    a page with 20,000 list items was read anew from every item (minutes)."""
+    out = [False] * len(items)
+    navish = 0
+    for k in range(len(items) - 1, -1, -1):
+        words = items[k].text.split()
+        if len(words) > 4 or items[k].text.rstrip().endswith((".", "?", "!")):
+            break  # every run from here back holds this sentence
+        navish += any(x.lower().strip("|·›»") in _NAV_WORDS for x in words)
+        length = len(items) - k
+        out[k] = length >= 3 and (navish >= 2 or length >= 6)
+    return out
 
 
 def _is_hatnote(block: Block) -> bool:
@@ -340,6 +345,8 @@ def _clean(document: Document) -> list[CleanBlock]:
     dropping_level = 0  # > 0: inside a dropped section opened by a heading of this level
     digest_level = conclusion_level = 0
     seen_prose = False
+    run_start = run_end = 0  # the run of list items being read, and whether each of its tails is a menu
+    menu_from: list[bool] = []
     i = 0
     while i < len(blocks):
         b = blocks[i]
@@ -361,11 +368,13 @@ def _clean(document: Document) -> list[CleanBlock]:
             i += 1
             continue
         if b.kind == "item":
-            j = i
-            while j < len(blocks) and blocks[j].kind == "item":
-                j += 1
-            if _is_nav_run(blocks[i:j]) and (not seen_prose or j == len(blocks) or not dropping_level):
-                i = j
+            if i >= run_end:  # the first item of a run: which of its tails are a menu
+                run_start = run_end = i
+                while run_end < len(blocks) and blocks[run_end].kind == "item":
+                    run_end += 1
+                menu_from = _menu_runs(blocks[i:run_end])
+            if menu_from[i - run_start] and (not seen_prose or run_end == len(blocks) or not dropping_level):
+                i = run_end
                 continue
         i += 1
         if dropping_level or b.kind not in ("paragraph", "item", "quote") or _is_link_list(b) or _is_hatnote(b):
