@@ -8,8 +8,8 @@ can repeat a word it is not about ("file" on a page about attachments). A name e
 ("File", "Web page" in a docs site) makes a page nobody would open, and so does one no source says a sentence
 about (a form's "Email address", a menu's "Technology of Business"), and so does a phrase of everyday words
 no source marks as a name ("Web page", "File name", "Error message": never linked, emphasised or a heading's).
-Only the concepts touched since the last
-run are looked at, so the cost of one ingest does not grow with the wiki.
+Only the concepts touched since the last run are looked at, so the cost of one ingest does not grow with the
+wiki.
 """
 
 from __future__ import annotations
