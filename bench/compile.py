@@ -58,6 +58,8 @@ def compile_once(root: Path) -> tuple[float, str]:
     # An installed kbd runs from byte-compiled modules. Images that set PYTHONDONTWRITEBYTECODE
     # (this one does) would recompile every module of an editable install on every start.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    # The kbd of this tree, not the installed one: a bench run from a second checkout times that checkout.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-P", "-m", "kbd", "compile", "--quiet", str(root)], env=env,
                             capture_output=True, text=True)
