@@ -278,7 +278,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     scored: list[tuple[float, str]] = []
     linked: set[str] = set()  # names the page links or emphasises
     marked: set[str] = set()  # ... or writes in its description or a heading (its title is read at compile time)
-    titled: set[str] = set()
+    plain: set[str] = set()  # two everyday words it writes nowhere but in its prose
     prose = max(1, sum(1 for s in sentences if not s.boilerplate))
     for key, count in counts.items():
         form = _best_form(forms[key])
@@ -301,8 +301,8 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
             linked.add(key)
         if shown or key in linked:
             marked.add(key)
-        if in_title:
-            titled.add(key)
+        elif not in_title and is_everyday_phrase(form):
+            plain.add(key)
         words = key.split()
         # Words the article keeps coming back to make its phrases more central.
         centrality = sum(min(freq[w], 10) for w in words) / (10 * len(words))
@@ -315,8 +315,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     # development halves). A page that links or emphasises fewer than MARKING_PAGE of its names (a paper's
     # prose, a blog post with a link or two) says nothing by leaving one plain ("deep sleep" of a sleep study).
     if len(linked) < MARKING_PAGE:
-        marked = {k for _, k in scored}
-    plain = {k for _, k in scored if k not in marked and k not in titled and is_everyday_phrase(_best_form(forms[k]))}
+        marked, plain = {k for _, k in scored}, set()
     if plain:
         strongest = [t for t in scored if t[1] not in plain][:PAGE_RANK]
         scored = strongest + [t for t in scored if t not in strongest]
