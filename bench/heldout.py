@@ -22,6 +22,8 @@ Figures (no labels needed, so they carry from one corpus to the next):
   all, with the sources' titles that differ from their file names, to be read by hand;
 - text damage: `\\$` or `\\*` in written bodies, summaries that open with a description cut mid-word,
   bodies with a formula's speech text (arXiv's "italic_K start_POSTSUBSCRIPT …" left beside its TeX);
+- concept pages whose bullets all quote nothing: pages where "What the sources say" is only links (each
+  source's line was taken up by the synthesis, or only the source's title ties it to the page);
 - titles unlike the file name: a Web Clipper names the file after the page's title, so a source
   title that differs is a repair or a wrong title (read them: listed with `--sample`).
 With `--sample FILE` it writes 40 random concepts (seeded) with their bullets, and the 30 most
@@ -157,6 +159,9 @@ def measure(vault: Path) -> dict[str, float]:
     bodies = [p.read_text(encoding="utf-8") for p in (vault / "wiki").rglob("*.md")]
     out["bodies with \\$ or \\*"] = sum(("\\$" in b or "\\*" in b) for b in bodies)
     out["bodies with formula speech text"] = sum(bool(FORMULA_SPEECH.search(b)) for b in bodies)
+    out["concept pages whose bullets all quote nothing"] = sum(
+        bool(bullets) and all(" — " not in b for b in bullets)
+        for bullets in map(_bullets, (vault / "wiki" / "concepts").glob("*.md")))
     out["titles unlike the file name"] = len(retitled(db))
     cut = 0
     for s in sources:
@@ -165,6 +170,14 @@ def measure(vault: Path) -> dict[str, float]:
     out["summaries opening with a cut description"] = cut
     db.close()
     return out
+
+
+def _bullets(page: Path) -> list[str]:
+    """The "What the sources say" bullets of a concept page as written."""
+    text = page.read_text(encoding="utf-8")
+    head = "\n## What the sources say"
+    part = text.split(head, 1)[1].split("\n\n", 1)[0] if head in text else ""
+    return [line for line in part.splitlines() if line.startswith("- ")]
 
 
 def sample(vault: Path, path: Path, seed: int = 23) -> None:

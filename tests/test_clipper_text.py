@@ -297,3 +297,34 @@ def test_a_menu_that_ends_a_list_goes_and_the_lists_sentences_stay() -> None:
     menu_first = ["Home", "News", "Sport", *items[:2]]
     kept = [b.text for b in clean_document(parse_markdown("\n".join(f"- {item}" for item in menu_first)))]
     assert kept == menu_first  # no tail is a menu: the sentences are at its end
+
+
+# Zettlr's documentation (github.com/Zettlr/zettlr-docs, GPL-3.0), docs/en/editor/statusbar.md lines 9-15 and
+# docs/en/first-time-users/first-steps.md lines 41-43, shortened: VuePress containers. Before, the fences were
+# text, and concept pages quoted "::: note The amount of available items … context-sensitive. :::".
+STATUS_BAR = """::: note
+The amount of available items in the status bar varies by file type and is context-sensitive.
+:::
+
+## Overview
+
+The status bar resides at the bottom of an editor view.
+
+::: tip The Sidebar
+There is also a fourth section, a sidebar, to the right. It is not shown by default.
+:::
+"""
+
+
+def test_a_containers_fences_are_no_text_and_its_title_is_a_label() -> None:
+    blocks = [(b.kind, b.text) for b in parse_markdown(STATUS_BAR).blocks]
+    assert blocks == [
+        ("paragraph", "The amount of available items in the status bar varies by file type and is context-sensitive."),
+        ("heading", "Overview"), ("paragraph", "The status bar resides at the bottom of an editor view."),
+        ("label", "The Sidebar"),
+        ("paragraph", "There is also a fourth section, a sidebar, to the right. It is not shown by default.")]
+    # Docusaurus writes `:::note` and Pandoc `::: {.column width=50%}`; a page that closes the container at the
+    # end of its text keeps the text; a fence inside code stays code.
+    assert [b.text for b in parse_markdown(":::note\nSaved.\n:::\n\n::: {.column width=50%}\nLeft :::").blocks] \
+        == ["Saved.", "Left"]
+    assert parse_markdown("```\n::: tip\n```", keep_code=True).blocks[0].text == "::: tip"

@@ -190,13 +190,30 @@ def test_add_ons_and_add_on_are_one_concept() -> None:
     assert concept_key("natural gas") != concept_key("natural ga")
 
 
-def test_a_pages_spelling_wins_over_a_passing_capitalised_one(vault: Vault) -> None:
-    # *Media* writes "media"; *Self-Hosted Sync Server* writes "MEDIA" once, in passing. One each: the page
-    # about it names it.
+def test_an_identifier_in_inline_code_is_no_name_of_the_page(vault: Vault) -> None:
+    # *Self-Hosted Sync Server* writes "MEDIA" only in `SYNC_ENDPOINT_MEDIA`, an environment variable, and
+    # "media" in its prose: that is no mention of a name. Before, it made the one source besides *Media*
+    # that gave "Media" a page (named "MEDIA" until a tie went to the page about it).
     clip_anki(vault, "media.md", "sync-server.md")
     vault.compile()
     pages = concept_pages(vault)
-    assert "Media" in pages and "MEDIA" not in pages, pages
+    assert not {"Media", "MEDIA"} & pages, pages
+    server = (vault.wiki / "sources" / "Self-Hosted Sync Server.md").read_text(encoding="utf-8")
+    assert "concepts/MEDIA" not in server and "concepts/Media" not in server, server
+
+
+def test_a_name_is_spelled_as_the_prose_writes_it_not_as_its_file_name(vault: Vault) -> None:
+    # Foam's *Daily Notes* (tests/real_pages/foam) writes `.foam/templates/daily-note.md` three times in
+    # inline code and "daily notes" in its prose; its concept was "Daily-note", and so was the page.
+    post = frontmatter.loads((PAGES / "foam" / "Daily Notes.md").read_text(encoding="utf-8"))
+    summary = OfflineEngine().summarize_source(SourceInput("Daily Notes", parse_markdown(post.content),
+                                                           ClipperMeta(title="Daily Notes")))
+    assert "Daily-note" not in names(summary) and "Daily Note" in names(summary), names(summary)
+    for title in ("Daily Notes", "Graph Visualization", "Navigation in Foam"):
+        vault.clip(f"{title}.md", (PAGES / "foam" / f"{title}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    pages = concept_pages(vault)
+    assert "Daily-note" not in pages and {"Daily note", "Daily Note"} & pages, pages
 
 
 def test_a_step_that_opens_with_its_verb_is_not_a_name() -> None:

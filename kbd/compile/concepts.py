@@ -15,11 +15,12 @@ wiki.
 from __future__ import annotations
 
 import heapq
+import re
 from collections import Counter, defaultdict
 
 from kbd.compile.ingest import NameBook
 from kbd.compile.titled import TITLE_RANK, is_named_in_prose, list_by_titles, needs_a_title
-from kbd.engines.base import PAGE_RANK, contains_phrase, phrase_tokens
+from kbd.engines.base import PAGE_RANK, contains_phrase, phrase_tokens, singular
 from kbd.engines.chunking import TOKEN
 from kbd.engines.commonness import is_common_word, is_everyday_phrase
 from kbd.engines.concept_mentions import bare_names
@@ -100,12 +101,31 @@ def concept_sources(state: State, key: str) -> list[int]:
 
 
 def display_name(state: State, key: str) -> str:
-    """The spelling most sources use; ties go to the source most about it ("Media" of the page *Media*
-    before "MEDIA" of a passing mention), then to the alphabetically first."""
-    row = state.db.execute(
-        "SELECT name, COUNT(*) AS n, MIN(rank) AS best FROM source_concepts WHERE key=? AND rank<? GROUP BY name "
-        "ORDER BY n DESC, best, name LIMIT 1", (key, TITLE_RANK)).fetchone()
-    return row["name"] if row else key
+    """The spelling most sources use: first the writing most sources use, whatever their capitals and
+    number ("Link reference definitions", "Link Reference Definitions" against "link-reference-definitions"),
+    ties going to the writing of the source most about it; then that writing's spelling most sources use,
+    ties going to the source most about it ("Media" of the page *Media* before "MEDIA" of a passing
+    mention), then to the alphabetically first."""
+    rows = state.db.execute("SELECT name, COUNT(*) AS n, MIN(rank) AS best FROM source_concepts "
+                            "WHERE key=? AND rank<? GROUP BY name", (key, TITLE_RANK)).fetchall()
+    if not rows:
+        return key
+    votes: Counter[str] = Counter()
+    about: dict[str, int] = {}  # the best rank among a writing's sources
+    for row in rows:
+        writing = _writing(row["name"])
+        votes[writing] += row["n"]
+        about[writing] = min(about.get(writing, row["best"]), row["best"])
+    return min(rows, key=lambda r: (-votes[_writing(r["name"])], about[_writing(r["name"])], -r["n"], r["best"],
+                                    r["name"]))["name"]
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _writing(name: str) -> str:
+    """A name without its capitals and plurals, its hyphens and spaces kept: "Daily Notes" → "daily note"."""
+    return _LETTERS.sub(lambda m: singular(m.group(0)), name.casefold())
 
 
 def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple[int, int]:

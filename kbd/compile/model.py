@@ -23,7 +23,7 @@ from kbd.compile.statuspage import status_text
 from kbd.compile.titled import TITLE_RANK
 from kbd.engines.answers import Answer
 from kbd.engines.base import SourceSummary
-from kbd.engines.findings import finding_rank, stated_numbers, synthesis_points
+from kbd.engines.findings import finding_rank, says_about, stated_numbers, synthesis_points
 from kbd.engines.provenance import MadeBy
 from kbd.render.answer import AnswerNote, render_answer_note
 from kbd.render.bases import BaseFolders, render_bases
@@ -244,9 +244,13 @@ class WikiModel:
         shown, rest = ranked[:CONCEPT_SOURCES_SHOWN], ranked[CONCEPT_SOURCES_SHOWN:]
         # Results first on the page, and the synthesis is the findings the sources agree on (issue 23).
         shown.sort(key=lambda r: -finding_rank(r["sentence"]))
-        # A source only its title ties to the concept ("Display Issues on Linux") has nothing to quote: "".
-        said = [r["sentence"] for r in shown]
-        mentions = [(refs[r["note_name"]], r["sentence"]) for r in shown]
+        # A source only its title ties to the concept ("Display Issues on Linux") has nothing to quote: "";
+        # nor has one that only labels it ("Open the Command palette.", a table's "Graph view").
+        def quote(sentence: str) -> str:
+            return sentence if says_about(sentence, name) else ""
+
+        said = [quote(r["sentence"]) for r in shown]
+        mentions = [(refs[r["note_name"]], text) for r, text in zip(shown, said, strict=True)]
         # The synthesis is written from these bullets: the findings they agree on, each with the sources
         # that say the same, then the numbers they state.
         # A lead-in ("For instructions on how to install Anki on Windows, see:") introduces a list, it is
@@ -262,8 +266,8 @@ class WikiModel:
                    for n in stated_numbers([said[i] for i in quoted], SYNTHESIS_NUMBERS)]
         generated = max(r["generated"] for r in rows)
         rest.sort(key=lambda r: (r["title"].casefold(), r["note_name"]))
-        chunks = paginate([mention_line(refs[r["note_name"]], clip_text(r["sentence"], MENTION_CHARS)) for r in rest],
-                          PAGE_BUDGET)
+        chunks = paginate([mention_line(refs[r["note_name"]], clip_text(quote(r["sentence"]), MENTION_CHARS))
+                           for r in rest], PAGE_BUDGET)
         more = [self.sub_page("mentions", name, i) for i in range(1, len(chunks) + 1)]
         concept_ref = NoteRef(self.concept_path(name), name)
         pages = [(ref.path, render_mentions_page(ref.title, concept_ref, lines, more, i, generated))

@@ -37,6 +37,7 @@ from kbd.engines.lexicon import (
     is_verb,
 )
 from kbd.engines.prose import ProseSentence
+from kbd.engines.spellings import best_form, drop_code_spellings
 from kbd.vault.note import names_a_page
 
 CANDIDATES_KEPT = 30
@@ -251,6 +252,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
             if key:
                 counts[key] += s.weight
                 forms[key][phrase] += 1
+    drop_code_spellings(forms, source.document.code)
     aliases: dict[str, Counter[str]] = defaultdict(Counter)
     for short, long in _definitions(sentences):
         ks, kl = concept_key(short), concept_key(long)
@@ -281,7 +283,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     plain: set[str] = set()  # two everyday words it writes nowhere but in its prose
     prose = max(1, sum(1 for s in sentences if not s.boilerplate))
     for key, count in counts.items():
-        form = _best_form(forms[key])
+        form = best_form(forms[key])
         needle = phrase_tokens(form)
         if " " in key:
             in_title = contains_phrase(featured_tokens[0], needle)
@@ -433,10 +435,6 @@ def _title_only_names(title: str, bare_in_title: set[str], counts: Counter[str],
     return found
 
 
-def _best_form(forms: Counter[str]) -> str:
-    return sorted(forms.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-
-
 def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms: dict[str, Counter[str]],
            aliases: dict[str, Counter[str]], title_only: set[str], marked: set[str]) -> list[ConceptMention]:
     """One mention per concept, quoting the best sentence that contains it as whole words (a name only
@@ -456,7 +454,7 @@ def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms:
         return ranks[i]
 
     for score, key in kept:
-        form = _best_form(forms[key])
+        form = best_form(forms[key])
         names = [form, *forms[key], *aliases.get(key, ())]
         needles = [n for n in (phrase_tokens(x) for x in names) if n]
         hits = {i for needle in needles for i in where.get(needle[0], ())

@@ -77,10 +77,13 @@ def _content_words(sentence: str, name_words: set[str]) -> set[str]:
 
 
 def synthesis_points(sentences: list[str], name: str, k: int) -> list[SynthesisPoint]:
-    """Up to `k` distinct findings the sentences state, strongest first (results before aims and
-    methods, then the most agreed with, then those with a number), each with the sentences that agree
-    with it: the same sentence, or one sharing two content words or more besides the concept's own name.
-    A sentence that agrees with a finding already chosen is its support, not a finding of its own."""
+    """Up to `k` distinct findings the sentences agree on, strongest first (results before aims and
+    methods, then the most agreed with, then those the concept's name opens, then those with a number),
+    each with the sentences that agree with it: the same sentence, or one sharing two content words or
+    more besides the concept's own name.
+    A sentence that agrees with a finding already chosen is its support, not a finding of its own.
+    Where no two sentences agree, the strongest finding alone: a synthesis of each sentence once would
+    only move the page's bullets above it, and leave "what the sources say" saying nothing."""
     name_words = {w.lower() for w in _CONTENT.findall(name)}
     words = [_content_words(s, name_words) for s in sentences]
     keys = [" ".join(s.casefold().split()) for s in sentences]
@@ -89,18 +92,40 @@ def synthesis_points(sentences: list[str], name: str, k: int) -> list[SynthesisP
         return keys[i] == keys[j] or len(words[i] & words[j]) >= 2
 
     agreeing = [tuple(j for j in range(len(sentences)) if j != i and agree(i, j)) for i in range(len(sentences))]
+    opens = [_opens_with(s, name) for s in sentences]
     order = sorted(range(len(sentences)), key=lambda i: (-finding_rank(sentences[i]), -len(agreeing[i]),
-                                                         not _numbers(sentences[i]), i))
+                                                         not opens[i], not _numbers(sentences[i]), i))
     points: list[SynthesisPoint] = []
     covered: set[int] = set()
     for i in order:
-        if i in covered:
+        if i in covered or (not agreeing[i] and any(agreeing)):
             continue
         points.append(SynthesisPoint(i, agreeing[i]))
         covered.update((i, *agreeing[i]))
-        if len(points) >= k:
+        if len(points) >= k or not agreeing[i]:
             break
     return points
+
+
+_WORD = re.compile(r"[a-z][\w'-]*")
+_ANY_WORD = re.compile(r"[^\W_][\w'-]*")
+SAYS_WORDS = 3  # words besides the concept's name that make a quote say something about it
+
+
+def says_about(sentence: str, name: str) -> bool:
+    """Whether a quote says something about the concept, rather than only label it: at least SAYS_WORDS
+    words besides its name ("Open the Command palette.", "Graph view (local)", a table's cell, a menu's
+    entry say nothing a reader of the concept's page needs)."""
+    named = {w.rstrip("s") for w in _ANY_WORD.findall(name.casefold())}
+    return sum(w.rstrip("s") not in named for w in _ANY_WORD.findall(sentence.casefold())) >= SAYS_WORDS
+
+
+def _opens_with(sentence: str, name: str) -> bool:
+    """Whether the sentence is about the concept: its name opens it, after at most one word ("The
+    Knowledge Graph enables you to search…", "Your vault is a folder…"), in the singular or plural."""
+    wanted = [w.rstrip("s") for w in _WORD.findall(name.casefold())]
+    words = [w.rstrip("s") for w in _WORD.findall(sentence.casefold())[:len(wanted) + 1]]
+    return bool(wanted) and wanted in (words[:len(wanted)], words[1:])
 
 
 def _numbers(sentence: str) -> list[re.Match[str]]:

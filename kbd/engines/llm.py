@@ -36,7 +36,7 @@ _MARKUP = re.compile(r"[\[\]|#^<>{}`*_~\\/:\"%=$]|\.\.")
 
 def source_text(source: SourceInput) -> str:
     return "\n\n".join(("## " if b.kind == "heading" else "") + b.text for b in source.document.blocks
-                       if b.kind in ("heading", "paragraph", "item", "quote", "table"))
+                       if b.kind in ("heading", "label", "paragraph", "item", "quote", "table"))
 
 
 def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:

@@ -26,7 +26,9 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 5: page chrome (link rows, hatnotes, the U.S. government banner), abbreviations as aliases (issue 23).
 # 6: affiliate disclosures are page furniture (issue 23).
 # 7: each concept says whether the source marks it as a name (linked, emphasised, a heading's) (issue 23).
-OFFLINE_VERSION = "7"
+# 8: a name's spellings in inline code (`daily-note.md`, `SYNC_ENDPOINT_MEDIA`) are not how the source spells it;
+#    container fences (`::: tip`) are no text (issue 23).
+OFFLINE_VERSION = "8"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"

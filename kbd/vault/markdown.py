@@ -3,7 +3,9 @@
 The engines never see markdown: they get `Document`s of headings, paragraphs, list items and
 quotes as plain text, plus what the note links to. Obsidian syntax handled: wikilinks and embeds
 (`[[a#h|b]]`, `![[img.png|300]]`), `%% comments %%`, callouts (`> [!note] Title`), block ids
-(`^abc123`), tags. Code is kept out of the prose; raw HTML is reduced to its text.
+(`^abc123`), tags. Code is kept out of the prose; raw HTML is reduced to its text. The fences of
+other sites' admonitions and divs (`::: tip Title`, `:::note`, Pandoc's `::: {.column}`, a closing
+`:::`) are no text: a fence's title is kept as a label, not prose.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from kbd.vault.links import ADDRESS_AFTER_WIKILINK, parse_wikilink
 _COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
 _BLOCK_ID = re.compile(r"\s\^[A-Za-z0-9-]+\s*$")
 _CALLOUT = re.compile(r"^\[![\w-]+\][+-]?\s*")
+# VuePress, Docusaurus and markdown-it containers, Pandoc's fenced divs: a line of three colons or more,
+# then the container's kind or attributes and its title; the closing fence, on its own line or, as
+# pages write it, at the end of the text.
+_CONTAINER_FENCE = r"^ {0,3}:{3,}[ \t]*(?P<container_info>[^\n]*)(?:\n|$)"
+_CONTAINER_KIND = re.compile(r"^(?:\{[^}]*\}|[\w-]+)")
+_CONTAINER_CLOSE = re.compile(r"\s:{3,}$")
 # A tag is `#` then anything but whitespace, control characters and ASCII punctuation other than
 # `_ - /` (and it cannot start with a digit, `-` or `/`). Written as excluded ranges: a class over
 # the whole of Unicode costs ~10 ms to compile at every start-up.
@@ -54,12 +62,26 @@ class Document:
     wikilinks: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     marked: list[str] = field(default_factory=list)  # texts the page links or emphasises: what it names
+    code: list[str] = field(default_factory=list)  # its inline code: file names, commands, identifiers
 
     def prose(self) -> list[Block]:
         return [b for b in self.blocks if b.kind in PROSE_KINDS]
 
     def plain_text(self) -> str:
         return "\n\n".join(b.text for b in self.blocks)
+
+
+def container_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser to read a container's fence as no text (its title as a `container_title`)."""
+    def parse(block: Any, m: re.Match[str], state: Any) -> int:
+        title = _CONTAINER_KIND.sub("", m.group("container_info").strip(), count=1).strip(" :")
+        if title:
+            state.append_token({"type": "container_title", "text": title})
+        return m.end()
+
+    md.block.register("container_fence", _CONTAINER_FENCE, parse, before="paragraph")
+    for rules in (md.block.block_quote_rules, md.block.list_rules):  # a container inside a quote or a list
+        md.block.insert_rule(rules, "container_fence", before="paragraph")
 
 
 def wikilink_plugin(md: mistune.Markdown) -> None:
@@ -101,6 +123,7 @@ class _Markdown(mistune.Markdown):
 _markdown = _Markdown(renderer=None, plugins=[
     mistune.plugins.import_plugin(name) for name in ("table", "strikethrough", "footnotes")])
 wikilink_plugin(_markdown)
+container_plugin(_markdown)
 
 
 def parse_markdown(body: str, *, keep_code: bool = False) -> Document:
@@ -126,6 +149,7 @@ class _Walker:
         self.links = self.linked = self.enumerated = 0
         self.joined = None
         text = _WS.sub(" ", _BLOCK_ID.sub("", text)).strip()
+        text = _CONTAINER_CLOSE.sub("", text) if text.endswith(":::") else text
         if not text:
             return
         if kind == "heading":
@@ -164,6 +188,8 @@ class _Walker:
                 self.add("table", " ; ".join(rows))
             elif t == "block_html":
                 self.add("html", html_to_text(tok.get("raw", "")))
+            elif t == "container_title":
+                self.add("label", self.inline(tok.get("children", [])))
             elif t == "footnotes":
                 for item in tok.get("children", []):
                     self.blocks(item.get("children", []), "item")
@@ -194,6 +220,7 @@ class _Walker:
                     self.joined = True
             elif t == "codespan":
                 out.append(tok["raw"])
+                self.doc.code.append(tok["raw"])
             elif t in ("softbreak", "linebreak"):
                 out.append(" ")
             elif t == "link":
