@@ -11,10 +11,12 @@ github.com/alec-stealthea/Obsidian, `Clippings/`, as clipped):
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from kbd.engines.answers import Passage
 from kbd.engines.findings import finding_rank, says_about, stated_numbers, synthesis_points
+from kbd.engines.offline_answer import OfflineAnswerer
 from kbd.engines.slides import OfflineSlides
 from tests.conftest import Vault, clipper_note
 
@@ -194,3 +196,31 @@ def test_a_quote_says_something_with_three_words_besides_the_name() -> None:
     assert not any(says_about(sentence, name) for sentence, name in labels)
     assert says_about("Sync uses end-to-end encryption.", "Sync")
     assert says_about("In the Command palette, select Move current tab in new window.", "Command palette")
+
+
+# Foam's documentation (tests/real_pages/foam, development half): *Graph Visualization* and *Daily Notes*.
+GRAPH_VIEW = ("The graph view transforms your notes into a visual network, revealing connections between ideas.\n"
+              "To open it, run the Foam: Show Graph command.\n"
+              "Open a named view via a keybinding in keybindings.json:\n"
+              "A view named \"Default\" is applied automatically whenever the graph opens — use it to set your "
+              "preferred starting configuration.")
+DAILY_NOTES = ("Daily notes allow you to quickly create and access a note file for each day.\n"
+               "Open daily note automatically on VS Code startup:\n"
+               "By default, daily notes are created as yyyy-mm-dd.md in the workspace's journals folder.")
+
+
+def test_an_answer_to_how_do_i_leads_with_a_step_and_never_with_a_lead_in() -> None:
+    passages = [source_passage("raw/graph-view.md", "Graph Visualization", GRAPH_VIEW)]
+    draft = OfflineAnswerer().draft("How do I open the graph view?", passages, [])
+    assert draft.claims[0].text == "To open it, run the Foam: Show Graph command.", draft.claims
+    # A sentence that introduces a list or code ("…in keybindings.json:") quotes nothing of what it introduces.
+    assert not any(c.text.endswith(":") for c in draft.claims[:2]), draft.claims
+
+
+def test_an_answer_to_what_is_leads_with_what_the_docs_say_it_does() -> None:
+    # Retrieval ranked the section with the lead-in first; "Daily notes allow you to…" is what a daily note is.
+    automatic, *rest = DAILY_NOTES.split("\n")[1:]
+    passages = [replace(source_passage("raw/daily-notes.md", "Daily Notes", "\n".join([automatic, *rest])), score=1.3),
+                source_passage("wiki/sources/Daily Notes.md", "Daily Notes", DAILY_NOTES.split("\n")[0])]
+    draft = OfflineAnswerer().draft("What is a daily note?", passages, [])
+    assert draft.claims[0].text.startswith("Daily notes allow you to"), draft.claims
