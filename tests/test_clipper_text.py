@@ -328,3 +328,8 @@ def test_a_containers_fences_are_no_text_and_its_title_is_a_label() -> None:
     assert [b.text for b in parse_markdown(":::note\nSaved.\n:::\n\n::: {.column width=50%}\nLeft :::").blocks] \
         == ["Saved.", "Left"]
     assert parse_markdown("```\n::: tip\n```", keep_code=True).blocks[0].text == "::: tip"
+    # Found by a review: a kind is a lowercase word, so a line a writer opened with colons keeps its first word;
+    # Docusaurus's `:::note[Title]` gives the title without its brackets.
+    assert [(b.kind, b.text) for b in parse_markdown("::: This is a sentence someone wrote.").blocks] == [
+        ("label", "This is a sentence someone wrote.")]
+    assert parse_markdown(":::note[Heads up]\nSaved.\n:::").blocks[0].text == "Heads up"

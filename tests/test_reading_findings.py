@@ -224,3 +224,28 @@ def test_an_answer_to_what_is_leads_with_what_the_docs_say_it_does() -> None:
                 source_passage("wiki/sources/Daily Notes.md", "Daily Notes", DAILY_NOTES.split("\n")[0])]
     draft = OfflineAnswerer().draft("What is a daily note?", passages, [])
     assert draft.claims[0].text.startswith("Daily notes allow you to"), draft.claims
+
+
+# Found by a review of the first version, which gave any step a bonus: Obsidian Help's *Community plugins*
+# (development half) and two sentences of Zettlr's documentation (github.com/Zettlr/zettlr-docs, GPL-3.0: its
+# FAQ and its page on footnotes).
+COMMUNITY_PLUGINS = ("To install a community plugin, you must first turn off Restricted Mode.\n"
+                     "To use an installed plugin, you need to enable it.\n"
+                     "Either select Enable directly after installing it, or enable it from the list of Community "
+                     "plugins under Settings → Community plugins → Installed plugins.\n"
+                     "To update all your plugins:")
+
+
+def test_a_step_leads_only_where_it_does_what_the_question_asks() -> None:
+    install, enable = COMMUNITY_PLUGINS.split("\n")[:2], COMMUNITY_PLUGINS.split("\n")[2:]
+    # Retrieval put the section "Install a community plugin" a little above "Enable a community plugin".
+    passages = [replace(source_passage("raw/Community plugins.md", "Community plugins", "\n".join(install)), score=1.4),
+                source_passage("raw/Community plugins.md", "Community plugins", "\n".join(enable))]
+    draft = OfflineAnswerer().draft("How do I enable a community plugin?", passages, [])
+    assert draft.claims[0].text.startswith("Either select Enable directly"), draft.claims
+    passages = [source_passage("raw/faq.md", "FAQ", "Add the special classes - (simply a minus) or .unlisted "
+                               "respectively."),
+                source_passage("raw/footnotes.md", "Footnotes", "For more information, refer to the Markdown "
+                               "compendium on how to write footnotes.")]
+    draft = OfflineAnswerer().draft("How do I add a footnote?", passages, [])
+    assert "footnotes" in draft.claims[0].text, draft.claims

@@ -167,8 +167,7 @@ def names_the_page(title: str, names: dict[str, set[tuple[str, ...]]], key: str,
     """Whether a title (its `title_names`) names the page: writes its name, in the singular or the plural
     ("vaults" for Vault, "Plugin security" for Plugins; not "Building" for Build); an abbreviation in
     capitals ("PET imaging", not "Pet insurance" nor "Why it matters" for IT); a name the prose writes
-    `capitalised` with its capital ("Rust 1.80 released", not "How to remove rust"), or where a title in
-    lowercase throughout opens with it ("foam daily" for Foam); an everyday word
+    `capitalised` with its capital ("Rust 1.80 released", not "How to remove rust"); an everyday word
     only where it opens the title or stands on its own there ("Import CSV files", "Sleep and mood"; not
     "Symbolic links and junctions" for Link)."""
     wanted = tuple(spelled_words(page))
@@ -183,8 +182,4 @@ def names_the_page(title: str, names: dict[str, set[tuple[str, ...]]], key: str,
         return any(words[0].rstrip("s").isupper() for words in written)
     if needs_a_title(page):
         return singular(spelled_words(title)[0]) == singular(wanted[0]) or key in bare_names(title)
-    if not capitalised or any(words[0][0].isupper() for words in written):
-        return True
-    # A title in lowercase throughout says nothing by its case: a command's page ("foam daily") is about
-    # the tool its name opens with.
-    return not any(c.isupper() for c in title) and singular(spelled_words(title)[0].casefold()) == singular(wanted[0])
+    return not capitalised or any(words[0][0].isupper() for words in written)

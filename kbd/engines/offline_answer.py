@@ -3,7 +3,7 @@
 It writes nothing of its own: each claim is one sentence copied from a retrieved passage, cited to
 the note it came from (an earlier answer is not requoted). Sentences are ranked by the question's
 words they hold (a word few of them hold counts for more), by the passage's score, by whether they
-state a result, define what "What is X?" asks about or give the step "How do I …?" asks for (a lead-in
+state a result, define what "What is X?" asks about or do what "How do I …?" asks (a lead-in
 to a list or code counts less); the best comes first, as the answer, and the rest follow grouped by
 note. The same sentence quoted by several notes (a concept note repeats what its sources say) is given
 once, from the best-ranked note.
@@ -27,16 +27,18 @@ from kbd.engines.answers import (
 )
 from kbd.engines.base import word_key
 from kbd.engines.findings import finding_rank
-from kbd.engines.lexicon import STOPWORDS, VERB_FORMS
+from kbd.engines.lexicon import STOPWORDS
 from kbd.vault.markdown import split_sentences
 
 MAX_CLAIMS = 8
 FINDING_BONUS = 0.15  # per step of findings.finding_rank: 0 aim/method, 1 statement, 2 result
 TITLE_BONUS = 0.5  # times the share of the question's words the passage's note title holds
 DEFINITION_BONUS = 0.5
-_HOW_TO = re.compile(r"^\s*how\s+(?:do|can|could|should|would)\s+(?:i|you|we|one)\b|^\s*how\s+to\b", re.IGNORECASE)
-INSTRUCTION_BONUS = 0.3  # for "How do I …?": a step the reader can take ("To open it, run …", "Turn … on")
+_HOW_TO = re.compile(r"^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|you|we|one)|to)\s+([a-z][\w-]*)",
+                     re.IGNORECASE)
+INSTRUCTION_BONUS = 0.3  # for "How do I open X?": a step that opens X ("To open it, run the Show Graph command.")
 LEAD_IN_PENALTY = 0.3  # a sentence that introduces what follows it ("Create today's daily note:") answers nothing
+_POINTS_ONWARD = re.compile(r"\b(?:the following|as follows)\b", re.IGNORECASE)
 _WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s*\??\s*$", re.IGNORECASE)
 PER_NOTE = 3
 MIN_WORDS, MAX_CHARS = 5, 600
@@ -57,16 +59,22 @@ def _definition(question: str) -> re.Pattern[str] | None:
                       rf"|\s+[-–—:]\s)", re.IGNORECASE)
 
 
-def _is_instruction(sentence: str) -> bool:
-    """A step: it opens with a verb to do ("Run the Foam: Show Graph command.") or with what it is for
-    ("To open it, run …"), and it is not a lead-in to a list or code."""
-    words = _WORD.findall(sentence)
-    if not words or sentence.rstrip().endswith(":"):
+def _is_lead_in(sentence: str) -> bool:
+    """A sentence that introduces a list or code ("Create today's daily note:", "You can create a new canvas
+    using the following methods."): what it introduces is not quoted, so it answers nothing."""
+    return sentence.rstrip().endswith(":") or bool(_POINTS_ONWARD.search(sentence))
+
+
+def _does(sentence: str, action: str, things: set[str]) -> bool:
+    """Whether the sentence is a step that does what "How do I <action> <things>?" asks: the action is among
+    its first words ("To open it, run …", "Show or create the daily note…"), it names one of the things, and
+    it is no lead-in to a list or code. Any other step ("To learn more, see …", "Add the special classes")
+    answers another question."""
+    words = [w.casefold() for w in _WORD.findall(sentence)]
+    if not words or _is_lead_in(sentence):
         return False
-    first = words[0].casefold()
-    if first == "to":
-        return len(words) > 1 and words[1].casefold() in VERB_FORMS
-    return first in VERB_FORMS
+    opening = words[1:4] if words[0] == "to" else words[:3]
+    return action in opening and bool(_terms(sentence) & things)
 
 
 class OfflineAnswerer:
@@ -101,12 +109,14 @@ class OfflineAnswerer:
         # So does one from a note whose title is about the question, and one that defines what the
         # question asks about ("An ontology is a formal, explicit specification…" for "What is an ontology?").
         defines = _definition(question)
-        how = bool(_HOW_TO.match(question))
+        how = _HOW_TO.match(question)
+        action = how.group(1).casefold() if how else ""
+        things = wanted - {word_key(action)}
         ranked = [(sum(idf[w] for w in words) / whole + passage.score + FINDING_BONUS * finding_rank(sentence)
                    + TITLE_BONUS * len(_terms(passage.title) & wanted) / max(1, len(wanted))
                    + (DEFINITION_BONUS if defines and defines.match(sentence) else 0.0)
-                   + (INSTRUCTION_BONUS if how and _is_instruction(sentence) else 0.0)
-                   - (LEAD_IN_PENALTY if sentence.rstrip().endswith(":") else 0.0), -rank,
+                   + (INSTRUCTION_BONUS if action and _does(sentence, action, things) else 0.0)
+                   - (LEAD_IN_PENALTY if _is_lead_in(sentence) else 0.0), -rank,
                    passage.path, sentence) for words, rank, passage, sentence in found]
         ranked.sort(key=lambda r: (-r[0], -r[1]))
         claims: list[DraftClaim] = []

@@ -17,12 +17,20 @@ def drop_code_spellings(forms: dict[str, Counter[str]], code: list[str]) -> None
     """Take out of each name's spellings the times the article writes them in its inline code: a file
     name `daily-note.md` or an identifier `SYNC_ENDPOINT_MEDIA` is no way the prose spells the name
     ("daily notes", "media"). A name the article spells only in code keeps those spellings."""
-    runs: Counter[str] = Counter()
+    if not code:
+        return
+    spelled = {f for spellings in forms.values() for f in spellings}
+    openers = {f.split(" ", 1)[0] for f in spelled}
+    runs: Counter[str] = Counter()  # only the runs that are some name's spelling: a 5 MB span costs no more
     for text in code:
         words = TOKEN.findall(text)
-        for i in range(len(words)):
+        for i, word in enumerate(words):
+            if word not in openers:
+                continue
             for j in range(i + 1, min(len(words), i + MAX_PHRASE_WORDS) + 1):
-                runs[" ".join(words[i:j])] += 1
+                run = " ".join(words[i:j])
+                if run in spelled:
+                    runs[run] += 1
     if not runs:
         return
     for spellings in forms.values():

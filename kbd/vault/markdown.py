@@ -26,7 +26,7 @@ _CALLOUT = re.compile(r"^\[![\w-]+\][+-]?\s*")
 # then the container's kind or attributes and its title; the closing fence, on its own line or, as
 # pages write it, at the end of the text.
 _CONTAINER_FENCE = r"^ {0,3}:{3,}[ \t]*(?P<container_info>[^\n]*)(?:\n|$)"
-_CONTAINER_KIND = re.compile(r"^(?:\{[^}]*\}|[\w-]+)")
+_CONTAINER_KIND = re.compile(r"^(?:\{[^}]*\}|[a-z][a-z0-9_-]*(?![\w'’]))")  # "tip", "{.column}"; "This …" is text
 _CONTAINER_CLOSE = re.compile(r"\s:{3,}$")
 # A tag is `#` then anything but whitespace, control characters and ASCII punctuation other than
 # `_ - /` (and it cannot start with a digit, `-` or `/`). Written as excluded ranges: a class over
@@ -75,6 +75,8 @@ def container_plugin(md: mistune.Markdown) -> None:
     """Teach a mistune parser to read a container's fence as no text (its title as a `container_title`)."""
     def parse(block: Any, m: re.Match[str], state: Any) -> int:
         title = _CONTAINER_KIND.sub("", m.group("container_info").strip(), count=1).strip(" :")
+        if title.startswith("[") and title.endswith("]"):
+            title = title[1:-1].strip()  # Docusaurus: `:::note[Title]`
         if title:
             state.append_token({"type": "container_title", "text": title})
         return m.end()
