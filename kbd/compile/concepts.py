@@ -102,8 +102,8 @@ def concept_sources(state: State, key: str) -> list[int]:
 
 def display_name(state: State, key: str) -> str:
     """The spelling most sources use: first the writing most sources use, whatever their capitals and
-    number ("Link reference definitions", "Link Reference Definitions" against "link-reference-definitions"),
-    ties going to the writing of the source most about it; then that writing's spelling most sources use,
+    number ("Daily notes" and "Daily Note" are one writing, "Daily-note" another), ties going to the
+    writing of the source most about it; then that writing's spelling most sources use,
     ties going to the source most about it ("Media" of the page *Media* before "MEDIA" of a passing
     mention), then to the alphabetically first."""
     rows = state.db.execute("SELECT name, COUNT(*) AS n, MIN(rank) AS best FROM source_concepts "

@@ -151,7 +151,8 @@ class _Walker:
         self.links = self.linked = self.enumerated = 0
         self.joined = None
         text = _WS.sub(" ", _BLOCK_ID.sub("", text)).strip()
-        text = _CONTAINER_CLOSE.sub("", text) if text.endswith(":::") else text
+        if kind != "code" and text.endswith(":::"):
+            text = _CONTAINER_CLOSE.sub("", text)
         if not text:
             return
         if kind == "heading":
