@@ -110,13 +110,14 @@ def display_name(state: State, key: str) -> str:
                             "WHERE key=? AND rank<? GROUP BY name", (key, TITLE_RANK)).fetchall()
     if not rows:
         return key
+    writings = {row["name"]: _writing(row["name"]) for row in rows}
     votes: Counter[str] = Counter()
     about: dict[str, int] = {}  # the best rank among a writing's sources
     for row in rows:
-        writing = _writing(row["name"])
+        writing = writings[row["name"]]
         votes[writing] += row["n"]
         about[writing] = min(about.get(writing, row["best"]), row["best"])
-    return min(rows, key=lambda r: (-votes[_writing(r["name"])], about[_writing(r["name"])], -r["n"], r["best"],
+    return min(rows, key=lambda r: (-votes[writings[r["name"]]], about[writings[r["name"]]], -r["n"], r["best"],
                                     r["name"]))["name"]
 
 

@@ -95,10 +95,11 @@ def synthesis_points(sentences: list[str], name: str, k: int) -> list[SynthesisP
     opens = [_opens_with(s, name) for s in sentences]
     order = sorted(range(len(sentences)), key=lambda i: (-finding_rank(sentences[i]), -len(agreeing[i]),
                                                          not opens[i], not _numbers(sentences[i]), i))
+    some_agree = any(agreeing)
     points: list[SynthesisPoint] = []
     covered: set[int] = set()
     for i in order:
-        if i in covered or (not agreeing[i] and any(agreeing)):
+        if i in covered or (not agreeing[i] and some_agree):
             continue
         points.append(SynthesisPoint(i, agreeing[i]))
         covered.update((i, *agreeing[i]))
