@@ -439,3 +439,81 @@ def test_an_abbreviation_in_capitals_meets_its_plural(vault: Vault) -> None:
     vault.compile()
     assert "LLMs" not in concept_pages(vault)
     assert "wiki/sources/The Future of Knowledge|" in (vault.wiki / "concepts" / "LLM.md").read_text(encoding="utf-8")
+
+
+SILVERBULLET = PAGES / "silverbullet"  # whole pages of SilverBullet's docs (MIT): README there
+
+
+def silverbullet_page(name: str) -> SourceSummary:
+    text = (SILVERBULLET / f"{name}.md").read_text(encoding="utf-8")
+    return OfflineEngine().summarize_source(SourceInput(name, parse_markdown(text), ClipperMeta(title=name)))
+
+
+def summary_of(title: str, text: str) -> SourceSummary:
+    return OfflineEngine().summarize_source(SourceInput(title, parse_markdown(text), ClipperMeta(title=title)))
+
+
+def test_a_possessive_names_its_owner() -> None:
+    # SilverBullet's *Manual* writes "SilverBullet’s UI", "SilverBullet’s implementation" and "SilverBullet"
+    # (curly apostrophes): three concepts "SilverBullet’s", "SilverBullet’s UI" and "SilverBullet’s
+    # implementation" before, beside "SilverBullet". Whose it is says which concept it mentions.
+    found = names(silverbullet_page("Manual"))
+    assert "SilverBullet" in found, found
+    assert not {n for n in found if "’s" in n or "'s" in n}, found
+
+
+def test_a_url_holds_no_name() -> None:
+    # The same page embeds six videos by their URLs ("https://youtu.be/bZ79-RbyNoU"): "Youtu" and
+    # "bZ79-RbyNoU" were among its concepts.
+    found = names(silverbullet_page("Manual"))
+    assert not {n for n in found if "outu" in n.lower() or "RbyNoU" in n}, found
+
+
+def test_modifier_keys_of_a_shortcut_are_no_names() -> None:
+    # SilverBullet's *Outlines* lists its commands with their keys ("Outline: Move Right (Mod-. l)",
+    # "Alt-ArrowDown"): "Mod", "Mac Mod" and "Alt-ArrowDown" were concepts of the page.
+    found = names(silverbullet_page("Outlines"))
+    assert not {n for n in found if "Mod" in n.split() or n.startswith(("Alt-", "Ctrl", "Cmd"))}, found
+    assert "Outline" in found or "Outline commands" in found, found
+
+
+def test_a_name_runs_on_through_of() -> None:
+    # Joplin's news (github.com/laurent22/joplin, readme/news, development half), two sentences of
+    # 20200220-190804.md and 20220522-gsoc-contributors.md: "Google Summer" was a concept, and a page.
+    found = names(summary_of("GSoC 2020", "Good news, our Google Summer of Code 2020 application has been "
+                             "accepted! We are glad to announce that Google allocated us six projects this year "
+                             "for Google Summer of Code! Most of Joplin's students submitted pull requests."))
+    assert "Google Summer of Code" in found and "Google Summer" not in found, found
+    assert not {n for n in found if n.startswith(("Most", "of "))}, found
+
+
+def test_a_sentence_that_opens_with_a_verb_names_what_follows() -> None:
+    # Joplin's *Customising the Joplin Cloud publishing banner* (readme/apps/custom_banner.md, development
+    # half): "Using Joplin Cloud Pro or Teams, you have the ability to customise the banner…" made the
+    # concept "Using Joplin Cloud Pro". A title's first word stays a name's ("Missing Libraries").
+    text = ("Using Joplin Cloud Pro or Teams, you have the ability to customise the banner that is displayed at "
+            "the top of the notes. Joplin Cloud Pro lets you publish notes with a banner.")
+    found = names(summary_of("Customising the publishing banner", text))
+    assert "Joplin Cloud Pro" in found and not {n for n in found if n.startswith("Using")}, found
+    assert bare_names("Missing Libraries") == set()
+
+
+def test_a_change_logs_credits_handles_and_versions_are_no_names() -> None:
+    # Joplin's iOS change log (readme/about/changelog/ios.md, development half) credits each change "(#10396
+    # by Henry Heino)" or "by [@personalizedrefrigerator](…)" and lists package versions "(v10.14.0)":
+    # "Henry Heino" had a concept page of its own, and "V10" became a concept.
+    text = "\n".join([
+        "- Fixed: Fix Dropbox sync for large file collections (#10411) (#10396 by Henry Heino)",
+        "- New: Add Privacy manifest file (#10406 by Henry Heino)",
+        "- Fixed: Allow pasting URLs copied from the share sheet (#10048) (#10047 by Henry Heino)",
+        "- Fixed: Fix sync icon off-center (#10350) (#10351 by [@personalizedrefrigerator]"
+        "(https://github.com/personalizedrefrigerator))",
+        "- Fixed: Maintain cursor position when changing list indentation (#10441) (#10439 by "
+        "[@personalizedrefrigerator](https://github.com/personalizedrefrigerator))",
+        "- Improved: Updated packages react-native-device-info (v10.14.0), react-native-share (v10.2.1), "
+        "glob (v10.4.5)",
+        "- Improved: Updated packages react-native-device-info (v10.13.1), glob (v10.3.12), sharp (v0.33.3)",
+    ])
+    found = {n.lower() for n in names(summary_of("Joplin iOS Changelog", text))}
+    assert not found & {"henry heino", "heino", "personalizedrefrigerator", "v10", "v0"}, found
+    assert "privacy manifest file" in found, found

@@ -11,7 +11,7 @@ import functools
 import re
 
 from kbd.engines.base import singular
-from kbd.engines.lexicon import GENERIC_MODIFIERS, NOUNISH, STOPWORDS, VERB_FORMS, is_adverb
+from kbd.engines.lexicon import GENERIC_MODIFIERS, NOUNISH, STOPWORDS, VERB_FORMS, is_adverb, is_verb
 
 WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’+-]*[A-Za-z0-9\u00c0-\u024f+]|[A-Za-z]")
 # A word glued to a number is one token ("2FA", "3D", "10mg", "2-factor"): it starts with a digit, so it is never
@@ -112,13 +112,18 @@ def _verb_after(run: list[str], token: str, klass: int) -> bool:
             and not prev.endswith("s") and not prev.endswith(_ADJ_SUFFIXES))
 
 
-def noun_chunks(tokens: list[str]) -> list[list[str]]:
-    """Noun-phrase-like runs: content words between function words, verbs and punctuation."""
+def noun_chunks(tokens: list[str], sentence: bool = True) -> list[list[str]]:
+    """Noun-phrase-like runs: content words between function words, verbs and punctuation. A sentence's
+    first -ing word is a verb where it can be one ("Using Joplin Cloud Pro, you…"); a title's or a
+    fragment's is read as a name's ("Missing Libraries")."""
     out: list[list[str]] = []
     run: list[str] = []
     before = "."
     padded = [*tokens, "."]
     for i, token in enumerate(padded):
+        if token == "of" and _of_a_name(run, padded, i):
+            run.append(token)  # "Google Summer of Code", "Table of Contents": one name
+            continue
         klass = word_class(token)
         named = _in_a_name(padded, i)
         if named:
@@ -127,6 +132,9 @@ def noun_chunks(tokens: list[str]) -> list[list[str]]:
             if not run and not named and (token.lower() in VERB_FORMS or token.lower() in NOUNISH) \
                     and before.lower() in _VERB_CUES:
                 before = token  # "never block writers", "to store data": a verb, whatever else it can be
+                continue
+            if i == 0 and sentence and token.endswith("ing") and is_verb(token.lower()):
+                before = token  # "Using Joplin Cloud Pro, you…": capitalised for the sentence, a verb
                 continue
             if run and _verb_after(run, token, klass):
                 klass = _BREAK  # "B-tree favours read latency": the subject's verb ends the phrase
@@ -137,12 +145,24 @@ def noun_chunks(tokens: list[str]) -> list[list[str]]:
             if len(run) >= 2 and token.lower() in _DETERMINERS and run[-1].islower() and run[-1].endswith("s") \
                     and not run[-1].endswith(("ss", "us", "is")):
                 run.pop()  # "the B-tree dominates the log": a noun phrase does not run into a determiner
+            while run and run[-1] == "of":
+                run.pop()
             chunk = _trim(run)
             if chunk:
                 out.append(chunk[-MAX_PHRASE_WORDS:])
             run = []
         before = token
     return out
+
+
+def _of_a_name(run: list[str], tokens: list[str], i: int) -> bool:
+    """Whether the "of" at tokens[i] joins two parts of one name: capitalised words on both sides, and
+    the left ones more than a sentence's first word ("Google Summer of Code"; not "Most of Obsidian")."""
+    if not run or i + 1 >= len(tokens) or not _name_word(tokens[i + 1]) or "of" in run:
+        return False
+    if not all(_name_word(t) for t in run):
+        return False
+    return len(run) >= 2 or i - len(run) > 0
 
 
 def _in_a_name(tokens: list[str], i: int) -> bool:
@@ -167,7 +187,8 @@ def phrases_of(chunks: list[list[str]]) -> list[str]:
     for chunk in chunks:
         n = len(chunk)
         for i in range(n):
-            phrases.append(" ".join(chunk[i:]))
+            if chunk[i] != "of":  # "of Code" of "Google Summer of Code" is no name
+                phrases.append(" ".join(chunk[i:]))
         for token in chunk[:-1]:
             if token.lower() != token and is_term(token):
                 phrases.append(token)

@@ -72,7 +72,7 @@ def _abbreviates(short: list[str], long: list[str]) -> bool:
 
 
 def _np(text: str, last: bool) -> list[str]:
-    chunks = noun_chunks(TOKEN.findall(text))
+    chunks = noun_chunks(TOKEN.findall(text), sentence=False)
     if not chunks:
         return []
     return chunks[-1] if last else chunks[0]
@@ -174,7 +174,7 @@ def bare_names(text: str) -> set[str]:
         if joint.lower() in ("and", "or", "&") and (is_verb(left.lower()) or left in verbs):
             verbs.add(right)  # "Copy and paste issues": paste is a verb like its partner
     bare = set()
-    for chunk in noun_chunks(tokens):
+    for chunk in noun_chunks(tokens, sentence=False):
         while len(chunk) > 1 and singular(chunk[-1].lower()) in GENERIC_NOUNS:
             chunk = chunk[:-1]  # "study" of "Insomnia study" says what kind of page, not what about
         if len(chunk) == 1 and chunk[0] not in verbs:
@@ -223,8 +223,11 @@ def _acceptable(key: str, form: str, count: float, featured: bool, in_title: boo
     spelled = form.split()
     if len(spelled) > 1 and spelled[0].isalpha() and spelled[0].islower() and spelled[1][0].isupper():
         return False  # "official Obsidian Importer plugin": a modifier in front of a proper name
-    if spelled[0].lower().endswith(("'s", "’s")) and is_common_word(spelled[0][:-2]):
-        return False  # "Today's daily note": whose it is, not what it is ("Wigner's Friend" stays)
+    if spelled[0].lower().endswith(("'s", "’s")) and \
+            (is_common_word(spelled[0][:-2]) or not all(w[0].isupper() and not w.isupper() for w in spelled[1:])):
+        # "Today's daily note", "SilverBullet’s implementation", "SilverBullet’s numerous Command": whose it
+        # is, not what it is ("Wigner's Friend" stays: a name goes on in capitals)
+        return False
     if len(spelled) == 2 and spelled[0][0].isupper() and not is_common_word(spelled[0]) and spelled[1].islower() and \
             (spelled[1] in GENERIC_NOUNS or singular(spelled[1]) in GENERIC_NOUNS):
         return False  # "Obsidian team", "Obsidian files": a name's generic belongings, not a concept
@@ -251,7 +254,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
             key = concept_key(phrase)
             if key:
                 counts[key] += s.weight
-                forms[key][phrase] += 1
+                forms[key][_OWNER.sub("", phrase)] += 1  # "SilverBullet’s" spells SilverBullet
     drop_code_spellings(forms, source.document.code)
     aliases: dict[str, Counter[str]] = defaultdict(Counter)
     for short, long in _definitions(sentences):
@@ -275,6 +278,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     bare_featured = bare_in_title.union(*(bare_names(h) for h in source.document.headings))
     uses = _word_uses(sentences, chunks)
     dated = _date_words(sentences)
+    keys_pressed = _chord_keys(sentences)
     title_only = _title_only_names(title, bare_in_title, counts, forms)
     steps = _Steps(sentences)
     scored: list[tuple[float, str]] = []
@@ -296,6 +300,8 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
             continue
         if dated.intersection(form.split()):
             continue  # "NOV" of "NOV 4, 2025", "Video Engineering NOV": part of a date
+        if keys_pressed and any(_CHORD_PART.split(w, 1)[0] in keys_pressed for w in form.split()):
+            continue  # "Cmd" of "Cmd/Ctrl+V", "Alt-ArrowDown": keys pressed together, not a name
         if not _acceptable(key, form, count, featured, in_title, count / prose, uses.get(key, _WordUse()),
                            uses.get(concept_key(form.split()[0]), _WordUse())):
             continue
@@ -344,6 +350,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     return _quote(sentences, kept, forms, aliases, title_only, marked)
 
 
+_OWNER = re.compile(r"['’]s$")
 # A page marks what it names when it links or emphasises this many of its names (tuned on the development
 # halves: docs pages mark a median of 2 to 5, a blog post may link one unrelated thing).
 MARKING_PAGE = 3
@@ -374,6 +381,28 @@ def _date_words(sentences: list[ProseSentence]) -> set[str]:
                 dated.update(tokens[j] for j in (i - 1, i + 1)
                              if 0 <= j < len(tokens) and tokens[j].casefold() in _MONTHS)
     return dated
+
+
+# Modifier keys, as keyboards and shortcut notations (CodeMirror's "Mod") name them: a closed set, like
+# the months. Only where the article writes one joined to another key ("Cmd/Ctrl+V", "Mod-Shift-p") is it a key.
+_MODIFIERS = r"(?:Ctrl|Control|Cmd|Command|Alt|Option|Opt|Shift|Meta|Super|Win|Fn|Mod)"
+_CHORD = re.compile(rf"\b{_MODIFIERS}(?:\s?/\s?{_MODIFIERS})*(?:\s?\+\s?|-(?=\S))")
+_MODIFIER = re.compile(rf"\b{_MODIFIERS}\b")
+_CHORD_PART = re.compile(r"[+-]")
+
+
+def _chord_keys(sentences: list[ProseSentence]) -> set[str]:
+    """The modifier keys the article writes mostly in shortcuts ("Cmd/Ctrl+V", "Mod-. l"): keys, never names
+    ("Alt text", "Command palette", "Shift" as a key's name in prose stay words)."""
+    pressed: Counter[str] = Counter()
+    for s in sentences:
+        if "+" in s.text or "-" in s.text:  # no shortcut without them: the common case costs one look
+            for chord in _CHORD.finditer(s.text):
+                pressed.update(_MODIFIER.findall(chord.group(0)))
+    if not pressed:
+        return set()
+    written = Counter(key for s in sentences for key in _MODIFIER.findall(s.text))
+    return {key for key, n in pressed.items() if 2 * n >= written[key]}
 
 
 _MONTHS = frozenset(m.casefold() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:]))
