@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 from kbd.engines.prose import prose_sentences
 from kbd.engines.text import clean_document, latexml_to_dollars, prose
 from kbd.vault.markdown import parse_markdown
+from kbd.vault.note import RawNote, parse_raw_note
 from kbd.vault.sanitize import escape_text, render_as_text
 
 ARXIV = (Path(__file__).parent / "real_pages" / "arxiv-latexml-formulas.md").read_text(encoding="utf-8")
@@ -333,3 +334,42 @@ def test_a_containers_fences_are_no_text_and_its_title_is_a_label() -> None:
     assert [(b.kind, b.text) for b in parse_markdown("::: This is a sentence someone wrote.").blocks] == [
         ("label", "This is a sentence someone wrote.")]
     assert parse_markdown(":::note[Heads up]\nSaved.\n:::").blocks[0].text == "Heads up"
+
+
+LOGSEQ = Path(__file__).parent / "real_pages" / "logseq"  # whole pages of Logseq's docs (MIT): README there
+
+
+def test_a_pages_properties_are_blocks_of_their_own_and_their_keys_no_text() -> None:
+    # Logseq's *Whiteboard* opens with `type:: [[Feature]]`, `description:: Put thoughts…`,
+    # `platforms:: [[All Platforms]]` and `alias:: Whiteboards` on four lines: one paragraph, read as
+    # "type:: Feature description:: Put thoughts…", which made "Feature description" and "Feature platforms"
+    # concepts. A value that is a sentence stays prose; a name or a number is a label.
+    document = parse_markdown((LOGSEQ / "Whiteboard.md").read_text(encoding="utf-8"))
+    assert [(b.kind, b.text[:30]) for b in document.blocks[:4]] == [
+        ("label", "Feature"), ("paragraph", "Put thoughts from your knowled"), ("label", "All Platforms"),
+        ("label", "Whiteboards")]
+    assert not [b.text for b in document.blocks if "::" in b.text]
+    assert document.fields["alias"] == "Whiteboards" and document.fields["description"].startswith("Put thoughts")
+    assert "Feature" in document.wikilinks  # a property's link is still a link
+    # A block's own property on the line under it (`updated-at:: 1609246099894`) is no part of its sentence,
+    # and no page field; "std::vector" and "a::b" inside a line are text.
+    document = parse_markdown("- An advanced query looks like this:\n  updated-at:: 1609246099894\n"
+                              "- Use std::vector here, or a::b.\n")
+    assert [(b.kind, b.text) for b in document.blocks] == [
+        ("item", "An advanced query looks like this:"), ("label", "1609246099894"),
+        ("item", "Use std::vector here, or a::b.")]
+    assert document.fields == {}
+
+
+def test_a_logseq_page_is_titled_by_its_title_property_or_its_file_name_not_a_listed_heading() -> None:
+    # *Whiteboard* has no `title::` and its first heading is "- # Usage", a section inside the outline: its
+    # source note was titled "Usage", as were three others. *Collapse toggle* is a namespaced page, its file
+    # named `Whiteboard___Action Bar___Collapse toggle.md` (Logseq's file name for "Whiteboard/Action Bar/…").
+    whiteboard = parse_raw_note("Whiteboard.md", (LOGSEQ / "Whiteboard.md").read_bytes())
+    assert isinstance(whiteboard, RawNote) and whiteboard.title == "Whiteboard"
+    assert whiteboard.meta.description and whiteboard.meta.description.startswith("Put thoughts")
+    name = "Whiteboard___Action Bar___Collapse toggle.md"
+    toggle = parse_raw_note(name, (LOGSEQ / name).read_bytes())
+    assert isinstance(toggle, RawNote) and toggle.title == "Whiteboard/Action Bar/Collapse toggle"
+    titled = parse_raw_note("p.md", b"title:: Whiteboard/Action Bar\ntype:: [[UI Element]]\n\n## Usage\n- Click it.\n")
+    assert isinstance(titled, RawNote) and titled.title == "Whiteboard/Action Bar"

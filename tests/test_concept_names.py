@@ -517,3 +517,16 @@ def test_a_change_logs_credits_handles_and_versions_are_no_names() -> None:
     found = {n.lower() for n in names(summary_of("Joplin iOS Changelog", text))}
     assert not found & {"henry heino", "heino", "personalizedrefrigerator", "v10", "v0"}, found
     assert "privacy manifest file" in found, found
+
+
+def test_a_file_names_extension_and_org_markup_are_no_names() -> None:
+    # Logseq's *Custom theme* (tests/real_pages/logseq) says "Specify a `:custom-css-url` in
+    # "logseq/config.edn". [[config.edn]]" and *Whiteboard* wraps a note in `#+BEGIN_NOTE` … `#+END_NOTE`:
+    # "Edn" was a concept of the page (and of four more pages of the corpus), "EXAMPLE" of two.
+    logseq = PAGES / "logseq"
+    for name in ("Custom theme", "Whiteboard"):
+        text = (logseq / f"{name}.md").read_text(encoding="utf-8")
+        found = names(summary_of(name, text))
+        assert not {n for n in found if n.lower() in ("edn", "note", "begin_note") or "platforms" in n.lower()
+                    or "description" in n.lower()}, found
+    assert "Custom themes" in names(summary_of("Custom theme", (logseq / "Custom theme.md").read_text("utf-8")))

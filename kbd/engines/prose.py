@@ -13,9 +13,12 @@ from kbd.vault.markdown import split_sentences
 URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\.(?:com|org|net|io)\b")
 MIN_WORDS, MAX_WORDS = 6, 60
 # Text that holds no concept's name: a URL ("https://youtu.be/bZ79-RbyNoU"), a user's handle
-# ("@personalizedrefrigerator"), a change log's credit ("(#9294 by Henry Heino)"), a version ("v10.11.0").
+# ("@personalizedrefrigerator"), a change log's credit ("(#9294 by Henry Heino)"), a version ("v10.11.0"),
+# org-mode's "#+BEGIN_NOTE", a file name's extension ("config.edn", "image.png": "Edn", "Png" were names; the
+# file's own name stays, "manifest.json" mentions the manifest).
 _NO_NAMES = re.compile(r"\b(?:https?://|www\.)\S+|(?<![\w.])@[A-Za-z0-9][\w-]*|\(#\d+[^()]*?\bby\s[^()]+\)"
-                       r"|\bv\d+(?:\.\d+)+")
+                       r"|\bv\d+(?:\.\d+)+|#\+\w+")
+_EXTENSION = re.compile(r"(?<![\w./-])((?:[\w-]+/)*[a-z0-9_-]+)\.[a-z][a-z0-9]{1,4}\b")
 
 
 @dataclass
@@ -42,7 +45,7 @@ def prose_sentences(blocks: list[CleanBlock]) -> list[ProseSentence]:
     for block in blocks:
         suspect = len(block.text) >= 600 and might_hold_boilerplate(block.text)
         for i, text in enumerate(split_sentences(block.text)):
-            tokens = TOKEN.findall(_NO_NAMES.sub(" | ", text))
+            tokens = TOKEN.findall(_EXTENSION.sub(r"\1", _NO_NAMES.sub(" | ", text)))
             lowered = [t.lower() for t in tokens if t[0].isalpha()]
             furniture = suspect and is_boilerplate(text)
             eligible = (MIN_WORDS <= len(lowered) <= MAX_WORDS and not URLISH.search(text) and not furniture

@@ -5,7 +5,9 @@ quotes as plain text, plus what the note links to. Obsidian syntax handled: wiki
 (`[[a#h|b]]`, `![[img.png|300]]`), `%% comments %%`, callouts (`> [!note] Title`), block ids
 (`^abc123`), tags. Code is kept out of the prose; raw HTML is reduced to its text. The fences of
 other sites' admonitions and divs (`::: tip Title`, `:::note`, Pandoc's `::: {.column}`, a closing
-`:::`) are no text: a fence's title is kept as a label, not prose.
+`:::`) are no text: a fence's title is kept as a label, not prose. A line of Dataview's or Logseq's
+properties (`rating:: 9`, `description:: Advanced queries are…`) is a block of its own, its key no
+text: a value that is a sentence stays prose, a name or a number is a label.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ _CALLOUT = re.compile(r"^\[![\w-]+\][+-]?\s*")
 _CONTAINER_FENCE = r"^ {0,3}:{3,}[ \t]*(?P<container_info>[^\n]*)(?:\n|$)"
 _CONTAINER_KIND = re.compile(r"^(?:\{[^}]*\}|[a-z][a-z0-9_-]*(?![\w'’]))")  # "tip", "{.column}"; "This …" is text
 _CONTAINER_CLOSE = re.compile(r"\s:{3,}$")
+# Dataview inline fields and Logseq block properties: a key, two colons, its value, alone on a line.
+_FIELD_LINE = r"^ {0,3}(?P<field_key>[A-Za-z][\w-]*)::(?:[ \t]+(?P<field_value>[^\n]*))?[ \t]*(?:\n|$)"
+FIELD_PROSE_WORDS = 6  # a value of this many words is a sentence ("description:: …"), as the engines quote one
 # A tag is `#` then anything but whitespace, control characters and ASCII punctuation other than
 # `_ - /` (and it cannot start with a digit, `-` or `/`). Written as excluded ranges: a class over
 # the whole of Unicode costs ~10 ms to compile at every start-up.
@@ -51,6 +56,7 @@ class Block:
     links: int = 0  # web links in the block with words in them (not wikilinks, not "[12]" citation marks)
     linked: int = 0  # words of `text` inside those links
     enumerated: int = 0  # links joined to the one before as prose enumerates ("A, B and C"), not as a menu
+    listed: bool = False  # inside a list item (Logseq writes every heading so: a section's, never a title)
 
 
 @dataclass
@@ -63,6 +69,9 @@ class Document:
     tags: list[str] = field(default_factory=list)
     marked: list[str] = field(default_factory=list)  # texts the page links or emphasises: what it names
     code: list[str] = field(default_factory=list)  # its inline code: file names, commands, identifiers
+    # The `key:: value` lines that open the page, before any other block (Logseq's page properties:
+    # `title:: Whiteboard/Action Bar`), keys lowercased, the first value of each.
+    fields: dict[str, str] = field(default_factory=dict)
 
     def prose(self) -> list[Block]:
         return [b for b in self.blocks if b.kind in PROSE_KINDS]
@@ -84,6 +93,19 @@ def container_plugin(md: mistune.Markdown) -> None:
     md.block.register("container_fence", _CONTAINER_FENCE, parse, before="paragraph")
     for rules in (md.block.block_quote_rules, md.block.list_rules):  # a container inside a quote or a list
         md.block.insert_rule(rules, "container_fence", before="paragraph")
+
+
+def field_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser that a `key:: value` line is a block of its own (a `field`), not a paragraph's line."""
+    def parse(block: Any, m: re.Match[str], state: Any) -> int:
+        value = (m.group("field_value") or "").strip()
+        if value:
+            state.append_token({"type": "field", "key": m.group("field_key").lower(), "text": value})
+        return m.end()
+
+    md.block.register("field_line", _FIELD_LINE, parse, before="paragraph")
+    for rules in (md.block.block_quote_rules, md.block.list_rules):
+        md.block.insert_rule(rules, "field_line", before="paragraph")
 
 
 def wikilink_plugin(md: mistune.Markdown) -> None:
@@ -126,6 +148,7 @@ _markdown = _Markdown(renderer=None, plugins=[
     mistune.plugins.import_plugin(name) for name in ("table", "strikethrough", "footnotes")])
 wikilink_plugin(_markdown)
 container_plugin(_markdown)
+field_plugin(_markdown)
 
 
 def parse_markdown(body: str, *, keep_code: bool = False) -> Document:
@@ -145,8 +168,10 @@ class _Walker:
         self.keep_code = keep_code
         self.links = self.linked = self.enumerated = 0  # of the block being read
         self.joined: bool | None = None  # an enumeration since the block's last web link (None: no link yet)
+        self.opening = True  # no block but `key:: value` lines yet: they are the page's fields
 
-    def add(self, kind: str, text: str, level: int = 0) -> None:
+    def add(self, kind: str, text: str, level: int = 0, listed: bool = False, field: bool = False) -> None:
+        self.opening = self.opening and field
         links, linked, enumerated = self.links, self.linked, self.enumerated
         self.links = self.linked = self.enumerated = 0
         self.joined = None
@@ -157,7 +182,7 @@ class _Walker:
             return
         if kind == "heading":
             self.doc.headings.append(text)
-            self.doc.blocks.append(Block(kind, text, level, len(self.doc.headings) - 1))
+            self.doc.blocks.append(Block(kind, text, level, len(self.doc.headings) - 1, listed=listed))
             return
         self.doc.tags.extend(m.group(1) for m in _TAG.finditer(text))
         self.doc.blocks.append(Block(kind, text, 0, len(self.doc.headings) - 1, links, linked, enumerated))
@@ -166,7 +191,7 @@ class _Walker:
         for tok in tokens:
             t = tok["type"]
             if t == "heading":
-                self.add("heading", self.inline(tok.get("children", [])), tok["attrs"]["level"])
+                self.add("heading", self.inline(tok.get("children", [])), tok["attrs"]["level"], listed=kind == "item")
             elif t in ("paragraph", "block_text"):
                 self.add(kind, self.inline(tok.get("children", [])))
             elif t == "list":
@@ -193,6 +218,11 @@ class _Walker:
                 self.add("html", html_to_text(tok.get("raw", "")))
             elif t == "container_title":
                 self.add("label", self.inline(tok.get("children", [])))
+            elif t == "field":
+                value = self.inline(tok.get("children", []))
+                if self.opening:
+                    self.doc.fields.setdefault(tok["key"], _WS.sub(" ", value).strip())
+                self.add(kind if len(WORD.findall(value)) >= FIELD_PROSE_WORDS else "label", value, field=True)
             elif t == "footnotes":
                 for item in tok.get("children", []):
                     self.blocks(item.get("children", []), "item")

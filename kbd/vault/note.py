@@ -190,7 +190,10 @@ def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
         if not body.strip():
             return Rejection(rel, "no body text (frontmatter only) and no `description:` to make a short note of")
         return Rejection(rel, "no readable text (only code, images or markup)")
-    title = note_title(meta.title, document, Path(rel).stem, code_texts(searchable))
+    # Logseq keeps a page's title and description in its first lines (`title:: …`), not in frontmatter.
+    title = note_title(meta.title or document.fields.get("title"), document, Path(rel).stem, code_texts(searchable))
+    if not meta.description and document.fields.get("description"):
+        meta.description = document.fields["description"]
     byline = byline_authors(document, meta.description, title)
     # The page's byline is the authors when the properties name none, or name only some of them.
     if byline and set(meta.author) <= set(byline):
@@ -225,8 +228,9 @@ def note_title(from_meta: str | None, document: Document, stem: str,
     name: a `title` that is only a comment of one of the note's code blocks (`# SPARQL`, `# Prefixes`
     in a Turtle listing), or the heading of a section below the article's opening text, while the
     file is named otherwise, gives way to the file name."""
+    stem = _NAMESPACE_IN_FILE_NAME.sub("/", stem)  # Logseq's "Whiteboard___Action Bar": "Whiteboard/Action Bar"
     headings = [b for b in document.blocks[:8] if b.kind == "heading"]
-    h1 = [b.text for b in headings if b.level == 1]
+    h1 = [b.text for b in headings if b.level == 1 and not b.listed]  # Logseq's "- # Usage" is a section
     first_line = next((b.text for b in document.blocks[:3] if b.kind in ("paragraph", "quote", "item")
                        and len(b.text) <= _FIRST_LINE_TITLE_CHARS), None)
     named = clean_title(stem)
@@ -245,6 +249,7 @@ def note_title(from_meta: str | None, document: Document, stem: str,
     return "Untitled"
 
 
+_NAMESPACE_IN_FILE_NAME = re.compile(r"(?<=[^\W_])___(?=[^\W_])")
 # File names that say where a page sits, not what it is called.
 _FILE_NAMES = frozenset("index readme home default main page untitled".split())
 
