@@ -9,7 +9,6 @@ no date, no page furniture (issue 23). The corpus-wide choice of pages is compil
 
 from __future__ import annotations
 
-import calendar
 import itertools
 import re
 from collections import Counter, defaultdict
@@ -36,6 +35,7 @@ from kbd.engines.lexicon import (
     VERB_FORMS,
     is_verb,
 )
+from kbd.engines.non_names import date_words, holds_a_key, shortcut_keys
 from kbd.engines.prose import ProseSentence
 from kbd.engines.spellings import best_form, drop_code_spellings
 from kbd.vault.note import names_a_page
@@ -277,8 +277,8 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     marked_names = _word_runs(source.document.marked)
     bare_featured = bare_in_title.union(*(bare_names(h) for h in source.document.headings))
     uses = _word_uses(sentences, chunks)
-    dated = _date_words(sentences)
-    keys_pressed = _chord_keys(sentences)
+    dated = date_words(sentences)
+    keys = shortcut_keys(sentences)
     title_only = _title_only_names(title, bare_in_title, counts, forms)
     steps = _Steps(sentences)
     scored: list[tuple[float, str]] = []
@@ -300,7 +300,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
             continue
         if dated.intersection(form.split()):
             continue  # "NOV" of "NOV 4, 2025", "Video Engineering NOV": part of a date
-        if keys_pressed and any(_CHORD_PART.split(w, 1)[0] in keys_pressed for w in form.split()):
+        if keys and holds_a_key(form, keys):
             continue  # "Cmd" of "Cmd/Ctrl+V", "Alt-ArrowDown": keys pressed together, not a name
         if not _acceptable(key, form, count, featured, in_title, count / prose, uses.get(key, _WordUse()),
                            uses.get(concept_key(form.split()[0]), _WordUse())):
@@ -368,44 +368,6 @@ def _word_runs(texts: list[str], longest: int = 6) -> set[tuple[str, ...]]:
         for i in range(len(words)):
             runs.update(tuple(words[i:j]) for j in range(i + 1, min(len(words), i + longest) + 1))
     return runs
-
-
-def _date_words(sentences: list[ProseSentence]) -> set[str]:
-    """Month names as the article writes them beside a number ("NOV 4, 2025", "12 NOV 25", "January
-    2024"): a date, never a name. The months are the C locale's (calendar), not a word list of ours."""
-    dated = set()
-    for s in sentences:
-        tokens = s.tokens
-        for i, token in enumerate(tokens):
-            if token[0].isdigit():  # numbers are few: look at their neighbours only
-                dated.update(tokens[j] for j in (i - 1, i + 1)
-                             if 0 <= j < len(tokens) and tokens[j].casefold() in _MONTHS)
-    return dated
-
-
-# Modifier keys, as keyboards and shortcut notations (CodeMirror's "Mod") name them: a closed set, like
-# the months. Only where the article writes one joined to another key ("Cmd/Ctrl+V", "Mod-Shift-p") is it a key.
-_MODIFIERS = r"(?:Ctrl|Control|Cmd|Command|Alt|Option|Opt|Shift|Meta|Super|Win|Fn|Mod)"
-_CHORD = re.compile(rf"\b{_MODIFIERS}(?:\s?/\s?{_MODIFIERS})*(?:\s?\+\s?|-(?=\S))")
-_MODIFIER = re.compile(rf"\b{_MODIFIERS}\b")
-_CHORD_PART = re.compile(r"[+-]")
-
-
-def _chord_keys(sentences: list[ProseSentence]) -> set[str]:
-    """The modifier keys the article writes mostly in shortcuts ("Cmd/Ctrl+V", "Mod-. l"): keys, never names
-    ("Alt text", "Command palette", "Shift" as a key's name in prose stay words)."""
-    pressed: Counter[str] = Counter()
-    for s in sentences:
-        if "+" in s.text or "-" in s.text:  # no shortcut without them: the common case costs one look
-            for chord in _CHORD.finditer(s.text):
-                pressed.update(_MODIFIER.findall(chord.group(0)))
-    if not pressed:
-        return set()
-    written = Counter(key for s in sentences for key in _MODIFIER.findall(s.text))
-    return {key for key, n in pressed.items() if 2 * n >= written[key]}
-
-
-_MONTHS = frozenset(m.casefold() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:]))
 
 
 class _Steps:
