@@ -373,3 +373,17 @@ def test_a_logseq_page_is_titled_by_its_title_property_or_its_file_name_not_a_li
     assert isinstance(toggle, RawNote) and toggle.title == "Whiteboard/Action Bar/Collapse toggle"
     titled = parse_raw_note("p.md", b"title:: Whiteboard/Action Bar\ntype:: [[UI Element]]\n\n## Usage\n- Click it.\n")
     assert isinstance(titled, RawNote) and titled.title == "Whiteboard/Action Bar"
+
+
+def test_logseqs_org_blocks_are_code_or_lose_their_markers() -> None:
+    # Logseq's *Graph Overview* lists its pages with `#+BEGIN_QUERY {:query (page-property :type Class) …}
+    # #+END_QUERY` blocks, and *Whiteboard* opens with a `#+BEGIN_NOTE` … `#+END_NOTE`: concept pages quoted
+    # "#+BEGIN_QUERY {:query (page-property :type Class) :title "Class pages"} #+END_QUERY" as a finding.
+    overview = parse_markdown((LOGSEQ / "Graph Overview.md").read_text(encoding="utf-8"), keep_code=True)
+    assert not [b.text for b in overview.blocks if b.kind != "code" and ("#+" in b.text or ":query" in b.text)]
+    assert any(b.kind == "code" and b.text.startswith("{:query") for b in overview.blocks)
+    whiteboard = parse_markdown((LOGSEQ / "Whiteboard.md").read_text(encoding="utf-8"))
+    assert "Whiteboards are now live and free for everyone!" in [b.text for b in whiteboard.blocks]
+    assert not [b.text for b in whiteboard.blocks if "#+" in b.text]
+    # A query left open loses its marker and keeps its text.
+    assert [b.text for b in parse_markdown("#+BEGIN_QUERY\nnever closed\n").blocks] == ["never closed"]

@@ -7,7 +7,8 @@ quotes as plain text, plus what the note links to. Obsidian syntax handled: wiki
 other sites' admonitions and divs (`::: tip Title`, `:::note`, Pandoc's `::: {.column}`, a closing
 `:::`) are no text: a fence's title is kept as a label, not prose. A line of Dataview's or Logseq's
 properties (`rating:: 9`, `description:: Advanced queries are…`) is a block of its own, its key no
-text: a value that is a sentence stays prose, a name or a number is a label.
+text: a value that is a sentence stays prose, a name or a number is a label. Logseq's org-mode blocks
+(`#+BEGIN_QUERY` … `#+END_QUERY`) are code; a `#+BEGIN_NOTE` block keeps its text, not its markers.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ _CONTAINER_KIND = re.compile(r"^(?:\{[^}]*\}|[a-z][a-z0-9_-]*(?![\w'’]))")  # 
 _CONTAINER_CLOSE = re.compile(r"\s:{3,}$")
 # Dataview inline fields and Logseq block properties: a key, two colons, its value, alone on a line.
 _FIELD_LINE = r"^ {0,3}(?P<field_key>[A-Za-z][\w-]*)::(?:[ \t]+(?P<field_value>[^\n]*))?[ \t]*(?:\n|$)"
+# Org-mode blocks, as Logseq writes them: a query, source or example is code; a note, tip or warning keeps
+# its text and loses its markers.
+_ORG_CODE = (r"^ {0,3}#\+BEGIN_(?P<org_kind>QUERY|SRC|EXAMPLE|EXPORT)\b[^\n]*\n(?P<org_code>(?s:.*?))"
+             r"^ {0,3}#\+END_(?P=org_kind)[^\n]*(?:\n|$)")
+_ORG_MARKER = r"^ {0,3}#\+(?:BEGIN|END)_[A-Za-z]+[^\n]*(?:\n|$)"
 FIELD_PROSE_WORDS = 6  # a value of this many words is a sentence ("description:: …"), as the engines quote one
 # A tag is `#` then anything but whitespace, control characters and ASCII punctuation other than
 # `_ - /` (and it cannot start with a digit, `-` or `/`). Written as excluded ranges: a class over
@@ -108,6 +114,23 @@ def field_plugin(md: mistune.Markdown) -> None:
         md.block.insert_rule(rules, "field_line", before="paragraph")
 
 
+def org_block_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser Logseq's org-mode blocks: `#+BEGIN_QUERY` … `#+END_QUERY` is code, and the
+    markers of `#+BEGIN_NOTE` … `#+END_NOTE` are no text."""
+    def parse_code(block: Any, m: re.Match[str], state: Any) -> int:
+        state.append_token({"type": "block_code", "raw": m.group("org_code"), "style": "org"})
+        return m.end()
+
+    def parse_marker(block: Any, m: re.Match[str], state: Any) -> int:
+        return m.end()
+
+    md.block.register("org_code_block", _ORG_CODE, parse_code, before="paragraph")
+    md.block.register("org_marker_line", _ORG_MARKER, parse_marker, before="paragraph")
+    for rules in (md.block.block_quote_rules, md.block.list_rules):
+        md.block.insert_rule(rules, "org_code_block", before="paragraph")
+        md.block.insert_rule(rules, "org_marker_line", before="paragraph")
+
+
 def wikilink_plugin(md: mistune.Markdown) -> None:
     """Teach a mistune parser Obsidian's `[[wikilinks]]` and `![[embeds]]` (kbd/serve renders with it)."""
     def parse(inline: Any, m: re.Match[str], state: Any) -> int:
@@ -149,6 +172,7 @@ _markdown = _Markdown(renderer=None, plugins=[
 wikilink_plugin(_markdown)
 container_plugin(_markdown)
 field_plugin(_markdown)
+org_block_plugin(_markdown)
 
 
 def parse_markdown(body: str, *, keep_code: bool = False) -> Document:
