@@ -359,6 +359,14 @@ def test_a_pages_properties_are_blocks_of_their_own_and_their_keys_no_text() -> 
         ("item", "An advanced query looks like this:"), ("label", "1609246099894"),
         ("item", "Use std::vector here, or a::b.")]
     assert document.fields == {}
+    # Found by a review: a value with a "|" was read as a table row, Dataview's keys may hold spaces and be
+    # bold, and a `title::` inside a quote or a list is no field of the page.
+    document = parse_markdown("type:: [[Feature]]\nalias:: [[Whiteboards|WB]]\nDue Date:: 2024-05-01\n"
+                              "**Author**:: Steph Ango\n\n> title:: Quoted\n- title:: Listed\n")
+    assert document.fields == {"type": "Feature", "alias": "WB", "due date": "2024-05-01", "author": "Steph Ango"}
+    assert [(b.kind, b.key, b.text) for b in document.blocks][-2:] == [
+        ("label", "title", "Quoted"), ("label", "title", "Listed")]
+    assert "Due Date: 2024-05-01" in document.plain_text()  # what search indexes: the key finds the value
 
 
 def test_a_logseq_page_is_titled_by_its_title_property_or_its_file_name_not_a_listed_heading() -> None:

@@ -88,6 +88,16 @@ def test_markdown_is_indexed_as_the_text_a_reader_sees(vault: Vault) -> None:
         assert paths(vault, hidden) == [], hidden
 
 
+def test_a_dataview_or_logseq_field_is_found_by_its_key_and_a_logseq_page_by_its_title(vault: Vault) -> None:
+    # Found by a review: once compile read `status:: reading` as a label, search lost the key "status"; and
+    # search titled Logseq pages as compile no longer does ("Usage", "Whiteboard___Action Bar").
+    write(vault, "notes/Reading list.md", "status:: reading\nrating:: 9\n\nA book about sleep.\n")
+    write(vault, "notes/Whiteboard___Action Bar.md", "type:: [[UI Element]]\n\n- # Usage\n\t- Select a shape.\n")
+    assert paths(vault, "status") == ["notes/Reading list.md"]
+    hits = search_vault(vault.root, load_config(vault.root), "shape").hits
+    assert [h.title for h in hits] == ["Whiteboard/Action Bar"]
+
+
 def test_stems_and_accents_match_the_words_people_type(compiled: Vault) -> None:
     assert "notes/Sleep diary.md" in paths(compiled, "cafe")
     assert "notes/Sleep diary.md" in paths(compiled, "CAFÉS")

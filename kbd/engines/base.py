@@ -88,8 +88,7 @@ def concept_key(name: str) -> str:
     """Normalise a concept name so that `B-trees`, `B-tree` and `b tree` meet in one article, and
     `write-ahead log` and `write-ahead logging`, `cache` and `caching`, `add-ons` and `add-on` too."""
     folded = name.casefold()
-    # "SilverBullet’s" is SilverBullet: a possessive says whose, and is no word of the name.
-    words = spelled_words(_POSSESSIVE.sub("", name))
+    words = spelled_words(name)
     if not words:
         return ""
     if _PARTICLE_PLURAL.search(folded):
@@ -109,7 +108,6 @@ def spelled_words(text: str) -> list[str]:
 
 
 _PARTICLE_PLURAL = re.compile(r"\w-(?:on|in|up)s$")
-_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 
 
 @functools.lru_cache(maxsize=65536)

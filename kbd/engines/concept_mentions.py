@@ -223,11 +223,8 @@ def _acceptable(key: str, form: str, count: float, featured: bool, in_title: boo
     spelled = form.split()
     if len(spelled) > 1 and spelled[0].isalpha() and spelled[0].islower() and spelled[1][0].isupper():
         return False  # "official Obsidian Importer plugin": a modifier in front of a proper name
-    if spelled[0].lower().endswith(("'s", "’s")) and \
-            (is_common_word(spelled[0][:-2]) or not all(w[0].isupper() and not w.isupper() for w in spelled[1:])):
-        # "Today's daily note", "SilverBullet’s implementation", "SilverBullet’s numerous Command": whose it
-        # is, not what it is ("Wigner's Friend" stays: a name goes on in capitals)
-        return False
+    if spelled[0].lower().endswith(("'s", "’s")) and is_common_word(spelled[0][:-2]):
+        return False  # "Today's daily note": whose it is, not what it is ("Wigner's Friend" stays)
     if len(spelled) == 2 and spelled[0][0].isupper() and not is_common_word(spelled[0]) and spelled[1].islower() and \
             (spelled[1] in GENERIC_NOUNS or singular(spelled[1]) in GENERIC_NOUNS):
         return False  # "Obsidian team", "Obsidian files": a name's generic belongings, not a concept
@@ -254,7 +251,8 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
             key = concept_key(phrase)
             if key:
                 counts[key] += s.weight
-                forms[key][_OWNER.sub("", phrase)] += 1  # "SilverBullet’s" spells SilverBullet
+                forms[key][phrase] += 1
+    _owners_are_their_names(counts, forms)
     drop_code_spellings(forms, source.document.code)
     aliases: dict[str, Counter[str]] = defaultdict(Counter)
     for short, long in _definitions(sentences):
@@ -351,6 +349,21 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
 
 
 _OWNER = re.compile(r"['’]s$")
+
+
+def _owners_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]]) -> None:
+    """A name in the possessive is that name where the article also writes it bare: "SilverBullet’s UI"
+    beside "SilverBullet" mentions SilverBullet. A name only ever written so keeps its ending ("McDonald's",
+    "Parkinson's"), and so does one that goes on ("Dijkstra's algorithm", "Wigner's Friend")."""
+    for key in [k for k in counts if k.endswith(" s")]:
+        spelled = forms.get(key)
+        if not spelled or not all(_OWNER.search(form) for form in spelled):
+            continue
+        bare = key[:-2]
+        if bare in counts and bare in forms:
+            counts[bare] += counts.pop(key)
+            for form, n in forms.pop(key).items():
+                forms[bare][_OWNER.sub("", form)] += n
 # A page marks what it names when it links or emphasises this many of its names (tuned on the development
 # halves: docs pages mark a median of 2 to 5, a blog post may link one unrelated thing).
 MARKING_PAGE = 3

@@ -29,7 +29,10 @@ _MONTHS = frozenset(m.casefold() for m in (*calendar.month_name[1:], *calendar.m
 # Modifier keys, as keyboards and shortcut notations (CodeMirror's "Mod") name them: a closed set, like
 # the months. Only where the article writes one joined to another key ("Cmd/Ctrl+V", "Mod-Shift-p") is it a key.
 _MODIFIERS = r"(?:Ctrl|Control|Cmd|Command|Alt|Option|Opt|Shift|Meta|Super|Win|Fn|Mod)"
-_CHORD = re.compile(rf"\b{_MODIFIERS}(?:\s?/\s?{_MODIFIERS})*(?:\s?\+\s?|-(?=\S))")
+# A modifier joined by "+" to anything, or by "-" to a key (a capital, one letter, a sign: "Mod-Shift-p",
+# "Alt-ArrowDown", "Mod-."), not to a word ("Command-line", "Meta-analysis", "Opt-out"). At most three
+# alternatives ("Cmd/Ctrl+V"), so a line of "Cmd/Cmd/…" costs no more than its length.
+_CHORD = re.compile(rf"\b{_MODIFIERS}(?:\s?/\s?{_MODIFIERS}){{0,3}}(?:\s?\+\s?|-(?=[A-Z]|[a-z](?![a-z])|[^\sA-Za-z]))")
 _MODIFIER = re.compile(rf"\b{_MODIFIERS}\b")
 _CHORD_PART = re.compile(r"[+-]")
 

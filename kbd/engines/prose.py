@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from kbd.engines.chunking import TOKEN
+from kbd.engines.commonness import is_common_word
 from kbd.engines.lexicon import STOPWORDS
 from kbd.engines.text import CleanBlock, is_boilerplate, might_hold_boilerplate
 from kbd.vault.markdown import split_sentences
@@ -16,9 +17,16 @@ MIN_WORDS, MAX_WORDS = 6, 60
 # ("@personalizedrefrigerator"), a change log's credit ("(#9294 by Henry Heino)"), a version ("v10.11.0"),
 # org-mode's "#+BEGIN_NOTE", a file name's extension ("config.edn", "image.png": "Edn", "Png" were names; the
 # file's own name stays, "manifest.json" mentions the manifest).
-_NO_NAMES = re.compile(r"\b(?:https?://|www\.)\S+|(?<![\w.])@[A-Za-z0-9][\w-]*|\(#\d+[^()]*?\bby\s[^()]+\)"
+_NO_NAMES = re.compile(r"\b(?:https?://|www\.)\S+|(?<![\w.])@[A-Za-z0-9][\w-]*|\(#\d+[^()]{0,80}?\bby\s[^()]{1,80}\)"
                        r"|\bv\d+(?:\.\d+)+|#\+\w+")
-_EXTENSION = re.compile(r"(?<![\w./-])((?:[\w-]+/)*[a-z0-9_-]+)\.[a-z][a-z0-9]{1,4}\b")
+_FILE_NAME = re.compile(r"(?<![\w./-])((?:[\w-]+/)*[a-z0-9_-]+)((?:\.[a-z][a-z0-9]{1,4})+)\b")
+
+
+def _without_extension(match: re.Match[str]) -> str:
+    """"config.edn" → "config", "file.tar.gz" → "file"; "os.path" and "works.but" are words, not extensions."""
+    if any(is_common_word(part) for part in match.group(2).split(".")[1:]):
+        return match.group(0)
+    return match.group(1)
 
 
 @dataclass
@@ -45,7 +53,7 @@ def prose_sentences(blocks: list[CleanBlock]) -> list[ProseSentence]:
     for block in blocks:
         suspect = len(block.text) >= 600 and might_hold_boilerplate(block.text)
         for i, text in enumerate(split_sentences(block.text)):
-            tokens = TOKEN.findall(_EXTENSION.sub(r"\1", _NO_NAMES.sub(" | ", text)))
+            tokens = TOKEN.findall(_FILE_NAME.sub(_without_extension, _NO_NAMES.sub(" | ", text)))
             lowered = [t.lower() for t in tokens if t[0].isalpha()]
             furniture = suspect and is_boilerplate(text)
             eligible = (MIN_WORDS <= len(lowered) <= MAX_WORDS and not URLISH.search(text) and not furniture

@@ -28,8 +28,9 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 7: each concept says whether the source marks it as a name (linked, emphasised, a heading's) (issue 23).
 # 8: a name's spellings in inline code (`daily-note.md`, `SYNC_ENDPOINT_MEDIA`) are not how the source spells it;
 #    container fences (`::: tip`) are no text (issue 23).
-# 9: a possessive spells its owner; a URL, a handle, a change log's credit, a version and a shortcut's modifier
-#    keys hold no name; "Google Summer of Code" is one name; a sentence's opening "Using" is a verb (issue 23).
+# 9: a possessive spells its owner; a URL, a handle, a change log's credit, a version, a file name's extension,
+#    org-mode markup and a shortcut's modifier keys hold no name; "Google Summer of Code" is one name; a
+#    sentence's opening "Using" is a verb; `key:: value` lines, Logseq's titles and org blocks (issue 23).
 OFFLINE_VERSION = "9"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"

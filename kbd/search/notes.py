@@ -139,12 +139,14 @@ def parsed_note_fields(rel: str, kind: str, properties: dict[str, Any], document
                        size: int = 0, stamp: int = 0) -> NoteFields:
     """The fields of a note someone already parsed (`document` with code blocks kept); `stamp`:
     the change stamp of the version parsed, for fields prepared by compile."""
-    from kbd.vault.note import normalise_tag
+    from kbd.vault.note import file_title, normalise_tag
 
     lower = {str(k).lower(): v for k, v in properties.items()}
-    first_h1 = next((b.text for b in document.blocks if b.kind == "heading" and b.level == 1), None)
+    # As compile titles a note: a Logseq page's `title::` line, no heading inside the outline ("- # Usage").
+    first_h1 = next((b.text for b in document.blocks if b.kind == "heading" and b.level == 1 and not b.listed), None)
     stem = rel.rsplit("/", 1)[-1][:-3]
-    title = clean_title(_scalar(lower.get("title")) or first_h1 or stem)[:MAX_FIELD_CHARS] or stem
+    title = clean_title(_scalar(lower.get("title")) or document.fields.get("title") or first_h1 or file_title(stem))
+    title = title[:MAX_FIELD_CHARS] or stem
     aliases = tuple(clean_title(a)[:MAX_FIELD_CHARS] for a in _strings(lower.get("aliases") or lower.get("alias")))
     tags: list[str] = []
     for tag in [*_strings(lower.get("tags") or lower.get("tag"), split=True), *document.tags]:

@@ -32,13 +32,17 @@ _CONTAINER_FENCE = r"^ {0,3}:{3,}[ \t]*(?P<container_info>[^\n]*)(?:\n|$)"
 _CONTAINER_KIND = re.compile(r"^(?:\{[^}]*\}|[a-z][a-z0-9_-]*(?![\w'’]))")  # "tip", "{.column}"; "This …" is text
 _CONTAINER_CLOSE = re.compile(r"\s:{3,}$")
 # Dataview inline fields and Logseq block properties: a key, two colons, its value, alone on a line.
-_FIELD_LINE = r"^ {0,3}(?P<field_key>[A-Za-z][\w-]*)::(?:[ \t]+(?P<field_value>[^\n]*))?[ \t]*(?:\n|$)"
+# Dataview's keys may hold spaces and be bold (`Due Date::`, `**Author**::`).
+_FIELD_LINE = (r"^ {0,3}(?P<field_key>(?:\*\*|__)?[A-Za-z][\w -]{0,40}?(?:\*\*|__)?)::"
+               r"(?:[ \t]+(?P<field_value>[^\n]*))?[ \t]*(?:\n|$)")
 # Org-mode blocks, as Logseq writes them: a query, source or example is code; a note, tip or warning keeps
 # its text and loses its markers.
 _ORG_CODE = (r"^ {0,3}#\+BEGIN_(?P<org_kind>QUERY|SRC|EXAMPLE|EXPORT)\b[^\n]*\n(?P<org_code>(?s:.*?))"
              r"^ {0,3}#\+END_(?P=org_kind)[^\n]*(?:\n|$)")
 _ORG_MARKER = r"^ {0,3}#\+(?:BEGIN|END)_[A-Za-z]+[^\n]*(?:\n|$)"
-FIELD_PROSE_WORDS = 6  # a value of this many words is a sentence ("description:: …"), as the engines quote one
+# A value of this many words is a sentence ("description:: …"): the engines' MIN_WORDS, which the vault layer
+# does not import (engines read the vault, not the other way).
+FIELD_PROSE_WORDS = 6
 # A tag is `#` then anything but whitespace, control characters and ASCII punctuation other than
 # `_ - /` (and it cannot start with a digit, `-` or `/`). Written as excluded ranges: a class over
 # the whole of Unicode costs ~10 ms to compile at every start-up.
@@ -63,6 +67,7 @@ class Block:
     linked: int = 0  # words of `text` inside those links
     enumerated: int = 0  # links joined to the one before as prose enumerates ("A, B and C"), not as a menu
     listed: bool = False  # inside a list item (Logseq writes every heading so: a section's, never a title)
+    key: str = ""  # a `key:: value` line's key: no text of the page, but what search finds the value by
 
 
 @dataclass
@@ -83,7 +88,7 @@ class Document:
         return [b for b in self.blocks if b.kind in PROSE_KINDS]
 
     def plain_text(self) -> str:
-        return "\n\n".join(b.text for b in self.blocks)
+        return "\n\n".join(f"{b.key}: {b.text}" if b.key else b.text for b in self.blocks)
 
 
 def container_plugin(md: mistune.Markdown) -> None:
@@ -106,10 +111,11 @@ def field_plugin(md: mistune.Markdown) -> None:
     def parse(block: Any, m: re.Match[str], state: Any) -> int:
         value = (m.group("field_value") or "").strip()
         if value:
-            state.append_token({"type": "field", "key": m.group("field_key").lower(), "text": value})
+            state.append_token({"type": "field", "key": m.group("field_key").strip("*_ "), "text": value})
         return m.end()
 
-    md.block.register("field_line", _FIELD_LINE, parse, before="paragraph")
+    # Before tables: a value with a "|" in it (`alias:: [[Whiteboards|WB]]`) is no table row.
+    md.block.register("field_line", _FIELD_LINE, parse, before="table" if "table" in md.block.rules else "paragraph")
     for rules in (md.block.block_quote_rules, md.block.list_rules):
         md.block.insert_rule(rules, "field_line", before="paragraph")
 
@@ -194,8 +200,8 @@ class _Walker:
         self.joined: bool | None = None  # an enumeration since the block's last web link (None: no link yet)
         self.opening = True  # no block but `key:: value` lines yet: they are the page's fields
 
-    def add(self, kind: str, text: str, level: int = 0, listed: bool = False, field: bool = False) -> None:
-        self.opening = self.opening and field
+    def add(self, kind: str, text: str, level: int = 0, listed: bool = False, key: str = "") -> None:
+        self.opening = self.opening and bool(key)
         links, linked, enumerated = self.links, self.linked, self.enumerated
         self.links = self.linked = self.enumerated = 0
         self.joined = None
@@ -209,7 +215,7 @@ class _Walker:
             self.doc.blocks.append(Block(kind, text, level, len(self.doc.headings) - 1, listed=listed))
             return
         self.doc.tags.extend(m.group(1) for m in _TAG.finditer(text))
-        self.doc.blocks.append(Block(kind, text, 0, len(self.doc.headings) - 1, links, linked, enumerated))
+        self.doc.blocks.append(Block(kind, text, 0, len(self.doc.headings) - 1, links, linked, enumerated, key=key))
 
     def blocks(self, tokens: list[dict[str, Any]], kind: str = "paragraph") -> None:
         for tok in tokens:
@@ -244,9 +250,9 @@ class _Walker:
                 self.add("label", self.inline(tok.get("children", [])))
             elif t == "field":
                 value = self.inline(tok.get("children", []))
-                if self.opening:
-                    self.doc.fields.setdefault(tok["key"], _WS.sub(" ", value).strip())
-                self.add(kind if len(WORD.findall(value)) >= FIELD_PROSE_WORDS else "label", value, field=True)
+                if self.opening and kind == "paragraph":  # the page's own lines, not a list's or a quote's
+                    self.doc.fields.setdefault(tok["key"].lower(), _WS.sub(" ", value).strip())
+                self.add(kind if len(WORD.findall(value)) >= FIELD_PROSE_WORDS else "label", value, key=tok["key"])
             elif t == "footnotes":
                 for item in tok.get("children", []):
                     self.blocks(item.get("children", []), "item")

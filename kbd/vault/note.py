@@ -191,9 +191,10 @@ def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
             return Rejection(rel, "no body text (frontmatter only) and no `description:` to make a short note of")
         return Rejection(rel, "no readable text (only code, images or markup)")
     # Logseq keeps a page's title and description in its first lines (`title:: …`), not in frontmatter.
-    title = note_title(meta.title or document.fields.get("title"), document, Path(rel).stem, code_texts(searchable))
-    if not meta.description and document.fields.get("description"):
-        meta.description = document.fields["description"]
+    title = note_title(meta.title or text_value(document.fields.get("title")), document, Path(rel).stem,
+                       code_texts(searchable))
+    if not meta.description:
+        meta.description = text_value(document.fields.get("description"))  # cleaned as the property would be
     byline = byline_authors(document, meta.description, title)
     # The page's byline is the authors when the properties name none, or name only some of them.
     if byline and set(meta.author) <= set(byline):
@@ -220,15 +221,16 @@ _FIRST_LINE_TITLE_CHARS = 120
 
 def note_title(from_meta: str | None, document: Document, stem: str,
                code: tuple[str, ...] = ()) -> str:
-    """The clipping's real title: the `title` property, else its first `#` heading, else its file name,
-    else its first lower heading, else the first short line of text; "Untitled" and friends count as
-    no title.
+    """The clipping's real title: the `title` property (or a Logseq page's `title::` line, which the caller
+    passes), else its first `#` heading (not one inside a list: Logseq's "- # Usage" is a section), else its
+    file name (Logseq's `A___B` read as "A/B"), else its first lower heading, else the first short line of
+    text; "Untitled" and friends count as no title.
 
     An importer that takes a note's first `#` line for its title leaves the page's title in the file
     name: a `title` that is only a comment of one of the note's code blocks (`# SPARQL`, `# Prefixes`
     in a Turtle listing), or the heading of a section below the article's opening text, while the
     file is named otherwise, gives way to the file name."""
-    stem = _NAMESPACE_IN_FILE_NAME.sub("/", stem)  # Logseq's "Whiteboard___Action Bar": "Whiteboard/Action Bar"
+    stem = file_title(stem)
     headings = [b for b in document.blocks[:8] if b.kind == "heading"]
     h1 = [b.text for b in headings if b.level == 1 and not b.listed]  # Logseq's "- # Usage" is a section
     first_line = next((b.text for b in document.blocks[:3] if b.kind in ("paragraph", "quote", "item")
@@ -250,6 +252,12 @@ def note_title(from_meta: str | None, document: Document, stem: str,
 
 
 _NAMESPACE_IN_FILE_NAME = re.compile(r"(?<=[^\W_])___(?=[^\W_])")
+
+
+def file_title(stem: str) -> str:
+    """A file name as a title: Logseq writes the page "Whiteboard/Action Bar" to `Whiteboard___Action Bar.md`."""
+    return _NAMESPACE_IN_FILE_NAME.sub("/", stem)
+
 # File names that say where a page sits, not what it is called.
 _FILE_NAMES = frozenset("index readme home default main page untitled".split())
 

@@ -1,0 +1,56 @@
+"""Benchmark `kbd compile` on notes made of lines that a careless pattern reads in quadratic time.
+
+    python bench/hostile_lines.py [--repeats 20000]
+
+Prints the machine and, for each note, its size and the time of one `kbd compile` of a vault holding only
+that note (offline engine, image downloads off). A review of session 34's names found two: a change log's
+credit "(#1 by by by …" and a shortcut "Cmd/Cmd/Cmd/… -" took 88.8 s on 420 KB where the code before took
+1.1 s; the other notes are the shapes the same change reads (`key:: value` lines, org blocks, file names,
+URLs, possessives), so a slow one shows here first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.compile import compile_once, machine  # noqa: E402
+from kbd.init import init_vault  # noqa: E402
+
+
+def hostile_notes(n: int) -> dict[str, str]:
+    return {
+        "credit": "(#1 " + "by " * n + "\n",
+        "chord": "Cmd/" * n + " -\n",
+        "fields": "".join(f"key{i}:: value number {i}\n" for i in range(n)),
+        "org": "#+BEGIN_QUERY\n" + "{:query x}\n" * n + "\n#+BEGIN_NOTE " * n,
+        "paths": "see " + "a/" * n + "b and " + "c-" * n + "d.\n",
+        "urls": "https://example.org/a " * n + "\n",
+        "possessives": "Wigner's " * n + "Friend.\n",
+        "of": "Bank of " * n + "England.\n",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=20000)
+    args = parser.parse_args()
+    print(machine())
+    for name, text in hostile_notes(args.repeats).items():
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp) / "vault"
+            init_vault(root)
+            config = root / "kbd" / "config.yaml"
+            config.write_text(config.read_text(encoding="utf-8") + "\nimages:\n  download: false\n", encoding="utf-8")
+            (root / "raw" / f"{name}.md").write_text(f"# {name}\n\n{text}", encoding="utf-8")
+            elapsed, summary = compile_once(root)
+            print(f"{name:12s} {len(text.encode()) / 1e3:8.0f} KB: compile {elapsed:6.2f} s ({summary})")
+
+
+if __name__ == "__main__":
+    main()
