@@ -22,6 +22,19 @@ _NO_NAMES = re.compile(r"\b(?:https?://|www\.)\S+|(?<![\w.])@[A-Za-z0-9][\w-]*|\
 _FILE_NAME = re.compile(r"(?<![\w./-])((?:[\w-]+/)*[a-z0-9_-]+)((?:\.[a-z][a-z0-9]{1,4})+)\b")
 
 
+# What each pattern needs to match at all: most sentences have neither, and a plain search is cheaper.
+_MAY_HOLD_NO_NAMES = re.compile(r"://|www\.|@|\(#|#\+|\bv\d")
+_MAY_NAME_A_FILE = re.compile(r"[a-z0-9]\.[a-z]")
+
+
+def _without_non_names(text: str) -> str:
+    if _MAY_HOLD_NO_NAMES.search(text):
+        text = _NO_NAMES.sub(" | ", text)
+    if _MAY_NAME_A_FILE.search(text):
+        text = _FILE_NAME.sub(_without_extension, text)
+    return text
+
+
 def _without_extension(match: re.Match[str]) -> str:
     """"config.edn" → "config", "file.tar.gz" → "file"; "os.path" and "works.but" are words, not extensions."""
     if any(is_common_word(part) for part in match.group(2).split(".")[1:]):
@@ -53,7 +66,7 @@ def prose_sentences(blocks: list[CleanBlock]) -> list[ProseSentence]:
     for block in blocks:
         suspect = len(block.text) >= 600 and might_hold_boilerplate(block.text)
         for i, text in enumerate(split_sentences(block.text)):
-            tokens = TOKEN.findall(_FILE_NAME.sub(_without_extension, _NO_NAMES.sub(" | ", text)))
+            tokens = TOKEN.findall(_without_non_names(text))
             lowered = [t.lower() for t in tokens if t[0].isalpha()]
             furniture = suspect and is_boilerplate(text)
             eligible = (MIN_WORDS <= len(lowered) <= MAX_WORDS and not URLISH.search(text) and not furniture
