@@ -395,3 +395,16 @@ def test_logseqs_org_blocks_are_code_or_lose_their_markers() -> None:
     assert not [b.text for b in whiteboard.blocks if "#+" in b.text]
     # A query left open loses its marker and keeps its text.
     assert [b.text for b in parse_markdown("#+BEGIN_QUERY\nnever closed\n").blocks] == ["never closed"]
+
+
+def test_a_heading_after_the_pages_opening_prose_is_a_section_not_the_title() -> None:
+    # SilverBullet's *Manual* (tests/real_pages/silverbullet) opens with two paragraphs, then "# Videos": its
+    # source note was titled "Videos", as were 61 of SilverBullet's 188 pages by a section ("The pattern" for
+    # *Aggregator Pages*). A byline or a dateline before the `#` title is no opening prose.
+    manual = Path(__file__).parent / "real_pages" / "silverbullet" / "Manual.md"
+    note = parse_raw_note("Manual.md", manual.read_bytes())
+    assert isinstance(note, RawNote) and note.title == "Manual"
+    clipped = parse_raw_note("2024-05-01.md", b"By Jane Doe, May 1\n\n# How sleep consolidates memory\n\nText.\n")
+    assert isinstance(clipped, RawNote) and clipped.title == "How sleep consolidates memory"
+    named = parse_raw_note("Sleep.md", b"By Jane Doe, May 1\n\n# How sleep consolidates memory\n\nText.\n")
+    assert isinstance(named, RawNote) and named.title == "How sleep consolidates memory"
