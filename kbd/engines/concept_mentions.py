@@ -364,6 +364,8 @@ def _owners_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]]
             counts[bare] += counts.pop(key)
             for form, n in forms.pop(key).items():
                 forms[bare][_OWNER.sub("", form)] += n
+
+
 # A page marks what it names when it links or emphasises this many of its names (tuned on the development
 # halves: docs pages mark a median of 2 to 5, a blog post may link one unrelated thing).
 MARKING_PAGE = 3

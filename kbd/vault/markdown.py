@@ -101,9 +101,15 @@ def container_plugin(md: mistune.Markdown) -> None:
             state.append_token({"type": "container_title", "text": title})
         return m.end()
 
-    md.block.register("container_fence", _CONTAINER_FENCE, parse, before="paragraph")
-    for rules in (md.block.block_quote_rules, md.block.list_rules):  # a container inside a quote or a list
-        md.block.insert_rule(rules, "container_fence", before="paragraph")
+    _block_rule(md, "container_fence", _CONTAINER_FENCE, parse)
+
+
+def _block_rule(md: mistune.Markdown, name: str, pattern: str, parse: Any, before: str = "paragraph") -> None:
+    """Register a block rule at the top level, and inside quotes and list items (a container, a field line or
+    an org block inside a quote or a list is the same)."""
+    md.block.register(name, pattern, parse, before=before)
+    for rules in (md.block.block_quote_rules, md.block.list_rules):
+        md.block.insert_rule(rules, name, before="paragraph")
 
 
 def field_plugin(md: mistune.Markdown) -> None:
@@ -115,9 +121,7 @@ def field_plugin(md: mistune.Markdown) -> None:
         return m.end()
 
     # Before tables: a value with a "|" in it (`alias:: [[Whiteboards|WB]]`) is no table row.
-    md.block.register("field_line", _FIELD_LINE, parse, before="table" if "table" in md.block.rules else "paragraph")
-    for rules in (md.block.block_quote_rules, md.block.list_rules):
-        md.block.insert_rule(rules, "field_line", before="paragraph")
+    _block_rule(md, "field_line", _FIELD_LINE, parse, before="table" if "table" in md.block.rules else "paragraph")
 
 
 def org_block_plugin(md: mistune.Markdown) -> None:
@@ -130,11 +134,8 @@ def org_block_plugin(md: mistune.Markdown) -> None:
     def parse_marker(block: Any, m: re.Match[str], state: Any) -> int:
         return m.end()
 
-    md.block.register("org_code_block", _ORG_CODE, parse_code, before="paragraph")
-    md.block.register("org_marker_line", _ORG_MARKER, parse_marker, before="paragraph")
-    for rules in (md.block.block_quote_rules, md.block.list_rules):
-        md.block.insert_rule(rules, "org_code_block", before="paragraph")
-        md.block.insert_rule(rules, "org_marker_line", before="paragraph")
+    _block_rule(md, "org_code_block", _ORG_CODE, parse_code)
+    _block_rule(md, "org_marker_line", _ORG_MARKER, parse_marker)
 
 
 def wikilink_plugin(md: mistune.Markdown) -> None:

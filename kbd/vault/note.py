@@ -21,7 +21,7 @@ import yaml
 from kbd.vault.authors import AUTHOR_KEYS, MAX_AUTHORS, author_names, authors_in_title, byline_authors, text_value
 from kbd.vault.fsread import Snapshot, Unreadable, change_stamp, read_snapshot
 from kbd.vault.layout import clean_title
-from kbd.vault.markdown import Block, Document, parse_markdown
+from kbd.vault.markdown import PROSE_KINDS, Document, parse_markdown
 from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, SafeLoader, yaml_problem
 
 MAX_FRONTMATTER_BYTES = MAX_BYTES
@@ -234,8 +234,9 @@ def note_title(from_meta: str | None, document: Document, stem: str,
     headings = [b for b in document.blocks[:8] if b.kind == "heading"]
     # Logseq's "- # Usage" is a section, and so is a `#` heading after the page's opening prose while the
     # file has a name of its own (SilverBullet's *Manual* opens with two paragraphs, then "# Videos").
+    # (every heading comes after that prose, so no `#` heading is the title then).
     opened = _opening_words(document) >= _OPENING_PROSE_WORDS and names_a_page(stem)
-    h1 = [b.text for b in headings if b.level == 1 and not b.listed and not (opened and _after_prose(b, document))]
+    h1 = [] if opened else [b.text for b in headings if b.level == 1 and not b.listed]
     first_line = next((b.text for b in document.blocks[:3] if b.kind in ("paragraph", "quote", "item")
                        and len(b.text) <= _FIRST_LINE_TITLE_CHARS), None)
     named = clean_title(stem)
@@ -288,13 +289,9 @@ def _opening_words(document: Document) -> int:
     for block in document.blocks:
         if block.kind == "heading":
             break
-        if block.kind in ("paragraph", "item", "quote"):
+        if block.kind in PROSE_KINDS:
             words += len(block.text.split())
     return words
-
-
-def _after_prose(heading: Block, document: Document) -> bool:
-    return any(b.kind in ("paragraph", "item", "quote") for b in document.blocks[:document.blocks.index(heading)])
 
 
 def _letters(text: str) -> str:
