@@ -397,6 +397,47 @@ def test_logseqs_org_blocks_are_code_or_lose_their_markers() -> None:
     assert [b.text for b in parse_markdown("#+BEGIN_QUERY\nnever closed\n").blocks] == ["never closed"]
 
 
+def test_a_logseq_heading_written_without_its_dash_heads_its_blocks_and_never_titles_the_page() -> None:
+    # Logseq's *Whiteboard/Element locking* writes "# Usage" at the margin over tab-indented "\t- You can
+    # lock/unlock…": markdown made those blocks an indented code block (their text was lost: the summary was
+    # "All Platforms except Publish Web") and the page was titled "Usage"; an empty "\t\t-" under a block
+    # made that block a heading.
+    name = "Whiteboard___Element locking.md"
+    note = parse_raw_note(name, (LOGSEQ / name).read_bytes())
+    assert isinstance(note, RawNote) and note.title == "Whiteboard/Element locking"
+    blocks = [(b.kind, b.text[:30]) for b in note.document.blocks if b.kind != "label"]
+    assert ("item", "You can lock/unlock the select") in blocks
+    assert ("item", "Locking can be used to create ") in blocks
+    assert [text for kind, text in blocks if kind == "heading"] == ["Usage", "Functionality", "Background"]
+    assert not [b for b in parse_markdown((LOGSEQ / name).read_text(encoding="utf-8"), keep_code=True).blocks
+                if b.kind == "code"]
+    # Outside a Logseq page the markdown rules stand: an indented line under a heading is code.
+    assert [b.kind for b in parse_markdown("# Setup\n\n\tpip install kbd\n", keep_code=True).blocks] == [
+        "heading", "code"]
+
+
+def test_a_template_expression_is_code_not_text_the_reader_sees() -> None:
+    # SilverBullet's *Page Template* lists the templates with `${query[[ from p = index.pages(…) … ]]}` over
+    # five lines; on the development half such a query was quoted as a finding and made a concept
+    # "Queryfrom index" with 10 sources. Logseq's *videos* embeds with `{{youtube …}}` and `{{{youtube …}}}`.
+    page = parse_markdown((Path(__file__).parent / "real_pages" / "silverbullet" / "Page Template.md")
+                          .read_text(encoding="utf-8"))
+    texts = [b.text for b in page.blocks]
+    assert not [t for t in texts if "query[[" in t or "index.pages" in t or "commandButton" in t]
+    assert "Currently active page templates" in texts
+    assert "Daily/${date.today()}" in page.code  # in backticks it is inline code, as before
+    videos = parse_markdown((LOGSEQ / "videos.md").read_text(encoding="utf-8"))
+    assert [b.text for b in videos.blocks][:2] == ["How to install logseq app on your GitHub repo?",
+                                                   "How I use Logseq Daily?"]
+    assert not [b.text for b in videos.blocks if "{" in b.text or "youtube.com/watch" in b.text]
+    # Search still finds what an expression says, as it finds code.
+    kept = parse_markdown((LOGSEQ / "videos.md").read_text(encoding="utf-8"), keep_code=True)
+    assert "{{youtube https://www.youtube.com/watch?v=qtN7qqdeTwU}}" in kept.plain_text()
+    # A brace in prose is text, and an expression never closed stays text.
+    assert [b.text for b in parse_markdown("Sets {a, b} and ${ never closed\n").blocks] == [
+        "Sets {a, b} and ${ never closed"]
+
+
 def test_a_heading_after_the_pages_opening_prose_is_a_section_not_the_title() -> None:
     # SilverBullet's *Manual* (tests/real_pages/silverbullet) opens with two paragraphs, then "# Videos": its
     # source note was titled "Videos", as were 61 of SilverBullet's 188 pages by a section ("The pattern" for

@@ -540,3 +540,15 @@ def test_a_file_names_extension_and_org_markup_are_no_names() -> None:
         assert not {n for n in found if n.lower() in ("edn", "note", "begin_note") or "platforms" in n.lower()
                     or "description" in n.lower()}, found
     assert "Custom themes" in names(summary_of("Custom theme", (logseq / "Custom theme.md").read_text("utf-8")))
+
+
+def test_a_participle_that_works_as_a_preposition_ends_the_name_before_it() -> None:
+    # Logseq's *How to create a new graph* (development half) links "[[How to create a Logseq graph using
+    # existing Markdown files]]", as its *contents* and *Start here* do: three sources made the concept page
+    # "graph using existing Markdown files". A noun and its -ing modifier stay one name ("data processing").
+    text = ("- If you already have Markdown files you wish to use, look at the next section titled "
+            "[[How to create a Logseq graph using existing Markdown files]].\n")
+    found = names(summary_of("How to create a new graph", text))
+    assert not {n for n in found if "using" in n.lower()}, found
+    assert noun_chunks(TOKEN.findall("Tools including Zotero keep the data processing pipeline")) == [
+        ["Tools"], ["Zotero"], ["data", "processing", "pipeline"]]

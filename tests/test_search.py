@@ -98,6 +98,17 @@ def test_a_dataview_or_logseq_field_is_found_by_its_key_and_a_logseq_page_by_its
     assert [h.title for h in hits] == ["Whiteboard/Action Bar"]
 
 
+def test_a_page_is_titled_as_compile_titles_it_not_by_a_section_after_its_opening_prose(vault: Vault) -> None:
+    # SilverBullet's *Manual* (tests/real_pages, MIT) opens with two paragraphs, then "# Videos": compile
+    # titles it "Manual"; search, the page and MCP said "Videos".
+    manual = (Path(__file__).parent / "real_pages" / "silverbullet" / "Manual.md").read_text(encoding="utf-8")
+    write(vault, "notes/Manual.md", manual)
+    write(vault, "notes/Sleep.md", "# Sleep\n\n" + "Sleep is when the brain files the day away. " * 8 + "\n")
+    titles = {h.path: h.title for h in search_vault(vault.root, load_config(vault.root), "SilverBullet").hits}
+    assert titles == {"notes/Manual.md": "Manual"}
+    assert [h.title for h in search_vault(vault.root, load_config(vault.root), "brain").hits] == ["Sleep"]
+
+
 def test_stems_and_accents_match_the_words_people_type(compiled: Vault) -> None:
     assert "notes/Sleep diary.md" in paths(compiled, "cafe")
     assert "notes/Sleep diary.md" in paths(compiled, "CAFÉS")

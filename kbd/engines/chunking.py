@@ -42,6 +42,9 @@ _BREAK, _NOUN, _PART, _AMBIG, _MOD = range(5)
 _VERB_CUES = frozenset("""to not never can cannot can't will won't would should must may might could always often
 also do does did don't doesn't didn't usually rarely sometimes just i you we they he she""".split())
 ADJECTIVE_ENDINGS = ("able", "ible", "ous", "ful", "less")
+# Participles that work as prepositions: "a Logseq graph using existing Markdown files" is a graph and its
+# files, not one name ("graph using existing Markdown files" was a concept page).
+_PREPOSITIONAL_PARTICIPLES = frozenset("using including regarding concerning containing excluding".split())
 _DETERMINERS = frozenset("the a an this these those its their our your his her every each some any no".split())
 _ADJ_SUFFIXES = ("ed", "al", "ive", "ous", "ic", "ful", "ble", "ary", "ent", "ant", "ing", "ar")
 
@@ -128,6 +131,8 @@ def noun_chunks(tokens: list[str], sentence: bool = True) -> list[list[str]]:
         named = _in_a_name(padded, i)
         if named:
             klass = _NOUN  # "in Live Preview": a verb or modifier written as part of a name is part of it
+        elif token.lower() in _PREPOSITIONAL_PARTICIPLES:
+            klass = _BREAK
         if klass != _BREAK:
             if not run and not named and (token.lower() in VERB_FORMS or token.lower() in NOUNISH) \
                     and before.lower() in _VERB_CUES:

@@ -31,7 +31,9 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 9: a possessive spells its owner; a URL, a handle, a change log's credit, a version, a file name's extension,
 #    org-mode markup and a shortcut's modifier keys hold no name; "Google Summer of Code" is one name; a
 #    sentence's opening "Using" is a verb; `key:: value` lines, Logseq's titles and org blocks (issue 23).
-OFFLINE_VERSION = "9"
+# 10: template expressions (`${…}`, `{{…}}`) are code; a Logseq heading without its "- " heads its blocks;
+#     "using", "including"… end a name (issue 23).
+OFFLINE_VERSION = "10"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"

@@ -48,7 +48,7 @@ log = logging.getLogger("kbd.search")
 
 # Bump when the schema or the way notes are turned into fields changes: an index written by
 # another version is then rebuilt instead of being read with the wrong fields.
-SCHEMA_VERSION = 5  # 4: kbd's navigation pages (index, log, sub-pages) are not documents; 5: no body spelling field
+SCHEMA_VERSION = 6  # 4: navigation pages are no documents; 5: no body spelling field; 6: titles as compile gives them
 INDEX_NAME = f"kbd_v{SCHEMA_VERSION}"
 SEARCH_DIR = "search"
 STAMP = "kbd-current.json"

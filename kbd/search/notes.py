@@ -139,12 +139,13 @@ def parsed_note_fields(rel: str, kind: str, properties: dict[str, Any], document
                        size: int = 0, stamp: int = 0) -> NoteFields:
     """The fields of a note someone already parsed (`document` with code blocks kept); `stamp`:
     the change stamp of the version parsed, for fields prepared by compile."""
-    from kbd.vault.note import file_title, normalise_tag
+    from kbd.vault.note import file_title, normalise_tag, title_headings
 
     lower = {str(k).lower(): v for k, v in properties.items()}
-    # As compile titles a note: a Logseq page's `title::` line, no heading inside the outline ("- # Usage").
-    first_h1 = next((b.text for b in document.blocks if b.kind == "heading" and b.level == 1 and not b.listed), None)
     stem = rel.rsplit("/", 1)[-1][:-3]
+    # As compile titles a note: a Logseq page's `title::` line, no heading inside the outline ("- # Usage")
+    # nor one after the page's opening prose.
+    first_h1 = next(iter(title_headings(document, stem)), None)
     title = clean_title(_scalar(lower.get("title")) or document.fields.get("title") or first_h1 or file_title(stem))
     title = title[:MAX_FIELD_CHARS] or stem
     aliases = tuple(clean_title(a)[:MAX_FIELD_CHARS] for a in _strings(lower.get("aliases") or lower.get("alias")))

@@ -149,9 +149,26 @@ def wikilink_plugin(md: mistune.Markdown) -> None:
     md.inline.register("wikilink", r"!?\[\[(?P<wl_inner>[^\[\]\n]+?)\]\]", parse, before="link")
 
 
+# A template expression the page's app runs and shows the result of: SilverBullet's Lua `${query[[from …]]}`
+# (may span lines), Logseq's macros `{{embed [[Page]]}}`, `{{youtube …}}`, Obsidian's `{{date}}`. Braces nest
+# two deep; possessive, so a line of unclosed "${" costs one pass.
+_EXPRESSION = (r"\$\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*+\})*+\})*+\}"
+               r"|\{\{(?:[^{}\n]|\{[^{}\n]*+\})*+\}\}")
+
+
+def expression_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser template expressions: code, not text the reader sees (read for names, a
+    `${query[[from index.tables()]]}` was quoted as a finding and made a concept *Queryfrom index*)."""
+    def parse(inline: Any, m: re.Match[str], state: Any) -> int:
+        state.append_token({"type": "expression", "raw": m.group(0)})
+        return m.end()
+
+    md.inline.register("expression", _EXPRESSION, parse, before="codespan")
+
+
 # Characters that can start inline markup (links, emphasis, code, HTML, entities, escapes,
-# strikethrough, footnote references, wikilinks). Text without any of them is plain text.
-_INLINE_MARKUP = re.compile(r"[\[\]*_`<>!\\&~]")
+# strikethrough, footnote references, wikilinks, template expressions). Text without any of them is plain text.
+_INLINE_MARKUP = re.compile(r"[\[\]*_`<>!\\&~{]")
 
 
 class _Markdown(mistune.Markdown):
@@ -178,6 +195,7 @@ def _parser(outliner: bool) -> _Markdown:
     md = _Markdown(renderer=None, plugins=[
         mistune.plugins.import_plugin(name) for name in ("table", "strikethrough", "footnotes")])
     wikilink_plugin(md)
+    expression_plugin(md)
     container_plugin(md)
     if outliner:
         field_plugin(md)
@@ -191,6 +209,30 @@ _markdown = _parser(outliner=False)
 _outliner_markdown = _parser(outliner=True)
 
 
+_FENCE = re.compile(r"[ ]{0,3}(`{3,}|~{3,})")
+_HEADING_LINE = re.compile(r"#{1,6}[ \t]")
+
+
+def _headed_outlines(body: str) -> str:
+    """A Logseq page may write a top-level heading without its "- " ("# Usage" over tab-indented "\t- …"
+    children); Logseq reads it as the block its children hang from, while markdown would make the children
+    an indented code block (19 of Logseq's 238 documentation pages lost their text so). Such a heading is
+    given its "- ", so it is read as Logseq shows it: a section over its list, never the page's title."""
+    lines = body.split("\n")
+    fence = ""
+    for i, line in enumerate(lines[:-1]):
+        opening = _FENCE.match(line)
+        if fence:
+            fence = "" if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence) else fence
+        elif opening:
+            fence = opening.group(1)
+        elif _HEADING_LINE.match(line) and lines[i + 1].startswith("\t- "):
+            lines[i] = "- " + line
+        elif line.startswith("\t") and line.strip() == "-":
+            lines[i] = ""  # an empty block, not a setext underline making the block above a heading
+    return "\n".join(lines)
+
+
 def parse_markdown(body: str, *, keep_code: bool = False) -> Document:
     """Parse a note body (frontmatter already removed) into a Document.
 
@@ -198,7 +240,10 @@ def parse_markdown(body: str, *, keep_code: bool = False) -> Document:
     """
     doc = Document()
     body = _COMMENT.sub(" ", body)
-    tokens = (_outliner_markdown if "::" in body or "#+" in body else _markdown)(body)
+    if "::" in body or "#+" in body:
+        tokens = _outliner_markdown(_headed_outlines(body) if "\n\t- " in body else body)
+    else:
+        tokens = _markdown(body)
     _Walker(doc, keep_code).blocks(tokens)
     return doc
 
@@ -295,6 +340,8 @@ class _Walker:
             elif t == "codespan":
                 out.append(tok["raw"])
                 self.doc.code.append(tok["raw"])
+            elif t == "expression":
+                out.append(tok["raw"] if self.keep_code else " ")  # search finds it, as it finds code
             elif t in ("softbreak", "linebreak"):
                 out.append(" ")
             elif t == "link":

@@ -21,7 +21,7 @@ import yaml
 from kbd.vault.authors import AUTHOR_KEYS, MAX_AUTHORS, author_names, authors_in_title, byline_authors, text_value
 from kbd.vault.fsread import Snapshot, Unreadable, change_stamp, read_snapshot
 from kbd.vault.layout import clean_title
-from kbd.vault.markdown import PROSE_KINDS, Document, parse_markdown
+from kbd.vault.markdown import PROSE_KINDS, Block, Document, parse_markdown
 from kbd.yaml_limits import MAX_BYTES, MAX_DEPTH, MAX_NODES, SafeLoader, yaml_problem
 
 MAX_FRONTMATTER_BYTES = MAX_BYTES
@@ -232,11 +232,7 @@ def note_title(from_meta: str | None, document: Document, stem: str,
     file is named otherwise, gives way to the file name."""
     stem = file_title(stem)
     headings = [b for b in document.blocks[:8] if b.kind == "heading"]
-    # Logseq's "- # Usage" is a section, and so is a `#` heading after the page's opening prose while the
-    # file has a name of its own (SilverBullet's *Manual* opens with two paragraphs, then "# Videos").
-    # (every heading comes after that prose, so no `#` heading is the title then).
-    opened = _opening_words(document) >= _OPENING_PROSE_WORDS and names_a_page(stem)
-    h1 = [] if opened else [b.text for b in headings if b.level == 1 and not b.listed]
+    h1 = title_headings(document, stem, headings)
     first_line = next((b.text for b in document.blocks[:3] if b.kind in ("paragraph", "quote", "item")
                        and len(b.text) <= _FIRST_LINE_TITLE_CHARS), None)
     named = clean_title(stem)
@@ -253,6 +249,16 @@ def note_title(from_meta: str | None, document: Document, stem: str,
         if title and not _PLACEHOLDER_TITLE.match(title):
             return _with_page_name(title, h1) if candidate is from_meta else title
     return "Untitled"
+
+
+def title_headings(document: Document, stem: str, headings: list[Block] | None = None) -> list[str]:
+    """The `#` headings that may title a page named `stem` (search asks too, so both title a page alike).
+    Logseq's "- # Usage" is a section, and so is every `#` heading after the page's opening prose while the
+    file has a name of its own (SilverBullet's *Manual* opens with two paragraphs, then "# Videos")."""
+    if _opening_words(document) >= _OPENING_PROSE_WORDS and names_a_page(file_title(stem)):
+        return []
+    blocks = headings if headings is not None else (b for b in document.blocks if b.kind == "heading")
+    return [b.text for b in blocks if b.level == 1 and not b.listed]
 
 
 _NAMESPACE_IN_FILE_NAME = re.compile(r"(?<=[^\W_])___(?=[^\W_])")
