@@ -102,7 +102,8 @@ def test_a_product_named_without_its_maker_has_no_page_beside_the_full_name(vaul
 
 def _pages_after(db: Path, added: list[tuple[str, str]], passes: list[list[str]]) -> set[str]:
     """Concept pages after reconcile passes over a copy of `db` in which `added` (key, name) are
-    mentioned at rank 0 by its first three sources, each in a sentence (a label alone makes no page);
+    mentioned at rank 0 by its first three sources, each in a sentence of its own (a label alone makes no page,
+    and a sentence they all say word for word counts once);
     each pass looks at its list of concepts."""
     copy = db.with_name(f"copy-{len(list(db.parent.glob('copy-*')))}.db")
     copy.write_bytes(db.read_bytes())
@@ -112,7 +113,7 @@ def _pages_after(db: Path, added: list[tuple[str, str]], passes: list[list[str]]
     with state.transaction():
         for key, name in added:
             state.db.executemany("INSERT OR REPLACE INTO source_concepts(source_id, key, name, score, sentence, rank) "
-                                 "VALUES(?, ?, ?, 1.0, ?, 0)", [(i, key, name, f"The sources say this about {name}.")
+                                 "VALUES(?, ?, ?, 1.0, ?, 0)", [(i, key, name, f"Source {i} says this about {name}.")
                                                                for i in ids])
     for looked_at in passes:
         with state.transaction():
@@ -552,3 +553,19 @@ def test_a_participle_that_works_as_a_preposition_ends_the_name_before_it() -> N
     assert not {n for n in found if "using" in n.lower()}, found
     assert noun_chunks(TOKEN.findall("Tools including Zotero keep the data processing pipeline")) == [
         ["Tools"], ["Zotero"], ["data", "processing", "pipeline"]]
+
+
+TASKS = Path(__file__).parent / "real_pages" / "obsidian-tasks"  # whole pages of Obsidian Tasks' docs (MIT)
+
+
+def test_a_sentence_many_pages_share_word_for_word_counts_once(vault: Vault) -> None:
+    # Every theme page of Obsidian Tasks' docs says "Tasks' setting pane has a one-click button to add the
+    # following information, representing the custom checkboxes in this plugin": seven of them made pages
+    # *One-click button* and *Setting pane*, each a list of the themes and that one sentence. *Custom
+    # Statuses* says "custom checkboxes" in its own words, so that name keeps its page, themes and all.
+    for page in TASKS.glob("*.md"):
+        vault.clip(page.name, page.read_text(encoding="utf-8"))
+    vault.compile()
+    assert concept_pages(vault) == {"Custom checkboxes"}
+    checkboxes = (vault.wiki / "concepts" / "Custom checkboxes.md").read_text(encoding="utf-8")
+    assert "|Aura Theme]]" in checkboxes and "|Custom Statuses]]" in checkboxes, checkboxes

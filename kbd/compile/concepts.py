@@ -8,6 +8,8 @@ can repeat a word it is not about ("file" on a page about attachments). A name e
 ("File", "Web page" in a docs site) makes a page nobody would open, and so does one no source says a sentence
 about (a form's "Email address", a menu's "Technology of Business"), and so does a phrase of everyday words
 no source marks as a name ("Web page", "File name", "Error message": never linked, emphasised or a heading's).
+Articles that mention a name only in one sentence three or more of them share word for word (a docs site's
+boilerplate) count as one.
 Only the concepts touched since the last run are looked at, so the cost of one ingest does not grow with the
 wiki.
 """
@@ -47,6 +49,30 @@ def article_count(state: State, key: str, listed: bool = False) -> int:
         "SELECT COUNT(DISTINCT COALESCE(s.article, 'id:' || s.id)) FROM source_concepts sc "
         "JOIN sources s ON s.id=sc.source_id WHERE sc.key=? AND sc.rank<=?",
         (key, TITLE_RANK if listed else TITLE_RANK - 1)).fetchone()[0]
+
+
+# A sentence this many articles say word for word is the site's boilerplate, not each page's own finding:
+# seven Obsidian Tasks theme pages share "Tasks' setting pane has a one-click button to add the following
+# information…", which made pages *One-click button* and *Setting pane*. Two pages sharing one are often one
+# text published twice, and their names are still worth a page (Anki's Linux and Windows display pages).
+BOILERPLATE_ARTICLES = 3
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def evidence_count(state: State, key: str) -> int:
+    """Like `article_count`, but the articles that mention a concept only in one boilerplate sentence (said
+    word for word by BOILERPLATE_ARTICLES of them or more) count once together: what decides a page."""
+    said: defaultdict[str, set[str]] = defaultdict(set)
+    for article, sentence in state.db.execute(
+            "SELECT COALESCE(s.article, 'id:' || s.id), sc.sentence FROM source_concepts sc "
+            "JOIN sources s ON s.id=sc.source_id WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK)):
+        said[article].add(" ".join(_WORDS.findall((sentence or "").casefold())))
+    if len(said) < BOILERPLATE_ARTICLES:
+        return len(said)
+    shared = Counter(sentence for sentences in said.values() for sentence in sentences if sentence)
+    boilerplate = {sentence for sentence, n in shared.items() if n >= BOILERPLATE_ARTICLES}
+    only_boilerplate = [sentences for sentences in said.values() if sentences <= boilerplate]
+    return len(said) - len(only_boilerplate) + len(set().union(*only_boilerplate))
 
 
 def is_central(state: State, key: str) -> bool:
@@ -150,7 +176,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
             done.add(key)
             looks[key] += 1
             sources = concept_sources(state, key)
-            articles = article_count(state, key) if len(sources) >= min_sources else len(sources)
+            articles = evidence_count(state, key) if len(sources) >= min_sources else len(sources)
             name = display_name(state, key) if articles >= min_sources else ""  # once: the rules below and the page
             everyday = articles >= min_sources and needs_a_title(name)
             if articles >= min_sources and not is_central(state, key) and \
