@@ -100,10 +100,11 @@ def test_a_product_named_without_its_maker_has_no_page_beside_the_full_name(vaul
     assert "[[wiki/concepts/Sync|" not in "".join(p.read_text() for p in vault.wiki.rglob("*.md"))
 
 
-def _pages_after(db: Path, added: list[tuple[str, str]], passes: list[list[str]]) -> set[str]:
+def _pages_after(db: Path, added: list[tuple[str, str]], passes: list[list[str]],
+                 said: tuple[str, ...] = ("Source {i} says this about {name}.",) * 3) -> set[str]:
     """Concept pages after reconcile passes over a copy of `db` in which `added` (key, name) are
     mentioned at rank 0 by its first three sources, each in a sentence of its own (a label alone makes no page,
-    and a sentence they all say word for word counts once);
+    and a sentence they all say word for word counts once; `said`: what each says, "" a title's naming);
     each pass looks at its list of concepts."""
     copy = db.with_name(f"copy-{len(list(db.parent.glob('copy-*')))}.db")
     copy.write_bytes(db.read_bytes())
@@ -113,8 +114,8 @@ def _pages_after(db: Path, added: list[tuple[str, str]], passes: list[list[str]]
     with state.transaction():
         for key, name in added:
             state.db.executemany("INSERT OR REPLACE INTO source_concepts(source_id, key, name, score, sentence, rank) "
-                                 "VALUES(?, ?, ?, 1.0, ?, 0)", [(i, key, name, f"Source {i} says this about {name}.")
-                                                               for i in ids])
+                                 "VALUES(?, ?, ?, 1.0, ?, 0)", [(i, key, name, said[n].format(i=i, name=name))
+                                                               for n, i in enumerate(ids)])
     for looked_at in passes:
         with state.transaction():
             state.mark_dirty([f"concept:{k}" for k in looked_at])
@@ -135,6 +136,18 @@ def test_names_that_make_each_other_get_the_same_pages_in_one_pass_or_one_at_a_t
     for order in (keys, keys[::-1], ["sync", "obsidian sync", "obsidian", "sync obsidian"]):
         assert _pages_after(db, made, [[k] for k in order]) == at_once, order
     assert {"obsidian sync", "obsidian", "sync"} <= at_once, at_once  # names that make each other: neither is made
+
+
+def test_a_name_only_titles_give_and_no_source_says_a_sentence_with_gets_no_page(vault: Vault) -> None:
+    # Two Joplin help pages titled "FAQ" and two blog posts "Version 3 of the new design is ready!" and
+    # "Version 4 …" (development halves) made pages *FAQ* and *design*: two links, nothing said.
+    for name in SYNC_PAGES:
+        vault.clip(f"{name}.md", (PAGES / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    db = vault.root / ".kbd/state.db"
+    assert "faq" not in _pages_after(db, [("faq", "FAQ")], [["faq"]], said=("", "", ""))
+    assert "faq" in _pages_after(db, [("faq", "FAQ")], [["faq"]],
+                                 said=("", "", "The FAQ answers the questions people ask most about sync."))
 
 
 def test_a_name_that_repeats_its_word_is_not_its_own_maker(vault: Vault) -> None:

@@ -105,9 +105,11 @@ def is_titled(state: State, key: str, central_only: bool = True) -> bool:
 
 def says_something(state: State, key: str) -> bool:
     """Whether some source says a sentence about the concept (MIN_WORDS words at least, as a summary
-    quotes), or names it in its title (stored as an empty sentence). Not when every source has it only
-    as a label: "Email address" over a newsletter form, "Technology of Business" in a site's menu."""
-    return any(_is_said(sentence) for (sentence,) in
+    quotes). Not when every source has it only as a label ("Email address" over a newsletter form,
+    "Technology of Business" in a site's menu) or in its title (stored as an empty sentence): a page
+    would list the sources and say nothing (two Joplin pages titled "FAQ", two posts "Version 3 of the
+    new design is ready!" made pages *FAQ* and *design*)."""
+    return any(sentence and _is_said(sentence) for (sentence,) in
                state.db.execute("SELECT sentence FROM source_concepts WHERE key=? AND rank<?", (key, TITLE_RANK)))
 
 
