@@ -14,6 +14,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from kbd.engines.abbreviations import ABBREV_TOKEN, definitions, initialisms
 from kbd.engines.base import (
     PAGE_RANK,
     ConceptMention,
@@ -44,90 +45,6 @@ CANDIDATES_KEPT = 30
 # Mentions per prose sentence at which a single common word is what the article is about (tuned on
 # the development halves; a passing "models" in a long paper stays far below it).
 DENSE = 0.25
-
-_PAREN_LEAD = re.compile(r"^\s*(?:or|i\.e\.,?|also|aka)\s+", re.IGNORECASE)
-_AKA_CUE = re.compile(r"\b(?:also|sometimes|often|commonly)\s+(?:called|known as|referred to as|termed|named"
-                      r"|abbreviated(?: as)?)\s+")
-_ABBREV_TOKEN = re.compile(r"^[A-Z][A-Za-z0-9-]{0,9}$")
-
-
-def _initials(words: list[str]) -> tuple[str, str]:
-    """Initials of a name, per word and per hyphen part: ("wl", "wal") for "write-ahead logging"."""
-    per_word = "".join(w[0] for w in words).lower()
-    per_part = "".join(p[0] for w in words for p in w.split("-") if p).lower()
-    return per_word, per_part
-
-
-def _abbreviates(short: list[str], long: list[str]) -> bool:
-    """Whether `short` ("LSM tree", "WAL") abbreviates `long` ("log-structured merge tree")."""
-    while short and long and len(short) > 1 and short[-1].lower() == long[-1].lower():
-        short, long = short[:-1], long[:-1]  # a shared head: "LSM tree" / "... merge tree"
-    if len(short) != 1 or not long or not _ABBREV_TOKEN.match(short[0]):
-        return False
-    token = short[0]
-    letters = token[:-1] if token.endswith("s") and token[:-1].isupper() else token
-    if sum(c.isupper() for c in letters) < 2:
-        return False
-    return letters.lower().replace("-", "") in _initials(long)
-
-
-def _np(text: str, last: bool) -> list[str]:
-    chunks = noun_chunks(TOKEN.findall(text), sentence=False)
-    if not chunks:
-        return []
-    return chunks[-1] if last else chunks[0]
-
-
-def _positions(text: str, marker: str, most: int = 8) -> list[int]:
-    """Where `marker` occurs, the first `most` times (a real sentence defines a name or two)."""
-    out, start = [], 0
-    while len(out) < most and (i := text.find(marker, start)) != -1:
-        out.append(i)
-        start = i + len(marker)
-    return out
-
-
-def _definitions(sentences: list[ProseSentence]) -> list[tuple[str, str]]:
-    """(alias, name) pairs this source defines. Each cue ("(", ", or ", "also called") is looked at
-    once, with the noun phrases just before and just after it: linear in the text, however long."""
-    pairs: dict[tuple[str, str], None] = {}
-
-    def add(short: list[str], long: list[str]) -> None:
-        pairs[(" ".join(short), " ".join(long))] = None
-
-    for s in sentences:
-        text = s.text
-        for i in _positions(text, "(") if "(" in text else ():
-            close = text.find(")", i, i + 62)
-            if close == -1:
-                continue
-            before = _np(text[max(0, i - 80):i], last=True)
-            inside = _np(_PAREN_LEAD.sub("", text[i + 1:close]), last=False)
-            if not before or not inside:
-                continue
-            # "classic write-ahead logging (WAL)": the tail of the phrase whose initials it spells.
-            tail = next((before[k:] for k in range(len(before)) if _abbreviates(inside, before[k:])), None)
-            if tail:
-                add(inside, tail)
-            elif _abbreviates(before[-1:], inside):
-                add(before[-1:], inside)
-        for i in _positions(text, ", or ") if ", or " in text else ():
-            first, second = _np(text[max(0, i - 80):i], last=True), _np(text[i + 5:i + 85], last=False)
-            for short, long in ((second, first), (first, second)):
-                if short and long and _abbreviates(short, long):
-                    add(short, long)
-                    break
-        cues = _AKA_CUE.finditer(text) if "also" in text or "commonly" in text or "sometimes" in text \
-            or "often" in text else iter(())
-        for m in itertools.islice(cues, 8):
-            first = _np(text[max(0, m.start() - 80):m.start()], last=True)
-            second = _np(text[m.end():m.end() + 80], last=False)
-            if first and second:
-                if _abbreviates(first, second):
-                    add(first, second)
-                else:
-                    add(second, first)
-    return list(pairs)
 
 
 @dataclass
@@ -255,14 +172,14 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     _owners_are_their_names(counts, forms)
     drop_code_spellings(forms, source.document.code)
     aliases: dict[str, Counter[str]] = defaultdict(Counter)
-    for short, long in _definitions(sentences):
+    for short, long in [*definitions(sentences), *initialisms(forms)]:
         ks, kl = concept_key(short), concept_key(long)
         if not ks or not kl or ks == kl:
             continue
         counts[kl] += counts.pop(ks, 0.0) or 0.0
         forms[kl][long] += 1
         head = short.split()[0]
-        if " " in short and _ABBREV_TOKEN.match(head):  # "LSM" alone, once "LSM tree" is defined
+        if " " in short and ABBREV_TOKEN.match(head):  # "LSM" alone, once "LSM tree" is defined
             counts[kl] += counts.pop(concept_key(head), 0.0) or 0.0
             forms.pop(concept_key(head), None)
         forms[kl].update(forms.pop(ks, Counter()))  # its name is whichever the article uses most
