@@ -377,4 +377,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE source_concepts ADD COLUMN marked INTEGER NOT NULL DEFAULT 1;
     """,
+    # names said once (issue 23, kbd/compile/concepts.py): whether the source mentions the concept in that one
+    # sentence only; sources whose one mention is a sentence other sources say word for word (a docs site's
+    # boilerplate) count once together. Rows of summaries made before count as said more often, as before.
+    """
+    ALTER TABLE source_concepts ADD COLUMN once INTEGER NOT NULL DEFAULT 0;
+    """,
 ]

@@ -584,32 +584,39 @@ def test_a_sentence_many_pages_share_word_for_word_counts_once(vault: Vault) -> 
     assert "|Aura Theme]]" in checkboxes and "|Custom Statuses]]" in checkboxes, checkboxes
 
 
-# Wikipedia, "Blockchain" (CC BY-SA 4.0), as the crawl of session 23 saved it (development half), two lines cut
-# to the sentences that matter: a citation mark stands between the name and its initialism.
-BLOCKCHAIN = (
-    "Blockchains are typically managed by a [peer-to-peer (P2P)](/wiki/Peer-to-peer \"Peer-to-peer\") computer "
-    "network for use as a public [distributed ledger](/wiki/Distributed_ledger \"Distributed ledger\").\n\n"
-    "These include the Organization for the Advancement of Structured Information Standards "
-    "([OASIS](/wiki/OASIS_\\(organization\\) \"OASIS \\(organization\\)\")), and some individual participants in "
-    "the [Internet Engineering Task Force](/wiki/Internet_Engineering_Task_Force \"Internet Engineering Task "
-    "Force\")[[68]](#cite_note-68) (IETF).\n\n"
-    "Several individual IETF participants produced the draft of a blockchain interoperability architecture."
-    "[[156]](#cite_note-ietf-draft-156)\n")
+def test_articles_that_share_a_quote_and_say_more_each_count_on_their_own(vault: Vault) -> None:
+    # Found by a review: three posts open with one quoted definition and each goes on about the Zettelkasten;
+    # the sentence stored for each was the quote, so the three counted as one and the page went.
+    quote = "A Zettelkasten is a method of note-taking in which small notes are numbered and linked to each other."
+    for i, rest in enumerate((
+            "I started my Zettelkasten in 2019 after reading Ahrens. My Zettelkasten now holds two thousand notes, "
+            "and the Zettelkasten links help me write essays faster than before.\n\nThe trick is to write each "
+            "note in your own words.",
+            "Niklas Luhmann kept his Zettelkasten in wooden drawers for forty years. Luhmann's Zettelkasten held "
+            "ninety thousand cards and produced seventy books.\n\nHistorians still study the cards in Bielefeld.",
+            "A digital Zettelkasten in Obsidian needs no numbering, because links do the work. Many people build a "
+            "Zettelkasten with backlinks and tags instead of folder trees.\n\nStart small and link every new "
+            "note.")):
+        vault.clip(f"Post {i}.md", clipper_note(f"Notes on method {i}", f"{quote}\n\n{rest}\n",
+                                                source=f"https://blog{i}.example/post"))
+    vault.compile()
+    assert "Zettelkasten" in concept_pages(vault), concept_pages(vault)
 
 
-def test_an_initialism_meets_the_name_it_spells() -> None:
-    # "peer-to-peer (P2P)": a digit inside an initialism stands for a word (E2EE, end-to-end encryption, made
-    # two pages on Joplin's development halves). "Internet Engineering Task Force[68] (IETF)" and "IETF
-    # participants": a proper name the article writes in full and by its capitals is one concept (Joplin's
-    # news made both *GSoC* and *Google Summer of Code*).
-    summary = summary_of("Blockchain", BLOCKCHAIN)
-    by_name = {c.name: c for c in summary.concepts}
+# Wikipedia, "Blockchain" (CC BY-SA 4.0), as the crawl of session 23 saved it (development half), one sentence.
+BLOCKCHAIN = ("Blockchains are typically managed by a [peer-to-peer (P2P)](/wiki/Peer-to-peer \"Peer-to-peer\") "
+              "computer network for use as a public [distributed ledger](/wiki/Distributed_ledger \"Distributed "
+              "ledger\").\n")
+
+
+def test_a_digit_in_a_defined_initialism_stands_for_a_word() -> None:
+    # "peer-to-peer (P2P)", as "end-to-end encryption (E2EE)" made two pages on Joplin's development halves.
+    by_name = {c.name: c for c in summary_of("Blockchain", BLOCKCHAIN).concepts}
     assert "P2P" not in by_name and "P2P" in by_name["Peer-to-peer"].aliases, by_name.keys()
-    assert "IETF" not in by_name and "IETF" in by_name["Internet Engineering Task Force"].aliases, by_name.keys()
-    # A run of everyday words is no proper name, whatever its initials: Joplin's server page writes "CSS" and
-    # "cancel Stripe subscription" (CSS stayed itself), Wikipedia's "Blockchain" "IoT" and "Massachusetts
-    # Institute of Technology".
-    found = summary_of("Notes", "Style your pages with CSS and keep the CSS short. You can cancel Stripe "
-                                "subscription at any time.\n\nThe IoT team tested the IoT devices at the "
-                                "Massachusetts Institute of Technology.\n")
-    assert not [c for c in found.concepts if {"CSS", "IoT"} & set(c.aliases)], found.concepts
+    # Only a definition makes one name of two (found by a review: "DoD", the Definition of Done, beside a
+    # mention of the Department of Defense, and "IoT" beside the Massachusetts Institute of Technology).
+    found = summary_of("Sprint review", "The team checks each story against the DoD before the review. The DoD "
+                                        "lists what done means. A contractor of the Department of Defense visited."
+                                        "\n\nThe IoT devices were tested at the Massachusetts Institute of "
+                                        "Technology.\n")
+    assert not [c for c in found.concepts if {"DoD", "IoT"} & set(c.aliases)], found.concepts

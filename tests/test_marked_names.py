@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from kbd.engines.base import SourceInput
 from kbd.engines.commonness import is_everyday_phrase
 from kbd.engines.offline import OfflineEngine
@@ -113,19 +115,24 @@ def test_lint_offers_no_page_for_a_phrase_compiling_refuses(vault: Vault) -> Non
     assert [f.message for f in report.findings if f.check == "unlinked_names"] == []
 
 
-def test_a_vault_compiled_before_marks_keeps_its_pages(vault: Vault) -> None:
+@pytest.mark.parametrize(("column", "default"), [("marked", 1), ("once", 0)])
+def test_a_vault_compiled_before_marks_keeps_its_pages(vault: Vault, column: str, default: int) -> None:
     clip(vault, *LINKING)
     vault.compile()
     pages = concept_pages(vault)
-    # As a kbd before marks left it: its schema one migration short, every page due to be looked at again.
+    # As a kbd before the column left it: its schema short of that migration and of those after it, every
+    # page due to be looked at again.
+    added = next(i for i, m in enumerate(MIGRATIONS) if f"ADD COLUMN {column} " in m)
     db = sqlite3.connect(vault.root / ".kbd" / "state.db")
     with db:
-        db.execute("ALTER TABLE source_concepts DROP COLUMN marked")
+        for dropped in ("once", "marked") if column == "marked" else ("once",):
+            db.execute(f"ALTER TABLE source_concepts DROP COLUMN {dropped}")
         db.execute("INSERT OR IGNORE INTO dirty(note) SELECT 'concept:' || key FROM concepts")
-        db.execute(f"PRAGMA user_version={len(MIGRATIONS) - 1}")
+        db.execute(f"PRAGMA user_version={added}")
     db.close()
     vault.compile()
     assert concept_pages(vault) == pages
     with sqlite3.connect(vault.root / ".kbd" / "state.db") as db:
-        # Rows of summaries made before count as marked until their engine redoes them (`kbd compile --redo`).
-        assert db.execute("SELECT COUNT(*) FROM source_concepts WHERE NOT marked").fetchone()[0] == 0
+        # Rows of summaries made before count as marked, and as said more than once, until their engine redoes
+        # them (`kbd compile --redo`).
+        assert {r[0] for r in db.execute(f"SELECT {column} FROM source_concepts")} == {default}

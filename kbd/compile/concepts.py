@@ -8,8 +8,8 @@ can repeat a word it is not about ("file" on a page about attachments). A name e
 ("File", "Web page" in a docs site) makes a page nobody would open, and so does one no source says a sentence
 about (a form's "Email address", a menu's "Technology of Business"), and so does a phrase of everyday words
 no source marks as a name ("Web page", "File name", "Error message": never linked, emphasised or a heading's).
-Articles that mention a name only in one sentence three or more of them share word for word (a docs site's
-boilerplate) count as one.
+Three or more articles that mention a name in one sentence only, one they share word for word (a docs site's
+boilerplate), count as one.
 Only the concepts touched since the last run are looked at, so the cost of one ingest does not grow with the
 wiki.
 """
@@ -51,28 +51,29 @@ def article_count(state: State, key: str, listed: bool = False) -> int:
         (key, TITLE_RANK if listed else TITLE_RANK - 1)).fetchone()[0]
 
 
-# A sentence this many articles say word for word is the site's boilerplate, not each page's own finding:
-# seven Obsidian Tasks theme pages share "Tasks' setting pane has a one-click button to add the following
-# information…", which made pages *One-click button* and *Setting pane*. Two pages sharing one are often one
-# text published twice, and their names are still worth a page (Anki's Linux and Windows display pages).
+# Articles that mention a name in one sentence only, the same sentence word for word, count as one when there
+# are this many: seven Obsidian Tasks theme pages say only "Tasks' setting pane has a one-click button to add the
+# following information…" of *One-click button* and *Setting pane*. Two such pages are often one text published
+# twice, whose names are still worth a page (Joplin's *Note banner*, Anki's *Graphics driver*: counting those
+# once cost four kept pages for three junk on the development halves), so a third page saying only that
+# sentence is what makes it boilerplate, and then takes the page away. An article that says more of the name
+# counts on its own (three posts opening with one quoted definition of the Zettelkasten, each saying more).
 BOILERPLATE_ARTICLES = 3
 _WORDS = re.compile(r"[^\W_]+")
 
 
 def evidence_count(state: State, key: str) -> int:
-    """Like `article_count`, but the articles that mention a concept only in one boilerplate sentence (said
-    word for word by BOILERPLATE_ARTICLES of them or more) count once together: what decides a page."""
-    said: defaultdict[str, set[str]] = defaultdict(set)
-    for article, sentence in state.db.execute(
-            "SELECT COALESCE(s.article, 'id:' || s.id), sc.sentence FROM source_concepts sc "
+    """Like `article_count`, but the articles whose one mention of the concept is a sentence BOILERPLATE_ARTICLES
+    of them say as their one mention (a docs site's boilerplate) count once together: what decides a page."""
+    said: dict[str, str | None] = {}  # article → its one sentence, or None when it says more (or is a title)
+    for article, sentence, once in state.db.execute(
+            "SELECT COALESCE(s.article, 'id:' || s.id), sc.sentence, sc.once FROM source_concepts sc "
             "JOIN sources s ON s.id=sc.source_id WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK)):
-        said[article].add(" ".join(_WORDS.findall((sentence or "").casefold())))
-    if len(said) < BOILERPLATE_ARTICLES:
-        return len(said)
-    shared = Counter(sentence for sentences in said.values() for sentence in sentences if sentence)
-    boilerplate = {sentence for sentence, n in shared.items() if n >= BOILERPLATE_ARTICLES}
-    only_boilerplate = [sentences for sentences in said.values() if sentences <= boilerplate]
-    return len(said) - len(only_boilerplate) + len(set().union(*only_boilerplate))
+        only = " ".join(_WORDS.findall(sentence.casefold())) if once and sentence else None
+        said[article] = only if article not in said or said[article] == only else None
+    shared = Counter(sentence for sentence in said.values() if sentence)
+    return sum(1 for sentence in said.values() if not sentence or shared[sentence] < BOILERPLATE_ARTICLES) + \
+        sum(1 for n in shared.values() if n >= BOILERPLATE_ARTICLES)
 
 
 def is_central(state: State, key: str) -> bool:

@@ -1,18 +1,17 @@
-"""Names an article gives for one another: a definition in its text ("write-ahead logging (WAL)", "an LSM
-tree, or log-structured merge tree", "also called"), or an initialism beside the name it spells ("GSoC" in a
-post that also says "Google Summer of Code"). Used by engines/concept_mentions.py, which merges such names
-into one concept; compile/aliases.py carries the pair to the other sources.
+"""Names an article defines as one another's ("write-ahead logging (WAL)", "an LSM tree, or log-structured
+merge tree", "also called"; "peer-to-peer (P2P)", a digit standing for a word). Used by
+engines/concept_mentions.py, which merges such names into one concept; compile/aliases.py carries the pair to
+the other sources. Only a definition counts: an initialism beside a name its capitals spell is no sign they are
+one ("DoD" in a post about the Definition of Done that mentions the Department of Defense).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections import Counter
 
 from kbd.engines.chunking import TOKEN, noun_chunks
 from kbd.engines.prose import ProseSentence
-from kbd.engines.spellings import best_form
 
 _PAREN_LEAD = re.compile(r"^\s*(?:or|i\.e\.,?|also|aka)\s+", re.IGNORECASE)
 _AKA_CUE = re.compile(r"\b(?:also|sometimes|often|commonly)\s+(?:called|known as|referred to as|termed|named"
@@ -109,46 +108,3 @@ def _letter_spellings(letters: str) -> set[str]:
     """The initials an abbreviation can stand for: "e2ee" → {"e2ee", "etee"}."""
     plain = letters.lower().replace("-", "")
     return {plain, _DIGIT_INSIDE.sub(lambda m: dict(_DIGIT_WORDS)[m.group(0)], plain)}
-
-
-# An initialism is taken for a name the same article spells out only from this many letters: "GSoC",
-# "CSS"; two letters ("OS", "PR") stand for too many things. (A defined one, "write-ahead logging (WAL)",
-# needs no such care: `definitions`.)
-_MIN_INITIALISM_LETTERS = 3
-
-
-def initialisms(forms: dict[str, Counter[str]]) -> list[tuple[str, str]]:
-    """(initialism, name) pairs among one article's names: "GSoC" and "Google Summer of Code" where the article
-    names both, never defines one by the other, and no other name of it has those initials. Only a proper name
-    spells an initialism so, its capitals the initialism's and its lowercase words its lowercase letters ("of"
-    in "GSoC"); a run of everyday words that happens to ("cancel Stripe subscription" for CSS, "Philosopher
-    Hubert Dreyfus" for PhD) or the tail of a longer name ("Institute of Technology" of "Massachusetts
-    Institute of Technology", beside "IoT") is none."""
-    spelled = {key: (best_form(spellings), spellings.total()) for key, spellings in forms.items() if spellings}
-    longer = Counter[str]()  # how often each name is written as the tail of a longer one
-    names = {name for name, _ in spelled.values()}
-    for name, n in spelled.values():
-        words = name.split()
-        for i in range(1, len(words)):
-            tail = " ".join(words[i:])
-            if tail in names:
-                longer[tail] = max(longer[tail], n)
-    by_capitals: dict[str, list[str]] = {}
-    for name, n in spelled.values():
-        words = name.split()
-        if len(words) >= 2 and longer[name] < n and all(w[0].isupper() or w in _LOWERCASE_IN_NAMES for w in words):
-            by_capitals.setdefault("".join(w[0] for w in words), []).append(name)
-    pairs: list[tuple[str, str]] = []
-    for short, _ in spelled.values():
-        letters = short[:-1] if short.endswith("s") and short[:-1].isupper() else short
-        if " " in short or not ABBREV_TOKEN.match(short) or sum(c.isupper() for c in letters) < 2 \
-                or len(letters) < _MIN_INITIALISM_LETTERS or not letters.isalpha():
-            continue
-        matches = [n for n in by_capitals.get(letters, ()) if short not in n.split()]
-        if len(matches) == 1:
-            pairs.append((short, matches[0]))
-    return pairs
-
-
-# The lowercase words a proper name keeps inside it, which an initialism writes in lowercase ("GSoC").
-_LOWERCASE_IN_NAMES = frozenset("of and for the in on to".split())

@@ -25,6 +25,8 @@ class ConceptMention:
     # heading (its title can change without a new summary: compile reads it from the source). A model's
     # concepts are its choice of names: marked.
     marked: bool = True
+    # Whether `sentence` is the only one of the source that mentions it (a model's concepts: never known, False).
+    once: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,15 @@ class SourceSummary:
         # Built by hand: dataclasses.asdict deep-copies every field and was a hot spot of compile.
         return {"title": self.title, "summary": list(self.summary), "key_points": list(self.key_points),
                 "concepts": [{"key": c.key, "name": c.name, "score": c.score, "sentence": c.sentence,
-                              "aliases": list(c.aliases), "marked": c.marked} for c in self.concepts],
+                              "aliases": list(c.aliases), "marked": c.marked, "once": c.once}
+                             for c in self.concepts],
                 "tags": list(self.tags), "description": self.description, "verified": self.verified,
                 "objections": list(self.objections)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SourceSummary:
         concepts = [ConceptMention(c["key"], c["name"], c["score"], c["sentence"], tuple(c.get("aliases", ())),
-                                   c.get("marked", True)) for c in data.get("concepts", [])]
+                                   c.get("marked", True), c.get("once", False)) for c in data.get("concepts", [])]
         return cls(title=data["title"], summary=list(data["summary"]), key_points=list(data["key_points"]),
                    concepts=concepts, tags=list(data.get("tags", [])), description=data.get("description", ""),
                    verified=data.get("verified", True), objections=list(data.get("objections", [])))

@@ -195,6 +195,16 @@ def phrases_of(chunks: list[list[str]]) -> list[str]:
             if chunk[i] != "of":  # "of Code" of "Google Summer of Code" is no name
                 phrases.append(" ".join(chunk[i:]))
         for token in chunk[:-1]:
-            if token.lower() != token and is_term(token):
+            # "LSM" of "LSM tree" names a thing; "Built-in" of "Built-in plugins", a hyphenated word before
+            # its noun, describes one (it made a concept *Built-in* of eight Material for MkDocs pages).
+            if token.lower() != token and is_term(token) and not _hyphenated_modifier(token):
                 phrases.append(token)
     return phrases
+
+
+def _hyphenated_modifier(token: str) -> bool:
+    """A word that is a term only by its hyphen ("Built-in", "Open-source"), not by its capitals, digits or a
+    one-letter part ("LSM-tree", "COVID-19", "Wi-Fi", "B-tree")."""
+    parts = token.split("-")
+    return len(parts) > 1 and len(parts[0]) > 1 and not parts[0].isupper() and all(p.isalpha() for p in parts) \
+        and all(p.islower() for p in parts[1:])

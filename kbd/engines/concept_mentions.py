@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from kbd.engines.abbreviations import ABBREV_TOKEN, definitions, initialisms
+from kbd.engines.abbreviations import ABBREV_TOKEN, definitions
 from kbd.engines.base import (
     PAGE_RANK,
     ConceptMention,
@@ -172,7 +172,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     _owners_are_their_names(counts, forms)
     drop_code_spellings(forms, source.document.code)
     aliases: dict[str, Counter[str]] = defaultdict(Counter)
-    for short, long in [*definitions(sentences), *initialisms(forms)]:
+    for short, long in definitions(sentences):
         ks, kl = concept_key(short), concept_key(long)
         if not ks or not kl or ks == kl:
             continue
@@ -402,5 +402,5 @@ def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms:
             # so names the concept by it; it is still the long name's alias, for the other sources' "RAG".
             alias_names = (form, *alias_names)
         mentions.append(ConceptMention(key=key, name=name, score=round(score, 3), sentence=sentences[best].text,
-                                       aliases=alias_names, marked=key in marked))
+                                       aliases=alias_names, marked=key in marked, once=len(hits) == 1))
     return mentions

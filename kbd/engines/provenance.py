@@ -32,8 +32,8 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 #    org-mode markup and a shortcut's modifier keys hold no name; "Google Summer of Code" is one name; a
 #    sentence's opening "Using" is a verb; `key:: value` lines, Logseq's titles and org blocks (issue 23).
 # 10: template expressions (`${…}`, `{{…}}`) are code; a Logseq heading without its "- " heads its blocks;
-#     "using", "including"… end a name; an initialism meets the proper name it spells ("GSoC"), a digit in one
-#     stands for a word ("E2EE") (issue 23).
+#     "using", "including"… end a name; a digit in a defined initialism stands for a word ("E2EE"); icon
+#     shortcodes are no text; admonitions' and content tabs' bodies are prose (issue 23).
 OFFLINE_VERSION = "10"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"

@@ -18,8 +18,8 @@ from urllib.parse import quote
 import mistune
 from mistune.util import escape as escape_html
 
+from kbd.vault.dialects import wikilink_plugin
 from kbd.vault.links import WikiLink
-from kbd.vault.markdown import wikilink_plugin
 from kbd.vault.note import split_frontmatter
 from kbd.vault.sanitize import sanitize_markdown
 

@@ -5,10 +5,13 @@ quotes as plain text, plus what the note links to. Obsidian syntax handled: wiki
 (`[[a#h|b]]`, `![[img.png|300]]`), `%% comments %%`, callouts (`> [!note] Title`), block ids
 (`^abc123`), tags. Code is kept out of the prose; raw HTML is reduced to its text. The fences of
 other sites' admonitions and divs (`::: tip Title`, `:::note`, Pandoc's `::: {.column}`, a closing
-`:::`) are no text: a fence's title is kept as a label, not prose. A line of Dataview's or Logseq's
-properties (`rating:: 9`, `description:: Advanced queries are…`) is a block of its own, its key no
+`:::`) are no text: a fence's title is kept as a label, not prose, and so is an admonition's or a
+content tab's (`!!! note "Title"`, `=== "Tab"`), whose indented body is prose. A line of Dataview's or
+Logseq's properties (`rating:: 9`, `description:: Advanced queries are…`) is a block of its own, its key no
 text: a value that is a sentence stays prose, a name or a number is a label. Logseq's org-mode blocks
-(`#+BEGIN_QUERY` … `#+END_QUERY`) are code; a `#+BEGIN_NOTE` block keeps its text, not its markers.
+(`#+BEGIN_QUERY` … `#+END_QUERY`) and template expressions (`${…}`, `{{…}}`) are code; a `#+BEGIN_NOTE`
+block keeps its text, not its markers; an icon shortcode (`:material-check:`) is no text. The syntax
+plugins are kbd/vault/dialects.py's.
 """
 
 from __future__ import annotations
@@ -20,26 +23,22 @@ from typing import Any
 
 import mistune
 
+from kbd.vault.dialects import (
+    LOGSEQ_PROPERTY,
+    admonition_plugin,
+    container_plugin,
+    expression_plugin,
+    field_plugin,
+    headed_outlines,
+    org_block_plugin,
+    wikilink_plugin,
+)
 from kbd.vault.links import ADDRESS_AFTER_WIKILINK, parse_wikilink
 
 _COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
 _BLOCK_ID = re.compile(r"\s\^[A-Za-z0-9-]+\s*$")
 _CALLOUT = re.compile(r"^\[![\w-]+\][+-]?\s*")
-# VuePress, Docusaurus and markdown-it containers, Pandoc's fenced divs: a line of three colons or more,
-# then the container's kind or attributes and its title; the closing fence, on its own line or, as
-# pages write it, at the end of the text.
-_CONTAINER_FENCE = r"^ {0,3}:{3,}[ \t]*(?P<container_info>[^\n]*)(?:\n|$)"
-_CONTAINER_KIND = re.compile(r"^(?:\{[^}]*\}|[a-z][a-z0-9_-]*(?![\w'’]))")  # "tip", "{.column}"; "This …" is text
 _CONTAINER_CLOSE = re.compile(r"\s:{3,}$")
-# Dataview inline fields and Logseq block properties: a key, two colons, its value, alone on a line.
-# Dataview's keys may hold spaces and be bold (`Due Date::`, `**Author**::`).
-_FIELD_LINE = (r"^ {0,3}(?P<field_key>(?:\*\*|__)?[A-Za-z][\w -]{0,40}?(?:\*\*|__)?)::"
-               r"(?:[ \t]+(?P<field_value>[^\n]*))?[ \t]*(?:\n|$)")
-# Org-mode blocks, as Logseq writes them: a query, source or example is code; a note, tip or warning keeps
-# its text and loses its markers.
-_ORG_CODE = (r"^ {0,3}#\+BEGIN_(?P<org_kind>QUERY|SRC|EXAMPLE|EXPORT)\b[^\n]*\n(?P<org_code>(?s:.*?))"
-             r"^ {0,3}#\+END_(?P=org_kind)[^\n]*(?:\n|$)")
-_ORG_MARKER = r"^ {0,3}#\+(?:BEGIN|END)_[A-Za-z]+[^\n]*(?:\n|$)"
 # A value of this many words is a sentence ("description:: …"): the engines' MIN_WORDS, which the vault layer
 # does not import (engines read the vault, not the other way).
 FIELD_PROSE_WORDS = 6
@@ -51,6 +50,7 @@ _TAG = re.compile(rf"(?<![\w/#&])#([^{_TAG_CHAR}\d/-][^{_TAG_CHAR}]*)")
 _WS = re.compile(r"\s+")
 WORD = re.compile(r"\w+")  # a word, as Block.linked counts them
 _LINK_TARGET = re.compile(ADDRESS_AFTER_WIKILINK)
+_WIKILINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")  # inside a template expression (`{{embed [[Page]]}}`)
 _ENUMERATION = re.compile(r",|;|\b(?:and|or)\b", re.IGNORECASE)  # "A, B and C" in prose
 
 PROSE_KINDS = ("paragraph", "item", "quote")
@@ -91,81 +91,10 @@ class Document:
         return "\n\n".join(f"{b.key}: {b.text}" if b.key else b.text for b in self.blocks)
 
 
-def container_plugin(md: mistune.Markdown) -> None:
-    """Teach a mistune parser to read a container's fence as no text (its title as a `container_title`)."""
-    def parse(block: Any, m: re.Match[str], state: Any) -> int:
-        title = _CONTAINER_KIND.sub("", m.group("container_info").strip(), count=1).strip(" :")
-        if title.startswith("[") and title.endswith("]"):
-            title = title[1:-1].strip()  # Docusaurus: `:::note[Title]`
-        if title:
-            state.append_token({"type": "container_title", "text": title})
-        return m.end()
-
-    _block_rule(md, "container_fence", _CONTAINER_FENCE, parse)
-
-
-def _block_rule(md: mistune.Markdown, name: str, pattern: str, parse: Any, before: str = "paragraph") -> None:
-    """Register a block rule at the top level, and inside quotes and list items (a container, a field line or
-    an org block inside a quote or a list is the same)."""
-    md.block.register(name, pattern, parse, before=before)
-    for rules in (md.block.block_quote_rules, md.block.list_rules):
-        md.block.insert_rule(rules, name, before="paragraph")
-
-
-def field_plugin(md: mistune.Markdown) -> None:
-    """Teach a mistune parser that a `key:: value` line is a block of its own (a `field`), not a paragraph's line."""
-    def parse(block: Any, m: re.Match[str], state: Any) -> int:
-        value = (m.group("field_value") or "").strip()
-        if value:
-            state.append_token({"type": "field", "key": m.group("field_key").strip("*_ "), "text": value})
-        return m.end()
-
-    # Before tables: a value with a "|" in it (`alias:: [[Whiteboards|WB]]`) is no table row.
-    _block_rule(md, "field_line", _FIELD_LINE, parse, before="table" if "table" in md.block.rules else "paragraph")
-
-
-def org_block_plugin(md: mistune.Markdown) -> None:
-    """Teach a mistune parser Logseq's org-mode blocks: `#+BEGIN_QUERY` … `#+END_QUERY` is code, and the
-    markers of `#+BEGIN_NOTE` … `#+END_NOTE` are no text."""
-    def parse_code(block: Any, m: re.Match[str], state: Any) -> int:
-        state.append_token({"type": "block_code", "raw": m.group("org_code"), "style": "org"})
-        return m.end()
-
-    def parse_marker(block: Any, m: re.Match[str], state: Any) -> int:
-        return m.end()
-
-    _block_rule(md, "org_code_block", _ORG_CODE, parse_code)
-    _block_rule(md, "org_marker_line", _ORG_MARKER, parse_marker)
-
-
-def wikilink_plugin(md: mistune.Markdown) -> None:
-    """Teach a mistune parser Obsidian's `[[wikilinks]]` and `![[embeds]]` (kbd/serve renders with it)."""
-    def parse(inline: Any, m: re.Match[str], state: Any) -> int:
-        raw = m.group(0)
-        link = parse_wikilink(m.group("wl_inner"), embed=raw.startswith("!"))
-        state.append_token({"type": "wikilink", "attrs": {"link": link}})
-        return m.end()
-
-    md.inline.register("wikilink", r"!?\[\[(?P<wl_inner>[^\[\]\n]+?)\]\]", parse, before="link")
-
-
-# A template expression the page's app runs and shows the result of: SilverBullet's Lua `${query[[from …]]}`
-# (may span lines), Logseq's macros `{{embed [[Page]]}}`, `{{youtube …}}`, Obsidian's `{{date}}`. Braces nest
-# two deep; possessive, so a line of unclosed "${" costs one pass.
-_EXPRESSION = (r"\$\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*+\})*+\})*+\}"
-               r"|\{\{(?:[^{}\n]|\{[^{}\n]*+\})*+\}\}")
-
-
-def expression_plugin(md: mistune.Markdown) -> None:
-    """Teach a mistune parser template expressions: code, not text the reader sees (read for names, a
-    `${query[[from index.tables()]]}` was quoted as a finding and made a concept *Queryfrom index*)."""
-    def parse(inline: Any, m: re.Match[str], state: Any) -> int:
-        state.append_token({"type": "expression", "raw": m.group(0)})
-        return m.end()
-
-    md.inline.register("expression", _EXPRESSION, parse, before="codespan")
-
-
+# An icon or emoji shortcode (`:octicons-file-code-16:`, `:material-check:`, `:tada:`): a picture, no word of
+# the text (one on eleven tab labels made a concept *Octicons-file-code-16*). Not a time ("12:30:") nor a
+# word's colon ("Note:").
+_ICON = re.compile(r"(?<![\w:/.]):[a-z][a-z0-9]*(?:[-_+][a-z0-9]+)*:(?![\w:/])")
 # Characters that can start inline markup (links, emphasis, code, HTML, entities, escapes,
 # strikethrough, footnote references, wikilinks, template expressions). Text without any of them is plain text.
 _INLINE_MARKUP = re.compile(r"[\[\]*_`<>!\\&~{]")
@@ -197,6 +126,7 @@ def _parser(outliner: bool) -> _Markdown:
     wikilink_plugin(md)
     expression_plugin(md)
     container_plugin(md)
+    admonition_plugin(md)
     if outliner:
         field_plugin(md)
         org_block_plugin(md)
@@ -209,30 +139,6 @@ _markdown = _parser(outliner=False)
 _outliner_markdown = _parser(outliner=True)
 
 
-_FENCE = re.compile(r"[ ]{0,3}(`{3,}|~{3,})")
-_HEADING_LINE = re.compile(r"#{1,6}[ \t]")
-
-
-def _headed_outlines(body: str) -> str:
-    """A Logseq page may write a top-level heading without its "- " ("# Usage" over tab-indented "\t- …"
-    children); Logseq reads it as the block its children hang from, while markdown would make the children
-    an indented code block (19 of Logseq's 238 documentation pages lost their text so). Such a heading is
-    given its "- ", so it is read as Logseq shows it: a section over its list, never the page's title."""
-    lines = body.split("\n")
-    fence = ""
-    for i, line in enumerate(lines[:-1]):
-        opening = _FENCE.match(line)
-        if fence:
-            fence = "" if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence) else fence
-        elif opening:
-            fence = opening.group(1)
-        elif _HEADING_LINE.match(line) and lines[i + 1].startswith("\t- "):
-            lines[i] = "- " + line
-        elif line.startswith("\t") and line.strip() == "-":
-            lines[i] = ""  # an empty block, not a setext underline making the block above a heading
-    return "\n".join(lines)
-
-
 def parse_markdown(body: str, *, keep_code: bool = False) -> Document:
     """Parse a note body (frontmatter already removed) into a Document.
 
@@ -241,7 +147,8 @@ def parse_markdown(body: str, *, keep_code: bool = False) -> Document:
     doc = Document()
     body = _COMMENT.sub(" ", body)
     if "::" in body or "#+" in body:
-        tokens = _outliner_markdown(_headed_outlines(body) if "\n\t- " in body else body)
+        logseq = "\n\t- " in body and LOGSEQ_PROPERTY.search(body) is not None
+        tokens = _outliner_markdown(headed_outlines(body) if logseq else body)
     else:
         tokens = _markdown(body)
     _Walker(doc, keep_code).blocks(tokens)
@@ -255,12 +162,26 @@ class _Walker:
         self.links = self.linked = self.enumerated = 0  # of the block being read
         self.joined: bool | None = None  # an enumeration since the block's last web link (None: no link yet)
         self.opening = True  # no block but `key:: value` lines yet: they are the page's fields
+        self.expressions: list[str] = []  # the template expressions of the block being read
 
     def add(self, kind: str, text: str, level: int = 0, listed: bool = False, key: str = "") -> None:
+        if self.expressions:
+            # What the block's template expressions say is code: search finds it, the engines never read it.
+            expressions, self.expressions = self.expressions, []
+            self._add(kind, text, level, listed, key)
+            if self.keep_code:
+                for raw in expressions:
+                    self.doc.blocks.append(Block("code", raw, 0, len(self.doc.headings) - 1))
+            return
+        self._add(kind, text, level, listed, key)
+
+    def _add(self, kind: str, text: str, level: int = 0, listed: bool = False, key: str = "") -> None:
         self.opening = self.opening and bool(key)
         links, linked, enumerated = self.links, self.linked, self.enumerated
         self.links = self.linked = self.enumerated = 0
         self.joined = None
+        if kind != "code" and ":" in text:
+            text = _ICON.sub("", text)
         text = _WS.sub(" ", _BLOCK_ID.sub("", text)).strip()
         if kind != "code" and text.endswith(":::"):
             text = _CONTAINER_CLOSE.sub("", text)
@@ -341,7 +262,10 @@ class _Walker:
                 out.append(tok["raw"])
                 self.doc.code.append(tok["raw"])
             elif t == "expression":
-                out.append(tok["raw"] if self.keep_code else " ")  # search finds it, as it finds code
+                out.append(" ")
+                self.expressions.append(tok["raw"])
+                if tok["raw"].startswith("{{"):  # a Logseq macro's page (SilverBullet's `[[…]]` is a Lua string)
+                    self.doc.wikilinks.extend(parse_wikilink(m.group(1)).target for m in _WIKILINK.finditer(tok["raw"]))
             elif t in ("softbreak", "linebreak"):
                 out.append(" ")
             elif t == "link":

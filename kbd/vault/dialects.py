@@ -1,0 +1,161 @@
+"""mistune plugins for the dialects of markdown a vault holds, beside CommonMark (kbd/vault/markdown.py
+uses them): Obsidian's wikilinks; the fences of VuePress, Docusaurus and Pandoc containers (`::: tip
+Title`); Python-Markdown's admonitions and MkDocs Material's content tabs (`!!! note "Title"`, `=== "Tab"`,
+their body indented); template expressions (`${…}`, `{{…}}`); Dataview's and Logseq's `key:: value` lines;
+Logseq's org-mode blocks (`#+BEGIN_QUERY`) and its headings written without their "- ".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import mistune
+
+from kbd.vault.links import parse_wikilink
+
+# VuePress, Docusaurus and markdown-it containers, Pandoc's fenced divs: a line of three colons or more,
+# then the container's kind or attributes and its title; the closing fence, on its own line or, as
+# pages write it, at the end of the text.
+_CONTAINER_FENCE = r"^ {0,3}:{3,}[ \t]*(?P<container_info>[^\n]*)(?:\n|$)"
+_CONTAINER_KIND = re.compile(r"^(?:\{[^}]*\}|[a-z][a-z0-9_-]*(?![\w'’]))")  # "tip", "{.column}"; "This …" is text
+# Python-Markdown's admonitions (`!!! note "Title"`, collapsible `??? tip`) and MkDocs Material's content tabs
+# (`=== "Tab"`), their body indented by four spaces: markdown alone reads that body as an indented code block
+# (64 of Material for MkDocs' 96 documentation pages lost text so). Types and modifiers are lowercase words,
+# a title is quoted, a tab's label too: "!!! WARNING !!!" in prose stays prose.
+_ADMONITION = (r"^(?:(?:!!!|\?\?\?\+?)[ \t]+[a-z][\w-]*(?:[ \t]+[a-z][\w-]*)*(?:[ \t]+\"(?P<adm_title>[^\"\n]*)\")?"
+               r"|===\+?[ \t]+\"(?P<adm_tab>[^\"\n]*)\")[ \t]*\n"
+               r"(?P<adm_body>(?:(?:[ ]{4}|\t)[^\n]*(?:\n|$)|[ \t]*\n(?=[ ]{4}|\t))*)")
+_INDENT = re.compile(r"^(?:[ ]{4}|\t)", re.MULTILINE)
+# Dataview inline fields and Logseq block properties: a key, two colons, its value, alone on a line.
+# Dataview's keys may hold spaces and be bold (`Due Date::`, `**Author**::`).
+_FIELD_LINE = (r"^ {0,3}(?P<field_key>(?:\*\*|__)?[A-Za-z][\w -]{0,40}?(?:\*\*|__)?)::"
+               r"(?:[ \t]+(?P<field_value>[^\n]*))?[ \t]*(?:\n|$)")
+# Org-mode blocks, as Logseq writes them: a query, source or example is code; a note, tip or warning keeps
+# its text and loses its markers.
+_ORG_CODE = (r"^ {0,3}#\+BEGIN_(?P<org_kind>QUERY|SRC|EXAMPLE|EXPORT)\b[^\n]*\n(?P<org_code>(?s:.*?))"
+             r"^ {0,3}#\+END_(?P=org_kind)[^\n]*(?:\n|$)")
+_ORG_MARKER = r"^ {0,3}#\+(?:BEGIN|END)_[A-Za-z]+[^\n]*(?:\n|$)"
+# A template expression the page's app runs and shows the result of: SilverBullet's Lua `${query[[from …]]}`
+# (may span lines), Logseq's macros `{{embed [[Page]]}}`, `{{youtube …}}`, Obsidian's `{{date}}`. It opens with
+# a name right after its braces: "${5}", Jinja's "{{ user.name }}" in a tutorial's prose and Anki's cloze
+# "{{c1::Paris}}" are text, and so is LaTeX ("${n \\choose k}$": a backslash, or a "$" after it). Braces nest two
+# deep; possessive, so a line of unclosed "${" costs one pass.
+_EXPRESSION = (r"\$\{(?=[A-Za-z_])(?:[^{}\\]|\{(?:[^{}\\]|\{[^{}\\]*+\})*+\})*+\}(?!\$)"
+               r"|\{\{(?=[A-Za-z{])(?!c\d+::)(?:[^{}\n]|\{[^{}\n]*+\})*+\}\}")
+_FENCE = re.compile(r"[ ]{0,3}(`{3,}|~{3,}|\$\$)")
+_ORG_BEGIN = re.compile(r"[ ]{0,3}#\+BEGIN_([A-Za-z]+)")
+# A Logseq page's property line (`type:: [[Feature]]`), as no C++ line ("std::vector") starts.
+LOGSEQ_PROPERTY = re.compile(r"^[A-Za-z][\w-]*::[ \t]", re.MULTILINE)
+_HEADING_LINE = re.compile(r"#{1,6}[ \t]")
+
+
+def wikilink_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser Obsidian's `[[wikilinks]]` and `![[embeds]]` (kbd/serve renders with it)."""
+    def parse(inline: Any, m: re.Match[str], state: Any) -> int:
+        raw = m.group(0)
+        link = parse_wikilink(m.group("wl_inner"), embed=raw.startswith("!"))
+        state.append_token({"type": "wikilink", "attrs": {"link": link}})
+        return m.end()
+
+    md.inline.register("wikilink", r"!?\[\[(?P<wl_inner>[^\[\]\n]+?)\]\]", parse, before="link")
+
+
+def container_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser to read a container's fence as no text (its title as a `container_title`)."""
+    def parse(block: Any, m: re.Match[str], state: Any) -> int:
+        title = _CONTAINER_KIND.sub("", m.group("container_info").strip(), count=1).strip(" :")
+        if title.startswith("[") and title.endswith("]"):
+            title = title[1:-1].strip()  # Docusaurus: `:::note[Title]`
+        if title:
+            state.append_token({"type": "container_title", "text": title})
+        return m.end()
+
+    _block_rule(md, "container_fence", _CONTAINER_FENCE, parse)
+
+
+def admonition_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser admonitions and content tabs: the title a label (as a container's), the
+    indented body the page's own blocks."""
+    def parse(block: Any, m: re.Match[str], state: Any) -> int:
+        title = (m.group("adm_title") or m.group("adm_tab") or "").strip()
+        if title:
+            state.append_token({"type": "container_title", "text": title})
+        body = _INDENT.sub("", m.group("adm_body"))
+        if body.strip():
+            child = state.child_state(body)
+            nested = state.depth() < block.max_nested_level - 1
+            block.parse(child, block.rules if nested else [r for r in block.rules if r != "admonition"])
+            state.append_token({"type": "admonition", "children": child.tokens})
+        return m.end()
+
+    _block_rule(md, "admonition", _ADMONITION, parse)
+
+
+def field_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser that a `key:: value` line is a block of its own (a `field`), not a paragraph's line."""
+    def parse(block: Any, m: re.Match[str], state: Any) -> int:
+        value = (m.group("field_value") or "").strip()
+        if value:
+            state.append_token({"type": "field", "key": m.group("field_key").strip("*_ "), "text": value})
+        return m.end()
+
+    # Before tables: a value with a "|" in it (`alias:: [[Whiteboards|WB]]`) is no table row.
+    _block_rule(md, "field_line", _FIELD_LINE, parse, before="table" if "table" in md.block.rules else "paragraph")
+
+
+def org_block_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser Logseq's org-mode blocks: `#+BEGIN_QUERY` … `#+END_QUERY` is code, and the
+    markers of `#+BEGIN_NOTE` … `#+END_NOTE` are no text."""
+    def parse_code(block: Any, m: re.Match[str], state: Any) -> int:
+        state.append_token({"type": "block_code", "raw": m.group("org_code"), "style": "org"})
+        return m.end()
+
+    def parse_marker(block: Any, m: re.Match[str], state: Any) -> int:
+        return m.end()
+
+    _block_rule(md, "org_code_block", _ORG_CODE, parse_code)
+    _block_rule(md, "org_marker_line", _ORG_MARKER, parse_marker)
+
+
+def expression_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser template expressions: code, not text the reader sees (read for names, a
+    `${query[[from index.tables()]]}` was quoted as a finding and made a concept *Queryfrom index*)."""
+    def parse(inline: Any, m: re.Match[str], state: Any) -> int:
+        state.append_token({"type": "expression", "raw": m.group(0)})
+        return m.end()
+
+    md.inline.register("expression", _EXPRESSION, parse, before="codespan")
+
+
+def _block_rule(md: mistune.Markdown, name: str, pattern: str, parse: Any, before: str = "paragraph") -> None:
+    """Register a block rule at the top level, and inside quotes and list items (a container, a field line or
+    an org block inside a quote or a list is the same)."""
+    md.block.register(name, pattern, parse, before=before)
+    for rules in (md.block.block_quote_rules, md.block.list_rules):
+        md.block.insert_rule(rules, name, before="paragraph")
+
+
+def headed_outlines(body: str) -> str:
+    """A Logseq page may write a top-level heading without its "- " ("# Usage" over tab-indented "\t- …"
+    children); Logseq reads it as the block its children hang from, while markdown would make the children
+    an indented code block (19 of Logseq's 238 documentation pages lost their text so). Such a heading is
+    given its "- ", so it is read as Logseq shows it: a section over its list, never the page's title."""
+    lines = body.split("\n")
+    fence = ""  # the fence of the code block the line is in: "```", "~~~", "$$" or "#+END_SRC"
+    for i, line in enumerate(lines[:-1]):
+        opening = _FENCE.match(line)
+        if fence:
+            if fence.startswith("#+"):
+                fence = "" if line.strip().upper().startswith(fence) else fence
+            elif opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = ""
+        elif opening:
+            fence = opening.group(1)
+        elif (org := _ORG_BEGIN.match(line)) is not None:
+            fence = "#+END_" + org.group(1).upper()
+        elif _HEADING_LINE.match(line) and lines[i + 1].startswith("\t- "):
+            lines[i] = "- " + line
+        elif line.startswith("\t") and line.strip() == "-":
+            lines[i] = ""  # an empty block, not a setext underline making the block above a heading
+    return "\n".join(lines)
