@@ -24,8 +24,11 @@ from kbd.vault.sanitize import escape_text
 from kbd.vault.write import VaultWriter
 from tests.conftest import FIXED_EPOCH, Vault, clipper_note, tree_bytes
 
+# Each name said twice: clippings that say a name in one sentence only, the same one word for word, count as one
+# (a docs site's boilerplate: kbd/compile/concepts.py), and these clippings are meant as three sources.
 BODY = ("B-trees keep their depth small because each node holds many keys. A write-ahead log records every "
-        "change before the page is touched. The buffer pool keeps hot pages in memory.")
+        "change before the page is touched. The buffer pool keeps hot pages in memory. Every engine pairs a "
+        "B-tree with a write-ahead log and a buffer pool.")
 
 
 def lint(vault: Vault, **options: bool) -> LintReport:
