@@ -109,6 +109,27 @@ def test_a_page_is_titled_as_compile_titles_it_not_by_a_section_after_its_openin
     assert [h.title for h in search_vault(vault.root, load_config(vault.root), "brain").hits] == ["Sleep"]
 
 
+def test_a_clipping_is_titled_in_search_as_compile_titles_it() -> None:
+    # Found by a review: search kept its own, simpler title rule for clippings ("20240501" for a note compile
+    # calls "Meeting notes", "Untitled" for one it calls by its heading).
+    from kbd.search.notes import parsed_note_fields
+    from kbd.vault.markdown import parse_markdown
+    from kbd.vault.note import RawNote, parse_raw_note, split_frontmatter
+
+    opening = "This page explains how the feature works, with words enough to be the page's opening prose. " * 3
+    shapes = [("Feature Guide.md", opening + "\n\n# Videos\n\nSome text.\n"),
+              ("20240501.md", "## Meeting notes\n\nWe met.\n"),
+              ("Storage Notes.md", "```\ncode\n```\n\n" * 9 + "# Real Title\n\ntext text\n"),
+              ("Queries.md", "```sparql\n# SPARQL\nSELECT *\n```\n\n# SPARQL\n\nSome text about it.\n"),
+              ("notes.md", "---\ntitle: Untitled\n---\n# Real heading\n\ntext\n"),
+              ("Whiteboard.md", "title:: Whiteboard/Action Bar\ntype:: [[UI Element]]\n\n- # Usage\n\t- Click.\n")]
+    for rel, text in shapes:
+        note = parse_raw_note(rel, text.encode())
+        meta, body, _ = split_frontmatter(text)
+        searched = parsed_note_fields(f"raw/{rel}", "raw", meta, parse_markdown(body, keep_code=True))
+        assert isinstance(note, RawNote) and searched.title == note.title, (rel, note.title, searched.title)
+
+
 def test_stems_and_accents_match_the_words_people_type(compiled: Vault) -> None:
     assert "notes/Sleep diary.md" in paths(compiled, "cafe")
     assert "notes/Sleep diary.md" in paths(compiled, "CAFÉS")

@@ -8,7 +8,7 @@ non-UTF-8 and oversized files do not. Nothing here raises on a bad file: it is j
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,14 +139,19 @@ def parsed_note_fields(rel: str, kind: str, properties: dict[str, Any], document
                        size: int = 0, stamp: int = 0) -> NoteFields:
     """The fields of a note someone already parsed (`document` with code blocks kept); `stamp`:
     the change stamp of the version parsed, for fields prepared by compile."""
-    from kbd.vault.note import file_title, normalise_tag, title_headings
+    from kbd.vault.note import code_texts, file_title, normalise_tag, note_title, text_value, title_headings
 
     lower = {str(k).lower(): v for k, v in properties.items()}
     stem = rel.rsplit("/", 1)[-1][:-3]
-    # As compile titles a note: a Logseq page's `title::` line, no heading inside the outline ("- # Usage")
-    # nor one after the page's opening prose.
-    first_h1 = next(iter(title_headings(document, stem)), None)
-    title = clean_title(_scalar(lower.get("title")) or document.fields.get("title") or first_h1 or file_title(stem))
+    named = _scalar(lower.get("title")) or text_value(document.fields.get("title"))
+    if kind == "raw":
+        # A clipping is titled as compile titles it (its source note, the index and every link show that title).
+        reading = replace(document, blocks=[b for b in document.blocks if b.kind != "code"])
+        title = note_title(named, reading, stem, code_texts(document))
+    else:
+        # Any other note as Obsidian shows it, less a Logseq heading inside the outline ("- # Usage") and one
+        # after the page's opening prose, as compile reads them.
+        title = clean_title(named or next(iter(title_headings(document, stem)), None) or file_title(stem))
     title = title[:MAX_FIELD_CHARS] or stem
     aliases = tuple(clean_title(a)[:MAX_FIELD_CHARS] for a in _strings(lower.get("aliases") or lower.get("alias")))
     tags: list[str] = []
