@@ -475,6 +475,16 @@ def test_an_admonitions_and_a_content_tabs_indented_body_is_prose_and_an_icon_no
                                                          "At 12:30:45, Note: it is std::vector."]
 
 
+def test_placeholder_text_is_no_prose_of_the_page() -> None:
+    # Material for MkDocs' *Admonitions* (docs/reference/admonitions.md, MIT, development half) shows how a note
+    # renders with the placeholder paragraph below; once admonitions' bodies were read, its source note quoted
+    # "Curabitur feugiat, tortor non consequat finibus, justo purus auctor massa…" as a finding.
+    filler = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit. Nulla et euismod nulla. Curabitur "
+              "feugiat, tortor non consequat finibus, justo purus auctor massa, nec semper lorem quam in massa.")
+    assert prose(filler) is None
+    assert prose("The placeholder text known as lorem ipsum goes back to Cicero.") is not None
+
+
 def test_a_heading_after_the_pages_opening_prose_is_a_section_not_the_title() -> None:
     # SilverBullet's *Manual* (tests/real_pages/silverbullet) opens with two paragraphs, then "# Videos": its
     # source note was titled "Videos", as were 61 of SilverBullet's 188 pages by a section ("The pattern" for

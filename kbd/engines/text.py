@@ -391,13 +391,20 @@ def _clean(document: Document) -> list[CleanBlock]:
     return out
 
 
+# Placeholder text ("Lorem ipsum dolor sit amet, consectetur adipiscing elit…"): a docs site's example of how a
+# note or a list renders, no words of the article (Material for MkDocs' admonition and list pages).
+_FILLER = re.compile(r"\b(?:ipsum dolor|dolor sit amet|consectetur adipiscing)\b", re.IGNORECASE)
+
+
 def prose(text: str) -> str | None:
-    """One block of a clipping as the article's prose: None when it is page furniture, else its text
-    without an "Abstract:" lead-in and without citation markers. (Retrieval for `kbd ask` and
+    """One block of a clipping as the article's prose: None when it is page furniture or placeholder text,
+    else its text without an "Abstract:" lead-in and without citation markers. (Retrieval for `kbd ask` and
     `kbd slides` reads clippings through this too.)"""
     # A short block that is furniture goes whole; a long one is filtered sentence by sentence
     # by the engine (a cookie word inside real prose must not cost the paragraph).
     if len(text) < 600 and is_boilerplate(text):
+        return None
+    if _FILLER.search(text):
         return None
     lead = _DIGEST_LEAD.match(text)
     if lead and lead.group(0).lower().startswith(("abstract", "summary", "highlights", "tl")):
