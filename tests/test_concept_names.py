@@ -186,6 +186,14 @@ def test_a_verb_beside_its_partner_in_a_title_is_no_name() -> None:
     assert "linux" in bare_names("Display Issues on Linux")
 
 
+def test_the_verb_a_title_opens_with_is_no_name() -> None:
+    # Simon Willison's TILs (github.com/simonw/til, Apache-2.0; test half of session 35): "Running Dolly 2.0 on
+    # Paperspace" named the word "run", which 22 TILs use as a verb: a concept *Running*. A title of the word alone,
+    # or of the word in a list, still names it.
+    assert "run" not in bare_names("Running Dolly 2.0 on Paperspace")
+    assert "run" in bare_names("Running") and "run" in bare_names("Running and cycling compared")
+
+
 def test_a_names_everyday_belonging_has_no_page_beside_the_names(vault: Vault) -> None:
     # The three install pages and *Profiles* say "Anki release" ("download the latest Anki release"); the
     # release is Anki's, and the pages about it are on Anki's page.
