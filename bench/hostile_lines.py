@@ -6,7 +6,8 @@ Prints the machine and, for each note, its size and the time of one `kbd compile
 that note (offline engine, image downloads off). A review of session 34's names found two: a change log's
 credit "(#1 by by by …" and a shortcut "Cmd/Cmd/Cmd/… -" took 88.8 s on 420 KB where the code before took
 1.1 s; the other notes are the shapes the same change reads (`key:: value` lines, org blocks, file names,
-URLs, possessives), so a slow one shows here first.
+URLs, possessives) and, from session 35, the other tools' markdown (admonitions, tabs, icons, template
+expressions, Logseq outlines), so a slow one shows here first.
 """
 
 from __future__ import annotations
@@ -33,6 +34,16 @@ def hostile_notes(n: int) -> dict[str, str]:
         "urls": "https://example.org/a " * n + "\n",
         "possessives": "Wigner's " * n + "Friend.\n",
         "of": "Bank of " * n + "England.\n",
+        # Session 35's dialects: admonitions, content tabs, icons, template expressions, Logseq outlines.
+        "admonitions": "!!! note \"Title\"\n\n" + "    A line of the note's body.\n" * n,
+        "nested": "".join("    " * i + "!!! note\n\n" for i in range(min(n, 200))) + "text\n",
+        "tabs": '=== "Tab"\n' * n + "text\n",
+        "icons": ":a-" * n + " and " + ":tada: " * n + "\n",
+        "expressions": "${" * n + " {{" * n + "\n",
+        "outline": "type:: [[Feature]]\n" + "# Usage\n\t- a block\n\t\t-\n" * n,
+        # Found by session 35's second review, in the code before too: mistune's inline scan after a "!" or a
+        # "\\" is quadratic in the run of spaces that follows (9 s for 50,000 spaces, 36 s for 100,000).
+        "spaces": "!" + " " * (5 * n) + "X\n",
     }
 
 

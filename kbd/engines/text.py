@@ -392,8 +392,9 @@ def _clean(document: Document) -> list[CleanBlock]:
 
 
 # Placeholder text ("Lorem ipsum dolor sit amet, consectetur adipiscing elit…"): a docs site's example of how a
-# note or a list renders, no words of the article (Material for MkDocs' admonition and list pages).
-_FILLER = re.compile(r"\b(?:ipsum dolor|dolor sit amet|consectetur adipiscing)\b", re.IGNORECASE)
+# note or a list renders, no words of the article (Material for MkDocs' admonition and list pages). Only a
+# block that opens with it: an article about the words ("The Latin words dolor sit amet mean…") keeps them.
+_FILLER = re.compile(r"^\W{0,3}lorem ipsum dolor\b", re.IGNORECASE)
 
 
 def prose(text: str) -> str | None:
@@ -404,7 +405,7 @@ def prose(text: str) -> str | None:
     # by the engine (a cookie word inside real prose must not cost the paragraph).
     if len(text) < 600 and is_boilerplate(text):
         return None
-    if _FILLER.search(text):
+    if _FILLER.match(text):
         return None
     lead = _DIGEST_LEAD.match(text)
     if lead and lead.group(0).lower().startswith(("abstract", "summary", "highlights", "tl")):

@@ -21,9 +21,11 @@ _CONTAINER_FENCE = r"^ {0,3}:{3,}[ \t]*(?P<container_info>[^\n]*)(?:\n|$)"
 _CONTAINER_KIND = re.compile(r"^(?:\{[^}]*\}|[a-z][a-z0-9_-]*(?![\w'’]))")  # "tip", "{.column}"; "This …" is text
 # Python-Markdown's admonitions (`!!! note "Title"`, collapsible `??? tip`) and MkDocs Material's content tabs
 # (`=== "Tab"`), their body indented by four spaces: markdown alone reads that body as an indented code block
-# (64 of Material for MkDocs' 96 documentation pages lost text so). Types and modifiers are lowercase words,
-# a title is quoted, a tab's label too: "!!! WARNING !!!" in prose stays prose.
-_ADMONITION = (r"^(?:(?:!!!|\?\?\?\+?)[ \t]+[a-z][\w-]*(?:[ \t]+[a-z][\w-]*)*(?:[ \t]+\"(?P<adm_title>[^\"\n]*)\")?"
+# (64 of Material for MkDocs' 96 documentation pages lost text so). A type is one lowercase word, then only
+# Material's `inline`, `end` and `annotate` and a quoted title; a tab's label is quoted too. "!!! WARNING !!!"
+# and "!!! note this is really important" in prose stay prose.
+_ADMONITION = (r"^(?:(?:!!!|\?\?\?\+?)[ \t]+[a-z][\w-]*(?:[ \t]+(?:inline|end|annotate))*"
+               r"(?:[ \t]+\"(?P<adm_title>[^\"\n]*)\")?"
                r"|===\+?[ \t]+\"(?P<adm_tab>[^\"\n]*)\")[ \t]*\n"
                r"(?P<adm_body>(?:(?:[ ]{4}|\t)[^\n]*(?:\n|$)|[ \t]*\n(?=[ ]{4}|\t))*)")
 _INDENT = re.compile(r"^(?:[ ]{4}|\t)", re.MULTILINE)
@@ -84,8 +86,11 @@ def admonition_plugin(md: mistune.Markdown) -> None:
         body = _INDENT.sub("", m.group("adm_body"))
         if body.strip():
             child = state.child_state(body)
+            # At mistune's nesting limit, no more containers: an admonition in a list in an admonition… would
+            # otherwise recurse without bound (a 45 KB note raised RecursionError), as mistune guards its own.
             nested = state.depth() < block.max_nested_level - 1
-            block.parse(child, block.rules if nested else [r for r in block.rules if r != "admonition"])
+            block.parse(child, block.rules if nested else
+                        [r for r in block.rules if r not in ("admonition", "block_quote", "list")])
             state.append_token({"type": "admonition", "children": child.tokens})
         return m.end()
 

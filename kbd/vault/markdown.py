@@ -93,10 +93,11 @@ class Document:
 
 # An icon or emoji shortcode (`:octicons-file-code-16:`, `:material-check:`, `:tada:`): a picture, no word of
 # the text (one on eleven tab labels made a concept *Octicons-file-code-16*). Not a time ("12:30:") nor a
-# word's colon ("Note:").
+# word's colon ("Note:"), and never inside inline code (`:tada:` where a page explains the syntax).
 _ICON = re.compile(r"(?<![\w:/.]):[a-z][a-z0-9]*(?:[-_+][a-z0-9]+)*:(?![\w:/])")
 # Characters that can start inline markup (links, emphasis, code, HTML, entities, escapes,
 # strikethrough, footnote references, wikilinks, template expressions). Text without any of them is plain text.
+_SPACE_RUN = re.compile(r"[ \t]{4,}")  # no meaning inline ("!" then 50,000 spaces took 9 s to parse)
 _INLINE_MARKUP = re.compile(r"[\[\]*_`<>!\\&~{]")
 
 
@@ -113,6 +114,8 @@ class _Markdown(mistune.Markdown):
                 tok["children"] = list(self._iter_render(tok["children"], state))
             elif "text" in tok:
                 text = tok.pop("text").strip(" \r\n\t\f")
+                if "  " in text or "\t" in text:
+                    text = _SPACE_RUN.sub(" ", text)  # mistune's inline scan is quadratic in a run of spaces
                 if _INLINE_MARKUP.search(text):
                     tok["children"] = self.inline(text, state.env)
                 else:
@@ -180,8 +183,6 @@ class _Walker:
         links, linked, enumerated = self.links, self.linked, self.enumerated
         self.links = self.linked = self.enumerated = 0
         self.joined = None
-        if kind != "code" and ":" in text:
-            text = _ICON.sub("", text)
         text = _WS.sub(" ", _BLOCK_ID.sub("", text)).strip()
         if kind != "code" and text.endswith(":::"):
             text = _CONTAINER_CLOSE.sub("", text)
@@ -254,7 +255,7 @@ class _Walker:
         for i, tok in enumerate(tokens):
             t = tok["type"]
             if t == "text":
-                out.append(tok["raw"][cut:])
+                out.append(_ICON.sub("", tok["raw"][cut:]) if ":" in tok["raw"] else tok["raw"][cut:])
                 cut = 0
                 if self.joined is False and _ENUMERATION.search(out[-1]):
                     self.joined = True
