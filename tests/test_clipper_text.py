@@ -474,7 +474,8 @@ def test_an_admonitions_and_a_content_tabs_indented_body_is_prose_and_an_icon_no
     for text in ("!!! WARNING !!! read this.", "!!! note this is really important for every reader",
                  "??? why does sync fail on my phone", "At 12:30:45, Note: it is std::vector."):
         assert [b.text for b in parse_markdown(text + "\n").blocks] == [text]
-    assert parse_markdown("Type `:tada:` to insert the emoji.\n").blocks[0].text == "Type :tada: to insert the emoji."
+    assert parse_markdown("Type `:tada:` to insert the emoji :tada:.\n").blocks[0].text == \
+        "Type :tada: to insert the emoji."
 
 
 def test_admonitions_nested_in_lists_without_end_are_read_not_a_crash() -> None:

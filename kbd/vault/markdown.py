@@ -94,7 +94,7 @@ class Document:
 # An icon or emoji shortcode (`:octicons-file-code-16:`, `:material-check:`, `:tada:`): a picture, no word of
 # the text (one on eleven tab labels made a concept *Octicons-file-code-16*). Not a time ("12:30:") nor a
 # word's colon ("Note:"), and never inside inline code (`:tada:` where a page explains the syntax).
-_ICON = re.compile(r"(?<![\w:/.]):[a-z][a-z0-9]*(?:[-_+][a-z0-9]+)*:(?![\w:/])")
+_ICON = re.compile(r"[ \t]?(?<![\w:/.]):[a-z][a-z0-9]*(?:[-_+][a-z0-9]+)*:(?![\w:/])")
 # Characters that can start inline markup (links, emphasis, code, HTML, entities, escapes,
 # strikethrough, footnote references, wikilinks, template expressions). Text without any of them is plain text.
 _SPACE_RUN = re.compile(r"[ \t]{4,}")  # no meaning inline ("!" then 50,000 spaces took 9 s to parse)
