@@ -14,7 +14,7 @@ import frontmatter
 from kbd.compile.concepts import reconcile_concepts
 from kbd.compile.ingest import NameBook
 from kbd.engines.base import SourceInput, SourceSummary, concept_key
-from kbd.engines.chunking import TOKEN, noun_chunks
+from kbd.engines.chunking import TOKEN, noun_chunks, phrases_of
 from kbd.engines.concept_mentions import bare_names
 from kbd.engines.offline import OfflineEngine
 from kbd.state import State
@@ -628,3 +628,13 @@ def test_a_digit_in_a_defined_initialism_stands_for_a_word() -> None:
                                         "\n\nThe IoT devices were tested at the Massachusetts Institute of "
                                         "Technology.\n")
     assert not [c for c in found.concepts if {"DoD", "IoT"} & set(c.aliases)], found.concepts
+
+
+def test_a_hyphenated_word_before_its_noun_is_no_name_of_its_own() -> None:
+    # Material for MkDocs (docs/plugins, MIT, development half): "Built-in plugins are designed to be modular"
+    # and "As with all built-in plugins, …" on eight pages made a concept *Built-in*. A word that is a term by
+    # its capitals or a one-letter part stays a name before its noun too.
+    assert "Built-in" not in phrases_of([["Built-in", "plugins"]])
+    assert "Built-in plugins" in phrases_of([["Built-in", "plugins"]])
+    for term in ("LSM-tree", "Wi-Fi", "B-tree", "T-cell"):
+        assert term in phrases_of([[term, "compaction"]]), term
