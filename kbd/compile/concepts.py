@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 
 from kbd.compile.ingest import NameBook
 from kbd.compile.titled import TITLE_RANK, is_named_in_prose, list_by_titles, needs_a_title
-from kbd.engines.base import PAGE_RANK, contains_phrase, phrase_tokens, singular
+from kbd.engines.base import PAGE_RANK, contains_phrase, phrase_tokens, plain_words, singular
 from kbd.engines.chunking import TOKEN
 from kbd.engines.commonness import is_common_word, is_everyday_phrase
 from kbd.engines.concept_mentions import bare_names
@@ -59,7 +59,6 @@ def article_count(state: State, key: str, listed: bool = False) -> int:
 # sentence is what makes it boilerplate, and then takes the page away. An article that says more of the name
 # counts on its own (three posts opening with one quoted definition of the Zettelkasten, each saying more).
 BOILERPLATE_ARTICLES = 3
-_WORDS = re.compile(r"[^\W_]+")
 
 
 def evidence_count(state: State, key: str) -> int:
@@ -69,7 +68,7 @@ def evidence_count(state: State, key: str) -> int:
     for article, sentence, once in state.db.execute(
             "SELECT COALESCE(s.article, 'id:' || s.id), sc.sentence, sc.once FROM source_concepts sc "
             "JOIN sources s ON s.id=sc.source_id WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK)):
-        only = " ".join(_WORDS.findall(sentence.casefold())) if once and sentence else None
+        only = " ".join(plain_words(sentence)) if once and sentence else None
         said[article] = only if article not in said or said[article] == only else None
     shared = Counter(sentence for sentence in said.values() if sentence)
     return sum(1 for sentence in said.values() if not sentence or shared[sentence] < BOILERPLATE_ARTICLES) + \

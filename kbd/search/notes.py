@@ -8,7 +8,7 @@ non-UTF-8 and oversized files do not. Nothing here raises on a bad file: it is j
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,8 +146,7 @@ def parsed_note_fields(rel: str, kind: str, properties: dict[str, Any], document
     named = _scalar(lower.get("title")) or text_value(document.fields.get("title"))
     if kind == "raw":
         # A clipping is titled as compile titles it (its source note, the index and every link show that title).
-        reading = replace(document, blocks=[b for b in document.blocks if b.kind != "code"])
-        title = note_title(named, reading, stem, code_texts(document))
+        title = note_title(named, document.without_code(), stem, code_texts(document))
     else:
         # Any other note as Obsidian shows it, less a Logseq heading inside the outline ("- # Usage") and one
         # after the page's opening prose, as compile reads them.

@@ -50,6 +50,7 @@ _ORG_BEGIN = re.compile(r"[ ]{0,3}#\+BEGIN_([A-Za-z]+)")
 # A Logseq page's property line (`type:: [[Feature]]`), as no C++ line ("std::vector") starts.
 LOGSEQ_PROPERTY = re.compile(r"^[A-Za-z][\w-]*::[ \t]", re.MULTILINE)
 _HEADING_LINE = re.compile(r"#{1,6}[ \t]")
+WIKILINK = r"\[\[(?P<wl_inner>[^\[\]\n]+?)\]\]"  # `[[Page]]`; `![[…]]` is an embed
 
 
 def wikilink_plugin(md: mistune.Markdown) -> None:
@@ -60,7 +61,7 @@ def wikilink_plugin(md: mistune.Markdown) -> None:
         state.append_token({"type": "wikilink", "attrs": {"link": link}})
         return m.end()
 
-    md.inline.register("wikilink", r"!?\[\[(?P<wl_inner>[^\[\]\n]+?)\]\]", parse, before="link")
+    md.inline.register("wikilink", "!?" + WIKILINK, parse, before="link")
 
 
 def container_plugin(md: mistune.Markdown) -> None:
@@ -134,8 +135,8 @@ def expression_plugin(md: mistune.Markdown) -> None:
 
 
 def _block_rule(md: mistune.Markdown, name: str, pattern: str, parse: Any, before: str = "paragraph") -> None:
-    """Register a block rule at the top level, and inside quotes and list items (a container, a field line or
-    an org block inside a quote or a list is the same)."""
+    """Register a block rule at the top level, and inside quotes and list items (a container, an admonition,
+    a field line or an org block inside a quote or a list is the same)."""
     md.block.register(name, pattern, parse, before=before)
     for rules in (md.block.block_quote_rules, md.block.list_rules):
         md.block.insert_rule(rules, name, before="paragraph")

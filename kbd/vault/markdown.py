@@ -17,7 +17,7 @@ plugins are kbd/vault/dialects.py's.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from typing import Any
 
@@ -25,6 +25,7 @@ import mistune
 
 from kbd.vault.dialects import (
     LOGSEQ_PROPERTY,
+    WIKILINK,
     admonition_plugin,
     container_plugin,
     expression_plugin,
@@ -50,7 +51,7 @@ _TAG = re.compile(rf"(?<![\w/#&])#([^{_TAG_CHAR}\d/-][^{_TAG_CHAR}]*)")
 _WS = re.compile(r"\s+")
 WORD = re.compile(r"\w+")  # a word, as Block.linked counts them
 _LINK_TARGET = re.compile(ADDRESS_AFTER_WIKILINK)
-_WIKILINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")  # inside a template expression (`{{embed [[Page]]}}`)
+_WIKILINK = re.compile(WIKILINK)  # inside a template expression (`{{embed [[Page]]}}`)
 _ENUMERATION = re.compile(r",|;|\b(?:and|or)\b", re.IGNORECASE)  # "A, B and C" in prose
 
 PROSE_KINDS = ("paragraph", "item", "quote")
@@ -87,6 +88,10 @@ class Document:
     def prose(self) -> list[Block]:
         return [b for b in self.blocks if b.kind in PROSE_KINDS]
 
+    def without_code(self) -> Document:
+        """The same parse without its code blocks: what `keep_code=False` leaves out, nothing else."""
+        return replace(self, blocks=[b for b in self.blocks if b.kind != "code"])
+
     def plain_text(self) -> str:
         return "\n\n".join(f"{b.key}: {b.text}" if b.key else b.text for b in self.blocks)
 
@@ -95,9 +100,9 @@ class Document:
 # the text (one on eleven tab labels made a concept *Octicons-file-code-16*). Not a time ("12:30:") nor a
 # word's colon ("Note:"), and never inside inline code (`:tada:` where a page explains the syntax).
 _ICON = re.compile(r"[ \t]?(?<![\w:/.]):[a-z][a-z0-9]*(?:[-_+][a-z0-9]+)*:(?![\w:/])")
+_SPACE_RUN = re.compile(r"[ \t]{4,}")  # no meaning inline ("!" then 50,000 spaces took 9 s to parse)
 # Characters that can start inline markup (links, emphasis, code, HTML, entities, escapes,
 # strikethrough, footnote references, wikilinks, template expressions). Text without any of them is plain text.
-_SPACE_RUN = re.compile(r"[ \t]{4,}")  # no meaning inline ("!" then 50,000 spaces took 9 s to parse)
 _INLINE_MARKUP = re.compile(r"[\[\]*_`<>!\\&~{]")
 
 
@@ -168,15 +173,12 @@ class _Walker:
         self.expressions: list[str] = []  # the template expressions of the block being read
 
     def add(self, kind: str, text: str, level: int = 0, listed: bool = False, key: str = "") -> None:
+        self._add(kind, text, level, listed, key)
         if self.expressions:
             # What the block's template expressions say is code: search finds it, the engines never read it.
-            expressions, self.expressions = self.expressions, []
-            self._add(kind, text, level, listed, key)
             if self.keep_code:
-                for raw in expressions:
-                    self.doc.blocks.append(Block("code", raw, 0, len(self.doc.headings) - 1))
-            return
-        self._add(kind, text, level, listed, key)
+                self.doc.blocks.extend(Block("code", raw, 0, len(self.doc.headings) - 1) for raw in self.expressions)
+            self.expressions = []
 
     def _add(self, kind: str, text: str, level: int = 0, listed: bool = False, key: str = "") -> None:
         self.opening = self.opening and bool(key)
@@ -255,7 +257,8 @@ class _Walker:
         for i, tok in enumerate(tokens):
             t = tok["type"]
             if t == "text":
-                out.append(_ICON.sub("", tok["raw"][cut:]) if ":" in tok["raw"] else tok["raw"][cut:])
+                text = tok["raw"][cut:]
+                out.append(_ICON.sub("", text) if ":" in text else text)
                 cut = 0
                 if self.joined is False and _ENUMERATION.search(out[-1]):
                     self.joined = True
@@ -266,7 +269,8 @@ class _Walker:
                 out.append(" ")
                 self.expressions.append(tok["raw"])
                 if tok["raw"].startswith("{{"):  # a Logseq macro's page (SilverBullet's `[[…]]` is a Lua string)
-                    self.doc.wikilinks.extend(parse_wikilink(m.group(1)).target for m in _WIKILINK.finditer(tok["raw"]))
+                    self.doc.wikilinks.extend(parse_wikilink(m.group("wl_inner")).target
+                                              for m in _WIKILINK.finditer(tok["raw"]))
             elif t in ("softbreak", "linebreak"):
                 out.append(" ")
             elif t == "link":

@@ -180,8 +180,7 @@ def parse_raw_note(rel: str, data: bytes) -> RawNote | Rejection:
     meta_raw, body = _split_frontmatter(text, warnings)
     meta = _clipper_meta(meta_raw, warnings)
     searchable = parse_markdown(body, keep_code=True)
-    # The same parse without code blocks (what keep_code=False leaves out, nothing else).
-    document = replace(searchable, blocks=[b for b in searchable.blocks if b.kind != "code"])
+    document = searchable.without_code()
     if not document.blocks and meta.description and meta.description.strip():
         # A clipping of just its properties (title, URL, description) is a short source note:
         # the description is its text.
