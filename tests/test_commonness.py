@@ -30,3 +30,12 @@ def test_common_words_come_from_the_small_word_list_with_the_large_lists_answers
     assert read and all("small_en" in name for name in read), read
     for word in NEAR_THE_LINE:  # what the large list says: the same side of the line
         assert (wordfreq.zipf_frequency(word, "en") >= commonness.COMMON_ZIPF) == NEAR_THE_LINE[word]
+
+
+def test_a_rarer_word_is_an_everyday_noun_and_a_rare_one_is_not() -> None:
+    # EVERYDAY_NOUN_ZIPF (3.0): words a technical page writes as common nouns; "ontology" and "melatonin" stay
+    # words a page can be about by density alone.
+    for word, everyday in {"token": True, "workflow": True, "plugin": True, "repository": True,
+                           "ontology": False, "melatonin": False, "hippocampus": False}.items():
+        assert commonness.is_everyday_noun(word) == everyday, word
+        assert (wordfreq.zipf_frequency(word, "en") >= commonness.EVERYDAY_NOUN_ZIPF) == everyday, word

@@ -94,6 +94,21 @@ def test_an_everyday_word_gets_a_page_only_where_a_title_names_it(vault: Vault) 
     assert "Base" in pages or "Bases" in pages, pages
 
 
+def test_a_fairly_common_word_the_sources_write_in_lowercase_needs_a_title_too(vault: Vault) -> None:
+    # Three TILs (tests/real_pages/til, development half) say "token": OAuth's access tokens, a model's 15038
+    # tokens, a setup wizard's token. Rarer than the everyday words ("token" has a Zipf frequency of 3.8), it
+    # made a page *Token* that merged the three; no title names it. "Playwright" (3.4) is written with its
+    # capital inside the sentences of two others, as a name is: it keeps its page.
+    vault.no_image_downloads()
+    for name in ("google-oauth-cli-application", "larger-context-openai-models-llm", "openclaw-docker",
+                 "playwright-mcp-claude-code", "testing-electron-playwright"):
+        vault.clip(f"{name}.md", (PAGES / "til" / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    assert "Token" not in pages and "Tokens" not in pages, pages
+    assert "Playwright" in pages, pages
+
+
 # Two real pages as an HTML-to-Markdown crawl saved them (github.com/NISHANTTMAURYA/dlrl,
 # `dataset/raw_markdown/`, development half): verbatim extracts, each page's opening sentence and the
 # newsletter form it carries.

@@ -21,7 +21,7 @@ import re
 from collections import Counter, defaultdict
 
 from kbd.compile.ingest import NameBook
-from kbd.compile.titled import TITLE_RANK, is_named_in_prose, list_by_titles, needs_a_title
+from kbd.compile.titled import TITLE_RANK, is_everyday_word, is_named_in_prose, list_by_titles, needs_a_title
 from kbd.engines.base import PAGE_RANK, contains_phrase, phrase_tokens, plain_words, singular
 from kbd.engines.chunking import TOKEN
 from kbd.engines.commonness import is_common_word, is_everyday_phrase
@@ -180,7 +180,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
             sources = concept_sources(state, key)
             articles = evidence_count(state, key) if len(sources) >= min_sources else len(sources)
             name = display_name(state, key) if articles >= min_sources else ""  # once: the rules below and the page
-            everyday = articles >= min_sources and needs_a_title(name)
+            everyday = articles >= min_sources and is_everyday_word(state, key, name)
             if articles >= min_sources and not is_central(state, key) and \
                     (everyday or not is_titled(state, key, central_only=False) or not is_named_in_prose(state, key)):
                 # Mentioned by enough sources, but only in passing: none is about it. A title that names a

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 
 from kbd.engines.base import concept_key, singular, spelled_words, written_words
 from kbd.engines.chunking import MAX_PHRASE_WORDS, TOKEN, is_term
-from kbd.engines.commonness import is_common_word
+from kbd.engines.commonness import is_common_word, is_everyday_noun
 from kbd.engines.concept_mentions import bare_names
 from kbd.state import State
 from kbd.vault.note import names_a_page
@@ -39,6 +39,15 @@ TITLE_RANK = 1 << 20
 def needs_a_title(name: str) -> bool:
     """Whether a concept is an everyday single word, which the corpus must be about to give it a page."""
     return name.isalpha() and not name.isupper() and not is_term(name) and is_common_word(name)
+
+
+def is_everyday_word(state: State, key: str, name: str) -> bool:
+    """Whether a concept is an everyday single word (`needs_a_title`), or a rarer one the sources write only
+    as a common noun ("token", "workflow": lowercase inside their sentences, `is_everyday_noun`)."""
+    if needs_a_title(name):
+        return True
+    return name.isalpha() and not name.isupper() and not is_term(name) and is_everyday_noun(name) and \
+        not is_named_in_prose(state, key)
 
 
 def is_named_in_prose(state: State, key: str) -> bool:
