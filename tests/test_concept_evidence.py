@@ -19,6 +19,7 @@ from pathlib import Path
 import frontmatter
 
 from kbd.engines.base import SourceInput, SourceSummary
+from kbd.engines.concept_mentions import is_a_task_title
 from kbd.engines.offline import OfflineEngine
 from kbd.vault.markdown import parse_markdown
 from kbd.vault.note import ClipperMeta
@@ -107,6 +108,26 @@ def test_a_fairly_common_word_the_sources_write_in_lowercase_needs_a_title_too(v
     pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
     assert "Token" not in pages and "Tokens" not in pages, pages
     assert "Playwright" in pages, pages
+
+
+def test_an_everyday_word_a_task_title_acts_on_is_not_the_pages_topic(vault: Vault) -> None:
+    # Three TILs (tests/real_pages/til-jbranchaud, development half): "Replace A Character" is about Vim's `r`
+    # command, the others say "character" in passing. The title named the word on its own, so a page
+    # *Characters* merged a Vim keystroke, Postgres identifiers and text width; titles written as tasks or
+    # questions made 44 such pages of 936 notes (*Run*, *Query*, *Script*).
+    for name in ("replace-a-character", "max-identifier-length-is-63-bytes", "format-long-lines-to-text-width"):
+        vault.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    assert not pages & {"Character", "Characters"}, pages
+
+
+def test_a_title_with_an_article_is_a_task_and_a_name_is_not() -> None:
+    for title in ("Replace A Character", "Check If A File Has Changed In A Script", "Who Are My Ancestors?",
+                  "Create a base"):
+        assert is_a_task_title(title), title
+    for title in ("Introduction to Bases", "ITS Theme", "Sleep and depression", "Default Rails Deploy Script"):
+        assert not is_a_task_title(title), title
 
 
 # Two real pages as an HTML-to-Markdown crawl saved them (github.com/NISHANTTMAURYA/dlrl,

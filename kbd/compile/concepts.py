@@ -25,7 +25,7 @@ from kbd.compile.titled import TITLE_RANK, is_everyday_word, is_named_in_prose, 
 from kbd.engines.base import PAGE_RANK, contains_phrase, phrase_tokens, plain_words, singular
 from kbd.engines.chunking import TOKEN
 from kbd.engines.commonness import is_common_word, is_everyday_phrase
-from kbd.engines.concept_mentions import bare_names
+from kbd.engines.concept_mentions import bare_names, is_a_task_title
 from kbd.engines.prose import MIN_WORDS
 from kbd.state import State
 from kbd.vault.layout import safe_note_name
@@ -93,14 +93,18 @@ def _is_said(sentence: str) -> bool:
     return not sentence or sum(1 for t in TOKEN.findall(sentence) if t[0].isalpha()) >= MIN_WORDS
 
 
-def is_titled(state: State, key: str, central_only: bool = True) -> bool:
+def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool = False) -> bool:
     """Whether some source that is about the concept (ranks it among its CENTRAL_RANK strongest; any
     source that mentions it with `central_only=False`) names it on its own in its title ("Sleep and
-    depression" names sleep; "Sleep quality in adolescents" and "Accepted file formats" do not)."""
+    depression" names sleep; "Sleep quality in adolescents" and "Accepted file formats" do not). With
+    `as_topic`, a title written as a task or a question does not count: an everyday word in "Replace A
+    Character" or "Check If A File Has Changed In A Script" is what the task acts on, not what the page is
+    about (a TIL collection's titles made pages *Run*, *Query*, *Script* and *Character*)."""
     rank = CENTRAL_RANK if central_only else TITLE_RANK
     titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
                               "WHERE sc.key=? AND sc.rank<?", (key, rank))
-    return any(names_a_page(title) and key in bare_names(title) for (title,) in titles)
+    return any(names_a_page(title) and key in bare_names(title) and not (as_topic and is_a_task_title(title))
+               for (title,) in titles)
 
 
 def says_something(state: State, key: str) -> bool:
@@ -187,7 +191,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 # rarer word on its own says its page is about it ("Input Methods on Linux"), when the prose
                 # writes it as a name ("On Linux, recent Anki versions…"; not "see the troubleshooting steps").
                 articles = 0
-            if everyday and articles >= min_sources and not is_titled(state, key):
+            if everyday and articles >= min_sources and not is_titled(state, key, as_topic=True):
                 articles = 0  # an everyday word the corpus is not about: no title names it
             if articles >= min_sources and not says_something(state, key):
                 articles = 0  # only ever a label: its page would say nothing

@@ -44,10 +44,11 @@ def needs_a_title(name: str) -> bool:
 def is_everyday_word(state: State, key: str, name: str) -> bool:
     """Whether a concept is an everyday single word (`needs_a_title`), or a rarer one the sources write only
     as a common noun ("token", "workflow": lowercase inside their sentences, `is_everyday_noun`)."""
+    if not name[1:].islower():
+        return False  # "iPhone": a name by its capitals
     if needs_a_title(name):
         return True
-    return name.isalpha() and not name.isupper() and not is_term(name) and is_everyday_noun(name) and \
-        not is_named_in_prose(state, key)
+    return name.isalpha() and not is_term(name) and is_everyday_noun(name) and not is_named_in_prose(state, key)
 
 
 def is_named_in_prose(state: State, key: str) -> bool:

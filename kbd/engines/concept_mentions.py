@@ -80,6 +80,13 @@ def _word_uses(sentences: list[ProseSentence], chunks: list[list[list[str]]]) ->
     return uses
 
 
+def is_a_task_title(title: str) -> bool:
+    """Whether a title is written as a task or a question rather than as a name: it has an article or a
+    determiner ("Replace A Character", "Clone A Repo Just For The Files", "Who Are My Ancestors?", as the
+    short notes of a TIL collection are titled). An acronym is none ("ITS Theme")."""
+    return any(t.lower() in _OBJECT_CUES and not (t.isupper() and len(t) > 1) for t in TOKEN.findall(title))
+
+
 def bare_names(text: str) -> set[str]:
     """Keys of the words a title or heading uses as a name on its own ("Sleep and depression" →
     sleep, depression; "Insomnia study" → insomnia; not "graph" in "Knowledge Graph Insights", nor
