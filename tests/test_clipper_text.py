@@ -503,6 +503,18 @@ def test_attribute_lists_are_markup_of_the_site_not_words_of_the_page() -> None:
         assert parse_markdown(text + "\n").blocks[0].text == text.lstrip("# ")
 
 
+def test_a_definition_lists_marker_is_no_text() -> None:
+    # Material for MkDocs' *Setting up the footer* (MIT): a definition of Python-Markdown's definition lists
+    # made the key point "- : This property must contain a valid path…" (23 lines of the wikis read so far).
+    page = ("The following properties are available for each link:\n\n<!-- md:option social.icon -->\n\n"
+            ":   <!-- md:default none --> <!-- md:flag required -->\n"
+            "    This property must contain a valid path to any icon bundled with the theme,\n"
+            "    or the build will not succeed. Some popular choices:\n")
+    assert parse_markdown(page).blocks[-1].text.startswith("This property must contain a valid path")
+    assert [b.text for b in parse_markdown("Displays\n\n: Always\n\n:) a smile\n").blocks] == \
+        ["Displays", "Always", ":) a smile"]
+
+
 def test_html_character_references_read_as_the_characters_they_stand_for() -> None:
     # Obsidian Tasks' *How to style buttons* (docs/How To, MIT): its key point read "displayed with two buttons
     # \\&ndash; one to edit" in the wiki, the reference escaped as text (59 pages of the corpora read so far

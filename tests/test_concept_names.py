@@ -205,6 +205,20 @@ def test_a_names_everyday_belonging_has_no_page_beside_the_names(vault: Vault) -
     assert not {p for p in pages if p.startswith("Anki ")}, pages
 
 
+def test_a_name_with_what_it_is_after_it_is_that_names_page(vault: Vault) -> None:
+    # Four TILs on curl (tests/real_pages/til-jbranchaud, development half): two say "a curl command", one of
+    # them first of all, and made *Curl command* beside *Curl*. A command, a tool, an app after a name is the
+    # named thing (or what runs on it); its sources are on the name's page.
+    for name in ("limit-protocols-used-in-a-curl-command", "run-a-curl-command-without-the-progress-meter",
+                 "curling-with-basic-auth-credentials", "download-a-file-with-curl"):
+        vault.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    pages = concept_pages(vault)
+    assert "Curl" in pages and "Curl command" not in pages, pages
+    curl = (vault.wiki / "concepts" / "Curl.md").read_text(encoding="utf-8")
+    assert "Run A cURL Command Without The Progress Meter" in curl
+
+
 def test_add_ons_and_add_on_are_one_concept() -> None:
     # The Anki manual says "Add-ons" in headings and "add-on" in its prose: two pages before.
     assert concept_key("Add-ons") == concept_key("add-on") == concept_key("Add-on")

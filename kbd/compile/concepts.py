@@ -256,6 +256,13 @@ def _free_a_moved_name(state: State, name: str, names: NameBook) -> None:
             state.mark_dirty(["orphans", "index"])
 
 
+# Words after a name that say what the named thing is, or what runs on it: "Git log command" is the git log,
+# "Fly application" an app on Fly; their sources are the name's (a TIL collection's "Git ls-files command"
+# beside "Git ls-files"). Not "plugin", "extension", "library": a Datasette plugin is no Datasette; nor a plural:
+# "Git commands" are git's.
+_WHAT_IT_IS = frozenset("command tool utility program app application".split())
+
+
 def _longer_first(key: str) -> tuple[int, str]:
     return -len(key.split()), key
 
@@ -311,6 +318,8 @@ class _FullNames:
         prefix, _, _ = key.rpartition(" ")
         if not prefix or prefix not in self.pages:
             return False
+        if name.rsplit(" ", 1)[-1] in _WHAT_IT_IS:
+            return True  # "Git log command", "Rails app": the page's own thing, whatever a title or a rank says
         if state.db.execute("SELECT 1 FROM source_concepts WHERE key=? AND rank=0", (key,)).fetchone():
             return False  # "Docker container": the first concept of a source is a thing of its own
         last = name.rsplit(" ", 1)[-1]

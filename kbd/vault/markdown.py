@@ -40,6 +40,9 @@ from kbd.vault.dialects import (
 from kbd.vault.links import ADDRESS_AFTER_WIKILINK, parse_wikilink
 
 _COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
+# A definition of Python-Markdown's, Pandoc's and PHP Markdown Extra's definition lists (`Term` then
+# `:   What it means`): its marker is no text ("- : This property must contain…" was a key point).
+_DEFINITION = re.compile(r"^:[ \t]+(?=\S)")
 _BLOCK_ID = re.compile(r"\s\^[A-Za-z0-9-]+\s*$")
 _CALLOUT = re.compile(r"^\[![\w-]+\][+-]?\s*")
 _CONTAINER_CLOSE = re.compile(r"\s:{3,}$")
@@ -194,6 +197,8 @@ class _Walker:
         self.links = self.linked = self.enumerated = 0
         self.joined = None
         text = _WS.sub(" ", _BLOCK_ID.sub("", text)).strip()
+        if text[:1] == ":" and kind in PROSE_KINDS:
+            text = _DEFINITION.sub("", text)
         if kind != "code" and text.endswith(":::"):
             text = _CONTAINER_CLOSE.sub("", text)
         if not text:
