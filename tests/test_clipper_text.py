@@ -503,6 +503,37 @@ def test_attribute_lists_are_markup_of_the_site_not_words_of_the_page() -> None:
         assert parse_markdown(text + "\n").blocks[0].text == text.lstrip("# ")
 
 
+def test_liquid_tags_read_as_the_jekyll_site_shows_them() -> None:
+    # Extracts of Jekyll's documentation (github.com/jekyll/jekyll, docs/_docs, MIT), development half: the
+    # site shows what `{% raw %}` … `{% endraw %}` hold as written, runs every other tag, makes a link of a tag
+    # in a link's address and a code block of `{% highlight %}`. Read as text, the markers made a concept
+    # *Endraw* (eleven pages) and quoted "{% raw %}{%{% endraw %}" in findings.
+    environments = ("`JEKYLL_ENV=development`. Any content inside\n"
+                    "{% raw %}`{% if jekyll.environment == \"development\" %}`{% endraw %} tags will\n"
+                    "automatically appear in the build.\n")
+    assert parse_markdown(environments).blocks[0].text == (
+        "JEKYLL_ENV=development. Any content inside {% if jekyll.environment == \"development\" %} tags will "
+        "automatically appear in the build.")
+    liquid = ("You can also configure Liquid's renderer to catch non-assigned variables and\n"
+              "non-existing filters by setting `strict_variables` and / or `strict_filters`\n"
+              "to `true` respectively. {% include docs_version_badge.html version=\"3.8.0\" %}\n")
+    assert parse_markdown(liquid).blocks[0].text.endswith("strict_filters to true respectively.")
+    configuration = ("* [Configuration Options]({{ '/docs/configuration/options/' | relative_url }})\n"
+                     "* [Default Configuration]({{ '/docs/configuration/default/' | relative_url }})\n")
+    assert [b.text for b in parse_markdown(configuration).blocks] == ["Configuration Options",
+                                                                       "Default Configuration"]
+    upgrading = ("{% highlight diff %}\n{% raw %}\n"
+                 "- {{ site.baseurl }}/{% post_url 2018-03-20-hello-world.markdown %}\n"
+                 "+ {% post_url 2018-03-20-hello-world.markdown %}\n{% endraw %}\n{% endhighlight %}\n</div>\n")
+    assert [b.kind for b in parse_markdown(upgrading, keep_code=True).blocks] == ["code"]
+    assert parse_markdown(upgrading).blocks == []
+    # "{% raw %}{%{% endraw %}" shows "{%"; a comment shows nothing; a block never closed is no block.
+    assert parse_markdown("Liquid tags start with {% raw %}{%{% endraw %} and end with "
+                          "{% raw %}%}{% endraw %}.\n").blocks[0].text == "Liquid tags start with {% and end with %}."
+    assert parse_markdown("{% comment %}\nDraft notes\n{% endcomment %}\nShown.\n").plain_text() == "Shown."
+    assert "Text after it." in parse_markdown("{% highlight ruby %}\nText after it.\n").plain_text()
+
+
 def test_a_definition_lists_marker_is_no_text() -> None:
     # Material for MkDocs' *Setting up the footer* (MIT): a definition of Python-Markdown's definition lists
     # made the key point "- : This property must contain a valid path…" (23 lines of the wikis read so far).

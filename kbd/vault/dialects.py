@@ -2,12 +2,13 @@
 uses them): Obsidian's wikilinks; the fences of VuePress, Docusaurus and Pandoc containers (`::: tip
 Title`); Python-Markdown's admonitions and MkDocs Material's content tabs (`!!! note "Title"`, `=== "Tab"`,
 their body indented); attribute lists (`{ .md-button }`, `{#install}`); template expressions (`${…}`,
-`{{…}}`); Dataview's and Logseq's `key:: value` lines;
-Logseq's org-mode blocks (`#+BEGIN_QUERY`) and its headings written without their "- ".
+`{{…}}`) and Liquid's tags (`{% include … %}`, `{% highlight %}` blocks, `{% raw %}`); Dataview's and
+Logseq's `key:: value` lines; Logseq's org-mode blocks (`#+BEGIN_QUERY`) and its headings written without their "- ".
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
@@ -45,7 +46,20 @@ _ORG_MARKER = r"^ {0,3}#\+(?:BEGIN|END)_[A-Za-z]+[^\n]*(?:\n|$)"
 # "{{c1::Paris}}" are text, and so is LaTeX ("${n \\choose k}$": a backslash, or a "$" after it). Braces nest two
 # deep; possessive, so a line of unclosed "${" costs one pass.
 _EXPRESSION = (r"\$\{(?=[A-Za-z_])(?:[^{}\\]|\{(?:[^{}\\]|\{[^{}\\]*+\})*+\})*+\}(?!\$)"
-               r"|\{\{(?=[A-Za-z{])(?!c\d+::)(?:[^{}\n]|\{[^{}\n]*+\})*+\}\}")
+               r"|\{\{(?=[A-Za-z{])(?!c\d+::)(?:[^{}\n]|\{[^{}\n]*+\})*+\}\}"
+               r"|\{%-?[ \t]*[a-z_]+\b(?:[^%{}\n]|%(?!\}))*+%\}")
+# Liquid (Jekyll, GitHub Pages, Eleventy): a tag is an expression like the above (`{% include badge.html %}`,
+# `{% if … %}`); between `{% raw %}` and `{% endraw %}` the site shows the text as written, tags and all
+# (`{% raw %}{{ page.title }}{% endraw %}`), so those two markers are no text and what they hold is (a concept
+# *Endraw* had eleven Jekyll pages); a link whose address is a tag (`[the guide]({% link _docs/x.md %})`) is
+# a link; `{% highlight ruby %}` … `{% endhighlight %}` is a code block and `{% comment %}` … `{% endcomment %}`
+# shows nothing.
+_LIQUID_RAW = r"\{%-?[ \t]*(?P<liquid_marker>raw|endraw)[ \t]*-?%\}"
+_LIQUID_LINK = (r"\[(?P<liquid_text>[^\[\]\n]{1,500})\]\((?=[ \t]*\{[{%])"
+                r"(?:\{\{[^{}\n]*+\}\}|\{%[^%\n]*+%\}|[^\s(){}%])++\)")
+_LIQUID_BLOCK = r"^ {0,3}\{%-?[ \t]*(?P<liquid_kind>highlight|comment)\b[^\n]*?-?%\}[ \t]*(?:\n|$)"
+_LIQUID_END = {"highlight": re.compile(r"^ {0,3}\{%-?[ \t]*endhighlight[ \t]*-?%\}[^\n]*(?:\n|$)", re.MULTILINE),
+               "comment": re.compile(r"^ {0,3}\{%-?[ \t]*endcomment[ \t]*-?%\}[^\n]*(?:\n|$)", re.MULTILINE)}
 # Python-Markdown's, Pandoc's and kramdown's attribute lists: ids, classes and key=value pairs in braces right
 # after a link, an image, an icon or inline code (`[Subscribe](…){ .md-button }`), at the end of a heading
 # (`## Installation {#install}`), or on a line of their own under a block (`{: .note }`). Markup for the site's
@@ -141,6 +155,38 @@ def expression_plugin(md: mistune.Markdown) -> None:
         return m.end()
 
     md.inline.register("expression", _EXPRESSION, parse, before="codespan")
+
+
+def liquid_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser Liquid's raw markers, links to a tag and highlight and comment blocks (its other
+    tags are `expression_plugin`'s)."""
+    def parse_raw(inline: Any, m: re.Match[str], state: Any) -> int:
+        state.append_token({"type": "liquid_raw", "raw": m.group("liquid_marker")})
+        return m.end()
+
+    def parse_link(inline: Any, m: re.Match[str], state: Any) -> int:
+        state.append_token({"type": "link", "children": [{"type": "text", "raw": m.group("liquid_text")}],
+                            "attrs": {"url": ""}})
+        return m.end()
+
+    def parse_block(block: Any, m: re.Match[str], state: Any) -> int | None:
+        kind = m.group("liquid_kind")
+        # Where each block's closing tags are, found once per text: a page of opening tags that never close
+        # costs one pass, not one per tag.
+        ends = state.env.setdefault("liquid_ends", {})
+        if (kind, state.src) not in ends:
+            ends[(kind, state.src)] = [(e.start(), e.end()) for e in _LIQUID_END[kind].finditer(state.src)]
+        found = ends[(kind, state.src)]
+        i = bisect.bisect_left(found, (m.end(), -1))
+        if i == len(found):
+            return None  # never closed: the line is text
+        if kind == "highlight":
+            state.append_token({"type": "block_code", "raw": state.src[m.end():found[i][0]], "style": "liquid"})
+        return found[i][1]
+
+    md.inline.register("liquid_raw", _LIQUID_RAW, parse_raw, before="codespan")
+    md.inline.register("liquid_link", _LIQUID_LINK, parse_link, before="link")
+    _block_rule(md, "liquid_block", _LIQUID_BLOCK, parse_block)
 
 
 def attr_list_plugin(md: mistune.Markdown) -> None:

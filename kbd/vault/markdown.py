@@ -34,6 +34,7 @@ from kbd.vault.dialects import (
     expression_plugin,
     field_plugin,
     headed_outlines,
+    liquid_plugin,
     org_block_plugin,
     wikilink_plugin,
 )
@@ -142,6 +143,7 @@ def _parser(outliner: bool) -> _Markdown:
     md = _Markdown(renderer=None, plugins=[
         mistune.plugins.import_plugin(name) for name in ("table", "strikethrough", "footnotes")])
     wikilink_plugin(md)
+    liquid_plugin(md)
     expression_plugin(md)
     attr_list_plugin(md)
     container_plugin(md)
@@ -182,9 +184,11 @@ class _Walker:
         self.joined: bool | None = None  # an enumeration since the block's last web link (None: no link yet)
         self.opening = True  # no block but `key:: value` lines yet: they are the page's fields
         self.expressions: list[str] = []  # the template expressions of the block being read
+        self.raw = False  # between Liquid's `{% raw %}` and `{% endraw %}`: tags are text there
 
     def add(self, kind: str, text: str, level: int = 0, listed: bool = False, key: str = "") -> None:
         self._add(kind, text, level, listed, key)
+        self.raw = False
         if self.expressions:
             # What the block's template expressions say is code: search finds it, the engines never read it.
             if self.keep_code:
@@ -291,6 +295,10 @@ class _Walker:
             elif t == "codespan":
                 out.append(tok["raw"])
                 self.doc.code.append(tok["raw"])
+            elif t == "liquid_raw":
+                self.raw = tok["raw"] == "raw"
+            elif t == "expression" and self.raw:
+                out.append(tok["raw"])
             elif t == "expression":
                 out.append(" ")
                 self.expressions.append(tok["raw"])
