@@ -6,8 +6,8 @@ Prints the machine and, for each note, its size and the time of one `kbd compile
 that note (offline engine, image downloads off). A review of session 34's names found two: a change log's
 credit "(#1 by by by …" and a shortcut "Cmd/Cmd/Cmd/… -" took 88.8 s on 420 KB where the code before took
 1.1 s; the other notes are the shapes the same change reads (`key:: value` lines, org blocks, file names,
-URLs, possessives) and, from session 35, the other tools' markdown (admonitions, tabs, icons, template
-expressions, Logseq outlines), so a slow one shows here first.
+URLs, possessives) and, from sessions 35 and 36, the other tools' markdown (admonitions, tabs, icons, template
+expressions, Logseq outlines, attribute lists, character references, Liquid), so a slow one shows here first.
 """
 
 from __future__ import annotations
@@ -44,6 +44,11 @@ def hostile_notes(n: int) -> dict[str, str]:
         # Found by session 35's second review, in the code before too: mistune's inline scan after a "!" or a
         # "\\" is quadratic in the run of spaces that follows (9 s for 50,000 spaces, 36 s for 100,000).
         "spaces": "!" + " " * (5 * n) + "X\n",
+        # Session 36's: attribute lists, character references, Liquid. Found by its review: a heading of tab
+        # references ("&#9;" × 100,000) took 30 s, each space of the decoded run scanned again.
+        "attributes": "[a](u){ .b }" * n + "\n\n# T" + "&#9;" * (5 * n) + "{#t}\n\n" + "){.a " * n + "\n",
+        "references": "&amp;" * n + " &#35;" * n + " &notaname;" * n + "\n",
+        "liquid": "{% raw %}" * n + " {% a " * n + " [a]({%" * n + "\n\n" + "{% highlight x %}\n" * n,
     }
 
 

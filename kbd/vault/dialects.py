@@ -67,7 +67,10 @@ _LIQUID_END = {"highlight": re.compile(r"^ {0,3}\{%-?[ \t]*endhighlight[ \t]*-?%
 # Only ids, classes and pairs: "{1, 2}" and "{name}" in prose stay text.
 _ATTR = r"""(?:[#.][A-Za-z_][\w-]*|[A-Za-z_][\w-]*=(?:"[^"\n{}]*"|'[^'\n{}]*'|[^\s"'{}]+)|-)"""
 _ATTR_LIST = rf"\{{:?[ \t]*{_ATTR}(?:[ \t]+{_ATTR})*[ \t]*\}}"
-ATTR_LIST_AFTER_HEADING = re.compile(rf"[ \t]+{_ATTR_LIST}$")
+ATTR_LIST = re.compile(_ATTR_LIST)
+# A heading's attribute list names its anchor or says it is unnumbered (`## Install {#install}`, `{: .x}`,
+# Pandoc's `{-}`); "## Files ending in {.md}" is a title's words.
+_HEADING_ATTRS = re.compile(r"\{:|[{ \t]#[A-Za-z_]|\{[ \t]*(?:-|\.unnumbered|\.unlisted)[ \t]*\}")
 _FENCE = re.compile(r"[ ]{0,3}(`{3,}|~{3,}|\$\$)")
 _ORG_BEGIN = re.compile(r"[ ]{0,3}#\+BEGIN_([A-Za-z]+)")
 # A Logseq page's property line (`type:: [[Feature]]`), as no C++ line ("std::vector") starts.
@@ -190,13 +193,26 @@ def liquid_plugin(md: mistune.Markdown) -> None:
 
 
 def attr_list_plugin(md: mistune.Markdown) -> None:
-    """Teach a mistune parser attribute lists after an inline element or at a line's start (`_ATTR_LIST`); a
-    heading's, after a space, the walker takes off (`ATTR_LIST_AFTER_HEADING`)."""
+    """Teach a mistune parser what may be an attribute list: right after a link, an image, inline code, an
+    icon or emphasis, or at a line's start. The walker decides by what comes before it (a `$\\sum_{i=1}$`
+    subscript or "f(x){.y}" is text); a heading's, after a space, is `heading_without_attr_list`'s."""
     def parse(inline: Any, m: re.Match[str], state: Any) -> int:
         state.append_token({"type": "attr_list", "raw": m.group(0)})
         return m.end()
 
-    md.inline.register("attr_list", rf"(?:(?<=[)\]:`*_\n])|^){_ATTR_LIST}", parse, before="codespan")
+    md.inline.register("attr_list", rf"(?:(?<=[)\]:`*\n])|^){_ATTR_LIST}", parse, before="codespan")
+
+
+def heading_without_attr_list(text: str) -> str:
+    """A heading's text without the attribute list that ends it (`Installation {#install}`: "Installation").
+    One look from the end, so a heading of 100,000 tabs costs one pass."""
+    start = text.rfind("{") if text.endswith("}") else -1
+    if start <= 0 or text[start - 1] not in " \t":
+        return text
+    attrs = text[start:]
+    if not ATTR_LIST.fullmatch(attrs) or not _HEADING_ATTRS.search(attrs):
+        return text
+    return text[:start].rstrip(" \t")
 
 
 def _block_rule(md: mistune.Markdown, name: str, pattern: str, parse: Any, before: str = "paragraph") -> None:

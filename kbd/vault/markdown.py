@@ -19,13 +19,13 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field, replace
+from html.entities import html5
 from html.parser import HTMLParser
 from typing import Any
 
 import mistune
 
 from kbd.vault.dialects import (
-    ATTR_LIST_AFTER_HEADING,
     LOGSEQ_PROPERTY,
     WIKILINK,
     admonition_plugin,
@@ -34,6 +34,7 @@ from kbd.vault.dialects import (
     expression_plugin,
     field_plugin,
     headed_outlines,
+    heading_without_attr_list,
     liquid_plugin,
     org_block_plugin,
     wikilink_plugin,
@@ -111,6 +112,22 @@ _ICON = re.compile(r"[ \t]?(?<![\w:/.]):[a-z][a-z0-9]*(?:[-_+][a-z0-9]+)*:(?![\w
 # "two buttons &ndash; one to edit"): with its semicolon, as CommonMark reads one ("a=1&copy=2" is text).
 # Inline code keeps its own.
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# An attribute list stands for markup after these (`[Subscribe](…){ .md-button }`, `` `x`{.python} ``), and at
+# a line's start when it opens with "{:" or holds a class or an id (`{: .note }`, `{ .annotate }`; "{a=1, b=2}"
+# there is text).
+_ATTRIBUTED = frozenset(("link", "image", "codespan", "emphasis", "strong"))
+_BLOCK_ATTRS = re.compile(r"\{:|\{[^}]*(?<![^{ \t])[.#][A-Za-z_]")
+
+
+def _character(reference: re.Match[str]) -> str:
+    """The character a reference stands for, as CommonMark reads it: a name HTML5 knows with its semicolon
+    ("&copyright;" is text), a number. A "#" stays a reference: as a character it would start a tag that
+    Obsidian, which shows it as text, never sees."""
+    text = reference.group(0)
+    character = html.unescape(text) if text[1] == "#" else html5.get(text[1:], text)
+    return text if character == "#" else character
+
+
 _SPACE_RUN = re.compile(r"[ \t]{4,}")  # no meaning inline ("!" then 50,000 spaces took 9 s to parse)
 # Characters that can start inline markup (links, emphasis, code, HTML, entities, escapes,
 # strikethrough, footnote references, wikilinks, template expressions). Text without any of them is plain text.
@@ -218,7 +235,7 @@ class _Walker:
         for tok in tokens:
             t = tok["type"]
             if t == "heading":
-                text = ATTR_LIST_AFTER_HEADING.sub("", self.inline(tok.get("children", [])))
+                text = heading_without_attr_list(self.inline(tok.get("children", [])))
                 self.add("heading", text, tok["attrs"]["level"], listed=kind == "item")
             elif t in ("paragraph", "block_text"):
                 self.add(kind, self.inline(tok.get("children", [])))
@@ -273,14 +290,18 @@ class _Walker:
         out: list[str] = []
         cut = 0  # characters of this text token a bracketed link's target took
         dropped = False  # an icon or an attribute list, no text, since the last words
+        after_icon = False  # the last text token ended with an icon
         for i, tok in enumerate(tokens):
             t = tok["type"]
             if t == "text":
                 text = tok["raw"][cut:]
                 if "&" in text:
-                    text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+                    text = _ENTITY.sub(_character, text)
+                after_icon = False
                 if ":" in text:
+                    after_icon = text.endswith(":")
                     text, icons = _ICON.subn("", text)
+                    after_icon = after_icon and icons > 0
                     dropped = dropped or icons > 0
                 if dropped and text[:1] in (",", ".", ";", ")"):
                     while out and not out[-1].strip():  # "or\n:icon:{ … }, which": "or, which"
@@ -347,7 +368,12 @@ class _Walker:
             elif t == "inline_html":
                 out.append(html_to_text(tok.get("raw", "")))
             elif t == "attr_list":
-                dropped = True
+                before = tokens[i - 1]["type"] if i else "softbreak"
+                if before in _ATTRIBUTED or (before == "text" and after_icon) or \
+                        (before in ("softbreak", "linebreak") and _BLOCK_ATTRS.match(tok["raw"])):
+                    dropped = True
+                else:
+                    out.append(tok["raw"])  # "f(x){.y}", a subscript "_{i=1}": the page's text
             elif t == "footnote_ref":
                 continue
             elif t in ("emphasis", "strong"):
