@@ -219,6 +219,19 @@ def test_a_name_with_what_it_is_after_it_is_that_names_page(vault: Vault) -> Non
     assert "Run A cURL Command Without The Progress Meter" in curl
 
 
+def test_a_name_with_what_it_is_after_it_is_its_page_whatever_its_plural(vault: Vault) -> None:
+    # Five TILs on `git ls-files` (tests/real_pages/til-jbranchaud, development half): "the git ls-files
+    # command" kept a page beside *Git ls-files*, its key ("git ls files command") not singular where the
+    # name's is ("git ls file"), and decided before that page was made.
+    for name in ("count-all-files-of-specific-type-tracked-by-git", "find-and-remove-files-that-match-a-name",
+                 "list-and-count-all-posts-in-til-repo", "check-if-a-file-is-under-version-control",
+                 "list-untracked-files-for-scripting"):
+        vault.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    pages = concept_pages(vault)
+    assert "Git ls-files" in pages and "Git ls-files command" not in pages, pages
+
+
 def test_add_ons_and_add_on_are_one_concept() -> None:
     # The Anki manual says "Add-ons" in headings and "add-on" in its prose: two pages before.
     assert concept_key("Add-ons") == concept_key("add-on") == concept_key("Add-on")

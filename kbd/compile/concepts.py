@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 
 from kbd.compile.ingest import NameBook
 from kbd.compile.titled import TITLE_RANK, is_everyday_word, is_named_in_prose, list_by_titles, needs_a_title
-from kbd.engines.base import PAGE_RANK, contains_phrase, phrase_tokens, plain_words, singular
+from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tokens, plain_words, singular
 from kbd.engines.chunking import TOKEN
 from kbd.engines.commonness import is_common_word, is_everyday_phrase
 from kbd.engines.concept_mentions import bare_names, is_a_task_title
@@ -316,6 +316,8 @@ class _FullNames:
         vault") and one everyday word after it, lowercase, that no source title names. An everyday word
         is no such name: "Knowledge graph" is not Knowledge's. `name` is the key's `display_name`."""
         prefix, _, _ = key.rpartition(" ")
+        if prefix and prefix not in self.pages:
+            prefix = concept_key(prefix)  # "git ls files command" is "git ls file"'s: a key singularises its last word
         if not prefix or prefix not in self.pages:
             return False
         if name.rsplit(" ", 1)[-1] in _WHAT_IT_IS:
@@ -338,11 +340,17 @@ class _FullNames:
 
 
 def _one_word_longer(state: State, key: str) -> list[str]:
-    """Concepts named by `key` and one more word, whose page `belongs_to_a_page` decides by key's.
-    A range on the key index ("obsidian " up to "obsidian!"), not a scan."""
-    rows = state.db.execute("SELECT DISTINCT key FROM source_concepts WHERE key >= ? AND key < ?",
-                            (key + " ", key + "!"))
-    return [k for (k,) in rows if " " not in k[len(key) + 1:]]
+    """Concepts named by `key` and one more word, whose page `belongs_to_a_page` decides by key's ("obsidian
+    app" for "obsidian", "git ls files command" for "git ls file"). A range on the key index ("obsidian" up to
+    "obsidiao"), not a scan."""
+    rows = state.db.execute("SELECT DISTINCT key FROM source_concepts WHERE key > ? AND key < ?",
+                            (key, key[:-1] + chr(ord(key[-1]) + 1)))
+    longer = []
+    for (k,) in rows:
+        prefix, _, _ = k.rpartition(" ")
+        if prefix == key or (prefix.startswith(key) and " " not in prefix[len(key):] and concept_key(prefix) == key):
+            longer.append(k)
+    return longer
 
 
 def _co_occurring(state: State, key: str) -> list[str]:
