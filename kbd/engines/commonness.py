@@ -23,7 +23,7 @@ except ImportError:  # the fallback below: tests/test_reading_real.py and bench 
 COMMON_ZIPF = 4.0
 # A word this frequent ("token" 3.8, "browser" 3.9, "workflow" 3.2, "repository" 3.4) is everyday too where a
 # corpus writes it as one, in lowercase: in the development halves of twelve corpora such single-word pages
-# were 48 a reader would not open (Folder, Directory, Token, Cache, Syntax) to about 10 kept (Joplin's
+# were 48 a reader would not open (Folder, Directory, Token, Cache, Syntax) to about 11 kept (Joplin's
 # Notebook and Sync, Anki's Interval, Pip); a name written with its capital ("Docker", "Linux") is no such word.
 EVERYDAY_NOUN_ZIPF = 3.0
 

@@ -34,8 +34,8 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 10: template expressions (`${…}`, `{{…}}`) are code; a Logseq heading without its "- " heads its blocks;
 #     "using", "including"… end a name; a digit in a defined initialism stands for a word ("E2EE"); icon
 #     shortcodes are no text; admonitions' and content tabs' bodies are prose (issue 23).
-# 11: attribute lists (`{ .md-button }`, `{#install}`) and definition lists' markers are no text; HTML character
-#     references read as their characters (issue 23).
+# 11: attribute lists (`{ .md-button }`, `{#install}`), definition lists' markers and Liquid's tags are no text;
+#     HTML character references read as their characters (issue 23).
 OFFLINE_VERSION = "11"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
