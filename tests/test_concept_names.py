@@ -192,6 +192,10 @@ def test_the_verb_a_title_opens_with_is_no_name() -> None:
     # or of the word in a list, still names it.
     assert "run" not in bare_names("Running Dolly 2.0 on Paperspace")
     assert "run" in bare_names("Running") and "run" in bare_names("Running and cycling compared")
+    # Josh Branchaud's TILs (github.com/jbranchaud/til, MIT; development half of session 36) are titled with the
+    # verb in its base form: "Read In Environment-Specific Config Values" made a concept *Read* of eight notes.
+    assert "read" not in bare_names("Read In Environment-Specific Config Values")
+    assert "run" not in bare_names("Run Tests With Documentation Formatting")
 
 
 def test_a_names_everyday_belonging_has_no_page_beside_the_names(vault: Vault) -> None:

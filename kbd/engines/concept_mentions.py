@@ -92,12 +92,14 @@ def bare_names(text: str) -> set[str]:
     sleep, depression; "Insomnia study" → insomnia; not "graph" in "Knowledge Graph Insights", nor
     "file" in "File recovery", nor "building" in "Building Your Own Schema.org": a verb with its object,
     nor "paste" in "Copy and paste issues": a verb's partner, nor "running" in "Running Dolly 2.0 on
-    Paperspace": the verb a title opens with)."""
+    Paperspace" or "run" in "Run Tests With Documentation Formatting": the verb a title opens with)."""
     tokens = TOKEN.findall(text)
     verbs = {t for t, after in itertools.pairwise(tokens) if after.lower() in _OBJECT_CUES}
-    if len(tokens) > 1 and tokens[0].endswith("ing") and tokens[0].lower() in VERB_FORMS and tokens[1][0].isalpha() \
+    if len(tokens) > 1 and tokens[0].lower() in VERB_FORMS and tokens[1][0].isalpha() \
             and tokens[1].lower() not in ("and", "or", "vs", "versus"):
-        verbs.add(tokens[0])  # a title about doing something ("Running Dolly 2.0 on Paperspace"; not "Running and…")
+        # A title about doing something ("Running Dolly 2.0 on Paperspace", "Read In Environment-Specific Config
+        # Values", "Run Tests With Documentation Formatting"; not "Running and…").
+        verbs.add(tokens[0])
     for left, joint, right in zip(tokens, tokens[1:], tokens[2:], strict=False):
         if joint.lower() in ("and", "or", "&") and (is_verb(left.lower()) or left in verbs):
             verbs.add(right)  # "Copy and paste issues": paste is a verb like its partner
