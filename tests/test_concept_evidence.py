@@ -130,6 +130,18 @@ def test_a_title_with_an_article_is_a_task_and_a_name_is_not() -> None:
         assert not is_a_task_title(title), title
 
 
+def test_a_name_task_titles_give_keeps_its_page(vault: Vault) -> None:
+    # Found by a review: TILs on React (tests/real_pages/til-jbranchaud, test half) are titled as tasks ("Use An
+    # XState Machine With React"), and "react" is an everyday word: *React* lost its page. Their prose writes it
+    # as a name ("When rendering, React expects…"), so their titles count.
+    vault.no_image_downloads()
+    for name in ("rendering-multiple-nodes-with-fragments", "use-an-xstate-machine-with-react",
+                 "add-react-with-webpacker-to-a-new-rails-app", "render-an-array-of-elements-with-react-16"):
+        vault.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    assert "React" in {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+
+
 # Two real pages as an HTML-to-Markdown crawl saved them (github.com/NISHANTTMAURYA/dlrl,
 # `dataset/raw_markdown/`, development half): verbatim extracts, each page's opening sentence and the
 # newsletter form it carries.

@@ -191,8 +191,11 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 # rarer word on its own says its page is about it ("Input Methods on Linux"), when the prose
                 # writes it as a name ("On Linux, recent Anki versions…"; not "see the troubleshooting steps").
                 articles = 0
-            if everyday and articles >= min_sources and not is_titled(state, key, as_topic=True):
-                articles = 0  # an everyday word the corpus is not about: no title names it
+            if everyday and articles >= min_sources and \
+                    not is_titled(state, key, as_topic=not is_named_in_prose(state, key)):
+                # An everyday word the corpus is not about: no title names it, and for a word the prose never
+                # writes as a name, no title that is a task ("React" in "Add React To A Rails App" is a name).
+                articles = 0
             if articles >= min_sources and not says_something(state, key):
                 articles = 0  # only ever a label: its page would say nothing
             if articles >= min_sources and is_everyday_phrase(name) and not is_marked(state, key, name):
@@ -320,14 +323,17 @@ class _FullNames:
             prefix = concept_key(prefix)  # "git ls files command" is "git ls file"'s: a key singularises its last word
         if not prefix or prefix not in self.pages:
             return False
-        if name.rsplit(" ", 1)[-1] in _WHAT_IT_IS:
-            return True  # "Git log command", "Rails app": the page's own thing, whatever a title or a rank says
+        if " " not in prefix and needs_a_title(display_name(state, prefix)):
+            return False  # an everyday word is no such name: "Knowledge graph" is not Knowledge's
+        if name.rsplit(" ", 1)[-1] in _WHAT_IT_IS and _writing(name.rsplit(" ", 1)[0]) == \
+                _writing(display_name(state, prefix)):
+            # "Git log command", "Rails app": the page's own thing, whatever a title or a rank says; not where
+            # the keys meet by their stems only ("Messaging app" is no Message's).
+            return True
         if state.db.execute("SELECT 1 FROM source_concepts WHERE key=? AND rank=0", (key,)).fetchone():
             return False  # "Docker container": the first concept of a source is a thing of its own
         last = name.rsplit(" ", 1)[-1]
         if not (last.isalpha() and last.islower() and is_common_word(last)):
-            return False
-        if " " not in prefix and needs_a_title(display_name(state, prefix)):
             return False
         needle = phrase_tokens(name)
         titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON "
@@ -341,14 +347,20 @@ class _FullNames:
 
 def _one_word_longer(state: State, key: str) -> list[str]:
     """Concepts named by `key` and one more word, whose page `belongs_to_a_page` decides by key's ("obsidian
-    app" for "obsidian", "git ls files command" for "git ls file"). A range on the key index ("obsidian" up to
-    "obsidiao"), not a scan."""
+    app" for "obsidian", "git ls files command" for "git ls file"). A range on the key index ("obsidi" up to
+    "obsidj"), not a scan."""
+    # A longer key writes the key's last word as the name does, not as a key: "git ls files command", "instagram
+    # stories app", "user interface components" (for "user interfac"). So the range starts two letters short
+    # (at least three of the word kept), and each key in it is checked.
+    last = key.rsplit(" ", 1)[-1]
+    stem = key[:len(key) - min(2, max(len(last) - 3, 0))]
     rows = state.db.execute("SELECT DISTINCT key FROM source_concepts WHERE key > ? AND key < ?",
-                            (key, key[:-1] + chr(ord(key[-1]) + 1)))
+                            (stem, stem[:-1] + chr(ord(stem[-1]) + 1)))
+    words = key.count(" ")
     longer = []
     for (k,) in rows:
         prefix, _, _ = k.rpartition(" ")
-        if prefix == key or (prefix.startswith(key) and " " not in prefix[len(key):] and concept_key(prefix) == key):
+        if prefix == key or (prefix.count(" ") == words and prefix.startswith(stem) and concept_key(prefix) == key):
             longer.append(k)
     return longer
 

@@ -47,8 +47,10 @@ _ORG_MARKER = r"^ {0,3}#\+(?:BEGIN|END)_[A-Za-z]+[^\n]*(?:\n|$)"
 # deep; possessive, so a line of unclosed "${" costs one pass.
 _EXPRESSION = (r"\$\{(?=[A-Za-z_])(?:[^{}\\]|\{(?:[^{}\\]|\{[^{}\\]*+\})*+\})*+\}(?!\$)"
                r"|\{\{(?=[A-Za-z{])(?!c\d+::)(?:[^{}\n]|\{[^{}\n]*+\})*+\}\}"
-               r"|\{%-?[ \t]*[a-z_]+\b(?:[^%{}\n]|%(?!\}))*+%\}")
-# Liquid (Jekyll, GitHub Pages, Eleventy): a tag is an expression like the above (`{% include badge.html %}`,
+               r"|(?<!\{)\{%-?[ \t]*[a-z_]+\b(?:[^%{}\n]|%(?!\}))*+%\}"
+               r"|\{\{[<%][ \t]*/?[A-Za-z_](?:[^{}\n%>]|[%>](?!\}\}))*+[%>]\}\}")
+# Hugo's shortcodes (`{{< figure src="x" >}}`, `{{% notice tip %}}`) are expressions too; what a pair of them holds
+# is text. Liquid (Jekyll, GitHub Pages, Eleventy): a tag is an expression like the above (`{% include badge.html %}`,
 # `{% if … %}`); between `{% raw %}` and `{% endraw %}` the site shows the text as written, tags and all
 # (`{% raw %}{{ page.title }}{% endraw %}`), so those two markers are no text and what they hold is (a concept
 # *Endraw* had eleven Jekyll pages); a link whose address is a tag (`[the guide]({% link _docs/x.md %})`) is
@@ -57,7 +59,14 @@ _EXPRESSION = (r"\$\{(?=[A-Za-z_])(?:[^{}\\]|\{(?:[^{}\\]|\{[^{}\\]*+\})*+\})*+\
 _LIQUID_RAW = r"\{%-?[ \t]*(?P<liquid_marker>raw|endraw)[ \t]*-?%\}"
 _LIQUID_LINK = (r"\[(?P<liquid_text>[^\[\]\n]{1,500})\]\((?=[ \t]*\{[{%])"
                 r"(?:\{\{[^{}\n]*+\}\}|\{%[^%\n]*+%\}|[^\s(){}%])++\)")
-_LIQUID_BLOCK = r"^ {0,3}\{%-?[ \t]*(?P<liquid_kind>highlight|comment)\b[^\n]*?-?%\}[ \t]*(?:\n|$)"
+_LIQUID_BLOCK = r"^ {0,3}\{%-?[ \t]*(?P<liquid_kind>highlight|comment)\b(?:[^%\n]|%(?!\}))*%\}[ \t]*(?:\n|$)"
+# On one line: "{% comment %} TODO {% endcomment %}" shows nothing, "{% highlight ruby %}puts 1{% endhighlight %}"
+# is code.
+_LIQUID_COMMENT = (r"\{%-?[ \t]*comment[ \t]*-?%\}(?:[^{\n]|\{(?!%))*+"
+                   r"\{%-?[ \t]*endcomment[ \t]*-?%\}")
+_LIQUID_HIGHLIGHT = (r"\{%-?[ \t]*highlight\b(?:[^%\n]|%(?!\}))*%\}(?:[^{\n]|\{(?!%))*+"
+                     r"\{%-?[ \t]*endhighlight[ \t]*-?%\}")
+_FENCE_LINE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})", re.MULTILINE)
 _LIQUID_END = {"highlight": re.compile(r"^ {0,3}\{%-?[ \t]*endhighlight[ \t]*-?%\}[^\n]*(?:\n|$)", re.MULTILINE),
                "comment": re.compile(r"^ {0,3}\{%-?[ \t]*endcomment[ \t]*-?%\}[^\n]*(?:\n|$)", re.MULTILINE)}
 # Python-Markdown's, Pandoc's and kramdown's attribute lists: ids, classes and key=value pairs in braces right
@@ -168,25 +177,41 @@ def liquid_plugin(md: mistune.Markdown) -> None:
         return m.end()
 
     def parse_link(inline: Any, m: re.Match[str], state: Any) -> int:
-        state.append_token({"type": "link", "children": [{"type": "text", "raw": m.group("liquid_text")}],
-                            "attrs": {"url": ""}})
+        text = state.copy()  # the link's text is markdown: "[**the guide**]({% link … %})"
+        text.src = m.group("liquid_text")
+        text.in_link = True
+        state.append_token({"type": "link", "children": inline.render(text), "attrs": {"url": ""}})
         return m.end()
 
-    def parse_block(block: Any, m: re.Match[str], state: Any) -> int | None:
+    def parse_comment(inline: Any, m: re.Match[str], state: Any) -> int:
+        return m.end()
+
+    def parse_highlight(inline: Any, m: re.Match[str], state: Any) -> int:
+        state.append_token({"type": "expression", "raw": m.group(0)})
+        return m.end()
+
+    def parse_block(block: Any, m: re.Match[str], state: Any) -> int:
         kind = m.group("liquid_kind")
-        # Where each block's closing tags are, found once per text: a page of opening tags that never close
-        # costs one pass, not one per tag.
+        # Where each block's closing tags and the code fences are, found once per text: a page of opening tags
+        # that never close costs one pass, not one per tag.
         ends = state.env.setdefault("liquid_ends", {})
         if (kind, state.src) not in ends:
             ends[(kind, state.src)] = [(e.start(), e.end()) for e in _LIQUID_END[kind].finditer(state.src)]
-        found = ends[(kind, state.src)]
+            ends[("fence", state.src)] = [f.start() for f in _FENCE_LINE.finditer(state.src)]
+        found, fences = ends[(kind, state.src)], ends[("fence", state.src)]
         i = bisect.bisect_left(found, (m.end(), -1))
-        if i == len(found):
-            return None  # never closed: the line is text
+        if i == len(found) or bisect.bisect_left(fences, m.end()) < bisect.bisect_left(fences, found[i][0]):
+            # Never closed, or only by a closing tag a code fence shows: the line is an expression of its own
+            # (a paragraph of its own, as mistune would glue each such line to the paragraph before in
+            # quadratic time).
+            state.append_token({"type": "paragraph", "text": m.group(0).strip()})
+            return m.end()
         if kind == "highlight":
             state.append_token({"type": "block_code", "raw": state.src[m.end():found[i][0]], "style": "liquid"})
         return found[i][1]
 
+    md.inline.register("liquid_comment", _LIQUID_COMMENT, parse_comment, before="codespan")
+    md.inline.register("liquid_highlight", _LIQUID_HIGHLIGHT, parse_highlight, before="codespan")
     md.inline.register("liquid_raw", _LIQUID_RAW, parse_raw, before="codespan")
     md.inline.register("liquid_link", _LIQUID_LINK, parse_link, before="link")
     _block_rule(md, "liquid_block", _LIQUID_BLOCK, parse_block)
