@@ -354,6 +354,8 @@ def _one_word_longer(state: State, key: str) -> list[str]:
     # (at least three of the word kept), and each key in it is checked.
     last = key.rsplit(" ", 1)[-1]
     stem = key[:len(key) - min(2, max(len(last) - 3, 0))]
+    if not stem:
+        return []
     rows = state.db.execute("SELECT DISTINCT key FROM source_concepts WHERE key > ? AND key < ?",
                             (stem, stem[:-1] + chr(ord(stem[-1]) + 1)))
     words = key.count(" ")
