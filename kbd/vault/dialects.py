@@ -67,8 +67,8 @@ _LIQUID_COMMENT = (r"\{%-?[ \t]*comment[ \t]*-?%\}(?:[^{\n]|\{(?!%))*+"
 _LIQUID_HIGHLIGHT = (r"\{%-?[ \t]*highlight\b(?:[^%\n]|%(?!\}))*%\}(?:[^{\n]|\{(?!%))*+"
                      r"\{%-?[ \t]*endhighlight[ \t]*-?%\}")
 _FENCE_LINE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})", re.MULTILINE)
-_LIQUID_END = {"highlight": re.compile(r"^ {0,3}\{%-?[ \t]*endhighlight[ \t]*-?%\}[^\n]*(?:\n|$)", re.MULTILINE),
-               "comment": re.compile(r"^ {0,3}\{%-?[ \t]*endcomment[ \t]*-?%\}[^\n]*(?:\n|$)", re.MULTILINE)}
+_LIQUID_END = {kind: re.compile(rf"^ {{0,3}}\{{%-?[ \t]*end{kind}[ \t]*-?%\}}[^\n]*(?:\n|$)", re.MULTILINE)
+               for kind in ("highlight", "comment")}
 # Python-Markdown's, Pandoc's and kramdown's attribute lists: ids, classes and key=value pairs in braces right
 # after a link, an image, an icon or inline code (`[Subscribe](…){ .md-button }`), at the end of a heading
 # (`## Installation {#install}`), or on a line of their own under a block (`{: .note }`). Markup for the site's
@@ -80,6 +80,11 @@ ATTR_LIST = re.compile(_ATTR_LIST)
 # A heading's attribute list names its anchor or says it is unnumbered (`## Install {#install}`, `{: .x}`,
 # Pandoc's `{-}`); "## Files ending in {.md}" is a title's words.
 _HEADING_ATTRS = re.compile(r"\{:|[{ \t]#[A-Za-z_]|\{[ \t]*(?:-|\.unnumbered|\.unlisted)[ \t]*\}")
+# Elsewhere an attribute list stands for markup after these (`[Subscribe](…){ .md-button }`, `` `x`{.python} ``),
+# and at a line's start when it opens with "{:" or holds a class or an id (`{: .note }`, `{ .annotate }`; "{a=1,
+# b=2}" there is text).
+_ATTRIBUTED = frozenset(("link", "image", "codespan", "emphasis", "strong"))
+_LINE_ATTRS = re.compile(r"\{:|\{[^}]*(?<![^{ \t])[.#][A-Za-z_]")
 _FENCE = re.compile(r"[ ]{0,3}(`{3,}|~{3,}|\$\$)")
 _ORG_BEGIN = re.compile(r"[ ]{0,3}#\+BEGIN_([A-Za-z]+)")
 # A Logseq page's property line (`type:: [[Feature]]`), as no C++ line ("std::vector") starts.
@@ -226,6 +231,13 @@ def attr_list_plugin(md: mistune.Markdown) -> None:
         return m.end()
 
     md.inline.register("attr_list", rf"(?:(?<=[)\]:`*\n])|^){_ATTR_LIST}", parse, before="codespan")
+
+
+def is_markup(attr_list: str, before: str, after_icon: bool) -> bool:
+    """Whether an `attr_list` token is markup, by the type of the inline token `before` it ("softbreak" at a
+    line's start); `after_icon` when that token was text that ended with an icon shortcode."""
+    return before in _ATTRIBUTED or (before == "text" and after_icon) or \
+        (before in ("softbreak", "linebreak") and _LINE_ATTRS.match(attr_list) is not None)
 
 
 def heading_without_attr_list(text: str) -> str:

@@ -35,6 +35,7 @@ from kbd.vault.dialects import (
     field_plugin,
     headed_outlines,
     heading_without_attr_list,
+    is_markup,
     liquid_plugin,
     org_block_plugin,
     wikilink_plugin,
@@ -112,11 +113,6 @@ _ICON = re.compile(r"[ \t]?(?<![\w:/.]):[a-z][a-z0-9]*(?:[-_+][a-z0-9]+)*:(?![\w
 # "two buttons &ndash; one to edit"): with its semicolon, as CommonMark reads one ("a=1&copy=2" is text).
 # Inline code keeps its own.
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-# An attribute list stands for markup after these (`[Subscribe](…){ .md-button }`, `` `x`{.python} ``), and at
-# a line's start when it opens with "{:" or holds a class or an id (`{: .note }`, `{ .annotate }`; "{a=1, b=2}"
-# there is text).
-_ATTRIBUTED = frozenset(("link", "image", "codespan", "emphasis", "strong"))
-_BLOCK_ATTRS = re.compile(r"\{:|\{[^}]*(?<![^{ \t])[.#][A-Za-z_]")
 
 
 def _character(reference: re.Match[str]) -> str:
@@ -368,9 +364,7 @@ class _Walker:
             elif t == "inline_html":
                 out.append(html_to_text(tok.get("raw", "")))
             elif t == "attr_list":
-                before = tokens[i - 1]["type"] if i else "softbreak"
-                if before in _ATTRIBUTED or (before == "text" and after_icon) or \
-                        (before in ("softbreak", "linebreak") and _BLOCK_ATTRS.match(tok["raw"])):
+                if is_markup(tok["raw"], tokens[i - 1]["type"] if i else "softbreak", after_icon):
                     dropped = True
                 else:
                     out.append(tok["raw"])  # "f(x){.y}", a subscript "_{i=1}": the page's text
