@@ -696,3 +696,17 @@ def test_a_hyphenated_word_before_its_noun_is_no_name_of_its_own() -> None:
     assert "Built-in plugins" in phrases_of([["Built-in", "plugins"]])
     for term in ("LSM-tree", "Wi-Fi", "B-tree", "T-cell"):
         assert term in phrases_of([[term, "compaction"]]), term
+
+
+def test_a_name_written_with_its_form_word_capitalised_is_a_name_of_its_own() -> None:
+    # "Claude Code" (tests/real_pages/til, development half) is a product, not Claude's code; "CSV files" in
+    # another TIL are CSV's.
+    def til(name: str) -> set[str]:
+        post = frontmatter.loads((PAGES / "til" / f"{name}.md").read_text(encoding="utf-8"))
+        document = parse_markdown(post.content)
+        meta = ClipperMeta(title=note_title(None, document, name), description=None)
+        return names(OfflineEngine().summarize_source(SourceInput(name, document, meta)))
+
+    assert "Claude Code" in til("playwright-mcp-claude-code")
+    found = til("finding-bom-csv-files-with-ripgrep")
+    assert "CSV" in found and not found & {"CSV file", "CSV files"}, found

@@ -26,6 +26,7 @@ from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tok
 from kbd.engines.chunking import TOKEN
 from kbd.engines.commonness import is_common_word, is_everyday_phrase
 from kbd.engines.concept_mentions import bare_names, is_a_task_title
+from kbd.engines.lexicon import WHAT_IT_IS
 from kbd.engines.prose import MIN_WORDS
 from kbd.state import State
 from kbd.vault.layout import safe_note_name
@@ -259,13 +260,6 @@ def _free_a_moved_name(state: State, name: str, names: NameBook) -> None:
             state.mark_dirty(["orphans", "index"])
 
 
-# Words after a name that say what the named thing is, or what runs on it: "Git log command" is the git log,
-# "Fly application" an app on Fly; their sources are the name's (a TIL collection's "Git ls-files command"
-# beside "Git ls-files"). Not "plugin", "extension", "library": a Datasette plugin is no Datasette; nor a plural:
-# "Git commands" are git's.
-_WHAT_IT_IS = frozenset("command tool utility program app application".split())
-
-
 def _longer_first(key: str) -> tuple[int, str]:
     return -len(key.split()), key
 
@@ -325,7 +319,7 @@ class _FullNames:
             return False
         if " " not in prefix and needs_a_title(display_name(state, prefix)):
             return False  # an everyday word is no such name: "Knowledge graph" is not Knowledge's
-        if name.rsplit(" ", 1)[-1] in _WHAT_IT_IS and _writing(name.rsplit(" ", 1)[0]) == \
+        if name.rsplit(" ", 1)[-1] in WHAT_IT_IS and _writing(name.rsplit(" ", 1)[0]) == \
                 _writing(display_name(state, prefix)):
             # "Git log command", "Rails app": the page's own thing, whatever a title or a rank says; not where
             # the keys meet by their stems only ("Messaging app" is no Message's).

@@ -34,6 +34,7 @@ from kbd.engines.lexicon import (
     GENERIC_NOUNS,
     NOUNISH,
     VERB_FORMS,
+    is_a_form_word,
     is_verb,
 )
 from kbd.engines.non_names import date_words, holds_a_key, shortcut_keys
@@ -84,7 +85,16 @@ def is_a_task_title(title: str) -> bool:
     """Whether a title is written as a task or a question rather than as a name: it has an article or a
     determiner ("Replace A Character", "Clone A Repo Just For The Files", "Who Are My Ancestors?", as the
     short notes of a TIL collection are titled). An acronym is none ("ITS Theme")."""
-    return any(t.lower() in _OBJECT_CUES and not (t.isupper() and len(t) > 1) for t in TOKEN.findall(title))
+    tokens = TOKEN.findall(title)
+    return _opens_with_a_verb(tokens) or \
+        any(t.lower() in _OBJECT_CUES and not (t.isupper() and len(t) > 1) for t in tokens)
+
+
+def _opens_with_a_verb(tokens: list[str]) -> bool:
+    """A title about doing something: "Running Dolly 2.0 on Paperspace", "Show files opened by pytest tests";
+    not "Running and…"."""
+    return len(tokens) > 1 and tokens[0].lower() in VERB_FORMS and tokens[1][0].isalpha() \
+        and tokens[1].lower() not in ("and", "or", "vs", "versus")
 
 
 def bare_names(text: str) -> set[str]:
@@ -95,10 +105,7 @@ def bare_names(text: str) -> set[str]:
     Paperspace" or "run" in "Run Tests With Documentation Formatting": the verb a title opens with)."""
     tokens = TOKEN.findall(text)
     verbs = {t for t, after in itertools.pairwise(tokens) if after.lower() in _OBJECT_CUES}
-    if len(tokens) > 1 and tokens[0].lower() in VERB_FORMS and tokens[1][0].isalpha() \
-            and tokens[1].lower() not in ("and", "or", "vs", "versus"):
-        # A title about doing something ("Running Dolly 2.0 on Paperspace", "Read In Environment-Specific Config
-        # Values", "Run Tests With Documentation Formatting"; not "Running and…").
+    if _opens_with_a_verb(tokens):  # "Read In Environment-Specific Config Values", "Run Tests With…"
         verbs.add(tokens[0])
     for left, joint, right in zip(tokens, tokens[1:], tokens[2:], strict=False):
         if joint.lower() in ("and", "or", "&") and (is_verb(left.lower()) or left in verbs):
@@ -183,6 +190,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
                 counts[key] += s.weight
                 forms[key][phrase] += 1
     _owners_are_their_names(counts, forms)
+    _forms_are_their_names(counts, forms, _written_as_names(sentences))
     drop_code_spellings(forms, source.document.code)
     aliases: dict[str, Counter[str]] = defaultdict(Counter)
     for short, long in definitions(sentences):
@@ -294,6 +302,51 @@ def _owners_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]]
             counts[bare] += counts.pop(key)
             for form, n in forms.pop(key).items():
                 forms[bare][_OWNER.sub("", form)] += n
+
+
+def _forms_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]], names: set[str]) -> None:
+    """A name followed by the form it takes or what holds it mentions the name: "Python code", "CSV files",
+    "SQLite database", "tmux session", "React app" are Python, CSV, SQLite, tmux and React, whose page a reader
+    opens (a TIL collection made pages of both). The name is one word, the same in every spelling, that the
+    article writes as a name (`names`: not "Config file" at a sentence's start) and on its own too; the form
+    word is lowercase in the spelling the article uses most ("Claude Code" is a name of its own)."""
+    for key in [k for k in counts if k.count(" ") == 1]:
+        spelled = forms.get(key)
+        if not spelled:
+            continue
+        words = [form.split() for form in spelled]
+        if any(len(w) != 2 for w in words) or len({w[0] for w in words}) != 1:
+            continue
+        name, form_word = best_form(spelled).split()
+        if not (form_word.islower() and is_a_form_word(form_word) and name in names):
+            continue
+        bare = concept_key(name)
+        if bare not in counts or bare == key:
+            continue  # written alone too: a label's opening word ("Excluded files") is no name of its own
+        count = counts.pop(key)
+        counts[bare] += count
+        forms.setdefault(bare, Counter())[name] += sum(forms.pop(key).values())
+        head = key.split()[1]
+        if head in counts:  # the chunker's "code" of "Python code" is Python's form, no mention of code on its own
+            counts[head] -= count
+            if counts[head] <= 0:
+                del counts[head]
+                forms.pop(head, None)
+
+
+def _written_as_names(sentences: list[ProseSentence]) -> set[str]:
+    """The words the prose writes as names: with capitals inside ("SQLite", "CSV"), or capitalised inside a
+    sentence ("written in Python"), not only where a sentence starts."""
+    names: set[str] = set()
+    for s in sentences:
+        if s.boilerplate:
+            continue
+        for before, token in itertools.pairwise(["", *s.tokens]):
+            inner = token[:1].isalpha() and any(c.isupper() for c in token[1:])
+            inside = token[:1].isupper() and (before[:1].isalnum() or before == ",")
+            if inner or inside:
+                names.add(token)
+    return names
 
 
 # A page marks what it names when it links or emphasises this many of its names (tuned on the development

@@ -9,6 +9,8 @@ keep ("B-tree keeps", "Following code", "Significant difference", "Included stud
 
 from __future__ import annotations
 
+from kbd.engines.base import singular
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -225,3 +227,22 @@ def is_verb(word: str) -> bool:
 
 def is_adverb(word: str) -> bool:
     return len(word) > 4 and word.endswith("ly") and word not in _ADVERB_LY_NOUNS
+
+
+# Words after a name that say what the named thing is, or what runs on it: "Git log command" is the git log,
+# "Fly application" an app on Fly (compile/concepts.py gives their sources to the name's page). Singular only:
+# "Git commands" are git's many things.
+WHAT_IT_IS = _words("command tool utility program app application")
+# The form a named thing takes or what holds it ("Python code", "CSV files", "SQLite database", "tmux session").
+# Not "plugin", "extension", "library", "API", "image", "console": a Datasette plugin is no Datasette, the Rails
+# console a thing of its own.
+_FORMS = _words("""
+    code script file document database repository repo docs documentation session syntax server website site
+    account version installation project
+""")
+
+
+def is_a_form_word(word: str) -> bool:
+    """Whether a word after a name says what the named thing is or the form it takes (`WHAT_IT_IS` singular,
+    `_FORMS` either number)."""
+    return word in WHAT_IT_IS or word in _FORMS or singular(word) in _FORMS
