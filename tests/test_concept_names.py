@@ -710,3 +710,7 @@ def test_a_name_written_with_its_form_word_capitalised_is_a_name_of_its_own() ->
     assert "Claude Code" in til("playwright-mcp-claude-code")
     found = til("finding-bom-csv-files-with-ripgrep")
     assert "CSV" in found and not found & {"CSV file", "CSV files"}, found
+    # "import them into a SQLite database": SQLite is a name by its capitals, even where the TIL never writes
+    # it alone.
+    found = til("flatten-nested-json-objects-jq")
+    assert "SQLite" in found and "SQLite database" not in found, found

@@ -308,8 +308,9 @@ def _forms_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]],
     """A name followed by the form it takes or what holds it mentions the name: "Python code", "CSV files",
     "SQLite database", "tmux session", "React app" are Python, CSV, SQLite, tmux and React, whose page a reader
     opens (a TIL collection made pages of both). The name is one word, the same in every spelling, that the
-    article writes as a name (`names`: not "Config file" at a sentence's start) and on its own too; the form
-    word is lowercase in the spelling the article uses most ("Claude Code" is a name of its own)."""
+    article writes as a name (`names`: not "Config file" at a sentence's start), and, unless its capitals say
+    so, on its own too; the form word is lowercase in the spelling the article uses most ("Claude Code" is a
+    name of its own)."""
     for key in [k for k in counts if k.count(" ") == 1]:
         spelled = forms.get(key)
         if not spelled:
@@ -321,8 +322,10 @@ def _forms_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]],
         if not (form_word.islower() and is_a_form_word(form_word) and name in names):
             continue
         bare = concept_key(name)
-        if bare not in counts or bare == key:
-            continue  # written alone too: a label's opening word ("Excluded files") is no name of its own
+        if not bare or bare == key or (bare not in counts and name[1:].islower()):
+            # "SQLite", "CSV" are names by their capitals; a capitalised word is one where the article writes it
+            # alone too: a label's opening word ("Excluded files") is no name of its own
+            continue
         count = counts.pop(key)
         counts[bare] += count
         forms.setdefault(bare, Counter())[name] += sum(forms.pop(key).values())
