@@ -198,6 +198,14 @@ def test_the_verb_a_title_opens_with_is_no_name() -> None:
     assert "run" not in bare_names("Run Tests With Documentation Formatting")
 
 
+def test_a_word_after_a_dot_glued_to_code_is_no_name_in_a_title() -> None:
+    # Simon Willison's TILs (development half of session 35): "Explicit file encodings using click.File" named
+    # "file" on its own, the one title that gave a page *File* of 17 notes that say "a file" in passing.
+    assert "file" not in bare_names("Explicit file encodings using click.File")
+    assert "window" in bare_names("os.remove() on Windows fails if the file is already open")
+    assert "node" in bare_names("Getting started with Node.js")
+
+
 def test_a_names_everyday_belonging_has_no_page_beside_the_names(vault: Vault) -> None:
     # The three install pages and *Profiles* say "Anki release" ("download the latest Anki release"); the
     # release is Anki's, and the pages about it are on Anki's page.

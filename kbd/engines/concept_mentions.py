@@ -97,13 +97,18 @@ def _opens_with_a_verb(tokens: list[str]) -> bool:
         and tokens[1].lower() not in ("and", "or", "vs", "versus")
 
 
+# What follows a dot glued to a lowercase word is code's: "File" of "click.File", "remove" of "os.remove()".
+_ATTRIBUTE = re.compile(r"(?<=[a-z0-9_])\.[A-Za-z_]\w*(?:\(\))?")
+
+
 def bare_names(text: str) -> set[str]:
     """Keys of the words a title or heading uses as a name on its own ("Sleep and depression" →
     sleep, depression; "Insomnia study" → insomnia; not "graph" in "Knowledge Graph Insights", nor
     "file" in "File recovery", nor "building" in "Building Your Own Schema.org": a verb with its object,
     nor "paste" in "Copy and paste issues": a verb's partner, nor "running" in "Running Dolly 2.0 on
-    Paperspace" or "run" in "Run Tests With Documentation Formatting": the verb a title opens with)."""
-    tokens = TOKEN.findall(text)
+    Paperspace" or "run" in "Run Tests With Documentation Formatting": the verb a title opens with, nor "file"
+    of "click.File": code's)."""
+    tokens = TOKEN.findall(_ATTRIBUTE.sub(" ", text))
     verbs = {t for t, after in itertools.pairwise(tokens) if after.lower() in _OBJECT_CUES}
     if _opens_with_a_verb(tokens):  # "Read In Environment-Specific Config Values", "Run Tests With…"
         verbs.add(tokens[0])
