@@ -722,3 +722,44 @@ def test_a_name_written_with_its_form_word_capitalised_is_a_name_of_its_own() ->
     # it alone.
     found = til("flatten-nested-json-objects-jq")
     assert "SQLite" in found and "SQLite database" not in found, found
+
+
+def engine_names(name: str, text: str) -> set[str]:
+    document = parse_markdown(text)
+    meta = ClipperMeta(title=note_title(None, document, name), description=None)
+    return names(OfflineEngine().summarize_source(SourceInput(name, document, meta)))
+
+
+def test_the_tail_of_a_longer_name_is_not_its_last_words_form() -> None:
+    # Josh Branchaud's TILs (tests/real_pages/til-jbranchaud, development half): "Claude Code sessions" holds
+    # "Code sessions", which a review found taken for sessions of "Code": the title's topic *Session* was lost.
+    text = (PAGES / "til-jbranchaud" / "distinguish-sessions-with-different-colors.md").read_text(encoding="utf-8")
+    found = engine_names("distinguish-sessions-with-different-colors", text)
+    assert "Session" in found and "Code" not in found, found
+
+
+# A review's notes: names that are everyday words or plurals of them name something else than the word, and
+# "ZIP codes" are no ZIP's; a name with too few mentions to be a concept keeps its phrase.
+REVIEW_IOS = (
+    "I keep most of my writing in plain notes now. On the iPhone I used to open the Notes app for everything, "
+    "but the Notes app makes it hard to export notes.\n\n"
+    "Notes are the unit of my system. Each note has a title and a few tags. I also write the occasional Word "
+    "document for work; the Word document goes into a shared folder. Word counts matter less than I thought.\n\n"
+    "The Shortcuts app can append text to a note. I built a shortcut that adds a line to today's note. The "
+    "Shortcuts app runs the shortcut from the home screen. Keyboard shortcuts in Obsidian are another matter: "
+    "each shortcut is configured in settings.\n")
+REVIEW_ZIP = (
+    "The mailing list export came as a ZIP file. Inside the ZIP file there is one CSV per region.\n\n"
+    "Each row has a street address and ZIP codes for the delivery area. Some ZIP codes have only four digits, "
+    "so I pad ZIP codes to five digits. ZIP codes in the census table are stored as text.\n")
+REVIEW_CPP = (
+    "The old C++ code talks to the device, and the new Rust code replaces it module by module. Rust makes the "
+    "ownership of each buffer explicit.\n")
+
+
+def test_a_name_that_is_an_everyday_word_keeps_its_form_word() -> None:
+    found = engine_names("ios", REVIEW_IOS)
+    assert {"Notes app", "Shortcuts app", "Word document"} <= found, found
+    assert "ZIP codes" in engine_names("zip", REVIEW_ZIP)
+    found = engine_names("cpp", REVIEW_CPP)
+    assert {"C++ code", "Rust code"} <= found, found

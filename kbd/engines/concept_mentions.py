@@ -25,7 +25,7 @@ from kbd.engines.base import (
     singular,
 )
 from kbd.engines.chunking import ADJECTIVE_ENDINGS, TOKEN, is_term, noun_chunks, phrases_of
-from kbd.engines.commonness import is_common_word, is_everyday_phrase
+from kbd.engines.commonness import is_common_word, is_everyday_noun, is_everyday_phrase
 from kbd.engines.findings import finding_rank
 from kbd.engines.lexicon import (
     BOILERPLATE_CONCEPTS,
@@ -84,10 +84,15 @@ def _word_uses(sentences: list[ProseSentence], chunks: list[list[list[str]]]) ->
 def is_a_task_title(title: str) -> bool:
     """Whether a title is written as a task or a question rather than as a name: it has an article or a
     determiner ("Replace A Character", "Clone A Repo Just For The Files", "Who Are My Ancestors?", as the
-    short notes of a TIL collection are titled). An acronym is none ("ITS Theme")."""
+    short notes of a TIL collection are titled; an acronym is none: "ITS Theme"), or it opens with a verb
+    that is no noun, in its base form or in -ing ("Show files opened by pytest tests", "Using psutil to…";
+    not "Notes on Memory", "Study Guide", "Supported decorations")."""
     tokens = TOKEN.findall(title)
-    return _opens_with_a_verb(tokens) or \
-        any(t.lower() in _OBJECT_CUES and not (t.isupper() and len(t) > 1) for t in tokens)
+    if _opens_with_a_verb(tokens):
+        first = tokens[0].lower()
+        if is_verb(first) and not first.endswith("ed") and (first.endswith("ing") or singular(first) == first):
+            return True
+    return any(t.lower() in _OBJECT_CUES and not (t.isupper() and len(t) > 1) for t in tokens)
 
 
 def _opens_with_a_verb(tokens: list[str]) -> bool:
@@ -195,7 +200,8 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
                 counts[key] += s.weight
                 forms[key][phrase] += 1
     _owners_are_their_names(counts, forms)
-    _forms_are_their_names(counts, forms, _written_as_names(sentences))
+    names = _written_as_names(sentences)
+    moved = _forms_are_their_names(counts, forms, names, *_whole_phrases(chunks, names))
     drop_code_spellings(forms, source.document.code)
     aliases: dict[str, Counter[str]] = defaultdict(Counter)
     for short, long in definitions(sentences):
@@ -227,7 +233,10 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     marked: set[str] = set()  # ... or writes in its description or a heading (its title is read at compile time)
     plain: set[str] = set()  # two everyday words it writes nowhere but in its prose
     prose = max(1, sum(1 for s in sentences if not s.boilerplate))
-    for key, count in counts.items():
+    pending = list(counts)
+    while pending:
+        key = pending.pop()
+        count = counts[key]
         form = best_form(forms[key])
         needle = phrase_tokens(form)
         if " " in key:
@@ -237,14 +246,17 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
         else:  # a single word counts as featured only where it is a name on its own, not a modifier
             in_title, featured = key in bare_in_title, key in bare_featured
             shown = featured and not in_title
-        if " " in key and steps.is_step(form):
-            continue
-        if dated.intersection(form.split()):
-            continue  # "NOV" of "NOV 4, 2025", "Video Engineering NOV": part of a date
-        if keys and holds_a_key(form, keys):
-            continue  # "Cmd" of "Cmd/Ctrl+V", "Alt-ArrowDown": keys pressed together, not a name
-        if not _acceptable(key, form, count, featured, in_title, count / prose, uses.get(key, _WordUse()),
-                           uses.get(concept_key(form.split()[0]), _WordUse())):
+        if (" " in key and steps.is_step(form)) \
+                or dated.intersection(form.split()) \
+                or (keys and holds_a_key(form, keys)) \
+                or not _acceptable(key, form, count, featured, in_title, count / prose, uses.get(key, _WordUse()),
+                                   uses.get(concept_key(form.split()[0]), _WordUse())):
+            # Not a name of this article: a step, part of a date ("NOV" of "NOV 4, 2025"), keys pressed together
+            # ("Cmd" of "Cmd/Ctrl+V"), or not acceptable. A name that took its phrases with a form word gives them
+            # back as written ("Rust code" once and "Rust" once are no concept Rust).
+            for phrase, phrase_count, spelled in moved.pop(key, []):
+                counts[phrase], forms[phrase] = phrase_count, spelled
+                pending.append(phrase)
             continue
         if tuple(needle) in marked_names:
             linked.add(key)
@@ -309,37 +321,78 @@ def _owners_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]]
                 forms[bare][_OWNER.sub("", form)] += n
 
 
-def _forms_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]], names: set[str]) -> None:
+def _forms_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]], names: set[str],
+                           whole: Counter[str], tails: set[str]) -> dict[str, list[tuple[str, float, Counter[str]]]]:
     """A name followed by the form it takes or what holds it mentions the name: "Python code", "CSV files",
-    "SQLite database", "tmux session", "React app" are Python, CSV, SQLite, tmux and React, whose page a reader
-    opens (a TIL collection made pages of both). The name is one word, the same in every spelling, that the
-    article writes as a name (`names`: not "Config file" at a sentence's start), and, unless its capitals say
-    so, on its own too; the form word is lowercase in the spelling the article uses most ("Claude Code" is a
-    name of its own)."""
+    "SQLite database", "IRB session" are Python, CSV, SQLite and IRB, whose page a reader opens (a TIL
+    collection made pages of both). Only where that is sure:
+    - the phrase is never the tail of a longer name ("Code file" of "VS Code file", "Cloud account" of "Joplin
+      Cloud account"; "existing Markdown files" are Markdown files);
+    - the name is one word the article writes as a name (`_names_a_thing`): "SQLite", "CSV" by their capitals,
+      "Python" capitalised inside a sentence and a noun phrase of its own somewhere in the article too (not a
+      label's first word: "Excluded files");
+    - the form word is lowercase in the spelling the article uses most ("Claude Code" is a product).
+    Decided for every phrase first, then applied, so the order of the phrases changes nothing. Returns, for
+    each name, the phrases it took (key, count, spellings), to give back if the name is no concept here."""
+    folds: list[tuple[str, str, str]] = []
     for key in [k for k in counts if k.count(" ") == 1]:
         spelled = forms.get(key)
-        if not spelled:
+        if not spelled or key in tails:
             continue
-        words = [form.split() for form in spelled]
-        if any(len(w) != 2 for w in words) or len({w[0] for w in words}) != 1:
+        if len({form.split()[0] for form in spelled}) != 1 or any(len(form.split()) != 2 for form in spelled):
             continue
         name, form_word = best_form(spelled).split()
-        if not (form_word.islower() and is_a_form_word(form_word) and name in names):
+        if not (form_word.islower() and is_a_form_word(form_word) and _names_a_thing(name, names)):
             continue
         bare = concept_key(name)
-        if not bare or bare == key or (bare not in counts and name[1:].islower()):
-            # "SQLite", "CSV" are names by their capitals; a capitalised word is one where the article writes it
-            # alone too: a label's opening word ("Excluded files") is no name of its own
+        by_capitals = not name[1:].islower()
+        if len(bare) < 3 or not (by_capitals or whole[bare]):
             continue
+        folds.append((key, bare, name))
+    moved: dict[str, list[tuple[str, float, Counter[str]]]] = defaultdict(list)
+    for key, bare, name in folds:
         count = counts.pop(key)
+        spelled = forms.pop(key)
+        moved[bare].append((key, count, spelled))
         counts[bare] += count
-        forms.setdefault(bare, Counter())[name] += sum(forms.pop(key).values())
+        forms.setdefault(bare, Counter())[name] += sum(spelled.values())
         head = key.split()[1]
         if head in counts:  # the chunker's "code" of "Python code" is Python's form, no mention of code on its own
             counts[head] -= count
             if counts[head] <= 0:
                 del counts[head]
                 forms.pop(head, None)
+    return moved
+
+
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+
+
+def _names_a_thing(name: str, names: set[str]) -> bool:
+    """Whether one word before a form word names a thing of its own: written as a name in the article
+    (`names`), letters (not "C++", whose key is "c"), and, without capitals inside, no everyday word that
+    names something else ("Word document", "Access database", "Notes app", "Shortcuts app")."""
+    if name not in names or not _NAME_WORD.fullmatch(name):
+        return False
+    if not name[1:].islower():
+        return True  # "SQLite", "CSV", "GitHub"
+    lower = name.lower()
+    return not is_common_word(lower) and (singular(lower) == lower or not is_everyday_noun(singular(lower)))
+
+
+def _whole_phrases(chunks: list[list[list[str]]], names: set[str]) -> tuple[Counter[str], set[str]]:
+    """How often each key is a noun phrase of its own; and the keys of two words that follow a word written as a
+    name inside a longer noun phrase, the tail of a name ("code file" of "VS Code file"; not "Python code" of
+    "Run Python code" at a sentence's start)."""
+    whole: Counter[str] = Counter()
+    tails: set[str] = set()
+    for chunked in chunks:
+        for chunk in chunked:
+            whole[concept_key(" ".join(chunk))] += 1
+            for before, first, second in zip(chunk, chunk[1:], chunk[2:], strict=False):
+                if before in names:
+                    tails.add(concept_key(f"{first} {second}"))
+    return whole, tails
 
 
 def _written_as_names(sentences: list[ProseSentence]) -> set[str]:

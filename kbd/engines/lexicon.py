@@ -237,12 +237,12 @@ WHAT_IT_IS = _words("command tool utility program app application")
 # Not "plugin", "extension", "library", "API", "image", "console": a Datasette plugin is no Datasette, the Rails
 # console a thing of its own.
 _FORMS = _words("""
-    code script file document database repository repo docs documentation session syntax server website site
-    account version installation project
+    code script file document database repository repo repos docs documentation session syntax server website
+    site account version installation project
 """)
 
 
 def is_a_form_word(word: str) -> bool:
     """Whether a word after a name says what the named thing is or the form it takes (`WHAT_IT_IS` singular,
-    `_FORMS` either number)."""
-    return word in WHAT_IT_IS or word in _FORMS or singular(word) in _FORMS
+    `_FORMS` either number; not "codes": "ZIP codes", "ANSI codes" are things of their own)."""
+    return word in WHAT_IT_IS or word in _FORMS or (word != "codes" and singular(word) in _FORMS)
