@@ -198,6 +198,15 @@ def test_the_verb_a_title_opens_with_is_no_name() -> None:
     assert "run" not in bare_names("Run Tests With Documentation Formatting")
 
 
+def test_initials_that_spell_a_function_word_open_a_name() -> None:
+    # Simon Willison's TILs (development half of session 35): "Search and replace with regular expressions in VS
+    # Code" named "code" on its own ("VS" was read as "versus"), and "copy and paste out the column into a VS
+    # Code file" made "Code file" a form of "Code". An all-capitals heading keeps its words apart.
+    assert "code" not in bare_names("Search and replace with regular expressions in VS Code")
+    assert ["VS", "Code", "file"] in noun_chunks(TOKEN.findall("paste out the column into a VS Code file"))
+    assert bare_names("SLEEP AND DEPRESSION") == {"sleep", "depression"}
+
+
 def test_a_word_after_a_dot_glued_to_code_is_no_name_in_a_title() -> None:
     # Simon Willison's TILs (development half of session 35): "Explicit file encodings using click.File" named
     # "file" on its own, the one title that gave a page *File* of 17 notes that say "a file" in passing.
