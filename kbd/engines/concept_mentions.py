@@ -249,11 +249,13 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
         if (" " in key and steps.is_step(form)) \
                 or dated.intersection(form.split()) \
                 or (keys and holds_a_key(form, keys)) \
-                or not _acceptable(key, form, count, featured, in_title, count / prose, uses.get(key, _WordUse()),
+                or not _acceptable(key, form, max(count, _NAMED) if key in moved else count, featured, in_title,
+                                   count / prose, uses.get(key, _WordUse()),
                                    uses.get(concept_key(form.split()[0]), _WordUse())):
             # Not a name of this article: a step, part of a date ("NOV" of "NOV 4, 2025"), keys pressed together
-            # ("Cmd" of "Cmd/Ctrl+V"), or not acceptable. A name that took its phrases with a form word gives them
-            # back as written ("Rust code" once and "Rust" once are no concept Rust).
+            # ("Cmd" of "Cmd/Ctrl+V"), or not acceptable. A name that took phrases with a form word is named often
+            # enough, as the phrase was ("a SQLite database" once); if it is no name for another reason, it gives
+            # its phrases back as written.
             for phrase, phrase_count, spelled in moved.pop(key, []):
                 counts[phrase], forms[phrase] = phrase_count, spelled
                 pending.append(phrase)
@@ -365,6 +367,8 @@ def _forms_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]],
     return moved
 
 
+# The mentions a single word needs to be a concept (`_acceptable`); a name that took a phrase has them.
+_NAMED = 3.0
 _NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 
