@@ -198,15 +198,6 @@ def test_the_verb_a_title_opens_with_is_no_name() -> None:
     assert "run" not in bare_names("Run Tests With Documentation Formatting")
 
 
-def test_initials_that_spell_a_function_word_open_a_name() -> None:
-    # Simon Willison's TILs (development half of session 35): "Search and replace with regular expressions in VS
-    # Code" named "code" on its own ("VS" was read as "versus"), and "copy and paste out the column into a VS
-    # Code file" made "Code file" a form of "Code". An all-capitals heading keeps its words apart.
-    assert "code" not in bare_names("Search and replace with regular expressions in VS Code")
-    assert ["VS", "Code", "file"] in noun_chunks(TOKEN.findall("paste out the column into a VS Code file"))
-    assert bare_names("SLEEP AND DEPRESSION") == {"sleep", "depression"}
-
-
 def test_a_word_after_a_dot_glued_to_code_is_no_name_in_a_title() -> None:
     # Simon Willison's TILs (development half of session 35): "Explicit file encodings using click.File" named
     # "file" on its own, the one title that gave a page *File* of 17 notes that say "a file" in passing.
@@ -767,9 +758,26 @@ REVIEW_CPP = (
     "ownership of each buffer explicit.\n")
 
 
+REVIEW_HTML = (
+    "I write HTML code by hand. The HTML code is clean and small. I keep each HTML file in a folder.\n"
+    "The HTML files load fast. Read the HTML docs for details. The HTML documentation is long.\n"
+    "The code is fast. The code is short. Every file is small.\n")
+
+
+def test_a_name_that_is_no_concept_gives_its_form_words_back() -> None:
+    # A second review: "HTML" is page furniture, never a concept, so "HTML code" stays a phrase; the "code" the
+    # chunker counted inside it was taken away and not given back, and *Code* was lost.
+    assert "Code" in engine_names("html", REVIEW_HTML)
+
+
 def test_a_name_that_is_an_everyday_word_keeps_its_form_word() -> None:
     found = engine_names("ios", REVIEW_IOS)
     assert {"Notes app", "Shortcuts app", "Word document"} <= found, found
     assert "ZIP codes" in engine_names("zip", REVIEW_ZIP)
+    assert "ZIP code" in engine_names("zip", "Enter your ZIP code here. The ZIP code decides the region.\n")
+    # Josh Branchaud's TILs (tests/real_pages/til-jbranchaud, test half; a second review's case): "The Preview
+    # app" is macOS's Preview, which made a page *Preview* with ActionMailer's and fzf's previews.
+    text = (PAGES / "til-jbranchaud" / "convert-an-heic-image-file-to-jpg.md").read_text(encoding="utf-8")
+    assert "Preview app" in engine_names("convert-an-heic-image-file-to-jpg", text)
     found = engine_names("cpp", REVIEW_CPP)
     assert "C++ code" in found and "Rust" in found, found  # "C++" is no word; Rust's mentions are not lost

@@ -174,19 +174,9 @@ def _in_a_name(tokens: list[str], i: int) -> bool:
     """Whether tokens[i] is one of two or more capitalised words inside a sentence ("switch to Live
     Preview"); a sentence's first word is capitalised anyway and says nothing, and an adverb ends a
     button's label, not a name ("Install Plugins Manually")."""
-    if i == 0 or not _name_word_at(tokens, i):
+    if i == 0 or not _name_word(tokens[i]):
         return False
-    return (i - 1 > 0 and _name_word_at(tokens, i - 1)) or (i + 1 < len(tokens) and _name_word_at(tokens, i + 1))
-
-
-def _name_word_at(tokens: list[str], i: int) -> bool:
-    """A capitalised word that can be part of a name; a function word too where its capitals are a name's
-    initials before a name's word ("VS Code", not the "AND" of "SLEEP AND DEPRESSION")."""
-    token = tokens[i]
-    if _name_word(token):
-        return True
-    after = tokens[i + 1] if i + 1 < len(tokens) else ""
-    return len(token) > 1 and token.isupper() and token.isalpha() and _name_word(after) and not after.isupper()
+    return (i - 1 > 0 and _name_word(tokens[i - 1])) or (i + 1 < len(tokens) and _name_word(tokens[i + 1]))
 
 
 def _name_word(token: str) -> bool:

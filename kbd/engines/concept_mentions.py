@@ -34,6 +34,7 @@ from kbd.engines.lexicon import (
     GENERIC_NOUNS,
     NOUNISH,
     VERB_FORMS,
+    WHAT_IT_IS,
     is_a_form_word,
     is_verb,
 )
@@ -233,9 +234,11 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     marked: set[str] = set()  # ... or writes in its description or a heading (its title is read at compile time)
     plain: set[str] = set()  # two everyday words it writes nowhere but in its prose
     prose = max(1, sum(1 for s in sentences if not s.boilerplate))
-    pending = list(counts)
-    while pending:
-        key = pending.pop()
+    def judge(key: str) -> tuple[float, str, list[str], bool, bool] | None:
+        """The key's count, form, tokens, whether the title names it and whether a heading or the description
+        shows it; None when it is no name of this article: a step, part of a date ("NOV" of "NOV 4, 2025"), keys
+        pressed together ("Cmd" of "Cmd/Ctrl+V"), or not acceptable. A name that took phrases with a form word
+        is named often enough, as the phrase was ("a SQLite database" once)."""
         count = counts[key]
         form = best_form(forms[key])
         needle = phrase_tokens(form)
@@ -252,14 +255,20 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
                 or not _acceptable(key, form, max(count, _NAMED) if key in moved else count, featured, in_title,
                                    count / prose, uses.get(key, _WordUse()),
                                    uses.get(concept_key(form.split()[0]), _WordUse())):
-            # Not a name of this article: a step, part of a date ("NOV" of "NOV 4, 2025"), keys pressed together
-            # ("Cmd" of "Cmd/Ctrl+V"), or not acceptable. A name that took phrases with a form word is named often
-            # enough, as the phrase was ("a SQLite database" once); if it is no name for another reason, it gives
-            # its phrases back as written.
-            for phrase, phrase_count, spelled in moved.pop(key, []):
-                counts[phrase], forms[phrase] = phrase_count, spelled
-                pending.append(phrase)
+            return None
+        return count, form, needle, in_title, shown
+
+    for bare in sorted(moved):
+        if bare not in counts or not forms.get(bare):
+            del moved[bare]  # a definition made it the alias of a longer name, which has its mentions now
+        elif judge(bare) is None:  # no name of this article ("HTML" is page furniture): its phrases are as written
+            _give_back(counts, forms, bare, moved.pop(bare))
+    for key in list(counts):
+        judged = judge(key)
+        if judged is None:
             continue
+        count, form, needle, in_title, shown = judged
+        featured = in_title or shown
         if tuple(needle) in marked_names:
             linked.add(key)
         if shown or key in linked:
@@ -324,7 +333,7 @@ def _owners_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]]
 
 
 def _forms_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]], names: set[str],
-                           whole: Counter[str], tails: set[str]) -> dict[str, list[tuple[str, float, Counter[str]]]]:
+                           whole: Counter[str], tails: set[str]) -> dict[str, list[_Fold]]:
     """A name followed by the form it takes or what holds it mentions the name: "Python code", "CSV files",
     "SQLite database", "IRB session" are Python, CSV, SQLite and IRB, whose page a reader opens (a TIL
     collection made pages of both). Only where that is sure:
@@ -335,7 +344,7 @@ def _forms_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]],
       label's first word: "Excluded files");
     - the form word is lowercase in the spelling the article uses most ("Claude Code" is a product).
     Decided for every phrase first, then applied, so the order of the phrases changes nothing. Returns, for
-    each name, the phrases it took (key, count, spellings), to give back if the name is no concept here."""
+    each name, the phrases it took, to give back if the name is no concept here (`_give_back`)."""
     folds: list[tuple[str, str, str]] = []
     for key in [k for k in counts if k.count(" ") == 1]:
         spelled = forms.get(key)
@@ -346,25 +355,58 @@ def _forms_are_their_names(counts: Counter[str], forms: dict[str, Counter[str]],
         name, form_word = best_form(spelled).split()
         if not (form_word.islower() and is_a_form_word(form_word) and _names_a_thing(name, names)):
             continue
+        if form_word in WHAT_IT_IS and name[1:].islower() and is_everyday_noun(name):
+            continue  # "Preview app", "Zoom app": an app named by a word is no thing the word names
+        if singular(form_word) == "code" and name.isupper():
+            continue  # "ZIP code", "PIN code", "ANSI code": a code of its own
         bare = concept_key(name)
         by_capitals = not name[1:].islower()
         if len(bare) < 3 or not (by_capitals or whole[bare]):
             continue
         folds.append((key, bare, name))
-    moved: dict[str, list[tuple[str, float, Counter[str]]]] = defaultdict(list)
+    moved: dict[str, list[_Fold]] = defaultdict(list)
     for key, bare, name in folds:
-        count = counts.pop(key)
-        spelled = forms.pop(key)
-        moved[bare].append((key, count, spelled))
-        counts[bare] += count
-        forms.setdefault(bare, Counter())[name] += sum(spelled.values())
-        head = key.split()[1]
-        if head in counts:  # the chunker's "code" of "Python code" is Python's form, no mention of code on its own
-            counts[head] -= count
-            if counts[head] <= 0:
-                del counts[head]
-                forms.pop(head, None)
+        fold = _Fold(key, name, counts.pop(key), forms.pop(key), key.split()[1])
+        moved[bare].append(fold)
+        counts[bare] += fold.count
+        forms.setdefault(bare, Counter())[name] += sum(fold.spelled.values())
+        if fold.head in counts:  # the chunker's "code" of "Python code" is Python's form, no mention of code
+            fold.head_taken = min(counts[fold.head], fold.count)
+            counts[fold.head] -= fold.head_taken
+            if counts[fold.head] <= 0:
+                del counts[fold.head]  # its spellings stay, should the fold be given back
     return moved
+
+
+@dataclass
+class _Fold:
+    """A phrase a name took with its form word, and what the fold took from the form word's own count: all it
+    needs to be given back."""
+    phrase: str
+    name: str
+    count: float
+    spelled: Counter[str]
+    head: str
+    head_taken: float = 0.0
+
+
+def _give_back(counts: Counter[str], forms: dict[str, Counter[str]], bare: str, folds: list[_Fold]) -> None:
+    """Undo a name's folds: each phrase counts as written again (added to what a definition may have made of
+    it since), and so does the form word."""
+    for fold in folds:
+        counts[fold.phrase] += fold.count
+        forms.setdefault(fold.phrase, Counter()).update(fold.spelled)
+        if bare in counts:
+            counts[bare] -= fold.count
+            spelled = forms.get(bare, Counter())
+            spelled[fold.name] -= sum(fold.spelled.values())
+            if spelled[fold.name] <= 0:
+                del spelled[fold.name]
+            if counts[bare] <= 0 or not spelled:
+                del counts[bare]
+                forms.pop(bare, None)
+        if fold.head_taken and forms.get(fold.head):  # unless a definition has taken the word since
+            counts[fold.head] += fold.head_taken
 
 
 # The mentions a single word needs to be a concept (`_acceptable`); a name that took a phrase has them.

@@ -233,7 +233,7 @@ def is_adverb(word: str) -> bool:
 # "Fly application" an app on Fly (compile/concepts.py gives their sources to the name's page). Singular only:
 # "Git commands" are git's many things.
 WHAT_IT_IS = _words("command tool utility program app application")
-# The form a named thing takes or what holds it ("Python code", "CSV files", "SQLite database", "tmux session").
+# The form a named thing takes or what holds it ("Python code", "CSV files", "SQLite database", "IRB session").
 # Not "plugin", "extension", "library", "API", "image", "console": a Datasette plugin is no Datasette, the Rails
 # console a thing of its own.
 _FORMS = _words("""

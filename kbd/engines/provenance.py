@@ -36,8 +36,9 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 #     shortcodes are no text; admonitions' and content tabs' bodies are prose (issue 23).
 # 11: attribute lists (`{ .md-button }`, `{#install}`), definition lists' markers and Liquid's tags are no text;
 #     HTML character references read as their characters (issue 23).
-# 12: a name with the form it takes ("Python code", "CSV files", "SQLite database") mentions the name; a word
-#     after a dot glued to code in a title ("click.File") names nothing (issue 23).
+# 12: a name with the form it takes ("Python code", "CSV files", "SQLite database") mentions the name; a title
+#     that opens with a verb is a task; a word after a dot glued to code in a title ("click.File") names nothing
+#     (issue 23).
 OFFLINE_VERSION = "12"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
