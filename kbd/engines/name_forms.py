@@ -1,0 +1,144 @@
+"""A name with the form it takes is the name (issue 23): "Python code", "CSV files", "a SQLite database", "an IRB
+session" mention Python, CSV, SQLite and IRB, whose pages a reader opens. One article at a time, before its
+candidates are judged (engines/concept_mentions.py), and undone for a name the article does not name."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from kbd.engines.base import concept_key, singular
+from kbd.engines.commonness import is_common_word, is_everyday_noun
+from kbd.engines.lexicon import WHAT_IT_IS, is_a_form_word
+from kbd.engines.prose import ProseSentence
+from kbd.engines.spellings import best_form
+
+
+def fold_names_with_their_forms(counts: Counter[str], forms: dict[str, Counter[str]], sentences: list[ProseSentence],
+                                chunks: list[list[list[str]]]) -> dict[str, list[Fold]]:
+    """A name followed by the form it takes or what holds it mentions the name: "Python code", "CSV files",
+    "SQLite database", "IRB session" are Python, CSV, SQLite and IRB, whose page a reader opens (a TIL
+    collection made pages of both). Only where that is sure:
+    - the phrase is never the tail of a longer name ("Code file" of "VS Code file", "Cloud account" of "Joplin
+      Cloud account"; "existing Markdown files" are Markdown files);
+    - the name is one word the article writes as a name (`_names_a_thing`): "SQLite", "CSV" by their capitals,
+      "Python" capitalised inside a sentence and a noun phrase of its own somewhere in the article too (not a
+      label's first word: "Excluded files");
+    - the form word is lowercase in the spelling the article uses most ("Claude Code" is a product).
+    Decided for every phrase first, then applied, so the order of the phrases changes nothing. Returns, for
+    each name, the phrases it took, to give back if the name is no concept here (`give_back`).
+    `counts` and `forms` are the article's candidates (keys → weighted mentions, spellings); `chunks` its noun
+    phrases, sentence by sentence."""
+    names = _written_as_names(sentences)
+    whole, tails = _whole_phrases(chunks, names)
+    folds: list[tuple[str, str, str]] = []
+    for key in [k for k in counts if k.count(" ") == 1]:
+        spelled = forms.get(key)
+        if not spelled or key in tails:
+            continue
+        if len({form.split()[0] for form in spelled}) != 1 or any(len(form.split()) != 2 for form in spelled):
+            continue
+        name, form_word = best_form(spelled).split()
+        if not (form_word.islower() and is_a_form_word(form_word) and _names_a_thing(name, names)):
+            continue
+        if form_word in WHAT_IT_IS and name[1:].islower() and is_everyday_noun(name):
+            continue  # "Preview app", "Zoom app": an app named by a word is no thing the word names
+        if singular(form_word) == "code" and name.isupper():
+            continue  # "ZIP code", "PIN code", "ANSI code": a code of its own
+        bare = concept_key(name)
+        by_capitals = not name[1:].islower()
+        if len(bare) < 3 or not (by_capitals or whole[bare]):
+            continue
+        folds.append((key, bare, name))
+    moved: dict[str, list[Fold]] = defaultdict(list)
+    for key, bare, name in folds:
+        fold = Fold(key, name, counts.pop(key), forms.pop(key), key.split()[1])
+        moved[bare].append(fold)
+        counts[bare] += fold.count
+        forms.setdefault(bare, Counter())[name] += sum(fold.spelled.values())
+        if fold.head in counts:  # the chunker's "code" of "Python code" is Python's form, no mention of code
+            fold.head_taken = min(counts[fold.head], fold.count)
+            counts[fold.head] -= fold.head_taken
+            if counts[fold.head] <= 0:
+                del counts[fold.head]  # its spellings stay, should the fold be given back
+    return moved
+
+
+@dataclass
+class Fold:
+    """A phrase a name took with its form word, and what the fold took from the form word's own count: all it
+    needs to be given back."""
+    phrase: str
+    name: str
+    count: float
+    spelled: Counter[str]
+    head: str
+    head_taken: float = 0.0
+
+
+def give_back(counts: Counter[str], forms: dict[str, Counter[str]], bare: str, folds: list[Fold]) -> None:
+    """Undo a name's folds: each phrase counts as written again (added to what a definition may have made of
+    it since), and so does the form word."""
+    for fold in folds:
+        counts[fold.phrase] += fold.count
+        forms.setdefault(fold.phrase, Counter()).update(fold.spelled)
+        if bare in counts:
+            counts[bare] -= fold.count
+            spelled = forms.get(bare, Counter())
+            spelled[fold.name] -= sum(fold.spelled.values())
+            if spelled[fold.name] <= 0:
+                del spelled[fold.name]
+            if counts[bare] <= 0 or not spelled:
+                del counts[bare]
+                forms.pop(bare, None)
+        if fold.head_taken and forms.get(fold.head):  # unless a definition has taken the word since
+            counts[fold.head] += fold.head_taken
+
+
+# The mentions a single word needs to be a concept (`_acceptable`); a name that took a phrase has them.
+NAMED_MENTIONS = 3.0
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+
+
+def _names_a_thing(name: str, names: set[str]) -> bool:
+    """Whether one word before a form word names a thing of its own: written as a name in the article
+    (`names`), letters (not "C++", whose key is "c"), and, without capitals inside, no everyday word that
+    names something else ("Word document", "Access database", "Notes app", "Shortcuts app")."""
+    if name not in names or not _NAME_WORD.fullmatch(name):
+        return False
+    if not name[1:].islower():
+        return True  # "SQLite", "CSV", "GitHub"
+    lower = name.lower()
+    return not is_common_word(lower) and (singular(lower) == lower or not is_everyday_noun(singular(lower)))
+
+
+def _whole_phrases(chunks: list[list[list[str]]], names: set[str]) -> tuple[Counter[str], set[str]]:
+    """How often each key is a noun phrase of its own; and the keys of two words that follow a word written as a
+    name inside a longer noun phrase, the tail of a name ("code file" of "VS Code file"; not "Python code" of
+    "Run Python code" at a sentence's start)."""
+    whole: Counter[str] = Counter()
+    tails: set[str] = set()
+    for chunked in chunks:
+        for chunk in chunked:
+            whole[concept_key(" ".join(chunk))] += 1
+            for before, first, second in zip(chunk, chunk[1:], chunk[2:], strict=False):
+                if before in names:
+                    tails.add(concept_key(f"{first} {second}"))
+    return whole, tails
+
+
+def _written_as_names(sentences: list[ProseSentence]) -> set[str]:
+    """The words the prose writes as names: with capitals inside ("SQLite", "CSV"), or capitalised inside a
+    sentence ("written in Python"), not only where a sentence starts."""
+    names: set[str] = set()
+    for s in sentences:
+        if s.boilerplate:
+            continue
+        for before, token in itertools.pairwise(["", *s.tokens]):
+            inner = token[:1].isalpha() and any(c.isupper() for c in token[1:])
+            inside = token[:1].isupper() and (before[:1].isalnum() or before == ",")
+            if inner or inside:
+                names.add(token)
+    return names
