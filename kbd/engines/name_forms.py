@@ -31,17 +31,23 @@ def fold_names_with_their_forms(counts: Counter[str], forms: dict[str, Counter[s
     each name, the phrases it took, to give back if the name is no concept here (`give_back`).
     `counts` and `forms` are the article's candidates (keys → weighted mentions, spellings); `chunks` its noun
     phrases, sentence by sentence."""
-    names = _written_as_names(sentences)
-    whole, tails = _whole_phrases(chunks, names)
-    folds: list[tuple[str, str, str]] = []
+    candidates: dict[str, tuple[str, str]] = {}  # key → the name and the form word, as the article spells them
     for key in [k for k in counts if k.count(" ") == 1]:
         spelled = forms.get(key)
-        if not spelled or key in tails:
-            continue
-        if len({form.split()[0] for form in spelled}) != 1 or any(len(form.split()) != 2 for form in spelled):
+        if not spelled or len({form.split()[0] for form in spelled}) != 1 or \
+                any(len(form.split()) != 2 for form in spelled):
             continue
         name, form_word = best_form(spelled).split()
-        if not (form_word.islower() and is_a_form_word(form_word) and _names_a_thing(name, names)):
+        if form_word.islower() and is_a_form_word(form_word) and _NAME_WORD.fullmatch(name):
+            candidates[key] = (name, form_word)
+    if not candidates:
+        return {}
+    alone, after_words = _alone_and_after(chunks, set(candidates))
+    names = _written_as_names(sentences, {name for name, _ in candidates.values()} | {w for w, _ in after_words})
+    tails = {key for word, key in after_words if word in names}
+    folds: list[tuple[str, str, str]] = []
+    for key, (name, form_word) in candidates.items():
+        if key in tails or not _names_a_thing(name, names):
             continue
         if form_word in WHAT_IT_IS and name[1:].islower() and is_everyday_noun(name):
             continue  # "Preview app", "Zoom app": an app named by a word is no thing the word names
@@ -49,7 +55,7 @@ def fold_names_with_their_forms(counts: Counter[str], forms: dict[str, Counter[s
             continue  # "ZIP code", "PIN code", "ANSI code": a code of its own
         bare = concept_key(name)
         by_capitals = not name[1:].islower()
-        if len(bare) < 3 or not (by_capitals or whole[bare]):
+        if len(bare) < 3 or not (by_capitals or bare in alone):
             continue
         folds.append((key, bare, name))
     moved: dict[str, list[Fold]] = defaultdict(list)
@@ -114,31 +120,35 @@ def _names_a_thing(name: str, names: set[str]) -> bool:
     return not is_common_word(lower) and (singular(lower) == lower or not is_everyday_noun(singular(lower)))
 
 
-def _whole_phrases(chunks: list[list[list[str]]], names: set[str]) -> tuple[Counter[str], set[str]]:
-    """How often each key is a noun phrase of its own; and the keys of two words that follow a word written as a
-    name inside a longer noun phrase, the tail of a name ("code file" of "VS Code file"; not "Python code" of
-    "Run Python code" at a sentence's start)."""
-    whole: Counter[str] = Counter()
-    tails: set[str] = set()
+def _alone_and_after(chunks: list[list[list[str]]], keys: set[str]) -> tuple[set[str], list[tuple[str, str]]]:
+    """The keys of the words that are a noun phrase on their own; and each of `keys` that is the tail of a longer
+    noun phrase, with the word before it ("VS" and "code file" of "VS Code file"): where that word is a name's,
+    the phrase is the tail of a name."""
+    alone: set[str] = set()
+    after: list[tuple[str, str]] = []
     for chunked in chunks:
         for chunk in chunked:
-            whole[concept_key(" ".join(chunk))] += 1
+            if len(chunk) == 1:
+                alone.add(chunk[0])
             for before, first, second in zip(chunk, chunk[1:], chunk[2:], strict=False):
-                if before in names:
-                    tails.add(concept_key(f"{first} {second}"))
-    return whole, tails
+                if is_a_form_word(second.lower()):
+                    key = concept_key(f"{first} {second}")
+                    if key in keys:
+                        after.append((before, key))
+    return {concept_key(word) for word in alone}, after
 
 
-def _written_as_names(sentences: list[ProseSentence]) -> set[str]:
-    """The words the prose writes as names: with capitals inside ("SQLite", "CSV"), or capitalised inside a
-    sentence ("written in Python"), not only where a sentence starts."""
+def _written_as_names(sentences: list[ProseSentence], words: set[str]) -> set[str]:
+    """Which of `words` the prose writes as names: with capitals inside ("SQLite", "CSV"), or capitalised inside
+    a sentence ("written in Python"), not only where a sentence starts."""
     names: set[str] = set()
     for s in sentences:
         if s.boilerplate:
             continue
         for before, token in itertools.pairwise(["", *s.tokens]):
-            inner = token[:1].isalpha() and any(c.isupper() for c in token[1:])
-            inside = token[:1].isupper() and (before[:1].isalnum() or before == ",")
-            if inner or inside:
-                names.add(token)
+            if token in names or token not in words or not token[:1].isalpha():
+                continue
+            rest = token[1:]
+            if rest != rest.lower() or (token[0].isupper() and (before[:1].isalnum() or before == ",")):
+                names.add(token)  # capitals inside it, or a capital where no sentence starts
     return names
