@@ -317,16 +317,17 @@ class _FullNames:
             prefix = concept_key(prefix)  # "git ls files command" is "git ls file"'s: a key singularises its last word
         if not prefix or prefix not in self.pages:
             return False
-        if " " not in prefix and needs_a_title(display_name(state, prefix)):
+        written, _, last = name.rpartition(" ")
+        # The page's name, looked up once and only where a rule below reads it (a query of its sources).
+        page_name = display_name(state, prefix) if " " not in prefix or last in WHAT_IT_IS else ""
+        if " " not in prefix and needs_a_title(page_name):
             return False  # an everyday word is no such name: "Knowledge graph" is not Knowledge's
-        if name.rsplit(" ", 1)[-1] in WHAT_IT_IS and _writing(name.rsplit(" ", 1)[0]) == \
-                _writing(display_name(state, prefix)):
+        if last in WHAT_IT_IS and _writing(written) == _writing(page_name):
             # "Git log command", "Rails app": the page's own thing, whatever a title or a rank says; not where
             # the keys meet by their stems only ("Messaging app" is no Message's).
             return True
         if state.db.execute("SELECT 1 FROM source_concepts WHERE key=? AND rank=0", (key,)).fetchone():
             return False  # "Docker container": the first concept of a source is a thing of its own
-        last = name.rsplit(" ", 1)[-1]
         if not (last.isalpha() and last.islower() and is_common_word(last)):
             return False
         needle = phrase_tokens(name)

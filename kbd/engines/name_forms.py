@@ -105,14 +105,14 @@ def give_back(counts: Counter[str], forms: dict[str, Counter[str]], bare: str, f
 
 # The mentions a single word needs to be a concept (`_acceptable`); a name that took a phrase has them.
 NAMED_MENTIONS = 3.0
-_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")  # a name's one word: not "C++", whose key is "c"
 
 
 def _names_a_thing(name: str, names: set[str]) -> bool:
-    """Whether one word before a form word names a thing of its own: written as a name in the article
-    (`names`), letters (not "C++", whose key is "c"), and, without capitals inside, no everyday word that
-    names something else ("Word document", "Access database", "Notes app", "Shortcuts app")."""
-    if name not in names or not _NAME_WORD.fullmatch(name):
+    """Whether one word before a form word (letters, `_NAME_WORD`: the caller's candidates) names a thing of its
+    own: written as a name in the article (`names`), and, without capitals inside, no everyday word that names
+    something else ("Word document", "Access database", "Notes app", "Shortcuts app")."""
+    if name not in names:
         return False
     if not name[1:].islower():
         return True  # "SQLite", "CSV", "GitHub"
