@@ -146,6 +146,60 @@ def test_a_title_that_opens_with_a_verb_is_a_task() -> None:
         assert is_a_task_title(title), title
 
 
+def test_a_title_with_a_quantifier_a_particle_or_a_claim_is_a_task() -> None:
+    # Josh Branchaud's TILs (development and test halves): these titles gave *Commit*, *Union*, *File*, *Random*,
+    # *Bounds* and *Empty* pages of notes that only act on the word or say something of it.
+    for title in ("List All Commits Where File Was Added Or Deleted", "Union All Rows Including Duplicates",
+                  "Diff Two Files In Unified Format", "Turn Off Display Of Tabs For Files",
+                  "Print Out Files In Reverse", "Random Cannot Be Seeded", "New Dates Can Take Out Of Bounds Values",
+                  "Numbers Are Empty"):
+        assert is_a_task_title(title), title
+    # A question word makes it a page about its subject (SilverBullet's docs), and a noun before a preposition
+    # is no particle.
+    for title in ("Where schemas are used", "Notes on Memory", "Changes in Memory", "Sleep and depression"):
+        assert not is_a_task_title(title), title
+
+
+def test_a_word_most_quotes_write_in_lowercase_is_no_name_for_task_titles(vault: Vault) -> None:
+    # Seven TILs on dates (tests/real_pages/til-jbranchaud, development half), all titled as tasks or claims
+    # ("Day Of Week For A Date", "ISO-8601 Formatted Dates Are Interpreted As UTC"). Two quotes write JavaScript's
+    # and Ruby's `Date` class ("The new Date() constructor", "the given Date object"), five write "date": the
+    # word is no name, so the task titles do not make it their topic (with the rest of the half: *Date*, *Path*,
+    # *Pattern*, *Database*; on the test half *Array* and *Index*).
+    for name in ("convert-seconds-to-date-object", "iso-8601-formatted-dates-are-interpreted-as-utc",
+                 "day-of-week-by-name-for-a-date", "day-of-week-for-a-date", "shift-the-month-on-a-date-object",
+                 "print-datetime-represented-by-unix-timestamp", "print-the-current-date-in-human-readable-format"):
+        vault.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    assert not pages & {"Date", "Dates"}, pages
+
+
+def test_a_form_word_alone_needs_a_title_of_its_own(vault: Vault) -> None:
+    # Four of Simon Willison's TILs (tests/real_pages/til, development half) on writing documentation: each has
+    # "documentation" as its strongest name, as notes of every kind have "file" or "code"; a page *Documentation*
+    # merged Sphinx, Read the Docs and a model's prompt. No title is the word alone (a docs page "Server" is).
+    vault.no_image_downloads()
+    for name in ("docs-from-tests", "documentation-seo-canonical", "literalinclude-with-markers", "sphinx-autodoc"):
+        vault.clip(f"{name}.md", (PAGES / "til" / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    assert not pages & {"Documentation", "Docs"}, pages
+
+
+def test_a_name_with_a_lowercase_form_word_after_it_is_the_names_page(vault: Vault) -> None:
+    # Nine TILs on tmux (tests/real_pages/til-jbranchaud, development half). tmux is written in lowercase, so no
+    # source makes "tmux session" surely the name's, and seven made a page *Tmux session* beside *Tmux*.
+    for name in ("change-base-directory-of-existing-session", "change-base-directory-without-detaching",
+                 "create-a-named-tmux-session", "kill-the-current-session", "open-new-window-with-a-specific-directory",
+                 "set-environment-variables-when-creating-session", "set-up-forwarding-prefix-for-nested-session",
+                 "change-the-default-prefix-key", "show-the-current-value-for-an-option"):
+        vault.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    assert "Tmux" in pages and not pages & {"Tmux session", "Tmux sessions"}, pages
+
+
 def test_a_name_with_the_form_it_takes_is_the_names_page(vault: Vault) -> None:
     # Two TILs (tests/real_pages/til, development half) on CSV: each has "CSV files" or "CSV file" as its
     # strongest name, which made a page *CSV file* beside *CSV* (and in the whole collection *Python code*,

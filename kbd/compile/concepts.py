@@ -26,7 +26,7 @@ from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tok
 from kbd.engines.chunking import TOKEN
 from kbd.engines.commonness import is_common_word, is_everyday_phrase
 from kbd.engines.concept_mentions import bare_names, is_a_task_title
-from kbd.engines.lexicon import WHAT_IT_IS
+from kbd.engines.lexicon import WHAT_IT_IS, is_a_form_word
 from kbd.engines.prose import MIN_WORDS
 from kbd.state import State
 from kbd.vault.layout import safe_note_name
@@ -106,6 +106,14 @@ def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool 
                               "WHERE sc.key=? AND sc.rank<?", (key, rank))
     return any(names_a_page(title) and key in bare_names(title) and not (as_topic and is_a_task_title(title))
                for (title,) in titles)
+
+
+def is_a_whole_title(state: State, key: str) -> bool:
+    """Whether some source that mentions the concept is titled with its name and nothing else (a docs page
+    "Server")."""
+    return any(names_a_page(title) and concept_key(title) == key for (title,) in state.db.execute(
+        "SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
+        "WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK)))
 
 
 def says_something(state: State, key: str) -> bool:
@@ -193,9 +201,16 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 # writes it as a name ("On Linux, recent Anki versions…"; not "see the troubleshooting steps").
                 articles = 0
             if everyday and articles >= min_sources and \
-                    not is_titled(state, key, as_topic=not is_named_in_prose(state, key)):
-                # An everyday word the corpus is not about: no title names it, and for a word the prose never
-                # writes as a name, no title that is a task ("React" in "Add React To A Rails App" is a name).
+                    not is_titled(state, key, as_topic=not is_named_in_prose(state, key, mostly=True)):
+                # An everyday word the corpus is not about: no title names it, and for a word the prose does not
+                # write as a name in most of its quotes, no title that is a task ("React" in "Add React To A Rails
+                # App" is a name; "Array" in "Get A Slice Of The Ends Of An Array" is not, though one quote of 17
+                # writes "Array collection methods").
+                articles = 0
+            if articles >= min_sources and " " not in key and is_a_form_word(name.casefold()) and \
+                    not is_a_whole_title(state, key):
+                # "File", "Code", "Docs": the form a named thing takes, which notes of every kind write; only a
+                # source titled with the word alone is about it (a docs page "Server").
                 articles = 0
             if articles >= min_sources and not says_something(state, key):
                 articles = 0  # only ever a label: its page would say nothing
@@ -319,11 +334,14 @@ class _FullNames:
             return False
         written, _, last = name.rpartition(" ")
         # The page's name, looked up once and only where a rule below reads it (a query of its sources).
-        page_name = display_name(state, prefix) if " " not in prefix or last in WHAT_IT_IS else ""
+        # "Tmux session", "Ruby file": the form the page's thing takes, lowercase (not "Joplin Server", a product).
+        its_own = last in WHAT_IT_IS or (is_a_form_word(last) and last.islower())
+        page_name = display_name(state, prefix) if " " not in prefix or its_own else ""
         if " " not in prefix and needs_a_title(page_name):
             return False  # an everyday word is no such name: "Knowledge graph" is not Knowledge's
-        if last in WHAT_IT_IS and _writing(written) == _writing(page_name):
-            # "Git log command", "Rails app": the page's own thing, whatever a title or a rank says; not where
+        if its_own and _writing(written) == _writing(page_name):
+            # "Git log command", "Rails app", "Tmux session": the page's own thing, whatever a title or a rank
+            # says (the engine folds such a phrase into the name only where one source makes that sure); not where
             # the keys meet by their stems only ("Messaging app" is no Message's).
             return True
         if state.db.execute("SELECT 1 FROM source_concepts WHERE key=? AND rank=0", (key,)).fetchone():

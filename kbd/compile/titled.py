@@ -51,16 +51,27 @@ def is_everyday_word(state: State, key: str, name: str) -> bool:
     return name.isalpha() and not is_term(name) and is_everyday_noun(name) and not is_named_in_prose(state, key)
 
 
-def is_named_in_prose(state: State, key: str) -> bool:
-    """Whether some source's quote writes the one-word concept capitalised inside a sentence, as a name
-    is written ("On Linux, …", "as JSON"), rather than only at a sentence's start or in lowercase."""
+def is_named_in_prose(state: State, key: str, mostly: bool = False) -> bool:
+    """Whether some source's quote writes the one-word concept capitalised inside a sentence, as a name is
+    written ("On Linux, …", "as JSON"), rather than only at a sentence's start or in lowercase. With `mostly`,
+    at least as many quotes write it so as write it in lowercase only: one capital among many lowercase
+    writings is code or a quoted title ("Array collection methods" beside sixteen quotes of "an array")."""
+    capitalised = lowercase = 0
     for (sentence,) in state.db.execute("SELECT sentence FROM source_concepts WHERE key=? AND sentence<>'' AND rank<?",
                                         (key, TITLE_RANK)):
-        for before, token in itertools.pairwise(TOKEN.findall(sentence)):
-            inside = before[0].isalnum() or before == ","  # after a word, not where a sentence or label starts
-            if inside and token[0].isupper() and concept_key(token) == key:
-                return True
-    return False
+        named = plain = False
+        for before, token in itertools.pairwise(["", *TOKEN.findall(sentence)]):
+            if token[0].lower() != key[0] or concept_key(token) != key:
+                continue
+            if token[0].isupper() and (before[:1].isalnum() or before == ","):  # not where a sentence starts
+                named = True
+            elif token[0].islower():
+                plain = True
+        if named and not mostly:
+            return True
+        capitalised += named
+        lowercase += plain and not named
+    return capitalised > 0 and capitalised >= lowercase
 
 
 def title_names(title: str) -> dict[str, set[tuple[str, ...]]]:

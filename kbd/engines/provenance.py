@@ -39,7 +39,10 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 12: a name with the form it takes ("Python code", "CSV files", "SQLite database") mentions the name; a title
 #     that opens with a verb is a task; a word after a dot glued to code in a title ("click.File") names nothing
 #     (issue 23).
-OFFLINE_VERSION = "12"
+# 13: a word most quotes write in lowercase is no name for the task-title rule; titles with a quantifier, a
+#     particle or an auxiliary are tasks; a form word alone ("File") needs a title of its own, and a name with a
+#     form word after it ("Tmux session") is the name's page (issue 23).
+OFFLINE_VERSION = "13"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"
