@@ -187,17 +187,28 @@ def test_a_form_word_alone_needs_a_title_of_its_own(vault: Vault) -> None:
     assert not pages & {"Documentation", "Docs"}, pages
 
 
+TMUX_SESSIONS = ("change-base-directory-of-existing-session", "change-base-directory-without-detaching",
+                 "create-a-named-tmux-session", "kill-the-current-session", "open-new-window-with-a-specific-directory",
+                 "set-environment-variables-when-creating-session", "set-up-forwarding-prefix-for-nested-session")
+TMUX = ("change-the-default-prefix-key", "show-the-current-value-for-an-option")
+
+
 def test_a_name_with_a_lowercase_form_word_after_it_is_the_names_page(vault: Vault) -> None:
     # Nine TILs on tmux (tests/real_pages/til-jbranchaud, development half). tmux is written in lowercase, so no
-    # source makes "tmux session" surely the name's, and seven made a page *Tmux session* beside *Tmux*.
-    for name in ("change-base-directory-of-existing-session", "change-base-directory-without-detaching",
-                 "create-a-named-tmux-session", "kill-the-current-session", "open-new-window-with-a-specific-directory",
-                 "set-environment-variables-when-creating-session", "set-up-forwarding-prefix-for-nested-session",
-                 "change-the-default-prefix-key", "show-the-current-value-for-an-option"):
+    # source makes "tmux session" surely the name's, and seven made a page *Tmux session* beside *Tmux*. The
+    # seven are tmux's: its page lists them, "Kill The Current Session" too, which names tmux only so. The
+    # notes on sessions come first, alone: *Tmux session* has its page until *Tmux* has one.
+    for name in TMUX_SESSIONS:
+        vault.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    assert "Tmux session" in {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    for name in TMUX:
         vault.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
     vault.compile()
     pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
     assert "Tmux" in pages and not pages & {"Tmux session", "Tmux sessions"}, pages
+    tmux = (vault.wiki / "concepts" / "Tmux.md").read_text(encoding="utf-8")
+    assert "## What the sources say (9)" in tmux and "[[wiki/sources/Kill The Current Session|" in tmux, tmux
 
 
 def test_a_name_with_the_form_it_takes_is_the_names_page(vault: Vault) -> None:

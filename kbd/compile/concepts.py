@@ -17,16 +17,25 @@ wiki.
 from __future__ import annotations
 
 import heapq
-import re
 from collections import Counter, defaultdict
 
 from kbd.compile.ingest import NameBook
-from kbd.compile.titled import TITLE_RANK, is_everyday_word, is_named_in_prose, list_by_titles, needs_a_title
-from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tokens, plain_words, singular
+from kbd.compile.titled import (
+    TITLE_RANK,
+    ends_with_a_form,
+    is_a_form_of,
+    is_everyday_word,
+    is_named_in_prose,
+    list_by_titles,
+    needs_a_title,
+    one_word_longer,
+    writing,
+)
+from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tokens, plain_words
 from kbd.engines.chunking import TOKEN
 from kbd.engines.commonness import is_common_word, is_everyday_phrase
 from kbd.engines.concept_mentions import bare_names, is_a_task_title
-from kbd.engines.lexicon import WHAT_IT_IS, is_a_form_word
+from kbd.engines.lexicon import is_a_form_word
 from kbd.engines.prose import MIN_WORDS
 from kbd.state import State
 from kbd.vault.layout import safe_note_name
@@ -151,23 +160,15 @@ def display_name(state: State, key: str) -> str:
                             "WHERE key=? AND rank<? GROUP BY name", (key, TITLE_RANK)).fetchall()
     if not rows:
         return key
-    writings = {row["name"]: _writing(row["name"]) for row in rows}
+    writings = {row["name"]: writing(row["name"]) for row in rows}
     votes: Counter[str] = Counter()
     about: dict[str, int] = {}  # the best rank among a writing's sources
     for row in rows:
-        writing = writings[row["name"]]
-        votes[writing] += row["n"]
-        about[writing] = min(about.get(writing, row["best"]), row["best"])
+        written = writings[row["name"]]
+        votes[written] += row["n"]
+        about[written] = min(about.get(written, row["best"]), row["best"])
     return min(rows, key=lambda r: (-votes[writings[r["name"]]], about[writings[r["name"]]], -r["n"], r["best"],
                                     r["name"]))["name"]
-
-
-_LETTERS = re.compile(r"[^\W\d_]+")
-
-
-def _writing(name: str) -> str:
-    """A name without its capitals and plurals, its hyphens and spaces kept: "Daily Notes" → "daily note"."""
-    return _LETTERS.sub(lambda m: singular(m.group(0)), name.casefold())
 
 
 def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple[int, int]:
@@ -246,7 +247,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 (full_names.created if page is None else full_names.retired)(key)
                 maker, _, rest = key.partition(" ")
                 _look_again([rest, maker] if rest else full_names.made_by(key), state, pending, done)
-                _look_again(_one_word_longer(state, key), state, pending, done)  # "obsidian app" for "obsidian"
+                _look_again(one_word_longer(state, key), state, pending, done)  # "obsidian app" for "obsidian"
             if len(sources) <= RELATED_MAX_SOURCES + 1:
                 # Related-source lists of the sources sharing this concept may change; each is
                 # checked and re-rendered only if its list really did.
@@ -332,18 +333,16 @@ class _FullNames:
             prefix = concept_key(prefix)  # "git ls files command" is "git ls file"'s: a key singularises its last word
         if not prefix or prefix not in self.pages:
             return False
-        written, _, last = name.rpartition(" ")
         # The page's name, looked up once and only where a rule below reads it (a query of its sources).
-        # "Tmux session", "Ruby file": the form the page's thing takes, lowercase (not "Joplin Server", a product).
-        its_own = last in WHAT_IT_IS or (is_a_form_word(last) and last.islower())
-        page_name = display_name(state, prefix) if " " not in prefix or its_own else ""
+        page_name = display_name(state, prefix) if " " not in prefix or ends_with_a_form(name) else ""
         if " " not in prefix and needs_a_title(page_name):
             return False  # an everyday word is no such name: "Knowledge graph" is not Knowledge's
-        if its_own and _writing(written) == _writing(page_name):
-            # "Git log command", "Rails app", "Tmux session": the page's own thing, whatever a title or a rank
-            # says (the engine folds such a phrase into the name only where one source makes that sure); not where
-            # the keys meet by their stems only ("Messaging app" is no Message's).
+        if is_a_form_of(name, page_name):
+            # "Git log command", "Tmux session": the page's own thing, whatever a title or a rank says (the engine
+            # folds such a phrase into the name only where one source makes that sure); the page lists its
+            # sources (compile/titled.py).
             return True
+        last = name.rpartition(" ")[2]
         if state.db.execute("SELECT 1 FROM source_concepts WHERE key=? AND rank=0", (key,)).fetchone():
             return False  # "Docker container": the first concept of a source is a thing of its own
         if not (last.isalpha() and last.islower() and is_common_word(last)):
@@ -356,28 +355,6 @@ class _FullNames:
     def made_by(self, maker: str) -> list[str]:
         """The shorter names a maker's page decides: "sync" for "obsidian"."""
         return sorted(self.made.get(maker, ()))
-
-
-def _one_word_longer(state: State, key: str) -> list[str]:
-    """Concepts named by `key` and one more word, whose page `belongs_to_a_page` decides by key's ("obsidian
-    app" for "obsidian", "git ls files command" for "git ls file"). A range on the key index ("obsidi" up to
-    "obsidj"), not a scan."""
-    # A longer key writes the key's last word as the name does, not as a key: "git ls files command", "instagram
-    # stories app", "user interface components" (for "user interfac"). So the range starts two letters short
-    # (at least three of the word kept), and each key in it is checked.
-    last = key.rsplit(" ", 1)[-1]
-    stem = key[:len(key) - min(2, max(len(last) - 3, 0))]
-    if not stem:
-        return []
-    rows = state.db.execute("SELECT DISTINCT key FROM source_concepts WHERE key > ? AND key < ?",
-                            (stem, stem[:-1] + chr(ord(stem[-1]) + 1)))
-    words = key.count(" ")
-    longer = []
-    for (k,) in rows:
-        prefix, _, _ = k.rpartition(" ")
-        if prefix == key or (prefix.count(" ") == words and prefix.startswith(stem) and concept_key(prefix) == key):
-            longer.append(k)
-    return longer
 
 
 def _co_occurring(state: State, key: str) -> list[str]:

@@ -15,6 +15,10 @@ no page of a "Build", though their keys meet), as a name where the sources write
 and a file name kept as the title names nothing. The two tests of a name that this and the page rules
 share live here too: an everyday word (`needs_a_title`), a name written with its capital
 (`is_named_in_prose`).
+
+A page lists too every source that names it with the form it takes or what it is after it ("Rename The
+Current Session" says "tmux session": a *Tmux* page's), where that phrase has no page of its own
+(compile/concepts.py gives it none beside the name's page).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from kbd.engines.base import concept_key, singular, spelled_words, written_words
 from kbd.engines.chunking import MAX_PHRASE_WORDS, TOKEN, is_term
 from kbd.engines.commonness import is_common_word, is_everyday_noun
 from kbd.engines.concept_mentions import bare_names
+from kbd.engines.lexicon import WHAT_IT_IS, is_a_form_word
 from kbd.state import State
 from kbd.vault.note import names_a_page
 
@@ -39,6 +44,30 @@ TITLE_RANK = 1 << 20
 def needs_a_title(name: str) -> bool:
     """Whether a concept is an everyday single word, which the corpus must be about to give it a page."""
     return name.isalpha() and not name.isupper() and not is_term(name) and is_common_word(name)
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def writing(name: str) -> str:
+    """A name without its capitals and plurals, its hyphens and spaces kept: "Daily Notes" → "daily note"."""
+    return _LETTERS.sub(lambda m: singular(m.group(0)), name.casefold())
+
+
+def ends_with_a_form(name: str) -> bool:
+    """Whether a name ends in what a named thing is ("Git log command", `WHAT_IT_IS`) or in the form it takes,
+    in lowercase ("Tmux session", "Ruby file"; not "Joplin Server", a product of its own)."""
+    last = name.rpartition(" ")[2]
+    return " " in name and (last in WHAT_IT_IS or (is_a_form_word(last) and last.islower()))
+
+
+def is_a_form_of(name: str, page_name: str) -> bool:
+    """Whether a name is a page's name with what it is or the form it takes after it (`ends_with_a_form`),
+    spelling the page's name as the page does: "Tmux session" of *Tmux*, not "Messaging app" of *Message*
+    (their keys meet by their stems only), and no page named by an everyday word ("Knowledge graph")."""
+    if not page_name or not ends_with_a_form(name) or (" " not in page_name and needs_a_title(page_name)):
+        return False
+    return writing(name.rpartition(" ")[0]) == writing(page_name)
 
 
 def is_everyday_word(state: State, key: str, name: str) -> bool:
@@ -100,6 +129,16 @@ def list_by_titles(state: State, created: Iterable[str]) -> set[str]:
     created = [k for k in created if k in pages]
     if not created:
         return changed
+    for key in created:  # the sources of "tmux session" on a new *Tmux*
+        for longer in one_word_longer(state, key):
+            if longer in pages:
+                continue
+            forms = state.db.execute("SELECT source_id, name FROM source_concepts WHERE key=? AND rank<?",
+                                     (longer, TITLE_RANK)).fetchall()
+            for source_id, name in forms:
+                if source_id not in dirty and _page_of_form(state, longer, name, pages) == key and \
+                        _list(state, source_id, key):
+                    changed.add(key)
     # The other sources: only those whose title has the name's first word are read (an index of title
     # words, not a scan of every title per page).
     by_word: dict[str, set[int]] = defaultdict(set)
@@ -137,8 +176,8 @@ class _Capitalised(dict[str, bool]):
 
 def _relist(state: State, source_id: int, pages: set[str], capitalised: _Capitalised) -> set[str]:
     row = state.db.execute("SELECT title FROM sources WHERE id=?", (source_id,)).fetchone()
-    mentioned = {r[0]: r[1] for r in state.db.execute("SELECT key, rank FROM source_concepts WHERE source_id=?",
-                                                     (source_id,))}
+    rows = state.db.execute("SELECT key, rank, name FROM source_concepts WHERE source_id=?", (source_id,)).fetchall()
+    mentioned = {key: rank for key, rank, _ in rows}
     before = {k for k, rank in mentioned.items() if rank == TITLE_RANK}
     after = set()
     names = title_names(row[0]) if row else {}
@@ -146,6 +185,10 @@ def _relist(state: State, source_id: int, pages: set[str], capitalised: _Capital
         if key in pages and (key not in mentioned or key in before) and \
                 names_the_page(row[0], names, key, _page_name(state, key), capitalised(key)):
             after.add(key)
+    for key, rank, name in rows:
+        page = _page_of_form(state, key, name, pages) if rank < TITLE_RANK else ""
+        if page and (page not in mentioned or page in before):
+            after.add(page)
     state.db.executemany("DELETE FROM source_concepts WHERE source_id=? AND key=? AND rank=?",
                          [(source_id, k, TITLE_RANK) for k in before - after])
     for key in after - before:
@@ -154,6 +197,38 @@ def _relist(state: State, source_id: int, pages: set[str], capitalised: _Capital
         state.mark_dirty(f"concept:{k}" for k in before ^ after)
         state.mark_dirty([f"source:{source_id}", f"related:{source_id}", "index"])
     return before ^ after
+
+
+def _page_of_form(state: State, key: str, name: str, pages: set[str]) -> str:
+    """The page a mention, as one source writes it (`name`), is a form of ("tmux session" → tmux), when the
+    mention has no page of its own; "" if none."""
+    prefix = key.rpartition(" ")[0]
+    if not prefix or key in pages or not ends_with_a_form(name):
+        return ""
+    if prefix not in pages:
+        prefix = concept_key(prefix)  # "git ls files command" is "git ls file"'s: a key singularises its last word
+    return prefix if prefix in pages and is_a_form_of(name, _page_name(state, prefix)) else ""
+
+
+def one_word_longer(state: State, key: str) -> list[str]:
+    """Concepts named by `key` and one more word ("obsidian app" for "obsidian", "git ls files command" for
+    "git ls file"). A range on the key index ("obsidi" up to "obsidj"), not a scan."""
+    # A longer key writes the key's last word as the name does, not as a key: "git ls files command", "instagram
+    # stories app", "user interface components" (for "user interfac"). So the range starts two letters short
+    # (at least three of the word kept), and each key in it is checked.
+    last = key.rsplit(" ", 1)[-1]
+    stem = key[:len(key) - min(2, max(len(last) - 3, 0))]
+    if not stem:
+        return []
+    rows = state.db.execute("SELECT DISTINCT key FROM source_concepts WHERE key > ? AND key < ?",
+                            (stem, stem[:-1] + chr(ord(stem[-1]) + 1)))
+    words = key.count(" ")
+    longer = []
+    for (k,) in rows:
+        prefix, _, _ = k.rpartition(" ")
+        if prefix == key or (prefix.count(" ") == words and prefix.startswith(stem) and concept_key(prefix) == key):
+            longer.append(k)
+    return longer
 
 
 def _list(state: State, source_id: int, key: str) -> bool:
