@@ -18,8 +18,10 @@ from pathlib import Path
 
 import frontmatter
 
+from kbd.compile.concepts import title_before_its_site
+from kbd.compile.titled import is_a_form_of
 from kbd.engines.base import SourceInput, SourceSummary
-from kbd.engines.concept_mentions import is_a_task_title
+from kbd.engines.concept_mentions import is_a_task_title, not_its_topic
 from kbd.engines.offline import OfflineEngine
 from kbd.vault.markdown import parse_markdown
 from kbd.vault.note import ClipperMeta
@@ -146,18 +148,33 @@ def test_a_title_that_opens_with_a_verb_is_a_task() -> None:
         assert is_a_task_title(title), title
 
 
-def test_a_title_with_a_quantifier_a_particle_or_a_claim_is_a_task() -> None:
-    # Josh Branchaud's TILs (development and test halves): these titles gave *Commit*, *Union*, *File*, *Random*,
-    # *Bounds* and *Empty* pages of notes that only act on the word or say something of it.
-    for title in ("List All Commits Where File Was Added Or Deleted", "Union All Rows Including Duplicates",
-                  "Diff Two Files In Unified Format", "Turn Off Display Of Tabs For Files",
-                  "Print Out Files In Reverse", "Random Cannot Be Seeded", "New Dates Can Take Out Of Bounds Values",
-                  "Numbers Are Empty"):
+def test_a_title_that_opens_with_a_word_and_its_particle_or_quantifier_is_a_task() -> None:
+    # Josh Branchaud's TILs (development and test halves): these titles gave *Union*, *Undo*, *File* and *Clean*
+    # pages of notes that act on the word.
+    for title in ("Union All Rows Including Duplicates", "Undo Some Command Line Editing",
+                  "Turn Off Display Of Tabs For Files", "Print Out Files In Reverse",
+                  "Clean Out Working Copy With Patched Restore"):
         assert is_a_task_title(title), title
-    # A question word makes it a page about its subject (SilverBullet's docs), and a noun before a preposition
-    # is no particle.
-    for title in ("Where schemas are used", "Notes on Memory", "Changes in Memory", "Sleep and depression"):
+    # A quantifier that opens a title, or a noun before a preposition, makes no verb (the first two: a hostile
+    # review's titles of health articles).
+    for title in ("All About Sleep", "Several Myths About Sleep", "Three Body Problem", "Notes on Memory",
+                  "Changes in Memory", "Sleep and depression"):
         assert not is_a_task_title(title), title
+
+
+def test_what_a_title_counts_or_says_of_its_subject_is_not_its_topic() -> None:
+    # Branchaud's TILs: "List All Commits Where File Was Added Or Deleted" and "List All Files Changed Between Two
+    # Branches" made *Commit* and *Branch* topics; "New Dates Can Take Out Of Bounds Values" and "Numbers Are
+    # Empty" made *Bounds* and *Empty*.
+    assert "commit" in not_its_topic("List All Commits Where File Was Added Or Deleted")
+    assert {"file", "branch"} <= not_its_topic("List All Files Changed Between Two Branches")
+    assert "bound" in not_its_topic("New Dates Can Take Out Of Bounds Values")
+    assert "empty" in not_its_topic("Numbers Are Empty")
+    # A claim is about its subject, and a question about what it asks of (a review's "Sleep Can Be Improved At
+    # Any Age"; SilverBullet's "Where schemas are used"; "What is a vault?").
+    assert "sleep" not in not_its_topic("Sleep Can Be Improved At Any Age")
+    assert "sleep" not in not_its_topic("Several Myths About Sleep")
+    assert not not_its_topic("Where schemas are used") and not not_its_topic("What is a vault?")
 
 
 def test_a_word_most_quotes_write_in_lowercase_is_no_name_for_task_titles(vault: Vault) -> None:
@@ -209,6 +226,17 @@ def test_a_name_with_a_lowercase_form_word_after_it_is_the_names_page(vault: Vau
     assert "Tmux" in pages and not pages & {"Tmux session", "Tmux sessions"}, pages
     tmux = (vault.wiki / "concepts" / "Tmux.md").read_text(encoding="utf-8")
     assert "## What the sources say (9)" in tmux and "[[wiki/sources/Kill The Current Session|" in tmux, tmux
+
+
+def test_a_form_is_spelled_as_its_names_page() -> None:
+    # Branchaud's TILs (development half): *ENV* is Ruby's ENV, "Load A Dot Env File In Node" a .env file of its
+    # own (a review's case); *Joplin Server* is a product; "Messaging app" meets *Message* by its stem only.
+    assert is_a_form_of("tmux session", "Tmux") and is_a_form_of("Git log command", "Git log")
+    assert not is_a_form_of("Env file", "ENV") and not is_a_form_of("Joplin Server", "Joplin")
+    assert not is_a_form_of("Messaging app", "Message")
+    # A form word alone is a page's topic where a page is titled with it, its site's name aside (a review's case).
+    assert title_before_its_site("Databases – Notion Help Center") == "Databases"
+    assert title_before_its_site("Server") == "Server"
 
 
 def test_a_name_with_the_form_it_takes_is_the_names_page(vault: Vault) -> None:

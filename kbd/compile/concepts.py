@@ -17,6 +17,7 @@ wiki.
 from __future__ import annotations
 
 import heapq
+import re
 from collections import Counter, defaultdict
 
 from kbd.compile.ingest import NameBook
@@ -34,7 +35,7 @@ from kbd.compile.titled import (
 from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tokens, plain_words
 from kbd.engines.chunking import TOKEN
 from kbd.engines.commonness import is_common_word, is_everyday_phrase
-from kbd.engines.concept_mentions import bare_names, is_a_task_title
+from kbd.engines.concept_mentions import bare_names, is_a_task_title, not_its_topic
 from kbd.engines.lexicon import is_a_form_word
 from kbd.engines.prose import MIN_WORDS
 from kbd.state import State
@@ -109,20 +110,32 @@ def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool 
     depression" names sleep; "Sleep quality in adolescents" and "Accepted file formats" do not). With
     `as_topic`, a title written as a task or a question does not count: an everyday word in "Replace A
     Character" or "Check If A File Has Changed In A Script" is what the task acts on, not what the page is
-    about (a TIL collection's titles made pages *Run*, *Query*, *Script* and *Character*)."""
+    about (a TIL collection's titles made pages *Run*, *Query*, *Script* and *Character*), nor are the words a
+    title counts or says of its subject (`not_its_topic`: "List All Commits…", "Numbers Are Empty")."""
     rank = CENTRAL_RANK if central_only else TITLE_RANK
     titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
                               "WHERE sc.key=? AND sc.rank<?", (key, rank))
-    return any(names_a_page(title) and key in bare_names(title) and not (as_topic and is_a_task_title(title))
+    return any(names_a_page(title) and key in bare_names(title) and
+               not (as_topic and (is_a_task_title(title) or key in not_its_topic(title)))
                for (title,) in titles)
 
 
+# Where a clipped page's title gives way to its site's name: "Databases – Notion Help Center".
+_SITE_NAME = re.compile(r"\s+[-–—|·:]\s+")
+
+
+def title_before_its_site(title: str) -> str:
+    """A clipped page's own title, without the site's name after it."""
+    return _SITE_NAME.split(title, maxsplit=1)[0]
+
+
 def is_a_whole_title(state: State, key: str) -> bool:
-    """Whether some source that mentions the concept is titled with its name and nothing else (a docs page
-    "Server")."""
-    return any(names_a_page(title) and concept_key(title) == key for (title,) in state.db.execute(
-        "SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
-        "WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK)))
+    """Whether some source that mentions the concept is titled with its name and nothing else, or nothing but
+    its site's name besides (a docs page "Server", a clipping "Databases – Notion Help Center")."""
+    return any(names_a_page(title) and concept_key(title_before_its_site(title)) == key
+               for (title,) in state.db.execute(
+                   "SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
+                   "WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK)))
 
 
 def says_something(state: State, key: str) -> bool:

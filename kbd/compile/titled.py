@@ -67,7 +67,10 @@ def is_a_form_of(name: str, page_name: str) -> bool:
     (their keys meet by their stems only), and no page named by an everyday word ("Knowledge graph")."""
     if not page_name or not ends_with_a_form(name) or (" " not in page_name and needs_a_title(page_name)):
         return False
-    return writing(name.rpartition(" ")[0]) == writing(page_name)
+    written = name.rpartition(" ")[0]
+    if page_name.isupper() and not written.isupper():
+        return False  # "Env file" is no form of Ruby's *ENV*: a name in capitals is spelled so
+    return writing(written) == writing(page_name)
 
 
 def is_everyday_word(state: State, key: str, name: str) -> bool:
@@ -90,7 +93,7 @@ def is_named_in_prose(state: State, key: str, mostly: bool = False) -> bool:
                                         (key, TITLE_RANK)):
         named = plain = False
         for before, token in itertools.pairwise(["", *TOKEN.findall(sentence)]):
-            if token[0].lower() != key[0] or concept_key(token) != key:
+            if token[0].lower()[:1] != key[:1] or concept_key(token) != key:
                 continue
             if token[0].isupper() and (before[:1].isalnum() or before == ","):  # not where a sentence starts
                 named = True

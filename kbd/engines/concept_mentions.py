@@ -60,13 +60,15 @@ class _WordUse:
 
 # What follows a verb and never a noun used as a name: "Rename the file", "Right-click your note".
 _OBJECT_CUES = frozenset("the a an your this these that those its their our my".split())
-# A title with a quantifier is a task too: "List All Commits Where…", "Diff Two Files In Unified Format".
-_TITLE_CUES = _OBJECT_CUES | frozenset("all every each both multiple several any some two three".split())
+# What a quantifier counts is instances, not a title's topic: "List All Commits Where…", "Diff Two Files In Unified
+# Format", "Between Two Branches" (not "sleep" of "Several Myths About Sleep").
+_QUANTIFIERS = frozenset("all every each both multiple several any some two three".split())
 # A verb with its particle opens a task ("Turn Off Display Of Tabs", "Print Out Files In Reverse"), whatever
 # else its first word can be.
 _PARTICLES = frozenset("off out up down away back".split())
-# A title with an auxiliary verb is a sentence, a claim about its subject ("Random Cannot Be Seeded", "Numbers
-# Are Empty"), unless it opens with a question word: "Where schemas are used" is a docs page about schemas.
+# A title with an auxiliary verb is a claim about its subject ("Sleep Can Be Improved At Any Age"); what follows
+# the auxiliary says something of it ("Numbers Are Empty", "New Dates Can Take Out Of Bounds Values"), unless
+# the title opens with a question word ("What is a vault?").
 _AUXILIARIES = frozenset("is are was were be been can cannot".split())
 _QUESTION_WORDS = frozenset("what where when why how which who".split())
 
@@ -91,24 +93,34 @@ def _word_uses(sentences: list[ProseSentence], chunks: list[list[list[str]]]) ->
 
 
 def is_a_task_title(title: str) -> bool:
-    """Whether a title is written as a task, a question or a claim rather than as a name: it has an article, a
-    determiner or a quantifier ("Replace A Character", "Who Are My Ancestors?", "List All Commits Where File
-    Was Added", as the short notes of a TIL collection are titled; an acronym is none: "ITS Theme"); it opens
-    with a verb that is no noun, in its base form or in -ing ("Show files opened by pytest tests", "Using
-    psutil to…"; not "Notes on Memory", "Study Guide", "Supported decorations"), or with any word and a
-    particle ("Turn Off…"); it says something of its subject ("Random Cannot Be Seeded"; not "Where schemas
-    are used")."""
+    """Whether a title is written as a task or a question rather than as a name: it has an article or a
+    determiner ("Replace A Character", "Who Are My Ancestors?", as the short notes of a TIL collection are
+    titled; an acronym is none: "ITS Theme"); it opens with a verb that is no noun, in its base form or in -ing
+    ("Show files opened by pytest tests", "Using psutil to…"; not "Notes on Memory", "Study Guide", "Supported
+    decorations"), or with any word and a particle or a quantifier, which make it a verb ("Turn Off…", "Print
+    Out…", "Union All Rows…", "Undo Some Command Line Editing"; not "All About Sleep")."""
     tokens = TOKEN.findall(title)
-    if len(tokens) > 1 and tokens[0].isalpha() and tokens[1].lower() in _PARTICLES and \
-            not tokens[0].lower().endswith(("ed", "s")):
+    if len(tokens) > 1 and tokens[0].isalpha() and (tokens[1].lower() in _QUANTIFIERS or (
+            tokens[1].lower() in _PARTICLES and not tokens[0].lower().endswith(("ed", "s")))):
         return True
     if _opens_with_a_verb(tokens):
         first = tokens[0].lower()
         if is_verb(first) and not first.endswith("ed") and (first.endswith("ing") or singular(first) == first):
             return True
-    if tokens and tokens[0].lower() not in _QUESTION_WORDS and any(t.lower() in _AUXILIARIES for t in tokens[1:]):
-        return True
-    return any(t.lower() in _TITLE_CUES and not (t.isupper() and len(t) > 1) for t in tokens)
+    return any(t.lower() in _OBJECT_CUES and not (t.isupper() and len(t) > 1) for t in tokens)
+
+
+def not_its_topic(title: str) -> set[str]:
+    """Keys of the words a title names that are not what it is about: what a quantifier counts ("List All
+    Commits Where…" → commit, "Diff Two Files…" → file), and what a claim says of its subject, after its
+    auxiliary verb ("Numbers Are Empty" → empty: the title is about numbers; none in a question, "What is a
+    vault?")."""
+    tokens = TOKEN.findall(title)
+    keys = {concept_key(after) for word, after in itertools.pairwise(tokens) if word.lower() in _QUANTIFIERS}
+    if tokens and tokens[0].lower() not in _QUESTION_WORDS:
+        said = next((i for i, t in enumerate(tokens) if i and t.lower() in _AUXILIARIES), len(tokens))
+        keys.update(concept_key(t) for t in tokens[said + 1:] if t[0].isalpha())
+    return keys
 
 
 def _opens_with_a_verb(tokens: list[str]) -> bool:
