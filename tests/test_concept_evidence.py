@@ -65,6 +65,14 @@ def names(summary: SourceSummary) -> set[str]:
     return {c.name for c in summary.concepts}
 
 
+def compile_real_pages(vault: Vault, folder: str, names: tuple[str, ...]) -> set[str]:
+    """Clip these whole notes of tests/real_pages/<folder>, compile, and give the concept pages' names."""
+    for name in names:
+        vault.clip(f"{name}.md", (PAGES / folder / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    return {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+
+
 def test_a_verb_with_its_object_is_never_a_concept() -> None:
     found = names(page("Pop-out windows"))  # "right-click a note", "Right-click a tab", "right-click a link"
     assert "Right-click" not in found
@@ -183,12 +191,10 @@ def test_a_word_most_quotes_write_in_lowercase_is_no_name_for_task_titles(vault:
     # and Ruby's `Date` class ("The new Date() constructor", "the given Date object"), five write "date": the
     # word is no name, so the task titles do not make it their topic (with the rest of the half: *Date*, *Path*,
     # *Pattern*, *Database*; on the test half *Array* and *Index*).
-    for name in ("convert-seconds-to-date-object", "iso-8601-formatted-dates-are-interpreted-as-utc",
-                 "day-of-week-by-name-for-a-date", "day-of-week-for-a-date", "shift-the-month-on-a-date-object",
-                 "print-datetime-represented-by-unix-timestamp", "print-the-current-date-in-human-readable-format"):
-        vault.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
-    vault.compile()
-    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    pages = compile_real_pages(vault, "til-jbranchaud", (
+        "convert-seconds-to-date-object", "iso-8601-formatted-dates-are-interpreted-as-utc",
+        "day-of-week-by-name-for-a-date", "day-of-week-for-a-date", "shift-the-month-on-a-date-object",
+        "print-datetime-represented-by-unix-timestamp", "print-the-current-date-in-human-readable-format"))
     assert not pages & {"Date", "Dates"}, pages
 
 
@@ -197,10 +203,8 @@ def test_a_form_word_alone_needs_a_title_of_its_own(vault: Vault) -> None:
     # "documentation" as its strongest name, as notes of every kind have "file" or "code"; a page *Documentation*
     # merged Sphinx, Read the Docs and a model's prompt. No title is the word alone (a docs page "Server" is).
     vault.no_image_downloads()
-    for name in ("docs-from-tests", "documentation-seo-canonical", "literalinclude-with-markers", "sphinx-autodoc"):
-        vault.clip(f"{name}.md", (PAGES / "til" / f"{name}.md").read_text(encoding="utf-8"))
-    vault.compile()
-    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    pages = compile_real_pages(vault, "til", (
+        "docs-from-tests", "documentation-seo-canonical", "literalinclude-with-markers", "sphinx-autodoc"))
     assert not pages & {"Documentation", "Docs"}, pages
 
 
@@ -215,14 +219,8 @@ def test_a_name_with_a_lowercase_form_word_after_it_is_the_names_page(vault: Vau
     # source makes "tmux session" surely the name's, and seven made a page *Tmux session* beside *Tmux*. The
     # seven are tmux's: its page lists them, "Kill The Current Session" too, which names tmux only so. The
     # notes on sessions come first, alone: *Tmux session* has its page until *Tmux* has one.
-    for name in TMUX_SESSIONS:
-        vault.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
-    vault.compile()
-    assert "Tmux session" in {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
-    for name in TMUX:
-        vault.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
-    vault.compile()
-    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    assert "Tmux session" in compile_real_pages(vault, "til-jbranchaud", TMUX_SESSIONS)
+    pages = compile_real_pages(vault, "til-jbranchaud", TMUX)
     assert "Tmux" in pages and not pages & {"Tmux session", "Tmux sessions"}, pages
     tmux = (vault.wiki / "concepts" / "Tmux.md").read_text(encoding="utf-8")
     assert "## What the sources say (9)" in tmux and "[[wiki/sources/Kill The Current Session|" in tmux, tmux
@@ -243,10 +241,7 @@ def test_a_name_with_the_form_it_takes_is_the_names_page(vault: Vault) -> None:
     # Two TILs (tests/real_pages/til, development half) on CSV: each has "CSV files" or "CSV file" as its
     # strongest name, which made a page *CSV file* beside *CSV* (and in the whole collection *Python code*,
     # *Python script* and *SQLite database* beside *Python* and *SQLite*). They are CSV's sources.
-    for name in ("finding-bom-csv-files-with-ripgrep", "one-line-csv-operations"):
-        vault.clip(f"{name}.md", (PAGES / "til" / f"{name}.md").read_text(encoding="utf-8"))
-    vault.compile()
-    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    pages = compile_real_pages(vault, "til", ("finding-bom-csv-files-with-ripgrep", "one-line-csv-operations"))
     assert "CSV" in pages and not pages & {"CSV file", "CSV files"}, pages
     csv = (vault.wiki / "concepts" / "CSV.md").read_text(encoding="utf-8")
     assert "Finding CSV files that start with a BOM" in csv and "One-liner for running queries" in csv, csv
