@@ -23,14 +23,14 @@ from collections import Counter, defaultdict
 from kbd.compile.ingest import NameBook
 from kbd.compile.titled import (
     TITLE_RANK,
+    display_name,
     ends_with_a_form,
-    is_a_form_of,
+    is_a_form_of_page,
     is_everyday_word,
     is_named_in_prose,
     list_by_titles,
     needs_a_title,
     one_word_longer,
-    writing,
 )
 from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tokens, plain_words
 from kbd.engines.chunking import TOKEN
@@ -161,27 +161,6 @@ def is_marked(state: State, key: str, name: str) -> bool:
 
 def concept_sources(state: State, key: str) -> list[int]:
     return [r[0] for r in state.db.execute("SELECT source_id FROM source_concepts WHERE key=?", (key,))]
-
-
-def display_name(state: State, key: str) -> str:
-    """The spelling most sources use: first the writing most sources use, whatever their capitals and
-    number ("Daily notes" and "Daily Note" are one writing, "Daily-note" another), ties going to the
-    writing of the source most about it; then that writing's spelling most sources use,
-    ties going to the source most about it ("Media" of the page *Media* before "MEDIA" of a passing
-    mention), then to the alphabetically first."""
-    rows = state.db.execute("SELECT name, COUNT(*) AS n, MIN(rank) AS best FROM source_concepts "
-                            "WHERE key=? AND rank<? GROUP BY name", (key, TITLE_RANK)).fetchall()
-    if not rows:
-        return key
-    writings = {row["name"]: writing(row["name"]) for row in rows}
-    votes: Counter[str] = Counter()
-    about: dict[str, int] = {}  # the best rank among a writing's sources
-    for row in rows:
-        written = writings[row["name"]]
-        votes[written] += row["n"]
-        about[written] = min(about.get(written, row["best"]), row["best"])
-    return min(rows, key=lambda r: (-votes[writings[r["name"]]], about[writings[r["name"]]], -r["n"], r["best"],
-                                    r["name"]))["name"]
 
 
 def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple[int, int]:
@@ -346,11 +325,9 @@ class _FullNames:
             prefix = concept_key(prefix)  # "git ls files command" is "git ls file"'s: a key singularises its last word
         if not prefix or prefix not in self.pages:
             return False
-        # The page's name, looked up once and only where a rule below reads it (a query of its sources).
-        page_name = display_name(state, prefix) if " " not in prefix or ends_with_a_form(name) else ""
-        if " " not in prefix and needs_a_title(page_name):
+        if " " not in prefix and needs_a_title(display_name(state, prefix)):
             return False  # an everyday word is no such name: "Knowledge graph" is not Knowledge's
-        if is_a_form_of(name, page_name):
+        if ends_with_a_form(name) and is_a_form_of_page(state, key, prefix):
             # "Git log command", "Tmux session": the page's own thing, whatever a title or a rank says (the engine
             # folds such a phrase into the name only where one source makes that sure); the page lists its
             # sources (compile/titled.py).

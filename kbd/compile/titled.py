@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from kbd.engines.base import concept_key, singular, spelled_words, written_words
@@ -71,6 +71,35 @@ def is_a_form_of(name: str, page_name: str) -> bool:
     if page_name.isupper() and not written.isupper():
         return False  # "Env file" is no form of Ruby's *ENV*: a name in capitals is spelled so
     return writing(written) == writing(page_name)
+
+
+def display_name(state: State, key: str) -> str:
+    """The spelling most sources use: first the writing most sources use, whatever their capitals and
+    number ("Daily notes" and "Daily Note" are one writing, "Daily-note" another), ties going to the
+    writing of the source most about it; then that writing's spelling most sources use,
+    ties going to the source most about it ("Media" of the page *Media* before "MEDIA" of a passing
+    mention), then to the alphabetically first."""
+    rows = state.db.execute("SELECT name, COUNT(*) AS n, MIN(rank) AS best FROM source_concepts "
+                            "WHERE key=? AND rank<? GROUP BY name", (key, TITLE_RANK)).fetchall()
+    if not rows:
+        return key
+    writings = {row["name"]: writing(row["name"]) for row in rows}
+    votes: Counter[str] = Counter()
+    about: dict[str, int] = {}  # the best rank among a writing's sources
+    for row in rows:
+        written = writings[row["name"]]
+        votes[written] += row["n"]
+        about[written] = min(about.get(written, row["best"]), row["best"])
+    return min(rows, key=lambda r: (-votes[writings[r["name"]]], about[writings[r["name"]]], -r["n"], r["best"],
+                                    r["name"]))["name"]
+
+
+def is_a_form_of_page(state: State, key: str, prefix: str) -> bool:
+    """Whether a concept is the page `prefix`'s name with what it is or the form it takes after it
+    (`is_a_form_of`), judged on the spelling most sources give the concept and the page's name as it stands,
+    so that whether the page lists the concept's sources and whether the concept has a page of its own are
+    one decision."""
+    return is_a_form_of(display_name(state, key), page_name(state, prefix))
 
 
 def is_everyday_word(state: State, key: str, name: str) -> bool:
@@ -134,13 +163,12 @@ def list_by_titles(state: State, created: Iterable[str]) -> set[str]:
         return changed
     for key in created:  # the sources of "tmux session" on a new *Tmux*
         for longer in one_word_longer(state, key):
-            if longer in pages:
-                continue
             forms = state.db.execute("SELECT source_id, name FROM source_concepts WHERE key=? AND rank<?",
                                      (longer, TITLE_RANK)).fetchall()
-            for source_id, name in forms:
-                if source_id not in dirty and _page_of_form(state, longer, name, pages) == key and \
-                        _list(state, source_id, key):
+            if not forms or _page_of_form(state, longer, forms[0][1], pages) != key:
+                continue
+            for source_id, _ in forms:
+                if source_id not in dirty and _list(state, source_id, key):
                     changed.add(key)
     # The other sources: only those whose title has the name's first word are read (an index of title
     # words, not a scan of every title per page).
@@ -153,7 +181,7 @@ def list_by_titles(state: State, created: Iterable[str]) -> set[str]:
                 by_word[singular(word)].add(source_id)
     named: dict[int, dict[str, set[tuple[str, ...]]]] = {}  # a title is read once however many pages it names
     for key in created:
-        page = _page_name(state, key)
+        page = page_name(state, key)
         words = spelled_words(page)
         for source_id in by_word.get(singular(words[0]), ()) if words else ():
             if source_id not in named:
@@ -186,7 +214,7 @@ def _relist(state: State, source_id: int, pages: set[str], capitalised: _Capital
     names = title_names(row[0]) if row else {}
     for key in names:
         if key in pages and (key not in mentioned or key in before) and \
-                names_the_page(row[0], names, key, _page_name(state, key), capitalised(key)):
+                names_the_page(row[0], names, key, page_name(state, key), capitalised(key)):
             after.add(key)
     for key, rank, name in rows:
         page = _page_of_form(state, key, name, pages) if rank < TITLE_RANK else ""
@@ -203,14 +231,14 @@ def _relist(state: State, source_id: int, pages: set[str], capitalised: _Capital
 
 
 def _page_of_form(state: State, key: str, name: str, pages: set[str]) -> str:
-    """The page a mention, as one source writes it (`name`), is a form of ("tmux session" → tmux), when the
-    mention has no page of its own; "" if none."""
+    """The page a mention (`name`: one source's spelling of `key`) is a form of ("tmux session" → tmux), when the
+    mention has no page of its own (`is_a_form_of_page`); "" if none."""
     prefix = key.rpartition(" ")[0]
-    if not prefix or key in pages or not ends_with_a_form(name):
+    if not prefix or key in pages or not is_a_form_word(name.rpartition(" ")[2].casefold()):
         return ""
     if prefix not in pages:
         prefix = concept_key(prefix)  # "git ls files command" is "git ls file"'s: a key singularises its last word
-    return prefix if prefix in pages and is_a_form_of(name, _page_name(state, prefix)) else ""
+    return prefix if prefix in pages and is_a_form_of_page(state, key, prefix) else ""
 
 
 def one_word_longer(state: State, key: str) -> list[str]:
@@ -255,7 +283,7 @@ def _names(line: str, key: str) -> bool:
     return any(concept_key(" ".join(words[i:i + width])) == key for i in range(len(words) - width + 1))
 
 
-def _page_name(state: State, key: str) -> str:
+def page_name(state: State, key: str) -> str:
     """The page's name as the sources write it ("RAG (2)" is "RAG")."""
     row = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
     return re.sub(r" \(\d+\)$", "", row[0]) if row else ""
