@@ -24,7 +24,6 @@ from kbd.compile.ingest import NameBook
 from kbd.compile.titled import (
     TITLE_RANK,
     display_name,
-    ends_with_a_form,
     is_a_form_of_page,
     is_everyday_word,
     is_named_in_prose,
@@ -327,7 +326,7 @@ class _FullNames:
             return False
         if " " not in prefix and needs_a_title(display_name(state, prefix)):
             return False  # an everyday word is no such name: "Knowledge graph" is not Knowledge's
-        if ends_with_a_form(name) and is_a_form_of_page(state, key, prefix):
+        if is_a_form_of_page(state, name, prefix):
             # "Git log command", "Tmux session": the page's own thing, whatever a title or a rank says (the engine
             # folds such a phrase into the name only where one source makes that sure); the page lists its
             # sources (compile/titled.py).

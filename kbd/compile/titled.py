@@ -30,7 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from kbd.engines.base import concept_key, singular, spelled_words, written_words
-from kbd.engines.chunking import MAX_PHRASE_WORDS, TOKEN, is_term
+from kbd.engines.chunking import MAX_PHRASE_WORDS, TOKEN, capitalised_inside_a_sentence, is_term
 from kbd.engines.commonness import is_common_word, is_everyday_noun
 from kbd.engines.concept_mentions import bare_names
 from kbd.engines.lexicon import WHAT_IT_IS, is_a_form_word
@@ -94,12 +94,12 @@ def display_name(state: State, key: str) -> str:
                                     r["name"]))["name"]
 
 
-def is_a_form_of_page(state: State, key: str, prefix: str) -> bool:
-    """Whether a concept is the page `prefix`'s name with what it is or the form it takes after it
-    (`is_a_form_of`), judged on the spelling most sources give the concept and the page's name as it stands,
-    so that whether the page lists the concept's sources and whether the concept has a page of its own are
-    one decision."""
-    return is_a_form_of(display_name(state, key), page_name(state, prefix))
+def is_a_form_of_page(state: State, name: str, prefix: str) -> bool:
+    """Whether a concept, spelled as most sources spell it (`name`, its `display_name`), is the page `prefix`'s
+    name with what it is or the form it takes after it (`is_a_form_of`), against the page's name as it stands:
+    whether the page lists the concept's sources and whether the concept has a page of its own are one
+    decision."""
+    return is_a_form_of(name, page_name(state, prefix))
 
 
 def is_everyday_word(state: State, key: str, name: str) -> bool:
@@ -124,7 +124,7 @@ def is_named_in_prose(state: State, key: str, mostly: bool = False) -> bool:
         for before, token in itertools.pairwise(["", *TOKEN.findall(sentence)]):
             if token[0].lower()[:1] != key[:1] or concept_key(token) != key:
                 continue
-            if token[0].isupper() and (before[:1].isalnum() or before == ","):  # not where a sentence starts
+            if capitalised_inside_a_sentence(before, token):
                 named = True
             elif token[0].islower():
                 plain = True
@@ -238,7 +238,7 @@ def _page_of_form(state: State, key: str, name: str, pages: set[str]) -> str:
         return ""
     if prefix not in pages:
         prefix = concept_key(prefix)  # "git ls files command" is "git ls file"'s: a key singularises its last word
-    return prefix if prefix in pages and is_a_form_of_page(state, key, prefix) else ""
+    return prefix if prefix in pages and is_a_form_of_page(state, display_name(state, key), prefix) else ""
 
 
 def one_word_longer(state: State, key: str) -> list[str]:

@@ -95,6 +95,12 @@ def _trim(run: list[str]) -> list[str]:
     return run[start:end]
 
 
+def capitalised_inside_a_sentence(before: str, token: str) -> bool:
+    """Whether a word is capitalised where no sentence or label starts (after a word or a comma), as a name is
+    written: "On Linux, …", "written in Python"; `before` is the token before it, "" at the start."""
+    return token[:1].isupper() and (before[:1].isalnum() or before == ",")
+
+
 def _capitalised(token: str) -> bool:
     """A word written with a capital and then lower case: "Preview" (not "SQLite", not "preview")."""
     return len(token) > 1 and token[0].isupper() and token[1:].islower()

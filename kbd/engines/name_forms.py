@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from kbd.engines.base import concept_key, singular
+from kbd.engines.chunking import capitalised_inside_a_sentence
 from kbd.engines.commonness import is_common_word, is_everyday_noun
 from kbd.engines.lexicon import WHAT_IT_IS, is_a_form_word
 from kbd.engines.prose import ProseSentence
@@ -149,6 +150,6 @@ def _written_as_names(sentences: list[ProseSentence], words: set[str]) -> set[st
             if token in names or token not in words or not token[:1].isalpha():
                 continue
             rest = token[1:]
-            if rest != rest.lower() or (token[0].isupper() and (before[:1].isalnum() or before == ",")):
+            if rest != rest.lower() or capitalised_inside_a_sentence(before, token):
                 names.add(token)  # capitals inside it, or a capital where no sentence starts
     return names
