@@ -45,8 +45,8 @@ from collections import Counter
 from pathlib import Path
 
 from kbd.engines.base import concept_key, phrase_tokens
-from kbd.engines.concept_mentions import bare_names
 from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.title_words import bare_names
 from kbd.vault.note import names_a_page
 
 # A result: a number, or a verb that reports one (the definition; "is" and "uses" are not).

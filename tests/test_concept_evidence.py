@@ -21,8 +21,8 @@ import frontmatter
 from kbd.compile.concepts import title_before_its_site
 from kbd.compile.titled import is_a_form_of
 from kbd.engines.base import SourceInput, SourceSummary
-from kbd.engines.concept_mentions import is_a_task_title, not_its_topic
 from kbd.engines.offline import OfflineEngine
+from kbd.engines.title_words import is_a_task_title, not_its_topic
 from kbd.vault.markdown import parse_markdown
 from kbd.vault.note import ClipperMeta
 from tests.conftest import Vault
@@ -183,6 +183,58 @@ def test_what_a_title_counts_or_says_of_its_subject_is_not_its_topic() -> None:
     assert "sleep" not in not_its_topic("Sleep Can Be Improved At Any Age")
     assert "sleep" not in not_its_topic("Several Myths About Sleep")
     assert not not_its_topic("Where schemas are used") and not not_its_topic("What is a vault?")
+
+
+def test_two_verbs_joined_by_and_open_a_task() -> None:
+    # Real titles: "Format" of the first (Branchaud's test half) made *Format*, a page of 17 notes that format
+    # things; "Count" of the second (development half) made *Count*. The rest are of the development halves of
+    # Branchaud's TILs, Foam and Willison's TILs.
+    for title in ("Format And Display Small Amounts Of Columnar Data", "List And Count All Posts In TIL Repo",
+                  "Find And Follow Server Logs", "Seeding And Generating Random Integers", "Search and Navigate Notes",
+                  "Search and replace with regular expressions in VS Code"):
+        assert is_a_task_title(title), title
+    # Two names joined by "and" stay names (Obsidian Help's page titles, development half).
+    for title in ("Sync settings and selective syncing", "Views and editing mode", "Drag and drop",
+                  "Sleep and depression"):
+        assert not is_a_task_title(title), title
+
+
+def test_an_article_after_of_is_no_task() -> None:
+    # "Anatomy of a plugin" (Obsidian's developer docs) is about plugins; "PID Of The Current Shell" and "Naming Of
+    # The Vercel Config File" (Branchaud's TILs) are about what they name. All of development halves.
+    for title in ("Anatomy of a plugin", "PID Of The Current Shell", "Naming Of The Vercel Config File"):
+        assert not is_a_task_title(title), title
+    assert is_a_task_title("Switch Versions of a Brew Formula")  # the article after a verb's object
+
+
+def test_another_counts_an_instance_but_a_claims_subject_is_its_topic() -> None:
+    # Branchaud's TILs, development half: "another" counts one more branch, table, port; in "String Contains
+    # Another String" the first "String" is the claim's subject.
+    assert "branch" in not_its_topic("Grep For A Pattern On Another Branch")
+    assert "port" in not_its_topic("Run The Development Server From Another Port")
+    assert "string" not in not_its_topic("String Contains Another String")
+
+
+def test_an_everyday_word_needs_most_of_its_titles_about_it(vault: Vault) -> None:
+    # Eight TILs on strings (tests/real_pages/til-jbranchaud, development half): seven titles act on a string
+    # ("Parse A String Into Individual Fields", "Join A List Of Strings"), one claim is about strings ("String
+    # Contains Another String"). One title about the word among seven tasks is no sign the notes are: no page
+    # *String* (on the development half also *Load*; on the test half *String* again, 14 notes).
+    pages = compile_real_pages(vault, "til-jbranchaud", (
+        "compute-md5-digest-of-a-string", "include-captures-with-string-split", "parse-a-string-into-individual-fields",
+        "string-contains-another-string", "trim-leading-and-trailing-space-from-string",
+        "two-ways-to-escape-a-quote-in-a-string", "join-a-list-of-strings", "create-a-map-of-strings"))
+    assert not pages & {"String", "Strings"}, pages
+
+
+def test_an_everyday_word_half_its_titles_are_about_keeps_its_page(vault: Vault) -> None:
+    # Four pages of Obsidian's developer docs (tests/real_pages/obsidian-developer-docs, development half): two
+    # titles are tasks ("Build a plugin", "Release your plugin with GitHub Actions"), two are about plugins
+    # ("Anatomy of a plugin", "Submission requirements for plugins").
+    pages = compile_real_pages(vault, "obsidian-developer-docs", (
+        "Anatomy of a plugin", "Build a plugin", "Release your plugin with GitHub Actions",
+        "Submission requirements for plugins"))
+    assert pages & {"Plugin", "Plugins"}, pages
 
 
 def test_a_word_most_quotes_write_in_lowercase_is_no_name_for_task_titles(vault: Vault) -> None:

@@ -15,8 +15,8 @@ from kbd.compile.concepts import reconcile_concepts
 from kbd.compile.ingest import NameBook
 from kbd.engines.base import SourceInput, SourceSummary, concept_key
 from kbd.engines.chunking import TOKEN, noun_chunks, phrases_of
-from kbd.engines.concept_mentions import bare_names
 from kbd.engines.offline import OfflineEngine
+from kbd.engines.title_words import bare_names
 from kbd.state import State
 from kbd.vault.markdown import parse_markdown
 from kbd.vault.note import ClipperMeta, note_title

@@ -34,9 +34,9 @@ from kbd.compile.titled import (
 from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tokens, plain_words
 from kbd.engines.chunking import TOKEN
 from kbd.engines.commonness import is_common_word, is_everyday_phrase
-from kbd.engines.concept_mentions import bare_names, is_a_task_title, not_its_topic
 from kbd.engines.lexicon import is_a_form_word
 from kbd.engines.prose import MIN_WORDS
+from kbd.engines.title_words import bare_names, is_a_task_title, not_its_topic
 from kbd.state import State
 from kbd.vault.layout import safe_note_name
 from kbd.vault.note import names_a_page
@@ -110,13 +110,17 @@ def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool 
     `as_topic`, a title written as a task or a question does not count: an everyday word in "Replace A
     Character" or "Check If A File Has Changed In A Script" is what the task acts on, not what the page is
     about (a TIL collection's titles made pages *Run*, *Query*, *Script* and *Character*), nor are the words a
-    title counts or says of its subject (`not_its_topic`: "List All Commits…", "Numbers Are Empty")."""
+    title counts or says of its subject (`not_its_topic`: "List All Commits…", "Numbers Are Empty"); and at least
+    as many titles that name it must be about it as act on it: one claim about strings ("String Contains Another
+    String") among seven tasks on a string ("Join A List Of Strings") is no sign the notes are about strings."""
     rank = CENTRAL_RANK if central_only else TITLE_RANK
     titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
                               "WHERE sc.key=? AND sc.rank<?", (key, rank))
-    return any(names_a_page(title) and key in bare_names(title) and
-               not (as_topic and (is_a_task_title(title) or key in not_its_topic(title)))
-               for (title,) in titles)
+    naming = [title for (title,) in titles if names_a_page(title) and key in bare_names(title)]
+    if not as_topic:
+        return bool(naming)
+    topical = sum(not (is_a_task_title(title) or key in not_its_topic(title)) for title in naming)
+    return topical > 0 and 2 * topical >= len(naming)
 
 
 # Where a clipped page's title gives way to its site's name: "Databases – Notion Help Center".
@@ -195,9 +199,9 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
             if everyday and articles >= min_sources and \
                     not is_titled(state, key, as_topic=not is_named_in_prose(state, key, mostly=True)):
                 # An everyday word the corpus is not about: no title names it, and for a word the prose does not
-                # write as a name in most of its quotes, no title that is a task ("React" in "Add React To A Rails
-                # App" is a name; "Array" in "Get A Slice Of The Ends Of An Array" is not, though one quote of 17
-                # writes "Array collection methods").
+                # write as a name in most of its quotes, fewer titles are about it than are tasks ("React" in "Add
+                # React To A Rails App" is a name; "Array" in "Get A Slice Of The Ends Of An Array" is not, though
+                # one quote of 17 writes "Array collection methods").
                 articles = 0
             if articles >= min_sources and " " not in key and is_a_form_word(name.casefold()) and \
                     not is_a_whole_title(state, key):

@@ -32,8 +32,8 @@ from collections.abc import Iterable
 from kbd.engines.base import concept_key, singular, spelled_words, written_words
 from kbd.engines.chunking import MAX_PHRASE_WORDS, TOKEN, capitalised_inside_a_sentence, is_term
 from kbd.engines.commonness import is_common_word, is_everyday_noun
-from kbd.engines.concept_mentions import bare_names
 from kbd.engines.lexicon import WHAT_IT_IS, is_a_form_word
+from kbd.engines.title_words import bare_names
 from kbd.state import State
 from kbd.vault.note import names_a_page
 

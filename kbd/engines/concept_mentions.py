@@ -40,6 +40,7 @@ from kbd.engines.name_forms import NAMED_MENTIONS, fold_names_with_their_forms, 
 from kbd.engines.non_names import date_words, holds_a_key, shortcut_keys
 from kbd.engines.prose import ProseSentence
 from kbd.engines.spellings import best_form, drop_code_spellings
+from kbd.engines.title_words import OBJECT_CUES, bare_names
 from kbd.vault.note import names_a_page
 
 CANDIDATES_KEPT = 30
@@ -58,21 +59,6 @@ class _WordUse:
     before_object: int = 0  # right before a determiner: "Rename the file", "Right-click a note"
 
 
-# What follows a verb and never a noun used as a name: "Rename the file", "Right-click your note".
-_OBJECT_CUES = frozenset("the a an your this these that those its their our my".split())
-# What a quantifier counts is instances, not a title's topic: "List All Commits Where…", "Diff Two Files In Unified
-# Format", "Between Two Branches" (not "sleep" of "Several Myths About Sleep").
-_QUANTIFIERS = frozenset("all every each both multiple several any some two three".split())
-# A verb with its particle opens a task ("Turn Off Display Of Tabs", "Print Out Files In Reverse"), whatever
-# else its first word can be.
-_PARTICLES = frozenset("off out up down away back".split())
-# A title with an auxiliary verb is a claim about its subject ("Sleep Can Be Improved At Any Age"); what follows
-# the auxiliary says something of it ("Numbers Are Empty", "New Dates Can Take Out Of Bounds Values"), unless
-# the title opens with a question word ("What is a vault?").
-_AUXILIARIES = frozenset("is are was were be been can cannot".split())
-_QUESTION_WORDS = frozenset("what where when why how which who".split())
-
-
 def _word_uses(sentences: list[ProseSentence], chunks: list[list[list[str]]]) -> dict[str, _WordUse]:
     uses: dict[str, _WordUse] = defaultdict(_WordUse)
     for s, chunked in zip(sentences, chunks, strict=True):
@@ -88,73 +74,8 @@ def _word_uses(sentences: list[ProseSentence], chunks: list[list[list[str]]]) ->
             if token[0].isalpha():
                 use = uses[concept_key(token)]
                 use.occurrences += 1
-                use.before_object += after.lower() in _OBJECT_CUES
+                use.before_object += after.lower() in OBJECT_CUES
     return uses
-
-
-def is_a_task_title(title: str) -> bool:
-    """Whether a title is written as a task or a question rather than as a name: it has an article or a
-    determiner ("Replace A Character", "Who Are My Ancestors?", as the short notes of a TIL collection are
-    titled; an acronym is none: "ITS Theme"); it opens with a verb that is no noun, in its base form or in -ing
-    ("Show files opened by pytest tests", "Using psutil to…"; not "Notes on Memory", "Study Guide", "Supported
-    decorations"), or with any word and a particle or a quantifier, which make it a verb ("Turn Off…", "Print
-    Out…", "Union All Rows…", "Undo Some Command Line Editing"; not "All About Sleep")."""
-    tokens = TOKEN.findall(title)
-    if len(tokens) > 1 and tokens[0].isalpha() and (tokens[1].lower() in _QUANTIFIERS or (
-            tokens[1].lower() in _PARTICLES and not tokens[0].lower().endswith(("ed", "s")))):
-        return True
-    if _opens_with_a_verb(tokens):
-        first = tokens[0].lower()
-        if is_verb(first) and not first.endswith("ed") and (first.endswith("ing") or singular(first) == first):
-            return True
-    return any(t.lower() in _OBJECT_CUES and not (t.isupper() and len(t) > 1) for t in tokens)
-
-
-def not_its_topic(title: str) -> set[str]:
-    """Keys of the words a title names that are not what it is about: what a quantifier counts ("List All
-    Commits Where…" → commit, "Diff Two Files…" → file), and what a claim says of its subject, after its
-    auxiliary verb ("Numbers Are Empty" → empty: the title is about numbers; none in a question, "What is a
-    vault?")."""
-    tokens = TOKEN.findall(title)
-    keys = {concept_key(after) for word, after in itertools.pairwise(tokens) if word.lower() in _QUANTIFIERS}
-    if tokens and tokens[0].lower() not in _QUESTION_WORDS:
-        said = next((i for i, t in enumerate(tokens) if i and t.lower() in _AUXILIARIES), len(tokens))
-        keys.update(concept_key(t) for t in tokens[said + 1:] if t[0].isalpha())
-    return keys
-
-
-def _opens_with_a_verb(tokens: list[str]) -> bool:
-    """A title about doing something: "Running Dolly 2.0 on Paperspace", "Show files opened by pytest tests";
-    not "Running and…"."""
-    return len(tokens) > 1 and tokens[0].lower() in VERB_FORMS and tokens[1][0].isalpha() \
-        and tokens[1].lower() not in ("and", "or", "vs", "versus")
-
-
-# What follows a dot glued to a lowercase word is code's: "File" of "click.File", "remove" of "os.remove()".
-_ATTRIBUTE = re.compile(r"(?<=[a-z0-9_])\.[A-Za-z_]\w*(?:\(\))?")
-
-
-def bare_names(text: str) -> set[str]:
-    """Keys of the words a title or heading uses as a name on its own ("Sleep and depression" →
-    sleep, depression; "Insomnia study" → insomnia; not "graph" in "Knowledge Graph Insights", nor
-    "file" in "File recovery", nor "building" in "Building Your Own Schema.org": a verb with its object,
-    nor "paste" in "Copy and paste issues": a verb's partner, nor "running" in "Running Dolly 2.0 on
-    Paperspace" or "run" in "Run Tests With Documentation Formatting": the verb a title opens with, nor "file"
-    of "click.File": code's)."""
-    tokens = TOKEN.findall(_ATTRIBUTE.sub(" ", text))
-    verbs = {t for t, after in itertools.pairwise(tokens) if after.lower() in _OBJECT_CUES}
-    if _opens_with_a_verb(tokens):  # "Read In Environment-Specific Config Values", "Run Tests With…"
-        verbs.add(tokens[0])
-    for left, joint, right in zip(tokens, tokens[1:], tokens[2:], strict=False):
-        if joint.lower() in ("and", "or", "&") and (is_verb(left.lower()) or left in verbs):
-            verbs.add(right)  # "Copy and paste issues": paste is a verb like its partner
-    bare = set()
-    for chunk in noun_chunks(tokens, sentence=False):
-        while len(chunk) > 1 and singular(chunk[-1].lower()) in GENERIC_NOUNS:
-            chunk = chunk[:-1]  # "study" of "Insomnia study" says what kind of page, not what about
-        if len(chunk) == 1 and chunk[0] not in verbs:
-            bare.add(concept_key(chunk[0]))
-    return bare
 
 
 def _acceptable(key: str, form: str, count: float, featured: bool, in_title: bool, density: float,

@@ -42,7 +42,9 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 13: a word most quotes write in lowercase is no name for the task-title rule; titles with a quantifier, a
 #     particle or an auxiliary are tasks; a form word alone ("File") needs a title of its own, and a name with a
 #     form word after it ("Tmux session") is the name's page (issue 23).
-OFFLINE_VERSION = "13"
+# 14: two verbs joined by "and" open a task title; an article after a noun's "of" is none; "another" counts; an
+#     everyday word needs at least as many titles about it as tasks on it (issue 23).
+OFFLINE_VERSION = "14"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"
