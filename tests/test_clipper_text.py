@@ -13,6 +13,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from kbd.ask.retrieve import article_blocks, note_blocks
 from kbd.engines.prose import prose_sentences
 from kbd.engines.text import clean_document, latexml_to_dollars, prose
 from kbd.vault.markdown import parse_markdown
@@ -52,6 +53,22 @@ def test_text_without_a_formula_is_left_as_it_is() -> None:
                  "The notation <<_>> indicates a reifier on that triple."):
         assert latexml_to_dollars(text) == text
         assert render_as_text(written(text)) == text
+
+
+def test_inline_code_with_mathjaxs_delimiters_stays_code_not_maths() -> None:
+    # Two of Josh Branchaud's TILs on sed (test half; a defect, not a tuned rule): "`\\(` and `\\)`" lost its
+    # backticks and its delimiters were read as MathJax's, so the summary said "wrapping a pattern in $and$".
+    for name, said in (("reference-a-capture-in-the-regex", "by wrapping a pattern in \\( and \\)."),
+                       ("osx-sed-does-regex-a-bit-different", "With GNU sed, \\+, \\?, \\(...\\) and friends")):
+        page = (Path(__file__).parent / "real_pages" / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8")
+        compiled = " ".join(prose(b.text, b.code) or "" for b in parse_markdown(page).prose())
+        assert said in compiled and "$" not in compiled, compiled
+        assert said in render_as_text(escape_text(compiled))
+        # `kbd ask` and `kbd slides` read the clipping so too.
+        retrieved = " ".join(b.text for b in article_blocks(note_blocks(page)[0]))
+        assert said in retrieved and "$" not in retrieved, retrieved
+    # MathJax written as text is still maths.
+    assert prose("the coefficient \\(\\beta\\) was estimated") == "the coefficient $\\beta$ was estimated"
 
 
 def test_a_bracket_left_open_is_not_escaped_and_a_pair_still_is() -> None:

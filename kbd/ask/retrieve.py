@@ -64,6 +64,7 @@ class Block:
     block: str | None  # its `^block` id, if it has one
     text: str
     own: str = ""  # `text` without the text of its links: what the block itself says (for scoring)
+    code: tuple[str, ...] = ()  # its inline code as written: never maths (kbd/engines/text.py `prose`)
 
 
 @dataclass(frozen=True)
@@ -313,10 +314,11 @@ def article_blocks(blocks: list[Block]) -> list[Block]:
     for block in blocks:
         if block.heading and dropped_section(block.heading):
             continue
-        text = prose(block.text)
+        text = prose(block.text, block.code)
         if text is None:
             continue
-        out.append(block if text == block.text else replace(block, text=text, own=prose(block.own) or text))
+        out.append(block if text == block.text else
+                   replace(block, text=text, own=prose(block.own, block.code) or text))
     return out
 
 
@@ -341,7 +343,8 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             block_id = m.group(1)
         raw = "\n".join(current)
         current.clear()
-        plain = re.sub(r"\s+", " ", parse_markdown(raw).plain_text()).strip()
+        parsed = parse_markdown(raw)
+        plain = re.sub(r"\s+", " ", parsed.plain_text()).strip()
         if not plain:
             return
         own = plain
@@ -349,7 +352,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             own = re.sub(r"\s+", " ", parse_markdown(_LINKS.sub(" ", raw)).plain_text()).strip()
             if _content_words(own) * 2 < _content_words(plain):
                 return
-        blocks.append(Block(heading, block_id, plain, own))
+        blocks.append(Block(heading, block_id, plain, own, tuple(" ".join(c.split()) for c in parsed.code)))
 
     for line in body.split("\n"):
         if _FENCE.match(line):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kbd.vault.markdown import WORD, Block, Document, split_sentences
@@ -168,16 +169,31 @@ class CleanBlock:
     digest: bool  # inside the article's own abstract / summary / highlights
 
 
-def mathjax_to_dollars(text: str) -> str:
-    """`\\(\\:\\beta\\:\\)` → `$\\beta$`: MathJax delimiters as Obsidian's inline maths."""
+def mathjax_to_dollars(text: str, code: Iterable[str] = ()) -> str:
+    """`\\(\\:\\beta\\:\\)` → `$\\beta$`: MathJax delimiters as Obsidian's inline maths. Not where a delimiter is
+    the block's inline `code` (a sed note's "wrapping a pattern in `\\(` and `\\)`" was "in $and$")."""
     if "\\(" not in text and "\\[" not in text:
         return text
+    literal = _inside_code(text, code)
 
     def dollars(m: re.Match[str]) -> str:
+        if m.start() in literal or m.end() - 1 in literal:
+            return m.group(0)
         tex = " ".join(_TEX_SPACING.sub(" ", m.group(1) or m.group(2)).split())
         return f"${tex}$" if tex and "$" not in tex else m.group(0)
 
     return _MATHJAX.sub(dollars, text)
+
+
+def _inside_code(text: str, code: Iterable[str]) -> set[int]:
+    """The positions in `text` of what the block wrote as inline code, where that code holds a backslash."""
+    inside: set[int] = set()
+    for span in {c for c in code if "\\" in c}:
+        start = text.find(span)
+        while start >= 0:
+            inside.update(range(start, start + len(span)))
+            start = text.find(span, start + 1)
+    return inside
 
 
 def _letters(text: str) -> str:
@@ -379,7 +395,7 @@ def _clean(document: Document) -> list[CleanBlock]:
         i += 1
         if dropping_level or b.kind not in ("paragraph", "item", "quote") or _is_link_list(b) or _is_hatnote(b):
             continue
-        text = prose(b.text)
+        text = prose(b.text, b.code)
         if text is None:
             continue
         lead = _DIGEST_LEAD.match(b.text)
@@ -397,10 +413,10 @@ def _clean(document: Document) -> list[CleanBlock]:
 _FILLER = re.compile(r"^\W{0,3}lorem ipsum dolor\b", re.IGNORECASE)
 
 
-def prose(text: str) -> str | None:
+def prose(text: str, code: Iterable[str] = ()) -> str | None:
     """One block of a clipping as the article's prose: None when it is page furniture or placeholder text,
-    else its text without an "Abstract:" lead-in and without citation markers. (Retrieval for `kbd ask` and
-    `kbd slides` reads clippings through this too.)"""
+    else its text without an "Abstract:" lead-in and without citation markers; `code` is the block's inline
+    code (no maths in it). (Retrieval for `kbd ask` and `kbd slides` reads clippings through this too.)"""
     # A short block that is furniture goes whole; a long one is filtered sentence by sentence
     # by the engine (a cookie word inside real prose must not cost the paragraph).
     if len(text) < 600 and is_boilerplate(text):
@@ -410,7 +426,7 @@ def prose(text: str) -> str | None:
     lead = _DIGEST_LEAD.match(text)
     if lead and lead.group(0).lower().startswith(("abstract", "summary", "highlights", "tl")):
         text = text[lead.end():]
-    maths = mathjax_to_dollars(latexml_to_dollars(text))
+    maths = mathjax_to_dollars(latexml_to_dollars(text), code)
     if maths == text:
         return strip_citations(text) or None
     # A superscript inside maths (`$x^2$`) is no citation marker: strip only between the formulas.

@@ -78,6 +78,7 @@ class Block:
     enumerated: int = 0  # links joined to the one before as prose enumerates ("A, B and C"), not as a menu
     listed: bool = False  # inside a list item (Logseq writes every heading so: a section's, never a title)
     key: str = ""  # a `key:: value` line's key: no text of the page, but what search finds the value by
+    code: tuple[str, ...] = ()  # its inline code as written: in `text` without backticks, never maths
 
 
 @dataclass
@@ -197,6 +198,7 @@ class _Walker:
         self.joined: bool | None = None  # an enumeration since the block's last web link (None: no link yet)
         self.opening = True  # no block but `key:: value` lines yet: they are the page's fields
         self.expressions: list[str] = []  # the template expressions of the block being read
+        self.code: list[str] = []  # the inline code of the block being read
         self.raw = False  # between Liquid's `{% raw %}` and `{% endraw %}`: tags are text there
 
     def add(self, kind: str, text: str, level: int = 0, listed: bool = False, key: str = "") -> None:
@@ -212,6 +214,7 @@ class _Walker:
         self.opening = self.opening and bool(key)
         links, linked, enumerated = self.links, self.linked, self.enumerated
         self.links = self.linked = self.enumerated = 0
+        code, self.code = tuple(_WS.sub(" ", c) for c in self.code), []
         self.joined = None
         text = _WS.sub(" ", _BLOCK_ID.sub("", text)).strip()
         if text[:1] == ":" and kind in PROSE_KINDS:
@@ -225,7 +228,8 @@ class _Walker:
             self.doc.blocks.append(Block(kind, text, level, len(self.doc.headings) - 1, listed=listed))
             return
         self.doc.tags.extend(m.group(1) for m in _TAG.finditer(text))
-        self.doc.blocks.append(Block(kind, text, 0, len(self.doc.headings) - 1, links, linked, enumerated, key=key))
+        self.doc.blocks.append(Block(kind, text, 0, len(self.doc.headings) - 1, links, linked, enumerated, key=key,
+                                     code=code))
 
     def blocks(self, tokens: list[dict[str, Any]], kind: str = "paragraph") -> None:
         for tok in tokens:
@@ -312,6 +316,7 @@ class _Walker:
             elif t == "codespan":
                 out.append(tok["raw"])
                 self.doc.code.append(tok["raw"])
+                self.code.append(tok["raw"])
             elif t == "liquid_raw":
                 self.raw = tok["raw"] == "raw"
             elif t == "expression" and self.raw:
