@@ -43,7 +43,8 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 #     particle or an auxiliary are tasks; a form word alone ("File") needs a title of its own, and a name with a
 #     form word after it ("Tmux session") is the name's page (issue 23).
 # 14: two verbs joined by "and" open a task title; an article after a noun's "of" is none; "another" counts; an
-#     everyday word needs at least as many titles about it as tasks on it (issue 23).
+#     everyday word needs at least as many titles about it as tasks on it; inline code is never MathJax, display
+#     maths on one line stays maths, and a TeX command names nothing (issue 23).
 OFFLINE_VERSION = "14"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"

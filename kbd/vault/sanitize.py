@@ -282,6 +282,23 @@ def _escape_one(m: re.Match[str]) -> str:
 _TEX_SPAN = re.compile(r"(?<![\\$\w])\$(?=[^\s$])((?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >]|<(?![A-Za-z/!?%])){1,200})"
                        r"(?<=[^\s\\])\$(?![\w$])")
 _TEX_MARK = re.compile(r"\\[A-Za-z]{2,}|[\^_<>]")
+# Display maths run into one line (`$$ \frac{1}{2} = 0.5 $$`, Logseq's math block quoted): the same characters,
+# spaces at its edges allowed, with a TeX command in it and no three words of prose in a row (a shell's `$$`,
+# "the $$ is the PID… (try echo $$", is no maths).
+_DISPLAY_TEX = re.compile(r"(?<![\\$])\$\$(?!\$)((?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >]|<(?![A-Za-z/!?%])){1,600}?)"
+                          r"(?<![\\$])\$\$(?!\$)")
+_COMMAND = re.compile(r"\\[A-Za-z]{2,}")
+_PROSE_RUN = re.compile(r"(?:(?<![\\\w])[A-Za-z]{2,}\s+){3}")
+
+
+def _maths_spans(text: str) -> list[re.Match[str]]:
+    """The spans of `text` that stay maths: display maths first, then inline maths outside it."""
+    display = [m for m in _DISPLAY_TEX.finditer(text)
+               if _COMMAND.search(m.group(1)) and not _PROSE_RUN.search(m.group(1))]
+    taken = [(m.start(), m.end()) for m in display]
+    inline = [m for m in _TEX_SPAN.finditer(text) if _TEX_MARK.search(m.group(1))
+              and not any(a <= m.start() < b for a, b in taken)]
+    return sorted(display + inline, key=lambda m: m.start())
 
 
 def stays_maths(tex: str) -> bool:
@@ -317,7 +334,7 @@ def escape_text(text: str) -> str:
     if not _NEEDS_ESCAPING.search(text):
         return text
     text = _SPACE.sub(" ", text).strip()
-    spans = [m for m in _TEX_SPAN.finditer(text) if _TEX_MARK.search(m.group(1))] if "$" in text else []
+    spans = _maths_spans(text) if "$" in text else []
     if spans:
         pieces, at = [], 0
         for m in spans:
