@@ -278,6 +278,19 @@ def test_a_name_with_a_lowercase_form_word_after_it_is_the_names_page(vault: Vau
     assert "## What the sources say (9)" in tmux and "[[wiki/sources/Kill The Current Session|" in tmux, tmux
 
 
+def test_a_names_commands_in_the_plural_are_the_names_page(vault: Vault) -> None:
+    # Nine TILs on git (tests/real_pages/til-jbranchaud, development half): "List Most Git Commands", "run the
+    # following git command", "Run A Git Command From Outside The Repo" made a page *Git commands* beside *Git*
+    # (on the test half too, 8 notes). What git is run as, in the plural too, is git's: its page lists them.
+    pages = compile_real_pages(vault, "til-jbranchaud", (
+        "run-a-git-command-from-outside-the-repo", "list-most-git-commands", "intent-to-add",
+        "set-default-branch-name-for-new-repos", "open-an-integrated-terminal-window", "dry-runs-in-git",
+        "caching-credentials", "delete-all-untracked-files", "override-the-global-git-ignore-file"))
+    assert "Git" in pages and not pages & {"Git commands", "Git command"}, pages
+    git = (vault.wiki / "concepts" / "Git.md").read_text(encoding="utf-8")
+    assert "[[wiki/sources/List Most Git Commands|" in git and "[[wiki/sources/Run A Git Command From" in git, git
+
+
 def test_a_form_is_spelled_as_its_names_page() -> None:
     # Branchaud's TILs (development half): *ENV* is Ruby's ENV, "Load A Dot Env File In Node" a .env file of its
     # own (a review's case); *Joplin Server* is a product; "Messaging app" meets *Message* by its stem only.

@@ -55,10 +55,12 @@ def writing(name: str) -> str:
 
 
 def ends_with_a_form(name: str) -> bool:
-    """Whether a name ends in what a named thing is ("Git log command", `WHAT_IT_IS`) or in the form it takes,
-    in lowercase ("Tmux session", "Ruby file"; not "Joplin Server", a product of its own)."""
+    """Whether a name ends in what a named thing is ("Git log command", `WHAT_IT_IS`; in the plural, lowercase:
+    "Git commands" are what git is run as) or in the form it takes, in lowercase ("Tmux session", "Ruby file";
+    not "Joplin Server", a product of its own)."""
     last = name.rpartition(" ")[2]
-    return " " in name and (last in WHAT_IT_IS or (is_a_form_word(last) and last.islower()))
+    return " " in name and (last in WHAT_IT_IS or (last.islower() and (
+        singular(last) in WHAT_IT_IS or is_a_form_word(last))))
 
 
 def is_a_form_of(name: str, page_name: str) -> bool:
