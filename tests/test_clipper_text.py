@@ -67,8 +67,12 @@ def test_inline_code_with_mathjaxs_delimiters_stays_code_not_maths() -> None:
         # `kbd ask` and `kbd slides` read the clipping so too.
         retrieved = " ".join(b.text for b in article_blocks(note_blocks(page)[0]))
         assert said in retrieved and "$" not in retrieved, retrieved
-    # MathJax written as text is still maths.
+    # MathJax written as text is still maths, after such code in the block too (a review's case).
     assert prose("the coefficient \\(\\beta\\) was estimated") == "the coefficient $\\beta$ was estimated"
+    block = parse_markdown("In sed, wrap a group in `\\(` and `\\)`. "
+                           "The rate of decay is \\\\(\\\\beta\\\\) per second.")
+    assert prose(block.blocks[0].text, block.blocks[0].code) == \
+        "In sed, wrap a group in \\( and \\). The rate of decay is $\\beta$ per second."
 
 
 def test_display_maths_on_one_line_stays_maths_names_nothing_and_a_shells_dollars_are_no_maths() -> None:
@@ -82,6 +86,15 @@ def test_display_maths_on_one_line_stays_maths_names_nothing_and_a_shells_dollar
     # A formula's commands name nothing: "\\frac" of it and of "the mixed number $-3\\frac{1}{4}$" made a page *Frac*.
     tokens = {t.lower() for s in prose_sentences(clean_document(parse_markdown(page))) for t in s.tokens}
     assert not tokens & {"frac", "bigl", "sqrt", "phi", "cdots"}, tokens
+    # A path's names are no TeX (a review's case).
+    windows = parse_markdown("Anki keeps its files in C:\\Program Files\\Anki and Obsidian in "
+                             "C:\\Users\\Ann\\Obsidian today.")
+    tokens = {t for s in prose_sentences(clean_document(windows)) for t in s.tokens}
+    assert {"Anki", "Obsidian", "Program", "Users"} <= tokens, tokens
+    # Dollars of a Makefile or of PHP are no display maths (a review's cases).
+    for text in ("In Make, use $$(PWD)\\tools and $$(HOME) inside recipes",
+                 "In a Makefile write $$HOME\\bin and $$USER", "PHP: $$name = \\strtolower($$value) converts it"):
+        assert "\\$\\$" in escape_text(text) and render_as_text(escape_text(text)) == text, text
     # A shell's `$$` is no maths (Branchaud's TIL "PID Of The Current Shell", development half).
     page = (Path(__file__).parent / "real_pages" / "til-jbranchaud" / "pid-of-the-current-shell.md").read_text(
         encoding="utf-8")

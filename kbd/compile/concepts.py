@@ -36,7 +36,7 @@ from kbd.engines.chunking import TOKEN
 from kbd.engines.commonness import is_common_word, is_everyday_phrase
 from kbd.engines.lexicon import is_a_form_word
 from kbd.engines.prose import MIN_WORDS
-from kbd.engines.title_words import bare_names, is_a_task_title, not_its_topic
+from kbd.engines.title_words import bare_names, is_a_task_title, not_its_topic, opens_as_a_task
 from kbd.state import State
 from kbd.vault.layout import safe_note_name
 from kbd.vault.note import names_a_page
@@ -111,8 +111,10 @@ def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool 
     Character" or "Check If A File Has Changed In A Script" is what the task acts on, not what the page is
     about (a TIL collection's titles made pages *Run*, *Query*, *Script* and *Character*), nor are the words a
     title counts or says of its subject (`not_its_topic`: "List All Commits…", "Numbers Are Empty"); and at least
-    as many titles that name it must be about it as act on it: one claim about strings ("String Contains Another
-    String") among seven tasks on a string ("Join A List Of Strings") is no sign the notes are about strings."""
+    as many titles that name it must be about it as open as tasks on it (`opens_as_a_task`: an article alone is
+    no sure task, "The Truth About Sleep"): one claim about strings ("String Contains Another String") among
+    tasks on a string ("Convert A String To A Timestamp", "Encode A String As URL-safe Base64") is no sign the
+    notes are about strings."""
     rank = CENTRAL_RANK if central_only else TITLE_RANK
     titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
                               "WHERE sc.key=? AND sc.rank<?", (key, rank))
@@ -120,7 +122,7 @@ def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool 
     if not as_topic:
         return bool(naming)
     topical = sum(not (is_a_task_title(title) or key in not_its_topic(title)) for title in naming)
-    return topical > 0 and 2 * topical >= len(naming)
+    return topical > 0 and topical >= sum(opens_as_a_task(title) for title in naming)
 
 
 # Where a clipped page's title gives way to its site's name: "Databases – Notion Help Center".

@@ -15,22 +15,26 @@ URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\.(?:com|org|net|io)\b")
 MIN_WORDS, MAX_WORDS = 6, 60
 # Text that holds no concept's name: a URL ("https://youtu.be/bZ79-RbyNoU"), a user's handle
 # ("@personalizedrefrigerator"), a change log's credit ("(#9294 by Henry Heino)"), a version ("v10.11.0"),
-# org-mode's "#+BEGIN_NOTE", a TeX command ("\frac" of a formula was a page *Frac*), a file name's extension
-# ("config.edn", "image.png": "Edn", "Png" were names; the file's own name stays, "manifest.json" mentions the
-# manifest).
+# org-mode's "#+BEGIN_NOTE", a TeX command inside maths ("\frac" of "$-3\frac{1}{4}$" was a page *Frac*; a
+# Windows path's "C:\Program Files\Obsidian" still names Obsidian), a file name's extension ("config.edn",
+# "image.png": "Edn", "Png" were names; the file's own name stays, "manifest.json" mentions the manifest).
 _NO_NAMES = re.compile(r"\b(?:https?://|www\.)\S+|(?<![\w.])@[A-Za-z0-9][\w-]*|\(#\d+[^()]{0,80}?\bby\s[^()]{1,80}\)"
-                       r"|\bv\d+(?:\.\d+)+|#\+\w+|\\[A-Za-z]+")
+                       r"|\bv\d+(?:\.\d+)+|#\+\w+")
+_MATHS = re.compile(r"\$\$?[^$\n]{1,600}?\$\$?")
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
 _FILE_NAME = re.compile(r"(?<![\w./-])((?:[\w-]+/)*[a-z0-9_-]+)((?:\.[a-z][a-z0-9]{1,4})+)\b")
 
 
 # What each pattern needs to match at all: most sentences have neither, and a plain search is cheaper.
-_MAY_HOLD_NO_NAMES = re.compile(r"://|www\.|@|\(#|#\+|\bv\d|\\[A-Za-z]")
+_MAY_HOLD_NO_NAMES = re.compile(r"://|www\.|@|\(#|#\+|\bv\d")
 _MAY_NAME_A_FILE = re.compile(r"[a-z0-9]\.[a-z]")
 
 
 def _without_non_names(text: str) -> str:
     if _MAY_HOLD_NO_NAMES.search(text):
         text = _NO_NAMES.sub(" | ", text)
+    if "$" in text and "\\" in text:
+        text = _MATHS.sub(lambda m: _TEX_COMMAND.sub(" | ", m.group(0)), text)
     if _MAY_NAME_A_FILE.search(text):
         text = _FILE_NAME.sub(_without_extension, text)
     return text

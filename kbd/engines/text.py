@@ -186,13 +186,18 @@ def mathjax_to_dollars(text: str, code: Iterable[str] = ()) -> str:
 
 
 def _inside_code(text: str, code: Iterable[str]) -> set[int]:
-    """The positions in `text` of what the block wrote as inline code, where that code holds a backslash."""
+    """The positions in `text` of what the block wrote as inline code that holds a backslash. The block's code
+    comes in its order, each found after the one before it: maths written as text after the code ("wrap it in
+    `\\(` and `\\)`; the rate is \\\\(\\\\beta\\\\)") stays maths."""
     inside: set[int] = set()
-    for span in {c for c in code if "\\" in c}:
-        start = text.find(span)
-        while start >= 0:
-            inside.update(range(start, start + len(span)))
-            start = text.find(span, start + 1)
+    at = 0
+    for span in code:
+        start = text.find(span, at)
+        if start < 0:
+            continue
+        at = start + len(span)
+        if "\\" in span:
+            inside.update(range(start, at))
     return inside
 
 

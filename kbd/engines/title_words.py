@@ -16,8 +16,10 @@ from kbd.engines.lexicon import GENERIC_NOUNS, VERB_FORMS, is_verb
 OBJECT_CUES = frozenset("the a an your this these that those its their our my".split())
 # What a quantifier counts is instances, not a title's topic: "List All Commits Where…", "Diff Two Files In Unified
 # Format", "Between Two Branches" (not "sleep" of "Several Myths About Sleep").
-# "Another" counts one more of them: "Seed Production Data Into Another Branch" is not about branches.
-_QUANTIFIERS = frozenset("all every each both multiple several any some two three another".split())
+_QUANTIFIERS = frozenset("all every each both multiple several any some two three".split())
+# "Another" counts one more of them ("Seed Production Data Into Another Branch" is not about branches) but opens
+# no task ("Yet Another Sleep Tracker").
+_COUNTERS = _QUANTIFIERS | {"another"}
 # A verb with its particle opens a task ("Turn Off Display Of Tabs", "Print Out Files In Reverse"), whatever
 # else its first word can be.
 _PARTICLES = frozenset("off out up down away back".split())
@@ -29,23 +31,33 @@ _QUESTION_WORDS = frozenset("what where when why how which who".split())
 
 
 def is_a_task_title(title: str) -> bool:
-    """Whether a title is written as a task or a question rather than as a name: it has an article or a
-    determiner ("Replace A Character", "Who Are My Ancestors?", as the short notes of a TIL collection are
-    titled; an acronym is none: "ITS Theme", nor the article of a noun's "of": "Anatomy of a plugin"); it opens
-    with a verb that is no noun, in its base form or in -ing ("Show files opened by pytest tests", "Using
-    psutil to…"; not "Notes on Memory", "Study Guide", "Supported decorations"), or with any word and a particle
-    or a quantifier, which make it a verb ("Turn Off…", "Print Out…", "Union All Rows…", "Undo Some Command
-    Line Editing"; not "All About Sleep"); or with two words joined by "and" whose second opens a task so
-    ("Format And Display Small Amounts Of…", "List And Count All Posts…"; not "Sleep And Depression")."""
+    """Whether a title is written as a task or a question rather than as a name: it opens as a task
+    (`opens_as_a_task`), or it has an article or a determiner ("Replace A Character", "Who Are My Ancestors?",
+    as the short notes of a TIL collection are titled; an acronym is none: "ITS Theme", nor the article of a
+    noun's "of": "Anatomy of a plugin")."""
     tokens = TOKEN.findall(title)
-    if _opens_a_task(tokens):
-        return True
-    if len(tokens) > 3 and tokens[0].isalpha() and tokens[1].lower() in ("and", "or") and \
-            _same_form(tokens[0].lower(), tokens[2].lower()) and _opens_a_task(tokens[2:]):
+    if _opens_as_a_task(tokens):
         return True
     # "Anatomy of a plugin", "PID Of The Current Shell": a title about a part of something, not a task.
     cues = tokens[3:] if len(tokens) > 3 and tokens[1].lower() == "of" else tokens
     return any(t.lower() in OBJECT_CUES and not (t.isupper() and len(t) > 1) for t in cues)
+
+
+def opens_as_a_task(title: str) -> bool:
+    """Whether a title opens with a verb that is no noun, in its base form or in -ing ("Show files opened by
+    pytest tests", "Using psutil to…"; not "Notes on Memory", "Study Guide", "Supported decorations"), or with
+    any word and a particle or a quantifier, which make it a verb ("Turn Off…", "Print Out…", "Union All
+    Rows…", "Undo Some Command Line Editing"; not "All About Sleep"), or with two words joined by "and" whose
+    second opens a task so ("Format And Display Small Amounts Of…", "List And Count All Posts…"; not "Sleep And
+    Depression"). Surer than an article, which a title about a thing has too ("The Truth About Sleep")."""
+    return _opens_as_a_task(TOKEN.findall(title))
+
+
+def _opens_as_a_task(tokens: list[str]) -> bool:
+    if _opens_a_task(tokens):
+        return True
+    return len(tokens) > 3 and tokens[0].isalpha() and tokens[1].lower() in ("and", "or") and \
+        _same_form(tokens[0].lower(), tokens[2].lower()) and _opens_a_task(tokens[2:])
 
 
 def _opens_a_task(tokens: list[str]) -> bool:
@@ -73,7 +85,7 @@ def not_its_topic(title: str) -> set[str]:
     and what a claim says of its subject, after its auxiliary verb ("Numbers Are Empty" → empty: the title is
     about numbers; none in a question, "What is a vault?")."""
     tokens = TOKEN.findall(title)
-    counted = {i + 1 for i, word in enumerate(tokens[:-1]) if word.lower() in _QUANTIFIERS}
+    counted = {i + 1 for i, word in enumerate(tokens[:-1]) if word.lower() in _COUNTERS}
     keys = {concept_key(tokens[i]) for i in counted} - \
         {concept_key(t) for i, t in enumerate(tokens) if i not in counted and t[0].isalpha()}
     if tokens and tokens[0].lower() not in _QUESTION_WORDS:

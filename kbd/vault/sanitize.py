@@ -283,18 +283,19 @@ _TEX_SPAN = re.compile(r"(?<![\\$\w])\$(?=[^\s$])((?:[A-Za-z0-9\\{}^_=+\-*/.,()'
                        r"(?<=[^\s\\])\$(?![\w$])")
 _TEX_MARK = re.compile(r"\\[A-Za-z]{2,}|[\^_<>]")
 # Display maths run into one line (`$$ \frac{1}{2} = 0.5 $$`, Logseq's math block quoted): the same characters,
-# spaces at its edges allowed, with a TeX command in it and no three words of prose in a row (a shell's `$$`,
-# "the $$ is the PID… (try echo $$", is no maths).
-_DISPLAY_TEX = re.compile(r"(?<![\\$])\$\$(?!\$)((?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >]|<(?![A-Za-z/!?%])){1,600}?)"
-                          r"(?<![\\$])\$\$(?!\$)")
+# spaces at its edges allowed, the same edges as inline maths (no word or dollar against them), a TeX command in
+# it and no word of three letters but a command's: a shell's or a Makefile's `$$` ("the $$ is the PID… (try echo
+# $$", "$$(PWD)\tools and $$(HOME)") is no maths.
+_DISPLAY_TEX = re.compile(r"(?<![\\$\w])\$\$(?!\$)((?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >]|<(?![A-Za-z/!?%])){1,600}?)"
+                          r"(?<![\\$])\$\$(?![\w$])")
 _COMMAND = re.compile(r"\\[A-Za-z]{2,}")
-_PROSE_RUN = re.compile(r"(?:(?<![\\\w])[A-Za-z]{2,}\s+){3}")
+_PLAIN_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
 
 
 def _maths_spans(text: str) -> list[re.Match[str]]:
     """The spans of `text` that stay maths: display maths first, then inline maths outside it."""
     display = [m for m in _DISPLAY_TEX.finditer(text)
-               if _COMMAND.search(m.group(1)) and not _PROSE_RUN.search(m.group(1))]
+               if _COMMAND.search(m.group(1)) and not _PLAIN_WORD.search(m.group(1))]
     taken = [(m.start(), m.end()) for m in display]
     inline = [m for m in _TEX_SPAN.finditer(text) if _TEX_MARK.search(m.group(1))
               and not any(a <= m.start() < b for a, b in taken)]
