@@ -54,13 +54,13 @@ def opens_as_a_task(title: str) -> bool:
 
 
 def _opens_as_a_task(tokens: list[str]) -> bool:
-    if _opens_a_task(tokens):
+    if _a_verb_opens(tokens):
         return True
     return len(tokens) > 3 and tokens[0].isalpha() and tokens[1].lower() in ("and", "or") and \
-        _same_form(tokens[0].lower(), tokens[2].lower()) and _opens_a_task(tokens[2:])
+        _same_form(tokens[0].lower(), tokens[2].lower()) and _a_verb_opens(tokens[2:])
 
 
-def _opens_a_task(tokens: list[str]) -> bool:
+def _a_verb_opens(tokens: list[str]) -> bool:
     """Whether a title's first words are a verb's: a word before a particle or a quantifier, or a verb that is
     no noun in its base form or in -ing, before its object."""
     if len(tokens) > 1 and tokens[0].isalpha() and (tokens[1].lower() in _QUANTIFIERS or (
