@@ -83,6 +83,8 @@ def test_display_maths_on_one_line_stays_maths_names_nothing_and_a_shells_dollar
     shown = next(line for line in lines if "Bigl" in line)
     assert "becomes $$ \\frac{1}{\\Bigl(\\sqrt{\\phi \\sqrt{5}}-\\phi\\Bigr) e^{\\frac25 \\pi}}" in shown, shown
     assert "\\$" not in shown and shown.endswith("{1+\\cdots} } } } $$"), shown
+    # A superscript inside the page's own inline maths is no citation mark: "$\\ce{Hg^2+ …}$" keeps its "^2".
+    assert any("\\ce{Hg^2+ ->[I-]" in (prose(b.text) or "") for b in parse_markdown(page).prose())
     # A formula's commands name nothing: "\\frac" of it and of "the mixed number $-3\\frac{1}{4}$" made a page *Frac*.
     tokens = {t.lower() for s in prose_sentences(clean_document(parse_markdown(page))) for t in s.tokens}
     assert not tokens & {"frac", "bigl", "sqrt", "phi", "cdots"}, tokens

@@ -432,9 +432,10 @@ def prose(text: str, code: Iterable[str] = ()) -> str | None:
     if lead and lead.group(0).lower().startswith(("abstract", "summary", "highlights", "tl")):
         text = text[lead.end():]
     maths = mathjax_to_dollars(latexml_to_dollars(text), code)
-    if maths == text:
+    if "$" not in maths:
         return strip_citations(text) or None
-    # A superscript inside maths (`$x^2$`) is no citation marker: strip only between the formulas.
+    # A superscript inside maths (`$x^2$`, the page's own or MathJax's) is no citation marker: strip only between
+    # the formulas (Logseq's "$\ce{Hg^2+ …}$" lost its "^2").
     parts = _DOLLAR_SPAN.split(maths)
     return "".join(p if i % 2 else _keep_edges(p, strip_citations(p)) for i, p in enumerate(parts)).strip() or None
 
