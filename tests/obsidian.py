@@ -25,6 +25,11 @@ _SAFE_HREF = re.compile(r"^(https?://|#|mailto:)", re.IGNORECASE)
 # An Obsidian tag: `#` after a space or the line start, then a character that may start one.
 _TAG = re.compile(r"(?<!\S)#(?=[^\s\d!-/:-@\[-^`{-~])")
 _MATH = re.compile(r"(?<!\\)\$(?=[^\s$])(?:[^$\\\n]|\\.)*?(?<=[^\s\\])\$(?!\d)")
+# Maths kbd keeps on purpose (issue 23: LaTeX stays LaTeX, `$\lambda$`): TeX's characters only, with a command or
+# a sub/superscript in it, and no MathJax command that links, styles or loads an extension. Any other maths is
+# formatting kbd did not mean.
+_MEANT_TEX = re.compile(r"(?=.*(?:\\[A-Za-z]{2,}|[\^_]))(?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >]|<(?![A-Za-z/!?%]))+")
+_LIVE_TEX = re.compile(r"\\(?:href|url|require|class|cssId|style|unicode|html|data)", re.IGNORECASE)
 # What kbd itself puts into decks and answers: speaker notes in a comment, and its own SVG charts
 # (local files the writer checked; kbd/render/charts.py), by relative path or embed.
 _SPEAKER_NOTES = re.compile(r"<!-- (?:(?!--)[^<>`\[\]\n])* -->")
@@ -100,7 +105,8 @@ def body_problems(body: str) -> list[str]:
         tagged = re.sub(r"^(?:> ?)*#{1,6} ", "", prose)
         if _TAG.search(tagged):
             problems.append(f"tag: {line!r}")
-        if _MATH.search(prose):
+        if any(not _MEANT_TEX.fullmatch(m.group(0)[1:-1]) or _LIVE_TEX.search(m.group(0))
+               for m in _MATH.finditer(prose)):
             problems.append(f"maths: {line!r}")
         if re.search(r"(?<!\\)==\S", prose) and re.search(r"\S(?<!\\)==", prose):
             problems.append(f"highlight: {line!r}")

@@ -57,10 +57,13 @@ def test_escaped_hostile_text_shows_exactly_its_text_and_is_inert() -> None:
     hostile = ["[[Some Note]] and ![[Secret.png]]", "#tag and ## heading", "%% hidden %%", "<% tp.file.title %>",
                "`$= dv.pages()`", "<script>alert(1)</script>", "[x](javascript:alert(1))", "==mark== ~~gone~~",
                "*em* _em_ **strong**", "$x$ maths", "- list", "1. list", "> quote", "---", "===", "text ^block-id",
-               "\\*escaped\\*", "&lt;entity&gt;", "a | b | c", "![img](https://evil.example/x.png)"]
+               "\\*escaped\\*", "&lt;entity&gt;", "a | b | c", "![img](https://evil.example/x.png)",
+               "see $\\href{//evil.example/a}{click}$ now", "x $$\\require{html} x^2$$ y", "$$\\url{x}\\int f$$"]
     for text in hostile:
         escaped = escape_text(text)
         assert live_content(escaped) == [], (text, escaped, live_content(escaped))
+        if "$" in text:
+            assert live_content(text), f"the checker must see {text!r} as live"
         assert visible_text(escaped) == text, (text, escaped)
         assert sanitize_markdown(escaped) == escaped, text
 

@@ -282,6 +282,8 @@ def _escape_one(m: re.Match[str]) -> str:
 _TEX_SPAN = re.compile(r"(?<![\\$\w])\$(?=[^\s$])((?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >]|<(?![A-Za-z/!?%])){1,200})"
                        r"(?<=[^\s\\])\$(?![\w$])")
 _TEX_MARK = re.compile(r"\\[A-Za-z]{2,}|[\^_<>]")
+# MathJax commands that link, style, tag or load an extension: maths holding one is text, whatever else it holds.
+_UNSAFE_TEX = re.compile(r"\\(?:href|url|require|class|cssId|style|unicode|html[A-Za-z]*|data[A-Za-z]*)(?![A-Za-z])")
 # Display maths run into one line (`$$ \frac{1}{2} = 0.5 $$`, Logseq's math block quoted): the same characters,
 # spaces at its edges allowed, the same edges as inline maths (no word or dollar against them), a TeX command in
 # it and no word of three letters but a command's: a shell's or a Makefile's `$$` ("the $$ is the PID… (try echo
@@ -294,18 +296,18 @@ _PLAIN_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
 
 def _maths_spans(text: str) -> list[re.Match[str]]:
     """The spans of `text` that stay maths: display maths first, then inline maths outside it."""
-    display = [m for m in _DISPLAY_TEX.finditer(text)
-               if _COMMAND.search(m.group(1)) and not _PLAIN_WORD.search(m.group(1))]
+    display = [m for m in _DISPLAY_TEX.finditer(text) if _COMMAND.search(m.group(1))
+               and not _PLAIN_WORD.search(m.group(1)) and not _UNSAFE_TEX.search(m.group(1))]
     taken = [(m.start(), m.end()) for m in display]
     inline = [m for m in _TEX_SPAN.finditer(text) if _TEX_MARK.search(m.group(1))
-              and not any(a <= m.start() < b for a, b in taken)]
+              and not _UNSAFE_TEX.search(m.group(1)) and not any(a <= m.start() < b for a, b in taken)]
     return sorted(display + inline, key=lambda m: m.start())
 
 
 def stays_maths(tex: str) -> bool:
     """Whether `$tex$` is maths `escape_text` keeps as maths (else its dollars are escaped)."""
     m = _TEX_SPAN.fullmatch(f"${tex}$")
-    return bool(m and _TEX_MARK.search(m.group(1)))
+    return bool(m and _TEX_MARK.search(m.group(1)) and not _UNSAFE_TEX.search(m.group(1)))
 
 
 def _escape_prose(text: str, beside_maths: bool = False) -> str:
