@@ -352,7 +352,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             own = re.sub(r"\s+", " ", parse_markdown(_LINKS.sub(" ", raw)).plain_text()).strip()
             if _content_words(own) * 2 < _content_words(plain):
                 return
-        blocks.append(Block(heading, block_id, plain, own, tuple(" ".join(c.split()) for c in parsed.code)))
+        blocks.append(Block(heading, block_id, plain, own, tuple(c for b in parsed.blocks for c in b.code)))
 
     for line in body.split("\n"):
         if _FENCE.match(line):

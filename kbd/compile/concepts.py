@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 
 from kbd.compile.ingest import NameBook
 from kbd.compile.titled import (
@@ -103,6 +104,13 @@ def _is_said(sentence: str) -> bool:
     return not sentence or sum(1 for t in TOKEN.findall(sentence) if t[0].isalpha()) >= MIN_WORDS
 
 
+def source_titles(state: State, key: str, rank: int) -> Iterator[str]:
+    """The titles of the sources that mention a concept among their `rank` strongest, each once, as read."""
+    return (title for (title,) in state.db.execute(
+        "SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
+        "WHERE sc.key=? AND sc.rank<?", (key, rank)))
+
+
 def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool = False) -> bool:
     """Whether some source that is about the concept (ranks it among its CENTRAL_RANK strongest; any
     source that mentions it with `central_only=False`) names it on its own in its title ("Sleep and
@@ -115,10 +123,8 @@ def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool 
     no sure task, "The Truth About Sleep"): one claim about strings ("String Contains Another String") among
     tasks on a string ("Convert A String To A Timestamp", "Encode A String As URL-safe Base64") is no sign the
     notes are about strings."""
-    rank = CENTRAL_RANK if central_only else TITLE_RANK
-    titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
-                              "WHERE sc.key=? AND sc.rank<?", (key, rank))
-    naming = [title for (title,) in titles if names_a_page(title) and key in bare_names(title)]
+    titles = source_titles(state, key, CENTRAL_RANK if central_only else TITLE_RANK)
+    naming = [title for title in titles if names_a_page(title) and key in bare_names(title)]
     if not as_topic:
         return bool(naming)
     topical = sum(not (is_a_task_title(title) or key in not_its_topic(title)) for title in naming)
@@ -138,9 +144,7 @@ def is_a_whole_title(state: State, key: str) -> bool:
     """Whether some source that mentions the concept is titled with its name and nothing else, or nothing but
     its site's name besides (a docs page "Server", a clipping "Databases – Notion Help Center")."""
     return any(names_a_page(title) and concept_key(title_before_its_site(title)) == key
-               for (title,) in state.db.execute(
-                   "SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
-                   "WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK)))
+               for title in source_titles(state, key, TITLE_RANK))
 
 
 def says_something(state: State, key: str) -> bool:
@@ -343,9 +347,7 @@ class _FullNames:
         if not (last.isalpha() and last.islower() and is_common_word(last)):
             return False
         needle = phrase_tokens(name)
-        titles = state.db.execute("SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON "
-                                  "s.id=sc.source_id WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK))
-        return not any(contains_phrase(phrase_tokens(title), needle) for (title,) in titles)
+        return not any(contains_phrase(phrase_tokens(title), needle) for title in source_titles(state, key, TITLE_RANK))
 
     def made_by(self, maker: str) -> list[str]:
         """The shorter names a maker's page decides: "sync" for "obsidian"."""
