@@ -302,6 +302,8 @@ def test_a_names_commands_in_the_plural_are_the_names_page(vault: Vault) -> None
     assert "Git" in pages and not pages & {"Git commands", "Git command"}, pages
     git = (vault.wiki / "concepts" / "Git.md").read_text(encoding="utf-8")
     assert "[[wiki/sources/List Most Git Commands|" in git and "[[wiki/sources/Run A Git Command From" in git, git
+    # A note that says only "various git commands" is git's too, as one that says "a git command" is.
+    assert "[[wiki/sources/Open An Integrated Terminal Window|" in git, git
 
 
 def test_a_form_is_spelled_as_its_names_page() -> None:

@@ -59,8 +59,12 @@ def ends_with_a_form(name: str) -> bool:
     "Git commands" are what git is run as) or in the form it takes, in lowercase ("Tmux session", "Ruby file";
     not "Joplin Server", a product of its own)."""
     last = name.rpartition(" ")[2]
-    return " " in name and (last in WHAT_IT_IS or (last.islower() and (
-        singular(last) in WHAT_IT_IS or is_a_form_word(last))))
+    return " " in name and (last in WHAT_IT_IS or (last.islower() and _is_a_kind_or_form(last)))
+
+
+def _is_a_kind_or_form(word: str) -> bool:
+    """Whether a word says what a named thing is or the form it takes, in either number ("commands", "session")."""
+    return singular(word) in WHAT_IT_IS or is_a_form_word(word)
 
 
 def is_a_form_of(name: str, page_name: str) -> bool:
@@ -236,7 +240,7 @@ def _page_of_form(state: State, key: str, name: str, pages: set[str]) -> str:
     """The page a mention (`name`: one source's spelling of `key`) is a form of ("tmux session" → tmux), when the
     mention has no page of its own (`is_a_form_of_page`); "" if none."""
     prefix = key.rpartition(" ")[0]
-    if not prefix or key in pages or not is_a_form_word(name.rpartition(" ")[2].casefold()):
+    if not prefix or key in pages or not _is_a_kind_or_form(name.rpartition(" ")[2].casefold()):
         return ""
     if prefix not in pages:
         prefix = concept_key(prefix)  # "git ls files command" is "git ls file"'s: a key singularises its last word
