@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from kbd.engines.base import SourceInput
+from kbd.compile.concepts import _names_it
+from kbd.engines.base import PAGE_RANK, SourceInput, phrase_tokens
 from kbd.engines.commonness import is_everyday_phrase
 from kbd.engines.offline import OfflineEngine
 from kbd.migrations import MIGRATIONS
 from kbd.vault.markdown import parse_markdown
 from tests.conftest import Vault
+from tests.test_concept_evidence import compile_real_pages
 from tests.test_lint import lint
 
 PAGES = Path(__file__).parent / "real_pages"
@@ -75,14 +77,14 @@ def test_only_phrases_of_everyday_words_need_a_mark() -> None:
     assert not is_everyday_phrase("Python 3")
 
 
-def test_a_page_that_marks_none_of_its_names_leaves_none_plain(vault: Vault) -> None:
-    # Anki's two *Display issues* pages (README there): the Linux page emphasises no name of its own, so its
-    # "graphics driver" is as good a name as any of it; the Windows page emphasises _OpenGL_ and _ANGLE_.
-    for system in ("linux", "windows"):
-        vault.clip(f"{system}-display-issues.md",
-                   (PAGES / "anki" / "platform" / system / "display-issues.md").read_text(encoding="utf-8"))
-    vault.compile()
-    assert "Graphics driver" in concept_pages(vault)
+def test_a_page_that_marks_none_of_its_names_leaves_none_plain() -> None:
+    # Anki's *Display issues on Linux* (README there) emphasises no name of its own, so its "graphics driver" is as
+    # good a name as any of it: among its strongest, not pushed behind them as an unmarked description.
+    body = (PAGES / "anki" / "platform" / "linux" / "display-issues.md").read_text(encoding="utf-8")
+    summary = OfflineEngine().summarize_source(SourceInput(title="Display Issues on Linux",
+                                                           document=parse_markdown(body)))
+    strongest = {c.name: c.marked for c in summary.concepts[:PAGE_RANK]}
+    assert strongest.get("Graphics driver") is True, strongest
 
 
 def test_a_renamed_clipping_marks_by_its_new_title(vault: Vault, tmp_path: Path) -> None:
@@ -136,3 +138,44 @@ def test_a_vault_compiled_before_marks_keeps_its_pages(vault: Vault, column: str
         # Rows of summaries made before count as marked, and as said more than once, until their engine redoes
         # them (`kbd compile --redo`).
         assert {r[0] for r in db.execute(f"SELECT {column} FROM source_concepts")} == {default}
+
+
+HANDY_WAY = ("restarting-sequences-when-truncating-tables", "build-a-hash-of-model-attributes",
+             "cast-common-boolean-like-values-to-booleans", "specify-new-attributes-for-find-or-create-by",
+             "skip-the-front-of-an-array-with-drop")
+
+
+def test_an_aside_every_note_makes_once_gets_no_page(vault: Vault) -> None:
+    # Five TILs (tests/real_pages/til-jbranchaud, development half) each call something "a handy way" in one
+    # sentence ("PostgreSQL's truncate feature is a handy way to clear out all the data from a table"). A TIL
+    # marks none of its names, so each counts as marked and the phrase rule above never bit: a page *Handy way*
+    # quoting five asides (twelve notes on the test half), the only page these five made.
+    pages = compile_real_pages(vault, "til-jbranchaud", HANDY_WAY)
+    assert "Handy way" not in pages, pages
+
+
+def test_a_phrase_a_note_comes_back_to_keeps_its_page(vault: Vault) -> None:
+    # "Feature branch" in passing, once in each of two TILs, is an aside; a third TIL says it in two sentences
+    # ("I'm on a short-lived feature branch…", "…at multiple points on this feature branch…"): a name.
+    pages = compile_real_pages(vault, "til-jbranchaud", ("checkout-previous-branch",
+                                                         "grep-for-a-pattern-on-another-branch"))
+    assert "Feature branch" not in pages, pages
+    pages = compile_real_pages(vault, "til-jbranchaud", ("undo-latest-changes-committed-to-specific-file",))
+    assert "Feature branch" in pages, pages
+
+
+def test_a_phrase_a_note_capitalises_or_quotes_is_a_name(vault: Vault) -> None:
+    # Two Postgres TILs (development half) say "insert statement" once each; one writes it as a name, "an `INSERT`
+    # statement" (the other: "one large insert statement").
+    pages = compile_real_pages(vault, "til-jbranchaud", ("insert-just-the-defaults",
+                                                         "batch-insert-records-with-create-many"))
+    assert "INSERT statement" in pages, pages
+    insert_statement = phrase_tokens("insert statement")
+    assert _names_it("If you are constructing an INSERT statement for a table whose required columns…",
+                     insert_statement)
+    assert not _names_it("This will perform one large insert statement which will generally be faster…",
+                         insert_statement)
+    assert not _names_it("Insert statements are slow.", insert_statement)  # a sentence's own capital
+    # Joplin's help (development half) quotes a label of its settings, the one time it says the phrase.
+    assert _names_it('To do so, open your Profile page and go to the "Published note banner" section:',
+                     phrase_tokens("note banner"))

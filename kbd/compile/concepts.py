@@ -32,9 +32,17 @@ from kbd.compile.titled import (
     needs_a_title,
     one_word_longer,
 )
-from kbd.engines.base import PAGE_RANK, concept_key, contains_phrase, phrase_tokens, plain_words
+from kbd.engines.base import (
+    PAGE_RANK,
+    concept_key,
+    contains_phrase,
+    phrase_tokens,
+    plain_words,
+    word_key,
+    written_words,
+)
 from kbd.engines.chunking import TOKEN
-from kbd.engines.commonness import is_common_word, is_everyday_phrase
+from kbd.engines.commonness import is_common_word, is_everyday_noun, is_everyday_phrase
 from kbd.engines.lexicon import is_a_form_word
 from kbd.engines.prose import MIN_WORDS
 from kbd.engines.title_words import bare_names, is_a_task_title, not_its_topic, opens_as_a_task
@@ -168,6 +176,44 @@ def is_marked(state: State, key: str, name: str) -> bool:
                for marked, title in rows)
 
 
+# A quoted phrase is a label the page names (a button's "Published note banner"), not a description.
+_QUOTED = re.compile(r'["“]([^"“”]{1,80})["”]')
+
+
+def is_a_passing_description(state: State, key: str, name: str) -> bool:
+    """Whether a name of everyday words ("Single line", "Handy way", "Reverse chronological order", "Remote
+    server") is only ever a description in passing: every source says it in one sentence and no more, in
+    lowercase, unquoted, and none of them has it in its title. Such a page would quote one aside per note. The
+    phrase rule above (`is_everyday_phrase`) misses these where notes are short: a page that marks fewer than
+    MARKING_PAGE names counts every name as marked (a TIL note marks none). A name some source comes back to,
+    capitalises, quotes or titles keeps its page ("Feature branch", "Insert mode", "Create A Composite Primary
+    Key", Joplin's "Published note banner"); tuned on the development halves (docs/reading-quality.md,
+    fifteenth round)."""
+    words = name.split()
+    if len(words) < 2 or not all(w.replace("-", "").isalpha() for w in words) or \
+            not all(is_everyday_noun(part) for w in words for part in w.split("-") if part):
+        return False
+    needle = phrase_tokens(name)
+    for once, sentence, title in state.db.execute(
+            "SELECT sc.once, sc.sentence, s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
+            "WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK)):
+        if not once or not sentence or _names_it(sentence, needle) or \
+                (names_a_page(title) and contains_phrase(phrase_tokens(title), needle)):
+            return False
+    return True
+
+
+def _names_it(sentence: str, needle: list[str]) -> bool:
+    """Whether a sentence writes a phrase as a name: quoted, or with a capital anywhere but at its start."""
+    if any(contains_phrase(phrase_tokens(quoted), needle) for quoted in _QUOTED.findall(sentence)):
+        return True
+    written = written_words(sentence)
+    keys = [word_key(w.casefold()) for w in written]
+    return any(keys[i:i + len(needle)] == needle and
+               any(w[:1].isupper() for w in written[max(i, 1):i + len(needle)])
+               for i in range(len(keys) - len(needle) + 1))
+
+
 def concept_sources(state: State, key: str) -> list[int]:
     return [r[0] for r in state.db.execute("SELECT source_id FROM source_concepts WHERE key=?", (key,))]
 
@@ -218,6 +264,8 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 articles = 0  # only ever a label: its page would say nothing
             if articles >= min_sources and is_everyday_phrase(name) and not is_marked(state, key, name):
                 articles = 0  # "Web page", "Error message": a description no source marks as a name
+            if articles >= min_sources and is_a_passing_description(state, key, name):
+                articles = 0  # "Single line", "Handy way": an aside in every note that has it
             if articles >= min_sources and full_names.named_by_its_maker(key):
                 articles = 0  # "Sync" beside "Obsidian Sync": the same thing, its page is the full name's
             if articles >= min_sources and full_names.belongs_to_a_page(state, key, name):
