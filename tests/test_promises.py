@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from kbd.compile import model
 from kbd.config import load_config
 from tests.conftest import Vault, clipper_note, unresolved_links
 
+TIL = Path(__file__).parent / "real_pages" / "til-jbranchaud"
 POOL = ("The buffer pool keeps hot pages in memory. A buffer pool with a clock sweep evicts cold pages first. "
         "Sizing the buffer pool is the most important tuning decision.")
 
@@ -223,3 +225,21 @@ def test_titles_are_grouped_under_their_first_letter_digits_and_other_last(vault
     sources = (vault.wiki / "index.md").read_text().split("## Sources", 1)[1].split("## Concepts", 1)[0]
     assert re.findall(r"^### (.+)$", sources, re.M) == ["A", "U", "Z", "0-9", "Other"]
     assert sources.index("Über caches") > sources.index("### U") > sources.index("apple pages")
+
+
+def test_a_concepts_index_description_does_not_depend_on_the_order_notes_were_compiled(vault: Vault,
+                                                                                       tmp_path: Path) -> None:
+    # Two of Josh Branchaud's TILs (tests/real_pages/til-jbranchaud) say "API endpoint" in one sentence each, which
+    # score the same: compiled one after the other, the index described *API endpoint* by the note compiled first,
+    # compiled at once by the other one.
+    first, second = "download-a-file-with-curl.md", "build-a-hash-of-model-attributes.md"
+    for name in (first, second):
+        vault.clip(name, (TIL / name).read_text(encoding="utf-8"))
+        vault.compile()
+    at_once = Vault(tmp_path / "at-once")
+    for name in (second, first):
+        at_once.clip(name, (TIL / name).read_text(encoding="utf-8"))
+    at_once.compile()
+    described = [next(line for line in (v.wiki / "index.md").read_text(encoding="utf-8").splitlines()
+                      if line.startswith("- [[wiki/concepts/API endpoint|")) for v in (vault, at_once)]
+    assert described[0] == described[1], described

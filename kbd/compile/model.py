@@ -325,11 +325,14 @@ class WikiModel:
     def _index(self) -> Rendered:
         sources = [IndexEntry(NoteRef(self.source_path(r["note_name"]), r["title"]), r["description"])
                    for r in self.state.db.execute("SELECT title, note_name, description FROM sources")]
-        # A concept's one-line description: the sentence of the source where it scores highest.
+        # A concept's one-line description: the sentence of the source where it scores highest; of two that score
+        # the same, the one whose clipping's path sorts first (not the one compiled first: a vault compiled in
+        # stages would describe it otherwise than the same vault compiled at once).
         concepts = [IndexEntry(NoteRef(self.concept_path(r["note_name"]), r["note_name"]), r["said"] or "",
                                r["source_count"]) for r in self.state.db.execute(
-            "SELECT c.note_name, c.source_count, (SELECT sc.sentence FROM source_concepts sc WHERE sc.key=c.key "
-            "AND sc.sentence<>'' ORDER BY sc.score DESC, sc.source_id LIMIT 1) AS said FROM concepts c")]
+            "SELECT c.note_name, c.source_count, (SELECT sc.sentence FROM source_concepts sc JOIN sources s "
+            "ON s.id=sc.source_id WHERE sc.key=c.key AND sc.sentence<>'' ORDER BY sc.score DESC, s.raw_path "
+            "LIMIT 1) AS said FROM concepts c")]
         # An answer's one-line description: its first claim.
         answers = [IndexEntry(NoteRef(self.answer_path(r["note_name"]), r["question"]), _first_claim(r["result"]))
                    for r in self.state.db.execute("SELECT question, note_name, result FROM answers")]
