@@ -383,4 +383,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE source_concepts ADD COLUMN once INTEGER NOT NULL DEFAULT 0;
     """,
+    # names a source itself marks (issue 23, kbd/compile/concepts.py): `marked` takes every name of a page that
+    # links or emphasises too few for marked; `shown` is only what the source links, emphasises, writes in its
+    # description or a heading. A phrase of everyday words every source says once, none of them shows, is an
+    # aside with no page. Rows of summaries made before count as shown, as before, until their engine redoes them.
+    """
+    ALTER TABLE source_concepts ADD COLUMN shown INTEGER NOT NULL DEFAULT 1;
+    """,
 ]

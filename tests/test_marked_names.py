@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from kbd.compile.concepts import _names_it
+from kbd.compile.concepts import _names_it, is_a_passing_description
+from kbd.engines import commonness
 from kbd.engines.base import PAGE_RANK, SourceInput, phrase_tokens
 from kbd.engines.commonness import is_everyday_phrase
 from kbd.engines.offline import OfflineEngine
 from kbd.migrations import MIGRATIONS
+from kbd.state import State
 from kbd.vault.markdown import parse_markdown
 from tests.conftest import Vault
 from tests.test_concept_evidence import compile_real_pages
@@ -117,7 +119,10 @@ def test_lint_offers_no_page_for_a_phrase_compiling_refuses(vault: Vault) -> Non
     assert [f.message for f in report.findings if f.check == "unlinked_names"] == []
 
 
-@pytest.mark.parametrize(("column", "default"), [("marked", 1), ("once", 0)])
+COLUMNS = ("marked", "once", "shown")  # as the migrations add them
+
+
+@pytest.mark.parametrize(("column", "default"), [("marked", 1), ("once", 0), ("shown", 1)])
 def test_a_vault_compiled_before_marks_keeps_its_pages(vault: Vault, column: str, default: int) -> None:
     clip(vault, *LINKING)
     vault.compile()
@@ -127,7 +132,7 @@ def test_a_vault_compiled_before_marks_keeps_its_pages(vault: Vault, column: str
     added = next(i for i, m in enumerate(MIGRATIONS) if f"ADD COLUMN {column} " in m)
     db = sqlite3.connect(vault.root / ".kbd" / "state.db")
     with db:
-        for dropped in ("once", "marked") if column == "marked" else ("once",):
+        for dropped in reversed(COLUMNS[COLUMNS.index(column):]):
             db.execute(f"ALTER TABLE source_concepts DROP COLUMN {dropped}")
         db.execute("INSERT OR IGNORE INTO dirty(note) SELECT 'concept:' || key FROM concepts")
         db.execute(f"PRAGMA user_version={added}")
@@ -135,8 +140,8 @@ def test_a_vault_compiled_before_marks_keeps_its_pages(vault: Vault, column: str
     vault.compile()
     assert concept_pages(vault) == pages
     with sqlite3.connect(vault.root / ".kbd" / "state.db") as db:
-        # Rows of summaries made before count as marked, and as said more than once, until their engine redoes
-        # them (`kbd compile --redo`).
+        # Rows of summaries made before count as marked, as said more than once and as shown, until their engine
+        # redoes them (`kbd compile --redo`).
         assert {r[0] for r in db.execute(f"SELECT {column} FROM source_concepts")} == {default}
 
 
@@ -176,6 +181,44 @@ def test_a_phrase_a_note_capitalises_or_quotes_is_a_name(vault: Vault) -> None:
     assert not _names_it("This will perform one large insert statement which will generally be faster…",
                          insert_statement)
     assert not _names_it("Insert statements are slow.", insert_statement)  # a sentence's own capital
-    # Joplin's help (development half) quotes a label of its settings, the one time it says the phrase.
-    assert _names_it('To do so, open your Profile page and go to the "Published note banner" section:',
-                     phrase_tokens("note banner"))
+    # Joplin's help (development half) quotes a label of its settings, the one time it says the phrase; single
+    # and other quotation marks quote too (a review's cases), an apostrophe does not.
+    banner = phrase_tokens("note banner")
+    assert _names_it('To do so, open your Profile page and go to the "Published note banner" section:', banner)
+    for quoted in ("go to the ‘Published note banner’ section", "go to the 'note banner' section",
+                   "go to the «note banner» section", "go to the „note banner“ section"):
+        assert _names_it(quoted, banner), quoted
+    assert not _names_it("Joplin's note banner isn't shown", banner)
+    assert not _names_it("1. Insert statements are slow.", insert_statement)  # a list's number starts no sentence
+
+
+def test_a_phrase_a_note_emphasises_keeps_its_page(vault: Vault) -> None:
+    # Two TILs (development half) say "process id" once each; one emphasises it, "their `pid` (_process id_)": a
+    # name the page marks, though a TIL marks too few names for `marked` to tell (a review's case: a user's bold,
+    # link or heading must keep the page).
+    pages = compile_real_pages(vault, "til-jbranchaud", ("list-parent-pid-with-ps", "get-the-pid-of-the-session"))
+    assert "Process id" in pages, pages
+
+
+def test_without_word_frequencies_no_phrase_is_taken_for_an_aside(vault: Vault,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without `wordfreq` every plain word counts as everyday, "pgcrypto extension" as much as "handy way" (a
+    # review's case): the rule is not trusted then.
+    compile_real_pages(vault, "til-jbranchaud", HANDY_WAY)
+    state = State(vault.root / ".kbd" / "state.db")
+    assert is_a_passing_description(state, "handy way", "Handy way")
+    try:
+        monkeypatch.setattr(commonness, "zipf_frequency", None)
+        commonness.is_everyday_noun.cache_clear()
+        assert not is_a_passing_description(state, "handy way", "Handy way")
+    finally:
+        monkeypatch.undo()
+        commonness.is_everyday_noun.cache_clear()  # its answers without word frequencies must not outlive the test
+
+
+def test_lint_offers_no_page_for_an_aside(vault: Vault) -> None:
+    # The five TILs that say "a handy way" once each: a ticked "create a page" would be refused by the compile, and
+    # offered again at every lint (a review's case).
+    compile_real_pages(vault, "til-jbranchaud", HANDY_WAY)
+    offered = [f.message for f in lint(vault).findings if f.check == "unlinked_names"]
+    assert not [m for m in offered if "Handy way" in m], offered

@@ -98,7 +98,7 @@ def test_a_vault_compiled_before_lists_its_titled_sources_at_the_next_compile(va
     with db:
         db.execute("DELETE FROM source_concepts WHERE key='import' AND sentence='' AND score=0")
         db.execute("INSERT OR IGNORE INTO dirty(note) VALUES('concept:import')")
-        for column in ("once", "marked"):  # the migrations after it
+        for column in ("shown", "once", "marked"):  # the migrations after it
             db.execute(f"ALTER TABLE source_concepts DROP COLUMN {column}")
         db.execute(f"PRAGMA user_version={listings}")
     db.close()

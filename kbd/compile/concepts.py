@@ -42,7 +42,7 @@ from kbd.engines.base import (
     written_words,
 )
 from kbd.engines.chunking import TOKEN
-from kbd.engines.commonness import is_common_word, is_everyday_noun, is_everyday_phrase
+from kbd.engines.commonness import is_common_word, is_everyday_noun, is_everyday_phrase, knows_word_frequencies
 from kbd.engines.lexicon import is_a_form_word
 from kbd.engines.prose import MIN_WORDS
 from kbd.engines.title_words import bare_names, is_a_task_title, not_its_topic, opens_as_a_task
@@ -176,41 +176,46 @@ def is_marked(state: State, key: str, name: str) -> bool:
                for marked, title in rows)
 
 
-# A quoted phrase is a label the page names (a button's "Published note banner"), not a description.
-_QUOTED = re.compile(r'["“]([^"“”]{1,80})["”]')
+# A quoted phrase is a label the page names (a button's "Published note banner"), not a description. Single
+# quotes only where no letter touches them from outside: "Anki's deck" holds no quote.
+_QUOTED = re.compile(r'["“«„]([^"“”«»„]{1,80})["”»“]|(?<!\w)[\'‘]([^\'‘’]{1,80})[\'’](?!\w)')
 
 
 def is_a_passing_description(state: State, key: str, name: str) -> bool:
     """Whether a name of everyday words ("Single line", "Handy way", "Reverse chronological order", "Remote
     server") is only ever a description in passing: every source says it in one sentence and no more, in
-    lowercase, unquoted, and none of them has it in its title. Such a page would quote one aside per note. The
-    phrase rule above (`is_everyday_phrase`) misses these where notes are short: a page that marks fewer than
-    MARKING_PAGE names counts every name as marked (a TIL note marks none). A name some source comes back to,
-    capitalises, quotes or titles keeps its page ("Feature branch", "Insert mode", "Create A Composite Primary
-    Key", Joplin's "Published note banner"); tuned on the development halves (docs/reading-quality.md,
-    fifteenth round)."""
+    lowercase, unquoted, never links, emphasises or heads a section with it (`shown`), and none of them has it in its
+    title. Such a page would quote one aside per note. The phrase rule above (`is_everyday_phrase`) misses these
+    where notes are short: a page that marks fewer than MARKING_PAGE names counts every name as marked (a TIL
+    note marks none). A name some source comes back to, capitalises, quotes, marks or titles keeps its page
+    ("Feature branch", "an `INSERT` statement", "Create A Composite Primary Key", Joplin's "Published note
+    banner"). Only with word frequencies: without them every word counts as everyday, and "pgcrypto extension"
+    would be an aside. Tuned on the development halves (docs/reading-quality.md, fifteenth round)."""
     words = name.split()
-    if len(words) < 2 or not all(w.replace("-", "").isalpha() for w in words) or \
+    if not knows_word_frequencies() or len(words) < 2 or not all(w.replace("-", "").isalpha() for w in words) or \
             not all(is_everyday_noun(part) for w in words for part in w.split("-") if part):
         return False
     needle = phrase_tokens(name)
-    for once, sentence, title in state.db.execute(
-            "SELECT sc.once, sc.sentence, s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
-            "WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK)):
-        if not once or not sentence or _names_it(sentence, needle) or \
+    for once, shown, sentence, title in state.db.execute(
+            "SELECT sc.once, sc.shown, sc.sentence, s.title FROM source_concepts sc "
+            "JOIN sources s ON s.id=sc.source_id WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK)):
+        if not once or shown or not sentence or _names_it(sentence, needle) or \
                 (names_a_page(title) and contains_phrase(phrase_tokens(title), needle)):
             return False
     return True
 
 
 def _names_it(sentence: str, needle: list[str]) -> bool:
-    """Whether a sentence writes a phrase as a name: quoted, or with a capital anywhere but at its start."""
-    if any(contains_phrase(phrase_tokens(quoted), needle) for quoted in _QUOTED.findall(sentence)):
+    """Whether a sentence writes a phrase as a name: quoted, or with a capital anywhere but where the sentence's
+    words start ("1. Deep sleep comes first" starts at "Deep")."""
+    if any(contains_phrase(phrase_tokens(quoted), needle) for pair in _QUOTED.findall(sentence)
+           for quoted in pair if quoted):
         return True
     written = written_words(sentence)
     keys = [word_key(w.casefold()) for w in written]
+    start = next((i for i, w in enumerate(written) if w[:1].isalpha()), 0)
     return any(keys[i:i + len(needle)] == needle and
-               any(w[:1].isupper() for w in written[max(i, 1):i + len(needle)])
+               any(w[:1].isupper() for w in written[max(i, start + 1):i + len(needle)])
                for i in range(len(keys) - len(needle) + 1))
 
 

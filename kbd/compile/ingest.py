@@ -247,9 +247,10 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
         kind = "redo" if redo else "update"
     mentions = canonical_mentions(state, summary.concepts)
     state.db.executemany(
-        "INSERT INTO source_concepts(source_id, key, name, score, sentence, rank, marked, once) "
-        "VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
-        [(source_id, c.key, c.name, c.score, c.sentence, rank, c.marked, c.once) for rank, c in enumerate(mentions)])
+        "INSERT INTO source_concepts(source_id, key, name, score, sentence, rank, marked, once, shown) "
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(source_id, c.key, c.name, c.score, c.sentence, rank, c.marked, c.once, c.shown)
+         for rank, c in enumerate(mentions)])
     _set_file(state, outcome.path, outcome.size, outcome.mtime_ns, outcome.sha256, "ok", None)
     _log(state, now, kind, outcome.title, source_id, outcome.path)
     new_keys = {c.key for c in mentions}

@@ -27,6 +27,9 @@ class ConceptMention:
     marked: bool = True
     # Whether `sentence` is the only one of the source that mentions it (a model's concepts: never known, False).
     once: bool = False
+    # Whether the source itself marks it as a name: links to it, emphasises it, writes it in its description or a
+    # heading. Unlike `marked`, never taken for granted on a page that marks too few names.
+    shown: bool = True
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class SourceSummary:
         # Built by hand: dataclasses.asdict deep-copies every field and was a hot spot of compile.
         return {"title": self.title, "summary": list(self.summary), "key_points": list(self.key_points),
                 "concepts": [{"key": c.key, "name": c.name, "score": c.score, "sentence": c.sentence,
-                              "aliases": list(c.aliases), "marked": c.marked, "once": c.once}
+                              "aliases": list(c.aliases), "marked": c.marked, "once": c.once, "shown": c.shown}
                              for c in self.concepts],
                 "tags": list(self.tags), "description": self.description, "verified": self.verified,
                 "objections": list(self.objections)}
@@ -52,7 +55,8 @@ class SourceSummary:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SourceSummary:
         concepts = [ConceptMention(c["key"], c["name"], c["score"], c["sentence"], tuple(c.get("aliases", ())),
-                                   c.get("marked", True), c.get("once", False)) for c in data.get("concepts", [])]
+                                   c.get("marked", True), c.get("once", False), c.get("shown", True))
+                    for c in data.get("concepts", [])]
         return cls(title=data["title"], summary=list(data["summary"]), key_points=list(data["key_points"]),
                    concepts=concepts, tags=list(data.get("tags", [])), description=data.get("description", ""),
                    verified=data.get("verified", True), objections=list(data.get("objections", [])))

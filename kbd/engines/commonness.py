@@ -41,6 +41,12 @@ def is_everyday_noun(word: str) -> bool:
     return _as_frequent_as(word, EVERYDAY_NOUN_ZIPF)
 
 
+def knows_word_frequencies() -> bool:
+    """Whether `wordfreq` is installed: without it every plain word is taken as common, which rules that drop
+    a page for its everyday words must not trust."""
+    return zipf_frequency is not None
+
+
 def _as_frequent_as(word: str, zipf: float) -> bool:
     lower = word.lower().replace("’", "'")
     if zipf_frequency is None:

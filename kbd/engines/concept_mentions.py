@@ -233,6 +233,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     # not among the page's PAGE_RANK strongest names while others are left, but stays a mention (tuned on the
     # development halves). A page that links or emphasises fewer than MARKING_PAGE of its names (a paper's
     # prose, a blog post with a link or two) says nothing by leaving one plain ("deep sleep" of a sleep study).
+    shown_names = set(marked)  # what the page itself marks, whatever the fallback says of the others
     if len(linked) < MARKING_PAGE:
         marked, plain = {k for _, k in scored}, set()
     if plain:
@@ -258,7 +259,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
         kept.append((score, key))
         if len(kept) >= CANDIDATES_KEPT:
             break
-    return _quote(sentences, kept, forms, aliases, title_only, marked)
+    return _quote(sentences, kept, forms, aliases, title_only, marked, shown_names)
 
 
 _OWNER = re.compile(r"['’]s$")
@@ -355,7 +356,8 @@ def _title_only_names(title: str, bare_in_title: set[str], counts: Counter[str],
 
 
 def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms: dict[str, Counter[str]],
-           aliases: dict[str, Counter[str]], title_only: set[str], marked: set[str]) -> list[ConceptMention]:
+           aliases: dict[str, Counter[str]], title_only: set[str], marked: set[str],
+           shown: set[str]) -> list[ConceptMention]:
     """One mention per concept, quoting the best sentence that contains it as whole words (a name only
     the title gives has no sentence: "")."""
     tokens = [phrase_tokens(s.text) for s in sentences]
@@ -380,7 +382,7 @@ def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms:
                 if not sentences[i].boilerplate and contains_phrase(tokens[i], needle)}
         if not hits and key in title_only:  # the whole page is about it, the title says so: nothing to quote
             mentions.append(ConceptMention(key=key, name=form, score=round(score, 3), sentence="",
-                                           marked=key in marked))
+                                           marked=key in marked, shown=key in shown))
             continue
         if not hits:
             continue
@@ -398,5 +400,6 @@ def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms:
             # so names the concept by it; it is still the long name's alias, for the other sources' "RAG".
             alias_names = (form, *alias_names)
         mentions.append(ConceptMention(key=key, name=name, score=round(score, 3), sentence=sentences[best].text,
-                                       aliases=alias_names, marked=key in marked, once=len(hits) == 1))
+                                       aliases=alias_names, marked=key in marked, once=len(hits) == 1,
+                                       shown=key in shown))
     return mentions

@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
-from kbd.compile.concepts import is_marked
+from kbd.compile.concepts import is_a_passing_description, is_marked
 from kbd.engines.base import PAGE_RANK, concept_key, phrase_tokens, word_key
 from kbd.engines.commonness import is_everyday_phrase
 from kbd.lint.findings import Finding, Fix, Severity
@@ -338,10 +338,12 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     candidates: dict[str, str] = {}
     for key, name in ctx.state.db.execute(
             # Only names some source is about: passing mentions get no page by design (issue 23), nor does a
-            # phrase of everyday words no source marks as a name (kbd/compile/concepts.py).
+            # phrase of everyday words no source marks as a name, nor an aside every source makes once
+            # (kbd/compile/concepts.py): the compile would refuse the page a ticked fix asks for.
             "SELECT key, name FROM source_concepts GROUP BY key HAVING MIN(rank) < ? ORDER BY key", (PAGE_RANK,)):
         if (key not in pages and key not in existing and key not in aliases and len(key) >= 3
-                and looks_like_a_name(name) and (not is_everyday_phrase(name) or is_marked(ctx.state, key, name))):
+                and looks_like_a_name(name) and (not is_everyday_phrase(name) or is_marked(ctx.state, key, name))
+                and not is_a_passing_description(ctx.state, key, name)):
             candidates.setdefault(key, name)
     if not candidates:
         return

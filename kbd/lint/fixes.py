@@ -130,9 +130,14 @@ def create_concept(ctx: FixContext, fix: Fix) -> str:
         ctx.state.mark_dirty([f"concept:{key}", *(f"source:{i}" for i in ids)])
     compile_now(ctx)
     row = ctx.state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
-    if row is None:
+    least = ctx.config.compile.concept_min_sources
+    if row is None and len(ids) < least:
         raise FixFailed(f"“{escape_text(name)}” is filed under {len(ids)} sources, fewer than "
-                        f"compile.concept_min_sources ({ctx.config.compile.concept_min_sources}); no page made")
+                        f"compile.concept_min_sources ({least}); no page made")
+    if row is None:
+        raise FixFailed(f"“{escape_text(name)}” is filed under {len(ids)} sources, but kbd's rules for concept pages "
+                        "keep none for it (its sources mention it only in passing; docs/compile.md says which); "
+                        "no page made")
     return f"created {note_link(f'{ctx.layout.concepts}/{row[0]}.md')} from {len(ids)} sources"
 
 
