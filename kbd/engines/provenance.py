@@ -45,8 +45,9 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 14: two verbs joined by "and" open a task title; an article after a noun's "of" is none; "another" counts; an
 #     everyday word needs at least as many titles about it as tasks on it; inline code is never MathJax, display
 #     maths on one line stays maths, and a TeX command names nothing (issue 23).
-# 15: a phrase of everyday words every source says in one sentence only, in lowercase, unquoted and untitled, is an
-#     aside and gets no page ("Handy way", "Single line") (issue 23).
+# 15: a phrase of everyday words every source says in one sentence only, in lowercase, unquoted, unmarked and
+#     untitled, is an aside and gets no page ("Handy way", "Single line"); mentions record what the source itself
+#     marks (`shown`) (issue 23).
 OFFLINE_VERSION = "15"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"

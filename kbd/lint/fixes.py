@@ -135,8 +135,8 @@ def create_concept(ctx: FixContext, fix: Fix) -> str:
         raise FixFailed(f"“{escape_text(name)}” is filed under {len(ids)} sources, fewer than "
                         f"compile.concept_min_sources ({least}); no page made")
     if row is None:
-        raise FixFailed(f"“{escape_text(name)}” is filed under {len(ids)} sources, but kbd's rules for concept pages "
-                        "keep none for it (its sources mention it only in passing; docs/compile.md says which); "
+        raise FixFailed(f"“{escape_text(name)}” is filed under {len(ids)} sources, but the compile's rules for "
+                        "concept pages keep none for it (docs/compile.md, under wiki/concepts, says which); "
                         "no page made")
     return f"created {note_link(f'{ctx.layout.concepts}/{row[0]}.md')} from {len(ids)} sources"
 
