@@ -101,7 +101,8 @@ def test_log_kept_entry_by_entry_equals_one_rebuilt_from_scratch(sample_vault: V
     sample_vault.sync_raw()
     sample_vault.compile()
     kept = (sample_vault.wiki / "log.md").read_text()
-    assert kept.count("\n## [") == 6  # three ingests, a move, a removal, an ingest
+    assert kept.count("\n## [") == 7  # three ingests, a move, a removal, an ingest, the page the removal retired
+    assert "retire | " in kept
 
     (sample_vault.wiki / "log.md").unlink()
     with sqlite3.connect(sample_vault.root / ".kbd/state.db") as db:

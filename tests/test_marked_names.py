@@ -222,3 +222,21 @@ def test_lint_offers_no_page_for_an_aside(vault: Vault) -> None:
     compile_real_pages(vault, "til-jbranchaud", HANDY_WAY)
     offered = [f.message for f in lint(vault).findings if f.check == "unlinked_names"]
     assert not [m for m in offered if "Handy way" in m], offered
+
+
+def test_a_page_the_rules_retire_is_named_in_the_log_and_the_compile_output(vault: Vault) -> None:
+    # The third TIL on a feature branch goes: the two left say it in passing, and *Feature branch* is retired. Links
+    # to it in the user's notes no longer resolve, so the compile says so and log.md names the page (a review's
+    # case: an upgrade's `kbd compile --redo` retired 60 pages without a word).
+    compile_real_pages(vault, "til-jbranchaud", ("checkout-previous-branch", "grep-for-a-pattern-on-another-branch",
+                                                 "undo-latest-changes-committed-to-specific-file"))
+    assert "Feature branch" in concept_pages(vault)
+    before = concept_pages(vault)
+    (vault.raw / "undo-latest-changes-committed-to-specific-file.md").unlink()
+    vault.sync_raw()
+    result = vault.kbd("compile", ".")
+    retired = before - concept_pages(vault)
+    assert "Feature branch" in retired
+    assert f"retired {len(retired)} concept pages (see wiki/log.md)" in result.stdout, result.stdout
+    log = (vault.wiki / "log.md").read_text(encoding="utf-8")
+    assert all(f"retire | {page}" in log for page in retired) and "links to it no longer resolve" in log, log

@@ -107,6 +107,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
             line += f"; {copies} of articles already there joined their notes (see {layout.log_note})"
         if report.removed or report.moved:
             line += f"; removed {report.removed}, moved {report.moved}"
+        if report.retired:
+            line += f"; retired {counted(report.retired, 'concept page')} (see {layout.log_note})"
     elif report.batches.sent or report.batches.waiting:
         line = f"compiled 0 sources while batches run; wiki has {counted(report.sources, 'source')}, " \
                f"{counted(report.concepts, 'concept')}"

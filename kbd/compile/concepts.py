@@ -223,12 +223,14 @@ def concept_sources(state: State, key: str) -> list[int]:
     return [r[0] for r in state.db.execute("SELECT source_id FROM source_concepts WHERE key=?", (key,))]
 
 
-def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple[int, int]:
+def reconcile_concepts(state: State, min_sources: int, names: NameBook, now: str | None = None) -> tuple[int, int]:
     """Create and retire concept articles for every concept queued for re-rendering; queue what
     depends on them. One transaction, so a crash cannot leave a page without its dependents queued.
-    Returns (created, retired)."""
+    With `now`, every page gone at the end of the pass gets a log entry: links to it in the user's notes
+    no longer resolve, and a new version's rules can retire many at once (`kbd compile --redo`).
+    Returns (created, retired): the pages made in the pass, and those gone at its end."""
     created: list[str] = []
-    retired = 0
+    gone: dict[str, str] = {}  # key → the name of its retired page
     with state.transaction():
         # Longer names first: whether "Sync" gets a page depends on "Obsidian Sync" (_FullNames). A heap:
         # a full compile looks at every concept of the vault, and names come back to it as pages change.
@@ -287,7 +289,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
                 state.db.execute("DELETE FROM concepts WHERE key=?", (key,))
                 names.release(page["note_name"])
                 state.mark_dirty(["orphans"])
-                retired += 1
+                gone.setdefault(key, page["note_name"])
                 changed = True
             elif page is not None:
                 state.db.execute("UPDATE concepts SET source_count=? WHERE key=?",
@@ -315,7 +317,24 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook) -> tuple
             if min(page[0], count) <= RELATED_MAX_SOURCES:
                 # Every source of it lists the sources it shares with the others, now one more or one fewer.
                 state.mark_dirty(f"related:{s}" for s in concept_sources(state, key))
-    return len(created), retired
+        gone = {key: name for key, name in gone.items() if not _has_a_page(state, key)}
+        if now is not None:
+            _log_retired(state, now, gone)
+    return len(created), len(gone)
+
+
+def _has_a_page(state: State, key: str) -> bool:
+    return state.db.execute("SELECT 1 FROM concepts WHERE key=?", (key,)).fetchone() is not None
+
+
+def _log_retired(state: State, now: str, pages: dict[str, str]) -> None:
+    for name in sorted(pages.values(), key=str.casefold):
+        state.db.execute("INSERT INTO log_entries(time, kind, title, source_id, detail) "
+                         "VALUES(?, 'retire', ?, NULL, ?)",
+                         (now, name, "the compile's rules for concept pages keep no page for it now "
+                                     "(docs/compile.md, under wiki/concepts); links to it no longer resolve"))
+    if pages:
+        state.mark_dirty(["log"])
 
 
 def _free_a_moved_name(state: State, name: str, names: NameBook) -> None:

@@ -430,7 +430,7 @@ class WikiModel:
         if link:
             lines.append(f"- Summary: {NoteRef(self.source_path(link[1]), link[0]).link()}")
         if r["detail"]:
-            label = {"skip": "Reason", "move": "Moved", "remove": "Clipping", "duplicate": "Copy"}.get(
+            label = {"skip": "Reason", "move": "Moved", "remove": "Clipping", "duplicate": "Copy", "retire": "Why"}.get(
                 r["kind"], "Clipping")
             lines.append(f"- {label}: {escape_text(r['detail'])}")
         return render_log_entry(LogEntry(r["time"].replace("T", " ")[:16], r["kind"], r["title"], lines))

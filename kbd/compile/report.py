@@ -29,6 +29,7 @@ class CompileReport:
     batches: BatchReport = field(default_factory=BatchReport)  # sent, waiting and collected (`--batch`)
     out_of_date: int = 0  # summaries an older engine made, after this run
     duplicates: int = 0  # clippings that joined the source note of the same article
+    retired: int = 0  # concept pages the rules keep no more (log.md names them)
 
     @property
     def changed_anything(self) -> bool:

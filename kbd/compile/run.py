@@ -124,7 +124,8 @@ class Compiler:
             self.report.stopped = True
             self._update_search_index()
             return self.report
-        reconcile_concepts(self.state, self.config.compile.concept_min_sources, self.concept_names)
+        self.report.retired = reconcile_concepts(self.state, self.config.compile.concept_min_sources,
+                                                 self.concept_names, self.now)[1]
         self._render()
         # Answers citing a note this run (or the user) changed: marked stale from the ledgers' hashes.
         if mark_stale(self.layout, self.state):
