@@ -48,6 +48,15 @@ def test_a_page_marks_what_it_links_and_emphasises() -> None:
                                "Web page"]
 
 
+def test_a_page_marks_what_it_highlights() -> None:
+    # Obsidian Help, `en/Obsidian Sync/Plans and storage limits.md` (development half), a line verbatim: Obsidian's
+    # highlight, which the Web Clipper's highlighter writes too, marks as emphasis does (a review's case: a phrase
+    # the user highlighted counted as an aside). An equality in prose or code is no highlight.
+    line = ("1. If you don’t see **Vault size over limit**, it means ==you haven’t hit the size limit== yet. "
+            "Check that `a == b` holds, or that x == y.")
+    assert parse_markdown(line).marked == ["Vault size over limit", "you haven’t hit the size limit"]
+
+
 def test_a_concept_says_whether_its_source_marks_it() -> None:
     body = (PAGES / "Internal links.md").read_text(encoding="utf-8").split("---", 2)[2]
     summary = OfflineEngine().summarize_source(SourceInput(title="Internal links", document=parse_markdown(body)))

@@ -62,6 +62,8 @@ WORD = re.compile(r"\w+")  # a word, as Block.linked counts them
 _LINK_TARGET = re.compile(ADDRESS_AFTER_WIKILINK)
 _WIKILINK = re.compile(WIKILINK)  # inside a template expression (`{{embed [[Page]]}}`)
 _ENUMERATION = re.compile(r",|;|\b(?:and|or)\b", re.IGNORECASE)  # "A, B and C" in prose
+# "==deep sleep==": no space inside its edges, as Obsidian reads it; "a == b" is no highlight.
+_HIGHLIGHT = re.compile(r"(?<!=)==([^\s=](?:[^=\n]{0,198}[^\s=])?)==(?!=)")
 
 PROSE_KINDS = ("paragraph", "item", "quote")
 
@@ -309,6 +311,8 @@ class _Walker:
                     out[-1:] = [out[-1].rstrip()] if out else []
                 if text.strip():
                     dropped = False
+                if "==" in text:  # Obsidian's highlight (the Web Clipper's highlighter writes it): a mark
+                    self.doc.marked.extend(m.group(1) for m in _HIGHLIGHT.finditer(text))
                 out.append(text)
                 cut = 0
                 if self.joined is False and _ENUMERATION.search(out[-1]):
