@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 #     maths on one line stays maths, and a TeX command names nothing (issue 23).
 # 15: a phrase of everyday words every source says in one sentence only, in lowercase, unquoted, unmarked and
 #     untitled, is an aside and gets no page ("Handy way", "Single line"); mentions record what the source itself
-#     marks (`shown`) (issue 23).
+#     marks (`shown`), and a highlight (`==…==`) marks as emphasis does (issue 23).
 OFFLINE_VERSION = "15"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
