@@ -219,6 +219,40 @@ def _names_it(sentence: str, needle: list[str]) -> bool:
                for i in range(len(keys) - len(needle) + 1))
 
 
+def why_no_page(state: State, key: str, name: str, full_names: _FullNames | None = None) -> str:
+    """Why the rules keep no page for a concept its sources are enough for, in a few words; "" when they keep one.
+    `name` is the key's `display_name`. `kbd lint` asks too: it offers no page the compile would refuse."""
+    full_names = full_names or _FullNames(state)
+    everyday = is_everyday_word(state, key, name)
+    if not is_central(state, key) and \
+            (everyday or not is_titled(state, key, central_only=False) or not is_named_in_prose(state, key)):
+        # Mentioned by enough sources, but only in passing: none is about it. A title that names a rarer word on
+        # its own says its page is about it ("Input Methods on Linux"), when the prose writes it as a name ("On
+        # Linux, recent Anki versions…"; not "see the troubleshooting steps").
+        return "no source is about it: each mentions it in passing"
+    if everyday and not is_titled(state, key, as_topic=not is_named_in_prose(state, key, mostly=True)):
+        # An everyday word the corpus is not about: no title names it, and for a word the prose does not write as a
+        # name in most of its quotes, fewer titles are about it than are tasks ("React" in "Add React To A Rails
+        # App" is a name; "Array" in "Get A Slice Of The Ends Of An Array" is not, though one quote of 17 writes
+        # "Array collection methods").
+        return "an everyday word no title is about"
+    if " " not in key and is_a_form_word(name.casefold()) and not is_a_whole_title(state, key):
+        # "File", "Code", "Docs": the form a named thing takes, which notes of every kind write; only a source
+        # titled with the word alone is about it (a docs page "Server").
+        return "the form a named thing takes, and no source is titled with it alone"
+    if not says_something(state, key):
+        return "no source says a sentence about it"  # only ever a label: its page would say nothing
+    if is_everyday_phrase(name) and not is_marked(state, key, name):
+        return "a description no source marks as a name"  # "Web page", "Error message"
+    if is_a_passing_description(state, key, name):
+        return "an aside: every source says it once, in passing"  # "Single line", "Handy way"
+    if full_names.named_by_its_maker(key):
+        return "its page is its maker's full name's"  # "Sync" beside "Obsidian Sync": the same thing
+    if full_names.belongs_to_a_page(state, key, name):
+        return "one of a page's everyday belongings"  # "Obsidian app" beside "Obsidian"
+    return ""
+
+
 def concept_sources(state: State, key: str) -> list[int]:
     return [r[0] for r in state.db.execute("SELECT source_id FROM source_concepts WHERE key=?", (key,))]
 
@@ -239,6 +273,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook, now: str
         done: set[str] = set()
         looks: Counter[str] = Counter()
         full_names = _FullNames(state)
+        existed = set(full_names.pages)  # a page made and retired within this pass was never there to retire
         while pending:
             key = heapq.heappop(pending)[1]
             if key in done or looks[key] >= MAX_LOOKS:
@@ -248,35 +283,8 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook, now: str
             sources = concept_sources(state, key)
             articles = evidence_count(state, key) if len(sources) >= min_sources else len(sources)
             name = display_name(state, key) if articles >= min_sources else ""  # once: the rules below and the page
-            everyday = articles >= min_sources and is_everyday_word(state, key, name)
-            if articles >= min_sources and not is_central(state, key) and \
-                    (everyday or not is_titled(state, key, central_only=False) or not is_named_in_prose(state, key)):
-                # Mentioned by enough sources, but only in passing: none is about it. A title that names a
-                # rarer word on its own says its page is about it ("Input Methods on Linux"), when the prose
-                # writes it as a name ("On Linux, recent Anki versions…"; not "see the troubleshooting steps").
+            if articles >= min_sources and why_no_page(state, key, name, full_names):
                 articles = 0
-            if everyday and articles >= min_sources and \
-                    not is_titled(state, key, as_topic=not is_named_in_prose(state, key, mostly=True)):
-                # An everyday word the corpus is not about: no title names it, and for a word the prose does not
-                # write as a name in most of its quotes, fewer titles are about it than are tasks ("React" in "Add
-                # React To A Rails App" is a name; "Array" in "Get A Slice Of The Ends Of An Array" is not, though
-                # one quote of 17 writes "Array collection methods").
-                articles = 0
-            if articles >= min_sources and " " not in key and is_a_form_word(name.casefold()) and \
-                    not is_a_whole_title(state, key):
-                # "File", "Code", "Docs": the form a named thing takes, which notes of every kind write; only a
-                # source titled with the word alone is about it (a docs page "Server").
-                articles = 0
-            if articles >= min_sources and not says_something(state, key):
-                articles = 0  # only ever a label: its page would say nothing
-            if articles >= min_sources and is_everyday_phrase(name) and not is_marked(state, key, name):
-                articles = 0  # "Web page", "Error message": a description no source marks as a name
-            if articles >= min_sources and is_a_passing_description(state, key, name):
-                articles = 0  # "Single line", "Handy way": an aside in every note that has it
-            if articles >= min_sources and full_names.named_by_its_maker(key):
-                articles = 0  # "Sync" beside "Obsidian Sync": the same thing, its page is the full name's
-            if articles >= min_sources and full_names.belongs_to_a_page(state, key, name):
-                articles = 0  # "Obsidian app" beside "Obsidian": one of its everyday belongings
             page = state.db.execute("SELECT note_name FROM concepts WHERE key=?", (key,)).fetchone()
             changed = False
             if articles >= min_sources and page is None:
@@ -317,7 +325,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook, now: str
             if min(page[0], count) <= RELATED_MAX_SOURCES:
                 # Every source of it lists the sources it shares with the others, now one more or one fewer.
                 state.mark_dirty(f"related:{s}" for s in concept_sources(state, key))
-        gone = {key: name for key, name in gone.items() if not _has_a_page(state, key)}
+        gone = {key: name for key, name in gone.items() if key in existed and not _has_a_page(state, key)}
         if now is not None:
             _log_retired(state, now, gone)
     return len(created), len(gone)

@@ -14,7 +14,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
-from kbd.compile.concepts import is_a_passing_description, is_marked
+from kbd.compile.concepts import is_a_passing_description, is_marked, why_no_page
+from kbd.compile.titled import display_name
 from kbd.engines.base import PAGE_RANK, concept_key, phrase_tokens, word_key
 from kbd.engines.commonness import is_everyday_phrase
 from kbd.lint.findings import Finding, Fix, Severity
@@ -369,8 +370,8 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     for key, name in sorted(candidates.items()):
         hits = sorted(hits_of.get(needles.get(key, ()), ()))
         articles = {article.get(p, p) for p in hits}  # two clippings of one article count once
-        if len(articles) < least:
-            continue
+        if len(articles) < least or why_no_page(ctx.state, key, display_name(ctx.state, key)):
+            continue  # the compile keeps no page for it, whatever a ticked box asks (kbd/compile/concepts.py)
         sourced = sorted({p for p in hits if p in raw_sources})
         fix = None
         if len(sourced) >= ctx.config.compile.concept_min_sources:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 
 from kbd.compile.aliases import define_alias, resolve
+from kbd.compile.concepts import why_no_page
+from kbd.compile.titled import display_name
 from kbd.engines.base import concept_key
 from kbd.isolation import note_failures
 from kbd.lint.checks import note_link
@@ -135,9 +137,9 @@ def create_concept(ctx: FixContext, fix: Fix) -> str:
         raise FixFailed(f"“{escape_text(name)}” is filed under {len(ids)} sources, fewer than "
                         f"compile.concept_min_sources ({least}); no page made")
     if row is None:
-        raise FixFailed(f"“{escape_text(name)}” is filed under {len(ids)} sources, but the compile's rules for "
-                        "concept pages keep none for it (docs/compile.md, under wiki/concepts, says which); "
-                        "no page made")
+        why = why_no_page(ctx.state, key, display_name(ctx.state, key)) or "the compile's rules for concept pages"
+        raise FixFailed(f"“{escape_text(name)}” is filed under {len(ids)} sources, but kbd keeps no page for it "
+                        f"({why}; docs/compile.md, under wiki/concepts); no page made")
     return f"created {note_link(f'{ctx.layout.concepts}/{row[0]}.md')} from {len(ids)} sources"
 
 
