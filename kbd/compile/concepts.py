@@ -21,7 +21,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
-from kbd.compile.ingest import NameBook
+from kbd.compile.ingest import NameBook, add_log_entry
 from kbd.compile.titled import (
     TITLE_RANK,
     display_name,
@@ -219,10 +219,10 @@ def _names_it(sentence: str, needle: list[str]) -> bool:
                for i in range(len(keys) - len(needle) + 1))
 
 
-def why_no_page(state: State, key: str, name: str, full_names: _FullNames | None = None) -> str:
+def why_no_page(state: State, key: str, name: str, full_names: FullNames | None = None) -> str:
     """Why the rules keep no page for a concept its sources are enough for, in a few words; "" when they keep one.
     `name` is the key's `display_name`. `kbd lint` asks too: it offers no page the compile would refuse."""
-    full_names = full_names or _FullNames(state)
+    full_names = full_names or FullNames(state)
     everyday = is_everyday_word(state, key, name)
     if not is_central(state, key) and \
             (everyday or not is_titled(state, key, central_only=False) or not is_named_in_prose(state, key)):
@@ -266,13 +266,13 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook, now: str
     created: list[str] = []
     gone: dict[str, str] = {}  # key → the name of its retired page
     with state.transaction():
-        # Longer names first: whether "Sync" gets a page depends on "Obsidian Sync" (_FullNames). A heap:
+        # Longer names first: whether "Sync" gets a page depends on "Obsidian Sync" (FullNames). A heap:
         # a full compile looks at every concept of the vault, and names come back to it as pages change.
         pending = [_longer_first(n.split(":", 1)[1]) for n in set(state.dirty()) if n.startswith("concept:")]
         heapq.heapify(pending)
         done: set[str] = set()
         looks: Counter[str] = Counter()
-        full_names = _FullNames(state)
+        full_names = FullNames(state)
         existed = set(full_names.pages)  # a page made and retired within this pass was never there to retire
         while pending:
             key = heapq.heappop(pending)[1]
@@ -337,10 +337,8 @@ def _has_a_page(state: State, key: str) -> bool:
 
 def _log_retired(state: State, now: str, pages: dict[str, str]) -> None:
     for name in sorted(pages.values(), key=str.casefold):
-        state.db.execute("INSERT INTO log_entries(time, kind, title, source_id, detail) "
-                         "VALUES(?, 'retire', ?, NULL, ?)",
-                         (now, name, "the compile's rules for concept pages keep no page for it now "
-                                     "(docs/compile.md, under wiki/concepts); links to it no longer resolve"))
+        add_log_entry(state, now, "retire", name, None, "the compile's rules for concept pages keep no page for it "
+                      "now (docs/compile.md, under wiki/concepts); links to it no longer resolve")
     if pages:
         state.mark_dirty(["log"])
 
@@ -369,7 +367,7 @@ def _look_again(keys: list[str], state: State, pending: list[tuple[int, str]], d
     done.difference_update(keys)
 
 
-class _FullNames:
+class FullNames:
     """Which concepts with a page are another one's name with its maker in front ("Obsidian Sync" is
     "Sync" made by "Obsidian"), kept current as a reconcile pass creates and retires pages, so the
     check costs a dictionary look-up and not a scan of every page."""

@@ -147,7 +147,8 @@ class NameBook:
         self.taken.discard(name.casefold())
 
 
-def _log(state: State, time: str, kind: str, title: str, source_id: int | None, detail: str = "") -> None:
+def add_log_entry(state: State, time: str, kind: str, title: str, source_id: int | None, detail: str = "") -> None:
+    """One entry for log.md (kbd/compile/model.py renders it)."""
     state.db.execute("INSERT INTO log_entries(time, kind, title, source_id, detail) VALUES(?, ?, ?, ?, ?)",
                      (time, kind, title, source_id, detail))
 
@@ -252,7 +253,7 @@ def commit_summary(state: State, outcome: IngestOutcome, names: NameBook, now: s
         [(source_id, c.key, c.name, c.score, c.sentence, rank, c.marked, c.once, c.shown)
          for rank, c in enumerate(mentions)])
     _set_file(state, outcome.path, outcome.size, outcome.mtime_ns, outcome.sha256, "ok", None)
-    _log(state, now, kind, outcome.title, source_id, outcome.path)
+    add_log_entry(state, now, kind, outcome.title, source_id, outcome.path)
     new_keys = {c.key for c in mentions}
     # The other parts of a multi-part article list this one among their related sources.
     state.mark_dirty(f"related:{s}" for s in series_siblings(state, source_id, outcome.title))
@@ -269,7 +270,7 @@ def _commit_copy(state: State, outcome: IngestOutcome, names: NameBook, now: str
     state.db.execute("INSERT OR REPLACE INTO copies(raw_path, source_id, sha256, why) VALUES(?, ?, ?, ?)",
                      (outcome.path, source_id, outcome.sha256, why))
     _set_file(state, outcome.path, outcome.size, outcome.mtime_ns, outcome.sha256, "ok", None)
-    _log(state, now, "duplicate", outcome.title or outcome.path, source_id,
+    add_log_entry(state, now, "duplicate", outcome.title or outcome.path, source_id,
          f"{outcome.path} is a copy of {original} ({why}): one source note links both, and it counts once")
     state.mark_dirty([f"source:{source_id}", "log", "status"])
     state.set_meta("last_change", now)
@@ -280,7 +281,7 @@ def remove_source(state: State, raw_path: str, names: NameBook, now: str, why: s
     are compiled again: the first becomes the source. Returns whether a summary was removed."""
     copy_of = _forget_copy(state, raw_path)
     if copy_of is not None and log:
-        _log(state, now, "remove", raw_path, copy_of, f"{raw_path} {why}; it was a copy, the summary stays")
+        add_log_entry(state, now, "remove", raw_path, copy_of, f"{raw_path} {why}; it was a copy, the summary stays")
         state.mark_dirty(["log"])
     row = state.db.execute("SELECT id, note_name, title FROM sources WHERE raw_path=?", (raw_path,)).fetchone()
     if row is None:
@@ -294,7 +295,7 @@ def remove_source(state: State, raw_path: str, names: NameBook, now: str, why: s
     state.db.execute("DELETE FROM sources WHERE id=?", (row["id"],))
     names.release(row["note_name"])
     if log:
-        _log(state, now, "remove", row["title"], None, f"{raw_path} {why}")
+        add_log_entry(state, now, "remove", row["title"], None, f"{raw_path} {why}")
     state.mark_dirty(["index", "log", "status", "orphans", *(f"concept:{k}" for k in keys)])
     state.set_meta("last_change", now)
     return True
@@ -308,7 +309,7 @@ def commit_rejection(state: State, rejection: Rejection, size: int, mtime_ns: in
     _set_file(state, rejection.path, size, mtime_ns, None, rejection.kind, rejection.reason)
     new = before is None or before["status"] != rejection.kind or before["reason"] != rejection.reason
     if rejection.kind == "rejected" and new:
-        _log(state, now, "skip", rejection.path, None, rejection.reason)
+        add_log_entry(state, now, "skip", rejection.path, None, rejection.reason)
         state.mark_dirty(["log"])
     state.mark_dirty(["status"])
     return new
@@ -329,7 +330,7 @@ def commit_move(state: State, old: str, new: str, size: int, mtime_ns: int, name
     state.db.execute("UPDATE sources SET raw_path=?, title=?, note_name=? WHERE id=?", (new, title, name, row["id"]))
     state.db.execute("DELETE FROM files WHERE path=?", (old,))
     _set_file(state, new, size, mtime_ns, row["sha256"], "ok", None)
-    _log(state, now, "move", title, row["id"], f"{old} → {new}")
+    add_log_entry(state, now, "move", title, row["id"], f"{old} → {new}")
     keys = _source_keys(state, row["id"])
     state.mark_dirty([f"source:{row['id']}", "index", "log", "status", *(f"concept:{k}" for k in keys)])
     state.set_meta("last_change", now)

@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
-from kbd.compile.concepts import is_a_passing_description, is_marked, why_no_page
+from kbd.compile.concepts import FullNames, is_marked, why_no_page
 from kbd.compile.titled import display_name
 from kbd.engines.base import PAGE_RANK, concept_key, phrase_tokens, word_key
 from kbd.engines.commonness import is_everyday_phrase
@@ -339,12 +339,11 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     candidates: dict[str, str] = {}
     for key, name in ctx.state.db.execute(
             # Only names some source is about: passing mentions get no page by design (issue 23), nor does a
-            # phrase of everyday words no source marks as a name, nor an aside every source makes once
-            # (kbd/compile/concepts.py): the compile would refuse the page a ticked fix asks for.
+            # phrase of everyday words no source marks as a name: a cheap first cut before the notes are read;
+            # `why_no_page` below has the compile's every rule (kbd/compile/concepts.py).
             "SELECT key, name FROM source_concepts GROUP BY key HAVING MIN(rank) < ? ORDER BY key", (PAGE_RANK,)):
         if (key not in pages and key not in existing and key not in aliases and len(key) >= 3
-                and looks_like_a_name(name) and (not is_everyday_phrase(name) or is_marked(ctx.state, key, name))
-                and not is_a_passing_description(ctx.state, key, name)):
+                and looks_like_a_name(name) and (not is_everyday_phrase(name) or is_marked(ctx.state, key, name))):
             candidates.setdefault(key, name)
     if not candidates:
         return
@@ -367,10 +366,11 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     raw_sources = _sources(ctx)
     article = {raw: f"source:{sid}" for raw, (sid, _, _) in raw_sources.items()}
     article.update({r[0]: f"source:{r[1]}" for r in ctx.state.db.execute("SELECT raw_path, source_id FROM copies")})
+    full_names = FullNames(ctx.state)
     for key, name in sorted(candidates.items()):
         hits = sorted(hits_of.get(needles.get(key, ()), ()))
         articles = {article.get(p, p) for p in hits}  # two clippings of one article count once
-        if len(articles) < least or why_no_page(ctx.state, key, display_name(ctx.state, key)):
+        if len(articles) < least or why_no_page(ctx.state, key, display_name(ctx.state, key), full_names):
             continue  # the compile keeps no page for it, whatever a ticked box asks (kbd/compile/concepts.py)
         sourced = sorted({p for p in hits if p in raw_sources})
         fix = None
