@@ -385,3 +385,12 @@ def test_a_name_every_source_has_only_as_a_label_gets_no_page(vault: Vault) -> N
     vault.compile()
     pages = {p.stem.lower() for p in (vault.wiki / "concepts").glob("*.md")}
     assert "email address" not in pages, pages
+
+
+def test_a_lowercase_file_name_is_no_title_about_an_everyday_word(vault: Vault) -> None:
+    # SilverBullet's docs (development half): `Object/header.md` is the page of the `header` tag, titled by its
+    # file name, and *Anchor* speaks of "header refs". Logseq's property pages ("name", "platforms") are titled
+    # so too. A notes app shows the file name as the title; the writer did not choose "header" as the page's
+    # topic, so the everyday word it names gets no page for it (it did: *Header*, *Link*, Logseq's *name*).
+    pages = compile_real_pages(vault, "silverbullet", ("header", "Anchor"))
+    assert "Header" not in pages and "Headers" not in pages, pages

@@ -126,7 +126,8 @@ def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool 
     `as_topic`, a title written as a task or a question does not count: an everyday word in "Replace A
     Character" or "Check If A File Has Changed In A Script" is what the task acts on, not what the page is
     about (a TIL collection's titles made pages *Run*, *Query*, *Script* and *Character*), nor are the words a
-    title counts or says of its subject (`not_its_topic`: "List All Commits…", "Numbers Are Empty"); and at least
+    title counts or says of its subject (`not_its_topic`: "List All Commits…", "Numbers Are Empty"), nor a title
+    that is the note's lowercase file name (`_is_a_file_name`: Logseq's property page "name"); and at least
     as many titles that name it must be about it as open as tasks on it (`opens_as_a_task`: an article alone is
     no sure task, "The Truth About Sleep"): one claim about strings ("String Contains Another String") among
     tasks on a string ("Convert A String To A Timestamp", "Encode A String As URL-safe Base64") is no sign the
@@ -135,8 +136,15 @@ def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool 
     naming = [title for title in titles if names_a_page(title) and key in bare_names(title)]
     if not as_topic:
         return bool(naming)
-    topical = sum(not (is_a_task_title(title) or key in not_its_topic(title)) for title in naming)
+    topical = sum(not (is_a_task_title(title) or key in not_its_topic(title) or _is_a_file_name(title))
+                  for title in naming)
     return topical > 0 and topical >= sum(opens_as_a_task(title) for title in naming)
+
+
+def _is_a_file_name(title: str) -> bool:
+    """A title that is one lowercase word is the note's file name, which a notes app shows as its title (Logseq's
+    property pages "name", "platforms"), not a topic its writer chose."""
+    return title.islower() and len(TOKEN.findall(title)) == 1
 
 
 # Where a clipped page's title gives way to its site's name: "Databases – Notion Help Center".
