@@ -13,16 +13,23 @@ Every text below is a real page or a verbatim extract of one, from the developme
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import frontmatter
 
-from kbd.compile.concepts import title_before_its_site
+from kbd.compile.concepts import (
+    TASK_VERBS_META,
+    look_again_at_titles_of_changed_task_verbs,
+    task_verbs,
+    title_before_its_site,
+)
 from kbd.compile.titled import is_a_form_of
 from kbd.engines.base import SourceInput, SourceSummary
 from kbd.engines.offline import OfflineEngine
 from kbd.engines.title_words import is_a_task_title, not_its_topic, opens_as_a_task
+from kbd.state import State
 from kbd.vault.markdown import parse_markdown
 from kbd.vault.note import ClipperMeta
 from tests.conftest import Vault
@@ -394,3 +401,43 @@ def test_a_lowercase_file_name_is_no_title_about_an_everyday_word(vault: Vault) 
     # topic, so the everyday word it names gets no page for it (it did: *Header*, *Link*, Logseq's *name*).
     pages = compile_real_pages(vault, "silverbullet", ("header", "Anchor"))
     assert "Header" not in pages and "Headers" not in pages, pages
+
+
+
+PRINTING = ("print-data-to-formatted-table", "print-version-information", "print-out-files-in-reverse")
+FILTERING = ("filter-by-type", "filter-by-truthy-values-with-boolean-function",
+             "list-rds-snapshots-with-matching-identifier-prefix")
+
+
+def test_a_word_the_vault_opens_tasks_with_opens_a_task_in_every_title(vault: Vault) -> None:
+    # Josh Branchaud's TILs (test half): "Print Out Files In Reverse" opens as a task by its particle, and the
+    # collection titles every note so: "Print Version Information" and "Print Data To Formatted Table" are tasks
+    # too, not titles about printing, and *Print* was a page of what they act on.
+    assert "Print" not in compile_real_pages(vault, "til-jbranchaud", PRINTING)
+
+
+def test_a_page_goes_when_its_word_starts_opening_tasks(vault: Vault) -> None:
+    # The same collection, added as a user clips it: "Filter By Type", "Filter By Truthy Values With Boolean
+    # Function" and an AWS note on `--filters` make *Filters* (a Ruby method, a JavaScript one and a CLI flag in
+    # one page); "Filter Out Results Based On List Of Values" makes "Filter" a verb of the vault's titles, and the
+    # page goes, named in the log, as a compile of all four at once never makes it.
+    assert "Filters" in compile_real_pages(vault, "til-jbranchaud", FILTERING)
+    assert compile_real_pages(vault, "til-jbranchaud", ("filter-out-results-based-on-list-of-values",)) == set()
+    assert "retire | Filters" in (vault.wiki / "log.md").read_text(encoding="utf-8")
+
+
+def test_titles_are_read_again_when_a_word_starts_or_stops_opening_tasks(vault: Vault) -> None:
+    # Whether "Filter By Type" names its topic depends on the vault's other titles: when "filter" stops (or
+    # starts) opening a sure task anywhere, the words such titles name are looked at again, though no note
+    # that mentions them changed.
+    compile_real_pages(vault, "til-jbranchaud", (*FILTERING, "filter-out-results-based-on-list-of-values"))
+    state = State(vault.root / ".kbd" / "state.db")
+    verbs = task_verbs(state)
+    assert "filter" in verbs and not [n for n in state.dirty() if n.startswith("concept:")]
+    look_again_at_titles_of_changed_task_verbs(state, verbs - {"filter"})
+    assert "concept:filter" in state.dirty()
+    assert "filter" not in task_verbs_kept(state)
+
+
+def task_verbs_kept(state: State) -> set[str]:
+    return set(json.loads(state.get_meta(TASK_VERBS_META) or "[]"))

@@ -49,7 +49,9 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 #     untitled, is an aside and gets no page ("Handy way", "Single line"); mentions record what the source itself
 #     marks (`shown`), and a highlight (`==…==`) marks as emphasis does (issue 23).
 # 16: a title that is one lowercase word is the note's file name (Logseq's and SilverBullet's tag and property
-#     pages "name", "header"), no title about the everyday word it names (issue 23).
+#     pages "name", "header"), no title about the everyday word it names; a word that opens a sure task in one
+#     title of the vault opens a task in all of them ("Print Version Information" beside "Print Out Files In
+#     Reverse") (issue 23).
 OFFLINE_VERSION = "16"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"

@@ -5,6 +5,7 @@ choice of pages (compile/concepts.py)."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 
@@ -51,6 +52,27 @@ def opens_as_a_task(title: str) -> bool:
     second opens a task so ("Format And Display Small Amounts Of…", "List And Count All Posts…"; not "Sleep And
     Depression"). Surer than an article, which a title about a thing has too ("The Truth About Sleep")."""
     return _opens_as_a_task(TOKEN.findall(title))
+
+
+@functools.lru_cache(maxsize=65536)
+def task_verb(title: str) -> str:
+    """The first word, casefolded, of a title that surely opens as a task (`opens_as_a_task`: "print" of "Print
+    Out Files In Reverse"); "" for any other title."""
+    tokens = TOKEN.findall(title)
+    return tokens[0].casefold() if _opens_as_a_task(tokens) else ""
+
+
+def opens_with_a_task_verb(title: str, verbs: frozenset[str]) -> bool:
+    """Whether a title opens with a word that opens a sure task elsewhere in the vault (`verbs`, each a
+    `task_verb`): a collection of how-tos titles its notes alike, so "Print Version Information" is a task where
+    "Print Out Files In Reverse" is one, and "Filter By Type" where "Filter Out Results…" is. Not before "of",
+    "and" or an auxiliary, where the word is a noun ("List Of Plugins", "Match Is Greedy")."""
+    tokens = TOKEN.findall(title)
+    return len(tokens) > 1 and tokens[0].casefold() in verbs and tokens[1].isalpha() and \
+        tokens[1].lower() not in _NOT_AFTER_A_VERB
+
+
+_NOT_AFTER_A_VERB = frozenset({"of", "and", "or", "vs", "versus"}) | _AUXILIARIES
 
 
 def _opens_as_a_task(tokens: list[str]) -> bool:

@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
-from kbd.compile.concepts import FullNames, is_marked, why_no_page
+from kbd.compile.concepts import FullNames, is_marked, task_verbs, why_no_page
 from kbd.compile.titled import display_name
 from kbd.engines.base import PAGE_RANK, concept_key, phrase_tokens, word_key
 from kbd.engines.commonness import is_everyday_phrase
@@ -367,10 +367,11 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     article = {raw: f"source:{sid}" for raw, (sid, _, _) in raw_sources.items()}
     article.update({r[0]: f"source:{r[1]}" for r in ctx.state.db.execute("SELECT raw_path, source_id FROM copies")})
     full_names = FullNames(ctx.state)
+    verbs = task_verbs(ctx.state)
     for key, name in sorted(candidates.items()):
         hits = sorted(hits_of.get(needles.get(key, ()), ()))
         articles = {article.get(p, p) for p in hits}  # two clippings of one article count once
-        if len(articles) < least or why_no_page(ctx.state, key, display_name(ctx.state, key), full_names):
+        if len(articles) < least or why_no_page(ctx.state, key, display_name(ctx.state, key), full_names, verbs):
             continue  # the compile keeps no page for it, whatever a ticked box asks (kbd/compile/concepts.py)
         sourced = sorted({p for p in hits if p in raw_sources})
         fix = None
