@@ -390,4 +390,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE source_concepts ADD COLUMN shown INTEGER NOT NULL DEFAULT 1;
     """,
+    # the spelling a page's forms are judged by (issue 23, kbd/compile/titled.py `form_name`): "Env file" is no
+    # form of *ENV*, but is one of *Env*; the page keeps its file name, but this follows how its sources spell it
+    # now, so notes compiled in stages make the pages one compile makes. NULL: the page's name, as before.
+    """
+    ALTER TABLE concepts ADD COLUMN form_name TEXT;
+    """,
 ]

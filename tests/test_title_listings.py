@@ -98,7 +98,8 @@ def test_a_vault_compiled_before_lists_its_titled_sources_at_the_next_compile(va
     with db:
         db.execute("DELETE FROM source_concepts WHERE key='import' AND sentence='' AND score=0")
         db.execute("INSERT OR IGNORE INTO dirty(note) VALUES('concept:import')")
-        for column in ("shown", "once", "marked"):  # the migrations after it
+        db.execute("ALTER TABLE concepts DROP COLUMN form_name")  # the migrations after it
+        for column in ("shown", "once", "marked"):
             db.execute(f"ALTER TABLE source_concepts DROP COLUMN {column}")
         db.execute(f"PRAGMA user_version={listings}")
     db.close()
@@ -166,6 +167,44 @@ def test_a_listings_quote_never_keeps_a_page_whose_source_about_it_went(vault: V
     vault.sync_raw()
     vault.compile()
     assert notes_of(vault) == notes_of(fresh_compile_of(vault, tmp_path / "fresh"))
+
+
+# Josh Branchaud's TILs (development half, tests/real_pages/til-jbranchaud): Next.js' `.env` files spelled "Env",
+# Ruby's `ENV` spelled so, and four notes on "env files".
+ENV_NOTES = ("precedence-of-dot-env-files", "use-dotenv-in-a-non-rails-project", "load-and-use-env-var-in-node-script",
+             "read-existing-dot-env-file-into-env-vars", "open-connections-to-multiple-databases",
+             "run-the-development-server-from-another-port")
+ENV_LATER = "avoid-accidentally-disabling-pry"  # one more note on Ruby's `ENV`
+
+
+def clip_til(vault: Vault, *names: str) -> None:
+    for name in names:
+        vault.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
+
+
+def pages_and_mentions(vault: Vault) -> tuple[set[str], set[tuple[str, str, int, str]]]:
+    """The concept pages (a page keeps the capitals it was made with), and every mention and title listing."""
+    with sqlite3.connect(vault.root / ".kbd" / "state.db") as db:
+        pages = {r[0].casefold() for r in db.execute("SELECT note_name FROM concepts")}
+        rows = set(db.execute("SELECT sc.key, sc.name, sc.rank, s.raw_path FROM source_concepts sc "
+                              "JOIN sources s ON s.id=sc.source_id"))
+    return pages, rows
+
+
+def test_a_page_its_sources_now_spell_otherwise_decides_as_a_fresh_compile(vault: Vault, tmp_path: Path) -> None:
+    # Compiled as clipped, the page was made as *Env* (one note spelled it so, one "ENV"), and "Env file" was its
+    # form, listed on it; a third note spelling "ENV" makes the sources' spelling "ENV", which a name in capitals
+    # keeps: "Env file" is no form of it. The page, its forms and its title listings are decided again, as a
+    # compile of all seven at once decides them (it kept *Env* and listed "Env file" under it, a page short).
+    clip_til(vault, *ENV_NOTES)
+    vault.compile()
+    clip_til(vault, ENV_LATER)
+    vault.compile()
+    fresh = Vault(tmp_path / "fresh")
+    clip_til(fresh, *ENV_NOTES, ENV_LATER)
+    fresh.compile()
+    assert pages_and_mentions(vault) == pages_and_mentions(fresh)
+    assert "env file" in pages_and_mentions(vault)[0]
 
 
 def test_a_title_names_a_page_by_its_name_singular_or_plural_and_an_everyday_word_where_it_leads() -> None:

@@ -26,10 +26,12 @@ from kbd.compile.ingest import NameBook, add_log_entry
 from kbd.compile.titled import (
     TITLE_RANK,
     display_name,
+    form_name,
     is_a_form_of_page,
     is_everyday_word,
     is_named_in_prose,
     list_by_titles,
+    make_the_same_forms,
     needs_a_title,
     one_word_longer,
 )
@@ -135,21 +137,20 @@ def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool 
     `as_topic`, a title written as a task or a question does not count: an everyday word in "Replace A
     Character" or "Check If A File Has Changed In A Script" is what the task acts on, not what the page is
     about (a TIL collection's titles made pages *Run*, *Query*, *Script* and *Character*), nor are the words a
-    title counts or says of its subject (`not_its_topic`: "List All Commits…", "Numbers Are Empty"), nor a title
-    that is the note's lowercase file name (`_is_a_file_name`: Logseq's property page "name"); and at least
+    title counts or says of its subject (`not_its_topic`: "List All Commits…", "Numbers Are Empty"); and at least
     as many titles that name it must be about it as open as tasks on it (`opens_as_a_task`: an article alone is
     no sure task, "The Truth About Sleep"): one claim about strings ("String Contains Another String") among
     tasks on a string ("Convert A String To A Timestamp", "Encode A String As URL-safe Base64") is no sign the
-    notes are about strings. A title that opens with one of the vault's `task_verbs` is a task too ("Print Version
-    Information" where "Print Out Files In Reverse" is a note: `opens_with_a_task_verb`)."""
+    notes are about strings. A title that opens with one of the vault's `task_verbs` is no title about it either
+    ("Print Version Information" where "Print Out Files In Reverse" is a note: `opens_with_a_task_verb`), though
+    it is no sure task to count against one (a noun can open titles where the word is a verb elsewhere)."""
     titles = source_titles(state, key, CENTRAL_RANK if central_only else TITLE_RANK)
     naming = [title for title in titles if names_a_page(title) and key in bare_names(title)]
     if not as_topic:
         return bool(naming)
-    tasks = [opens_as_a_task(title) or opens_with_a_task_verb(title, task_verbs) for title in naming]
-    topical = sum(not (task or is_a_task_title(title) or key in not_its_topic(title) or _is_a_file_name(title))
-                  for title, task in zip(naming, tasks, strict=True))
-    return topical > 0 and topical >= sum(tasks)
+    topical = sum(not (is_a_task_title(title) or opens_with_a_task_verb(title, task_verbs) or
+                       key in not_its_topic(title)) for title in naming)
+    return topical > 0 and topical >= sum(opens_as_a_task(title) for title in naming)
 
 
 def task_verbs(state: State) -> frozenset[str]:
@@ -174,12 +175,6 @@ def look_again_at_titles_of_changed_task_verbs(state: State, verbs: frozenset[st
 
 
 TASK_VERBS_META = "title_task_verbs"
-
-
-def _is_a_file_name(title: str) -> bool:
-    """A title that is one lowercase word is the note's file name, which a notes app shows as its title (Logseq's
-    property pages "name", "platforms"), not a topic its writer chose."""
-    return title.islower() and len(TOKEN.findall(title)) == 1
 
 
 # Where a clipped page's title gives way to its site's name: "Databases – Notion Help Center".
@@ -311,6 +306,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook, now: str
     no longer resolve, and a new version's rules can retire many at once (`kbd compile --redo`).
     Returns (created, retired): the pages made in the pass, and those gone at its end."""
     created: list[str] = []
+    respelled: list[str] = []  # pages whose sources spell them otherwise now (`form_name`)
     gone: dict[str, str] = {}  # key → the name of its retired page
     with state.transaction():
         verbs = task_verbs(state)
@@ -338,8 +334,8 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook, now: str
             changed = False
             if articles >= min_sources and page is None:
                 _free_a_moved_name(state, name, names)
-                state.db.execute("INSERT INTO concepts(key, note_name, source_count) VALUES(?, ?, ?)",
-                                 (key, names.claim(name), article_count(state, key, listed=True)))
+                state.db.execute("INSERT INTO concepts(key, note_name, source_count, form_name) VALUES(?, ?, ?, ?)",
+                                 (key, names.claim(name), article_count(state, key, listed=True), name))
                 created.append(key)
                 changed = True
             elif articles < min_sources and page is not None:
@@ -351,6 +347,14 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook, now: str
             elif page is not None:
                 state.db.execute("UPDATE concepts SET source_count=? WHERE key=?",
                                  (article_count(state, key, listed=True), key))
+                if not make_the_same_forms(name, form_name(state, key)):
+                    # Its sources spell it otherwise now ("ENV", where the page was made as "Env"): its forms
+                    # ("Env file") and the titles that name it are decided again, as a compile from nothing would.
+                    state.db.execute("UPDATE concepts SET form_name=? WHERE key=?", (name, key))
+                    respelled.append(key)
+                    longer = one_word_longer(state, key)
+                    state.mark_dirty(f"source:{s}" for k in [key, *longer] for s in concept_sources(state, k))
+                    _look_again(longer, state, pending, done)
             if changed:
                 # Its sources gain or lose a link; their other concepts gain or lose a related concept.
                 state.mark_dirty(f"source:{s}" for s in sources)
@@ -365,7 +369,7 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook, now: str
                 # Related-source lists of the sources sharing this concept may change; each is
                 # checked and re-rendered only if its list really did.
                 state.mark_dirty(f"related:{s}" for s in sources)
-        for key in list_by_titles(state, created):
+        for key in list_by_titles(state, [*created, *respelled]):
             page = state.db.execute("SELECT source_count FROM concepts WHERE key=?", (key,)).fetchone()
             if page is None:
                 continue  # retired in this pass: its sources were queued then

@@ -102,10 +102,10 @@ def display_name(state: State, key: str) -> str:
 
 def is_a_form_of_page(state: State, name: str, prefix: str) -> bool:
     """Whether a concept, spelled as most sources spell it (`name`, its `display_name`), is the page `prefix`'s
-    name with what it is or the form it takes after it (`is_a_form_of`), against the page's name as it stands:
+    name with what it is or the form it takes after it (`is_a_form_of`), against the page's `form_name`:
     whether the page lists the concept's sources and whether the concept has a page of its own are one
     decision."""
-    return is_a_form_of(name, page_name(state, prefix))
+    return is_a_form_of(name, form_name(state, prefix))
 
 
 def is_everyday_word(state: State, key: str, name: str) -> bool:
@@ -156,8 +156,8 @@ def title_names(title: str) -> dict[str, set[tuple[str, ...]]]:
 
 def list_by_titles(state: State, created: Iterable[str]) -> set[str]:
     """Bring the title listings up to date after a reconcile: anew for every source this run re-renders,
-    and for the pages `created` in it, over the other sources too. Queues what changed; returns the
-    concepts whose listings changed."""
+    and for the pages `created` in it (or spelled otherwise now: `form_name`), over the other sources too.
+    Queues what changed; returns the concepts whose listings changed."""
     pages = {r[0] for r in state.db.execute("SELECT key FROM concepts")}
     dirty = {int(n.split(":", 1)[1]) for n in state.dirty() if n.startswith("source:")}
     changed: set[str] = set()
@@ -187,7 +187,7 @@ def list_by_titles(state: State, created: Iterable[str]) -> set[str]:
                 by_word[singular(word)].add(source_id)
     named: dict[int, dict[str, set[tuple[str, ...]]]] = {}  # a title is read once however many pages it names
     for key in created:
-        page = page_name(state, key)
+        page = form_name(state, key)
         words = spelled_words(page)
         for source_id in by_word.get(singular(words[0]), ()) if words else ():
             if source_id not in named:
@@ -220,7 +220,7 @@ def _relist(state: State, source_id: int, pages: set[str], capitalised: _Capital
     names = title_names(row[0]) if row else {}
     for key in names:
         if key in pages and (key not in mentioned or key in before) and \
-                names_the_page(row[0], names, key, page_name(state, key), capitalised(key)):
+                names_the_page(row[0], names, key, form_name(state, key), capitalised(key)):
             after.add(key)
     for key, rank, name in rows:
         page = _page_of_form(state, key, name, pages) if rank < TITLE_RANK else ""
@@ -287,6 +287,21 @@ def _names(line: str, key: str) -> bool:
     """Whether a line has the concept's name in it, as whole words ("imported" names import)."""
     words, width = spelled_words(line), len(key.split())
     return any(concept_key(" ".join(words[i:i + width])) == key for i in range(len(words) - width + 1))
+
+
+def make_the_same_forms(spelling: str, other: str) -> bool:
+    """Whether two spellings of a page's name make the same names its forms (`is_a_form_of`): "Env" and "ENV"
+    do not ("Env file" is a form of one only), "Daily notes" and "Daily Notes" do."""
+    return writing(spelling) == writing(other) and spelling.isupper() == other.isupper() and \
+        needs_a_title(spelling) == needs_a_title(other)
+
+
+def form_name(state: State, key: str) -> str:
+    """The spelling a page's forms are judged by ("Env file" is a form of *Env*, not of *ENV*): how its sources
+    spell it as the reconcile last looked at it (`display_name`), which a page that keeps the file name it was
+    made with ("Env", when one note spelled it so) may no longer show; the page's name where none is kept."""
+    row = state.db.execute("SELECT form_name FROM concepts WHERE key=?", (key,)).fetchone()
+    return (row[0] if row else None) or page_name(state, key)
 
 
 def page_name(state: State, key: str) -> str:

@@ -48,10 +48,10 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 15: a phrase of everyday words every source says in one sentence only, in lowercase, unquoted, unmarked and
 #     untitled, is an aside and gets no page ("Handy way", "Single line"); mentions record what the source itself
 #     marks (`shown`), and a highlight (`==…==`) marks as emphasis does (issue 23).
-# 16: a title that is one lowercase word is the note's file name (Logseq's and SilverBullet's tag and property
-#     pages "name", "header"), no title about the everyday word it names; a word that opens a sure task in one
-#     title of the vault opens a task in all of them ("Print Version Information" beside "Print Out Files In
-#     Reverse") (issue 23).
+# 16: a title that opens with a word another title of the vault opens a sure task with is no title about the
+#     words it names ("Print Version Information" beside "Print Out Files In Reverse"); an article, a determiner
+#     or a question word never opens a task; a page's forms and title listings follow how its sources spell it
+#     now (issue 23).
 OFFLINE_VERSION = "16"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"

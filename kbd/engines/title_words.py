@@ -29,6 +29,7 @@ _PARTICLES = frozenset("off out up down away back".split())
 # the title opens with a question word ("What is a vault?").
 _AUXILIARIES = frozenset("is are was were be been can cannot".split())
 _QUESTION_WORDS = frozenset("what where when why how which who".split())
+_FUNCTION_WORDS = OBJECT_CUES | _COUNTERS | _QUESTION_WORDS | _AUXILIARIES
 
 
 def is_a_task_title(title: str) -> bool:
@@ -84,7 +85,10 @@ def _opens_as_a_task(tokens: list[str]) -> bool:
 
 def _a_verb_opens(tokens: list[str]) -> bool:
     """Whether a title's first words are a verb's: a word before a particle or a quantifier, or a verb that is
-    no noun in its base form or in -ing, before its object."""
+    no noun in its base form or in -ing, before its object. Never an article, a determiner, a quantifier, a
+    question word or an auxiliary ("The Two Types Of Insomnia", "A Back Door": found by a review)."""
+    if tokens and tokens[0].lower() in _FUNCTION_WORDS:
+        return False
     if len(tokens) > 1 and tokens[0].isalpha() and (tokens[1].lower() in _QUANTIFIERS or (
             tokens[1].lower() in _PARTICLES and not tokens[0].lower().endswith(("ed", "s")))):
         return True
