@@ -399,10 +399,10 @@ FILTERING = ("filter-by-type", "filter-by-truthy-values-with-boolean-function",
              "list-rds-snapshots-with-matching-identifier-prefix")
 
 
-def test_a_word_the_vault_opens_tasks_with_opens_a_task_in_every_title(vault: Vault) -> None:
+def test_a_title_opening_with_a_word_the_vault_opens_tasks_with_is_no_title_about_it(vault: Vault) -> None:
     # Josh Branchaud's TILs (test half): "Print Out Files In Reverse" opens as a task by its particle, and the
-    # collection titles every note so: "Print Version Information" and "Print Data To Formatted Table" are tasks
-    # too, not titles about printing, and *Print* was a page of what they act on.
+    # collection titles every note so: "Print Version Information" and "Print Data To Formatted Table" act on
+    # what they name too, no titles about printing, and *Print* was a page of what they act on.
     assert "Print" not in compile_real_pages(vault, "til-jbranchaud", PRINTING)
 
 

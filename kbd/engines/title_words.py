@@ -65,9 +65,9 @@ def task_verb(title: str) -> str:
 
 def opens_with_a_task_verb(title: str, verbs: frozenset[str]) -> bool:
     """Whether a title opens with a word that opens a sure task elsewhere in the vault (`verbs`, each a
-    `task_verb`): a collection of how-tos titles its notes alike, so "Print Version Information" is a task where
-    "Print Out Files In Reverse" is one, and "Filter By Type" where "Filter Out Results…" is. Not before "of",
-    "and" or an auxiliary, where the word is a noun ("List Of Plugins", "Match Is Greedy")."""
+    `task_verb`): a collection of how-tos titles its notes alike, so "Print Version Information" acts on what it
+    names where "Print Out Files In Reverse" is a note, and "Filter By Type" where "Filter Out Results…" is. Not
+    before "of", "and" or an auxiliary, where the word is a noun ("List Of Plugins", "Match Is Greedy")."""
     tokens = TOKEN.findall(title)
     return len(tokens) > 1 and tokens[0].casefold() in verbs and tokens[1].isalpha() and \
         tokens[1].lower() not in _NOT_AFTER_A_VERB
