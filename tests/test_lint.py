@@ -401,6 +401,7 @@ def test_a_name_in_capitals_is_mentioned_only_where_a_note_writes_it_so(vault: V
     vault.compile()
     assert not [m for m in found(lint(vault), "unlinked_names") if "LIST" in m]
 
+
 def test_kbd_run_applies_a_box_as_soon_as_it_is_ticked(vault: Vault) -> None:
     from tests.test_daemon import FAST, start_daemon, wait_for
 

@@ -351,14 +351,11 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     needles = {key: words for key, words in needles.items() if words}
     wanted = set(needles.values())
     longer = longer_page_names(wanted, page_names)
-    matcher = PhraseMatcher([*wanted, *(page for pages in longer.values() for page in pages)])
     # A name in capitals that spells an everyday word ("LIST", bash's placeholder in `<(LIST)`) is mentioned only
-    # where a note writes it so: as plain words, "list" made it a name of 54 TILs, and a ticked box a page of
-    # every note that lists something.
-    in_capitals = {needles[key]: re.compile(rf"(?<![\w-]){re.escape(shown)}(?![\w-])")
-                   for key, name in candidates.items()
-                   if key in needles and is_common_word(name.casefold())
-                   and (shown := display_name(ctx.state, key)).isupper()}
+    # where a note writes it so: as plain words, "list" made it a name of 54 TILs (a ticked box, a page of them).
+    capitals = {needles[key]: shown for key, name in candidates.items() if key in needles
+                and is_common_word(name.casefold()) and (shown := display_name(ctx.state, key)).isupper()}
+    matcher = PhraseMatcher([*wanted, *(page for pages in longer.values() for page in pages)], written_so=capitals)
     hits_of: dict[tuple[str, ...], list[str]] = defaultdict(list)
     # One note at a time (its text is read again, never held): count every candidate and longer
     # page name in one pass over its words. A note counts for a candidate when the name occurs
@@ -366,11 +363,7 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     for note in ctx.vault.notes.values():
         if note.area not in ("raw", "other", "answer"):
             continue
-        text = ctx.vault.text(note.path)
-        counts = matcher.count(text)
-        for phrase, pattern in in_capitals.items():
-            if counts.get(phrase):
-                counts[phrase] = len(pattern.findall(text))
+        counts = matcher.count(ctx.vault.text(note.path))
         for phrase, found in counts.items():
             if phrase in wanted and found > sum(counts.get(n, 0) for n in longer.get(phrase, ())):
                 hits_of[phrase].append(note.path)

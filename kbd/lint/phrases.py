@@ -29,7 +29,12 @@ class PhraseMatcher:
     """Every occurrence of a set of word sequences in one pass over a text's words: a trie over
     the phrases' words (Aho–Corasick without failure links, enough for phrases of a few words)."""
 
-    def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:
+    def __init__(self, phrases: Iterable[tuple[str, ...]],
+                 written_so: dict[tuple[str, ...], str] | None = None) -> None:
+        """`written_so`: phrases that count only where a text writes them as given, capitals and all (a name in
+        capitals that spells an everyday word: "LIST" is no "list")."""
+        self._exact = {phrase: re.compile(rf"(?<![\w-]){re.escape(written)}(?![\w-])")
+                       for phrase, written in (written_so or {}).items()}
         self._trie: dict[str, Any] = {}
         for phrase in phrases:
             node = self._trie
@@ -41,7 +46,7 @@ class PhraseMatcher:
 
     def count(self, text: str) -> dict[tuple[str, ...], int]:
         """How often each phrase occurs in `text`, compared as `phrase_tokens` (whole words,
-        case, punctuation and plurals ignored)."""
+        case, punctuation and plurals ignored; a phrase `written_so` as written)."""
         words = plain_words(text)
         if len(self._starts) > _MEMO_WORDS:  # identifiers make the vocabulary of code docs unbounded
             self._starts.clear()
@@ -66,6 +71,9 @@ class PhraseMatcher:
                     key = keyed[word] = word_key(word)
                 node = node.get(key)
                 j += 1
+        for phrase, pattern in self._exact.items():
+            if counts.get(phrase):
+                counts[phrase] = len(pattern.findall(text))
         return counts
 
 
