@@ -130,7 +130,7 @@ def source_titles(state: State, key: str, rank: int) -> Iterator[str]:
 
 
 def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool = False,
-              task_verbs: frozenset[str] = frozenset()) -> bool:
+              verbs: frozenset[str] = frozenset()) -> bool:
     """Whether some source that is about the concept (ranks it among its CENTRAL_RANK strongest; any
     source that mentions it with `central_only=False`) names it on its own in its title ("Sleep and
     depression" names sleep; "Sleep quality in adolescents" and "Accepted file formats" do not). With
@@ -141,14 +141,14 @@ def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool 
     as many titles that name it must be about it as open as tasks on it (`opens_as_a_task`: an article alone is
     no sure task, "The Truth About Sleep"): one claim about strings ("String Contains Another String") among
     tasks on a string ("Convert A String To A Timestamp", "Encode A String As URL-safe Base64") is no sign the
-    notes are about strings. A title that opens with one of the vault's `task_verbs` is no title about it either
-    ("Print Version Information" where "Print Out Files In Reverse" is a note: `opens_with_a_task_verb`), though
-    it is no sure task to count against one (a noun can open titles where the word is a verb elsewhere)."""
+    notes are about strings. A title that opens with one of the vault's `verbs` (`task_verbs`) is no title about it
+    either ("Print Version Information" where "Print Out Files In Reverse" is a note: `opens_with_a_task_verb`),
+    though it is no sure task to count against one (a noun can open titles where the word is a verb elsewhere)."""
     titles = source_titles(state, key, CENTRAL_RANK if central_only else TITLE_RANK)
     naming = [title for title in titles if names_a_page(title) and key in bare_names(title)]
     if not as_topic:
         return bool(naming)
-    topical = sum(not (is_a_task_title(title) or opens_with_a_task_verb(title, task_verbs) or
+    topical = sum(not (is_a_task_title(title) or opens_with_a_task_verb(title, verbs) or
                        key in not_its_topic(title)) for title in naming)
     return topical > 0 and topical >= sum(opens_as_a_task(title) for title in naming)
 
@@ -272,7 +272,7 @@ def why_no_page(state: State, key: str, name: str, full_names: FullNames | None 
         # Linux, recent Anki versions…"; not "see the troubleshooting steps").
         return "no source is about it: each mentions it in passing"
     if everyday and not is_titled(state, key, as_topic=not is_named_in_prose(state, key, mostly=True),
-                                  task_verbs=verbs):
+                                  verbs=verbs):
         # An everyday word the corpus is not about: no title names it, and for a word the prose does not write as a
         # name in most of its quotes, fewer titles are about it than are tasks ("React" in "Add React To A Rails
         # App" is a name; "Array" in "Get A Slice Of The Ends Of An Array" is not, though one quote of 17 writes

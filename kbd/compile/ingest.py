@@ -271,7 +271,7 @@ def _commit_copy(state: State, outcome: IngestOutcome, names: NameBook, now: str
                      (outcome.path, source_id, outcome.sha256, why))
     _set_file(state, outcome.path, outcome.size, outcome.mtime_ns, outcome.sha256, "ok", None)
     add_log_entry(state, now, "duplicate", outcome.title or outcome.path, source_id,
-         f"{outcome.path} is a copy of {original} ({why}): one source note links both, and it counts once")
+                  f"{outcome.path} is a copy of {original} ({why}): one source note links both, and it counts once")
     state.mark_dirty([f"source:{source_id}", "log", "status"])
     state.set_meta("last_change", now)
 

@@ -30,6 +30,8 @@ _PARTICLES = frozenset("off out up down away back".split())
 _AUXILIARIES = frozenset("is are was were be been can cannot".split())
 _QUESTION_WORDS = frozenset("what where when why how which who".split())
 _FUNCTION_WORDS = OBJECT_CUES | _COUNTERS | _QUESTION_WORDS | _AUXILIARIES
+# What joins two words into one phrase after a title's first word ("Running and…", "Vim vs Emacs"): no verb's object.
+_JOINTS = frozenset({"and", "or", "vs", "versus"})
 
 
 def is_a_task_title(title: str) -> bool:
@@ -73,7 +75,7 @@ def opens_with_a_task_verb(title: str, verbs: frozenset[str]) -> bool:
         tokens[1].lower() not in _NOT_AFTER_A_VERB
 
 
-_NOT_AFTER_A_VERB = frozenset({"of", "and", "or", "vs", "versus"}) | _AUXILIARIES
+_NOT_AFTER_A_VERB = frozenset({"of"}) | _JOINTS | _AUXILIARIES
 
 
 def _opens_as_a_task(tokens: list[str]) -> bool:
@@ -124,7 +126,7 @@ def _opens_with_a_verb(tokens: list[str]) -> bool:
     """A title about doing something: "Running Dolly 2.0 on Paperspace", "Show files opened by pytest tests";
     not "Running and…"."""
     return len(tokens) > 1 and tokens[0].lower() in VERB_FORMS and tokens[1][0].isalpha() \
-        and tokens[1].lower() not in ("and", "or", "vs", "versus")
+        and tokens[1].lower() not in _JOINTS
 
 
 # What follows a dot glued to a lowercase word is code's: "File" of "click.File", "remove" of "os.remove()".
