@@ -12,9 +12,11 @@ from pathlib import Path
 import frontmatter
 
 from kbd.compile.concepts import reconcile_concepts
+from kbd.compile.full_names import names_a_maker
 from kbd.compile.ingest import NameBook
 from kbd.engines.base import SourceInput, SourceSummary, concept_key
 from kbd.engines.chunking import TOKEN, noun_chunks, phrases_of
+from kbd.engines.lexicon import is_a_bare_form_word, is_a_form_word
 from kbd.engines.offline import OfflineEngine
 from kbd.engines.title_words import bare_names
 from kbd.state import State
@@ -242,6 +244,82 @@ def test_a_name_with_what_it_is_after_it_is_its_page_whatever_its_plural(vault: 
     vault.compile()
     pages = concept_pages(vault)
     assert "Git ls-files" in pages and "Git ls-files command" not in pages, pages
+
+
+def test_a_query_in_a_names_language_is_that_names_page(vault: Vault) -> None:
+    # Five of Simon Willison's TILs (tests/real_pages/til, development half) write "a SQL query", "SQL queries",
+    # one of them in its title, and made *SQL query* beside *SQL*: what one writes in a language is a form of it,
+    # as "Python code" is Python's; the SQL page lists them.
+    vault.no_image_downloads()
+    for name in ("escaping-sql-for-curl-to-datasette", "search-all-columns-trick", "orientation-and-location",
+                 "sqlite-tg", "one-line-csv-operations"):
+        vault.clip(f"{name}.md", (PAGES / "til" / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    pages = concept_pages(vault)
+    assert "SQL" in pages and not {p for p in pages if p.startswith("SQL quer")}, pages
+    sql = (vault.wiki / "concepts" / "SQL.md").read_text(encoding="utf-8")
+    assert "Escaping a SQL query to use with curl and Datasette" in sql
+
+
+def test_a_query_alone_is_no_mere_form_of_a_name() -> None:
+    # Obsidian Tasks' and SilverBullet's docs are about their queries: "query" after a name is that name's, but
+    # alone it is a topic, not a form every note writes as "file" and "code" are.
+    assert is_a_form_word("query") and is_a_form_word("workflows") and not is_a_bare_form_word("query")
+    assert is_a_bare_form_word("file") and is_a_bare_form_word("docs")
+
+
+def test_a_word_with_a_wildcard_glued_to_it_names_the_phrase_after_it() -> None:
+    # Josh Branchaud's TIL "findBy* Queries Have Async Built In" (test half) is about testing-library's findBy
+    # queries, and counted as a title about queries beside "Prevent A Query From Running Too Long".
+    assert "query" not in bare_names("findBy* Queries Have Async Built In")
+    assert {"vim", "plugin"} <= bare_names("**Vim** Plugins")
+
+
+TIME_ZONE_NOTES = ("display-all-git-log-entries-in-my-local-timezone", "get-the-time-zone-of-the-client-computer",
+                   "set-a-timestamp-field-to-the-current-time", "see-overlaps-for-a-set-of-time-zones")
+TIMEZONE_NOTES = ("override-timezone-that-all-tests-run-in", "look-up-time-zone-info-for-identifier")
+
+
+def test_a_name_spelled_apart_and_joined_is_one_page_whatever_the_order(vault: Vault, tmp_path: Path) -> None:
+    # Six of Josh Branchaud's TILs (tests/real_pages/til-jbranchaud, test half) write "time zone" or "timezone"
+    # ("TimeZone" for Rails' class) and made *Time zone* and *Timezone*, one page listing each spelling's notes.
+    def clip(into: Vault, names: tuple[str, ...]) -> None:
+        for name in names:
+            into.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
+
+    clip(vault, TIMEZONE_NOTES)
+    vault.compile()
+    clip(vault, TIME_ZONE_NOTES)
+    vault.compile()
+    pages = concept_pages(vault)
+    assert not {"Time zone", "Time zones"} & pages or "Timezone" not in pages, pages
+    page = next(p for p in ("Time zone", "Time zones", "Timezone") if p in pages)
+    text = (vault.wiki / "concepts" / f"{page}.md").read_text(encoding="utf-8")
+    assert "Override Timezone That All Tests Run In" in text and "See Overlaps For A Set Of Time Zones" in text
+    cold = Vault(tmp_path / "cold")
+    clip(cold, TIME_ZONE_NOTES + TIMEZONE_NOTES)
+    cold.compile()
+    assert {p.casefold() for p in concept_pages(cold)} == {p.casefold() for p in pages}
+
+
+def test_a_name_hyphenated_to_another_is_not_its_maker(vault: Vault) -> None:
+    # Seven of Simon Willison's TILs on pytest (tests/real_pages/til, development half): *Pytest-mock* is a plugin
+    # that gives pytest a mock, not Mock made by pytest as Obsidian Sync is Sync made by Obsidian; with *Pytest*
+    # a page, *Mock* had none (and, in the test half, *Django* none beside *Pytest-django*).
+    vault.no_image_downloads()
+    for name in ("mocking-boto", "pytest-mock-calls", "pytest-stripe-signature", "mock-httpx", "session-scoped-tmp",
+                 "show-files-opened-by-tests", "only-run-integration"):
+        vault.clip(f"{name}.md", (PAGES / "til" / f"{name}.md").read_text(encoding="utf-8"))
+    vault.compile()
+    pages = concept_pages(vault)
+    assert {"Pytest", "Pytest-mock", "Mock"} <= pages, pages
+
+
+def test_a_name_before_an_everyday_phrase_is_not_its_maker() -> None:
+    # "UTC time zone" (Branchaud's TILs, development half) is a time zone, and *Time zone* a page of its own;
+    # "Obsidian Sync" is Sync made by Obsidian, and *Sync* no page beside it.
+    assert not names_a_maker("UTC time zone") and not names_a_maker("Pytest-django")
+    assert names_a_maker("Obsidian Sync") and names_a_maker("Obsidian Web Clipper") and names_a_maker("Git directory")
 
 
 def test_pages_are_the_same_whatever_order_notes_come_in(vault: Vault, tmp_path: Path) -> None:

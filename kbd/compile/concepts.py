@@ -19,21 +19,20 @@ from __future__ import annotations
 import heapq
 import json
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections import Counter
 
+from kbd.compile.full_names import FullNames, names_a_maker
 from kbd.compile.ingest import NameBook, add_log_entry
 from kbd.compile.titled import (
     TITLE_RANK,
     display_name,
     form_name,
-    is_a_form_of_page,
     is_everyday_word,
     is_named_in_prose,
     list_by_titles,
     make_the_same_forms,
-    needs_a_title,
     one_word_longer,
+    source_titles,
 )
 from kbd.engines.base import (
     PAGE_RANK,
@@ -45,8 +44,8 @@ from kbd.engines.base import (
     written_words,
 )
 from kbd.engines.chunking import TOKEN
-from kbd.engines.commonness import is_common_word, is_everyday_noun, is_everyday_phrase, knows_word_frequencies
-from kbd.engines.lexicon import is_a_form_word
+from kbd.engines.commonness import is_everyday_noun, is_everyday_phrase, knows_word_frequencies
+from kbd.engines.lexicon import is_a_bare_form_word
 from kbd.engines.prose import MIN_WORDS
 from kbd.engines.title_words import (
     bare_names,
@@ -120,13 +119,6 @@ def _is_said(sentence: str) -> bool:
     """A quote that says something (MIN_WORDS words at least, as a summary quotes), or a title's naming
     (stored as an empty sentence); not a label."""
     return not sentence or sum(1 for t in TOKEN.findall(sentence) if t[0].isalpha()) >= MIN_WORDS
-
-
-def source_titles(state: State, key: str, rank: int) -> Iterator[str]:
-    """The titles of the sources that mention a concept among their `rank` strongest, each once, as read."""
-    return (title for (title,) in state.db.execute(
-        "SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
-        "WHERE sc.key=? AND sc.rank<?", (key, rank)))
 
 
 def is_titled(state: State, key: str, central_only: bool = True, as_topic: bool = False,
@@ -278,7 +270,7 @@ def why_no_page(state: State, key: str, name: str, full_names: FullNames | None 
         # App" is a name; "Array" in "Get A Slice Of The Ends Of An Array" is not, though one quote of 17 writes
         # "Array collection methods").
         return "an everyday word no title is about"
-    if " " not in key and is_a_form_word(name.casefold()) and not is_a_whole_title(state, key):
+    if " " not in key and is_a_bare_form_word(name.casefold()) and not is_a_whole_title(state, key):
         # "File", "Code", "Docs": the form a named thing takes, which notes of every kind write; only a source
         # titled with the word alone is about it (a docs page "Server").
         return "the form a named thing takes, and no source is titled with it alone"
@@ -347,11 +339,16 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook, now: str
             elif page is not None:
                 state.db.execute("UPDATE concepts SET source_count=? WHERE key=?",
                                  (article_count(state, key, listed=True), key))
-                if not make_the_same_forms(name, form_name(state, key)):
+                kept = form_name(state, key)
+                if not make_the_same_forms(name, kept) or names_a_maker(name) != names_a_maker(kept):
                     # Its sources spell it otherwise now ("ENV", where the page was made as "Env"): its forms
                     # ("Env file") and the titles that name it are decided again, as a compile from nothing would.
                     state.db.execute("UPDATE concepts SET form_name=? WHERE key=?", (name, key))
                     respelled.append(key)
+                    full_names.retired(key)  # "UTC Time Zone" makes *Time zone* its maker's, "UTC time zone" not
+                    full_names.created(key, name)
+                    if " " in key:
+                        _look_again([key.partition(" ")[2]], state, pending, done)
                     longer = one_word_longer(state, key)
                     state.mark_dirty(f"source:{s}" for k in [key, *longer] for s in concept_sources(state, k))
                     _look_again(longer, state, pending, done)
@@ -361,7 +358,10 @@ def reconcile_concepts(state: State, min_sources: int, names: NameBook, now: str
                 state.mark_dirty(f"concept:{k}" for k in _co_occurring(state, key))
                 state.mark_dirty(["index"])
                 # "Sync" may gain or lose its page with "Obsidian Sync" or with "Obsidian": look at it again.
-                (full_names.created if page is None else full_names.retired)(key)
+                if page is None:
+                    full_names.created(key, name)
+                else:
+                    full_names.retired(key)
                 maker, _, rest = key.partition(" ")
                 _look_again([rest, maker] if rest else full_names.made_by(key), state, pending, done)
                 _look_again(one_word_longer(state, key), state, pending, done)  # "obsidian app" for "obsidian"
@@ -418,71 +418,6 @@ def _look_again(keys: list[str], state: State, pending: list[tuple[int, str]], d
     for key in keys:
         heapq.heappush(pending, _longer_first(key))
     done.difference_update(keys)
-
-
-class FullNames:
-    """Which concepts with a page are another one's name with its maker in front ("Obsidian Sync" is
-    "Sync" made by "Obsidian"), kept current as a reconcile pass creates and retires pages, so the
-    check costs a dictionary look-up and not a scan of every page."""
-
-    def __init__(self, state: State) -> None:
-        self.pages = {r[0] for r in state.db.execute("SELECT key FROM concepts")}
-        self.makers_of: dict[str, set[str]] = defaultdict(set)  # "sync" → {"obsidian"}
-        self.made: dict[str, set[str]] = defaultdict(set)  # "obsidian" → {"sync", "publish"}
-        for key in self.pages:
-            self._add(key)
-
-    def _add(self, key: str) -> None:
-        maker, _, rest = key.partition(" ")
-        if rest and rest != maker:  # "Bora Bora" is no "Bora" made by "Bora"
-            self.makers_of[rest].add(maker)
-            self.made[maker].add(rest)
-
-    def created(self, key: str) -> None:
-        self.pages.add(key)
-        self._add(key)
-
-    def retired(self, key: str) -> None:
-        self.pages.discard(key)
-        maker, _, rest = key.partition(" ")
-        if rest:
-            self.makers_of[rest].discard(maker)
-            self.made[maker].discard(rest)
-
-    def named_by_its_maker(self, key: str) -> bool:
-        """"Sync" when "Obsidian Sync" and "Obsidian" both have pages. Two names that make each other
-        ("Obsidian Sync" and "Sync Obsidian") are neither's maker: no cycle, so the pages never depend
-        on the order a pass looks at the names."""
-        return any(maker in self.pages and key not in self.makers_of.get(maker, ())
-                   for maker in self.makers_of.get(key, ()))
-
-    def belongs_to_a_page(self, state: State, key: str, name: str) -> bool:
-        """"Obsidian app", "Anki release", "Remote vault data": a name with a page ("Obsidian", "Remote
-        vault") and one everyday word after it, lowercase, that no source title names. An everyday word
-        is no such name: "Knowledge graph" is not Knowledge's. `name` is the key's `display_name`."""
-        prefix, _, _ = key.rpartition(" ")
-        if prefix and prefix not in self.pages:
-            prefix = concept_key(prefix)  # "git ls files command" is "git ls file"'s: a key singularises its last word
-        if not prefix or prefix not in self.pages:
-            return False
-        if " " not in prefix and needs_a_title(display_name(state, prefix)):
-            return False  # an everyday word is no such name: "Knowledge graph" is not Knowledge's
-        if is_a_form_of_page(state, name, prefix):
-            # "Git log command", "Tmux session": the page's own thing, whatever a title or a rank says (the engine
-            # folds such a phrase into the name only where one source makes that sure); the page lists its
-            # sources (compile/titled.py).
-            return True
-        last = name.rpartition(" ")[2]
-        if state.db.execute("SELECT 1 FROM source_concepts WHERE key=? AND rank=0", (key,)).fetchone():
-            return False  # "Docker container": the first concept of a source is a thing of its own
-        if not (last.isalpha() and last.islower() and is_common_word(last)):
-            return False
-        needle = phrase_tokens(name)
-        return not any(contains_phrase(phrase_tokens(title), needle) for title in source_titles(state, key, TITLE_RANK))
-
-    def made_by(self, maker: str) -> list[str]:
-        """The shorter names a maker's page decides: "sync" for "obsidian"."""
-        return sorted(self.made.get(maker, ()))
 
 
 def _co_occurring(state: State, key: str) -> list[str]:

@@ -27,7 +27,7 @@ import itertools
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from kbd.engines.base import concept_key, singular, spelled_words, written_words
 from kbd.engines.chunking import MAX_PHRASE_WORDS, TOKEN, capitalised_inside_a_sentence, is_term
@@ -331,3 +331,10 @@ def names_the_page(title: str, names: dict[str, set[tuple[str, ...]]], key: str,
     if needs_a_title(page):
         return singular(spelled_words(title)[0]) == singular(wanted[0]) or key in bare_names(title)
     return not capitalised or any(words[0][0].isupper() for words in written)
+
+
+def source_titles(state: State, key: str, rank: int) -> Iterator[str]:
+    """The titles of the sources that mention a concept among their `rank` strongest, each once, as read."""
+    return (title for (title,) in state.db.execute(
+        "SELECT DISTINCT s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
+        "WHERE sc.key=? AND sc.rank<?", (key, rank)))

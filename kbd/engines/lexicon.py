@@ -242,7 +242,19 @@ _FORMS = _words("""
 """)
 
 
+# What one writes in a named thing's language or for it to run ("SQL query", "GraphQL query", "GitHub Actions
+# workflow"): a form of the name after it, but alone a topic a page can be about (Obsidian Tasks' and
+# SilverBullet's *Query*), not a form every note writes.
+_WRITTEN_FOR = _words("query workflow")
+
+
 def is_a_form_word(word: str) -> bool:
     """Whether a word after a name says what the named thing is or the form it takes (`WHAT_IT_IS` singular,
-    `_FORMS` either number; not "codes": "ZIP codes", "ANSI codes" are things of their own)."""
+    `_FORMS` and `_WRITTEN_FOR` either number; not "codes": "ZIP codes", "ANSI codes" are things of their own)."""
+    return is_a_bare_form_word(word) or word in _WRITTEN_FOR or singular(word) in _WRITTEN_FOR
+
+
+def is_a_bare_form_word(word: str) -> bool:
+    """Whether a word alone is only the form a named thing takes ("File", "Code", "Docs"), which notes of every
+    kind write (`is_a_form_word` less `_WRITTEN_FOR`)."""
     return word in WHAT_IT_IS or word in _FORMS or (word != "codes" and singular(word) in _FORMS)

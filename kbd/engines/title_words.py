@@ -131,6 +131,9 @@ def _opens_with_a_verb(tokens: list[str]) -> bool:
 
 # What follows a dot glued to a lowercase word is code's: "File" of "click.File", "remove" of "os.remove()".
 _ATTRIBUTE = re.compile(r"(?<=[a-z0-9_])\.[A-Za-z_]\w*(?:\(\))?")
+# A word with a wildcard glued to it stands for names ("findBy* Queries" are the queries findByText and its kin
+# make), so the phrase after it is the pattern's, no bare word; emphasis ("**Vim** plugins") opens with its star.
+_GLOB = re.compile(r"(?<![*\w])([A-Za-z_][\w-]*)\*(?=[\s.,:;]|$)")
 
 
 def bare_names(text: str) -> set[str]:
@@ -139,8 +142,8 @@ def bare_names(text: str) -> set[str]:
     "file" in "File recovery", nor "building" in "Building Your Own Schema.org": a verb with its object,
     nor "paste" in "Copy and paste issues": a verb's partner, nor "running" in "Running Dolly 2.0 on
     Paperspace" or "run" in "Run Tests With Documentation Formatting": the verb a title opens with, nor "file"
-    of "click.File": code's)."""
-    tokens = TOKEN.findall(_ATTRIBUTE.sub(" ", text))
+    of "click.File": code's, nor "queries" of "findBy* Queries": a pattern's)."""
+    tokens = TOKEN.findall(_GLOB.sub(r"\1", _ATTRIBUTE.sub(" ", text)))
     verbs = {t for t, after in itertools.pairwise(tokens) if after.lower() in OBJECT_CUES}
     if _opens_with_a_verb(tokens):  # "Read In Environment-Specific Config Values", "Run Tests With…"
         verbs.add(tokens[0])

@@ -14,7 +14,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
-from kbd.compile.concepts import FullNames, is_marked, task_verbs, why_no_page
+from kbd.compile.concepts import is_marked, task_verbs, why_no_page
+from kbd.compile.full_names import FullNames
 from kbd.compile.titled import display_name
 from kbd.engines.base import PAGE_RANK, concept_key, phrase_tokens, word_key
 from kbd.engines.commonness import is_common_word, is_everyday_phrase
