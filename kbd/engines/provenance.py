@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 #     words it names ("Print Version Information" beside "Print Out Files In Reverse"); an article, a determiner
 #     or a question word never opens a task; a page's forms and title listings follow how its sources spell it
 #     now (issue 23).
-# 17: a query or a workflow after a name is that name's ("SQL query", "GitHub Actions workflow"); a word with a
+# 17: a query, a workflow or a test after a name is that name's ("SQL query", "GitHub Actions workflow"); a word with a
 #     wildcard glued to it in a title names the phrase after it ("findBy* Queries"); a name spelled apart and
 #     joined ("time zone", "timezone") is one concept (issue 23).
 OFFLINE_VERSION = "17"
