@@ -667,3 +667,17 @@ def test_a_heading_after_the_pages_opening_prose_is_a_section_not_the_title() ->
     assert isinstance(clipped, RawNote) and clipped.title == "How sleep consolidates memory"
     named = parse_raw_note("Sleep.md", b"By Jane Doe, May 1\n\n# How sleep consolidates memory\n\nText.\n")
     assert isinstance(named, RawNote) and named.title == "How sleep consolidates memory"
+
+
+def test_a_pages_title_that_names_a_furniture_section_keeps_the_page() -> None:
+    # Obsidian Tasks' docs page "# Comments" (tests/real_pages/obsidian-tasks, development half) and Foam's
+    # "# Footnotes" (tests/real_pages/foam, development half) are about comments and footnotes: their title is no
+    # comments or footnotes section of a clipped article, and the engine read no line of either.
+    pages = Path(__file__).parent / "real_pages"
+    comments = kept_text((pages / "obsidian-tasks" / "Comments.md").read_text(encoding="utf-8"))
+    assert any("are treated as comments" in text for text in comments), comments
+    footnotes = kept_text((pages / "foam" / "Footnotes.md").read_text(encoding="utf-8"))
+    assert any(text.startswith("Footnotes let you add references") for text in footnotes), footnotes
+    # A section further down is still dropped, title or not.
+    article = "# Deep sleep\n\nDeep sleep restores the body.\n\n## Comments\n\nGreat post, thanks!\n"
+    assert kept_text(article) == ["Deep sleep restores the body."]

@@ -54,7 +54,8 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 #     now (issue 23).
 # 17: a query, a workflow or a test after a name is that name's ("SQL query", "GitHub Actions workflow"); a word with a
 #     wildcard glued to it in a title names the phrase after it ("findBy* Queries"); a name spelled apart and
-#     joined ("time zone", "timezone") is one concept (issue 23).
+#     joined ("time zone", "timezone") is one concept; a page titled "# Tags" or "# Footnotes" keeps its text
+#     (issue 23).
 OFFLINE_VERSION = "17"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"

@@ -379,8 +379,11 @@ def _clean(document: Document) -> list[CleanBlock]:
                 digest_level = 0
             if conclusion_level and level <= conclusion_level:
                 conclusion_level = 0
+            # A page's own title above all its prose opens no section to drop: Foam's page "# Tags" and Zettlr's
+            # "# Footnotes" are about tags and footnotes, and lost every line.
+            titles_the_page = level == 1 and not seen_prose
             if not dropping_level:
-                if _DROP_SECTION.match(b.text):
+                if _DROP_SECTION.match(b.text) and not titles_the_page:
                     dropping_level = level
                 elif _DIGEST_SECTION.match(b.text):
                     digest_level = level
