@@ -288,33 +288,6 @@ def test_a_word_with_a_wildcard_glued_to_it_names_the_phrase_after_it() -> None:
     assert {"vim", "plugin"} <= bare_names("**Vim** Plugins")
 
 
-TIME_ZONE_NOTES = ("display-all-git-log-entries-in-my-local-timezone", "get-the-time-zone-of-the-client-computer",
-                   "set-a-timestamp-field-to-the-current-time", "see-overlaps-for-a-set-of-time-zones")
-TIMEZONE_NOTES = ("override-timezone-that-all-tests-run-in", "look-up-time-zone-info-for-identifier")
-
-
-def test_a_name_spelled_apart_and_joined_is_one_page_whatever_the_order(vault: Vault, tmp_path: Path) -> None:
-    # Six of Josh Branchaud's TILs (tests/real_pages/til-jbranchaud, test half) write "time zone" or "timezone"
-    # ("TimeZone" for Rails' class) and made *Time zone* and *Timezone*, one page listing each spelling's notes.
-    def clip(into: Vault, names: tuple[str, ...]) -> None:
-        for name in names:
-            into.clip(f"{name}.md", (PAGES / "til-jbranchaud" / f"{name}.md").read_text(encoding="utf-8"))
-
-    clip(vault, TIMEZONE_NOTES)
-    vault.compile()
-    clip(vault, TIME_ZONE_NOTES)
-    vault.compile()
-    pages = concept_pages(vault)
-    assert not {"Time zone", "Time zones"} & pages or "Timezone" not in pages, pages
-    page = next(p for p in ("Time zone", "Time zones", "Timezone") if p in pages)
-    text = (vault.wiki / "concepts" / f"{page}.md").read_text(encoding="utf-8")
-    assert "Override Timezone That All Tests Run In" in text and "See Overlaps For A Set Of Time Zones" in text
-    cold = Vault(tmp_path / "cold")
-    clip(cold, TIME_ZONE_NOTES + TIMEZONE_NOTES)
-    cold.compile()
-    assert {p.casefold() for p in concept_pages(cold)} == {p.casefold() for p in pages}
-
-
 def test_a_name_hyphenated_to_another_is_not_its_maker(vault: Vault) -> None:
     # Seven of Simon Willison's TILs on pytest (tests/real_pages/til, development half): *Pytest-mock* is a plugin
     # that gives pytest a mock, not Mock made by pytest as Obsidian Sync is Sync made by Obsidian; with *Pytest*

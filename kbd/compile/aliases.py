@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kbd.compile.titled import TITLE_RANK
-from kbd.engines.base import ConceptMention, concept_key, spelled_words
+from kbd.engines.base import ConceptMention, concept_key
 from kbd.state import State
 
 
@@ -62,7 +62,6 @@ def canonical_mentions(state: State, mentions: list[ConceptMention]) -> list[Con
     for m in mentions:
         for alias in m.aliases:
             define_alias(state, alias, m.key)
-    _meet_other_spellings(state, mentions)
     out: list[ConceptMention] = []
     seen: set[str] = set()
     for m in mentions:
@@ -72,55 +71,6 @@ def canonical_mentions(state: State, mentions: list[ConceptMention]) -> list[Con
         seen.add(key)
         out.append(m if key == m.key else replace(m, key=key))
     return out
-
-
-# The shortest part a word is split into to meet a name spelled apart: "dev tools" and "devtools", not "a" and "an".
-_SHORTEST_PART = 3
-
-
-def _meet_other_spellings(state: State, mentions: list[ConceptMention]) -> None:
-    """A name spelled apart in one source and joined in another ("time zone", "timezone"; "file names",
-    "filename"; "Chrome dev tools", "Chrome devtools"; "e-mail", "email") is one concept (Branchaud's TILs made
-    both *Time zone* and *Timezone*, *File names* and *Filename*). The spelling apart keeps the key, whichever
-    came first: the rules read a key's words ("Vim help file" is no belonging of *Vim*, "Vim helpfile" would be),
-    so the pages must not depend on the order notes are compiled in."""
-    earlier: dict[str, str] = {}  # key → a name these mentions write it by
-    for m in mentions:
-        key = resolve(state, m.key, m.name)
-        for other in _respellings(m.name):
-            other = resolve(state, other)
-            written = earlier.get(other) or _written(state, other)
-            if other == key or not written:
-                continue
-            if other.count(" ") > key.count(" "):
-                define_alias(state, m.name, other)
-            else:
-                define_alias(state, written, key)
-            key = resolve(state, m.key, m.name)
-            break
-        earlier[key] = m.name
-
-
-def _written(state: State, key: str) -> str:
-    """A name some source writes the concept `key` by, or "" where none does."""
-    for (name,) in state.db.execute("SELECT DISTINCT name FROM source_concepts WHERE key=? LIMIT 20", (key,)):
-        if concept_key(name) == key:
-            return name
-    return ""
-
-
-def _respellings(name: str) -> list[str]:
-    """The keys of `name` with two neighbouring words joined, or one word split in two; none for a possessive,
-    whose "s" is no word ("Vim session's" is no "Vim sessions")."""
-    if "'" in name or "’" in name:
-        return []
-    words = spelled_words(name)
-    keys = [concept_key(" ".join([*words[:i], words[i] + words[i + 1], *words[i + 2:]])) for i in range(len(words) - 1)
-            if len(words[i]) > 1 and len(words[i + 1]) > 1]
-    keys += [concept_key(" ".join([*words[:i], word[:cut], word[cut:], *words[i + 1:]]))
-             for i, word in enumerate(words) if word.isalpha()
-             for cut in range(_SHORTEST_PART, len(word) - _SHORTEST_PART + 1)]
-    return keys
 
 
 def alias_names(state: State, key: str) -> list[str]:

@@ -132,8 +132,10 @@ def _opens_with_a_verb(tokens: list[str]) -> bool:
 # What follows a dot glued to a lowercase word is code's: "File" of "click.File", "remove" of "os.remove()".
 _ATTRIBUTE = re.compile(r"(?<=[a-z0-9_])\.[A-Za-z_]\w*(?:\(\))?")
 # A word with a wildcard glued to it stands for names ("findBy* Queries" are the queries findByText and its kin
-# make), so the phrase after it is the pattern's, no bare word; emphasis ("**Vim** plugins") opens with its star.
-_GLOB = re.compile(r"(?<![*\w])([A-Za-z_][\w-]*)\*(?=[\s.,:;]|$)")
+# make), so the phrase after it is the pattern's, no bare word; emphasis ("**Vim** plugins") opens with its star,
+# and one letter is no pattern ("A* Search"). Nothing but the word may start a match: a run of "a-a-a-…" would
+# be read once from every hyphen.
+_GLOB = re.compile(r"(?<![*\w-])([A-Za-z_][\w-]+)\*(?=[\s.,:;]|$)")
 
 
 def bare_names(text: str) -> set[str]:
