@@ -23,6 +23,7 @@ from kbd.state import State
 from kbd.vault.markdown import parse_markdown
 from kbd.vault.note import ClipperMeta, note_title
 from tests.conftest import Vault, clipper_note
+from tests.test_concept_evidence import compile_real_pages
 
 PAGES = Path(__file__).parent / "real_pages"
 
@@ -251,11 +252,8 @@ def test_a_query_in_a_names_language_is_that_names_page(vault: Vault) -> None:
     # one of them in its title, and made *SQL query* beside *SQL*: what one writes in a language is a form of it,
     # as "Python code" is Python's; the SQL page lists them.
     vault.no_image_downloads()
-    for name in ("escaping-sql-for-curl-to-datasette", "search-all-columns-trick", "orientation-and-location",
-                 "sqlite-tg", "one-line-csv-operations"):
-        vault.clip(f"{name}.md", (PAGES / "til" / f"{name}.md").read_text(encoding="utf-8"))
-    vault.compile()
-    pages = concept_pages(vault)
+    pages = compile_real_pages(vault, "til", ("escaping-sql-for-curl-to-datasette", "search-all-columns-trick",
+                                              "orientation-and-location", "sqlite-tg", "one-line-csv-operations"))
     assert "SQL" in pages and not {p for p in pages if p.startswith("SQL quer")}, pages
     sql = (vault.wiki / "concepts" / "SQL.md").read_text(encoding="utf-8")
     assert "Escaping a SQL query to use with curl and Datasette" in sql
@@ -266,11 +264,9 @@ def test_a_test_written_for_a_runner_is_the_runners(vault: Vault) -> None:
     # test* beside *Pytest* (three more on pytest, development half): a test written for pytest to run is
     # pytest's, as a query in SQL is SQL's.
     vault.no_image_downloads()
-    for name in ("writing-test-with-copilot", "comparing-version-numbers", "session-scoped-tmp",
-                 "show-files-opened-by-tests", "only-run-integration"):
-        vault.clip(f"{name}.md", (PAGES / "til" / f"{name}.md").read_text(encoding="utf-8"))
-    vault.compile()
-    pages = concept_pages(vault)
+    pages = compile_real_pages(vault, "til", ("writing-test-with-copilot", "comparing-version-numbers",
+                                              "session-scoped-tmp", "show-files-opened-by-tests",
+                                              "only-run-integration"))
     assert "Pytest" in pages and not {p for p in pages if p.lower().startswith("pytest test")}, pages
 
 
@@ -293,11 +289,9 @@ def test_a_name_hyphenated_to_another_is_not_its_maker(vault: Vault) -> None:
     # that gives pytest a mock, not Mock made by pytest as Obsidian Sync is Sync made by Obsidian; with *Pytest*
     # a page, *Mock* had none (and, in the test half, *Django* none beside *Pytest-django*).
     vault.no_image_downloads()
-    for name in ("mocking-boto", "pytest-mock-calls", "pytest-stripe-signature", "mock-httpx", "session-scoped-tmp",
-                 "show-files-opened-by-tests", "only-run-integration"):
-        vault.clip(f"{name}.md", (PAGES / "til" / f"{name}.md").read_text(encoding="utf-8"))
-    vault.compile()
-    pages = concept_pages(vault)
+    pages = compile_real_pages(vault, "til", ("mocking-boto", "pytest-mock-calls", "pytest-stripe-signature",
+                                              "mock-httpx", "session-scoped-tmp", "show-files-opened-by-tests",
+                                              "only-run-integration"))
     assert {"Pytest", "Pytest-mock", "Mock"} <= pages, pages
 
 
