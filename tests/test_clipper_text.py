@@ -11,6 +11,7 @@ import random
 import re
 from pathlib import Path
 
+import frontmatter
 from markdown_it import MarkdownIt
 
 from kbd.ask.retrieve import article_blocks, note_blocks
@@ -674,10 +675,18 @@ def test_a_pages_title_that_names_a_furniture_section_keeps_the_page() -> None:
     # "# Footnotes" (tests/real_pages/foam, development half) are about comments and footnotes: their title is no
     # comments or footnotes section of a clipped article, and the engine read no line of either.
     pages = Path(__file__).parent / "real_pages"
-    comments = kept_text((pages / "obsidian-tasks" / "Comments.md").read_text(encoding="utf-8"))
+    tasks_page = frontmatter.loads((pages / "obsidian-tasks" / "Comments.md").read_text(encoding="utf-8"))
+    comments = kept_text(tasks_page.content)
     assert any("are treated as comments" in text for text in comments), comments
     footnotes = kept_text((pages / "foam" / "Footnotes.md").read_text(encoding="utf-8"))
     assert any(text.startswith("Footnotes let you add references") for text in footnotes), footnotes
-    # A section further down is still dropped, title or not.
+    # Only a page's one level-1 heading, opening it, is its title (a review's cases): a second "# Comments" after
+    # the article's title, or "# Contents" and "# Related articles" above it, are still the page's furniture.
+    recipe = ("# Quick Weeknight Lasagna\n\n- 12 lasagna noodles\n- 1 lb ground beef\n\n# Comments\n\n"
+              "Dave K. replied: Honestly this is the worst lasagna recipe I have ever tried, my dog won't eat it.\n")
+    assert not any("Dave K." in text for text in kept_text(recipe)), kept_text(recipe)
+    wikipedia = ("# Contents\n\n1 Algorithm description\n2 Space and time advantages\n\n# Bloom filter\n\n"
+                 "A Bloom filter is a space-efficient probabilistic data structure.\n")
+    assert kept_text(wikipedia) == ["A Bloom filter is a space-efficient probabilistic data structure."]
     article = "# Deep sleep\n\nDeep sleep restores the body.\n\n## Comments\n\nGreat post, thanks!\n"
     assert kept_text(article) == ["Deep sleep restores the body."]

@@ -259,17 +259,6 @@ def test_a_query_in_a_names_language_is_that_names_page(vault: Vault) -> None:
     assert "Escaping a SQL query to use with curl and Datasette" in sql
 
 
-def test_a_test_written_for_a_runner_is_the_runners(vault: Vault) -> None:
-    # Two of Simon Willison's TILs (tests/real_pages/til, test half) each write "a pytest test" and made *Pytest
-    # test* beside *Pytest* (three more on pytest, development half): a test written for pytest to run is
-    # pytest's, as a query in SQL is SQL's.
-    vault.no_image_downloads()
-    pages = compile_real_pages(vault, "til", ("writing-test-with-copilot", "comparing-version-numbers",
-                                              "session-scoped-tmp", "show-files-opened-by-tests",
-                                              "only-run-integration"))
-    assert "Pytest" in pages and not {p for p in pages if p.lower().startswith("pytest test")}, pages
-
-
 def test_a_query_alone_is_no_mere_form_of_a_name() -> None:
     # Obsidian Tasks' and SilverBullet's docs are about their queries: "query" after a name is that name's, but
     # alone it is a topic, not a form every note writes as "file" and "code" are.

@@ -243,9 +243,9 @@ _FORMS = _words("""
 
 
 # What one writes in a named thing's language or for it to run ("SQL query", "GraphQL query", "GitHub Actions
-# workflow", "a pytest test"): a form of the name after it, but alone a topic a page can be about (Obsidian Tasks' and
-# SilverBullet's *Query*), not a form every note writes.
-_WRITTEN_FOR = _words("query workflow test")
+# workflow"): a form of the name after it, but alone a topic a page can be about (Obsidian Tasks' and
+# SilverBullet's *Query*), not a form every note writes. Not "test": the Turing test is no Turing's.
+_WRITTEN_FOR = _words("query workflow")
 
 
 def is_a_form_word(word: str) -> bool:

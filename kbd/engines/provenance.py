@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 #     words it names ("Print Version Information" beside "Print Out Files In Reverse"); an article, a determiner
 #     or a question word never opens a task; a page's forms and title listings follow how its sources spell it
 #     now (issue 23).
-# 17: a query, a workflow or a test after a name is that name's ("SQL query", "GitHub Actions workflow"); a word
+# 17: a query or a workflow after a name is that name's ("SQL query", "GitHub Actions workflow"); a word
 #     with a wildcard glued to it in a title names the phrase after it ("findBy* Queries"); a hyphen or a
 #     lowercase phrase after a name makes it no maker ("Pytest-django", "UTC time zone"); a page titled "# Tags"
 #     or "# Footnotes" keeps its text (issue 23).

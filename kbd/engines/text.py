@@ -368,6 +368,11 @@ def _clean(document: Document) -> list[CleanBlock]:
     seen_prose = False
     run_start = run_end = 0  # the run of list items being read, and whether each of its tails is a menu
     menu_from: list[bool] = []
+    # A page's one level-1 heading, opening it, is its title and no section to drop: Foam's page "# Tags" and
+    # Zettlr's "# Footnotes" are about tags and footnotes, and lost every line. Not a second "# Comments" after
+    # an article's title, nor "# Contents" above it.
+    level_ones = [j for j, block in enumerate(blocks) if block.kind == "heading" and (block.level or 1) == 1]
+    title_at = 0 if level_ones == [0] else -1
     i = 0
     while i < len(blocks):
         b = blocks[i]
@@ -379,11 +384,8 @@ def _clean(document: Document) -> list[CleanBlock]:
                 digest_level = 0
             if conclusion_level and level <= conclusion_level:
                 conclusion_level = 0
-            # A page's own title above all its prose opens no section to drop: Foam's page "# Tags" and Zettlr's
-            # "# Footnotes" are about tags and footnotes, and lost every line.
-            titles_the_page = level == 1 and not seen_prose
             if not dropping_level:
-                if _DROP_SECTION.match(b.text) and not titles_the_page:
+                if _DROP_SECTION.match(b.text) and i != title_at:
                     dropping_level = level
                 elif _DIGEST_SECTION.match(b.text):
                     digest_level = level
