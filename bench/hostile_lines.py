@@ -52,6 +52,9 @@ def hostile_notes(n: int) -> dict[str, str]:
         # Found by its second review: an opening tag never closed, line after line of a paragraph, was glued to
         # the paragraph by mistune line by line (45 s for 6 MB).
         "unclosed": "prose line here\n{% comment %}\n" * n,
+        # Session 42's first review: a title's wildcard pattern ("findBy* Queries") read a heading of "a-a-a-…b*"
+        # from every hyphen (35 s for 100,000 characters).
+        "wildcard": "## " + "a-" * (2 * n) + "b* Queries\n\nA line of prose under the heading.\n",
     }
 
 
