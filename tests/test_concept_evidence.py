@@ -287,11 +287,12 @@ TMUX = ("change-the-default-prefix-key", "show-the-current-value-for-an-option")
 
 
 def test_a_name_with_a_lowercase_form_word_after_it_is_the_names_page(vault: Vault) -> None:
-    # Nine TILs on tmux (tests/real_pages/til-jbranchaud, development half). tmux is written in lowercase, so no
-    # source makes "tmux session" surely the name's, and seven made a page *Tmux session* beside *Tmux*. The
-    # seven are tmux's: its page lists them, "Kill The Current Session" too, which names tmux only so. The
-    # notes on sessions come first, alone: *Tmux session* has its page until *Tmux* has one.
-    assert "Tmux session" in compile_real_pages(vault, "til-jbranchaud", TMUX_SESSIONS)
+    # Nine TILs on tmux (tests/real_pages/til-jbranchaud, development half). Seven made a page *Tmux session*
+    # beside *Tmux*; the seven are tmux's: its page lists them, "Kill The Current Session" too, which names tmux
+    # only so. tmux is written in lowercase, and English has no such word, so "tmux session" is tmux's in every
+    # note that says it: the notes on sessions alone make *Tmux*, no *Tmux session*.
+    pages = compile_real_pages(vault, "til-jbranchaud", TMUX_SESSIONS)
+    assert "Tmux" in pages and not pages & {"Tmux session", "Tmux sessions"}, pages
     pages = compile_real_pages(vault, "til-jbranchaud", TMUX)
     assert "Tmux" in pages and not pages & {"Tmux session", "Tmux sessions"}, pages
     tmux = (vault.wiki / "concepts" / "Tmux.md").read_text(encoding="utf-8")

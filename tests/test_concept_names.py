@@ -785,6 +785,44 @@ def test_the_tail_of_a_longer_name_is_not_its_last_words_form() -> None:
     assert "Session" in found and "Code" not in found, found
 
 
+def real_page_names(folder: str, name: str) -> set[str]:
+    return engine_names(name, (PAGES / folder / f"{name}.md").read_text(encoding="utf-8"))
+
+
+def test_a_tools_lowercase_name_with_its_form_word_is_the_tools_mention() -> None:
+    # Josh Branchaud's TILs (tests/real_pages/til-jbranchaud, development half) write tools and formats in
+    # lowercase: "markdown files", "the sed command", "a sed script" made *Markdown files*, *Sed command* and *Sed
+    # script* pages (on the test half *Markdown files*, 10 notes, with no *Markdown*). English has none of these
+    # words in any form, so each is the tool's.
+    for name in ("find-newer-files", "jump-from-section-to-section"):
+        found = real_page_names("til-jbranchaud", name)
+        assert "Markdown" in found and not found & {"Markdown file", "Markdown files"}, found
+    found = real_page_names("til-jbranchaud", "apply-multiple-substitutions-to-the-input")
+    assert "Sed" in found and not found & {"Sed command", "Sed script"}, found
+
+
+def test_an_english_word_a_clipping_or_a_file_names_part_before_a_form_word_is_no_tool() -> None:
+    # Logseq's docs (development half): "the `/Page embed` command" is no command of "embed", an English word in
+    # its other forms ("embedded"). Branchaud's TILs: "Postgres config files" beside "configuration" (development
+    # half), and of the test half (a review's kind of case) "an `init.vim` file", whose "init" is a file's name.
+    assert not {n for n in real_page_names("logseq", "page_embed") if n.lower() == "embed"}
+    found = real_page_names("til-jbranchaud", "find-the-location-of-postgres-config-files")
+    assert "Config" not in found and "Config file" in found, found
+    found = real_page_names("til-jbranchaud", "source-original-vimrc-when-using-neovim")
+    assert not {n for n in found if n.lower() == "init"}, found
+
+
+def test_a_title_that_names_a_name_with_its_form_is_about_the_name() -> None:
+    # Simon Willison's TILs (tests/real_pages/til, development half): "Finding the largest SQLite files on a Mac"
+    # is about SQLite, which the fold of "SQLite files" took from the title's phrase; it ranked sixth, below a
+    # passing "Hacker News", which had a page for it.
+    text = (PAGES / "til" / "find-largest-sqlite.md").read_text(encoding="utf-8")
+    document = parse_markdown(text)
+    title = note_title(None, document, "find-largest-sqlite")
+    summary = OfflineEngine().summarize_source(SourceInput(title, document, ClipperMeta(title=title)))
+    assert summary.concepts[0].name == "SQLite", [c.name for c in summary.concepts]
+
+
 # A review's notes: names that are everyday words or plurals of them name something else than the word, and
 # "ZIP codes" are no ZIP's; "C++" is no name the form word can follow (its key is "c"), and "Rust code" once with
 # "Rust" once lost both mentions.

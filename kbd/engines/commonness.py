@@ -41,6 +41,19 @@ def is_everyday_noun(word: str) -> bool:
     return _as_frequent_as(word, EVERYDAY_NOUN_ZIPF)
 
 
+def is_everyday_in_some_form(word: str) -> bool:
+    """Whether a lowercase word, or its plural, past or -ing form, is everyday (EVERYDAY_NOUN_ZIPF): "embed" is
+    rare (2.9) but "embedded" is not (3.9); "sed", "markdown" and "gitignore" have no such form. Without
+    `wordfreq`, every word is."""
+    if zipf_frequency is None:
+        return True
+    stem = word[:-1] if word.endswith("e") else word
+    forms = {word, f"{word}s", f"{stem}ed", f"{stem}ing"}
+    if len(word) > 2 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou":
+        forms |= {f"{word}{word[-1]}ed", f"{word}{word[-1]}ing"}  # "embedded", "mapping"
+    return any(is_everyday_noun(form) for form in forms)
+
+
 def knows_word_frequencies() -> bool:
     """Whether `wordfreq` is installed: without it every plain word is taken as common, which rules that drop
     a page for its everyday words must not trust."""

@@ -149,7 +149,7 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
                 counts[key] += s.weight
                 forms[key][phrase] += 1
     _owners_are_their_names(counts, forms)
-    moved = fold_names_with_their_forms(counts, forms, sentences, chunks)
+    moved = fold_names_with_their_forms(counts, forms, sentences, chunks, source.document.code)
     drop_code_spellings(forms, source.document.code)
     aliases: dict[str, Counter[str]] = defaultdict(Counter)
     for short, long in definitions(sentences):
@@ -195,6 +195,11 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
             featured = in_title or shown
         else:  # a single word counts as featured only where it is a name on its own, not a modifier
             in_title, featured = key in bare_in_title, key in bare_featured
+            for fold in moved.get(key, ()):  # "Use A psqlrc File For…" is about psqlrc, as "psqlrc file" said
+                for phrase in fold.spelled:
+                    in_title = in_title or contains_phrase(featured_tokens[0], phrase_tokens(phrase))
+                    featured = featured or in_title or any(contains_phrase(t, phrase_tokens(phrase))
+                                                           for t in featured_tokens[1:])
             shown = featured and not in_title
         if (" " in key and steps.is_step(form)) \
                 or dated.intersection(form.split()) \
@@ -251,10 +256,11 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
             headed[head] = max(headed[head], int(counts[key]))
     kept: list[tuple[float, str]] = []
     for score, key in scored:
-        if " " not in key and 2 * headed.get(key, 0) >= counts[key]:
+        if " " not in key and key not in moved and 2 * headed.get(key, 0) >= counts[key]:
             continue
-        # A phrase inside a longer kept phrase with as many mentions adds nothing of its own.
-        if any(f" {key} " in f" {k} " and counts[k] >= counts[key] for _, k in kept):
+        # A phrase inside a longer kept phrase with as many mentions adds nothing of its own. A name that took its
+        # form's phrases has mentions outside it, which are neither ("the `sed` command" beside "man sed").
+        if key not in moved and any(f" {key} " in f" {k} " and counts[k] >= counts[key] for _, k in kept):
             continue
         kept.append((score, key))
         if len(kept) >= CANDIDATES_KEPT:

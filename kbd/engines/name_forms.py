@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 from kbd.engines.base import concept_key, singular
 from kbd.engines.chunking import capitalised_inside_a_sentence
-from kbd.engines.commonness import is_common_word, is_everyday_noun
+from kbd.engines.commonness import is_common_word, is_everyday_in_some_form, is_everyday_noun
 from kbd.engines.lexicon import WHAT_IT_IS, is_a_form_word
 from kbd.engines.prose import ProseSentence
 from kbd.engines.spellings import best_form
 
 
 def fold_names_with_their_forms(counts: Counter[str], forms: dict[str, Counter[str]], sentences: list[ProseSentence],
-                                chunks: list[list[list[str]]]) -> dict[str, list[Fold]]:
+                                chunks: list[list[list[str]]], code: list[str]) -> dict[str, list[Fold]]:
     """A name followed by the form it takes or what holds it mentions the name: "Python code", "CSV files",
     "SQLite database", "IRB session" are Python, CSV, SQLite and IRB, whose page a reader opens (a TIL
     collection made pages of both). Only where that is sure:
@@ -26,7 +26,8 @@ def fold_names_with_their_forms(counts: Counter[str], forms: dict[str, Counter[s
       Cloud account"; "existing Markdown files" are Markdown files);
     - the name is one word the article writes as a name (`_names_a_thing`): "SQLite", "CSV" by their capitals,
       "Python" capitalised inside a sentence and a noun phrase of its own somewhere in the article too (not a
-      label's first word: "Excluded files");
+      label's first word: "Excluded files"); or a tool's word in lowercase, which English has in no form
+      ("markdown files", "the `sed` command", `_a_tool_word`);
     - the form word is lowercase in the spelling the article uses most ("Claude Code" is a product).
     Decided for every phrase first, then applied, so the order of the phrases changes nothing. Returns, for
     each name, the phrases it took, to give back if the name is no concept here (`give_back`).
@@ -44,11 +45,13 @@ def fold_names_with_their_forms(counts: Counter[str], forms: dict[str, Counter[s
     if not candidates:
         return {}
     alone, after_words = _alone_and_after(chunks, set(candidates))
+    words = {w for s in sentences if not s.boilerplate for w in s.words}
+    texts = [s.text for s in sentences] + code
     names = _written_as_names(sentences, {name for name, _ in candidates.values()} | {w for w, _ in after_words})
     tails = {key for word, key in after_words if word in names}
     folds: list[tuple[str, str, str]] = []
     for key, (name, form_word) in candidates.items():
-        if key in tails or not _names_a_thing(name, names):
+        if key in tails or not (_names_a_thing(name, names) or _a_tool_word(name, texts, words)):
             continue
         if form_word in WHAT_IT_IS and name[1:].islower() and is_everyday_noun(name):
             continue  # "Preview app", "Zoom app": an app named by a word is no thing the word names
@@ -56,7 +59,7 @@ def fold_names_with_their_forms(counts: Counter[str], forms: dict[str, Counter[s
             continue  # "ZIP code", "PIN code", "ANSI code": a code of its own
         bare = concept_key(name)
         by_capitals = not name[1:].islower()
-        if len(bare) < 3 or not (by_capitals or bare in alone):
+        if len(bare) < 3 or not (by_capitals or bare in alone or name.islower()):  # a tool's word need not be alone
             continue
         folds.append((key, bare, name))
     moved: dict[str, list[Fold]] = defaultdict(list)
@@ -107,6 +110,21 @@ def give_back(counts: Counter[str], forms: dict[str, Counter[str]], bare: str, f
 # The mentions a single word needs to be a concept (`_acceptable`); a name that took a phrase has them.
 NAMED_MENTIONS = 3.0
 _NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")  # a name's one word: not "C++", whose key is "c"
+
+
+def _a_tool_word(name: str, texts: list[str], words: set[str]) -> bool:
+    """Whether a lowercase word before a form word names a tool or a format of its own: no everyday English in any
+    of its forms ("markdown", "sed", "gitignore"; not "embed", "log", "source"); no clipping of an everyday word
+    the article also writes ("config" where it says "configure", "env" beside "environment"); and nowhere in the
+    article's prose or code a part of a file's name ("an `init.vim` file", "the `_config.yml` file", "the
+    config.edn file", "`.edn` files": no init's, config's or edn's file; a dotfile too, "the `.gitignore` file",
+    which is its own name). `texts` are its sentences and inline code."""
+    if not name.islower() or is_everyday_in_some_form(name):
+        return False
+    if any(len(word) > len(name) + 1 and word.startswith(name) and is_everyday_noun(word) for word in words):
+        return False
+    in_a_file_name = re.compile(rf"(?<![^\W_]){re.escape(name)}\.\w|\.{re.escape(name)}\b", re.IGNORECASE)
+    return not any(in_a_file_name.search(text) for text in texts)
 
 
 def _names_a_thing(name: str, names: set[str]) -> bool:

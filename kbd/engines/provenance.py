@@ -56,7 +56,9 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 #     with a wildcard glued to it in a title names the phrase after it ("findBy* Queries"); a hyphen or a
 #     lowercase phrase after a name makes it no maker ("Pytest-django", "UTC time zone"); a page titled "# Tags"
 #     or "# Footnotes" keeps its text (issue 23).
-OFFLINE_VERSION = "17"
+# 18: a tool's word in lowercase with its form is the tool's ("markdown files", "the sed command"); a title that
+#     names a name with its form is about the name ("the largest SQLite files") (issue 23).
+OFFLINE_VERSION = "18"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"
