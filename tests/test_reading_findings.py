@@ -19,6 +19,7 @@ from kbd.engines.findings import finding_rank, says_about, stated_numbers, synth
 from kbd.engines.offline_answer import OfflineAnswerer
 from kbd.engines.slides import OfflineSlides
 from tests.conftest import Vault, clipper_note
+from tests.test_concept_evidence import compile_real_pages
 
 # [KG], three paragraphs as clipped.
 GOOGLE = (
@@ -99,6 +100,24 @@ def test_findings_agree_and_numbers_come_from_the_bullets() -> None:
     # [I23] a number grouped by a thousands space is one number, its clause kept whole.
     assert [n.text for n in stated_numbers(["The cohort included 79 551 participants."], 1)] == [
         "The cohort included 79 551 participants"]
+
+
+CURL = ("curling-with-basic-auth-credentials", "download-a-file-with-curl", "limit-protocols-used-in-a-curl-command",
+        "run-a-curl-command-without-the-progress-meter")
+
+
+def test_a_pointer_elsewhere_is_no_finding(vault: Vault) -> None:
+    # Four of Josh Branchaud's TILs on curl (tests/real_pages/til-jbranchaud, development half) end "See `man curl`
+    # for more details.": they agreed by "more details", and the synthesis of *Curl* was that sentence, "2 of 4
+    # sources agree". 77 synthesis lines of the 32 halves were such pointers.
+    assert "Curl" in compile_real_pages(vault, "til-jbranchaud", CURL)
+    synthesis = [line for line in concept_page(vault, "Curl").splitlines() if line.startswith("> - ")]
+    assert synthesis and not [line for line in synthesis if "for more details" in line], synthesis
+    bullets = ["See `man curl` for more details.", "For more information, refer to Manifest.",
+               "More details can be found in the related GitHub issue.", "See how the cache shrinks by half.",
+               "Check out the branch before you rebase."]
+    assert [finding_rank(b) for b in bullets] == [0, 0, 0, 1, 1]
+    assert synthesis_points(bullets[:3], "Curl", 3) == []
 
 
 # [GR] "Retrieval Augmented Generation", the first paragraphs as clipped (its `description` is the first

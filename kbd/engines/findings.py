@@ -26,6 +26,18 @@ _AIM_OR_METHOD = re.compile(
     r"(?:included|excluded|extracted|collected|recruited|screened|searched|randomi[sz]ed|assessed|measured"
     r"|found|identified)\b",
     re.IGNORECASE)
+# A pointer elsewhere: "See `man tmux` for more details.", "For more information, see…", "More details can be
+# found in…". It says nothing about the concept, and two of them share their words ("more details"), so they
+# agreed with one another and led syntheses ("See man tmux for more details. (3 of 14 sources agree)"). Not "See
+# how…": that one shows. "Check out the branch" is git's verb, so other openers need the "for more…" after them.
+_REFERS_ELSEWHERE = re.compile(
+    r"^(?:see|refer to|consult)\b(?!\s+(?:how|what|why|that|whether)\b)"
+    r"|^(?:check(?: out)?|read|visit|head (?:over )?to|look at|go to)\b.{0,150}?"
+    r"\bfor (?:more|further|additional|full|the full|details|a more|complete)\b"
+    r"|^for (?:more|further|additional|full) (?:details|information|info|on|about|examples|reading|context)\b"
+    r"|^(?:more|further) (?:details|information|info)\b"
+    r"|^read more\b",
+    re.IGNORECASE)
 # Verbs that report a result.
 _FINDING = re.compile(
     r"\b(?:found|finds|showed|shows|shown|demonstrated|revealed|indicat(?:es|ed)|suggest(?:s|ed)|confirm(?:s|ed)"
@@ -39,10 +51,15 @@ _FINDING = re.compile(
 
 def finding_rank(sentence: str) -> int:
     """2: states a result (a finding verb, or a number with one); 1: a plain statement; 0: an aim
-    or a method."""
-    if _AIM_OR_METHOD.search(sentence):
+    or a method, or a pointer elsewhere (`refers_elsewhere`)."""
+    if _AIM_OR_METHOD.search(sentence) or refers_elsewhere(sentence):
         return 0
     return 2 if _FINDING.search(sentence) else 1
+
+
+def refers_elsewhere(sentence: str) -> bool:
+    """Whether the sentence only sends the reader elsewhere ("See `man sed` for more details.")."""
+    return bool(_REFERS_ELSEWHERE.search(sentence.lstrip()))
 
 
 _CONTENT = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
@@ -81,25 +98,29 @@ def synthesis_points(sentences: list[str], name: str, k: int) -> list[SynthesisP
     methods, then the most agreed with, then those the concept's name opens, then those with a number),
     each with the sentences that agree with it: the same sentence, or one sharing two content words or
     more besides the concept's own name.
-    A sentence that agrees with a finding already chosen is its support, not a finding of its own.
+    A sentence that agrees with a finding already chosen is its support, not a finding of its own; one that only
+    sends the reader elsewhere is neither.
     Where no two sentences agree, the strongest finding alone: a synthesis of each sentence once would
     only move the page's bullets above it, and leave "what the sources say" saying nothing."""
     name_words = {w.lower() for w in _CONTENT.findall(name)}
     words = [_content_words(s, name_words) for s in sentences]
     keys = [" ".join(s.casefold().split()) for s in sentences]
 
+    pointers = {i for i, s in enumerate(sentences) if refers_elsewhere(s)}
+
     def agree(i: int, j: int) -> bool:
         return keys[i] == keys[j] or len(words[i] & words[j]) >= 2
 
-    agreeing = [tuple(j for j in range(len(sentences)) if j != i and agree(i, j)) for i in range(len(sentences))]
+    agreeing = [tuple(j for j in range(len(sentences)) if j != i and j not in pointers and agree(i, j))
+                for i in range(len(sentences))]
     opens = [_opens_with(s, name) for s in sentences]
     order = sorted(range(len(sentences)), key=lambda i: (-finding_rank(sentences[i]), -len(agreeing[i]),
                                                          not opens[i], not _numbers(sentences[i]), i))
-    some_agree = any(agreeing)
+    some_agree = any(agreeing[i] for i in range(len(sentences)) if i not in pointers)
     points: list[SynthesisPoint] = []
     covered: set[int] = set()
     for i in order:
-        if i in covered or (not agreeing[i] and some_agree):
+        if i in covered or i in pointers or (not agreeing[i] and some_agree):
             continue
         points.append(SynthesisPoint(i, agreeing[i]))
         covered.update((i, *agreeing[i]))
