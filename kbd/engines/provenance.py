@@ -57,7 +57,8 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 #     lowercase phrase after a name makes it no maker ("Pytest-django", "UTC time zone"); a page titled "# Tags"
 #     or "# Footnotes" keeps its text (issue 23).
 # 18: a tool's word in lowercase with its form is the tool's ("markdown files", "the sed command"); a title that
-#     names a name with its form is about the name ("the largest SQLite files") (issue 23).
+#     names a name with its form is about the name ("the largest SQLite files"); a pointer elsewhere ("See `man
+#     curl` for more details.") is quoted last (issue 23).
 OFFLINE_VERSION = "18"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
