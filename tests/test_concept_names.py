@@ -801,7 +801,7 @@ def test_a_tools_lowercase_name_with_its_form_word_is_the_tools_mention() -> Non
     assert "Sed" in found and not found & {"Sed command", "Sed script"}, found
 
 
-def test_an_english_word_a_clipping_or_a_file_names_part_before_a_form_word_is_no_tool() -> None:
+def test_an_english_word_an_adjective_a_clipping_or_a_file_names_part_before_a_form_word_is_no_tool() -> None:
     # Logseq's docs (development half): "the `/Page embed` command" is no command of "embed", an English word in
     # its other forms ("embedded"). Branchaud's TILs: "Postgres config files" beside "configuration" (development
     # half), and of the test half (a review's kind of case) "an `init.vim` file", whose "init" is a file's name.
@@ -810,6 +810,10 @@ def test_an_english_word_a_clipping_or_a_file_names_part_before_a_form_word_is_n
     assert "Config" not in found and "Config file" in found, found
     found = real_page_names("til-jbranchaud", "source-original-vimrc-when-using-neovim")
     assert not {n for n in found if n.lower() == "init"}, found
+    # A review's finds in Branchaud's TILs: an "idempotent query" (development half) and an "iterative utility"
+    # (test half) are kinds of query and utility, no things made by "idempotent" or "iterative".
+    assert "Idempotent" not in real_page_names("til-jbranchaud", "idempotent-inserts")
+    assert "Iterative" not in real_page_names("til-jbranchaud", "check-for-any-overlaps-in-list-of-ranges")
 
 
 def test_a_title_that_names_a_name_with_its_form_is_about_the_name() -> None:

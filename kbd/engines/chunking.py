@@ -49,6 +49,12 @@ _DETERMINERS = frozenset("the a an this these those its their our your his her e
 _ADJ_SUFFIXES = ("ed", "al", "ive", "ous", "ic", "ful", "ble", "ary", "ent", "ant", "ing", "ar")
 
 
+def has_an_adjectives_ending(word: str) -> bool:
+    """Whether a lowercase word ends like an adjective or a participle after a stem of four letters at least:
+    "columnar", "transactional", "minified", "idempotent"; not "sed" or "ack"."""
+    return any(word.endswith(end) and len(word) - len(end) >= 4 for end in _ADJ_SUFFIXES)
+
+
 @functools.lru_cache(maxsize=131072)
 def word_class(token: str) -> int:
     if len(token) < 2 or not token[0].isalpha():

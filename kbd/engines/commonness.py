@@ -41,6 +41,7 @@ def is_everyday_noun(word: str) -> bool:
     return _as_frequent_as(word, EVERYDAY_NOUN_ZIPF)
 
 
+@functools.lru_cache(maxsize=65536)
 def is_everyday_in_some_form(word: str) -> bool:
     """Whether a lowercase word, or its plural, past or -ing form, is everyday (EVERYDAY_NOUN_ZIPF): "embed" is
     rare (2.9) but "embedded" is not (3.9); "sed", "markdown" and "gitignore" have no such form. Without

@@ -26,17 +26,22 @@ _AIM_OR_METHOD = re.compile(
     r"(?:included|excluded|extracted|collected|recruited|screened|searched|randomi[sz]ed|assessed|measured"
     r"|found|identified)\b",
     re.IGNORECASE)
-# A pointer elsewhere: "See `man tmux` for more details.", "For more information, see…", "More details can be
-# found in…". It says nothing about the concept, and two of them share their words ("more details"), so they
-# agreed with one another and led syntheses ("See man tmux for more details. (3 of 14 sources agree)"). Not "See
-# how…": that one shows. "Check out the branch" is git's verb, so other openers need the "for more…" after them.
+# A pointer elsewhere: "See `man tmux` for more details.", "For details, see the paper.", "To learn more, see…",
+# "More details can be found in…". It says nothing about the concept, and two of them share their words ("more
+# details"), so they agreed with one another and led syntheses ("See man tmux for more details. (3 of 14 sources
+# agree)"). An imperative needs its "for more…" ("See Table 2: the hazard ratio was 0.62", "Consult a doctor
+# before…" say something); "for more than 10,000 patients" is no pointer, nor "More information improved…".
+_MORE = (r"(?:more|further|additional|full|the full|complete|details|detailed|information|info|examples"
+         r"|a (?:more|full|complete|detailed))\b(?!\s+than\b)")
 _REFERS_ELSEWHERE = re.compile(
-    r"^(?:see|refer to|consult)\b(?!\s+(?:how|what|why|that|whether)\b)"
-    r"|^(?:check(?: out)?|read|visit|head (?:over )?to|look at|go to)\b.{0,150}?"
-    r"\bfor (?:more|further|additional|full|the full|details|a more|complete)\b"
-    r"|^for (?:more|further|additional|full) (?:details|information|info|on|about|examples|reading|context)\b"
-    r"|^(?:more|further) (?:details|information|info)\b"
-    r"|^read more\b",
+    rf"^(?:see|refer to|consult|check(?: out)?|read|visit|head (?:over )?to|look at|take a look at|go to)\b"
+    rf"[^.:;]{{0,150}}?\bfor {_MORE}"
+    r"|^see(?:\s*:|\s+(?:also|below|above)\b)"
+    r"|^(?:to (?:learn|read|find out|see) more|(?:you can )?(?:learn|read|find out) more\b(?!\s+than\b))"
+    r"|^for (?:more|further|additional|full)?\s*(?:details|information|info|reading|examples|context)\b"
+    r"|^for more\s*,"
+    r"|^(?:more|further|additional) (?:details|information|info)\b[^.]{0,80}?"
+    r"(?:\bcan be found\b|\b(?:is|are) (?:available|in|at|on)\b|\bsee\b|\bhere\b|:)",
     re.IGNORECASE)
 # Verbs that report a result.
 _FINDING = re.compile(
@@ -59,7 +64,7 @@ def finding_rank(sentence: str) -> int:
 
 def refers_elsewhere(sentence: str) -> bool:
     """Whether the sentence only sends the reader elsewhere ("See `man sed` for more details.")."""
-    return bool(_REFERS_ELSEWHERE.search(sentence.lstrip()))
+    return bool(_REFERS_ELSEWHERE.search(sentence.lstrip(" \t([")))
 
 
 _CONTENT = re.compile(r"[A-Za-z][A-Za-z-]{3,}")

@@ -4,13 +4,14 @@ candidates are judged (engines/concept_mentions.py), and undone for a name the a
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from kbd.engines.base import concept_key, singular
-from kbd.engines.chunking import capitalised_inside_a_sentence
+from kbd.engines.chunking import capitalised_inside_a_sentence, has_an_adjectives_ending
 from kbd.engines.commonness import is_common_word, is_everyday_in_some_form, is_everyday_noun
 from kbd.engines.lexicon import WHAT_IT_IS, is_a_form_word
 from kbd.engines.prose import ProseSentence
@@ -45,13 +46,12 @@ def fold_names_with_their_forms(counts: Counter[str], forms: dict[str, Counter[s
     if not candidates:
         return {}
     alone, after_words = _alone_and_after(chunks, set(candidates))
-    words = {w for s in sentences if not s.boilerplate for w in s.words}
-    texts = [s.text for s in sentences] + code
+    note = _NoteWords(sentences, code)
     names = _written_as_names(sentences, {name for name, _ in candidates.values()} | {w for w, _ in after_words})
     tails = {key for word, key in after_words if word in names}
     folds: list[tuple[str, str, str]] = []
     for key, (name, form_word) in candidates.items():
-        if key in tails or not (_names_a_thing(name, names) or _a_tool_word(name, texts, words)):
+        if key in tails or not (_names_a_thing(name, names) or _a_tool_word(name, note)):
             continue
         if form_word in WHAT_IT_IS and name[1:].islower() and is_everyday_noun(name):
             continue  # "Preview app", "Zoom app": an app named by a word is no thing the word names
@@ -112,19 +112,43 @@ NAMED_MENTIONS = 3.0
 _NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")  # a name's one word: not "C++", whose key is "c"
 
 
-def _a_tool_word(name: str, texts: list[str], words: set[str]) -> bool:
+def _a_tool_word(name: str, note: _NoteWords) -> bool:
     """Whether a lowercase word before a form word names a tool or a format of its own: no everyday English in any
-    of its forms ("markdown", "sed", "gitignore"; not "embed", "log", "source"); no clipping of an everyday word
-    the article also writes ("config" where it says "configure", "env" beside "environment"); and nowhere in the
-    article's prose or code a part of a file's name ("an `init.vim` file", "the `_config.yml` file", "the
-    config.edn file", "`.edn` files": no init's, config's or edn's file; a dotfile too, "the `.gitignore` file",
-    which is its own name). `texts` are its sentences and inline code."""
-    if not name.islower() or is_everyday_in_some_form(name):
+    of its forms ("markdown", "sed", "gitignore"; not "embed", "log", "source"), no adjective's ending ("verbose"
+    is one, but "columnar database", "minified code", "idempotent query" are kinds, no makers), no clipping of
+    an everyday word the note also writes ("config" where it says "configure", "env" beside "environment"), and
+    nowhere in the note a part of a file's name ("an `init.vim` file", "the `_config.yml` file", "the config.edn
+    file", "`.edn` files": no init's, config's or edn's file; a dotfile too, "the `.gitignore` file", which is its
+    own name)."""
+    if not name.islower() or has_an_adjectives_ending(name) or is_everyday_in_some_form(name):
         return False
-    if any(len(word) > len(name) + 1 and word.startswith(name) and is_everyday_noun(word) for word in words):
-        return False
-    in_a_file_name = re.compile(rf"(?<![^\W_]){re.escape(name)}\.\w|\.{re.escape(name)}\b", re.IGNORECASE)
-    return not any(in_a_file_name.search(text) for text in texts)
+    return name not in note.clipped and name not in note.in_file_names
+
+
+# A file's name, an extension or a dotted path: "init.vim", "_config.yml", ".gitignore", "next.config.js".
+_DOTTED = re.compile(r"[\w-]*(?:\.[\w-]+)+")
+_NAME_PARTS = re.compile(r"[^\W_]+")
+
+
+class _NoteWords:
+    """What one note writes that keeps its lowercase words from naming tools (`_a_tool_word`): read once per note,
+    when it is first asked (a 1 MB note has thousands of candidates)."""
+
+    def __init__(self, sentences: list[ProseSentence], code: list[str]) -> None:
+        self._sentences, self._code = sentences, code
+
+    @functools.cached_property
+    def clipped(self) -> set[str]:
+        """The starts of the note's everyday words, two letters short of the word at least ("config" of
+        "configure")."""
+        words = {w for s in self._sentences if not s.boilerplate for w in s.words if len(w) >= 5}
+        return {w[:end] for w in words if is_everyday_noun(w) for end in range(3, len(w) - 1)}
+
+    @functools.cached_property
+    def in_file_names(self) -> set[str]:
+        texts = itertools.chain((s.text for s in self._sentences), self._code)
+        return {part.lower() for text in texts for dotted in _DOTTED.findall(text) if "." in dotted
+                for part in _NAME_PARTS.findall(dotted)}
 
 
 def _names_a_thing(name: str, names: set[str]) -> bool:

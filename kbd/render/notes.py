@@ -172,13 +172,14 @@ def render_concept_note(note: ConceptNote) -> str:
     ])
     out = [front, f"# {escape_text(note.name)}", ""]
     quoted = {line.sentence for line in note.synthesis}
-    out.append("> [!abstract] Synthesis")
-    out += [f"> - {_synthesis_line(line, total)}" for line in note.synthesis]
-    if note.numbers:
-        out.append(">")
-        stated = "; ".join(f"{escape_text(text)} ({ref.link()})" for text, ref in note.numbers)
-        out.append(f"> {NUMBERS_LABEL} {stated}.")
-    out.append("")
+    if note.synthesis or note.numbers:  # no empty box where every quote is a label or a pointer elsewhere
+        out.append("> [!abstract] Synthesis")
+        out += [f"> - {_synthesis_line(line, total)}" for line in note.synthesis]
+        if note.numbers:
+            out.append(">")
+            stated = "; ".join(f"{escape_text(text)} ({ref.link()})" for text, ref in note.numbers)
+            out.append(f"> {NUMBERS_LABEL} {stated}.")
+        out.append("")
     heading = f"## What the sources say ({total})"
     if total > len(note.mentions):
         heading = f"## What the sources say: the {len(note.mentions)} most relevant of {total}"
