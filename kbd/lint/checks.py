@@ -29,6 +29,7 @@ from kbd.lint.phrases import (
     longer_page_names,
     one_deletion_groups,
     one_edit,
+    without_addresses,
 )
 from kbd.lint.registry import CheckSettings, LintContext, check
 from kbd.lint.scan import LinkAt, NoteFacts
@@ -364,7 +365,7 @@ def unlinked_names(ctx: LintContext, settings: CheckSettings) -> Iterator[Findin
     for note in ctx.vault.notes.values():
         if note.area not in ("raw", "other", "answer"):
             continue
-        counts = matcher.count(ctx.vault.text(note.path))
+        counts = matcher.count(without_addresses(ctx.vault.text(note.path)))
         for phrase, found in counts.items():
             if phrase in wanted and found > sum(counts.get(n, 0) for n in longer.get(phrase, ())):
                 hits_of[phrase].append(note.path)
