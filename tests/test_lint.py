@@ -23,6 +23,7 @@ from kbd.vault.layout import VaultLayout
 from kbd.vault.sanitize import escape_text
 from kbd.vault.write import VaultWriter
 from tests.conftest import FIXED_EPOCH, Vault, clipper_note, tree_bytes
+from tests.test_concept_evidence import compile_real_pages
 
 # Each name said twice: clippings that say a name in one sentence only, the same one word for word, count as one
 # (a docs site's boilerplate: kbd/compile/concepts.py), and these clippings are meant as three sources.
@@ -395,10 +396,7 @@ def test_a_name_in_capitals_is_mentioned_only_where_a_note_writes_it_so(vault: V
     # Josh Branchaud's TILs (tests/real_pages/til-jbranchaud): bash's process substitution is "`<(LIST)` where
     # `LIST` is one or more bash commands"; the other three say "list" and "LISTEN" as anyone does. Counted as
     # plain words, lint offered a page "LIST" mentioned in 54 of 199 notes, and the ticked box made one of them all.
-    for name in LISTING:
-        vault.clip(f"{name}.md", (Path(__file__).parent / "real_pages" / "til-jbranchaud" / f"{name}.md")
-                   .read_text(encoding="utf-8"))
-    vault.compile()
+    compile_real_pages(vault, "til-jbranchaud", LISTING)
     assert not [m for m in found(lint(vault), "unlinked_names") if "LIST" in m]
 
 
@@ -411,10 +409,7 @@ def test_a_name_in_a_links_address_is_no_mention(vault: Vault) -> None:
     # designMode Web API"; three only link MDN's "developer.mozilla.org/en-US/docs/Web/API/…". Counted with the
     # addresses, lint offered a page "Web API" mentioned in 5 notes (10 of the half's 953; "PNG" in 10 by images'
     # file names, "Auth0" in a repository's).
-    for name in WEB_API:
-        vault.clip(f"{name}.md", (Path(__file__).parent / "real_pages" / "til-jbranchaud" / f"{name}.md")
-                   .read_text(encoding="utf-8"))
-    vault.compile()
+    compile_real_pages(vault, "til-jbranchaud", WEB_API)
     assert not [m for m in found(lint(vault), "unlinked_names") if "Web API" in m]
 
 
