@@ -181,6 +181,11 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
     marked: set[str] = set()  # ... or writes in its description or a heading (its title is read at compile time)
     plain: set[str] = set()  # two everyday words it writes nowhere but in its prose
     prose = max(1, sum(1 for s in sentences if not s.boilerplate))
+
+    def placed(needle: list[str]) -> tuple[bool, bool]:
+        """Whether the title writes these words, and whether a heading or the description does."""
+        return contains_phrase(featured_tokens[0], needle), any(contains_phrase(t, needle) for t in featured_tokens[1:])
+
     def judge(key: str) -> tuple[float, str, list[str], bool, bool] | None:
         """The key's count, form, tokens, whether the title names it and whether a heading or the description
         shows it; None when it is no name of this article: a step, part of a date ("NOV" of "NOV 4, 2025"), keys
@@ -190,16 +195,14 @@ def article_concepts(source: SourceInput, sentences: list[ProseSentence], freq: 
         form = best_form(forms[key])
         needle = phrase_tokens(form)
         if " " in key:
-            in_title = contains_phrase(featured_tokens[0], needle)
-            shown = any(contains_phrase(t, needle) for t in featured_tokens[1:])
+            in_title, shown = placed(needle)
             featured = in_title or shown
         else:  # a single word counts as featured only where it is a name on its own, not a modifier
             in_title, featured = key in bare_in_title, key in bare_featured
             for fold in moved.get(key, ()):  # "Use A psqlrc File For…" is about psqlrc, as "psqlrc file" said
                 for phrase in fold.spelled:
-                    in_title = in_title or contains_phrase(featured_tokens[0], phrase_tokens(phrase))
-                    featured = featured or in_title or any(contains_phrase(t, phrase_tokens(phrase))
-                                                           for t in featured_tokens[1:])
+                    titled, elsewhere = placed(phrase_tokens(phrase))
+                    in_title, featured = in_title or titled, featured or titled or elsewhere
             shown = featured and not in_title
         if (" " in key and steps.is_step(form)) \
                 or dated.intersection(form.split()) \
