@@ -179,6 +179,19 @@ def test_a_phrase_a_note_comes_back_to_keeps_its_page(vault: Vault) -> None:
     assert "Feature branch" in pages, pages
 
 
+def test_a_phrase_notes_that_mark_their_names_leave_plain_is_a_description(vault: Vault) -> None:
+    # Four of Willison's TILs on Fly (test half) say "Fly application" once each. Three link or mark names of
+    # their own and leave it plain ("…create a brand new Fly application…"); the fourth marks too few names to
+    # tell, so the engine counts all of its names as marked, and that fallback alone made a page *Fly application*
+    # of four asides beside *Fly*.
+    pages = compile_real_pages(vault, "til/fly", ("django-sql-dashboard", "fly-logs-to-s3", "varnish-on-fly",
+                                                  "wildcard-dns-ssl"))
+    assert "Fly application" not in pages, pages
+    state = State(vault.root / ".kbd" / "state.db")
+    rows = state.db.execute("SELECT marked, shown FROM source_concepts WHERE key='fly application'").fetchall()
+    assert sorted(map(tuple, rows)) == [(0, 0), (0, 0), (0, 0), (1, 0)]  # three left plain, one fallback
+
+
 def test_a_phrase_a_note_capitalises_or_quotes_is_a_name(vault: Vault) -> None:
     # Two Postgres TILs (development half) say "insert statement" once each; one writes it as a name, "an `INSERT`
     # statement" (the other: "one large insert statement").

@@ -198,12 +198,20 @@ def says_something(state: State, key: str) -> bool:
 def is_marked(state: State, key: str, name: str) -> bool:
     """Whether some source marks the concept as a name: links to it ("[[Command palette]]"), emphasises it
     ("**Reading view**"), or writes it in its title (as it is now: a renamed clipping keeps its summary),
-    description or a heading."""
+    description or a heading (`shown`). A source that marks too few of its names to say anything by leaving one
+    plain (a TIL note, a paper: the engine's MARKING_PAGE) counts every name as marked, but only where no source
+    that does mark its names left this one plain: "blog posts" written plain in four of Material's docs pages and
+    "marked" by its changelog's fallback is a description, as "a Fly application" of three of Willison's notes
+    that link their names (tuned on the development halves, docs/reading-quality.md, nineteenth round)."""
     needle = phrase_tokens(name)
-    rows = state.db.execute("SELECT sc.marked, s.title FROM source_concepts sc JOIN sources s ON s.id=sc.source_id "
-                            "WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK))
-    return any(marked or (names_a_page(title) and contains_phrase(phrase_tokens(title), needle))
-               for marked, title in rows)
+    rows = state.db.execute("SELECT sc.marked, sc.shown, s.title FROM source_concepts sc "
+                            "JOIN sources s ON s.id=sc.source_id WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK))
+    fallback = left_plain = False
+    for marked, shown, title in rows:
+        if shown or (names_a_page(title) and contains_phrase(phrase_tokens(title), needle)):
+            return True
+        fallback, left_plain = fallback or bool(marked), left_plain or not marked
+    return fallback and not left_plain
 
 
 # A quoted phrase is a label the page names (a button's "Published note banner"), not a description. Single
