@@ -18,6 +18,7 @@ from kbd.engines.base import SourceInput, SourceSummary, concept_key
 from kbd.engines.chunking import TOKEN, noun_chunks, phrases_of
 from kbd.engines.lexicon import is_a_bare_form_word, is_a_form_word
 from kbd.engines.offline import OfflineEngine
+from kbd.engines.text import prose
 from kbd.engines.title_words import bare_names
 from kbd.state import State
 from kbd.vault.markdown import parse_markdown
@@ -662,6 +663,23 @@ def test_a_change_logs_credits_handles_and_versions_are_no_names() -> None:
     found = {n.lower() for n in names(summary_of("Joplin iOS Changelog", text))}
     assert not found & {"henry heino", "heino", "personalizedrefrigerator", "v10", "v0"}, found
     assert "privacy manifest file" in found, found
+
+
+def test_a_hat_tip_is_a_credit_and_no_name(vault: Vault) -> None:
+    # Six of Branchaud's TILs (development half) end on a line of their own, "h/t Dillon Hafer", as 18 of the
+    # collection do; a seventh says "I was going back and forth with Dillon Hafer about what the issue could be":
+    # *Dillon Hafer* was a page of ten notes, among the half's twenty most shared, quoting the one sentence.
+    pages = compile_real_pages(vault, "til-jbranchaud", (
+        "run-a-hardware-check", "only-show-the-matches", "display-all-the-terminal-colors",
+        "turn-off-npm-funding-message", "read-only-input-elements", "find-the-location-of-postgres-config-files",
+        "filter-blur-requires-expensive-calculation"))
+    assert not {p for p in pages if "Hafer" in p}, pages
+    for credit in ("h/t Dillon Hafer", "h/t Dillon Hafer.", "H/T to Josh Comeau and his excellent CSS course",
+                   "Hat tip to Bruce Momjian"):
+        assert prose(credit) is None, credit
+    # A sentence that goes on after the credit is prose; so is "h/t" inside one.
+    for kept in ("h/t Jake Worth for this. The trick is to pass the flag twice.", "The h/t ratio is 3 to 1."):
+        assert prose(kept) == kept, kept
 
 
 def test_a_file_names_extension_and_org_markup_are_no_names() -> None:

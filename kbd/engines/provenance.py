@@ -60,7 +60,8 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 #     names a name with its form is about the name ("the largest SQLite files"); a pointer elsewhere ("See `man
 #     curl` for more details.") is quoted last (issue 23).
 # 19: a phrase of everyday words that a note marking its names leaves plain, and no note marks, heads or titles, is
-#     a description: a note that marks too few names to tell counts for it no more (issue 23).
+#     a description: a note that marks too few names to tell counts for it no more; a hat tip on a line of its own
+#     ("h/t Dillon Hafer") is a credit, no text (issue 23).
 OFFLINE_VERSION = "19"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"

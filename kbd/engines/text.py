@@ -91,7 +91,10 @@ illustration: .gov https:// official_website affiliate may_earn""".split())
 _BOILER_START = re.compile(
     r"(?i:posted|published|written|updated) (?i:on|by|in)\b|By [A-Z][^.!?]{0,100}$|(?i:tags?):"
     r"|(?i:filed|posted) under\b|(?i:previous|next) (?i:topic|page|post|article):"
-    r"|(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*(?:,\s*(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*)+\.?$")
+    r"|(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*(?:,\s*(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*)+\.?$"
+    # A hat tip on a line of its own, "h/t Dillon Hafer": a credit, as a byline is (a TIL collection credits
+    # colleagues at the foot of 120 notes; one name made a page of ten). Not a sentence that goes on after it.
+    r"|(?i:h/t|hat[ -]?tip)\b[^.!?]{0,150}[.!]?$")
 # Wikipedia's hatnotes: pointers to other pages ("See also: …", "Main article: …", "For the journal, see …"),
 # not the article. A block is one when every sentence of it is such a pointer, short (HATNOTE_WORDS), and it
 # has links or is shorter still: "See also: the buttermilk pancake recipe, which uses both…" in a user's note,
