@@ -674,11 +674,14 @@ def test_a_hat_tip_is_a_credit_and_no_name(vault: Vault) -> None:
         "turn-off-npm-funding-message", "read-only-input-elements", "find-the-location-of-postgres-config-files",
         "filter-blur-requires-expensive-calculation"))
     assert not {p for p in pages if "Hafer" in p}, pages
-    for credit in ("h/t Dillon Hafer", "h/t Dillon Hafer.", "H/T to Josh Comeau and his excellent CSS course",
-                   "Hat tip to Bruce Momjian"):
+    for credit in ("h/t Dillon Hafer", "h/t Dillon Hafer.", "Hat tip to Bruce Momjian", "h/t Jack C.",
+                   "h/t Chris Erin and Jake Worth", "h/t Shawn Wang (@swyx)", "hat-tip: Dr. Smith"):
         assert prose(credit) is None, credit
-    # A sentence that goes on after the credit is prose; so is "h/t" inside one.
-    for kept in ("h/t Jake Worth for this. The trick is to pass the flag twice.", "The h/t ratio is 3 to 1."):
+    # A credit that goes on to say something is prose (a review's cases), and so is "h/t" inside a sentence.
+    for kept in ("h/t Jake Worth for this. The trick is to pass the flag twice.", "The h/t ratio is 3 to 1.",
+                 "Hat tip to Julia Evans, whose zine taught me that strace -f follows child processes too!",
+                 "Hat tip: use git rebase --autosquash to fold fixup commits.",
+                 "h/t is short for hat tip, a way of crediting someone."):
         assert prose(kept) == kept, kept
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from kbd.compile.concepts import _names_it, is_a_passing_description, why_no_page
+from kbd.compile.concepts import _names_it, is_a_passing_description, is_marked, why_no_page
+from kbd.compile.titled import TITLE_RANK
 from kbd.engines import commonness
 from kbd.engines.base import PAGE_RANK, SourceInput, phrase_tokens
 from kbd.engines.commonness import is_everyday_phrase
@@ -190,6 +191,40 @@ def test_a_phrase_notes_that_mark_their_names_leave_plain_is_a_description(vault
     state = State(vault.root / ".kbd" / "state.db")
     rows = state.db.execute("SELECT marked, shown FROM source_concepts WHERE key='fly application'").fetchall()
     assert sorted(map(tuple, rows)) == [(0, 0), (0, 0), (0, 0), (1, 0)]  # three left plain, one fallback
+    assert not is_marked(state, "fly application", "Fly application")
+    # Rows of a kbd from before `shown` (its default 1) count as marked wherever `marked` says so, as they did.
+    state.db.execute("UPDATE source_concepts SET shown=1")
+    assert is_marked(state, "fly application", "Fly application")
+
+
+def test_without_word_frequencies_a_fallback_mark_still_counts(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without `wordfreq` every two plain words are everyday, "Isaac Newton" as much as "blog posts" (a review's
+    # case: 59 pages of six corpora went): the plain notes are no evidence then.
+    compile_real_pages(vault, "til/fly", ("django-sql-dashboard", "fly-logs-to-s3", "varnish-on-fly",
+                                          "wildcard-dns-ssl"))
+    state = State(vault.root / ".kbd" / "state.db")
+    try:
+        monkeypatch.setattr(commonness, "zipf_frequency", None)
+        assert is_marked(state, "fly application", "Fly application")
+    finally:
+        monkeypatch.undo()
+
+
+TEST_SUITE = ("run-scheduled-action-to-commit-regular-updates", "npm-run-has-some-typo-aliases",
+              "preserve-color-output-for-task-command", "find-or-create-a-record-with-factory-bot",
+              "configure-tests-to-run-in-random-order", "find-minimal-set-of-tests-causing-a-flicker",
+              "use-specific-cache-store-in-a-single-test", "rerun-only-failures-with-rspec")
+
+
+def test_a_phrase_more_notes_mark_than_leave_plain_keeps_its_page(vault: Vault) -> None:
+    # Eight of Branchaud's TILs (development half) say "test suite": six mark too few names to tell, two link
+    # theirs and leave it plain. One such note must not take away a page many notes make (a review's case: adding
+    # the GitHub Actions note to the others retired *Test suite*).
+    pages = compile_real_pages(vault, "til-jbranchaud", TEST_SUITE)
+    assert "Test suite" in pages, pages
+    rows = State(vault.root / ".kbd" / "state.db").db.execute(
+        "SELECT marked, shown FROM source_concepts WHERE key='test suit' AND rank < ?", (TITLE_RANK,)).fetchall()
+    assert sorted(map(tuple, rows)) == [(0, 0), (0, 0)] + [(1, 0)] * 6
 
 
 def test_a_phrase_a_note_capitalises_or_quotes_is_a_name(vault: Vault) -> None:

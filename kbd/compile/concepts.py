@@ -199,19 +199,25 @@ def is_marked(state: State, key: str, name: str) -> bool:
     """Whether some source marks the concept as a name: links to it ("[[Command palette]]"), emphasises it
     ("**Reading view**"), or writes it in its title (as it is now: a renamed clipping keeps its summary),
     description or a heading (`shown`). A source that marks too few of its names to say anything by leaving one
-    plain (a TIL note, a paper: the engine's MARKING_PAGE) counts every name as marked, but only where no source
-    that does mark its names left this one plain: "blog posts" written plain in four of Material's docs pages and
-    "marked" by its changelog's fallback is a description, as "a Fly application" of three of Willison's notes
-    that link their names (tuned on the development halves, docs/reading-quality.md, nineteenth round)."""
+    plain (a TIL note, a paper: the engine's MARKING_PAGE) counts every name as marked; with word frequencies,
+    such marks count only where they outnumber the sources that do mark their names and leave this one plain:
+    "blog posts", plain in four of Material's docs pages and "marked" by its changelog, is a description, as "a
+    Fly application" of three of Willison's notes that link their names; six TILs' "test suite" stays a name
+    beside two that leave it plain (tuned on the development halves, docs/reading-quality.md, nineteenth round).
+    Rows of summaries made before the engine recorded what a source marks count as marked and shown (`marked`
+    and `shown` default to 1), and `shown` without `marked` is such a row's default, no mark."""
     needle = phrase_tokens(name)
     rows = state.db.execute("SELECT sc.marked, sc.shown, s.title FROM source_concepts sc "
                             "JOIN sources s ON s.id=sc.source_id WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK))
-    fallback = left_plain = False
+    fallback = left_plain = 0
     for marked, shown, title in rows:
-        if shown or (names_a_page(title) and contains_phrase(phrase_tokens(title), needle)):
+        if (marked and shown) or (names_a_page(title) and contains_phrase(phrase_tokens(title), needle)):
             return True
-        fallback, left_plain = fallback or bool(marked), left_plain or not marked
-    return fallback and not left_plain
+        fallback += bool(marked)
+        left_plain += not marked
+    if not knows_word_frequencies():
+        return fallback > 0  # every word is everyday then, and the rule would take names ("Isaac Newton") away
+    return fallback > left_plain
 
 
 # A quoted phrase is a label the page names (a button's "Published note banner"), not a description. Single

@@ -59,9 +59,9 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 18: a tool's word in lowercase with its form is the tool's ("markdown files", "the sed command"); a title that
 #     names a name with its form is about the name ("the largest SQLite files"); a pointer elsewhere ("See `man
 #     curl` for more details.") is quoted last (issue 23).
-# 19: a phrase of everyday words that a note marking its names leaves plain, and no note marks, heads or titles, is
-#     a description: a note that marks too few names to tell counts for it no more; a hat tip on a line of its own
-#     ("h/t Dillon Hafer") is a credit, no text (issue 23).
+# 19: a phrase of everyday words that notes marking their names leave plain, and no note marks, heads or titles, is
+#     a description unless more notes that mark too few names to tell count it as marked; a hat tip on a line of
+#     its own ("h/t Dillon Hafer") is a credit, no text (issue 23).
 OFFLINE_VERSION = "19"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"

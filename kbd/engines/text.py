@@ -87,14 +87,17 @@ read_more read_next continue_reading min_read mins_read minute_read minutes_read
 donate paywall register_to this_article this_story last_updated last_modified was_this edit_this edit_on
 correspondent reporter staff_writer supplement photograph photo_by image_credit image_source getty
 illustration: .gov https:// official_website affiliate may_earn""".split())
+# Who a credit names: capitalised words and initials ("Jack C.", "Dr. Smith"), or a handle ("@swyx", "(@swyx)").
+_CREDITED = r"(?:[A-Z][\w'’-]*\.?|\(?@\w+\)?)(?:\s+(?:[A-Z][\w'’-]*\.?|\(?@\w+\)?)){0,4}"
 # Furniture recognised by how a block starts (case matters: "By Jane Doe", not "by the way").
 _BOILER_START = re.compile(
     r"(?i:posted|published|written|updated) (?i:on|by|in)\b|By [A-Z][^.!?]{0,100}$|(?i:tags?):"
     r"|(?i:filed|posted) under\b|(?i:previous|next) (?i:topic|page|post|article):"
     r"|(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*(?:,\s*(?:[A-Z]\.\s?)+[A-Z][\w'’-]+\d*)+\.?$"
     # A hat tip on a line of its own, "h/t Dillon Hafer": a credit, as a byline is (a TIL collection credits
-    # colleagues at the foot of 120 notes; one name made a page of ten). Not a sentence that goes on after it.
-    r"|(?i:h/t|hat[ -]?tip)\b[^.!?]{0,150}[.!]?$")
+    # colleagues at the foot of 120 notes; one name made a page of ten). Only names after it: "Hat tip to Julia
+    # Evans, whose zine taught me…" and "Hat tip: use git rebase --autosquash…" are prose.
+    r"|(?i:h/t|hat[ -]?tip)(?:\s+(?i:to))?:?\s+" + _CREDITED + r"(?:\s*(?:,|and|&)\s*" + _CREDITED + r"){0,4}\s*[.!]?$")
 # Wikipedia's hatnotes: pointers to other pages ("See also: …", "Main article: …", "For the journal, see …"),
 # not the article. A block is one when every sentence of it is such a pointer, short (HATNOTE_WORDS), and it
 # has links or is shorter still: "See also: the buttermilk pancake recipe, which uses both…" in a user's note,
