@@ -61,6 +61,7 @@ def run_checks(root: Path, config_path: Path | None = None, timeout: float = 10.
     checks.append(Check("wiki folder", writable, f"{layout.wiki}/ " + ("is writable" if writable else
                                                                          "is missing or not writable")))
     checks.append(_state_check(layout.state_dir / "state.db"))
+    checks.append(_word_frequencies_check())
     if not config.models:
         checks.append(Check("engine", True, "offline engine (no models: section); no key needed"))
     for role, model in config.models.items():
@@ -72,6 +73,21 @@ def run_checks(root: Path, config_path: Path | None = None, timeout: float = 10.
         if all(c.ok for c in found):
             checks.append(_structured_check(role, config, layout))
     return checks
+
+
+def _word_frequencies_check() -> Check:
+    """Whether the optional `wordfreq` package is there: the concept rules read which words are everyday English by
+    it, and without it take every plain word for one (stricter: fewer pages). Not a fault, so always ok; the
+    README's reading figures are with it (docs/reading-quality.md)."""
+    from kbd.engines.commonness import knows_word_frequencies  # imports wordfreq: only `kbd doctor` pays for it
+
+    if knows_word_frequencies():
+        return Check("word frequencies", True, "wordfreq is installed: everyday words are told by their frequency "
+                                                 "in English, as the README's reading figures were measured")
+    return Check("word frequencies", True, "wordfreq is not installed, so every plain word counts as everyday "
+                                             "and fewer concept pages are made; for the README's figures: "
+                                             "`pip install 'wordfreq==3.1.1'` into kbd's environment, then "
+                                             "`kbd compile --redo`")
 
 
 def _structured_check(role: str, config: Config, layout: VaultLayout) -> Check:
@@ -205,11 +221,12 @@ def _model_checks(role: str, model: object, config: Config, timeout: float) -> l
 def add_doctor(sub: Subcommands) -> None:
     p = sub.add_parser("doctor", help="check the config, folders, state, keys and model endpoints",
                        description="Check that the vault is ready: config valid, folders present, state.db "
-                                   "readable, and for each model that its key variable is set, its endpoint "
-                                   "answers and accepts the key (a free model-list request), and one tiny real "
-                                   "structured request succeeds (a few dozen tokens, within the budget). Creates "
-                                   "nothing. Exit 1 if a check fails, 2 if VAULT is not a vault or its config is "
-                                   "invalid.")
+                                   "readable, whether the optional wordfreq package is installed (which words are "
+                                   "everyday English, for concept pages), and for each model that its key variable "
+                                   "is set, its endpoint answers and accepts the key (a free model-list request), "
+                                   "and one tiny real structured request succeeds (a few dozen tokens, within the "
+                                   "budget). Creates nothing. Exit 1 if a check fails, 2 if VAULT is not a vault or "
+                                   "its config is invalid.")
     vault_args(p)
     p.add_argument("--no-network", action="store_true", help="make no request to any model endpoint")
     p.set_defaults(handler=cmd_doctor)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -50,6 +52,20 @@ def test_an_offline_vault_and_a_broken_config(vault: Vault) -> None:
     (vault.root / "kbd/config.yaml").write_text("compile:\n  workers: lots\n")
     broken = run_kbd("doctor", str(vault.root))
     assert broken.returncode == 2 and "line 2, key `compile.workers`" in broken.stdout
+
+
+def test_doctor_says_whether_word_frequencies_are_installed(vault: Vault, tmp_path: Path) -> None:
+    # The quick start leaves the 57 MB wordfreq wheel out; the README's reading figures are with it (a review found
+    # nothing told a user so). A stand-in package that fails to import plays a machine without it.
+    result = run_kbd("doctor", str(vault.root))
+    assert result.returncode == 0 and "word frequencies wordfreq is installed" in result.stdout, result.stdout
+    stand_in = tmp_path / "without" / "wordfreq"
+    stand_in.mkdir(parents=True)
+    (stand_in / "__init__.py").write_text("raise ImportError('not installed')\n")
+    path = os.pathsep.join(p for p in (str(stand_in.parent), os.environ.get("PYTHONPATH", "")) if p)
+    without = run_kbd("doctor", str(vault.root), env={"PYTHONPATH": path})
+    assert without.returncode == 0 and "all good" in without.stdout, without.stdout
+    assert "wordfreq is not installed" in without.stdout and "pip install 'wordfreq==3.1.1'" in without.stdout
 
 
 def test_doctor_sends_one_tiny_structured_request_per_model(vault: Vault, server: FakeLLM) -> None:
