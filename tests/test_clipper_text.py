@@ -21,6 +21,7 @@ from kbd.vault.markdown import parse_markdown
 from kbd.vault.note import RawNote, parse_raw_note
 from kbd.vault.sanitize import escape_text, render_as_text
 
+HUGO = Path(__file__).parent / "real_pages" / "hugo"
 ARXIV = (Path(__file__).parent / "real_pages" / "arxiv-latexml-formulas.md").read_text(encoding="utf-8")
 SPEECH = re.compile(r"italic_|caligraphic_|POSTSUBSCRIPT")
 
@@ -603,6 +604,51 @@ def test_liquid_tags_read_as_the_jekyll_site_shows_them() -> None:
                           "{% raw %}%}{% endraw %}.\n").blocks[0].text == "Liquid tags start with {% and end with %}."
     assert parse_markdown("{% comment %}\nDraft notes\n{% endcomment %}\nShown.\n").plain_text() == "Shown."
     assert "Text after it." in parse_markdown("{% highlight ruby %}\nText after it.\n").plain_text()
+
+
+def test_a_shortcode_over_several_lines_is_no_text() -> None:
+    # Hugo's docs (tests/real_pages/hugo/) write `{{< img` with an argument per line and `>}}` on a line of its own,
+    # which opened a quote: the tag's alt text made a page *Zion National Park* of 13 image functions, and
+    # "img src" one of its own. What a pair of tags holds is still text, and so is a tag a code fence shows.
+    sepia = frontmatter.loads((HUGO / "functions" / "images" / "Sepia.md").read_text(encoding="utf-8")).content
+    text = parse_markdown(sepia).plain_text()
+    assert "Zion" not in text and "src" not in text and "}}" not in text
+    assert text.endswith("Create the filter:\n\nExample")
+    figure = frontmatter.loads((HUGO / "shortcodes" / "figure.md").read_text(encoding="utf-8")).content
+    shown = parse_markdown(figure, keep_code=True)
+    assert not any("Zion" in b.text for b in shown.blocks if b.kind != "code")
+    assert any("Zion National Park" in b.text for b in shown.blocks if b.kind == "code")  # the fence shows it
+    assert "Which looks like this in your browser:" in shown.plain_text()
+    paired = parse_markdown('{{< details\n  summary="See the details"\n  open=true\n>}}\n'
+                            "This is a **bold** word.\n{{< /details >}}\n")
+    assert paired.plain_text() == "This is a bold word."
+
+
+def test_a_shortcode_that_holds_code_holds_code() -> None:
+    # Hugo's `{{< code-toggle >}}` (its docs' configuration, 180 times) and `{{< highlight >}}` hold code, as Liquid's
+    # `{% highlight %}` does: the TOML of a menu ("name = 'Services' pageRef = '/services' weight = 10") was read as
+    # sentences and made pages *Name*, *Weight* and *pageRef* of the docs' development half.
+    reverse = frontmatter.loads((HUGO / "methods" / "menu" / "Reverse.md").read_text(encoding="utf-8")).content
+    read = parse_markdown(reverse, keep_code=True)
+    assert [b.text for b in read.blocks if b.kind != "code"] == [
+        "The Reverse method returns the given menu, reversing the sort order of its entries.",
+        "Consider this menu definition:", "To sort the entries by name in descending order:", "Hugo renders this to:"]
+    assert "pageRef = '/services'" in next(b for b in read.blocks if b.kind == "code").text
+    highlighted = parse_markdown("{{< highlight go \"linenos=table\" >}}\nfunc main() {}\n{{< /highlight >}}\n"
+                                 "Shown.\n", keep_code=True)
+    assert [b.kind for b in highlighted.blocks] == ["code", "paragraph"]
+    # One never closed, or closed only inside a fence, is a tag of its own and the text after it is text.
+    assert parse_markdown("{{< code-toggle file=hugo >}}\nTitle of the site.\n").plain_text() == "Title of the site."
+
+
+def test_a_tag_that_never_closes_keeps_the_text_after_it() -> None:
+    # A tag is read over at most 40 lines without a blank one: a page of tags that never close costs each 40 lines'
+    # look, and the text after such a tag is text.
+    unclosed = "{{< img\n" + "".join(f"line {i} of the note\n" for i in range(60)) + "\nAfter a blank line.\n"
+    text = parse_markdown(unclosed).plain_text()
+    assert "line 59 of the note" in text and "After a blank line." in text
+    hostile = "{{< x\n" * 20_000
+    assert parse_markdown(hostile).plain_text().count("{{< x") == 20_000
 
 
 def test_a_definition_lists_marker_is_no_text() -> None:

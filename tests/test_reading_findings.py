@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from kbd.engines.answers import Passage
-from kbd.engines.findings import finding_rank, says_about, stated_numbers, synthesis_points
+from kbd.engines.findings import defines, finding_rank, says_about, stated_numbers, synthesis_points
 from kbd.engines.offline_answer import OfflineAnswerer
 from kbd.engines.slides import OfflineSlides
 from tests.conftest import Vault, clipper_note
@@ -100,6 +100,42 @@ def test_findings_agree_and_numbers_come_from_the_bullets() -> None:
     # [I23] a number grouped by a thousands space is one number, its clause kept whole.
     assert [n.text for n in stated_numbers(["The cohort included 79 551 participants."], 1)] == [
         "The cohort included 79 551 participants"]
+
+
+def test_a_concept_page_opens_with_what_it_is() -> None:
+    # The bullets of *Remote resource* on the development half of Hugo's docs (gohugoio/hugoDocs, Apache 2.0): three
+    # function pages agree that it is one of three kinds of resource, and the glossary says what it is. A reader
+    # opening the page learns that first, then what the sources agree on.
+    bullets = [
+        "Use the transform.Unmarshal function with global, page, and remote resources.",  # transform/Unmarshal
+        "A remote resource is a file on a remote server, accessible via HTTP or HTTPS.",  # glossary/remote-resource
+        "With the default configuration Hugo bypasses the HTTP cache for every remote resource, and polling is "
+        "disabled.",  # configuration/http-cache
+        "With a remote resource, the Name method returns a hashed file name.",  # methods/resource/Name
+        "This is a legacy function, superseded by the Width and Height methods for global resources, page resources, "
+        "and remote resources.",  # functions/images/Config
+        "font : (resource.Resource) The font can be a global resource, a page resource, or a remote resource.",
+        "Use the resources.Copy function with global, page, and remote resources.",  # functions/resources/Copy
+    ]
+    assert [(p.index, p.agreeing) for p in synthesis_points(bullets, "Remote resource", 3)] == [(1, ()), (0, (4, 5, 6))]
+    # What says what a thing is, in the singular or plural, after an article at most (real sentences of the
+    # wikis' pages: Hugo's, Jekyll's, SilverBullet's, Zettlr's, Logseq's docs)…
+    said = [("A page bundle is a directory that encapsulates both content and associated resources.", "Page bundle"),
+            ("Permalinks are the output path for your pages, posts, or collections.", "Permalinks"),
+            ("Plugs are the lower-level extension mechanism, written in TypeScript.", "Plugs"),
+            ("PKMS is the abbreviation for Personal Knowledge Management System.", "PKMS"),
+            ("Taxonomies are user-defined groupings of content.", "Taxonomy"),
+            ("Block references are like windows to other parts of your graph.", "Block references")]
+    assert [defines(sentence, name) for sentence, name in said] == [True] * len(said)
+    # …and what only opens with the name: news, a state, another name ending in it, a clause about something else.
+    other = [("Joplin 2.4 is now available on desktop, mobile and CLI.", "Joplin"),
+             ("Keyboard shortcuts are not enabled by default.", "Keyboard shortcuts"),
+             ("Core plugins are officially built and supported by the Obsidian team.", "Core plugin"),
+             ("Slash commands are quick ways to perform repetitive tasks.", "Commands"),
+             ("Since JSON is a universal data format, it would be useful to turn some items into JSON.", "JSON"),
+             ("Django~=4.0 means version Django 4.0 or higher, but less than 4.1.", "Django"),
+             ("The Store method is useful for storing values.", "Store method")]
+    assert [defines(sentence, name) for sentence, name in other] == [False] * len(other)
 
 
 CURL = ("curling-with-basic-auth-credentials", "download-a-file-with-curl", "limit-protocols-used-in-a-curl-command",

@@ -102,7 +102,9 @@ def synthesis_points(sentences: list[str], name: str, k: int) -> list[SynthesisP
     """Up to `k` distinct findings the sentences agree on, strongest first (results before aims and
     methods, then the most agreed with, then those the concept's name opens, then those with a number),
     each with the sentences that agree with it: the same sentence, or one sharing two content words or
-    more besides the concept's own name.
+    more besides the concept's own name. A sentence that says what the concept is ("A page bundle is a
+    directory that encapsulates both content and associated resources.", `defines`) comes first, agreed with
+    or not: a reader opening the page learns what it is about before what the sources found about it.
     A sentence that agrees with a finding already chosen is its support, not a finding of its own; one that only
     sends the reader elsewhere is neither.
     Where no two sentences agree, the strongest finding alone: a synthesis of each sentence once would
@@ -119,19 +121,40 @@ def synthesis_points(sentences: list[str], name: str, k: int) -> list[SynthesisP
     agreeing = [tuple(j for j in range(len(sentences)) if j != i and j not in pointers and agree(i, j))
                 for i in range(len(sentences))]
     opens = [_opens_with(s, name) for s in sentences]
-    order = sorted(range(len(sentences)), key=lambda i: (-finding_rank(sentences[i]), -len(agreeing[i]),
-                                                         not opens[i], not _numbers(sentences[i]), i))
+    definition = next((i for i, s in enumerate(sentences) if i not in pointers and defines(s, name)), None)
+    order = sorted(range(len(sentences)), key=lambda i: (i != definition, -finding_rank(sentences[i]),
+                                                         -len(agreeing[i]), not opens[i], not _numbers(sentences[i]),
+                                                         i))
     some_agree = any(agreeing[i] for i in range(len(sentences)) if i not in pointers)
     points: list[SynthesisPoint] = []
     covered: set[int] = set()
     for i in order:
-        if i in covered or i in pointers or (not agreeing[i] and some_agree):
+        if i in covered or i in pointers or (not agreeing[i] and some_agree and i != definition):
             continue
         points.append(SynthesisPoint(i, agreeing[i]))
         covered.update((i, *agreeing[i]))
-        if len(points) >= k or not agreeing[i]:
+        if len(points) >= k or (not agreeing[i] and i != definition):
             break
     return points
+
+
+# A sentence that says what its subject is: "Hugo is a static site generator", "A page bundle is a directory…",
+# "Front matter refers to the metadata…", "Page bundles are directories…". After "is" an article ("Joplin 2.4 is
+# now available" says what happened to it); after "are" no adverb, negation or participle ("Core plugins are
+# officially built…", "Keyboard shortcuts are not enabled…"). Only a determiner before the name: "Slash commands
+# are quick ways…" says what slash commands are, "Since JSON is a universal data format, …" is about something else.
+_DEFINED_BY = r"(?:(?:a|an|the|your|each|every)\s+)?{name}\s+(?:is\s+(?:a|an|the|one)\b|refers\s+to\b|means\b" \
+              r"|are\s+(?!(?:not|no|now|only|also|just|still|all|both|being)\b)(?![a-z]+(?:ly|ed|ing)\b)[\w\"“])"
+
+
+def defines(sentence: str, name: str) -> bool:
+    """Whether the sentence says what the concept is (`_DEFINED_BY`): its name, in the singular or plural, opens it."""
+    words = [re.escape(w) for w in name.casefold().replace("-", " ").split()]
+    if not words:
+        return False
+    last = words[-1][:-1] + "(?:y|ies)" if words[-1].endswith("y") else words[-1] + "(?:s|es)?"
+    written = r"[\s-]+".join([*words[:-1], last])
+    return re.match(_DEFINED_BY.format(name=written), sentence.casefold()) is not None
 
 
 _WORD = re.compile(r"[a-z][\w'-]*")

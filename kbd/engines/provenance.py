@@ -62,7 +62,10 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 19: a phrase of everyday words that notes marking their names leave plain, and no note marks, heads or titles, is
 #     a description unless more notes that mark too few names to tell count it as marked; a hat tip on a line of
 #     its own ("h/t Dillon Hafer") is a credit, no text (issue 23).
-OFFLINE_VERSION = "19"
+# 20: a shortcode's tag over several lines is no text, and a `highlight` or `code-toggle` pair holds code (Hugo's
+#     docs); a concept page's synthesis opens with the sentence that says what it is ("A page bundle is a
+#     directory…") (issue 23).
+OFFLINE_VERSION = "20"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"

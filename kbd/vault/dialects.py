@@ -56,6 +56,18 @@ _EXPRESSION = (r"\$\{(?=[A-Za-z_])(?:[^{}\\]|\{(?:[^{}\\]|\{[^{}\\]*+\})*+\})*+\
 # *Endraw* had eleven Jekyll pages); a link whose address is a tag (`[the guide]({% link _docs/x.md %})`) is
 # a link; `{% highlight ruby %}` … `{% endhighlight %}` is a code block and `{% comment %}` … `{% endcomment %}`
 # shows nothing.
+# A shortcode's tag over several lines (Hugo's docs write `{{< img` and its arguments one per line, and `>}}` on a
+# line of its own, which would open a quote): a block with nothing to read. Up to 40 lines and no blank line, so a
+# page of tags that never close costs 40 lines' look each.
+_SHORTCODE_BLOCK = (r"^ {0,3}\{\{[<%][ \t]*/?[A-Za-z_][^{}\n]*\n(?:(?![ \t]*\n)[^{}\n]*\n){0,40}?"
+                    r"[^{}\n]*?[%>]\}\}[ \t]*(?:\n|$)")
+# Hugo's shortcodes that hold code (as Liquid's `{% highlight %}` does): `{{< highlight go >}}` … `{{< /highlight >}}`,
+# and Hugo's docs' `{{< code-toggle file=hugo >}}` … `{{< /code-toggle >}}`, which show a site's configuration (its
+# TOML "name = 'About' pageRef = '/about' weight = 20" read as sentences made pages *Name*, *Weight*, *pageRef*).
+_SHORTCODE_CODE = (r"^ {0,3}\{\{[<%][ \t]*(?P<shortcode_kind>highlight|code-toggle)\b"
+                   r"(?:[^{}\n%>]|[%>](?!\}\}))*[%>]\}\}[ \t]*(?:\n|$)")
+_SHORTCODE_END = {kind: re.compile(rf"^ {{0,3}}\{{\{{[<%][ \t]*/{kind}[ \t]*[%>]\}}\}}[^\n]*(?:\n|$)", re.MULTILINE)
+                  for kind in ("highlight", "code-toggle")}
 _LIQUID_RAW = r"\{%-?[ \t]*(?P<liquid_marker>raw|endraw)[ \t]*-?%\}"
 _LIQUID_LINK = (r"\[(?P<liquid_text>[^\[\]\n]{1,500})\]\((?=[ \t]*\{[{%])"
                 r"(?:\{\{[^{}\n]*+\}\}|\{%[^%\n]*+%\}|[^\s(){}%])++\)")
@@ -171,7 +183,12 @@ def expression_plugin(md: mistune.Markdown) -> None:
         state.append_token({"type": "expression", "raw": m.group(0)})
         return m.end()
 
+    def parse_tag_block(block: Any, m: re.Match[str], state: Any) -> int:
+        return m.end()
+
     md.inline.register("expression", _EXPRESSION, parse, before="codespan")
+    _block_rule(md, "shortcode_code", _SHORTCODE_CODE, _closed_block("shortcode", _SHORTCODE_END, "hugo"))
+    _block_rule(md, "shortcode_block", _SHORTCODE_BLOCK, parse_tag_block)
 
 
 def liquid_plugin(md: mistune.Markdown) -> None:
@@ -195,15 +212,26 @@ def liquid_plugin(md: mistune.Markdown) -> None:
         state.append_token({"type": "expression", "raw": m.group(0)})
         return m.end()
 
-    def parse_block(block: Any, m: re.Match[str], state: Any) -> int:
-        kind = m.group("liquid_kind")
+    md.inline.register("liquid_comment", _LIQUID_COMMENT, parse_comment, before="codespan")
+    md.inline.register("liquid_highlight", _LIQUID_HIGHLIGHT, parse_highlight, before="codespan")
+    md.inline.register("liquid_raw", _LIQUID_RAW, parse_raw, before="codespan")
+    md.inline.register("liquid_link", _LIQUID_LINK, parse_link, before="link")
+    _block_rule(md, "liquid_block", _LIQUID_BLOCK, _closed_block("liquid", _LIQUID_END, "liquid"))
+
+
+def _closed_block(dialect: str, ends_of: dict[str, re.Pattern[str]], style: str) -> Any:
+    """A block rule's parse for a tag that opens a block its own closing tag ends (`ends_of`, by the kind of
+    tag the rule's pattern names `{dialect}_kind`): a highlight's or a code toggle's lines are code (`style`), a
+    comment's nothing to read."""
+    def parse(block: Any, m: re.Match[str], state: Any) -> int:
+        kind = m.group(f"{dialect}_kind")
         # Where each block's closing tags and the code fences are, found once per text: a page of opening tags
         # that never close costs one pass, not one per tag.
-        ends = state.env.setdefault("liquid_ends", {})
-        if (kind, state.src) not in ends:
-            ends[(kind, state.src)] = [(e.start(), e.end()) for e in _LIQUID_END[kind].finditer(state.src)]
+        ends = state.env.setdefault("tag_ends", {})
+        if (dialect, kind, state.src) not in ends:
+            ends[(dialect, kind, state.src)] = [(e.start(), e.end()) for e in ends_of[kind].finditer(state.src)]
             ends[("fence", state.src)] = [f.start() for f in _FENCE_LINE.finditer(state.src)]
-        found, fences = ends[(kind, state.src)], ends[("fence", state.src)]
+        found, fences = ends[(dialect, kind, state.src)], ends[("fence", state.src)]
         i = bisect.bisect_left(found, (m.end(), -1))
         if i == len(found) or bisect.bisect_left(fences, m.end()) < bisect.bisect_left(fences, found[i][0]):
             # Never closed, or only by a closing tag a code fence shows: the line is an expression of its own
@@ -211,15 +239,11 @@ def liquid_plugin(md: mistune.Markdown) -> None:
             # quadratic time).
             state.append_token({"type": "paragraph", "text": m.group(0).strip()})
             return m.end()
-        if kind == "highlight":
-            state.append_token({"type": "block_code", "raw": state.src[m.end():found[i][0]], "style": "liquid"})
+        if kind != "comment":
+            state.append_token({"type": "block_code", "raw": state.src[m.end():found[i][0]], "style": style})
         return found[i][1]
 
-    md.inline.register("liquid_comment", _LIQUID_COMMENT, parse_comment, before="codespan")
-    md.inline.register("liquid_highlight", _LIQUID_HIGHLIGHT, parse_highlight, before="codespan")
-    md.inline.register("liquid_raw", _LIQUID_RAW, parse_raw, before="codespan")
-    md.inline.register("liquid_link", _LIQUID_LINK, parse_link, before="link")
-    _block_rule(md, "liquid_block", _LIQUID_BLOCK, parse_block)
+    return parse
 
 
 def attr_list_plugin(md: mistune.Markdown) -> None:
