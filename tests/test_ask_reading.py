@@ -14,6 +14,7 @@ import yaml
 from kbd.ask.retrieve import NoteText, read_note
 from kbd.config import load_config
 from kbd.engines.answers import Passage
+from kbd.engines.offline_answer import OfflineAnswerer
 from kbd.lint.findings import LintReport
 from kbd.lint.run import LintOptions, run_lint
 from kbd.render.charts import find_chart
@@ -173,3 +174,21 @@ def test_a_concept_bullets_source_in_brackets_never_joins_the_next_bullet() -> N
             "We pooled 41 randomised trials of exercise. (Exercise as a treatment for depression)")
     assert sentences(text) == ["In a twelve-week trial, adults who exercised slept better.",
                                "We pooled 41 randomised trials of exercise."]
+
+
+def test_a_synthesis_line_and_the_bullet_it_quotes_are_one_claim() -> None:
+    # Hugo's docs (development half): *Page bundle*'s synthesis opens with the glossary's definition, and the
+    # concept page names its source after it in brackets; "What is a page bundle?" quoted it twice, once with the
+    # brackets, once from the source's own note.
+    said = "A page bundle is a directory that encapsulates both content and associated resources."
+    concept = Passage(path="wiki/concepts/Page bundle.md", title="Page bundle", note_type="concept",
+                      heading="Page bundle", block=None, tokens=60, note_hash="sha256:0", score=1.0, kbd_owned=True,
+                      text=f"{said} (page bundle; 3 of 10 sources agree, also Multilingual mode and Build options)\n"
+                           "Note that the home page bundle cannot contain other content pages, although other files "
+                           "(images etc.) are allowed. (Content organization)")
+    source = Passage(path="wiki/sources/page bundle.md", title="page bundle", note_type="source", heading=None,
+                     block=None, tokens=30, note_hash="sha256:1", score=0.9, kbd_owned=True, text=said)
+    claims = OfflineAnswerer().draft("What is a page bundle?", [concept, source], []).claims
+    assert [c.text for c in claims] == [
+        said, "Note that the home page bundle cannot contain other content pages, although other files (images etc.) "
+              "are allowed."]
