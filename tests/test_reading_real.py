@@ -119,6 +119,18 @@ def test_a_one_word_title_keeps_the_pages_own_name() -> None:
     assert note_title("Untitled", document, "Untitled") == "Circadian rhythm disorders"
 
 
+def test_a_page_titled_with_a_placeholders_word_keeps_it_before_its_first_sentence() -> None:
+    # Hugo's method pages `methods/*/Page.md` are titled "Page" (tests/real_pages/hugo, development half): kbd took
+    # "Page" for an editor's placeholder and titled them "With this content:" and "Regardless of how you define
+    # menu entries, an entry associated with a page has access to its methods.".
+    page = Path(__file__).parent / "real_pages" / "hugo" / "methods" / "shortcode" / "Page.md"
+    assert parse_raw_note("raw/methods/shortcode/Page.md", page.read_bytes()).title == "Page"
+    # A heading or a file name that names the page still titles it better, and "Untitled" is still no title.
+    assert parse_raw_note("raw/Page.md", b"---\ntitle: Page\n---\n# Real heading\n\nText.\n").title == "Real heading"
+    assert parse_raw_note("raw/Untitled.md", b"---\ntitle: Untitled\n---\nA short first line.\n").title == \
+        "A short first line."
+
+
 def test_a_number_grouped_by_thousands_spaces_is_never_charted() -> None:
     assert _mentions("The cohort included 79 551 participants.") == []  # [I23]
     assert [m[3] for m in _mentions("The cohort included 79,551 participants.")] == ["79,551"]
