@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 #     its own ("h/t Dillon Hafer") is a credit, no text (issue 23).
 # 20: a shortcode's tag over several lines is no text, and a `highlight` or `code-toggle` pair holds code (Hugo's
 #     docs); a concept page's synthesis opens with the sentence that says what it is ("A page bundle is a
-#     directory…") (issue 23).
+#     directory…"); a page titled "Page" keeps that title before its first sentence (issue 23).
 OFFLINE_VERSION = "20"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
