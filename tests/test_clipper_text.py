@@ -641,6 +641,36 @@ def test_a_shortcode_that_holds_code_holds_code() -> None:
     assert parse_markdown("{{< code-toggle file=hugo >}}\nTitle of the site.\n").plain_text() == "Title of the site."
 
 
+def test_a_shortcodes_prose_neighbours_stay_prose() -> None:
+    # A review's cases, most from Hugo's own pages (configuration/languages.md, content-management/taxonomies.md):
+    # a tag that closes itself holds nothing, "{{</ code-toggle >}}" closes too, a later pair's closing tag is no
+    # end of an unclosed one, and the text after a closing tag on its line is text.
+    def prose(text: str) -> list[str]:
+        return [b.text for b in parse_markdown(text).blocks]
+
+    assert prose("{{< code-toggle config=languages />}}\n\nIn the above, en is the language key.\n\n"
+                 "{{< code-toggle file=hugo >}}\nweight = 1\n{{< /code-toggle >}}\n") == [
+        "In the above, en is the language key."]
+    assert prose("{{< code-toggle file=hugo >}}\nweight = 1\n{{</ code-toggle >}}\n\nWith the above, Hugo publishes "
+                 "two sites.\n\n{{< code-toggle file=hugo >}}\nweight = 2\n{{< /code-toggle >}}\n") == [
+        "With the above, Hugo publishes two sites."]
+    assert prose("{{< highlight go >}}\n\nProse paragraph A is important.\n\nProse paragraph B too.\n\n"
+                 "{{< highlight py >}}\nprint(1)\n{{< /highlight >}}\n") == [
+        "Prose paragraph A is important.", "Prose paragraph B too."]
+    for closing in ("{{< /highlight >}}", "{% endhighlight %}"):
+        opening = "{{< highlight go >}}" if closing.startswith("{{") else "{% highlight go %}"
+        assert prose(f"{opening}\nx := 1\n{closing} This sentence follows the code.\n") == [
+            "This sentence follows the code."]
+    # Lines between "{{<" and ">}}" that are no arguments are prose, and so is a heading among them.
+    assert prose("{{< starts a shortcode that Hugo renders as HTML,\nand the inner text is processed as markdown.\n"
+                 "A shortcode is then closed with >}}\n\nNext para.\n")[1:] == ["Next para."]
+    assert "Heading" in prose("{{< img\n# Heading\nprose\n>}}\n")
+    # The tag itself is code: search still finds its caption.
+    figure = parse_markdown('{{< figure\n  src="/x.jpg"\n  caption="Zion National Park" >}}\n\nAfter.\n',
+                            keep_code=True)
+    assert [(b.kind, "Zion" in b.text) for b in figure.blocks] == [("code", True), ("paragraph", False)]
+
+
 def test_a_tag_that_never_closes_keeps_the_text_after_it() -> None:
     # A tag is read over at most 40 lines without a blank one: a page of tags that never close costs each 40 lines'
     # look, and the text after such a tag is text.

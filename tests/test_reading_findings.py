@@ -122,10 +122,15 @@ def test_a_concept_page_opens_with_what_it_is() -> None:
     # wikis' pages: Hugo's, Jekyll's, SilverBullet's, Zettlr's, Logseq's docs)…
     said = [("A page bundle is a directory that encapsulates both content and associated resources.", "Page bundle"),
             ("Permalinks are the output path for your pages, posts, or collections.", "Permalinks"),
-            ("Plugs are the lower-level extension mechanism, written in TypeScript.", "Plugs"),
+            ("Libraries are collections of Space Lua scripts, templates, and pages.", "Libraries"),
             ("PKMS is the abbreviation for Personal Knowledge Management System.", "PKMS"),
             ("Taxonomies are user-defined groupings of content.", "Taxonomy"),
-            ("Block references are like windows to other parts of your graph.", "Block references")]
+            ("A taxonomy page is a page with the taxonomy page kind.", "Taxonomy pages"),
+            ("Arrays are ordered collections of values.", "Array"), ("Keys are unique identifiers.", "Key"),
+            ("Retrieval-augmented generation (RAG) is a technique for grounding answers.", "Retrieval-augmented "
+             "generation"),
+            ("A Zettelkasten, or slip box, is a method of note-taking.", "Zettelkasten"),
+            ("A leaf bundle is a directory that contains an index.md file and zero or more resources.", "Leaf bundle")]
     assert [defines(sentence, name) for sentence, name in said] == [True] * len(said)
     # …and what only opens with the name: news, a state, another name ending in it, a clause about something else.
     other = [("Joplin 2.4 is now available on desktop, mobile and CLI.", "Joplin"),
@@ -134,7 +139,18 @@ def test_a_concept_page_opens_with_what_it_is() -> None:
              ("Slash commands are quick ways to perform repetitive tasks.", "Commands"),
              ("Since JSON is a universal data format, it would be useful to turn some items into JSON.", "JSON"),
              ("Django~=4.0 means version Django 4.0 or higher, but less than 4.1.", "Django"),
-             ("The Store method is useful for storing values.", "Store method")]
+             ("The Store method is useful for storing values.", "Store method"),
+             # a review's: judgements, states, comparisons and results, which a synthesis must not lead with
+             ("Large language models are bad at arithmetic.", "Large language model"),
+             ("Large language models are prone to hallucinating citations.", "Large language model"),
+             ("Vaccines are safe and effective, the study found.", "Vaccine"),
+             ("Migrations are irreversible once deployed.", "Migration"), ("Docker images are big.", "Docker image"),
+             ("Add-ons are shared across profiles.", "Add-on"),
+             ("Sleep is a major factor in memory consolidation, the researchers report.", "Sleep"),
+             ("Python is the most popular language on GitHub.", "Python"),
+             ("Caffeine is one of the strongest predictors.", "Caffeine"),
+             ("Postgres is a bit slower than SQLite.", "Postgres"), ("Bun is the fastest runtime we tried.", "Bun"),
+             ("Rust is one reason our binary is 40% smaller.", "Rust"), ("GPT-4 is a big step forward.", "GPT-4")]
     assert [defines(sentence, name) for sentence, name in other] == [False] * len(other)
 
 

@@ -139,22 +139,40 @@ def synthesis_points(sentences: list[str], name: str, k: int) -> list[SynthesisP
 
 
 # A sentence that says what its subject is: "Hugo is a static site generator", "A page bundle is a directory…",
-# "Front matter refers to the metadata…", "Page bundles are directories…". After "is" an article ("Joplin 2.4 is
-# now available" says what happened to it); after "are" no adverb, negation or participle ("Core plugins are
-# officially built…", "Keyboard shortcuts are not enabled…"). Only a determiner before the name: "Slash commands
-# are quick ways…" says what slash commands are, "Since JSON is a universal data format, …" is about something else.
-_DEFINED_BY = r"(?:(?:a|an|the|your|each|every)\s+)?{name}\s+(?:is\s+(?:a|an|the|one)\b|refers\s+to\b|means\b" \
-              r"|are\s+(?!(?:not|no|now|only|also|just|still|all|both|being)\b)(?![a-z]+(?:ly|ed|ing)\b)[\w\"“])"
+# "Front matter refers to the metadata…", "Page bundles are directories…", "Retrieval-augmented generation (RAG)
+# is a technique…". Only a determiner before the name: "Slash commands are quick ways…" says what slash commands
+# are, "Since JSON is a universal data format, …" is about something else. After "is" an article, and no judgement
+# after it ("Python is the most popular language…", "Sleep is a major factor…", "GPT-4 is a big step forward",
+# not "Caffeine is one of the strongest predictors…"); after "are" an article or a plural, one word after it at
+# most ("Taxonomies are user-defined groupings", "Libraries are collections of…"), not a state or a judgement
+# ("Migrations are irreversible…", "Docker images are big", "Add-ons are shared across profiles"). Never a
+# comparison ("…a bit slower than SQLite") nor a result ("Vaccines are safe and effective, the study found"; a
+# comparative alone is no result: "…zero or more resources"): a result is what the sources found.
+_JUDGED = (r"(?:most|more|less|least|best|better|worst|worse|bit|lot|major|minor|big|huge|great|good|bad|key"
+           r"|leading|popular|default|of|[a-z]+est)\b")
+_DEFINED_BY = (r"(?:(?:a|an|the|your|each|every)\s+)?{name}(?:\s*\([^()]{{1,60}}\)|,\s+or\s+[^,.]{{1,40}},)?\s+"
+               r"(?:is\s+(?:a|an|the)\s+(?!" + _JUDGED + r")|refers\s+to\b|means\b"
+               r"|are\s+(?:(?:a|an|the)\s+(?!" + _JUDGED + r")|(?![a-z]+ly\s)(?:[\w-]+\s+)?(?P<plural>[\w-]+s)\b))")
+_COMPARED = re.compile(r"higher|lower|more|less|faster|slower|better|worse", re.IGNORECASE)
 
 
 def defines(sentence: str, name: str) -> bool:
     """Whether the sentence says what the concept is (`_DEFINED_BY`): its name, in the singular or plural, opens it."""
     words = [re.escape(w) for w in name.casefold().replace("-", " ").split()]
-    if not words:
+    if not words or " than " in sentence or \
+            any(not _COMPARED.fullmatch(m.group(0)) for m in _FINDING.finditer(sentence)):
         return False
-    last = words[-1][:-1] + "(?:y|ies)" if words[-1].endswith("y") else words[-1] + "(?:s|es)?"
+    stem = words[-1][:-1] if words[-1].endswith("s") and not words[-1].endswith("ss") else words[-1]
+    if stem.endswith("ie"):
+        stem = stem[:-2] + "y"  # "Taxonomies"
+    if stem.endswith("y") and stem[-2:-1] not in "aeiou":
+        last = stem[:-1] + "(?:y|ies)"  # "taxonomy", "taxonomies"; "arrays", "keys" below
+    else:
+        last = stem + "(?:s|es)?"
     written = r"[\s-]+".join([*words[:-1], last])
-    return re.match(_DEFINED_BY.format(name=written), sentence.casefold()) is not None
+    said = re.match(_DEFINED_BY.format(name=written), sentence.casefold())
+    plural = said.group("plural") if said else None
+    return said is not None and not (plural and (plural in STOPWORDS or plural.endswith(("ss", "us", "is"))))
 
 
 _WORD = re.compile(r"[a-z][\w'-]*")

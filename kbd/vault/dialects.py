@@ -57,17 +57,24 @@ _EXPRESSION = (r"\$\{(?=[A-Za-z_])(?:[^{}\\]|\{(?:[^{}\\]|\{[^{}\\]*+\})*+\})*+\
 # a link; `{% highlight ruby %}` … `{% endhighlight %}` is a code block and `{% comment %}` … `{% endcomment %}`
 # shows nothing.
 # A shortcode's tag over several lines (Hugo's docs write `{{< img` and its arguments one per line, and `>}}` on a
-# line of its own, which would open a quote): a block with nothing to read. Up to 40 lines and no blank line, so a
-# page of tags that never close costs 40 lines' look each.
-_SHORTCODE_BLOCK = (r"^ {0,3}\{\{[<%][ \t]*/?[A-Za-z_][^{}\n]*\n(?:(?![ \t]*\n)[^{}\n]*\n){0,40}?"
-                    r"[^{}\n]*?[%>]\}\}[ \t]*(?:\n|$)")
+# line of its own, which would open a quote): markup, code to search and no text to read. Its first line is the
+# tag's name and what follows it; every other line holds only arguments (`alt="Zion National Park"`, `width=300`,
+# a quoted value), so prose that happens to open with "{{<" and end with ">}}" lines later stays prose. Up to 40
+# lines: a page of tags that never close costs each tag 40 lines' look.
+_SHORTCODE_ARGUMENTS = (r"[ \t]*+(?:(?:[A-Za-z_][\w.-]*+[ \t]*=[ \t]*(?:\"[^\"\n]*+\"|'[^'\n]*+'|`[^`\n]*+`"
+                        r"|[^\s\"'`{}<>%]++)|\"[^\"\n]*+\"|'[^'\n]*+'|`[^`\n]*+`)[ \t]*+)*+")
+_SHORTCODE_BLOCK = (r"^ {0,3}\{\{[<%][ \t]*/?[A-Za-z_][^{}\n]*\n(?:" + _SHORTCODE_ARGUMENTS + r"\n){0,40}"
+                    + _SHORTCODE_ARGUMENTS + r"/?[%>]\}\}[ \t]*(?:\n|$)")
 # Hugo's shortcodes that hold code (as Liquid's `{% highlight %}` does): `{{< highlight go >}}` … `{{< /highlight >}}`,
-# and Hugo's docs' `{{< code-toggle file=hugo >}}` … `{{< /code-toggle >}}`, which show a site's configuration (its
-# TOML "name = 'About' pageRef = '/about' weight = 20" read as sentences made pages *Name*, *Weight*, *pageRef*).
+# and Hugo's docs' `{{< code-toggle file=hugo >}}` … `{{< /code-toggle >}}` (or `{{</ code-toggle >}}`), which show
+# a site's configuration (its TOML "name = 'About' pageRef = '/about' weight = 20" read as sentences made pages
+# *Name*, *Weight*, *pageRef*). A tag that closes itself (`{{< code-toggle config=languages />}}`) holds nothing.
 _SHORTCODE_CODE = (r"^ {0,3}\{\{[<%][ \t]*(?P<shortcode_kind>highlight|code-toggle)\b"
-                   r"(?:[^{}\n%>]|[%>](?!\}\}))*[%>]\}\}[ \t]*(?:\n|$)")
-_SHORTCODE_END = {kind: re.compile(rf"^ {{0,3}}\{{\{{[<%][ \t]*/{kind}[ \t]*[%>]\}}\}}[^\n]*(?:\n|$)", re.MULTILINE)
+                   r"(?:[^{}\n%>]|[%>](?!\}\}))*(?<!/)[%>]\}\}[ \t]*(?:\n|$)")
+_SHORTCODE_END = {kind: re.compile(rf"^ {{0,3}}\{{\{{[<%][ \t]*/[ \t]*{kind}[ \t]*[%>]\}}\}}[ \t]*\n?", re.MULTILINE)
                   for kind in ("highlight", "code-toggle")}
+_SHORTCODE_OPEN = {kind: re.compile(rf"^ {{0,3}}\{{\{{[<%][ \t]*{kind}\b", re.MULTILINE)
+                   for kind in ("highlight", "code-toggle")}
 _LIQUID_RAW = r"\{%-?[ \t]*(?P<liquid_marker>raw|endraw)[ \t]*-?%\}"
 _LIQUID_LINK = (r"\[(?P<liquid_text>[^\[\]\n]{1,500})\]\((?=[ \t]*\{[{%])"
                 r"(?:\{\{[^{}\n]*+\}\}|\{%[^%\n]*+%\}|[^\s(){}%])++\)")
@@ -79,8 +86,9 @@ _LIQUID_COMMENT = (r"\{%-?[ \t]*comment[ \t]*-?%\}(?:[^{\n]|\{(?!%))*+"
 _LIQUID_HIGHLIGHT = (r"\{%-?[ \t]*highlight\b(?:[^%\n]|%(?!\}))*%\}(?:[^{\n]|\{(?!%))*+"
                      r"\{%-?[ \t]*endhighlight[ \t]*-?%\}")
 _FENCE_LINE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})", re.MULTILINE)
-_LIQUID_END = {kind: re.compile(rf"^ {{0,3}}\{{%-?[ \t]*end{kind}[ \t]*-?%\}}[^\n]*(?:\n|$)", re.MULTILINE)
+_LIQUID_END = {kind: re.compile(rf"^ {{0,3}}\{{%-?[ \t]*end{kind}[ \t]*-?%\}}[ \t]*\n?", re.MULTILINE)
                for kind in ("highlight", "comment")}
+_LIQUID_OPEN = {kind: re.compile(rf"^ {{0,3}}\{{%-?[ \t]*{kind}\b", re.MULTILINE) for kind in ("highlight", "comment")}
 # Python-Markdown's, Pandoc's and kramdown's attribute lists: ids, classes and key=value pairs in braces right
 # after a link, an image, an icon or inline code (`[Subscribe](…){ .md-button }`), at the end of a heading
 # (`## Installation {#install}`), or on a line of their own under a block (`{: .note }`). Markup for the site's
@@ -184,10 +192,12 @@ def expression_plugin(md: mistune.Markdown) -> None:
         return m.end()
 
     def parse_tag_block(block: Any, m: re.Match[str], state: Any) -> int:
+        state.append_token({"type": "block_code", "raw": m.group(0), "style": "hugo"})
         return m.end()
 
     md.inline.register("expression", _EXPRESSION, parse, before="codespan")
-    _block_rule(md, "shortcode_code", _SHORTCODE_CODE, _closed_block("shortcode", _SHORTCODE_END, "hugo"))
+    _block_rule(md, "shortcode_code", _SHORTCODE_CODE,
+                _closed_block("shortcode", _SHORTCODE_OPEN, _SHORTCODE_END, "hugo"))
     _block_rule(md, "shortcode_block", _SHORTCODE_BLOCK, parse_tag_block)
 
 
@@ -216,27 +226,32 @@ def liquid_plugin(md: mistune.Markdown) -> None:
     md.inline.register("liquid_highlight", _LIQUID_HIGHLIGHT, parse_highlight, before="codespan")
     md.inline.register("liquid_raw", _LIQUID_RAW, parse_raw, before="codespan")
     md.inline.register("liquid_link", _LIQUID_LINK, parse_link, before="link")
-    _block_rule(md, "liquid_block", _LIQUID_BLOCK, _closed_block("liquid", _LIQUID_END, "liquid"))
+    _block_rule(md, "liquid_block", _LIQUID_BLOCK, _closed_block("liquid", _LIQUID_OPEN, _LIQUID_END, "liquid"))
 
 
-def _closed_block(dialect: str, ends_of: dict[str, re.Pattern[str]], style: str) -> Any:
+def _closed_block(dialect: str, opens_of: dict[str, re.Pattern[str]], ends_of: dict[str, re.Pattern[str]],
+                  style: str) -> Any:
     """A block rule's parse for a tag that opens a block its own closing tag ends (`ends_of`, by the kind of
     tag the rule's pattern names `{dialect}_kind`): a highlight's or a code toggle's lines are code (`style`), a
-    comment's nothing to read."""
+    comment's nothing to read. Another opening tag of its kind before the closing one (`opens_of`) leaves it
+    unclosed: a later pair's closing tag is no end of this one."""
     def parse(block: Any, m: re.Match[str], state: Any) -> int:
         kind = m.group(f"{dialect}_kind")
-        # Where each block's closing tags and the code fences are, found once per text: a page of opening tags
-        # that never close costs one pass, not one per tag.
+        # Where each block's tags and the code fences are, found once per text: a page of opening tags that never
+        # close costs one pass, not one per tag.
         ends = state.env.setdefault("tag_ends", {})
         if (dialect, kind, state.src) not in ends:
             ends[(dialect, kind, state.src)] = [(e.start(), e.end()) for e in ends_of[kind].finditer(state.src)]
+            ends[(dialect, "open " + kind, state.src)] = [o.start() for o in opens_of[kind].finditer(state.src)]
             ends[("fence", state.src)] = [f.start() for f in _FENCE_LINE.finditer(state.src)]
         found, fences = ends[(dialect, kind, state.src)], ends[("fence", state.src)]
+        opening = ends[(dialect, "open " + kind, state.src)]
         i = bisect.bisect_left(found, (m.end(), -1))
-        if i == len(found) or bisect.bisect_left(fences, m.end()) < bisect.bisect_left(fences, found[i][0]):
-            # Never closed, or only by a closing tag a code fence shows: the line is an expression of its own
-            # (a paragraph of its own, as mistune would glue each such line to the paragraph before in
-            # quadratic time).
+        if i == len(found) or bisect.bisect_left(fences, m.end()) < bisect.bisect_left(fences, found[i][0]) or \
+                bisect.bisect_left(opening, m.end()) < bisect.bisect_left(opening, found[i][0]):
+            # Never closed, or only by a closing tag a code fence shows or after another opening tag: the line is
+            # an expression of its own (a paragraph of its own, as mistune would glue each such line to the
+            # paragraph before in quadratic time).
             state.append_token({"type": "paragraph", "text": m.group(0).strip()})
             return m.end()
         if kind != "comment":
