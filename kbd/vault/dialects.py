@@ -50,12 +50,26 @@ _EXPRESSION = (r"\$\{(?=[A-Za-z_])(?:[^{}\\]|\{(?:[^{}\\]|\{[^{}\\]*+\})*+\})*+\
                r"|(?<!\{)\{%-?[ \t]*[a-z_]+\b(?:[^%{}\n]|%(?!\}))*+%\}"
                r"|\{\{[<%][ \t]*/?[A-Za-z_](?:[^{}\n%>]|[%>](?!\}\}))*+[%>]\}\}")
 # Hugo's shortcodes (`{{< figure src="x" >}}`, `{{% notice tip %}}`) are expressions too; what a pair of them holds
-# is text. Liquid (Jekyll, GitHub Pages, Eleventy): a tag is an expression like the above (`{% include badge.html %}`,
-# `{% if … %}`); between `{% raw %}` and `{% endraw %}` the site shows the text as written, tags and all
-# (`{% raw %}{{ page.title }}{% endraw %}`), so those two markers are no text and what they hold is (a concept
-# *Endraw* had eleven Jekyll pages); a link whose address is a tag (`[the guide]({% link _docs/x.md %})`) is
-# a link; `{% highlight ruby %}` … `{% endhighlight %}` is a code block and `{% comment %}` … `{% endcomment %}`
-# shows nothing.
+# is text (a `highlight` or `code-toggle` pair's is code, below). Liquid (Jekyll, GitHub Pages, Eleventy): a tag is
+# an expression like the above (`{% include badge.html %}`, `{% if … %}`); between `{% raw %}` and `{% endraw %}`
+# the site shows the text as written, tags and all (`{% raw %}{{ page.title }}{% endraw %}`), so those two markers
+# are no text and what they hold is (a concept *Endraw* had eleven Jekyll pages); a link whose address is a tag
+# (`[the guide]({% link _docs/x.md %})`) is a link; `{% highlight ruby %}` … `{% endhighlight %}` is a code block
+# and `{% comment %}` … `{% endcomment %}` shows nothing.
+_LIQUID_RAW = r"\{%-?[ \t]*(?P<liquid_marker>raw|endraw)[ \t]*-?%\}"
+_LIQUID_LINK = (r"\[(?P<liquid_text>[^\[\]\n]{1,500})\]\((?=[ \t]*\{[{%])"
+                r"(?:\{\{[^{}\n]*+\}\}|\{%[^%\n]*+%\}|[^\s(){}%])++\)")
+_LIQUID_BLOCK = r"^ {0,3}\{%-?[ \t]*(?P<liquid_kind>highlight|comment)\b(?:[^%\n]|%(?!\}))*%\}[ \t]*(?:\n|$)"
+# On one line: "{% comment %} TODO {% endcomment %}" shows nothing, "{% highlight ruby %}puts 1{% endhighlight %}"
+# is code.
+_LIQUID_COMMENT = (r"\{%-?[ \t]*comment[ \t]*-?%\}(?:[^{\n]|\{(?!%))*+"
+                   r"\{%-?[ \t]*endcomment[ \t]*-?%\}")
+_LIQUID_HIGHLIGHT = (r"\{%-?[ \t]*highlight\b(?:[^%\n]|%(?!\}))*%\}(?:[^{\n]|\{(?!%))*+"
+                     r"\{%-?[ \t]*endhighlight[ \t]*-?%\}")
+_FENCE_LINE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})", re.MULTILINE)
+_LIQUID_END = {kind: re.compile(rf"^ {{0,3}}\{{%-?[ \t]*end{kind}[ \t]*-?%\}}[ \t]*\n?", re.MULTILINE)
+               for kind in ("highlight", "comment")}
+_LIQUID_OPEN = {kind: re.compile(rf"^ {{0,3}}\{{%-?[ \t]*{kind}\b", re.MULTILINE) for kind in ("highlight", "comment")}
 # A shortcode's tag over several lines (Hugo's docs write `{{< img` and its arguments one per line, and `>}}` on a
 # line of its own, which would open a quote): markup, code to search and no text to read. Its first line is the
 # tag's name and what follows it; every other line holds only arguments (`alt="Zion National Park"`, `width=300`,
@@ -75,20 +89,6 @@ _SHORTCODE_END = {kind: re.compile(rf"^ {{0,3}}\{{\{{[<%][ \t]*/[ \t]*{kind}[ \t
                   for kind in ("highlight", "code-toggle")}
 _SHORTCODE_OPEN = {kind: re.compile(rf"^ {{0,3}}\{{\{{[<%][ \t]*{kind}\b", re.MULTILINE)
                    for kind in ("highlight", "code-toggle")}
-_LIQUID_RAW = r"\{%-?[ \t]*(?P<liquid_marker>raw|endraw)[ \t]*-?%\}"
-_LIQUID_LINK = (r"\[(?P<liquid_text>[^\[\]\n]{1,500})\]\((?=[ \t]*\{[{%])"
-                r"(?:\{\{[^{}\n]*+\}\}|\{%[^%\n]*+%\}|[^\s(){}%])++\)")
-_LIQUID_BLOCK = r"^ {0,3}\{%-?[ \t]*(?P<liquid_kind>highlight|comment)\b(?:[^%\n]|%(?!\}))*%\}[ \t]*(?:\n|$)"
-# On one line: "{% comment %} TODO {% endcomment %}" shows nothing, "{% highlight ruby %}puts 1{% endhighlight %}"
-# is code.
-_LIQUID_COMMENT = (r"\{%-?[ \t]*comment[ \t]*-?%\}(?:[^{\n]|\{(?!%))*+"
-                   r"\{%-?[ \t]*endcomment[ \t]*-?%\}")
-_LIQUID_HIGHLIGHT = (r"\{%-?[ \t]*highlight\b(?:[^%\n]|%(?!\}))*%\}(?:[^{\n]|\{(?!%))*+"
-                     r"\{%-?[ \t]*endhighlight[ \t]*-?%\}")
-_FENCE_LINE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})", re.MULTILINE)
-_LIQUID_END = {kind: re.compile(rf"^ {{0,3}}\{{%-?[ \t]*end{kind}[ \t]*-?%\}}[ \t]*\n?", re.MULTILINE)
-               for kind in ("highlight", "comment")}
-_LIQUID_OPEN = {kind: re.compile(rf"^ {{0,3}}\{{%-?[ \t]*{kind}\b", re.MULTILINE) for kind in ("highlight", "comment")}
 # Python-Markdown's, Pandoc's and kramdown's attribute lists: ids, classes and key=value pairs in braces right
 # after a link, an image, an icon or inline code (`[Subscribe](…){ .md-button }`), at the end of a heading
 # (`## Installation {#install}`), or on a line of their own under a block (`{: .note }`). Markup for the site's
