@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kbd.ask.retrieve import NoteText, read_note
+from kbd.ask.retrieve import NoteText, read_note, without_kbd_chrome
 from kbd.config import load_config
 from kbd.engines.answers import Passage
 from kbd.engines.offline_answer import OfflineAnswerer
@@ -20,6 +20,7 @@ from kbd.lint.run import LintOptions, run_lint
 from kbd.render.charts import find_chart
 from kbd.state import State
 from kbd.vault.layout import VaultLayout
+from kbd.vault.markdown import parse_markdown
 from tests.conftest import Vault
 
 CORPUS = Path(__file__).resolve().parent.parent / "bench" / "corpus"
@@ -177,18 +178,25 @@ def test_a_concept_bullets_source_in_brackets_never_joins_the_next_bullet() -> N
 
 
 def test_a_synthesis_line_and_the_bullet_it_quotes_are_one_claim() -> None:
-    # Hugo's docs (development half): *Page bundle*'s synthesis opens with the glossary's definition, and the
-    # concept page names its source after it in brackets; "What is a page bundle?" quoted it twice, once with the
-    # brackets, once from the source's own note.
+    # Hugo's docs (development half): *Page bundle*'s synthesis opens with the glossary's definition and names its
+    # source after it in brackets; "What is a page bundle?" quoted it twice, once with the brackets, once from the
+    # source's own note. A source's own bracket after a sentence is its words ("(not recommended while drafting)").
     said = "A page bundle is a directory that encapsulates both content and associated resources."
-    concept = Passage(path="wiki/concepts/Page bundle.md", title="Page bundle", note_type="concept",
-                      heading="Page bundle", block=None, tokens=60, note_hash="sha256:0", score=1.0, kbd_owned=True,
-                      text=f"{said} (page bundle; 3 of 10 sources agree, also Multilingual mode and Build options)\n"
-                           "Note that the home page bundle cannot contain other content pages, although other files "
-                           "(images etc.) are allowed. (Content organization)")
-    source = Passage(path="wiki/sources/page bundle.md", title="page bundle", note_type="source", heading=None,
-                     block=None, tokens=30, note_hash="sha256:1", score=0.9, kbd_owned=True, text=said)
-    claims = OfflineAnswerer().draft("What is a page bundle?", [concept, source], []).claims
-    assert [c.text for c in claims] == [
-        said, "Note that the home page bundle cannot contain other content pages, although other files (images etc.) "
-              "are allowed."]
+    concept = ("# Page bundle\n\n> [!abstract] Synthesis\n"
+               f"> - {said} ([[wiki/sources/page bundle|page bundle]]; 3 of 10 sources agree, also "
+               "[[wiki/sources/Multilingual mode|Multilingual mode]] and "
+               "[[wiki/sources/Build options|Build options]])\n"
+               "\n## What the sources say (10)\n- [[wiki/sources/Liquid|Liquid]] — strict: stop the build of the site. "
+               "(not recommended while drafting)\n")
+
+    def passage(path: str, title: str, note_type: str, body: str, score: float) -> Passage:
+        text = "\n".join(b.text for b in parse_markdown(without_kbd_chrome(body)).blocks if b.kind != "heading")
+        return Passage(path=path, title=title, note_type=note_type, heading=None, block=None, text=text, tokens=60,
+                       note_hash="sha256:0", score=score, kbd_owned=True)
+
+    claims = OfflineAnswerer().draft("What is a page bundle?", [
+        passage("wiki/concepts/Page bundle.md", "Page bundle", "concept", concept, 1.0),
+        passage("wiki/sources/page bundle.md", "page bundle", "source", f"> [!summary] Summary\n> {said}\n", 0.9),
+    ], []).claims
+    assert [c.text for c in claims] == [said]
+    assert "(not recommended while drafting)" in without_kbd_chrome(concept)

@@ -661,6 +661,11 @@ def test_a_shortcodes_prose_neighbours_stay_prose() -> None:
         opening = "{{< highlight go >}}" if closing.startswith("{{") else "{% highlight go %}"
         assert prose(f"{opening}\nx := 1\n{closing} This sentence follows the code.\n") == [
             "This sentence follows the code."]
+    # Another shortcode whose name starts so holds no code; Liquid's comments nest (the second review's cases).
+    assert prose("{{< highlight-box >}}\n\nImportant prose inside a box.\n\n{{< /highlight >}}\n") == [
+        "Important prose inside a box."]
+    assert prose("{% comment %}\nDraft the author hid.\n{% comment %}\ninner\n{% endcomment %}\n{% endcomment %}\n"
+                 "Shown.\n") == ["Shown."]
     # Lines between "{{<" and ">}}" that are no arguments are prose, and so is a heading among them.
     assert prose("{{< starts a shortcode that Hugo renders as HTML,\nand the inner text is processed as markdown.\n"
                  "A shortcode is then closed with >}}\n\nNext para.\n")[1:] == ["Next para."]

@@ -129,6 +129,9 @@ def test_a_page_titled_with_a_placeholders_word_keeps_it_before_its_first_senten
     assert parse_raw_note("raw/Page.md", b"---\ntitle: Page\n---\n# Real heading\n\nText.\n").title == "Real heading"
     assert parse_raw_note("raw/Untitled.md", b"---\ntitle: Untitled\n---\nA short first line.\n").title == \
         "A short first line."
+    # An editor that titled "Untitled 3.md" "Document" named nothing: its first line does (a review's case).
+    assert parse_raw_note("raw/Untitled 3.md", b"---\ntitle: Document\n---\nQuarterly planning notes\n\nText.\n"
+                          ).title == "Quarterly planning notes"
 
 
 def test_a_number_grouped_by_thousands_spaces_is_never_charted() -> None:

@@ -54,6 +54,10 @@ _CALLOUT = re.compile(r"^\s*>\s*\[!([A-Za-z-]+)\][+-]?")
 # kbd's own lines about the note: "Clipping: [[raw/…]] · by …", "Filed by `kbd ask`. …", and the list of
 # numbers in a concept's synthesis (each is also in its source's bullet, where an answer quotes it).
 _KBD_LINE = re.compile(rf"^(?:Clipping: |Filed by `kbd |>\s*{re.escape(NUMBERS_LABEL)} )")
+# A synthesis line names its source after the sentence, "([[wiki/sources/page bundle|page bundle]]; 3 of 10 sources
+# agree, also …)": the sentence is the source's bullet too, which an answer quotes once (with the brackets it was
+# another sentence, and "What is a page bundle?" quoted the definition twice).
+_SYNTHESIS_SOURCE = re.compile(r"(?<=[.!?\"”’)])\s+\(\[\[[^\]\n]+\]\](?:;[^\n]*)?\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -292,7 +296,8 @@ def _sentence_key(sentence: str) -> str:
 
 def without_kbd_chrome(body: str) -> str:
     """A note kbd wrote, without what kbd says about the note itself: callouts other than the
-    summary (input problems, verification and staleness warnings, labels) and its footer lines."""
+    summary (input problems, verification and staleness warnings, labels), its footer lines, and the source a
+    synthesis line names after its sentence."""
     out: list[str] = []
     skipping = False
     for text in body.split("\n"):
@@ -303,7 +308,7 @@ def without_kbd_chrome(body: str) -> str:
             skipping = False
         if skipping or _KBD_LINE.match(text):
             continue
-        out.append(text)
+        out.append(_SYNTHESIS_SOURCE.sub("", text) if text.lstrip().startswith(">") else text)
     return "\n".join(out)
 
 

@@ -14,16 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 _NAMED = re.compile(r"^[^—\n]{1,80} — (?=\S)")  # "B-tree — what the source says" in kbd's concept lists
-# A synthesis line's source after its sentence, "(page bundle; 3 of 10 sources agree, also …)" or "(Title)": the
-# same sentence as the source's own bullet, which an answer or a deck quotes once.
-_SOURCE_AFTER = re.compile(r"(?<=[.!?])\s+\((?:[^()\n]|\([^()\n]*\))*\)\s*$")
 LEAD_LABEL = "Best match"  # what an extractive answer's first claim is labelled with (kbd/render/answer.py)
 
 
 def without_attribution(sentence: str) -> str:
     """A sentence of kbd's own lists ("Title — what it says") without the name, or an answer's lead
-    label, in front, nor a synthesis line's source after it."""
-    return _SOURCE_AFTER.sub("", _NAMED.sub("", sentence.removeprefix(f"{LEAD_LABEL}: "), count=1))
+    label, in front."""
+    return _NAMED.sub("", sentence.removeprefix(f"{LEAD_LABEL}: "), count=1)
 
 
 def article_key(path: str, title: str, note_type: str) -> str:

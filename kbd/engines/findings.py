@@ -142,25 +142,29 @@ def synthesis_points(sentences: list[str], name: str, k: int) -> list[SynthesisP
 # "Front matter refers to the metadata…", "Page bundles are directories…", "Retrieval-augmented generation (RAG)
 # is a technique…". Only a determiner before the name: "Slash commands are quick ways…" says what slash commands
 # are, "Since JSON is a universal data format, …" is about something else. After "is" an article, and no judgement
-# after it ("Python is the most popular language…", "Sleep is a major factor…", "GPT-4 is a big step forward",
-# not "Caffeine is one of the strongest predictors…"); after "are" an article or a plural, one word after it at
-# most ("Taxonomies are user-defined groupings", "Libraries are collections of…"), not a state or a judgement
-# ("Migrations are irreversible…", "Docker images are big", "Add-ons are shared across profiles"). Never a
-# comparison ("…a bit slower than SQLite") nor a result ("Vaccines are safe and effective, the study found"; a
-# comparative alone is no result: "…zero or more resources"): a result is what the sources found.
-_JUDGED = (r"(?:most|more|less|least|best|better|worst|worse|bit|lot|major|minor|big|huge|great|good|bad|key"
-           r"|leading|popular|default|of|[a-z]+est)\b")
+# in its first two words ("Python is the most popular language…", "Hugo is the world's fastest framework…",
+# "Meditation is an effective treatment…", "Caffeine is one of the strongest predictors…"); after "are" an article
+# or a plural, one word after it at most ("Taxonomies are user-defined groupings", "Libraries are collections
+# of…"), not a state or a judgement ("Migrations are irreversible…", "Docker images are big", "Add-ons are shared
+# across profiles"). Never a comparison ("…a bit slower than SQLite") nor a result in its main clause ("Vaccines
+# are safe and effective, the study found"; not "A sitemap is a file that shows search engines…", and a comparative
+# alone is no result: "…zero or more resources"): a result is what the sources found.
+_JUDGED = (r"(?:[\w'-]+\s+)?(?:most|more|less|least|best|better|worst|worse|bit|lot|major|minor|big|huge|great"
+           r"|good|bad|key|leading|popular|default|one\s+of|effective|promising|strong|powerful|excellent|perfect|joy|must"
+           r"|easy|hard|important|useful|nice|risk|de\s+facto|[a-z]+est)\b")
 _DEFINED_BY = (r"(?:(?:a|an|the|your|each|every)\s+)?{name}(?:\s*\([^()]{{1,60}}\)|,\s+or\s+[^,.]{{1,40}},)?\s+"
                r"(?:is\s+(?:a|an|the)\s+(?!" + _JUDGED + r")|refers\s+to\b|means\b"
                r"|are\s+(?:(?:a|an|the)\s+(?!" + _JUDGED + r")|(?![a-z]+ly\s)(?:[\w-]+\s+)?(?P<plural>[\w-]+s)\b))")
 _COMPARED = re.compile(r"higher|lower|more|less|faster|slower|better|worse", re.IGNORECASE)
+_RELATIVE = re.compile(r"\b(?:that|which|who|whose|where)\b", re.IGNORECASE)
 
 
 def defines(sentence: str, name: str) -> bool:
     """Whether the sentence says what the concept is (`_DEFINED_BY`): its name, in the singular or plural, opens it."""
     words = [re.escape(w) for w in name.casefold().replace("-", " ").split()]
+    main_clause = _RELATIVE.split(sentence, maxsplit=1)[0]  # "…a technique that reduces joins" reports nothing
     if not words or " than " in sentence or \
-            any(not _COMPARED.fullmatch(m.group(0)) for m in _FINDING.finditer(sentence)):
+            any(not _COMPARED.fullmatch(m.group(0)) for m in _FINDING.finditer(main_clause)):
         return False
     stem = words[-1][:-1] if words[-1].endswith("s") and not words[-1].endswith("ss") else words[-1]
     if stem.endswith("ie"):

@@ -83,11 +83,11 @@ _SHORTCODE_BLOCK = (r"^ {0,3}\{\{[<%][ \t]*/?[A-Za-z_][^{}\n]*\n(?:" + _SHORTCOD
 # and Hugo's docs' `{{< code-toggle file=hugo >}}` … `{{< /code-toggle >}}` (or `{{</ code-toggle >}}`), which show
 # a site's configuration (its TOML "name = 'About' pageRef = '/about' weight = 20" read as sentences made pages
 # *Name*, *Weight*, *pageRef*). A tag that closes itself (`{{< code-toggle config=languages />}}`) holds nothing.
-_SHORTCODE_CODE = (r"^ {0,3}\{\{[<%][ \t]*(?P<shortcode_kind>highlight|code-toggle)\b"
+_SHORTCODE_CODE = (r"^ {0,3}\{\{[<%][ \t]*(?P<shortcode_kind>highlight|code-toggle)(?![\w-])"
                    r"(?:[^{}\n%>]|[%>](?!\}\}))*(?<!/)[%>]\}\}[ \t]*(?:\n|$)")
 _SHORTCODE_END = {kind: re.compile(rf"^ {{0,3}}\{{\{{[<%][ \t]*/[ \t]*{kind}[ \t]*[%>]\}}\}}[ \t]*\n?", re.MULTILINE)
                   for kind in ("highlight", "code-toggle")}
-_SHORTCODE_OPEN = {kind: re.compile(rf"^ {{0,3}}\{{\{{[<%][ \t]*{kind}\b", re.MULTILINE)
+_SHORTCODE_OPEN = {kind: re.compile(rf"^ {{0,3}}\{{\{{[<%][ \t]*{kind}(?![\w-])", re.MULTILINE)
                    for kind in ("highlight", "code-toggle")}
 # Python-Markdown's, Pandoc's and kramdown's attribute lists: ids, classes and key=value pairs in braces right
 # after a link, an image, an icon or inline code (`[Subscribe](…){ .md-button }`), at the end of a heading
@@ -233,8 +233,8 @@ def _closed_block(dialect: str, opens_of: dict[str, re.Pattern[str]], ends_of: d
                   style: str) -> Any:
     """A block rule's parse for a tag that opens a block its own closing tag ends (`ends_of`, by the kind of
     tag the rule's pattern names `{dialect}_kind`): a highlight's or a code toggle's lines are code (`style`), a
-    comment's nothing to read. Another opening tag of its kind before the closing one (`opens_of`) leaves it
-    unclosed: a later pair's closing tag is no end of this one."""
+    comment's nothing to read. Another opening tag of its kind before the closing one (`opens_of`) leaves a code
+    block unclosed: a later pair's closing tag is no end of this one (Liquid's comments nest)."""
     def parse(block: Any, m: re.Match[str], state: Any) -> int:
         kind = m.group(f"{dialect}_kind")
         # Where each block's tags and the code fences are, found once per text: a page of opening tags that never
@@ -248,7 +248,7 @@ def _closed_block(dialect: str, opens_of: dict[str, re.Pattern[str]], ends_of: d
         opening = ends[(dialect, "open " + kind, state.src)]
         i = bisect.bisect_left(found, (m.end(), -1))
         if i == len(found) or bisect.bisect_left(fences, m.end()) < bisect.bisect_left(fences, found[i][0]) or \
-                bisect.bisect_left(opening, m.end()) < bisect.bisect_left(opening, found[i][0]):
+                (kind != "comment" and bisect.bisect_left(opening, m.end()) < bisect.bisect_left(opening, found[i][0])):
             # Never closed, or only by a closing tag a code fence shows or after another opening tag: the line is
             # an expression of its own (a paragraph of its own, as mistune would glue each such line to the
             # paragraph before in quadratic time).

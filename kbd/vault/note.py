@@ -216,9 +216,6 @@ def split_frontmatter(text: str, trusted: bool = False) -> tuple[dict[str, Any],
 # What editors and the Web Clipper call a note they could not name.
 _PLACEHOLDER_TITLE = re.compile(r"^(untitled|new note|no title|document|page)(\s*[-_(]?\s*\d+\)?)?$", re.IGNORECASE)
 _FIRST_LINE_TITLE_CHARS = 120
-# Of those, the ones that are words: a page may be titled so ("Page", the method of Hugo's docs), and then nothing
-# but a heading or a file name that names it titles it better (its first sentence does not).
-_A_WORD_TITLE = re.compile(r"^(?:document|page)$", re.IGNORECASE)
 
 
 def note_title(from_meta: str | None, document: Document, stem: str,
@@ -246,15 +243,15 @@ def note_title(from_meta: str | None, document: Document, stem: str,
     # file has a name of its own: Obsidian shows the file name as a note's title. A file name that is no
     # name (a date, an id, a slug, "index") gives way to the heading.
     named_file = stem if names_a_page(stem) else None
-    for candidate in (from_meta, *h1, named_file, *(b.text for b in headings), stem, first_line):
+    # A placeholder's word that the file's name says too names the page (Hugo's `methods/site/Page.md` titled
+    # "Page"), better than its first sentence; an editor's "Untitled 3.md" titled "Document" names nothing.
+    word = clean_title(from_meta or "")
+    word = word if word.casefold() in ("page", "document") and word == clean_title(stem) else ""
+    for candidate in (from_meta, *h1, named_file, *(b.text for b in headings), stem, None if word else first_line):
         title = clean_title(_strip_tags(candidate or ""))
         if title and not _PLACEHOLDER_TITLE.match(title):
-            if candidate is first_line and from_meta and _A_WORD_TITLE.match(clean_title(from_meta)):
-                break  # Hugo's method pages titled "Page": the word, not their first sentence
             return _with_page_name(title, h1) if candidate is from_meta else title
-    if from_meta and _A_WORD_TITLE.match(clean_title(from_meta)):
-        return clean_title(from_meta)
-    return "Untitled"
+    return word or "Untitled"
 
 
 def title_headings(document: Document, stem: str, headings: list[Block] | None = None) -> list[str]:
