@@ -211,7 +211,7 @@ def is_marked(state: State, key: str, name: str) -> bool:
                             "JOIN sources s ON s.id=sc.source_id WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK))
     fallback = left_plain = 0
     for marked, shown, title in rows:
-        if (marked and shown) or (names_a_page(title) and contains_phrase(phrase_tokens(title), needle)):
+        if (marked and shown) or _titled_with(title, needle):
             return True
         fallback += bool(marked)
         left_plain += not marked
@@ -244,9 +244,14 @@ def is_a_passing_description(state: State, key: str, name: str) -> bool:
             "SELECT sc.once, sc.shown, sc.sentence, s.title FROM source_concepts sc "
             "JOIN sources s ON s.id=sc.source_id WHERE sc.key=? AND sc.rank<?", (key, TITLE_RANK)):
         if not once or shown or not sentence or _names_it(sentence, needle) or \
-                (names_a_page(title) and contains_phrase(phrase_tokens(title), needle)):
+                _titled_with(title, needle):
             return False
     return True
+
+
+def _titled_with(title: str, needle: list[str]) -> bool:
+    """Whether a source's title, one that names a page, writes the phrase (`phrase_tokens`)."""
+    return names_a_page(title) and contains_phrase(phrase_tokens(title), needle)
 
 
 def _names_it(sentence: str, needle: list[str]) -> bool:

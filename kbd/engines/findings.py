@@ -43,6 +43,9 @@ _REFERS_ELSEWHERE = re.compile(
     r"|^(?:more|further|additional) (?:details|information|info)\b[^.]{0,80}?"
     r"(?:\bcan be found\b|\b(?:is|are) (?:available|in|at|on)\b|\bsee\b|\bhere\b|:)",
     re.IGNORECASE)
+# Comparisons state a result beside the verbs that report one ("…were lower"); alone in a definition they state none
+# ("zero or more resources", `defines`).
+_COMPARATIVES = r"higher|lower|more|less|faster|slower|better|worse"
 # Verbs that report a result.
 _FINDING = re.compile(
     r"\b(?:found|finds|showed|shows|shown|demonstrated|revealed|indicat(?:es|ed)|suggest(?:s|ed)|confirm(?:s|ed)"
@@ -50,8 +53,7 @@ _FINDING = re.compile(
     r"|worsen(?:s|ed)|predict(?:s|ed)|associated with|linked (?:to|with)|related to|correlat(?:es|ed) with"
     r"|led to|leads to|result(?:s|ed)? in|caus(?:es|ed)|prevent(?:s|ed)|protect(?:s|ed)|outperform(?:s|ed)?"
     r"|no (?:significant )?(?:differences?|effects?|associations?)|(?:were|was|is|are) similar"
-    r"|did not|was not|were not|higher|lower|more|less"
-    r"|faster|slower|better|worse)\b", re.IGNORECASE)
+    r"|did not|was not|were not|" + _COMPARATIVES + r")\b", re.IGNORECASE)
 
 
 def finding_rank(sentence: str) -> int:
@@ -155,7 +157,7 @@ _JUDGED = (r"(?:[\w'-]+\s+)?(?:most|more|less|least|best|better|worst|worse|bit|
 _DEFINED_BY = (r"(?:(?:a|an|the|your|each|every)\s+)?{name}(?:\s*\([^()]{{1,60}}\)|,\s+or\s+[^,.]{{1,40}},)?\s+"
                r"(?:is\s+(?:a|an|the)\s+(?!" + _JUDGED + r")|refers\s+to\b|means\b"
                r"|are\s+(?:(?:a|an|the)\s+(?!" + _JUDGED + r")|(?![a-z]+ly\s)(?:[\w-]+\s+)?(?P<plural>[\w-]+s)\b))")
-_COMPARED = re.compile(r"higher|lower|more|less|faster|slower|better|worse", re.IGNORECASE)
+_COMPARED = re.compile(_COMPARATIVES, re.IGNORECASE)
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose|where)\b", re.IGNORECASE)
 
 

@@ -88,7 +88,8 @@ donate paywall register_to this_article this_story last_updated last_modified wa
 correspondent reporter staff_writer supplement photograph photo_by image_credit image_source getty
 illustration: .gov https:// official_website affiliate may_earn""".split())
 # Who a credit names: capitalised words and initials ("Jack C.", "Dr. Smith"), or a handle ("@swyx", "(@swyx)").
-_CREDITED = r"(?:[A-Z][\w'’-]*\.?|\(?@\w+\)?)(?:\s+(?:[A-Z][\w'’-]*\.?|\(?@\w+\)?)){0,4}"
+_CREDIT_WORD = r"(?:[A-Z][\w'’-]*\.?|\(?@\w+\)?)"
+_CREDITED = rf"{_CREDIT_WORD}(?:\s+{_CREDIT_WORD}){{0,4}}"
 # Furniture recognised by how a block starts (case matters: "By Jane Doe", not "by the way").
 _BOILER_START = re.compile(
     r"(?i:posted|published|written|updated) (?i:on|by|in)\b|By [A-Z][^.!?]{0,100}$|(?i:tags?):"

@@ -239,13 +239,12 @@ def _closed_block(dialect: str, opens_of: dict[str, re.Pattern[str]], ends_of: d
         kind = m.group(f"{dialect}_kind")
         # Where each block's tags and the code fences are, found once per text: a page of opening tags that never
         # close costs one pass, not one per tag.
-        ends = state.env.setdefault("tag_ends", {})
-        if (dialect, kind, state.src) not in ends:
-            ends[(dialect, kind, state.src)] = [(e.start(), e.end()) for e in ends_of[kind].finditer(state.src)]
-            ends[(dialect, "open " + kind, state.src)] = [o.start() for o in opens_of[kind].finditer(state.src)]
-            ends[("fence", state.src)] = [f.start() for f in _FENCE_LINE.finditer(state.src)]
-        found, fences = ends[(dialect, kind, state.src)], ends[("fence", state.src)]
-        opening = ends[(dialect, "open " + kind, state.src)]
+        tags = state.env.setdefault("block_tags", {})
+        if (dialect, kind, state.src) not in tags:
+            tags[(dialect, kind, state.src)] = ([(e.start(), e.end()) for e in ends_of[kind].finditer(state.src)],
+                                                [o.start() for o in opens_of[kind].finditer(state.src)])
+            tags[("fence", state.src)] = [f.start() for f in _FENCE_LINE.finditer(state.src)]
+        (found, opening), fences = tags[(dialect, kind, state.src)], tags[("fence", state.src)]
         i = bisect.bisect_left(found, (m.end(), -1))
         if i == len(found) or bisect.bisect_left(fences, m.end()) < bisect.bisect_left(fences, found[i][0]) or \
                 (kind != "comment" and bisect.bisect_left(opening, m.end()) < bisect.bisect_left(opening, found[i][0])):

@@ -246,7 +246,7 @@ def note_title(from_meta: str | None, document: Document, stem: str,
     # A placeholder's word that the file's name says too names the page (Hugo's `methods/site/Page.md` titled
     # "Page"), better than its first sentence; an editor's "Untitled 3.md" titled "Document" names nothing.
     word = clean_title(from_meta or "")
-    word = word if word.casefold() in ("page", "document") and word == clean_title(stem) else ""
+    word = word if word.casefold() in ("page", "document") and word == named else ""
     for candidate in (from_meta, *h1, named_file, *(b.text for b in headings), stem, None if word else first_line):
         title = clean_title(_strip_tags(candidate or ""))
         if title and not _PLACEHOLDER_TITLE.match(title):
