@@ -25,10 +25,11 @@ _SAFE_HREF = re.compile(r"^(https?://|#|mailto:)", re.IGNORECASE)
 # An Obsidian tag: `#` after a space or the line start, then a character that may start one.
 _TAG = re.compile(r"(?<!\S)#(?=[^\s\d!-/:-@\[-^`{-~])")
 _MATH = re.compile(r"(?<!\\)\$(?=[^\s$])(?:[^$\\\n]|\\.)*?(?<=[^\s\\])\$(?!\d)")
-# Maths kbd keeps on purpose (issue 23: LaTeX stays LaTeX, `$\lambda$`): TeX's characters only, with a command or
-# a sub/superscript in it, and no MathJax command that links, styles or loads an extension. Any other maths is
-# formatting kbd did not mean.
-_MEANT_TEX = re.compile(r"(?=.*(?:\\[A-Za-z]{2,}|[\^_]))(?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >]|<(?![A-Za-z/!?%]))+")
+# Maths kbd keeps on purpose (issue 23: LaTeX stays LaTeX, `$\lambda$`, `$x$`): TeX's characters only, and no MathJax
+# command that links, styles or loads an extension. Nothing in it that markdown or HTML could read were Obsidian to
+# read it as text: no `<` before a letter, `/`, `!`, `?` or `%`, no `&` before a letter or `#`, no `[[`, `](` or `]]`.
+# Any other maths is formatting kbd did not mean.
+_MEANT_TEX = re.compile(r"(?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >;:]|<(?![A-Za-z/!?%])|&(?![#A-Za-z])|\[(?!\[)|\](?![\](]))+")
 _LIVE_TEX = re.compile(r"\\(?:href|url|require|class|cssId|style|unicode|html|data)", re.IGNORECASE)
 # What kbd itself puts into decks and answers: speaker notes in a comment, and its own SVG charts
 # (local files the writer checked; kbd/render/charts.py), by relative path or embed.

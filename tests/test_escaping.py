@@ -56,7 +56,8 @@ def test_ordinary_prose_reaches_the_source_note_unescaped(vault: Vault) -> None:
 def test_escaped_hostile_text_shows_exactly_its_text_and_is_inert() -> None:
     hostile = ["[[Some Note]] and ![[Secret.png]]", "#tag and ## heading", "%% hidden %%", "<% tp.file.title %>",
                "`$= dv.pages()`", "<script>alert(1)</script>", "[x](javascript:alert(1))", "==mark== ~~gone~~",
-               "*em* _em_ **strong**", "$x$ maths", "- list", "1. list", "> quote", "---", "===", "text ^block-id",
+               "*em* _em_ **strong**", "$x [[Note]]$ maths", "$a <b>x</b>$",
+               "$a &lt; b$", "- list", "1. list", "> quote", "---", "===", "text ^block-id",
                "\\*escaped\\*", "&lt;entity&gt;", "a | b | c", "![img](https://evil.example/x.png)",
                "see $\\href{//evil.example/a}{click}$ now", "x $$\\require{html} x^2$$ y", "$$\\url{x}\\int f$$"]
     for text in hostile:
@@ -66,6 +67,9 @@ def test_escaped_hostile_text_shows_exactly_its_text_and_is_inert() -> None:
             assert live_content(text), f"the checker must see {text!r} as live"
         assert visible_text(escaped) == text, (text, escaped)
         assert sanitize_markdown(escaped) == escaped, text
+    # What the page wrote as maths Obsidian renders stays maths, as written (D2L's `$x$`, `$g(Y)$`, an alignment).
+    for maths in ("$x$ maths", "then $g(Y)$ holds", "$$\\begin{aligned} a & = b \\\\ c & = d \\end{aligned}$$"):
+        assert escape_text(maths) == maths and live_content(maths) == [], maths
 
 
 def test_fences_inside_quotes_and_list_items_are_neutralised_as_commonmark_reads_them() -> None:

@@ -110,8 +110,16 @@ def written_words(text: str) -> list[str]:
 
 
 def spelled_words(text: str) -> list[str]:
-    """The words of `text` casefolded, split where concept names split (`B-trees` → b, trees)."""
-    return _PUNCT.sub(" ", text.casefold()).split()
+    """The words of `text` casefolded, split where concept names split (`B-trees` → b, trees), an acronym's
+    plural as the acronym (`GPUs` → gpu)."""
+    return [_casefold(w) for w in _PUNCT.sub(" ", text).split()]
+
+
+def _casefold(word: str) -> str:
+    # "GPUs", "APIs", "IDs": an acronym's plural, which `singular` cannot tell from "status", "analysis", "ids".
+    if len(word) > 2 and word[-1] == "s" and word[:-1].isupper():
+        return word[:-1].casefold()
+    return word.casefold()
 
 
 _PARTICLE_PLURAL = re.compile(r"\w-(?:on|in|up)s$")
@@ -137,7 +145,7 @@ def phrase_tokens(text: str) -> list[str]:
 
 def plain_words(text: str) -> list[str]:
     """The words of `text`, casefolded, before `word_key` (`phrase_tokens` = word_key of each)."""
-    return _PUNCT.sub(" ", text.casefold()).split()
+    return spelled_words(text)
 
 
 def contains_phrase(haystack: list[str], needle: list[str]) -> bool:

@@ -10,6 +10,7 @@ from kbd.engines.commonness import is_common_word
 from kbd.engines.lexicon import STOPWORDS
 from kbd.engines.text import CleanBlock, is_boilerplate, might_hold_boilerplate
 from kbd.vault.markdown import split_sentences
+from kbd.vault.maths import maths_spans
 
 URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\.(?:com|org|net|io)\b")
 MIN_WORDS, MAX_WORDS = 6, 60
@@ -22,6 +23,7 @@ _NO_NAMES = re.compile(r"\b(?:https?://|www\.)\S+|(?<![\w.])@[A-Za-z0-9][\w-]*|\
                        r"|\bv\d+(?:\.\d+)+|#\+\w+")
 _MATHS = re.compile(r"\$\$?[^$\n]{1,600}?\$\$?")
 _TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
+_MATHS_LETTER = re.compile(r"\$([A-Za-z])\$")
 _FILE_NAME = re.compile(r"(?<![\w./-])((?:[\w-]+/)*[a-z0-9_-]+)((?:\.[a-z][a-z0-9]{1,4})+)\b")
 
 
@@ -33,18 +35,36 @@ _MAY_NAME_A_FILE = re.compile(r"[a-z0-9]\.[a-z]")
 def _without_non_names(text: str) -> str:
     if _MAY_HOLD_NO_NAMES.search(text):
         text = _NO_NAMES.sub(" | ", text)
-    if "$" in text and "\\" in text:
-        text = _MATHS.sub(lambda m: _TEX_COMMAND.sub(" | ", m.group(0)), text)
+    if "$" in text:
+        # Maths names nothing ("\\begin{bmatrix}" made a page *Bmatrix*, "x_{t-1}" one *T-1*); where the
+        # dollars are no maths Obsidian renders, at least a TeX command is no name.
+        text = "".join(_without_maths(text))
+        if "\\" in text:
+            text = _MATHS.sub(lambda m: _TEX_COMMAND.sub(" | ", m.group(0)), text)
     if _MAY_NAME_A_FILE.search(text):
         text = _FILE_NAME.sub(_without_extension, text)
     return text
 
 
+def _without_maths(text: str) -> list[str]:
+    pieces, at = [], 0
+    for m in maths_spans(text):
+        # A letter in dollars hyphened to a word is part of a name: "$K$-fold cross-validation", "top-$k$".
+        letter = _MATHS_LETTER.fullmatch(m.group(0))
+        hyphened = text[m.end():m.end() + 1] == "-" or text[m.start() - 1:m.start()] == "-"
+        pieces += [text[at:m.start()], letter.group(1) if letter and hyphened else " | "]
+        at = m.end()
+    return [*pieces, text[at:]]
+
+
 def _without_extension(match: re.Match[str]) -> str:
-    """"config.edn" → "config", "file.tar.gz" → "file"; "os.path" and "works.but" are words, not extensions."""
-    if any(is_common_word(part) for part in match.group(2).split(".")[1:]):
+    """"config.edn" → "config", "file.tar.gz" → "file"; "os.path" and "works.but" are words, not extensions, but
+    after a folder ("src/main.rs") a dot opens one, and the folders name nothing (*Src* was a page of the Rust
+    book's eight notes)."""
+    folders, _, name = match.group(1).rpartition("/")
+    if not folders and any(is_common_word(part) for part in match.group(2).split(".")[1:]):
         return match.group(0)
-    return match.group(1)
+    return f"{' | ' if folders else ''}{name}"
 
 
 @dataclass

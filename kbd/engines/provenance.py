@@ -65,7 +65,10 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 20: a shortcode's tag over several lines is no text, and a `highlight` or `code-toggle` pair holds code (Hugo's
 #     docs); a concept page's synthesis opens with the sentence that says what it is ("A page bundle is a
 #     directory…"); a page titled "Page" keeps that title before its first sentence (issue 23).
-OFFLINE_VERSION = "20"
+# 21: TeX maths is read as written (no emphasis or escape read into it) and names nothing; `$x$` is maths; an
+#     acronym's plural is the acronym ("GPUs"); a citation's or a label's role is no text (D2L's ":cite:`…`"),
+#     a cross-reference keeps its target apart from the word before it (issue 23).
+OFFLINE_VERSION = "21"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"

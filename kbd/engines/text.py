@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kbd.vault.markdown import WORD, Block, Document, split_sentences
-from kbd.vault.sanitize import stays_maths
+from kbd.vault.maths import stays_maths
 
 # Sections that are never the article's prose: everything under such a heading is dropped, up to
 # the next heading of the same or a higher level.

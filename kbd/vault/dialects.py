@@ -15,6 +15,7 @@ from typing import Any
 import mistune
 
 from kbd.vault.links import parse_wikilink
+from kbd.vault.maths import maths_at
 
 # VuePress, Docusaurus and markdown-it containers, Pandoc's fenced divs: a line of three colons or more,
 # then the container's kind or attributes and its title; the closing fence, on its own line or, as
@@ -199,6 +200,20 @@ def expression_plugin(md: mistune.Markdown) -> None:
     _block_rule(md, "shortcode_code", _SHORTCODE_CODE,
                 _closed_block("shortcode", _SHORTCODE_OPEN, _SHORTCODE_END, "hugo"))
     _block_rule(md, "shortcode_block", _SHORTCODE_BLOCK, parse_tag_block)
+
+
+def maths_plugin(md: mistune.Markdown) -> None:
+    """Teach a mistune parser TeX maths as `escape_text` keeps it: its characters as written. Read as markdown,
+    `$\\mathbf{x}_t \\leftarrow \\mathbf{x}_{t-1}$` lost its underscores to an emphasis and `\\\\` its second backslash,
+    and the maths on the concept pages was no longer the page's."""
+    def parse(inline: Any, m: re.Match[str], state: Any) -> int | None:
+        end = maths_at(state.src, m.start())
+        if end < 0:
+            return None  # a price, a shell's `$$`: text
+        state.append_token({"type": "maths", "raw": state.src[m.start():end].replace("\n", " ")})
+        return end
+
+    md.inline.register("maths", r"\$", parse)
 
 
 def liquid_plugin(md: mistune.Markdown) -> None:

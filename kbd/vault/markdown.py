@@ -37,6 +37,7 @@ from kbd.vault.dialects import (
     heading_without_attr_list,
     is_markup,
     liquid_plugin,
+    maths_plugin,
     org_block_plugin,
     wikilink_plugin,
 )
@@ -112,6 +113,11 @@ class Document:
 # the text (one on eleven tab labels made a concept *Octicons-file-code-16*). Not a time ("12:30:") nor a
 # word's colon ("Note:"), and never inside inline code (`:tada:` where a page explains the syntax).
 _ICON = re.compile(r"[ \t]?(?<![\w:/.]):[a-z][a-z0-9]*(?:[-_+][a-z0-9]+)*:(?![\w:/])")
+# A Sphinx or D2L role before its code (":cite:`Lin.2017`", ":numref:`sec_x`", a heading's ":label:`sec_x`"): no
+# icon. Citations and labels are no text; a cross-reference keeps its target ("see chap_optimization", where it
+# ran into the word before it: "seechap_optimization").
+_ROLE = re.compile(r"(?:^|(?<=\s)):(?P<role>[a-z]+):$")
+_UNREAD_ROLES = frozenset({"cite", "citep", "label", "eqlabel", "width", "height"})
 # An HTML character reference in text, which markdown shows as its character ("Configuration &gt; Application",
 # "two buttons &ndash; one to edit"): with its semicolon, as CommonMark reads one ("a=1&copy=2" is text).
 # Inline code keeps its own.
@@ -161,6 +167,7 @@ def _parser(outliner: bool) -> _Markdown:
     wikilink_plugin(md)
     liquid_plugin(md)
     expression_plugin(md)
+    maths_plugin(md)
     attr_list_plugin(md)
     container_plugin(md)
     admonition_plugin(md)
@@ -293,6 +300,7 @@ class _Walker:
         cut = 0  # characters of this text token a bracketed link's target took
         dropped = False  # an icon or an attribute list, no text, since the last words
         after_icon = False  # the last text token ended with an icon
+        skip_code = False  # the code after a citation's or a label's role
         for i, tok in enumerate(tokens):
             t = tok["type"]
             if t == "text":
@@ -300,6 +308,11 @@ class _Walker:
                 if "&" in text:
                     text = _ENTITY.sub(_character, text)
                 after_icon = False
+                role = _ROLE.search(text) if text.endswith(":") and i + 1 < len(tokens) \
+                    and tokens[i + 1]["type"] == "codespan" else None
+                if role:  # a citation or a label names no text; a cross-reference's target stays, with its space
+                    skip_code = role.group("role") in _UNREAD_ROLES
+                    text = text[:role.start()].rstrip() if skip_code else text[:role.start()]
                 if ":" in text:
                     after_icon = text.endswith(":")
                     text, icons = _ICON.subn("", text)
@@ -317,10 +330,14 @@ class _Walker:
                 cut = 0
                 if self.joined is False and _ENUMERATION.search(out[-1]):
                     self.joined = True
+            elif t == "codespan" and skip_code:
+                skip_code, dropped = False, True
             elif t == "codespan":
                 out.append(tok["raw"])
                 self.doc.code.append(tok["raw"])
                 self.code.append(tok["raw"])
+            elif t == "maths":
+                out.append(tok["raw"])
             elif t == "liquid_raw":
                 self.raw = tok["raw"] == "raw"
             elif t == "expression" and self.raw:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import html
 import re
 
+from kbd.vault.maths import maths_spans
+
 # Code-block languages that plugins execute or evaluate against the vault.
 EXECUTABLE_FENCES = frozenset({
     "dataviewjs", "dataview", "js-engine", "run-js", "templater", "button", "meta-bind-js-view",
@@ -275,41 +277,6 @@ def _escape_one(m: re.Match[str]) -> str:
     return "&lt;" if m.group("templater") else "&#37;" if m.group("comment") else "\\" + m.group(0)
 
 
-# TeX the page meant as maths (`$\\lambda$`, `$e^{2i\\pi} = 1$`, `$p<0.05$`): Obsidian renders it, so it
-# stays maths. Only the characters of plain TeX, with a command, a sub/superscript or a comparison in
-# it, no space inside the dollars' edges (Obsidian's own rule), and nothing markdown, HTML or Templater
-# could read (a `<` before a letter, `/`, `!`, `?` or `%` could open a tag, an autolink or Templater).
-_TEX_SPAN = re.compile(r"(?<![\\$\w])\$(?=[^\s$])((?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >]|<(?![A-Za-z/!?%])){1,200})"
-                       r"(?<=[^\s\\])\$(?![\w$])")
-_TEX_MARK = re.compile(r"\\[A-Za-z]{2,}|[\^_<>]")
-# MathJax commands that link, style, tag or load an extension: maths holding one is text, whatever else it holds.
-_UNSAFE_TEX = re.compile(r"\\(?:href|url|require|class|cssId|style|unicode|html[A-Za-z]*|data[A-Za-z]*)(?![A-Za-z])")
-# Display maths run into one line (`$$ \frac{1}{2} = 0.5 $$`, Logseq's math block quoted): the same characters,
-# spaces at its edges allowed, the same edges as inline maths (no word or dollar against them), a TeX command in
-# it and no word of three letters but a command's: a shell's or a Makefile's `$$` ("the $$ is the PID… (try echo
-# $$", "$$(PWD)\tools and $$(HOME)") is no maths.
-_DISPLAY_TEX = re.compile(r"(?<![\\$\w])\$\$(?!\$)((?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >]|<(?![A-Za-z/!?%])){1,600}?)"
-                          r"(?<![\\$])\$\$(?![\w$])")
-_COMMAND = re.compile(r"\\[A-Za-z]{2,}")
-_PLAIN_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
-
-
-def _maths_spans(text: str) -> list[re.Match[str]]:
-    """The spans of `text` that stay maths: display maths first, then inline maths outside it."""
-    display = [m for m in _DISPLAY_TEX.finditer(text) if _COMMAND.search(m.group(1))
-               and not _PLAIN_WORD.search(m.group(1)) and not _UNSAFE_TEX.search(m.group(1))]
-    taken = [(m.start(), m.end()) for m in display]
-    inline = [m for m in _TEX_SPAN.finditer(text) if _TEX_MARK.search(m.group(1))
-              and not _UNSAFE_TEX.search(m.group(1)) and not any(a <= m.start() < b for a, b in taken)]
-    return sorted(display + inline, key=lambda m: m.start())
-
-
-def stays_maths(tex: str) -> bool:
-    """Whether `$tex$` is maths `escape_text` keeps as maths (else its dollars are escaped)."""
-    m = _TEX_SPAN.fullmatch(f"${tex}$")
-    return bool(m and _TEX_MARK.search(m.group(1)) and not _UNSAFE_TEX.search(m.group(1)))
-
-
 def _escape_prose(text: str, beside_maths: bool = False) -> str:
     # A bracket is live only with its partner (a link, wikilink, footnote, task box or callout needs
     # both): a `[` with a `]` after it is escaped, and so is a `[` that starts the text (a reference
@@ -337,7 +304,7 @@ def escape_text(text: str) -> str:
     if not _NEEDS_ESCAPING.search(text):
         return text
     text = _SPACE.sub(" ", text).strip()
-    spans = _maths_spans(text) if "$" in text else []
+    spans = maths_spans(text) if "$" in text else []
     if spans:
         pieces, at = [], 0
         for m in spans:

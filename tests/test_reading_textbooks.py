@@ -1,0 +1,101 @@
+"""Issue 23's twenty-first round: two books nobody here had read, on whole pages of their development halves
+(README in tests/real_pages). *Dive into Deep Learning* (tests/real_pages/d2l/): its maths read as markdown lost
+underscores to emphasis and made pages *Bmatrix* and *T-1*; "GPUs" had a page beside "GPU"; its citations ran into
+the text. *The Rust Programming Language* (tests/real_pages/rust-book/): "src/main.rs" made a page *Src*.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kbd.engines.prose import prose_sentences
+from kbd.engines.text import clean_document
+from kbd.vault.markdown import parse_markdown
+from kbd.vault.sanitize import escape_text
+from tests.conftest import Vault
+
+D2L = Path(__file__).parent / "real_pages" / "d2l"
+RUST_BOOK = Path(__file__).parent / "real_pages" / "rust-book"
+
+
+def blocks_of(page: str) -> list[str]:
+    return [b.text for b in parse_markdown((D2L / page).read_text(encoding="utf-8")).blocks]
+
+
+def test_maths_keeps_the_characters_the_page_wrote() -> None:
+    texts = blocks_of("chapter_optimization/adam.md")
+    # Read as markdown, "_t \leftarrow \mathbf{x}_" was an emphasis: "$$\mathbf{x}t \leftarrow \mathbf{x}{t-1}…".
+    update = "$$\\mathbf{x}_t \\leftarrow \\mathbf{x}_{t-1} - \\mathbf{g}_t'.$$"
+    assert update in texts, [t for t in texts if "leftarrow" in t]
+    # A line break in an alignment (`\\`) kept both backslashes; the display maths over four lines is one formula.
+    aligned = next(t for t in texts if "aligned" in t)
+    assert aligned.startswith("$$\\begin{aligned}") and "\\mathbf{g}_t, \\\\ \\mathbf{s}_t" in aligned, aligned
+    inline = next(t for t in texts if t.startswith("Here $\\beta_1$"))
+    assert "$\\mathbf{v}_0 = \\mathbf{s}_0 = 0$" in inline, inline
+    # What the parse keeps as maths, the writer keeps live: nothing escaped, Obsidian renders it.
+    for text in (update, aligned, inline):
+        assert escape_text(text) == text
+
+
+def test_a_matrix_over_several_lines_stays_maths_and_a_letter_in_dollars_is_maths() -> None:
+    texts = blocks_of("chapter_appendix-mathematics-for-deep-learning/eigendecomposition.md")
+    matrix = "$$ \\mathbf{A} = \\begin{bmatrix} 2 & 0 \\\\ 0 & -1 \\end{bmatrix}. $$"
+    assert matrix in texts and escape_text(matrix) == matrix
+    # `$A$`, `$2$` were written "\$A\$": Obsidian showed the dollars where the page had maths.
+    for text in ("Suppose that we have a matrix $A$ with the following entries:",
+                 "stretch the vector to be twice as wide in the $x$-direction, and then flip it in the $y$-direction.",
+                 "is it possible that the smallest eigenvalue of the following matrix is less that $0.5$?"):
+        assert any(text in t for t in texts), text
+        assert escape_text(text) == text
+    # Money stays money, a shell's `$$` stays text.
+    assert escape_text("Costs fell from $120 to $80.") == "Costs fell from \\$120 to \\$80."
+    assert parse_markdown("In Make, use $$(PWD)\\tools and $$(HOME) inside recipes").blocks[0].text == \
+        "In Make, use $$(PWD)\\tools and $$(HOME) inside recipes"
+
+
+def test_maths_names_nothing() -> None:
+    page = (D2L / "chapter_recurrent-neural-networks/bptt.md").read_text(encoding="utf-8")
+    tokens = {t.lower() for s in prose_sentences(clean_document(parse_markdown(page))) for t in s.tokens}
+    # `h_{t-1}`, `\begin{bmatrix}`: what made pages *T-1* and *Bmatrix* on the development half.
+    assert not tokens & {"t-1", "bmatrix", "mathbf", "frac"}, sorted(tokens & {"t-1", "bmatrix", "mathbf", "frac"})
+    assert {"gradient", "backpropagation"} <= tokens
+
+
+def test_a_citation_is_no_text_and_a_cross_reference_keeps_its_target_apart() -> None:
+    texts = blocks_of("chapter_optimization/adam.md")
+    assert any(t.startswith("Adam combines all these techniques into one efficient learning algorithm.")
+               for t in texts), [t for t in texts if "Kingma" in t or t.startswith("Adam")]
+    assert "sec_momentum added a mechanism for aggregating a history of past gradients to accelerate " \
+        "convergence." in texts
+    assert "sec_adam" not in texts  # the heading's label
+    bptt = blocks_of("chapter_recurrent-neural-networks/bptt.md")
+    assert any("If you completed the exercises in sec_rnn-scratch," in t for t in bptt)
+
+
+def test_an_acronyms_plural_is_the_acronyms_page_and_maths_makes_no_page(vault: Vault) -> None:
+    for page in sorted(D2L.rglob("*.md")):
+        vault.clip(page.name, page.read_text(encoding="utf-8"))
+    vault.compile()
+    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    # One page for "GPU" and "GPUs" (named as the sources write it most), one for "CPU" and "CPUs".
+    assert len(pages & {"GPU", "GPUs"}) == 1 and len(pages & {"CPU", "CPUs"}) == 1, sorted(pages)
+    assert not {"Bmatrix", "T-1"} & pages, sorted(pages)
+    gpu = (pages & {"GPU", "GPUs"}).pop()
+    sources = vault.note(f"wiki/concepts/{gpu}.md").metadata["sources"]
+    # "Selecting Servers and GPUs" says "GPUs" only; it is on the one page.
+    assert any("Selecting Servers and GPUs" in s for s in sources), sources
+
+
+def test_the_folders_of_a_files_path_name_nothing(vault: Vault) -> None:
+    page = (RUST_BOOK / "ch03-01-variables-and-mutability.md").read_text(encoding="utf-8")
+    sentences = prose_sentences(clean_document(parse_markdown(page)))
+    said = next(s for s in sentences if s.text.startswith("Then, in your new variables directory, open src/main.rs"))
+    assert "src" not in said.tokens and "main" in said.tokens, said.tokens
+    # "the src directory" in prose still says the word; "os.path" is no file.
+    for text, word in (("put hosting.rs in the src directory", "src"), ("import os.path first", "path")):
+        assert word in prose_sentences(clean_document(parse_markdown(text + " and more words here.")))[0].tokens
+    for page in sorted(RUST_BOOK.glob("*.md")):
+        vault.clip(page.name, page.read_text(encoding="utf-8"))
+    vault.compile()
+    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    assert "Src" not in pages and "Rust" in pages, sorted(pages)
