@@ -25,6 +25,7 @@ _UNSAFE_TEX = re.compile(r"\\(?:href|url|require|class|cssId|style|unicode|html[
 # it and no word of three letters but a command's and its argument's (`\begin{bmatrix}`, `\textrm{ and }`): a
 # shell's or a Makefile's `$$` ("the $$ is the PID… (try echo $$", "$$(PWD)\tools and $$(HOME)") is no maths.
 _DISPLAY_TEX = re.compile(rf"(?<![\\$\w])\$\$(?!\$)({_TEX_CHAR}{{1,2000}}?)(?<![\\$])\$\$(?![\w$])")
+_LONGEST = 2006  # display maths' dollars, its 2,000 characters and the character after it
 _COMMAND = re.compile(r"\\[A-Za-z]{2,}")
 _COMMAND_ARGUMENT = re.compile(r"\\[A-Za-z]{2,}\*?\{[^{}$]{0,60}\}")
 _PLAIN_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
@@ -59,9 +60,11 @@ def stays_maths(tex: str) -> bool:
 def maths_at(text: str, start: int) -> int:
     """Where the maths that opens at `text[start]` (a `$`) ends, or -1: the span as `maths_spans` would read it
     there, with a line break inside read as a space (a paragraph's maths may wrap)."""
-    flat = text.replace("\n", " ")
+    # Only the longest span's reach is read (a paragraph of many dollars costs each one that much, not the paragraph).
+    before = 1 if start else 0
+    window = text[start - before:start + _LONGEST].replace("\n", " ")
     for pattern, check in ((_DISPLAY_TEX, _is_display), (_TEX_SPAN, _is_inline)):
-        m = pattern.match(flat, start)  # its look-behind reads the text before `start` too
+        m = pattern.match(window, before)  # its look-behind reads the character before the dollar
         if m and check(m.group(1)):
-            return m.end()
+            return start + m.end() - before
     return -1
