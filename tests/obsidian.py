@@ -30,7 +30,8 @@ _MATH = re.compile(r"(?<!\\)\$(?=[^\s$])(?:[^$\\\n]|\\.)*?(?<=[^\s\\])\$(?!\d)")
 # read it as text: no `<` before a letter, `/`, `!`, `?` or `%`, no `&` before a letter or `#`, no `[[`, `](` or `]]`.
 # Any other maths is formatting kbd did not mean.
 _MEANT_TEX = re.compile(r"(?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >;:]|<(?![A-Za-z/!?%])|&(?![#A-Za-z])|\[(?!\[)|\](?![\](]))+")
-_LIVE_TEX = re.compile(r"\\(?:href|url|require|class|cssId|style|unicode|html|data)", re.IGNORECASE)
+_LIVE_TEX = re.compile(r"\\(?:href|url|require|class|cssId|style|unicode|html|data|bbox|mmlToken|mathtip|texttip"
+                       r"|toggle)", re.IGNORECASE)
 # What kbd itself puts into decks and answers: speaker notes in a comment, and its own SVG charts
 # (local files the writer checked; kbd/render/charts.py), by relative path or embed.
 _SPEAKER_NOTES = re.compile(r"<!-- (?:(?!--)[^<>`\[\]\n])* -->")

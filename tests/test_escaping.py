@@ -59,7 +59,10 @@ def test_escaped_hostile_text_shows_exactly_its_text_and_is_inert() -> None:
                "*em* _em_ **strong**", "$x [[Note]]$ maths", "$a <b>x</b>$",
                "$a &lt; b$", "- list", "1. list", "> quote", "---", "===", "text ^block-id",
                "\\*escaped\\*", "&lt;entity&gt;", "a | b | c", "![img](https://evil.example/x.png)",
-               "see $\\href{//evil.example/a}{click}$ now", "x $$\\require{html} x^2$$ y", "$$\\url{x}\\int f$$"]
+               "see $\\href{//evil.example/a}{click}$ now", "x $$\\require{html} x^2$$ y", "$$\\url{x}\\int f$$",
+               # MathJax commands that set attributes or CSS (a review's cases)
+               "See $\\mmlToken{mi}[href=javascript:alert(1)]{x}$ now.",
+               "See $\\bbox[position:fixed;top:0;left:0;width:100vw;background:red]{x}$ now."]
     for text in hostile:
         escaped = escape_text(text)
         assert live_content(escaped) == [], (text, escaped, live_content(escaped))
@@ -70,6 +73,10 @@ def test_escaped_hostile_text_shows_exactly_its_text_and_is_inert() -> None:
     # What the page wrote as maths Obsidian renders stays maths, as written (D2L's `$x$`, `$g(Y)$`, an alignment).
     for maths in ("$x$ maths", "then $g(Y)$ holds", "$$\\begin{aligned} a & = b \\\\ c & = d \\end{aligned}$$"):
         assert escape_text(maths) == maths and live_content(maths) == [], maths
+    # A shell's substitutions are no maths: a plain word between the dollars (a review's cases).
+    for shell in ("Set CFLAGS=$(OPT) LDFLAGS=$(LIBS) before running make.", "Use now=$(date); dir=$(pwd) here.",
+                  "Run export A=${HOME}/bin B=${PATH} first."):
+        assert escape_text(shell) == shell.replace("$", "\\$"), shell
 
 
 def test_fences_inside_quotes_and_list_items_are_neutralised_as_commonmark_reads_them() -> None:

@@ -59,6 +59,12 @@ def test_maths_names_nothing() -> None:
     # `h_{t-1}`, `\begin{bmatrix}`: what made pages *T-1* and *Bmatrix* on the development half.
     assert not tokens & {"t-1", "bmatrix", "mathbf", "frac"}, sorted(tokens & {"t-1", "bmatrix", "mathbf", "frac"})
     assert {"gradient", "backpropagation"} <= tokens
+    # But a symbol hyphened to a word and a formula's text are names' (a review's cases).
+    said = parse_markdown("The $\\text{Transformer}$ uses $\\epsilon$-greedy search, $K$-fold cross-validation and "
+                          "the $L_2$-norm of $\\mathrm{softmax}(x)$ outputs.")
+    tokens = [t for s in prose_sentences(clean_document(said)) for t in s.tokens]
+    assert {"Transformer", "epsilon-greedy", "K-fold", "L2-norm", "softmax"} <= set(tokens), tokens
+    assert "mathrm" not in tokens
 
 
 def test_a_citation_is_no_text_and_a_cross_reference_keeps_its_target_apart() -> None:
@@ -68,6 +74,9 @@ def test_a_citation_is_no_text_and_a_cross_reference_keeps_its_target_apart() ->
     assert "sec_momentum added a mechanism for aggregating a history of past gradients to accelerate " \
         "convergence." in texts
     assert "sec_adam" not in texts  # the heading's label
+    # In brackets too, without leaving them empty (a review's case).
+    assert parse_markdown("described as *self-attention* models (:cite:`Lin.Feng.2017`), and elsewhere").blocks[0] \
+        .text == "described as self-attention models, and elsewhere"
     bptt = blocks_of("chapter_recurrent-neural-networks/bptt.md")
     assert any("If you completed the exercises in sec_rnn-scratch," in t for t in bptt)
 

@@ -23,7 +23,9 @@ _NO_NAMES = re.compile(r"\b(?:https?://|www\.)\S+|(?<![\w.])@[A-Za-z0-9][\w-]*|\
                        r"|\bv\d+(?:\.\d+)+|#\+\w+")
 _MATHS = re.compile(r"\$\$?[^$\n]{1,600}?\$\$?")
 _TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
-_MATHS_LETTER = re.compile(r"\$([A-Za-z])\$")
+_MATHS_SYMBOL = re.compile(r"\$\\?([A-Za-z]|alpha|beta|gamma|delta|epsilon|lambda|mu|sigma|tau|theta|ell)"
+                           r"(?:[_^]\{?(\d)\}?)?\$")
+_MATHS_TEXT = re.compile(r"\\(?:text|textrm|textit|textbf|mathrm|operatorname)\{([A-Za-z][A-Za-z -]{1,40})\}")
 _FILE_NAME = re.compile(r"(?<![\w./-])((?:[\w-]+/)*[a-z0-9_-]+)((?:\.[a-z][a-z0-9]{1,4})+)\b")
 
 
@@ -49,12 +51,21 @@ def _without_non_names(text: str) -> str:
 def _without_maths(text: str) -> list[str]:
     pieces, at = [], 0
     for m in maths_spans(text):
-        # A letter in dollars hyphened to a word is part of a name: "$K$-fold cross-validation", "top-$k$".
-        letter = _MATHS_LETTER.fullmatch(m.group(0))
-        hyphened = text[m.end():m.end() + 1] == "-" or text[m.start() - 1:m.start()] == "-"
-        pieces += [text[at:m.start()], letter.group(1) if letter and hyphened else " | "]
+        pieces += [text[at:m.start()], _names_in_maths(m.group(0), text[m.end():m.end() + 1] == "-" or
+                                                       text[m.start() - 1:m.start()] == "-")]
         at = m.end()
     return [*pieces, text[at:]]
+
+
+def _names_in_maths(maths: str, hyphened: bool) -> str:
+    """What of a formula may be a name's: a symbol hyphened to a word ("$K$-fold cross-validation", "top-$k$",
+    "$\\epsilon$-greedy", "$L_2$-norm") and the words a formula writes as text ("$\\text{Transformer}$",
+    "$\\mathrm{softmax}(x)$"); the rest names nothing."""
+    symbol = _MATHS_SYMBOL.fullmatch(maths)
+    if symbol and hyphened:
+        return symbol.group(1) + (symbol.group(2) or "")
+    words = _MATHS_TEXT.findall(maths)
+    return f" | {' | '.join(words)} | " if words else " | "
 
 
 def _without_extension(match: re.Match[str]) -> str:

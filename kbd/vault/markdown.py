@@ -116,7 +116,7 @@ _ICON = re.compile(r"[ \t]?(?<![\w:/.]):[a-z][a-z0-9]*(?:[-_+][a-z0-9]+)*:(?![\w
 # A Sphinx or D2L role before its code (":cite:`Lin.2017`", ":numref:`sec_x`", a heading's ":label:`sec_x`"): no
 # icon. Citations and labels are no text; a cross-reference keeps its target ("see chap_optimization", where it
 # ran into the word before it: "seechap_optimization").
-_ROLE = re.compile(r"(?:^|(?<=\s)):(?P<role>[a-z]+):$")
+_ROLE = re.compile(r"(?:^|(?<=[\s(\[])):(?P<role>[a-z]+):$")
 _UNREAD_ROLES = frozenset({"cite", "citep", "label", "eqlabel", "width", "height"})
 # An HTML character reference in text, which markdown shows as its character ("Configuration &gt; Application",
 # "two buttons &ndash; one to edit"): with its semicolon, as CommonMark reads one ("a=1&copy=2" is text).
@@ -322,6 +322,8 @@ class _Walker:
                     while out and not out[-1].strip():  # "or\n:icon:{ … }, which": "or, which"
                         out.pop()
                     out[-1:] = [out[-1].rstrip()] if out else []
+                    if text[:1] == ")" and out and out[-1].endswith(("(", "[")):  # "models (:cite:`x`)."
+                        out[-1], text = out[-1][:-1].rstrip(), text[1:]
                 if text.strip():
                     dropped = False
                 if "==" in text:  # Obsidian's highlight (the Web Clipper's highlighter writes it): a mark

@@ -18,8 +18,11 @@ import re
 _TEX_CHAR = r"(?:[A-Za-z0-9\\{}^_=+\-*/.,()'! >;:]|<(?![A-Za-z/!?%])|&(?![#A-Za-z])|\[(?!\[)|\](?![\](]))"
 _TEX_SPAN = re.compile(rf"(?<![\\$\w])\$(?=[^\s$])({_TEX_CHAR}{{1,200}})(?<=[^\s\\])\$(?![\w$])")
 _TEX_MARK = re.compile(r"\\[A-Za-z]{2,}|[\^_<>=]")
-# MathJax commands that link, style, tag or load an extension: maths holding one is text, whatever else it holds.
-_UNSAFE_TEX = re.compile(r"\\(?:href|url|require|class|cssId|style|unicode|html[A-Za-z]*|data[A-Za-z]*)(?![A-Za-z])")
+# MathJax commands that link, style, tag, load an extension or set attributes and CSS (`\\mmlToken{mi}[href=…]`,
+# `\\bbox[position:fixed;…]`, a review's cases) or act on the reader (tooltips, toggles): maths holding one is text,
+# whatever else it holds.
+_UNSAFE_TEX = re.compile(r"\\(?:href|url|require|class|cssId|style|unicode|html[A-Za-z]*|data[A-Za-z]*|bbox|mmlToken"
+                         r"|mathtip|texttip|toggle)(?![A-Za-z])")
 # Display maths run into one line (`$$ \frac{1}{2} = 0.5 $$`, Logseq's math block quoted): the same characters,
 # spaces at its edges allowed, the same edges as inline maths (no word or dollar against them), a TeX command in
 # it and no word of three letters but a command's and its argument's (`\begin{bmatrix}`, `\textrm{ and }`): a
@@ -32,12 +35,13 @@ _PLAIN_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
 
 
 def _is_display(tex: str) -> bool:
-    return bool(_COMMAND.search(tex)) and not _PLAIN_WORD.search(_COMMAND_ARGUMENT.sub(" ", tex)) \
-        and not _UNSAFE_TEX.search(tex)
+    return bool(_COMMAND.search(tex)) and _is_inline(tex)
 
 
 def _is_inline(tex: str) -> bool:
-    return not _UNSAFE_TEX.search(tex)
+    # A plain word but a command's argument is no TeX: a shell's "CFLAGS=$(OPT) LDFLAGS=$(LIBS)", "now=$(date);
+    # dir=$(pwd)" (a review's cases); `$\\textrm{softmax}(x)$` is maths.
+    return not _PLAIN_WORD.search(_COMMAND_ARGUMENT.sub(" ", tex)) and not _UNSAFE_TEX.search(tex)
 
 
 def maths_spans(text: str) -> list[re.Match[str]]:
