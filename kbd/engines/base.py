@@ -112,14 +112,13 @@ def written_words(text: str) -> list[str]:
 def spelled_words(text: str) -> list[str]:
     """The words of `text` casefolded, split where concept names split (`B-trees` → b, trees), an acronym's
     plural as the acronym (`GPUs` → gpu)."""
-    return [_casefold(w) for w in _PUNCT.sub(" ", text).split()]
+    if _ACRONYM_PLURAL.search(text):
+        text = _ACRONYM_PLURAL.sub(r"\1", text)
+    return _PUNCT.sub(" ", text.casefold()).split()
 
 
-def _casefold(word: str) -> str:
-    # "GPUs", "APIs", "IDs": an acronym's plural, which `singular` cannot tell from "status", "analysis", "ids".
-    if len(word) > 2 and word[-1] == "s" and word[:-1].isupper():
-        return word[:-1].casefold()
-    return word.casefold()
+# "GPUs", "APIs", "IDs": an acronym's plural, which `singular` cannot tell from "status", "analysis", "ids".
+_ACRONYM_PLURAL = re.compile(r"\b(?=[A-Z0-9]*[A-Z])([A-Z0-9]{2,})s\b")
 
 
 _PARTICLE_PLURAL = re.compile(r"\w-(?:on|in|up)s$")
