@@ -74,6 +74,9 @@ def test_a_citation_is_no_text_and_a_cross_reference_keeps_its_target_apart() ->
     assert "sec_momentum added a mechanism for aggregating a history of past gradients to accelerate " \
         "convergence." in texts
     assert "sec_adam" not in texts  # the heading's label
+    # A citation that is a clause's subject keeps its key: "In particular, show that…" said nothing.
+    assert any("In particular, Reddi.Kale.Kumar.2019 show that there are situations where Adam can diverge" in t
+               for t in texts)
     # In brackets too, without leaving them empty (a review's case).
     assert parse_markdown("described as *self-attention* models (:cite:`Lin.Feng.2017`), and elsewhere").blocks[0] \
         .text == "described as self-attention models, and elsewhere"
@@ -108,3 +111,15 @@ def test_the_folders_of_a_files_path_name_nothing(vault: Vault) -> None:
     vault.compile()
     pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
     assert "Src" not in pages and "Rust" in pages, sorted(pages)
+
+
+def test_what_a_thing_does_leads_the_answer_to_what_it_does(vault: Vault) -> None:
+    for page in sorted(D2L.rglob("*.md")):
+        vault.clip(page.name, page.read_text(encoding="utf-8"))
+    vault.compile()
+    # Led by "A more concise implementation is straightforward since adam is one of the algorithms provided…".
+    answer = vault.kbd("ask", ".", "What does Adam do?").stdout
+    assert "\n1. Adam combines all these techniques into one efficient learning algorithm." in answer, answer
+    # Led by "The third row is the full backpropagation through time that leads to…".
+    answer = vault.kbd("ask", ".", "What does backpropagation through time do?").stdout
+    assert "\n1. Backpropagation through time is merely an application of backpropagation" in answer, answer

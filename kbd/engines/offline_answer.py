@@ -3,10 +3,10 @@
 It writes nothing of its own: each claim is one sentence copied from a retrieved passage, cited to
 the note it came from (an earlier answer is not requoted). Sentences are ranked by the question's
 words they hold (a word few of them hold counts for more), by the passage's score, by whether they
-state a result, define what "What is X?" asks about or do what "How do I …?" asks (a lead-in
-to a list or code counts less); the best comes first, as the answer, and the rest follow grouped by
-note. The same sentence quoted by several notes (a concept note repeats what its sources say) is given
-once, from the best-ranked note.
+state a result, define what "What is X?" asks about, say what "What does X do?" asks or do what "How
+do I …?" asks (a lead-in to a list or code counts less); the best comes first, as the answer, and the
+rest follow grouped by note. The same sentence quoted by several notes (a concept note repeats what its
+sources say) is given once, from the best-ranked note.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ INSTRUCTION_BONUS = 0.3  # for "How do I open X?": a step that opens X ("To open
 LEAD_IN_PENALTY = 0.3  # a sentence that introduces what follows it ("Create today's daily note:") answers nothing
 _POINTS_ONWARD = re.compile(r"\b(?:the following|as follows)\b", re.IGNORECASE)
 _WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s*\??\s*$", re.IGNORECASE)
+_WHAT_DOES = re.compile(r"^\s*what\s+does\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+do\s*\??\s*$", re.IGNORECASE)
 PER_NOTE = 3
 MIN_WORDS, MAX_CHARS = 5, 600
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -50,11 +51,14 @@ def _terms(text: str) -> set[str]:
 
 
 def _definition(question: str) -> re.Pattern[str] | None:
-    """For "What is X?", a pattern for the sentences that define X ("X is …", "An X is …")."""
-    m = _WHAT_IS.match(question)
+    """For "What is X?", a pattern for the sentences that define X ("X is …", "An X is …"); for "What does X do?",
+    for those that say what X does ("Adam combines all these techniques…", "Momentum prevents stalling…")."""
+    m = _WHAT_IS.match(question) or _WHAT_DOES.match(question)
     if not m:
         return None
     subject = re.escape(m.group(1)).replace(r"\ ", r"\s+")
+    if m.re is _WHAT_DOES:
+        return re.compile(rf"^\W*(?:an?\s+|the\s+)?{subject}\s+(?:\w+ly\s+)?(?:[a-z]+s|can|will)\b", re.IGNORECASE)
     return re.compile(rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?(?:\s+(?:is|are|means|refers\s+to|allows?|lets?)\b"
                       rf"|\s+[-–—:]\s)", re.IGNORECASE)
 

@@ -311,8 +311,12 @@ class _Walker:
                 role = _ROLE.search(text) if text.endswith(":") and i + 1 < len(tokens) \
                     and tokens[i + 1]["type"] == "codespan" else None
                 if role:  # a citation or a label names no text; a cross-reference's target stays, with its space
-                    skip_code = role.group("role") in _UNREAD_ROLES
-                    text = text[:role.start()].rstrip() if skip_code else text[:role.start()]
+                    before = text[:role.start()].rstrip()
+                    # A citation that opens a clause is its subject ("In particular, :cite:`Reddi.2019` show that"):
+                    # its key stays, as a cross-reference's target does.
+                    skip_code = role.group("role") in _UNREAD_ROLES and not (
+                        role.group("role") == "cite" and (not before or before.endswith((",", ".", ";", ":"))))
+                    text = before if skip_code else text[:role.start()]
                 if ":" in text:
                     after_icon = text.endswith(":")
                     text, icons = _ICON.subn("", text)
