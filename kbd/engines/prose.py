@@ -40,7 +40,7 @@ def _without_non_names(text: str) -> str:
     if "$" in text:
         # Maths names nothing ("\\begin{bmatrix}" made a page *Bmatrix*, "x_{t-1}" one *T-1*); where the
         # dollars are no maths Obsidian renders, at least a TeX command is no name.
-        text = "".join(_without_maths(text))
+        text = _without_maths(text)
         if "\\" in text:
             text = _MATHS.sub(lambda m: _TEX_COMMAND.sub(" | ", m.group(0)), text)
     if _MAY_NAME_A_FILE.search(text):
@@ -48,13 +48,13 @@ def _without_non_names(text: str) -> str:
     return text
 
 
-def _without_maths(text: str) -> list[str]:
+def _without_maths(text: str) -> str:
     pieces, at = [], 0
     for m in maths_spans(text):
         pieces += [text[at:m.start()], _names_in_maths(m.group(0), text[m.end():m.end() + 1] == "-" or
                                                        text[m.start() - 1:m.start()] == "-")]
         at = m.end()
-    return [*pieces, text[at:]]
+    return "".join([*pieces, text[at:]])
 
 
 def _names_in_maths(maths: str, hyphened: bool) -> str:
