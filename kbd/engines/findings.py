@@ -43,6 +43,23 @@ _REFERS_ELSEWHERE = re.compile(
     r"|^(?:more|further|additional) (?:details|information|info)\b[^.]{0,80}?"
     r"(?:\bcan be found\b|\b(?:is|are) (?:available|in|at|on)\b|\bsee\b|\bhere\b|:)",
     re.IGNORECASE)
+# A signpost: the text saying what it will do or did, not what it found ("First, let's take a look at the ownership
+# rules.", "In this chapter, we'll talk about ownership…", "To get a better understanding of the geometric properties
+# of the momentum method we revisit gradient descent…", "Now that we've discussed the details of calling panic!…").
+# Textbooks and tutorials write one or two a section; they led answers and decks on the D2L and Rust books.
+# "Let's Encrypt" is a name; "which will let us reuse it" says what something does.
+_SIGNPOST = re.compile(
+    r"(?:^|[,:;]\s+)(?:(?:first|next|now|then|finally|so|here|again|instead|but)\b,?\s+)?"
+    r"let(?:['’]s| us)\s+(?!encrypt\b)"
+    r"|\b(?:we|you)(?:['’]ll| will| shall| are going to)\s+(?:now\s+|first\s+|briefly\s+|also\s+|then\s+)?"
+    r"(?:look at|discuss|explore|cover|talk about|introduce|learn|walk through|work through|turn to|focus on|revisit"
+    r"|return to|come back to|take a (?:closer )?look|see how|start (?:by|with)|begin (?:by|with)|review|examine"
+    r"|explain|describe|demonstrate|go over|move on|dive into)\b"
+    r"|^(?:in|throughout) (?:this|the (?:next|following|previous|last)) (?:section|chapter|part|tutorial|guide|lesson"
+    r"|post|article)s?\b,?\s+(?:we|you|I)\b"
+    r"|^now that (?:we|you)(?:['’]ve| have)\b"
+    r"|^to (?:illustrate|demonstrate|get a (?:better |clearer )?(?:understanding|sense|feel|idea))\b",
+    re.IGNORECASE)
 # Comparisons state a result beside the verbs that report one ("…were lower"); alone in a definition they state none
 # ("zero or more resources", `defines`).
 _COMPARATIVES = r"higher|lower|more|less|faster|slower|better|worse"
@@ -58,10 +75,16 @@ _FINDING = re.compile(
 
 def finding_rank(sentence: str) -> int:
     """2: states a result (a finding verb, or a number with one); 1: a plain statement; 0: an aim
-    or a method, or a pointer elsewhere (`refers_elsewhere`)."""
-    if _AIM_OR_METHOD.search(sentence) or refers_elsewhere(sentence):
+    or a method, a pointer elsewhere (`refers_elsewhere`), a signpost or a question."""
+    if _AIM_OR_METHOD.search(sentence) or refers_elsewhere(sentence) or is_signpost(sentence) or \
+            sentence.rstrip(" \"”’)").endswith("?"):
         return 0
     return 2 if _FINDING.search(sentence) else 1
+
+
+def is_signpost(sentence: str) -> bool:
+    """Whether the sentence says what the text will do or did ("Let’s move on to Chapter 5…"), not what it found."""
+    return bool(_SIGNPOST.search(sentence.lstrip(" \t([")))
 
 
 def refers_elsewhere(sentence: str) -> bool:

@@ -26,7 +26,7 @@ from kbd.engines.answers import (
     without_attribution,
 )
 from kbd.engines.base import word_key
-from kbd.engines.findings import finding_rank
+from kbd.engines.findings import finding_rank, is_signpost
 from kbd.engines.lexicon import STOPWORDS
 from kbd.vault.markdown import split_sentences
 
@@ -40,7 +40,33 @@ INSTRUCTION_BONUS = 0.3  # for "How do I open X?": a step that opens X ("To open
 LEAD_IN_PENALTY = 0.3  # a sentence that introduces what follows it ("Create today's daily note:") answers nothing
 _POINTS_ONWARD = re.compile(r"\b(?:the following|as follows)\b", re.IGNORECASE)
 _WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s*\??\s*$", re.IGNORECASE)
-_WHAT_DOES = re.compile(r"^\s*what\s+does\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+do\s*\??\s*$", re.IGNORECASE)
+_WHAT_DOES = re.compile(r"^\s*(?:what\s+(?:does|do)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+do"
+                        r"|how\s+(?:does|do)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+work)\s*\??\s*$", re.IGNORECASE)
+SUBJECT_BONUS = 0.25  # for "What is X?": a sentence that opens with X doing something ("A trait defines…")
+# "Why does momentum help gradient descent?" is about momentum: "Second-order methods … can help in this case" is not.
+_WHY = re.compile(r"^\s*why\s+(?:does|do|did|is|are|was|were|can|could|would|should|will)\s+(?:an?\s+|the\s+)?([\w-]+)",
+                  re.IGNORECASE)
+# "What are trait objects used for?", "Why use a transposed convolution?", "When should I use Rc<T>?": what it is for.
+_USED_FOR = re.compile(r"^\s*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+(?:used\s+)?for"
+                       r"|why\s+(?:would\s+(?:i|you|we)\s+|do\s+(?:i|you|we)\s+|should\s+(?:i|you|we)\s+)?use\s+"
+                       r"(?:an?\s+|the\s+)?(.{2,60}?)"
+                       r"|when\s+(?:should|would|do|can)\s+(?:i|you|we|one)\s+use\s+(?:an?\s+|the\s+)?(.{2,60}?))\s*\??\s*$",
+                       re.IGNORECASE)
+PURPOSE_BONUS = 0.3  # for "What is X used for?": a sentence that names X and a purpose ("…used for reversing…")
+_PURPOSE = re.compile(r"\b(?:used?\s+(?:for|to|when|in)|for\s+\w+ing|lets?\s+(?:you|us)|allows?|enables?|helps?"
+                      r"|so\s+that|in\s+order\s+to|purpose|useful|appropriate)\b", re.IGNORECASE)
+# Two things set side by side: "How does RMSProp differ from Adagrad?", "What is the difference between X and Y?",
+# "X vs. Y", "When should I use panic! instead of Result?", "Should I use X or Y?".
+_COMPARED = (
+    re.compile(r"\bhow\s+(?:does|do|is|are)\s+(.{2,60}?)\s+differ(?:ent)?\s+from\s+(.{2,60}?)\s*\??\s*$", re.I),
+    re.compile(r"\bdifferences?\s+between\s+(.{2,60}?)\s+and\s+(.{2,60}?)\s*\??\s*$", re.I),
+    re.compile(r"^\s*(?:\w+\s+){0,3}?(.{2,60}?)\s+(?:vs\.?|versus)\s+(.{2,60}?)\s*\??\s*$", re.I),
+    re.compile(r"\buse\s+(.{2,60}?)\s+(?:instead\s+of|rather\s+than|over)\s+(.{2,60}?)\s*\??\s*$", re.I),
+    re.compile(r"\bshould\s+(?:i|you|we)\s+use\s+(.{2,60}?)\s+or\s+(.{2,60}?)\s*\??\s*$", re.I),
+)
+COMPARISON_BONUS = 0.4  # a sentence that names both and sets them apart ("…more appropriate to return a Result than…")
+_CONTRAST = re.compile(r"\b(?:unlike|whereas|while|but|however|instead|rather\s+than|in\s+contrast|differ\w*"
+                       r"|similar\w*|compared|than|both|same|alike)\b", re.IGNORECASE)
 PER_NOTE = 3
 MIN_WORDS, MAX_CHARS = 5, 600
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -50,17 +76,59 @@ def _terms(text: str) -> set[str]:
     return {word_key(w) for w in _WORD.findall(text.casefold()) if w not in STOPWORDS and len(w) > 1}
 
 
-def _definition(question: str) -> re.Pattern[str] | None:
-    """For "What is X?", a pattern for the sentences that define X ("X is …", "An X is …"); for "What does X do?",
-    for those that say what X does ("Adam combines all these techniques…", "Momentum prevents stalling…")."""
-    m = _WHAT_IS.match(question) or _WHAT_DOES.match(question)
+def _definition(question: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """For "What is X?", a pattern for the sentences that define X ("X is …", "An X is …", "*Slices* let you…",
+    "This design is called *multi-head attention*", "We call the action of creating a reference *borrowing*"), and
+    one for those that open with X doing something ("A trait defines the functionality…"); for "What does X do?" and
+    "How does X work?", the first is the latter ("Adam combines all these techniques…", "The Rc<T> type keeps track
+    of…"). Not for "What is X used for?" (`_USED_FOR`)."""
+    m = None if _USED_FOR.match(question) else _WHAT_IS.match(question) or _WHAT_DOES.match(question)
     if not m:
-        return None
-    subject = re.escape(m.group(1)).replace(r"\ ", r"\s+")
+        return None, None
+    subject = re.escape(next(g for g in m.groups() if g)).replace(r"\ ", r"\s+")
+    closing = r"[*_`'\"’”]*"  # the name's emphasis or quotes, closed after it
+    # X, or the kind of thing it is after it ("The Rc<T> type keeps…"), then a verb.
+    does = re.compile(rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}(?:\s+[a-z]+)?\s+(?:\w+ly\s+)?"
+                      r"(?:[a-z]+s|can|will)\b", re.IGNORECASE)
     if m.re is _WHAT_DOES:
-        return re.compile(rf"^\W*(?:an?\s+|the\s+)?{subject}\s+(?:\w+ly\s+)?(?:[a-z]+s|can|will)\b", re.IGNORECASE)
-    return re.compile(rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?(?:\s+(?:is|are|means|refers\s+to|allows?|lets?)\b"
-                      rf"|\s+[-–—:]\s)", re.IGNORECASE)
+        return does, None
+    named = rf"\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?\b"
+    return re.compile(rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}"
+                      rf"(?:\s+(?:is|are|means|refers\s+to|allows?|lets?)\b|\s+[-–—:]\s)"
+                      rf"|\b(?:is|are)\s+(?:also\s+|typically\s+|often\s+|usually\s+)?(?:called|known\s+as|referred\s+to\s+as"
+                      rf"|termed|dubbed|described\s+as)\s+{named}"
+                      rf"|\bwe\s+call\s+[^.;]{{1,80}}?\s+{named}", re.IGNORECASE), does
+
+
+def _purpose(question: str, compared: tuple[set[str], set[str]] | None) -> set[str]:
+    """For "What is X used for?" and its kin, the words of X (of both things for "When should I use X instead of
+    Y?"); else none."""
+    m = _USED_FOR.match(question)
+    if not m:
+        return set()
+    return compared[0] | compared[1] if compared else _terms(next(g for g in m.groups() if g))
+
+
+def _compared(question: str) -> tuple[set[str], set[str]] | None:
+    """For a question that sets two things side by side, the words of each."""
+    for pattern in _COMPARED:
+        m = pattern.search(question)
+        if m:
+            one, other = _terms(m.group(1)), _terms(m.group(2))
+            if one and other and not one & other:
+                return one, other
+    return None
+
+
+def _sets_apart(sentence: str, terms: set[str], compared: tuple[set[str], set[str]] | None) -> bool:
+    """Whether the sentence names both things ("page collection" is not "page bundle") and sets them apart."""
+    return bool(compared and compared[0] <= terms and compared[1] <= terms and _CONTRAST.search(sentence))
+
+
+def _rank(sentence: str, how_to: bool) -> int:
+    """`finding_rank`, but for "How do I …?" a tutorial's signpost is a step ("Now let’s try to share a value
+    between multiple threads using Mutex<T>."): a statement."""
+    return 1 if how_to and is_signpost(sentence) and not sentence.rstrip().endswith("?") else finding_rank(sentence)
 
 
 def _is_lead_in(sentence: str) -> bool:
@@ -90,8 +158,16 @@ class OfflineAnswerer:
         return CallEstimate()
 
     def draft(self, question: str, passages: list[Passage], feedback: list[str]) -> Draft:
-        wanted = _terms(question)
-        found: list[tuple[set[str], int, Passage, str]] = []
+        works = _WHAT_DOES.match(question)
+        compared = _compared(question)
+        used_for = _purpose(question, compared)
+        # What the question asks about, without the words of its frame: "How does pooling work?" asks about pooling
+        # ("working with sequences" answers nothing), "What is X used for?" about X ("…used for the computation").
+        wanted = (used_for or (compared[0] | compared[1] if compared else set()) or
+                  (_terms(works.group(2)) if works and works.group(2) else _terms(question)))
+        how = _HOW_TO.match(question)
+        action = how.group(1).casefold() if how else ""
+        found: list[tuple[set[str], set[str], int, Passage, str]] = []
         for rank, passage in enumerate(passages):
             if passage.note_type == "answer":
                 continue  # an earlier extractive answer only quotes notes that are here themselves
@@ -100,11 +176,15 @@ class OfflineAnswerer:
                     if passage.kbd_owned:
                         sentence = without_attribution(sentence)
                     if len(_WORD.findall(sentence)) < MIN_WORDS or len(sentence) > MAX_CHARS or \
-                            (sentence.startswith("(") and sentence.endswith(")")):  # "(Title)" after a quote
+                            (sentence.startswith("(") and sentence.endswith(")")) or \
+                            sentence.rstrip(" \"”’)").endswith("?"):  # "(Title)" after a quote; a question answers none
                         continue
-                    words = _terms(sentence) & wanted
+                    if not action and is_signpost(sentence):
+                        continue  # "Now that we’ve discussed…, let’s return to the topic…" answers no "what" or "why"
+                    terms = _terms(sentence)
+                    words = terms & wanted
                     if words:
-                        found.append((words, rank, passage, sentence))
+                        found.append((words, terms, rank, passage, sentence))
         # A question word that few sentences hold counts for more than one most of them hold.
         held = Counter(w for words, *_ in found for w in words)
         idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in wanted}
@@ -112,16 +192,19 @@ class OfflineAnswerer:
         # A sentence that states a finding answers better than one that states an aim or a method.
         # So does one from a note whose title is about the question, and one that defines what the
         # question asks about ("An ontology is a formal, explicit specification…" for "What is an ontology?").
-        defines = _definition(question)
-        how = _HOW_TO.match(question)
-        action = how.group(1).casefold() if how else ""
+        defines, opens_with = _definition(question)
+        asked_why = _WHY.match(question)
+        why = _terms(asked_why.group(1)) if asked_why else set()
         things = wanted - {word_key(action)}
-        ranked = [(sum(idf[w] for w in words) / whole + passage.score + FINDING_BONUS * finding_rank(sentence)
+        ranked = [(sum(idf[w] for w in words) / whole + passage.score + FINDING_BONUS * _rank(sentence, bool(action))
                    + TITLE_BONUS * len(_terms(passage.title) & wanted) / max(1, len(wanted))
-                   + (DEFINITION_BONUS if defines and defines.match(sentence) else 0.0)
+                   + (DEFINITION_BONUS if defines and defines.search(sentence) else
+                      SUBJECT_BONUS if (opens_with and opens_with.search(sentence)) or why & terms else 0.0)
                    + (INSTRUCTION_BONUS if action and _does(sentence, action, things) else 0.0)
+                   + (PURPOSE_BONUS if used_for and used_for <= terms and _PURPOSE.search(sentence) else 0.0)
+                   + (COMPARISON_BONUS if _sets_apart(sentence, terms, compared) else 0.0)
                    - (LEAD_IN_PENALTY if _is_lead_in(sentence) else 0.0), -rank,
-                   passage.path, sentence) for words, rank, passage, sentence in found]
+                   passage.path, sentence) for words, terms, rank, passage, sentence in found]
         ranked.sort(key=lambda r: (-r[0], -r[1]))
         claims: list[DraftClaim] = []
         seen: set[str] = set()

@@ -68,7 +68,7 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 21: TeX maths is read as written (no emphasis or escape read into it) and names nothing; `$x$` is maths; an
 #     acronym's plural is the acronym ("GPUs"); a citation's or a label's role is no text (D2L's ":cite:`…`"),
 #     a cross-reference keeps its target apart from the word before it (issue 23).
-OFFLINE_VERSION = "21"
+OFFLINE_VERSION = "22"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"

@@ -13,36 +13,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kbd.engines.sections import (
+    DIGEST_LEAD,
+    asks_its_reader,
+    dropped_section,
+    is_conclusion_section,
+    is_digest_section,
+    names_exercises,
+)
 from kbd.vault.markdown import WORD, Block, Document, split_sentences
 from kbd.vault.maths import stays_maths
-
-# Sections that are never the article's prose: everything under such a heading is dropped, up to
-# the next heading of the same or a higher level.
-_DROP_SECTION = re.compile(
-    r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:references?|bibliography|works cited|literature cited|citations?|sources|notes"
-    r"|footnotes|endnotes|acknowledge?ments?|funding(?: information| sources)?|author(?:s'?)? (?:information|"
-    r"contributions?|details|affiliations?)|affiliations?|about the authors?|conflicts? of interest"
-    r"|competing interests?|declarations?|disclosures?|ethics(?: statement| declarations)?|data availability"
-    r"(?: statement)?|supplementary (?:material|information|data)|supporting information|additional information"
-    r"|rights and permissions|permissions|copyright(?: information)?|cite this article|article information"
-    r"|metrics|cited by|related (?:articles|stories|posts|content|reading)|recommended(?: articles| for you)?"
-    r"|read (?:more|next)|more (?:from|on|like this|stories)|further reading|see also|keep reading|share(?: this)?"
-    r"(?: article| story| post)?|comments?|leave a (?:comment|reply)|newsletter|subscribe|sign up|follow us"
-    r"|you (?:may|might) also like|popular(?: now| stories)?|trending|most read|advertisement|footer|navigation"
-    r"|tags|topics|categories|peer review(?: information)?|publisher'?s note|abbreviations|keywords"
-    r"|table of contents|contents|in this article|on this page|jump to)\W*$", re.IGNORECASE)
-
-# The article's own digest: these sections weigh more when choosing the summary.
-_DIGEST_SECTION = re.compile(
-    r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:abstract|summary|highlights|key (?:points|findings|takeaways)|tl;?dr"
-    r"|in brief|at a glance|structured abstract|plain language summary|lay summary|the bottom line|takeaways)\W*$",
-    re.IGNORECASE)
-_CONCLUSION_SECTION = re.compile(
-    r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:conclusions?|concluding remarks|discussion(?: and conclusions?)?"
-    r"|implications|interpretation|final thoughts|wrapping up|summary and conclusions?)\W*$", re.IGNORECASE)
-# "Abstract" or "Background:" written as a paragraph's lead-in rather than as a heading.
-_DIGEST_LEAD = re.compile(r"^(?:abstract|summary|highlights|tl;?dr|background|objectives?|methods|results"
-                          r"|conclusions?|purpose|findings|interpretation)\s*[:.—–-]\s+", re.IGNORECASE)
 
 # Blocks that are page furniture wherever they stand. Matched on the block's (or sentence's) text,
 # and only when it contains one of _TRIGGERS: a search over every sentence of a long clipping
@@ -174,6 +154,7 @@ class CleanBlock:
     section: int
     weight: float  # 1.0 ordinary prose; more in the abstract/summary/highlights and conclusions
     digest: bool  # inside the article's own abstract / summary / highlights
+    exercise: bool = False  # a task for its reader (engines/sections.py): its names count, it is never quoted
 
 
 def mathjax_to_dollars(text: str, code: Iterable[str] = ()) -> str:
@@ -371,7 +352,7 @@ def _clean(document: Document) -> list[CleanBlock]:
     blocks = document.blocks
     out: list[CleanBlock] = []
     dropping_level = 0  # > 0: inside a dropped section opened by a heading of this level
-    digest_level = conclusion_level = 0
+    digest_level = conclusion_level = exercises_level = 0
     seen_prose = False
     run_start = run_end = 0  # the run of list items being read, and whether each of its tails is a menu
     menu_from: list[bool] = []
@@ -391,12 +372,16 @@ def _clean(document: Document) -> list[CleanBlock]:
                 digest_level = 0
             if conclusion_level and level <= conclusion_level:
                 conclusion_level = 0
+            if exercises_level and level <= exercises_level:
+                exercises_level = 0
             if not dropping_level:
-                if _DROP_SECTION.match(b.text) and i != title_at:
+                if dropped_section(b.text) and i != title_at:
                     dropping_level = level
-                elif _DIGEST_SECTION.match(b.text):
+                elif names_exercises(b.text) and asks_its_reader(blocks, i + 1, level):
+                    exercises_level = level
+                elif is_digest_section(b.text):
                     digest_level = level
-                elif _CONCLUSION_SECTION.match(b.text):
+                elif is_conclusion_section(b.text):
                     conclusion_level = level
             i += 1
             continue
@@ -415,10 +400,10 @@ def _clean(document: Document) -> list[CleanBlock]:
         text = prose(b.text, b.code)
         if text is None:
             continue
-        lead = _DIGEST_LEAD.match(b.text)
+        lead = DIGEST_LEAD.match(b.text)
         digest = bool(digest_level) or bool(lead and not seen_prose)
         weight = 1.6 if digest else 1.3 if conclusion_level else 1.0
-        out.append(CleanBlock(b.kind, text, b.section, weight, digest))
+        out.append(CleanBlock(b.kind, text, b.section, weight, digest, bool(exercises_level)))
         if len(text.split()) >= 8:
             seen_prose = True
     return out
@@ -440,7 +425,7 @@ def prose(text: str, code: Iterable[str] = ()) -> str | None:
         return None
     if _FILLER.match(text):
         return None
-    lead = _DIGEST_LEAD.match(text)
+    lead = DIGEST_LEAD.match(text)
     if lead and lead.group(0).lower().startswith(("abstract", "summary", "highlights", "tl")):
         text = text[lead.end():]
     maths = mathjax_to_dollars(latexml_to_dollars(text), code)
@@ -457,10 +442,6 @@ def _keep_edges(before: str, after: str) -> str:
     lead, trail = before[:len(before) - len(before.lstrip())], before[len(before.rstrip()):]
     return lead + after.strip() + trail if after.strip() else lead
 
-
-def dropped_section(heading: str) -> bool:
-    """A heading whose section is never the article's prose (references, affiliations, share, …)."""
-    return bool(_DROP_SECTION.match(heading))
 
 
 FINGERPRINT_MIN_WORDS = 30  # shorter texts are too generic to call two clippings one article
