@@ -210,6 +210,23 @@ def test_a_word_after_a_dot_glued_to_code_is_no_name_in_a_title() -> None:
     assert "node" in bare_names("Getting started with Node.js")
 
 
+def hugo_page(rel: str) -> SourceSummary:
+    post = frontmatter.loads((PAGES / "hugo" / rel).read_text(encoding="utf-8"))
+    meta = ClipperMeta(title=post.get("title"), description=post.get("description"))
+    return OfflineEngine().summarize_source(SourceInput(rel, parse_markdown(post.content), meta))
+
+
+def test_the_words_after_a_packages_member_are_no_name_with_it() -> None:
+    # Hugo's docs (development half of the twentieth round): "See Go's `path.Clean` documentation for details." made
+    # a page *Clean documentation* of two notes, "The `time.Duration` function returns a `time.Duration` value" the
+    # names *Duration function* and *Duration value* (*Format function*, 7 notes, on the development half).
+    for rel in ("functions/path/Clean.md", "functions/path/Join.md", "functions/time/Duration.md"):
+        found = names(hugo_page(rel))
+        assert not found & {"Clean documentation", "Duration value", "Duration function"}, (rel, found)
+    # What the page says after a plain word is still a name: "any of the `Duration` methods".
+    assert "Duration methods" in names(hugo_page("functions/time/Duration.md"))
+
+
 def test_a_names_everyday_belonging_has_no_page_beside_the_names(vault: Vault) -> None:
     # The three install pages and *Profiles* say "Anki release" ("download the latest Anki release"); the
     # release is Anki's, and the pages about it are on Anki's page.

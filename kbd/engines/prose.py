@@ -28,11 +28,16 @@ _MATHS_SYMBOL = re.compile(r"\$\\?([A-Za-z]|alpha|beta|gamma|delta|epsilon|lambd
                            r"(?:[_^]\{?(\d)\}?)?\$")
 _MATHS_TEXT = re.compile(r"\\(?:text|textrm|textit|textbf|mathrm|operatorname)\{([A-Za-z][A-Za-z -]{1,40})\}")
 _FILE_NAME = re.compile(r"(?<![\w./-])((?:[\w-]+/)*[a-z0-9_-]+)((?:\.[a-z][a-z0-9]{1,4})+)\b")
+# A package's exported member ("time.Format", "hugo.Sites", "path.Clean", Hugo's ".Site.GetPage") is one code name:
+# the words after it are no part of a name with it ("the time.Format function" made a page *Format function*, "See
+# Go's path.Clean documentation" one *Clean documentation*).
+_CODE_MEMBER = re.compile(r"(?:\b[a-z][a-z0-9_]*|(?<![\w.])\.?[A-Z]\w*)(?:\.[A-Za-z_]\w*)*\.[A-Z]\w*(?=\s+[A-Za-z])")
 
 
 # What each pattern needs to match at all: most sentences have neither, and a plain search is cheaper.
 _MAY_HOLD_NO_NAMES = re.compile(r"://|www\.|@|\(#|#\+|\bv\d")
 _MAY_NAME_A_FILE = re.compile(r"[a-z0-9]\.[a-z]")
+_MAY_NAME_A_MEMBER = re.compile(r"\w\.[A-Z]")
 
 
 def _without_non_names(text: str) -> str:
@@ -46,6 +51,8 @@ def _without_non_names(text: str) -> str:
             text = _MATHS.sub(lambda m: _TEX_COMMAND.sub(" | ", m.group(0)), text)
     if _MAY_NAME_A_FILE.search(text):
         text = _FILE_NAME.sub(_without_extension, text)
+    if _MAY_NAME_A_MEMBER.search(text):
+        text = _CODE_MEMBER.sub(lambda m: m.group(0) + " |", text)
     return text
 
 
