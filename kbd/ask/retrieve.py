@@ -26,7 +26,7 @@ from kbd.engines.answers import Passage
 from kbd.engines.base import word_key
 from kbd.engines.context import CHARS_PER_TOKEN, default_input_tokens
 from kbd.engines.lexicon import STOPWORDS
-from kbd.engines.sections import dropped_section, names_exercises
+from kbd.engines.sections import asks_its_reader, dropped_section, names_exercises
 from kbd.engines.text import prose
 from kbd.render.notes import NUMBERS_LABEL
 from kbd.search import IndexUnavailable, QueryError, search_vault
@@ -34,7 +34,7 @@ from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, VaultLayout, clean_title
 from kbd.vault.links import find_wikilinks
 from kbd.vault.markdown import parse_markdown, split_sentences
-from kbd.vault.note import NAVIGATION_HEADINGS, content_sha256, note_title, split_frontmatter
+from kbd.vault.note import NAVIGATION_HEADINGS, content_sha256, split_frontmatter
 
 PER_NOTE = 3  # passages from one note at most: an answer draws on several notes
 LINKS_PER_NOTE = 8  # links followed from one search hit
@@ -70,6 +70,7 @@ class Block:
     text: str
     own: str = ""  # `text` without the text of its links: what the block itself says (for scoring)
     code: tuple[str, ...] = ()  # its inline code as written: never maths (kbd/engines/text.py `prose`)
+    item: bool = False  # a list item
 
 
 @dataclass(frozen=True)
@@ -275,11 +276,7 @@ def read_note(layout: VaultLayout, config: Config, path: str, note_type: str) ->
         blocks = article_blocks(blocks)
     clipping = meta.get("clipping") if owned and isinstance(meta.get("clipping"), str) else None
     links = find_wikilinks(clipping) if clipping else []
-    stem = path.rsplit("/", 1)[-1][:-3]
-    # A clipping is titled as the compile titles it (its first `#` heading where it has no `title`): a deck's slide
-    # from the Rust book's "ch16-02-message-passing.md" was titled so, not "Transfer Data Between Threads…".
-    title = clean_title(title or stem) if owned else note_title(title, parse_markdown(body), stem)
-    return NoteText(path=path, title=title, note_type=note_type,
+    return NoteText(path=path, title=clean_title(title or path.rsplit("/", 1)[-1][:-3]), note_type=note_type,
                     sha256=content_sha256(text, owned), kbd_owned=owned,
                     blocks=tuple(blocks), headings=frozenset(headings),
                     clipping=links[0].target + ".md" if links and links[0].target else None)
@@ -322,8 +319,13 @@ def article_blocks(blocks: list[Block]) -> list[Block]:
     (authors, affiliations, captions, references, cookie and share text, a textbook's exercises), no citation
     markers."""
     out = []
-    # A textbook's exercises, where they ask a question (kbd/engines/sections.py `asks_its_reader`).
-    exercises = {b.heading for b in blocks if b.heading and "?" in b.text and names_exercises(b.heading)}
+    # A textbook's exercises, where its list asks questions, as the compile reads them (kbd/engines/sections.py).
+    items: dict[str, list[str]] = {}
+    for b in blocks:
+        if b.item and b.heading and names_exercises(b.heading):
+            items.setdefault(b.heading, []).append(b.text)
+    last = blocks[-1].heading if blocks else None
+    exercises = {heading for heading, listed in items.items() if asks_its_reader(listed, heading == last)}
     for block in blocks:
         if block.heading and (dropped_section(block.heading) or block.heading in exercises):
             continue
@@ -365,7 +367,8 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             own = re.sub(r"\s+", " ", parse_markdown(_LINKS.sub(" ", raw)).plain_text()).strip()
             if _content_words(own) * 2 < _content_words(plain):
                 return
-        blocks.append(Block(heading, block_id, plain, own, tuple(c for b in parsed.blocks for c in b.code)))
+        blocks.append(Block(heading, block_id, plain, own, tuple(c for b in parsed.blocks for c in b.code),
+                            bool(_ITEM.match(raw))))
 
     for line in body.split("\n"):
         if _FENCE.match(line):

@@ -48,17 +48,32 @@ _REFERS_ELSEWHERE = re.compile(
 # of the momentum method we revisit gradient descent…", "Now that we've discussed the details of calling panic!…").
 # Textbooks and tutorials write one or two a section; they led answers and decks on the D2L and Rust books.
 # "Let's Encrypt" is a name; "which will let us reuse it" says what something does.
-_SIGNPOST = re.compile(
-    r"(?:^|[,:;]\s+)(?:(?:first|next|now|then|finally|so|here|again|instead|but)\b,?\s+)?"
-    r"let(?:['’]s| us)\s+(?!encrypt\b)"
-    r"|\b(?:we|you)(?:['’]ll| will| shall| are going to)\s+(?:now\s+|first\s+|briefly\s+|also\s+|then\s+)?"
-    r"(?:look at|discuss|explore|cover|talk about|introduce|learn|walk through|work through|turn to|focus on|revisit"
-    r"|return to|come back to|take a (?:closer )?look|see how|start (?:by|with)|begin (?:by|with)|review|examine"
-    r"|explain|describe|demonstrate|go over|move on|dive into)\b"
-    r"|^(?:in|throughout) (?:this|the (?:next|following|previous|last)) (?:section|chapter|part|tutorial|guide|lesson"
-    r"|post|article)s?\b,?\s+(?:we|you|I)\b"
-    r"|^now that (?:we|you)(?:['’]ve| have)\b"
-    r"|^to (?:illustrate|demonstrate|get a (?:better |clearer )?(?:understanding|sense|feel|idea))\b",
+_LETS = re.compile(r"(?:^|[,:;]\s+)(?:(?:first|next|now|then|finally|so|here|again|instead|but)\b,?\s+)?"
+                   r"let(?:['’]s| us)\s+(?!encrypt\b)", re.IGNORECASE)
+# Matched at the sentence's start only: a search over every position of every sentence cost the compile 7 %.
+_OPENING_SIGNPOST = re.compile(
+    # "We’ll look at…" opens the sentence or its clause after a word or two ("First, we’ll review…", "In the next
+    # section, we will discuss…"): "The first collection type we’ll look at is Vec<T>" says what Vec<T> is.
+    r"(?:(?:first|next|now|then|here|below|later|finally|so|again|also|instead)\b,?\s+"
+    r"|in (?:this|the next|the following) (?:section|chapter|part|lesson)s?,?\s+"
+    r"|as (?:a|an|our) (?:\w+ )?example(?: of [^,]{1,60})?,\s+)?"
+    r"(?:we|you)(?:['’]ll| will| shall| are going to|['’]re going to)\s+(?:now\s+|first\s+|briefly\s+|also\s+|then\s+)?"
+    r"(?:look at|discuss|explore|talk about|introduce|walk through|work through|turn to|focus on|revisit"
+    r"|take a (?:closer )?look|see how|review|examine|explain|describe|demonstrate|go over|move on|dive into)\b"
+    r"|(?:in|throughout) (?:this|the (?:next|following|previous|last)) (?:section|chapter|part|tutorial|guide"
+    r"|lesson)s?\b,?\s+(?:we|you)\b"
+    r"|now that (?:we|you)(?:['’]ve| have)\b"
+    r"|to (?:illustrate|demonstrate|get a (?:better |clearer )?(?:understanding|sense|feel|idea))\b(?!,)",
+    re.IGNORECASE)
+# A step of what "we" did, as a paper's methods or a tutorial's walk through its code tell it ("In Listing 13-4, we
+# define a closure that…", "Next, in Listing 13-5, we change the closure body…", "We trained the model for 10
+# epochs."): a method, not what was found ("we found", "we observed" are not here, nor "we call X Y", a definition,
+# nor "we use X when…", a rule). A Rust book deck on closures was a slide per step.
+_NARRATION = re.compile(
+    r"^(?:(?:next|then|now|first|here|again|finally|so|instead|also|below|above)\b,?\s+)?"
+    r"(?:(?:in|with)\s+(?:listing|figure|fig\.|example|table)\s+[\w.-]+,?\s+)?we\s+(?:\w+ly\s+)?"
+    r"(?:change|define|add|create|write|wrote|implement|make|made|put|pass|store|declare|print|run|ran|update"
+    r"|modify|modified|replace|remove|import|instantiate|initiali[sz]e|load|train|plot)(?:d|ed|s)?\b",
     re.IGNORECASE)
 # Comparisons state a result beside the verbs that report one ("…were lower"); alone in a definition they state none
 # ("zero or more resources", `defines`).
@@ -75,16 +90,22 @@ _FINDING = re.compile(
 
 def finding_rank(sentence: str) -> int:
     """2: states a result (a finding verb, or a number with one); 1: a plain statement; 0: an aim
-    or a method, a pointer elsewhere (`refers_elsewhere`), a signpost or a question."""
-    if _AIM_OR_METHOD.search(sentence) or refers_elsewhere(sentence) or is_signpost(sentence) or \
-            sentence.rstrip(" \"”’)").endswith("?"):
+    or a method (a step of what "we" did too), a pointer elsewhere (`refers_elsewhere`), a signpost or a question."""
+    if _AIM_OR_METHOD.search(sentence) or is_narration(sentence) or refers_elsewhere(sentence) or \
+            is_signpost(sentence) or sentence.rstrip(" \"”’)").endswith("?"):
         return 0
     return 2 if _FINDING.search(sentence) else 1
 
 
 def is_signpost(sentence: str) -> bool:
     """Whether the sentence says what the text will do or did ("Let’s move on to Chapter 5…"), not what it found."""
-    return bool(_SIGNPOST.search(sentence.lstrip(" \t([")))
+    sentence = sentence.lstrip(" \t([")
+    return bool(_OPENING_SIGNPOST.match(sentence) or ("et" in sentence and _LETS.search(sentence)))
+
+
+def is_narration(sentence: str) -> bool:
+    """Whether the sentence tells a step of what "we" did ("In Listing 13-4, we define a closure…")."""
+    return bool(_NARRATION.search(sentence))
 
 
 def refers_elsewhere(sentence: str) -> bool:

@@ -60,13 +60,15 @@ _PURPOSE = re.compile(r"\b(?:used?\s+(?:for|to|when|in)|for\s+\w+ing|lets?\s+(?:
 _COMPARED = (
     re.compile(r"\bhow\s+(?:does|do|is|are)\s+(.{2,60}?)\s+differ(?:ent)?\s+from\s+(.{2,60}?)\s*\??\s*$", re.I),
     re.compile(r"\bdifferences?\s+between\s+(.{2,60}?)\s+and\s+(.{2,60}?)\s*\??\s*$", re.I),
-    re.compile(r"^\s*(?:\w+\s+){0,3}?(.{2,60}?)\s+(?:vs\.?|versus)\s+(.{2,60}?)\s*\??\s*$", re.I),
+    # "vs" in lowercase: "the VS Code extension" compares nothing.
+    re.compile(r"^\s*(?:\w+\s+){0,3}?(.{2,60}?)\s+(?:(?-i:vs)\.?|versus)\s+(.{2,60}?)\s*\??\s*$", re.I),
     re.compile(r"\buse\s+(.{2,60}?)\s+(?:instead\s+of|rather\s+than|over)\s+(.{2,60}?)\s*\??\s*$", re.I),
     re.compile(r"\bshould\s+(?:i|you|we)\s+use\s+(.{2,60}?)\s+or\s+(.{2,60}?)\s*\??\s*$", re.I),
 )
 COMPARISON_BONUS = 0.4  # a sentence that names both and sets them apart ("…more appropriate to return a Result than…")
-_CONTRAST = re.compile(r"\b(?:unlike|whereas|while|but|however|instead|rather\s+than|in\s+contrast|differ\w*"
-                       r"|similar\w*|compared|than|both|same|alike)\b", re.IGNORECASE)
+_CONTRAST = re.compile(r"\b(?:unlike|whereas|however|instead|rather\s+than|in\s+contrast|differ(?:s|ed|ences?)?"
+                       r"|different(?:ly)?\s+(?:from|than)|similar\w*|compared|than|as\s+opposed\s+to)\b",
+                       re.IGNORECASE)  # not "should use different Greek variables"
 PER_NOTE = 3
 MIN_WORDS, MAX_CHARS = 5, 600
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -92,7 +94,9 @@ def _definition(question: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] 
                       r"(?:[a-z]+s|can|will)\b", re.IGNORECASE)
     if m.re is _WHAT_DOES:
         return does, None
-    named = rf"\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?\b"
+    # The name ends its clause: "…are called threads.", "We call such vectors *eigenvectors* and…"; not "we call the
+    # thread::spawn function".
+    named = rf"\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}(?=[.,;]\s|[.,;]?$|\s+(?:and|or|because|since|for)\b)"
     return re.compile(rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}"
                       rf"(?:\s+(?:is|are|means|refers\s+to|allows?|lets?)\b|\s+[-–—:]\s)"
                       rf"|\b(?:is|are)\s+(?:also\s+|typically\s+|often\s+|usually\s+)?(?:called|known\s+as|referred\s+to\s+as"
@@ -123,12 +127,6 @@ def _compared(question: str) -> tuple[set[str], set[str]] | None:
 def _sets_apart(sentence: str, terms: set[str], compared: tuple[set[str], set[str]] | None) -> bool:
     """Whether the sentence names both things ("page collection" is not "page bundle") and sets them apart."""
     return bool(compared and compared[0] <= terms and compared[1] <= terms and _CONTRAST.search(sentence))
-
-
-def _rank(sentence: str, how_to: bool) -> int:
-    """`finding_rank`, but for "How do I …?" a tutorial's signpost is a step ("Now let’s try to share a value
-    between multiple threads using Mutex<T>."): a statement."""
-    return 1 if how_to and is_signpost(sentence) and not sentence.rstrip().endswith("?") else finding_rank(sentence)
 
 
 def _is_lead_in(sentence: str) -> bool:
@@ -179,8 +177,8 @@ class OfflineAnswerer:
                             (sentence.startswith("(") and sentence.endswith(")")) or \
                             sentence.rstrip(" \"”’)").endswith("?"):  # "(Title)" after a quote; a question answers none
                         continue
-                    if not action and is_signpost(sentence):
-                        continue  # "Now that we’ve discussed…, let’s return to the topic…" answers no "what" or "why"
+                    if is_signpost(sentence):
+                        continue  # "Now that we’ve discussed…, let’s return to…", "First, we’ll review how to…"
                     terms = _terms(sentence)
                     words = terms & wanted
                     if words:
@@ -196,7 +194,7 @@ class OfflineAnswerer:
         asked_why = _WHY.match(question)
         why = _terms(asked_why.group(1)) if asked_why else set()
         things = wanted - {word_key(action)}
-        ranked = [(sum(idf[w] for w in words) / whole + passage.score + FINDING_BONUS * _rank(sentence, bool(action))
+        ranked = [(sum(idf[w] for w in words) / whole + passage.score + FINDING_BONUS * finding_rank(sentence)
                    + TITLE_BONUS * len(_terms(passage.title) & wanted) / max(1, len(wanted))
                    + (DEFINITION_BONUS if defines and defines.search(sentence) else
                       SUBJECT_BONUS if (opens_with and opens_with.search(sentence)) or why & terms else 0.0)

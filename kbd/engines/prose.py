@@ -31,7 +31,8 @@ _FILE_NAME = re.compile(r"(?<![\w./-])((?:[\w-]+/)*[a-z0-9_-]+)((?:\.[a-z][a-z0-
 # A package's exported member ("time.Format", "hugo.Sites", "path.Clean", Hugo's ".Site.GetPage") is one code name:
 # the words after it are no part of a name with it ("the time.Format function" made a page *Format function*, "See
 # Go's path.Clean documentation" one *Clean documentation*).
-_CODE_MEMBER = re.compile(r"(?:\b[a-z][a-z0-9_]*|(?<![\w.])\.?[A-Z]\w*)(?:\.[A-Za-z_]\w*)*\.[A-Z]\w*(?=\s+[A-Za-z])")
+# One try per dotted run, from its start (each dot of "x.ab.ab…" tried again made a line of them quadratic).
+_CODE_MEMBER = re.compile(r"(?<![\w.])(?:[a-z][a-z0-9_]*|\.?[A-Z]\w*)(?:\.[A-Za-z_]\w*){0,8}?\.[A-Z]\w*(?=\s+[A-Za-z])")
 
 
 # What each pattern needs to match at all: most sentences have neither, and a plain search is cheaper.

@@ -68,6 +68,9 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 21: TeX maths is read as written (no emphasis or escape read into it) and names nothing; `$x$` is maths; an
 #     acronym's plural is the acronym ("GPUs"); a citation's or a label's role is no text (D2L's ":cite:`…`"),
 #     a cross-reference keeps its target apart from the word before it (issue 23).
+# 22: a textbook's exercises are read for names and never quoted; a signpost ("Let’s move on to Chapter 5") is no
+#     summary line; a step of what "we" did ranks with methods; the words after a package's member ("the
+#     time.Format function") are no name with it (issue 23).
 OFFLINE_VERSION = "22"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"

@@ -26,7 +26,7 @@ _DROP_SECTION = re.compile(
 # A textbook's or course's tasks for its reader ("## Exercises" closes every chapter of D2L): what they ask is no
 # finding ("Try out gradient descent and momentum for a quadratic problem…" led a deck on momentum), but what they
 # name is the chapter's (*Perplexity*, *K-fold cross-validation*): read for names, never quoted. A fitness clipping's
-# "Exercises" are its content: only a list that asks its reader a question is a textbook's (148 of D2L's 160 do).
+# "Exercises" are its content: only a list that asks its reader questions is a textbook's (`asks_its_reader`).
 _EXERCISES = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:exercises|homework|quiz(?:zes)?|review questions"
                         r"|practice (?:exercises|problems|questions)|check your understanding|self-check)\W*$",
                         re.IGNORECASE)
@@ -44,14 +44,24 @@ DIGEST_LEAD = re.compile(r"^(?:abstract|summary|highlights|tl;?dr|background|obj
                          r"|conclusions?|purpose|findings|interpretation)\s*[:.—–-]\s+", re.IGNORECASE)
 
 
-def asks_its_reader(blocks: list[Block], start: int, level: int) -> bool:
-    """Whether a list item of the section from `start` (up to a heading of `level` or higher) asks a question."""
+def asks_its_reader(items: list[str], closes_the_page: bool) -> bool:
+    """Whether a list under an "Exercises" heading is a textbook's: one that closes the page and asks a question (148
+    of D2L's 160 chapters), or one a third of whose items ask one. A fitness clipping's exercises in the middle of the
+    page, one of four asking "Can't do a full push-up?", are its content."""
+    questions = sum("?" in item for item in items)
+    return questions > 0 and (closes_the_page or 3 * questions >= len(items))
+
+
+def section_items(blocks: list[Block], start: int, level: int) -> tuple[list[str], bool]:
+    """The list items of the section from `start`, up to a heading of `level` or higher, and whether no such heading
+    follows (the section closes the page)."""
+    items = []
     for b in blocks[start:]:
         if b.kind == "heading" and (b.level or 1) <= level:
-            return False
-        if b.kind == "item" and "?" in b.text:
-            return True
-    return False
+            return items, False
+        if b.kind == "item":
+            items.append(b.text)
+    return items, True
 
 
 def dropped_section(heading: str) -> bool:
@@ -70,5 +80,5 @@ def is_conclusion_section(heading: str) -> bool:
 
 
 def names_exercises(heading: str) -> bool:
-    """A heading "Exercises" (or "Quiz"…): a textbook's tasks for its reader where its list asks a question."""
+    """A heading "Exercises" (or "Quiz"…): a textbook's tasks for its reader where its list asks questions."""
     return bool(_EXERCISES.match(heading))

@@ -28,6 +28,8 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 _ATTRIBUTION = re.compile(r"(?<=[.!?])\s*\([^()]+\)$")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _CLAUSE_END = re.compile(r"[,;:—–]\s")
+# A clipped page's title ends with its site's name ("Closures: … - The Rust Programming Language").
+_SITE_END = re.compile(r"\s[-–—|·]\s[^-–—|·]{2,60}$")
 
 
 def line(text: object) -> str:
@@ -44,6 +46,16 @@ def sentences(text: str) -> list[str]:
         found += [s for s in (line(p) for p in _SENTENCE.split(body))
                   if len(s.split()) >= 3 and not (s.startswith("(") and s.endswith(")"))]
     return found
+
+
+def without_their_site(titles: list[str]) -> dict[str, str]:
+    """Each title without the site's name that the clipped ones (two or more) all end with: a deck's slides from one
+    site need not say it on every slide ("Closures: Anonymous Functions that Capture Their Environment - The…"). A
+    title with no site's name (a concept note's) stays as it is, and so do all where two sites' names end them."""
+    ended = {t: m.group(0) for t in set(titles) if (m := _SITE_END.search(t))}
+    if len(ended) < 2 or len(set(ended.values())) != 1:
+        return {t: t for t in titles}
+    return {t: t[:-len(ended[t])] if t in ended else t for t in titles}
 
 
 def shorten(text: str, limit: int = BULLET_CHARS) -> str:
@@ -112,6 +124,7 @@ class OfflineSlides:
         told = [k for k in whole if rank[k] > 0] or whole or list(range(len(said)))
         if sum(on_topic[k] for k in told) >= MIN_ON_TOPIC:
             told = [k for k in told if on_topic[k]]
+        titled = without_their_site([p.title for p in passages])
         queues: dict[str, list[int]] = {a: [] for a in groups}
         for k in sorted(told, key=lambda k: (-rank[k], not _NUMBER.search(said[k][0]), k)):
             queues[said[k][2]].append(k)
@@ -133,7 +146,7 @@ class OfflineSlides:
                              and len(words[k] & words[j]) >= MIN_SHARED_WORDS][:OFFLINE_BULLETS - 1]
                     used.update(agree)
                     shown = [k, *agree]
-                    out.append(Slide(title=shorten(passages[said[k][1]].title, TITLE_CHARS),
+                    out.append(Slide(title=shorten(titled[passages[said[k][1]].title], TITLE_CHARS),
                                      bullets=(shorten(said[k][0], FINDING_CHARS),
                                               *(shorten(said[j][0]) for j in agree)),
                                      notes=speaker_notes([said[j][0] for j in shown]),

@@ -20,6 +20,7 @@ from kbd.engines.sections import (
     is_conclusion_section,
     is_digest_section,
     names_exercises,
+    section_items,
 )
 from kbd.vault.markdown import WORD, Block, Document, split_sentences
 from kbd.vault.maths import stays_maths
@@ -377,7 +378,7 @@ def _clean(document: Document) -> list[CleanBlock]:
             if not dropping_level:
                 if dropped_section(b.text) and i != title_at:
                     dropping_level = level
-                elif names_exercises(b.text) and asks_its_reader(blocks, i + 1, level):
+                elif names_exercises(b.text) and asks_its_reader(*section_items(blocks, i + 1, level)):
                     exercises_level = level
                 elif is_digest_section(b.text):
                     digest_level = level
