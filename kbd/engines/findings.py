@@ -92,7 +92,7 @@ def finding_rank(sentence: str) -> int:
     """2: states a result (a finding verb, or a number with one); 1: a plain statement; 0: an aim
     or a method (a step of what "we" did too), a pointer elsewhere (`refers_elsewhere`), a signpost or a question."""
     if _AIM_OR_METHOD.search(sentence) or is_narration(sentence) or refers_elsewhere(sentence) or \
-            is_signpost(sentence) or sentence.rstrip(" \"”’)").endswith("?"):
+            is_signpost(sentence) or is_question(sentence):
         return 0
     return 2 if _FINDING.search(sentence) else 1
 
@@ -101,6 +101,11 @@ def is_signpost(sentence: str) -> bool:
     """Whether the sentence says what the text will do or did ("Let’s move on to Chapter 5…"), not what it found."""
     sentence = sentence.lstrip(" \t([")
     return bool(_OPENING_SIGNPOST.match(sentence) or ("et" in sentence and _LETS.search(sentence)))
+
+
+def is_question(sentence: str) -> bool:
+    """Whether the sentence asks rather than says ("What changes when we perform …?", a question in quotes too)."""
+    return sentence.rstrip(" \"”’)").endswith("?")
 
 
 def is_narration(sentence: str) -> bool:

@@ -26,7 +26,7 @@ from kbd.engines.answers import (
     without_attribution,
 )
 from kbd.engines.base import word_key
-from kbd.engines.findings import finding_rank, is_signpost
+from kbd.engines.findings import finding_rank, is_question, is_signpost
 from kbd.engines.lexicon import STOPWORDS
 from kbd.vault.markdown import split_sentences
 
@@ -174,11 +174,10 @@ class OfflineAnswerer:
                     if passage.kbd_owned:
                         sentence = without_attribution(sentence)
                     if len(_WORD.findall(sentence)) < MIN_WORDS or len(sentence) > MAX_CHARS or \
-                            (sentence.startswith("(") and sentence.endswith(")")) or \
-                            sentence.rstrip(" \"”’)").endswith("?"):  # "(Title)" after a quote; a question answers none
+                            (sentence.startswith("(") and sentence.endswith(")")):  # "(Title)" after a quote
                         continue
-                    if is_signpost(sentence):
-                        continue  # "Now that we’ve discussed…, let’s return to…", "First, we’ll review how to…"
+                    if is_question(sentence) or is_signpost(sentence):
+                        continue  # they answer nothing: "Now that we’ve discussed…, let’s return to…"
                     terms = _terms(sentence)
                     words = terms & wanted
                     if words:
