@@ -123,3 +123,24 @@ def test_what_a_thing_does_leads_the_answer_to_what_it_does(vault: Vault) -> Non
     # Led by "The third row is the full backpropagation through time that leads to…".
     answer = vault.kbd("ask", ".", "What does backpropagation through time do?").stdout
     assert "\n1. Backpropagation through time is merely an application of backpropagation" in answer, answer
+
+
+def test_the_folders_of_a_path_from_a_root_name_nothing(vault: Vault) -> None:
+    # Hugo's glossary (test half; the rule came from its junk, so not held out): "/en/examples/old-name/" and
+    # "/old-name" made a page *Old-name* of two notes.
+    glossary = Path(__file__).parent / "real_pages" / "hugo" / "quick-reference" / "glossary"
+    server = prose_sentences(clean_document(parse_markdown((glossary / "server-relative.md").read_text("utf-8"))))
+    said = next(s for s in server if s.text.startswith("For example, /en/examples/old-name/"))
+    assert not {"en", "examples", "old", "name"} & {t.casefold() for t in said.tokens}, said.tokens
+    # The last name of a path stays, as a file's own name does: "your /etc/hosts file" is the hosts file (Branchaud's
+    # TIL, test half); a slash between words is no path.
+    for text, kept, gone in (("You can map it as such in your /etc/hosts file.", "hosts", "etc"),
+                             ("Edit the file at ~/.config/nvim/init.lua to change it.", "init", "nvim"),
+                             ("Both TCP/IP and and/or stay words in this sentence.", "IP", "")):
+        tokens = prose_sentences(clean_document(parse_markdown(text)))[0].tokens
+        assert kept in tokens and gone not in tokens, tokens
+    for page in sorted(glossary.glob("*.md")):
+        vault.clip(page.name, page.read_text(encoding="utf-8"))
+    vault.compile()
+    pages = {p.stem for p in (vault.wiki / "concepts").glob("*.md")}
+    assert not {"Old-name", "Old name"} & pages, sorted(pages)

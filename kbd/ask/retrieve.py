@@ -26,6 +26,7 @@ from kbd.engines.answers import Passage
 from kbd.engines.base import word_key
 from kbd.engines.context import CHARS_PER_TOKEN, default_input_tokens
 from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.question_shapes import definition_patterns
 from kbd.engines.sections import asks_its_reader, dropped_section, names_exercises
 from kbd.engines.text import prose
 from kbd.render.notes import NUMBERS_LABEL
@@ -42,6 +43,10 @@ LINKED_WEIGHT = 0.5  # a note reached by a link counts half as much as the note 
 FOLLOWED_TYPES = ("source", "concept", "answer")
 SKIPPED_TYPES = ("report", "slides")
 MIN_PASSAGE_WORDS = 4
+# For "What is X?" or "What does X do?", a passage with a sentence that defines X ("*Slices* let you reference…",
+# "A slice is a kind of reference…"): without it, a chapter's passages that each name X once tied, and the
+# defining one could be left out for three later ones ("Other Slices", "String Slices"…).
+DEFINES_BONUS = 0.5
 _WORD = re.compile(r"\w+", re.UNICODE)
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -156,7 +161,12 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
     idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in terms}
     whole = sum(idf.values()) or 1.0
     candidates = [replace(p, score=weights[p.path] * (sum(idf[w] for w in words) / whole + 0.1)) for p, words in found]
-    candidates.sort(key=lambda p: (-p.score, p.path, p.heading or ""))
+    # The bonus orders the passages, but is no part of a passage's score: the answerer weighs each sentence by its
+    # passage's, and the defining passage's other sentences ("Note: For the purposes of introducing slices…") say
+    # no more than before.
+    defines = [p for p in definition_patterns(question, acting=True) if p]
+    chosen_first = {id(p): DEFINES_BONUS * weights[p.path] for p in candidates if defines and _defines(p, defines)}
+    candidates.sort(key=lambda p: (-p.score - chosen_first.get(id(p), 0.0), p.path, p.heading or ""))
     candidates = [p for p in candidates if not _said_by_summary(p, notes)]
     chosen: list[Passage] = []
     per_note: dict[str, int] = {}
@@ -280,6 +290,11 @@ def read_note(layout: VaultLayout, config: Config, path: str, note_type: str) ->
                     sha256=content_sha256(text, owned), kbd_owned=owned,
                     blocks=tuple(blocks), headings=frozenset(headings),
                     clipping=links[0].target + ".md" if links and links[0].target else None)
+
+
+def _defines(passage: Passage, patterns: list[re.Pattern[str]]) -> bool:
+    return any(pattern.search(sentence) for line in passage.text.split("\n") for sentence in split_sentences(line)
+               for pattern in patterns)
 
 
 def _said_by_summary(passage: Passage, notes: dict[str, NoteText]) -> bool:

@@ -28,6 +28,7 @@ from kbd.engines.answers import (
 from kbd.engines.base import word_key
 from kbd.engines.findings import finding_rank, is_question, is_signpost
 from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.question_shapes import USED_FOR, WHAT_DOES, definition_patterns
 from kbd.vault.markdown import split_sentences
 
 MAX_CLAIMS = 8
@@ -39,19 +40,10 @@ _HOW_TO = re.compile(r"^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|you|we|
 INSTRUCTION_BONUS = 0.3  # for "How do I open X?": a step that opens X ("To open it, run the Show Graph command.")
 LEAD_IN_PENALTY = 0.3  # a sentence that introduces what follows it ("Create today's daily note:") answers nothing
 _POINTS_ONWARD = re.compile(r"\b(?:the following|as follows)\b", re.IGNORECASE)
-_WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s*\??\s*$", re.IGNORECASE)
-_WHAT_DOES = re.compile(r"^\s*(?:what\s+(?:does|do)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+do"
-                        r"|how\s+(?:does|do)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+work)\s*\??\s*$", re.IGNORECASE)
 SUBJECT_BONUS = 0.25  # for "What is X?": a sentence that opens with X doing something ("A trait defines…")
 # "Why does momentum help gradient descent?" is about momentum: "Second-order methods … can help in this case" is not.
 _WHY = re.compile(r"^\s*why\s+(?:does|do|did|is|are|was|were|can|could|would|should|will)\s+(?:an?\s+|the\s+)?([\w-]+)",
                   re.IGNORECASE)
-# "What are trait objects used for?", "Why use a transposed convolution?", "When should I use Rc<T>?": what it is for.
-_USED_FOR = re.compile(r"^\s*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+(?:used\s+)?for"
-                       r"|why\s+(?:would\s+(?:i|you|we)\s+|do\s+(?:i|you|we)\s+|should\s+(?:i|you|we)\s+)?use\s+"
-                       r"(?:an?\s+|the\s+)?(.{2,60}?)"
-                       r"|when\s+(?:should|would|do|can)\s+(?:i|you|we|one)\s+use\s+(?:an?\s+|the\s+)?(.{2,60}?))\s*\??\s*$",
-                       re.IGNORECASE)
 PURPOSE_BONUS = 0.3  # for "What is X used for?": a sentence that names X and a purpose ("…used for reversing…")
 _PURPOSE = re.compile(r"\b(?:used?\s+(?:for|to|when|in)|for\s+\w+ing|lets?\s+(?:you|us)|allows?|enables?|helps?"
                       r"|so\s+that|in\s+order\s+to|purpose|useful|appropriate)\b", re.IGNORECASE)
@@ -78,36 +70,10 @@ def _terms(text: str) -> set[str]:
     return {word_key(w) for w in _WORD.findall(text.casefold()) if w not in STOPWORDS and len(w) > 1}
 
 
-def _definition(question: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
-    """For "What is X?", a pattern for the sentences that define X ("X is …", "An X is …", "*Slices* let you…",
-    "This design is called *multi-head attention*", "We call the action of creating a reference *borrowing*"), and
-    one for those that open with X doing something ("A trait defines the functionality…"); for "What does X do?" and
-    "How does X work?", the first is the latter ("Adam combines all these techniques…", "The Rc<T> type keeps track
-    of…"). Not for "What is X used for?" (`_USED_FOR`)."""
-    m = None if _USED_FOR.match(question) else _WHAT_IS.match(question) or _WHAT_DOES.match(question)
-    if not m:
-        return None, None
-    subject = re.escape(next(g for g in m.groups() if g)).replace(r"\ ", r"\s+")
-    closing = r"[*_`'\"’”]*"  # the name's emphasis or quotes, closed after it
-    # X, or the kind of thing it is after it ("The Rc<T> type keeps…"), then a verb.
-    does = re.compile(rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}(?:\s+[a-z]+)?\s+(?:\w+ly\s+)?"
-                      r"(?:[a-z]+s|can|will)\b", re.IGNORECASE)
-    if m.re is _WHAT_DOES:
-        return does, None
-    # The name ends its clause: "…are called threads.", "We call such vectors *eigenvectors* and…"; not "we call the
-    # thread::spawn function".
-    named = rf"\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}(?=[.,;]\s|[.,;]?$|\s+(?:and|or|because|since|for)\b)"
-    return re.compile(rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}"
-                      rf"(?:\s+(?:is|are|means|refers\s+to|allows?|lets?)\b|\s+[-–—:]\s)"
-                      rf"|\b(?:is|are)\s+(?:also\s+|typically\s+|often\s+|usually\s+)?(?:called|known\s+as|referred\s+to\s+as"
-                      rf"|termed|dubbed|described\s+as)\s+{named}"
-                      rf"|\bwe\s+call\s+[^.;]{{1,80}}?\s+{named}", re.IGNORECASE), does
-
-
 def _purpose(question: str, compared: tuple[set[str], set[str]] | None) -> set[str]:
     """For "What is X used for?" and its kin, the words of X (of both things for "When should I use X instead of
     Y?"); else none."""
-    m = _USED_FOR.match(question)
+    m = USED_FOR.match(question)
     if not m:
         return set()
     return compared[0] | compared[1] if compared else _terms(next(g for g in m.groups() if g))
@@ -156,7 +122,7 @@ class OfflineAnswerer:
         return CallEstimate()
 
     def draft(self, question: str, passages: list[Passage], feedback: list[str]) -> Draft:
-        works = _WHAT_DOES.match(question)
+        works = WHAT_DOES.match(question)
         compared = _compared(question)
         used_for = _purpose(question, compared)
         # What the question asks about, without the words of its frame: "How does pooling work?" asks about pooling
@@ -189,7 +155,7 @@ class OfflineAnswerer:
         # A sentence that states a finding answers better than one that states an aim or a method.
         # So does one from a note whose title is about the question, and one that defines what the
         # question asks about ("An ontology is a formal, explicit specification…" for "What is an ontology?").
-        defines, opens_with = _definition(question)
+        defines, opens_with = definition_patterns(question)
         asked_why = _WHY.match(question)
         why = _terms(asked_why.group(1)) if asked_why else set()
         things = wanted - {word_key(action)}

@@ -1,0 +1,49 @@
+"""What a question asks, by its shape: "What is X?", "What does X do?", "What is X used for?". The offline answerer
+ranks sentences by it, and retrieval passages (kbd/ask/retrieve.py), so that the passage which defines X is among
+those an answer is drawn from."""
+
+from __future__ import annotations
+
+import re
+
+WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s*\??\s*$", re.IGNORECASE)
+WHAT_DOES = re.compile(r"^\s*(?:what\s+(?:does|do)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+do"
+                        r"|how\s+(?:does|do)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+work)\s*\??\s*$", re.IGNORECASE)
+# "What are trait objects used for?", "Why use a transposed convolution?", "When should I use Rc<T>?": what it is for.
+USED_FOR = re.compile(r"^\s*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+(?:used\s+)?for"
+                       r"|why\s+(?:would\s+(?:i|you|we)\s+|do\s+(?:i|you|we)\s+|should\s+(?:i|you|we)\s+)?use\s+"
+                       r"(?:an?\s+|the\s+)?(.{2,60}?)"
+                       r"|when\s+(?:should|would|do|can)\s+(?:i|you|we|one)\s+use\s+(?:an?\s+|the\s+)?(.{2,60}?))\s*\??\s*$",
+                       re.IGNORECASE)
+
+
+def definition_patterns(question: str, acting: bool = False
+                        ) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """For "What is X?", a pattern for the sentences that define X ("X is …", "An X is …", "*Slices* let you…",
+    "This design is called *multi-head attention*", "We call the action of creating a reference *borrowing*"), and
+    one for those that open with X doing something ("A trait defines the functionality…"); for "What does X do?" and
+    "How does X work?", the first is the latter ("Adam combines all these techniques…", "The Rc<T> type keeps track
+    of…"), `acting`: not a copula ("X is …"). Not for "What is X used for?" (`USED_FOR`)."""
+    m = None if USED_FOR.match(question) else WHAT_IS.match(question) or WHAT_DOES.match(question)
+    if not m:
+        return None, None
+    subject = re.escape(next(g for g in m.groups() if g)).replace(r"\ ", r"\s+")
+    closing = r"[*_`'\"’”]*"  # the name's emphasis or quotes, closed after it
+    # X, or the kind of thing it is after it ("The Rc<T> type keeps…"), then a verb.
+    opening = rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}(?:\s+[a-z]+)?\s+(?:\w+ly\s+)?"
+    does = re.compile(rf"{opening}(?:[a-z]+s|can|will)\b", re.IGNORECASE)
+    if m.re is WHAT_DOES:
+        # Where a passage is chosen by it, only X doing something: "Pooling is an exceedingly simple operation" brought
+        # in a passage that says nothing of how pooling works; among the passages chosen, "Backpropagation through
+        # time is merely an application of backpropagation…" says what it does.
+        return (re.compile(rf"{opening}(?!is\b|was\b)(?:[a-z]+s|can|will)\b", re.IGNORECASE) if acting
+                else does), None
+    # The name ends its clause: "…are called threads.", "It’s called _unsafe Rust_ and works…", "We call such vectors
+    # *eigenvectors* and…"; not "we call the thread::spawn function".
+    named = rf"\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}(?=[.,;]\s|[.,;]?$|\s+(?:and|or|because|since|for)\b)"
+    # X may be its owner's ("Rust’s closures are anonymous functions…").
+    return re.compile(rf"^\W*(?:an?\s+|the\s+|[A-Z][\w-]*[’']s\s+)?{subject}(?:e?s)?{closing}"
+                      rf"(?:\s+(?:is|are|means|refers\s+to|allows?|lets?)\b|\s+[-–—:]\s)"
+                      rf"|\b(?:is|are|[’']s|[’']re)\s+(?:also\s+|typically\s+|often\s+|usually\s+)?(?:called|known\s+as|referred\s+to\s+as"
+                      rf"|termed|dubbed|described\s+as)\s+{named}"
+                      rf"|\bwe\s+call\s+[^.;]{{1,80}}?\s+{named}", re.IGNORECASE), does
