@@ -131,14 +131,21 @@ def test_the_folders_of_a_path_from_a_root_name_nothing(vault: Vault) -> None:
     glossary = Path(__file__).parent / "real_pages" / "hugo" / "quick-reference" / "glossary"
     server = prose_sentences(clean_document(parse_markdown((glossary / "server-relative.md").read_text("utf-8"))))
     said = next(s for s in server if s.text.startswith("For example, /en/examples/old-name/"))
-    assert not {"en", "examples", "old", "name"} & {t.casefold() for t in said.tokens}, said.tokens
-    # The last name of a path stays, as a file's own name does: "your /etc/hosts file" is the hosts file (Branchaud's
-    # TIL, test half); a slash between words is no path.
+    assert not {"en", "examples", "old", "name", "old-name"} & {t.casefold() for t in said.tokens}, said.tokens
+    site = prose_sentences(clean_document(parse_markdown((glossary / "site-relative.md").read_text("utf-8"))))
+    said = next(s for s in site if s.text.startswith("For example, /old-name is"))  # a path of no folder (a review's)
+    assert not {"old", "name", "old-name"} & {t.casefold() for t in said.tokens}, said.tokens
+    # The last name of a path stays where it is a file's, with a dot or before "file": "your /etc/hosts file" is the
+    # hosts file (Branchaud's TIL, test half); a slash between words is no path. Hugo's *page-relative* (development
+    # half) writes "../old-name" after the name alone: the name still counts once.
     for text, kept, gone in (("You can map it as such in your /etc/hosts file.", "hosts", "etc"),
                              ("Edit the file at ~/.config/nvim/init.lua to change it.", "init", "nvim"),
                              ("Both TCP/IP and and/or stay words in this sentence.", "IP", "")):
         tokens = prose_sentences(clean_document(parse_markdown(text)))[0].tokens
         assert kept in tokens and gone not in tokens, tokens
+    tokens = prose_sentences(clean_document(parse_markdown(
+        "Examples include `old-name`, `./old-name`, and `../old-name` in this sentence.")))[0].tokens
+    assert tokens.count("old-name") == 1, tokens
     for page in sorted(glossary.glob("*.md")):
         vault.clip(page.name, page.read_text(encoding="utf-8"))
     vault.compile()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import sqlite3
 import unicodedata
 from collections import Counter
 from collections.abc import Collection
@@ -149,6 +150,10 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
             if linked.path not in notes:
                 notes[linked.path] = linked
             weights[linked.path] = max(weights.get(linked.path, 0.0), weights[path] * LINKED_WEIGHT)
+    # A clipping is titled as the compile titled its article, whether or not its summary is read too: by its file
+    # name, a deck's slide read "ch16-02-message-passing".
+    for path, title in _compiled_titles(layout, [n.path for n in notes.values() if n.note_type == "raw"]).items():
+        notes[path] = replace(notes[path], title=title)
     for note in list(notes.values()):
         # A clipping and its summary are one article under the summary's title, which kbd repaired (a
         # clipping whose `title` is a heading of its code, "SPARQL", is "Knowledge Graphs and AI").
@@ -290,6 +295,24 @@ def read_note(layout: VaultLayout, config: Config, path: str, note_type: str) ->
                     sha256=content_sha256(text, owned), kbd_owned=owned,
                     blocks=tuple(blocks), headings=frozenset(headings),
                     clipping=links[0].target + ".md" if links and links[0].target else None)
+
+
+def _compiled_titles(layout: VaultLayout, raw_paths: list[str]) -> dict[str, str]:
+    """The title the compile gave each clipping (state.db's `sources`), read without writing; none where the vault
+    was never compiled or the database cannot be read (its notes keep the titles they have)."""
+    path = layout.state_dir / "state.db"
+    if not raw_paths or not path.exists():
+        return {}
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            marks = ",".join("?" * len(raw_paths))
+            rows = db.execute(f"SELECT raw_path, title FROM sources WHERE raw_path IN ({marks})", raw_paths).fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}
+    return {raw: clean_title(title) for raw, title in rows if isinstance(title, str) and title.strip()}
 
 
 def _defines(passage: Passage, patterns: list[re.Pattern[str]]) -> bool:

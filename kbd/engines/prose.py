@@ -29,10 +29,11 @@ _MATHS_SYMBOL = re.compile(r"\$\\?([A-Za-z]|alpha|beta|gamma|delta|epsilon|lambd
 _MATHS_TEXT = re.compile(r"\\(?:text|textrm|textit|textbf|mathrm|operatorname)\{([A-Za-z][A-Za-z -]{1,40})\}")
 _FILE_NAME = re.compile(r"(?<![\w./-])((?:[\w-]+/)*[a-z0-9_-]+)((?:\.[a-z][a-z0-9]{1,4})+)\b")
 # A path from a root, the home or the current folder ("/etc/hosts", "~/.vimrc", "../old-name", Hugo's
-# "/en/examples/old-name/"): as in a file name after its folders, the folders name nothing, and a path that ends
-# with "/" is all folders (Hugo's examples of relative paths made a page *Old-name*). The last name stays: "your
-# /etc/hosts file" speaks of the hosts file.
-_ROOTED_PATH = re.compile(r"(?<![\w.:/~-])(?:\.{1,2}|~)?/(?:[\w.-]+/)*([\w.-]*)")
+# "/en/examples/old-name/"): as in a file name after its folders, the folders name nothing (Hugo's examples of
+# relative paths made a page *Old-name*). The last name stays where it is a file's: with a dot ("config.toml",
+# ".vimrc") or before "file" ("your /etc/hosts file" is the hosts file).
+_ROOTED_PATH = re.compile(r"(?<![\w.:/~-])(?:\.{1,2}|~)?/(?:[\w.-]+/)*((?:[\w-]|\.(?=[\w-]))*)"
+                          r"(?=(\s+(?:file|folder|directory)\b)?)")
 # A package's exported member ("time.Format", "hugo.Sites", "path.Clean", Hugo's ".Site.GetPage") is one code name:
 # the words after it are no part of a name with it ("the time.Format function" made a page *Format function*, "See
 # Go's path.Clean documentation" one *Clean documentation*).
@@ -56,8 +57,8 @@ def _without_non_names(text: str) -> str:
         text = _without_maths(text)
         if "\\" in text:
             text = _MATHS.sub(lambda m: _TEX_COMMAND.sub(" | ", m.group(0)), text)
-    if _MAY_HOLD_A_PATH.search(text):
-        text = _ROOTED_PATH.sub(lambda m: f" | {m.group(1)}", text)
+    if "/" in text and _MAY_HOLD_A_PATH.search(text):
+        text = _ROOTED_PATH.sub(lambda m: f" | {m.group(1)}" if "." in m.group(1) or m.group(2) else " | ", text)
     if _MAY_NAME_A_FILE.search(text):
         text = _FILE_NAME.sub(_without_extension, text)
     if _MAY_NAME_A_MEMBER.search(text):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from kbd.engines.lexicon import STOPWORDS
+
 WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s*\??\s*$", re.IGNORECASE)
 WHAT_DOES = re.compile(r"^\s*(?:what\s+(?:does|do)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+do"
                         r"|how\s+(?:does|do)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+work)\s*\??\s*$", re.IGNORECASE)
@@ -17,33 +19,50 @@ USED_FOR = re.compile(r"^\s*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\
                        re.IGNORECASE)
 
 
+# Words ending in "s" that are no verb, or a verb that says X is or has something: not X doing anything ("Pooling is
+# thus simple", "The slice was empty", "Slices in this chapter…").
+_NO_ACTION = "|".join(sorted((re.escape(w) for w in STOPWORDS if w.endswith("s")), key=len, reverse=True))
+_STOPWORD = "|".join(sorted((re.escape(w) for w in STOPWORDS), key=len, reverse=True))
+
+
 def definition_patterns(question: str, acting: bool = False
                         ) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
     """For "What is X?", a pattern for the sentences that define X ("X is …", "An X is …", "*Slices* let you…",
     "This design is called *multi-head attention*", "We call the action of creating a reference *borrowing*"), and
     one for those that open with X doing something ("A trait defines the functionality…"); for "What does X do?" and
     "How does X work?", the first is the latter ("Adam combines all these techniques…", "The Rc<T> type keeps track
-    of…"), `acting`: not a copula ("X is …"). Not for "What is X used for?" (`USED_FOR`)."""
+    of…"). Not for "What is X used for?" (`USED_FOR`). With `acting`, X doing something is a verb X does, not "X
+    is …", "X has …" or a plural noun before one ("Pooling layers are…"): where a passage is chosen by it (retrieval),
+    "Pooling is an exceedingly simple operation" brought in a passage that says nothing of how pooling works; among
+    the passages chosen, "Backpropagation through time is merely an application of backpropagation…" says what it
+    does."""
     m = None if USED_FOR.match(question) else WHAT_IS.match(question) or WHAT_DOES.match(question)
     if not m:
         return None, None
-    subject = re.escape(next(g for g in m.groups() if g)).replace(r"\ ", r"\s+")
+    # Each word as written, any space between them, either apostrophe ("Rust's" and "Rust’s").
+    subject = r"\s+".join(re.sub("['’]", lambda _: "[’']", re.escape(word))
+                          for word in next(g for g in m.groups() if g).split())
+    if not subject:
+        return None, None
     closing = r"[*_`'\"’”]*"  # the name's emphasis or quotes, closed after it
-    # X, or the kind of thing it is after it ("The Rc<T> type keeps…"), then a verb.
-    opening = rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}(?:\s+[a-z]+)?\s+(?:\w+ly\s+)?"
-    does = re.compile(rf"{opening}(?:[a-z]+s|can|will)\b", re.IGNORECASE)
+    opening = rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}"
+    if acting:
+        # X, or the kind of thing it is after it (a word, no function word), then a verb that does something.
+        does = re.compile(rf"{opening}(?:\s+(?!(?:{_STOPWORD}|are|were)\b)[a-z]+)?\s+(?:\w+ly\s+)?"
+                          rf"(?:(?!(?:{_NO_ACTION})\b)[a-z]+s|can|will)\b(?!\s+(?:is|are|was|were)\b)", re.IGNORECASE)
+    else:
+        # X, or the kind of thing it is after it ("The Rc<T> type keeps…"), then a verb.
+        does = re.compile(rf"{opening}(?:\s+[a-z]+)?\s+(?:\w+ly\s+)?(?:[a-z]+s|can|will)\b", re.IGNORECASE)
     if m.re is WHAT_DOES:
-        # Where a passage is chosen by it, only X doing something: "Pooling is an exceedingly simple operation" brought
-        # in a passage that says nothing of how pooling works; among the passages chosen, "Backpropagation through
-        # time is merely an application of backpropagation…" says what it does.
-        return (re.compile(rf"{opening}(?!is\b|was\b)(?:[a-z]+s|can|will)\b", re.IGNORECASE) if acting
-                else does), None
+        return does, None
     # The name ends its clause: "…are called threads.", "It’s called _unsafe Rust_ and works…", "We call such vectors
-    # *eigenvectors* and…"; not "we call the thread::spawn function".
-    named = rf"\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}(?=[.,;]\s|[.,;]?$|\s+(?:and|or|because|since|for)\b)"
+    # *eigenvectors* and…"; not "we call the thread::spawn function". No run of spaces is read two ways (a line of
+    # them made "we call" quadratic).
+    named = (rf"[^\w\s]*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}"
+             r"(?=[.,;]\s|[.,;]?$|\s+(?:and|or|because|since|for)\b)")
     # X may be its owner's ("Rust’s closures are anonymous functions…").
     return re.compile(rf"^\W*(?:an?\s+|the\s+|[A-Z][\w-]*[’']s\s+)?{subject}(?:e?s)?{closing}"
                       rf"(?:\s+(?:is|are|means|refers\s+to|allows?|lets?)\b|\s+[-–—:]\s)"
-                      rf"|\b(?:is|are|[’']s|[’']re)\s+(?:also\s+|typically\s+|often\s+|usually\s+)?(?:called|known\s+as|referred\s+to\s+as"
-                      rf"|termed|dubbed|described\s+as)\s+{named}"
-                      rf"|\bwe\s+call\s+[^.;]{{1,80}}?\s+{named}", re.IGNORECASE), does
+                      rf"|\b(?:is|are|[’']s|[’']re)\s+(?:also\s+|typically\s+|often\s+|usually\s+)?(?:called|known\s+as"
+                      rf"|referred\s+to\s+as|termed|dubbed|described\s+as)\s+{named}"
+                      rf"|\bwe\s+call\s+(?=\S)[^.;]{{1,80}}?(?<=\S)\s+{named}", re.IGNORECASE), does
