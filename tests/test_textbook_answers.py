@@ -231,3 +231,12 @@ def test_a_clipping_is_titled_as_the_compile_titled_it(books: Vault) -> None:
                     exclude={f"wiki/sources/{summary.name}"})
     assert plan.notes["raw/ch15-04-rc.md"].title == "Rc<T>, the Reference-Counted Smart Pointer", \
         {p: n.title for p, n in plan.notes.items()}
+
+
+def test_the_first_passage_of_a_note_that_defines_what_is_asked_is_taken_first(books: Vault) -> None:
+    # D2L's *Batch Normalization* (development half) names batch normalization in most passages, and several open with
+    # it doing something; all tied, the later sections' came first by their headings' letters, and "What is batch
+    # normalization?" was led by "Batch normalization is slightly different for fully connected layers than for
+    # convolutional layers." The chapter says what it is where it introduces it.
+    assert lead(books, "What is batch normalization?").startswith(
+        "Batch normalization is applied to individual layers, or optionally, to all of them")

@@ -169,8 +169,15 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
     # The bonus orders the passages, but is no part of a passage's score: the answerer weighs each sentence by its
     # passage's, and the defining passage's other sentences ("Note: For the purposes of introducing slices…") say
     # no more than before.
+    # The first passage of a note that defines what is asked: a chapter says what a thing is where it introduces it,
+    # and later passages that say "Closures can capture values…" tied with it, their headings' letters first.
     defines = [p for p in definition_patterns(question, acting=True) if p]
-    chosen_first = {id(p): DEFINES_BONUS * weights[p.path] for p in candidates if defines and _defines(p, defines)}
+    chosen_first: dict[int, float] = {}
+    defined: set[str] = set()
+    for p in candidates:  # in each note's order
+        if defines and p.path not in defined and _defines(p, defines):
+            chosen_first[id(p)] = DEFINES_BONUS * weights[p.path]
+            defined.add(p.path)
     candidates.sort(key=lambda p: (-p.score - chosen_first.get(id(p), 0.0), p.path, p.heading or ""))
     candidates = [p for p in candidates if not _said_by_summary(p, notes)]
     chosen: list[Passage] = []
