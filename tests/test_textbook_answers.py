@@ -223,14 +223,27 @@ def test_what_a_thing_does_is_no_copula_and_a_definition_may_name_its_owner() ->
                           "extra superpowers.")
 
 
-def test_a_clipping_is_titled_as_the_compile_titled_it(books: Vault) -> None:
+def test_a_clipping_is_titled_as_the_compile_titled_it(vault: Vault) -> None:
     # The Rust book's pages have no `title`: where a page's summary was not among the notes read, answers and decks
     # titled it by its file name (a slide "ch16-02-message-passing", twenty-second round).
-    summary = next(p for p in (books.wiki / "sources").glob("*.md") if "Reference-Counted" in p.stem)
-    plan = retrieve(books.root, load_config(books.root), "What does Rc<T> do?",
-                    exclude={f"wiki/sources/{summary.name}"})
-    assert plan.notes["raw/ch15-04-rc.md"].title == "Rc<T>, the Reference-Counted Smart Pointer", \
+    page = (RUST_BOOK / "ch15-04-rc.md").read_text(encoding="utf-8")
+    vault.clip("ch15-04-rc.md", page)
+    vault.clip("rc-copy.md", page)  # a second clipping of the article: recorded as a copy
+    vault.compile()
+    title = "Rc<T>, the Reference-Counted Smart Pointer"
+    summaries = {f"wiki/sources/{p.name}" for p in (vault.wiki / "sources").glob("*.md")}
+    plan = retrieve(vault.root, load_config(vault.root), "What does Rc<T> do?", exclude=summaries)
+    assert {plan.notes[p].title for p in ("raw/ch15-04-rc.md", "raw/rc-copy.md")} == {title}, \
         {p: n.title for p, n in plan.notes.items()}
+    # A deck from the clipping alone is titled so too.
+    vault.kbd("slides", ".", "Rc deck", "--from", "raw/ch15-04-rc.md")
+    deck = (vault.wiki / "slides" / "Rc deck.md").read_text(encoding="utf-8")
+    assert "the Reference-Counted Smart Pointer (raw/ch15-04-rc.md)" in deck and "ch15-04-rc (raw/" not in deck, deck
+    # A clipping changed since the compile is no longer what the compile titled (a review's): its own title holds.
+    (vault.raw / "ch15-04-rc.md").write_text("---\ntitle: My notes on Rc\n---\n" + page, encoding="utf-8")
+    vault.sync_raw()
+    plan = retrieve(vault.root, load_config(vault.root), "What does Rc<T> do?", exclude=summaries)
+    assert plan.notes["raw/ch15-04-rc.md"].title == "My notes on Rc"
 
 
 def test_the_first_passage_of_a_note_that_defines_what_is_asked_is_taken_first(books: Vault) -> None:
@@ -240,3 +253,26 @@ def test_the_first_passage_of_a_note_that_defines_what_is_asked_is_taken_first(b
     # convolutional layers." The chapter says what it is where it introduces it.
     assert lead(books, "What is batch normalization?").startswith(
         "Batch normalization is applied to individual layers, or optionally, to all of them")
+
+
+def test_a_pointer_to_a_listing_is_no_finding() -> None:
+    # The Rust book (development half): a deck on traits opened with "Listing 10-12 shows the definition of a public
+    # Summary trait…", and on closures (test half) with "In contrast, Listing 13-8 shows an example of a closure…".
+    for sentence in ("Listing 10-12 shows the definition of a public Summary trait that expresses this behavior.",
+                     "Listing 5-9 shows another version of our program that uses tuples.",
+                     "In contrast, Listing 13-8 shows an example of a closure that implements just the FnOnce trait, "
+                     "because it moves a value out of the environment."):
+        assert finding_rank(sentence) == 0, sentence
+    assert finding_rank("The listing shows that the borrow checker rejects the code.") == 2
+
+
+def test_a_deck_opens_with_what_its_subject_is(books: Vault) -> None:
+    # D2L's *Batch Normalization* (development half): the deck opened with "During model training, batch
+    # normalization continuously adjusts…"; the book's opening says what it is and how it works.
+    books.kbd("slides", ".", "Batch normalization")
+    deck = (books.wiki / "slides" / "Batch normalization.md").read_text(encoding="utf-8")
+    first = next(line for line in deck.splitlines() if line.startswith("- "))
+    assert first.startswith("- Batch normalization is applied to individual layers"), deck
+    # "Traits" is what "A trait defines the functionality…" says (the Rust book's chapter 10, development half).
+    assert definition_patterns("What is Traits?", acting=True)[1].search(
+        "A trait defines the functionality a particular type has and can share with other types.")

@@ -4,6 +4,7 @@ Modules (each one concern; see /work/notes/ask-api.md and the README's "Ask" sec
 - settings.py  the `ask:` section of kbd/config.yaml, registered with kbd/configbase.py
 - decksettings.py  the `decks:` section, and the triggers that keep those decks current
 - retrieve.py  search + link walk → passages within a token budget (`RetrievalPlan`)
+- compiled.py  what the compile recorded about a clipping (its title), read from state.db without writing
 - answer.py    engine draft → citation check → one repair → drop unsupported → verify gate (`Answer`)
 - file.py      record the answer in state.db and queue its note, the concepts, index and log for rendering
 - command.py   the whole of `kbd ask` for the CLI and the job table (`AskOptions` → `AskResult`)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import sqlite3
 import unicodedata
 from collections import Counter
 from collections.abc import Collection
@@ -21,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from kbd.ask.compiled import compiled_title
 from kbd.ask.settings import context_budget
 from kbd.config import Config
 from kbd.engines.answers import Passage
@@ -36,7 +36,7 @@ from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, VaultLayout, clean_title
 from kbd.vault.links import find_wikilinks
 from kbd.vault.markdown import parse_markdown, split_sentences
-from kbd.vault.note import NAVIGATION_HEADINGS, content_sha256, split_frontmatter
+from kbd.vault.note import NAVIGATION_HEADINGS, content_sha256, file_sha256, split_frontmatter
 
 PER_NOTE = 3  # passages from one note at most: an answer draws on several notes
 LINKS_PER_NOTE = 8  # links followed from one search hit
@@ -127,9 +127,10 @@ def question_terms(text: str) -> set[str]:
 
 
 def retrieve(root: Path, config: Config, question: str, *, budget: int | None = None,
-             exclude: Collection[str] = ()) -> RetrievalPlan:
+             exclude: Collection[str] = (), subject: str | None = None) -> RetrievalPlan:
     """The passages to answer `question` from. `budget`: tokens (default: `ask.context_tokens`,
-    sized for the worker model); `exclude`: note paths never to use (e.g. the answer being redone)."""
+    sized for the worker model); `exclude`: note paths never to use (e.g. the answer being redone);
+    `subject`: what the passages are about, where the question does not ask what it is (a deck's title)."""
     layout = VaultLayout.from_config(root, config)
     if budget is None:
         worker = config.models.get("worker")
@@ -150,10 +151,6 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
             if linked.path not in notes:
                 notes[linked.path] = linked
             weights[linked.path] = max(weights.get(linked.path, 0.0), weights[path] * LINKED_WEIGHT)
-    # A clipping is titled as the compile titled its article, whether or not its summary is read too: by its file
-    # name, a deck's slide read "ch16-02-message-passing".
-    for path, title in _compiled_titles(layout, [n.path for n in notes.values() if n.note_type == "raw"]).items():
-        notes[path] = replace(notes[path], title=title)
     for note in list(notes.values()):
         # A clipping and its summary are one article under the summary's title, which kbd repaired (a
         # clipping whose `title` is a heading of its code, "SPARQL", is "Knowledge Graphs and AI").
@@ -171,7 +168,7 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
     # no more than before.
     # The first passage of a note that defines what is asked: a chapter says what a thing is where it introduces it,
     # and later passages that say "Closures can capture values…" tied with it, their headings' letters first.
-    defines = [p for p in definition_patterns(question, acting=True) if p]
+    defines = [p for p in definition_patterns(f"What is {subject}?" if subject else question, acting=True) if p]
     chosen_first: dict[int, float] = {}
     defined: set[str] = set()
     for p in candidates:  # in each note's order
@@ -285,12 +282,16 @@ def read_note(layout: VaultLayout, config: Config, path: str, note_type: str) ->
     if any(part.startswith(".") for part in path.split("/")) or not path.lower().endswith(".md"):
         return None
     try:
-        text, _ = _read_text(layout, config, path)
+        text, data = _read_text(layout, config, path)
     except (FileNotFoundError, Unreadable, UnicodeDecodeError, OSError):
         return None
     meta, body, _ = split_frontmatter(text)
     title = meta.get("title") if isinstance(meta.get("title"), str) else None
     owned = path.startswith(layout.wiki + "/")
+    if not owned:
+        # A clipping is titled as the compile titled its article, whether or not its summary is read too: by its
+        # file name, a deck's slide read "ch16-02-message-passing".
+        title = compiled_title(layout, path, file_sha256(data)) or title
     blocks, headings = note_blocks(without_kbd_chrome(body), quoted_lines=True) if owned else note_blocks(body)
     if owned:
         blocks = [b for b in blocks if b.heading not in NAVIGATION_HEADINGS]
@@ -302,24 +303,6 @@ def read_note(layout: VaultLayout, config: Config, path: str, note_type: str) ->
                     sha256=content_sha256(text, owned), kbd_owned=owned,
                     blocks=tuple(blocks), headings=frozenset(headings),
                     clipping=links[0].target + ".md" if links and links[0].target else None)
-
-
-def _compiled_titles(layout: VaultLayout, raw_paths: list[str]) -> dict[str, str]:
-    """The title the compile gave each clipping (state.db's `sources`), read without writing; none where the vault
-    was never compiled or the database cannot be read (its notes keep the titles they have)."""
-    path = layout.state_dir / "state.db"
-    if not raw_paths or not path.exists():
-        return {}
-    try:
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-        try:
-            marks = ",".join("?" * len(raw_paths))
-            rows = db.execute(f"SELECT raw_path, title FROM sources WHERE raw_path IN ({marks})", raw_paths).fetchall()
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return {}
-    return {raw: clean_title(title) for raw, title in rows if isinstance(title, str) and title.strip()}
 
 
 def _defines(passage: Passage, patterns: list[re.Pattern[str]]) -> bool:

@@ -73,7 +73,8 @@ def material(layout: VaultLayout, config: Config, state: State, spec: DeckSpec) 
         return concept_material(layout, config, state, spec.concept)
     if spec.answer is not None:
         return note_material(layout, config, spec.answer)
-    plan = retrieve(layout.root, config, spec.query or spec.title)
+    # A deck's title names its subject: the passage that says what it is comes first, to open the deck.
+    plan = retrieve(layout.root, config, spec.query or spec.title, subject=spec.title)
     if not plan.passages:
         return Material([], {}, f"nothing in the wiki matches {spec.query or spec.title!r}; compile some clippings "
                                 "first, or try other words (`kbd search` shows what matches)")

@@ -75,6 +75,11 @@ _NARRATION = re.compile(
     r"(?:change|define|add|create|write|wrote|implement|make|made|put|pass|store|declare|print|run|ran|update"
     r"|modify|modified|replace|remove|import|instantiate|initiali[sz]e|load|train|plot)(?:d|ed|s)?\b",
     re.IGNORECASE)
+# A pointer to a book's listing of code, not what the code shows ("Listing 13-8 shows an example of a closure that…",
+# "Listing 5-9 shows another version of our program…": the Rust book opens about 100 sentences so).
+_SHOWS_A_LISTING = re.compile(
+    r"^(?:(?:in\s+contrast|for\s+example|here|now|next|then|instead|similarly|again),?\s+)?"
+    r"listing\s+[\w.-]+\s+(?:\w+ly\s+)?(?:shows|illustrates|demonstrates|contains|has|gives)\b", re.IGNORECASE)
 # Comparisons state a result beside the verbs that report one ("…were lower"); alone in a definition they state none
 # ("zero or more resources", `defines`).
 _COMPARATIVES = r"higher|lower|more|less|faster|slower|better|worse"
@@ -90,9 +95,10 @@ _FINDING = re.compile(
 
 def finding_rank(sentence: str) -> int:
     """2: states a result (a finding verb, or a number with one); 1: a plain statement; 0: an aim
-    or a method (a step of what "we" did too), a pointer elsewhere (`refers_elsewhere`), a signpost or a question."""
+    or a method (a step of what "we" did too), a pointer elsewhere (`refers_elsewhere`) or to a listing, a signpost or
+    a question."""
     if _AIM_OR_METHOD.search(sentence) or is_narration(sentence) or refers_elsewhere(sentence) or \
-            is_signpost(sentence) or is_question(sentence):
+            is_signpost(sentence) or is_question(sentence) or _SHOWS_A_LISTING.match(sentence.lstrip(" \t([")):
         return 0
     return 2 if _FINDING.search(sentence) else 1
 

@@ -71,8 +71,8 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 22: a textbook's exercises are read for names and never quoted; a signpost ("Let’s move on to Chapter 5") is no
 #     summary line; a step of what "we" did ranks with methods; the words after a package's member ("the
 #     time.Format function") are no name with it (issue 23).
-# 23: the folders of a path from a root, the home or the current folder ("/en/examples/old-name/") are no name
-#     (issue 23).
+# 23: the folders of a path from a root, the home or the current folder ("/en/examples/old-name/") are no name; a
+#     pointer to a listing ("Listing 5-9 shows another version…") is no finding (issue 23).
 OFFLINE_VERSION = "23"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from kbd.engines.base import singular
 from kbd.engines.lexicon import STOPWORDS
 
 WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s*\??\s*$", re.IGNORECASE)
@@ -39,17 +40,25 @@ def definition_patterns(question: str, acting: bool = False
     m = None if USED_FOR.match(question) else WHAT_IS.match(question) or WHAT_DOES.match(question)
     if not m:
         return None, None
-    # Each word as written, any space between them, either apostrophe ("Rust's" and "Rust’s").
-    subject = r"\s+".join(re.sub("['’]", lambda _: "[’']", re.escape(word))
-                          for word in next(g for g in m.groups() if g).split())
-    if not subject:
+    # Each word as written, any space between them, either apostrophe ("Rust's" and "Rust’s"); the last also in the
+    # singular (a deck's title "Traits": "A trait defines…").
+    # Markup around a word is none of it ("What does `Reverse` do?": passages are plain text).
+    written = [w for w in (w.strip("*_`\"“”‘’'") for w in next(g for g in m.groups() if g).split()) if w]
+    words = [re.sub("['’]", lambda _: "[’']", re.escape(word)) for word in written]
+    if not words:
         return None, None
+    last = written[-1]
+    if singular(last) != last:
+        words[-1] = rf"(?:{words[-1]}|{re.escape(singular(last))})"
+    subject = r"\s+".join(words)
     closing = r"[*_`'\"’”]*"  # the name's emphasis or quotes, closed after it
     opening = rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}"
     if acting:
         # X, or the kind of thing it is after it (a word, no function word), then a verb that does something.
         does = re.compile(rf"{opening}(?:\s+(?!(?:{_STOPWORD}|are|were)\b)[a-z]+)?\s+(?:\w+ly\s+)?"
-                          rf"(?:(?!(?:{_NO_ACTION})\b)[a-z]+s|can|will)\b(?!\s+(?:is|are|was|were)\b)", re.IGNORECASE)
+                          rf"(?:(?!(?:{_NO_ACTION})\b)[a-z]+s|can|will)\b"
+                          r"(?!\s*,|\s+(?:is|are|was|were|have|had|can|will|may|must|should|would|could)\b)",
+                          re.IGNORECASE)
     else:
         # X, or the kind of thing it is after it ("The Rc<T> type keeps…"), then a verb.
         does = re.compile(rf"{opening}(?:\s+[a-z]+)?\s+(?:\w+ly\s+)?(?:[a-z]+s|can|will)\b", re.IGNORECASE)

@@ -16,6 +16,7 @@ from kbd.engines.decks import BULLET_CHARS, MAX_BULLETS, NOTES_CHARS, TITLE_CHAR
 from kbd.engines.findings import finding_rank
 from kbd.engines.gateway import ModelGateway
 from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.question_shapes import definition_patterns
 from kbd.engines.skills import Skill, untrusted
 
 OFFLINE_BULLETS = 4
@@ -124,6 +125,13 @@ class OfflineSlides:
         told = [k for k in whole if rank[k] > 0] or whole or list(range(len(said)))
         if sum(on_topic[k] for k in told) >= MIN_ON_TOPIC:
             told = [k for k in told if on_topic[k]]
+        # The deck opens with what its subject is, where a note says it ("Rust’s closures are anonymous functions…"
+        # for "Closures"), whatever its rank: a deck on closures opened with "Listing 13-8 shows an example…".
+        opening = None
+        for pattern in definition_patterns(f"What is {title}?", acting=True):  # X is …; else X does something
+            opening = next((k for k in whole if pattern and pattern.search(said[k][0])), None)
+            if opening is not None:
+                break
         titled = without_their_site([p.title for p in passages])
         queues: dict[str, list[int]] = {a: [] for a in groups}
         for k in sorted(told, key=lambda k: (-rank[k], not _NUMBER.search(said[k][0]), k)):
@@ -132,6 +140,9 @@ class OfflineSlides:
         # plain statement.
         used: set[int] = set()
         out: list[Slide] = []
+        if opening is not None and max_slides > 0:
+            used.add(opening)
+            out.append(self._slide(said, passages, titled, words, told, used, opening))
         for level in sorted({rank[k] for k in told}, reverse=True):
             taken = True
             while taken and len(out) < max_slides:
@@ -142,16 +153,21 @@ class OfflineSlides:
                         continue
                     taken = True
                     used.add(k)
-                    agree = [j for j in told if j not in used and said[j][2] != article
-                             and len(words[k] & words[j]) >= MIN_SHARED_WORDS][:OFFLINE_BULLETS - 1]
-                    used.update(agree)
-                    shown = [k, *agree]
-                    out.append(Slide(title=shorten(titled[passages[said[k][1]].title], TITLE_CHARS),
-                                     bullets=(shorten(said[k][0], FINDING_CHARS),
-                                              *(shorten(said[j][0]) for j in agree)),
-                                     notes=speaker_notes([said[j][0] for j in shown]),
-                                     cites=tuple(dict.fromkeys(said[j][1] for j in shown))))
+                    out.append(self._slide(said, passages, titled, words, told, used, k))
         return SlideDraft(out)
+
+    @staticmethod
+    def _slide(said: list[tuple[str, int, str]], passages: list[Passage], titled: dict[str, str],
+               words: list[set[str]], told: list[int], used: set[int], k: int) -> Slide:
+        """Sentence k's slide, with what other articles say that agrees with it (marked used)."""
+        agree = [j for j in told if j not in used and said[j][2] != said[k][2]
+                 and len(words[k] & words[j]) >= MIN_SHARED_WORDS][:OFFLINE_BULLETS - 1]
+        used.update(agree)
+        shown = [k, *agree]
+        return Slide(title=shorten(titled[passages[said[k][1]].title], TITLE_CHARS),
+                     bullets=(shorten(said[k][0], FINDING_CHARS), *(shorten(said[j][0]) for j in agree)),
+                     notes=speaker_notes([said[j][0] for j in shown]),
+                     cites=tuple(dict.fromkeys(said[j][1] for j in shown)))
 
     def close(self) -> None:
         pass
