@@ -163,11 +163,11 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
     idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in terms}
     whole = sum(idf.values()) or 1.0
     candidates = [replace(p, score=weights[p.path] * (sum(idf[w] for w in words) / whole + 0.1)) for p, words in found]
-    # The bonus orders the passages, but is no part of a passage's score: the answerer weighs each sentence by its
-    # passage's, and the defining passage's other sentences ("Note: For the purposes of introducing slices…") say
-    # no more than before.
-    # The first passage of a note that defines what is asked: a chapter says what a thing is where it introduces it,
-    # and later passages that say "Closures can capture values…" tied with it, their headings' letters first.
+    # The first passage of each note that defines what is asked comes first: a chapter says what a thing is where it
+    # introduces it, and its later passages that say "Closures can capture values…" tied with it, their headings'
+    # letters first. The bonus orders the passages and is no part of a passage's score: the answerer weighs each
+    # sentence by its passage's, and the defining passage's other sentences ("Note: For the purposes of introducing
+    # slices…") say no more than before.
     defines = [p for p in definition_patterns(f"What is {subject}?" if subject else question, acting=True) if p]
     chosen_first: dict[int, float] = {}
     defined: set[str] = set()
