@@ -276,3 +276,14 @@ def test_a_deck_opens_with_what_its_subject_is(books: Vault) -> None:
     # "Traits" is what "A trait defines the functionality…" says (the Rust book's chapter 10, development half).
     assert definition_patterns("What is Traits?", acting=True)[1].search(
         "A trait defines the functionality a particular type has and can share with other types.")
+
+
+def test_a_question_written_short_or_of_a_product_asks_the_same() -> None:
+    # "What's X?" is "What is X?", and "…in Rust" names what it is asked of, no part of X (development halves' pages:
+    # D2L's *Batch Normalization*, the Rust book's chapter 10).
+    defines, _ = definition_patterns("What’s batch normalization?")
+    assert defines.search("Batch normalization is applied to individual layers, or optionally, to all of them.")
+    defines, _ = definition_patterns("What are lifetimes in Rust?")
+    assert defines.search("Lifetimes allow us to give the compiler enough information about borrowed values so that "
+                          "it can ensure that references will be valid in more situations than it could without our "
+                          "help.")

@@ -9,7 +9,7 @@ import re
 from kbd.engines.base import singular
 from kbd.engines.lexicon import STOPWORDS
 
-WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s*\??\s*$", re.IGNORECASE)
+WHAT_IS = re.compile(r"^\s*what(?:\s+is|\s+are|['’]s|['’]re)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s*\??\s*$", re.IGNORECASE)
 WHAT_DOES = re.compile(r"^\s*(?:what\s+(?:does|do)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+do"
                         r"|how\s+(?:does|do)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+work)\s*\??\s*$", re.IGNORECASE)
 # "What are trait objects used for?", "Why use a transposed convolution?", "When should I use Rc<T>?": what it is for.
@@ -44,6 +44,9 @@ def definition_patterns(question: str, acting: bool = False
     # singular (a deck's title "Traits": "A trait defines…").
     # Markup around a word is none of it ("What does `Reverse` do?": passages are plain text).
     written = [w for w in (w.strip("*_`\"“”‘’'") for w in next(g for g in m.groups() if g).split()) if w]
+    # "…in Rust", "…in Hugo": the product it is asked of is no part of its name ("Ownership is a set of rules…").
+    if len(written) > 2 and written[-2].casefold() == "in" and written[-1][:1].isupper():
+        written = written[:-2]
     words = [re.sub("['’]", lambda _: "[’']", re.escape(word)) for word in written]
     if not words:
         return None, None
