@@ -127,11 +127,8 @@ class OfflineSlides:
             told = [k for k in told if on_topic[k]]
         # The deck opens with what its subject is, where a note says it ("Rust’s closures are anonymous functions…"
         # for "Closures"), whatever its rank: a deck on closures opened with "Listing 13-8 shows an example…".
-        opening = None
-        for pattern in definition_patterns(f"What is {title}?", acting=True):  # X is …; else X does something
-            opening = next((k for k in whole if pattern and pattern.search(said[k][0])), None)
-            if opening is not None:
-                break
+        patterns = [p for p in definition_patterns(f"What is {title}?", acting=True) if p]  # X is …; else X does
+        opening = next((k for pattern in patterns for k in whole if pattern.search(said[k][0])), None)
         titled = without_their_site([p.title for p in passages])
         queues: dict[str, list[int]] = {a: [] for a in groups}
         for k in sorted(told, key=lambda k: (-rank[k], not _NUMBER.search(said[k][0]), k)):
