@@ -271,13 +271,27 @@ def might_hold_boilerplate(text: str) -> bool:
     return any(t in low for t in _TRIGGERS) or ";" in text or any(t in low for t in _AFFILIATION_TRIGGERS)
 
 
+# What a page asks its reader to do ("Subscribe", "Sign in to save", "Jump to Membership") is furniture where it
+# opens a block or a sentence; inside one it is what the text is about: "If you don't have one, subscribe from your
+# account dashboard.", "Press F12 on a reference to jump to its definition", "…make the SQL read more clearly", "npm
+# login". The Obsidian help's refund FAQ ("…even if you subscribe again") and Josh Branchaud's Vim notes were lost.
+_CALL_TO_ACTION = re.compile(r"subscribe|sign (?:up|in)|log ?in|jump to|read (?:more|next)|continue reading",
+                             re.IGNORECASE)
+_OPENS_A_SENTENCE = re.compile(r"(?:^|[.!?↬…|])\s*$")
+
+
+def _is_furniture(text: str, m: re.Match[str]) -> bool:
+    """Whether a match of `_BOILERPLATE` in `text` is furniture (not a call to action inside a sentence)."""
+    return not _CALL_TO_ACTION.fullmatch(m.group(0)) or bool(_OPENS_A_SENTENCE.search(text, 0, m.start()))
+
+
 def is_boilerplate(text: str) -> bool:
     """Page furniture: cookie, subscribe, share, navigation, caption, copyright, reference, affiliation."""
     text = text[:2000]  # furniture is short; a longer text is judged by its start (bounded time)
     if _CAPTION.match(text) or _BOILER_START.match(text) or _REFERENCE_START.match(text):
         return True
     low = text.lower()
-    if any(t in low for t in _TRIGGERS) and _BOILERPLATE.search(text):
+    if any(t in low for t in _TRIGGERS) and any(_is_furniture(text, m) for m in _BOILERPLATE.finditer(text)):
         return True
     if (";" in text or "et al" in low) and _REFERENCE.search(text):
         return True
