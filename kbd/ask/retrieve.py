@@ -384,7 +384,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
         m = _BLOCK_ID.search(current[-1])
         if m:
             block_id = m.group(1)
-        raw = "\n".join(current)
+        raw = "\n".join(_outdented(current))
         current.clear()
         parsed = parse_markdown(raw)
         plain = re.sub(r"\s+", " ", parsed.plain_text()).strip()
@@ -423,6 +423,15 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
         current.append(line)
     flush()
     return blocks, headings
+
+
+def _outdented(lines: list[str]) -> list[str]:
+    """A nested list item's lines without its indent: parsed alone, "\t- Click to select some text…" (Logseq writes
+    every block so) was an indented code block, and the outline's nested blocks were no passage of any answer."""
+    indent = len(lines[0]) - len(lines[0].lstrip(" \t"))
+    if not indent or not _ITEM.match(lines[0]):
+        return lines
+    return [line[min(indent, len(line) - len(line.lstrip(" \t"))):] for line in lines]
 
 
 def _content_words(text: str) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from kbd.engines.answers import (
     CallEstimate,
@@ -61,6 +62,12 @@ COMPARISON_BONUS = 0.4  # a sentence that names both and sets them apart ("…mo
 _CONTRAST = re.compile(r"\b(?:unlike|whereas|however|instead|rather\s+than|in\s+contrast|differ(?:s|ed|ences?)?"
                        r"|different(?:ly)?\s+(?:from|than)|similar\w*|compared|than|as\s+opposed\s+to)\b",
                        re.IGNORECASE)  # not "should use different Greek variables"
+# A question in the text, as a FAQ asks one ("**Does Obsidian support Single Sign-On (SSO)?**", Logseq's "- **How to
+# highlight text?**"), lends its words to the sentences after it that answer it, where it asks what was asked: "Obsidian
+# does not support SSO.", "Click to select some text and choose your favorite color." name nothing the question names.
+ANSWERING_SENTENCES = 3  # the sentences after a question that are its answer
+ANSWER_BONUS = 0.3  # for a sentence that answers a question of the text that asks what was asked
+QUESTION_WORDS = 30  # a question's line up to it is the question ("My CSS … does not work on Publish. Why?")
 PER_NOTE = 3
 MIN_WORDS, MAX_CHARS = 5, 600
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -93,6 +100,25 @@ def _compared(question: str) -> tuple[set[str], set[str]] | None:
 def _sets_apart(sentence: str, terms: set[str], compared: tuple[set[str], set[str]] | None) -> bool:
     """Whether the sentence names both things ("page collection" is not "page bundle") and sets them apart."""
     return bool(compared and compared[0] <= terms and compared[1] <= terms and _CONTRAST.search(sentence))
+
+
+def _sentences_and_their_question(text: str) -> Iterator[tuple[str, str]]:
+    """Each sentence of a passage that asks nothing, with the question it answers: one of the first
+    ANSWERING_SENTENCES after a question ("" for any other). What a question's line says before it, in a few words, is
+    part of the question ("I have enabled 2FA. Will I be logged out…?")."""
+    asked, left = "", 0
+    for line in text.split("\n"):
+        sentences = split_sentences(line)
+        first = next((i for i, s in enumerate(sentences) if is_question(s)), None)
+        if first is not None and len(_WORD.findall(" ".join(sentences[:first + 1]))) <= QUESTION_WORDS:
+            asked, left = " ".join(sentences[:first + 1]), ANSWERING_SENTENCES
+            sentences = sentences[first + 1:]
+        for sentence in sentences:
+            if is_question(sentence):
+                asked, left = sentence, ANSWERING_SENTENCES
+                continue
+            yield sentence, asked if left else ""
+            left = max(0, left - 1)
 
 
 def _is_lead_in(sentence: str) -> bool:
@@ -131,23 +157,29 @@ class OfflineAnswerer:
                   (_terms(works.group(2)) if works and works.group(2) else _terms(question)))
         how = _HOW_TO.match(question)
         action = how.group(1).casefold() if how else ""
-        found: list[tuple[set[str], set[str], int, Passage, str]] = []
+        found: list[tuple[set[str], set[str], int, Passage, str, bool]] = []
         for rank, passage in enumerate(passages):
             if passage.note_type == "answer":
                 continue  # an earlier extractive answer only quotes notes that are here themselves
-            for line in passage.text.split("\n"):
-                for sentence in split_sentences(line):
-                    if passage.kbd_owned:
-                        sentence = without_attribution(sentence)
-                    if len(_WORD.findall(sentence)) < MIN_WORDS or len(sentence) > MAX_CHARS or \
-                            (sentence.startswith("(") and sentence.endswith(")")):  # "(Title)" after a quote
-                        continue
-                    if is_question(sentence) or is_signpost(sentence):
-                        continue  # they answer nothing: "Now that we’ve discussed…, let’s return to…"
-                    terms = _terms(sentence)
-                    words = terms & wanted
-                    if words:
-                        found.append((words, terms, rank, passage, sentence))
+            for sentence, asked in _sentences_and_their_question(passage.text):
+                if passage.kbd_owned:
+                    sentence = without_attribution(sentence)
+                if len(_WORD.findall(sentence)) < MIN_WORDS or len(sentence) > MAX_CHARS or \
+                        (sentence.startswith("(") and sentence.endswith(")")):  # "(Title)" after a quote
+                    continue
+                if is_signpost(sentence):
+                    continue  # it answers nothing: "Now that we’ve discussed…, let’s return to…"
+                terms = _terms(sentence)
+                # Only a question that asks what was asked: half its words or more are the asked question's, and
+                # half of those: "Advantages of assets alias?" lent "assets" to "Files will be stored in the
+                # corresponding directory…" for "What are assets?", "Why back up your data?" to "By default, Obsidian
+                # stores your notes locally…" for "How do I back up my Obsidian files?".
+                lent = _terms(asked)
+                shared = len(lent & wanted) * 2
+                answers = bool(lent) and shared >= len(lent) and shared >= len(wanted)
+                words = (terms | lent if answers else terms) & wanted
+                if words:
+                    found.append((words, terms, rank, passage, sentence, answers))
         # A question word that few sentences hold counts for more than one most of them hold.
         held = Counter(w for words, *_ in found for w in words)
         idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in wanted}
@@ -166,8 +198,9 @@ class OfflineAnswerer:
                    + (INSTRUCTION_BONUS if action and _does(sentence, action, things) else 0.0)
                    + (PURPOSE_BONUS if used_for and used_for <= terms and _PURPOSE.search(sentence) else 0.0)
                    + (COMPARISON_BONUS if _sets_apart(sentence, terms, compared) else 0.0)
+                   + (ANSWER_BONUS if answers else 0.0)
                    - (LEAD_IN_PENALTY if _is_lead_in(sentence) else 0.0), -rank,
-                   passage.path, sentence) for words, terms, rank, passage, sentence in found]
+                   passage.path, sentence) for words, terms, rank, passage, sentence, answers in found]
         ranked.sort(key=lambda r: (-r[0], -r[1]))
         claims: list[DraftClaim] = []
         seen: set[str] = set()
