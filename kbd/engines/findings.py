@@ -37,6 +37,7 @@ _REFERS_ELSEWHERE = re.compile(
     rf"^(?:see|refer to|consult|check(?: out)?|read|visit|head (?:over )?to|look at|take a look at|go to)\b"
     rf"[^.:;]{{0,150}}?\bfor {_MORE}"
     r"|^see(?:\s*:|\s+(?:also|below|above)\b)"
+    r"|^see (?:this|that|the|our) (?:\w+ )?(?:tutorial|guide|page|article|documentation|docs|post|video)\b"
     r"|^(?:to (?:learn|read|find out|see) more|(?:you can )?(?:learn|read|find out) more\b(?!\s+than\b))"
     r"|^for (?:more|further|additional|full)?\s*(?:details|information|info|reading|examples|context)\b"
     r"|^for more\s*,"
@@ -50,6 +51,9 @@ _REFERS_ELSEWHERE = re.compile(
 # "Let's Encrypt" is a name; "which will let us reuse it" says what something does.
 _LETS = re.compile(r"(?:^|[,:;]\s+)(?:(?:first|next|now|then|finally|so|here|again|instead|but)\b,?\s+)?"
                    r"let(?:['’]s| us)\s+(?!encrypt\b)", re.IGNORECASE)
+# A task in an outliner's markers (Logseq, org-mode): "TODO [[Ramses]] would like to rename to PDF Reader #docs" led
+# "How do I highlight a PDF?". Not a heading in capitals ("NOW PLAYING").
+_TASK = re.compile(r"(?:TODO|DOING|LATER|NOW|DONE|WAITING|CANCELL?ED)\s+(?:\[#[A-C]\]\s+)?(?![A-Z]{2,}\b)\S")
 # Matched at the sentence's start only: a search over every position of every sentence cost the compile 7 %.
 _OPENING_SIGNPOST = re.compile(
     # "We’ll look at…" opens the sentence or its clause after a word or two ("First, we’ll review…", "In the next
@@ -63,6 +67,12 @@ _OPENING_SIGNPOST = re.compile(
     r"|(?:in|throughout) (?:this|the (?:next|following|previous|last)) (?:section|chapter|part|tutorial|guide"
     r"|lesson)s?\b,?\s+(?:we|you)\b"
     r"|now that (?:we|you)(?:['’]ve| have)\b"
+    # The page saying what it holds ("This page explains how Obsidian stores its data", "This guide walks you
+    # through…"); not a section of an app ("This section shows your currently connected remote vault").
+    r"|this (?:page|article|guide|tutorial|document|doc|post|chapter|section) (?:explains|describes|covers|walks"
+    r"|outlines|introduces|discusses|documents|details|teaches|will (?:explain|describe|cover|walk|show|teach"
+    r"|introduce|guide|help))\b"
+    r"|this (?:page|article|guide|tutorial|document|doc|post|chapter) (?:shows|lists|gives|provides|contains)\b"
     r"|to (?:illustrate|demonstrate|get a (?:better |clearer )?(?:understanding|sense|feel|idea))\b(?!,)",
     re.IGNORECASE)
 # A step of what "we" did, as a paper's methods or a tutorial's walk through its code tell it ("In Listing 13-4, we
@@ -104,9 +114,11 @@ def finding_rank(sentence: str) -> int:
 
 
 def is_signpost(sentence: str) -> bool:
-    """Whether the sentence says what the text will do or did ("Let’s move on to Chapter 5…"), not what it found."""
+    """Whether the sentence says what the text will do or did ("Let’s move on to Chapter 5…"), or what its writer is
+    to do (Logseq's "TODO Fill out this page #docs"), not what it found."""
     sentence = sentence.lstrip(" \t([")
-    return bool(_OPENING_SIGNPOST.match(sentence) or ("et" in sentence and _LETS.search(sentence)))
+    return bool(_OPENING_SIGNPOST.match(sentence) or ("et" in sentence and _LETS.search(sentence))
+                or _TASK.match(sentence))
 
 
 def is_question(sentence: str) -> bool:

@@ -73,7 +73,10 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 #     time.Format function") are no name with it (issue 23).
 # 23: the folders of a path from a root, the home or the current folder ("/en/examples/old-name/") are no name; a
 #     pointer to a listing ("Listing 5-9 shows another version…") is no finding (issue 23).
-OFFLINE_VERSION = "23"
+# 24: a call to action inside a sentence is the text's own ("…even if you subscribe again"); a question the page
+#     asks, a page saying what it holds ("This page explains…") and an outliner's task ("TODO …") are no summary
+#     line; "See this tutorial for…" is a pointer (issue 23).
+OFFLINE_VERSION = "24"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"
