@@ -26,6 +26,10 @@ _NO_ACTION = "|".join(sorted((re.escape(w) for w in STOPWORDS if w.endswith("s")
 _STOPWORD = "|".join(sorted((re.escape(w) for w in STOPWORDS), key=len, reverse=True))
 
 
+# The kind of thing a name is, which a definition may leave off the name it defines.
+_KINDS = frozenset("plugin command feature function setting option package library module extension".split())
+
+
 def definition_patterns(question: str, acting: bool = False
                         ) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
     """For "What is X?", a pattern for the sentences that define X ("X is …", "An X is …", "*Slices* let you…",
@@ -54,17 +58,26 @@ def definition_patterns(question: str, acting: bool = False
     if singular(last) != last:
         words[-1] = rf"(?:{words[-1]}|{re.escape(singular(last))})"
     subject = r"\s+".join(words)
+    if len(words) > 1 and singular(last).casefold() in _KINDS:
+        # "What is the Audio recorder plugin?": "Audio recorder is a core plugin that lets you…".
+        subject = r"\s+".join(words[:-1]) + rf"(?:\s+{words[-1]})?"
     closing = r"[*_`'\"’”]*"  # the name's emphasis or quotes, closed after it
     opening = rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}"
+    # What X lets you do, said the other way round: "By adding CSS snippets, you can change parts of the Obsidian user
+    # interface", "By creating link and image render hooks, you can alter the conversion from Markdown to HTML". Less
+    # than "X is…" ("Audio recorder is a core plugin that lets you…" before "With the Audio recorder plugin, you
+    # can…").
+    enables = (rf"|^\W*(?:with|by\s+(?:adding|using|creating|enabling|writing))\s+(?:an?\s+|the\s+)?"
+               rf"(?:[\w-]+\s+(?:and|or)\s+)?(?:[\w-]+\s+){{0,2}}?{subject}(?:e?s)?{closing},?\s+you\s+can\b")
     if acting:
         # X, or the kind of thing it is after it (a word, no function word), then a verb that does something.
         does = re.compile(rf"{opening}(?:\s+(?!(?:{_STOPWORD}|are|were)\b)[a-z]+)?\s+(?:\w+ly\s+)?"
                           rf"(?:(?!(?:{_NO_ACTION})\b)[a-z]+s|can|will)\b"
-                          r"(?!\s*,|\s+(?:is|are|was|were|have|had|can|will|may|must|should|would|could)\b)",
-                          re.IGNORECASE)
+                          r"(?!\s*,|\s+(?:is|are|was|were|have|had|can|will|may|must|should|would|could)\b)"
+                          + enables, re.IGNORECASE)
     else:
         # X, or the kind of thing it is after it ("The Rc<T> type keeps…"), then a verb.
-        does = re.compile(rf"{opening}(?:\s+[a-z]+)?\s+(?:\w+ly\s+)?(?:[a-z]+s|can|will)\b", re.IGNORECASE)
+        does = re.compile(rf"{opening}(?:\s+[a-z]+)?\s+(?:\w+ly\s+)?(?:[a-z]+s|can|will)\b" + enables, re.IGNORECASE)
     if m.re is WHAT_DOES:
         return does, None
     # The name ends its clause: "…are called threads.", "It’s called _unsafe Rust_ and works…", "We call such vectors
