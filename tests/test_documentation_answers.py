@@ -1,0 +1,162 @@
+"""Issue 23's twenty-fourth round: documentation as its readers ask it, on whole pages of development halves
+(tests/real_pages, README there). A FAQ answers its question in sentences that name nothing the question names
+("**Does Obsidian support Single Sign-On (SSO)?** Obsidian does not support SSO."); a help page tells its reader to
+subscribe or sign in inside real sentences, which were cut as a site's furniture; a page says what it holds ("This
+page explains how to manage Obsidian Publish sites."), and an outliner's page keeps its writers' to-dos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kbd.engines.answers import Passage
+from kbd.engines.findings import finding_rank, is_signpost, refers_elsewhere
+from kbd.engines.offline_answer import OfflineAnswerer
+from kbd.engines.prose import prose_sentences
+from kbd.engines.question_shapes import definition_patterns
+from kbd.engines.text import clean_document, is_boilerplate
+from kbd.vault.markdown import parse_markdown
+from tests.conftest import Vault
+
+REAL = Path(__file__).parent / "real_pages"
+HELP_PAGES = ("Refund policy.md", "2-factor authentication.md", "Security considerations for teams.md",
+              "Troubleshoot Obsidian Publish.md", "Manage sites.md", "Audio recorder.md")
+
+
+@pytest.fixture
+def help_docs(vault: Vault) -> Vault:
+    vault.no_image_downloads()  # *Security considerations for teams* embeds a Wikimedia image
+    for page in HELP_PAGES:
+        vault.clip(page, (REAL / page).read_text(encoding="utf-8"))
+    vault.compile()
+    return vault
+
+
+def lead(vault: Vault, question: str) -> str:
+    answer = vault.kbd("ask", ".", question, "--no-file").stdout
+    return next(line[3:] for line in answer.splitlines() if line.startswith("1. "))
+
+
+def test_a_faq_answer_leads_the_question_it_answers(help_docs: Vault) -> None:
+    # Each was led by a sentence of another section ("In most use cases, Obsidian does not require an account…", "Talk
+    # to a human…", "The 2-factor authentication setting will once again show an Enable button…") or by the FAQ's
+    # own question ("My CSS in my Configuration folder does not work on Publish.").
+    assert lead(help_docs, "Does Obsidian support Single Sign-On?") == "Obsidian does not support SSO."
+    assert lead(help_docs, "What happens if I refund my service?").startswith(
+        "Refunding an Obsidian Sync or Obsidian Publish subscription results in the deletion of any remote vaults")
+    assert "Enabling 2FA does not log you out everywhere" in lead(
+        help_docs, "Will I be logged out of my devices when I enable 2FA?")
+    assert lead(help_docs, "Why does my CSS not work on Publish?") == \
+        "Publish does not read from the configuration folder."
+
+
+def test_an_outlines_nested_blocks_answer_and_a_question_lends_only_what_was_asked(vault: Vault) -> None:
+    # Logseq writes every block as a nested list item ("\t- Some resources like images…"); read alone, each was an
+    # indented code block, and retrieval had nothing of the page but its top-level questions. Of the page's other
+    # questions, "**Advantages of assets alias?**" names assets too, and is not what was asked.
+    page = REAL / "logseq" / "Assets alias.md"
+    vault.clip(page.name, page.read_text(encoding="utf-8"))
+    vault.compile()
+    assert lead(vault, "What are assets?").startswith(
+        "Some resources like images, audio, PDF documents, etc.")
+
+
+def passage(text: str) -> Passage:
+    return Passage(path="raw/FAQ.md", title="FAQ", note_type="raw", heading=None, block=None, text=text,
+                   tokens=len(text) // 4, note_hash="sha256:x", score=1.0, kbd_owned=False)
+
+
+def test_a_question_lends_its_words_to_its_answer_only() -> None:
+    # The Obsidian help's refund FAQ, its answers cut to their first sentence: the sentences after the next question
+    # answer that one, and a sentence three answers on answers none.
+    faq = passage("What happens if I refund my service? Refunding an Obsidian Sync or Obsidian Publish subscription "
+                  "results in the deletion of any remote vaults or publish sites.\n"
+                  "What if I miss a payment and my subscription expires? Will I lose my remote vault data? No, your "
+                  "data is retained in such cases for 30 days.")
+    claims = [c.text for c in OfflineAnswerer().draft("What happens if I refund my service?", [faq], []).claims]
+    assert claims[0].startswith("Refunding an Obsidian Sync"), claims
+    assert "No, your data is retained in such cases for 30 days." not in claims, claims
+    far = passage("What happens if I cancel? It is simple. The page shows it. Here is a note on what it keeps. "
+                  "Nothing is kept once the vault is deleted.")
+    claims = [c.text for c in OfflineAnswerer().draft("What happens if I cancel?", [far], []).claims]
+    assert claims == ["Here is a note on what it keeps."], claims
+
+
+def test_a_call_to_action_inside_a_sentence_is_the_texts_own() -> None:
+    # Said by the Obsidian help, Josh Branchaud's Vim notes and Simon Willison's TILs (development halves): each block
+    # was cut whole as a site's furniture.
+    for text in ("What happens if I refund my service? Refunding an Obsidian Sync or Obsidian Publish subscription "
+                 "results in the deletion of any remote vaults or publish sites, which cannot be retrieved even if "
+                 "you subscribe again.",
+                 "You can jump to the beginning of the previous change with the [ mark by hitting '[ from normal mode.",
+                 "There is also the keyword placeholder syntax which can give you more flexibility and make the SQL "
+                 "read more clearly.",
+                 "I ran vercel login to start the tool running.",
+                 "Go to community.obsidian.md and sign in with your Obsidian account."):
+        assert not is_boilerplate(text), text
+    # A page's own calls to action open their block or sentence (NYT Cooking, a magazine's footer; the clippings).
+    for text in ("Log in or sign up to save this recipe.", "Sign in", "Join the community ↬ Already have an account?"
+                 "Sign in!", "Explore edX's computer science courses and certificates to jump-start your new career "
+                 "in tech. Sign up for a free online course today!", "Jump to Membership ↬ For just 1 coffee a month."):
+        assert is_boilerplate(text), text
+
+
+def test_a_tils_prose_is_its_summary_not_its_pointer(vault: Vault) -> None:
+    # "You can jump to…" cut both paragraphs: the summary was "See :h '[ and :h '] for more details."
+    page = REAL / "til-jbranchaud" / "beginning-and-end-of-previous-change.md"
+    vault.clip(page.name, page.read_text(encoding="utf-8"))
+    vault.compile()
+    summary = (vault.wiki / "sources" / "Beginning And End Of Previous Change.md").read_text(encoding="utf-8")
+    assert "> You can jump to the beginning of the previous change" in summary, summary
+
+
+def sentences_of(page: Path) -> list:
+    return prose_sentences(clean_document(parse_markdown(page.read_text(encoding="utf-8"))))
+
+
+def test_a_question_a_page_asks_is_never_its_summary(help_docs: Vault) -> None:
+    # The refund FAQ's summary and key points were its questions ("Can I get a partial refund?").
+    summary = (help_docs.wiki / "sources" / "Refund policy.md").read_text(encoding="utf-8")
+    said = [line for line in summary.splitlines() if line.startswith(("> ", "- "))]
+    assert said and not any(line.rstrip().endswith("?") for line in said), said
+    asked = next(s for s in sentences_of(REAL / "Refund policy.md") if s.text == "Can I get a partial refund?")
+    assert not asked.eligible and "refund" in asked.words  # its words still count for the page's concepts
+
+
+def test_a_page_saying_what_it_holds_states_no_finding() -> None:
+    for sentence in ("This page explains how to manage Obsidian Publish sites.",  # *Manage sites*
+                     "This guide walks you through a project and task management workflow.",  # SilverBullet
+                     "This page describes ways to add, edit and remove date values on tasks"):  # Obsidian Tasks
+        assert is_signpost(sentence) and finding_rank(sentence) == 0, sentence
+    # An app's section is no page ("This section shows your currently connected remote vault": Obsidian Sync's
+    # settings), nor is a page that is served.
+    for sentence in ("This section shows your currently connected remote vault", "This page will be served from:"):
+        assert not is_signpost(sentence), sentence
+    assert refers_elsewhere("See this tutorial for setting up and using sync.")
+    assert not refers_elsewhere("See Table 2: the hazard ratio was 0.62")
+
+
+def test_an_outliners_todo_is_no_summary_sentence() -> None:
+    # Logseq's *Namespaces* opens with its writers' task "TODO Document this feature. Close … when done #docs".
+    said = sentences_of(REAL / "logseq" / "Namespaces.md")
+    todo = next(s for s in said if s.text.startswith("TODO Document this feature"))
+    assert not todo.eligible
+    assert not is_signpost("NOW PLAYING")  # a heading in capitals is no task
+
+
+def test_what_a_thing_lets_you_do_and_its_name_without_its_kind_define_it() -> None:
+    # Hugo's *Render hooks* (development half) says what they are for only so.
+    _, does = definition_patterns("What are render hooks?")
+    assert does and does.search("By creating link and image render hooks, you can alter the conversion from Markdown "
+                                "to HTML.")
+    # "What is the Audio recorder plugin?" is answered "Audio recorder is a core plugin that lets you…" (the
+    # Obsidian help), ahead of "With the Audio recorder plugin, you can…".
+    defines, does = definition_patterns("What is the Audio recorder plugin?")
+    assert defines and defines.search("Audio recorder is a core plugin that lets you record and save audio.")
+    assert does and does.search("With the Audio recorder plugin, you can record details from a lecture.")
+
+
+def test_the_definition_leads_before_what_the_plugin_lets_you_do(help_docs: Vault) -> None:
+    assert lead(help_docs, "What is the Audio recorder plugin?").startswith(
+        "Audio recorder is a core plugin that lets you record and save audio in an Obsidian note.")
