@@ -60,6 +60,10 @@ def test_an_outlines_nested_blocks_answer_and_a_question_lends_only_what_was_ask
     vault.compile()
     assert lead(vault, "What are assets?").startswith(
         "Some resources like images, audio, PDF documents, etc.")
+    # The size Logseq writes after an image is none of the text ("…settings modal. {:height 224, :width 441}").
+    answer = vault.kbd("ask", ".", "How do I use an assets alias?", "--no-file").stdout
+    summary = (vault.wiki / "sources" / "Assets alias.md").read_text(encoding="utf-8")
+    assert "alias" in answer and "{:" not in answer + summary, answer + summary
 
 
 def passage(text: str) -> Passage:

@@ -117,6 +117,7 @@ _ICON = re.compile(r"[ \t]?(?<![\w:/.]):[a-z][a-z0-9]*(?:[-_+][a-z0-9]+)*:(?![\w
 # icon. Citations and labels are no text; a cross-reference keeps its target ("see chap_optimization", where it
 # ran into the word before it: "seechap_optimization").
 _ROLE = re.compile(r"(?:^|(?<=[\s(\[])):(?P<role>[a-z]+):$")
+_IMAGE_SIZE = re.compile(r"^\{:[\w-]+ [^{}\n]{0,200}\}")
 _UNREAD_ROLES = frozenset({"cite", "citep", "label", "eqlabel", "width", "height"})
 # An HTML character reference in text, which markdown shows as its character ("Configuration &gt; Application",
 # "two buttons &ndash; one to edit"): with its semicolon, as CommonMark reads one ("a=1&copy=2" is text).
@@ -305,6 +306,8 @@ class _Walker:
             t = tok["type"]
             if t == "text":
                 text = tok["raw"][cut:]
+                if i and tokens[i - 1]["type"] == "image":  # Logseq's size of it: "…png){:height 224, :width 441}"
+                    text = _IMAGE_SIZE.sub("", text)
                 if "&" in text:
                     text = _ENTITY.sub(_character, text)
                 after_icon = False
