@@ -376,15 +376,18 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
     heading: str | None = None
     current: list[str] = []
     fenced = False
+    in_list = False  # the last block was a list item: an indented item after it is nested in the list, not code
 
     def flush() -> None:
+        nonlocal in_list
         if not current:
             return
         block_id = None
         m = _BLOCK_ID.search(current[-1])
         if m:
             block_id = m.group(1)
-        raw = "\n".join(_outdented(current))
+        raw = "\n".join(_outdented(current) if in_list else current)
+        in_list = bool(_ITEM.match(current[0]))
         current.clear()
         parsed = parse_markdown(raw)
         plain = re.sub(r"\s+", " ", parsed.plain_text()).strip()
@@ -408,6 +411,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
         m = _HEADING.match(line)
         if m:
             flush()
+            in_list = False
             heading = m.group(2).strip()
             if heading:
                 headings.append(heading)
@@ -427,7 +431,8 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
 
 def _outdented(lines: list[str]) -> list[str]:
     """A nested list item's lines without its indent: parsed alone, "\t- Click to select some text…" (Logseq writes
-    every block so) was an indented code block, and the outline's nested blocks were no passage of any answer."""
+    every block so) was an indented code block, and the outline's nested blocks were no passage of any answer. Only
+    after a list item: after a paragraph, "    - name: Install deps" is a code block."""
     indent = len(lines[0]) - len(lines[0].lstrip(" \t"))
     if not indent or not _ITEM.match(lines[0]):
         return lines

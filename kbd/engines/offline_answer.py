@@ -62,9 +62,9 @@ COMPARISON_BONUS = 0.4  # a sentence that names both and sets them apart ("…mo
 _CONTRAST = re.compile(r"\b(?:unlike|whereas|however|instead|rather\s+than|in\s+contrast|differ(?:s|ed|ences?)?"
                        r"|different(?:ly)?\s+(?:from|than)|similar\w*|compared|than|as\s+opposed\s+to)\b",
                        re.IGNORECASE)  # not "should use different Greek variables"
-# A question in the text, as a FAQ asks one ("**Does Obsidian support Single Sign-On (SSO)?**", Logseq's "- **How to
-# highlight text?**"), lends its words to the sentences after it that answer it, where it asks what was asked: "Obsidian
-# does not support SSO.", "Click to select some text and choose your favorite color." name nothing the question names.
+# A FAQ's question ("**Does Obsidian support Single Sign-On (SSO)?**", Logseq's "- **How to highlight text?**") lends
+# its words to the sentences after it that answer it, where it asks what was asked: "Obsidian does not support SSO.",
+# "Click to select some text and choose your favorite color." name nothing the question names.
 ANSWERING_SENTENCES = 3  # the sentences after a question that are its answer
 ANSWER_BONUS = 0.3  # for a sentence that answers a question of the text that asks what was asked
 QUESTION_WORDS = 30  # a question's line up to it is the question ("My CSS … does not work on Publish. Why?")
@@ -103,22 +103,34 @@ def _sets_apart(sentence: str, terms: set[str], compared: tuple[set[str], set[st
 
 
 def _sentences_and_their_question(text: str) -> Iterator[tuple[str, str]]:
-    """Each sentence of a passage that asks nothing, with the question it answers: one of the first
-    ANSWERING_SENTENCES after a question ("" for any other). What a question's line says before it, in a few words, is
-    part of the question ("I have enabled 2FA. Will I be logged out…?")."""
-    asked, left = "", 0
-    for line in text.split("\n"):
-        sentences = split_sentences(line)
-        first = next((i for i, s in enumerate(sentences) if is_question(s)), None)
-        if first is not None and len(_WORD.findall(" ".join(sentences[:first + 1]))) <= QUESTION_WORDS:
-            asked, left = " ".join(sentences[:first + 1]), ANSWERING_SENTENCES
-            sentences = sentences[first + 1:]
-        for sentence in sentences:
+    """Each sentence of a passage that asks nothing, with the question it answers: in a passage of questions and
+    their answers (two of its lines open with a question, as a FAQ's do), one of the first ANSWERING_SENTENCES after a
+    question; "" for any other. A question in running prose ("So why do monads compose well? Before we answer, recall
+    our grocery list…") is no FAQ's, and what follows it need not answer it. What a question's line says before it,
+    in a few words, is part of the question ("I have enabled 2FA. Will I be logged out…?"), and quoted as any
+    sentence; so are two questions in a row ("What if I miss a payment…? Will I lose my remote vault data?")."""
+    lines = [split_sentences(line) for line in text.split("\n")]
+    opening = [_opening_question(sentences) for sentences in lines]
+    faq = sum(first is not None for first in opening) >= 2
+    asked, left, fresh = "", 0, False
+    for sentences, first in zip(lines, opening, strict=True):
+        for i, sentence in enumerate(sentences):
             if is_question(sentence):
-                asked, left = sentence, ANSWERING_SENTENCES
+                if faq:
+                    context = " ".join(sentences[:i]) if i == first else ""
+                    asked = f"{asked} {sentence}" if fresh else f"{context} {sentence}".strip()
+                    left, fresh = ANSWERING_SENTENCES, True
                 continue
-            yield sentence, asked if left else ""
-            left = max(0, left - 1)
+            yield sentence, asked if left and (first is None or i > first) else ""
+            left, fresh = max(0, left - 1) if first is None or i > first else left, False
+
+
+def _opening_question(sentences: list[str]) -> int | None:
+    """Where the line's first question is, when it opens the line (in QUESTION_WORDS words or fewer)."""
+    first = next((i for i, s in enumerate(sentences) if is_question(s)), None)
+    if first is None or len(_WORD.findall(" ".join(sentences[:first + 1]))) > QUESTION_WORDS:
+        return None
+    return first
 
 
 def _is_lead_in(sentence: str) -> bool:
@@ -170,10 +182,11 @@ class OfflineAnswerer:
                 if is_signpost(sentence):
                     continue  # it answers nothing: "Now that we’ve discussed…, let’s return to…"
                 terms = _terms(sentence)
-                # Only a question that asks what was asked: half its words or more are the asked question's, and
-                # half of those: "Advantages of assets alias?" lent "assets" to "Files will be stored in the
-                # corresponding directory…" for "What are assets?", "Why back up your data?" to "By default, Obsidian
-                # stores your notes locally…" for "How do I back up my Obsidian files?".
+                # Only a question that asks what was asked: half its words or more are the asked question's, and the
+                # words they share are half the asked question's or more. "Advantages of assets alias?" lent "assets"
+                # to "Files will be stored in the corresponding directory…" for "What are assets in Logseq?", "Why
+                # back up your data?" to "By default, Obsidian stores your notes locally…" for "How do I back up my
+                # Obsidian files?".
                 lent = _terms(asked)
                 shared = len(lent & wanted) * 2
                 answers = bool(lent) and shared >= len(lent) and shared >= len(wanted)

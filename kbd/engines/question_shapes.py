@@ -58,8 +58,9 @@ def definition_patterns(question: str, acting: bool = False
     if singular(last) != last:
         words[-1] = rf"(?:{words[-1]}|{re.escape(singular(last))})"
     subject = r"\s+".join(words)
-    if len(words) > 1 and singular(last).casefold() in _KINDS:
-        # "What is the Audio recorder plugin?": "Audio recorder is a core plugin that lets you…".
+    if len(words) > 2 and singular(last).casefold() in _KINDS:
+        # "What is the Audio recorder plugin?": "Audio recorder is a core plugin that lets you…". Two words of the name
+        # at least: "Core is the set of modules…" says nothing of a core plugin.
         subject = r"\s+".join(words[:-1]) + rf"(?:\s+{words[-1]})?"
     closing = r"[*_`'\"’”]*"  # the name's emphasis or quotes, closed after it
     opening = rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}"
@@ -67,8 +68,9 @@ def definition_patterns(question: str, acting: bool = False
     # interface", "By creating link and image render hooks, you can alter the conversion from Markdown to HTML". Less
     # than "X is…" ("Audio recorder is a core plugin that lets you…" before "With the Audio recorder plugin, you
     # can…").
-    enables = (rf"|^\W*(?:with|by\s+(?:adding|using|creating|enabling|writing))\s+(?:an?\s+|the\s+)?"
-               rf"(?:[\w-]+\s+(?:and|or)\s+)?(?:[\w-]+\s+){{0,2}}?{subject}(?:e?s)?{closing},?\s+you\s+can\b")
+    enables = (rf"|^\W*(?:with|by\s+(?:adding|using|creating|enabling|writing))\s+(?!no\b|out\b)(?:an?\s+|the\s+)?"
+               rf"(?:[\w-]+\s+(?:and|or)\s+)?(?:[\w-]+\s+){{0,2}}?{subject}(?:e?s)?{closing},?\s+you\s+can\b"
+               r"(?!['’]t|not)")
     if acting:
         # X, or the kind of thing it is after it (a word, no function word), then a verb that does something.
         does = re.compile(rf"{opening}(?:\s+(?!(?:{_STOPWORD}|are|were)\b)[a-z]+)?\s+(?:\w+ly\s+)?"
