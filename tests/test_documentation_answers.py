@@ -165,6 +165,8 @@ def test_a_call_to_action_inside_a_sentence_is_the_texts_own() -> None:
                  "Don't forget to subscribe!", "Enter your email to subscribe", "To continue reading, please log in.",
                  "You need to sign in to view the rest of this post."):
         assert is_boilerplate(text), text
+    # A text that asks more than three times is furniture (a hostile note of "a sign in a sign in …" read every clause).
+    assert is_boilerplate(("a sign in " * 58).strip())
 
 
 def test_a_tils_prose_is_its_summary_not_its_pointer(vault: Vault) -> None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.calls_to_action import holds_furniture
 from kbd.engines.sections import (
     DIGEST_LEAD,
     asks_its_reader,
@@ -272,49 +272,13 @@ def might_hold_boilerplate(text: str) -> bool:
     return any(t in low for t in _TRIGGERS) or ";" in text or any(t in low for t in _AFFILIATION_TRIGGERS)
 
 
-# What a page asks its reader to do ("Subscribe", "Sign in to save", "Jump to Membership") is furniture where it
-# opens a block, a sentence or a menu's item ("Home · Blog · Sign in", "Home Blog About Sign in"), where it is asked
-# for ("Please sign in…") or offers the site's own ("…to continue", "…to view this content", "…for free", "your
-# inbox"); anywhere else it is what the text is about: "If you don't have one, subscribe from your account
-# dashboard.", "Press F12 on a reference to jump to its definition", "…make the SQL read more clearly", "npm login".
-# The Obsidian help's refund FAQ ("…even if you subscribe again") and Josh Branchaud's Vim notes were lost.
-_CALL_TO_ACTION = re.compile(r"subscribe|sign (?:up|in)|log ?in|jump to|read (?:more|next)|continue reading",
-                             re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"[.!?…](?=\s)|[↬|·•»–—(\[]|\s/\s")
-# Matched from the clause's start (`match` with a position: no "^"): nothing, or a menu's words ("Home Blog About
-# Sign in"; one opening the block: "GitHub Sign in"; not a sentence's "To read more about sections…", nor "(Twitter
-# login required)"); or asked for.
-_MENU_WORDS = r"\s*(?!(?i:" + "|".join(sorted(map(re.escape, STOPWORDS), key=len, reverse=True)) + r")\s)"
-_OPENS_AN_ITEM = re.compile(r"\s*$|" + _MENU_WORDS + r"(?:[A-Z][\w'’&-]*\s+){2,8}$")
-_OPENS_THE_BLOCK = re.compile(r"\s*$|" + _MENU_WORDS + r"(?:[A-Z][\w'’&-]*\s+){1,8}$")
-_ASKED_FOR = re.compile(r"\bplease\s*$", re.IGNORECASE)
-_FOR_THE_SITE = re.compile(r"\s+(?:now\s+)?to (?:continue|read|view|comment|save|access|unlock|get|receive)\b",
-                           re.IGNORECASE)
-_THE_SITES_OWN = re.compile(r"\b(?:full (?:story|article)|this (?:content|article|story|recipe|post)"
-                            r"|(?:for|it['’]s) free|today|newsletter|inbox|your email|members? only|premium)\b",
-                            re.IGNORECASE)
-
-
-def _is_furniture(text: str, m: re.Match[str]) -> bool:
-    """Whether a match of `_BOILERPLATE` in `text` is furniture (not a call to action inside a sentence)."""
-    if not _CALL_TO_ACTION.fullmatch(m.group(0)):
-        return True
-    # Its clause: from the last sentence end or separator before it to the next sentence end.
-    start = max((b.end() for b in _CLAUSE_BREAK.finditer(text, 0, m.start())), default=0)
-    end = min((i for i in (text.find(c, m.end()) for c in ".!?") if i != -1), default=len(text))
-    opens = _OPENS_THE_BLOCK if start == 0 else _OPENS_AN_ITEM
-    return bool(opens.match(text, start, m.start()) or _ASKED_FOR.search(text, start, m.start())
-                or _FOR_THE_SITE.match(text, m.end()) or _THE_SITES_OWN.search(text, start, end)
-                or text.startswith("!", end))
-
-
 def is_boilerplate(text: str) -> bool:
     """Page furniture: cookie, subscribe, share, navigation, caption, copyright, reference, affiliation."""
     text = text[:2000]  # furniture is short; a longer text is judged by its start (bounded time)
     if _CAPTION.match(text) or _BOILER_START.match(text) or _REFERENCE_START.match(text):
         return True
     low = text.lower()
-    if any(t in low for t in _TRIGGERS) and any(_is_furniture(text, m) for m in _BOILERPLATE.finditer(text)):
+    if any(t in low for t in _TRIGGERS) and holds_furniture(text, _BOILERPLATE.finditer(text)):
         return True
     if (";" in text or "et al" in low) and _REFERENCE.search(text):
         return True
