@@ -3,8 +3,9 @@
 It writes nothing of its own: each claim is one sentence copied from a retrieved passage, cited to
 the note it came from (an earlier answer is not requoted). Sentences are ranked by the question's
 words they hold (a word few of them hold counts for more), by the passage's score, by whether they
-state a result, define what "What is X?" asks about, say what "What does X do?" asks or do what "How
-do I …?" asks (a lead-in to a list or code counts less); the best comes first, as the answer, and the
+state a result, define what "What is X?" asks about, say what "What does X do?" asks, do what "How
+do I …?" asks (a lead-in to a list or code counts less) or answer a FAQ's question that asks what was
+asked; the best comes first, as the answer, and the
 rest follow grouped by note. The same sentence quoted by several notes (a concept note repeats what its
 sources say) is given once, from the best-ranked note.
 """
@@ -121,8 +122,11 @@ def _sentences_and_their_question(text: str) -> Iterator[tuple[str, str]]:
                     asked = f"{asked} {sentence}" if fresh else f"{context} {sentence}".strip()
                     left, fresh = ANSWERING_SENTENCES, True
                 continue
-            yield sentence, asked if left and (first is None or i > first) else ""
-            left, fresh = max(0, left - 1) if first is None or i > first else left, False
+            answering = first is None or i > first  # the words before a line's question are part of it
+            yield sentence, asked if left and answering else ""
+            if answering:
+                left = max(0, left - 1)
+            fresh = False
 
 
 def _opening_question(sentences: list[str]) -> int | None:
