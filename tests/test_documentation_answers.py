@@ -71,6 +71,12 @@ def test_an_indented_block_after_a_paragraph_is_still_code() -> None:
     # A workflow's steps after "Add this to your workflow:" are a code block, no nested list (a review's case).
     blocks, _ = note_blocks("Add this to your workflow:\n\n    - name: Install deps\n      run: npm ci\n")
     assert [b.text for b in blocks] == ["Add this to your workflow:"]
+    # Under a heading at the margin, Logseq's *Global config.edn* nests its blocks (a second review's case: the first
+    # of each section was read as code).
+    page = (REAL / "logseq" / "Global config.edn.md").read_text(encoding="utf-8")
+    texts = [b.text for b in note_blocks(page)[0]]
+    assert any(t.startswith("To edit your global config.edn, open the Settings panel") for t in texts), texts
+    assert any(t.startswith("Global config.edn applies to all graphs.") for t in texts), texts
 
 
 def test_a_faq_outline_is_read_and_answered_question_by_question() -> None:
@@ -152,7 +158,12 @@ def test_a_call_to_action_inside_a_sentence_is_the_texts_own() -> None:
                  "about sections, including how to nest them, see sections.",
                  "There is also [] and ][ to jump to the end of the previous and next section, respectively. Something "
                  "about those combinations doesn't mesh well with my muscle memory though, so I will jump to the "
-                 "previous or next section head and then hit k a couple times to get to that section end."):
+                 "previous or next section head and then hit k a couple times to get to that section end.",
+                 # The Obsidian help's steps, Joplin's and Logseq's changelogs, Zettlr's manual (a second review)
+                 "Click Sign in to open your web browser to the Microsoft sign-in page.", "Select Login.",
+                 "Improved OneDrive login and possibly fixed rare error", "Refine Logseq Sync login box tips",
+                 "If you subscribe to LanguageTool Premium, enter your username and API key here to get more feedback "
+                 "on your text."):
         assert not is_boilerplate(text), text
     # A page's own calls to action open their block, a sentence or a menu's item, are asked for, or offer the site's
     # own (NYT Cooking, a magazine's footer; the clippings; a review's cases of news sites' menus and paywalls).
@@ -202,6 +213,8 @@ def test_a_page_saying_what_it_holds_states_no_finding() -> None:
         assert not is_signpost(sentence), sentence
     assert refers_elsewhere("See this tutorial for setting up and using sync.")  # Logseq's *Logseq Sync*
     assert refers_elsewhere("See the page Task Dependencies, which explains the dependencies facility.")  # Tasks
+    assert refers_elsewhere("See our guide, how to verify Obsidian Sync's end-to-end encryption.")  # the help
+    assert refers_elsewhere("See the documentation of isSameOrBefore.")
     assert not refers_elsewhere("See Table 2: the hazard ratio was 0.62")
     assert not refers_elsewhere("See the page title change as you rename the note.")  # a review's case
 
@@ -213,6 +226,7 @@ def test_an_outliners_task_is_no_summary_sentence() -> None:
         sentences_of(REAL / "logseq" / "tutorial.md")
     tasks = [s for s in said if s.text.startswith(("TODO Split this page", "NOW [#A] A dummy tutorial"))]
     assert len(tasks) == 2 and not any(s.eligible for s in tasks), [(s.text, s.eligible) for s in tasks]
+    assert is_signpost("LATER [#C] the lower priority thing")  # the tutorial's task: a priority, then lowercase
     # A sentence about TODO statuses is text, and a heading in capitals is no task.
     assert any(s.eligible and "different TODO statuses" in s.text for s in said)
     assert not is_signpost("NOW PLAYING")
@@ -228,7 +242,10 @@ def test_what_a_thing_lets_you_do_and_its_name_without_its_kind_define_it() -> N
     defines, does = definition_patterns("What is the Audio recorder plugin?")
     assert defines and defines.search("Audio recorder is a core plugin that lets you record and save audio.")
     assert does and does.search("With the Audio recorder plugin, you can record details from a lecture.")
-    # Two words of the name at least: the Obsidian help's *Search* says nothing of a search setting.
+    # A name is defined without its kind ("Canvas is a core plugin for visual note-taking", the Obsidian help), and
+    # two words of the name at least: the help's *Search* says nothing of a search setting.
+    defines, _ = definition_patterns("What is the Canvas plugin?")
+    assert defines and defines.search("Canvas is a core plugin for visual note-taking.")
     defines, _ = definition_patterns("What is a search setting?")
     assert defines and not defines.search("Search is a core plugin that helps you find data in your Obsidian vault by "
                                           "using search terms and operators to narrow down results.")

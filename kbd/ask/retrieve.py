@@ -51,6 +51,8 @@ DEFINES_BONUS = 0.5
 _WORD = re.compile(r"\w+", re.UNICODE)
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+# Material for MkDocs' admonitions and tabs ("!!! tip", "??? note", '=== "Tab"'): their bodies are indented, no code.
+_CONTAINER = re.compile(r"^(?:!!!|\?\?\?\+?|===)\s")
 _ITEM = re.compile(r"^\s*(?:>\s*)*(?:[-+*]|\d{1,9}[.)])\s+")
 _BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
 _LINKS = re.compile(r"!?\[\[[^\[\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
@@ -376,18 +378,21 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
     heading: str | None = None
     current: list[str] = []
     fenced = False
-    in_list = False  # the last block was a list item: an indented item after it is nested in the list, not code
+    after_prose = False  # the last block was a paragraph at the margin: an indented item after it is code
 
     def flush() -> None:
-        nonlocal in_list
+        nonlocal after_prose
         if not current:
             return
         block_id = None
         m = _BLOCK_ID.search(current[-1])
         if m:
             block_id = m.group(1)
-        raw = "\n".join(_outdented(current) if in_list else current)
-        in_list = bool(_ITEM.match(current[0]))
+        raw = "\n".join(current if after_prose else _outdented(current))
+        if _ITEM.match(current[0]):
+            after_prose = False
+        elif not current[0][:1].isspace() and not _CONTAINER.match(current[0]):
+            after_prose = True
         current.clear()
         parsed = parse_markdown(raw)
         plain = re.sub(r"\s+", " ", parsed.plain_text()).strip()
@@ -411,7 +416,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
         m = _HEADING.match(line)
         if m:
             flush()
-            in_list = False
+            after_prose = False  # Logseq's "## Usage" at the margin over "\t- To edit…"
             heading = m.group(2).strip()
             if heading:
                 headings.append(heading)
@@ -431,8 +436,8 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
 
 def _outdented(lines: list[str]) -> list[str]:
     """A nested list item's lines without its indent: parsed alone, "\t- Click to select some text…" (Logseq writes
-    every block so) was an indented code block, and the outline's nested blocks were no passage of any answer. Only
-    after a list item: after a paragraph, "    - name: Install deps" is a code block."""
+    every block so) was an indented code block, and the outline's nested blocks were no passage of any answer. Not
+    after a paragraph at the margin: there "    - name: Install deps" is a code block."""
     indent = len(lines[0]) - len(lines[0].lstrip(" \t"))
     if not indent or not _ITEM.match(lines[0]):
         return lines

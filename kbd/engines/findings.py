@@ -38,7 +38,7 @@ _REFERS_ELSEWHERE = re.compile(
     rf"[^.:;]{{0,150}}?\bfor {_MORE}"
     r"|^see(?:\s*:|\s+(?:also|below|above)\b)"
     r"|^see (?:this|that|the|our) (?:\w+ )?(?:tutorial|guide|page|article|documentation|docs|post|video)"
-    r"(?:\s+(?:for|on|about|below|above)\b|\s+(?-i:[A-Z\[])|\s*[.:,]?\s*$)"
+    r"(?:\s+(?:for|on|about|below|above|of|to|at|in|here)\b|\s+(?-i:[A-Z\[])|\s*[.:,])"
     r"|^(?:to (?:learn|read|find out|see) more|(?:you can )?(?:learn|read|find out) more\b(?!\s+than\b))"
     r"|^for (?:more|further|additional|full)?\s*(?:details|information|info|reading|examples|context)\b"
     r"|^for more\s*,"
@@ -53,11 +53,11 @@ _REFERS_ELSEWHERE = re.compile(
 _LETS = re.compile(r"(?:^|[,:;]\s+)(?:(?:first|next|now|then|finally|so|here|again|instead|but)\b,?\s+)?"
                    r"let(?:['’]s| us)\s+(?!encrypt\b)", re.IGNORECASE)
 # A task in an outliner's markers (Logseq, org-mode): "TODO [[Ramses]] would like to rename to PDF Reader #docs" led
-# "How do I highlight a PDF?". The task opens with a name, a capital or a priority, or a lowercase task ends with a
-# tag ("NOW fix some bugs #tag1"); "NOW is the time…", "DONE tasks are hidden…", "NOW I understand" and a heading in
-# capitals ("NOW PLAYING") are no tasks.
-_TASK = re.compile(r"(?:TODO|DOING|LATER|NOW|DONE|WAITING|CANCELL?ED)\s+(?:\[#[A-C]\]\s+)?"
-                   r"(?:\[\[|(?!I\b)[A-Z][a-z'’]*\b|[a-z][^.!?]*\s#[\w/-]+\s*$)")
+# "How do I highlight a PDF?". The task opens with a priority ("LATER [#A] big important…"), a name or a capital, or a
+# lowercase task ends with a tag ("NOW fix some bugs #tag1"); "NOW is the time…", "DONE tasks are hidden…", "NOW I
+# understand" and a heading in capitals ("NOW PLAYING") are no tasks.
+_TASK = re.compile(r"(?:TODO|DOING|LATER|NOW|DONE|WAITING|CANCELL?ED)\s+"
+                   r"(?:\[#[A-C]\]|\[\[|(?!I\b)[A-Z][a-z'’]*\b|[a-z][^.!?]*\s#[\w/-]+\s*$)")
 # Matched at the sentence's start only: a search over every position of every sentence cost the compile 7 %.
 _OPENING_SIGNPOST = re.compile(
     # "We’ll look at…" opens the sentence or its clause after a word or two ("First, we’ll review…", "In the next

@@ -109,12 +109,14 @@ def _sentences_and_their_question(text: str) -> Iterator[tuple[str, str]]:
     question; "" for any other. A question in running prose ("So why do monads compose well? Before we answer, recall
     our grocery list…") is no FAQ's, and what follows it need not answer it. What a question's line says before it,
     in a few words, is part of the question ("I have enabled 2FA. Will I be logged out…?"), and quoted as any
-    sentence; so are two questions in a row ("What if I miss a payment…? Will I lose my remote vault data?")."""
+    sentence; so is a question right before it on its line ("What if I miss a payment…? Will I lose my remote vault
+    data?")."""
     lines = [split_sentences(line) for line in text.split("\n")]
     opening = [_opening_question(sentences) for sentences in lines]
     faq = sum(first is not None for first in opening) >= 2
     asked, left, fresh = "", 0, False
     for sentences, first in zip(lines, opening, strict=True):
+        fresh = False  # a question on the line before with no text after it (only code or an image) is no part of it
         for i, sentence in enumerate(sentences):
             if is_question(sentence):
                 if faq:

@@ -58,9 +58,10 @@ def definition_patterns(question: str, acting: bool = False
     if singular(last) != last:
         words[-1] = rf"(?:{words[-1]}|{re.escape(singular(last))})"
     subject = r"\s+".join(words)
-    if len(words) > 2 and singular(last).casefold() in _KINDS:
-        # "What is the Audio recorder plugin?": "Audio recorder is a core plugin that lets you…". Two words of the name
-        # at least: "Core is the set of modules…" says nothing of a core plugin.
+    if len(words) > 1 and singular(last).casefold() in _KINDS and (len(words) > 2 or written[0][:1].isupper()):
+        # "What is the Audio recorder plugin?": "Audio recorder is a core plugin that lets you…", "What is the Canvas
+        # plugin?": "Canvas is a core plugin for visual note-taking". Two words of the name, or a name: "Core is the
+        # set of modules…" says nothing of a core plugin.
         subject = r"\s+".join(words[:-1]) + rf"(?:\s+{words[-1]})?"
     closing = r"[*_`'\"’”]*"  # the name's emphasis or quotes, closed after it
     opening = rf"^\W*(?:an?\s+|the\s+)?{subject}(?:e?s)?{closing}"
