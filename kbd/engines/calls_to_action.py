@@ -7,7 +7,7 @@ import bisect
 import re
 from collections.abc import Iterable
 
-from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.lexicon import STOPWORD_ALTERNATION
 
 # What a page asks its reader to do ("Subscribe", "Sign in to save", "Jump to Membership") is furniture where it
 # opens a block or a sentence, where it is a menu's item ("Home · Blog · Sign in", "Home Blog About Sign in"), where
@@ -26,7 +26,7 @@ MAX_CALLS_TO_ACTION = 3
 SHORT_EXCLAMATION = 5  # words: "Don't forget to subscribe!" is furniture, "Run npm login first, then npm publish!" not
 # Matched from the clause's start (`match` with a position: no "^"): nothing, or a menu's words, two or more ("Home Blog
 # About Sign in"), one where it opens the block ("GitHub Sign in"); no sentence's "To read more about sections…".
-_MENU_WORDS = r"\s*(?!(?i:" + "|".join(sorted(map(re.escape, STOPWORDS), key=len, reverse=True)) + r")\s)"
+_MENU_WORDS = r"\s*(?!(?i:" + STOPWORD_ALTERNATION + r")\s)"
 _OPENS_AN_ITEM = re.compile(r"\s*$|" + _MENU_WORDS + r"(?:[A-Z][\w'’&-]*\s+){2,8}$")
 _OPENS_THE_BLOCK = re.compile(r"\s*$|" + _MENU_WORDS + r"(?:[A-Z][\w'’&-]*\s+){1,8}$")
 # A menu has no sentence after its words: the next is a menu's too, or none ("Sign in Get started"); "Click Sign in to

@@ -9,6 +9,8 @@ keep ("B-tree keeps", "Following code", "Significant difference", "Included stud
 
 from __future__ import annotations
 
+import re
+
 from kbd.engines.base import singular
 
 
@@ -43,6 +45,8 @@ aside alike ahead zero two three four five six seven eight nine ten eleven twelv
 fifteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands million millions
 billion billions dozen dozens half quarter twice thrice percent
 """)
+# Every stopword as a regex alternation, the longest first (so "another" is tried before "an").
+STOPWORD_ALTERNATION = "|".join(sorted((re.escape(w) for w in STOPWORDS), key=len, reverse=True))
 
 # Vague or evaluative modifiers: a curator drops them from the front of a name ("Important
 # results" → not a concept, "Recent work" → not a concept).

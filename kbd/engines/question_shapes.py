@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from kbd.engines.base import singular
-from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.lexicon import STOPWORD_ALTERNATION, STOPWORDS
 
 WHAT_IS = re.compile(r"^\s*what(?:\s+is|\s+are|['’]s|['’]re)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s*\??\s*$", re.IGNORECASE)
 WHAT_DOES = re.compile(r"^\s*(?:what\s+(?:does|do)\s+(?:an?\s+|the\s+)?(.{2,60}?)\s+do"
@@ -23,7 +23,6 @@ USED_FOR = re.compile(r"^\s*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\
 # Words ending in "s" that are no verb, or a verb that says X is or has something: not X doing anything ("Pooling is
 # thus simple", "The slice was empty", "Slices in this chapter…").
 _NO_ACTION = "|".join(sorted((re.escape(w) for w in STOPWORDS if w.endswith("s")), key=len, reverse=True))
-_STOPWORD = "|".join(sorted((re.escape(w) for w in STOPWORDS), key=len, reverse=True))
 
 
 # The kind of thing a name is, which a definition may leave off the name it defines.
@@ -74,7 +73,7 @@ def definition_patterns(question: str, acting: bool = False
                r"(?!['’]t|not)")
     if acting:
         # X, or the kind of thing it is after it (a word, no function word), then a verb that does something.
-        does = re.compile(rf"{opening}(?:\s+(?!(?:{_STOPWORD}|are|were)\b)[a-z]+)?\s+(?:\w+ly\s+)?"
+        does = re.compile(rf"{opening}(?:\s+(?!(?:{STOPWORD_ALTERNATION}|are|were)\b)[a-z]+)?\s+(?:\w+ly\s+)?"
                           rf"(?:(?!(?:{_NO_ACTION})\b)[a-z]+s|can|will)\b"
                           r"(?!\s*,|\s+(?:is|are|was|were|have|had|can|will|may|must|should|would|could)\b)"
                           + enables, re.IGNORECASE)
