@@ -77,6 +77,7 @@ _OPENING_SIGNPOST = re.compile(
     r"|outlines|introduces|discusses|documents|details|teaches|will (?:explain|describe|cover|walk|show|teach"
     r"|introduce|guide|help))\b"
     r"|this (?:page|article|guide|tutorial|document|doc|post|chapter) (?:shows|lists|gives|provides|contains)\b"
+    r"|this section shows (?:you )?how to\b"  # Tasks' "This section shows how to use QuickAdd with…"
     r"|to (?:illustrate|demonstrate|get a (?:better |clearer )?(?:understanding|sense|feel|idea))\b(?!,)",
     re.IGNORECASE)
 # A step of what "we" did, as a paper's methods or a tutorial's walk through its code tell it ("In Listing 13-4, we

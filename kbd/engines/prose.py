@@ -106,7 +106,7 @@ class ProseSentence:
     first_in_block: bool
     words: list[str]  # lowercased content words
     tokens: list[str]  # every token, words and punctuation, as written
-    eligible: bool  # fit to quote in a summary (length, no URLs; no fragment, exercise, signpost or question)
+    eligible: bool  # fit to quote in a summary (length, no URLs; no fragment, exercise, code, signpost or question)
     weight: float = 1.0  # the abstract, summary and conclusions weigh more
     digest: bool = False  # inside the article's own abstract / summary / highlights
     boilerplate: bool = False  # page furniture inside a long block: never quoted, never a concept
@@ -125,7 +125,7 @@ def prose_sentences(blocks: list[CleanBlock]) -> list[ProseSentence]:
             furniture = suspect and is_boilerplate(text)
             eligible = (MIN_WORDS <= len(lowered) <= MAX_WORDS and not URLISH.search(text) and not furniture
                         and not text.endswith((":", ",")) and text.count("|") <= 1 and not block.exercise
-                        and not is_signpost(text) and not is_question(text))
+                        and not block.code and not is_signpost(text) and not is_question(text))
             content = [w for w in lowered if len(w) > 2 and w not in STOPWORDS]
             out.append(ProseSentence(text, len(out), block.section, i == 0, content, tokens, eligible,
                                  block.weight, block.digest, furniture))

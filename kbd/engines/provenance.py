@@ -76,7 +76,9 @@ if TYPE_CHECKING:  # the offline engine imports this module: it stays light
 # 24: a call to action inside a sentence is the text's own ("…even if you subscribe again"); a question the page
 #     asks, a page saying what it holds ("This page explains…") and an outliner's task ("TODO …") are no summary
 #     line; "See this tutorial for…" is a pointer (issue 23).
-OFFLINE_VERSION = "24"
+# 25: a section saying how to do what it shows ("This section shows how to use QuickAdd…") and a paragraph or list
+#     item of inline code alone are no summary line (issue 23).
+OFFLINE_VERSION = "25"
 WORKER_SKILL = "summarize_source"
 VERIFIER_SKILL = "verify_summary"
 CONSTRAINTS_FILE = Path("kbd") / "constraints.md"

@@ -157,6 +157,7 @@ class CleanBlock:
     weight: float  # 1.0 ordinary prose; more in the abstract/summary/highlights and conclusions
     digest: bool  # inside the article's own abstract / summary / highlights
     exercise: bool = False  # a task for its reader (engines/sections.py): its names count, it is never quoted
+    code: bool = False  # one piece of inline code and nothing else: its names count, it is never quoted
 
 
 def mathjax_to_dollars(text: str, code: Iterable[str] = ()) -> str:
@@ -301,6 +302,14 @@ def _menu_runs(items: list[Block]) -> list[bool]:
     return out
 
 
+def _is_only_code(block: Block) -> bool:
+    """A paragraph or list item that is one piece of inline code and nothing else (Tasks' "- `filter by function
+    task.description…`", QuickAdd's "`#task {{VALUE:task name}} 📅 …`"): no summary line. Its names still count:
+    "- `./prisma/schema.prisma`" mentions Prisma (with such blocks left out of the text, Branchaud's *Prisma* lost its
+    page)."""
+    return len(block.code) == 1 and "".join(block.text.split()) == "".join(block.code[0].split())
+
+
 def _is_hatnote(block: Block) -> bool:
     text = block.text
     if not (_HATNOTE.match(text) or _NOT_CONFUSED.match(text) or _REDIRECT.match(text)):
@@ -405,7 +414,7 @@ def _clean(document: Document) -> list[CleanBlock]:
         lead = DIGEST_LEAD.match(b.text)
         digest = bool(digest_level) or bool(lead and not seen_prose)
         weight = 1.6 if digest else 1.3 if conclusion_level else 1.0
-        out.append(CleanBlock(b.kind, text, b.section, weight, digest, bool(exercises_level)))
+        out.append(CleanBlock(b.kind, text, b.section, weight, digest, bool(exercises_level), _is_only_code(b)))
         if len(text.split()) >= 8:
             seen_prose = True
     return out
