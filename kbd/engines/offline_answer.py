@@ -30,7 +30,7 @@ from kbd.engines.answers import (
 from kbd.engines.base import word_key
 from kbd.engines.findings import finding_rank, is_question, is_signpost
 from kbd.engines.lexicon import STOPWORDS
-from kbd.engines.question_shapes import USED_FOR, WHAT_DOES, definition_patterns
+from kbd.engines.question_shapes import USED_FOR, WHAT_DOES, asked_name, definition_patterns
 from kbd.vault.markdown import split_sentences
 
 MAX_CLAIMS = 8
@@ -68,6 +68,18 @@ _CONTRAST = re.compile(r"\b(?:unlike|whereas|however|instead|rather\s+than|in\s+
 # "Click to select some text and choose your favorite color." name nothing the question names.
 ANSWERING_SENTENCES = 3  # the sentences after a question that are its answer
 ANSWER_BONUS = 0.3  # for a sentence that answers a question of the text that asks what was asked
+# For "What is X?", the page titled X says first what X is: its description or first sentence ("foam daily": "Show or
+# create the daily note for a date.", "Headless Sync": "Obsidian Sync offers a headless client to sync vaults…").
+OPENING_BONUS = 0.4
+# A sentence that goes on from one before it opens no page ("Thus if “My Field” was empty…", "However, …").
+_CONTINUES = re.compile(r"\W*(?:thus|so|then|however|therefore|hence|also|but|and|or|instead|otherwise|again|still|yet"
+                        r"|besides|moreover|furthermore|likewise|similarly|consequently|accordingly)\b", re.IGNORECASE)
+# Nor does a writer's own story ("I've only ever used Ruby's String#split…", "In my previous article…") or a pointer
+# to what follows ("Most of the errors below will require…"), though they open TILs and posts.
+_ASIDE = re.compile(r"\b(?:I|I['’](?:m|ve|d|ll)|(?i:my|me|below))\b")
+_MARKS = " \t*_\"“‘'(["
+# "To start using it, open…"; not "To interleave (verb) is to insert a string at the beginning, the end…".
+_STEP = re.compile(r"\W*to\s+[a-z]+\b(?:(?!\s(?:is|are|means)\s)[^,]){0,80},", re.IGNORECASE)
 QUESTION_WORDS = 30  # a question's line up to it is the question ("My CSS … does not work on Publish. Why?")
 PER_NOTE = 3
 MIN_WORDS, MAX_CHARS = 5, 600
@@ -139,6 +151,37 @@ def _opening_question(sentences: list[str]) -> int | None:
     return first
 
 
+def _opens_the_page_on(passage: Passage, named: set[str]) -> bool:
+    """Whether the passage opens the page (above its headings, or under its title) of a note titled with the name
+    asked about and nothing else ("foam daily", "What is a conflict?"): its first sentence says what it is. A
+    summary's first line is its clipping's description, its own summary's first or the line its engine ranked first
+    (Anki's *Card Generation*: "Thus if “My Field” was empty…", which `_CONTINUES` tells). Not a concept page, which
+    opens with its synthesis of many sources."""
+    return passage.note_type not in ("concept", "answer") and passage.heading in (None, passage.title) and \
+        _terms(passage.title) == named
+
+
+def _can_say_what_it_is(sentence: str, terms: set[str], named: set[str]) -> bool:
+    """Whether a page's first sentence can say what its title names. Not one that names none of it ("Navigation should
+    be on every page…" opens a tutorial's step *Includes*), a lead-in, a step ("To start using it, open the Joplin
+    desktop application…"), a sentence that goes on from another ("Thus if…"), a writer's story or a pointer onward
+    (`_ASIDE`), a table's row, a line that opens in lowercase (a fragment or code: "and what to do when…", "filter by
+    function task.description…") or one with no full stop (a label: "Screenshot of QuickAdd capture settings")."""
+    return bool(terms & named) and not (_is_lead_in(sentence) or _STEP.match(sentence) or
+                                        _CONTINUES.match(sentence) or _ASIDE.search(sentence)) and \
+        sentence.count("|") <= 1 and sentence.lstrip(_MARKS)[:1].isupper() and \
+        sentence.rstrip(_MARKS + ")]”’").endswith(".")
+
+
+def _shorter_definition(name: list[str]) -> tuple[set[str], re.Pattern[str] | None]:
+    """For a name of three words or more ("Joplin Web Clipper"), its first word's terms and the pattern of a
+    definition of the rest ("The Web Clipper is a browser extension…"): the page of a title that holds that word
+    calls it so."""
+    if len(name) < 3:
+        return set(), None
+    return _terms(name[0]), definition_patterns(f"What is {' '.join(name[1:])}?")[0]
+
+
 def _is_lead_in(sentence: str) -> bool:
     """A sentence that introduces a list or code ("Create today's daily note:", "You can create a new canvas
     using the following methods."): what it introduces is not quoted, so it answers nothing."""
@@ -175,11 +218,16 @@ class OfflineAnswerer:
                   (_terms(works.group(2)) if works and works.group(2) else _terms(question)))
         how = _HOW_TO.match(question)
         action = how.group(1).casefold() if how else ""
-        found: list[tuple[set[str], set[str], int, Passage, str, bool]] = []
+        name = asked_name(question)
+        named = _terms(" ".join(name))
+        found: list[tuple[set[str], set[str], int, Passage, str, bool, bool]] = []
+        # A page with no headings is cut into several passages above them, and which is first is not known here.
+        tops = Counter(p.path for p in passages if p.heading in (None, p.title))
         for rank, passage in enumerate(passages):
             if passage.note_type == "answer":
                 continue  # an earlier extractive answer only quotes notes that are here themselves
-            for sentence, asked in _sentences_and_their_question(passage.text):
+            opening = bool(named) and tops[passage.path] == 1 and _opens_the_page_on(passage, named)
+            for i, (sentence, asked) in enumerate(_sentences_and_their_question(passage.text)):
                 if passage.kbd_owned:
                     sentence = without_attribution(sentence)
                 if len(_WORD.findall(sentence)) < MIN_WORDS or len(sentence) > MAX_CHARS or \
@@ -188,6 +236,9 @@ class OfflineAnswerer:
                 if is_signpost(sentence):
                     continue  # it answers nothing: "Now that we’ve discussed…, let’s return to…"
                 terms = _terms(sentence)
+                # The first sentence, not the first one left when a signpost is: "This section shows how to use
+                # QuickAdd…" opened a summary before a screenshot's caption.
+                first = opening and i == 0 and _can_say_what_it_is(sentence, terms, named)
                 # Only a question that asks what was asked: half its words or more are the asked question's, and the
                 # words they share are half the asked question's or more. "Advantages of assets alias?" lent "assets"
                 # to "Files will be stored in the corresponding directory…" for "What are assets in Logseq?", "Why
@@ -196,9 +247,11 @@ class OfflineAnswerer:
                 lent = _terms(asked)
                 shared = len(lent & wanted) * 2
                 answers = bool(lent) and shared >= len(lent) and shared >= len(wanted)
-                words = (terms | lent if answers else terms) & wanted
+                # The page's opening names what its title names, though it need not write it ("Show or create the
+                # daily note for a date." on "foam daily").
+                words = (terms | lent if answers else terms | named if first else terms) & wanted
                 if words:
-                    found.append((words, terms, rank, passage, sentence, answers))
+                    found.append((words, terms, rank, passage, sentence, answers, first))
         # A question word that few sentences hold counts for more than one most of them hold.
         held = Counter(w for words, *_ in found for w in words)
         idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in wanted}
@@ -207,19 +260,35 @@ class OfflineAnswerer:
         # So does one from a note whose title is about the question, and one that defines what the
         # question asks about ("An ontology is a formal, explicit specification…" for "What is an ontology?").
         defines, opens_with = definition_patterns(question)
+        shortened, shorter = _shorter_definition(name)
+
+        def is_definition(sentence: str, passage: Passage) -> bool:
+            return bool((defines and defines.search(sentence)) or
+                        (shorter and shortened <= _terms(passage.title) and shorter.search(sentence)))
+
+        # The page's opening stands in for a definition only where no passage has one: "It’s called unsafe Rust and
+        # works…" answers, not "Unsafe Rust exists because…", the first line of its summary.
+        defined = any(is_definition(sentence, passage) for *_, passage, sentence, _, _ in found)
         asked_why = _WHY.match(question)
         why = _terms(asked_why.group(1)) if asked_why else set()
         things = wanted - {word_key(action)}
-        ranked = [(sum(idf[w] for w in words) / whole + passage.score + FINDING_BONUS * finding_rank(sentence)
+        # The opening speaks for its page: it counts as much as the page's best passage (the passage under a title holds
+        # few of the title's words, "Key points" below it more).
+        page_score: dict[str, float] = {}
+        for passage in passages:
+            page_score[passage.path] = max(page_score.get(passage.path, 0.0), passage.score)
+        ranked = [(sum(idf[w] for w in words) / whole + (page_score[passage.path] if first else passage.score)
+                   + FINDING_BONUS * finding_rank(sentence)
                    + TITLE_BONUS * len(_terms(passage.title) & wanted) / max(1, len(wanted))
-                   + (DEFINITION_BONUS if defines and defines.search(sentence) else
+                   + (DEFINITION_BONUS if is_definition(sentence, passage) else
                       SUBJECT_BONUS if (opens_with and opens_with.search(sentence)) or why & terms else 0.0)
                    + (INSTRUCTION_BONUS if action and _does(sentence, action, things) else 0.0)
                    + (PURPOSE_BONUS if used_for and used_for <= terms and _PURPOSE.search(sentence) else 0.0)
                    + (COMPARISON_BONUS if _sets_apart(sentence, terms, compared) else 0.0)
                    + (ANSWER_BONUS if answers else 0.0)
+                   + (OPENING_BONUS if first and not defined else 0.0)
                    - (LEAD_IN_PENALTY if _is_lead_in(sentence) else 0.0), -rank,
-                   passage.path, sentence) for words, terms, rank, passage, sentence, answers in found]
+                   passage.path, sentence) for words, terms, rank, passage, sentence, answers, first in found]
         ranked.sort(key=lambda r: (-r[0], -r[1]))
         claims: list[DraftClaim] = []
         seen: set[str] = set()

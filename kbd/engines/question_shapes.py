@@ -25,8 +25,32 @@ USED_FOR = re.compile(r"^\s*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.{2,60}?)\
 _NO_ACTION = "|".join(sorted((re.escape(w) for w in STOPWORDS if w.endswith("s")), key=len, reverse=True))
 
 
+# "X is/are" then what X is like, not what it is: an adjective in -ful or -ble, in lowercase, ending its clause or
+# before a preposition ("Includes are useful for having a single source…"). Not a participle in -ed, which defines as
+# often as not ("DenseNet is characterized by…", "Batch normalization is applied to individual layers…"), nor a word
+# in -ing, as often a gerund ("Belligerence is deliberately attempting to make others feel bad…") as an adjective
+# ("Conflicts are always annoying to deal with…").
+_NO_PREDICATE_WORD = (r"(?!\s+(?:(?:\w+ly|always|often|also|still|now|not|only|never|then)\s+)*"
+                      r"(?:(?-i:[a-z]{2,}(?:ful|ble))(?=\s*(?:[^\w\s]|$)|\s+(?:to|for|by|in|on|with|at|from|into|as|when"
+                      r"|if|and|or|but|so|because|than|enough|unless|until)\b)))")
+
+
 # The kind of thing a name is, which a definition may leave off the name it defines.
 _KINDS = frozenset("plugin command feature function setting option package library module extension".split())
+
+
+def asked_name(question: str) -> list[str]:
+    """The words of the X that "What is X?", "What does X do?" or "How does X work?" asks about, as written; none for
+    any other question, "What is X used for?" among them. Markup around a word is none of it ("What does `Reverse`
+    do?": passages are plain text), and nor is the product it is asked of ("…in Rust", "…in Hugo": "Ownership is a
+    set of rules…")."""
+    m = None if USED_FOR.match(question) else WHAT_IS.match(question) or WHAT_DOES.match(question)
+    if not m:
+        return []
+    written = [w for w in (w.strip("*_`\"“”‘’'") for w in next(g for g in m.groups() if g).split()) if w]
+    if len(written) > 2 and written[-2].casefold() == "in" and written[-1][:1].isupper():
+        written = written[:-2]
+    return written
 
 
 def definition_patterns(question: str, acting: bool = False
@@ -40,19 +64,12 @@ def definition_patterns(question: str, acting: bool = False
     "Pooling is an exceedingly simple operation" brought in a passage that says nothing of how pooling works; among
     the passages chosen, "Backpropagation through time is merely an application of backpropagation…" says what it
     does."""
-    m = None if USED_FOR.match(question) else WHAT_IS.match(question) or WHAT_DOES.match(question)
-    if not m:
+    written = asked_name(question)
+    if not written:
         return None, None
     # Each word as written, any space between them, either apostrophe ("Rust's" and "Rust’s"); the last also in the
     # singular (a deck's title "Traits": "A trait defines…").
-    # Markup around a word is none of it ("What does `Reverse` do?": passages are plain text).
-    written = [w for w in (w.strip("*_`\"“”‘’'") for w in next(g for g in m.groups() if g).split()) if w]
-    # "…in Rust", "…in Hugo": the product it is asked of is no part of its name ("Ownership is a set of rules…").
-    if len(written) > 2 and written[-2].casefold() == "in" and written[-1][:1].isupper():
-        written = written[:-2]
     words = [re.sub("['’]", lambda _: "[’']", re.escape(word)) for word in written]
-    if not words:
-        return None, None
     last = written[-1]
     if singular(last) != last:
         words[-1] = rf"(?:{words[-1]}|{re.escape(singular(last))})"
@@ -80,7 +97,7 @@ def definition_patterns(question: str, acting: bool = False
     else:
         # X, or the kind of thing it is after it ("The Rc<T> type keeps…"), then a verb.
         does = re.compile(rf"{opening}(?:\s+[a-z]+)?\s+(?:\w+ly\s+)?(?:[a-z]+s|can|will)\b" + enables, re.IGNORECASE)
-    if m.re is WHAT_DOES:
+    if WHAT_DOES.match(question):
         return does, None
     # The name ends its clause: "…are called threads.", "It’s called _unsafe Rust_ and works…", "We call such vectors
     # *eigenvectors* and…"; not "we call the thread::spawn function". No run of spaces is read two ways (a line of
@@ -89,7 +106,8 @@ def definition_patterns(question: str, acting: bool = False
              r"(?=[.,;]\s|[.,;]?$|\s+(?:and|or|because|since|for)\b)")
     # X may be its owner's ("Rust’s closures are anonymous functions…").
     return re.compile(rf"^\W*(?:an?\s+|the\s+|[A-Z][\w-]*[’']s\s+)?{subject}(?:e?s)?{closing}"
-                      rf"(?:\s+(?:is|are|means|refers\s+to|allows?|lets?)\b|\s+[-–—:]\s)"
+                      rf"(?:\s+(?:(?:is|are)\b{_NO_PREDICATE_WORD}|means|refers\s+to|allows?|lets?|"
+                      r"(?:happens|occurs|arises)\s+(?:when|if)\b)\b|\s+[-–—:]\s)"
                       rf"|\b(?:is|are|[’']s|[’']re)\s+(?:also\s+|typically\s+|often\s+|usually\s+)?(?:called|known\s+as"
                       rf"|referred\s+to\s+as|termed|dubbed|described\s+as)\s+{named}"
                       rf"|\bwe\s+call\s+(?=\S)[^.;]{{1,80}}?(?<=\S)\s+{named}", re.IGNORECASE), does
