@@ -55,6 +55,9 @@ def hostile_notes(n: int) -> dict[str, str]:
         # Session 42's first review: a title's wildcard pattern ("findBy* Queries") read a heading of "a-a-a-…b*"
         # from every hyphen (35 s for 100,000 characters).
         "wildcard": "## " + "a-" * (2 * n) + "b* Queries\n\nA line of prose under the heading.\n",
+        # Session 50's review: one word of a million letters in a sentence; an e-mail address was tried from each of
+        # its letters ("\S+@", quadratic: 6.6 s for 80,000 letters, past 90 s for a million).
+        "long word": "Longline " + "a" * (50 * n) + " is useful for " + "b" * 1001 + ".\n",
     }
 
 

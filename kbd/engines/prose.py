@@ -13,7 +13,9 @@ from kbd.engines.text import CleanBlock, is_boilerplate, might_hold_boilerplate
 from kbd.vault.markdown import split_sentences
 from kbd.vault.maths import maths_spans
 
-URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\.(?:com|org|net|io)\b")
+# An e-mail address is tried from the start of its run of characters only: "\S+@" from every position of a word a
+# million letters long took minutes.
+URLISH = re.compile(r"https?://|www\.|(?<![\w.+-])[\w.+-]+@[^\s@]+\.\w+|\.(?:com|org|net|io)\b")
 MIN_WORDS, MAX_WORDS = 6, 60
 # Text that holds no concept's name: a URL ("https://youtu.be/bZ79-RbyNoU"), a user's handle
 # ("@personalizedrefrigerator"), a change log's credit ("(#9294 by Henry Heino)"), a version ("v10.11.0"),
