@@ -428,3 +428,15 @@ def test_a_question_nothing_matches_is_not_filed(sample_vault: Vault) -> None:
     result = sample_vault.kbd("ask", ".", "zebra quantum chromodynamics", check=False)
     assert result.returncode == 1 and "no note matches" in result.stdout
     assert not (sample_vault.wiki / "answers/zebra quantum chromodynamics.md").exists()
+
+
+@pytest.mark.parametrize("file_name", ["foam daily | Foam.md", "foam daily #cli.md"])
+def test_a_clipping_whose_file_name_holds_a_pipe_or_a_hash_can_be_cited(vault: Vault, file_name: str) -> None:
+    # A clipping saved as "<title> | <site>.md": its quotes were dropped as citing "a note not provided", for the check
+    # read the path as a link ("raw/foam daily" with an alias " Foam.md"), and the answer lost its best sentence.
+    page = Path(__file__).parent / "real_pages" / "openings" / "daily.md"
+    vault.clip(file_name, page.read_text(encoding="utf-8"))
+    vault.compile()
+    answer = vault.kbd("ask", ".", "What is foam daily?", "--no-file").stdout
+    assert "dropped" not in answer, answer
+    assert f"[raw/{file_name}#" in answer, answer

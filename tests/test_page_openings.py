@@ -39,7 +39,7 @@ def test_a_page_titled_with_what_is_asked_answers_with_its_opening(vault: Vault)
     # Led by "Headless Sync uses the same encryption and privacy protections as the desktop app…" and by "The explain
     # instruction shows how any placeholders in the query are interpreted." before: sentences that name it and say
     # something else of it.
-    clip(vault, "Headless Sync.md", "obsidian-tasks/Placeholders.md", "obsidian-tasks/Custom Filters.md")
+    clip(vault, "openings/Headless Sync.md", "openings/Placeholders.md", "openings/Custom Filters.md")
     assert lead(vault, "What is Headless Sync?").startswith(
         "Obsidian Sync offers a headless client to sync vaults without using the desktop app.")
     assert lead(vault, "What are placeholders?") == \
@@ -50,7 +50,7 @@ def test_a_page_titled_with_what_is_asked_answers_with_its_opening(vault: Vault)
 
 def test_a_definition_comes_before_an_opening_and_what_x_is_like_is_no_definition(vault: Vault) -> None:
     # Joplin's "What is a conflict?" page: "Conflicts are always annoying to deal with…" led, the one definition.
-    clip(vault, "joplin/conflict.md")
+    clip(vault, "openings/conflict.md")
     assert lead(vault, "What is a conflict?").startswith(
         "A conflict happens when one note or one attachment is modified in two different places")
     defines, _ = definition_patterns("What is a conflict?")
@@ -67,13 +67,13 @@ def test_a_definition_comes_before_an_opening_and_what_x_is_like_is_no_definitio
 
 def test_a_name_is_defined_without_the_first_word_its_page_title_holds(vault: Vault) -> None:
     # Material's page "Built-in offline plugin" says "The offline plugin is built into Material for MkDocs…".
-    clip(vault, "mkdocs-material/offline.md")
+    clip(vault, "openings/offline.md")
     assert lead(vault, "What is the built-in offline plugin?").startswith("The offline plugin is built into")
 
 
 def test_a_step_that_opens_a_page_is_no_answer_to_what_it_is(vault: Vault) -> None:
     # Joplin's "Multiple profile support" opens with "To create a new profile, open File > Switch profile…".
-    clip(vault, "joplin/profiles.md")
+    clip(vault, "openings/profiles.md")
     answer = lead(vault, "What is multiple profile support?")
     assert not answer.startswith("To create a new profile"), answer
 
@@ -94,7 +94,7 @@ def test_an_opening_speaks_of_its_title_but_stands_in_only_for_a_missing_definit
     # (.foam/templates/daily-note.md…)…" led. The Rust book's unsafe Rust chapter defines it ("It’s called unsafe Rust
     # and works just like regular Rust…"), and the first line of its summary ("Unsafe Rust exists because…") is no
     # answer.
-    clip(vault, "foam/daily.md", "rust-book/ch20-01-unsafe-rust.md")
+    clip(vault, "openings/daily.md", "openings/ch20-01-unsafe-rust.md")
     assert lead(vault, "What is foam daily?") == "Show or create the daily note for a date."
     assert "It’s called unsafe Rust" in lead(vault, "What is unsafe Rust?")
 
@@ -103,7 +103,7 @@ def test_an_opening_counts_only_where_it_is_the_first_sentence_and_names_what_is
     # Tasks' *QuickAdd* (test half, a bug found reading an answer): its summary opens with a signpost, "This section
     # shows how to use QuickAdd…", and a screenshot's caption after it led. Jekyll's tutorial step *Includes*
     # (development half) opens with "Navigation should be on every page…", which names no include.
-    clip(vault, "obsidian-tasks/QuickAdd.md", "jekyll/05-includes.md")
+    clip(vault, "openings/QuickAdd.md", "openings/05-includes.md")
     assert not lead(vault, "What is QuickAdd?").startswith("Screenshot")
     assert not lead(vault, "What are includes?").startswith("Navigation should be on every page")
 
@@ -111,7 +111,7 @@ def test_an_opening_counts_only_where_it_is_the_first_sentence_and_names_what_is
 def test_a_sentence_that_goes_on_from_another_opens_no_page(vault: Vault) -> None:
     # Anki's *Card Generation* (test half; found reading the round's held-out answers): its summary's first line is the
     # line its engine ranked first, "Thus if “My Field” was empty…", not the page's opening, and it led.
-    clip(vault, "anki/generation.md")
+    clip(vault, "openings/generation.md")
     assert not lead(vault, "What is card generation?").startswith("Thus")
 
 
@@ -120,7 +120,7 @@ def test_a_writers_story_a_pointer_onward_and_a_table_open_no_page(vault: Vault)
     # Ruby's String#split with the delimiter argument…"; Anki's *Checks and Errors* (test half) "Most of the errors
     # below will require you to modify your note type…"; Jekyll's *Directory Structure* (development half) has no
     # headings, so its passages are all "above them", and a table's row ("File / Directory | Description | …") led.
-    clip(vault, "til-jbranchaud/limit-split.md", "anki/errors.md", "jekyll/structure.md")
+    clip(vault, "openings/limit-split.md", "openings/errors.md", "openings/structure.md")
     assert not lead(vault, "What does Limit Split do?").startswith("I've")
     assert "below" not in lead(vault, "What is Checks and Errors?")
     assert "|" not in lead(vault, "What is the directory structure?")
@@ -157,10 +157,20 @@ def test_only_the_one_passage_that_opens_a_page_has_its_opening() -> None:
 def test_a_line_of_inline_code_alone_is_no_summary_line(vault: Vault) -> None:
     # Tasks' *Custom Filters* (development half) opens its own summary with "- `filter by function
     # task.description.replace('#task ', '').length < 3`", which was its summary's first line and so its "opening".
-    clip(vault, "obsidian-tasks/Custom Filters.md")
+    clip(vault, "openings/Custom Filters.md")
     summary = (vault.wiki / "sources" / "Custom Filters.md").read_text(encoding="utf-8")
     assert "filter by function task.description" not in summary, summary
     # Its words are still read for names, as a fenced block's are not: "`npx prisma format`" mentions Prisma.
-    page = (REAL / "obsidian-tasks" / "Custom Filters.md").read_text(encoding="utf-8")
+    page = (REAL / "openings" / "Custom Filters.md").read_text(encoding="utf-8")
     code = [s for s in prose_sentences(clean_document(parse_markdown(page))) if s.text.startswith("filter by function")]
     assert code and not any(s.eligible for s in code)
+
+
+def test_a_clipped_title_with_its_sites_name_still_names_the_page(vault: Vault) -> None:
+    # The Web Clipper titles a page as the browser does, its site's name after it.
+    page = (REAL / "openings" / "Headless Sync.md").read_text(encoding="utf-8")
+    vault.clip("Headless Sync - Obsidian Help.md",
+               page.replace("---\n", '---\ntitle: "Headless Sync - Obsidian Help"\n', 1))
+    vault.compile()
+    assert lead(vault, "What is Headless Sync?").startswith(
+        "Obsidian Sync offers a headless client to sync vaults without using the desktop app.")

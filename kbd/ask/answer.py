@@ -96,9 +96,11 @@ def check_citation(cited: CitedQuote, plan: RetrievalPlan, provided: set[str]) -
 
 
 def resolve_note(name: str, plan: RetrievalPlan, provided: set[str]) -> NoteText | None:
-    """The provided note a citation names: its path (with or without .md), or its title."""
-    name = name.strip().strip("[]").split("|", 1)[0].split("#", 1)[0].strip()
-    for candidate in (name, name + ".md"):
+    """The provided note a citation names: its path (with or without .md), or its title. A path may hold "|" or "#"
+    itself ("raw/foam daily | Foam.md", "raw/C# basics.md"): as written first, then as a link's target."""
+    written = name.strip()
+    name = written.strip("[]").split("|", 1)[0].split("#", 1)[0].strip()
+    for candidate in (written, written + ".md", name, name + ".md"):
         if candidate in provided:
             return plan.notes[candidate]
     folded = name.casefold()

@@ -78,6 +78,7 @@ _CONTINUES = re.compile(r"\W*(?:thus|so|then|however|therefore|hence|also|but|an
 # to what follows ("Most of the errors below will require…"), though they open TILs and posts.
 _ASIDE = re.compile(r"\b(?:I|I['’](?:m|ve|d|ll)|(?i:my|me|below))\b")
 _MARKS = " \t*_\"“‘'(["
+_SITE_NAME = re.compile(r"\s+[-–—|·]\s+")  # "Databases – Notion Help Center", "foam daily | Foam"
 # "To start using it, open…"; not "To interleave (verb) is to insert a string at the beginning, the end…".
 _STEP = re.compile(r"\W*to\s+[a-z]+\b(?:(?!\s(?:is|are|means)\s)[^,]){0,80},", re.IGNORECASE)
 QUESTION_WORDS = 30  # a question's line up to it is the question ("My CSS … does not work on Publish. Why?")
@@ -156,9 +157,10 @@ def _opens_the_page_on(passage: Passage, named: set[str]) -> bool:
     asked about and nothing else ("foam daily", "What is a conflict?"): its first sentence says what it is. A
     summary's first line is its clipping's description, its own summary's first or the line its engine ranked first
     (Anki's *Card Generation*: "Thus if “My Field” was empty…", which `_CONTINUES` tells). Not a concept page, which
-    opens with its synthesis of many sources."""
+    opens with its synthesis of many sources. A clipped page's title may end with its site's name ("Headless Sync -
+    Obsidian Help")."""
     return passage.note_type not in ("concept", "answer") and passage.heading in (None, passage.title) and \
-        _terms(passage.title) == named
+        _terms(_SITE_NAME.split(passage.title, maxsplit=1)[0]) == named
 
 
 def _can_say_what_it_is(sentence: str, terms: set[str], named: set[str]) -> bool:
