@@ -78,7 +78,17 @@ _CONTINUES = re.compile(r"\W*(?:thus|so|then|however|therefore|hence|also|but|an
 # to what follows ("Most of the errors below will require…"), though they open TILs and posts.
 _ASIDE = re.compile(r"\b(?:I|I['’](?:m|ve|d|ll)|(?i:my|me|below))\b")
 _MARKS = " \t*_\"“‘'(["
-_SITE_NAME = re.compile(r"\s+[-–—|·]\s+")  # "Databases – Notion Help Center", "foam daily | Foam"
+# A clipped title's site name after a separator: a few capitalised words ("Databases – Notion Help Center", "foam
+# daily | Foam"); not a subtitle ("Ontologies - Borrow, Build, or Buy?", "Reversing A List - Part 2", "Zensical - A
+# modern static site generator").
+_SITE_NAME = re.compile(r"\s+[-–—|·]\s+(?:[A-Z][\w.&'’]*(?:\s+|$)){1,4}$")
+# A scene set before what the page is about ("After clicking on a deck to study, you'll see…", "Given a postgres
+# database, if you want to…"; not "If you want to time a process, you can use…", "When you place text within curly
+# brackets, Anki looks for a field…", which answer), a version's notice ("Task Dependencies were introduced in Tasks
+# 6.1.0.", "Since Tasks 3.5.0, …") and whom a guide is for ("This guide is for affinity team captains.").
+_SCENE = re.compile(r"\W*(?:after|once|given|while|although|though|since|because)\b"
+                    r"|.*\b(?:introduced|added|released|deprecated)\s+in\s+\D{0,30}\d"
+                    r"|\W*this\s+(?:guide|page|document|section|article|tutorial|chapter)\s+is\s+for\b", re.IGNORECASE)
 # "To start using it, open…"; not "To interleave (verb) is to insert a string at the beginning, the end…".
 _STEP = re.compile(r"\W*to\s+[a-z]+\b(?:(?!\s(?:is|are|means)\s)[^,]){0,80},", re.IGNORECASE)
 QUESTION_WORDS = 30  # a question's line up to it is the question ("My CSS … does not work on Publish. Why?")
@@ -89,6 +99,12 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 def _terms(text: str) -> set[str]:
     return {word_key(w) for w in _WORD.findall(text.casefold()) if w not in STOPWORDS and len(w) > 1}
+
+
+def _name_words(text: str) -> set[str]:
+    """A name's words as `_terms`, its numbers and letters kept: "Joplin 2.7 is available!" is not "Joplin 2.8 is
+    available!", nor "collections.D" "collections.In"."""
+    return {word_key(w) for w in _WORD.findall(text.casefold()) if w not in STOPWORDS}
 
 
 def _purpose(question: str, compared: tuple[set[str], set[str]] | None) -> set[str]:
@@ -160,7 +176,7 @@ def _opens_the_page_on(passage: Passage, named: set[str]) -> bool:
     opens with its synthesis of many sources. A clipped page's title may end with its site's name ("Headless Sync -
     Obsidian Help")."""
     return passage.note_type not in ("concept", "answer") and passage.heading in (None, passage.title) and \
-        _terms(_SITE_NAME.split(passage.title, maxsplit=1)[0]) == named
+        _name_words(_SITE_NAME.sub("", passage.title)) == named
 
 
 def _can_say_what_it_is(sentence: str, terms: set[str], named: set[str]) -> bool:
@@ -169,7 +185,7 @@ def _can_say_what_it_is(sentence: str, terms: set[str], named: set[str]) -> bool
     desktop application…"), a sentence that goes on from another ("Thus if…"), a writer's story or a pointer onward
     (`_ASIDE`), a table's row, a line that opens in lowercase (a fragment or code: "and what to do when…", "filter by
     function task.description…") or one with no full stop (a label: "Screenshot of QuickAdd capture settings")."""
-    return bool(terms & named) and not (_is_lead_in(sentence) or _STEP.match(sentence) or
+    return bool(terms & named) and not (_is_lead_in(sentence) or _STEP.match(sentence) or _SCENE.match(sentence) or
                                         _CONTINUES.match(sentence) or _ASIDE.search(sentence)) and \
         sentence.count("|") <= 1 and sentence.lstrip(_MARKS)[:1].isupper() and \
         sentence.rstrip(_MARKS + ")]”’").endswith(".")
@@ -182,6 +198,16 @@ def _shorter_definition(name: list[str]) -> tuple[set[str], re.Pattern[str] | No
     if len(name) < 3:
         return set(), None
     return _terms(name[0]), definition_patterns(f"What is {' '.join(name[1:])}?")[0]
+
+
+def _definitions_of_each(name: list[str]) -> list[re.Pattern[str]]:
+    """For two things asked of at once ("What are packages and crates?"), the patterns that define each: "A package is
+    a bundle of one or more crates…" defines what was asked (and the page's opening then stands in for nothing)."""
+    parts = " ".join(name)
+    split = re.split(r"\s+(?:and|or|&|vs\.?|versus)\s+", parts, flags=re.IGNORECASE)
+    if len(split) < 2:
+        return []
+    return [p for part in split if (p := definition_patterns(f"What is {part}?")[0])]
 
 
 def _is_lead_in(sentence: str) -> bool:
@@ -228,7 +254,8 @@ class OfflineAnswerer:
         for rank, passage in enumerate(passages):
             if passage.note_type == "answer":
                 continue  # an earlier extractive answer only quotes notes that are here themselves
-            opening = bool(named) and tops[passage.path] == 1 and _opens_the_page_on(passage, named)
+            opening = bool(named) and tops[passage.path] == 1 and \
+                _opens_the_page_on(passage, _name_words(" ".join(name)))
             for i, (sentence, asked) in enumerate(_sentences_and_their_question(passage.text)):
                 if passage.kbd_owned:
                     sentence = without_attribution(sentence)
@@ -263,9 +290,10 @@ class OfflineAnswerer:
         # question asks about ("An ontology is a formal, explicit specification…" for "What is an ontology?").
         defines, opens_with = definition_patterns(question)
         shortened, shorter = _shorter_definition(name)
+        each = _definitions_of_each(name)
 
         def is_definition(sentence: str, passage: Passage) -> bool:
-            return bool((defines and defines.search(sentence)) or
+            return bool((defines and defines.search(sentence)) or any(p.search(sentence) for p in each) or
                         (shorter and shortened <= _terms(passage.title) and shorter.search(sentence)))
 
         # The page's opening stands in for a definition only where no passage has one: "It’s called unsafe Rust and
