@@ -248,6 +248,7 @@ class OfflineAnswerer:
         action = how.group(1).casefold() if how else ""
         name = asked_name(question)
         named = _terms(" ".join(name))
+        title_words = _name_words(" ".join(name))  # as a page's title is compared: its numbers count
         found: list[tuple[set[str], set[str], int, Passage, str, bool, bool]] = []
         # A page with no headings is cut into several passages above them, and which is first is not known here.
         tops = Counter(p.path for p in passages if p.heading in (None, p.title))
@@ -255,7 +256,7 @@ class OfflineAnswerer:
             if passage.note_type == "answer":
                 continue  # an earlier extractive answer only quotes notes that are here themselves
             opening = bool(named) and tops[passage.path] == 1 and \
-                _opens_the_page_on(passage, _name_words(" ".join(name)))
+                _opens_the_page_on(passage, title_words)
             for i, (sentence, asked) in enumerate(_sentences_and_their_question(passage.text)):
                 if passage.kbd_owned:
                     sentence = without_attribution(sentence)
@@ -298,7 +299,8 @@ class OfflineAnswerer:
 
         # The page's opening stands in for a definition only where no passage has one: "It’s called unsafe Rust and
         # works…" answers, not "Unsafe Rust exists because…", the first line of its summary.
-        defined = any(is_definition(sentence, passage) for *_, passage, sentence, _, _ in found)
+        definitions = [is_definition(sentence, passage) for *_, passage, sentence, _, _ in found]
+        defined = any(definitions)
         asked_why = _WHY.match(question)
         why = _terms(asked_why.group(1)) if asked_why else set()
         things = wanted - {word_key(action)}
@@ -310,7 +312,7 @@ class OfflineAnswerer:
         ranked = [(sum(idf[w] for w in words) / whole + (page_score[passage.path] if first else passage.score)
                    + FINDING_BONUS * finding_rank(sentence)
                    + TITLE_BONUS * len(_terms(passage.title) & wanted) / max(1, len(wanted))
-                   + (DEFINITION_BONUS if is_definition(sentence, passage) else
+                   + (DEFINITION_BONUS if definition else
                       SUBJECT_BONUS if (opens_with and opens_with.search(sentence)) or why & terms else 0.0)
                    + (INSTRUCTION_BONUS if action and _does(sentence, action, things) else 0.0)
                    + (PURPOSE_BONUS if used_for and used_for <= terms and _PURPOSE.search(sentence) else 0.0)
@@ -318,7 +320,9 @@ class OfflineAnswerer:
                    + (ANSWER_BONUS if answers else 0.0)
                    + (OPENING_BONUS if first and not defined else 0.0)
                    - (LEAD_IN_PENALTY if _is_lead_in(sentence) else 0.0), -rank,
-                   passage.path, sentence) for words, terms, rank, passage, sentence, answers, first in found]
+                   passage.path, sentence)
+                  for (words, terms, rank, passage, sentence, answers, first), definition
+                  in zip(found, definitions, strict=True)]
         ranked.sort(key=lambda r: (-r[0], -r[1]))
         claims: list[DraftClaim] = []
         seen: set[str] = set()
