@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kbd.ask.retrieve import normalise, note_blocks, retrieve
+from kbd.ask.blocks import note_blocks
+from kbd.ask.retrieve import normalise, retrieve
 from kbd.config import load_config
 from kbd.engines.skills import load_skill
 from kbd.engines.structured import strict_schema

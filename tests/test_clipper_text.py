@@ -14,7 +14,7 @@ from pathlib import Path
 import frontmatter
 from markdown_it import MarkdownIt
 
-from kbd.ask.retrieve import article_blocks, note_blocks
+from kbd.ask.blocks import article_blocks, note_blocks
 from kbd.engines.prose import prose_sentences
 from kbd.engines.text import clean_document, latexml_to_dollars, prose
 from kbd.vault.markdown import parse_markdown

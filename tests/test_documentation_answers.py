@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kbd.ask.retrieve import note_blocks
+from kbd.ask.blocks import note_blocks
 from kbd.engines.answers import Passage
 from kbd.engines.findings import finding_rank, is_signpost, refers_elsewhere
 from kbd.engines.offline_answer import OfflineAnswerer, _sentences_and_their_question

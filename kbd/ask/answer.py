@@ -10,9 +10,8 @@ import re
 from dataclasses import dataclass
 
 from kbd.ask.retrieve import NoteText, RetrievalPlan, normalise
-from kbd.engines.answers import Answer, Answerer, Citation, CitedQuote, Claim, Draft
+from kbd.engines.answers import Answer, Answerer, Citation, CitedQuote, Claim, Draft, checkable
 
-MIN_QUOTE_CHARS, MIN_QUOTE_WORDS = 12, 3
 _QUOTE_MARKS = "\"'“”‘’«»`"
 
 
@@ -83,7 +82,7 @@ def check_citation(cited: CitedQuote, plan: RetrievalPlan, provided: set[str]) -
         return None, f"it cites “{cited.note[:120]}”, which is not one of the notes provided"
     quote = cited.quote.strip().strip(_QUOTE_MARKS).strip()
     wanted = normalise(quote)
-    if len(wanted) < MIN_QUOTE_CHARS or len(wanted.split()) < MIN_QUOTE_WORDS:
+    if not checkable(wanted):
         return None, f"its quote from {note.path} is too short to check; quote a whole phrase or sentence"
     block = find_quote(note, wanted)
     if block is None and ("..." in quote or "…" in quote):

@@ -182,6 +182,8 @@ def _refresh_stale(root: Path, config: Any, as_json: bool) -> int:
 
 
 def _print_answer(result: Any) -> None:
+    from kbd.engines.procedures import lead_in_and_steps
+
     plan = result.plan
     if result.answer is None:
         print(f"question   {result.question}")
@@ -205,7 +207,13 @@ def _print_answer(result: Any) -> None:
         print("Nothing in the wiki supports an answer to this question yet.")
     for number, claim in enumerate(answer.claims, start=1):
         sources = "; ".join(f"{c.path}{_anchor(c)}" for c in claim.citations)
-        print(f"{number}. {claim.text}\n   [{sources}]")
+        first = claim.citations[0]
+        lead_in, steps = lead_in_and_steps(first.quote) if answer.extractive else (claim.text, [])
+        if steps:  # a procedure: its lead-in (or its section's heading), then its steps
+            print(f"{number}. {lead_in or (first.heading or first.title) + ':'}" +
+                  "".join(f"\n   - {step}" for step in steps) + f"\n   [{sources}]")
+        else:
+            print(f"{number}. {claim.text}\n   [{sources}]")
     if answer.dropped:
         print(f"\n{counted(len(answer.dropped), 'claim')} dropped: their quotes were not found in the cited notes")
     if not answer.verified:

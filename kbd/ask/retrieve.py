@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from kbd.ask.blocks import Block, article_blocks, note_blocks
 from kbd.ask.compiled import compiled_title
 from kbd.ask.settings import context_budget
 from kbd.config import Config
@@ -27,15 +28,14 @@ from kbd.engines.answers import Passage
 from kbd.engines.base import word_key
 from kbd.engines.context import CHARS_PER_TOKEN, default_input_tokens
 from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.procedures import asked_action, introduces, procedures
 from kbd.engines.question_shapes import definition_patterns
-from kbd.engines.sections import asks_its_reader, dropped_section, names_exercises
-from kbd.engines.text import prose
 from kbd.render.notes import NUMBERS_LABEL
 from kbd.search import IndexUnavailable, QueryError, search_vault
 from kbd.vault.fsread import Unreadable, read_snapshot
 from kbd.vault.layout import CONTROL_DIR, VaultLayout, clean_title
 from kbd.vault.links import find_wikilinks
-from kbd.vault.markdown import parse_markdown, split_sentences
+from kbd.vault.markdown import split_sentences
 from kbd.vault.note import NAVIGATION_HEADINGS, content_sha256, file_sha256, split_frontmatter
 
 PER_NOTE = 3  # passages from one note at most: an answer draws on several notes
@@ -44,18 +44,12 @@ LINKED_WEIGHT = 0.5  # a note reached by a link counts half as much as the note 
 FOLLOWED_TYPES = ("source", "concept", "answer")
 SKIPPED_TYPES = ("report", "slides")
 MIN_PASSAGE_WORDS = 4
+PROCEDURE_ROOM = 2  # a procedure's steps may take this many times `ask.passage_tokens`, in the passage of its lead-in
 # For "What is X?" or "What does X do?", a passage with a sentence that defines X ("*Slices* let you reference…",
 # "A slice is a kind of reference…"): without it, a chapter's passages that each name X once tied, and the
 # defining one could be left out for three later ones ("Other Slices", "String Slices"…).
 DEFINES_BONUS = 0.5
 _WORD = re.compile(r"\w+", re.UNICODE)
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-# Material for MkDocs' admonitions and tabs ("!!! tip", "??? note", '=== "Tab"'): their bodies are indented, no code.
-_CONTAINER = re.compile(r"^(?:!!!|\?\?\?\+?|===)\s")
-_ITEM = re.compile(r"^\s*(?:>\s*)*(?:[-+*]|\d{1,9}[.)])\s+")
-_BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
-_LINKS = re.compile(r"!?\[\[[^\[\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
 # kbd's callouts that say what the note holds; every other one (input problems, not verified, stale,
 # extractive-answer labels, dropped claims) is about how kbd made the note, not about the subject.
 CONTENT_CALLOUTS = frozenset({"summary", "abstract", "tldr"})
@@ -67,18 +61,6 @@ _KBD_LINE = re.compile(rf"^(?:Clipping: |Filed by `kbd |>\s*{re.escape(NUMBERS_L
 # agree, also …)": the sentence is the source's bullet too, which an answer quotes once (with the brackets it was
 # another sentence, and "What is a page bundle?" quoted the definition twice).
 _SYNTHESIS_SOURCE = re.compile(r"(?<=[.!?\"”’)])\s+\(\[\[[^\]\n]+\]\](?:;[^\n]*)?\)\s*$")
-
-
-@dataclass(frozen=True)
-class Block:
-    """One paragraph, list item or quote of a note, as plain text, with where it sits."""
-
-    heading: str | None  # the heading above it, exactly as written; None: above any heading
-    block: str | None  # its `^block` id, if it has one
-    text: str
-    own: str = ""  # `text` without the text of its links: what the block itself says (for scoring)
-    code: tuple[str, ...] = ()  # its inline code as written: never maths (kbd/engines/text.py `prose`)
-    item: bool = False  # a list item
 
 
 @dataclass(frozen=True)
@@ -170,11 +152,17 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
     # letters first. The bonus orders the passages and is no part of a passage's score: the answerer weighs each
     # sentence by its passage's, and the defining passage's other sentences ("Note: For the purposes of introducing
     # slices…") say no more than before.
+    # So does, for "How do I …?", the first passage of each note with a procedure that does it: "Migrating your data
+    # to a new computer involves four steps…:" tied with the passages above it and under later headings.
     defines = [p for p in definition_patterns(f"What is {subject}?" if subject else question, acting=True) if p]
+    action = asked_action(question)
+    things = terms - {word_key(action)}
     chosen_first: dict[int, float] = {}
     defined: set[str] = set()
     for p in candidates:  # in each note's order
-        if defines and p.path not in defined and _defines(p, defines):
+        if p.path not in defined and ((defines and _defines(p, defines)) or
+                                      (action and any(introduces(lead_in, action, things, p)
+                                                      for lead_in in procedures(p)))):
             chosen_first[id(p)] = DEFINES_BONUS * weights[p.path]
             defined.add(p.path)
     candidates.sort(key=lambda p: (-p.score - chosen_first.get(id(p), 0.0), p.path, p.heading or ""))
@@ -344,110 +332,6 @@ def without_kbd_chrome(body: str) -> str:
     return "\n".join(out)
 
 
-def article_blocks(blocks: list[Block]) -> list[Block]:
-    """A clipping's blocks as the compile reads the article (kbd/engines/text.py): no page furniture
-    (authors, affiliations, captions, references, cookie and share text, a textbook's exercises), no citation
-    markers."""
-    out = []
-    # A textbook's exercises, where its list asks questions, as the compile reads them (kbd/engines/sections.py).
-    items: dict[str, list[str]] = {}
-    for b in blocks:
-        if b.item and b.heading and names_exercises(b.heading):
-            items.setdefault(b.heading, []).append(b.text)
-    last = blocks[-1].heading if blocks else None
-    exercises = {heading for heading, listed in items.items() if asks_its_reader(listed, heading == last)}
-    for block in blocks:
-        if block.heading and (dropped_section(block.heading) or block.heading in exercises):
-            continue
-        text = prose(block.text, block.code)
-        if text is None:
-            continue
-        out.append(block if text == block.text else
-                   replace(block, text=text, own=prose(block.own, block.code) or text))
-    return out
-
-
-def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], list[str]]:
-    """A note body (no frontmatter) as plain-text blocks under their headings: paragraphs, each
-    list item, quotes and tables; code blocks are left out (nothing to quote in an answer).
-    `quoted_lines`: each line of a quote or callout is a block of its own, as in the notes kbd writes,
-    whose summary callout holds one sentence a line; joined, a line without a full stop ran into the
-    next and the two became one quote no longer than any answer takes (issue 23's omega-3 finding)."""
-    blocks: list[Block] = []
-    headings: list[str] = []
-    heading: str | None = None
-    current: list[str] = []
-    fenced = False
-    after_prose = False  # the last block was a paragraph at the margin: an indented item after it is code
-
-    def flush() -> None:
-        nonlocal after_prose
-        if not current:
-            return
-        block_id = None
-        m = _BLOCK_ID.search(current[-1])
-        if m:
-            block_id = m.group(1)
-        raw = "\n".join(current if after_prose else _outdented(current))
-        if _ITEM.match(current[0]):
-            after_prose = False
-        elif not current[0][:1].isspace() and not _CONTAINER.match(current[0]):
-            after_prose = True
-        current.clear()
-        parsed = parse_markdown(raw)
-        plain = re.sub(r"\s+", " ", parsed.plain_text()).strip()
-        if not plain:
-            return
-        own = plain
-        if "[" in raw:  # A block that is mostly links (a list of notes, "see also") points elsewhere
-            own = re.sub(r"\s+", " ", parse_markdown(_LINKS.sub(" ", raw)).plain_text()).strip()
-            if _content_words(own) * 2 < _content_words(plain):
-                return
-        blocks.append(Block(heading, block_id, plain, own, tuple(c for b in parsed.blocks for c in b.code),
-                            bool(_ITEM.match(raw))))
-
-    for line in body.split("\n"):
-        if _FENCE.match(line):
-            flush()
-            fenced = not fenced
-            continue
-        if fenced:
-            continue
-        m = _HEADING.match(line)
-        if m:
-            flush()
-            after_prose = False  # Logseq's "## Usage" at the margin over "\t- To edit…"
-            heading = m.group(2).strip()
-            if heading:
-                headings.append(heading)
-            continue
-        if not line.strip() or (line.strip() == ">" and current):
-            flush()
-            continue
-        if _ITEM.match(line) and current:
-            flush()
-        elif quoted_lines and current and line.lstrip().startswith(">") and current[-1].lstrip().startswith(">") \
-                and not _CALLOUT.match(current[-1]):
-            flush()
-        current.append(line)
-    flush()
-    return blocks, headings
-
-
-def _outdented(lines: list[str]) -> list[str]:
-    """A nested list item's lines without its indent: parsed alone, "\t- Click to select some text…" (Logseq writes
-    every block so) was an indented code block, and the outline's nested blocks were no passage of any answer. Not
-    after a paragraph at the margin: there "    - name: Install deps" is a code block."""
-    indent = len(lines[0]) - len(lines[0].lstrip(" \t"))
-    if not indent or not _ITEM.match(lines[0]):
-        return lines
-    return [line[min(indent, len(line) - len(line.lstrip(" \t"))):] for line in lines]
-
-
-def _content_words(text: str) -> int:
-    return sum(1 for w in _WORD.findall(text.casefold()) if w not in STOPWORDS)
-
-
 def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage, set[str]]]:
     """The note's blocks grouped into passages (consecutive blocks under one heading, at most
     `limit` tokens; a longer block is cut at sentence ends) that hold some of the question's words,
@@ -467,13 +351,26 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
         if part:
             pieces.append(Block(block.heading, None, part, part))
     groups: list[list[Block]] = []
-    for piece in pieces:
+    listing = False  # the last group is a procedure so far: a lead-in and the list items after it
+    section_starts: set[int] = set()  # the first piece under each heading
+    for at, piece in enumerate(pieces):
         last = groups[-1] if groups else None
-        if last and last[-1].heading == piece.heading and not last[-1].block and \
-                estimate_tokens(" ".join(b.text for b in [*last, piece])) <= limit:
+        # A procedure's lead-in ("To create a new empty vault:") opens a passage, and its steps stay in it up to
+        # PROCEDURE_ROOM times the limit: packed by size alone, a passage could end on the lead-in, whose steps then
+        # began the next, or cut the list ("Repeat step 5 for each device." left out of Joplin's E2EE steps).
+        lead_in = not piece.item and piece.text.rstrip().endswith(":") and \
+            at + 1 < len(pieces) and pieces[at + 1].item and not pieces[at + 1].after_code and \
+            pieces[at + 1].heading == piece.heading
+        listing = listing and piece.item and not piece.after_code
+        room = limit * PROCEDURE_ROOM if listing else limit
+        if last and last[-1].heading == piece.heading and not last[-1].block and not lead_in and \
+                estimate_tokens(" ".join(b.text for b in [*last, piece])) <= room:
             last.append(piece)
         else:
             groups.append([piece])
+            listing = lead_in
+            if at == 0 or pieces[at - 1].heading != piece.heading:
+                section_starts.add(id(piece))
     out = []
     for group in groups:
         text = "\n".join(b.text for b in group)
@@ -485,7 +382,9 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
         block = group[0].block if len(group) == 1 else None
         out.append((Passage(path=note.path, title=note.title, note_type=note.note_type, heading=group[0].heading,
                             block=block, text=text, tokens=estimate_tokens(text), note_hash=note.sha256,
-                            score=0.0, kbd_owned=note.kbd_owned), found))
+                            score=0.0, kbd_owned=note.kbd_owned,
+                            items=frozenset(i for i, b in enumerate(group) if b.item and not b.after_code),
+                            opens_section=id(group[0]) in section_starts), found))
     return out
 
 

@@ -15,6 +15,14 @@ from typing import Any, Protocol
 
 _NAMED = re.compile(r"^[^—\n]{1,80} — (?=\S)")  # "B-tree — what the source says" in kbd's concept lists
 LEAD_LABEL = "Best match"  # what an extractive answer's first claim is labelled with (kbd/render/answer.py)
+# A quote shorter than this proves nothing ("it is", "Linux: /usr/local/share/anki"): kbd does not check it, and an
+# engine does not cite it.
+MIN_QUOTE_CHARS, MIN_QUOTE_WORDS = 12, 3
+
+
+def checkable(quote: str) -> bool:
+    """Whether a quote (as kbd normalises it: one space between words) is long enough to check."""
+    return len(quote) >= MIN_QUOTE_CHARS and len(quote.split()) >= MIN_QUOTE_WORDS
 
 
 def without_attribution(sentence: str) -> str:
@@ -43,6 +51,8 @@ class Passage:
     note_hash: str  # "sha256:<hex>" of the note's bytes when it was read
     score: float  # retrieval score; higher is better
     kbd_owned: bool  # kbd wrote the note (wiki/): it may carry block ids kbd added
+    items: frozenset[int] = frozenset()  # the lines of `text` that are list items (0-based): a procedure's steps
+    opens_section: bool = False  # it begins right under its heading (a list there is the heading's procedure)
 
     @property
     def anchor(self) -> str:

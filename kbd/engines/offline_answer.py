@@ -16,6 +16,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from kbd.engines.answers import (
     CallEstimate,
@@ -25,11 +26,13 @@ from kbd.engines.answers import (
     DraftClaim,
     Passage,
     article_key,
+    checkable,
     without_attribution,
 )
 from kbd.engines.base import word_key
 from kbd.engines.findings import finding_rank, is_question, is_signpost
 from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.procedures import asked_action, headed_steps, introduces, is_lead_in, procedures
 from kbd.engines.question_shapes import USED_FOR, WHAT_DOES, asked_name, definition_patterns
 from kbd.vault.markdown import split_sentences
 
@@ -37,11 +40,11 @@ MAX_CLAIMS = 8
 FINDING_BONUS = 0.15  # per step of findings.finding_rank: 0 aim/method, 1 statement, 2 result
 TITLE_BONUS = 0.5  # times the share of the question's words the passage's note title holds
 DEFINITION_BONUS = 0.5
-_HOW_TO = re.compile(r"^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|you|we|one)|to)\s+([a-z][\w-]*)",
-                     re.IGNORECASE)
 INSTRUCTION_BONUS = 0.3  # for "How do I open X?": a step that opens X ("To open it, run the Show Graph command.")
 LEAD_IN_PENALTY = 0.3  # a sentence that introduces what follows it ("Create today's daily note:") answers nothing
-_POINTS_ONWARD = re.compile(r"\b(?:the following|as follows)\b", re.IGNORECASE)
+# …unless what it introduces is quoted with it: a lead-in and the list items after it are a procedure, and for "How
+# do I create a vault?" the answer is "To create a new empty vault:" with its four steps, not one of them.
+PROCEDURE_BONUS = 0.2  # for a procedure that does what "How do I …?" asks (on top of INSTRUCTION_BONUS)
 SUBJECT_BONUS = 0.25  # for "What is X?": a sentence that opens with X doing something ("A trait defines…")
 # "Why does momentum help gradient descent?" is about momentum: "Second-order methods … can help in this case" is not.
 _WHY = re.compile(r"^\s*why\s+(?:does|do|did|is|are|was|were|can|could|would|should|will)\s+(?:an?\s+|the\s+)?([\w-]+)",
@@ -185,7 +188,7 @@ def _can_say_what_it_is(sentence: str, terms: set[str], named: set[str]) -> bool
     desktop application…"), a sentence that goes on from another ("Thus if…"), a writer's story or a pointer onward
     (`_ASIDE`), a table's row, a line that opens in lowercase (a fragment or code: "and what to do when…", "filter by
     function task.description…") or one with no full stop (a label: "Screenshot of QuickAdd capture settings")."""
-    return bool(terms & named) and not (_is_lead_in(sentence) or _STEP.match(sentence) or _SCENE.match(sentence) or
+    return bool(terms & named) and not (is_lead_in(sentence) or _STEP.match(sentence) or _SCENE.match(sentence) or
                                         _CONTINUES.match(sentence) or _ASIDE.search(sentence)) and \
         sentence.count("|") <= 1 and sentence.lstrip(_MARKS)[:1].isupper() and \
         sentence.rstrip(_MARKS + ")]”’").endswith(".")
@@ -210,22 +213,35 @@ def _definitions_of_each(name: list[str]) -> list[re.Pattern[str]]:
     return [p for part in split if (p := definition_patterns(f"What is {part}?")[0])]
 
 
-def _is_lead_in(sentence: str) -> bool:
-    """A sentence that introduces a list or code ("Create today's daily note:", "You can create a new canvas
-    using the following methods."): what it introduces is not quoted, so it answers nothing."""
-    return sentence.rstrip().endswith(":") or bool(_POINTS_ONWARD.search(sentence))
-
-
 def _does(sentence: str, action: str, things: set[str]) -> bool:
     """Whether the sentence is a step that does what "How do I <action> <things>?" asks: the action is among
     its first words ("To open it, run …", "Show or create the daily note…"), it names one of the things, and
     it is no lead-in to a list or code. Any other step ("To learn more, see …", "Add the special classes")
     answers another question."""
     words = [w.casefold() for w in _WORD.findall(sentence)]
-    if not words or _is_lead_in(sentence):
+    if not words or is_lead_in(sentence):
         return False
     opening = words[1:4] if words[0] == "to" else words[:3]
     return action in opening and bool(_terms(sentence) & things)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A sentence that holds some of the question's words, as the ranking reads it."""
+
+    words: set[str]  # the question's words it holds (with what its FAQ question or its page's title lends)
+    terms: set[str]  # its own words
+    rank: int  # its passage's place among the passages
+    passage: Passage
+    sentence: str
+    answers: bool  # it answers a FAQ's question that asks what was asked
+    first: bool  # it opens the page titled with what "What is X?" asks about
+    steps: tuple[str, ...] = ()  # a lead-in's steps, quoted with it
+    headed: bool = False  # `sentence` is the heading of the section the steps open, and no part of the quote
+
+    @property
+    def quote(self) -> str:
+        return "\n".join(self.steps if self.headed else (self.sentence, *self.steps))
 
 
 class OfflineAnswerer:
@@ -244,12 +260,12 @@ class OfflineAnswerer:
         # ("working with sequences" answers nothing), "What is X used for?" about X ("…used for the computation").
         wanted = (used_for or (compared[0] | compared[1] if compared else set()) or
                   (_terms(works.group(2)) if works and works.group(2) else _terms(question)))
-        how = _HOW_TO.match(question)
-        action = how.group(1).casefold() if how else ""
+        action = asked_action(question)
+        things = wanted - {word_key(action)}
         name = asked_name(question)
         named = _terms(" ".join(name))
         title_words = _name_words(" ".join(name))  # as a page's title is compared: its numbers count
-        found: list[tuple[set[str], set[str], int, Passage, str, bool, bool]] = []
+        found: list[_Candidate] = []
         # A page with no headings is cut into several passages above them, and which is first is not known here.
         tops = Counter(p.path for p in passages if p.heading in (None, p.title))
         for rank, passage in enumerate(passages):
@@ -257,10 +273,21 @@ class OfflineAnswerer:
                 continue  # an earlier extractive answer only quotes notes that are here themselves
             opening = bool(named) and tops[passage.path] == 1 and \
                 _opens_the_page_on(passage, title_words)
+            led = procedures(passage) if action else {}
+            headed = headed_steps(passage) if action else ()
+            if headed and passage.heading and introduces(passage.heading, action, things, passage) and \
+                    checkable(" ".join(headed)):
+                # A section's list under a heading that says what it does ("Log in with your Obsidian account").
+                terms = _terms(passage.heading)
+                words = (terms | _terms(passage.title)) & wanted
+                if words:
+                    found.append(_Candidate(words, terms, rank, passage, passage.heading, False, False, headed, True))
             for i, (sentence, asked) in enumerate(_sentences_and_their_question(passage.text)):
                 if passage.kbd_owned:
                     sentence = without_attribution(sentence)
-                if len(_WORD.findall(sentence)) < MIN_WORDS or len(sentence) > MAX_CHARS or \
+                steps = led.get(sentence, ())  # "To install Anki:" is short, and its steps say the rest
+                if (len(_WORD.findall(sentence)) < MIN_WORDS and not steps) or len(sentence) > MAX_CHARS or \
+                        not checkable(" ".join((sentence, *steps))) or \
                         (sentence.startswith("(") and sentence.endswith(")")):  # "(Title)" after a quote
                     continue
                 if is_signpost(sentence):
@@ -278,12 +305,21 @@ class OfflineAnswerer:
                 shared = len(lent & wanted) * 2
                 answers = bool(lent) and shared >= len(lent) and shared >= len(wanted)
                 # The page's opening names what its title names, though it need not write it ("Show or create the
-                # daily note for a date." on "foam daily").
-                words = (terms | lent if answers else terms | named if first else terms) & wanted
+                # daily note for a date." on "foam daily"); so does a procedure what its page and section are about
+                # ("To install Anki:" under *Installing* on "Installing & Upgrading Anki on Linux").
+                if answers:
+                    terms_lent = lent
+                elif first:
+                    terms_lent = named
+                elif steps and introduces(sentence, action, things, passage):
+                    terms_lent = _terms(f"{passage.title} {passage.heading or ''}")
+                else:
+                    terms_lent = set()
+                words = (terms | terms_lent) & wanted
                 if words:
-                    found.append((words, terms, rank, passage, sentence, answers, first))
+                    found.append(_Candidate(words, terms, rank, passage, sentence, answers, first, steps))
         # A question word that few sentences hold counts for more than one most of them hold.
-        held = Counter(w for words, *_ in found for w in words)
+        held = Counter(w for c in found for w in c.words)
         idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in wanted}
         whole = sum(idf.values()) or 1.0
         # A sentence that states a finding answers better than one that states an aim or a method.
@@ -299,41 +335,45 @@ class OfflineAnswerer:
 
         # The page's opening stands in for a definition only where no passage has one: "It’s called unsafe Rust and
         # works…" answers, not "Unsafe Rust exists because…", the first line of its summary.
-        definitions = [is_definition(sentence, passage) for *_, passage, sentence, _, _ in found]
+        definitions = [is_definition(c.sentence, c.passage) for c in found]
         defined = any(definitions)
         asked_why = _WHY.match(question)
         why = _terms(asked_why.group(1)) if asked_why else set()
-        things = wanted - {word_key(action)}
         # The opening speaks for its page: it counts as much as the page's best passage (the passage under a title holds
         # few of the title's words, "Key points" below it more).
         page_score: dict[str, float] = {}
         for passage in passages:
             page_score[passage.path] = max(page_score.get(passage.path, 0.0), passage.score)
-        ranked = [(sum(idf[w] for w in words) / whole + (page_score[passage.path] if first else passage.score)
-                   + FINDING_BONUS * finding_rank(sentence)
-                   + TITLE_BONUS * len(_terms(passage.title) & wanted) / max(1, len(wanted))
-                   + (DEFINITION_BONUS if definition else
-                      SUBJECT_BONUS if (opens_with and opens_with.search(sentence)) or why & terms else 0.0)
-                   + (INSTRUCTION_BONUS if action and _does(sentence, action, things) else 0.0)
-                   + (PURPOSE_BONUS if used_for and used_for <= terms and _PURPOSE.search(sentence) else 0.0)
-                   + (COMPARISON_BONUS if _sets_apart(sentence, terms, compared) else 0.0)
-                   + (ANSWER_BONUS if answers else 0.0)
-                   + (OPENING_BONUS if first and not defined else 0.0)
-                   - (LEAD_IN_PENALTY if _is_lead_in(sentence) else 0.0), -rank,
-                   passage.path, sentence)
-                  for (words, terms, rank, passage, sentence, answers, first), definition
-                  in zip(found, definitions, strict=True)]
-        ranked.sort(key=lambda r: (-r[0], -r[1]))
+        def score(c: _Candidate, definition: bool) -> float:
+            does = bool(action) and (introduces(c.sentence, action, things, c.passage) if c.steps else
+                                     _does(c.sentence, action, things))
+            return (sum(idf[w] for w in c.words) / whole + (page_score[c.passage.path] if c.first else c.passage.score)
+                    + FINDING_BONUS * finding_rank(c.sentence)
+                    + TITLE_BONUS * len(_terms(c.passage.title) & wanted) / max(1, len(wanted))
+                    + (DEFINITION_BONUS if definition else
+                       SUBJECT_BONUS if (opens_with and opens_with.search(c.sentence)) or why & c.terms else 0.0)
+                    + (INSTRUCTION_BONUS if does else 0.0)
+                    + (PURPOSE_BONUS if used_for and used_for <= c.terms and _PURPOSE.search(c.sentence) else 0.0)
+                    + (COMPARISON_BONUS if _sets_apart(c.sentence, c.terms, compared) else 0.0)
+                    + (ANSWER_BONUS if c.answers else 0.0)
+                    + (OPENING_BONUS if c.first and not defined else 0.0)
+                    + (PROCEDURE_BONUS if does and c.steps else
+                       -LEAD_IN_PENALTY if is_lead_in(c.sentence) else 0.0))
+
+        ranked = sorted(((score(c, definition), -c.rank, c) for c, definition in zip(found, definitions, strict=True)),
+                        key=lambda r: (-r[0], -r[1]))
         claims: list[DraftClaim] = []
         seen: set[str] = set()
         per_note: dict[str, int] = {}
-        for _, _, path, sentence in ranked:
-            key = " ".join(_WORD.findall(sentence.casefold()))
+        for _, _, c in ranked:
+            path = c.passage.path
+            key = " ".join(_WORD.findall(c.sentence.casefold()))
             if key in seen or per_note.get(path, 0) >= PER_NOTE:
                 continue
             seen.add(key)
+            seen.update(" ".join(_WORD.findall(step.casefold())) for step in c.steps)
             per_note[path] = per_note.get(path, 0) + 1
-            claims.append(DraftClaim(sentence, (CitedQuote(path, sentence),)))
+            claims.append(DraftClaim(c.quote, (CitedQuote(path, c.quote),)))
             if len(claims) >= MAX_CLAIMS:
                 break
         # Grouped by article (a summary and its clipping are one) or note, the best first, best

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from kbd.engines.answers import LEAD_LABEL, Answer, Citation, Claim, article_key
+from kbd.engines.procedures import lead_in_and_steps
 from kbd.render.frontmatter import DateTime, Link, render_frontmatter
 from kbd.vault.links import wikilink
 from kbd.vault.sanitize import escape_text, link_alias, link_target
@@ -148,7 +149,10 @@ def _extractive(claims: list[Claim]) -> list[str]:
     one's best passage; each quote cites the note it is in (the summary or the clipping)."""
     # The first claim is the engine's best answer: it leads, on its own, before the evidence.
     lead = claims[0].citations[0]
-    out = [f"**{LEAD_LABEL}:** “{escape_text(lead.quote)}” — {citation_link(lead, _where(lead))} ^{claim_block(1)}", ""]
+    opening, steps = lead_in_and_steps(lead.quote)
+    out = [f"**{LEAD_LABEL}:** {_quoted(opening)}{citation_link(lead, _where(lead))} ^{claim_block(1)}", ""]
+    if steps:
+        out += [*(f"- “{escape_text(step)}”" for step in steps), ""]
     groups: dict[str, list[tuple[int, Claim]]] = {}
     for number, claim in enumerate(claims[1:], start=2):
         c = claim.citations[0]
@@ -160,9 +164,16 @@ def _extractive(claims: list[Claim]) -> list[str]:
         out += [f"### {escape_text(first.title)}" + (f" ({kind})" if kind else ""), ""]
         for number, claim in items:
             c = claim.citations[0]
-            out.append(f"- “{escape_text(c.quote)}” — {citation_link(c, _where(c))} ^{claim_block(number)}")
+            opening, steps = lead_in_and_steps(c.quote)
+            out.append(f"- {_quoted(opening)}{citation_link(c, _where(c))} ^{claim_block(number)}")
+            out += [f"    - “{escape_text(step)}”" for step in steps]
         out.append("")
     return out[:-1]
+
+
+def _quoted(text: str) -> str:
+    """A quote and the dash before its link; nothing for a section's steps, whose heading the link names."""
+    return f"“{escape_text(text)}” — " if text else ""
 
 
 def _where(citation: Citation) -> str:

@@ -1,0 +1,143 @@
+"""A note body as plain-text blocks: its paragraphs, list items, quotes and tables under their headings, code left
+out. Retrieval (kbd/ask/retrieve.py) cuts passages from them, and quotes are checked against them
+(kbd/ask/answer.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.sections import asks_its_reader, dropped_section, names_exercises
+from kbd.engines.text import prose
+from kbd.vault.markdown import parse_markdown
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+# Material for MkDocs' admonitions and tabs ("!!! tip", "??? note", '=== "Tab"'): their bodies are indented, no code.
+_CONTAINER = re.compile(r"^(?:!!!|\?\?\?\+?|===)\s")
+_ITEM = re.compile(r"^\s*(?:>\s*)*(?:[-+*]|\d{1,9}[.)])\s+")
+_BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
+_LINKS = re.compile(r"!?\[\[[^\[\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
+_CALLOUT = re.compile(r"^\s*>\s*\[!([A-Za-z-]+)\][+-]?")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph, list item or quote of a note, as plain text, with where it sits."""
+
+    heading: str | None  # the heading above it, exactly as written; None: above any heading
+    block: str | None  # its `^block` id, if it has one
+    text: str
+    own: str = ""  # `text` without the text of its links: what the block itself says (for scoring)
+    code: tuple[str, ...] = ()  # its inline code as written: never maths (kbd/engines/text.py `prose`)
+    item: bool = False  # a list item
+    after_code: bool = False  # a code block is right above it (a procedure's steps do not go on past one)
+
+
+def article_blocks(blocks: list[Block]) -> list[Block]:
+    """A clipping's blocks as the compile reads the article (kbd/engines/text.py): no page furniture
+    (authors, affiliations, captions, references, cookie and share text, a textbook's exercises), no citation
+    markers."""
+    out = []
+    # A textbook's exercises, where its list asks questions, as the compile reads them (kbd/engines/sections.py).
+    items: dict[str, list[str]] = {}
+    for b in blocks:
+        if b.item and b.heading and names_exercises(b.heading):
+            items.setdefault(b.heading, []).append(b.text)
+    last = blocks[-1].heading if blocks else None
+    exercises = {heading for heading, listed in items.items() if asks_its_reader(listed, heading == last)}
+    for block in blocks:
+        if block.heading and (dropped_section(block.heading) or block.heading in exercises):
+            continue
+        text = prose(block.text, block.code)
+        if text is None:
+            continue
+        out.append(block if text == block.text else
+                   replace(block, text=text, own=prose(block.own, block.code) or text))
+    return out
+
+
+def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], list[str]]:
+    """A note body (no frontmatter) as plain-text blocks under their headings: paragraphs, each
+    list item, quotes and tables; code blocks are left out (nothing to quote in an answer).
+    `quoted_lines`: each line of a quote or callout is a block of its own, as in the notes kbd writes,
+    whose summary callout holds one sentence a line; joined, a line without a full stop ran into the
+    next and the two became one quote no longer than any answer takes (issue 23's omega-3 finding)."""
+    blocks: list[Block] = []
+    headings: list[str] = []
+    heading: str | None = None
+    current: list[str] = []
+    fenced = False
+    code_above = False
+    after_prose = False  # the last block was a paragraph at the margin: an indented item after it is code
+
+    def flush() -> None:
+        nonlocal after_prose, code_above
+        if not current:
+            return
+        block_id = None
+        m = _BLOCK_ID.search(current[-1])
+        if m:
+            block_id = m.group(1)
+        raw = "\n".join(current if after_prose else _outdented(current))
+        if _ITEM.match(current[0]):
+            after_prose = False
+        elif not current[0][:1].isspace() and not _CONTAINER.match(current[0]):
+            after_prose = True
+        current.clear()
+        parsed = parse_markdown(raw)
+        plain = re.sub(r"\s+", " ", parsed.plain_text()).strip()
+        if not plain:
+            return
+        own = plain
+        if "[" in raw:  # A block that is mostly links (a list of notes, "see also") points elsewhere
+            own = re.sub(r"\s+", " ", parse_markdown(_LINKS.sub(" ", raw)).plain_text()).strip()
+            if _content_words(own) * 2 < _content_words(plain):
+                return
+        blocks.append(Block(heading, block_id, plain, own, tuple(c for b in parsed.blocks for c in b.code),
+                            bool(_ITEM.match(raw)), code_above))
+        code_above = False
+
+    for line in body.split("\n"):
+        if _FENCE.match(line):
+            flush()
+            fenced = not fenced
+            continue
+        if fenced:
+            code_above = True
+            continue
+        m = _HEADING.match(line)
+        if m:
+            flush()
+            after_prose = False  # Logseq's "## Usage" at the margin over "\t- To edit…"
+            heading = m.group(2).strip()
+            if heading:
+                headings.append(heading)
+            continue
+        if not line.strip() or (line.strip() == ">" and current):
+            flush()
+            continue
+        if _ITEM.match(line) and current:
+            flush()
+        elif quoted_lines and current and line.lstrip().startswith(">") and current[-1].lstrip().startswith(">") \
+                and not _CALLOUT.match(current[-1]):
+            flush()
+        current.append(line)
+    flush()
+    return blocks, headings
+
+
+def _outdented(lines: list[str]) -> list[str]:
+    """A nested list item's lines without its indent: parsed alone, "\t- Click to select some text…" (Logseq writes
+    every block so) was an indented code block, and the outline's nested blocks were no passage of any answer. Not
+    after a paragraph at the margin: there "    - name: Install deps" is a code block."""
+    indent = len(lines[0]) - len(lines[0].lstrip(" \t"))
+    if not indent or not _ITEM.match(lines[0]):
+        return lines
+    return [line[min(indent, len(line) - len(line.lstrip(" \t"))):] for line in lines]
+
+
+def _content_words(text: str) -> int:
+    return sum(1 for w in _WORD.findall(text.casefold()) if w not in STOPWORDS)
