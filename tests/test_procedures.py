@@ -51,7 +51,8 @@ def test_a_how_to_answer_quotes_the_lead_in_with_its_steps(vault: Vault) -> None
     rest = [c["text"] for c in claims(vault, "How do I invite a user to a shared vault?")[1:]]
     assert "In Invite user, enter the email of the user you want to invite." not in rest, rest
     printed = vault.kbd("ask", ".", "How do I invite a user to a shared vault?", "--no-file").stdout
-    assert "1. To invite a user to share a remote vault:\n   - Open Settings.\n   - In the side menu" in printed, \
+    # Numbered as the page numbers them.
+    assert "1. To invite a user to share a remote vault:\n   1. Open Settings.\n   2. In the side menu" in printed, \
         printed
 
 
@@ -63,10 +64,10 @@ def test_a_filed_procedure_lists_its_steps_under_the_best_match(vault: Vault) ->
     lines = note.splitlines()[best:best + 9]
     assert lines[0].startswith("**Best match:** “To invite a user to share a remote vault:” — [[")
     assert lines[0].endswith("^claim-1") and lines[1] == ""
-    assert lines[2:8] == ["- “Open Settings.”", "- “In the side menu, select Sync.”",
-                          "- “Next to Remote vault, select Manage.”",
-                          "- “Next to the remote vault you want to share, select Manage sharing .”",
-                          "- “In Invite user, enter the email of the user you want to invite.”", "- “Select Add.”"]
+    assert lines[2:8] == ["1. “Open Settings.”", "2. “In the side menu, select Sync.”",
+                          "3. “Next to Remote vault, select Manage.”",
+                          "4. “Next to the remote vault you want to share, select Manage sharing .”",
+                          "5. “In Invite user, enter the email of the user you want to invite.”", "6. “Select Add.”"]
 
 
 def test_a_procedure_below_the_lead_lists_its_steps_under_its_quote() -> None:
@@ -79,10 +80,15 @@ def test_a_procedure_below_the_lead_lists_its_steps_under_its_quote() -> None:
         Claim("By default, Obsidian syncs all files and folders in your vault.",
               (cited("By default, Obsidian syncs all files and folders in your vault."),)),
         Claim("To exclude a specific folder from syncing: Open Settings → Sync. Select Done.",
-              (cited("To exclude a specific folder from syncing:\nOpen Settings → Sync.\nSelect Done."),))])
+              (cited("To exclude a specific folder from syncing:\nOpen Settings → Sync.\nSelect Done."),), True),
+        Claim("There are three ways to define menu entries: Automatically In front matter",
+              (cited("There are three ways to define menu entries:\nAutomatically\nIn front matter"),))])
     note = render_answer_note(AnswerNote(answer, "2026-12-07T06:00:00+00:00"))
     assert "- “To exclude a specific folder from syncing:” — [[raw/sync|Sync]] ^claim-2\n" \
-           "    - “Open Settings → Sync.”\n    - “Select Done.”" in note, note
+           "    1. “Open Settings → Sync.”\n    2. “Select Done.”" in note, note
+    # A bulleted list stays bulleted: its items are ways or options, not steps in an order.
+    assert "^claim-3\n    - “Automatically”\n    - “In front matter”" in note, note
+    assert Claim.from_json(answer.claims[1].to_json()).numbered and not answer.claims[2].to_json().get("numbered")
 
 
 def test_a_lead_in_does_what_is_asked_when_the_verb_follows_a_to_and_its_page_names_the_thing(vault: Vault) -> None:
@@ -134,7 +140,8 @@ def test_a_lead_in_opens_its_passage_and_keeps_its_steps() -> None:
     found = [p for p, _ in _passages(note, question_terms("How do I reset my Zettlr installation?"), 300)]
     led = [p for p in found if "follow these steps:" in p.text]
     assert len(led) == 1 and led[0].text.startswith("If you want to completely reset"), [p.text[:80] for p in led]
-    steps = procedures(led[0])["If you want to completely reset your local Zettlr installation, follow these steps:"]
+    lead_in = "If you want to completely reset your local Zettlr installation, follow these steps:"
+    steps = procedures(led[0])[lead_in].lines
     assert steps[0].startswith("First ensure that the application is closed") and len(steps) >= 3
 
 
@@ -148,8 +155,8 @@ def test_an_outline_line_and_kbds_own_key_points_are_no_lead_ins() -> None:
                       items=frozenset({0, 1}))
     assert procedures(outline) == {}
     paragraph = Passage(**{**outline.__dict__, "items": frozenset({1})})
-    assert list(procedures(paragraph).values()) == [("The site will automatically determine what Operating System "
-                                                     "you're using.",)]
+    assert [p.lines for p in procedures(paragraph).values()] == [
+        ("The site will automatically determine what Operating System you're using.",)]
     summary = Passage(**{**paragraph.__dict__, "kbd_owned": True})
     assert procedures(summary) == {}
 
@@ -206,11 +213,11 @@ def test_a_sections_list_under_a_heading_that_does_what_is_asked_is_the_answer(v
         "changes color.",
         "Click the icon again to stop the recording and add it to your note."]
     printed = vault.kbd("ask", ".", "How do I change the site ID?", "--no-file").stdout
-    assert printed.split("\n\n")[1].startswith("1. Change the site ID:\n   - "), printed
+    assert printed.split("\n\n")[1].startswith("1. Change the site ID:\n   1. In ribbon"), printed
     vault.kbd("ask", ".", "How do I record audio in a note?")
     note = (vault.wiki / "answers" / "How do I record audio in a note.md").read_text(encoding="utf-8")
     assert "**Best match:** [[raw/Audio recorder#Record audio in a note|Audio recorder › Record audio in a note]] " \
-           "^claim-1\n\n- “Create a new note or open an existing note.”\n" in note, note
+           "^claim-1\n\n1. “Create a new note or open an existing note.”\n" in note, note
 
 
 def test_only_a_heading_that_does_what_is_asked_leads_its_list(vault: Vault) -> None:
@@ -233,3 +240,12 @@ def test_a_list_cut_in_two_passages_is_led_only_by_its_own_lead_in() -> None:
     under = [p for p in found if p.heading == "Change the site ID"]
     assert len(under) > 1 and under[0].opens_section and not any(p.opens_section for p in under[1:])
     assert headed_steps(under[0]) and not any(headed_steps(p) for p in under[1:])
+
+
+def test_a_numbered_lists_items_are_told_from_a_bulleted_lists() -> None:
+    # Obsidian help's *Themes* numbers its steps; Tasks' *Auto-Suggest* lists what may happen, in bullets.
+    themes, _ = note_blocks((REAL / "Themes.md").read_text(encoding="utf-8"))
+    assert next(b for b in themes if b.text == "Open Settings.").numbered
+    suggest, _ = note_blocks((REAL / "procedures" / "Auto-Suggest.md").read_text(encoding="utf-8"))
+    bullet = next(b for b in suggest if b.text == "Multiple plugins try to provide suggestions simultaneously")
+    assert bullet.item and not bullet.numbered

@@ -71,7 +71,7 @@ def check_draft(draft: Draft, plan: RetrievalPlan) -> tuple[list[Claim], list[Fa
         if not item.citations:
             failures.append(Failure(text, "it cites no note"))
         if held:
-            claims.append(Claim(text, tuple(held)))
+            claims.append(Claim(text, tuple(held), item.numbered))
     return claims, failures
 
 

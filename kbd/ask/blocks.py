@@ -17,6 +17,7 @@ _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 # Material for MkDocs' admonitions and tabs ("!!! tip", "??? note", '=== "Tab"'): their bodies are indented, no code.
 _CONTAINER = re.compile(r"^(?:!!!|\?\?\?\+?|===)\s")
+_NUMBERED = re.compile(r"^\s*(?:>\s*)*\d{1,9}[.)]\s+")
 _ITEM = re.compile(r"^\s*(?:>\s*)*(?:[-+*]|\d{1,9}[.)])\s+")
 _BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
 _LINKS = re.compile(r"!?\[\[[^\[\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
@@ -33,6 +34,7 @@ class Block:
     own: str = ""  # `text` without the text of its links: what the block itself says (for scoring)
     code: tuple[str, ...] = ()  # its inline code as written: never maths (kbd/engines/text.py `prose`)
     item: bool = False  # a list item
+    numbered: bool = False  # an item of a numbered list ("1. Open Settings.")
     after_code: bool = False  # a code block is right above it (a procedure's steps do not go on past one)
 
 
@@ -97,7 +99,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             if _content_words(own) * 2 < _content_words(plain):
                 return
         blocks.append(Block(heading, block_id, plain, own, tuple(c for b in parsed.blocks for c in b.code),
-                            bool(_ITEM.match(raw)), code_above))
+                            item=bool(_ITEM.match(raw)), numbered=bool(_NUMBERED.match(raw)), after_code=code_above))
         code_above = False
 
     for line in body.split("\n"):

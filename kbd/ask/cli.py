@@ -210,8 +210,9 @@ def _print_answer(result: Any) -> None:
         first = claim.citations[0]
         lead_in, steps = lead_in_and_steps(first.quote) if answer.extractive else (claim.text, [])
         if steps:  # a procedure: its lead-in (or its section's heading), then its steps
+            marks = [f"{n}." if claim.numbered else "-" for n in range(1, len(steps) + 1)]
             print(f"{number}. {lead_in or (first.heading or first.title) + ':'}" +
-                  "".join(f"\n   - {step}" for step in steps) + f"\n   [{sources}]")
+                  "".join(f"\n   {mark} {step}" for mark, step in zip(marks, steps, strict=True)) + f"\n   [{sources}]")
         else:
             print(f"{number}. {claim.text}\n   [{sources}]")
     if answer.dropped:

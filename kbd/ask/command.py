@@ -84,7 +84,8 @@ class AskResult:
             "note": self.note,
             "claims": [{"text": c.text, "citations": [
                 {"path": q.path, "title": q.title, "anchor": anchor(q), "link": citation_link(q), "quote": q.quote}
-                for q in c.citations]} for c in answer.claims] if answer else [],
+                for q in c.citations], **({"numbered": True} if c.numbered else {})} for c in answer.claims]
+            if answer else [],
             "dropped": [{"claim": t, "reason": r} for t, r in answer.dropped] if answer else [],
             "objections": list(answer.objections) if answer else [],
             "retrieval": self.plan.to_json(),

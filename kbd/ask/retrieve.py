@@ -384,6 +384,7 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
                             block=block, text=text, tokens=estimate_tokens(text), note_hash=note.sha256,
                             score=0.0, kbd_owned=note.kbd_owned,
                             items=frozenset(i for i, b in enumerate(group) if b.item and not b.after_code),
+                            numbered=frozenset(i for i, b in enumerate(group) if b.numbered),
                             opens_section=id(group[0]) in section_starts), found))
     return out
 

@@ -52,6 +52,7 @@ class Passage:
     score: float  # retrieval score; higher is better
     kbd_owned: bool  # kbd wrote the note (wiki/): it may carry block ids kbd added
     items: frozenset[int] = frozenset()  # the lines of `text` that are list items (0-based): a procedure's steps
+    numbered: frozenset[int] = frozenset()  # those of them that are a numbered list's ("1. Open Settings.")
     opens_section: bool = False  # it begins right under its heading (a list there is the heading's procedure)
 
     @property
@@ -74,6 +75,7 @@ class CitedQuote:
 class DraftClaim:
     text: str
     citations: tuple[CitedQuote, ...]
+    numbered: bool = False  # an extractive procedure: the lines of its quote after the lead-in are a numbered list's
 
 
 @dataclass(frozen=True)
@@ -117,13 +119,16 @@ class Citation:
 class Claim:
     text: str
     citations: tuple[Citation, ...]
+    numbered: bool = False  # as DraftClaim's: its quote's steps are numbered where it came from
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "citations": [c.to_json() for c in self.citations]}
+        return {"text": self.text, "citations": [c.to_json() for c in self.citations],
+                **({"numbered": True} if self.numbered else {})}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Claim:
-        return cls(text=data["text"], citations=tuple(Citation.from_json(c) for c in data["citations"]))
+        return cls(text=data["text"], citations=tuple(Citation.from_json(c) for c in data["citations"]),
+                   numbered=bool(data.get("numbered")))
 
 
 @dataclass(frozen=True)

@@ -238,6 +238,7 @@ class _Candidate:
     first: bool  # it opens the page titled with what "What is X?" asks about
     steps: tuple[str, ...] = ()  # a lead-in's steps, quoted with it
     headed: bool = False  # `sentence` is the heading of the section the steps open, and no part of the quote
+    numbered: bool = False  # the steps are a numbered list's
 
     @property
     def quote(self) -> str:
@@ -274,18 +275,20 @@ class OfflineAnswerer:
             opening = bool(named) and tops[passage.path] == 1 and \
                 _opens_the_page_on(passage, title_words)
             led = procedures(passage) if action else {}
-            headed = headed_steps(passage) if action else ()
+            headed = headed_steps(passage) if action else None
             if headed and passage.heading and introduces(passage.heading, action, things, passage) and \
-                    checkable(" ".join(headed)):
+                    checkable(" ".join(headed.lines)):
                 # A section's list under a heading that says what it does ("Log in with your Obsidian account").
                 terms = _terms(passage.heading)
                 words = (terms | _terms(passage.title)) & wanted
                 if words:
-                    found.append(_Candidate(words, terms, rank, passage, passage.heading, False, False, headed, True))
+                    found.append(_Candidate(words, terms, rank, passage, passage.heading, False, False, headed.lines,
+                                            True, headed.numbered))
             for i, (sentence, asked) in enumerate(_sentences_and_their_question(passage.text)):
                 if passage.kbd_owned:
                     sentence = without_attribution(sentence)
-                steps = led.get(sentence, ())  # "To install Anki:" is short, and its steps say the rest
+                procedure = led.get(sentence)
+                steps = procedure.lines if procedure else ()  # "To install Anki:" is short; its steps say the rest
                 if (len(_WORD.findall(sentence)) < MIN_WORDS and not steps) or len(sentence) > MAX_CHARS or \
                         not checkable(" ".join((sentence, *steps))) or \
                         (sentence.startswith("(") and sentence.endswith(")")):  # "(Title)" after a quote
@@ -317,7 +320,8 @@ class OfflineAnswerer:
                     terms_lent = set()
                 words = (terms | terms_lent) & wanted
                 if words:
-                    found.append(_Candidate(words, terms, rank, passage, sentence, answers, first, steps))
+                    found.append(_Candidate(words, terms, rank, passage, sentence, answers, first, steps,
+                                            numbered=bool(procedure and procedure.numbered)))
         # A question word that few sentences hold counts for more than one most of them hold.
         held = Counter(w for c in found for w in c.words)
         idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in wanted}
@@ -373,7 +377,7 @@ class OfflineAnswerer:
             seen.add(key)
             seen.update(" ".join(_WORD.findall(step.casefold())) for step in c.steps)
             per_note[path] = per_note.get(path, 0) + 1
-            claims.append(DraftClaim(c.quote, (CitedQuote(path, c.quote),)))
+            claims.append(DraftClaim(c.quote, (CitedQuote(path, c.quote),), c.numbered))
             if len(claims) >= MAX_CLAIMS:
                 break
         # Grouped by article (a summary and its clipping are one) or note, the best first, best

@@ -6,6 +6,7 @@ one of its steps alone, or its lead-in alone, answers nothing. The offline answe
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from kbd.engines.answers import Passage
 from kbd.engines.base import word_key
@@ -34,7 +35,15 @@ def is_lead_in(sentence: str) -> bool:
     return sentence.rstrip().endswith(":") or bool(_POINTS_ONWARD.search(sentence))
 
 
-def procedures(passage: Passage) -> dict[str, tuple[str, ...]]:
+@dataclass(frozen=True)
+class Steps:
+    """A procedure's list items, as the passage has them."""
+
+    lines: tuple[str, ...]
+    numbered: bool  # a numbered list's ("1. Open Settings."): "Repeat step 5 for each device." counts on it
+
+
+def procedures(passage: Passage) -> dict[str, Steps]:
     """Each lead-in of the passage that list items follow, with those items (at most MAX_STEPS): the steps it
     introduces. Not a lead-in that is a list item itself (every line of an outline is one: Logseq's pages), nor in
     kbd's own notes, whose lists are key points. What a lead-in introduces may be code, which passages leave out;
@@ -42,34 +51,32 @@ def procedures(passage: Passage) -> dict[str, tuple[str, ...]]:
     if not passage.items or passage.kbd_owned:
         return {}
     lines = passage.text.split("\n")
-    found: dict[str, tuple[str, ...]] = {}
+    found: dict[str, Steps] = {}
     for at, line in enumerate(lines):
         if at in passage.items or at + 1 not in passage.items:
             continue
         sentences = split_sentences(line)
         if sentences and is_lead_in(sentences[-1]):
-            steps = []
-            for step in range(at + 1, len(lines)):
-                if step not in passage.items or len(steps) == MAX_STEPS:
-                    break
-                steps.append(lines[step])
-            found[sentences[-1]] = tuple(steps)
+            found[sentences[-1]] = _steps(passage, lines, at + 1)
     return found
 
 
-def headed_steps(passage: Passage) -> tuple[str, ...]:
+def headed_steps(passage: Passage) -> Steps | None:
     """The list a passage opens its section with, where its heading is the list's lead-in (Obsidian's "### Log in
     with your Obsidian account", then "1. Open Settings.", "2. In the sidebar, select General.", …): two items or
-    more, at most MAX_STEPS. Not in kbd's own notes (a summary's "Key points")."""
+    more. Not in kbd's own notes (a summary's "Key points")."""
     if passage.kbd_owned or not passage.opens_section or not passage.heading or 0 not in passage.items:
-        return ()
-    lines = passage.text.split("\n")
-    steps = []
-    for at, line in enumerate(lines[:MAX_STEPS]):
-        if at not in passage.items:
-            break
-        steps.append(line)
-    return tuple(steps) if len(steps) > 1 else ()
+        return None
+    steps = _steps(passage, passage.text.split("\n"), 0)
+    return steps if len(steps.lines) > 1 else None
+
+
+def _steps(passage: Passage, lines: list[str], first: int) -> Steps:
+    """The list items from line `first` on, at most MAX_STEPS."""
+    end = first
+    while end < len(lines) and end in passage.items and end - first < MAX_STEPS:
+        end += 1
+    return Steps(tuple(lines[first:end]), all(at in passage.numbered for at in range(first, end)))
 
 
 def lead_in_and_steps(quote: str) -> tuple[str, list[str]]:

@@ -152,7 +152,7 @@ def _extractive(claims: list[Claim]) -> list[str]:
     opening, steps = lead_in_and_steps(lead.quote)
     out = [f"**{LEAD_LABEL}:** {_quoted(opening)}{citation_link(lead, _where(lead))} ^{claim_block(1)}", ""]
     if steps:
-        out += [*(f"- “{escape_text(step)}”" for step in steps), ""]
+        out += [*_steps(steps, claims[0].numbered, ""), ""]
     groups: dict[str, list[tuple[int, Claim]]] = {}
     for number, claim in enumerate(claims[1:], start=2):
         c = claim.citations[0]
@@ -166,9 +166,14 @@ def _extractive(claims: list[Claim]) -> list[str]:
             c = claim.citations[0]
             opening, steps = lead_in_and_steps(c.quote)
             out.append(f"- {_quoted(opening)}{citation_link(c, _where(c))} ^{claim_block(number)}")
-            out += [f"    - “{escape_text(step)}”" for step in steps]
+            out += _steps(steps, claim.numbered, "    ")
         out.append("")
     return out[:-1]
+
+
+def _steps(steps: list[str], numbered: bool, indent: str) -> list[str]:
+    """A procedure's steps, one quoted item each, numbered where the note numbers them ("Repeat step 5…")."""
+    return [f"{indent}{f'{n}.' if numbered else '-'} “{escape_text(step)}”" for n, step in enumerate(steps, start=1)]
 
 
 def _quoted(text: str) -> str:
