@@ -94,12 +94,15 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
         if not plain:
             return
         own = plain
+        numbered = bool(_NUMBERED.match(raw))
         if "[" in raw:  # A block that is mostly links (a list of notes, "see also") points elsewhere
             own = re.sub(r"\s+", " ", parse_markdown(_LINKS.sub(" ", raw)).plain_text()).strip()
-            if _content_words(own) * 2 < _content_words(plain):
+            # …but a numbered step that is a link ("1. [[#Open Publish]]") is a step, and the steps after it keep
+            # their numbers.
+            if _content_words(own) * 2 < _content_words(plain) and not numbered:
                 return
         blocks.append(Block(heading, block_id, plain, own, tuple(c for b in parsed.blocks for c in b.code),
-                            item=bool(_ITEM.match(raw)), numbered=bool(_NUMBERED.match(raw)), after_code=code_above))
+                            item=bool(_ITEM.match(raw)), numbered=numbered, after_code=code_above))
         code_above = False
 
     for line in body.split("\n"):
@@ -114,6 +117,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
         if m:
             flush()
             after_prose = False  # Logseq's "## Usage" at the margin over "\t- To edit…"
+            code_above = False  # a section's list is its own, whatever ended the section before
             heading = m.group(2).strip()
             if heading:
                 headings.append(heading)

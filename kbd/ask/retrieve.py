@@ -28,7 +28,7 @@ from kbd.engines.answers import Passage
 from kbd.engines.base import word_key
 from kbd.engines.context import CHARS_PER_TOKEN, default_input_tokens
 from kbd.engines.lexicon import STOPWORDS
-from kbd.engines.procedures import asked_action, introduces, procedures
+from kbd.engines.procedures import asked_action, asked_particle, introduces, procedures
 from kbd.engines.question_shapes import definition_patterns
 from kbd.render.notes import NUMBERS_LABEL
 from kbd.search import IndexUnavailable, QueryError, search_vault
@@ -155,13 +155,13 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
     # So does, for "How do I …?", the first passage of each note with a procedure that does it: "Migrating your data
     # to a new computer involves four steps…:" tied with the passages above it and under later headings.
     defines = [p for p in definition_patterns(f"What is {subject}?" if subject else question, acting=True) if p]
-    action = asked_action(question)
+    action, particle = asked_action(question), asked_particle(question)
     things = terms - {word_key(action)}
     chosen_first: dict[int, float] = {}
     defined: set[str] = set()
     for p in candidates:  # in each note's order
         if p.path not in defined and ((defines and _defines(p, defines)) or
-                                      (action and any(introduces(lead_in, action, things, p)
+                                      (action and any(introduces(lead_in, action, things, p, particle)
                                                       for lead_in in procedures(p)))):
             chosen_first[id(p)] = DEFINES_BONUS * weights[p.path]
             defined.add(p.path)

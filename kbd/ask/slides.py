@@ -27,7 +27,8 @@ from kbd.config import Config
 from kbd.engines import slide_maker_identity
 from kbd.engines.answers import Answer, Passage
 from kbd.engines.base import concept_key
-from kbd.engines.decks import FIXED_SLIDES, TITLE_CHARS, Chart, Deck, Slide, SlideDraft, SlideMaker
+from kbd.engines.decks import FIXED_SLIDES, MAX_BULLETS, TITLE_CHARS, Chart, Deck, Slide, SlideDraft, SlideMaker
+from kbd.engines.procedures import lead_in_and_steps, only_says_steps_follow
 from kbd.engines.slides import line, shorten
 from kbd.render.charts import find_chart
 from kbd.state import State
@@ -164,10 +165,12 @@ def _chart(title: str, slides: list[Slide], passages: list[Passage]) -> Chart | 
 
 def deck_from_answer(answer: Answer, title: str, max_slides: int) -> Deck:
     """A checked answer as slides, no model call: one slide per note it cites, the claims resting on
-    that note as bullets, the quotes they rest on as speaker notes."""
+    that note as bullets, the quotes they rest on as speaker notes; an extractive answer's procedure is slides of its
+    own, a step a bullet (run together in one bullet, six steps were cut after three)."""
     passages: list[Passage] = []
     index: dict[tuple[str, str], int] = {}
     by_note: dict[str, list[tuple[str, list[int]]]] = {}
+    order: list[str | tuple[str, list[str], bool, tuple[int, ...]]] = []  # a note's path, or a procedure
     for claim in answer.claims:
         cites = []
         for c in claim.citations:
@@ -177,18 +180,48 @@ def deck_from_answer(answer: Answer, title: str, max_slides: int) -> Deck:
                                         text=c.quote, tokens=len(c.quote) // 4 + 1, note_hash=c.note_hash, score=1.0,
                                         kbd_owned=False))
             cites.append(index[(c.path, c.quote)])
-        if cites:
-            by_note.setdefault(passages[cites[0]].path, []).append((claim.text, cites))
-    slides = []
-    for claims in by_note.values():
+        if not cites:
+            continue
+        first = claim.citations[0]
+        lead_in, steps = lead_in_and_steps(first.quote) if answer.extractive else ("", [])
+        if steps:
+            named = first.heading if first.heading and (not lead_in or only_says_steps_follow(lead_in)) else lead_in
+            order.append(((named or first.title).rstrip(" :"), steps, claim.numbered, tuple(cites)))
+        else:
+            path = passages[cites[0]].path
+            if path not in by_note:
+                order.append(path)
+            by_note.setdefault(path, []).append((claim.text, cites))
+
+    def notes(cites: tuple[int, ...]) -> str:
+        return shorten(" ".join(f"“{line(passages[i].text)}”" for i in cites), 1200)
+
+    slides: list[Slide] = []
+    for item in order:
+        if isinstance(item, tuple):
+            heading, steps, numbered, cites = item
+            slides += _procedure_slides(heading, steps, numbered, cites, notes(cites))
+            continue
+        claims = by_note[item]
         cites = tuple(dict.fromkeys(i for _, each in claims for i in each))
         slides.append(Slide(title=shorten(passages[cites[0]].title, TITLE_CHARS),
-                            bullets=tuple(shorten(text) for text, _ in claims[:4]),
-                            notes=shorten(" ".join(f"“{line(passages[i].text)}”" for i in cites), 1200), cites=cites))
+                            bullets=tuple(shorten(text) for text, _ in claims[:4]), notes=notes(cites), cites=cites))
     kind = "extractive answer (no model configured)" if answer.extractive else f"answer by {answer.engine}"
     draft = SlideDraft(slides, verified=answer.verified, objections=list(answer.objections),
                        dropped=[f"dropped as unsupported: {c}" for c, _ in answer.dropped])
     return assemble(title, draft, passages, answer.engine, max_slides, f"Slides of the {kind}", query=answer.question)
+
+
+def _procedure_slides(heading: str, steps: list[str], numbered: bool, cites: tuple[int, ...],
+                      notes: str) -> list[Slide]:
+    """A procedure's slides: its lead-in (or its section's heading) the title, MAX_BULLETS steps a slide, numbered as
+    the note numbers them."""
+    parts = range(0, len(steps), MAX_BULLETS)
+    return [Slide(title=shorten(heading + (f" ({n // MAX_BULLETS + 1} of {len(parts)})" if len(parts) > 1 else ""),
+                                TITLE_CHARS),
+                  bullets=tuple(shorten(f"{at}. {step}" if numbered else step)
+                                for at, step in enumerate(steps[n:n + MAX_BULLETS], start=n + 1)),
+                  notes=notes, cites=cites) for n in parts]
 
 
 def make_deck(spec: DeckSpec, found: Material, maker: SlideMaker) -> Deck:

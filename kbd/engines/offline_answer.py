@@ -32,7 +32,7 @@ from kbd.engines.answers import (
 from kbd.engines.base import word_key
 from kbd.engines.findings import finding_rank, is_question, is_signpost
 from kbd.engines.lexicon import STOPWORDS
-from kbd.engines.procedures import asked_action, headed_steps, introduces, is_lead_in, procedures
+from kbd.engines.procedures import asked_action, asked_particle, headed_steps, introduces, is_lead_in, procedures
 from kbd.engines.question_shapes import USED_FOR, WHAT_DOES, asked_name, definition_patterns
 from kbd.vault.markdown import split_sentences
 
@@ -98,6 +98,11 @@ QUESTION_WORDS = 30  # a question's line up to it is the question ("My CSS … d
 PER_NOTE = 3
 MIN_WORDS, MAX_CHARS = 5, 600
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _key(sentence: str) -> str:
+    """A sentence as quotes are told apart: its words, in lowercase."""
+    return " ".join(_WORD.findall(sentence.casefold()))
 
 
 def _terms(text: str) -> set[str]:
@@ -261,7 +266,7 @@ class OfflineAnswerer:
         # ("working with sequences" answers nothing), "What is X used for?" about X ("…used for the computation").
         wanted = (used_for or (compared[0] | compared[1] if compared else set()) or
                   (_terms(works.group(2)) if works and works.group(2) else _terms(question)))
-        action = asked_action(question)
+        action, particle = asked_action(question), asked_particle(question)
         things = wanted - {word_key(action)}
         name = asked_name(question)
         named = _terms(" ".join(name))
@@ -276,7 +281,7 @@ class OfflineAnswerer:
                 _opens_the_page_on(passage, title_words)
             led = procedures(passage) if action else {}
             headed = headed_steps(passage) if action else None
-            if headed and passage.heading and introduces(passage.heading, action, things, passage) and \
+            if headed and passage.heading and introduces(passage.heading, action, things, passage, particle) and \
                     checkable(" ".join(headed.lines)):
                 # A section's list under a heading that says what it does ("Log in with your Obsidian account").
                 terms = _terms(passage.heading)
@@ -314,7 +319,7 @@ class OfflineAnswerer:
                     terms_lent = lent
                 elif first:
                     terms_lent = named
-                elif steps and introduces(sentence, action, things, passage):
+                elif steps and introduces(sentence, action, things, passage, particle):
                     terms_lent = _terms(f"{passage.title} {passage.heading or ''}")
                 else:
                     terms_lent = set()
@@ -349,7 +354,7 @@ class OfflineAnswerer:
         for passage in passages:
             page_score[passage.path] = max(page_score.get(passage.path, 0.0), passage.score)
         def score(c: _Candidate, definition: bool) -> float:
-            does = bool(action) and (introduces(c.sentence, action, things, c.passage) if c.steps else
+            does = bool(action) and (introduces(c.sentence, action, things, c.passage, particle) if c.steps else
                                      _does(c.sentence, action, things))
             return (sum(idf[w] for w in c.words) / whole + (page_score[c.passage.path] if c.first else c.passage.score)
                     + FINDING_BONUS * finding_rank(c.sentence)
@@ -368,15 +373,16 @@ class OfflineAnswerer:
                         key=lambda r: (-r[0], -r[1]))
         claims: list[DraftClaim] = []
         seen: set[str] = set()
-        per_note: dict[str, int] = {}
         for _, _, c in ranked:
             path = c.passage.path
-            key = " ".join(_WORD.findall(c.sentence.casefold()))
-            if key in seen or per_note.get(path, 0) >= PER_NOTE:
+            key = _key(c.sentence)
+            if key in seen or sum(d.citations[0].note == path for d in claims) >= PER_NOTE:
                 continue
-            seen.add(key)
-            seen.update(" ".join(_WORD.findall(step.casefold())) for step in c.steps)
-            per_note[path] = per_note.get(path, 0) + 1
+            # A procedure says each sentence of its steps: none is quoted again on its own, before it or after.
+            said = {_key(s) for step in c.steps for s in (step, *split_sentences(step))}
+            if said:
+                claims = [d for d in claims if _key(d.text) not in said]
+            seen |= said | {key}
             claims.append(DraftClaim(c.quote, (CitedQuote(path, c.quote),), c.numbered))
             if len(claims) >= MAX_CLAIMS:
                 break

@@ -13,10 +13,15 @@ from kbd.engines.base import word_key
 from kbd.engines.lexicon import STOPWORDS
 from kbd.vault.markdown import split_sentences
 
-_HOW_TO = re.compile(r"^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|you|we|one)|to)\s+([a-z][\w-]*)",
-                     re.IGNORECASE)
+_HOW_TO = re.compile(r"^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|you|we|one)|to)\s+([a-z][\w-]*)"
+                     r"(?:\s+(on|off|up|down|in|out|back|over|away)\b)?", re.IGNORECASE)
+# A verb's particle: "turn on" is not "turn off".
+_PARTICLES = frozenset({"on", "off", "up", "down", "in", "out", "back", "over", "away"})
+# A lead-in that says only that steps follow ("Follow these steps:"): its section's heading says what they do.
+_ONLY_STEPS_FOLLOW = re.compile(r"\b(?:follow\s+(?:these|the)\s+(?:following\s+)?steps|the\s+following\s+steps"
+                                r"|do\s+the\s+following)\b", re.IGNORECASE)
 _POINTS_ONWARD = re.compile(r"\b(?:the following|as follows)\b", re.IGNORECASE)
-MAX_STEPS = 12
+MAX_STEPS = 20
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "your", "its", "their", "our", "each",
                           "every", "any"})
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -27,6 +32,13 @@ def asked_action(question: str) -> str:
     question."""
     m = _HOW_TO.match(question)
     return m.group(1).casefold() if m else ""
+
+
+def asked_particle(question: str) -> str:
+    """The particle after the verb of "How do I <verb> <particle> …?" ("on" for "How do I turn on Restricted mode?"),
+    in lowercase; "" for none."""
+    m = _HOW_TO.match(question)
+    return (m.group(2) or "").casefold() if m else ""
 
 
 def is_lead_in(sentence: str) -> bool:
@@ -79,6 +91,12 @@ def _steps(passage: Passage, lines: list[str], first: int) -> Steps:
     return Steps(tuple(lines[first:end]), all(at in passage.numbered for at in range(first, end)))
 
 
+def only_says_steps_follow(lead_in: str) -> bool:
+    """Whether a lead-in says no more than that steps follow ("To enable it, please follow these steps:"): its
+    section's heading says better what they do ("Enabling E2EE")."""
+    return bool(_ONLY_STEPS_FOLLOW.search(lead_in))
+
+
 def lead_in_and_steps(quote: str) -> tuple[str, list[str]]:
     """An extractive quote of several lines as a procedure: its lead-in ("To create a new empty vault:") and its steps,
     one a line; ("", steps) where the quote is a section's list, whose lead-in is its heading."""
@@ -88,29 +106,45 @@ def lead_in_and_steps(quote: str) -> tuple[str, list[str]]:
     return ("", lines) if len(lines) > 1 else (quote, [])
 
 
-def introduces(lead_in: str, action: str, things: set[str], passage: Passage) -> bool:
-    """Whether a procedure's lead-in introduces steps that do what "How do I <action> <things>?" asks: the action
-    opens it or follows a "to" in it ("To exclude a specific folder from syncing:", "If you want to completely reset
-    your local Zettlr installation, follow these steps:", "There are three ways to define menu entries:", "To start
-    using GistPad…"), and it, its section's heading or its page's title names one of the things (`things`: word keys,
-    kbd.engines.base.word_key) — "To enable it, please follow these steps:" under *Enabling E2EE* on "End-To-End
+def introduces(lead_in: str, action: str, things: set[str], passage: Passage, particle: str = "") -> bool:
+    """Whether a procedure's lead-in introduces steps that do what "How do I <action> [<particle>] <things>?" asks: the
+    action opens it or follows a "to" in it ("To exclude a specific folder from syncing:", "If you want to completely
+    reset your local Zettlr installation, follow these steps:", "There are three ways to define menu entries:", "To
+    start using GistPad…"), with the asked particle, if any ("To turn off Restricted mode:" does not turn it on); a
+    lead-in that only says steps follow ("Follow these steps:") takes its section's heading's verb ("How to set it
+    up"). And it, its section's heading or its page's title names one of the things (`things`: word keys,
+    kbd.engines.base.word_key): "To enable it, please follow these steps:" under *Enabling E2EE* on "End-To-End
     Encryption (E2EE)"."""
-    words = [w.casefold() for w in _WORD.findall(lead_in)]
-    if not words or not action:
+    if not action:
         return False
-    forms = {action, f"{action}s", f"{action}ing", f"{action}ed", f"{action}d", f"{action.removesuffix('e')}ing"}
-    # A verb among its first words, not a noun after a determiner ("The merge request is made up of three things:").
-    start = 1 if words[0] == "to" else 0
-    opening = {w for i, w in enumerate(words[start:start + 3], start) if i == 0 or words[i - 1] not in _DETERMINERS}
-    # The verb after each "to", past a word in -ly and "start"/"begin": "to completely reset", "to start using".
-    after_to = set()
-    for i, word in enumerate(words[:-1]):
-        if word == "to":
-            rest = [w for w in words[i + 1:i + 4] if not w.endswith("ly")]
-            if rest and rest[0] in ("start", "begin") and len(rest) > 1:
-                rest = rest[1:]
-            if rest[:2] != ["make", "sure"]:  # "Things to be aware of, to make sure your Tasks searches work…:"
-                after_to.update(rest[:1])
+    words = [w.casefold() for w in _WORD.findall(lead_in)]
+    does = _does_at(words, action, particle)
+    if not does and passage.heading and only_says_steps_follow(lead_in):
+        does = _does_at([w.casefold() for w in _WORD.findall(passage.heading)], action, particle)
     context = {word_key(w) for w in _WORD.findall(f"{lead_in} {passage.heading or ''} {passage.title}".casefold())
                if w not in STOPWORDS and len(w) > 1}
-    return bool(forms & (opening | after_to)) and bool(context & things)
+    return does and bool(context & things)
+
+
+def _does_at(words: list[str], action: str, particle: str) -> bool:
+    """Whether the words hold the action as their verb: among the first three (after "to"), not after a determiner
+    ("The merge request is made up of three things:"), or after a "to", past a word in -ly and "start"/"begin" ("to
+    completely reset", "to start using"); not followed by another particle than the asked one."""
+    if not words:
+        return False
+    forms = {action, f"{action}s", f"{action}ing", f"{action}ed", f"{action}d", f"{action.removesuffix('e')}ing"}
+    start = 1 if words[0] == "to" else 0
+    at = [i for i, w in enumerate(words[start:start + 3], start) if i == 0 or words[i - 1] not in _DETERMINERS]
+    for i, word in enumerate(words[:-1]):
+        if word == "to":
+            rest = [j for j in range(i + 1, min(i + 4, len(words))) if not words[j].endswith("ly")]
+            if rest and words[rest[0]] in ("start", "begin") and len(rest) > 1:
+                rest = rest[1:]
+            if [words[j] for j in rest[:2]] != ["make", "sure"]:  # "Things to be aware of, to make sure your…:"
+                at += rest[:1]
+    for i in at:
+        if words[i] in forms:
+            after = words[i + 1] if i + 1 < len(words) else ""
+            if not (particle and after in _PARTICLES and after != particle):
+                return True
+    return False

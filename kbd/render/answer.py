@@ -182,8 +182,11 @@ def _quoted(text: str) -> str:
 
 
 def _where(citation: Citation) -> str:
-    """Display text of a citation: the note's title and the heading, when it names one."""
+    """Display text of a citation: the note's title and the heading, when it names one; the heading though no link can
+    name it ("Set up: step 1 | 2"), where a section's steps are quoted without their heading."""
     where = anchor(citation)
     if where.startswith("#") and not where.startswith("#^") and where[1:] != citation.title:
         return f"{citation.title} › {where[1:]}"
+    if not where and citation.heading and citation.heading.strip() != citation.title and "\n" in citation.quote:
+        return f"{citation.title} › {citation.heading.strip()}"
     return citation.title
