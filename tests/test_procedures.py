@@ -332,3 +332,24 @@ def test_steps_under_a_heading_no_link_can_name_still_say_which_section() -> Non
                     claims=[Claim("Open the widget panel. Select Configure.", (citation,))])
     note = render_answer_note(AnswerNote(answer, "2026-12-07T06:00:00+00:00"))
     assert "**Best match:** [[raw/widget|Widget › Set up: the widget - panel]] ^claim-1" in note, note
+
+
+def test_a_list_goes_on_past_the_code_under_its_items(vault: Vault) -> None:
+    # Josh Branchaud's TIL *Different Ways To Define An Interval* (development half; the round's review): each of its
+    # four numbered ways has a code block under it, and the procedure stopped at the first.
+    clip(vault, "procedures/different-ways-to-define-an-interval.md")
+    lines = lead_quote(vault, "How do I define an interval in Postgres?")
+    assert lines[0] == "Here are four different ways to define an interval:" and len(lines) == 5, lines
+    assert lines[4].startswith("The make_interval function can take various forms of arguments"), lines
+
+
+def test_a_label_of_two_things_is_no_step(vault: Vault) -> None:
+    # Obsidian Tasks' *Task Dependencies* (development half; the round's review): "Searching and dependencies:", a
+    # known limitation's label, led "How do I search dependencies?".
+    clip(vault, "procedures/Task Dependencies.md")
+    assert lead_quote(vault, "How do I search dependencies?")[0] != "Searching and dependencies:"
+    page = Passage(path="raw/Task Dependencies.md", title="Task Dependencies", note_type="raw",
+                   heading="Known Limitations", block=None, text="", tokens=0, note_hash="sha256:0", score=1.0,
+                   kbd_owned=False)
+    assert not introduces("Searching and dependencies:", "search", {"depend"}, page)
+    assert introduces("Migrating your data to a new computer involves four steps:", "migrate", {"computer"}, page)

@@ -35,7 +35,7 @@ class Block:
     code: tuple[str, ...] = ()  # its inline code as written: never maths (kbd/engines/text.py `prose`)
     item: bool = False  # a list item
     numbered: bool = False  # an item of a numbered list ("1. Open Settings.")
-    after_code: bool = False  # a code block is right above it (a procedure's steps do not go on past one)
+    after_code: bool = False  # a code block is right above it: a list item there goes on from no paragraph
 
 
 def article_blocks(blocks: list[Block]) -> list[Block]:

@@ -383,10 +383,18 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
         out.append((Passage(path=note.path, title=note.title, note_type=note.note_type, heading=group[0].heading,
                             block=block, text=text, tokens=estimate_tokens(text), note_hash=note.sha256,
                             score=0.0, kbd_owned=note.kbd_owned,
-                            items=frozenset(i for i, b in enumerate(group) if b.item and not b.after_code),
+                            items=frozenset(i for i, b in enumerate(group) if _in_a_list(group, i)),
                             numbered=frozenset(i for i, b in enumerate(group) if b.numbered),
                             opens_section=id(group[0]) in section_starts), found))
     return out
+
+
+def _in_a_list(group: list[Block], at: int) -> bool:
+    """Whether the block is a list item that goes on from a lead-in or an item: one right after a code block goes on
+    from the item above the code ("1. Use the interval keyword…", code, "2. …"), not from a paragraph ("…add the
+    following lines to mkdocs.yml:", code, "- You can also define multiple aliases…")."""
+    block = group[at]
+    return block.item and (not block.after_code or (at > 0 and group[at - 1].item))
 
 
 def normalise(text: str) -> str:

@@ -293,8 +293,10 @@ class OfflineAnswerer:
                 if passage.kbd_owned:
                     sentence = without_attribution(sentence)
                 procedure = led.get(sentence)
-                steps = procedure.lines if procedure else ()  # "To install Anki:" is short; its steps say the rest
-                if (len(_WORD.findall(sentence)) < MIN_WORDS and not steps) or len(sentence) > MAX_CHARS or \
+                steps = procedure.lines if procedure else ()
+                does_it = bool(steps) and introduces(sentence, action, things, passage, particle)
+                # "To install Anki:" is short, and its steps say the rest; "Searching and dependencies:" is a label.
+                if (len(_WORD.findall(sentence)) < MIN_WORDS and not does_it) or len(sentence) > MAX_CHARS or \
                         not checkable(" ".join((sentence, *steps))) or \
                         (sentence.startswith("(") and sentence.endswith(")")):  # "(Title)" after a quote
                     continue
@@ -319,7 +321,7 @@ class OfflineAnswerer:
                     terms_lent = lent
                 elif first:
                     terms_lent = named
-                elif steps and introduces(sentence, action, things, passage, particle):
+                elif does_it:
                     terms_lent = _terms(f"{passage.title} {passage.heading or ''}")
                 else:
                     terms_lent = set()

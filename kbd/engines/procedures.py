@@ -143,7 +143,8 @@ def _does_at(words: list[str], action: str, particle: str) -> bool:
             if [words[j] for j in rest[:2]] != ["make", "sure"]:  # "Things to be aware of, to make sure your…:"
                 at += rest[:1]
     for i in at:
-        if words[i] in forms:
+        # "Searching and dependencies:" is a label of two things, not a step that searches.
+        if words[i] in forms and not (words[i].endswith("ing") and words[i + 1:i + 2] in (["and"], ["or"])):
             after = words[i + 1] if i + 1 < len(words) else ""
             if not (particle and after in _PARTICLES and after != particle):
                 return True
