@@ -36,6 +36,7 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 FIXED_EPOCH = "1790000000"  # 2026-09-21: generated timestamps are reproducible in tests
+REAL_PAGES = Path(__file__).parent / "real_pages"  # whole pages of public corpora (README there)
 
 
 def tree_bytes(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
@@ -86,6 +87,13 @@ class Vault:
 
     def sync_raw(self) -> None:
         self.expected_raw = tree_hash(self.raw)
+
+    def clip_real_pages(self, *pages: str) -> None:
+        """Clip whole pages of tests/real_pages (paths under it, as they are there) and compile, images not fetched."""
+        self.no_image_downloads()
+        for page in pages:
+            self.clip(Path(page).name, (REAL_PAGES / page).read_text(encoding="utf-8"))
+        self.compile()
 
     def no_image_downloads(self) -> None:
         """Opt out of image downloads, for a test whose clippings embed images from hosts outside 127.0.0.1."""

@@ -36,10 +36,7 @@ def lead(vault: Vault, question: str) -> str:
 
 
 def clip(vault: Vault, *pages: str) -> Vault:
-    vault.no_image_downloads()
-    for page in pages:
-        vault.clip(Path(page).name, (REAL / page).read_text(encoding="utf-8"))
-    vault.compile()
+    vault.clip_real_pages(*pages)
     return vault
 
 

@@ -21,10 +21,7 @@ REAL = Path(__file__).parent / "real_pages"
 
 
 def clip(vault: Vault, *pages: str) -> Vault:
-    vault.no_image_downloads()
-    for page in pages:
-        vault.clip(Path(page).name, (REAL / page).read_text(encoding="utf-8"))
-    vault.compile()
+    vault.clip_real_pages(*pages)
     return vault
 
 

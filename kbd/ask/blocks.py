@@ -21,7 +21,7 @@ _NUMBERED = re.compile(r"^\s*(?:>\s*)*\d{1,9}[.)]\s+")
 _ITEM = re.compile(r"^\s*(?:>\s*)*(?:[-+*]|\d{1,9}[.)])\s+")
 _BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
 _LINKS = re.compile(r"!?\[\[[^\[\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
-_CALLOUT = re.compile(r"^\s*>\s*\[!([A-Za-z-]+)\][+-]?")
+CALLOUT = re.compile(r"^\s*>\s*\[!([A-Za-z-]+)\][+-]?")  # a callout's first line: "> [!note] Title"
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
         if _ITEM.match(line) and current:
             flush()
         elif quoted_lines and current and line.lstrip().startswith(">") and current[-1].lstrip().startswith(">") \
-                and not _CALLOUT.match(current[-1]):
+                and not CALLOUT.match(current[-1]):
             flush()
         current.append(line)
     flush()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kbd.ask.blocks import Block, article_blocks, note_blocks
+from kbd.ask.blocks import CALLOUT, Block, article_blocks, note_blocks
 from kbd.ask.compiled import compiled_title
 from kbd.ask.settings import context_budget
 from kbd.config import Config
@@ -53,7 +53,6 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # kbd's callouts that say what the note holds; every other one (input problems, not verified, stale,
 # extractive-answer labels, dropped claims) is about how kbd made the note, not about the subject.
 CONTENT_CALLOUTS = frozenset({"summary", "abstract", "tldr"})
-_CALLOUT = re.compile(r"^\s*>\s*\[!([A-Za-z-]+)\][+-]?")
 # kbd's own lines about the note: "Clipping: [[raw/…]] · by …", "Filed by `kbd ask`. …", and the list of
 # numbers in a concept's synthesis (each is also in its source's bullet, where an answer quotes it).
 _KBD_LINE = re.compile(rf"^(?:Clipping: |Filed by `kbd |>\s*{re.escape(NUMBERS_LABEL)} )")
@@ -321,7 +320,7 @@ def without_kbd_chrome(body: str) -> str:
     out: list[str] = []
     skipping = False
     for text in body.split("\n"):
-        m = _CALLOUT.match(text)
+        m = CALLOUT.match(text)
         if m:
             skipping = m.group(1).casefold() not in CONTENT_CALLOUTS
         elif skipping and not text.lstrip().startswith(">"):

@@ -1,13 +1,12 @@
 """The offline answerer: an extractive answer, no model, no network.
 
-It writes nothing of its own: each claim is one sentence copied from a retrieved passage, cited to
-the note it came from (an earlier answer is not requoted). Sentences are ranked by the question's
-words they hold (a word few of them hold counts for more), by the passage's score, by whether they
-state a result, define what "What is X?" asks about, say what "What does X do?" asks, do what "How
-do I …?" asks (a lead-in to a list or code counts less) or answer a FAQ's question that asks what was
-asked; the best comes first, as the answer, and the
-rest follow grouped by note. The same sentence quoted by several notes (a concept note repeats what its
-sources say) is given once, from the best-ranked note.
+It writes nothing of its own: each claim is one sentence copied from a retrieved passage, or a procedure (a lead-in
+and its steps, kbd/engines/procedures.py), cited to the note it came from (an earlier answer is not requoted).
+Sentences are ranked by the question's words they hold (a word few of them hold counts for more), by the passage's
+score, by whether they state a result, define what "What is X?" asks about, say what "What does X do?" asks, do what
+"How do I …?" asks (a lead-in alone counts less) or answer a FAQ's question that asks what was asked; the best comes
+first, as the answer, and the rest follow grouped by note. The same sentence quoted by several notes (a concept note
+repeats what its sources say) is given once, from the best-ranked note.
 """
 
 from __future__ import annotations
@@ -355,6 +354,7 @@ class OfflineAnswerer:
         page_score: dict[str, float] = {}
         for passage in passages:
             page_score[passage.path] = max(page_score.get(passage.path, 0.0), passage.score)
+
         def score(c: _Candidate, definition: bool) -> float:
             does = bool(action) and (introduces(c.sentence, action, things, c.passage, particle) if c.steps else
                                      _does(c.sentence, action, things))
