@@ -73,6 +73,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
     current: list[str] = []
     fenced = False
     code_above = False
+    links_only: set[int] = set()  # numbered items that are mostly links
     after_prose = False  # the last block was a paragraph at the margin: an indented item after it is code
 
     def flush() -> None:
@@ -97,10 +98,12 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
         numbered = bool(_NUMBERED.match(raw))
         if "[" in raw:  # A block that is mostly links (a list of notes, "see also") points elsewhere
             own = re.sub(r"\s+", " ", parse_markdown(_LINKS.sub(" ", raw)).plain_text()).strip()
-            # …but a numbered step that is a link ("1. [[#Open Publish]]") is a step, and the steps after it keep
-            # their numbers.
-            if _content_words(own) * 2 < _content_words(plain) and not numbered:
-                return
+            # …but a numbered step that is a link ("1. Log into [your Obsidian account](…).") is a step, and the
+            # steps after it keep their numbers (kept below where a numbered item of words is beside it).
+            if _content_words(own) * 2 < _content_words(plain):
+                if not numbered:
+                    return
+                links_only.add(len(blocks))
         blocks.append(Block(heading, block_id, plain, own, tuple(c for b in parsed.blocks for c in b.code),
                             item=bool(_ITEM.match(raw)), numbered=numbered, after_code=code_above))
         code_above = False
@@ -132,7 +135,13 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             flush()
         current.append(line)
     flush()
-    return blocks, headings
+    # A run of numbered links is a table of contents or a site's menu ("1. [ Home ](/)", "2. [ Voting and
+    # elections ](…)"), no steps: a numbered link stays only alone among steps of words.
+    steps = [b.numbered and i not in links_only for i, b in enumerate(blocks)]
+    beside = [[j for j in (i - 1, i + 1) if 0 <= j < len(blocks)] for i in range(len(blocks))]
+    kept = [b for i, b in enumerate(blocks) if i not in links_only or
+            (any(steps[j] for j in beside[i]) and not any(j in links_only for j in beside[i]))]
+    return kept, headings
 
 
 def _outdented(lines: list[str]) -> list[str]:

@@ -211,7 +211,7 @@ def _print_answer(result: Any) -> None:
         lead_in, steps = lead_in_and_steps(first.quote) if answer.extractive else (claim.text, [])
         if steps:  # a procedure: its lead-in (or its section's heading), then its steps
             marks = [f"{n}." if claim.numbered else "-" for n in range(1, len(steps) + 1)]
-            print(f"{number}. {lead_in or (first.heading or first.title) + ':'}" +
+            print(f"{number}. {lead_in or (first.heading or first.title).rstrip(' :') + ':'}" +
                   "".join(f"\n   {mark} {step}" for mark, step in zip(marks, steps, strict=True)) + f"\n   [{sources}]")
         else:
             print(f"{number}. {claim.text}\n   [{sources}]")

@@ -28,7 +28,7 @@ from kbd.engines.answers import Passage
 from kbd.engines.base import word_key
 from kbd.engines.context import CHARS_PER_TOKEN, default_input_tokens
 from kbd.engines.lexicon import STOPWORDS
-from kbd.engines.procedures import asked_action, asked_particle, introduces, procedures
+from kbd.engines.procedures import asked_action, asked_particle, headed_steps, introduces, procedures
 from kbd.engines.question_shapes import definition_patterns
 from kbd.render.notes import NUMBERS_LABEL
 from kbd.search import IndexUnavailable, QueryError, search_vault
@@ -160,8 +160,7 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
     defined: set[str] = set()
     for p in candidates:  # in each note's order
         if p.path not in defined and ((defines and _defines(p, defines)) or
-                                      (action and any(introduces(lead_in, action, things, p, particle)
-                                                      for lead_in in procedures(p)))):
+                                      (action and _does_what_is_asked(p, action, things, particle))):
             chosen_first[id(p)] = DEFINES_BONUS * weights[p.path]
             defined.add(p.path)
     candidates.sort(key=lambda p: (-p.score - chosen_first.get(id(p), 0.0), p.path, p.heading or ""))
@@ -386,6 +385,14 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
                             numbered=frozenset(i for i, b in enumerate(group) if b.numbered),
                             opens_section=id(group[0]) in section_starts), found))
     return out
+
+
+def _does_what_is_asked(passage: Passage, action: str, things: set[str], particle: str) -> bool:
+    """Whether the passage holds a procedure that does what "How do I …?" asks: a lead-in's, or its section's list
+    under a heading that says so ("## Step 2: Enable the theme")."""
+    if passage.heading and headed_steps(passage) and introduces(passage.heading, action, things, passage, particle):
+        return True
+    return any(introduces(lead_in, action, things, passage, particle) for lead_in in procedures(passage))
 
 
 def _in_a_list(group: list[Block], at: int) -> bool:

@@ -193,35 +193,36 @@ def deck_from_answer(answer: Answer, title: str, max_slides: int) -> Deck:
                 order.append(path)
             by_note.setdefault(path, []).append((claim.text, cites))
 
-    def notes(cites: tuple[int, ...]) -> str:
-        return shorten(" ".join(f"“{line(passages[i].text)}”" for i in cites), 1200)
-
     slides: list[Slide] = []
     for item in order:
         if isinstance(item, tuple):
             heading, steps, numbered, cites = item
-            slides += _procedure_slides(heading, steps, numbered, cites, notes(cites))
+            slides += _procedure_slides(heading, steps, numbered, cites)
             continue
         claims = by_note[item]
         cites = tuple(dict.fromkeys(i for _, each in claims for i in each))
         slides.append(Slide(title=shorten(passages[cites[0]].title, TITLE_CHARS),
-                            bullets=tuple(shorten(text) for text, _ in claims[:4]), notes=notes(cites), cites=cites))
+                            bullets=tuple(shorten(text) for text, _ in claims[:4]),
+                            notes=shorten(" ".join(f"“{line(passages[i].text)}”" for i in cites), 1200), cites=cites))
     kind = "extractive answer (no model configured)" if answer.extractive else f"answer by {answer.engine}"
     draft = SlideDraft(slides, verified=answer.verified, objections=list(answer.objections),
                        dropped=[f"dropped as unsupported: {c}" for c, _ in answer.dropped])
     return assemble(title, draft, passages, answer.engine, max_slides, f"Slides of the {kind}", query=answer.question)
 
 
-def _procedure_slides(heading: str, steps: list[str], numbered: bool, cites: tuple[int, ...],
-                      notes: str) -> list[Slide]:
-    """A procedure's slides: its lead-in (or its section's heading) the title, MAX_BULLETS steps a slide, numbered as
-    the note numbers them."""
-    parts = range(0, len(steps), MAX_BULLETS)
-    return [Slide(title=shorten(heading + (f" ({n // MAX_BULLETS + 1} of {len(parts)})" if len(parts) > 1 else ""),
-                                TITLE_CHARS),
-                  bullets=tuple(shorten(f"{at}. {step}" if numbered else step)
-                                for at, step in enumerate(steps[n:n + MAX_BULLETS], start=n + 1)),
-                  notes=notes, cites=cites) for n in parts]
+def _procedure_slides(heading: str, steps: list[str], numbered: bool, cites: tuple[int, ...]) -> list[Slide]:
+    """A procedure's slides: its lead-in (or its section's heading) the title, its steps shared evenly at most
+    MAX_BULLETS a slide (six steps are three and three, not five and one), numbered as the note numbers them; each
+    slide's notes quote its own steps whole."""
+    parts = -(-len(steps) // MAX_BULLETS)
+    size = -(-len(steps) // parts)
+    slides = []
+    for part, first in enumerate(range(0, len(steps), size), start=1):
+        shown = list(enumerate(steps[first:first + size], start=first + 1))
+        slides.append(Slide(title=shorten(heading + (f" ({part} of {parts})" if parts > 1 else ""), TITLE_CHARS),
+                            bullets=tuple(shorten(f"{n}. {step}" if numbered else step) for n, step in shown),
+                            notes=shorten(" ".join(f"“{line(step)}”" for _, step in shown), 1200), cites=cites))
+    return slides
 
 
 def make_deck(spec: DeckSpec, found: Material, maker: SlideMaker) -> Deck:

@@ -14,9 +14,11 @@ from kbd.engines.lexicon import STOPWORDS
 from kbd.vault.markdown import split_sentences
 
 _HOW_TO = re.compile(r"^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|you|we|one)|to)\s+([a-z][\w-]*)"
-                     r"(?:\s+(on|off|up|down|in|out|back|over|away)\b)?", re.IGNORECASE)
-# A verb's particle: "turn on" is not "turn off".
-_PARTICLES = frozenset({"on", "off", "up", "down", "in", "out", "back", "over", "away"})
+                     r"(?:\s+(on|off|up|down)\b)?", re.IGNORECASE)
+# A verb's particle: "turn on" is not "turn off", nor "switch to". Only these four tell a direction; "in", "out" and
+# the rest are as often prepositions ("How do I install in Windows?": "To install Anki to a USB drive:").
+_DIRECTIONS = frozenset({"on", "off", "up", "down"})
+_LAST_PARTICLE = re.compile(r"\s(on|off|up|down)\s*\??\s*$", re.IGNORECASE)  # "How do I turn Restricted mode on?"
 # A lead-in that says only that steps follow ("Follow these steps:"): its section's heading says what they do.
 _ONLY_STEPS_FOLLOW = re.compile(r"\b(?:follow\s+(?:these|the)\s+(?:following\s+)?steps|the\s+following\s+steps"
                                 r"|do\s+the\s+following)\b", re.IGNORECASE)
@@ -38,7 +40,10 @@ def asked_particle(question: str) -> str:
     """The particle after the verb of "How do I <verb> <particle> …?" ("on" for "How do I turn on Restricted mode?"),
     in lowercase; "" for none."""
     m = _HOW_TO.match(question)
-    return (m.group(2) or "").casefold() if m else ""
+    if not m:
+        return ""
+    last = _LAST_PARTICLE.search(question)
+    return (m.group(2) or (last.group(1) if last else "")).casefold()
 
 
 def is_lead_in(sentence: str) -> bool:
@@ -121,15 +126,18 @@ def introduces(lead_in: str, action: str, things: set[str], passage: Passage, pa
     does = _does_at(words, action, particle)
     if not does and passage.heading and only_says_steps_follow(lead_in):
         does = _does_at([w.casefold() for w in _WORD.findall(passage.heading)], action, particle)
-    context = {word_key(w) for w in _WORD.findall(f"{lead_in} {passage.heading or ''} {passage.title}".casefold())
-               if w not in STOPWORDS and len(w) > 1}
-    return does and bool(context & things)
+    # Two of the things, where two were asked: "Install Obsidian on Android:" names Obsidian, not iOS. A note's folder
+    # says what it is about too ("postgres/different-ways-to-define-an-interval.md").
+    where = f"{lead_in} {passage.heading or ''} {passage.title} {passage.path.rsplit('.', 1)[0]}"
+    context = {word_key(w) for w in _WORD.findall(where.casefold()) if w not in STOPWORDS and len(w) > 1}
+    return does and len(context & things) >= max(1, min(2, len(things)))
 
 
 def _does_at(words: list[str], action: str, particle: str) -> bool:
     """Whether the words hold the action as their verb: among the first three (after "to"), not after a determiner
     ("The merge request is made up of three things:"), or after a "to", past a word in -ly and "start"/"begin" ("to
-    completely reset", "to start using"); not followed by another particle than the asked one."""
+    completely reset", "to start using"); not followed, within four words, by another direction than the asked one or
+    by "to" ("To turn off Restricted mode:", "To switch to Reading view:" for "switch on")."""
     if not words:
         return False
     forms = {action, f"{action}s", f"{action}ing", f"{action}ed", f"{action}d", f"{action.removesuffix('e')}ing"}
@@ -145,7 +153,7 @@ def _does_at(words: list[str], action: str, particle: str) -> bool:
     for i in at:
         # "Searching and dependencies:" is a label of two things, not a step that searches.
         if words[i] in forms and not (words[i].endswith("ing") and words[i + 1:i + 2] in (["and"], ["or"])):
-            after = words[i + 1] if i + 1 < len(words) else ""
-            if not (particle and after in _PARTICLES and after != particle):
+            told = next((w for w in words[i + 1:i + 5] if w in _DIRECTIONS or w == "to"), particle)
+            if particle not in _DIRECTIONS or told == particle:
                 return True
     return False
