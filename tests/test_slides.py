@@ -87,6 +87,20 @@ def test_a_deck_is_a_marp_note_with_sources_for_obsidian_and_a_plain_text_source
     assert sanitize_markdown(text) == text and is_inert(text) == []
 
 
+def test_a_note_no_link_can_name_is_in_the_sources_slide_not_the_sources_property() -> None:
+    # Found trying the twenty-sixth round as a person: a clipping saved as "E2EE (Joplin) #sync.md" was linked as
+    # "[[raw/E2EE (Joplin) #sync|…]]", which names another note, and lint reported the deck's link broken.
+    passages = (passage("raw/E2EE (Joplin) #sync.md", "Joplin supports end-to-end encryption on all applications.",
+                        title="End-To-End Encryption (E2EE)"),
+                passage("wiki/sources/Drug study.md", "Medication led to remission in 48% of patients."))
+    deck = deck_of((Slide("E2EE", ("Joplin supports end-to-end encryption",), "", (0,)),
+                    Slide("Medication", ("Medication led to remission in 48% of patients",), "", (1,))), passages)
+    text = render_deck(deck, "wiki/slides/Encryption.md")
+    front = yaml.safe_load(text.split("---\n")[1])
+    assert front["sources"] == ["[[wiki/sources/Drug study|Drug study]]"], front["sources"]
+    assert "End-To-End Encryption (E2EE) (raw/E2EE (Joplin) \\#sync.md)" in slides_of(text)[-1], slides_of(text)[-1]
+
+
 HOSTILE = [c.text for c in corpus() if c.kind == "body"][:40] + REPLY_PAYLOADS + [
     "--> <script>alert(1)</script>", "--!> <img src=x onerror=alert(1)>", "theme: gaia", "backgroundImage: url(x)",
     "_class: lead", "{theme: x}", "%% hidden", "<!-- nested -->", "a\n---\nb", "-", "x -",
