@@ -182,7 +182,7 @@ def _refresh_stale(root: Path, config: Any, as_json: bool) -> int:
 
 
 def _print_answer(result: Any) -> None:
-    from kbd.engines.procedures import lead_in_and_steps
+    from kbd.engines.procedures import lead_in_and_steps, step_mark
 
     plan = result.plan
     if result.answer is None:
@@ -210,9 +210,9 @@ def _print_answer(result: Any) -> None:
         first = claim.citations[0]
         lead_in, steps = lead_in_and_steps(first.quote) if answer.extractive else (claim.text, [])
         if steps:  # a procedure: its lead-in (or its section's heading), then its steps
-            marks = [f"{n}." if claim.numbered else "-" for n in range(1, len(steps) + 1)]
             print(f"{number}. {lead_in or (first.heading or first.title).rstrip(' :') + ':'}" +
-                  "".join(f"\n   {mark} {step}" for mark, step in zip(marks, steps, strict=True)) + f"\n   [{sources}]")
+                  "".join(f"\n   {step_mark(n, claim.numbered)} {step}" for n, step in enumerate(steps, start=1)) +
+                  f"\n   [{sources}]")
         else:
             print(f"{number}. {claim.text}\n   [{sources}]")
     if answer.dropped:

@@ -24,7 +24,7 @@ from kbd.ask.blocks import CALLOUT, Block, article_blocks, note_blocks
 from kbd.ask.compiled import compiled_title
 from kbd.ask.settings import context_budget
 from kbd.config import Config
-from kbd.engines.answers import Passage
+from kbd.engines.answers import Passage, sentence_key
 from kbd.engines.base import word_key
 from kbd.engines.context import CHARS_PER_TOKEN, default_input_tokens
 from kbd.engines.lexicon import STOPWORDS
@@ -304,12 +304,8 @@ def _said_by_summary(passage: Passage, notes: dict[str, NoteText]) -> bool:
     summary = next((n for n in notes.values() if n.clipping == passage.path), None)
     if summary is None:
         return False
-    said = {_sentence_key(s) for b in summary.blocks for s in split_sentences(b.text)}
-    return all(_sentence_key(s) in said for s in split_sentences(passage.text) if _sentence_key(s))
-
-
-def _sentence_key(sentence: str) -> str:
-    return " ".join(_WORD.findall(sentence.casefold()))
+    said = {sentence_key(s) for b in summary.blocks for s in split_sentences(b.text)}
+    return all(sentence_key(s) in said for s in split_sentences(passage.text) if sentence_key(s))
 
 
 def without_kbd_chrome(body: str) -> str:

@@ -13,11 +13,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+_WORD = re.compile(r"\w+", re.UNICODE)
 _NAMED = re.compile(r"^[^—\n]{1,80} — (?=\S)")  # "B-tree — what the source says" in kbd's concept lists
 LEAD_LABEL = "Best match"  # what an extractive answer's first claim is labelled with (kbd/render/answer.py)
 # A quote shorter than this proves nothing ("it is", "Linux: /usr/local/share/anki"): kbd does not check it, and an
 # engine does not cite it.
 MIN_QUOTE_CHARS, MIN_QUOTE_WORDS = 12, 3
+
+
+def sentence_key(sentence: str) -> str:
+    """A sentence as quotes are told apart: its words, in lowercase."""
+    return " ".join(_WORD.findall(sentence.casefold()))
 
 
 def checkable(quote: str) -> bool:

@@ -26,6 +26,7 @@ from kbd.engines.answers import (
     Passage,
     article_key,
     checkable,
+    sentence_key,
     without_attribution,
 )
 from kbd.engines.base import word_key
@@ -97,11 +98,6 @@ QUESTION_WORDS = 30  # a question's line up to it is the question ("My CSS … d
 PER_NOTE = 3
 MIN_WORDS, MAX_CHARS = 5, 600
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def _key(sentence: str) -> str:
-    """A sentence as quotes are told apart: its words, in lowercase."""
-    return " ".join(_WORD.findall(sentence.casefold()))
 
 
 def _terms(text: str) -> set[str]:
@@ -240,6 +236,7 @@ class _Candidate:
     sentence: str
     answers: bool  # it answers a FAQ's question that asks what was asked
     first: bool  # it opens the page titled with what "What is X?" asks about
+    does: bool  # it does what "How do I …?" asks: a step (`_does`) or a procedure (`introduces`)
     steps: tuple[str, ...] = ()  # a lead-in's steps, quoted with it
     headed: bool = False  # `sentence` is the heading of the section the steps open, and no part of the quote
     numbered: bool = False  # the steps are a numbered list's
@@ -286,8 +283,8 @@ class OfflineAnswerer:
                 terms = _terms(passage.heading)
                 words = (terms | _terms(passage.title)) & wanted
                 if words:
-                    found.append(_Candidate(words, terms, rank, passage, passage.heading, False, False, headed.lines,
-                                            True, headed.numbered))
+                    found.append(_Candidate(words, terms, rank, passage, passage.heading, False, False, True,
+                                            headed.lines, True, headed.numbered))
             for i, (sentence, asked) in enumerate(_sentences_and_their_question(passage.text)):
                 if passage.kbd_owned:
                     sentence = without_attribution(sentence)
@@ -326,7 +323,8 @@ class OfflineAnswerer:
                     terms_lent = set()
                 words = (terms | terms_lent) & wanted
                 if words:
-                    found.append(_Candidate(words, terms, rank, passage, sentence, answers, first, steps,
+                    does = does_it if steps else bool(action) and _does(sentence, action, things)
+                    found.append(_Candidate(words, terms, rank, passage, sentence, answers, first, does, steps,
                                             numbered=bool(procedure and procedure.numbered)))
         # A question word that few sentences hold counts for more than one most of them hold.
         held = Counter(w for c in found for w in c.words)
@@ -356,19 +354,17 @@ class OfflineAnswerer:
             page_score[passage.path] = max(page_score.get(passage.path, 0.0), passage.score)
 
         def score(c: _Candidate, definition: bool) -> float:
-            does = bool(action) and (introduces(c.sentence, action, things, c.passage, particle) if c.steps else
-                                     _does(c.sentence, action, things))
             return (sum(idf[w] for w in c.words) / whole + (page_score[c.passage.path] if c.first else c.passage.score)
                     + FINDING_BONUS * finding_rank(c.sentence)
                     + TITLE_BONUS * len(_terms(c.passage.title) & wanted) / max(1, len(wanted))
                     + (DEFINITION_BONUS if definition else
                        SUBJECT_BONUS if (opens_with and opens_with.search(c.sentence)) or why & c.terms else 0.0)
-                    + (INSTRUCTION_BONUS if does else 0.0)
+                    + (INSTRUCTION_BONUS if c.does else 0.0)
                     + (PURPOSE_BONUS if used_for and used_for <= c.terms and _PURPOSE.search(c.sentence) else 0.0)
                     + (COMPARISON_BONUS if _sets_apart(c.sentence, c.terms, compared) else 0.0)
                     + (ANSWER_BONUS if c.answers else 0.0)
                     + (OPENING_BONUS if c.first and not defined else 0.0)
-                    + (PROCEDURE_BONUS if does and c.steps else
+                    + (PROCEDURE_BONUS if c.does and c.steps else
                        -LEAD_IN_PENALTY if is_lead_in(c.sentence) else 0.0))
 
         ranked = sorted(((score(c, definition), -c.rank, c) for c, definition in zip(found, definitions, strict=True)),
@@ -377,13 +373,13 @@ class OfflineAnswerer:
         seen: set[str] = set()
         for _, _, c in ranked:
             path = c.passage.path
-            key = _key(c.sentence)
+            key = sentence_key(c.sentence)
             if key in seen or sum(d.citations[0].note == path for d in claims) >= PER_NOTE:
                 continue
             # A procedure says each sentence of its steps: none is quoted again on its own, before it or after.
-            said = {_key(s) for step in c.steps for s in (step, *split_sentences(step))}
+            said = {sentence_key(s) for step in c.steps for s in (step, *split_sentences(step))}
             if said:
-                claims = [d for d in claims if _key(d.text) not in said]
+                claims = [d for d in claims if sentence_key(d.text) not in said]
             seen |= said | {key}
             claims.append(DraftClaim(c.quote, (CitedQuote(path, c.quote),), c.numbered))
             if len(claims) >= MAX_CLAIMS:

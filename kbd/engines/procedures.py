@@ -102,6 +102,11 @@ def only_says_steps_follow(lead_in: str) -> bool:
     return bool(_ONLY_STEPS_FOLLOW.search(lead_in))
 
 
+def step_mark(number: int, numbered: bool) -> str:
+    """The mark before a procedure's step as kbd shows it: "3." where the note numbers its steps, else "-"."""
+    return f"{number}." if numbered else "-"
+
+
 def lead_in_and_steps(quote: str) -> tuple[str, list[str]]:
     """An extractive quote of several lines as a procedure: its lead-in ("To create a new empty vault:") and its steps,
     one a line; ("", steps) where the quote is a section's list, whose lead-in is its heading."""

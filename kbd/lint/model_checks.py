@@ -22,6 +22,7 @@ from typing import Any
 import frontmatter
 
 from kbd import clock
+from kbd.engines.answers import MIN_QUOTE_CHARS  # a quote shorter than this proves nothing ("it is", "yes")
 from kbd.engines.base import concept_key, contains_phrase, phrase_tokens
 from kbd.engines.errors import BudgetExceeded, ModelError
 from kbd.engines.recurring import record
@@ -31,8 +32,6 @@ from kbd.lint.registry import CheckSettings, LintContext, check
 from kbd.render.notes import NoteRef
 from kbd.vault.read import NoteRefused, read_note_text
 from kbd.vault.sanitize import escape_text
-
-MIN_QUOTE_CHARS = 12  # a quote shorter than this proves nothing ("it is", "yes")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from kbd.engines.answers import LEAD_LABEL, Answer, Citation, Claim, article_key
-from kbd.engines.procedures import lead_in_and_steps
+from kbd.engines.procedures import lead_in_and_steps, step_mark
 from kbd.render.frontmatter import DateTime, Link, render_frontmatter
 from kbd.vault.links import wikilink
 from kbd.vault.sanitize import escape_text, link_alias, link_target
@@ -173,7 +173,7 @@ def _extractive(claims: list[Claim]) -> list[str]:
 
 def _steps(steps: list[str], numbered: bool, indent: str) -> list[str]:
     """A procedure's steps, one quoted item each, numbered where the note numbers them ("Repeat step 5…")."""
-    return [f"{indent}{f'{n}.' if numbered else '-'} “{escape_text(step)}”" for n, step in enumerate(steps, start=1)]
+    return [f"{indent}{step_mark(n, numbered)} “{escape_text(step)}”" for n, step in enumerate(steps, start=1)]
 
 
 def _quoted(text: str) -> str:
