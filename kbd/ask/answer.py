@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from kbd.ask.retrieve import NoteText, RetrievalPlan, normalise
-from kbd.engines.answers import Answer, Answerer, Citation, CitedQuote, Claim, Draft, checkable
+from kbd.engines.answers import Answer, Answerer, Citation, CitedQuote, Claim, Code, Draft, checkable
 
 _QUOTE_MARKS = "\"'“”‘’«»`"
 
@@ -71,8 +71,22 @@ def check_draft(draft: Draft, plan: RetrievalPlan) -> tuple[list[Claim], list[Fa
         if not item.citations:
             failures.append(Failure(text, "it cites no note"))
         if held:
-            claims.append(Claim(text, tuple(held), item.numbered))
+            code = tuple(c for c in item.code if _code_follows(c, held[0], plan.notes[held[0].path]))
+            if len(code) < len(item.code):
+                failures.append(Failure(f"{text} (its code)", f"a code block it shows does not follow its line in "
+                                                              f"{held[0].path}"))
+            claims.append(Claim(text, tuple(held), item.numbered, code))
     return claims, failures
+
+
+def _code_follows(code: tuple[int, Code], citation: Citation, note: NoteText) -> bool:
+    """Whether a claim's code block is in its note, right after the line of the quote it is shown under: an engine
+    shows code only where the note's own lead-in or step introduces it."""
+    at, block = code
+    lines = citation.quote.split("\n")
+    if not 0 <= at < len(lines) or not (line := normalise(lines[at])):
+        return False
+    return any(b.shows == block and line in normalise(b.text) for b in note.blocks)
 
 
 def check_citation(cited: CitedQuote, plan: RetrievalPlan, provided: set[str]) -> tuple[Citation | None, str]:

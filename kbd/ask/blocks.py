@@ -1,20 +1,22 @@
 """A note body as plain-text blocks: its paragraphs, list items, quotes and tables under their headings, code left
-out. Retrieval (kbd/ask/retrieve.py) cuts passages from them, and quotes are checked against them
-(kbd/ask/answer.py)."""
+out, but for the code a lead-in introduces ("To install it, run:"), which its block keeps apart from its text.
+Retrieval (kbd/ask/retrieve.py) cuts passages from them, and quotes are checked against them (kbd/ask/answer.py)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
 
+from kbd.engines.answers import Code
 from kbd.engines.lexicon import STOPWORDS
+from kbd.engines.procedures import is_lead_in
 from kbd.engines.sections import asks_its_reader, dropped_section, names_exercises
 from kbd.engines.text import prose
-from kbd.vault.markdown import parse_markdown
+from kbd.vault.dialects import opens_code
+from kbd.vault.markdown import parse_markdown, split_sentences
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 # Material for MkDocs' admonitions and tabs ("!!! tip", "??? note", '=== "Tab"'): their bodies are indented, no code.
 _CONTAINER = re.compile(r"^(?:!!!|\?\?\?\+?|===)\s")
 _NUMBERED = re.compile(r"^\s*(?:>\s*)*\d{1,9}[.)]\s+")
@@ -22,6 +24,8 @@ _ITEM = re.compile(r"^\s*(?:>\s*)*(?:[-+*]|\d{1,9}[.)])\s+")
 _BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
 _LINKS = re.compile(r"!?\[\[[^\[\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
 CALLOUT = re.compile(r"^\s*>\s*\[!([A-Za-z-]+)\][+-]?")  # a callout's first line: "> [!note] Title"
+# The most code a lead-in shows in an answer: a longer block is a program to read in its note, not a step to quote.
+MAX_CODE_LINES, MAX_CODE_CHARS = 60, 4000
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Block:
     item: bool = False  # a list item
     numbered: bool = False  # an item of a numbered list ("1. Open Settings.")
     after_code: bool = False  # a code block is right above it: a list item there goes on from no paragraph
+    shows: Code | None = None  # the code block it introduces (`_introduces`), right after it: no text of it
 
 
 def article_blocks(blocks: list[Block]) -> list[Block]:
@@ -71,13 +76,17 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
     headings: list[str] = []
     heading: str | None = None
     current: list[str] = []
-    fenced = False
+    code: list[str] | None = None  # the lines of the code block being read (None: not in one)
+    opening = None  # what opened it
+    code_indent = 0  # its fence's indent: a list item's, which its lines share
     code_above = False
+    last_added: int | None = None  # the last block kept, if no heading or code came after it
+    introducer: int | None = None  # the block right above the code block being read
     links_only: set[int] = set()  # numbered items that are mostly links
     after_prose = False  # the last block was a paragraph at the margin: an indented item after it is code
 
     def flush() -> None:
-        nonlocal after_prose, code_above
+        nonlocal after_prose, code_above, last_added
         if not current:
             return
         block_id = None
@@ -104,23 +113,35 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
                 if not numbered:
                     return
                 links_only.add(len(blocks))
+        last_added = len(blocks)
         blocks.append(Block(heading, block_id, plain, own, tuple(c for b in parsed.blocks for c in b.code),
                             item=bool(_ITEM.match(raw)), numbered=numbered, after_code=code_above))
         code_above = False
 
     for line in body.split("\n"):
-        if _FENCE.match(line):
-            flush()
-            fenced = not fenced
-            continue
-        if fenced:
+        if code is not None and opening is not None:
+            if opening.end.match(line.lstrip()):
+                shown = _shown(code, code_indent, opening.language) if opening.shown else None
+                if shown and introducer is not None and _introduces(blocks[introducer], code_indent):
+                    blocks[introducer] = replace(blocks[introducer], shows=shown)
+                code, introducer = None, None
+            elif len(code) <= MAX_CODE_LINES:
+                code.append(line)
             code_above = True
+            continue
+        opened = opens_code(line)
+        if opened:
+            flush()
+            # Only the block right after it: code after this code is no lead-in's (nor is any, if this is too long).
+            code, opening, introducer, last_added = [], opened, last_added, None
+            code_indent = len(line) - len(line.lstrip(" \t"))
             continue
         m = _HEADING.match(line)
         if m:
             flush()
             after_prose = False  # Logseq's "## Usage" at the margin over "\t- To edit…"
             code_above = False  # a section's list is its own, whatever ended the section before
+            last_added = None
             heading = m.group(2).strip()
             if heading:
                 headings.append(heading)
@@ -142,6 +163,24 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
     kept = [b for i, b in enumerate(blocks) if i not in links_only or
             (any(steps[j] for j in beside[i]) and not any(j in links_only for j in beside[i]))]
     return kept, headings
+
+
+def _introduces(block: Block, indent: int) -> bool:
+    """Whether the code block right after the block is what it introduces: the block is a lead-in ("To install it,
+    run:"), or a list item with the code inside it ("1. Clone the sample plugin using Git.", then the command indented
+    under it)."""
+    return block.shows is None and ((block.item and indent >= 2) or is_lead_in(split_sentences(block.text)[-1]))
+
+
+def _shown(lines: list[str], indent: int, language: str) -> Code | None:
+    """A code block as an answer shows it: its lines without the indent its fence has (a list item's), no blank lines
+    around it; None when it is empty or longer than MAX_CODE_LINES or MAX_CODE_CHARS."""
+    if len(lines) > MAX_CODE_LINES:
+        return None
+    text = "\n".join(line[min(indent, len(line) - len(line.lstrip(" \t"))):].rstrip() for line in lines).strip("\n")
+    if not text.strip() or len(text) > MAX_CODE_CHARS:
+        return None
+    return Code(language, text)
 
 
 def _outdented(lines: list[str]) -> list[str]:

@@ -182,7 +182,7 @@ def _refresh_stale(root: Path, config: Any, as_json: bool) -> int:
 
 
 def _print_answer(result: Any) -> None:
-    from kbd.engines.procedures import lead_in_and_steps, step_mark
+    from kbd.engines.procedures import code_of_parts, lead_in_and_steps, step_mark
 
     plan = result.plan
     if result.answer is None:
@@ -209,9 +209,12 @@ def _print_answer(result: Any) -> None:
         sources = "; ".join(f"{c.path}{_anchor(c)}" for c in claim.citations)
         first = claim.citations[0]
         lead_in, steps = lead_in_and_steps(first.quote) if answer.extractive else (claim.text, [])
-        if steps:  # a procedure: its lead-in (or its section's heading), then its steps
+        lead_code, step_code = code_of_parts(first.quote, claim.code)
+        if steps or lead_code:  # a procedure: its lead-in (or its section's heading), then its code or its steps
             print(f"{number}. {lead_in or (first.heading or first.title).rstrip(' :') + ':'}" +
-                  "".join(f"\n   {step_mark(n, claim.numbered)} {step}" for n, step in enumerate(steps, start=1)) +
+                  _code_lines(lead_code, "       ") +
+                  "".join(f"\n   {step_mark(n, claim.numbered)} {step}" + _code_lines(step_code[n - 1], "         ")
+                          for n, step in enumerate(steps, start=1)) +
                   f"\n   [{sources}]")
         else:
             print(f"{number}. {claim.text}\n   [{sources}]")
@@ -227,6 +230,11 @@ def _print_answer(result: Any) -> None:
              "kept-user-edit": f"not filed: you edited {result.note}, kbd keeps your version "
                                "(`kbd adopt` on it hands it back)"}[result.filed]
     print(f"{where} · engine {result.engine}{spent}")
+
+
+def _code_lines(code: Any, indent: str) -> str:
+    """A code block a procedure shows, a line each, indented under its line (no fence: a terminal shows it as is)."""
+    return "".join(f"\n{indent}{line}".rstrip(" ") for line in code.text.split("\n")) if code else ""
 
 
 def _anchor(citation: Any) -> str:

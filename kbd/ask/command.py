@@ -25,7 +25,7 @@ from kbd.ask.retrieve import RetrievalPlan, retrieve
 from kbd.compile.run import Compiler
 from kbd.config import Config
 from kbd.engines import make_answerer
-from kbd.engines.answers import Answer, CallEstimate
+from kbd.engines.answers import Answer, CallEstimate, code_json
 from kbd.lock import VaultLock
 from kbd.render.answer import anchor, citation_link
 from kbd.state import State
@@ -84,7 +84,8 @@ class AskResult:
             "note": self.note,
             "claims": [{"text": c.text, "citations": [
                 {"path": q.path, "title": q.title, "anchor": anchor(q), "link": citation_link(q), "quote": q.quote}
-                for q in c.citations], **({"numbered": True} if c.numbered else {})} for c in answer.claims]
+                for q in c.citations], **({"numbered": True} if c.numbered else {}), **code_json(c.code)}
+                for c in answer.claims]
             if answer else [],
             "dropped": [{"claim": t, "reason": r} for t, r in answer.dropped] if answer else [],
             "objections": list(answer.objections) if answer else [],

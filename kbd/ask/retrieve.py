@@ -342,8 +342,8 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
                 pieces.append(Block(block.heading, None, part, part))
                 part = ""
             part = f"{part} {sentence}".strip()
-        if part:
-            pieces.append(Block(block.heading, None, part, part))
+        if part:  # the last piece ends with the lead-in, if any: the code it introduces is its
+            pieces.append(Block(block.heading, None, part, part, shows=block.shows))
     groups: list[list[Block]] = []
     listing = False  # the last group is a procedure so far: a lead-in and the list items after it
     section_starts: set[int] = set()  # the first piece under each heading
@@ -379,7 +379,8 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
                             score=0.0, kbd_owned=note.kbd_owned,
                             items=frozenset(i for i, b in enumerate(group) if _in_a_list(group, i)),
                             numbered=frozenset(i for i, b in enumerate(group) if b.numbered),
-                            opens_section=id(group[0]) in section_starts), found))
+                            opens_section=id(group[0]) in section_starts,
+                            code=tuple((i, b.shows) for i, b in enumerate(group) if b.shows)), found))
     return out
 
 

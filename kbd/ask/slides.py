@@ -25,10 +25,10 @@ from kbd.clock import now, stamp
 from kbd.compile.decks import slides_folder
 from kbd.config import Config
 from kbd.engines import slide_maker_identity
-from kbd.engines.answers import Answer, Passage
+from kbd.engines.answers import Answer, Code, Passage
 from kbd.engines.base import concept_key
 from kbd.engines.decks import FIXED_SLIDES, MAX_BULLETS, TITLE_CHARS, Chart, Deck, Slide, SlideDraft, SlideMaker
-from kbd.engines.procedures import lead_in_and_steps, only_says_steps_follow
+from kbd.engines.procedures import code_of_parts, lead_in_and_steps, only_says_steps_follow
 from kbd.engines.slides import line, shorten
 from kbd.render.charts import find_chart
 from kbd.state import State
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 PASSAGES_PER_NOTE = 4  # a concept or answer deck takes this many blocks of each note it draws from
 MAX_LINKED_NOTES = 12
 MIN_PASSAGE_CHARS = 30
+MAX_SLIDE_CODE_LINES = 14  # what a slide shows under its title at Marp's default size
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def deck_from_answer(answer: Answer, title: str, max_slides: int) -> Deck:
     passages: list[Passage] = []
     index: dict[tuple[str, str], int] = {}
     by_note: dict[str, list[tuple[str, list[int]]]] = {}
-    order: list[str | tuple[str, list[str], bool, tuple[int, ...]]] = []  # a note's path, or a procedure
+    order: list[str | tuple[str, list[str], bool, tuple[int, ...], Code | None]] = []  # a note's path, or a procedure
     for claim in answer.claims:
         cites = []
         for c in claim.citations:
@@ -184,9 +185,10 @@ def deck_from_answer(answer: Answer, title: str, max_slides: int) -> Deck:
             continue
         first = claim.citations[0]
         lead_in, steps = lead_in_and_steps(first.quote) if answer.extractive else ("", [])
-        if steps:
+        code = code_of_parts(first.quote, claim.code)[0]
+        if steps or code:
             named = first.heading if first.heading and (not lead_in or only_says_steps_follow(lead_in)) else lead_in
-            order.append(((named or first.title).rstrip(" :"), steps, claim.numbered, tuple(cites)))
+            order.append(((named or first.title).rstrip(" :"), steps, claim.numbered, tuple(cites), code))
         else:
             path = passages[cites[0]].path
             if path not in by_note:
@@ -196,8 +198,8 @@ def deck_from_answer(answer: Answer, title: str, max_slides: int) -> Deck:
     slides: list[Slide] = []
     for item in order:
         if isinstance(item, tuple):
-            heading, steps, numbered, cites = item
-            slides += _procedure_slides(heading, steps, numbered, cites)
+            heading, steps, numbered, cites, code = item
+            slides += _procedure_slides(heading, steps, numbered, cites, code)
             continue
         claims = by_note[item]
         cites = tuple(dict.fromkeys(i for _, each in claims for i in each))
@@ -210,13 +212,23 @@ def deck_from_answer(answer: Answer, title: str, max_slides: int) -> Deck:
     return assemble(title, draft, passages, answer.engine, max_slides, f"Slides of the {kind}", query=answer.question)
 
 
-def _procedure_slides(heading: str, steps: list[str], numbered: bool, cites: tuple[int, ...]) -> list[Slide]:
-    """A procedure's slides: its lead-in (or its section's heading) the title, its steps shared evenly at most
-    MAX_BULLETS a slide (six steps are three and three, not five and one), numbered as the note numbers them; each
-    slide's notes quote its own steps whole."""
+def _procedure_slides(heading: str, steps: list[str], numbered: bool, cites: tuple[int, ...],
+                      code: Code | None) -> list[Slide]:
+    """A procedure's slides: its lead-in (or its section's heading) the title, the code it introduces on a slide of its
+    own (up to MAX_SLIDE_CODE_LINES: a longer program is read in its note, which the notes say), its steps shared
+    evenly at most MAX_BULLETS a slide (six steps are three and three, not five and one), numbered as the note numbers
+    them; each slide's notes quote its own steps whole."""
+    slides = []
+    if code is not None:
+        lines = len(code.text.split("\n"))
+        fits = lines <= MAX_SLIDE_CODE_LINES
+        slides.append(Slide(title=shorten(heading, TITLE_CHARS), code=code if fits else None, cites=cites,
+                            bullets=() if fits else (f"Its code ({lines} lines) is in the note it cites.",),
+                            notes=line(heading)))
+    if not steps:
+        return slides
     parts = -(-len(steps) // MAX_BULLETS)
     size = -(-len(steps) // parts)
-    slides = []
     for part, first in enumerate(range(0, len(steps), size), start=1):
         shown = list(enumerate(steps[first:first + size], start=first + 1))
         slides.append(Slide(title=shorten(heading + (f" ({part} of {parts})" if parts > 1 else ""), TITLE_CHARS),

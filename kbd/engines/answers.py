@@ -44,6 +44,34 @@ def article_key(path: str, title: str, note_type: str) -> str:
 
 
 @dataclass(frozen=True)
+class Code:
+    """A code block that a lead-in or step introduces ("To install it, run:", then the command), as the note has it."""
+
+    language: str  # its info string's first word ("sh"), or ""
+    text: str  # its lines as written, without the fence or the indent of the list item it sits in
+
+    def to_json(self) -> dict[str, str]:
+        return {"language": self.language, "text": self.text}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Code:
+        return cls(language=str(data.get("language", "")), text=str(data["text"]))
+
+
+# Code after lines of a quote or passage: (the line's index, the code block it introduces), in order.
+CodeAfter = tuple[tuple[int, Code], ...]
+
+
+def code_json(code: CodeAfter) -> dict[str, Any]:
+    """A claim's code blocks for its JSON: nothing where it has none."""
+    return {"code": [{"line": line, **block.to_json()} for line, block in code]} if code else {}
+
+
+def code_from_json(data: dict[str, Any]) -> CodeAfter:
+    return tuple((int(c["line"]), Code.from_json(c)) for c in data.get("code", ()))
+
+
+@dataclass(frozen=True)
 class Passage:
     """A bounded piece of one note, as the engine sees it: plain text under one heading."""
 
@@ -60,6 +88,8 @@ class Passage:
     items: frozenset[int] = frozenset()  # the lines of `text` that are list items (0-based): a procedure's steps
     numbered: frozenset[int] = frozenset()  # those of them that are a numbered list's ("1. Open Settings.")
     opens_section: bool = False  # it begins right under its heading (a list there is the heading's procedure)
+    # The code a line introduces: not in `text` (code is not scored, nor sent to a model), shown with a procedure.
+    code: CodeAfter = ()
 
     @property
     def anchor(self) -> str:
@@ -82,6 +112,7 @@ class DraftClaim:
     text: str
     citations: tuple[CitedQuote, ...]
     numbered: bool = False  # an extractive procedure: the lines of its quote after the lead-in are a numbered list's
+    code: CodeAfter = ()  # an extractive procedure: the code blocks its lines introduce (kbd checks each)
 
 
 @dataclass(frozen=True)
@@ -126,15 +157,16 @@ class Claim:
     text: str
     citations: tuple[Citation, ...]
     numbered: bool = False  # as DraftClaim's: its quote's steps are numbered where it came from
+    code: CodeAfter = ()  # as DraftClaim's, checked: each block follows its line in the cited note
 
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "citations": [c.to_json() for c in self.citations],
-                **({"numbered": True} if self.numbered else {})}
+                **({"numbered": True} if self.numbered else {}), **code_json(self.code)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Claim:
         return cls(text=data["text"], citations=tuple(Citation.from_json(c) for c in data["citations"]),
-                   numbered=bool(data.get("numbered")))
+                   numbered=bool(data.get("numbered")), code=code_from_json(data))
 
 
 @dataclass(frozen=True)

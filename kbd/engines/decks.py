@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kbd.engines.answers import Passage, article_key
+from kbd.engines.answers import Code, Passage, article_key
 
 MAX_BULLETS = 5  # a slide with more is a page of text, not a slide
 BULLET_CHARS = 110  # longer bullets are cut at a clause or word; the whole sentence goes to the notes
@@ -24,6 +24,7 @@ class Slide:
     notes: str = ""  # speaker notes (plain text)
     cites: tuple[int, ...] = ()  # indices into the deck's passages
     chart: int | None = None  # index into the deck's charts
+    code: Code | None = None  # the code a procedure's lead-in introduces, shown under the bullets
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class Deck:
     def to_json(self) -> dict[str, Any]:
         return {"title": self.title, "subtitle": self.subtitle, "engine": self.engine, "generated": self.generated,
                 "slides": [{"title": s.title, "bullets": list(s.bullets), "notes": s.notes, "cites": list(s.cites),
-                            "chart": s.chart} for s in self.slides],
+                            "chart": s.chart, **({"code": s.code.to_json()} if s.code else {})} for s in self.slides],
                 "passages": [_passage_json(p) for p in self.passages],
                 "charts": [{"title": c.title, "unit": c.unit, "kind": c.kind, "asset": c.asset,
                             "points": [[p.label, p.value, p.shown, p.passage] for p in c.points]}
@@ -95,7 +96,8 @@ class Deck:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Deck:
         return cls(title=data["title"], subtitle=data["subtitle"], engine=data["engine"], generated=data["generated"],
-                   slides=tuple(Slide(s["title"], tuple(s["bullets"]), s["notes"], tuple(s["cites"]), s["chart"])
+                   slides=tuple(Slide(s["title"], tuple(s["bullets"]), s["notes"], tuple(s["cites"]), s["chart"],
+                                      Code.from_json(s["code"]) if s.get("code") else None)
                                 for s in data["slides"]),
                    passages=tuple(Passage(**p) for p in data["passages"]),
                    charts=tuple(Chart(c["title"], c["unit"], c["kind"],

@@ -1,7 +1,8 @@
 """The offline answerer: an extractive answer, no model, no network.
 
 It writes nothing of its own: each claim is one sentence copied from a retrieved passage, or a procedure (a lead-in
-and its steps, kbd/engines/procedures.py), cited to the note it came from (an earlier answer is not requoted).
+and its steps or the code it introduces, kbd/engines/procedures.py), cited to the note it came from (an earlier answer
+is not requoted); a sentence that ends a line code follows is shown with that code.
 Sentences are ranked by the question's words they hold (a word few of them hold counts for more), by the passage's
 score, by whether they state a result, define what "What is X?" asks about, say what "What does X do?" asks, do what
 "How do I …?" asks (a lead-in alone counts less) or answer a FAQ's question that asks what was asked; the best comes
@@ -21,6 +22,7 @@ from kbd.engines.answers import (
     CallEstimate,
     CitedQuote,
     Claim,
+    CodeAfter,
     Draft,
     DraftClaim,
     Passage,
@@ -32,7 +34,15 @@ from kbd.engines.answers import (
 from kbd.engines.base import word_key
 from kbd.engines.findings import finding_rank, is_question, is_signpost
 from kbd.engines.lexicon import STOPWORDS
-from kbd.engines.procedures import asked_action, asked_particle, headed_steps, introduces, is_lead_in, procedures
+from kbd.engines.procedures import (
+    asked_action,
+    asked_particle,
+    code_at_line_ends,
+    headed_steps,
+    introduces,
+    is_lead_in,
+    procedures,
+)
 from kbd.engines.question_shapes import USED_FOR, WHAT_DOES, asked_name, definition_patterns
 from kbd.vault.markdown import split_sentences
 
@@ -43,7 +53,8 @@ DEFINITION_BONUS = 0.5
 INSTRUCTION_BONUS = 0.3  # for "How do I open X?": a step that opens X ("To open it, run the Show Graph command.")
 LEAD_IN_PENALTY = 0.3  # a sentence that introduces what follows it ("Create today's daily note:") answers nothing
 # …unless what it introduces is quoted with it: a lead-in and the list items after it are a procedure, and for "How
-# do I create a vault?" the answer is "To create a new empty vault:" with its four steps, not one of them.
+# do I create a vault?" the answer is "To create a new empty vault:" with its four steps, not one of them; for "How do I
+# install Jekyll on Ubuntu?", "Install Ruby and other prerequisites:" with the command after it.
 PROCEDURE_BONUS = 0.2  # for a procedure that does what "How do I …?" asks (on top of INSTRUCTION_BONUS)
 SUBJECT_BONUS = 0.25  # for "What is X?": a sentence that opens with X doing something ("A trait defines…")
 # "Why does momentum help gradient descent?" is about momentum: "Second-order methods … can help in this case" is not.
@@ -240,6 +251,7 @@ class _Candidate:
     steps: tuple[str, ...] = ()  # a lead-in's steps, quoted with it
     headed: bool = False  # `sentence` is the heading of the section the steps open, and no part of the quote
     numbered: bool = False  # the steps are a numbered list's
+    code: CodeAfter = ()  # the code blocks the quote's lines introduce ("To install it, run:", then the command)
 
     @property
     def quote(self) -> str:
@@ -276,6 +288,7 @@ class OfflineAnswerer:
             opening = bool(named) and tops[passage.path] == 1 and \
                 _opens_the_page_on(passage, title_words)
             led = procedures(passage) if action else {}
+            code_after = code_at_line_ends(passage)
             headed = headed_steps(passage) if action else None
             if headed and passage.heading and introduces(passage.heading, action, things, passage, particle) and \
                     checkable(" ".join(headed.lines)):
@@ -284,13 +297,13 @@ class OfflineAnswerer:
                 words = (terms | _terms(passage.title)) & wanted
                 if words:
                     found.append(_Candidate(words, terms, rank, passage, passage.heading, False, False, True,
-                                            headed.lines, True, headed.numbered))
+                                            headed.lines, True, headed.numbered, headed.quoted_code(True)))
             for i, (sentence, asked) in enumerate(_sentences_and_their_question(passage.text)):
                 if passage.kbd_owned:
                     sentence = without_attribution(sentence)
                 procedure = led.get(sentence)
                 steps = procedure.lines if procedure else ()
-                does_it = bool(steps) and introduces(sentence, action, things, passage, particle)
+                does_it = procedure is not None and introduces(sentence, action, things, passage, particle)
                 # "To install Anki:" is short, and its steps say the rest; "Searching and dependencies:" is a label.
                 if (len(_WORD.findall(sentence)) < MIN_WORDS and not does_it) or len(sentence) > MAX_CHARS or \
                         not checkable(" ".join((sentence, *steps))) or \
@@ -323,9 +336,11 @@ class OfflineAnswerer:
                     terms_lent = set()
                 words = (terms | terms_lent) & wanted
                 if words:
-                    does = does_it if steps else bool(action) and _does(sentence, action, things)
+                    does = does_it if procedure else bool(action) and _does(sentence, action, things)
                     found.append(_Candidate(words, terms, rank, passage, sentence, answers, first, does, steps,
-                                            numbered=bool(procedure and procedure.numbered)))
+                                            numbered=bool(procedure and procedure.numbered),
+                                            code=procedure.quoted_code(False) if procedure else
+                                            ((0, code_after[sentence]),) if sentence in code_after else ()))
         # A question word that few sentences hold counts for more than one most of them hold.
         held = Counter(w for c in found for w in c.words)
         idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in wanted}
@@ -364,7 +379,7 @@ class OfflineAnswerer:
                     + (COMPARISON_BONUS if _sets_apart(c.sentence, c.terms, compared) else 0.0)
                     + (ANSWER_BONUS if c.answers else 0.0)
                     + (OPENING_BONUS if c.first and not defined else 0.0)
-                    + (PROCEDURE_BONUS if c.does and c.steps else
+                    + (PROCEDURE_BONUS if c.does and (c.steps or c.code) else
                        -LEAD_IN_PENALTY if is_lead_in(c.sentence) else 0.0))
 
         ranked = sorted(((score(c, definition), -c.rank, c) for c, definition in zip(found, definitions, strict=True)),
@@ -381,7 +396,7 @@ class OfflineAnswerer:
             if said:
                 claims = [d for d in claims if sentence_key(d.text) not in said]
             seen |= said | {key}
-            claims.append(DraftClaim(c.quote, (CitedQuote(path, c.quote),), c.numbered))
+            claims.append(DraftClaim(c.quote, (CitedQuote(path, c.quote),), c.numbered, c.code))
             if len(claims) >= MAX_CLAIMS:
                 break
         # Grouped by article (a summary and its clipping are one) or note, the best first, best

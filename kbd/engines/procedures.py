@@ -6,9 +6,9 @@ one of its steps alone, or its lead-in alone, answers nothing. The offline answe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from kbd.engines.answers import Passage
+from kbd.engines.answers import Code, CodeAfter, Passage
 from kbd.engines.base import word_key
 from kbd.engines.lexicon import STOPWORDS
 from kbd.vault.markdown import split_sentences
@@ -56,25 +56,36 @@ def is_lead_in(sentence: str) -> bool:
 class Steps:
     """A procedure's list items, as the passage has them."""
 
-    lines: tuple[str, ...]
+    lines: tuple[str, ...]  # none where the lead-in introduces code alone ("To install it, run:")
     numbered: bool  # a numbered list's ("1. Open Settings."): "Repeat step 5 for each device." counts on it
+    code: CodeAfter = ()  # the code blocks its steps introduce ("1. Install Ruby:", then the command), by step index
+    lead_in_code: Code | None = None  # the code block its lead-in introduces
+
+    def quoted_code(self, headed: bool) -> CodeAfter:
+        """The code blocks by the line of the quote they follow: the quote is the lead-in and the steps, or the steps
+        alone under a heading that leads them in."""
+        lead = () if headed or self.lead_in_code is None else ((0, self.lead_in_code),)
+        return (*lead, *((at + (0 if headed else 1), code) for at, code in self.code))
 
 
 def procedures(passage: Passage) -> dict[str, Steps]:
-    """Each lead-in of the passage that list items follow, with those items (at most MAX_STEPS): the steps it
-    introduces. Not a lead-in that is a list item itself (every line of an outline is one: Logseq's pages), nor in
-    kbd's own notes, whose lists are key points. What a lead-in introduces may be code, which passages leave out;
-    then no item follows it."""
-    if not passage.items or passage.kbd_owned:
+    """Each lead-in of the passage that list items or code follow, with those items (at most MAX_STEPS) and that
+    code: the steps it introduces. A lead-in that is a list item itself introduces only its code ("1. Create a Meta
+    Page … that lists the plug file:"), not the items after it (every line of an outline is one: Logseq's pages). None
+    in kbd's own notes, whose lists are key points."""
+    if not (passage.items or passage.code) or passage.kbd_owned:
         return {}
     lines = passage.text.split("\n")
+    code = dict(passage.code)
     found: dict[str, Steps] = {}
     for at, line in enumerate(lines):
-        if at in passage.items or at + 1 not in passage.items:
+        led = at not in passage.items and at + 1 in passage.items
+        if not led and at not in code:
             continue
         sentences = split_sentences(line)
         if sentences and is_lead_in(sentences[-1]):
-            found[sentences[-1]] = _steps(passage, lines, at + 1)
+            steps = _steps(passage, lines, at + 1) if led else Steps((), False)
+            found[sentences[-1]] = replace(steps, lead_in_code=code.get(at))
     return found
 
 
@@ -93,7 +104,9 @@ def _steps(passage: Passage, lines: list[str], first: int) -> Steps:
     end = first
     while end < len(lines) and end in passage.items and end - first < MAX_STEPS:
         end += 1
-    return Steps(tuple(lines[first:end]), all(at in passage.numbered for at in range(first, end)))
+    code = dict(passage.code)
+    return Steps(tuple(lines[first:end]), all(at in passage.numbered for at in range(first, end)),
+                 tuple((at - first, code[at]) for at in range(first, end) if at in code))
 
 
 def only_says_steps_follow(lead_in: str) -> bool:
@@ -114,6 +127,21 @@ def lead_in_and_steps(quote: str) -> tuple[str, list[str]]:
     if len(lines) > 1 and is_lead_in(lines[0]):
         return lines[0], lines[1:]
     return ("", lines) if len(lines) > 1 else (quote, [])
+
+
+def code_at_line_ends(passage: Passage) -> dict[str, Code]:
+    """The code blocks of the passage by the last sentence of the line each follows: a step quoted alone ("Clone the
+    sample plugin using Git.") is shown with its command."""
+    lines = passage.text.split("\n")
+    return {sentences[-1]: block for at, block in passage.code if (sentences := split_sentences(lines[at]))}
+
+
+def code_of_parts(quote: str, code: CodeAfter) -> tuple[Code | None, list[Code | None]]:
+    """The code block a quote's lead-in shows, and each of its steps', as `lead_in_and_steps` parts the quote."""
+    opening, steps = lead_in_and_steps(quote)
+    by_line = dict(code)
+    first = 1 if opening else 0
+    return by_line.get(0) if opening else None, [by_line.get(first + n) for n in range(len(steps))]
 
 
 def introduces(lead_in: str, action: str, things: set[str], passage: Passage, particle: str = "") -> bool:

@@ -3,7 +3,7 @@
 Every citation is a link kbd builds from a checked location: the exact heading the quote sits
 under, or a block id (`^claim-2`) — block ids are only ever written into kbd's own answer notes,
 one per claim, so that later answers can cite a claim exactly. Everything the model or a note
-said is escaped as text.
+said is escaped as text, and the code a quoted lead-in introduces sits in a fence it cannot close.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kbd.engines.answers import LEAD_LABEL, Answer, Citation, Claim, article_key
-from kbd.engines.procedures import lead_in_and_steps, step_mark
+from kbd.engines.answers import LEAD_LABEL, Answer, Citation, Claim, Code, article_key
+from kbd.engines.procedures import code_of_parts, lead_in_and_steps, step_mark
 from kbd.render.frontmatter import DateTime, Link, render_frontmatter
 from kbd.vault.links import wikilink
 from kbd.vault.sanitize import escape_text, link_alias, link_target
@@ -22,6 +22,7 @@ EXTRACTIVE_LABEL = "Extractive answer (no model configured)"
 # or changes them); such a citation links the note itself.
 _UNLINKABLE_HEADING = re.compile(r"[#|^\[\]:%\\`\n]")
 _BLOCK_ID = re.compile(r"^[A-Za-z0-9-]+$")
+_LANGUAGE = re.compile(r"^[\w+#.-]{1,30}$")  # a fence's info string kbd writes: one word, no backtick
 # A summary and its clipping share a title: the group heading says which one it quotes.
 _KINDS = {"source": "summary", "raw": "clipping", "concept": "concept", "answer": "earlier answer"}
 
@@ -150,9 +151,12 @@ def _extractive(claims: list[Claim]) -> list[str]:
     # The first claim is the engine's best answer: it leads, on its own, before the evidence.
     lead = claims[0].citations[0]
     opening, steps = lead_in_and_steps(lead.quote)
+    lead_code, step_code = code_of_parts(lead.quote, claims[0].code)
     out = [f"**{LEAD_LABEL}:** {_quoted(opening)}{citation_link(lead, _where(lead))} ^{claim_block(1)}", ""]
+    if lead_code:
+        out += [*fenced_code(lead_code, ""), ""]
     if steps:
-        out += [*_steps(steps, claims[0].numbered, ""), ""]
+        out += [*_steps(steps, claims[0].numbered, "", step_code), ""]
     groups: dict[str, list[tuple[int, Claim]]] = {}
     for number, claim in enumerate(claims[1:], start=2):
         c = claim.citations[0]
@@ -165,15 +169,32 @@ def _extractive(claims: list[Claim]) -> list[str]:
         for number, claim in items:
             c = claim.citations[0]
             opening, steps = lead_in_and_steps(c.quote)
+            lead_code, step_code = code_of_parts(c.quote, claim.code)
             out.append(f"- {_quoted(opening)}{citation_link(c, _where(c))} ^{claim_block(number)}")
-            out += _steps(steps, claim.numbered, "    ")
+            out += fenced_code(lead_code, "  ") if lead_code else []
+            out += _steps(steps, claim.numbered, "    ", step_code)
         out.append("")
     return out[:-1]
 
 
-def _steps(steps: list[str], numbered: bool, indent: str) -> list[str]:
-    """A procedure's steps, one quoted item each, numbered where the note numbers them ("Repeat step 5…")."""
-    return [f"{indent}{step_mark(n, numbered)} “{escape_text(step)}”" for n, step in enumerate(steps, start=1)]
+def _steps(steps: list[str], numbered: bool, indent: str, code: list[Code | None]) -> list[str]:
+    """A procedure's steps, one quoted item each, numbered where the note numbers them ("Repeat step 5…"), each with
+    the code it introduces inside its item."""
+    out = []
+    for n, (step, shown) in enumerate(zip(steps, code, strict=True), start=1):
+        mark = step_mark(n, numbered)
+        out.append(f"{indent}{mark} “{escape_text(step)}”")
+        out += fenced_code(shown, indent + " " * (len(mark) + 1)) if shown else []
+    return out
+
+
+def fenced_code(code: Code, indent: str) -> list[str]:
+    """A code block as a fence the note's text cannot close: more backticks than any run of them in it, its lines
+    indented to sit in the list item it belongs to."""
+    ticks = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", code.text)), default=0))
+    language = code.language if _LANGUAGE.match(code.language) else ""
+    return [f"{indent}{ticks}{language}", *(f"{indent}{line}".rstrip() if line.strip() else ""
+                                          for line in code.text.split("\n")), f"{indent}{ticks}"]
 
 
 def _quoted(text: str) -> str:

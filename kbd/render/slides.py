@@ -10,6 +10,7 @@ import posixpath
 from urllib.parse import quote
 
 from kbd.engines.decks import Chart, Deck, Slide
+from kbd.render.answer import fenced_code
 from kbd.render.frontmatter import DateTime, Link, render_frontmatter
 from kbd.vault.links import wikilink
 from kbd.vault.sanitize import comment_text, escape_text, link_alias, link_target
@@ -61,6 +62,8 @@ def _title_slide(deck: Deck, count: int) -> str:
 def _slide(deck: Deck, slide: Slide, path: str) -> str:
     lines = [f"## {escape_text(slide.title)}", ""]
     lines += [f"- {escape_text(b)}" for b in slide.bullets]
+    if slide.code is not None:
+        lines += ["", *fenced_code(slide.code, "")] if slide.bullets else fenced_code(slide.code, "")
     if slide.chart is not None:
         chart = deck.charts[slide.chart]
         if lines[-1]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import mistune
@@ -112,6 +113,43 @@ _ORG_BEGIN = re.compile(r"[ ]{0,3}#\+BEGIN_([A-Za-z]+)")
 LOGSEQ_PROPERTY = re.compile(r"^[A-Za-z][\w-]*::[ \t]", re.MULTILINE)
 _HEADING_LINE = re.compile(r"#{1,6}[ \t]")
 WIKILINK = r"\[\[(?P<wl_inner>[^\[\]\n]+?)\]\]"  # `[[Page]]`; `![[…]]` is an embed
+
+
+_FENCE_OPEN = re.compile(r"^[ \t]*(?:(?P<ticks>`{3,})(?P<info>[^`]*)|(?P<tildes>~{3,})(?P<tilde_info>.*))$")
+_INFO_LANGUAGE = re.compile(r"^\{?\.?([\w+#.-]{1,30})")  # "sh", "{.python}", "python title=\"x.py\""
+_LIQUID_LANGUAGE = re.compile(r"highlight[ \t]+([\w+#.-]{1,30})")
+
+
+@dataclass(frozen=True)
+class CodeOpening:
+    """A line that opens a code block: a fence, Liquid's `{% highlight ruby %}`, Hugo's `{{< highlight go >}}` or
+    `{{< code-toggle >}}` (or a Liquid comment, which shows nothing)."""
+
+    end: re.Pattern[str]  # what the line that closes it matches (searched in the line without its indent)
+    language: str  # its language, as its info string or tag names it; "" for none
+    shown: bool = True  # False: a comment, no code a reader sees
+
+
+def opens_code(line: str) -> CodeOpening | None:
+    """What the line opens, when it opens a code block (an indent of any depth: it may sit in a list item)."""
+    fence = _FENCE_OPEN.match(line)
+    if fence:
+        marks = fence.group("ticks") or fence.group("tildes")
+        language = _INFO_LANGUAGE.match((fence.group("info") or fence.group("tilde_info") or "").strip())
+        return CodeOpening(re.compile(rf"^{re.escape(marks[0])}{{{len(marks)},}}[ \t]*$"),
+                           language.group(1) if language else "")
+    text = line.lstrip()
+    liquid = re.match(_LIQUID_BLOCK, text)
+    if liquid:
+        kind = liquid.group("liquid_kind")
+        language = _LIQUID_LANGUAGE.search(liquid.group(0))
+        return CodeOpening(_LIQUID_END[kind], language.group(1) if language else "", kind == "highlight")
+    shortcode = re.match(_SHORTCODE_CODE, text)
+    if shortcode:
+        kind = shortcode.group("shortcode_kind")
+        language = _LIQUID_LANGUAGE.search(shortcode.group(0)) if kind == "highlight" else None
+        return CodeOpening(_SHORTCODE_END[kind], language.group(1) if language else "")
+    return None
 
 
 def wikilink_plugin(md: mistune.Markdown) -> None:

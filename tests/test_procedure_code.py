@@ -1,0 +1,277 @@
+"""Issue 23's twenty-seventh round: the code a lead-in introduces, on whole pages (tests/real_pages/code and others,
+README there). Documentation answers "How do I …?" with a lead-in and code ("To add a custom icon for your plugin, use
+the addIcon() utility:", then the program); code was never quoted, and the answer was the lead-in alone, which says
+nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kbd.ask.answer import check_draft
+from kbd.ask.blocks import MAX_CODE_LINES, note_blocks
+from kbd.ask.retrieve import NoteText, RetrievalPlan, _passages, question_terms
+from kbd.ask.slides import deck_from_answer
+from kbd.engines.answers import Answer, Citation, CitedQuote, Claim, Code, Draft, DraftClaim, Passage
+from kbd.engines.offline_answer import OfflineAnswerer
+from kbd.engines.procedures import procedures
+from kbd.render.answer import AnswerNote, render_answer_note
+from kbd.render.slides import render_deck
+from tests.conftest import Vault
+
+REAL = Path(__file__).parent / "real_pages"
+
+
+def blocks_of(page: str) -> list:
+    return note_blocks((REAL / page).read_text(encoding="utf-8"))[0]
+
+
+def lead(vault: Vault, question: str) -> dict:
+    """The answer's first claim as `kbd ask --json` gives it, not filed."""
+    return json.loads(vault.kbd("ask", ".", question, "--no-file", "--json").stdout)["claims"][0]
+
+
+def test_a_how_to_answer_shows_the_code_its_lead_in_introduces(vault: Vault) -> None:
+    # The Obsidian developer docs' *Icons* (development half): the lead-in led alone, and the program was not shown.
+    vault.clip_real_pages("code/Icons.md")
+    claim = lead(vault, "How do I add a custom icon for my plugin?")
+    assert claim["citations"][0]["quote"] == "To add a custom icon for your plugin, use the addIcon() utility:", claim
+    [code] = claim["code"]
+    assert code["line"] == 0 and code["language"] == "ts", code
+    assert code["text"].startswith("import { addIcon, Plugin } from 'obsidian';\n\nexport default class"), code
+    assert "addIcon('circle', `<circle cx=\"50\" cy=\"50\" r=\"50\" fill=\"currentColor\" />`);" in code["text"]
+    printed = vault.kbd("ask", ".", "How do I add a custom icon for my plugin?", "--no-file").stdout
+    assert "1. To add a custom icon for your plugin, use the addIcon() utility:\n" \
+           "       import { addIcon, Plugin } from 'obsidian';\n\n       export default class" in printed, printed
+
+
+def test_a_filed_answer_puts_the_code_in_a_fence_under_its_lead_in(vault: Vault) -> None:
+    vault.clip_real_pages("code/Icons.md")
+    vault.kbd("ask", ".", "How do I add a custom icon for my plugin?")
+    lines = (vault.wiki / "answers" / "How do I add a custom icon for my plugin.md").read_text(
+        encoding="utf-8").splitlines()
+    best = next(i for i, line in enumerate(lines) if line.startswith("**Best match:**"))
+    assert lines[best].endswith("^claim-1") and lines[best + 1] == "", lines[best:best + 3]
+    # The code holds backticks (a template literal): the fence has more of them than any run in the code.
+    assert lines[best + 2] == "```ts" and lines[best + 3] == "import { addIcon, Plugin } from 'obsidian';", \
+        lines[best:best + 5]
+    end = lines.index("```", best + 3)
+    assert lines[end - 1] == "}" and lines[end + 1] == "", lines[best:end + 2]
+
+
+def test_hugo_code_toggle_is_the_code_a_lead_in_introduces(vault: Vault) -> None:
+    # Hugo's *robots.txt template* (development half) shows configuration in `{{< code-toggle >}}` … `{{< /code-toggle
+    # >}}`: "To generate a robots.txt file from a template, change your project configuration:" said nothing more.
+    vault.clip_real_pages("code/robots.md")
+    claim = lead(vault, "How do I generate a robots.txt file?")
+    assert claim["citations"][0]["quote"].startswith("To generate a robots.txt file from a template"), claim
+    assert [(c["line"], c["text"]) for c in claim["code"]] == [(0, "enableRobotsTXT = true")], claim
+
+
+def test_each_step_shows_the_code_inside_its_item(vault: Vault) -> None:
+    # The developer docs' *Build a plugin* (development half): "2. Clone the sample plugin using Git." ends with no
+    # colon, and its command is indented under it, inside its list item.
+    blocks = blocks_of("obsidian-developer-docs/Build a plugin.md")
+    shown = {b.text: b.shows.text for b in blocks if b.shows}
+    assert shown["Clone the sample plugin using Git."] == \
+        "git clone https://github.com/obsidianmd/obsidian-sample-plugin.git", shown
+    assert shown["Install dependencies."] == "npm install" and shown["Compile the source code. The following command "
+                                                                     "keeps running in the terminal and rebuilds the "
+                                                                     "plugin when you modify the source code."] == \
+        "npm run dev", shown
+    # SilverBullet's *Distribution and Testing* (development half): the first of five steps shows a library page.
+    vault.clip_real_pages("silverbullet/Distribution and Testing.md")
+    vault.kbd("ask", ".", "How do I create a Meta Page for my plug?")
+    note = (vault.wiki / "answers" / "How do I create a Meta Page for my plug.md").read_text(encoding="utf-8")
+    # The step that ends with a colon is quoted alone, with the page its code shows.
+    assert "**Best match:** “Create a Meta Page under Library/yourname/Your Thing with frontmatter that lists the " \
+           "plug file:” — [[" in note, note
+    best = note.split("**Best match:**", 1)[1].split("\n")
+    assert best[2:5] == ["```yaml", "---", "name: Library/yourname/Your Thing"] and "This library adds …" in best, best
+
+
+def test_a_lead_in_with_its_code_outranks_a_step_that_names_the_tool(vault: Vault) -> None:
+    # Jekyll's *Ruby 101* (development half): "Install Bundler using gem install bundler." installs Bundler, not the
+    # gems; the lead-in with its commands does what is asked and counts as a procedure does.
+    vault.clip_real_pages("code/ruby-101.md")
+    claim = lead(vault, "How do I install gems with Bundler?")
+    quote = "To install gems in your Gemfile using Bundler, run the following in the directory that has the Gemfile:"
+    assert claim["citations"][0]["quote"] == quote, claim
+    assert claim["code"][0]["text"] == "bundle install\nbundle exec jekyll serve", claim
+
+
+def test_a_step_that_ends_with_a_colon_introduces_its_code_and_no_step_after_it() -> None:
+    # SilverBullet's *Distribution and Testing*: "1. Create a Meta Page … that lists the plug file:" is a lead-in of the
+    # page its code shows; the steps after it are the list's, not its.
+    blocks = blocks_of("silverbullet/Distribution and Testing.md")
+    note = NoteText(path="raw/d.md", title="Distribution and Testing", note_type="raw", sha256="sha256:0",
+                    kbd_owned=False, blocks=tuple(blocks), headings=frozenset())
+    [passage] = [p for p, _ in _passages(note, question_terms("How do I create a Meta Page?"), 300)
+                 if "Create a Meta Page" in p.text]
+    step = "Create a Meta Page under Library/yourname/Your Thing with frontmatter that lists the plug file:"
+    found = procedures(passage)[step]
+    assert found.lines == () and found.lead_in_code is not None, found
+    assert found.lead_in_code.language == "yaml" and found.lead_in_code.text.startswith("---\nname: Library/")
+
+
+def test_a_block_cut_into_pieces_keeps_its_code_on_the_last() -> None:
+    # A block longer than a passage is cut at sentence ends ("Compile the source code. The following command keeps
+    # running…", with `npm run dev` under it, in *Build a plugin*): the code follows its last piece.
+    blocks = blocks_of("obsidian-developer-docs/Build a plugin.md")
+    note = NoteText(path="raw/b.md", title="Build a plugin", note_type="raw", sha256="sha256:0", kbd_owned=False,
+                    blocks=tuple(blocks), headings=frozenset())
+    found = [p for p, _ in _passages(note, question_terms("How do I compile the source code?"), 35)]
+    shown = {p.text.split("\n")[at]: code.text for p in found for at, code in p.code}
+    assert shown["The following command keeps running in the terminal and rebuilds the plugin when you modify the "
+                 "source code."] == "npm run dev", shown
+    assert "Compile the source code." not in shown, shown
+
+
+def test_a_step_quoted_alone_shows_its_command(vault: Vault) -> None:
+    # *Build a plugin*: "Clone the sample plugin using Git." is a step of no lead-in's procedure (its section opens with
+    # prose); quoted alone, it still shows the command indented under it.
+    vault.clip_real_pages("obsidian-developer-docs/Build a plugin.md")
+    claim = lead(vault, "How do I clone the sample plugin?")
+    assert claim["citations"][0]["quote"] == "Clone the sample plugin using Git.", claim
+    assert claim["code"] == [{"line": 0, "language": "bash",
+                              "text": "git clone https://github.com/obsidianmd/obsidian-sample-plugin.git"}], claim
+
+
+def test_a_megabyte_of_minified_code_after_a_lead_in_is_left_to_its_note(vault: Vault) -> None:
+    # *Icons* with its program minified onto one line of a megabyte (hostile text): one line is no guard; the answer
+    # leads with the lead-in and shows none of it, and the note stays small.
+    page = (REAL / "code" / "Icons.md").read_text(encoding="utf-8")
+    start = page.index("```ts\nimport { addIcon") + len("```ts\n")
+    end = page.index("```", start)
+    vault.no_image_downloads()
+    # A short block right after it is no lead-in's either: it would stand for the one left out.
+    vault.clip("Icons.md", page[:start] + "addIcon('x', '" + "x" * 1_000_000 + "');\n```\n```ts\nconsole.log(1);\n" +
+               page[end:])
+    vault.compile()
+    claim = lead(vault, "How do I add a custom icon for my plugin?")
+    assert claim["citations"][0]["quote"] == "To add a custom icon for your plugin, use the addIcon() utility:", claim
+    assert "code" not in claim, str(claim)[:300]
+
+
+def test_code_under_a_heading_is_the_headings_not_the_lead_in_above_it() -> None:
+    # Willison's *The most basic possible Hugo site* (development half): "I created three files in this directory:",
+    # then each file under a heading of its name and its code; none of the three is the lead-in's.
+    blocks = blocks_of("code/hugo-basic.md")
+    lead_in = next(b for b in blocks if b.text.endswith("I created three files in this directory:"))
+    assert lead_in.shows is None
+
+
+def test_code_at_the_margin_after_a_list_is_no_items() -> None:
+    # Obsidian Web Clipper's *Logic* (development half): a list of what is truthy ends "- Everything else is
+    # **truthy**.", and the example after it, at the margin, is out of the list; the example after "Use {% else %} … to
+    # chain multiple conditions:" is that lead-in's, and none follows "Use {% if %} to conditionally include content…".
+    blocks = blocks_of("code/Logic.md")
+    shown = {b.text: b.shows for b in blocks}
+    assert shown["Everything else is truthy."] is None
+    assert shown["Use {% if %} to conditionally include content based on variables or expressions."] is None
+    assert shown["Use {% else %} to provide fallback content, and {% elseif %} to chain multiple conditions:"].text \
+        .startswith('{% if status == "published" %}\nLive article'), shown
+
+
+def test_code_after_a_paragraph_that_introduces_nothing_is_never_shown() -> None:
+    # Simon Willison's *Looping over comma-separated values in Bash* (development half): "To loop over that file and
+    # print each line:" introduces its loop; the output after "Output:" and the file's content are shown by their own
+    # lead-ins; the paragraph "The trick is to set the Bash IFS…" introduces nothing and has no code.
+    blocks = blocks_of("code/loop-over-csv.md")
+    shown = {b.text: b.shows for b in blocks if b.shows}
+    assert all(text.rstrip().endswith(":") for text in shown), list(shown)
+    assert shown["To loop over that file and print each line:"].text.startswith("for line in $(cat /tmp/data.txt);")
+    trick = next(b for b in blocks if b.text.startswith("The trick is to set the Bash IFS"))
+    assert trick.shows is None
+
+
+def test_a_code_block_longer_than_an_answer_shows_is_left_to_its_note() -> None:
+    # Willison's *Flattening nested JSON objects with jq*: "Example data:" introduces 61 lines, a file to read in its
+    # note, not a step; the jq program after "Here's the recipe I came up with:" is shown.
+    blocks = blocks_of("til/flatten-nested-json-objects-jq.md")
+    example = next(b for b in blocks if b.text == "Example data:")
+    assert example.shows is None
+    assert any(b.shows and len(b.shows.text.splitlines()) <= MAX_CODE_LINES for b in blocks)
+
+
+def test_a_fence_inside_the_code_is_part_of_it_and_the_note_fences_it_longer(vault: Vault) -> None:
+    # Tasks' *Task Dependencies* (development half) shows a Tasks query as a reader writes it, "```tasks" and all,
+    # inside a fence of four backticks: the inner "```" closes nothing.
+    vault.clip_real_pages("procedures/Task Dependencies.md")
+    claim = lead(vault, "How do I find tasks that are not blocked?")
+    assert claim["citations"][0]["quote"] == "To find tasks which are not blocked and can be acted on, use:", claim
+    assert claim["code"][0]["text"] == "```tasks\nnot done\nis not blocked\n```", claim
+    vault.kbd("ask", ".", "How do I find tasks that are not blocked?")
+    note = (vault.wiki / "answers" / "How do I find tasks that are not blocked.md").read_text(encoding="utf-8")
+    assert "\n````text\n```tasks\nnot done\nis not blocked\n```\n````\n" in note, note
+
+
+def test_the_checker_leaves_out_code_that_does_not_follow_its_line_in_the_note() -> None:
+    # An engine shows code only where the note's own lead-in introduces it: code put under another line, or code the
+    # note does not have, is left out of the claim, and the answer says so.
+    blocks = blocks_of("code/robots.md")
+    note = NoteText(path="raw/robots.md", title="robots.txt template", note_type="raw", sha256="sha256:0",
+                    kbd_owned=False, blocks=tuple(blocks), headings=frozenset())
+    lead_in = "To generate a robots.txt file from a template, change your project configuration:"
+    passage = Passage(path=note.path, title=note.title, note_type="raw", heading=None, block=None, text=lead_in,
+                      tokens=20, note_hash="sha256:0", score=1.0, kbd_owned=False)
+    plan = RetrievalPlan(question="How do I generate a robots.txt file?", budget=1000, passages=[passage],
+                         notes={note.path: note}, hits=[note.path], left_out=0)
+
+    def checked(code: Code) -> tuple[list[Claim], list]:
+        return check_draft(Draft([DraftClaim(lead_in, (CitedQuote(note.path, lead_in),), code=((0, code),))]), plan)
+
+    claims, failures = checked(Code("", "enableRobotsTXT = true"))
+    assert claims[0].code == ((0, Code("", "enableRobotsTXT = true")),) and not failures
+    claims, failures = checked(Code("", "rm -rf ~"))
+    assert claims[0].code == () and claims[0].text == lead_in, claims
+    assert failures and "does not follow its line in raw/robots.md" in failures[0].reason
+    # The note's own code, under a line that does not introduce it, is left out too.
+    other = "Search engines that honor the Robots Exclusion Protocol will interpret this as permission to crawl"
+    claims, failures = check_draft(Draft([DraftClaim(other, (CitedQuote(note.path, other),),
+                                                     code=((0, Code("", "enableRobotsTXT = true")),))]), plan)
+    assert claims[0].text == other and claims[0].code == () and failures, claims
+
+
+def test_code_round_trips_through_the_answers_json() -> None:
+    # What state.db keeps of an answer: a procedure's code comes back as it was shown.
+    claim = Claim("To install it, run:", (Citation("raw/x.md", "X", "To install it, run:"),),
+                  code=((0, Code("sh", "pip install x")),))
+    assert Claim.from_json(json.loads(json.dumps(claim.to_json()))) == claim
+    assert "code" not in Claim("Plain.", claim.citations).to_json()
+
+
+def test_the_offline_answer_carries_each_steps_code_with_the_procedure() -> None:
+    # A lead-in's steps each with the code inside its item (Build a plugin's *Step 2*, as a passage): the claim keeps
+    # them by the line of the quote they follow.
+    text = "To build the plugin:\nNavigate to the plugin directory.\nInstall dependencies."
+    passage = Passage(path="raw/build.md", title="Build a plugin", note_type="raw", heading="Step 2: Build the plugin",
+                      block=None, text=text, tokens=20, note_hash="sha256:0", score=1.0, kbd_owned=False,
+                      items=frozenset({1, 2}), numbered=frozenset({1, 2}),
+                      code=((1, Code("bash", "cd obsidian-sample-plugin")), (2, Code("bash", "npm install"))))
+    assert procedures(passage)["To build the plugin:"].code == ((0, Code("bash", "cd obsidian-sample-plugin")),
+                                                                (1, Code("bash", "npm install")))
+    [claim] = OfflineAnswerer().draft("How do I build the plugin?", [passage], []).claims
+    assert claim.code == ((1, Code("bash", "cd obsidian-sample-plugin")), (2, Code("bash", "npm install")))
+    note = render_answer_note(AnswerNote(Answer("How do I build the plugin?", "offline", True, [
+        Claim(claim.text, (Citation("raw/build.md", "Build a plugin", claim.text, note_type="raw"),), True,
+              claim.code)]), asked="2026-12-07T00:00:00+00:00"))
+    assert "1. “Navigate to the plugin directory.”\n   ```bash\n   cd obsidian-sample-plugin\n   ```\n" \
+           "2. “Install dependencies.”\n   ```bash\n   npm install\n   ```" in note, note
+
+
+
+def test_a_deck_of_the_answer_shows_a_lead_ins_code_on_its_slide() -> None:
+    # Marp shows a fenced block as code: the lead-in is the slide's title, its code the slide; a program longer than a
+    # slide holds is left to its note, and the slide says so.
+    def deck_of(code: Code) -> str:
+        quote = "To add a custom icon for your plugin, use the addIcon() utility:"
+        answer = Answer(question="How do I add a custom icon?", engine="offline", extractive=True, claims=[
+            Claim(quote, (Citation("raw/Icons.md", "Icons", quote, note_type="raw"),), code=((0, code),))])
+        return render_deck(deck_from_answer(answer, "Icons", 10), "wiki/slides/Icons.md")
+
+    short = deck_of(Code("ts", "addIcon('circle', `<circle />`);"))
+    assert "## To add a custom icon for your plugin, use the addIcon() utility\n\n```ts\n" \
+           "addIcon('circle', `<circle />`);\n```" in short, short
+    long = deck_of(Code("ts", "\n".join(f"line({n});" for n in range(40))))
+    assert "line(0);" not in long and "Its code (40 lines) is in the note it cites." in long, long
