@@ -6,11 +6,12 @@ nothing."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from kbd.ask.answer import check_draft
-from kbd.ask.blocks import MAX_CODE_LINES, note_blocks
-from kbd.ask.retrieve import NoteText, RetrievalPlan, _passages, question_terms
+from kbd.ask.blocks import MAX_CODE_LINES, Block, note_blocks
+from kbd.ask.retrieve import NoteText, RetrievalPlan, _passages, _said_by_summary, question_terms
 from kbd.ask.slides import deck_from_answer
 from kbd.engines.answers import Answer, Citation, CitedQuote, Claim, Code, Draft, DraftClaim, Passage
 from kbd.engines.offline_answer import OfflineAnswerer
@@ -43,6 +44,16 @@ def test_a_how_to_answer_shows_the_code_its_lead_in_introduces(vault: Vault) -> 
     printed = vault.kbd("ask", ".", "How do I add a custom icon for my plugin?", "--no-file").stdout
     assert "1. To add a custom icon for your plugin, use the addIcon() utility:\n" \
            "       import { addIcon, Plugin } from 'obsidian';\n\n       export default class" in printed, printed
+
+
+def test_an_answer_says_where_it_leaves_a_long_code_block_out() -> None:
+    # Where the lead-in's code is too long to quote, the note says so under it: a lead-in with nothing under it
+    # ("…a WebSocket location:") looked like a broken answer.
+    quote = "Example data:"
+    answer = Answer(question="How do I flatten nested JSON?", engine="offline", extractive=True, claims=[
+        Claim(quote, (Citation("raw/jq.md", "jq", quote, note_type="raw"),), code=((0, Code("json", "", 61)),))])
+    note = render_answer_note(AnswerNote(answer, asked="2026-12-07T00:00:00+00:00"))
+    assert "^claim-1\n\n*In the note: 61 lines of code, too long to quote.*\n" in note, note
 
 
 def test_a_filed_answer_puts_the_code_in_a_fence_under_its_lead_in(vault: Vault) -> None:
@@ -114,6 +125,34 @@ def test_a_step_that_ends_with_a_colon_introduces_its_code_and_no_step_after_it(
     assert found.lead_in_code.language == "yaml" and found.lead_in_code.text.startswith("---\nname: Library/")
 
 
+def test_a_lead_in_of_two_sentences_is_quoted_whole_with_its_code() -> None:
+    # Jekyll's *Order of interpretation* (development half): "For example, suppose you have the following property in
+    # your front matter: …. You could do this:" and the script after it (past a `{% raw %}` marker, no text); "You
+    # could do this:" alone said nothing of what it does, and the sentence before it was quoted again on its own.
+    blocks = blocks_of("code/orderofinterpretation.md")
+    note = NoteText(path="raw/o.md", title="Order of interpretation", note_type="raw", sha256="sha256:0",
+                    kbd_owned=False, blocks=tuple(blocks), headings=frozenset())
+    found = [p for p, _ in _passages(note, question_terms("How do I populate a script with Liquid?"), 300)]
+    [passage] = [p for p in found if "You could do this:" in p.text]
+    [steps] = [s for s in procedures(passage).values() if s.lead_in.endswith("You could do this:")]
+    assert steps.lead_in.startswith("For example, suppose you have the following property in your front matter:")
+    assert steps.lead_in_code is not None and steps.lead_in_code.text.startswith('<button onclick="someFunction()">')
+    quotes = [c.citations[0].quote for c in OfflineAnswerer().draft("How do I use a front matter property?", [passage],
+                                                                    []).claims]
+    assert steps.lead_in in quotes and not any(q.startswith("For example") and q != steps.lead_in for q in quotes), \
+        quotes
+    # Hugo's *Shortcode* (development half): "This will output the following HTML. Note how the first two img
+    # shortcodes inherit … whereas the third img only uses src:" is one lead-in; its second sentence is not quoted
+    # again on its own, with the same HTML under it.
+    note = NoteText(path="raw/s.md", title="Shortcode", note_type="raw", sha256="sha256:0", kbd_owned=False,
+                    blocks=tuple(blocks_of("code/shortcode.md")), headings=frozenset())
+    question = "How do I inherit the class value of a parent gallery shortcode?"
+    passages = [p for p, _ in _passages(note, question_terms(question), 300) if "output the following HTML" in p.text]
+    quotes = [c.citations[0].quote for c in OfflineAnswerer().draft(question, passages, []).claims]
+    assert quotes[0].startswith("This will output the following HTML. Note how the first two img shortcodes"), quotes
+    assert not any(q.startswith("Note how the first two img") for q in quotes), quotes
+
+
 def test_a_block_cut_into_pieces_keeps_its_code_on_the_last() -> None:
     # A block longer than a passage is cut at sentence ends ("Compile the source code. The following command keeps
     # running…", with `npm run dev` under it, in *Build a plugin*): the code follows its last piece.
@@ -125,6 +164,22 @@ def test_a_block_cut_into_pieces_keeps_its_code_on_the_last() -> None:
     assert shown["The following command keeps running in the terminal and rebuilds the plugin when you modify the "
                  "source code."] == "npm run dev", shown
     assert "Compile the source code." not in shown, shown
+
+
+def test_a_clippings_lead_in_is_kept_with_its_code_though_its_summary_says_the_lead_in() -> None:
+    # A summary that says a clipping's every sentence speaks for it, and the clipping's passage was left out; a
+    # summary has no code, so a passage with code stays (a short page's summary said "To add a custom icon …:" alone).
+    clipping = NoteText(path="raw/Icons.md", title="Icons", note_type="raw", sha256="sha256:0", kbd_owned=False,
+                        blocks=tuple(blocks_of("code/Icons.md")), headings=frozenset())
+    lead_in = "To add a custom icon for your plugin, use the addIcon() utility:"
+    summary = NoteText(path="wiki/sources/Icons.md", title="Icons", note_type="source", sha256="sha256:1",
+                       kbd_owned=True, blocks=(Block(None, None, lead_in),), headings=frozenset(),
+                       clipping="raw/Icons.md")
+    [passage] = [p for p, _ in _passages(clipping, question_terms("How do I add a custom icon?"), 300)
+                 if p.text == lead_in]
+    notes = {clipping.path: clipping, summary.path: summary}
+    assert passage.code and not _said_by_summary(passage, notes)
+    assert _said_by_summary(replace(passage, code=()), notes)
 
 
 def test_a_step_quoted_alone_shows_its_command(vault: Vault) -> None:
@@ -139,7 +194,7 @@ def test_a_step_quoted_alone_shows_its_command(vault: Vault) -> None:
 
 def test_a_megabyte_of_minified_code_after_a_lead_in_is_left_to_its_note(vault: Vault) -> None:
     # *Icons* with its program minified onto one line of a megabyte (hostile text): one line is no guard; the answer
-    # leads with the lead-in and shows none of it, and the note stays small.
+    # leads with the lead-in, shows none of it and says so.
     page = (REAL / "code" / "Icons.md").read_text(encoding="utf-8")
     start = page.index("```ts\nimport { addIcon") + len("```ts\n")
     end = page.index("```", start)
@@ -150,7 +205,9 @@ def test_a_megabyte_of_minified_code_after_a_lead_in_is_left_to_its_note(vault: 
     vault.compile()
     claim = lead(vault, "How do I add a custom icon for my plugin?")
     assert claim["citations"][0]["quote"] == "To add a custom icon for your plugin, use the addIcon() utility:", claim
-    assert "code" not in claim, str(claim)[:300]
+    assert claim["code"] == [{"line": 0, "language": "ts", "text": "", "left_out": 1}], str(claim)[:300]
+    printed = vault.kbd("ask", ".", "How do I add a custom icon for my plugin?", "--no-file").stdout
+    assert "use the addIcon() utility:\n       (in the note: 1 line of code, too long to quote)\n" in printed, printed
 
 
 def test_code_under_a_heading_is_the_headings_not_the_lead_in_above_it() -> None:
@@ -187,11 +244,11 @@ def test_code_after_a_paragraph_that_introduces_nothing_is_never_shown() -> None
 
 def test_a_code_block_longer_than_an_answer_shows_is_left_to_its_note() -> None:
     # Willison's *Flattening nested JSON objects with jq*: "Example data:" introduces 61 lines, a file to read in its
-    # note, not a step; the jq program after "Here's the recipe I came up with:" is shown.
+    # note, not a step: only its length is kept, to say so; the jq program after "Here's the recipe…:" is shown.
     blocks = blocks_of("til/flatten-nested-json-objects-jq.md")
     example = next(b for b in blocks if b.text == "Example data:")
-    assert example.shows is None
-    assert any(b.shows and len(b.shows.text.splitlines()) <= MAX_CODE_LINES for b in blocks)
+    assert example.shows == Code("json", "", left_out=61), example.shows
+    assert any(b.shows and b.shows.text and len(b.shows.text.splitlines()) <= MAX_CODE_LINES for b in blocks)
 
 
 def test_a_fence_inside_the_code_is_part_of_it_and_the_note_fences_it_longer(vault: Vault) -> None:
@@ -274,4 +331,4 @@ def test_a_deck_of_the_answer_shows_a_lead_ins_code_on_its_slide() -> None:
     assert "## To add a custom icon for your plugin, use the addIcon() utility\n\n```ts\n" \
            "addIcon('circle', `<circle />`);\n```" in short, short
     long = deck_of(Code("ts", "\n".join(f"line({n});" for n in range(40))))
-    assert "line(0);" not in long and "Its code (40 lines) is in the note it cites." in long, long
+    assert "line(0);" not in long and "In the note it cites: 40 lines of code, too long for a slide." in long, long

@@ -79,6 +79,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
     code: list[str] | None = None  # the lines of the code block being read (None: not in one)
     opening = None  # what opened it
     code_indent = 0  # its fence's indent: a list item's, which its lines share
+    code_seen = 0  # its lines, kept or not
     code_above = False
     last_added: int | None = None  # the last block kept, if no heading or code came after it
     introducer: int | None = None  # the block right above the code block being read
@@ -121,19 +122,20 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
     for line in body.split("\n"):
         if code is not None and opening is not None:
             if opening.end.match(line.lstrip()):
-                shown = _shown(code, code_indent, opening.language) if opening.shown else None
+                shown = _shown(code, code_seen, code_indent, opening.language) if opening.shown else None
                 if shown and introducer is not None and _introduces(blocks[introducer], code_indent):
                     blocks[introducer] = replace(blocks[introducer], shows=shown)
                 code, introducer = None, None
             elif len(code) <= MAX_CODE_LINES:
                 code.append(line)
+            code_seen += 1
             code_above = True
             continue
         opened = opens_code(line)
         if opened:
             flush()
             # Only the block right after it: code after this code is no lead-in's (nor is any, if this is too long).
-            code, opening, introducer, last_added = [], opened, last_added, None
+            code, opening, introducer, last_added, code_seen = [], opened, last_added, None, 0
             code_indent = len(line) - len(line.lstrip(" \t"))
             continue
         m = _HEADING.match(line)
@@ -172,14 +174,15 @@ def _introduces(block: Block, indent: int) -> bool:
     return block.shows is None and ((block.item and indent >= 2) or is_lead_in(split_sentences(block.text)[-1]))
 
 
-def _shown(lines: list[str], indent: int, language: str) -> Code | None:
+def _shown(lines: list[str], seen: int, indent: int, language: str) -> Code | None:
     """A code block as an answer shows it: its lines without the indent its fence has (a list item's), no blank lines
-    around it; None when it is empty or longer than MAX_CODE_LINES or MAX_CODE_CHARS."""
-    if len(lines) > MAX_CODE_LINES:
-        return None
+    around it; None when it is empty; only its length (`left_out`) when it is longer than MAX_CODE_LINES or
+    MAX_CODE_CHARS."""
     text = "\n".join(line[min(indent, len(line) - len(line.lstrip(" \t"))):].rstrip() for line in lines).strip("\n")
-    if not text.strip() or len(text) > MAX_CODE_CHARS:
+    if not text.strip():
         return None
+    if seen > MAX_CODE_LINES or len(text) > MAX_CODE_CHARS:
+        return Code(language, "", left_out=seen)
     return Code(language, text)
 
 

@@ -234,6 +234,8 @@ def _print_answer(result: Any) -> None:
 
 def _code_lines(code: Any, indent: str) -> str:
     """A code block a procedure shows, a line each, indented under its line (no fence: a terminal shows it as is)."""
+    if code and code.left_out:
+        return f"\n{indent}(in the note: {code.size()}, too long to quote)"
     return "".join(f"\n{indent}{line}".rstrip(" ") for line in code.text.split("\n")) if code else ""
 
 

@@ -300,9 +300,9 @@ def _defines(passage: Passage, patterns: list[re.Pattern[str]]) -> bool:
 
 def _said_by_summary(passage: Passage, notes: dict[str, NoteText]) -> bool:
     """A clipping's passage whose every sentence its source note (read too) already says: the
-    summary speaks for the article, the clipping only adds what the summary leaves out."""
+    summary speaks for the article, the clipping only adds what the summary leaves out (code, too)."""
     summary = next((n for n in notes.values() if n.clipping == passage.path), None)
-    if summary is None:
+    if summary is None or passage.code:  # a summary has no code: the clipping shows what its lead-in introduces
         return False
     said = {sentence_key(s) for b in summary.blocks for s in split_sentences(b.text)}
     return all(sentence_key(s) in said for s in split_sentences(passage.text) if sentence_key(s))
@@ -389,7 +389,7 @@ def _does_what_is_asked(passage: Passage, action: str, things: set[str], particl
     under a heading that says so ("## Step 2: Enable the theme")."""
     if passage.heading and headed_steps(passage) and introduces(passage.heading, action, things, passage, particle):
         return True
-    return any(introduces(lead_in, action, things, passage, particle) for lead_in in procedures(passage))
+    return any(introduces(steps.lead_in, action, things, passage, particle) for steps in procedures(passage).values())
 
 
 def _in_a_list(group: list[Block], at: int) -> bool:

@@ -215,15 +215,14 @@ def deck_from_answer(answer: Answer, title: str, max_slides: int) -> Deck:
 def _procedure_slides(heading: str, steps: list[str], numbered: bool, cites: tuple[int, ...],
                       code: Code | None) -> list[Slide]:
     """A procedure's slides: its lead-in (or its section's heading) the title, the code it introduces on a slide of its
-    own (up to MAX_SLIDE_CODE_LINES: a longer program is read in its note, which the notes say), its steps shared
+    own (up to MAX_SLIDE_CODE_LINES: a longer program is read in its note, which the slide says), its steps shared
     evenly at most MAX_BULLETS a slide (six steps are three and three, not five and one), numbered as the note numbers
     them; each slide's notes quote its own steps whole."""
     slides = []
     if code is not None:
-        lines = len(code.text.split("\n"))
-        fits = lines <= MAX_SLIDE_CODE_LINES
+        fits = code.lines <= MAX_SLIDE_CODE_LINES and not code.left_out
         slides.append(Slide(title=shorten(heading, TITLE_CHARS), code=code if fits else None, cites=cites,
-                            bullets=() if fits else (f"Its code ({lines} lines) is in the note it cites.",),
+                            bullets=() if fits else (f"In the note it cites: {code.size()}, too long for a slide.",),
                             notes=line(heading)))
     if not steps:
         return slides

@@ -48,14 +48,24 @@ class Code:
     """A code block that a lead-in or step introduces ("To install it, run:", then the command), as the note has it."""
 
     language: str  # its info string's first word ("sh"), or ""
-    text: str  # its lines as written, without the fence or the indent of the list item it sits in
+    text: str  # its lines as written, without the fence or the indent of the list item it sits in; "" if left out
+    left_out: int = 0  # its lines, where it is too long to show: a program to read in its note, not a step
 
-    def to_json(self) -> dict[str, str]:
-        return {"language": self.language, "text": self.text}
+    @property
+    def lines(self) -> int:
+        return self.left_out or self.text.count("\n") + 1
+
+    def size(self) -> str:
+        """"82 lines of code", "1 line of code": what an answer says of code it leaves out."""
+        return f"{self.lines} line{'s' if self.lines != 1 else ''} of code"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"language": self.language, "text": self.text, **({"left_out": self.left_out} if self.left_out else {})}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Code:
-        return cls(language=str(data.get("language", "")), text=str(data["text"]))
+        return cls(language=str(data.get("language", "")), text=str(data["text"]),
+                   left_out=int(data.get("left_out", 0)))
 
 
 # Code after lines of a quote or passage: (the line's index, the code block it introduces), in order.

@@ -302,6 +302,8 @@ class OfflineAnswerer:
                 if passage.kbd_owned:
                     sentence = without_attribution(sentence)
                 procedure = led.get(sentence)
+                if procedure:
+                    sentence = procedure.lead_in
                 steps = procedure.lines if procedure else ()
                 does_it = procedure is not None and introduces(sentence, action, things, passage, particle)
                 # "To install Anki:" is short, and its steps say the rest; "Searching and dependencies:" is a label.
@@ -391,8 +393,11 @@ class OfflineAnswerer:
             key = sentence_key(c.sentence)
             if key in seen or sum(d.citations[0].note == path for d in claims) >= PER_NOTE:
                 continue
-            # A procedure says each sentence of its steps: none is quoted again on its own, before it or after.
+            # A procedure says each sentence of its lead-in and its steps: none is quoted again on its own, before it or
+            # after.
             said = {sentence_key(s) for step in c.steps for s in (step, *split_sentences(step))}
+            if c.steps or c.code:
+                said |= {sentence_key(s) for s in split_sentences(c.sentence)} - {key}
             if said:
                 claims = [d for d in claims if sentence_key(d.text) not in said]
             seen |= said | {key}

@@ -60,6 +60,8 @@ class Steps:
     numbered: bool  # a numbered list's ("1. Open Settings."): "Repeat step 5 for each device." counts on it
     code: CodeAfter = ()  # the code blocks its steps introduce ("1. Install Ruby:", then the command), by step index
     lead_in_code: Code | None = None  # the code block its lead-in introduces
+    lead_in: str = ""  # the lead-in as quoted: the sentences of its line from the first of a run of lead-ins on
+    #                    ("…run the following command. This will create a new virtual environment in … .venv:")
 
     def quoted_code(self, headed: bool) -> CodeAfter:
         """The code blocks by the line of the quote they follow: the quote is the lead-in and the steps, or the steps
@@ -69,10 +71,10 @@ class Steps:
 
 
 def procedures(passage: Passage) -> dict[str, Steps]:
-    """Each lead-in of the passage that list items or code follow, with those items (at most MAX_STEPS) and that
-    code: the steps it introduces. A lead-in that is a list item itself introduces only its code ("1. Create a Meta
-    Page … that lists the plug file:"), not the items after it (every line of an outline is one: Logseq's pages). None
-    in kbd's own notes, whose lists are key points."""
+    """Each lead-in of the passage that list items or code follow, by its first sentence, with those items (at most
+    MAX_STEPS) and that code: the steps it introduces. A lead-in that is a list item itself introduces only its code
+    ("1. Create a Meta Page … that lists the plug file:"), not the items after it (every line of an outline is one:
+    Logseq's pages). None in kbd's own notes, whose lists are key points."""
     if not (passage.items or passage.code) or passage.kbd_owned:
         return {}
     lines = passage.text.split("\n")
@@ -84,8 +86,13 @@ def procedures(passage: Passage) -> dict[str, Steps]:
             continue
         sentences = split_sentences(line)
         if sentences and is_lead_in(sentences[-1]):
+            # "To create a virtual environment, … run the following command. This will create a new virtual
+            # environment in a local folder named .venv:": the lead-in is both, the first saying what it does.
+            first = len(sentences) - 1
+            while first and is_lead_in(sentences[first - 1]):
+                first -= 1
             steps = _steps(passage, lines, at + 1) if led else Steps((), False)
-            found[sentences[-1]] = replace(steps, lead_in_code=code.get(at))
+            found[sentences[first]] = replace(steps, lead_in_code=code.get(at), lead_in=" ".join(sentences[first:]))
     return found
 
 

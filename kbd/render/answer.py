@@ -190,7 +190,9 @@ def _steps(steps: list[str], numbered: bool, indent: str, code: list[Code | None
 
 def fenced_code(code: Code, indent: str) -> list[str]:
     """A code block as a fence the note's text cannot close: more backticks than any run of them in it, its lines
-    indented to sit in the list item it belongs to."""
+    indented to sit in the list item it belongs to; a line that says how long it is, where it is too long to quote."""
+    if code.left_out:
+        return [f"{indent}*In the note: {code.size()}, too long to quote.*"]
     ticks = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", code.text)), default=0))
     language = code.language if _LANGUAGE.match(code.language) else ""
     return [f"{indent}{ticks}{language}", *(f"{indent}{line}".rstrip() if line.strip() else ""
