@@ -18,6 +18,7 @@ from kbd.engines.offline_answer import OfflineAnswerer
 from kbd.engines.procedures import procedures
 from kbd.render.answer import AnswerNote, render_answer_note
 from kbd.render.slides import render_deck
+from kbd.vault.dialects import opens_code
 from tests.conftest import Vault
 
 REAL = Path(__file__).parent / "real_pages"
@@ -76,7 +77,8 @@ def test_hugo_code_toggle_is_the_code_a_lead_in_introduces(vault: Vault) -> None
     vault.clip_real_pages("code/robots.md")
     claim = lead(vault, "How do I generate a robots.txt file?")
     assert claim["citations"][0]["quote"].startswith("To generate a robots.txt file from a template"), claim
-    assert [(c["line"], c["text"]) for c in claim["code"]] == [(0, "enableRobotsTXT = true")], claim
+    assert [(c["line"], c["language"], c["text"]) for c in claim["code"]] == [(0, "toml", "enableRobotsTXT = true")], \
+        claim
 
 
 def test_each_step_shows_the_code_inside_its_item(vault: Vault) -> None:
@@ -182,6 +184,22 @@ def test_a_clippings_lead_in_is_kept_with_its_code_though_its_summary_says_the_l
     assert _said_by_summary(replace(passage, code=()), notes)
 
 
+def test_a_lead_in_that_shows_an_error_is_no_procedure(vault: Vault) -> None:
+    # Willison's *Using C_INCLUDE_PATH to install Python packages* and *Getting Python MD5 to work with FIPS systems*
+    # (development half): "I tried to install … and got this error:" and "…attempting to run Datasette on a FIPS system
+    # produces the following runtime error:" name the asked verb and introduce what failed; they led with the error.
+    vault.clip_real_pages("code/using-c-include-path-to-install-python-packages.md", "code/md5-fips.md")
+    claim = lead(vault, "How do I install Python packages using C_INCLUDE_PATH?")
+    # The command after "I used the following one-liner…:" is a paragraph of inline code: the code it introduces.
+    assert claim["citations"][0]["quote"] == \
+        "I used the following one-liner to successfully install the package:", claim
+    assert claim["code"][0]["text"].startswith("C_INCLUDE_PATH=/usr/local/Cellar/python@3.10/") and \
+        claim["code"][0]["text"].endswith("pip install datasette-bplist"), claim
+    quotes = [c["citations"][0]["quote"] for c in json.loads(vault.kbd(
+        "ask", ".", "How do I run Datasette on a FIPS system?", "--no-file", "--json").stdout)["claims"]]
+    assert not quotes[0].endswith("produces the following runtime error:"), quotes
+
+
 def test_a_step_quoted_alone_shows_its_command(vault: Vault) -> None:
     # *Build a plugin*: "Clone the sample plugin using Git." is a step of no lead-in's procedure (its section opens with
     # prose); quoted alone, it still shows the command indented under it.
@@ -228,6 +246,33 @@ def test_code_at_the_margin_after_a_list_is_no_items() -> None:
     assert shown["Use {% if %} to conditionally include content based on variables or expressions."] is None
     assert shown["Use {% else %} to provide fallback content, and {% elseif %} to chain multiple conditions:"].text \
         .startswith('{% if status == "published" %}\nLive article'), shown
+
+
+def test_a_rule_or_a_block_of_links_between_a_lead_in_and_code_parts_them() -> None:
+    # *Icons* with a rule, or a paragraph of links, put between its lead-in and its program (a reviewer's edits): the
+    # code is no longer right after the lead-in, and is not shown as its.
+    page = (REAL / "code" / "Icons.md").read_text(encoding="utf-8")
+    written = "To add a custom icon for your plugin, use the [[addIcon|addIcon()]] utility:\n"
+    lead_in = "To add a custom icon for your plugin, use the addIcon() utility:"
+
+    def shown_with(between: str) -> Code | None:
+        assert written in page
+        return next(b for b in note_blocks(page.replace(written, f"{written}\n{between}\n"))[0]
+                    if b.text == lead_in).shows
+
+    assert shown_with("---") is None
+    assert shown_with("See [the guide](https://example.com/guide) and [the API](https://example.com/api).") is None
+    # A marker that shows nothing (Liquid's `{% raw %}`, as Jekyll's *Order of interpretation* has) parts nothing.
+    assert shown_with("{% raw %}") is not None
+
+
+def test_a_step_indented_with_a_tab_keeps_its_code() -> None:
+    # Obsidian indents a list item's lines with a tab: *Build a plugin* as Obsidian would save it after an edit.
+    page = (REAL / "obsidian-developer-docs" / "Build a plugin.md").read_text(encoding="utf-8")
+    tabbed = "\n".join("\t" + line[3:] if line.startswith("   ") else line for line in page.split("\n"))
+    shown = {b.text: b.shows for b in note_blocks(tabbed)[0] if b.shows}
+    assert shown["Clone the sample plugin using Git."].text == \
+        "git clone https://github.com/obsidianmd/obsidian-sample-plugin.git", list(shown)
 
 
 def test_code_after_a_paragraph_that_introduces_nothing_is_never_shown() -> None:
@@ -278,16 +323,23 @@ def test_the_checker_leaves_out_code_that_does_not_follow_its_line_in_the_note()
     def checked(code: Code) -> tuple[list[Claim], list]:
         return check_draft(Draft([DraftClaim(lead_in, (CitedQuote(note.path, lead_in),), code=((0, code),))]), plan)
 
-    claims, failures = checked(Code("", "enableRobotsTXT = true"))
-    assert claims[0].code == ((0, Code("", "enableRobotsTXT = true")),) and not failures
+    claims, failures = checked(Code("toml", "enableRobotsTXT = true"))
+    assert claims[0].code == ((0, Code("toml", "enableRobotsTXT = true")),) and not failures
     claims, failures = checked(Code("", "rm -rf ~"))
     assert claims[0].code == () and claims[0].text == lead_in, claims
     assert failures and "does not follow its line in raw/robots.md" in failures[0].reason
     # The note's own code, under a line that does not introduce it, is left out too.
     other = "Search engines that honor the Robots Exclusion Protocol will interpret this as permission to crawl"
     claims, failures = check_draft(Draft([DraftClaim(other, (CitedQuote(note.path, other),),
-                                                     code=((0, Code("", "enableRobotsTXT = true")),))]), plan)
+                                                     code=((0, Code("toml", "enableRobotsTXT = true")),))]), plan)
     assert claims[0].text == other and claims[0].code == () and failures, claims
+
+
+def test_a_fences_language_is_its_first_word_or_pandocs_class() -> None:
+    # Pandoc's attributes ("{#id .haskell}", Zettlr's and Quarto's pages) named the language "#id".
+    assert [opens_code(f"```{info}").language for info in ("sh", 'python title="x.py"', "{.python}",
+                                                             "{#id .haskell}", "{#id}", "")] == \
+        ["sh", "python", "python", "haskell", "", ""]
 
 
 def test_code_round_trips_through_the_answers_json() -> None:

@@ -19,6 +19,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 # Material for MkDocs' admonitions and tabs ("!!! tip", "??? note", '=== "Tab"'): their bodies are indented, no code.
 _CONTAINER = re.compile(r"^(?:!!!|\?\?\?\+?|===)\s")
+_INLINE_CODE_ALONE = re.compile(r"\s*`([^`\n]{1,4000})`\s*")  # a paragraph that is one code span
+_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # a thematic break: "---", "* * *"
 _NUMBERED = re.compile(r"^\s*(?:>\s*)*\d{1,9}[.)]\s+")
 _ITEM = re.compile(r"^\s*(?:>\s*)*(?:[-+*]|\d{1,9}[.)])\s+")
 _BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
@@ -78,10 +80,10 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
     current: list[str] = []
     code: list[str] | None = None  # the lines of the code block being read (None: not in one)
     opening = None  # what opened it
-    code_indent = 0  # its fence's indent: a list item's, which its lines share
+    code_indent = code_columns = 0  # its fence's indent (characters; columns): a list item's, which its lines share
     code_seen = 0  # its lines, kept or not
     code_above = False
-    last_added: int | None = None  # the last block kept, if no heading or code came after it
+    last_added: int | None = None  # the last block kept, if no heading, rule, block of links or code came after it
     introducer: int | None = None  # the block right above the code block being read
     links_only: set[int] = set()  # numbered items that are mostly links
     after_prose = False  # the last block was a paragraph at the margin: an indented item after it is code
@@ -100,9 +102,17 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
         elif not current[0][:1].isspace() and not _CONTAINER.match(current[0]):
             after_prose = True
         current.clear()
+        inline = _INLINE_CODE_ALONE.fullmatch(raw)
+        if inline and last_added is not None and _introduces(blocks[last_added], 0):
+            # "I used the following one-liner…:" and the command as a paragraph of inline code: the code it introduces.
+            blocks[last_added] = replace(blocks[last_added], shows=Code("", inline.group(1).strip()))
+            last_added = None
+            return
         parsed = parse_markdown(raw)
         plain = re.sub(r"\s+", " ", parsed.plain_text()).strip()
         if not plain:
+            # A rule ends what a lead-in introduces; a marker that shows nothing (`{% raw %}`, a comment) does not.
+            last_added = None if _RULE.match(raw) else last_added
             return
         own = plain
         numbered = bool(_NUMBERED.match(raw))
@@ -112,6 +122,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             # steps after it keep their numbers (kept below where a numbered item of words is beside it).
             if _content_words(own) * 2 < _content_words(plain):
                 if not numbered:
+                    last_added = None  # code after it is no lead-in's above it: the links stand between
                     return
                 links_only.add(len(blocks))
         last_added = len(blocks)
@@ -123,7 +134,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
         if code is not None and opening is not None:
             if opening.end.match(line.lstrip()):
                 shown = _shown(code, code_seen, code_indent, opening.language) if opening.shown else None
-                if shown and introducer is not None and _introduces(blocks[introducer], code_indent):
+                if shown and introducer is not None and _introduces(blocks[introducer], code_columns):
                     blocks[introducer] = replace(blocks[introducer], shows=shown)
                 code, introducer = None, None
             elif len(code) <= MAX_CODE_LINES:
@@ -137,6 +148,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             # Only the block right after it: code after this code is no lead-in's (nor is any, if this is too long).
             code, opening, introducer, last_added, code_seen = [], opened, last_added, None, 0
             code_indent = len(line) - len(line.lstrip(" \t"))
+            code_columns = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))  # Obsidian indents with tabs
             continue
         m = _HEADING.match(line)
         if m:
@@ -167,11 +179,11 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
     return kept, headings
 
 
-def _introduces(block: Block, indent: int) -> bool:
+def _introduces(block: Block, columns: int) -> bool:
     """Whether the code block right after the block is what it introduces: the block is a lead-in ("To install it,
     run:"), or a list item with the code inside it ("1. Clone the sample plugin using Git.", then the command indented
     under it)."""
-    return block.shows is None and ((block.item and indent >= 2) or is_lead_in(split_sentences(block.text)[-1]))
+    return block.shows is None and ((block.item and columns >= 2) or is_lead_in(split_sentences(block.text)[-1]))
 
 
 def _shown(lines: list[str], seen: int, indent: int, language: str) -> Code | None:

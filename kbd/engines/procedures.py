@@ -22,6 +22,11 @@ _LAST_PARTICLE = re.compile(r"\s(on|off|up|down)\s*\??\s*$", re.IGNORECASE)  # "
 # A lead-in that says only that steps follow ("Follow these steps:"): its section's heading says what they do.
 _ONLY_STEPS_FOLLOW = re.compile(r"\b(?:follow\s+(?:these|the)\s+(?:following\s+)?steps|the\s+following\s+steps"
                                 r"|do\s+the\s+following)\b", re.IGNORECASE)
+# A lead-in that introduces what something printed ("…and got this error:", "…produces the following runtime error:")
+# shows output, not steps, though it names the asked verb ("I tried to install…").
+_SHOWS_OUTPUT = re.compile(r"\b(?:got|get|gets|getting|gave|gives|produces?|produced|returns?|returned|prints?|printed"
+                           r"|outputs?|throws?|threw|raises?|raised)\s+(?:[\w-]+\s+){0,3}(?:errors?|exceptions?"
+                           r"|tracebacks?|output|warnings?)\b[^:]*:\s*$", re.IGNORECASE)
 _POINTS_ONWARD = re.compile(r"\b(?:the following|as follows)\b", re.IGNORECASE)
 MAX_STEPS = 20
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "your", "its", "their", "our", "each",
@@ -155,12 +160,12 @@ def introduces(lead_in: str, action: str, things: set[str], passage: Passage, pa
     """Whether a procedure's lead-in introduces steps that do what "How do I <action> [<particle>] <things>?" asks: the
     action opens it or follows a "to" in it ("To exclude a specific folder from syncing:", "If you want to completely
     reset your local Zettlr installation, follow these steps:", "There are three ways to define menu entries:", "To
-    start using GistPad…"), with the asked particle, if any ("To turn off Restricted mode:" does not turn it on); a
-    lead-in that only says steps follow ("Follow these steps:") takes its section's heading's verb ("How to set it
-    up"). And it, its section's heading or its page's title names one of the things (`things`: word keys,
-    kbd.engines.base.word_key): "To enable it, please follow these steps:" under *Enabling E2EE* on "End-To-End
-    Encryption (E2EE)"."""
-    if not action:
+    start using GistPad…"), with the asked particle, if any ("To turn off Restricted mode:" does not turn it on), and
+    not to show what something printed ("…and got this error:"); a lead-in that only says steps follow ("Follow these
+    steps:") takes its section's heading's verb ("How to set it up"). And it, its section's heading or its page's title
+    names one of the things (`things`: word keys, kbd.engines.base.word_key): "To enable it, please follow these
+    steps:" under *Enabling E2EE* on "End-To-End Encryption (E2EE)"."""
+    if not action or _SHOWS_OUTPUT.search(lead_in):
         return False
     words = [w.casefold() for w in _WORD.findall(lead_in)]
     does = _does_at(words, action, particle)

@@ -116,7 +116,9 @@ WIKILINK = r"\[\[(?P<wl_inner>[^\[\]\n]+?)\]\]"  # `[[Page]]`; `![[…]]` is an 
 
 
 _FENCE_OPEN = re.compile(r"^[ \t]*(?:(?P<ticks>`{3,})(?P<info>[^`]*)|(?P<tildes>~{3,})(?P<tilde_info>.*))$")
-_INFO_LANGUAGE = re.compile(r"^\{?\.?([\w+#.-]{1,30})")  # "sh", "{.python}", "python title=\"x.py\""
+# A fence's language: its info string's first word ("sh", 'python title="x.py"'), or the first class of Pandoc's
+# attributes ("{.python}", "{#id .haskell}").
+_INFO_LANGUAGE = re.compile(r"^(?:\{[^}.]*\.)?([\w+#-][\w+#.-]{0,29})")
 _LIQUID_LANGUAGE = re.compile(r"highlight[ \t]+([\w+#.-]{1,30})")
 
 
@@ -147,7 +149,9 @@ def opens_code(line: str) -> CodeOpening | None:
     shortcode = re.match(_SHORTCODE_CODE, text)
     if shortcode:
         kind = shortcode.group("shortcode_kind")
-        language = _LIQUID_LANGUAGE.search(shortcode.group(0)) if kind == "highlight" else None
+        if kind == "code-toggle":  # Hugo's docs write the configuration it shows in TOML
+            return CodeOpening(_SHORTCODE_END[kind], "toml")
+        language = _LIQUID_LANGUAGE.search(shortcode.group(0))
         return CodeOpening(_SHORTCODE_END[kind], language.group(1) if language else "")
     return None
 
