@@ -65,8 +65,9 @@ class Steps:
     numbered: bool  # a numbered list's ("1. Open Settings."): "Repeat step 5 for each device." counts on it
     code: CodeAfter = ()  # the code blocks its steps introduce ("1. Install Ruby:", then the command), by step index
     lead_in_code: Code | None = None  # the code block its lead-in introduces
-    lead_in: str = ""  # the lead-in as quoted: the sentences of its line from the first of a run of lead-ins on
-    #                    ("…run the following command. This will create a new virtual environment in … .venv:")
+    # The lead-in as quoted: its line's last sentences that are lead-ins ("…run the following command. This will
+    # create a new virtual environment in … .venv:"), the first of them saying what the steps do.
+    lead_in: str = ""
 
     def quoted_code(self, headed: bool) -> CodeAfter:
         """The code blocks by the line of the quote they follow: the quote is the lead-in and the steps, or the steps
