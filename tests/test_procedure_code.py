@@ -14,8 +14,9 @@ from kbd.ask.blocks import MAX_CODE_LINES, Block, note_blocks
 from kbd.ask.retrieve import NoteText, RetrievalPlan, _passages, _said_by_summary, question_terms
 from kbd.ask.slides import deck_from_answer
 from kbd.engines.answers import Answer, Citation, CitedQuote, Claim, Code, Draft, DraftClaim, Passage
+from kbd.engines.base import word_key
 from kbd.engines.offline_answer import OfflineAnswerer
-from kbd.engines.procedures import procedures
+from kbd.engines.procedures import introduces, procedures
 from kbd.render.answer import AnswerNote, render_answer_note
 from kbd.render.slides import render_deck
 from kbd.vault.dialects import opens_code
@@ -42,6 +43,9 @@ def test_a_how_to_answer_shows_the_code_its_lead_in_introduces(vault: Vault) -> 
     assert code["line"] == 0 and code["language"] == "ts", code
     assert code["text"].startswith("import { addIcon, Plugin } from 'obsidian';\n\nexport default class"), code
     assert "addIcon('circle', `<circle cx=\"50\" cy=\"50\" r=\"50\" fill=\"currentColor\" />`);" in code["text"]
+    # Code answers "How do I …?"; for "What is …?" the same lead-in is quoted without it.
+    other = json.loads(vault.kbd("ask", ".", "What is the addIcon utility?", "--no-file", "--json").stdout)["claims"]
+    assert other and not any("code" in c for c in other), other
     printed = vault.kbd("ask", ".", "How do I add a custom icon for my plugin?", "--no-file").stdout
     assert "1. To add a custom icon for your plugin, use the addIcon() utility:\n" \
            "       import { addIcon, Plugin } from 'obsidian';\n\n       export default class" in printed, printed
@@ -54,7 +58,13 @@ def test_an_answer_says_where_it_leaves_a_long_code_block_out() -> None:
     answer = Answer(question="How do I flatten nested JSON?", engine="offline", extractive=True, claims=[
         Claim(quote, (Citation("raw/jq.md", "jq", quote, note_type="raw"),), code=((0, Code("json", "", 61)),))])
     note = render_answer_note(AnswerNote(answer, asked="2026-12-07T00:00:00+00:00"))
-    assert "^claim-1\n\n*In the note: 61 lines of code, too long to quote.*\n" in note, note
+    assert "^claim-1\n\n*In the note: 61 lines of code, too long to quote.*\n\n" in note, note
+    # Below the lead, in a list item: a paragraph of its own, or it runs on from the item's line and hides `^claim-2`.
+    answer = Answer(question="How do I flatten nested JSON?", engine="offline", extractive=True, claims=[
+        Claim("A lead.", (Citation("raw/jq.md", "jq", "A lead sentence here.", note_type="raw"),)), *answer.claims])
+    note = render_answer_note(AnswerNote(answer, asked="2026-12-07T00:00:00+00:00"))
+    assert "^claim-2\n\n  *In the note: 61 lines of code, too long to quote.*\n" in note, note
+    assert "claim-2" in {b.block for b in note_blocks(note.split("---\n", 2)[2], quoted_lines=True)[0]}
 
 
 def test_a_filed_answer_puts_the_code_in_a_fence_under_its_lead_in(vault: Vault) -> None:
@@ -198,6 +208,37 @@ def test_a_lead_in_that_shows_an_error_is_no_procedure(vault: Vault) -> None:
     quotes = [c["citations"][0]["quote"] for c in json.loads(vault.kbd(
         "ask", ".", "How do I run Datasette on a FIPS system?", "--no-file", "--json").stdout)["claims"]]
     assert not quotes[0].endswith("produces the following runtime error:"), quotes
+
+
+def test_code_in_a_callout_is_the_code_its_lead_in_introduces(vault: Vault) -> None:
+    # Tasks' *Filters* (development half) writes its examples in callouts: "> To find tasks which really do start
+    # before tomorrow:", then "> ````text" and the query; the lead-in led alone.
+    vault.clip_real_pages("code/Filters.md")
+    claim = lead(vault, "How do I find tasks which really do start before tomorrow?")
+    assert claim["citations"][0]["quote"] == "To find tasks which really do start before tomorrow:", claim
+    assert "( (starts before tomorrow) AND (has start date) )" in claim["code"][0]["text"], claim
+    assert not any(line.startswith(">") for line in claim["code"][0]["text"].split("\n")), claim
+    # A quote's fence left open ends with the quote: the text after the callout is no code.
+    page = (REAL / "code" / "Filters.md").read_text(encoding="utf-8")
+    unclosed = page.replace("> ( (starts before tomorrow) AND (has start date) )\n> ```\n> ````\n",
+                            "> ( (starts before tomorrow) AND (has start date) )\n")
+    assert unclosed != page
+    texts = [b.text for b in note_blocks(unclosed)[0]]
+    assert any(t.startswith("See Dates") or t.startswith("See created date") for t in texts), texts[-40:]
+
+
+def test_a_step_that_names_an_error_it_raises_is_still_a_step() -> None:
+    # Hugo's *Page resources* (development half): "Render a single image, and throw an error if the file does not
+    # exist:" is an instruction, its template after it; only a lead-in that ends with what was printed shows output.
+    blocks = blocks_of("code/page-resources.md")
+    note = NoteText(path="raw/page-resources.md", title="Page resources", note_type="raw", sha256="sha256:0",
+                    kbd_owned=False, blocks=tuple(blocks), headings=frozenset())
+    lead_in = "Render a single image, and throw an error if the file does not exist:"
+    [passage] = [p for p, _ in _passages(note, question_terms("How do I render a single image?"), 300)
+                 if lead_in in p.text]
+    assert introduces(lead_in, "render", {word_key("image")}, passage)
+    assert procedures(passage)[lead_in].lead_in_code.text.startswith('{{ $path := "images/a.jpg" }}')
+    assert not introduces("When I tried to render the image I saw this error:", "render", {word_key("image")}, passage)
 
 
 def test_a_step_quoted_alone_shows_its_command(vault: Vault) -> None:

@@ -20,6 +20,7 @@ _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 # Material for MkDocs' admonitions and tabs ("!!! tip", "??? note", '=== "Tab"'): their bodies are indented, no code.
 _CONTAINER = re.compile(r"^(?:!!!|\?\?\?\+?|===)\s")
 _INLINE_CODE_ALONE = re.compile(r"\s*`([^`\n]{1,4000})`\s*")  # a paragraph that is one code span
+_QUOTE_MARKS = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+")  # a quote's or callout's "> " (nested: "> > ")
 _RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # a thematic break: "---", "* * *"
 _NUMBERED = re.compile(r"^\s*(?:>\s*)*\d{1,9}[.)]\s+")
 _ITEM = re.compile(r"^\s*(?:>\s*)*(?:[-+*]|\d{1,9}[.)])\s+")
@@ -82,6 +83,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
     opening = None  # what opened it
     code_indent = code_columns = 0  # its fence's indent (characters; columns): a list item's, which its lines share
     code_seen = 0  # its lines, kept or not
+    code_quoted = False  # it sits in a quote or callout: its lines are read without their "> "
     code_above = False
     last_added: int | None = None  # the last block kept, if no heading, rule, block of links or code came after it
     introducer: int | None = None  # the block right above the code block being read
@@ -131,24 +133,34 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
         code_above = False
 
     for line in body.split("\n"):
+        quote = _QUOTE_MARKS.match(line)
         if code is not None and opening is not None:
-            if opening.end.match(line.lstrip()):
+            inner = line[quote.end():] if code_quoted and quote else line
+            ended = code_quoted and not quote  # a quote's code ends with the quote ("> ```" left unclosed)
+            if ended or opening.end.match(inner.lstrip()):
                 shown = _shown(code, code_seen, code_indent, opening.language) if opening.shown else None
                 if shown and introducer is not None and _introduces(blocks[introducer], code_columns):
                     blocks[introducer] = replace(blocks[introducer], shows=shown)
                 code, introducer = None, None
-            elif len(code) <= MAX_CODE_LINES:
-                code.append(line)
-            code_seen += 1
-            code_above = True
-            continue
-        opened = opens_code(line)
+                if not ended:
+                    code_above = True
+                    continue
+            else:
+                if len(code) <= MAX_CODE_LINES:
+                    code.append(inner)
+                code_seen += 1
+                code_above = True
+                continue
+        # A fence in a quote or a callout ("> ```tasks", Obsidian help's and Tasks' examples) is code as any fence is.
+        bare = line[quote.end():] if quote else line
+        opened = opens_code(bare)
         if opened:
             flush()
             # Only the block right after it: code after this code is no lead-in's (nor is any, if this is too long).
             code, opening, introducer, last_added, code_seen = [], opened, last_added, None, 0
-            code_indent = len(line) - len(line.lstrip(" \t"))
-            code_columns = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))  # Obsidian indents with tabs
+            code_quoted = quote is not None
+            code_indent = len(bare) - len(bare.lstrip(" \t"))
+            code_columns = len(bare.expandtabs(4)) - len(bare.expandtabs(4).lstrip(" "))  # Obsidian indents with tabs
             continue
         m = _HEADING.match(line)
         if m:

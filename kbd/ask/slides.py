@@ -223,7 +223,7 @@ def _procedure_slides(heading: str, steps: list[str], numbered: bool, cites: tup
         fits = code.lines <= MAX_SLIDE_CODE_LINES and not code.left_out
         slides.append(Slide(title=shorten(heading, TITLE_CHARS), code=code if fits else None, cites=cites,
                             bullets=() if fits else (f"In the note it cites: {code.size()}, too long for a slide.",),
-                            notes=line(heading)))
+                            notes=f"“{line(heading)}:”"))
     if not steps:
         return slides
     parts = -(-len(steps) // MAX_BULLETS)

@@ -288,7 +288,7 @@ class OfflineAnswerer:
             opening = bool(named) and tops[passage.path] == 1 and \
                 _opens_the_page_on(passage, title_words)
             led = procedures(passage) if action else {}
-            code_after = code_at_line_ends(passage)
+            code_after = code_at_line_ends(passage) if action else {}  # code answers "How do I …?", not "What is X?"
             headed = headed_steps(passage) if action else None
             if headed and passage.heading and introduces(passage.heading, action, things, passage, particle) and \
                     checkable(" ".join(headed.lines)):

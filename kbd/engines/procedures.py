@@ -24,9 +24,11 @@ _ONLY_STEPS_FOLLOW = re.compile(r"\b(?:follow\s+(?:these|the)\s+(?:following\s+)
                                 r"|do\s+the\s+following)\b", re.IGNORECASE)
 # A lead-in that introduces what something printed ("…and got this error:", "…produces the following runtime error:")
 # shows output, not steps, though it names the asked verb ("I tried to install…").
+# The error ends the lead-in: "If you get an error, run:" is a step.
 _SHOWS_OUTPUT = re.compile(r"\b(?:got|get|gets|getting|gave|gives|produces?|produced|returns?|returned|prints?|printed"
-                           r"|outputs?|throws?|threw|raises?|raised)\s+(?:[\w-]+\s+){0,3}(?:errors?|exceptions?"
-                           r"|tracebacks?|output|warnings?)\b[^:]*:\s*$", re.IGNORECASE)
+                           r"|outputs?|throws?|threw|raises?|raised|saw|see|sees|seeing)\s+(?:[\w-]+\s+){0,3}"
+                           r"(?:errors?|exceptions?|tracebacks?|output|warnings?)(?:\s+(?:message|like\s+this|below))?"
+                           r"\s*:\s*$", re.IGNORECASE)
 _POINTS_ONWARD = re.compile(r"\b(?:the following|as follows)\b", re.IGNORECASE)
 MAX_STEPS = 20
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "your", "its", "their", "our", "each",

@@ -154,7 +154,7 @@ def _extractive(claims: list[Claim]) -> list[str]:
     lead_code, step_code = code_of_parts(lead.quote, claims[0].code)
     out = [f"**{LEAD_LABEL}:** {_quoted(opening)}{citation_link(lead, _where(lead))} ^{claim_block(1)}", ""]
     if lead_code:
-        out += [*fenced_code(lead_code, ""), ""]
+        out += [*fenced_code(lead_code, "")[1 if lead_code.left_out else 0:], ""]
     if steps:
         out += [*_steps(steps, claims[0].numbered, "", step_code), ""]
     groups: dict[str, list[tuple[int, Claim]]] = {}
@@ -191,8 +191,8 @@ def _steps(steps: list[str], numbered: bool, indent: str, code: list[Code | None
 def fenced_code(code: Code, indent: str) -> list[str]:
     """A code block as a fence the note's text cannot close: more backticks than any run of them in it, its lines
     indented to sit in the list item it belongs to; a line that says how long it is, where it is too long to quote."""
-    if code.left_out:
-        return [f"{indent}*In the note: {code.size()}, too long to quote.*"]
+    if code.left_out:  # a paragraph of its own: run on from an item's line, it would hide the item's `^claim-3`
+        return ["", f"{indent}*In the note: {code.size()}, too long to quote.*"]
     ticks = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", code.text)), default=0))
     language = code.language if _LANGUAGE.match(code.language) else ""
     return [f"{indent}{ticks}{language}", *(f"{indent}{line}".rstrip() if line.strip() else ""
