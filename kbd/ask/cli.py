@@ -209,7 +209,7 @@ def _print_answer(result: Any) -> None:
         sources = "; ".join(f"{c.path}{_anchor(c)}" for c in claim.citations)
         first = claim.citations[0]
         lead_in, steps = lead_in_and_steps(first.quote) if answer.extractive else (claim.text, [])
-        lead_code, step_code = code_of_parts(first.quote, claim.code)
+        lead_code, step_code = code_of_parts(lead_in, steps, claim.code)
         if steps or lead_code:  # a procedure: its lead-in (or its section's heading), then its code or its steps
             print(f"{number}. {lead_in or (first.heading or first.title).rstrip(' :') + ':'}" +
                   _code_lines(lead_code, "       ") +

@@ -185,7 +185,7 @@ def deck_from_answer(answer: Answer, title: str, max_slides: int) -> Deck:
             continue
         first = claim.citations[0]
         lead_in, steps = lead_in_and_steps(first.quote) if answer.extractive else ("", [])
-        code = code_of_parts(first.quote, claim.code)[0]
+        code = code_of_parts(lead_in, steps, claim.code)[0]
         if steps or code:
             named = first.heading if first.heading and (not lead_in or only_says_steps_follow(lead_in)) else lead_in
             order.append(((named or first.title).rstrip(" :"), steps, claim.numbered, tuple(cites), code))

@@ -54,7 +54,7 @@ INSTRUCTION_BONUS = 0.3  # for "How do I open X?": a step that opens X ("To open
 LEAD_IN_PENALTY = 0.3  # a sentence that introduces what follows it ("Create today's daily note:") answers nothing
 # …unless what it introduces is quoted with it: a lead-in and the list items after it are a procedure, and for "How
 # do I create a vault?" the answer is "To create a new empty vault:" with its four steps, not one of them; for "How do I
-# install Jekyll on Ubuntu?", "Install Ruby and other prerequisites:" with the command after it.
+# install gems with Bundler?", "To install gems in your Gemfile using Bundler, run the following…:" with its commands.
 PROCEDURE_BONUS = 0.2  # for a procedure that does what "How do I …?" asks (on top of INSTRUCTION_BONUS)
 SUBJECT_BONUS = 0.25  # for "What is X?": a sentence that opens with X doing something ("A trait defines…")
 # "Why does momentum help gradient descent?" is about momentum: "Second-order methods … can help in this case" is not.

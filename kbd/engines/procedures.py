@@ -99,7 +99,7 @@ def procedures(passage: Passage) -> dict[str, Steps]:
             first = len(sentences) - 1
             while first and is_lead_in(sentences[first - 1]):
                 first -= 1
-            steps = _steps(passage, lines, at + 1) if led else Steps((), False)
+            steps = _steps(passage, lines, at + 1, code) if led else Steps((), False)
             found[sentences[first]] = replace(steps, lead_in_code=code.get(at), lead_in=" ".join(sentences[first:]))
     return found
 
@@ -110,16 +110,15 @@ def headed_steps(passage: Passage) -> Steps | None:
     more. Not in kbd's own notes (a summary's "Key points")."""
     if passage.kbd_owned or not passage.opens_section or not passage.heading or 0 not in passage.items:
         return None
-    steps = _steps(passage, passage.text.split("\n"), 0)
+    steps = _steps(passage, passage.text.split("\n"), 0, dict(passage.code))
     return steps if len(steps.lines) > 1 else None
 
 
-def _steps(passage: Passage, lines: list[str], first: int) -> Steps:
-    """The list items from line `first` on, at most MAX_STEPS."""
+def _steps(passage: Passage, lines: list[str], first: int, code: dict[int, Code]) -> Steps:
+    """The list items from line `first` on, at most MAX_STEPS, with the code after each (`code`: by line)."""
     end = first
     while end < len(lines) and end in passage.items and end - first < MAX_STEPS:
         end += 1
-    code = dict(passage.code)
     return Steps(tuple(lines[first:end]), all(at in passage.numbered for at in range(first, end)),
                  tuple((at - first, code[at]) for at in range(first, end) if at in code))
 
@@ -151,9 +150,8 @@ def code_at_line_ends(passage: Passage) -> dict[str, Code]:
     return {sentences[-1]: block for at, block in passage.code if (sentences := split_sentences(lines[at]))}
 
 
-def code_of_parts(quote: str, code: CodeAfter) -> tuple[Code | None, list[Code | None]]:
-    """The code block a quote's lead-in shows, and each of its steps', as `lead_in_and_steps` parts the quote."""
-    opening, steps = lead_in_and_steps(quote)
+def code_of_parts(opening: str, steps: list[str], code: CodeAfter) -> tuple[Code | None, list[Code | None]]:
+    """The code block a quote's lead-in shows, and each of its steps', the quote parted by `lead_in_and_steps`."""
     by_line = dict(code)
     first = 1 if opening else 0
     return by_line.get(0) if opening else None, [by_line.get(first + n) for n in range(len(steps))]

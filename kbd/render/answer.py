@@ -151,7 +151,7 @@ def _extractive(claims: list[Claim]) -> list[str]:
     # The first claim is the engine's best answer: it leads, on its own, before the evidence.
     lead = claims[0].citations[0]
     opening, steps = lead_in_and_steps(lead.quote)
-    lead_code, step_code = code_of_parts(lead.quote, claims[0].code)
+    lead_code, step_code = code_of_parts(opening, steps, claims[0].code)
     out = [f"**{LEAD_LABEL}:** {_quoted(opening)}{citation_link(lead, _where(lead))} ^{claim_block(1)}", ""]
     if lead_code:
         out += [*fenced_code(lead_code, "")[1 if lead_code.left_out else 0:], ""]
@@ -169,7 +169,7 @@ def _extractive(claims: list[Claim]) -> list[str]:
         for number, claim in items:
             c = claim.citations[0]
             opening, steps = lead_in_and_steps(c.quote)
-            lead_code, step_code = code_of_parts(c.quote, claim.code)
+            lead_code, step_code = code_of_parts(opening, steps, claim.code)
             out.append(f"- {_quoted(opening)}{citation_link(c, _where(c))} ^{claim_block(number)}")
             out += fenced_code(lead_code, "  ") if lead_code else []
             out += _steps(steps, claim.numbered, "    ", step_code)
