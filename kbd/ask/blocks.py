@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, replace
 
 from kbd.engines.answers import Code
+from kbd.engines.base import word_key
 from kbd.engines.lexicon import STOPWORDS
 from kbd.engines.procedures import is_lead_in
 from kbd.engines.sections import asks_its_reader, dropped_section, names_exercises
@@ -21,6 +22,13 @@ _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _CONTAINER = re.compile(r"^(?:!!!|\?\?\?\+?|===)\s")
 _INLINE_CODE_ALONE = re.compile(r"\s*`([^`\n]{1,4000})`\s*")  # a paragraph that is one code span
 _QUOTE_MARKS = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+")  # a quote's or callout's "> " (nested: "> > ")
+# The file a listing goes in, between its lead-in and its code (The Rust book's '<span class="filename">Filename:
+# src/main.rs</span>'): it parts nothing, and says nothing to quote.
+_FILE_CAPTION = re.compile(r"Filename: [\w./-]+")
+# A block that only pulls its code in from a file (mdBook's "{{#rustdoc_include ../listings/…/main.rs}}"): the page
+# holds no code to show.
+_INCLUDE_ONLY = re.compile(r"(?:\s*\{\{#(?:rustdoc_)?include [^}\n]*\}\})+\s*")
+_CODE_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # a thematic break: "---", "* * *"
 _NUMBERED = re.compile(r"^\s*(?:>\s*)*\d{1,9}[.)]\s+")
 _ITEM = re.compile(r"^\s*(?:>\s*)*(?:[-+*]|\d{1,9}[.)])\s+")
@@ -44,6 +52,9 @@ class Block:
     numbered: bool = False  # an item of a numbered list ("1. Open Settings.")
     after_code: bool = False  # a code block is right above it: a list item there goes on from no paragraph
     shows: Code | None = None  # the code block it introduces (`_introduces`), right after it: no text of it
+    # `shows` is the code its section's heading leads in, after this paragraph, which leads nothing in ("Add a new page
+    # to your project.", then the command): only a heading that says what it does makes it a procedure's.
+    under_heading: bool = False
 
 
 def article_blocks(blocks: list[Block]) -> list[Block]:
@@ -87,6 +98,12 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
     code_above = False
     last_added: int | None = None  # the last block kept, if no heading, rule, block of links or code came after it
     introducer: int | None = None  # the block right above the code block being read
+    heading_words: set[str] = set()  # the current heading's words (`_code_words`)
+    # The block that holds the code the heading leads in so far, whether that code names a word of the heading (no
+    # later code takes its place then), and whether a lead-in under the heading introduced code (then none is the
+    # heading's: the lead-in says what its code does).
+    held: int | None = None
+    held_names = section_led = False
     links_only: set[int] = set()  # numbered items that are mostly links
     after_prose = False  # the last block was a paragraph at the margin: an indented item after it is code
 
@@ -112,7 +129,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             return
         parsed = parse_markdown(raw)
         plain = re.sub(r"\s+", " ", parsed.plain_text()).strip()
-        if not plain:
+        if not plain or _FILE_CAPTION.fullmatch(plain):
             # A rule ends what a lead-in introduces; a marker that shows nothing (`{% raw %}`, a comment) does not.
             last_added = None if _RULE.match(raw) else last_added
             return
@@ -141,6 +158,18 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
                 shown = _shown(code, code_seen, code_indent, opening.language) if opening.shown else None
                 if shown and introducer is not None and _introduces(blocks[introducer], code_columns):
                     blocks[introducer] = replace(blocks[introducer], shows=shown)
+                    section_led = True
+                elif shown and introducer is not None and not (section_led or held_names) and \
+                        _paragraph_above(blocks[introducer], code_columns):
+                    # The heading leads in its section's first code that names what it names ("Load Records In
+                    # Batches With find_each": not the `.each` the page shows first, to say what goes wrong), else
+                    # its first.
+                    names = bool(_code_words(shown.text) & heading_words)
+                    if held is None or names:
+                        if held is not None:
+                            blocks[held] = replace(blocks[held], shows=None, under_heading=False)
+                        blocks[introducer] = replace(blocks[introducer], shows=shown, under_heading=True)
+                        held, held_names = introducer, names
                 code, introducer = None, None
                 if not ended:
                     code_above = True
@@ -168,7 +197,9 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             after_prose = False  # Logseq's "## Usage" at the margin over "\t- To edit…"
             code_above = False  # a section's list is its own, whatever ended the section before
             last_added = None
+            held, held_names, section_led = None, False, False
             heading = m.group(2).strip()
+            heading_words = _code_words(heading)
             if heading:
                 headings.append(heading)
             continue
@@ -198,12 +229,23 @@ def _introduces(block: Block, columns: int) -> bool:
     return block.shows is None and ((block.item and columns >= 2) or is_lead_in(split_sentences(block.text)[-1]))
 
 
+def _code_words(text: str) -> set[str]:
+    """The words of code or of a heading, camelCase and snake_case parted ("getMinutes", "find_each"), but for
+    stopwords, as word keys (kbd.engines.base.word_key: "Batches" and "batch" are one)."""
+    return {word_key(w) for w in map(str.casefold, _CODE_WORD.findall(text)) if len(w) > 2 and w not in STOPWORDS}
+
+
+def _paragraph_above(block: Block, columns: int) -> bool:
+    """Whether the block is a paragraph at the margin (no list item, no code inside one) that a code block follows."""
+    return block.shows is None and not block.item and columns < 2
+
+
 def _shown(lines: list[str], seen: int, indent: int, language: str) -> Code | None:
     """A code block as an answer shows it: its lines without the indent its fence has (a list item's), no blank lines
-    around it; None when it is empty; only its length (`left_out`) when it is longer than MAX_CODE_LINES or
-    MAX_CODE_CHARS."""
+    around it; None when it is empty or only includes a file; only its length (`left_out`) when it is longer than
+    MAX_CODE_LINES or MAX_CODE_CHARS."""
     text = "\n".join(line[min(indent, len(line) - len(line.lstrip(" \t"))):].rstrip() for line in lines).strip("\n")
-    if not text.strip():
+    if not text.strip() or _INCLUDE_ONLY.fullmatch(text):
         return None
     if seen > MAX_CODE_LINES or len(text) > MAX_CODE_CHARS:
         return Code(language, "", left_out=seen)

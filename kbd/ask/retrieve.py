@@ -302,7 +302,7 @@ def _said_by_summary(passage: Passage, notes: dict[str, NoteText]) -> bool:
     """A clipping's passage whose every sentence its source note (read too) already says: the
     summary speaks for the article, the clipping only adds what the summary leaves out (code, too)."""
     summary = next((n for n in notes.values() if n.clipping == passage.path), None)
-    if summary is None or passage.code:  # a summary has no code: the clipping shows what its lead-in introduces
+    if summary is None or passage.code or passage.heading_code:  # a summary has no code: the clipping shows it
         return False
     said = {sentence_key(s) for b in summary.blocks for s in split_sentences(b.text)}
     return all(sentence_key(s) in said for s in split_sentences(passage.text) if sentence_key(s))
@@ -343,7 +343,7 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
                 part = ""
             part = f"{part} {sentence}".strip()
         if part:  # the last piece ends with the lead-in, if any: the code it introduces is its
-            pieces.append(Block(block.heading, None, part, part, shows=block.shows))
+            pieces.append(Block(block.heading, None, part, part, shows=block.shows, under_heading=block.under_heading))
     groups: list[list[Block]] = []
     listing = False  # the last group is a procedure so far: a lead-in and the list items after it
     section_starts: set[int] = set()  # the first piece under each heading
@@ -380,14 +380,17 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
                             items=frozenset(i for i, b in enumerate(group) if _in_a_list(group, i)),
                             numbered=frozenset(i for i, b in enumerate(group) if b.numbered),
                             opens_section=id(group[0]) in section_starts,
-                            code=tuple((i, b.shows) for i, b in enumerate(group) if b.shows)), found))
+                            code=tuple((i, b.shows) for i, b in enumerate(group) if b.shows and not b.under_heading),
+                            heading_code=tuple((i, b.shows) for i, b in enumerate(group)
+                                               if b.shows and b.under_heading)), found))
     return out
 
 
 def _does_what_is_asked(passage: Passage, action: str, things: set[str], particle: str) -> bool:
     """Whether the passage holds a procedure that does what "How do I …?" asks: a lead-in's, or its section's list
-    under a heading that says so ("## Step 2: Enable the theme")."""
-    if passage.heading and headed_steps(passage) and introduces(passage.heading, action, things, passage, particle):
+    under a heading that says so ("## Step 2: Enable the theme"), or its section's first code ("## Add content")."""
+    if passage.heading and (headed_steps(passage) or passage.heading_code) and \
+            introduces(passage.heading, action, things, passage, particle):
         return True
     return any(introduces(steps.lead_in, action, things, passage, particle) for steps in procedures(passage).values())
 

@@ -298,6 +298,16 @@ class OfflineAnswerer:
                 if words:
                     found.append(_Candidate(words, terms, rank, passage, passage.heading, False, False, True,
                                             headed.lines, True, headed.numbered, headed.quoted_code(True)))
+            if passage.heading_code and passage.heading and not passage.kbd_owned and \
+                    introduces(passage.heading, action, things, passage, particle):
+                # Its section's first code under a heading that says what it does ("## Add content", "Add a new page
+                # to your project.", then the command): the paragraph above the code, and the code.
+                at, shown = passage.heading_code[0]
+                quote = _last_sentences(passage.text.split("\n")[at], MAX_CHARS)
+                words = (_terms(quote) | _terms(f"{passage.title} {passage.heading}")) & wanted
+                if words and checkable(quote):
+                    found.append(_Candidate(words, _terms(quote), rank, passage, quote, False, False, True,
+                                            code=((0, shown),)))
             for i, (sentence, asked) in enumerate(_sentences_and_their_question(passage.text)):
                 if passage.kbd_owned:
                     sentence = without_attribution(sentence)
@@ -424,3 +434,16 @@ class OfflineAnswerer:
 
     def close(self) -> None:
         pass
+
+
+def _last_sentences(line: str, limit: int) -> str:
+    """The line, or as many of its last sentences as `limit` characters hold (at least its last)."""
+    if len(line) <= limit:
+        return line
+    sentences = split_sentences(line)
+    kept = sentences[-1:]
+    for sentence in reversed(sentences[:-1]):
+        if len(" ".join([sentence, *kept])) > limit:
+            break
+        kept.insert(0, sentence)
+    return " ".join(kept)

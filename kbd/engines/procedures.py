@@ -34,6 +34,7 @@ MAX_STEPS = 20
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "your", "its", "their", "our", "each",
                           "every", "any"})
 _WORD = re.compile(r"\w+", re.UNICODE)
+_DOUBLES_LAST = re.compile(r"(?:^|[^aeiou])[aeiou][bdgklmnprt]$")  # set → setting, run → running, stop → stopped
 
 
 def asked_action(question: str) -> str:
@@ -187,6 +188,8 @@ def _does_at(words: list[str], action: str, particle: str) -> bool:
     if not words:
         return False
     forms = {action, f"{action}s", f"{action}ing", f"{action}ed", f"{action}d", f"{action.removesuffix('e')}ing"}
+    if _DOUBLES_LAST.search(action):  # "Setting up the uv virtual environment", "Running and Testing Locally"
+        forms |= {f"{action}{action[-1]}ing", f"{action}{action[-1]}ed"}
     start = 1 if words[0] == "to" else 0
     at = [i for i, w in enumerate(words[start:start + 3], start) if i == 0 or words[i - 1] not in _DETERMINERS]
     for i, word in enumerate(words[:-1]):
@@ -197,8 +200,11 @@ def _does_at(words: list[str], action: str, particle: str) -> bool:
             if [words[j] for j in rest[:2]] != ["make", "sure"]:  # "Things to be aware of, to make sure your…:"
                 at += rest[:1]
     for i in at:
-        # "Searching and dependencies:" is a label of two things, not a step that searches.
-        if words[i] in forms and not (words[i].endswith("ing") and words[i + 1:i + 2] in (["and"], ["or"])):
+        # "Searching and dependencies:" is a label of two things, not a step that searches; "Running and Testing
+        # Locally" does two things.
+        label = words[i].endswith("ing") and words[i + 1:i + 2] in (["and"], ["or"]) and \
+            not "".join(words[i + 2:i + 3]).endswith("ing")
+        if words[i] in forms and not label:
             told = next((w for w in words[i + 1:i + 5] if w in _DIRECTIONS or w == "to"), particle)
             if particle not in _DIRECTIONS or told == particle:
                 return True

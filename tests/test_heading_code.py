@@ -1,0 +1,148 @@
+"""Issue 23's twenty-eighth round: the code a heading leads in, on whole pages (tests/real_pages/code and rust-book,
+README there). Documentation and TILs put their code under a heading that says what it does ("### Customize the
+Scrollbar", a TIL's title "Set Up Vim-Plug With Neovim"), after a paragraph that introduces nothing with a colon; the
+code was nobody's, and "How do I …?" was answered by a sentence around it, never by the code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kbd.ask.blocks import note_blocks
+from kbd.ask.retrieve import NoteText, _passages, _said_by_summary, question_terms
+from kbd.engines.answers import Passage
+from kbd.engines.procedures import introduces
+from tests.conftest import Vault
+
+REAL = Path(__file__).parent / "real_pages"
+
+
+def blocks_of(page: str) -> list:
+    return note_blocks((REAL / page).read_text(encoding="utf-8"))[0]
+
+
+def answer(vault: Vault, question: str) -> list[dict]:
+    """The answer's claims as `kbd ask --json` gives them, not filed."""
+    return json.loads(vault.kbd("ask", ".", question, "--no-file", "--json").stdout)["claims"]
+
+
+def test_a_sections_first_code_answers_how_to_under_a_heading_that_says_so(vault: Vault) -> None:
+    # Zettlr's *Custom CSS* (development half): "### Customize the Scrollbar", one sentence, then the CSS. The answer
+    # was the sentence alone ("You can customize the scrollbar in order to…"), which says what, not how.
+    vault.clip_real_pages("code/custom-css.md")
+    lead = answer(vault, "How do I customize the scrollbar?")[0]
+    assert lead["citations"][0]["quote"] == "You can customize the scrollbar in order to minimize its size at rest, " \
+                                            "and expand it only when hovering over it.", lead
+    [code] = lead["code"]
+    assert code["line"] == 0 and code["language"] == "css", code
+    assert code["text"].startswith("::-webkit-scrollbar {\n  width: 12px;") and code["text"].endswith(
+        "::-webkit-scrollbar-track {\n  background: transparent;\n}"), code
+    # Another section's heading leads in its own code, not this one; "What …?" is answered without code.
+    colors = answer(vault, "How do I customize font colors?")[0]
+    assert colors["code"][0]["text"].startswith("/* Quotes */\nbody .cm-editor .cm-quote {"), colors
+    what = answer(vault, "What does the scrollbar do at rest?")
+    assert what and not any("code" in c for c in what), what
+
+
+def test_only_the_first_code_of_a_section_is_its_headings() -> None:
+    # *Customize font colors* has two blocks of CSS; the second follows "You can also change the color of Markdown
+    # syntax elements…", which leads nothing in, and is nobody's. "### Customize the Appearance of Tags" has a lead-in.
+    blocks = blocks_of("code/custom-css.md")
+    led = {b.text[:40]: b.shows for b in blocks if b.shows and b.under_heading}
+    assert "It's possible to change font colors of s" in led and "You can customize the scrollbar in order" in led
+    also = next(b for b in blocks if b.text.startswith("You can also change the color of Markdown syntax"))
+    assert also.shows is None
+    tags = next(b for b in blocks if b.text.startswith("You can change the appearance of tags"))
+    assert tags.shows is not None and not tags.under_heading
+
+
+def test_a_tils_title_leads_in_the_code_after_its_story(vault: Vault) -> None:
+    # Branchaud's *Set Up Vim-Plug With Neovim* (development half): three paragraphs, then the command. Its summary
+    # says the paragraphs; the clipping's passage is kept beside it for its code.
+    vault.clip_real_pages("code/set-up-vim-plug-with-neovim.md")
+    lead = answer(vault, "How do I set up vim-plug with Neovim?")[0]
+    assert lead["citations"][0]["quote"].endswith("That's where you want to install vim-plug."), lead
+    assert lead["citations"][0]["path"].startswith("raw/"), lead
+    assert lead["code"][0]["text"].startswith("sh -c 'curl -fLo \"${XDG_DATA_HOME:-$HOME/.local/share}\"/nvim"), lead
+
+
+def test_a_clipping_passage_with_its_headings_code_is_kept_beside_its_summary() -> None:
+    clipping = NoteText(path="raw/vim-plug.md", title="Set Up Vim-Plug With Neovim", note_type="raw", sha256="sha256:0",
+                        kbd_owned=False, blocks=tuple(blocks_of("code/set-up-vim-plug-with-neovim.md")),
+                        headings=frozenset())
+    found = [p for p, _ in _passages(clipping, question_terms("How do I install vim-plug?"), 300) if p.heading_code]
+    assert found and not found[0].code, found
+    summary = NoteText(path="wiki/sources/vim-plug.md", title="Set Up Vim-Plug With Neovim", note_type="source",
+                       sha256="sha256:1", kbd_owned=True, blocks=clipping.blocks, headings=frozenset(),
+                       clipping="raw/vim-plug.md")
+    assert not _said_by_summary(found[0], {clipping.path: clipping, summary.path: summary})
+
+
+def test_a_heading_that_does_two_things_does_each_and_a_doubled_consonant_is_the_verb(vault: Vault) -> None:
+    # Jekyll's *GitHub Pages* (development half): "### Running and Testing Locally", then the command; "Running" was
+    # not "run", and "X-ing and Y" read as a label of two things ("Searching and dependencies:").
+    passage = Passage("raw/github-pages.md", "GitHub Pages", "raw", "Running and Testing Locally", None, "", 0, "", 0.0,
+                      False)
+    assert introduces("Running and Testing Locally", "run", {"test", "local", "github", "page"}, passage)
+    assert introduces("Setting up the uv virtual environment", "set", {"uv", "virtual"}, passage, "up")
+    assert not introduces("Searching and dependencies:", "search", {"dependency"}, passage)
+    vault.clip_real_pages("code/github-pages.md")
+    lead = answer(vault, "How do I run and test locally for GitHub Pages?")[0]
+    assert lead["code"][0]["text"] == 'bundle exec jekyll serve --baseurl=""', lead
+
+
+def test_a_file_name_caption_parts_no_lead_in_from_its_code() -> None:
+    # The Rust book's *Publishing a Crate to Crates.io* (development half): "…to use the new name for publishing, like
+    # so:", then '<span class="filename">Filename: Cargo.toml</span>', then the TOML. The caption stood between them.
+    blocks = blocks_of("rust-book/ch14-02-publishing-to-crates-io.md")
+    like_so = next(b for b in blocks if b.text.endswith("to use the new name for publishing, like so:"))
+    assert like_so.shows is not None and like_so.shows.text == '[package]\nname = "guessing_game"', like_so
+    assert not any(b.text.startswith("Filename:") for b in blocks)
+
+
+def test_a_block_that_only_includes_a_file_shows_no_code() -> None:
+    # The Rust book's listings are mdBook includes ("{{#rustdoc_include ../listings/…/main.rs}}"): the page has no
+    # code to show, and a sentence was quoted with the include under it.
+    blocks = blocks_of("rust-book/ch12-01-accepting-command-line-arguments.md")
+    assert not any(b.shows and "{{#" in b.shows.text for b in blocks)
+    assert any(b.shows for b in blocks_of("rust-book/ch14-02-publishing-to-crates-io.md"))
+
+
+def test_retrieval_takes_first_the_passage_whose_heading_leads_in_its_code(vault: Vault) -> None:
+    # Hugo's *Taxonomies* method page (development half): "## List all content in a given taxonomy", a paragraph, then
+    # the template. The page's other passages, which name taxonomies as often, were taken before it.
+    vault.clip_real_pages("code/Taxonomies.md")
+    lead = answer(vault, "How do I list all content in a given taxonomy?")[0]
+    assert "{{ range $term, $taxonomy := .Site.Taxonomies.featured }}" in lead["code"][0]["text"], lead
+
+
+def test_a_heading_leads_in_the_code_that_names_what_it_names_not_the_counterexample(vault: Vault) -> None:
+    # Branchaud's *Allow Associations To Be Optional* (development half): the page shows first the `belongs_to` that is
+    # required, to say what goes wrong, then the one with `optional: true`. The first code of a TIL is often the
+    # problem; the heading leads in its section's first code that names a word of it, else its first.
+    vault.clip_real_pages("til-jbranchaud/allow-associations-to-be-optional.md")
+    lead = answer(vault, "How do I allow associations to be optional?")[0]
+    assert lead["citations"][0]["quote"] == "The most explicit and precise way to make a relation optional is to " \
+                                            "declare it as such in the belongs_to directive.", lead
+    assert lead["code"][0]["text"] == "class Book < ApplicationRecord\n  belongs_to :author, optional: true\nend", lead
+
+
+def test_a_section_whose_lead_in_introduces_code_leaves_no_code_to_its_heading() -> None:
+    # Obsidian Help's *Embed files* (development half): "## Embed an image in a note", "To embed an image:" and its
+    # code, then "You can change the image dimensions…" and another example. The lead-in says what its code does; the
+    # later example is no answer to "How do I embed an image in a note?".
+    blocks = blocks_of("Embed files.md")
+    section = [b for b in blocks if b.heading == "Embed an image in a note"]
+    assert next(b for b in section if b.text == "To embed an image:").shows.text == "![[Engelbart.jpg]]"
+    assert not any(b.under_heading for b in section), [b.text for b in section if b.under_heading]
+
+
+def test_a_long_paragraph_above_the_headings_code_is_quoted_from_its_last_sentences(vault: Vault) -> None:
+    # *Dive into Deep Learning*'s *Automatic Differentiation* (development half): "## Detaching Computation", a
+    # paragraph of 847 characters, then the code. An answer quotes at most 600: the sentences that end at the code.
+    vault.clip_real_pages("d2l/chapter_preliminaries/autograd.md")
+    lead = answer(vault, "How do I detach computation?")[0]
+    quote = lead["citations"][0]["quote"]
+    assert quote.startswith("The following toy example makes this clearer:") and len(quote) <= 600, quote
+    assert quote.endswith("(not 3 * x * x as you might have expected since z = x * x * x)."), quote
+    assert "u = y.detach()" in lead["code"][0]["text"], lead
