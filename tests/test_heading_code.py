@@ -1,4 +1,4 @@
-"""Issue 23's twenty-eighth round: the code a heading leads in, on whole pages (tests/real_pages/code and rust-book,
+"""Issue 23's twenty-eighth round: the code a heading leads in, on whole pages (tests/real_pages/code and others,
 README there). Documentation and TILs put their code under a heading that says what it does ("### Customize the
 Scrollbar", a TIL's title "Set Up Vim-Plug With Neovim"), after a paragraph that introduces nothing with a colon; the
 code was nobody's, and "How do I …?" was answered by a sentence around it, never by the code."""
@@ -75,7 +75,9 @@ def test_a_clipping_passage_with_its_headings_code_is_kept_beside_its_summary() 
     summary = NoteText(path="wiki/sources/vim-plug.md", title="Set Up Vim-Plug With Neovim", note_type="source",
                        sha256="sha256:1", kbd_owned=True, blocks=clipping.blocks, headings=frozenset(),
                        clipping="raw/vim-plug.md")
-    assert not _said_by_summary(found[0], {clipping.path: clipping, summary.path: summary})
+    notes = {clipping.path: clipping, summary.path: summary}
+    assert not _said_by_summary(found[0], notes, how_to=True)
+    assert _said_by_summary(found[0], notes)  # the code answers "How do I …?" only: for "What …?" the summary speaks
 
 
 def test_a_heading_that_does_two_things_does_each_and_a_doubled_consonant_is_the_verb(vault: Vault) -> None:
@@ -94,7 +96,7 @@ def test_a_heading_that_does_two_things_does_each_and_a_doubled_consonant_is_the
 def test_a_file_name_caption_parts_no_lead_in_from_its_code() -> None:
     # The Rust book's *Publishing a Crate to Crates.io* (development half): "…to use the new name for publishing, like
     # so:", then '<span class="filename">Filename: Cargo.toml</span>', then the TOML. The caption stood between them.
-    blocks = blocks_of("rust-book/ch14-02-publishing-to-crates-io.md")
+    blocks = blocks_of("code/ch14-02-publishing-to-crates-io.md")
     like_so = next(b for b in blocks if b.text.endswith("to use the new name for publishing, like so:"))
     assert like_so.shows is not None and like_so.shows.text == '[package]\nname = "guessing_game"', like_so
     assert not any(b.text.startswith("Filename:") for b in blocks)
@@ -105,7 +107,7 @@ def test_a_block_that_only_includes_a_file_shows_no_code() -> None:
     # code to show, and a sentence was quoted with the include under it.
     blocks = blocks_of("rust-book/ch12-01-accepting-command-line-arguments.md")
     assert not any(b.shows and "{{#" in b.shows.text for b in blocks)
-    assert any(b.shows for b in blocks_of("rust-book/ch14-02-publishing-to-crates-io.md"))
+    assert any(b.shows for b in blocks_of("code/ch14-02-publishing-to-crates-io.md"))
 
 
 def test_retrieval_takes_first_the_passage_whose_heading_leads_in_its_code(vault: Vault) -> None:
@@ -140,9 +142,67 @@ def test_a_section_whose_lead_in_introduces_code_leaves_no_code_to_its_heading()
 def test_a_long_paragraph_above_the_headings_code_is_quoted_from_its_last_sentences(vault: Vault) -> None:
     # *Dive into Deep Learning*'s *Automatic Differentiation* (development half): "## Detaching Computation", a
     # paragraph of 847 characters, then the code. An answer quotes at most 600: the sentences that end at the code.
-    vault.clip_real_pages("d2l/chapter_preliminaries/autograd.md")
+    vault.clip_real_pages("code/autograd.md")
     lead = answer(vault, "How do I detach computation?")[0]
     quote = lead["citations"][0]["quote"]
     assert quote.startswith("The following toy example makes this clearer:") and len(quote) <= 600, quote
     assert quote.endswith("(not 3 * x * x as you might have expected since z = x * x * x)."), quote
     assert "u = y.detach()" in lead["code"][0]["text"], lead
+
+
+def test_the_words_of_a_heading_that_leads_in_code_are_its_passages(vault: Vault) -> None:
+    # *Custom CSS* again: "### Using a Custom Editor Font" leads in its code after a paragraph about placeholders and
+    # quotation marks, which never says "editor"; retrieval read the paragraph's words only, and the section's passage
+    # was not taken (so its "To use the Inter font face, for example, it may look like this:" was never seen either).
+    vault.clip_real_pages("code/custom-css.md")
+    lead = answer(vault, "How do I use a custom editor font?")[0]
+    assert lead["citations"][0]["quote"] == "To use the Inter font face, for example, it may look like this:", lead
+    assert 'font-family: "Inter", sans-serif;' in lead["code"][0]["text"], lead
+
+
+def test_a_callouts_title_is_no_part_of_the_sentence_an_answer_quotes() -> None:
+    # Obsidian Help's *Refund policy* and *Views and editing mode* (development half): "> [!tip] Talk to a human" over
+    # "> If you have any trouble with a transaction, …" was quoted "Talk to a human If you have…", and the same sentence
+    # again from the summary; the person test's callout of a heading and its code ("Keep it running after you log out
+    # By default…"). The compile already read the title apart (tests/test_clipper_text.py).
+    texts = [b.text for b in blocks_of("Refund policy.md")]
+    assert "Talk to a human" in texts, texts
+    assert any(t.startswith("If you have any trouble with a transaction") for t in texts), texts
+    views = [b.text for b in blocks_of("Views and editing mode.md")]
+    assert not [t for t in views if t.startswith(("View side-by-side To", "Note By default"))], views
+
+
+def test_a_listing_the_page_includes_holds_its_headings_place_and_an_error_never_takes_it() -> None:
+    # The Rust book's *Futures and the Async Syntax* (development half; the round's review): "### Executing an Async
+    # Function with a Runtime" opens with a listing the page includes ("{{#rustdoc_include …}}"), then prose and the
+    # compiler's "error[E0752]: `main` function is not allowed to be `async`": the error led the answer. And the
+    # "# copy the output here" inside a "<!-- manual-regeneration" comment was read as a heading.
+    blocks, headings = note_blocks((REAL / "code" / "ch17-01-futures-and-syntax.md").read_text(encoding="utf-8"))
+    assert not [b for b in blocks if b.under_heading], [(b.heading, b.text) for b in blocks if b.under_heading]
+    assert "copy the output here" not in headings
+    # An error alone does not take a heading's place either (the *Strictly Separate…* TIL shows a TypeError after the
+    # function it defines): the same page with its listing written out leads in that listing.
+    page = (REAL / "code" / "ch17-01-futures-and-syntax.md").read_text(encoding="utf-8")
+    written = page.replace("{{#rustdoc_include ../listings/ch17-async-await/listing-17-03/src/main.rs:main}}",
+                           "fn main() {\n    let url = \"https://example.com\";\n}")
+    assert written != page
+    led = [b for b in note_blocks(written)[0] if b.under_heading]
+    assert [b.heading for b in led] == ["Executing an Async Function with a Runtime"], led
+    assert "error[E0752]" not in led[0].shows.text
+
+
+def test_no_later_code_takes_the_place_of_a_sections_first_unless_it_names_the_heading() -> None:
+    # Hugo's *Shortcode templates* (development half): "## Directory structure", "Create shortcode templates within
+    # the layouts/_shortcodes directory…" and its tree; a later example ("When calling a shortcode in a subdirectory…")
+    # names nothing of the heading and leaves the place to the first.
+    led = [b.text for b in blocks_of("code/shortcode.md") if b.under_heading and b.heading == "Directory structure"]
+    assert led == ["Create shortcode templates within the layouts/_shortcodes directory, either at its root or "
+                   "organized into subdirectories."], led
+    # Willison's *Only run GitHub Action on push to master / main* (development half): the workflow right under the
+    # heading is the TIL's; "An alternative mechanism I've used…" and its snippet below are not the heading's.
+    assert not [b.text for b in blocks_of("til/github-actions/only-master.md") if b.under_heading]
+    # The Rust book's *Programming a Guessing Game* (development half): "### Increasing Functionality with a Crate"
+    # opens with a listing the page includes; the build output after "Now, without changing any of the code, let's
+    # build the project" names a crate and is no code to do it with.
+    assert not [b.text for b in blocks_of("code/ch02-00-guessing-game-tutorial.md")
+                if b.under_heading and b.heading == "Increasing Functionality with a Crate"]

@@ -5,7 +5,7 @@ Retrieval (kbd/ask/retrieve.py) cuts passages from them, and quotes are checked 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from kbd.engines.answers import Code
 from kbd.engines.base import word_key
@@ -28,6 +28,9 @@ _FILE_CAPTION = re.compile(r"Filename: [\w./-]+")
 # A block that only pulls its code in from a file (mdBook's "{{#rustdoc_include ../listings/…/main.rs}}"): the page
 # holds no code to show.
 _INCLUDE_ONLY = re.compile(r"(?:\s*\{\{#(?:rustdoc_)?include [^}\n]*\}\})+\s*")
+# A line of code that shows an error something printed ("error[E0752]: …", "TypeError: …", a traceback).
+_PRINTS_ERROR = re.compile(r"^\s*(?:Traceback \(most recent call last\):|error(?:\[E\d+\])?: |[A-Z]\w*Error: |fatal: )",
+                           re.MULTILINE)
 _CODE_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # a thematic break: "---", "* * *"
 _NUMBERED = re.compile(r"^\s*(?:>\s*)*\d{1,9}[.)]\s+")
@@ -98,12 +101,8 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
     code_above = False
     last_added: int | None = None  # the last block kept, if no heading, rule, block of links or code came after it
     introducer: int | None = None  # the block right above the code block being read
-    heading_words: set[str] = set()  # the current heading's words (`_code_words`)
-    # The block that holds the code the heading leads in so far, whether that code names a word of the heading (no
-    # later code takes its place then), and whether a lead-in under the heading introduced code (then none is the
-    # heading's: the lead-in says what its code does).
-    held: int | None = None
-    held_names = section_led = False
+    led = _HeadingCode()
+    in_comment = False  # in an HTML comment of several lines
     links_only: set[int] = set()  # numbered items that are mostly links
     after_prose = False  # the last block was a paragraph at the margin: an indented item after it is code
 
@@ -111,6 +110,14 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
         nonlocal after_prose, code_above, last_added
         if not current:
             return
+        title = CALLOUT.match(current[0])
+        if title and current[0][title.end():].strip() and len(current) > 1:
+            # A callout's title is a block of its own: "> [!tip] Keep it running after you log out" ran into the
+            # sentence under it ("…log out By default your user manager…").
+            body = current[1:]
+            del current[1:]
+            flush()
+            current.extend(body)
         block_id = None
         m = _BLOCK_ID.search(current[-1])
         if m:
@@ -158,18 +165,11 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
                 shown = _shown(code, code_seen, code_indent, opening.language) if opening.shown else None
                 if shown and introducer is not None and _introduces(blocks[introducer], code_columns):
                     blocks[introducer] = replace(blocks[introducer], shows=shown)
-                    section_led = True
-                elif shown and introducer is not None and not (section_led or held_names) and \
-                        _paragraph_above(blocks[introducer], code_columns):
-                    # The heading leads in its section's first code that names what it names ("Load Records In
-                    # Batches With find_each": not the `.each` the page shows first, to say what goes wrong), else
-                    # its first.
-                    names = bool(_code_words(shown.text) & heading_words)
-                    if held is None or names:
-                        if held is not None:
-                            blocks[held] = replace(blocks[held], shows=None, under_heading=False)
-                        blocks[introducer] = replace(blocks[introducer], shows=shown, under_heading=True)
-                        held, held_names = introducer, names
+                    led.lead_in()
+                elif opening.shown:
+                    above = introducer if introducer is not None and _paragraph_above(blocks[introducer],
+                                                                                      code_columns) else None
+                    led.code(blocks, above, shown, "\n".join(code), under_heading=len(blocks) == led.start)
                 code, introducer = None, None
                 if not ended:
                     code_above = True
@@ -180,6 +180,12 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
                 code_seen += 1
                 code_above = True
                 continue
+        if in_comment or (line.lstrip().startswith("<!--") and "-->" not in line):
+            # An HTML comment's lines are none of the note's ("# copy the output here" in the Rust book's
+            # "<!-- manual-regeneration" notes was a heading).
+            flush()
+            in_comment = "-->" not in line or not in_comment
+            continue
         # A fence in a quote or a callout ("> ```tasks", Obsidian help's and Tasks' examples) is code as any fence is.
         bare = line[quote.end():] if quote else line
         opened = opens_code(bare)
@@ -197,9 +203,8 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             after_prose = False  # Logseq's "## Usage" at the margin over "\t- To edit…"
             code_above = False  # a section's list is its own, whatever ended the section before
             last_added = None
-            held, held_names, section_led = None, False, False
             heading = m.group(2).strip()
-            heading_words = _code_words(heading)
+            led = _HeadingCode(_code_words(heading), len(blocks))
             if heading:
                 headings.append(heading)
             continue
@@ -227,6 +232,50 @@ def _introduces(block: Block, columns: int) -> bool:
     run:"), or a list item with the code inside it ("1. Clone the sample plugin using Git.", then the command indented
     under it)."""
     return block.shows is None and ((block.item and columns >= 2) or is_lead_in(split_sentences(block.text)[-1]))
+
+
+@dataclass
+class _HeadingCode:
+    """Which code block a section's heading leads in (`Block.under_heading`), as the section is read: its first that
+    names a word of the heading ("Load Records In Batches With find_each": not the `.each` the page shows first, to
+    say what goes wrong), else its first; shown with the paragraph right above it, where one is."""
+
+    words: set[str] = field(default_factory=set)  # the heading's (`_code_words`)
+    start: int = 0  # the number of blocks before the section
+    held: int | None = None  # the block that shows it so far
+    taken = False  # a code block holds the place, shown or not
+    # No later code takes its place: the code held names a word of the heading or only includes a file (mdBook's
+    # listing), or a lead-in in the section introduced code before any (the lead-in says what its code does).
+    final = False
+
+    def code(self, blocks: list[Block], above: int | None, shown: Code | None, text: str, under_heading: bool) -> None:
+        """A code block of the section that no lead-in introduces: `above`, the paragraph right above it, if any;
+        `under_heading`, it opens the section."""
+        if self.final or _PRINTS_ERROR.search(text) or not (above is not None or under_heading):
+            return  # an error a command printed is no code that does anything; code after code or items is no one's
+        if shown is None:  # a listing the page includes, first: the section's code, shown in the book, not here
+            self.final = self.final or not self.taken
+            self.taken = True
+            return
+        names = bool(_code_words(shown.text) & self.words)
+        if self.taken and not names:
+            return
+        self._release(blocks)
+        if above is not None:
+            blocks[above] = replace(blocks[above], shows=shown, under_heading=True)
+            self.held = above
+        self.taken, self.final = True, names
+
+    def lead_in(self) -> None:
+        """A lead-in of the section introduced code: no later code is the heading's. Code the heading leads in before
+        it stays its ("Allow Associations To Be Optional": `optional: true`, then "Another approach, though I don't
+        recommend it, … adding the following line…:")."""
+        self.final = True
+
+    def _release(self, blocks: list[Block]) -> None:
+        if self.held is not None:
+            blocks[self.held] = replace(blocks[self.held], shows=None, under_heading=False)
+            self.held = None
 
 
 def _code_words(text: str) -> set[str]:

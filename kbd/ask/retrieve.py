@@ -164,7 +164,7 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
             chosen_first[id(p)] = DEFINES_BONUS * weights[p.path]
             defined.add(p.path)
     candidates.sort(key=lambda p: (-p.score - chosen_first.get(id(p), 0.0), p.path, p.heading or ""))
-    candidates = [p for p in candidates if not _said_by_summary(p, notes)]
+    candidates = [p for p in candidates if not _said_by_summary(p, notes, bool(action))]
     chosen: list[Passage] = []
     per_note: dict[str, int] = {}
     used = 0
@@ -298,11 +298,12 @@ def _defines(passage: Passage, patterns: list[re.Pattern[str]]) -> bool:
                for pattern in patterns)
 
 
-def _said_by_summary(passage: Passage, notes: dict[str, NoteText]) -> bool:
+def _said_by_summary(passage: Passage, notes: dict[str, NoteText], how_to: bool = False) -> bool:
     """A clipping's passage whose every sentence its source note (read too) already says: the
-    summary speaks for the article, the clipping only adds what the summary leaves out (code, too)."""
+    summary speaks for the article, the clipping only adds what the summary leaves out (code, too; its heading's code
+    answers "How do I …?" only, `how_to`)."""
     summary = next((n for n in notes.values() if n.clipping == passage.path), None)
-    if summary is None or passage.code or passage.heading_code:  # a summary has no code: the clipping shows it
+    if summary is None or passage.code or (how_to and passage.heading_code):  # a summary has no code
         return False
     said = {sentence_key(s) for b in summary.blocks for s in split_sentences(b.text)}
     return all(sentence_key(s) in said for s in split_sentences(passage.text) if sentence_key(s))
@@ -370,7 +371,10 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
         text = "\n".join(b.text for b in group)
         if len(_WORD.findall(text)) < MIN_PASSAGE_WORDS:
             continue
-        found = question_terms(" ".join(b.own for b in group)) & terms
+        # A heading that leads in its section's code says what that code does: its words are the passage's too
+        # ("## Check the size of the whole database", then "`pg_database_size` returns bytes, …" and the query).
+        led = next((b.heading for b in group if b.under_heading and b.heading), "")
+        found = question_terms(" ".join([led, *(b.own for b in group)])) & terms
         if not found:
             continue
         block = group[0].block if len(group) == 1 else None

@@ -305,7 +305,7 @@ class OfflineAnswerer:
                 at, shown = passage.heading_code[0]
                 quote = _last_sentences(passage.text.split("\n")[at], MAX_CHARS)
                 words = (_terms(quote) | _terms(f"{passage.title} {passage.heading}")) & wanted
-                if words and checkable(quote):
+                if words and checkable(quote) and len(quote) <= MAX_CHARS:  # one sentence may be longer
                     found.append(_Candidate(words, _terms(quote), rank, passage, quote, False, False, True,
                                             code=((0, shown),)))
             for i, (sentence, asked) in enumerate(_sentences_and_their_question(passage.text)):
