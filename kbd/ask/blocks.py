@@ -236,17 +236,18 @@ def _introduces(block: Block, columns: int) -> bool:
 
 @dataclass
 class _HeadingCode:
-    """Which code block a section's heading leads in (`Block.under_heading`), as the section is read: its first that
-    names a word of the heading ("Load Records In Batches With find_each": not the `.each` the page shows first, to
-    say what goes wrong), else its first; shown with the paragraph right above it, where one is."""
+    """Which code block a section's heading leads in (`Block.under_heading`), as the section is read: its first, or the
+    first later one that names a word of the heading where the first does not ("Load Records In Batches With
+    find_each": not the `.each` the page shows first, to say what goes wrong); shown with the paragraph right above
+    it, where one is."""
 
     words: set[str] = field(default_factory=set)  # the heading's (`_code_words`)
     start: int = 0  # the number of blocks before the section
     held: int | None = None  # the block that shows it so far
-    taken = False  # a code block holds the place, shown or not
+    taken: bool = False  # a code block holds the place, shown or not
     # No later code takes its place: the code held names a word of the heading or only includes a file (mdBook's
     # listing), or a lead-in in the section introduced code before any (the lead-in says what its code does).
-    final = False
+    final: bool = False
 
     def code(self, blocks: list[Block], above: int | None, shown: Code | None, text: str, under_heading: bool) -> None:
         """A code block of the section that no lead-in introduces: `above`, the paragraph right above it, if any;

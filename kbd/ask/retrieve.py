@@ -392,7 +392,7 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
 
 def _does_what_is_asked(passage: Passage, action: str, things: set[str], particle: str) -> bool:
     """Whether the passage holds a procedure that does what "How do I …?" asks: a lead-in's, or its section's list
-    under a heading that says so ("## Step 2: Enable the theme"), or its section's first code ("## Add content")."""
+    under a heading that says so ("## Step 2: Enable the theme"), or the code such a heading leads in."""
     if passage.heading and (headed_steps(passage) or passage.heading_code) and \
             introduces(passage.heading, action, things, passage, particle):
         return True

@@ -100,8 +100,8 @@ class Passage:
     opens_section: bool = False  # it begins right under its heading (a list there is the heading's procedure)
     # The code a line introduces: not in `text` (code is not scored, nor sent to a model), shown with a procedure.
     code: CodeAfter = ()
-    # Its section's first code block, after a paragraph that leads nothing in ("Add a new page to your project.", then
-    # the command): its heading's, when the heading says what it does (kbd/engines/procedures.py `headed_code`).
+    # The code its heading leads in (kbd/ask/blocks.py `_HeadingCode`), after a paragraph that leads nothing in ("Add a
+    # new page to your project.", then the command): an answer where the heading does what is asked.
     heading_code: CodeAfter = ()
 
     @property

@@ -300,8 +300,8 @@ class OfflineAnswerer:
                                             headed.lines, True, headed.numbered, headed.quoted_code(True)))
             if passage.heading_code and passage.heading and not passage.kbd_owned and \
                     introduces(passage.heading, action, things, passage, particle):
-                # Its section's first code under a heading that says what it does ("## Add content", "Add a new page
-                # to your project.", then the command): the paragraph above the code, and the code.
+                # The code a heading that does what is asked leads in ("### Customize the Scrollbar", "You can
+                # customize the scrollbar…", then the CSS): the paragraph above the code, and the code.
                 at, shown = passage.heading_code[0]
                 quote = _last_sentences(passage.text.split("\n")[at], MAX_CHARS)
                 words = (_terms(quote) | _terms(f"{passage.title} {passage.heading}")) & wanted
