@@ -28,9 +28,12 @@ _FILE_CAPTION = re.compile(r"Filename: [\w./-]+")
 # A block that only pulls its code in from a file (mdBook's "{{#rustdoc_include ../listings/…/main.rs}}"): the page
 # holds no code to show.
 _INCLUDE_ONLY = re.compile(r"(?:\s*\{\{#(?:rustdoc_)?include [^}\n]*\}\})+\s*")
-# A line of code that shows an error something printed ("error[E0752]: …", "TypeError: …", a traceback).
-_PRINTS_ERROR = re.compile(r"^\s*(?:Traceback \(most recent call last\):|error(?:\[E\d+\])?: |[A-Z]\w*Error: |fatal: )",
+# A line of code that shows an error something printed ("error[E0752]: …", "TypeError: …", a traceback), at the margin
+# as a terminal prints it (an indented "error:" is a key of a YAML or JSON object).
+_PRINTS_ERROR = re.compile(r"^(?:Traceback \(most recent call last\):|(?:error|Error|ERROR)(?:\[E\d+\])?: "
+                           r"|[A-Z]\w*Error: |fatal: |panic: |npm ERR! |thread '[^'\n]*' panicked|Uncaught \w*Error)",
                            re.MULTILINE)
+_OPENS_COMMENT = re.compile(r" {0,3}<!--")  # an HTML block that is a comment (indented more, it is code)
 _CODE_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # a thematic break: "---", "* * *"
 _NUMBERED = re.compile(r"^\s*(?:>\s*)*\d{1,9}[.)]\s+")
@@ -166,7 +169,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
                 if shown and introducer is not None and _introduces(blocks[introducer], code_columns):
                     blocks[introducer] = replace(blocks[introducer], shows=shown)
                     led.lead_in()
-                elif opening.shown:
+                elif opening.shown and not code_quoted:  # a callout's code is the callout's, an aside's
                     above = introducer if introducer is not None and _paragraph_above(blocks[introducer],
                                                                                       code_columns) else None
                     led.code(blocks, above, shown, "\n".join(code), under_heading=len(blocks) == led.start)
@@ -180,12 +183,16 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
                 code_seen += 1
                 code_above = True
                 continue
-        if in_comment or (line.lstrip().startswith("<!--") and "-->" not in line):
+        if in_comment or (_OPENS_COMMENT.match(line) and "-->" not in line):
             # An HTML comment's lines are none of the note's ("# copy the output here" in the Rust book's
-            # "<!-- manual-regeneration" notes was a heading).
+            # "<!-- manual-regeneration" notes was a heading); what follows "-->" on its last line is.
             flush()
-            in_comment = "-->" not in line or not in_comment
-            continue
+            if not in_comment or "-->" not in line:
+                in_comment = True
+                continue
+            in_comment, line = False, line.split("-->", 1)[1]
+            if not line.strip():
+                continue
         # A fence in a quote or a callout ("> ```tasks", Obsidian help's and Tasks' examples) is code as any fence is.
         bare = line[quote.end():] if quote else line
         opened = opens_code(bare)
