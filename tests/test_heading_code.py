@@ -243,3 +243,19 @@ def test_what_a_failed_command_printed_is_never_a_headings_code() -> None:
         assert _PRINTS_ERROR.search(f"$ run\n{printed}\n"), printed
     for code in ("error_count = 0", "if err != nil {\n    return err\n}", "  error: 'Something went wrong'"):
         assert not _PRINTS_ERROR.search(code), code
+
+
+def test_a_single_sentence_longer_than_an_answer_quotes_is_no_headings_quote(vault: Vault) -> None:
+    # *Automatic Differentiation*'s "## Detaching Computation" with its paragraph made one sentence of 800 characters
+    # (the second review's hostile page did so): a passage cuts such a sentence, and the quote ended mid-word, not at
+    # the code. An answer quotes no more than 600 characters.
+    page = (REAL / "code" / "autograd.md").read_text(encoding="utf-8")
+    start = page.index("Sometimes, we wish to [**move some calculations")
+    end = page.index("```", start)
+    paragraph = page[start:end]
+    one = paragraph.strip().removesuffix(".").replace(".", ",").replace("The following", "This") + ".\n\n"
+    assert len(one) > 700 and "." not in one[:-3]
+    vault.clip("autograd.md", page.replace(paragraph, one))
+    vault.compile()
+    claims = answer(vault, "How do I detach computation?")
+    assert claims and all(len(c["citations"][0]["quote"]) <= 600 for c in claims if "code" in c), claims
