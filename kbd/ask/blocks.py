@@ -33,6 +33,12 @@ _INCLUDE_ONLY = re.compile(r"(?:\s*\{\{#(?:rustdoc_)?include [^}\n]*\}\})+\s*")
 _PRINTS_ERROR = re.compile(r"^(?:Traceback \(most recent call last\):|(?:error|Error|ERROR)(?:\[E\d+\])?: "
                            r"|[A-Z]\w*Error: |fatal: |panic: |npm ERR! |thread '[^'\n]*' panicked|Uncaught \w*Error)",
                            re.MULTILINE)
+_CODE_NAME = re.compile(r"[A-Za-z][\w.-]")  # an inline code span that can name a command: not "0", "$", "|"
+# A definition's first line (Python-Markdown's ":   This property allows…"): its indented lines are its own, no code.
+_DEFINITION = re.compile(r":[ \t]+\S")
+_INDENTED_CODE = re.compile(r"(?: {4}|\t| {0,3}\t)\s*\S")  # a line of code indented four columns
+# A line a program printed: a log line at a level, or a console's result ("=> #<PG::Result…>", "#<User id: 1…>").
+_PRINTED = re.compile(r"\s*(?:\[?(?:INFO|WARNING|WARN|DEBUG|ERROR|TRACE)\b|=>|#<)")
 _OPENS_COMMENT = re.compile(r" {0,3}<!--")  # an HTML block that is a comment (indented more, it is code)
 _CODE_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # a thematic break: "---", "* * *"
@@ -108,11 +114,16 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
     in_comment = False  # in an HTML comment of several lines
     links_only: set[int] = set()  # numbered items that are mostly links
     after_prose = False  # the last block was a paragraph at the margin: an indented item after it is code
+    prose_above = False  # the block just read was a paragraph at the margin: indented lines after it are code
+    indented: list[str] | None = None  # the lines of an indented code block being read (CommonMark's, no fence)
+    code_before = ""  # the text of the last code block read
 
     def flush() -> None:
-        nonlocal after_prose, code_above, last_added
+        nonlocal after_prose, code_above, last_added, prose_above
         if not current:
             return
+        prose_above = not current[0][:1].isspace() and not _ITEM.match(current[0]) and \
+            not _CONTAINER.match(current[0]) and not _DEFINITION.match(current[0])
         title = CALLOUT.match(current[0])
         if title and current[0][title.end():].strip() and len(current) > 1:
             # A callout's title is a block of its own: "> [!tip] Keep it running after you log out" ran into the
@@ -159,20 +170,52 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
                             item=bool(_ITEM.match(raw)), numbered=numbered, after_code=code_above))
         code_above = False
 
+    def code_ends(shown: Code | None, text: str, columns: int, aside: bool = False) -> None:
+        """A code block was read: whose it is, the lead-in's right above it, its heading's or a sentence's that names
+        what it runs; `columns`, its indent; `aside`, it sits in a quote or callout."""
+        nonlocal code_before
+        if shown and introducer is not None and _introduces(blocks[introducer], columns):
+            blocks[introducer] = replace(blocks[introducer], shows=shown)
+            led.lead_in()
+        elif not aside:  # a callout's code is the callout's, an aside's
+            above = introducer if introducer is not None and _paragraph_above(blocks[introducer], columns) else None
+            led.code(blocks, above, shown, text, under_heading=len(blocks) == led.start)
+            if above is not None and shown and blocks[above].shows is None and \
+                    _names_its_code(blocks[above], shown.text, code_before if blocks[above].after_code else ""):
+                # "We can allow HTTPS traffic with the `allow` command.", then `sudo ufw allow https`: a sentence that
+                # names what its code runs leads it in, with no colon, where no heading took it.
+                blocks[above] = replace(blocks[above], shows=shown)
+                led.lead_in()
+        code_before = text
+
+    def indented_code_ends() -> None:
+        nonlocal indented, introducer, code_above, prose_above
+        lines = [line.expandtabs(4) for line in indented or []]
+        while lines and not lines[-1].strip():
+            lines.pop()
+        code_ends(_shown(lines, len(lines), 4, ""), "\n".join(lines), 0)
+        indented, introducer, code_above, prose_above = None, None, True, False
+
     for line in body.split("\n"):
         quote = _QUOTE_MARKS.match(line)
+        if indented is not None:
+            if not line.strip() or _INDENTED_CODE.match(line):
+                indented.append(line)
+                continue
+            indented_code_ends()
+        if code is None and not current and prose_above and not quote and _INDENTED_CODE.match(line) and \
+                not opens_code(line):
+            # Code indented four spaces after a paragraph, with no fence (CommonMark's indented code: "In one terminal
+            # window, run this:", then "    sudo opensnoop 2>/dev/null | grep atuin"). It ends at a line less indented.
+            indented, introducer, last_added = [line], last_added, None
+            continue
         if code is not None and opening is not None:
             inner = line[quote.end():] if code_quoted and quote else line
             ended = code_quoted and not quote  # a quote's code ends with the quote ("> ```" left unclosed)
             if ended or opening.end.match(inner.lstrip()):
                 shown = _shown(code, code_seen, code_indent, opening.language) if opening.shown else None
-                if shown and introducer is not None and _introduces(blocks[introducer], code_columns):
-                    blocks[introducer] = replace(blocks[introducer], shows=shown)
-                    led.lead_in()
-                elif opening.shown and not code_quoted:  # a callout's code is the callout's, an aside's
-                    above = introducer if introducer is not None and _paragraph_above(blocks[introducer],
-                                                                                      code_columns) else None
-                    led.code(blocks, above, shown, "\n".join(code), under_heading=len(blocks) == led.start)
+                if opening.shown:
+                    code_ends(shown, "\n".join(code), code_columns, aside=code_quoted)
                 code, introducer = None, None
                 if not ended:
                     code_above = True
@@ -200,6 +243,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             flush()
             # Only the block right after it: code after this code is no lead-in's (nor is any, if this is too long).
             code, opening, introducer, last_added, code_seen = [], opened, last_added, None, 0
+            prose_above = False
             code_quoted = quote is not None
             code_indent = len(bare) - len(bare.lstrip(" \t"))
             code_columns = len(bare.expandtabs(4)) - len(bare.expandtabs(4).lstrip(" "))  # Obsidian indents with tabs
@@ -207,7 +251,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
         m = _HEADING.match(line)
         if m:
             flush()
-            after_prose = False  # Logseq's "## Usage" at the margin over "\t- To edit…"
+            after_prose = prose_above = False  # Logseq's "## Usage" at the margin over "\t- To edit…"
             code_above = False  # a section's list is its own, whatever ended the section before
             last_added = None
             heading = m.group(2).strip()
@@ -224,6 +268,8 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
                 and not CALLOUT.match(current[-1]):
             flush()
         current.append(line)
+    if indented is not None:
+        indented_code_ends()
     flush()
     # A run of numbered links is a table of contents or a site's menu ("1. [ Home ](/)", "2. [ Voting and
     # elections ](…)"), no steps: a numbered link stays only alone among steps of words.
@@ -290,6 +336,26 @@ def _code_words(text: str) -> set[str]:
     """The words of code or of a heading, camelCase and snake_case parted ("getMinutes", "find_each"), but for
     stopwords, as word keys (kbd.engines.base.word_key: "Batches" and "batch" are one)."""
     return {word_key(w) for w in map(str.casefold, _CODE_WORD.findall(text)) if len(w) > 2 and w not in STOPWORDS}
+
+
+def _names_its_code(block: Block, code: str, above: str) -> bool:
+    """Whether the paragraph's last sentence names, as inline code, a command, flag or function the code block after it
+    runs ("Git's `rev-parse` command is the perfect fit for this.", then `git rev-parse --short HEAD`): a word of
+    code, whole on a line of the code that is no log or result line ("=> #<PG::Result…>"), never in code that opens
+    with one ("INFO - Started archive creation…", then "example.zip 1.8 kB") or shows an error, nor in the code
+    `above` the paragraph, which the sentence may be saying something of ("With `explain`, you get cost estimates…"
+    after the `explain`)."""
+    last = split_sentences(block.text)[-1]
+    lines = [line for line in code.split("\n") if line.strip()]
+    if last.rstrip().endswith("?") or _PRINTS_ERROR.search(code) or not lines or _PRINTED.match(lines[0]):
+        return False  # a block that opens with what a program printed is its output, all of it
+    lines = [line for line in lines if not _PRINTED.match(line)]
+    for span in block.code:
+        whole = re.compile(rf"(?<![\w-]){re.escape(span)}(?![\w-])")
+        if _CODE_NAME.search(span) and span in last and not whole.search(above) and \
+                any(whole.search(line) for line in lines):
+            return True
+    return False
 
 
 def _paragraph_above(block: Block, columns: int) -> bool:
