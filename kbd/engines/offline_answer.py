@@ -16,7 +16,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kbd.engines.answers import (
     CallEstimate,
@@ -105,8 +105,12 @@ _SCENE = re.compile(r"\W*(?:after|once|given|while|although|though|since|because
                     r"|\W*this\s+(?:guide|page|document|section|article|tutorial|chapter)\s+is\s+for\b", re.IGNORECASE)
 # "To start using it, open…"; not "To interleave (verb) is to insert a string at the beginning, the end…".
 _STEP = re.compile(r"\W*to\s+[a-z]+\b(?:(?!\s(?:is|are|means)\s)[^,]){0,80},", re.IGNORECASE)
+_CONDITIONS = frozenset({"if", "when", "whenever", "once", "after", "before", "unless", "while", "until", "because",
+                         "since"})
+_SUBJECTS = frozenset({"you", "we", "i", "they", "one", "users", "someone"})
 QUESTION_WORDS = 30  # a question's line up to it is the question ("My CSS … does not work on Publish. Why?")
 PER_NOTE = 3
+SECTION_OPENING = 2  # the sentences that open a section whose heading does what is asked, and say how
 MIN_WORDS, MAX_CHARS = 5, 600
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -233,7 +237,14 @@ def _does(sentence: str, action: str, things: set[str]) -> bool:
     if not words or is_lead_in(sentence):
         return False
     opening = words[1:4] if words[0] == "to" else words[:3]
-    return action in opening and bool(_terms(sentence) & things)
+    if action not in opening:
+        return False
+    at = opening.index(action)
+    # "If you upgrade to the latest Anki version and find an add-on … stops working, you can download…": the action is
+    # the condition's, and the sentence says what to do after it.
+    if words[0] in _CONDITIONS and at > 0 and all(w in _SUBJECTS for w in opening[1:at]):
+        return False
+    return bool(_terms(sentence) & things)
 
 
 @dataclass(frozen=True)
@@ -308,6 +319,11 @@ class OfflineAnswerer:
                 if words and checkable(quote) and len(quote) <= MAX_CHARS:  # one sentence may be longer
                     found.append(_Candidate(words, _terms(quote), rank, passage, quote, False, False, True,
                                             code=((0, shown),)))
+            # A section inside the page whose heading does what is asked ("## Upgrading" on "Installing & Upgrading
+            # Anki on Windows"): its first sentences say how ("If upgrading from Anki 2.1.6+, there is no need to…"); a
+            # passage from further into the section has none of them ("Simple color names like…" under "Card Styling").
+            section_does = bool(action) and passage.opens_section and passage.heading not in (None, passage.title) \
+                and introduces(passage.heading or "", action, things, passage, particle)
             for i, (sentence, asked) in enumerate(_sentences_and_their_question(passage.text)):
                 if passage.kbd_owned:
                     sentence = without_attribution(sentence)
@@ -348,11 +364,18 @@ class OfflineAnswerer:
                     terms_lent = set()
                 words = (terms | terms_lent) & wanted
                 if words:
-                    does = does_it if procedure else bool(action) and _does(sentence, action, things)
+                    does = does_it if procedure else bool(action) and (
+                        _does(sentence, action, things) or (section_does and i < SECTION_OPENING and not (
+                            is_lead_in(sentence) or _ASIDE.search(sentence) or _SCENE.match(sentence))))
                     found.append(_Candidate(words, terms, rank, passage, sentence, answers, first, does, steps,
                                             numbered=bool(procedure and procedure.numbered),
                                             code=procedure.quoted_code(False) if procedure else
                                             ((0, code_after[sentence]),) if sentence in code_after else ()))
+        # A summary's line said in its clipping's section that does what is asked does it in the summary too, where no
+        # heading says so ("If upgrading from Anki 2.1.6+, there is no need to uninstall…", a key point of the page).
+        doing = {(_article(c.passage), sentence_key(c.sentence)) for c in found if c.does and not (c.steps or c.code)}
+        found = [replace(c, does=True) if not c.does and (_article(c.passage), sentence_key(c.sentence)) in doing
+                 else c for c in found]
         # A question word that few sentences hold counts for more than one most of them hold.
         held = Counter(w for c in found for w in c.words)
         idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in wanted}
@@ -419,8 +442,7 @@ class OfflineAnswerer:
         by_path = {p.path: p for p in passages}
 
         def group(claim: DraftClaim) -> str:
-            p = by_path[claim.citations[0].note]
-            return article_key(p.path, p.title, p.note_type)
+            return _article(by_path[claim.citations[0].note])
 
         # The answer leads with the sentence that answers best; the rest follow as its evidence.
         lead, rest = claims[:1], claims[1:]
@@ -434,6 +456,10 @@ class OfflineAnswerer:
 
     def close(self) -> None:
         pass
+
+
+def _article(passage: Passage) -> str:
+    return article_key(passage.path, passage.title, passage.note_type)
 
 
 def _last_sentences(line: str, limit: int) -> str:

@@ -15,6 +15,17 @@ from kbd.vault.markdown import split_sentences
 
 _HOW_TO = re.compile(r"^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|you|we|one)|to)\s+([a-z][\w-]*)"
                      r"(?:\s+(on|off|up|down)\b)?", re.IGNORECASE)
+# "How do I make Anki pick up the GTK theme?", "How do I get Git to ignore…?": what a named thing is made to do is what
+# is asked ("Anki not picking up GTK theme on Gnome/Linux"), not making. Only a name (capitalised) or "it": "How do I
+# make a new vault?" makes one.
+# "get" wants its "to" ("How do I get GitHub Actions to capture…?"; "How do I get Anki on my phone?" gets Anki); a
+# word of the frame is no verb ("How do I let Cursor be launched…?", "…make Zettlr the default app…?", "…make Prettier
+# not…?"). Who is made to do it: a name of up to three words, "it" or "them".
+_MADE = r"(?:(?:(?-i:[A-Z][\w.-]*)\s+){1,3}|it\s+|them\s+)"
+_CAUSATIVE = re.compile(rf"^\s*how\s+(?:do|can|could|should|would)\s+(?:i|you|we|one)\s+"
+                        rf"(?:(?:make|let|have)\s+{_MADE}|get\s+{_MADE}to\s+)((?-i:[a-z][\w-]*))"
+                        rf"(?:\s+(on|off|up|down)\b)?", re.IGNORECASE)
+_NO_VERBS = frozenset({"be", "not", "never", "always", "faster", "slower", "better", "smaller", "bigger"})
 # A verb's particle: "turn on" is not "turn off", nor "switch to". Only these four tell a direction; "in", "out" and
 # the rest are as often prepositions ("How do I install in Windows?": "To install Anki to a USB drive:").
 _DIRECTIONS = frozenset({"on", "off", "up", "down"})
@@ -28,7 +39,25 @@ _ONLY_STEPS_FOLLOW = re.compile(r"\b(?:follow\s+(?:these|the)\s+(?:following\s+)
 _SHOWS_OUTPUT = re.compile(r"\b(?:got|get|gets|getting|gave|gives|produces?|produced|returns?|returned|prints?|printed"
                            r"|outputs?|throws?|threw|raises?|raised|saw|see|sees|seeing)\s+(?:[\w-]+\s+){0,3}"
                            r"(?:errors?|exceptions?|tracebacks?|output|warnings?)(?:\s+(?:message|like\s+this|below))?"
-                           r"\s*:\s*$", re.IGNORECASE)
+                           r"\s*:\s*$"
+                           # "I ran into this error while trying to run `pip install lxml` on an M2 Mac…:"
+                           r"|\b(?:ran\s+into|run\s+into|hit|encountered|got|saw)\s+(?:this|these|the\s+following)\s+"
+                           r"(?:errors?|exceptions?|tracebacks?|warnings?)\b.*:\s*$", re.IGNORECASE)
+# A lead-in that says only that commands follow ("Run the following commands in a terminal:", "In one terminal window,
+# run this:"), not what they do ("Run the following command to install it:" says it), or only points at them ("Here's
+# the full recipe:", "This goes in `.github/workflows/cog.yml`:", "…so the fix for me was to do this:"); not at a file,
+# data or output the page works on ("Here's the .tool-versions file included in my repository:").
+_ONLY_COMMANDS_FOLLOW = re.compile(r"(?:\brun\s+(?:the\s+following|these|this|that)(?:\s+commands?)?"
+                                   r"(?:\s+(?:in|from)\s+(?:a|the|your|another)\s+(?:terminal|shell|console)(?:\s+window)?)?"
+                                   r"|^\W*here(?:['’]s|\s+is|\s+are)\s+(?![^:]*\b(?:files?|data|output|results?|errors?"
+                                   r"|response|input|log)\b)[^:]{1,60}"
+                                   r"|^\W*(?:this|it)\s+goes\s+in(?:to)?\s+[^:]{1,80}"
+                                   r"|\bthe\s+fix\b[^:]{0,30}\b(?:was|is)\b[^:]{0,30})\s*:\s*$", re.IGNORECASE)
+# Nor does one that shows what the writer had or wanted ("I wanted to replace all instances of this:", then the text to
+# replace; "I wanted to turn this into an array of non-nested objects, like this:"), unless it says what was done.
+_SHOWS_EXAMPLE = re.compile(r"^\W*I\s+(?:wanted|want|needed|need)\s+to\b"
+                            r"(?![^:]*\b(?:so\s+I|I\s+(?:ran|used|did|wrote)))"
+                            r"[^:]*\b(?:this|these|like\s+(?:this|so))\s*:\s*$", re.IGNORECASE)
 _POINTS_ONWARD = re.compile(r"\b(?:the following|as follows)\b", re.IGNORECASE)
 MAX_STEPS = 20
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "your", "its", "their", "our", "each",
@@ -39,15 +68,20 @@ _DOUBLES_LAST = re.compile(r"(?:^|[^aeiou])[aeiou][bdgklmnprt]$")  # set → set
 
 def asked_action(question: str) -> str:
     """The verb of "How do I <verb> …?" ("create" for "How do I create a vault?"), in lowercase; "" for any other
-    question."""
-    m = _HOW_TO.match(question)
+    question. Of "How do I make Anki pick up the GTK theme?", what Anki is to do: "pick"."""
+    m = _made_to_do(question) or _HOW_TO.match(question)
     return m.group(1).casefold() if m else ""
+
+
+def _made_to_do(question: str) -> re.Match[str] | None:
+    m = _CAUSATIVE.match(question)
+    return m if m and m.group(1) not in STOPWORDS and m.group(1) not in _NO_VERBS else None
 
 
 def asked_particle(question: str) -> str:
     """The particle after the verb of "How do I <verb> <particle> …?" ("on" for "How do I turn on Restricted mode?"),
     in lowercase; "" for none."""
-    m = _HOW_TO.match(question)
+    m = _made_to_do(question) or _HOW_TO.match(question)
     if not m:
         return ""
     last = _LAST_PARTICLE.search(question)
@@ -125,9 +159,9 @@ def _steps(passage: Passage, lines: list[str], first: int, code: dict[int, Code]
 
 
 def only_says_steps_follow(lead_in: str) -> bool:
-    """Whether a lead-in says no more than that steps follow ("To enable it, please follow these steps:"): its
-    section's heading says better what they do ("Enabling E2EE")."""
-    return bool(_ONLY_STEPS_FOLLOW.search(lead_in))
+    """Whether a lead-in says no more than that steps or commands follow ("To enable it, please follow these steps:",
+    "Run the following commands in a terminal:"): its section's heading says better what they do ("Enabling E2EE")."""
+    return bool(_ONLY_STEPS_FOLLOW.search(lead_in) or _ONLY_COMMANDS_FOLLOW.search(lead_in))
 
 
 def step_mark(number: int, numbered: bool) -> str:
@@ -167,7 +201,7 @@ def introduces(lead_in: str, action: str, things: set[str], passage: Passage, pa
     steps:") takes its section's heading's verb ("How to set it up"). And it, its section's heading or its page's title
     names one of the things (`things`: word keys, kbd.engines.base.word_key): "To enable it, please follow these
     steps:" under *Enabling E2EE* on "End-To-End Encryption (E2EE)"."""
-    if not action or _SHOWS_OUTPUT.search(lead_in):
+    if not action or _SHOWS_OUTPUT.search(lead_in) or _SHOWS_EXAMPLE.search(lead_in):
         return False
     words = [w.casefold() for w in _WORD.findall(lead_in)]
     does = _does_at(words, action, particle)
