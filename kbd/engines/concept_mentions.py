@@ -408,7 +408,10 @@ def _quote(sentences: list[ProseSentence], kept: list[tuple[float, str]], forms:
             # The article writes the short name most ("RAG", defined as retrieval augmented generation) and
             # so names the concept by it; it is still the long name's alias, for the other sources' "RAG".
             alias_names = (form, *alias_names)
-        mentions.append(ConceptMention(key=key, name=name, score=round(score, 3), sentence=sentences[best].text,
+        # A link that only names another page ("See [Loading SQLite extensions in Python on macOS](…).") says nothing
+        # of the concept: the source is listed with no quote, as one whose title alone names it.
+        quote = "" if sentences[best].link else sentences[best].text
+        mentions.append(ConceptMention(key=key, name=name, score=round(score, 3), sentence=quote,
                                        aliases=alias_names, marked=key in marked, once=len(hits) == 1,
                                        shown=key in shown))
     return mentions

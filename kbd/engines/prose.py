@@ -108,10 +108,12 @@ class ProseSentence:
     first_in_block: bool
     words: list[str]  # lowercased content words
     tokens: list[str]  # every token, words and punctuation, as written
-    eligible: bool  # fit to quote in a summary (length, no URLs; no fragment, exercise, code, signpost or question)
+    # fit to quote in a summary (length, no URLs; no fragment, exercise, code, link, signpost or question)
+    eligible: bool
     weight: float = 1.0  # the abstract, summary and conclusions weigh more
     digest: bool = False  # inside the article's own abstract / summary / highlights
     boilerplate: bool = False  # page furniture inside a long block: never quoted, never a concept
+    link: bool = False  # a link and a word or three (kbd/engines/text.py `CleanBlock.link`): names, never a quote
     score: float = 0.0
 
 
@@ -127,8 +129,8 @@ def prose_sentences(blocks: list[CleanBlock]) -> list[ProseSentence]:
             furniture = suspect and is_boilerplate(text)
             eligible = (MIN_WORDS <= len(lowered) <= MAX_WORDS and not URLISH.search(text) and not furniture
                         and not text.endswith((":", ",")) and text.count("|") <= 1 and not block.exercise
-                        and not block.code and not is_signpost(text) and not is_question(text))
+                        and not block.code and not block.link and not is_signpost(text) and not is_question(text))
             content = [w for w in lowered if len(w) > 2 and w not in STOPWORDS]
             out.append(ProseSentence(text, len(out), block.section, i == 0, content, tokens, eligible,
-                                 block.weight, block.digest, furniture))
+                                     block.weight, block.digest, furniture, link=block.link))
     return out

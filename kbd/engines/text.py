@@ -158,6 +158,10 @@ class CleanBlock:
     digest: bool  # inside the article's own abstract / summary / highlights
     exercise: bool = False  # a task for its reader (engines/sections.py): its names count, it is never quoted
     code: bool = False  # one piece of inline code and nothing else: its names count, it is never quoted
+    # A list item or paragraph that is one link and a word or three ("- [Seeing files opened by a process using
+    # opensnoop](…)" under "## See also these TILs", "See [Loading SQLite extensions…](…).", "1.6.4: [Tasks inside
+    # callouts…](…)"): another page's name, no finding of this one; its names count, it is never quoted.
+    link: bool = False
 
 
 def mathjax_to_dollars(text: str, code: Iterable[str] = ()) -> str:
@@ -341,6 +345,7 @@ def _is_link_list(block: Block) -> bool:
     return block.links >= 3 and not block.enumerated and words - block.linked <= block.links
 
 
+LINK_FRAME_WORDS = 3  # the words around a link that say only where it leads ("See", "Read more in", a version)
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]»]*\s*$")
 
 
@@ -414,7 +419,8 @@ def _clean(document: Document) -> list[CleanBlock]:
         lead = DIGEST_LEAD.match(b.text)
         digest = bool(digest_level) or bool(lead and not seen_prose)
         weight = 1.6 if digest else 1.3 if conclusion_level else 1.0
-        out.append(CleanBlock(b.kind, text, b.section, weight, digest, bool(exercises_level), _is_only_code(b)))
+        out.append(CleanBlock(b.kind, text, b.section, weight, digest, bool(exercises_level), _is_only_code(b),
+                              b.links == 1 and len(WORD.findall(b.text)) - b.linked <= LINK_FRAME_WORDS))
         if len(text.split()) >= 8:
             seen_prose = True
     return out
