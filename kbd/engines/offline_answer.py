@@ -38,10 +38,12 @@ from kbd.engines.procedures import (
     asked_action,
     asked_particle,
     code_at_line_ends,
+    gives_the_solution,
     headed_steps,
     introduces,
     is_lead_in,
     procedures,
+    what_came_before,
 )
 from kbd.engines.question_shapes import USED_FOR, WHAT_DOES, asked_name, definition_patterns
 from kbd.vault.markdown import split_sentences
@@ -263,6 +265,7 @@ class _Candidate:
     headed: bool = False  # `sentence` is the heading of the section the steps open, and no part of the quote
     numbered: bool = False  # the steps are a numbered list's
     code: CodeAfter = ()  # the code blocks the quote's lines introduce ("To install it, run:", then the command)
+    heading_code: bool = False  # the code is the one its heading leads in, quoted with the paragraph above it
 
     @property
     def quote(self) -> str:
@@ -318,20 +321,32 @@ class OfflineAnswerer:
                 words = (_terms(quote) | _terms(f"{passage.title} {passage.heading}")) & wanted
                 if words and checkable(quote) and len(quote) <= MAX_CHARS:  # one sentence may be longer
                     found.append(_Candidate(words, _terms(quote), rank, passage, quote, False, False, True,
-                                            code=((0, shown),)))
+                                            code=((0, shown),), heading_code=True))
             # A section inside the page whose heading does what is asked ("## Upgrading" on "Installing & Upgrading
             # Anki on Windows"): its first sentences say how ("If upgrading from Anki 2.1.6+, there is no need to…"); a
             # passage from further into the section has none of them ("Simple color names like…" under "Card Styling").
             section_does = bool(action) and passage.opens_section and passage.heading not in (None, passage.title) \
                 and introduces(passage.heading or "", action, things, passage, particle)
+            # A section or page that does what is asked gives how in its solution ("The solution was to allow MySQL to
+            # `ignore` the duplicate records…" on "Ignore Duplicates When Inserting Records").
+            solved = bool(action) and any(introduces(name, action, things, passage, particle)
+                                          for name in {passage.heading, passage.title} if name)
+            previous = ""
             for i, (sentence, asked) in enumerate(_sentences_and_their_question(passage.text)):
                 if passage.kbd_owned:
                     sentence = without_attribution(sentence)
+                before, previous = previous, sentence
                 procedure = led.get(sentence)
                 if procedure:
                     sentence = procedure.lead_in
                 steps = procedure.lines if procedure else ()
-                does_it = procedure is not None and introduces(sentence, action, things, passage, particle)
+                # "You can do this by…" in a summary refers to nothing: its lines follow each other in no page.
+                referred = what_came_before(sentence, before, action, things, passage, particle) \
+                    if action and not passage.kbd_owned else ""
+                does_it = procedure is not None and \
+                    bool(referred or introduces(sentence, action, things, passage, particle))
+                if procedure and referred and f"{before} {sentence}" in passage.text:
+                    sentence = f"{before} {sentence}"  # "You need to install… You can do that like so:", quoted whole
                 # "To install Anki:" is short, and its steps say the rest; "Searching and dependencies:" is a label.
                 if (len(_WORD.findall(sentence)) < MIN_WORDS and not does_it) or len(sentence) > MAX_CHARS or \
                         not checkable(" ".join((sentence, *steps))) or \
@@ -358,6 +373,8 @@ class OfflineAnswerer:
                     terms_lent = lent
                 elif first:
                     terms_lent = named
+                elif referred:  # what "this" is: "…you may want to tell Jest to focus in…", not the page's title
+                    terms_lent = _terms(referred)
                 elif does_it:
                     terms_lent = _terms(f"{passage.title} {passage.heading or ''}")
                 else:
@@ -366,7 +383,8 @@ class OfflineAnswerer:
                 if words:
                     does = does_it if procedure else bool(action) and (
                         _does(sentence, action, things) or (section_does and i < SECTION_OPENING and not (
-                            is_lead_in(sentence) or _ASIDE.search(sentence) or _SCENE.match(sentence))))
+                            is_lead_in(sentence) or _ASIDE.search(sentence) or _SCENE.match(sentence))) or
+                        (solved and gives_the_solution(sentence)) or bool(referred))
                     found.append(_Candidate(words, terms, rank, passage, sentence, answers, first, does, steps,
                                             numbered=bool(procedure and procedure.numbered),
                                             code=procedure.quoted_code(False) if procedure else
@@ -376,6 +394,10 @@ class OfflineAnswerer:
         doing = {(_article(c.passage), sentence_key(c.sentence)) for c in found if c.does and not (c.steps or c.code)}
         found = [replace(c, does=True) if not c.does and (_article(c.passage), sentence_key(c.sentence)) in doing
                  else c for c in found]
+        # The code a page shows before its solution is the problem's ("…I ran into several duplicate-key errors.", then
+        # the insert that failed): where the page's solution shows code that does what is asked, its heading's is none.
+        solved_pages = {c.passage.path for c in found if c.does and c.code and gives_the_solution(c.sentence)}
+        found = [c for c in found if not (c.heading_code and c.passage.path in solved_pages)]
         # A question word that few sentences hold counts for more than one most of them hold.
         held = Counter(w for c in found for w in c.words)
         idf = {w: math.log(1 + len(found) / (1 + held[w])) for w in wanted}

@@ -45,19 +45,40 @@ _SHOWS_OUTPUT = re.compile(r"\b(?:got|get|gets|getting|gave|gives|produces?|prod
                            r"(?:errors?|exceptions?|tracebacks?|warnings?)\b.*:\s*$", re.IGNORECASE)
 # A lead-in that says only that commands follow ("Run the following commands in a terminal:", "In one terminal window,
 # run this:"), not what they do ("Run the following command to install it:" says it), or only points at them ("Here's
-# the full recipe:", "This goes in `.github/workflows/cog.yml`:", "…so the fix for me was to do this:"); not at a file,
-# data or output the page works on ("Here's the .tool-versions file included in my repository:").
+# the full recipe:", "This goes in `.github/workflows/cog.yml`:", "…so the fix for me was to do this:", "Here is what it
+# looks like to create an index for this query with the `include` keyword:" on "Include Columns In A Covering Index");
+# not at a file, data or output the page works on ("Here's the .tool-versions file included in my repository:").
 _ONLY_COMMANDS_FOLLOW = re.compile(r"(?:\brun\s+(?:the\s+following|these|this|that)(?:\s+commands?)?"
                                    r"(?:\s+(?:in|from)\s+(?:a|the|your|another)\s+(?:terminal|shell|console)(?:\s+window)?)?"
                                    r"|^\W*here(?:['’]s|\s+is|\s+are)\s+(?![^:]*\b(?:files?|data|output|results?|errors?"
-                                   r"|response|input|log)\b)[^:]{1,60}"
+                                   r"|response|input|log)\b)[^:]{1,100}"
                                    r"|^\W*(?:this|it)\s+goes\s+in(?:to)?\s+[^:]{1,80}"
                                    r"|\bthe\s+fix\b[^:]{0,30}\b(?:was|is)\b[^:]{0,30})\s*:\s*$", re.IGNORECASE)
 # Nor does one that shows what the writer had or wanted ("I wanted to replace all instances of this:", then the text to
-# replace; "I wanted to turn this into an array of non-nested objects, like this:"), unless it says what was done.
+# replace; "I wanted to turn this into an array of non-nested objects, like this:"; "I wanted to pass the following as
+# an argument to the sqlite-utils CLI tool:", then the SQL to pass), unless it says what was done.
 _SHOWS_EXAMPLE = re.compile(r"^\W*I\s+(?:wanted|want|needed|need)\s+to\b"
                             r"(?![^:]*\b(?:so\s+I|I\s+(?:ran|used|did|wrote)))"
-                            r"[^:]*\b(?:this|these|like\s+(?:this|so))\s*:\s*$", re.IGNORECASE)
+                            r"(?:[^:]*\b(?:this|these|like\s+(?:this|so))|[^:]*\bthe\s+following\b[^:]*)\s*:\s*$",
+                            re.IGNORECASE)
+# A sentence that gives the page's solution ("Solution: use heredoc syntax:", "The solution was to allow MySQL to
+# `ignore` the duplicate records…", "The workaround I came up with was to switch to…") does what its section or page
+# does ("Passing command arguments using heredoc syntax", "Ignore Duplicates When Inserting Records"), whatever verb it
+# does it with. Not a fix: "The fix was to add a `coalesce()`…" mends a step on the way to "Building a Markdown
+# summary of Django group permissions".
+_GIVES_THE_SOLUTION = re.compile(r"^\W*(?:(?:the|my|our)\s+)?(?:solution|workaround)\b"
+                                 r"(?:\s*:|[^.:]{0,80}?\b(?:is|was)\s+(?:to\b|this\s*:))", re.IGNORECASE)
+# A sentence that says how to do what the words before it want ("These are some of the reasons you may want to tell
+# Jest to focus in and only run one particular `test` block.", then "You can do this by calling `test.only()` instead of
+# `test()`."; "If you don't want Anki to compare accents…, you can do so by using `type:nc` in your fields"; "You can do
+# that like so:"; "To do so, right-click the folder…"). Not what a program or the writer did: "To do this, it looks
+# through all 400+ TILs in the database.", "To do this, I needed the content of those tutorials in a SQLite…".
+_DOES_WHAT_CAME_BEFORE = re.compile(r"\b(?:you|we|one)\s+can\s+(?:do|achieve|accomplish)\s+(?:this|that|so|it)\s*"
+                                    r"(?:by|with|via|using|through|like|instead|:)"
+                                    r"|^\W*(?:this|that|it)\s+can\s+be\s+(?:done|achieved)\s+(?:by|with|via|using|like)\b"
+                                    r"|^\W*to\s+do\s+(?:this|that|so)\s*,"
+                                    r"(?!\s*(?:I|it|this|that|they|he|she|there|the|an?|its|their|my)\b)",
+                                    re.IGNORECASE)
 _POINTS_ONWARD = re.compile(r"\b(?:the following|as follows)\b", re.IGNORECASE)
 MAX_STEPS = 20
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "your", "its", "their", "our", "each",
@@ -207,11 +228,34 @@ def introduces(lead_in: str, action: str, things: set[str], passage: Passage, pa
     does = _does_at(words, action, particle)
     if not does and passage.heading and only_says_steps_follow(lead_in):
         does = _does_at([w.casefold() for w in _WORD.findall(passage.heading)], action, particle)
+    if not does and gives_the_solution(lead_in):
+        does = solved_here(passage, action, particle)
     # Two of the things, where two were asked: "Install Obsidian on Android:" names Obsidian, not iOS. A note's folder
     # says what it is about too ("postgres/different-ways-to-define-an-interval.md").
     where = f"{lead_in} {passage.heading or ''} {passage.title} {passage.path.rsplit('.', 1)[0]}"
     context = {word_key(w) for w in _WORD.findall(where.casefold()) if w not in STOPWORDS and len(w) > 1}
     return does and len(context & things) >= max(1, min(2, len(things)))
+
+
+def what_came_before(sentence: str, before: str, action: str, things: set[str], passage: Passage,
+                      particle: str = "") -> str:
+    """What the sentence says how to do ("You can do this by…", "To do so, …"): the words before it in the sentence,
+    or the sentence before it, where they want what "How do I <action> …?" asks (`introduces`); "" for none."""
+    m = _DOES_WHAT_CAME_BEFORE.search(sentence)
+    return next((wanted for wanted in (sentence[:m.start()], before)
+                 if _WORD.search(wanted) and introduces(wanted, action, things, passage, particle)), "") if m else ""
+
+
+def gives_the_solution(sentence: str) -> bool:
+    """Whether the sentence gives its page's solution ("Solution: use heredoc syntax:", "The solution was to…")."""
+    return bool(_GIVES_THE_SOLUTION.match(sentence))
+
+
+def solved_here(passage: Passage, action: str, particle: str = "") -> bool:
+    """Whether the passage's section heading or its page's title does what "How do I <action>…?" asks: what a solution
+    given in it does ("Passing command arguments using heredoc syntax")."""
+    return any(_does_at([w.casefold() for w in _WORD.findall(name)], action, particle)
+               for name in (passage.heading, passage.title) if name)
 
 
 def _does_at(words: list[str], action: str, particle: str) -> bool:
