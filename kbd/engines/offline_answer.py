@@ -327,10 +327,6 @@ class OfflineAnswerer:
             # passage from further into the section has none of them ("Simple color names like…" under "Card Styling").
             section_does = bool(action) and passage.opens_section and passage.heading not in (None, passage.title) \
                 and introduces(passage.heading or "", action, things, passage, particle)
-            # A section or page that does what is asked gives how in its solution ("The solution was to allow MySQL to
-            # `ignore` the duplicate records…" on "Ignore Duplicates When Inserting Records").
-            solved = bool(action) and any(introduces(name, action, things, passage, particle)
-                                          for name in {passage.heading, passage.title} if name)
             previous = ""
             for i, (sentence, asked) in enumerate(_sentences_and_their_question(passage.text)):
                 if passage.kbd_owned:
@@ -384,7 +380,12 @@ class OfflineAnswerer:
                     does = does_it if procedure else bool(action) and (
                         _does(sentence, action, things) or (section_does and i < SECTION_OPENING and not (
                             is_lead_in(sentence) or _ASIDE.search(sentence) or _SCENE.match(sentence))) or
-                        (solved and gives_the_solution(sentence)) or bool(referred))
+                        # A section or page that does what is asked gives how in its solution ("The solution was
+                        # to allow MySQL to `ignore` the duplicate records…" on "Ignore Duplicates When Inserting
+                        # Records"); asked of its heading and title only when a sentence gives one.
+                        (gives_the_solution(sentence) and any(introduces(name, action, things, passage, particle)
+                                                               for name in {passage.heading, passage.title} if name))
+                        or bool(referred))
                     found.append(_Candidate(words, terms, rank, passage, sentence, answers, first, does, steps,
                                             numbered=bool(procedure and procedure.numbered),
                                             code=procedure.quoted_code(False) if procedure else
