@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from kbd.ask.blocks import note_blocks
+from kbd.engines.answer_candidates import _sentences_and_their_question
 from kbd.engines.answers import Passage
 from kbd.engines.findings import finding_rank, is_signpost, refers_elsewhere
-from kbd.engines.offline_answer import OfflineAnswerer, _sentences_and_their_question
+from kbd.engines.offline_answer import OfflineAnswerer
 from kbd.engines.prose import prose_sentences
 from kbd.engines.question_shapes import definition_patterns
 from kbd.engines.text import clean_document, is_boilerplate

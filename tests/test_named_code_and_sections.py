@@ -9,9 +9,10 @@ what is asked says how in its first sentences; a link with a word or three is ne
 
 from __future__ import annotations
 
+from kbd.engines.answer_candidates import _does
 from kbd.engines.answers import Passage
 from kbd.engines.base import word_key
-from kbd.engines.offline_answer import OfflineAnswerer, _does
+from kbd.engines.offline_answer import OfflineAnswerer
 from kbd.engines.procedures import (
     asked_action,
     asked_particle,

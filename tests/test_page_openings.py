@@ -11,16 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from kbd.engines.answer_candidates import _can_say_what_it_is, _opens_the_page_on, content_terms, name_terms
 from kbd.engines.answers import Passage
 from kbd.engines.findings import is_signpost
-from kbd.engines.offline_answer import (
-    OfflineAnswerer,
-    _can_say_what_it_is,
-    _definitions_of_each,
-    _name_words,
-    _opens_the_page_on,
-    _terms,
-)
+from kbd.engines.offline_answer import OfflineAnswerer, _definitions_of_each
 from kbd.engines.prose import prose_sentences
 from kbd.engines.question_shapes import definition_patterns
 from kbd.engines.text import clean_document
@@ -196,19 +190,19 @@ def test_a_clipped_title_with_its_sites_name_still_names_the_page(vault: Vault) 
      "replaces the text with the actual content of the field.", True),
 ])
 def test_a_scene_a_version_notice_and_whom_a_guide_is_for_open_no_page(title: str, sentence: str, opens: bool) -> None:
-    named = _terms(title)
-    assert _can_say_what_it_is(sentence, _terms(sentence), named) is opens
+    named = content_terms(title)
+    assert _can_say_what_it_is(sentence, content_terms(sentence), named) is opens
 
 
 def test_a_site_name_is_a_few_capitalised_words_and_a_titles_numbers_count() -> None:
     page = Passage(path="raw/x.md", title="", note_type="raw", heading=None, block=None, text="", tokens=0,
                    note_hash="sha256:0", score=0.0, kbd_owned=False)
-    assert _opens_the_page_on(replace(page, title="Headless Sync - Obsidian Help"), _name_words("Headless Sync"))
+    assert _opens_the_page_on(replace(page, title="Headless Sync - Obsidian Help"), name_terms("Headless Sync"))
     # An article's subtitle is no site's name (the clippings' "Ontologies - Borrow, Build, or Buy?").
-    assert not _opens_the_page_on(replace(page, title="Ontologies - Borrow, Build, or Buy?"), _name_words("Ontologies"))
+    assert not _opens_the_page_on(replace(page, title="Ontologies - Borrow, Build, or Buy?"), name_terms("Ontologies"))
     # Joplin's news: the page on 2.8 is not the one on 2.7.
     assert not _opens_the_page_on(replace(page, title="Joplin 2.8 is available!"),
-                                  _name_words("Joplin 2.7 is available!"))
+                                  name_terms("Joplin 2.7 is available!"))
 
 
 def test_two_things_asked_at_once_are_defined_one_by_one(vault: Vault) -> None:
