@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from kbd.engines.answers import Code
 from kbd.engines.base import word_key
 from kbd.engines.lexicon import STOPWORDS
-from kbd.engines.procedures import is_lead_in
+from kbd.engines.procedures import does_the_action, leads_in_code
 from kbd.engines.sections import asks_its_reader, dropped_section, names_exercises
 from kbd.engines.text import prose
 from kbd.vault.dialects import opens_code
@@ -49,6 +49,9 @@ _LINKS = re.compile(r"!?\[\[[^\[\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
 CALLOUT = re.compile(r"^\s*>\s*\[!([A-Za-z-]+)\][+-]?")  # a callout's first line: "> [!note] Title"
 # The most code a lead-in shows in an answer: a longer block is a program to read in its note, not a step to quote.
 MAX_CODE_LINES, MAX_CODE_CHARS = 60, 4000
+# A heading's verb that says too little to tell a section's answer from its asides ("Do A Dry-Run Of An Rsync", "Use
+# Variables In An Anonymous Function").
+_LIGHT_VERBS = frozenset({"do", "use", "make", "get", "have", "go", "be", "let", "try"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class Block:
     # `shows` is the code its section's heading leads in, after this paragraph, which leads nothing in ("Add a new page
     # to your project.", then the command): only a heading that says what it does makes it a procedure's.
     under_heading: bool = False
+    names_code: bool = False  # it names the code its heading leads in, and introduces it as a lead-in does
 
 
 def article_blocks(blocks: list[Block]) -> list[Block]:
@@ -179,9 +183,14 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             led.lead_in()
         elif not aside:  # a callout's code is the callout's, an aside's
             above = introducer if introducer is not None and _paragraph_above(blocks[introducer], columns) else None
+            names = above is not None and shown is not None and blocks[above].shows is None and \
+                _names_its_code(blocks[above], shown.text, code_before if blocks[above].after_code else "")
             led.code(blocks, above, shown, text, under_heading=len(blocks) == led.start)
-            if above is not None and shown and blocks[above].shows is None and \
-                    _names_its_code(blocks[above], shown.text, code_before if blocks[above].after_code else ""):
+            if names and above is not None and blocks[above].under_heading and blocks[above].shows is shown:
+                # Its heading's, and it names it too: shown with the sentence as well ("To tell `JSON.parse` to use a
+                # class other than `Hash`, include the `object_class` option." under *Parse JSON Into An OpenStruct*).
+                blocks[above] = replace(blocks[above], names_code=True)
+            elif names and above is not None and shown and blocks[above].shows is None:
                 # "We can allow HTTPS traffic with the `allow` command.", then `sudo ufw allow https`: a sentence that
                 # names what its code runs leads it in, with no colon, where no heading took it.
                 blocks[above] = replace(blocks[above], shows=shown)
@@ -255,7 +264,7 @@ def note_blocks(body: str, quoted_lines: bool = False) -> tuple[list[Block], lis
             code_above = False  # a section's list is its own, whatever ended the section before
             last_added = None
             heading = m.group(2).strip()
-            led = _HeadingCode(_code_words(heading), len(blocks))
+            led = _HeadingCode(_code_words(heading), len(blocks), verb=_first_word(heading))
             if heading:
                 headings.append(heading)
             continue
@@ -284,22 +293,26 @@ def _introduces(block: Block, columns: int) -> bool:
     """Whether the code block right after the block is what it introduces: the block is a lead-in ("To install it,
     run:"), or a list item with the code inside it ("1. Clone the sample plugin using Git.", then the command indented
     under it)."""
-    return block.shows is None and ((block.item and columns >= 2) or is_lead_in(split_sentences(block.text)[-1]))
+    return block.shows is None and ((block.item and columns >= 2) or leads_in_code(split_sentences(block.text)[-1]))
 
 
 @dataclass
 class _HeadingCode:
     """Which code block a section's heading leads in (`Block.under_heading`), as the section is read: its first, or the
     first later one that names a word of the heading where the first does not ("Load Records In Batches With
-    find_each": not the `.each` the page shows first, to say what goes wrong); shown with the paragraph right above
-    it, where one is."""
+    find_each": not the `.each` the page shows first, to say what goes wrong), or whose paragraph above does what the
+    heading does where the first's does not; shown with the paragraph right above it, where one is."""
 
     words: set[str] = field(default_factory=set)  # the heading's (`_code_words`)
     start: int = 0  # the number of blocks before the section
     held: int | None = None  # the block that shows it so far
     taken: bool = False  # a code block holds the place, shown or not
-    # No later code takes its place: the code held names a word of the heading or only includes a file (mdBook's
-    # listing), or a lead-in in the section introduced code before any (the lead-in says what its code does).
+    verb: str = ""  # the heading's first word: a task's verb ("Remove Not Null Constraint From A Column")
+    names: bool = False  # the code held names a word of the heading
+    does: bool = False  # the paragraph above it does what the heading does (its verb)
+    # No later code takes its place: the code held names a word of the heading and its paragraph does what the heading
+    # does, or it only includes a file (mdBook's listing), or a lead-in in the section introduced code before any (the
+    # lead-in says what its code does).
     final: bool = False
 
     def code(self, blocks: list[Block], above: int | None, shown: Code | None, text: str, under_heading: bool) -> None:
@@ -312,13 +325,22 @@ class _HeadingCode:
             self.taken = True
             return
         names = bool(_code_words(shown.text) & self.words)
-        if self.taken and not names:
+        # A paragraph that does what the heading does takes the place of code whose paragraph does not: "You can remove
+        # a not null constraint from a column, by dropping it.", then `drop not null`, after the `set not null` that
+        # adds one, on "Remove Not Null Constraint From A Column"; "Now, to update the URL for that remote, I can use
+        # `git remote set-url`…" after `git remote -v`. Not a light verb ("Doing a dry run is a great way to make
+        # sure…", "I'm able to use the `author_id` variable…") and not what was done ("We've marked our articles for
+        # destruction…").
+        does = above is not None and self.verb not in _LIGHT_VERBS and \
+            any(does_the_action(sentence, self.verb, past=False) for sentence in split_sentences(blocks[above].text))
+        if self.taken and not (names and not self.names) and not (does and not self.does):
             return
         self._release(blocks)
         if above is not None:
             blocks[above] = replace(blocks[above], shows=shown, under_heading=True)
             self.held = above
-        self.taken, self.final = True, names
+        self.taken, self.names, self.does = True, names, does
+        self.final = names and does
 
     def lead_in(self) -> None:
         """A lead-in of the section introduced code: no later code is the heading's. Code the heading leads in before
@@ -330,6 +352,12 @@ class _HeadingCode:
         if self.held is not None:
             blocks[self.held] = replace(blocks[self.held], shows=None, under_heading=False)
             self.held = None
+
+
+def _first_word(heading: str) -> str:
+    """The heading's first word, in lowercase: a task's verb ("Remove Not Null Constraint From A Column")."""
+    words = _WORD.findall(heading)
+    return words[0].casefold() if words else ""
 
 
 def _code_words(text: str) -> set[str]:

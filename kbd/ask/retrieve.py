@@ -384,7 +384,8 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
                             items=frozenset(i for i, b in enumerate(group) if _in_a_list(group, i)),
                             numbered=frozenset(i for i, b in enumerate(group) if b.numbered),
                             opens_section=id(group[0]) in section_starts,
-                            code=tuple((i, b.shows) for i, b in enumerate(group) if b.shows and not b.under_heading),
+                            code=tuple((i, b.shows) for i, b in enumerate(group)
+                                       if b.shows and (not b.under_heading or b.names_code)),
                             heading_code=tuple((i, b.shows) for i, b in enumerate(group)
                                                if b.shows and b.under_heading)), found))
     return out

@@ -19,6 +19,7 @@ from kbd.engines.procedures import (
     asked_particle,
     code_at_line_ends,
     gives_the_solution,
+    goal_before,
     headed_steps,
     introduces,
     is_lead_in,
@@ -286,7 +287,9 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
                 sentence = procedure.lead_in
             steps = procedure.lines if procedure else ()
             # "You can do this by…" in a summary refers to nothing: its lines follow each other in no page.
-            referred = what_came_before(sentence, before, action, things, passage, particle) \
+            # What a lead-in's code does, where the sentence before it wants it ("I wanted to…", then "This works:").
+            referred = (what_came_before(sentence, before, action, things, passage, particle) or
+                        (goal_before(sentence, before, action, things, passage, particle) if procedure else "")) \
                 if action and not passage.kbd_owned else ""
             does_it = procedure is not None and \
                 bool(referred or introduces(sentence, action, things, passage, particle))
@@ -345,9 +348,11 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
     found = [replace(c, does=True) if not c.does and (_article(c.passage), sentence_key(c.sentence)) in doing
              else c for c in found]
     # The code a page shows before its solution is the problem's ("…I ran into several duplicate-key errors.", then
-    # the insert that failed): where the page's solution shows code that does what is asked, its heading's is none.
+    # the insert that failed): where the page's solution shows code that does what is asked, its heading's is none,
+    # unless it is the solution's own.
     solved_pages = {c.passage.path for c in found if c.does and c.code and gives_the_solution(c.sentence)}
-    found = [c for c in found if not (c.heading_code and c.passage.path in solved_pages)]
+    found = [c for c in found if not (c.heading_code and c.passage.path in solved_pages and
+                                      not gives_the_solution(c.sentence))]
     return found
 
 

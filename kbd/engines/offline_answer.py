@@ -7,7 +7,8 @@ Sentences are ranked by the question's words they hold (a word few of them hold 
 score, by whether they state a result, define what "What is X?" asks about, say what "What does X do?" asks, do what
 "How do I …?" asks (a lead-in alone counts less) or answer a FAQ's question that asks what was asked; the best comes
 first, as the answer, and the rest follow grouped by note. The same sentence quoted by several notes (a concept note
-repeats what its sources say) is given once, from the best-ranked note.
+repeats what its sources say) is given once, from the best-ranked note. What each sentence holds and does is read in
+kbd/engines/answer_candidates.py; this module ranks them.
 """
 
 from __future__ import annotations

@@ -67,7 +67,13 @@ _SHOWS_EXAMPLE = re.compile(r"^\W*I\s+(?:wanted|want|needed|need)\s+to\b"
 # does it with. Not a fix: "The fix was to add a `coalesce()`…" mends a step on the way to "Building a Markdown
 # summary of Django group permissions".
 _GIVES_THE_SOLUTION = re.compile(r"^\W*(?:(?:the|my|our)\s+)?(?:solution|workaround)\b"
-                                 r"(?:\s*:|[^.:]{0,80}?\b(?:is|was)\s+(?:to\b|this\s*:))", re.IGNORECASE)
+                                 r"(?:\s*:|[^.:]{0,80}?\b(?:is|was)\s+(?:to\b|this\s*:))"
+                                 # So does one of its ways: "The first approach is to create a `constraint` directly on
+                                 # the table:" on "Adding Composite Uniqueness Constraints". Not a way to do something
+                                 # else ("One way to fix that is to…").
+                                 r"|^\W*(?:the\s+(?:first|second|third|other|simplest|easiest|best|recommended)|one"
+                                 r"|another|an?\s+(?:better|simpler|alternative|second|third))\s+"
+                                 r"(?:approach|way|option|method|technique)\s+(?:is|was)\s+to\b", re.IGNORECASE)
 # A sentence that says how to do what the words before it want ("These are some of the reasons you may want to tell
 # Jest to focus in and only run one particular `test` block.", then "You can do this by calling `test.only()` instead of
 # `test()`."; "If you don't want Anki to compare accents…, you can do so by using `type:nc` in your fields"; "You can do
@@ -79,11 +85,26 @@ _DOES_WHAT_CAME_BEFORE = re.compile(r"\b(?:you|we|one)\s+can\s+(?:do|achieve|acc
                                     r"|^\W*to\s+do\s+(?:this|that|so)\s*,"
                                     r"(?!\s*(?:I|it|this|that|they|he|she|there|the|an?|its|their|my)\b)",
                                     re.IGNORECASE)
+# A sentence that says what the writer wanted, or found how, to do ("I wanted to use a GitHub Actions matrix to run my
+# tests against all four versions of PostgreSQL.", "Here's a pattern I found for pretty-printing ANY JSON value…", "I
+# figured out how to use a PostgreSQL CTE…"): the lead-in after it on its line need say no more than where the code is
+# or how it starts ("Here's my complete workflow - the relevant sections are below:", "Create a template called
+# `admin/change_form.html` and populate it with the following:", "This works:"), and its code does what was wanted.
+_STATES_A_GOAL = re.compile(r"^\W*(?:I\s+(?:wanted|want|needed|need)\s+to\s+"
+                            r"|I\s+(?:figured|worked|found)\s+out\s+how\s+to\s+"
+                            r"|here(?:['’]s|\s+is)\s+(?:how\s+(?:to\s+|I\s+|you\s+(?:can\s+)?)"
+                            r"|(?:a|an|the|my)\s+(?:[\w-]+\s+){0,2}?(?:pattern|recipe|way|trick|technique|approach|solution"
+                            r"|workaround)\b[^.:]*?\b(?:for|to)\s+))", re.IGNORECASE)
+_TRIED = re.compile(r"\b(?:tried|attempt(?:s|ed)?)\b", re.IGNORECASE)  # "I tried this:": what failed, often
 _POINTS_ONWARD = re.compile(r"\b(?:the following|as follows)\b", re.IGNORECASE)
+# A sentence that ends pointing at the code right after it, with no colon ("Create a temporary table in Postgres like
+# so"); with no code after it, it says how something is ("…before deploying a migration like this.").
+_POINTS_AT_CODE = re.compile(r"\blike\s+(?:so|this)\s*\.?\s*$", re.IGNORECASE)
 MAX_STEPS = 20
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "your", "its", "their", "our", "each",
                           "every", "any"})
 _WORD = re.compile(r"\w+", re.UNICODE)
+_HYPHENED_WORD = re.compile(r"\w+(?:-\w+)*", re.UNICODE)
 _DOUBLES_LAST = re.compile(r"(?:^|[^aeiou])[aeiou][bdgklmnprt]$")  # set → setting, run → running, stop → stopped
 
 
@@ -113,6 +134,12 @@ def is_lead_in(sentence: str) -> bool:
     """A sentence that introduces a list or code ("Create today's daily note:", "You can create a new canvas
     using the following methods."): alone, it answers nothing."""
     return sentence.rstrip().endswith(":") or bool(_POINTS_ONWARD.search(sentence))
+
+
+def leads_in_code(sentence: str) -> bool:
+    """A sentence that introduces the code block right after it: a lead-in, or one that ends "like so" or "like
+    this"."""
+    return is_lead_in(sentence) or bool(_POINTS_AT_CODE.search(sentence))
 
 
 @dataclass(frozen=True)
@@ -149,7 +176,8 @@ def procedures(passage: Passage) -> dict[str, Steps]:
         if not led and at not in code:
             continue
         sentences = split_sentences(line)
-        if sentences and is_lead_in(sentences[-1]):
+        # "If you do want to limit your statements…, you can set the execution time like so", then the `set`.
+        if sentences and (is_lead_in(sentences[-1]) or (at in code and leads_in_code(sentences[-1]))):
             # "To create a virtual environment, … run the following command. This will create a new virtual
             # environment in a local folder named .venv:": the lead-in is both, the first saying what it does.
             first = len(sentences) - 1
@@ -224,10 +252,9 @@ def introduces(lead_in: str, action: str, things: set[str], passage: Passage, pa
     steps:" under *Enabling E2EE* on "End-To-End Encryption (E2EE)"."""
     if not action or _SHOWS_OUTPUT.search(lead_in) or _SHOWS_EXAMPLE.search(lead_in):
         return False
-    words = [w.casefold() for w in _WORD.findall(lead_in)]
-    does = _does_at(words, action, particle)
+    does = _does_at(lead_in, action, particle)
     if not does and passage.heading and only_says_steps_follow(lead_in):
-        does = _does_at([w.casefold() for w in _WORD.findall(passage.heading)], action, particle)
+        does = _does_at(passage.heading, action, particle)
     if not does and gives_the_solution(lead_in):
         does = solved_here(passage, action, particle)
     # Two of the things, where two were asked: "Install Obsidian on Android:" names Obsidian, not iOS. A note's folder
@@ -246,28 +273,50 @@ def what_came_before(sentence: str, before: str, action: str, things: set[str], 
                  if _WORD.search(wanted) and introduces(wanted, action, things, passage, particle)), "") if m else ""
 
 
+def goal_before(lead_in: str, before: str, action: str, things: set[str], passage: Passage, particle: str = "") -> str:
+    """The sentence before a lead-in on its line, where it says the writer wanted, or found how, to do what "How do I
+    <action> …?" asks (`_STATES_A_GOAL`): what the lead-in's code does; "" for none. Not a lead-in that shows what was
+    tried, what something printed or an example (`introduces`)."""
+    goal = _STATES_A_GOAL.match(before)
+    if not goal or _TRIED.search(lead_in) or _SHOWS_OUTPUT.search(lead_in) or _SHOWS_EXAMPLE.search(lead_in) or \
+            f"{before} {lead_in}" not in passage.text:
+        return ""
+    return before if introduces(f"to {before[goal.end():]}", action, things, passage, particle) else ""
+
+
 def gives_the_solution(sentence: str) -> bool:
-    """Whether the sentence gives its page's solution ("Solution: use heredoc syntax:", "The solution was to…")."""
+    """Whether the sentence gives its page's solution ("Solution: use heredoc syntax:", "The solution was to…") or one
+    of its ways ("The first approach is to…")."""
     return bool(_GIVES_THE_SOLUTION.match(sentence))
 
 
 def solved_here(passage: Passage, action: str, particle: str = "") -> bool:
     """Whether the passage's section heading or its page's title does what "How do I <action>…?" asks: what a solution
     given in it does ("Passing command arguments using heredoc syntax")."""
-    return any(_does_at([w.casefold() for w in _WORD.findall(name)], action, particle)
+    return any(_does_at(name, action, particle)
                for name in (passage.heading, passage.title) if name)
 
 
-def _does_at(words: list[str], action: str, particle: str) -> bool:
-    """Whether the words hold the action as their verb: among the first three (after "to"), not after a determiner
-    ("The merge request is made up of three things:"), or after a "to", past a word in -ly and "start"/"begin" ("to
-    completely reset", "to start using"); not followed, within four words, by another direction than the asked one or
-    by "to" ("To turn off Restricted mode:", "To switch to Reading view:" for "switch on")."""
+def does_the_action(text: str, action: str, particle: str = "", past: bool = True) -> bool:
+    """Whether the text does the action (`_does_at`): "You can remove a not null constraint…" removes; `past`: "We've
+    marked our articles…" marks too."""
+    return bool(action) and _does_at(text, action, particle, past)
+
+
+def _does_at(text: str, action: str, particle: str, past: bool = True) -> bool:
+    """Whether the text's words hold the action as their verb: among the first three (after "to"), not after a
+    determiner ("The merge request is made up of three things:"), or after a "to", past a word in -ly and
+    "start"/"begin" ("to completely reset", "to start using"); not followed, within four words, by another direction
+    than the asked one or by "to" ("To turn off Restricted mode:", "To switch to Reading view:" for "switch on"). A
+    verb of two words joined by a hyphen ("pretty-print") is one word there ("to pretty-printing")."""
+    words = [w.casefold() for w in (_HYPHENED_WORD if "-" in action else _WORD).findall(text)]
     if not words:
         return False
-    forms = {action, f"{action}s", f"{action}ing", f"{action}ed", f"{action}d", f"{action.removesuffix('e')}ing"}
+    forms = {action, f"{action}s", f"{action}ing", f"{action.removesuffix('e')}ing"}
+    if past:
+        forms |= {f"{action}ed", f"{action}d"}
     if _DOUBLES_LAST.search(action):  # "Setting up the uv virtual environment", "Running and Testing Locally"
-        forms |= {f"{action}{action[-1]}ing", f"{action}{action[-1]}ed"}
+        forms |= {f"{action}{action[-1]}ing", *([f"{action}{action[-1]}ed"] if past else [])}
     start = 1 if words[0] == "to" else 0
     at = [i for i, w in enumerate(words[start:start + 3], start) if i == 0 or words[i - 1] not in _DETERMINERS]
     for i, word in enumerate(words[:-1]):
