@@ -355,7 +355,9 @@ class _HeadingCode:
 
 
 def _first_word(heading: str) -> str:
-    """The heading's first word, in lowercase: a task's verb ("Remove Not Null Constraint From A Column")."""
+    """The heading's first word, in lowercase: a task's verb ("Remove Not Null Constraint From A Column"). Not
+    kbd.engines.title_words.task_verb, which takes only a verb that is no noun: "Update The URL Of A Remote" and "Filter
+    ActiveModel Validation Errors" open with one that is."""
     words = _WORD.findall(heading)
     return words[0].casefold() if words else ""
 
