@@ -62,7 +62,7 @@ def check_draft(draft: Draft, plan: RetrievalPlan) -> tuple[list[Claim], list[Fa
             continue
         held: list[Citation] = []
         for cited in item.citations:
-            citation, problem = check_citation(cited, plan, provided)
+            citation, problem = check_citation(cited, plan, provided, item.stitched)
             if citation is not None:
                 if citation not in held:
                     held.append(citation)
@@ -89,8 +89,10 @@ def _code_follows(code: tuple[int, Code], citation: Citation, note: NoteText) ->
     return any(b.shows == block and line in normalise(b.text) for b in note.blocks)
 
 
-def check_citation(cited: CitedQuote, plan: RetrievalPlan, provided: set[str]) -> tuple[Citation | None, str]:
-    """The citation, located in its note, or None and why it does not hold."""
+def check_citation(cited: CitedQuote, plan: RetrievalPlan, provided: set[str], stitched: bool = False
+                   ) -> tuple[Citation | None, str]:
+    """The citation, located in its note, or None and why it does not hold. `stitched`: an extractive walkthrough,
+    whose lines are each in the note whole and in their order, but not side by side."""
     note = resolve_note(cited.note, plan, provided)
     if note is None:
         return None, f"it cites “{cited.note[:120]}”, which is not one of the notes provided"
@@ -99,6 +101,8 @@ def check_citation(cited: CitedQuote, plan: RetrievalPlan, provided: set[str]) -
     if not checkable(wanted):
         return None, f"its quote from {note.path} is too short to check; quote a whole phrase or sentence"
     block = find_quote(note, wanted)
+    if block is None and stitched:
+        block = _find_lines_in_order(note, [normalise(line) for line in quote.split("\n")])
     if block is None and ("..." in quote or "…" in quote):
         return None, f"its quote from {note.path} leaves words out (…); quote the passage exactly"
     if block is None:  # an ellipsis the note itself has ("…reforming the postal market") is quoted as is
@@ -106,6 +110,21 @@ def check_citation(cited: CitedQuote, plan: RetrievalPlan, provided: set[str]) -
     heading, block_id = block
     return Citation(path=note.path, title=note.title, quote=quote, heading=heading, block=block_id,
                     note_hash=note.sha256, note_type=note.note_type), ""
+
+
+def _find_lines_in_order(note: NoteText, lines: list[str]) -> tuple[str | None, str | None] | None:
+    """(heading, None) of the block where the first line is, where each line is in a block of the note at or after
+    the one before it; else None."""
+    texts = [normalise(b.text) for b in note.blocks]
+    at, first = 0, None
+    for line in lines:
+        if not checkable(line):
+            return None
+        at = next((i for i in range(at, len(texts)) if line in texts[i]), -1)
+        if at < 0:
+            return None
+        first = at if first is None else first
+    return (note.blocks[first].heading, None) if first is not None else None
 
 
 def resolve_note(name: str, plan: RetrievalPlan, provided: set[str]) -> NoteText | None:

@@ -24,11 +24,20 @@ from kbd.ask.blocks import CALLOUT, Block, article_blocks, note_blocks
 from kbd.ask.compiled import compiled_title
 from kbd.ask.settings import context_budget
 from kbd.config import Config
-from kbd.engines.answers import Passage, sentence_key
+from kbd.engines.answers import Code, Passage, sentence_key
 from kbd.engines.base import word_key
 from kbd.engines.context import CHARS_PER_TOKEN, default_input_tokens
 from kbd.engines.lexicon import STOPWORDS
-from kbd.engines.procedures import asked_action, asked_particle, headed_steps, introduces, procedures
+from kbd.engines.procedures import (
+    WALKTHROUGH_STEPS,
+    asked_action,
+    asked_particle,
+    headed_steps,
+    introduces,
+    is_walkthrough_step,
+    procedures,
+    walks_through,
+)
 from kbd.engines.question_shapes import definition_patterns
 from kbd.render.notes import NUMBERS_LABEL
 from kbd.search import IndexUnavailable, QueryError, search_vault
@@ -161,6 +170,13 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
     for p in candidates:  # in each note's order
         if p.path not in defined and ((defines and _defines(p, defines)) or
                                       (action and _does_what_is_asked(p, action, things, particle))):
+            chosen_first[id(p)] = DEFINES_BONUS * weights[p.path]
+            defined.add(p.path)
+    # Else, the first passage of a section whose heading does what is asked ("## Using Snippets" for "How do I use
+    # snippets?": "Snippets can be inserted into any Markdown document… by triggering the autocomplete feature."),
+    # where it holds no list or code: passages that only name the thing ("use-cases for snippets") outnumber it.
+    for p in candidates:
+        if action and p.path not in defined and _opens_a_doing_section(p, action, things, particle):
             chosen_first[id(p)] = DEFINES_BONUS * weights[p.path]
             defined.add(p.path)
     candidates.sort(key=lambda p: (-p.score - chosen_first.get(id(p), 0.0), p.path, p.heading or ""))
@@ -301,9 +317,9 @@ def _defines(passage: Passage, patterns: list[re.Pattern[str]]) -> bool:
 def _said_by_summary(passage: Passage, notes: dict[str, NoteText], how_to: bool = False) -> bool:
     """A clipping's passage whose every sentence its source note (read too) already says: the
     summary speaks for the article, the clipping only adds what the summary leaves out (code, too; its heading's code
-    answers "How do I …?" only, `how_to`)."""
+    and the walkthrough it points to answer "How do I …?" only, `how_to`)."""
     summary = next((n for n in notes.values() if n.clipping == passage.path), None)
-    if summary is None or passage.code or (how_to and passage.heading_code):  # a summary has no code
+    if summary is None or passage.code or (how_to and (passage.heading_code or passage.walkthrough)):
         return False
     said = {sentence_key(s) for b in summary.blocks for s in split_sentences(b.text)}
     return all(sentence_key(s) in said for s in split_sentences(passage.text) if sentence_key(s))
@@ -332,7 +348,9 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
     `limit` tokens; a longer block is cut at sentence ends) that hold some of the question's words,
     each with those words (the caller scores them)."""
     pieces: list[Block] = []
-    for block in note.blocks:
+    origin: list[int] = []  # each piece's block in the note
+    for index, block in enumerate(note.blocks):
+        origin.extend([index - 1] * (len(pieces) - len(origin)))  # the pieces of the block before
         if estimate_tokens(block.text) <= limit:
             pieces.append(block)
             continue
@@ -345,7 +363,9 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
             part = f"{part} {sentence}".strip()
         if part:  # the last piece ends with the lead-in, if any: the code it introduces is its
             pieces.append(Block(block.heading, None, part, part, shows=block.shows, under_heading=block.under_heading))
+    origin.extend([len(note.blocks) - 1] * (len(pieces) - len(origin)))
     groups: list[list[Block]] = []
+    ends: list[int] = []  # the block each group ends in
     listing = False  # the last group is a procedure so far: a lead-in and the list items after it
     section_starts: set[int] = set()  # the first piece under each heading
     for at, piece in enumerate(pieces):
@@ -361,13 +381,15 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
         if last and last[-1].heading == piece.heading and not last[-1].block and not lead_in and \
                 estimate_tokens(" ".join(b.text for b in [*last, piece])) <= room:
             last.append(piece)
+            ends[-1] = origin[at]
         else:
             groups.append([piece])
+            ends.append(origin[at])
             listing = lead_in
             if at == 0 or pieces[at - 1].heading != piece.heading:
                 section_starts.add(id(piece))
     out = []
-    for group in groups:
+    for group, end in zip(groups, ends, strict=True):
         text = "\n".join(b.text for b in group)
         if len(_WORD.findall(text)) < MIN_PASSAGE_WORDS:
             continue
@@ -387,8 +409,26 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
                             code=tuple((i, b.shows) for i, b in enumerate(group)
                                        if b.shows and (not b.under_heading or b.names_code)),
                             heading_code=tuple((i, b.shows) for i, b in enumerate(group)
-                                               if b.shows and b.under_heading)), found))
+                                               if b.shows and b.under_heading),
+                            walkthrough=_walkthrough(note, text, end)), found))
     return out
+
+
+def _walkthrough(note: NoteText, text: str, end: int) -> tuple[tuple[str, Code], ...]:
+    """Where a passage says the page's steps follow ("Here's how I got it working."), the lead-ins of the note after
+    block `end` that introduce code, each with its code (at most WALKTHROUGH_STEPS); else none. Two at least: one is a
+    procedure of its own."""
+    if note.kbd_owned or not any(walks_through(s) for line in text.split("\n") for s in split_sentences(line)):
+        return ()
+    steps = []
+    for block in note.blocks[end + 1:]:
+        sentences = split_sentences(block.text)
+        if block.shows and (not block.under_heading or block.names_code) and sentences and \
+                is_walkthrough_step(sentences[-1]):
+            steps.append((sentences[-1], block.shows))
+            if len(steps) == WALKTHROUGH_STEPS:
+                break
+    return tuple(steps) if len(steps) > 1 else ()
 
 
 def _does_what_is_asked(passage: Passage, action: str, things: set[str], particle: str) -> bool:
@@ -398,6 +438,12 @@ def _does_what_is_asked(passage: Passage, action: str, things: set[str], particl
             introduces(passage.heading, action, things, passage, particle):
         return True
     return any(introduces(steps.lead_in, action, things, passage, particle) for steps in procedures(passage).values())
+
+
+def _opens_a_doing_section(passage: Passage, action: str, things: set[str], particle: str) -> bool:
+    """Whether the passage opens a section inside its page whose heading does what "How do I …?" asks."""
+    return passage.opens_section and passage.heading not in (None, passage.title) and \
+        introduces(passage.heading or "", action, things, passage, particle)
 
 
 def _in_a_list(group: list[Block], at: int) -> bool:

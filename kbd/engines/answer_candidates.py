@@ -15,6 +15,7 @@ from kbd.engines.base import word_key
 from kbd.engines.findings import is_question, is_signpost
 from kbd.engines.lexicon import STOPWORDS
 from kbd.engines.procedures import (
+    DETERMINERS,
     asked_action,
     asked_particle,
     code_at_line_ends,
@@ -24,6 +25,8 @@ from kbd.engines.procedures import (
     introduces,
     is_lead_in,
     procedures,
+    states_a_goal,
+    walks_through,
     what_came_before,
 )
 from kbd.engines.question_shapes import USED_FOR, WHAT_DOES, asked_name
@@ -64,7 +67,11 @@ _SCENE = re.compile(r"\W*(?:after|once|given|while|although|though|since|because
 _STEP = re.compile(r"\W*to\s+[a-z]+\b(?:(?!\s(?:is|are|means)\s)[^,]){0,80},", re.IGNORECASE)
 _CONDITIONS = frozenset({"if", "when", "whenever", "once", "after", "before", "unless", "while", "until", "because",
                          "since"})
+_SAYS_THE_DEFAULT = re.compile(r"\W*by\s+default\b", re.IGNORECASE)
 _SUBJECTS = frozenset({"you", "we", "i", "they", "one", "users", "someone"})
+# The action's word after one of these is a noun or a name: "But the use-cases for snippets go beyond this.", "In Fix
+# The Spelling Of A Word, I describe how to…".
+_BEFORE_A_NOUN = DETERMINERS | {"in", "of", "for", "from", "with", "at", "on", "by", "into"}
 QUESTION_WORDS = 30  # a question's line up to it is the question ("My CSS … does not work on Publish. Why?")
 SECTION_OPENING = 2  # the sentences that open a section whose heading does what is asked, and say how
 MIN_WORDS, MAX_CHARS = 5, 600
@@ -207,6 +214,8 @@ def _does(sentence: str, action: str, things: set[str]) -> bool:
     if action not in opening:
         return False
     at = opening.index(action)
+    if at and opening[at - 1] in _BEFORE_A_NOUN:
+        return False
     # "If you upgrade to the latest Anki version and find an add-on … stops working, you can download…": the action is
     # the condition's, and the sentence says what to do after it.
     if words[0] in _CONDITIONS and at > 0 and all(w in _SUBJECTS for w in opening[1:at]):
@@ -231,6 +240,7 @@ class Candidate:
     numbered: bool = False  # the steps are a numbered list's
     code: CodeAfter = ()  # the code blocks the quote's lines introduce ("To install it, run:", then the command)
     heading_code: bool = False  # the code is the one its heading leads in, quoted with the paragraph above it
+    stitched: bool = False  # a page's walkthrough: its steps are lead-ins further down the page (Passage.walkthrough)
 
     @property
     def quote(self) -> str:
@@ -277,12 +287,26 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
         # passage from further into the section has none of them ("Simple color names like…" under "Card Styling").
         section_does = bool(action) and passage.opens_section and passage.heading not in (None, passage.title) \
             and introduces(passage.heading or "", action, things, passage, particle)
+        # A section of prose does what its heading does in its opening sentences, though in other words ("Snippets can
+        # be inserted… by triggering the autocomplete feature." under "## Using Snippets"): one that names what the
+        # heading names is lent the heading's verb (its verb only: the heading's other words made "These links are
+        # shown on all of your plugin and theme pages." outrank "Under Funding links, select Add funding link…"). Not
+        # where a sentence of the section does it in its own words ("To enable Zettlr to open images for you, go…"
+        # under "## Enabling the Image Viewer"), nor where it has a list or code (its lead-in says how: "Use standard
+        # Markdown footnote syntax:", not "Footnote IDs can be numbers or words."), nor to a sentence that says a
+        # default ("By default, the blog archive lists posts by year only." under "## Configuring the archive").
+        heading_things = content_terms(passage.heading or "") & things
+        lends_verb = section_does and not (passage.items or passage.code or passage.heading_code) and \
+            not any(_does(s, action, things) for s in split_sentences(passage.text))
         previous = ""
-        for i, (sentence, asked) in enumerate(_sentences_and_their_question(passage.text)):
+        for i, (sentence, its_question) in enumerate(_sentences_and_their_question(passage.text)):
             if passage.kbd_owned:
                 sentence = without_attribution(sentence)
             before, previous = previous, sentence
             procedure = led.get(sentence)
+            if passage.walkthrough and action and walks_through(sentence) and not procedure:
+                walked = _walkthrough(asked, passage, rank, sentence, before)
+                found.extend([walked] if walked else [])
             if procedure:
                 sentence = procedure.lead_in
             steps = procedure.lines if procedure else ()
@@ -291,8 +315,10 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
             referred = (what_came_before(sentence, before, action, things, passage, particle) or
                         (goal_before(sentence, before, action, things, passage, particle) if procedure else "")) \
                 if action and not passage.kbd_owned else ""
-            does_it = procedure is not None and \
-                bool(referred or introduces(sentence, action, things, passage, particle))
+            # A procedure that opens a section whose heading does what is asked does it, in whatever words ("Use
+            # standard Markdown footnote syntax:", then the example, under "## Writing Footnotes").
+            does_it = procedure is not None and bool(referred or introduces(sentence, action, things, passage, particle)
+                                                     or (section_does and i < SECTION_OPENING))
             if procedure and referred and f"{before} {sentence}" in passage.text:
                 sentence = f"{before} {sentence}"  # "You need to install… You can do that like so:", quoted whole
             # "To install Anki:" is short, and its steps say the rest; "Searching and dependencies:" is a label.
@@ -303,6 +329,8 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
             if is_signpost(sentence):
                 continue  # it answers nothing: "Now that we’ve discussed…, let’s return to…"
             terms = content_terms(sentence)
+            opens_doing = section_does and i < SECTION_OPENING and not (
+                is_lead_in(sentence) or _ASIDE.search(sentence) or _SCENE.match(sentence))
             # The first sentence, not the first one left when a signpost is: "This section shows how to use
             # QuickAdd…" opened a summary before a screenshot's caption.
             first = opening and i == 0 and _can_say_what_it_is(sentence, terms, named)
@@ -311,7 +339,7 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
             # to "Files will be stored in the corresponding directory…" for "What are assets in Logseq?", "Why
             # back up your data?" to "By default, Obsidian stores your notes locally…" for "How do I back up my
             # Obsidian files?".
-            lent = content_terms(asked)
+            lent = content_terms(its_question)
             shared = len(lent & wanted) * 2
             answers = bool(lent) and shared >= len(lent) and shared >= len(wanted)
             # The page's opening names what its title names, though it need not write it ("Show or create the
@@ -325,13 +353,14 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
                 terms_lent = content_terms(referred)
             elif does_it:
                 terms_lent = content_terms(f"{passage.title} {passage.heading or ''}")
+            elif opens_doing and lends_verb and heading_things <= terms and not _SAYS_THE_DEFAULT.match(sentence):
+                terms_lent = {word_key(action)}
             else:
                 terms_lent = set()
             words = (terms | terms_lent) & wanted
             if words:
                 does = does_it if procedure else bool(action) and (
-                    _does(sentence, action, things) or (section_does and i < SECTION_OPENING and not (
-                        is_lead_in(sentence) or _ASIDE.search(sentence) or _SCENE.match(sentence))) or
+                    _does(sentence, action, things) or opens_doing or
                     # A section or page that does what is asked gives how in its solution ("The solution was
                     # to allow MySQL to `ignore` the duplicate records…" on "Ignore Duplicates When Inserting
                     # Records"); asked of its heading and title only when a sentence gives one.
@@ -354,6 +383,26 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
     found = [c for c in found if not (c.heading_code and c.passage.path in solved_pages and
                                       not gives_the_solution(c.sentence))]
     return found
+
+
+def _walkthrough(asked: AskedQuestion, passage: Passage, rank: int, sentence: str, before: str) -> Candidate | None:
+    """A page's walkthrough, where it does what "How do I …?" asks: the sentence that says its steps follow ("Here's
+    how I got it working.", with the goal before it on its line: "I needed to run Selenium on macOS…"), then the
+    lead-ins below it, each with its code. The sentence, the goal or the page's title does what is asked."""
+    action, things, particle = asked.action, asked.things, asked.particle
+    goal = before if before and states_a_goal(before) and f"{before} {sentence}" in passage.text else ""
+    if not any(introduces(text, action, things, passage, particle) for text in (sentence, goal, passage.title) if text):
+        return None
+    quote = f"{goal} {sentence}".strip()
+    steps = tuple(lead_in for lead_in, _ in passage.walkthrough)
+    if not checkable(quote) or not all(checkable(step) for step in steps):
+        return None
+    terms = content_terms(quote)
+    words = (terms | content_terms(passage.title)) & asked.wanted
+    if not words:
+        return None
+    return Candidate(words, terms, rank, passage, quote, False, False, True, steps,
+                     code=tuple((at + 1, code) for at, (_, code) in enumerate(passage.walkthrough)), stitched=True)
 
 
 def _article(passage: Passage) -> str:

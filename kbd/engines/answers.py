@@ -103,6 +103,9 @@ class Passage:
     # The code its heading leads in (kbd/ask/blocks.py `_HeadingCode`), after a paragraph that leads nothing in ("Add a
     # new page to your project.", then the command): an answer where the heading does what is asked.
     heading_code: CodeAfter = ()
+    # Where it says the page's steps follow ("Here's how I got it working."): the lead-ins after it in its note, each
+    # with the code it introduces (kbd/engines/procedures.py `is_walkthrough_step`), in order.
+    walkthrough: tuple[tuple[str, Code], ...] = ()
 
     @property
     def anchor(self) -> str:
@@ -126,6 +129,8 @@ class DraftClaim:
     citations: tuple[CitedQuote, ...]
     numbered: bool = False  # an extractive procedure: the lines of its quote after the lead-in are a numbered list's
     code: CodeAfter = ()  # an extractive procedure: the code blocks its lines introduce (kbd checks each)
+    # An extractive walkthrough: its quote's lines are in its note in this order, each whole, but not side by side.
+    stitched: bool = False
 
 
 @dataclass(frozen=True)

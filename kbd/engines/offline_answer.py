@@ -146,7 +146,7 @@ class OfflineAnswerer:
             if said:
                 claims = [d for d in claims if sentence_key(d.text) not in said]
             seen |= said | {key}
-            claims.append(DraftClaim(c.quote, (CitedQuote(path, c.quote),), c.numbered, c.code))
+            claims.append(DraftClaim(c.quote, (CitedQuote(path, c.quote),), c.numbered, c.code, c.stitched))
             if len(claims) >= MAX_CLAIMS:
                 break
         # Grouped by article (a summary and its clipping are one) or note, the best first, best

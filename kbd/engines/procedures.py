@@ -13,7 +13,11 @@ from kbd.engines.base import word_key
 from kbd.engines.lexicon import STOPWORDS
 from kbd.vault.markdown import split_sentences
 
-_HOW_TO = re.compile(r"^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|you|we|one)|to)\s+([a-z][\w-]*)"
+# An adverb before the verb is how, not what: "How do I quickly test code in a different Python version…?" tests.
+_HOW = (r"(?:(?:quickly|easily|simply|just|automatically|safely|manually|properly|correctly|efficiently|permanently"
+        r"|temporarily|programmatically|reliably|cleanly|completely|fully|locally|globally|remotely|recursively"
+        r"|interactively|also|still|actually|really|only)\s+)?")
+_HOW_TO = re.compile(r"^\s*how\s+(?:(?:do|can|could|should|would)\s+(?:i|you|we|one)|to)\s+" + _HOW + r"([a-z][\w-]*)"
                      r"(?:\s+(on|off|up|down)\b)?", re.IGNORECASE)
 # "How do I make Anki pick up the GTK theme?", "How do I get Git to ignore…?": what a named thing is made to do is what
 # is asked ("Anki not picking up GTK theme on Gnome/Linux"), not making. Only a name (capitalised) or "it": "How do I
@@ -41,7 +45,8 @@ _SHOWS_OUTPUT = re.compile(r"\b(?:got|get|gets|getting|gave|gives|produces?|prod
                            r"(?:errors?|exceptions?|tracebacks?|output|warnings?)(?:\s+(?:message|like\s+this|below))?"
                            r"\s*:\s*$"
                            # "I ran into this error while trying to run `pip install lxml` on an M2 Mac…:"
-                           r"|\b(?:ran\s+into|run\s+into|hit|encountered|got|saw)\s+(?:this|these|the\s+following)\s+"
+                           # "The first time I ran it I got an error complaining that the binary has not been signed:"
+                           r"|\b(?:ran\s+into|run\s+into|hit|encountered|got|saw)\s+(?:this|these|the\s+following|an?)\s+"
                            r"(?:errors?|exceptions?|tracebacks?|warnings?)\b.*:\s*$", re.IGNORECASE)
 # A lead-in that says only that commands follow ("Run the following commands in a terminal:", "In one terminal window,
 # run this:"), not what they do ("Run the following command to install it:" says it), or only points at them ("Here's
@@ -101,7 +106,22 @@ _POINTS_ONWARD = re.compile(r"\b(?:the following|as follows)\b", re.IGNORECASE)
 # so"); with no code after it, it says how something is ("…before deploying a migration like this.").
 _POINTS_AT_CODE = re.compile(r"\blike\s+(?:so|this)\s*\.?\s*$", re.IGNORECASE)
 MAX_STEPS = 20
-_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "your", "its", "their", "our", "each",
+# A sentence that says the page's steps follow, told as the writer took them ("I needed to run Selenium on macOS for
+# the first time today. Here's how I got it working.", "Here's what I did.", "I used the following pattern with pyenv to
+# quickly run the tests against that specific version.", "Here's what I did:" with no code right after it): the page's
+# lead-ins below, each with its code, in sections of their own.
+_WALKS_THROUGH = re.compile(r"^\W*(?:here(?:['’]s|\s+is)\s+(?:what|how)\s+I\s+(?:did|got|went|made|set|managed|ended)"
+                            r"|(?:this|that)\s+is\s+(?:what|how)\s+I\s+(?:did|got)"
+                            r"|I\s+(?:used|use|figured\s+out|found|came\s+up\s+with)\s+the\s+following\s+"
+                            r"(?:pattern|steps|process|recipe|approach|sequence|workflow))\b[^:]*[.!:]\s*$",
+                            re.IGNORECASE)
+# A lead-in that shows what a program printed, no error named ("This outputs (on my machine):", "This returned JSON that
+# looks like this:", "The result starts like this:").
+_INTRODUCES_OUTPUT = re.compile(r"^\W*(?:this|it|that|which)\s+(?:outputs?|printe?d?s?|returne?d?s?|produce[ds]?"
+                                r"|gives|gave|displaye?d?s?|show(?:s|ed)?|looks\s+like)\b[^:]*:\s*$"
+                                r"|^\W*the\s+(?:result|output|response)s?\b[^:]*:\s*$", re.IGNORECASE)
+WALKTHROUGH_STEPS = 8  # the most lead-ins an answer quotes from a page's walkthrough
+DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "your", "its", "their", "our", "each",
                           "every", "any"})
 _WORD = re.compile(r"\w+", re.UNICODE)
 _HYPHENED_WORD = re.compile(r"\w+(?:-\w+)*", re.UNICODE)
@@ -140,6 +160,24 @@ def leads_in_code(sentence: str) -> bool:
     """A sentence that introduces the code block right after it: a lead-in, or one that ends "like so" or "like
     this"."""
     return is_lead_in(sentence) or bool(_POINTS_AT_CODE.search(sentence))
+
+
+def states_a_goal(sentence: str) -> bool:
+    """Whether the sentence says what the writer wanted, or found how, to do (`_STATES_A_GOAL`)."""
+    return bool(_STATES_A_GOAL.match(sentence))
+
+
+def walks_through(sentence: str) -> bool:
+    """Whether the sentence says the page's steps follow, as the writer took them (`_WALKS_THROUGH`)."""
+    return bool(_WALKS_THROUGH.match(sentence))
+
+
+def is_walkthrough_step(sentence: str) -> bool:
+    """Whether a paragraph's last sentence leads in a step of a page's walkthrough: it introduces the code after it
+    ("I installed 3.8.17 like this:"), and not what a program printed ("This outputs (on my machine):"), what failed
+    ("I tried this:") or an example of what the writer wanted."""
+    return leads_in_code(sentence) and not (_SHOWS_OUTPUT.search(sentence) or _INTRODUCES_OUTPUT.match(sentence) or
+                                            _SHOWS_EXAMPLE.search(sentence) or _TRIED.search(sentence))
 
 
 @dataclass(frozen=True)
@@ -222,7 +260,8 @@ def lead_in_and_steps(quote: str) -> tuple[str, list[str]]:
     """An extractive quote of several lines as a procedure: its lead-in ("To create a new empty vault:") and its steps,
     one a line; ("", steps) where the quote is a section's list, whose lead-in is its heading."""
     lines = [line for line in quote.split("\n") if line.strip()]
-    if len(lines) > 1 and is_lead_in(lines[0]):
+    # A walkthrough's first line ends saying the steps follow: "…Here's how I got it working."
+    if len(lines) > 1 and (is_lead_in(lines[0]) or walks_through((split_sentences(lines[0]) or [""])[-1])):
         return lines[0], lines[1:]
     return ("", lines) if len(lines) > 1 else (quote, [])
 
@@ -318,7 +357,7 @@ def _does_at(text: str, action: str, particle: str, past: bool = True) -> bool:
     if _DOUBLES_LAST.search(action):  # "Setting up the uv virtual environment", "Running and Testing Locally"
         forms |= {f"{action}{action[-1]}ing", *([f"{action}{action[-1]}ed"] if past else [])}
     start = 1 if words[0] == "to" else 0
-    at = [i for i, w in enumerate(words[start:start + 3], start) if i == 0 or words[i - 1] not in _DETERMINERS]
+    at = [i for i, w in enumerate(words[start:start + 3], start) if i == 0 or words[i - 1] not in DETERMINERS]
     for i, word in enumerate(words[:-1]):
         if word == "to":
             rest = [j for j in range(i + 1, min(i + 4, len(words))) if not words[j].endswith("ly")]
