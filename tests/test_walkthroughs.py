@@ -46,6 +46,8 @@ def test_a_walkthrough_is_answered_with_its_lead_ins_and_their_code(vault: Vault
     code = {lines[c["line"]]: c["text"] for c in lead["code"]}
     assert code["I installed Selenium using pip for Python 3:"] == "pip install selenium", lead
     assert not any("got an error" in line for line in lines), lead
+    # It ends where the page turns to a task of its own: "## Installing geckodriver for Firefox".
+    assert not any("geckodriver" in c["text"] for c in lead["code"]), lead
     # A walkthrough answers what its page does, not each thing one of its steps does: its step answers that.
     claims = answer(vault, "How do I create a virtual environment with a pyenv Python?")
     assert claims[0]["citations"][0]["quote"] == "I created a temporary virtual environment in /tmp like this:", claims
@@ -132,3 +134,19 @@ def test_a_sections_opening_that_describes_or_says_a_default_does_not_take_its_h
     named = [c for c in gather_candidates(read_question(question), plan.passages)
              if c.sentence.startswith("In Fix The Spelling Of A Word")]
     assert named and not any(c.does for c in named), named
+
+
+def test_a_sections_first_procedure_does_not_take_the_lead_from_a_step_before_it(vault: Vault) -> None:
+    # A review's cases, development halves. Zettlr's *Pomodoro Timer*: "Access the Pomodoro timer by clicking on the
+    # circle…" says how, and the lead-in after it lists settings. Willison's *Using LD_PRELOAD to run any version of
+    # SQLite with Python*: under "## Running Datasette", "We need to install `pip`:" opens the section, and "Now run it
+    # like this:" does what is asked in its own words.
+    vault.clip_real_pages("walkthroughs/pomodoro.md", "walkthroughs/ld-preload.md", "walkthroughs/footnotes.md")
+    lead = answer(vault, "How do I use the Pomodoro timer?")[0]
+    assert lead["citations"][0]["quote"].startswith("Access the Pomodoro timer by clicking on the circle"), lead
+    question = "How do I run Datasette against an old SQLite version with LD_PRELOAD?"
+    lead = answer(vault, question)[0]
+    assert lead["citations"][0]["quote"] == "Now run it like this:", lead
+    plan = retrieve(vault.root, load_config(vault.root), question)
+    found = gather_candidates(read_question(question), plan.passages)
+    assert not any(c.does for c in found if c.sentence == "We need to install pip:"), found

@@ -58,6 +58,7 @@ PROCEDURE_ROOM = 2  # a procedure's steps may take this many times `ask.passage_
 # "A slice is a kind of reference…"): without it, a chapter's passages that each name X once tied, and the
 # defining one could be left out for three later ones ("Other Slices", "String Slices"…).
 DEFINES_BONUS = 0.5
+_GERUND = re.compile(r"\W*[A-Za-z]{2,}ing\b")
 _WORD = re.compile(r"\w+", re.UNICODE)
 # kbd's callouts that say what the note holds; every other one (input problems, not verified, stale,
 # extractive-answer labels, dropped claims) is about how kbd made the note, not about the subject.
@@ -172,9 +173,9 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
                                       (action and _does_what_is_asked(p, action, things, particle))):
             chosen_first[id(p)] = DEFINES_BONUS * weights[p.path]
             defined.add(p.path)
-    # Else, the first passage of a section whose heading does what is asked ("## Using Snippets" for "How do I use
-    # snippets?": "Snippets can be inserted into any Markdown document… by triggering the autocomplete feature."),
-    # where it holds no list or code: passages that only name the thing ("use-cases for snippets") outnumber it.
+    # Else, the first passage of a section whose heading does what is asked, though it holds no procedure ("## Using
+    # Snippets" for "How do I use snippets?": "Snippets can be inserted into any Markdown document… by triggering the
+    # autocomplete feature."): the passages that only name the thing ("use-cases for snippets") outnumbered it.
     for p in candidates:
         if action and p.path not in defined and _opens_a_doing_section(p, action, things, particle):
             chosen_first[id(p)] = DEFINES_BONUS * weights[p.path]
@@ -350,20 +351,20 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
     pieces: list[Block] = []
     origin: list[int] = []  # each piece's block in the note
     for index, block in enumerate(note.blocks):
-        origin.extend([index - 1] * (len(pieces) - len(origin)))  # the pieces of the block before
         if estimate_tokens(block.text) <= limit:
             pieces.append(block)
-            continue
-        part = ""
-        for sentence in split_sentences(block.text):
-            sentence = sentence[:int(limit * CHARS_PER_TOKEN)]
-            if part and estimate_tokens(part + " " + sentence) > limit:
-                pieces.append(Block(block.heading, None, part, part))
-                part = ""
-            part = f"{part} {sentence}".strip()
-        if part:  # the last piece ends with the lead-in, if any: the code it introduces is its
-            pieces.append(Block(block.heading, None, part, part, shows=block.shows, under_heading=block.under_heading))
-    origin.extend([len(note.blocks) - 1] * (len(pieces) - len(origin)))
+        else:
+            part = ""
+            for sentence in split_sentences(block.text):
+                sentence = sentence[:int(limit * CHARS_PER_TOKEN)]
+                if part and estimate_tokens(part + " " + sentence) > limit:
+                    pieces.append(Block(block.heading, None, part, part))
+                    part = ""
+                part = f"{part} {sentence}".strip()
+            if part:  # the last piece ends with the lead-in, if any: the code it introduces is its
+                pieces.append(Block(block.heading, None, part, part, shows=block.shows,
+                                    under_heading=block.under_heading))
+        origin += [index] * (len(pieces) - len(origin))
     groups: list[list[Block]] = []
     ends: list[int] = []  # the block each group ends in
     listing = False  # the last group is a procedure so far: a lead-in and the list items after it
@@ -420,8 +421,14 @@ def _walkthrough(note: NoteText, text: str, end: int) -> tuple[tuple[str, Code],
     procedure of its own."""
     if note.kbd_owned or not any(walks_through(s) for line in text.split("\n") for s in split_sentences(line)):
         return ()
+    named = question_terms(f"{note.title} {text}")
     steps = []
+    heading = None
     for block in note.blocks[end + 1:]:
+        if block.heading != heading:
+            heading = block.heading
+            if heading and _does_something_else(heading, named):
+                break
         sentences = split_sentences(block.text)
         if block.shows and (not block.under_heading or block.names_code) and sentences and \
                 is_walkthrough_step(sentences[-1]):
@@ -429,6 +436,15 @@ def _walkthrough(note: NoteText, text: str, end: int) -> tuple[tuple[str, Code],
             if len(steps) == WALKTHROUGH_STEPS:
                 break
     return tuple(steps) if len(steps) > 1 else ()
+
+
+def _does_something_else(heading: str, named: set[str]) -> bool:
+    """Whether a section's heading does a task of its own, after a walkthrough: it opens with a verb in -ing and names
+    nothing the page's title or the walkthrough's opening names ("Installing geckodriver for Firefox" after the steps
+    of "Installing Selenium for Python on macOS with ChromeDriver"; "Building an HTML tool to make this easier in the
+    future")."""
+    verb = _GERUND.match(heading)
+    return bool(verb) and not question_terms(heading[verb.end():]) & named
 
 
 def _does_what_is_asked(passage: Passage, action: str, things: set[str], particle: str) -> bool:

@@ -68,6 +68,9 @@ _STEP = re.compile(r"\W*to\s+[a-z]+\b(?:(?!\s(?:is|are|means)\s)[^,]){0,80},", r
 _CONDITIONS = frozenset({"if", "when", "whenever", "once", "after", "before", "unless", "while", "until", "because",
                          "since"})
 _SAYS_THE_DEFAULT = re.compile(r"\W*by\s+default\b", re.IGNORECASE)
+# A sentence that says how to do something by what to do: "Access the Pomodoro timer by clicking on the circle…".
+_SAYS_HOW = re.compile(r"\bby\s+(?:clicking|pressing|selecting|choosing|typing|running|opening|going|navigating"
+                       r"|dragging|tapping|entering|right-clicking|double-clicking)\b", re.IGNORECASE)
 _SUBJECTS = frozenset({"you", "we", "i", "they", "one", "users", "someone"})
 # The action's word after one of these is a noun or a name: "But the use-cases for snippets go beyond this.", "In Fix
 # The Spelling Of A Word, I describe how to…".
@@ -298,6 +301,13 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
         heading_things = content_terms(passage.heading or "") & things
         lends_verb = section_does and not (passage.items or passage.code or passage.heading_code) and \
             not any(_does(s, action, things) for s in split_sentences(passage.text))
+        # A procedure that opens such a section does what its heading does, in whatever words ("Use standard Markdown
+        # footnote syntax:", then the example, under "## Writing Footnotes"): not where one in the section does it in
+        # its own ("Now run it like this:" after "We need to install `pip`:" under "## Running Datasette"), nor after
+        # a sentence that says how ("Access the Pomodoro timer by clicking on the circle…" before "The Pomodoro timer,
+        # has 3 core settings that can be adjusted:").
+        opening_procedure = section_does and not any(introduces(steps.lead_in, action, things, passage, particle)
+                                                     for steps in led.values())
         previous = ""
         for i, (sentence, its_question) in enumerate(_sentences_and_their_question(passage.text)):
             if passage.kbd_owned:
@@ -315,10 +325,9 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
             referred = (what_came_before(sentence, before, action, things, passage, particle) or
                         (goal_before(sentence, before, action, things, passage, particle) if procedure else "")) \
                 if action and not passage.kbd_owned else ""
-            # A procedure that opens a section whose heading does what is asked does it, in whatever words ("Use
-            # standard Markdown footnote syntax:", then the example, under "## Writing Footnotes").
             does_it = procedure is not None and bool(referred or introduces(sentence, action, things, passage, particle)
-                                                     or (section_does and i < SECTION_OPENING))
+                                                     or (opening_procedure and i < SECTION_OPENING))
+            opening_procedure = opening_procedure and not _SAYS_HOW.search(sentence)
             if procedure and referred and f"{before} {sentence}" in passage.text:
                 sentence = f"{before} {sentence}"  # "You need to install… You can do that like so:", quoted whole
             # "To install Anki:" is short, and its steps say the rest; "Searching and dependencies:" is a label.
