@@ -150,3 +150,28 @@ def test_a_sections_first_procedure_does_not_take_the_lead_from_a_step_before_it
     plan = retrieve(vault.root, load_config(vault.root), question)
     found = gather_candidates(read_question(question), plan.passages)
     assert not any(c.does for c in found if c.sentence == "We need to install pip:"), found
+
+
+def test_what_a_step_made_is_no_lead_in_that_does_what_is_asked(vault: Vault) -> None:
+    # Material for MkDocs' *Blog support just landed* (development half): under "### Creating a standalone blog", "You
+    # can bootstrap a new project using the `mkdocs` executable:" opens the section; "This will create the following
+    # structure:" after it shows what the command made, and does not take its place.
+    vault.clip_real_pages("walkthroughs/blog-support-just-landed.md")
+    lead = answer(vault, "How do I create a standalone blog?")[0]
+    assert lead["citations"][0]["quote"] == "You can bootstrap a new project using the mkdocs executable:", lead
+
+
+def test_what_the_writer_tried_first_does_not_open_a_section_as_its_answer(vault: Vault) -> None:
+    # A review's cases, development half of Willison's TILs. *Logging OpenAI API requests and responses using HTTPX*:
+    # "Initially I tried displaying the response body using this:", then "But... this broke!". *Publishing a Web
+    # Component to npm*: "My first version of this ran directly in my browser because I imported lit directly like
+    # so:", the setup Vite replaced. Each had become the lead as the section's opening lead-in.
+    vault.clip_real_pages("walkthroughs/openai-log-requests-responses.md", "walkthroughs/publish-web-component.md")
+    for question, tried in (("How do I log OpenAI API requests with HTTPX?", "Initially I tried"),
+                            ("How do I use Vite to load the lit dependency?", "My first version of this")):
+        plan = retrieve(vault.root, load_config(vault.root), question)
+        earlier = [c for c in gather_candidates(read_question(question), plan.passages)
+                   if c.sentence.startswith(tried)]
+        assert not any(c.does for c in earlier), earlier
+        lead = answer(vault, question)[0]
+        assert not lead["citations"][0]["quote"].startswith(tried), lead

@@ -68,6 +68,12 @@ _STEP = re.compile(r"\W*to\s+[a-z]+\b(?:(?!\s(?:is|are|means)\s)[^,]){0,80},", r
 _CONDITIONS = frozenset({"if", "when", "whenever", "once", "after", "before", "unless", "while", "until", "because",
                          "since"})
 _SAYS_THE_DEFAULT = re.compile(r"\W*by\s+default\b", re.IGNORECASE)
+_SAYS_WHAT_IT_MADE = re.compile(r"\W*(?:this|that|it|which)\s+(?:will\s+|should\s+|would\s+)?\w+", re.IGNORECASE)
+# What the writer did first, or tried, before the way that works ("Initially I tried displaying the response body
+# using this:", then "But... this broke!"; "My first version of this ran directly in my browser because I imported lit
+# directly like so:" on a page about Vite).
+_EARLIER_WAY = re.compile(r"^\W*(?:initially|at\s+first|originally|my\s+(?:first|original|initial)\s+\w+)\b"
+                          r"|\b(?:tried|attempted)\b", re.IGNORECASE)
 # A sentence that says how to do something by what to do: "Access the Pomodoro timer by clicking on the circle…".
 _SAYS_HOW = re.compile(r"\bby\s+(?:clicking|pressing|selecting|choosing|typing|running|opening|going|navigating"
                        r"|dragging|tapping|entering|right-clicking|double-clicking)\b", re.IGNORECASE)
@@ -303,10 +309,12 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
             not any(_does(s, action, things) for s in split_sentences(passage.text))
         # A procedure that opens such a section does what its heading does, in whatever words ("Use standard Markdown
         # footnote syntax:", then the example, under "## Writing Footnotes"): not where one in the section does it in
-        # its own ("Now run it like this:" after "We need to install `pip`:" under "## Running Datasette"), nor after
-        # a sentence that says how ("Access the Pomodoro timer by clicking on the circle…" before "The Pomodoro timer,
-        # has 3 core settings that can be adjusted:").
-        opening_procedure = section_does and not any(introduces(steps.lead_in, action, things, passage, particle)
+        # its own ("Now run it like this:" after "We need to install `pip`:" under "## Running Datasette"; not what
+        # the step before made, "This will create the following structure:"), nor after a sentence that says how
+        # ("Access the Pomodoro timer by clicking on the circle…" before "The Pomodoro timer, has 3 core settings that
+        # can be adjusted:").
+        opening_procedure = section_does and not any(introduces(steps.lead_in, action, things, passage, particle) and
+                                                     not _SAYS_WHAT_IT_MADE.match(steps.lead_in)
                                                      for steps in led.values())
         previous = ""
         for i, (sentence, its_question) in enumerate(_sentences_and_their_question(passage.text)):
@@ -325,8 +333,9 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
             referred = (what_came_before(sentence, before, action, things, passage, particle) or
                         (goal_before(sentence, before, action, things, passage, particle) if procedure else "")) \
                 if action and not passage.kbd_owned else ""
-            does_it = procedure is not None and bool(referred or introduces(sentence, action, things, passage, particle)
-                                                     or (opening_procedure and i < SECTION_OPENING))
+            does_it = procedure is not None and bool(
+                referred or introduces(sentence, action, things, passage, particle) or
+                (opening_procedure and i < SECTION_OPENING and not _EARLIER_WAY.search(sentence)))
             opening_procedure = opening_procedure and not _SAYS_HOW.search(sentence)
             if procedure and referred and f"{before} {sentence}" in passage.text:
                 sentence = f"{before} {sentence}"  # "You need to install… You can do that like so:", quoted whole
