@@ -417,8 +417,7 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
 
 def _walkthrough(note: NoteText, text: str, end: int) -> tuple[tuple[str, Code], ...]:
     """Where a passage says the page's steps follow ("Here's how I got it working."), the lead-ins of the note after
-    block `end` that introduce code, each with its code (at most WALKTHROUGH_STEPS); else none. Two at least: one is a
-    procedure of its own."""
+    block `end` that introduce code, each with its code (at most WALKTHROUGH_STEPS); else none."""
     if note.kbd_owned or not any(walks_through(s) for line in text.split("\n") for s in split_sentences(line)):
         return ()
     named = question_terms(f"{note.title} {text}")
@@ -435,7 +434,7 @@ def _walkthrough(note: NoteText, text: str, end: int) -> tuple[tuple[str, Code],
             steps.append((sentences[-1], block.shows))
             if len(steps) == WALKTHROUGH_STEPS:
                 break
-    return tuple(steps) if len(steps) > 1 else ()
+    return tuple(steps)
 
 
 def _does_something_else(heading: str, named: set[str]) -> bool:

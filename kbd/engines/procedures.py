@@ -108,12 +108,12 @@ _POINTS_AT_CODE = re.compile(r"\blike\s+(?:so|this)\s*\.?\s*$", re.IGNORECASE)
 MAX_STEPS = 20
 # A sentence that says the page's steps follow, told as the writer took them ("I needed to run Selenium on macOS for
 # the first time today. Here's how I got it working.", "Here's what I did.", "I used the following pattern with pyenv to
-# quickly run the tests against that specific version.", "Here's what I did:" with no code right after it): the page's
-# lead-ins below, each with its code, in sections of their own.
+# quickly run the tests against that specific version."): no code right after it, but the page's lead-ins below, each
+# with its code, in sections of their own. ("Here's what I did:" leads in the code or list right after it.)
 _WALKS_THROUGH = re.compile(r"^\W*(?:here(?:['’]s|\s+is)\s+(?:what|how)\s+I\s+(?:did|got|went|made|set|managed|ended)"
                             r"|(?:this|that)\s+is\s+(?:what|how)\s+I\s+(?:did|got)"
                             r"|I\s+(?:used|use|figured\s+out|found|came\s+up\s+with)\s+the\s+following\s+"
-                            r"(?:pattern|steps|process|recipe|approach|sequence|workflow))\b[^:]*[.!:]\s*$",
+                            r"(?:pattern|steps|process|recipe|approach|sequence|workflow))\b[^:]*[.!]\s*$",
                             re.IGNORECASE)
 # A lead-in that shows what a program printed, no error named ("This outputs (on my machine):", "This returned JSON that
 # looks like this:", "The result starts like this:").
