@@ -58,7 +58,7 @@ PROCEDURE_ROOM = 2  # a procedure's steps may take this many times `ask.passage_
 # "A slice is a kind of reference…"): without it, a chapter's passages that each name X once tied, and the
 # defining one could be left out for three later ones ("Other Slices", "String Slices"…).
 DEFINES_BONUS = 0.5
-_GERUND = re.compile(r"\W*[A-Za-z]{2,}ing\b")
+_GERUND = re.compile(r"\W*[A-Za-z]{2,}ing\b")  # a heading that opens with a verb in -ing: "Installing geckodriver…"
 _WORD = re.compile(r"\w+", re.UNICODE)
 # kbd's callouts that say what the note holds; every other one (input problems, not verified, stale,
 # extractive-answer labels, dropped claims) is about how kbd made the note, not about the subject.

@@ -68,6 +68,7 @@ _STEP = re.compile(r"\W*to\s+[a-z]+\b(?:(?!\s(?:is|are|means)\s)[^,]){0,80},", r
 _CONDITIONS = frozenset({"if", "when", "whenever", "once", "after", "before", "unless", "while", "until", "because",
                          "since"})
 _SAYS_THE_DEFAULT = re.compile(r"\W*by\s+default\b", re.IGNORECASE)
+# A lead-in that tells what something did or made, not what to do: "This will create the following structure:".
 _SAYS_WHAT_IT_MADE = re.compile(r"\W*(?:this|that|it|which)\s+(?:will\s+|should\s+|would\s+)?\w+", re.IGNORECASE)
 # What the writer did first, or tried, before the way that works ("Initially I tried displaying the response body
 # using this:", then "But... this broke!"; "My first version of this ran directly in my browser because I imported lit
