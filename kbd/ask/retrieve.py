@@ -35,6 +35,7 @@ from kbd.engines.procedures import (
     headed_steps,
     introduces,
     is_walkthrough_step,
+    opens_a_doing_section,
     procedures,
     walks_through,
 )
@@ -149,7 +150,9 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
         # clipping whose `title` is a heading of its code, "SPARQL", is "Knowledge Graphs and AI").
         if note.clipping in notes and notes[note.clipping].title != note.title:
             notes[note.clipping] = replace(notes[note.clipping], title=note.title)
-    found = [(p, words) for note in notes.values() for p, words in _passages(note, terms, config.ask.passage_tokens)]
+    action, particle = asked_action(question), asked_particle(question)
+    found = [(p, words) for note in notes.values()
+             for p, words in _passages(note, terms, config.ask.passage_tokens, how_to=bool(action))]
     # A question word few passages hold says more about which passage answers it than one most
     # of them hold: each word counts by its inverse passage frequency among the candidates.
     held = Counter(w for _, words in found for w in words)
@@ -164,7 +167,6 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
     # So does, for "How do I …?", the first passage of each note with a procedure that does it: "Migrating your data
     # to a new computer involves four steps…:" tied with the passages above it and under later headings.
     defines = [p for p in definition_patterns(f"What is {subject}?" if subject else question, acting=True) if p]
-    action, particle = asked_action(question), asked_particle(question)
     things = terms - {word_key(action)}
     chosen_first: dict[int, float] = {}
     defined: set[str] = set()
@@ -177,7 +179,7 @@ def retrieve(root: Path, config: Config, question: str, *, budget: int | None = 
     # Snippets" for "How do I use snippets?": "Snippets can be inserted into any Markdown document… by triggering the
     # autocomplete feature."): the passages that only name the thing ("use-cases for snippets") outnumbered it.
     for p in candidates:
-        if action and p.path not in defined and _opens_a_doing_section(p, action, things, particle):
+        if p.path not in defined and opens_a_doing_section(p, action, things, particle):
             chosen_first[id(p)] = DEFINES_BONUS * weights[p.path]
             defined.add(p.path)
     candidates.sort(key=lambda p: (-p.score - chosen_first.get(id(p), 0.0), p.path, p.heading or ""))
@@ -344,10 +346,11 @@ def without_kbd_chrome(body: str) -> str:
     return "\n".join(out)
 
 
-def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage, set[str]]]:
+def _passages(note: NoteText, terms: set[str], limit: int, how_to: bool = False) -> list[tuple[Passage, set[str]]]:
     """The note's blocks grouped into passages (consecutive blocks under one heading, at most
     `limit` tokens; a longer block is cut at sentence ends) that hold some of the question's words,
-    each with those words (the caller scores them)."""
+    each with those words (the caller scores them). `how_to`: the question asks "How do I …?", which a page's
+    walkthrough answers (no other question reads it)."""
     pieces: list[Block] = []
     origin: list[int] = []  # each piece's block in the note
     for index, block in enumerate(note.blocks):
@@ -411,7 +414,7 @@ def _passages(note: NoteText, terms: set[str], limit: int) -> list[tuple[Passage
                                        if b.shows and (not b.under_heading or b.names_code)),
                             heading_code=tuple((i, b.shows) for i, b in enumerate(group)
                                                if b.shows and b.under_heading),
-                            walkthrough=_walkthrough(note, text, end)), found))
+                            walkthrough=_walkthrough(note, text, end) if how_to else ()), found))
     return out
 
 
@@ -453,12 +456,6 @@ def _does_what_is_asked(passage: Passage, action: str, things: set[str], particl
             introduces(passage.heading, action, things, passage, particle):
         return True
     return any(introduces(steps.lead_in, action, things, passage, particle) for steps in procedures(passage).values())
-
-
-def _opens_a_doing_section(passage: Passage, action: str, things: set[str], particle: str) -> bool:
-    """Whether the passage opens a section inside its page whose heading does what "How do I …?" asks."""
-    return passage.opens_section and passage.heading not in (None, passage.title) and \
-        introduces(passage.heading or "", action, things, passage, particle)
 
 
 def _in_a_list(group: list[Block], at: int) -> bool:

@@ -24,6 +24,7 @@ from kbd.engines.procedures import (
     headed_steps,
     introduces,
     is_lead_in,
+    opens_a_doing_section,
     procedures,
     states_a_goal,
     walks_through,
@@ -295,8 +296,7 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
         # A section inside the page whose heading does what is asked ("## Upgrading" on "Installing & Upgrading
         # Anki on Windows"): its first sentences say how ("If upgrading from Anki 2.1.6+, there is no need to…"); a
         # passage from further into the section has none of them ("Simple color names like…" under "Card Styling").
-        section_does = bool(action) and passage.opens_section and passage.heading not in (None, passage.title) \
-            and introduces(passage.heading or "", action, things, passage, particle)
+        section_does = opens_a_doing_section(passage, action, things, particle)
         # A section of prose does what its heading does in its opening sentences, though in other words ("Snippets can
         # be inserted… by triggering the autocomplete feature." under "## Using Snippets"): one that names what the
         # heading names is lent the heading's verb (its verb only: the heading's other words made "These links are
@@ -305,9 +305,9 @@ def gather_candidates(asked: AskedQuestion, passages: list[Passage]) -> list[Can
         # under "## Enabling the Image Viewer"), nor where it has a list or code (its lead-in says how: "Use standard
         # Markdown footnote syntax:", not "Footnote IDs can be numbers or words."), nor to a sentence that says a
         # default ("By default, the blog archive lists posts by year only." under "## Configuring the archive").
-        heading_things = content_terms(passage.heading or "") & things
         lends_verb = section_does and not (passage.items or passage.code or passage.heading_code) and \
             not any(_does(s, action, things) for s in split_sentences(passage.text))
+        heading_things = content_terms(passage.heading or "") & things if lends_verb else set()
         # A procedure that opens such a section does what its heading does, in whatever words ("Use standard Markdown
         # footnote syntax:", then the example, under "## Writing Footnotes"): not where one in the section does it in
         # its own ("Now run it like this:" after "We need to install `pip`:" under "## Running Datasette"; not what

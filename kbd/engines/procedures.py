@@ -303,6 +303,13 @@ def introduces(lead_in: str, action: str, things: set[str], passage: Passage, pa
     return does and len(context & things) >= max(1, min(2, len(things)))
 
 
+def opens_a_doing_section(passage: Passage, action: str, things: set[str], particle: str = "") -> bool:
+    """Whether the passage opens a section inside its page whose heading does what "How do I <action> …?" asks ("##
+    Upgrading" on "Installing & Upgrading Anki on Windows", "## Using Snippets")."""
+    return bool(action) and passage.opens_section and passage.heading not in (None, passage.title) and \
+        introduces(passage.heading or "", action, things, passage, particle)
+
+
 def what_came_before(sentence: str, before: str, action: str, things: set[str], passage: Passage,
                       particle: str = "") -> str:
     """What the sentence says how to do ("You can do this by…", "To do so, …"): the words before it in the sentence,
